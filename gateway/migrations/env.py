@@ -1,0 +1,5 @@
+import gateway.models  # noqa: F401  (registers every table on Base.metadata)
+from gateway.db import Base
+from junheng_kit.migrations import run_migrations
+
+run_migrations(Base.metadata)

@@ -1,0 +1,90 @@
+"""The gateway: OAuth2 tokens, routing to the services over NATS, limits, merged OpenAPI."""
+
+import json
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from junheng_kit.app import health_router
+from junheng_kit.auth import JWKS_KEY, KEYS_BUCKET, TokenVerifier
+from junheng_kit.bridge import BridgeClient
+from junheng_kit.db import create_engine, create_sessionmaker, is_sqlite
+from junheng_kit.messaging.connection import connect, ensure_buckets
+from junheng_kit.middleware import RequestContextMiddleware
+from junheng_kit.problems import install_problem_handlers
+from starlette.middleware.cors import CORSMiddleware
+
+from gateway.auth import keys
+from gateway.auth.endpoints import router as auth_router
+from gateway.limits.token_bucket import RateLimiter
+from gateway.openapi.endpoints import MergedDocument
+from gateway.openapi.endpoints import router as openapi_router
+from gateway.routing.proxy import ServiceRouter
+from gateway.settings import GatewaySettings
+
+log = logging.getLogger("gateway.app")
+
+DESCRIPTION = """均衡 Junheng: one API over the enrollment, staffing, assistance and evaluation
+services.
+
+Get a token with OAuth2 client credentials (`POST /oauth/token`), then call
+`/{service}/v1/…` with `Authorization: Bearer <token>`. Errors are RFC 9457
+`application/problem+json`; `X-Request-ID` is echoed (send your own to correlate)."""
+
+
+def create_app(settings: GatewaySettings | None = None) -> FastAPI:
+    settings = settings or GatewaySettings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if not settings.nats_url:
+            raise RuntimeError("the gateway needs NATS: set JUNHENG_NATS_URL")
+        signer = keys.load_signer(settings)
+        jwks = keys.jwks(signer, settings.previous_key_files)
+        app.state.signer, app.state.jwks = signer, jwks
+        app.state.token_verifier = TokenVerifier(
+            issuer=settings.token_issuer, audience=settings.token_audience, static_jwks=jwks)
+        if is_sqlite(settings.database_url):
+            path = settings.database_url.split("///", 1)[-1]
+            if path and path != ":memory:":
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(settings.database_url)
+        app.state.engine = engine
+        app.state.sessionmaker = create_sessionmaker(engine)
+        nc = await connect(settings.nats_url, settings.service_name)
+        try:
+            js = nc.jetstream()
+            await ensure_buckets(js)
+            store = await js.key_value(KEYS_BUCKET)
+            await store.put(JWKS_KEY, json.dumps(jwks).encode())  # services verify with these
+            app.state.nats, app.state.js = nc, js
+            app.state.bridge = BridgeClient(nc, js)
+            log.info("gateway.started", extra={"keys": [k["kid"] for k in jwks["keys"]]})
+            yield
+        finally:
+            app.state.bridge = None
+            await nc.drain()
+            await engine.dispose()
+
+    app = FastAPI(title="Junheng API", description=DESCRIPTION, version="0.1.0",
+                  lifespan=lifespan, openapi_url=None, docs_url=None, redoc_url=None,
+                  separate_input_output_schemas=False)
+    app.state.settings = settings
+    app.state.nats = None
+    app.state.bridge = None
+    app.state.rate_limiter = RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst)
+    app.state.merged_openapi = MergedDocument(app)
+    install_problem_handlers(app)
+    app.include_router(auth_router)
+    app.include_router(health_router())
+    app.include_router(openapi_router)
+    # added innermost first: request id → CORS → service routing → FastAPI
+    app.add_middleware(ServiceRouter, fastapi_app=app)
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
+                           allow_methods=["*"], allow_headers=["*"],
+                           expose_headers=["X-Request-ID", "Retry-After", "Location", "ETag"])
+    app.add_middleware(RequestContextMiddleware)
+    return app

@@ -1,0 +1,1 @@
+"""OAuth2 client credentials: registered clients, token issuance, signing keys."""

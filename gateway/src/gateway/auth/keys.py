@@ -1,0 +1,71 @@
+"""The gateway's Ed25519 signing key, the previous keys kept for rotation, and the JWKS."""
+
+import base64
+import hashlib
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from junheng_kit.auth import ALGORITHM
+from junheng_kit.tokens import TokenSigner
+
+from gateway.settings import GatewaySettings
+
+log = logging.getLogger("gateway.keys")
+
+
+class SigningKeyMissing(RuntimeError):
+    """Outside JUNHENG_ENV=dev the signing key must be provisioned, never generated."""
+
+
+def load_signer(settings: GatewaySettings) -> TokenSigner:
+    path = settings.signing_key_file
+    options: dict[str, Any] = {"issuer": settings.token_issuer,
+                               "audience": settings.token_audience,
+                               "ttl_seconds": settings.token_ttl_seconds}
+    if not path.exists():
+        if settings.environment != "dev":
+            raise SigningKeyMissing(f"signing key {path} not found (GATEWAY_SIGNING_KEY_FILE); "
+                                    "it is generated only with JUNHENG_ENV=dev")
+        signer = TokenSigner.generate(**options)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "wb") as file:
+            file.write(signer.private_pem())
+        log.warning("gateway.signing_key_generated", extra={"path": str(path)})
+        return signer
+    return TokenSigner.from_pem(path.read_bytes(), **options)
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+def public_jwk(path: Path) -> dict[str, Any]:
+    """The JWK of a previous key, from its private or public PEM (same `kid` as TokenSigner)."""
+    pem = path.read_bytes()
+    key: Any
+    try:
+        key = serialization.load_pem_private_key(pem, password=None)
+    except ValueError:
+        key = serialization.load_pem_public_key(pem)
+    if isinstance(key, Ed25519PrivateKey):
+        key = key.public_key()
+    if not isinstance(key, Ed25519PublicKey):
+        raise ValueError(f"{path}: not an Ed25519 key")
+    raw = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return {"kty": "OKP", "crv": "Ed25519", "x": _b64(raw), "use": "sig", "alg": ALGORITHM,
+            "kid": hashlib.sha256(raw).hexdigest()[:16]}
+
+
+def jwks(signer: TokenSigner, previous: list[Path]) -> dict[str, Any]:
+    """Current key first; previous keys stay until the tokens they signed have expired."""
+    keys = [signer.public_jwk]
+    for path in previous:
+        jwk = public_jwk(path)
+        if jwk["kid"] not in {k["kid"] for k in keys}:
+            keys.append(jwk)
+    return {"keys": keys}

@@ -1,0 +1,21 @@
+from datetime import datetime
+
+from junheng_kit.timeutil import utcnow
+from sqlalchemy import JSON, Boolean, DateTime, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from gateway.db import Base
+
+
+class Client(Base):
+    """An API client (another bureau's system, a mobile-app backend, an integrator)."""
+
+    __tablename__ = "client"
+
+    client_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    secret_hash: Mapped[str] = mapped_column(String(255))  # argon2id, PHC string
+    scopes: Mapped[list[str]] = mapped_column(JSON)  # ["enrollment:read", …]
+    jurisdiction: Mapped[list[str]] = mapped_column(JSON)  # GB/T 2260 prefixes: ["150602"]
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -1,0 +1,59 @@
+"""Pure rules of client registration and token requests (no I/O)."""
+
+import re
+from collections.abc import Iterable, Sequence
+
+from junheng_kit.problems import BadRequest, FieldError, InvalidInput
+
+ACTIONS = ("read", "write")
+# GB/T 2260: province (2 digits), prefecture (4) or county (6); a code covers all it prefixes
+DIVISION_PREFIX = re.compile(r"^\d{2}(\d{2}){0,2}$")
+
+
+class UnsupportedGrantType(BadRequest):
+    slug, title = "unsupported-grant-type", "Unsupported grant type"
+
+
+class InvalidScope(BadRequest):
+    slug, title = "invalid-scope", "Scope not granted"
+
+
+def known_scopes(services: Iterable[str]) -> list[str]:
+    return [f"{service}:{action}" for service in services for action in ACTIONS]
+
+
+def validate_scopes(scopes: Sequence[str], services: Iterable[str]) -> list[str]:
+    known = set(known_scopes(services))
+    unknown = [s for s in scopes if s not in known]
+    if unknown or not scopes:
+        raise InvalidInput("unknown or missing scopes",
+                           FieldError("scopes", "scope_known", " ".join(unknown) or "none given"))
+    return sorted(set(scopes))
+
+
+def validate_jurisdiction(codes: Sequence[str]) -> list[str]:
+    wrong = [c for c in codes if not DIVISION_PREFIX.match(c)]
+    if wrong or not codes:
+        raise InvalidInput("jurisdiction must list GB/T 2260 code prefixes (2, 4 or 6 digits)",
+                           FieldError("jurisdiction", "division_code_format",
+                                      " ".join(wrong) or "none given"))
+    return sorted(set(codes))
+
+
+def granted_scopes(requested: str | None, allowed: Sequence[str]) -> list[str]:
+    """RFC 6749 §3.3: no `scope` means everything the client holds; a subset narrows it."""
+    if not requested or not requested.strip():
+        return list(allowed)
+    wanted = requested.split()
+    extra = [s for s in wanted if s not in allowed]
+    if extra:
+        raise InvalidScope("scope not granted to this client",
+                           FieldError("scope", "invalid_scope", " ".join(extra)))
+    return sorted(set(wanted))
+
+
+def require_client_credentials(grant_type: str | None) -> None:
+    if grant_type != "client_credentials":
+        raise UnsupportedGrantType(
+            "only grant_type=client_credentials is supported",
+            FieldError("grant_type", "unsupported_grant_type", str(grant_type or "")))

@@ -1,0 +1,91 @@
+"""`python -m gateway serve|migrate|register-client|list-clients|openapi`."""
+
+import argparse
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+
+from junheng_kit.db import create_engine, create_sessionmaker
+from junheng_kit.migrations import upgrade
+from junheng_kit.problems import DomainError
+
+from gateway.auth import service
+from gateway.auth.repository import ClientRepository
+from gateway.settings import GatewaySettings
+
+GATEWAY_DIR = Path(__file__).resolve().parents[2]
+
+
+async def _register(settings: GatewaySettings, args: argparse.Namespace) -> dict[str, Any]:
+    engine = create_engine(settings.database_url)
+    try:
+        async with create_sessionmaker(engine)() as session:
+            registered = await service.register_client(
+                session, name=args.name, scopes=args.scopes.replace(",", " ").split(),
+                jurisdiction=args.jurisdiction.replace(",", " ").split(),
+                services=settings.services, client_id=args.client_id, secret=args.secret)
+            await session.commit()
+    finally:
+        await engine.dispose()
+    return {"client_id": registered.client_id, "client_secret": registered.client_secret,
+            "scopes": registered.scopes, "jurisdiction": registered.jurisdiction}
+
+
+async def _list(settings: GatewaySettings) -> list[dict[str, Any]]:
+    engine = create_engine(settings.database_url)
+    try:
+        async with create_sessionmaker(engine)() as session:
+            clients = await ClientRepository(session).all()
+    finally:
+        await engine.dispose()
+    return [{"client_id": c.client_id, "name": c.name, "scopes": c.scopes,
+             "jurisdiction": c.jurisdiction, "created_at": c.created_at.isoformat(),
+             "disabled": c.disabled} for c in clients]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="gateway")
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("serve", help="run the gateway (the default)")
+    sub.add_parser("migrate", help="upgrade the gateway database to the newest migration")
+    register = sub.add_parser("register-client", help="register an API client")
+    register.add_argument("--name", required=True)
+    register.add_argument("--scopes", required=True, help='"enrollment:read staffing:read"')
+    register.add_argument("--jurisdiction", required=True,
+                          help="GB/T 2260 code prefixes, space or comma separated: 150602")
+    register.add_argument("--client-id", default=None)
+    register.add_argument("--secret", default=None, help="default: generated")
+    register.add_argument("--json-out", type=Path, default=None,
+                          help="also write the credentials to this file (mode 600)")
+    sub.add_parser("list-clients", help="list registered clients (never their secrets)")
+    sub.add_parser("openapi", help="print the gateway's own OpenAPI (without the services)")
+    args = parser.parse_args(argv)
+    settings = GatewaySettings()
+    if args.command == "migrate":
+        upgrade(GATEWAY_DIR, settings.database_url)
+    elif args.command == "register-client":
+        try:
+            credentials = asyncio.run(_register(settings, args))
+        except DomainError as error:
+            parser.exit(2, f"register-client: {error.detail} "
+                           f"{[(e.field, e.rule, e.message) for e in error.errors]}\n")
+        text = json.dumps(credentials, ensure_ascii=False, indent=2)
+        if args.json_out:
+            args.json_out.parent.mkdir(parents=True, exist_ok=True)
+            args.json_out.write_text(text + "\n")
+            args.json_out.chmod(0o600)
+        print(text)
+    elif args.command == "list-clients":
+        print(json.dumps(asyncio.run(_list(settings)), ensure_ascii=False, indent=2))
+    elif args.command == "openapi":
+        from gateway.app import create_app
+
+        print(json.dumps(create_app(settings).openapi(), ensure_ascii=False, indent=2))
+    else:
+        from junheng_kit.runner import serve
+
+        from gateway.app import create_app
+
+        serve(create_app(settings), settings)
+    return 0

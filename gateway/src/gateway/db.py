@@ -1,0 +1,8 @@
+from junheng_kit.db import new_metadata
+from sqlalchemy.orm import DeclarativeBase
+
+
+class Base(DeclarativeBase):
+    """The gateway's own tables; alembic sees only these and the kit's."""
+
+    metadata = new_metadata()

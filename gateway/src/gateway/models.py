@@ -1,0 +1,5 @@
+"""Every table of the gateway, imported by migrations/env.py."""
+
+from gateway.auth.models import Client
+
+__all__ = ["Client"]

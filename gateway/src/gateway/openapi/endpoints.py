@@ -1,0 +1,80 @@
+"""GET /openapi.json (merged) and /docs (Swagger UI over it)."""
+
+import asyncio
+import json
+import logging
+import time
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse
+from junheng_kit.bridge import BridgeClient, NoResponder, UpstreamTimeout
+
+from gateway.auth.rules import known_scopes
+from gateway.openapi.merge import merge
+
+log = logging.getLogger("gateway.openapi")
+router = APIRouter(include_in_schema=False)
+
+INCOMPLETE_TTL_SECONDS = 30.0  # a merged document missing a service is rebuilt this often
+
+
+class MergedDocument:
+    """Built at the first request and cached; rebuilt soon while a service was missing."""
+
+    def __init__(self, app: FastAPI) -> None:
+        self.app = app
+        self._document: dict[str, Any] | None = None
+        self._expires = 0.0
+        self._lock = asyncio.Lock()
+
+    async def get(self) -> dict[str, Any]:
+        if self._document is not None and time.monotonic() < self._expires:
+            return self._document
+        async with self._lock:
+            if self._document is None or time.monotonic() >= self._expires:
+                self._document, complete = await self._build()
+                self._expires = (float("inf") if complete
+                                 else time.monotonic() + INCOMPLETE_TTL_SECONDS)
+        return self._document
+
+    async def _build(self) -> tuple[dict[str, Any], bool]:
+        settings = self.app.state.settings
+        services: list[str] = list(settings.services)
+        fetched = await asyncio.gather(*(self._fetch(s) for s in services))
+        documents = dict(zip(services, fetched, strict=True))
+        merged = merge(self.app.openapi(), documents, known_scopes(services))
+        return merged, all(d is not None for d in fetched)
+
+    async def _fetch(self, service: str) -> dict[str, Any] | None:
+        bridge: BridgeClient | None = self.app.state.bridge
+        if bridge is None:
+            return None
+        try:
+            response = await bridge.request(
+                service, method="GET", path="/openapi.json", query="",
+                headers=[("accept", "application/json")], body=b"",
+                timeout=self.app.state.settings.openapi_timeout_seconds)
+            if response.status != 200:
+                raise ValueError(f"status {response.status}")
+            document = json.loads(response.body)
+            if not isinstance(document, dict) or not isinstance(document.get("paths"), dict):
+                raise ValueError("not an OpenAPI document")
+        except (NoResponder, UpstreamTimeout, ValueError) as exc:
+            log.warning("openapi.service_missing", extra={"service": service,
+                                                          "error": repr(exc)})
+            return None
+        return document
+
+
+@router.get("/openapi.json")
+async def openapi(request: Request) -> JSONResponse:
+    document: MergedDocument = request.app.state.merged_openapi
+    return JSONResponse(await document.get())
+
+
+@router.get("/docs")
+async def docs(request: Request) -> HTMLResponse:
+    return get_swagger_ui_html(openapi_url="/openapi.json", title="Junheng API",
+                               init_oauth={"appName": "Junheng"})

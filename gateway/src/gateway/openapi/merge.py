@@ -1,0 +1,115 @@
+"""Merge the services' OpenAPI documents into the gateway's (pure: dicts in, dict out).
+
+- paths get the service prefix (`/v1/schools` → `/enrollment/v1/schools`); the services'
+  operational paths (health, readiness, metrics) are dropped;
+- component names get the service namespace (`SchoolRead` → `enrollment.SchoolRead`, valid
+  per OpenAPI's `^[a-zA-Z0-9.\\-_]+$`) and every `$ref` is rewritten; the shared problem
+  schemas stay single;
+- every service operation requires the OAuth2 client-credentials scheme.
+"""
+
+import copy
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+SECURITY_SCHEME = "OAuth2"
+# identical in every service (kit / FastAPI): kept once, under their own names
+SHARED_SCHEMAS = frozenset({"Problem", "ProblemFieldError", "HTTPValidationError",
+                            "ValidationError"})
+DROPPED_PATHS = frozenset({"/healthz", "/readyz", "/metrics", "/openapi.json", "/docs",
+                           "/docs/oauth2-redirect", "/redoc"})
+METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
+READ_METHODS = frozenset({"get", "head", "options"})
+REF_PREFIX = "#/components/"
+
+
+def security_scheme(scopes: Sequence[str]) -> dict[str, Any]:
+    return {"type": "oauth2", "description": "OAuth2 client credentials; see POST /oauth/token",
+            "flows": {"clientCredentials": {
+                "tokenUrl": "/oauth/token",
+                "scopes": {s: f"{s.split(':')[1]} access to {s.split(':')[0]}"
+                           for s in scopes}}}}
+
+
+def _rename_map(service: str, components: Mapping[str, Any]) -> dict[str, str]:
+    renames: dict[str, str] = {}
+    for section, entries in components.items():
+        if section == "securitySchemes" or not isinstance(entries, Mapping):
+            continue
+        for name in entries:
+            keep = section == "schemas" and name in SHARED_SCHEMAS
+            target = name if keep else f"{service}.{name}"
+            renames[f"{REF_PREFIX}{section}/{name}"] = f"{REF_PREFIX}{section}/{target}"
+    return renames
+
+
+def _rewrite(node: Any, renames: Mapping[str, str]) -> Any:
+    if isinstance(node, dict):
+        out: dict[str, Any] = {}
+        for key, value in node.items():
+            if key == "$ref" and isinstance(value, str):
+                out[key] = renames.get(value, value)
+            elif key == "mapping" and isinstance(value, dict):  # discriminator mapping
+                out[key] = {k: renames.get(v, v) if isinstance(v, str) else v
+                            for k, v in value.items()}
+            else:
+                out[key] = _rewrite(value, renames)
+        return out
+    if isinstance(node, list):
+        return [_rewrite(item, renames) for item in node]
+    return node
+
+
+def _operation_scopes(service: str, method: str, operation: Mapping[str, Any]) -> list[str]:
+    """Scopes an operation declares; otherwise the convention (reads need `:read`)."""
+    declared = sorted({scope for requirement in operation.get("security", [])
+                       for scopes in requirement.values() for scope in scopes})
+    if declared:
+        return declared
+    return [f"{service}:{'read' if method in READ_METHODS else 'write'}"]
+
+
+def merge(gateway: Mapping[str, Any], services: Mapping[str, Mapping[str, Any] | None],
+          scopes: Sequence[str]) -> dict[str, Any]:
+    """The gateway's own document plus each service's; a `None` service is listed as missing."""
+    merged = copy.deepcopy(dict(gateway))
+    paths: dict[str, Any] = merged.setdefault("paths", {})
+    components: dict[str, Any] = merged.setdefault("components", {})
+    components.setdefault("securitySchemes", {})[SECURITY_SCHEME] = security_scheme(scopes)
+    tags: list[dict[str, Any]] = list(merged.get("tags", []))
+    missing: list[str] = []
+    for service, document in services.items():
+        if document is None:
+            missing.append(service)
+            continue
+        service_components = document.get("components", {})
+        renames = _rename_map(service, service_components)
+        for section, entries in _rewrite(service_components, renames).items():
+            if section == "securitySchemes" or not isinstance(entries, dict):
+                continue
+            target = components.setdefault(section, {})
+            for name, value in entries.items():
+                new_name = renames[f"{REF_PREFIX}{section}/{name}"].rsplit("/", 1)[1]
+                target.setdefault(new_name, value)  # shared schemas: the first copy wins
+        for path, item in _rewrite(document.get("paths", {}), renames).items():
+            if path in DROPPED_PATHS:
+                continue
+            for method, operation in item.items():
+                if method not in METHODS or not isinstance(operation, dict):
+                    continue
+                if "operationId" in operation:
+                    operation["operationId"] = f"{service}_{operation['operationId']}"
+                operation["tags"] = [f"{service}.{t}" for t in operation.get("tags", [])] or [
+                    service]
+                operation["security"] = [
+                    {SECURITY_SCHEME: _operation_scopes(service, method, operation)}]
+            paths[f"/{service}{path}"] = item
+        tags += [{**tag, "name": f"{service}.{tag['name']}"} for tag in document.get("tags", [])]
+    if tags:
+        merged["tags"] = tags
+    if missing:
+        note = (f"\n\nNot listed (did not answer when this document was built): "
+                f"{', '.join(missing)}.")
+        info = merged.setdefault("info", {})
+        info["description"] = info.get("description", "") + note
+    return merged

@@ -1,0 +1,205 @@
+"""The forwarding layer: `/{service}/{path…}` → NATS request-reply to the service.
+
+A raw ASGI middleware in front of the FastAPI app, so a forwarded request costs no routing,
+dependency injection or validation in the gateway: token (cached after the first verification),
+scope, rate limit, body limit, one bridge request. Everything else falls through to FastAPI.
+"""
+
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from junheng_kit.auth import Principal, TokenVerifier
+from junheng_kit.bridge import BridgeClient, NoResponder, UpstreamTimeout
+from junheng_kit.context import current_request_id
+from junheng_kit.problems import (
+    PROBLEM_JSON,
+    DomainError,
+    FieldError,
+    Forbidden,
+    GatewayTimeout,
+    NotFound,
+    PayloadTooLarge,
+    ServiceUnavailable,
+    TooManyRequests,
+    Unauthorized,
+    problem_body,
+)
+
+from gateway.limits.token_bucket import RateLimiter
+
+ASGIApp = Any
+Scope = dict[str, Any]
+
+# RFC 9110 §7.6.1 plus the de-facto ones; never forwarded in either direction
+HOP_BY_HOP = frozenset({
+    b"connection", b"keep-alive", b"proxy-authenticate", b"proxy-authorization", b"te",
+    b"trailer", b"trailers", b"transfer-encoding", b"upgrade", b"proxy-connection",
+})
+# answered by the gateway (merged) or internal to the service: never forwarded
+PRIVATE_PATHS = frozenset({"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc",
+                           "/metrics"})
+TOKEN_CACHE_SIZE = 50_000
+
+
+class _Route:
+    """Stands in for a Starlette route so request metrics get a low-cardinality label."""
+
+    __slots__ = ("path",)
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+
+@dataclass(slots=True)
+class _Cached:
+    principal: Principal
+    expires_at: float
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+class ClientGone(Exception):
+    pass
+
+
+class ServiceRouter:
+    """ASGI middleware; reads the bridge, verifier and limiter from the FastAPI app's state."""
+
+    def __init__(self, app: ASGIApp, fastapi_app: Any) -> None:
+        self.app = app
+        self.state = fastapi_app.state
+        settings = fastapi_app.state.settings
+        self.services = frozenset(settings.services)
+        self.max_body = int(settings.max_body_bytes)
+        self.timeout = float(settings.upstream_timeout_seconds)
+        self.routes = {s: _Route(f"/{s}/{{path}}") for s in self.services}
+        self._tokens: dict[str, _Cached] = {}
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope["path"]
+        service, slash, rest = path[1:].partition("/")
+        if service not in self.services:
+            await self.app(scope, receive, send)
+            return
+        scope["route"] = self.routes[service]
+        rest = slash + rest if slash else "/"
+        try:
+            await self._forward(scope, receive, send, service, rest)
+        except DomainError as error:
+            await send_problem(send, error)
+        except ClientGone:
+            return
+
+    async def _forward(self, scope: Scope, receive: Any, send: Any, service: str,
+                       rest: str) -> None:
+        if rest.rstrip("/") in PRIVATE_PATHS:
+            raise NotFound(f"{scope['path']} is not published; see /openapi.json and /docs")
+        headers: list[tuple[bytes, bytes]] = scope["headers"]
+        authorization = b""
+        content_length = -1
+        connection_tokens: set[bytes] = set()
+        for name, value in headers:
+            if name == b"authorization":
+                authorization = value
+            elif name == b"content-length":
+                content_length = int(value) if value.isdigit() else -1
+            elif name == b"connection":
+                connection_tokens.update(t.strip().lower() for t in value.split(b","))
+        principal = await self._principal(authorization)
+        if not any(s.startswith(service + ":") for s in principal.scopes):
+            raise Forbidden(f"token has no {service} scope",
+                            FieldError("scope", "scope_required", f"{service}:read"))
+        wait = self.state.rate_limiter.acquire(principal.client_id)
+        if wait:
+            raise TooManyRequests(
+                "rate limit exceeded", FieldError("client_id", "rate_limit"),
+                headers={"Retry-After": RateLimiter.retry_after(wait)})
+        if content_length > self.max_body:
+            raise _too_large(self.max_body)
+        body = await self._read_body(receive)
+        bridge: BridgeClient | None = self.state.bridge
+        if bridge is None:
+            raise ServiceUnavailable("the gateway is not connected to NATS")
+        drop = HOP_BY_HOP | connection_tokens
+        forwarded = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in headers
+                     if k not in drop and k != b"x-request-id"]
+        forwarded.append(("x-request-id", current_request_id()))
+        forwarded.append(("x-forwarded-prefix", f"/{service}"))
+        client = scope.get("client")
+        if client:
+            forwarded.append(("x-forwarded-for", str(client[0])))
+        try:
+            response = await bridge.request(
+                service, method=scope["method"], path=rest,
+                query=scope.get("query_string", b"").decode("latin-1"), headers=forwarded,
+                body=body, timeout=self.timeout)
+        except NoResponder as exc:
+            raise ServiceUnavailable(f"no {service} replica is running",
+                                     headers={"Retry-After": "1"}) from exc
+        except UpstreamTimeout as exc:
+            raise GatewayTimeout(f"{service} did not answer within {self.timeout:g} s") from exc
+        out = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in response.headers]
+        out = [(k, v) for k, v in out
+               if k not in HOP_BY_HOP and k not in (b"content-length", b"x-request-id")]
+        out.append((b"content-length", str(len(response.body)).encode()))
+        await send({"type": "http.response.start", "status": response.status, "headers": out})
+        await send({"type": "http.response.body", "body": response.body})
+
+    async def _principal(self, authorization: bytes) -> Principal:
+        scheme, _, raw = authorization.decode("latin-1").partition(" ")
+        token = raw.strip()
+        if scheme.lower() != "bearer" or not token:
+            raise Unauthorized("a bearer token is required",
+                               FieldError("authorization", "bearer_token_required"),
+                               headers={"WWW-Authenticate": 'Bearer realm="junheng"'})
+        now = time.time()
+        cached = self._tokens.get(token)
+        if cached is not None and cached.expires_at > now:
+            return cached.principal
+        verifier: TokenVerifier = self.state.token_verifier
+        principal = await verifier.verify(token)
+        if len(self._tokens) >= TOKEN_CACHE_SIZE:
+            self._tokens = {k: v for k, v in self._tokens.items() if v.expires_at > now}
+            if len(self._tokens) >= TOKEN_CACHE_SIZE:
+                self._tokens.clear()
+        self._tokens[token] = _Cached(principal, float(principal.claims.get("exp", now)))
+        return principal
+
+    async def _read_body(self, receive: Any) -> bytes:
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                raise ClientGone
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_body:
+                raise _too_large(self.max_body)
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+def _too_large(limit: int) -> PayloadTooLarge:
+    return PayloadTooLarge(f"request body exceeds {limit} bytes",
+                           FieldError("body", "max_body_bytes", str(limit)))
+
+
+async def send_problem(send: Any, error: DomainError) -> None:
+    body = json.dumps(problem_body(error.status, error.slug, error.title, error.detail,
+                                   error.errors), ensure_ascii=False).encode()
+    headers = [(b"content-type", PROBLEM_JSON.encode()),
+               (b"content-length", str(len(body)).encode())]
+    headers += [(k.lower().encode("latin-1"), v.encode("latin-1"))
+                for k, v in error.headers.items()]
+    await send({"type": "http.response.start", "status": error.status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})

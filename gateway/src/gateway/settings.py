@@ -1,0 +1,50 @@
+"""Gateway settings: env prefix GATEWAY_ (plus the shared JUNHENG_* names of the kit)."""
+
+from pathlib import Path
+from typing import Annotated, Any
+
+from junheng_kit.settings import ServiceSettings
+from pydantic import Field, field_validator
+from pydantic_settings import NoDecode, SettingsConfigDict
+
+SERVICES = ("enrollment", "staffing", "assistance", "evaluation")
+MIB = 1024 * 1024
+
+
+def _list_of_strings(value: Any) -> Any:
+    """Accept a JSON list or a comma/space separated string from the environment."""
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("["):
+            import json
+
+            return json.loads(text)
+        return [part for part in text.replace(",", " ").split() if part]
+    return value
+
+
+class GatewaySettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="GATEWAY_", extra="forbid",
+                                      populate_by_name=True)
+
+    service_name: str = "gateway"
+    database_url: str = "sqlite+aiosqlite:///var/gateway.sqlite3"
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(8000, validation_alias="JUNHENG_GATEWAY_PORT")
+    # Ed25519 private key (PKCS#8 PEM); generated when missing only with JUNHENG_ENV=dev
+    signing_key_file: Path = Path("var/gateway-signing-key.pem")
+    # keys of the previous rotation (private or public PEM): still published and accepted
+    previous_key_files: Annotated[list[Path], NoDecode] = Field(default_factory=list)
+    token_ttl_seconds: int = Field(900, gt=0)
+    rate_limit_per_second: float = Field(200.0, gt=0)
+    rate_limit_burst: int = Field(400, gt=0)
+    max_body_bytes: int = Field(256 * MIB, gt=0)
+    upstream_timeout_seconds: float = Field(30.0, gt=0)
+    openapi_timeout_seconds: float = Field(5.0, gt=0)
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    services: Annotated[list[str], NoDecode] = Field(default_factory=lambda: list(SERVICES))
+
+    @field_validator("previous_key_files", "cors_origins", "services", mode="before")
+    @classmethod
+    def _split(cls, value: Any) -> Any:
+        return _list_of_strings(value)

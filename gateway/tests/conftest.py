@@ -1,0 +1,203 @@
+"""Gateway tests: a real nats-server, the services played by small FastAPI apps served through
+the kit's BridgeServer, the gateway's real migrations on SQLite and PostgreSQL."""
+
+import asyncio
+import importlib
+import sys
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI, Request, Response
+from pydantic import BaseModel, SecretStr
+
+# pytest's importlib mode imports this file as `gateway.tests.conftest` and first registers the
+# directory /work/main/gateway as the module `gateway`, shadowing the real package (src/gateway).
+# Put the real package back before importing from it.
+if not hasattr(sys.modules.get("gateway"), "__file__") or sys.modules["gateway"].__file__ is None:
+    sys.modules.pop("gateway", None)
+    importlib.import_module("gateway")
+
+from gateway.app import create_app
+from gateway.auth import service
+from gateway.settings import GatewaySettings
+from junheng_kit.bridge import BridgeServer
+from junheng_kit.db import create_engine, create_sessionmaker
+from junheng_kit.messaging.connection import connect, ensure_buckets
+from junheng_kit.problems import problem_responses
+from junheng_kit.testing.plugin import Databases
+from junheng_kit.tokens import TokenSigner
+
+GATEWAY_DIR = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def service_dir() -> Path:
+    return GATEWAY_DIR
+
+
+class Item(BaseModel):
+    item_id: str
+    name: str
+
+
+def upstream_app(service_name: str) -> FastAPI:
+    """Stands in for a service: echoes what reached it, sleeps on demand, has an OpenAPI."""
+    app = FastAPI(title=f"test {service_name}")
+
+    @app.post("/v1/echo", status_code=201, tags=["echo"])
+    async def echo(request: Request) -> Response:
+        body = await request.body()
+        return Response(body, status_code=201,
+                        media_type=request.headers.get("content-type", "application/octet-stream"),
+                        headers={"x-seen-path": request.url.path,
+                                 "x-seen-query": request.url.query,
+                                 "x-seen-authorization": request.headers.get("authorization", ""),
+                                 "x-seen-request-id": request.headers.get("x-request-id", ""),
+                                 "x-seen-custom": request.headers.get("x-custom", ""),
+                                 "x-seen-keep-alive": request.headers.get("keep-alive", "-"),
+                                 "x-seen-prefix": request.headers.get("x-forwarded-prefix", ""),
+                                 "x-service": service_name})
+
+    @app.get("/v1/slow", tags=["echo"])
+    async def slow(seconds: float = 2.0) -> dict[str, str]:
+        await asyncio.sleep(seconds)
+        return {"status": "late"}
+
+    @app.get("/v1/items/{item_id}", tags=["items"], responses=problem_responses())
+    async def get_item(item_id: str) -> Item:
+        return Item(item_id=item_id, name="desk")
+
+    @app.post("/v1/items", tags=["items"], status_code=201)
+    async def create_item(item: Item) -> Item:
+        return item
+
+    @app.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app
+
+
+@pytest.fixture
+async def upstreams(nats_url: str) -> AsyncIterator[None]:
+    """`enrollment` and `staffing` answer over NATS; nobody serves `assistance`."""
+    nc = await connect(nats_url, "test-upstreams")
+    js = nc.jetstream()
+    await ensure_buckets(js)
+    servers = [BridgeServer(upstream_app(name), nc, js, name)
+               for name in ("enrollment", "staffing")]
+    for server in servers:
+        await server.start()
+    await nc.flush()
+    yield
+    for server in servers:
+        await server.stop()
+    await nc.close()
+
+
+@pytest.fixture(scope="session")
+def signing_key_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("keys") / "gateway-signing-key.pem"
+    path.write_bytes(TokenSigner.generate(issuer="junheng-gateway",
+                                          audience="junheng").private_pem())
+    return path
+
+
+SettingsFactory = Callable[..., GatewaySettings]
+
+
+@pytest.fixture
+def sqlite_url(databases: Databases, service_dir: Path) -> str:
+    """The migrated SQLite database for tests that are not about storage (sync: alembic)."""
+    return databases.migrated(service_dir, "sqlite")
+
+
+@pytest.fixture
+def make_settings(nats_url: str, sqlite_url: str, signing_key_file: Path) -> SettingsFactory:
+    def make(**overrides: Any) -> GatewaySettings:
+        values: dict[str, Any] = {
+            "environment": "test", "secret_key": SecretStr("test-secret"),
+            "nats_url": nats_url, "signing_key_file": signing_key_file,
+            "database_url": sqlite_url,
+        }
+        return GatewaySettings(**{**values, **overrides})
+
+    return make
+
+
+@asynccontextmanager
+async def running(settings: GatewaySettings) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://gateway",
+                                     timeout=60) as http:
+            yield app, http
+
+
+Running = AbstractAsyncContextManager[tuple[FastAPI, httpx.AsyncClient]]
+GatewayStarter = Callable[..., Running]
+
+
+@pytest.fixture
+def start_gateway(upstreams: None, make_settings: SettingsFactory) -> GatewayStarter:
+    """`async with start_gateway(**settings) as (app, http)`: a gateway with its lifespan run."""
+
+    def start(**overrides: Any) -> Running:
+        return running(make_settings(**overrides))
+
+    return start
+
+
+@pytest.fixture
+async def gateway(start_gateway: GatewayStarter
+                  ) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
+    async with start_gateway() as pair:
+        yield pair
+
+
+@pytest.fixture
+def http(gateway: tuple[FastAPI, httpx.AsyncClient]) -> httpx.AsyncClient:
+    return gateway[1]
+
+
+TokenMaker = Callable[..., str]
+
+
+@pytest.fixture
+def gateway_token(gateway: tuple[FastAPI, httpx.AsyncClient]) -> TokenMaker:
+    """A token signed with the running gateway's own key."""
+    signer: TokenSigner = gateway[0].state.signer
+
+    def make(*scopes: str, subject: str = "test-client", ttl_seconds: int = 600,
+             now: float | None = None) -> str:
+        return signer.issue(subject=subject, scopes=scopes, jurisdiction=["150602"],
+                            ttl_seconds=ttl_seconds, now=now)
+
+    return make
+
+
+Register = Callable[..., Awaitable[str]]
+
+
+async def _register(database_url: str, *, scopes: list[str], secret: str = "s3cret-value") -> str:  # noqa: S107
+    engine = create_engine(database_url)
+    try:
+        async with create_sessionmaker(engine)() as session:
+            registered = await service.register_client(
+                session, name="Dongsheng bureau", scopes=scopes, jurisdiction=["150602"],
+                services=["enrollment", "staffing", "assistance", "evaluation"], secret=secret)
+            await session.commit()
+    finally:
+        await engine.dispose()
+    return registered.client_id
+
+
+@pytest.fixture
+def register() -> Register:
+    """Register a client straight through the use-case; returns its (unique) id."""
+    return _register

@@ -1,0 +1,64 @@
+"""Settings from the environment and the signing key at start-up."""
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from gateway.app import create_app
+from gateway.auth.keys import SigningKeyMissing
+from gateway.limits.token_bucket import RateLimiter
+from gateway.settings import GatewaySettings
+from pydantic import SecretStr
+
+
+class TestSettings:
+    def test_environment_names(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("JUNHENG_ENV", "test")
+        monkeypatch.setenv("GATEWAY_SECRET_KEY", "s")
+        monkeypatch.setenv("JUNHENG_GATEWAY_PORT", "8080")
+        monkeypatch.setenv("GATEWAY_CORS_ORIGINS", "https://a.example.cn, https://b.example.cn")
+        monkeypatch.setenv("GATEWAY_RATE_LIMIT_PER_SECOND", "50")
+        settings = GatewaySettings()
+        assert settings.http_port == 8080
+        assert settings.cors_origins == ["https://a.example.cn", "https://b.example.cn"]
+        assert settings.rate_limit_per_second == 50
+        assert settings.services == ["enrollment", "staffing", "assistance", "evaluation"]
+        assert settings.max_body_bytes == 256 * 1024 * 1024
+
+    def test_the_dev_secret_is_refused_outside_dev(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("JUNHENG_ENV", "prod")
+        monkeypatch.delenv("GATEWAY_SECRET_KEY", raising=False)
+        with pytest.raises(ValueError, match="secret_key"):
+            GatewaySettings()
+
+
+class TestSigningKey:
+    async def test_a_missing_key_outside_dev_stops_start_up(
+            self, make_settings: Any, tmp_path: Path) -> None:
+        app = create_app(make_settings(signing_key_file=tmp_path / "absent.pem"))
+        with pytest.raises(SigningKeyMissing):
+            async with app.router.lifespan_context(app):
+                pass
+
+    async def test_in_dev_a_missing_key_is_generated_once(
+            self, make_settings: Any, tmp_path: Path) -> None:
+        path = tmp_path / "var" / "key.pem"
+        settings = make_settings(signing_key_file=path, environment="dev",
+                                 secret_key=SecretStr("dev-only-change-me"))
+        kids = []
+        for _ in range(2):
+            app = create_app(settings)
+            async with app.router.lifespan_context(app):
+                kids.append(app.state.signer.kid)
+        assert path.stat().st_mode & 0o777 == 0o600
+        assert kids[0] == kids[1]
+
+
+class TestTokenBucket:
+    def test_burst_then_the_rate(self) -> None:
+        limiter = RateLimiter(rate_per_second=2, burst=3)
+        assert [limiter.acquire("c", now=0.0) for _ in range(4)] == [0.0, 0.0, 0.0, 0.5]
+        assert limiter.acquire("c", now=0.5) == 0.0
+        assert limiter.acquire("c", now=0.5) == 0.5
+        assert limiter.acquire("other", now=0.5) == 0.0
+        assert RateLimiter.retry_after(0.5) == "1"

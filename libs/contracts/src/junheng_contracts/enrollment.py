@@ -1,0 +1,41 @@
+"""Events the enrollment service publishes (stream ENROLLMENT ← `enrollment.>`)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from junheng_contracts.envelope import CloudEvent, EventData
+
+SchoolLevel = Literal["primary", "junior", "nine_year", "complete_secondary"]
+
+
+class SchoolData(EventData):
+    """学校登记信息: the registry's full state of one school after the change."""
+
+    school_code: str = Field(pattern=r"^\d{10}$", description="学校标识码, 10 digits")
+    name: str
+    levels: list[SchoolLevel]
+    county_code: str = Field(pattern=r"^\d{6}$", description="GB/T 2260 county code")
+    longitude: float
+    latitude: float
+    planned_capacity: int
+    version: int = Field(description="aggregate version; consumers skip stale events")
+
+
+class SchoolRegistered(CloudEvent[SchoolData]):
+    """学校登记: a school entered the enrollment registry."""
+
+    source: Literal["junheng/enrollment"] = "junheng/enrollment"
+    type: Literal["enrollment.school.registered"] = "enrollment.school.registered"
+
+
+class SchoolUpdated(CloudEvent[SchoolData]):
+    """学校信息变更: a school's registry entry changed."""
+
+    source: Literal["junheng/enrollment"] = "junheng/enrollment"
+    type: Literal["enrollment.school.updated"] = "enrollment.school.updated"
+
+
+EVENTS: tuple[type[CloudEvent[SchoolData]], ...] = (SchoolRegistered, SchoolUpdated)

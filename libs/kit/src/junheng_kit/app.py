@@ -1,0 +1,160 @@
+"""The service app factory: every Junheng service is built the same way.
+
+`build_service_app` wires problem+json, request ids, idempotency, health/ready/metrics and a
+lifespan that opens the database, connects to NATS (when configured), declares streams and
+buckets, starts the outbox relay, the consumers and the gateway bridge, and closes all of it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+
+from junheng_kit.auth import TokenVerifier, jwks_from_text, nats_kv_jwks_source
+from junheng_kit.bridge import BridgeServer
+from junheng_kit.db import create_engine, create_sessionmaker, is_sqlite
+from junheng_kit.messaging.connection import connect, ensure_buckets, ensure_streams
+from junheng_kit.messaging.consumer import ConsumerRunner, Subscriptions
+from junheng_kit.messaging.outbox import OutboxRelay
+from junheng_kit.middleware import IdempotencyMiddleware, RequestContextMiddleware
+from junheng_kit.problems import Problem, install_problem_handlers
+from junheng_kit.settings import ServiceSettings
+
+log = logging.getLogger("junheng.app")
+
+
+def static_jwks(settings: ServiceSettings) -> dict[str, Any] | None:
+    value = settings.jwks_json.strip()
+    if value.startswith("@"):
+        value = Path(value[1:]).read_text()
+    return jwks_from_text(value)
+
+
+def health_router() -> APIRouter:
+    router = APIRouter(tags=["operations"])
+
+    @router.get("/healthz", summary="Liveness: the process answers")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @router.get("/readyz", summary="Readiness: database and NATS reachable",
+                responses={503: {"description": "not ready"}})
+    async def readyz(request: Request) -> JSONResponse:
+        checks: dict[str, str] = {}
+        try:
+            async with request.app.state.engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+            checks["database"] = "ok"
+        except Exception as exc:  # noqa: BLE001 - readiness reports, never raises
+            checks["database"] = f"failed: {type(exc).__name__}"
+        nc = request.app.state.nats
+        if request.app.state.settings.nats_url:
+            checks["nats"] = "ok" if nc is not None and nc.is_connected else "failed"
+        ready = all(v == "ok" for v in checks.values())
+        return JSONResponse({"status": "ready" if ready else "not-ready", "checks": checks},
+                            status_code=200 if ready else 503)
+
+    @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
+    async def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    return router
+
+
+def build_service_app(settings: ServiceSettings, *, title: str, description: str,
+                      routers: Sequence[APIRouter], subscriptions: Subscriptions | None = None,
+                      version: str = "0.1.0") -> FastAPI:
+    subscriptions = subscriptions or Subscriptions()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if is_sqlite(settings.database_url):
+            path = settings.database_url.split("///", 1)[-1]
+            if path and path != ":memory:":
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(settings.database_url)
+        app.state.engine = engine
+        app.state.sessionmaker = create_sessionmaker(engine)
+        app.state.nats = None
+        app.state.js = None
+        relay: OutboxRelay | None = None
+        consumers: ConsumerRunner | None = None
+        bridge: BridgeServer | None = None
+        app.state.token_verifier = TokenVerifier(
+            issuer=settings.token_issuer, audience=settings.token_audience,
+            static_jwks=static_jwks(settings), source=nats_kv_jwks_source(lambda: app.state.js))
+        if settings.nats_url:
+            nc = await connect(settings.nats_url, settings.service_name)
+            js = nc.jetstream()
+            app.state.nats, app.state.js = nc, js
+            await ensure_streams(js, settings.stream_replicas)
+            await ensure_buckets(js, settings.stream_replicas)
+            relay = OutboxRelay(app.state.sessionmaker, js, poll_seconds=settings.outbox_poll_seconds)
+            relay.start()
+            consumers = ConsumerRunner(settings.service_name, subscriptions, app.state.sessionmaker,
+                                       js, max_deliver=settings.consumer_max_deliver,
+                                       on_committed=relay.wake)
+            await consumers.start()
+            bridge = BridgeServer(app, nc, js, settings.service_name,
+                                  concurrency=settings.bridge_concurrency)
+            await bridge.start()
+        app.state.relay = relay
+        log.info("service.started", extra={"service": settings.service_name})
+        try:
+            yield
+        finally:
+            if bridge:
+                await bridge.stop()
+            if consumers:
+                await consumers.stop()
+            if relay:
+                await relay.stop()
+            if app.state.nats is not None:
+                await app.state.nats.drain()
+            await engine.dispose()
+
+    app = FastAPI(title=title, description=description, version=version, lifespan=lifespan,
+                  separate_input_output_schemas=False)
+    app.state.settings = settings
+    app.state.relay = None
+    install_problem_handlers(app)
+    app.include_router(health_router())
+    for router in routers:
+        app.include_router(router)
+    app.add_middleware(IdempotencyMiddleware, fastapi_app=app)
+    app.add_middleware(RequestContextMiddleware)
+    _register_problem_schema(app)
+    return app
+
+
+def _register_problem_schema(app: FastAPI) -> None:
+    original = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = original()
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components.setdefault("Problem", Problem.model_json_schema(
+            ref_template="#/components/schemas/{model}"))
+        for name, sub in Problem.model_json_schema(
+                ref_template="#/components/schemas/{model}").get("$defs", {}).items():
+            components.setdefault(name, sub)
+        components["Problem"].pop("$defs", None)
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def dump_openapi(app: FastAPI) -> str:
+    return json.dumps(app.openapi(), indent=2, ensure_ascii=False, sort_keys=True)

@@ -1,0 +1,206 @@
+"""HTTP over NATS request-reply: the gateway's transport to the services.
+
+Wire format (one NATS message each way, both sides in this module):
+- request subject `rpc.<service>.http`, queue group `<service>`; header `Junheng-Http` holds
+  JSON `{"method", "path", "query", "headers": [[name, value], …]}` (a list, so repeated headers
+  survive); the payload is the body.
+- reply: header `Junheng-Http` holds `{"status", "headers": [[name, value], …]}`; payload = body.
+- a body too large for one message travels through the JetStream object store bucket
+  `junheng-bodies`; header `Junheng-Body-Object` names the object and the payload is empty. The
+  reader deletes the object after reading it.
+
+The service side dispatches each request into its own ASGI app in-process, a task per request
+bounded by a semaphore (nats-py runs a subscription's callbacks one at a time).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from nats.aio.client import Client
+from nats.aio.msg import Msg
+from nats.errors import NoRespondersError
+from nats.errors import TimeoutError as NatsTimeout
+from nats.js import JetStreamContext
+
+from junheng_kit.ids import uuid7
+from junheng_kit.messaging.connection import BODIES_BUCKET
+
+log = logging.getLogger("junheng.bridge")
+
+META = "Junheng-Http"
+BODY_OBJECT = "Junheng-Body-Object"
+HEADROOM = 64 * 1024  # NATS headers and protocol overhead under max_payload
+
+Headers = list[tuple[str, str]]
+
+
+def rpc_subject(service: str) -> str:
+    return f"rpc.{service}.http"
+
+
+@dataclass(slots=True)
+class BridgeResponse:
+    status: int
+    headers: Headers
+    body: bytes
+
+
+class NoResponder(Exception):
+    """No replica of the service is subscribed (maps to 503)."""
+
+
+class UpstreamTimeout(Exception):
+    """The service did not answer in time (maps to 504)."""
+
+
+async def _put_object(js: JetStreamContext, data: bytes) -> str:
+    name = f"b-{uuid7()}"
+    store = await js.object_store(BODIES_BUCKET)
+    await store.put(name, data)
+    return name
+
+
+async def _take_object(js: JetStreamContext, name: str) -> bytes:
+    store = await js.object_store(BODIES_BUCKET)
+    result = await store.get(name)
+    try:
+        await store.delete(name)
+    except Exception:  # noqa: BLE001 - the bucket TTL removes it anyway
+        log.debug("bridge.object_delete_failed", extra={"object": name})
+    return bytes(result.data or b"")
+
+
+def _limit(nc: Client) -> int:
+    return max(nc.max_payload - HEADROOM, 1024)
+
+
+async def _payload(nc: Client, js: JetStreamContext, body: bytes,
+                   headers: dict[str, str]) -> bytes:
+    if len(body) > _limit(nc):
+        headers[BODY_OBJECT] = await _put_object(js, body)
+        return b""
+    return body
+
+
+async def _body_of(js: JetStreamContext, msg: Msg) -> bytes:
+    name = (msg.headers or {}).get(BODY_OBJECT)
+    if name:
+        return await _take_object(js, name)
+    return bytes(msg.data)
+
+
+class BridgeClient:
+    """Gateway side: forward one HTTP request to a service and return its response."""
+
+    def __init__(self, nc: Client, js: JetStreamContext) -> None:
+        self.nc, self.js = nc, js
+
+    async def request(self, service: str, *, method: str, path: str, query: str,
+                      headers: Sequence[tuple[str, str]], body: bytes,
+                      timeout: float) -> BridgeResponse:
+        nats_headers = {META: json.dumps({"method": method, "path": path, "query": query,
+                                          "headers": [list(h) for h in headers]})}
+        payload = await _payload(self.nc, self.js, body, nats_headers)
+        try:
+            reply = await self.nc.request(rpc_subject(service), payload, timeout=timeout,
+                                          headers=nats_headers)
+        except NoRespondersError as exc:
+            raise NoResponder(service) from exc
+        except NatsTimeout as exc:
+            raise UpstreamTimeout(service) from exc
+        meta = json.loads((reply.headers or {}).get(META, "{}") or "{}")
+        if "status" not in meta:
+            raise UpstreamTimeout(service)  # not a bridge reply (e.g. JetStream ack): treat as lost
+        return BridgeResponse(int(meta["status"]), [(k, v) for k, v in meta["headers"]],
+                              await _body_of(self.js, reply))
+
+
+class BridgeServer:
+    """Service side: answer `rpc.<service>.http` by calling the service's own ASGI app."""
+
+    def __init__(self, app: Any, nc: Client, js: JetStreamContext, service: str, *,
+                 concurrency: int = 256) -> None:
+        self.app, self.nc, self.js, self.service = app, nc, js, service
+        self._semaphore = asyncio.Semaphore(concurrency)
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._sub: Any = None
+
+    async def start(self) -> None:
+        self._sub = await self.nc.subscribe(rpc_subject(self.service), queue=self.service,
+                                            cb=self._on_message, pending_msgs_limit=65536)
+
+    async def stop(self) -> None:
+        if self._sub is not None:
+            await self._sub.unsubscribe()
+        if self._tasks:
+            await asyncio.wait(self._tasks, timeout=10)
+
+    async def _on_message(self, msg: Msg) -> None:
+        await self._semaphore.acquire()
+        task = asyncio.create_task(self._handle(msg))
+        self._tasks.add(task)
+        task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        self._semaphore.release()
+
+    async def _handle(self, msg: Msg) -> None:
+        if not msg.reply:
+            return
+        try:
+            meta = json.loads((msg.headers or {}).get(META, "{}"))
+            body = await _body_of(self.js, msg)
+            status, headers, out = await call_asgi(
+                self.app, method=meta["method"], path=meta["path"], query=meta.get("query", ""),
+                headers=[(k, v) for k, v in meta.get("headers", [])], body=body)
+        except Exception:  # noqa: BLE001 - answer 502 rather than let the caller time out
+            log.exception("bridge.dispatch_failed")
+            status, headers, out = 502, [("content-type", "application/problem+json")], json.dumps(
+                {"type": "urn:junheng:problem:bad-gateway", "title": "Bad gateway", "status": 502,
+                 "detail": "the service could not process the forwarded request"}).encode()
+        reply_headers = {META: json.dumps({"status": status, "headers": [list(h) for h in headers]})}
+        payload = await _payload(self.nc, self.js, out, reply_headers)
+        await self.nc.publish(msg.reply, payload, headers=reply_headers)
+
+
+async def call_asgi(app: Any, *, method: str, path: str, query: str, headers: Headers,
+                    body: bytes, client: tuple[str, int] = ("nats", 0)) -> tuple[int, Headers, bytes]:
+    """Run one HTTP request through an ASGI app in-process and collect the response."""
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method,
+        "scheme": "http", "path": path, "raw_path": path.encode(), "root_path": "",
+        "query_string": query.encode(), "client": client, "server": ("junheng-bridge", 80),
+        "headers": [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers],
+        "state": {},
+    }
+    sent = False
+
+    async def receive() -> dict[str, Any]:
+        nonlocal sent
+        if sent:
+            await asyncio.Event().wait()  # the client never disconnects mid-request
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    status = 500
+    out_headers: Headers = []
+    chunks: list[bytes] = []
+
+    async def send(message: dict[str, Any]) -> None:
+        nonlocal status
+        if message["type"] == "http.response.start":
+            status = message["status"]
+            out_headers.extend((k.decode("latin-1"), v.decode("latin-1"))
+                               for k, v in message.get("headers", []))
+        elif message["type"] == "http.response.body":
+            chunks.append(message.get("body", b""))
+
+    await app(scope, receive, send)
+    return status, out_headers, b"".join(chunks)

@@ -1,0 +1,100 @@
+"""Async SQLAlchemy: engines (SQLite WAL by default, PostgreSQL by URL) and the request session."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from sqlalchemy import MetaData, event
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
+from sqlalchemy.orm import DeclarativeBase
+
+NAMING_CONVENTION = {
+    "pk": "pk_%(table_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+}
+
+
+def new_metadata() -> MetaData:
+    return MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class KitBase(DeclarativeBase):
+    """Declarative base for the kit's own tables (outbox, inbox, idempotency)."""
+
+    metadata = new_metadata()
+
+
+def is_sqlite(url: str) -> bool:
+    return url.startswith("sqlite")
+
+
+def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
+    """An engine with the pragmas every service relies on.
+
+    SQLite: WAL, foreign keys, a busy timeout, and pysqlite's transaction handling replaced by an
+    explicit BEGIN so SAVEPOINT (tests, nested use-cases) works.
+    """
+    if is_sqlite(url):
+        engine = _create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
+
+        @event.listens_for(engine.sync_engine, "connect")
+        def _pragmas(dbapi_connection: Any, _: Any) -> None:
+            dbapi_connection.isolation_level = None
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.close()
+
+        @event.listens_for(engine.sync_engine, "begin")
+        def _begin(connection: Any) -> None:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    if "poolclass" not in kwargs:
+        kwargs.setdefault("pool_size", 10)
+        kwargs.setdefault("max_overflow", 20)
+    kwargs.setdefault("pool_pre_ping", True)
+    return _create_async_engine(url, **kwargs)
+
+
+def create_sessionmaker(bind: Any) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(bind, expire_on_commit=False, autoflush=False)
+
+
+async def session_for_request(request: Request) -> AsyncIterator[AsyncSession]:
+    """The request owns the transaction: commit when the endpoint returns, roll back otherwise."""
+    async with request.app.state.sessionmaker() as session:
+        try:
+            yield session
+            await session.commit()
+        except BaseException:
+            await session.rollback()
+            raise
+        if wants_relay(session) and request.app.state.relay is not None:
+            request.app.state.relay.wake()
+
+
+EVENTS_STAGED = "junheng_events_staged"
+
+
+def wants_relay(session: AsyncSession) -> bool:
+    """True once after a session staged events: its owner wakes the relay after commit."""
+    return bool(session.info.pop(EVENTS_STAGED, False))
+
+
+# scope="function" commits before the response is sent; with the default scope a failed commit
+# would still answer 201.
+SessionDep = Annotated[AsyncSession, Depends(session_for_request, scope="function")]
+
+
+def sync_url(url: str) -> str:
+    """The synchronous driver URL for tools that need one (alembic offline checks)."""
+    return url.replace("+aiosqlite", "").replace("+asyncpg", "+psycopg")

@@ -1,0 +1,76 @@
+"""NATS connection and the JetStream assets every process declares at start-up (idempotently)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import nats
+from nats.aio.client import Client
+from nats.js import JetStreamContext
+from nats.js.api import (
+    DiscardPolicy,
+    KeyValueConfig,
+    ObjectStoreConfig,
+    RetentionPolicy,
+    StorageType,
+    StreamConfig,
+)
+from nats.js.errors import BadRequestError, NotFoundError
+
+from junheng_contracts import STREAMS
+
+log = logging.getLogger("junheng.nats")
+
+BODIES_BUCKET = "junheng-bodies"  # large HTTP bodies between gateway and services
+DLQ_STREAM = "DLQ"
+DUPLICATE_WINDOW_S = 300.0
+
+
+async def connect(url: str, name: str, **kwargs: Any) -> Client:
+    async def _disconnected() -> None:
+        log.warning("nats.disconnected", extra={"client": name})
+
+    async def _reconnected() -> None:
+        log.info("nats.reconnected", extra={"client": name})
+
+    async def _error(exc: Exception) -> None:
+        log.warning("nats.error", extra={"client": name, "error": str(exc)})
+
+    return await nats.connect(
+        url, name=name, max_reconnect_attempts=-1, reconnect_time_wait=0.5,
+        disconnected_cb=_disconnected, reconnected_cb=_reconnected, error_cb=_error, **kwargs)
+
+
+async def ensure_stream(js: JetStreamContext, name: str, subjects: list[str],
+                        replicas: int = 1) -> None:
+    config = StreamConfig(name=name, subjects=subjects, storage=StorageType.FILE,
+                          retention=RetentionPolicy.LIMITS, num_replicas=replicas,
+                          duplicate_window=DUPLICATE_WINDOW_S, discard=DiscardPolicy.OLD)
+    try:
+        await js.add_stream(config)
+    except BadRequestError:
+        await js.update_stream(config)
+
+
+async def ensure_streams(js: JetStreamContext, replicas: int = 1) -> None:
+    """Every producer's stream and the dead-letter stream; harmless to repeat."""
+    for name, subject in STREAMS.items():
+        await ensure_stream(js, name, [subject], replicas)
+    await ensure_stream(js, DLQ_STREAM, ["dlq.>"], replicas)
+
+
+async def ensure_buckets(js: JetStreamContext, replicas: int = 1) -> None:
+    try:
+        await js.object_store(BODIES_BUCKET)
+    except NotFoundError:
+        await js.create_object_store(BODIES_BUCKET, ObjectStoreConfig(
+            bucket=BODIES_BUCKET, ttl=900, storage=StorageType.FILE, replicas=replicas,
+            description="HTTP bodies above the NATS message size"))
+    from junheng_kit.auth import KEYS_BUCKET
+
+    try:
+        await js.key_value(KEYS_BUCKET)
+    except NotFoundError:
+        await js.create_key_value(KeyValueConfig(bucket=KEYS_BUCKET, history=5,
+                                                 replicas=replicas, storage=StorageType.FILE))

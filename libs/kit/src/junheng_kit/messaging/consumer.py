@@ -1,0 +1,180 @@
+"""Idempotent event consumers: inbox row + handler in one transaction, ack after commit.
+
+Each (consumer service, purpose) has a durable pull consumer shared by the service's replicas.
+A malformed event is terminated at once; a handler that keeps failing is retried with backoff and
+after `max_deliver` attempts goes to `dlq.<service>.<durable>` and is terminated.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from nats.aio.msg import Msg
+from nats.errors import TimeoutError as NatsTimeout
+from nats.js import JetStreamContext
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from prometheus_client import Counter
+from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from junheng_contracts import CloudEvent
+from junheng_kit.context import reset_request_id, set_request_id
+from junheng_kit.db import wants_relay
+from junheng_kit.tables import ProcessedMessage
+
+log = logging.getLogger("junheng.consumer")
+
+APPLIED = Counter("junheng_events_applied_total", "Events applied", ["durable", "type"])
+DUPLICATES = Counter("junheng_events_duplicate_total", "Duplicate events ignored", ["durable"])
+DEAD_LETTERED = Counter("junheng_events_dead_lettered_total", "Events dead-lettered", ["durable"])
+TERMINATED = Counter("junheng_events_malformed_total", "Malformed events terminated", ["durable"])
+
+Handler = Callable[[AsyncSession, Any], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    event_type: type[CloudEvent[Any]]
+    durable: str
+    handler: Handler
+
+    @property
+    def subject(self) -> str:
+        return self.event_type.event_type
+
+
+@dataclass
+class Subscriptions:
+    """The events a service consumes: `@subscriptions.on(SchoolRegistered, durable="…")`."""
+
+    entries: list[Subscription] = field(default_factory=list)
+
+    def on(self, event_type: type[CloudEvent[Any]], *, durable: str) -> Callable[[Handler], Handler]:
+        def register(handler: Handler) -> Handler:
+            self.entries.append(Subscription(event_type, durable, handler))
+            return handler
+
+        return register
+
+
+def stream_for(subject: str) -> str:
+    return subject.split(".", 1)[0].upper()
+
+
+class ConsumerRunner:
+    def __init__(self, service: str, subscriptions: Subscriptions,
+                 sessionmaker: async_sessionmaker[AsyncSession], js: JetStreamContext, *,
+                 max_deliver: int = 5, on_committed: Callable[[], None] | None = None,
+                 batch: int = 64) -> None:
+        self.service, self.subscriptions = service, subscriptions
+        self.sessionmaker, self.js = sessionmaker, js
+        self.max_deliver, self.batch = max_deliver, batch
+        self.on_committed = on_committed
+        self._tasks: list[asyncio.Task[None]] = []
+
+    async def start(self) -> None:
+        by_durable: dict[str, list[Subscription]] = {}
+        for entry in self.subscriptions.entries:
+            by_durable.setdefault(entry.durable, []).append(entry)
+        for durable, entries in by_durable.items():
+            stream = stream_for(entries[0].subject)
+            subjects = [e.subject for e in entries]
+            config = ConsumerConfig(
+                durable_name=durable, ack_policy=AckPolicy.EXPLICIT,
+                deliver_policy=DeliverPolicy.ALL, max_deliver=self.max_deliver + 1,
+                ack_wait=30, filter_subjects=subjects, max_ack_pending=1000)
+            await self.js.add_consumer(stream, config)
+            sub = await self.js.pull_subscribe_bind(durable, stream=stream)
+            handlers = {e.subject: e for e in entries}
+            self._tasks.append(asyncio.create_task(self._loop(durable, sub, handlers),
+                                                   name=f"consumer-{durable}"))
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            try:
+                await task
+            except asyncio.CancelledError:
+                pass
+        self._tasks.clear()
+
+    async def _loop(self, durable: str, sub: Any, handlers: dict[str, Subscription]) -> None:
+        while True:
+            try:
+                messages = await sub.fetch(self.batch, timeout=1)
+            except NatsTimeout:
+                continue
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001 - NATS reconnecting; keep polling
+                log.warning("consumer.fetch_failed", extra={"durable": durable}, exc_info=True)
+                await asyncio.sleep(1)
+                continue
+            for msg in messages:
+                await self.deliver(durable, handlers, msg)
+
+    async def deliver(self, durable: str, handlers: dict[str, Subscription], msg: Msg) -> None:
+        entry = handlers.get(msg.subject)
+        if entry is None:
+            await msg.term()
+            return
+        try:
+            event = entry.event_type.model_validate_json(msg.data)
+        except ValidationError:
+            TERMINATED.labels(durable).inc()
+            log.warning("consumer.malformed", extra={"durable": durable, "subject": msg.subject})
+            await msg.term()  # malformed: never redeliver
+            return
+        token = set_request_id(f"event:{event.id}")
+        try:
+            await self._apply(durable, entry, event, msg)
+        finally:
+            reset_request_id(token)
+
+    async def _apply(self, durable: str, entry: Subscription, event: CloudEvent[Any],
+                     msg: Msg) -> None:
+        async with self.sessionmaker() as session:
+            try:
+                session.add(ProcessedMessage(consumer=durable, event_id=event.id,
+                                             subject=msg.subject))
+                await session.flush()  # inbox first: a duplicate fails here
+            except IntegrityError:
+                await session.rollback()
+                DUPLICATES.labels(durable).inc()
+                await msg.ack()  # already applied, by us or a replica
+                return
+            try:
+                await entry.handler(session, event)
+                await session.commit()
+            except Exception:  # noqa: BLE001 - the consumer boundary
+                await session.rollback()
+                delivered = msg.metadata.num_delivered
+                log.warning("consumer.handler_failed",
+                            extra={"durable": durable, "event_id": event.id,
+                                   "delivered": delivered}, exc_info=True)
+                if delivered < self.max_deliver:
+                    await msg.nak(delay=min(2 ** delivered, 60) / 4)
+                else:
+                    await self._dead_letter(durable, msg)
+                return
+            if wants_relay(session) and self.on_committed:
+                self.on_committed()
+        APPLIED.labels(durable, msg.subject).inc()
+        log.info("event.applied", extra={"durable": durable, "event_id": event.id,
+                                         "type": msg.subject})
+        await msg.ack()  # only after commit
+
+    async def _dead_letter(self, durable: str, msg: Msg) -> None:
+        DEAD_LETTERED.labels(durable).inc()
+        subject = f"dlq.{self.service}.{durable}"
+        headers = {"Junheng-Original-Subject": msg.subject,
+                   "Junheng-Delivered": str(msg.metadata.num_delivered)}
+        await self.js.publish(subject, msg.data, headers=headers)
+        log.error("consumer.dead_lettered", extra={"durable": durable, "subject": msg.subject})
+        await msg.term()

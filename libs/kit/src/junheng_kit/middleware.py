@@ -1,0 +1,181 @@
+"""Pure ASGI middleware: request id + access metrics, and Idempotency-Key replay for POST."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import re
+import time
+from typing import Any
+
+from prometheus_client import Counter, Histogram
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from junheng_kit.context import reset_request_id, set_request_id
+from junheng_kit.ids import uuid7
+from junheng_kit.problems import PROBLEM_JSON, DomainError, FieldError, InvalidInput, problem_body
+from junheng_kit.tables import IdempotencyRecord
+
+log = logging.getLogger("junheng.http")
+
+REQUESTS = Counter("junheng_http_requests_total", "HTTP requests", ["method", "route", "status"])
+LATENCY = Histogram("junheng_http_request_seconds", "HTTP request latency", ["method", "route"],
+                    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10))
+
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+ASGIApp = Any
+
+
+class RequestContextMiddleware:
+    """Adopt or create `X-Request-ID`, stamp it on logs and problems, echo it, count the request."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = ""
+        for name, value in scope["headers"]:
+            if name == b"x-request-id":
+                incoming = value.decode("latin-1")
+                break
+        request_id = incoming if _REQUEST_ID.match(incoming) else str(uuid7())
+        token = set_request_id(request_id)
+        started = time.perf_counter()
+        status = 500
+
+        async def send_with_id(message: dict[str, Any]) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message["headers"] = [*message.get("headers", []),
+                                      (b"x-request-id", request_id.encode())]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            route = getattr(scope.get("route"), "path", "unmatched")
+            REQUESTS.labels(scope["method"], route, str(status)).inc()
+            LATENCY.labels(scope["method"], route).observe(time.perf_counter() - started)
+            reset_request_id(token)
+
+
+class IdempotencyMiddleware:
+    """Idempotency-Key on POST: same client + key + body → the first response again;
+    same key with another body → 422. Responses of 5xx are not kept, so a retry runs again."""
+
+    def __init__(self, app: ASGIApp, fastapi_app: Any) -> None:
+        self.app, self.fastapi_app = app, fastapi_app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST":
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        key = headers.get("idempotency-key")
+        if not key:
+            await self.app(scope, receive, send)
+            return
+        body = await _read_body(receive)
+        replay = _replaying(body)
+        client_id = await self._client_id(headers)
+        if client_id is None or len(key) > 200:
+            await self.app(scope, replay, send)  # the endpoint answers 401 / the key is ignored
+            return
+        fingerprint = hashlib.sha256(b"\0".join(
+            [scope["method"].encode(), scope["path"].encode(), scope.get("query_string", b""),
+             body])).hexdigest()
+        sessionmaker = self.fastapi_app.state.sessionmaker
+        async with sessionmaker() as session:
+            record = (await session.execute(
+                select(IdempotencyRecord.fingerprint, IdempotencyRecord.status,
+                       IdempotencyRecord.headers, IdempotencyRecord.body)
+                .where(IdempotencyRecord.client_id == client_id,
+                       IdempotencyRecord.key == key))).first()
+            await session.rollback()
+        if record is not None:
+            if record.fingerprint != fingerprint:
+                await _send_problem(send, InvalidInput(
+                    "Idempotency-Key was already used with another request",
+                    FieldError("header.idempotency-key", "idempotency_key_reused",
+                               "send a new key for a different request")))
+                return
+            stored = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in record.headers.items()]
+            await send({"type": "http.response.start", "status": record.status,
+                        "headers": [*stored, (b"idempotent-replayed", b"true")]})
+            await send({"type": "http.response.body", "body": record.body})
+            return
+        captured: dict[str, Any] = {"status": 500, "headers": [], "body": []}
+
+        async def capture(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                captured["status"] = message["status"]
+                captured["headers"] = message.get("headers", [])
+            elif message["type"] == "http.response.body":
+                captured["body"].append(message.get("body", b""))
+            await send(message)
+
+        await self.app(scope, replay, capture)
+        if captured["status"] >= 500 or captured["status"] in (401, 429):
+            return
+        kept = {k.decode("latin-1"): v.decode("latin-1") for k, v in captured["headers"]
+                if k.lower() not in (b"x-request-id", b"content-length", b"date", b"server")}
+        async with sessionmaker() as session:
+            session.add(IdempotencyRecord(
+                client_id=client_id, key=key, method=scope["method"], path=scope["path"],
+                fingerprint=fingerprint, status=captured["status"], headers=kept,
+                body=b"".join(captured["body"])))
+            try:
+                await session.commit()
+            except IntegrityError:
+                await session.rollback()  # a concurrent twin stored its response first
+
+    async def _client_id(self, headers: dict[str, str]) -> str | None:
+        scheme, _, token = headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            return None
+        try:
+            principal = await self.fastapi_app.state.token_verifier.verify(token.strip())
+        except DomainError:
+            return None
+        return str(principal.client_id)
+
+
+async def _read_body(receive: Any) -> bytes:
+    chunks = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body"):
+            break
+    return b"".join(chunks)
+
+
+def _replaying(body: bytes) -> Any:
+    done = False
+
+    async def receive() -> dict[str, Any]:
+        nonlocal done
+        if done:
+            await asyncio.Event().wait()  # no disconnect mid-request: the body is complete
+        done = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return receive
+
+
+async def _send_problem(send: Any, error: DomainError) -> None:
+    body = json.dumps(problem_body(error.status, error.slug, error.title, error.detail,
+                                   error.errors), ensure_ascii=False).encode()
+    await send({"type": "http.response.start", "status": error.status,
+                "headers": [(b"content-type", PROBLEM_JSON.encode()),
+                            (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,215 @@
+"""RFC 9457 problem details: one error hierarchy, one JSON shape for every error."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any, ClassVar
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from junheng_kit.context import current_request_id
+
+PROBLEM_JSON = "application/problem+json"
+log = logging.getLogger("junheng.problems")
+
+
+@dataclass(frozen=True, slots=True)
+class FieldError:
+    field: str  # "child.birth_date"
+    rule: str  # stable id, policy terms welcome: "age_6_by_aug_31", "school_code_format"
+    message: str = ""
+
+
+class DomainError(Exception):
+    status: ClassVar[int] = 400
+    slug: ClassVar[str] = "bad-request"
+    title: ClassVar[str] = "Bad request"
+
+    def __init__(self, detail: str, *errors: FieldError, headers: Mapping[str, str] | None = None):
+        super().__init__(detail)
+        self.detail = detail
+        self.errors: tuple[FieldError, ...] = errors
+        self.headers = dict(headers or {})
+
+
+class BadRequest(DomainError):
+    pass
+
+
+class Unauthorized(DomainError):
+    status, slug, title = 401, "unauthorized", "Authentication required"
+
+
+class Forbidden(DomainError):
+    status, slug, title = 403, "forbidden", "Outside scope or jurisdiction"
+
+
+class NotFound(DomainError):
+    status, slug, title = 404, "not-found", "Resource not found"
+
+
+class Conflict(DomainError):
+    status, slug, title = 409, "conflict", "Conflicts with current state"
+
+
+class PreconditionFailed(DomainError):
+    status, slug, title = 412, "precondition-failed", "Precondition failed"
+
+
+class PayloadTooLarge(DomainError):
+    status, slug, title = 413, "payload-too-large", "Request body too large"
+
+
+class UnsupportedMediaType(DomainError):
+    status, slug, title = 415, "unsupported-media-type", "Unsupported media type"
+
+
+class InvalidInput(DomainError):
+    status, slug, title = 422, "invalid-input", "Request does not match the schema"
+
+
+class RuleViolated(DomainError):
+    status, slug, title = 422, "rule-violated", "A policy rule is not met"
+
+
+class PreconditionRequired(DomainError):
+    status, slug, title = 428, "precondition-required", "Precondition required"
+
+
+class TooManyRequests(DomainError):
+    status, slug, title = 429, "rate-limited", "Too many requests"
+
+
+class ServiceUnavailable(DomainError):
+    status, slug, title = 503, "service-unavailable", "Service unavailable"
+
+
+class GatewayTimeout(DomainError):
+    status, slug, title = 504, "upstream-timeout", "Upstream did not answer in time"
+
+
+class ProblemFieldError(BaseModel):
+    field: str = Field(examples=["school_code"])
+    rule: str = Field(examples=["school_code_format"])
+    message: str = ""
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details as Junheng sends them."""
+
+    type: str = Field(examples=["urn:junheng:problem:invalid-input"])
+    title: str
+    status: int
+    detail: str = ""
+    instance: str = ""
+    errors: list[ProblemFieldError] = Field(default_factory=list)
+
+
+def problem_body(
+    status: int, slug: str, title: str, detail: str, errors: Iterable[FieldError] = ()
+) -> dict[str, Any]:
+    return {
+        "type": f"urn:junheng:problem:{slug}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": f"urn:junheng:request:{current_request_id()}",
+        "errors": [asdict(e) for e in errors],
+    }
+
+
+def problem_response(error: DomainError) -> JSONResponse:
+    body = problem_body(error.status, error.slug, error.title, error.detail, error.errors)
+    return JSONResponse(body, status_code=error.status, media_type=PROBLEM_JSON,
+                        headers=error.headers or None)
+
+
+_STATUS_SLUGS = {
+    400: ("bad-request", "Bad request"),
+    401: ("unauthorized", "Authentication required"),
+    403: ("forbidden", "Outside scope or jurisdiction"),
+    404: ("not-found", "Resource not found"),
+    405: ("method-not-allowed", "Method not allowed"),
+    406: ("not-acceptable", "Not acceptable"),
+    413: ("payload-too-large", "Request body too large"),
+    415: ("unsupported-media-type", "Unsupported media type"),
+}
+
+
+def _field_of(loc: Sequence[Any]) -> str:
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in {"body", "query", "path", "header", "cookie"}:
+        source, rest = parts[0], parts[1:]
+        if source != "body":
+            return f"{source}.{'.'.join(rest)}" if rest else source
+        parts = rest
+    return ".".join(parts) or "body"
+
+
+def validation_field_errors(errors: Sequence[Any]) -> list[FieldError]:
+    out = []
+    for err in errors:
+        rule = str(err.get("type", "invalid"))
+        if rule == "value_error" and isinstance(err.get("ctx"), dict):
+            # custom validators raise ValueError("rule_id: message")
+            text = str(err["ctx"].get("error", ""))
+            if ":" in text:
+                rule, _, message = text.partition(":")
+                out.append(FieldError(_field_of(err.get("loc", ())), rule.strip(), message.strip()))
+                continue
+        out.append(FieldError(_field_of(err.get("loc", ())), rule, str(err.get("msg", ""))))
+    return out
+
+
+async def _domain_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DomainError)
+    return problem_response(exc)
+
+
+async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = validation_field_errors(exc.errors())
+    if any(e.rule == "json_invalid" for e in errors):
+        return problem_response(BadRequest("request body is not valid JSON", *errors))
+    return problem_response(InvalidInput("request does not match the schema", *errors))
+
+
+async def _http_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    slug, title = _STATUS_SLUGS.get(exc.status_code, ("http-error", "HTTP error"))
+    detail = exc.detail if isinstance(exc.detail, str) else title
+    body = problem_body(exc.status_code, slug, title, detail)
+    return JSONResponse(body, status_code=exc.status_code, media_type=PROBLEM_JSON,
+                        headers=dict(exc.headers or {}) or None)
+
+
+async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+    log.error("request.failed", exc_info=exc)
+    body = problem_body(500, "internal", "Internal error",
+                        "unexpected error; quote the instance when reporting it")
+    return JSONResponse(body, status_code=500, media_type=PROBLEM_JSON)
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(DomainError, _domain_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)
+
+
+def problem_responses(*errors: type[DomainError]) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses=` entry for each error an endpoint may answer with."""
+    out: dict[int | str, dict[str, Any]] = {}
+    for error in (InvalidInput, Unauthorized, Forbidden, *errors):
+        out[error.status] = {
+            "model": Problem,
+            "description": error.title,
+            "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+    return out

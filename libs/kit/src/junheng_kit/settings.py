@@ -1,0 +1,41 @@
+"""Settings base: pydantic-settings, an env prefix per service, no default secrets outside dev."""
+
+from __future__ import annotations
+
+from typing import Literal, Self
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_ONLY = "dev-only-change-me"
+
+
+class ServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(extra="forbid", populate_by_name=True)
+
+    service_name: str = "service"
+    environment: Literal["dev", "test", "prod"] = Field("prod", validation_alias="JUNHENG_ENV")
+    database_url: str = "sqlite+aiosqlite:///var/service.sqlite3"
+    nats_url: str | None = Field(None, validation_alias="JUNHENG_NATS_URL")
+    stream_replicas: int = Field(1, ge=1, le=5, validation_alias="JUNHENG_STREAM_REPLICAS")
+    http_host: str = "127.0.0.1"
+    http_port: int = 0
+    # Ed25519 public keys (JWKS JSON) the service trusts; when empty, keys come from the NATS KV
+    # bucket the gateway publishes to.
+    jwks_json: str = Field("", validation_alias="JUNHENG_JWKS_JSON")
+    token_issuer: str = Field("junheng-gateway", validation_alias="JUNHENG_TOKEN_ISSUER")
+    token_audience: str = Field("junheng", validation_alias="JUNHENG_TOKEN_AUDIENCE")
+    # HMAC key for idempotency fingerprints and pseudonyms
+    secret_key: SecretStr = SecretStr(DEV_ONLY)
+    outbox_poll_seconds: float = 0.5
+    consumer_max_deliver: int = 5
+    bridge_concurrency: int = 256
+    log_level: str = Field("INFO", validation_alias="JUNHENG_LOG_LEVEL")
+
+    @model_validator(mode="after")
+    def _refuse_dev_secrets(self) -> Self:
+        unsafe = [name for name, value in self
+                  if isinstance(value, SecretStr) and value.get_secret_value() == DEV_ONLY]
+        if unsafe and self.environment != "dev":
+            raise ValueError(f"dev default outside JUNHENG_ENV=dev: {', '.join(unsafe)}")
+        return self

@@ -1,0 +1,201 @@
+"""The pytest plugin every Junheng test run loads (`-p junheng_kit.testing.plugin`).
+
+Fixtures start real parts: a nats-server with JetStream on a random port, a PostgreSQL cluster
+(initdb + pg_ctl in a temp dir, random port) and SQLite files, each migrated by the service's own
+Alembic chain. DB tests run on both back ends via `database_url`. A PostgreSQL that cannot start
+fails the run: it is never skipped silently.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from junheng_kit.db import create_engine
+from junheng_kit.migrations import upgrade
+from junheng_kit.processes import NatsServer, PostgresCluster
+from junheng_kit.tokens import TokenSigner
+
+BACKENDS = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(scope="session")
+def nats_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NatsServer]:
+    server = NatsServer(tmp_path_factory.mktemp("nats")).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def nats_url(nats_server: NatsServer) -> str:
+    return nats_server.url
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresCluster]:
+    cluster = PostgresCluster().start()
+    yield cluster
+    cluster.stop()
+
+
+class Databases:
+    """Migrated databases, one per (service dir, back end), created once per test session."""
+
+    def __init__(self, tmp: pytest.TempPathFactory, request: pytest.FixtureRequest) -> None:
+        self.tmp, self.request = tmp, request
+        self.cache: dict[tuple[Path, str], str] = {}
+        self.count = 0
+
+    def fresh(self, service_dir: Path, backend: str) -> str:
+        self.count += 1
+        name = f"{service_dir.name}_{self.count}"
+        if backend == "sqlite":
+            url = f"sqlite+aiosqlite:///{self.tmp.mktemp('db') / (name + '.sqlite3')}"
+        else:
+            cluster: PostgresCluster = self.request.getfixturevalue("postgres")
+            url = cluster.create_database(name)
+        upgrade(service_dir, url)
+        return url
+
+    def migrated(self, service_dir: Path, backend: str) -> str:
+        key = (service_dir, backend)
+        if key not in self.cache:
+            self.cache[key] = self.fresh(service_dir, backend)
+        return self.cache[key]
+
+
+@pytest.fixture(scope="session")
+def databases(tmp_path_factory: pytest.TempPathFactory,
+              request: pytest.FixtureRequest) -> Databases:
+    return Databases(tmp_path_factory, request)
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def database_url(databases: Databases, service_dir: Path, backend: str) -> str:
+    """A migrated database of the service under test; writes roll back per test via `client`."""
+    return databases.migrated(service_dir, backend)
+
+
+@pytest.fixture(scope="session")
+def signer() -> TokenSigner:
+    return TokenSigner.generate(issuer="junheng-gateway", audience="junheng")
+
+
+@pytest.fixture(scope="session")
+def jwks_json(signer: TokenSigner) -> str:
+    import json
+
+    return json.dumps(signer.jwks())
+
+
+TokenFactory = Callable[..., str]
+
+
+@pytest.fixture
+def token(signer: TokenSigner) -> TokenFactory:
+    def make(*scopes: str, jurisdiction: tuple[str, ...] = ("150602",), subject: str = "test-client",
+             ttl_seconds: int = 600) -> str:
+        return signer.issue(subject=subject, scopes=scopes, jurisdiction=jurisdiction,
+                            ttl_seconds=ttl_seconds)
+
+    return make
+
+
+@pytest.fixture
+def test_env() -> Iterator[None]:
+    old = os.environ.get("JUNHENG_ENV")
+    os.environ["JUNHENG_ENV"] = "test"
+    yield
+    if old is None:
+        os.environ.pop("JUNHENG_ENV", None)
+    else:
+        os.environ["JUNHENG_ENV"] = old
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """HTTP through the app, its lifespan run; every write lands in a savepoint rolled back after
+    the test, so tests on the shared migrated database never see each other's rows."""
+    async with app.router.lifespan_context(app):
+        engine = create_engine(app.state.settings.database_url)
+        async with engine.connect() as connection:
+            outer = await connection.begin()
+            app.state.sessionmaker = async_sessionmaker(
+                bind=connection, expire_on_commit=False, autoflush=False,
+                join_transaction_mode="create_savepoint")
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://service") as http:
+                yield http
+            await outer.rollback()
+        await engine.dispose()
+
+
+@pytest.fixture
+async def session(client: httpx.AsyncClient, app: FastAPI) -> AsyncIterator[AsyncSession]:
+    """A session on the test's connection: sees what the requests wrote before rollback."""
+    async with app.state.sessionmaker() as db_session:
+        yield db_session
+
+
+def auth(token_value: str, **headers: str) -> dict[str, Any]:
+    return {"Authorization": f"Bearer {token_value}", **headers}
+
+
+@pytest.fixture
+def fresh_database_url(databases: Databases, service_dir: Path, backend: str) -> str:
+    """A newly created and migrated database for this test alone (for tests that commit)."""
+    return databases.fresh(service_dir, backend)
+
+
+@pytest.fixture
+async def live_client(live_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """HTTP through an app whose requests really commit (outbox relay and consumers see them)."""
+    async with live_app.router.lifespan_context(live_app):
+        transport = httpx.ASGITransport(app=live_app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://service") as http:
+            yield http
+
+
+async def eventually(check: Callable[[], Any], *, timeout: float = 10.0,
+                     interval: float = 0.05) -> Any:
+    """Poll an async `check` until it returns a truthy value; fail with the last value."""
+    import asyncio
+    import time
+
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    while time.monotonic() < deadline:
+        last = await check()
+        if last:
+            return last
+        await asyncio.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout}s; last value {last!r}")
+
+
+async def stream_messages(js: Any, subject: str) -> list[Any]:
+    """Every message a stream holds on `subject`, read by a throwaway consumer."""
+    from nats.errors import TimeoutError as NatsTimeout
+    from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+
+    sub = await js.pull_subscribe(subject, config=ConsumerConfig(
+        deliver_policy=DeliverPolicy.ALL, ack_policy=AckPolicy.NONE, inactive_threshold=10))
+    found: list[Any] = []
+    while True:
+        try:
+            found.extend(await sub.fetch(1000, timeout=0.5))
+        except NatsTimeout:
+            break
+    await sub.unsubscribe()
+    return found

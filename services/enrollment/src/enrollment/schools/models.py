@@ -1,0 +1,26 @@
+from datetime import datetime
+
+from sqlalchemy import JSON, DateTime, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from enrollment.db import Base
+from junheng_kit.timeutil import utcnow
+
+
+class School(Base):
+    """学校登记: the registry of schools this county's enrollment runs on."""
+
+    __tablename__ = "school"
+
+    school_code: Mapped[str] = mapped_column(String(10), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    levels: Mapped[list[str]] = mapped_column(JSON)
+    county_code: Mapped[str] = mapped_column(String(6), index=True)
+    longitude: Mapped[float]
+    latitude: Mapped[float]
+    planned_capacity: Mapped[int] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's declarative API

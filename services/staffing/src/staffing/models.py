@@ -1,0 +1,5 @@
+"""Every table of the staffing service, imported by migrations/env.py."""
+
+from staffing.schools.models import School
+
+__all__ = ["School"]
