@@ -1,7 +1,8 @@
 from datetime import datetime
 
 from junheng_kit.timeutil import utcnow
-from sqlalchemy import JSON, Boolean, DateTime, String
+from sqlalchemy import JSON, Boolean, String
+from junheng_kit.db import UtcDateTime
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gateway.db import Base
@@ -17,5 +18,5 @@ class Client(Base):
     secret_hash: Mapped[str] = mapped_column(String(255))  # argon2id, PHC string
     scopes: Mapped[list[str]] = mapped_column(JSON)  # ["enrollment:read", …]
     jurisdiction: Mapped[list[str]] = mapped_column(JSON)  # GB/T 2260 prefixes: ["150602"]
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)

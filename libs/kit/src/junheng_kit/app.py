@@ -7,9 +7,10 @@ buckets, starts the outbox relay, the consumers and the gateway bridge, and clos
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Coroutine, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -70,6 +71,17 @@ def health_router() -> APIRouter:
     return router
 
 
+async def _bounded(step: str, stopping: Coroutine[Any, Any, None] | None,
+                   timeout: float = 5.0) -> None:
+    """Run one shutdown step; a step that hangs is logged and abandoned, never blocks exit."""
+    if stopping is None:
+        return
+    try:
+        await asyncio.wait_for(stopping, timeout)
+    except TimeoutError:
+        log.warning("service.shutdown_step_timed_out", extra={"step": step})
+
+
 def build_service_app(settings: ServiceSettings, *, title: str, description: str,
                       routers: Sequence[APIRouter], subscriptions: Subscriptions | None = None,
                       version: str = "0.1.0") -> FastAPI:
@@ -112,14 +124,13 @@ def build_service_app(settings: ServiceSettings, *, title: str, description: str
         try:
             yield
         finally:
-            if bridge:
-                await bridge.stop()
-            if consumers:
-                await consumers.stop()
-            if relay:
-                await relay.stop()
+            await _bounded("bridge", bridge.stop() if bridge else None)
+            await _bounded("consumers", consumers.stop() if consumers else None)
+            await _bounded("relay", relay.stop() if relay else None)
             if app.state.nats is not None:
-                await app.state.nats.drain()
+                await _bounded("nats", app.state.nats.drain())
+                if not app.state.nats.is_closed:
+                    await app.state.nats.close()
             await engine.dispose()
 
     app = FastAPI(title=title, description=description, version=version, lifespan=lifespan,

@@ -11,13 +11,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
-from sqlalchemy import JSON, DateTime, Integer, String, select
+from sqlalchemy import JSON, Integer, String, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from junheng_contracts.enrollment import SchoolData, SchoolLevel, SchoolRegistered, SchoolUpdated
 from junheng_kit.auth import Principal, require_scopes
-from junheng_kit.db import SessionDep
+from junheng_kit.db import UtcDateTime, SessionDep
 from junheng_kit.identifiers import CountyCode
 from junheng_kit.messaging import Subscriptions
 from junheng_kit.pagination import CursorQuery, LimitQuery, decode_cursor, encode_cursor
@@ -39,7 +39,7 @@ class SchoolEntryColumns:
     planned_capacity: Mapped[int] = mapped_column(Integer)
     version: Mapped[int] = mapped_column(Integer)
     source_event_id: Mapped[str] = mapped_column(String(64))
-    synced_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    synced_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class SchoolEntryRead(BaseModel):

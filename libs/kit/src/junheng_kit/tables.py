@@ -10,10 +10,10 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import JSON, DateTime, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from junheng_kit.db import KitBase
+from junheng_kit.db import UtcDateTime, KitBase
 from junheng_kit.ids import uuid7
 from junheng_kit.timeutil import utcnow
 
@@ -24,8 +24,8 @@ class OutboxMessage(KitBase):
     id: Mapped[UUID] = mapped_column(primary_key=True, default=uuid7)
     subject: Mapped[str] = mapped_column(String(200))
     payload: Mapped[bytes] = mapped_column(LargeBinary)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
 
 
@@ -37,7 +37,7 @@ class ProcessedMessage(KitBase):
     consumer: Mapped[str] = mapped_column(String(100))
     event_id: Mapped[str] = mapped_column(String(64))
     subject: Mapped[str] = mapped_column(String(200))
-    processed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    processed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
 class IdempotencyRecord(KitBase):
@@ -53,4 +53,4 @@ class IdempotencyRecord(KitBase):
     status: Mapped[int] = mapped_column(Integer)
     headers: Mapped[dict[str, str]] = mapped_column(JSON)
     body: Mapped[bytes] = mapped_column(LargeBinary)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

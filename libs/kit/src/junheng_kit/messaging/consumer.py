@@ -76,6 +76,7 @@ class ConsumerRunner:
         self.max_deliver, self.batch = max_deliver, batch
         self.on_committed = on_committed
         self._tasks: list[asyncio.Task[None]] = []
+        self._stopping = False
 
     async def start(self) -> None:
         by_durable: dict[str, list[Subscription]] = {}
@@ -87,7 +88,7 @@ class ConsumerRunner:
             config = ConsumerConfig(
                 durable_name=durable, ack_policy=AckPolicy.EXPLICIT,
                 deliver_policy=DeliverPolicy.ALL, max_deliver=self.max_deliver + 1,
-                ack_wait=30, filter_subjects=subjects, max_ack_pending=1000)
+                ack_wait=10, filter_subjects=subjects, max_ack_pending=1000)
             await self.js.add_consumer(stream, config)
             sub = await self.js.pull_subscribe_bind(durable, stream=stream)
             handlers = {e.subject: e for e in entries}
@@ -95,17 +96,16 @@ class ConsumerRunner:
                                                    name=f"consumer-{durable}"))
 
     async def stop(self) -> None:
+        # nats-py may turn a cancelled fetch into its own timeout, so the loop also checks a flag
+        self._stopping = True
         for task in self._tasks:
             task.cancel()
-        for task in self._tasks:
-            try:
-                await task
-            except asyncio.CancelledError:
-                pass
+        if self._tasks:
+            await asyncio.wait(self._tasks, timeout=5)
         self._tasks.clear()
 
     async def _loop(self, durable: str, sub: Any, handlers: dict[str, Subscription]) -> None:
-        while True:
+        while not self._stopping:
             try:
                 messages = await sub.fetch(self.batch, timeout=1)
             except NatsTimeout:

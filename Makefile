@@ -1,0 +1,54 @@
+# Junheng (均衡) — the two commands are `make run` and `make test`; everything installs itself.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+UV ?= $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+PY := .venv/bin/python
+
+.PHONY: help install run test test-fast lint fmt bench snapshots clean postgres
+
+help:
+	@echo "make run        install, start the whole system with a demo county (gateway :8000)"
+	@echo "make test       install, run unit, API (SQLite + PostgreSQL), event and e2e tests"
+	@echo "make lint       ruff check, ruff format --check, mypy (strict)"
+	@echo "make bench      gateway round trip vs direct service, medians and ratio"
+	@echo "make snapshots  refresh event-schema and OpenAPI snapshots after a reviewed change"
+
+$(UV):
+	@command -v uv >/dev/null 2>&1 || python3 -m pip install --quiet --user uv || \
+	  python3 -m pip install --quiet --break-system-packages --user uv
+
+install: $(UV)
+	@$(UV) sync --frozen --quiet
+
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+	  echo "installing PostgreSQL (Debian package)"; \
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql; }
+
+run: install
+	@$(PY) -m junheng_kit.system
+
+test: install postgres
+	@$(PY) -m pytest -q
+
+test-fast: install
+	@$(PY) -m pytest -q -m "not e2e"
+
+lint: install
+	@$(PY) -m ruff check .
+	@$(PY) -m ruff format --check .
+	@$(PY) -m mypy libs/kit/src libs/contracts/src services/enrollment/src \
+	  services/staffing/src services/assistance/src services/evaluation/src gateway/src
+
+fmt: install
+	@$(PY) -m ruff check --fix .
+	@$(PY) -m ruff format .
+
+bench: install
+	@$(PY) benchmarks/gateway_roundtrip.py
+
+snapshots: install
+	@JUNHENG_UPDATE_SNAPSHOTS=1 $(PY) -m pytest -q libs/contracts/tests tests/snapshots
+
+clean:
+	rm -rf var .pytest_cache .mypy_cache .ruff_cache

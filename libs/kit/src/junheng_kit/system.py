@@ -1,0 +1,275 @@
+"""The whole system as local processes: `make run`, the end-to-end tests and the benchmarks.
+
+Starts nats-server (JetStream, store under `var/`), migrates and starts the four services and the
+gateway as separate processes, registers a client, optionally loads a demo county through the
+gateway, and stops everything on Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from junheng_kit.processes import NatsServer, free_port
+
+SERVICES = ("enrollment", "staffing", "assistance", "evaluation")
+DEFAULT_PORTS = {"enrollment": 8101, "staffing": 8102, "assistance": 8103, "evaluation": 8104}
+ALL_SCOPES = [f"{s}:{a}" for s in SERVICES for a in ("read", "write")]
+
+
+@dataclass
+class ServiceProcess:
+    name: str
+    port: int
+    env: dict[str, str]
+    log: Path
+    process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.log.parent.mkdir(parents=True, exist_ok=True)
+        with self.log.open("ab") as out:
+            self.process = subprocess.Popen([sys.executable, "-m", self.name, "serve"],
+                                            env=self.env, stdout=out, stderr=subprocess.STDOUT)
+
+    def wait_ready(self, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process is not None and self.process.poll() is not None:
+                tail = self.log.read_text(errors="replace")[-3000:]
+                raise RuntimeError(f"{self.name} exited with {self.process.returncode}:\n{tail}")
+            try:
+                if httpx.get(f"http://127.0.0.1:{self.port}/readyz", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        raise TimeoutError(f"{self.name} not ready on port {self.port} after {timeout}s")
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 15) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.send_signal(sig)
+        try:
+            self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+    def kill(self) -> None:
+        self.stop(signal.SIGKILL)
+
+
+@dataclass
+class System:
+    var: Path
+    gateway_port: int = 8000
+    nats_port: int = 0
+    ports: dict[str, int] = field(default_factory=dict)
+    database_urls: dict[str, str] = field(default_factory=dict)
+    extra_env: dict[str, str] = field(default_factory=dict)
+    nats: NatsServer | None = None
+    processes: dict[str, ServiceProcess] = field(default_factory=dict)
+
+    @property
+    def gateway_url(self) -> str:
+        return f"http://127.0.0.1:{self.gateway_port}"
+
+    def service_url(self, name: str) -> str:
+        return f"http://127.0.0.1:{self.processes[name].port}"
+
+    def _env(self, name: str, port: int) -> dict[str, str]:
+        prefix = name.upper()
+        env = {k: v for k, v in os.environ.items()
+               if not k.startswith(("JUNHENG_", *(f"{s.upper()}_" for s in (*SERVICES, "gateway"))))}
+        env.update({
+            "JUNHENG_ENV": "dev",
+            "JUNHENG_NATS_URL": self.nats.url if self.nats else "",
+            f"{prefix}_DATABASE_URL": self.database_urls.get(
+                name, f"sqlite+aiosqlite:///{self.var / (name + '.sqlite3')}"),
+            "PYTHONUNBUFFERED": "1",
+        })
+        if name == "gateway":
+            env["JUNHENG_GATEWAY_PORT"] = str(port)
+            env["GATEWAY_SIGNING_KEY_FILE"] = str(self.var / "gateway-signing-key.pem")
+        else:
+            env[f"{prefix}_HTTP_PORT"] = str(port)
+        env.update(self.extra_env)
+        return env
+
+    def start(self) -> System:
+        self.var.mkdir(parents=True, exist_ok=True)
+        self.nats = NatsServer(self.var / "nats", port=self.nats_port).start()
+        names = [*SERVICES, "gateway"]
+        for name in names:
+            port = self.gateway_port if name == "gateway" else self.ports.get(name) or free_port()
+            self.processes[name] = ServiceProcess(name, port, self._env(name, port),
+                                                  self.var / "logs" / f"{name}.log")
+        migrate_env = dict(self.processes["gateway"].env)
+        for name in SERVICES:
+            key = f"{name.upper()}_DATABASE_URL"
+            migrate_env[key] = self.processes[name].env[key]
+        done = subprocess.run([sys.executable, "-m", "junheng_kit.system", "migrate"],
+                              env=migrate_env, capture_output=True, timeout=300)
+        if done.returncode != 0:
+            raise RuntimeError(f"migrate failed:\n{done.stdout.decode(errors='replace')}"
+                               f"{done.stderr.decode(errors='replace')}")
+        for process in self.processes.values():
+            process.start()
+        for process in self.processes.values():
+            process.wait_ready()
+        return self
+
+    def restart(self, name: str) -> None:
+        self.processes[name].stop()
+        self.processes[name].start()
+        self.processes[name].wait_ready()
+
+    def stop(self) -> None:
+        for process in reversed(list(self.processes.values())):
+            process.stop()
+        if self.nats:
+            self.nats.stop()
+
+    def register_client(self, *, name: str, scopes: list[str], jurisdiction: list[str],
+                        json_out: Path | None = None) -> dict[str, Any]:
+        command = [sys.executable, "-m", "gateway", "register-client", "--name", name,
+                   "--scopes", " ".join(scopes), "--jurisdiction", " ".join(jurisdiction)]
+        if json_out:
+            command += ["--json-out", str(json_out)]
+        done = subprocess.run(command, env=self.processes["gateway"].env, check=True,
+                              capture_output=True)
+        return dict(json.loads(done.stdout))
+
+    def token(self, credentials: dict[str, Any]) -> str:
+        response = httpx.post(f"{self.gateway_url}/oauth/token", data={
+            "grant_type": "client_credentials", "client_id": credentials["client_id"],
+            "client_secret": credentials["client_secret"]}, timeout=10)
+        response.raise_for_status()
+        return str(response.json()["access_token"])
+
+
+def load_demo_county(system: System, token: str, path: Path) -> int:
+    """Register the demo county's schools through the gateway; reruns change nothing."""
+    data = json.loads(path.read_text())
+    created = 0
+    with httpx.Client(base_url=system.gateway_url, timeout=30,
+                      headers={"Authorization": f"Bearer {token}"}) as http:
+        for school in data["schools"]:
+            body = {**school, "county_code": data["county_code"]}
+            response = http.post("/enrollment/v1/schools", json=body,
+                                 headers={"Idempotency-Key": f"demo-{school['school_code']}"})
+            if response.status_code == 201:
+                created += 1
+            elif response.status_code != 409:
+                raise RuntimeError(f"demo school {school['school_code']}: {response.text}")
+    return created
+
+
+def _demo_credentials(system: System, var: Path, county: str) -> dict[str, Any]:
+    path = var / "demo-client.json"
+    if path.exists():
+        credentials = dict(json.loads(path.read_text()))
+        try:
+            system.token(credentials)
+            return credentials
+        except httpx.HTTPError:
+            pass  # the gateway database was reset: register again
+    return system.register_client(name="演示客户端 demo bureau client", scopes=ALL_SCOPES,
+                                  jurisdiction=[county], json_out=path)
+
+
+def _banner(system: System, credentials: dict[str, Any], created: int, total: int) -> str:
+    url = system.gateway_url
+    return f"""
+Junheng (均衡) is running — demo county {credentials['jurisdiction'][0]} (东胜区), {total} schools \
+({created} new).
+
+  Gateway        {url}
+  API docs       {url}/docs          (merged OpenAPI: {url}/openapi.json)
+  Demo client    var/demo-client.json  (all read/write scopes, jurisdiction \
+{' '.join(credentials['jurisdiction'])})
+  Logs           var/logs/<service>.log
+
+Try it:
+  TOKEN=$(curl -s -X POST {url}/oauth/token -d grant_type=client_credentials \\
+      -d client_id={credentials['client_id']} -d client_secret={credentials['client_secret']} \\
+      | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+  curl -s -H "Authorization: Bearer $TOKEN" {url}/enrollment/v1/schools
+  curl -s -X POST -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \\
+      {url}/enrollment/v1/schools -d '{{"school_code": "2115069901", "name": "东胜区新建小学", \
+"levels": ["primary"], "county_code": "150602", "location": {{"longitude": 109.99, \
+"latitude": 39.82}}, "planned_capacity": 1350}}'
+  curl -s -H "Authorization: Bearer $TOKEN" {url}/staffing/v1/schools/2115069901
+
+Ctrl-C stops every process.
+"""
+
+
+def service_dir(name: str) -> Path:
+    spec = importlib.util.find_spec(name)
+    assert spec is not None and spec.origin is not None, f"{name} is not installed"
+    return Path(spec.origin).resolve().parents[2]
+
+
+def migrate_all() -> None:
+    """Upgrade every service database and the gateway's, one process (imports happen once)."""
+    from junheng_kit.migrations import upgrade
+
+    for name in (*SERVICES, "gateway"):
+        default = f"sqlite+aiosqlite:///var/{name}.sqlite3"
+        upgrade(service_dir(name), os.environ.get(f"{name.upper()}_DATABASE_URL", default))
+
+
+def run(argv: list[str] | None = None) -> None:
+    if argv is None and sys.argv[1:2] == ["migrate"]:
+        migrate_all()
+        return
+    parser = argparse.ArgumentParser(prog="junheng-run", description="start Junheng locally")
+    parser.add_argument("--var", type=Path, default=Path("var"))
+    parser.add_argument("--demo", type=Path, default=Path("demo/150602-dongsheng-schools.json"))
+    args = parser.parse_args(argv)
+    port = int(os.environ.get("JUNHENG_GATEWAY_PORT", "8000"))
+    system = System(var=args.var.resolve(), gateway_port=port,
+                    nats_port=int(os.environ.get("JUNHENG_NATS_PORT", "4222")),
+                    ports=dict(DEFAULT_PORTS))
+    stopping = False
+
+    def _stop(*_: Any) -> None:
+        nonlocal stopping
+        if not stopping:
+            stopping = True
+            raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        print("starting nats-server, migrating and starting enrollment, staffing, assistance, "
+              "evaluation and the gateway …", flush=True)
+        system.start()
+        county = json.loads(args.demo.read_text())["county_code"]
+        credentials = _demo_credentials(system, args.var, county)
+        created = load_demo_county(system, system.token(credentials), args.demo)
+        total = len(json.loads(args.demo.read_text())["schools"])
+        print(_banner(system, credentials, created, total), flush=True)
+        while all(p.process is not None and p.process.poll() is None
+                  for p in system.processes.values()):
+            time.sleep(0.5)
+        print("a process exited; see var/logs/. Stopping.", flush=True)
+    except KeyboardInterrupt:
+        print("\nstopping …", flush=True)
+    finally:
+        system.stop()
+
+
+if __name__ == "__main__":
+    run()
