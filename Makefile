@@ -45,6 +45,7 @@ fmt: install
 	@$(PY) -m ruff format .
 
 bench: install
+	@command -v wrk >/dev/null || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk; }
 	@$(PY) benchmarks/gateway_roundtrip.py
 
 snapshots: install

@@ -51,16 +51,21 @@ def upstream_app(service_name: str) -> FastAPI:
     @app.post("/v1/echo", status_code=201, tags=["echo"])
     async def echo(request: Request) -> Response:
         body = await request.body()
-        return Response(body, status_code=201,
-                        media_type=request.headers.get("content-type", "application/octet-stream"),
-                        headers={"x-seen-path": request.url.path,
-                                 "x-seen-query": request.url.query,
-                                 "x-seen-authorization": request.headers.get("authorization", ""),
-                                 "x-seen-request-id": request.headers.get("x-request-id", ""),
-                                 "x-seen-custom": request.headers.get("x-custom", ""),
-                                 "x-seen-keep-alive": request.headers.get("keep-alive", "-"),
-                                 "x-seen-prefix": request.headers.get("x-forwarded-prefix", ""),
-                                 "x-service": service_name})
+        return Response(
+            body,
+            status_code=201,
+            media_type=request.headers.get("content-type", "application/octet-stream"),
+            headers={
+                "x-seen-path": request.url.path,
+                "x-seen-query": request.url.query,
+                "x-seen-authorization": request.headers.get("authorization", ""),
+                "x-seen-request-id": request.headers.get("x-request-id", ""),
+                "x-seen-custom": request.headers.get("x-custom", ""),
+                "x-seen-keep-alive": request.headers.get("keep-alive", "-"),
+                "x-seen-prefix": request.headers.get("x-forwarded-prefix", ""),
+                "x-service": service_name,
+            },
+        )
 
     @app.get("/v1/slow", tags=["echo"])
     async def slow(seconds: float = 2.0) -> dict[str, str]:
@@ -88,8 +93,9 @@ async def upstreams(nats_url: str) -> AsyncIterator[None]:
     nc = await connect(nats_url, "test-upstreams")
     js = nc.jetstream()
     await ensure_buckets(js)
-    servers = [BridgeServer(upstream_app(name), nc, js, name)
-               for name in ("enrollment", "staffing")]
+    servers = [
+        BridgeServer(upstream_app(name), nc, js, name) for name in ("enrollment", "staffing")
+    ]
     for server in servers:
         await server.start()
     await nc.flush()
@@ -102,8 +108,9 @@ async def upstreams(nats_url: str) -> AsyncIterator[None]:
 @pytest.fixture(scope="session")
 def signing_key_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("keys") / "gateway-signing-key.pem"
-    path.write_bytes(TokenSigner.generate(issuer="junheng-gateway",
-                                          audience="junheng").private_pem())
+    path.write_bytes(
+        TokenSigner.generate(issuer="junheng-gateway", audience="junheng").private_pem()
+    )
     return path
 
 
@@ -120,8 +127,10 @@ def sqlite_url(databases: Databases, service_dir: Path) -> str:
 def make_settings(nats_url: str, sqlite_url: str, signing_key_file: Path) -> SettingsFactory:
     def make(**overrides: Any) -> GatewaySettings:
         values: dict[str, Any] = {
-            "environment": "test", "secret_key": SecretStr("test-secret"),
-            "nats_url": nats_url, "signing_key_file": signing_key_file,
+            "environment": "test",
+            "secret_key": SecretStr("test-secret"),
+            "nats_url": nats_url,
+            "signing_key_file": signing_key_file,
             "database_url": sqlite_url,
         }
         return GatewaySettings(**{**values, **overrides})
@@ -134,8 +143,9 @@ async def running(settings: GatewaySettings) -> AsyncIterator[tuple[FastAPI, htt
     app = create_app(settings)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://gateway",
-                                     timeout=60) as http:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://gateway", timeout=60
+        ) as http:
             yield app, http
 
 
@@ -154,8 +164,9 @@ def start_gateway(upstreams: None, make_settings: SettingsFactory) -> GatewaySta
 
 
 @pytest.fixture
-async def gateway(start_gateway: GatewayStarter
-                  ) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
+async def gateway(
+    start_gateway: GatewayStarter,
+) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
     async with start_gateway() as pair:
         yield pair
 
@@ -173,10 +184,16 @@ def gateway_token(gateway: tuple[FastAPI, httpx.AsyncClient]) -> TokenMaker:
     """A token signed with the running gateway's own key."""
     signer: TokenSigner = gateway[0].state.signer
 
-    def make(*scopes: str, subject: str = "test-client", ttl_seconds: int = 600,
-             now: float | None = None) -> str:
-        return signer.issue(subject=subject, scopes=scopes, jurisdiction=["150602"],
-                            ttl_seconds=ttl_seconds, now=now)
+    def make(
+        *scopes: str, subject: str = "test-client", ttl_seconds: int = 600, now: float | None = None
+    ) -> str:
+        return signer.issue(
+            subject=subject,
+            scopes=scopes,
+            jurisdiction=["150602"],
+            ttl_seconds=ttl_seconds,
+            now=now,
+        )
 
     return make
 
@@ -189,8 +206,13 @@ async def _register(database_url: str, *, scopes: list[str], secret: str = "s3cr
     try:
         async with create_sessionmaker(engine)() as session:
             registered = await service.register_client(
-                session, name="Dongsheng bureau", scopes=scopes, jurisdiction=["150602"],
-                services=["enrollment", "staffing", "assistance", "evaluation"], secret=secret)
+                session,
+                name="Dongsheng bureau",
+                scopes=scopes,
+                jurisdiction=["150602"],
+                services=["enrollment", "staffing", "assistance", "evaluation"],
+                secret=secret,
+            )
             await session.commit()
     finally:
         await engine.dispose()

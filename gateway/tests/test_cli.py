@@ -12,23 +12,42 @@ from junheng_kit.testing.plugin import auth
 
 
 async def _cli(database_url: str, *args: str) -> tuple[int, str, str]:
-    env = {**os.environ, "JUNHENG_ENV": "test", "GATEWAY_SECRET_KEY": "test-secret",
-           "GATEWAY_DATABASE_URL": database_url}
+    env = {
+        **os.environ,
+        "JUNHENG_ENV": "test",
+        "GATEWAY_SECRET_KEY": "test-secret",
+        "GATEWAY_DATABASE_URL": database_url,
+    }
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "gateway", *args, env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        sys.executable,
+        "-m",
+        "gateway",
+        *args,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
     out, err = await process.communicate()
     return process.returncode or 0, out.decode(), err.decode()
 
 
 class TestRegisterClient:
     async def test_a_registered_client_gets_a_token_and_is_listed(
-            self, start_gateway: Any, database_url: str, tmp_path: Path) -> None:
+        self, start_gateway: Any, database_url: str, tmp_path: Path
+    ) -> None:
         out_file = tmp_path / "demo-client.json"
         code, out, err = await _cli(
-            database_url, "register-client", "--name", "东胜区教育局",
-            "--scopes", "enrollment:read enrollment:write", "--jurisdiction", "150602",
-            "--json-out", str(out_file))
+            database_url,
+            "register-client",
+            "--name",
+            "东胜区教育局",
+            "--scopes",
+            "enrollment:read enrollment:write",
+            "--jurisdiction",
+            "150602",
+            "--json-out",
+            str(out_file),
+        )
         assert code == 0, err
         credentials = json.loads(out_file.read_text())
         assert json.loads(out) == credentials
@@ -38,12 +57,18 @@ class TestRegisterClient:
         assert out_file.stat().st_mode & 0o777 == 0o600
 
         async with start_gateway(database_url=database_url) as (_, http):
-            token = await http.post("/oauth/token", data={
-                "grant_type": "client_credentials", "client_id": credentials["client_id"],
-                "client_secret": credentials["client_secret"]})
+            token = await http.post(
+                "/oauth/token",
+                data={
+                    "grant_type": "client_credentials",
+                    "client_id": credentials["client_id"],
+                    "client_secret": credentials["client_secret"],
+                },
+            )
             assert token.status_code == 200
-            echoed = await http.post("/enrollment/v1/echo", content=b"ok",
-                                     headers=auth(token.json()["access_token"]))
+            echoed = await http.post(
+                "/enrollment/v1/echo", content=b"ok", headers=auth(token.json()["access_token"])
+            )
         assert echoed.status_code == 201
 
         code, out, _ = await _cli(database_url, "list-clients")
@@ -52,11 +77,22 @@ class TestRegisterClient:
         assert "client_secret" not in listed[credentials["client_id"]]
         assert "secret_hash" not in listed[credentials["client_id"]]
 
-    @pytest.mark.parametrize(("scopes", "jurisdiction"), [
-        ("enrollment:admin", "150602"), ("enrollment:read", "15060"), ("", "150602")])
+    @pytest.mark.parametrize(
+        ("scopes", "jurisdiction"),
+        [("enrollment:admin", "150602"), ("enrollment:read", "15060"), ("", "150602")],
+    )
     async def test_unknown_scopes_or_malformed_codes_are_refused(
-            self, database_url: str, scopes: str, jurisdiction: str) -> None:
-        code, _, err = await _cli(database_url, "register-client", "--name", "x",
-                                  "--scopes", scopes, "--jurisdiction", jurisdiction)
+        self, database_url: str, scopes: str, jurisdiction: str
+    ) -> None:
+        code, _, err = await _cli(
+            database_url,
+            "register-client",
+            "--name",
+            "x",
+            "--scopes",
+            scopes,
+            "--jurisdiction",
+            jurisdiction,
+        )
         assert code == 2
         assert "register-client:" in err

@@ -19,14 +19,20 @@ def _refs(node: Any) -> set[str]:
 
 class TestMergedOpenApi:
     async def test_prefixes_paths_namespaces_schemas_and_requires_oauth2(
-            self, gateway: tuple[FastAPI, httpx.AsyncClient]) -> None:
+        self, gateway: tuple[FastAPI, httpx.AsyncClient]
+    ) -> None:
         _, http = gateway
         response = await http.get("/openapi.json")
         assert response.status_code == 200
         document = response.json()
         paths = document["paths"]
-        assert {"/enrollment/v1/echo", "/enrollment/v1/items/{item_id}",
-                "/staffing/v1/items", "/oauth/token", "/.well-known/jwks.json"} <= set(paths)
+        assert {
+            "/enrollment/v1/echo",
+            "/enrollment/v1/items/{item_id}",
+            "/staffing/v1/items",
+            "/oauth/token",
+            "/.well-known/jwks.json",
+        } <= set(paths)
         assert "/enrollment/healthz" not in paths
         assert "/v1/echo" not in paths
         schemas = document["components"]["schemas"]
@@ -34,12 +40,13 @@ class TestMergedOpenApi:
         assert "Item" not in schemas
         get_item = paths["/enrollment/v1/items/{item_id}"]["get"]
         assert get_item["responses"]["200"]["content"]["application/json"]["schema"] == {
-            "$ref": "#/components/schemas/enrollment.Item"}
-        assert get_item["responses"]["401"]["content"]["application/problem+json"][
-            "schema"] == {"$ref": "#/components/schemas/Problem"}
+            "$ref": "#/components/schemas/enrollment.Item"
+        }
+        assert get_item["responses"]["401"]["content"]["application/problem+json"]["schema"] == {
+            "$ref": "#/components/schemas/Problem"
+        }
         assert get_item["security"] == [{"OAuth2": ["enrollment:read"]}]
-        assert paths["/staffing/v1/items"]["post"]["security"] == [
-            {"OAuth2": ["staffing:write"]}]
+        assert paths["/staffing/v1/items"]["post"]["security"] == [{"OAuth2": ["staffing:write"]}]
         assert get_item["operationId"].startswith("enrollment_")
         flow = document["components"]["securitySchemes"]["OAuth2"]["flows"]["clientCredentials"]
         assert flow["tokenUrl"] == "/oauth/token"
@@ -51,14 +58,16 @@ class TestMergedOpenApi:
             assert name in document["components"][section], ref
 
     async def test_services_that_do_not_answer_are_noted_not_fatal(
-            self, gateway: tuple[FastAPI, httpx.AsyncClient]) -> None:
+        self, gateway: tuple[FastAPI, httpx.AsyncClient]
+    ) -> None:
         _, http = gateway
         document = (await http.get("/openapi.json")).json()
         assert "assistance, evaluation" in document["info"]["description"]
         assert not any(p.startswith("/assistance/") for p in document["paths"])
 
     async def test_swagger_ui_points_at_the_merged_document(
-            self, gateway: tuple[FastAPI, httpx.AsyncClient]) -> None:
+        self, gateway: tuple[FastAPI, httpx.AsyncClient]
+    ) -> None:
         _, http = gateway
         response = await http.get("/docs")
         assert response.status_code == 200
@@ -67,20 +76,43 @@ class TestMergedOpenApi:
 
 class TestMergeRules:
     def test_discriminator_mappings_and_other_sections_are_renamed(self) -> None:
-        service = {"paths": {"/v1/pets": {"get": {"responses": {"200": {
-            "$ref": "#/components/responses/PetList"}}}}},
+        service = {
+            "paths": {
+                "/v1/pets": {
+                    "get": {"responses": {"200": {"$ref": "#/components/responses/PetList"}}}
+                }
+            },
             "components": {
-                "schemas": {"Pet": {"oneOf": [{"$ref": "#/components/schemas/Cat"}],
-                                    "discriminator": {"propertyName": "kind", "mapping": {
-                                        "cat": "#/components/schemas/Cat"}}},
-                            "Cat": {"type": "object"}},
-                "responses": {"PetList": {"description": "pets", "content": {
-                    "application/json": {"schema": {"$ref": "#/components/schemas/Pet"}}}}}}}
-        merged = merge({"openapi": "3.1.0", "info": {"title": "t"}, "paths": {}},
-                       {"evaluation": service}, ["evaluation:read"])
+                "schemas": {
+                    "Pet": {
+                        "oneOf": [{"$ref": "#/components/schemas/Cat"}],
+                        "discriminator": {
+                            "propertyName": "kind",
+                            "mapping": {"cat": "#/components/schemas/Cat"},
+                        },
+                    },
+                    "Cat": {"type": "object"},
+                },
+                "responses": {
+                    "PetList": {
+                        "description": "pets",
+                        "content": {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/Pet"}}
+                        },
+                    }
+                },
+            },
+        }
+        merged = merge(
+            {"openapi": "3.1.0", "info": {"title": "t"}, "paths": {}},
+            {"evaluation": service},
+            ["evaluation:read"],
+        )
         text = json.dumps(merged)
         assert '"#/components/schemas/Cat"' not in text
         assert merged["components"]["schemas"]["evaluation.Pet"]["discriminator"]["mapping"] == {
-            "cat": "#/components/schemas/evaluation.Cat"}
+            "cat": "#/components/schemas/evaluation.Cat"
+        }
         assert merged["paths"]["/evaluation/v1/pets"]["get"]["responses"]["200"] == {
-            "$ref": "#/components/responses/evaluation.PetList"}
+            "$ref": "#/components/responses/evaluation.PetList"
+        }

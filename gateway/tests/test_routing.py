@@ -35,15 +35,17 @@ def assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:
 
 class TestAuthentication:
     async def test_missing_token_is_401_with_www_authenticate(
-            self, http: httpx.AsyncClient) -> None:
+        self, http: httpx.AsyncClient
+    ) -> None:
         response = await http.get("/enrollment/v1/items/1")
         body = assert_problem(response, 401)
         assert body["errors"][0]["rule"] == "bearer_token_required"
         assert response.headers["www-authenticate"].startswith("Bearer")
 
     @pytest.mark.parametrize("kind", ["tampered", "expired", "wrong_key", "alg_none", "garbage"])
-    async def test_an_invalid_token_is_401(self, http: httpx.AsyncClient, gateway_token: Any,
-                                           signer: TokenSigner, kind: str) -> None:
+    async def test_an_invalid_token_is_401(
+        self, http: httpx.AsyncClient, gateway_token: Any, signer: TokenSigner, kind: str
+    ) -> None:
         valid = gateway_token("enrollment:read")
         header, payload, signature = valid.split(".")
         claims = json.loads(_unb64(payload))
@@ -65,28 +67,41 @@ class TestAuthentication:
         assert 'error="invalid_token"' in response.headers["www-authenticate"]
 
     async def test_a_token_without_a_scope_of_the_service_is_403(
-            self, http: httpx.AsyncClient, gateway_token: Any) -> None:
-        response = await http.get("/enrollment/v1/items/1",
-                                  headers=auth(gateway_token("staffing:read", "staffing:write")))
+        self, http: httpx.AsyncClient, gateway_token: Any
+    ) -> None:
+        response = await http.get(
+            "/enrollment/v1/items/1", headers=auth(gateway_token("staffing:read", "staffing:write"))
+        )
         body = assert_problem(response, 403)
         assert body["errors"][0]["rule"] == "scope_required"
 
     async def test_any_scope_of_the_service_passes_the_gateway(
-            self, http: httpx.AsyncClient, gateway_token: Any) -> None:
-        response = await http.get("/staffing/v1/items/7",
-                                  headers=auth(gateway_token("staffing:read")))
+        self, http: httpx.AsyncClient, gateway_token: Any
+    ) -> None:
+        response = await http.get(
+            "/staffing/v1/items/7", headers=auth(gateway_token("staffing:read"))
+        )
         assert response.status_code == 200
         assert response.json() == {"item_id": "7", "name": "desk"}
 
 
 class TestForwarding:
     async def test_strips_the_prefix_and_passes_body_headers_query_and_status(
-            self, http: httpx.AsyncClient, gateway_token: Any) -> None:
+        self, http: httpx.AsyncClient, gateway_token: Any
+    ) -> None:
         token = gateway_token("enrollment:write")
         response = await http.post(
-            "/enrollment/v1/echo?a=1&b=%E4%B8%AD", content="你好".encode(),
-            headers=auth(token, **{"Content-Type": "text/plain; charset=utf-8",
-                                   "X-Custom": "kept", "Keep-Alive": "timeout=5"}))
+            "/enrollment/v1/echo?a=1&b=%E4%B8%AD",
+            content="你好".encode(),
+            headers=auth(
+                token,
+                **{
+                    "Content-Type": "text/plain; charset=utf-8",
+                    "X-Custom": "kept",
+                    "Keep-Alive": "timeout=5",
+                },
+            ),
+        )
         assert response.status_code == 201
         assert response.text == "你好"
         assert response.headers["x-seen-path"] == "/v1/echo"
@@ -99,63 +114,81 @@ class TestForwarding:
         assert response.headers["content-type"] == "text/plain; charset=utf-8"
 
     async def test_the_request_id_is_adopted_forwarded_and_echoed(
-            self, http: httpx.AsyncClient, gateway_token: Any) -> None:
-        response = await http.post("/enrollment/v1/echo", content=b"{}",
-                                   headers=auth(gateway_token("enrollment:write"),
-                                                **{"X-Request-ID": "req-42"}))
+        self, http: httpx.AsyncClient, gateway_token: Any
+    ) -> None:
+        response = await http.post(
+            "/enrollment/v1/echo",
+            content=b"{}",
+            headers=auth(gateway_token("enrollment:write"), **{"X-Request-ID": "req-42"}),
+        )
         assert response.headers["x-request-id"] == "req-42"
         assert response.headers.get_list("x-request-id") == ["req-42"]
         assert response.headers["x-seen-request-id"] == "req-42"
 
     async def test_a_request_id_is_created_when_missing(
-            self, http: httpx.AsyncClient, gateway_token: Any) -> None:
-        response = await http.post("/enrollment/v1/echo", content=b"{}",
-                                   headers=auth(gateway_token("enrollment:write")))
+        self, http: httpx.AsyncClient, gateway_token: Any
+    ) -> None:
+        response = await http.post(
+            "/enrollment/v1/echo", content=b"{}", headers=auth(gateway_token("enrollment:write"))
+        )
         created = response.headers["x-request-id"]
         assert len(created) == 36
         assert response.headers["x-seen-request-id"] == created
 
     async def test_validation_errors_of_the_service_come_back_unchanged(
-            self, http: httpx.AsyncClient, gateway_token: Any) -> None:
-        response = await http.post("/enrollment/v1/items", json={"item_id": "1"},
-                                   headers=auth(gateway_token("enrollment:write")))
+        self, http: httpx.AsyncClient, gateway_token: Any
+    ) -> None:
+        response = await http.post(
+            "/enrollment/v1/items",
+            json={"item_id": "1"},
+            headers=auth(gateway_token("enrollment:write")),
+        )
         assert response.status_code == 422
 
     async def test_20_mb_goes_up_and_comes_back_through_the_object_store(
-            self, http: httpx.AsyncClient, gateway_token: Any) -> None:
+        self, http: httpx.AsyncClient, gateway_token: Any
+    ) -> None:
         payload = bytes(range(256)) * (20 * MIB // 256)
-        response = await http.post("/enrollment/v1/echo", content=payload,
-                                   headers=auth(gateway_token("enrollment:write"),
-                                                **{"Content-Type": "application/octet-stream"}))
+        response = await http.post(
+            "/enrollment/v1/echo",
+            content=payload,
+            headers=auth(
+                gateway_token("enrollment:write"), **{"Content-Type": "application/octet-stream"}
+            ),
+        )
         assert response.status_code == 201
         assert len(response.content) == 20 * MIB
         assert response.content == payload
 
-    @pytest.mark.parametrize("path", ["/enrollment/openapi.json", "/enrollment/docs",
-                                      "/enrollment/metrics"])
+    @pytest.mark.parametrize(
+        "path", ["/enrollment/openapi.json", "/enrollment/docs", "/enrollment/metrics"]
+    )
     async def test_the_services_own_documents_are_not_published(
-            self, http: httpx.AsyncClient, gateway_token: Any, path: str) -> None:
+        self, http: httpx.AsyncClient, gateway_token: Any, path: str
+    ) -> None:
         response = await http.get(path, headers=auth(gateway_token("enrollment:read")))
         assert_problem(response, 404)
 
-    async def test_no_responder_is_503(self, http: httpx.AsyncClient,
-                                       gateway_token: Any) -> None:
-        response = await http.get("/assistance/v1/anything",
-                                  headers=auth(gateway_token("assistance:read")))
+    async def test_no_responder_is_503(self, http: httpx.AsyncClient, gateway_token: Any) -> None:
+        response = await http.get(
+            "/assistance/v1/anything", headers=auth(gateway_token("assistance:read"))
+        )
         body = assert_problem(response, 503)
         assert body["type"] == "urn:junheng:problem:service-unavailable"
 
 
 class TestLimits:
-    async def test_the_rate_limit_answers_429_with_retry_after(
-            self, start_gateway: Any) -> None:
+    async def test_the_rate_limit_answers_429_with_retry_after(self, start_gateway: Any) -> None:
         async with start_gateway(rate_limit_per_second=0.5, rate_limit_burst=2) as (app, http):
-            token = app.state.signer.issue(subject="busy", scopes=["enrollment:read"],
-                                           jurisdiction=["15"])
-            other = app.state.signer.issue(subject="calm", scopes=["enrollment:read"],
-                                           jurisdiction=["15"])
-            statuses = [(await http.get("/enrollment/v1/items/1", headers=auth(token)))
-                        for _ in range(3)]
+            token = app.state.signer.issue(
+                subject="busy", scopes=["enrollment:read"], jurisdiction=["15"]
+            )
+            other = app.state.signer.issue(
+                subject="calm", scopes=["enrollment:read"], jurisdiction=["15"]
+            )
+            statuses = [
+                (await http.get("/enrollment/v1/items/1", headers=auth(token))) for _ in range(3)
+            ]
             calm = await http.get("/enrollment/v1/items/1", headers=auth(other))
         assert [r.status_code for r in statuses] == [200, 200, 429]
         assert_problem(statuses[2], 429)
@@ -164,12 +197,11 @@ class TestLimits:
 
     async def test_a_declared_body_over_the_limit_is_413(self, start_gateway: Any) -> None:
         async with start_gateway(max_body_bytes=1000) as (app, http):
-            token = app.state.signer.issue(subject="c", scopes=["enrollment:write"],
-                                           jurisdiction=["15"])
-            small = await http.post("/enrollment/v1/echo", content=b"x" * 1000,
-                                    headers=auth(token))
-            large = await http.post("/enrollment/v1/echo", content=b"x" * 1001,
-                                    headers=auth(token))
+            token = app.state.signer.issue(
+                subject="c", scopes=["enrollment:write"], jurisdiction=["15"]
+            )
+            small = await http.post("/enrollment/v1/echo", content=b"x" * 1000, headers=auth(token))
+            large = await http.post("/enrollment/v1/echo", content=b"x" * 1001, headers=auth(token))
         assert small.status_code == 201
         assert assert_problem(large, 413)["errors"][0]["rule"] == "max_body_bytes"
 
@@ -179,16 +211,17 @@ class TestLimits:
                 yield b"y" * 400
 
         async with start_gateway(max_body_bytes=1000) as (app, http):
-            token = app.state.signer.issue(subject="c", scopes=["enrollment:write"],
-                                           jurisdiction=["15"])
-            response = await http.post("/enrollment/v1/echo", content=chunks(),
-                                       headers=auth(token))
+            token = app.state.signer.issue(
+                subject="c", scopes=["enrollment:write"], jurisdiction=["15"]
+            )
+            response = await http.post("/enrollment/v1/echo", content=chunks(), headers=auth(token))
         assert_problem(response, 413)
 
     async def test_an_upstream_slower_than_the_timeout_is_504(self, start_gateway: Any) -> None:
         async with start_gateway(upstream_timeout_seconds=0.3) as (app, http):
-            token = app.state.signer.issue(subject="c", scopes=["enrollment:read"],
-                                           jurisdiction=["15"])
+            token = app.state.signer.issue(
+                subject="c", scopes=["enrollment:read"], jurisdiction=["15"]
+            )
             response = await http.get("/enrollment/v1/slow?seconds=1", headers=auth(token))
         body = assert_problem(response, 504)
         assert body["type"] == "urn:junheng:problem:upstream-timeout"
@@ -205,8 +238,13 @@ class TestGatewayOwnRoutes:
 
     async def test_cors_preflight_for_a_configured_origin(self, start_gateway: Any) -> None:
         async with start_gateway(cors_origins=["https://app.example.cn"]) as (_, http):
-            response = await http.options("/enrollment/v1/items/1", headers={
-                "Origin": "https://app.example.cn", "Access-Control-Request-Method": "GET",
-                "Access-Control-Request-Headers": "authorization"})
+            response = await http.options(
+                "/enrollment/v1/items/1",
+                headers={
+                    "Origin": "https://app.example.cn",
+                    "Access-Control-Request-Method": "GET",
+                    "Access-Control-Request-Headers": "authorization",
+                },
+            )
         assert response.status_code == 200
         assert response.headers["access-control-allow-origin"] == "https://app.example.cn"

@@ -34,17 +34,20 @@ class TestSettings:
 
 class TestSigningKey:
     async def test_a_missing_key_outside_dev_stops_start_up(
-            self, make_settings: Any, tmp_path: Path) -> None:
+        self, make_settings: Any, tmp_path: Path
+    ) -> None:
         app = create_app(make_settings(signing_key_file=tmp_path / "absent.pem"))
         with pytest.raises(SigningKeyMissing):
             async with app.router.lifespan_context(app):
                 pass
 
     async def test_in_dev_a_missing_key_is_generated_once(
-            self, make_settings: Any, tmp_path: Path) -> None:
+        self, make_settings: Any, tmp_path: Path
+    ) -> None:
         path = tmp_path / "var" / "key.pem"
-        settings = make_settings(signing_key_file=path, environment="dev",
-                                 secret_key=SecretStr("dev-only-change-me"))
+        settings = make_settings(
+            signing_key_file=path, environment="dev", secret_key=SecretStr("dev-only-change-me")
+        )
         kids = []
         for _ in range(2):
             app = create_app(settings)

@@ -38,6 +38,7 @@ Doc = dict[str, Any]
 
 # ------------------------------------------------------------------------------------ helpers
 
+
 def load_all(path: Path) -> list[Doc]:
     return [d for d in yaml.safe_load_all(path.read_text(encoding="utf-8")) if d is not None]
 
@@ -69,6 +70,7 @@ def dotenv_example() -> dict[str, str]:
 
 def interpolate(text: str, env: dict[str, str]) -> str:
     """Compose-style ${VAR}, ${VAR:-default}, ${VAR:?error} and $$ (enough for these files)."""
+
     def sub(m: re.Match[str]) -> str:
         name, op, arg = m.group(1), m.group(2), m.group(3)
         if name in env and env[name] != "":
@@ -76,6 +78,7 @@ def interpolate(text: str, env: dict[str, str]) -> str:
         if op == ":-":
             return arg or ""
         raise KeyError(f"${{{name}}} is not set ({arg})")
+
     return re.sub(r"\$\{([A-Z0-9_]+)(?:(:[-?])([^}]*))?\}", sub, text).replace("$$", "$")
 
 
@@ -101,14 +104,20 @@ def nats_server() -> str | None:
 
 # ------------------------------------------------------------------------------------ all files
 
+
 @pytest.mark.parametrize("path", yaml_files(), ids=lambda p: str(p.relative_to(DEPLOY)))
 def test_every_yaml_file_parses(path: Path) -> None:
     docs = load_all(path)
     assert docs, f"{path} is empty"
     for doc in docs:
         assert isinstance(doc, (dict, list)), f"{path}: a document is a {type(doc).__name__}"
-        if path.is_relative_to(K8S) and isinstance(doc, dict) and "kind" in doc \
-                and doc["kind"] != "Kustomization" and "$patch" not in doc:
+        if (
+            path.is_relative_to(K8S)
+            and isinstance(doc, dict)
+            and "kind" in doc
+            and doc["kind"] != "Kustomization"
+            and "$patch" not in doc
+        ):
             assert doc.get("apiVersion"), path
             assert doc["metadata"].get("name"), path
 
@@ -138,8 +147,11 @@ def test_dockerfile_builds_the_workspace_frozen_and_runs_as_non_root() -> None:
     assert user
     assert user[-1].split(":")[0] not in {"root", "0"}
     # every workspace member's pyproject is copied for the dependency layer
-    members = [p.parent.relative_to(ROOT) for p in ROOT.glob("*/*/pyproject.toml")
-               if p.parent.parts[-2] in {"libs", "services"}] + [Path("gateway")]
+    members = [
+        p.parent.relative_to(ROOT)
+        for p in ROOT.glob("*/*/pyproject.toml")
+        if p.parent.parts[-2] in {"libs", "services"}
+    ] + [Path("gateway")]
     for member in members:
         assert f"COPY {member}/pyproject.toml" in text, member
     ignore = (DEPLOY / "Dockerfile.dockerignore").read_text(encoding="utf-8").split()
@@ -147,6 +159,7 @@ def test_dockerfile_builds_the_workspace_frozen_and_runs_as_non_root() -> None:
 
 
 # ------------------------------------------------------------------------------------ compose
+
 
 def test_compose_has_every_component() -> None:
     services = compose()["services"]
@@ -169,8 +182,11 @@ def test_compose_process_command_env_and_healthcheck(name: str) -> None:
     assert env["JUNHENG_STREAM_REPLICAS"] == "3"
     assert env["JUNHENG_NATS_URL"].startswith("nats://")
     assert "," not in env["JUNHENG_NATS_URL"]
-    assert re.fullmatch(rf"postgresql\+asyncpg://{name}:\$\{{{prefix}_DB_PASSWORD\}}"
-                        rf"@postgres:5432/{name}", env[f"{prefix}_DATABASE_URL"])
+    assert re.fullmatch(
+        rf"postgresql\+asyncpg://{name}:\$\{{{prefix}_DB_PASSWORD\}}"
+        rf"@postgres:5432/{name}",
+        env[f"{prefix}_DATABASE_URL"],
+    )
     assert env[f"{prefix}_SECRET_KEY"].startswith(f"${{{prefix}_SECRET_KEY")
     assert env[f"{prefix}_HTTP_HOST"] == "0.0.0.0"
     port_var = "JUNHENG_GATEWAY_PORT" if name == "gateway" else f"{prefix}_HTTP_PORT"
@@ -223,8 +239,9 @@ def test_compose_variables_are_all_declared_in_env_example() -> None:
     assert all("REPLACE_ME" in declared[k] for k in required)
     rendered = yaml.safe_load(interpolate(text, declared))
     url = env_map(rendered["services"]["enrollment"]["environment"])["ENROLLMENT_DATABASE_URL"]
-    assert url == ("postgresql+asyncpg://enrollment:REPLACE_ME_enrollment_db_password"
-                   "@postgres:5432/enrollment")
+    assert url == (
+        "postgresql+asyncpg://enrollment:REPLACE_ME_enrollment_db_password@postgres:5432/enrollment"
+    )
     with pytest.raises(KeyError):
         interpolate(text, {k: v for k, v in declared.items() if k != "GATEWAY_SECRET_KEY"})
 
@@ -268,16 +285,18 @@ def test_postgres_init_creates_one_database_per_process_in_compose_and_k8s() -> 
 
 
 @pytest.mark.parametrize("name", list(SERVICES))
-def test_compose_env_loads_into_the_service_settings(name: str,
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_compose_env_loads_into_the_service_settings(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The env names in compose are the ones the settings classes actually read."""
     module = importlib.import_module(f"{name}.settings")
     settings_type = getattr(module, f"{name.capitalize()}Settings")
     assert settings_type.model_config["env_prefix"] == f"{name.upper()}_"
     assert settings_type.model_fields["http_port"].default == SERVICES[name]
     text = (COMPOSE_DIR / "docker-compose.yml").read_text(encoding="utf-8")
-    env = env_map(yaml.safe_load(interpolate(text, dotenv_example()))["services"][name]
-                  ["environment"])
+    env = env_map(
+        yaml.safe_load(interpolate(text, dotenv_example()))["services"][name]["environment"]
+    )
     for key in list(os.environ):
         if key.startswith((f"{name.upper()}_", "JUNHENG_")):
             monkeypatch.delenv(key)
@@ -293,6 +312,7 @@ def test_compose_env_loads_into_the_service_settings(name: str,
 
 
 # ------------------------------------------------------------------------------------ kubernetes
+
 
 def test_base_kustomization_lists_existing_files_and_no_orphans() -> None:
     kust = yaml.safe_load((BASE / "kustomization.yaml").read_text(encoding="utf-8"))
@@ -350,8 +370,12 @@ def test_deployment_command_probes_env_and_scrape_annotations(name: str) -> None
 def test_every_deployment_has_a_disruption_budget(name: str) -> None:
     docs = k8s_base_docs()
     labels = find(docs, "Deployment", name)["spec"]["template"]["metadata"]["labels"]
-    budgets = [d for d in docs if d["kind"] == "PodDisruptionBudget"
-               and d["spec"]["selector"]["matchLabels"].items() <= labels.items()]
+    budgets = [
+        d
+        for d in docs
+        if d["kind"] == "PodDisruptionBudget"
+        and d["spec"]["selector"]["matchLabels"].items() <= labels.items()
+    ]
     assert len(budgets) == 1
     assert budgets[0]["spec"].get("maxUnavailable") == 1
 
@@ -369,8 +393,10 @@ def test_gateway_mounts_its_signing_key_and_is_exposed_through_ingress() -> None
     backend = ingress["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]
     service = find(docs, "Service", backend["name"])
     assert backend["port"]["name"] in {p["name"] for p in service["spec"]["ports"]}
-    assert service["spec"]["selector"].items() <= \
-        find(docs, "Deployment", "gateway")["spec"]["template"]["metadata"]["labels"].items()
+    assert (
+        service["spec"]["selector"].items()
+        <= find(docs, "Deployment", "gateway")["spec"]["template"]["metadata"]["labels"].items()
+    )
 
 
 def test_every_service_selects_pods_and_every_secret_ref_is_in_the_template() -> None:
@@ -380,8 +406,10 @@ def test_every_service_selects_pods_and_every_secret_ref_is_in_the_template() ->
     for service in (d for d in docs if d["kind"] == "Service"):
         selector = service["spec"]["selector"]
         assert any(selector.items() <= labels.items() for labels in pod_labels), service
-    template = {s["metadata"]["name"]: set(s["stringData"])
-                for s in load_all(K8S / "secrets" / "secrets.example.yaml")}
+    template = {
+        s["metadata"]["name"]: set(s["stringData"])
+        for s in load_all(K8S / "secrets" / "secrets.example.yaml")
+    }
     refs = set()
     for workload in workloads:
         spec = workload["spec"]["template"]["spec"]
@@ -392,9 +420,9 @@ def test_every_service_selects_pods_and_every_secret_ref_is_in_the_template() ->
                     refs.add((ref["name"], ref["key"]))
         for volume in spec.get("volumes", []):
             if "secret" in volume:
-                for item in volume["secret"].get("items", [{"key": k} for k in
-                                                          template[volume["secret"]
-                                                                   ["secretName"]]]):
+                for item in volume["secret"].get(
+                    "items", [{"key": k} for k in template[volume["secret"]["secretName"]]]
+                ):
                     refs.add((volume["secret"]["secretName"], item["key"]))
     assert refs, "no secret references found"
     missing = {(n, k) for n, k in refs if k not in template.get(n, set())}
@@ -454,21 +482,29 @@ def test_migration_job_upgrades_every_database_in_order() -> None:
         name = container["name"]
         assert container["command"] == ["python", "-m", name, "migrate"]
         env = container_env(container)
-        assert env[f"{name.upper()}_DATABASE_URL"]["valueFrom"]["secretKeyRef"]["name"] == \
-            f"junheng-{name}"
+        assert (
+            env[f"{name.upper()}_DATABASE_URL"]["valueFrom"]["secretKeyRef"]["name"]
+            == f"junheng-{name}"
+        )
         # each migration container sees only its own service's secrets
-        assert {r["valueFrom"]["secretKeyRef"]["name"] for r in env.values()
-                if "valueFrom" in r} == {f"junheng-{name}"}
+        assert {
+            r["valueFrom"]["secretKeyRef"]["name"] for r in env.values() if "valueFrom" in r
+        } == {f"junheng-{name}"}
 
 
 def test_postgres_is_marked_as_trial_only() -> None:
     text = (BASE / "postgres" / "statefulset.yaml").read_text(encoding="utf-8")
     assert "REPLACE WITH MANAGED POSTGRESQL IN PRODUCTION" in text
     sts = find(k8s_base_docs(), "StatefulSet", "postgres")
-    mounts = {m["mountPath"]: m["name"] for m in
-              sts["spec"]["template"]["spec"]["containers"][0]["volumeMounts"]}
-    init = next(v for v in sts["spec"]["template"]["spec"]["volumes"]
-                if v["name"] == mounts["/docker-entrypoint-initdb.d"])
+    mounts = {
+        m["mountPath"]: m["name"]
+        for m in sts["spec"]["template"]["spec"]["containers"][0]["volumeMounts"]
+    }
+    init = next(
+        v
+        for v in sts["spec"]["template"]["spec"]["volumes"]
+        if v["name"] == mounts["/docker-entrypoint-initdb.d"]
+    )
     assert init["configMap"]["name"] == "postgres-init"
 
 
@@ -482,9 +518,14 @@ def test_nats_config_is_accepted_by_nats_server(source: str, tmp_path: Path) -> 
     else:
         path = tmp_path / "nats.conf"
         path.write_text(find(k8s_base_docs(), "ConfigMap", "nats-config")["data"]["nats.conf"])
-    result = subprocess.run([binary, "-t", "-c", str(path)], capture_output=True, text=True,
-                            env={**os.environ, "SERVER_NAME": "nats-0"}, timeout=30,
-                            check=False)
+    result = subprocess.run(
+        [binary, "-t", "-c", str(path)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "SERVER_NAME": "nats-0"},
+        timeout=30,
+        check=False,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -492,6 +533,7 @@ def test_nats_config_is_accepted_by_nats_server(source: str, tmp_path: Path) -> 
 # A pure-Python subset of kustomize: resources (files and directories), namespace, images,
 # replicas, patches (strategic merge incl. $patch: delete/replace, and JSON 6902 add/replace,
 # with name / kind / labelSelector targets).
+
 
 def _merge(base: Any, patch: Any) -> Any:
     if isinstance(patch, dict):
@@ -503,8 +545,12 @@ def _merge(base: Any, patch: Any) -> Any:
         for key, value in patch.items():
             merged[key] = _merge(base.get(key), value) if key in base else copy.deepcopy(value)
         return merged
-    if isinstance(patch, list) and isinstance(base, list) and patch \
-            and all(isinstance(i, dict) and "name" in i for i in patch + base):
+    if (
+        isinstance(patch, list)
+        and isinstance(base, list)
+        and patch
+        and all(isinstance(i, dict) and "name" in i for i in patch + base)
+    ):
         out = [copy.deepcopy(i) for i in base]
         for item in patch:
             idx = next((n for n, b in enumerate(out) if b["name"] == item["name"]), None)
@@ -579,11 +625,16 @@ def render(directory: Path) -> list[Doc]:
                 if smp.get("$patch") == "delete":
                     docs.remove(doc)
                 else:
-                    docs[docs.index(doc)] = _merge(doc, {k: v for k, v in smp.items()
-                                                         if k != "metadata"})
+                    docs[docs.index(doc)] = _merge(
+                        doc, {k: v for k, v in smp.items() if k != "metadata"}
+                    )
     for replica in kust.get("replicas", []):
-        hits = [d for d in docs if d["metadata"]["name"] == replica["name"]
-                and d["kind"] in {"Deployment", "StatefulSet"}]
+        hits = [
+            d
+            for d in docs
+            if d["metadata"]["name"] == replica["name"]
+            and d["kind"] in {"Deployment", "StatefulSet"}
+        ]
         assert hits, f"replicas: {replica['name']} matches no workload"
         for doc in hits:
             doc["spec"]["replicas"] = replica["count"]
@@ -592,8 +643,7 @@ def render(directory: Path) -> list[Doc]:
             spec = doc.get("spec", {}).get("template", {}).get("spec", {})
             for container in [*spec.get("initContainers", []), *spec.get("containers", [])]:
                 if container["image"].split(":")[0] == image["name"]:
-                    container["image"] = (f"{image.get('newName', image['name'])}:"
-                                          f"{image['newTag']}")
+                    container["image"] = f"{image.get('newName', image['name'])}:{image['newTag']}"
     return docs
 
 
@@ -611,7 +661,8 @@ def _summary(docs: list[Doc]) -> dict[tuple[str, str], Any]:
             "resources": [c.get("resources") for c in containers],
             "affinity": pod.get("affinity"),
             "claims": [t["spec"] for t in spec.get("volumeClaimTemplates", [])],
-            "hosts": [r.get("host") for r in spec.get("rules", [])] if doc["kind"] == "Ingress"
+            "hosts": [r.get("host") for r in spec.get("rules", [])]
+            if doc["kind"] == "Ingress"
             else None,
         }
     return out
@@ -620,11 +671,15 @@ def _summary(docs: list[Doc]) -> dict[tuple[str, str], Any]:
 def test_base_renders_to_the_listed_resources() -> None:
     rendered = render(BASE)
     assert len(rendered) == len(k8s_base_docs())
-    assert all(d["metadata"].get("namespace") == "junheng" for d in rendered
-               if d["kind"] != "Namespace")
-    images = {c["image"] for d in rendered
-              for c in d.get("spec", {}).get("template", {}).get("spec", {}).get("containers", [])
-              if not c["image"].startswith(("nats:", "postgres:"))}
+    assert all(
+        d["metadata"].get("namespace") == "junheng" for d in rendered if d["kind"] != "Namespace"
+    )
+    images = {
+        c["image"]
+        for d in rendered
+        for c in d.get("spec", {}).get("template", {}).get("spec", {}).get("containers", [])
+        if not c["image"].startswith(("nats:", "postgres:"))
+    }
     assert images == {"junheng:latest"}
 
 
@@ -640,8 +695,9 @@ def test_production_overlay_scales_pins_and_drops_in_cluster_postgres() -> None:
         assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
         assert container["command"] == ["python", "-m", name, "serve"]
     job = find(docs, "Job", "junheng-migrate")
-    assert {c["image"] for c in job["spec"]["template"]["spec"]["initContainers"]} == \
-        {"registry.example.org/junheng/junheng:0.1.0"}
+    assert {c["image"] for c in job["spec"]["template"]["spec"]["initContainers"]} == {
+        "registry.example.org/junheng/junheng:0.1.0"
+    }
     assert not [d for d in docs if d["metadata"]["name"].startswith("postgres")]
     nats = find(docs, "StatefulSet", "nats")
     anti = nats["spec"]["template"]["spec"]["affinity"]["podAntiAffinity"]
@@ -661,8 +717,13 @@ def test_production_overlay_matches_kubectl_kustomize_when_available() -> None:
     if kubectl is None:
         pytest.skip("kubectl is not installed; the pure-Python render above still ran")
     for directory in (BASE, PRODUCTION):
-        result = subprocess.run([kubectl, "kustomize", str(directory)], capture_output=True,
-                                text=True, timeout=120, check=False)
+        result = subprocess.run(
+            [kubectl, "kustomize", str(directory)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
         assert result.returncode == 0, result.stderr
         theirs = [d for d in yaml.safe_load_all(result.stdout) if d]
         assert _summary(theirs) == _summary(render(directory))

@@ -13,7 +13,6 @@ from typing import Any
 
 import httpx
 import pytest
-
 from junheng_kit.system import ALL_SCOPES, System
 
 pytestmark = pytest.mark.e2e
@@ -21,8 +20,14 @@ CONSUMERS = ("staffing", "assistance", "evaluation")
 
 
 def school(code: str, county: str = "150602", name: str = "东胜区测试小学") -> dict[str, Any]:
-    return {"school_code": code, "name": name, "levels": ["primary"], "county_code": county,
-            "location": {"longitude": 109.99, "latitude": 39.82}, "planned_capacity": 900}
+    return {
+        "school_code": code,
+        "name": name,
+        "levels": ["primary"],
+        "county_code": county,
+        "location": {"longitude": 109.99, "latitude": 39.82},
+        "planned_capacity": 900,
+    }
 
 
 def wait_until(check: Any, timeout: float = 20.0) -> Any:
@@ -40,9 +45,11 @@ def wait_until(check: Any, timeout: float = 20.0) -> Any:
 def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
     from junheng_kit.processes import free_port
 
-    running = System(var=tmp_path_factory.mktemp("system"), gateway_port=free_port(),
-                     extra_env={"GATEWAY_RATE_LIMIT_PER_SECOND": "1000",
-                                "GATEWAY_RATE_LIMIT_BURST": "2000"})
+    running = System(
+        var=tmp_path_factory.mktemp("system"),
+        gateway_port=free_port(),
+        extra_env={"GATEWAY_RATE_LIMIT_PER_SECOND": "1000", "GATEWAY_RATE_LIMIT_BURST": "2000"},
+    )
     running.start()
     yield running
     running.stop()
@@ -50,18 +57,26 @@ def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
 
 @pytest.fixture(scope="module")
 def dongsheng(system: System) -> httpx.Client:
-    credentials = system.register_client(name="东胜区教育局", scopes=ALL_SCOPES,
-                                         jurisdiction=["150602"])
-    return httpx.Client(base_url=system.gateway_url, timeout=30,
-                        headers={"Authorization": f"Bearer {system.token(credentials)}"})
+    credentials = system.register_client(
+        name="东胜区教育局", scopes=ALL_SCOPES, jurisdiction=["150602"]
+    )
+    return httpx.Client(
+        base_url=system.gateway_url,
+        timeout=30,
+        headers={"Authorization": f"Bearer {system.token(credentials)}"},
+    )
 
 
 @pytest.fixture(scope="module")
 def tongyu(system: System) -> httpx.Client:
-    credentials = system.register_client(name="通榆县教育局", scopes=ALL_SCOPES,
-                                         jurisdiction=["220822"])
-    return httpx.Client(base_url=system.gateway_url, timeout=30,
-                        headers={"Authorization": f"Bearer {system.token(credentials)}"})
+    credentials = system.register_client(
+        name="通榆县教育局", scopes=ALL_SCOPES, jurisdiction=["220822"]
+    )
+    return httpx.Client(
+        base_url=system.gateway_url,
+        timeout=30,
+        headers={"Authorization": f"Bearer {system.token(credentials)}"},
+    )
 
 
 def copy_of(client: httpx.Client, service: str, code: str) -> dict[str, Any] | None:
@@ -71,7 +86,8 @@ def copy_of(client: httpx.Client, service: str, code: str) -> dict[str, Any] | N
 
 class TestRegistrationReachesEveryService:
     def test_school_registered_through_the_gateway_appears_in_the_three_copies(
-            self, dongsheng: httpx.Client) -> None:
+        self, dongsheng: httpx.Client
+    ) -> None:
         response = dongsheng.post("/enrollment/v1/schools", json=school("2115061001"))
         assert response.status_code == 201
         assert response.headers["x-request-id"]
@@ -81,14 +97,21 @@ class TestRegistrationReachesEveryService:
             assert copy["version"] == 1
 
     def test_an_update_reaches_the_copies_too(self, dongsheng: httpx.Client) -> None:
-        assert dongsheng.post("/enrollment/v1/schools",
-                              json=school("2115061002")).status_code == 201
-        patched = dongsheng.patch("/enrollment/v1/schools/2115061002",
-                                  json={"planned_capacity": 1350}, headers={"If-Match": '"1"'})
+        assert (
+            dongsheng.post("/enrollment/v1/schools", json=school("2115061002")).status_code == 201
+        )
+        patched = dongsheng.patch(
+            "/enrollment/v1/schools/2115061002",
+            json={"planned_capacity": 1350},
+            headers={"If-Match": '"1"'},
+        )
         assert patched.status_code == 200
         for service in CONSUMERS:
-            copy = wait_until(lambda s=service: (c := copy_of(dongsheng, s, "2115061002"))
-                              and c["version"] == 2 and c)
+            copy = wait_until(
+                lambda s=service: (
+                    (c := copy_of(dongsheng, s, "2115061002")) and c["version"] == 2 and c
+                )
+            )
             assert copy["planned_capacity"] == 1350
 
 
@@ -99,24 +122,31 @@ class TestAccess:
         assert response.headers["content-type"] == "application/problem+json"
         assert response.json()["errors"][0]["rule"] == "bearer_token_required"
 
-    def test_a_county_sees_nothing_of_another(self, dongsheng: httpx.Client,
-                                              tongyu: httpx.Client) -> None:
-        assert tongyu.post("/enrollment/v1/schools",
-                           json=school("2122081001", "220822", "通榆县测试小学")).status_code == 201
+    def test_a_county_sees_nothing_of_another(
+        self, dongsheng: httpx.Client, tongyu: httpx.Client
+    ) -> None:
+        assert (
+            tongyu.post(
+                "/enrollment/v1/schools", json=school("2122081001", "220822", "通榆县测试小学")
+            ).status_code
+            == 201
+        )
         wait_until(lambda: copy_of(tongyu, "staffing", "2122081001"))
         for service in ("enrollment", *CONSUMERS):
             assert dongsheng.get(f"/{service}/v1/schools/2122081001").status_code == 404
             listed = dongsheng.get(f"/{service}/v1/schools", params={"limit": 500}).json()
             assert all(s["county_code"].startswith("150602") for s in listed["items"])
-        foreign = dongsheng.post("/enrollment/v1/schools",
-                                 json=school("2122081002", "220822", "通榆县另一小学"))
+        foreign = dongsheng.post(
+            "/enrollment/v1/schools", json=school("2122081002", "220822", "通榆县另一小学")
+        )
         assert foreign.status_code == 403
         assert foreign.json()["errors"][0]["rule"] == "jurisdiction"
 
 
 class TestIdempotency:
     def test_a_retried_post_with_the_same_key_returns_the_first_response(
-            self, dongsheng: httpx.Client) -> None:
+        self, dongsheng: httpx.Client
+    ) -> None:
         body = school("2115061003")
         headers = {"Idempotency-Key": "e2e-2115061003"}
         first = dongsheng.post("/enrollment/v1/schools", json=body, headers=headers)
@@ -128,7 +158,8 @@ class TestIdempotency:
 
 class TestConsumerCrash:
     def test_killing_a_consumer_while_events_flow_loses_and_duplicates_nothing(
-            self, system: System, dongsheng: httpx.Client) -> None:
+        self, system: System, dongsheng: httpx.Client
+    ) -> None:
         codes = [f"21150620{n:02d}" for n in range(40)]
         accepted: list[str] = []
 
@@ -165,10 +196,17 @@ def inbox_counts(database: Path, codes: list[str]) -> dict[str, int]:
     import sqlite3
 
     with sqlite3.connect(database) as connection:
-        event_ids = [row[0] for row in connection.execute(
-            f"SELECT source_event_id FROM school WHERE school_code IN ({','.join('?' * len(codes))})",  # noqa: S608 - placeholders only
-            codes)]
+        event_ids = [
+            row[0]
+            for row in connection.execute(
+                "SELECT source_event_id FROM school WHERE school_code IN "  # noqa: S608 - placeholders
+                f"({','.join('?' * len(codes))})",
+                codes,
+            )
+        ]
         rows = connection.execute(
-            f"SELECT event_id FROM processed_message WHERE event_id IN ({','.join('?' * len(event_ids))})",  # noqa: S608 - placeholders only
-            event_ids).fetchall()
+            "SELECT event_id FROM processed_message WHERE event_id IN "  # noqa: S608 - placeholders
+            f"({','.join('?' * len(event_ids))})",
+            event_ids,
+        ).fetchall()
     return {"rows": len(rows), "distinct_events": len({r[0] for r in rows})}

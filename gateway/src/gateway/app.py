@@ -45,7 +45,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         jwks = keys.jwks(signer, settings.previous_key_files)
         app.state.signer, app.state.jwks = signer, jwks
         app.state.token_verifier = TokenVerifier(
-            issuer=settings.token_issuer, audience=settings.token_audience, static_jwks=jwks)
+            issuer=settings.token_issuer, audience=settings.token_audience, static_jwks=jwks
+        )
         if is_sqlite(settings.database_url):
             path = settings.database_url.split("///", 1)[-1]
             if path and path != ":memory:":
@@ -68,9 +69,16 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             await nc.drain()
             await engine.dispose()
 
-    app = FastAPI(title="Junheng API", description=DESCRIPTION, version="0.1.0",
-                  lifespan=lifespan, openapi_url=None, docs_url=None, redoc_url=None,
-                  separate_input_output_schemas=False)
+    app = FastAPI(
+        title="Junheng API",
+        description=DESCRIPTION,
+        version="0.1.0",
+        lifespan=lifespan,
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
+        separate_input_output_schemas=False,
+    )
     app.state.settings = settings
     app.state.nats = None
     app.state.bridge = None
@@ -83,8 +91,12 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     # added innermost first: request id → CORS → service routing → FastAPI
     app.add_middleware(ServiceRouter, fastapi_app=app)
     if settings.cors_origins:
-        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
-                           allow_methods=["*"], allow_headers=["*"],
-                           expose_headers=["X-Request-ID", "Retry-After", "Location", "ETag"])
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["*"],
+            allow_headers=["*"],
+            expose_headers=["X-Request-ID", "Retry-After", "Location", "ETag"],
+        )
     app.add_middleware(RequestContextMiddleware)
     return app

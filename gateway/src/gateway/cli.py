@@ -22,14 +22,23 @@ async def _register(settings: GatewaySettings, args: argparse.Namespace) -> dict
     try:
         async with create_sessionmaker(engine)() as session:
             registered = await service.register_client(
-                session, name=args.name, scopes=args.scopes.replace(",", " ").split(),
+                session,
+                name=args.name,
+                scopes=args.scopes.replace(",", " ").split(),
                 jurisdiction=args.jurisdiction.replace(",", " ").split(),
-                services=settings.services, client_id=args.client_id, secret=args.secret)
+                services=settings.services,
+                client_id=args.client_id,
+                secret=args.secret,
+            )
             await session.commit()
     finally:
         await engine.dispose()
-    return {"client_id": registered.client_id, "client_secret": registered.client_secret,
-            "scopes": registered.scopes, "jurisdiction": registered.jurisdiction}
+    return {
+        "client_id": registered.client_id,
+        "client_secret": registered.client_secret,
+        "scopes": registered.scopes,
+        "jurisdiction": registered.jurisdiction,
+    }
 
 
 async def _list(settings: GatewaySettings) -> list[dict[str, Any]]:
@@ -39,9 +48,17 @@ async def _list(settings: GatewaySettings) -> list[dict[str, Any]]:
             clients = await ClientRepository(session).all()
     finally:
         await engine.dispose()
-    return [{"client_id": c.client_id, "name": c.name, "scopes": c.scopes,
-             "jurisdiction": c.jurisdiction, "created_at": c.created_at.isoformat(),
-             "disabled": c.disabled} for c in clients]
+    return [
+        {
+            "client_id": c.client_id,
+            "name": c.name,
+            "scopes": c.scopes,
+            "jurisdiction": c.jurisdiction,
+            "created_at": c.created_at.isoformat(),
+            "disabled": c.disabled,
+        }
+        for c in clients
+    ]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -52,12 +69,19 @@ def main(argv: list[str] | None = None) -> int:
     register = sub.add_parser("register-client", help="register an API client")
     register.add_argument("--name", required=True)
     register.add_argument("--scopes", required=True, help='"enrollment:read staffing:read"')
-    register.add_argument("--jurisdiction", required=True,
-                          help="GB/T 2260 code prefixes, space or comma separated: 150602")
+    register.add_argument(
+        "--jurisdiction",
+        required=True,
+        help="GB/T 2260 code prefixes, space or comma separated: 150602",
+    )
     register.add_argument("--client-id", default=None)
     register.add_argument("--secret", default=None, help="default: generated")
-    register.add_argument("--json-out", type=Path, default=None,
-                          help="also write the credentials to this file (mode 600)")
+    register.add_argument(
+        "--json-out",
+        type=Path,
+        default=None,
+        help="also write the credentials to this file (mode 600)",
+    )
     sub.add_parser("list-clients", help="list registered clients (never their secrets)")
     sub.add_parser("openapi", help="print the gateway's own OpenAPI (without the services)")
     args = parser.parse_args(argv)
@@ -68,8 +92,11 @@ def main(argv: list[str] | None = None) -> int:
         try:
             credentials = asyncio.run(_register(settings, args))
         except DomainError as error:
-            parser.exit(2, f"register-client: {error.detail} "
-                           f"{[(e.field, e.rule, e.message) for e in error.errors]}\n")
+            parser.exit(
+                2,
+                f"register-client: {error.detail} "
+                f"{[(e.field, e.rule, e.message) for e in error.errors]}\n",
+            )
         text = json.dumps(credentials, ensure_ascii=False, indent=2)
         if args.json_out:
             args.json_out.parent.mkdir(parents=True, exist_ok=True)

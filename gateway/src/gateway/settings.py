@@ -24,8 +24,7 @@ def _list_of_strings(value: Any) -> Any:
 
 
 class GatewaySettings(ServiceSettings):
-    model_config = SettingsConfigDict(env_prefix="GATEWAY_", extra="forbid",
-                                      populate_by_name=True)
+    model_config = SettingsConfigDict(env_prefix="GATEWAY_", extra="forbid", populate_by_name=True)
 
     service_name: str = "gateway"
     database_url: str = "sqlite+aiosqlite:///var/gateway.sqlite3"

@@ -1,6 +1,5 @@
+import assistance.models  # noqa: F401  (registers every table on Base.metadata)
 from assistance.db import Base
 from junheng_kit.migrations import run_migrations
-
-import assistance.models  # noqa: F401  (registers every table on Base.metadata)
 
 run_migrations(Base.metadata)

@@ -1,6 +1,5 @@
+import enrollment.models  # noqa: F401  (registers every table on Base.metadata)
 from enrollment.db import Base
 from junheng_kit.migrations import run_migrations
-
-import enrollment.models  # noqa: F401  (registers every table on Base.metadata)
 
 run_migrations(Base.metadata)

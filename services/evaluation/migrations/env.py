@@ -1,6 +1,5 @@
+import evaluation.models  # noqa: F401  (registers every table on Base.metadata)
 from evaluation.db import Base
 from junheng_kit.migrations import run_migrations
-
-import evaluation.models  # noqa: F401  (registers every table on Base.metadata)
 
 run_migrations(Base.metadata)

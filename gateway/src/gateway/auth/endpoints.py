@@ -25,9 +25,11 @@ def _basic_credentials(request: Request) -> tuple[str, str] | None:
     try:
         decoded = base64.b64decode(value.strip(), validate=True).decode()
     except (binascii.Error, UnicodeDecodeError) as exc:
-        raise service.InvalidClient("malformed HTTP Basic credentials",
-                                    FieldError("authorization", "invalid_client"),
-                                    headers={"WWW-Authenticate": 'Basic realm="junheng"'}) from exc
+        raise service.InvalidClient(
+            "malformed HTTP Basic credentials",
+            FieldError("authorization", "invalid_client"),
+            headers={"WWW-Authenticate": 'Basic realm="junheng"'},
+        ) from exc
     client_id, _, secret = decoded.partition(":")
     # RFC 6749 §2.3.1: both parts are form-urlencoded before base64
     return unquote_plus(client_id), unquote_plus(secret)
@@ -35,8 +37,10 @@ def _basic_credentials(request: Request) -> tuple[str, str] | None:
 
 async def _form(request: Request) -> dict[str, str]:
     if request.headers.get("content-type", "").split(";")[0].strip().lower() != FORM:
-        raise UnsupportedMediaType(f"send the token request as {FORM}",
-                                   FieldError("content-type", "form_urlencoded_required"))
+        raise UnsupportedMediaType(
+            f"send the token request as {FORM}",
+            FieldError("content-type", "form_urlencoded_required"),
+        )
     body = await request.body()
     if len(body) > MAX_FORM_BYTES:
         raise BadRequest("token request too large")
@@ -47,25 +51,35 @@ async def _form(request: Request) -> dict[str, str]:
     return {key: values[0] for key, values in parsed.items()}
 
 
-@router.post("/oauth/token", summary="Issue an access token (OAuth2 client credentials)",
-             openapi_extra={"requestBody": TOKEN_REQUEST_BODY},
-             responses=problem_responses(service.InvalidClient))
+@router.post(
+    "/oauth/token",
+    summary="Issue an access token (OAuth2 client credentials)",
+    openapi_extra={"requestBody": TOKEN_REQUEST_BODY},
+    responses=problem_responses(service.InvalidClient),
+)
 async def token(request: Request, session: SessionDep, response: Response) -> TokenRead:
     """Client credentials grant: `client_id`/`client_secret` in the form body or HTTP Basic."""
     form = await _form(request)
     require_client_credentials(form.get("grant_type"))
-    credentials = _basic_credentials(request) or (form.get("client_id", ""),
-                                                  form.get("client_secret", ""))
-    client = await service.authenticate(session, client_id=credentials[0],
-                                        secret=credentials[1])
+    credentials = _basic_credentials(request) or (
+        form.get("client_id", ""),
+        form.get("client_secret", ""),
+    )
+    client = await service.authenticate(session, client_id=credentials[0], secret=credentials[1])
     settings = request.app.state.settings
-    issued = service.issue_token(client, request.app.state.signer,
-                                 requested_scope=form.get("scope"),
-                                 ttl_seconds=settings.token_ttl_seconds)
+    issued = service.issue_token(
+        client,
+        request.app.state.signer,
+        requested_scope=form.get("scope"),
+        ttl_seconds=settings.token_ttl_seconds,
+    )
     response.headers["Cache-Control"] = "no-store"
     response.headers["Pragma"] = "no-cache"
-    return TokenRead(access_token=issued.access_token, expires_in=issued.expires_in,
-                     scope=" ".join(issued.scopes))
+    return TokenRead(
+        access_token=issued.access_token,
+        expires_in=issued.expires_in,
+        scope=" ".join(issued.scopes),
+    )
 
 
 @router.get("/.well-known/jwks.json", summary="Public keys that verify the gateway's tokens")

@@ -23,13 +23,17 @@ class SigningKeyMissing(RuntimeError):
 
 def load_signer(settings: GatewaySettings) -> TokenSigner:
     path = settings.signing_key_file
-    options: dict[str, Any] = {"issuer": settings.token_issuer,
-                               "audience": settings.token_audience,
-                               "ttl_seconds": settings.token_ttl_seconds}
+    options: dict[str, Any] = {
+        "issuer": settings.token_issuer,
+        "audience": settings.token_audience,
+        "ttl_seconds": settings.token_ttl_seconds,
+    }
     if not path.exists():
         if settings.environment != "dev":
-            raise SigningKeyMissing(f"signing key {path} not found (GATEWAY_SIGNING_KEY_FILE); "
-                                    "it is generated only with JUNHENG_ENV=dev")
+            raise SigningKeyMissing(
+                f"signing key {path} not found (GATEWAY_SIGNING_KEY_FILE); "
+                "it is generated only with JUNHENG_ENV=dev"
+            )
         signer = TokenSigner.generate(**options)
         path.parent.mkdir(parents=True, exist_ok=True)
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -57,8 +61,14 @@ def public_jwk(path: Path) -> dict[str, Any]:
     if not isinstance(key, Ed25519PublicKey):
         raise ValueError(f"{path}: not an Ed25519 key")
     raw = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    return {"kty": "OKP", "crv": "Ed25519", "x": _b64(raw), "use": "sig", "alg": ALGORITHM,
-            "kid": hashlib.sha256(raw).hexdigest()[:16]}
+    return {
+        "kty": "OKP",
+        "crv": "Ed25519",
+        "x": _b64(raw),
+        "use": "sig",
+        "alg": ALGORITHM,
+        "kid": hashlib.sha256(raw).hexdigest()[:16],
+    }
 
 
 def jwks(signer: TokenSigner, previous: list[Path]) -> dict[str, Any]:

@@ -26,17 +26,20 @@ def validate_scopes(scopes: Sequence[str], services: Iterable[str]) -> list[str]
     known = set(known_scopes(services))
     unknown = [s for s in scopes if s not in known]
     if unknown or not scopes:
-        raise InvalidInput("unknown or missing scopes",
-                           FieldError("scopes", "scope_known", " ".join(unknown) or "none given"))
+        raise InvalidInput(
+            "unknown or missing scopes",
+            FieldError("scopes", "scope_known", " ".join(unknown) or "none given"),
+        )
     return sorted(set(scopes))
 
 
 def validate_jurisdiction(codes: Sequence[str]) -> list[str]:
     wrong = [c for c in codes if not DIVISION_PREFIX.match(c)]
     if wrong or not codes:
-        raise InvalidInput("jurisdiction must list GB/T 2260 code prefixes (2, 4 or 6 digits)",
-                           FieldError("jurisdiction", "division_code_format",
-                                      " ".join(wrong) or "none given"))
+        raise InvalidInput(
+            "jurisdiction must list GB/T 2260 code prefixes (2, 4 or 6 digits)",
+            FieldError("jurisdiction", "division_code_format", " ".join(wrong) or "none given"),
+        )
     return sorted(set(codes))
 
 
@@ -47,8 +50,10 @@ def granted_scopes(requested: str | None, allowed: Sequence[str]) -> list[str]:
     wanted = requested.split()
     extra = [s for s in wanted if s not in allowed]
     if extra:
-        raise InvalidScope("scope not granted to this client",
-                           FieldError("scope", "invalid_scope", " ".join(extra)))
+        raise InvalidScope(
+            "scope not granted to this client",
+            FieldError("scope", "invalid_scope", " ".join(extra)),
+        )
     return sorted(set(wanted))
 
 
@@ -56,4 +61,5 @@ def require_client_credentials(grant_type: str | None) -> None:
     if grant_type != "client_credentials":
         raise UnsupportedGrantType(
             "only grant_type=client_credentials is supported",
-            FieldError("grant_type", "unsupported_grant_type", str(grant_type or "")))
+            FieldError("grant_type", "unsupported_grant_type", str(grant_type or "")),
+        )

@@ -27,16 +27,26 @@ class JwksRead(BaseModel):
 
 TOKEN_REQUEST_BODY: dict[str, Any] = {
     "required": True,
-    "content": {"application/x-www-form-urlencoded": {"schema": {
-        "type": "object",
-        "required": ["grant_type"],
-        "properties": {
-            "grant_type": {"type": "string", "enum": ["client_credentials"]},
-            "client_id": {"type": "string", "description": "or HTTP Basic"},
-            "client_secret": {"type": "string", "format": "password",
-                              "description": "or HTTP Basic"},
-            "scope": {"type": "string", "description": "space-separated subset of the "
-                                                       "client's scopes; all when omitted"},
-        },
-    }}},
+    "content": {
+        "application/x-www-form-urlencoded": {
+            "schema": {
+                "type": "object",
+                "required": ["grant_type"],
+                "properties": {
+                    "grant_type": {"type": "string", "enum": ["client_credentials"]},
+                    "client_id": {"type": "string", "description": "or HTTP Basic"},
+                    "client_secret": {
+                        "type": "string",
+                        "format": "password",
+                        "description": "or HTTP Basic",
+                    },
+                    "scope": {
+                        "type": "string",
+                        "description": "space-separated subset of the "
+                        "client's scopes; all when omitted",
+                    },
+                },
+            }
+        }
+    },
 }

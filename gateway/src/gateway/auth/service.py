@@ -52,22 +52,35 @@ def _verify(secret_hash: str, secret: str) -> bool:
         return False
 
 
-async def register_client(session: AsyncSession, *, name: str, scopes: Sequence[str],
-                          jurisdiction: Sequence[str], services: Sequence[str],
-                          client_id: str | None = None, secret: str | None = None) -> Registered:
+async def register_client(
+    session: AsyncSession,
+    *,
+    name: str,
+    scopes: Sequence[str],
+    jurisdiction: Sequence[str],
+    services: Sequence[str],
+    client_id: str | None = None,
+    secret: str | None = None,
+) -> Registered:
     """Register an API client; the secret is shown once and stored only as an argon2 hash."""
     checked_scopes = rules.validate_scopes(scopes, services)
     checked_jurisdiction = rules.validate_jurisdiction(jurisdiction)
     repository = ClientRepository(session)
     client_id = client_id or f"c-{secrets.token_hex(8)}"
     if await repository.find(client_id) is not None:
-        raise Conflict(f"client {client_id} exists",
-                       FieldError("client_id", "client_id_unique"))
+        raise Conflict(f"client {client_id} exists", FieldError("client_id", "client_id_unique"))
     secret = secret or secrets.token_urlsafe(32)
     secret_hash = await asyncio.to_thread(_hasher.hash, secret)
-    repository.add(Client(client_id=client_id, name=name, secret_hash=secret_hash,
-                          scopes=checked_scopes, jurisdiction=checked_jurisdiction,
-                          disabled=False))
+    repository.add(
+        Client(
+            client_id=client_id,
+            name=name,
+            secret_hash=secret_hash,
+            scopes=checked_scopes,
+            jurisdiction=checked_jurisdiction,
+            disabled=False,
+        )
+    )
     await session.flush()
     return Registered(client_id, secret, name, checked_scopes, checked_jurisdiction)
 
@@ -77,15 +90,22 @@ async def authenticate(session: AsyncSession, *, client_id: str, secret: str) ->
     secret_hash = client.secret_hash if client is not None else _decoy_hash()
     matches = await asyncio.to_thread(_verify, secret_hash, secret)  # argon2 is slow by design
     if client is None or client.disabled or not matches:
-        raise InvalidClient("client authentication failed",
-                            FieldError("client_id", "invalid_client"),
-                            headers={"WWW-Authenticate": 'Basic realm="junheng"'})
+        raise InvalidClient(
+            "client authentication failed",
+            FieldError("client_id", "invalid_client"),
+            headers={"WWW-Authenticate": 'Basic realm="junheng"'},
+        )
     return client
 
 
-def issue_token(client: Client, signer: TokenSigner, *, requested_scope: str | None,
-                ttl_seconds: int) -> IssuedToken:
+def issue_token(
+    client: Client, signer: TokenSigner, *, requested_scope: str | None, ttl_seconds: int
+) -> IssuedToken:
     scopes = rules.granted_scopes(requested_scope, client.scopes)
-    token = signer.issue(subject=client.client_id, scopes=scopes,
-                         jurisdiction=client.jurisdiction, ttl_seconds=ttl_seconds)
+    token = signer.issue(
+        subject=client.client_id,
+        scopes=scopes,
+        jurisdiction=client.jurisdiction,
+        ttl_seconds=ttl_seconds,
+    )
     return IssuedToken(token, ttl_seconds, scopes)

@@ -28,8 +28,9 @@ class RateLimiter:
                 self._forget_full(now)
             bucket = self._buckets[client_id] = _Bucket(float(self.burst), now)
         else:
-            bucket.tokens = min(float(self.burst),
-                                bucket.tokens + (now - bucket.updated) * self.rate_per_second)
+            bucket.tokens = min(
+                float(self.burst), bucket.tokens + (now - bucket.updated) * self.rate_per_second
+            )
             bucket.updated = now
         if bucket.tokens >= 1.0:
             bucket.tokens -= 1.0

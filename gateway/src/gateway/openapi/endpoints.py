@@ -35,8 +35,9 @@ class MergedDocument:
         async with self._lock:
             if self._document is None or time.monotonic() >= self._expires:
                 self._document, complete = await self._build()
-                self._expires = (float("inf") if complete
-                                 else time.monotonic() + INCOMPLETE_TTL_SECONDS)
+                self._expires = (
+                    float("inf") if complete else time.monotonic() + INCOMPLETE_TTL_SECONDS
+                )
         return self._document
 
     async def _build(self) -> tuple[dict[str, Any], bool]:
@@ -53,17 +54,21 @@ class MergedDocument:
             return None
         try:
             response = await bridge.request(
-                service, method="GET", path="/openapi.json", query="",
-                headers=[("accept", "application/json")], body=b"",
-                timeout=self.app.state.settings.openapi_timeout_seconds)
+                service,
+                method="GET",
+                path="/openapi.json",
+                query="",
+                headers=[("accept", "application/json")],
+                body=b"",
+                timeout=self.app.state.settings.openapi_timeout_seconds,
+            )
             if response.status != 200:
                 raise ValueError(f"status {response.status}")
             document = json.loads(response.body)
             if not isinstance(document, dict) or not isinstance(document.get("paths"), dict):
                 raise ValueError("not an OpenAPI document")
         except (NoResponder, UpstreamTimeout, ValueError) as exc:
-            log.warning("openapi.service_missing", extra={"service": service,
-                                                          "error": repr(exc)})
+            log.warning("openapi.service_missing", extra={"service": service, "error": repr(exc)})
             return None
         return document
 
@@ -76,5 +81,6 @@ async def openapi(request: Request) -> JSONResponse:
 
 @router.get("/docs")
 async def docs(request: Request) -> HTMLResponse:
-    return get_swagger_ui_html(openapi_url="/openapi.json", title="Junheng API",
-                               init_oauth={"appName": "Junheng"})
+    return get_swagger_ui_html(
+        openapi_url="/openapi.json", title="Junheng API", init_oauth={"appName": "Junheng"}
+    )

@@ -14,21 +14,28 @@ from typing import Any
 
 SECURITY_SCHEME = "OAuth2"
 # identical in every service (kit / FastAPI): kept once, under their own names
-SHARED_SCHEMAS = frozenset({"Problem", "ProblemFieldError", "HTTPValidationError",
-                            "ValidationError"})
-DROPPED_PATHS = frozenset({"/healthz", "/readyz", "/metrics", "/openapi.json", "/docs",
-                           "/docs/oauth2-redirect", "/redoc"})
+SHARED_SCHEMAS = frozenset(
+    {"Problem", "ProblemFieldError", "HTTPValidationError", "ValidationError"}
+)
+DROPPED_PATHS = frozenset(
+    {"/healthz", "/readyz", "/metrics", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
+)
 METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
 READ_METHODS = frozenset({"get", "head", "options"})
 REF_PREFIX = "#/components/"
 
 
 def security_scheme(scopes: Sequence[str]) -> dict[str, Any]:
-    return {"type": "oauth2", "description": "OAuth2 client credentials; see POST /oauth/token",
-            "flows": {"clientCredentials": {
+    return {
+        "type": "oauth2",
+        "description": "OAuth2 client credentials; see POST /oauth/token",
+        "flows": {
+            "clientCredentials": {
                 "tokenUrl": "/oauth/token",
-                "scopes": {s: f"{s.split(':')[1]} access to {s.split(':')[0]}"
-                           for s in scopes}}}}
+                "scopes": {s: f"{s.split(':')[1]} access to {s.split(':')[0]}" for s in scopes},
+            }
+        },
+    }
 
 
 def _rename_map(service: str, components: Mapping[str, Any]) -> dict[str, str]:
@@ -50,8 +57,9 @@ def _rewrite(node: Any, renames: Mapping[str, str]) -> Any:
             if key == "$ref" and isinstance(value, str):
                 out[key] = renames.get(value, value)
             elif key == "mapping" and isinstance(value, dict):  # discriminator mapping
-                out[key] = {k: renames.get(v, v) if isinstance(v, str) else v
-                            for k, v in value.items()}
+                out[key] = {
+                    k: renames.get(v, v) if isinstance(v, str) else v for k, v in value.items()
+                }
             else:
                 out[key] = _rewrite(value, renames)
         return out
@@ -62,15 +70,24 @@ def _rewrite(node: Any, renames: Mapping[str, str]) -> Any:
 
 def _operation_scopes(service: str, method: str, operation: Mapping[str, Any]) -> list[str]:
     """Scopes an operation declares; otherwise the convention (reads need `:read`)."""
-    declared = sorted({scope for requirement in operation.get("security", [])
-                       for scopes in requirement.values() for scope in scopes})
+    declared = sorted(
+        {
+            scope
+            for requirement in operation.get("security", [])
+            for scopes in requirement.values()
+            for scope in scopes
+        }
+    )
     if declared:
         return declared
     return [f"{service}:{'read' if method in READ_METHODS else 'write'}"]
 
 
-def merge(gateway: Mapping[str, Any], services: Mapping[str, Mapping[str, Any] | None],
-          scopes: Sequence[str]) -> dict[str, Any]:
+def merge(
+    gateway: Mapping[str, Any],
+    services: Mapping[str, Mapping[str, Any] | None],
+    scopes: Sequence[str],
+) -> dict[str, Any]:
     """The gateway's own document plus each service's; a `None` service is listed as missing."""
     merged = copy.deepcopy(dict(gateway))
     paths: dict[str, Any] = merged.setdefault("paths", {})
@@ -100,16 +117,19 @@ def merge(gateway: Mapping[str, Any], services: Mapping[str, Mapping[str, Any] |
                 if "operationId" in operation:
                     operation["operationId"] = f"{service}_{operation['operationId']}"
                 operation["tags"] = [f"{service}.{t}" for t in operation.get("tags", [])] or [
-                    service]
+                    service
+                ]
                 operation["security"] = [
-                    {SECURITY_SCHEME: _operation_scopes(service, method, operation)}]
+                    {SECURITY_SCHEME: _operation_scopes(service, method, operation)}
+                ]
             paths[f"/{service}{path}"] = item
         tags += [{**tag, "name": f"{service}.{tag['name']}"} for tag in document.get("tags", [])]
     if tags:
         merged["tags"] = tags
     if missing:
-        note = (f"\n\nNot listed (did not answer when this document was built): "
-                f"{', '.join(missing)}.")
+        note = (
+            f"\n\nNot listed (did not answer when this document was built): {', '.join(missing)}."
+        )
         info = merged.setdefault("info", {})
         info["description"] = info.get("description", "") + note
     return merged

@@ -33,13 +33,22 @@ ASGIApp = Any
 Scope = dict[str, Any]
 
 # RFC 9110 §7.6.1 plus the de-facto ones; never forwarded in either direction
-HOP_BY_HOP = frozenset({
-    b"connection", b"keep-alive", b"proxy-authenticate", b"proxy-authorization", b"te",
-    b"trailer", b"trailers", b"transfer-encoding", b"upgrade", b"proxy-connection",
-})
+HOP_BY_HOP = frozenset(
+    {
+        b"connection",
+        b"keep-alive",
+        b"proxy-authenticate",
+        b"proxy-authorization",
+        b"te",
+        b"trailer",
+        b"trailers",
+        b"transfer-encoding",
+        b"upgrade",
+        b"proxy-connection",
+    }
+)
 # answered by the gateway (merged) or internal to the service: never forwarded
-PRIVATE_PATHS = frozenset({"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc",
-                           "/metrics"})
+PRIVATE_PATHS = frozenset({"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc", "/metrics"})
 TOKEN_CACHE_SIZE = 50_000
 
 
@@ -97,8 +106,9 @@ class ServiceRouter:
         except ClientGone:
             return
 
-    async def _forward(self, scope: Scope, receive: Any, send: Any, service: str,
-                       rest: str) -> None:
+    async def _forward(
+        self, scope: Scope, receive: Any, send: Any, service: str, rest: str
+    ) -> None:
         if rest.rstrip("/") in PRIVATE_PATHS:
             raise NotFound(f"{scope['path']} is not published; see /openapi.json and /docs")
         headers: list[tuple[bytes, bytes]] = scope["headers"]
@@ -114,13 +124,17 @@ class ServiceRouter:
                 connection_tokens.update(t.strip().lower() for t in value.split(b","))
         principal = await self._principal(authorization)
         if not any(s.startswith(service + ":") for s in principal.scopes):
-            raise Forbidden(f"token has no {service} scope",
-                            FieldError("scope", "scope_required", f"{service}:read"))
+            raise Forbidden(
+                f"token has no {service} scope",
+                FieldError("scope", "scope_required", f"{service}:read"),
+            )
         wait = self.state.rate_limiter.acquire(principal.client_id)
         if wait:
             raise TooManyRequests(
-                "rate limit exceeded", FieldError("client_id", "rate_limit"),
-                headers={"Retry-After": RateLimiter.retry_after(wait)})
+                "rate limit exceeded",
+                FieldError("client_id", "rate_limit"),
+                headers={"Retry-After": RateLimiter.retry_after(wait)},
+            )
         if content_length > self.max_body:
             raise _too_large(self.max_body)
         body = await self._read_body(receive)
@@ -128,8 +142,11 @@ class ServiceRouter:
         if bridge is None:
             raise ServiceUnavailable("the gateway is not connected to NATS")
         drop = HOP_BY_HOP | connection_tokens
-        forwarded = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in headers
-                     if k not in drop and k != b"x-request-id"]
+        forwarded = [
+            (k.decode("latin-1"), v.decode("latin-1"))
+            for k, v in headers
+            if k not in drop and k != b"x-request-id"
+        ]
         forwarded.append(("x-request-id", current_request_id()))
         forwarded.append(("x-forwarded-prefix", f"/{service}"))
         client = scope.get("client")
@@ -137,17 +154,26 @@ class ServiceRouter:
             forwarded.append(("x-forwarded-for", str(client[0])))
         try:
             response = await bridge.request(
-                service, method=scope["method"], path=rest,
-                query=scope.get("query_string", b"").decode("latin-1"), headers=forwarded,
-                body=body, timeout=self.timeout)
+                service,
+                method=scope["method"],
+                path=rest,
+                query=scope.get("query_string", b"").decode("latin-1"),
+                headers=forwarded,
+                body=body,
+                timeout=self.timeout,
+            )
         except NoResponder as exc:
-            raise ServiceUnavailable(f"no {service} replica is running",
-                                     headers={"Retry-After": "1"}) from exc
+            raise ServiceUnavailable(
+                f"no {service} replica is running", headers={"Retry-After": "1"}
+            ) from exc
         except UpstreamTimeout as exc:
             raise GatewayTimeout(f"{service} did not answer within {self.timeout:g} s") from exc
         out = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in response.headers]
-        out = [(k, v) for k, v in out
-               if k not in HOP_BY_HOP and k not in (b"content-length", b"x-request-id")]
+        out = [
+            (k, v)
+            for k, v in out
+            if k not in HOP_BY_HOP and k not in (b"content-length", b"x-request-id")
+        ]
         out.append((b"content-length", str(len(response.body)).encode()))
         await send({"type": "http.response.start", "status": response.status, "headers": out})
         await send({"type": "http.response.body", "body": response.body})
@@ -156,9 +182,11 @@ class ServiceRouter:
         scheme, _, raw = authorization.decode("latin-1").partition(" ")
         token = raw.strip()
         if scheme.lower() != "bearer" or not token:
-            raise Unauthorized("a bearer token is required",
-                               FieldError("authorization", "bearer_token_required"),
-                               headers={"WWW-Authenticate": 'Bearer realm="junheng"'})
+            raise Unauthorized(
+                "a bearer token is required",
+                FieldError("authorization", "bearer_token_required"),
+                headers={"WWW-Authenticate": 'Bearer realm="junheng"'},
+            )
         now = time.time()
         cached = self._tokens.get(token)
         if cached is not None and cached.expires_at > now:
@@ -190,16 +218,22 @@ class ServiceRouter:
 
 
 def _too_large(limit: int) -> PayloadTooLarge:
-    return PayloadTooLarge(f"request body exceeds {limit} bytes",
-                           FieldError("body", "max_body_bytes", str(limit)))
+    return PayloadTooLarge(
+        f"request body exceeds {limit} bytes", FieldError("body", "max_body_bytes", str(limit))
+    )
 
 
 async def send_problem(send: Any, error: DomainError) -> None:
-    body = json.dumps(problem_body(error.status, error.slug, error.title, error.detail,
-                                   error.errors), ensure_ascii=False).encode()
-    headers = [(b"content-type", PROBLEM_JSON.encode()),
-               (b"content-length", str(len(body)).encode())]
-    headers += [(k.lower().encode("latin-1"), v.encode("latin-1"))
-                for k, v in error.headers.items()]
+    body = json.dumps(
+        problem_body(error.status, error.slug, error.title, error.detail, error.errors),
+        ensure_ascii=False,
+    ).encode()
+    headers = [
+        (b"content-type", PROBLEM_JSON.encode()),
+        (b"content-length", str(len(body)).encode()),
+    ]
+    headers += [
+        (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in error.headers.items()
+    ]
     await send({"type": "http.response.start", "status": error.status, "headers": headers})
     await send({"type": "http.response.body", "body": body})

@@ -47,8 +47,11 @@ def health_router() -> APIRouter:
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @router.get("/readyz", summary="Readiness: database and NATS reachable",
-                responses={503: {"description": "not ready"}})
+    @router.get(
+        "/readyz",
+        summary="Readiness: database and NATS reachable",
+        responses={503: {"description": "not ready"}},
+    )
     async def readyz(request: Request) -> JSONResponse:
         checks: dict[str, str] = {}
         try:
@@ -61,8 +64,10 @@ def health_router() -> APIRouter:
         if request.app.state.settings.nats_url:
             checks["nats"] = "ok" if nc is not None and nc.is_connected else "failed"
         ready = all(v == "ok" for v in checks.values())
-        return JSONResponse({"status": "ready" if ready else "not-ready", "checks": checks},
-                            status_code=200 if ready else 503)
+        return JSONResponse(
+            {"status": "ready" if ready else "not-ready", "checks": checks},
+            status_code=200 if ready else 503,
+        )
 
     @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
     async def metrics() -> Response:
@@ -71,8 +76,9 @@ def health_router() -> APIRouter:
     return router
 
 
-async def _bounded(step: str, stopping: Coroutine[Any, Any, None] | None,
-                   timeout: float = 5.0) -> None:
+async def _bounded(
+    step: str, stopping: Coroutine[Any, Any, None] | None, timeout: float = 5.0
+) -> None:
     """Run one shutdown step; a step that hangs is logged and abandoned, never blocks exit."""
     if stopping is None:
         return
@@ -82,9 +88,15 @@ async def _bounded(step: str, stopping: Coroutine[Any, Any, None] | None,
         log.warning("service.shutdown_step_timed_out", extra={"step": step})
 
 
-def build_service_app(settings: ServiceSettings, *, title: str, description: str,
-                      routers: Sequence[APIRouter], subscriptions: Subscriptions | None = None,
-                      version: str = "0.1.0") -> FastAPI:
+def build_service_app(
+    settings: ServiceSettings,
+    *,
+    title: str,
+    description: str,
+    routers: Sequence[APIRouter],
+    subscriptions: Subscriptions | None = None,
+    version: str = "0.1.0",
+) -> FastAPI:
     subscriptions = subscriptions or Subscriptions()
 
     @asynccontextmanager
@@ -102,22 +114,33 @@ def build_service_app(settings: ServiceSettings, *, title: str, description: str
         consumers: ConsumerRunner | None = None
         bridge: BridgeServer | None = None
         app.state.token_verifier = TokenVerifier(
-            issuer=settings.token_issuer, audience=settings.token_audience,
-            static_jwks=static_jwks(settings), source=nats_kv_jwks_source(lambda: app.state.js))
+            issuer=settings.token_issuer,
+            audience=settings.token_audience,
+            static_jwks=static_jwks(settings),
+            source=nats_kv_jwks_source(lambda: app.state.js),
+        )
         if settings.nats_url:
             nc = await connect(settings.nats_url, settings.service_name)
             js = nc.jetstream()
             app.state.nats, app.state.js = nc, js
             await ensure_streams(js, settings.stream_replicas)
             await ensure_buckets(js, settings.stream_replicas)
-            relay = OutboxRelay(app.state.sessionmaker, js, poll_seconds=settings.outbox_poll_seconds)
+            relay = OutboxRelay(
+                app.state.sessionmaker, js, poll_seconds=settings.outbox_poll_seconds
+            )
             relay.start()
-            consumers = ConsumerRunner(settings.service_name, subscriptions, app.state.sessionmaker,
-                                       js, max_deliver=settings.consumer_max_deliver,
-                                       on_committed=relay.wake)
+            consumers = ConsumerRunner(
+                settings.service_name,
+                subscriptions,
+                app.state.sessionmaker,
+                js,
+                max_deliver=settings.consumer_max_deliver,
+                on_committed=relay.wake,
+            )
             await consumers.start()
-            bridge = BridgeServer(app, nc, js, settings.service_name,
-                                  concurrency=settings.bridge_concurrency)
+            bridge = BridgeServer(
+                app, nc, js, settings.service_name, concurrency=settings.bridge_concurrency
+            )
             await bridge.start()
         app.state.relay = relay
         log.info("service.started", extra={"service": settings.service_name})
@@ -133,8 +156,13 @@ def build_service_app(settings: ServiceSettings, *, title: str, description: str
                     await app.state.nats.close()
             await engine.dispose()
 
-    app = FastAPI(title=title, description=description, version=version, lifespan=lifespan,
-                  separate_input_output_schemas=False)
+    app = FastAPI(
+        title=title,
+        description=description,
+        version=version,
+        lifespan=lifespan,
+        separate_input_output_schemas=False,
+    )
     app.state.settings = settings
     app.state.relay = None
     install_problem_handlers(app)
@@ -155,10 +183,14 @@ def _register_problem_schema(app: FastAPI) -> None:
             return app.openapi_schema
         schema = original()
         components = schema.setdefault("components", {}).setdefault("schemas", {})
-        components.setdefault("Problem", Problem.model_json_schema(
-            ref_template="#/components/schemas/{model}"))
-        for name, sub in Problem.model_json_schema(
-                ref_template="#/components/schemas/{model}").get("$defs", {}).items():
+        components.setdefault(
+            "Problem", Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+        )
+        for name, sub in (
+            Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+            .get("$defs", {})
+            .items()
+        ):
             components.setdefault(name, sub)
         components["Problem"].pop("$defs", None)
         app.openapi_schema = schema

@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 import jwt
-from nats.errors import Error as NatsError
 from fastapi import Depends, Request
 from fastapi.openapi.models import OAuthFlowClientCredentials, OAuthFlows
 from fastapi.security import OAuth2
+from nats.errors import Error as NatsError
 from sqlalchemy import ColumnElement, false, or_
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -30,8 +30,10 @@ ALGORITHM = "EdDSA"
 
 oauth2_scheme = OAuth2(
     flows=OAuthFlows(clientCredentials=OAuthFlowClientCredentials(tokenUrl="/oauth/token")),
-    scheme_name="OAuth2", auto_error=False,
-    description="OAuth2 client credentials; the gateway issues the token")
+    scheme_name="OAuth2",
+    auto_error=False,
+    description="OAuth2 client credentials; the gateway issues the token",
+)
 
 JwksSource = Callable[[], Awaitable[dict[str, Any] | None]]
 
@@ -45,7 +47,9 @@ class Jurisdiction:
     def covers_code(self, code: str) -> bool:
         return any(code.startswith(p) for p in self.prefixes)
 
-    def covers(self, column: InstrumentedAttribute[str] | ColumnElement[str]) -> ColumnElement[bool]:
+    def covers(
+        self, column: InstrumentedAttribute[str] | ColumnElement[str]
+    ) -> ColumnElement[bool]:
         if not self.prefixes:
             return false()
         return or_(*[column.startswith(p, autoescape=True) for p in self.prefixes])
@@ -62,15 +66,24 @@ class Principal:
         if not self.jurisdiction.covers_code(code):
             raise Forbidden(
                 f"{code} is outside this client's jurisdiction",
-                FieldError(field, "jurisdiction", f"token covers {', '.join(self.jurisdiction.prefixes)}"),
+                FieldError(
+                    field, "jurisdiction", f"token covers {', '.join(self.jurisdiction.prefixes)}"
+                ),
             )
 
 
 class TokenVerifier:
     """Verifies EdDSA tokens against a JWKS; refreshes the key set when a `kid` is unknown."""
 
-    def __init__(self, *, issuer: str, audience: str, static_jwks: dict[str, Any] | None = None,
-                 source: JwksSource | None = None, refresh_interval_s: float = 5.0) -> None:
+    def __init__(
+        self,
+        *,
+        issuer: str,
+        audience: str,
+        static_jwks: dict[str, Any] | None = None,
+        source: JwksSource | None = None,
+        refresh_interval_s: float = 5.0,
+    ) -> None:
         self.issuer, self.audience = issuer, audience
         self.source = source
         self.refresh_interval_s = refresh_interval_s
@@ -116,9 +129,14 @@ class TokenVerifier:
         if key is None:
             raise _invalid("token signed by an unknown key")
         try:
-            claims = jwt.decode(token, key, algorithms=[ALGORITHM], audience=self.audience,
-                                issuer=self.issuer,
-                                options={"require": ["exp", "iat", "sub", "iss", "aud"]})
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=[ALGORITHM],
+                audience=self.audience,
+                issuer=self.issuer,
+                options={"require": ["exp", "iat", "sub", "iss", "aud"]},
+            )
         except jwt.ExpiredSignatureError as exc:
             raise _invalid("token expired", rule="token_expired") from exc
         except jwt.PyJWTError as exc:
@@ -131,13 +149,20 @@ def principal_from_claims(claims: dict[str, Any]) -> Principal:
     jurisdiction = claims.get("jurisdiction", [])
     if not isinstance(scopes, str) or not isinstance(jurisdiction, list):
         raise _invalid("token claims malformed")
-    return Principal(str(claims["sub"]), frozenset(scopes.split()),
-                     Jurisdiction(tuple(str(c) for c in jurisdiction)), claims)
+    return Principal(
+        str(claims["sub"]),
+        frozenset(scopes.split()),
+        Jurisdiction(tuple(str(c) for c in jurisdiction)),
+        claims,
+    )
 
 
 def _invalid(detail: str, *, rule: str = "token_invalid") -> Unauthorized:
-    return Unauthorized(detail, FieldError("authorization", rule, detail),
-                        headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+    return Unauthorized(
+        detail,
+        FieldError("authorization", rule, detail),
+        headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+    )
 
 
 def bearer_token(request: Request) -> str | None:
@@ -151,9 +176,11 @@ def bearer_token(request: Request) -> str | None:
 async def principal_for_request(request: Request) -> Principal:
     token = bearer_token(request)
     if token is None:
-        raise Unauthorized("a bearer token is required",
-                           FieldError("authorization", "bearer_token_required"),
-                           headers={"WWW-Authenticate": "Bearer"})
+        raise Unauthorized(
+            "a bearer token is required",
+            FieldError("authorization", "bearer_token_required"),
+            headers={"WWW-Authenticate": "Bearer"},
+        )
     cached = getattr(request.state, "principal", None)
     if isinstance(cached, Principal):
         return cached
@@ -172,8 +199,10 @@ def require_scopes(*scopes: str) -> Callable[..., Awaitable[Principal]]:
         principal = await principal_for_request(request)
         missing = [s for s in scopes if s not in principal.scopes]
         if missing:
-            raise Forbidden(f"token lacks scope {' '.join(missing)}",
-                            FieldError("scope", "scope_required", " ".join(missing)))
+            raise Forbidden(
+                f"token lacks scope {' '.join(missing)}",
+                FieldError("scope", "scope_required", " ".join(missing)),
+            )
         return principal
 
     return dependency

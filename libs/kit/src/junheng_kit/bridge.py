@@ -80,8 +80,7 @@ def _limit(nc: Client) -> int:
     return max(nc.max_payload - HEADROOM, 1024)
 
 
-async def _payload(nc: Client, js: JetStreamContext, body: bytes,
-                   headers: dict[str, str]) -> bytes:
+async def _payload(nc: Client, js: JetStreamContext, body: bytes, headers: dict[str, str]) -> bytes:
     if len(body) > _limit(nc):
         headers[BODY_OBJECT] = await _put_object(js, body)
         return b""
@@ -101,15 +100,32 @@ class BridgeClient:
     def __init__(self, nc: Client, js: JetStreamContext) -> None:
         self.nc, self.js = nc, js
 
-    async def request(self, service: str, *, method: str, path: str, query: str,
-                      headers: Sequence[tuple[str, str]], body: bytes,
-                      timeout: float) -> BridgeResponse:
-        nats_headers = {META: json.dumps({"method": method, "path": path, "query": query,
-                                          "headers": [list(h) for h in headers]})}
+    async def request(
+        self,
+        service: str,
+        *,
+        method: str,
+        path: str,
+        query: str,
+        headers: Sequence[tuple[str, str]],
+        body: bytes,
+        timeout: float,
+    ) -> BridgeResponse:
+        nats_headers = {
+            META: json.dumps(
+                {
+                    "method": method,
+                    "path": path,
+                    "query": query,
+                    "headers": [list(h) for h in headers],
+                }
+            )
+        }
         payload = await _payload(self.nc, self.js, body, nats_headers)
         try:
-            reply = await self.nc.request(rpc_subject(service), payload, timeout=timeout,
-                                          headers=nats_headers)
+            reply = await self.nc.request(
+                rpc_subject(service), payload, timeout=timeout, headers=nats_headers
+            )
         except NoRespondersError as exc:
             raise NoResponder(service) from exc
         except NatsTimeout as exc:
@@ -117,23 +133,31 @@ class BridgeClient:
         meta = json.loads((reply.headers or {}).get(META, "{}") or "{}")
         if "status" not in meta:
             raise UpstreamTimeout(service)  # not a bridge reply (e.g. JetStream ack): treat as lost
-        return BridgeResponse(int(meta["status"]), [(k, v) for k, v in meta["headers"]],
-                              await _body_of(self.js, reply))
+        return BridgeResponse(
+            int(meta["status"]),
+            [(k, v) for k, v in meta["headers"]],
+            await _body_of(self.js, reply),
+        )
 
 
 class BridgeServer:
     """Service side: answer `rpc.<service>.http` by calling the service's own ASGI app."""
 
-    def __init__(self, app: Any, nc: Client, js: JetStreamContext, service: str, *,
-                 concurrency: int = 256) -> None:
+    def __init__(
+        self, app: Any, nc: Client, js: JetStreamContext, service: str, *, concurrency: int = 256
+    ) -> None:
         self.app, self.nc, self.js, self.service = app, nc, js, service
         self._semaphore = asyncio.Semaphore(concurrency)
         self._tasks: set[asyncio.Task[None]] = set()
         self._sub: Any = None
 
     async def start(self) -> None:
-        self._sub = await self.nc.subscribe(rpc_subject(self.service), queue=self.service,
-                                            cb=self._on_message, pending_msgs_limit=65536)
+        self._sub = await self.nc.subscribe(
+            rpc_subject(self.service),
+            queue=self.service,
+            cb=self._on_message,
+            pending_msgs_limit=65536,
+        )
 
     async def stop(self) -> None:
         if self._sub is not None:
@@ -158,25 +182,57 @@ class BridgeServer:
             meta = json.loads((msg.headers or {}).get(META, "{}"))
             body = await _body_of(self.js, msg)
             status, headers, out = await call_asgi(
-                self.app, method=meta["method"], path=meta["path"], query=meta.get("query", ""),
-                headers=[(k, v) for k, v in meta.get("headers", [])], body=body)
-        except Exception:  # noqa: BLE001 - answer 502 rather than let the caller time out
+                self.app,
+                method=meta["method"],
+                path=meta["path"],
+                query=meta.get("query", ""),
+                headers=[(k, v) for k, v in meta.get("headers", [])],
+                body=body,
+            )
+        except Exception:
             log.exception("bridge.dispatch_failed")
-            status, headers, out = 502, [("content-type", "application/problem+json")], json.dumps(
-                {"type": "urn:junheng:problem:bad-gateway", "title": "Bad gateway", "status": 502,
-                 "detail": "the service could not process the forwarded request"}).encode()
-        reply_headers = {META: json.dumps({"status": status, "headers": [list(h) for h in headers]})}
+            status, headers, out = (
+                502,
+                [("content-type", "application/problem+json")],
+                json.dumps(
+                    {
+                        "type": "urn:junheng:problem:bad-gateway",
+                        "title": "Bad gateway",
+                        "status": 502,
+                        "detail": "the service could not process the forwarded request",
+                    }
+                ).encode(),
+            )
+        reply_headers = {
+            META: json.dumps({"status": status, "headers": [list(h) for h in headers]})
+        }
         payload = await _payload(self.nc, self.js, out, reply_headers)
         await self.nc.publish(msg.reply, payload, headers=reply_headers)
 
 
-async def call_asgi(app: Any, *, method: str, path: str, query: str, headers: Headers,
-                    body: bytes, client: tuple[str, int] = ("nats", 0)) -> tuple[int, Headers, bytes]:
+async def call_asgi(
+    app: Any,
+    *,
+    method: str,
+    path: str,
+    query: str,
+    headers: Headers,
+    body: bytes,
+    client: tuple[str, int] = ("nats", 0),
+) -> tuple[int, Headers, bytes]:
     """Run one HTTP request through an ASGI app in-process and collect the response."""
     scope = {
-        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method,
-        "scheme": "http", "path": path, "raw_path": path.encode(), "root_path": "",
-        "query_string": query.encode(), "client": client, "server": ("junheng-bridge", 80),
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "root_path": "",
+        "query_string": query.encode(),
+        "client": client,
+        "server": ("junheng-bridge", 80),
         "headers": [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers],
         "state": {},
     }
@@ -197,8 +253,9 @@ async def call_asgi(app: Any, *, method: str, path: str, query: str, headers: He
         nonlocal status
         if message["type"] == "http.response.start":
             status = message["status"]
-            out_headers.extend((k.decode("latin-1"), v.decode("latin-1"))
-                               for k, v in message.get("headers", []))
+            out_headers.extend(
+                (k.decode("latin-1"), v.decode("latin-1")) for k, v in message.get("headers", [])
+            )
         elif message["type"] == "http.response.body":
             chunks.append(message.get("body", b""))
 

@@ -14,9 +14,12 @@ from junheng_kit.runner import serve
 from junheng_kit.settings import ServiceSettings
 
 
-def service_main(settings_type: type[ServiceSettings],
-                 create_app: Callable[[ServiceSettings], FastAPI], service_dir: Path,
-                 argv: list[str] | None = None) -> None:
+def service_main(
+    settings_type: type[ServiceSettings],
+    create_app: Callable[[ServiceSettings], FastAPI],
+    service_dir: Path,
+    argv: list[str] | None = None,
+) -> None:
     parser = argparse.ArgumentParser(prog=service_dir.name)
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("serve", help="run the service (HTTP port + NATS bridge); the default")

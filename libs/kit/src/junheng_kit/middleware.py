@@ -22,8 +22,12 @@ from junheng_kit.tables import IdempotencyRecord
 log = logging.getLogger("junheng.http")
 
 REQUESTS = Counter("junheng_http_requests_total", "HTTP requests", ["method", "route", "status"])
-LATENCY = Histogram("junheng_http_request_seconds", "HTTP request latency", ["method", "route"],
-                    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10))
+LATENCY = Histogram(
+    "junheng_http_request_seconds",
+    "HTTP request latency",
+    ["method", "route"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10),
+)
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 ASGIApp = Any
@@ -53,8 +57,10 @@ class RequestContextMiddleware:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message["headers"] = [*message.get("headers", []),
-                                      (b"x-request-id", request_id.encode())]
+                message["headers"] = [
+                    *message.get("headers", []),
+                    (b"x-request-id", request_id.encode()),
+                ]
             await send(message)
 
         try:
@@ -88,27 +94,51 @@ class IdempotencyMiddleware:
         if client_id is None or len(key) > 200:
             await self.app(scope, replay, send)  # the endpoint answers 401 / the key is ignored
             return
-        fingerprint = hashlib.sha256(b"\0".join(
-            [scope["method"].encode(), scope["path"].encode(), scope.get("query_string", b""),
-             body])).hexdigest()
+        fingerprint = hashlib.sha256(
+            b"\0".join(
+                [
+                    scope["method"].encode(),
+                    scope["path"].encode(),
+                    scope.get("query_string", b""),
+                    body,
+                ]
+            )
+        ).hexdigest()
         sessionmaker = self.fastapi_app.state.sessionmaker
         async with sessionmaker() as session:
-            record = (await session.execute(
-                select(IdempotencyRecord.fingerprint, IdempotencyRecord.status,
-                       IdempotencyRecord.headers, IdempotencyRecord.body)
-                .where(IdempotencyRecord.client_id == client_id,
-                       IdempotencyRecord.key == key))).first()
+            record = (
+                await session.execute(
+                    select(
+                        IdempotencyRecord.fingerprint,
+                        IdempotencyRecord.status,
+                        IdempotencyRecord.headers,
+                        IdempotencyRecord.body,
+                    ).where(IdempotencyRecord.client_id == client_id, IdempotencyRecord.key == key)
+                )
+            ).first()
             await session.rollback()
         if record is not None:
             if record.fingerprint != fingerprint:
-                await _send_problem(send, InvalidInput(
-                    "Idempotency-Key was already used with another request",
-                    FieldError("header.idempotency-key", "idempotency_key_reused",
-                               "send a new key for a different request")))
+                await _send_problem(
+                    send,
+                    InvalidInput(
+                        "Idempotency-Key was already used with another request",
+                        FieldError(
+                            "header.idempotency-key",
+                            "idempotency_key_reused",
+                            "send a new key for a different request",
+                        ),
+                    ),
+                )
                 return
             stored = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in record.headers.items()]
-            await send({"type": "http.response.start", "status": record.status,
-                        "headers": [*stored, (b"idempotent-replayed", b"true")]})
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": record.status,
+                    "headers": [*stored, (b"idempotent-replayed", b"true")],
+                }
+            )
             await send({"type": "http.response.body", "body": record.body})
             return
         captured: dict[str, Any] = {"status": 500, "headers": [], "body": []}
@@ -124,13 +154,24 @@ class IdempotencyMiddleware:
         await self.app(scope, replay, capture)
         if captured["status"] >= 500 or captured["status"] in (401, 429):
             return
-        kept = {k.decode("latin-1"): v.decode("latin-1") for k, v in captured["headers"]
-                if k.lower() not in (b"x-request-id", b"content-length", b"date", b"server")}
+        kept = {
+            k.decode("latin-1"): v.decode("latin-1")
+            for k, v in captured["headers"]
+            if k.lower() not in (b"x-request-id", b"content-length", b"date", b"server")
+        }
         async with sessionmaker() as session:
-            session.add(IdempotencyRecord(
-                client_id=client_id, key=key, method=scope["method"], path=scope["path"],
-                fingerprint=fingerprint, status=captured["status"], headers=kept,
-                body=b"".join(captured["body"])))
+            session.add(
+                IdempotencyRecord(
+                    client_id=client_id,
+                    key=key,
+                    method=scope["method"],
+                    path=scope["path"],
+                    fingerprint=fingerprint,
+                    status=captured["status"],
+                    headers=kept,
+                    body=b"".join(captured["body"]),
+                )
+            )
             try:
                 await session.commit()
             except IntegrityError:
@@ -173,9 +214,18 @@ def _replaying(body: bytes) -> Any:
 
 
 async def _send_problem(send: Any, error: DomainError) -> None:
-    body = json.dumps(problem_body(error.status, error.slug, error.title, error.detail,
-                                   error.errors), ensure_ascii=False).encode()
-    await send({"type": "http.response.start", "status": error.status,
-                "headers": [(b"content-type", PROBLEM_JSON.encode()),
-                            (b"content-length", str(len(body)).encode())]})
+    body = json.dumps(
+        problem_body(error.status, error.slug, error.title, error.detail, error.errors),
+        ensure_ascii=False,
+    ).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": error.status,
+            "headers": [
+                (b"content-type", PROBLEM_JSON.encode()),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})

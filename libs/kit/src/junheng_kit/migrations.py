@@ -41,8 +41,9 @@ def run_migrations(service_metadata: MetaData) -> None:
     metadata = target_metadata(service_metadata)
 
     def do_run(connection: Connection) -> None:
-        context.configure(connection=connection, target_metadata=metadata,
-                          render_as_batch=True, compare_type=True)
+        context.configure(
+            connection=connection, target_metadata=metadata, render_as_batch=True, compare_type=True
+        )
         with context.begin_transaction():
             context.run_migrations()
 

@@ -24,5 +24,6 @@ def decode_cursor(cursor: str | None) -> str | None:
     try:
         return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
     except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
-        raise InvalidInput("cursor is not one this API issued",
-                           FieldError("query.cursor", "cursor_invalid")) from exc
+        raise InvalidInput(
+            "cursor is not one this API issued", FieldError("query.cursor", "cursor_invalid")
+        ) from exc

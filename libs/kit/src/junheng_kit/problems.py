@@ -126,8 +126,9 @@ def problem_body(
 
 def problem_response(error: DomainError) -> JSONResponse:
     body = problem_body(error.status, error.slug, error.title, error.detail, error.errors)
-    return JSONResponse(body, status_code=error.status, media_type=PROBLEM_JSON,
-                        headers=error.headers or None)
+    return JSONResponse(
+        body, status_code=error.status, media_type=PROBLEM_JSON, headers=error.headers or None
+    )
 
 
 _STATUS_SLUGS = {
@@ -185,14 +186,19 @@ async def _http_error(_: Request, exc: Exception) -> JSONResponse:
     slug, title = _STATUS_SLUGS.get(exc.status_code, ("http-error", "HTTP error"))
     detail = exc.detail if isinstance(exc.detail, str) else title
     body = problem_body(exc.status_code, slug, title, detail)
-    return JSONResponse(body, status_code=exc.status_code, media_type=PROBLEM_JSON,
-                        headers=dict(exc.headers or {}) or None)
+    return JSONResponse(
+        body,
+        status_code=exc.status_code,
+        media_type=PROBLEM_JSON,
+        headers=dict(exc.headers or {}) or None,
+    )
 
 
 async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
     log.error("request.failed", exc_info=exc)
-    body = problem_body(500, "internal", "Internal error",
-                        "unexpected error; quote the instance when reporting it")
+    body = problem_body(
+        500, "internal", "Internal error", "unexpected error; quote the instance when reporting it"
+    )
     return JSONResponse(body, status_code=500, media_type=PROBLEM_JSON)
 
 
@@ -206,7 +212,8 @@ def install_problem_handlers(app: FastAPI) -> None:
 def problem_responses(*errors: type[DomainError]) -> dict[int | str, dict[str, Any]]:
     """OpenAPI `responses=` entry for each error an endpoint may answer with."""
     out: dict[int | str, dict[str, Any]] = {}
-    for error in (InvalidInput, Unauthorized, Forbidden, *errors):
+    kinds: tuple[type[DomainError], ...] = (InvalidInput, Unauthorized, Forbidden, *errors)
+    for error in kinds:
         out[error.status] = {
             "model": Problem,
             "description": error.title,

@@ -22,8 +22,9 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_for_log(log: Path, pattern: str, process: subprocess.Popen[bytes],
-                 timeout: float = 30) -> re.Match[str]:
+def wait_for_log(
+    log: Path, pattern: str, process: subprocess.Popen[bytes], timeout: float = 30
+) -> re.Match[str]:
     deadline = time.monotonic() + timeout
     regex = re.compile(pattern)
     while time.monotonic() < deadline:
@@ -65,11 +66,11 @@ class NatsServer:
         config = self.workdir / "nats.conf"
         config.write_text(
             f"listen: {self.host}:{self.port}\nmax_payload: {NATS_MAX_PAYLOAD}\n"
-            f"jetstream {{\n  store_dir: \"{store}\"\n}}\n")
+            f'jetstream {{\n  store_dir: "{store}"\n}}\n'
+        )
         log = self.workdir / "nats.log"
         log.write_text("")
-        self.process = subprocess.Popen([nats_server_binary(), "-c", str(config),
-                                         "-l", str(log)])
+        self.process = subprocess.Popen([nats_server_binary(), "-c", str(config), "-l", str(log)])
         wait_for_log(log, r"Server is ready", self.process)
         return self
 
@@ -127,21 +128,53 @@ class PostgresCluster:
             shutil.chown(self.workdir, "postgres", "postgres")
             os.chmod(self.workdir, 0o700)
         if not (self.data / "PG_VERSION").exists():
-            self._run(str(self.bin / "initdb"), "-D", str(self.data), "-U", "postgres",
-                      "-A", "trust", "-E", "UTF8", "--locale=C.UTF-8")
-        options = (f"-p {self.port} -k {self.workdir} -c listen_addresses=127.0.0.1 "
-                   "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
-                   "-c max_connections=300")
-        self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-o", options,
-                  "-l", str(self.workdir / "postgres.log"), "-w", "-t", "60", "start")
+            self._run(
+                str(self.bin / "initdb"),
+                "-D",
+                str(self.data),
+                "-U",
+                "postgres",
+                "-A",
+                "trust",
+                "-E",
+                "UTF8",
+                "--locale=C.UTF-8",
+            )
+        options = (
+            f"-p {self.port} -k {self.workdir} -c listen_addresses=127.0.0.1 "
+            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
+            "-c max_connections=300"
+        )
+        self._run(
+            str(self.bin / "pg_ctl"),
+            "-D",
+            str(self.data),
+            "-o",
+            options,
+            "-l",
+            str(self.workdir / "postgres.log"),
+            "-w",
+            "-t",
+            "60",
+            "start",
+        )
         return self
 
     def url(self, database: str, driver: str = "asyncpg") -> str:
         return f"postgresql+{driver}://postgres@127.0.0.1:{self.port}/{database}"
 
     def create_database(self, name: str) -> str:
-        self._run(str(self.bin / "psql"), "-h", "127.0.0.1", "-p", str(self.port), "-U",
-                  "postgres", "-c", f'CREATE DATABASE "{name}"')
+        self._run(
+            str(self.bin / "psql"),
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(self.port),
+            "-U",
+            "postgres",
+            "-c",
+            f'CREATE DATABASE "{name}"',
+        )
         return self.url(name)
 
     def restart(self) -> None:
@@ -149,5 +182,6 @@ class PostgresCluster:
 
     def stop(self) -> None:
         if (self.data / "postmaster.pid").exists():
-            self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "immediate",
-                      "-w", "stop")
+            self._run(
+                str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop"
+            )

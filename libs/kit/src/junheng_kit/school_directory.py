@@ -5,19 +5,18 @@ reads another's tables): the model class comes from the service (its own Base, i
 migration), the projection and the read API are the same everywhere, so they live here.
 """
 
-
 from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
+from junheng_contracts.enrollment import SchoolData, SchoolLevel, SchoolRegistered, SchoolUpdated
 from pydantic import BaseModel, Field
 from sqlalchemy import JSON, Integer, String, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from junheng_contracts.enrollment import SchoolData, SchoolLevel, SchoolRegistered, SchoolUpdated
 from junheng_kit.auth import Principal, require_scopes
-from junheng_kit.db import UtcDateTime, SessionDep
+from junheng_kit.db import SessionDep, UtcDateTime
 from junheng_kit.identifiers import CountyCode
 from junheng_kit.messaging import Subscriptions
 from junheng_kit.pagination import CursorQuery, LimitQuery, decode_cursor, encode_cursor
@@ -64,16 +63,24 @@ def _read(entry: Any) -> SchoolEntryRead:
     return SchoolEntryRead.model_validate(entry, from_attributes=True)
 
 
-async def apply_school_state(session: AsyncSession, model: type[Any], data: SchoolData,
-                             event_id: str) -> bool:
+async def apply_school_state(
+    session: AsyncSession, model: type[Any], data: SchoolData, event_id: str
+) -> bool:
     """Upsert the school if the event is newer than the copy; a stale event changes nothing."""
     entry = await session.get(model, data.school_code)
     if entry is not None and entry.version >= data.version:
         return False
-    values = {"name": data.name, "levels": list(data.levels), "county_code": data.county_code,
-              "longitude": data.longitude, "latitude": data.latitude,
-              "planned_capacity": data.planned_capacity, "version": data.version,
-              "source_event_id": event_id, "synced_at": utcnow()}
+    values = {
+        "name": data.name,
+        "levels": list(data.levels),
+        "county_code": data.county_code,
+        "longitude": data.longitude,
+        "latitude": data.latitude,
+        "planned_capacity": data.planned_capacity,
+        "version": data.version,
+        "source_event_id": event_id,
+        "synced_at": utcnow(),
+    }
     if entry is None:
         session.add(model(school_code=data.school_code, **values))
     else:
@@ -83,8 +90,9 @@ async def apply_school_state(session: AsyncSession, model: type[Any], data: Scho
     return True
 
 
-def school_subscriptions(model: type[Any], service: str,
-                         subscriptions: Subscriptions | None = None) -> Subscriptions:
+def school_subscriptions(
+    model: type[Any], service: str, subscriptions: Subscriptions | None = None
+) -> Subscriptions:
     subscriptions = subscriptions or Subscriptions()
     durable = f"{service}-schools"
 
@@ -104,9 +112,13 @@ def school_directory_router(model: type[Any], service: str) -> APIRouter:
     reader = Annotated[Principal, Depends(require_scopes(f"{service}:read"))]
 
     @router.get("", responses=problem_responses(), summary="Schools (local copy of the registry)")
-    async def list_schools(session: SessionDep, principal: reader, limit: LimitQuery = 100,
-                           cursor: CursorQuery = None,
-                           county_code: CountyCode | None = None) -> SchoolEntryPage:
+    async def list_schools(
+        session: SessionDep,
+        principal: reader,
+        limit: LimitQuery = 100,
+        cursor: CursorQuery = None,
+        county_code: CountyCode | None = None,
+    ) -> SchoolEntryPage:
         """Schools in the caller's jurisdiction as this service knows them from enrollment's
         events, by school code."""
         query = select(model).where(principal.jurisdiction.covers(model.county_code))
@@ -118,14 +130,20 @@ def school_directory_router(model: type[Any], service: str) -> APIRouter:
         rows = list(await session.scalars(query.order_by(model.school_code).limit(limit + 1)))
         more = len(rows) > limit
         rows = rows[:limit]
-        return SchoolEntryPage(items=[_read(r) for r in rows],
-                               next_cursor=encode_cursor(rows[-1].school_code)
-                               if more and rows else None)
+        return SchoolEntryPage(
+            items=[_read(r) for r in rows],
+            next_cursor=encode_cursor(rows[-1].school_code) if more and rows else None,
+        )
 
     @router.get("/{school_code}", responses=problem_responses(NotFound))
-    async def get_school(school_code: str, session: SessionDep, principal: reader) -> SchoolEntryRead:
-        entry = await session.scalar(select(model).where(
-            model.school_code == school_code, principal.jurisdiction.covers(model.county_code)))
+    async def get_school(
+        school_code: str, session: SessionDep, principal: reader
+    ) -> SchoolEntryRead:
+        entry = await session.scalar(
+            select(model).where(
+                model.school_code == school_code, principal.jurisdiction.covers(model.county_code)
+            )
+        )
         if entry is None:
             raise NotFound(f"school {school_code} not found")
         return _read(entry)

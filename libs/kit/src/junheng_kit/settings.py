@@ -34,8 +34,11 @@ class ServiceSettings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_dev_secrets(self) -> Self:
-        unsafe = [name for name, value in self
-                  if isinstance(value, SecretStr) and value.get_secret_value() == DEV_ONLY]
+        unsafe = [
+            name
+            for name, value in self
+            if isinstance(value, SecretStr) and value.get_secret_value() == DEV_ONLY
+        ]
         if unsafe and self.environment != "dev":
             raise ValueError(f"dev default outside JUNHENG_ENV=dev: {', '.join(unsafe)}")
         return self

@@ -39,8 +39,12 @@ class ServiceProcess:
     def start(self) -> None:
         self.log.parent.mkdir(parents=True, exist_ok=True)
         with self.log.open("ab") as out:
-            self.process = subprocess.Popen([sys.executable, "-m", self.name, "serve"],
-                                            env=self.env, stdout=out, stderr=subprocess.STDOUT)
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", self.name, "serve"],
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
 
     def wait_ready(self, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
@@ -90,15 +94,21 @@ class System:
 
     def _env(self, name: str, port: int) -> dict[str, str]:
         prefix = name.upper()
-        env = {k: v for k, v in os.environ.items()
-               if not k.startswith(("JUNHENG_", *(f"{s.upper()}_" for s in (*SERVICES, "gateway"))))}
-        env.update({
-            "JUNHENG_ENV": "dev",
-            "JUNHENG_NATS_URL": self.nats.url if self.nats else "",
-            f"{prefix}_DATABASE_URL": self.database_urls.get(
-                name, f"sqlite+aiosqlite:///{self.var / (name + '.sqlite3')}"),
-            "PYTHONUNBUFFERED": "1",
-        })
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("JUNHENG_", *(f"{s.upper()}_" for s in (*SERVICES, "gateway"))))
+        }
+        env.update(
+            {
+                "JUNHENG_ENV": "dev",
+                "JUNHENG_NATS_URL": self.nats.url if self.nats else "",
+                f"{prefix}_DATABASE_URL": self.database_urls.get(
+                    name, f"sqlite+aiosqlite:///{self.var / (name + '.sqlite3')}"
+                ),
+                "PYTHONUNBUFFERED": "1",
+            }
+        )
         if name == "gateway":
             env["JUNHENG_GATEWAY_PORT"] = str(port)
             env["GATEWAY_SIGNING_KEY_FILE"] = str(self.var / "gateway-signing-key.pem")
@@ -113,17 +123,24 @@ class System:
         names = [*SERVICES, "gateway"]
         for name in names:
             port = self.gateway_port if name == "gateway" else self.ports.get(name) or free_port()
-            self.processes[name] = ServiceProcess(name, port, self._env(name, port),
-                                                  self.var / "logs" / f"{name}.log")
+            self.processes[name] = ServiceProcess(
+                name, port, self._env(name, port), self.var / "logs" / f"{name}.log"
+            )
         migrate_env = dict(self.processes["gateway"].env)
         for name in SERVICES:
             key = f"{name.upper()}_DATABASE_URL"
             migrate_env[key] = self.processes[name].env[key]
-        done = subprocess.run([sys.executable, "-m", "junheng_kit.system", "migrate"],
-                              env=migrate_env, capture_output=True, timeout=300)
+        done = subprocess.run(
+            [sys.executable, "-m", "junheng_kit.system", "migrate"],
+            env=migrate_env,
+            capture_output=True,
+            timeout=300,
+        )
         if done.returncode != 0:
-            raise RuntimeError(f"migrate failed:\n{done.stdout.decode(errors='replace')}"
-                               f"{done.stderr.decode(errors='replace')}")
+            raise RuntimeError(
+                f"migrate failed:\n{done.stdout.decode(errors='replace')}"
+                f"{done.stderr.decode(errors='replace')}"
+            )
         for process in self.processes.values():
             process.start()
         for process in self.processes.values():
@@ -141,20 +158,38 @@ class System:
         if self.nats:
             self.nats.stop()
 
-    def register_client(self, *, name: str, scopes: list[str], jurisdiction: list[str],
-                        json_out: Path | None = None) -> dict[str, Any]:
-        command = [sys.executable, "-m", "gateway", "register-client", "--name", name,
-                   "--scopes", " ".join(scopes), "--jurisdiction", " ".join(jurisdiction)]
+    def register_client(
+        self, *, name: str, scopes: list[str], jurisdiction: list[str], json_out: Path | None = None
+    ) -> dict[str, Any]:
+        command = [
+            sys.executable,
+            "-m",
+            "gateway",
+            "register-client",
+            "--name",
+            name,
+            "--scopes",
+            " ".join(scopes),
+            "--jurisdiction",
+            " ".join(jurisdiction),
+        ]
         if json_out:
             command += ["--json-out", str(json_out)]
-        done = subprocess.run(command, env=self.processes["gateway"].env, check=True,
-                              capture_output=True)
+        done = subprocess.run(
+            command, env=self.processes["gateway"].env, check=True, capture_output=True
+        )
         return dict(json.loads(done.stdout))
 
     def token(self, credentials: dict[str, Any]) -> str:
-        response = httpx.post(f"{self.gateway_url}/oauth/token", data={
-            "grant_type": "client_credentials", "client_id": credentials["client_id"],
-            "client_secret": credentials["client_secret"]}, timeout=10)
+        response = httpx.post(
+            f"{self.gateway_url}/oauth/token",
+            data={
+                "grant_type": "client_credentials",
+                "client_id": credentials["client_id"],
+                "client_secret": credentials["client_secret"],
+            },
+            timeout=10,
+        )
         response.raise_for_status()
         return str(response.json()["access_token"])
 
@@ -163,12 +198,16 @@ def load_demo_county(system: System, token: str, path: Path) -> int:
     """Register the demo county's schools through the gateway; reruns change nothing."""
     data = json.loads(path.read_text())
     created = 0
-    with httpx.Client(base_url=system.gateway_url, timeout=30,
-                      headers={"Authorization": f"Bearer {token}"}) as http:
+    with httpx.Client(
+        base_url=system.gateway_url, timeout=30, headers={"Authorization": f"Bearer {token}"}
+    ) as http:
         for school in data["schools"]:
             body = {**school, "county_code": data["county_code"]}
-            response = http.post("/enrollment/v1/schools", json=body,
-                                 headers={"Idempotency-Key": f"demo-{school['school_code']}"})
+            response = http.post(
+                "/enrollment/v1/schools",
+                json=body,
+                headers={"Idempotency-Key": f"demo-{school['school_code']}"},
+            )
             if response.status_code == 201:
                 created += 1
             elif response.status_code != 409:
@@ -185,25 +224,29 @@ def _demo_credentials(system: System, var: Path, county: str) -> dict[str, Any]:
             return credentials
         except httpx.HTTPError:
             pass  # the gateway database was reset: register again
-    return system.register_client(name="演示客户端 demo bureau client", scopes=ALL_SCOPES,
-                                  jurisdiction=[county], json_out=path)
+    return system.register_client(
+        name="演示客户端 demo bureau client",
+        scopes=ALL_SCOPES,
+        jurisdiction=[county],
+        json_out=path,
+    )
 
 
 def _banner(system: System, credentials: dict[str, Any], created: int, total: int) -> str:
     url = system.gateway_url
     return f"""
-Junheng (均衡) is running — demo county {credentials['jurisdiction'][0]} (东胜区), {total} schools \
+Junheng (均衡) is running — demo county {credentials["jurisdiction"][0]} (东胜区), {total} schools \
 ({created} new).
 
   Gateway        {url}
   API docs       {url}/docs          (merged OpenAPI: {url}/openapi.json)
   Demo client    var/demo-client.json  (all read/write scopes, jurisdiction \
-{' '.join(credentials['jurisdiction'])})
+{" ".join(credentials["jurisdiction"])})
   Logs           var/logs/<service>.log
 
 Try it:
   TOKEN=$(curl -s -X POST {url}/oauth/token -d grant_type=client_credentials \\
-      -d client_id={credentials['client_id']} -d client_secret={credentials['client_secret']} \\
+      -d client_id={credentials["client_id"]} -d client_secret={credentials["client_secret"]} \\
       | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
   curl -s -H "Authorization: Bearer $TOKEN" {url}/enrollment/v1/schools
   curl -s -X POST -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \\
@@ -218,7 +261,8 @@ Ctrl-C stops every process.
 
 def service_dir(name: str) -> Path:
     spec = importlib.util.find_spec(name)
-    assert spec is not None and spec.origin is not None, f"{name} is not installed"
+    if spec is None or spec.origin is None:
+        raise RuntimeError(f"{name} is not installed")
     return Path(spec.origin).resolve().parents[2]
 
 
@@ -240,9 +284,12 @@ def run(argv: list[str] | None = None) -> None:
     parser.add_argument("--demo", type=Path, default=Path("demo/150602-dongsheng-schools.json"))
     args = parser.parse_args(argv)
     port = int(os.environ.get("JUNHENG_GATEWAY_PORT", "8000"))
-    system = System(var=args.var.resolve(), gateway_port=port,
-                    nats_port=int(os.environ.get("JUNHENG_NATS_PORT", "4222")),
-                    ports=dict(DEFAULT_PORTS))
+    system = System(
+        var=args.var.resolve(),
+        gateway_port=port,
+        nats_port=int(os.environ.get("JUNHENG_NATS_PORT", "4222")),
+        ports=dict(DEFAULT_PORTS),
+    )
     stopping = False
 
     def _stop(*_: Any) -> None:
@@ -253,16 +300,20 @@ def run(argv: list[str] | None = None) -> None:
 
     signal.signal(signal.SIGTERM, _stop)
     try:
-        print("starting nats-server, migrating and starting enrollment, staffing, assistance, "
-              "evaluation and the gateway …", flush=True)
+        print(
+            "starting nats-server, migrating and starting enrollment, staffing, assistance, "
+            "evaluation and the gateway …",
+            flush=True,
+        )
         system.start()
         county = json.loads(args.demo.read_text())["county_code"]
         credentials = _demo_credentials(system, args.var, county)
         created = load_demo_county(system, system.token(credentials), args.demo)
         total = len(json.loads(args.demo.read_text())["schools"])
         print(_banner(system, credentials, created, total), flush=True)
-        while all(p.process is not None and p.process.poll() is None
-                  for p in system.processes.values()):
+        while all(
+            p.process is not None and p.process.poll() is None for p in system.processes.values()
+        ):
             time.sleep(0.5)
         print("a process exited; see var/logs/. Stopping.", flush=True)
     except KeyboardInterrupt:

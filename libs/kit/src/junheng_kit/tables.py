@@ -1,4 +1,4 @@
-"""The kit's tables, present in every service database (each service's first migration creates them).
+"""The kit's tables, in every service database (each service's first migration creates them).
 
 - outbox_message: events written in the use-case's transaction, published by the relay.
 - processed_message: the inbox; one row per (consumer, event id) makes handlers idempotent.
@@ -13,7 +13,7 @@ from uuid import UUID
 from sqlalchemy import JSON, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from junheng_kit.db import UtcDateTime, KitBase
+from junheng_kit.db import KitBase, UtcDateTime
 from junheng_kit.ids import uuid7
 from junheng_kit.timeutil import utcnow
 

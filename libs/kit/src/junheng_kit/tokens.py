@@ -20,14 +20,22 @@ def _b64(data: bytes) -> str:
 
 
 class TokenSigner:
-    def __init__(self, private_key: Ed25519PrivateKey, *, issuer: str, audience: str,
-                 ttl_seconds: int = 900) -> None:
+    def __init__(
+        self, private_key: Ed25519PrivateKey, *, issuer: str, audience: str, ttl_seconds: int = 900
+    ) -> None:
         self.private_key = private_key
         self.issuer, self.audience, self.ttl_seconds = issuer, audience, ttl_seconds
-        raw = private_key.public_key().public_bytes(serialization.Encoding.Raw,
-                                                    serialization.PublicFormat.Raw)
-        self.public_jwk = {"kty": "OKP", "crv": "Ed25519", "x": _b64(raw), "use": "sig",
-                           "alg": ALGORITHM, "kid": hashlib.sha256(raw).hexdigest()[:16]}
+        raw = private_key.public_key().public_bytes(
+            serialization.Encoding.Raw, serialization.PublicFormat.Raw
+        )
+        self.public_jwk = {
+            "kty": "OKP",
+            "crv": "Ed25519",
+            "x": _b64(raw),
+            "use": "sig",
+            "alg": ALGORITHM,
+            "kid": hashlib.sha256(raw).hexdigest()[:16],
+        }
         self.kid = str(self.public_jwk["kid"])
 
     @classmethod
@@ -42,20 +50,35 @@ class TokenSigner:
         return cls(key, **kwargs)
 
     def private_pem(self) -> bytes:
-        return self.private_key.private_bytes(serialization.Encoding.PEM,
-                                              serialization.PrivateFormat.PKCS8,
-                                              serialization.NoEncryption())
+        return self.private_key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
 
     def jwks(self) -> dict[str, Any]:
         return {"keys": [self.public_jwk]}
 
-    def issue(self, *, subject: str, scopes: Sequence[str], jurisdiction: Sequence[str],
-              ttl_seconds: int | None = None, now: float | None = None,
-              extra: dict[str, Any] | None = None) -> str:
+    def issue(
+        self,
+        *,
+        subject: str,
+        scopes: Sequence[str],
+        jurisdiction: Sequence[str],
+        ttl_seconds: int | None = None,
+        now: float | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> str:
         issued = int(now if now is not None else time.time())
-        claims = {"iss": self.issuer, "aud": self.audience, "sub": subject, "iat": issued,
-                  "nbf": issued, "exp": issued + (ttl_seconds or self.ttl_seconds),
-                  "scope": " ".join(scopes), "jurisdiction": list(jurisdiction),
-                  **(extra or {})}
-        return jwt.encode(claims, self.private_key, algorithm=ALGORITHM,
-                          headers={"kid": self.kid})
+        claims = {
+            "iss": self.issuer,
+            "aud": self.audience,
+            "sub": subject,
+            "iat": issued,
+            "nbf": issued,
+            "exp": issued + (ttl_seconds or self.ttl_seconds),
+            "scope": " ".join(scopes),
+            "jurisdiction": list(jurisdiction),
+            **(extra or {}),
+        }
+        return jwt.encode(claims, self.private_key, algorithm=ALGORITHM, headers={"kid": self.kid})

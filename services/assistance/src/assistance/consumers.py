@@ -1,6 +1,7 @@
 """Events assistance consumes: enrollment's school registry → the local school copy."""
 
-from assistance.schools.models import School
 from junheng_kit.school_directory import school_subscriptions
+
+from assistance.schools.models import School
 
 subscriptions = school_subscriptions(School, "assistance")

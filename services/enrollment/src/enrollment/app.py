@@ -1,16 +1,18 @@
 """Enrollment service (招生入学): school registry; zoning, applications and lottery follow."""
 
 from fastapi import FastAPI
+from junheng_kit.app import build_service_app
 
 from enrollment.schools.endpoints import router as schools_router
 from enrollment.settings import EnrollmentSettings
-from junheng_kit.app import build_service_app
 
 
 def create_app(settings: EnrollmentSettings | None = None) -> FastAPI:
     settings = settings or EnrollmentSettings()
     return build_service_app(
-        settings, title="Junheng enrollment",
+        settings,
+        title="Junheng enrollment",
         description="招生入学: the school registry (学校登记) that zoning, applications and "
-                    "电脑派位 build on.",
-        routers=[schools_router])
+        "电脑派位 build on.",
+        routers=[schools_router],
+    )

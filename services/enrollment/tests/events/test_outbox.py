@@ -6,13 +6,15 @@ from typing import Any
 import nats
 import pytest
 from httpx import AsyncClient
+from junheng_kit.testing.plugin import TokenFactory, auth, eventually, stream_messages
 from nats.js import JetStreamContext
 
-from junheng_kit.testing.plugin import TokenFactory, auth, eventually, stream_messages
-
 SCHOOL: dict[str, Any] = {
-    "school_code": "2115009001", "name": "东胜区实验小学", "levels": ["primary"],
-    "county_code": "150602", "location": {"longitude": 109.98, "latitude": 39.81},
+    "school_code": "2115009001",
+    "name": "东胜区实验小学",
+    "levels": ["primary"],
+    "county_code": "150602",
+    "location": {"longitude": 109.98, "latitude": 39.81},
     "planned_capacity": 1200,
 }
 
@@ -26,8 +28,7 @@ async def js(nats_url: str) -> Any:
 
 async def registered_for(js: JetStreamContext, school_code: str) -> list[dict[str, Any]]:
     """Every `enrollment.school.registered` event in the stream for one school."""
-    events = [json.loads(m.data) for m in
-              await stream_messages(js, "enrollment.school.registered")]
+    events = [json.loads(m.data) for m in await stream_messages(js, "enrollment.school.registered")]
     return [e for e in events if e["subject"] == school_code]
 
 
@@ -37,11 +38,14 @@ def backend_digit(backend: str) -> int:
 
 class TestOutboxRelay:
     async def test_committed_registration_is_published_once_as_a_cloudevent(
-            self, live_client: AsyncClient, js: JetStreamContext, token: TokenFactory,
-            backend: str) -> None:
+        self, live_client: AsyncClient, js: JetStreamContext, token: TokenFactory, backend: str
+    ) -> None:
         code = f"2115009{backend_digit(backend)}01"
-        response = await live_client.post("/v1/schools", json={**SCHOOL, "school_code": code},
-                                          headers=auth(token("enrollment:write")))
+        response = await live_client.post(
+            "/v1/schools",
+            json={**SCHOOL, "school_code": code},
+            headers=auth(token("enrollment:write")),
+        )
         assert response.status_code == 201
 
         async def published() -> list[dict[str, Any]]:
@@ -58,14 +62,18 @@ class TestOutboxRelay:
         assert event["data"]["planned_capacity"] == 1200
 
     async def test_rejected_registration_publishes_nothing(
-            self, live_client: AsyncClient, js: JetStreamContext, token: TokenFactory,
-            backend: str) -> None:
+        self, live_client: AsyncClient, js: JetStreamContext, token: TokenFactory, backend: str
+    ) -> None:
         code = f"2115009{backend_digit(backend)}02"
         writer = auth(token("enrollment:write"))
-        assert (await live_client.post("/v1/schools", json={**SCHOOL, "school_code": code},
-                                       headers=writer)).status_code == 201
-        duplicate = await live_client.post("/v1/schools", json={**SCHOOL, "school_code": code},
-                                           headers=writer)
+        assert (
+            await live_client.post(
+                "/v1/schools", json={**SCHOOL, "school_code": code}, headers=writer
+            )
+        ).status_code == 201
+        duplicate = await live_client.post(
+            "/v1/schools", json={**SCHOOL, "school_code": code}, headers=writer
+        )
         assert duplicate.status_code == 409
 
         async def published() -> list[dict[str, Any]]:

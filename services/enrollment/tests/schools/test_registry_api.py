@@ -4,20 +4,25 @@ from typing import Any
 
 import pytest
 from httpx import AsyncClient
+from junheng_kit.tables import OutboxMessage
+from junheng_kit.testing.plugin import TokenFactory, auth
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from junheng_kit.tables import OutboxMessage
-from junheng_kit.testing.plugin import TokenFactory, auth
-
 DONGSHENG_PRIMARY: dict[str, Any] = {
-    "school_code": "2115000001", "name": "东胜区第一小学", "levels": ["primary"],
-    "county_code": "150602", "location": {"longitude": 109.99, "latitude": 39.82},
+    "school_code": "2115000001",
+    "name": "东胜区第一小学",
+    "levels": ["primary"],
+    "county_code": "150602",
+    "location": {"longitude": 109.99, "latitude": 39.82},
     "planned_capacity": 1800,
 }
 TONGYU_JUNIOR: dict[str, Any] = {
-    "school_code": "3122000007", "name": "通榆县第二中学", "levels": ["junior"],
-    "county_code": "220822", "location": {"longitude": 123.08, "latitude": 44.81},
+    "school_code": "3122000007",
+    "name": "通榆县第二中学",
+    "levels": ["junior"],
+    "county_code": "220822",
+    "location": {"longitude": 123.08, "latitude": 44.81},
     "planned_capacity": 1500,
 }
 
@@ -33,7 +38,8 @@ async def outbox_subjects(session: AsyncSession) -> list[str]:
 
 class TestRegisterSchool:
     async def test_registered_school_is_returned_and_stages_one_event(
-            self, client: AsyncClient, session: AsyncSession, writer: dict[str, str]) -> None:
+        self, client: AsyncClient, session: AsyncSession, writer: dict[str, str]
+    ) -> None:
         response = await client.post("/v1/schools", json=DONGSHENG_PRIMARY, headers=writer)
         assert response.status_code == 201
         body = response.json()
@@ -46,7 +52,8 @@ class TestRegisterSchool:
         assert await outbox_subjects(session) == ["enrollment.school.registered"]
 
     async def test_duplicate_code_is_409_and_stages_no_second_event(
-            self, client: AsyncClient, session: AsyncSession, writer: dict[str, str]) -> None:
+        self, client: AsyncClient, session: AsyncSession, writer: dict[str, str]
+    ) -> None:
         await client.post("/v1/schools", json=DONGSHENG_PRIMARY, headers=writer)
         response = await client.post("/v1/schools", json=DONGSHENG_PRIMARY, headers=writer)
         assert response.status_code == 409
@@ -55,51 +62,75 @@ class TestRegisterSchool:
         assert await session.scalar(select(func.count()).select_from(OutboxMessage)) == 1
 
     async def test_school_outside_the_jurisdiction_is_403_and_not_written(
-            self, client: AsyncClient, session: AsyncSession, writer: dict[str, str]) -> None:
+        self, client: AsyncClient, session: AsyncSession, writer: dict[str, str]
+    ) -> None:
         response = await client.post("/v1/schools", json=TONGYU_JUNIOR, headers=writer)
         assert response.status_code == 403
         assert response.json()["errors"][0] == {
-            "field": "county_code", "rule": "jurisdiction", "message": "token covers 150602"}
+            "field": "county_code",
+            "rule": "jurisdiction",
+            "message": "token covers 150602",
+        }
         assert await outbox_subjects(session) == []
 
     async def test_read_scope_alone_cannot_register(
-            self, client: AsyncClient, token: TokenFactory) -> None:
-        response = await client.post("/v1/schools", json=DONGSHENG_PRIMARY,
-                                     headers=auth(token("enrollment:read")))
+        self, client: AsyncClient, token: TokenFactory
+    ) -> None:
+        response = await client.post(
+            "/v1/schools", json=DONGSHENG_PRIMARY, headers=auth(token("enrollment:read"))
+        )
         assert response.status_code == 403
         assert response.json()["errors"][0]["rule"] == "scope_required"
 
 
 class TestBadInput:
-    @pytest.mark.parametrize(("change", "field", "rule"), [
-        ({"school_code": "211500001"}, "school_code", "school_code_format"),
-        ({"school_code": "99150000AB"}, "school_code", "school_code_format"),
-        ({"school_code": "9915000001"}, "school_code", "school_code_category"),
-        ({"county_code": "1506"}, "county_code", "division_code_format"),
-        ({"county_code": "990602"}, "county_code", "division_code_province"),
-        ({"levels": []}, "levels", "too_short"),
-        ({"levels": ["kindergarten"]}, "levels.0", "literal_error"),
-        ({"planned_capacity": 0}, "planned_capacity", "greater_than_equal"),
-        ({"planned_capacity": "many"}, "planned_capacity", "int_parsing"),
-        ({"location": {"longitude": 2.35, "latitude": 48.85}}, "location.longitude",
-         "greater_than_equal"),
-        ({"principal": "王校长"}, "principal", "extra_forbidden"),
-    ])
+    @pytest.mark.parametrize(
+        ("change", "field", "rule"),
+        [
+            ({"school_code": "211500001"}, "school_code", "school_code_format"),
+            ({"school_code": "99150000AB"}, "school_code", "school_code_format"),
+            ({"school_code": "9915000001"}, "school_code", "school_code_category"),
+            ({"county_code": "1506"}, "county_code", "division_code_format"),
+            ({"county_code": "990602"}, "county_code", "division_code_province"),
+            ({"levels": []}, "levels", "too_short"),
+            ({"levels": ["kindergarten"]}, "levels.0", "literal_error"),
+            ({"planned_capacity": 0}, "planned_capacity", "greater_than_equal"),
+            ({"planned_capacity": "many"}, "planned_capacity", "int_parsing"),
+            (
+                {"location": {"longitude": 2.35, "latitude": 48.85}},
+                "location.longitude",
+                "greater_than_equal",
+            ),
+            ({"principal": "王校长"}, "principal", "extra_forbidden"),
+        ],
+    )
     async def test_each_bad_field_is_named_with_its_rule(
-            self, client: AsyncClient, session: AsyncSession, writer: dict[str, str],
-            change: dict[str, Any], field: str, rule: str) -> None:
-        response = await client.post("/v1/schools", json={**DONGSHENG_PRIMARY, **change},
-                                     headers=writer)
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        writer: dict[str, str],
+        change: dict[str, Any],
+        field: str,
+        rule: str,
+    ) -> None:
+        response = await client.post(
+            "/v1/schools", json={**DONGSHENG_PRIMARY, **change}, headers=writer
+        )
         assert response.status_code == 422
         assert response.headers["content-type"] == "application/problem+json"
         assert {"field": field, "rule": rule} in [
-            {"field": e["field"], "rule": e["rule"]} for e in response.json()["errors"]]
+            {"field": e["field"], "rule": e["rule"]} for e in response.json()["errors"]
+        ]
         assert await outbox_subjects(session) == []
 
     async def test_malformed_json_is_400_problem(
-            self, client: AsyncClient, writer: dict[str, str]) -> None:
-        response = await client.post("/v1/schools", content=b'{"school_code": ',
-                                     headers={**writer, "content-type": "application/json"})
+        self, client: AsyncClient, writer: dict[str, str]
+    ) -> None:
+        response = await client.post(
+            "/v1/schools",
+            content=b'{"school_code": ',
+            headers={**writer, "content-type": "application/json"},
+        )
         assert response.status_code == 400
         body = response.json()
         assert body["type"] == "urn:junheng:problem:bad-request"
@@ -112,8 +143,9 @@ class TestBadInput:
         assert response.json()["errors"][0]["rule"] == "bearer_token_required"
 
     async def test_expired_token_is_401(self, client: AsyncClient, token: TokenFactory) -> None:
-        response = await client.get("/v1/schools",
-                                    headers=auth(token("enrollment:read", ttl_seconds=-120)))
+        response = await client.get(
+            "/v1/schools", headers=auth(token("enrollment:read", ttl_seconds=-120))
+        )
         assert response.status_code == 401
         assert response.json()["errors"][0]["rule"] == "token_expired"
 
@@ -127,29 +159,34 @@ class TestBadInput:
 
 class TestReadSchools:
     async def test_list_shows_only_the_callers_jurisdiction(
-            self, client: AsyncClient, token: TokenFactory) -> None:
-        national = auth(token("enrollment:read", "enrollment:write",
-                              jurisdiction=("15", "22")))
+        self, client: AsyncClient, token: TokenFactory
+    ) -> None:
+        national = auth(token("enrollment:read", "enrollment:write", jurisdiction=("15", "22")))
         for school in (DONGSHENG_PRIMARY, TONGYU_JUNIOR):
-            assert (await client.post("/v1/schools", json=school, headers=national)).status_code \
-                == 201
+            assert (
+                await client.post("/v1/schools", json=school, headers=national)
+            ).status_code == 201
         dongsheng = auth(token("enrollment:read", jurisdiction=("150602",)))
         listed = (await client.get("/v1/schools", headers=dongsheng)).json()
         assert [s["school_code"] for s in listed["items"]] == ["2115000001"]
         other = await client.get("/v1/schools/3122000007", headers=dongsheng)
         assert other.status_code == 404
 
-    async def test_pages_follow_the_cursor(self, client: AsyncClient,
-                                           writer: dict[str, str]) -> None:
+    async def test_pages_follow_the_cursor(
+        self, client: AsyncClient, writer: dict[str, str]
+    ) -> None:
         for n in range(5):
             school = {**DONGSHENG_PRIMARY, "school_code": f"21150000{n:02d}", "name": f"小学{n}号"}
-            assert (await client.post("/v1/schools", json=school, headers=writer)).status_code \
-                == 201
+            assert (
+                await client.post("/v1/schools", json=school, headers=writer)
+            ).status_code == 201
         first = (await client.get("/v1/schools?limit=2", headers=writer)).json()
-        second = (await client.get(f"/v1/schools?limit=2&cursor={first['next_cursor']}",
-                                   headers=writer)).json()
-        third = (await client.get(f"/v1/schools?limit=2&cursor={second['next_cursor']}",
-                                  headers=writer)).json()
+        second = (
+            await client.get(f"/v1/schools?limit=2&cursor={first['next_cursor']}", headers=writer)
+        ).json()
+        third = (
+            await client.get(f"/v1/schools?limit=2&cursor={second['next_cursor']}", headers=writer)
+        ).json()
         codes = [s["school_code"] for page in (first, second, third) for s in page["items"]]
         assert codes == [f"21150000{n:02d}" for n in range(5)]
         assert third["next_cursor"] is None
@@ -157,42 +194,57 @@ class TestReadSchools:
 
 class TestUpdateSchool:
     async def test_patch_changes_fields_bumps_version_and_stages_update(
-            self, client: AsyncClient, session: AsyncSession, writer: dict[str, str]) -> None:
+        self, client: AsyncClient, session: AsyncSession, writer: dict[str, str]
+    ) -> None:
         await client.post("/v1/schools", json=DONGSHENG_PRIMARY, headers=writer)
-        response = await client.patch("/v1/schools/2115000001",
-                                      json={"planned_capacity": 2000, "levels": ["nine_year"]},
-                                      headers={**writer, "If-Match": '"1"'})
+        response = await client.patch(
+            "/v1/schools/2115000001",
+            json={"planned_capacity": 2000, "levels": ["nine_year"]},
+            headers={**writer, "If-Match": '"1"'},
+        )
         assert response.status_code == 200
         assert response.json()["planned_capacity"] == 2000
         assert response.json()["levels"] == ["nine_year"]
         assert response.json()["version"] == 2
         assert response.headers["etag"] == '"2"'
-        assert await outbox_subjects(session) == ["enrollment.school.registered",
-                                                  "enrollment.school.updated"]
+        assert await outbox_subjects(session) == [
+            "enrollment.school.registered",
+            "enrollment.school.updated",
+        ]
 
     async def test_stale_if_match_is_412_and_changes_nothing(
-            self, client: AsyncClient, writer: dict[str, str]) -> None:
+        self, client: AsyncClient, writer: dict[str, str]
+    ) -> None:
         await client.post("/v1/schools", json=DONGSHENG_PRIMARY, headers=writer)
-        response = await client.patch("/v1/schools/2115000001", json={"name": "改名小学"},
-                                      headers={**writer, "If-Match": '"7"'})
+        response = await client.patch(
+            "/v1/schools/2115000001",
+            json={"name": "改名小学"},
+            headers={**writer, "If-Match": '"7"'},
+        )
         assert response.status_code == 412
         assert response.json()["errors"][0]["rule"] == "version_current"
         current = (await client.get("/v1/schools/2115000001", headers=writer)).json()
         assert current["name"] == "东胜区第一小学"
 
     async def test_school_code_cannot_be_changed(
-            self, client: AsyncClient, writer: dict[str, str]) -> None:
+        self, client: AsyncClient, writer: dict[str, str]
+    ) -> None:
         await client.post("/v1/schools", json=DONGSHENG_PRIMARY, headers=writer)
-        response = await client.patch("/v1/schools/2115000001",
-                                      json={"school_code": "2115000099"}, headers=writer)
+        response = await client.patch(
+            "/v1/schools/2115000001", json={"school_code": "2115000099"}, headers=writer
+        )
         assert response.status_code == 422
         assert response.json()["errors"][0] == {
-            "field": "school_code", "rule": "extra_forbidden", "message": "Extra inputs are not permitted"}
+            "field": "school_code",
+            "rule": "extra_forbidden",
+            "message": "Extra inputs are not permitted",
+        }
 
 
 class TestIdempotencyKey:
     async def test_same_key_and_body_returns_the_first_response(
-            self, client: AsyncClient, session: AsyncSession, writer: dict[str, str]) -> None:
+        self, client: AsyncClient, session: AsyncSession, writer: dict[str, str]
+    ) -> None:
         headers = {**writer, "Idempotency-Key": "reg-2115000001"}
         first = await client.post("/v1/schools", json=DONGSHENG_PRIMARY, headers=headers)
         again = await client.post("/v1/schools", json=DONGSHENG_PRIMARY, headers=headers)
@@ -202,10 +254,12 @@ class TestIdempotencyKey:
         assert await session.scalar(select(func.count()).select_from(OutboxMessage)) == 1
 
     async def test_same_key_with_another_body_is_422(
-            self, client: AsyncClient, writer: dict[str, str]) -> None:
+        self, client: AsyncClient, writer: dict[str, str]
+    ) -> None:
         headers = {**writer, "Idempotency-Key": "reg-x"}
         await client.post("/v1/schools", json=DONGSHENG_PRIMARY, headers=headers)
-        response = await client.post("/v1/schools", json={**DONGSHENG_PRIMARY, "name": "别的学校"},
-                                     headers=headers)
+        response = await client.post(
+            "/v1/schools", json={**DONGSHENG_PRIMARY, "name": "别的学校"}, headers=headers
+        )
         assert response.status_code == 422
         assert response.json()["errors"][0]["rule"] == "idempotency_key_reused"

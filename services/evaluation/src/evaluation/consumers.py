@@ -1,6 +1,7 @@
 """Events evaluation consumes: enrollment's school registry → the local school copy."""
 
-from evaluation.schools.models import School
 from junheng_kit.school_directory import school_subscriptions
+
+from evaluation.schools.models import School
 
 subscriptions = school_subscriptions(School, "evaluation")

@@ -1,6 +1,5 @@
-from sqlalchemy.orm import DeclarativeBase
-
 from junheng_kit.db import new_metadata
+from sqlalchemy.orm import DeclarativeBase
 
 
 class Base(DeclarativeBase):

@@ -1,17 +1,23 @@
 """Staffing service."""
 
 from fastapi import FastAPI
+from junheng_kit.app import build_service_app
+from junheng_kit.school_directory import school_directory_router
 
 from staffing.consumers import subscriptions
 from staffing.schools.models import School
 from staffing.settings import StaffingSettings
-from junheng_kit.app import build_service_app
-from junheng_kit.school_directory import school_directory_router
 
 
 def create_app(settings: StaffingSettings | None = None) -> FastAPI:
     settings = settings or StaffingSettings()
     return build_service_app(
-        settings, title="Junheng staffing",
-        description="师资配置: teacher registry, 编制 quotas and 交流轮岗 rotation build on this school copy.",
-        routers=[school_directory_router(School, "staffing")], subscriptions=subscriptions)
+        settings,
+        title="Junheng staffing",
+        description=(
+            "师资配置: "
+            "teacher registry, 编制 quotas and 交流轮岗 rotation build on this school copy."
+        ),
+        routers=[school_directory_router(School, "staffing")],
+        subscriptions=subscriptions,
+    )

@@ -1,6 +1,7 @@
 """Events staffing consumes: enrollment's school registry → the local school copy."""
 
-from staffing.schools.models import School
 from junheng_kit.school_directory import school_subscriptions
+
+from staffing.schools.models import School
 
 subscriptions = school_subscriptions(School, "staffing")

@@ -1,11 +1,9 @@
-from pydantic_settings import SettingsConfigDict
-
 from junheng_kit.settings import ServiceSettings
+from pydantic_settings import SettingsConfigDict
 
 
 class StaffingSettings(ServiceSettings):
-    model_config = SettingsConfigDict(env_prefix="STAFFING_", extra="forbid",
-                                      populate_by_name=True)
+    model_config = SettingsConfigDict(env_prefix="STAFFING_", extra="forbid", populate_by_name=True)
 
     service_name: str = "staffing"
     database_url: str = "sqlite+aiosqlite:///var/staffing.sqlite3"

@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 import nats
+from junheng_contracts import STREAMS
 from nats.aio.client import Client
 from nats.js import JetStreamContext
 from nats.js.api import (
@@ -17,8 +18,6 @@ from nats.js.api import (
     StreamConfig,
 )
 from nats.js.errors import BadRequestError, NotFoundError
-
-from junheng_contracts import STREAMS
 
 log = logging.getLogger("junheng.nats")
 
@@ -38,15 +37,29 @@ async def connect(url: str, name: str, **kwargs: Any) -> Client:
         log.warning("nats.error", extra={"client": name, "error": str(exc)})
 
     return await nats.connect(
-        url, name=name, max_reconnect_attempts=-1, reconnect_time_wait=0.5,
-        disconnected_cb=_disconnected, reconnected_cb=_reconnected, error_cb=_error, **kwargs)
+        url,
+        name=name,
+        max_reconnect_attempts=-1,
+        reconnect_time_wait=0.5,
+        disconnected_cb=_disconnected,
+        reconnected_cb=_reconnected,
+        error_cb=_error,
+        **kwargs,
+    )
 
 
-async def ensure_stream(js: JetStreamContext, name: str, subjects: list[str],
-                        replicas: int = 1) -> None:
-    config = StreamConfig(name=name, subjects=subjects, storage=StorageType.FILE,
-                          retention=RetentionPolicy.LIMITS, num_replicas=replicas,
-                          duplicate_window=DUPLICATE_WINDOW_S, discard=DiscardPolicy.OLD)
+async def ensure_stream(
+    js: JetStreamContext, name: str, subjects: list[str], replicas: int = 1
+) -> None:
+    config = StreamConfig(
+        name=name,
+        subjects=subjects,
+        storage=StorageType.FILE,
+        retention=RetentionPolicy.LIMITS,
+        num_replicas=replicas,
+        duplicate_window=DUPLICATE_WINDOW_S,
+        discard=DiscardPolicy.OLD,
+    )
     try:
         await js.add_stream(config)
     except BadRequestError:
@@ -64,13 +77,23 @@ async def ensure_buckets(js: JetStreamContext, replicas: int = 1) -> None:
     try:
         await js.object_store(BODIES_BUCKET)
     except NotFoundError:
-        await js.create_object_store(BODIES_BUCKET, ObjectStoreConfig(
-            bucket=BODIES_BUCKET, ttl=900, storage=StorageType.FILE, replicas=replicas,
-            description="HTTP bodies above the NATS message size"))
+        await js.create_object_store(
+            BODIES_BUCKET,
+            ObjectStoreConfig(
+                bucket=BODIES_BUCKET,
+                ttl=900,
+                storage=StorageType.FILE,
+                replicas=replicas,
+                description="HTTP bodies above the NATS message size",
+            ),
+        )
     from junheng_kit.auth import KEYS_BUCKET
 
     try:
         await js.key_value(KEYS_BUCKET)
     except NotFoundError:
-        await js.create_key_value(KeyValueConfig(bucket=KEYS_BUCKET, history=5,
-                                                 replicas=replicas, storage=StorageType.FILE))
+        await js.create_key_value(
+            KeyValueConfig(
+                bucket=KEYS_BUCKET, history=5, replicas=replicas, storage=StorageType.FILE
+            )
+        )

@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from junheng_contracts import CloudEvent
 from nats.aio.msg import Msg
 from nats.errors import TimeoutError as NatsTimeout
 from nats.js import JetStreamContext
@@ -22,7 +23,6 @@ from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from junheng_contracts import CloudEvent
 from junheng_kit.context import reset_request_id, set_request_id
 from junheng_kit.db import wants_relay
 from junheng_kit.tables import ProcessedMessage
@@ -54,7 +54,9 @@ class Subscriptions:
 
     entries: list[Subscription] = field(default_factory=list)
 
-    def on(self, event_type: type[CloudEvent[Any]], *, durable: str) -> Callable[[Handler], Handler]:
+    def on(
+        self, event_type: type[CloudEvent[Any]], *, durable: str
+    ) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
             self.entries.append(Subscription(event_type, durable, handler))
             return handler
@@ -67,10 +69,17 @@ def stream_for(subject: str) -> str:
 
 
 class ConsumerRunner:
-    def __init__(self, service: str, subscriptions: Subscriptions,
-                 sessionmaker: async_sessionmaker[AsyncSession], js: JetStreamContext, *,
-                 max_deliver: int = 5, on_committed: Callable[[], None] | None = None,
-                 batch: int = 64) -> None:
+    def __init__(
+        self,
+        service: str,
+        subscriptions: Subscriptions,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        js: JetStreamContext,
+        *,
+        max_deliver: int = 5,
+        on_committed: Callable[[], None] | None = None,
+        batch: int = 64,
+    ) -> None:
         self.service, self.subscriptions = service, subscriptions
         self.sessionmaker, self.js = sessionmaker, js
         self.max_deliver, self.batch = max_deliver, batch
@@ -86,14 +95,20 @@ class ConsumerRunner:
             stream = stream_for(entries[0].subject)
             subjects = [e.subject for e in entries]
             config = ConsumerConfig(
-                durable_name=durable, ack_policy=AckPolicy.EXPLICIT,
-                deliver_policy=DeliverPolicy.ALL, max_deliver=self.max_deliver + 1,
-                ack_wait=10, filter_subjects=subjects, max_ack_pending=1000)
+                durable_name=durable,
+                ack_policy=AckPolicy.EXPLICIT,
+                deliver_policy=DeliverPolicy.ALL,
+                max_deliver=self.max_deliver + 1,
+                ack_wait=10,
+                filter_subjects=subjects,
+                max_ack_pending=1000,
+            )
             await self.js.add_consumer(stream, config)
             sub = await self.js.pull_subscribe_bind(durable, stream=stream)
             handlers = {e.subject: e for e in entries}
-            self._tasks.append(asyncio.create_task(self._loop(durable, sub, handlers),
-                                                   name=f"consumer-{durable}"))
+            self._tasks.append(
+                asyncio.create_task(self._loop(durable, sub, handlers), name=f"consumer-{durable}")
+            )
 
     async def stop(self) -> None:
         # nats-py may turn a cancelled fetch into its own timeout, so the loop also checks a flag
@@ -112,7 +127,7 @@ class ConsumerRunner:
                 continue
             except asyncio.CancelledError:
                 raise
-            except Exception:  # noqa: BLE001 - NATS reconnecting; keep polling
+            except Exception:
                 log.warning("consumer.fetch_failed", extra={"durable": durable}, exc_info=True)
                 await asyncio.sleep(1)
                 continue
@@ -137,12 +152,14 @@ class ConsumerRunner:
         finally:
             reset_request_id(token)
 
-    async def _apply(self, durable: str, entry: Subscription, event: CloudEvent[Any],
-                     msg: Msg) -> None:
+    async def _apply(
+        self, durable: str, entry: Subscription, event: CloudEvent[Any], msg: Msg
+    ) -> None:
         async with self.sessionmaker() as session:
             try:
-                session.add(ProcessedMessage(consumer=durable, event_id=event.id,
-                                             subject=msg.subject))
+                session.add(
+                    ProcessedMessage(consumer=durable, event_id=event.id, subject=msg.subject)
+                )
                 await session.flush()  # inbox first: a duplicate fails here
             except IntegrityError:
                 await session.rollback()
@@ -152,29 +169,34 @@ class ConsumerRunner:
             try:
                 await entry.handler(session, event)
                 await session.commit()
-            except Exception:  # noqa: BLE001 - the consumer boundary
+            except Exception:
                 await session.rollback()
                 delivered = msg.metadata.num_delivered
-                log.warning("consumer.handler_failed",
-                            extra={"durable": durable, "event_id": event.id,
-                                   "delivered": delivered}, exc_info=True)
+                log.warning(
+                    "consumer.handler_failed",
+                    extra={"durable": durable, "event_id": event.id, "delivered": delivered},
+                    exc_info=True,
+                )
                 if delivered < self.max_deliver:
-                    await msg.nak(delay=min(2 ** delivered, 60) / 4)
+                    await msg.nak(delay=min(2**delivered, 60) / 4)
                 else:
                     await self._dead_letter(durable, msg)
                 return
             if wants_relay(session) and self.on_committed:
                 self.on_committed()
         APPLIED.labels(durable, msg.subject).inc()
-        log.info("event.applied", extra={"durable": durable, "event_id": event.id,
-                                         "type": msg.subject})
+        log.info(
+            "event.applied", extra={"durable": durable, "event_id": event.id, "type": msg.subject}
+        )
         await msg.ack()  # only after commit
 
     async def _dead_letter(self, durable: str, msg: Msg) -> None:
         DEAD_LETTERED.labels(durable).inc()
         subject = f"dlq.{self.service}.{durable}"
-        headers = {"Junheng-Original-Subject": msg.subject,
-                   "Junheng-Delivered": str(msg.metadata.num_delivered)}
+        headers = {
+            "Junheng-Original-Subject": msg.subject,
+            "Junheng-Delivered": str(msg.metadata.num_delivered),
+        }
         await self.js.publish(subject, msg.data, headers=headers)
         log.error("consumer.dead_lettered", extra={"durable": durable, "subject": msg.subject})
         await msg.term()

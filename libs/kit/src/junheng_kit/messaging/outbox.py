@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from typing import Any
 from uuid import UUID
 
+from junheng_contracts import CloudEvent
 from nats.js import JetStreamContext
 from prometheus_client import Counter, Gauge
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from junheng_contracts import CloudEvent
 from junheng_kit.db import EVENTS_STAGED
 from junheng_kit.tables import OutboxMessage
 from junheng_kit.timeutil import utcnow
@@ -25,15 +26,16 @@ PENDING = Gauge("junheng_outbox_pending", "Outbox events not yet published")
 
 def add_event(session: AsyncSession, event: CloudEvent[Any]) -> None:
     """Stage `event` in the caller's transaction; the relay publishes it after commit."""
-    session.add(OutboxMessage(id=_uuid(event.id), subject=event.type,
-                              payload=event.model_dump_json().encode()))
+    session.add(
+        OutboxMessage(
+            id=_uuid(event.id), subject=event.type, payload=event.model_dump_json().encode()
+        )
+    )
     session.info[EVENTS_STAGED] = True
 
 
 def _uuid(value: str) -> UUID:
     return UUID(value)
-
-
 
 
 class OutboxRelay:
@@ -44,8 +46,14 @@ class OutboxRelay:
     crash. On PostgreSQL, `FOR UPDATE SKIP LOCKED` keeps replicas from publishing the same rows.
     """
 
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], js: JetStreamContext, *,
-                 poll_seconds: float = 0.5, batch: int = 500) -> None:
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        js: JetStreamContext,
+        *,
+        poll_seconds: float = 0.5,
+        batch: int = 500,
+    ) -> None:
         self.sessionmaker, self.js = sessionmaker, js
         self.poll_seconds, self.batch = poll_seconds, batch
         self._wake = asyncio.Event()
@@ -60,10 +68,8 @@ class OutboxRelay:
     async def stop(self) -> None:
         if self._task is not None:
             self._task.cancel()
-            try:
+            with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-            except asyncio.CancelledError:
-                pass
 
     async def _run(self) -> None:
         while True:
@@ -71,36 +77,40 @@ class OutboxRelay:
                 published = await self.publish_pending()
             except asyncio.CancelledError:
                 raise
-            except Exception:  # noqa: BLE001 - relay boundary: DB or NATS down; retry next pass
+            except Exception:
                 log.warning("outbox.relay_failed", exc_info=True)
                 published = 0
                 await asyncio.sleep(self.poll_seconds)
             if published < self.batch:
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
-                except TimeoutError:
-                    pass
                 self._wake.clear()
 
     async def publish_pending(self) -> int:
         async with self.sessionmaker() as session:
-            query = (select(OutboxMessage.id, OutboxMessage.subject, OutboxMessage.payload)
-                     .where(OutboxMessage.sent_at.is_(None))
-                     .order_by(OutboxMessage.id).limit(self.batch))
-            if session.bind.dialect.name == "postgresql":
+            query = (
+                select(OutboxMessage.id, OutboxMessage.subject, OutboxMessage.payload)
+                .where(OutboxMessage.sent_at.is_(None))
+                .order_by(OutboxMessage.id)
+                .limit(self.batch)
+            )
+            if session.get_bind().dialect.name == "postgresql":
                 query = query.with_for_update(skip_locked=True)
             rows = (await session.execute(query)).all()
             if not rows:
                 await session.rollback()
                 PENDING.set(0)
                 return 0
-            acks = [await self.js.publish_async(subject, payload,
-                                                headers={"Nats-Msg-Id": str(row_id)})
-                    for row_id, subject, payload in rows]
+            acks = [
+                await self.js.publish_async(subject, payload, headers={"Nats-Msg-Id": str(row_id)})
+                for row_id, subject, payload in rows
+            ]
             await asyncio.wait_for(asyncio.gather(*acks), timeout=10)
-            await session.execute(update(OutboxMessage)
-                                  .where(OutboxMessage.id.in_([r[0] for r in rows]))
-                                  .values(sent_at=utcnow()))
+            await session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id.in_([r[0] for r in rows]))
+                .values(sent_at=utcnow())
+            )
             await session.commit()
         for _, subject, _ in rows:
             PUBLISHED.labels(subject).inc()

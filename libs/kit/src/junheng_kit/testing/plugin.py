@@ -72,8 +72,9 @@ class Databases:
 
 
 @pytest.fixture(scope="session")
-def databases(tmp_path_factory: pytest.TempPathFactory,
-              request: pytest.FixtureRequest) -> Databases:
+def databases(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Databases:
     return Databases(tmp_path_factory, request)
 
 
@@ -105,10 +106,15 @@ TokenFactory = Callable[..., str]
 
 @pytest.fixture
 def token(signer: TokenSigner) -> TokenFactory:
-    def make(*scopes: str, jurisdiction: tuple[str, ...] = ("150602",), subject: str = "test-client",
-             ttl_seconds: int = 600) -> str:
-        return signer.issue(subject=subject, scopes=scopes, jurisdiction=jurisdiction,
-                            ttl_seconds=ttl_seconds)
+    def make(
+        *scopes: str,
+        jurisdiction: tuple[str, ...] = ("150602",),
+        subject: str = "test-client",
+        ttl_seconds: int = 600,
+    ) -> str:
+        return signer.issue(
+            subject=subject, scopes=scopes, jurisdiction=jurisdiction, ttl_seconds=ttl_seconds
+        )
 
     return make
 
@@ -133,8 +139,11 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
         async with engine.connect() as connection:
             outer = await connection.begin()
             app.state.sessionmaker = async_sessionmaker(
-                bind=connection, expire_on_commit=False, autoflush=False,
-                join_transaction_mode="create_savepoint")
+                bind=connection,
+                expire_on_commit=False,
+                autoflush=False,
+                join_transaction_mode="create_savepoint",
+            )
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url="http://service") as http:
                 yield http
@@ -168,8 +177,9 @@ async def live_client(live_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
             yield http
 
 
-async def eventually(check: Callable[[], Any], *, timeout: float = 10.0,
-                     interval: float = 0.05) -> Any:
+async def eventually(
+    check: Callable[[], Any], *, timeout: float = 10.0, interval: float = 0.05
+) -> Any:
     """Poll an async `check` until it returns a truthy value; fail with the last value."""
     import asyncio
     import time
@@ -189,8 +199,12 @@ async def stream_messages(js: Any, subject: str) -> list[Any]:
     from nats.errors import TimeoutError as NatsTimeout
     from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
-    sub = await js.pull_subscribe(subject, config=ConsumerConfig(
-        deliver_policy=DeliverPolicy.ALL, ack_policy=AckPolicy.NONE, inactive_threshold=10))
+    sub = await js.pull_subscribe(
+        subject,
+        config=ConsumerConfig(
+            deliver_policy=DeliverPolicy.ALL, ack_policy=AckPolicy.NONE, inactive_threshold=10
+        ),
+    )
     found: list[Any] = []
     while True:
         try:

@@ -1,5 +1,6 @@
-from assistance.db import Base
 from junheng_kit.school_directory import SchoolEntryColumns
+
+from assistance.db import Base
 
 
 class School(SchoolEntryColumns, Base):

@@ -1,17 +1,23 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Response
+from junheng_kit.auth import Principal, require_scopes
+from junheng_kit.db import SessionDep
+from junheng_kit.identifiers import CountyCode
+from junheng_kit.pagination import CursorQuery, LimitQuery, decode_cursor, encode_cursor
+from junheng_kit.problems import (
+    Conflict,
+    FieldError,
+    InvalidInput,
+    NotFound,
+    PreconditionFailed,
+    problem_responses,
+)
 
 from enrollment.schools import service
 from enrollment.schools.models import School
 from enrollment.schools.repository import SchoolRepository
 from enrollment.schools.schemas import Location, SchoolCreate, SchoolPage, SchoolRead, SchoolUpdate
-from junheng_kit.auth import Principal, require_scopes
-from junheng_kit.db import SessionDep
-from junheng_kit.identifiers import CountyCode
-from junheng_kit.pagination import CursorQuery, LimitQuery, decode_cursor, encode_cursor
-from junheng_kit.problems import Conflict, FieldError, InvalidInput, NotFound, PreconditionFailed
-from junheng_kit.problems import problem_responses
 
 router = APIRouter(prefix="/v1/schools", tags=["schools"])
 
@@ -20,12 +26,17 @@ Writer = Annotated[Principal, Depends(require_scopes("enrollment:write"))]
 
 
 def _read(school: School) -> SchoolRead:
-    return SchoolRead(school_code=school.school_code, name=school.name,
-                      levels=school.levels,  # type: ignore[arg-type]
-                      county_code=school.county_code,
-                      location=Location(longitude=school.longitude, latitude=school.latitude),
-                      planned_capacity=school.planned_capacity, version=school.version,
-                      created_at=school.created_at, updated_at=school.updated_at)
+    return SchoolRead(
+        school_code=school.school_code,
+        name=school.name,
+        levels=school.levels,
+        county_code=school.county_code,
+        location=Location(longitude=school.longitude, latitude=school.latitude),
+        planned_capacity=school.planned_capacity,
+        version=school.version,
+        created_at=school.created_at,
+        updated_at=school.updated_at,
+    )
 
 
 def _etag(school: School) -> str:
@@ -37,14 +48,16 @@ def _version_of(if_match: str | None) -> int | None:
         return None
     value = if_match.strip().removeprefix("W/").strip('"')
     if not value.isdigit():
-        raise InvalidInput("If-Match must be an ETag this API issued",
-                           FieldError("header.if-match", "etag_format"))
+        raise InvalidInput(
+            "If-Match must be an ETag this API issued", FieldError("header.if-match", "etag_format")
+        )
     return int(value)
 
 
 @router.post("", status_code=201, responses=problem_responses(Conflict))
-async def register_school(body: SchoolCreate, session: SessionDep, principal: Writer,
-                          response: Response) -> SchoolRead:
+async def register_school(
+    body: SchoolCreate, session: SessionDep, principal: Writer, response: Response
+) -> SchoolRead:
     """学校登记: register a school; emits `enrollment.school.registered`."""
     school = await service.register_school(session, principal, request=body)
     response.headers["Location"] = f"/v1/schools/{school.school_code}"
@@ -53,36 +66,54 @@ async def register_school(body: SchoolCreate, session: SessionDep, principal: Wr
 
 
 @router.get("", responses=problem_responses())
-async def list_schools(session: SessionDep, principal: Reader, limit: LimitQuery = 100,
-                       cursor: CursorQuery = None, county_code: CountyCode | None = None,
-                       level: Annotated[str | None, Query(
-                           pattern="^(primary|junior|nine_year|complete_secondary)$")] = None,
-                       ) -> SchoolPage:
+async def list_schools(
+    session: SessionDep,
+    principal: Reader,
+    limit: LimitQuery = 100,
+    cursor: CursorQuery = None,
+    county_code: CountyCode | None = None,
+    level: Annotated[
+        str | None, Query(pattern="^(primary|junior|nine_year|complete_secondary)$")
+    ] = None,
+) -> SchoolPage:
     """Schools in the caller's jurisdiction, by school code."""
     rows = await SchoolRepository(session).page(
-        within=principal.jurisdiction, county_code=county_code, level=level,
-        after=decode_cursor(cursor), limit=limit)
+        within=principal.jurisdiction,
+        county_code=county_code,
+        level=level,
+        after=decode_cursor(cursor),
+        limit=limit,
+    )
     more = len(rows) > limit
     rows = rows[:limit]
-    return SchoolPage(items=[_read(s) for s in rows],
-                      next_cursor=encode_cursor(rows[-1].school_code) if more and rows else None)
+    return SchoolPage(
+        items=[_read(s) for s in rows],
+        next_cursor=encode_cursor(rows[-1].school_code) if more and rows else None,
+    )
 
 
 @router.get("/{school_code}", responses=problem_responses(NotFound))
-async def get_school(school_code: str, session: SessionDep, principal: Reader,
-                     response: Response) -> SchoolRead:
+async def get_school(
+    school_code: str, session: SessionDep, principal: Reader, response: Response
+) -> SchoolRead:
     school = await SchoolRepository(session).get(school_code, within=principal.jurisdiction)
     response.headers["ETag"] = _etag(school)
     return _read(school)
 
 
 @router.patch("/{school_code}", responses=problem_responses(NotFound, PreconditionFailed))
-async def update_school(school_code: str, body: SchoolUpdate, session: SessionDep,
-                        principal: Writer, response: Response,
-                        if_match: Annotated[str | None, Header()] = None) -> SchoolRead:
+async def update_school(
+    school_code: str,
+    body: SchoolUpdate,
+    session: SessionDep,
+    principal: Writer,
+    response: Response,
+    if_match: Annotated[str | None, Header()] = None,
+) -> SchoolRead:
     """学校信息变更: change a school; send `If-Match: "<version>"` to avoid lost updates;
     emits `enrollment.school.updated`."""
-    school = await service.update_school(session, principal, school_code=school_code,
-                                         request=body, if_match=_version_of(if_match))
+    school = await service.update_school(
+        session, principal, school_code=school_code, request=body, if_match=_version_of(if_match)
+    )
     response.headers["ETag"] = _etag(school)
     return _read(school)

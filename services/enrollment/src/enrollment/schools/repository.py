@@ -1,11 +1,11 @@
 from dataclasses import dataclass
 
+from junheng_kit.auth import Jurisdiction
+from junheng_kit.problems import NotFound
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from enrollment.schools.models import School
-from junheng_kit.auth import Jurisdiction
-from junheng_kit.problems import NotFound
 
 
 @dataclass
@@ -20,21 +20,33 @@ class SchoolRepository:
 
     async def get(self, school_code: str, *, within: Jurisdiction) -> School:
         school = await self.session.scalar(
-            select(School).where(School.school_code == school_code,
-                                 within.covers(School.county_code)))
+            select(School).where(
+                School.school_code == school_code, within.covers(School.county_code)
+            )
+        )
         if school is None:  # another county's school is "not found" too
             raise NotFound(f"school {school_code} not found")
         return school
 
-    async def page(self, *, within: Jurisdiction, county_code: str | None, level: str | None,
-                   after: str | None, limit: int) -> list[School]:
+    async def page(
+        self,
+        *,
+        within: Jurisdiction,
+        county_code: str | None,
+        level: str | None,
+        after: str | None,
+        limit: int,
+    ) -> list[School]:
         query = select(School).where(within.covers(School.county_code))
         if county_code:
             query = query.where(School.county_code == county_code)
         if after:
             query = query.where(School.school_code > after)
-        rows = list(await self.session.scalars(query.order_by(School.school_code).limit(
-            limit + 1 if not level else 10_000)))
+        rows = list(
+            await self.session.scalars(
+                query.order_by(School.school_code).limit(limit + 1 if not level else 10_000)
+            )
+        )
         if level:  # levels is a JSON list: filtered here, portable across SQLite and PostgreSQL
             rows = [s for s in rows if level in s.levels]
         return rows[: limit + 1]

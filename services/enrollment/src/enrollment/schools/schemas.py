@@ -1,15 +1,19 @@
 from datetime import datetime
 from typing import Annotated, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
-
 from junheng_contracts.enrollment import SchoolLevel
 from junheng_kit.identifiers import CountyCode, SchoolCode
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 SchoolName = Annotated[str, Field(min_length=2, max_length=100, examples=["东胜区第一小学"])]
-Levels = Annotated[list[SchoolLevel], Field(min_length=1, max_length=4,
-                                            description="学段: primary, junior, nine_year "
-                                            "(九年一贯制), complete_secondary (完全中学)")]
+Levels = Annotated[
+    list[SchoolLevel],
+    Field(
+        min_length=1,
+        max_length=4,
+        description="学段: primary, junior, nine_year (九年一贯制), complete_secondary (完全中学)",
+    ),
+]
 Capacity = Annotated[int, Field(ge=1, le=20000, description="规划学位数: planned seats")]
 
 
@@ -27,13 +31,25 @@ def _unique(levels: list[str] | None) -> None:
 
 
 class SchoolCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
-        "school_code": "2115000001", "name": "东胜区第一小学", "levels": ["primary"],
-        "county_code": "150602", "location": {"longitude": 109.99, "latitude": 39.82},
-        "planned_capacity": 1800}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "school_code": "2115000001",
+                    "name": "东胜区第一小学",
+                    "levels": ["primary"],
+                    "county_code": "150602",
+                    "location": {"longitude": 109.99, "latitude": 39.82},
+                    "planned_capacity": 1800,
+                }
+            ]
+        },
+    )
 
-    school_code: SchoolCode = Field(description="学校标识码: category (2) + province (2) + "
-                                    "sequence (6)")
+    school_code: SchoolCode = Field(
+        description="学校标识码: category (2) + province (2) + sequence (6)"
+    )
     name: SchoolName
     levels: Levels
     county_code: CountyCode = Field(description="GB/T 2260 code of the county the school is in")
@@ -77,5 +93,6 @@ class SchoolRead(BaseModel):
 
 class SchoolPage(BaseModel):
     items: list[SchoolRead]
-    next_cursor: str | None = Field(description="pass as `cursor` for the next page; null at "
-                                    "the end")
+    next_cursor: str | None = Field(
+        description="pass as `cursor` for the next page; null at the end"
+    )

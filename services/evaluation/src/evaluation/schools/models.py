@@ -1,5 +1,6 @@
-from evaluation.db import Base
 from junheng_kit.school_directory import SchoolEntryColumns
+
+from evaluation.db import Base
 
 
 class School(SchoolEntryColumns, Base):

@@ -1,5 +1,6 @@
-from staffing.db import Base
 from junheng_kit.school_directory import SchoolEntryColumns
+
+from staffing.db import Base
 
 
 class School(SchoolEntryColumns, Base):

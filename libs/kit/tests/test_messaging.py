@@ -1,0 +1,143 @@
+"""Outbox relay and consumer against a real nats-server and real databases."""
+
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import nats
+import pytest
+from nats.js import JetStreamContext
+from pydantic import BaseModel
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from junheng_contracts.enrollment import SchoolData, SchoolRegistered
+from junheng_kit.db import create_engine, create_sessionmaker
+from junheng_kit.ids import uuid7
+from junheng_kit.messaging import Subscriptions, add_event
+from junheng_kit.messaging.connection import ensure_streams
+from junheng_kit.messaging.consumer import DEAD_LETTERED, ConsumerRunner
+from junheng_kit.messaging.outbox import OutboxRelay
+from junheng_kit.tables import OutboxMessage, ProcessedMessage
+from junheng_kit.testing.plugin import eventually, stream_messages
+
+
+@pytest.fixture
+async def js(nats_url: str) -> AsyncIterator[JetStreamContext]:
+    nc = await nats.connect(nats_url)
+    stream = nc.jetstream()
+    await ensure_streams(stream)
+    yield stream
+    await nc.close()
+
+
+@pytest.fixture
+async def sessions(fresh_database_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    engine = create_engine(fresh_database_url)
+    yield create_sessionmaker(engine)
+    await engine.dispose()
+
+
+def registration(code: str) -> SchoolRegistered:
+    return SchoolRegistered.of(
+        subject=code,
+        jurisdiction="150602",
+        data=SchoolData(
+            school_code=code,
+            name="测试小学",
+            levels=["primary"],
+            county_code="150602",
+            longitude=110.0,
+            latitude=39.8,
+            planned_capacity=100,
+            version=1,
+        ),
+    )
+
+
+async def published_ids(js: JetStreamContext, code: str) -> list[str]:
+    messages = await stream_messages(js, "enrollment.school.registered")
+    return [json.loads(m.data)["id"] for m in messages if json.loads(m.data)["subject"] == code]
+
+
+class TestOutboxRelay:
+    async def test_a_rolled_back_event_is_never_published(
+        self, sessions: async_sessionmaker[AsyncSession], js: JetStreamContext, backend: str
+    ) -> None:
+        code = f"2115{uuid7().int % 10**6:06d}"
+        async with sessions() as session:
+            add_event(session, registration(code))
+            await session.flush()
+            await session.rollback()
+        assert await OutboxRelay(sessions, js).publish_pending() == 0
+        assert await published_ids(js, code) == []
+
+    async def test_a_crash_after_publish_before_marking_sent_publishes_once(
+        self, sessions: async_sessionmaker[AsyncSession], js: JetStreamContext
+    ) -> None:
+        event = registration(f"2115{uuid7().int % 10**6:06d}")
+        async with sessions() as session:
+            add_event(session, event)
+            await session.commit()
+        relay = OutboxRelay(sessions, js)
+        assert await relay.publish_pending() == 1
+        async with sessions() as session:  # as if the process died before recording sent_at
+            await session.execute(update(OutboxMessage).values(sent_at=None))
+            await session.commit()
+        assert await relay.publish_pending() == 1  # published again …
+        assert await published_ids(js, event.subject) == [event.id]  # … and deduplicated
+        async with sessions() as session:
+            pending = await session.scalar(
+                select(OutboxMessage.id).where(OutboxMessage.sent_at.is_(None))
+            )
+        assert pending is None
+
+
+class Boom(BaseModel):
+    pass
+
+
+class TestPoisonEvents:
+    async def test_a_handler_that_keeps_failing_goes_to_the_dead_letter_subject(
+        self, sessions: async_sessionmaker[AsyncSession], js: JetStreamContext, backend: str
+    ) -> None:
+        durable = f"kit-test-poison-{backend}-{uuid7().hex[-6:]}"
+        calls: list[str] = []
+        subscriptions = Subscriptions()
+
+        @subscriptions.on(SchoolRegistered, durable=durable)
+        async def always_fails(session: AsyncSession, event: Any) -> None:
+            calls.append(event.id)
+            raise RuntimeError("handler bug")
+
+        runner = ConsumerRunner("kit", subscriptions, sessions, js, max_deliver=3)
+        before = DEAD_LETTERED.labels(durable)._value.get()
+        await runner.start()
+        event = registration(f"2115{uuid7().int % 10**6:06d}")
+        try:
+            await js.publish(
+                event.type, event.model_dump_json().encode(), headers={"Nats-Msg-Id": event.id}
+            )
+
+            async def dead_lettered() -> list[Any]:
+                return [
+                    m
+                    for m in await stream_messages(js, f"dlq.kit.{durable}")
+                    if json.loads(m.data)["id"] == event.id
+                ]
+
+            letters = await eventually(dead_lettered, timeout=30)
+        finally:
+            await runner.stop()
+        assert [c for c in calls if c == event.id] == [event.id] * 3
+        assert letters[0].headers["Junheng-Original-Subject"] == "enrollment.school.registered"
+        assert len(letters) == 1
+        # the stream's earlier events (other tests) fail the same way: one letter each, counted
+        assert DEAD_LETTERED.labels(durable)._value.get() - before >= 1
+        async with sessions() as session:  # the failed attempts left no inbox row behind
+            assert (
+                await session.scalar(
+                    select(ProcessedMessage.id).where(ProcessedMessage.event_id == event.id)
+                )
+                is None
+            )
