@@ -2,13 +2,14 @@
 
 from typing import Any
 
-import gateway.models  # noqa: F401  (registers every table)
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy.engine import Connection
+
+import gateway.models  # noqa: F401  (registers every table)
 from gateway.db import Base
 from junheng_kit.db import create_engine
 from junheng_kit.migrations import target_metadata
-from sqlalchemy.engine import Connection
 
 
 def _diff(connection: Connection) -> list[Any]:

@@ -5,6 +5,7 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI
+
 from gateway.openapi.merge import merge
 
 

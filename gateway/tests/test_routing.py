@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+
 from junheng_kit.problems import PROBLEM_JSON
 from junheng_kit.testing.plugin import auth
 from junheng_kit.tokens import TokenSigner

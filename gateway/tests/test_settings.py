@@ -4,11 +4,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
+
 from gateway.app import create_app
 from gateway.auth.keys import SigningKeyMissing
 from gateway.limits.token_bucket import RateLimiter
 from gateway.settings import GatewaySettings
-from pydantic import SecretStr
 
 
 class TestSettings:

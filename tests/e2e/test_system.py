@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
+
 from junheng_kit.system import ALL_SCOPES, System
 
 pytestmark = pytest.mark.e2e

@@ -6,11 +6,12 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy import MetaData
+
 from junheng_kit.db import create_engine
 from junheng_kit.migrations import target_metadata
 from junheng_kit.system import service_dir as installed_service_dir
 from junheng_kit.testing.plugin import Databases
-from sqlalchemy import MetaData
 
 
 def service_metadata(name: str) -> MetaData:
@@ -47,6 +48,7 @@ def test_autogenerate_against_head_finds_nothing(
 
 def test_each_service_has_one_linear_chain() -> None:
     from alembic.script import ScriptDirectory
+
     from junheng_kit.migrations import alembic_config
 
     for name in ("enrollment", "staffing", "assistance", "evaluation", "gateway"):

@@ -8,13 +8,14 @@ import os
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
+
 from assistance.app import create_app as assistance_app
 from assistance.settings import AssistanceSettings
 from enrollment.app import create_app as enrollment_app
 from enrollment.settings import EnrollmentSettings
 from evaluation.app import create_app as evaluation_app
 from evaluation.settings import EvaluationSettings
-from pydantic import SecretStr
 from staffing.app import create_app as staffing_app
 from staffing.settings import StaffingSettings
 

@@ -7,13 +7,6 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
-from junheng_kit.app import health_router
-from junheng_kit.auth import JWKS_KEY, KEYS_BUCKET, TokenVerifier
-from junheng_kit.bridge import BridgeClient
-from junheng_kit.db import create_engine, create_sessionmaker, is_sqlite
-from junheng_kit.messaging.connection import connect, ensure_buckets
-from junheng_kit.middleware import RequestContextMiddleware
-from junheng_kit.problems import install_problem_handlers
 from starlette.middleware.cors import CORSMiddleware
 
 from gateway.auth import keys
@@ -23,6 +16,13 @@ from gateway.openapi.endpoints import MergedDocument
 from gateway.openapi.endpoints import router as openapi_router
 from gateway.routing.proxy import ServiceRouter
 from gateway.settings import GatewaySettings
+from junheng_kit.app import health_router
+from junheng_kit.auth import JWKS_KEY, KEYS_BUCKET, TokenVerifier
+from junheng_kit.bridge import BridgeClient
+from junheng_kit.db import create_engine, create_sessionmaker, is_sqlite
+from junheng_kit.messaging.connection import connect, ensure_buckets
+from junheng_kit.middleware import RequestContextMiddleware
+from junheng_kit.problems import install_problem_handlers
 
 log = logging.getLogger("gateway.app")
 

@@ -6,13 +6,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-from junheng_kit.db import create_engine, create_sessionmaker
-from junheng_kit.migrations import upgrade
-from junheng_kit.problems import DomainError
-
 from gateway.auth import service
 from gateway.auth.repository import ClientRepository
 from gateway.settings import GatewaySettings
+from junheng_kit.db import create_engine, create_sessionmaker
+from junheng_kit.migrations import upgrade
+from junheng_kit.problems import DomainError
 
 GATEWAY_DIR = Path(__file__).resolve().parents[2]
 
@@ -110,9 +109,8 @@ def main(argv: list[str] | None = None) -> int:
 
         print(json.dumps(create_app(settings).openapi(), ensure_ascii=False, indent=2))
     else:
-        from junheng_kit.runner import serve
-
         from gateway.app import create_app
+        from junheng_kit.runner import serve
 
         serve(create_app(settings), settings)
     return 0

@@ -3,9 +3,10 @@
 from pathlib import Path
 from typing import Annotated, Any
 
-from junheng_kit.settings import ServiceSettings
 from pydantic import Field, field_validator
 from pydantic_settings import NoDecode, SettingsConfigDict
+
+from junheng_kit.settings import ServiceSettings
 
 SERVICES = ("enrollment", "staffing", "assistance", "evaluation")
 MIB = 1024 * 1024

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from junheng_contracts import assistance, enrollment, evaluation, staffing
 from junheng_contracts.compat import assert_additive, incompatibilities
 

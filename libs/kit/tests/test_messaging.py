@@ -7,7 +7,6 @@ from typing import Any
 import nats
 import pytest
 from nats.js import JetStreamContext
-from pydantic import BaseModel
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -91,10 +90,6 @@ class TestOutboxRelay:
                 select(OutboxMessage.id).where(OutboxMessage.sent_at.is_(None))
             )
         assert pending is None
-
-
-class Boom(BaseModel):
-    pass
 
 
 class TestPoisonEvents:

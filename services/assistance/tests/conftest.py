@@ -1,10 +1,11 @@
 from pathlib import Path
 
 import pytest
-from assistance.app import create_app
-from assistance.settings import AssistanceSettings
 from fastapi import FastAPI
 from pydantic import SecretStr
+
+from assistance.app import create_app
+from assistance.settings import AssistanceSettings
 
 
 @pytest.fixture(scope="session")

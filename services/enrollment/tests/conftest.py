@@ -1,10 +1,11 @@
 from pathlib import Path
 
 import pytest
-from enrollment.app import create_app
-from enrollment.settings import EnrollmentSettings
 from fastapi import FastAPI
 from pydantic import SecretStr
+
+from enrollment.app import create_app
+from enrollment.settings import EnrollmentSettings
 
 
 @pytest.fixture(scope="session")

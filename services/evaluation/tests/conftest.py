@@ -1,10 +1,11 @@
 from pathlib import Path
 
 import pytest
-from evaluation.app import create_app
-from evaluation.settings import EvaluationSettings
 from fastapi import FastAPI
 from pydantic import SecretStr
+
+from evaluation.app import create_app
+from evaluation.settings import EvaluationSettings
 
 
 @pytest.fixture(scope="session")

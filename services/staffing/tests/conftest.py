@@ -3,6 +3,7 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 from pydantic import SecretStr
+
 from staffing.app import create_app
 from staffing.settings import StaffingSettings
 

@@ -5,12 +5,12 @@ import binascii
 from urllib.parse import parse_qs, unquote_plus
 
 from fastapi import APIRouter, Request, Response
-from junheng_kit.db import SessionDep
-from junheng_kit.problems import BadRequest, FieldError, UnsupportedMediaType, problem_responses
 
 from gateway.auth import service
 from gateway.auth.rules import require_client_credentials
 from gateway.auth.schemas import TOKEN_REQUEST_BODY, JwksRead, TokenRead
+from junheng_kit.db import SessionDep
+from junheng_kit.problems import BadRequest, FieldError, UnsupportedMediaType, problem_responses
 
 router = APIRouter(tags=["auth"])
 

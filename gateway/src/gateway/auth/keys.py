@@ -9,10 +9,10 @@ from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from junheng_kit.auth import ALGORITHM
-from junheng_kit.tokens import TokenSigner
 
 from gateway.settings import GatewaySettings
+from junheng_kit.auth import ALGORITHM
+from junheng_kit.tokens import TokenSigner
 
 log = logging.getLogger("gateway.keys")
 

@@ -1,11 +1,11 @@
 from datetime import datetime
 
-from junheng_kit.db import UtcDateTime
-from junheng_kit.timeutil import utcnow
 from sqlalchemy import JSON, Boolean, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gateway.db import Base
+from junheng_kit.db import UtcDateTime
+from junheng_kit.timeutil import utcnow
 
 
 class Client(Base):

@@ -8,13 +8,13 @@ from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from junheng_kit.problems import Conflict, FieldError, Unauthorized
-from junheng_kit.tokens import TokenSigner
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.auth import rules
 from gateway.auth.models import Client
 from gateway.auth.repository import ClientRepository
+from junheng_kit.problems import Conflict, FieldError, Unauthorized
+from junheng_kit.tokens import TokenSigner
 
 _hasher = PasswordHasher()  # argon2id with the library's (RFC 9106 low-memory) defaults
 

@@ -9,10 +9,10 @@ from typing import Any
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
-from junheng_kit.bridge import BridgeClient, NoResponder, UpstreamTimeout
 
 from gateway.auth.rules import known_scopes
 from gateway.openapi.merge import merge
+from junheng_kit.bridge import BridgeClient, NoResponder, UpstreamTimeout
 
 log = logging.getLogger("gateway.openapi")
 router = APIRouter(include_in_schema=False)

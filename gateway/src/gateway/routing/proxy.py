@@ -10,6 +10,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from gateway.limits.token_bucket import RateLimiter
 from junheng_kit.auth import Principal, TokenVerifier
 from junheng_kit.bridge import BridgeClient, NoResponder, UpstreamTimeout
 from junheng_kit.context import current_request_id
@@ -26,8 +27,6 @@ from junheng_kit.problems import (
     Unauthorized,
     problem_body,
 )
-
-from gateway.limits.token_bucket import RateLimiter
 
 ASGIApp = Any
 Scope = dict[str, Any]

@@ -1,9 +1,8 @@
 from pathlib import Path
 
-from junheng_kit.cli import service_main
-
 from assistance.app import create_app
 from assistance.settings import AssistanceSettings
+from junheng_kit.cli import service_main
 
 SERVICE_DIR = Path(__file__).resolve().parents[2]
 

@@ -1,12 +1,12 @@
 """Assistance service."""
 
 from fastapi import FastAPI
-from junheng_kit.app import build_service_app
-from junheng_kit.school_directory import school_directory_router
 
 from assistance.consumers import subscriptions
 from assistance.schools.models import School
 from assistance.settings import AssistanceSettings
+from junheng_kit.app import build_service_app
+from junheng_kit.school_directory import school_directory_router
 
 
 def create_app(settings: AssistanceSettings | None = None) -> FastAPI:

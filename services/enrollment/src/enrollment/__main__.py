@@ -1,9 +1,8 @@
 from pathlib import Path
 
-from junheng_kit.cli import service_main
-
 from enrollment.app import create_app
 from enrollment.settings import EnrollmentSettings
+from junheng_kit.cli import service_main
 
 SERVICE_DIR = Path(__file__).resolve().parents[2]
 

@@ -1,10 +1,10 @@
 """Enrollment service (招生入学): school registry; zoning, applications and lottery follow."""
 
 from fastapi import FastAPI
-from junheng_kit.app import build_service_app
 
 from enrollment.schools.endpoints import router as schools_router
 from enrollment.settings import EnrollmentSettings
+from junheng_kit.app import build_service_app
 
 
 def create_app(settings: EnrollmentSettings | None = None) -> FastAPI:

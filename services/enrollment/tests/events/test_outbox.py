@@ -6,8 +6,9 @@ from typing import Any
 import nats
 import pytest
 from httpx import AsyncClient
-from junheng_kit.testing.plugin import TokenFactory, auth, eventually, stream_messages
 from nats.js import JetStreamContext
+
+from junheng_kit.testing.plugin import TokenFactory, auth, eventually, stream_messages
 
 SCHOOL: dict[str, Any] = {
     "school_code": "2115009001",

@@ -4,10 +4,11 @@ from typing import Any
 
 import pytest
 from httpx import AsyncClient
-from junheng_kit.tables import OutboxMessage
-from junheng_kit.testing.plugin import TokenFactory, auth
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from junheng_kit.tables import OutboxMessage
+from junheng_kit.testing.plugin import TokenFactory, auth
 
 DONGSHENG_PRIMARY: dict[str, Any] = {
     "school_code": "2115000001",

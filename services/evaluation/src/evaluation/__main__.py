@@ -1,9 +1,8 @@
 from pathlib import Path
 
-from junheng_kit.cli import service_main
-
 from evaluation.app import create_app
 from evaluation.settings import EvaluationSettings
+from junheng_kit.cli import service_main
 
 SERVICE_DIR = Path(__file__).resolve().parents[2]
 

@@ -1,12 +1,12 @@
 """Evaluation service."""
 
 from fastapi import FastAPI
-from junheng_kit.app import build_service_app
-from junheng_kit.school_directory import school_directory_router
 
 from evaluation.consumers import subscriptions
 from evaluation.schools.models import School
 from evaluation.settings import EvaluationSettings
+from junheng_kit.app import build_service_app
+from junheng_kit.school_directory import school_directory_router
 
 
 def create_app(settings: EvaluationSettings | None = None) -> FastAPI:

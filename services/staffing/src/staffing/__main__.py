@@ -1,7 +1,6 @@
 from pathlib import Path
 
 from junheng_kit.cli import service_main
-
 from staffing.app import create_app
 from staffing.settings import StaffingSettings
 

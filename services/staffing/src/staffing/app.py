@@ -1,9 +1,9 @@
 """Staffing service."""
 
 from fastapi import FastAPI
+
 from junheng_kit.app import build_service_app
 from junheng_kit.school_directory import school_directory_router
-
 from staffing.consumers import subscriptions
 from staffing.schools.models import School
 from staffing.settings import StaffingSettings

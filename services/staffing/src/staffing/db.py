@@ -1,5 +1,6 @@
-from junheng_kit.db import new_metadata
 from sqlalchemy.orm import DeclarativeBase
+
+from junheng_kit.db import new_metadata
 
 
 class Base(DeclarativeBase):

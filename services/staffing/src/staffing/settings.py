@@ -1,5 +1,6 @@
-from junheng_kit.settings import ServiceSettings
 from pydantic_settings import SettingsConfigDict
+
+from junheng_kit.settings import ServiceSettings
 
 
 class StaffingSettings(ServiceSettings):

@@ -6,12 +6,13 @@ from typing import Any
 import nats
 import pytest
 from httpx import AsyncClient
+from nats.js import JetStreamContext
+from sqlalchemy import func, select
+
 from junheng_contracts.enrollment import SchoolData, SchoolRegistered, SchoolUpdated
 from junheng_kit.messaging.consumer import TERMINATED
 from junheng_kit.tables import ProcessedMessage
 from junheng_kit.testing.plugin import TokenFactory, auth, eventually
-from nats.js import JetStreamContext
-from sqlalchemy import func, select
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ import logging
 from typing import Any
 
 import nats
-from junheng_contracts import STREAMS
 from nats.aio.client import Client
 from nats.js import JetStreamContext
 from nats.js.api import (
@@ -18,6 +17,8 @@ from nats.js.api import (
     StreamConfig,
 )
 from nats.js.errors import BadRequestError, NotFoundError
+
+from junheng_contracts import STREAMS
 
 log = logging.getLogger("junheng.nats")
 

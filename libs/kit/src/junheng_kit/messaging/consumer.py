@@ -13,7 +13,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from junheng_contracts import CloudEvent
 from nats.aio.msg import Msg
 from nats.errors import TimeoutError as NatsTimeout
 from nats.js import JetStreamContext
@@ -23,6 +22,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from junheng_contracts import CloudEvent
 from junheng_kit.context import reset_request_id, set_request_id
 from junheng_kit.db import wants_relay
 from junheng_kit.tables import ProcessedMessage

@@ -8,12 +8,12 @@ import logging
 from typing import Any
 from uuid import UUID
 
-from junheng_contracts import CloudEvent
 from nats.js import JetStreamContext
 from prometheus_client import Counter, Gauge
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from junheng_contracts import CloudEvent
 from junheng_kit.db import EVENTS_STAGED
 from junheng_kit.tables import OutboxMessage
 from junheng_kit.timeutil import utcnow

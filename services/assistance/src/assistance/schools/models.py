@@ -1,6 +1,5 @@
-from junheng_kit.school_directory import SchoolEntryColumns
-
 from assistance.db import Base
+from junheng_kit.school_directory import SchoolEntryColumns
 
 
 class School(SchoolEntryColumns, Base):

@@ -1,6 +1,11 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Response
+
+from enrollment.schools import service
+from enrollment.schools.models import School
+from enrollment.schools.repository import SchoolRepository
+from enrollment.schools.schemas import Location, SchoolCreate, SchoolPage, SchoolRead, SchoolUpdate
 from junheng_kit.auth import Principal, require_scopes
 from junheng_kit.db import SessionDep
 from junheng_kit.identifiers import CountyCode
@@ -13,11 +18,6 @@ from junheng_kit.problems import (
     PreconditionFailed,
     problem_responses,
 )
-
-from enrollment.schools import service
-from enrollment.schools.models import School
-from enrollment.schools.repository import SchoolRepository
-from enrollment.schools.schemas import Location, SchoolCreate, SchoolPage, SchoolRead, SchoolUpdate
 
 router = APIRouter(prefix="/v1/schools", tags=["schools"])
 

@@ -1,11 +1,11 @@
 from datetime import datetime
 
-from junheng_kit.db import UtcDateTime
-from junheng_kit.timeutil import utcnow
 from sqlalchemy import JSON, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from enrollment.db import Base
+from junheng_kit.db import UtcDateTime
+from junheng_kit.timeutil import utcnow
 
 
 class School(Base):

@@ -1,11 +1,11 @@
 from dataclasses import dataclass
 
-from junheng_kit.auth import Jurisdiction
-from junheng_kit.problems import NotFound
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from enrollment.schools.models import School
+from junheng_kit.auth import Jurisdiction
+from junheng_kit.problems import NotFound
 
 
 @dataclass

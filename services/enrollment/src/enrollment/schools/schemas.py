@@ -1,9 +1,10 @@
 from datetime import datetime
 from typing import Annotated, Self
 
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
 from junheng_contracts.enrollment import SchoolLevel
 from junheng_kit.identifiers import CountyCode, SchoolCode
-from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 SchoolName = Annotated[str, Field(min_length=2, max_length=100, examples=["东胜区第一小学"])]
 Levels = Annotated[

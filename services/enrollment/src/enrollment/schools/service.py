@@ -1,15 +1,15 @@
 """School registry use-cases: change the registry and stage the event in one transaction."""
 
-from junheng_contracts.enrollment import SchoolData, SchoolRegistered, SchoolUpdated
-from junheng_kit.auth import Principal
-from junheng_kit.messaging import add_event
-from junheng_kit.problems import Conflict, FieldError, PreconditionFailed
-from junheng_kit.timeutil import utcnow
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from enrollment.schools.models import School
 from enrollment.schools.repository import SchoolRepository
 from enrollment.schools.schemas import SchoolCreate, SchoolUpdate
+from junheng_contracts.enrollment import SchoolData, SchoolRegistered, SchoolUpdated
+from junheng_kit.auth import Principal
+from junheng_kit.messaging import add_event
+from junheng_kit.problems import Conflict, FieldError, PreconditionFailed
+from junheng_kit.timeutil import utcnow
 
 
 def _event_data(school: School) -> SchoolData:

@@ -1,5 +1,4 @@
 from junheng_kit.school_directory import SchoolEntryColumns
-
 from staffing.db import Base
 
 
