@@ -29,7 +29,7 @@ def wrk(url: str, token: str, connections: int = CONNECTIONS) -> dict[str, float
     out = subprocess.run(
         [
             "wrk",
-            f"-t{THREADS}",
+            f"-t{min(THREADS, connections)}",
             f"-c{connections}",
             f"-d{DURATION_S}s",
             "--latency",

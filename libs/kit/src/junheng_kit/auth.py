@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any
@@ -91,6 +92,9 @@ class TokenVerifier:
         self._static = static_jwks
         self._last_refresh = 0.0
         self._lock = asyncio.Lock()
+        # verified tokens until they expire: a client reuses one token for many calls
+        self._verified: OrderedDict[str, Principal] = OrderedDict()
+        self.cache_size = 10_000
         if static_jwks:
             self._load(static_jwks)
 
@@ -116,6 +120,18 @@ class TokenVerifier:
                 self._load(jwks)
 
     async def verify(self, token: str) -> Principal:
+        cached = self._verified.get(token)
+        if cached is not None:
+            if cached.claims["exp"] > time.time():
+                return cached
+            del self._verified[token]
+        principal = await self._verify(token)
+        self._verified[token] = principal
+        if len(self._verified) > self.cache_size:
+            self._verified.popitem(last=False)
+        return principal
+
+    async def _verify(self, token: str) -> Principal:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as exc:

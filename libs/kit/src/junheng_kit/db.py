@@ -57,7 +57,10 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
 
         @event.listens_for(engine.sync_engine, "begin")
         def _begin(connection: Any) -> None:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            # writers take the lock up front (no read-then-upgrade deadlock); reads run in
+            # parallel with them under WAL
+            read_only = connection.get_execution_options().get(READ_ONLY, False)
+            connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
         return engine
     if "poolclass" not in kwargs:
@@ -71,9 +74,19 @@ def create_sessionmaker(bind: Any) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(bind, expire_on_commit=False, autoflush=False)
 
 
+READ_ONLY = "junheng_read_only"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 async def session_for_request(request: Request) -> AsyncIterator[AsyncSession]:
-    """The request owns the transaction: commit when the endpoint returns, roll back otherwise."""
+    """The request owns the transaction: commit when the endpoint returns, roll back otherwise.
+
+    GET and HEAD open a plain (deferred) transaction; on SQLite that lets reads run beside a
+    writer instead of queueing for the write lock.
+    """
     async with request.app.state.sessionmaker() as session:
+        if request.method in SAFE_METHODS:
+            await session.connection(execution_options={READ_ONLY: True})
         try:
             yield session
             await session.commit()

@@ -1,0 +1,107 @@
+"""Settings refuse dev secrets outside dev; tokens are checked strictly; jurisdictions nest."""
+
+import base64
+import json
+
+import jwt
+import pytest
+from pydantic import SecretStr, ValidationError
+
+from junheng_kit.auth import Jurisdiction, TokenVerifier
+from junheng_kit.logs import mask_citizen_id
+from junheng_kit.problems import Unauthorized
+from junheng_kit.settings import DEV_ONLY, ServiceSettings
+from junheng_kit.tokens import TokenSigner
+
+
+class TestSettings:
+    def test_the_dev_default_secret_is_refused_outside_dev(self) -> None:
+        with pytest.raises(
+            ValidationError, match="dev default outside JUNHENG_ENV=dev: secret_key"
+        ):
+            ServiceSettings(environment="prod")
+
+    def test_the_dev_default_secret_is_accepted_in_dev(self) -> None:
+        assert ServiceSettings(environment="dev").secret_key.get_secret_value() == DEV_ONLY
+
+    def test_a_real_secret_is_accepted_in_prod(self) -> None:
+        settings = ServiceSettings(environment="prod", secret_key=SecretStr("s3cret-from-vault"))
+        assert settings.environment == "prod"
+
+
+class TestJurisdiction:
+    def test_a_code_covers_every_code_it_prefixes(self) -> None:
+        ordos = Jurisdiction(("1506",))
+        assert ordos.covers_code("150602")
+        assert ordos.covers_code("150621")
+        assert not ordos.covers_code("150102")
+
+    def test_an_empty_jurisdiction_covers_nothing(self) -> None:
+        assert not Jurisdiction(()).covers_code("150602")
+
+
+@pytest.fixture
+def signer() -> TokenSigner:
+    return TokenSigner.generate(issuer="junheng-gateway", audience="junheng")
+
+
+@pytest.fixture
+def verifier(signer: TokenSigner) -> TokenVerifier:
+    return TokenVerifier(issuer="junheng-gateway", audience="junheng", static_jwks=signer.jwks())
+
+
+def _b64(data: dict[str, object]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
+
+
+class TestTokenVerifier:
+    async def test_a_good_token_gives_the_principal(
+        self, signer: TokenSigner, verifier: TokenVerifier
+    ) -> None:
+        token = signer.issue(subject="c-1", scopes=["enrollment:read"], jurisdiction=["150602"])
+        principal = await verifier.verify(token)
+        assert principal.client_id == "c-1"
+        assert principal.scopes == frozenset({"enrollment:read"})
+        assert principal.jurisdiction == Jurisdiction(("150602",))
+
+    async def test_alg_none_is_refused(self, signer: TokenSigner, verifier: TokenVerifier) -> None:
+        claims = jwt.decode(
+            signer.issue(subject="c-1", scopes=["enrollment:read"], jurisdiction=["15"]),
+            options={"verify_signature": False},
+        )
+        unsigned = f"{_b64({'alg': 'none', 'typ': 'JWT', 'kid': signer.kid})}.{_b64(claims)}."
+        with pytest.raises(Unauthorized) as raised:
+            await verifier.verify(unsigned)
+        assert raised.value.errors[0].rule == "token_invalid"
+
+    async def test_a_token_signed_by_another_key_is_refused(self, verifier: TokenVerifier) -> None:
+        other = TokenSigner.generate(issuer="junheng-gateway", audience="junheng")
+        token = other.issue(subject="c-1", scopes=["enrollment:read"], jurisdiction=["15"])
+        with pytest.raises(Unauthorized, match="unknown key"):
+            await verifier.verify(token)
+
+    async def test_an_expired_token_is_refused(
+        self, signer: TokenSigner, verifier: TokenVerifier
+    ) -> None:
+        token = signer.issue(
+            subject="c-1",
+            scopes=["enrollment:read"],
+            jurisdiction=["15"],
+            ttl_seconds=1,
+            now=1_000_000_000,
+        )
+        with pytest.raises(Unauthorized) as raised:
+            await verifier.verify(token)
+        assert raised.value.errors[0].rule == "token_expired"
+
+    async def test_a_token_for_another_audience_is_refused(self, signer: TokenSigner) -> None:
+        verifier = TokenVerifier(
+            issuer="junheng-gateway", audience="elsewhere", static_jwks=signer.jwks()
+        )
+        token = signer.issue(subject="c-1", scopes=["enrollment:read"], jurisdiction=["15"])
+        with pytest.raises(Unauthorized, match=r"Audience doesn't match"):
+            await verifier.verify(token)
+
+
+def test_citizen_ids_are_masked_to_region_and_last_four() -> None:
+    assert mask_citizen_id("220822201308310034") == "220822********0034"
