@@ -117,3 +117,15 @@ class TestMergeRules:
         assert merged["paths"]["/evaluation/v1/pets"]["get"]["responses"]["200"] == {
             "$ref": "#/components/responses/evaluation.PetList"
         }
+
+
+async def test_docs_page_and_its_assets_are_served_by_the_gateway(
+    http: httpx.AsyncClient,
+) -> None:
+    page = await http.get("/docs")
+    assert page.status_code == 200
+    assert "/docs/assets/swagger-ui-bundle.js" in page.text
+    assert "cdn" not in page.text
+    script = await http.get("/docs/assets/swagger-ui-bundle.js")
+    assert script.status_code == 200
+    assert len(script.content) > 500_000

@@ -6,7 +6,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import fastapi_offline
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 from starlette.middleware.cors import CORSMiddleware
 
 from gateway.auth import keys
@@ -88,6 +90,9 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.include_router(auth_router)
     app.include_router(health_router())
     app.include_router(openapi_router)
+    # swagger-ui 5 (OpenAPI 3.1) from a wheel: bureau networks often reach no CDN
+    docs_assets = Path(fastapi_offline.__file__).parent / "static"
+    app.mount("/docs/assets", StaticFiles(directory=str(docs_assets)), name="docs-assets")
     # added innermost first: request id → CORS → service routing → FastAPI
     app.add_middleware(ServiceRouter, fastapi_app=app)
     if settings.cors_origins:

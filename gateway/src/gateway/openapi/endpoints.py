@@ -81,6 +81,12 @@ async def openapi(request: Request) -> JSONResponse:
 
 @router.get("/docs")
 async def docs(request: Request) -> HTMLResponse:
+    # assets served by the gateway itself: bureau networks often reach no CDN
     return get_swagger_ui_html(
-        openapi_url="/openapi.json", title="Junheng API", init_oauth={"appName": "Junheng"}
+        openapi_url="/openapi.json",
+        title="Junheng API",
+        init_oauth={"appName": "Junheng"},
+        swagger_js_url="/docs/assets/swagger-ui-bundle.js",
+        swagger_css_url="/docs/assets/swagger-ui.css",
+        swagger_favicon_url="/docs/assets/favicon.png",
     )

@@ -135,7 +135,11 @@ def school_directory_router(model: type[Any], service: str) -> APIRouter:
             next_cursor=encode_cursor(rows[-1].school_code) if more and rows else None,
         )
 
-    @router.get("/{school_code}", responses=problem_responses(NotFound))
+    @router.get(
+        "/{school_code}",
+        summary="Get a school (local copy)",
+        responses=problem_responses(NotFound),
+    )
     async def get_school(
         school_code: str, session: SessionDep, principal: reader
     ) -> SchoolEntryRead:

@@ -12,6 +12,7 @@ import importlib.util
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -275,6 +276,18 @@ def migrate_all() -> None:
         upgrade(service_dir(name), os.environ.get(f"{name.upper()}_DATABASE_URL", default))
 
 
+def _busy_ports(ports: dict[str, int]) -> list[str]:
+    busy = []
+    for what, port in ports.items():
+        with socket.socket() as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                busy.append(f"{port} for {what}")
+    return busy
+
+
 def run(argv: list[str] | None = None) -> None:
     if argv is None and sys.argv[1:2] == ["migrate"]:
         migrate_all()
@@ -288,7 +301,10 @@ def run(argv: list[str] | None = None) -> None:
         var=args.var.resolve(),
         gateway_port=port,
         nats_port=int(os.environ.get("JUNHENG_NATS_PORT", "4222")),
-        ports=dict(DEFAULT_PORTS),
+        ports={
+            name: int(os.environ.get(f"{name.upper()}_HTTP_PORT", default))
+            for name, default in DEFAULT_PORTS.items()
+        },
     )
     stopping = False
 
@@ -299,6 +315,19 @@ def run(argv: list[str] | None = None) -> None:
             raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, _stop)
+    busy = _busy_ports(
+        {
+            "gateway (JUNHENG_GATEWAY_PORT)": port,
+            "nats-server (JUNHENG_NATS_PORT)": system.nats_port,
+            **{f"{name} ({name.upper()}_HTTP_PORT)": p for name, p in system.ports.items()},
+        }
+    )
+    if busy:
+        sys.exit(
+            "cannot start: port(s) in use — "
+            + "; ".join(busy)
+            + ". Is another `make run` still running? Stop it or choose other ports."
+        )
     try:
         print(
             "starting nats-server, migrating and starting enrollment, staffing, assistance, "

@@ -54,7 +54,12 @@ def _version_of(if_match: str | None) -> int | None:
     return int(value)
 
 
-@router.post("", status_code=201, responses=problem_responses(Conflict))
+@router.post(
+    "",
+    status_code=201,
+    summary="Register a school (学校登记)",
+    responses=problem_responses(Conflict),
+)
 async def register_school(
     body: SchoolCreate, session: SessionDep, principal: Writer, response: Response
 ) -> SchoolRead:
@@ -65,7 +70,7 @@ async def register_school(
     return _read(school)
 
 
-@router.get("", responses=problem_responses())
+@router.get("", summary="List schools", responses=problem_responses())
 async def list_schools(
     session: SessionDep,
     principal: Reader,
@@ -92,7 +97,7 @@ async def list_schools(
     )
 
 
-@router.get("/{school_code}", responses=problem_responses(NotFound))
+@router.get("/{school_code}", summary="Get a school", responses=problem_responses(NotFound))
 async def get_school(
     school_code: str, session: SessionDep, principal: Reader, response: Response
 ) -> SchoolRead:
@@ -101,7 +106,11 @@ async def get_school(
     return _read(school)
 
 
-@router.patch("/{school_code}", responses=problem_responses(NotFound, PreconditionFailed))
+@router.patch(
+    "/{school_code}",
+    summary="Change a school (学校信息变更)",
+    responses=problem_responses(NotFound, PreconditionFailed),
+)
 async def update_school(
     school_code: str,
     body: SchoolUpdate,
