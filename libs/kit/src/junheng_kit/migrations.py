@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any, Literal
 
 from alembic import command, context
 from alembic.config import Config
@@ -11,7 +12,7 @@ from sqlalchemy import MetaData, pool
 from sqlalchemy.engine import Connection
 
 import junheng_kit.tables  # noqa: F401  (the kit tables join every service's migrations)
-from junheng_kit.db import KitBase, create_engine, is_sqlite
+from junheng_kit.db import KitBase, UtcDateTime, create_engine, is_sqlite
 
 
 def alembic_config(service_dir: Path, url: str) -> Config:
@@ -34,6 +35,13 @@ def target_metadata(service_metadata: MetaData) -> list[MetaData]:
     return [service_metadata, KitBase.metadata]
 
 
+def _render_item(kind: str, item: Any, autogen_context: Any) -> str | Literal[False]:
+    """Kit column types render as the plain SQLAlchemy types they store as."""
+    if kind == "type" and isinstance(item, UtcDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
 def run_migrations(service_metadata: MetaData) -> None:
     """Body of every service's migrations/env.py (online, async engine, batch mode on SQLite)."""
     url = context.config.get_main_option("sqlalchemy.url")
@@ -42,7 +50,11 @@ def run_migrations(service_metadata: MetaData) -> None:
 
     def do_run(connection: Connection) -> None:
         context.configure(
-            connection=connection, target_metadata=metadata, render_as_batch=True, compare_type=True
+            connection=connection,
+            target_metadata=metadata,
+            render_as_batch=True,
+            compare_type=True,
+            render_item=_render_item,
         )
         with context.begin_transaction():
             context.run_migrations()

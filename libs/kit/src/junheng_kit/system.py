@@ -216,6 +216,45 @@ def load_demo_county(system: System, token: str, path: Path) -> int:
     return created
 
 
+def load_demo_resources(system: System, token: str, path: Path, xlsx_out: Path) -> int:
+    """Store the demo county's school resource data in evaluation (through the gateway) and
+    write the same table as an XLSX with the Chinese column titles, to try the import."""
+    from openpyxl import Workbook
+
+    data = json.loads(path.read_text())
+    columns = data["columns"]
+    schools = [dict(zip(columns, row, strict=True)) for row in data["rows"]]
+    url = f"/evaluation/v1/school-resources/{data['county_code']}/{data['year']}"
+    with httpx.Client(
+        base_url=system.gateway_url, timeout=30, headers={"Authorization": f"Bearer {token}"}
+    ) as http:
+        response = http.put(url, json={"schools": schools})
+        if response.status_code != 200:
+            raise RuntimeError(f"demo resources: {response.text}")
+    titles = [
+        "学校标识码",
+        "学校名称",
+        "学段",
+        "在校生数",
+        "高于规定学历教师数",
+        "县级及以上骨干教师数",
+        "体育艺术专任教师数",
+        "教学及辅助用房面积",
+        "体育运动场馆面积",
+        "教学仪器设备值",
+        "网络多媒体教室数",
+    ]
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = "学校资源配置"
+    sheet.append(titles)
+    for row in data["rows"]:
+        sheet.append([{"primary": "小学", "junior": "初中"}.get(cell, cell) for cell in row])
+    workbook.save(xlsx_out)
+    return len(schools)
+
+
 def _demo_credentials(system: System, var: Path, county: str) -> dict[str, Any]:
     path = var / "demo-client.json"
     if path.exists():
@@ -255,6 +294,15 @@ Try it:
 "levels": ["primary"], "county_code": "150602", "location": {{"longitude": 109.99, \
 "latitude": 39.82}}, "planned_capacity": 1350}}'
   curl -s -H "Authorization: Bearer $TOKEN" {url}/staffing/v1/schools/2115069901
+
+Supervision indicators (县域义务教育优质均衡督导评估) for the demo county, 2025—2026 school year:
+  curl -s -X POST -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \\
+      {url}/evaluation/v1/assessments -d '{{"county_code": "150602", "year": 2025}}'
+  # re-import the resource table from the spreadsheet a bureau keeps (var/ has the demo one):
+  curl -s -X POST -H "Authorization: Bearer $TOKEN" \\
+      -H 'Content-Type: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' \\
+      --data-binary @var/demo-school-resources-2025.xlsx \\
+      {url}/evaluation/v1/school-resources/150602/2025/imports
 
 Ctrl-C stops every process.
 """
@@ -337,7 +385,14 @@ def run(argv: list[str] | None = None) -> None:
         system.start()
         county = json.loads(args.demo.read_text())["county_code"]
         credentials = _demo_credentials(system, args.var, county)
-        created = load_demo_county(system, system.token(credentials), args.demo)
+        token = system.token(credentials)
+        created = load_demo_county(system, token, args.demo)
+        load_demo_resources(
+            system,
+            token,
+            args.demo.parent / "150602-school-resources-2025.json",
+            args.var / "demo-school-resources-2025.xlsx",
+        )
         total = len(json.loads(args.demo.read_text())["schools"])
         print(_banner(system, credentials, created, total), flush=True)
         while all(

@@ -2,7 +2,9 @@
 
 from fastapi import FastAPI
 
+from evaluation.assessment.endpoints import router as assessment_router
 from evaluation.consumers import subscriptions
+from evaluation.resources.endpoints import router as resources_router
 from evaluation.schools.models import School
 from evaluation.settings import EvaluationSettings
 from junheng_kit.app import build_service_app
@@ -15,8 +17,14 @@ def create_app(settings: EvaluationSettings | None = None) -> FastAPI:
         settings,
         title="Junheng evaluation",
         description=(
-            "县域义务教育优质均衡督导评估: indicators and verdicts build on this school copy."
+            "县域义务教育优质均衡督导评估: the seven resource indicators per school section, "
+            "the per-school rule and the pupil-weighted 差异系数 per level, from resource data "
+            "imported as JSON, CSV or XLSX."
         ),
-        routers=[school_directory_router(School, "evaluation")],
+        routers=[
+            school_directory_router(School, "evaluation"),
+            assessment_router,
+            resources_router,
+        ],
         subscriptions=subscriptions,
     )

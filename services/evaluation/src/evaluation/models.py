@@ -1,5 +1,7 @@
 """Every table of the evaluation service, imported by migrations/env.py."""
 
+from evaluation.assessment.models import Assessment
+from evaluation.resources.models import ResourceImport, SchoolResource
 from evaluation.schools.models import School
 
-__all__ = ["School"]
+__all__ = ["Assessment", "ResourceImport", "School", "SchoolResource"]

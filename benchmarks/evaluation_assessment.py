@@ -1,0 +1,117 @@
+"""`make bench`: a county of 2,000 school sections assessed (issue goal: ≤ 200 ms server time).
+
+Two figures from one run, medians of repeated runs:
+- rules: `evaluation.assessment.rules.assess` alone (indicators, per-school rule, CVs);
+- server: POST /v1/assessments handled by the evaluation app, as its Server-Timing header
+  reports it (parse and validate 2,000
+  sections, assess, hash, store the inputs and result, stage the event, commit), in-process over
+  ASGI on a SQLite file, the same code path as behind the gateway.
+"""
+
+import asyncio
+import json
+import random
+import statistics
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import httpx
+from pydantic import SecretStr
+
+from evaluation.app import create_app
+from evaluation.assessment import rules
+from evaluation.assessment.catalogue import catalogue_in_force
+from evaluation.settings import EvaluationSettings
+from junheng_kit.migrations import upgrade
+from junheng_kit.system import service_dir
+from junheng_kit.tokens import TokenSigner
+
+SECTIONS, ROUNDS = 2_000, 15
+
+
+def synthetic_county(n: int, seed: int = 7) -> list[dict[str, Any]]:
+    rng = random.Random(seed)
+    out = []
+    for i in range(n):
+        level = "primary" if i % 3 else "junior"
+        students = rng.randint(60, 2500)
+        per = students / 100
+        out.append(
+            {
+                "school_code": f"{'21' if level == 'primary' else '31'}15{i:06d}",
+                "name": f"学校{i}",
+                "level": level,
+                "students": students,
+                "teachers_above_required_degree": round(per * rng.uniform(3.6, 6.5)),
+                "backbone_teachers": round(per * rng.uniform(0.8, 1.6)),
+                "pe_arts_teachers": round(per * rng.uniform(0.7, 1.3)),
+                "teaching_auxiliary_area_m2": round(students * rng.uniform(3.9, 7.0), 1),
+                "sports_venue_area_m2": round(students * rng.uniform(6.5, 12.0), 1),
+                "equipment_value_yuan": round(students * rng.uniform(1800, 3200), 2),
+                "multimedia_classrooms": round(per * rng.uniform(2.0, 3.0)),
+            }
+        )
+    return out
+
+
+def time_rules(county: list[dict[str, Any]]) -> list[float]:
+    catalogue = catalogue_in_force(date(2025, 9, 1))
+    sections = [rules.SectionInput(**{k: v for k, v in s.items() if k != "name"}) for s in county]
+    timings = []
+    for _ in range(ROUNDS):
+        started = time.perf_counter()
+        rules.assess(sections, catalogue)
+        timings.append(time.perf_counter() - started)
+    return timings
+
+
+def migrated_database() -> str:
+    workdir = Path(tempfile.mkdtemp(prefix="junheng-bench-eval-"))
+    url = f"sqlite+aiosqlite:///{workdir / 'evaluation.sqlite3'}"
+    upgrade(service_dir("evaluation"), url)
+    return url
+
+
+async def time_server(county: list[dict[str, Any]], url: str) -> list[float]:
+    signer = TokenSigner.generate(issuer="junheng-gateway", audience="junheng")
+    app = create_app(
+        EvaluationSettings(
+            database_url=url,
+            environment="test",
+            jwks_json=json.dumps(signer.jwks()),
+            nats_url=None,
+            secret_key=SecretStr("bench-only-secret"),
+        )
+    )
+    token = signer.issue(subject="bench", scopes=["evaluation:write"], jurisdiction=["1506"])
+    body = json.dumps({"county_code": "150602", "year": 2025, "schools": county}).encode()
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    timings = []
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://bench") as http:
+            for _ in range(ROUNDS + 2):
+                response = await http.post("/v1/assessments", content=body, headers=headers)
+                assert response.status_code == 201, response.text
+                # the service's own measure, request in → answer ready (Server-Timing)
+                server_ms = float(response.headers["server-timing"].partition("dur=")[2])
+                timings.append(server_ms / 1000)
+    return timings[2:]  # the first two warm caches
+
+
+def main() -> None:
+    county = synthetic_county(SECTIONS)
+    rules_s = statistics.median(time_rules(county))
+    server_s = statistics.median(asyncio.run(time_server(county, migrated_database())))
+    print(f"\nPOST /v1/assessments, a county of {SECTIONS:,} school sections, median of {ROUNDS}")
+    print(f"{'what':<36}{'ms':>10}")
+    print(f"{'rules.assess (computation only)':<36}{rules_s * 1000:>10.1f}")
+    print(f"{'server (validate, assess, store)':<36}{server_s * 1000:>10.1f}")
+    print(f"ratio server ÷ rules: {server_s / rules_s:.1f}; goal server ≤ 200 ms")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,120 @@
+"""The assessment API contract (exact: integrators and auditors depend on these keys)."""
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from junheng_kit.identifiers import CountyCode, SchoolCode
+
+Level = Literal["primary", "junior"]
+Count = Annotated[int, Field(ge=0, le=1_000_000)]
+Amount = Annotated[float, Field(ge=0, le=1e12, allow_inf_nan=False)]
+
+
+class SchoolSectionIn(BaseModel):
+    """One school section's resources for the year (a nine-year school sends two sections)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    school_code: SchoolCode
+    name: str = Field(min_length=1, max_length=100)
+    level: Level
+    students: int = Field(gt=0, le=100_000, description="在校生数")
+    teachers_above_required_degree: Count = Field(
+        description="高于规定学历教师数 (primary: 专科 and above; junior: 本科 and above)"
+    )
+    backbone_teachers: Count = Field(description="县级及以上骨干教师数")
+    pe_arts_teachers: Count = Field(description="体育、艺术（美术、音乐）专任教师数")
+    teaching_auxiliary_area_m2: Amount = Field(description="教学及辅助用房面积 m²")
+    sports_venue_area_m2: Amount = Field(description="体育运动场馆面积 m²")
+    equipment_value_yuan: Amount = Field(description="教学仪器设备值 (原值), 元")
+    multimedia_classrooms: Count = Field(description="网络多媒体教室数")
+
+
+class AssessmentCreate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "county_code": "150602",
+                    "year": 2025,
+                    "schools": [
+                        {
+                            "school_code": "2115060001",
+                            "name": "东胜区第一小学",
+                            "level": "primary",
+                            "students": 1200,
+                            "teachers_above_required_degree": 60,
+                            "backbone_teachers": 14,
+                            "pe_arts_teachers": 12,
+                            "teaching_auxiliary_area_m2": 6000,
+                            "sports_venue_area_m2": 9600,
+                            "equipment_value_yuan": 2600000,
+                            "multimedia_classrooms": 30,
+                        }
+                    ],
+                }
+            ]
+        },
+    )
+
+    county_code: CountyCode
+    year: int = Field(ge=2000, le=2100, description="school year by its start year")
+    schools: list[SchoolSectionIn] | None = Field(
+        None,
+        min_length=1,
+        max_length=20_000,
+        description="the sections to assess; omit to assess the county's stored data",
+    )
+
+
+class IndicatorOut(BaseModel):
+    value: float = Field(description="unrounded")
+    threshold: float
+    met: bool
+    within_85: bool
+
+
+class SchoolOut(BaseModel):
+    school_code: str
+    level: Level
+    indicators: dict[str, IndicatorOut]
+    met_count: int
+    passed: bool
+
+
+class CvOut(BaseModel):
+    value: float = Field(description="pupil-weighted coefficient of variation, unrounded")
+    limit: float
+    passed: bool
+
+
+class FailingSchool(BaseModel):
+    school_code: str
+    level: Level
+
+
+class FailingCv(BaseModel):
+    level: Level
+    indicator: str
+
+
+class ResourceAllocationOut(BaseModel):
+    passed: bool
+    failing_schools: list[FailingSchool]
+    failing_cv: list[FailingCv]
+
+
+class AssessmentRead(BaseModel):
+    id: str
+    county_code: str
+    year: int
+    schools: list[SchoolOut]
+    cv: dict[Level, dict[str, CvOut]]
+    resource_allocation: ResourceAllocationOut
+    inputs_sha256: str = Field(
+        description="SHA-256 of the canonical inputs (see the service README): anyone holding "
+        "the inputs can check which data an assessment used"
+    )
+    catalogue_version: str

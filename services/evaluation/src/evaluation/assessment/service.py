@@ -1,0 +1,203 @@
+"""Assessment use-cases: validate, compute with the pure rules, store, announce."""
+
+import hashlib
+import json
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from evaluation.assessment import rules
+from evaluation.assessment.catalogue import INDICATOR_KEYS, catalogue_in_force
+from evaluation.assessment.models import Assessment
+from evaluation.assessment.repository import AssessmentRepository
+from evaluation.assessment.schemas import AssessmentCreate, SchoolSectionIn
+from evaluation.resources.service import stored_sections
+from junheng_contracts.evaluation import AssessmentCompleted, AssessmentCompletedData
+from junheng_kit.auth import Principal
+from junheng_kit.ids import uuid7
+from junheng_kit.messaging import add_event
+from junheng_kit.problems import FieldError, NotFound, RuleViolated
+
+# the catalogue in force at the start of the school year governs that year's assessment
+SCHOOL_YEAR_START = (9, 1)
+
+
+def canonical_inputs(county_code: str, year: int, sections: list[SchoolSectionIn]) -> bytes:
+    """The inputs as hashed for `inputs_sha256`.
+
+    UTF-8 JSON with sorted keys, no whitespace (separators "," and ":"), non-ASCII kept as is;
+    sections sorted by (school_code, level); counts as integers, areas and money as the numbers
+    sent, parsed as JSON floats (so 6000 and 6000.0 hash alike).
+    """
+    rows = sorted(
+        (section.model_dump() for section in sections),
+        key=lambda row: (row["school_code"], row["level"]),
+    )
+    document = {"county_code": county_code, "year": year, "schools": rows}
+    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def _check_sections(sections: list[SchoolSectionIn]) -> None:
+    seen: dict[tuple[str, str], int] = {}
+    for index, section in enumerate(sections):
+        key = (section.school_code, section.level)
+        if key in seen:
+            raise RuleViolated(
+                "a school section is listed twice",
+                FieldError(
+                    f"schools[{index}].school_code",
+                    "section_unique",
+                    f"{section.school_code} {section.level} is also schools[{seen[key]}]",
+                ),
+            )
+        seen[key] = index
+
+
+def _section_input(section: SchoolSectionIn) -> rules.SectionInput:
+    return rules.SectionInput(
+        school_code=section.school_code,
+        level=section.level,
+        students=section.students,
+        teachers_above_required_degree=section.teachers_above_required_degree,
+        backbone_teachers=section.backbone_teachers,
+        pe_arts_teachers=section.pe_arts_teachers,
+        teaching_auxiliary_area_m2=section.teaching_auxiliary_area_m2,
+        sports_venue_area_m2=section.sports_venue_area_m2,
+        equipment_value_yuan=section.equipment_value_yuan,
+        multimedia_classrooms=section.multimedia_classrooms,
+    )
+
+
+def result_document(
+    assessment_id: str,
+    county_code: str,
+    year: int,
+    outcome: rules.AssessmentOutcome,
+    inputs_sha256: str,
+    catalogue_version: str,
+) -> dict[str, Any]:
+    """The response body of POST/GET /v1/assessments: keys exactly as the public contract."""
+    as_float: dict[Decimal, float] = {}  # a handful of thresholds, 14,000 cells
+
+    def threshold(value: Decimal) -> float:
+        found = as_float.get(value)
+        if found is None:
+            found = as_float[value] = float(value)
+        return found
+
+    return {
+        "id": assessment_id,
+        "county_code": county_code,
+        "year": year,
+        "schools": [
+            {
+                "school_code": section.school_code,
+                "level": section.level,
+                "indicators": {
+                    key: {
+                        "value": result.value,
+                        "threshold": threshold(result.threshold),
+                        "met": result.met,
+                        "within_85": result.within_85,
+                    }
+                    for key, result in section.indicators.items()
+                },
+                "met_count": section.met_count,
+                "passed": section.passed,
+            }
+            for section in outcome.sections
+        ],
+        "cv": {
+            level: {
+                key: {"value": cv.value, "limit": float(cv.limit), "passed": cv.passed}
+                for key, cv in by_key.items()
+            }
+            for level, by_key in outcome.cv.items()
+        },
+        "resource_allocation": {
+            "passed": outcome.resource_allocation_passed,
+            "failing_schools": outcome.failing_schools,
+            "failing_cv": outcome.failing_cv,
+        },
+        "inputs_sha256": inputs_sha256,
+        "catalogue_version": catalogue_version,
+    }
+
+
+async def create_assessment(
+    session: AsyncSession, principal: Principal, *, request: AssessmentCreate
+) -> Assessment:
+    """资源配置评估: assess a county's school sections against the catalogue in force."""
+    principal.require_jurisdiction(request.county_code, field="county_code")
+    if request.schools is None:
+        try:
+            _, sections = await stored_sections(
+                session, county_code=request.county_code, year=request.year
+            )
+        except NotFound as exc:
+            raise RuleViolated(
+                "no stored resource data to assess: import it or send `schools`",
+                FieldError(
+                    "schools",
+                    "resource_data_required",
+                    f"county {request.county_code} has no resource data for {request.year}",
+                ),
+            ) from exc
+    else:
+        sections = request.schools
+    _check_sections(sections)
+    try:
+        catalogue = catalogue_in_force(date(request.year, *SCHOOL_YEAR_START))
+    except LookupError as exc:
+        raise RuleViolated(
+            f"no indicator catalogue is in force for the {request.year} school year",
+            FieldError("year", "catalogue_in_force"),
+        ) from exc
+    outcome = rules.assess([_section_input(s) for s in sections], catalogue)
+    canonical = canonical_inputs(request.county_code, request.year, sections)
+    digest = hashlib.sha256(canonical).hexdigest()
+    assessment_id = uuid7()
+    document = result_document(
+        str(assessment_id),
+        request.county_code,
+        request.year,
+        outcome,
+        digest,
+        catalogue.version,
+    )
+    assessment = Assessment(
+        id=assessment_id,
+        county_code=request.county_code,
+        year=request.year,
+        catalogue_version=catalogue.version,
+        inputs_sha256=digest,
+        resource_allocation_passed=outcome.resource_allocation_passed,
+        inputs=canonical.decode(),
+        result=document,
+        requested_by=principal.client_id,
+    )
+    AssessmentRepository(session).add(assessment)
+    await session.flush()
+    add_event(
+        session,
+        AssessmentCompleted.of(
+            subject=str(assessment_id),
+            jurisdiction=request.county_code,
+            data=AssessmentCompletedData(
+                assessment_id=str(assessment_id),
+                county_code=request.county_code,
+                year=request.year,
+                catalogue_version=catalogue.version,
+                inputs_sha256=digest,
+                resource_allocation_passed=outcome.resource_allocation_passed,
+                failing_schools=outcome.failing_schools,
+                failing_cv=outcome.failing_cv,
+            ),
+        ),
+    )
+    return assessment
+
+
+__all__ = ["INDICATOR_KEYS", "canonical_inputs", "create_assessment", "result_document"]

@@ -1,0 +1,46 @@
+from datetime import datetime
+
+from sqlalchemy import Float, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from evaluation.db import Base
+from junheng_kit.db import UtcDateTime
+from junheng_kit.timeutil import utcnow
+
+
+class SchoolResource(Base):
+    """学校资源配置数据: one school section's resources in one school year."""
+
+    __tablename__ = "school_resource"
+    __table_args__ = (UniqueConstraint("year", "school_code", "level"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    county_code: Mapped[str] = mapped_column(String(6), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    school_code: Mapped[str] = mapped_column(String(10))
+    level: Mapped[str] = mapped_column(String(10))
+    name: Mapped[str] = mapped_column(String(100))
+    students: Mapped[int] = mapped_column(Integer)
+    teachers_above_required_degree: Mapped[int] = mapped_column(Integer)
+    backbone_teachers: Mapped[int] = mapped_column(Integer)
+    pe_arts_teachers: Mapped[int] = mapped_column(Integer)
+    teaching_auxiliary_area_m2: Mapped[float] = mapped_column(Float)
+    sports_venue_area_m2: Mapped[float] = mapped_column(Float)
+    equipment_value_yuan: Mapped[float] = mapped_column(Float)
+    multimedia_classrooms: Mapped[int] = mapped_column(Integer)
+    import_id: Mapped[int] = mapped_column(Integer, index=True)
+
+
+class ResourceImport(Base):
+    """Where a county-year's data came from: every upload is recorded, newest in force."""
+
+    __tablename__ = "resource_import"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    county_code: Mapped[str] = mapped_column(String(6), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(10))  # api | csv | xlsx
+    sections: Mapped[int] = mapped_column(Integer)
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    imported_by: Mapped[str] = mapped_column(String(100))
+    imported_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -1,0 +1,164 @@
+"""Resource data use-cases: replace a county-year's data set from JSON, CSV or XLSX."""
+
+import hashlib
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
+from sqlalchemy import delete, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from evaluation.assessment.schemas import SchoolSectionIn
+from evaluation.resources.models import ResourceImport, SchoolResource
+from evaluation.resources.tables import read_table
+from junheng_kit.auth import Principal
+from junheng_kit.problems import (
+    FieldError,
+    InvalidInput,
+    NotFound,
+    RuleViolated,
+    validation_field_errors,
+)
+
+SECTION = TypeAdapter(SchoolSectionIn)
+FIELDS = list(SchoolSectionIn.model_fields)
+
+
+def _duplicates(sections: list[SchoolSectionIn], label: str, base: int = 0) -> list[FieldError]:
+    seen: dict[tuple[str, str], int] = {}
+    errors = []
+    for index, section in enumerate(sections, start=base):
+        key = (section.school_code, section.level)
+        if key in seen:
+            errors.append(
+                FieldError(
+                    f"{label}[{index}].school_code",
+                    "section_unique",
+                    f"{section.school_code} {section.level} is also {label}[{seen[key]}]",
+                )
+            )
+        seen.setdefault(key, index)
+    return errors
+
+
+def parse_rows(records: list[dict[str, Any]]) -> list[SchoolSectionIn]:
+    """Validate every row; report every bad cell as `rows[<sheet row>].<field>` at once."""
+    sections: list[SchoolSectionIn] = []
+    errors: list[FieldError] = []
+    for offset, record in enumerate(records):
+        row = offset + 2  # the header is sheet row 1
+        try:
+            sections.append(SECTION.validate_python(record))
+        except ValidationError as exc:
+            errors += [
+                FieldError(f"rows[{row}].{e.field}", e.rule, e.message)
+                for e in validation_field_errors(exc.errors())
+            ]
+    if errors:
+        raise InvalidInput(
+            f"{len({e.field.split('.')[0] for e in errors})} row(s) are invalid; "
+            "nothing was imported",
+            *errors,
+        )
+    duplicates = _duplicates(sections, "rows", base=2)
+    if duplicates:
+        raise RuleViolated("a school section is listed twice; nothing was imported", *duplicates)
+    return sections
+
+
+async def replace_resources(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    county_code: str,
+    year: int,
+    sections: list[SchoolSectionIn],
+    source: str,
+    content: bytes,
+) -> ResourceImport:
+    """Replace the county's data set for the year; the import record keeps its provenance."""
+    principal.require_jurisdiction(county_code, field="county_code")
+    duplicates = _duplicates(sections, "schools")
+    if duplicates:
+        raise RuleViolated("a school section is listed twice", *duplicates)
+    codes = {s.school_code for s in sections}
+    elsewhere = await session.scalar(
+        select(SchoolResource.county_code)
+        .where(
+            SchoolResource.year == year,
+            SchoolResource.school_code.in_(codes),
+            SchoolResource.county_code != county_code,
+        )
+        .limit(1)
+    )
+    if elsewhere is not None:
+        raise RuleViolated(
+            "a school is already reported by another county this year",
+            FieldError("schools", "school_in_one_county", f"county {elsewhere}"),
+        )
+    record = ResourceImport(
+        county_code=county_code,
+        year=year,
+        source=source,
+        sections=len(sections),
+        content_sha256=hashlib.sha256(content).hexdigest(),
+        imported_by=principal.client_id,
+    )
+    session.add(record)
+    await session.flush()
+    await session.execute(
+        delete(SchoolResource).where(
+            SchoolResource.county_code == county_code, SchoolResource.year == year
+        )
+    )
+    await session.execute(
+        insert(SchoolResource),
+        [
+            {**s.model_dump(), "county_code": county_code, "year": year, "import_id": record.id}
+            for s in sections
+        ],
+    )
+    return record
+
+
+async def import_table(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    county_code: str,
+    year: int,
+    content: bytes,
+    media_type: str,
+) -> ResourceImport:
+    principal.require_jurisdiction(county_code, field="county_code")
+    sections = parse_rows(read_table(content, media_type))
+    source = "xlsx" if "spreadsheetml" in media_type else "csv"
+    return await replace_resources(
+        session,
+        principal,
+        county_code=county_code,
+        year=year,
+        sections=sections,
+        source=source,
+        content=content,
+    )
+
+
+async def stored_sections(
+    session: AsyncSession, *, county_code: str, year: int
+) -> tuple[ResourceImport, list[SchoolSectionIn]]:
+    record = await session.scalar(
+        select(ResourceImport)
+        .where(ResourceImport.county_code == county_code, ResourceImport.year == year)
+        .order_by(ResourceImport.id.desc())
+        .limit(1)
+    )
+    if record is None:
+        raise NotFound(f"no resource data for county {county_code} in {year}")
+    rows = (
+        await session.execute(
+            select(*[getattr(SchoolResource, f) for f in FIELDS])
+            .where(SchoolResource.county_code == county_code, SchoolResource.year == year)
+            .order_by(SchoolResource.school_code, SchoolResource.level)
+        )
+    ).all()
+    return record, [SchoolSectionIn.model_validate(dict(zip(FIELDS, r, strict=True))) for r in rows]
