@@ -163,7 +163,9 @@ def build_service_app(
             await _bounded("consumers", consumers.stop() if consumers else None)
             await _bounded("relay", relay.stop() if relay else None)
             if app.state.nats is not None:
-                await _bounded("nats", app.state.nats.drain())
+                # replies, events and acks are already finished above: flush what is written and
+                # close (drain would wait on the pull subscriptions' internal queues)
+                await _bounded("nats", app.state.nats.flush(timeout=2))
                 if not app.state.nats.is_closed:
                     await app.state.nats.close()
             await engine.dispose()

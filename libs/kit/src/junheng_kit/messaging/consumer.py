@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from nats.aio.msg import Msg
-from nats.errors import TimeoutError as NatsTimeout
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from prometheus_client import Counter
@@ -111,19 +110,23 @@ class ConsumerRunner:
             )
 
     async def stop(self) -> None:
-        # nats-py may turn a cancelled fetch into its own timeout, so the loop also checks a flag
+        # Each loop sees the flag when its fetch returns (≤ 1 s) and ends between messages, so a
+        # message is never abandoned mid-transaction; cancelling a fetch confuses nats-py, so
+        # only loops still running after that are cancelled.
         self._stopping = True
-        for task in self._tasks:
-            task.cancel()
         if self._tasks:
-            await asyncio.wait(self._tasks, timeout=5)
+            _, pending = await asyncio.wait(self._tasks, timeout=3)
+            for task in pending:
+                task.cancel()
+            if pending:
+                await asyncio.wait(pending, timeout=2)
         self._tasks.clear()
 
     async def _loop(self, durable: str, sub: Any, handlers: dict[str, Subscription]) -> None:
         while not self._stopping:
             try:
                 messages = await sub.fetch(self.batch, timeout=1)
-            except NatsTimeout:
+            except TimeoutError:  # nats-py raises its own subclass or the builtin: no messages
                 continue
             except asyncio.CancelledError:
                 raise

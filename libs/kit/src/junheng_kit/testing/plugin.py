@@ -196,7 +196,6 @@ async def eventually(
 
 async def stream_messages(js: Any, subject: str) -> list[Any]:
     """Every message a stream holds on `subject`, read by a throwaway consumer."""
-    from nats.errors import TimeoutError as NatsTimeout
     from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
     sub = await js.pull_subscribe(
@@ -209,7 +208,7 @@ async def stream_messages(js: Any, subject: str) -> list[Any]:
     while True:
         try:
             found.extend(await sub.fetch(1000, timeout=0.5))
-        except NatsTimeout:
+        except TimeoutError:  # nats-py raises its own subclass or the builtin
             break
     await sub.unsubscribe()
     return found
