@@ -15,7 +15,7 @@ from fastapi import FastAPI, Request, Response
 from pydantic import BaseModel, SecretStr
 
 # pytest's importlib mode imports this file as `gateway.tests.conftest` and first registers the
-# directory /work/main/gateway as the module `gateway`, shadowing the real package (src/gateway).
+# repository's gateway/ directory as the module `gateway`, shadowing the real package (src/gateway).
 # Put the real package back before importing from it.
 if not hasattr(sys.modules.get("gateway"), "__file__") or sys.modules["gateway"].__file__ is None:
     sys.modules.pop("gateway", None)

