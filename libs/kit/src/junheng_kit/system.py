@@ -219,8 +219,6 @@ def load_demo_county(system: System, token: str, path: Path) -> int:
 def load_demo_resources(system: System, token: str, path: Path, xlsx_out: Path) -> int:
     """Store the demo county's school resource data in evaluation (through the gateway) and
     write the same table as an XLSX with the Chinese column titles, to try the import."""
-    from openpyxl import Workbook
-
     data = json.loads(path.read_text())
     columns = data["columns"]
     schools = [dict(zip(columns, row, strict=True)) for row in data["rows"]]
@@ -231,27 +229,10 @@ def load_demo_resources(system: System, token: str, path: Path, xlsx_out: Path) 
         response = http.put(url, json={"schools": schools})
         if response.status_code != 200:
             raise RuntimeError(f"demo resources: {response.text}")
-    titles = [
-        "学校标识码",
-        "学校名称",
-        "学段",
-        "在校生数",
-        "高于规定学历教师数",
-        "县级及以上骨干教师数",
-        "体育艺术专任教师数",
-        "教学及辅助用房面积",
-        "体育运动场馆面积",
-        "教学仪器设备值",
-        "网络多媒体教室数",
-    ]
-    workbook = Workbook()
-    sheet = workbook.active
-    assert sheet is not None
-    sheet.title = "学校资源配置"
-    sheet.append(titles)
-    for row in data["rows"]:
-        sheet.append([{"primary": "小学", "junior": "初中"}.get(cell, cell) for cell in row])
-    workbook.save(xlsx_out)
+    # the launcher runs the whole workspace; the sheet layout belongs to evaluation
+    from evaluation.resources.tables import write_xlsx
+
+    xlsx_out.write_bytes(write_xlsx(schools))
     return len(schools)
 
 

@@ -98,18 +98,41 @@ def read_table(content: bytes, media_type: str) -> list[dict[str, Any]]:
     return _records(rows[0], rows[1:])
 
 
-def template_xlsx() -> bytes:
-    """An empty sheet with the Chinese column titles, for bureaus to fill in."""
+def write_xlsx(rows: list[dict[str, Any]]) -> bytes:
+    """A sheet with the Chinese column titles and 学段 as 小学/初中, as bureaus keep it."""
     from openpyxl import Workbook
 
+    level_titles = {value: title for title, value in LEVEL_NAMES.items() if title != value}
     workbook = Workbook()
     sheet = workbook.active
     assert sheet is not None
     sheet.title = "学校资源配置"
     sheet.append(TEMPLATE_HEADERS)
-    sheet.append(
-        ["2115060001", "东胜区第一小学", "小学", 1200, 60, 14, 12, 6000, 9600, 2600000, 30]
-    )
+    for row in rows:
+        sheet.append(
+            [level_titles.get(row[f], row[f]) if f == "level" else row[f] for f in COLUMNS]
+        )
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
+
+
+def template_xlsx() -> bytes:
+    """An empty sheet with the Chinese column titles and one example row, to fill in."""
+    return write_xlsx(
+        [
+            {
+                "school_code": "2115060001",
+                "name": "东胜区第一小学",
+                "level": "primary",
+                "students": 1200,
+                "teachers_above_required_degree": 60,
+                "backbone_teachers": 14,
+                "pe_arts_teachers": 12,
+                "teaching_auxiliary_area_m2": 6000,
+                "sports_venue_area_m2": 9600,
+                "equipment_value_yuan": 2600000,
+                "multimedia_classrooms": 30,
+            }
+        ]
+    )
