@@ -18,7 +18,7 @@ from gateway.openapi.endpoints import MergedDocument
 from gateway.openapi.endpoints import router as openapi_router
 from gateway.routing.proxy import ServiceRouter
 from gateway.settings import GatewaySettings
-from junheng_kit.app import health_router
+from junheng_kit.app import health_router, settle_garbage_collector
 from junheng_kit.auth import JWKS_KEY, KEYS_BUCKET, TokenVerifier
 from junheng_kit.bridge import BridgeClient
 from junheng_kit.db import create_engine, create_sessionmaker, is_sqlite
@@ -59,11 +59,12 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         nc = await connect(settings.nats_url, settings.service_name)
         try:
             js = nc.jetstream()
-            await ensure_buckets(js)
+            await ensure_buckets(js, settings.stream_replicas)
             store = await js.key_value(KEYS_BUCKET)
             await store.put(JWKS_KEY, json.dumps(jwks).encode())  # services verify with these
             app.state.nats, app.state.js = nc, js
             app.state.bridge = BridgeClient(nc, js)
+            settle_garbage_collector()
             log.info("gateway.started", extra={"keys": [k["kid"] for k in jwks["keys"]]})
             yield
         finally:
