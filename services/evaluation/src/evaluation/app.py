@@ -7,6 +7,8 @@ from evaluation.consumers import subscriptions
 from evaluation.resources.endpoints import router as resources_router
 from evaluation.schools.models import School
 from evaluation.settings import EvaluationSettings
+from evaluation.verdict.endpoints import router as verdict_router
+from evaluation.whatif.endpoints import router as whatif_router
 from junheng_kit.app import build_service_app
 from junheng_kit.school_directory import school_directory_router
 
@@ -25,6 +27,8 @@ def create_app(settings: EvaluationSettings | None = None) -> FastAPI:
             school_directory_router(School, "evaluation"),
             assessment_router,
             resources_router,
+            whatif_router,
+            verdict_router,
         ],
         subscriptions=subscriptions,
     )
