@@ -212,3 +212,48 @@ async def stream_messages(js: Any, subject: str) -> list[Any]:
             break
     await sub.unsubscribe()
     return found
+
+
+TEST_SECRET = "test-only-secret"  # noqa: S105 - the tests' own, never a deployment's
+
+
+def service_fixtures(
+    create_app: Callable[[Any], FastAPI], settings_type: type[Any]
+) -> tuple[Any, ...]:
+    """The fixtures every service's tests need, for its conftest:
+
+    `service_dir, app, live_app = service_fixtures(create_app, EnrollmentSettings)`
+
+    - `service_dir`: where its alembic chain lives (databases are migrated with it);
+    - `app`: the app on the shared migrated database, no NATS (writes roll back via `client`);
+    - `live_app`: the app on a fresh database with a real nats-server (relay and consumers run).
+    """
+    from pydantic import SecretStr
+
+    from junheng_kit.system import service_dir as installed_service_dir
+
+    name = settings_type.model_fields["service_name"].default
+
+    def settings(**values: Any) -> Any:
+        return settings_type(environment="test", secret_key=SecretStr(TEST_SECRET), **values)
+
+    @pytest.fixture(scope="session", name="service_dir")
+    def service_dir_fixture() -> Path:
+        return installed_service_dir(name)
+
+    @pytest.fixture(name="app")
+    def app_fixture(database_url: str, jwks_json: str) -> FastAPI:
+        return create_app(settings(database_url=database_url, jwks_json=jwks_json, nats_url=None))
+
+    @pytest.fixture(name="live_app")
+    def live_app_fixture(fresh_database_url: str, jwks_json: str, nats_url: str) -> FastAPI:
+        return create_app(
+            settings(
+                database_url=fresh_database_url,
+                jwks_json=jwks_json,
+                nats_url=nats_url,
+                outbox_poll_seconds=0.1,
+            )
+        )
+
+    return service_dir_fixture, app_fixture, live_app_fixture
