@@ -1,0 +1,59 @@
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from evaluation.db import Base
+from junheng_kit.db import UtcDateTime
+from junheng_kit.timeutil import utcnow
+
+
+class VerdictItemInput(Base):
+    """一项政府保障程度或教育质量指标的审核输入: measured values and/or a reviewer finding."""
+
+    __tablename__ = "verdict_item_input"
+    __table_args__ = (UniqueConstraint("county_code", "year", "key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    county_code: Mapped[str] = mapped_column(String(6), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    key: Mapped[str] = mapped_column(String(60))
+    measured: Mapped[dict[str, str] | None] = mapped_column(JSON)  # Decimals as strings, exact
+    finding: Mapped[str | None] = mapped_column(String(10))  # met | not_met
+    evidence: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    reviewer: Mapped[str] = mapped_column(String(100))
+    note: Mapped[str | None] = mapped_column(Text)
+    updated_by: Mapped[str] = mapped_column(String(100))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class RecognitionInput(Base):
+    """社会认可度调查: respondents and satisfied per group, optional weights and local target."""
+
+    __tablename__ = "verdict_recognition_input"
+    __table_args__ = (UniqueConstraint("county_code", "year"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    county_code: Mapped[str] = mapped_column(String(6), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    groups: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    weights: Mapped[dict[str, str] | None] = mapped_column(JSON)  # Decimals as strings
+    local_target: Mapped[str | None] = mapped_column(String(40))  # a Decimal, exact
+    updated_by: Mapped[str] = mapped_column(String(100))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class EligibilityInput(Base):
+    """申报资格与一票否决: the basic-balance recognition year and the vetoes found."""
+
+    __tablename__ = "verdict_eligibility_input"
+    __table_args__ = (UniqueConstraint("county_code", "year"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    county_code: Mapped[str] = mapped_column(String(6), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    basic_balance_recognised_year: Mapped[int] = mapped_column(Integer)
+    vetoes: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    updated_by: Mapped[str] = mapped_column(String(100))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
