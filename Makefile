@@ -4,7 +4,7 @@ SHELL := /bin/bash
 UV ?= $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 PY := .venv/bin/python
 
-.PHONY: help install run test test-fast lint fmt bench snapshots clean postgres
+.PHONY: help install run test test-fast lint fmt bench snapshots clean postgres fonts
 
 help:
 	@echo "make run        install, start the whole system with a demo county (gateway :8000)"
@@ -25,10 +25,17 @@ postgres:
 	  echo "installing PostgreSQL (Debian package)"; \
 	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql; }
 
-run: install
+fonts:
+	@fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing Noto CJK fonts for reports (Debian package)"; \
+	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q fonts-noto-cjk; \
+	  else echo "note: fonts-noto-cjk is missing (apt-get install fonts-noto-cjk as root): PDF reports need it"; fi; }
+
+run: install fonts
 	@$(PY) -m junheng_kit.system
 
-test: install postgres
+test: install postgres fonts
 	@$(PY) -m pytest -q
 
 test-fast: install

@@ -4,6 +4,7 @@ from fastapi import FastAPI
 
 from evaluation.assessment.endpoints import router as assessment_router
 from evaluation.consumers import subscriptions
+from evaluation.reports.endpoints import router as reports_router
 from evaluation.resources.endpoints import router as resources_router
 from evaluation.schools.models import School
 from evaluation.settings import EvaluationSettings
@@ -28,6 +29,7 @@ def create_app(settings: EvaluationSettings | None = None) -> FastAPI:
             assessment_router,
             resources_router,
             whatif_router,
+            reports_router,
             verdict_router,
         ],
         subscriptions=subscriptions,

@@ -1,0 +1,465 @@
+"""资源配置报告 rendered: HTML (with SVG charts), PDF from the same HTML, and XLSX tables.
+
+Rendering only: every number and verdict comes from `build.build_report`.
+"""
+
+import base64
+import io
+import logging
+from functools import cache
+from html import escape
+from importlib.resources import files
+from string import Template
+from typing import Any
+
+import matplotlib
+from matplotlib import font_manager
+from matplotlib.figure import Figure
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+matplotlib.use("Agg")
+
+log = logging.getLogger(__name__)
+
+CJK_FAMILIES = ("Noto Sans CJK SC", "Noto Sans CJK JP")
+OK_COLOUR, WARN_COLOUR, BAD_COLOUR = "#3a8f55", "#d49a1f", "#c0392b"
+
+Report = dict[str, Any]
+
+
+@cache
+def chart_font() -> str | None:
+    """Point matplotlib at a Noto CJK family so school names and titles are not boxes."""
+    available = {entry.name for entry in font_manager.fontManager.ttflist}
+    for family in CJK_FAMILIES:
+        if family in available:
+            matplotlib.rcParams["font.family"] = [family, "DejaVu Sans"]
+            return family
+    log.warning(
+        "no Noto Sans CJK font for report charts (install fonts-noto-cjk, `make fonts`); "
+        "Chinese in charts will show as boxes"
+    )
+    return None
+
+
+def _template(name: str) -> str:
+    return files("evaluation.reports").joinpath("templates", name).read_text(encoding="utf-8")
+
+
+def _n(value: float, places: int = 2) -> str:
+    return f"{value:,.{places}f}"
+
+
+# ---------------------------------------------------------------- charts
+
+
+def chart_svg(report: Report, level: dict[str, Any], indicator: dict[str, Any]) -> str:
+    """Bars of each section's value, the threshold line and the 85 % floor line, as SVG."""
+    chart_font()
+    key, lv = indicator["key"], level["level"]
+    schools = level["schools"]
+    values = [s["indicators"][key]["value"] for s in schools]
+    colours = [
+        OK_COLOUR
+        if s["indicators"][key]["met"]
+        else WARN_COLOUR
+        if s["indicators"][key]["within_85"]
+        else BAD_COLOUR
+        for s in schools
+    ]
+    threshold, floor = indicator["thresholds"][lv], indicator["floors"][lv]
+    figure = Figure(figsize=(6.2, 2.3), dpi=100, layout="constrained")
+    axes = figure.add_subplot()
+    positions = range(len(schools))
+    axes.bar(positions, values, color=colours, width=0.7)
+    axes.axhline(
+        threshold, color="#1f3b73", linestyle="--", linewidth=1.2, label=f"标准 {threshold:g}"
+    )
+    axes.axhline(
+        floor,
+        color="#8a5a00",
+        linestyle=":",
+        linewidth=1.2,
+        label=f"{report['floor_percent']}% 下限 {floor:g}",
+    )
+    axes.set_xticks(
+        list(positions),
+        [s["school_code"] for s in schools],
+        rotation=45 if len(schools) > 4 else 0,
+        ha="right" if len(schools) > 4 else "center",
+        fontsize=7,
+    )
+    axes.tick_params(axis="y", labelsize=7)
+    axes.set_ylabel(indicator["unit"], fontsize=7)
+    axes.set_ylim(0, max([*values, threshold]) * 1.15 or 1)
+    axes.set_title(
+        f"{level['level_zh']} · {indicator['number']}. {indicator['name_zh']}",
+        fontsize=8.5,
+        loc="left",
+        pad=14,
+    )
+    margin = max(0.75, (3 - len(schools)) / 2 + 0.5)  # one or two bars stay bar-shaped
+    axes.set_xlim(-margin, len(schools) - 1 + margin)
+    axes.legend(
+        fontsize=6.5,
+        loc="lower right",
+        bbox_to_anchor=(1, 1),
+        ncols=2,
+        frameon=False,
+        borderaxespad=0,
+    )
+    axes.spines[["top", "right"]].set_visible(False)
+    out = io.StringIO()
+    figure.savefig(out, format="svg", metadata={"Date": None})
+    return out.getvalue()
+
+
+# ---------------------------------------------------------------- HTML
+
+
+def _cell(cell: dict[str, Any]) -> str:
+    if cell["met"]:
+        return f'<td class="num ok">{_n(cell["value"])} ✓</td>'
+    if cell["within_85"]:
+        return f'<td class="num warn">{_n(cell["value"])} ✗</td>'
+    return f'<td class="num no">{_n(cell["value"])} ✗&lt;85%</td>'
+
+
+def _meta(report: Report) -> str:
+    rows = [
+        ("县（区）代码 County", report["county_code"]),
+        ("学年 School year", report["school_year"]),
+        ("评估编号 Assessment", report["assessment_id"]),
+        ("评估时间 Assessed (UTC)", report["assessed_at"]),
+        ("报告生成 Generated (UTC)", report["generated_at"]),
+        ("指标目录 Catalogue", report["catalogue_version"]),
+        ("输入 SHA-256 Inputs", f'<span class="hash">{report["inputs_sha256"]}</span>'),
+    ]
+    body = "".join(
+        f"<tr><th>{escape(k)}</th><td{' class=hash' if 'SHA' in k else ''}>"
+        f"{v if 'SHA' in k else escape(str(v))}</td></tr>"
+        for k, v in rows
+    )
+    return f'<table class="meta">{body}</table>'
+
+
+def _summary(report: Report) -> str:
+    css = "ok" if report["passed"] else "no"
+    parts = [
+        "<h2>一、评估结论 Summary</h2>",
+        f'<p class="verdict {css}">资源配置：{report["verdict_zh"]}'
+        f" ({'passed' if report['passed'] else 'not passed'})</p>",
+        "<table><thead><tr><th>学段 Level</th><th>校（学段）数 Sections</th>"
+        "<th>达标 Passed</th><th>未达标 Failed</th></tr></thead><tbody>",
+    ]
+    for level in report["levels"]:
+        failed = level["sections"] - level["sections_passed"]
+        parts.append(
+            f"<tr><td>{level['level_zh']}</td><td class=num>{level['sections']}</td>"
+            f"<td class=num>{level['sections_passed']}</td>"
+            f"<td class='num{' no' if failed else ''}'>{failed}</td></tr>"
+        )
+    parts.append("</tbody></table>")
+    failing = report["failing_schools"]
+    parts.append(f"<h3>未达标学校（学段） Failing sections: {len(failing)}</h3>")
+    if failing:
+        parts.append("<ul>")
+        parts += [
+            f"<li>{escape(f['school_code'])} {escape(f['name'])}（{f['level_zh']}）："
+            f"{f['met_count']}/{report['indicator_count']} 项达标</li>"
+            for f in failing
+        ]
+        parts.append("</ul>")
+    cvs = report["failing_cv"]
+    parts.append(f"<h3>未达标差异系数 Failing CVs: {len(cvs)}</h3>")
+    if cvs:
+        parts.append("<ul>")
+        parts += [
+            f"<li>{c['level_zh']} · {escape(c['name_zh'])}："
+            f"{_n(c['value'], 4)} &gt; {c['limit']:g}</li>"
+            for c in cvs
+        ]
+        parts.append("</ul>")
+    parts.append(
+        f'<p class="note">规则：每校（学段）{report["indicator_count"]} 项指标中至少 '
+        f"{report['min_met']} 项达到标准，其余不低于标准的 {report['floor_percent']}%；"
+        "各项指标差异系数小学 ≤ 0.50、初中 ≤ 0.45（以所引目录为准）。"
+        "✓ 达标；✗ 未达标但不低于 85%；✗&lt;85% 低于下限。"
+        "数值显示保留两位小数，判定按未舍入值。</p>"
+    )
+    return "".join(parts)
+
+
+def _school_table(report: Report, level: dict[str, Any]) -> str:
+    lv = level["level"]
+    indicators = report["indicators"]
+    head = "".join(
+        f"<th>{i['number']}. {escape(i['name_zh'])}<br>({escape(i['unit'])})</th>"
+        for i in indicators
+    )
+    cols = "<col style='width:7.5em'><col style='width:9em'><col style='width:4.5em'>" + (
+        "<col>" * len(indicators) + "<col style='width:3.5em'><col style='width:5em'>"
+    )
+    thresholds = "".join(f"<td class=num>{i['thresholds'][lv]:g}</td>" for i in indicators)
+    floors = "".join(f"<td class=num>{i['floors'][lv]:g}</td>" for i in indicators)
+    rows = []
+    for s in level["schools"]:
+        cells = "".join(_cell(s["indicators"][i["key"]]) for i in indicators)
+        passed = "<td class=ok>✓ 达标</td>" if s["passed"] else "<td class=no>✗ 未达标</td>"
+        rows.append(
+            f"<tr><td>{escape(s['school_code'])}</td><td>{escape(s['name'])}</td>"
+            f"<td class=num>{s['students']:,}</td>{cells}"
+            f"<td class=num>{s['met_count']}</td>{passed}</tr>"
+        )
+    return (
+        f"<h3>{level['level_zh']} ({level['level']}) — {level['sections']} 个</h3>"
+        f'<table class="wide level-table"><colgroup>{cols}</colgroup><thead><tr>'
+        f"<th>学校代码</th><th>学校名称</th><th>学生数</th>{head}"
+        "<th>达标项数</th><th>结论</th></tr></thead><tbody>"
+        f"<tr class=threshold><td colspan=3>标准值 Threshold</td>{thresholds}"
+        "<td></td><td></td></tr>"
+        f"<tr class=threshold><td colspan=3>{report['floor_percent']}% 下限 Floor</td>{floors}"
+        "<td></td><td></td></tr>" + "".join(rows) + "</tbody></table>"
+    )
+
+
+def _shortfalls(report: Report) -> str:
+    failing = report["failing_schools"]
+    if not failing:
+        return "<h2>三、差距 Shortfalls</h2><p>所有学校（学段）均达标。</p>"
+    rows = []
+    for f in failing:
+        for s in f["shortfalls"]:
+            marker = "<td class=no>是</td>" if not s["within_85"] else "<td>否</td>"
+            rows.append(
+                f"<tr><td>{escape(f['school_code'])}</td><td>{escape(f['name'])}</td>"
+                f"<td>{f['level_zh']}</td><td>{s['number']}. {escape(s['name_zh'])}</td>"
+                f"<td class=num>{_n(s['value'])}</td><td class=num>{s['threshold']:g}</td>"
+                f"{marker}<td class=num>{s['amount_text']} {s['unit_zh']}</td></tr>"
+            )
+    lines = "".join(
+        f"<li><b>{escape(f['school_code'])} {escape(f['name'])}（{f['level_zh']}）</b>："
+        f"{escape(f['text'])}</li>"
+        for f in failing
+    )
+    return (
+        "<h2>三、差距 Shortfalls of failing sections</h2>"
+        f"<ul>{lines}</ul>"
+        '<table class="wide"><colgroup><col style="width:8em"><col style="width:10em">'
+        '<col style="width:4em"><col><col style="width:6em"><col style="width:6em">'
+        '<col style="width:5em"><col style="width:10em"></colgroup><thead><tr>'
+        "<th>学校代码</th><th>学校名称</th><th>学段</th><th>指标</th><th>当前值</th>"
+        "<th>标准值</th><th>低于85%</th><th>需增加（达到标准）</th></tr></thead><tbody>"
+        + "".join(rows)
+        + "</tbody></table>"
+        '<p class="note">需增加量按达到标准值计算：教师、教室取整（向上），面积、金额精确到 0.01。'
+        f"达标只需 {report['min_met']} 项达到标准且其余不低于 {report['floor_percent']}%，"
+        "此处列出每项未达标指标的全部差距。</p>"
+    )
+
+
+def _cv_table(report: Report) -> str:
+    parts = ["<h2>四、差异系数 Coefficients of variation</h2>"]
+    for level in report["levels"]:
+        rows = "".join(
+            f"<tr><td>{c['number']}. {escape(c['name_zh'])}</td>"
+            f"<td class=num>{_n(c['value'], 4)}</td>"
+            f"<td class=num>{c['limit']:g}</td>"
+            + ("<td class=ok>✓ 达标</td>" if c["passed"] else "<td class=no>✗ 未达标</td>")
+            + "</tr>"
+            for c in level["cv"]
+        )
+        parts.append(
+            f"<h3>{level['level_zh']}</h3><table><thead><tr><th>指标</th><th>差异系数</th>"
+            f"<th>上限</th><th>结论</th></tr></thead><tbody>{rows}</tbody></table>"
+        )
+    return "".join(parts)
+
+
+def _charts(report: Report) -> str:
+    parts = ['<section class="charts"><h2>五、指标图 Charts</h2>']
+    parts.append(
+        '<p class="note">柱：各校（学段）指标值（绿：达标；橙：未达标但不低于 85%；红：低于 85%）；'
+        "虚线：标准值；点线：85% 下限。</p>"
+    )
+    for level in report["levels"]:
+        for indicator in report["indicators"]:
+            svg = base64.b64encode(chart_svg(report, level, indicator).encode()).decode()
+            alt = escape(f"{level['level_zh']} {indicator['name_zh']}")
+            parts.append(
+                f'<div class="chart"><img alt="{alt}" src="data:image/svg+xml;base64,{svg}"></div>'
+            )
+    parts.append("</section>")
+    return "".join(parts)
+
+
+def footer_text(report: Report) -> str:
+    return (
+        f"县（区）{report['county_code']} · {report['school_year']} · "
+        f"目录 {report['catalogue_version']} · 输入 SHA-256 {report['inputs_sha256']} · "
+        f"生成 {report['generated_at']}"
+    )
+
+
+def render_html(report: Report) -> str:
+    body = "".join(
+        [
+            f"<h1>{escape(report['title'])}</h1><p class=en>{escape(report['title_en'])}</p>",
+            _meta(report),
+            _summary(report),
+            "<h2>二、各校指标 Indicators per school section</h2>",
+            *(_school_table(report, level) for level in report["levels"]),
+            _shortfalls(report),
+            _cv_table(report),
+            _charts(report),
+        ]
+    )
+    # a CSS string in <style> (raw text, no entities); "<" escaped so "</style>" cannot end it
+    footer = footer_text(report).replace("\\", "\\\\").replace('"', '\\"').replace("<", "\\3c ")
+    return Template(_template("report.html")).substitute(
+        title=escape(report["title"]),
+        county_code=escape(report["county_code"]),
+        school_year=escape(report["school_year"]),
+        footer=footer,
+        css=_template("report.css"),
+        body=body,
+    )
+
+
+# ---------------------------------------------------------------- PDF
+
+
+def render_pdf(report: Report) -> bytes:
+    """The HTML printed by WeasyPrint (A4 landscape, Noto Sans CJK SC embedded as used)."""
+    from weasyprint import HTML  # heavy import, only when a PDF is asked for
+
+    pdf: bytes = HTML(string=render_html(report)).write_pdf()
+    return pdf
+
+
+# ---------------------------------------------------------------- XLSX
+
+HEADER = Font(bold=True)
+FILLS = {
+    "ok": PatternFill("solid", fgColor="DFF0E3"),
+    "warn": PatternFill("solid", fgColor="FCEFD2"),
+    "no": PatternFill("solid", fgColor="F8D7D3"),
+    "grey": PatternFill("solid", fgColor="EEEEEE"),
+}
+
+
+def _header(sheet: Any, titles: list[str], widths: list[int]) -> None:
+    sheet.append(titles)
+    for index, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+        cell = sheet.cell(row=sheet.max_row, column=index)
+        cell.font = HEADER
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    sheet.freeze_panes = f"A{sheet.max_row + 1}"  # a coordinate: cell() would add a row
+
+
+def render_xlsx(report: Report) -> bytes:
+    """说明, 学校指标, 差异系数 and 差距: values unrounded, shown with 2 (CV: 4) decimals."""
+    book = Workbook()
+    about = book.active
+    about.title = "说明"
+    for key, value in [
+        ("报告", report["title"]),
+        ("Report", report["title_en"]),
+        ("县（区）代码", report["county_code"]),
+        ("学年", report["school_year"]),
+        ("评估编号", report["assessment_id"]),
+        ("评估时间 (UTC)", report["assessed_at"]),
+        ("报告生成时间 (UTC)", report["generated_at"]),
+        ("指标目录版本", report["catalogue_version"]),
+        ("目录依据", report["catalogue_source"]),
+        ("输入 SHA-256", report["inputs_sha256"]),
+        ("资源配置结论", report["verdict_zh"]),
+        (
+            "判定规则",
+            f"每校（学段）至少 {report['min_met']} 项达到标准，其余不低于 "
+            f"{report['floor_percent']}%；差异系数不超过上限。数值未舍入。",
+        ),
+    ]:
+        about.append([key, value])
+        about.cell(row=about.max_row, column=1).font = HEADER
+    about.column_dimensions["A"].width = 20
+    about.column_dimensions["B"].width = 90
+
+    indicators = report["indicators"]
+    schools = book.create_sheet("学校指标")
+    _header(
+        schools,
+        ["学段", "学校代码", "学校名称", "学生数"]
+        + [f"{i['number']}. {i['name_zh']}（{i['unit']}）" for i in indicators]
+        + ["达标项数", "是否达标"],
+        [8, 14, 20, 9] + [16] * len(indicators) + [9, 9],
+    )
+    for level in report["levels"]:
+        lv = level["level"]
+        for label, source in (
+            ("标准值", "thresholds"),
+            (f"{report['floor_percent']}%下限", "floors"),
+        ):
+            schools.append(
+                [level["level_zh"], label, "", None] + [i[source][lv] for i in indicators]
+            )
+            for cell in schools[schools.max_row]:
+                cell.fill = FILLS["grey"]
+        for s in level["schools"]:
+            schools.append(
+                [level["level_zh"], s["school_code"], s["name"], s["students"]]
+                + [s["indicators"][i["key"]]["value"] for i in indicators]
+                + [s["met_count"], "是" if s["passed"] else "否"]
+            )
+            row = schools[schools.max_row]
+            for offset, i in enumerate(indicators, start=4):
+                cell = s["indicators"][i["key"]]
+                row[offset].number_format = "0.00"
+                row[offset].fill = FILLS[
+                    "ok" if cell["met"] else "warn" if cell["within_85"] else "no"
+                ]
+            row[-1].fill = FILLS["ok" if s["passed"] else "no"]
+
+    cv = book.create_sheet("差异系数")
+    _header(cv, ["学段", "指标", "差异系数", "上限", "是否达标"], [8, 40, 12, 8, 10])
+    for level in report["levels"]:
+        for c in level["cv"]:
+            cv.append(
+                [
+                    level["level_zh"],
+                    f"{c['number']}. {c['name_zh']}",
+                    c["value"],
+                    c["limit"],
+                    "是" if c["passed"] else "否",
+                ]
+            )
+            cv.cell(row=cv.max_row, column=3).number_format = "0.0000"
+
+    gaps = book.create_sheet("差距")
+    _header(
+        gaps,
+        ["学段", "学校代码", "学校名称", "指标", "当前值", "标准值", "低于85%", "需增加", "单位"],
+        [8, 14, 20, 40, 10, 10, 9, 12, 6],
+    )
+    for f in report["failing_schools"]:
+        for s in f["shortfalls"]:
+            gaps.append(
+                [
+                    f["level_zh"],
+                    f["school_code"],
+                    f["name"],
+                    f"{s['number']}. {s['name_zh']}",
+                    s["value"],
+                    s["threshold"],
+                    "否" if s["within_85"] else "是",
+                    s["amount"],
+                    s["unit_zh"],
+                ]
+            )
+            gaps.cell(row=gaps.max_row, column=5).number_format = "0.00"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
