@@ -1,13 +1,11 @@
 """The forwarding layer: `/{service}/{path…}` → NATS request-reply to the service.
 
 A raw ASGI middleware in front of the FastAPI app, so a forwarded request costs no routing,
-dependency injection or validation in the gateway: token (cached after the first verification),
+dependency injection or validation in the gateway: token (cached by the kit until it expires),
 scope, rate limit, body limit, one bridge request. Everything else falls through to FastAPI.
 """
 
 import json
-import time
-from dataclasses import dataclass
 from typing import Any
 
 from gateway.limits.token_bucket import RateLimiter
@@ -48,7 +46,6 @@ HOP_BY_HOP = frozenset(
 )
 # answered by the gateway (merged) or internal to the service: never forwarded
 PRIVATE_PATHS = frozenset({"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc", "/metrics"})
-TOKEN_CACHE_SIZE = 50_000
 
 
 class _Route:
@@ -58,12 +55,6 @@ class _Route:
 
     def __init__(self, path: str) -> None:
         self.path = path
-
-
-@dataclass(slots=True)
-class _Cached:
-    principal: Principal
-    expires_at: float
 
 
 class BodyTooLarge(Exception):
@@ -85,7 +76,6 @@ class ServiceRouter:
         self.max_body = int(settings.max_body_bytes)
         self.timeout = float(settings.upstream_timeout_seconds)
         self.routes = {s: _Route(f"/{s}/{{path}}") for s in self.services}
-        self._tokens: dict[str, _Cached] = {}
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -186,18 +176,8 @@ class ServiceRouter:
                 FieldError("authorization", "bearer_token_required"),
                 headers={"WWW-Authenticate": 'Bearer realm="junheng"'},
             )
-        now = time.time()
-        cached = self._tokens.get(token)
-        if cached is not None and cached.expires_at > now:
-            return cached.principal
-        verifier: TokenVerifier = self.state.token_verifier
-        principal = await verifier.verify(token)
-        if len(self._tokens) >= TOKEN_CACHE_SIZE:
-            self._tokens = {k: v for k, v in self._tokens.items() if v.expires_at > now}
-            if len(self._tokens) >= TOKEN_CACHE_SIZE:
-                self._tokens.clear()
-        self._tokens[token] = _Cached(principal, float(principal.claims.get("exp", now)))
-        return principal
+        verifier: TokenVerifier = self.state.token_verifier  # caches verified tokens until exp
+        return await verifier.verify(token)
 
     async def _read_body(self, receive: Any) -> bytes:
         chunks: list[bytes] = []
