@@ -189,7 +189,7 @@ class BridgeServer:
                 headers=[(k, v) for k, v in meta.get("headers", [])],
                 body=body,
             )
-        except Exception:
+        except Exception:  # answer 502 at once rather than let the gateway wait for 504
             log.exception("bridge.dispatch_failed")
             status, headers, out = (
                 502,

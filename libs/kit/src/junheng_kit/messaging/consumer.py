@@ -130,7 +130,7 @@ class ConsumerRunner:
                 continue
             except asyncio.CancelledError:
                 raise
-            except Exception:
+            except Exception:  # NATS reconnecting or the stream moving: log and poll again
                 log.warning("consumer.fetch_failed", extra={"durable": durable}, exc_info=True)
                 await asyncio.sleep(1)
                 continue
@@ -172,7 +172,7 @@ class ConsumerRunner:
             try:
                 await entry.handler(session, event)
                 await session.commit()
-            except Exception:
+            except Exception:  # the consumer boundary: any handler failure is retried, then DLQ
                 await session.rollback()
                 delivered = msg.metadata.num_delivered
                 log.warning(

@@ -77,7 +77,7 @@ class OutboxRelay:
                 published = await self.publish_pending()
             except asyncio.CancelledError:
                 raise
-            except Exception:
+            except Exception:  # the relay boundary: DB or NATS down, the next pass retries
                 log.warning("outbox.relay_failed", exc_info=True)
                 published = 0
                 await asyncio.sleep(self.poll_seconds)
