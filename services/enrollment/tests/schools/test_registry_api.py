@@ -264,3 +264,24 @@ class TestIdempotencyKey:
         )
         assert response.status_code == 422
         assert response.json()["errors"][0]["rule"] == "idempotency_key_reused"
+
+
+class TestLevelFilter:
+    async def test_level_filter_finds_schools_offering_that_level(
+        self, client: AsyncClient, writer: dict[str, str]
+    ) -> None:
+        offered = {
+            "2115000001": ["primary"],
+            "3115000002": ["junior"],
+            "3115000003": ["nine_year"],
+            "3415000004": ["junior", "complete_secondary"],
+        }
+        for code, levels in offered.items():
+            school = {**DONGSHENG_PRIMARY, "school_code": code, "levels": levels}
+            assert (
+                await client.post("/v1/schools", json=school, headers=writer)
+            ).status_code == 201
+        junior = (await client.get("/v1/schools?level=junior", headers=writer)).json()
+        assert [s["school_code"] for s in junior["items"]] == ["3115000002", "3415000004"]
+        nine = (await client.get("/v1/schools?level=nine_year", headers=writer)).json()
+        assert [s["school_code"] for s in nine["items"]] == ["3115000003"]

@@ -1,6 +1,6 @@
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import String, cast, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from enrollment.schools.models import School
@@ -40,13 +40,10 @@ class SchoolRepository:
         query = select(School).where(within.covers(School.county_code))
         if county_code:
             query = query.where(School.county_code == county_code)
+        if level:
+            # levels is a JSON list written compactly by the kit's serializer: a text match on
+            # the quoted value is exact and works on SQLite and PostgreSQL alike
+            query = query.where(cast(School.levels, String).contains(f'"{level}"'))
         if after:
             query = query.where(School.school_code > after)
-        rows = list(
-            await self.session.scalars(
-                query.order_by(School.school_code).limit(limit + 1 if not level else 10_000)
-            )
-        )
-        if level:  # levels is a JSON list: filtered here, portable across SQLite and PostgreSQL
-            rows = [s for s in rows if level in s.levels]
-        return rows[: limit + 1]
+        return list(await self.session.scalars(query.order_by(School.school_code).limit(limit + 1)))
