@@ -8,6 +8,7 @@ from evaluation.reports.endpoints import router as reports_router
 from evaluation.resources.endpoints import router as resources_router
 from evaluation.schools.models import School
 from evaluation.settings import EvaluationSettings
+from evaluation.trends.endpoints import router as trends_router
 from evaluation.verdict.endpoints import router as verdict_router
 from evaluation.whatif.endpoints import router as whatif_router
 from junheng_kit.app import build_service_app
@@ -31,6 +32,7 @@ def create_app(settings: EvaluationSettings | None = None) -> FastAPI:
             whatif_router,
             reports_router,
             verdict_router,
+            trends_router,
         ],
         subscriptions=subscriptions,
     )

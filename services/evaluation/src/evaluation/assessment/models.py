@@ -24,5 +24,7 @@ class Assessment(Base):
     resource_allocation_passed: Mapped[bool] = mapped_column(Boolean)
     inputs: Mapped[str] = mapped_column(Text)  # the canonical JSON that inputs_sha256 hashes
     result: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # the few figures trends and roll-ups read (trends/rules.summarise), so they never parse result
+    summary: Mapped[dict[str, Any]] = mapped_column(JSON)
     requested_by: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

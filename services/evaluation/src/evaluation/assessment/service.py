@@ -14,6 +14,7 @@ from evaluation.assessment.models import Assessment
 from evaluation.assessment.repository import AssessmentRepository
 from evaluation.assessment.schemas import AssessmentCreate, SchoolSectionIn
 from evaluation.resources.service import stored_sections
+from evaluation.trends.rules import CvFigure, summarise
 from junheng_contracts.evaluation import AssessmentCompleted, AssessmentCompletedData
 from junheng_kit.auth import Principal
 from junheng_kit.ids import uuid7
@@ -155,7 +156,8 @@ async def create_assessment(
             f"no indicator catalogue is in force for the {request.year} school year",
             FieldError("year", "catalogue_in_force"),
         ) from exc
-    outcome = rules.assess([_section_input(s) for s in sections], catalogue)
+    inputs = [_section_input(s) for s in sections]
+    outcome = rules.assess(inputs, catalogue)
     canonical = canonical_inputs(request.county_code, request.year, sections)
     digest = hashlib.sha256(canonical).hexdigest()
     assessment_id = uuid7()
@@ -176,6 +178,16 @@ async def create_assessment(
         resource_allocation_passed=outcome.resource_allocation_passed,
         inputs=canonical.decode(),
         result=document,
+        summary=summarise(
+            inputs,
+            [section.passed for section in outcome.sections],
+            {
+                level: {k: CvFigure(c.value, float(c.limit), c.passed) for k, c in by_key.items()}
+                for level, by_key in outcome.cv.items()
+            },
+            outcome.failing_cv,
+            catalogue,
+        ),
         requested_by=principal.client_id,
     )
     AssessmentRepository(session).add(assessment)
