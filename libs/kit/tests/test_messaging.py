@@ -56,7 +56,7 @@ def registration(code: str) -> SchoolRegistered:
 
 async def published_ids(js: JetStreamContext, code: str) -> list[str]:
     messages = await stream_messages(js, "enrollment.school.registered")
-    return [json.loads(m.data)["id"] for m in messages if json.loads(m.data)["subject"] == code]
+    return [json.loads(m.data)["id"] for m in messages if json.loads(m.data).get("subject") == code]
 
 
 class TestOutboxRelay:

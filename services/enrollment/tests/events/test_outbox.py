@@ -30,7 +30,7 @@ async def js(nats_url: str) -> Any:
 async def registered_for(js: JetStreamContext, school_code: str) -> list[dict[str, Any]]:
     """Every `enrollment.school.registered` event in the stream for one school."""
     events = [json.loads(m.data) for m in await stream_messages(js, "enrollment.school.registered")]
-    return [e for e in events if e["subject"] == school_code]
+    return [e for e in events if e.get("subject") == school_code]  # skip non-events
 
 
 def backend_digit(backend: str) -> int:

@@ -1,0 +1,61 @@
+"""Frozen migration steps for the kit's tables, called by each database's first migration.
+
+Migrations are history: these functions never change. When the kit's tables change, add
+`create_kit_tables_v2` (or an alter step) here and a new migration in every service calling it.
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+
+def create_kit_tables_v1() -> None:
+    """outbox_message, processed_message (the inbox) and idempotency_record, as of 2026-11."""
+    op.create_table(
+        "idempotency_record",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("client_id", sa.String(length=100), nullable=False),
+        sa.Column("key", sa.String(length=200), nullable=False),
+        sa.Column("method", sa.String(length=10), nullable=False),
+        sa.Column("path", sa.Text(), nullable=False),
+        sa.Column("fingerprint", sa.String(length=64), nullable=False),
+        sa.Column("status", sa.Integer(), nullable=False),
+        sa.Column("headers", sa.JSON(), nullable=False),
+        sa.Column("body", sa.LargeBinary(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_idempotency_record")),
+        sa.UniqueConstraint("client_id", "key", name=op.f("uq_idempotency_record_client_id_key")),
+    )
+    op.create_table(
+        "outbox_message",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("subject", sa.String(length=200), nullable=False),
+        sa.Column("payload", sa.LargeBinary(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox_message")),
+    )
+    with op.batch_alter_table("outbox_message", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_outbox_message_sent_at"), ["sent_at"], unique=False)
+
+    op.create_table(
+        "processed_message",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("consumer", sa.String(length=100), nullable=False),
+        sa.Column("event_id", sa.String(length=64), nullable=False),
+        sa.Column("subject", sa.String(length=200), nullable=False),
+        sa.Column("processed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_processed_message")),
+        sa.UniqueConstraint(
+            "consumer", "event_id", name=op.f("uq_processed_message_consumer_event_id")
+        ),
+    )
+
+
+def drop_kit_tables_v1() -> None:
+    op.drop_table("processed_message")
+    with op.batch_alter_table("outbox_message", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_outbox_message_sent_at"))
+
+    op.drop_table("outbox_message")
+    op.drop_table("idempotency_record")
