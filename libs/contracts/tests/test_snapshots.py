@@ -34,6 +34,7 @@ def test_every_event_type_is_its_nats_subject_under_its_producer() -> None:
     assert [e.event_type for e in EVENTS] == [
         "enrollment.school.registered",
         "enrollment.school.updated",
+        "enrollment.assignment.published",
         "evaluation.assessment.completed",
     ]
     for event in EVENTS:

@@ -38,4 +38,28 @@ class SchoolUpdated(CloudEvent[SchoolData]):
     type: Literal["enrollment.school.updated"] = "enrollment.school.updated"
 
 
-EVENTS: tuple[type[CloudEvent[SchoolData]], ...] = (SchoolRegistered, SchoolUpdated)
+class AssignmentPublishedData(EventData):
+    """电脑派位结果: counts only, no personal data; the run's GET has the full answer."""
+
+    run_id: str
+    seed: str
+    mechanism: Literal["deferred_acceptance", "immediate_acceptance"]
+    tie_breaking: Literal["single", "multiple"]
+    input_sha256: str = Field(pattern=r"^[0-9a-f]{64}$", description="SHA-256 of the instance")
+    applicants: int
+    placed: int
+    admitted: dict[str, int] = Field(description="school code → applicants admitted")
+
+
+class AssignmentPublished(CloudEvent[AssignmentPublishedData]):
+    """电脑派位: an assignment run's result was published."""
+
+    source: Literal["junheng/enrollment"] = "junheng/enrollment"
+    type: Literal["enrollment.assignment.published"] = "enrollment.assignment.published"
+
+
+EVENTS: tuple[type[CloudEvent[SchoolData]] | type[CloudEvent[AssignmentPublishedData]], ...] = (
+    SchoolRegistered,
+    SchoolUpdated,
+    AssignmentPublished,
+)

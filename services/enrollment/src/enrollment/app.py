@@ -1,7 +1,8 @@
-"""Enrollment service (招生入学): school registry; zoning, applications and lottery follow."""
+"""Enrollment service (招生入学): school registry and 电脑派位; zoning and applications follow."""
 
 from fastapi import FastAPI
 
+from enrollment.lottery.endpoints import router as lottery_router
 from enrollment.schools.endpoints import router as schools_router
 from enrollment.settings import EnrollmentSettings
 from junheng_kit.app import build_service_app
@@ -14,5 +15,5 @@ def create_app(settings: EnrollmentSettings | None = None) -> FastAPI:
         title="Junheng enrollment",
         description="招生入学: the school registry (学校登记) that zoning, applications and "
         "电脑派位 build on.",
-        routers=[schools_router],
+        routers=[schools_router, lottery_router],
     )

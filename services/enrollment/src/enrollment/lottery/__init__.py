@@ -1,0 +1,1 @@
+"""电脑派位: replayable computer lottery and assignment runs."""

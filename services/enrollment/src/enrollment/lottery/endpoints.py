@@ -1,0 +1,69 @@
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Response
+
+from enrollment.lottery import service
+from enrollment.lottery.repository import AssignmentRunRepository
+from enrollment.lottery.schemas import AssignmentRunCreate, AssignmentRunRead, ComparisonRead
+from junheng_kit.auth import Principal, require_scopes
+from junheng_kit.db import SessionDep
+from junheng_kit.problems import NotFound, RuleViolated, problem_responses
+
+router = APIRouter(prefix="/v1/assignment-runs", tags=["assignment-runs"])
+
+Reader = Annotated[Principal, Depends(require_scopes("enrollment:read"))]
+Writer = Annotated[Principal, Depends(require_scopes("enrollment:write"))]
+
+
+def _stored(
+    text: str, *, status_code: int = 200, headers: dict[str, str] | None = None
+) -> Response:
+    """The answer as serialised once at creation (sorted keys): byte-identical on every read."""
+    return Response(text, status_code=status_code, headers=headers, media_type="application/json")
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=AssignmentRunRead,
+    summary="Run 电脑派位 on an explicit instance",
+    responses=problem_responses(RuleViolated),
+)
+async def create_assignment_run(
+    body: AssignmentRunCreate, session: SessionDep, principal: Writer
+) -> Response:
+    """电脑派位: assign the applicants by deferred acceptance (student-proposing) or immediate
+    acceptance (志愿优先), with public lottery numbers; emits `enrollment.assignment.published`.
+    The same instance and seed give the same body, except `id`."""
+    run = await service.create_run(session, principal, request=body)
+    return _stored(
+        run.result, status_code=201, headers={"Location": f"/v1/assignment-runs/{run.id}"}
+    )
+
+
+@router.get(
+    "/{run_id}",
+    response_model=AssignmentRunRead,
+    summary="An assignment run's result",
+    responses=problem_responses(NotFound),
+)
+async def get_assignment_run(run_id: UUID, session: SessionDep, principal: Reader) -> Response:
+    """Readable by the client that created it and by any client whose jurisdiction covers the
+    province (school_code[2:4]) of every school in the instance."""
+    run = await AssignmentRunRepository(session).get(run_id, reader=principal)
+    return _stored(run.result)
+
+
+@router.get(
+    "/{run_id}/comparison",
+    summary="Deferred vs immediate acceptance on the run's instance",
+    responses=problem_responses(NotFound),
+)
+async def compare_assignment_run(
+    run_id: UUID, session: SessionDep, principal: Reader
+) -> ComparisonRead:
+    """The other mechanism on the same stored instance and lottery: first-choice share, rank
+    distribution, who gains and who loses."""
+    run = await AssignmentRunRepository(session).get(run_id, reader=principal)
+    return ComparisonRead.model_validate(service.compare_run(run))

@@ -1,0 +1,383 @@
+"""电脑派位: public lottery numbers, deferred and immediate acceptance, explanations.
+
+Pure: no I/O. Lottery numbers are the lowercase hex SHA-256 of `"{seed}:{application_id}"`
+(single tie-breaking) or `"{seed}:{school_code}:{application_id}"` (multiple); the smaller hex
+string is better. A school ranks applicants by (tier ascending, lottery ascending) and never
+admits an applicant without a tier there.
+"""
+
+import hashlib
+import heapq
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from junheng_kit.problems import FieldError, RuleViolated
+
+Mechanism = Literal["deferred_acceptance", "immediate_acceptance"]
+TieBreaking = Literal["single", "multiple"]
+Reason = Literal[
+    "tier_below_cutoff",
+    "lottery_worse_than_cutoff",
+    "not_eligible",
+    "full_in_earlier_round",
+    "no_seats",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class School:
+    code: str
+    capacity: int  # >= 0, enforced by the schema
+
+
+@dataclass(frozen=True, slots=True)
+class Applicant:
+    application_id: str
+    preferences: tuple[str, ...]  # most wanted first
+    priorities: Mapping[str, int]  # school code -> tier; 1 beats 2; absent: not eligible
+
+
+@dataclass(frozen=True, slots=True)
+class Instance:
+    seed: str
+    mechanism: Mechanism
+    tie_breaking: TieBreaking
+    schools: Sequence[School]
+    applicants: Sequence[Applicant]
+
+
+@dataclass(frozen=True, slots=True)
+class Cutoff:
+    """The last admitted applicant's tier and lottery number at a full school."""
+
+    tier: int
+    lottery: str
+
+
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    """Why an applicant did not get a school it ranked above the one it received."""
+
+    school_code: str
+    reason: Reason
+    tier: int | None  # the applicant's tier there; None when not eligible
+    lottery: str  # the applicant's lottery number at that school
+    cutoff_tier: int | None
+    cutoff_lottery: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    assignments: dict[str, str | None]
+    cutoffs: dict[str, Cutoff | None]
+    explanations: dict[str, list[Explanation]]
+    lotteries: dict[str, str] | None  # single tie-breaking only: one number per applicant
+
+
+def lottery(seed: str, application_id: str, school_code: str | None = None) -> str:
+    """The public lottery number; pass `school_code` for multiple tie-breaking."""
+    text = (
+        f"{seed}:{application_id}"
+        if school_code is None
+        else f"{seed}:{school_code}:{application_id}"
+    )
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def validate(instance: Instance) -> None:
+    """Every field error of the instance at once; raises `RuleViolated` if there is one."""
+    errors: list[FieldError] = []
+    codes: dict[str, int] = {}
+    for i, school in enumerate(instance.schools):
+        if school.code in codes:
+            errors.append(
+                FieldError(
+                    f"schools[{i}].school_code",
+                    "school_code_unique",
+                    f"{school.code} is also schools[{codes[school.code]}]",
+                )
+            )
+        else:
+            codes[school.code] = i
+    ids: dict[str, int] = {}
+    for i, applicant in enumerate(instance.applicants):
+        if applicant.application_id in ids:
+            errors.append(
+                FieldError(
+                    f"applicants[{i}].application_id",
+                    "application_id_unique",
+                    f"{applicant.application_id} is also "
+                    f"applicants[{ids[applicant.application_id]}]",
+                )
+            )
+        else:
+            ids[applicant.application_id] = i
+        seen: dict[str, int] = {}
+        for j, code in enumerate(applicant.preferences):
+            if code not in codes:
+                errors.append(
+                    FieldError(
+                        f"applicants[{i}].preferences[{j}]",
+                        "school_in_instance",
+                        f"{code} is not in `schools`",
+                    )
+                )
+            if code in seen:
+                errors.append(
+                    FieldError(
+                        f"applicants[{i}].preferences[{j}]",
+                        "preference_unique",
+                        f"{code} is also preferences[{seen[code]}]",
+                    )
+                )
+            else:
+                seen[code] = j
+        for code in sorted(applicant.priorities):
+            if code not in codes:
+                errors.append(
+                    FieldError(
+                        f"applicants[{i}].priorities.{code}",
+                        "school_in_instance",
+                        f"{code} is not in `schools`",
+                    )
+                )
+    if errors:
+        raise RuleViolated("the assignment instance is inconsistent", *errors)
+
+
+@dataclass
+class _Ranking:
+    """Lottery numbers and rank keys, computed once per (applicant, school) pair."""
+
+    instance: Instance
+    _single: dict[str, str] = field(default_factory=dict)
+
+    def lottery_at(self, applicant: Applicant, school_code: str) -> str:
+        if self.instance.tie_breaking == "single":
+            number = self._single.get(applicant.application_id)
+            if number is None:
+                number = lottery(self.instance.seed, applicant.application_id)
+                self._single[applicant.application_id] = number
+            return number
+        return lottery(self.instance.seed, applicant.application_id, school_code)
+
+    def key(self, applicant: Applicant, school_code: str) -> tuple[int, str]:
+        """Smaller is better; only for eligible applicants."""
+        return applicant.priorities[school_code], self.lottery_at(applicant, school_code)
+
+
+def _deferred_acceptance(
+    instance: Instance, ranking: _Ranking
+) -> tuple[dict[str, str | None], dict[str, Cutoff | None]]:
+    """Student-proposing deferred acceptance (Gale–Shapley): stable and student-optimal."""
+    capacity = {s.code: s.capacity for s in instance.schools}
+    # per school a heap of the held applicants, worst on top: (-tier, -lottery as int, index)
+    held: dict[str, list[tuple[int, int, int]]] = {s.code: [] for s in instance.schools}
+    applicants = instance.applicants
+    next_choice = [0] * len(applicants)
+    free = list(range(len(applicants) - 1, -1, -1))
+    while free:
+        index = free.pop()
+        applicant = applicants[index]
+        while next_choice[index] < len(applicant.preferences):
+            code = applicant.preferences[next_choice[index]]
+            next_choice[index] += 1
+            if code not in applicant.priorities or capacity[code] == 0:
+                continue
+            tier, number = ranking.key(applicant, code)
+            entry = (-tier, -int(number, 16), index)
+            heap = held[code]
+            if len(heap) < capacity[code]:
+                heapq.heappush(heap, entry)
+                break
+            if entry > heap[0]:  # better than the worst held: displace it
+                rejected = heapq.heapreplace(heap, entry)[2]
+                free.append(rejected)
+                break
+    assignments: dict[str, str | None] = {a.application_id: None for a in applicants}
+    cutoffs: dict[str, Cutoff | None] = {}
+    for code, heap in held.items():
+        for _, _, index in heap:
+            assignments[applicants[index].application_id] = code
+        if heap and len(heap) == capacity[code]:
+            worst = applicants[heap[0][2]]
+            tier, number = ranking.key(worst, code)
+            cutoffs[code] = Cutoff(tier, number)
+        else:
+            cutoffs[code] = None
+    return assignments, cutoffs
+
+
+def _immediate_acceptance(
+    instance: Instance, ranking: _Ranking
+) -> tuple[dict[str, str | None], dict[str, Cutoff | None], dict[str, int]]:
+    """志愿优先 (Boston): in round k every unplaced applicant applies to its k-th choice and
+    schools admit by rank up to their remaining seats, for good.
+
+    The cutoff of a full school is the last applicant admitted in the round it filled. Also
+    returns, per school, the round in which it filled (absent: never full).
+    """
+    remaining = {s.code: s.capacity for s in instance.schools}
+    filled_in: dict[str, int] = {code: 0 for code, seats in remaining.items() if seats == 0}
+    assignments: dict[str, str | None] = {a.application_id: None for a in instance.applicants}
+    cutoffs: dict[str, Cutoff | None] = {code: None for code in remaining}
+    unplaced = list(instance.applicants)
+    rounds = max((len(a.preferences) for a in instance.applicants), default=0)
+    for k in range(rounds):
+        applying: dict[str, list[tuple[tuple[int, str], Applicant]]] = {}
+        still: list[Applicant] = []
+        for applicant in unplaced:
+            if k >= len(applicant.preferences):
+                continue
+            code = applicant.preferences[k]
+            if code in applicant.priorities and remaining[code] > 0:
+                applying.setdefault(code, []).append((ranking.key(applicant, code), applicant))
+            else:
+                still.append(applicant)
+        for code, candidates in applying.items():
+            candidates.sort(key=lambda c: (c[0], c[1].application_id))
+            admitted, rejected = candidates[: remaining[code]], candidates[remaining[code] :]
+            for _, applicant in admitted:
+                assignments[applicant.application_id] = code
+            remaining[code] -= len(admitted)
+            if remaining[code] == 0:
+                filled_in[code] = k
+                last = admitted[-1][0]
+                cutoffs[code] = Cutoff(last[0], last[1])
+            still.extend(a for _, a in rejected)
+        unplaced = still
+    return assignments, cutoffs, filled_in
+
+
+def _explain(
+    instance: Instance,
+    ranking: _Ranking,
+    assignments: Mapping[str, str | None],
+    cutoffs: Mapping[str, Cutoff | None],
+    filled_in: Mapping[str, int] | None,
+) -> dict[str, list[Explanation]]:
+    capacity = {s.code: s.capacity for s in instance.schools}
+    explanations: dict[str, list[Explanation]] = {}
+    for applicant in instance.applicants:
+        received = assignments[applicant.application_id]
+        reasons: list[Explanation] = []
+        for k, code in enumerate(applicant.preferences):
+            if code == received:
+                break
+            number = ranking.lottery_at(applicant, code)
+            cutoff = cutoffs[code]
+            tier = applicant.priorities.get(code)
+            reason: Reason
+            if tier is None:
+                reason = "not_eligible"
+            elif capacity[code] == 0:
+                reason = "no_seats"
+            elif filled_in is not None and filled_in.get(code, k) < k:
+                reason = "full_in_earlier_round"
+            elif cutoff is not None and tier > cutoff.tier:
+                reason = "tier_below_cutoff"
+            else:
+                reason = "lottery_worse_than_cutoff"
+            reasons.append(
+                Explanation(
+                    code,
+                    reason,
+                    tier,
+                    number,
+                    cutoff.tier if cutoff else None,
+                    cutoff.lottery if cutoff else None,
+                )
+            )
+        explanations[applicant.application_id] = reasons
+    return explanations
+
+
+def assign(instance: Instance) -> Outcome:
+    """Run the instance's mechanism; `validate` it first."""
+    ranking = _Ranking(instance)
+    filled_in: dict[str, int] | None = None
+    if instance.mechanism == "deferred_acceptance":
+        assignments, cutoffs = _deferred_acceptance(instance, ranking)
+    else:
+        assignments, cutoffs, filled_in = _immediate_acceptance(instance, ranking)
+    lotteries = (
+        {a.application_id: ranking.lottery_at(a, "") for a in instance.applicants}
+        if instance.tie_breaking == "single"
+        else None
+    )
+    return Outcome(
+        assignments,
+        cutoffs,
+        _explain(instance, ranking, assignments, cutoffs, filled_in),
+        lotteries,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class MechanismSummary:
+    mechanism: Mechanism
+    first_choice_share: float  # of all applicants
+    rank_distribution: dict[str, int]  # "1", "2", … and "unassigned"
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    run: MechanismSummary
+    other: MechanismSummary
+    better_under_other: list[str]  # application ids with a better-ranked school under `other`
+    worse_under_other: list[str]
+    unchanged: int
+
+
+def _ranks(instance: Instance, outcome: Outcome) -> dict[str, int | None]:
+    return {
+        a.application_id: (
+            a.preferences.index(code) + 1
+            if (code := outcome.assignments[a.application_id]) is not None
+            else None
+        )
+        for a in instance.applicants
+    }
+
+
+def _summary(mechanism: Mechanism, ranks: Mapping[str, int | None]) -> MechanismSummary:
+    counts = Counter("unassigned" if r is None else str(r) for r in ranks.values())
+    order = sorted((k for k in counts if k != "unassigned"), key=int)
+    distribution = {k: counts[k] for k in order}
+    distribution["unassigned"] = counts["unassigned"]
+    share = counts["1"] / len(ranks) if ranks else 0.0
+    return MechanismSummary(mechanism, share, distribution)
+
+
+def compare(instance: Instance) -> Comparison:
+    """The instance's mechanism against the other one on the same input and lottery."""
+    other_mechanism: Mechanism = (
+        "immediate_acceptance"
+        if instance.mechanism == "deferred_acceptance"
+        else "deferred_acceptance"
+    )
+    other = Instance(
+        instance.seed, other_mechanism, instance.tie_breaking, instance.schools, instance.applicants
+    )
+    mine, theirs = _ranks(instance, assign(instance)), _ranks(other, assign(other))
+    unplaced = (
+        len(instance.schools)
+        + max((len(a.preferences) for a in instance.applicants), default=0)
+        + 1
+    )
+    better, worse = [], []
+    for application_id, rank in mine.items():
+        a, b = rank or unplaced, theirs[application_id] or unplaced
+        if b < a:
+            better.append(application_id)
+        elif b > a:
+            worse.append(application_id)
+    return Comparison(
+        _summary(instance.mechanism, mine),
+        _summary(other_mechanism, theirs),
+        sorted(better),
+        sorted(worse),
+        len(mine) - len(better) - len(worse),
+    )

@@ -1,0 +1,156 @@
+"""Assignment-run use-cases: validate, assign with the pure rules, store, announce."""
+
+import hashlib
+import json
+from collections import Counter
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from enrollment.lottery import rules
+from enrollment.lottery.models import AssignmentRun
+from enrollment.lottery.repository import AssignmentRunRepository
+from enrollment.lottery.schemas import AssignmentRunCreate
+from junheng_contracts.enrollment import AssignmentPublished, AssignmentPublishedData
+from junheng_kit.auth import Principal
+from junheng_kit.ids import uuid7
+from junheng_kit.messaging import add_event
+
+
+def _dumps(document: Any) -> str:
+    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def canonical_instance(request: AssignmentRunCreate) -> bytes:
+    """The instance as hashed for `input_sha256`.
+
+    The request's JSON (seed, mechanism, tie_breaking, schools, applicants) as UTF-8 with
+    sorted keys, no whitespace (separators "," and ":"), non-ASCII kept as is
+    (`ensure_ascii=False`), lists in the order given, integers as integers.
+    """
+    return _dumps(request.model_dump(mode="json")).encode()
+
+
+def to_instance(request: AssignmentRunCreate) -> rules.Instance:
+    return rules.Instance(
+        seed=request.seed,
+        mechanism=request.mechanism,
+        tie_breaking=request.tie_breaking,
+        schools=[rules.School(s.school_code, s.capacity) for s in request.schools],
+        applicants=[
+            rules.Applicant(a.application_id, tuple(a.preferences), a.priorities)
+            for a in request.applicants
+        ],
+    )
+
+
+def result_document(
+    run_id: UUID, instance: rules.Instance, outcome: rules.Outcome, input_sha256: str
+) -> dict[str, Any]:
+    """The answer to POST and GET, in the `AssignmentRunRead` shape."""
+    document: dict[str, Any] = {
+        "id": str(run_id),
+        "seed": instance.seed,
+        "mechanism": instance.mechanism,
+        "tie_breaking": instance.tie_breaking,
+        "input_sha256": input_sha256,
+        "assignments": outcome.assignments,
+        "cutoffs": {
+            code: None if c is None else {"tier": c.tier, "lottery": c.lottery}
+            for code, c in outcome.cutoffs.items()
+        },
+        "explanations": {
+            application_id: [
+                {
+                    "school_code": e.school_code,
+                    "reason": e.reason,
+                    "tier": e.tier,
+                    "lottery": e.lottery,
+                    "cutoff_tier": e.cutoff_tier,
+                    "cutoff_lottery": e.cutoff_lottery,
+                }
+                for e in reasons
+            ]
+            for application_id, reasons in outcome.explanations.items()
+        },
+    }
+    if outcome.lotteries is not None:
+        document["lotteries"] = outcome.lotteries
+    return document
+
+
+async def create_run(
+    session: AsyncSession, principal: Principal, *, request: AssignmentRunCreate
+) -> AssignmentRun:
+    """电脑派位: assign an explicit instance and announce the result; anyone with the instance
+    and the seed can replay it byte for byte."""
+    instance = to_instance(request)
+    rules.validate(instance)
+    outcome = rules.assign(instance)
+    canonical = canonical_instance(request)
+    digest = hashlib.sha256(canonical).hexdigest()
+    run_id = uuid7()
+    run = AssignmentRun(
+        id=run_id,
+        seed=request.seed,
+        mechanism=request.mechanism,
+        tie_breaking=request.tie_breaking,
+        input_sha256=digest,
+        instance=canonical.decode(),
+        result=_dumps(result_document(run_id, instance, outcome, digest)),
+        province_codes=sorted({s.school_code[2:4] for s in request.schools}),
+        created_by=principal.client_id,
+    )
+    AssignmentRunRepository(session).add(run)
+    await session.flush()
+    admitted = Counter(code for code in outcome.assignments.values() if code is not None)
+    add_event(
+        session,
+        AssignmentPublished.of(
+            subject=str(run_id),
+            jurisdiction=principal.jurisdiction.prefixes[0]
+            if principal.jurisdiction.prefixes
+            else "",
+            data=AssignmentPublishedData(
+                run_id=str(run_id),
+                seed=request.seed,
+                mechanism=request.mechanism,
+                tie_breaking=request.tie_breaking,
+                input_sha256=digest,
+                applicants=len(instance.applicants),
+                placed=sum(admitted.values()),
+                admitted={
+                    s.code: admitted[s.code] for s in sorted(instance.schools, key=lambda s: s.code)
+                },
+            ),
+        ),
+    )
+    return run
+
+
+def compare_run(run: AssignmentRun) -> dict[str, Any]:
+    """DA against immediate acceptance on the run's stored instance, in `ComparisonRead` shape."""
+    request = AssignmentRunCreate.model_validate_json(run.instance)
+    comparison = rules.compare(to_instance(request))
+
+    def summary(s: rules.MechanismSummary) -> dict[str, Any]:
+        return {
+            "mechanism": s.mechanism,
+            "first_choice_share": s.first_choice_share,
+            "rank_distribution": s.rank_distribution,
+        }
+
+    return {
+        "run_id": str(run.id),
+        "run": summary(comparison.run),
+        "other": summary(comparison.other),
+        "better_under_other": comparison.better_under_other,
+        "worse_under_other": comparison.worse_under_other,
+        "gains": len(comparison.better_under_other),
+        "losses": len(comparison.worse_under_other),
+        "unchanged": comparison.unchanged,
+    }
+
+
+__all__ = ["canonical_instance", "compare_run", "create_run", "result_document"]
