@@ -54,6 +54,7 @@ fmt: install
 bench: install
 	@command -v wrk >/dev/null || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk; }
 	@$(PY) benchmarks/evaluation_assessment.py
+	@$(PY) benchmarks/lottery_assignment.py
 	@$(PY) benchmarks/gateway_roundtrip.py
 
 snapshots: install

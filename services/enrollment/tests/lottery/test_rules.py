@@ -217,3 +217,43 @@ def test_deferred_acceptance_is_stable_and_student_optimal(inst: Instance) -> No
             assert rank(a, da.assignments[a.application_id]) <= rank(
                 a, ia.assignments[a.application_id]
             )
+
+
+@st.composite
+def larger_instances(draw: st.DrawFn) -> Instance:
+    """Up to 12 schools and 40 applicants, tiers 0–3 (0 is allowed by the schema), ties common."""
+    codes = CODES + [f"21150001{i:02d}" for i in range(8)]
+    schools = [School(code, draw(st.integers(0, 4))) for code in codes[: draw(st.integers(1, 12))]]
+    names = [s.code for s in schools]
+    applicants = []
+    for n in range(draw(st.integers(0, 40))):
+        preferences = draw(st.permutations(names))[: draw(st.integers(0, len(names)))]
+        priorities = {c: draw(st.integers(0, 3)) for c in names if draw(st.integers(0, 4))}
+        applicants.append(Applicant(f"A{n}", tuple(preferences), priorities))
+    tie_breaking = draw(st.sampled_from(["single", "multiple"]))
+    return instance(applicants, schools, tie_breaking=tie_breaking, seed=draw(st.text(max_size=5)))
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(instances(), larger_instances()))
+def test_vectorised_deferred_acceptance_equals_the_reference(inst: Instance) -> None:
+    fast = rules._deferred_acceptance(inst, rules._Ranking(inst))
+    reference = rules._reference_deferred_acceptance(inst, rules._Ranking(inst))
+    assert fast == reference
+
+
+def test_digest_order_breaks_first_64_bit_collisions_on_the_full_number() -> None:
+    same = bytes(8)
+    digests = [same + b"\x02" + bytes(23), same + b"\x01" + bytes(23), b"\x00" * 7 + b"\x01" * 25]
+    assert sorted(range(3), key=lambda i: digests[i].hex()) == [1, 0, 2]
+    assert rules._digest_order(digests).tolist() == [1, 0, 2]
+
+
+def test_vectorised_deferred_acceptance_with_a_wide_tier_range() -> None:
+    schools = [School(X, 2), School(Y, 1)]
+    applicants = [Applicant(f"a{n}", (X, Y), {X: (n % 3) * 2**45, Y: -n}) for n in range(6)]
+    for tie_breaking in ("single", "multiple"):
+        inst = instance(applicants, schools, tie_breaking=tie_breaking)
+        assert rules._deferred_acceptance(
+            inst, rules._Ranking(inst)
+        ) == rules._reference_deferred_acceptance(inst, rules._Ranking(inst))

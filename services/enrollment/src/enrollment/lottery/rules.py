@@ -11,7 +11,12 @@ import heapq
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import chain, compress, repeat
+from operator import attrgetter
 from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
 
 from junheng_kit.problems import FieldError, RuleViolated
 
@@ -168,10 +173,184 @@ class _Ranking:
         return applicant.priorities[school_code], self.lottery_at(applicant, school_code)
 
 
+IntArray = npt.NDArray[np.int64]
+
+
+def _digest_order(digests: list[bytes]) -> IntArray:
+    """Rank (0 = best) of each SHA-256 digest by its hex string, ties by larger index first.
+
+    Comparing lowercase hex strings equals comparing digests as big-endian integers; sort by
+    the first 64 bits and only fall back to all 256 bits if two of those collide.
+    """
+    count = len(digests)
+    words = np.frombuffer(b"".join(digests), dtype=">u8").reshape(count, 4).astype(np.uint64)
+    order = np.argsort(words[:, 0], kind="stable")
+    first = words[order, 0]
+    if count > 1 and bool(np.any(first[1:] == first[:-1])):
+        index = np.arange(count, dtype=np.int64)
+        order = np.lexsort((-index, words[:, 3], words[:, 2], words[:, 1], words[:, 0]))
+    rank = np.empty(count, dtype=np.int64)
+    rank[order] = np.arange(count, dtype=np.int64)
+    return rank
+
+
+def _scores(tier: IntArray, lottery_rank: IntArray) -> IntArray:
+    """One int per pair ordered like (tier, lottery rank); smaller is better."""
+    if not len(tier):
+        return tier
+    low, span = int(tier.min()), int(tier.max()) - int(tier.min()) + 1
+    ranks = int(lottery_rank.max()) + 1
+    if span * ranks < 2**40:  # room left for the kernel's school * scale + score
+        return (tier - low) * ranks + lottery_rank
+    score = np.empty(len(tier), dtype=np.int64)
+    score[np.lexsort((lottery_rank, tier))] = np.arange(len(tier), dtype=np.int64)
+    return score
+
+
+def _da_kernel(
+    starts: IntArray, pair_school: IntArray, pair_score: IntArray, capacity: IntArray
+) -> IntArray:
+    """Vectorised student-proposing deferred acceptance.
+
+    Applicant a's admissible choices are pairs `starts[a]:starts[a + 1]`, most wanted first;
+    `pair_score` is smaller-is-better and strict within each school. Each round every free
+    applicant proposes to its next choice that beats the school's cutoff (the worst held score
+    once full: cutoffs only improve, so a worse proposal would be rejected anyway); each school
+    that received proposals keeps its best `capacity` among held and new. Returns per applicant
+    the held pair index, -1 if unplaced.
+    """
+    applicants, schools = len(starts) - 1, len(capacity)
+    held = np.full(applicants, -1, dtype=np.int64)
+    if len(pair_school) == 0:
+        return held
+    held_school = np.full(applicants, -1, dtype=np.int64)
+    cutoff = np.full(schools, np.iinfo(np.int64).max, dtype=np.int64)
+    next_pair = starts[:-1].copy()
+    ends = starts[1:]
+    touched = np.zeros(schools + 1, dtype=bool)  # index -1: "no school"
+    scale = np.int64(pair_score.max() + 1)
+    every_school = np.arange(schools, dtype=np.int64)
+    free = np.flatnonzero(next_pair < ends)
+    while free.size:
+        proposing = []
+        while free.size:
+            proposal = next_pair[free]
+            next_pair[free] += 1
+            beats = pair_score[proposal] < cutoff[pair_school[proposal]]
+            proposing.append(free[beats])
+            free = free[~beats]
+            free = free[next_pair[free] < ends[free]]
+        new = np.concatenate(proposing)
+        if not new.size:
+            break
+        proposal = next_pair[new] - 1
+        touched[pair_school[proposal]] = True
+        holders = np.flatnonzero(touched[held_school])
+        touched[:] = False
+        candidates = np.concatenate((holders, new))
+        chosen = np.concatenate((held[holders], proposal))
+        order = np.argsort(pair_school[chosen] * scale + pair_score[chosen])
+        candidates, chosen = candidates[order], chosen[order]
+        school = pair_school[chosen]
+        first = np.searchsorted(school, every_school)
+        size = np.searchsorted(school, every_school, side="right") - first
+        keep = (np.arange(len(order)) - first[school]) < capacity[school]
+        held[candidates[keep]] = chosen[keep]
+        held_school[candidates[keep]] = school[keep]
+        free = candidates[~keep]
+        held[free] = -1
+        held_school[free] = -1
+        full = np.flatnonzero(size >= capacity)
+        full = full[size[full] > 0]
+        cutoff[full] = pair_score[chosen[first[full] + capacity[full] - 1]]
+        free = free[next_pair[free] < ends[free]]
+    return held
+
+
 def _deferred_acceptance(
     instance: Instance, ranking: _Ranking
 ) -> tuple[dict[str, str | None], dict[str, Cutoff | None]]:
-    """Student-proposing deferred acceptance (Gale–Shapley): stable and student-optimal."""
+    """Student-proposing deferred acceptance (Gale–Shapley): stable and student-optimal.
+
+    The same matching as `_reference_deferred_acceptance` (the student-optimal stable matching
+    is unique under strict priorities), computed with `_da_kernel`.
+    """
+    schools = instance.schools
+    applicants = instance.applicants
+    index_of = {s.code: i for i, s in enumerate(schools)}
+    capacity = np.array([s.capacity for s in schools], dtype=np.int64)
+    # whole-list passes through C-level iterators: a Python loop per pair costs ~1 s here
+    preferences = list(map(attrgetter("preferences"), applicants))
+    lengths = np.fromiter(map(len, preferences), dtype=np.int64, count=len(applicants))
+    ranked = int(lengths.sum())
+    flat = list(chain.from_iterable(preferences))
+    owner = np.repeat(np.arange(len(applicants), dtype=np.int64), lengths)
+    flat_school = np.fromiter(map(index_of.__getitem__, flat), dtype=np.int64, count=ranked)
+    missing = -(2**63)
+    flat_tier = np.fromiter(
+        chain.from_iterable(
+            map(
+                map,
+                map(attrgetter("priorities.get"), applicants),
+                preferences,
+                repeat(repeat(missing)),
+            )
+        ),
+        dtype=np.int64,
+        count=ranked,
+    )
+    admissible = (flat_tier != missing) & (capacity[flat_school] > 0)
+    pair_school = flat_school[admissible]
+    pair_tier = flat_tier[admissible]
+    pair_applicant = owner[admissible]
+    pair_count = len(pair_school)
+    starts = np.zeros(len(applicants) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(pair_applicant, minlength=len(applicants)), out=starts[1:])
+    seed = instance.seed
+    ids = list(map(attrgetter("application_id"), applicants))
+    if instance.tie_breaking == "single":
+        prefix = f"{seed}:"
+        lottery_rank = _digest_order([hashlib.sha256((prefix + i).encode()).digest() for i in ids])[
+            pair_applicant
+        ]
+    else:
+        lottery_rank = _digest_order(
+            [
+                hashlib.sha256(f"{seed}:{code}:{ids[i]}".encode()).digest()
+                for code, i in compress(zip(flat, owner.tolist(), strict=True), admissible)
+            ]
+        )
+    pair_score = _scores(pair_tier, lottery_rank)
+    held = _da_kernel(starts, pair_school, pair_score, capacity)
+    codes: list[str | None] = [s.code for s in schools]
+    codes.append(None)  # index -1: unplaced
+    received = (
+        np.where(held >= 0, pair_school[held], -1).tolist() if pair_count else [-1] * len(ids)
+    )
+    assignments = dict(zip(ids, map(codes.__getitem__, received), strict=True))
+    placed = held[held >= 0]
+    if len(placed):
+        scale = int(pair_score.max()) + 1
+        placed = placed[np.argsort(pair_school[placed] * scale + pair_score[placed])]
+    counts = np.bincount(pair_school[placed], minlength=len(schools))
+    last_pair = placed[np.cumsum(counts) - 1] if len(placed) else counts
+    cutoffs: dict[str, Cutoff | None] = {}
+    for i, school in enumerate(schools):
+        if school.capacity > 0 and counts[i] == school.capacity:
+            last = applicants[int(pair_applicant[last_pair[i]])]
+            cutoffs[school.code] = Cutoff(*ranking.key(last, school.code))
+        else:
+            cutoffs[school.code] = None
+    return assignments, cutoffs
+
+
+def _reference_deferred_acceptance(
+    instance: Instance, ranking: _Ranking
+) -> tuple[dict[str, str | None], dict[str, Cutoff | None]]:
+    """Student-proposing deferred acceptance, one proposal at a time with a heap per school.
+
+    The oracle for `_deferred_acceptance` in tests.
+    """
     capacity = {s.code: s.capacity for s in instance.schools}
     # per school a heap of the held applicants, worst on top: (-tier, -lottery as int, index)
     held: dict[str, list[tuple[int, int, int]]] = {s.code: [] for s in instance.schools}
