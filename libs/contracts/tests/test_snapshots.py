@@ -35,6 +35,8 @@ def test_every_event_type_is_its_nats_subject_under_its_producer() -> None:
         "enrollment.school.registered",
         "enrollment.school.updated",
         "enrollment.assignment.published",
+        "enrollment.school_seats.changed",
+        "staffing.school_teacher_stats.changed",
         "evaluation.assessment.completed",
     ]
     for event in EVENTS:

@@ -58,8 +58,30 @@ class AssignmentPublished(CloudEvent[AssignmentPublishedData]):
     type: Literal["enrollment.assignment.published"] = "enrollment.assignment.published"
 
 
-EVENTS: tuple[type[CloudEvent[SchoolData]] | type[CloudEvent[AssignmentPublishedData]], ...] = (
+class SchoolSeatsData(EventData):
+    """学位计划: one school's entry-grade seat plan for a level and school year."""
+
+    school_code: str = Field(pattern=r"^\d{10}$", description="学校标识码, 10 digits")
+    county_code: str = Field(pattern=r"^\d{6}$", description="GB/T 2260 county code")
+    year: int = Field(description="school year by its start year: 2025 = 2025—2026学年")
+    level: Literal["primary", "junior"]
+    grade: int = Field(description="entry grade: 1 (primary) or 7 (junior)")
+    planned_classes: int = Field(ge=0)
+    class_cap: int = Field(ge=1, description="班额 cap in force (policy data)")
+    seats: int = Field(ge=0, description="planned_classes × class_cap")
+    version: int = Field(description="per school, level and year; consumers skip stale events")
+
+
+class SchoolSeatsChanged(CloudEvent[SchoolSeatsData]):
+    """学位计划变更: a school's planned classes and seats for a level and year changed."""
+
+    source: Literal["junheng/enrollment"] = "junheng/enrollment"
+    type: Literal["enrollment.school_seats.changed"] = "enrollment.school_seats.changed"
+
+
+EVENTS: tuple[type[CloudEvent], ...] = (  # type: ignore[type-arg]
     SchoolRegistered,
     SchoolUpdated,
     AssignmentPublished,
+    SchoolSeatsChanged,
 )

@@ -1,11 +1,48 @@
-"""Events the staffing service publishes (stream STAFFING ← `staffing.>`).
-
-None yet: the service's own events arrive with its issue. The stream is declared at start-up so
-consumers can bind before the first event.
-"""
+"""Events the staffing service publishes (stream STAFFING ← `staffing.>`)."""
 
 from __future__ import annotations
 
-from junheng_contracts.envelope import CloudEvent
+from datetime import date
+from typing import Literal
 
-EVENTS: tuple[type[CloudEvent], ...] = ()  # type: ignore[type-arg]
+from pydantic import BaseModel, ConfigDict, Field
+
+from junheng_contracts.envelope import CloudEvent, EventData
+
+
+class SectionTeacherStats(BaseModel):
+    """One school section's teacher counts behind evaluation indicators 1–3 (domain.md §5.2).
+
+    Counted over active 专任教师 in post at the school (借调 out of the school excluded), by the
+    section (学段) they teach in: a nine-year school reports a primary and a junior section.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    level: Literal["primary", "junior"]
+    full_time_teachers: int = Field(ge=0, description="专任教师 in post")
+    teachers_above_required_degree: int = Field(
+        ge=0, description="高于规定学历: primary 专科 and above, junior 本科 and above"
+    )
+    backbone_teachers: int = Field(ge=0, description="县级及以上骨干教师")
+    pe_arts_teachers: int = Field(ge=0, description="专职体育、音乐、美术教师")
+
+
+class SchoolTeacherStatsData(EventData):
+    """学校师资统计: the full current teacher counts of one school after a change."""
+
+    school_code: str = Field(pattern=r"^\d{10}$", description="学校标识码, 10 digits")
+    county_code: str = Field(pattern=r"^\d{6}$", description="GB/T 2260 county code")
+    as_of: date = Field(description="the registry date the counts describe")
+    sections: list[SectionTeacherStats]
+    version: int = Field(description="per-school counter; consumers skip stale events")
+
+
+class SchoolTeacherStatsChanged(CloudEvent[SchoolTeacherStatsData]):
+    """学校师资统计变更: a school's teacher counts for the evaluation indicators changed."""
+
+    source: Literal["junheng/staffing"] = "junheng/staffing"
+    type: Literal["staffing.school_teacher_stats.changed"] = "staffing.school_teacher_stats.changed"
+
+
+EVENTS: tuple[type[CloudEvent], ...] = (SchoolTeacherStatsChanged,)  # type: ignore[type-arg]
