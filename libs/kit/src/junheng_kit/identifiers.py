@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from datetime import date
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator
 
@@ -95,3 +96,58 @@ def check_division_code(value: str) -> str:
 
 SchoolCode = Annotated[str, AfterValidator(check_school_code)]
 CountyCode = Annotated[str, AfterValidator(check_division_code)]
+
+
+# 公民身份号码, GB 11643-1999 (domain.md §1.1): ISO 7064 MOD 11-2 over positions 1–17
+_CITIZEN_ID = re.compile(r"^\d{17}[\dX]$")
+CITIZEN_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+CITIZEN_ID_CHECK_CHARACTERS = "10X98765432"  # indexed by R = Σ(digit·weight) mod 11
+
+
+def citizen_id_check_character(body: str) -> str:
+    """The MOD 11-2 check character of the 17-digit body of a 公民身份号码.
+
+    R = Σ(digit·weight) mod 11 with weights 2^(i−1) mod 11 (i counted from the right,
+    the check character at i = 1); R = 0…10 maps to 1 0 X 9 8 7 6 5 4 3 2.
+    """
+    if len(body) != 17 or not body.isascii() or not body.isdigit():
+        raise ValueError("citizen_id_format: the body of a 公民身份号码 is 17 digits")
+    remainder = sum(int(d) * w for d, w in zip(body, CITIZEN_ID_WEIGHTS, strict=True)) % 11
+    return CITIZEN_ID_CHECK_CHARACTERS[remainder]
+
+
+def citizen_id_birth_date(value: str) -> date:
+    """Birth date held in positions 7–14 (YYYYMMDD) of an 18-character 公民身份号码."""
+    try:
+        return date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
+    except ValueError:
+        raise ValueError(
+            "citizen_id_birth_date: positions 7–14 of a 公民身份号码 are not a real date"
+        ) from None
+
+
+def citizen_id_gender(value: str) -> Literal["male", "female"]:
+    """Position 17 of a 公民身份号码: odd = male, even = female."""
+    return "male" if int(value[16]) % 2 else "female"
+
+
+def check_citizen_id(value: str) -> str:
+    """公民身份号码 (GB 11643-1999): 18 characters, a real birth date, MOD 11-2 check.
+
+    A lower-case x is accepted and normalised to X; 15-digit 1989 IDs are refused (upgrade
+    them first: insert "19" after position 6 and append the check character).
+    """
+    value = value.strip().upper()
+    if not _CITIZEN_ID.match(value):
+        raise ValueError(
+            "citizen_id_format: a 公民身份号码 is 17 digits and a check character (digit or X)"
+        )
+    citizen_id_birth_date(value)
+    if citizen_id_check_character(value[:17]) != value[17]:
+        raise ValueError(
+            "citizen_id_check_digit: the check character does not match GB 11643-1999 MOD 11-2"
+        )
+    return value
+
+
+CitizenId = Annotated[str, AfterValidator(check_citizen_id)]
