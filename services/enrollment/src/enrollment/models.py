@@ -2,5 +2,15 @@
 
 from enrollment.lottery.models import AssignmentRun
 from enrollment.schools.models import School
+from enrollment.seats.models import SeatPlan
+from enrollment.zoning.models import AttendanceZone, CohortCount, CohortImport, ZoneMap
 
-__all__ = ["AssignmentRun", "School"]
+__all__ = [
+    "AssignmentRun",
+    "AttendanceZone",
+    "CohortCount",
+    "CohortImport",
+    "School",
+    "SeatPlan",
+    "ZoneMap",
+]

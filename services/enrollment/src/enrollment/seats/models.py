@@ -1,0 +1,35 @@
+from datetime import datetime
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from enrollment.db import Base
+from junheng_kit.db import UtcDateTime
+from junheng_kit.timeutil import utcnow
+
+
+class SeatPlan(Base):
+    """学位计划: a school's entry-grade classes and seats for one level and school year."""
+
+    __tablename__ = "seat_plan"
+    __table_args__ = (
+        CheckConstraint("planned_classes >= 0", name="planned_classes_non_negative"),
+        CheckConstraint("class_cap >= 1", name="class_cap_positive"),
+        CheckConstraint("seats >= 0", name="seats_non_negative"),
+    )
+
+    school_code: Mapped[str] = mapped_column(ForeignKey("school.school_code"), primary_key=True)
+    level: Mapped[str] = mapped_column(String(10), primary_key=True)  # primary | junior
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    county_code: Mapped[str] = mapped_column(String(6), index=True)
+    planned_classes: Mapped[int] = mapped_column(Integer)
+    class_cap: Mapped[int] = mapped_column(Integer)  # 班额 cap applied (≤ the policy's)
+    seats: Mapped[int] = mapped_column(Integer)  # planned_classes × class_cap
+    class_sizes: Mapped[list[int]] = mapped_column(JSON)  # current classes, for 大班额 flags
+    policy_version: Mapped[str] = mapped_column(String(60))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's declarative API
