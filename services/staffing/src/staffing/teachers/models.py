@@ -1,0 +1,157 @@
+"""Teacher registry tables (教师信息库). Other staffing domains (quotas, rotation) read these.
+
+Tables and columns (stable; change only by a new migration):
+
+- `teacher` — one row per person, keyed by `id` (UUID, also the id in events and URLs).
+  `citizen_id` (18, unique: a person is in the registry once, so never active twice), `name`,
+  `gender` (male|female), `birth_date`; current posting: `school_code`, `county_code` (of that
+  school), `section` (primary|junior: the 学段 taught), `school_joined_on` (start of the current
+  assignment); `post_type` (full_time 专任 | auxiliary 教辅 | support 工勤), `main_subject` and
+  `subjects` (JSON list, main first; codes of teachers.codes.SUBJECTS), `title` (codes of TITLES,
+  null = none), `degree` (codes of DEGREES), `backbone_level` (codes of BACKBONE_LEVELS, null =
+  none), `staffing_status` (in_quota 在编 | seconded 借调 | temporary 临聘), `hire_date`, `status`
+  (active|retired|left), `version` (optimistic lock, the ETag), `created_at`, `updated_at`.
+- `teacher_assignment` — append-only posting history: (`teacher_id`, `sequence`) unique,
+  `school_code`, `county_code`, `section`, `started_on`, `reason`, `plan_reference`,
+  `recorded_by`, `recorded_at`. A period ends the day the teacher's next row starts; the row
+  with the highest sequence is the current posting (and equals the teacher's columns).
+- `rural_service_period` — earlier rural service given in an import (`teacher_id`,
+  `school_name`, `started_on`, `ended_on`); rural service also derives from assignments at
+  schools marked rural in `school_rurality` (`school_code`, `is_rural`, `set_by`, `set_at`).
+- `school_teacher_stats` — the last published indicator counts per school (`school_code`,
+  `county_code`, `sections` JSON as SectionTeacherStats, `as_of`, `version`).
+- `teacher_import` — one row per accepted upload (`content_sha256`, counts, who, when).
+
+Repository functions for other domains (teachers.repository): `active_teachers_at(session,
+school_codes)`, `current_assignment_starts(session, teacher_ids)`, `rural_service_days(session,
+teacher_ids, on=)`; planned classes per school/level/year: classes.repository.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import JSON, Boolean, Date, Enum, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from junheng_kit.db import UtcDateTime
+from junheng_kit.ids import uuid7
+from junheng_kit.timeutil import utcnow
+from staffing.db import Base
+from staffing.teachers.codes import Gender, PostType, Section, StaffingStatus, TeacherStatus
+
+
+def _code_enum(enum: type[Any]) -> Enum:
+    """A StrEnum stored as VARCHAR of its values (no database enum type, no CHECK)."""
+    return Enum(
+        enum,
+        native_enum=False,
+        create_constraint=False,
+        length=20,
+        values_callable=lambda e: [m.value for m in e],
+        validate_strings=True,
+    )
+
+
+class Teacher(Base):
+    """教师: one person in the county registry and their current posting."""
+
+    __tablename__ = "teacher"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True, default=uuid7)
+    citizen_id: Mapped[str] = mapped_column(String(18), unique=True)
+    name: Mapped[str] = mapped_column(String(50))
+    gender: Mapped[Gender] = mapped_column(_code_enum(Gender))
+    birth_date: Mapped[date] = mapped_column(Date)
+    school_code: Mapped[str] = mapped_column(String(10), index=True)
+    county_code: Mapped[str] = mapped_column(String(6), index=True)
+    section: Mapped[Section] = mapped_column(_code_enum(Section))
+    school_joined_on: Mapped[date] = mapped_column(Date)
+    post_type: Mapped[PostType] = mapped_column(_code_enum(PostType))
+    main_subject: Mapped[str | None] = mapped_column(String(30))
+    subjects: Mapped[list[str]] = mapped_column(JSON)
+    title: Mapped[str | None] = mapped_column(String(20))
+    degree: Mapped[str] = mapped_column(String(30))
+    backbone_level: Mapped[str | None] = mapped_column(String(20))
+    staffing_status: Mapped[StaffingStatus] = mapped_column(_code_enum(StaffingStatus))
+    hire_date: Mapped[date] = mapped_column(Date)
+    status: Mapped[TeacherStatus] = mapped_column(_code_enum(TeacherStatus))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's declarative API
+
+
+class TeacherAssignment(Base):
+    """任职经历: one posting period; rows are only ever added (history is never overwritten)."""
+
+    __tablename__ = "teacher_assignment"
+    __table_args__ = (UniqueConstraint("teacher_id", "sequence"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    teacher_id: Mapped[UUID] = mapped_column(ForeignKey("teacher.id"), index=True)
+    sequence: Mapped[int] = mapped_column(Integer)
+    school_code: Mapped[str] = mapped_column(String(10), index=True)
+    county_code: Mapped[str] = mapped_column(String(6))
+    section: Mapped[Section] = mapped_column(_code_enum(Section))
+    started_on: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(String(200))
+    plan_reference: Mapped[str | None] = mapped_column(String(100))
+    recorded_by: Mapped[str] = mapped_column(String(100))
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class RuralServicePeriod(Base):
+    """乡村学校任教经历 before the registry: periods given in an import."""
+
+    __tablename__ = "rural_service_period"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    teacher_id: Mapped[UUID] = mapped_column(ForeignKey("teacher.id"), index=True)
+    school_name: Mapped[str | None] = mapped_column(String(100))
+    started_on: Mapped[date] = mapped_column(Date)
+    ended_on: Mapped[date] = mapped_column(Date)
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class SchoolRurality(Base):
+    """乡村学校: the bureau marks which schools count as rural (the registry copy does not say)."""
+
+    __tablename__ = "school_rurality"
+
+    school_code: Mapped[str] = mapped_column(String(10), primary_key=True)
+    is_rural: Mapped[bool] = mapped_column(Boolean)
+    set_by: Mapped[str] = mapped_column(String(100))
+    set_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class SchoolTeacherStats(Base):
+    """The counts last published in staffing.school_teacher_stats.changed, per school."""
+
+    __tablename__ = "school_teacher_stats"
+
+    school_code: Mapped[str] = mapped_column(String(10), primary_key=True)
+    county_code: Mapped[str] = mapped_column(String(6), index=True)
+    sections: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    as_of: Mapped[date] = mapped_column(Date)
+    version: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class TeacherImport(Base):
+    """One accepted teacher sheet: its SHA-256 and what it changed."""
+
+    __tablename__ = "teacher_import"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True, default=uuid7)
+    content_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    media_type: Mapped[str] = mapped_column(String(100))
+    rows: Mapped[int] = mapped_column(Integer)
+    registered: Mapped[int] = mapped_column(Integer)
+    updated: Mapped[int] = mapped_column(Integer)
+    moved: Mapped[int] = mapped_column(Integer)
+    imported_by: Mapped[str] = mapped_column(String(100))
+    imported_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
