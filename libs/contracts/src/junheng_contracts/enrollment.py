@@ -79,9 +79,54 @@ class SchoolSeatsChanged(CloudEvent[SchoolSeatsData]):
     type: Literal["enrollment.school_seats.changed"] = "enrollment.school_seats.changed"
 
 
+class ApplicationSubmittedData(EventData):
+    """入学申请提交: no citizen ID or name — the child is a pseudonymous key."""
+
+    application_id: str
+    county_code: str = Field(pattern=r"^\d{6}$")
+    year: int = Field(description="school year by its start year")
+    level: Literal["primary", "junior"]
+    grade: int = Field(description="entry grade: 1 or 7")
+    student_key: str = Field(description="pseudonymous student key (HMAC of the citizen ID)")
+    migrant: bool = Field(description="随迁子女: 户籍 outside the county")
+    choices: list[str] = Field(description="ranked school codes")
+
+
+class ApplicationSubmitted(CloudEvent[ApplicationSubmittedData]):
+    """入学申请: a family submitted an application."""
+
+    source: Literal["junheng/enrollment"] = "junheng/enrollment"
+    type: Literal["enrollment.application.submitted"] = "enrollment.application.submitted"
+
+
+class AdmissionConfirmedData(EventData):
+    """录取确认: where a child will start school — no citizen ID or name."""
+
+    application_id: str
+    county_code: str = Field(pattern=r"^\d{6}$")
+    year: int
+    school_code: str = Field(pattern=r"^\d{10}$")
+    level: Literal["primary", "junior"]
+    grade: int
+    student_key: str = Field(description="pseudonymous student key (HMAC of the citizen ID)")
+    route: Literal["assignment", "overflow"] = Field(
+        description="assignment: 电脑派位/zone run; overflow: 统筹 placement by the bureau"
+    )
+    run_id: str | None = None
+
+
+class AdmissionConfirmed(CloudEvent[AdmissionConfirmedData]):
+    """录取确认: a child's admission to a school was confirmed."""
+
+    source: Literal["junheng/enrollment"] = "junheng/enrollment"
+    type: Literal["enrollment.admission.confirmed"] = "enrollment.admission.confirmed"
+
+
 EVENTS: tuple[type[CloudEvent], ...] = (  # type: ignore[type-arg]
     SchoolRegistered,
     SchoolUpdated,
     AssignmentPublished,
     SchoolSeatsChanged,
+    ApplicationSubmitted,
+    AdmissionConfirmed,
 )
