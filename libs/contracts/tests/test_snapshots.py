@@ -37,6 +37,8 @@ def test_every_event_type_is_its_nats_subject_under_its_producer() -> None:
         "enrollment.assignment.published",
         "enrollment.school_seats.changed",
         "staffing.school_teacher_stats.changed",
+        "staffing.teacher.registered",
+        "staffing.teacher.moved",
         "evaluation.assessment.completed",
     ]
     for event in EVENTS:

@@ -45,4 +45,58 @@ class SchoolTeacherStatsChanged(CloudEvent[SchoolTeacherStatsData]):
     type: Literal["staffing.school_teacher_stats.changed"] = "staffing.school_teacher_stats.changed"
 
 
-EVENTS: tuple[type[CloudEvent], ...] = (SchoolTeacherStatsChanged,)  # type: ignore[type-arg]
+class TeacherData(EventData):
+    """教师登记信息: a teacher's posting and the attributes the indicators use.
+
+    Never the citizen ID or the name: `teacher_id` is the registry's id.
+    """
+
+    teacher_id: str = Field(description="registry id (UUID), not the citizen ID")
+    school_code: str = Field(pattern=r"^\d{10}$", description="学校标识码 of the current school")
+    county_code: str = Field(pattern=r"^\d{6}$", description="GB/T 2260 county code")
+    section: Literal["primary", "junior"]
+    post_type: Literal["full_time", "auxiliary", "support"]
+    main_subject: str | None = None
+    title: str | None = None
+    degree: str
+    backbone_level: str | None = None
+    staffing_status: Literal["in_quota", "seconded", "temporary"]
+    status: Literal["active", "retired", "left"]
+    school_joined_on: date
+    version: int = Field(description="teacher version; consumers skip stale events")
+
+
+class TeacherRegistered(CloudEvent[TeacherData]):
+    """教师登记: a teacher entered the registry (by the API or an import)."""
+
+    source: Literal["junheng/staffing"] = "junheng/staffing"
+    type: Literal["staffing.teacher.registered"] = "staffing.teacher.registered"
+
+
+class TeacherMovedData(EventData):
+    """教师调动: a teacher's posting moved to another school (the history keeps both)."""
+
+    teacher_id: str = Field(description="registry id (UUID), not the citizen ID")
+    from_school_code: str = Field(pattern=r"^\d{10}$")
+    from_county_code: str = Field(pattern=r"^\d{6}$")
+    to_school_code: str = Field(pattern=r"^\d{10}$")
+    to_county_code: str = Field(pattern=r"^\d{6}$")
+    section: Literal["primary", "junior"] = Field(description="学段 taught at the new school")
+    moved_on: date
+    reason: str
+    plan_reference: str | None = Field(None, description="e.g. the rotation plan's id")
+    version: int = Field(description="teacher version; consumers skip stale events")
+
+
+class TeacherMoved(CloudEvent[TeacherMovedData]):
+    """教师调动: a teacher moved between schools."""
+
+    source: Literal["junheng/staffing"] = "junheng/staffing"
+    type: Literal["staffing.teacher.moved"] = "staffing.teacher.moved"
+
+
+EVENTS: tuple[type[CloudEvent], ...] = (  # type: ignore[type-arg]
+    SchoolTeacherStatsChanged,
+    TeacherRegistered,
+    TeacherMoved,
+)
