@@ -7,6 +7,7 @@ from junheng_kit.school_directory import school_directory_router
 from staffing.consumers import subscriptions
 from staffing.schools.models import School
 from staffing.settings import StaffingSettings
+from staffing.teachers.endpoints import router as teachers_router
 
 
 def create_app(settings: StaffingSettings | None = None) -> FastAPI:
@@ -18,6 +19,6 @@ def create_app(settings: StaffingSettings | None = None) -> FastAPI:
             "师资配置: "
             "teacher registry, 编制 quotas and 交流轮岗 rotation build on this school copy."
         ),
-        routers=[school_directory_router(School, "staffing")],
+        routers=[school_directory_router(School, "staffing"), teachers_router],
         subscriptions=subscriptions,
     )

@@ -1,0 +1,280 @@
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
+
+from junheng_kit.auth import Principal, require_scopes
+from junheng_kit.db import SessionDep
+from junheng_kit.identifiers import CountyCode, SchoolCode
+from junheng_kit.logs import mask_citizen_id
+from junheng_kit.pagination import CursorQuery, LimitQuery, decode_cursor, encode_cursor
+from junheng_kit.problems import (
+    BadRequest,
+    Conflict,
+    FieldError,
+    InvalidInput,
+    NotFound,
+    PreconditionFailed,
+    RuleViolated,
+    UnsupportedMediaType,
+    problem_responses,
+)
+from junheng_kit.tabular import CSV, XLSX, media_type_of, write_csv, write_xlsx
+from staffing.teachers import service, sheet
+from staffing.teachers.codes import TeacherStatus
+from staffing.teachers.models import SchoolRurality, Teacher, TeacherImport
+from staffing.teachers.repository import TeacherRepository
+from staffing.teachers.schemas import (
+    ExportFormat,
+    MoveCreate,
+    RuralityPut,
+    RuralityRead,
+    SchoolTeacherStatsRead,
+    TeacherCreate,
+    TeacherHistory,
+    TeacherImportRead,
+    TeacherPage,
+    TeacherRead,
+    TeacherUpdate,
+)
+
+router = APIRouter(tags=["teachers"])
+
+Reader = Annotated[Principal, Depends(require_scopes("staffing:read"))]
+Writer = Annotated[Principal, Depends(require_scopes("staffing:write"))]
+SHEET_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            XLSX: {"schema": {"type": "string", "format": "binary"}},
+            CSV: {"schema": {"type": "string", "format": "binary"}},
+        },
+    }
+}
+
+
+def _read(teacher: Teacher, *, masked: bool = False) -> TeacherRead:
+    read = TeacherRead.model_validate(teacher, from_attributes=True)
+    if masked:
+        read = read.model_copy(update={"citizen_id": mask_citizen_id(teacher.citizen_id)})
+    return read
+
+
+def _etag(teacher: Teacher) -> str:
+    return f'"{teacher.version}"'
+
+
+def _version_of(if_match: str | None) -> int | None:
+    if if_match is None or if_match.strip() == "*":
+        return None
+    value = if_match.strip().removeprefix("W/").strip('"')
+    if not value.isdigit():
+        raise InvalidInput(
+            "If-Match must be an ETag this API issued", FieldError("header.if-match", "etag_format")
+        )
+    return int(value)
+
+
+def _uuid_cursor(cursor: str | None) -> UUID | None:
+    value = decode_cursor(cursor)
+    try:
+        return UUID(value) if value else None
+    except ValueError as exc:
+        raise InvalidInput(
+            "cursor is not one this API issued", FieldError("query.cursor", "cursor_invalid")
+        ) from exc
+
+
+@router.post(
+    "/v1/teachers",
+    status_code=201,
+    summary="Register a teacher (教师登记)",
+    responses=problem_responses(Conflict, RuleViolated),
+)
+async def register_teacher(
+    body: TeacherCreate, session: SessionDep, principal: Writer, response: Response
+) -> TeacherRead:
+    """教师登记: emits `staffing.teacher.registered` and, when the school's counts change,
+    `staffing.school_teacher_stats.changed`. A 公民身份号码 already registered is 409."""
+    teacher = await service.register_teacher(session, principal, request=body)
+    response.headers["Location"] = f"/v1/teachers/{teacher.id}"
+    response.headers["ETag"] = _etag(teacher)
+    return _read(teacher)
+
+
+@router.get("/v1/teachers", summary="List teachers", responses=problem_responses())
+async def list_teachers(
+    session: SessionDep,
+    principal: Reader,
+    limit: LimitQuery = 100,
+    cursor: CursorQuery = None,
+    county_code: CountyCode | None = None,
+    school_code: SchoolCode | None = None,
+    status: Annotated[TeacherStatus | None, Query()] = None,
+) -> TeacherPage:
+    """Teachers in the caller's jurisdiction (citizen IDs masked), by registry id."""
+    rows = await TeacherRepository(session).page(
+        within=principal.jurisdiction,
+        county_code=county_code,
+        school_code=school_code,
+        status=status,
+        after=_uuid_cursor(cursor),
+        limit=limit,
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return TeacherPage(
+        items=[_read(t, masked=True) for t in rows],
+        next_cursor=encode_cursor(str(rows[-1].id)) if more and rows else None,
+    )
+
+
+@router.get(
+    "/v1/teachers/{teacher_id}", summary="Get a teacher", responses=problem_responses(NotFound)
+)
+async def get_teacher(
+    teacher_id: UUID, session: SessionDep, principal: Reader, response: Response
+) -> TeacherRead:
+    teacher = await TeacherRepository(session).get(teacher_id, within=principal.jurisdiction)
+    response.headers["ETag"] = _etag(teacher)
+    return _read(teacher)
+
+
+@router.patch(
+    "/v1/teachers/{teacher_id}",
+    summary="Change a teacher (教师信息变更)",
+    responses=problem_responses(NotFound, PreconditionFailed, RuleViolated),
+)
+async def update_teacher(
+    teacher_id: UUID,
+    body: TeacherUpdate,
+    session: SessionDep,
+    principal: Writer,
+    response: Response,
+    if_match: Annotated[str | None, Header()] = None,
+) -> TeacherRead:
+    """Send `If-Match: "<version>"` to avoid lost updates; the school changes only by a move."""
+    teacher = await service.update_teacher(
+        session, principal, teacher_id=teacher_id, request=body, if_match=_version_of(if_match)
+    )
+    response.headers["ETag"] = _etag(teacher)
+    return _read(teacher)
+
+
+@router.post(
+    "/v1/teachers/{teacher_id}/moves",
+    status_code=201,
+    summary="Move a teacher to another school (调动)",
+    responses=problem_responses(NotFound, RuleViolated),
+)
+async def move_teacher(
+    teacher_id: UUID, body: MoveCreate, session: SessionDep, principal: Writer, response: Response
+) -> TeacherRead:
+    """Closes the current posting and opens one at the new school (history is kept); emits
+    `staffing.teacher.moved` and the two schools' changed counts."""
+    teacher = await service.move_teacher(session, principal, teacher_id=teacher_id, request=body)
+    response.headers["Location"] = f"/v1/teachers/{teacher.id}/history"
+    response.headers["ETag"] = _etag(teacher)
+    return _read(teacher)
+
+
+@router.get(
+    "/v1/teachers/{teacher_id}/history",
+    summary="A teacher's postings and rural service",
+    responses=problem_responses(NotFound),
+)
+async def teacher_history(
+    teacher_id: UUID, session: SessionDep, principal: Reader
+) -> TeacherHistory:
+    return await service.teacher_history(session, principal, teacher_id=teacher_id)
+
+
+def _import_read(record: TeacherImport) -> TeacherImportRead:
+    return TeacherImportRead.model_validate(record, from_attributes=True)
+
+
+@router.post(
+    "/v1/teacher-imports",
+    status_code=201,
+    summary="Import teachers from CSV or XLSX (教师信息表)",
+    responses=problem_responses(BadRequest, UnsupportedMediaType),
+    openapi_extra=SHEET_BODY,
+)
+async def import_teachers(
+    request: Request,
+    session: SessionDep,
+    principal: Writer,
+    content_type: Annotated[str, Header()] = "",
+) -> TeacherImportRead:
+    """Send the sheet as the body (`text/csv` or the XLSX type) with Chinese column titles (see
+    the export). Every bad cell is reported as `rows[<sheet row>].<field>`; one bad row
+    imports nothing. New IDs register, known ones update, a changed school is a move."""
+    record = await sheet.import_teachers(
+        session,
+        principal,
+        content=await request.body(),
+        media_type=media_type_of(content_type),
+    )
+    return _import_read(record)
+
+
+@router.get(
+    "/v1/teacher-exports",
+    summary="Export teachers as XLSX or CSV (same columns as the import)",
+    response_class=Response,
+    responses={
+        **problem_responses(),
+        200: {"content": {XLSX: {}, CSV: {}}},
+    },
+)
+async def export_teachers(
+    session: SessionDep,
+    principal: Reader,
+    county_code: CountyCode | None = None,
+    format: ExportFormat = "xlsx",
+) -> Response:
+    rows = await sheet.export_rows(session, principal, county_code=county_code)
+    name = f"teachers-{county_code or 'all'}"
+    if format == "csv":
+        return Response(
+            write_csv(sheet.COLUMNS, rows),
+            media_type=f"{CSV}; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+        )
+    return Response(
+        write_xlsx(sheet.COLUMNS, rows, "教师信息"),
+        media_type=XLSX,
+        headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
+    )
+
+
+@router.get(
+    "/v1/schools/{school_code}/teacher-stats",
+    summary="A school's teacher counts for evaluation indicators 1–3",
+    responses=problem_responses(NotFound),
+)
+async def school_teacher_stats(
+    school_code: str, session: SessionDep, principal: Reader
+) -> SchoolTeacherStatsRead:
+    """The counts last published in `staffing.school_teacher_stats.changed`."""
+    entry = await service.school_stats(session, principal, school_code=school_code)
+    return SchoolTeacherStatsRead.model_validate(entry, from_attributes=True)
+
+
+def _rurality(entry: SchoolRurality) -> RuralityRead:
+    return RuralityRead.model_validate(entry, from_attributes=True)
+
+
+@router.put(
+    "/v1/schools/{school_code}/rurality",
+    summary="Mark a school rural or not (乡村学校)",
+    responses=problem_responses(RuleViolated),
+)
+async def put_rurality(
+    school_code: str, body: RuralityPut, session: SessionDep, principal: Writer
+) -> RuralityRead:
+    """Postings at schools marked rural count as rural service (职称 and principal rules)."""
+    entry = await service.set_rurality(
+        session, principal, school_code=school_code, is_rural=body.is_rural
+    )
+    return _rurality(entry)

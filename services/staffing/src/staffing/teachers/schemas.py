@@ -1,0 +1,262 @@
+"""Teacher registry API shapes. Codes accept the stored code or the Chinese label (体育 = pe)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator
+
+from junheng_contracts.staffing import SectionTeacherStats
+from junheng_kit.identifiers import CitizenId, SchoolCode, citizen_id_gender
+from staffing.teachers import rules
+from staffing.teachers.codes import (
+    BACKBONE_CODES,
+    DEGREE_CODES,
+    LABELS,
+    SUBJECT_CODES,
+    TITLE_CODES,
+    Gender,
+    PostType,
+    Section,
+    StaffingStatus,
+    TeacherStatus,
+)
+
+
+def _code(lookup: dict[str, str], rule: str, what: str) -> Callable[[Any], Any]:
+    def normalise(value: Any) -> Any:
+        if value is None:
+            return None
+        key = str(value).strip()
+        if key in lookup:
+            return lookup[key]
+        raise ValueError(f"{rule}: '{key}' is not a known {what} code or label")
+
+    return normalise
+
+
+def _label(enum: type[StrEnum]) -> Callable[[Any], Any]:
+    labels = LABELS[enum]
+
+    def normalise(value: Any) -> Any:
+        return labels.get(value.strip(), value.strip()) if isinstance(value, str) else value
+
+    return normalise
+
+
+_SUBJECT = _code(SUBJECT_CODES, "subject_code", "subject")
+_SEPARATORS = re.compile(r"[、,，;；/\s]+")
+
+
+def _subjects(value: Any) -> Any:
+    if isinstance(value, str):
+        value = [part for part in _SEPARATORS.split(value) if part]
+    if isinstance(value, list):
+        return list(dict.fromkeys(_SUBJECT(v) for v in value))  # main first, no repeats
+    return value
+
+
+SubjectList = Annotated[list[str], BeforeValidator(_subjects)]
+TitleCode = Annotated[str, BeforeValidator(_code(TITLE_CODES, "title_code", "职称"))]
+DegreeCode = Annotated[str, BeforeValidator(_code(DEGREE_CODES, "degree_code", "学历"))]
+BackboneCode = Annotated[str, BeforeValidator(_code(BACKBONE_CODES, "backbone_code", "骨干级别"))]
+GenderField = Annotated[Gender, BeforeValidator(_label(Gender))]
+SectionField = Annotated[Section, BeforeValidator(_label(Section))]
+PostTypeField = Annotated[PostType, BeforeValidator(_label(PostType))]
+StaffingField = Annotated[StaffingStatus, BeforeValidator(_label(StaffingStatus))]
+StatusField = Annotated[TeacherStatus, BeforeValidator(_label(TeacherStatus))]
+Name = Annotated[str, Field(min_length=1, max_length=50)]
+
+
+class RuralPeriod(BaseModel):
+    """乡村学校任教经历 before the registry (end exclusive)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    school_name: str | None = Field(None, max_length=100)
+    started_on: date
+    ended_on: date
+
+    @field_validator("ended_on")
+    @classmethod
+    def _after_start(cls, value: date, info: ValidationInfo) -> date:
+        started = info.data.get("started_on")
+        if started is not None and value <= started:
+            raise ValueError("period_order: a period ends after it starts")
+        return value
+
+
+class TeacherCreate(BaseModel):
+    """教师登记. Gender may be left out: position 17 of the ID gives it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    citizen_id: CitizenId = Field(description="公民身份号码 (GB 11643-1999, MOD 11-2 checked)")
+    name: Name
+    gender: GenderField | None = None
+    birth_date: date
+    school_code: SchoolCode
+    section: SectionField = Field(description="学段 taught: primary | junior")
+    school_joined_on: date = Field(description="调入本校日期: start of the current posting")
+    post_type: PostTypeField = Field(description="full_time 专任 | auxiliary 教辅 | support 工勤")
+    subjects: SubjectList = Field(default_factory=list, description="main subject first")
+    title: TitleCode | None = Field(None, description="职称 code or label; null = none")
+    degree: DegreeCode = Field(description="最高学历 code or label")
+    backbone_level: BackboneCode | None = Field(None, description="骨干教师 level; null = none")
+    staffing_status: StaffingField = Field(
+        description="in_quota 在编 | seconded 借调 | temporary 临聘"
+    )
+    hire_date: date = Field(description="参加工作日期")
+    status: StatusField = TeacherStatus.ACTIVE
+    rural_service: list[RuralPeriod] = Field(
+        default_factory=list, description="earlier rural service (before this registry)"
+    )
+
+    @field_validator("birth_date")
+    @classmethod
+    def _birth_date_of_id(cls, value: date, info: ValidationInfo) -> date:
+        citizen_id = info.data.get("citizen_id")
+        if citizen_id is not None:
+            for error in rules.identity_errors(citizen_id, value, None):
+                raise ValueError(f"{error.rule}: {error.message}")
+        return value
+
+    @field_validator("gender")
+    @classmethod
+    def _gender_of_id(cls, value: Gender | None, info: ValidationInfo) -> Gender | None:
+        citizen_id = info.data.get("citizen_id")
+        if citizen_id is not None and value is not None and citizen_id_gender(citizen_id) != value:
+            raise ValueError(
+                "gender_matches_citizen_id: position 17 of the 公民身份号码 is odd for men "
+                "and even for women"
+            )
+        return value
+
+    @field_validator("school_joined_on")
+    @classmethod
+    def _joined_after_birth(cls, value: date, info: ValidationInfo) -> date:
+        born = info.data.get("birth_date")
+        if born is not None and value <= born:
+            raise ValueError("joined_school_after_birth: 调入本校日期 precedes the birth date")
+        return value
+
+
+class TeacherUpdate(BaseModel):
+    """教师信息变更: every field optional; the school changes only by a move."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name | None = None
+    section: SectionField | None = None
+    post_type: PostTypeField | None = None
+    subjects: SubjectList | None = None
+    title: TitleCode | None = None
+    degree: DegreeCode | None = None
+    backbone_level: BackboneCode | None = None
+    staffing_status: StaffingField | None = None
+    hire_date: date | None = None
+    status: StatusField | None = None
+
+
+class TeacherRead(BaseModel):
+    id: UUID
+    citizen_id: str = Field(description="full in a single teacher's view, masked in lists")
+    name: str
+    gender: Gender
+    birth_date: date
+    school_code: str
+    county_code: str
+    section: Section
+    school_joined_on: date
+    post_type: PostType
+    main_subject: str | None
+    subjects: list[str]
+    title: str | None
+    degree: str
+    backbone_level: str | None
+    staffing_status: StaffingStatus
+    hire_date: date
+    status: TeacherStatus
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class TeacherPage(BaseModel):
+    items: list[TeacherRead]
+    next_cursor: str | None
+
+
+class MoveCreate(BaseModel):
+    """调动: close the current posting and open one at another school."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    to_school_code: SchoolCode
+    moved_on: date
+    reason: str = Field(min_length=1, max_length=200, examples=["交流轮岗"])
+    section: SectionField | None = Field(
+        None, description="学段 at the new school; default: the current one if offered there"
+    )
+    plan_reference: str | None = Field(None, max_length=100, description="e.g. a rotation plan")
+
+
+class AssignmentRead(BaseModel):
+    sequence: int
+    school_code: str
+    county_code: str
+    section: Section
+    started_on: date
+    ended_on: date | None = Field(description="the next posting's start; null = current")
+    reason: str
+    plan_reference: str | None
+    is_rural: bool
+    recorded_at: datetime
+
+
+class TeacherHistory(BaseModel):
+    teacher_id: UUID
+    assignments: list[AssignmentRead]
+    earlier_rural_service: list[RuralPeriod]
+    rural_service_days: int = Field(description="imported periods + postings at rural schools")
+
+
+class RuralityPut(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    is_rural: bool
+
+
+class RuralityRead(BaseModel):
+    school_code: str
+    is_rural: bool
+    set_by: str
+    set_at: datetime
+
+
+class SchoolTeacherStatsRead(BaseModel):
+    school_code: str
+    county_code: str
+    as_of: date
+    sections: list[SectionTeacherStats]
+    version: int
+
+
+class TeacherImportRead(BaseModel):
+    id: UUID
+    content_sha256: str
+    media_type: str
+    rows: int
+    registered: int
+    updated: int
+    moved: int
+    imported_by: str
+    imported_at: datetime
+
+
+ExportFormat = Literal["xlsx", "csv"]

@@ -1,0 +1,438 @@
+"""Teacher registry use-cases: change the registry, recompute the affected schools' indicator
+counts set-based, and stage the events, all in the caller's transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from junheng_contracts.staffing import (
+    SchoolTeacherStatsChanged,
+    SchoolTeacherStatsData,
+    SectionTeacherStats,
+    TeacherData,
+    TeacherMoved,
+    TeacherMovedData,
+    TeacherRegistered,
+)
+from junheng_kit.auth import Principal
+from junheng_kit.identifiers import citizen_id_gender
+from junheng_kit.messaging import add_event
+from junheng_kit.messaging.bulk import add_events
+from junheng_kit.problems import Conflict, FieldError, NotFound, PreconditionFailed, RuleViolated
+from junheng_kit.timeutil import utcnow
+from staffing.teachers import repository, rules
+from staffing.teachers.codes import Gender, Section, TeacherStatus
+from staffing.teachers.models import (
+    RuralServicePeriod,
+    SchoolRurality,
+    SchoolTeacherStats,
+    Teacher,
+    TeacherAssignment,
+)
+from staffing.teachers.repository import SchoolFacts, TeacherRepository
+from staffing.teachers.schemas import (
+    AssignmentRead,
+    MoveCreate,
+    RuralPeriod,
+    TeacherCreate,
+    TeacherHistory,
+    TeacherUpdate,
+)
+
+BUREAU_TIME = ZoneInfo("Asia/Shanghai")
+
+
+def registry_today() -> date:
+    """The bureau's calendar date (China Standard Time), the `as_of` of recomputed counts."""
+    return datetime.now(BUREAU_TIME).date()
+
+
+def teacher_data(teacher: Teacher) -> TeacherData:
+    return TeacherData(
+        teacher_id=str(teacher.id),
+        school_code=teacher.school_code,
+        county_code=teacher.county_code,
+        section=teacher.section.value,
+        post_type=teacher.post_type.value,
+        main_subject=teacher.main_subject,
+        title=teacher.title,
+        degree=teacher.degree,
+        backbone_level=teacher.backbone_level,
+        staffing_status=teacher.staffing_status.value,
+        status=teacher.status.value,
+        school_joined_on=teacher.school_joined_on,
+        version=teacher.version,
+    )
+
+
+async def known_school(
+    session: AsyncSession, principal: Principal, school_code: str, *, field: str
+) -> SchoolFacts:
+    """A school of the registry copy inside the caller's jurisdiction, or 422/403 naming it."""
+    facts = (await repository.schools(session, [school_code])).get(school_code)
+    if facts is None:
+        raise RuleViolated(
+            f"school {school_code} is not in the school registry",
+            FieldError(field, "school_registered", "register the school in enrollment first"),
+        )
+    principal.require_jurisdiction(facts.county_code, field=field)
+    return facts
+
+
+def _require_section(facts: SchoolFacts, section: Section, *, field: str) -> None:
+    error = rules.section_error(facts.levels, section, field=field)
+    if error is not None:
+        raise RuleViolated("the school does not teach that 学段", error)
+
+
+async def register_teacher(
+    session: AsyncSession, principal: Principal, *, request: TeacherCreate
+) -> Teacher:
+    """教师登记: enter a teacher in the registry at a school and announce it."""
+    facts = await known_school(session, principal, request.school_code, field="school_code")
+    _require_section(facts, request.section, field="section")
+    errors = [
+        e
+        for e in (
+            rules.posting_dates_error(request.hire_date, request.school_joined_on),
+            rules.subjects_error(request.post_type, request.subjects),
+        )
+        if e is not None
+    ]
+    if errors:
+        raise RuleViolated("the teacher's record is inconsistent", *errors)
+    repository_ = TeacherRepository(session)
+    existing = await repository_.find_by_citizen_id(request.citizen_id)
+    if existing is not None:
+        active = existing.status == TeacherStatus.ACTIVE
+        raise Conflict(
+            "this 公民身份号码 is already in the registry",
+            FieldError(
+                "citizen_id",
+                "teacher_in_one_school" if active else "citizen_id_registered",
+                f"registered as teacher {existing.id}"
+                + ("; a teacher is active at one school at a time" if active else "; PATCH it"),
+            ),
+        )
+    teacher = Teacher(
+        citizen_id=request.citizen_id,
+        name=request.name,
+        gender=request.gender or Gender(citizen_id_gender(request.citizen_id)),
+        birth_date=request.birth_date,
+        school_code=request.school_code,
+        county_code=facts.county_code,
+        section=request.section,
+        school_joined_on=request.school_joined_on,
+        post_type=request.post_type,
+        main_subject=request.subjects[0] if request.subjects else None,
+        subjects=list(request.subjects),
+        title=request.title,
+        degree=request.degree,
+        backbone_level=request.backbone_level,
+        staffing_status=request.staffing_status,
+        hire_date=request.hire_date,
+        status=request.status,
+    )
+    repository_.add(teacher)
+    await session.flush()  # id and version assigned; the unique citizen ID checked
+    session.add(
+        TeacherAssignment(
+            teacher_id=teacher.id,
+            sequence=1,
+            school_code=teacher.school_code,
+            county_code=teacher.county_code,
+            section=teacher.section,
+            started_on=teacher.school_joined_on,
+            reason="registered",
+            recorded_by=principal.client_id,
+        )
+    )
+    for period in request.rural_service:
+        session.add(
+            RuralServicePeriod(
+                teacher_id=teacher.id,
+                school_name=period.school_name,
+                started_on=period.started_on,
+                ended_on=period.ended_on,
+            )
+        )
+    await session.flush()
+    add_event(
+        session,
+        TeacherRegistered.of(
+            subject=str(teacher.id), jurisdiction=teacher.county_code, data=teacher_data(teacher)
+        ),
+    )
+    await refresh_school_stats(session, [teacher.school_code])
+    return teacher
+
+
+async def update_teacher(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    teacher_id: UUID,
+    request: TeacherUpdate,
+    if_match: int | None,
+) -> Teacher:
+    """教师信息变更: change attributes (not the school: that is a move); `If-Match` guards
+    against lost updates."""
+    teacher = await TeacherRepository(session).get(teacher_id, within=principal.jurisdiction)
+    if if_match is not None and if_match != teacher.version:
+        raise PreconditionFailed(
+            f"teacher {teacher_id} is at version {teacher.version}, not {if_match}",
+            FieldError("header.if-match", "version_current", "reload the teacher and retry"),
+        )
+    changes = request.model_dump(exclude_unset=True)
+    if not changes:
+        return teacher
+    for field in ("name", "post_type", "degree", "staffing_status", "hire_date", "status"):
+        if field in changes and changes[field] is None:
+            raise RuleViolated(
+                f"{field} cannot be cleared", FieldError(field, "required", "give a value")
+            )
+    if "section" in changes and changes["section"] is not None:
+        facts = await known_school(session, principal, teacher.school_code, field="section")
+        _require_section(facts, changes["section"], field="section")
+    for key, value in changes.items():
+        if key == "subjects":
+            teacher.subjects = list(value or [])
+            teacher.main_subject = teacher.subjects[0] if teacher.subjects else None
+        elif key != "section" or value is not None:
+            setattr(teacher, key, value)
+    errors = [
+        e
+        for e in (
+            rules.posting_dates_error(teacher.hire_date, teacher.school_joined_on),
+            rules.subjects_error(teacher.post_type, teacher.subjects),
+        )
+        if e is not None
+    ]
+    if errors:
+        raise RuleViolated("the teacher's record would be inconsistent", *errors)
+    teacher.updated_at = utcnow()
+    await session.flush()  # version incremented by the mapper
+    await refresh_school_stats(session, [teacher.school_code])
+    return teacher
+
+
+async def move_teacher(
+    session: AsyncSession, principal: Principal, *, teacher_id: UUID, request: MoveCreate
+) -> Teacher:
+    """调动: close the current posting and open one at another school; the history keeps both."""
+    repository_ = TeacherRepository(session)
+    teacher = await repository_.get(teacher_id, within=principal.jurisdiction)
+    rules.check_move(
+        status=teacher.status,
+        current_school=teacher.school_code,
+        current_start=teacher.school_joined_on,
+        to_school=request.to_school_code,
+        moved_on=request.moved_on,
+    )
+    facts = await known_school(session, principal, request.to_school_code, field="to_school_code")
+    offered = rules.sections_offered(facts.levels)
+    section = request.section or (teacher.section if teacher.section in offered else None)
+    if section is None and len(offered) == 1:
+        section = offered[0]
+    if section is None:
+        raise RuleViolated(
+            "say which 学段 the teacher joins",
+            FieldError("section", "section_offered_by_school", "the school has no such 学段"),
+        )
+    _require_section(facts, section, field="section")
+    sequence = (await repository_.last_sequences([teacher.id])).get(teacher.id, 0) + 1
+    from_school, from_county = teacher.school_code, teacher.county_code
+    session.add(
+        TeacherAssignment(
+            teacher_id=teacher.id,
+            sequence=sequence,
+            school_code=request.to_school_code,
+            county_code=facts.county_code,
+            section=section,
+            started_on=request.moved_on,
+            reason=request.reason,
+            plan_reference=request.plan_reference,
+            recorded_by=principal.client_id,
+        )
+    )
+    teacher.school_code = request.to_school_code
+    teacher.county_code = facts.county_code
+    teacher.section = section
+    teacher.school_joined_on = request.moved_on
+    teacher.updated_at = utcnow()
+    await session.flush()  # a concurrent move takes the same sequence and fails here
+    add_event(
+        session,
+        TeacherMoved.of(
+            subject=str(teacher.id),
+            jurisdiction=teacher.county_code,
+            data=TeacherMovedData(
+                teacher_id=str(teacher.id),
+                from_school_code=from_school,
+                from_county_code=from_county,
+                to_school_code=teacher.school_code,
+                to_county_code=teacher.county_code,
+                section=section.value,
+                moved_on=request.moved_on,
+                reason=request.reason,
+                plan_reference=request.plan_reference,
+                version=teacher.version,
+            ),
+        ),
+    )
+    await refresh_school_stats(session, [from_school, teacher.school_code])
+    return teacher
+
+
+async def teacher_history(
+    session: AsyncSession, principal: Principal, *, teacher_id: UUID
+) -> TeacherHistory:
+    repository_ = TeacherRepository(session)
+    teacher = await repository_.get(teacher_id, within=principal.jurisdiction)
+    postings = await repository_.assignments(teacher.id)
+    rural = await repository.rural_schools(session, [p.school_code for p in postings])
+    imported = (await repository_.imported_rural_periods([teacher.id])).get(teacher.id, [])
+    days = await repository.rural_service_days(session, [teacher.id], on=registry_today())
+    return TeacherHistory(
+        teacher_id=teacher.id,
+        assignments=[
+            AssignmentRead(
+                sequence=p.sequence,
+                school_code=p.school_code,
+                county_code=p.county_code,
+                section=p.section,
+                started_on=p.started_on,
+                ended_on=postings[i + 1].started_on if i + 1 < len(postings) else None,
+                reason=p.reason,
+                plan_reference=p.plan_reference,
+                is_rural=p.school_code in rural,
+                recorded_at=p.recorded_at,
+            )
+            for i, p in enumerate(postings)
+        ],
+        earlier_rural_service=[
+            RuralPeriod(school_name=p.school_name, started_on=p.started_on, ended_on=p.ended_on)
+            for p in imported
+        ],
+        rural_service_days=days[teacher.id],
+    )
+
+
+async def set_rurality(
+    session: AsyncSession, principal: Principal, *, school_code: str, is_rural: bool
+) -> SchoolRurality:
+    """乡村学校: the bureau marks a school rural (or not) for rural-service years."""
+    await known_school(session, principal, school_code, field="school_code")
+    entry = await session.get(SchoolRurality, school_code)
+    if entry is None:
+        entry = SchoolRurality(school_code=school_code, is_rural=is_rural)
+        session.add(entry)
+    entry.is_rural, entry.set_by, entry.set_at = is_rural, principal.client_id, utcnow()
+    await session.flush()
+    return entry
+
+
+async def school_stats(
+    session: AsyncSession, principal: Principal, *, school_code: str
+) -> SchoolTeacherStats:
+    entry = await session.scalar(
+        select(SchoolTeacherStats).where(
+            SchoolTeacherStats.school_code == school_code,
+            principal.jurisdiction.covers(SchoolTeacherStats.county_code),
+        )
+    )
+    if entry is None:
+        raise NotFound(f"no teacher counts for school {school_code}")
+    return entry
+
+
+async def refresh_school_stats(
+    session: AsyncSession, school_codes: Sequence[str], *, as_of: date | None = None
+) -> int:
+    """Recount indicators 1–3 for the schools (one GROUP BY) and publish
+    `staffing.school_teacher_stats.changed` for each school whose counts changed.
+
+    Every 学段 the school offers is reported, with zeros where it has no 专任教师.
+    """
+    as_of = as_of or registry_today()
+    codes = sorted(set(school_codes))
+    facts = await repository.schools(session, codes)
+    counts = await repository.section_counts(session, codes, rules.indicator_sets(as_of))
+    stored = await repository.stored_stats(session, codes)
+    events = []
+    for code in codes:
+        school = facts.get(code)
+        if school is None:
+            continue
+        sections = [
+            SectionTeacherStats(
+                level=section.value,
+                **vars_of(counts.get((code, section), repository.ZERO)),
+            )
+            for section in rules.sections_offered(school.levels)
+        ]
+        dumped = [s.model_dump() for s in sections]
+        entry = stored.get(code)
+        if entry is not None and entry.sections == dumped:
+            continue
+        if entry is None:
+            entry = SchoolTeacherStats(school_code=code, version=0)
+            session.add(entry)
+        entry.county_code, entry.sections, entry.as_of = school.county_code, dumped, as_of
+        entry.version += 1
+        entry.updated_at = utcnow()
+        events.append(
+            SchoolTeacherStatsChanged.of(
+                subject=code,
+                jurisdiction=school.county_code,
+                data=SchoolTeacherStatsData(
+                    school_code=code,
+                    county_code=school.county_code,
+                    as_of=as_of,
+                    sections=sections,
+                    version=entry.version,
+                ),
+            )
+        )
+    await session.flush()
+    await add_events(session, events)
+    return len(events)
+
+
+def vars_of(counts: repository.SectionCounts) -> dict[str, int]:
+    return {
+        "full_time_teachers": counts.full_time_teachers,
+        "teachers_above_required_degree": counts.teachers_above_required_degree,
+        "backbone_teachers": counts.backbone_teachers,
+        "pe_arts_teachers": counts.pe_arts_teachers,
+    }
+
+
+async def replace_imported_rural_periods(
+    session: AsyncSession, periods: dict[UUID, list[RuralPeriod]]
+) -> None:
+    """The sheet's earlier rural service replaces what earlier imports gave for those teachers."""
+    ids = list(periods)
+    for part in repository.chunks(ids):
+        await session.execute(
+            delete(RuralServicePeriod).where(RuralServicePeriod.teacher_id.in_(part))
+        )
+    rows = [
+        {
+            "teacher_id": teacher_id,
+            "school_name": p.school_name,
+            "started_on": p.started_on,
+            "ended_on": p.ended_on,
+            "recorded_at": utcnow(),
+        }
+        for teacher_id, items in periods.items()
+        for p in items
+    ]
+    if rows:
+        await session.execute(insert(RuralServicePeriod), rows)

@@ -1,0 +1,76 @@
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from junheng_contracts.enrollment import SchoolData
+from junheng_kit.identifiers import citizen_id_check_character
+from junheng_kit.school_directory import apply_school_state
+from staffing.schools.models import School
+
+DONGSHENG = "150602"
+PRIMARY = "2115060001"  # 东胜区第一小学
+NINE_YEAR = "2115060002"  # 九年一贯制
+JUNIOR = "3115060003"
+OTHER_COUNTY = "2115210001"  # Anshan, outside the test token's jurisdiction
+
+
+def citizen_id(birth: str, sequence: int, area: str = "150602") -> str:
+    """A valid 公民身份号码 for a birth date YYYYMMDD; odd sequence = male."""
+    body = f"{area}{birth}{sequence:03d}"
+    return body + citizen_id_check_character(body)
+
+
+def teacher(**changes: Any) -> dict[str, Any]:
+    body = {
+        "citizen_id": citizen_id("19850312", 21),
+        "name": "张老师",
+        "birth_date": "1985-03-12",
+        "school_code": PRIMARY,
+        "section": "primary",
+        "school_joined_on": "2015-09-01",
+        "post_type": "full_time",
+        "subjects": ["语文"],
+        "title": "一级",
+        "degree": "本科",
+        "backbone_level": None,
+        "staffing_status": "在编",
+        "hire_date": "2008-09-01",
+    }
+    body.update(changes)
+    return body
+
+
+async def seed_schools(session: AsyncSession) -> None:
+    schools = [
+        (PRIMARY, ["primary"], DONGSHENG),
+        (NINE_YEAR, ["nine_year"], DONGSHENG),
+        (JUNIOR, ["junior"], DONGSHENG),
+        (OTHER_COUNTY, ["primary"], "210302"),
+    ]
+    for code, levels, county in schools:
+        await apply_school_state(
+            session,
+            School,
+            SchoolData(
+                school_code=code,
+                name=f"学校{code}",
+                levels=levels,
+                county_code=county,
+                longitude=109.9,
+                latitude=39.8,
+                planned_capacity=1000,
+                version=1,
+            ),
+            "seed",
+        )
+    await session.commit()
+
+
+@pytest.fixture
+async def schools(session: AsyncSession) -> None:
+    await seed_schools(session)
+
+
+TeacherBody = Callable[..., dict[str, Any]]
