@@ -143,8 +143,13 @@ _STATUS_SLUGS = {
 }
 
 
+UNION_TAG = "~"
+"""Prefix of the tags of discriminated request unions: a tag names a form, not a field, and is
+left out of the field an error names."""
+
+
 def _field_of(loc: Sequence[Any]) -> str:
-    parts = [str(p) for p in loc]
+    parts = [str(p) for p in loc if not str(p).startswith(UNION_TAG)]
     if parts and parts[0] in {"body", "query", "path", "header", "cookie"}:
         source, rest = parts[0], parts[1:]
         if source != "body":

@@ -2,9 +2,13 @@
 
 from fastapi import FastAPI
 
+from enrollment.admission.endpoints import router as admission_router
 from enrollment.lottery.endpoints import router as lottery_router
 from enrollment.schools.endpoints import router as schools_router
+from enrollment.seats.endpoints import forecast_router, school_seats_router, seat_plans_router
 from enrollment.settings import EnrollmentSettings
+from enrollment.zoning.endpoints import maps_router as zone_maps_router
+from enrollment.zoning.endpoints import zones_router
 from junheng_kit.app import build_service_app
 
 
@@ -15,5 +19,14 @@ def create_app(settings: EnrollmentSettings | None = None) -> FastAPI:
         title="Junheng enrollment",
         description="招生入学: the school registry (学校登记) that zoning, applications and "
         "电脑派位 build on.",
-        routers=[schools_router, lottery_router],
+        routers=[
+            schools_router,
+            admission_router,
+            lottery_router,
+            zone_maps_router,
+            zones_router,
+            school_seats_router,
+            seat_plans_router,
+            forecast_router,
+        ],
     )

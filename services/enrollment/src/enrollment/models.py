@@ -1,15 +1,25 @@
 """Every table of the enrollment service, imported by migrations/env.py."""
 
+from enrollment.admission.models import (
+    Application,
+    ApplicationEvent,
+    ApplicationVerification,
+    PriorityPolicy,
+)
 from enrollment.lottery.models import AssignmentRun
 from enrollment.schools.models import School
 from enrollment.seats.models import SeatPlan
 from enrollment.zoning.models import AttendanceZone, CohortCount, CohortImport, ZoneMap
 
 __all__ = [
+    "Application",
+    "ApplicationEvent",
+    "ApplicationVerification",
     "AssignmentRun",
     "AttendanceZone",
     "CohortCount",
     "CohortImport",
+    "PriorityPolicy",
     "School",
     "SeatPlan",
     "ZoneMap",

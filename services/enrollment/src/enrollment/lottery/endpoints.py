@@ -5,10 +5,17 @@ from fastapi import APIRouter, Depends, Response
 
 from enrollment.lottery import service
 from enrollment.lottery.repository import AssignmentRunRepository
-from enrollment.lottery.schemas import AssignmentRunCreate, AssignmentRunRead, ComparisonRead
+from enrollment.lottery.schemas import (
+    AssignmentRunCreate,
+    AssignmentRunRead,
+    AssignmentRunRequest,
+    ComparisonRead,
+    RunProvenanceRead,
+)
 from junheng_kit.auth import Principal, require_scopes
 from junheng_kit.db import SessionDep
 from junheng_kit.problems import NotFound, RuleViolated, problem_responses
+from junheng_kit.timeutil import china_today
 
 router = APIRouter(prefix="/v1/assignment-runs", tags=["assignment-runs"])
 
@@ -27,16 +34,26 @@ def _stored(
     "",
     status_code=201,
     response_model=AssignmentRunRead,
-    summary="Run 电脑派位 on an explicit instance",
+    summary="Run 电脑派位 on an explicit instance or on a county's verified applications",
     responses=problem_responses(RuleViolated),
 )
 async def create_assignment_run(
-    body: AssignmentRunCreate, session: SessionDep, principal: Writer
+    body: AssignmentRunRequest, session: SessionDep, principal: Writer
 ) -> Response:
     """电脑派位: assign the applicants by deferred acceptance (student-proposing) or immediate
     acceptance (志愿优先), with public lottery numbers; emits `enrollment.assignment.published`.
-    The same instance and seed give the same body, except `id`."""
-    run = await service.create_run(session, principal, request=body)
+
+    The body is either an explicit instance (seed, mechanism, tie_breaking, schools,
+    applicants) — the same instance and seed give the same body, except `id` — or a reference
+    (county_code, year, level, seed, mechanism, tie_breaking): the verified applications of
+    that county, the published seat plans as capacities and the priority rules in force as
+    tiers. The instance a reference run used is at `/instance` for replay."""
+    if isinstance(body, AssignmentRunCreate):
+        run = await service.create_run(session, principal, request=body)
+    else:
+        run = await service.create_run_from_applications(
+            session, principal, request=body, today=china_today()
+        )
     return _stored(
         run.result, status_code=201, headers={"Location": f"/v1/assignment-runs/{run.id}"}
     )
@@ -67,3 +84,38 @@ async def compare_assignment_run(
     distribution, who gains and who loses."""
     run = await AssignmentRunRepository(session).get(run_id, reader=principal)
     return ComparisonRead.model_validate(service.compare_run(run))
+
+
+@router.get(
+    "/{run_id}/instance",
+    summary="The exact instance a run assigned (for replay)",
+    responses=problem_responses(NotFound),
+)
+async def get_assignment_run_instance(
+    run_id: UUID, session: SessionDep, principal: Reader
+) -> Response:
+    """The canonical JSON whose SHA-256 is the run's `input_sha256`: POST it back to
+    `/v1/assignment-runs` to replay the run byte for byte (apart from `id`)."""
+    run = await AssignmentRunRepository(session).get(run_id, reader=principal)
+    return _stored(run.instance)
+
+
+@router.get(
+    "/{run_id}/provenance",
+    summary="Where a run's instance came from",
+    responses=problem_responses(NotFound),
+)
+async def get_assignment_run_provenance(
+    run_id: UUID, session: SessionDep, principal: Reader
+) -> RunProvenanceRead:
+    run = await AssignmentRunRepository(session).get(run_id, reader=principal)
+    return RunProvenanceRead(
+        run_id=str(run.id),
+        source=run.source,
+        county_code=run.county_code,
+        year=run.year,
+        level=run.level,
+        policy_id=str(run.policy_id) if run.policy_id else None,
+        policy_version=run.policy_version,
+        input_sha256=run.input_sha256,
+    )

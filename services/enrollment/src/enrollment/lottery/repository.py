@@ -22,6 +22,7 @@ class AssignmentRunRepository:
         run = await self.session.scalar(select(AssignmentRun).where(AssignmentRun.id == run_id))
         if run is None or not (
             run.created_by == reader.client_id
+            or (run.county_code is not None and reader.jurisdiction.covers_code(run.county_code))
             or all(reader.jurisdiction.covers_code(p) for p in run.province_codes)
         ):
             raise NotFound(f"assignment run {run_id} not found")

@@ -1,6 +1,10 @@
-from typing import Annotated, Literal
+from datetime import date
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
+
+from junheng_kit.identifiers import CountyCode
+from junheng_kit.problems import UNION_TAG
 
 SchoolCodeIn = Annotated[str, Field(pattern=r"^\d{10}$", description="学校标识码, 10 digits")]
 Tier = Annotated[int, Field(ge=0, le=1000, description="priority tier; 1 beats 2")]
@@ -111,3 +115,63 @@ class ComparisonRead(BaseModel):
     gains: int
     losses: int
     unchanged: int
+
+
+class AssignmentRunFromApplications(BaseModel):
+    """A run over the verified applications of a county, level and school year: seats from the
+    published seat plans, priorities from the county's rules in force."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "county_code": "150602",
+                    "year": 2025,
+                    "level": "primary",
+                    "seed": "2025-东胜区-公证处-0731",
+                    "mechanism": "deferred_acceptance",
+                    "tie_breaking": "single",
+                }
+            ]
+        },
+    )
+
+    county_code: CountyCode
+    year: int = Field(ge=2000, le=2100, description="school year by its start year")
+    level: Literal["primary", "junior"]
+    seed: str = Field(min_length=1, max_length=200)
+    mechanism: Literal["deferred_acceptance", "immediate_acceptance"]
+    tie_breaking: Literal["single", "multiple"]
+    policy_on: date | None = Field(
+        None, description="apply the priority rules in force on this day (default: today)"
+    )
+
+
+def _run_kind(value: Any) -> str:
+    """An explicit instance lists its applicants; a reference names a county instead."""
+    if isinstance(value, dict):
+        explicit = "applicants" in value or "schools" in value
+    else:
+        explicit = hasattr(value, "applicants")
+    return f"{UNION_TAG}instance" if explicit else f"{UNION_TAG}applications"
+
+
+AssignmentRunRequest = Annotated[
+    Annotated[AssignmentRunCreate, Tag(f"{UNION_TAG}instance")]
+    | Annotated[AssignmentRunFromApplications, Tag(f"{UNION_TAG}applications")],
+    Discriminator(_run_kind),
+]
+
+
+class RunProvenanceRead(BaseModel):
+    """Where a run's instance came from, and how to replay it."""
+
+    run_id: str
+    source: Literal["instance", "applications"]
+    county_code: str | None
+    year: int | None
+    level: str | None
+    policy_id: str | None
+    policy_version: int | None
+    input_sha256: str

@@ -3,6 +3,7 @@
 import hashlib
 import json
 from collections import Counter
+from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -11,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from enrollment.lottery import rules
 from enrollment.lottery.models import AssignmentRun
 from enrollment.lottery.repository import AssignmentRunRepository
-from enrollment.lottery.schemas import AssignmentRunCreate
+from enrollment.lottery.schemas import AssignmentRunCreate, AssignmentRunFromApplications
 from junheng_contracts.enrollment import AssignmentPublished, AssignmentPublishedData
 from junheng_kit.auth import Principal
 from junheng_kit.ids import uuid7
@@ -78,6 +79,30 @@ def result_document(
     if outcome.lotteries is not None:
         document["lotteries"] = outcome.lotteries
     return document
+
+
+async def create_run_from_applications(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    request: AssignmentRunFromApplications,
+    today: date,
+) -> AssignmentRun:
+    """电脑派位 over a county's verified applications: the instance is built from the seat
+    plans and the priority rules in force, stored with the run and published for replay."""
+    from enrollment.admission.instance import build_instance
+
+    principal.require_jurisdiction(request.county_code, field="county_code")
+    instance, policy = await build_instance(session, request, today=today)
+    run = await create_run(session, principal, request=instance)
+    run.source = "applications"
+    run.county_code = request.county_code
+    run.year = request.year
+    run.level = request.level
+    run.policy_id = policy.id
+    run.policy_version = policy.version
+    await session.flush()
+    return run
 
 
 async def create_run(
@@ -153,4 +178,10 @@ def compare_run(run: AssignmentRun) -> dict[str, Any]:
     }
 
 
-__all__ = ["canonical_instance", "compare_run", "create_run", "result_document"]
+__all__ = [
+    "canonical_instance",
+    "compare_run",
+    "create_run",
+    "create_run_from_applications",
+    "result_document",
+]

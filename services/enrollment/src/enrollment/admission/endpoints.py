@@ -1,0 +1,399 @@
+from datetime import date
+from typing import Annotated, Literal
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
+
+from enrollment.admission import service
+from enrollment.admission.models import Application, PriorityPolicy
+from enrollment.admission.repository import ApplicationRepository, PolicyRepository
+from enrollment.admission.schemas import (
+    ApplicationCreate,
+    ApplicationHistory,
+    ApplicationPage,
+    ApplicationPriorities,
+    ApplicationRead,
+    ApplicationSummary,
+    ChecklistItem,
+    Child,
+    Document,
+    Guardian,
+    HistoryEntry,
+    Home,
+    Household,
+    PriorityAtSchool,
+    PriorityPolicyPut,
+    PriorityPolicyRead,
+    PriorityPolicyVersions,
+    TransitionCreate,
+    VerificationPut,
+    VerificationRead,
+    Year,
+)
+from junheng_kit.auth import Principal, require_scopes
+from junheng_kit.db import SessionDep
+from junheng_kit.identifiers import CountyCode
+from junheng_kit.pagination import CursorQuery, LimitQuery, decode_cursor, encode_cursor
+from junheng_kit.problems import (
+    Conflict,
+    FieldError,
+    InvalidInput,
+    NotFound,
+    PreconditionFailed,
+    RuleViolated,
+    problem_responses,
+)
+from junheng_kit.timeutil import china_today
+
+router = APIRouter(tags=["admission"])
+
+Reader = Annotated[Principal, Depends(require_scopes("enrollment:read"))]
+Writer = Annotated[Principal, Depends(require_scopes("enrollment:write"))]
+Level = Annotated[Literal["primary", "junior"], Path(description="学段")]
+
+
+def _secret(request: Request) -> bytes:
+    return request.app.state.settings.secret_key.get_secret_value().encode()  # type: ignore[no-any-return]
+
+
+def _version_of(if_match: str | None) -> int | None:
+    if if_match is None or if_match.strip() == "*":
+        return None
+    value = if_match.strip().removeprefix("W/").strip('"')
+    if not value.isdigit():
+        raise InvalidInput(
+            "If-Match must be an ETag this API issued", FieldError("header.if-match", "etag_format")
+        )
+    return int(value)
+
+
+# ---------------------------------------------------------------- priority policies
+
+
+def _policy(policy: PriorityPolicy) -> PriorityPolicyRead:
+    return PriorityPolicyRead.model_validate(
+        {
+            **policy.document,
+            "id": policy.id,
+            "county_code": policy.county_code,
+            "year": policy.year,
+            "level": policy.level,
+            "version": policy.version,
+            "document_sha256": policy.document_sha256,
+            "created_by": policy.created_by,
+            "created_at": policy.created_at,
+        }
+    )
+
+
+@router.put(
+    "/v1/priority-policies/{county_code}/{year}/{level}",
+    status_code=201,
+    summary="Publish a county's admission priority rules (招生政策), as a new version",
+    responses=problem_responses(),
+)
+async def publish_policy(
+    county_code: CountyCode,
+    year: Year,
+    level: Level,
+    body: PriorityPolicyPut,
+    session: SessionDep,
+    principal: Writer,
+) -> PriorityPolicyRead:
+    """Tiers are data: each is a list of conditions on household facts, first match wins. A
+    change adds a version effective from its date; runs of past years use the version that
+    was in force."""
+    policy = await service.publish_policy(
+        session, principal, county_code=county_code, year=year, level=level, request=body
+    )
+    return _policy(policy)
+
+
+@router.get(
+    "/v1/priority-policies/{county_code}/{year}/{level}",
+    summary="The priority rules in force",
+    responses=problem_responses(NotFound),
+)
+async def get_policy(
+    county_code: CountyCode,
+    year: Year,
+    level: Level,
+    session: SessionDep,
+    principal: Reader,
+    on: Annotated[date | None, Query(description="in force on this day (default today)")] = None,
+    version: Annotated[int | None, Query(ge=1)] = None,
+) -> PriorityPolicyRead:
+    principal.require_jurisdiction(county_code, field="county_code")
+    policy = await PolicyRepository(session).in_force(
+        county_code, year, level, on=on or china_today(), version=version
+    )
+    if policy is None:
+        raise NotFound(f"no {level} priority policy of {county_code} for {year} is in force")
+    return _policy(policy)
+
+
+@router.get(
+    "/v1/priority-policies/{county_code}/{year}/{level}/versions",
+    summary="Every version of the priority rules",
+    responses=problem_responses(),
+)
+async def list_policy_versions(
+    county_code: CountyCode, year: Year, level: Level, session: SessionDep, principal: Reader
+) -> PriorityPolicyVersions:
+    principal.require_jurisdiction(county_code, field="county_code")
+    versions = await PolicyRepository(session).versions(county_code, year, level)
+    return PriorityPolicyVersions(items=[_policy(p) for p in versions])
+
+
+# ---------------------------------------------------------------- applications
+
+
+async def _read(session: SessionDep, application: Application) -> ApplicationRead:
+    required, checks = await service.checklist(session, application, today=china_today())
+    options = application.home_schools + [
+        c for c in application.hukou_schools if c not in application.home_schools
+    ]
+    return ApplicationRead(
+        id=application.id,
+        county_code=application.county_code,
+        year=application.year,
+        grade=application.grade,
+        level=application.level,
+        status=application.status,
+        status_reason=application.status_reason,
+        child=Child(
+            citizen_id=application.citizen_id,
+            name=application.child_name,
+            birth_date=application.birth_date,
+        ),
+        child_key=application.child_key,
+        guardian=Guardian.model_validate(application.guardian),
+        household=Household.model_validate(application.household),
+        migrant=application.migrant,
+        home=Home(
+            longitude=application.home_longitude,
+            latitude=application.home_latitude,
+            address=application.home_address,
+        ),
+        home_zone_code=application.home_zone_code,
+        hukou_zone_code=application.hukou_zone_code,
+        school_options=options,
+        choices=application.choices,
+        checklist=[
+            ChecklistItem(
+                document=document,
+                status=checks[document].result if document in checks else "not_checked",
+            )
+            for document in required
+        ],
+        version=application.version,
+        created_at=application.created_at,
+        updated_at=application.updated_at,
+    )
+
+
+@router.post(
+    "/v1/applications",
+    status_code=201,
+    summary="Apply for a school place (入学申请)",
+    responses=problem_responses(Conflict, RuleViolated),
+)
+async def submit_application(
+    body: ApplicationCreate,
+    request: Request,
+    session: SessionDep,
+    principal: Writer,
+    response: Response,
+) -> ApplicationRead:
+    """A guardian applies for grade 1 or grade 7. Checked: the 公民身份号码 (MOD 11-2) and the
+    birth date in it, the age rule, the zones in force at the home (and 户籍) address, the
+    ranked choices among the zone's schools, one application per child and year. Send an
+    `Idempotency-Key` header to make retries safe. Emits `enrollment.application.submitted`."""
+    application = await service.submit_application(
+        session, principal, request=body, secret=_secret(request), today=china_today()
+    )
+    response.headers["Location"] = f"/v1/applications/{application.id}"
+    response.headers["ETag"] = f'"{application.version}"'
+    return await _read(session, application)
+
+
+@router.get("/v1/applications", summary="List applications", responses=problem_responses())
+async def list_applications(
+    session: SessionDep,
+    principal: Reader,
+    limit: LimitQuery = 100,
+    cursor: CursorQuery = None,
+    county_code: CountyCode | None = None,
+    year: Year | None = None,
+    grade: Annotated[Literal[1, 7] | None, Query()] = None,
+    status: Annotated[
+        Literal["submitted", "verifying", "verified", "needs_documents", "rejected"] | None,
+        Query(),
+    ] = None,
+) -> ApplicationPage:
+    """Applications in the caller's jurisdiction, oldest first; no personal data in the list."""
+    rows = await ApplicationRepository(session).page(
+        within=principal.jurisdiction,
+        county_code=county_code,
+        year=year,
+        grade=grade,
+        status=status,
+        after=decode_cursor(cursor),
+        limit=limit,
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return ApplicationPage(
+        items=[
+            ApplicationSummary(
+                id=a.id,
+                county_code=a.county_code,
+                year=a.year,
+                grade=a.grade,
+                status=a.status,
+                migrant=a.migrant,
+                choices=a.choices,
+                created_at=a.created_at,
+            )
+            for a in rows
+        ],
+        next_cursor=encode_cursor(str(rows[-1].id)) if more and rows else None,
+    )
+
+
+@router.get(
+    "/v1/applications/{application_id}",
+    summary="An application, with its checklist",
+    responses=problem_responses(NotFound),
+)
+async def get_application(
+    application_id: UUID, session: SessionDep, principal: Reader, response: Response
+) -> ApplicationRead:
+    application = await ApplicationRepository(session).get(
+        application_id, within=principal.jurisdiction
+    )
+    response.headers["ETag"] = f'"{application.version}"'
+    return await _read(session, application)
+
+
+@router.post(
+    "/v1/applications/{application_id}/transitions",
+    summary="Move an application through review (审核)",
+    responses=problem_responses(NotFound, PreconditionFailed, RuleViolated),
+)
+async def transition_application(
+    application_id: UUID,
+    body: TransitionCreate,
+    session: SessionDep,
+    principal: Writer,
+    response: Response,
+    if_match: Annotated[str | None, Header()] = None,
+) -> ApplicationRead:
+    """submitted → verifying → verified | needs_documents | rejected (with a reason the family
+    reads); needs_documents → verifying when documents come in; verified needs every document
+    of the checklist confirmed. Every step is in `/history`."""
+    application = await service.transition(
+        session,
+        principal,
+        application_id=application_id,
+        request=body,
+        if_match=_version_of(if_match),
+        today=china_today(),
+    )
+    response.headers["ETag"] = f'"{application.version}"'
+    return await _read(session, application)
+
+
+@router.put(
+    "/v1/applications/{application_id}/verifications/{document}",
+    summary="Record the check of one document (核验)",
+    responses=problem_responses(NotFound, RuleViolated),
+)
+async def verify_document(
+    application_id: UUID,
+    document: Document,
+    body: VerificationPut,
+    session: SessionDep,
+    principal: Writer,
+) -> VerificationRead:
+    """Source, time, result (confirmed / refuted / pending) and reason of one check; the latest
+    check counts for the checklist, every check stays in `/history`."""
+    verification = await service.verify_document(
+        session,
+        principal,
+        application_id=application_id,
+        document=document,
+        request=body,
+        today=china_today(),
+    )
+    return VerificationRead(
+        document=verification.document,
+        result=verification.result,
+        source=verification.source,
+        reason=verification.reason,
+        checked_by=verification.checked_by,
+        checked_at=verification.checked_at,
+    )
+
+
+@router.get(
+    "/v1/applications/{application_id}/history",
+    summary="The audit trail of an application",
+    responses=problem_responses(NotFound),
+)
+async def application_history(
+    application_id: UUID, session: SessionDep, principal: Reader
+) -> ApplicationHistory:
+    repository = ApplicationRepository(session)
+    application = await repository.get(application_id, within=principal.jurisdiction)
+    return ApplicationHistory(
+        application_id=application.id,
+        items=[
+            HistoryEntry(
+                at=e.at,
+                actor=e.actor,
+                action=e.action,
+                from_status=e.from_status,
+                to_status=e.to_status,
+                reason=e.reason,
+                detail=e.detail,
+            )
+            for e in await repository.history(application.id)
+        ],
+    )
+
+
+@router.get(
+    "/v1/applications/{application_id}/priorities",
+    summary="The priority tier at each chosen school, and why",
+    responses=problem_responses(NotFound, RuleViolated),
+)
+async def application_priorities(
+    application_id: UUID,
+    session: SessionDep,
+    principal: Reader,
+    on: Annotated[date | None, Query(description="policy in force on this day")] = None,
+) -> ApplicationPriorities:
+    """The household facts measured on the policy's reference date and the first tier whose
+    conditions hold at each chosen school (none: not admissible there, left to 统筹)."""
+    application = await ApplicationRepository(session).get(
+        application_id, within=principal.jurisdiction
+    )
+    policy, facts, rows = await service.priorities_of(session, application, on=on or china_today())
+    home, hukou = set(application.home_schools), set(application.hukou_schools)
+    return ApplicationPriorities(
+        application_id=application.id,
+        policy_id=policy.id,
+        policy_version=policy.version,
+        facts=facts,
+        schools=[
+            PriorityAtSchool(
+                school_code=code,
+                tier=tier,
+                tier_name=name,
+                hukou_in_zone=code in hukou,
+                home_in_zone=code in home,
+            )
+            for code, tier, name in rows
+        ],
+    )

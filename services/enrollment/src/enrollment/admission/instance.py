@@ -1,0 +1,142 @@
+"""The 电脑派位 instance of a county's verified applications (the stored form of a run).
+
+Set-based: one query for the applications' columns, one for the seat plans; tiers are computed
+per application in memory from the policy in force. The instance has exactly the public shape
+of an explicit run, so the run can be replayed from what it publishes.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from pydantic_core import from_json
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from enrollment.admission import rules
+from enrollment.admission.models import Application, PriorityPolicy
+from enrollment.admission.repository import PolicyRepository
+from enrollment.admission.service import tiers_of
+from enrollment.lottery.schemas import AssignmentRunCreate, AssignmentRunFromApplications
+from enrollment.seats.models import SeatPlan
+from junheng_kit.problems import FieldError, RuleViolated
+
+
+def _json(value: Any) -> Any:
+    return from_json(value) if isinstance(value, str | bytes) else value
+
+
+async def build_instance(
+    session: AsyncSession, request: AssignmentRunFromApplications, *, today: date
+) -> tuple[AssignmentRunCreate, PriorityPolicy]:
+    on = request.policy_on or today
+    policy = await PolicyRepository(session).in_force(
+        request.county_code, request.year, request.level, on=on
+    )
+    if policy is None:
+        raise RuleViolated(
+            "no priority policy is in force",
+            FieldError(
+                "policy_on",
+                "policy_published",
+                f"no {request.level} admission rules of {request.county_code} for "
+                f"{request.year} were in force on {on}",
+            ),
+        )
+    tiers = tiers_of(policy)
+    reference = date.fromisoformat(policy.document["reference_date"])
+
+    seats = {
+        code: seats
+        for code, seats in (
+            await session.execute(
+                select(SeatPlan.school_code, SeatPlan.seats).where(
+                    SeatPlan.county_code == request.county_code,
+                    SeatPlan.year == request.year,
+                    SeatPlan.level == request.level,
+                )
+            )
+        ).all()
+    }
+    rows = (
+        await session.execute(
+            select(
+                Application.id,
+                Application.household,
+                Application.home_schools,
+                Application.hukou_schools,
+                Application.choices,
+            )
+            .where(
+                Application.county_code == request.county_code,
+                Application.year == request.year,
+                Application.level == request.level,
+                Application.status == "verified",
+            )
+            .order_by(Application.id)
+        )
+    ).all()
+    if not rows:
+        raise RuleViolated(
+            "there are no verified applications to assign",
+            FieldError(
+                "county_code",
+                "verified_applications",
+                f"no verified {request.level} applications of {request.county_code} for "
+                f"{request.year}",
+            ),
+        )
+    chosen = sorted({code for row in rows for code in _json(row.choices)})
+    missing = [code for code in chosen if code not in seats]
+    if missing:
+        raise RuleViolated(
+            "schools chosen by applicants have no seat plan",
+            FieldError(
+                "county_code",
+                "seat_plan_published",
+                f"publish the {request.year} seat plans of {', '.join(missing)} "
+                "(PUT /v1/schools/{code}/seats/{year}) before the run",
+            ),
+        )
+
+    applicants: list[dict[str, Any]] = []
+    for row in rows:
+        household = _json(row.household)
+        permit = household.get("residence_permit")
+        facts = rules.applicant_facts(
+            rules.Household(
+                hukou_county_code=household["hukou"]["county_code"],
+                housing=household["housing"],
+                residence_permit_issued_on=date.fromisoformat(permit["issued_on"])
+                if permit
+                else None,
+                social_insurance_months=household.get("social_insurance_months", 0),
+            ),
+            county_code=request.county_code,
+            reference_date=reference,
+        )
+        choices = _json(row.choices)
+        applicants.append(
+            {
+                "application_id": str(row.id),
+                "preferences": choices,
+                "priorities": rules.priorities(
+                    tiers,
+                    facts,
+                    choices,
+                    home_schools=frozenset(_json(row.home_schools)),
+                    hukou_schools=frozenset(_json(row.hukou_schools)),
+                ),
+            }
+        )
+    instance = AssignmentRunCreate.model_validate(
+        {
+            "seed": request.seed,
+            "mechanism": request.mechanism,
+            "tie_breaking": request.tie_breaking,
+            "schools": [{"school_code": c, "capacity": seats[c]} for c in sorted(seats)],
+            "applicants": applicants,
+        }
+    )
+    return instance, policy

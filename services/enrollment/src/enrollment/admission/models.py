@@ -1,0 +1,116 @@
+"""Admission tables: priority policies (versioned), applications, per-fact verifications and
+the append-only audit trail of every application."""
+
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from enrollment.db import Base
+from junheng_kit.db import UtcDateTime
+from junheng_kit.ids import uuid7
+from junheng_kit.timeutil import utcnow
+
+
+class PriorityPolicy(Base):
+    """招生政策 (priority tiers) of one county, level and school year; a change adds a version."""
+
+    __tablename__ = "priority_policy"
+    __table_args__ = (UniqueConstraint("county_code", "year", "level", "version"),)
+
+    id: Mapped[UUID] = mapped_column(primary_key=True, default=uuid7)
+    county_code: Mapped[str] = mapped_column(String(6))
+    year: Mapped[int] = mapped_column(Integer)
+    level: Mapped[str] = mapped_column(String(10))
+    version: Mapped[int] = mapped_column(Integer)
+    effective_from: Mapped[date] = mapped_column(Date)
+    source: Mapped[str] = mapped_column(String(300))
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)
+    document_sha256: Mapped[str] = mapped_column(String(64))
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class Application(Base):
+    """入学申请: one child, one county and school year, one entry grade."""
+
+    __tablename__ = "application"
+    __table_args__ = (UniqueConstraint("year", "child_key", name="uq_application_year_child"),)
+
+    id: Mapped[UUID] = mapped_column(primary_key=True, default=uuid7)
+    county_code: Mapped[str] = mapped_column(String(6), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    level: Mapped[str] = mapped_column(String(10))
+    grade: Mapped[int] = mapped_column(Integer)
+    # the child: the citizen ID stays in this table; everything else uses the pseudonymous key
+    child_key: Mapped[str] = mapped_column(String(32))
+    citizen_id: Mapped[str] = mapped_column(String(18))
+    child_name: Mapped[str] = mapped_column(String(50))
+    birth_date: Mapped[date] = mapped_column(Date)
+    gender: Mapped[str] = mapped_column(String(6))
+    guardian: Mapped[dict[str, Any]] = mapped_column(JSON)
+    household: Mapped[dict[str, Any]] = mapped_column(JSON)
+    migrant: Mapped[bool] = mapped_column(Boolean)
+    home_longitude: Mapped[float] = mapped_column(Float)
+    home_latitude: Mapped[float] = mapped_column(Float)
+    home_address: Mapped[str] = mapped_column(String(200))
+    # zones in force at submission: the school options they gave, and the choices made
+    home_zone_code: Mapped[str | None] = mapped_column(String(50))
+    hukou_zone_code: Mapped[str | None] = mapped_column(String(50))
+    home_schools: Mapped[list[str]] = mapped_column(JSON)
+    hukou_schools: Mapped[list[str]] = mapped_column(JSON)
+    choices: Mapped[list[str]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    status_reason: Mapped[str | None] = mapped_column(String(500))
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's declarative API
+
+
+class ApplicationVerification(Base):
+    """核验: the latest check of one document/fact of an application (history in the trail)."""
+
+    __tablename__ = "application_verification"
+
+    application_id: Mapped[UUID] = mapped_column(
+        ForeignKey("application.id", ondelete="CASCADE"), primary_key=True
+    )
+    document: Mapped[str] = mapped_column(String(30), primary_key=True)
+    result: Mapped[str] = mapped_column(String(10))  # confirmed | refuted | pending
+    source: Mapped[str] = mapped_column(String(100))
+    reason: Mapped[str | None] = mapped_column(String(500))
+    checked_by: Mapped[str] = mapped_column(String(100))
+    checked_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class ApplicationEvent(Base):
+    """审核留痕: append-only audit trail — who did what to an application, when and why."""
+
+    __tablename__ = "application_event"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    application_id: Mapped[UUID] = mapped_column(
+        ForeignKey("application.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(30))
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str | None] = mapped_column(String(20))
+    reason: Mapped[str | None] = mapped_column(Text)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

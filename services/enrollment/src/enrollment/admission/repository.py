@@ -1,0 +1,148 @@
+"""Every query of the admission domain."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from uuid import UUID
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from enrollment.admission.models import (
+    Application,
+    ApplicationEvent,
+    ApplicationVerification,
+    PriorityPolicy,
+)
+from enrollment.schools.models import School
+from junheng_kit.auth import Jurisdiction
+from junheng_kit.problems import NotFound
+
+
+@dataclass
+class PolicyRepository:
+    session: AsyncSession
+
+    def add(self, policy: PriorityPolicy) -> None:
+        self.session.add(policy)
+
+    async def latest_version(self, county_code: str, year: int, level: str) -> int:
+        value = await self.session.scalar(
+            select(func.max(PriorityPolicy.version)).where(
+                PriorityPolicy.county_code == county_code,
+                PriorityPolicy.year == year,
+                PriorityPolicy.level == level,
+            )
+        )
+        return int(value or 0)
+
+    async def in_force(
+        self, county_code: str, year: int, level: str, *, on: date, version: int | None = None
+    ) -> PriorityPolicy | None:
+        """The newest version in effect on `on` (or exactly `version` when given)."""
+        query = select(PriorityPolicy).where(
+            PriorityPolicy.county_code == county_code,
+            PriorityPolicy.year == year,
+            PriorityPolicy.level == level,
+        )
+        if version is not None:
+            query = query.where(PriorityPolicy.version == version)
+        else:
+            query = query.where(PriorityPolicy.effective_from <= on)
+        return await self.session.scalar(query.order_by(PriorityPolicy.version.desc()).limit(1))
+
+    async def versions(self, county_code: str, year: int, level: str) -> list[PriorityPolicy]:
+        return list(
+            await self.session.scalars(
+                select(PriorityPolicy)
+                .where(
+                    PriorityPolicy.county_code == county_code,
+                    PriorityPolicy.year == year,
+                    PriorityPolicy.level == level,
+                )
+                .order_by(PriorityPolicy.version)
+            )
+        )
+
+
+@dataclass
+class ApplicationRepository:
+    session: AsyncSession
+
+    def add(self, application: Application) -> None:
+        self.session.add(application)
+
+    def record(self, entry: ApplicationEvent) -> None:
+        self.session.add(entry)
+
+    async def get(self, application_id: UUID, *, within: Jurisdiction) -> Application:
+        application = await self.session.scalar(
+            select(Application).where(
+                Application.id == application_id, within.covers(Application.county_code)
+            )
+        )
+        if application is None:  # another county's application is "not found" too
+            raise NotFound(f"application {application_id} not found")
+        return application
+
+    async def by_child(self, year: int, child_key: str) -> Application | None:
+        return await self.session.scalar(
+            select(Application).where(Application.year == year, Application.child_key == child_key)
+        )
+
+    async def page(
+        self,
+        *,
+        within: Jurisdiction,
+        county_code: str | None,
+        year: int | None,
+        grade: int | None,
+        status: str | None,
+        after: str | None,
+        limit: int,
+    ) -> list[Application]:
+        query = select(Application).where(within.covers(Application.county_code))
+        if county_code:
+            query = query.where(Application.county_code == county_code)
+        if year is not None:
+            query = query.where(Application.year == year)
+        if grade is not None:
+            query = query.where(Application.grade == grade)
+        if status:
+            query = query.where(Application.status == status)
+        if after:
+            query = query.where(Application.id > UUID(after))
+        return list(await self.session.scalars(query.order_by(Application.id).limit(limit + 1)))
+
+    async def verifications(self, application_id: UUID) -> dict[str, ApplicationVerification]:
+        rows = await self.session.scalars(
+            select(ApplicationVerification).where(
+                ApplicationVerification.application_id == application_id
+            )
+        )
+        return {row.document: row for row in rows}
+
+    async def verification(
+        self, application_id: UUID, document: str
+    ) -> ApplicationVerification | None:
+        return await self.session.get(ApplicationVerification, (application_id, document))
+
+    def add_verification(self, verification: ApplicationVerification) -> None:
+        self.session.add(verification)
+
+    async def history(self, application_id: UUID) -> list[ApplicationEvent]:
+        return list(
+            await self.session.scalars(
+                select(ApplicationEvent)
+                .where(ApplicationEvent.application_id == application_id)
+                .order_by(ApplicationEvent.id)
+            )
+        )
+
+    async def schools(self, codes: Sequence[str]) -> dict[str, School]:
+        if not codes:
+            return {}
+        rows = await self.session.scalars(select(School).where(School.school_code.in_(codes)))
+        return {school.school_code: school for school in rows}

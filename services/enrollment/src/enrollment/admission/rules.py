@@ -1,0 +1,191 @@
+"""Admission rules (domain.md §1.5, §2.2, §2.3): pure functions over plain data.
+
+Nothing here reads a database or a clock: the age rule, the household facts a priority policy
+can test, the tier a policy gives an applicant at a school, the documents a migrant family must
+show, and the review state machine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal
+
+Level = Literal["primary", "junior"]
+Status = Literal["submitted", "verifying", "verified", "needs_documents", "rejected"]
+
+ENTRY_GRADE: dict[Level, int] = {"primary": 1, "junior": 7}
+LEVEL_OF_GRADE: dict[int, Level] = {1: "primary", 7: "junior"}
+
+# school registry levels (学段) → the entry levels a school admits to
+ADMITS: dict[str, frozenset[Level]] = {
+    "primary": frozenset({"primary"}),
+    "junior": frozenset({"junior"}),
+    "nine_year": frozenset({"primary", "junior"}),
+    "complete_secondary": frozenset({"junior"}),
+}
+
+# staged review (issue 5 §3): who may move an application where
+TRANSITIONS: dict[Status, frozenset[Status]] = {
+    "submitted": frozenset({"verifying", "rejected"}),
+    "verifying": frozenset({"verified", "needs_documents", "rejected"}),
+    "needs_documents": frozenset({"verifying", "rejected"}),
+    "verified": frozenset({"verifying"}),  # re-opened when a fact turns out wrong
+    "rejected": frozenset(),
+}
+
+# facts a tier condition can test; the boolean ones are true/false, the others whole months
+BOOLEAN_FACTS = frozenset(
+    {
+        "hukou_local",  # 户籍 in this county
+        "migrant",  # 随迁子女: 户籍 outside this county
+        "hukou_in_zone",  # 户籍 address inside the school's zone
+        "home_in_zone",  # the family lives inside the school's zone
+        "owns_home",  # 房产: the family owns the home it lives in
+        "rents_home",  # registered lease
+        "has_residence_permit",  # 居住证
+    }
+)
+MONTH_FACTS = frozenset({"residence_permit_months", "social_insurance_months"})
+FACTS = BOOLEAN_FACTS | MONTH_FACTS
+
+DOCUMENTS = (
+    "hukou_booklet",  # 户口簿
+    "property_deed",  # 房产证 / 不动产权证
+    "registered_lease",  # 登记备案的租赁合同
+    "residence_permit",  # 居住证 (or proof of application)
+    "lawful_job",  # 劳动合同 / 营业执照
+    "social_insurance",  # 社保缴费证明
+)
+
+
+def entry_cutoff(year: int, level: Level, cutoff_month_day: tuple[int, int]) -> date | None:
+    """The latest birth date admitted to grade 1 of school year `year`: 6 years old on or
+    before the cut-off day (default 31 August, inclusive; domain.md §1.5). Junior has none."""
+    if level != "primary":
+        return None
+    month, day = cutoff_month_day
+    return date(year - 6, month, day)
+
+
+def old_enough(
+    birth_date: date, year: int, level: Level, cutoff_month_day: tuple[int, int]
+) -> bool:
+    """Born 2013-08-31 enters 2019; born 2013-09-01 enters 2020 (cut-off 08-31)."""
+    latest = entry_cutoff(year, level, cutoff_month_day)
+    return latest is None or birth_date <= latest
+
+
+def whole_months(start: date, end: date) -> int:
+    """Completed calendar months from `start` to `end` (0 when `end` precedes `start`).
+
+    2024-09-01 → 2025-08-31 is 11 months; → 2025-09-01 is 12.
+    """
+    if end < start:
+        return 0
+    months = (end.year - start.year) * 12 + (end.month - start.month)
+    if end.day < start.day:
+        months -= 1
+    return max(months, 0)
+
+
+@dataclass(frozen=True)
+class Household:
+    """The household facts a family declares (and the bureau verifies)."""
+
+    hukou_county_code: str
+    housing: Literal["owned", "rented", "other"]
+    residence_permit_issued_on: date | None
+    social_insurance_months: int
+
+
+def applicant_facts(
+    household: Household, *, county_code: str, reference_date: date
+) -> dict[str, bool | int]:
+    """School-independent facts, measured on the policy's reference date."""
+    local = household.hukou_county_code == county_code
+    permit = household.residence_permit_issued_on
+    return {
+        "hukou_local": local,
+        "migrant": not local,
+        "owns_home": household.housing == "owned",
+        "rents_home": household.housing == "rented",
+        "has_residence_permit": permit is not None and permit <= reference_date,
+        "residence_permit_months": 0 if permit is None else whole_months(permit, reference_date),
+        "social_insurance_months": household.social_insurance_months,
+    }
+
+
+@dataclass(frozen=True)
+class Condition:
+    fact: str
+    op: Literal["is", "gte", "lte"]
+    value: bool | int
+
+
+@dataclass(frozen=True)
+class Tier:
+    tier: int
+    name: str
+    all_of: tuple[Condition, ...]
+
+
+def _holds(condition: Condition, facts: Mapping[str, bool | int]) -> bool:
+    value = facts[condition.fact]
+    if condition.op == "is":
+        return bool(value) is bool(condition.value)
+    if condition.op == "gte":
+        return int(value) >= int(condition.value)
+    return int(value) <= int(condition.value)
+
+
+def tier_at(
+    tiers: Sequence[Tier],
+    facts: Mapping[str, bool | int],
+    *,
+    hukou_in_zone: bool,
+    home_in_zone: bool,
+) -> int | None:
+    """The first tier (in the policy's order) whose conditions all hold at one school; None
+    when none does — the applicant cannot be admitted there and is left to 统筹."""
+    at_school = {**facts, "hukou_in_zone": hukou_in_zone, "home_in_zone": home_in_zone}
+    for tier in tiers:
+        if all(_holds(c, at_school) for c in tier.all_of):
+            return tier.tier
+    return None
+
+
+def priorities(
+    tiers: Sequence[Tier],
+    facts: Mapping[str, bool | int],
+    choices: Iterable[str],
+    *,
+    home_schools: frozenset[str],
+    hukou_schools: frozenset[str],
+) -> dict[str, int]:
+    """Tier per chosen school (schools where no tier applies are left out)."""
+    result: dict[str, int] = {}
+    for code in choices:
+        tier = tier_at(
+            tiers, facts, hukou_in_zone=code in hukou_schools, home_in_zone=code in home_schools
+        )
+        if tier is not None:
+            result[code] = tier
+    return result
+
+
+def required_documents(
+    migrant: bool, *, local: Sequence[str], migrant_documents: Sequence[str]
+) -> tuple[str, ...]:
+    """The checklist a family must show: the policy's list for its group."""
+    return tuple(migrant_documents if migrant else local)
+
+
+def missing_verifications(required: Sequence[str], results: Mapping[str, str]) -> list[str]:
+    """Documents not yet confirmed (pending, refuted or never checked), in checklist order."""
+    return [document for document in required if results.get(document) != "confirmed"]
+
+
+def can_move(current: Status, target: Status) -> bool:
+    return target in TRANSITIONS[current]

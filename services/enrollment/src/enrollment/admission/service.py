@@ -1,0 +1,485 @@
+"""Admission use-cases: policies, applications, review and verification.
+
+Each function changes state, writes the audit trail and stages its event in the caller's
+transaction; none commits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from enrollment.admission import rules
+from enrollment.admission.models import (
+    Application,
+    ApplicationEvent,
+    ApplicationVerification,
+    PriorityPolicy,
+)
+from enrollment.admission.repository import ApplicationRepository, PolicyRepository
+from enrollment.admission.schemas import (
+    ApplicationCreate,
+    PriorityPolicyPut,
+    TransitionCreate,
+    VerificationPut,
+)
+from enrollment.zoning.service import zone_options
+from junheng_contracts.enrollment import ApplicationSubmitted, ApplicationSubmittedData
+from junheng_kit.auth import Principal
+from junheng_kit.identifiers import citizen_id_birth_date
+from junheng_kit.messaging import add_event
+from junheng_kit.problems import (
+    Conflict,
+    FieldError,
+    InvalidInput,
+    PreconditionFailed,
+    RuleViolated,
+)
+from junheng_kit.timeutil import utcnow
+
+DEFAULT_ENTRY_AGE_CUTOFF = (8, 31)  # domain.md §1.5: entry_age_cutoff=08-31 unless a county says
+
+
+def student_key(secret: bytes, citizen_id: str) -> str:
+    """The pseudonymous student key events carry: HMAC-SHA256 of the citizen ID, 32 hex."""
+    return hmac.new(secret, b"student:" + citizen_id.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+# ---------------------------------------------------------------- priority policies
+
+
+def tiers_of(policy: PriorityPolicy) -> list[rules.Tier]:
+    return [
+        rules.Tier(
+            tier=t["tier"],
+            name=t["name"],
+            all_of=tuple(rules.Condition(c["fact"], c["op"], c["value"]) for c in t["all_of"]),
+        )
+        for t in policy.document["tiers"]
+    ]
+
+
+def cutoff_of(policy: PriorityPolicy | None) -> tuple[int, int]:
+    if policy is None:
+        return DEFAULT_ENTRY_AGE_CUTOFF
+    month, day = policy.document["entry_age_cutoff"].split("-")
+    return int(month), int(day)
+
+
+async def publish_policy(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    county_code: str,
+    year: int,
+    level: rules.Level,
+    request: PriorityPolicyPut,
+) -> PriorityPolicy:
+    """招生政策: add the next version of a county's priority rules; old versions stay."""
+    principal.require_jurisdiction(county_code, field="county_code")
+    repository = PolicyRepository(session)
+    document = request.model_dump(mode="json")
+    canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    policy = PriorityPolicy(
+        county_code=county_code,
+        year=year,
+        level=level,
+        version=await repository.latest_version(county_code, year, level) + 1,
+        effective_from=request.effective_from,
+        source=request.source,
+        document=document,
+        document_sha256=hashlib.sha256(canonical.encode()).hexdigest(),
+        created_by=principal.client_id,
+    )
+    repository.add(policy)
+    await session.flush()
+    return policy
+
+
+# ---------------------------------------------------------------- applications
+
+
+def _trail(
+    application: Application,
+    principal: Principal,
+    action: str,
+    *,
+    from_status: str | None,
+    to_status: str | None,
+    reason: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> ApplicationEvent:
+    return ApplicationEvent(
+        application_id=application.id,
+        actor=principal.client_id,
+        action=action,
+        from_status=from_status,
+        to_status=to_status,
+        reason=reason,
+        detail=detail or {},
+    )
+
+
+async def submit_application(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    request: ApplicationCreate,
+    secret: bytes,
+    today: date,
+) -> Application:
+    """入学申请: check the child, the age rule, the zones and the choices, then record it."""
+    principal.require_jurisdiction(request.county_code, field="county_code")
+    level = rules.LEVEL_OF_GRADE[request.grade]
+    child = request.child
+    if citizen_id_birth_date(child.citizen_id) != child.birth_date:
+        raise InvalidInput(
+            "the birth date does not match the citizen ID",
+            FieldError(
+                "child.birth_date",
+                "citizen_id_birth_date",
+                "positions 7–14 of the 公民身份号码 must be the birth date given",
+            ),
+        )
+    if child.birth_date > today:
+        raise InvalidInput(
+            "the birth date is in the future",
+            FieldError("child.birth_date", "birth_date_past", "a child is born before applying"),
+        )
+    policy = await PolicyRepository(session).in_force(
+        request.county_code, request.year, level, on=today
+    )
+    cutoff = cutoff_of(policy)
+    if not rules.old_enough(child.birth_date, request.year, level, cutoff):
+        latest = rules.entry_cutoff(request.year, level, cutoff)
+        raise RuleViolated(
+            "the child is too young for grade 1 this year",
+            FieldError(
+                "child.birth_date",
+                "entry_age",
+                f"grade 1 of {request.year} takes children born on or before {latest} "
+                f"(6 years old by {cutoff[0]:02d}-{cutoff[1]:02d}, 义务教育法 Art. 11)",
+            ),
+        )
+
+    repository = ApplicationRepository(session)
+    key = student_key(secret, child.citizen_id)
+    if await repository.by_child(request.year, key) is not None:
+        raise Conflict(
+            "this child already has an application this year",
+            FieldError(
+                "child.citizen_id",
+                "application_unique",
+                "one application per child and school year; change or withdraw the first",
+            ),
+        )
+
+    home = await zone_options(
+        session,
+        county_code=request.county_code,
+        level=level,
+        year=request.year,
+        longitude=request.home.longitude,
+        latitude=request.home.latitude,
+        on=today,
+    )
+    hukou = request.household.hukou
+    hukou_zone = None
+    if hukou.county_code == request.county_code and hukou.location is not None:
+        hukou_zone = await zone_options(
+            session,
+            county_code=request.county_code,
+            level=level,
+            year=request.year,
+            longitude=hukou.location.longitude,
+            latitude=hukou.location.latitude,
+            on=today,
+        )
+    if home is None and hukou_zone is None:
+        raise RuleViolated(
+            "no attendance zone in force covers the home or the 户籍 address",
+            FieldError(
+                "home",
+                "home_in_zones",
+                f"no {level} zone of {request.county_code} for {request.year} covers this "
+                "address; ask the bureau (统筹安排)",
+            ),
+        )
+    home_schools = list(home[1]) if home else []
+    hukou_schools = list(hukou_zone[1]) if hukou_zone else []
+    options = home_schools + [code for code in hukou_schools if code not in home_schools]
+
+    choices = list(request.choices)
+    if not choices:
+        if len(options) != 1:
+            raise InvalidInput(
+                "rank the schools of your zone",
+                FieldError(
+                    "choices",
+                    "choices_required",
+                    f"the zone offers {len(options)} schools ({', '.join(options)}): rank them",
+                ),
+            )
+        choices = options
+    known = await repository.schools(choices)
+    for index, code in enumerate(choices):
+        if code not in known:
+            raise InvalidInput(
+                f"school {code} is not registered",
+                FieldError(f"choices[{index}]", "school_known", "not in the school registry"),
+            )
+        if code not in options:
+            raise RuleViolated(
+                f"school {code} is not among the zone's schools",
+                FieldError(
+                    f"choices[{index}]",
+                    "choice_in_zone",
+                    f"this address may choose {', '.join(options)} (划片就近入学)",
+                ),
+            )
+        if level not in set().union(*(rules.ADMITS[lv] for lv in known[code].levels)):
+            raise RuleViolated(
+                f"school {code} does not admit {level} pupils",
+                FieldError(f"choices[{index}]", "school_level", f"not a {level} school"),
+            )
+
+    household = request.household
+    application = Application(
+        county_code=request.county_code,
+        year=request.year,
+        level=level,
+        grade=request.grade,
+        child_key=key,
+        citizen_id=child.citizen_id,
+        child_name=child.name,
+        birth_date=child.birth_date,
+        gender="male" if int(child.citizen_id[16]) % 2 else "female",
+        guardian=request.guardian.model_dump(mode="json"),
+        household=household.model_dump(mode="json"),
+        migrant=household.hukou.county_code != request.county_code,
+        home_longitude=request.home.longitude,
+        home_latitude=request.home.latitude,
+        home_address=request.home.address,
+        home_zone_code=home[0] if home else None,
+        hukou_zone_code=hukou_zone[0] if hukou_zone else None,
+        home_schools=home_schools,
+        hukou_schools=hukou_schools,
+        choices=choices,
+        status="submitted",
+        created_by=principal.client_id,
+    )
+    repository.add(application)
+    await session.flush()
+    repository.record(
+        _trail(
+            application,
+            principal,
+            "submitted",
+            from_status=None,
+            to_status="submitted",
+            detail={"choices": choices},
+        )
+    )
+    add_event(
+        session,
+        ApplicationSubmitted.of(
+            subject=str(application.id),
+            jurisdiction=application.county_code,
+            data=ApplicationSubmittedData(
+                application_id=str(application.id),
+                county_code=application.county_code,
+                year=application.year,
+                level=level,
+                grade=application.grade,
+                student_key=key,
+                migrant=application.migrant,
+                choices=choices,
+            ),
+        ),
+    )
+    return application
+
+
+async def checklist(
+    session: AsyncSession, application: Application, *, today: date
+) -> tuple[tuple[str, ...], dict[str, ApplicationVerification]]:
+    """The documents the policy in force asks of this family, and their latest checks."""
+    policy = await PolicyRepository(session).in_force(
+        application.county_code, application.year, application.level, on=today
+    )
+    documents = policy.document["documents"] if policy else {"local": [], "migrant": []}
+    required = rules.required_documents(
+        application.migrant, local=documents["local"], migrant_documents=documents["migrant"]
+    )
+    return required, await ApplicationRepository(session).verifications(application.id)
+
+
+def _check_version(application: Application, if_match: int | None) -> None:
+    if if_match is not None and if_match != application.version:
+        raise PreconditionFailed(
+            f"application {application.id} is at version {application.version}, not {if_match}",
+            FieldError("header.if-match", "version_current", "reload the application and retry"),
+        )
+
+
+async def transition(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    application_id: UUID,
+    request: TransitionCreate,
+    if_match: int | None,
+    today: date,
+) -> Application:
+    """审核: move an application through submitted → verifying → verified / needs-documents /
+    rejected; `verified` needs every document of the checklist confirmed."""
+    repository = ApplicationRepository(session)
+    application = await repository.get(application_id, within=principal.jurisdiction)
+    _check_version(application, if_match)
+    current = application.status
+    if not rules.can_move(current, request.to):  # type: ignore[arg-type]
+        allowed = ", ".join(sorted(rules.TRANSITIONS[current])) or "none (final)"  # type: ignore[index]
+        raise RuleViolated(
+            f"an application that is {current} cannot become {request.to}",
+            FieldError("to", "review_transition", f"from {current} it may become: {allowed}"),
+        )
+    if request.to == "verified":
+        required, checks = await checklist(session, application, today=today)
+        missing = rules.missing_verifications(
+            required, {document: check.result for document, check in checks.items()}
+        )
+        if missing:
+            state = {d: checks[d].result if d in checks else "not checked" for d in missing}
+            raise RuleViolated(
+                "documents are not all confirmed",
+                *[
+                    FieldError(
+                        f"checklist.{document}",
+                        "document_confirmed",
+                        f"{document} is {state[document]}",
+                    )
+                    for document in missing
+                ],
+            )
+    application.status = request.to
+    application.status_reason = request.reason
+    application.updated_at = utcnow()
+    await session.flush()
+    repository.record(
+        _trail(
+            application,
+            principal,
+            "status_changed",
+            from_status=current,
+            to_status=request.to,
+            reason=request.reason,
+        )
+    )
+    return application
+
+
+async def verify_document(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    application_id: UUID,
+    document: str,
+    request: VerificationPut,
+    today: date,
+) -> ApplicationVerification:
+    """核验: record the result of checking one document of the checklist (source, time, result,
+    reason); the latest check counts, every check stays in the trail."""
+    repository = ApplicationRepository(session)
+    application = await repository.get(application_id, within=principal.jurisdiction)
+    if application.status not in ("submitted", "verifying", "needs_documents"):
+        raise RuleViolated(
+            f"an application that is {application.status} is not under review",
+            FieldError(
+                "path.application_id",
+                "review_open",
+                "documents are checked while an application is submitted, verifying or "
+                "needs-documents; re-open a verified one first (to: verifying)",
+            ),
+        )
+    required, _ = await checklist(session, application, today=today)
+    if document not in required:
+        raise InvalidInput(
+            f"{document} is not on this family's checklist",
+            FieldError(
+                "path.document",
+                "document_in_checklist",
+                f"the policy asks for: {', '.join(required) or 'no documents'}",
+            ),
+        )
+    verification = await repository.verification(application.id, document)
+    if verification is None:
+        verification = ApplicationVerification(application_id=application.id, document=document)
+        repository.add_verification(verification)
+    verification.result = request.result
+    verification.source = request.source
+    verification.reason = request.reason
+    verification.checked_by = principal.client_id
+    verification.checked_at = utcnow()
+    application.updated_at = utcnow()
+    await session.flush()
+    repository.record(
+        _trail(
+            application,
+            principal,
+            "document_checked",
+            from_status=application.status,
+            to_status=application.status,
+            reason=request.reason,
+            detail={"document": document, "result": request.result, "source": request.source},
+        )
+    )
+    return verification
+
+
+async def priorities_of(
+    session: AsyncSession, application: Application, *, on: date
+) -> tuple[PriorityPolicy, dict[str, bool | int], list[tuple[str, int | None, str | None]]]:
+    """The tier the policy in force gives the application at each of its choices."""
+    policy = await PolicyRepository(session).in_force(
+        application.county_code, application.year, application.level, on=on
+    )
+    if policy is None:
+        raise RuleViolated(
+            "no priority policy is in force",
+            FieldError(
+                "policy",
+                "policy_published",
+                f"publish the {application.level} admission rules of {application.county_code} "
+                f"for {application.year} first (PUT /v1/priority-policies/…)",
+            ),
+        )
+    tiers = tiers_of(policy)
+    facts = rules.applicant_facts(
+        household_of(application),
+        county_code=application.county_code,
+        reference_date=date.fromisoformat(policy.document["reference_date"]),
+    )
+    names = {t.tier: t.name for t in tiers}
+    home, hukou = frozenset(application.home_schools), frozenset(application.hukou_schools)
+    rows = []
+    for code in application.choices:
+        tier = rules.tier_at(tiers, facts, hukou_in_zone=code in hukou, home_in_zone=code in home)
+        rows.append((code, tier, names.get(tier) if tier is not None else None))
+    return policy, facts, rows
+
+
+def household_of(application: Application) -> rules.Household:
+    household = application.household
+    permit = household.get("residence_permit")
+    return rules.Household(
+        hukou_county_code=household["hukou"]["county_code"],
+        housing=household["housing"],
+        residence_permit_issued_on=date.fromisoformat(permit["issued_on"]) if permit else None,
+        social_insurance_months=household.get("social_insurance_months", 0),
+    )

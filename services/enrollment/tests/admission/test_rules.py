@@ -1,0 +1,165 @@
+"""Admission rules against hand-worked cases (domain.md §1.5, §2.2, §2.3)."""
+
+from datetime import date
+
+import pytest
+
+from enrollment.admission import rules
+from enrollment.admission.rules import Condition, Household, Tier
+
+CUTOFF = (8, 31)
+
+# domain.md §2.2's illustrative order, with the 随迁子女 thresholds N = M = 12 months
+POLICY = (
+    Tier(
+        1,
+        "户籍+房产 in zone",
+        (
+            Condition("hukou_in_zone", "is", True),
+            Condition("home_in_zone", "is", True),
+            Condition("owns_home", "is", True),
+        ),
+    ),
+    Tier(2, "户籍 in zone", (Condition("hukou_in_zone", "is", True),)),
+    Tier(
+        3,
+        "local, home in zone",
+        (Condition("hukou_local", "is", True), Condition("home_in_zone", "is", True)),
+    ),
+    Tier(
+        4,
+        "随迁子女",
+        (
+            Condition("migrant", "is", True),
+            Condition("home_in_zone", "is", True),
+            Condition("residence_permit_months", "gte", 12),
+            Condition("social_insurance_months", "gte", 12),
+        ),
+    ),
+)
+
+
+def test_entry_age_cutoff_is_inclusive_on_31_august() -> None:
+    # domain.md §1.5: born 2013-08-31 → enters 2019; born 2013-09-01 → enters 2020
+    assert rules.old_enough(date(2013, 8, 31), 2019, "primary", CUTOFF)
+    assert not rules.old_enough(date(2013, 9, 1), 2019, "primary", CUTOFF)
+    assert rules.old_enough(date(2013, 9, 1), 2020, "primary", CUTOFF)
+    assert rules.entry_cutoff(2025, "primary", CUTOFF) == date(2019, 8, 31)
+
+
+def test_a_county_cutoff_moves_the_boundary() -> None:
+    assert rules.old_enough(date(2019, 9, 30), 2025, "primary", (9, 30))
+    assert not rules.old_enough(date(2019, 10, 1), 2025, "primary", (9, 30))
+
+
+def test_junior_entry_has_no_age_rule() -> None:
+    assert rules.entry_cutoff(2025, "junior", CUTOFF) is None
+    assert rules.old_enough(date(2016, 1, 1), 2025, "junior", CUTOFF)
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "months"),
+    [
+        (date(2024, 9, 1), date(2025, 8, 31), 11),
+        (date(2024, 9, 1), date(2025, 9, 1), 12),
+        (date(2024, 8, 31), date(2025, 8, 31), 12),
+        (date(2024, 1, 31), date(2024, 2, 29), 0),
+        (date(2024, 1, 31), date(2024, 3, 1), 1),
+        (date(2025, 9, 1), date(2025, 8, 31), 0),
+    ],
+)
+def test_whole_months(start: date, end: date, months: int) -> None:
+    assert rules.whole_months(start, end) == months
+
+
+def _facts(**household: object) -> dict[str, bool | int]:
+    base: dict[str, object] = {
+        "hukou_county_code": "150602",
+        "housing": "owned",
+        "residence_permit_issued_on": None,
+        "social_insurance_months": 0,
+    }
+    base.update(household)
+    return rules.applicant_facts(
+        Household(**base),  # type: ignore[arg-type]
+        county_code="150602",
+        reference_date=date(2025, 8, 31),
+    )
+
+
+def test_tiers_follow_the_policy_order() -> None:
+    owner = _facts()
+    assert rules.tier_at(POLICY, owner, hukou_in_zone=True, home_in_zone=True) == 1
+    # 户籍 in zone but the home elsewhere: tier 2
+    assert rules.tier_at(POLICY, owner, hukou_in_zone=True, home_in_zone=False) == 2
+    renter = _facts(housing="rented")
+    assert rules.tier_at(POLICY, renter, hukou_in_zone=True, home_in_zone=True) == 2
+    # local 户籍 from another zone, living here: tier 3
+    assert rules.tier_at(POLICY, owner, hukou_in_zone=False, home_in_zone=True) == 3
+    # local, neither 户籍 nor home in this school's zone: no tier → not admissible here
+    assert rules.tier_at(POLICY, owner, hukou_in_zone=False, home_in_zone=False) is None
+
+
+def test_migrant_tier_needs_both_month_thresholds() -> None:
+    # 居住证 issued 2024-08-31: 12 whole months on 2025-08-31; 社保 12 months
+    qualified = _facts(
+        hukou_county_code="150203",
+        housing="rented",
+        residence_permit_issued_on=date(2024, 8, 31),
+        social_insurance_months=12,
+    )
+    assert qualified["migrant"] is True
+    assert qualified["residence_permit_months"] == 12
+    assert rules.tier_at(POLICY, qualified, hukou_in_zone=False, home_in_zone=True) == 4
+    # one day short of 12 months of 居住证
+    short_permit = _facts(
+        hukou_county_code="150203",
+        housing="rented",
+        residence_permit_issued_on=date(2024, 9, 1),
+        social_insurance_months=40,
+    )
+    assert short_permit["residence_permit_months"] == 11
+    assert rules.tier_at(POLICY, short_permit, hukou_in_zone=False, home_in_zone=True) is None
+    short_insurance = _facts(
+        hukou_county_code="150203",
+        housing="rented",
+        residence_permit_issued_on=date(2020, 1, 1),
+        social_insurance_months=11,
+    )
+    assert rules.tier_at(POLICY, short_insurance, hukou_in_zone=False, home_in_zone=True) is None
+
+
+def test_priorities_per_choice_leave_out_schools_without_a_tier() -> None:
+    owner = _facts()
+    assert rules.priorities(
+        POLICY,
+        owner,
+        ["A", "B", "C"],
+        home_schools=frozenset({"A", "B"}),
+        hukou_schools=frozenset({"A"}),
+    ) == {"A": 1, "B": 3}
+
+
+def test_a_permit_issued_after_the_reference_date_counts_for_nothing() -> None:
+    late = _facts(hukou_county_code="150203", residence_permit_issued_on=date(2025, 9, 1))
+    assert late["has_residence_permit"] is False
+    assert late["residence_permit_months"] == 0
+
+
+def test_checklist_and_missing_verifications() -> None:
+    required = rules.required_documents(
+        True, local=["hukou_booklet"], migrant_documents=["residence_permit", "social_insurance"]
+    )
+    assert required == ("residence_permit", "social_insurance")
+    assert rules.missing_verifications(
+        required, {"residence_permit": "confirmed", "social_insurance": "refuted"}
+    ) == ["social_insurance"]
+    assert rules.missing_verifications(required, {}) == list(required)
+
+
+def test_review_state_machine() -> None:
+    assert rules.can_move("submitted", "verifying")
+    assert rules.can_move("verifying", "needs_documents")
+    assert rules.can_move("needs_documents", "verifying")
+    assert not rules.can_move("submitted", "verified")
+    assert not rules.can_move("rejected", "verifying")

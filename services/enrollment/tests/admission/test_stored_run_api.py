@@ -1,0 +1,262 @@
+"""电脑派位 from stored applications: verified applications + seat plans + the policy in force
+→ an instance in the public shape, assigned, stored and replayable byte for byte."""
+
+import copy
+import json
+from typing import Any
+
+import pytest
+from httpx import AsyncClient
+
+from junheng_kit.identifiers import citizen_id_check_character
+from junheng_kit.testing.plugin import TokenFactory, auth
+
+B, C = "2115000002", "3115000003"
+IN_Z2 = {"longitude": 109.98, "latitude": 39.81}
+ZONES = {
+    "county_code": "150602",
+    "level": "primary",
+    "year": 2025,
+    "effective_from": "2025-01-01",
+    "zones": {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"zone_code": "Z2", "name": "二小片区", "school_codes": [B, C]},
+                "geometry": {
+                    "type": "Polygon",
+                    "coordinates": [
+                        [
+                            [109.97, 39.80],
+                            [109.99, 39.80],
+                            [109.99, 39.82],
+                            [109.97, 39.82],
+                            [109.97, 39.80],
+                        ]
+                    ],
+                },
+            }
+        ],
+    },
+}
+RUN = {
+    "county_code": "150602",
+    "year": 2025,
+    "level": "primary",
+    "seed": "2025-东胜区-公证处-0731",
+    "mechanism": "deferred_acceptance",
+    "tie_breaking": "single",
+}
+
+
+@pytest.fixture
+def writer(token: TokenFactory) -> dict[str, str]:
+    return auth(token("enrollment:read", "enrollment:write"))
+
+
+async def ok(response: Any, status: int = 200) -> Any:
+    assert response.status_code == status, response.text
+    return response.json()
+
+
+@pytest.fixture
+async def policy(client: AsyncClient) -> dict[str, Any]:
+    from enrollment.admission.schemas import PriorityPolicyPut
+
+    return copy.deepcopy(PriorityPolicyPut.model_config["json_schema_extra"]["examples"][0])  # type: ignore[index]
+
+
+async def setup_county(client: AsyncClient, writer: dict[str, str], policy: dict[str, Any]) -> None:
+    for code, levels in ((B, ["primary"]), (C, ["nine_year"])):
+        await ok(
+            await client.post(
+                "/v1/schools",
+                json={
+                    "school_code": code,
+                    "name": f"测试学校{code[-1]}",
+                    "levels": levels,
+                    "county_code": "150602",
+                    "location": {"longitude": 109.98, "latitude": 39.81},
+                    "planned_capacity": 1000,
+                },
+                headers=writer,
+            ),
+            201,
+        )
+    await ok(await client.post("/v1/zone-maps", json=ZONES, headers=writer), 201)
+    await ok(
+        await client.put("/v1/priority-policies/150602/2025/primary", json=policy, headers=writer),
+        201,
+    )
+
+
+async def apply_and_verify(
+    client: AsyncClient, writer: dict[str, str], body17: str, household: dict[str, Any]
+) -> str:
+    citizen_id = body17 + citizen_id_check_character(body17)
+    birth = f"{body17[6:10]}-{body17[10:12]}-{body17[12:14]}"
+    created = await ok(
+        await client.post(
+            "/v1/applications",
+            json={
+                "county_code": "150602",
+                "year": 2025,
+                "grade": 1,
+                "child": {"citizen_id": citizen_id, "name": "孩子", "birth_date": birth},
+                "guardian": {"name": "家长", "relation": "mother", "phone": "13900000000"},
+                "household": household,
+                "home": {**IN_Z2, "address": "东胜区某路"},
+                "choices": [C, B],
+            },
+            headers=writer,
+        ),
+        201,
+    )
+    app_id = created["id"]
+    await ok(
+        await client.post(
+            f"/v1/applications/{app_id}/transitions", json={"to": "verifying"}, headers=writer
+        )
+    )
+    for item in created["checklist"]:
+        await ok(
+            await client.put(
+                f"/v1/applications/{app_id}/verifications/{item['document']}",
+                json={"result": "confirmed", "source": "窗口核验"},
+                headers=writer,
+            )
+        )
+    await ok(
+        await client.post(
+            f"/v1/applications/{app_id}/transitions", json={"to": "verified"}, headers=writer
+        )
+    )
+    return app_id  # type: ignore[no-any-return]
+
+
+async def test_run_from_verified_applications_is_replayable(
+    client: AsyncClient, writer: dict[str, str], policy: dict[str, Any]
+) -> None:
+    await setup_county(client, writer, policy)
+    hukou_here = {
+        "county_code": "150602",
+        "type": "urban",
+        "address": "二小片区",
+        "location": IN_Z2,
+    }
+    owner = await apply_and_verify(
+        client, writer, "15060220190101001", {"hukou": hukou_here, "housing": "owned"}
+    )
+    renter = await apply_and_verify(
+        client, writer, "15060220190202002", {"hukou": hukou_here, "housing": "rented"}
+    )
+    migrant = await apply_and_verify(
+        client,
+        writer,
+        "15020320190303003",
+        {
+            "hukou": {"county_code": "150203", "type": "rural", "address": "昆都仑区"},
+            "housing": "rented",
+            "residence_permit": {"issued_on": "2023-01-01"},
+            "social_insurance_months": 30,
+        },
+    )
+    # a submitted (unverified) application is not in the run
+    await ok(
+        await client.post(
+            "/v1/applications",
+            json={
+                "county_code": "150602",
+                "year": 2025,
+                "grade": 1,
+                "child": {
+                    "citizen_id": "15060220190404004"
+                    + citizen_id_check_character("15060220190404004"),
+                    "name": "孩子",
+                    "birth_date": "2019-04-04",
+                },
+                "guardian": {"name": "家长", "relation": "mother", "phone": "13900000000"},
+                "household": {"hukou": hukou_here, "housing": "owned"},
+                "home": {**IN_Z2, "address": "东胜区某路"},
+                "choices": [C, B],
+            },
+            headers=writer,
+        ),
+        201,
+    )
+
+    # no seat plans yet: the run names the schools that lack one
+    missing = await client.post("/v1/assignment-runs", json=RUN, headers=writer)
+    assert missing.status_code == 422
+    assert missing.json()["errors"][0]["rule"] == "seat_plan_published"
+    assert B in missing.json()["errors"][0]["message"]
+
+    for code in (B, C):
+        await ok(
+            await client.put(
+                f"/v1/schools/{code}/seats/2025",
+                json={"level": "primary", "planned_classes": 1, "class_cap": 1},
+                headers=writer,
+            ),
+            201,
+        )
+    run = await ok(await client.post("/v1/assignment-runs", json=RUN, headers=writer), 201)
+    # tiers: owner 1 (户籍+房产 in zone), renter 2 (户籍 in zone), migrant 4; one seat each
+    assert run["assignments"] == {owner: C, renter: B, migrant: None}
+    assert [e["reason"] for e in run["explanations"][migrant]] == [
+        "tier_below_cutoff",
+        "tier_below_cutoff",
+    ]
+
+    provenance = await ok(
+        await client.get(f"/v1/assignment-runs/{run['id']}/provenance", headers=writer)
+    )
+    assert provenance["source"] == "applications"
+    assert provenance["policy_version"] == 1
+    assert provenance["input_sha256"] == run["input_sha256"]
+
+    instance_response = await client.get(
+        f"/v1/assignment-runs/{run['id']}/instance", headers=writer
+    )
+    instance = instance_response.json()
+    assert sorted(a["application_id"] for a in instance["applicants"]) == sorted(
+        [owner, renter, migrant]
+    )
+    assert {a["application_id"]: a["priorities"] for a in instance["applicants"]}[migrant] == {
+        C: 4,
+        B: 4,
+    }
+    replay = await client.post("/v1/assignment-runs", json=instance, headers=writer)
+    assert replay.status_code == 201
+    first, second = (
+        json.loads((await client.get(f"/v1/assignment-runs/{run['id']}", headers=writer)).text),
+        replay.json(),
+    )
+    first.pop("id")
+    second.pop("id")
+    assert first == second
+
+
+async def test_a_run_without_a_policy_in_force_is_refused(
+    client: AsyncClient, writer: dict[str, str]
+) -> None:
+    response = await client.post(
+        "/v1/assignment-runs", json={**RUN, "policy_on": "2020-01-01"}, headers=writer
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"][0] == {
+        "field": "policy_on",
+        "rule": "policy_published",
+        "message": "no primary admission rules of 150602 for 2025 were in force on 2020-01-01",
+    }
+
+
+async def test_reference_form_fields_are_named_without_the_form_tag(
+    client: AsyncClient, writer: dict[str, str]
+) -> None:
+    response = await client.post(
+        "/v1/assignment-runs", json={**RUN, "level": "senior"}, headers=writer
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "level"
