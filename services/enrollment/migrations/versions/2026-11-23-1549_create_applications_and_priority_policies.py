@@ -121,6 +121,29 @@ def upgrade() -> None:
             "application_id", "document", name=op.f("pk_application_verification")
         ),
     )
+    op.create_table(
+        "admission",
+        sa.Column("application_id", sa.Uuid(), nullable=False),
+        sa.Column("school_code", sa.String(length=10), nullable=False),
+        sa.Column("county_code", sa.String(length=6), nullable=False),
+        sa.Column("year", sa.Integer(), nullable=False),
+        sa.Column("level", sa.String(length=10), nullable=False),
+        sa.Column("route", sa.String(length=10), nullable=False),
+        sa.Column("run_id", sa.Uuid(), nullable=False),
+        sa.Column("distance_km", sa.Float(), nullable=True),
+        sa.Column("confirmed_by", sa.String(length=100), nullable=False),
+        sa.Column("confirmed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["application_id"],
+            ["application.id"],
+            name=op.f("fk_admission_application_id_application"),
+        ),
+        sa.PrimaryKeyConstraint("application_id", name=op.f("pk_admission")),
+    )
+    with op.batch_alter_table("admission", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_admission_county_code"), ["county_code"], unique=False)
+        batch_op.create_index(batch_op.f("ix_admission_run_id"), ["run_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_admission_school_code"), ["school_code"], unique=False)
     with op.batch_alter_table("assignment_run", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column("source", sa.String(length=20), nullable=False, server_default="instance")
@@ -140,6 +163,7 @@ def downgrade() -> None:
     with op.batch_alter_table("assignment_run", schema=None) as batch_op:
         for column in ("policy_version", "policy_id", "level", "year", "county_code", "source"):
             batch_op.drop_column(column)
+    op.drop_table("admission")
     op.drop_table("application_verification")
     with op.batch_alter_table("application_event", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_application_event_application_id"))

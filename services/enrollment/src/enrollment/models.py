@@ -1,6 +1,7 @@
 """Every table of the enrollment service, imported by migrations/env.py."""
 
 from enrollment.admission.models import (
+    Admission,
     Application,
     ApplicationEvent,
     ApplicationVerification,
@@ -12,6 +13,7 @@ from enrollment.seats.models import SeatPlan
 from enrollment.zoning.models import AttendanceZone, CohortCount, CohortImport, ZoneMap
 
 __all__ = [
+    "Admission",
     "Application",
     "ApplicationEvent",
     "ApplicationVerification",

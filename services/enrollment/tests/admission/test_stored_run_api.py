@@ -7,8 +7,11 @@ from typing import Any
 
 import pytest
 from httpx import AsyncClient
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from junheng_kit.identifiers import citizen_id_check_character
+from junheng_kit.tables import OutboxMessage
 from junheng_kit.testing.plugin import TokenFactory, auth
 
 B, C = "2115000002", "3115000003"
@@ -135,10 +138,7 @@ async def apply_and_verify(
     return app_id  # type: ignore[no-any-return]
 
 
-async def test_run_from_verified_applications_is_replayable(
-    client: AsyncClient, writer: dict[str, str], policy: dict[str, Any]
-) -> None:
-    await setup_county(client, writer, policy)
+async def three_families(client: AsyncClient, writer: dict[str, str]) -> tuple[str, str, str]:
     hukou_here = {
         "county_code": "150602",
         "type": "urban",
@@ -162,6 +162,20 @@ async def test_run_from_verified_applications_is_replayable(
             "social_insurance_months": 30,
         },
     )
+    return owner, renter, migrant
+
+
+async def test_run_from_verified_applications_is_replayable(
+    client: AsyncClient, writer: dict[str, str], policy: dict[str, Any]
+) -> None:
+    await setup_county(client, writer, policy)
+    owner, renter, migrant = await three_families(client, writer)
+    hukou_here = {
+        "county_code": "150602",
+        "type": "urban",
+        "address": "二小片区",
+        "location": IN_Z2,
+    }
     # a submitted (unverified) application is not in the run
     await ok(
         await client.post(
@@ -260,3 +274,94 @@ async def test_reference_form_fields_are_named_without_the_form_tag(
     )
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "level"
+
+
+D, E = "2115000005", "2115000006"
+
+
+async def test_unplaced_family_is_offered_the_nearest_school_and_admissions_are_confirmed(
+    client: AsyncClient, session: AsyncSession, writer: dict[str, str], policy: dict[str, Any]
+) -> None:
+    await setup_county(client, writer, policy)
+    # two schools outside the zone with seats: D about 2.4 km from the families, E about 22 km
+    for code, lon, lat in ((D, 109.99, 39.83), (E, 110.20, 39.90)):
+        await ok(
+            await client.post(
+                "/v1/schools",
+                json={
+                    "school_code": code,
+                    "name": f"统筹学校{code[-1]}",
+                    "levels": ["primary"],
+                    "county_code": "150602",
+                    "location": {"longitude": lon, "latitude": lat},
+                    "planned_capacity": 500,
+                },
+                headers=writer,
+            ),
+            201,
+        )
+    owner, renter, migrant = await three_families(client, writer)
+    for code, seats in ((B, 1), (C, 1), (D, 1), (E, 2)):
+        await ok(
+            await client.put(
+                f"/v1/schools/{code}/seats/2025",
+                json={"level": "primary", "planned_classes": 1, "class_cap": seats},
+                headers=writer,
+            ),
+            201,
+        )
+    run = await ok(await client.post("/v1/assignment-runs", json=RUN, headers=writer), 201)
+    assert run["assignments"] == {owner: C, renter: B, migrant: None}
+
+    proposal = await ok(
+        await client.get(f"/v1/assignment-runs/{run['id']}/overflow", headers=writer)
+    )
+    assert proposal["placed_by_run"] == 2
+    assert proposal["remaining_seats"] == {B: 0, C: 0, D: 1, E: 2}
+    [offer] = proposal["offers"]
+    assert offer["application_id"] == migrant
+    assert offer["school_code"] == D
+    # haversine by hand: Δφ 0.02° → 2.224 km, Δλ 0.01° × cos 39.82° → 0.854 km; √ → 2.382 km
+    assert offer["distance_km"] == pytest.approx(2.382, abs=0.005)
+
+    wrong = await client.post(
+        f"/v1/assignment-runs/{run['id']}/admissions",
+        json={"overrides": {owner: E}},
+        headers=writer,
+    )
+    assert wrong.status_code == 422
+    assert wrong.json()["errors"][0]["rule"] == "override_unplaced"
+    full = await client.post(
+        f"/v1/assignment-runs/{run['id']}/admissions",
+        json={"overrides": {migrant: B}},
+        headers=writer,
+    )
+    assert full.status_code == 422
+    assert full.json()["errors"][0]["rule"] == "seat_available"
+
+    # the bureau places the family at E instead of the proposed D
+    confirmed = await ok(
+        await client.post(
+            f"/v1/assignment-runs/{run['id']}/admissions",
+            json={"overrides": {migrant: E}},
+            headers=writer,
+        ),
+        201,
+    )
+    assert confirmed["admitted"] == 3
+    assert confirmed["by_route"] == {"assignment": 2, "overflow": 1}
+    assert confirmed["by_school"] == {B: 1, C: 1, E: 1}
+    assert confirmed["still_unplaced"] == []
+    events = list(
+        await session.scalars(
+            select(OutboxMessage).where(OutboxMessage.subject == "enrollment.admission.confirmed")
+        )
+    )
+    assert len(events) == 3
+    assert all("150203201903030" not in str(e.payload) for e in events)
+
+    again = await client.post(
+        f"/v1/assignment-runs/{run['id']}/admissions", json={}, headers=writer
+    )
+    assert again.status_code == 409
+    assert again.json()["errors"][0]["rule"] == "admissions_confirmed_once"

@@ -1,13 +1,17 @@
+from collections import Counter
 from datetime import date
 from typing import Annotated, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 
-from enrollment.admission import service
+from enrollment.admission import placement, service
 from enrollment.admission.models import Application, PriorityPolicy
 from enrollment.admission.repository import ApplicationRepository, PolicyRepository
 from enrollment.admission.schemas import (
+    AdmissionRead,
+    AdmissionsConfirm,
+    AdmissionsRead,
     ApplicationCreate,
     ApplicationHistory,
     ApplicationPage,
@@ -21,6 +25,8 @@ from enrollment.admission.schemas import (
     HistoryEntry,
     Home,
     Household,
+    OverflowOfferRead,
+    OverflowProposalRead,
     PriorityAtSchool,
     PriorityPolicyPut,
     PriorityPolicyRead,
@@ -395,5 +401,66 @@ async def application_priorities(
                 home_in_zone=code in home,
             )
             for code, tier, name in rows
+        ],
+    )
+
+
+# ---------------------------------------------------------------- 统筹 and admissions
+
+
+@router.get(
+    "/v1/assignment-runs/{run_id}/overflow",
+    summary="统筹: the nearest school with seats left for each family the run left unplaced",
+    responses=problem_responses(NotFound, RuleViolated),
+)
+async def overflow_proposal(
+    run_id: UUID, session: SessionDep, principal: Reader
+) -> OverflowProposalRead:
+    """Families are served in lottery order; each is offered the nearest (straight-line)
+    school of its level with a seat left after the run, never beyond the seat plan (班额)."""
+    proposal = await placement.propose(session, principal, run_id)
+    return OverflowProposalRead(
+        run_id=str(run_id),
+        placed_by_run=len(proposal.placed),
+        remaining_seats=dict(sorted(proposal.remaining.items())),
+        offers=[
+            OverflowOfferRead(
+                application_id=o.application_id,
+                school_code=o.school_code,
+                distance_km=o.distance_km,
+            )
+            for o in proposal.offers
+        ],
+    )
+
+
+@router.post(
+    "/v1/assignment-runs/{run_id}/admissions",
+    status_code=201,
+    summary="Confirm a run's admissions and the 统筹 offers (录取确认)",
+    responses=problem_responses(NotFound, Conflict, RuleViolated),
+)
+async def confirm_admissions(
+    run_id: UUID, body: AdmissionsConfirm, session: SessionDep, principal: Writer
+) -> AdmissionsRead:
+    """The bureau confirms once per run: the run's placements, the proposal's 统筹 offers and
+    its own overrides; emits `enrollment.admission.confirmed` per child (pseudonymous key)."""
+    admissions, unplaced = await placement.confirm(
+        session, principal, run_id, overrides=dict(body.overrides)
+    )
+    return AdmissionsRead(
+        run_id=str(run_id),
+        admitted=len(admissions),
+        by_route=dict(sorted(Counter(a.route for a in admissions).items())),
+        by_school=dict(sorted(Counter(a.school_code for a in admissions).items())),
+        still_unplaced=unplaced,
+        admissions=[
+            AdmissionRead(
+                application_id=a.application_id,
+                school_code=a.school_code,
+                route=a.route,
+                distance_km=a.distance_km,
+            )
+            for a in admissions
         ],
     )

@@ -114,3 +114,20 @@ class ApplicationEvent(Base):
     to_status: Mapped[str | None] = mapped_column(String(20))
     reason: Mapped[str | None] = mapped_column(Text)
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class Admission(Base):
+    """录取: a child's confirmed place — from an assignment run or from 统筹 by the bureau."""
+
+    __tablename__ = "admission"
+
+    application_id: Mapped[UUID] = mapped_column(ForeignKey("application.id"), primary_key=True)
+    school_code: Mapped[str] = mapped_column(String(10), index=True)
+    county_code: Mapped[str] = mapped_column(String(6), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    level: Mapped[str] = mapped_column(String(10))
+    route: Mapped[str] = mapped_column(String(10))  # assignment | overflow
+    run_id: Mapped[UUID] = mapped_column(index=True)
+    distance_km: Mapped[float | None] = mapped_column(Float)
+    confirmed_by: Mapped[str] = mapped_column(String(100))
+    confirmed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -413,3 +413,46 @@ class ApplicationPriorities(BaseModel):
     policy_version: int
     facts: dict[str, bool | int]
     schools: list[PriorityAtSchool]
+
+
+# ---------------------------------------------------------------- 统筹 and admissions
+
+
+class OverflowOfferRead(BaseModel):
+    application_id: str
+    school_code: str | None = Field(description="null: no school of the level has a seat left")
+    distance_km: float | None = Field(description="straight-line distance from the home")
+
+
+class OverflowProposalRead(BaseModel):
+    run_id: str
+    placed_by_run: int
+    remaining_seats: dict[str, int] = Field(description="per school, after the run")
+    offers: list[OverflowOfferRead] = Field(
+        description="in service order: the run's single-tie-breaking lottery number, smaller "
+        "first (SHA-256 of '{seed}:{application_id}')"
+    )
+
+
+class AdmissionsConfirm(_Strict):
+    overrides: dict[str, SchoolCode] = Field(
+        default_factory=dict,
+        description="application id → school: the bureau's own 统筹 choice for a family the "
+        "run left unplaced (checked against the seats left)",
+    )
+
+
+class AdmissionRead(BaseModel):
+    application_id: UUID
+    school_code: str
+    route: Literal["assignment", "overflow"]
+    distance_km: float | None
+
+
+class AdmissionsRead(BaseModel):
+    run_id: str
+    admitted: int
+    by_route: dict[str, int]
+    by_school: dict[str, int]
+    still_unplaced: list[str]
+    admissions: list[AdmissionRead]
