@@ -1,0 +1,222 @@
+"""Seat-plan use-cases: store a school's planned classes and seats with its event, and forecast
+entry-grade demand against seats per zone (学位预警). Nothing here commits; the request does."""
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from enrollment.schools.repository import SchoolRepository
+from enrollment.seats import rules
+from enrollment.seats.models import SeatPlan
+from enrollment.seats.policy import (
+    ClassSizePolicy,
+    EntryAgePolicy,
+    Level,
+    class_size_policy,
+    entry_age_policy,
+)
+from enrollment.seats.repository import SeatPlanRepository
+from enrollment.seats.schemas import SeatPlanPut
+from enrollment.zoning import service as zoning
+from enrollment.zoning.models import ZoneMap
+from enrollment.zoning.repository import CohortRepository, ZoneMapRepository
+from enrollment.zoning.rules import Zone
+from junheng_contracts.enrollment import SchoolSeatsChanged, SchoolSeatsData
+from junheng_kit.auth import Principal
+from junheng_kit.messaging import add_event
+from junheng_kit.problems import FieldError, NotFound, PreconditionFailed, RuleViolated
+from junheng_kit.timeutil import utcnow
+
+
+def plan_policy(plan: SeatPlan) -> ClassSizePolicy:
+    return class_size_policy(plan.county_code, plan.year)
+
+
+async def put_seat_plan(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    school_code: str,
+    year: int,
+    request: SeatPlanPut,
+    if_match: int | None,
+) -> tuple[SeatPlan, bool]:
+    """学位计划: set a school's entry classes for a level and year; seats = classes × cap.
+    Emits `enrollment.school_seats.changed` when anything changed. Returns (plan, created)."""
+    school = await SchoolRepository(session).get(school_code, within=principal.jurisdiction)
+    if not rules.offers_level(school.levels, request.level):
+        raise RuleViolated(
+            f"school {school_code} does not admit into {request.level}",
+            FieldError("level", "school_level", f"{school_code} offers {', '.join(school.levels)}"),
+        )
+    policy = class_size_policy(school.county_code, year)
+    policy_cap = policy.class_cap(request.level)
+    if request.class_cap is not None and request.class_cap > policy_cap:
+        raise RuleViolated(
+            "the class cap exceeds the class-size policy",
+            FieldError(
+                "class_cap",
+                "class_cap_within_policy",
+                f"{request.level} classes hold at most {policy_cap} pupils ({policy.version})",
+            ),
+        )
+    class_cap = request.class_cap or policy_cap
+    values = {
+        "county_code": school.county_code,
+        "planned_classes": request.planned_classes,
+        "class_cap": class_cap,
+        "seats": rules.seat_count(request.planned_classes, class_cap),
+        "class_sizes": list(request.class_sizes),
+        "policy_version": policy.version,
+    }
+    repository = SeatPlanRepository(session)
+    plan = await repository.find(school_code, request.level, year)
+    created = plan is None
+    if plan is None:
+        if if_match is not None:
+            raise PreconditionFailed(
+                f"no {request.level} seat plan of {school_code} for {year} to match",
+                FieldError("header.if-match", "version_current", "omit If-Match to create"),
+            )
+        plan = SeatPlan(
+            school_code=school_code,
+            level=request.level,
+            year=year,
+            updated_by=principal.client_id,
+            **values,
+        )
+        repository.add(plan)
+    else:
+        if if_match is not None and if_match != plan.version:
+            raise PreconditionFailed(
+                f"the seat plan is at version {plan.version}, not {if_match}",
+                FieldError("header.if-match", "version_current", "reload the plan and retry"),
+            )
+        if all(getattr(plan, key) == value for key, value in values.items()):
+            return plan, False  # the same plan again: no new version, no event
+        for key, value in values.items():
+            setattr(plan, key, value)
+        plan.updated_by = principal.client_id
+        plan.updated_at = utcnow()
+    await session.flush()  # version assigned or incremented, constraints checked
+    add_event(
+        session,
+        SchoolSeatsChanged.of(
+            subject=f"{school_code}/{plan.level}/{year}",
+            jurisdiction=plan.county_code,
+            data=SchoolSeatsData(
+                school_code=school_code,
+                county_code=plan.county_code,
+                year=year,
+                level=request.level,
+                grade=rules.ENTRY_GRADE[request.level],
+                planned_classes=plan.planned_classes,
+                class_cap=plan.class_cap,
+                seats=plan.seats,
+                version=plan.version,
+            ),
+        ),
+    )
+    return plan, created
+
+
+# ---- 学位预警 -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Forecast:
+    county_code: str
+    level: Level
+    base_year: int
+    years: list[int]
+    zone_map: ZoneMap
+    zones: tuple[Zone, ...]
+    policy: EntryAgePolicy
+    rows: dict[str, list[rules.ZoneYear]]  # zone code → one row per year
+
+
+def _seats_in(
+    plans: Sequence[tuple[str, int, int]], years: Sequence[int]
+) -> dict[int, dict[str, int]]:
+    """Each school's seats per forecast year: its plan for the year, else its latest earlier one."""
+    latest: dict[str, int] = {}
+    out: dict[int, dict[str, int]] = {}
+    pending = iter(plans)  # oldest first
+    upcoming = next(pending, None)
+    for year in years:
+        while upcoming is not None and upcoming[1] <= year:
+            latest[upcoming[0]] = upcoming[2]
+            upcoming = next(pending, None)
+        out[year] = dict(latest)
+    return out
+
+
+async def forecast(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    county_code: str,
+    level: Level,
+    from_year: int,
+    horizon: int,
+) -> Forecast:
+    """学位预警: entry-grade demand per zone for the `horizon` years after the base year (when
+    the children were counted), against the seats of the zone's schools."""
+    principal.require_jurisdiction(county_code, field="query.county_code")
+    cohorts = CohortRepository(session)
+    if await cohorts.latest(county_code, from_year) is None:
+        raise NotFound(
+            f"no child counts for county {county_code} in {from_year}",
+            FieldError("query.from_year", "cohorts_imported", "PUT /v1/zones/cohorts first"),
+        )
+    zone_map = await ZoneMapRepository(session).newest(county_code, level, from_year)
+    if zone_map is None:
+        raise NotFound(
+            f"no {level} zone map of county {county_code} for {from_year}",
+            FieldError("query.level", "zone_map_exists"),
+        )
+    index = await zoning.zone_index(session, zone_map)
+    zone_schools = {z.zone_code: z.school_codes for z in index.zones}
+    years = list(range(from_year + 1, from_year + horizon + 1))
+    plans = await SeatPlanRepository(session).seats_until(
+        {c for codes in zone_schools.values() for c in codes}, level, years[-1]
+    )
+    seats_by_year = _seats_in(plans, years)
+    counts = await cohorts.counts(county_code, from_year, level)
+    policy = entry_age_policy(county_code, from_year)
+    rows: dict[str, list[rules.ZoneYear]] = defaultdict(list)
+    for year in years:
+        if level == "primary":
+            demand = rules.grade1_demand(
+                (
+                    rules.BirthCount(c.zone_code, c.birth_year, c.birth_month, c.children)
+                    for c in counts
+                    if c.birth_year is not None
+                ),
+                year=year,
+                policy=entry_age_policy(county_code, year),
+            )
+        else:
+            demand = rules.grade7_demand(
+                (
+                    rules.GradeCount(c.zone_code, c.grade, c.children)
+                    for c in counts
+                    if c.grade is not None
+                ),
+                base_year=from_year,
+                year=year,
+            )
+        seats = rules.zone_seats(zone_schools, seats_by_year[year])
+        for zone in index.zones:
+            rows[zone.zone_code].append(
+                rules.zone_year(
+                    zone.zone_code,
+                    year,
+                    demand.get(zone.zone_code),
+                    seats.get(zone.zone_code, Fraction(0)),
+                )
+            )
+    return Forecast(county_code, level, from_year, years, zone_map, index.zones, policy, dict(rows))

@@ -1,0 +1,461 @@
+"""Zoning use-cases: import versioned zone maps, look points up, preview a re-zoning, and keep the
+child counts the seat forecast uses. Nothing here commits; the request does."""
+
+import hashlib
+import json
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from uuid import UUID
+
+import numpy as np
+import shapely
+from pydantic import TypeAdapter, ValidationError
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from enrollment.seats.policy import Level
+from enrollment.seats.repository import SeatPlanRepository
+from enrollment.seats.rules import offers_level
+from enrollment.zoning import rules
+from enrollment.zoning.models import CohortImport, ZoneMap
+from enrollment.zoning.repository import CohortRepository, SchoolLookup, ZoneMapRepository
+from enrollment.zoning.schemas import CohortRow, ZoneCollection, ZoneMapCreate, ZonePreviewIn
+from enrollment.zoning.tables import PointTable, raise_row_errors
+from junheng_kit.auth import Principal
+from junheng_kit.problems import (
+    Conflict,
+    FieldError,
+    NotFound,
+    RuleViolated,
+    validation_field_errors,
+)
+
+CHINA_STANDARD_TIME = timezone(timedelta(hours=8))
+INDEX_CACHE_SIZE = 64
+_indexes: OrderedDict[UUID, rules.ZoneIndex] = OrderedDict()
+
+
+def today() -> date:
+    """The bureau's calendar day (China Standard Time), the default date for "in force"."""
+    return datetime.now(CHINA_STANDARD_TIME).date()
+
+
+def canonical_sha256(collection: ZoneCollection) -> str:
+    document = collection.model_dump(mode="json")
+    text = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+# ---- checking a map -----------------------------------------------------------------------------
+
+
+async def _school_errors(
+    session: AsyncSession, collection: ZoneCollection, *, county_code: str, level: Level, label: str
+) -> list[FieldError]:
+    codes = {c for f in collection.features for c in f.properties.school_codes}
+    schools = await SchoolLookup(session).by_code(codes)
+    errors = []
+    for i, feature in enumerate(collection.features):
+        for j, code in enumerate(feature.properties.school_codes):
+            field = f"{label}[{i}].properties.school_codes[{j}]"
+            school = schools.get(code)
+            if school is None:
+                errors.append(
+                    FieldError(field, "school_registered", f"{code} is not in the school registry")
+                )
+            elif school.county_code != county_code:
+                errors.append(
+                    FieldError(
+                        field, "school_in_county", f"{code} is in county {school.county_code}"
+                    )
+                )
+            elif not offers_level(school.levels, level):
+                errors.append(
+                    FieldError(
+                        field,
+                        "school_level",
+                        f"{code} offers {', '.join(school.levels)}; a {level} zone needs a school "
+                        f"admitting into {level}",
+                    )
+                )
+    return errors
+
+
+async def checked_zones(
+    session: AsyncSession,
+    collection: ZoneCollection,
+    *,
+    county_code: str,
+    level: Level,
+    label: str = "zones.features",
+) -> list[rules.Zone]:
+    """Every feature parsed and checked; all problems reported at once, or the zones."""
+    zones: list[rules.Zone] = []
+    errors: list[FieldError] = []
+    for i, feature in enumerate(collection.features):
+        shape, problems = rules.parse_geometry(
+            feature.geometry, field_name=f"{label}[{i}].geometry"
+        )
+        errors += problems
+        properties = feature.properties
+        zones.append(
+            rules.Zone(properties.zone_code, properties.name, tuple(properties.school_codes), shape)
+        )
+    errors += rules.duplicate_codes([z.zone_code for z in zones], label)
+    if not errors:  # overlaps need every shape
+        errors += rules.overlap_errors(zones, label)
+    errors += await _school_errors(
+        session, collection, county_code=county_code, level=level, label=label
+    )
+    if errors:
+        raise RuleViolated("the zone map is not valid; nothing was stored", *errors)
+    return zones
+
+
+# ---- zone maps ----------------------------------------------------------------------------------
+
+
+async def create_zone_map(
+    session: AsyncSession, principal: Principal, *, request: ZoneMapCreate
+) -> tuple[ZoneMap, list[rules.Zone]]:
+    """划片方案: store a county's zones for a level and year as the next version."""
+    principal.require_jurisdiction(request.county_code, field="county_code")
+    zones = await checked_zones(
+        session, request.zones, county_code=request.county_code, level=request.level
+    )
+    repository = ZoneMapRepository(session)
+    previous = await repository.newest(request.county_code, request.level, request.year)
+    if previous is not None and request.effective_from < previous.effective_from:
+        raise RuleViolated(
+            "a new version cannot take effect before the one it replaces",
+            FieldError(
+                "effective_from",
+                "effective_from_not_before_previous",
+                f"version {previous.version} is in force from {previous.effective_from}",
+            ),
+        )
+    zone_map = ZoneMap(
+        county_code=request.county_code,
+        level=request.level,
+        year=request.year,
+        version=1 if previous is None else previous.version + 1,
+        effective_from=request.effective_from,
+        zone_count=len(zones),
+        source_sha256=canonical_sha256(request.zones),
+        created_by=principal.client_id,
+    )
+    geometries = np.array([z.geometry for z in zones], dtype=object)
+    areas = rules.area_m2(geometries)
+    wkb = shapely.to_wkb(geometries)
+    try:
+        await repository.add(
+            zone_map,
+            [
+                {
+                    "zone_code": z.zone_code,
+                    "name": z.name,
+                    "school_codes": list(z.school_codes),
+                    "geometry_wkb": bytes(wkb[i]),
+                    "area_m2": round(float(areas[i]), 1),
+                }
+                for i, z in enumerate(zones)
+            ],
+        )
+    except IntegrityError as exc:  # another import took the same version number first
+        raise Conflict(
+            "another version of this zone map was stored at the same time; retry",
+            FieldError("year", "zone_map_version_unique"),
+        ) from exc
+    _remember(zone_map.id, rules.ZoneIndex(zones))
+    return zone_map, zones
+
+
+@dataclass(frozen=True, slots=True)
+class StoredZone:
+    zone: rules.Zone
+    area_m2: float
+
+
+async def stored_zones(session: AsyncSession, zone_map: ZoneMap) -> list[StoredZone]:
+    rows = await ZoneMapRepository(session).zones(zone_map.id)
+    geometries = shapely.from_wkb([r.geometry_wkb for r in rows])
+    return [
+        StoredZone(rules.Zone(r.zone_code, r.name, tuple(r.school_codes), g), r.area_m2)
+        for r, g in zip(rows, geometries, strict=True)
+    ]
+
+
+def _remember(map_id: UUID, index: rules.ZoneIndex) -> None:
+    _indexes[map_id] = index
+    _indexes.move_to_end(map_id)
+    while len(_indexes) > INDEX_CACHE_SIZE:
+        _indexes.popitem(last=False)
+
+
+async def zone_index(session: AsyncSession, zone_map: ZoneMap) -> rules.ZoneIndex:
+    """The map's STRtree, built once per process: stored maps never change."""
+    index = _indexes.get(zone_map.id)
+    if index is None:
+        index = rules.ZoneIndex([s.zone for s in await stored_zones(session, zone_map)])
+        _remember(zone_map.id, index)
+    else:
+        _indexes.move_to_end(zone_map.id)
+    return index
+
+
+async def map_in_force(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    county_code: str,
+    level: Level,
+    year: int,
+    on: date | None,
+) -> ZoneMap:
+    principal.require_jurisdiction(county_code, field="query.county_code")
+    day = on or today()
+    zone_map = await ZoneMapRepository(session).in_force(county_code, level, year, day)
+    if zone_map is None:
+        raise NotFound(
+            f"no {level} zone map of county {county_code} for {year} is in force on {day}",
+            FieldError("query.year", "zone_map_in_force", f"none in force on {day}"),
+        )
+    return zone_map
+
+
+async def zone_options(
+    session: AsyncSession,
+    county_code: str,
+    level: Level,
+    year: int,
+    longitude: float,
+    latitude: float,
+    on: date | None = None,
+) -> tuple[str, list[str]] | None:
+    """The zone of a home and the schools a child living there may choose, under the map in
+    force on `on` (default today, China time); None if no map is in force or no zone covers it.
+
+    For the applications module (stable signature). No jurisdiction check: the caller has one.
+    """
+    zone_map = await ZoneMapRepository(session).in_force(county_code, level, year, on or today())
+    if zone_map is None:
+        return None
+    zone = (await zone_index(session, zone_map)).locate_one(longitude, latitude)
+    return None if zone is None else (zone.zone_code, list(zone.school_codes))
+
+
+async def lookup(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    county_code: str,
+    level: Level,
+    year: int,
+    longitude: float,
+    latitude: float,
+    on: date | None,
+) -> tuple[ZoneMap, rules.Zone]:
+    zone_map = await map_in_force(
+        session, principal, county_code=county_code, level=level, year=year, on=on
+    )
+    zone = (await zone_index(session, zone_map)).locate_one(longitude, latitude)
+    if zone is None:
+        raise NotFound(
+            "no zone covers this point",
+            FieldError(
+                "query.longitude",
+                "point_in_zone",
+                f"({longitude}, {latitude}) is outside every zone of version {zone_map.version}",
+            ),
+        )
+    return zone_map, zone
+
+
+async def bulk_lookup(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    county_code: str,
+    level: Level,
+    year: int,
+    on: date | None,
+    points: PointTable,
+) -> tuple[ZoneMap, rules.ZoneIndex, list[int]]:
+    """Each point's zone index (-1 outside every zone), vectorised over the cached tree."""
+    zone_map = await map_in_force(
+        session, principal, county_code=county_code, level=level, year=year, on=on
+    )
+    index = await zone_index(session, zone_map)
+    return zone_map, index, index.locate(points.longitude, points.latitude).tolist()
+
+
+async def preview_rezoning(
+    session: AsyncSession, principal: Principal, *, request: ZonePreviewIn
+) -> tuple[ZoneMap | None, rules.Preview]:
+    """Compare a draft map with the map in force: who changes zone and school, and each
+    school's seat balance before and after (seat plans of the map's year and level)."""
+    principal.require_jurisdiction(request.county_code, field="county_code")
+    draft = await checked_zones(
+        session, request.zones, county_code=request.county_code, level=request.level
+    )
+    base = await ZoneMapRepository(session).in_force(
+        request.county_code, request.level, request.year, request.on or today()
+    )
+    old = await zone_index(session, base) if base is not None else None
+    seats = await SeatPlanRepository(session).seats_by_school(
+        request.county_code, request.level, request.year
+    )
+    households = [
+        rules.Household(p.id, p.longitude, p.latitude, p.current_choice) for p in request.points
+    ]
+    return base, rules.preview(old, rules.ZoneIndex(draft), households, seats)
+
+
+# ---- child counts (学龄人口) ---------------------------------------------------------------
+
+COHORT_ROW = TypeAdapter(CohortRow)
+
+
+def parse_cohort_rows(
+    records: Sequence[tuple[int, dict[str, object]]],
+) -> list[tuple[int, CohortRow]]:
+    """CSV records validated by the row schema; every bad cell as `rows[<line>].<field>`."""
+    rows: list[tuple[int, CohortRow]] = []
+    errors: list[FieldError] = []
+    for line, record in records:
+        try:
+            rows.append((line, COHORT_ROW.validate_python(record)))
+        except ValidationError as exc:
+            errors += [
+                FieldError(
+                    f"rows[{line}].{e.field}" if e.field != "body" else f"rows[{line}]",
+                    e.rule,
+                    e.message,
+                )
+                for e in validation_field_errors(exc.errors())
+            ]
+    if errors:
+        raise_row_errors(errors)
+    return rows
+
+
+async def _zone_codes(
+    session: AsyncSession, county_code: str, level: Level, year: int
+) -> set[str] | None:
+    zone_map = await ZoneMapRepository(session).newest(county_code, level, year)
+    if zone_map is None:
+        return None
+    return {z.zone_code for z in (await zone_index(session, zone_map)).zones}
+
+
+async def replace_cohorts(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    county_code: str,
+    year: int,
+    rows: Sequence[tuple[int, CohortRow]],
+    source: str,
+    content: bytes,
+) -> CohortImport:
+    """学龄人口: replace the county's counts for base year `year`. Birth-year rows belong to the
+    newest primary zone map of that year, grade rows to the newest junior one."""
+    principal.require_jurisdiction(county_code, field="county_code")
+    codes: dict[Level, set[str] | None] = {
+        "primary": await _zone_codes(session, county_code, "primary", year),
+        "junior": await _zone_codes(session, county_code, "junior", year),
+    }
+    errors: list[FieldError] = []
+    seen: dict[tuple[object, ...], int] = {}
+    whole_year: dict[tuple[str, int], bool] = {}
+    for position, row in rows:
+        label = f"rows[{position}]"
+        level: Level = "primary" if row.birth_year is not None else "junior"
+        known = codes[level]
+        if known is None:
+            errors.append(
+                FieldError(
+                    f"{label}.zone_code",
+                    "zone_map_exists",
+                    f"no {level} zone map of {county_code} for {year}",
+                )
+            )
+        elif row.zone_code not in known:
+            errors.append(
+                FieldError(
+                    f"{label}.zone_code",
+                    "zone_in_map",
+                    f"{row.zone_code} is not a {level} zone of {year}",
+                )
+            )
+        if row.birth_year is not None and row.birth_year > year:
+            errors.append(
+                FieldError(
+                    f"{label}.birth_year",
+                    "birth_year_not_after_base_year",
+                    f"children are counted in {year}",
+                )
+            )
+        key = (row.zone_code, row.birth_year, row.birth_month, row.grade)
+        if key in seen:
+            errors.append(
+                FieldError(label, "row_unique", f"same zone and cohort as rows[{seen[key]}]")
+            )
+        seen.setdefault(key, position)
+        if row.birth_year is not None:
+            by_month = row.birth_month is not None
+            if whole_year.setdefault((row.zone_code, row.birth_year), by_month) != by_month:
+                errors.append(
+                    FieldError(
+                        f"{label}.birth_month",
+                        "birth_month_consistent",
+                        f"count {row.zone_code} {row.birth_year} by month or for the whole "
+                        "year, not both",
+                    )
+                )
+    if errors:
+        raise RuleViolated(
+            "the counts are not consistent with the zone maps; nothing was stored", *errors[:100]
+        )
+    record = CohortImport(
+        county_code=county_code,
+        year=year,
+        source=source,
+        rows=len(rows),
+        content_sha256=hashlib.sha256(content).hexdigest(),
+        imported_by=principal.client_id,
+    )
+    await CohortRepository(session).replace(
+        record,
+        [
+            {**row.model_dump(), "level": "primary" if row.birth_year is not None else "junior"}
+            for _, row in rows
+        ],
+    )
+    return record
+
+
+async def stored_cohorts(
+    session: AsyncSession, principal: Principal, *, county_code: str, year: int
+) -> tuple[CohortImport, list[CohortRow]]:
+    principal.require_jurisdiction(county_code, field="county_code")
+    repository = CohortRepository(session)
+    record = await repository.latest(county_code, year)
+    if record is None:
+        raise NotFound(
+            f"no child counts for county {county_code} in {year}",
+            FieldError("year", "cohorts_imported"),
+        )
+    counts = await repository.counts(county_code, year)
+    return record, [
+        CohortRow(
+            zone_code=c.zone_code,
+            birth_year=c.birth_year,
+            birth_month=c.birth_month,
+            grade=c.grade,
+            children=c.children,
+        )
+        for c in counts
+    ]

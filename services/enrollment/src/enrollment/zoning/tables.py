@@ -1,0 +1,202 @@
+"""CSV in and out for zoning: points to look up (`id,longitude,latitude`) and child counts.
+
+Headers may be the API's field names or the Chinese titles bureaus use. Every bad cell is
+reported as `rows[<line>].<field>` (the header is line 1); one bad row and nothing is used.
+"""
+
+import csv
+import io
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import numpy as np
+import numpy.typing as npt
+from pydantic import TypeAdapter, ValidationError
+
+from enrollment.zoning.rules import LATITUDE_RANGE, LONGITUDE_RANGE
+from junheng_kit.problems import (
+    BadRequest,
+    FieldError,
+    InvalidInput,
+    UnsupportedMediaType,
+    validation_field_errors,
+)
+
+T = TypeVar("T")
+
+CSV = "text/csv"
+JSON = "application/json"
+MAX_REPORTED_ERRORS = 100
+
+POINT_COLUMNS: dict[str, tuple[str, ...]] = {
+    "id": ("id", "编号"),
+    "longitude": ("longitude", "经度", "lon", "lng"),
+    "latitude": ("latitude", "纬度", "lat"),
+}
+COHORT_COLUMNS: dict[str, tuple[str, ...]] = {
+    "zone_code": ("zone_code", "片区代码"),
+    "birth_year": ("birth_year", "出生年份"),
+    "birth_month": ("birth_month", "出生月份"),
+    "grade": ("grade", "年级"),
+    "children": ("children", "人数", "儿童数"),
+}
+COHORT_REQUIRED = ("zone_code", "children")
+
+
+def _rows(content: bytes) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """Header and (line, cells) of every non-blank row of a UTF-8 CSV (BOM allowed)."""
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise BadRequest(
+            "the CSV is not UTF-8", FieldError("body", "csv_utf8", "save it as CSV UTF-8")
+        ) from exc
+    reader = csv.reader(io.StringIO(text))
+    header = next(reader, None)
+    if header is None:
+        raise BadRequest("the table is empty", FieldError("body", "rows_required"))
+    rows = [(reader.line_num, row) for row in reader if any(cell.strip() for cell in row)]
+    return [h.strip() for h in header], rows
+
+
+def _positions(
+    header: list[str], columns: dict[str, tuple[str, ...]], required: Sequence[str]
+) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for position, title in enumerate(header):
+        for name, titles in columns.items():
+            if title in titles and name not in found:
+                found[name] = position
+    missing = [columns[name][0] for name in required if name not in found]
+    if missing:
+        raise BadRequest(
+            "the table lacks required columns",
+            *[FieldError("header", "column_required", name) for name in missing],
+        )
+    return found
+
+
+def _cell(row: list[str], position: int | None) -> str:
+    if position is None or position >= len(row):
+        return ""
+    return row[position].strip()
+
+
+def _to_float(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        return math.nan
+
+
+@dataclass(frozen=True, slots=True)
+class PointTable:
+    ids: list[str]
+    longitude: npt.NDArray[np.float64]
+    latitude: npt.NDArray[np.float64]
+
+
+def _coordinates(
+    texts: list[str],
+    lines: list[int],
+    name: str,
+    bounds: tuple[float, float],
+    errors: list[FieldError],
+) -> npt.NDArray[np.float64]:
+    values = np.fromiter((_to_float(t) for t in texts), dtype=np.float64, count=len(texts))
+    bad = ~(np.isfinite(values) & (values >= bounds[0]) & (values <= bounds[1]))
+    for i in np.flatnonzero(bad).tolist():
+        if math.isnan(_to_float(texts[i])) and texts[i].lower() != "nan":
+            errors.append(
+                FieldError(f"rows[{lines[i]}].{name}", "number", f"{texts[i]!r} is not a number")
+            )
+        else:
+            errors.append(
+                FieldError(
+                    f"rows[{lines[i]}].{name}",
+                    f"{name}_range",
+                    f"WGS 84 {name} within China: {bounds[0]}–{bounds[1]}",
+                )
+            )
+    return values
+
+
+def read_points(content: bytes) -> PointTable:
+    """Points to look up from `id,longitude,latitude`; coordinates are parsed in bulk."""
+    header, rows = _rows(content)
+    at = _positions(header, POINT_COLUMNS, ("id", "longitude", "latitude"))
+    lines = [line for line, _ in rows]
+    ids = [_cell(row, at["id"]) for _, row in rows]
+    errors: list[FieldError] = [
+        FieldError(f"rows[{line}].id", "id_required", "every point needs an id (1–64 characters)")
+        for line, value in zip(lines, ids, strict=True)
+        if not value or len(value) > 64
+    ]
+    longitude = _coordinates(
+        [_cell(r, at["longitude"]) for _, r in rows], lines, "longitude", LONGITUDE_RANGE, errors
+    )
+    latitude = _coordinates(
+        [_cell(r, at["latitude"]) for _, r in rows], lines, "latitude", LATITUDE_RANGE, errors
+    )
+    if not rows:
+        errors.append(FieldError("body", "rows_required", "the table has a header and no points"))
+    if errors:
+        raise_row_errors(errors)
+    return PointTable(ids, longitude, latitude)
+
+
+def raise_row_errors(errors: list[FieldError]) -> None:
+    rows = len({e.field.split(".")[0] for e in errors})
+    shown = errors[:MAX_REPORTED_ERRORS]
+    more = (
+        f" (first {len(shown)} of {len(errors)} errors shown)" if len(errors) > len(shown) else ""
+    )
+    raise InvalidInput(f"{rows} row(s) are invalid; nothing was used{more}", *shown)
+
+
+def read_cohorts(content: bytes) -> list[tuple[int, dict[str, Any]]]:
+    """(line, record) per row of `zone_code,birth_year,birth_month,grade,children`; blank cells
+    are left out, so the row schema decides what is missing."""
+    header, rows = _rows(content)
+    at = _positions(header, COHORT_COLUMNS, COHORT_REQUIRED)
+    out = []
+    for line, row in rows:
+        record = {name: _cell(row, position) for name, position in at.items()}
+        out.append((line, {k: v for k, v in record.items() if v != ""}))
+    if not out:
+        raise BadRequest("the table has a header and no rows", FieldError("body", "rows_required"))
+    return out
+
+
+def write_point_zones(rows: list[tuple[str, str | None, str | None, Sequence[str]]]) -> str:
+    """`id,zone_code,zone_type,school_codes` (codes joined by `|`; empty outside every zone)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["id", "zone_code", "zone_type", "school_codes"])
+    writer.writerows((i, zone or "", kind or "", "|".join(codes)) for i, zone, kind, codes in rows)
+    return out.getvalue()
+
+
+def read_json(adapter: TypeAdapter[T], content: bytes) -> T:
+    """A JSON body validated like FastAPI's own: problem+json naming every bad field."""
+    try:
+        return adapter.validate_json(content)
+    except ValidationError as exc:
+        errors = validation_field_errors(exc.errors())
+        if any(e.rule == "json_invalid" for e in errors):
+            raise BadRequest("request body is not valid JSON", *errors) from exc
+        raise InvalidInput(
+            "request does not match the schema", *errors[:MAX_REPORTED_ERRORS]
+        ) from exc
+
+
+def media_type_of(content_type: str, allowed: Sequence[str]) -> str:
+    media_type = content_type.split(";")[0].strip().lower()
+    if media_type not in allowed:
+        raise UnsupportedMediaType(
+            f"send the body as {' or '.join(allowed)}",
+            FieldError("header.content-type", "media_type", " or ".join(allowed)),
+        )
+    return media_type
