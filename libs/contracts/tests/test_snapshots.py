@@ -39,6 +39,8 @@ def test_every_event_type_is_its_nats_subject_under_its_producer() -> None:
         "staffing.school_teacher_stats.changed",
         "staffing.teacher.registered",
         "staffing.teacher.moved",
+        "staffing.quota.approved",
+        "staffing.rotation_plan.approved",
         "evaluation.assessment.completed",
     ]
     for event in EVENTS:

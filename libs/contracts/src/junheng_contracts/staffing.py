@@ -95,8 +95,56 @@ class TeacherMoved(CloudEvent[TeacherMovedData]):
     type: Literal["staffing.teacher.moved"] = "staffing.teacher.moved"
 
 
+class QuotaApprovedData(EventData):
+    """编制核定: one school's approved posts after a ledger entry (approval, adjustment, 统筹)."""
+
+    entry_id: str = Field(description="quota ledger entry id (UUID)")
+    school_code: str = Field(pattern=r"^\d{10}$", description="学校标识码, 10 digits")
+    county_code: str = Field(pattern=r"^\d{6}$", description="GB/T 2260 county code")
+    year: int = Field(description="school year from which the posts apply: 2025 = 2025—2026学年")
+    approved_posts: int = Field(ge=0, description="核定编制 after this entry")
+    change: int = Field(description="posts added (negative: removed) by this entry")
+    kind: Literal["approval", "adjustment", "pooling"]
+    reason: str
+    reference: str | None = Field(None, description="the bureau's document number, if any")
+    version: int = Field(description="per-school ledger sequence; consumers skip stale events")
+
+
+class QuotaApproved(CloudEvent[QuotaApprovedData]):
+    """编制核定: a school's approved staff posts were set or changed (append-only ledger)."""
+
+    source: Literal["junheng/staffing"] = "junheng/staffing"
+    type: Literal["staffing.quota.approved"] = "staffing.quota.approved"
+
+
+class RotationPlanApprovedData(EventData):
+    """交流轮岗方案批准: a county's rotation plan for a school year, as the bureau approved it."""
+
+    plan_id: str = Field(description="rotation plan id (UUID)")
+    county_code: str = Field(pattern=r"^\d{6}$", description="GB/T 2260 county code")
+    year: int = Field(description="school year by its start year")
+    eligible: int = Field(ge=0, description="teachers in the eligible pool")
+    rotated: int = Field(ge=0, description="moves in the plan")
+    backbone_rotated: int = Field(ge=0, description="骨干教师 among them")
+    required_rotated: int = Field(ge=0, description="ceil(rotation_min_share × eligible)")
+    required_backbone: int = Field(ge=0, description="ceil(backbone share × its denominator)")
+    quota_rules_met: bool = Field(description="both share rules met without a justification")
+    justification: str | None = Field(None, description="why the bureau approved a shortfall")
+    receiving_schools: list[str] = Field(description="school codes receiving teachers")
+    sending_schools: list[str] = Field(description="school codes sending teachers")
+
+
+class RotationPlanApproved(CloudEvent[RotationPlanApprovedData]):
+    """交流轮岗方案批准: the bureau approved a county's rotation plan."""
+
+    source: Literal["junheng/staffing"] = "junheng/staffing"
+    type: Literal["staffing.rotation_plan.approved"] = "staffing.rotation_plan.approved"
+
+
 EVENTS: tuple[type[CloudEvent], ...] = (  # type: ignore[type-arg]
     SchoolTeacherStatsChanged,
     TeacherRegistered,
     TeacherMoved,
+    QuotaApproved,
+    RotationPlanApproved,
 )

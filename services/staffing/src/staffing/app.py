@@ -5,6 +5,8 @@ from fastapi import FastAPI
 from junheng_kit.app import build_service_app
 from junheng_kit.school_directory import school_directory_router
 from staffing.consumers import subscriptions
+from staffing.policy.endpoints import router as policy_router
+from staffing.quotas.endpoints import router as quotas_router
 from staffing.schools.models import School
 from staffing.settings import StaffingSettings
 from staffing.teachers.endpoints import router as teachers_router
@@ -19,6 +21,11 @@ def create_app(settings: StaffingSettings | None = None) -> FastAPI:
             "师资配置: "
             "teacher registry, 编制 quotas and 交流轮岗 rotation build on this school copy."
         ),
-        routers=[school_directory_router(School, "staffing"), teachers_router],
+        routers=[
+            school_directory_router(School, "staffing"),
+            teachers_router,
+            policy_router,
+            quotas_router,
+        ],
         subscriptions=subscriptions,
     )

@@ -1,6 +1,9 @@
 """Every table of the staffing service, imported by migrations/env.py."""
 
 from staffing.classes.models import SchoolClassPlan
+from staffing.policy.models import PolicyParameter
+from staffing.quotas.models import QuotaLedgerEntry, SchoolEnrolment
+from staffing.rotation.models import RotationConfirmation, RotationExecution, RotationPlan
 from staffing.schools.models import School
 from staffing.teachers.models import (
     RuralServicePeriod,
@@ -12,9 +15,15 @@ from staffing.teachers.models import (
 )
 
 __all__ = [
+    "PolicyParameter",
+    "QuotaLedgerEntry",
+    "RotationConfirmation",
+    "RotationExecution",
+    "RotationPlan",
     "RuralServicePeriod",
     "School",
     "SchoolClassPlan",
+    "SchoolEnrolment",
     "SchoolRurality",
     "SchoolTeacherStats",
     "Teacher",

@@ -30,6 +30,7 @@ QuotaStatus = Literal["over", "under", "balanced", "not_approved"]
 
 LEVELS: tuple[Level, ...] = ("primary", "junior", "senior")
 ONE = Decimal(1)
+EXACT_PLACES = Decimal("0.0001")  # how exact quotas are shown; comparisons use the full value
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,58 @@
+"""编制 tables: enrolment as the bureau enters it, and the append-only quota ledger."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from sqlalchemy import Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from junheng_kit.db import UtcDateTime
+from junheng_kit.ids import uuid7
+from junheng_kit.timeutil import utcnow
+from staffing.db import Base
+
+
+class SchoolEnrolment(Base):
+    """在校生: one school's pupils (and optionally classes) per level for a school year, as the
+    bureau entered them; the basis of the quota. `area` null = from the registry's rurality."""
+
+    __tablename__ = "school_enrolment"
+
+    school_code: Mapped[str] = mapped_column(String(10), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    county_code: Mapped[str] = mapped_column(String(6), index=True)
+    area: Mapped[str | None] = mapped_column(String(12))
+    primary_pupils: Mapped[int] = mapped_column(Integer, default=0)
+    junior_pupils: Mapped[int] = mapped_column(Integer, default=0)
+    senior_pupils: Mapped[int] = mapped_column(Integer, default=0)
+    primary_classes: Mapped[int | None] = mapped_column(Integer)
+    junior_classes: Mapped[int | None] = mapped_column(Integer)
+    senior_classes: Mapped[int | None] = mapped_column(Integer)
+    boarding_pupils: Mapped[int] = mapped_column(Integer, default=0)
+    special_education_pupils: Mapped[int] = mapped_column(Integer, default=0)
+    entered_by: Mapped[str] = mapped_column(String(100))
+    entered_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class QuotaLedgerEntry(Base):
+    """编制台账: one change of a school's approved posts — who, when, why. Rows are only added;
+    the school's approved posts for a year are those of its newest entry for that year or before.
+    """
+
+    __tablename__ = "quota_ledger_entry"
+    __table_args__ = (UniqueConstraint("school_code", "sequence"),)
+
+    id: Mapped[UUID] = mapped_column(primary_key=True, default=uuid7)
+    county_code: Mapped[str] = mapped_column(String(6), index=True)
+    school_code: Mapped[str] = mapped_column(String(10))
+    sequence: Mapped[int] = mapped_column(Integer)  # per school: 1, 2, …; a race fails here
+    year: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(20))  # approval | adjustment | pooling
+    change: Mapped[int] = mapped_column(Integer)
+    approved_after: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(String(500))
+    reference: Mapped[str | None] = mapped_column(String(100))
+    recorded_by: Mapped[str] = mapped_column(String(100))
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

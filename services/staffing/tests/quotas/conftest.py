@@ -1,0 +1,91 @@
+from datetime import date
+from typing import Any
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from junheng_contracts.enrollment import SchoolData
+from junheng_kit.identifiers import citizen_id_check_character
+from junheng_kit.school_directory import apply_school_state
+from junheng_kit.testing.plugin import TokenFactory, auth
+from staffing.schools.models import School
+from staffing.teachers.codes import Gender, PostType, Section, StaffingStatus, TeacherStatus
+from staffing.teachers.models import Teacher
+
+DONGSHENG = "150602"
+URBAN_PRIMARY = "2115060101"
+URBAN_JUNIOR = "3115060102"
+VILLAGE = "2115060103"  # a village primary school of 60 pupils
+ANSHAN = "2121030101"  # outside the Dongsheng token
+
+
+async def seed_schools(session: AsyncSession) -> None:
+    for code, levels, county, lon in (
+        (URBAN_PRIMARY, ["primary"], DONGSHENG, 109.98),
+        (URBAN_JUNIOR, ["junior"], DONGSHENG, 109.99),
+        (VILLAGE, ["primary"], DONGSHENG, 110.10),
+        (ANSHAN, ["primary"], "210302", 123.0),
+    ):
+        await apply_school_state(
+            session,
+            School,
+            SchoolData(
+                school_code=code,
+                name=f"学校{code[-3:]}",
+                levels=levels,
+                county_code=county,
+                longitude=lon,
+                latitude=39.8,
+                planned_capacity=1000,
+                version=1,
+            ),
+            "seed",
+        )
+    await session.commit()
+
+
+def staff(
+    school_code: str, count: int, status: StaffingStatus, *, start: int = 0, **changes: Any
+) -> list[Teacher]:
+    """`count` active teachers at the school (valid, distinct citizen IDs)."""
+    out = []
+    for i in range(start, start + count):
+        body = f"150602198503{(i % 28) + 1:02d}{i:03d}"[:17]
+        out.append(
+            Teacher(
+                citizen_id=body + citizen_id_check_character(body),
+                name=f"教师{i}",
+                gender=Gender.MALE,
+                birth_date=date(1985, 3, 1),
+                school_code=school_code,
+                county_code=DONGSHENG,
+                section=Section.PRIMARY,
+                school_joined_on=date(2015, 9, 1),
+                post_type=PostType.FULL_TIME,
+                main_subject="chinese",
+                subjects=["chinese"],
+                title="first",
+                degree="bachelor",
+                backbone_level=None,
+                staffing_status=status,
+                hire_date=date(2008, 9, 1),
+                status=TeacherStatus.ACTIVE,
+                **changes,
+            )
+        )
+    return out
+
+
+@pytest.fixture
+async def schools(session: AsyncSession) -> None:
+    await seed_schools(session)
+
+
+@pytest.fixture
+def writer(token: TokenFactory) -> dict[str, Any]:
+    return auth(token("staffing:write", "staffing:read"))
+
+
+@pytest.fixture
+def reader(token: TokenFactory) -> dict[str, Any]:
+    return auth(token("staffing:read"))
