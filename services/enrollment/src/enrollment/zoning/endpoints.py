@@ -8,7 +8,7 @@ from uuid import UUID
 import numpy as np
 import shapely
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
-from pydantic import TypeAdapter
+from pydantic import BaseModel, TypeAdapter
 
 from enrollment.zoning import service
 from enrollment.zoning.models import CohortImport, ZoneMap
@@ -118,12 +118,25 @@ def _read(zone_map: ZoneMap, zones: list[service.StoredZone]) -> ZoneMapRead:
     )
 
 
-def _body_openapi(json_schema: str, csv_example: str) -> dict[str, Any]:
+def _inline(schema: Any, definitions: dict[str, Any]) -> Any:
+    """A JSON schema with its local `$defs` references replaced by the definitions."""
+    if isinstance(schema, dict):
+        if "$ref" in schema:
+            return _inline(definitions[schema["$ref"].rsplit("/", 1)[-1]], definitions)
+        return {k: _inline(v, definitions) for k, v in schema.items() if k != "$defs"}
+    if isinstance(schema, list):
+        return [_inline(item, definitions) for item in schema]
+    return schema
+
+
+def _body_openapi(model: type[BaseModel], csv_example: str) -> dict[str, Any]:
+    """A body that is JSON (the model) or CSV: FastAPI cannot declare both from a signature."""
+    schema = model.model_json_schema()
     return {
         "requestBody": {
             "required": True,
             "content": {
-                JSON: {"schema": {"$ref": f"#/components/schemas/{json_schema}"}},
+                JSON: {"schema": _inline(schema, schema.get("$defs", {}))},
                 CSV: {"schema": {"type": "string"}, "example": csv_example},
             },
         }
@@ -295,7 +308,7 @@ async def lookup_zone(
         **problem_responses(BadRequest, NotFound, UnsupportedMediaType),
         200: {"content": {JSON: {}, CSV: {"schema": {"type": "string"}}}},
     },
-    openapi_extra=_body_openapi("BulkLookupIn", "id,longitude,latitude\nA1,109.98,39.82\n"),
+    openapi_extra=_body_openapi(BulkLookupIn, "id,longitude,latitude\nA1,109.98,39.82\n"),
 )
 async def lookup_zones(
     request: Request,
@@ -380,7 +393,7 @@ def _cohorts(record: CohortImport, rows: list[CohortRow]) -> CohortsRead:
     response_model_exclude_none=True,
     responses=problem_responses(BadRequest, RuleViolated, UnsupportedMediaType),
     openapi_extra=_body_openapi(
-        "CohortsPut", "zone_code,birth_year,birth_month,grade,children\nDS-P01,2020,,,120\n"
+        CohortsPut, "zone_code,birth_year,birth_month,grade,children\nDS-P01,2020,,,120\n"
     ),
 )
 async def put_cohorts(
