@@ -42,6 +42,7 @@ def test_every_event_type_is_its_nats_subject_under_its_producer() -> None:
         "staffing.quota.approved",
         "staffing.rotation_plan.approved",
         "evaluation.assessment.completed",
+        "evaluation.verdict.changed",
     ]
     for event in EVENTS:
         producer = event.event_type.split(".")[0]

@@ -41,4 +41,41 @@ class AssessmentCompleted(CloudEvent[AssessmentCompletedData]):
     type: Literal["evaluation.assessment.completed"] = "evaluation.assessment.completed"
 
 
-EVENTS: tuple[type[CloudEvent[AssessmentCompletedData]], ...] = (AssessmentCompleted,)
+VerdictStatus = Literal["met", "not_met", "incomplete"]
+
+
+class FailingCounts(BaseModel):
+    """How many failing things the verdict lists per part (its `failing_items`, counted)."""
+
+    model_config = ConfigDict(frozen=True)
+    resource_allocation: int = Field(ge=0, description="unmet indicators of failing sections + CVs")
+    government_assurance: int = Field(ge=0, description="unmet criteria or findings, 政府保障程度")
+    education_quality: int = Field(ge=0, description="unmet criteria or findings, 教育质量")
+    social_recognition: int = Field(ge=0)
+    eligibility: int = Field(ge=0)
+    vetoes: int = Field(ge=0, description="一票否决 found, including recognition below 85 %")
+
+
+class VerdictChangedData(EventData):
+    """县域认定结论变更: a county verdict's status or its set of failing items changed."""
+
+    county_code: str = Field(pattern=r"^\d{6}$")
+    year: int = Field(description="school year by its start year: 2025 = 2025—2026学年")
+    catalogue_version: str
+    status: VerdictStatus
+    previous_status: VerdictStatus | None = Field(
+        description="null when this is the county-year's first verdict"
+    )
+    failing: FailingCounts
+    assessment_id: str | None = Field(description="the assessment the verdict used, if any")
+    version: int = Field(description="per county and year; consumers skip stale events")
+
+
+class VerdictChanged(CloudEvent[VerdictChangedData]):
+    """认定结论变更: the county verdict changed status or failing items (no personal data)."""
+
+    source: Literal["junheng/evaluation"] = "junheng/evaluation"
+    type: Literal["evaluation.verdict.changed"] = "evaluation.verdict.changed"
+
+
+EVENTS: tuple[type[CloudEvent], ...] = (AssessmentCompleted, VerdictChanged)  # type: ignore[type-arg]

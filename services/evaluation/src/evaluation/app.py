@@ -8,6 +8,7 @@ from evaluation.reports.endpoints import router as reports_router
 from evaluation.resources.endpoints import router as resources_router
 from evaluation.schools.models import School
 from evaluation.settings import EvaluationSettings
+from evaluation.teachers.endpoints import router as teachers_router
 from evaluation.trends.endpoints import router as trends_router
 from evaluation.verdict.endpoints import router as verdict_router
 from evaluation.whatif.endpoints import router as whatif_router
@@ -27,6 +28,7 @@ def create_app(settings: EvaluationSettings | None = None) -> FastAPI:
         ),
         routers=[
             school_directory_router(School, "evaluation"),
+            teachers_router,
             assessment_router,
             resources_router,
             whatif_router,

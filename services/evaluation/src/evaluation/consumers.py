@@ -1,6 +1,20 @@
-"""Events evaluation consumes: enrollment's school registry → the local school copy."""
+"""Events evaluation consumes, each into a local read model:
+
+- enrollment's school registry → the school copy (`evaluation-schools`);
+- staffing's teacher counts → the teacher statistics behind indicators 1–3
+  (`evaluation-teacher-stats`).
+"""
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from evaluation.schools.models import School
+from evaluation.teachers import service as teachers_service
+from junheng_contracts.staffing import SchoolTeacherStatsChanged
 from junheng_kit.school_directory import school_subscriptions
 
 subscriptions = school_subscriptions(School, "evaluation")
+
+
+@subscriptions.on(SchoolTeacherStatsChanged, durable="evaluation-teacher-stats")
+async def record_teacher_stats(session: AsyncSession, event: SchoolTeacherStatsChanged) -> None:
+    await teachers_service.apply_teacher_stats(session, event)  # stale version: no-op

@@ -3,14 +3,23 @@
 from evaluation.assessment.models import Assessment
 from evaluation.resources.models import ResourceImport, SchoolResource
 from evaluation.schools.models import School
-from evaluation.verdict.models import EligibilityInput, RecognitionInput, VerdictItemInput
+from evaluation.teachers.models import SchoolTeacherStats, SectionTeacherStats
+from evaluation.verdict.models import (
+    CountyVerdictState,
+    EligibilityInput,
+    RecognitionInput,
+    VerdictItemInput,
+)
 
 __all__ = [
     "Assessment",
+    "CountyVerdictState",
     "EligibilityInput",
     "RecognitionInput",
     "ResourceImport",
     "School",
     "SchoolResource",
+    "SchoolTeacherStats",
+    "SectionTeacherStats",
     "VerdictItemInput",
 ]

@@ -1,6 +1,7 @@
 """POST/GET /v1/assessments: the exact public contract, on SQLite and PostgreSQL."""
 
 import hashlib
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -23,41 +24,6 @@ KEYS = [
 ]
 
 
-def section(code: str, level: str, students: int, *values: float) -> dict[str, Any]:
-    fields = [
-        "teachers_above_required_degree",
-        "backbone_teachers",
-        "pe_arts_teachers",
-        "teaching_auxiliary_area_m2",
-        "sports_venue_area_m2",
-        "equipment_value_yuan",
-        "multimedia_classrooms",
-    ]
-    return {
-        "school_code": code,
-        "name": f"学校{code[-2:]}",
-        "level": level,
-        "students": students,
-        **dict(zip(fields, values, strict=True)),
-    }
-
-
-# Hand-checked county (domain.md §5.2 thresholds):
-# A primary 1200 pupils: 5.0, 1.1667, 1.0, 5.0 m², 8.0 m², 2166.67 yuan, 2.5 → 7 of 7, passes.
-# B primary  800 pupils: 4.5, 1.0, 1.0, 4.5, 7.0 (< 7.5, ≥ 6.375), 2100, 2.5 → 6 of 7, passes.
-# C primary  300 pupils: 4.0 (< 4.2), 1.0, 1.0, 4.0 (< 4.5), 8.0, 2200, 2.333 → 5 of 7, fails.
-# J junior  1000 pupils: every indicator exactly at its junior threshold (0.9, 5.8, 10.2,
-#   2500, 2.4 …) → met, passes; one junior section → every junior CV is 0.
-# Primary teaching-area CV: X̄ = 10800/2300 = 4.695652; Σ(P_i/P)(X_i − X̄)² = 0.124764;
-#   S = 0.353219; CV = 0.075223. Sports area: X̄ = 17600/2300 = 7.652174, CV = 0.062241.
-COUNTY = [
-    section("2115060001", "primary", 1200, 60, 14, 12, 6000, 9600, 2_600_000, 30),
-    section("2115060002", "primary", 800, 36, 8, 8, 3600, 5600, 1_680_000, 20),
-    section("2115060003", "primary", 300, 12, 3, 3, 1200, 2400, 660_000, 7),
-    section("3115060001", "junior", 1000, 53, 10, 9, 5800, 10200, 2_500_000, 24),
-]
-
-
 @pytest.fixture
 def writer(token: TokenFactory) -> dict[str, str]:
     return auth(token("evaluation:read", "evaluation:write"))
@@ -71,11 +37,15 @@ async def rows(session: AsyncSession) -> tuple[int, list[str]]:
 
 class TestAssessCounty:
     async def test_per_school_results_cvs_and_verdict_follow_the_catalogue(
-        self, client: AsyncClient, session: AsyncSession, writer: dict[str, str]
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        writer: dict[str, str],
+        county: list[dict[str, Any]],
     ) -> None:
         response = await client.post(
             "/v1/assessments",
-            json={"county_code": "150602", "year": 2025, "schools": COUNTY},
+            json={"county_code": "150602", "year": 2025, "schools": county},
             headers=writer,
         )
         assert response.status_code == 201
@@ -92,7 +62,7 @@ class TestAssessCounty:
         }
         assert response.headers["location"] == f"/v1/assessments/{body['id']}"
         schools = {s["school_code"]: s for s in body["schools"]}
-        assert [s["school_code"] for s in body["schools"]] == [s["school_code"] for s in COUNTY]
+        assert [s["school_code"] for s in body["schools"]] == [s["school_code"] for s in county]
         assert list(schools["2115060001"]["indicators"]) == KEYS
         assert set(schools["2115060001"]["indicators"]["backbone_teachers_per_100"]) == {
             "value",
@@ -133,14 +103,19 @@ class TestAssessCounty:
             "failing_schools": [{"school_code": "2115060003", "level": "primary"}],
             "failing_cv": [],
         }
-        assert await rows(session) == (1, ["evaluation.assessment.completed"])
+        # the county-year's first verdict (incomplete: no items yet) is announced with it
+        assessments, subjects = await rows(session)
+        assert (assessments, sorted(subjects)) == (
+            1,
+            ["evaluation.assessment.completed", "evaluation.verdict.changed"],
+        )
 
     async def test_get_returns_exactly_what_post_answered(
-        self, client: AsyncClient, writer: dict[str, str]
+        self, client: AsyncClient, writer: dict[str, str], county: list[dict[str, Any]]
     ) -> None:
         created = await client.post(
             "/v1/assessments",
-            json={"county_code": "150602", "year": 2025, "schools": COUNTY},
+            json={"county_code": "150602", "year": 2025, "schools": county},
             headers=writer,
         )
         fetched = await client.get(f"/v1/assessments/{created.json()['id']}", headers=writer)
@@ -148,11 +123,15 @@ class TestAssessCounty:
         assert fetched.json() == created.json()
 
     async def test_another_countys_assessment_is_not_found(
-        self, client: AsyncClient, writer: dict[str, str], token: TokenFactory
+        self,
+        client: AsyncClient,
+        writer: dict[str, str],
+        token: TokenFactory,
+        county: list[dict[str, Any]],
     ) -> None:
         created = await client.post(
             "/v1/assessments",
-            json={"county_code": "150602", "year": 2025, "schools": COUNTY},
+            json={"county_code": "150602", "year": 2025, "schools": county},
             headers=writer,
         )
         tongyu = auth(token("evaluation:read", jurisdiction=("220822",)))
@@ -162,7 +141,7 @@ class TestAssessCounty:
 
 class TestInputsHash:
     async def test_hash_is_sha256_of_the_documented_canonical_json(
-        self, client: AsyncClient, writer: dict[str, str]
+        self, client: AsyncClient, writer: dict[str, str], section: Callable[..., dict[str, Any]]
     ) -> None:
         one = section("2115060001", "primary", 1200, 60, 14, 12, 6000, 9600, 2_600_000, 30)
         response = await client.post(
@@ -182,10 +161,10 @@ class TestInputsHash:
         assert response.json()["inputs_sha256"] == expected
 
     async def test_section_order_does_not_change_the_hash(
-        self, client: AsyncClient, writer: dict[str, str]
+        self, client: AsyncClient, writer: dict[str, str], county: list[dict[str, Any]]
     ) -> None:
         hashes = []
-        for schools in (COUNTY, list(reversed(COUNTY))):
+        for schools in (county, list(reversed(county))):
             response = await client.post(
                 "/v1/assessments",
                 json={"county_code": "150602", "year": 2025, "schools": schools},
@@ -220,8 +199,9 @@ class TestBadInput:
         change: dict[str, Any],
         field: str,
         rule: str,
+        county: list[dict[str, Any]],
     ) -> None:
-        schools = [dict(s) for s in COUNTY]
+        schools = [dict(s) for s in county]
         schools[index] = {**schools[index], **change}
         response = await client.post(
             "/v1/assessments",
@@ -236,9 +216,9 @@ class TestBadInput:
         assert await rows(session) == (0, [])
 
     async def test_a_missing_field_is_named(
-        self, client: AsyncClient, writer: dict[str, str]
+        self, client: AsyncClient, writer: dict[str, str], county: list[dict[str, Any]]
     ) -> None:
-        incomplete = {k: v for k, v in COUNTY[0].items() if k != "backbone_teachers"}
+        incomplete = {k: v for k, v in county[0].items() if k != "backbone_teachers"}
         response = await client.post(
             "/v1/assessments",
             json={"county_code": "150602", "year": 2025, "schools": [incomplete]},
@@ -250,11 +230,15 @@ class TestBadInput:
         ]
 
     async def test_a_section_listed_twice_is_422_naming_the_second(
-        self, client: AsyncClient, session: AsyncSession, writer: dict[str, str]
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        writer: dict[str, str],
+        county: list[dict[str, Any]],
     ) -> None:
         response = await client.post(
             "/v1/assessments",
-            json={"county_code": "150602", "year": 2025, "schools": [*COUNTY, COUNTY[1]]},
+            json={"county_code": "150602", "year": 2025, "schools": [*county, county[1]]},
             headers=writer,
         )
         assert response.status_code == 422
@@ -266,11 +250,15 @@ class TestBadInput:
         assert await rows(session) == (0, [])
 
     async def test_a_county_outside_the_jurisdiction_is_403(
-        self, client: AsyncClient, session: AsyncSession, token: TokenFactory
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        token: TokenFactory,
+        county: list[dict[str, Any]],
     ) -> None:
         response = await client.post(
             "/v1/assessments",
-            json={"county_code": "220822", "year": 2025, "schools": COUNTY},
+            json={"county_code": "220822", "year": 2025, "schools": county},
             headers=auth(token("evaluation:write")),
         )
         assert response.status_code == 403
@@ -286,10 +274,12 @@ class TestBadInput:
         assert response.status_code == 422
         assert response.json()["errors"][0]["rule"] == "resource_data_required"
 
-    async def test_read_scope_cannot_assess(self, client: AsyncClient, token: TokenFactory) -> None:
+    async def test_read_scope_cannot_assess(
+        self, client: AsyncClient, token: TokenFactory, county: list[dict[str, Any]]
+    ) -> None:
         response = await client.post(
             "/v1/assessments",
-            json={"county_code": "150602", "year": 2025, "schools": COUNTY},
+            json={"county_code": "150602", "year": 2025, "schools": county},
             headers=auth(token("evaluation:read")),
         )
         assert response.status_code == 403

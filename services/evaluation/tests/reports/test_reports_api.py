@@ -13,48 +13,6 @@ from junheng_kit.testing.plugin import TokenFactory, auth
 COUNTY_CODE = "150602"
 
 
-def section(code: str, level: str, students: int, *values: float) -> dict[str, Any]:
-    fields = [
-        "teachers_above_required_degree",
-        "backbone_teachers",
-        "pe_arts_teachers",
-        "teaching_auxiliary_area_m2",
-        "sports_venue_area_m2",
-        "equipment_value_yuan",
-        "multimedia_classrooms",
-    ]
-    return {
-        "school_code": code,
-        "name": f"学校{code[-2:]}",
-        "level": level,
-        "students": students,
-        **dict(zip(fields, values, strict=True)),
-    }
-
-
-# as in tests/assessment/test_assessment_api.py: C (2115060003) fails with 5 of 7 — 12 teachers
-# above the required degree for 300 pupils (4.0 < 4.2: needs ceil(12.6) − 12 = 1 more) and
-# 1200 m² of teaching rooms (4.0 < 4.5: needs 4.5 × 300 − 1200 = 150 m² more)
-COUNTY = [
-    section("2115060001", "primary", 1200, 60, 14, 12, 6000, 9600, 2_600_000, 30),
-    section("2115060002", "primary", 800, 36, 8, 8, 3600, 5600, 1_680_000, 20),
-    section("2115060003", "primary", 300, 12, 3, 3, 1200, 2400, 660_000, 7),
-    section("3115060001", "junior", 1000, 53, 10, 9, 5800, 10200, 2_500_000, 24),
-]
-
-
-@pytest.fixture
-async def assessment(client: AsyncClient, token: TokenFactory) -> dict[str, Any]:
-    response = await client.post(
-        "/v1/assessments",
-        json={"county_code": COUNTY_CODE, "year": 2025, "schools": COUNTY},
-        headers=auth(token("evaluation:read", "evaluation:write")),
-    )
-    assert response.status_code == 201
-    body: dict[str, Any] = response.json()
-    return body
-
-
 @pytest.fixture
 def reader(token: TokenFactory) -> dict[str, str]:
     return auth(token("evaluation:read"))

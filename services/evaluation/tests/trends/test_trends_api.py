@@ -7,36 +7,12 @@ from httpx import AsyncClient
 
 from junheng_kit.testing.plugin import TokenFactory, auth
 
-FIELDS = [
-    "teachers_above_required_degree",
-    "backbone_teachers",
-    "pe_arts_teachers",
-    "teaching_auxiliary_area_m2",
-    "sports_venue_area_m2",
-    "equipment_value_yuan",
-    "multimedia_classrooms",
-]
 
-
-def section(code: str, level: str, students: int, *values: float) -> dict[str, Any]:
-    return {
-        "school_code": code,
-        "name": f"学校{code[-2:]}",
-        "level": level,
-        "students": students,
-        **dict(zip(FIELDS, values, strict=True)),
-    }
-
-
-# the hand-checked county of tests/assessment: 2115060003 fails (4.0 teachers and 4.0 m² per
-# pupil, 5 of 7); one more teacher (13 / 300 × 100 = 4.33 ≥ 4.2) makes it 6 of 7 and it passes.
-COUNTY = [
-    section("2115060001", "primary", 1200, 60, 14, 12, 6000, 9600, 2_600_000, 30),
-    section("2115060002", "primary", 800, 36, 8, 8, 3600, 5600, 1_680_000, 20),
-    section("2115060003", "primary", 300, 12, 3, 3, 1200, 2400, 660_000, 7),
-    section("3115060001", "junior", 1000, 53, 10, 9, 5800, 10200, 2_500_000, 24),
-]
-FIXED = [*COUNTY[:2], {**COUNTY[2], "teachers_above_required_degree": 13}, COUNTY[3]]
+@pytest.fixture
+def fixed(county: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The county with one more qualified teacher at 2115060003 (13 / 300 × 100 = 4.33 ≥ 4.2):
+    6 of 7 there, and every section passes."""
+    return [*county[:2], {**county[2], "teachers_above_required_degree": 13}, county[3]]
 
 
 @pytest.fixture
@@ -59,12 +35,17 @@ async def assess(
 
 class TestTrends:
     async def test_newest_assessment_of_each_year_oldest_first(
-        self, client: AsyncClient, writer: dict[str, str], token: TokenFactory
+        self,
+        client: AsyncClient,
+        writer: dict[str, str],
+        token: TokenFactory,
+        county: list[dict[str, Any]],
+        fixed: list[dict[str, Any]],
     ) -> None:
-        first = await assess(client, writer, "150602", 2024, COUNTY)
-        await assess(client, writer, "150602", 2025, COUNTY)  # superseded the same year
-        second = await assess(client, writer, "150602", 2025, FIXED)
-        await assess(client, writer, "150603", 2025, COUNTY)  # another county
+        first = await assess(client, writer, "150602", 2024, county)
+        await assess(client, writer, "150602", 2025, county)  # superseded the same year
+        second = await assess(client, writer, "150602", 2025, fixed)
+        await assess(client, writer, "150603", 2025, county)  # another county
 
         response = await client.get(
             "/v1/counties/150602/trends", headers=auth(token("evaluation:read"))
@@ -128,13 +109,18 @@ class TestTrends:
 
 class TestRollup:
     async def test_newest_per_county_of_the_city_by_county_code(
-        self, client: AsyncClient, writer: dict[str, str], token: TokenFactory
+        self,
+        client: AsyncClient,
+        writer: dict[str, str],
+        token: TokenFactory,
+        county: list[dict[str, Any]],
+        fixed: list[dict[str, Any]],
     ) -> None:
-        await assess(client, writer, "150603", 2025, FIXED)
-        failing = await assess(client, writer, "150603", 2025, COUNTY)  # newest wins
-        await assess(client, writer, "150602", 2024, COUNTY)  # another year
-        passing = await assess(client, writer, "150602", 2025, FIXED)
-        await assess(client, writer, "150702", 2025, FIXED)  # another city
+        await assess(client, writer, "150603", 2025, fixed)
+        failing = await assess(client, writer, "150603", 2025, county)  # newest wins
+        await assess(client, writer, "150602", 2024, county)  # another year
+        passing = await assess(client, writer, "150602", 2025, fixed)
+        await assess(client, writer, "150702", 2025, fixed)  # another city
 
         response = await client.get(
             "/v1/rollups?region_code=1506&year=2025",
@@ -197,10 +183,14 @@ class TestRollup:
         assert response.json()["errors"][0]["field"] == "region_code"
 
     async def test_a_county_code_as_region_is_that_county(
-        self, client: AsyncClient, writer: dict[str, str], token: TokenFactory
+        self,
+        client: AsyncClient,
+        writer: dict[str, str],
+        token: TokenFactory,
+        county: list[dict[str, Any]],
     ) -> None:
-        await assess(client, writer, "150602", 2025, COUNTY)
-        await assess(client, writer, "150603", 2025, COUNTY)
+        await assess(client, writer, "150602", 2025, county)
+        await assess(client, writer, "150603", 2025, county)
         response = await client.get(
             "/v1/rollups?region_code=150602&year=2025", headers=auth(token("evaluation:read"))
         )

@@ -15,34 +15,6 @@ BASE = "/v1/counties/150602/years/2025"
 EVIDENCE = [{"title": "督导自评报告", "reference": "东教督〔2025〕3号"}]
 
 
-def section(code: str, level: str, students: int, *values: float) -> dict[str, Any]:
-    fields = [
-        "teachers_above_required_degree",
-        "backbone_teachers",
-        "pe_arts_teachers",
-        "teaching_auxiliary_area_m2",
-        "sports_venue_area_m2",
-        "equipment_value_yuan",
-        "multimedia_classrooms",
-    ]
-    return {
-        "school_code": code,
-        "name": f"学校{code[-2:]}",
-        "level": level,
-        "students": students,
-        **dict(zip(fields, values, strict=True)),
-    }
-
-
-# the hand-checked county of tests/assessment/test_assessment_api.py: school 2115060003 (primary,
-# 300 pupils) fails with 4.0 qualified teachers per 100 (< 4.2) and 4.0 m² per pupil (< 4.5)
-COUNTY = [
-    section("2115060001", "primary", 1200, 60, 14, 12, 6000, 9600, 2_600_000, 30),
-    section("2115060002", "primary", 800, 36, 8, 8, 3600, 5600, 1_680_000, 20),
-    section("2115060003", "primary", 300, 12, 3, 3, 1200, 2400, 660_000, 7),
-    section("3115060001", "junior", 1000, 53, 10, 9, 5800, 10200, 2_500_000, 24),
-]
-
 ROTATION_SHORT = {"eligible_teachers": 100, "rotated_teachers": 12, "backbone_rotated": 2}
 
 
@@ -295,9 +267,9 @@ class TestCountyVerdict:
         assert body["failing_items"] == []
 
     async def test_a_failing_school_and_item_give_not_met_with_shortfalls(
-        self, client: AsyncClient, writer: dict[str, str]
+        self, client: AsyncClient, writer: dict[str, str], county: list[dict[str, Any]]
     ) -> None:
-        await store_everything(client, writer, schools=COUNTY)
+        await store_everything(client, writer, schools=county)
         await client.put(
             f"{BASE}/items/rotation_share", json=review(measured=ROTATION_SHORT), headers=writer
         )
@@ -355,17 +327,19 @@ class TestCountyVerdict:
             ("government_assurance", "rotation_share.backbone_share", None, "1", "teachers"),
         ]
 
-    async def test_every_part_met_is_met(self, client: AsyncClient, writer: dict[str, str]) -> None:
-        await store_everything(client, writer, schools=[COUNTY[0], COUNTY[1], COUNTY[3]])
+    async def test_every_part_met_is_met(
+        self, client: AsyncClient, writer: dict[str, str], county: list[dict[str, Any]]
+    ) -> None:
+        await store_everything(client, writer, schools=[county[0], county[1], county[3]])
 
         body = (await client.get(f"{BASE}/verdict", headers=writer)).json()
 
         assert (body["verdict"], body["failing_items"], body["parts"]["vetoes"]) == ("met", [], [])
 
     async def test_a_veto_fails_an_otherwise_met_county(
-        self, client: AsyncClient, writer: dict[str, str]
+        self, client: AsyncClient, writer: dict[str, str], county: list[dict[str, Any]]
     ) -> None:
-        await store_everything(client, writer, schools=[COUNTY[0], COUNTY[1], COUNTY[3]])
+        await store_everything(client, writer, schools=[county[0], county[1], county[3]])
         await client.put(
             f"{BASE}/eligibility",
             json={

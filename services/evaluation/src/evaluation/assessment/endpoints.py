@@ -6,7 +6,7 @@ from pydantic_core import to_json
 
 from evaluation.assessment import service
 from evaluation.assessment.repository import AssessmentRepository
-from evaluation.assessment.schemas import AssessmentCreate, AssessmentRead
+from evaluation.assessment.schemas import AssessmentCreate, AssessmentRead, AssessmentSourcesRead
 from junheng_kit.auth import Principal, require_scopes
 from junheng_kit.db import SessionDep
 from junheng_kit.problems import NotFound, RuleViolated, problem_responses
@@ -47,6 +47,22 @@ async def get_assessment(assessment_id: UUID, session: SessionDep, principal: Re
         assessment_id, within=principal.jurisdiction
     )
     return stored_answer(assessment.result)
+
+
+@router.get(
+    "/{assessment_id}/sources",
+    summary="Where every number of an assessment came from (数据来源)",
+    responses=problem_responses(NotFound),
+)
+async def get_assessment_sources(
+    assessment_id: UUID, session: SessionDep, principal: Reader
+) -> AssessmentSourcesRead:
+    """Per section and number: the request, the upload by its SHA-256, or the staffing event
+    (id, version, time) whose teacher counts replaced the upload's for indicators 1–3."""
+    assessment = await AssessmentRepository(session).get(
+        assessment_id, within=principal.jurisdiction
+    )
+    return service.assessment_sources(assessment)
 
 
 def stored_answer(

@@ -26,5 +26,7 @@ class Assessment(Base):
     result: Mapped[dict[str, Any]] = mapped_column(JSON)
     # the few figures trends and roll-ups read (trends/rules.summarise), so they never parse result
     summary: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # where the numbers came from (request, or stored upload + staffing events); NULL before e0005
+    sources: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     requested_by: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -1,5 +1,6 @@
 """The assessment API contract (exact: integrators and auditors depend on these keys)."""
 
+from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -118,3 +119,34 @@ class AssessmentRead(BaseModel):
         "the inputs can check which data an assessment used"
     )
     catalogue_version: str
+
+
+class UploadRead(BaseModel):
+    content_sha256: str
+    source: Literal["api", "csv", "xlsx"]
+    imported_by: str
+    imported_at: datetime
+
+
+class SectionSources(BaseModel):
+    school_code: str
+    level: Level
+    sources: dict[str, str] = Field(
+        description='per number: "request", "upload <content_sha256>" or '
+        '"staffing event <id> v<version> at <time>"'
+    )
+
+
+class AssessmentSourcesRead(BaseModel):
+    """Where every number of an assessment came from (not part of the assessment contract)."""
+
+    assessment_id: str
+    county_code: str
+    year: int
+    inputs_sha256: str
+    origin: Literal["request", "stored", "unrecorded"] = Field(
+        description="sent in the request, the county's stored data, or assessed before sources "
+        "were recorded"
+    )
+    upload: UploadRead | None = Field(description="the upload in force (origin stored)")
+    sections: list[SectionSources]

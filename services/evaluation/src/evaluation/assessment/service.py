@@ -2,7 +2,7 @@
 
 import hashlib
 import json
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -12,9 +12,17 @@ from evaluation.assessment import rules
 from evaluation.assessment.catalogue import INDICATOR_KEYS, catalogue_in_force
 from evaluation.assessment.models import Assessment
 from evaluation.assessment.repository import AssessmentRepository
-from evaluation.assessment.schemas import AssessmentCreate, SchoolSectionIn
-from evaluation.resources.service import stored_sections
+from evaluation.assessment.schemas import (
+    AssessmentCreate,
+    AssessmentSourcesRead,
+    SchoolSectionIn,
+    SectionSources,
+    UploadRead,
+)
+from evaluation.resources.service import StoredData, stored_data_in_use
+from evaluation.teachers.rules import NUMBER_FIELDS, TEACHER_FIELDS, staffing_source, upload_source
 from evaluation.trends.rules import CvFigure, summarise
+from evaluation.verdict.service import announce_if_changed
 from junheng_contracts.evaluation import AssessmentCompleted, AssessmentCompletedData
 from junheng_kit.auth import Principal
 from junheng_kit.ids import uuid7
@@ -134,7 +142,7 @@ async def create_assessment(
     principal.require_jurisdiction(request.county_code, field="county_code")
     if request.schools is None:
         try:
-            _, sections = await stored_sections(
+            stored = await stored_data_in_use(
                 session, county_code=request.county_code, year=request.year
             )
         except NotFound as exc:
@@ -146,8 +154,11 @@ async def create_assessment(
                     f"county {request.county_code} has no resource data for {request.year}",
                 ),
             ) from exc
+        sections = stored.in_use.sections
+        sources = _stored_sources(stored)
     else:
         sections = request.schools
+        sources = {"origin": "request"}
     _check_sections(sections)
     try:
         catalogue = catalogue_in_force(date(request.year, *SCHOOL_YEAR_START))
@@ -188,6 +199,7 @@ async def create_assessment(
             outcome.failing_cv,
             catalogue,
         ),
+        sources=sources,
         requested_by=principal.client_id,
     )
     AssessmentRepository(session).add(assessment)
@@ -209,7 +221,83 @@ async def create_assessment(
             ),
         ),
     )
+    await announce_if_changed(session, county_code=request.county_code, year=request.year)
     return assessment
 
 
-__all__ = ["INDICATOR_KEYS", "canonical_inputs", "create_assessment", "result_document"]
+def _stored_sources(stored: StoredData) -> dict[str, Any]:
+    """What `assessment.sources` keeps for an assessment of stored data: the upload, and the
+    sections whose teacher counts came from staffing's events (everything else: the upload)."""
+    record = stored.record
+    return {
+        "origin": "stored",
+        "upload": {
+            "content_sha256": record.content_sha256,
+            "source": record.source,
+            "imported_by": record.imported_by,
+            "imported_at": record.imported_at.isoformat(),
+        },
+        "staffing": [
+            {
+                "school_code": counts.school_code,
+                "level": counts.level,
+                "event_id": counts.event_id,
+                "version": counts.version,
+                "event_time": counts.event_time.isoformat(),
+            }
+            for counts in stored.in_use.from_staffing
+        ],
+    }
+
+
+def assessment_sources(assessment: Assessment) -> AssessmentSourcesRead:
+    """数据来源: per section and number, where the assessed value came from — the request,
+    the upload (by its SHA-256) or a staffing event (id, version, time)."""
+    recorded = assessment.sources
+    origin = "unrecorded" if recorded is None else recorded["origin"]
+    rows = json.loads(assessment.inputs)["schools"] if recorded is not None else []
+    upload = None
+    by_section: dict[tuple[str, str], str] = {}
+    if origin == "request":
+        default = "request"
+    elif origin == "stored":
+        assert recorded is not None
+        upload = UploadRead.model_validate(recorded["upload"])
+        default = upload_source(upload.content_sha256)
+        by_section = {
+            (entry["school_code"], entry["level"]): staffing_source(
+                entry["event_id"], entry["version"], datetime.fromisoformat(entry["event_time"])
+            )
+            for entry in recorded["staffing"]
+        }
+    sections = []
+    for row in rows:
+        staffing = by_section.get((row["school_code"], row["level"]))
+        sections.append(
+            SectionSources(
+                school_code=row["school_code"],
+                level=row["level"],
+                sources={
+                    field: staffing if staffing and field in TEACHER_FIELDS else default
+                    for field in NUMBER_FIELDS
+                },
+            )
+        )
+    return AssessmentSourcesRead(
+        assessment_id=str(assessment.id),
+        county_code=assessment.county_code,
+        year=assessment.year,
+        inputs_sha256=assessment.inputs_sha256,
+        origin=origin,
+        upload=upload,
+        sections=sections,
+    )
+
+
+__all__ = [
+    "INDICATOR_KEYS",
+    "assessment_sources",
+    "canonical_inputs",
+    "create_assessment",
+    "result_document",
+]

@@ -5,8 +5,9 @@ from fastapi import APIRouter, Depends, Header, Path, Request, Response
 from evaluation.assessment.schemas import SchoolSectionIn
 from evaluation.resources import service
 from evaluation.resources.models import ResourceImport
-from evaluation.resources.schemas import ResourceSetRead, ResourcesPut
+from evaluation.resources.schemas import ResourceSetRead, ResourcesPut, TeacherCountsInUse
 from evaluation.resources.tables import CSV, XLSX, template_xlsx
+from evaluation.teachers.rules import upload_source
 from junheng_kit.auth import Principal, require_scopes
 from junheng_kit.db import SessionDep
 from junheng_kit.identifiers import CountyCode
@@ -130,6 +131,12 @@ async def import_resources(
 async def get_resources(
     county_code: CountyCode, year: Year, session: SessionDep, principal: Reader
 ) -> ResourceSetRead:
+    """The upload in force, and the teacher counts staffing's events replace in assessments."""
     principal.require_jurisdiction(county_code, field="county_code")
-    record, sections = await service.stored_sections(session, county_code=county_code, year=year)
-    return _read(record, sections)
+    stored = await service.stored_data_in_use(session, county_code=county_code, year=year)
+    answer = _read(stored.record, stored.uploaded)
+    answer.upload_source = upload_source(stored.record.content_sha256)
+    answer.teacher_counts_from_staffing = [
+        TeacherCountsInUse.of(counts) for counts in stored.in_use.from_staffing
+    ]
+    return answer

@@ -1,6 +1,7 @@
 """Resource data use-cases: replace a county-year's data set from JSON, CSV or XLSX."""
 
 import hashlib
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
@@ -10,6 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from evaluation.assessment.schemas import SchoolSectionIn
 from evaluation.resources.models import ResourceImport, SchoolResource
 from evaluation.resources.tables import read_table
+from evaluation.teachers.repository import TeacherStatsRepository
+from evaluation.teachers.rules import Overlaid, overlay
 from junheng_kit.auth import Principal
 from junheng_kit.problems import (
     FieldError,
@@ -162,3 +165,22 @@ async def stored_sections(
         )
     ).all()
     return record, [SchoolSectionIn.model_validate(dict(zip(FIELDS, r, strict=True))) for r in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class StoredData:
+    """A county-year's stored data as an assessment uses it, and where each number came from."""
+
+    record: ResourceImport  # the upload in force: every number staffing did not give
+    uploaded: list[SchoolSectionIn]
+    in_use: Overlaid  # indicators 1–3's counts from staffing's events where it has them
+
+
+async def stored_data_in_use(session: AsyncSession, *, county_code: str, year: int) -> StoredData:
+    """The upload in force with the teacher counts of the staffing read model laid over it."""
+    record, uploaded = await stored_sections(session, county_code=county_code, year=year)
+    codes = select(SchoolResource.school_code).where(
+        SchoolResource.county_code == county_code, SchoolResource.year == year
+    )
+    counts = await TeacherStatsRepository(session).counts_for(codes)
+    return StoredData(record, uploaded, overlay(uploaded, counts, year=year))

@@ -57,3 +57,19 @@ class EligibilityInput(Base):
     vetoes: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     updated_by: Mapped[str] = mapped_column(String(100))
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class CountyVerdictState(Base):
+    """The county verdict as last announced: `evaluation.verdict.changed` goes out when the
+    status or the set of failing items differs from this."""
+
+    __tablename__ = "county_verdict_state"
+    __table_args__ = (UniqueConstraint("county_code", "year"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    county_code: Mapped[str] = mapped_column(String(6), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(12))  # met | not_met | incomplete
+    failing: Mapped[list[list[str]]] = mapped_column(JSON)  # sorted identities
+    version: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

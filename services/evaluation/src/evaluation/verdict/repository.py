@@ -4,7 +4,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from evaluation.assessment.models import Assessment
-from evaluation.verdict.models import EligibilityInput, RecognitionInput, VerdictItemInput
+from evaluation.verdict.models import (
+    CountyVerdictState,
+    EligibilityInput,
+    RecognitionInput,
+    VerdictItemInput,
+)
 
 
 @dataclass
@@ -13,7 +18,10 @@ class VerdictInputRepository:
 
     session: AsyncSession
 
-    def add(self, record: VerdictItemInput | RecognitionInput | EligibilityInput) -> None:
+    def add(
+        self,
+        record: VerdictItemInput | RecognitionInput | EligibilityInput | CountyVerdictState,
+    ) -> None:
         self.session.add(record)
 
     async def item(self, county_code: str, year: int, key: str) -> VerdictItemInput | None:
@@ -55,4 +63,12 @@ class VerdictInputRepository:
             .where(Assessment.county_code == county_code, Assessment.year == year)
             .order_by(Assessment.created_at.desc(), Assessment.id.desc())
             .limit(1)
+        )
+
+    async def state(self, county_code: str, year: int) -> CountyVerdictState | None:
+        """The verdict as last announced for the county and year."""
+        return await self.session.scalar(
+            select(CountyVerdictState).where(
+                CountyVerdictState.county_code == county_code, CountyVerdictState.year == year
+            )
         )

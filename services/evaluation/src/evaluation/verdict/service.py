@@ -2,9 +2,10 @@
 resource-allocation assessment into the county verdict (domain.md §5.4–§5.6)."""
 
 import json
+from collections import Counter
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,7 +14,12 @@ from evaluation.assessment.catalogue import Catalogue, catalogue_by_version
 from evaluation.assessment.models import Assessment
 from evaluation.verdict import rules
 from evaluation.verdict.catalogue import ItemSpec, VerdictCatalogue, catalogue_in_force
-from evaluation.verdict.models import EligibilityInput, RecognitionInput, VerdictItemInput
+from evaluation.verdict.models import (
+    CountyVerdictState,
+    EligibilityInput,
+    RecognitionInput,
+    VerdictItemInput,
+)
 from evaluation.verdict.repository import VerdictInputRepository
 from evaluation.verdict.schemas import (
     CriterionOut,
@@ -35,7 +41,14 @@ from evaluation.verdict.schemas import (
     VerdictRead,
     VetoOut,
 )
+from junheng_contracts.evaluation import (
+    FailingCounts,
+    VerdictChanged,
+    VerdictChangedData,
+    VerdictStatus,
+)
 from junheng_kit.auth import Principal
+from junheng_kit.messaging import add_event
 from junheng_kit.problems import FieldError, NotFound, RuleViolated
 from junheng_kit.timeutil import utcnow
 
@@ -88,6 +101,7 @@ async def put_item(
     record.updated_by = principal.client_id
     record.updated_at = utcnow()
     await session.flush()
+    await announce_if_changed(session, county_code=county_code, year=year)
     return _item_read(spec, outcome, record)
 
 
@@ -121,6 +135,7 @@ async def put_recognition(
     record.updated_by = principal.client_id
     record.updated_at = utcnow()
     await session.flush()
+    await announce_if_changed(session, county_code=county_code, year=year)
     return InputsRead(
         county_code=county_code, year=year, social_recognition=_recognition_read(catalogue, outcome)
     )
@@ -155,6 +170,7 @@ async def put_eligibility(
     record.updated_by = principal.client_id
     record.updated_at = utcnow()
     await session.flush()
+    await announce_if_changed(session, county_code=county_code, year=year)
     return InputsRead(
         county_code=county_code,
         year=year,
@@ -169,7 +185,64 @@ async def county_verdict(
     """县域义务教育优质均衡认定: the four parts, eligibility and vetoes, with every failing thing
     and its gap; "incomplete" listing what is not stored yet."""
     principal.require_jurisdiction(county_code, field="county_code")
-    catalogue = _catalogue(year)
+    return await _county_verdict(session, _catalogue(year), county_code=county_code, year=year)
+
+
+async def announce_if_changed(session: AsyncSession, *, county_code: str, year: int) -> bool:
+    """Stage `evaluation.verdict.changed` when the verdict's status or its set of failing items
+    differs from the one last announced (the first verdict of a county-year is a change).
+
+    Called after every stored input and assessment, in the same transaction; a year with no
+    verdict catalogue in force has no verdict, so nothing is announced.
+    """
+    try:
+        catalogue = catalogue_in_force(date(year, *SCHOOL_YEAR_START))
+    except LookupError:
+        return False
+    verdict = await _county_verdict(session, catalogue, county_code=county_code, year=year)
+    failing = sorted(
+        ([item.part, item.key, item.school_code or "", item.level or ""])
+        for item in verdict.failing_items
+    )
+    repository = VerdictInputRepository(session)
+    state = await repository.state(county_code, year)
+    if state is not None and state.status == verdict.verdict and state.failing == failing:
+        return False
+    previous = None if state is None else cast(VerdictStatus, state.status)
+    if state is None:
+        state = CountyVerdictState(county_code=county_code, year=year, version=0)
+        repository.add(state)
+    state.status = verdict.verdict
+    state.failing = failing
+    state.version += 1
+    state.updated_at = utcnow()
+    await session.flush()
+    counts = Counter(item.part for item in verdict.failing_items)
+    add_event(
+        session,
+        VerdictChanged.of(
+            subject=f"{county_code}/{year}",
+            jurisdiction=county_code,
+            data=VerdictChangedData(
+                county_code=county_code,
+                year=year,
+                catalogue_version=verdict.catalogue_version,
+                status=verdict.verdict,
+                previous_status=previous,
+                failing=FailingCounts(
+                    **{part: counts.get(part, 0) for part in FailingCounts.model_fields}
+                ),
+                assessment_id=verdict.assessment_id,
+                version=state.version,
+            ),
+        ),
+    )
+    return True
+
+
+async def _county_verdict(
+    session: AsyncSession, catalogue: VerdictCatalogue, *, county_code: str, year: int
+) -> VerdictRead:
     repository = VerdictInputRepository(session)
     assessment = await repository.newest_assessment(county_code, year)
     item_records = {record.key: record for record in await repository.items(county_code, year)}

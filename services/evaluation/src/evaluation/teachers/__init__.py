@@ -1,0 +1,1 @@
+"""Teacher statistics per school section, kept from staffing's events (a read model)."""
