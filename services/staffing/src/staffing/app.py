@@ -7,6 +7,8 @@ from junheng_kit.school_directory import school_directory_router
 from staffing.consumers import subscriptions
 from staffing.policy.endpoints import router as policy_router
 from staffing.quotas.endpoints import router as quotas_router
+from staffing.rotation.endpoints import county_router as rotation_county_router
+from staffing.rotation.endpoints import router as rotation_router
 from staffing.schools.models import School
 from staffing.settings import StaffingSettings
 from staffing.teachers.endpoints import router as teachers_router
@@ -26,6 +28,8 @@ def create_app(settings: StaffingSettings | None = None) -> FastAPI:
             teachers_router,
             policy_router,
             quotas_router,
+            rotation_county_router,
+            rotation_router,
         ],
         subscriptions=subscriptions,
     )
