@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any
 
 from pydantic_core import from_json
-from sqlalchemy import select
+from sqlalchemy import String, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from enrollment.admission import rules
@@ -61,12 +61,14 @@ async def build_instance(
     }
     rows = (
         await session.execute(
+            # JSON columns as their stored text, parsed below by pydantic-core in one call
+            # each: the ORM's per-value JSON processing costs more than the whole assignment
             select(
                 Application.id,
-                Application.household,
-                Application.home_schools,
-                Application.hukou_schools,
-                Application.choices,
+                type_coerce(Application.household, String),
+                type_coerce(Application.home_schools, String),
+                type_coerce(Application.hukou_schools, String),
+                type_coerce(Application.choices, String),
             )
             .where(
                 Application.county_code == request.county_code,
@@ -87,7 +89,11 @@ async def build_instance(
                 f"{request.year}",
             ),
         )
-    chosen = sorted({code for row in rows for code in _json(row.choices)})
+    parsed = [
+        (str(app_id), _json(household), _json(home), _json(hukou), _json(choices))
+        for app_id, household, home, hukou, choices in rows
+    ]
+    chosen = sorted({code for row in parsed for code in row[4]})
     missing = [code for code in chosen if code not in seats]
     if missing:
         raise RuleViolated(
@@ -100,9 +106,20 @@ async def build_instance(
             ),
         )
 
+    # many families share a profile: tiers are computed once per (facts, in 户籍 zone, in
+    # home zone) and looked up for everyone else
+    tier_cache: dict[tuple[Any, ...], int | None] = {}
+
+    def tier(facts: dict[str, bool | int], hukou_in_zone: bool, home_in_zone: bool) -> int | None:
+        key = (*facts.values(), hukou_in_zone, home_in_zone)
+        if key not in tier_cache:
+            tier_cache[key] = rules.tier_at(
+                tiers, facts, hukou_in_zone=hukou_in_zone, home_in_zone=home_in_zone
+            )
+        return tier_cache[key]
+
     applicants: list[dict[str, Any]] = []
-    for row in rows:
-        household = _json(row.household)
+    for app_id, household, home_schools, hukou_schools, choices in parsed:
         permit = household.get("residence_permit")
         facts = rules.applicant_facts(
             rules.Household(
@@ -116,19 +133,13 @@ async def build_instance(
             county_code=request.county_code,
             reference_date=reference,
         )
-        choices = _json(row.choices)
+        priorities = {}
+        for code in choices:
+            value = tier(facts, code in hukou_schools, code in home_schools)
+            if value is not None:
+                priorities[code] = value
         applicants.append(
-            {
-                "application_id": str(row.id),
-                "preferences": choices,
-                "priorities": rules.priorities(
-                    tiers,
-                    facts,
-                    choices,
-                    home_schools=frozenset(_json(row.home_schools)),
-                    hukou_schools=frozenset(_json(row.hukou_schools)),
-                ),
-            }
+            {"application_id": app_id, "preferences": choices, "priorities": priorities}
         )
     instance = AssignmentRunCreate.model_validate(
         {
