@@ -161,3 +161,29 @@ class TestPreview:
         )
         assert (outcome.zone_changed, outcome.school_changed) == (1, 1)
         assert outcome.schools[0].seats is None
+
+
+class TestGridMatchesTree:
+    def test_grid_and_tree_agree_inside_outside_and_on_every_border(self) -> None:
+        index = rules.ZoneIndex([P01, P02, P03, zone("P04", square(110.0, 39.81))])
+        rng = np.random.default_rng(5)
+        longitude = np.concatenate(
+            [
+                rng.uniform(109.965, 110.015, 5000),
+                [109.97, 109.98, 109.99, 110.0, 110.01, 109.985, 109.975, 109.99, 110.01],
+            ]
+        )
+        latitude = np.concatenate(
+            [
+                rng.uniform(39.805, 39.835, 5000),
+                [39.81, 39.815, 39.82, 39.815, 39.82, 39.83, 39.83, 39.83, 39.81],
+            ]
+        )
+        by_grid = index.locate_with_grid(longitude, latitude)
+        by_tree = index.locate_with_tree(longitude, latitude)
+        assert np.array_equal(by_grid, by_tree)
+        codes = [index.zones[i].zone_code if i >= 0 else None for i in by_grid[5000:]]
+        # (109.99, 39.82) is a corner of P02 and P03 only: P02 sorts first
+        assert codes == ["P01", "P01", "P02", "P04", "P04", "P03", "P03", "P03", "P04"]
+        # the random points fall in every zone and outside them all
+        assert set(by_grid[:5000].tolist()) == {-1, 0, 1, 2, 3}

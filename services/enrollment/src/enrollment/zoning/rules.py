@@ -145,12 +145,50 @@ def overlap_errors(zones: Sequence[Zone], label: str) -> list[FieldError]:
     ]
 
 
+# a batch this large is located through the cell grid; smaller ones query the tree directly
+GRID_MIN_POINTS = 20_000
+GRID_CELLS = 65_536  # cells over the map's extent (about 256 × 256)
+
+
+def _first_hit(
+    size: int, point: npt.NDArray[np.intp], zone: npt.NDArray[np.intp], zones: int
+) -> npt.NDArray[np.int64]:
+    """Per point the smallest zone index among its hits, -1 without a hit."""
+    found = np.full(size, zones, dtype=np.int64)
+    np.minimum.at(found, point, zone)
+    found[found == zones] = -1
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class _Grid:
+    """Cells over the map's extent: a cell inside exactly one zone's interior answers for every
+    point in it; a cell crossed by a border keeps its candidate zones for an exact test."""
+
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    width: float
+    height: float
+    columns: int
+    rows: int
+    state: npt.NDArray[np.int64]  # zone index (pure), -1 (no zone), -2 (border: candidates)
+    offsets: npt.NDArray[np.int64]  # candidates of cell c: zones[offsets[c]:offsets[c + 1]]
+    candidates: npt.NDArray[np.int64]
+
+
 class ZoneIndex:
     """An STRtree over one zone map, zones sorted by code.
 
     A point on a border shared by zones belongs to the zone whose code sorts first: points on a
     boundary count as inside (covers), and the smallest code wins, so the answer never depends on
     the order of the import.
+
+    Large batches go through a cell grid built once from the tree: a point in a cell lying in one
+    zone's interior (and touching no other zone) takes that zone at once; only points in cells a
+    border crosses are tested exactly, against that cell's zones. Both paths give the same
+    answers.
     """
 
     def __init__(self, zones: Sequence[Zone]) -> None:
@@ -158,6 +196,7 @@ class ZoneIndex:
         self.polygons = np.array([z.geometry for z in self.zones], dtype=object)
         shapely.prepare(self.polygons)
         self.tree = STRtree(self.polygons)
+        self._grid: _Grid | None = None
 
     def locate(
         self, longitude: npt.NDArray[np.float64], latitude: npt.NDArray[np.float64]
@@ -165,15 +204,76 @@ class ZoneIndex:
         """The index in `zones` of each point's zone, -1 outside every zone."""
         longitude = np.asarray(longitude, dtype=np.float64)
         latitude = np.asarray(latitude, dtype=np.float64)
-        none = len(self.zones)
-        found = np.full(len(longitude), none, dtype=np.int64)
-        if none == 0 or len(longitude) == 0:
+        if len(self.zones) == 0 or len(longitude) == 0:
             return np.full(len(longitude), -1, dtype=np.int64)
-        point, zone = self.tree.query(shapely.points(longitude, latitude))  # bounding boxes
+        if len(longitude) < GRID_MIN_POINTS:
+            return self.locate_with_tree(longitude, latitude)
+        return self.locate_with_grid(longitude, latitude)
+
+    def locate_with_tree(
+        self, longitude: npt.NDArray[np.float64], latitude: npt.NDArray[np.float64]
+    ) -> npt.NDArray[np.int64]:
+        """STRtree bounding-box query, then prepared polygons tested on the candidates."""
+        point, zone = self.tree.query(shapely.points(longitude, latitude))
         inside = shapely.intersects_xy(self.polygons[zone], longitude[point], latitude[point])
-        np.minimum.at(found, point[inside], zone[inside])
-        found[found == none] = -1
+        return _first_hit(len(longitude), point[inside], zone[inside], len(self.zones))
+
+    def locate_with_grid(
+        self, longitude: npt.NDArray[np.float64], latitude: npt.NDArray[np.float64]
+    ) -> npt.NDArray[np.int64]:
+        grid = self.grid()
+        # the extent's far edges belong to the last cells: a point there may lie on a border
+        column = np.clip(np.floor((longitude - grid.x0) / grid.width), 0, grid.columns - 1)
+        row = np.clip(np.floor((latitude - grid.y0) / grid.height), 0, grid.rows - 1)
+        on_grid = (
+            (longitude >= grid.x0) & (longitude <= grid.x1)
+            & (latitude >= grid.y0) & (latitude <= grid.y1)
+        )  # fmt: skip
+        cell = np.where(on_grid, row * grid.columns + column, 0).astype(np.int64)
+        found = np.where(on_grid, grid.state[cell], -1)
+        border = np.flatnonzero(found == -2)
+        counts = grid.offsets[cell[border] + 1] - grid.offsets[cell[border]]
+        point = np.repeat(border, counts)
+        # position of each candidate within its cell's list: 0, 1, … per point
+        within = np.arange(len(point)) - np.repeat(np.cumsum(counts) - counts, counts)
+        zone = grid.candidates[np.repeat(grid.offsets[cell[border]], counts) + within]
+        inside = shapely.intersects_xy(self.polygons[zone], longitude[point], latitude[point])
+        exact = _first_hit(len(longitude), point[inside], zone[inside], len(self.zones))
+        found[border] = exact[border]
         return found
+
+    def grid(self) -> _Grid:
+        if self._grid is None:
+            self._grid = self._build_grid()
+        return self._grid
+
+    def _build_grid(self) -> _Grid:
+        x0, y0, x1, y1 = shapely.total_bounds(self.polygons)
+        side = math.sqrt(max((x1 - x0) * (y1 - y0), 1e-12) / GRID_CELLS)
+        columns = max(1, math.ceil((x1 - x0) / side))
+        rows = max(1, math.ceil((y1 - y0) / side))
+        width, height = (x1 - x0) / columns or side, (y1 - y0) / rows or side
+        grid_column, grid_row = np.meshgrid(np.arange(columns), np.arange(rows))
+        column, row = grid_column.ravel(), grid_row.ravel()  # cell = row * columns + column
+        cells = shapely.box(
+            x0 + column * width, y0 + row * height, x0 + (column + 1) * width,
+            y0 + (row + 1) * height,
+        )  # fmt: skip
+        cell, zone = self.tree.query(cells)
+        touching = shapely.intersects(self.polygons[zone], cells[cell])
+        cell, zone = cell[touching], zone[touching]
+        order = np.lexsort((zone, cell))
+        cell, zone = cell[order], zone[order]
+        per_cell = np.bincount(cell, minlength=len(cells))
+        state = np.where(per_cell == 0, -1, -2).astype(np.int64)
+        alone = per_cell[cell] == 1
+        pure = alone & shapely.contains_properly(self.polygons[zone], cells[cell])
+        state[cell[pure]] = zone[pure]
+        offsets = np.concatenate([[0], np.cumsum(per_cell)]).astype(np.int64)
+        return _Grid(
+            float(x0), float(y0), float(x1), float(y1), float(width), float(height), columns, rows,
+            state, offsets, zone.astype(np.int64),
+        )  # fmt: skip
 
     def locate_one(self, longitude: float, latitude: float) -> Zone | None:
         index = int(self.locate(np.array([longitude]), np.array([latitude]))[0])
