@@ -91,6 +91,11 @@ class TestVerdictChanged:
             "assessment_id": body["id"],
             "version": 1,
         }
+        verdict = (await client.get(f"{BASE}/verdict", headers=writer)).json()
+        assert [(i["part"], i["key"], i["school_code"]) for i in verdict["failing_items"]] == [
+            ("resource_allocation", "senior_degree_teachers_per_100", "2115060003"),
+            ("resource_allocation", "teaching_area_per_student", "2115060003"),
+        ]
 
     async def test_inputs_and_assessments_that_change_nothing_announce_nothing(
         self,

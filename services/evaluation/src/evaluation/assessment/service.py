@@ -221,7 +221,9 @@ async def create_assessment(
             ),
         ),
     )
-    await announce_if_changed(session, county_code=request.county_code, year=request.year)
+    await announce_if_changed(
+        session, county_code=request.county_code, year=request.year, assessment=assessment
+    )
     return assessment
 
 

@@ -70,6 +70,8 @@ class CountyVerdictState(Base):
     county_code: Mapped[str] = mapped_column(String(6), index=True)
     year: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(12))  # met | not_met | incomplete
-    failing: Mapped[list[list[str]]] = mapped_column(JSON)  # sorted identities
+    # sorted [part, key, school or "", level or ""] of every failing item announced
+    failing: Mapped[list[list[str]]] = mapped_column(JSON)
+    assessment_id: Mapped[str | None] = mapped_column(String(36))  # the assessment it used
     version: Mapped[int] = mapped_column(Integer)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -1,7 +1,9 @@
 from dataclasses import dataclass
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import load_only
 
 from evaluation.assessment.models import Assessment
 from evaluation.verdict.models import (
@@ -56,14 +58,33 @@ class VerdictInputRepository:
             )
         )
 
-    async def newest_assessment(self, county_code: str, year: int) -> Assessment | None:
-        """The newest stored assessment of the county and year (read-only use)."""
-        return await self.session.scalar(
+    async def newest_assessment(
+        self, county_code: str, year: int, *, head_only: bool = False
+    ) -> Assessment | None:
+        """The newest stored assessment of the county and year (read-only use); `head_only`
+        loads its id and verdict, not its inputs and result (megabytes for a large county)."""
+        query = (
             select(Assessment)
             .where(Assessment.county_code == county_code, Assessment.year == year)
             .order_by(Assessment.created_at.desc(), Assessment.id.desc())
             .limit(1)
         )
+        if head_only:
+            query = query.options(
+                load_only(Assessment.id, Assessment.resource_allocation_passed, raiseload=True)
+            )
+        return await self.session.scalar(query)
+
+    async def assessment_result(self, assessment: Assessment) -> dict[str, Any]:
+        """The stored result, read now when `assessment` was loaded without it."""
+        if "result" not in inspect(assessment).unloaded:
+            return assessment.result
+        result = await self.session.scalar(
+            select(Assessment.result).where(Assessment.id == assessment.id)
+        )
+        if result is None:  # the row was just read by id: it cannot be gone in this transaction
+            raise LookupError(f"assessment {assessment.id} has no stored result")
+        return cast(dict[str, Any], result)
 
     async def state(self, county_code: str, year: int) -> CountyVerdictState | None:
         """The verdict as last announced for the county and year."""

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from decimal import Context, Decimal
 from fractions import Fraction
 from math import ceil
-from typing import Literal
+from typing import Any, Literal
 
 from evaluation.assessment.catalogue import EXACT, plain
 from evaluation.verdict.catalogue import (
@@ -363,3 +363,23 @@ def combine(
     else:
         verdict = "met"
     return CountyVerdict(verdict, tuple(missing), parts_met, missing_items, all_vetoes)
+
+
+def resource_failures(result: Mapping[str, Any]) -> list[tuple[str, str, str, str]]:
+    """(part, key, school, level) of every resource-allocation failure the verdict lists, from a
+    stored assessment result: each unmet indicator of a failing section, then each failing
+    差异系数 as `cv.<indicator>` (no school)."""
+    allocation = result["resource_allocation"]
+    failing = {(f["school_code"], f["level"]) for f in allocation["failing_schools"]}
+    out = [
+        ("resource_allocation", key, school["school_code"], school["level"])
+        for school in result["schools"]
+        if (school["school_code"], school["level"]) in failing
+        for key, indicator in school["indicators"].items()
+        if not indicator["met"]
+    ]
+    out += [
+        ("resource_allocation", f"cv.{cv['indicator']}", "", cv["level"])
+        for cv in allocation["failing_cv"]
+    ]
+    return out

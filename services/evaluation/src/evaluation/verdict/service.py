@@ -188,24 +188,40 @@ async def county_verdict(
     return await _county_verdict(session, _catalogue(year), county_code=county_code, year=year)
 
 
-async def announce_if_changed(session: AsyncSession, *, county_code: str, year: int) -> bool:
+async def announce_if_changed(
+    session: AsyncSession, *, county_code: str, year: int, assessment: Assessment | None = None
+) -> bool:
     """Stage `evaluation.verdict.changed` when the verdict's status or its set of failing items
     differs from the one last announced (the first verdict of a county-year is a change).
 
-    Called after every stored input and assessment, in the same transaction; a year with no
-    verdict catalogue in force has no verdict, so nothing is announced.
+    Called after every stored input (`assessment` None: the newest stored one counts) and after
+    every assessment (`assessment`: the one just stored), in the same transaction; a year with
+    no verdict catalogue in force has no verdict, so nothing is announced.
     """
     try:
         catalogue = catalogue_in_force(date(year, *SCHOOL_YEAR_START))
     except LookupError:
         return False
-    verdict = await _county_verdict(session, catalogue, county_code=county_code, year=year)
-    failing = sorted(
-        ([item.part, item.key, item.school_code or "", item.level or ""])
-        for item in verdict.failing_items
-    )
     repository = VerdictInputRepository(session)
     state = await repository.state(county_code, year)
+    if assessment is None:  # its head only: the result is read when it was not announced yet
+        assessment = await repository.newest_assessment(county_code, year, head_only=True)
+    verdict = await _county_verdict(
+        session,
+        catalogue,
+        county_code=county_code,
+        year=year,
+        assessment=assessment,
+        shortfalls=False,  # the gaps do not decide a change; rebuilding them dominates the cost
+    )
+    identities = [
+        *await _resource_failures(repository, assessment, state),
+        *(
+            (item.part, item.key, item.school_code or "", item.level or "")
+            for item in verdict.failing_items
+        ),
+    ]
+    failing = sorted(list(identity) for identity in identities)
     if state is not None and state.status == verdict.verdict and state.failing == failing:
         return False
     previous = None if state is None else cast(VerdictStatus, state.status)
@@ -214,10 +230,11 @@ async def announce_if_changed(session: AsyncSession, *, county_code: str, year: 
         repository.add(state)
     state.status = verdict.verdict
     state.failing = failing
+    state.assessment_id = verdict.assessment_id
     state.version += 1
     state.updated_at = utcnow()
     await session.flush()
-    counts = Counter(item.part for item in verdict.failing_items)
+    counts = Counter(part for part, *_ in identities)
     add_event(
         session,
         VerdictChanged.of(
@@ -240,16 +257,51 @@ async def announce_if_changed(session: AsyncSession, *, county_code: str, year: 
     return True
 
 
+async def _resource_failures(
+    repository: VerdictInputRepository,
+    assessment: Assessment | None,
+    state: CountyVerdictState | None,
+) -> list[tuple[str, str, str, str]]:
+    """The resource-allocation failures of the verdict's assessment as (part, key, school,
+    level): kept from the last announcement when it used the same assessment (they cannot
+    change), else read from its stored result."""
+    if assessment is None:
+        return []
+    if state is not None and state.assessment_id == str(assessment.id):
+        return [
+            (part, key, school, level)
+            for part, key, school, level in state.failing
+            if part == "resource_allocation"
+        ]
+    return rules.resource_failures(await repository.assessment_result(assessment))
+
+
 async def _county_verdict(
-    session: AsyncSession, catalogue: VerdictCatalogue, *, county_code: str, year: int
+    session: AsyncSession,
+    catalogue: VerdictCatalogue,
+    *,
+    county_code: str,
+    year: int,
+    assessment: Assessment | None = None,
+    shortfalls: bool = True,
 ) -> VerdictRead:
+    """The verdict. `assessment`: the newest one when the caller has it already (else read);
+    without `shortfalls` the resource part keeps only whether it is met (its failing sections
+    and CVs are left out of `parts` and `failing_items`, and its result is not read)."""
     repository = VerdictInputRepository(session)
-    assessment = await repository.newest_assessment(county_code, year)
+    if assessment is None:
+        assessment = await repository.newest_assessment(county_code, year)
     item_records = {record.key: record for record in await repository.items(county_code, year)}
     recognition_record = await repository.recognition(county_code, year)
     eligibility_record = await repository.eligibility(county_code, year)
 
-    resource = _resource_allocation(assessment)
+    resource = (
+        _resource_allocation(assessment)
+        if shortfalls or assessment is None
+        else ResourceAllocationPart(
+            met=assessment.resource_allocation_passed, failing_schools=[], failing_cv=[]
+        )
+    )
     items: dict[str, tuple[ItemSpec, rules.ItemOutcome, VerdictItemInput]] = {}
     for key, record in item_records.items():
         try:
