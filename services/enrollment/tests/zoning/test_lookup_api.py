@@ -146,6 +146,22 @@ class TestBulkLookup:
             "h4,,,\n"
         )
 
+    async def test_json_preferred_by_quality_answers_json(
+        self, client: AsyncClient, first_map: dict[str, Any], reader: dict[str, str]
+    ) -> None:
+        response = await client.post(
+            "/v1/zones/lookups",
+            params=PRIMARY_2026,
+            content=POINTS_CSV.encode(),
+            headers={
+                **reader,
+                "Content-Type": "text/csv",
+                "Accept": "application/json, text/csv;q=0.5",
+            },
+        )
+        assert response.headers["content-type"] == "application/json"
+        assert response.json()["matched"] == 3
+
     async def test_json_points(
         self, client: AsyncClient, first_map: dict[str, Any], reader: dict[str, str]
     ) -> None:

@@ -43,6 +43,7 @@ from enrollment.zoning.tables import (
     JSON,
     PointTable,
     media_type_of,
+    prefers_csv,
     read_cohorts,
     read_json,
     read_points,
@@ -344,7 +345,7 @@ async def lookup_zones(
         points=points,
     )
     zones = [index.zones[i] if i >= 0 else None for i in found]
-    if CSV in accept:
+    if prefers_csv(accept):
         return Response(
             write_point_zones(
                 [

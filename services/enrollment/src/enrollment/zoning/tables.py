@@ -200,3 +200,23 @@ def media_type_of(content_type: str, allowed: Sequence[str]) -> str:
             FieldError("header.content-type", "media_type", " or ".join(allowed)),
         )
     return media_type
+
+
+def prefers_csv(accept: str) -> bool:
+    """Does the Accept header rank text/csv above application/json? (ties: JSON)"""
+    quality = {JSON: 0.0, CSV: 0.0}
+    for part in accept.split(","):
+        media_type, *parameters = (p.strip() for p in part.split(";"))
+        q = 1.0
+        for parameter in parameters:
+            name, _, value = parameter.partition("=")
+            if name.strip() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        for candidate in quality:
+            if media_type.lower() in (candidate, "*/*", candidate.split("/")[0] + "/*"):
+                exact = media_type.lower() == candidate
+                quality[candidate] = max(quality[candidate], q if exact else q * 0.999)
+    return quality[CSV] > quality[JSON]
