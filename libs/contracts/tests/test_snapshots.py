@@ -36,6 +36,8 @@ def test_every_event_type_is_its_nats_subject_under_its_producer() -> None:
         "enrollment.school.updated",
         "enrollment.assignment.published",
         "enrollment.school_seats.changed",
+        "enrollment.application.submitted",
+        "enrollment.admission.confirmed",
         "staffing.school_teacher_stats.changed",
         "staffing.teacher.registered",
         "staffing.teacher.moved",
