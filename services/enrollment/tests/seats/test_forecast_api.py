@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from enrollment.zoning.models import CohortCount
+from junheng_kit.testing.plugin import TokenFactory, auth
 
 COHORTS = "/v1/zones/cohorts/150602/2026"
 
@@ -100,6 +101,14 @@ class TestForecast:
         response = await forecast(client, writer, level="primary")
         assert response.status_code == 404
         assert response.json()["errors"][0]["rule"] == "cohorts_imported"
+
+    async def test_another_county_cannot_read_the_counts_or_the_forecast(
+        self, client: AsyncClient, zones_2026: None, writer: dict[str, str], token: TokenFactory
+    ) -> None:
+        await client.put(COHORTS, json={"rows": ROWS}, headers=writer)
+        tongyu = auth(token("enrollment:read", jurisdiction=("220822",)))
+        assert (await client.get(COHORTS, headers=tongyu)).status_code == 403
+        assert (await forecast(client, tongyu, level="primary")).status_code == 403
 
     async def test_more_than_six_years_ahead_is_refused(
         self, client: AsyncClient, writer: dict[str, str]

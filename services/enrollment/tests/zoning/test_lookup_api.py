@@ -7,6 +7,7 @@ from httpx import AsyncClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from enrollment.zoning.service import zone_options
+from junheng_kit.testing.plugin import TokenFactory, auth
 
 PRIMARY_2026 = {"county_code": "150602", "level": "primary", "year": 2026}
 
@@ -55,6 +56,14 @@ class TestLookupOne:
         response = await lookup(client, reader, longitude=109.975, latitude=39.815, year=2027)
         assert response.status_code == 404
         assert response.json()["errors"][0]["rule"] == "zone_map_in_force"
+
+    async def test_another_county_cannot_look_up_dongsheng_zones(
+        self, client: AsyncClient, first_map: dict[str, Any], token: TokenFactory
+    ) -> None:
+        tongyu = auth(token("enrollment:read", jurisdiction=("220822",)))
+        response = await lookup(client, tongyu, longitude=109.975, latitude=39.815)
+        assert response.status_code == 403
+        assert response.json()["errors"][0]["field"] == "query.county_code"
 
     async def test_latitude_out_of_range_is_a_schema_error(
         self, client: AsyncClient, reader: dict[str, str]
