@@ -10,7 +10,7 @@ help:
 	@echo "make run        install, start the whole system with a demo county (gateway :8000)"
 	@echo "make test       install, run unit, API (SQLite + PostgreSQL), event and e2e tests"
 	@echo "make lint       ruff check, ruff format --check, mypy (strict)"
-	@echo "make bench      gateway round trip vs direct service, medians and ratio"
+	@echo "make bench      assessment, lottery, stored-run, zone lookup, staffing and gateway benchmarks (medians, ratios)"
 	@echo "make snapshots  refresh event-schema and OpenAPI snapshots after a reviewed change"
 
 $(UV):
@@ -55,6 +55,10 @@ bench: install
 	@command -v wrk >/dev/null || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk; }
 	@$(PY) benchmarks/evaluation_assessment.py
 	@$(PY) benchmarks/lottery_assignment.py
+	@$(PY) benchmarks/enrollment_stored_run.py
+	@$(PY) benchmarks/zone_lookup.py
+	@$(PY) benchmarks/staffing_import.py
+	@$(PY) benchmarks/staffing_quota_rotation.py
 	@$(PY) benchmarks/gateway_roundtrip.py
 
 snapshots: install
