@@ -1,9 +1,11 @@
 """学位预警 over HTTP: child counts by zone (JSON or CSV) and demand against seats per zone,
 with hand-computed numbers, on SQLite and PostgreSQL."""
 
+import io
 from typing import Any
 
 from httpx import AsyncClient
+from openpyxl import Workbook
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -11,6 +13,7 @@ from enrollment.zoning.models import CohortCount
 from junheng_kit.testing.plugin import TokenFactory, auth
 
 COHORTS = "/v1/zones/cohorts/150602/2026"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 ROWS: list[dict[str, Any]] = [
     {"zone_code": "P01", "birth_year": 2020, "children": 108},
@@ -136,6 +139,27 @@ class TestCohortImport:
             {"zone_code": "P01", "birth_year": 2020, "birth_month": 9, "children": 12},
             {"zone_code": "P01", "birth_year": 2020, "birth_month": 8, "children": 30},
             {"zone_code": "J01", "grade": 6, "children": 400},
+        ]
+
+    async def test_an_xlsx_sheet_with_chinese_titles_is_read_like_csv(
+        self, client: AsyncClient, zones_2026: None, writer: dict[str, str]
+    ) -> None:
+        workbook = Workbook()
+        sheet = workbook.active
+        assert sheet is not None
+        sheet.append(["片区代码", "出生年份", "出生月份", "年级", "人数"])
+        sheet.append(["P01", 2020.0, None, None, 108])
+        sheet.append(["J01", None, None, 6, 410])
+        out = io.BytesIO()
+        workbook.save(out)
+        response = await client.put(
+            COHORTS, content=out.getvalue(), headers={**writer, "Content-Type": XLSX}
+        )
+        assert response.status_code == 200, response.text
+        assert response.json()["source"] == "xlsx"
+        assert response.json()["rows"] == [
+            {"zone_code": "P01", "birth_year": 2020, "children": 108},
+            {"zone_code": "J01", "grade": 6, "children": 410},
         ]
 
     async def test_a_bad_csv_row_is_named_by_line_and_nothing_is_stored(

@@ -41,6 +41,7 @@ from enrollment.zoning.schemas import (
 from enrollment.zoning.tables import (
     CSV,
     JSON,
+    XLSX,
     PointTable,
     media_type_of,
     prefers_csv,
@@ -131,7 +132,8 @@ def _inline(schema: Any, definitions: dict[str, Any]) -> Any:
 
 
 def _body_openapi(model: type[BaseModel], csv_example: str) -> dict[str, Any]:
-    """A body that is JSON (the model) or CSV: FastAPI cannot declare both from a signature."""
+    """A body that is JSON (the model), CSV or XLSX: FastAPI cannot declare these from a
+    signature."""
     schema = model.model_json_schema()
     return {
         "requestBody": {
@@ -139,6 +141,7 @@ def _body_openapi(model: type[BaseModel], csv_example: str) -> dict[str, Any]:
             "content": {
                 JSON: {"schema": _inline(schema, schema.get("$defs", {}))},
                 CSV: {"schema": {"type": "string"}, "example": csv_example},
+                XLSX: {"schema": {"type": "string", "format": "binary"}},
             },
         }
     }
@@ -322,12 +325,13 @@ async def lookup_zones(
     content_type: Annotated[str, Header()] = "",
     accept: Annotated[str, Header()] = JSON,
 ) -> Response:
-    """Send `id,longitude,latitude` as `text/csv` (a bad row is reported as
+    """Send `id,longitude,latitude` as `text/csv` or an XLSX sheet (a bad row is reported as
     `rows[<line>].<field>` and nothing is looked up) or JSON `{"points": [...]}`. Answers JSON,
     or CSV `id,zone_code,zone_type,school_codes` (codes joined by `|`) for `Accept: text/csv`."""
     content = await request.body()
-    if media_type_of(content_type, (JSON, CSV)) == CSV:
-        points = read_points(content)
+    media_type = media_type_of(content_type, (JSON, CSV, XLSX))
+    if media_type != JSON:
+        points = read_points(content, media_type)
     else:
         parsed = read_json(BULK_LOOKUP, content)
         points = PointTable(
@@ -407,13 +411,14 @@ async def put_cohorts(
 ) -> CohortsRead:
     """Counts taken in base year `year`: 户籍 children of each primary zone by `birth_year`
     (and `birth_month` where known), and pupils of each junior zone by primary `grade`. JSON
-    `{"rows": [...]}` or CSV `zone_code,birth_year,birth_month,grade,children`; zone codes must
+    `{"rows": [...]}`, or CSV / XLSX `zone_code,birth_year,birth_month,grade,children`; codes must
     be zones of the newest map of that year. Replaces the year's counts; one bad row stores
     nothing."""
     content = await request.body()
-    if media_type_of(content_type, (JSON, CSV)) == CSV:
-        rows = service.parse_cohort_rows(read_cohorts(content))
-        source = "csv"
+    media_type = media_type_of(content_type, (JSON, CSV, XLSX))
+    if media_type != JSON:
+        rows = service.parse_cohort_rows(read_cohorts(content, media_type))
+        source = "xlsx" if media_type == XLSX else "csv"
     else:
         rows = list(enumerate(read_json(COHORTS, content).rows))
         source = "json"

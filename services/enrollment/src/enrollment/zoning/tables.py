@@ -1,4 +1,5 @@
-"""CSV in and out for zoning: points to look up (`id,longitude,latitude`) and child counts.
+"""CSV (and XLSX) in, CSV out for zoning: points to look up (`id,longitude,latitude`) and child
+counts.
 
 Headers may be the API's field names or the Chinese titles bureaus use. Every bad cell is
 reported as `rows[<line>].<field>` (the header is line 1); one bad row and nothing is used.
@@ -10,9 +11,12 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
+from zipfile import BadZipFile
 
 import numpy as np
 import numpy.typing as npt
+from openpyxl import load_workbook
+from openpyxl.utils.exceptions import InvalidFileException
 from pydantic import TypeAdapter, ValidationError
 
 from enrollment.zoning.rules import LATITUDE_RANGE, LONGITUDE_RANGE
@@ -27,6 +31,7 @@ from junheng_kit.problems import (
 T = TypeVar("T")
 
 CSV = "text/csv"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 JSON = "application/json"
 MAX_REPORTED_ERRORS = 100
 
@@ -45,8 +50,31 @@ COHORT_COLUMNS: dict[str, tuple[str, ...]] = {
 COHORT_REQUIRED = ("zone_code", "children")
 
 
-def _rows(content: bytes) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    """Header and (line, cells) of every non-blank row of a UTF-8 CSV (BOM allowed)."""
+def _text(cell: Any) -> str:
+    if cell is None:
+        return ""
+    if isinstance(cell, float) and cell.is_integer() and abs(cell) < 1e15:
+        return str(int(cell))  # a spreadsheet's 2020.0 is the year 2020
+    return str(cell)
+
+
+def _xlsx_rows(content: bytes) -> list[tuple[int, list[str]]]:
+    try:
+        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except (BadZipFile, InvalidFileException, KeyError, ValueError, OSError) as exc:
+        raise BadRequest(
+            "the body is not a readable XLSX workbook",
+            FieldError("body", "xlsx_readable", type(exc).__name__),
+        ) from exc
+    rows = [
+        (line, [_text(c) for c in row])
+        for line, row in enumerate(workbook.worksheets[0].iter_rows(values_only=True), start=1)
+    ]
+    workbook.close()
+    return rows
+
+
+def _csv_rows(content: bytes) -> list[tuple[int, list[str]]]:
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -54,11 +82,17 @@ def _rows(content: bytes) -> tuple[list[str], list[tuple[int, list[str]]]]:
             "the CSV is not UTF-8", FieldError("body", "csv_utf8", "save it as CSV UTF-8")
         ) from exc
     reader = csv.reader(io.StringIO(text))
-    header = next(reader, None)
-    if header is None:
+    return [(reader.line_num, row) for row in reader]
+
+
+def _rows(content: bytes, media_type: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """Header and (line, cells) of every non-blank row: CSV (UTF-8, BOM allowed) or the first
+    sheet of an XLSX workbook."""
+    rows = _xlsx_rows(content) if media_type == XLSX else _csv_rows(content)
+    if not rows:
         raise BadRequest("the table is empty", FieldError("body", "rows_required"))
-    rows = [(reader.line_num, row) for row in reader if any(cell.strip() for cell in row)]
-    return [h.strip() for h in header], rows
+    header = [h.strip() for h in rows[0][1]]
+    return header, [(line, row) for line, row in rows[1:] if any(c.strip() for c in row)]
 
 
 def _positions(
@@ -123,9 +157,9 @@ def _coordinates(
     return values
 
 
-def read_points(content: bytes) -> PointTable:
+def read_points(content: bytes, media_type: str = "text/csv") -> PointTable:
     """Points to look up from `id,longitude,latitude`; coordinates are parsed in bulk."""
-    header, rows = _rows(content)
+    header, rows = _rows(content, media_type)
     at = _positions(header, POINT_COLUMNS, ("id", "longitude", "latitude"))
     lines = [line for line, _ in rows]
     ids = [_cell(row, at["id"]) for _, row in rows]
@@ -156,10 +190,10 @@ def raise_row_errors(errors: list[FieldError]) -> None:
     raise InvalidInput(f"{rows} row(s) are invalid; nothing was used{more}", *shown)
 
 
-def read_cohorts(content: bytes) -> list[tuple[int, dict[str, Any]]]:
+def read_cohorts(content: bytes, media_type: str = "text/csv") -> list[tuple[int, dict[str, Any]]]:
     """(line, record) per row of `zone_code,birth_year,birth_month,grade,children`; blank cells
     are left out, so the row schema decides what is missing."""
-    header, rows = _rows(content)
+    header, rows = _rows(content, media_type)
     at = _positions(header, COHORT_COLUMNS, COHORT_REQUIRED)
     out = []
     for line, row in rows:
