@@ -2,6 +2,7 @@
 
 import ast
 import inspect
+import random
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
@@ -371,3 +372,43 @@ def test_rules_import_no_database_web_or_bus_library() -> None:
     }
 
     assert imported & {"sqlalchemy", "fastapi", "httpx", "nats", "starlette"} == set()
+
+
+class TestCandidateSchools:
+    def test_the_narrowed_search_reaches_the_full_models_optimum(self) -> None:
+        rng = random.Random(7)
+        schools = [
+            school(
+                f"S{s:02d}",
+                ("urban", "county_town", "rural")[s % 3],
+                rng.randint(60, 900),
+                (rng.randint(2, 30), rng.randint(0, 6), rng.randint(0, 5)),
+                rng.randint(0, 4),
+                lon=110 + rng.uniform(0, 0.4),
+            )
+            for s in range(20)
+        ]
+        staff = [
+            teacher(
+                f"T{i}",
+                f"S{rng.randrange(20):02d}",
+                joined=date(rng.randint(2008, 2024), 9, 1),
+                degree=rng.random() < 0.6,
+                backbone=rng.random() < 0.2,
+                pe_arts=rng.random() < 0.2,
+            )
+            for i in range(400)
+        ]
+        parameters = replace(PARAMETERS, target_count=None)
+
+        narrow = generate_plan(
+            teachers=staff, schools=schools, parameters=parameters, on=ON, candidate_schools=2
+        )
+        full = generate_plan(
+            teachers=staff, schools=schools, parameters=parameters, on=ON, candidate_schools=20
+        )
+
+        eligible = sum(t.school_joined_on <= date(2019, 9, 1) for t in staff)
+        assert narrow.rotated == full.rotated == -(-eligible // 10)  # ceil(10 % of eligible)
+        assert narrow.optimality_gap <= rules.OPTIMALITY_GAP
+        assert narrow.objective == pytest.approx(full.objective, rel=rules.OPTIMALITY_GAP)

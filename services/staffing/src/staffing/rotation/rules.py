@@ -4,7 +4,7 @@ Pure functions over dataclasses (domain.md §3.3, §5.2 indicators 1–3, §5.4 
 
 The plan is a mixed-integer programme solved by HiGHS through `scipy.optimize.milp`:
 
-- one binary x[t, r] per eligible teacher t and allowed receiving school r (same 学段 offered,
+- one variable x[t, r] per eligible teacher t and allowed receiving school r (same 学段 offered,
   direction urban → rural or stronger → weaker, within the distance limit, a declared subject
   need when needs are given);
 - maximise Σ gain[t, r]·x[t, r], where gain is what the teacher adds to the receiving school's
@@ -17,6 +17,12 @@ The plan is a mixed-integer programme solved by HiGHS through `scipy.optimize.mi
 - the count and backbone rules are hard when they can be met: their slack variables cost more
   than any gain (`penalty`), so a shortfall appears only when no plan meets them, and then the
   plan says why.
+
+Speed without giving up the optimum: interchangeable teachers share one integer variable per
+school, and the MILP first considers each group's `CANDIDATE_SCHOOLS` best receiving schools;
+its answer is accepted only when it is within `OPTIMALITY_GAP` of the full model's LP bound,
+otherwise the candidates double until they cover every allowed school. The plan reports the
+proven gap.
 """
 
 from collections import Counter, defaultdict
@@ -25,7 +31,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from fractions import Fraction
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -48,6 +54,8 @@ AREA_RANK: Mapping[str, int] = {"urban": 2, "county_town": 1, "rural": 0}
 BASE_WEIGHT = 0.01
 EARTH_RADIUS_KM = 6371.0088
 SOLVER_SECONDS = 60.0
+CANDIDATE_SCHOOLS = 8  # receiving schools per group in the first MILP, doubled as needed
+OPTIMALITY_GAP = 0.001  # accepted distance of a plan's objective from the LP bound
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,6 +214,7 @@ class Plan:
     shortfalls: tuple[Shortfall, ...]
     candidates_with_destination: int
     objective: float
+    optimality_gap: float  # proven bound: (LP bound − objective) ÷ |LP bound|, penalties included
     free_posts: Mapping[str, int]
 
 
@@ -221,6 +230,17 @@ class _Arrays:
     free: NDArray[np.int64]  # S
     distance: NDArray[np.float64]  # S × S, km
     extra: dict[str, int] = field(default_factory=dict)
+
+
+Pairs = NDArray[np.int64]
+Gains = NDArray[np.float64]
+
+
+def _relative_gap(result: Any, bound: Any) -> float:
+    """How far a MILP answer may be from the optimum: (answer − LP bound) ÷ |bound|, minimising."""
+    if result.fun is None or bound.fun is None:
+        return float("inf")
+    return max(float(result.fun) - float(bound.fun), 0.0) / max(abs(float(bound.fun)), 1.0)
 
 
 def haversine_km(lon: NDArray[np.float64], lat: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -280,25 +300,49 @@ def generate_plan(
     on: date,
     subject_needs: Mapping[str, Mapping[str, int]] | None = None,
     fixed_moves: Sequence[FixedMove] = (),
+    candidate_schools: int = CANDIDATE_SCHOOLS,
 ) -> Plan:
-    """The rotation plan for one county and school year; see the module docstring."""
+    """The rotation plan for one county and school year; see the module docstring.
+
+    Interchangeable teachers (same school, section, indicator contributions and, when needs are
+    given, subject) form one group with an integer variable per receiving school, bounded by the
+    group's size: the same optimum without the symmetry that slows branch and bound; within a
+    group the teachers longest at the school move first.
+    """
     pool = eligible_pool(teachers, parameters, on)
     eligible = list(pool.eligible)
     arrays = _arrays(schools, parameters)
     _check_fixed(fixed_moves, eligible, teachers, arrays, schools)
     required = ceil_share(parameters.min_share, len(eligible))
     target = max(required, parameters.target_count or 0)
-    n_teachers, n_schools = len(eligible), len(schools)
+    n_schools = len(schools)
+    fixed_to = {m.teacher_id: m for m in fixed_moves}
 
-    # teacher attributes as arrays
-    home = np.array([arrays.index[t.school_code] for t in eligible], dtype=np.int64)
-    section = np.array([SECTIONS.index(t.section) for t in eligible], dtype=np.int64)
-    adds = np.array([t.contributes for t in eligible], dtype=np.float64).reshape(n_teachers, 3)
-    backbone = np.array([t.is_backbone for t in eligible], dtype=bool)
-    subjects = sorted({t.subject for t in eligible})
-    subject_of = np.array([subjects.index(t.subject) for t in eligible], dtype=np.int64)
+    # groups of interchangeable teachers (a fixed move's teacher is a group of its own)
+    members: dict[tuple[object, ...], list[int]] = {}
+    for i, t in enumerate(eligible):
+        key: tuple[object, ...] = (
+            t.school_code,
+            t.section,
+            t.contributes,
+            t.subject if subject_needs is not None else "",
+            t.teacher_id if t.teacher_id in fixed_to else "",
+        )
+        members.setdefault(key, []).append(i)
+    groups = list(members.values())
+    for group in groups:
+        group.sort(key=lambda i: (eligible[i].school_joined_on, eligible[i].teacher_id))
+    first = [eligible[g[0]] for g in groups]
+    n_groups = len(groups)
+    size = np.array([len(g) for g in groups], dtype=np.float64)
+    home = np.array([arrays.index[t.school_code] for t in first], dtype=np.int64)
+    section = np.array([SECTIONS.index(t.section) for t in first], dtype=np.int64)
+    adds = np.array([t.contributes for t in first], dtype=np.float64).reshape(n_groups, 3)
+    backbone = np.array([t.is_backbone for t in first], dtype=bool)
+    subjects = sorted({t.subject for t in first})
+    subject_of = np.array([subjects.index(t.subject) for t in first], dtype=np.int64)
 
-    # allowed pairs: E × S
+    # allowed pairs: groups × schools
     offers = arrays.pupils[:, section].T > 0  # receiving school has the teacher's section
     not_home = home[:, None] != np.arange(n_schools)[None, :]
     sending_strength = arrays.strength[home, section]
@@ -316,10 +360,13 @@ def generate_plan(
                     if subject in subjects:
                         need[arrays.index[code], subjects.index(subject)] = count
         allowed &= need[:, subject_of].T > 0
-    fixed_pairs = {(m.teacher_id, m.to_school): m for m in fixed_moves}
-    position = {t.teacher_id: i for i, t in enumerate(eligible)}
-    for move in fixed_moves:
-        allowed[position[move.teacher_id], arrays.index[move.to_school]] = True
+    fixed_group: dict[int, FixedMove] = {}
+    for g, t in enumerate(first):
+        move = fixed_to.get(t.teacher_id)
+        if move is not None:
+            allowed[g] = False
+            allowed[g, arrays.index[move.to_school]] = True
+            fixed_group[g] = move
 
     # gain per pair
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -329,127 +376,169 @@ def generate_plan(
         gap = np.clip((arrays.thresholds[None] - values) / arrays.thresholds[None], 0.0, None)
         unit = np.where(arrays.pupils > 0, 100 / arrays.pupils, 0.0)  # S × 2
     weight = unit[..., None] / arrays.thresholds[None] * (BASE_WEIGHT + gap)  # S × 2 × 3
-    pair_t, pair_s = np.nonzero(allowed)
-    gain = (adds[pair_t] * weight[pair_s, section[pair_t]]).sum(axis=1)
-    n_pairs = len(pair_t)
-    penalty = float(gain.max(initial=0.0)) * (n_teachers + 1) + 1.0
-
-    # variables: pairs, then count slack, backbone slack
-    n_vars = n_pairs + 2
-    c = np.concatenate([-gain, [penalty, penalty]])
-    rows: list[NDArray[np.int64]] = []
-    cols: list[NDArray[np.int64]] = []
-    vals: list[NDArray[np.float64]] = []
-    lower: list[float] = []
-    upper: list[float] = []
-    next_row = 0
-    pair_index = np.arange(n_pairs, dtype=np.int64)
-
-    def block(
-        row_of_pair: NDArray[np.int64],
-        coefficient: NDArray[np.float64],
-        n_rows: int,
-        lo: NDArray[np.float64],
-        hi: NDArray[np.float64],
-    ) -> None:
-        nonlocal next_row
-        rows.append(row_of_pair + next_row)
-        cols.append(pair_index)
-        vals.append(coefficient)
-        lower.extend(lo.tolist())
-        upper.extend(hi.tolist())
-        next_row += n_rows
-
-    # each teacher moves at most once
-    block(pair_t, np.ones(n_pairs), n_teachers, np.zeros(n_teachers), np.ones(n_teachers))
-    # net arrivals ≤ free posts (+ pooled fixed moves into the school)
+    full_gain = (adds[:, None, :] * weight[:, section, :].transpose(1, 0, 2)).sum(axis=2)
+    penalty = float(np.where(allowed, full_gain, 0.0).max(initial=0.0)) * (target + 1) + 1.0
     pooled_in = np.zeros(n_schools)
     for move in fixed_moves:
         if move.pooled:
             pooled_in[arrays.index[move.to_school]] += 1
-    rows.append(np.concatenate([pair_s, home[pair_t]]) + next_row)
-    cols.append(np.concatenate([pair_index, pair_index]))
-    vals.append(np.concatenate([np.ones(n_pairs), -np.ones(n_pairs)]))
-    lower.extend([-np.inf] * n_schools)
-    upper.extend((arrays.free + pooled_in).tolist())
-    next_row += n_schools
-    # subject needs
-    if subject_needs is not None:
-        key = pair_s * len(subjects) + subject_of[pair_t]
-        used_keys, row_of = np.unique(key, return_inverse=True)
-        caps = need.reshape(-1)[used_keys].astype(np.float64)
-        block(
-            row_of.astype(np.int64),
-            np.ones(n_pairs),
-            len(used_keys),
-            np.full(len(used_keys), -np.inf),
-            caps,
-        )
-    # exactly `target` moves, or as many as possible (count slack)
-    rows.append(np.full(n_pairs + 1, next_row))
-    cols.append(np.concatenate([pair_index, [n_pairs]]))
-    vals.append(np.ones(n_pairs + 1))
-    lower.append(float(target))
-    upper.append(np.inf)
-    next_row += 1
-    rows.append(np.full(n_pairs, next_row))
-    cols.append(pair_index)
-    vals.append(np.ones(n_pairs))
-    lower.append(-np.inf)
-    upper.append(float(target))
-    next_row += 1
-    # backbone share, exact in integers: q·backbone − p·rotated + q·slack ≥ 0
-    share = Fraction(parameters.backbone_min_share)
-    is_bb = backbone[pair_t].astype(np.float64)
-    if parameters.backbone_denominator == "rotated":
-        coefficient = share.denominator * is_bb - share.numerator
-        rows.append(np.full(n_pairs + 1, next_row))
-        cols.append(np.concatenate([pair_index, [n_pairs + 1]]))
-        vals.append(np.concatenate([coefficient, [float(share.denominator)]]))
-        lower.append(0.0)
-    else:
-        rows.append(np.full(n_pairs + 1, next_row))
-        cols.append(np.concatenate([pair_index, [n_pairs + 1]]))
-        vals.append(np.concatenate([is_bb, [1.0]]))
-        lower.append(float(ceil_share(parameters.backbone_min_share, len(eligible))))
-    upper.append(np.inf)
-    next_row += 1
 
-    matrix = coo_matrix(
-        (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
-        shape=(next_row, n_vars),
-    ).tocsr()
-    lower_bounds = np.zeros(n_vars)
-    for (teacher_id, code), _ in fixed_pairs.items():
-        hit = np.nonzero((pair_t == position[teacher_id]) & (pair_s == arrays.index[code]))[0]
-        lower_bounds[hit] = 1.0
-    upper_bounds = np.concatenate([np.ones(n_pairs), [np.inf, np.inf]])
-    result = milp(
-        c,
-        integrality=np.concatenate([np.ones(n_pairs), [0, 0]]),
-        bounds=Bounds(lower_bounds, upper_bounds),
-        constraints=LinearConstraint(matrix, np.array(lower), np.array(upper)),
-        options={"time_limit": SOLVER_SECONDS},
-    )
+    def solve(mask: NDArray[np.bool_], integral: bool) -> tuple[Any, Pairs, Pairs, Gains]:
+        pair_g, pair_s = np.nonzero(mask)
+        gain = full_gain[pair_g, pair_s]
+        n_pairs = len(pair_g)
+        pair_index = np.arange(n_pairs, dtype=np.int64)
+
+        # variables: pairs (moves of a group to a school), then count slack, backbone slack
+        n_vars = n_pairs + 2
+        c = np.concatenate([-gain, [penalty, penalty]])
+        rows: list[NDArray[np.int64]] = []
+        cols: list[NDArray[np.int64]] = []
+        vals: list[NDArray[np.float64]] = []
+        lower: list[float] = []
+        upper: list[float] = []
+
+        def constraint(
+            row: NDArray[np.int64],
+            col: NDArray[np.int64],
+            value: NDArray[np.float64],
+            lo: Sequence[float],
+            hi: Sequence[float],
+        ) -> None:
+            rows.append(row + len(lower))
+            cols.append(col)
+            vals.append(value)
+            lower.extend(lo)
+            upper.extend(hi)
+
+        # each teacher moves at most once: a group's moves ≤ its size
+        constraint(pair_g, pair_index, np.ones(n_pairs), [0.0] * n_groups, size.tolist())
+        # net arrivals ≤ free posts (+ pooled fixed moves into the school)
+        constraint(
+            np.concatenate([pair_s, home[pair_g]]),
+            np.concatenate([pair_index, pair_index]),
+            np.concatenate([np.ones(n_pairs), -np.ones(n_pairs)]),
+            [-np.inf] * n_schools,
+            (arrays.free + pooled_in).tolist(),
+        )
+        # subject needs
+        if subject_needs is not None:
+            key = pair_s * len(subjects) + subject_of[pair_g]
+            used_keys, row_of = np.unique(key, return_inverse=True)
+            caps = need.reshape(-1)[used_keys].astype(np.float64)
+            for g, move in fixed_group.items():  # a fixed move counts within its school's need
+                fixed_key = arrays.index[move.to_school] * len(subjects) + subject_of[g]
+                caps[used_keys == fixed_key] = np.maximum(caps[used_keys == fixed_key], 1.0)
+            constraint(
+                row_of.astype(np.int64),
+                pair_index,
+                np.ones(n_pairs),
+                [-np.inf] * len(used_keys),
+                caps.tolist(),
+            )
+        # exactly `target` moves, or as many as possible (count slack)
+        constraint(
+            np.zeros(n_pairs + 1, dtype=np.int64),
+            np.append(pair_index, n_pairs),
+            np.ones(n_pairs + 1),
+            [float(target)],
+            [np.inf],
+        )
+        constraint(
+            np.zeros(n_pairs, dtype=np.int64),
+            pair_index,
+            np.ones(n_pairs),
+            [-np.inf],
+            [float(target)],
+        )
+        # backbone share, exact in integers: q·backbone − p·rotated + q·slack ≥ 0
+        share = Fraction(parameters.backbone_min_share)
+        is_bb = backbone[pair_g].astype(np.float64)
+        if parameters.backbone_denominator == "rotated":
+            coefficient = share.denominator * is_bb - share.numerator
+            floor = 0.0
+            slack = float(share.denominator)
+        else:
+            coefficient = is_bb
+            floor = float(ceil_share(parameters.backbone_min_share, len(eligible)))
+            slack = 1.0
+        constraint(
+            np.zeros(n_pairs + 1, dtype=np.int64),
+            np.append(pair_index, n_pairs + 1),
+            np.append(coefficient, slack),
+            [floor],
+            [np.inf],
+        )
+
+        matrix = coo_matrix(
+            (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+            shape=(len(lower), n_vars),
+        ).tocsr()
+        lower_bounds = np.zeros(n_vars)
+        upper_bounds = np.concatenate([size[pair_g], [np.inf, np.inf]])
+        for g in fixed_group:
+            lower_bounds[np.nonzero(pair_g == g)[0]] = 1.0
+        result = milp(
+            c,
+            integrality=np.concatenate([np.ones(n_pairs), [0, 0]]) if integral else None,
+            bounds=Bounds(lower_bounds, upper_bounds),
+            constraints=LinearConstraint(matrix, np.array(lower), np.array(upper)),
+            options={"time_limit": SOLVER_SECONDS},
+        )
+        return result, pair_g, pair_s, gain
+
+    # The full LP relaxation bounds the optimum; the MILP runs on each group's best `width`
+    # receiving schools, widened until its answer is proven within OPTIMALITY_GAP of the bound
+    # (or covers every allowed school).
+    bound, *_ = solve(allowed, integral=False)
+    width = max(candidate_schools, 1)
+    while True:
+        if width >= n_schools:
+            mask = allowed
+        else:
+            score = np.where(allowed, full_gain - 1e-9 * arrays.distance[home], -np.inf)
+            keep = np.zeros_like(allowed)
+            np.put_along_axis(
+                keep, np.argsort(-score, axis=1, kind="stable")[:, :width], True, axis=1
+            )
+            mask = allowed & keep
+        result, pair_g, pair_s, gain = solve(mask, integral=True)
+        if mask is allowed:  # the whole model: HiGHS's own proven gap
+            proven_gap = float(getattr(result, "mip_gap", None) or 0.0)
+            break
+        proven_gap = _relative_gap(result, bound)
+        if proven_gap <= OPTIMALITY_GAP:
+            break
+        width *= 2
     if result.x is None:
         raise RuleViolated(
             "交流轮岗方案无解",
             FieldError("fixed_moves", "rotation_plan_solvable", str(result.message)),
         )
-    chosen = np.nonzero(result.x[:n_pairs] > 0.5)[0]
+    n_pairs = len(pair_g)
+    counts = np.rint(result.x[:n_pairs]).astype(np.int64)
+    taken = [0] * n_groups
+    chosen: list[tuple[int, int, float]] = []
+    for p in np.nonzero(counts > 0)[0].tolist():
+        g = int(pair_g[p])
+        for _ in range(int(counts[p])):
+            chosen.append((groups[g][taken[g]], int(pair_s[p]), float(gain[p])))
+            taken[g] += 1
+    reachable = np.zeros(len(eligible), dtype=bool)
+    for g, group in enumerate(groups):
+        reachable[group] = bool(allowed[g].any())
     return _plan(
         eligible,
         pool,
         arrays,
-        pair_t[chosen],
-        pair_s[chosen],
-        gain[chosen],
-        fixed_pairs,
+        chosen,
+        fixed_to,
         parameters,
         required,
         target,
-        allowed,
+        reachable,
         float(-result.fun if n_pairs else 0),
+        proven_gap,
     )
 
 
@@ -535,18 +624,17 @@ def _plan(
     eligible: Sequence[RotationTeacher],
     pool: Pool,
     arrays: _Arrays,
-    chosen_t: NDArray[np.int64],
-    chosen_s: NDArray[np.int64],
-    chosen_gain: NDArray[np.float64],
-    fixed_pairs: Mapping[tuple[str, str], FixedMove],
+    chosen: Sequence[tuple[int, int, float]],
+    fixed_to: Mapping[str, FixedMove],
     parameters: RotationParameters,
     required: int,
     target: int,
-    allowed: NDArray[np.bool_],
+    reachable: NDArray[np.bool_],
     objective: float,
+    gap: float,
 ) -> Plan:
     after = arrays.counts.copy()
-    for t, s in zip(chosen_t.tolist(), chosen_s.tolist(), strict=True):
+    for t, s, _ in chosen:
         teacher = eligible[t]
         j = SECTIONS.index(teacher.section)
         delta = np.array(teacher.contributes, dtype=np.float64)
@@ -566,11 +654,11 @@ def _plan(
         )
 
     moves = []
-    for t, s, g in zip(chosen_t.tolist(), chosen_s.tolist(), chosen_gain.tolist(), strict=True):
+    for t, s, g in chosen:
         teacher = eligible[t]
         j = SECTIONS.index(teacher.section)
         h = arrays.index[teacher.school_code]
-        fixed = fixed_pairs.get((teacher.teacher_id, arrays.codes[s]))
+        fixed = fixed_to.get(teacher.teacher_id)
         if fixed is not None:
             direction = "fixed by the bureau"
         elif arrays.area[h] > arrays.area[s]:
@@ -609,7 +697,6 @@ def _plan(
         required_backbone = ceil_share(parameters.backbone_min_share, rotated)
     else:
         required_backbone = ceil_share(parameters.backbone_min_share, len(eligible))
-    reachable: NDArray[np.bool_] = np.asarray(allowed.any(axis=1), dtype=bool)
     with_destination = int(reachable.sum())
     shortfalls = []
     if rotated < required:
@@ -650,6 +737,7 @@ def _plan(
         shortfalls=tuple(shortfalls),
         candidates_with_destination=with_destination,
         objective=round(objective, 6),
+        optimality_gap=round(gap, 6),
         free_posts={code: int(arrays.free[i]) for i, code in enumerate(arrays.codes)},
     )
 

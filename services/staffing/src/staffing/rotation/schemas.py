@@ -128,6 +128,9 @@ class RotationPlanResult(BaseModel):
     quota_rules_met: bool
     shortfalls: list[ShortfallRead]
     objective: float
+    optimality_gap: float = Field(
+        description="proven: (bound − objective) ÷ |bound|; 0.001 = within 0.1 % of the best plan"
+    )
     moves: list[MoveRead]
     sending_schools: list[str]
     receiving_schools: list[str]

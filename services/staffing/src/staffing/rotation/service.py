@@ -388,6 +388,7 @@ def _result(
             for s in plan.shortfalls
         ],
         objective=plan.objective,
+        optimality_gap=plan.optimality_gap,
         moves=[
             MoveRead(
                 teacher_id=m.teacher_id,
