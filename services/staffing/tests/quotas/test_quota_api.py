@@ -204,6 +204,45 @@ class TestLedger:
 
         assert (put.status_code, delete.status_code) == (405, 405)
 
+    async def test_an_entry_for_an_earlier_year_is_refused(
+        self, client: AsyncClient, writer: dict[str, Any]
+    ) -> None:
+        await decide(client, writer, {"school_code": URBAN_PRIMARY, "approved_posts": 48})
+        response = await client.post(
+            f"{BASE}/quota-ledger",
+            json={
+                "year": 2024,
+                "kind": "approval",
+                "reason": "补录",
+                "entries": [{"school_code": URBAN_PRIMARY, "approved_posts": 40}],
+            },
+            headers=writer,
+        )
+
+        assert response.status_code == 422
+        assert [(e["field"], e["rule"]) for e in response.json()["errors"]] == [
+            ("year", "ledger_append_only")
+        ]
+
+    async def test_the_approved_posts_of_a_year_are_its_newest_entry_or_an_earlier_years(
+        self, client: AsyncClient, writer: dict[str, Any]
+    ) -> None:
+        await enrol(client, writer)
+        await decide(client, writer, {"school_code": VILLAGE, "approved_posts": 5})
+        response = await client.post(
+            f"{BASE}/quota-ledger",
+            json={
+                "year": 2026,
+                "kind": "adjustment",
+                "reason": "2026学年调整",
+                "entries": [{"school_code": VILLAGE, "change": 1}],
+            },
+            headers=writer,
+        )
+        assert response.status_code == 201
+
+        assert by_school(await quotas(client, writer))[VILLAGE]["approved"] == 5
+
     async def test_one_bad_line_refuses_the_whole_decision(
         self, client: AsyncClient, writer: dict[str, Any], session: AsyncSession
     ) -> None:
