@@ -129,6 +129,7 @@ def make_settings(nats_url: str, sqlite_url: str, signing_key_file: Path) -> Set
         values: dict[str, Any] = {
             "environment": "test",
             "secret_key": SecretStr("test-secret"),
+            "pseudonym_key": SecretStr("test-pseudonym-key"),
             "nats_url": nats_url,
             "signing_key_file": signing_key_file,
             "database_url": sqlite_url,

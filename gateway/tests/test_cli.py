@@ -17,6 +17,7 @@ async def _cli(database_url: str, *args: str) -> tuple[int, str, str]:
         **os.environ,
         "JUNHENG_ENV": "test",
         "GATEWAY_SECRET_KEY": "test-secret",
+        "JUNHENG_PSEUDONYM_KEY": "test-pseudonym-key",
         "GATEWAY_DATABASE_URL": database_url,
     }
     process = await asyncio.create_subprocess_exec(
@@ -80,7 +81,12 @@ class TestRegisterClient:
 
     @pytest.mark.parametrize(
         ("scopes", "jurisdiction"),
-        [("enrollment:admin", "150602"), ("enrollment:read", "15060"), ("", "150602")],
+        [
+            ("enrollment:admin", "150602"),
+            ("enrollment:pii", "150602"),  # only assistance has a pii scope
+            ("enrollment:read", "15060"),
+            ("", "150602"),
+        ],
     )
     async def test_unknown_scopes_or_malformed_codes_are_refused(
         self, database_url: str, scopes: str, jurisdiction: str

@@ -16,6 +16,7 @@ class TestSettings:
     def test_environment_names(self, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv("JUNHENG_ENV", "test")
         monkeypatch.setenv("GATEWAY_SECRET_KEY", "s")
+        monkeypatch.setenv("JUNHENG_PSEUDONYM_KEY", "p")
         monkeypatch.setenv("JUNHENG_GATEWAY_PORT", "8080")
         monkeypatch.setenv("GATEWAY_CORS_ORIGINS", "https://a.example.cn, https://b.example.cn")
         monkeypatch.setenv("GATEWAY_RATE_LIMIT_PER_SECOND", "50")

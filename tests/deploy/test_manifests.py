@@ -486,10 +486,13 @@ def test_migration_job_upgrades_every_database_in_order() -> None:
             env[f"{name.upper()}_DATABASE_URL"]["valueFrom"]["secretKeyRef"]["name"]
             == f"junheng-{name}"
         )
-        # each migration container sees only its own service's secrets
+        # each migration container sees only its own service's secrets and the shared pseudonym key
         assert {
             r["valueFrom"]["secretKeyRef"]["name"] for r in env.values() if "valueFrom" in r
-        } == {f"junheng-{name}"}
+        } == {f"junheng-{name}", "junheng-shared"}
+        assert env["JUNHENG_PSEUDONYM_KEY"]["valueFrom"]["secretKeyRef"]["key"] == (
+            "JUNHENG_PSEUDONYM_KEY"
+        )
 
 
 def test_postgres_is_marked_as_trial_only() -> None:

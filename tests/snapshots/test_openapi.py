@@ -21,11 +21,12 @@ from staffing.settings import StaffingSettings
 
 SNAPSHOTS = Path(__file__).parent / "openapi"
 SECRET = SecretStr("test-only-secret")
+KEYS = {"secret_key": SECRET, "pseudonym_key": SecretStr("test-only-pseudonym-key")}
 APPS = {
-    "enrollment": lambda: enrollment_app(EnrollmentSettings(environment="test", secret_key=SECRET)),
-    "staffing": lambda: staffing_app(StaffingSettings(environment="test", secret_key=SECRET)),
-    "assistance": lambda: assistance_app(AssistanceSettings(environment="test", secret_key=SECRET)),
-    "evaluation": lambda: evaluation_app(EvaluationSettings(environment="test", secret_key=SECRET)),
+    "enrollment": lambda: enrollment_app(EnrollmentSettings(environment="test", **KEYS)),
+    "staffing": lambda: staffing_app(StaffingSettings(environment="test", **KEYS)),
+    "assistance": lambda: assistance_app(AssistanceSettings(environment="test", **KEYS)),
+    "evaluation": lambda: evaluation_app(EvaluationSettings(environment="test", **KEYS)),
 }
 
 

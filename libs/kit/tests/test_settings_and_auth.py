@@ -8,6 +8,7 @@ import pytest
 from pydantic import SecretStr, ValidationError
 
 from junheng_kit.auth import Jurisdiction, TokenVerifier
+from junheng_kit.identifiers import student_key
 from junheng_kit.logs import mask_citizen_id
 from junheng_kit.problems import Unauthorized
 from junheng_kit.settings import DEV_ONLY, ServiceSettings
@@ -17,7 +18,7 @@ from junheng_kit.tokens import TokenSigner
 class TestSettings:
     def test_the_dev_default_secret_is_refused_outside_dev(self) -> None:
         with pytest.raises(
-            ValidationError, match="dev default outside JUNHENG_ENV=dev: secret_key"
+            ValidationError, match="dev default outside JUNHENG_ENV=dev: secret_key, pseudonym_key"
         ):
             ServiceSettings(environment="prod")
 
@@ -25,8 +26,27 @@ class TestSettings:
         assert ServiceSettings(environment="dev").secret_key.get_secret_value() == DEV_ONLY
 
     def test_a_real_secret_is_accepted_in_prod(self) -> None:
-        settings = ServiceSettings(environment="prod", secret_key=SecretStr("s3cret-from-vault"))
+        settings = ServiceSettings(
+            environment="prod",
+            secret_key=SecretStr("s3cret-from-vault"),
+            pseudonym_key=SecretStr("shared-pseudonym-key"),
+        )
         assert settings.environment == "prod"
+
+    def test_the_pseudonym_key_is_one_env_name_for_every_service(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setenv("JUNHENG_PSEUDONYM_KEY", "from-env")
+        assert ServiceSettings(environment="dev").pseudonym_key.get_secret_value() == "from-env"
+
+    def test_student_keys_are_stable_keyed_pseudonyms(self) -> None:
+        one = student_key(b"k1", "11010520190101001X")
+        assert one == student_key(b"k1", "11010520190101001X")
+        assert len(one) == 32
+        assert set(one) <= set("0123456789abcdef")
+        assert one != student_key(b"k2", "11010520190101001X")
+        assert one != student_key(b"k1", "110105201901010028")
+        assert "11010520190101001X" not in one
 
 
 class TestJurisdiction:

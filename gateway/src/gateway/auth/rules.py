@@ -6,6 +6,8 @@ from collections.abc import Iterable, Sequence
 from junheng_kit.problems import BadRequest, FieldError, InvalidInput
 
 ACTIONS = ("read", "write")
+# scopes beyond read/write: `assistance:pii` reads citizen IDs, names and aid categories in full
+EXTRA_SCOPES = {"assistance": ("pii",)}
 # GB/T 2260: province (2 digits), prefecture (4) or county (6); a code covers all it prefixes
 DIVISION_PREFIX = re.compile(r"^\d{2}(\d{2}){0,2}$")
 
@@ -19,7 +21,11 @@ class InvalidScope(BadRequest):
 
 
 def known_scopes(services: Iterable[str]) -> list[str]:
-    return [f"{service}:{action}" for service in services for action in ACTIONS]
+    return [
+        f"{service}:{action}"
+        for service in services
+        for action in (*ACTIONS, *EXTRA_SCOPES.get(service, ()))
+    ]
 
 
 def validate_scopes(scopes: Sequence[str], services: Iterable[str]) -> list[str]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 from datetime import date
 from typing import Annotated, Literal
@@ -151,3 +153,12 @@ def check_citizen_id(value: str) -> str:
 
 
 CitizenId = Annotated[str, AfterValidator(check_citizen_id)]
+
+
+def student_key(pseudonym_key: bytes, citizen_id: str) -> str:
+    """The pseudonymous student key events carry: HMAC-SHA256 of the citizen ID, 32 hex.
+
+    Every service computes it with the one shared `JUNHENG_PSEUDONYM_KEY`, so the same child has
+    the same key in enrollment and assistance while no event ever carries the ID itself."""
+    digest = hmac.new(pseudonym_key, b"student:" + citizen_id.encode(), hashlib.sha256)
+    return digest.hexdigest()[:32]

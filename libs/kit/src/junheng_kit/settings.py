@@ -25,8 +25,11 @@ class ServiceSettings(BaseSettings):
     jwks_json: str = Field("", validation_alias="JUNHENG_JWKS_JSON")
     token_issuer: str = Field("junheng-gateway", validation_alias="JUNHENG_TOKEN_ISSUER")
     token_audience: str = Field("junheng", validation_alias="JUNHENG_TOKEN_AUDIENCE")
-    # HMAC key for idempotency fingerprints and pseudonyms
+    # HMAC key for this service's idempotency fingerprints
     secret_key: SecretStr = SecretStr(DEV_ONLY)
+    # HMAC key for the pseudonymous student keys events carry; one value for every service, so
+    # that a student_key from enrollment names the same child in assistance
+    pseudonym_key: SecretStr = Field(SecretStr(DEV_ONLY), validation_alias="JUNHENG_PSEUDONYM_KEY")
     outbox_poll_seconds: float = 0.5
     consumer_max_deliver: int = 5
     bridge_concurrency: int = 256

@@ -26,7 +26,7 @@ from junheng_kit.processes import NatsServer, free_port
 
 SERVICES = ("enrollment", "staffing", "assistance", "evaluation")
 DEFAULT_PORTS = {"enrollment": 8101, "staffing": 8102, "assistance": 8103, "evaluation": 8104}
-ALL_SCOPES = [f"{s}:{a}" for s in SERVICES for a in ("read", "write")]
+ALL_SCOPES = [f"{s}:{a}" for s in SERVICES for a in ("read", "write")] + ["assistance:pii"]
 
 
 @dataclass

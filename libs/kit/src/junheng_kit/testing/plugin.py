@@ -215,6 +215,7 @@ async def stream_messages(js: Any, subject: str) -> list[Any]:
 
 
 TEST_SECRET = "test-only-secret"  # noqa: S105 - the tests' own, never a deployment's
+TEST_PSEUDONYM_KEY = "test-only-pseudonym-key"
 
 
 def service_fixtures(
@@ -235,7 +236,12 @@ def service_fixtures(
     name = settings_type.model_fields["service_name"].default
 
     def settings(**values: Any) -> Any:
-        return settings_type(environment="test", secret_key=SecretStr(TEST_SECRET), **values)
+        return settings_type(
+            environment="test",
+            secret_key=SecretStr(TEST_SECRET),
+            pseudonym_key=SecretStr(TEST_PSEUDONYM_KEY),
+            **values,
+        )
 
     @pytest.fixture(scope="session", name="service_dir")
     def service_dir_fixture() -> Path:

@@ -59,7 +59,7 @@ Level = Annotated[Literal["primary", "junior"], Path(description="学段")]
 
 
 def _secret(request: Request) -> bytes:
-    return request.app.state.settings.secret_key.get_secret_value().encode()  # type: ignore[no-any-return]
+    return request.app.state.settings.pseudonym_key.get_secret_value().encode()  # type: ignore[no-any-return]
 
 
 def _version_of(if_match: str | None) -> int | None:

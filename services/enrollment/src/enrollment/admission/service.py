@@ -7,7 +7,6 @@ transaction; none commits.
 from __future__ import annotations
 
 import hashlib
-import hmac
 import json
 from datetime import date
 from typing import Any
@@ -32,7 +31,7 @@ from enrollment.admission.schemas import (
 from enrollment.zoning.service import zone_options
 from junheng_contracts.enrollment import ApplicationSubmitted, ApplicationSubmittedData
 from junheng_kit.auth import Principal
-from junheng_kit.identifiers import citizen_id_birth_date
+from junheng_kit.identifiers import citizen_id_birth_date, student_key
 from junheng_kit.messaging import add_event
 from junheng_kit.problems import (
     Conflict,
@@ -44,11 +43,6 @@ from junheng_kit.problems import (
 from junheng_kit.timeutil import utcnow
 
 DEFAULT_ENTRY_AGE_CUTOFF = (8, 31)  # domain.md §1.5: entry_age_cutoff=08-31 unless a county says
-
-
-def student_key(secret: bytes, citizen_id: str) -> str:
-    """The pseudonymous student key events carry: HMAC-SHA256 of the citizen ID, 32 hex."""
-    return hmac.new(secret, b"student:" + citizen_id.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 # ---------------------------------------------------------------- priority policies

@@ -1,0 +1,24 @@
+"""Scopes a client may hold: read/write per service, and `assistance:pii` for personal data."""
+
+import pytest
+
+from gateway.auth.rules import known_scopes, validate_scopes
+from junheng_kit.problems import InvalidInput
+
+SERVICES = ("enrollment", "staffing", "assistance", "evaluation")
+
+
+def test_every_service_has_read_and_write_and_only_assistance_has_pii() -> None:
+    scopes = known_scopes(SERVICES)
+    assert len(scopes) == 9
+    assert {s for s in scopes if s.endswith(":pii")} == {"assistance:pii"}
+    assert validate_scopes(["assistance:pii", "assistance:read"], SERVICES) == [
+        "assistance:pii",
+        "assistance:read",
+    ]
+
+
+def test_a_pii_scope_for_another_service_is_refused() -> None:
+    with pytest.raises(InvalidInput) as refused:
+        validate_scopes(["staffing:pii"], SERVICES)
+    assert refused.value.errors[0].rule == "scope_known"
