@@ -45,7 +45,8 @@ lint: install
 	@$(PY) -m ruff check .
 	@$(PY) -m ruff format --check .
 	@$(PY) -m mypy libs/kit/src libs/contracts/src services/enrollment/src \
-	  services/staffing/src services/assistance/src services/evaluation/src gateway/src
+	  services/staffing/src services/assistance/src services/evaluation/src gateway/src \
+	  simulators/src
 
 fmt: install
 	@$(PY) -m ruff check --fix .

@@ -1,0 +1,52 @@
+"""Student roster (学生名册) of the assistance service: who may be aided, at which school.
+
+Tables and columns (stable; change only by a new migration):
+
+- `student` — one row per child, keyed by `id` (UUID, the id in URLs). `citizen_id` (18, unique:
+  a child is on the roster once, across the counties one deployment serves), `student_key`
+  (32 hex: `junheng_kit.identifiers.student_key` with the shared pseudonym key, unique; the only
+  identity events carry), `name`, `gender` (male|female), `birth_date`; current place:
+  `county_code`, `school_code`, `level` (primary|junior), `grade` (1–9), `boarding` (寄宿生);
+  `status` (enrolled | transferred_out | left), `source` (import | enrollment: from
+  `enrollment.admission.confirmed`), `version` (optimistic lock, the ETag), `created_at`,
+  `updated_at`.
+
+Personal data: `citizen_id` and `name` leave the service only to callers holding
+`assistance:pii` within their jurisdiction; lists and logs mask them.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from uuid import UUID
+
+from sqlalchemy import Boolean, Date, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from assistance.db import Base
+from junheng_kit.db import UtcDateTime
+from junheng_kit.ids import uuid7
+from junheng_kit.timeutil import utcnow
+
+
+class Student(Base):
+    """学生: one child on the roster and their current school."""
+
+    __tablename__ = "student"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True, default=uuid7)
+    citizen_id: Mapped[str] = mapped_column(String(18), unique=True)
+    student_key: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(50))
+    gender: Mapped[str] = mapped_column(String(6))
+    birth_date: Mapped[date] = mapped_column(Date)
+    county_code: Mapped[str] = mapped_column(String(6), index=True)
+    school_code: Mapped[str] = mapped_column(String(10), index=True)
+    level: Mapped[str] = mapped_column(String(7))
+    grade: Mapped[int] = mapped_column(Integer)
+    boarding: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(16), default="enrolled")
+    source: Mapped[str] = mapped_column(String(10), default="import")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)

@@ -1,0 +1,1 @@
+"""Simulators of partner agencies' systems; see simulators/README.md."""
