@@ -38,12 +38,11 @@ from enrollment.admission.schemas import (
 )
 from junheng_kit.auth import Principal, require_scopes
 from junheng_kit.db import SessionDep
+from junheng_kit.etags import etag, version_from_if_match
 from junheng_kit.identifiers import CountyCode
 from junheng_kit.pagination import CursorQuery, LimitQuery, decode_cursor, encode_cursor
 from junheng_kit.problems import (
     Conflict,
-    FieldError,
-    InvalidInput,
     NotFound,
     PreconditionFailed,
     RuleViolated,
@@ -60,17 +59,6 @@ Level = Annotated[Literal["primary", "junior"], Path(description="学段")]
 
 def _secret(request: Request) -> bytes:
     return request.app.state.settings.pseudonym_key.get_secret_value().encode()  # type: ignore[no-any-return]
-
-
-def _version_of(if_match: str | None) -> int | None:
-    if if_match is None or if_match.strip() == "*":
-        return None
-    value = if_match.strip().removeprefix("W/").strip('"')
-    if not value.isdigit():
-        raise InvalidInput(
-            "If-Match must be an ETag this API issued", FieldError("header.if-match", "etag_format")
-        )
-    return int(value)
 
 
 # ---------------------------------------------------------------- priority policies
@@ -219,7 +207,7 @@ async def submit_application(
         session, principal, request=body, secret=_secret(request), today=china_today()
     )
     response.headers["Location"] = f"/v1/applications/{application.id}"
-    response.headers["ETag"] = f'"{application.version}"'
+    response.headers["ETag"] = etag(application.version)
     return await _read(session, application)
 
 
@@ -278,7 +266,7 @@ async def get_application(
     application = await ApplicationRepository(session).get(
         application_id, within=principal.jurisdiction
     )
-    response.headers["ETag"] = f'"{application.version}"'
+    response.headers["ETag"] = etag(application.version)
     return await _read(session, application)
 
 
@@ -303,10 +291,10 @@ async def transition_application(
         principal,
         application_id=application_id,
         request=body,
-        if_match=_version_of(if_match),
+        if_match=version_from_if_match(if_match),
         today=china_today(),
     )
-    response.headers["ETag"] = f'"{application.version}"'
+    response.headers["ETag"] = etag(application.version)
     return await _read(session, application)
 
 

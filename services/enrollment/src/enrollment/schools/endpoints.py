@@ -8,12 +8,11 @@ from enrollment.schools.repository import SchoolRepository
 from enrollment.schools.schemas import Location, SchoolCreate, SchoolPage, SchoolRead, SchoolUpdate
 from junheng_kit.auth import Principal, require_scopes
 from junheng_kit.db import SessionDep
+from junheng_kit.etags import etag, version_from_if_match
 from junheng_kit.identifiers import CountyCode
 from junheng_kit.pagination import CursorQuery, LimitQuery, decode_cursor, encode_cursor
 from junheng_kit.problems import (
     Conflict,
-    FieldError,
-    InvalidInput,
     NotFound,
     PreconditionFailed,
     problem_responses,
@@ -39,21 +38,6 @@ def _read(school: School) -> SchoolRead:
     )
 
 
-def _etag(school: School) -> str:
-    return f'"{school.version}"'
-
-
-def _version_of(if_match: str | None) -> int | None:
-    if if_match is None or if_match.strip() == "*":
-        return None
-    value = if_match.strip().removeprefix("W/").strip('"')
-    if not value.isdigit():
-        raise InvalidInput(
-            "If-Match must be an ETag this API issued", FieldError("header.if-match", "etag_format")
-        )
-    return int(value)
-
-
 @router.post(
     "",
     status_code=201,
@@ -66,7 +50,7 @@ async def register_school(
     """学校登记: register a school; emits `enrollment.school.registered`."""
     school = await service.register_school(session, principal, request=body)
     response.headers["Location"] = f"/v1/schools/{school.school_code}"
-    response.headers["ETag"] = _etag(school)
+    response.headers["ETag"] = etag(school.version)
     return _read(school)
 
 
@@ -102,7 +86,7 @@ async def get_school(
     school_code: str, session: SessionDep, principal: Reader, response: Response
 ) -> SchoolRead:
     school = await SchoolRepository(session).get(school_code, within=principal.jurisdiction)
-    response.headers["ETag"] = _etag(school)
+    response.headers["ETag"] = etag(school.version)
     return _read(school)
 
 
@@ -122,7 +106,11 @@ async def update_school(
     """学校信息变更: change a school; send `If-Match: "<version>"` to avoid lost updates;
     emits `enrollment.school.updated`."""
     school = await service.update_school(
-        session, principal, school_code=school_code, request=body, if_match=_version_of(if_match)
+        session,
+        principal,
+        school_code=school_code,
+        request=body,
+        if_match=version_from_if_match(if_match),
     )
-    response.headers["ETag"] = _etag(school)
+    response.headers["ETag"] = etag(school.version)
     return _read(school)

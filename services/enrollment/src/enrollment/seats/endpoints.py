@@ -19,11 +19,10 @@ from enrollment.seats.schemas import (
 )
 from junheng_kit.auth import Principal, require_scopes
 from junheng_kit.db import SessionDep
+from junheng_kit.etags import etag, version_from_if_match
 from junheng_kit.identifiers import CountyCode
 from junheng_kit.pagination import CursorQuery, LimitQuery, decode_cursor, encode_cursor
 from junheng_kit.problems import (
-    FieldError,
-    InvalidInput,
     NotFound,
     PreconditionFailed,
     RuleViolated,
@@ -63,17 +62,6 @@ def _read(plan: SeatPlan) -> SeatPlanRead:
     )
 
 
-def _version_of(if_match: str | None) -> int | None:
-    if if_match is None or if_match.strip() == "*":
-        return None
-    value = if_match.strip().removeprefix("W/").strip('"')
-    if not value.isdigit():
-        raise InvalidInput(
-            "If-Match must be an ETag this API issued", FieldError("header.if-match", "etag_format")
-        )
-    return int(value)
-
-
 @school_seats_router.put(
     "/{school_code}/seats/{year}",
     summary="Set a school's seat plan (学位计划) for a level and year",
@@ -102,10 +90,10 @@ async def put_seat_plan(
         school_code=school_code,
         year=year,
         request=body,
-        if_match=_version_of(if_match),
+        if_match=version_from_if_match(if_match),
     )
     response.status_code = 201 if created else 200
-    response.headers["ETag"] = f'"{plan.version}"'
+    response.headers["ETag"] = etag(plan.version)
     return _read(plan)
 
 

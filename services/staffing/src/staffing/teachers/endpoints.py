@@ -5,6 +5,7 @@ from fastapi import APIRouter, Depends, Header, Query, Request, Response
 
 from junheng_kit.auth import Principal, require_scopes
 from junheng_kit.db import SessionDep
+from junheng_kit.etags import etag, version_from_if_match
 from junheng_kit.identifiers import CountyCode, SchoolCode
 from junheng_kit.logs import mask_citizen_id
 from junheng_kit.pagination import CursorQuery, LimitQuery, decode_cursor, encode_cursor
@@ -60,21 +61,6 @@ def _read(teacher: Teacher, *, masked: bool = False) -> TeacherRead:
     return read
 
 
-def _etag(teacher: Teacher) -> str:
-    return f'"{teacher.version}"'
-
-
-def _version_of(if_match: str | None) -> int | None:
-    if if_match is None or if_match.strip() == "*":
-        return None
-    value = if_match.strip().removeprefix("W/").strip('"')
-    if not value.isdigit():
-        raise InvalidInput(
-            "If-Match must be an ETag this API issued", FieldError("header.if-match", "etag_format")
-        )
-    return int(value)
-
-
 def _uuid_cursor(cursor: str | None) -> UUID | None:
     value = decode_cursor(cursor)
     try:
@@ -98,7 +84,7 @@ async def register_teacher(
     `staffing.school_teacher_stats.changed`. A 公民身份号码 already registered is 409."""
     teacher = await service.register_teacher(session, principal, request=body)
     response.headers["Location"] = f"/v1/teachers/{teacher.id}"
-    response.headers["ETag"] = _etag(teacher)
+    response.headers["ETag"] = etag(teacher.version)
     return _read(teacher)
 
 
@@ -136,7 +122,7 @@ async def get_teacher(
     teacher_id: UUID, session: SessionDep, principal: Reader, response: Response
 ) -> TeacherRead:
     teacher = await TeacherRepository(session).get(teacher_id, within=principal.jurisdiction)
-    response.headers["ETag"] = _etag(teacher)
+    response.headers["ETag"] = etag(teacher.version)
     return _read(teacher)
 
 
@@ -155,9 +141,13 @@ async def update_teacher(
 ) -> TeacherRead:
     """Send `If-Match: "<version>"` to avoid lost updates; the school changes only by a move."""
     teacher = await service.update_teacher(
-        session, principal, teacher_id=teacher_id, request=body, if_match=_version_of(if_match)
+        session,
+        principal,
+        teacher_id=teacher_id,
+        request=body,
+        if_match=version_from_if_match(if_match),
     )
-    response.headers["ETag"] = _etag(teacher)
+    response.headers["ETag"] = etag(teacher.version)
     return _read(teacher)
 
 
@@ -174,7 +164,7 @@ async def move_teacher(
     `staffing.teacher.moved` and the two schools' changed counts."""
     teacher = await service.move_teacher(session, principal, teacher_id=teacher_id, request=body)
     response.headers["Location"] = f"/v1/teachers/{teacher.id}/history"
-    response.headers["ETag"] = _etag(teacher)
+    response.headers["ETag"] = etag(teacher.version)
     return _read(teacher)
 
 

@@ -1,0 +1,26 @@
+"""Optimistic concurrency over HTTP: a row's `version` is its ETag, `If-Match` names the version.
+
+Endpoints answer `ETag: "<version>"` and pass `version_from_if_match(header)` to the use case,
+which compares it with the row (412 on a mismatch). `*` or no header means "any version".
+"""
+
+from __future__ import annotations
+
+from junheng_kit.problems import FieldError, InvalidInput
+
+
+def etag(version: int) -> str:
+    """The strong ETag of a row version: `"7"`."""
+    return f'"{version}"'
+
+
+def version_from_if_match(if_match: str | None) -> int | None:
+    """The version an If-Match header names; None for no header or `*`; 422 for anything else."""
+    if if_match is None or if_match.strip() == "*":
+        return None
+    value = if_match.strip().removeprefix("W/").strip('"')
+    if not value.isdigit():
+        raise InvalidInput(
+            "If-Match must be an ETag this API issued", FieldError("header.if-match", "etag_format")
+        )
+    return int(value)
