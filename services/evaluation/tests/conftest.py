@@ -1,10 +1,8 @@
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any
 
-import nats
 import pytest
 from httpx import AsyncClient
-from nats.js import JetStreamContext
 
 from evaluation.app import create_app
 from evaluation.settings import EvaluationSettings
@@ -81,11 +79,3 @@ async def assessment(
     assert response.status_code == 201
     body: dict[str, Any] = response.json()
     return body
-
-
-@pytest.fixture
-async def js(nats_url: str) -> AsyncIterator[JetStreamContext]:
-    """A JetStream client of the test's nats-server, to publish other services' events."""
-    connection = await nats.connect(nats_url)
-    yield connection.jetstream()
-    await connection.close()

@@ -3,8 +3,6 @@
 import json
 from typing import Any
 
-import nats
-import pytest
 from httpx import AsyncClient
 from nats.js import JetStreamContext
 
@@ -18,13 +16,6 @@ SCHOOL: dict[str, Any] = {
     "location": {"longitude": 109.98, "latitude": 39.81},
     "planned_capacity": 1200,
 }
-
-
-@pytest.fixture
-async def js(nats_url: str) -> Any:
-    nc = await nats.connect(nats_url)
-    yield nc.jetstream()
-    await nc.close()
 
 
 async def registered_for(js: JetStreamContext, school_code: str) -> list[dict[str, Any]]:

@@ -3,19 +3,10 @@
 import json
 from typing import Any
 
-import nats
-import pytest
 from httpx import AsyncClient
 from nats.js import JetStreamContext
 
 from junheng_kit.testing.plugin import TokenFactory, auth, eventually, stream_messages
-
-
-@pytest.fixture
-async def js(nats_url: str) -> Any:
-    connection = await nats.connect(nats_url)
-    yield connection.jetstream()
-    await connection.close()
 
 
 async def seat_events(js: JetStreamContext, subject: str) -> list[dict[str, Any]]:

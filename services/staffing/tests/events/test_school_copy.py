@@ -3,8 +3,6 @@
 import json
 from typing import Any
 
-import nats
-import pytest
 from httpx import AsyncClient
 from nats.js import JetStreamContext
 from sqlalchemy import func, select
@@ -13,13 +11,6 @@ from junheng_contracts.enrollment import SchoolData, SchoolRegistered, SchoolUpd
 from junheng_kit.messaging.consumer import TERMINATED
 from junheng_kit.tables import ProcessedMessage
 from junheng_kit.testing.plugin import TokenFactory, auth, eventually
-
-
-@pytest.fixture
-async def js(nats_url: str) -> Any:
-    nc = await nats.connect(nats_url)
-    yield nc.jetstream()
-    await nc.close()
 
 
 def school(code: str, version: int, capacity: int = 900) -> SchoolData:

@@ -5,21 +5,12 @@ import json
 from typing import Any
 from uuid import uuid4
 
-import nats
-import pytest
 from fastapi import FastAPI
 from httpx import AsyncClient
 
 from junheng_kit.testing.plugin import TokenFactory, auth, eventually, stream_messages
 
 from .conftest import ANSHAN, DONGSHENG, URBAN_PRIMARY, VILLAGE, seed_schools
-
-
-@pytest.fixture
-async def js(nats_url: str) -> Any:
-    nc = await nats.connect(nats_url)
-    yield nc.jetstream()
-    await nc.close()
 
 
 async def test_a_committed_decision_publishes_one_event_per_school_and_a_refused_one_none(

@@ -3,8 +3,6 @@
 import json
 from typing import Any
 
-import nats
-import pytest
 from httpx import AsyncClient
 from nats.js import JetStreamContext
 from sqlalchemy import func, select
@@ -16,13 +14,6 @@ from staffing.classes.models import SchoolClassPlan
 from staffing.classes.repository import classes_by_school
 
 from .conftest import citizen_id, seed_schools, teacher
-
-
-@pytest.fixture
-async def js(nats_url: str) -> Any:
-    nc = await nats.connect(nats_url)
-    yield nc.jetstream()
-    await nc.close()
 
 
 def backend_digit(backend: str) -> int:

@@ -38,6 +38,16 @@ def nats_url(nats_server: NatsServer) -> str:
     return nats_server.url
 
 
+@pytest.fixture
+async def js(nats_url: str) -> AsyncIterator[Any]:
+    """A JetStream client of the test run's nats-server (read streams, publish others' events)."""
+    import nats
+
+    connection = await nats.connect(nats_url)
+    yield connection.jetstream()
+    await connection.close()
+
+
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[PostgresCluster]:
     cluster = PostgresCluster().start()
