@@ -163,3 +163,17 @@ def test_review_state_machine() -> None:
     assert rules.can_move("needs_documents", "verifying")
     assert not rules.can_move("submitted", "verified")
     assert not rules.can_move("rejected", "verifying")
+
+
+def test_household_facts_read_from_the_stored_application_document() -> None:
+    migrant = Household.from_document(
+        {
+            "hukou": {"county_code": "152701", "type": "agricultural"},
+            "housing": "rented",
+            "residence_permit": {"issued_on": "2024-03-15", "number": "X1"},
+            "social_insurance_months": 14,
+        }
+    )
+    assert migrant == Household("152701", "rented", date(2024, 3, 15), 14)
+    local = Household.from_document({"hukou": {"county_code": "150602"}, "housing": "owned"})
+    assert (local.residence_permit_issued_on, local.social_insurance_months) == (None, 0)

@@ -120,16 +120,8 @@ async def build_instance(
 
     applicants: list[dict[str, Any]] = []
     for app_id, household, home_schools, hukou_schools, choices in parsed:
-        permit = household.get("residence_permit")
         facts = rules.applicant_facts(
-            rules.Household(
-                hukou_county_code=household["hukou"]["county_code"],
-                housing=household["housing"],
-                residence_permit_issued_on=date.fromisoformat(permit["issued_on"])
-                if permit
-                else None,
-                social_insurance_months=household.get("social_insurance_months", 0),
-            ),
+            rules.Household.from_document(household),
             county_code=request.county_code,
             reference_date=reference,
         )

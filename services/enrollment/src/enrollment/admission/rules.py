@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
 Level = Literal["primary", "junior"]
 Status = Literal["submitted", "verifying", "verified", "needs_documents", "rejected"]
@@ -98,6 +98,17 @@ class Household:
     housing: Literal["owned", "rented", "other"]
     residence_permit_issued_on: date | None
     social_insurance_months: int
+
+    @classmethod
+    def from_document(cls, household: dict[str, Any]) -> Household:
+        """The facts of an application's stored `household` JSON (the request's shape)."""
+        permit = household.get("residence_permit")
+        return cls(
+            hukou_county_code=household["hukou"]["county_code"],
+            housing=household["housing"],
+            residence_permit_issued_on=date.fromisoformat(permit["issued_on"]) if permit else None,
+            social_insurance_months=household.get("social_insurance_months", 0),
+        )
 
 
 def applicant_facts(

@@ -469,11 +469,4 @@ async def priorities_of(
 
 
 def household_of(application: Application) -> rules.Household:
-    household = application.household
-    permit = household.get("residence_permit")
-    return rules.Household(
-        hukou_county_code=household["hukou"]["county_code"],
-        housing=household["housing"],
-        residence_permit_issued_on=date.fromisoformat(permit["issued_on"]) if permit else None,
-        social_insurance_months=household.get("social_insurance_months", 0),
-    )
+    return rules.Household.from_document(application.household)
