@@ -1,6 +1,39 @@
 """Every table of the assistance service, imported by migrations/env.py."""
 
+from assistance.agencies.models import AgencyAssertion, CategoryList, CategoryListEntry
+from assistance.awards.models import (
+    Award,
+    AwardHistory,
+    Disbursement,
+    DisbursementItem,
+    Objection,
+    PublicityBatch,
+    StatusNotice,
+    StudentTransfer,
+    WorkCalendar,
+)
+from assistance.ledger.models import LedgerEntry, LedgerHead
+from assistance.programmes.models import Programme, ProgrammeStandard
 from assistance.schools.models import School
 from assistance.students.models import Student
 
-__all__ = ["School", "Student"]
+__all__ = [
+    "AgencyAssertion",
+    "Award",
+    "AwardHistory",
+    "CategoryList",
+    "CategoryListEntry",
+    "Disbursement",
+    "DisbursementItem",
+    "LedgerEntry",
+    "LedgerHead",
+    "Objection",
+    "Programme",
+    "ProgrammeStandard",
+    "PublicityBatch",
+    "School",
+    "StatusNotice",
+    "Student",
+    "StudentTransfer",
+    "WorkCalendar",
+]

@@ -1,3 +1,6 @@
+from pathlib import Path
+
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from junheng_kit.settings import ServiceSettings
@@ -11,3 +14,14 @@ class AssistanceSettings(ServiceSettings):
     service_name: str = "assistance"
     database_url: str = "sqlite+aiosqlite:///var/assistance.sqlite3"
     http_port: int = 8103
+
+    # Partner agencies (民政, 残联, 乡村振兴, 农牧): a JSON file listing
+    # [{code, name, base_url, public_key, categories, timeout_seconds}]; none configured when unset
+    agencies_file: Path | None = None
+    # the bureau's Ed25519 key signing requests to agencies (PKCS#8 PEM); generated when missing
+    # only with JUNHENG_ENV=dev, like the gateway's token key
+    agency_signing_key_file: Path = Path("var/assistance-agency-key.pem")
+    agency_retries: int = Field(2, ge=0, le=10)  # extra attempts on 5xx / timeouts only
+    agency_backoff_seconds: float = Field(0.1, ge=0)  # base of exponential backoff, full jitter
+    agency_breaker_failures: int = Field(5, ge=1)  # consecutive failed calls that open a breaker
+    agency_breaker_reset_seconds: float = Field(30.0, gt=0)  # open → half-open after this

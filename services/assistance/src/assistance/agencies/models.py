@@ -1,0 +1,84 @@
+"""Tables of the agency exchange: verified answers (assertions) and fetched category lists.
+
+- `agency_assertion` — one verified answer of a partner agency about one person (or, with
+  `source="manual"`, the document a reviewer saw while the agency was down). `subject_sha256` is
+  sha256 of the citizen ID: the ID itself is never stored here. `categories` is the minimal
+  answer: `[{"category", "grade", "valid_from", "valid_until"}]` (dates ISO strings).
+  `key_id`/`signature` are the agency's (null for manual evidence, whose `evidence` holds
+  `{kind, reference, reviewer, note}`). `ledger_seq` is the ledger entry of the lookup.
+- `category_list` — an agency's signed list for a region; the newest per (agency, region_code)
+  by `fetched_at` is the current one. `category_list_entry` holds its rows.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from assistance.db import Base
+from junheng_kit.db import UtcDateTime
+from junheng_kit.ids import uuid7
+from junheng_kit.timeutil import utcnow
+
+
+class AgencyAssertion(Base):
+    """核查结果: an agency's signed, minimal answer about one person."""
+
+    __tablename__ = "agency_assertion"
+    __table_args__ = (UniqueConstraint("agency", "assertion_id"),)
+
+    id: Mapped[UUID] = mapped_column(primary_key=True, default=uuid7)
+    assertion_id: Mapped[str] = mapped_column(String(64))
+    agency: Mapped[str] = mapped_column(String(10))
+    student_id: Mapped[UUID | None] = mapped_column(ForeignKey("student.id"), index=True)
+    subject_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    matched: Mapped[bool] = mapped_column(Boolean)
+    name_matches: Mapped[bool] = mapped_column(Boolean)
+    categories: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    issued_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    key_id: Mapped[str | None] = mapped_column(String(16))
+    signature: Mapped[str | None] = mapped_column(String(100))
+    source: Mapped[str] = mapped_column(String(8), default="agency")
+    evidence: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    ledger_seq: Mapped[int] = mapped_column(Integer)
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class CategoryList(Base):
+    """类别名单: an agency's signed list of the people it holds categories for in a region."""
+
+    __tablename__ = "category_list"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True, default=uuid7)
+    agency: Mapped[str] = mapped_column(String(10))
+    region_code: Mapped[str] = mapped_column(String(6))
+    list_id: Mapped[str] = mapped_column(String(64))
+    as_of: Mapped[date] = mapped_column(Date)
+    entry_count: Mapped[int] = mapped_column(Integer)
+    entries_sha256: Mapped[str] = mapped_column(String(64))
+    key_id: Mapped[str] = mapped_column(String(16))
+    signature: Mapped[str] = mapped_column(String(100))
+    fetched_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    ledger_seq: Mapped[int] = mapped_column(Integer)
+
+
+class CategoryListEntry(Base):
+    """One row of a category list (bulk-inserted, never updated)."""
+
+    __tablename__ = "category_list_entry"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    list_ref: Mapped[UUID] = mapped_column(
+        ForeignKey("category_list.id", ondelete="CASCADE"), index=True
+    )
+    citizen_id: Mapped[str] = mapped_column(String(18), index=True)
+    name: Mapped[str] = mapped_column(String(50))
+    category: Mapped[str] = mapped_column(String(32))
+    grade: Mapped[int | None] = mapped_column(Integer)
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_until: Mapped[date | None] = mapped_column(Date)
+    assertion_id: Mapped[str] = mapped_column(String(64))

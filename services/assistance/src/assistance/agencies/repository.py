@@ -1,0 +1,80 @@
+"""Every query of the agency exchange: assertions, category lists and their entries."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from assistance.agencies.models import AgencyAssertion, CategoryList, CategoryListEntry
+from assistance.students.models import Student
+from junheng_kit.auth import Jurisdiction
+
+ENTRY_COLUMNS = (
+    "citizen_id",
+    "name",
+    "category",
+    "grade",
+    "valid_from",
+    "valid_until",
+    "assertion_id",
+)
+INSERT_CHUNK = 5000
+
+
+@dataclass
+class AgencyRepository:
+    session: AsyncSession
+
+    def add(self, row: AgencyAssertion | CategoryList) -> None:
+        self.session.add(row)
+
+    async def insert_entries(self, list_ref: UUID, rows: Sequence[dict[str, Any]]) -> None:
+        """Bulk insert (executemany in chunks): a list of 100,000 rows is not an ORM loop."""
+        for start in range(0, len(rows), INSERT_CHUNK):
+            chunk = [{"list_ref": list_ref, **row} for row in rows[start : start + INSERT_CHUNK]]
+            await self.session.execute(insert(CategoryListEntry), chunk)
+
+    async def current_lists(self, *, within: Jurisdiction) -> Sequence[CategoryList]:
+        """The newest list per (agency, region_code) in the caller's jurisdiction."""
+        newest = (
+            select(
+                CategoryList.agency,
+                CategoryList.region_code,
+                func.max(CategoryList.fetched_at).label("fetched_at"),
+            )
+            .where(within.covers(CategoryList.region_code))
+            .group_by(CategoryList.agency, CategoryList.region_code)
+            .subquery()
+        )
+        return (
+            await self.session.scalars(
+                select(CategoryList)
+                .join(
+                    newest,
+                    (CategoryList.agency == newest.c.agency)
+                    & (CategoryList.region_code == newest.c.region_code)
+                    & (CategoryList.fetched_at == newest.c.fetched_at),
+                )
+                .order_by(CategoryList.region_code, CategoryList.agency)
+            )
+        ).all()
+
+    async def student(self, student_id: UUID) -> Student | None:
+        return await self.session.get(Student, student_id)
+
+    async def student_by_citizen_id(self, citizen_id: str) -> Student | None:
+        return await self.session.scalar(select(Student).where(Student.citizen_id == citizen_id))
+
+    async def assertions_of(self, student_id: UUID) -> Sequence[AgencyAssertion]:
+        return (
+            await self.session.scalars(
+                select(AgencyAssertion)
+                .where(AgencyAssertion.student_id == student_id)
+                .order_by(AgencyAssertion.recorded_at.desc())
+            )
+        ).all()

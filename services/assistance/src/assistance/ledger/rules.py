@@ -1,0 +1,76 @@
+"""The ledger's hash chain (pure): which fields an entry hashes and how the chain is checked.
+
+entry_hash = sha256(prev_hash_hex_ascii || canonical_json(fields)), fields as listed in
+`HASHED_FIELDS` with `recorded_at` as ISO 8601 UTC with microseconds. The first entry's
+prev_hash is 64 zeros.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from junheng_kit.signing import canonical_json
+
+HASHED_FIELDS = (
+    "seq",
+    "kind",
+    "actor",
+    "student_key",
+    "county_code",
+    "agency",
+    "purpose",
+    "legal_basis",
+    "consent_ref",
+    "request_id",
+    "answer_id",
+    "outcome",
+    "detail",
+    "recorded_at",
+)
+
+
+def canonical_fields(entry: Mapping[str, Any]) -> dict[str, Any]:
+    fields = {name: entry[name] for name in HASHED_FIELDS}
+    recorded_at = fields["recorded_at"]
+    if isinstance(recorded_at, datetime):
+        fields["recorded_at"] = recorded_at.astimezone(UTC).isoformat(timespec="microseconds")
+    return fields
+
+
+def entry_hash(prev_hash: str, entry: Mapping[str, Any]) -> str:
+    return hashlib.sha256(prev_hash.encode() + canonical_json(canonical_fields(entry))).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class ChainBreak:
+    seq: int
+    reason: str
+
+
+def first_break(
+    entries: Iterable[Mapping[str, Any]], *, prev_seq: int, prev_hash: str
+) -> tuple[ChainBreak | None, int, str]:
+    """Walk entries in seq order from (prev_seq, prev_hash); the first broken link, if any,
+    and the (seq, hash) reached — so a long ledger is checked page by page."""
+    for entry in entries:
+        seq = int(entry["seq"])
+        if seq != prev_seq + 1:
+            return ChainBreak(seq, f"seq {seq} follows {prev_seq}"), prev_seq, prev_hash
+        if entry["prev_hash"] != prev_hash:
+            return (
+                ChainBreak(seq, "prev_hash is not the previous entry's hash"),
+                prev_seq,
+                prev_hash,
+            )
+        if entry_hash(prev_hash, entry) != entry["entry_hash"]:
+            return (
+                ChainBreak(seq, "entry_hash does not match the entry's content"),
+                prev_seq,
+                prev_hash,
+            )
+        prev_seq, prev_hash = seq, str(entry["entry_hash"])
+    return None, prev_seq, prev_hash
