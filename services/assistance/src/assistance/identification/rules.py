@@ -1,0 +1,279 @@
+"""应助尽助 rules over polars DataFrames: matching, partial matches, validity, proposals, coverage.
+
+Pure: no I/O; every function takes frames and returns frames, set-based (joins, never a loop per
+student). Frames and their columns:
+
+- roster: `student_id`, `citizen_id`, `name`, `school_code` (enrolled students of one county);
+- entries: `list_ref`, `agency`, `citizen_id`, `name`, `category`, `valid_from`, `valid_until`
+  (null = open), `assertion_id` (the current category lists of the agencies);
+- awards: `award_id`, `student_id`, `programme_code`, `category` (null for a school-recognised
+  award without an agency category), `status` (the county's awards of the school year).
+
+Definitions (README "应助尽助 identification"):
+- a category is *valid on* a date when valid_from ≤ date ≤ valid_until (or no valid_until);
+- *listed*: the student's citizen ID is on a current list with a category valid on `as_of`;
+- *auto-identified*: listed, and the list's name agrees with the roster's (after normalising);
+- *eligible*: listed, or confirmed by a reviewer, or holding an award of the school year that
+  was not rejected (a school-recognised 家庭经济困难 pupil is eligible without a list);
+- *awarded*: eligible and holding an award of the school year that was not rejected;
+- coverage = auto-identified ÷ eligible (0 when nobody is eligible); gap = eligible − awarded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+import polars as pl
+
+ROSTER_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
+    "student_id": pl.String,
+    "citizen_id": pl.String,
+    "name": pl.String,
+    "school_code": pl.String,
+}
+ENTRY_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
+    "list_ref": pl.String,
+    "agency": pl.String,
+    "citizen_id": pl.String,
+    "name": pl.String,
+    "category": pl.String,
+    "valid_from": pl.Date,
+    "valid_until": pl.Date,
+    "assertion_id": pl.String,
+}
+AWARD_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
+    "award_id": pl.String,
+    "student_id": pl.String,
+    "programme_code": pl.String,
+    "category": pl.String,
+    "status": pl.String,
+}
+MATCH_COLUMNS = ["student_id", "school_code", "agency", "category", "list_ref", "assertion_id"]
+PARTIAL_COLUMNS = [*MATCH_COLUMNS, "list_citizen_id", "list_name"]
+REJECTED = "rejected"  # the award status that does not count as awarded
+# middle dots of minority names (阿卜杜·热合曼 is written with ·, •, ・ or .) and blanks
+_NAME_NOISE = r"[\s·•・‧.．]"
+
+
+@dataclass(frozen=True, slots=True)
+class Programme:
+    """A 免申即享 programme and the categories that make a student eligible for it."""
+
+    code: str
+    categories: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Matches:
+    """The roster × lists join on one date (frames with `MATCH_COLUMNS` / `PARTIAL_COLUMNS`)."""
+
+    exact: pl.DataFrame  # ID and name agree: auto-identified
+    name_mismatch: pl.DataFrame  # the ID is listed under another name: review
+    id_mismatch: pl.DataFrame  # same name and birth date, another ID: review
+
+
+def name_key(column: str) -> pl.Expr:
+    """A name as compared: NFKC (full-width → half-width), no blanks, no middle dots."""
+    return pl.col(column).str.normalize("NFKC").str.replace_all(_NAME_NOISE, "")
+
+
+def birth_date_of(column: str) -> pl.Expr:
+    """Positions 7–14 of a 公民身份号码 as a date (null when they are not one)."""
+    return pl.col(column).str.slice(6, 8).str.to_date("%Y%m%d", strict=False)
+
+
+def valid_on(entries: pl.DataFrame, on: date) -> pl.DataFrame:
+    """Entries whose category is valid on `on`: valid_from ≤ on ≤ valid_until (open if null)."""
+    return entries.filter(
+        (pl.col("valid_from") <= on)
+        & (pl.col("valid_until").is_null() | (pl.col("valid_until") >= on))
+    )
+
+
+def match(roster: pl.DataFrame, entries: pl.DataFrame, *, on: date) -> Matches:
+    """Join the roster with the entries valid on `on` by citizen ID, then classify.
+
+    A listed ID under another name is a `name_mismatch`; a list entry whose ID is on no roster
+    row but whose name and birth date (from its ID) equal those of a roster student who is on
+    no list is an `id_mismatch`. Both go to review; neither is auto-identified.
+    """
+    valid = valid_on(entries, on).with_columns(name_key("name").alias("list_name_key"))
+    people = roster.with_columns(name_key("name").alias("name_key"))
+    by_id = people.join(valid, on="citizen_id", how="inner", suffix="_list").with_columns(
+        pl.col("citizen_id").alias("list_citizen_id"), pl.col("name_list").alias("list_name")
+    )
+    agrees = pl.col("name_key") == pl.col("list_name_key")
+    exact = by_id.filter(agrees).select(MATCH_COLUMNS)
+    name_mismatch = by_id.filter(~agrees).select(PARTIAL_COLUMNS)
+
+    strangers = valid.join(people.select("citizen_id"), on="citizen_id", how="anti")
+    unlisted = people.join(valid.select("citizen_id").unique(), on="citizen_id", how="anti")
+    id_mismatch = (
+        unlisted.with_columns(birth_date_of("citizen_id").alias("birth_date"))
+        .join(
+            strangers.with_columns(birth_date_of("citizen_id").alias("birth_date")).rename(
+                {"citizen_id": "list_citizen_id", "name": "list_name"}
+            ),
+            left_on=["name_key", "birth_date"],
+            right_on=["list_name_key", "birth_date"],
+            how="inner",
+        )
+        .select(PARTIAL_COLUMNS)
+    )
+    return Matches(exact=exact, name_mismatch=name_mismatch, id_mismatch=id_mismatch)
+
+
+def listed_categories(matches: Matches) -> pl.DataFrame:
+    """(student_id, category) an agency confirms on the date by the student's own ID."""
+    return (
+        pl.concat([matches.exact, matches.name_mismatch.select(MATCH_COLUMNS)])
+        .select("student_id", "category")
+        .unique()
+    )
+
+
+def proposals(
+    exact: pl.DataFrame,
+    programmes: Sequence[Programme],
+    existing: pl.DataFrame,
+    *,
+    category_order: Sequence[str],
+) -> pl.DataFrame:
+    """Awards to propose (免申即享): auto-identified students × the programmes their categories
+    qualify for, minus a (student, programme) that already has an award of the year.
+
+    The basis category is the first of the student's qualifying ones in `category_order`; the
+    evidence is every assertion id and list ref behind that category.
+    Columns: student_id, programme_code, category, evidence (list of strings).
+    """
+    empty = pl.DataFrame(
+        schema={
+            "student_id": pl.String,
+            "programme_code": pl.String,
+            "category": pl.String,
+            "evidence": pl.List(pl.String),
+        }
+    )
+    pairs = [(p.code, c) for p in programmes for c in sorted(p.categories)]
+    if exact.is_empty() or not pairs:
+        return empty
+    qualifying = pl.DataFrame(
+        {"programme_code": [p for p, _ in pairs], "category": [c for _, c in pairs]}
+    )
+    rank = pl.DataFrame(
+        {"category": list(category_order), "rank": list(range(len(category_order)))},
+        schema={"category": pl.String, "rank": pl.Int64},
+    )
+    candidates = (
+        exact.join(qualifying, on="category", how="inner")
+        .join(rank, on="category", how="left")
+        .with_columns(pl.col("rank").fill_null(len(category_order)))
+        .join(
+            existing.select("student_id", "programme_code").unique(),
+            on=["student_id", "programme_code"],
+            how="anti",
+        )
+    )
+    if candidates.is_empty():
+        return empty
+    chosen = candidates.group_by("student_id", "programme_code").agg(
+        pl.col("category").sort_by("rank", "category").first()
+    )
+    return (
+        candidates.join(chosen, on=["student_id", "programme_code", "category"], how="semi")
+        .group_by("student_id", "programme_code", "category")
+        .agg(
+            pl.concat_list("assertion_id", "list_ref")
+            .explode()
+            .unique(maintain_order=True)
+            .alias("evidence")
+        )
+        .sort("student_id", "programme_code")
+    )
+
+
+def lost_categories(
+    awards: pl.DataFrame, listed: pl.DataFrame, answered: Mapping[str, str]
+) -> pl.DataFrame:
+    """Awards whose basis category an agency answers for but no longer confirms.
+
+    `answered` maps each category a current list covers to its agency: a category nobody was
+    asked about (no list) is never reported lost. Columns: award_id, student_id, category,
+    agency.
+    """
+    covered = pl.DataFrame(
+        {"category": list(answered), "agency": list(answered.values())},
+        schema={"category": pl.String, "agency": pl.String},
+    )
+    return (
+        awards.filter(pl.col("status") != REJECTED)
+        .join(covered, on="category", how="inner")
+        .join(listed, on=["student_id", "category"], how="anti")
+        .select("award_id", "student_id", "category", "agency")
+        .sort("student_id", "category")
+    )
+
+
+def coverage(
+    roster: pl.DataFrame,
+    *,
+    listed: pl.DataFrame,
+    auto: pl.DataFrame,
+    confirmed: pl.DataFrame,
+    awards: pl.DataFrame,
+) -> pl.DataFrame:
+    """Per school: students, eligible, auto_identified, awarded, gap, coverage (see module doc).
+
+    `listed`, `auto` and `confirmed` hold a `student_id` column (repeats allowed); `awards` the
+    school year's awards (their status decides).
+    """
+
+    def ids(frame: pl.DataFrame) -> pl.Series:
+        return frame.get_column("student_id").unique()
+
+    held = ids(awards.filter(pl.col("status") != REJECTED))
+    flags = roster.select("student_id", "school_code").with_columns(
+        pl.col("student_id").is_in(ids(listed).implode()).alias("is_listed"),
+        pl.col("student_id").is_in(ids(auto).implode()).alias("is_auto"),
+        pl.col("student_id").is_in(ids(confirmed).implode()).alias("is_confirmed"),
+        pl.col("student_id").is_in(held.implode()).alias("has_award"),
+    )
+    eligible = pl.col("is_listed") | pl.col("is_confirmed") | pl.col("has_award")
+    return (
+        flags.group_by("school_code")
+        .agg(
+            pl.len().cast(pl.Int64).alias("students"),
+            eligible.sum().cast(pl.Int64).alias("eligible"),
+            pl.col("is_auto").sum().cast(pl.Int64).alias("auto_identified"),
+            (eligible & pl.col("has_award")).sum().cast(pl.Int64).alias("awarded"),
+        )
+        .with_columns(
+            (pl.col("eligible") - pl.col("awarded")).alias("gap"),
+            ratio(pl.col("auto_identified"), pl.col("eligible")).alias("coverage"),
+        )
+        .sort("school_code")
+    )
+
+
+def ratio(numerator: pl.Expr, denominator: pl.Expr) -> pl.Expr:
+    """numerator ÷ denominator, 0 where the denominator is 0 (the contract's convention)."""
+    return pl.when(denominator > 0).then(numerator / denominator).otherwise(0.0)
+
+
+def totals(per_school: pl.DataFrame) -> dict[str, float | int]:
+    """The county line: sums of the schools, coverage recomputed from the sums."""
+    if per_school.is_empty():
+        return {
+            "students": 0,
+            "eligible": 0,
+            "auto_identified": 0,
+            "awarded": 0,
+            "gap": 0,
+            "coverage": 0.0,
+        }
+    sums = per_school.select("students", "eligible", "auto_identified", "awarded", "gap").sum()
+    row = {k: int(v) for k, v in sums.row(0, named=True).items()}
+    eligible = row["eligible"]
+    return {**row, "coverage": row["auto_identified"] / eligible if eligible else 0.0}
