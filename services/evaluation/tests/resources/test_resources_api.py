@@ -121,6 +121,21 @@ class TestImport:
         ]
         assert await stored(session) == 0
 
+    async def test_a_blank_line_inside_the_sheet_keeps_the_row_numbers_true(
+        self, client: AsyncClient, session: AsyncSession, writer: dict[str, str]
+    ) -> None:
+        bad = [list(r) for r in ROWS]
+        bad[2][3] = -5  # students of the third school, written on sheet row 5 below
+        rows = [bad[0], bad[1], [None] * len(HEADERS), *bad[2:]]
+        response = await client.post(
+            "/v1/school-resources/150602/2025/imports",
+            content=xlsx(rows),
+            headers={**writer, "content-type": XLSX},
+        )
+        assert response.status_code == 422
+        assert [e["field"] for e in response.json()["errors"]] == ["rows[5].students"]
+        assert await stored(session) == 0
+
     async def test_a_duplicate_section_names_both_sheet_rows(
         self, client: AsyncClient, writer: dict[str, str]
     ) -> None:

@@ -2,7 +2,6 @@
 
 import hashlib
 from dataclasses import dataclass
-from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import delete, insert, select
@@ -16,20 +15,23 @@ from evaluation.teachers.rules import Overlaid, overlay
 from junheng_kit.auth import Principal
 from junheng_kit.problems import (
     FieldError,
-    InvalidInput,
     NotFound,
     RuleViolated,
     validation_field_errors,
 )
+from junheng_kit.tabular import SheetRecord, reject_rows, row_errors
 
 SECTION = TypeAdapter(SchoolSectionIn)
 FIELDS = list(SchoolSectionIn.model_fields)
 
 
-def _duplicates(sections: list[SchoolSectionIn], label: str, base: int = 0) -> list[FieldError]:
+def _duplicates(
+    sections: list[SchoolSectionIn], label: str, numbers: list[int] | None = None
+) -> list[FieldError]:
+    """Sections listed twice, named `label[n]` by list index or by the given (sheet row) numbers."""
     seen: dict[tuple[str, str], int] = {}
     errors = []
-    for index, section in enumerate(sections, start=base):
+    for index, section in zip(numbers or range(len(sections)), sections, strict=True):
         key = (section.school_code, section.level)
         if key in seen:
             errors.append(
@@ -43,26 +45,17 @@ def _duplicates(sections: list[SchoolSectionIn], label: str, base: int = 0) -> l
     return errors
 
 
-def parse_rows(records: list[dict[str, Any]]) -> list[SchoolSectionIn]:
+def parse_rows(records: list[SheetRecord]) -> list[SchoolSectionIn]:
     """Validate every row; report every bad cell as `rows[<sheet row>].<field>` at once."""
     sections: list[SchoolSectionIn] = []
     errors: list[FieldError] = []
-    for offset, record in enumerate(records):
-        row = offset + 2  # the header is sheet row 1
+    for record in records:
         try:
-            sections.append(SECTION.validate_python(record))
+            sections.append(SECTION.validate_python(record.values))
         except ValidationError as exc:
-            errors += [
-                FieldError(f"rows[{row}].{e.field}", e.rule, e.message)
-                for e in validation_field_errors(exc.errors())
-            ]
-    if errors:
-        raise InvalidInput(
-            f"{len({e.field.split('.')[0] for e in errors})} row(s) are invalid; "
-            "nothing was imported",
-            *errors,
-        )
-    duplicates = _duplicates(sections, "rows", base=2)
+            errors += row_errors(record.row, validation_field_errors(exc.errors()))
+    reject_rows(errors)
+    duplicates = _duplicates(sections, "rows", [r.row for r in records])
     if duplicates:
         raise RuleViolated("a school section is listed twice; nothing was imported", *duplicates)
     return sections
