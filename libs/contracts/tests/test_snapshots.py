@@ -43,6 +43,9 @@ def test_every_event_type_is_its_nats_subject_under_its_producer() -> None:
         "staffing.teacher.moved",
         "staffing.quota.approved",
         "staffing.rotation_plan.approved",
+        "assistance.award.approved",
+        "assistance.disbursement.recorded",
+        "assistance.coverage.computed",
         "evaluation.assessment.completed",
         "evaluation.verdict.changed",
     ]

@@ -1,0 +1,54 @@
+"""Fixtures of the award tests: students inserted straight into the roster table (the roster
+API belongs to the identification work; these tests do not wait for it)."""
+
+from collections.abc import Awaitable, Callable
+from datetime import date
+from itertools import count
+from typing import Any
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from assistance.students.models import Student
+from junheng_kit.identifiers import citizen_id_check_character, student_key
+from junheng_kit.testing.plugin import TEST_PSEUDONYM_KEY
+
+MakeStudent = Callable[..., Awaitable[Student]]
+_serial = count(1)
+
+
+def citizen_id(county: str = "150602", born: date = date(2014, 3, 1)) -> str:
+    body = f"{county}{born:%Y%m%d}{next(_serial) % 1000:03d}"
+    return body + citizen_id_check_character(body)
+
+
+@pytest.fixture
+def make_student(session: AsyncSession) -> MakeStudent:
+    async def make(
+        *,
+        name: str = "张三丰",
+        county_code: str = "150602",
+        school_code: str = "2115060201",
+        level: str = "junior",
+        boarding: bool = False,
+        **extra: Any,
+    ) -> Student:
+        cid = citizen_id(county_code)
+        student = Student(
+            citizen_id=cid,
+            student_key=student_key(TEST_PSEUDONYM_KEY.encode(), cid),
+            name=name,
+            gender="male",
+            birth_date=date(2014, 3, 1),
+            county_code=county_code,
+            school_code=school_code,
+            level=level,
+            grade=7 if level == "junior" else 3,
+            boarding=boarding,
+            **extra,
+        )
+        session.add(student)
+        await session.flush()
+        return student
+
+    return make
