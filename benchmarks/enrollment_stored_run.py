@@ -25,7 +25,7 @@ from enrollment.admission.models import Application, PriorityPolicy
 from enrollment.admission.schemas import PriorityPolicyPut
 from enrollment.lottery import rules
 from enrollment.lottery.schemas import AssignmentRunFromApplications
-from enrollment.lottery.service import create_run_from_applications, to_instance
+from enrollment.lottery.service import create_run_from_applications, instance_of
 from enrollment.schools.models import School
 from enrollment.seats.models import SeatPlan
 from junheng_kit.auth import Jurisdiction, Principal
@@ -184,7 +184,7 @@ async def full_runs(url: str) -> tuple[list[float], rules.Instance]:
     async with maker() as session:
         built, _ = await build_instance(session, REQUEST, today=date(2025, 6, 1))
     await engine.dispose()
-    return times, to_instance(built)
+    return times, instance_of(built)
 
 
 def main() -> None:

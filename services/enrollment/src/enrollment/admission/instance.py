@@ -18,7 +18,7 @@ from enrollment.admission import rules
 from enrollment.admission.models import Application, PriorityPolicy
 from enrollment.admission.repository import PolicyRepository
 from enrollment.admission.service import tiers_of
-from enrollment.lottery.schemas import AssignmentRunCreate, AssignmentRunFromApplications
+from enrollment.lottery.schemas import AssignmentRunFromApplications
 from enrollment.seats.models import SeatPlan
 from junheng_kit.problems import FieldError, RuleViolated
 
@@ -27,9 +27,18 @@ def _json(value: Any) -> Any:
     return from_json(value) if isinstance(value, str | bytes) else value
 
 
+def _uuid_text(value: Any) -> str:
+    """An id column read as text: SQLite keeps 32 hex digits, PostgreSQL a uuid."""
+    if isinstance(value, str) and len(value) == 32:
+        return f"{value[:8]}-{value[8:12]}-{value[12:16]}-{value[16:20]}-{value[20:]}"
+    return str(value)
+
+
 async def build_instance(
     session: AsyncSession, request: AssignmentRunFromApplications, *, today: date
-) -> tuple[AssignmentRunCreate, PriorityPolicy]:
+) -> tuple[dict[str, Any], PriorityPolicy]:
+    """The instance document (`AssignmentRunCreate`'s JSON form, validated rows only) and the
+    policy it was built under."""
     on = request.policy_on or today
     policy = await PolicyRepository(session).in_force(
         request.county_code, request.year, request.level, on=on
@@ -64,7 +73,7 @@ async def build_instance(
             # JSON columns as their stored text, parsed below by pydantic-core in one call
             # each: the ORM's per-value JSON processing costs more than the whole assignment
             select(
-                Application.id,
+                type_coerce(Application.id, String),
                 type_coerce(Application.household, String),
                 type_coerce(Application.home_schools, String),
                 type_coerce(Application.hukou_schools, String),
@@ -90,7 +99,7 @@ async def build_instance(
             ),
         )
     parsed = [
-        (str(app_id), _json(household), _json(home), _json(hukou), _json(choices))
+        (_uuid_text(app_id), _json(household), _json(home), _json(hukou), _json(choices))
         for app_id, household, home, hukou, choices in rows
     ]
     chosen = sorted({code for row in parsed for code in row[4]})
@@ -133,13 +142,11 @@ async def build_instance(
         applicants.append(
             {"application_id": app_id, "preferences": choices, "priorities": priorities}
         )
-    instance = AssignmentRunCreate.model_validate(
-        {
-            "seed": request.seed,
-            "mechanism": request.mechanism,
-            "tie_breaking": request.tie_breaking,
-            "schools": [{"school_code": c, "capacity": seats[c]} for c in sorted(seats)],
-            "applicants": applicants,
-        }
-    )
-    return instance, policy
+    document = {
+        "seed": request.seed,
+        "mechanism": request.mechanism,
+        "tie_breaking": request.tie_breaking,
+        "schools": [{"school_code": c, "capacity": seats[c]} for c in sorted(seats)],
+        "applicants": applicants,
+    }
+    return document, policy
