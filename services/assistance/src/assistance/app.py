@@ -2,7 +2,10 @@
 
 from fastapi import FastAPI
 
+from assistance.agencies.connector import install_connector
+from assistance.agencies.endpoints import router as agencies_router
 from assistance.consumers import subscriptions
+from assistance.ledger.endpoints import router as ledger_router
 from assistance.schools.models import School
 from assistance.settings import AssistanceSettings
 from junheng_kit.app import build_service_app
@@ -11,12 +14,14 @@ from junheng_kit.school_directory import school_directory_router
 
 def create_app(settings: AssistanceSettings | None = None) -> FastAPI:
     settings = settings or AssistanceSettings()
-    return build_service_app(
+    app = build_service_app(
         settings,
         title="Junheng assistance",
         description=(
             "学生资助: aid programmes and cross-agency eligibility build on this school copy."
         ),
-        routers=[school_directory_router(School, "assistance")],
+        routers=[school_directory_router(School, "assistance"), agencies_router, ledger_router],
         subscriptions=subscriptions,
     )
+    install_connector(app, settings)  # app.state.agency_connector, opened in the lifespan
+    return app

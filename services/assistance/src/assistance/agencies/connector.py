@@ -15,17 +15,27 @@ import asyncio
 import random
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
 import httpx
+from fastapi import FastAPI
 
 from assistance.agencies import rules
-from assistance.agencies.config import AgencyConfig
+from assistance.agencies.config import AgencyConfig, load_agencies
 from assistance.agencies.rules import AnswerProblem, BreakerState, CircuitBreaker
-from junheng_kit.signing import KEY_ID_HEADER, SIGNATURE_HEADER, Signer, canonical_json
+from assistance.settings import AssistanceSettings
+from junheng_kit.signing import (
+    KEY_ID_HEADER,
+    SIGNATURE_HEADER,
+    Signer,
+    canonical_json,
+    ensure_private_key,
+    load_signer,
+)
 
 Status = Literal["verified", "unavailable", "refused"]
 _jitter = random.SystemRandom()
@@ -211,3 +221,49 @@ class AgencyConnector:
         health.failures += 1
         breaker.record_failure(self.clock())
         return AgencyReply(code, "unavailable", detail=detail, attempts=attempt + 1)
+
+
+class AgencyKeyMissing(RuntimeError):
+    """Outside JUNHENG_ENV=dev the bureau's agency key is provisioned, never generated."""
+
+
+def connector_from_settings(settings: AssistanceSettings) -> AgencyConnector:
+    """The process's connector. With no agencies configured no key is needed (nothing is sent)."""
+    agencies = load_agencies(settings.agencies_file)
+    signer = None
+    if agencies:
+        path = settings.agency_signing_key_file
+        if path.exists():
+            signer = load_signer(path)
+        elif settings.environment == "dev":
+            signer = ensure_private_key(path)
+        else:
+            raise AgencyKeyMissing(
+                f"agency signing key {path} not found (ASSISTANCE_AGENCY_SIGNING_KEY_FILE); "
+                "it is generated only with JUNHENG_ENV=dev"
+            )
+    return AgencyConnector(
+        agencies,
+        signer,
+        retries=settings.agency_retries,
+        backoff_seconds=settings.agency_backoff_seconds,
+        breaker_failures=settings.agency_breaker_failures,
+        breaker_reset_seconds=settings.agency_breaker_reset_seconds,
+    )
+
+
+def install_connector(app: FastAPI, settings: AssistanceSettings) -> None:
+    """Open the connector in the app's lifespan (`app.state.agency_connector`), close it after."""
+    inner = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with inner(app):
+            connector = connector_from_settings(settings)
+            app.state.agency_connector = connector
+            try:
+                yield
+            finally:
+                await connector.aclose()
+
+    app.router.lifespan_context = lifespan

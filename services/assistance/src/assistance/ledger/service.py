@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -9,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from assistance.ledger import rules
 from assistance.ledger.models import GENESIS_HASH, LedgerEntry
 from assistance.ledger.repository import LedgerRepository
+from junheng_kit.auth import Principal
 from junheng_kit.problems import Conflict, FieldError
 from junheng_kit.timeutil import utcnow
 
@@ -94,3 +96,10 @@ async def verify(session: AsyncSession) -> ChainStatus:
             FieldError(f"entries[{seq}].entry_hash", "hash_chain", "head differs: entries lost"),
         )
     return ChainStatus(entries=seq, head_hash=current)
+
+
+async def access_log(
+    session: AsyncSession, principal: Principal, *, student_key: str
+) -> Sequence[LedgerEntry]:
+    """Every ledgered lookup about the child in the caller's jurisdiction, newest first."""
+    return await LedgerRepository(session).about(student_key, within=principal.jurisdiction)

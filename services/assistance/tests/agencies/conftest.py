@@ -1,0 +1,218 @@
+"""Real agency simulator processes (民政 mca, 残联 cdpf) on free ports, and an app that talks to
+them with the bureau's key. Registries are planted from a CSV so answers are known."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from uuid import UUID
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from pydantic import SecretStr
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from assistance.app import create_app
+from assistance.settings import AssistanceSettings
+from assistance.students.models import Student
+from junheng_kit.identifiers import citizen_id_check_character, student_key
+from junheng_kit.signing import ensure_private_key
+from junheng_kit.testing.plugin import TEST_PSEUDONYM_KEY, TEST_SECRET
+
+TODAY = "2026-11-23"  # the simulators' fixed date: validity is judged on it
+
+
+def citizen_id(body: str) -> str:
+    return body + citizen_id_check_character(body)
+
+
+WANG = citizen_id("15060220150301001")  # 王小明: 低保 (mca) and 残疾学生 grade 2 (cdpf)
+LI = citizen_id("15060220140512002")  # 李红: 特困 expired 2026-06-30
+ZHANG = citizen_id("15060220160708003")  # held as 张三丰; the school writes 张三峰
+ZHAO = citizen_id("15060220150909004")  # 赵四: in no registry
+OTHER = citizen_id("15060320150101005")  # a child of another county (150603)
+
+REGISTRY_CSV = f"""citizen_id,name,category,grade,valid_from,valid_until
+{WANG},王小明,dibao,,2025-01-01,2027-12-31
+{WANG},王小明,disabled_student,2,2024-03-01,
+{LI},李红,tekun,,2023-01-01,2026-06-30
+{ZHANG},张三丰,orphan,,2022-05-01,
+"""
+
+
+@dataclass
+class Simulator:
+    agency: str
+    url: str
+    process: subprocess.Popen[bytes]
+
+    def faults(self, mode: str, **values: int) -> None:
+        httpx.put(f"{self.url}/_sim/faults", json={"mode": mode, **values}).raise_for_status()
+
+    def requests(self) -> int:
+        return int(httpx.get(f"{self.url}/healthz").json()["requests"])
+
+
+@pytest.fixture(scope="session")
+def keys(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    directory = tmp_path_factory.mktemp("agency-keys")
+    for name in ("bureau", "mca", "cdpf"):
+        ensure_private_key(directory / f"{name}.pem")
+    return directory
+
+
+@pytest.fixture(scope="session")
+def simulators(
+    keys: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, Simulator]]:
+    workdir = tmp_path_factory.mktemp("simulators")
+    registry = workdir / "registry.csv"
+    registry.write_text(REGISTRY_CSV, encoding="utf-8")
+    started = {}
+    for agency in ("mca", "cdpf"):
+        port_file = workdir / f"{agency}.port"
+        log = (workdir / f"{agency}.log").open("wb")
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "agency_sim",
+                "--agency",
+                agency,
+                "--port",
+                "0",
+                "--port-file",
+                str(port_file),
+                "--region",
+                "150602",
+                "--key-file",
+                str(keys / f"{agency}.pem"),
+                "--trust-key-file",
+                str(keys / "bureau.pem"),
+                "--registry",
+                str(registry),
+                "--size",
+                "50",
+                "--share",
+                "0",
+                "--today",
+                TODAY,
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        started[agency] = (process, port_file)
+    sims = {}
+    deadline = time.monotonic() + 30
+    for agency, (process, port_file) in started.items():
+        while not port_file.exists() or not port_file.read_text():
+            assert process.poll() is None, f"{agency} simulator exited"
+            assert time.monotonic() < deadline, f"{agency} simulator did not start"
+            time.sleep(0.05)
+        url = f"http://127.0.0.1:{port_file.read_text()}"
+        while True:
+            try:
+                httpx.get(f"{url}/healthz", timeout=1).raise_for_status()
+                break
+            except httpx.HTTPError:
+                assert time.monotonic() < deadline, f"{agency} simulator not answering"
+                time.sleep(0.05)
+        sims[agency] = Simulator(agency, url, process)
+    yield sims
+    for sim in sims.values():
+        sim.process.terminate()
+        sim.process.wait(timeout=10)
+
+
+@pytest.fixture(autouse=True)
+def healthy_simulators(simulators: dict[str, Simulator]) -> Iterator[None]:
+    for sim in simulators.values():
+        sim.faults("ok")
+    yield
+    for sim in simulators.values():
+        sim.faults("ok")
+
+
+@pytest.fixture(scope="session")
+def agencies_file(simulators: dict[str, Simulator], keys: Path) -> Path:
+    configs = []
+    for agency, categories in (
+        ("mca", ["dibao", "tekun", "orphan", "de_facto_unsupported", "hardship_child"]),
+        ("cdpf", ["disabled_student", "disabled_parent"]),
+    ):
+        signer = ensure_private_key(keys / f"{agency}.pem")
+        configs.append(
+            {
+                "code": agency,
+                "name": agency,
+                "base_url": simulators[agency].url,
+                "public_key": signer.public_key_text,
+                "categories": categories,
+                "timeout_seconds": 1.0,
+            }
+        )
+    path = keys / "agencies.json"
+    path.write_text(json.dumps(configs), encoding="utf-8")
+    return path
+
+
+def agency_settings(
+    database_url: str, jwks_json: str, agencies_file: Path, keys: Path
+) -> AssistanceSettings:
+    return AssistanceSettings(
+        environment="test",
+        secret_key=SecretStr(TEST_SECRET),
+        pseudonym_key=SecretStr(TEST_PSEUDONYM_KEY),
+        database_url=database_url,
+        jwks_json=jwks_json,
+        nats_url=None,
+        agencies_file=agencies_file,
+        agency_signing_key_file=keys / "bureau.pem",
+        agency_retries=2,
+        agency_backoff_seconds=0.01,
+        agency_breaker_failures=3,
+        agency_breaker_reset_seconds=0.5,
+    )
+
+
+@pytest.fixture
+def app(database_url: str, jwks_json: str, agencies_file: Path, keys: Path) -> FastAPI:
+    return create_app(agency_settings(database_url, jwks_json, agencies_file, keys))
+
+
+@pytest.fixture
+async def students(client: httpx.AsyncClient, session: AsyncSession) -> dict[str, UUID]:
+    """王小明, 李红, 张三峰 (as the school spells it) in 150602; one child of 150603."""
+    rows = {
+        "wang": (WANG, "王小明", "150602"),
+        "li": (LI, "李红", "150602"),
+        "zhang": (ZHANG, "张三峰", "150602"),
+        "zhao": (ZHAO, "赵四", "150602"),
+        "other": (OTHER, "钱五", "150603"),
+    }
+    ids = {}
+    for label, (cid, name, county) in rows.items():
+        student = Student(
+            citizen_id=cid,
+            student_key=student_key(TEST_PSEUDONYM_KEY.encode(), cid),
+            name=name,
+            gender="male",
+            birth_date=date(int(cid[6:10]), int(cid[10:12]), int(cid[12:14])),
+            county_code=county,
+            school_code="2150060201",
+            level="primary",
+            grade=4,
+            boarding=False,
+        )
+        session.add(student)
+        await session.flush()
+        ids[label] = student.id
+    await session.commit()
+    return ids
