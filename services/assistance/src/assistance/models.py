@@ -12,10 +12,11 @@ from assistance.awards.models import (
     StudentTransfer,
     WorkCalendar,
 )
+from assistance.identification.models import CoverageFigure, IdentificationJob, ReviewItem
 from assistance.ledger.models import LedgerEntry, LedgerHead
 from assistance.programmes.models import Programme, ProgrammeStandard
 from assistance.schools.models import School
-from assistance.students.models import Student
+from assistance.students.models import PendingPlacement, Student
 
 __all__ = [
     "AgencyAssertion",
@@ -23,14 +24,18 @@ __all__ = [
     "AwardHistory",
     "CategoryList",
     "CategoryListEntry",
+    "CoverageFigure",
     "Disbursement",
     "DisbursementItem",
+    "IdentificationJob",
     "LedgerEntry",
     "LedgerHead",
     "Objection",
+    "PendingPlacement",
     "Programme",
     "ProgrammeStandard",
     "PublicityBatch",
+    "ReviewItem",
     "School",
     "StatusNotice",
     "Student",

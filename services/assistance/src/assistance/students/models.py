@@ -10,6 +10,8 @@ Tables and columns (stable; change only by a new migration):
   `status` (enrolled | transferred_out | left), `source` (import | enrollment: from
   `enrollment.admission.confirmed`), `version` (optimistic lock, the ETag), `created_at`,
   `updated_at`.
+- `pending_placement` — an `enrollment.admission.confirmed` placement for a `student_key` not yet
+  on the roster; applied (and removed) when an import or a registration brings the child.
 
 Personal data: `citizen_id` and `name` leave the service only to callers holding
 `assistance:pii` within their jurisdiction; lists and logs mask them.
@@ -50,3 +52,19 @@ class Student(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
+
+
+class PendingPlacement(Base):
+    """录取确认 waiting for its child: enrollment names the child only by `student_key`."""
+
+    __tablename__ = "pending_placement"
+
+    student_key: Mapped[str] = mapped_column(String(32), primary_key=True)
+    application_id: Mapped[str] = mapped_column(String(64))
+    county_code: Mapped[str] = mapped_column(String(6))
+    school_code: Mapped[str] = mapped_column(String(10))
+    level: Mapped[str] = mapped_column(String(7))
+    grade: Mapped[int] = mapped_column(Integer)
+    year: Mapped[int] = mapped_column(Integer)
+    event_id: Mapped[str] = mapped_column(String(64))
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

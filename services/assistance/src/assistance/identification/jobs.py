@@ -1,0 +1,115 @@
+"""The 应助尽助 job runner: one asyncio task per job inside the service process.
+
+The runner owns the job's transactions (like SessionDep owns a request's): start, the optional
+list refresh, the scan (read-only) and the write-out each commit on their own, so
+`GET /v1/identification-jobs/{id}` shows the phase while the job runs. A job cut off by a
+restart stays `running` in the table; start-up marks it failed (`fail_interrupted`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from uuid import UUID
+
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from assistance.identification import service
+from assistance.identification.repository import IdentificationRepository
+from assistance.identification.schemas import JobPhase
+
+log = logging.getLogger("assistance.identification")
+
+
+class JobRunner:
+    """Starts jobs as tasks after their request committed; cancels them at shutdown."""
+
+    def __init__(self, app: FastAPI) -> None:
+        self.app = app
+        self.tasks: dict[UUID, asyncio.Task[None]] = {}
+
+    async def start(self, job_id: UUID) -> None:
+        task = asyncio.create_task(self.run(job_id), name=f"identification-{job_id}")
+        self.tasks[job_id] = task
+        task.add_done_callback(lambda _: self.tasks.pop(job_id, None))
+
+    async def wait(self, job_id: UUID) -> None:
+        """Until the job's task ends (at once if it is not running here)."""
+        task = self.tasks.get(job_id)
+        if task is not None:
+            await asyncio.shield(task)
+
+    async def stop(self) -> None:
+        for task in list(self.tasks.values()):
+            task.cancel()
+        for task in list(self.tasks.values()):
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    def _sessions(self) -> async_sessionmaker[AsyncSession]:
+        sessionmaker: async_sessionmaker[AsyncSession] = self.app.state.sessionmaker
+        return sessionmaker
+
+    async def run(self, job_id: UUID) -> None:
+        connector = getattr(self.app.state, "agency_connector", None)
+        configured = (
+            {code: list(agency.categories) for code, agency in connector.agencies.items()}
+            if connector is not None
+            else {}
+        )
+        try:
+            async with self._sessions()() as session:
+                job = await service.start(session, job_id)
+                await session.commit()
+            log.info("identification.started", extra={"job_id": str(job_id)})
+            if job.refresh_lists:
+                async with self._sessions()() as session:
+                    await service.refresh_lists(session, job_id, connector=connector)
+                    await session.commit()
+            async with self._sessions()() as session:
+                job = await IdentificationRepository(session).job(job_id)
+                found, lists = await service.scan(session, job, configured=configured)
+                job.phase = JobPhase.WRITING.value
+                await session.commit()
+            async with self._sessions()() as session:
+                job = await IdentificationRepository(session).job(job_id)
+                await service.write_outcome(session, job, found, lists)
+                await session.commit()
+            log.info("identification.finished", extra={"job_id": str(job_id), **job.counts})
+        except asyncio.CancelledError:
+            raise  # shutdown: the next start-up marks the job failed
+        except Exception as exc:  # the job boundary: record the failure, never raise
+            log.exception("identification.failed", extra={"job_id": str(job_id)})
+            async with self._sessions()() as session:
+                await service.fail(session, job_id, detail=f"{type(exc).__name__}: {exc}")
+                await session.commit()
+        relay = self.app.state.relay
+        if relay is not None:
+            relay.wake()
+
+
+def install_job_runner(app: FastAPI) -> None:
+    """Wrap the app's lifespan: fail interrupted jobs at start-up (`app.state.identification_jobs`
+    runs new ones), cancel running ones at exit."""
+    inner = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with inner(app):
+            async with app.state.sessionmaker() as session:
+                failed = await service.fail_interrupted(session)
+                await session.commit()
+            if failed:
+                log.warning("identification.interrupted_jobs_failed", extra={"jobs": failed})
+            runner = JobRunner(app)
+            app.state.identification_jobs = runner
+            try:
+                yield
+            finally:
+                await runner.stop()
+
+    app.router.lifespan_context = lifespan

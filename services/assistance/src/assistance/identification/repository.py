@@ -1,0 +1,270 @@
+"""Every query of the 应助尽助 job: columns straight into polars frames, bulk writes.
+
+Loading is set-based: one SELECT per frame, rows handed to polars by column type, UUIDs read as
+text (no per-row UUID objects). benchmarks/assistance_identification.py compares this path with
+raw sqlite3 cursors and `pl.read_database` on a 1,000,000-student county.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, cast
+from uuid import UUID
+
+import polars as pl
+from sqlalchemy import Executable, String, Table, insert, select, update
+from sqlalchemy import cast as sql_cast
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from assistance.agencies.models import CategoryList, CategoryListEntry
+from assistance.awards.models import Award
+from assistance.identification import rules
+from assistance.identification.models import CoverageFigure, IdentificationJob, ReviewItem
+from assistance.students.models import Student
+from junheng_kit.auth import Jurisdiction
+from junheng_kit.problems import NotFound
+
+REVIEW_ITEM = cast(Table, ReviewItem.__table__)
+COVERAGE_FIGURE = cast(Table, CoverageFigure.__table__)
+CHUNK = 2000
+IN_CHUNK = 900
+ENROLLED = "enrolled"
+
+
+UUID_COLUMNS = ("student_id", "list_ref", "award_id")
+
+
+def canonical_uuid(column: str) -> pl.Expr:
+    """A UUID read as text in its canonical 8-4-4-4-12 form (SQLite stores 32 hex digits)."""
+    text = pl.col(column)
+    return (
+        pl.when(text.str.len_chars() == 32)
+        .then(
+            pl.concat_str(
+                [
+                    text.str.slice(0, 8),
+                    text.str.slice(8, 4),
+                    text.str.slice(12, 4),
+                    text.str.slice(16, 4),
+                    text.str.slice(20, 12),
+                ],
+                separator="-",
+            )
+        )
+        .otherwise(text)
+        .alias(column)
+    )
+
+
+async def frame(
+    session: AsyncSession,
+    statement: Executable,
+    schema: dict[str, pl.DataType | type[pl.DataType]],
+) -> pl.DataFrame:
+    """One SELECT as a polars frame with `schema` (columns in the SELECT's order); UUID
+    columns in canonical text form on both databases."""
+    result = await session.execute(statement)
+    loaded = pl.DataFrame(result.all(), schema=schema, orient="row")
+    return loaded.with_columns(canonical_uuid(c) for c in UUID_COLUMNS if c in schema)
+
+
+def region_prefixes(county_code: str) -> list[str]:
+    """Lists for the province, the prefecture or the county itself cover a county."""
+    return [county_code[:2], county_code[:4], county_code]
+
+
+@dataclass
+class IdentificationRepository:
+    session: AsyncSession
+
+    # --- jobs ------------------------------------------------------------------------------
+
+    def add_job(self, job: IdentificationJob) -> None:
+        self.session.add(job)
+
+    async def job(self, job_id: UUID, *, within: Jurisdiction | None = None) -> IdentificationJob:
+        query = select(IdentificationJob).where(IdentificationJob.id == job_id)
+        if within is not None:
+            query = query.where(within.covers(IdentificationJob.county_code))
+        job = await self.session.scalar(query)
+        if job is None:  # another county's job is "not found" too
+            raise NotFound(f"identification job {job_id} not found")
+        return job
+
+    async def unfinished_job(self, county_code: str) -> IdentificationJob | None:
+        return await self.session.scalar(
+            select(IdentificationJob)
+            .where(
+                IdentificationJob.county_code == county_code,
+                IdentificationJob.status.in_(["queued", "running"]),
+            )
+            .limit(1)
+        )
+
+    async def interrupted(self) -> list[IdentificationJob]:
+        return list(
+            await self.session.scalars(
+                select(IdentificationJob).where(IdentificationJob.status.in_(["queued", "running"]))
+            )
+        )
+
+    async def latest_finished(self, county_code: str, school_year: int) -> IdentificationJob | None:
+        return await self.session.scalar(
+            select(IdentificationJob)
+            .where(
+                IdentificationJob.county_code == county_code,
+                IdentificationJob.school_year == school_year,
+                IdentificationJob.status == "succeeded",
+            )
+            .order_by(IdentificationJob.finished_at.desc(), IdentificationJob.id.desc())
+            .limit(1)
+        )
+
+    # --- frames ------------------------------------------------------------------------------
+
+    async def current_lists(self, county_code: str) -> list[CategoryList]:
+        """Newest list per (agency, region) by `fetched_at`, of the regions covering the county."""
+        lists = await self.session.scalars(
+            select(CategoryList)
+            .where(CategoryList.region_code.in_(region_prefixes(county_code)))
+            .order_by(CategoryList.fetched_at.desc(), CategoryList.id.desc())
+        )
+        newest: dict[tuple[str, str], CategoryList] = {}
+        for entry in lists:
+            newest.setdefault((entry.agency, entry.region_code), entry)
+        return sorted(newest.values(), key=lambda c: (c.agency, c.region_code))
+
+    async def roster(self, county_code: str) -> pl.DataFrame:
+        return await frame(
+            self.session,
+            select(
+                sql_cast(Student.id, String),
+                Student.citizen_id,
+                Student.name,
+                Student.school_code,
+            ).where(Student.county_code == county_code, Student.status == ENROLLED),
+            rules.ROSTER_SCHEMA,
+        )
+
+    async def entries(self, lists: Sequence[CategoryList]) -> pl.DataFrame:
+        if not lists:
+            return pl.DataFrame(schema=rules.ENTRY_SCHEMA)
+        return await frame(
+            self.session,
+            select(
+                sql_cast(CategoryListEntry.list_ref, String),
+                CategoryList.agency,
+                CategoryListEntry.citizen_id,
+                CategoryListEntry.name,
+                CategoryListEntry.category,
+                CategoryListEntry.valid_from,
+                CategoryListEntry.valid_until,
+                CategoryListEntry.assertion_id,
+            )
+            .join(CategoryList, CategoryList.id == CategoryListEntry.list_ref)
+            .where(CategoryListEntry.list_ref.in_([c.id for c in lists])),
+            rules.ENTRY_SCHEMA,
+        )
+
+    async def awards(self, county_code: str, school_year: int) -> pl.DataFrame:
+        return await frame(
+            self.session,
+            select(
+                sql_cast(Award.id, String),
+                sql_cast(Award.student_id, String),
+                Award.programme_code,
+                Award.category,
+                Award.status,
+            ).where(Award.county_code == county_code, Award.school_year == school_year),
+            rules.AWARD_SCHEMA,
+        )
+
+    async def confirmed_students(self, county_code: str, school_year: int) -> pl.DataFrame:
+        return await frame(
+            self.session,
+            select(sql_cast(ReviewItem.student_id, String)).where(
+                ReviewItem.county_code == county_code,
+                ReviewItem.school_year == school_year,
+                ReviewItem.status == "confirmed",
+            ),
+            {"student_id": pl.String},
+        )
+
+    async def reviewed_keys(self, county_code: str, school_year: int) -> pl.DataFrame:
+        """(student_id, assertion_id) already in the queue for the year, decided or not."""
+        return await frame(
+            self.session,
+            select(sql_cast(ReviewItem.student_id, String), ReviewItem.assertion_id).where(
+                ReviewItem.county_code == county_code, ReviewItem.school_year == school_year
+            ),
+            {"student_id": pl.String, "assertion_id": pl.String},
+        )
+
+    # --- writes ------------------------------------------------------------------------------
+
+    async def insert_review_items(self, rows: Sequence[dict[str, Any]]) -> None:
+        for start in range(0, len(rows), CHUNK):
+            await self.session.execute(insert(REVIEW_ITEM), rows[start : start + CHUNK])
+
+    async def insert_coverage(self, rows: Sequence[dict[str, Any]]) -> None:
+        for start in range(0, len(rows), CHUNK):
+            await self.session.execute(insert(COVERAGE_FIGURE), rows[start : start + CHUNK])
+
+    async def coverage_of(self, job_id: UUID) -> list[CoverageFigure]:
+        return list(
+            await self.session.scalars(
+                select(CoverageFigure)
+                .where(CoverageFigure.job_id == job_id)
+                .order_by(CoverageFigure.school_code)
+            )
+        )
+
+    async def set_phase(self, job_id: UUID, **values: Any) -> None:
+        await self.session.execute(
+            update(IdentificationJob).where(IdentificationJob.id == job_id).values(**values)
+        )
+
+    # --- review queue --------------------------------------------------------------------------
+
+    async def review_item(self, item_id: UUID, *, within: Jurisdiction) -> ReviewItem:
+        item = await self.session.scalar(
+            select(ReviewItem).where(
+                ReviewItem.id == item_id, within.covers(ReviewItem.county_code)
+            )
+        )
+        if item is None:
+            raise NotFound(f"review item {item_id} not found")
+        return item
+
+    async def review_page(
+        self,
+        *,
+        within: Jurisdiction,
+        county_code: str | None,
+        status: str | None,
+        job_id: UUID | None,
+        after: UUID | None,
+        limit: int,
+    ) -> list[tuple[ReviewItem, Student]]:
+        query = (
+            select(ReviewItem, Student)
+            .join(Student, Student.id == ReviewItem.student_id)
+            .where(within.covers(ReviewItem.county_code))
+        )
+        if county_code:
+            query = query.where(ReviewItem.county_code == county_code)
+        if status:
+            query = query.where(ReviewItem.status == status)
+        if job_id:
+            query = query.where(ReviewItem.job_id == job_id)
+        if after:
+            query = query.where(ReviewItem.id > after)
+        rows = await self.session.execute(query.order_by(ReviewItem.id).limit(limit + 1))
+        return [(item, student) for item, student in rows]
+
+    async def student(self, student_id: UUID) -> Student:
+        student = await self.session.get(Student, student_id)
+        if student is None:
+            raise NotFound(f"student {student_id} not found")
+        return student

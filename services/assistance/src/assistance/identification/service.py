@@ -1,0 +1,457 @@
+"""应助尽助 use-cases: start a job, its steps (run by jobs.py), review decisions, coverage.
+
+Services flush, never commit: the request (SessionDep) or the job runner owns each transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+import polars as pl
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from assistance.agencies.connector import AgencyConnector
+from assistance.agencies.models import CategoryList
+from assistance.agencies.service import CategoryListSummary, refresh_category_lists
+from assistance.awards import service as awards
+from assistance.awards.rules import AwardProposal, StatusChange
+from assistance.categories import CATEGORIES
+from assistance.identification import rules
+from assistance.identification.models import IdentificationJob, ReviewItem
+from assistance.identification.repository import IdentificationRepository
+from assistance.identification.schemas import (
+    CoverageRead,
+    JobCreate,
+    JobPhase,
+    JobStatus,
+    ReviewDecision,
+    ReviewStatus,
+    SchoolCoverageRead,
+)
+from assistance.programmes.service import ProgrammeEligibility, auto_programmes
+from junheng_contracts.assistance import CoverageComputed, CoverageComputedData, SchoolCoverage
+from junheng_kit.auth import Principal
+from junheng_kit.ids import uuid7
+from junheng_kit.messaging.outbox import add_event
+from junheng_kit.problems import Conflict, FieldError, NotFound
+from junheng_kit.timeutil import china_today, utcnow
+
+CATEGORY_ORDER = list(CATEGORIES)  # basis category of a proposal: the first qualifying one
+
+
+class JobAlreadyRunning(Conflict):
+    """One 应助尽助 job per county at a time."""
+
+
+class ReviewAlreadyDecided(Conflict):
+    """A review item is decided once."""
+
+
+async def create_job(
+    session: AsyncSession, principal: Principal, *, request: JobCreate
+) -> IdentificationJob:
+    """Queue a scan of the county; the runner starts it once this transaction commits."""
+    principal.require_jurisdiction(request.county_code, field="county_code")
+    repository = IdentificationRepository(session)
+    running = await repository.unfinished_job(request.county_code)
+    if running is not None:
+        raise JobAlreadyRunning(
+            "an identification job of this county is still running",
+            FieldError(
+                "county_code", "one_job_per_county", f"job {running.id} is {running.status}"
+            ),
+        )
+    job = IdentificationJob(
+        county_code=request.county_code,
+        school_year=request.school_year,
+        as_of=request.as_of or china_today(),
+        refresh_lists=request.refresh_lists,
+        purpose=request.purpose.strip(),
+        legal_basis=request.legal_basis.strip(),
+        status=JobStatus.QUEUED.value,
+        phase=JobPhase.QUEUED.value,
+        lists=[],
+        counts={},
+        requested_by=principal.client_id,
+    )
+    repository.add_job(job)
+    await session.flush()
+    return job
+
+
+async def start(session: AsyncSession, job_id: UUID) -> IdentificationJob:
+    job = await IdentificationRepository(session).job(job_id)
+    job.status = JobStatus.RUNNING.value
+    job.phase = (JobPhase.REFRESHING_LISTS if job.refresh_lists else JobPhase.LOADING).value
+    job.started_at = utcnow()
+    await session.flush()
+    return job
+
+
+async def refresh_lists(
+    session: AsyncSession, job_id: UUID, *, connector: AgencyConnector | None
+) -> None:
+    """Fetch every configured agency's list for the county (A's refresh); an agency that is
+    down leaves its last list in use, and the job records which."""
+    job = await IdentificationRepository(session).job(job_id)
+    summaries: list[CategoryListSummary] = []
+    if connector is not None:
+        summaries = await refresh_category_lists(
+            session,
+            region_code=job.county_code,
+            purpose=job.purpose,
+            legal_basis=job.legal_basis,
+            actor=job.requested_by,
+            connector=connector,
+        )
+    job.lists = [
+        {
+            "agency": s.agency,
+            "status": s.status,
+            "list_ref": str(s.list_ref) if s.list_ref else None,
+            "entries": s.entry_count,
+            "detail": s.detail,
+        }
+        for s in summaries
+    ]
+    if connector is None:
+        job.detail = "no agency connector configured: the last lists stored were used"
+    job.phase = JobPhase.LOADING.value
+    await session.flush()
+
+
+def _lists_used(job: IdentificationJob, lists: Sequence[CategoryList]) -> list[dict[str, Any]]:
+    """Per list used: whether this job fetched it, or kept it because the agency was down."""
+    fetched = {str(s["list_ref"]) for s in job.lists if s.get("status") == "fetched"}
+    down = {str(s["agency"]): s for s in job.lists if s.get("status") != "fetched"}
+    used: list[dict[str, Any]] = [
+        {
+            "agency": c.agency,
+            "region_code": c.region_code,
+            "list_ref": str(c.id),
+            "list_id": c.list_id,
+            "as_of": c.as_of.isoformat(),
+            "fetched_at": c.fetched_at.isoformat(),
+            "entries": c.entry_count,
+            "status": "fetched"
+            if str(c.id) in fetched
+            else ("kept_last_agency_unavailable" if c.agency in down else "stored"),
+        }
+        for c in lists
+    ]
+    have = {c.agency for c in lists}
+    used += [
+        {"agency": a, "status": "unavailable_no_list", "detail": s.get("detail")}
+        for a, s in down.items()
+        if a not in have
+    ]
+    return used
+
+
+def answered_categories(
+    lists: Sequence[CategoryList], configured: Mapping[str, Sequence[str]]
+) -> dict[str, str]:
+    """category → agency for the agencies with a current list: the categories the deployment's
+    agency configuration assigns them (domain.md §4.2, PARAM per province), else the defaults."""
+    answered: dict[str, str] = {}
+    for agency in sorted({c.agency for c in lists}):
+        categories = configured.get(agency) or [
+            code for code, (_, default) in CATEGORIES.items() if default == agency
+        ]
+        for category in categories:
+            answered.setdefault(category, agency)
+    return answered
+
+
+def applicable(
+    programmes: Sequence[ProgrammeEligibility], county_code: str
+) -> list[rules.Programme]:
+    return [
+        rules.Programme(p.programme_code, p.categories)
+        for p in programmes
+        if county_code.startswith(p.scope_code)
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class Scan:
+    """What one job found (frames), before anything is written."""
+
+    roster: pl.DataFrame
+    matches: rules.Matches
+    listed: pl.DataFrame
+    proposals: pl.DataFrame
+    lost: pl.DataFrame
+    reviews: pl.DataFrame  # new review items: PARTIAL_COLUMNS + kind
+    entries: int
+
+
+async def scan(
+    session: AsyncSession, job: IdentificationJob, *, configured: Mapping[str, Sequence[str]]
+) -> tuple[Scan, list[CategoryList]]:
+    """Load the roster, the current lists and the year's awards as frames; match them."""
+    repository = IdentificationRepository(session)
+    lists = await repository.current_lists(job.county_code)
+    roster = await repository.roster(job.county_code)
+    entries = await repository.entries(lists)
+    existing = await repository.awards(job.county_code, job.school_year)
+    reviewed = await repository.reviewed_keys(job.county_code, job.school_year)
+    programmes = applicable(await auto_programmes(session, on=job.as_of), job.county_code)
+    matches = rules.match(roster, entries, on=job.as_of)
+    listed = rules.listed_categories(matches)
+    reviews = (
+        pl.concat(
+            [
+                matches.name_mismatch.with_columns(pl.lit("name_mismatch").alias("kind")),
+                matches.id_mismatch.with_columns(pl.lit("id_mismatch").alias("kind")),
+            ]
+        )
+        .unique(subset=["student_id", "assertion_id"], keep="first", maintain_order=True)
+        .join(reviewed, on=["student_id", "assertion_id"], how="anti")
+    )
+    return (
+        Scan(
+            roster=roster,
+            matches=matches,
+            listed=listed,
+            proposals=rules.proposals(
+                matches.exact, programmes, existing, category_order=CATEGORY_ORDER
+            ),
+            lost=rules.lost_categories(existing, listed, answered_categories(lists, configured)),
+            reviews=reviews,
+            entries=entries.height,
+        ),
+        lists,
+    )
+
+
+async def write_outcome(
+    session: AsyncSession, job: IdentificationJob, found: Scan, lists: Sequence[CategoryList]
+) -> None:
+    """Review items, proposed awards, status notices, coverage and the event: one transaction."""
+    repository = IdentificationRepository(session)
+    now = utcnow()
+    await repository.insert_review_items(
+        [
+            {
+                "id": uuid7(),
+                "job_id": job.id,
+                "student_id": UUID(r["student_id"]),
+                "county_code": job.county_code,
+                "school_code": r["school_code"],
+                "school_year": job.school_year,
+                "kind": r["kind"],
+                "agency": r["agency"],
+                "category": r["category"],
+                "list_ref": UUID(r["list_ref"]),
+                "assertion_id": r["assertion_id"],
+                "list_citizen_id": r["list_citizen_id"],
+                "list_name": r["list_name"],
+                "status": ReviewStatus.OPEN.value,
+                "proposed_awards": 0,
+                "version": 1,
+                "created_at": now,
+            }
+            for r in found.reviews.iter_rows(named=True)
+        ]
+    )
+    proposed = await awards.propose_awards(
+        session,
+        actor=job.requested_by,
+        proposals=[
+            AwardProposal(
+                student_id=UUID(r["student_id"]),
+                programme_code=r["programme_code"],
+                school_year=job.school_year,
+                category=r["category"],
+                evidence=tuple(r["evidence"]),
+            )
+            for r in found.proposals.iter_rows(named=True)
+        ],
+    )
+    notices = await awards.raise_status_notices(
+        session,
+        actor=job.requested_by,
+        changes=[
+            StatusChange(
+                student_id=UUID(r["student_id"]),
+                award_id=UUID(r["award_id"]),
+                category=r["category"],
+                change="lost",
+                agency=r["agency"],
+                detected_on=job.as_of,
+            )
+            for r in found.lost.iter_rows(named=True)
+        ],
+    )
+    per_school = rules.coverage(
+        found.roster,
+        listed=found.listed,
+        auto=found.matches.exact,
+        confirmed=await repository.confirmed_students(job.county_code, job.school_year),
+        awards=await repository.awards(job.county_code, job.school_year),
+    )
+    county = rules.totals(per_school)
+    await repository.insert_coverage(
+        [
+            {
+                "job_id": job.id,
+                "county_code": job.county_code,
+                "school_year": job.school_year,
+                "school_code": r["school_code"],
+                "students": r["students"],
+                "eligible": r["eligible"],
+                "auto_identified": r["auto_identified"],
+                "awarded": r["awarded"],
+            }
+            for r in per_school.iter_rows(named=True)
+        ]
+    )
+    job.lists = _lists_used(job, lists)
+    job.counts = {
+        "students": found.roster.height,
+        "list_entries": found.entries,
+        "auto_identified": int(county["auto_identified"]),
+        "name_mismatches": found.matches.name_mismatch.height,
+        "id_mismatches": found.matches.id_mismatch.height,
+        "review_items": found.reviews.height,
+        "proposed": proposed,
+        "notices": notices,
+        "eligible": int(county["eligible"]),
+        "awarded": int(county["awarded"]),
+    }
+    job.status = JobStatus.SUCCEEDED.value
+    job.phase = JobPhase.DONE.value
+    job.finished_at = utcnow()
+    await session.flush()
+    add_event(
+        session,
+        CoverageComputed.of(
+            subject=str(job.id),
+            jurisdiction=job.county_code,
+            data=CoverageComputedData(
+                job_id=str(job.id),
+                county_code=job.county_code,
+                school_year=job.school_year,
+                as_of=job.as_of,
+                students=int(county["students"]),
+                eligible=int(county["eligible"]),
+                auto_identified=int(county["auto_identified"]),
+                awarded=int(county["awarded"]),
+                coverage=float(county["coverage"]),
+                per_school=[
+                    SchoolCoverage(
+                        school_code=r["school_code"],
+                        students=r["students"],
+                        eligible=r["eligible"],
+                        auto_identified=r["auto_identified"],
+                        awarded=r["awarded"],
+                        coverage=r["coverage"],
+                    )
+                    for r in per_school.iter_rows(named=True)
+                ],
+            ),
+        ),
+    )
+
+
+async def fail(session: AsyncSession, job_id: UUID, *, detail: str) -> None:
+    await IdentificationRepository(session).set_phase(
+        job_id, status=JobStatus.FAILED.value, detail=detail[:1000], finished_at=utcnow()
+    )
+
+
+async def fail_interrupted(session: AsyncSession) -> int:
+    """At start-up: a job still queued or running was cut off by a restart."""
+    jobs = await IdentificationRepository(session).interrupted()
+    for job in jobs:
+        job.status = JobStatus.FAILED.value
+        job.detail = f"interrupted by a service restart during phase {job.phase}"
+        job.finished_at = utcnow()
+    await session.flush()
+    return len(jobs)
+
+
+async def decide_review(
+    session: AsyncSession, principal: Principal, *, item_id: UUID, decision: ReviewDecision
+) -> ReviewItem:
+    """复核: confirm proposes the auto programmes the category qualifies for (evidence: the
+    list entry); reject closes the item with its reason."""
+    repository = IdentificationRepository(session)
+    item = await repository.review_item(item_id, within=principal.jurisdiction)
+    if item.status != ReviewStatus.OPEN.value:
+        raise ReviewAlreadyDecided(
+            f"review item is already {item.status}",
+            FieldError("decision", "review_open", "only an open item is decided"),
+        )
+    item.status = (
+        ReviewStatus.CONFIRMED if decision.decision == "confirm" else ReviewStatus.REJECTED
+    ).value
+    item.reason = decision.reason
+    item.decided_by = principal.client_id
+    item.decided_at = utcnow()
+    item.version += 1
+    if decision.decision == "confirm":
+        job = await repository.job(item.job_id)
+        programmes = applicable(await auto_programmes(session, on=job.as_of), item.county_code)
+        item.proposed_awards = await awards.propose_awards(
+            session,
+            actor=principal.client_id,
+            proposals=[
+                AwardProposal(
+                    student_id=item.student_id,
+                    programme_code=p.code,
+                    school_year=item.school_year,
+                    category=item.category,
+                    evidence=(item.assertion_id, str(item.list_ref)),
+                )
+                for p in programmes
+                if item.category in p.categories
+            ],
+        )
+    await session.flush()
+    return item
+
+
+async def coverage(
+    session: AsyncSession, principal: Principal, *, county_code: str, school_year: int
+) -> CoverageRead:
+    """The figures of the county's latest finished job for the year."""
+    principal.require_jurisdiction(county_code, field="county_code")
+    repository = IdentificationRepository(session)
+    job = await repository.latest_finished(county_code, school_year)
+    if job is None or job.finished_at is None:
+        raise NotFound(f"no finished identification job for {county_code} in {school_year}")
+    figures = await repository.coverage_of(job.id)
+    schools = [
+        SchoolCoverageRead(
+            school_code=f.school_code,
+            students=f.students,
+            eligible=f.eligible,
+            auto_identified=f.auto_identified,
+            awarded=f.awarded,
+            gap=f.eligible - f.awarded,
+            coverage=f.auto_identified / f.eligible if f.eligible else 0.0,
+        )
+        for f in figures
+    ]
+    eligible = sum(s.eligible for s in schools)
+    auto = sum(s.auto_identified for s in schools)
+    awarded = sum(s.awarded for s in schools)
+    return CoverageRead(
+        job_id=job.id,
+        county_code=county_code,
+        school_year=school_year,
+        as_of=job.as_of,
+        computed_at=job.finished_at,
+        students=sum(s.students for s in schools),
+        eligible=eligible,
+        auto_identified=auto,
+        awarded=awarded,
+        gap=eligible - awarded,
+        coverage=auto / eligible if eligible else 0.0,
+        per_school=schools,
+    )

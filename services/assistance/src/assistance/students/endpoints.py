@@ -1,0 +1,188 @@
+from typing import Annotated, Literal
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
+
+from assistance.students import service, sheet
+from assistance.students.models import Student
+from assistance.students.repository import StudentRepository
+from assistance.students.schemas import (
+    StudentCreate,
+    StudentImportRead,
+    StudentPage,
+    StudentRead,
+    StudentStatus,
+)
+from junheng_kit.auth import Principal, require_scopes
+from junheng_kit.db import SessionDep
+from junheng_kit.identifiers import CountyCode, SchoolCode
+from junheng_kit.logs import mask_citizen_id
+from junheng_kit.pagination import CursorQuery, LimitQuery, decode_cursor, encode_cursor
+from junheng_kit.problems import (
+    BadRequest,
+    Conflict,
+    FieldError,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    RuleViolated,
+    UnsupportedMediaType,
+    problem_responses,
+)
+from junheng_kit.tabular import CSV, XLSX, media_type_of, write_csv, write_xlsx
+
+router = APIRouter(tags=["students"])
+
+Reader = Annotated[Principal, Depends(require_scopes("assistance:read"))]
+Writer = Annotated[Principal, Depends(require_scopes("assistance:write"))]
+PII = "assistance:pii"
+SHEET_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            XLSX: {"schema": {"type": "string", "format": "binary"}},
+            CSV: {"schema": {"type": "string", "format": "binary"}},
+        },
+    }
+}
+
+
+def mask_name(name: str) -> str:
+    """姓名 shown without `assistance:pii`: the first character (surname) and `*`."""
+    return name[:1] + "*"
+
+
+def student_read(student: Student, principal: Principal) -> StudentRead:
+    read = StudentRead.model_validate(student, from_attributes=True)
+    if PII in principal.scopes:
+        return read
+    return read.model_copy(
+        update={
+            "citizen_id": mask_citizen_id(student.citizen_id),
+            "name": mask_name(student.name),
+            "birth_date": None,
+        }
+    )
+
+
+def _pseudonym_key(request: Request) -> bytes:
+    key: bytes = request.app.state.settings.pseudonym_key.get_secret_value().encode()
+    return key
+
+
+def _uuid_cursor(cursor: str | None) -> UUID | None:
+    value = decode_cursor(cursor)
+    try:
+        return UUID(value) if value else None
+    except ValueError as exc:
+        raise InvalidInput(
+            "cursor is not one this API issued", FieldError("query.cursor", "cursor_invalid")
+        ) from exc
+
+
+@router.post(
+    "/v1/students",
+    status_code=201,
+    summary="Put a child on the roster (学生名册)",
+    responses=problem_responses(Conflict, Forbidden, RuleViolated),
+)
+async def register_student(
+    body: StudentCreate,
+    request: Request,
+    session: SessionDep,
+    principal: Writer,
+    response: Response,
+) -> StudentRead:
+    """The school must be in the school copy within the caller's jurisdiction and teach the
+    学段; gender and birth date, when sent, must agree with the 公民身份号码."""
+    student = await service.register_student(
+        session, principal, request=body, pseudonym_key=_pseudonym_key(request)
+    )
+    response.headers["Location"] = f"/v1/students/{student.id}"
+    response.headers["ETag"] = f'"{student.version}"'
+    return student_read(student, principal)
+
+
+@router.post(
+    "/v1/students/imports",
+    status_code=201,
+    summary="Import the roster from CSV or XLSX (学生名册导入)",
+    responses=problem_responses(BadRequest, Forbidden, InvalidInput, UnsupportedMediaType),
+    openapi_extra=SHEET_BODY,
+)
+async def import_students(
+    request: Request,
+    session: SessionDep,
+    principal: Writer,
+    content_type: Annotated[str, Header()] = "",
+) -> StudentImportRead:
+    """Columns 姓名, 身份证件号, 性别, 出生日期, 学校标识码, 学段, 年级, 是否寄宿生 (template).
+    Every bad cell is reported as `rows[<sheet row>].<field>`; one bad row imports nothing.
+    New IDs join the roster, known IDs are updated (upsert by 身份证件号)."""
+    return await sheet.import_students(
+        session,
+        principal,
+        content=await request.body(),
+        media_type=media_type_of(content_type),
+        pseudonym_key=_pseudonym_key(request),
+    )
+
+
+@router.get(
+    "/v1/students/imports/template",
+    summary="Empty roster sheet with the import's column titles",
+    response_class=Response,
+    responses={**problem_responses(), 200: {"content": {XLSX: {}, CSV: {}}}},
+)
+async def import_template(
+    _: Reader, format: Annotated[Literal["xlsx", "csv"], Query()] = "xlsx"
+) -> Response:
+    if format == "csv":
+        return Response(
+            write_csv(sheet.COLUMNS, []),
+            media_type=f"{CSV}; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="students-template.csv"'},
+        )
+    return Response(
+        write_xlsx(sheet.COLUMNS, [], "学生名册"),
+        media_type=XLSX,
+        headers={"Content-Disposition": 'attachment; filename="students-template.xlsx"'},
+    )
+
+
+@router.get("/v1/students", summary="List the roster", responses=problem_responses())
+async def list_students(
+    session: SessionDep,
+    principal: Reader,
+    limit: LimitQuery = 100,
+    cursor: CursorQuery = None,
+    county_code: CountyCode | None = None,
+    school_code: SchoolCode | None = None,
+    status: Annotated[StudentStatus | None, Query()] = None,
+) -> StudentPage:
+    """Students in the caller's jurisdiction by roster id; masked without `assistance:pii`."""
+    rows = await StudentRepository(session).page(
+        within=principal.jurisdiction,
+        county_code=county_code,
+        school_code=school_code,
+        status=status,
+        after=_uuid_cursor(cursor),
+        limit=limit,
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return StudentPage(
+        items=[student_read(s, principal) for s in rows],
+        next_cursor=encode_cursor(str(rows[-1].id)) if more and rows else None,
+    )
+
+
+@router.get(
+    "/v1/students/{student_id}", summary="Get a student", responses=problem_responses(NotFound)
+)
+async def get_student(
+    student_id: UUID, session: SessionDep, principal: Reader, response: Response
+) -> StudentRead:
+    student = await StudentRepository(session).get(student_id, within=principal.jurisdiction)
+    response.headers["ETag"] = f'"{student.version}"'
+    return student_read(student, principal)

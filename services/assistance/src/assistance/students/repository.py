@@ -1,0 +1,132 @@
+"""Every query of the student roster."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, cast
+from uuid import UUID
+
+from sqlalchemy import Table, bindparam, delete, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from assistance.schools.models import School
+from assistance.students.models import PendingPlacement, Student
+from junheng_kit.auth import Jurisdiction
+from junheng_kit.problems import NotFound
+
+STUDENT = cast(Table, Student.__table__)  # Core statements: no ORM bookkeeping per row
+CHUNK = 2000
+IN_CHUNK = 900  # bound parameters per IN list (SQLite allows 32,766; keep statements small)
+
+
+def chunks(values: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+@dataclass(frozen=True, slots=True)
+class SchoolFacts:
+    county_code: str
+    levels: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Existing:
+    id: UUID
+    county_code: str
+    version: int
+
+
+@dataclass
+class StudentRepository:
+    session: AsyncSession
+
+    async def schools(self, codes: Iterable[str]) -> dict[str, SchoolFacts]:
+        """The school copy's county and levels of each known code."""
+        found: dict[str, SchoolFacts] = {}
+        for part in chunks(sorted(set(codes)), IN_CHUNK):
+            rows = await self.session.execute(
+                select(School.school_code, School.county_code, School.levels).where(
+                    School.school_code.in_(part)
+                )
+            )
+            for code, county, levels in rows:
+                found[code] = SchoolFacts(county, frozenset(levels))
+        return found
+
+    async def existing(self, citizen_ids: Sequence[str]) -> dict[str, Existing]:
+        found: dict[str, Existing] = {}
+        for part in chunks(sorted(set(citizen_ids)), IN_CHUNK):
+            rows = await self.session.execute(
+                select(Student.citizen_id, Student.id, Student.county_code, Student.version).where(
+                    Student.citizen_id.in_(part)
+                )
+            )
+            for citizen_id, student_id, county, version in rows:
+                found[citizen_id] = Existing(student_id, county, version)
+        return found
+
+    async def pending(self, keys: Sequence[str]) -> dict[str, PendingPlacement]:
+        found: dict[str, PendingPlacement] = {}
+        for part in chunks(sorted(set(keys)), IN_CHUNK):
+            for placement in await self.session.scalars(
+                select(PendingPlacement).where(PendingPlacement.student_key.in_(part))
+            ):
+                found[placement.student_key] = placement
+        return found
+
+    async def drop_pending(self, keys: Sequence[str]) -> None:
+        for part in chunks(sorted(set(keys)), IN_CHUNK):
+            await self.session.execute(
+                delete(PendingPlacement).where(PendingPlacement.student_key.in_(part))
+            )
+
+    async def insert_many(self, rows: Sequence[dict[str, Any]]) -> None:
+        for part in chunks(rows):
+            await self.session.execute(insert(STUDENT), part)
+
+    async def update_many(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Rows keyed `b_<column>` with `b_id` naming the student."""
+        if not rows:
+            return
+        fields = [k.removeprefix("b_") for k in rows[0] if k != "b_id"]
+        statement = (
+            update(STUDENT)
+            .where(STUDENT.c.id == bindparam("b_id"))
+            .values({f: bindparam(f"b_{f}") for f in fields})
+        )
+        for part in chunks(rows):
+            await self.session.execute(statement, part)
+
+    async def get(self, student_id: UUID, *, within: Jurisdiction) -> Student:
+        student = await self.session.scalar(
+            select(Student).where(Student.id == student_id, within.covers(Student.county_code))
+        )
+        if student is None:  # another county's student is "not found" too
+            raise NotFound(f"student {student_id} not found")
+        return student
+
+    async def by_key(self, key: str) -> Student | None:
+        return await self.session.scalar(select(Student).where(Student.student_key == key))
+
+    async def page(
+        self,
+        *,
+        within: Jurisdiction,
+        county_code: str | None,
+        school_code: str | None,
+        status: str | None,
+        after: UUID | None,
+        limit: int,
+    ) -> list[Student]:
+        query = select(Student).where(within.covers(Student.county_code))
+        if county_code:
+            query = query.where(Student.county_code == county_code)
+        if school_code:
+            query = query.where(Student.school_code == school_code)
+        if status:
+            query = query.where(Student.status == status)
+        if after is not None:
+            query = query.where(Student.id > after)
+        return list(await self.session.scalars(query.order_by(Student.id).limit(limit + 1)))

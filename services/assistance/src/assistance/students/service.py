@@ -1,0 +1,135 @@
+"""Roster use-cases: register, import (sheet.py), placements from enrollment's admissions."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from assistance.students.models import PendingPlacement, Student
+from assistance.students.repository import SchoolFacts, StudentRepository
+from assistance.students.schemas import Level, StudentCreate, StudentSource, StudentStatus
+from junheng_contracts.enrollment import AdmissionConfirmedData
+from junheng_kit.auth import Principal
+from junheng_kit.identifiers import citizen_id_birth_date, citizen_id_gender, student_key
+from junheng_kit.problems import Conflict, FieldError, RuleViolated
+from junheng_kit.timeutil import utcnow
+
+# the school copy's levels (enrollment's SchoolLevel) that teach each roster 学段
+LEVELS_TEACHING = {
+    Level.PRIMARY: frozenset({"primary", "nine_year"}),
+    Level.JUNIOR: frozenset({"junior", "nine_year", "complete_secondary"}),
+}
+
+
+def school_error(school: SchoolFacts | None, level: Level) -> FieldError | None:
+    """The school must be in the school copy and teach the student's 学段."""
+    if school is None:
+        return FieldError("school_code", "school_registered", "not in the school registry copy")
+    if not school.levels & LEVELS_TEACHING[level]:
+        return FieldError(
+            "level",
+            "school_teaches_level",
+            f"the school teaches {', '.join(sorted(school.levels))}",
+        )
+    return None
+
+
+def new_row(request: StudentCreate, *, county_code: str, key: str) -> dict[str, object]:
+    """Column values of a new roster row; gender and birth date come from the ID."""
+    now = utcnow()
+    return {
+        "citizen_id": request.citizen_id,
+        "student_key": key,
+        "name": request.name,
+        "gender": citizen_id_gender(request.citizen_id),
+        "birth_date": citizen_id_birth_date(request.citizen_id),
+        "county_code": county_code,
+        "school_code": request.school_code,
+        "level": request.level.value,
+        "grade": request.grade,
+        "boarding": request.boarding,
+        "status": StudentStatus.ENROLLED.value,
+        "source": StudentSource.IMPORT.value,
+        "version": 1,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+def with_placement(row: dict[str, object], placement: PendingPlacement) -> dict[str, object]:
+    """A waiting 录取确认 decides the school, 学段 and grade of a child the roster now brings."""
+    return {
+        **row,
+        "county_code": placement.county_code,
+        "school_code": placement.school_code,
+        "level": placement.level,
+        "grade": placement.grade,
+        "source": StudentSource.ENROLLMENT.value,
+    }
+
+
+async def register_student(
+    session: AsyncSession, principal: Principal, *, request: StudentCreate, pseudonym_key: bytes
+) -> Student:
+    """Put one child on the roster; a 公民身份号码 already there is 409 (imports update)."""
+    repository = StudentRepository(session)
+    school = (await repository.schools([request.school_code])).get(request.school_code)
+    if school is not None:
+        principal.require_jurisdiction(school.county_code, field="school_code")
+    error = school_error(school, request.level)
+    if school is None or error is not None:
+        raise RuleViolated("the student cannot be placed at this school", *filter(None, [error]))
+    if await repository.existing([request.citizen_id]):
+        raise Conflict(
+            "this child is already on the roster",
+            FieldError("citizen_id", "citizen_id_unique", "import a sheet to update a child"),
+        )
+    key = student_key(pseudonym_key, request.citizen_id)
+    row = new_row(request, county_code=school.county_code, key=key)
+    placement = (await repository.pending([key])).get(key)
+    if placement is not None:
+        row = with_placement(row, placement)
+        await repository.drop_pending([key])
+    student = Student(**row)
+    session.add(student)
+    await session.flush()
+    return student
+
+
+async def apply_admission(
+    session: AsyncSession, data: AdmissionConfirmedData, *, event_id: str
+) -> None:
+    """录取确认 from enrollment: move the roster row with that key, or keep it pending.
+
+    A placement for an earlier year than the one already pending changes nothing (reordering).
+    """
+    repository = StudentRepository(session)
+    student = await repository.by_key(data.student_key)
+    if student is not None:
+        student.county_code = data.county_code
+        student.school_code = data.school_code
+        student.level = data.level
+        student.grade = data.grade
+        student.status = StudentStatus.ENROLLED.value
+        student.source = StudentSource.ENROLLMENT.value
+        student.version += 1
+        await session.flush()
+        return
+    pending = (await repository.pending([data.student_key])).get(data.student_key)
+    if pending is not None and pending.year > data.year:
+        return
+    values = {
+        "application_id": data.application_id,
+        "county_code": data.county_code,
+        "school_code": data.school_code,
+        "level": data.level,
+        "grade": data.grade,
+        "year": data.year,
+        "event_id": event_id,
+        "received_at": utcnow(),
+    }
+    if pending is None:
+        session.add(PendingPlacement(student_key=data.student_key, **values))
+    else:
+        for name, value in values.items():
+            setattr(pending, name, value)
+    await session.flush()
