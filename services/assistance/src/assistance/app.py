@@ -4,10 +4,12 @@ from fastapi import FastAPI
 
 from assistance.agencies.connector import install_connector
 from assistance.agencies.endpoints import router as agencies_router
+from assistance.awards.endpoints import router as awards_router
 from assistance.consumers import subscriptions
 from assistance.identification.endpoints import router as identification_router
 from assistance.identification.jobs import install_job_runner
 from assistance.ledger.endpoints import router as ledger_router
+from assistance.programmes.endpoints import router as programmes_router
 from assistance.schools.models import School
 from assistance.settings import AssistanceSettings
 from assistance.students.endpoints import router as students_router
@@ -27,6 +29,8 @@ def create_app(settings: AssistanceSettings | None = None) -> FastAPI:
             school_directory_router(School, "assistance"),
             agencies_router,
             ledger_router,
+            programmes_router,
+            awards_router,
             students_router,
             identification_router,
         ],

@@ -25,3 +25,8 @@ class AssistanceSettings(ServiceSettings):
     agency_backoff_seconds: float = Field(0.1, ge=0)  # base of exponential backoff, full jitter
     agency_breaker_failures: int = Field(5, ge=1)  # consecutive failed calls that open a breaker
     agency_breaker_reset_seconds: float = Field(30.0, gt=0)  # open → half-open after this
+
+    # 公示 lasts at least this many working days (domain.md §4.3: county/city rules, commonly 5)
+    publicity_min_working_days: int = Field(5, ge=1, le=30)
+    # a status notice (category lost) leaves the award payable for this many days
+    notice_grace_days: int = Field(30, ge=0, le=365)

@@ -12,6 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from assistance.programmes import repository, rules
 from assistance.programmes.models import Programme, ProgrammeStandard
+from assistance.programmes.schemas import ProgrammePut, StandardCreate, StandardList, StandardRead
+from junheng_kit.auth import Principal
+from junheng_kit.problems import Conflict, FieldError, Forbidden, NotFound, RuleViolated
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,3 +75,128 @@ async def standards_by_programme(
     for row in await repository.standards_of(session, codes):
         found[row.programme_code].append(to_rule(row))
     return found
+
+
+def visible(principal: Principal, scope_code: str) -> bool:
+    """National programmes are seen by all; a scoped one by callers inside or above its scope."""
+    return scope_code == "" or any(
+        p.startswith(scope_code) or scope_code.startswith(p)
+        for p in principal.jurisdiction.prefixes
+    )
+
+
+async def list_programmes(
+    session: AsyncSession, principal: Principal, *, on: date | None
+) -> list[Programme]:
+    """Programmes visible to the caller: each one's version in force on `on` (default: latest)."""
+    rows = [r for r in await repository.all_versions(session) if visible(principal, r.scope_code)]
+    if on is not None:
+        return programmes_in_force(rows, on)
+    latest: dict[str, Programme] = {}
+    for row in rows:
+        latest[row.code] = row  # oldest first: the last one is the newest version
+    return list(latest.values())
+
+
+async def get_programme(
+    session: AsyncSession, principal: Principal, *, code: str, on: date | None
+) -> Programme:
+    versions = await programme_versions(session, principal, code=code)
+    found = version_in_force(versions, on) if on is not None else versions[-1]
+    if found is None:
+        raise NotFound(
+            f"programme {code} has no version in force on {on}",
+            FieldError("query.on", "programme_in_force"),
+        )
+    return found
+
+
+async def programme_versions(
+    session: AsyncSession, principal: Principal, *, code: str
+) -> list[Programme]:
+    versions = [
+        v for v in await repository.all_versions(session, code) if visible(principal, v.scope_code)
+    ]
+    if not versions:
+        raise NotFound(f"programme {code} not found", FieldError("code", "programme_known"))
+    return versions
+
+
+async def put_programme(
+    session: AsyncSession, principal: Principal, *, code: str, request: ProgrammePut
+) -> Programme:
+    """A new version of a local programme; national ones change only with the catalogue."""
+    versions = await repository.all_versions(session, code)
+    if versions and versions[-1].kind == "national":
+        raise Forbidden(
+            f"{code} is a national programme",
+            FieldError("code", "national_catalogue", "national programmes come with the catalogue"),
+        )
+    principal.require_jurisdiction(request.scope_code, field="scope_code")
+    if versions:
+        principal.require_jurisdiction(versions[-1].scope_code, field="code")
+    row = Programme(
+        code=code,
+        version=(versions[-1].version + 1) if versions else 1,
+        kind="local",
+        changed_by=principal.client_id,
+        **request.model_dump(),
+    )
+    repository.add(session, row)
+    await session.flush()
+    return row
+
+
+async def add_standard(
+    session: AsyncSession, principal: Principal, *, code: str, request: StandardCreate
+) -> ProgrammeStandard:
+    """A new effective-dated standard in the caller's scope; it never rewrites past awards."""
+    versions = await programme_versions(session, principal, code=code)
+    principal.require_jurisdiction(request.scope_code, field="scope_code")
+    scope = versions[-1].scope_code
+    if not request.scope_code.startswith(scope):
+        raise RuleViolated(
+            "标准范围超出项目范围",
+            FieldError(
+                "scope_code", "scope_within_programme", f"the programme applies in {scope!r}"
+            ),
+        )
+    existing = await repository.standards_of(session, [code])
+    if any(
+        s.scope_code == request.scope_code and s.effective_from == request.effective_from
+        for s in existing
+    ):
+        raise Conflict(
+            "同一范围同一生效日已有标准",
+            FieldError("effective_from", "standard_unique", "a standard starts that day already"),
+        )
+    row = ProgrammeStandard(
+        programme_code=code, created_by=principal.client_id, **request.columns()
+    )
+    repository.add(session, row)
+    await session.flush()
+    return row
+
+
+async def list_standards(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    code: str,
+    county_code: str | None,
+    on: date | None,
+) -> StandardList:
+    await programme_versions(session, principal, code=code)
+    rows = [
+        s
+        for s in await repository.standards_of(session, [code])
+        if visible(principal, s.scope_code)
+    ]
+    in_force = None
+    if county_code is not None and on is not None:
+        chosen = rules.standard_in_force([to_rule(r) for r in rows], county_code=county_code, on=on)
+        in_force = chosen.id if chosen else None
+    return StandardList(
+        items=[StandardRead.model_validate(r, from_attributes=True) for r in rows],
+        in_force=in_force,
+    )
