@@ -353,6 +353,70 @@ class TestWorkflow:
         )
 
 
+class TestDisbursementBatch:
+    async def test_one_bad_line_writes_no_payment_at_all(
+        self,
+        client: AsyncClient,
+        writer: dict[str, Any],
+        make_student: MakeStudent,
+        session: AsyncSession,
+    ) -> None:
+        first = await reviewed_award(client, writer, make_student)
+        second = await reviewed_award(client, writer, make_student)
+        unapproved = await reviewed_award(client, writer, make_student)
+        batch = await client.post(
+            "/v1/publicity-batches",
+            json={
+                "county_code": "150602",
+                "starts_on": "2025-09-30",
+                "award_ids": [first["id"], second["id"]],
+            },
+            headers=writer,
+        )
+        approval = await client.post(
+            f"/v1/publicity-batches/{batch.json()['id']}/approval",
+            json={"approved_on": "2025-10-14"},
+            headers=writer,
+        )
+        assert approval.json()["awards"] == 2
+        lines = [
+            {"award_id": first["id"], "amount_yuan": "312.50"},
+            {"award_id": second["id"], "amount_yuan": "700.00"},
+        ]
+        body = {"county_code": "150602", "paid_on": "2025-11-05", "channel": "cash"}
+        over = await client.post("/v1/disbursements", json=body | {"items": lines}, headers=writer)
+        assert (over.status_code, [e["field"] for e in over.json()["errors"]]) == (
+            422,
+            ["items[1].amount_yuan"],
+        )
+        not_approved = await client.post(
+            "/v1/disbursements",
+            json=body
+            | {"items": [lines[0], {"award_id": unapproved["id"], "amount_yuan": "1.00"}]},
+            headers=writer,
+        )
+        assert (not_approved.status_code, not_approved.json()["errors"][0]["rule"]) == (
+            409,
+            "award_approved",
+        )
+        twice = await client.post(
+            "/v1/disbursements", json=body | {"items": [lines[0], lines[0]]}, headers=writer
+        )
+        assert twice.json()["errors"][0]["rule"] == "award_once_per_batch"
+        assert await session.scalar(select(func.count()).select_from(Disbursement)) == 0
+        assert await outbox(session, "assistance.disbursement.recorded") == 0
+        assert await outbox(session, "assistance.award.approved") == 2
+
+    async def test_a_foreign_cursor_is_422(
+        self, client: AsyncClient, writer: dict[str, Any]
+    ) -> None:
+        response = await client.get("/v1/awards?cursor=bm90LWEtdXVpZA", headers=writer)
+        assert (response.status_code, response.json()["errors"][0]["rule"]) == (
+            422,
+            "cursor_invalid",
+        )
+
+
 class TestNotices:
     async def test_payments_stop_after_the_grace_period_unless_appealed(
         self,

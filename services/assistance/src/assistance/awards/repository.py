@@ -146,7 +146,7 @@ async def awards_page(
     *,
     within: Jurisdiction,
     filters: Mapping[str, Any],
-    after: str | None,
+    after: UUID | None,
     limit: int,
 ) -> Sequence[tuple[Award, Student]]:
     query = (
@@ -160,7 +160,7 @@ async def awards_page(
         if value is not None:
             query = query.where(getattr(Award, name) == value)
     if after is not None:
-        query = query.where(Award.id > UUID(after))
+        query = query.where(Award.id > after)
     return (await session.execute(query)).all()
 
 

@@ -66,6 +66,7 @@ from junheng_kit.pagination import decode_cursor, encode_cursor
 from junheng_kit.problems import (
     Conflict,
     FieldError,
+    InvalidInput,
     NotFound,
     PreconditionFailed,
     RuleViolated,
@@ -288,12 +289,15 @@ async def list_awards(
     cursor: str | None,
     limit: int,
 ) -> AwardPage:
+    after = decode_cursor(cursor)
+    try:
+        after_id = UUID(after) if after is not None else None
+    except ValueError as exc:
+        raise InvalidInput(
+            "cursor is not one this API issued", FieldError("query.cursor", "cursor_invalid")
+        ) from exc
     rows = await repository.awards_page(
-        session,
-        within=principal.jurisdiction,
-        filters=filters,
-        after=decode_cursor(cursor),
-        limit=limit,
+        session, within=principal.jurisdiction, filters=filters, after=after_id, limit=limit
     )
     items = [award_read(a, s, principal) for a, s in rows[:limit]]
     more = len(rows) > limit
