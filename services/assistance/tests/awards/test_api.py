@@ -324,6 +324,19 @@ class TestWorkflow:
         assert stored is not None
         assert stored.status == "reviewed"
 
+    async def test_a_publicity_of_years_is_refused_by_the_schema(
+        self, client: AsyncClient, writer: dict[str, Any]
+    ) -> None:
+        response = await client.post(
+            "/v1/publicity-batches",
+            json={"county_code": "150602", "starts_on": "2025-09-30", "ends_on": "2099-01-01"},
+            headers=writer,
+        )
+        assert (response.status_code, response.json()["errors"][0]["rule"]) == (
+            422,
+            "publicity_within_a_year",
+        )
+
     async def test_a_year_without_a_calendar_is_listed_with_a_warning(
         self, client: AsyncClient, writer: dict[str, Any], make_student: MakeStudent
     ) -> None:

@@ -118,6 +118,12 @@ class PublicityBatchCreate(BaseModel):
         None, description="default: every reviewed award of the school/county not yet shown"
     )
 
+    @model_validator(mode="after")
+    def _period_within_a_year(self) -> Self:
+        if self.ends_on is not None and (self.ends_on - self.starts_on).days > 366:
+            raise ValueError("publicity_within_a_year: a 公示 runs for days, not years")
+        return self
+
 
 class PublicityBatchRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)

@@ -516,9 +516,8 @@ async def create_publicity_batch(
             "学校不在该县",
             FieldError("school_code", "school_in_province", "学校标识码 province digits differ"),
         )
-    calendar = await load_calendar(
-        session, range(request.starts_on.year, request.starts_on.year + 2)
-    )
+    last_year = max(request.starts_on.year + 1, (request.ends_on or request.starts_on).year)
+    calendar = await load_calendar(session, range(request.starts_on.year, last_year + 1))
     ends_on = request.ends_on or rules.publicity_end(request.starts_on, minimum, calendar)
     working_days = rules.check_publicity_period(request.starts_on, ends_on, minimum, calendar)
     missing = calendar.missing_years(request.starts_on, ends_on)
