@@ -147,7 +147,9 @@ def no_awards() -> pl.DataFrame:
 class TestProposals:
     def test_one_award_per_student_and_programme_on_the_first_category_in_order(self) -> None:
         matches = rules.match(ROSTER, LISTS, on=AS_OF)
-        proposed = rules.proposals(matches.exact, PROGRAMMES, no_awards(), category_order=ORDER)
+        proposed = rules.proposals(
+            matches.exact, PROGRAMMES, no_awards(), category_order=ORDER
+        ).sort("student_id", "programme_code")
         # 王芳: dibao before tuopin → one living subsidy on dibao (evidence a1 and its list);
         # 赵敏: disabled supplies; 阿卜杜: living subsidy on orphan
         assert proposed.rows() == [
@@ -168,7 +170,9 @@ class TestProposals:
             },
             schema=rules.AWARD_SCHEMA,
         )
-        proposed = rules.proposals(matches.exact, PROGRAMMES, existing, category_order=ORDER)
+        proposed = rules.proposals(matches.exact, PROGRAMMES, existing, category_order=ORDER).sort(
+            "student_id", "programme_code"
+        )
         assert proposed.select("student_id", "programme_code").rows() == [
             ("s3", "disabled_supplies"),
             ("s4", "living_subsidy"),

@@ -79,17 +79,15 @@ def name_key(column: str) -> pl.Expr:
     return pl.col(column).str.normalize("NFKC").str.replace_all(_NAME_NOISE, "")
 
 
-def birth_date_of(column: str) -> pl.Expr:
-    """Positions 7–14 of a 公民身份号码 as a date (null when they are not one)."""
-    return pl.col(column).str.slice(6, 8).str.to_date("%Y%m%d", strict=False)
+def _valid(on: date) -> pl.Expr:
+    return (pl.col("valid_from") <= on) & (
+        pl.col("valid_until").is_null() | (pl.col("valid_until") >= on)
+    )
 
 
 def valid_on(entries: pl.DataFrame, on: date) -> pl.DataFrame:
     """Entries whose category is valid on `on`: valid_from ≤ on ≤ valid_until (open if null)."""
-    return entries.filter(
-        (pl.col("valid_from") <= on)
-        & (pl.col("valid_until").is_null() | (pl.col("valid_until") >= on))
-    )
+    return entries.filter(_valid(on))
 
 
 def match(roster: pl.DataFrame, entries: pl.DataFrame, *, on: date) -> Matches:
@@ -98,31 +96,45 @@ def match(roster: pl.DataFrame, entries: pl.DataFrame, *, on: date) -> Matches:
     A listed ID under another name is a `name_mismatch`; a list entry whose ID is on no roster
     row but whose name and birth date (from its ID) equal those of a roster student who is on
     no list is an `id_mismatch`. Both go to review; neither is auto-identified.
-    """
-    valid = valid_on(entries, on).with_columns(name_key("name").alias("list_name_key"))
-    people = roster.with_columns(name_key("name").alias("name_key"))
-    by_id = people.join(valid, on="citizen_id", how="inner", suffix="_list").with_columns(
-        pl.col("citizen_id").alias("list_citizen_id"), pl.col("name_list").alias("list_name")
-    )
-    agrees = pl.col("name_key") == pl.col("list_name_key")
-    exact = by_id.filter(agrees).select(MATCH_COLUMNS)
-    name_mismatch = by_id.filter(~agrees).select(PARTIAL_COLUMNS)
 
-    strangers = valid.join(people.select("citizen_id"), on="citizen_id", how="anti")
-    unlisted = people.join(valid.select("citizen_id").unique(), on="citizen_id", how="anti")
+    One lazy plan collected once: names are normalised only where they are compared (the
+    joined rows, and roster rows born on a day some stranger was born).
+    """
+    valid = entries.lazy().filter(_valid(on)).with_columns(name_key("name").alias("list_name_key"))
+    people = roster.lazy()
+    by_id = (
+        people.join(valid, on="citizen_id", how="inner", suffix="_list")
+        .with_columns(
+            name_key("name").alias("name_key"),
+            pl.col("citizen_id").alias("list_citizen_id"),
+            pl.col("name_list").alias("list_name"),
+        )
+        .with_columns((pl.col("name_key") == pl.col("list_name_key")).alias("agrees"))
+    )
+    exact = by_id.filter(pl.col("agrees")).select(MATCH_COLUMNS)
+    name_mismatch = by_id.filter(~pl.col("agrees")).select(PARTIAL_COLUMNS)
+
+    born = pl.col("citizen_id").str.slice(6, 8)  # YYYYMMDD of the ID, compared as text
+    strangers = (
+        valid.join(people.select("citizen_id"), on="citizen_id", how="anti")
+        .with_columns(born.alias("born"))
+        .rename({"citizen_id": "list_citizen_id", "name": "list_name"})
+    )
     id_mismatch = (
-        unlisted.with_columns(birth_date_of("citizen_id").alias("birth_date"))
+        people.join(valid.select("citizen_id").unique(), on="citizen_id", how="anti")
+        .with_columns(born.alias("born"))
+        .join(strangers.select("born").unique(), on="born", how="semi")
+        .with_columns(name_key("name").alias("name_key"))
         .join(
-            strangers.with_columns(birth_date_of("citizen_id").alias("birth_date")).rename(
-                {"citizen_id": "list_citizen_id", "name": "list_name"}
-            ),
-            left_on=["name_key", "birth_date"],
-            right_on=["list_name_key", "birth_date"],
+            strangers,
+            left_on=["name_key", "born"],
+            right_on=["list_name_key", "born"],
             how="inner",
         )
         .select(PARTIAL_COLUMNS)
     )
-    return Matches(exact=exact, name_mismatch=name_mismatch, id_mismatch=id_mismatch)
+    found = pl.collect_all([exact, name_mismatch, id_mismatch])
+    return Matches(exact=found[0], name_mismatch=found[1], id_mismatch=found[2])
 
 
 def listed_categories(matches: Matches) -> pl.DataFrame:
@@ -146,7 +158,7 @@ def proposals(
 
     The basis category is the first of the student's qualifying ones in `category_order`; the
     evidence is every assertion id and list ref behind that category.
-    Columns: student_id, programme_code, category, evidence (list of strings).
+    Columns: student_id, programme_code, category, evidence (list of strings); no set order.
     """
     empty = pl.DataFrame(
         schema={
@@ -162,35 +174,36 @@ def proposals(
     qualifying = pl.DataFrame(
         {"programme_code": [p for p, _ in pairs], "category": [c for _, c in pairs]}
     )
+    # every qualifying category gets a distinct rank: the given order, then the rest by code
+    ordered = list(dict.fromkeys([*category_order, *sorted({c for _, c in pairs})]))
     rank = pl.DataFrame(
-        {"category": list(category_order), "rank": list(range(len(category_order)))},
+        {"category": ordered, "rank": list(range(len(ordered)))},
         schema={"category": pl.String, "rank": pl.Int64},
     )
     candidates = (
-        exact.join(qualifying, on="category", how="inner")
-        .join(rank, on="category", how="left")
-        .with_columns(pl.col("rank").fill_null(len(category_order)))
+        exact.lazy()
+        .join(qualifying.lazy(), on="category", how="inner")
+        .join(rank.lazy(), on="category", how="inner")
         .join(
-            existing.select("student_id", "programme_code").unique(),
+            existing.lazy().select("student_id", "programme_code").unique(),
             on=["student_id", "programme_code"],
             how="anti",
         )
     )
-    if candidates.is_empty():
-        return empty
-    chosen = candidates.group_by("student_id", "programme_code").agg(
-        pl.col("category").sort_by("rank", "category").first()
-    )
+    best = candidates.group_by("student_id", "programme_code").agg(pl.col("rank").min())
     return (
-        candidates.join(chosen, on=["student_id", "programme_code", "category"], how="semi")
+        candidates.join(best, on=["student_id", "programme_code", "rank"], how="semi")
         .group_by("student_id", "programme_code", "category")
-        .agg(
-            pl.concat_list("assertion_id", "list_ref")
-            .explode()
-            .unique(maintain_order=True)
-            .alias("evidence")
+        .agg(pl.col("assertion_id").unique(), pl.col("list_ref").unique())
+        .select(
+            "student_id",
+            "programme_code",
+            "category",
+            pl.concat_list(
+                pl.col("assertion_id").list.sort(), pl.col("list_ref").list.sort()
+            ).alias("evidence"),
         )
-        .sort("student_id", "programme_code")
+        .collect()
     )
 
 
@@ -230,30 +243,43 @@ def coverage(
     school year's awards (their status decides).
     """
 
-    def ids(frame: pl.DataFrame) -> pl.Series:
-        return frame.get_column("student_id").unique()
+    def marked(frame: pl.DataFrame, flag: str) -> pl.LazyFrame:
+        return frame.lazy().select("student_id").unique().with_columns(pl.lit(True).alias(flag))
 
-    held = ids(awards.filter(pl.col("status") != REJECTED))
-    flags = roster.select("student_id", "school_code").with_columns(
-        pl.col("student_id").is_in(ids(listed).implode()).alias("is_listed"),
-        pl.col("student_id").is_in(ids(auto).implode()).alias("is_auto"),
-        pl.col("student_id").is_in(ids(confirmed).implode()).alias("is_confirmed"),
-        pl.col("student_id").is_in(held.implode()).alias("has_award"),
+    flags = ("is_listed", "is_auto", "is_confirmed", "has_award")
+    marks = (
+        pl.concat(
+            [
+                marked(listed, "is_listed"),
+                marked(auto, "is_auto"),
+                marked(confirmed, "is_confirmed"),
+                marked(awards.filter(pl.col("status") != REJECTED), "has_award"),
+            ],
+            how="diagonal",
+        )
+        .group_by("student_id")
+        .agg(pl.col(flag).fill_null(False).any() for flag in flags)
+        # only the roster's students count, each at their school
+        .join(roster.lazy().select("student_id", "school_code"), on="student_id", how="inner")
     )
     eligible = pl.col("is_listed") | pl.col("is_confirmed") | pl.col("has_award")
+    counts = marks.group_by("school_code").agg(
+        eligible.sum().cast(pl.Int64).alias("eligible"),
+        pl.col("is_auto").sum().cast(pl.Int64).alias("auto_identified"),
+        (eligible & pl.col("has_award")).sum().cast(pl.Int64).alias("awarded"),
+    )
     return (
-        flags.group_by("school_code")
-        .agg(
-            pl.len().cast(pl.Int64).alias("students"),
-            eligible.sum().cast(pl.Int64).alias("eligible"),
-            pl.col("is_auto").sum().cast(pl.Int64).alias("auto_identified"),
-            (eligible & pl.col("has_award")).sum().cast(pl.Int64).alias("awarded"),
-        )
+        roster.lazy()
+        .group_by("school_code")
+        .agg(pl.len().cast(pl.Int64).alias("students"))
+        .join(counts, on="school_code", how="left")
+        .with_columns(pl.col("eligible", "auto_identified", "awarded").fill_null(0))
         .with_columns(
             (pl.col("eligible") - pl.col("awarded")).alias("gap"),
             ratio(pl.col("auto_identified"), pl.col("eligible")).alias("coverage"),
         )
         .sort("school_code")
+        .collect()
     )
 
 
