@@ -1,7 +1,7 @@
 """The 应助尽助 job runner: one asyncio task per job inside the service process.
 
 The runner owns the job's transactions (like SessionDep owns a request's): start, the optional
-list refresh, the scan (read-only) and the write-out each commit on their own, so
+list refresh, loading (read-only), each phase change and the write-out commit on their own, so
 `GET /v1/identification-jobs/{id}` shows the phase while the job runs. A job cut off by a
 restart stays `running` in the table; start-up marks it failed (`fail_interrupted`).
 """
@@ -54,6 +54,11 @@ class JobRunner:
         sessionmaker: async_sessionmaker[AsyncSession] = self.app.state.sessionmaker
         return sessionmaker
 
+    async def _phase(self, job_id: UUID, phase: JobPhase) -> None:
+        async with self._sessions()() as session:
+            await IdentificationRepository(session).set_phase(job_id, phase=phase.value)
+            await session.commit()
+
     async def run(self, job_id: UUID) -> None:
         connector = getattr(self.app.state, "agency_connector", None)
         configured = (
@@ -72,12 +77,14 @@ class JobRunner:
                     await session.commit()
             async with self._sessions()() as session:
                 job = await IdentificationRepository(session).job(job_id)
-                found, lists = await service.scan(session, job, configured=configured)
-                job.phase = JobPhase.WRITING.value
-                await session.commit()
+                inputs = await service.load(session, job, configured=configured)
+            await self._phase(job_id, JobPhase.MATCHING)
+            # polars works outside the GIL: the service keeps answering meanwhile
+            found = await asyncio.to_thread(service.compute, inputs, on=job.as_of)
+            await self._phase(job_id, JobPhase.WRITING)
             async with self._sessions()() as session:
                 job = await IdentificationRepository(session).job(job_id)
-                await service.write_outcome(session, job, found, lists)
+                await service.write_outcome(session, job, found, inputs.lists)
                 await session.commit()
             log.info("identification.finished", extra={"job_id": str(job_id), **job.counts})
         except asyncio.CancelledError:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, cast
 from uuid import UUID
 
@@ -215,6 +216,26 @@ class IdentificationRepository:
             ),
             {"student_id": pl.String},
         )
+
+    async def awards_changed_since(
+        self, county_code: str, school_year: int, since: datetime
+    ) -> bool:
+        """An award of the year written, or a review decided, after `since`."""
+        award = await self.session.scalar(
+            select(Award.id)
+            .where(
+                Award.county_code == county_code,
+                Award.school_year == school_year,
+                Award.updated_at >= since,
+            )
+            .limit(1)
+        )
+        decided = await self.session.scalar(
+            select(ReviewItem.id)
+            .where(ReviewItem.county_code == county_code, ReviewItem.decided_at >= since)
+            .limit(1)
+        )
+        return award is not None or decided is not None
 
     async def reviewed_keys(self, county_code: str, school_year: int) -> pl.DataFrame:
         """(student_id, assertion_id) already in the queue for the year, decided or not."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -187,20 +188,45 @@ class Scan:
     lost: pl.DataFrame
     reviews: pl.DataFrame  # new review items: PARTIAL_COLUMNS + kind
     entries: int
+    awards: pl.DataFrame  # the year's awards as loaded
+    loaded_at: datetime
 
 
-async def scan(
+@dataclass(frozen=True, slots=True)
+class Inputs:
+    """What a job reads, as frames: the county's roster, the current lists, the year's awards."""
+
+    lists: list[CategoryList]
+    roster: pl.DataFrame
+    entries: pl.DataFrame
+    awards: pl.DataFrame
+    reviewed: pl.DataFrame  # (student_id, assertion_id) already queued this year
+    programmes: list[rules.Programme]
+    answered: dict[str, str]  # category → agency with a current list
+    loaded_at: datetime
+
+
+async def load(
     session: AsyncSession, job: IdentificationJob, *, configured: Mapping[str, Sequence[str]]
-) -> tuple[Scan, list[CategoryList]]:
-    """Load the roster, the current lists and the year's awards as frames; match them."""
+) -> Inputs:
+    """Load the roster, the current lists and the year's awards as frames (read only)."""
     repository = IdentificationRepository(session)
     lists = await repository.current_lists(job.county_code)
-    roster = await repository.roster(job.county_code)
-    entries = await repository.entries(lists)
-    existing = await repository.awards(job.county_code, job.school_year)
-    reviewed = await repository.reviewed_keys(job.county_code, job.school_year)
-    programmes = applicable(await auto_programmes(session, on=job.as_of), job.county_code)
-    matches = rules.match(roster, entries, on=job.as_of)
+    return Inputs(
+        lists=lists,
+        roster=await repository.roster(job.county_code),
+        entries=await repository.entries(lists),
+        awards=await repository.awards(job.county_code, job.school_year),
+        reviewed=await repository.reviewed_keys(job.county_code, job.school_year),
+        programmes=applicable(await auto_programmes(session, on=job.as_of), job.county_code),
+        answered=answered_categories(lists, configured),
+        loaded_at=utcnow(),
+    )
+
+
+def compute(inputs: Inputs, *, on: date) -> Scan:
+    """The rules over the loaded frames: matches, new review items, proposals, lost categories."""
+    matches = rules.match(inputs.roster, inputs.entries, on=on)
     listed = rules.listed_categories(matches)
     reviews = (
         pl.concat(
@@ -210,21 +236,20 @@ async def scan(
             ]
         )
         .unique(subset=["student_id", "assertion_id"], keep="first", maintain_order=True)
-        .join(reviewed, on=["student_id", "assertion_id"], how="anti")
+        .join(inputs.reviewed, on=["student_id", "assertion_id"], how="anti")
     )
-    return (
-        Scan(
-            roster=roster,
-            matches=matches,
-            listed=listed,
-            proposals=rules.proposals(
-                matches.exact, programmes, existing, category_order=CATEGORY_ORDER
-            ),
-            lost=rules.lost_categories(existing, listed, answered_categories(lists, configured)),
-            reviews=reviews,
-            entries=entries.height,
+    return Scan(
+        roster=inputs.roster,
+        matches=matches,
+        listed=listed,
+        proposals=rules.proposals(
+            matches.exact, inputs.programmes, inputs.awards, category_order=CATEGORY_ORDER
         ),
-        lists,
+        lost=rules.lost_categories(inputs.awards, listed, inputs.answered),
+        reviews=reviews,
+        entries=inputs.entries.height,
+        awards=inputs.awards,
+        loaded_at=inputs.loaded_at,
     )
 
 
@@ -287,12 +312,18 @@ async def write_outcome(
             for r in found.lost.iter_rows(named=True)
         ],
     )
+    changed = await repository.awards_changed_since(
+        job.county_code, job.school_year, found.loaded_at
+    )
     per_school = rules.coverage(
         found.roster,
         listed=found.listed,
         auto=found.matches.exact,
         confirmed=await repository.confirmed_students(job.county_code, job.school_year),
-        awards=await repository.awards(job.county_code, job.school_year),
+        # the awards loaded still hold unless this job, a school or a reviewer wrote one since
+        awards=found.awards
+        if proposed == 0 and not changed
+        else await repository.awards(job.county_code, job.school_year),
     )
     county = rules.totals(per_school)
     await repository.insert_coverage(
