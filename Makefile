@@ -10,7 +10,7 @@ help:
 	@echo "make run        install, start the whole system with a demo county (gateway :8000)"
 	@echo "make test       install, run unit, API (SQLite + PostgreSQL), event and e2e tests"
 	@echo "make lint       ruff check, ruff format --check, mypy (strict)"
-	@echo "make bench      assessment, lottery, stored-run, zone lookup, staffing and gateway benchmarks (medians, ratios)"
+	@echo "make bench      assessment, lottery, stored-run, zone lookup, staffing, assistance and gateway benchmarks (medians, ratios)"
 	@echo "make snapshots  refresh event-schema and OpenAPI snapshots after a reviewed change"
 
 $(UV):
@@ -60,6 +60,8 @@ bench: install
 	@$(PY) benchmarks/zone_lookup.py
 	@$(PY) benchmarks/staffing_import.py
 	@$(PY) benchmarks/staffing_quota_rotation.py
+	@$(PY) benchmarks/assistance_lookup.py
+	@$(PY) benchmarks/assistance_identification.py
 	@$(PY) benchmarks/gateway_roundtrip.py
 
 snapshots: install

@@ -27,6 +27,9 @@ from junheng_kit.processes import NatsServer, free_port
 SERVICES = ("enrollment", "staffing", "assistance", "evaluation")
 DEFAULT_PORTS = {"enrollment": 8101, "staffing": 8102, "assistance": 8103, "evaluation": 8104}
 ALL_SCOPES = [f"{s}:{a}" for s in SERVICES for a in ("read", "write")] + ["assistance:pii"]
+# partner agencies' systems, simulated (simulators/): 民政, 残联, 乡村振兴, 农牧
+AGENCIES = ("mca", "cdpf", "nrra", "moa")
+DEFAULT_AGENCY_PORTS = {"mca": 8201, "cdpf": 8202, "nrra": 8203, "moa": 8204}
 
 
 @dataclass
@@ -36,12 +39,14 @@ class ServiceProcess:
     env: dict[str, str]
     log: Path
     process: subprocess.Popen[bytes] | None = None
+    command: list[str] | None = None  # default: `python -m <name> serve`
+    ready_path: str = "/readyz"
 
     def start(self) -> None:
         self.log.parent.mkdir(parents=True, exist_ok=True)
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", self.name, "serve"],
+                self.command or [sys.executable, "-m", self.name, "serve"],
                 env=self.env,
                 stdout=out,
                 stderr=subprocess.STDOUT,
@@ -54,7 +59,8 @@ class ServiceProcess:
                 tail = self.log.read_text(errors="replace")[-3000:]
                 raise RuntimeError(f"{self.name} exited with {self.process.returncode}:\n{tail}")
             try:
-                if httpx.get(f"http://127.0.0.1:{self.port}/readyz", timeout=1).status_code == 200:
+                url = f"http://127.0.0.1:{self.port}{self.ready_path}"
+                if httpx.get(url, timeout=1).status_code == 200:
                     return
             except httpx.HTTPError:
                 pass
@@ -83,6 +89,11 @@ class System:
     ports: dict[str, int] = field(default_factory=dict)
     database_urls: dict[str, str] = field(default_factory=dict)
     extra_env: dict[str, str] = field(default_factory=dict)
+    # the simulated partner agencies assistance talks to (none: assistance has no agencies)
+    agencies: tuple[str, ...] = AGENCIES
+    agency_ports: dict[str, int] = field(default_factory=dict)
+    agency_region: str = "150602"
+    agency_registry: Path | None = None  # CSV of people the simulators may hold (demo roster)
     nats: NatsServer | None = None
     processes: dict[str, ServiceProcess] = field(default_factory=dict)
 
@@ -110,6 +121,9 @@ class System:
                 "PYTHONUNBUFFERED": "1",
             }
         )
+        if name == "assistance" and self.agencies:
+            env["ASSISTANCE_AGENCIES_FILE"] = str(self.var / "agencies.json")
+            env["ASSISTANCE_AGENCY_SIGNING_KEY_FILE"] = str(self.var / "assistance-agency-key.pem")
         if name == "gateway":
             env["JUNHENG_GATEWAY_PORT"] = str(port)
             env["GATEWAY_SIGNING_KEY_FILE"] = str(self.var / "gateway-signing-key.pem")
@@ -121,6 +135,7 @@ class System:
     def start(self) -> System:
         self.var.mkdir(parents=True, exist_ok=True)
         self.nats = NatsServer(self.var / "nats", port=self.nats_port).start()
+        self._agency_processes()
         names = [*SERVICES, "gateway"]
         for name in names:
             port = self.gateway_port if name == "gateway" else self.ports.get(name) or free_port()
@@ -147,6 +162,62 @@ class System:
         for process in self.processes.values():
             process.wait_ready()
         return self
+
+    def agency_url(self, code: str) -> str:
+        return f"http://127.0.0.1:{self.processes[f'agency-{code}'].port}"
+
+    def _agency_processes(self) -> None:
+        """One simulator process per partner agency, and the agencies file assistance reads
+        (their URLs and public keys; the keys are made on first use under var/agencies/)."""
+        if not self.agencies:
+            return
+        ports = {code: self.agency_ports.get(code) or free_port() for code in self.agencies}
+        keys = self.var / "agencies"
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "agency_sim",
+                "config",
+                "--key-dir",
+                str(keys),
+                *[f"--agency={code}=http://127.0.0.1:{port}" for code, port in ports.items()],
+                "--out",
+                str(self.var / "agencies.json"),
+            ],
+            capture_output=True,
+            timeout=60,
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"agency config failed:\n{done.stderr.decode(errors='replace')}")
+        env = {k: v for k, v in os.environ.items() if not k.startswith("JUNHENG_")}
+        for code, port in ports.items():
+            command = [
+                sys.executable,
+                "-m",
+                "agency_sim",
+                "--agency",
+                code,
+                "--port",
+                str(port),
+                "--region",
+                self.agency_region,
+                "--key-file",
+                str(keys / f"{code}.pem"),
+                "--trust-key-file",
+                str(self.var / "assistance-agency-key.pem"),
+            ]
+            if self.agency_registry is not None:
+                command += ["--registry", str(self.agency_registry)]
+            name = f"agency-{code}"
+            self.processes[name] = ServiceProcess(
+                name,
+                port,
+                env,
+                self.var / "logs" / f"{name}.log",
+                command=command,
+                ready_path="/healthz",
+            )
 
     def restart(self, name: str) -> None:
         self.processes[name].stop()
@@ -236,6 +307,21 @@ def load_demo_resources(system: System, token: str, path: Path, xlsx_out: Path) 
     return len(schools)
 
 
+def load_demo_roster(system: System, token: str, roster_csv: bytes) -> int:
+    """Import the demo county's pupil roster into assistance (upserts: reruns change nothing)."""
+    with httpx.Client(
+        base_url=system.gateway_url, timeout=60, headers={"Authorization": f"Bearer {token}"}
+    ) as http:
+        response = http.post(
+            "/assistance/v1/students/imports",
+            content=roster_csv,
+            headers={"Content-Type": "text/csv"},
+        )
+        if response.status_code not in (200, 201):
+            raise RuntimeError(f"demo roster: {response.text}")
+    return roster_csv.count(b"\n") - 1
+
+
 def _demo_credentials(system: System, var: Path, county: str) -> dict[str, Any]:
     path = var / "demo-client.json"
     if path.exists():
@@ -253,8 +339,11 @@ def _demo_credentials(system: System, var: Path, county: str) -> dict[str, Any]:
     )
 
 
-def _banner(system: System, credentials: dict[str, Any], created: int, total: int) -> str:
+def _banner(
+    system: System, credentials: dict[str, Any], created: int, total: int, students: int
+) -> str:
     url = system.gateway_url
+    mca, cdpf, nrra, moa = (system.agency_url(code) for code in AGENCIES)
     return f"""
 Junheng (均衡) is running — demo county {credentials["jurisdiction"][0]} (东胜区), {total} schools \
 ({created} new).
@@ -284,6 +373,23 @@ Supervision indicators (县域义务教育优质均衡督导评估) for the demo
       -H 'Content-Type: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' \\
       --data-binary @var/demo-school-resources-2025.xlsx \\
       {url}/evaluation/v1/school-resources/150602/2025/imports
+
+Student aid (学生资助, 应助尽助): the {students} pupils of var/demo-students.csv are on the
+assistance roster; four simulated partner agencies (民政 {mca}, 残联 {cdpf},
+乡村振兴 {nrra}, 农牧 {moa}) hold a share of them in their registries.
+  # identify the eligible without an award (免申即享): fetch the agencies' signed lists, match
+  curl -s -X POST -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \\
+      {url}/assistance/v1/identification-jobs -d '{{"county_code": "150602", \
+"school_year": 2026, "refresh_lists": true, "purpose": "应助尽助 认定", \
+"legal_basis": "教财〔2018〕16号"}}'
+  curl -s -H "Authorization: Bearer $TOKEN" \\
+      "{url}/assistance/v1/awards?county_code=150602&source=auto&status=proposed"
+  curl -s -H "Authorization: Bearer $TOKEN" \\
+      "{url}/assistance/v1/coverage?county_code=150602&school_year=2026"
+  # then review → 公示 (≥ 5 working days) → approval → disbursement: services/assistance/README.md
+  # break a simulator and see the fallback (lookups answer `unavailable` + manual evidence):
+  curl -s -X PUT {mca}/_sim/faults -H 'Content-Type: application/json' -d '{{"mode": "down"}}'
+  curl -s -H "Authorization: Bearer $TOKEN" {url}/assistance/v1/agencies
 
 Ctrl-C stops every process.
 """
@@ -326,14 +432,28 @@ def run(argv: list[str] | None = None) -> None:
     parser.add_argument("--demo", type=Path, default=Path("demo/150602-dongsheng-schools.json"))
     args = parser.parse_args(argv)
     port = int(os.environ.get("JUNHENG_GATEWAY_PORT", "8000"))
+    from junheng_kit.demo_roster import pupils, roster_csv, write_agency_candidates
+
+    demo = json.loads(args.demo.read_text())
+    roster = pupils(demo["county_code"], demo["schools"])
+    var = args.var.resolve()
+    var.mkdir(parents=True, exist_ok=True)
+    (var / "demo-students.csv").write_bytes(roster_csv(roster))
+    write_agency_candidates(roster, var / "demo-agency-candidates.csv")
     system = System(
-        var=args.var.resolve(),
+        var=var,
         gateway_port=port,
         nats_port=int(os.environ.get("JUNHENG_NATS_PORT", "4222")),
         ports={
             name: int(os.environ.get(f"{name.upper()}_HTTP_PORT", default))
             for name, default in DEFAULT_PORTS.items()
         },
+        agency_ports={
+            code: int(os.environ.get(f"JUNHENG_AGENCY_{code.upper()}_PORT", default))
+            for code, default in DEFAULT_AGENCY_PORTS.items()
+        },
+        agency_region=demo["county_code"],
+        agency_registry=var / "demo-agency-candidates.csv",
     )
     stopping = False
 
@@ -349,6 +469,10 @@ def run(argv: list[str] | None = None) -> None:
             "gateway (JUNHENG_GATEWAY_PORT)": port,
             "nats-server (JUNHENG_NATS_PORT)": system.nats_port,
             **{f"{name} ({name.upper()}_HTTP_PORT)": p for name, p in system.ports.items()},
+            **{
+                f"{code} simulator (JUNHENG_AGENCY_{code.upper()}_PORT)": p
+                for code, p in system.agency_ports.items()
+            },
         }
     )
     if busy:
@@ -359,8 +483,8 @@ def run(argv: list[str] | None = None) -> None:
         )
     try:
         print(
-            "starting nats-server, migrating and starting enrollment, staffing, assistance, "
-            "evaluation and the gateway …",
+            "starting nats-server, four partner-agency simulators, migrating and starting "
+            "enrollment, staffing, assistance, evaluation and the gateway …",
             flush=True,
         )
         system.start()
@@ -374,8 +498,9 @@ def run(argv: list[str] | None = None) -> None:
             args.demo.parent / "150602-school-resources-2025.json",
             args.var / "demo-school-resources-2025.xlsx",
         )
+        students = load_demo_roster(system, token, (var / "demo-students.csv").read_bytes())
         total = len(json.loads(args.demo.read_text())["schools"])
-        print(_banner(system, credentials, created, total), flush=True)
+        print(_banner(system, credentials, created, total, students), flush=True)
         while all(
             p.process is not None and p.process.poll() is None for p in system.processes.values()
         ):

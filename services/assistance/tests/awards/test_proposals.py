@@ -1,8 +1,10 @@
 """propose_awards and raise_status_notices: the calls the 应助尽助 job makes (both databases)."""
 
+import logging
 from datetime import date
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -49,8 +51,10 @@ class TestAutoProgrammes:
 
 class TestProposeAwards:
     async def test_amounts_come_from_the_standard_by_level_and_boarding(
-        self, session: AsyncSession, make_student: MakeStudent
+        self, session: AsyncSession, make_student: MakeStudent, caplog: pytest.LogCaptureFixture
     ) -> None:
+        # INFO on, as in a running service: the log fields must not clash with LogRecord's own
+        caplog.set_level(logging.INFO, logger="assistance")
         junior_day = await make_student(level="junior", boarding=False)
         primary_boarder = await make_student(level="primary", boarding=True)
         created = await propose_awards(

@@ -170,7 +170,7 @@ async def propose_awards(
             }
         )
     await repository.insert_awards(session, awards, history)
-    log.info("awards.proposed", extra={"created": len(awards), **skipped})
+    log.info("awards.proposed", extra={"awards_created": len(awards), **skipped})
     return len(awards)
 
 
@@ -232,7 +232,7 @@ async def raise_status_notices(
                 }
             )
     await repository.insert_notices(session, rows)
-    log.info("status_notices.raised", extra={"created": len(rows)})
+    log.info("status_notices.raised", extra={"notices_created": len(rows)})
     return len(rows)
 
 
