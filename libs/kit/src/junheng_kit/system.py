@@ -208,7 +208,8 @@ class System:
                 str(self.var / "assistance-agency-key.pem"),
             ]
             if self.agency_registry is not None:
-                command += ["--registry", str(self.agency_registry)]
+                # each agency holds ~4 % of the listed pupils: ~15 % of a county in one list or more
+                command += ["--registry", str(self.agency_registry), "--share", "0.04"]
             name = f"agency-{code}"
             self.processes[name] = ServiceProcess(
                 name,
