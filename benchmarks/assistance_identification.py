@@ -200,9 +200,11 @@ async def full_job(url: str) -> tuple[float, dict[str, int]]:
     )
     async with app.router.lifespan_context(app):
         async with app.state.sessionmaker() as session:
+            runner: JobRunner = app.state.identification_jobs
             job = await create_job(
                 session,
                 PRINCIPAL,
+                stale_before=runner.stale_before(),
                 request=JobCreate(
                     county_code=COUNTY,
                     school_year=YEAR,
@@ -212,7 +214,6 @@ async def full_job(url: str) -> tuple[float, dict[str, int]]:
                 ),
             )
             await session.commit()
-        runner: JobRunner = app.state.identification_jobs
         start = time.perf_counter()
         await runner.run(job.id)
         elapsed = time.perf_counter() - start

@@ -37,5 +37,5 @@ def create_app(settings: AssistanceSettings | None = None) -> FastAPI:
         subscriptions=subscriptions,
     )
     install_connector(app, settings)  # app.state.agency_connector, opened in the lifespan
-    install_job_runner(app)  # app.state.identification_jobs: 应助尽助 jobs as asyncio tasks
+    install_job_runner(app, settings)  # app.state.identification_jobs: 应助尽助 jobs, tasks
     return app

@@ -30,3 +30,7 @@ class AssistanceSettings(ServiceSettings):
     publicity_min_working_days: int = Field(5, ge=1, le=30)
     # a status notice (category lost) leaves the award payable for this many days
     notice_grace_days: int = Field(30, ge=0, le=365)
+    # 应助尽助 jobs: each process beats for the jobs it runs; a job silent for longer than the
+    # stale limit lost its process and is failed
+    identification_heartbeat_seconds: float = Field(15.0, gt=0)
+    identification_stale_seconds: float = Field(120.0, gt=0)

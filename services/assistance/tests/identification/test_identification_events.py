@@ -5,7 +5,7 @@ that a restart cut off."""
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -219,29 +219,35 @@ class TestCoverageEvent:
         assert "王芳" not in message.data.decode()
 
 
+def running_job(phase: str, heartbeat_at: datetime) -> IdentificationJob:
+    return IdentificationJob(
+        id=uuid7(),
+        county_code="150602",
+        school_year=2026,
+        as_of=date(2026, 9, 1),
+        refresh_lists=False,
+        purpose="应助尽助",
+        legal_basis="财教〔2021〕310号",
+        status="running",
+        phase=phase,
+        lists=[],
+        counts={},
+        requested_by="bureau",
+        created_at=heartbeat_at,
+        started_at=heartbeat_at,
+        heartbeat_at=heartbeat_at,
+    )
+
+
 class TestRestart:
-    async def test_a_job_cut_off_by_a_restart_is_marked_failed_at_start_up(
+    async def test_start_up_fails_a_silent_job_and_leaves_another_replicas_live_one(
         self, fresh_database_url: str, jwks_json: str
     ) -> None:
         engine = create_engine(fresh_database_url)
+        cut_off = running_job("matching", utcnow() - timedelta(minutes=10))
+        live = running_job("writing", utcnow() - timedelta(seconds=5))  # beats elsewhere
         async with create_sessionmaker(engine)() as session:
-            job = IdentificationJob(
-                id=uuid7(),
-                county_code="150602",
-                school_year=2026,
-                as_of=date(2026, 9, 1),
-                refresh_lists=False,
-                purpose="应助尽助",
-                legal_basis="财教〔2021〕310号",
-                status="running",
-                phase="matching",
-                lists=[],
-                counts={},
-                requested_by="bureau",
-                created_at=utcnow(),
-                started_at=utcnow(),
-            )
-            session.add(job)
+            session.add_all([cut_off, live])
             await session.commit()
         app = create_app(
             AssistanceSettings(
@@ -251,6 +257,7 @@ class TestRestart:
                 database_url=fresh_database_url,
                 jwks_json=jwks_json,
                 nats_url=None,
+                identification_stale_seconds=120,
             )
         )
 
@@ -258,11 +265,14 @@ class TestRestart:
             pass
 
         async with create_sessionmaker(engine)() as session:
-            stored = await session.get(IdentificationJob, job.id)
+            failed = await session.get(IdentificationJob, cut_off.id)
+            running = await session.get(IdentificationJob, live.id)
         await engine.dispose()
-        assert stored is not None
-        assert (stored.status, stored.detail) == (
+        assert failed is not None
+        assert running is not None
+        assert (failed.status, failed.detail) == (
             "failed",
-            "interrupted by a service restart during phase matching",
+            "interrupted (its service process stopped) during phase matching",
         )
-        assert stored.finished_at is not None
+        assert failed.finished_at is not None
+        assert (running.status, running.finished_at) == ("running", None)

@@ -3,7 +3,7 @@ roster imported over HTTP, the job run by the service's runner; review decisions
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from assistance.awards.models import Award, StatusNotice
+from assistance.identification.models import IdentificationJob
 from assistance.programmes.models import ProgrammeStandard
 from assistance.students.models import Student
 from junheng_kit.tabular import CSV
@@ -212,6 +213,44 @@ class TestJob:
 
         assert (again["counts"]["review_items"], again["counts"]["proposed"]) == (0, 0)
         assert again["counts"]["notices"] == 0  # 赵敏's notice is still open
+
+    async def test_one_job_per_county_unless_the_running_one_lost_its_process(
+        self,
+        client: AsyncClient,
+        app: FastAPI,
+        session: AsyncSession,
+        token: TokenFactory,
+        county: dict[str, UUID],
+    ) -> None:
+        def running(heartbeat_at: datetime) -> IdentificationJob:
+            return IdentificationJob(
+                county_code="150602",
+                school_year=2026,
+                as_of=AS_OF,
+                refresh_lists=False,
+                purpose="应助尽助",
+                legal_basis="财教〔2021〕310号",
+                status="running",
+                phase="loading",
+                lists=[],
+                counts={},
+                requested_by="bureau",
+                heartbeat_at=heartbeat_at,
+            )
+
+        live = running(datetime.now(UTC))
+        session.add(live)
+        await session.flush()
+        refused = await client.post("/v1/identification-jobs", json=JOB, headers=writer(token))
+        live.heartbeat_at = datetime.now(UTC) - timedelta(minutes=10)  # its process went away
+        await session.flush()
+        job = await run_job(client, app, token)
+
+        assert refused.status_code == 409
+        assert refused.json()["errors"][0]["rule"] == "one_job_per_county"
+        assert job["status"] == "succeeded"
+        await session.refresh(live)
+        assert (live.status, live.phase) == ("failed", "loading")
 
     async def test_a_county_outside_the_jurisdiction_is_forbidden(
         self, client: AsyncClient, token: TokenFactory

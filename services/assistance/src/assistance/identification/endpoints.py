@@ -88,9 +88,12 @@ async def create_job(
     background: proposes awards for the auto-identified, queues partial matches for review,
     raises notices for categories no longer confirmed, computes coverage and emits
     `assistance.coverage.computed`. Poll the Location for progress."""
-    job = await service.create_job(session, principal, request=body)
+    runner = request.app.state.identification_jobs
+    job = await service.create_job(
+        session, principal, request=body, stale_before=runner.stale_before()
+    )
     # started once the response is on its way, i.e. after the job row committed
-    background.add_task(request.app.state.identification_jobs.start, job.id)
+    background.add_task(runner.start, job.id)
     response.headers["Location"] = f"/v1/identification-jobs/{job.id}"
     return _job(job)
 

@@ -2,8 +2,10 @@
 
 The runner owns the job's transactions (like SessionDep owns a request's): start, the optional
 list refresh, loading (read-only), each phase change and the write-out commit on their own, so
-`GET /v1/identification-jobs/{id}` shows the phase while the job runs. A job cut off by a
-restart stays `running` in the table; start-up marks it failed (`fail_interrupted`).
+`GET /v1/identification-jobs/{id}` shows the phase while the job runs. Every process beats
+(`heartbeat_at`) for the jobs it runs; a queued or running job without a beat for
+`ASSISTANCE_IDENTIFICATION_STALE_SECONDS` lost its process (restart, crash) and is failed by
+the next start-up, heartbeat sweep or job request of any replica.
 """
 
 from __future__ import annotations
@@ -13,14 +15,18 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
 from uuid import UUID
 
 from fastapi import FastAPI
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from assistance.identification import service
 from assistance.identification.repository import IdentificationRepository
 from assistance.identification.schemas import JobPhase
+from assistance.settings import AssistanceSettings
+from junheng_kit.timeutil import utcnow
 
 log = logging.getLogger("assistance.identification")
 
@@ -28,9 +34,37 @@ log = logging.getLogger("assistance.identification")
 class JobRunner:
     """Starts jobs as tasks after their request committed; cancels them at shutdown."""
 
-    def __init__(self, app: FastAPI) -> None:
+    def __init__(self, app: FastAPI, *, heartbeat_seconds: float, stale_seconds: float) -> None:
         self.app = app
         self.tasks: dict[UUID, asyncio.Task[None]] = {}
+        self.heartbeat_seconds, self.stale_seconds = heartbeat_seconds, stale_seconds
+        self._beating: asyncio.Task[None] | None = None
+
+    def stale_before(self) -> datetime:
+        """A job whose last heartbeat is older than this has lost its process."""
+        return utcnow() - timedelta(seconds=self.stale_seconds)
+
+    async def sweep(self) -> int:
+        """Beat for the jobs running here; fail the jobs whose process is gone (any replica's)."""
+        async with self._sessions()() as session:
+            repository = IdentificationRepository(session)
+            await repository.beat(list(self.tasks), at=utcnow())
+            failed = await service.fail_stale(session, before=self.stale_before())
+            await session.commit()
+        if failed:
+            log.warning("identification.stale_jobs_failed", extra={"jobs": failed})
+        return failed
+
+    def begin(self) -> None:
+        self._beating = asyncio.create_task(self._beat(), name="identification-heartbeat")
+
+    async def _beat(self) -> None:
+        while True:
+            await asyncio.sleep(self.heartbeat_seconds)
+            try:
+                await self.sweep()
+            except SQLAlchemyError:  # a busy database: the next beat tries again
+                log.warning("identification.heartbeat_failed", exc_info=True)
 
     async def start(self, job_id: UUID) -> None:
         task = asyncio.create_task(self.run(job_id), name=f"identification-{job_id}")
@@ -44,6 +78,10 @@ class JobRunner:
             await asyncio.shield(task)
 
     async def stop(self) -> None:
+        if self._beating is not None:
+            self._beating.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._beating
         for task in list(self.tasks.values()):
             task.cancel()
         for task in list(self.tasks.values()):
@@ -99,21 +137,22 @@ class JobRunner:
             relay.wake()
 
 
-def install_job_runner(app: FastAPI) -> None:
-    """Wrap the app's lifespan: fail interrupted jobs at start-up (`app.state.identification_jobs`
-    runs new ones), cancel running ones at exit."""
+def install_job_runner(app: FastAPI, settings: AssistanceSettings) -> None:
+    """Wrap the app's lifespan: `app.state.identification_jobs` runs jobs and beats for them;
+    at start-up, jobs whose process is gone are failed; running ones are cancelled at exit."""
     inner = app.router.lifespan_context
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with inner(app):
-            async with app.state.sessionmaker() as session:
-                failed = await service.fail_interrupted(session)
-                await session.commit()
-            if failed:
-                log.warning("identification.interrupted_jobs_failed", extra={"jobs": failed})
-            runner = JobRunner(app)
+            runner = JobRunner(
+                app,
+                heartbeat_seconds=settings.identification_heartbeat_seconds,
+                stale_seconds=settings.identification_stale_seconds,
+            )
             app.state.identification_jobs = runner
+            await runner.sweep()
+            runner.begin()
             try:
                 yield
             finally:

@@ -3,6 +3,8 @@
 - `identification_job` — one scan of a county's roster against the agencies' category lists for
   a school year, with its phase, counts, the lists it used (`lists`: per agency, fetched or the
   last one kept when the agency was down) and the purpose and legal basis it ran under.
+  `heartbeat_at` is refreshed by the process running it; a queued or running job whose
+  heartbeat (or creation) is older than the stale limit lost its process and is failed.
 - `review_item` — a partial match a person decides: `name_mismatch` (the ID is on a list under
   another name) or `id_mismatch` (same name and birth date, another ID). `list_citizen_id` and
   `list_name` are what the list says (personal data: masked without `assistance:pii`).
@@ -44,6 +46,7 @@ class IdentificationJob(Base):
     requested_by: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # the runner is alive
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 

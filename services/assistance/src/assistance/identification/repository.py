@@ -14,7 +14,7 @@ from typing import Any, cast
 from uuid import UUID
 
 import polars as pl
-from sqlalchemy import Select, String, Table, insert, select, update
+from sqlalchemy import Select, String, Table, func, insert, select, update
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -124,12 +124,24 @@ class IdentificationRepository:
             .limit(1)
         )
 
-    async def interrupted(self) -> list[IdentificationJob]:
+    async def stale(self, *, before: datetime) -> list[IdentificationJob]:
+        """Queued or running jobs whose process has not signed of life since `before`."""
+        alive = func.coalesce(IdentificationJob.heartbeat_at, IdentificationJob.created_at)
         return list(
             await self.session.scalars(
-                select(IdentificationJob).where(IdentificationJob.status.in_(["queued", "running"]))
+                select(IdentificationJob).where(
+                    IdentificationJob.status.in_(["queued", "running"]), alive < before
+                )
             )
         )
+
+    async def beat(self, job_ids: Sequence[UUID], *, at: datetime) -> None:
+        if job_ids:
+            await self.session.execute(
+                update(IdentificationJob)
+                .where(IdentificationJob.id.in_(job_ids))
+                .values(heartbeat_at=at)
+            )
 
     async def latest_finished(self, county_code: str, school_year: int) -> IdentificationJob | None:
         return await self.session.scalar(

@@ -85,6 +85,9 @@ class JobRead(BaseModel):
     requested_by: str
     created_at: datetime
     started_at: datetime | None
+    heartbeat_at: datetime | None = Field(
+        description="last sign of life of the process running it (every 15 s by default)"
+    )
     finished_at: datetime | None
 
 

@@ -52,11 +52,12 @@ class ReviewAlreadyDecided(Conflict):
 
 
 async def create_job(
-    session: AsyncSession, principal: Principal, *, request: JobCreate
+    session: AsyncSession, principal: Principal, *, request: JobCreate, stale_before: datetime
 ) -> IdentificationJob:
     """Queue a scan of the county; the runner starts it once this transaction commits."""
     principal.require_jurisdiction(request.county_code, field="county_code")
     repository = IdentificationRepository(session)
+    await fail_stale(session, before=stale_before)
     running = await repository.unfinished_job(request.county_code)
     if running is not None:
         raise JobAlreadyRunning(
@@ -77,6 +78,7 @@ async def create_job(
         lists=[],
         counts={},
         requested_by=principal.client_id,
+        heartbeat_at=utcnow(),
     )
     repository.add_job(job)
     await session.flush()
@@ -87,7 +89,7 @@ async def start(session: AsyncSession, job_id: UUID) -> IdentificationJob:
     job = await IdentificationRepository(session).job(job_id)
     job.status = JobStatus.RUNNING.value
     job.phase = (JobPhase.REFRESHING_LISTS if job.refresh_lists else JobPhase.LOADING).value
-    job.started_at = utcnow()
+    job.started_at = job.heartbeat_at = utcnow()
     await session.flush()
     return job
 
@@ -395,12 +397,13 @@ async def fail(session: AsyncSession, job_id: UUID, *, detail: str) -> None:
     )
 
 
-async def fail_interrupted(session: AsyncSession) -> int:
-    """At start-up: a job still queued or running was cut off by a restart."""
-    jobs = await IdentificationRepository(session).interrupted()
+async def fail_stale(session: AsyncSession, *, before: datetime) -> int:
+    """A queued or running job without a heartbeat since `before` lost its process (a restart,
+    a crash): it is failed, so the county can run another. Replicas beat for their own jobs."""
+    jobs = await IdentificationRepository(session).stale(before=before)
     for job in jobs:
         job.status = JobStatus.FAILED.value
-        job.detail = f"interrupted by a service restart during phase {job.phase}"
+        job.detail = f"interrupted (its service process stopped) during phase {job.phase}"
         job.finished_at = utcnow()
     await session.flush()
     return len(jobs)
