@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-from junheng_kit.identifiers import citizen_id_check_character
+from junheng_kit.identifiers import citizen_id_from_body
 
 AGENCY_CATEGORIES = {  # the usual registers (domain.md §4.2); PARAM per province
     "mca": ("dibao", "tekun", "orphan", "de_facto_unsupported", "hardship_child"),
@@ -59,7 +59,7 @@ class Holding:
 
 def make_citizen_id(region_code: str, born: date, sequence: int) -> str:
     body = f"{region_code}{born:%Y%m%d}{sequence % 1000:03d}"
-    return body + citizen_id_check_character(body)
+    return citizen_id_from_body(body)
 
 
 def variant_of(name: str) -> str:

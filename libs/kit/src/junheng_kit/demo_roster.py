@@ -17,7 +17,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from junheng_kit.identifiers import citizen_id_check_character
+from junheng_kit.identifiers import citizen_id_from_body
 
 SCHOOL_YEAR = 2026  # autumn year of the school year the demo runs in
 SURNAMES = (
@@ -92,7 +92,7 @@ class Pupil:
 def _citizen_id(region: str, born: date, sequence: int, male: bool) -> str:
     serial = sequence % 500 * 2 + (1 if male else 0)  # odd = male (GB 11643)
     body = f"{region}{born:%Y%m%d}{serial:03d}"
-    return body + citizen_id_check_character(body)
+    return citizen_id_from_body(body)
 
 
 def pupils(county_code: str, schools: list[dict[str, Any]], per_grade: int = 5) -> list[Pupil]:

@@ -118,6 +118,11 @@ def citizen_id_check_character(body: str) -> str:
     return CITIZEN_ID_CHECK_CHARACTERS[remainder]
 
 
+def citizen_id_from_body(body: str) -> str:
+    """The whole 公民身份号码 of a 17-digit body: the body and its check character."""
+    return body + citizen_id_check_character(body)
+
+
 def citizen_id_birth_date(value: str) -> date:
     """Birth date held in positions 7–14 (YYYYMMDD) of an 18-character 公民身份号码."""
     try:

@@ -48,6 +48,11 @@ def configure_logging(service: str, level: str = "INFO") -> None:
         logging.getLogger(name).propagate = True
 
 
+def mask_name(name: str) -> str:
+    """Names are shown masked: the surname (first character) and `*`, 张三丰 → 张*."""
+    return f"{name[:1]}*" if name else ""
+
+
 def mask_citizen_id(value: str) -> str:
     """Citizen IDs are shown masked: first six and last four, `150602********123X`."""
     if len(value) < 10:

@@ -22,15 +22,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from assistance.app import create_app
 from assistance.settings import AssistanceSettings
 from assistance.students.models import Student
-from junheng_kit.identifiers import citizen_id_check_character, student_key
+from junheng_kit.identifiers import citizen_id_from_body as citizen_id
+from junheng_kit.identifiers import student_key
 from junheng_kit.signing import ensure_private_key
 from junheng_kit.testing.plugin import TEST_PSEUDONYM_KEY, TEST_SECRET
 
 TODAY = "2026-11-23"  # the simulators' fixed date: validity is judged on it
-
-
-def citizen_id(body: str) -> str:
-    return body + citizen_id_check_character(body)
 
 
 WANG = citizen_id("15060220150301001")  # 王小明: 低保 (mca) and 残疾学生 grade 2 (cdpf)

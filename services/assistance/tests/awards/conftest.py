@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from assistance.students.models import Student
-from junheng_kit.identifiers import citizen_id_check_character, student_key
+from junheng_kit.identifiers import citizen_id_from_body, student_key
 from junheng_kit.testing.plugin import TEST_PSEUDONYM_KEY
 
 MakeStudent = Callable[..., Awaitable[Student]]
@@ -19,7 +19,7 @@ _serial = count(1)
 
 def citizen_id(county: str = "150602", born: date = date(2014, 3, 1)) -> str:
     body = f"{county}{born:%Y%m%d}{next(_serial) % 1000:03d}"
-    return body + citizen_id_check_character(body)
+    return citizen_id_from_body(body)
 
 
 @pytest.fixture

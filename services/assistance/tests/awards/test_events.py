@@ -2,19 +2,16 @@
 payment → one message each on the ASSISTANCE stream, naming the child by student_key only."""
 
 import json
-from collections.abc import AsyncIterator
 from datetime import date
 from typing import Any
 
-import nats
-import pytest
 from fastapi import FastAPI
 from httpx import AsyncClient
 from nats.js import JetStreamContext
 
 from assistance.students.models import Student
 from junheng_contracts.assistance import AwardApproved, DisbursementRecorded
-from junheng_kit.identifiers import citizen_id_check_character, student_key
+from junheng_kit.identifiers import citizen_id_from_body, student_key
 from junheng_kit.testing.plugin import (
     TEST_PSEUDONYM_KEY,
     TokenFactory,
@@ -22,13 +19,6 @@ from junheng_kit.testing.plugin import (
     eventually,
     stream_messages,
 )
-
-
-@pytest.fixture
-async def js(nats_url: str) -> AsyncIterator[JetStreamContext]:
-    connection = await nats.connect(nats_url)
-    yield connection.jetstream()
-    await connection.close()
 
 
 async def messages_about(js: JetStreamContext, subject: str, award_id: str) -> list[Any]:
@@ -40,7 +30,7 @@ async def test_approval_and_payment_are_published_once_without_personal_data(
     live_client: AsyncClient, live_app: FastAPI, js: JetStreamContext, token: TokenFactory
 ) -> None:
     body = f"150602{date(2013, 5, 4):%Y%m%d}271"
-    citizen_id = body + citizen_id_check_character(body)
+    citizen_id = citizen_id_from_body(body)
     async with live_app.state.sessionmaker() as session:
         student = Student(
             citizen_id=citizen_id,

@@ -11,6 +11,7 @@ import pytest
 from assistance.awards import rules
 from assistance.programmes import rules as programme_rules
 from assistance.programmes.rules import Rate, Standard, Tier
+from junheng_kit.logs import mask_name
 from junheng_kit.problems import RuleViolated
 
 
@@ -187,7 +188,7 @@ class TestStandards:
 
 class TestMinimisationAndPayability:
     def test_the_public_name_is_the_surname_and_a_star(self) -> None:
-        assert (rules.mask_name("张三丰"), rules.mask_name("欧阳娜娜"), rules.mask_name("")) == (
+        assert (mask_name("张三丰"), mask_name("欧阳娜娜"), mask_name("")) == (
             "张*",
             "欧*",
             "",

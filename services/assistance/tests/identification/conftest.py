@@ -12,7 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from assistance.agencies.models import CategoryList, CategoryListEntry
 from assistance.schools.models import School
 from junheng_contracts.enrollment import SchoolData
-from junheng_kit.identifiers import citizen_id_check_character
 from junheng_kit.ids import uuid7
 from junheng_kit.school_directory import apply_school_state
 from junheng_kit.testing.plugin import TokenFactory, auth
@@ -25,11 +24,6 @@ SCHOOLS = (
     (JUNIOR, "东胜区第二中学", ["junior"], "150602"),
     (NEIGHBOUR, "康巴什区小学", ["primary"], "150603"),
 )
-
-
-def cid(body: str) -> str:
-    """A valid 公民身份号码 from its 17-digit body."""
-    return body + citizen_id_check_character(body)
 
 
 async def add_schools(session: AsyncSession) -> None:

@@ -22,6 +22,7 @@ from assistance.settings import AssistanceSettings
 from assistance.students.models import PendingPlacement, Student
 from junheng_contracts.enrollment import AdmissionConfirmed, AdmissionConfirmedData
 from junheng_kit.db import create_engine, create_sessionmaker
+from junheng_kit.identifiers import citizen_id_from_body as cid
 from junheng_kit.identifiers import student_key
 from junheng_kit.ids import uuid7
 from junheng_kit.tables import ProcessedMessage
@@ -35,7 +36,7 @@ from junheng_kit.testing.plugin import (
 )
 from junheng_kit.timeutil import utcnow
 
-from .conftest import JUNIOR, PRIMARY, add_schools, cid, plant_list, writer
+from .conftest import JUNIOR, PRIMARY, add_schools, plant_list, writer
 
 DURABLE = "assistance-admissions"
 WANG = cid("15060220130301002")  # 王芳, primary grade 6 on the roster, admitted to junior

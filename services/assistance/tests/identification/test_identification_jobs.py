@@ -18,10 +18,11 @@ from assistance.awards.models import Award, StatusNotice
 from assistance.identification.models import IdentificationJob
 from assistance.programmes.models import ProgrammeStandard
 from assistance.students.models import Student
+from junheng_kit.identifiers import citizen_id_from_body as cid
 from junheng_kit.tabular import CSV
 from junheng_kit.testing.plugin import TokenFactory
 
-from .conftest import JUNIOR, PRIMARY, cid, headers, plant_list, writer
+from .conftest import JUNIOR, PRIMARY, headers, plant_list, writer
 
 pytestmark = pytest.mark.usefixtures("schools")
 

@@ -11,11 +11,12 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from assistance.students.models import Student
+from junheng_kit.identifiers import citizen_id_from_body as cid
 from junheng_kit.identifiers import student_key
 from junheng_kit.tabular import CSV, XLSX, Column, write_xlsx
 from junheng_kit.testing.plugin import TEST_PSEUDONYM_KEY, TokenFactory
 
-from .conftest import JUNIOR, NEIGHBOUR, PRIMARY, cid, headers, writer
+from .conftest import JUNIOR, NEIGHBOUR, PRIMARY, headers, writer
 
 pytestmark = pytest.mark.usefixtures("schools")
 

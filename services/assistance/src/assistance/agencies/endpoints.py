@@ -22,12 +22,11 @@ from assistance.agencies.schemas import (
     LookupCreate,
     LookupRead,
     ManualEvidenceCreate,
-    mask_name,
 )
 from assistance.agencies.service import MANUAL_EVIDENCE_PATH, AgencyAnswerRefused
 from junheng_kit.auth import Principal, require_scopes
 from junheng_kit.db import SessionDep
-from junheng_kit.logs import mask_citizen_id
+from junheng_kit.logs import mask_citizen_id, mask_name
 from junheng_kit.problems import (
     FieldError,
     NotFound,

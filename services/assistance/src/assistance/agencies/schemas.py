@@ -14,11 +14,6 @@ from junheng_kit.identifiers import CitizenId, CountyCode
 PII = "assistance:pii"
 
 
-def mask_name(name: str) -> str:
-    """姓名 without `assistance:pii`: the surname (first character) and `*`."""
-    return name[:1] + "*"
-
-
 class LawfulBasis(BaseModel):
     """目的与依据: checked by the service (422 purpose_required / legal_basis_or_consent_required),
     so these are optional here and a missing one is refused with a named rule."""

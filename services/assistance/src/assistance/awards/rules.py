@@ -133,11 +133,6 @@ def check_publicity_period(start: date, end: date, minimum: int, calendar: WorkC
 # --- minimisation ------------------------------------------------------------------------------
 
 
-def mask_name(name: str) -> str:
-    """公示 and lists without the pii scope show the surname and `*`: 张三丰 → 张*."""
-    return f"{name[:1]}*" if name else ""
-
-
 # --- status notices ----------------------------------------------------------------------------
 
 

@@ -60,7 +60,7 @@ from junheng_contracts.assistance import (
 )
 from junheng_kit.auth import Principal
 from junheng_kit.ids import uuid7
-from junheng_kit.logs import mask_citizen_id
+from junheng_kit.logs import mask_citizen_id, mask_name
 from junheng_kit.messaging.outbox import add_event
 from junheng_kit.pagination import decode_cursor, encode_cursor
 from junheng_kit.problems import (
@@ -249,7 +249,7 @@ def award_read(award: Award, student: Student, principal: Principal) -> AwardRea
     return AwardRead(
         id=award.id,
         student_id=award.student_id,
-        student_name=student.name if pii else rules.mask_name(student.name),
+        student_name=student.name if pii else mask_name(student.name),
         citizen_id=student.citizen_id if pii else mask_citizen_id(student.citizen_id),
         county_code=award.county_code,
         school_code=award.school_code,
@@ -615,7 +615,7 @@ async def public_list(session: AsyncSession, principal: Principal, *, batch_id: 
         programme = catalogue.get(award.programme_code)
         items.append(
             PublicEntry(
-                student_name=rules.mask_name(student.name),
+                student_name=mask_name(student.name),
                 citizen_id=mask_citizen_id(student.citizen_id),
                 school_code=award.school_code,
                 programme_code=award.programme_code,

@@ -15,12 +15,12 @@ from assistance.identification.schemas import (
     ReviewItemRead,
     ReviewStatus,
 )
-from assistance.students.endpoints import PII, mask_name
+from assistance.students.endpoints import PII
 from assistance.students.models import Student
 from junheng_kit.auth import Principal, require_scopes
 from junheng_kit.db import SessionDep
 from junheng_kit.identifiers import CountyCode
-from junheng_kit.logs import mask_citizen_id
+from junheng_kit.logs import mask_citizen_id, mask_name
 from junheng_kit.pagination import CursorQuery, LimitQuery, decode_cursor, encode_cursor
 from junheng_kit.problems import (
     Conflict,

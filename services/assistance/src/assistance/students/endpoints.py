@@ -16,7 +16,7 @@ from assistance.students.schemas import (
 from junheng_kit.auth import Principal, require_scopes
 from junheng_kit.db import SessionDep
 from junheng_kit.identifiers import CountyCode, SchoolCode
-from junheng_kit.logs import mask_citizen_id
+from junheng_kit.logs import mask_citizen_id, mask_name
 from junheng_kit.pagination import CursorQuery, LimitQuery, decode_cursor, encode_cursor
 from junheng_kit.problems import (
     BadRequest,
@@ -45,11 +45,6 @@ SHEET_BODY = {
         },
     }
 }
-
-
-def mask_name(name: str) -> str:
-    """姓名 shown without `assistance:pii`: the first character (surname) and `*`."""
-    return name[:1] + "*"
 
 
 def student_read(student: Student, principal: Principal) -> StudentRead:
