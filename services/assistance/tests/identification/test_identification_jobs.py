@@ -160,9 +160,28 @@ class TestJob:
             (county["王芳"], "dibao", Decimal("1000.00"), ["mca-1", mca_list]),
         ]
         notices = (
-            await session.execute(select(StatusNotice.student_id, StatusNotice.change))
+            await session.execute(
+                select(StatusNotice.student_id, StatusNotice.change, StatusNotice.grace_until)
+            )
         ).all()
-        assert [tuple(n) for n in notices] == [(county["赵敏"], "lost")]
+        # detected on the job's as_of (2026-09-01), payable 30 days more by default
+        assert [tuple(n) for n in notices] == [(county["赵敏"], "lost", date(2026, 10, 1))]
+
+    async def test_the_county_grace_period_setting_reaches_the_notices(
+        self,
+        client: AsyncClient,
+        app: FastAPI,
+        session: AsyncSession,
+        token: TokenFactory,
+        county: dict[str, UUID],
+    ) -> None:
+        app.state.settings = app.state.settings.model_copy(update={"notice_grace_days": 10})
+        job = await run_job(client, app, token)
+        assert job["counts"]["notices"] == 1
+        grace = await session.scalar(
+            select(StatusNotice.grace_until).where(StatusNotice.student_id == county["赵敏"])
+        )
+        assert grace == date(2026, 9, 11)
 
     async def test_coverage_per_school_and_county_by_hand(
         self, client: AsyncClient, app: FastAPI, token: TokenFactory, county: dict[str, UUID]

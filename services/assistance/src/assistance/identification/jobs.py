@@ -122,7 +122,13 @@ class JobRunner:
             await self._phase(job_id, JobPhase.WRITING)
             async with self._sessions()() as session:
                 job = await IdentificationRepository(session).job(job_id)
-                await service.write_outcome(session, job, found, inputs.lists)
+                await service.write_outcome(
+                    session,
+                    job,
+                    found,
+                    inputs.lists,
+                    notice_grace_days=self.app.state.settings.notice_grace_days,
+                )
                 await session.commit()
             log.info("identification.finished", extra={"job_id": str(job_id), **job.counts})
         except asyncio.CancelledError:

@@ -256,9 +256,15 @@ def compute(inputs: Inputs, *, on: date) -> Scan:
 
 
 async def write_outcome(
-    session: AsyncSession, job: IdentificationJob, found: Scan, lists: Sequence[CategoryList]
+    session: AsyncSession,
+    job: IdentificationJob,
+    found: Scan,
+    lists: Sequence[CategoryList],
+    *,
+    notice_grace_days: int,
 ) -> None:
-    """Review items, proposed awards, status notices, coverage and the event: one transaction."""
+    """Review items, proposed awards, status notices (payable for `notice_grace_days` more),
+    coverage and the event: one transaction."""
     repository = IdentificationRepository(session)
     now = utcnow()
     await repository.insert_review_items(
@@ -302,6 +308,7 @@ async def write_outcome(
     notices = await awards.raise_status_notices(
         session,
         actor=job.requested_by,
+        grace_days=notice_grace_days,
         changes=[
             StatusChange(
                 student_id=UUID(r["student_id"]),
