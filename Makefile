@@ -4,13 +4,15 @@ SHELL := /bin/bash
 UV ?= $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 PY := .venv/bin/python
 
-.PHONY: help install run test test-fast lint fmt bench snapshots clean postgres fonts
+.PHONY: help install run test test-fast lint fmt bench fuzz load snapshots clean postgres fonts
 
 help:
 	@echo "make run        install, start the whole system with a demo county (gateway :8000)"
 	@echo "make test       install, run unit, API (SQLite + PostgreSQL), event and e2e tests"
 	@echo "make lint       ruff check, ruff format --check, mypy (strict)"
 	@echo "make bench      assessment, lottery, stored-run, zone lookup, staffing, assistance and gateway benchmarks (medians, ratios)"
+	@echo "make fuzz       property-based fuzzing of every gateway operation, long run (JUNHENG_FUZZ_EXAMPLES)"
+	@echo "make load       load profile through the gateway vs straight to the services (JUNHENG_LOAD_SECONDS)"
 	@echo "make snapshots  refresh event-schema and OpenAPI snapshots after a reviewed change"
 
 $(UV):
@@ -47,6 +49,7 @@ lint: install
 	@$(PY) -m mypy libs/kit/src libs/contracts/src services/enrollment/src \
 	  services/staffing/src services/assistance/src services/evaluation/src gateway/src \
 	  simulators/src
+	@$(PY) -m pip_audit --version >/dev/null && bash tests/security/audit.sh
 
 fmt: install
 	@$(PY) -m ruff check --fix .
@@ -63,6 +66,12 @@ bench: install
 	@$(PY) benchmarks/assistance_lookup.py
 	@$(PY) benchmarks/assistance_identification.py
 	@$(PY) benchmarks/gateway_roundtrip.py
+
+fuzz: install
+	@JUNHENG_FUZZ_EXAMPLES=$${JUNHENG_FUZZ_EXAMPLES:-200} $(PY) -m pytest -q tests/fuzz
+
+load: install
+	@$(PY) benchmarks/load_profile.py
 
 snapshots: install
 	@JUNHENG_UPDATE_SNAPSHOTS=1 $(PY) -m pytest -q libs/contracts/tests tests/snapshots
