@@ -13,6 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from assistance.awards.models import Award, Disbursement
 from assistance.awards.rules import StatusChange
 from assistance.awards.service import raise_status_notices
+from assistance.schools.models import School
+from junheng_contracts.enrollment import SchoolData
+from junheng_kit.school_directory import apply_school_state
 from junheng_kit.tables import OutboxMessage
 from junheng_kit.testing.plugin import TokenFactory, auth
 
@@ -482,12 +485,39 @@ class TestNotices:
         assert again.status_code == 201, again.text
 
 
+async def register_school(
+    session: AsyncSession, code: str, county: str, levels: list[str], number: int = 1
+) -> None:
+    """A school in the school copy, as enrollment's event would place it."""
+    await apply_school_state(
+        session,
+        School,
+        SchoolData(
+            school_code=code,
+            name=f"学校{code}",
+            levels=levels,  # type: ignore[arg-type]
+            county_code=county,
+            longitude=109.98,
+            latitude=39.82,
+            planned_capacity=1200,
+            version=1,
+        ),
+        f"transfer-school-{code}-{number}",
+    )
+
+
 class TestTransfers:
     async def test_both_counties_read_the_history_and_only_the_new_one_applies(
-        self, client: AsyncClient, token: TokenFactory, make_student: MakeStudent
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        token: TokenFactory,
+        make_student: MakeStudent,
     ) -> None:
         dongsheng = auth(token(*WRITE))
         other = auth(token(*WRITE, jurisdiction=("150603",)))
+        await register_school(session, "2115060301", "150603", ["nine_year"])
+        await session.flush()
         pupil = await make_student()
         created = (
             await client.post("/v1/awards", json=application(pupil.id), headers=dongsheng)
@@ -506,6 +536,62 @@ class TestTransfers:
         accepted = await client.post("/v1/awards", json=next_year, headers=other)
         assert (refused.status_code, accepted.status_code) == (403, 201)
         assert accepted.json()["county_code"] == "150603"
+
+    @pytest.mark.parametrize(
+        ("to_county", "to_school", "field", "rule"),
+        [
+            ("150603", "2115069999", "to_school_code", "school_registered"),
+            ("150603", "3115060399", "to_school_code", "school_in_county"),  # a 150621 school
+            ("150603", "2115060398", "to_school_code", "school_teaches_level"),  # primary only
+        ],
+    )
+    async def test_the_receiving_school_must_exist_in_its_county_and_teach_the_level(
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        writer: dict[str, Any],
+        make_student: MakeStudent,
+        to_county: str,
+        to_school: str,
+        field: str,
+        rule: str,
+    ) -> None:
+        await register_school(session, "3115060399", "150621", ["junior"])
+        await register_school(session, "2115060398", "150603", ["primary"])
+        await session.flush()
+        pupil = await make_student(level="junior")
+        refused = await client.post(
+            f"/v1/students/{pupil.id}/transfers",
+            json={"to_county_code": to_county, "to_school_code": to_school, "on": "2026-02-20"},
+            headers=writer,
+        )
+        assert refused.status_code == 422, refused.text
+        assert [(e["field"], e["rule"]) for e in refused.json()["errors"]] == [(field, rule)]
+        await session.refresh(pupil)
+        assert (pupil.county_code, pupil.school_code) == ("150602", "2115060201")
+        listed = await client.get(f"/v1/students/{pupil.id}/transfers", headers=writer)
+        assert listed.json()["items"] == []
+
+    async def test_only_the_sending_county_moves_a_student(
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        token: TokenFactory,
+        make_student: MakeStudent,
+    ) -> None:
+        await register_school(session, "2115060301", "150603", ["nine_year"])
+        await session.flush()
+        pupil = await make_student()
+        receiving = auth(token(*WRITE, jurisdiction=("150603",)))
+        refused = await client.post(
+            f"/v1/students/{pupil.id}/transfers",
+            json={"to_county_code": "150603", "to_school_code": "2115060301", "on": "2026-02-20"},
+            headers=receiving,
+        )
+        assert refused.status_code == 403, refused.text
+        assert [(e["field"], e["rule"]) for e in refused.json()["errors"]] == [
+            ("student_id", "jurisdiction")
+        ]
 
     async def test_a_third_county_sees_nothing(
         self,

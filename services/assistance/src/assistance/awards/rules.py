@@ -14,6 +14,9 @@ from enum import StrEnum
 from typing import Literal
 from uuid import UUID
 
+from assistance.students.repository import SchoolFacts
+from assistance.students.schemas import Level
+from assistance.students.service import LEVELS_TEACHING
 from junheng_kit.problems import Conflict, FieldError, RuleViolated
 
 
@@ -154,4 +157,26 @@ def payment_blocker(notices: Iterable[NoticeState], paid_on: date) -> NoticeStat
             continue
         if paid_on > notice.grace_until:
             return notice
+    return None
+
+
+def transfer_target_error(
+    target: SchoolFacts | None, *, to_county_code: str, level: Level
+) -> FieldError | None:
+    """异地转学: the receiving school must be in the school copy, lie in `to_county_code` and
+    teach the student's 学段."""
+    if target is None:
+        return FieldError("to_school_code", "school_registered", "not in the school registry copy")
+    if target.county_code != to_county_code:
+        return FieldError(
+            "to_school_code",
+            "school_in_county",
+            f"the school belongs to county {target.county_code}, not {to_county_code}",
+        )
+    if not target.levels & LEVELS_TEACHING[level]:
+        return FieldError(
+            "to_school_code",
+            "school_teaches_level",
+            f"the school teaches {', '.join(sorted(target.levels))}, the student is {level.value}",
+        )
     return None

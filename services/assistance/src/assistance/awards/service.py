@@ -52,6 +52,8 @@ from assistance.programmes import rules as programme_rules
 from assistance.programmes import service as programmes
 from assistance.programmes.service import standards_by_programme
 from assistance.students.models import Student
+from assistance.students.repository import StudentRepository
+from assistance.students.schemas import Level
 from junheng_contracts.assistance import (
     AwardApproved,
     AwardApprovedData,
@@ -1051,6 +1053,14 @@ async def transfer_student(
             "转入学校与当前学校相同",
             FieldError("to_school_code", "transfer_changes_school"),
         )
+    target = (await StudentRepository(session).schools([request.to_school_code])).get(
+        request.to_school_code
+    )
+    problem = rules.transfer_target_error(
+        target, to_county_code=request.to_county_code, level=Level(student.level)
+    )
+    if problem is not None:
+        raise RuleViolated("转入学校不符合要求", problem)
     transfer = StudentTransfer(
         id=uuid7(),
         student_id=student.id,
