@@ -199,7 +199,13 @@ class ConsumerRunner:
         headers = {
             "Junheng-Original-Subject": msg.subject,
             "Junheng-Delivered": str(msg.metadata.num_delivered),
+            # what `python -m junheng_kit.dlq replay` republishes with (Nats-Msg-Id = event id)
+            "Junheng-Original-Stream": msg.metadata.stream,
+            "Junheng-Original-Sequence": str(msg.metadata.sequence.stream),
         }
+        original_id = (msg.headers or {}).get("Nats-Msg-Id")
+        if original_id:
+            headers["Junheng-Original-Msg-Id"] = original_id
         await self.js.publish(subject, msg.data, headers=headers)
         log.error("consumer.dead_lettered", extra={"durable": durable, "subject": msg.subject})
         await msg.term()
