@@ -7,6 +7,8 @@ from evaluation.consumers import subscriptions
 from evaluation.reports.endpoints import router as reports_router
 from evaluation.resources.endpoints import router as resources_router
 from evaluation.schools.models import School
+from evaluation.scope.endpoints import router as scope_router
+from evaluation.seats.endpoints import router as seats_router
 from evaluation.settings import EvaluationSettings
 from evaluation.teachers.endpoints import router as teachers_router
 from evaluation.trends.endpoints import router as trends_router
@@ -35,6 +37,8 @@ def create_app(settings: EvaluationSettings | None = None) -> FastAPI:
             reports_router,
             verdict_router,
             trends_router,
+            seats_router,
+            scope_router,
         ],
         subscriptions=subscriptions,
     )

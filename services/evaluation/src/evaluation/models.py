@@ -3,6 +3,8 @@
 from evaluation.assessment.models import Assessment
 from evaluation.resources.models import ResourceImport, SchoolResource
 from evaluation.schools.models import School
+from evaluation.scope.models import ScopeRule
+from evaluation.seats.models import SeatPlan
 from evaluation.teachers.models import SchoolTeacherStats, SectionTeacherStats
 from evaluation.verdict.models import (
     CountyVerdictState,
@@ -20,6 +22,8 @@ __all__ = [
     "School",
     "SchoolResource",
     "SchoolTeacherStats",
+    "ScopeRule",
+    "SeatPlan",
     "SectionTeacherStats",
     "VerdictItemInput",
 ]

@@ -1,7 +1,7 @@
 """The assessment API contract (exact: integrators and auditors depend on these keys)."""
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -30,6 +30,35 @@ class SchoolSectionIn(BaseModel):
     sports_venue_area_m2: Amount = Field(description="体育运动场馆面积 m²")
     equipment_value_yuan: Amount = Field(description="教学仪器设备值 (原值), 元")
     multimedia_classrooms: Count = Field(description="网络多媒体教室数")
+
+
+class AssessmentSectionIn(SchoolSectionIn):
+    """A section sent to `POST /v1/assessments`: a stored section's fields, and optionally
+    whether it is a teaching point (for the county's scope rule)."""
+
+    teaching_point: bool | None = Field(
+        None,
+        description="教学点: left out when under the county's `min_pupils_teaching_point` "
+        "(only when the county has set it); not part of `inputs_sha256`",
+    )
+
+
+class SharedResourcesIn(BaseModel):
+    """A combined school's shared area and equipment, split between its parts by the county's
+    pupil weights (domain.md §5.1; refused when the county has set none)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    school_code: SchoolCode
+    kind: Literal["nine_year", "complete_secondary", "twelve_year"] = Field(
+        description="九年一贯制 / 完全中学 / 十二年一贯制"
+    )
+    senior_students: int = Field(
+        0, ge=0, le=100_000, description="高中在校生数 (weighs in the split; not assessed)"
+    )
+    teaching_auxiliary_area_m2: Amount = 0.0
+    sports_venue_area_m2: Amount = 0.0
+    equipment_value_yuan: Amount = 0.0
 
 
 class AssessmentCreate(BaseModel):
@@ -62,11 +91,16 @@ class AssessmentCreate(BaseModel):
 
     county_code: CountyCode
     year: int = Field(ge=2000, le=2100, description="school year by its start year")
-    schools: list[SchoolSectionIn] | None = Field(
+    schools: list[AssessmentSectionIn] | None = Field(
         None,
         min_length=1,
         max_length=20_000,
         description="the sections to assess; omit to assess the county's stored data",
+    )
+    shared_resources: list[SharedResourcesIn] | None = Field(
+        None,
+        max_length=5_000,
+        description="combined schools' shared resources, split by the county's pupil weights",
     )
 
 
@@ -107,6 +141,34 @@ class ResourceAllocationOut(BaseModel):
     failing_cv: list[FailingCv]
 
 
+class ExcludedSection(BaseModel):
+    school_code: str
+    level: Level
+    name: str
+    students: int
+    rule: str
+    reason: str
+
+
+class ScopeRuleApplied(BaseModel):
+    key: str
+    value: dict[str, Any]
+    effective_from: str
+    effective_to: str | None
+    citation: str
+
+
+class SharedSplit(BaseModel):
+    school_code: str
+    kind: str
+    shares: dict[str, float] = Field(description="part → share of each shared amount")
+
+
+class ScopeOut(BaseModel):
+    rules: list[ScopeRuleApplied]
+    shared_splits: list[SharedSplit]
+
+
 class AssessmentRead(BaseModel):
     id: str
     county_code: str
@@ -119,6 +181,14 @@ class AssessmentRead(BaseModel):
         "the inputs can check which data an assessment used"
     )
     catalogue_version: str
+    excluded: list[ExcludedSection] | None = Field(
+        None,
+        description="only when the county has scope rules in force: sections left out, "
+        "with the reason (domain.md §5.1)",
+    )
+    scope: ScopeOut | None = Field(
+        None, description="only when the county has scope rules in force: the rules applied"
+    )
 
 
 class UploadRead(BaseModel):

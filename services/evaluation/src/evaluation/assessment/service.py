@@ -20,6 +20,8 @@ from evaluation.assessment.schemas import (
     UploadRead,
 )
 from evaluation.resources.service import StoredData, stored_data_in_use
+from evaluation.scope import rules as scope_rules
+from evaluation.scope.service import rules_in_force
 from evaluation.teachers.rules import NUMBER_FIELDS, TEACHER_FIELDS, staffing_source, upload_source
 from evaluation.trends.rules import CvFigure, summarise
 from evaluation.verdict.service import announce_if_changed
@@ -38,10 +40,12 @@ def canonical_inputs(county_code: str, year: int, sections: list[SchoolSectionIn
 
     UTF-8 JSON with sorted keys, no whitespace (separators "," and ":"), non-ASCII kept as is;
     sections sorted by (school_code, level); counts as integers, areas and money as the numbers
-    sent, parsed as JSON floats (so 6000 and 6000.0 hash alike).
+    sent, parsed as JSON floats (so 6000 and 6000.0 hash alike). `teaching_point` is a
+    classification, not a number: it is left out. Under county scope rules the sections are those
+    assessed: teaching points left out are absent, shared resources are added as split.
     """
     rows = sorted(
-        (section.model_dump() for section in sections),
+        (section.model_dump(exclude={"teaching_point"}) for section in sections),
         key=lambda row: (row["school_code"], row["level"]),
     )
     document = {"county_code": county_code, "year": year, "schools": rows}
@@ -157,9 +161,22 @@ async def create_assessment(
         sections = stored.in_use.sections
         sources = _stored_sources(stored)
     else:
-        sections = request.schools
+        sections = list[SchoolSectionIn](request.schools)
         sources = {"origin": "request"}
     _check_sections(sections)
+    in_force = {
+        rule.key: rule
+        for rule in await rules_in_force(
+            session, request.county_code, date(request.year, *SCHOOL_YEAR_START)
+        )
+    }
+    scoped = scope_rules.apply_scope(
+        sections,
+        request.shared_resources or [],
+        min_pupils=in_force.get("min_pupils_teaching_point"),
+        weights=in_force.get("combined_school_weights"),
+    )
+    sections = scoped.sections
     try:
         catalogue = catalogue_in_force(date(request.year, *SCHOOL_YEAR_START))
     except LookupError as exc:
@@ -180,6 +197,8 @@ async def create_assessment(
         digest,
         catalogue.version,
     )
+    if in_force:  # only then: without county rules the answer keeps the issue's exact shape
+        document.update(scope_document(list(in_force.values()), scoped))
     assessment = Assessment(
         id=assessment_id,
         county_code=request.county_code,
@@ -225,6 +244,47 @@ async def create_assessment(
         session, county_code=request.county_code, year=request.year, assessment=assessment
     )
     return assessment
+
+
+def scope_document(
+    in_force: list[scope_rules.RuleInForce], scoped: scope_rules.Scoped
+) -> dict[str, Any]:
+    """The additive `excluded` and `scope` keys of an assessment under county scope rules."""
+    return {
+        "excluded": [
+            {
+                "school_code": e.school_code,
+                "level": e.level,
+                "name": e.name,
+                "students": e.students,
+                "rule": e.rule,
+                "reason": e.reason,
+            }
+            for e in scoped.excluded
+        ],
+        "scope": {
+            "rules": [
+                {
+                    "key": rule.key,
+                    "value": dict(rule.value),
+                    "effective_from": rule.effective_from.isoformat(),
+                    "effective_to": None
+                    if rule.effective_to is None
+                    else rule.effective_to.isoformat(),
+                    "citation": rule.citation,
+                }
+                for rule in sorted(in_force, key=lambda r: r.key)
+            ],
+            "shared_splits": [
+                {
+                    "school_code": split.school_code,
+                    "kind": split.kind,
+                    "shares": {part: float(share) for part, share in split.shares.items()},
+                }
+                for split in scoped.splits
+            ],
+        },
+    }
 
 
 def _stored_sources(stored: StoredData) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from evaluation.seats.schemas import SectionOverCapRead
 from evaluation.verdict.catalogue import RecognitionGroup, VetoKind
 from evaluation.verdict.rules import Basis, Finding, Verdict
 
@@ -93,6 +94,14 @@ class ItemRead(BaseModel):
     evidence: list[Evidence]
     reviewer: str
     note: str | None
+    source: Literal["review", "seat_plans"] = Field(
+        "review",
+        description="a stored review (PUT items/{key}), or, for 班额 without one, enrollment's "
+        "seat plans (see GET seat-plans)",
+    )
+    sections_over_cap: list[SectionOverCapRead] | None = Field(
+        None, description="班额 from seat plans: each school section over the cap, with its gap"
+    )
 
 
 class GroupIn(BaseModel):

@@ -3,6 +3,7 @@ resource-allocation assessment into the county verdict (domain.md §5.4–§5.6)
 
 import json
 from collections import Counter
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from typing import Any, cast
@@ -12,6 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from evaluation.assessment import rules as assessment_rules
 from evaluation.assessment.catalogue import Catalogue, catalogue_by_version
 from evaluation.assessment.models import Assessment
+from evaluation.seats import rules as seat_rules
+from evaluation.seats.repository import SeatPlanRepository
+from evaluation.seats.schemas import SectionOverCapRead
 from evaluation.verdict import rules
 from evaluation.verdict.catalogue import ItemSpec, VerdictCatalogue, catalogue_in_force
 from evaluation.verdict.models import (
@@ -54,6 +58,21 @@ from junheng_kit.timeutil import utcnow
 
 # the catalogue in force at the start of the school year governs that year (as for assessments)
 SCHOOL_YEAR_START = (9, 1)
+
+
+CLASS_SIZE = "class_size"  # item 5 of 政府保障程度, measurable from enrollment's seat plans
+SEAT_PLANS_REVIEWER = "enrollment seat plans (read model)"
+
+
+def catalogue_for_year(year: int) -> VerdictCatalogue:
+    """The verdict catalogue governing a school year (422 `catalogue_in_force` when none)."""
+    return _catalogue(year)
+
+
+def class_size_caps(catalogue: VerdictCatalogue) -> dict[str, Decimal]:
+    """班额 cap per level, from the catalogue's class-size item (primary 45, junior 50)."""
+    by_name = {c.name: c.threshold for c in catalogue.item(CLASS_SIZE).criteria}
+    return {level: by_name[name] for level, name in seat_rules.LEVEL_CRITERIA.items()}
 
 
 def _catalogue(year: int) -> VerdictCatalogue:
@@ -302,7 +321,7 @@ async def _county_verdict(
             met=assessment.resource_allocation_passed, failing_schools=[], failing_cv=[]
         )
     )
-    items: dict[str, tuple[ItemSpec, rules.ItemOutcome, VerdictItemInput]] = {}
+    items: dict[str, tuple[ItemSpec, rules.ItemOutcome, VerdictItemInput | None]] = {}
     for key, record in item_records.items():
         try:
             spec = catalogue.item(key)
@@ -313,6 +332,21 @@ async def _county_verdict(
         )
         finding: Any = record.finding
         items[key] = (spec, rules.evaluate_item(spec, measured=measured, finding=finding), record)
+    class_size = None
+    if CLASS_SIZE not in items and any(spec.key == CLASS_SIZE for spec in catalogue.items):
+        class_size = seat_rules.class_size(
+            await SeatPlanRepository(session).figures(county_code, year),
+            class_size_caps(catalogue),
+        )
+        if class_size.measured:  # judged on the levels that have classes
+            spec = catalogue.item(CLASS_SIZE)
+            spec = replace(
+                spec, criteria=tuple(c for c in spec.criteria if c.name in class_size.measured)
+            )
+            outcome = rules.evaluate_item(spec, measured=class_size.measured, finding=None)
+            items[CLASS_SIZE] = (spec, outcome, None)
+        else:
+            class_size = None
     recognition = None
     if recognition_record is not None:
         recognition = rules.assess_recognition(
@@ -358,7 +392,8 @@ async def _county_verdict(
             )
         )
     item_reads = {
-        key: _item_read(spec, outcome, record) for key, (spec, outcome, record) in items.items()
+        key: _item_read(spec, outcome, record, seat_plans=class_size if record is None else None)
+        for key, (spec, outcome, record) in items.items()
     }
     parts = VerdictParts(
         resource_allocation=resource,
@@ -397,8 +432,28 @@ def _items_part(
     )
 
 
-def _item_read(spec: ItemSpec, outcome: rules.ItemOutcome, record: VerdictItemInput) -> ItemRead:
+def _item_read(
+    spec: ItemSpec,
+    outcome: rules.ItemOutcome,
+    record: VerdictItemInput | None,
+    *,
+    seat_plans: seat_rules.ClassSizeMeasure | None = None,
+) -> ItemRead:
+    """An item as judged: from its stored review, or (`record` None) from the seat plans."""
     measured = outcome.basis == "measured"
+    if record is None:
+        assert seat_plans is not None  # only 班额 is judged without a stored review
+        evidence = [
+            Evidence(
+                title="学位计划 enrollment.school_seats.changed",
+                reference=f"{len(seat_plans.sources)} seat plans; " + "; ".join(seat_plans.sources),
+            )
+        ]
+        reviewer, note, source = SEAT_PLANS_REVIEWER, None, "seat_plans"
+        over = [SectionOverCapRead.of(section) for section in seat_plans.over_cap]
+    else:
+        evidence = [Evidence.model_validate(e) for e in record.evidence]
+        reviewer, note, source, over = record.reviewer, record.note, "review", None
     return ItemRead(
         key=spec.key,
         part=spec.part,
@@ -425,9 +480,11 @@ def _item_read(spec: ItemSpec, outcome: rules.ItemOutcome, record: VerdictItemIn
         finding=outcome.finding,
         finding_overridden=outcome.finding_overridden,
         standard=spec.standard,
-        evidence=[Evidence.model_validate(e) for e in record.evidence],
-        reviewer=record.reviewer,
-        note=record.note,
+        evidence=evidence,
+        reviewer=reviewer,
+        note=note,
+        source=source,
+        sections_over_cap=over,
     )
 
 
@@ -589,6 +646,24 @@ def _failing_items(parts: VerdictParts) -> list[FailingItem]:
                 out.append(
                     FailingItem(part=item.part, key=item.key, detail="reviewer finding: not met")
                 )
+                continue
+            if item.sections_over_cap is not None:  # 班额 from seat plans: per school section
+                for section in item.sections_over_cap:
+                    out.append(
+                        FailingItem(
+                            part=item.part,
+                            key=f"{item.key}.{seat_rules.LEVEL_CRITERIA[section.level]}",
+                            school_code=section.school_code,
+                            level=section.level,
+                            gap=Decimal(section.classes_missing),
+                            unit="classes",
+                            detail=(
+                                f"{section.seats} seats in {section.planned_classes} classes: "
+                                f"largest class {section.largest_class} > {section.cap}, "
+                                f"{section.pupils_over} pupils over ({section.source})"
+                            ),
+                        )
+                    )
                 continue
             for criterion in item.criteria:
                 if criterion.met:

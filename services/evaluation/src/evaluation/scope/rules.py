@@ -1,0 +1,185 @@
+"""评估范围 (domain.md §5.1): which sections an assessment takes and how a combined school's
+shared resources are split between its parts — both UNCONF nationally, so they apply only when
+the county has set them (no default here), with the citation it supplied.
+
+Pure: no I/O. A teaching point (教学点) under `min_pupils` pupils is left out, listed with the
+reason. A combined school's shared area and equipment go to its parts in proportion to pupils ×
+weight: a nine-year school with A primary and B junior pupils at 1 : 1.1 gives its primary
+section S·A / (A + 1.1·B) of a shared amount S. A senior part (complete secondary, twelve-year)
+takes its share too but is not assessed.
+"""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Literal
+
+from evaluation.assessment.schemas import AssessmentSectionIn, SchoolSectionIn, SharedResourcesIn
+from junheng_kit.problems import FieldError, RuleViolated
+
+ScopeKey = Literal["min_pupils_teaching_point", "combined_school_weights"]
+SCOPE_KEYS: tuple[ScopeKey, ...] = ("min_pupils_teaching_point", "combined_school_weights")
+CombinedKind = Literal["nine_year", "complete_secondary", "twelve_year"]
+# the parts each kind of combined school has; "senior" is not assessed (its pupils only weigh)
+PARTS: dict[str, tuple[str, ...]] = {
+    "nine_year": ("primary", "junior"),
+    "complete_secondary": ("junior", "senior"),
+    "twelve_year": ("primary", "junior", "senior"),
+}
+SHARED_FIELDS = ("teaching_auxiliary_area_m2", "sports_venue_area_m2", "equipment_value_yuan")
+
+
+@dataclass(frozen=True, slots=True)
+class RuleInForce:
+    key: ScopeKey
+    value: Mapping[str, object]  # {"min_pupils": 50} or {kind: {part: Decimal}}
+    effective_from: date
+    effective_to: date | None
+    citation: str
+
+
+@dataclass(frozen=True, slots=True)
+class Excluded:
+    school_code: str
+    level: str
+    name: str
+    students: int
+    rule: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Split:
+    school_code: str
+    kind: str
+    shares: dict[str, Decimal]  # part → share of each shared amount (they sum to 1)
+
+
+@dataclass(frozen=True, slots=True)
+class Scoped:
+    sections: list[SchoolSectionIn]  # the sections assessed, in the order sent
+    excluded: list[Excluded]
+    splits: list[Split]
+
+
+def apply_scope(
+    sections: Sequence[SchoolSectionIn],
+    shared: Sequence[SharedResourcesIn],
+    *,
+    min_pupils: RuleInForce | None,
+    weights: RuleInForce | None,
+) -> Scoped:
+    """The sections an assessment takes under the county's scope rules in force (none: the
+    sections as sent, and shared resources are refused — nothing splits them by default)."""
+    kept, excluded = _teaching_points(sections, min_pupils)
+    if not shared:
+        return Scoped(kept, excluded, [])
+    if weights is None:
+        raise RuleViolated(
+            "the county has set no combined-school weights to split shared resources",
+            FieldError(
+                "shared_resources",
+                "combined_school_weights_unset",
+                "domain.md §5.1: UNCONF nationally, so the county sets them "
+                "(PUT /v1/counties/{county}/scope-rules/combined_school_weights) or reports "
+                "each section's own resources",
+            ),
+        )
+    by_school: dict[str, dict[str, int]] = {}
+    for index, section in enumerate(kept):
+        by_school.setdefault(section.school_code, {})[section.level] = index
+    splits: list[Split] = []
+    amounts = [{f: getattr(s, f) for f in SHARED_FIELDS} for s in kept]
+    seen: dict[str, int] = {}
+    for index, entry in enumerate(shared):
+        where = f"shared_resources[{index}]"
+        if entry.school_code in seen:
+            raise RuleViolated(
+                "a school's shared resources are listed twice",
+                FieldError(
+                    f"{where}.school_code",
+                    "shared_school_unique",
+                    f"also [{seen[entry.school_code]}]",
+                ),
+            )
+        seen[entry.school_code] = index
+        part_weights = weights.value.get(entry.kind)
+        if not isinstance(part_weights, Mapping):
+            raise RuleViolated(
+                f"the county has set no weights for {entry.kind} schools",
+                FieldError(f"{where}.kind", "combined_school_kind_unset", weights.citation),
+            )
+        sections_of = by_school.get(entry.school_code, {})
+        pupils: dict[str, int] = {}
+        for part in PARTS[entry.kind]:
+            if part == "senior":
+                if entry.senior_students <= 0:
+                    raise RuleViolated(
+                        f"a {entry.kind} school's senior pupils weigh in the split",
+                        FieldError(f"{where}.senior_students", "senior_students_required"),
+                    )
+                pupils[part] = entry.senior_students
+            elif part not in sections_of:
+                raise RuleViolated(
+                    f"school {entry.school_code} has no {part} section to take its share",
+                    FieldError(
+                        f"{where}.school_code",
+                        "combined_school_sections",
+                        f"a {entry.kind} school sends its {' and '.join(PARTS[entry.kind][:2])} "
+                        "sections",
+                    ),
+                )
+            else:
+                pupils[part] = kept[sections_of[part]].students
+        if entry.kind == "nine_year" and entry.senior_students:
+            raise RuleViolated(
+                "a nine-year school has no senior part",
+                FieldError(f"{where}.senior_students", "no_senior_part"),
+            )
+        weighted = {part: Decimal(str(part_weights[part])) * pupils[part] for part in pupils}
+        total = sum(weighted.values(), Decimal(0))
+        shares = {part: w / total for part, w in weighted.items()}
+        splits.append(Split(entry.school_code, entry.kind, shares))
+        for part, share in shares.items():
+            if part == "senior":
+                continue
+            row = amounts[sections_of[part]]
+            for field in SHARED_FIELDS:
+                row[field] += getattr(entry, field) * float(share)
+    merged = [
+        section.model_copy(update=amounts[index]) if section.school_code in seen else section
+        for index, section in enumerate(kept)
+    ]
+    return Scoped(merged, excluded, splits)
+
+
+def _teaching_points(
+    sections: Sequence[SchoolSectionIn], rule: RuleInForce | None
+) -> tuple[list[SchoolSectionIn], list[Excluded]]:
+    if rule is None:
+        return list(sections), []
+    minimum = int(str(rule.value["min_pupils"]))
+    kept: list[SchoolSectionIn] = []
+    excluded: list[Excluded] = []
+    for section in sections:
+        is_teaching_point = isinstance(section, AssessmentSectionIn) and section.teaching_point
+        if is_teaching_point and section.students < minimum:
+            excluded.append(
+                Excluded(
+                    school_code=section.school_code,
+                    level=section.level,
+                    name=section.name,
+                    students=section.students,
+                    rule="min_pupils_teaching_point",
+                    reason=f"教学点 {section.students} 人 < {minimum} 人（{rule.citation}）",
+                )
+            )
+        else:
+            kept.append(section)
+    if not kept:
+        raise RuleViolated(
+            "every section is a teaching point under the county's minimum",
+            FieldError("schools", "no_section_in_scope", f"min_pupils_teaching_point {minimum}"),
+        )
+    return kept, excluded

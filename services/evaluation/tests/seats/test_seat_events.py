@@ -1,0 +1,160 @@
+"""Seat plans from `enrollment.school_seats.changed` (real nats-server), the read model and its
+use for 班额 in the county verdict, on SQLite and PostgreSQL."""
+
+from typing import Any
+
+from httpx import AsyncClient
+from nats.js import JetStreamContext
+from sqlalchemy import func, select
+
+from junheng_contracts.enrollment import SchoolSeatsChanged, SchoolSeatsData
+from junheng_kit.tables import ProcessedMessage
+from junheng_kit.testing.plugin import TokenFactory, auth, eventually
+
+DURABLE = "evaluation-seats"
+BASE = "/v1/counties/150602/years/2025"
+A, J = "2115060001", "3115060001"
+
+
+def seats_event(
+    school_code: str, level: str, version: int, classes: int, cap: int, *, year: int = 2025
+) -> SchoolSeatsChanged:
+    return SchoolSeatsChanged.of(
+        subject=school_code,
+        jurisdiction="150602",
+        data=SchoolSeatsData(
+            school_code=school_code,
+            county_code="150602",
+            year=year,
+            level=level,  # type: ignore[arg-type]
+            grade=1 if level == "primary" else 7,
+            planned_classes=classes,
+            class_cap=cap,
+            seats=classes * cap,
+            version=version,
+        ),
+    )
+
+
+async def publish(js: JetStreamContext, event: SchoolSeatsChanged, msg_id: str = "") -> None:
+    await js.publish(
+        event.type, event.model_dump_json().encode(), headers={"Nats-Msg-Id": msg_id or event.id}
+    )
+
+
+async def settled(
+    client: AsyncClient, js: JetStreamContext, headers: dict[str, str], path: str
+) -> dict[str, Any]:
+    """GET `path` once every published seat event has been applied (acked after commit)."""
+
+    async def read() -> dict[str, Any] | None:
+        info = await js.consumer_info("ENROLLMENT", DURABLE)
+        if info.num_pending or info.num_ack_pending:
+            return None
+        response = await client.get(path, headers=headers)
+        return response.json() if response.status_code == 200 else None
+
+    body: dict[str, Any] = await eventually(read)
+    return body
+
+
+class TestReadModel:
+    async def test_the_same_event_delivered_twice_is_applied_once(
+        self, live_client: AsyncClient, live_app: Any, js: JetStreamContext, token: TokenFactory
+    ) -> None:
+        event = seats_event(A, "primary", 1, 4, 45)
+        await publish(js, event, f"{event.id}-a")
+        await publish(js, event, f"{event.id}-b")  # past JetStream's dedupe: the inbox decides
+
+        plans = await settled(live_client, js, auth(token("evaluation:read")), f"{BASE}/seat-plans")
+
+        async with live_app.state.sessionmaker() as session:
+            inbox = await session.scalar(
+                select(func.count())
+                .select_from(ProcessedMessage)
+                .where(ProcessedMessage.event_id == event.id, ProcessedMessage.consumer == DURABLE)
+            )
+        assert inbox == 1
+        assert [(p["school_code"], p["planned_classes"], p["seats"]) for p in plans["plans"]] == [
+            (A, 4, 180)
+        ]
+        assert plans["plans"][0]["source"] == (
+            f"enrollment seats event {event.id} v1 at {event.time.isoformat()}"
+        )
+        assert plans["measured"] == {"largest_primary_class": "45"}
+        assert plans["over_cap"] == []
+
+    async def test_a_stale_version_is_ignored(
+        self, live_client: AsyncClient, js: JetStreamContext, token: TokenFactory
+    ) -> None:
+        newer = seats_event(A, "primary", 3, 5, 45)
+        older = seats_event(A, "primary", 2, 4, 48)
+        await publish(js, newer)
+        await publish(js, older)
+
+        plans = await settled(live_client, js, auth(token("evaluation:read")), f"{BASE}/seat-plans")
+
+        assert [(p["version"], p["planned_classes"], p["class_cap"]) for p in plans["plans"]] == [
+            (3, 5, 45)
+        ]
+
+    async def test_another_countys_plans_are_forbidden(
+        self, live_client: AsyncClient, token: TokenFactory
+    ) -> None:
+        tongyu = auth(token("evaluation:read", jurisdiction=("220822",)))
+
+        response = await live_client.get(f"{BASE}/seat-plans", headers=tongyu)
+
+        assert response.status_code == 403
+
+
+class TestClassSizeInTheVerdict:
+    async def test_over_cap_plans_fail_item_5_with_the_classes_missing(
+        self, live_client: AsyncClient, js: JetStreamContext, token: TokenFactory
+    ) -> None:
+        reader = auth(token("evaluation:read", "evaluation:write"))
+        # A plans 4 primary classes of 48 (192 seats): 1 class short, 12 pupils over 45;
+        # J plans 6 junior classes of 50: at the cap
+        over = seats_event(A, "primary", 1, 4, 48)
+        await publish(js, over)
+        await publish(js, seats_event(J, "junior", 1, 6, 50))
+
+        verdict = await settled(live_client, js, reader, f"{BASE}/verdict")
+
+        assert "items.class_size" not in verdict["missing"]
+        item = next(i for i in verdict["parts"]["government_assurance"]["failing"])
+        assert item["key"] == "class_size"
+        assert item["source"] == "seat_plans"
+        assert item["basis"] == "measured"
+        assert [(c["name"], c["value"], c["met"]) for c in item["criteria"]] == [
+            ("largest_primary_class", "48", False),
+            ("largest_junior_class", "50", True),
+        ]
+        assert item["sections_over_cap"][0]["classes_missing"] == 1
+        assert item["sections_over_cap"][0]["pupils_over"] == 12
+        failing = [f for f in verdict["failing_items"] if f["part"] == "government_assurance"]
+        assert [(f["key"], f["school_code"], f["gap"], f["unit"]) for f in failing] == [
+            ("class_size.largest_primary_class", A, "1", "classes")
+        ]
+        assert f"enrollment seats event {over.id} v1" in failing[0]["detail"]
+
+    async def test_a_stored_review_of_class_size_decides_instead(
+        self, live_client: AsyncClient, js: JetStreamContext, token: TokenFactory
+    ) -> None:
+        writer = auth(token("evaluation:read", "evaluation:write"))
+        await publish(js, seats_event(A, "primary", 1, 4, 48))
+        await settled(live_client, js, writer, f"{BASE}/seat-plans")
+        review = {
+            "measured": {"largest_primary_class": 44, "largest_junior_class": 49},
+            "evidence": [{"title": "班额核查表", "reference": "东教督〔2025〕5号"}],
+            "reviewer": "李审核",
+        }
+        stored = await live_client.put(f"{BASE}/items/class_size", json=review, headers=writer)
+        assert stored.status_code == 200
+
+        verdict = (await live_client.get(f"{BASE}/verdict", headers=writer)).json()
+
+        assert all(
+            i["key"] != "class_size" for i in verdict["parts"]["government_assurance"]["failing"]
+        )
+        assert not any(f["key"].startswith("class_size") for f in verdict["failing_items"])
