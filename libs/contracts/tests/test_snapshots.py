@@ -38,6 +38,7 @@ def test_every_event_type_is_its_nats_subject_under_its_producer() -> None:
         "enrollment.school_seats.changed",
         "enrollment.application.submitted",
         "enrollment.admission.confirmed",
+        "enrollment.zone_map.published",
         "staffing.school_teacher_stats.changed",
         "staffing.teacher.registered",
         "staffing.teacher.moved",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Literal
 
 from pydantic import Field
@@ -122,6 +123,27 @@ class AdmissionConfirmed(CloudEvent[AdmissionConfirmedData]):
     type: Literal["enrollment.admission.confirmed"] = "enrollment.admission.confirmed"
 
 
+class ZoneMapPublishedData(EventData):
+    """划片方案发布: one version of a county's attendance zones — school lists, no geometry."""
+
+    zone_map_id: str
+    county_code: str = Field(pattern=r"^\d{6}$", description="GB/T 2260 county code")
+    level: Literal["primary", "junior"]
+    year: int = Field(description="school year by its start year")
+    version: int = Field(description="map version within county, level and year (1, 2, …)")
+    effective_from: date = Field(description="the day this version takes effect")
+    zone_count: int = Field(ge=1)
+    school_codes: list[str] = Field(description="every school the map's zones list, sorted")
+    zones: dict[str, list[str]] = Field(description="zone code → its school codes")
+
+
+class ZoneMapPublished(CloudEvent[ZoneMapPublishedData]):
+    """划片方案: a zone map version was published (imported or its school lists changed)."""
+
+    source: Literal["junheng/enrollment"] = "junheng/enrollment"
+    type: Literal["enrollment.zone_map.published"] = "enrollment.zone_map.published"
+
+
 EVENTS: tuple[type[CloudEvent], ...] = (  # type: ignore[type-arg]
     SchoolRegistered,
     SchoolUpdated,
@@ -129,4 +151,5 @@ EVENTS: tuple[type[CloudEvent], ...] = (  # type: ignore[type-arg]
     SchoolSeatsChanged,
     ApplicationSubmitted,
     AdmissionConfirmed,
+    ZoneMapPublished,
 )

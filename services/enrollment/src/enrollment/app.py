@@ -3,6 +3,7 @@
 from fastapi import FastAPI
 
 from enrollment.admission.endpoints import router as admission_router
+from enrollment.imports.endpoints import router as imports_router
 from enrollment.lottery.endpoints import router as lottery_router
 from enrollment.schools.endpoints import router as schools_router
 from enrollment.seats.endpoints import forecast_router, school_seats_router, seat_plans_router
@@ -28,5 +29,6 @@ def create_app(settings: EnrollmentSettings | None = None) -> FastAPI:
             school_seats_router,
             seat_plans_router,
             forecast_router,
+            imports_router,
         ],
     )

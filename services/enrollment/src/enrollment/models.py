@@ -7,6 +7,7 @@ from enrollment.admission.models import (
     ApplicationVerification,
     PriorityPolicy,
 )
+from enrollment.imports.models import SheetImport
 from enrollment.lottery.models import AssignmentRun
 from enrollment.schools.models import School
 from enrollment.seats.models import SeatPlan
@@ -24,5 +25,6 @@ __all__ = [
     "PriorityPolicy",
     "School",
     "SeatPlan",
+    "SheetImport",
     "ZoneMap",
 ]

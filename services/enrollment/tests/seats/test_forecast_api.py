@@ -43,9 +43,20 @@ async def forecast(client: AsyncClient, headers: dict[str, str], **params: Any) 
 
 
 def years_of(body: dict[str, Any], zone_code: str) -> list[dict[str, Any]]:
+    """A zone's years without the local/migrant split (checked: it adds up to the demand)."""
     zone = next(z for z in body["zones"] if z["zone_code"] == zone_code)
-    years: list[dict[str, Any]] = zone["years"]
+    years: list[dict[str, Any]] = []
+    for year in map(dict, zone["years"]):
+        local, migrant = year.pop("local_demand"), year.pop("migrant_demand")
+        assert local + migrant == year["demand"]
+        years.append(year)
     return years
+
+
+def split_of(body: dict[str, Any], zone_code: str) -> list[tuple[int, int, int]]:
+    """(local_demand, migrant_demand, demand) per forecast year of a zone."""
+    zone = next(z for z in body["zones"] if z["zone_code"] == zone_code)
+    return [(y["local_demand"], y["migrant_demand"], y["demand"]) for y in zone["years"]]
 
 
 class TestForecast:

@@ -116,6 +116,30 @@ class ApplicationRepository:
             query = query.where(Application.id > UUID(after))
         return list(await self.session.scalars(query.order_by(Application.id).limit(limit + 1)))
 
+    async def every(self, *, county_code: str, year: int, grade: int | None) -> list[Application]:
+        """A county's applications of a school year (one grade or both), oldest first."""
+        query = select(Application).where(
+            Application.county_code == county_code, Application.year == year
+        )
+        if grade is not None:
+            query = query.where(Application.grade == grade)
+        return list(await self.session.scalars(query.order_by(Application.id)))
+
+    async def migrant_home_zones(self, county_code: str, level: str, year: int) -> list[str | None]:
+        """随迁子女 demand: the home zone of each migrant application of a county, level and
+        year that was not rejected (one row per application)."""
+        return list(
+            await self.session.scalars(
+                select(Application.home_zone_code).where(
+                    Application.county_code == county_code,
+                    Application.level == level,
+                    Application.year == year,
+                    Application.migrant.is_(True),
+                    Application.status != "rejected",
+                )
+            )
+        )
+
     async def verifications(self, application_id: UUID) -> dict[str, ApplicationVerification]:
         rows = await self.session.scalars(
             select(ApplicationVerification).where(

@@ -12,6 +12,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
 
+from junheng_kit.identifiers import citizen_id_birth_date
+from junheng_kit.problems import FieldError
+
 Level = Literal["primary", "junior"]
 Status = Literal["submitted", "verifying", "verified", "needs_documents", "rejected"]
 
@@ -75,6 +78,143 @@ def old_enough(
     """Born 2013-08-31 enters 2019; born 2013-09-01 enters 2020 (cut-off 08-31)."""
     latest = entry_cutoff(year, level, cutoff_month_day)
     return latest is None or birth_date <= latest
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One reason an application is refused: the problem's detail, the field error, and whether
+    it breaks a policy rule (422 rule-violated) or is plain bad input (422 invalid-input)."""
+
+    detail: str
+    error: FieldError
+    is_policy: bool = False
+
+
+def child_problems(
+    citizen_id: str,
+    birth_date: date,
+    *,
+    year: int,
+    level: Level,
+    cutoff_month_day: tuple[int, int],
+    today: date,
+) -> list[Problem]:
+    """The child's checks after the schema's (format and MOD 11-2 check digit): the birth date
+    inside the ID, a birth date in the past, and the age rule. The first problem is the one a
+    single submission reports; an import reports them all."""
+    problems = []
+    if citizen_id_birth_date(citizen_id) != birth_date:
+        problems.append(
+            Problem(
+                "the birth date does not match the citizen ID",
+                FieldError(
+                    "child.birth_date",
+                    "citizen_id_birth_date",
+                    "positions 7–14 of the 公民身份号码 must be the birth date given",
+                ),
+            )
+        )
+    if birth_date > today:
+        problems.append(
+            Problem(
+                "the birth date is in the future",
+                FieldError(
+                    "child.birth_date", "birth_date_past", "a child is born before applying"
+                ),
+            )
+        )
+    if not old_enough(birth_date, year, level, cutoff_month_day):
+        latest = entry_cutoff(year, level, cutoff_month_day)
+        month, day = cutoff_month_day
+        problems.append(
+            Problem(
+                "the child is too young for grade 1 this year",
+                FieldError(
+                    "child.birth_date",
+                    "entry_age",
+                    f"grade 1 of {year} takes children born on or before {latest} "
+                    f"(6 years old by {month:02d}-{day:02d}, 义务教育法 Art. 11)",
+                ),
+                is_policy=True,
+            )
+        )
+    return problems
+
+
+def zone_missing(level: Level, county_code: str, year: int) -> Problem:
+    """No zone in force covers the home nor the 户籍 address."""
+    return Problem(
+        "no attendance zone in force covers the home or the 户籍 address",
+        FieldError(
+            "home",
+            "home_in_zones",
+            f"no {level} zone of {county_code} for {year} covers this address; ask the bureau "
+            "(统筹安排)",
+        ),
+        is_policy=True,
+    )
+
+
+def school_options(home_schools: Sequence[str], hukou_schools: Sequence[str]) -> list[str]:
+    """The schools a family may rank: its home zone's, then its 户籍 zone's not yet listed."""
+    return list(home_schools) + [code for code in hukou_schools if code not in home_schools]
+
+
+def choice_problems(
+    choices: Sequence[str],
+    options: Sequence[str],
+    *,
+    school_levels: Mapping[str, Sequence[str]],
+    level: Level,
+) -> tuple[list[str], list[Problem]]:
+    """划片就近入学: the ranked choices (a 单校 zone's one school when none is given) and what is
+    wrong with them — each must be registered (`school_levels` holds the registered ones),
+    among the zones' options, and admit into the level."""
+    if not choices:
+        if len(options) != 1:
+            return [], [
+                Problem(
+                    "rank the schools of your zone",
+                    FieldError(
+                        "choices",
+                        "choices_required",
+                        f"the zone offers {len(options)} schools ({', '.join(options)}): rank them",
+                    ),
+                )
+            ]
+        choices = options
+    problems = []
+    for index, code in enumerate(choices):
+        if code not in school_levels:
+            problems.append(
+                Problem(
+                    f"school {code} is not registered",
+                    FieldError(f"choices[{index}]", "school_known", "not in the school registry"),
+                )
+            )
+            continue
+        if code not in options:
+            problems.append(
+                Problem(
+                    f"school {code} is not among the zone's schools",
+                    FieldError(
+                        f"choices[{index}]",
+                        "choice_in_zone",
+                        f"this address may choose {', '.join(options)} (划片就近入学)",
+                    ),
+                    is_policy=True,
+                )
+            )
+            continue
+        if level not in set().union(*(ADMITS[lv] for lv in school_levels[code])):
+            problems.append(
+                Problem(
+                    f"school {code} does not admit {level} pupils",
+                    FieldError(f"choices[{index}]", "school_level", f"not a {level} school"),
+                    is_policy=True,
+                )
+            )
+    return list(choices), problems
 
 
 def whole_months(start: date, end: date) -> int:

@@ -31,7 +31,7 @@ from enrollment.admission.schemas import (
 from enrollment.zoning.service import zone_options
 from junheng_contracts.enrollment import ApplicationSubmitted, ApplicationSubmittedData
 from junheng_kit.auth import Principal
-from junheng_kit.identifiers import citizen_id_birth_date, student_key
+from junheng_kit.identifiers import student_key
 from junheng_kit.messaging import add_event
 from junheng_kit.problems import (
     Conflict,
@@ -120,6 +120,13 @@ def _trail(
     )
 
 
+def _raise_first(problems: list[rules.Problem]) -> None:
+    """A single submission answers with its first problem, as it always has."""
+    if problems:
+        problem = problems[0]
+        raise (RuleViolated if problem.is_policy else InvalidInput)(problem.detail, problem.error)
+
+
 async def submit_application(
     session: AsyncSession,
     principal: Principal,
@@ -132,35 +139,19 @@ async def submit_application(
     principal.require_jurisdiction(request.county_code, field="county_code")
     level = rules.LEVEL_OF_GRADE[request.grade]
     child = request.child
-    if citizen_id_birth_date(child.citizen_id) != child.birth_date:
-        raise InvalidInput(
-            "the birth date does not match the citizen ID",
-            FieldError(
-                "child.birth_date",
-                "citizen_id_birth_date",
-                "positions 7–14 of the 公民身份号码 must be the birth date given",
-            ),
-        )
-    if child.birth_date > today:
-        raise InvalidInput(
-            "the birth date is in the future",
-            FieldError("child.birth_date", "birth_date_past", "a child is born before applying"),
-        )
     policy = await PolicyRepository(session).in_force(
         request.county_code, request.year, level, on=today
     )
-    cutoff = cutoff_of(policy)
-    if not rules.old_enough(child.birth_date, request.year, level, cutoff):
-        latest = rules.entry_cutoff(request.year, level, cutoff)
-        raise RuleViolated(
-            "the child is too young for grade 1 this year",
-            FieldError(
-                "child.birth_date",
-                "entry_age",
-                f"grade 1 of {request.year} takes children born on or before {latest} "
-                f"(6 years old by {cutoff[0]:02d}-{cutoff[1]:02d}, 义务教育法 Art. 11)",
-            ),
+    _raise_first(
+        rules.child_problems(
+            child.citizen_id,
+            child.birth_date,
+            year=request.year,
+            level=level,
+            cutoff_month_day=cutoff_of(policy),
+            today=today,
         )
+    )
 
     repository = ApplicationRepository(session)
     key = student_key(secret, child.citizen_id)
@@ -196,52 +187,18 @@ async def submit_application(
             on=today,
         )
     if home is None and hukou_zone is None:
-        raise RuleViolated(
-            "no attendance zone in force covers the home or the 户籍 address",
-            FieldError(
-                "home",
-                "home_in_zones",
-                f"no {level} zone of {request.county_code} for {request.year} covers this "
-                "address; ask the bureau (统筹安排)",
-            ),
-        )
+        _raise_first([rules.zone_missing(level, request.county_code, request.year)])
     home_schools = list(home[1]) if home else []
     hukou_schools = list(hukou_zone[1]) if hukou_zone else []
-    options = home_schools + [code for code in hukou_schools if code not in home_schools]
-
-    choices = list(request.choices)
-    if not choices:
-        if len(options) != 1:
-            raise InvalidInput(
-                "rank the schools of your zone",
-                FieldError(
-                    "choices",
-                    "choices_required",
-                    f"the zone offers {len(options)} schools ({', '.join(options)}): rank them",
-                ),
-            )
-        choices = options
-    known = await repository.schools(choices)
-    for index, code in enumerate(choices):
-        if code not in known:
-            raise InvalidInput(
-                f"school {code} is not registered",
-                FieldError(f"choices[{index}]", "school_known", "not in the school registry"),
-            )
-        if code not in options:
-            raise RuleViolated(
-                f"school {code} is not among the zone's schools",
-                FieldError(
-                    f"choices[{index}]",
-                    "choice_in_zone",
-                    f"this address may choose {', '.join(options)} (划片就近入学)",
-                ),
-            )
-        if level not in set().union(*(rules.ADMITS[lv] for lv in known[code].levels)):
-            raise RuleViolated(
-                f"school {code} does not admit {level} pupils",
-                FieldError(f"choices[{index}]", "school_level", f"not a {level} school"),
-            )
+    options = rules.school_options(home_schools, hukou_schools)
+    known = await repository.schools(list(request.choices) or options)
+    choices, problems = rules.choice_problems(
+        request.choices,
+        options,
+        school_levels={code: school.levels for code, school in known.items()},
+        level=level,
+    )
+    _raise_first(problems)
 
     household = request.household
     application = Application(

@@ -47,3 +47,10 @@ class SchoolRepository:
         if after:
             query = query.where(School.school_code > after)
         return list(await self.session.scalars(query.order_by(School.school_code).limit(limit + 1)))
+
+    async def every(self, *, within: Jurisdiction, county_code: str | None) -> list[School]:
+        """Every school in the jurisdiction (and county), by code: the export."""
+        query = select(School).where(within.covers(School.county_code))
+        if county_code:
+            query = query.where(School.county_code == county_code)
+        return list(await self.session.scalars(query.order_by(School.school_code)))

@@ -181,6 +181,8 @@ async def seat_forecast(
                 ZoneForecastYear(
                     year=row.year,
                     demand=row.demand,
+                    local_demand=row.local_demand,
+                    migrant_demand=row.migrant_demand,
                     seats=row.seats,
                     balance=row.balance,
                     is_short=row.is_short,
@@ -202,4 +204,5 @@ async def seat_forecast(
         entry_age_policy=outcome.policy.version,
         zones=zones,
         short_zones=[z.zone_code for z in zones if any(y.is_short for y in z.years)],
+        migrant_applications=outcome.migrant_applications,
     )

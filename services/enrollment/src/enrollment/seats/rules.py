@@ -147,9 +147,15 @@ class ZoneYear:
 
     zone_code: str
     year: int
-    demand: int  # rounded up: a part-child is still a child to seat
+    local_demand: int  # 户籍 children (cohort counts), rounded up: a part-child is still a child
+    migrant_demand: int  # 随迁子女 (see `migrant_demand`)
     seats: int  # rounded down: a part-seat seats nobody
     counts_complete: bool
+
+    @property
+    def demand(self) -> int:
+        """Demand = children in the zone who pass the age rule + migrant children (§2.5)."""
+        return self.local_demand + self.migrant_demand
 
     @property
     def balance(self) -> int:
@@ -161,11 +167,26 @@ class ZoneYear:
         return self.demand > self.seats
 
 
-def zone_year(zone_code: str, year: int, demand: ZoneDemand | None, seats: Fraction) -> ZoneYear:
+def migrant_demand(home_zones: Iterable[str | None]) -> dict[str, int]:
+    """随迁子女 demand per zone: the base year's migrant applications (one home zone each, None
+    for a home outside every zone), counted by the zone the family lives in. The forecast holds
+    this number for every year ahead: a flat projection, because no source gives a migration
+    trend (domain.md §2.5: demand = local children + accepted migrant applications)."""
+    counts: dict[str, int] = defaultdict(int)
+    for zone in home_zones:
+        if zone is not None:
+            counts[zone] += 1
+    return dict(counts)
+
+
+def zone_year(
+    zone_code: str, year: int, demand: ZoneDemand | None, seats: Fraction, migrants: int = 0
+) -> ZoneYear:
     return ZoneYear(
         zone_code=zone_code,
         year=year,
-        demand=math.ceil(demand.demand) if demand else 0,
+        local_demand=math.ceil(demand.demand) if demand else 0,
+        migrant_demand=migrants,
         seats=math.floor(seats),
         counts_complete=demand.complete if demand else False,
     )

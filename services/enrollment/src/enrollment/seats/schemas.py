@@ -69,7 +69,11 @@ class SeatPlanPage(BaseModel):
 
 class ZoneForecastYear(BaseModel):
     year: int
-    demand: int = Field(description="entry-grade children expected (rounded up)")
+    demand: int = Field(description="local_demand + migrant_demand")
+    local_demand: int = Field(description="户籍 children from the cohort counts (rounded up)")
+    migrant_demand: int = Field(
+        description="随迁子女: the base year's migrant applications living in the zone"
+    )
     seats: int = Field(description="seats of the zone's schools (a 多校 zone pools them)")
     balance: int = Field(description="seats − demand")
     is_short: bool = Field(description="学位不足: demand above seats")
@@ -95,3 +99,6 @@ class SeatForecastRead(BaseModel):
     entry_age_policy: str
     zones: list[ZoneForecast]
     short_zones: list[str] = Field(description="zones short of seats in at least one year")
+    migrant_applications: int = Field(
+        description="migrant applications of the base year (not rejected) counted in the zones"
+    )

@@ -8,6 +8,7 @@ from fractions import Fraction
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from enrollment.admission.repository import ApplicationRepository
 from enrollment.schools.repository import SchoolRepository
 from enrollment.seats import rules
 from enrollment.seats.models import SeatPlan
@@ -136,6 +137,7 @@ class Forecast:
     zones: tuple[Zone, ...]
     policy: EntryAgePolicy
     rows: dict[str, list[rules.ZoneYear]]  # zone code → one row per year
+    migrant_applications: int  # the base year's migrant applications counted (in a zone)
 
 
 def _seats_in(
@@ -187,6 +189,9 @@ async def forecast(
     seats_by_year = _seats_in(plans, years)
     counts = await cohorts.counts(county_code, from_year, level)
     policy = entry_age_policy(county_code, from_year)
+    migrants = rules.migrant_demand(
+        await ApplicationRepository(session).migrant_home_zones(county_code, level, from_year)
+    )
     rows: dict[str, list[rules.ZoneYear]] = defaultdict(list)
     for year in years:
         if level == "primary":
@@ -217,6 +222,10 @@ async def forecast(
                     year,
                     demand.get(zone.zone_code),
                     seats.get(zone.zone_code, Fraction(0)),
+                    migrants.get(zone.zone_code, 0),
                 )
             )
-    return Forecast(county_code, level, from_year, years, zone_map, index.zones, policy, dict(rows))
+    counted = sum(n for code, n in migrants.items() if code in zone_schools)
+    return Forecast(
+        county_code, level, from_year, years, zone_map, index.zones, policy, dict(rows), counted
+    )

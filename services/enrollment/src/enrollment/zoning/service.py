@@ -23,7 +23,9 @@ from enrollment.zoning.models import CohortImport, ZoneMap
 from enrollment.zoning.repository import CohortRepository, SchoolLookup, ZoneMapRepository
 from enrollment.zoning.schemas import CohortRow, ZoneCollection, ZoneMapCreate, ZonePreviewIn
 from enrollment.zoning.tables import PointTable, raise_row_errors
+from junheng_contracts.enrollment import ZoneMapPublished, ZoneMapPublishedData
 from junheng_kit.auth import Principal
+from junheng_kit.messaging import add_event
 from junheng_kit.problems import (
     Conflict,
     FieldError,
@@ -51,15 +53,20 @@ def canonical_sha256(collection: ZoneCollection) -> str:
 # ---- checking a map -----------------------------------------------------------------------------
 
 
-async def _school_errors(
-    session: AsyncSession, collection: ZoneCollection, *, county_code: str, level: Level, label: str
+async def school_errors(
+    session: AsyncSession,
+    lists: Sequence[tuple[str, Sequence[str]]],
+    *,
+    county_code: str,
+    level: Level,
 ) -> list[FieldError]:
-    codes = {c for f in collection.features for c in f.properties.school_codes}
-    schools = await SchoolLookup(session).by_code(codes)
+    """Each zone's schools (field label, codes) must be registered, in the county and admit
+    into the level; `<label>[j]` names the j-th code at fault."""
+    schools = await SchoolLookup(session).by_code({c for _, codes in lists for c in codes})
     errors = []
-    for i, feature in enumerate(collection.features):
-        for j, code in enumerate(feature.properties.school_codes):
-            field = f"{label}[{i}].properties.school_codes[{j}]"
+    for label, codes in lists:
+        for j, code in enumerate(codes):
+            field = f"{label}[{j}]"
             school = schools.get(code)
             if school is None:
                 errors.append(
@@ -81,6 +88,20 @@ async def _school_errors(
                     )
                 )
     return errors
+
+
+async def _school_errors(
+    session: AsyncSession, collection: ZoneCollection, *, county_code: str, level: Level, label: str
+) -> list[FieldError]:
+    return await school_errors(
+        session,
+        [
+            (f"{label}[{i}].properties.school_codes", f.properties.school_codes)
+            for i, f in enumerate(collection.features)
+        ],
+        county_code=county_code,
+        level=level,
+    )
 
 
 async def checked_zones(
@@ -169,7 +190,27 @@ async def create_zone_map(
             FieldError("year", "zone_map_version_unique"),
         ) from exc
     _remember(zone_map.id, rules.ZoneIndex(zones))
+    add_event(session, published_event(zone_map, zones))
     return zone_map, zones
+
+
+def published_event(zone_map: ZoneMap, zones: Sequence[rules.Zone]) -> ZoneMapPublished:
+    """`enrollment.zone_map.published`: the version and its zones' school lists, no geometry."""
+    return ZoneMapPublished.of(
+        subject=str(zone_map.id),
+        jurisdiction=zone_map.county_code,
+        data=ZoneMapPublishedData(
+            zone_map_id=str(zone_map.id),
+            county_code=zone_map.county_code,
+            level="primary" if zone_map.level == "primary" else "junior",
+            year=zone_map.year,
+            version=zone_map.version,
+            effective_from=zone_map.effective_from,
+            zone_count=len(zones),
+            school_codes=sorted({code for z in zones for code in z.school_codes}),
+            zones={z.zone_code: list(z.school_codes) for z in zones},
+        ),
+    )
 
 
 @dataclass(frozen=True, slots=True)
