@@ -58,6 +58,18 @@ class TestMergedOpenApi:
             section, name = ref.removeprefix("#/components/").split("/")
             assert name in document["components"][section], ref
 
+    async def test_the_token_form_documents_its_400_and_415_problems(
+        self, gateway: tuple[FastAPI, httpx.AsyncClient]
+    ) -> None:
+        _, http = gateway
+        document = (await http.get("/openapi.json")).json()
+        responses = document["paths"]["/oauth/token"]["post"]["responses"]
+        assert sorted(responses) == ["200", "400", "401", "403", "415", "422"]
+        assert set(responses["415"]["content"]) == {"application/problem+json"}
+        wrong_type = await http.post("/oauth/token", json={"grant_type": "client_credentials"})
+        assert wrong_type.status_code == 415
+        assert wrong_type.headers["content-type"] == "application/problem+json"
+
     async def test_services_that_do_not_answer_are_noted_not_fatal(
         self, gateway: tuple[FastAPI, httpx.AsyncClient]
     ) -> None:
@@ -117,6 +129,49 @@ class TestMergeRules:
         assert merged["paths"]["/evaluation/v1/pets"]["get"]["responses"]["200"] == {
             "$ref": "#/components/responses/evaluation.PetList"
         }
+
+    def test_service_operations_list_the_problems_the_gateway_answers_itself(self) -> None:
+        problem = {"$ref": "#/components/schemas/Problem"}
+        service = {
+            "paths": {
+                "/v1/pets": {
+                    "get": {"responses": {"200": {"description": "pets"}}},
+                    "post": {
+                        "requestBody": {"content": {"application/json": {"schema": {}}}},
+                        "responses": {"201": {"description": "created"}},
+                    },
+                }
+            }
+        }
+        gateway = {
+            "openapi": "3.1.0",
+            "info": {"title": "t"},
+            "paths": {
+                "/oauth/token": {
+                    "post": {
+                        "responses": {
+                            "415": {
+                                "description": "Unsupported media type",
+                                "content": {
+                                    "application/json": {"schema": problem},
+                                    "application/problem+json": {"schema": problem},
+                                },
+                            }
+                        }
+                    }
+                }
+            },
+        }
+        merged = merge(gateway, {"evaluation": service}, ["evaluation:read"])
+        pets = merged["paths"]["/evaluation/v1/pets"]
+        assert sorted(pets["get"]["responses"]) == ["200", "429", "503", "504"]
+        assert sorted(pets["post"]["responses"]) == ["201", "413", "429", "503", "504"]
+        assert pets["post"]["responses"]["504"] == {
+            "description": "Upstream did not answer in time",
+            "content": {"application/problem+json": {"schema": problem}},
+        }
+        token_415 = merged["paths"]["/oauth/token"]["post"]["responses"]["415"]
+        assert token_415["content"] == {"application/problem+json": {"schema": problem}}
 
 
 async def test_docs_page_and_its_assets_are_served_by_the_gateway(

@@ -55,7 +55,7 @@ async def _form(request: Request) -> dict[str, str]:
     "/oauth/token",
     summary="Issue an access token (OAuth2 client credentials)",
     openapi_extra={"requestBody": TOKEN_REQUEST_BODY},
-    responses=problem_responses(service.InvalidClient),
+    responses=problem_responses(service.InvalidClient, BadRequest, UnsupportedMediaType),
 )
 async def token(request: Request, session: SessionDep, response: Response) -> TokenRead:
     """Client credentials grant: `client_id`/`client_secret` in the form body or HTTP Basic."""

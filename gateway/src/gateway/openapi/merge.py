@@ -5,12 +5,24 @@
 - component names get the service namespace (`SchoolRead` → `enrollment.SchoolRead`, valid
   per OpenAPI's `^[a-zA-Z0-9.\\-_]+$`) and every `$ref` is rewritten; the shared problem
   schemas stay single;
-- every service operation requires the OAuth2 client-credentials scheme.
+- every service operation requires the OAuth2 client-credentials scheme and lists the problems
+  the gateway itself may answer before the service sees the request (rate limit, body limit,
+  no responder, upstream timeout).
 """
 
 import copy
 from collections.abc import Mapping, Sequence
 from typing import Any
+
+from junheng_kit.problems import (
+    DomainError,
+    GatewayTimeout,
+    PayloadTooLarge,
+    ServiceUnavailable,
+    TooManyRequests,
+    problem_response_doc,
+    problems_as_sent,
+)
 
 SECURITY_SCHEME = "OAuth2"
 # identical in every service (kit / FastAPI): kept once, under their own names
@@ -23,6 +35,13 @@ DROPPED_PATHS = frozenset(
 METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
 READ_METHODS = frozenset({"get", "head", "options"})
 REF_PREFIX = "#/components/"
+# answered by the gateway for any service operation: (error, only when the operation has a body)
+GATEWAY_PROBLEMS: tuple[tuple[type[DomainError], bool], ...] = (
+    (PayloadTooLarge, True),
+    (TooManyRequests, False),
+    (ServiceUnavailable, False),
+    (GatewayTimeout, False),
+)
 
 
 def security_scheme(scopes: Sequence[str]) -> dict[str, Any]:
@@ -83,13 +102,21 @@ def _operation_scopes(service: str, method: str, operation: Mapping[str, Any]) -
     return [f"{service}:{'read' if method in READ_METHODS else 'write'}"]
 
 
+def _add_gateway_problems(operation: dict[str, Any]) -> None:
+    responses = operation.setdefault("responses", {})
+    for error, needs_body in GATEWAY_PROBLEMS:
+        if needs_body and "requestBody" not in operation:
+            continue
+        responses.setdefault(str(error.status), problem_response_doc(error.title))
+
+
 def merge(
     gateway: Mapping[str, Any],
     services: Mapping[str, Mapping[str, Any] | None],
     scopes: Sequence[str],
 ) -> dict[str, Any]:
     """The gateway's own document plus each service's; a `None` service is listed as missing."""
-    merged = copy.deepcopy(dict(gateway))
+    merged = problems_as_sent(copy.deepcopy(dict(gateway)))
     paths: dict[str, Any] = merged.setdefault("paths", {})
     components: dict[str, Any] = merged.setdefault("components", {})
     components.setdefault("securitySchemes", {})[SECURITY_SCHEME] = security_scheme(scopes)
@@ -122,6 +149,7 @@ def merge(
                 operation["security"] = [
                     {SECURITY_SCHEME: _operation_scopes(service, method, operation)}
                 ]
+                _add_gateway_problems(operation)
             paths[f"/{service}{path}"] = item
         tags += [{**tag, "name": f"{service}.{tag['name']}"} for tag in document.get("tags", [])]
     if tags:

@@ -28,7 +28,7 @@ from junheng_kit.messaging.connection import connect, ensure_buckets, ensure_str
 from junheng_kit.messaging.consumer import ConsumerRunner, Subscriptions
 from junheng_kit.messaging.outbox import OutboxRelay
 from junheng_kit.middleware import IdempotencyMiddleware, RequestContextMiddleware
-from junheng_kit.problems import Problem, install_problem_handlers
+from junheng_kit.problems import Problem, document_problem_responses, install_problem_handlers
 from junheng_kit.settings import ServiceSettings
 
 log = logging.getLogger("junheng.app")
@@ -189,13 +189,37 @@ def build_service_app(
     return app
 
 
+RESERVED_HEADERS = frozenset({"accept", "content-type", "authorization"})
+
+
+def without_reserved_header_parameters(document: dict[str, Any]) -> dict[str, Any]:
+    """Drop header parameters that OpenAPI says SHALL be ignored (Accept, Content-Type,
+    Authorization): endpoints read them as `Header()` arguments, but a client generated from the
+    document (or a fuzzer) must take them from the request body's media type, the documented
+    responses and the security scheme instead."""
+    for item in document.get("paths", {}).values():
+        for operation in item.values():
+            if not isinstance(operation, dict) or "parameters" not in operation:
+                continue
+            kept = [
+                p
+                for p in operation["parameters"]
+                if not (p.get("in") == "header" and p.get("name", "").lower() in RESERVED_HEADERS)
+            ]
+            if kept:
+                operation["parameters"] = kept
+            else:
+                del operation["parameters"]
+    return document
+
+
 def _register_problem_schema(app: FastAPI) -> None:
     original = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema:
             return app.openapi_schema
-        schema = original()
+        schema = document_problem_responses(without_reserved_header_parameters(original()))
         components = schema.setdefault("components", {}).setdefault("schemas", {})
         components.setdefault(
             "Problem", Problem.model_json_schema(ref_template="#/components/schemas/{model}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
@@ -225,3 +226,73 @@ def problem_responses(*errors: type[DomainError]) -> dict[int | str, dict[str, A
             "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
         }
     return out
+
+
+PROBLEM_REF = "#/components/schemas/Problem"
+_FRAMEWORK_ERROR_REFS = frozenset({PROBLEM_REF, "#/components/schemas/HTTPValidationError"})
+_OPERATIONS_TAG = "operations"  # health, readiness, metrics: no token, no problem bodies
+_HTTP_METHODS = frozenset({"get", "put", "post", "delete", "patch", "head", "options", "trace"})
+
+
+def problem_response_doc(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {PROBLEM_JSON: {"schema": {"$ref": PROBLEM_REF}}},
+    }
+
+
+def _operations(document: Mapping[str, Any]) -> Iterable[dict[str, Any]]:
+    for item in document.get("paths", {}).values():
+        for method, operation in item.items():
+            if method in _HTTP_METHODS and isinstance(operation, dict):
+                yield operation
+
+
+def problems_as_sent(document: dict[str, Any]) -> dict[str, Any]:
+    """Error responses documented as the handlers send them: `application/problem+json` with the
+    `Problem` schema only (FastAPI lists `application/json` beside it, and its default 422 is an
+    `HTTPValidationError` body that this kit never sends)."""
+    for operation in _operations(document):
+        for code, response in operation.get("responses", {}).items():
+            if not str(code).isdigit() or int(code) < 400 or not isinstance(response, dict):
+                continue
+            refs = {
+                media.get("schema", {}).get("$ref")
+                for media in response.get("content", {}).values()
+                if isinstance(media, dict)
+            }
+            if refs and refs <= _FRAMEWORK_ERROR_REFS:
+                description = response.get("description", "")
+                if description == "Validation Error":
+                    description = InvalidInput.title
+                operation["responses"][code] = problem_response_doc(description)
+    referenced = json.dumps(document.get("paths", {}))
+    schemas = document.get("components", {}).get("schemas", {})
+    if "#/components/schemas/HTTPValidationError" not in referenced:
+        schemas.pop("HTTPValidationError", None)
+        if "#/components/schemas/ValidationError" not in json.dumps(schemas):
+            schemas.pop("ValidationError", None)
+    return document
+
+
+def document_problem_responses(document: dict[str, Any]) -> dict[str, Any]:
+    """Add to every API operation the problems any request to it may meet, whatever the route
+    declares: 401 (token), 403 (scope or jurisdiction), 422 (schema), 400 for a body that is not
+    parseable JSON or form data, 404 for path parameters that name nothing the caller may see;
+    then `problems_as_sent`. The health routes (tag `operations`) are left as they are."""
+    for operation in _operations(document):
+        if _OPERATIONS_TAG in operation.get("tags", []):
+            continue
+        responses = operation.setdefault("responses", {})
+        has_path_parameter = any(p.get("in") == "path" for p in operation.get("parameters", []))
+        generic: list[tuple[type[DomainError], bool]] = [
+            (Unauthorized, True),
+            (Forbidden, True),
+            (InvalidInput, True),
+            (BadRequest, "requestBody" in operation),
+            (NotFound, has_path_parameter),
+        ]
+        for error, applies in generic:
+            if applies and str(error.status) not in responses:
+                responses[str(error.status)] = problem_response_doc(error.title)
+    return problems_as_sent(document)
