@@ -241,6 +241,32 @@ class TestUpdateSchool:
             "message": "Extra inputs are not permitted",
         }
 
+    async def test_an_explicit_null_is_422_naming_the_field_and_changes_nothing(
+        self, client: AsyncClient, session: AsyncSession, writer: dict[str, str]
+    ) -> None:
+        await client.post("/v1/schools", json=DONGSHENG_PRIMARY, headers=writer)
+        response = await client.patch(
+            "/v1/schools/2115000001",
+            json={"name": None, "planned_capacity": 2000},
+            headers={**writer, "If-Match": '"1"'},
+        )
+        assert response.status_code == 422
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["errors"] == [
+            {
+                "field": "name",
+                "rule": "not_nullable",
+                "message": "give a value or leave the field out",
+            }
+        ]
+        current = (await client.get("/v1/schools/2115000001", headers=writer)).json()
+        assert (current["name"], current["planned_capacity"], current["version"]) == (
+            "东胜区第一小学",
+            1800,
+            1,
+        )
+        assert await outbox_subjects(session) == ["enrollment.school.registered"]
+
 
 class TestIdempotencyKey:
     async def test_same_key_and_body_returns_the_first_response(

@@ -1,7 +1,7 @@
 from datetime import datetime
 from typing import Annotated, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from junheng_contracts.enrollment import SchoolLevel
 from junheng_kit.identifiers import CountyCode, SchoolCode
@@ -73,6 +73,14 @@ class SchoolUpdate(BaseModel):
     county_code: CountyCode | None = None
     location: Location | None = None
     planned_capacity: Capacity | None = None
+
+    @field_validator("name", "levels", "county_code", "location", "planned_capacity")
+    @classmethod
+    def _not_null(cls, value: object) -> object:
+        # a field left out stays as it is; an explicit null would blank a required column
+        if value is None:
+            raise ValueError("not_nullable: give a value or leave the field out")
+        return value
 
     @model_validator(mode="after")
     def _levels_unique(self) -> Self:
