@@ -16,7 +16,7 @@ from junheng_kit.ids import uuid7
 from junheng_kit.messaging import Subscriptions, add_event
 from junheng_kit.messaging.connection import ensure_streams
 from junheng_kit.messaging.consumer import DEAD_LETTERED, ConsumerRunner
-from junheng_kit.messaging.outbox import OutboxRelay
+from junheng_kit.messaging.outbox import REPUBLISHED, OutboxRelay
 from junheng_kit.tables import OutboxMessage, ProcessedMessage
 from junheng_kit.testing.plugin import eventually, stream_messages
 
@@ -79,12 +79,16 @@ class TestOutboxRelay:
             add_event(session, event)
             await session.commit()
         relay = OutboxRelay(sessions, js)
+        republished = REPUBLISHED.labels(event.type)
+        before = republished._value.get()
         assert await relay.publish_pending() == 1
+        assert republished._value.get() == before  # a first publish is no duplicate
         async with sessions() as session:  # as if the process died before recording sent_at
             await session.execute(update(OutboxMessage).values(sent_at=None))
             await session.commit()
         assert await relay.publish_pending() == 1  # published again …
         assert await published_ids(js, event.subject) == [event.id]  # … and deduplicated
+        assert republished._value.get() == before + 1  # … and counted on /metrics
         async with sessions() as session:
             pending = await session.scalar(
                 select(OutboxMessage.id).where(OutboxMessage.sent_at.is_(None))

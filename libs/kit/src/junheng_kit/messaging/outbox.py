@@ -22,6 +22,12 @@ log = logging.getLogger("junheng.outbox")
 
 PUBLISHED = Counter("junheng_outbox_published_total", "Outbox events published", ["subject"])
 PENDING = Gauge("junheng_outbox_pending", "Outbox events not yet published")
+REPUBLISHED = Counter(
+    "junheng_outbox_duplicates_total",
+    "Outbox events published again (after a crash or a lost ack) that JetStream dropped as "
+    "duplicates of the same Nats-Msg-Id",
+    ["subject"],
+)
 
 
 def add_event(session: AsyncSession, event: CloudEvent[Any]) -> None:
@@ -105,14 +111,16 @@ class OutboxRelay:
                 await self.js.publish_async(subject, payload, headers={"Nats-Msg-Id": str(row_id)})
                 for row_id, subject, payload in rows
             ]
-            await asyncio.wait_for(asyncio.gather(*acks), timeout=10)
+            answers = await asyncio.wait_for(asyncio.gather(*acks), timeout=10)
             await session.execute(
                 update(OutboxMessage)
                 .where(OutboxMessage.id.in_([r[0] for r in rows]))
                 .values(sent_at=utcnow())
             )
             await session.commit()
-        for _, subject, _ in rows:
+        for (_, subject, _), answer in zip(rows, answers, strict=True):
             PUBLISHED.labels(subject).inc()
+            if getattr(answer, "duplicate", False):
+                REPUBLISHED.labels(subject).inc()
         log.debug("outbox.published", extra={"count": len(rows)})
         return len(rows)
