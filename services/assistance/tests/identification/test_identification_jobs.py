@@ -308,6 +308,20 @@ class TestJob:
         assert read.status_code == 404
         assert coverage.status_code == 403
 
+    async def test_a_school_year_out_of_range_is_422_naming_the_parameter(
+        self, client: AsyncClient, token: TokenFactory
+    ) -> None:
+        # found by fuzzing: a 21-digit year reached the database and failed there (a 500)
+        response = await client.get(
+            "/v1/coverage?county_code=150602&school_year=-134953190317399212032",
+            headers=headers(token, "assistance:read"),
+        )
+
+        assert response.status_code == 422
+        assert [(e["field"], e["rule"]) for e in response.json()["errors"]] == [
+            ("query.school_year", "greater_than_equal")
+        ]
+
     async def test_no_finished_job_no_coverage(
         self, client: AsyncClient, token: TokenFactory
     ) -> None:

@@ -165,7 +165,10 @@ async def decide_review_item(
     responses=problem_responses(Forbidden, NotFound),
 )
 async def get_coverage(
-    session: SessionDep, principal: Reader, county_code: CountyCode, school_year: int
+    session: SessionDep,
+    principal: Reader,
+    county_code: CountyCode,
+    school_year: Annotated[int, Query(ge=2000, le=2100, description="start year of the 学年")],
 ) -> CoverageRead:
     """From the county's latest finished identification job for the school year."""
     return await service.coverage(
