@@ -55,6 +55,14 @@ class NoResponder(Exception):
     """No replica of the service is subscribed (maps to 503)."""
 
 
+class BrokerUnavailable(NoResponder):
+    """The caller is not connected to NATS (reconnecting): nothing was sent (maps to 503).
+
+    While nats-py reconnects it buffers a request and the caller would wait for its whole
+    timeout — and the buffered request could still run after the caller gave up. Refusing at
+    once tells the client for certain that the request did not run."""
+
+
 class UpstreamTimeout(Exception):
     """The service did not answer in time (maps to 504)."""
 
@@ -121,6 +129,8 @@ class BridgeClient:
                 }
             )
         }
+        if not self.nc.is_connected:
+            raise BrokerUnavailable(service)
         payload = await _payload(self.nc, self.js, body, nats_headers)
         try:
             reply = await self.nc.request(
@@ -259,5 +269,20 @@ async def call_asgi(
         elif message["type"] == "http.response.body":
             chunks.append(message.get("body", b""))
 
-    await app(scope, receive, send)
+    started = False
+    original_send = send
+
+    async def send_tracked(message: dict[str, Any]) -> None:
+        nonlocal started
+        started = started or message["type"] == "http.response.start"
+        await original_send(message)
+
+    try:
+        await app(scope, receive, send_tracked)
+    except Exception:
+        if not started:
+            raise
+        # Starlette's error middleware answers (500, or 503 when the database is down) and then
+        # re-raises for the server to log: keep the answer the app gave, as uvicorn does
+        log.exception("bridge.app_raised_after_responding", extra={"status": status})
     return status, out_headers, b"".join(chunks)

@@ -1,0 +1,67 @@
+"""An unexpected error in a service reaches the caller as the service's 500 problem (issue 8 §1:
+fuzzing through the gateway saw a bare 502 without request id instead)."""
+
+import json
+
+import pytest
+from fastapi import APIRouter
+from pydantic import SecretStr
+
+from junheng_kit.app import build_service_app
+from junheng_kit.bridge import call_asgi
+from junheng_kit.settings import ServiceSettings
+
+
+def app_with_a_failing_route() -> object:
+    router = APIRouter()
+
+    @router.get("/v1/broken")
+    async def broken() -> dict[str, str]:
+        raise RuntimeError("a bug, not bad input")
+
+    @router.get("/v1/fine")
+    async def fine() -> dict[str, str]:
+        return {"status": "fine"}
+
+    settings = ServiceSettings(
+        environment="test",
+        service_name="bridged",
+        database_url="sqlite+aiosqlite://",
+        secret_key=SecretStr("test-only-secret"),
+        pseudonym_key=SecretStr("test-only-pseudonym-key"),
+    )
+    return build_service_app(settings, title="bridged", description="", routers=[router])
+
+
+async def call(app: object, path: str) -> tuple[int, dict[str, str], bytes]:
+    status, headers, body = await call_asgi(
+        app,
+        method="GET",
+        path=path,
+        query="",
+        headers=[("x-request-id", "fuzz-1")],
+        body=b"",
+    )
+    return status, dict(headers), body
+
+
+class TestCallAsgi:
+    async def test_an_unexpected_error_answers_the_apps_500_problem(self) -> None:
+        status, headers, body = await call(app_with_a_failing_route(), "/v1/broken")
+        assert status == 500
+        assert headers["content-type"] == "application/problem+json"
+        problem = json.loads(body)
+        assert (problem["type"], problem["status"]) == ("urn:junheng:problem:internal", 500)
+        assert problem["instance"].startswith("urn:junheng:request:")
+        assert "a bug" not in body.decode()  # no internals
+
+    async def test_a_normal_answer_is_unchanged(self) -> None:
+        status, _, body = await call(app_with_a_failing_route(), "/v1/fine")
+        assert (status, json.loads(body)) == (200, {"status": "fine"})
+
+    async def test_an_error_before_any_answer_still_raises(self) -> None:
+        async def no_answer(scope: object, receive: object, send: object) -> None:
+            raise RuntimeError("nothing sent")
+
+        with pytest.raises(RuntimeError, match="nothing sent"):
+            await call(no_answer, "/v1/anything")
