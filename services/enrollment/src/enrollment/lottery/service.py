@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
+import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from enrollment.lottery import rules
@@ -15,12 +16,28 @@ from enrollment.lottery.repository import AssignmentRunRepository
 from enrollment.lottery.schemas import AssignmentRunCreate, AssignmentRunFromApplications
 from junheng_contracts.enrollment import AssignmentPublished, AssignmentPublishedData
 from junheng_kit.auth import Principal
+from junheng_kit.gc_pause import collector_paused
 from junheng_kit.ids import uuid7
 from junheng_kit.messaging import add_event
 
 
+def _canonical(document: Any) -> bytes:
+    """`document` as canonical JSON bytes: UTF-8, sorted keys, no whitespace, non-ASCII kept.
+
+    Instances and results hold only strings, integers, booleans and null, for which orjson's
+    output equals `json.dumps(…, sort_keys=True, separators=(",", ":"), ensure_ascii=False)`
+    byte for byte (a property test holds the two together) at a tenth of the time; whatever
+    orjson refuses (an integer beyond 64 bits, a lone surrogate) takes the standard library."""
+    try:
+        return orjson.dumps(document, option=orjson.OPT_SORT_KEYS)
+    except TypeError:
+        return json.dumps(
+            document, sort_keys=True, separators=(",", ":"), ensure_ascii=False
+        ).encode()
+
+
 def _dumps(document: Any) -> str:
-    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return _canonical(document).decode()
 
 
 def canonical_instance(request: AssignmentRunCreate) -> bytes:
@@ -30,7 +47,7 @@ def canonical_instance(request: AssignmentRunCreate) -> bytes:
     sorted keys, no whitespace (separators "," and ":"), non-ASCII kept as is
     (`ensure_ascii=False`), lists in the order given, integers as integers.
     """
-    return _dumps(request.model_dump(mode="json")).encode()
+    return _canonical(request.model_dump(mode="json"))
 
 
 def instance_of(document: dict[str, Any]) -> rules.Instance:
@@ -134,12 +151,14 @@ async def _create_run(
 ) -> AssignmentRun:
     """Assign, store and announce the instance `document` (`AssignmentRunCreate`'s JSON form,
     which is exactly what `canonical_instance` hashes)."""
-    instance = instance_of(document)
-    rules.validate(instance)
-    outcome = rules.assign(instance)
-    canonical = _dumps(document).encode()
-    digest = hashlib.sha256(canonical).hexdigest()
     run_id = uuid7()
+    with collector_paused():  # a few million small containers, no cycles
+        instance = instance_of(document)
+        rules.validate(instance)
+        outcome = rules.assign(instance)
+        canonical = _canonical(document)
+        digest = hashlib.sha256(canonical).hexdigest()
+        result = _dumps(result_document(run_id, instance, outcome, digest))
     run = AssignmentRun(
         id=run_id,
         seed=instance.seed,
@@ -147,7 +166,7 @@ async def _create_run(
         tie_breaking=instance.tie_breaking,
         input_sha256=digest,
         instance=canonical.decode(),
-        result=_dumps(result_document(run_id, instance, outcome, digest)),
+        result=result,
         province_codes=sorted({s.code[2:4] for s in instance.schools}),
         created_by=principal.client_id,
     )
