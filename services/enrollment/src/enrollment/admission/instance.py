@@ -30,7 +30,7 @@ def _json(value: Any) -> Any:
     return from_json(value) if isinstance(value, str | bytes) else value
 
 
-def _parsed(rows: Sequence[Row[Any]]) -> list[tuple[str, Any, Any, Any, Any]]:
+def _parsed(rows: Sequence[Row[str, str, str, str, str]]) -> list[tuple[str, Any, Any, Any, Any]]:
     """(id, household, home_schools, hukou_schools, choices) of each row, the four JSON columns
     of all rows parsed in one call when the driver hands them over as text (one
     call per value costs seconds at 200,000 applications)."""
