@@ -12,6 +12,7 @@ from gateway.settings import GatewaySettings
 from junheng_kit.db import create_engine, create_sessionmaker
 from junheng_kit.migrations import upgrade
 from junheng_kit.problems import DomainError
+from junheng_kit.settings import load_settings
 
 GATEWAY_DIR = Path(__file__).resolve().parents[2]
 
@@ -84,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("list-clients", help="list registered clients (never their secrets)")
     sub.add_parser("openapi", help="print the gateway's own OpenAPI (without the services)")
     args = parser.parse_args(argv)
-    settings = GatewaySettings()
+    settings = load_settings(GatewaySettings)
     if args.command == "migrate":
         upgrade(GATEWAY_DIR, settings.database_url)
     elif args.command == "register-client":

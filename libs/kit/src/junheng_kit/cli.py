@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from junheng_kit.app import dump_openapi
 from junheng_kit.migrations import upgrade
 from junheng_kit.runner import serve
-from junheng_kit.settings import ServiceSettings
+from junheng_kit.settings import ServiceSettings, load_settings
 
 
 def service_main(
@@ -26,7 +26,7 @@ def service_main(
     sub.add_parser("migrate", help="upgrade the database to the newest migration")
     sub.add_parser("openapi", help="print the service's OpenAPI document")
     args = parser.parse_args(argv)
-    settings = settings_type()
+    settings = load_settings(settings_type)
     if args.command == "migrate":
         upgrade(service_dir, settings.database_url)
     elif args.command == "openapi":

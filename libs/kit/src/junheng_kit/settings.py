@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Literal, Self
+import sys
+from typing import Literal, Self, TypeVar
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_ONLY = "dev-only-change-me"
@@ -43,5 +44,36 @@ class ServiceSettings(BaseSettings):
             if isinstance(value, SecretStr) and value.get_secret_value() == DEV_ONLY
         ]
         if unsafe and self.environment != "dev":
-            raise ValueError(f"dev default outside JUNHENG_ENV=dev: {', '.join(unsafe)}")
+            names = ", ".join(self.env_name(name) for name in unsafe)
+            raise ValueError(
+                f"dev default outside JUNHENG_ENV=dev: {', '.join(unsafe)} (set {names})"
+            )
         return self
+
+    @classmethod
+    def env_name(cls, field_name: str) -> str:
+        """The environment variable that sets a field (its alias, or prefix + name)."""
+        alias = cls.model_fields[field_name].validation_alias
+        if isinstance(alias, str):
+            return alias
+        return f"{cls.model_config.get('env_prefix', '')}{field_name}".upper()
+
+
+Settings = TypeVar("Settings", bound=ServiceSettings)
+
+
+def load_settings(settings_type: type[Settings]) -> Settings:
+    """Settings from the environment for a process about to start; invalid ones (a dev default
+    secret outside JUNHENG_ENV=dev, an unknown JUNHENG_ENV) stop it with one clear line on
+    stderr and exit status 2, not a traceback."""
+    try:
+        return settings_type()
+    except ValidationError as error:
+        problems = "; ".join(
+            (f"{'.'.join(str(part) for part in e['loc'])}: " if e["loc"] else "")
+            + str(e["msg"]).removeprefix("Value error, ")
+            for e in error.errors()
+        )
+        name = settings_type.model_fields["service_name"].default
+        sys.stderr.write(f"{name} refuses to start: {problems}\n")
+        raise SystemExit(2) from None
