@@ -177,3 +177,63 @@ def test_household_facts_read_from_the_stored_application_document() -> None:
     assert migrant == Household("152701", "rented", date(2024, 3, 15), 14)
     local = Household.from_document({"hukou": {"county_code": "150602"}, "housing": "owned"})
     assert (local.residence_permit_issued_on, local.social_insurance_months) == (None, 0)
+
+
+class TestChildProblems:
+    CUTOFF = (8, 31)
+
+    def test_a_well_formed_child_old_enough_has_no_problem(self) -> None:
+        assert rules.child_problems(
+            "220822201308310034", date(2013, 8, 31), year=2019, level="primary",
+            cutoff_month_day=self.CUTOFF, today=date(2019, 5, 1),
+        ) == []  # fmt: skip
+
+    def test_every_problem_is_listed_in_the_order_a_submission_checks_them(self) -> None:
+        # the ID says 2013-08-31; the form says 2013-09-01, which is also one day too young
+        # for 2019 and (on 2013-08-01) a day not yet come
+        problems = rules.child_problems(
+            "220822201308310034", date(2013, 9, 1), year=2019, level="primary",
+            cutoff_month_day=self.CUTOFF, today=date(2013, 8, 1),
+        )  # fmt: skip
+        assert [(p.error.field, p.error.rule, p.is_policy) for p in problems] == [
+            ("child.birth_date", "citizen_id_birth_date", False),
+            ("child.birth_date", "birth_date_past", False),
+            ("child.birth_date", "entry_age", True),
+        ]
+        assert "2013-08-31" in problems[2].error.message
+
+    def test_junior_has_no_age_rule(self) -> None:
+        assert rules.child_problems(
+            "220822201308310034", date(2013, 8, 31), year=2019, level="junior",
+            cutoff_month_day=self.CUTOFF, today=date(2019, 5, 1),
+        ) == []  # fmt: skip
+
+
+SCHOOL_LEVELS = {"A": ["primary"], "B": ["primary"], "J": ["junior"]}
+
+
+class TestChoiceProblems:
+    def test_a_single_school_zone_fills_the_choice(self) -> None:
+        assert rules.choice_problems([], ["A"], school_levels=SCHOOL_LEVELS, level="primary") == (
+            ["A"], [],
+        )  # fmt: skip
+
+    def test_a_multi_school_zone_needs_a_ranking(self) -> None:
+        choices, problems = rules.choice_problems(
+            [], ["A", "B"], school_levels=SCHOOL_LEVELS, level="primary"
+        )
+        assert (choices, [p.error.rule for p in problems]) == ([], ["choices_required"])
+
+    def test_each_choice_is_checked_and_named_by_its_position(self) -> None:
+        choices, problems = rules.choice_problems(
+            ["X", "B", "J"], ["A", "J"], school_levels=SCHOOL_LEVELS, level="primary"
+        )
+        assert choices == ["X", "B", "J"]
+        assert [(p.error.field, p.error.rule, p.is_policy) for p in problems] == [
+            ("choices[0]", "school_known", False),
+            ("choices[1]", "choice_in_zone", True),
+            ("choices[2]", "school_level", True),
+        ]
+
+    def test_options_list_the_home_zone_first(self) -> None:
+        assert rules.school_options(["B", "C"], ["A", "B"]) == ["B", "C", "A"]

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from enrollment.zoning.models import CohortCount
+from junheng_kit.identifiers import citizen_id_check_character
 from junheng_kit.testing.plugin import TokenFactory, auth
 
 COHORTS = "/v1/zones/cohorts/150602/2026"
@@ -220,3 +221,64 @@ class TestCohortImport:
         )
         assert response.status_code == 422
         assert response.json()["errors"][0]["rule"] == "zone_map_exists"
+
+
+def migrant_application(body17: str, home_longitude: float, choices: list[str]) -> dict[str, Any]:
+    """A 2026 grade-1 application of a 随迁子女 (户籍 in Shijiazhuang) living in Dongsheng."""
+    body = body17 + citizen_id_check_character(body17)
+    return {
+        "county_code": "150602",
+        "year": 2026,
+        "grade": 1,
+        "child": {"citizen_id": body, "name": "李小红",
+                  "birth_date": f"{body17[6:10]}-{body17[10:12]}-{body17[12:14]}"},
+        "guardian": {"name": "李强", "relation": "mother", "phone": "13900000000"},
+        "household": {
+            "hukou": {"county_code": "130102", "type": "rural", "address": "石家庄市某村"},
+            "housing": "rented",
+            "residence_permit": {"issued_on": "2024-03-01"},
+            "social_insurance_months": 20,
+        },
+        "home": {"longitude": home_longitude, "latitude": 39.815, "address": "东胜区某小区"},
+        "choices": choices,
+    }  # fmt: skip
+
+
+class TestMigrantDemand:
+    async def test_the_base_years_migrant_applications_add_to_each_zones_demand(
+        self, client: AsyncClient, zones_2026: None, writer: dict[str, str]
+    ) -> None:
+        assert (await client.put(COHORTS, json={"rows": ROWS}, headers=writer)).status_code == 200
+        for school in ("2115060001", "2115060002", "2115060003"):
+            await plan(client, writer, school, 2027, "primary", 2 if school.endswith("1") else 1)
+        p02 = ["2115060002", "2115060003"]
+        submitted = [
+            migrant_application("13010220200105001", 109.985, p02),
+            migrant_application("13010220200105002", 109.985, p02),
+            migrant_application("13010220200105003", 109.985, p02),  # rejected below
+            migrant_application("13010220200105004", 109.975, []),  # P01 (单校)
+        ]
+        local = migrant_application("15060220200105005", 109.975, [])
+        local["household"]["hukou"] = {"county_code": "150602", "type": "urban", "address": "东胜"}
+        ids = []
+        for body in [*submitted, local]:
+            response = await client.post("/v1/applications", json=body, headers=writer)
+            assert response.status_code == 201, response.text
+            ids.append(response.json()["id"])
+        rejected = await client.post(
+            f"/v1/applications/{ids[2]}/transitions",
+            json={"to": "rejected", "reason": "居住证 not valid"},
+            headers=writer,
+        )
+        assert rejected.status_code == 200, rejected.text
+
+        response = await forecast(client, writer, level="primary", horizon=2)
+        assert response.status_code == 200, response.text
+        body = response.json()
+        # P01: local 116 (2027) and 80 (2028) as before, + 1 migrant child each year → 117, 81
+        # against 90 seats; P02: local 80 and 30, + 2 (the rejected one does not count) → 82, 32
+        # against 90. The local child who applied is already in the cohort counts.
+        assert split_of(body, "P01") == [(116, 1, 117), (80, 1, 81)]
+        assert split_of(body, "P02") == [(80, 2, 82), (30, 2, 32)]
+        assert [y["balance"] for y in years_of(body, "P01")] == [-27, 9]
+        assert body["migrant_applications"] == 3

@@ -105,6 +105,23 @@ class TestZoneSeats:
         # 22⅓ children → 23; 22½ seats → 22: short by one
         assert (row.demand, row.seats, row.balance, row.is_short) == (23, 22, -1, True)
 
+    def test_migrant_children_add_to_the_rounded_local_demand(self) -> None:
+        row = rules.zone_year(
+            "P03", 2027, rules.ZoneDemand(Fraction(67, 3), True), Fraction(45, 2), migrants=4
+        )
+        # local 22⅓ → 23, plus 4 migrant children = 27 against 22 seats
+        assert (row.local_demand, row.migrant_demand, row.demand) == (23, 4, 27)
+        assert (row.balance, row.is_short) == (-5, True)
+
+
+class TestMigrantDemand:
+    def test_counts_applications_by_home_zone_and_skips_homes_outside_every_zone(self) -> None:
+        homes = ["P02", "P01", "P02", None, "P02"]
+        assert rules.migrant_demand(homes) == {"P01": 1, "P02": 3}
+
+    def test_no_applications_no_migrant_demand(self) -> None:
+        assert rules.migrant_demand([]) == {}
+
 
 class TestLevels:
     def test_which_schools_admit_into_a_level(self) -> None:

@@ -118,6 +118,16 @@ def column_of(path: str) -> str:
     return COLUMN_OF_PATH.get(path, path)
 
 
+def _grade(value: Any) -> Any:
+    """一年级 / 七年级, "1" / "7" (a CSV cell) or 1.0 (a spreadsheet number) as the integer."""
+    value = sheets.from_label(value, GRADE_LABELS)
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
 def _shape(county_code: str, year: int) -> Any:
     def shape(values: dict[str, Any]) -> dict[str, Any]:
         def pop(field: str) -> Any:
@@ -148,7 +158,7 @@ def _shape(county_code: str, year: int) -> Any:
         return {
             "county_code": county_code,
             "year": year,
-            "grade": sheets.from_label(pop("grade"), GRADE_LABELS),
+            "grade": _grade(pop("grade")),
             "child": {
                 "citizen_id": pop("child_citizen_id"),
                 "name": pop("child_name"),

@@ -1,0 +1,202 @@
+"""`make bench`: 入学申请导入 — 50,000 applications from one CSV sheet (SQLite file, in-process).
+
+A synthetic county near Dongsheng: 40 single-school primary zones (a 8 × 5 grid of 0.01°
+squares), 40 registered schools, no priority policy (the 08-31 entry cut-off applies). The sheet
+has 50,000 grade-1 applications of children living in random zones (every 10th a 随迁子女 with a
+居住证), all valid.
+
+Timed (median of ROUNDS, each on a fresh copy of the seeded database): `admission.sheet.
+import_applications` — parse, validate every row with the POST's schema and rules, one vectorised
+zone lookup, duplicate checks, bulk inserts of applications, trail entries and outbox events —
+then commit. Baseline in the same run: the single-submission use-case
+(`admission.service.submit_application`, what POST /v1/applications runs) on a 1,000-row subset,
+scaled ×50.
+
+Usage: `python benchmarks/enrollment_import.py [rounds]` (default 3).
+"""
+
+import asyncio
+import csv
+import io
+import random
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, insert, select
+
+from enrollment.admission import service, sheet
+from enrollment.admission.models import Application
+from enrollment.admission.schemas import ApplicationCreate
+from enrollment.imports.sheets import validated
+from enrollment.schools.models import School
+from enrollment.zoning.schemas import ZoneMapCreate
+from enrollment.zoning.service import create_zone_map
+from junheng_kit.auth import Jurisdiction, Principal
+from junheng_kit.db import create_engine, create_sessionmaker
+from junheng_kit.identifiers import citizen_id_check_character
+from junheng_kit.ids import uuid7
+from junheng_kit.migrations import upgrade
+from junheng_kit.system import service_dir
+from junheng_kit.tabular import CSV, read_records
+from junheng_kit.timeutil import utcnow
+
+ROWS, BASELINE_ROWS, COLUMNS_X, ROWS_Y, YEAR, GOAL_S = 50_000, 1_000, 8, 5, 2025, 10.0
+X0, Y0, CELL = 109.90, 39.78, 0.01
+PRINCIPAL = Principal(
+    "bench", frozenset({"enrollment:read", "enrollment:write"}), Jurisdiction(("150602",))
+)
+SECRET = b"bench-pseudonym-key"
+TODAY = date(2025, 5, 1)
+
+
+def school_code(i: int) -> str:
+    return f"2115{i:06d}"
+
+
+def zone_map() -> ZoneMapCreate:
+    features = []
+    for i in range(COLUMNS_X * ROWS_Y):
+        x, y = X0 + (i % COLUMNS_X) * CELL, Y0 + (i // COLUMNS_X) * CELL
+        ring = [[x, y], [x + CELL, y], [x + CELL, y + CELL], [x, y + CELL], [x, y]]
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {"zone_code": f"Z{i:02d}", "name": f"片区{i}",
+                               "school_codes": [school_code(i)]},
+                "geometry": {"type": "Polygon", "coordinates": [ring]},
+            }
+        )  # fmt: skip
+    return ZoneMapCreate.model_validate(
+        {
+            "county_code": "150602",
+            "level": "primary",
+            "year": YEAR,
+            "effective_from": "2025-01-01",
+            "zones": {"type": "FeatureCollection", "features": features},
+        }
+    )
+
+
+def sheet_rows(n: int, seed: int = 5) -> list[dict[str, Any]]:
+    rng = random.Random(seed)
+    rows = []
+    for i in range(n):
+        birth = date(2018, 9, 1 + i % 28) if i % 2 else date(2019, 1 + i % 8, 1 + i % 28)
+        body = f"15{i // 1000:04d}{birth:%Y%m%d}{i % 1000:03d}"  # unique: area carries i // 1000
+        migrant = i % 10 == 0
+        rows.append(
+            {
+                "grade": 1,
+                "child_citizen_id": body + citizen_id_check_character(body),
+                "child_name": f"学生{i}",
+                "birth_date": birth.isoformat(),
+                "guardian_name": f"家长{i}",
+                "guardian_relation": rng.choice(["父亲", "母亲"]),
+                "guardian_phone": f"138{i:08d}",
+                "hukou_county_code": "130102" if migrant else "150602",
+                "hukou_type": "城镇",
+                "hukou_address": "某街道",
+                "housing": "租赁" if migrant else "自有住房",
+                "residence_permit_issued_on": "2023-03-01" if migrant else None,
+                "social_insurance_months": rng.randint(0, 60),
+                "home_address": f"某路{i}号",
+                "home_longitude": round(X0 + rng.uniform(0.0005, COLUMNS_X * CELL - 0.0005), 6),
+                "home_latitude": round(Y0 + rng.uniform(0.0005, ROWS_Y * CELL - 0.0005), 6),
+            }
+        )
+    return rows
+
+
+def csv_bytes(rows: list[dict[str, Any]]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([c.title for c in sheet.COLUMNS])
+    for row in rows:
+        writer.writerow(["" if row.get(c.field) is None else row[c.field] for c in sheet.COLUMNS])
+    return out.getvalue().encode("utf-8-sig")
+
+
+async def seeded_template(directory: Path) -> Path:
+    path = directory / "template.sqlite3"
+    url = f"sqlite+aiosqlite:///{path}"
+    await asyncio.to_thread(upgrade, service_dir("enrollment"), url)  # alembic runs its own loop
+    engine = create_engine(url)
+    async with create_sessionmaker(engine)() as session:
+        now = utcnow()
+        await session.execute(
+            insert(School),
+            [
+                {"school_code": school_code(i), "name": f"学校{i}", "levels": ["primary"],
+                 "county_code": "150602", "longitude": X0, "latitude": Y0,
+                 "planned_capacity": 2000, "version": 1, "created_at": now, "updated_at": now}
+                for i in range(COLUMNS_X * ROWS_Y)
+            ],
+        )  # fmt: skip
+        await create_zone_map(session, PRINCIPAL, request=zone_map())
+        await session.commit()
+    await engine.dispose()
+    return path
+
+
+async def timed_import(template: Path, content: bytes) -> float:
+    path = template.with_name(f"run-{uuid7()}.sqlite3")
+    shutil.copy(template, path)
+    engine = create_engine(f"sqlite+aiosqlite:///{path}")
+    async with create_sessionmaker(engine)() as session:
+        start = time.perf_counter()
+        outcome = await sheet.import_applications(
+            session, PRINCIPAL, county_code="150602", year=YEAR, content=content,
+            media_type=CSV, secret=SECRET, today=TODAY,
+        )  # fmt: skip
+        await session.commit()
+        elapsed = time.perf_counter() - start
+        stored = await session.scalar(select(func.count()).select_from(Application))
+    assert outcome.record.created == stored == content.count(b"\n") - 1
+    await engine.dispose()
+    return elapsed
+
+
+async def timed_per_row(template: Path, content: bytes) -> float:
+    path = template.with_name(f"run-{uuid7()}.sqlite3")
+    shutil.copy(template, path)
+    engine = create_engine(f"sqlite+aiosqlite:///{path}")
+    records = read_records(content, CSV, sheet.COLUMNS)
+    requests: list[ApplicationCreate] = validated(
+        sheet.SHEET, records, sheet._shape("150602", YEAR), sheet.column_of
+    )
+    async with create_sessionmaker(engine)() as session:
+        start = time.perf_counter()
+        for request in requests:
+            await service.submit_application(
+                session, PRINCIPAL, request=request, secret=SECRET, today=TODAY
+            )
+        await session.commit()
+        elapsed = time.perf_counter() - start
+    await engine.dispose()
+    return elapsed
+
+
+async def main(rounds: int) -> None:
+    with tempfile.TemporaryDirectory() as directory:
+        template = await seeded_template(Path(directory))
+        rows = sheet_rows(ROWS)
+        content = csv_bytes(rows)
+        times = [await timed_import(template, content) for _ in range(rounds)]
+        per_row = await timed_per_row(template, csv_bytes(rows[:BASELINE_ROWS]))
+    bulk = statistics.median(times)
+    scaled = per_row * ROWS / BASELINE_ROWS
+    print(f"application import, {ROWS:,} rows (CSV, SQLite), median of {rounds}: {bulk:.2f} s "
+          f"(goal ≤ {GOAL_S:.0f} s; runs {', '.join(f'{t:.2f}' for t in times)})")  # fmt: skip
+    print(f"baseline: POST use-case per row, {BASELINE_ROWS:,} rows in {per_row:.2f} s, "
+          f"scaled to {ROWS:,}: {scaled:.1f} s")  # fmt: skip
+    print(f"ratio baseline / bulk: {scaled / bulk:.1f}×")
+
+
+if __name__ == "__main__":
+    asyncio.run(main(int(sys.argv[1]) if len(sys.argv) > 1 else 3))
