@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from pydantic_core import from_json, to_json
 from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
 from sqlalchemy.orm import DeclarativeBase
@@ -75,6 +76,44 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         kwargs.setdefault("max_overflow", 20)
     kwargs.setdefault("pool_pre_ping", True)
     return _create_async_engine(url, **kwargs)
+
+
+try:  # the PostgreSQL driver's "server gone / not accepting connections" errors
+    from asyncpg.exceptions import OperatorInterventionError, PostgresConnectionError
+
+    _SERVER_UNAVAILABLE: tuple[type[BaseException], ...] = (
+        PostgresConnectionError,  # connection refused mid-way, closed during a query
+        OperatorInterventionError,  # shutting down, starting up, terminated by an admin
+    )
+except ImportError:  # pragma: no cover - asyncpg is a kit dependency
+    _SERVER_UNAVAILABLE = ()
+
+
+def is_database_unavailable(error: BaseException) -> bool:
+    """True when `error` (or what caused it) says the database cannot be reached right now —
+    connection refused or cut, server restarting, pool exhausted — not that the request is
+    wrong. Such a request did not commit and may be retried: 503, never 500.
+
+    A bare ConnectionError counts when it is the error itself (asyncpg raises the socket's
+    ConnectionRefusedError) or a driver error's origin, not deep in another library's chain.
+    """
+    seen: set[int] = set()
+    current: BaseException | None = error
+    direct = True
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, sa_exc.DBAPIError) and current.connection_invalidated:
+            return True
+        if isinstance(current, (sa_exc.TimeoutError, *_SERVER_UNAVAILABLE)):
+            return True
+        if direct and isinstance(current, ConnectionError):
+            return True
+        orig = getattr(current, "orig", None)
+        if isinstance(current, sa_exc.DBAPIError) and isinstance(orig, BaseException):
+            current, direct = orig, True
+        else:
+            current, direct = current.__cause__ or current.__context__, False
+    return False
 
 
 def create_sessionmaker(bind: Any) -> async_sessionmaker[AsyncSession]:

@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from junheng_kit.context import current_request_id
+from junheng_kit.db import is_database_unavailable
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger("junheng.problems")
@@ -201,6 +202,15 @@ async def _http_error(_: Request, exc: Exception) -> JSONResponse:
 
 
 async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+    if is_database_unavailable(exc):
+        # the transaction did not commit; the client may retry (a restart or failover)
+        log.warning("request.database_unavailable", extra={"error": type(exc).__name__})
+        return problem_response(
+            ServiceUnavailable(
+                "the service's database is unavailable; retry shortly",
+                headers={"Retry-After": "1"},
+            )
+        )
     log.error("request.failed", exc_info=exc)
     body = problem_body(
         500, "internal", "Internal error", "unexpected error; quote the instance when reporting it"
