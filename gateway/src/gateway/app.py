@@ -69,7 +69,10 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             yield
         finally:
             app.state.bridge = None
-            await nc.drain()
+            if nc.is_connected:
+                await nc.drain()
+            elif not nc.is_closed:
+                await nc.close()  # NATS is down: nothing to drain (drain would raise)
             await engine.dispose()
 
     app = FastAPI(

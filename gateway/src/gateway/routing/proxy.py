@@ -10,7 +10,7 @@ from typing import Any
 
 from gateway.limits.token_bucket import RateLimiter
 from junheng_kit.auth import Principal, TokenVerifier
-from junheng_kit.bridge import BridgeClient, NoResponder, UpstreamTimeout
+from junheng_kit.bridge import BridgeClient, BrokerUnavailable, NoResponder, UpstreamTimeout
 from junheng_kit.context import current_request_id
 from junheng_kit.problems import (
     PROBLEM_JSON,
@@ -151,6 +151,11 @@ class ServiceRouter:
                 body=body,
                 timeout=self.timeout,
             )
+        except BrokerUnavailable as exc:
+            raise ServiceUnavailable(
+                "the gateway is reconnecting to NATS; the request was not sent",
+                headers={"Retry-After": "1"},
+            ) from exc
         except NoResponder as exc:
             raise ServiceUnavailable(
                 f"no {service} replica is running", headers={"Retry-After": "1"}
