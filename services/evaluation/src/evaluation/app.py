@@ -4,6 +4,7 @@ from fastapi import FastAPI
 
 from evaluation.assessment.endpoints import router as assessment_router
 from evaluation.consumers import subscriptions
+from evaluation.reports.endpoints import county_router as county_reports_router
 from evaluation.reports.endpoints import router as reports_router
 from evaluation.resources.endpoints import router as resources_router
 from evaluation.schools.models import School
@@ -35,6 +36,7 @@ def create_app(settings: EvaluationSettings | None = None) -> FastAPI:
             resources_router,
             whatif_router,
             reports_router,
+            county_reports_router,
             verdict_router,
             trends_router,
             seats_router,

@@ -56,6 +56,10 @@ class TestTrends:
         assert [
             (y["year"], y["assessment_id"], y["resource_allocation_passed"]) for y in body["years"]
         ] == [(2024, first["id"], False), (2025, second["id"], True)]
+        assert [(y["inputs_sha256"], y["catalogue_version"]) for y in body["years"]] == [
+            (first["inputs_sha256"], first["catalogue_version"]),
+            (second["inputs_sha256"], second["catalogue_version"]),
+        ]
         old, new = body["years"]
         assert (
             old["levels"]["primary"]["sections"],
@@ -155,6 +159,8 @@ class TestRollup:
                     "limit": 0.45,
                 },
             },
+            "inputs_sha256": failing["inputs_sha256"],
+            "catalogue_version": failing["catalogue_version"],
         }
         assert (first["county_code"], first["assessment_id"]) == ("150602", passing["id"])
         assert (first["resource_allocation_passed"], first["failing_schools"]) == (True, 0)

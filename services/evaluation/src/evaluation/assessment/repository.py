@@ -36,9 +36,10 @@ class AssessmentRepository:
         region_code: str | None = None,
         from_year: int | None = None,
         to_year: int | None = None,
-    ) -> Sequence[Row[str, int, UUID, bool, dict[str, Any]]]:
+    ) -> Sequence[Row[str, int, UUID, bool, dict[str, Any], str, str]]:
         """The newest assessment per county and year (by `created_at`, then id), as rows of
-        county_code, year, id, resource_allocation_passed and summary — never `result`. One
+        county_code, year, id, resource_allocation_passed, summary, inputs_sha256 and
+        catalogue_version — never `result`. One
         query (ROW_NUMBER window, SQLite ≥ 3.25 and PostgreSQL), ordered by county, then year."""
         newest = func.row_number().over(
             partition_by=(Assessment.county_code, Assessment.year),
@@ -50,6 +51,8 @@ class AssessmentRepository:
             Assessment.id,
             Assessment.resource_allocation_passed,
             Assessment.summary,
+            Assessment.inputs_sha256,
+            Assessment.catalogue_version,
             newest.label("rank"),
         ).where(within.covers(Assessment.county_code))
         if county_code is not None:
@@ -68,6 +71,8 @@ class AssessmentRepository:
                 inner.c.id,
                 inner.c.resource_allocation_passed,
                 inner.c.summary,
+                inner.c.inputs_sha256,
+                inner.c.catalogue_version,
             )
             .where(inner.c.rank == 1)
             .order_by(inner.c.county_code, inner.c.year)

@@ -6,6 +6,7 @@ Rendering only: every number and verdict comes from `build.build_report`.
 import base64
 import io
 import logging
+from dataclasses import dataclass
 from functools import cache
 from html import escape
 from importlib.resources import files
@@ -13,6 +14,7 @@ from string import Template
 from typing import Any
 
 import matplotlib
+import numpy as np
 from matplotlib import font_manager
 from matplotlib.figure import Figure
 from openpyxl import Workbook
@@ -55,11 +57,53 @@ def _n(value: float, places: int = 2) -> str:
 # ---------------------------------------------------------------- charts
 
 
+MAX_BARS = 40  # more sections than this: a chart shows the unmet ones and a band for the rest
+
+
+@dataclass(frozen=True, slots=True)
+class ChartPlan:
+    """What one indicator's chart shows, and the caption saying what was left out."""
+
+    bars: list[dict[str, Any]]  # sections drawn one by one, in drawing order
+    band: tuple[float, float, float, int] | None  # min, median, max and count of met sections
+    caption: str
+
+
+def chart_plan(level: dict[str, Any], key: str) -> ChartPlan:
+    """Up to `MAX_BARS` sections: every section, in table order. More (a county of hundreds of
+    sections): sorted by value, only the sections below the threshold one by one (lowest first,
+    at most `MAX_BARS`; those below the 85 % floor are among the lowest), the sections meeting it
+    as one band (min–max, median marked), and a caption counting what is shown and what is not."""
+    schools = level["schools"]
+    if len(schools) <= MAX_BARS:
+        return ChartPlan(list(schools), None, f"{len(schools)} 个校（学段），按表中顺序。")
+    ordered = sorted(schools, key=lambda s: (s["indicators"][key]["value"], s["school_code"]))
+    unmet = [s for s in ordered if not s["indicators"][key]["met"]]
+    below_floor = sum(1 for s in unmet if not s["indicators"][key]["within_85"])
+    met = [s["indicators"][key]["value"] for s in ordered if s["indicators"][key]["met"]]
+    bars = unmet[:MAX_BARS]
+    band = (met[0], float(np.median(met)), met[-1], len(met)) if met else None
+    caption = (
+        f"共 {len(schools)} 个校（学段），按指标值升序：未达标 {len(unmet)} 个"
+        f"（其中低于 85% 下限 {below_floor} 个）逐一列出"
+    )
+    if len(unmet) > len(bars):
+        caption += f"，仅列最低的 {len(bars)} 个，其余 {len(unmet) - len(bars)} 个见上表"
+    if band is not None:
+        caption += (
+            f"；达标 {band[3]} 个合并为区间带（最小 {_n(band[0])}，中位 {_n(band[1])}，"
+            f"最大 {_n(band[2])}）"
+        )
+    return ChartPlan(bars, band, caption + "。")
+
+
 def chart_svg(report: Report, level: dict[str, Any], indicator: dict[str, Any]) -> str:
-    """Bars of each section's value, the threshold line and the 85 % floor line, as SVG."""
+    """Bars of the sections `chart_plan` picks, a band for the rest, the threshold line and the
+    85 % floor line, as SVG."""
     chart_font()
     key, lv = indicator["key"], level["level"]
-    schools = level["schools"]
+    plan = chart_plan(level, key)
+    schools = plan.bars
     values = [s["indicators"][key]["value"] for s in schools]
     colours = [
         OK_COLOUR
@@ -72,8 +116,20 @@ def chart_svg(report: Report, level: dict[str, Any], indicator: dict[str, Any]) 
     threshold, floor = indicator["thresholds"][lv], indicator["floors"][lv]
     figure = Figure(figsize=(6.2, 2.3), dpi=100, layout="constrained")
     axes = figure.add_subplot()
-    positions = range(len(schools))
+    positions = list(range(len(schools)))
+    labels = [s["school_code"] for s in schools]
     axes.bar(positions, values, color=colours, width=0.7)
+    top = max([*values, threshold]) * 1.15 or 1
+    if plan.band is not None:
+        low, median, high, count = plan.band
+        top = max(top, min(high, threshold * 2) * 1.1)  # an outlier does not flatten the chart
+        where = len(schools)
+        axes.bar(
+            [where], [min(high, top) - low], bottom=[low], color=OK_COLOUR, alpha=0.35, width=0.9
+        )
+        axes.hlines(median, where - 0.45, where + 0.45, color=OK_COLOUR, linewidth=1.5)
+        positions.append(where)
+        labels.append(f"达标 {count}")
     axes.axhline(
         threshold, color="#1f3b73", linestyle="--", linewidth=1.2, label=f"标准 {threshold:g}"
     )
@@ -84,24 +140,25 @@ def chart_svg(report: Report, level: dict[str, Any], indicator: dict[str, Any]) 
         linewidth=1.2,
         label=f"{report['floor_percent']}% 下限 {floor:g}",
     )
+    crowded = len(positions) > 4
     axes.set_xticks(
-        list(positions),
-        [s["school_code"] for s in schools],
-        rotation=45 if len(schools) > 4 else 0,
-        ha="right" if len(schools) > 4 else "center",
-        fontsize=7,
+        positions,
+        labels,
+        rotation=90 if len(positions) > 20 else 45 if crowded else 0,
+        ha="center" if len(positions) > 20 else "right" if crowded else "center",
+        fontsize=5.5 if len(positions) > 20 else 7,
     )
     axes.tick_params(axis="y", labelsize=7)
     axes.set_ylabel(indicator["unit"], fontsize=7)
-    axes.set_ylim(0, max([*values, threshold]) * 1.15 or 1)
+    axes.set_ylim(0, top)
     axes.set_title(
         f"{level['level_zh']} · {indicator['number']}. {indicator['name_zh']}",
         fontsize=8.5,
         loc="left",
         pad=14,
     )
-    margin = max(0.75, (3 - len(schools)) / 2 + 0.5)  # one or two bars stay bar-shaped
-    axes.set_xlim(-margin, len(schools) - 1 + margin)
+    margin = max(0.75, (3 - len(positions)) / 2 + 0.5)  # one or two bars stay bar-shaped
+    axes.set_xlim(-margin, len(positions) - 1 + margin)
     axes.legend(
         fontsize=6.5,
         loc="lower right",
@@ -288,8 +345,10 @@ def _charts(report: Report) -> str:
         for indicator in report["indicators"]:
             svg = base64.b64encode(chart_svg(report, level, indicator).encode()).decode()
             alt = escape(f"{level['level_zh']} {indicator['name_zh']}")
+            caption = escape(chart_plan(level, indicator["key"]).caption)
             parts.append(
-                f'<div class="chart"><img alt="{alt}" src="data:image/svg+xml;base64,{svg}"></div>'
+                f'<div class="chart"><img alt="{alt}" src="data:image/svg+xml;base64,{svg}">'
+                f'<p class="caption">{caption}</p></div>'
             )
     parts.append("</section>")
     return "".join(parts)
@@ -301,6 +360,29 @@ def footer_text(report: Report) -> str:
         f"目录 {report['catalogue_version']} · 输入 SHA-256 {report['inputs_sha256']} · "
         f"生成 {report['generated_at']}"
     )
+
+
+def html_page(*, title: str, subject: str, footer: str, body: str) -> str:
+    """A report page: the shared template and CSS, A4 landscape, `footer` on every printed page
+    (every report prints its inputs hash, catalogue version and generation time there)."""
+    # a CSS string in <style> (raw text, no entities); "<" escaped so "</style>" cannot end it
+    css_footer = footer.replace("\\", "\\\\").replace('"', '\\"').replace("<", "\\3c ")
+    return Template(_template("report.html")).substitute(
+        title=escape(title),
+        subject=escape(subject),
+        footer=css_footer,
+        css=_template("report.css"),
+        body=body,
+    )
+
+
+def meta_table(rows: list[tuple[str, str]]) -> str:
+    """The header table of a report; values of keys naming SHA-256 are set in a mono font."""
+    body = "".join(
+        f"<tr><th>{escape(k)}</th><td{' class=hash' if 'SHA' in k else ''}>{escape(v)}</td></tr>"
+        for k, v in rows
+    )
+    return f'<table class="meta">{body}</table>'
 
 
 def render_html(report: Report) -> str:
@@ -316,14 +398,10 @@ def render_html(report: Report) -> str:
             _charts(report),
         ]
     )
-    # a CSS string in <style> (raw text, no entities); "<" escaped so "</style>" cannot end it
-    footer = footer_text(report).replace("\\", "\\\\").replace('"', '\\"').replace("<", "\\3c ")
-    return Template(_template("report.html")).substitute(
-        title=escape(report["title"]),
-        county_code=escape(report["county_code"]),
-        school_year=escape(report["school_year"]),
-        footer=footer,
-        css=_template("report.css"),
+    return html_page(
+        title=report["title"],
+        subject=f"{report['county_code']} {report['school_year']}",
+        footer=footer_text(report),
         body=body,
     )
 
@@ -331,12 +409,16 @@ def render_html(report: Report) -> str:
 # ---------------------------------------------------------------- PDF
 
 
-def render_pdf(report: Report) -> bytes:
-    """The HTML printed by WeasyPrint (A4 landscape, Noto Sans CJK SC embedded as used)."""
+def pdf_from_html(html: str) -> bytes:
+    """An HTML report printed by WeasyPrint (A4 landscape, Noto Sans CJK SC embedded as used)."""
     from weasyprint import HTML  # heavy import, only when a PDF is asked for
 
-    pdf: bytes = HTML(string=render_html(report)).write_pdf()
+    pdf: bytes = HTML(string=html).write_pdf()
     return pdf
+
+
+def render_pdf(report: Report) -> bytes:
+    return pdf_from_html(render_html(report))
 
 
 # ---------------------------------------------------------------- XLSX
@@ -350,7 +432,24 @@ FILLS = {
 }
 
 
-def _header(sheet: Any, titles: list[str], widths: list[int]) -> None:
+def about_sheet(book: Workbook, rows: list[tuple[str, Any]]) -> None:
+    """The first sheet, 说明: what the workbook is, its hashes, catalogue and generation time."""
+    about = book.active
+    about.title = "说明"
+    for key, value in rows:
+        about.append([key, value])
+        about.cell(row=about.max_row, column=1).font = HEADER
+    about.column_dimensions["A"].width = 20
+    about.column_dimensions["B"].width = 90
+
+
+def workbook_bytes(book: Workbook) -> bytes:
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def sheet_header(sheet: Any, titles: list[str], widths: list[int]) -> None:
     sheet.append(titles)
     for index, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
@@ -363,34 +462,31 @@ def _header(sheet: Any, titles: list[str], widths: list[int]) -> None:
 def render_xlsx(report: Report) -> bytes:
     """说明, 学校指标, 差异系数 and 差距: values unrounded, shown with 2 (CV: 4) decimals."""
     book = Workbook()
-    about = book.active
-    about.title = "说明"
-    for key, value in [
-        ("报告", report["title"]),
-        ("Report", report["title_en"]),
-        ("县（区）代码", report["county_code"]),
-        ("学年", report["school_year"]),
-        ("评估编号", report["assessment_id"]),
-        ("评估时间 (UTC)", report["assessed_at"]),
-        ("报告生成时间 (UTC)", report["generated_at"]),
-        ("指标目录版本", report["catalogue_version"]),
-        ("目录依据", report["catalogue_source"]),
-        ("输入 SHA-256", report["inputs_sha256"]),
-        ("资源配置结论", report["verdict_zh"]),
-        (
-            "判定规则",
-            f"每校（学段）至少 {report['min_met']} 项达到标准，其余不低于 "
-            f"{report['floor_percent']}%；差异系数不超过上限。数值未舍入。",
-        ),
-    ]:
-        about.append([key, value])
-        about.cell(row=about.max_row, column=1).font = HEADER
-    about.column_dimensions["A"].width = 20
-    about.column_dimensions["B"].width = 90
+    about_sheet(
+        book,
+        [
+            ("报告", report["title"]),
+            ("Report", report["title_en"]),
+            ("县（区）代码", report["county_code"]),
+            ("学年", report["school_year"]),
+            ("评估编号", report["assessment_id"]),
+            ("评估时间 (UTC)", report["assessed_at"]),
+            ("报告生成时间 (UTC)", report["generated_at"]),
+            ("指标目录版本", report["catalogue_version"]),
+            ("目录依据", report["catalogue_source"]),
+            ("输入 SHA-256", report["inputs_sha256"]),
+            ("资源配置结论", report["verdict_zh"]),
+            (
+                "判定规则",
+                f"每校（学段）至少 {report['min_met']} 项达到标准，其余不低于 "
+                f"{report['floor_percent']}%；差异系数不超过上限。数值未舍入。",
+            ),
+        ],
+    )
 
     indicators = report["indicators"]
     schools = book.create_sheet("学校指标")
-    _header(
+    sheet_header(
         schools,
         ["学段", "学校代码", "学校名称", "学生数"]
         + [f"{i['number']}. {i['name_zh']}（{i['unit']}）" for i in indicators]
@@ -424,7 +520,7 @@ def render_xlsx(report: Report) -> bytes:
             row[-1].fill = FILLS["ok" if s["passed"] else "no"]
 
     cv = book.create_sheet("差异系数")
-    _header(cv, ["学段", "指标", "差异系数", "上限", "是否达标"], [8, 40, 12, 8, 10])
+    sheet_header(cv, ["学段", "指标", "差异系数", "上限", "是否达标"], [8, 40, 12, 8, 10])
     for level in report["levels"]:
         for c in level["cv"]:
             cv.append(
@@ -439,7 +535,7 @@ def render_xlsx(report: Report) -> bytes:
             cv.cell(row=cv.max_row, column=3).number_format = "0.0000"
 
     gaps = book.create_sheet("差距")
-    _header(
+    sheet_header(
         gaps,
         ["学段", "学校代码", "学校名称", "指标", "当前值", "标准值", "低于85%", "需增加", "单位"],
         [8, 14, 20, 40, 10, 10, 9, 12, 6],
@@ -460,6 +556,4 @@ def render_xlsx(report: Report) -> bytes:
                 ]
             )
             gaps.cell(row=gaps.max_row, column=5).number_format = "0.00"
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return workbook_bytes(book)

@@ -22,6 +22,8 @@ class YearTrend(BaseModel):
     assessment_id: UUID
     resource_allocation_passed: bool
     levels: dict[Level, LevelTrend]
+    inputs_sha256: str  # of that assessment
+    catalogue_version: str
 
 
 class TrendsRead(BaseModel):
@@ -47,6 +49,8 @@ class CountyRollup(BaseModel):
     failing_schools: int  # how many sections fail the per-school rule
     failing_cv: list[FailingCv]
     worst_cv: dict[Level, WorstCv]  # largest CV relative to its limit, per level
+    inputs_sha256: str  # of that assessment
+    catalogue_version: str
 
 
 class RollupRead(BaseModel):

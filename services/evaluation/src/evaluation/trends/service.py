@@ -54,6 +54,8 @@ async def county_trends(
                     )
                     for level, figures in row.summary["levels"].items()
                 },
+                inputs_sha256=row.inputs_sha256,
+                catalogue_version=row.catalogue_version,
             )
             for row in rows
         ],
@@ -77,6 +79,8 @@ async def region_rollup(
             failing_schools=row.summary["failing_schools"],
             failing_cv=row.summary["failing_cv"],
             worst_cv=worst_cv(row.summary),
+            inputs_sha256=row.inputs_sha256,
+            catalogue_version=row.catalogue_version,
         )
         for row in rows
     ]
