@@ -371,6 +371,7 @@ def report(results: Results) -> None:
 
 
 def main() -> None:
+    began = time.monotonic()
     system = System(
         var=Path(tempfile.mkdtemp(prefix="junheng-load-")),
         gateway_port=free_port(),
@@ -396,6 +397,7 @@ def main() -> None:
     finally:
         system.stop()
     report(results)
+    print(f"\nwhole run (start-up, loading, {2 * ROUNDS} phases): {time.monotonic() - began:.0f} s")
 
 
 if __name__ == "__main__":
