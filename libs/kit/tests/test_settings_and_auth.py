@@ -125,3 +125,54 @@ class TestTokenVerifier:
 
 def test_citizen_ids_are_masked_to_region_and_last_four() -> None:
     assert mask_citizen_id("220822201308310034") == "220822********0034"
+
+
+class TestDeclaredScopes:
+    def test_an_operation_declares_the_scopes_it_requires_in_openapi(self) -> None:
+        """The gateway's merged document takes each operation's scopes from here; without
+        them it guessed from the method, wrong for reads by POST (zone previews, what-ifs)."""
+        from typing import Annotated
+
+        from fastapi import Depends, FastAPI
+
+        from junheng_kit.auth import Principal, require_scopes
+
+        app = FastAPI()
+
+        @app.post("/v1/previews")
+        async def preview(
+            _: Annotated[Principal, Depends(require_scopes("x:read", "x:pii"))],
+        ) -> None:
+            return None
+
+        operation = app.openapi()["paths"]["/v1/previews"]["post"]
+        assert operation["security"] == [{"OAuth2": ["x:read", "x:pii"]}]
+
+
+class TestLoadSettings:
+    def test_a_dev_default_outside_dev_stops_the_process_with_one_line(
+        self, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        from junheng_kit.settings import load_settings
+
+        monkeypatch.setenv("JUNHENG_ENV", "prod")
+        monkeypatch.delenv("JUNHENG_PSEUDONYM_KEY", raising=False)
+        with pytest.raises(SystemExit) as stopped:
+            load_settings(ServiceSettings)
+        assert stopped.value.code == 2
+        assert capsys.readouterr().err == (
+            "service refuses to start: dev default outside JUNHENG_ENV=dev: secret_key, "
+            "pseudonym_key (set SECRET_KEY, JUNHENG_PSEUDONYM_KEY)\n"
+        )
+
+    def test_an_unknown_environment_is_named(
+        self, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        from junheng_kit.settings import load_settings
+
+        monkeypatch.setenv("JUNHENG_ENV", "production")
+        with pytest.raises(SystemExit):
+            load_settings(ServiceSettings)
+        assert capsys.readouterr().err.startswith(
+            "service refuses to start: JUNHENG_ENV: Input should be 'dev', 'test' or 'prod'"
+        )

@@ -13,10 +13,10 @@ import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import Any
 
 import jwt
-from fastapi import Depends, Request
+from fastapi import Request, Security
 from fastapi.openapi.models import OAuthFlowClientCredentials, OAuthFlows
 from fastapi.security import OAuth2
 from nats.errors import Error as NatsError
@@ -207,11 +207,13 @@ async def principal_for_request(request: Request) -> Principal:
 
 
 def require_scopes(*scopes: str) -> Callable[..., Awaitable[Principal]]:
-    """Dependency: a verified principal holding every one of `scopes`."""
+    """Dependency: a verified principal holding every one of `scopes`. The scopes are declared
+    in the operation's OpenAPI security requirement, so the gateway's merged document (and the
+    scope matrix test) see what each route really needs."""
 
-    async def dependency(
-        request: Request, _: Annotated[str | None, Depends(oauth2_scheme)] = None
-    ) -> Principal:
+    declared = Security(oauth2_scheme, scopes=list(scopes))  # a default: evaluated here, once
+
+    async def dependency(request: Request, _: str | None = declared) -> Principal:
         principal = await principal_for_request(request)
         missing = [s for s in scopes if s not in principal.scopes]
         if missing:
