@@ -229,7 +229,8 @@ def trend_chart_svg(level: dict[str, Any], indicator: dict[str, Any]) -> str:
         loc="left",
         pad=12,
     )
-    axes.legend(fontsize=6.5, loc="lower right", bbox_to_anchor=(1, 1), ncols=2, frameon=False)
+    # inside, bottom right: the lines sit high (the axis starts at 0), long titles stay clear
+    axes.legend(fontsize=6.5, loc="lower right", ncols=2, frameon=False)
     axes.spines[["top", "right"]].set_visible(False)
     out = io.StringIO()
     figure.savefig(out, format="svg", metadata={"Date": None})
