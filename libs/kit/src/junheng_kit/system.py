@@ -17,6 +17,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -96,6 +97,8 @@ class System:
     agency_registry: Path | None = None  # CSV of people the simulators may hold (demo roster)
     nats: NatsServer | None = None
     processes: dict[str, ServiceProcess] = field(default_factory=dict)
+    # seconds each process may take to become ready (imports are slow on a busy machine)
+    ready_timeout: float = 60
 
     @property
     def gateway_url(self) -> str:
@@ -160,7 +163,7 @@ class System:
         for process in self.processes.values():
             process.start()
         for process in self.processes.values():
-            process.wait_ready()
+            process.wait_ready(self.ready_timeout)
         return self
 
     def agency_url(self, code: str) -> str:
@@ -223,7 +226,7 @@ class System:
     def restart(self, name: str) -> None:
         self.processes[name].stop()
         self.processes[name].start()
-        self.processes[name].wait_ready()
+        self.processes[name].wait_ready(self.ready_timeout)
 
     def stop(self) -> None:
         for process in reversed(list(self.processes.values())):
@@ -321,6 +324,83 @@ def load_demo_roster(system: System, token: str, roster_csv: bytes) -> int:
         if response.status_code not in (200, 201):
             raise RuntimeError(f"demo roster: {response.text}")
     return roster_csv.count(b"\n") - 1
+
+
+def load_demo_enrollment(
+    system: System, token: str, path: Path, *, today: date | None = None
+) -> dict[str, Any]:
+    """The demo county's next grade-1 intake in enrollment, through the gateway: the primary
+    zone map, seat plans, the priority policy and invented families' applications, each
+    reviewed (checklist confirmed) to `verified` — ready for 电脑派位. Skipped when the year's
+    zone map is already there (reruns of `make run`)."""
+    from junheng_kit.demo_enrollment import families, intake_year
+    from junheng_kit.timeutil import china_today
+
+    today = today or china_today()
+    demo = json.loads(path.read_text())
+    county, year, level = demo["county_code"], intake_year(today), demo["level"]
+    summary: dict[str, Any] = {"year": year, "applications": 0, "loaded": False}
+    with httpx.Client(
+        base_url=f"{system.gateway_url}/enrollment",
+        timeout=60,
+        headers={"Authorization": f"Bearer {token}"},
+    ) as http:
+
+        def ok(response: httpx.Response) -> Any:
+            if response.status_code >= 300:
+                raise RuntimeError(f"demo enrollment: {response.request.url}: {response.text}")
+            return response.json()
+
+        maps = ok(
+            http.get("/v1/zone-maps", params={"county_code": county, "level": level, "year": year})
+        )
+        if maps["items"]:
+            return summary
+        ok(
+            http.post(
+                "/v1/zone-maps",
+                json={
+                    "county_code": county,
+                    "level": level,
+                    "year": year,
+                    "effective_from": today.isoformat(),
+                    "zones": demo["zones"],
+                },
+            )
+        )
+        for code, plan in demo["seat_plans"].items():
+            ok(http.put(f"/v1/schools/{code}/seats/{year}", json=plan))
+        ok(
+            http.put(
+                f"/v1/priority-policies/{county}/{year}/{level}",
+                json={
+                    **demo["policy"],
+                    "effective_from": today.isoformat(),
+                    "reference_date": f"{year}-08-31",
+                },
+            )
+        )
+        for n, body in enumerate(families(demo, year, today=today)):
+            created = ok(
+                http.post(
+                    "/v1/applications",
+                    json=body,
+                    headers={"Idempotency-Key": f"demo-{county}-{year}-{n}"},
+                )
+            )
+            transitions = f"/v1/applications/{created['id']}/transitions"
+            ok(http.post(transitions, json={"to": "verifying"}))
+            for item in created["checklist"]:
+                ok(
+                    http.put(
+                        f"/v1/applications/{created['id']}/verifications/{item['document']}",
+                        json={"result": "confirmed", "source": "窗口核验 (演示)"},
+                    )
+                )
+            ok(http.post(transitions, json={"to": "verified"}))
+            summary["applications"] += 1
+    summary["loaded"] = True
+    return summary
 
 
 def _demo_credentials(system: System, var: Path, county: str) -> dict[str, Any]:
