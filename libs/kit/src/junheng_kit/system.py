@@ -421,7 +421,12 @@ def _demo_credentials(system: System, var: Path, county: str) -> dict[str, Any]:
 
 
 def _banner(
-    system: System, credentials: dict[str, Any], created: int, total: int, students: int
+    system: System,
+    credentials: dict[str, Any],
+    created: int,
+    total: int,
+    students: int,
+    intake: dict[str, Any],
 ) -> str:
     url = system.gateway_url
     mca, cdpf, nrra, moa = (system.agency_url(code) for code in AGENCIES)
@@ -445,6 +450,19 @@ Try it:
 "levels": ["primary"], "county_code": "150602", "location": {{"longitude": 109.99, \
 "latitude": 39.82}}, "planned_capacity": 1350}}'
   curl -s -H "Authorization: Bearer $TOKEN" {url}/staffing/v1/schools/2115069901
+
+Admissions (招生入学) for the {intake["year"]} grade-1 intake: four attendance zones (划片), seat
+plans, the (invented) priority policy and 60 verified applications are loaded.
+  curl -s -H "Authorization: Bearer $TOKEN" \\
+      "{url}/enrollment/v1/zones/lookup?county_code=150602&level=primary&year={intake["year"]}\
+&longitude=109.99&latitude=39.81"
+  # 电脑派位 on the verified applications (deferred acceptance, public SHA-256 lottery):
+  curl -s -X POST -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \\
+      {url}/enrollment/v1/assignment-runs -d '{{"county_code": "150602", "year": \
+{intake["year"]}, "level": "primary", "seed": "{intake["year"]}-东胜区-公证处-0731", \
+"mechanism": "deferred_acceptance", "tie_breaking": "single"}}'
+  # each family's explanation is in the answer; replay: GET …/assignment-runs/<id>/instance and
+  # POST it back; 统筹 offers for the unplaced: GET …/assignment-runs/<id>/overflow
 
 Supervision indicators (县域义务教育优质均衡督导评估) for the demo county, 2025—2026 school year:
   curl -s -X POST -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \\
@@ -580,8 +598,9 @@ def run(argv: list[str] | None = None) -> None:
             args.var / "demo-school-resources-2025.xlsx",
         )
         students = load_demo_roster(system, token, (var / "demo-students.csv").read_bytes())
+        intake = load_demo_enrollment(system, token, args.demo.parent / "150602-enrollment.json")
         total = len(json.loads(args.demo.read_text())["schools"])
-        print(_banner(system, credentials, created, total, students), flush=True)
+        print(_banner(system, credentials, created, total, students, intake), flush=True)
         while all(
             p.process is not None and p.process.poll() is None for p in system.processes.values()
         ):
