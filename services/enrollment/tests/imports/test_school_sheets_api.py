@@ -183,3 +183,19 @@ class TestSchoolExport:
         )
         assert response.status_code == 200
         assert response.content.decode("utf-8-sig") == HEADER
+
+
+class TestSchoolImportJurisdiction:
+    async def test_a_code_registered_in_another_county_is_refused_by_row(
+        self, client: AsyncClient, session: AsyncSession, token: TokenFactory
+    ) -> None:
+        tongyu = auth(token("enrollment:write", jurisdiction=("220822",)))
+        taken = HEADER + "2115061001,通榆县某小学,小学,220822,123.08,44.81,900\r\n"
+        assert (await post(client, tongyu, taken.encode())).status_code == 201
+        dongsheng = auth(token("enrollment:write", jurisdiction=("150602",)))
+        response = await post(client, dongsheng, TWO_SCHOOLS.encode())
+        assert response.status_code == 422
+        assert [(e["field"], e["rule"]) for e in response.json()["errors"]] == [
+            ("rows[2].school_code", "jurisdiction")
+        ]
+        assert await session.scalar(select(func.count()).select_from(School)) == 1

@@ -112,7 +112,13 @@ async def import_schools(
         if known is not None and not principal.jurisdiction.covers_code(known.county_code):
             errors += row_errors(
                 number,
-                [FieldError("school_code", "school_code_unique", "registered in another county")],
+                [
+                    FieldError(
+                        "school_code",
+                        "jurisdiction",
+                        f"registered in {known.county_code}, outside this client's jurisdiction",
+                    )
+                ],
             )
     reject_rows(errors)
 
