@@ -60,6 +60,7 @@ bench: install
 	@$(PY) benchmarks/evaluation_assessment.py
 	@$(PY) benchmarks/lottery_assignment.py
 	@$(PY) benchmarks/enrollment_stored_run.py
+	@$(PY) benchmarks/enrollment_gateway.py
 	@$(PY) benchmarks/zone_lookup.py
 	@$(PY) benchmarks/staffing_import.py
 	@$(PY) benchmarks/staffing_quota_rotation.py

@@ -1,0 +1,235 @@
+"""`make bench`: enrollment through the gateway, against the same requests sent straight to the
+enrollment service, in one run (issue 5's two end-to-end goals).
+
+1. Application submissions (POST /enrollment/v1/applications, valid and distinct 公民身份号码,
+   homes in a 单校 zone of the demo intake, Idempotency-Key) by 64 concurrent clients for a fixed
+   time, gateway and direct interleaved (G, D, G, D): applications accepted per second.
+   Goal: ≥ 1,000 per second through the gateway on SQLite.
+2. An explicit 200,000 × 1,000 电脑派位 instance (the lottery benchmark's synthetic instance,
+   about 30 MB of JSON) POSTed to /enrollment/v1/assignment-runs; the clock runs until the whole
+   answer (assignments, cutoffs, explanations, lotteries) has been read. Goal: ≤ 15 s through the
+   gateway. The direct POST is the baseline.
+
+The whole system runs as processes on SQLite (junheng_kit.system.System). Environment:
+JUNHENG_BENCH_SUBMIT_SECONDS (per phase, default 10), JUNHENG_BENCH_RUN_APPLICANTS (default
+200000).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from junheng_kit.demo_enrollment import intake_year
+from junheng_kit.identifiers import citizen_id_from_body
+from junheng_kit.processes import free_port
+from junheng_kit.system import (
+    ALL_SCOPES,
+    System,
+    load_demo_county,
+    load_demo_enrollment,
+)
+from junheng_kit.timeutil import china_today
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from lottery_assignment import synthetic
+
+ROOT = Path(__file__).resolve().parents[1]
+SUBMIT_SECONDS = float(os.environ.get("JUNHENG_BENCH_SUBMIT_SECONDS", "10"))
+RUN_APPLICANTS = int(os.environ.get("JUNHENG_BENCH_RUN_APPLICANTS", "200000"))
+CONCURRENCY = 64
+TODAY = china_today()
+YEAR = intake_year(TODAY)
+
+
+def bodies(start: int) -> Iterator[dict[str, Any]]:
+    """Endless distinct grade-1 applications: local owners living in zone DS-P02 (单校)."""
+    n = start
+    while True:
+        n += 1
+        day, serial = divmod(n, 999)
+        born = f"{date(YEAR - 7, 9, 1) + timedelta(days=day % 365):%Y%m%d}"  # 6 by 31 August
+        citizen_id = citizen_id_from_body(f"150602{born}{serial:03d}")
+        yield {
+            "county_code": "150602",
+            "year": YEAR,
+            "grade": 1,
+            "child": {
+                "citizen_id": citizen_id,
+                "name": "压测儿童",
+                "birth_date": f"{born[:4]}-{born[4:6]}-{born[6:]}",
+            },
+            "guardian": {"name": "家长", "relation": "mother", "phone": "13900000000"},
+            "household": {
+                "hukou": {"county_code": "150602", "type": "urban", "address": "东胜区某街道"},
+                "housing": "owned",
+                "social_insurance_months": 36,
+            },
+            "home": {"longitude": 109.96, "latitude": 39.81, "address": "东胜区某小区"},
+            "choices": [],
+        }
+
+
+async def submit_for(
+    base: str, token: str, source: Iterator[dict[str, Any]], seconds: float
+) -> dict[str, float]:
+    statuses: dict[int, int] = {}
+    latencies: list[float] = []
+    deadline = time.perf_counter() + seconds
+    limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
+    async with httpx.AsyncClient(
+        base_url=base, timeout=60, limits=limits, headers={"Authorization": f"Bearer {token}"}
+    ) as http:
+
+        async def user() -> None:
+            while time.perf_counter() < deadline:
+                body = next(source)
+                began = time.perf_counter()
+                response = await http.post(
+                    "/v1/applications",
+                    json=body,
+                    headers={"Idempotency-Key": body["child"]["citizen_id"]},
+                )
+                latencies.append(time.perf_counter() - began)
+                statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
+
+        began = time.perf_counter()
+        await asyncio.gather(*(user() for _ in range(CONCURRENCY)))
+        elapsed = time.perf_counter() - began
+    accepted = statuses.get(201, 0)
+    ordered = sorted(latencies)
+    return {
+        "per_s": accepted / elapsed,
+        "accepted": accepted,
+        "other": sum(v for k, v in statuses.items() if k != 201),
+        **{f"status_{k}": float(v) for k, v in statuses.items() if k != 201},
+        "p50_ms": 1000 * ordered[len(ordered) // 2] if ordered else 0.0,
+        "p99_ms": 1000 * ordered[int(len(ordered) * 0.99)] if ordered else 0.0,
+    }
+
+
+def post_instance(url: str, token: str, body: bytes) -> tuple[float, int, int]:
+    began = time.perf_counter()
+    response = httpx.post(
+        f"{url}/v1/assignment-runs",
+        content=body,
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+        timeout=300,
+    )
+    elapsed = time.perf_counter() - began
+    if response.status_code != 201:
+        raise RuntimeError(f"run: {response.status_code} {response.text[:500]}")
+    return elapsed, len(response.content), len(response.json()["assignments"])
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as var:
+        system = System(
+            var=Path(var),
+            gateway_port=free_port(),
+            agencies=(),
+            ready_timeout=300,
+            extra_env={
+                "GATEWAY_RATE_LIMIT_PER_SECOND": "100000",
+                "GATEWAY_RATE_LIMIT_BURST": "100000",
+            },
+        )
+        system.start()
+        try:
+            credentials = system.register_client(
+                name="bench", scopes=ALL_SCOPES, jurisdiction=["150602"]
+            )
+            token = system.token(credentials)
+            load_demo_county(system, token, ROOT / "demo/150602-dongsheng-schools.json")
+            load_demo_enrollment(system, token, ROOT / "demo/150602-enrollment.json")
+            gateway = f"{system.gateway_url}/enrollment"
+            direct = system.service_url("enrollment")
+
+            source = bodies(0)
+            phases: dict[str, list[dict[str, float]]] = {"gateway": [], "direct": []}
+            for _ in range(2):
+                for name, base in (("gateway", gateway), ("direct", direct)):
+                    phases[name].append(
+                        asyncio.run(submit_for(base, token, source, SUBMIT_SECONDS))
+                    )
+
+            instance = synthetic(RUN_APPLICANTS, 1_000)
+            body = json.dumps(
+                {
+                    "seed": instance.seed,
+                    "mechanism": instance.mechanism,
+                    "tie_breaking": instance.tie_breaking,
+                    "schools": [
+                        {"school_code": s.code, "capacity": s.capacity} for s in instance.schools
+                    ],
+                    "applicants": [
+                        {
+                            "application_id": a.application_id,
+                            "preferences": list(a.preferences),
+                            "priorities": a.priorities,
+                        }
+                        for a in instance.applicants
+                    ],
+                },
+                ensure_ascii=False,
+            ).encode()
+            runs: dict[str, list[tuple[float, int, int]]] = {"gateway": [], "direct": []}
+            for _ in range(2):
+                runs["gateway"].append(post_instance(gateway, token, body))
+                runs["direct"].append(post_instance(direct, token, body))
+        finally:
+            system.stop()
+
+    print("\nEnrollment end to end on SQLite, gateway vs straight to the service (one run)")
+    print(f"application submissions, {CONCURRENCY} clients, 2 × {SUBMIT_SECONDS:.0f} s per path")
+    print(f"{'path':<10}{'accepted/s':>12}{'p50 ms':>9}{'p99 ms':>9}{'accepted':>10}{'other':>7}")
+    medians = {}
+    for name, results in phases.items():
+        medians[name] = statistics.median(r["per_s"] for r in results)
+        print(
+            f"{name:<10}{medians[name]:>12.0f}"
+            f"{statistics.median(r['p50_ms'] for r in results):>9.1f}"
+            f"{statistics.median(r['p99_ms'] for r in results):>9.1f}"
+            f"{sum(int(r['accepted']) for r in results):>10}"
+            f"{sum(int(r['other']) for r in results):>7}"
+        )
+    others: dict[str, float] = {}
+    for results in phases.values():
+        for r in results:
+            for key, value in r.items():
+                if key.startswith("status_"):
+                    others[key[7:]] = others.get(key[7:], 0) + value
+    if others:
+        print("other answers by status: " + ", ".join(f"{k}: {v:.0f}" for k, v in others.items()))
+    print(f"ratio gateway ÷ direct: {medians['gateway'] / medians['direct']:.2f}")
+    verdict = "met" if medians["gateway"] >= 1000 else "NOT met"
+    print(f"goal ≥ 1,000 applications/s through the gateway on SQLite: {verdict}")
+
+    size = len(body) / 1e6
+    print(
+        f"\n电脑派位 explicit instance {RUN_APPLICANTS:,} × 1,000 ({size:.1f} MB), "
+        "POST → complete answer read, median of 2"
+    )
+    answer = runs["gateway"][0][1] / 1e6
+    for name, results in runs.items():
+        seconds = statistics.median(r[0] for r in results)
+        print(f"{name:<10}{seconds:>8.2f} s  (answer {answer:.1f} MB)")
+    through = statistics.median(r[0] for r in runs["gateway"])
+    ratio = through / statistics.median(r[0] for r in runs["direct"])
+    print(f"ratio gateway ÷ direct: {ratio:.2f}")
+    print(f"goal ≤ 15 s through the gateway: {'met' if through <= 15 else 'NOT met'}")
+
+
+if __name__ == "__main__":
+    main()
