@@ -6,6 +6,9 @@ validation error can be reported as `rows[<sheet row>].<field>`; writing uses th
 Only parsing and layout live here; validating the values is the service's schema.
 
 openpyxl is imported where it is used: every service that reads or writes XLSX depends on it.
+`engine="calamine"` reads XLSX with fastexcel (Rust calamine, ~20× faster on large sheets) when
+every column holds one cell type, and falls back to openpyxl otherwise, so the values a register
+sees are the same either way.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import csv
 import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 from zipfile import BadZipFile
 
 from junheng_kit.problems import BadRequest, FieldError, InvalidInput, UnsupportedMediaType
@@ -55,8 +58,56 @@ def media_type_of(content_type: str) -> str:
     return media_type
 
 
-def read_rows(content: bytes, media_type: str) -> list[list[Any]]:
+XlsxEngine = Literal["openpyxl", "calamine"]
+
+
+def _calamine_columns(content: bytes) -> tuple[list[Any], list[list[Any]]] | None:
+    """The first sheet through fastexcel as (header cells, cells of each column below the
+    header), or None when a column mixes cell types (dates and
+    text, numbers and text): openpyxl then reads it, so a mixed column keeps its cells' own
+    types. Blank rows stay in place, so sheet row numbers do not shift."""
+    import fastexcel
+
+    try:
+        reader = fastexcel.read_excel(content)
+        titles = reader.load_sheet(0, header_row=None, n_rows=1).to_polars()
+        if titles.height == 0:
+            return [], []
+        header = [titles.item(0, i) for i in range(titles.width)]
+        frame = reader.load_sheet(
+            0, header_row=0, schema_sample_rows=None, dtype_coercion="strict"
+        ).to_polars()
+    except fastexcel.FastExcelError:  # mixed column, unreadable file: openpyxl decides
+        return None
+    if frame.width != len(header):
+        return None
+    import polars as pl
+
+    whole = [  # a number typed as 12 reads as 12, not 12.0, as openpyxl gives it
+        name
+        for name, dtype in frame.schema.items()
+        if dtype == pl.Float64 and bool((frame[name] == frame[name].floor()).all())
+    ]
+    frame = frame.with_columns(pl.col(whole).cast(pl.Int64))
+    return header, [frame.to_series(i).to_list() for i in range(frame.width)]
+
+
+def _calamine_rows(content: bytes) -> list[list[Any]] | None:
+    table = _calamine_columns(content)
+    if table is None:
+        return None
+    header, cells = table
+    return [header, *(list(r) for r in zip(*cells, strict=True))] if header else []
+
+
+def read_rows(
+    content: bytes, media_type: str, *, engine: XlsxEngine = "openpyxl"
+) -> list[list[Any]]:
     """Every row of the first sheet (XLSX) or of the file (CSV), header included."""
+    if media_type == XLSX and engine == "calamine":
+        rows = _calamine_rows(content)
+        if rows is not None:
+            return rows
     if media_type == XLSX:
         from openpyxl import load_workbook
         from openpyxl.utils.exceptions import InvalidFileException
@@ -89,10 +140,16 @@ def _cell(value: Any, column: Column) -> Any:
     return value
 
 
-def read_records(content: bytes, media_type: str, columns: Sequence[Column]) -> list[SheetRecord]:
+def read_records(
+    content: bytes,
+    media_type: str,
+    columns: Sequence[Column],
+    *,
+    engine: XlsxEngine = "openpyxl",
+) -> list[SheetRecord]:
     """Records keyed by field, blank cells left out, blank lines skipped; 400 naming every
     missing required column."""
-    rows = read_rows(content, media_type)
+    rows = read_rows(content, media_type, engine=engine)
     if not rows:
         raise BadRequest("the table is empty", FieldError("body", "rows_required"))
     by_title = {title: column for column in columns for title in (column.field, *column.titles)}
@@ -115,6 +172,87 @@ def read_records(content: bytes, media_type: str, columns: Sequence[Column]) -> 
         if values:
             records.append(SheetRecord(number, values))
     return records
+
+
+@dataclass(frozen=True, slots=True)
+class SheetColumns:
+    """The records of `read_records` column by column: `rows[i]` is the sheet row of position i
+    and `values[field][i]` its cell (None when blank or when the sheet lacks the column)."""
+
+    rows: list[int]
+    values: dict[str, list[Any]]
+
+    def record(self, index: int) -> SheetRecord:
+        cells = {f: v[index] for f, v in self.values.items() if v[index] is not None}
+        return SheetRecord(self.rows[index], cells)
+
+
+def _clean(cells: Sequence[Any], column: Column) -> list[Any]:
+    if all(type(c) is str for c in cells):
+        return [c.strip() or None for c in cells]
+    return [_cell(c, column) for c in cells]
+
+
+def read_columns(
+    content: bytes,
+    media_type: str,
+    columns: Sequence[Column],
+    *,
+    engine: XlsxEngine = "openpyxl",
+) -> SheetColumns:
+    """What `read_records` reads (same cleaning, same skipped blank lines, same 400s), as
+    columns: no dict per row, for registers imported set-based."""
+    table = _calamine_columns(content) if media_type == XLSX and engine == "calamine" else None
+    if table is None:
+        rows = read_rows(content, media_type)
+        titles, body = (rows[0], rows[1:]) if rows else ([], [])
+        width = len(titles)
+        cells_by_position: Sequence[Sequence[Any]] = list(
+            zip(*(r[:width] + [None] * (width - len(r)) for r in body), strict=True)
+        )
+    else:
+        titles, cells_by_position = table
+    if not titles:
+        raise BadRequest("the table is empty", FieldError("body", "rows_required"))
+    by_title = {title: column for column in columns for title in (column.field, *column.titles)}
+    header = [by_title.get(str(h or "").strip()) for h in titles]
+    present = {c.field for c in header if c is not None}
+    missing = [c.title for c in columns if c.required and c.field not in present]
+    if missing:
+        raise BadRequest(
+            "the table lacks required columns",
+            *[FieldError("header", "column_required", title) for title in missing],
+        )
+    values: dict[str, list[Any]] = {}
+    for position, column in enumerate(header):
+        if column is None or not cells_by_position:
+            continue
+        cleaned = _clean(cells_by_position[position], column)
+        earlier = values.get(column.field)
+        values[column.field] = (
+            cleaned
+            if earlier is None
+            else [
+                new if new is not None else old for old, new in zip(earlier, cleaned, strict=True)
+            ]
+        )
+    kept = (
+        [
+            i
+            for i, cells in enumerate(zip(*values.values(), strict=True))
+            if any(c is not None for c in cells)
+        ]
+        if values
+        else []
+    )
+    blank = [None] * len(kept)
+    return SheetColumns(
+        [i + HEADER_ROW + 1 for i in kept],
+        {
+            c.field: ([values[c.field][i] for i in kept] if c.field in values else list(blank))
+            for c in columns
+        },
+    )
 
 
 def row_errors(row: int, errors: Iterable[FieldError]) -> list[FieldError]:

@@ -12,31 +12,32 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections import Counter
 from collections.abc import Sequence
-from datetime import date
 from typing import Any, cast
 from uuid import UUID
 
+import polars as pl
 from pydantic import TypeAdapter, ValidationError, field_validator, model_validator
-from sqlalchemy import Table, bindparam, insert, update
+from sqlalchemy import Table, bindparam, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from junheng_contracts.staffing import (
-    TeacherData,
-    TeacherMoved,
-    TeacherMovedData,
-    TeacherRegistered,
-)
+from junheng_contracts.staffing import TeacherMoved, TeacherRegistered
 from junheng_kit.auth import Principal
-from junheng_kit.identifiers import citizen_id_gender
-from junheng_kit.ids import uuid7
-from junheng_kit.messaging.bulk import add_events
+from junheng_kit.bulk_insert import insert_columns
+from junheng_kit.ids import uuid7_many
+from junheng_kit.messaging.bulk import add_event_frame
 from junheng_kit.problems import BadRequest, FieldError, Forbidden, validation_field_errors
-from junheng_kit.tabular import Column, SheetRecord, read_records, reject_rows, row_errors
+from junheng_kit.tabular import (
+    Column,
+    SheetColumns,
+    SheetRecord,
+    read_columns,
+    reject_rows,
+    row_errors,
+)
 from junheng_kit.timeutil import utcnow
-from staffing.teachers import repository, rules, service
-from staffing.teachers.codes import LABEL_OF, Gender, TeacherStatus, enum_label
+from staffing.teachers import repository, rules, service, sheet_frame
+from staffing.teachers.codes import LABEL_OF, Gender, PostType, Section, TeacherStatus, enum_label
 from staffing.teachers.models import RuralServicePeriod, Teacher, TeacherAssignment, TeacherImport
 from staffing.teachers.repository import TeacherRepository
 from staffing.teachers.schemas import RuralPeriod, TeacherCreate
@@ -117,253 +118,320 @@ def _cell_errors(records: Sequence[SheetRecord]) -> list[TeacherSheetRow]:
         raise  # unreachable: reject_rows raised
 
 
-def _duplicate_errors(rows: Sequence[TeacherSheetRow], numbers: Sequence[int]) -> list[FieldError]:
-    counts = Counter(r.citizen_id for r in rows)
-    first: dict[str, int] = {}
-    errors = []
-    for row, number in zip(rows, numbers, strict=True):
-        if counts[row.citizen_id] > 1:
-            if row.citizen_id in first:
-                errors += row_errors(
-                    number,
-                    [
-                        FieldError(
-                            "citizen_id",
-                            "citizen_id_unique_in_sheet",
-                            f"the same 公民身份号码 is on row {first[row.citizen_id]}",
-                        )
-                    ],
+def _validated(sheet: SheetColumns) -> tuple[pl.DataFrame, dict[int, list[RuralPeriod]]]:
+    """Every row normalised (sheet_frame's shape, in sheet order) and the earlier rural service
+    by record index. Plain rows are checked column-wise; the others by the row schema, whose
+    errors (every bad cell) reject the sheet."""
+    good, rest = sheet_frame.validate(sheet_frame.raw_frame(sheet))
+    if rest.height == 0:
+        return good, {}
+    indices = rest["index"].to_list()
+    subset = [sheet.record(i) for i in indices]
+    rows = _cell_errors(subset)
+    slow = sheet_frame.from_rows(indices, [r.row for r in subset], rows)
+    rural = {
+        i: row.rural_service for i, row in zip(indices, rows, strict=True) if row.rural_service
+    }
+    return pl.concat([good, slow]).sort("index"), rural
+
+
+POSTINGS_SCHEMA = {
+    "citizen_id": pl.String,
+    "teacher_id": pl.String,
+    "current_school_code": pl.String,
+    "current_county_code": pl.String,
+    "current_joined_on": pl.Date,
+    "current_status": pl.String,
+    "current_version": pl.Int64,
+}
+
+
+def _postings_frame(postings: dict[str, Any]) -> pl.DataFrame:
+    return pl.DataFrame(
+        [
+            (
+                p.citizen_id,
+                str(p.id),
+                p.school_code,
+                p.county_code,
+                p.school_joined_on,
+                str(p.status),
+                p.version,
+            )
+            for p in postings.values()
+        ],
+        schema=POSTINGS_SCHEMA,
+        orient="row",
+    )
+
+
+def _schools_frame(facts: dict[str, repository.SchoolFacts]) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "school_code": list(facts),
+            "county_code": [f.county_code for f in facts.values()],
+            "offered": [
+                [s.value for s in rules.sections_offered(f.levels)] for f in facts.values()
+            ],
+        },
+        schema={"school_code": pl.String, "county_code": pl.String, "offered": pl.List(pl.String)},
+    )
+
+
+def _row_rule_errors(
+    row: dict[str, Any], facts: dict[str, repository.SchoolFacts]
+) -> list[FieldError]:
+    """The per-row rules, for a row the column checks flagged (same order as always)."""
+    found: list[FieldError | None] = [
+        rules.posting_dates_error(row["hire_date"], row["school_joined_on"]),
+        rules.subjects_error(PostType(row["post_type"]), row["subjects"]),
+    ]
+    school = facts.get(row["school_code"])
+    if school is None:
+        found.append(FieldError("school_code", "school_registered", "not in the school registry"))
+    else:
+        found.append(rules.section_error(school.levels, Section(row["section"]), field="section"))
+    if row["teacher_id"] is not None and row["current_school_code"] != row["school_code"]:
+        if row["current_status"] != TeacherStatus.ACTIVE:
+            found.append(FieldError("status", "teacher_active", "only active teachers move"))
+        elif row["school_joined_on"] < row["current_joined_on"]:
+            found.append(
+                FieldError(
+                    "school_joined_on",
+                    "move_not_before_current_period",
+                    f"the current posting began on {row['current_joined_on'].isoformat()}",
                 )
-            first.setdefault(row.citizen_id, number)
-    return errors
+            )
+    return [e for e in found if e is not None]
 
 
 async def import_teachers(
     session: AsyncSession, principal: Principal, *, content: bytes, media_type: str
 ) -> TeacherImport:
     """Import a teacher sheet: all rows or none; the upload's SHA-256 is recorded."""
-    records = read_records(content, media_type, COLUMNS)
-    if not records:
+    sheet = read_columns(content, media_type, COLUMNS, engine="calamine")
+    if not sheet.rows:
         raise BadRequest("the sheet has no teacher rows", FieldError("body", "rows_required"))
-    numbers = [r.row for r in records]
-    rows = _cell_errors(records)
+    frame, rural = _validated(sheet)
 
-    facts = await repository.schools(session, [r.school_code for r in rows])
+    facts = await repository.schools(session, frame["school_code"].unique().to_list())
     outside = [
-        FieldError(f"rows[{n}].school_code", "jurisdiction", "outside this client's jurisdiction")
-        for r, n in zip(rows, numbers, strict=True)
-        if r.school_code in facts
-        and not principal.jurisdiction.covers_code(facts[r.school_code].county_code)
+        code
+        for code, school in facts.items()
+        if not principal.jurisdiction.covers_code(school.county_code)
     ]
     if outside:
-        raise Forbidden("some schools are outside this client's jurisdiction", *outside[:1000])
+        numbers = frame.filter(pl.col("school_code").is_in(outside))["row"].to_list()
+        raise Forbidden(
+            "some schools are outside this client's jurisdiction",
+            *[
+                FieldError(
+                    f"rows[{n}].school_code", "jurisdiction", "outside this client's jurisdiction"
+                )
+                for n in numbers[:1000]
+            ],
+        )
     postings = await TeacherRepository(session).postings_by_citizen_id(
-        sorted({r.citizen_id for r in rows})
+        frame["citizen_id"].unique().sort().to_list()
     )
-    errors = _duplicate_errors(rows, numbers)
-    for row, number in zip(rows, numbers, strict=True):
-        school = facts.get(row.school_code)
-        found: list[FieldError | None] = [
-            rules.posting_dates_error(row.hire_date, row.school_joined_on),
-            rules.subjects_error(row.post_type, row.subjects),
-        ]
-        if school is None:
-            found.append(
-                FieldError("school_code", "school_registered", "not in the school registry")
-            )
-        else:
-            found.append(rules.section_error(school.levels, row.section, field="section"))
-        posting = postings.get(row.citizen_id)
-        if posting is not None and posting.school_code != row.school_code:
-            if posting.status != TeacherStatus.ACTIVE:
-                found.append(FieldError("status", "teacher_active", "only active teachers move"))
-            elif row.school_joined_on < posting.school_joined_on:
-                found.append(
-                    FieldError(
-                        "school_joined_on",
-                        "move_not_before_current_period",
-                        f"the current posting began on {posting.school_joined_on.isoformat()}",
+    moved = pl.col("teacher_id").is_not_null() & (
+        pl.col("current_school_code") != pl.col("school_code")
+    )
+    checked = (
+        frame.join(_schools_frame(facts), on="school_code", how="left")
+        .join(_postings_frame(postings), on="citizen_id", how="left")
+        .sort("index")
+        .with_columns(
+            (~pl.col("citizen_id").is_first_distinct()).alias("duplicate"),
+            pl.col("row").first().over("citizen_id").alias("first_row"),
+            moved.alias("moved"),
+            (
+                (pl.col("school_joined_on") < pl.col("hire_date"))
+                | (
+                    (pl.col("post_type") == PostType.FULL_TIME.value)
+                    & (pl.col("subjects").list.len() == 0)
+                )
+                | pl.col("county_code").is_null()
+                | ~pl.col("offered").list.contains(pl.col("section")).fill_null(False)
+                | (
+                    moved
+                    & (
+                        (pl.col("current_status") != TeacherStatus.ACTIVE.value)
+                        | (pl.col("school_joined_on") < pl.col("current_joined_on"))
                     )
                 )
-        errors += row_errors(number, [e for e in found if e is not None])
-    reject_rows(errors)
-    return await _write(session, principal, rows, facts, postings, content, media_type)
-
-
-def _columns(row: TeacherSheetRow, county_code: str) -> dict[str, Any]:
-    return {
-        "name": row.name,
-        "gender": row.gender or Gender(citizen_id_gender(row.citizen_id)),
-        "school_code": row.school_code,
-        "county_code": county_code,
-        "section": row.section,
-        "post_type": row.post_type,
-        "main_subject": row.subjects[0] if row.subjects else None,
-        "subjects": list(row.subjects),
-        "title": row.title,
-        "degree": row.degree,
-        "backbone_level": row.backbone_level,
-        "staffing_status": row.staffing_status,
-        "hire_date": row.hire_date,
-        "status": row.status,
-    }
-
-
-def _data(teacher_id: UUID, values: dict[str, Any], joined: date, version: int) -> TeacherData:
-    return TeacherData(
-        teacher_id=str(teacher_id),
-        school_code=values["school_code"],
-        county_code=values["county_code"],
-        section=values["section"].value,
-        post_type=values["post_type"].value,
-        main_subject=values["main_subject"],
-        title=values["title"],
-        degree=values["degree"],
-        backbone_level=values["backbone_level"],
-        staffing_status=values["staffing_status"].value,
-        status=values["status"].value,
-        school_joined_on=joined,
-        version=version,
+            ).alias("flagged"),
+        )
     )
+    errors = [
+        error
+        for r in checked.filter(pl.col("duplicate")).iter_rows(named=True)
+        for error in row_errors(
+            r["row"],
+            [
+                FieldError(
+                    "citizen_id",
+                    "citizen_id_unique_in_sheet",
+                    f"the same 公民身份号码 is on row {r['first_row']}",
+                )
+            ],
+        )
+    ]
+    for r in checked.filter(pl.col("flagged")).iter_rows(named=True):
+        errors += row_errors(r["row"], _row_rule_errors(r, facts))
+    reject_rows(errors)
+    return await _write(session, principal, checked, rural, content, media_type)
+
+
+GENDER_OF_ID = (
+    pl.when(pl.col("citizen_id").str.slice(16, 1).cast(pl.Int64) % 2 == 1)
+    .then(pl.lit(Gender.MALE.value))
+    .otherwise(pl.lit(Gender.FEMALE.value))
+)
+TEACHER_FIELDS = (
+    "name", "gender", "school_code", "county_code", "section", "post_type", "main_subject",
+    "subjects", "title", "degree", "backbone_level", "staffing_status", "hire_date", "status",
+)  # fmt: skip
+
+
+REGISTERED_DATA = (
+    "teacher_id", "school_code", "county_code", "section", "post_type", "main_subject", "title",
+    "degree", "backbone_level", "staffing_status", "status", "school_joined_on", "version",
+)  # fmt: skip
+
+
+def _columns(frame: pl.DataFrame, *names: str) -> dict[str, list[Any]]:
+    return {name: frame[name].to_list() for name in names}
 
 
 async def _write(
     session: AsyncSession,
     principal: Principal,
-    rows: Sequence[TeacherSheetRow],
-    facts: dict[str, repository.SchoolFacts],
-    postings: dict[str, Any],
+    checked: pl.DataFrame,
+    rural_by_index: dict[int, list[RuralPeriod]],
     content: bytes,
     media_type: str,
 ) -> TeacherImport:
+    """Bulk statements only: teachers, changes, postings, rural periods, outbox, counts."""
     now = utcnow()
-    new_teachers: list[dict[str, Any]] = []
-    changed: list[dict[str, Any]] = []
-    assignments: list[dict[str, Any]] = []
-    rural: dict[UUID, list[RuralPeriod]] = {}
-    events: list[Any] = []
-    affected: set[str] = set()
-    moves: list[tuple[TeacherSheetRow, Any]] = []
-    for row in rows:
-        values = _columns(row, facts[row.school_code].county_code)
-        affected.add(row.school_code)
-        posting = postings.get(row.citizen_id)
-        if posting is None:
-            teacher_id = uuid7()
-            new_teachers.append(
-                {
-                    **values,
-                    "id": teacher_id,
-                    "citizen_id": row.citizen_id,
-                    "birth_date": row.birth_date,
-                    "school_joined_on": row.school_joined_on,
-                    "version": 1,
-                    "created_at": now,
-                    "updated_at": now,
-                }
-            )
-            assignments.append(
-                {
-                    "teacher_id": teacher_id,
-                    "sequence": 1,
-                    "school_code": row.school_code,
-                    "county_code": values["county_code"],
-                    "section": row.section,
-                    "started_on": row.school_joined_on,
-                    "reason": "imported",
-                    "plan_reference": None,
-                    "recorded_by": principal.client_id,
-                    "recorded_at": now,
-                }
-            )
-            if row.rural_service:
-                rural[teacher_id] = row.rural_service
-            events.append(
-                TeacherRegistered.of(
-                    subject=str(teacher_id),
-                    jurisdiction=values["county_code"],
-                    data=_data(teacher_id, values, row.school_joined_on, 1),
-                )
-            )
-            continue
-        moved = posting.school_code != row.school_code
-        joined = row.school_joined_on if moved else posting.school_joined_on
-        changed.append(
-            {
-                **{f"b_{k}": v for k, v in values.items()},
-                "b_id": posting.id,
-                "b_school_joined_on": joined,
-                "b_version": posting.version + 1,
-                "b_updated_at": now,
-            }
-        )
-        if row.rural_service:
-            rural[posting.id] = row.rural_service
-        if moved:
-            affected.add(posting.school_code)
-            moves.append((row, posting))
-    sequences = await TeacherRepository(session).last_sequences([p.id for _, p in moves])
-    for row, posting in moves:
-        county = facts[row.school_code].county_code
-        assignments.append(
-            {
-                "teacher_id": posting.id,
-                "sequence": sequences.get(posting.id, 0) + 1,
-                "school_code": row.school_code,
-                "county_code": county,
-                "section": row.section,
-                "started_on": row.school_joined_on,
-                "reason": "imported",
-                "plan_reference": None,
-                "recorded_by": principal.client_id,
-                "recorded_at": now,
-            }
-        )
-        events.append(
-            TeacherMoved.of(
-                subject=str(posting.id),
-                jurisdiction=county,
-                data=TeacherMovedData(
-                    teacher_id=str(posting.id),
-                    from_school_code=posting.school_code,
-                    from_county_code=posting.county_code,
-                    to_school_code=row.school_code,
-                    to_county_code=county,
-                    section=row.section.value,
-                    moved_on=row.school_joined_on,
-                    reason="imported",
-                    version=posting.version + 1,
-                ),
-            )
-        )
-    for part in repository.chunks(new_teachers):
-        await session.execute(insert(TEACHER), part)
-    if changed:
-        table = TEACHER
-        fields = [k.removeprefix("b_") for k in changed[0] if k != "b_id"]
+    frame = checked.with_columns(
+        pl.coalesce("gender", GENDER_OF_ID).alias("gender"),
+        pl.col("subjects").list.first().alias("main_subject"),
+    )
+    new = frame.filter(pl.col("teacher_id").is_null())
+    known = frame.filter(pl.col("teacher_id").is_not_null())
+    moves = known.filter(pl.col("moved"))
+    new_ids = uuid7_many(new.height)
+    teacher_of_index = dict(zip(new["index"].to_list(), new_ids, strict=True))
+    teacher_of_index.update(
+        zip(known["index"].to_list(), map(UUID, known["teacher_id"].to_list()), strict=True)
+    )
+    connection = await session.connection()  # column-wise executemany, no ORM objects per row
+
+    count = new.height
+    await insert_columns(
+        connection,
+        TEACHER,
+        {
+            "id": new_ids,
+            **_columns(new, *TEACHER_FIELDS, "citizen_id", "birth_date", "school_joined_on"),
+            "version": [1] * count,
+            "created_at": [now] * count,
+            "updated_at": [now] * count,
+        },
+    )
+    if known.height:
+        changed = known.select(
+            *[pl.col(f).alias(f"b_{f}") for f in TEACHER_FIELDS],
+            pl.col("teacher_id").alias("b_id"),
+            pl.when(pl.col("moved"))
+            .then(pl.col("school_joined_on"))
+            .otherwise(pl.col("current_joined_on"))
+            .alias("b_school_joined_on"),
+            (pl.col("current_version") + 1).alias("b_version"),
+        ).to_dicts()
+        for values in changed:
+            values.update(b_id=UUID(values["b_id"]), b_updated_at=now)
+        fields = [*TEACHER_FIELDS, "school_joined_on", "version", "updated_at"]
         statement = (
-            update(table)
-            .where(table.c.id == bindparam("b_id"))
+            update(TEACHER)
+            .where(TEACHER.c.id == bindparam("b_id"))
             .values({f: bindparam(f"b_{f}") for f in fields})
         )
         for part in repository.chunks(changed):
-            await session.execute(statement, part)
-    for part in repository.chunks(assignments):
-        await session.execute(insert(ASSIGNMENT), part)
-    await service.replace_imported_rural_periods(session, rural)
-    await add_events(session, events)
+            await connection.execute(statement, part)
+
+    moved_ids = [UUID(t) for t in moves["teacher_id"].to_list()]
+    sequences = await TeacherRepository(session).last_sequences(moved_ids)
+    postings = pl.concat([new, moves]).select("school_code", "county_code", "section")
+    total = postings.height
+    await insert_columns(
+        connection,
+        ASSIGNMENT,
+        {
+            "teacher_id": [*new_ids, *moved_ids],
+            "sequence": [1] * count + [sequences.get(t, 0) + 1 for t in moved_ids],
+            **_columns(postings, "school_code", "county_code", "section"),
+            "started_on": [
+                *new["school_joined_on"].to_list(),
+                *moves["school_joined_on"].to_list(),
+            ],
+            "reason": ["imported"] * total,
+            "plan_reference": [None] * total,
+            "recorded_by": [principal.client_id] * total,
+            "recorded_at": [now] * total,
+        },
+    )
+    await service.replace_imported_rural_periods(
+        session, {teacher_of_index[i]: periods for i, periods in rural_by_index.items()}
+    )
+
+    registered = new.with_columns(
+        pl.Series("teacher_id", [str(t) for t in new_ids], dtype=pl.String),
+        pl.lit(1).alias("version"),
+    )
+    await add_event_frame(
+        session,
+        TeacherRegistered,
+        registered.select(
+            pl.col("teacher_id").alias("subject"),
+            pl.col("county_code").alias("jurisdiction"),
+            pl.struct(*REGISTERED_DATA).alias("data"),
+        ),
+    )
+    await add_event_frame(
+        session,
+        TeacherMoved,
+        moves.select(
+            pl.col("teacher_id").alias("subject"),
+            pl.col("county_code").alias("jurisdiction"),
+            pl.struct(
+                "teacher_id",
+                pl.col("current_school_code").alias("from_school_code"),
+                pl.col("current_county_code").alias("from_county_code"),
+                pl.col("school_code").alias("to_school_code"),
+                pl.col("county_code").alias("to_county_code"),
+                "section",
+                pl.col("school_joined_on").alias("moved_on"),
+                pl.lit("imported").alias("reason"),
+                pl.lit(None, dtype=pl.String).alias("plan_reference"),
+                (pl.col("current_version") + 1).alias("version"),
+            ).alias("data"),
+        ),
+    )
     record = TeacherImport(
         content_sha256=hashlib.sha256(content).hexdigest(),
         media_type=media_type,
-        rows=len(rows),
-        registered=len(new_teachers),
-        updated=len(changed) - len(moves),
-        moved=len(moves),
+        rows=frame.height,
+        registered=count,
+        updated=known.height - moves.height,
+        moved=moves.height,
         imported_by=principal.client_id,
         imported_at=now,
     )
     session.add(record)
     await session.flush()
+    affected = set(frame["school_code"].to_list()) | set(moves["current_school_code"].to_list())
     await service.refresh_school_stats(session, sorted(affected))
     return record
 
