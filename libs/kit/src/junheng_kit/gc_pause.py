@@ -1,28 +1,59 @@
 """Pause Python's cyclic garbage collector around a large, cycle-free computation.
 
 A 200,000-applicant 电脑派位 run builds a few million dicts, lists and tuples. Each allocation
-batch triggers the cyclic collector, and every older-generation pass walks all of them again:
-measured on the stored run, parsing the applications' JSON took 3.8 s of CPU with the
-collector running and 0.6 s without. The structures built there hold no reference cycles, so
-reference counting frees them either way; the collector only has to stay out of the way until
-the computation ends. The pause is process-wide, so keep it to synchronous stretches of code
-(no `await` inside): other requests of the process never run while it is in force.
+batch triggers the cyclic collector, and its older-generation passes walk all of them again:
+measured on the stored run, parsing the applications' JSON took 3.8 s of CPU with the collector
+running and 0.6 s without; parsing, validating and dumping a 30 MB explicit instance 7.8 s and
+2.7 s. The structures built there hold no reference cycles, so reference counting frees them
+either way; the collector only has to stay out of the way until the work ends.
+
+The pause is process-wide and counted: overlapping pauses (two requests of one event loop) keep
+the collector off until the last one ends, then restore it as the first one found it.
 """
 
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+from collections.abc import Callable, Coroutine, Iterator
+from typing import Any
 from contextlib import contextmanager
+
+from fastapi.routing import APIRoute
+from starlette.requests import Request
+from starlette.responses import Response
+
+_pauses = 0
+_restore = False
 
 
 @contextmanager
 def collector_paused() -> Iterator[None]:
-    """Disable the cyclic collector for the block; restore it as found (nesting is safe)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
+    """Disable the cyclic collector for the block; the last block to end restores it."""
+    global _pauses, _restore
+    if _pauses == 0:
+        _restore = gc.isenabled()
+        gc.disable()
+    _pauses += 1
     try:
         yield
     finally:
-        if was_enabled:
+        _pauses -= 1
+        if _pauses == 0 and _restore:
             gc.enable()
+
+
+class CollectorPausedRoute(APIRoute):
+    """A route whose whole request — body parsing, validation, the endpoint, serialisation —
+    runs with the collector paused: for routes that take or give tens of MB of JSON."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def paused(request: Request) -> Response:
+            with collector_paused():
+                return await handler(request)
+
+        return paused
+
+
+__all__ = ["CollectorPausedRoute", "collector_paused"]

@@ -14,10 +14,14 @@ from enrollment.lottery.schemas import (
 )
 from junheng_kit.auth import Principal, require_scopes
 from junheng_kit.db import SessionDep
+from junheng_kit.gc_pause import CollectorPausedRoute
 from junheng_kit.problems import NotFound, RuleViolated, problem_responses
 from junheng_kit.timeutil import china_today
 
-router = APIRouter(prefix="/v1/assignment-runs", tags=["assignment-runs"])
+# instances and answers run to tens of MB of JSON: the collector waits while they are handled
+router = APIRouter(
+    prefix="/v1/assignment-runs", tags=["assignment-runs"], route_class=CollectorPausedRoute
+)
 
 Reader = Annotated[Principal, Depends(require_scopes("enrollment:read"))]
 Writer = Annotated[Principal, Depends(require_scopes("enrollment:write"))]
