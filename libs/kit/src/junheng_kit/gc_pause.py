@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Callable, Coroutine, Iterator
-from typing import Any
 from contextlib import contextmanager
+from typing import Any
 
 from fastapi.routing import APIRoute
 from starlette.requests import Request
