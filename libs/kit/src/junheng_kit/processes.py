@@ -109,8 +109,14 @@ class PostgresCluster:
     and the binaries run through `runuser`.
     """
 
-    def __init__(self, workdir: Path | None = None, port: int = 0) -> None:
+    def __init__(
+        self, workdir: Path | None = None, port: int = 0, crash_safe: bool = False
+    ) -> None:
         self.bin = postgres_bin()
+        # tests trade durability for speed (synchronous_commit=off: a crash loses the last
+        # acknowledged commits); crash_safe keeps every acknowledged commit through a kill -9 or
+        # an immediate stop, for the fault tests (fsync stays off: the OS itself never crashes)
+        self.crash_safe = crash_safe
         self.workdir = workdir or Path(tempfile.mkdtemp(prefix="junheng-pg-"))
         self.port = port or free_port()
         self.data = self.workdir / "data"
@@ -142,9 +148,10 @@ class PostgresCluster:
             )
         options = (
             f"-p {self.port} -k {self.workdir} -c listen_addresses=127.0.0.1 "
-            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
-            "-c max_connections=300"
+            "-c fsync=off -c full_page_writes=off -c max_connections=300"
         )
+        if not self.crash_safe:
+            options += " -c synchronous_commit=off"
         self._run(
             str(self.bin / "pg_ctl"),
             "-D",
