@@ -121,6 +121,7 @@ def bench_app(url: str) -> tuple[FastAPI, str]:
             jwks_json=json.dumps(signer.jwks()),
             nats_url=None,
             secret_key=SecretStr("bench-only-secret"),
+            pseudonym_key=SecretStr("bench-only-pseudonym-key"),
         )
     )
     token = signer.issue(
