@@ -61,6 +61,7 @@ bench: install
 	@$(PY) benchmarks/lottery_assignment.py
 	@$(PY) benchmarks/enrollment_stored_run.py
 	@$(PY) benchmarks/enrollment_gateway.py
+	@$(PY) benchmarks/enrollment_import.py
 	@$(PY) benchmarks/zone_lookup.py
 	@$(PY) benchmarks/staffing_import.py
 	@$(PY) benchmarks/staffing_quota_rotation.py
