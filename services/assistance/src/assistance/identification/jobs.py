@@ -92,9 +92,12 @@ class JobRunner:
         sessionmaker: async_sessionmaker[AsyncSession] = self.app.state.sessionmaker
         return sessionmaker
 
-    async def _phase(self, job_id: UUID, phase: JobPhase) -> None:
+    async def _phase(self, job_id: UUID, phase: JobPhase, counts: dict[str, int]) -> None:
+        """Commit the next phase and the counts known so far (the job's progress)."""
         async with self._sessions()() as session:
-            await IdentificationRepository(session).set_phase(job_id, phase=phase.value)
+            await IdentificationRepository(session).set_phase(
+                job_id, phase=phase.value, counts=counts
+            )
             await session.commit()
 
     async def run(self, job_id: UUID) -> None:
@@ -116,10 +119,10 @@ class JobRunner:
             async with self._sessions()() as session:
                 job = await IdentificationRepository(session).job(job_id)
                 inputs = await service.load(session, job, configured=configured)
-            await self._phase(job_id, JobPhase.MATCHING)
+            await self._phase(job_id, JobPhase.MATCHING, service.loaded_counts(inputs))
             # polars works outside the GIL: the service keeps answering meanwhile
             found = await asyncio.to_thread(service.compute, inputs, on=job.as_of)
-            await self._phase(job_id, JobPhase.WRITING)
+            await self._phase(job_id, JobPhase.WRITING, service.matched_counts(inputs, found))
             async with self._sessions()() as session:
                 job = await IdentificationRepository(session).job(job_id)
                 await service.write_outcome(

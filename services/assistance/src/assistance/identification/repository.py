@@ -7,6 +7,7 @@ raw sqlite3 cursors and `pl.read_database` on a 1,000,000-student county.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -58,6 +59,9 @@ def canonical_uuid(column: str) -> pl.Expr:
     )
 
 
+SEPARATOR = "\x1f"  # ASCII unit separator: joins one column's values in the SQLite dump
+
+
 async def frame(
     session: AsyncSession,
     statement: Select[*tuple[Any, ...]],
@@ -66,29 +70,82 @@ async def frame(
     """One SELECT as a polars frame with `schema` (columns in the SELECT's order); UUID
     columns in canonical text form on both databases.
 
-    The rows come straight from the driver on the session's own connection (so they see its
-    transaction): aiosqlite's `execute_fetchall` or asyncpg's `fetch` of the statement rendered
-    with literal values (codes, years and UUIDs the service produced). That skips SQLAlchemy's
-    per-row Result objects: measured on a 1,000,000-student roster in
-    benchmarks/assistance_identification.py.
+    Columnar, on the session's own connection (so it sees its transaction), without a Python
+    object per value: PostgreSQL streams the result as CSV (`COPY (…) TO STDOUT`, asyncpg's
+    `copy_from_query`) into `pl.read_csv`; SQLite aggregates each column into one string
+    (`group_concat(…, char(31))`) that polars splits. Values holding the separator (never in
+    codes, IDs, dates or names the roster accepts) fall back to reading rows. The statement is
+    rendered with literal values (codes, years and UUIDs the service produced). Measured on a
+    1,000,000-student roster in benchmarks/assistance_identification.py.
     """
     connection = await session.connection()
     sql = str(statement.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
     driver = (await connection.get_raw_connection()).driver_connection
-    dates = [name for name, kind in schema.items() if kind == pl.Date]
-    if connection.dialect.name == "sqlite":  # dates arrive as ISO text
-        rows: Sequence[Any] = await driver.execute_fetchall(sql)  # type: ignore[union-attr]
-        text = {name: pl.String if name in dates else kind for name, kind in schema.items()}
-        loaded = pl.DataFrame(rows, schema=text, orient="row").with_columns(
-            pl.col(name).str.to_date() for name in dates
+    names = list(schema)
+    if connection.dialect.name == "postgresql":
+        buffer = io.BytesIO()
+        await driver.copy_from_query(sql, output=buffer, format="csv")  # type: ignore[union-attr]
+        loaded = (
+            pl.read_csv(
+                buffer.getvalue(),
+                has_header=False,
+                new_columns=names,
+                schema=schema,
+            )
+            if buffer.tell()
+            else pl.DataFrame(schema=schema)
         )
-    elif connection.dialect.name == "postgresql":
-        records = await driver.fetch(sql)  # type: ignore[union-attr]
-        loaded = pl.DataFrame([tuple(r) for r in records], schema=schema, orient="row")
+    elif connection.dialect.name == "sqlite":
+        loaded = await _sqlite_columns(driver, sql, schema)
     else:
         result = await session.execute(statement)
         loaded = pl.DataFrame(result.all(), schema=schema, orient="row")
     return loaded.with_columns(canonical_uuid(c) for c in UUID_COLUMNS if c in schema)
+
+
+async def _sqlite_columns(
+    driver: Any, sql: str, schema: dict[str, pl.DataType | type[pl.DataType]]
+) -> pl.DataFrame:
+    """SQLite: every column as one `char(31)`-joined string (NULL as empty), split by polars.
+
+    One row comes back instead of one per student, so no Python object per value (a column
+    is limited to SQLITE_MAX_LENGTH, 10⁹ bytes: ~30 million pupils per county). The
+    aggregates of one query see the rows in the same order, so the columns line up.
+    """
+    names = list(schema)
+    labels = ", ".join(f"c{i}" for i in range(len(names)))
+    joined = ", ".join(
+        f"group_concat(coalesce(CAST(c{i} AS TEXT), ''), char(31))" for i in range(len(names))
+    )
+    rows = await driver.execute_fetchall(
+        f"WITH q({labels}) AS ({sql}) SELECT count(*), {joined} FROM q"  # noqa: S608 - our own SELECT
+    )
+    count, *values = rows[0]
+    if count == 0:
+        return pl.DataFrame(schema=schema)
+    columns = [
+        pl.Series(name, [value], dtype=pl.String).str.split(SEPARATOR).explode()
+        for name, value in zip(names, values, strict=True)
+    ]
+    if any(column.len() != count for column in columns):  # a value held the separator
+        rows = await driver.execute_fetchall(sql)
+        text = pl.DataFrame(rows, schema=names, orient="row").with_columns(
+            pl.col(name).cast(pl.String).fill_null("") for name in names
+        )
+    else:
+        text = pl.DataFrame(columns)
+    return text.select(_typed(name, kind) for name, kind in schema.items())
+
+
+def _typed(name: str, kind: pl.DataType | type[pl.DataType]) -> pl.Expr:
+    """A dumped text column back to its type; an empty value is NULL (no column of these
+    frames holds an empty string)."""
+    text = pl.when(pl.col(name) != "").then(pl.col(name))
+    if kind == pl.Date:
+        return text.str.to_date("%Y-%m-%d").alias(name)
+    if kind == pl.String:
+        return text.alias(name)
+    return text.cast(kind).alias(name)
 
 
 def region_prefixes(county_code: str) -> list[str]:

@@ -77,9 +77,11 @@ class JobRead(BaseModel):
         "this job fetched it or kept the last one because the agency was unavailable"
     )
     counts: dict[str, int] = Field(
-        description="students, list_entries, auto_identified, name_mismatches, id_mismatches, "
-        "review_items (new), proposed (awards created), notices (status notices raised), eligible, "
-        "awarded"
+        description="progress while running: after loading students, list_entries, awards; "
+        "after matching also matched_entries, name_mismatches, id_mismatches, review_items, "
+        "to_propose, lost; when done students, list_entries, auto_identified, name_mismatches, "
+        "id_mismatches, review_items (new), proposed (awards created), notices (status notices "
+        "raised), eligible, awarded"
     )
     detail: str | None
     requested_by: str

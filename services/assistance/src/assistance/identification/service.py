@@ -226,6 +226,28 @@ async def load(
     )
 
 
+def loaded_counts(inputs: Inputs) -> dict[str, int]:
+    """Progress once loading is over: what the matching works on."""
+    return {
+        "students": inputs.roster.height,
+        "list_entries": inputs.entries.height,
+        "awards": inputs.awards.height,
+    }
+
+
+def matched_counts(inputs: Inputs, found: Scan) -> dict[str, int]:
+    """Progress once matching is over: what the writing will store."""
+    return {
+        **loaded_counts(inputs),
+        "matched_entries": found.matches.exact.height,
+        "name_mismatches": found.matches.name_mismatch.height,
+        "id_mismatches": found.matches.id_mismatch.height,
+        "review_items": found.reviews.height,
+        "to_propose": found.proposals.height,
+        "lost": found.lost.height,
+    }
+
+
 def compute(inputs: Inputs, *, on: date) -> Scan:
     """The rules over the loaded frames: matches, new review items, proposals, lost categories."""
     matches = rules.match(inputs.roster, inputs.entries, on=on)
