@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
-from sqlalchemy import Row, insert, or_, select
+from sqlalchemy import Row, Table, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from assistance.awards.models import (
@@ -23,21 +23,25 @@ from assistance.awards.models import (
 from assistance.programmes.models import ProgrammeStandard
 from assistance.students.models import Student
 from junheng_kit.auth import Jurisdiction
+from junheng_kit.bulk_insert import insert_columns
 from junheng_kit.problems import NotFound
 
 CHUNK = 2000
+IN_CHUNK = 10_000  # ids bound per IN (…): below SQLite's 32,766 and asyncpg's 32,767 parameters
+AWARD = cast(Table, Award.__table__)
+AWARD_HISTORY = cast(Table, AwardHistory.__table__)
 
 
-def _chunks(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
-    for start in range(0, len(values), CHUNK):
-        yield values[start : start + CHUNK]
+def _chunks(values: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
 
 
 async def student_places(session: AsyncSession, ids: Iterable[UUID]) -> dict[UUID, Row[Any]]:
     """id → (id, county_code, school_code, level, boarding, status) for the given students."""
-    wanted = sorted(set(ids))
+    wanted = list(set(ids))  # no sort: UUID comparisons are slow in Python
     found: dict[UUID, Row[Any]] = {}
-    for chunk in _chunks(wanted):
+    for chunk in _chunks(wanted, IN_CHUNK):
         rows = await session.execute(
             select(
                 Student.id,
@@ -56,27 +60,29 @@ async def existing_award_keys(
     session: AsyncSession, keys: Iterable[tuple[UUID, str, int]]
 ) -> set[tuple[UUID, str, int]]:
     """Which (student, programme, school year) already have an award."""
-    wanted = sorted(set(keys))
+    wanted = set(keys)
+    students = list({k[0] for k in wanted})
     found: set[tuple[UUID, str, int]] = set()
-    for chunk in _chunks(wanted):
-        students = {k[0] for k in chunk}
+    for chunk in _chunks(students, IN_CHUNK):
         rows = await session.execute(
             select(Award.student_id, Award.programme_code, Award.school_year).where(
-                Award.student_id.in_(students)
+                Award.student_id.in_(chunk)
             )
         )
         found.update((r[0], r[1], r[2]) for r in rows)
-    return found & set(wanted)
+    return found & wanted
 
 
-async def insert_awards(
-    session: AsyncSession, awards: Sequence[dict[str, Any]], history: Sequence[dict[str, Any]]
+async def insert_award_columns(
+    session: AsyncSession,
+    awards: Mapping[str, Sequence[Any]],
+    history: Mapping[str, Sequence[Any]],
 ) -> None:
-    """Multi-row INSERTs in the caller's transaction (set-based: no ORM object per award)."""
-    for chunk in _chunks(awards):
-        await session.execute(insert(Award), chunk)
-    for chunk in _chunks(history):
-        await session.execute(insert(AwardHistory), chunk)
+    """Awards and their first history rows given as columns: one driver executemany per chunk
+    (the kit's column-wise insert: each column's bind processor runs once over the column)."""
+    connection = await session.connection()
+    await insert_columns(connection, AWARD, awards)
+    await insert_columns(connection, AWARD_HISTORY, history)
 
 
 async def open_awards_of(session: AsyncSession, student_ids: Iterable[UUID]) -> Sequence[Row[Any]]:

@@ -61,7 +61,7 @@ from junheng_contracts.assistance import (
     DisbursementRecordedData,
 )
 from junheng_kit.auth import Principal
-from junheng_kit.ids import uuid7
+from junheng_kit.ids import uuid7, uuid7_many
 from junheng_kit.logs import mask_citizen_id, mask_name
 from junheng_kit.messaging.outbox import add_event
 from junheng_kit.pagination import decode_cursor, encode_cursor
@@ -78,6 +78,32 @@ from junheng_kit.timeutil import china_today, utcnow
 log = logging.getLogger("assistance.awards")
 
 DEFAULT_NOTICE_GRACE_DAYS = 30
+
+
+Price = tuple[programme_rules.Standard, programme_rules.Tier | None, Decimal]
+
+
+def _price(
+    standards: Sequence[programme_rules.Standard],
+    school_year: int,
+    county_code: str,
+    level: str,
+    boarding: bool,
+) -> Price | str:
+    """(standard, highest tier, amount) of an auto-proposed award, or why there is none."""
+    standard = programme_rules.standard_in_force(
+        standards, county_code=county_code, on=programme_rules.school_year_start(school_year)
+    )
+    if standard is None:
+        return "no_standard"
+    tier = programme_rules.highest_tier(standard)
+    try:
+        amount = programme_rules.yearly_amount(
+            standard, level=level, boarding=boarding, tier=tier.code if tier else None
+        )
+    except RuleViolated:
+        return "not_covered"
+    return standard, tier, amount
 
 
 async def propose_awards(
@@ -99,10 +125,11 @@ async def propose_awards(
     )
     standards = await standards_by_programme(session, {p.programme_code for p in proposals})
     now = utcnow()
-    awards: list[dict[str, Any]] = []
-    history: list[dict[str, Any]] = []
+    accepted: list[tuple[AwardProposal, Any, Price]] = []
     skipped = {"duplicate": 0, "not_enrolled": 0, "no_standard": 0, "not_covered": 0}
     seen = set(existing)
+    # a county has a handful of (programme, year, level, boarding) prices: each found once
+    prices: dict[tuple[str, int, str, str, bool], Price | str] = {}
     for proposal in proposals:
         key = (proposal.student_id, proposal.programme_code, proposal.school_year)
         if key in seen:
@@ -112,68 +139,68 @@ async def propose_awards(
         if student is None or student.status != "enrolled":
             skipped["not_enrolled"] += 1
             continue
-        standard = programme_rules.standard_in_force(
-            standards.get(proposal.programme_code, []),
-            county_code=student.county_code,
-            on=programme_rules.school_year_start(proposal.school_year),
+        place = (
+            proposal.programme_code,
+            proposal.school_year,
+            student.county_code,
+            student.level,
+            student.boarding,
         )
-        if standard is None:
-            skipped["no_standard"] += 1
-            continue
-        tier = programme_rules.highest_tier(standard)
-        try:
-            amount = programme_rules.yearly_amount(
-                standard,
-                level=student.level,
-                boarding=student.boarding,
-                tier=tier.code if tier else None,
-            )
-        except RuleViolated:
-            skipped["not_covered"] += 1
+        price = prices.get(place)
+        if price is None:
+            price = prices[place] = _price(standards.get(proposal.programme_code, []), *place[1:])
+        if isinstance(price, str):
+            skipped[price] += 1
             continue
         seen.add(key)
-        award_id = uuid7()
-        awards.append(
+        accepted.append((proposal, student, price))
+    count = len(accepted)
+    if count:
+        ids = uuid7_many(count)
+        proposed = [p for p, _, _ in accepted]
+        places = [s for _, s, _ in accepted]
+        priced = [price for _, _, price in accepted]
+        await repository.insert_award_columns(
+            session,
             {
-                "id": award_id,
-                "student_id": proposal.student_id,
-                "county_code": student.county_code,
-                "school_code": student.school_code,
-                "programme_code": proposal.programme_code,
-                "school_year": proposal.school_year,
-                "category": proposal.category,
-                "tier": tier.code if tier else None,
-                "level": student.level,
-                "boarding": student.boarding,
-                "amount_yuan": amount,
-                "paid_yuan": Decimal("0.00"),
-                "standard_id": standard.id,
-                "source": "auto",
-                "evidence": list(proposal.evidence),
-                "status": AwardStatus.PROPOSED.value,
-                "publicity_batch_id": None,
-                "review": None,
-                "approved_on": None,
-                "approved_by": None,
-                "created_by": actor,
-                "version": 1,
-                "created_at": now,
-                "updated_at": now,
-            }
-        )
-        history.append(
+                "id": ids,
+                "student_id": [p.student_id for p in proposed],
+                "county_code": [s.county_code for s in places],
+                "school_code": [s.school_code for s in places],
+                "programme_code": [p.programme_code for p in proposed],
+                "school_year": [p.school_year for p in proposed],
+                "category": [p.category for p in proposed],
+                "tier": [tier.code if tier else None for _, tier, _ in priced],
+                "level": [s.level for s in places],
+                "boarding": [s.boarding for s in places],
+                "amount_yuan": [amount for _, _, amount in priced],
+                "paid_yuan": [Decimal("0.00")] * count,
+                "standard_id": [standard.id for standard, _, _ in priced],
+                "source": ["auto"] * count,
+                "evidence": [list(p.evidence) for p in proposed],
+                "status": [AwardStatus.PROPOSED.value] * count,
+                "publicity_batch_id": [None] * count,
+                "review": [None] * count,
+                "approved_on": [None] * count,
+                "approved_by": [None] * count,
+                "created_by": [actor] * count,
+                "version": [1] * count,
+                "created_at": [now] * count,
+                "updated_at": [now] * count,
+            },
             {
-                "award_id": award_id,
-                "from_status": None,
-                "to_status": AwardStatus.PROPOSED.value,
-                "actor": actor,
-                "reason": f"免申即享: {proposal.category} ({', '.join(proposal.evidence)})"[:500],
-                "at": now,
-            }
+                "award_id": ids,
+                "from_status": [None] * count,
+                "to_status": [AwardStatus.PROPOSED.value] * count,
+                "actor": [actor] * count,
+                "reason": [
+                    f"免申即享: {p.category} ({', '.join(p.evidence)})"[:500] for p in proposed
+                ],
+                "at": [now] * count,
+            },
         )
-    await repository.insert_awards(session, awards, history)
-    log.info("awards.proposed", extra={"awards_created": len(awards), **skipped})
-    return len(awards)
+    log.info("awards.proposed", extra={"awards_created": count, **skipped})
+    return count
 
 
 async def raise_status_notices(
