@@ -489,6 +489,17 @@ class TestPolicy:
         )
         assert [v["version"] for v in versions.json()["items"]] == [1, 2]
 
+    async def test_a_version_beyond_any_stored_integer_is_422_not_a_500(
+        self, client: AsyncClient, writer: dict[str, str]
+    ) -> None:
+        # found by fuzzing: the number reached the database and overflowed its integer
+        response = await client.get(
+            f"/v1/priority-policies/150602/{YEAR}/primary?version=99999999999999999999",
+            headers=writer,
+        )
+        assert response.status_code == 422
+        assert error_of(response) == ("query.version", "less_than_equal")
+
     @pytest.mark.parametrize(
         ("change", "field", "rule"),
         [

@@ -115,7 +115,8 @@ async def get_policy(
     session: SessionDep,
     principal: Reader,
     on: Annotated[date | None, Query(description="in force on this day (default today)")] = None,
-    version: Annotated[int | None, Query(ge=1)] = None,
+    # le: the largest version the INTEGER column holds (a larger one is no version at all)
+    version: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
 ) -> PriorityPolicyRead:
     principal.require_jurisdiction(county_code, field="county_code")
     policy = await PolicyRepository(session).in_force(
