@@ -339,3 +339,66 @@ class TestRuralServiceAndTitles:
         assert urban["target_ratio"] == "3:4:3"
         assert urban["shares"]["senior"] == "0.6667"
         assert urban["over_target"] == ["senior"]
+
+
+class TestPlanETags:
+    async def test_every_transition_needs_the_version_last_seen(
+        self, client: AsyncClient, writer: dict[str, Any], session: AsyncSession
+    ) -> None:
+        await seed_county(client, writer, session)
+        plan = await generate(client, writer)
+        url = f"/v1/rotation-plans/{plan['id']}"
+        fetched = await client.get(url, headers=writer)
+        assert fetched.headers["etag"] == '"1"'
+        assert fetched.json()["version"] == 1
+        first, *others = plan["awaiting_confirmation"]
+        confirmed = await client.post(
+            f"{url}/confirmations",
+            json={"school_code": first, "signatory": "校长"},
+            headers={**writer, "If-Match": '"1"'},
+        )
+        assert confirmed.status_code == 201, confirmed.text
+        assert confirmed.headers["etag"] == '"2"'  # a confirmation is a new version
+        stale = await client.post(
+            f"{url}/confirmations",
+            json={"school_code": others[0], "signatory": "校长"},
+            headers={**writer, "If-Match": '"1"'},
+        )
+        assert stale.status_code == 412
+        assert stale.json()["errors"][0] == {
+            "field": "header.if-match",
+            "rule": "version_current",
+            "message": "reload the plan and retry",
+        }
+        body = await confirm_all(client, writer, (await client.get(url, headers=writer)).json())
+        assert (body["status"], body["version"]) == ("confirmed", 4)
+        refused = await client.post(
+            f"{url}/approval", json={}, headers={**writer, "If-Match": '"3"'}
+        )
+        assert refused.status_code == 412
+        assert (await client.get(url, headers=writer)).json()["status"] == "confirmed"
+        approved = await client.post(
+            f"{url}/approval", json={}, headers={**writer, "If-Match": '"4"'}
+        )
+        assert approved.status_code == 200, approved.text
+        assert approved.headers["etag"] == '"5"'
+        executed = await client.post(
+            f"{url}/execution",
+            json={"moved_on": "2025-09-01"},
+            headers={**writer, "If-Match": '"4"'},
+        )
+        assert executed.status_code == 412
+        assert (await client.get(url, headers=writer)).json()["status"] == "approved"
+
+    async def test_a_malformed_if_match_is_422(
+        self, client: AsyncClient, writer: dict[str, Any], session: AsyncSession
+    ) -> None:
+        await seed_county(client, writer, session)
+        plan = await generate(client, writer)
+        response = await client.post(
+            f"/v1/rotation-plans/{plan['id']}/confirmations",
+            json={"school_code": plan["awaiting_confirmation"][0], "signatory": "校长"},
+            headers={**writer, "If-Match": "yesterday"},
+        )
+        assert response.status_code == 422
+        assert response.json()["errors"][0]["rule"] == "etag_format"

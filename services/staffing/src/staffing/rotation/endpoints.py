@@ -2,13 +2,20 @@ from datetime import date
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Header, Query, Response
 
 from junheng_kit.auth import Principal, require_scopes
 from junheng_kit.db import SessionDep
+from junheng_kit.etags import etag, version_from_if_match
 from junheng_kit.identifiers import CountyCode
 from junheng_kit.pagination import CursorQuery, LimitQuery
-from junheng_kit.problems import Conflict, NotFound, RuleViolated, problem_responses
+from junheng_kit.problems import (
+    Conflict,
+    NotFound,
+    PreconditionFailed,
+    RuleViolated,
+    problem_responses,
+)
 from staffing.rotation import service
 from staffing.rotation.schemas import (
     AdherenceRead,
@@ -28,6 +35,10 @@ router = APIRouter(prefix="/v1/rotation-plans", tags=["rotation"])
 Reader = Annotated[Principal, Depends(require_scopes("staffing:read"))]
 Writer = Annotated[Principal, Depends(require_scopes("staffing:write"))]
 OnQuery = Annotated[date, Query(description="the date the figures and rules are taken on")]
+IfMatch = Annotated[
+    str | None,
+    Header(description='the plan\'s ETag (`"<version>"`); 412 when the plan changed since'),
+]
 
 
 @county_router.post(
@@ -51,6 +62,7 @@ async def create_rotation_plan(
     flagged with the reason; approving it needs a justification."""
     plan = await service.create_plan(session, principal, county_code=county_code, request=body)
     response.headers["Location"] = f"/v1/rotation-plans/{plan.id}"
+    response.headers["ETag"] = etag(plan.version)
     return await service.plan_read(session, plan)
 
 
@@ -68,9 +80,10 @@ async def list_rotation_plans(
 
 @router.get("/{plan_id}", summary="A rotation plan", responses=problem_responses(NotFound))
 async def get_rotation_plan(
-    plan_id: UUID, session: SessionDep, principal: Reader
+    plan_id: UUID, session: SessionDep, principal: Reader, response: Response
 ) -> RotationPlanRead:
     plan = await service.get_plan(session, principal, plan_id=plan_id)
+    response.headers["ETag"] = etag(plan.version)
     return await service.plan_read(session, plan)
 
 
@@ -78,42 +91,78 @@ async def get_rotation_plan(
     "/{plan_id}/confirmations",
     status_code=201,
     summary="A sending or receiving school confirms the plan (学校确认)",
-    responses=problem_responses(NotFound, Conflict, RuleViolated),
+    responses=problem_responses(NotFound, Conflict, PreconditionFailed, RuleViolated),
 )
 async def confirm_rotation_plan(
-    plan_id: UUID, body: ConfirmationCreate, session: SessionDep, principal: Writer
+    plan_id: UUID,
+    body: ConfirmationCreate,
+    session: SessionDep,
+    principal: Writer,
+    response: Response,
+    if_match: IfMatch = None,
 ) -> RotationPlanRead:
     """When every sending and receiving school has confirmed, the plan is `confirmed`."""
-    plan = await service.confirm(session, principal, plan_id=plan_id, request=body)
+    plan = await service.confirm(
+        session,
+        principal,
+        plan_id=plan_id,
+        request=body,
+        if_match=version_from_if_match(if_match),
+    )
+    response.headers["ETag"] = etag(plan.version)
     return await service.plan_read(session, plan)
 
 
 @router.post(
     "/{plan_id}/approval",
     summary="The bureau approves a confirmed plan (局审批)",
-    responses=problem_responses(NotFound, Conflict, RuleViolated),
+    responses=problem_responses(NotFound, Conflict, PreconditionFailed, RuleViolated),
 )
 async def approve_rotation_plan(
-    plan_id: UUID, body: ApprovalCreate, session: SessionDep, principal: Writer
+    plan_id: UUID,
+    body: ApprovalCreate,
+    session: SessionDep,
+    principal: Writer,
+    response: Response,
+    if_match: IfMatch = None,
 ) -> RotationPlanRead:
     """A plan that misses the 10 % or 20 % rule is refused (422 naming each rule) unless the
     body gives a justification; emits `staffing.rotation_plan.approved`."""
-    plan = await service.approve(session, principal, plan_id=plan_id, request=body)
+    plan = await service.approve(
+        session,
+        principal,
+        plan_id=plan_id,
+        request=body,
+        if_match=version_from_if_match(if_match),
+    )
+    response.headers["ETag"] = etag(plan.version)
     return await service.plan_read(session, plan)
 
 
 @router.post(
     "/{plan_id}/execution",
     summary="Record the executed moves in the teacher registry (执行)",
-    responses=problem_responses(NotFound, Conflict, RuleViolated),
+    responses=problem_responses(NotFound, Conflict, PreconditionFailed, RuleViolated),
 )
 async def execute_rotation_plan(
-    plan_id: UUID, body: ExecutionCreate, session: SessionDep, principal: Writer
+    plan_id: UUID,
+    body: ExecutionCreate,
+    session: SessionDep,
+    principal: Writer,
+    response: Response,
+    if_match: IfMatch = None,
 ) -> RotationPlanRead:
     """Every move goes through the registry's move (append-only history, recounted indicators,
     `staffing.teacher.moved`), in one transaction. `moves` records what was really done when it
     differs from the plan; the adherence report then shows how."""
-    plan = await service.execute(session, principal, plan_id=plan_id, request=body)
+    plan = await service.execute(
+        session,
+        principal,
+        plan_id=plan_id,
+        request=body,
+        if_match=version_from_if_match(if_match),
+    )
+    response.headers["ETag"] = etag(plan.version)
     return await service.plan_read(session, plan)
 
 

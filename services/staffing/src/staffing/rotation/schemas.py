@@ -157,6 +157,7 @@ class RotationPlanRead(RotationPlanResult):
     approved_by: str | None
     approved_at: datetime | None
     executed_at: datetime | None
+    version: int = Field(description="the plan's version, also its ETag; send it as If-Match")
 
 
 class RotationPlanSummary(BaseModel):

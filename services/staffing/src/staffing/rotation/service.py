@@ -11,12 +11,19 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import flag_modified
 
 from junheng_contracts.staffing import RotationPlanApproved, RotationPlanApprovedData
 from junheng_kit.auth import Principal
 from junheng_kit.messaging import add_event
 from junheng_kit.pagination import decode_cursor, encode_cursor
-from junheng_kit.problems import Conflict, FieldError, InvalidInput, RuleViolated
+from junheng_kit.problems import (
+    Conflict,
+    FieldError,
+    InvalidInput,
+    PreconditionFailed,
+    RuleViolated,
+)
 from junheng_kit.timeutil import utcnow
 from staffing.policy.parameters import PolicyBook, PolicyRow
 from staffing.policy.service import policy_book
@@ -445,6 +452,7 @@ async def plan_read(session: AsyncSession, plan: RotationPlan) -> RotationPlanRe
         approved_by=plan.approved_by,
         approved_at=plan.approved_at,
         executed_at=plan.executed_at,
+        version=plan.version,
     )
 
 
@@ -475,6 +483,15 @@ async def list_plans(
 # ---- workflow -------------------------------------------------------------------------------
 
 
+def _require_version(plan: RotationPlan, if_match: int | None) -> None:
+    """If-Match: a transition applies only to the version the caller last saw (412 otherwise)."""
+    if if_match is not None and if_match != plan.version:
+        raise PreconditionFailed(
+            f"rotation plan {plan.id} is at version {plan.version}, not {if_match}",
+            FieldError("header.if-match", "version_current", "reload the plan and retry"),
+        )
+
+
 def _require_status(plan: RotationPlan, *allowed: PlanStatus, action: str) -> None:
     if plan.status not in allowed:
         raise Conflict(
@@ -489,11 +506,17 @@ def _require_status(plan: RotationPlan, *allowed: PlanStatus, action: str) -> No
 
 
 async def confirm(
-    session: AsyncSession, principal: Principal, *, plan_id: UUID, request: ConfirmationCreate
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    plan_id: UUID,
+    request: ConfirmationCreate,
+    if_match: int | None = None,
 ) -> RotationPlan:
     """学校确认: a sending or receiving school confirms; with the last one the plan is confirmed."""
     repository = RotationPlanRepository(session)
     plan = await repository.get(plan_id, within=principal.jurisdiction)
+    _require_version(plan, if_match)
     _require_status(plan, PlanStatus.DRAFT, action="a school confirmation")
     schools = _schools_of(plan)
     if request.school_code not in schools:
@@ -519,17 +542,25 @@ async def confirm(
     )
     if confirmed | {request.school_code} >= set(schools):
         plan.status = PlanStatus.CONFIRMED
+    else:
+        flag_modified(plan, "status")  # every confirmation is a new version (a new ETag)
     await session.flush()
     return plan
 
 
 async def approve(
-    session: AsyncSession, principal: Principal, *, plan_id: UUID, request: ApprovalCreate
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    plan_id: UUID,
+    request: ApprovalCreate,
+    if_match: int | None = None,
 ) -> RotationPlan:
     """局审批: a confirmed plan is approved; one that misses a share rule only with a written
     justification (422 naming each missed rule otherwise); emits
     `staffing.rotation_plan.approved`."""
     plan = await RotationPlanRepository(session).get(plan_id, within=principal.jurisdiction)
+    _require_version(plan, if_match)
     _require_status(plan, PlanStatus.CONFIRMED, action="approval")
     shortfalls = plan.result["shortfalls"]
     if shortfalls and not request.justification:
@@ -575,12 +606,18 @@ async def approve(
 
 
 async def execute(
-    session: AsyncSession, principal: Principal, *, plan_id: UUID, request: ExecutionCreate
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    plan_id: UUID,
+    request: ExecutionCreate,
+    if_match: int | None = None,
 ) -> RotationPlan:
     """执行: record each move through the teacher registry's move (history, stats, events), all
     in this transaction; a move the registry refuses refuses them all."""
     repository = RotationPlanRepository(session)
     plan = await repository.get(plan_id, within=principal.jurisdiction)
+    _require_version(plan, if_match)
     _require_status(plan, PlanStatus.APPROVED, action="execution")
     planned = {m["teacher_id"]: m for m in plan.result["moves"]}
     moves = (
