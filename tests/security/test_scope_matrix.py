@@ -18,7 +18,8 @@ from junheng_kit.system import ALL_SCOPES, System
 
 from .openapi_walk import SERVICES, Operation, operations
 
-pytestmark = pytest.mark.e2e
+# the first test starts the session's system: minutes on a busy shared machine
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
 
 # Operations anyone may call without a token, each with the reason. Everything else published
 # in the merged document must declare at least one scope.

@@ -147,6 +147,7 @@ def run_to_exit(name: str, env: dict[str, str], cwd: Path) -> subprocess.Complet
 
 
 @pytest.mark.e2e
+@pytest.mark.timeout(900)  # may be the first to start the session's system
 class TestRealProcesses:
     @pytest.mark.parametrize("name", SETTINGS)
     def test_a_production_start_with_the_dev_defaults_stops_with_one_clear_line(
