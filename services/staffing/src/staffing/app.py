@@ -6,6 +6,8 @@ from junheng_kit.app import build_service_app
 from junheng_kit.school_directory import school_directory_router
 from staffing.consumers import subscriptions
 from staffing.policy.endpoints import router as policy_router
+from staffing.pool.endpoints import county_router as pool_county_router
+from staffing.pool.endpoints import router as pool_router
 from staffing.quotas.endpoints import router as quotas_router
 from staffing.rotation.endpoints import county_router as rotation_county_router
 from staffing.rotation.endpoints import router as rotation_router
@@ -28,6 +30,8 @@ def create_app(settings: StaffingSettings | None = None) -> FastAPI:
             teachers_router,
             policy_router,
             quotas_router,
+            pool_county_router,
+            pool_router,
             rotation_county_router,
             rotation_router,
         ],

@@ -2,6 +2,7 @@
 
 from staffing.classes.models import SchoolClassPlan
 from staffing.policy.models import PolicyParameter
+from staffing.pool.models import QuotaLoan
 from staffing.quotas.models import QuotaLedgerEntry, SchoolEnrolment
 from staffing.rotation.models import RotationConfirmation, RotationExecution, RotationPlan
 from staffing.schools.models import School
@@ -17,6 +18,7 @@ from staffing.teachers.models import (
 __all__ = [
     "PolicyParameter",
     "QuotaLedgerEntry",
+    "QuotaLoan",
     "RotationConfirmation",
     "RotationExecution",
     "RotationPlan",

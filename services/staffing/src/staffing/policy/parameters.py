@@ -154,6 +154,13 @@ SPECS: Mapping[str, ParameterSpec] = {
             frozenset(LEVELS),
         ),
         ParameterSpec(
+            "quota_turnover_pool_posts",
+            "integer",
+            "staff posts",
+            "编制周转池: posts the county holds for urgent loans to schools (LOCAL seed 003, no "
+            "value in any source; the county sets its own)",
+        ),
+        ParameterSpec(
             "retirement_age",
             "integer",
             "years of age",
