@@ -23,6 +23,7 @@ from junheng_kit.auth import JWKS_KEY, KEYS_BUCKET, TokenVerifier
 from junheng_kit.bridge import BridgeClient
 from junheng_kit.db import create_engine, create_sessionmaker, is_sqlite
 from junheng_kit.messaging.connection import connect, ensure_buckets
+from junheng_kit.metrics_port import start_metrics_listener
 from junheng_kit.middleware import RequestContextMiddleware
 from junheng_kit.problems import install_problem_handlers
 
@@ -64,11 +65,17 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             await store.put(JWKS_KEY, json.dumps(jwks).encode())  # services verify with these
             app.state.nats, app.state.js = nc, js
             app.state.bridge = BridgeClient(nc, js)
+            app.state.metrics_listener = start_metrics_listener(settings)
+            if app.state.metrics_listener is None and not settings.serves_metrics_on_http_port():
+                log.warning("gateway.metrics_not_served: set GATEWAY_METRICS_PORT to scrape it")
             settle_garbage_collector()
             log.info("gateway.started", extra={"keys": [k["kid"] for k in jwks["keys"]]})
             yield
         finally:
             app.state.bridge = None
+            if app.state.metrics_listener is not None:
+                app.state.metrics_listener.stop()
+                app.state.metrics_listener = None
             if nc.is_connected:
                 await nc.drain()
             elif not nc.is_closed:
@@ -88,11 +95,12 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.nats = None
     app.state.bridge = None
+    app.state.metrics_listener = None
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst)
     app.state.merged_openapi = MergedDocument(app)
     install_problem_handlers(app)
     app.include_router(auth_router)
-    app.include_router(health_router())
+    app.include_router(health_router(metrics=settings.serves_metrics_on_http_port()))
     app.include_router(openapi_router)
     # swagger-ui 5 (OpenAPI 3.1) from a wheel: bureau networks often reach no CDN
     docs_assets = Path(fastapi_offline.__file__).parent / "static"

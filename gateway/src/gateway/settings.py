@@ -48,3 +48,10 @@ class GatewaySettings(ServiceSettings):
     @classmethod
     def _split(cls, value: Any) -> Any:
         return _list_of_strings(value)
+
+    def serves_metrics_on_http_port(self) -> bool:
+        """The gateway's HTTP port is the public one: in production /metrics is served only on
+        GATEWAY_METRICS_PORT unless GATEWAY_METRICS_ON_HTTP_PORT=true says otherwise."""
+        if self.metrics_on_http_port is not None:
+            return self.metrics_on_http_port
+        return self.metrics_port is None and self.environment != "prod"

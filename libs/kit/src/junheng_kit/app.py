@@ -27,6 +27,7 @@ from junheng_kit.db import create_engine, create_sessionmaker, is_sqlite
 from junheng_kit.messaging.connection import connect, ensure_buckets, ensure_streams
 from junheng_kit.messaging.consumer import ConsumerRunner, Subscriptions
 from junheng_kit.messaging.outbox import OutboxRelay
+from junheng_kit.metrics_port import start_metrics_listener
 from junheng_kit.middleware import IdempotencyMiddleware, RequestContextMiddleware
 from junheng_kit.problems import Problem, document_problem_responses, install_problem_handlers
 from junheng_kit.settings import ServiceSettings
@@ -41,7 +42,8 @@ def static_jwks(settings: ServiceSettings) -> dict[str, Any] | None:
     return jwks_from_text(value)
 
 
-def health_router() -> APIRouter:
+def health_router(*, metrics: bool = True) -> APIRouter:
+    """/healthz, /readyz and (unless `metrics` is false: it has a port of its own) /metrics."""
     router = APIRouter(tags=["operations"])
 
     @router.get("/healthz", summary="Liveness: the process answers")
@@ -70,11 +72,20 @@ def health_router() -> APIRouter:
             status_code=200 if ready else 503,
         )
 
-    @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
-    async def metrics() -> Response:
-        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+    if metrics:
+
+        @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
+        async def metrics_text() -> Response:
+            return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     return router
+
+
+def _connected_js(app: FastAPI) -> Any:
+    """JetStream while NATS is connected, else None: the key source then answers at once
+    instead of waiting for a request timeout on every refresh."""
+    nc = app.state.nats
+    return app.state.js if nc is not None and nc.is_connected else None
 
 
 def settle_garbage_collector() -> None:
@@ -128,7 +139,8 @@ def build_service_app(
             issuer=settings.token_issuer,
             audience=settings.token_audience,
             static_jwks=static_jwks(settings),
-            source=nats_kv_jwks_source(lambda: app.state.js),
+            source=nats_kv_jwks_source(lambda: _connected_js(app)) if settings.nats_url else None,
+            max_key_age_s=settings.jwks_max_age_seconds,
         )
         if settings.nats_url:
             nc = await connect(settings.nats_url, settings.service_name)
@@ -154,6 +166,7 @@ def build_service_app(
             )
             await bridge.start()
         app.state.relay = relay
+        app.state.metrics_listener = start_metrics_listener(settings)
         settle_garbage_collector()
         log.info("service.started", extra={"service": settings.service_name})
         try:
@@ -169,6 +182,8 @@ def build_service_app(
                 if not app.state.nats.is_closed:
                     await app.state.nats.close()
             await engine.dispose()
+            if app.state.metrics_listener is not None:
+                app.state.metrics_listener.stop()
 
     app = FastAPI(
         title=title,
@@ -179,8 +194,9 @@ def build_service_app(
     )
     app.state.settings = settings
     app.state.relay = None
+    app.state.metrics_listener = None
     install_problem_handlers(app)
-    app.include_router(health_router())
+    app.include_router(health_router(metrics=settings.serves_metrics_on_http_port()))
     for router in routers:
         app.include_router(router)
     app.add_middleware(IdempotencyMiddleware, fastapi_app=app)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
+import math
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
@@ -24,6 +26,8 @@ from sqlalchemy import ColumnElement, false, or_
 from sqlalchemy.orm import InstrumentedAttribute
 
 from junheng_kit.problems import FieldError, Forbidden, Unauthorized
+
+log = logging.getLogger("junheng.auth")
 
 KEYS_BUCKET = "junheng-keys"
 JWKS_KEY = "jwks"
@@ -74,7 +78,15 @@ class Principal:
 
 
 class TokenVerifier:
-    """Verifies EdDSA tokens against a JWKS; refreshes the key set when a `kid` is unknown."""
+    """Verifies EdDSA tokens against a JWKS.
+
+    With a `source` (the gateway's NATS KV bucket), the key set is re-read whenever a token names
+    an unknown `kid` (at most once per `refresh_interval_s`) and whenever the last successful read
+    is older than `max_key_age_s`, before the token is checked. A key removed from the bucket
+    (a compromised key dropped at the gateway) therefore stops verifying within `max_key_age_s`
+    of its removal, without a restart, and verified tokens it signed leave the cache with it.
+    While the source cannot be read (NATS down), the last keys read stay in use.
+    """
 
     def __init__(
         self,
@@ -84,54 +96,78 @@ class TokenVerifier:
         static_jwks: dict[str, Any] | None = None,
         source: JwksSource | None = None,
         refresh_interval_s: float = 5.0,
+        max_key_age_s: float = 30.0,
+        source_timeout_s: float = 2.0,
     ) -> None:
         self.issuer, self.audience = issuer, audience
         self.source = source
         self.refresh_interval_s = refresh_interval_s
+        self.max_key_age_s = max_key_age_s
+        self.source_timeout_s = source_timeout_s
         self._keys: dict[str, Any] = {}
         self._static = static_jwks
-        self._last_refresh = 0.0
+        self._last_attempt = -math.inf  # monotonic time of the last read of the source
+        self._loaded_at = -math.inf  # … and of the last one that returned a key set
         self._lock = asyncio.Lock()
-        # verified tokens until they expire: a client reuses one token for many calls
-        self._verified: OrderedDict[str, Principal] = OrderedDict()
+        # verified tokens (with the kid that signed them) until they expire: a client reuses one
+        # token for many calls
+        self._verified: OrderedDict[str, tuple[Principal, str]] = OrderedDict()
         self.cache_size = 10_000
         if static_jwks:
-            self._load(static_jwks)
+            self._keys = _keys_of(static_jwks)
 
-    def _load(self, jwks: dict[str, Any]) -> None:
-        keys = dict(self._keys)
-        for entry in jwks.get("keys", []):
-            if entry.get("kty") == "OKP" and entry.get("crv") == "Ed25519" and "kid" in entry:
-                keys[entry["kid"]] = jwt.PyJWK(entry, algorithm=ALGORITHM).key
-        self._keys = keys
+    @property
+    def kids(self) -> frozenset[str]:
+        return frozenset(self._keys)
+
+    def _stale(self) -> bool:
+        return self.source is not None and time.monotonic() - self._loaded_at >= self.max_key_age_s
 
     async def _refresh(self) -> None:
         if self.source is None:
             return
         async with self._lock:
-            if time.monotonic() - self._last_refresh < self.refresh_interval_s and self._keys:
+            throttle = min(self.refresh_interval_s, self.max_key_age_s)
+            if time.monotonic() - self._last_attempt < throttle and self._keys:
+                return  # read just now (by a concurrent caller, or it failed): keep these keys
+            self._last_attempt = time.monotonic()
+            try:
+                jwks = await asyncio.wait_for(self.source(), self.source_timeout_s)
+            except TimeoutError:
+                jwks = None
+            if jwks is None:
+                log.warning("auth.jwks_unavailable", extra={"keys": sorted(self._keys)})
                 return
-            self._last_refresh = time.monotonic()
-            jwks = await self.source()
-            if jwks:
-                self._keys = {}
-                if self._static:
-                    self._load(self._static)
-                self._load(jwks)
+            try:
+                keys = {**_keys_of(self._static or {}), **_keys_of(jwks)}
+            except (jwt.PyJWTError, ValueError, TypeError):
+                log.warning("auth.jwks_malformed", extra={"keys": sorted(self._keys)})
+                return
+            removed = set(self._keys) - set(keys)
+            self._keys = keys
+            self._loaded_at = time.monotonic()
+            if removed:
+                log.warning("auth.keys_removed", extra={"kids": sorted(removed)})
+                self._verified = OrderedDict(
+                    (token, entry) for token, entry in self._verified.items() if entry[1] in keys
+                )
 
     async def verify(self, token: str) -> Principal:
+        if self._stale():
+            await self._refresh()
         cached = self._verified.get(token)
         if cached is not None:
-            if cached.claims["exp"] > time.time():
-                return cached
+            principal, kid = cached
+            if kid in self._keys and principal.claims["exp"] > time.time():
+                return principal
             del self._verified[token]
-        principal = await self._verify(token)
-        self._verified[token] = principal
+        principal, kid = await self._verify(token)
+        self._verified[token] = (principal, kid)
         if len(self._verified) > self.cache_size:
             self._verified.popitem(last=False)
         return principal
 
-    async def _verify(self, token: str) -> Principal:
+    async def _verify(self, token: str) -> tuple[Principal, str]:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as exc:
@@ -157,7 +193,15 @@ class TokenVerifier:
             raise _invalid("token expired", rule="token_expired") from exc
         except jwt.PyJWTError as exc:
             raise _invalid(f"token rejected: {exc}") from exc
-        return principal_from_claims(claims)
+        return principal_from_claims(claims), kid
+
+
+def _keys_of(jwks: dict[str, Any]) -> dict[str, Any]:
+    return {
+        entry["kid"]: jwt.PyJWK(entry, algorithm=ALGORITHM).key
+        for entry in jwks.get("keys", [])
+        if entry.get("kty") == "OKP" and entry.get("crv") == "Ed25519" and "kid" in entry
+    }
 
 
 def principal_from_claims(claims: dict[str, Any]) -> Principal:
@@ -243,9 +287,12 @@ def nats_kv_jwks_source(get_js: Callable[[], Any]) -> JwksSource:
         try:
             kv = await js.key_value(KEYS_BUCKET)
             entry = await kv.get(JWKS_KEY)
-        except (NatsError, TimeoutError):  # no bucket yet: retried with the next unknown key
+        except (NatsError, TimeoutError):  # no bucket or no NATS: retried at the next refresh
             return None
-        return jwks_from_text(entry.value.decode()) if entry.value else None
+        try:
+            return jwks_from_text(entry.value.decode()) if entry.value else None
+        except ValueError:  # not JSON: treated as unreadable, the last keys stay
+            return None
 
     return source
 

@@ -26,6 +26,14 @@ class ServiceSettings(BaseSettings):
     jwks_json: str = Field("", validation_alias="JUNHENG_JWKS_JSON")
     token_issuer: str = Field("junheng-gateway", validation_alias="JUNHENG_TOKEN_ISSUER")
     token_audience: str = Field("junheng", validation_alias="JUNHENG_TOKEN_AUDIENCE")
+    # the keys from the KV bucket are re-read when older than this: a key dropped from the
+    # gateway's JWKS stops verifying here within this many seconds, without a restart
+    jwks_max_age_seconds: float = Field(30.0, gt=0, validation_alias="JUNHENG_JWKS_MAX_AGE_SECONDS")
+    # Prometheus /metrics on a listener of its own (<PREFIX>_METRICS_PORT, bound to metrics_host,
+    # default http_host); then not on the HTTP port unless metrics_on_http_port says so
+    metrics_port: int | None = Field(None, ge=0, le=65535)
+    metrics_host: str | None = None
+    metrics_on_http_port: bool | None = None
     # HMAC key for this service's idempotency fingerprints
     secret_key: SecretStr = SecretStr(DEV_ONLY)
     # HMAC key for the pseudonymous student keys events carry; one value for every service, so
@@ -49,6 +57,13 @@ class ServiceSettings(BaseSettings):
                 f"dev default outside JUNHENG_ENV=dev: {', '.join(unsafe)} (set {names})"
             )
         return self
+
+    def serves_metrics_on_http_port(self) -> bool:
+        """A service's HTTP port is internal (probes, scraping, direct diagnostics): /metrics
+        stays there unless it has a port of its own."""
+        if self.metrics_on_http_port is not None:
+            return self.metrics_on_http_port
+        return self.metrics_port is None
 
     @classmethod
     def env_name(cls, field_name: str) -> str:
