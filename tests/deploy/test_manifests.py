@@ -31,6 +31,14 @@ PRODUCTION = K8S / "overlays" / "production"
 SERVICES = {"enrollment": 8101, "staffing": 8102, "assistance": 8103, "evaluation": 8104}
 PROCESSES = [*SERVICES, "gateway"]
 GATEWAY_PORT = 8000
+# Prometheus scrapes each process on a port of its own; the gateway's public port serves no /metrics
+METRICS = {
+    "enrollment": 9101,
+    "staffing": 9102,
+    "assistance": 9103,
+    "evaluation": 9104,
+    "gateway": 9100,
+}
 NATS_NODES = ["nats-0", "nats-1", "nats-2"]
 
 Doc = dict[str, Any]
@@ -191,6 +199,7 @@ def test_compose_process_command_env_and_healthcheck(name: str) -> None:
     assert env[f"{prefix}_HTTP_HOST"] == "0.0.0.0"
     port_var = "JUNHENG_GATEWAY_PORT" if name == "gateway" else f"{prefix}_HTTP_PORT"
     assert env[port_var] == str(port)
+    assert env[f"{prefix}_METRICS_PORT"] == str(METRICS[name])
     probe = " ".join(svc["healthcheck"]["test"])
     assert f"127.0.0.1:{port}/readyz" in probe
     # other services' settings never leak into this container
@@ -205,10 +214,17 @@ def test_compose_only_the_gateway_publishes_a_port() -> None:
     services = compose()["services"]
     published = {n for n, s in services.items() if s.get("ports")}
     assert published == {"gateway"}
-    assert services["gateway"]["ports"][0].endswith(f":{GATEWAY_PORT}")
+    assert services["gateway"]["ports"] == ["${JUNHENG_GATEWAY_PUBLISH:-8000}:8000"]
     env = env_map(services["gateway"]["environment"])
-    secret_target = f"/run/secrets/{services['gateway']['secrets'][0]}"
-    assert env["GATEWAY_SIGNING_KEY_FILE"] == secret_target
+    signing, previous = services["gateway"]["secrets"]
+    assert env["GATEWAY_SIGNING_KEY_FILE"] == f"/run/secrets/{signing}"
+    # key rotation needs a second key file (docs/runbook.md §5)
+    assert env["GATEWAY_PREVIOUS_KEY_FILES"] == f"/run/secrets/{previous}"
+    files = {name: secret["file"] for name, secret in compose()["secrets"].items()}
+    assert files[signing] == "./secrets/gateway-signing-key.pem"
+    assert files[previous] == "./secrets/gateway-previous-key.pem"
+    gitignore = (COMPOSE_DIR / ".gitignore").read_text(encoding="utf-8").split()
+    assert "secrets/*" in gitignore
 
 
 def test_compose_migrate_covers_every_database_with_the_same_urls() -> None:
@@ -309,6 +325,29 @@ def test_compose_env_loads_into_the_service_settings(
     assert settings.http_port == SERVICES[name]
     assert settings.nats_url == "nats://nats:4222"
     assert settings.secret_key.get_secret_value() == f"REPLACE_ME_{name}_secret_key"
+    assert settings.metrics_port == METRICS[name]
+    assert not settings.serves_metrics_on_http_port()
+
+
+def test_compose_env_loads_into_the_gateway_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    from gateway.settings import GatewaySettings
+
+    text = (COMPOSE_DIR / "docker-compose.yml").read_text(encoding="utf-8")
+    env = env_map(
+        yaml.safe_load(interpolate(text, dotenv_example()))["services"]["gateway"]["environment"]
+    )
+    for key in list(os.environ):
+        if key.startswith(("GATEWAY_", "JUNHENG_")):
+            monkeypatch.delenv(key)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    settings = GatewaySettings()
+    assert settings.environment == "prod"
+    assert (settings.http_host, settings.http_port) == ("0.0.0.0", GATEWAY_PORT)
+    assert settings.signing_key_file == Path("/run/secrets/gateway_signing_key")
+    assert settings.previous_key_files == [Path("/run/secrets/gateway_previous_key")]
+    assert settings.metrics_port == METRICS["gateway"]
+    assert not settings.serves_metrics_on_http_port()  # the public port serves no /metrics
 
 
 # ------------------------------------------------------------------------------------ kubernetes
@@ -336,18 +375,19 @@ def test_deployment_command_probes_env_and_scrape_annotations(name: str) -> None
     assert container["image"] == "junheng"
     port = SERVICES.get(name, GATEWAY_PORT)
     ports = {p["name"]: p["containerPort"] for p in container["ports"]}
-    assert ports["http"] == port
+    assert ports == {"http": port, "metrics": METRICS[name]}
     assert container["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}
     assert container["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "http"}
     assert container["startupProbe"]["httpGet"]["path"] == "/healthz"
     annotations = pod["metadata"]["annotations"]
     assert annotations["prometheus.io/scrape"] == "true"
-    assert annotations["prometheus.io/port"] == str(port)
+    assert annotations["prometheus.io/port"] == str(METRICS[name])
     assert annotations["prometheus.io/path"] == "/metrics"
     env = container_env(container)
     prefix = name.upper()
     port_var = "JUNHENG_GATEWAY_PORT" if name == "gateway" else f"{prefix}_HTTP_PORT"
     assert env[port_var]["value"] == str(port)
+    assert env[f"{prefix}_METRICS_PORT"]["value"] == str(METRICS[name])
     assert env[f"{prefix}_HTTP_HOST"]["value"] == "0.0.0.0"
     for key in (f"{prefix}_DATABASE_URL", f"{prefix}_SECRET_KEY"):
         ref = env[key]["valueFrom"]["secretKeyRef"]
@@ -384,11 +424,22 @@ def test_gateway_mounts_its_signing_key_and_is_exposed_through_ingress() -> None
     docs = k8s_base_docs()
     pod = find(docs, "Deployment", "gateway")["spec"]["template"]["spec"]
     (container,) = pod["containers"]
-    key_file = container_env(container)["GATEWAY_SIGNING_KEY_FILE"]["value"]
-    mount = next(m for m in container["volumeMounts"] if key_file.startswith(m["mountPath"] + "/"))
-    volume = next(v for v in pod["volumes"] if v["name"] == mount["name"])
-    assert volume["secret"]["secretName"] == "junheng-gateway-signing-key"
-    assert Path(key_file).name in {i["path"] for i in volume["secret"]["items"]}
+    env = container_env(container)
+    # the signing key and, for rotations, the previous key: two files of the same Secret
+    key_files = [
+        env["GATEWAY_SIGNING_KEY_FILE"]["value"],
+        env["GATEWAY_PREVIOUS_KEY_FILES"]["value"],
+    ]
+    assert len(set(key_files)) == 2
+    for key_file in key_files:
+        mount = next(
+            m for m in container["volumeMounts"] if key_file.startswith(m["mountPath"] + "/")
+        )
+        assert mount["readOnly"] is True
+        volume = next(v for v in pod["volumes"] if v["name"] == mount["name"])
+        assert volume["secret"]["secretName"] == "junheng-gateway-signing-key"
+        items = {i["path"]: i["key"] for i in volume["secret"]["items"]}
+        assert Path(key_file).name in items
     ingress = find(docs, "Ingress", "gateway")
     backend = ingress["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]
     service = find(docs, "Service", backend["name"])
@@ -397,6 +448,81 @@ def test_gateway_mounts_its_signing_key_and_is_exposed_through_ingress() -> None
         service["spec"]["selector"].items()
         <= find(docs, "Deployment", "gateway")["spec"]["template"]["metadata"]["labels"].items()
     )
+
+
+def _ingress_targets(docs: list[Doc]) -> list[tuple[str, str]]:
+    """(Deployment, container port name) that each Ingress path finally reaches."""
+    targets = []
+    for ingress in (d for d in docs if d["kind"] == "Ingress"):
+        for rule in ingress["spec"]["rules"]:
+            for path in rule["http"]["paths"]:
+                backend = path["backend"]["service"]
+                service = find(docs, "Service", backend["name"])
+                (port,) = [
+                    p for p in service["spec"]["ports"] if p["name"] == backend["port"]["name"]
+                ]
+                selector = service["spec"]["selector"]
+                for deployment in (d for d in docs if d["kind"] == "Deployment"):
+                    if (
+                        selector.items()
+                        <= deployment["spec"]["template"]["metadata"]["labels"].items()
+                    ):
+                        targets.append((deployment["metadata"]["name"], port["targetPort"]))
+    return targets
+
+
+@pytest.mark.parametrize("overlay", ["base", "production"])
+def test_the_ingress_reaches_the_gateways_http_port_and_never_metrics(overlay: str) -> None:
+    docs = render(BASE if overlay == "base" else PRODUCTION)
+    assert _ingress_targets(docs) == [("gateway", "http")]
+    gateway_service = find(docs, "Service", "gateway")
+    assert [p["targetPort"] for p in gateway_service["spec"]["ports"]] == ["http"]
+    container = find(docs, "Deployment", "gateway")["spec"]["template"]["spec"]["containers"][0]
+    ports = {p["name"]: p["containerPort"] for p in container["ports"]}
+    assert ports["http"] == GATEWAY_PORT != METRICS["gateway"] == ports["metrics"]
+
+
+def _k8s_env(container: Doc, docs: list[Doc]) -> dict[str, str]:
+    """The container's environment as Kubernetes would build it, Secrets from the example."""
+    secrets = {
+        s["metadata"]["name"]: s["stringData"]
+        for s in load_all(K8S / "secrets" / "secrets.example.yaml")
+    }
+    env: dict[str, str] = {}
+    for source in container.get("envFrom", []):
+        env.update(find(docs, "ConfigMap", source["configMapRef"]["name"])["data"])
+    for entry in container.get("env", []):
+        if "value" in entry:
+            env[entry["name"]] = str(entry["value"])
+        else:
+            ref = entry["valueFrom"]["secretKeyRef"]
+            env[entry["name"]] = secrets[ref["name"]][ref["key"]]
+    return env
+
+
+@pytest.mark.parametrize("name", PROCESSES)
+def test_k8s_env_loads_into_the_settings(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The env names in the Deployments are the ones the settings classes read: metrics on
+    their own port (the one Prometheus is told to scrape), the gateway's two key files."""
+    docs = k8s_base_docs()
+    deployment = find(docs, "Deployment", name)
+    (container,) = deployment["spec"]["template"]["spec"]["containers"]
+    module = importlib.import_module(f"{name}.settings")
+    settings_type = getattr(module, f"{name.capitalize()}Settings")
+    for key in list(os.environ):
+        if key.startswith((f"{name.upper()}_", "JUNHENG_")):
+            monkeypatch.delenv(key)
+    for key, value in _k8s_env(container, docs).items():
+        monkeypatch.setenv(key, value)
+    settings = settings_type()
+    assert settings.environment == "prod"
+    annotations = deployment["spec"]["template"]["metadata"]["annotations"]
+    assert settings.metrics_port == int(annotations["prometheus.io/port"]) == METRICS[name]
+    assert not settings.serves_metrics_on_http_port()
+    assert settings.http_port == SERVICES.get(name, GATEWAY_PORT)
+    if name == "gateway":
+        assert settings.signing_key_file == Path("/var/run/secrets/junheng/signing-key.pem")
+        assert settings.previous_key_files == [Path("/var/run/secrets/junheng/previous-key.pem")]
 
 
 def test_every_service_selects_pods_and_every_secret_ref_is_in_the_template() -> None:
@@ -696,6 +822,8 @@ def test_production_overlay_scales_pins_and_drops_in_cluster_postgres() -> None:
         # the patch replaced the resources block only: probes and command are intact
         assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
         assert container["command"] == ["python", "-m", name, "serve"]
+        annotations = deployment["spec"]["template"]["metadata"]["annotations"]
+        assert annotations["prometheus.io/port"] == str(METRICS[name])
     job = find(docs, "Job", "junheng-migrate")
     assert {c["image"] for c in job["spec"]["template"]["spec"]["initContainers"]} == {
         "registry.example.org/junheng/junheng:0.1.0"
