@@ -38,6 +38,7 @@ import statistics
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -312,7 +313,7 @@ def main() -> None:
         seed(path)
         print(f"seeded {STUDENTS:,} students and 4 lists in {time.perf_counter() - started:.1f} s")
 
-        loads = {
+        loads: dict[str, Callable[[], pl.DataFrame]] = {
             "service (columnar dump)": lambda: asyncio.run(load_service(url)),
             "previous (aiosqlite rows)": lambda: asyncio.run(load_rows(url)),
             "SQLAlchemy Result → polars": lambda: asyncio.run(load_sqlalchemy_result(url)),
