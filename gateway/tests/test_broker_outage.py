@@ -1,16 +1,19 @@
-"""The gateway while NATS is down (issue 8 §2): it answers 503 problem+json at once instead of
-buffering the request and waiting for the upstream timeout."""
+"""The gateway while NATS is down (issue 8 §2): a new request is 503 problem+json at once, one in
+flight 504 at once, instead of either waiting for the whole upstream timeout."""
 
 import asyncio
+import contextlib
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from junheng_kit.bridge import BridgeServer
+from junheng_kit.messaging.connection import connect
 from junheng_kit.processes import NatsServer
 
-from .conftest import SettingsFactory, running
+from .conftest import SettingsFactory, running, upstream_app
 
 
 @pytest.fixture
@@ -44,3 +47,37 @@ async def test_a_request_during_a_nats_outage_is_503_within_a_second(
     assert response.headers["retry-after"] == "1"
     assert "NATS" in response.json()["detail"]
     assert elapsed < 1.0
+
+
+async def test_a_request_in_flight_when_nats_drops_is_504_at_once(
+    private_nats: NatsServer, make_settings: SettingsFactory
+) -> None:
+    """Not after the whole upstream timeout: the reply cannot come once the connection is gone
+    (the service may have run the request, so 504, not 503)."""
+    nc = await connect(private_nats.url, "test-upstream")
+    server = BridgeServer(upstream_app("enrollment"), nc, nc.jetstream(), "enrollment")
+    await server.start()
+    settings = make_settings(nats_url=private_nats.url, upstream_timeout_seconds=20)
+    try:
+        async with running(settings) as (app, http):
+            token = app.state.signer.issue(
+                subject="c", scopes=["enrollment:read"], jurisdiction=["150602"]
+            )
+            request = asyncio.create_task(
+                http.get(
+                    "/enrollment/v1/slow?seconds=10", headers={"Authorization": f"Bearer {token}"}
+                )
+            )
+            await asyncio.sleep(1.0)  # the service is working on it
+            started = time.monotonic()
+            private_nats.stop()
+            response = await request
+            elapsed = time.monotonic() - started
+    finally:
+        await server.stop()
+        with contextlib.suppress(OSError):
+            await nc.close()
+    assert response.status_code == 504
+    assert response.headers["content-type"] == "application/problem+json"
+    assert "may have run" in response.json()["detail"]
+    assert elapsed < 3.0

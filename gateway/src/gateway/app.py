@@ -1,5 +1,6 @@
 """The gateway: OAuth2 tokens, routing to the services over NATS, limits, merged OpenAPI."""
 
+import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator
@@ -79,7 +80,13 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             if nc.is_connected:
                 await nc.drain()
             elif not nc.is_closed:
-                await nc.close()  # NATS is down: nothing to drain (drain would raise)
+                # NATS is down: nothing to drain (drain would raise); nats-py's close of a
+                # reconnecting client may fail with the reset or a cancelled transport wait:
+                # give it a moment, never let it fail the shutdown
+                closing = asyncio.ensure_future(nc.close())
+                await asyncio.wait({closing}, timeout=2)
+                if closing.done() and not closing.cancelled():
+                    closing.exception()  # retrieved: the connection is gone either way
             await engine.dispose()
 
     app = FastAPI(

@@ -10,7 +10,13 @@ from typing import Any
 
 from gateway.limits.token_bucket import RateLimiter
 from junheng_kit.auth import Principal, TokenVerifier
-from junheng_kit.bridge import BridgeClient, BrokerUnavailable, NoResponder, UpstreamTimeout
+from junheng_kit.bridge import (
+    BridgeClient,
+    BrokerUnavailable,
+    ConnectionLost,
+    NoResponder,
+    UpstreamTimeout,
+)
 from junheng_kit.context import current_request_id
 from junheng_kit.problems import (
     PROBLEM_JSON,
@@ -159,6 +165,11 @@ class ServiceRouter:
         except NoResponder as exc:
             raise ServiceUnavailable(
                 f"no {service} replica is running", headers={"Retry-After": "1"}
+            ) from exc
+        except ConnectionLost as exc:
+            raise GatewayTimeout(
+                f"the connection to NATS was lost while {service} was answering; the request "
+                "may have run: retry with the same Idempotency-Key"
             ) from exc
         except UpstreamTimeout as exc:
             raise GatewayTimeout(f"{service} did not answer within {self.timeout:g} s") from exc

@@ -67,6 +67,14 @@ class UpstreamTimeout(Exception):
     """The service did not answer in time (maps to 504)."""
 
 
+class ConnectionLost(UpstreamTimeout):
+    """The NATS connection dropped while the caller waited: the reply cannot come, and the
+    request may or may not have run (maps to 504 at once, not after the whole timeout)."""
+
+
+WATCH_SECONDS = 0.5  # how often a waiting request checks that the connection is still up
+
+
 async def _put_object(js: JetStreamContext, data: bytes) -> str:
     name = f"b-{uuid7()}"
     store = await js.object_store(BODIES_BUCKET)
@@ -132,14 +140,21 @@ class BridgeClient:
         if not self.nc.is_connected:
             raise BrokerUnavailable(service)
         payload = await _payload(self.nc, self.js, body, nats_headers)
+        pending = asyncio.ensure_future(
+            self.nc.request(rpc_subject(service), payload, timeout=timeout, headers=nats_headers)
+        )
         try:
-            reply = await self.nc.request(
-                rpc_subject(service), payload, timeout=timeout, headers=nats_headers
-            )
+            while not (await asyncio.wait({pending}, timeout=WATCH_SECONDS))[0]:
+                if not self.nc.is_connected:  # the reply would only come with the timeout
+                    raise ConnectionLost(service)
+            reply = pending.result()
         except NoRespondersError as exc:
             raise NoResponder(service) from exc
         except NatsTimeout as exc:
             raise UpstreamTimeout(service) from exc
+        finally:
+            if not pending.done():
+                pending.cancel()  # the caller went away or the connection dropped
         meta = json.loads((reply.headers or {}).get(META, "{}") or "{}")
         if "status" not in meta:
             raise UpstreamTimeout(service)  # not a bridge reply (e.g. JetStream ack): treat as lost
