@@ -4,12 +4,14 @@
 processor per row through SQLAlchemy's compiled-parameter machinery. Here the statement is
 compiled once for the connection's dialect, each column's bind processor (the same one
 SQLAlchemy would use: UUID, date, JSON, enum, UtcDateTime) runs over its column in one pass, and
-the driver gets one `executemany` per chunk of tuples. Values are what the ORM columns accept.
+the driver gets one `executemany` per chunk of tuples. Values are what the ORM columns accept,
+except the columns named `encoded`: those hold what the driver takes (JSON already serialised
+column-wise, e.g. by polars) and skip the bind processor.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Table, insert
@@ -32,9 +34,16 @@ def _processed(processor: Callable[[Any], Any], values: Sequence[Any]) -> list[A
 
 
 async def insert_columns(
-    connection: AsyncConnection, table: Table, columns: Mapping[str, Sequence[Any]]
+    connection: AsyncConnection,
+    table: Table,
+    columns: Mapping[str, Sequence[Any]],
+    *,
+    encoded: Collection[str] = (),
 ) -> int:
-    """Insert len(any column) rows given as equal-length columns; returns the row count."""
+    """Insert len(any column) rows given as equal-length columns; returns the row count.
+
+    `encoded`: columns given in the driver's form (a JSON column as its JSON text), inserted as
+    they are."""
     names = list(columns)
     lengths = {len(columns[name]) for name in names}
     if len(lengths) != 1:
@@ -49,7 +58,7 @@ async def insert_columns(
         raise NotImplementedError(f"{dialect.name}: positional parameters per column expected")
     ordered = []
     for name in order:
-        processor = table.c[name].type._cached_bind_processor(dialect)
+        processor = None if name in encoded else table.c[name].type._cached_bind_processor(dialect)
         values = columns[name]
         ordered.append(values if processor is None else _processed(processor, values))
     rows = list(zip(*ordered, strict=True))

@@ -10,6 +10,7 @@ import copy
 import csv
 import io
 import json
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -23,7 +24,7 @@ from enrollment.admission.schemas import PriorityPolicyPut
 from enrollment.imports.sheets import validated
 from junheng_kit.identifiers import citizen_id_check_character
 from junheng_kit.tables import OutboxMessage
-from junheng_kit.tabular import read_records
+from junheng_kit.tabular import XLSX, read_records
 from junheng_kit.testing.plugin import TokenFactory, auth
 
 A, B, C = "2115000001", "2115000002", "3115000003"
@@ -127,12 +128,54 @@ async def county(client: AsyncClient, writer: dict[str, str]) -> None:
     assert (await client.put(policy, json=POLICY, headers=writer)).status_code == 201
 
 
-async def upload(client: AsyncClient, headers: dict[str, str], body: bytes) -> Response:
+def as_xlsx(rows: list[dict[str, Any]]) -> bytes:
+    """A workbook as a spreadsheet program saves it: numbers as numbers, dates as dates."""
+    from openpyxl import Workbook
+
+    def cell(field: str, value: Any) -> Any:
+        if field in ("birth_date", "residence_permit_issued_on") and isinstance(value, str):
+            return datetime.strptime(value.replace("/", "-"), "%Y-%m-%d")  # noqa: DTZ007
+        if field in ("guardian_phone", "social_insurance_months", "grade"):
+            return int(value)
+        return value
+
+    workbook = Workbook()
+    sheet_ = workbook.active
+    sheet_.append([c.title for c in sheet.COLUMNS])
+    for values in rows:
+        sheet_.append([None if values.get(c.field) is None else cell(c.field, values[c.field])
+                       for c in sheet.COLUMNS])  # fmt: skip
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def parsed(content: bytes) -> list[dict[str, Any]]:
+    """A CSV sheet's applications as the POST's schema reads them, by citizen ID."""
+    records = read_records(content, "text/csv", sheet.COLUMNS)
+    models = validated(sheet.SHEET, records, sheet._shape("150602", YEAR), sheet.column_of)
+    return sorted((m.model_dump(mode="json") for m in models),
+                  key=lambda m: m["child"]["citizen_id"])  # fmt: skip
+
+
+async def exported(client: AsyncClient, headers: dict[str, str]) -> list[dict[str, Any]]:
+    response = await client.get(
+        "/v1/application-exports",
+        params={"county_code": "150602", "year": YEAR, "format": "csv"},
+        headers=headers,
+    )
+    assert response.status_code == 200, response.text
+    return parsed(response.content)
+
+
+async def upload(
+    client: AsyncClient, headers: dict[str, str], body: bytes, media_type: str = "text/csv"
+) -> Response:
     return await client.post(
         IMPORTS,
         params={"county_code": "150602", "year": YEAR},
         content=body,
-        headers={**headers, "Content-Type": "text/csv"},
+        headers={**headers, "Content-Type": media_type},
     )
 
 
@@ -264,6 +307,49 @@ class TestApplicationImport:
         assert again.json()["replayed"] is True
         assert await stored(session) == (3, 3, 3)
 
+    async def test_an_xlsx_workbook_imports_as_its_csv_does(
+        self, client: AsyncClient, session: AsyncSession, county: None, writer: dict[str, str]
+    ) -> None:
+        response = await upload(client, writer, as_xlsx([LOCAL_Z1, LOCAL_Z2, MIGRANT_Z2]), XLSX)
+        assert response.status_code == 201, response.text
+        assert response.json()["detail"] == {
+            "year": 2025, "by_level": {"primary": 3}, "migrant": 1,
+        }  # fmt: skip
+        expected = parsed(GOOD)
+        single = next(o for o in expected if o["child"]["citizen_id"] == cid("15060220190315001"))
+        single["choices"] = [A]  # the 单校 zone's school, filled in on submission
+        assert await exported(client, writer) == expected
+        assert await stored(session) == (3, 3, 3)
+
+    async def test_a_number_where_the_workbook_needs_text_is_named(
+        self, client: AsyncClient, session: AsyncSession, county: None, writer: dict[str, str]
+    ) -> None:
+        response = await upload(
+            client, writer, as_xlsx([LOCAL_Z1, {**LOCAL_Z2, "child_name": 42}]), XLSX
+        )
+        assert response.status_code == 422, response.text
+        assert [(e["field"], e["rule"]) for e in response.json()["errors"]] == [
+            ("rows[3].child_name", "string_type"),
+        ]
+        assert await stored(session) == (0, 0, 0)
+
+    async def test_rows_written_unusually_are_stored_as_their_usual_form(
+        self, client: AsyncClient, county: None, writer: dict[str, str]
+    ) -> None:
+        # cells the schema reads but the column-wise check leaves to it: the rows are checked
+        # one by one and stored exactly as the usual spelling would be
+        unusual = [
+            {**LOCAL_Z1, "home_longitude": "1.0996e2", "social_insurance_months": "036"},
+            {**LOCAL_Z2, "grade": "01", "birth_date": "2019-04-01T00:00:00"},
+            MIGRANT_Z2,
+        ]
+        response = await upload(client, writer, as_csv(unusual))
+        assert response.status_code == 201, response.text
+        expected = parsed(GOOD)
+        single = next(o for o in expected if o["child"]["citizen_id"] == cid("15060220190315001"))
+        single["choices"] = [A]
+        assert await exported(client, writer) == expected
+
     async def test_another_county_may_not_import(
         self, client: AsyncClient, county: None, token: TokenFactory
     ) -> None:
@@ -278,25 +364,18 @@ class TestApplicationExport:
         self, client: AsyncClient, county: None, writer: dict[str, str]
     ) -> None:
         await upload(client, writer, GOOD)
-        exported = await client.get(
+        response = await client.get(
             "/v1/application-exports",
             params={"county_code": "150602", "year": YEAR, "format": "csv"},
             headers=writer,
         )
-        assert exported.status_code == 200, exported.text
-
-        def parsed(content: bytes) -> list[dict[str, Any]]:
-            records = read_records(content, "text/csv", sheet.COLUMNS)
-            models = validated(sheet.SHEET, records, sheet._shape("150602", YEAR), sheet.column_of)
-            return sorted((m.model_dump(mode="json") for m in models),
-                          key=lambda m: m["child"]["citizen_id"])  # fmt: skip
-
+        assert response.status_code == 200, response.text
         original = parsed(GOOD)
         single = next(o for o in original if o["child"]["citizen_id"] == cid("15060220190315001"))
         single["choices"] = [A]  # the 单校 zone's school, filled in on submission
-        assert parsed(exported.content) == original
+        assert parsed(response.content) == original
         # and the import takes it: every child is named as having applied already
-        again = await upload(client, writer, exported.content)
+        again = await upload(client, writer, response.content)
         assert again.status_code == 409
         assert len(again.json()["errors"]) == 3
 

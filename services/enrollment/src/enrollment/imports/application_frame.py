@@ -1,0 +1,347 @@
+"""入学申请表 checked column by column (polars) instead of row by row.
+
+The fast path recognises *plain* rows — text cells in the shapes families and bureaus normally
+write (ISO or 2019/3/15 dates, codes or their Chinese labels, decimal coordinates) — checks them
+with vectorised expressions (the 公民身份号码 MOD 11-2 check digit and the birth date inside it
+per column, not per row) and normalises them. Every other row (a bad cell, a spreadsheet number
+where text belongs, a coordinate written with an exponent) goes to `ApplicationCreate` through
+`admission.sheet._shape`, which stays the one authority for what is valid and for every error
+message. The fast path accepts only rows that schema accepts and yields the same values;
+`tests/imports/test_application_frame.py` checks the two side by side, cell by cell.
+
+Only the schema's cell checks live here; the admission rules (birth date in the ID, the age
+rule, zones, choices, one application per child) run afterwards on every row alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+import polars as pl
+from pydantic import TypeAdapter, ValidationError
+
+from enrollment.admission.schemas import ApplicationCreate, Year
+from junheng_kit.identifiers import (
+    CITIZEN_ID_CHECK_CHARACTERS,
+    CITIZEN_ID_WEIGHTS,
+    PROVINCES,
+    SCHOOL_CATEGORIES,
+    CountyCode,
+)
+from junheng_kit.tabular import SheetColumns
+
+TEXT_FIELDS = (
+    "grade", "child_citizen_id", "child_name", "birth_date", "guardian_name",
+    "guardian_relation", "guardian_phone", "hukou_county_code", "hukou_type", "hukou_address",
+    "hukou_longitude", "hukou_latitude", "housing", "residence_permit_issued_on",
+    "residence_permit_number", "social_insurance_months", "home_address", "home_longitude",
+    "home_latitude", "choices",
+)  # fmt: skip
+NUMBER_FIELDS = frozenset(
+    {"hukou_longitude", "hukou_latitude", "social_insurance_months", "home_longitude",
+     "home_latitude"}
+)  # fmt: skip
+DATE_FIELDS = frozenset({"birth_date", "residence_permit_issued_on"})
+# `_shape` writes these cells as str(cell) whatever their type
+STRINGIFIED_FIELDS = frozenset({"guardian_phone", "residence_permit_number"})
+
+SCHEMA: dict[str, Any] = {
+    "index": pl.Int64,
+    "row": pl.Int64,
+    "grade": pl.Int64,
+    "citizen_id": pl.String,
+    "child_name": pl.String,
+    "birth_date": pl.Date,
+    "guardian_name": pl.String,
+    "guardian_relation": pl.String,
+    "guardian_phone": pl.String,
+    "hukou_county_code": pl.String,
+    "hukou_type": pl.String,
+    "hukou_address": pl.String,
+    "hukou_longitude": pl.Float64,  # null: no 户籍 location given
+    "hukou_latitude": pl.Float64,
+    "housing": pl.String,
+    "residence_permit_issued_on": pl.Date,  # null: no 居住证
+    "residence_permit_number": pl.String,
+    "social_insurance_months": pl.Int64,
+    "home_address": pl.String,
+    "home_longitude": pl.Float64,
+    "home_latitude": pl.Float64,
+    "choices": pl.List(pl.String),
+}
+# the labels `admission.sheet` reads, with the codes themselves (the schema takes either)
+GRADES = {"1": 1, "7": 7, "一年级": 1, "七年级": 7, "初一": 7}
+_CODE_SEPARATORS = r"|、;；,，\s"  # as imports.sheets._SEPARATORS; Rust's \s ⊆ Python's
+_DECIMAL = r"^-?[0-9]+(\.[0-9]+)?$"
+_MONTHS = r"^(0|[1-9][0-9]{0,2})$"
+_REQUEST = TypeAdapter(tuple[CountyCode, Year])
+
+
+def _cell_text(value: Any, field: str) -> str | None:
+    """A non-text cell as the text the fast path reads, or None when the schema must decide."""
+    if field in STRINGIFIED_FIELDS:
+        return str(value)
+    if isinstance(value, bool):
+        return None
+    if field in NUMBER_FIELDS and isinstance(value, int | float):
+        return repr(value)
+    if field == "grade" and isinstance(value, int | float) and float(value).is_integer():
+        return str(int(value))
+    if field in DATE_FIELDS and isinstance(value, datetime):
+        return value.date().isoformat()  # as sheets.sheet_date: a spreadsheet date-time's day
+    if field in DATE_FIELDS and isinstance(value, date):
+        return value.isoformat()
+    return None
+
+
+def _text(values: Sequence[Any], field: str, odd: list[bool]) -> pl.Series:
+    """A column as text; a cell of another type the fast path cannot read marks its row odd."""
+    if set(map(type, values)) <= {str, type(None)}:
+        return pl.Series(field, values, dtype=pl.String)
+    out: list[str | None] = []
+    for index, value in enumerate(values):
+        if value is None or isinstance(value, str):
+            out.append(value)
+            continue
+        text = _cell_text(value, field)
+        if text is None:
+            odd[index] = True
+        out.append(text)
+    return pl.Series(field, out, dtype=pl.String)
+
+
+def raw_frame(sheet: SheetColumns) -> pl.DataFrame:
+    """The sheet as text columns, with each record's position (`index`), sheet row and `odd`."""
+    odd = [False] * len(sheet.rows)
+    columns = [_text(sheet.values[field], field, odd) for field in TEXT_FIELDS]
+    return pl.DataFrame(
+        [
+            pl.Series("index", range(len(sheet.rows)), dtype=pl.Int64),
+            pl.Series("row", sheet.rows, dtype=pl.Int64),
+            *columns,
+            pl.Series("odd", odd, dtype=pl.Boolean),
+        ]
+    )
+
+
+def _date(field: str) -> pl.Expr:
+    """2019-03-15, or 2019/3/15 and 2019.3.15 as `sheets.sheet_date` rewrites them; a day
+    before year 1 (which Python cannot hold) is no date."""
+    text = pl.col(field)
+    parts = text.str.extract_groups(r"^([0-9]{4})[/.]([0-9]{1,2})[/.]([0-9]{1,2})$")
+    rewritten = pl.concat_str(
+        parts.struct.field("1"),
+        pl.lit("-"),
+        parts.struct.field("2").str.zfill(2),
+        pl.lit("-"),
+        parts.struct.field("3").str.zfill(2),
+    )
+    iso = (
+        pl.when(text.str.contains(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")).then(text).otherwise(rewritten)
+    )
+    parsed = iso.str.to_date("%Y-%m-%d", strict=False)
+    return pl.when(parsed.dt.year() >= 1).then(parsed)
+
+
+def _decimal(field: str) -> pl.Expr:
+    return (
+        pl.when(pl.col(field).str.contains(_DECIMAL))
+        .then(pl.col(field).cast(pl.Float64, strict=False))
+        .otherwise(None)
+    )
+
+
+def _labelled(field: str, labels: dict[str, str]) -> pl.Expr:
+    lookup = {**labels, **{code: code for code in set(labels.values())}}
+    return pl.col(field).replace_strict(lookup, default=None, return_dtype=pl.String)
+
+
+def _length_between(field: str, low: int, high: int) -> pl.Expr:
+    length = pl.col(field).str.len_chars()
+    return pl.col(field).is_not_null() & (length >= low) & (length <= high)
+
+
+def _within(field: str, low: float, high: float) -> pl.Expr:
+    return pl.col(field).is_not_null() & (pl.col(field) >= low) & (pl.col(field) <= high)
+
+
+def validate(
+    frame: pl.DataFrame,
+    *,
+    county_code: str,
+    year: int,
+    labels: dict[str, dict[str, str]],
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(plain rows normalised in `SCHEMA`, the rest as raw rows for the schema).
+
+    `labels`: field → {Chinese label: code} as the sheet reads them (relation, 户口性质, 住房)."""
+    try:
+        _REQUEST.validate_python((county_code, year))
+    except ValidationError:  # every row is refused: the schema says how
+        return pl.DataFrame(schema=SCHEMA), frame
+    citizen_id = pl.col("child_citizen_id").str.to_uppercase()
+    digits = [
+        citizen_id.str.slice(i, 1).cast(pl.Int64, strict=False) * weight
+        for i, weight in enumerate(CITIZEN_ID_WEIGHTS)
+    ]
+    check = (pl.sum_horizontal(digits) % 11).replace_strict(
+        dict(enumerate(CITIZEN_ID_CHECK_CHARACTERS)), default=None, return_dtype=pl.String
+    )
+    born_in_id = citizen_id.str.slice(6, 8).str.to_date("%Y%m%d", strict=False)
+    codes = pl.col("choices").str.extract_all(f"[^{_CODE_SEPARATORS}]+")
+    staged = frame.with_columns(
+        citizen_id.alias("citizen_id"),
+        check.alias("check_character"),
+        born_in_id.alias("born_in_id"),
+        pl.col("grade").replace_strict(GRADES, default=None, return_dtype=pl.Int64),
+        _date("birth_date"),
+        _date("residence_permit_issued_on").alias("issued_on"),
+        _labelled("guardian_relation", labels["guardian_relation"]),
+        _labelled("hukou_type", labels["hukou_type"]),
+        _labelled("housing", labels["housing"]),
+        *[
+            _decimal(f).alias(f"{f}_number")
+            for f in sorted(NUMBER_FIELDS - {"social_insurance_months"})
+        ],
+        pl.when(pl.col("social_insurance_months").str.contains(_MONTHS))
+        .then(pl.col("social_insurance_months").cast(pl.Int64, strict=False))
+        .alias("months"),
+        pl.when(pl.col("choices").is_null())
+        .then(pl.lit([], dtype=pl.List(pl.String)))
+        .otherwise(codes)
+        .alias("codes"),
+    )
+    hukou_location_blank = pl.col("hukou_longitude").is_null() & pl.col("hukou_latitude").is_null()
+    hukou_location = _within("hukou_longitude_number", 73.0, 135.5) & _within(
+        "hukou_latitude_number", 3.5, 53.6
+    )
+    permit_blank = (
+        pl.col("residence_permit_issued_on").is_null() & pl.col("residence_permit_number").is_null()
+    )
+    permit = pl.col("issued_on").is_not_null() & (
+        pl.col("residence_permit_number").is_null()
+        | (pl.col("residence_permit_number").str.len_chars() <= 40)
+    )
+    code = pl.element()
+    plain = (
+        ~pl.col("odd")
+        & pl.col("grade").is_not_null()
+        & pl.col("citizen_id").str.contains(r"^[0-9]{17}[0-9X]$")
+        & (pl.col("check_character") == pl.col("citizen_id").str.slice(17, 1))
+        & (pl.col("born_in_id").dt.year() >= 1)
+        & _length_between("child_name", 1, 50)
+        & pl.col("birth_date").is_not_null()
+        & _length_between("guardian_name", 1, 50)
+        & pl.col("guardian_relation").is_not_null()
+        & pl.col("guardian_phone").str.contains(r"^1[0-9]{10}$")
+        & pl.col("hukou_county_code").str.contains(r"^[0-9]{6}$")
+        & pl.col("hukou_county_code").str.slice(0, 2).is_in(sorted(PROVINCES))
+        & pl.col("hukou_type").is_not_null()
+        & _length_between("hukou_address", 2, 200)
+        & (hukou_location_blank | hukou_location)
+        & pl.col("housing").is_not_null()
+        & (permit_blank | permit)
+        & (
+            pl.col("social_insurance_months").is_null()
+            | (pl.col("months").is_not_null() & (pl.col("months") <= 600))
+        )
+        & _length_between("home_address", 2, 200)
+        & _within("home_longitude_number", 73.0, 135.5)
+        & _within("home_latitude_number", 3.5, 53.6)
+        & (pl.col("codes").list.len() <= 10)
+        & (pl.col("codes").list.n_unique() == pl.col("codes").list.len())
+        & pl.col("codes")
+        .list.eval(
+            code.str.contains(r"^[0-9]{10}$")
+            & code.str.slice(0, 2).is_in(sorted(SCHOOL_CATEGORIES))
+        )
+        .list.all()
+    ).fill_null(False)
+    staged = staged.with_columns(plain.alias("plain"))
+    good = (
+        staged.filter(pl.col("plain"))
+        .with_columns(
+            pl.col("hukou_longitude_number").alias("hukou_longitude"),
+            pl.col("hukou_latitude_number").alias("hukou_latitude"),
+            pl.col("issued_on").alias("residence_permit_issued_on"),
+            pl.when(pl.col("issued_on").is_not_null())
+            .then(pl.col("residence_permit_number"))
+            .alias("residence_permit_number"),
+            pl.col("months").fill_null(0).alias("social_insurance_months"),
+            pl.col("home_longitude_number").alias("home_longitude"),
+            pl.col("home_latitude_number").alias("home_latitude"),
+            pl.col("codes").alias("choices"),
+        )
+        .select(list(SCHEMA))
+    )
+    rest = frame.filter(~staged["plain"])
+    return good, rest
+
+
+def from_rows(
+    indices: Sequence[int], numbers: Sequence[int], rows: Sequence[ApplicationCreate]
+) -> pl.DataFrame:
+    """Rows the schema validated, in the fast path's normalised shape."""
+    hukou = [r.household.hukou for r in rows]
+    permits = [r.household.residence_permit for r in rows]
+    data: dict[str, list[Any]] = {
+        "index": list(indices),
+        "row": list(numbers),
+        "grade": [r.grade for r in rows],
+        "citizen_id": [r.child.citizen_id for r in rows],
+        "child_name": [r.child.name for r in rows],
+        "birth_date": [r.child.birth_date for r in rows],
+        "guardian_name": [r.guardian.name for r in rows],
+        "guardian_relation": [r.guardian.relation for r in rows],
+        "guardian_phone": [r.guardian.phone for r in rows],
+        "hukou_county_code": [h.county_code for h in hukou],
+        "hukou_type": [h.type for h in hukou],
+        "hukou_address": [h.address for h in hukou],
+        "hukou_longitude": [h.location.longitude if h.location else None for h in hukou],
+        "hukou_latitude": [h.location.latitude if h.location else None for h in hukou],
+        "housing": [r.household.housing for r in rows],
+        "residence_permit_issued_on": [p.issued_on if p else None for p in permits],
+        "residence_permit_number": [p.number if p else None for p in permits],
+        "social_insurance_months": [r.household.social_insurance_months for r in rows],
+        "home_address": [r.home.address for r in rows],
+        "home_longitude": [r.home.longitude for r in rows],
+        "home_latitude": [r.home.latitude for r in rows],
+        "choices": [list(r.choices) for r in rows],
+    }
+    return pl.DataFrame(data, schema=SCHEMA)
+
+
+def guardian_json() -> pl.Expr:
+    """The stored `guardian` document, as `Guardian.model_dump(mode="json")` gives it."""
+    return pl.struct(
+        name=pl.col("guardian_name"),
+        relation=pl.col("guardian_relation"),
+        phone=pl.col("guardian_phone"),
+    ).struct.json_encode()
+
+
+def household_json() -> pl.Expr:
+    """The stored `household` document, as `Household.model_dump(mode="json")` gives it: the
+    same keys in the same order, null where the request had none."""
+    location = pl.when(pl.col("hukou_longitude").is_not_null()).then(
+        pl.struct(longitude=pl.col("hukou_longitude"), latitude=pl.col("hukou_latitude"))
+    )
+    permit = pl.when(pl.col("residence_permit_issued_on").is_not_null()).then(
+        pl.struct(
+            issued_on=pl.col("residence_permit_issued_on").dt.to_string("%Y-%m-%d"),
+            number=pl.col("residence_permit_number"),
+        )
+    )
+    return pl.struct(
+        hukou=pl.struct(
+            county_code=pl.col("hukou_county_code"),
+            type=pl.col("hukou_type"),
+            address=pl.col("hukou_address"),
+            location=location,
+        ),
+        housing=pl.col("housing"),
+        residence_permit=permit,
+        social_insurance_months=pl.col("social_insurance_months"),
+    ).struct.json_encode()
