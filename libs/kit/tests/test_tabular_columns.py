@@ -1,0 +1,63 @@
+"""Column-wise reading (`read_columns`, the calamine engine) gives what `read_records` gives."""
+
+from datetime import date, datetime
+
+import pytest
+
+from junheng_kit.ids import uuid7_many
+from junheng_kit.problems import BadRequest
+from junheng_kit.tabular import CSV, XLSX, Column, read_columns, read_records, write_csv, write_xlsx
+
+COLUMNS = (
+    Column("school_code", ("学校标识码",), text_width=10),
+    Column("name", ("学校名称",)),
+    Column("opened_on", ("建校日期",)),
+    Column("students", ("在校生数",), required=False),
+)
+ROWS = [
+    ["0115060201", " 东胜区第一小学 ", date(1990, 9, 1), 1200],
+    [None, None, None, None],  # a blank line keeps its number but is no record
+    [115060202, "东胜区第二小学", datetime(2001, 9, 1), None],  # noqa: DTZ001 - a cell is naive
+    ["0115060203", "", date(2010, 9, 1), 7],
+]
+
+
+def as_records(content: bytes, media_type: str, engine: str) -> list[object]:
+    sheet = read_columns(content, media_type, COLUMNS, engine=engine)  # type: ignore[arg-type]
+    return [sheet.record(i) for i in range(len(sheet.rows))]
+
+
+class TestSameAsRecords:
+    @pytest.mark.parametrize("engine", ["openpyxl", "calamine"])
+    def test_xlsx_columns_are_the_records(self, engine: str) -> None:
+        content = write_xlsx(COLUMNS, ROWS, "学校")
+        records = read_records(content, XLSX, COLUMNS)
+        assert as_records(content, XLSX, engine) == records
+        assert [r.row for r in records] == [2, 4, 5]
+        assert records[1].values["school_code"] == "0115060202"  # a number gets its zeros back
+
+    def test_a_mixed_column_is_read_by_openpyxl_with_its_own_cell_types(self) -> None:
+        rows = [["0115060201", "甲", date(1990, 9, 1), 1], ["0115060202", "乙", "1991/9/1", 2]]
+        content = write_xlsx(COLUMNS, rows, "学校")
+        sheet = read_columns(content, XLSX, COLUMNS, engine="calamine")
+        assert sheet.values["opened_on"] == [datetime(1990, 9, 1), "1991/9/1"]  # noqa: DTZ001
+        assert sheet.values["students"] == [1, 2]
+
+    def test_csv_columns_are_the_records(self) -> None:
+        content = write_csv(COLUMNS, [[c if c is not None else "" for c in r] for r in ROWS])
+        assert as_records(content, CSV, "calamine") == read_records(content, CSV, COLUMNS)
+
+    def test_a_missing_column_is_the_same_400(self) -> None:
+        content = "学校名称\n甲\n".encode()
+        with pytest.raises(BadRequest) as caught:
+            read_columns(content, CSV, COLUMNS)
+        assert [e.message for e in caught.value.errors] == ["学校标识码", "建校日期"]
+
+
+class TestManyIds:
+    def test_uuid7_many_are_distinct_version_7_ids_of_one_millisecond(self) -> None:
+        ids = uuid7_many(1000)
+        assert len(set(ids)) == 1000
+        assert {i.version for i in ids} == {7}
+        assert {i.variant for i in ids} == {"specified in RFC 4122"}
+        assert len({i.int >> 80 for i in ids}) == 1
