@@ -105,6 +105,9 @@ async def lend(
                 f"set {POOL_KEY} for {county_code} (POST …/policy-parameters) first",
             ),
         )
+    # REVIEW(#6): two loans to different schools committed at the same moment can both see the
+    # same free posts (the ledger's per-school sequence only serialises one school); a county
+    # row lock (SELECT … FOR UPDATE on PostgreSQL) would close it.
     active = [loan.posts for loan in await _loans(session, county_code) if loan.returned_on is None]
     available = rules.available_posts(pool, active)
     if request.posts > available:
