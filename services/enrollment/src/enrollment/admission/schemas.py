@@ -256,7 +256,7 @@ class ApplicationCreate(_Strict):
                     "year": 2025,
                     "grade": 1,
                     "child": {
-                        "citizen_id": "150602201903150012",
+                        "citizen_id": "150602201903150018",
                         "name": "王小明",
                         "birth_date": "2019-03-15",
                     },
