@@ -229,8 +229,10 @@ async def import_applications(
     Set-based from end to end: the sheet is read column-wise, plain rows are checked by
     vectorised expressions (the rest by the POST's schema), the rules run per column or once per
     distinct case, and the rows, trail entries and events are written by column-wise INSERTs of
-    pre-encoded JSON. The cyclic collector is paused over the synchronous parts, which build
-    hundreds of thousands of small, cycle-free objects."""
+    pre-encoded JSON. The cyclic collector (kit `collector_paused`) is off while the sheet's
+    hundreds of thousands of small, cycle-free objects are built — reading and checking, the
+    rules, and the columns of the writes with their inserts (the kit's inserts build their row
+    tuples as they go); not over the lookups in between."""
     principal.require_jurisdiction(county_code, field="query.county_code")
     sha256 = sheets.content_sha256(content)
     earlier = await sheets.earlier_import(
