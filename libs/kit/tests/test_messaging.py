@@ -140,3 +140,47 @@ class TestPoisonEvents:
                 )
                 is None
             )
+
+
+class TestDatabaseOutage:
+    async def test_an_event_met_by_a_database_outage_is_applied_once_not_dead_lettered(
+        self, sessions: async_sessionmaker[AsyncSession], js: JetStreamContext, backend: str
+    ) -> None:
+        """A restart of the database outlasting max_deliver used to dead-letter sound events."""
+        durable = f"kit-test-outage-{backend}-{uuid7().hex[-6:]}"
+        event = registration(f"2115{uuid7().int % 10**6:06d}")
+        attempts: list[int] = []
+        subscriptions = Subscriptions()
+
+        @subscriptions.on(SchoolRegistered, durable=durable)
+        async def database_down_for_a_while(session: AsyncSession, seen: Any) -> None:
+            if seen.id == event.id and len(attempts) < 4:
+                attempts.append(1)
+                raise ConnectionRefusedError(111, "Connect call failed")  # as asyncpg raises it
+
+        runner = ConsumerRunner("kit", subscriptions, sessions, js, max_deliver=2)
+        before = DEAD_LETTERED.labels(durable)._value.get()
+        await runner.start()
+        try:
+            await js.publish(
+                event.type, event.model_dump_json().encode(), headers={"Nats-Msg-Id": event.id}
+            )
+
+            async def applied() -> list[Any]:
+                async with sessions() as session:
+                    return list(
+                        (
+                            await session.scalars(
+                                select(ProcessedMessage.id).where(
+                                    ProcessedMessage.event_id == event.id
+                                )
+                            )
+                        ).all()
+                    )
+
+            inbox = await eventually(applied, timeout=30)
+        finally:
+            await runner.stop()
+        assert len(attempts) == 4  # more failures than max_deliver allows
+        assert len(inbox) == 1
+        assert DEAD_LETTERED.labels(durable)._value.get() == before

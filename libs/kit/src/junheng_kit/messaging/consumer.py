@@ -8,6 +8,7 @@ after `max_deliver` attempts goes to `dlq.<service>.<durable>` and is terminated
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -23,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from junheng_contracts import CloudEvent
 from junheng_kit.context import reset_request_id, set_request_id
-from junheng_kit.db import wants_relay
+from junheng_kit.db import is_database_unavailable, wants_relay
 from junheng_kit.tables import ProcessedMessage
 
 log = logging.getLogger("junheng.consumer")
@@ -135,7 +136,28 @@ class ConsumerRunner:
                 await asyncio.sleep(1)
                 continue
             for msg in messages:
+                await self._deliver_while_database_down(durable, handlers, msg)
+
+    async def _deliver_while_database_down(
+        self, durable: str, handlers: dict[str, Subscription], msg: Msg
+    ) -> None:
+        """A database outage (restart, failover) is no fault of the event: retry it here, the
+        message kept in progress, instead of spending its deliveries towards the dead letters —
+        and never let the outage end the loop."""
+        while True:
+            try:
                 await self.deliver(durable, handlers, msg)
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # the loop boundary: an outage retries, anything else logs
+                if not is_database_unavailable(exc) or self._stopping:
+                    log.error("consumer.deliver_failed", extra={"durable": durable}, exc_info=True)
+                    return  # not acked: redelivered after ack_wait
+                log.warning("consumer.database_unavailable", extra={"durable": durable})
+            await asyncio.sleep(1)
+            with contextlib.suppress(Exception):  # NATS may be down too: then ack_wait decides
+                await msg.in_progress()
 
     async def deliver(self, durable: str, handlers: dict[str, Subscription], msg: Msg) -> None:
         entry = handlers.get(msg.subject)
@@ -172,8 +194,10 @@ class ConsumerRunner:
             try:
                 await entry.handler(session, event)
                 await session.commit()
-            except Exception:  # the consumer boundary: any handler failure is retried, then DLQ
+            except Exception as exc:  # the consumer boundary: a failure is retried, then DLQ
                 await session.rollback()
+                if is_database_unavailable(exc):
+                    raise  # not the event's fault: retried until the database answers
                 delivered = msg.metadata.num_delivered
                 log.warning(
                     "consumer.handler_failed",

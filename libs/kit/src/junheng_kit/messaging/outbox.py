@@ -107,6 +107,11 @@ class OutboxRelay:
                 await session.rollback()
                 PENDING.set(0)
                 return 0
+            if session.get_bind().dialect.name == "sqlite":
+                # SQLite's write lock would be held while waiting for NATS (up to the ack
+                # timeout, much longer in an outage) and block every write of the service;
+                # one file has one relay, so nothing needs the rows locked
+                await session.rollback()
             acks = [
                 await self.js.publish_async(subject, payload, headers={"Nats-Msg-Id": str(row_id)})
                 for row_id, subject, payload in rows
