@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -270,6 +271,25 @@ def reject_rows(errors: Sequence[FieldError], *, limit: int = 1000) -> None:
     raise InvalidInput(f"{len(rows)} row(s) are invalid; nothing was imported{more}", *shown)
 
 
+# characters an XLSX cell cannot hold (C0 controls but tab, newline and carriage return)
+_XLSX_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def xlsx_safe(value: Any) -> Any:
+    """`value` with every string (also inside dicts, lists and tuples) stripped of the control
+    characters a spreadsheet cell cannot hold; openpyxl refuses them with an error, so text a
+    caller once stored with a stray \\x0b would otherwise break every XLSX it appears in."""
+    if isinstance(value, str):
+        return _XLSX_ILLEGAL.sub("", value)
+    if isinstance(value, dict):
+        return {key: xlsx_safe(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [xlsx_safe(item) for item in value]
+    if isinstance(value, tuple):
+        return tuple(xlsx_safe(item) for item in value)
+    return value
+
+
 def write_xlsx(columns: Sequence[Column], rows: Iterable[Sequence[Any]], sheet_title: str) -> bytes:
     """One sheet: the columns' first titles, then the rows (streamed, write-only mode)."""
     from openpyxl import Workbook
@@ -278,7 +298,7 @@ def write_xlsx(columns: Sequence[Column], rows: Iterable[Sequence[Any]], sheet_t
     sheet = workbook.create_sheet(sheet_title)
     sheet.append([c.title for c in columns])
     for row in rows:
-        sheet.append(list(row))
+        sheet.append(xlsx_safe(list(row)))
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()

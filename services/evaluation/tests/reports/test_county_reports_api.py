@@ -185,3 +185,40 @@ class TestRollupReport:
         )
 
         assert response.status_code == 403
+
+
+async def test_stored_text_with_control_characters_still_gives_an_xlsx(
+    client: AsyncClient, assessment: dict[str, Any], writer: dict[str, str]
+) -> None:
+    """Found by fuzzing: a vertical tab in stored text made every verdict XLSX a 500 (a
+    spreadsheet cell cannot hold C0 control characters); they are left out of the cell."""
+    rotation = {
+        "measured": {"eligible_teachers": 100, "rotated_teachers": 8, "backbone_rotated": 2},
+        "evidence": [{"title": "轮岗\x0b名单", "reference": "东教发\x01〔2025〕12号"}],
+        "reviewer": "李\x0b审核",
+    }
+    stored = await client.put(
+        "/v1/counties/150602/years/2025/items/rotation_share", json=rotation, headers=writer
+    )
+    assert stored.status_code in (200, 201), stored.text
+    veto = {"kind": "admission_by_exam", "evidence": "学校\x0b安全 \x1f通报"}
+    stored = await client.put(
+        "/v1/counties/150602/years/2025/eligibility",
+        json={"basic_balance_recognised_year": 2020, "vetoes": [veto]},
+        headers=writer,
+    )
+    assert stored.status_code in (200, 201), stored.text
+
+    response = await client.get(f"{VERDICT}.xlsx", headers=writer)
+
+    assert response.status_code == 200, response.text
+    book = load_workbook(io.BytesIO(response.content))
+    cells = [
+        str(c)
+        for sheet in book.worksheets
+        for row in sheet.iter_rows(values_only=True)
+        for c in row
+        if c is not None
+    ]
+    assert not any(ch in c for c in cells for ch in "\x0b\x01\x1f")
+    assert any("学校安全 通报" in c for c in cells)  # the text itself is kept

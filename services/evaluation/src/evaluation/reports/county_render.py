@@ -19,6 +19,7 @@ from evaluation.reports.render import (
     sheet_header,
     workbook_bytes,
 )
+from junheng_kit.tabular import xlsx_safe
 
 Report = dict[str, Any]
 MARK = {"met": "<td class=ok>✓ 达标</td>", "not_met": "<td class=no>✗ 未达标</td>"}
@@ -124,6 +125,7 @@ def verdict_pdf(report: Report) -> bytes:
 
 def verdict_xlsx(report: Report) -> bytes:
     """说明, 四部分, 未达标项目, 学校差距: gaps as numbers in their units."""
+    report = xlsx_safe(report)  # stored text may hold characters a cell cannot
     book = Workbook()
     about_sheet(
         book,
@@ -308,6 +310,7 @@ def trend_pdf(report: Report) -> bytes:
 
 def trend_xlsx(report: Report) -> bytes:
     """说明 (with every year's hash), 趋势: one row per year, level and indicator, unrounded."""
+    report = xlsx_safe(report)  # stored text may hold characters a cell cannot
     book = Workbook()
     about_sheet(
         book,
@@ -417,6 +420,7 @@ def rollup_pdf(report: Report) -> bytes:
 
 
 def rollup_xlsx(report: Report) -> bytes:
+    report = xlsx_safe(report)  # stored text may hold characters a cell cannot
     book = Workbook()
     about_sheet(
         book,

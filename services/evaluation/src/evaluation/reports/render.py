@@ -21,6 +21,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from junheng_kit.tabular import xlsx_safe
+
 matplotlib.use("Agg")
 
 log = logging.getLogger(__name__)
@@ -461,6 +463,7 @@ def sheet_header(sheet: Any, titles: list[str], widths: list[int]) -> None:
 
 def render_xlsx(report: Report) -> bytes:
     """说明, 学校指标, 差异系数 and 差距: values unrounded, shown with 2 (CV: 4) decimals."""
+    report = xlsx_safe(report)  # stored text may hold characters a cell cannot
     book = Workbook()
     about_sheet(
         book,
