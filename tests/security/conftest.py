@@ -195,8 +195,14 @@ def seeded(
         201,
     )
     zone_map = example(doc, "post", "/enrollment/v1/zone-maps")
+    zone_map |= {"year": 2025, "effective_from": "2025-01-01"}  # the application's year
     for feature in zone_map["zones"]["features"]:
         feature["properties"]["school_codes"] = [primary]
+    ring = zone_map["zones"]["features"][0]["geometry"]["coordinates"][0][:-1]
+    inside = {  # the first zone's centre: the child lives there
+        "longitude": round(sum(x for x, _ in ring) / len(ring), 6),
+        "latitude": round(sum(y for _, y in ring) / len(ring), 6),
+    }
     made = seeded.check("zone map", dongsheng.post("/enrollment/v1/zone-maps", json=zone_map), 201)
     if made:
         seeded.values["map_id"] = made["id"]
@@ -206,7 +212,7 @@ def seeded(
     cohorts["rows"] = [row for row in cohorts["rows"] if row["zone_code"] in zone_codes]
     seeded.check(
         "cohorts",
-        dongsheng.put(f"/enrollment/v1/zones/cohorts/{DONGSHENG}/2026", json=cohorts),
+        dongsheng.put(f"/enrollment/v1/zones/cohorts/{DONGSHENG}/2025", json=cohorts),
         200,
         201,
     )
@@ -222,6 +228,7 @@ def seeded(
     )
     application = example(doc, "post", "/enrollment/v1/applications")
     application["choices"] = [primary]
+    application["home"] |= inside
     seeded.citizen_ids.add(application["child"]["citizen_id"])
     seeded.names.add(application["child"]["name"])
     made = seeded.check(
