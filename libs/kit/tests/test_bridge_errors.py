@@ -65,3 +65,11 @@ class TestCallAsgi:
 
         with pytest.raises(RuntimeError, match="nothing sent"):
             await call(no_answer, "/v1/anything")
+
+    async def test_the_500_problem_names_the_request_it_answers(self) -> None:
+        """Starlette answers a 500 outside the request-id middleware; the id still reaches the
+        body's `instance` and the X-Request-ID header, so a bureau can quote it."""
+        status, headers, body = await call(app_with_a_failing_route(), "/v1/broken")
+        assert status == 500
+        assert json.loads(body)["instance"] == "urn:junheng:request:fuzz-1"
+        assert headers["x-request-id"] == "fuzz-1"

@@ -51,6 +51,9 @@ class RequestContextMiddleware:
                 break
         request_id = incoming if _REQUEST_ID.match(incoming) else str(uuid7())
         token = set_request_id(request_id)
+        # also in the scope: a 500 is answered outside this middleware (Starlette's server-error
+        # layer), where the context variable is already reset
+        scope.setdefault("state", {})["request_id"] = request_id
         started = time.perf_counter()
         status = 500
 

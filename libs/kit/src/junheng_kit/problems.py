@@ -114,14 +114,19 @@ class Problem(BaseModel):
 
 
 def problem_body(
-    status: int, slug: str, title: str, detail: str, errors: Iterable[FieldError] = ()
+    status: int,
+    slug: str,
+    title: str,
+    detail: str,
+    errors: Iterable[FieldError] = (),
+    request_id: str | None = None,
 ) -> dict[str, Any]:
     return {
         "type": f"urn:junheng:problem:{slug}",
         "title": title,
         "status": status,
         "detail": detail,
-        "instance": f"urn:junheng:request:{current_request_id()}",
+        "instance": f"urn:junheng:request:{request_id or current_request_id()}",
         "errors": [asdict(e) for e in errors],
     }
 
@@ -201,7 +206,7 @@ async def _http_error(_: Request, exc: Exception) -> JSONResponse:
     )
 
 
-async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     if is_database_unavailable(exc):
         # the transaction did not commit; the client may retry (a restart or failover)
         log.warning("request.database_unavailable", extra={"error": type(exc).__name__})
@@ -211,11 +216,19 @@ async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
                 headers={"Retry-After": "1"},
             )
         )
-    log.error("request.failed", exc_info=exc)
+    # answered by Starlette's outermost layer: the request id comes from the scope
+    request_id = str(request.scope.get("state", {}).get("request_id") or current_request_id())
+    log.error("request.failed", exc_info=exc, extra={"request_id": request_id})
     body = problem_body(
-        500, "internal", "Internal error", "unexpected error; quote the instance when reporting it"
+        500,
+        "internal",
+        "Internal error",
+        "unexpected error; quote the instance when reporting it",
+        request_id=request_id,
     )
-    return JSONResponse(body, status_code=500, media_type=PROBLEM_JSON)
+    return JSONResponse(
+        body, status_code=500, media_type=PROBLEM_JSON, headers={"X-Request-ID": request_id}
+    )
 
 
 def install_problem_handlers(app: FastAPI) -> None:
