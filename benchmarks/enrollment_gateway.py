@@ -183,6 +183,7 @@ def main() -> None:
                     ],
                 },
                 ensure_ascii=False,
+                separators=(",", ":"),
             ).encode()
             runs: dict[str, list[tuple[float, int, int]]] = {"gateway": [], "direct": []}
             for _ in range(2):

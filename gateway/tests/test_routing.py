@@ -2,6 +2,7 @@
 
 import base64
 import json
+import random
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -149,7 +150,7 @@ class TestForwarding:
     async def test_20_mb_goes_up_and_comes_back_through_the_object_store(
         self, http: httpx.AsyncClient, gateway_token: Any
     ) -> None:
-        payload = bytes(range(256)) * (20 * MIB // 256)
+        payload = random.Random(20).randbytes(20 * MIB)  # incompressible: deflating cannot help
         response = await http.post(
             "/enrollment/v1/echo",
             content=payload,
@@ -159,6 +160,26 @@ class TestForwarding:
         )
         assert response.status_code == 201
         assert len(response.content) == 20 * MIB
+        assert response.content == payload
+
+    async def test_a_large_json_body_travels_deflated_both_ways(
+        self, http: httpx.AsyncClient, gateway_token: Any
+    ) -> None:
+        """About 38 MB of JSON (a 电脑派位 instance's size class) deflates to a few MB: one message
+        each way instead of hundreds of object-store chunks; the bytes arrive unchanged."""
+        rng = random.Random(40)
+        rows = [
+            {"application_id": f"A{n:07d}", "preferences": [f"2115{rng.randrange(10**6):06d}"]}
+            for n in range(600_000)
+        ]
+        payload = json.dumps(rows).encode()
+        assert len(payload) > 30 * MIB
+        response = await http.post(
+            "/enrollment/v1/echo",
+            content=payload,
+            headers=auth(gateway_token("enrollment:write"), **{"Content-Type": "application/json"}),
+        )
+        assert response.status_code == 201
         assert response.content == payload
 
     @pytest.mark.parametrize(

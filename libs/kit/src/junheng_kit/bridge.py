@@ -5,9 +5,10 @@ Wire format (one NATS message each way, both sides in this module):
   JSON `{"method", "path", "query", "headers": [[name, value], …]}` (a list, so repeated headers
   survive); the payload is the body.
 - reply: header `Junheng-Http` holds `{"status", "headers": [[name, value], …]}`; payload = body.
-- a body too large for one message travels through the JetStream object store bucket
-  `junheng-bodies`; header `Junheng-Body-Object` names the object and the payload is empty. The
-  reader deletes the object after reading it.
+- a body too large for one message is deflated (zlib) when that shrinks it, header
+  `Junheng-Body-Encoding: deflate`; if it still does not fit it travels through the JetStream
+  object store bucket `junheng-bodies` in message-sized chunks; header `Junheng-Body-Object`
+  names the object and the payload is empty. The reader deletes the object after reading it.
 
 The service side dispatches each request into its own ASGI app in-process, a task per request
 bounded by a semaphore (nats-py runs a subscription's callbacks one at a time).
@@ -16,8 +17,10 @@ bounded by a semaphore (nats-py runs a subscription's callbacks one at a time).
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import logging
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +30,7 @@ from nats.aio.msg import Msg
 from nats.errors import NoRespondersError
 from nats.errors import TimeoutError as NatsTimeout
 from nats.js import JetStreamContext
+from nats.js.api import ObjectMeta, ObjectMetaOptions
 
 from junheng_kit.ids import uuid7
 from junheng_kit.messaging.connection import BODIES_BUCKET
@@ -35,6 +39,8 @@ log = logging.getLogger("junheng.bridge")
 
 META = "Junheng-Http"
 BODY_OBJECT = "Junheng-Body-Object"
+# "deflate": the body (inline or in the object) is zlib-compressed; absent: as sent
+BODY_ENCODING = "Junheng-Body-Encoding"
 HEADROOM = 64 * 1024  # NATS headers and protocol overhead under max_payload
 
 Headers = list[tuple[str, str]]
@@ -75,21 +81,27 @@ class ConnectionLost(UpstreamTimeout):
 WATCH_SECONDS = 0.5  # how often a waiting request checks that the connection is still up
 
 
-async def _put_object(js: JetStreamContext, data: bytes) -> str:
+async def _put_object(js: JetStreamContext, data: bytes, chunk_size: int) -> str:
     name = f"b-{uuid7()}"
     store = await js.object_store(BODIES_BUCKET)
-    await store.put(name, data)
+    # chunks as large as a message may be (the library's default is 128 KiB: a 100 MB body
+    # would be 800 acknowledged publishes)
+    meta = ObjectMeta(name=name, options=ObjectMetaOptions(max_chunk_size=chunk_size))
+    await store.put(name, data, meta=meta)
     return name
 
 
 async def _take_object(js: JetStreamContext, name: str) -> bytes:
     store = await js.object_store(BODIES_BUCKET)
-    result = await store.get(name)
+    # into a buffer: the library's default appends each chunk to an immutable bytes object,
+    # copying everything read so far every time (quadratic in the body's size)
+    out = io.BytesIO()
+    await store.get(name, writeinto=out)
     try:
         await store.delete(name)
     except Exception:  # noqa: BLE001 - the bucket TTL removes it anyway
         log.debug("bridge.object_delete_failed", extra={"object": name})
-    return bytes(result.data or b"")
+    return out.getvalue()
 
 
 def _limit(nc: Client) -> int:
@@ -97,17 +109,28 @@ def _limit(nc: Client) -> int:
 
 
 async def _payload(nc: Client, js: JetStreamContext, body: bytes, headers: dict[str, str]) -> bytes:
-    if len(body) > _limit(nc):
-        headers[BODY_OBJECT] = await _put_object(js, body)
-        return b""
-    return body
+    """The message payload for `body`: itself when it fits; otherwise deflated when that
+    shrinks it (JSON answers shrink about tenfold), inline if the deflated form fits, else
+    through the object store."""
+    if len(body) <= _limit(nc):
+        return body
+    packed = await asyncio.to_thread(zlib.compress, body, 1)
+    if len(packed) < len(body):
+        headers[BODY_ENCODING] = "deflate"
+        body = packed
+        if len(body) <= _limit(nc):
+            return body
+    headers[BODY_OBJECT] = await _put_object(js, body, _limit(nc))
+    return b""
 
 
 async def _body_of(js: JetStreamContext, msg: Msg) -> bytes:
-    name = (msg.headers or {}).get(BODY_OBJECT)
-    if name:
-        return await _take_object(js, name)
-    return bytes(msg.data)
+    headers = msg.headers or {}
+    name = headers.get(BODY_OBJECT)
+    body = await _take_object(js, name) if name else bytes(msg.data)
+    if headers.get(BODY_ENCODING) == "deflate":
+        body = await asyncio.to_thread(zlib.decompress, body)
+    return body
 
 
 class BridgeClient:
