@@ -63,8 +63,12 @@ class JobRunner:
             await asyncio.sleep(self.heartbeat_seconds)
             try:
                 await self.sweep()
-            except SQLAlchemyError:  # a busy database: the next beat tries again
-                log.warning("identification.heartbeat_failed", exc_info=True)
+            except SQLAlchemyError as error:  # a busy database: the next beat tries again
+                # one line, no traceback: on SQLite a long job's write holds the lock by design
+                log.warning(
+                    "identification.heartbeat_failed",
+                    extra={"error": type(error).__name__, "reason": str(error).split("\n")[0]},
+                )
 
     async def start(self, job_id: UUID) -> None:
         task = asyncio.create_task(self.run(job_id), name=f"identification-{job_id}")
