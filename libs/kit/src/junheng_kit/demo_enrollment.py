@@ -12,8 +12,7 @@ import random
 from datetime import date, timedelta
 from typing import Any
 
-from junheng_kit.demo_roster import GIVEN, SURNAMES
-from junheng_kit.identifiers import citizen_id_from_body
+from junheng_kit.demo_roster import GIVEN, SURNAMES, demo_citizen_id
 
 MIGRANT_HUKOU = ("150203", "152722", "610802", "140602")  # 昆都仑区, 伊金霍洛旗, 榆阳区, 朔城区
 
@@ -45,8 +44,7 @@ def families(demo: dict[str, Any], year: int, *, today: date) -> list[dict[str, 
             sequence += 1
             male = rng.random() < 0.52
             born = first_birthday + timedelta(days=rng.randrange(365))
-            serial = sequence % 500 * 2 + (1 if male else 0)
-            citizen_id = citizen_id_from_body(f"{county}{born:%Y%m%d}{serial:03d}")
+            citizen_id = demo_citizen_id(county, born, sequence, male)
             lon, lat = _inside(rng, feature["geometry"]["coordinates"][0])
             home = {"longitude": lon, "latitude": lat, "address": f"东胜区{zone['name'][:2]}小区"}
             kind = rng.random()

@@ -89,7 +89,8 @@ class Pupil:
     boarding: bool
 
 
-def _citizen_id(region: str, born: date, sequence: int, male: bool) -> str:
+def demo_citizen_id(region: str, born: date, sequence: int, male: bool) -> str:
+    """A well-formed 公民身份号码 of `region` and birth date; the serial's parity is the gender."""
     serial = sequence % 500 * 2 + (1 if male else 0)  # odd = male (GB 11643)
     body = f"{region}{born:%Y%m%d}{serial:03d}"
     return citizen_id_from_body(body)
@@ -114,7 +115,7 @@ def pupils(county_code: str, schools: list[dict[str, Any]], per_grade: int = 5) 
                     out.append(
                         Pupil(
                             name=rng.choice(SURNAMES) + rng.choice(GIVEN),
-                            citizen_id=_citizen_id(county_code, born, sequence, male),
+                            citizen_id=demo_citizen_id(county_code, born, sequence, male),
                             gender="male" if male else "female",
                             birth_date=born,
                             school_code=school["school_code"],
