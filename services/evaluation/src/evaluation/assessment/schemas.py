@@ -43,6 +43,17 @@ class AssessmentSectionIn(SchoolSectionIn):
     )
 
 
+class ResourceSectionIn(SchoolSectionIn):
+    """A section of a county's stored resource data (API, CSV or XLSX upload): its numbers, and
+    whether it is a teaching point, so the county's scope rule can leave it out."""
+
+    teaching_point: bool = Field(
+        False,
+        description="教学点 (CSV/XLSX column 教学点: 是/否, blank = 否): left out of assessments "
+        "when under the county's `min_pupils_teaching_point` (only when the county has set it)",
+    )
+
+
 class SharedResourcesIn(BaseModel):
     """A combined school's shared area and equipment, split between its parts by the county's
     pupil weights (domain.md §5.1; refused when the county has set none)."""
@@ -198,12 +209,40 @@ class UploadRead(BaseModel):
     imported_at: datetime
 
 
+class SharedAmount(BaseModel):
+    own: float = Field(description="the section's own amount, as sent or uploaded")
+    shared: float = Field(description="the combined school's shared amount split")
+    added: float = Field(description="this section's share of it: shared × share")
+
+
+class SharedShare(BaseModel):
+    """A combined school's section that took a share of its shared area and equipment
+    (domain.md §5.1): which county rule split it, with which weights."""
+
+    rule: Literal["combined_school_weights"]
+    kind: str = Field(description="nine_year | complete_secondary | twelve_year")
+    effective_from: str = Field(description="the rule version in force for the school year")
+    citation: str
+    weights: dict[str, str] = Field(description="part → pupil weight (e.g. primary 1, junior 1.1)")
+    pupils: dict[str, int] = Field(description="part → pupils (senior: senior_students sent)")
+    share: float = Field(description="this part's pupils × weight ÷ Σ pupils × weight")
+    amounts: dict[str, SharedAmount] = Field(
+        description="per shared field: own + added = the assessed number"
+    )
+    source: str = Field(description="what the field's source string appends after ' + '")
+
+
 class SectionSources(BaseModel):
     school_code: str
     level: Level
     sources: dict[str, str] = Field(
         description='per number: "request", "upload <content_sha256>" or '
-        '"staffing event <id> v<version> at <time>"'
+        '"staffing event <id> v<version> at <time>"; a number that took a share of its '
+        "combined school's shared resources appends \" + <share> of <school>'s "
+        'shared_resources (<rule> <kind> <weights>, from <date>)"'
+    )
+    shared: SharedShare | None = Field(
+        None, description="only for a combined school's section that took a shared split"
     )
 
 

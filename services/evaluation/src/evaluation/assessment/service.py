@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -17,6 +18,8 @@ from evaluation.assessment.schemas import (
     AssessmentSourcesRead,
     SchoolSectionIn,
     SectionSources,
+    SharedAmount,
+    SharedShare,
     UploadRead,
 )
 from evaluation.resources.service import StoredData, stored_data_in_use
@@ -33,6 +36,8 @@ from junheng_kit.problems import FieldError, NotFound, RuleViolated
 
 # the catalogue in force at the start of the school year governs that year's assessment
 SCHOOL_YEAR_START = (9, 1)
+# the keys an answer carries only when the county had scope rules in force (domain.md §5.1)
+SCOPE_KEYS = ("excluded", "scope")
 
 
 def canonical_inputs(county_code: str, year: int, sections: list[SchoolSectionIn]) -> bytes:
@@ -90,8 +95,11 @@ def result_document(
     outcome: rules.AssessmentOutcome,
     inputs_sha256: str,
     catalogue_version: str,
+    scope: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The response body of POST/GET /v1/assessments: keys exactly as the public contract."""
+    """The response body of POST/GET /v1/assessments: keys exactly as the public contract, and
+    the additive `excluded` and `scope` keys when the county had scope rules in force (`scope`:
+    `scope_document`'s answer, or the one an assessment stored)."""
     as_float: dict[Decimal, float] = {}  # a handful of thresholds, 14,000 cells
 
     def threshold(value: Decimal) -> float:
@@ -100,7 +108,7 @@ def result_document(
             found = as_float[value] = float(value)
         return found
 
-    return {
+    document = {
         "id": assessment_id,
         "county_code": county_code,
         "year": year,
@@ -137,6 +145,9 @@ def result_document(
         "inputs_sha256": inputs_sha256,
         "catalogue_version": catalogue_version,
     }
+    if scope:  # only then: without county rules the answer keeps the issue's exact shape
+        document.update({key: scope[key] for key in SCOPE_KEYS})
+    return document
 
 
 async def create_assessment(
@@ -176,6 +187,11 @@ async def create_assessment(
         min_pupils=in_force.get("min_pupils_teaching_point"),
         weights=in_force.get("combined_school_weights"),
     )
+    if scoped.splits:
+        sources = {
+            **sources,
+            "shared_splits": _split_sources(in_force["combined_school_weights"], scoped, sections),
+        }
     sections = scoped.sections
     try:
         catalogue = catalogue_in_force(date(request.year, *SCHOOL_YEAR_START))
@@ -196,9 +212,8 @@ async def create_assessment(
         outcome,
         digest,
         catalogue.version,
+        scope_document(list(in_force.values()), scoped) if in_force else None,
     )
-    if in_force:  # only then: without county rules the answer keeps the issue's exact shape
-        document.update(scope_document(list(in_force.values()), scoped))
     assessment = Assessment(
         id=assessment_id,
         county_code=request.county_code,
@@ -287,6 +302,37 @@ def scope_document(
     }
 
 
+def _split_sources(
+    rule: scope_rules.RuleInForce, scoped: scope_rules.Scoped, sent: list[SchoolSectionIn]
+) -> list[dict[str, Any]]:
+    """What `assessment.sources` keeps of each combined school's split (domain.md §5.1): the
+    rule version, the weights and pupils, each part's share, the shared amounts and each
+    assessed part's own amounts before its share was added."""
+    own: dict[tuple[str, str], SchoolSectionIn] = {(s.school_code, s.level): s for s in sent}
+    return [
+        {
+            "school_code": split.school_code,
+            "kind": split.kind,
+            "rule": rule.key,
+            "effective_from": rule.effective_from.isoformat(),
+            "citation": rule.citation,
+            "weights": {part: str(weight) for part, weight in split.weights.items()},
+            "pupils": dict(split.pupils),
+            "shares": {part: float(share) for part, share in split.shares.items()},
+            "shared": dict(split.shared),
+            "own": {
+                part: {
+                    field: getattr(own[(split.school_code, part)], field)
+                    for field in scope_rules.SHARED_FIELDS
+                }
+                for part in split.shares
+                if (split.school_code, part) in own
+            },
+        }
+        for split in scoped.splits
+    ]
+
+
 def _stored_sources(stored: StoredData) -> dict[str, Any]:
     """What `assessment.sources` keeps for an assessment of stored data: the upload, and the
     sections whose teacher counts came from staffing's events (everything else: the upload)."""
@@ -332,17 +378,27 @@ def assessment_sources(assessment: Assessment) -> AssessmentSourcesRead:
             )
             for entry in recorded["staffing"]
         }
+    splits = {entry["school_code"]: entry for entry in (recorded or {}).get("shared_splits", [])}
     sections = []
     for row in rows:
         staffing = by_section.get((row["school_code"], row["level"]))
+        numbers = {
+            field: staffing if staffing and field in TEACHER_FIELDS else default
+            for field in NUMBER_FIELDS
+        }
+        split = splits.get(row["school_code"])
+        shared = None
+        if split is not None and row["level"] in split["own"]:
+            shared = _shared_share(split, row["level"])
+            for field, amount in shared.amounts.items():
+                if amount.added:
+                    numbers[field] = f"{numbers[field]} + {shared.source}"
         sections.append(
             SectionSources(
                 school_code=row["school_code"],
                 level=row["level"],
-                sources={
-                    field: staffing if staffing and field in TEACHER_FIELDS else default
-                    for field in NUMBER_FIELDS
-                },
+                sources=numbers,
+                shared=shared,
             )
         )
     return AssessmentSourcesRead(
@@ -353,6 +409,31 @@ def assessment_sources(assessment: Assessment) -> AssessmentSourcesRead:
         origin=origin,
         upload=upload,
         sections=sections,
+    )
+
+
+def _shared_share(split: dict[str, Any], level: str) -> SharedShare:
+    """One assessed part's share of its combined school's shared resources, as recorded."""
+    share = split["shares"][level]
+    weights = " : ".join(f"{part} {weight}" for part, weight in split["weights"].items())
+    return SharedShare(
+        rule=split["rule"],
+        kind=split["kind"],
+        effective_from=split["effective_from"],
+        citation=split["citation"],
+        weights=split["weights"],
+        pupils=split["pupils"],
+        share=share,
+        amounts={
+            field: SharedAmount(
+                own=split["own"][level][field],
+                shared=shared,
+                added=shared * share,  # as the split added it (scope.rules.apply_scope)
+            )
+            for field, shared in split["shared"].items()
+        },
+        source=f"{share:.6f} of {split['school_code']}'s shared_resources "
+        f"({split['rule']} {split['kind']} {weights}, from {split['effective_from']})",
     )
 
 

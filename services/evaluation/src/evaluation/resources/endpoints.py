@@ -2,7 +2,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Path, Request, Response
 
-from evaluation.assessment.schemas import SchoolSectionIn
+from evaluation.assessment.schemas import ResourceSectionIn
 from evaluation.resources import service
 from evaluation.resources.models import ResourceImport
 from evaluation.resources.schemas import ResourceSetRead, ResourcesPut, TeacherCountsInUse
@@ -29,7 +29,7 @@ Year = Annotated[int, Path(ge=2000, le=2100, description="school year by its sta
 
 def _read(
     record: ResourceImport,
-    schools: list[SchoolSectionIn] | None = None,
+    schools: list[ResourceSectionIn] | None = None,
 ) -> ResourceSetRead:
     return ResourceSetRead(
         county_code=record.county_code,

@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import Float, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, Float, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from evaluation.db import Base
@@ -28,6 +28,8 @@ class SchoolResource(Base):
     sports_venue_area_m2: Mapped[float] = mapped_column(Float)
     equipment_value_yuan: Mapped[float] = mapped_column(Float)
     multimedia_classrooms: Mapped[int] = mapped_column(Integer)
+    # 教学点: the county's scope rule (min_pupils_teaching_point) may leave it out; e0007
+    teaching_point: Mapped[bool] = mapped_column(Boolean, default=False)
     import_id: Mapped[int] = mapped_column(Integer, index=True)
 
 

@@ -3,13 +3,13 @@ from typing import Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from evaluation.assessment.schemas import SchoolSectionIn
+from evaluation.assessment.schemas import ResourceSectionIn
 from evaluation.teachers.rules import StaffingCounts
 
 
 class ResourcesPut(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    schools: list[SchoolSectionIn] = Field(min_length=1, max_length=20_000)
+    schools: list[ResourceSectionIn] = Field(min_length=1, max_length=20_000)
 
 
 class TeacherCountsInUse(BaseModel):
@@ -46,7 +46,7 @@ class ResourceSetRead(BaseModel):
     content_sha256: str
     imported_by: str
     imported_at: datetime
-    schools: list[SchoolSectionIn] | None = Field(
+    schools: list[ResourceSectionIn] | None = Field(
         None, description="the sections (GET only; omitted in import answers)"
     )
     upload_source: str | None = Field(

@@ -7,7 +7,7 @@ from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from evaluation.assessment.schemas import SchoolSectionIn
+from evaluation.assessment.schemas import ResourceSectionIn
 from evaluation.resources.models import ResourceImport, SchoolResource
 from evaluation.resources.tables import read_table
 from evaluation.teachers.repository import TeacherStatsRepository
@@ -21,12 +21,12 @@ from junheng_kit.problems import (
 )
 from junheng_kit.tabular import SheetRecord, reject_rows, row_errors
 
-SECTION = TypeAdapter(SchoolSectionIn)
-FIELDS = list(SchoolSectionIn.model_fields)
+SECTION = TypeAdapter(ResourceSectionIn)
+FIELDS = list(ResourceSectionIn.model_fields)
 
 
 def _duplicates(
-    sections: list[SchoolSectionIn], label: str, numbers: list[int] | None = None
+    sections: list[ResourceSectionIn], label: str, numbers: list[int] | None = None
 ) -> list[FieldError]:
     """Sections listed twice, named `label[n]` by list index or by the given (sheet row) numbers."""
     seen: dict[tuple[str, str], int] = {}
@@ -45,9 +45,9 @@ def _duplicates(
     return errors
 
 
-def parse_rows(records: list[SheetRecord]) -> list[SchoolSectionIn]:
+def parse_rows(records: list[SheetRecord]) -> list[ResourceSectionIn]:
     """Validate every row; report every bad cell as `rows[<sheet row>].<field>` at once."""
-    sections: list[SchoolSectionIn] = []
+    sections: list[ResourceSectionIn] = []
     errors: list[FieldError] = []
     for record in records:
         try:
@@ -67,7 +67,7 @@ async def replace_resources(
     *,
     county_code: str,
     year: int,
-    sections: list[SchoolSectionIn],
+    sections: list[ResourceSectionIn],
     source: str,
     content: bytes,
 ) -> ResourceImport:
@@ -141,7 +141,7 @@ async def import_table(
 
 async def stored_sections(
     session: AsyncSession, *, county_code: str, year: int
-) -> tuple[ResourceImport, list[SchoolSectionIn]]:
+) -> tuple[ResourceImport, list[ResourceSectionIn]]:
     record = await session.scalar(
         select(ResourceImport)
         .where(ResourceImport.county_code == county_code, ResourceImport.year == year)
@@ -157,7 +157,9 @@ async def stored_sections(
             .order_by(SchoolResource.school_code, SchoolResource.level)
         )
     ).all()
-    return record, [SchoolSectionIn.model_validate(dict(zip(FIELDS, r, strict=True))) for r in rows]
+    return record, [
+        ResourceSectionIn.model_validate(dict(zip(FIELDS, row, strict=True))) for row in rows
+    ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,7 +167,7 @@ class StoredData:
     """A county-year's stored data as an assessment uses it, and where each number came from."""
 
     record: ResourceImport  # the upload in force: every number staffing did not give
-    uploaded: list[SchoolSectionIn]
+    uploaded: list[ResourceSectionIn]
     in_use: Overlaid  # indicators 1–3's counts from staffing's events where it has them
 
 

@@ -1,7 +1,8 @@
 """Reading a bureau's resource spreadsheet (CSV or XLSX) into section rows.
 
 Headers may be the API's field names or the Chinese column titles bureaus use; 学段 accepts
-小学/初中 as well as primary/junior. Parsing is the kit's (`junheng_kit.tabular`: sheet row
+小学/初中 as well as primary/junior; the optional 教学点 column takes 是/否 (or true/false, 1/0;
+blank or absent: not a teaching point). Parsing is the kit's (`junheng_kit.tabular`: sheet row
 numbers kept, blank lines skipped, codes typed as numbers get their zeros back); validation is
 the API schema's, per row.
 """
@@ -25,9 +26,13 @@ COLUMNS = (
     Column("sports_venue_area_m2", ("体育运动场馆面积", "体育运动场馆面积(m²)")),
     Column("equipment_value_yuan", ("教学仪器设备值", "教学仪器设备值(元)")),
     Column("multimedia_classrooms", ("网络多媒体教室数",)),
+    # optional: a sheet without it stores every section as no teaching point
+    Column("teaching_point", ("教学点", "是否教学点"), required=False),
 )
 FIELDS = [c.field for c in COLUMNS]
 LEVEL_NAMES = {"小学": "primary", "初中": "junior", "primary": "primary", "junior": "junior"}
+# 教学点 cells as bureaus write them; anything else goes to the schema (true/false, 1/0 …)
+TEACHING_POINT_NAMES = {"是": True, "否": False}
 TEMPLATE_HEADERS = [c.title for c in COLUMNS]
 
 
@@ -38,11 +43,15 @@ def read_table(content: bytes, media_type: str) -> list[SheetRecord]:
         level = record.values.get("level")
         if isinstance(level, str):
             record.values["level"] = LEVEL_NAMES.get(level, level)
+        marked = record.values.get("teaching_point")
+        if isinstance(marked, str):
+            record.values["teaching_point"] = TEACHING_POINT_NAMES.get(marked, marked)
     return records
 
 
 def write_xlsx(rows: list[dict[str, Any]]) -> bytes:
-    """A sheet with the Chinese column titles and 学段 as 小学/初中, as bureaus keep it."""
+    """A sheet with the Chinese column titles, 学段 as 小学/初中 and 教学点 as 是/否, as bureaus
+    keep it (a row without `teaching_point` is no teaching point)."""
     from openpyxl import Workbook
 
     level_titles = {value: title for title, value in LEVEL_NAMES.items() if title != value}
@@ -52,14 +61,23 @@ def write_xlsx(rows: list[dict[str, Any]]) -> bytes:
     sheet.title = "学校资源配置"
     sheet.append(TEMPLATE_HEADERS)
     for row in rows:
-        sheet.append([level_titles.get(row[f], row[f]) if f == "level" else row[f] for f in FIELDS])
+        sheet.append([_cell(row, field, level_titles) for field in FIELDS])
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
 
 
+def _cell(row: dict[str, Any], field: str, level_titles: dict[str, str]) -> Any:
+    if field == "level":
+        return level_titles.get(row[field], row[field])
+    if field == "teaching_point":
+        return "是" if row.get(field) else "否"
+    return row[field]
+
+
 def template_xlsx() -> bytes:
-    """An empty sheet with the Chinese column titles and one example row, to fill in."""
+    """The Chinese column titles and two example rows to replace: a school and a teaching
+    point (教学点 是)."""
     return write_xlsx(
         [
             {
@@ -74,6 +92,20 @@ def template_xlsx() -> bytes:
                 "sports_venue_area_m2": 9600,
                 "equipment_value_yuan": 2600000,
                 "multimedia_classrooms": 30,
-            }
+            },
+            {
+                "school_code": "2115060031",
+                "name": "东胜区某嘎查教学点",
+                "level": "primary",
+                "students": 36,
+                "teachers_above_required_degree": 3,
+                "backbone_teachers": 0,
+                "pe_arts_teachers": 1,
+                "teaching_auxiliary_area_m2": 180,
+                "sports_venue_area_m2": 400,
+                "equipment_value_yuan": 80000,
+                "multimedia_classrooms": 2,
+                "teaching_point": True,
+            },
         ]
     )

@@ -15,7 +15,12 @@ from datetime import date
 from decimal import Decimal
 from typing import Literal
 
-from evaluation.assessment.schemas import AssessmentSectionIn, SchoolSectionIn, SharedResourcesIn
+from evaluation.assessment.schemas import (
+    AssessmentSectionIn,
+    ResourceSectionIn,
+    SchoolSectionIn,
+    SharedResourcesIn,
+)
 from junheng_kit.problems import FieldError, RuleViolated
 
 ScopeKey = Literal["min_pupils_teaching_point", "combined_school_weights"]
@@ -54,6 +59,9 @@ class Split:
     school_code: str
     kind: str
     shares: dict[str, Decimal]  # part → share of each shared amount (they sum to 1)
+    weights: dict[str, Decimal]  # part → the county's pupil weight
+    pupils: dict[str, int]  # part → its pupils (senior: the senior_students sent)
+    shared: dict[str, float]  # shared field → the amount split (SHARED_FIELDS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,10 +145,14 @@ def apply_scope(
                 "a nine-year school has no senior part",
                 FieldError(f"{where}.senior_students", "no_senior_part"),
             )
-        weighted = {part: Decimal(str(part_weights[part])) * pupils[part] for part in pupils}
+        weight_of = {part: Decimal(str(part_weights[part])) for part in pupils}
+        weighted = {part: weight_of[part] * pupils[part] for part in pupils}
         total = sum(weighted.values(), Decimal(0))
         shares = {part: w / total for part, w in weighted.items()}
-        splits.append(Split(entry.school_code, entry.kind, shares))
+        shared_amounts = {field: float(getattr(entry, field)) for field in SHARED_FIELDS}
+        splits.append(
+            Split(entry.school_code, entry.kind, shares, weight_of, pupils, shared_amounts)
+        )
         for part, share in shares.items():
             if part == "senior":
                 continue
@@ -163,7 +175,10 @@ def _teaching_points(
     kept: list[SchoolSectionIn] = []
     excluded: list[Excluded] = []
     for section in sections:
-        is_teaching_point = isinstance(section, AssessmentSectionIn) and section.teaching_point
+        # sent in the request (AssessmentSectionIn) or marked in the stored upload
+        is_teaching_point = (
+            isinstance(section, AssessmentSectionIn | ResourceSectionIn) and section.teaching_point
+        )
         if is_teaching_point and section.students < minimum:
             excluded.append(
                 Excluded(

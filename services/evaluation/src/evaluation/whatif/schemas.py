@@ -8,9 +8,11 @@ from evaluation.assessment.schemas import (
     Amount,
     Count,
     CvOut,
+    ExcludedSection,
     Level,
     ResourceAllocationOut,
     SchoolOut,
+    ScopeOut,
 )
 from evaluation.whatif.rules import TeacherKind
 from junheng_kit.identifiers import SchoolCode
@@ -127,11 +129,20 @@ class WhatIfRequest(BaseModel):
 
 
 class ResultOut(BaseModel):
-    """The resource-allocation part of an assessment, keys as in `AssessmentRead`."""
+    """The resource-allocation part of an assessment, keys as in `AssessmentRead` (`excluded`
+    and `scope` exactly when the assessment's answer carries them)."""
 
     schools: list[SchoolOut]
     cv: dict[Level, dict[str, CvOut]]
     resource_allocation: ResourceAllocationOut
+    excluded: list[ExcludedSection] | None = Field(
+        None,
+        description="as in the assessment: the sections its county's scope rules left out "
+        "(a change cannot name them)",
+    )
+    scope: ScopeOut | None = Field(
+        None, description="as in the assessment: the scope rules it was assessed under"
+    )
 
 
 class ChangedSectionOut(BaseModel):

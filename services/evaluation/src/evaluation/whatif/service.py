@@ -16,7 +16,7 @@ from evaluation.assessment.catalogue import catalogue_by_version
 from evaluation.assessment.models import Assessment
 from evaluation.assessment.repository import AssessmentRepository
 from evaluation.assessment.schemas import SchoolSectionIn
-from evaluation.assessment.service import _section_input, result_document
+from evaluation.assessment.service import SCOPE_KEYS, _section_input, result_document
 from evaluation.whatif import rules as whatif_rules
 from evaluation.whatif.schemas import (
     AddResourcesChange,
@@ -41,6 +41,7 @@ async def what_if(
     catalogue = catalogue_by_version(assessment.catalogue_version)
     baseline_sections = [_section_input(section) for section in stored_sections(assessment)]
     baseline = rules.assess(baseline_sections, catalogue)
+    _refuse_excluded(assessment, request.changes)
     scenario_sections = whatif_rules.apply_changes(
         baseline_sections, [_change(change) for change in request.changes]
     )
@@ -103,6 +104,28 @@ def stored_sections(assessment: Assessment) -> list[SchoolSectionIn]:
     return sorted(sections, key=lambda s: answered.get((s.school_code, s.level), len(answered)))
 
 
+def _refuse_excluded(assessment: Assessment, changes: list[Change]) -> None:
+    """A change naming a section the county's scope rules left out of the assessment: 422
+    saying so (it is not in the assessed inputs, so no scenario can include it)."""
+    excluded = {(e["school_code"], e["level"]): e for e in assessment.result.get("excluded", [])}
+    if not excluded:
+        return
+    for i, change in enumerate(changes):
+        named = (
+            [("from_school", change.from_school, change.from_level),
+             ("to_school", change.to_school, change.to_level)]
+            if isinstance(change, MoveTeachersChange)
+            else [("school_code", change.school_code, change.level)]
+        )  # fmt: skip
+        for field, code, level in named:
+            found = excluded.get((code, level))
+            if found is not None:
+                raise RuleViolated(
+                    "a change names a section the county's scope rules left out",
+                    FieldError(f"changes[{i}].{field}", "section_excluded", found["reason"]),
+                )
+
+
 def _change(change: Change) -> whatif_rules.Change:
     if isinstance(change, MoveTeachersChange):
         return whatif_rules.MoveTeachers(
@@ -119,7 +142,11 @@ def _change(change: Change) -> whatif_rules.Change:
 
 
 def _result(assessment: Assessment, outcome: rules.AssessmentOutcome) -> dict[str, Any]:
-    # the assessment's own answer shape (result_document), reduced to the resource part
+    """The assessment's own answer (result_document) reduced to the resource part, with the
+    `excluded` and `scope` keys exactly when the assessment's answer carries them: the scope it
+    was assessed under (its inputs are already scoped, so a scenario keeps it; the county's
+    rules of today are not re-read)."""
+    scope = {key: assessment.result[key] for key in SCOPE_KEYS if key in assessment.result}
     document = result_document(
         str(assessment.id),
         assessment.county_code,
@@ -127,8 +154,9 @@ def _result(assessment: Assessment, outcome: rules.AssessmentOutcome) -> dict[st
         outcome,
         assessment.inputs_sha256,
         assessment.catalogue_version,
+        scope or None,
     )
-    return {key: document[key] for key in RESULT_KEYS}
+    return {key: document[key] for key in (*RESULT_KEYS, *SCOPE_KEYS) if key in document}
 
 
 def _numbers(amounts: dict[str, int | Decimal]) -> dict[str, int | float]:
