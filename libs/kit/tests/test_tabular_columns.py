@@ -1,9 +1,11 @@
 """Column-wise reading (`read_columns`, the calamine engine) gives what `read_records` gives."""
 
+import logging
 from datetime import date, datetime
 
 import pytest
 
+from junheng_kit import tabular
 from junheng_kit.ids import uuid7_many
 from junheng_kit.problems import BadRequest
 from junheng_kit.tabular import CSV, XLSX, Column, read_columns, read_records, write_csv, write_xlsx
@@ -52,6 +54,59 @@ class TestSameAsRecords:
         with pytest.raises(BadRequest) as caught:
             read_columns(content, CSV, COLUMNS)
         assert [e.message for e in caught.value.errors] == ["学校标识码", "建校日期"]
+
+
+WIDE = (
+    Column("code", ("代码",), text_width=6),
+    Column("name", ("名称", "名字")),
+    Column("note", ("备注",), required=False),
+    Column("count", ("数量",), required=False),
+    Column("flag", ("标记",), required=False),
+    Column("ratio", ("比例",), required=False, text_width=4),
+)
+WIDE_ROWS = [
+    [150602, "\u3000甲 \x1c", None, 1.0, True, 0.5],
+    [-5, None, None, 2, False, 3],
+    [None, None, None, None, None, None],
+    [7, "   ", None, None, None, True],
+    [None, None, None, 3.0, None, None],
+]
+
+
+class TestCalamineColumnWise:
+    def test_every_cell_type_is_cleaned_as_read_records_cleans_it(self) -> None:
+        titles = [*(c.title for c in WIDE), "名字", "其他"]
+        rows = [[*r, f"乙{i}" if i % 2 else None, "x"] for i, r in enumerate(WIDE_ROWS)]
+        content = write_xlsx([Column(t, (t,)) for t in titles], rows, "表")
+        sheet = read_columns(content, XLSX, WIDE, engine="calamine")
+        assert [sheet.record(i) for i in range(len(sheet.rows))] == read_records(
+            content, XLSX, WIDE
+        )
+        assert sheet.rows == [2, 3, 5, 6]  # row 4 holds only a column of no field: blank
+        assert sheet.values["code"] == ["150602", "-00005", "000007", None]
+        assert sheet.values["name"] == ["甲", "乙1", "乙3", None]  # 名字 fills 名称's blanks
+        assert sheet.values["count"] == [1, 2, None, 3]  # whole numbers as integers
+        assert sheet.values["ratio"] == [0.5, "0003", "0001", None]  # True is 1, as openpyxl
+
+    def test_a_blank_column_is_asked_for_as_text_so_calamine_logs_nothing(
+        self, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        rows = [["0115060201", "甲", date(1990, 9, 1), None], ["0115060202", "乙", None, None]]
+        content = write_xlsx(COLUMNS, rows, "学校")
+        with caplog.at_level(logging.DEBUG):
+            sheet = read_columns(content, XLSX, COLUMNS, engine="calamine")
+        assert sheet.values["students"] == [None, None]
+        assert sheet.values["opened_on"] == [datetime(1990, 9, 1), None]  # noqa: DTZ001
+        assert [r.getMessage() for r in caplog.records if r.name.startswith("fastexcel")] == []
+
+    def test_a_sheet_with_only_its_header_has_no_rows(self) -> None:
+        sheet = read_columns(write_xlsx(COLUMNS, [], "学校"), XLSX, COLUMNS, engine="calamine")
+        assert sheet.rows == []
+        assert sheet.values == {c.field: [] for c in COLUMNS}
+
+    def test_text_is_stripped_of_what_str_strip_strips(self) -> None:
+        everything = "".join(c for c in map(chr, range(0x110000)) if c.isspace())
+        assert set(tabular._WHITESPACE) == set(everything)
 
 
 class TestManyIds:

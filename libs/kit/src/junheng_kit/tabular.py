@@ -18,10 +18,14 @@ import io
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from zipfile import BadZipFile
 
 from junheng_kit.problems import BadRequest, FieldError, InvalidInput, UnsupportedMediaType
+
+if TYPE_CHECKING:
+    import polars as pl
+    from fastexcel import DTypeMap
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV = "text/csv"
@@ -62,34 +66,59 @@ def media_type_of(content_type: str) -> str:
 XlsxEngine = Literal["openpyxl", "calamine"]
 
 
-def _calamine_columns(content: bytes) -> tuple[list[Any], list[list[Any]]] | None:
-    """The first sheet through fastexcel as (header cells, cells of each column below the
-    header), or None when a column mixes cell types (dates and
-    text, numbers and text): openpyxl then reads it, so a mixed column keeps its cells' own
-    types. Blank rows stay in place, so sheet row numbers do not shift."""
+# what Python's str.strip() strips (str.isspace); polars' default strips a smaller set
+_WHITESPACE = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
+    "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+
+
+def _calamine_frame(content: bytes) -> tuple[list[Any], pl.DataFrame] | None:
+    """The first sheet through fastexcel as (header cells, a frame of the cells below the
+    header), or None when a column mixes cell types (dates and text, numbers and text): openpyxl
+    then reads it, so a mixed column keeps its cells' own types. Blank rows stay in place, so
+    sheet row numbers do not shift.
+
+    Two loads, as calamine parses the whole sheet for either: every cell as text first (the
+    header titles, and which columns hold no cell below the header), then the typed cells, with
+    a blank column asked for as text — calamine cannot infer a type from no cell and would log
+    "Could not determine dtype for column …" for each."""
     import fastexcel
+    import polars as pl
 
     try:
         reader = fastexcel.read_excel(content)
-        titles = reader.load_sheet(0, header_row=None, n_rows=1).to_polars()
-        if titles.height == 0:
-            return [], []
-        header = [titles.item(0, i) for i in range(titles.width)]
+        text = reader.load_sheet(0, header_row=None, dtypes="string").to_polars()
+        if text.height == 0:
+            return [], pl.DataFrame()
+        header = list(text.row(0))
+        below = text.slice(1)
+        counts = below.null_count().row(0)
+        blank: DTypeMap = {i: "string" for i, nulls in enumerate(counts) if nulls == below.height}
         frame = reader.load_sheet(
-            0, header_row=0, schema_sample_rows=None, dtype_coercion="strict"
+            0,
+            header_row=0,
+            schema_sample_rows=None,
+            dtype_coercion="strict",
+            dtypes=blank or None,
         ).to_polars()
     except fastexcel.FastExcelError:  # mixed column, unreadable file: openpyxl decides
         return None
-    if frame.width != len(header):
+    if frame.width != len(header) or frame.height != below.height:
         return None
-    import polars as pl
-
     whole = [  # a number typed as 12 reads as 12, not 12.0, as openpyxl gives it
         name
         for name, dtype in frame.schema.items()
         if dtype == pl.Float64 and bool((frame[name] == frame[name].floor()).all())
     ]
-    frame = frame.with_columns(pl.col(whole).cast(pl.Int64))
+    return header, frame.with_columns(pl.col(whole).cast(pl.Int64))
+
+
+def _calamine_columns(content: bytes) -> tuple[list[Any], list[list[Any]]] | None:
+    table = _calamine_frame(content)
+    if table is None:
+        return None
+    header, frame = table
     return header, [frame.to_series(i).to_list() for i in range(frame.width)]
 
 
@@ -194,25 +223,8 @@ def _clean(cells: Sequence[Any], column: Column) -> list[Any]:
     return [_cell(c, column) for c in cells]
 
 
-def read_columns(
-    content: bytes,
-    media_type: str,
-    columns: Sequence[Column],
-    *,
-    engine: XlsxEngine = "openpyxl",
-) -> SheetColumns:
-    """What `read_records` reads (same cleaning, same skipped blank lines, same 400s), as
-    columns: no dict per row, for registers imported set-based."""
-    table = _calamine_columns(content) if media_type == XLSX and engine == "calamine" else None
-    if table is None:
-        rows = read_rows(content, media_type)
-        titles, body = (rows[0], rows[1:]) if rows else ([], [])
-        width = len(titles)
-        cells_by_position: Sequence[Sequence[Any]] = list(
-            zip(*(r[:width] + [None] * (width - len(r)) for r in body), strict=True)
-        )
-    else:
-        titles, cells_by_position = table
+def _missing_columns(titles: Sequence[Any], columns: Sequence[Column]) -> list[Column | None]:
+    """Each title's column (None: not one of the register's); 400 naming every missing one."""
     if not titles:
         raise BadRequest("the table is empty", FieldError("body", "rows_required"))
     by_title = {title: column for column in columns for title in (column.field, *column.titles)}
@@ -224,18 +236,85 @@ def read_columns(
             "the table lacks required columns",
             *[FieldError("header", "column_required", title) for title in missing],
         )
+    return header
+
+
+def _merged(earlier: list[Any] | None, cleaned: list[Any]) -> list[Any]:
+    """Two columns of one field (two of its titles): a cell of the later one wins."""
+    if earlier is None:
+        return cleaned
+    return [new if new is not None else old for old, new in zip(earlier, cleaned, strict=True)]
+
+
+def _frame_columns(
+    titles: list[Any], frame: pl.DataFrame, columns: Sequence[Column]
+) -> SheetColumns:
+    """`read_columns` of a calamine frame: text stripped, codes padded and blank lines found by
+    polars expressions; cells of other types are kept as they are (`_cell` leaves them alone)
+    but in a code column that is not all text or whole numbers, cleaned cell by cell."""
+    import polars as pl
+
+    header = _missing_columns(titles, columns)
+    values: dict[str, list[Any]] = {}
+    filled: list[pl.Series] = []
+    for position, column in enumerate(header):
+        if column is None or frame.height == 0:
+            continue
+        series = frame.to_series(position)
+        if series.dtype == pl.String:
+            stripped = series.str.strip_chars(_WHITESPACE)
+            series = pl.select(pl.when(stripped != "").then(stripped)).to_series()
+        elif series.dtype == pl.Int64 and column.text_width is not None:
+            series = series.cast(pl.String).str.zfill(column.text_width)
+        elif column.text_width is not None:  # a code column of fractions, booleans, dates
+            cells = [_cell(c, column) for c in series.to_list()]
+            filled.append(pl.Series([c is not None for c in cells], dtype=pl.Boolean))
+            values[column.field] = _merged(values.get(column.field), cells)
+            continue
+        filled.append(series.is_not_null())
+        values[column.field] = _merged(values.get(column.field), series.to_list())
+    if filled:
+        kept_mask = pl.select(pl.any_horizontal(filled)).to_series()
+        kept = kept_mask.arg_true().to_list()
+    else:
+        kept = []
+    if len(kept) != frame.height:
+        values = {field: [cells[i] for i in kept] for field, cells in values.items()}
+    blank = [None] * len(kept)
+    return SheetColumns(
+        [i + HEADER_ROW + 1 for i in kept],
+        {c.field: values[c.field] if c.field in values else list(blank) for c in columns},
+    )
+
+
+def read_columns(
+    content: bytes,
+    media_type: str,
+    columns: Sequence[Column],
+    *,
+    engine: XlsxEngine = "openpyxl",
+) -> SheetColumns:
+    """What `read_records` reads (same cleaning, same skipped blank lines, same 400s), as
+    columns: no dict per row, for registers imported set-based. With `engine="calamine"` an XLSX
+    sheet is read by fastexcel and cleaned column-wise (openpyxl still reads a sheet with a
+    column of mixed cell types)."""
+    if media_type == XLSX and engine == "calamine":
+        table = _calamine_frame(content)
+        if table is not None:
+            return _frame_columns(*table, columns)
+    rows = read_rows(content, media_type)
+    titles, body = (rows[0], rows[1:]) if rows else ([], [])
+    header = _missing_columns(titles, columns)
+    width = len(titles)
+    cells_by_position: Sequence[Sequence[Any]] = list(
+        zip(*(r[:width] + [None] * (width - len(r)) for r in body), strict=True)
+    )
     values: dict[str, list[Any]] = {}
     for position, column in enumerate(header):
         if column is None or not cells_by_position:
             continue
-        cleaned = _clean(cells_by_position[position], column)
-        earlier = values.get(column.field)
-        values[column.field] = (
-            cleaned
-            if earlier is None
-            else [
-                new if new is not None else old for old, new in zip(earlier, cleaned, strict=True)
-            ]
+        values[column.field] = _merged(
+            values.get(column.field), _clean(cells_by_position[position], column)
         )
     kept = (
         [

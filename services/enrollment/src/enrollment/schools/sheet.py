@@ -3,27 +3,34 @@
 A new code registers the school (`enrollment.school.registered`); a known one with other values
 updates it (`enrollment.school.updated`, version + 1); a row equal to the registry changes
 nothing, so importing the same sheet twice registers nothing twice. One bad row imports nothing.
+
+Column-wise from end to end: the sheet is read by columns (`read_columns`, XLSX through
+calamine), plain rows are checked by polars expressions (`imports.sheet_frame`) and the others
+by `SchoolCreate` itself, duplicates and jurisdictions are found per column, the registry is
+compared by one join, new schools are one column-wise INSERT, changed ones one executemany
+UPDATE, and the events are encoded column-wise (`add_event_frame`).
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
 from typing import Any, cast
 
+import polars as pl
 from pydantic import TypeAdapter
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from enrollment.imports import sheets
+from enrollment.imports import sheet_frame, sheets
 from enrollment.imports.models import SheetImport
 from enrollment.schools.models import School
 from enrollment.schools.schemas import SchoolCreate
-from junheng_contracts.enrollment import SchoolData, SchoolRegistered, SchoolUpdated
+from junheng_contracts.enrollment import SchoolRegistered, SchoolUpdated
 from junheng_kit.auth import Principal
-from junheng_kit.messaging.bulk import add_events
-from junheng_kit.problems import FieldError
-from junheng_kit.tabular import Column, read_records, reject_rows, row_errors
+from junheng_kit.bulk_insert import insert_columns
+from junheng_kit.messaging.bulk import add_event_frame
+from junheng_kit.problems import BadRequest, FieldError
+from junheng_kit.tabular import Column, SheetColumns, read_columns, reject_rows, row_errors
 from junheng_kit.timeutil import utcnow
 
 KIND = "schools"
@@ -46,6 +53,19 @@ LABEL_OF_LEVEL = {code: label for label, code in LEVEL_LABELS.items()}
 SHEET = TypeAdapter(list[SchoolCreate])
 SCHOOL = cast(Table, School.__table__)
 CHUNK = 2000
+VALUES = ("name", "levels", "county_code", "longitude", "latitude", "planned_capacity")
+SCHEMA: dict[str, Any] = {
+    "index": pl.Int64,
+    "row": pl.Int64,
+    "school_code": pl.String,
+    "name": pl.String,
+    "levels": pl.List(pl.String),
+    "county_code": pl.String,
+    "longitude": pl.Float64,
+    "latitude": pl.Float64,
+    "planned_capacity": pl.Int64,
+}
+_CAPACITY = r"^[1-9][0-9]{0,4}$"
 
 
 def _shape(values: dict[str, Any]) -> dict[str, Any]:
@@ -62,134 +82,222 @@ def _column_of(path: str) -> str:
     return path.split(".", 1)[0] if path.startswith("levels") else path
 
 
-def _values(row: SchoolCreate) -> dict[str, Any]:
-    return {
-        "name": row.name,
-        "levels": list(row.levels),
-        "county_code": row.county_code,
-        "longitude": row.location.longitude,
-        "latitude": row.location.latitude,
-        "planned_capacity": row.planned_capacity,
+def fast_path(sheet: SheetColumns) -> tuple[pl.DataFrame, list[int]]:
+    """(plain rows checked and normalised column-wise in `SCHEMA`, positions of the others)."""
+    frame = sheet_frame.text_frame(
+        sheet,
+        [c.field for c in COLUMNS],
+        numbers={"longitude", "latitude", "planned_capacity"},
+    )
+    lookup = {**LEVEL_LABELS, **{code: code for code in LEVEL_LABELS.values()}}
+    levels = sheet_frame.code_list("levels").list.eval(
+        pl.element().replace_strict(lookup, default=None, return_dtype=pl.String)
+    )
+    staged = frame.with_columns(
+        levels.alias("codes"),
+        sheet_frame.decimal("longitude").alias("x"),
+        sheet_frame.decimal("latitude").alias("y"),
+        pl.when(pl.col("planned_capacity").str.contains(_CAPACITY))
+        .then(pl.col("planned_capacity").cast(pl.Int64, strict=False))
+        .alias("seats"),
+    )
+    plain = (
+        ~pl.col("odd")
+        & sheet_frame.school_code(pl.col("school_code"))
+        & sheet_frame.length_between("name", 2, 100)
+        & pl.col("codes").list.len().is_between(1, 4)
+        & pl.col("codes").list.eval(pl.element().is_not_null()).list.all()
+        & sheet_frame.unique_list(pl.col("codes"))
+        & sheet_frame.county_code(pl.col("county_code"))
+        & sheet_frame.within(pl.col("x"), 73.0, 135.5)
+        & sheet_frame.within(pl.col("y"), 3.5, 53.6)
+        & sheet_frame.within(pl.col("seats"), 1, 20000)
+    ).fill_null(False)
+    staged = staged.with_columns(plain.alias("plain"))
+    good = (
+        staged.filter(pl.col("plain"))
+        .with_columns(
+            pl.col("codes").alias("levels"),
+            pl.col("x").alias("longitude"),
+            pl.col("y").alias("latitude"),
+            pl.col("seats").alias("planned_capacity"),
+        )
+        .select(list(SCHEMA))
+    )
+    return good, staged.filter(~pl.col("plain"))["index"].to_list()
+
+
+def from_rows(
+    indices: Sequence[int], numbers: Sequence[int], rows: Sequence[SchoolCreate]
+) -> pl.DataFrame:
+    """Rows `SchoolCreate` validated, in the fast path's shape."""
+    return pl.DataFrame(
+        {
+            "index": list(indices),
+            "row": list(numbers),
+            "school_code": [r.school_code for r in rows],
+            "name": [r.name for r in rows],
+            "levels": [list(r.levels) for r in rows],
+            "county_code": [r.county_code for r in rows],
+            "longitude": [r.location.longitude for r in rows],
+            "latitude": [r.location.latitude for r in rows],
+            "planned_capacity": [r.planned_capacity for r in rows],
+        },
+        schema=SCHEMA,
+    )
+
+
+def validated(sheet: SheetColumns) -> pl.DataFrame:
+    """Every row normalised (`SCHEMA`, in sheet order): plain rows column-wise, the others by
+    `SchoolCreate`, whose errors (every bad cell) reject the sheet as they always did."""
+    if not sheet.rows:
+        raise BadRequest("the sheet has no data rows", FieldError("body", "rows_required"))
+    good, rest = fast_path(sheet)
+    if not rest:
+        return good
+    subset = [sheet.record(i) for i in rest]
+    rows = sheets.validated(SHEET, subset, _shape, _column_of)
+    return pl.concat([good, from_rows(rest, [r.row for r in subset], rows)]).sort("index")
+
+
+def _duplicates(frame: pl.DataFrame) -> list[FieldError]:
+    """Each row repeating an earlier row's 学校标识码, naming that row."""
+    repeated = frame.with_columns(pl.col("row").first().over("school_code").alias("first")).filter(
+        pl.col("row") != pl.col("first")
+    )
+    return [
+        e
+        for number, first in repeated.select("row", "first").iter_rows()
+        for e in row_errors(
+            number,
+            [
+                FieldError(
+                    "school_code", "school_code_unique", f"the same 学校标识码 is on row {first}"
+                )
+            ],
+        )
+    ]
+
+
+async def _registered(session: AsyncSession, codes: list[str]) -> pl.DataFrame:
+    """The registry's schools among `codes`, as `<field>_old` columns."""
+    columns = [SCHOOL.c.school_code, *(SCHOOL.c[f] for f in VALUES), SCHOOL.c.version]
+    found: list[tuple[Any, ...]] = []
+    for start in range(0, len(codes), 5000):
+        result = await session.execute(
+            select(*columns).where(SCHOOL.c.school_code.in_(codes[start : start + 5000]))
+        )
+        found += [tuple(r) for r in result]
+    schema = {
+        "school_code": pl.String,
+        **{f"{f}_old": SCHEMA[f] for f in VALUES},
+        "version_old": pl.Int64,
     }
+    return pl.DataFrame(found, schema=schema, orient="row")
 
 
-def _data(code: str, values: dict[str, Any], version: int) -> SchoolData:
-    return SchoolData(school_code=code, version=version, **values)
+def _event_frame(frame: pl.DataFrame) -> pl.DataFrame:
+    """subject, jurisdiction and `SchoolData` (its fields in its order) per row."""
+    return frame.select(
+        pl.col("school_code").alias("subject"),
+        pl.col("county_code").alias("jurisdiction"),
+        pl.struct(
+            "school_code", "name", "levels", "county_code", "longitude", "latitude",
+            "planned_capacity", "version",
+        ).alias("data"),
+    )  # fmt: skip
 
 
 async def import_schools(
     session: AsyncSession, principal: Principal, *, content: bytes, media_type: str
 ) -> SheetImport:
     """Register or update every school of the sheet, all or nothing."""
-    records = read_records(content, media_type, COLUMNS)
-    rows = sheets.validated(SHEET, records, _shape, _column_of)
-    numbers = [r.row for r in records]
+    frame = validated(read_columns(content, media_type, COLUMNS, engine="calamine"))
+    outside = [
+        code for code in frame["county_code"].unique().to_list()
+        if not principal.jurisdiction.covers_code(code)
+    ]  # fmt: skip
     sheets.require_counties(
-        principal, [(n, "county_code", r.county_code) for r, n in zip(rows, numbers, strict=True)]
+        principal,
+        [
+            (n, "county_code", c)
+            for n, c in frame.filter(pl.col("county_code").is_in(outside))
+            .select("row", "county_code")
+            .iter_rows()
+        ],
     )
-    counts = Counter(r.school_code for r in rows)
-    first: dict[str, int] = {}
-    errors: list[FieldError] = []
-    for row, number in zip(rows, numbers, strict=True):
-        if counts[row.school_code] > 1 and row.school_code in first:
-            errors += row_errors(
-                number,
-                [
-                    FieldError(
-                        "school_code",
-                        "school_code_unique",
-                        f"the same 学校标识码 is on row {first[row.school_code]}",
-                    )
-                ],
-            )
-        first.setdefault(row.school_code, number)
-    existing = {
-        s.school_code: s
-        for s in await session.scalars(select(School).where(School.school_code.in_(list(counts))))
-    }
-    for row, number in zip(rows, numbers, strict=True):
-        known = existing.get(row.school_code)
-        if known is not None and not principal.jurisdiction.covers_code(known.county_code):
-            errors += row_errors(
-                number,
-                [
-                    FieldError(
-                        "school_code",
-                        "jurisdiction",
-                        f"registered in {known.county_code}, outside this client's jurisdiction",
-                    )
-                ],
-            )
+    errors = _duplicates(frame)
+    joined = frame.join(
+        await _registered(session, frame["school_code"].unique().sort().to_list()),
+        on="school_code",
+        how="left",
+    ).sort("index")
+    foreign = [
+        code for code in joined["county_code_old"].drop_nulls().unique().to_list()
+        if not principal.jurisdiction.covers_code(code)
+    ]  # fmt: skip
+    for number, known in (
+        joined.filter(pl.col("county_code_old").is_in(foreign))
+        .select("row", "county_code_old")
+        .iter_rows()
+    ):
+        errors += row_errors(
+            number,
+            [
+                FieldError(
+                    "school_code",
+                    "jurisdiction",
+                    f"registered in {known}, outside this client's jurisdiction",
+                )
+            ],
+        )
     reject_rows(errors)
 
     now = utcnow()
-    inserts: list[dict[str, Any]] = []
-    changes: list[dict[str, Any]] = []
-    events: list[Any] = []
-    unchanged = 0
-    for row in rows:
-        values = _values(row)
-        known = existing.get(row.school_code)
-        if known is None:
-            inserts.append(
-                {
-                    **values,
-                    "school_code": row.school_code,
-                    "version": 1,
-                    "created_at": now,
-                    "updated_at": now,
-                }
-            )
-            events.append(
-                SchoolRegistered.of(
-                    subject=row.school_code,
-                    jurisdiction=row.county_code,
-                    data=_data(row.school_code, values, 1),
-                )
-            )
-        elif any(getattr(known, k) != v for k, v in values.items()):
-            version = known.version + 1
-            changes.append(
-                {
-                    **{f"b_{k}": v for k, v in values.items()},
-                    "b_code": row.school_code,
-                    "b_version": version,
-                    "b_updated_at": now,
-                }
-            )
-            events.append(
-                SchoolUpdated.of(
-                    subject=row.school_code,
-                    jurisdiction=row.county_code,
-                    data=_data(row.school_code, values, version),
-                )
-            )
-        else:
-            unchanged += 1
-    for start in range(0, len(inserts), CHUNK):
-        await session.execute(insert(SCHOOL), inserts[start : start + CHUNK])
-    if changes:
-        fields = [k.removeprefix("b_") for k in changes[0] if k != "b_code"]
+    known = pl.col("version_old").is_not_null()
+    differs = pl.any_horizontal([pl.col(f) != pl.col(f"{f}_old") for f in VALUES])
+    new = joined.filter(~known).with_columns(pl.lit(1, dtype=pl.Int64).alias("version"))
+    changed = joined.filter(known & differs).with_columns(
+        (pl.col("version_old") + 1).alias("version")
+    )
+    if new.height:
+        await insert_columns(
+            await session.connection(),
+            SCHOOL,
+            {
+                **{f: new[f].to_list() for f in ("school_code", *VALUES, "version")},
+                "created_at": [now] * new.height,
+                "updated_at": [now] * new.height,
+            },
+        )
+    if changed.height:
         statement = (
             update(SCHOOL)
             .where(SCHOOL.c.school_code == bindparam("b_code"))
-            .values({f: bindparam(f"b_{f}") for f in fields})
+            .values({f: bindparam(f"b_{f}") for f in (*VALUES, "version", "updated_at")})
         )
-        for start in range(0, len(changes), CHUNK):
-            await session.execute(statement, changes[start : start + CHUNK])
-    await add_events(session, events)
-    counties = {r.county_code for r in rows}
+        fields = (*VALUES, "version")
+        parameters = [
+            {"b_code": code, **{f"b_{f}": v for f, v in zip(fields, values, strict=True)},
+             "b_updated_at": now}
+            for code, *values in changed.select("school_code", *fields).iter_rows()
+        ]  # fmt: skip
+        for start in range(0, len(parameters), CHUNK):
+            await session.execute(statement, parameters[start : start + CHUNK])
+    await add_event_frame(session, SchoolRegistered, _event_frame(new))
+    await add_event_frame(session, SchoolUpdated, _event_frame(changed))
+    counties = frame["county_code"].unique().to_list()
     return await sheets.record_import(
         session,
         principal,
         kind=KIND,
-        county_code=counties.pop() if len(counties) == 1 else None,
+        county_code=counties[0] if len(counties) == 1 else None,
         content=content,
         media_type=media_type,
-        rows=len(rows),
-        created=len(inserts),
-        updated=len(changes),
-        unchanged=unchanged,
+        rows=frame.height,
+        created=new.height,
+        updated=changed.height,
+        unchanged=frame.height - new.height - changed.height,
     )
 
 
