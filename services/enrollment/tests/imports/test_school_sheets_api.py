@@ -3,6 +3,7 @@ template, on SQLite and PostgreSQL."""
 
 import io
 import json
+import logging
 
 import pytest
 from httpx import AsyncClient, Response
@@ -12,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from enrollment.schools.models import School
 from junheng_kit.tables import OutboxMessage
+from junheng_kit.tabular import Column, write_xlsx
 from junheng_kit.testing.plugin import TokenFactory, auth
 
 CSV = "text/csv"
@@ -137,6 +139,66 @@ class TestSchoolImport:
         assert {e["message"] for e in response.json()["errors"]} == {
             "学段", "所在区县代码", "经度", "纬度", "规划学位数",
         }  # fmt: skip
+
+
+class TestSchoolWorkbook:
+    async def test_typed_cells_upsert_column_wise_with_the_events_of_the_single_routes(
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        writer: dict[str, str],
+        caplog: pytest.LogCaptureFixture,
+    ) -> None:
+        await post(client, writer, TWO_SCHOOLS.encode())
+        titles = [*HEADER.strip().split(","), "备注"]  # a column of no field, left blank
+        workbook = write_xlsx(
+            [Column(t, (t,)) for t in titles],
+            [
+                [2115061001, "东胜区第十小学", "小学", 150602, 109.98, 39.81, 2000, None],
+                [3115061002, "东胜区十中", "初中、九年一贯制", 150602, 109.99, 39.82, 2400, None],
+                [2115061003, " 东胜区第十二小学 ", "小学", 150602, 110, 39.8, 1200.0, None],
+            ],
+            "学校",
+        )
+        with caplog.at_level(logging.DEBUG):
+            response = await post(client, writer, workbook, XLSX)
+        assert response.status_code == 201, response.text
+        body = response.json()
+        assert (body["rows"], body["created"], body["updated"], body["unchanged"]) == (3, 1, 1, 1)
+        assert [r.getMessage() for r in caplog.records if r.name.startswith("fastexcel")] == []
+        [registered] = [
+            e for e in await events(session, "enrollment.school.registered")
+            if e["subject"] == "2115061003"
+        ]  # fmt: skip
+        assert registered["jurisdiction"] == "150602"
+        assert registered["data"] == {
+            "school_code": "2115061003", "name": "东胜区第十二小学", "levels": ["primary"],
+            "county_code": "150602", "longitude": 110.0, "latitude": 39.8,
+            "planned_capacity": 1200, "version": 1,
+        }  # fmt: skip
+        [updated] = await events(session, "enrollment.school.updated")
+        assert updated["data"] == {
+            "school_code": "2115061001", "name": "东胜区第十小学", "levels": ["primary"],
+            "county_code": "150602", "longitude": 109.98, "latitude": 39.81,
+            "planned_capacity": 2000, "version": 2,
+        }  # fmt: skip
+        school = (await client.get("/v1/schools/2115061003", headers=writer)).json()
+        assert (school["name"], school["location"], school["version"]) == (
+            "东胜区第十二小学", {"longitude": 110.0, "latitude": 39.8}, 1,
+        )  # fmt: skip
+
+    async def test_a_row_the_fast_path_leaves_to_the_schema_imports_alike(
+        self, client: AsyncClient, writer: dict[str, str]
+    ) -> None:
+        sheet = (
+            HEADER
+            + "2115061001,东胜区第十小学,小学,150602,1.0998e2,39.81,1800\r\n"
+            + "3115061002,东胜区十中,初中,150602,109.99,39.82,2400\r\n"
+        )
+        response = await post(client, writer, sheet.encode())
+        assert response.status_code == 201, response.text
+        school = (await client.get("/v1/schools/2115061001", headers=writer)).json()
+        assert school["location"] == {"longitude": 109.98, "latitude": 39.81}
 
 
 class TestSchoolExport:

@@ -6,9 +6,11 @@ Zones (conftest): P01 → school 1, P02 → school 2, P03 → schools 1 and 2 (�
 
 import io
 import json
+import logging
 from types import SimpleNamespace
 from typing import Any
 
+import pytest
 from httpx import AsyncClient, Response
 from openpyxl import load_workbook
 from sqlalchemy import func, select
@@ -16,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from enrollment.zoning.models import ZoneMap
 from junheng_kit.tables import OutboxMessage
+from junheng_kit.tabular import Column, write_xlsx
 from junheng_kit.testing.plugin import TokenFactory, auth
 
 IMPORTS = "/v1/zone-school-list-imports"
@@ -170,6 +173,72 @@ class TestSchoolListImport:
 
 
 class TestSchoolListExport:
+    async def test_a_workbook_with_typed_codes_and_a_blank_name_column(
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        first_map: dict[str, Any],
+        geo: SimpleNamespace,
+        writer: dict[str, str],
+        caplog: pytest.LogCaptureFixture,
+    ) -> None:
+        titles = ["片区代码", "片区名称", "片区类型", "对口学校"]
+        workbook = write_xlsx(
+            [Column(t, (t,)) for t in titles],
+            [
+                ["P01", None, None, geo.PRIMARY_1],
+                ["P02", None, None, geo.PRIMARY_2],
+                ["P03", None, None, f"{geo.NINE_YEAR}、{geo.PRIMARY_2}"],
+            ],
+            "片区",
+        )
+        with caplog.at_level(logging.DEBUG):
+            response = await client.post(
+                IMPORTS,
+                params=QUERY,
+                content=workbook,
+                headers={**writer, "Content-Type": "application/vnd.openxmlformats-officedocument"
+                         ".spreadsheetml.sheet"},
+            )  # fmt: skip
+        assert response.status_code == 201, response.text
+        assert [r.getMessage() for r in caplog.records if r.name.startswith("fastexcel")] == []
+        version_2 = (await client.get(response.headers["Location"], headers=writer)).json()
+        zones = {
+            f["properties"]["zone_code"]: (f["properties"]["name"], f["properties"]["school_codes"])
+            for f in version_2["zones"]["features"]
+        }
+        assert zones == {
+            "P01": ("P01 片区", [geo.PRIMARY_1]),  # a blank 片区名称 keeps the name
+            "P02": ("P02 片区", [geo.PRIMARY_2]),
+            "P03": ("P03 片区", [geo.NINE_YEAR, geo.PRIMARY_2]),
+        }
+
+    async def test_a_code_typed_as_a_number_is_that_code(
+        self,
+        client: AsyncClient,
+        first_map: dict[str, Any],
+        geo: SimpleNamespace,
+        writer: dict[str, str],
+    ) -> None:
+        titles = ["片区代码", "对口学校"]
+        rows = [
+            ["P01", int(geo.PRIMARY_2)],
+            ["P02", int(geo.PRIMARY_1)],
+            ["P03", int(geo.PRIMARY_1)],
+        ]
+        response = await client.post(
+            IMPORTS,
+            params=QUERY,
+            content=write_xlsx([Column(t, (t,)) for t in titles], rows, "片区"),
+            headers={**writer, "Content-Type": "application/vnd.openxmlformats-officedocument"
+                     ".spreadsheetml.sheet"},
+        )  # fmt: skip
+        assert response.status_code == 201, response.text
+        version_2 = (await client.get(response.headers["Location"], headers=writer)).json()
+        assert [f["properties"]["school_codes"] for f in version_2["zones"]["features"]] == [
+            [geo.PRIMARY_2], [geo.PRIMARY_1], [geo.PRIMARY_1],
+        ]  # fmt: skip
+
     async def test_the_export_reimports_as_no_change(
         self,
         client: AsyncClient,

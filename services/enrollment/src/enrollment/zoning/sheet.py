@@ -41,7 +41,8 @@ COLUMNS: tuple[Column, ...] = (
     Column("zone_code", ("片区代码",)),
     Column("name", ("片区名称",), required=False),
     Column("zone_type", ("片区类型",), required=False),  # written on export, ignored on import
-    Column("school_codes", ("对口学校", "学校标识码")),
+    # one code typed as a number reads as that code (its leading zeros back), as in 学校信息表
+    Column("school_codes", ("对口学校", "学校标识码"), text_width=10),
 )
 TYPE_LABELS = {"single_school": "单校划片", "multi_school": "多校划片"}
 
