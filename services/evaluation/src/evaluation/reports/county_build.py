@@ -13,6 +13,8 @@ from typing import Any
 from evaluation.assessment.catalogue import LEVELS, catalogue_by_version
 from evaluation.reports.build import LEVEL_ZH, iso_utc, school_year
 from evaluation.trends.schemas import RollupRead, TrendsRead
+from evaluation.verdict.catalogue import CATALOGUES as VERDICT_CATALOGUES
+from evaluation.verdict.catalogue import VerdictCatalogue
 from evaluation.verdict.schemas import VerdictRead
 
 VERDICT_TITLE = "县域义务教育优质均衡发展督导评估 — 县域认定报告"
@@ -48,6 +50,51 @@ UNIT_ZH = {
 }
 
 
+MISSING_ZH = {
+    "assessment": "资源配置评估",
+    "recognition": "社会认可度调查",
+    "eligibility": "申报资格（基本均衡认定年份、一票否决）",
+}
+
+
+class Titles:
+    """The Chinese titles a reader sees for the verdict's keys: indicators (by the assessment's
+    catalogue), 差异系数, and the items of 政府保障程度 and 教育质量 (by the verdict's)."""
+
+    def __init__(self, verdict_version: str, indicator_version: str | None) -> None:
+        found = [c for c in VERDICT_CATALOGUES if c.version == verdict_version]
+        self._items: VerdictCatalogue | None = found[0] if found else None
+        self._indicators: dict[str, str] = {}
+        if indicator_version is not None:
+            catalogue = catalogue_by_version(indicator_version)
+            self._indicators = {spec.key: spec.name_zh for spec in catalogue.indicators}
+
+    def indicator(self, key: str) -> str:
+        return self._indicators.get(key, key)
+
+    def item(self, key: str) -> str:
+        """`school_size`, `rotation_share.rotated_share` → "11. 教师交流轮岗…"; else the key."""
+        if self._items is None:
+            return key
+        head = key.split(".", 1)[0]
+        spec = next((item for item in self._items.items if item.key == head), None)
+        return key if spec is None else f"{spec.number}. {spec.title_zh}"
+
+    def failing(self, part: str, key: str) -> str:
+        if part == "resource_allocation":
+            if key.startswith("cv."):
+                return f"{self.indicator(key[3:])} 差异系数"
+            return self.indicator(key)
+        if part in ("government_assurance", "education_quality"):
+            return self.item(key)
+        return PART_ZH.get(part, key)
+
+    def missing(self, entry: str) -> str:
+        if entry.startswith("items."):
+            return self.item(entry[len("items.") :])
+        return MISSING_ZH.get(entry, entry)
+
+
 def _state(met: bool | None) -> str:
     return "met" if met is True else "not_met" if met is False else "missing"
 
@@ -64,17 +111,28 @@ def build_verdict_report(
     catalogue_version and assessed_at of the assessment the verdict used (None: none yet)."""
     parts = verdict.parts
     recognition = parts.social_recognition
+    titles = Titles(
+        verdict.catalogue_version, None if assessment is None else assessment["catalogue_version"]
+    )
+    resources = parts.resource_allocation
     rows = [
-        ("resource_allocation", parts.resource_allocation.met, ""),
+        (
+            "resource_allocation",
+            resources.met,
+            "尚无评估"
+            if resources.met is None
+            else f"未达标学校（学段）{len(resources.failing_schools)} 个；"
+            f"未达标差异系数 {len(resources.failing_cv)} 项",
+        ),
         (
             "government_assurance",
             parts.government_assurance.met,
-            _missing_text(parts.government_assurance.missing),
+            _missing_text(parts.government_assurance.missing, titles),
         ),
         (
             "education_quality",
             parts.education_quality.met,
-            _missing_text(parts.education_quality.missing),
+            _missing_text(parts.education_quality.missing, titles),
         ),
         (
             "social_recognition",
@@ -107,6 +165,7 @@ def build_verdict_report(
             "indicators": [
                 {
                     "key": i.key,
+                    "title_zh": titles.indicator(i.key),
                     "value": i.value,
                     "threshold": float(i.threshold),
                     "floor": float(i.floor),
@@ -128,6 +187,7 @@ def build_verdict_report(
         "verdict": verdict.verdict,
         "verdict_zh": VERDICT_ZH[verdict.verdict],
         "missing": list(verdict.missing),
+        "missing_zh": [titles.missing(entry) for entry in verdict.missing],
         "catalogue_version": verdict.catalogue_version,
         "assessment_id": None if assessment is None else str(assessment["id"]),
         "assessment_catalogue_version": None
@@ -145,6 +205,7 @@ def build_verdict_report(
                 "part": item.part,
                 "part_zh": PART_ZH.get(item.part, item.part),
                 "key": item.key,
+                "title_zh": titles.failing(item.part, item.key),
                 "school_code": item.school_code or "",
                 "name": names.get((item.school_code or "", item.level or ""), ""),
                 "level_zh": LEVEL_ZH.get(item.level or "", ""),
@@ -159,8 +220,10 @@ def build_verdict_report(
     }
 
 
-def _missing_text(missing: list[str]) -> str:
-    return "" if not missing else f"未录入 {len(missing)} 项：" + "、".join(missing)
+def _missing_text(missing: list[str], titles: Titles) -> str:
+    if not missing:
+        return ""
+    return f"未录入 {len(missing)} 项：" + "；".join(titles.item(key) for key in missing)
 
 
 def _decimal_text(value: Decimal) -> str:

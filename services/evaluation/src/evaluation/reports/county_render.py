@@ -37,6 +37,11 @@ def _ok(passed: bool) -> str:
 # ---------------------------------------------------------------- verdict
 
 
+def _titled(entry: Report) -> str:
+    """The Chinese title a reader looks for, the API key under it (as the XLSX and JSON name it)."""
+    return f"{escape(entry['title_zh'])}<br><span class=key>{escape(entry['key'])}</span>"
+
+
 def verdict_footer(report: Report) -> str:
     indicators = report["assessment_catalogue_version"] or "—"
     return (
@@ -67,21 +72,22 @@ def verdict_html(report: Report) -> str:
     ]
     if report["missing"]:
         parts.append(
-            "<p class=note>尚未录入 Missing: " + escape("、".join(report["missing"])) + "</p>"
+            "<p class=note>尚未录入 Missing: " + escape("；".join(report["missing_zh"])) + "</p>"
         )
     rows = "".join(
         f"<tr><td>{p['part_zh']}</td>{_mark(p['state'])}<td>{escape(p['detail'])}</td></tr>"
         for p in report["parts"]
     )
     parts.append(
-        "<table><thead><tr><th>部分 Part</th><th>结论</th><th>说明</th></tr></thead>"
+        '<table class="wide"><colgroup><col style="width:8em"><col style="width:6em"><col>'
+        "</colgroup><thead><tr><th>部分 Part</th><th>结论</th><th>说明</th></tr></thead>"
         f"<tbody>{rows}</tbody></table>"
     )
     items = report["failing_items"]
     parts.append(f"<h2>二、未达标项目及差距 Failing items: {len(items)}</h2>")
     if items:
         rows = "".join(
-            f"<tr><td>{i['part_zh']}</td><td>{escape(i['key'])}</td>"
+            f"<tr><td>{i['part_zh']}</td><td>{_titled(i)}</td>"
             f"<td>{escape(i['school_code'])} {escape(i['name'])}</td><td>{i['level_zh']}</td>"
             f"<td class=num>{escape(i['gap_text'])} {escape(i['unit_zh'])}</td>"
             f"<td>{escape(i['detail'])}</td></tr>"
@@ -89,7 +95,7 @@ def verdict_html(report: Report) -> str:
         )
         parts.append(
             '<table class="wide"><colgroup><col style="width:6em"><col style="width:16em">'
-            '<col style="width:12em"><col style="width:3em"><col style="width:8em"><col>'
+            '<col style="width:12em"><col style="width:3.5em"><col style="width:8em"><col>'
             "</colgroup><thead><tr><th>部分</th><th>项目</th><th>学校</th><th>学段</th>"
             f"<th>差距</th><th>说明</th></tr></thead><tbody>{rows}</tbody></table>"
         )
@@ -98,7 +104,7 @@ def verdict_html(report: Report) -> str:
     if schools:
         rows = "".join(
             f"<tr><td>{escape(s['school_code'])}</td><td>{escape(s['name'])}</td>"
-            f"<td>{s['level_zh']}</td><td>{escape(i['key'])}</td>"
+            f"<td>{s['level_zh']}</td><td>{_titled(i)}</td>"
             f"<td class=num>{i['value']:,.2f}</td><td class=num>{i['threshold']:g}</td>"
             f"<td class=num>{i['floor']:g}</td>"
             + ("<td class=no>是</td>" if i["below_floor"] else "<td>否</td>")
@@ -107,7 +113,10 @@ def verdict_html(report: Report) -> str:
             for i in s["indicators"]
         )
         parts.append(
-            '<table class="wide"><thead><tr><th>学校代码</th><th>学校名称</th><th>学段</th>'
+            '<table class="wide"><colgroup><col style="width:6.5em"><col style="width:11em">'
+            '<col style="width:3.5em"><col style="width:17em"><col><col><col><col>'
+            '<col style="width:9em"></colgroup>'
+            "<thead><tr><th>学校代码</th><th>学校名称</th><th>学段</th>"
             "<th>指标</th><th>当前值</th><th>标准值</th><th>85%下限</th><th>低于下限</th>"
             f"<th>需增加（达到标准）</th></tr></thead><tbody>{rows}</tbody></table>"
         )
