@@ -7,9 +7,11 @@ from httpx import AsyncClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from enrollment.zoning.service import zone_options
+from junheng_kit.tabular import Column, write_xlsx
 from junheng_kit.testing.plugin import TokenFactory, auth
 
 PRIMARY_2026 = {"county_code": "150602", "level": "primary", "year": 2026}
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 async def lookup(client: AsyncClient, headers: dict[str, str], **params: Any) -> Any:
@@ -220,6 +222,54 @@ class TestBulkLookup:
         assert response.status_code == 400
         assert response.json()["errors"] == [
             {"field": "header", "rule": "column_required", "message": "latitude"}
+        ]
+
+    async def test_an_xlsx_sheet_with_number_cells_and_a_blank_line(
+        self, client: AsyncClient, first_map: dict[str, Any], reader: dict[str, str]
+    ) -> None:
+        columns = [Column(t, (t,)) for t in ("编号", "经度", "纬度", "备注")]
+        rows = [
+            [1, 109.975, 39.815, None],  # an id typed as a number
+            [None, None, None, None],
+            ["h3", 109.985, 39.825, None],
+            ["h4", 109.90, 95, None],
+        ]
+        response = await client.post(
+            "/v1/zones/lookups",
+            params=PRIMARY_2026,
+            content=write_xlsx(columns, rows, "点位"),
+            headers={**reader, "Content-Type": XLSX},
+        )
+        assert response.status_code == 422  # the blank line keeps the sheet's numbering
+        assert [(e["field"], e["rule"]) for e in response.json()["errors"]] == [
+            ("rows[5].latitude", "latitude_range")
+        ]
+        rows[3][2] = 39.815
+        response = await client.post(
+            "/v1/zones/lookups",
+            params=PRIMARY_2026,
+            content=write_xlsx(columns, rows, "点位"),
+            headers={**reader, "Content-Type": XLSX},
+        )
+        assert response.status_code == 200, response.text
+        assert [(r["id"], r["zone_code"]) for r in response.json()["results"]] == [
+            ("1", "P01"),
+            ("h3", "P03"),
+            ("h4", None),
+        ]
+
+    async def test_an_unreadable_workbook_is_400(
+        self, client: AsyncClient, first_map: dict[str, Any], reader: dict[str, str]
+    ) -> None:
+        response = await client.post(
+            "/v1/zones/lookups",
+            params=PRIMARY_2026,
+            content=b"PK\x03\x04 not a workbook",
+            headers={**reader, "Content-Type": XLSX},
+        )
+        assert response.status_code == 400
+        assert [(e["field"], e["rule"]) for e in response.json()["errors"]] == [
+            ("body", "xlsx_readable")
         ]
 
     async def test_other_media_types_are_415(

@@ -1,5 +1,5 @@
 """CSV (and XLSX) in, CSV out for zoning: points to look up (`id,longitude,latitude`) and child
-counts.
+counts. XLSX is read by calamine (the kit's `read_rows`), CSV by the csv module.
 
 Headers may be the API's field names or the Chinese titles bureaus use. Every bad cell is
 reported as `rows[<line>].<field>` (the header is line 1); one bad row and nothing is used.
@@ -11,12 +11,9 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
-from zipfile import BadZipFile
 
 import numpy as np
 import numpy.typing as npt
-from openpyxl import load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
 from pydantic import TypeAdapter, ValidationError
 
 from enrollment.zoning.rules import LATITUDE_RANGE, LONGITUDE_RANGE
@@ -27,6 +24,7 @@ from junheng_kit.problems import (
     UnsupportedMediaType,
     validation_field_errors,
 )
+from junheng_kit.tabular import read_rows
 
 T = TypeVar("T")
 
@@ -59,19 +57,12 @@ def _text(cell: Any) -> str:
 
 
 def _xlsx_rows(content: bytes) -> list[tuple[int, list[str]]]:
-    try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (BadZipFile, InvalidFileException, KeyError, ValueError, OSError) as exc:
-        raise BadRequest(
-            "the body is not a readable XLSX workbook",
-            FieldError("body", "xlsx_readable", type(exc).__name__),
-        ) from exc
-    rows = [
+    """The first sheet's rows through the kit's calamine reader (openpyxl for a column that
+    mixes cell types, and for the 400 of an unreadable workbook); blank rows keep their place."""
+    return [
         (line, [_text(c) for c in row])
-        for line, row in enumerate(workbook.worksheets[0].iter_rows(values_only=True), start=1)
+        for line, row in enumerate(read_rows(content, XLSX, engine="calamine"), start=1)
     ]
-    workbook.close()
-    return rows
 
 
 def _csv_rows(content: bytes) -> list[tuple[int, list[str]]]:
