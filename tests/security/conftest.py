@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 DONGSHENG = "150602"  # 鄂尔多斯市东胜区
 TONGYU = "220822"  # 白城市通榆县
+KANGBASHI = "150603"  # 鄂尔多斯市康巴什区: Dongsheng's neighbour in the same prefecture
 
 ClientFactory = Callable[..., httpx.Client]
 
@@ -138,6 +139,7 @@ class Seeded:
     categories: set[str] = field(default_factory=set)  # aid categories agencies answered
     failures: list[str] = field(default_factory=list)
     error_bodies: list[str] = field(default_factory=list)  # every 4xx body seen (PII scan)
+    requests: dict[str, dict[str, Any]] = field(default_factory=dict)  # operation → valid request
 
     def check(self, what: str, response: httpx.Response, *expected: int) -> dict[str, Any]:
         if 400 <= response.status_code < 500:
@@ -148,6 +150,22 @@ class Seeded:
         body = response.json() if response.content else {}
         return body if isinstance(body, dict) else {"items": body}
 
+    def write(
+        self,
+        http: httpx.Client,
+        what: str,
+        operation: str,
+        *expected: int,
+        path: dict[str, str] | None = None,
+        **request: Any,
+    ) -> dict[str, Any]:
+        """Send a write (`operation` as "POST /path/{name}", names filled from `values`, then
+        `path`) and keep its first request: Tongyu replays it on Dongsheng's records."""
+        method, template = operation.split(" ", 1)
+        self.requests.setdefault(operation, request)
+        url = template.format_map({**self.values, **(path or {})})
+        return self.check(what, http.request(method, url, **request), *expected)
+
 
 def example(document: dict[str, Any], method: str, path: str) -> dict[str, Any]:
     """The first documented example of an operation's JSON body (merged document)."""
@@ -156,6 +174,285 @@ def example(document: dict[str, Any], method: str, path: str) -> dict[str, Any]:
     if "$ref" in schema:
         schema = document["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
     return copy.deepcopy(dict(schema["examples"][0]))
+
+
+LAWFUL = {"purpose": "2026 秋季学期家庭经济困难学生认定", "legal_basis": "教财〔2018〕16号"}
+RUNS = "/enrollment/v1/assignment-runs"
+APPLICATION = "/enrollment/v1/applications/{application_id}"
+COUNTY = "/staffing/v1/counties/{county_code}"
+PLAN = "/staffing/v1/rotation-plans/{plan_id}"
+AWARD = "/assistance/v1/awards/{award_id}"
+
+
+def seed_assignment_run(seeded: Seeded, http: httpx.Client, application: dict[str, Any]) -> None:
+    """电脑派位 from stored applications: the application reviewed to `verified`, then a run
+    over the county's verified applications, seat plans and priority policy (an explicit
+    instance would hold no county data)."""
+    transitions = f"POST {APPLICATION}/transitions"
+    seeded.write(http, "verifying", transitions, 200, json={"to": "verifying"})
+    for item in application["checklist"]:
+        seeded.write(
+            http,
+            f"verification of {item['document']}",
+            f"PUT {APPLICATION}/verifications/{{document}}",
+            200,
+            path={"document": item["document"]},
+            json={"result": "confirmed", "source": "窗口核验"},
+        )
+    seeded.write(http, "verified", transitions, 200, json={"to": "verified"})
+    run = seeded.write(
+        http,
+        "assignment run",
+        f"POST {RUNS}",
+        201,
+        json={
+            "county_code": DONGSHENG,
+            "year": 2025,
+            "level": "primary",
+            "seed": "2025-东胜区-公证处-0731",
+            "mechanism": "deferred_acceptance",
+            "tie_breaking": "single",
+        },
+    )
+    if run:
+        if application["id"] not in run.get("assignments", {}):
+            seeded.failures.append(f"assignment run without the application: {run}")
+        seeded.values["run_id"] = run["id"]
+        seeded.markers.add(run["id"])
+
+
+def seed_rotation_plan(
+    seeded: Seeded, http: httpx.Client, teacher: dict[str, Any], receiving: str
+) -> None:
+    """交流轮岗: the teacher's school (urban) and another primary school (rural, one free
+    approved post), 19 pupils each. The plan moves the teacher there; both schools confirm, the
+    county approves (with a justification: no backbone teacher to send) and it is executed.
+    Then a loan from the county's turnover pool to the receiving school, and its return."""
+    sending, year = teacher["school_code"], 2025
+    seeded.write(
+        http,
+        "enrolment",
+        f"PUT {COUNTY}/enrolment",
+        204,
+        json={
+            "year": year,
+            "schools": [
+                {"school_code": sending, "area": "urban", "primary_pupils": 19},
+                {"school_code": receiving, "area": "rural", "primary_pupils": 19},
+            ],
+        },
+    )
+    seeded.write(
+        http,
+        "quota approval",
+        f"POST {COUNTY}/quota-ledger",
+        201,
+        json={
+            "year": year,
+            "kind": "approval",
+            "reason": "编制核定",
+            "entries": [
+                {"school_code": sending, "approved_posts": 1},
+                {"school_code": receiving, "approved_posts": 1},
+            ],
+        },
+    )
+    retirement = {
+        "retirement_window_years": 5,
+        "retirement_age_male": 60,
+        "retirement_age_female": 55,
+    }
+    plan = seeded.write(
+        http,
+        "rotation plan",
+        f"POST {COUNTY}/rotation-plans",
+        201,
+        json={"year": year, "parameters": retirement},
+    )
+    if not plan:
+        return
+    if [m["teacher_id"] for m in plan["moves"]] != [teacher["id"]]:
+        seeded.failures.append(f"rotation plan without the teacher's move: {plan['moves']}")
+    seeded.values["plan_id"] = plan["id"]
+    seeded.markers.add(plan["id"])
+    for school in plan["awaiting_confirmation"]:
+        plan = seeded.write(
+            http,
+            f"confirmation by {school}",
+            f"POST {PLAN}/confirmations",
+            201,
+            json={"school_code": school, "signatory": "校长"},
+            headers={"If-Match": f'"{plan["version"]}"'},
+        )
+    for what, operation, body in (
+        ("approval", "approval", {"justification": "本年度无符合条件的骨干教师可交流"}),
+        ("execution", "execution", {"moved_on": "2025-09-01"}),
+    ):
+        plan = plan and seeded.write(
+            http,
+            what,
+            f"POST {PLAN}/{operation}",
+            200,
+            json=body,
+            headers={"If-Match": f'"{plan["version"]}"'},
+        )
+    seeded.write(
+        http,
+        "turnover pool",
+        f"POST {COUNTY}/policy-parameters",
+        201,
+        json={
+            "key": "quota_turnover_pool_posts",
+            "value": "2",
+            "effective_from": "2025-01-01",
+            "source": "东胜区编制周转池（测试）",
+        },
+    )
+    loan = seeded.write(
+        http,
+        "quota loan",
+        f"POST {COUNTY}/quota-loans",
+        201,
+        json={
+            "school_code": receiving,
+            "posts": 1,
+            "reason": "产假集中，临时补充编制",
+            "lent_on": "2025-10-01",
+            "due_on": "2026-07-31",
+        },
+    )
+    if loan:
+        seeded.values["loan_id"] = loan["id"]
+        seeded.markers.add(loan["id"])
+        seeded.write(
+            http,
+            "loan return",
+            "POST /staffing/v1/quota-loans/{loan_id}/return",
+            200,
+            json={"returned_on": "2026-07-01"},
+        )
+
+
+def seed_awards(seeded: Seeded, http: httpx.Client) -> None:
+    """应助尽助: an identification job over the roster against the agency simulators proposes
+    awards and queues review items (the first is rejected); one award goes through school
+    review, 公示 (five working days, 2026-11-09 … 11-13) with an objection received during it
+    and dismissed, county approval after it and a disbursement."""
+    started = seeded.write(
+        http,
+        "identification job",
+        "POST /assistance/v1/identification-jobs",
+        202,
+        json={"county_code": DONGSHENG, "school_year": 2026, "refresh_lists": True, **LAWFUL},
+    )
+    if not started:
+        return
+    seeded.values["job_id"] = started["id"]
+    seeded.markers.add(started["id"])
+    job: dict[str, Any] = started
+    deadline = time.monotonic() + 180  # a few seconds unless the machine is very busy
+    while job.get("status") not in ("succeeded", "failed") and time.monotonic() < deadline:
+        time.sleep(0.5)
+        job = seeded.check("job", http.get(f"/assistance/v1/identification-jobs/{job['id']}"), 200)
+    if job.get("status") != "succeeded":
+        seeded.failures.append(f"identification job: {job}")
+        return
+    awards = seeded.check(
+        "awards",
+        http.get(
+            "/assistance/v1/awards",
+            params={"county_code": DONGSHENG, "status": "proposed", "limit": 500},
+        ),
+        200,
+    ).get("items", [])
+    if not awards:
+        seeded.failures.append(f"the identification job proposed no award: {job['counts']}")
+        return
+    seeded.markers |= {a["id"] for a in awards}
+    items = seeded.check(
+        "review items",
+        http.get("/assistance/v1/review-items", params={"county_code": DONGSHENG}),
+        200,
+    ).get("items", [])
+    if items:  # names that differ from an agency's list for the same ID (the roster has some)
+        seeded.values["item_id"] = items[0]["id"]
+        seeded.markers |= {i["id"] for i in items}
+        seeded.write(
+            http,
+            "review decision",
+            "POST /assistance/v1/review-items/{item_id}/decision",
+            200,
+            json={"decision": "reject", "reason": "姓名不符，待学校核实"},
+        )
+    award = awards[0]
+    seeded.values["award_id"] = award["id"]
+
+    def version() -> dict[str, str]:
+        return {"If-Match": http.get(f"/assistance/v1/awards/{award['id']}").headers["ETag"]}
+
+    seeded.write(
+        http,
+        "review",
+        f"POST {AWARD}/review",
+        200,
+        json={
+            "result": "approved",
+            "reviewer": "王老师",
+            "panel": ["王老师", "李老师", "家长代表"],
+            "reasons": "民政名单核实",
+        },
+        headers=version(),
+    )
+    batch = seeded.write(
+        http,
+        "publicity batch",
+        "POST /assistance/v1/publicity-batches",
+        201,
+        json={"county_code": DONGSHENG, "starts_on": "2026-11-09", "award_ids": [award["id"]]},
+    )
+    if batch:
+        seeded.values["batch_id"] = batch["id"]
+        seeded.markers.add(batch["id"])
+        objection = seeded.write(
+            http,
+            "objection",
+            "POST /assistance/v1/publicity-batches/{batch_id}/objections",
+            201,
+            json={"award_id": award["id"], "received_on": "2026-11-10", "summary": "家庭收入存疑"},
+        )
+        if objection:
+            seeded.values["objection_id"] = objection["id"]
+            seeded.markers.add(objection["id"])
+            seeded.write(
+                http,
+                "objection resolution",
+                "POST /assistance/v1/objections/{objection_id}/resolution",
+                200,
+                json={"outcome": "dismissed", "resolution": "经核实低保在册"},
+            )
+    seeded.write(
+        http,
+        "approval",
+        f"POST {AWARD}/approval",
+        200,
+        json={"approved_on": "2026-11-16"},
+        headers=version(),
+    )
+    paid = seeded.write(
+        http,
+        "disbursement",
+        "POST /assistance/v1/disbursements",
+        201,
+        json={
+            "county_code": DONGSHENG,
+            "paid_on": "2026-11-20",
+            "channel": "social_security_card",
+            "items": [{"award_id": award["id"], "amount_yuan": award["amount_yuan"]}],
+        },
+    )
+    if paid:
+        seeded.values["disbursement_id"] = paid["id"]
+        seeded.markers.add(paid["id"])
 
 
 @pytest.fixture(scope="session")
@@ -174,8 +471,10 @@ def seeded(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Seeded:
     """As Dongsheng (150602): one record of every kind the bureau keeps (schools and their
-    copies, seat plans, zone map, cohorts, priority policy, application, teacher, resources,
-    assessment, county items, pupils, agency lookups), and some bad input echoing IDs."""
+    copies, seat plans, zone map, cohorts, priority policy, application, assignment run,
+    teacher, quotas, rotation plan, quota loan, resources, assessment, county items, pupils,
+    agency lookups, identification job, review item, award, 公示 batch, objection,
+    disbursement), and some bad input echoing IDs."""
     seeded = Seeded(values={"county_code": DONGSHENG, "region_code": DONGSHENG, "year": "2025"})
     token = token_for(ALL_SCOPES, (DONGSHENG,))
     doc = merged_openapi
@@ -186,14 +485,7 @@ def seeded(
     seeded.markers |= {s["school_code"] for s in schools} | {DONGSHENG}
 
     seats = "/enrollment/v1/schools/{school_code}/seats/{year}"
-    seeded.check(
-        "seat plan",
-        dongsheng.put(
-            f"/enrollment/v1/schools/{primary}/seats/2025", json=example(doc, "put", seats)
-        ),
-        200,
-        201,
-    )
+    seeded.write(dongsheng, "seat plan", f"PUT {seats}", 200, 201, json=example(doc, "put", seats))
     zone_map = example(doc, "post", "/enrollment/v1/zone-maps")
     zone_map |= {"year": 2025, "effective_from": "2025-01-01"}  # the application's year
     for feature in zone_map["zones"]["features"]:
@@ -203,40 +495,37 @@ def seeded(
         "longitude": round(sum(x for x, _ in ring) / len(ring), 6),
         "latitude": round(sum(y for _, y in ring) / len(ring), 6),
     }
-    made = seeded.check("zone map", dongsheng.post("/enrollment/v1/zone-maps", json=zone_map), 201)
+    made = seeded.write(dongsheng, "zone map", "POST /enrollment/v1/zone-maps", 201, json=zone_map)
     if made:
         seeded.values["map_id"] = made["id"]
         seeded.markers.add(made["id"])
-    cohorts = example(doc, "put", "/enrollment/v1/zones/cohorts/{county_code}/{year}")
+    cohorts_path = "/enrollment/v1/zones/cohorts/{county_code}/{year}"
+    cohorts = example(doc, "put", cohorts_path)
     zone_codes = {f["properties"]["zone_code"] for f in zone_map["zones"]["features"]}
     cohorts["rows"] = [row for row in cohorts["rows"] if row["zone_code"] in zone_codes]
-    seeded.check(
-        "cohorts",
-        dongsheng.put(f"/enrollment/v1/zones/cohorts/{DONGSHENG}/2025", json=cohorts),
-        200,
-        201,
-    )
+    seeded.write(dongsheng, "cohorts", f"PUT {cohorts_path}", 200, 201, json=cohorts)
     policy = "/enrollment/v1/priority-policies/{county_code}/{year}/{level}"
-    seeded.check(
+    seeded.write(
+        dongsheng,
         "priority policy",
-        dongsheng.put(
-            f"/enrollment/v1/priority-policies/{DONGSHENG}/2025/primary",
-            json=example(doc, "put", policy),
-        ),
+        f"PUT {policy}",
         200,
         201,
+        path={"level": "primary"},
+        json=example(doc, "put", policy),
     )
     application = example(doc, "post", "/enrollment/v1/applications")
     application["choices"] = [primary]
     application["home"] |= inside
     seeded.citizen_ids.add(application["child"]["citizen_id"])
     seeded.names.add(application["child"]["name"])
-    made = seeded.check(
-        "application", dongsheng.post("/enrollment/v1/applications", json=application), 201
+    made = seeded.write(
+        dongsheng, "application", "POST /enrollment/v1/applications", 201, json=application
     )
     if made:
         seeded.values["application_id"] = made["id"]
         seeded.markers.add(made["id"])
+        seed_assignment_run(seeded, dongsheng, made)
 
     teacher = {
         "citizen_id": "15060219850312002" + citizen_id_check_character("15060219850312002"),
@@ -263,30 +552,35 @@ def seeded(
         else:
             time.sleep(0.5)
     if made:
+        seeded.requests["POST /staffing/v1/teachers"] = {"json": teacher}
         seeded.values["teacher_id"] = made["id"]
         seeded.markers.add(made["id"])
+        receiving = [s["school_code"] for s in schools if "primary" in s["levels"]][1]
+        seed_rotation_plan(seeded, dongsheng, made, receiving)
     else:
         seeded.failures.append(f"teacher: {response.status_code} {response.text[:300]}")
 
     sheet = tmp_path_factory.mktemp("sheets") / "resources.xlsx"
     load_demo_resources(system, token, ROOT / "demo" / "150602-school-resources-2025.json", sheet)
-    made = seeded.check(
+    made = seeded.write(
+        dongsheng,
         "assessment",
-        dongsheng.post("/evaluation/v1/assessments", json={"county_code": DONGSHENG, "year": 2025}),
+        "POST /evaluation/v1/assessments",
         201,
+        json={"county_code": DONGSHENG, "year": 2025},
     )
     if made:
         seeded.values["assessment_id"] = made["id"]
         seeded.markers.add(made["id"])
     item = "/evaluation/v1/counties/{county_code}/years/{year}/items/{key}"
-    seeded.check(
+    seeded.write(
+        dongsheng,
         "county item",
-        dongsheng.put(
-            f"/evaluation/v1/counties/{DONGSHENG}/years/2025/items/rotation_share",
-            json=example(doc, "put", item),
-        ),
+        f"PUT {item}",
         200,
         201,
+        path={"key": "rotation_share"},
+        json=example(doc, "put", item),
     )
 
     load_demo_roster(system, token, roster_csv(roster))
@@ -300,22 +594,18 @@ def seeded(
         seeded.values["student_id"] = students[0]["id"]
         seeded.markers |= {s["id"] for s in students}
     for student in students[:40]:
-        answered = seeded.check(
+        answered = seeded.write(
+            dongsheng,
             "lookup",
-            dongsheng.post(
-                "/assistance/v1/lookups",
-                json={
-                    "student_id": student["id"],
-                    "purpose": "2026 秋季学期家庭经济困难学生认定",
-                    "legal_basis": "教财〔2018〕16号",
-                },
-            ),
+            "POST /assistance/v1/lookups",
             200,
             201,
+            json={"student_id": student["id"], **LAWFUL},
         )
         for result in answered.get("results", []):
             assertion = result.get("assertion") or {}
             seeded.categories |= {c["category"] for c in assertion.get("categories") or []}
+    seed_awards(seeded, dongsheng)
 
     # bad input that carries personal data: the refusal must not echo it
     bad_child = {**application["child"], "citizen_id": roster[0].citizen_id[:-1] + "0"}

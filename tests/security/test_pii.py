@@ -45,7 +45,7 @@ def stream_messages(url: str) -> list[tuple[str, str]]:
                         message = await js.get_msg(stream, sequence)
                     except nats.js.errors.NotFoundError:
                         continue
-                    found.append((message.subject, (message.data or b"").decode()))
+                    found.append((str(message.subject), (message.data or b"").decode()))
             return found
         finally:
             await client.close()

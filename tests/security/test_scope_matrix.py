@@ -178,7 +178,7 @@ class TestInEachService:
                 base_url=system.service_url(str(op.service)),
             )
 
-        wrong = []
+        wrong: list[tuple[str, tuple[str, ...], int | str]] = []
         for op, response in run_all(service_operations, client, service_port=True):
             if response.status_code != 403:
                 wrong.append((op.id, op.scopes, response.status_code))

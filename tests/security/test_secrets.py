@@ -229,7 +229,7 @@ def wait_ready(process: subprocess.Popen[bytes], port: int) -> int:
     deadline, status = time.monotonic() + 180, 0
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            return -abs(process.returncode or 1)
+            return -abs(int(process.returncode or 1))
         try:
             status = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code
         except httpx.HTTPError:
