@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import weakref
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from pydantic_core import from_json, to_json
-from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy import DateTime, MetaData, event, make_url
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
+from sqlalchemy.util.concurrency import await_, in_greenlet
+
+log = logging.getLogger("junheng.db")
 
 NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
@@ -42,16 +48,138 @@ def _json_dumps(value: Any) -> str:
     return to_json(value).decode()
 
 
+class WriterGate:
+    """One SQLite writer at a time inside this process, in arrival order.
+
+    SQLite lets one transaction write; the others wait in its busy handler, which polls with
+    sleeps of 1, 2, 5 … 100 ms. A request whose BEGIN IMMEDIATE meets a held lock (the outbox
+    relay marking events sent, the idempotency record of the previous answer) sleeps although the
+    lock is free a millisecond later: one client's submissions took 24 ms each, 64 clients got
+    ~50 per second. The gate queues this process's write transactions on an asyncio lock instead,
+    so the next one starts the moment the previous one commits. SQLite's own lock still decides
+    (other processes, tools); the gate only removes the polling. Waiting for it is bounded by the
+    busy timeout: after that the transaction goes on to SQLite as before, so a holder that never
+    releases (a cancelled task's connection awaiting garbage collection) slows writers, never
+    stops them.
+    """
+
+    HELD = "junheng_writer_gate"
+
+    def __init__(self, timeout: float) -> None:
+        self.timeout = timeout
+        self._locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+            weakref.WeakKeyDictionary()
+        )
+        self.waited = 0  # transactions that queued behind another (for tests and metrics)
+
+    def _lock(self) -> asyncio.Lock:
+        loop = asyncio.get_running_loop()
+        lock = self._locks.get(loop)
+        if lock is None:
+            lock = self._locks[loop] = asyncio.Lock()
+        return lock
+
+    async def _acquire(self) -> asyncio.Lock | None:
+        lock = self._lock()
+        if lock.locked():
+            self.waited += 1
+        try:
+            await asyncio.wait_for(lock.acquire(), self.timeout)
+        except TimeoutError:
+            log.warning("writer gate: waited %.0f s, going on to SQLite's lock", self.timeout)
+            return None
+        return lock
+
+    def enter(self, info: dict[str, Any]) -> None:
+        """Called as a write transaction begins on a connection (inside SQLAlchemy's greenlet)."""
+        if info.get(self.HELD) is not None or not in_greenlet():
+            return
+        lock = await_(self._acquire())
+        if lock is not None:
+            info[self.HELD] = lock
+
+    def leave(self, info: dict[str, Any] | None) -> None:
+        """Called once the connection's transaction has ended (commit, rollback, close)."""
+        lock = info.pop(self.HELD, None) if info is not None else None
+        if lock is not None and lock.locked():
+            lock.release()
+
+
+def _gate_sqlite_writers(engine: AsyncEngine, gate: WriterGate) -> None:
+    """Hook the gate into an engine: taken at BEGIN IMMEDIATE, given back after COMMIT or
+    ROLLBACK has run (the pool's rollback on check-in included), or when the connection closes."""
+    dialect = engine.sync_engine.dialect
+
+    def _info(dbapi_connection: Any) -> dict[str, Any] | None:
+        try:  # the pool's proxy carries its record's info; a bare first-connect one has none
+            info = dbapi_connection.info
+        except (AttributeError, NotImplementedError):
+            return None
+        return info if isinstance(info, dict) else None
+
+    def _after(method: Any) -> Any:
+        def wrapped(dbapi_connection: Any, *args: Any, **kwargs: Any) -> Any:
+            try:
+                return method(dbapi_connection, *args, **kwargs)
+            finally:
+                gate.leave(_info(dbapi_connection))
+
+        return wrapped
+
+    dialect.do_commit = _after(dialect.do_commit)  # type: ignore[method-assign]
+    dialect.do_rollback = _after(dialect.do_rollback)  # type: ignore[method-assign]
+
+    # a connection that leaves without either (returned, closed, invalidated) gives it back too
+    @event.listens_for(engine.sync_engine, "checkin")
+    @event.listens_for(engine.sync_engine, "close")
+    def _returned(_dbapi: Any, record: Any) -> None:
+        gate.leave(getattr(record, "info", None))
+
+    @event.listens_for(engine.sync_engine, "invalidate")
+    def _invalidated(_dbapi: Any, record: Any, _exc: Any) -> None:
+        gate.leave(getattr(record, "info", None))
+
+    engine.sync_engine.dialect.junheng_writer_gate = gate  # type: ignore[attr-defined]
+
+
+def writer_gate(engine: AsyncEngine) -> WriterGate | None:
+    """The engine's SQLite writer gate (None for PostgreSQL)."""
+    return getattr(engine.sync_engine.dialect, "junheng_writer_gate", None)
+
+
+BUSY_TIMEOUT_S = 30
+
+
+def _sqlite_file(url: str) -> bool:
+    """A database file (pooled), not memory (SQLAlchemy gives those a single static connection)."""
+    parsed = make_url(url)
+    return parsed.database not in (None, "", ":memory:") and "memory" not in str(
+        parsed.query.get("mode", "")
+    )
+
+
+SQLITE_POOL_SIZE = 64
+
+
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """An engine with the pragmas every service relies on.
 
-    SQLite: WAL, foreign keys, a busy timeout, and pysqlite's transaction handling replaced by an
-    explicit BEGIN so SAVEPOINT (tests, nested use-cases) works.
+    SQLite: WAL, foreign keys, a busy timeout, pysqlite's transaction handling replaced by an
+    explicit BEGIN so SAVEPOINT (tests, nested use-cases) works, and this process's writers
+    queued on a `WriterGate` rather than SQLite's sleeping busy handler.
     """
     kwargs.setdefault("json_serializer", _json_dumps)  # JSON columns: Rust encoder, not stdlib
     kwargs.setdefault("json_deserializer", from_json)
     if is_sqlite(url):
-        engine = _create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
+        if "poolclass" not in kwargs and _sqlite_file(url):
+            # one connection per request in flight, kept: a connection beyond the pool is opened
+            # (a thread, the pragmas) and closed for each request, which cost more CPU than the
+            # request itself at 64 concurrent clients. Opened lazily: an idle service holds few.
+            kwargs.setdefault("pool_size", SQLITE_POOL_SIZE)
+            kwargs.setdefault("max_overflow", SQLITE_POOL_SIZE)
+        engine = _create_async_engine(url, connect_args={"timeout": BUSY_TIMEOUT_S}, **kwargs)
+        gate = WriterGate(BUSY_TIMEOUT_S)
+        _gate_sqlite_writers(engine, gate)
 
         @event.listens_for(engine.sync_engine, "connect")
         def _pragmas(dbapi_connection: Any, _: Any) -> None:
@@ -59,7 +187,7 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
 
@@ -68,7 +196,13 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
             # writers take the lock up front (no read-then-upgrade deadlock); reads run in
             # parallel with them under WAL
             read_only = connection.get_execution_options().get(READ_ONLY, False)
-            connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+            if not read_only:
+                gate.enter(connection.connection.info)
+            try:
+                connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+            except BaseException:
+                gate.leave(connection.connection.info)
+                raise
 
         return engine
     if "poolclass" not in kwargs:

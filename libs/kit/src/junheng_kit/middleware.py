@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from junheng_kit.context import reset_request_id, set_request_id
+from junheng_kit.db import READ_ONLY
 from junheng_kit.ids import uuid7
 from junheng_kit.problems import PROBLEM_JSON, DomainError, FieldError, InvalidInput, problem_body
 from junheng_kit.tables import IdempotencyRecord
@@ -124,6 +125,8 @@ class IdempotencyMiddleware:
         ).hexdigest()
         sessionmaker = self.fastapi_app.state.sessionmaker
         async with sessionmaker() as session:
+            # a read: on SQLite it must not queue for the write lock behind other requests
+            await session.connection(execution_options={READ_ONLY: True})
             record = (
                 await session.execute(
                     select(

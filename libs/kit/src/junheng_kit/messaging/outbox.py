@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from junheng_contracts import CloudEvent
-from junheng_kit.db import EVENTS_STAGED
+from junheng_kit.db import EVENTS_STAGED, READ_ONLY
 from junheng_kit.tables import OutboxMessage
 from junheng_kit.timeutil import utcnow
 
@@ -94,6 +94,9 @@ class OutboxRelay:
 
     async def publish_pending(self) -> int:
         async with self.sessionmaker() as session:
+            sqlite = session.get_bind().dialect.name == "sqlite"
+            if sqlite:  # read the pending rows without queueing for the write lock
+                await session.connection(execution_options={READ_ONLY: True})
             query = (
                 select(OutboxMessage.id, OutboxMessage.subject, OutboxMessage.payload)
                 .where(OutboxMessage.sent_at.is_(None))
@@ -107,7 +110,7 @@ class OutboxRelay:
                 await session.rollback()
                 PENDING.set(0)
                 return 0
-            if session.get_bind().dialect.name == "sqlite":
+            if sqlite:
                 # SQLite's write lock would be held while waiting for NATS (up to the ack
                 # timeout, much longer in an outage) and block every write of the service;
                 # one file has one relay, so nothing needs the rows locked
