@@ -79,14 +79,22 @@ class TestVerdictReport:
         about = {row[0]: row[1] for row in book["说明"].iter_rows(values_only=True)}
         assert about["输入 SHA-256"] == assessment["inputs_sha256"]
         assert about["评估编号"] == assessment["id"]
+        assert "社会认可度" in about["尚未录入"]
+        assert "recognition" not in about["尚未录入"]
         parts = {row[0]: row[1] for row in book["四部分"].iter_rows(values_only=True)}
         assert parts["资源配置"] == "未达标"
         assert parts["社会认可度"] == "未录入"
         gaps = [row for row in book["学校差距"].iter_rows(values_only=True)][1:]
-        assert [(r[0], r[3], r[7], r[8]) for r in gaps] == [
-            ("2115060003", "senior_degree_teachers_per_100", 1, "人"),
-            ("2115060003", "teaching_area_per_student", 150, "m²"),
-        ]
+        assert [(r[0], r[3], r[7], r[8], r[9]) for r in gaps] == [
+            (
+                "2115060003",
+                "高于规定学历教师数（每百名学生）",
+                1,
+                "人",
+                "senior_degree_teachers_per_100",
+            ),
+            ("2115060003", "生均教学及辅助用房面积", 150, "m²", "teaching_area_per_student"),
+        ]  # the title a supervisor reads, the key a program reads
 
     async def test_another_countys_verdict_report_is_forbidden(
         self, client: AsyncClient, token: TokenFactory

@@ -143,7 +143,7 @@ def verdict_xlsx(report: Report) -> bytes:
             ("县（区）代码", report["county_code"]),
             ("学年", report["school_year"]),
             ("认定结论", report["verdict_zh"]),
-            ("尚未录入", "、".join(report["missing"])),
+            ("尚未录入", "；".join(report["missing_zh"])),
             ("认定目录版本", report["catalogue_version"]),
             ("评估编号", report["assessment_id"] or ""),
             ("资源配置目录版本", report["assessment_catalogue_version"] or ""),
@@ -161,27 +161,39 @@ def verdict_xlsx(report: Report) -> bytes:
     items = book.create_sheet("未达标项目")
     sheet_header(
         items,
-        ["部分", "项目", "学校代码", "学校名称", "学段", "差距", "单位", "说明"],
-        [14, 36, 14, 20, 6, 12, 8, 80],
+        ["部分", "项目", "学校代码", "学校名称", "学段", "差距", "单位", "说明", "项目代码"],
+        [14, 36, 14, 20, 6, 12, 8, 80, 30],
     )
     for i in report["failing_items"]:
         items.append(
             [
                 i["part_zh"],
-                i["key"],
+                i["title_zh"],
                 i["school_code"],
                 i["name"],
                 i["level_zh"],
                 i["gap"],
                 i["unit_zh"],
                 i["detail"],
+                i["key"],
             ]
         )
     gaps = book.create_sheet("学校差距")
     sheet_header(
         gaps,
-        ["学校代码", "学校名称", "学段", "指标", "当前值", "标准值", "85%下限", "需增加", "单位"],
-        [14, 20, 6, 34, 10, 10, 10, 12, 6],
+        [
+            "学校代码",
+            "学校名称",
+            "学段",
+            "指标",
+            "当前值",
+            "标准值",
+            "85%下限",
+            "需增加",
+            "单位",
+            "指标代码",
+        ],
+        [14, 20, 6, 34, 10, 10, 10, 12, 6, 30],
     )
     for s in report["failing_schools"]:
         for i in s["indicators"]:
@@ -190,12 +202,13 @@ def verdict_xlsx(report: Report) -> bytes:
                     s["school_code"],
                     s["name"],
                     s["level_zh"],
-                    i["key"],
+                    i["title_zh"],
                     i["value"],
                     i["threshold"],
                     i["floor"],
                     i["shortfall"],
                     i["unit_zh"],
+                    i["key"],
                 ]
             )
             gaps.cell(row=gaps.max_row, column=5).number_format = "0.00"
