@@ -139,9 +139,7 @@ async def submit_application(
     principal.require_jurisdiction(request.county_code, field="county_code")
     level = rules.LEVEL_OF_GRADE[request.grade]
     child = request.child
-    policy = await PolicyRepository(session).in_force(
-        request.county_code, request.year, level, on=today
-    )
+    policy = await _policy_in_force(session, request.county_code, request.year, level, today)
     _raise_first(
         rules.child_problems(
             child.citizen_id,
@@ -227,6 +225,7 @@ async def submit_application(
     )
     repository.add(application)
     await session.flush()
+    session.info.setdefault(_SUBMITTED_HERE, set()).add(application.id)
     repository.record(
         _trail(
             application,
@@ -261,14 +260,34 @@ async def checklist(
     session: AsyncSession, application: Application, *, today: date
 ) -> tuple[tuple[str, ...], dict[str, ApplicationVerification]]:
     """The documents the policy in force asks of this family, and their latest checks."""
-    policy = await PolicyRepository(session).in_force(
-        application.county_code, application.year, application.level, on=today
+    policy = await _policy_in_force(
+        session, application.county_code, application.year, application.level, today
     )
     documents = policy.document["documents"] if policy else {"local": [], "migrant": []}
     required = rules.required_documents(
         application.migrant, local=documents["local"], migrant_documents=documents["migrant"]
     )
+    if application.id in session.info.get(_SUBMITTED_HERE, ()):
+        return required, {}  # submitted in this transaction: nothing checked yet
     return required, await ApplicationRepository(session).verifications(application.id)
+
+
+_POLICIES = "enrollment_policies_read"
+_SUBMITTED_HERE = "enrollment_applications_submitted"
+
+
+async def _policy_in_force(
+    session: AsyncSession, county_code: str, year: int, level: str, today: date
+) -> PriorityPolicy | None:
+    """The policy in force, read once per transaction (a submission's checks and its answer's
+    checklist ask the same question; policies are written by other requests)."""
+    seen: dict[tuple[str, int, str, date], PriorityPolicy | None] = session.info.setdefault(
+        _POLICIES, {}
+    )
+    key = (county_code, year, level, today)
+    if key not in seen:
+        seen[key] = await PolicyRepository(session).in_force(county_code, year, level, on=today)
+    return seen[key]
 
 
 def _check_version(application: Application, if_match: int | None) -> None:
