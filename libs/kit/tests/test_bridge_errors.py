@@ -1,7 +1,9 @@
 """An unexpected error in a service reaches the caller as the service's 500 problem (issue 8 §1:
 fuzzing through the gateway saw a bare 502 without request id instead)."""
 
+import asyncio
 import json
+from typing import Any
 
 import pytest
 from fastapi import APIRouter
@@ -73,3 +75,32 @@ class TestCallAsgi:
         assert status == 500
         assert json.loads(body)["instance"] == "urn:junheng:request:fuzz-1"
         assert headers["x-request-id"] == "fuzz-1"
+
+    async def test_the_answer_does_not_wait_for_work_after_it(self) -> None:
+        """As over HTTP: what an app does after its answer (the idempotency record is stored
+        after the response) must not hold the bridged caller; it still runs to its end."""
+        finish = asyncio.Event()
+        finished: list[str] = []
+
+        async def app(scope: object, receive: object, send: Any) -> None:
+            await send({"type": "http.response.start", "status": 201, "headers": []})
+            await send({"type": "http.response.body", "body": b"made", "more_body": False})
+            await finish.wait()  # e.g. a write queued behind other writers
+            finished.append("after")
+
+        status, _, body = await asyncio.wait_for(
+            call_asgi(app, method="POST", path="/v1/x", query="", headers=[], body=b""),
+            timeout=5,
+        )
+        assert (status, body, finished) == (201, b"made", [])
+        finish.set()
+        for _ in range(10):
+            await asyncio.sleep(0)
+        assert finished == ["after"]
+
+    async def test_an_app_that_fails_before_answering_raises_to_the_bridge(self) -> None:
+        async def app(scope: object, receive: object, send: Any) -> None:
+            raise RuntimeError("no answer")
+
+        with pytest.raises(RuntimeError, match="no answer"):
+            await call_asgi(app, method="GET", path="/v1/x", query="", headers=[], body=b"")

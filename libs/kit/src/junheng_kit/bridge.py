@@ -258,6 +258,10 @@ class BridgeServer:
         await self.nc.publish(msg.reply, payload, headers=reply_headers)
 
 
+# requests still running after their answer was sent (kept referenced until they finish)
+_AFTER_RESPONSE: set[asyncio.Task[None]] = set()
+
+
 async def call_asgi(
     app: Any,
     *,
@@ -296,6 +300,7 @@ async def call_asgi(
     status = 500
     out_headers: Headers = []
     chunks: list[bytes] = []
+    complete = asyncio.Event()
 
     async def send(message: dict[str, Any]) -> None:
         nonlocal status
@@ -306,21 +311,35 @@ async def call_asgi(
             )
         elif message["type"] == "http.response.body":
             chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                complete.set()
 
     started = False
-    original_send = send
 
     async def send_tracked(message: dict[str, Any]) -> None:
         nonlocal started
         started = started or message["type"] == "http.response.start"
-        await original_send(message)
+        await send(message)
 
-    try:
-        await app(scope, receive, send_tracked)
-    except Exception:
-        if not started:
-            raise
-        # Starlette's error middleware answers (500, or 503 when the database is down) and then
-        # re-raises for the server to log: keep the answer the app gave, as uvicorn does
-        log.exception("bridge.app_raised_after_responding", extra={"status": status})
+    async def run() -> None:
+        try:
+            await app(scope, receive, send_tracked)
+        except Exception:
+            if not started:
+                raise
+            # Starlette's error middleware answers (500, or 503 when the database is down) and
+            # then re-raises for the server to log: keep the answer the app gave, as uvicorn does
+            log.exception("bridge.app_raised_after_responding", extra={"status": status})
+
+    # Answer once the response is complete, as an HTTP server does: work an app does after its
+    # answer (the idempotency record stored after the response) must not delay the caller.
+    task = asyncio.create_task(run())
+    answered = asyncio.create_task(complete.wait())
+    await asyncio.wait({task, answered}, return_when=asyncio.FIRST_COMPLETED)
+    if task.done():
+        answered.cancel()
+        task.result()  # raised before answering: the caller reports it
+    else:
+        _AFTER_RESPONSE.add(task)
+        task.add_done_callback(_AFTER_RESPONSE.discard)
     return status, out_headers, b"".join(chunks)
