@@ -12,11 +12,16 @@ from assistance.awards.models import (
     StudentTransfer,
     WorkCalendar,
 )
-from assistance.identification.models import CoverageFigure, IdentificationJob, ReviewItem
+from assistance.identification.models import (
+    CoverageFigure,
+    IdentificationJob,
+    ReviewItem,
+    RosterSnapshot,
+)
 from assistance.ledger.models import LedgerEntry, LedgerHead
 from assistance.programmes.models import Programme, ProgrammeStandard
 from assistance.schools.models import School
-from assistance.students.models import PendingPlacement, Student
+from assistance.students.models import PendingPlacement, RosterVersion, Student
 
 __all__ = [
     "AgencyAssertion",
@@ -36,6 +41,8 @@ __all__ = [
     "ProgrammeStandard",
     "PublicityBatch",
     "ReviewItem",
+    "RosterSnapshot",
+    "RosterVersion",
     "School",
     "StatusNotice",
     "Student",

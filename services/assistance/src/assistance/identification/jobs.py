@@ -104,6 +104,18 @@ class JobRunner:
             )
             await session.commit()
 
+    async def _keep_snapshot(self, county_code: str, inputs: service.Inputs) -> None:
+        """Store the roster read from the tables; a failure costs the next job a rebuild only."""
+        try:
+            async with self._sessions()() as session:
+                await service.store_roster_snapshot(session, county_code, inputs)
+                await session.commit()
+        except SQLAlchemyError as error:
+            log.warning(
+                "identification.snapshot_not_stored",
+                extra={"error": type(error).__name__, "reason": str(error).split("\n")[0]},
+            )
+
     async def run(self, job_id: UUID) -> None:
         connector = getattr(self.app.state, "agency_connector", None)
         configured = (
@@ -123,6 +135,8 @@ class JobRunner:
             async with self._sessions()() as session:
                 job = await IdentificationRepository(session).job(job_id)
                 inputs = await service.load(session, job, configured=configured)
+            if not inputs.roster_from_snapshot:
+                await self._keep_snapshot(job.county_code, inputs)
             await self._phase(job_id, JobPhase.MATCHING, service.loaded_counts(inputs))
             # polars works outside the GIL: the service keeps answering meanwhile
             found = await asyncio.to_thread(service.compute, inputs, on=job.as_of)

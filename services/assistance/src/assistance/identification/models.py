@@ -9,6 +9,9 @@
   another name) or `id_mismatch` (same name and birth date, another ID). `list_citizen_id` and
   `list_name` are what the list says (personal data: masked without `assistance:pii`).
 - `coverage_figure` — one school's counts in one job; the county figure is their sum.
+- `roster_snapshot` — per county, the enrolled roster's columns the rules read (student_id,
+  citizen_id, name, school_code) as one zstd-compressed Parquet blob, built by a job at
+  `roster_version` `version`; used while the county's roster version is still that number.
 """
 
 from __future__ import annotations
@@ -17,7 +20,17 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from assistance.db import Base
@@ -93,3 +106,16 @@ class CoverageFigure(Base):
     eligible: Mapped[int] = mapped_column(Integer)
     auto_identified: Mapped[int] = mapped_column(Integer)
     awarded: Mapped[int] = mapped_column(Integer)
+
+
+class RosterSnapshot(Base):
+    """名册快照: the county's enrolled roster as the rules read it, kept between jobs."""
+
+    __tablename__ = "roster_snapshot"
+
+    county_code: Mapped[str] = mapped_column(String(6), primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger)  # roster_version when it was read
+    built_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    rows: Mapped[int] = mapped_column(Integer)
+    format: Mapped[str] = mapped_column(String(20))  # parquet+zstd, the frame's columns
+    payload: Mapped[bytes] = mapped_column(LargeBinary)

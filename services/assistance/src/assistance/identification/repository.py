@@ -17,18 +17,26 @@ from uuid import UUID
 import polars as pl
 from sqlalchemy import Select, String, Table, func, insert, select, update
 from sqlalchemy import cast as sql_cast
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from assistance.agencies.models import CategoryList, CategoryListEntry
 from assistance.awards.models import Award
-from assistance.identification import rules
-from assistance.identification.models import CoverageFigure, IdentificationJob, ReviewItem
-from assistance.students.models import Student
+from assistance.identification import rules, snapshot
+from assistance.identification.models import (
+    CoverageFigure,
+    IdentificationJob,
+    ReviewItem,
+    RosterSnapshot,
+)
+from assistance.students.models import RosterVersion, Student
 from junheng_kit.auth import Jurisdiction
 from junheng_kit.problems import NotFound
+from junheng_kit.timeutil import utcnow
 
 REVIEW_ITEM = cast(Table, ReviewItem.__table__)
 COVERAGE_FIGURE = cast(Table, CoverageFigure.__table__)
+ROSTER_SNAPSHOT = cast(Table, RosterSnapshot.__table__)
 CHUNK = 2000
 IN_CHUNK = 900
 ENROLLED = "enrolled"
@@ -236,6 +244,53 @@ class IdentificationRepository:
                 Student.school_code,
             ).where(Student.county_code == county_code, Student.status == ENROLLED),
             rules.ROSTER_SCHEMA,
+        )
+
+    # --- the roster snapshot -------------------------------------------------------------------
+
+    async def roster_version(self, county_code: str) -> int:
+        """How often the county's roster rows were written (0: never since the table came)."""
+        version = await self.session.scalar(
+            select(RosterVersion.version).where(RosterVersion.county_code == county_code)
+        )
+        return int(version or 0)
+
+    async def roster_snapshot(self, county_code: str, version: int) -> pl.DataFrame | None:
+        """The stored roster frame if it was read at `version` (else None: stale or absent)."""
+        payload = await self.session.scalar(
+            select(RosterSnapshot.payload).where(
+                RosterSnapshot.county_code == county_code,
+                RosterSnapshot.version == version,
+                RosterSnapshot.format == snapshot.FORMAT,
+            )
+        )
+        return None if payload is None else snapshot.decode(payload)
+
+    async def store_roster_snapshot(
+        self, county_code: str, version: int, roster: pl.DataFrame, payload: bytes
+    ) -> None:
+        """Keep the roster frame read at `version`; a newer stored one is left alone."""
+        connection = await self.session.connection()
+        insert_into = (
+            postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+        )
+        statement = insert_into(ROSTER_SNAPSHOT).values(
+            county_code=county_code,
+            version=version,
+            built_at=utcnow(),
+            rows=roster.height,
+            format=snapshot.FORMAT,
+            payload=payload,
+        )
+        await self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[ROSTER_SNAPSHOT.c.county_code],
+                set_={
+                    c: statement.excluded[c]
+                    for c in ("version", "built_at", "rows", "format", "payload")
+                },
+                where=ROSTER_SNAPSHOT.c.version <= statement.excluded.version,
+            )
         )
 
     async def entries(self, lists: Sequence[CategoryList]) -> pl.DataFrame:

@@ -5,6 +5,7 @@ Services flush, never commit: the request (SessionDep) or the job runner owns ea
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -20,7 +21,7 @@ from assistance.agencies.service import CategoryListSummary, refresh_category_li
 from assistance.awards import service as awards
 from assistance.awards.rules import AwardProposal, StatusChange
 from assistance.categories import CATEGORIES
-from assistance.identification import rules
+from assistance.identification import rules, snapshot
 from assistance.identification.models import IdentificationJob, ReviewItem
 from assistance.identification.repository import IdentificationRepository
 from assistance.identification.schemas import (
@@ -206,17 +207,47 @@ class Inputs:
     programmes: list[rules.Programme]
     answered: dict[str, str]  # category → agency with a current list
     loaded_at: datetime
+    roster_version: int  # the county's roster version the roster was read at
+    roster_from_snapshot: bool  # False: read from the tables (the snapshot was stale or absent)
+
+
+async def load_roster(
+    repository: IdentificationRepository, county_code: str
+) -> tuple[pl.DataFrame, int, bool]:
+    """The county's enrolled roster: from its snapshot while the roster version is the one the
+    snapshot was read at, else from the tables. → (frame, version, from the snapshot?)
+
+    The version is read first: a write committed between the two reads makes the frame newer
+    than its version says, so the next job rebuilds it — never the other way round.
+    """
+    version = await repository.roster_version(county_code)
+    stored = await repository.roster_snapshot(county_code, version)
+    if stored is not None:
+        return stored, version, True
+    return await repository.roster(county_code), version, False
+
+
+async def store_roster_snapshot(session: AsyncSession, county_code: str, inputs: Inputs) -> None:
+    """Keep the roster a job read from the tables, for the next job of the county."""
+    payload = await asyncio.to_thread(snapshot.encode, inputs.roster)  # outside the GIL
+    await IdentificationRepository(session).store_roster_snapshot(
+        county_code, inputs.roster_version, inputs.roster, payload
+    )
 
 
 async def load(
     session: AsyncSession, job: IdentificationJob, *, configured: Mapping[str, Sequence[str]]
 ) -> Inputs:
-    """Load the roster, the current lists and the year's awards as frames (read only)."""
+    """Load the roster (its snapshot while current), the current lists and the year's awards
+    as frames (read only)."""
     repository = IdentificationRepository(session)
+    roster, version, from_snapshot = await load_roster(repository, job.county_code)
     lists = await repository.current_lists(job.county_code)
     return Inputs(
         lists=lists,
-        roster=await repository.roster(job.county_code),
+        roster=roster,
+        roster_version=version,
+        roster_from_snapshot=from_snapshot,
         entries=await repository.entries(lists),
         awards=await repository.awards(job.county_code, job.school_year),
         reviewed=await repository.reviewed_keys(job.county_code, job.school_year),

@@ -12,6 +12,10 @@ Tables and columns (stable; change only by a new migration):
   `updated_at`.
 - `pending_placement` — an `enrollment.admission.confirmed` placement for a `student_key` not yet
   on the roster; applied (and removed) when an import or a registration brings the child.
+- `roster_version` — per county, a counter bumped in the transaction of every write to that
+  county's `student` rows (registration, import, admission event, transfer out and in, any ORM
+  change: `students/versions.py`); the 应助尽助 job's roster snapshot is current only while it
+  carries the same number.
 
 Personal data: `citizen_id` and `name` leave the service only to callers holding
 `assistance:pii` within their jurisdiction; lists and logs mask them.
@@ -22,7 +26,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from uuid import UUID
 
-from sqlalchemy import Boolean, Date, Integer, String
+from sqlalchemy import BigInteger, Boolean, Date, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from assistance.db import Base
@@ -68,3 +72,13 @@ class PendingPlacement(Base):
     year: Mapped[int] = mapped_column(Integer)
     event_id: Mapped[str] = mapped_column(String(64))
     received_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class RosterVersion(Base):
+    """名册版本: how often a county's roster rows were written (snapshots compare it)."""
+
+    __tablename__ = "roster_version"
+
+    county_code: Mapped[str] = mapped_column(String(6), primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger)
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -11,6 +11,7 @@ from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from assistance.schools.models import School
+from assistance.students import versions
 from assistance.students.models import PendingPlacement, Student
 from junheng_kit.auth import Jurisdiction
 from junheng_kit.problems import NotFound
@@ -85,6 +86,7 @@ class StudentRepository:
     async def insert_many(self, rows: Sequence[dict[str, Any]]) -> None:
         for part in chunks(rows):
             await self.session.execute(insert(STUDENT), part)
+        await versions.bump(self.session, {str(row["county_code"]) for row in rows})
 
     async def update_many(self, rows: Sequence[dict[str, Any]]) -> None:
         """Rows keyed `b_<column>` with `b_id` naming the student."""
@@ -96,8 +98,17 @@ class StudentRepository:
             .where(STUDENT.c.id == bindparam("b_id"))
             .values({f: bindparam(f"b_{f}") for f in fields})
         )
+        # the counties the rows are in now and (a move within the caller's jurisdiction) will be
+        counties = {str(row["b_county_code"]) for row in rows if "b_county_code" in row}
+        for part in chunks([row["b_id"] for row in rows], IN_CHUNK):
+            counties.update(
+                await self.session.scalars(
+                    select(Student.county_code).where(Student.id.in_(part)).distinct()
+                )
+            )
         for part in chunks(rows):
             await self.session.execute(statement, part)
+        await versions.bump(self.session, counties)
 
     async def get(self, student_id: UUID, *, within: Jurisdiction) -> Student:
         student = await self.session.scalar(
