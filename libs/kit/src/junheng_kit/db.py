@@ -54,13 +54,12 @@ class WriterGate:
     SQLite lets one transaction write; the others wait in its busy handler, which polls with
     sleeps of 1, 2, 5 … 100 ms. A request whose BEGIN IMMEDIATE meets a held lock (the outbox
     relay marking events sent, the idempotency record of the previous answer) sleeps although the
-    lock is free a millisecond later: one client's submissions took 24 ms each, 64 clients got
-    ~50 per second. The gate queues this process's write transactions on an asyncio lock instead,
-    so the next one starts the moment the previous one commits. SQLite's own lock still decides
-    (other processes, tools); the gate only removes the polling. Waiting for it is bounded by the
-    busy timeout: after that the transaction goes on to SQLite as before, so a holder that never
-    releases (a cancelled task's connection awaiting garbage collection) slows writers, never
-    stops them.
+    lock is free a millisecond later. The gate queues this process's write transactions on an
+    asyncio lock instead, so the next one starts the moment the previous one commits. SQLite's
+    own lock still decides (other processes, tools); the gate only removes the polling. Waiting
+    for it is bounded by the busy timeout: after that the transaction goes on to SQLite as
+    before, so a holder that never releases (a cancelled task's connection awaiting garbage
+    collection) slows writers, never stops them.
     """
 
     HELD = "junheng_writer_gate"
@@ -70,7 +69,7 @@ class WriterGate:
         self._locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
             weakref.WeakKeyDictionary()
         )
-        self.waited = 0  # transactions that queued behind another (for tests and metrics)
+        self.waited = 0  # transactions that queued behind another (tests read it)
 
     def _lock(self) -> asyncio.Lock:
         loop = asyncio.get_running_loop()
