@@ -23,6 +23,7 @@ import polars as pl
 from pydantic import TypeAdapter, ValidationError
 
 from enrollment.admission.schemas import ApplicationCreate, Year
+from enrollment.imports.sheet_frame import decimal, length_between, within
 from junheng_kit.identifiers import (
     CITIZEN_ID_CHECK_CHARACTERS,
     CITIZEN_ID_WEIGHTS,
@@ -74,7 +75,6 @@ SCHEMA: dict[str, Any] = {
 # the labels `admission.sheet` reads, with the codes themselves (the schema takes either)
 GRADES = {"1": 1, "7": 7, "一年级": 1, "七年级": 7, "初一": 7}
 _CODE_SEPARATORS = r"|、;；,，\s"  # as imports.sheets._SEPARATORS; Rust's \s ⊆ Python's
-_DECIMAL = r"^-?[0-9]+(\.[0-9]+)?$"
 _MONTHS = r"^(0|[1-9][0-9]{0,2})$"
 _REQUEST = TypeAdapter(tuple[CountyCode, Year])
 
@@ -145,26 +145,9 @@ def _date(field: str) -> pl.Expr:
     return pl.when(parsed.dt.year() >= 1).then(parsed)
 
 
-def _decimal(field: str) -> pl.Expr:
-    return (
-        pl.when(pl.col(field).str.contains(_DECIMAL))
-        .then(pl.col(field).cast(pl.Float64, strict=False))
-        .otherwise(None)
-    )
-
-
 def _labelled(field: str, labels: dict[str, str]) -> pl.Expr:
     lookup = {**labels, **{code: code for code in set(labels.values())}}
     return pl.col(field).replace_strict(lookup, default=None, return_dtype=pl.String)
-
-
-def _length_between(field: str, low: int, high: int) -> pl.Expr:
-    length = pl.col(field).str.len_chars()
-    return pl.col(field).is_not_null() & (length >= low) & (length <= high)
-
-
-def _within(field: str, low: float, high: float) -> pl.Expr:
-    return pl.col(field).is_not_null() & (pl.col(field) >= low) & (pl.col(field) <= high)
 
 
 def validate(
@@ -202,7 +185,7 @@ def validate(
         _labelled("hukou_type", labels["hukou_type"]),
         _labelled("housing", labels["housing"]),
         *[
-            _decimal(f).alias(f"{f}_number")
+            decimal(f).alias(f"{f}_number")
             for f in sorted(NUMBER_FIELDS - {"social_insurance_months"})
         ],
         pl.when(pl.col("social_insurance_months").str.contains(_MONTHS))
@@ -214,8 +197,8 @@ def validate(
         .alias("codes"),
     )
     hukou_location_blank = pl.col("hukou_longitude").is_null() & pl.col("hukou_latitude").is_null()
-    hukou_location = _within("hukou_longitude_number", 73.0, 135.5) & _within(
-        "hukou_latitude_number", 3.5, 53.6
+    hukou_location = within(pl.col("hukou_longitude_number"), 73.0, 135.5) & within(
+        pl.col("hukou_latitude_number"), 3.5, 53.6
     )
     permit_blank = (
         pl.col("residence_permit_issued_on").is_null() & pl.col("residence_permit_number").is_null()
@@ -231,15 +214,15 @@ def validate(
         & pl.col("citizen_id").str.contains(r"^[0-9]{17}[0-9X]$")
         & (pl.col("check_character") == pl.col("citizen_id").str.slice(17, 1))
         & (pl.col("born_in_id").dt.year() >= 1)
-        & _length_between("child_name", 1, 50)
+        & length_between("child_name", 1, 50)
         & pl.col("birth_date").is_not_null()
-        & _length_between("guardian_name", 1, 50)
+        & length_between("guardian_name", 1, 50)
         & pl.col("guardian_relation").is_not_null()
         & pl.col("guardian_phone").str.contains(r"^1[0-9]{10}$")
         & pl.col("hukou_county_code").str.contains(r"^[0-9]{6}$")
         & pl.col("hukou_county_code").str.slice(0, 2).is_in(sorted(PROVINCES))
         & pl.col("hukou_type").is_not_null()
-        & _length_between("hukou_address", 2, 200)
+        & length_between("hukou_address", 2, 200)
         & (hukou_location_blank | hukou_location)
         & pl.col("housing").is_not_null()
         & (permit_blank | permit)
@@ -247,9 +230,9 @@ def validate(
             pl.col("social_insurance_months").is_null()
             | (pl.col("months").is_not_null() & (pl.col("months") <= 600))
         )
-        & _length_between("home_address", 2, 200)
-        & _within("home_longitude_number", 73.0, 135.5)
-        & _within("home_latitude_number", 3.5, 53.6)
+        & length_between("home_address", 2, 200)
+        & within(pl.col("home_longitude_number"), 73.0, 135.5)
+        & within(pl.col("home_latitude_number"), 3.5, 53.6)
         & (pl.col("codes").list.len() <= 10)
         & (pl.col("codes").list.n_unique() == pl.col("codes").list.len())
         & pl.col("codes")
