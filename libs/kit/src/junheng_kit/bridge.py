@@ -258,7 +258,7 @@ class BridgeServer:
         await self.nc.publish(msg.reply, payload, headers=reply_headers)
 
 
-# requests still running after their answer was sent (kept referenced until they finish)
+# requests being run for the bridge, kept referenced until they finish (also after the answer)
 _AFTER_RESPONSE: set[asyncio.Task[None]] = set()
 
 
@@ -334,12 +334,13 @@ async def call_asgi(
     # Answer once the response is complete, as an HTTP server does: work an app does after its
     # answer (the idempotency record stored after the response) must not delay the caller.
     task = asyncio.create_task(run())
+    _AFTER_RESPONSE.add(task)  # referenced until it ends, even if this caller is cancelled
+    task.add_done_callback(_AFTER_RESPONSE.discard)
     answered = asyncio.create_task(complete.wait())
-    await asyncio.wait({task, answered}, return_when=asyncio.FIRST_COMPLETED)
-    if task.done():
+    try:
+        await asyncio.wait({task, answered}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
         answered.cancel()
+    if task.done():
         task.result()  # raised before answering: the caller reports it
-    else:
-        _AFTER_RESPONSE.add(task)
-        task.add_done_callback(_AFTER_RESPONSE.discard)
     return status, out_headers, b"".join(chunks)
