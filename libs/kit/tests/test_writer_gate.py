@@ -43,7 +43,15 @@ async def test_writers_take_turns_in_arrival_order(engine: AsyncEngine) -> None:
 
     first = asyncio.create_task(writer("a", 1, release_first))
     await first_inside.wait()
-    others = [asyncio.create_task(writer(name, n)) for n, name in ((2, "b"), (3, "c"))]
+    others = []
+    for queued, (n, name) in enumerate(((2, "b"), (3, "c")), start=1):
+        # each opens its own connection first (a thread each), so one must reach the gate
+        # before the next starts for "arrival order" to be the order written here
+        others.append(asyncio.create_task(writer(name, n)))
+        for _ in range(500):
+            if gate.waited == queued:
+                break
+            await asyncio.sleep(0.01)
     await asyncio.sleep(0.2)  # b and c are queued, not inside a transaction
     assert order == ["a in"]
     assert gate.waited == 2
