@@ -2,8 +2,9 @@
 enrollment service, in one run (issue 5's two end-to-end goals).
 
 1. Application submissions (POST /enrollment/v1/applications, valid and distinct 公民身份号码,
-   homes in a 单校 zone of the demo intake, Idempotency-Key) by 64 concurrent clients for a fixed
-   time, gateway and direct interleaved (G, D, G, D): applications accepted per second.
+   homes in a 单校 zone of the demo intake, Idempotency-Key) by 64 concurrent connections of wrk
+   (benchmarks/submissions.lua) for a fixed time, gateway and direct interleaved (G, D, G, D):
+   applications accepted per second (idempotent replays and refusals counted apart).
    Goal: ≥ 1,000 per second through the gateway on SQLite.
 2. An explicit 200,000 × 1,000 电脑派位 instance (the lottery benchmark's synthetic instance,
    about 30 MB of JSON) POSTed to /enrollment/v1/assignment-runs; the clock runs until the whole
@@ -12,15 +13,15 @@ enrollment service, in one run (issue 5's two end-to-end goals).
 
 The whole system runs as processes on SQLite (junheng_kit.system.System). Environment:
 JUNHENG_BENCH_SUBMIT_SECONDS (per phase, default 10), JUNHENG_BENCH_RUN_APPLICANTS (default
-200000).
+200000; 0 leaves part 2 out).
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -49,6 +50,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SUBMIT_SECONDS = float(os.environ.get("JUNHENG_BENCH_SUBMIT_SECONDS", "10"))
 RUN_APPLICANTS = int(os.environ.get("JUNHENG_BENCH_RUN_APPLICANTS", "200000"))
 CONCURRENCY = 64
+WRK_THREADS = 2
+MAX_RATE = 4_000  # bodies prepared per second of a phase: more than any rate seen
 TODAY = china_today()
 YEAR = intake_year(TODAY)
 
@@ -81,41 +84,50 @@ def bodies(start: int) -> Iterator[dict[str, Any]]:
         }
 
 
-async def submit_for(
-    base: str, token: str, source: Iterator[dict[str, Any]], seconds: float
+def submit_for(
+    base: str, token: str, source: Iterator[dict[str, Any]], seconds: float, folder: Path
 ) -> dict[str, float]:
-    statuses: dict[int, int] = {}
-    latencies: list[float] = []
-    deadline = time.perf_counter() + seconds
-    limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
-    async with httpx.AsyncClient(
-        base_url=base, timeout=60, limits=limits, headers={"Authorization": f"Bearer {token}"}
-    ) as http:
-
-        async def user() -> None:
-            while time.perf_counter() < deadline:
-                body = next(source)
-                began = time.perf_counter()
-                response = await http.post(
-                    "/v1/applications",
-                    json=body,
-                    headers={"Idempotency-Key": body["child"]["citizen_id"]},
-                )
-                latencies.append(time.perf_counter() - began)
-                statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
-
-        began = time.perf_counter()
-        await asyncio.gather(*(user() for _ in range(CONCURRENCY)))
-        elapsed = time.perf_counter() - began
-    accepted = statuses.get(201, 0)
-    ordered = sorted(latencies)
+    """wrk (C, two threads, CONCURRENCY connections) POSTs distinct bodies for `seconds`; the
+    load generator costs next to nothing beside the services sharing the machine."""
+    lines = [
+        json.dumps(next(source), ensure_ascii=False, separators=(",", ":"))
+        for _ in range(int(MAX_RATE * seconds))
+    ]
+    bodies_file = folder / "bodies.jsonl"
+    bodies_file.write_text("\n".join(lines) + "\n")
+    url = httpx.URL(base)
+    done = subprocess.run(
+        [
+            "wrk",
+            f"-t{WRK_THREADS}",
+            f"-c{CONCURRENCY}",
+            f"-d{seconds:g}s",
+            "--timeout",
+            "60s",
+            "-s",
+            str(Path(__file__).with_name("submissions.lua")),
+            str(url.copy_with(path="/")),
+            "--",
+            str(bodies_file),
+            url.path.rstrip("/") + "/v1/applications",
+            token,
+            str(WRK_THREADS),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    line = next(x for x in done.stdout.splitlines() if x.startswith("RESULT "))
+    result = json.loads(line[len("RESULT ") :])
+    accepted = int(result["accepted"])
     return {
-        "per_s": accepted / elapsed,
+        "per_s": accepted / result["seconds"],
         "accepted": accepted,
-        "other": sum(v for k, v in statuses.items() if k != 201),
-        **{f"status_{k}": float(v) for k, v in statuses.items() if k != 201},
-        "p50_ms": 1000 * ordered[len(ordered) // 2] if ordered else 0.0,
-        "p99_ms": 1000 * ordered[int(len(ordered) * 0.99)] if ordered else 0.0,
+        "other": sum(result["others"].values()) + result["replayed"] + result["errors"],
+        **{f"status_{k}": float(v) for k, v in result["others"].items()},
+        "replayed": float(result["replayed"]),
+        "p50_ms": result["p50_ms"],
+        "p99_ms": result["p99_ms"],
     }
 
 
@@ -171,38 +183,42 @@ def main() -> None:
             for _ in range(2):
                 for name, base in (("gateway", gateway), ("direct", direct)):
                     before = {n: cpu_seconds(p) for n, p in pids.items()}
-                    result = asyncio.run(submit_for(base, token, source, SUBMIT_SECONDS))
+                    result = submit_for(base, token, source, SUBMIT_SECONDS, Path(var))
                     for n, p in pids.items():  # CPU ms each accepted submission cost there
                         result[f"cpu_{n}"] = (
                             1000 * (cpu_seconds(p) - before[n]) / max(result["accepted"], 1)
                         )
                     phases[name].append(result)
 
-            instance = synthetic(RUN_APPLICANTS, 1_000)
-            body = json.dumps(
-                {
-                    "seed": instance.seed,
-                    "mechanism": instance.mechanism,
-                    "tie_breaking": instance.tie_breaking,
-                    "schools": [
-                        {"school_code": s.code, "capacity": s.capacity} for s in instance.schools
-                    ],
-                    "applicants": [
-                        {
-                            "application_id": a.application_id,
-                            "preferences": list(a.preferences),
-                            "priorities": a.priorities,
-                        }
-                        for a in instance.applicants
-                    ],
-                },
-                ensure_ascii=False,
-                separators=(",", ":"),
-            ).encode()
             runs: dict[str, list[tuple[float, int, int]]] = {"gateway": [], "direct": []}
-            for _ in range(2):
-                runs["gateway"].append(post_instance(gateway, token, body))
-                runs["direct"].append(post_instance(direct, token, body))
+            instance_bytes = 0
+            if RUN_APPLICANTS:
+                instance = synthetic(RUN_APPLICANTS, 1_000)
+                body = json.dumps(
+                    {
+                        "seed": instance.seed,
+                        "mechanism": instance.mechanism,
+                        "tie_breaking": instance.tie_breaking,
+                        "schools": [
+                            {"school_code": s.code, "capacity": s.capacity}
+                            for s in instance.schools
+                        ],
+                        "applicants": [
+                            {
+                                "application_id": a.application_id,
+                                "preferences": list(a.preferences),
+                                "priorities": a.priorities,
+                            }
+                            for a in instance.applicants
+                        ],
+                    },
+                    ensure_ascii=False,
+                    separators=(",", ":"),
+                ).encode()
+                for _ in range(2):
+                    runs["gateway"].append(post_instance(gateway, token, body))
+                    runs["direct"].append(post_instance(direct, token, body))
+                instance_bytes = len(body)
         finally:
             system.stop()
 
@@ -223,8 +239,9 @@ def main() -> None:
     for results in phases.values():
         for r in results:
             for key, value in r.items():
-                if key.startswith("status_"):
-                    others[key[7:]] = others.get(key[7:], 0) + value
+                if key.startswith("status_") or key == "replayed":
+                    name = key.removeprefix("status_")
+                    others[name] = others.get(name, 0) + value
     if others:
         print("other answers by status: " + ", ".join(f"{k}: {v:.0f}" for k, v in others.items()))
     print(f"ratio gateway ÷ direct: {medians['gateway'] / medians['direct']:.2f}")
@@ -240,7 +257,12 @@ def main() -> None:
     verdict = "met" if medians["gateway"] >= 1000 else "NOT met"
     print(f"goal ≥ 1,000 applications/s through the gateway on SQLite: {verdict}")
 
-    size = len(body) / 1e6
+    if RUN_APPLICANTS:
+        report_runs(runs, instance_bytes)
+
+
+def report_runs(runs: dict[str, list[tuple[float, int, int]]], instance_bytes: int) -> None:
+    size = instance_bytes / 1e6
     print(
         f"\n电脑派位 explicit instance {RUN_APPLICANTS:,} × 1,000 ({size:.1f} MB), "
         "POST → complete answer read, median of 2"

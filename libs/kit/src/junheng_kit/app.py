@@ -11,7 +11,7 @@ import asyncio
 import gc
 import json
 import logging
-from collections.abc import AsyncIterator, Coroutine, Sequence
+from collections.abc import AsyncIterator, Coroutine, Mapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,7 @@ from sqlalchemy import text
 from junheng_kit.auth import TokenVerifier, jwks_from_text, nats_kv_jwks_source
 from junheng_kit.bridge import BridgeServer
 from junheng_kit.db import create_engine, create_sessionmaker, is_sqlite
+from junheng_kit.fast_routes import FastHandler, FastRoutes
 from junheng_kit.messaging.connection import connect, ensure_buckets, ensure_streams
 from junheng_kit.messaging.consumer import ConsumerRunner, Subscriptions
 from junheng_kit.messaging.outbox import OutboxRelay
@@ -118,7 +119,10 @@ def build_service_app(
     routers: Sequence[APIRouter],
     subscriptions: Subscriptions | None = None,
     version: str = "0.1.0",
+    fast_routes: Mapping[tuple[str, str], FastHandler] | None = None,
 ) -> FastAPI:
+    """`fast_routes`: (method, path) → a handler that answers the common case of a hot
+    endpoint without FastAPI's per-request machinery (junheng_kit.fast_routes)."""
     subscriptions = subscriptions or Subscriptions()
 
     @asynccontextmanager
@@ -199,6 +203,9 @@ def build_service_app(
     app.include_router(health_router(metrics=settings.serves_metrics_on_http_port()))
     for router in routers:
         app.include_router(router)
+    # added innermost first: request id → Idempotency-Key → fast routes → FastAPI
+    if fast_routes:
+        app.add_middleware(FastRoutes, fastapi_app=app, routes=fast_routes)
     app.add_middleware(IdempotencyMiddleware, fastapi_app=app)
     app.add_middleware(RequestContextMiddleware)
     _register_problem_schema(app)

@@ -3,6 +3,7 @@
 from fastapi import FastAPI
 
 from enrollment.admission.endpoints import router as admission_router
+from enrollment.admission.endpoints import submit_application_fast
 from enrollment.imports.endpoints import router as imports_router
 from enrollment.lottery.endpoints import router as lottery_router
 from enrollment.schools.endpoints import router as schools_router
@@ -31,4 +32,5 @@ def create_app(settings: EnrollmentSettings | None = None) -> FastAPI:
             forecast_router,
             imports_router,
         ],
+        fast_routes={("POST", "/v1/applications"): submit_application_fast},
     )

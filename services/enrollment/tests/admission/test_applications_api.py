@@ -5,6 +5,7 @@ schools B and C) — and the example priority policy (tiers 1–4 of domain.md �
 ≥ 12 months of 居住证 and of social insurance on 2025-08-31).
 """
 
+import asyncio
 import copy
 from typing import Any
 
@@ -281,6 +282,88 @@ class TestSubmit:
         assert response.status_code == 409
         assert error_of(response) == ("child.citizen_id", "application_unique")
         assert await counts(session) == (1, 1)
+
+    async def test_the_submission_answer_is_the_application_as_read_back(
+        self, client: AsyncClient, writer: dict[str, str]
+    ) -> None:
+        """The common case is answered by a fast handler (no FastAPI routing or response
+        re-validation); its answer must be what the route model gives when read back."""
+        created = await client.post(
+            "/v1/applications", json=application(home=IN_Z2, choices=[C, B]), headers=writer
+        )
+        assert created.status_code == 201, created.text
+        assert created.headers["content-type"] == "application/json"
+        read = await client.get(created.headers["location"], headers=writer)
+        assert read.status_code == 200
+        assert created.json() == read.json()
+        assert created.headers["etag"] == read.headers["etag"]
+
+    async def test_applications_arriving_together_are_each_answered_as_if_alone(
+        self,
+        app: Any,
+        client: AsyncClient,
+        session: AsyncSession,
+        writer: dict[str, str],
+        token: TokenFactory,
+    ) -> None:
+        """Group commit: submissions sent at once share transactions, yet every family gets the
+        answer a lone submission gets, a refused one writes nothing, and of the same child sent
+        twice at once exactly one is recorded."""
+        tongyu = auth(token("enrollment:read", "enrollment:write", jurisdiction=("220822",)))
+
+        def of(body17: str, **changes: Any) -> dict[str, Any]:
+            born = body17[6:14]
+            changes.setdefault("birth_date", f"{born[:4]}-{born[4:6]}-{born[6:]}")
+            return application(body17, **changes)
+
+        twin = of("15060220190401002")
+        sent: list[tuple[dict[str, Any], dict[str, str], int, tuple[str, str] | None]] = [
+            (of("15060220190315001"), writer, 201, None),
+            (of("15060220190316001", home=IN_Z2, choices=[C, B]), writer, 201, None),
+            (twin, writer, 201, None),
+            (twin, writer, 409, ("child.citizen_id", "application_unique")),
+            (of("15060220200101003"), writer, 422, ("child.birth_date", "entry_age")),
+            (
+                of("15060220190317004", birth_date="2019-03-18"),
+                writer,
+                422,
+                ("child.birth_date", "citizen_id_birth_date"),
+            ),
+            (
+                of("15060220190318005", home=IN_Z2, choices=[A]),
+                writer,
+                422,
+                ("choices[0]", "choice_in_zone"),
+            ),
+            (of("15060220190319006", home=NOWHERE), writer, 422, ("home", "home_in_zones")),
+            (of("15060220190320007"), tongyu, 403, ("county_code", "jurisdiction")),
+            (of("15060220190321008", home=IN_Z2, choices=[B]), writer, 201, None),
+        ]
+        answers = await asyncio.gather(
+            *(client.post("/v1/applications", json=body, headers=h) for body, h, _, _ in sent)
+        )
+        twins = sorted(
+            a.status_code for (body, *_), a in zip(sent, answers, strict=True) if body is twin
+        )
+        assert twins == [201, 409]
+        for (body, _, status, error), answer in zip(sent, answers, strict=True):
+            if body is twin:
+                continue
+            assert answer.status_code == status, answer.text
+            if error:
+                assert error_of(answer) == error
+            else:
+                assert answer.json()["child"]["citizen_id"] == body["child"]["citizen_id"]
+                assert answer.json()["checklist"]
+        batcher = app.state.application_batcher
+        assert batcher.items == len(sent)
+        assert batcher.batches < len(sent)  # they really shared transactions
+        assert await counts(session) == (4, 4)
+        trail = await session.scalar(select(func.count()).select_from(ApplicationEvent))
+        assert trail == 4
+        ids = {a.json()["id"] for a in answers if a.status_code == 201}
+        stored = set(await session.scalars(select(Application.id)))
+        assert {str(i) for i in stored} == ids
 
     async def test_idempotency_key_replays_the_first_answer(
         self, client: AsyncClient, session: AsyncSession, writer: dict[str, str]

@@ -11,7 +11,7 @@ from typing import Any, cast
 from uuid import UUID
 
 import polars as pl
-from sqlalchemy import Table, insert
+from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from junheng_contracts import CloudEvent
@@ -21,7 +21,6 @@ from junheng_kit.ids import uuid7_many
 from junheng_kit.tables import OutboxMessage
 from junheng_kit.timeutil import utcnow
 
-CHUNK = 5000
 OUTBOX = cast(Table, OutboxMessage.__table__)
 
 
@@ -29,19 +28,17 @@ async def add_events(session: AsyncSession, events: Sequence[CloudEvent[Any]]) -
     """Stage every event in the caller's transaction; the relay publishes them after commit."""
     if not events:
         return
-    now = utcnow()
-    rows = [
+    await insert_columns(
+        await session.connection(),
+        OUTBOX,
         {
-            "id": UUID(e.id),
-            "subject": e.type,
-            "payload": e.model_dump_json().encode(),
-            "created_at": now,
-            "attempts": 0,
-        }
-        for e in events
-    ]
-    for start in range(0, len(rows), CHUNK):
-        await session.execute(insert(OutboxMessage), rows[start : start + CHUNK])
+            "id": [UUID(e.id) for e in events],
+            "subject": [e.type for e in events],
+            "payload": [e.model_dump_json().encode() for e in events],
+            "created_at": [utcnow()] * len(events),
+            "attempts": [0] * len(events),
+        },
+    )
     session.info[EVENTS_STAGED] = True
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any, cast
 from uuid import UUID
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from enrollment.admission.models import (
@@ -18,7 +19,11 @@ from enrollment.admission.models import (
 )
 from enrollment.schools.models import School
 from junheng_kit.auth import Jurisdiction
+from junheng_kit.bulk_insert import insert_columns
 from junheng_kit.problems import NotFound
+
+APPLICATION = cast(Table, Application.__table__)
+APPLICATION_EVENT = cast(Table, ApplicationEvent.__table__)
 
 
 @dataclass
@@ -71,9 +76,6 @@ class PolicyRepository:
 class ApplicationRepository:
     session: AsyncSession
 
-    def add(self, application: Application) -> None:
-        self.session.add(application)
-
     def record(self, entry: ApplicationEvent) -> None:
         self.session.add(entry)
 
@@ -87,10 +89,26 @@ class ApplicationRepository:
             raise NotFound(f"application {application_id} not found")
         return application
 
-    async def by_child(self, year: int, child_key: str) -> Application | None:
-        return await self.session.scalar(
-            select(Application).where(Application.year == year, Application.child_key == child_key)
+    async def children_applied(self, children: Iterable[tuple[int, str]]) -> set[tuple[int, str]]:
+        """Which (year, child key) pairs already have an application: one query."""
+        wanted = set(children)
+        if not wanted:
+            return set()
+        rows = await self.session.execute(
+            select(Application.year, Application.child_key).where(
+                Application.year.in_({year for year, _ in wanted}),
+                Application.child_key.in_({key for _, key in wanted}),
+            )
         )
+        return {(year, key) for year, key in rows if (year, key) in wanted}
+
+    async def insert_submitted(
+        self, applications: Sequence[dict[str, Any]], trail: Sequence[dict[str, Any]]
+    ) -> None:
+        """New applications and their first audit entries as rows (a batch of submissions)."""
+        connection = await self.session.connection()
+        for table, rows in ((APPLICATION, applications), (APPLICATION_EVENT, trail)):
+            await insert_columns(connection, table, {k: [r[k] for r in rows] for k in rows[0]})
 
     async def page(
         self,

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -28,13 +30,16 @@ from enrollment.admission.schemas import (
     TransitionCreate,
     VerificationPut,
 )
-from enrollment.zoning.service import zone_options
+from enrollment.zoning.rules import ZoneIndex
+from enrollment.zoning.service import options_at, zone_index_in_force
 from junheng_contracts.enrollment import ApplicationSubmitted, ApplicationSubmittedData
 from junheng_kit.auth import Principal
 from junheng_kit.identifiers import student_key
-from junheng_kit.messaging import add_event
+from junheng_kit.ids import uuid7
+from junheng_kit.messaging.bulk import add_events
 from junheng_kit.problems import (
     Conflict,
+    DomainError,
     FieldError,
     InvalidInput,
     PreconditionFailed,
@@ -120,140 +125,233 @@ def _trail(
     )
 
 
-def _raise_first(problems: list[rules.Problem]) -> None:
-    """A single submission answers with its first problem, as it always has."""
-    if problems:
-        problem = problems[0]
-        raise (RuleViolated if problem.is_policy else InvalidInput)(problem.detail, problem.error)
+def _problem_error(problems: list[rules.Problem]) -> DomainError | None:
+    """A submission answers with its first problem, as it always has."""
+    if not problems:
+        return None
+    problem = problems[0]
+    return (RuleViolated if problem.is_policy else InvalidInput)(problem.detail, problem.error)
 
 
-async def submit_application(
-    session: AsyncSession,
-    principal: Principal,
-    *,
-    request: ApplicationCreate,
-    secret: bytes,
-    today: date,
-) -> Application:
-    """入学申请: check the child, the age rule, the zones and the choices, then record it."""
-    principal.require_jurisdiction(request.county_code, field="county_code")
-    level = rules.LEVEL_OF_GRADE[request.grade]
-    child = request.child
-    policy = await _policy_in_force(session, request.county_code, request.year, level, today)
-    _raise_first(
-        rules.child_problems(
-            child.citizen_id,
-            child.birth_date,
-            year=request.year,
-            level=level,
-            cutoff_month_day=cutoff_of(policy),
-            today=today,
-        )
-    )
+@dataclass(frozen=True, slots=True)
+class Submission:
+    """One family's application as sent, and who sent it."""
 
-    repository = ApplicationRepository(session)
-    key = student_key(secret, child.citizen_id)
-    if await repository.by_child(request.year, key) is not None:
-        raise Conflict(
-            "this child already has an application this year",
-            FieldError(
-                "child.citizen_id",
-                "application_unique",
-                "one application per child and school year; change or withdraw the first",
-            ),
-        )
+    principal: Principal
+    request: ApplicationCreate
 
-    home = await zone_options(
-        session,
-        county_code=request.county_code,
-        level=level,
-        year=request.year,
-        longitude=request.home.longitude,
-        latitude=request.home.latitude,
-        on=today,
-    )
-    hukou = request.household.hukou
-    hukou_zone = None
-    if hukou.county_code == request.county_code and hukou.location is not None:
-        hukou_zone = await zone_options(
-            session,
-            county_code=request.county_code,
-            level=level,
-            year=request.year,
-            longitude=hukou.location.longitude,
-            latitude=hukou.location.latitude,
-            on=today,
-        )
-    if home is None and hukou_zone is None:
-        _raise_first([rules.zone_missing(level, request.county_code, request.year)])
-    home_schools = list(home[1]) if home else []
-    hukou_schools = list(hukou_zone[1]) if hukou_zone else []
-    options = rules.school_options(home_schools, hukou_schools)
-    known = await repository.schools(list(request.choices) or options)
-    choices, problems = rules.choice_problems(
-        request.choices,
-        options,
-        school_levels={code: school.levels for code, school in known.items()},
-        level=level,
-    )
-    _raise_first(problems)
 
-    household = request.household
-    application = Application(
-        county_code=request.county_code,
-        year=request.year,
-        level=level,
-        grade=request.grade,
-        child_key=key,
-        citizen_id=child.citizen_id,
-        child_name=child.name,
-        birth_date=child.birth_date,
-        gender="male" if int(child.citizen_id[16]) % 2 else "female",
-        guardian=request.guardian.model_dump(mode="json"),
-        household=household.model_dump(mode="json"),
-        migrant=household.hukou.county_code != request.county_code,
-        home_longitude=request.home.longitude,
-        home_latitude=request.home.latitude,
-        home_address=request.home.address,
-        home_zone_code=home[0] if home else None,
-        hukou_zone_code=hukou_zone[0] if hukou_zone else None,
-        home_schools=home_schools,
-        hukou_schools=hukou_schools,
-        choices=choices,
-        status="submitted",
-        created_by=principal.client_id,
-    )
-    repository.add(application)
-    await session.flush()
-    session.info.setdefault(_SUBMITTED_HERE, set()).add(application.id)
-    repository.record(
-        _trail(
-            application,
-            principal,
-            "submitted",
-            from_status=None,
-            to_status="submitted",
-            detail={"choices": choices},
-        )
-    )
-    add_event(
-        session,
-        ApplicationSubmitted.of(
-            subject=str(application.id),
-            jurisdiction=application.county_code,
-            data=ApplicationSubmittedData(
-                application_id=str(application.id),
-                county_code=application.county_code,
-                year=application.year,
-                level=level,
-                grade=application.grade,
-                student_key=key,
-                migrant=application.migrant,
-                choices=choices,
-            ),
+@dataclass(frozen=True, slots=True)
+class _Placed:
+    """A submission past the child and duplicate checks, with its zones' schools."""
+
+    position: int
+    key: str
+    policy: PriorityPolicy | None
+    home_schools: list[str]
+    hukou_schools: list[str]
+    zones: tuple[str | None, str | None]
+
+
+@dataclass(frozen=True, slots=True)
+class Submitted:
+    """An application recorded (not yet committed) and the documents its family must show."""
+
+    application: Application
+    required: tuple[str, ...]
+
+
+def duplicate_application() -> Conflict:
+    return Conflict(
+        "this child already has an application this year",
+        FieldError(
+            "child.citizen_id",
+            "application_unique",
+            "one application per child and school year; change or withdraw the first",
         ),
     )
-    return application
+
+
+async def submit_applications(
+    session: AsyncSession,
+    submissions: Sequence[Submission],
+    *,
+    secret: bytes,
+    today: date,
+) -> list[Submitted | DomainError]:
+    """入学申请, many at once (group commit): check each child, the age rule, the zones and the
+    choices, then record every accepted one with its audit entry and event — set-based, a few
+    statements for the whole batch. One outcome per submission, in order: the recorded
+    application, or the problem that refuses it (the first one, as a single submission has
+    always answered); a refused submission writes nothing and does not stop the others.
+
+    The checks read the policy, zone map and schools in force inside the caller's transaction,
+    so a batch sees one consistent state; a child sent twice in one batch is a duplicate the
+    second time, as if the two had come one after the other."""
+    outcomes: list[Submitted | DomainError | None] = [None] * len(submissions)
+    policies: dict[tuple[str, int, str], PriorityPolicy | None] = {}
+    indexes: dict[tuple[str, str, int], ZoneIndex | None] = {}
+    checked: list[tuple[int, str, PriorityPolicy | None]] = []  # (position, child key, policy)
+    for position, submission in enumerate(submissions):
+        principal, request = submission.principal, submission.request
+        try:
+            principal.require_jurisdiction(request.county_code, field="county_code")
+        except DomainError as error:
+            outcomes[position] = error
+            continue
+        level = rules.LEVEL_OF_GRADE[request.grade]
+        group = (request.county_code, request.year, level)
+        if group not in policies:
+            policies[group] = await _policy_in_force(session, *group, today)
+        child = request.child
+        outcomes[position] = _problem_error(
+            rules.child_problems(
+                child.citizen_id,
+                child.birth_date,
+                year=request.year,
+                level=level,
+                cutoff_month_day=cutoff_of(policies[group]),
+                today=today,
+            )
+        )
+        if outcomes[position] is None:
+            checked.append((position, student_key(secret, child.citizen_id), policies[group]))
+
+    taken = await ApplicationRepository(session).children_applied(
+        {(submissions[p].request.year, key) for p, key, _ in checked}
+    )
+    placed: list[_Placed] = []
+    for position, key, policy in checked:
+        request = submissions[position].request
+        if (request.year, key) in taken:
+            outcomes[position] = duplicate_application()
+            continue
+        taken.add((request.year, key))  # the same child later in this batch is a duplicate
+        level = rules.LEVEL_OF_GRADE[request.grade]
+        map_key = (request.county_code, level, request.year)
+        if map_key not in indexes:
+            indexes[map_key] = await zone_index_in_force(session, *map_key, today)
+        index = indexes[map_key]
+        home = options_at(index, request.home.longitude, request.home.latitude) if index else None
+        hukou = request.household.hukou
+        hukou_zone = None
+        if index and hukou.county_code == request.county_code and hukou.location is not None:
+            hukou_zone = options_at(index, hukou.location.longitude, hukou.location.latitude)
+        if home is None and hukou_zone is None:
+            outcomes[position] = _problem_error(
+                [rules.zone_missing(level, request.county_code, request.year)]
+            )
+            continue
+        home_schools = list(home[1]) if home else []
+        hukou_schools = list(hukou_zone[1]) if hukou_zone else []
+        zones = (home[0] if home else None, hukou_zone[0] if hukou_zone else None)
+        placed.append(_Placed(position, key, policy, home_schools, hukou_schools, zones))
+
+    wanted = {
+        code
+        for p in placed
+        for code in (
+            submissions[p.position].request.choices
+            or rules.school_options(p.home_schools, p.hukou_schools)
+        )
+    }
+    known = await ApplicationRepository(session).schools(sorted(wanted)) if wanted else {}
+    school_levels = {code: school.levels for code, school in known.items()}
+
+    now = utcnow()
+    applications: list[dict[str, Any]] = []
+    trail: list[dict[str, Any]] = []
+    events: list[ApplicationSubmitted] = []
+    for p in placed:
+        position, key, home_schools, hukou_schools = (
+            p.position,
+            p.key,
+            p.home_schools,
+            p.hukou_schools,
+        )
+        principal, request = submissions[position].principal, submissions[position].request
+        migrant = request.household.hukou.county_code != request.county_code
+        level = rules.LEVEL_OF_GRADE[request.grade]
+        choices, problems = rules.choice_problems(
+            request.choices,
+            rules.school_options(home_schools, hukou_schools),
+            school_levels=school_levels,
+            level=level,
+        )
+        if problems:
+            outcomes[position] = _problem_error(problems)
+            continue
+        child, household = request.child, request.household
+        row = {
+            "id": uuid7(),
+            "county_code": request.county_code,
+            "year": request.year,
+            "level": level,
+            "grade": request.grade,
+            "child_key": key,
+            "citizen_id": child.citizen_id,
+            "child_name": child.name,
+            "birth_date": child.birth_date,
+            "gender": "male" if int(child.citizen_id[16]) % 2 else "female",
+            "guardian": request.guardian.model_dump(mode="json"),
+            "household": household.model_dump(mode="json"),
+            "migrant": migrant,
+            "home_longitude": request.home.longitude,
+            "home_latitude": request.home.latitude,
+            "home_address": request.home.address,
+            "home_zone_code": p.zones[0],
+            "hukou_zone_code": p.zones[1],
+            "home_schools": home_schools,
+            "hukou_schools": hukou_schools,
+            "choices": choices,
+            "status": "submitted",
+            "status_reason": None,
+            "created_by": principal.client_id,
+            "created_at": now,
+            "updated_at": now,
+            "version": 1,
+        }
+        applications.append(row)
+        trail.append(
+            {
+                "application_id": row["id"],
+                "at": now,
+                "actor": principal.client_id,
+                "action": "submitted",
+                "from_status": None,
+                "to_status": "submitted",
+                "reason": None,
+                "detail": {"choices": choices},
+            }
+        )
+        events.append(
+            ApplicationSubmitted.of(
+                subject=str(row["id"]),
+                jurisdiction=request.county_code,
+                data=ApplicationSubmittedData(
+                    application_id=str(row["id"]),
+                    county_code=request.county_code,
+                    year=request.year,
+                    level=level,
+                    grade=request.grade,
+                    student_key=key,
+                    migrant=migrant,
+                    choices=choices,
+                ),
+            )
+        )
+        outcomes[position] = Submitted(Application(**row), _required(p.policy, migrant))
+    if applications:
+        await ApplicationRepository(session).insert_submitted(applications, trail)
+        await add_events(session, events)
+    return [outcome for outcome in outcomes if outcome is not None]
+
+
+def _required(policy: PriorityPolicy | None, migrant: bool) -> tuple[str, ...]:
+    documents = policy.document["documents"] if policy else {"local": [], "migrant": []}
+    return rules.required_documents(
+        migrant, local=documents["local"], migrant_documents=documents["migrant"]
+    )
 
 
 async def checklist(
@@ -263,17 +361,12 @@ async def checklist(
     policy = await _policy_in_force(
         session, application.county_code, application.year, application.level, today
     )
-    documents = policy.document["documents"] if policy else {"local": [], "migrant": []}
-    required = rules.required_documents(
-        application.migrant, local=documents["local"], migrant_documents=documents["migrant"]
-    )
-    if application.id in session.info.get(_SUBMITTED_HERE, ()):
-        return required, {}  # submitted in this transaction: nothing checked yet
-    return required, await ApplicationRepository(session).verifications(application.id)
+    return _required(policy, application.migrant), await ApplicationRepository(
+        session
+    ).verifications(application.id)
 
 
 _POLICIES = "enrollment_policies_read"
-_SUBMITTED_HERE = "enrollment_applications_submitted"
 
 
 async def _policy_in_force(

@@ -280,10 +280,23 @@ async def zone_options(
 
     For the applications module (stable signature). No jurisdiction check: the caller has one.
     """
-    zone_map = await ZoneMapRepository(session).in_force(county_code, level, year, on or today())
-    if zone_map is None:
-        return None
-    zone = (await zone_index(session, zone_map)).locate_one(longitude, latitude)
+    index = await zone_index_in_force(session, county_code, level, year, on or today())
+    return None if index is None else options_at(index, longitude, latitude)
+
+
+async def zone_index_in_force(
+    session: AsyncSession, county_code: str, level: Level, year: int, on: date
+) -> rules.ZoneIndex | None:
+    """The index of the map in force on `on` (None without one): one query, the tree cached."""
+    zone_map = await ZoneMapRepository(session).in_force(county_code, level, year, on)
+    return None if zone_map is None else await zone_index(session, zone_map)
+
+
+def options_at(
+    index: rules.ZoneIndex, longitude: float, latitude: float
+) -> tuple[str, list[str]] | None:
+    """The zone covering a point and its schools, None outside every zone."""
+    zone = index.locate_one(longitude, latitude)
     return None if zone is None else (zone.zone_code, list(zone.school_codes))
 
 

@@ -1,0 +1,97 @@
+"""Group commit: concurrent callers' items handled by one call, one transaction.
+
+A request that writes a few rows spends most of its time on the transaction around them (pool
+checkout, BEGIN, a statement per row through the driver's thread, COMMIT), not on the rows.
+`Batcher` gathers the items that arrive while the previous batch is being written and hands
+them to one `run(items)` together: the first caller after a quiet spell is served at once
+(a batch of one), and under load the batch grows by itself to what arrived in the meantime.
+
+`run` returns one outcome per item, in order: a value, or the exception that item's caller
+raises (a refused item does not fail the others). An exception raised by `run` itself reaches
+every caller of that batch.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, Generic, TypeVar
+
+log = logging.getLogger("junheng.batching")
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+class Batcher(Generic[T, R]):
+    """Coalesce concurrent `submit(item)` calls into `run([item, …])` calls, one at a time."""
+
+    def __init__(
+        self,
+        run: Callable[[Sequence[T]], Awaitable[Sequence[R | BaseException]]],
+        *,
+        max_batch: int = 256,
+        name: str = "batch",
+    ) -> None:
+        if max_batch < 1:
+            raise ValueError("max_batch must be at least 1")
+        self._run, self.max_batch, self.name = run, max_batch, name
+        self._pending: list[tuple[T, asyncio.Future[R]]] = []
+        self._worker: asyncio.Task[None] | None = None
+        self.batches = 0  # how many run() calls, and how many items they took (for tests/metrics)
+        self.items = 0
+
+    async def submit(self, item: T) -> R:
+        future: asyncio.Future[R] = asyncio.get_running_loop().create_future()
+        future.add_done_callback(_retrieved)
+        self._pending.append((item, future))
+        if self._worker is None or self._worker.done():
+            self._worker = asyncio.create_task(self._drain(), name=f"batcher-{self.name}")
+        # a caller that goes away (client disconnected) does not stop the batch: its item is
+        # written or refused with the others, only the answer is dropped
+        return await asyncio.shield(future)
+
+    async def _drain(self) -> None:
+        while self._pending:
+            batch = self._pending[: self.max_batch]
+            del self._pending[: self.max_batch]
+            items = [item for item, _ in batch]
+            self.batches += 1
+            self.items += len(items)
+            try:
+                outcomes = await self._run(items)
+                if len(outcomes) != len(batch):
+                    raise RuntimeError(
+                        f"{self.name}: run() gave {len(outcomes)} outcomes for {len(batch)} items"
+                    )
+            except asyncio.CancelledError:
+                for _, future in [*batch, *self._pending]:  # shutting down: nobody runs these
+                    future.cancel()
+                self._pending.clear()
+                raise
+            except Exception as error:  # noqa: BLE001 - every caller of the batch hears it
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(error)
+                continue
+            for (_, future), outcome in zip(batch, outcomes, strict=True):
+                if future.done():
+                    continue
+                if isinstance(outcome, BaseException):
+                    future.set_exception(outcome)
+                else:
+                    future.set_result(outcome)
+
+    async def close(self) -> None:
+        """Finish what is queued (service shutdown)."""
+        if self._worker is not None:
+            with contextlib.suppress(Exception):
+                await self._worker
+
+
+def _retrieved(future: asyncio.Future[Any]) -> None:
+    """Mark an outcome as seen: a caller that went away leaves nobody to read it."""
+    if not future.cancelled():
+        future.exception()
