@@ -19,7 +19,16 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Generic, TypeVar
 
+from prometheus_client import Histogram
+
 log = logging.getLogger("junheng.batching")
+
+BATCH_SIZE = Histogram(
+    "junheng_batch_items",
+    "Items handled together by one group-commit batch",
+    ["batch"],
+    buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256),
+)
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -60,6 +69,7 @@ class Batcher(Generic[T, R]):
             items = [item for item, _ in batch]
             self.batches += 1
             self.items += len(items)
+            BATCH_SIZE.labels(self.name).observe(len(items))
             try:
                 outcomes = await self._run(items)
                 if len(outcomes) != len(batch):

@@ -15,6 +15,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Table, insert
+from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 CHUNK = 5000
@@ -31,6 +32,22 @@ def _processed(processor: Callable[[Any], Any], values: Sequence[Any]) -> list[A
         return [processor(v) for v in values]
     done = {v: processor(v) for v in distinct}
     return [done[v] for v in values]
+
+
+_COMPILED: dict[tuple[Table, str, tuple[str, ...]], tuple[str, list[str]]] = {}
+
+
+def _compiled(table: Table, dialect: Dialect, names: tuple[str, ...]) -> tuple[str, list[str]]:
+    """The INSERT for these columns in the dialect's SQL, and its bind names in the driver's
+    order — compiled once per process (a small batch of rows cost less than the compile)."""
+    key = (table, dialect.name, names)
+    if key not in _COMPILED:
+        compiled = insert(table).compile(dialect=dialect, column_keys=list(names))
+        order = compiled.positiontup  # bind names (= column keys) in the driver's order
+        if order is None or set(order) != set(names):
+            raise NotImplementedError(f"{dialect.name}: positional parameters per column expected")
+        _COMPILED[key] = (compiled.string, list(order))
+    return _COMPILED[key]
 
 
 async def insert_columns(
@@ -52,10 +69,7 @@ async def insert_columns(
     if count == 0:
         return 0
     dialect = connection.dialect
-    compiled = insert(table).compile(dialect=dialect, column_keys=names)
-    order = compiled.positiontup  # bind names (= column keys) in the driver's order
-    if order is None or set(order) != set(names):
-        raise NotImplementedError(f"{dialect.name}: positional parameters per column expected")
+    statement, order = _compiled(table, dialect, tuple(names))
     ordered = []
     for name in order:
         processor = None if name in encoded else table.c[name].type._cached_bind_processor(dialect)
@@ -63,5 +77,5 @@ async def insert_columns(
         ordered.append(values if processor is None else _processed(processor, values))
     rows = list(zip(*ordered, strict=True))
     for start in range(0, count, CHUNK):
-        await connection.exec_driver_sql(compiled.string, rows[start : start + CHUNK])
+        await connection.exec_driver_sql(statement, rows[start : start + CHUNK])
     return count

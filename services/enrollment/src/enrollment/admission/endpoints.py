@@ -156,7 +156,7 @@ async def _read(session: SessionDep, application: Application) -> ApplicationRea
 
 
 def _application_read(
-    application: Application,
+    application: Application | service.Recorded,
     required: Sequence[str],
     checks: Mapping[str, ApplicationVerification],
 ) -> ApplicationRead:
