@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import sys
 from typing import Any
+
+from pydantic_core import to_json
 
 from junheng_kit.context import current_request_id
 from junheng_kit.timeutil import utcnow
@@ -32,7 +33,8 @@ class JsonFormatter(logging.Formatter):
                 line[key] = value
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
-        return json.dumps(line, ensure_ascii=False, default=str)
+        # pydantic-core's encoder: a line per request on every hop, several times json.dumps' speed
+        return to_json(line, fallback=str).decode()
 
 
 def configure_logging(service: str, level: str = "INFO") -> None:
