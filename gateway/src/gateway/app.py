@@ -19,7 +19,7 @@ from gateway.openapi.endpoints import MergedDocument
 from gateway.openapi.endpoints import router as openapi_router
 from gateway.routing.proxy import ServiceRouter
 from gateway.settings import GatewaySettings
-from junheng_kit.app import health_router, settle_garbage_collector
+from junheng_kit.app import NO_OPENTELEMETRY, health_router, settle_garbage_collector
 from junheng_kit.auth import JWKS_KEY, KEYS_BUCKET, TokenVerifier
 from junheng_kit.bridge import BridgeClient
 from junheng_kit.db import create_engine, create_sessionmaker, is_sqlite
@@ -98,6 +98,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         docs_url=None,
         redoc_url=None,
         separate_input_output_schemas=False,
+        telemetry=NO_OPENTELEMETRY,
     )
     app.state.settings = settings
     app.state.nats = None

@@ -18,6 +18,7 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
+from fastapi.telemetry import TelemetryConfig
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
@@ -34,6 +35,10 @@ from junheng_kit.problems import Problem, document_problem_responses, install_pr
 from junheng_kit.settings import ServiceSettings
 
 log = logging.getLogger("junheng.app")
+
+# metrics are Prometheus (/metrics), logs JSON lines: FastAPI's native OpenTelemetry would only
+# ask the global providers on every request whether someone configured them
+NO_OPENTELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
 
 
 def static_jwks(settings: ServiceSettings) -> dict[str, Any] | None:
@@ -195,6 +200,7 @@ def build_service_app(
         version=version,
         lifespan=lifespan,
         separate_input_output_schemas=False,
+        telemetry=NO_OPENTELEMETRY,
     )
     app.state.settings = settings
     app.state.relay = None

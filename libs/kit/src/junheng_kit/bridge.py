@@ -31,6 +31,7 @@ from nats.errors import NoRespondersError
 from nats.errors import TimeoutError as NatsTimeout
 from nats.js import JetStreamContext
 from nats.js.api import ObjectMeta, ObjectMetaOptions
+from pydantic_core import from_json
 
 from junheng_kit.ids import uuid7
 from junheng_kit.messaging.connection import BODIES_BUCKET
@@ -178,7 +179,7 @@ class BridgeClient:
         finally:
             if not pending.done():
                 pending.cancel()  # the caller went away or the connection dropped
-        meta = json.loads((reply.headers or {}).get(META, "{}") or "{}")
+        meta = from_json((reply.headers or {}).get(META, "{}") or "{}")
         if "status" not in meta:
             raise UpstreamTimeout(service)  # not a bridge reply (e.g. JetStream ack): treat as lost
         return BridgeResponse(
@@ -227,7 +228,7 @@ class BridgeServer:
         if not msg.reply:
             return
         try:
-            meta = json.loads((msg.headers or {}).get(META, "{}"))
+            meta = from_json((msg.headers or {}).get(META, "{}"))
             body = await _body_of(self.js, msg)
             status, headers, out = await call_asgi(
                 self.app,
