@@ -17,7 +17,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, Generic, TypeVar
+from typing import Generic, TypeVar
 
 from prometheus_client import Histogram
 
@@ -54,13 +54,12 @@ class Batcher(Generic[T, R]):
 
     async def submit(self, item: T) -> R:
         future: asyncio.Future[R] = asyncio.get_running_loop().create_future()
-        future.add_done_callback(_retrieved)
         self._pending.append((item, future))
         if self._worker is None or self._worker.done():
             self._worker = asyncio.create_task(self._drain(), name=f"batcher-{self.name}")
-        # a caller that goes away (client disconnected) does not stop the batch: its item is
-        # written or refused with the others, only the answer is dropped
-        return await asyncio.shield(future)
+        # a caller that goes away (client disconnected) cancels only its future: the item stays
+        # in the batch and is written or refused with the others, its answer is dropped
+        return await future
 
     async def _drain(self) -> None:
         while self._pending:
@@ -99,9 +98,3 @@ class Batcher(Generic[T, R]):
         if self._worker is not None:
             with contextlib.suppress(Exception):
                 await self._worker
-
-
-def _retrieved(future: asyncio.Future[Any]) -> None:
-    """Mark an outcome as seen: a caller that went away leaves nobody to read it."""
-    if not future.cancelled():
-        future.exception()
