@@ -7,7 +7,6 @@ import httpx
 import pytest
 from asyncpg.exceptions import CannotConnectNowError
 from fastapi import APIRouter, FastAPI
-from pydantic import SecretStr
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import text
 
@@ -15,8 +14,7 @@ from junheng_kit.app import build_service_app
 from junheng_kit.bridge import call_asgi
 from junheng_kit.db import SessionDep, is_database_unavailable
 from junheng_kit.processes import free_port
-from junheng_kit.settings import ServiceSettings
-from junheng_kit.testing.plugin import TokenFactory
+from junheng_kit.testing.plugin import TokenFactory, small_service_settings
 
 
 def app_on(database_url: str, jwks: str) -> FastAPI:
@@ -30,14 +28,7 @@ def app_on(database_url: str, jwks: str) -> FastAPI:
     async def broken() -> dict[str, str]:
         raise RuntimeError("a bug, not an outage")
 
-    settings = ServiceSettings(
-        environment="test",
-        service_name="notes",
-        database_url=database_url,
-        jwks_json=jwks,
-        secret_key=SecretStr("test-only-secret"),
-        pseudonym_key=SecretStr("test-only-pseudonym-key"),
-    )
+    settings = small_service_settings("notes", database_url, jwks)
     return build_service_app(settings, title="notes", description="", routers=[router])
 
 

@@ -8,15 +8,14 @@ import httpx
 import pytest
 from fastapi import APIRouter, Depends, FastAPI
 from prometheus_client import REGISTRY
-from pydantic import BaseModel, SecretStr, ValidationError
+from pydantic import BaseModel, ValidationError
 from starlette.responses import JSONResponse, Response
 
 from junheng_kit.app import build_service_app
 from junheng_kit.auth import Principal, require_scopes
 from junheng_kit.fast_routes import FastRequest
 from junheng_kit.problems import Conflict, FieldError
-from junheng_kit.settings import ServiceSettings
-from junheng_kit.testing.plugin import TokenFactory
+from junheng_kit.testing.plugin import TokenFactory, small_service_settings
 
 
 class Note(BaseModel):
@@ -48,14 +47,7 @@ def notes_app(database_url: str, jwks: str) -> tuple[FastAPI, list[str]]:
             raise TAKEN
         return JSONResponse({"text": note.text, "via": "fast"}, status_code=201)
 
-    settings = ServiceSettings(
-        environment="test",
-        service_name="notes",
-        database_url=database_url,
-        jwks_json=jwks,
-        secret_key=SecretStr("test-only-secret"),
-        pseudonym_key=SecretStr("test-only-pseudonym-key"),
-    )
+    settings = small_service_settings("notes", database_url, jwks)
     app = build_service_app(
         settings,
         title="notes",

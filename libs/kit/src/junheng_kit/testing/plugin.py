@@ -16,11 +16,13 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from junheng_kit.db import create_engine
 from junheng_kit.migrations import upgrade
 from junheng_kit.processes import NatsServer, PostgresCluster
+from junheng_kit.settings import ServiceSettings
 from junheng_kit.tokens import TokenSigner
 
 BACKENDS = ["sqlite", "postgresql"]
@@ -166,6 +168,18 @@ async def session(client: httpx.AsyncClient, app: FastAPI) -> AsyncIterator[Asyn
     """A session on the test's connection: sees what the requests wrote before rollback."""
     async with app.state.sessionmaker() as db_session:
         yield db_session
+
+
+def small_service_settings(service_name: str, database_url: str, jwks_json: str) -> ServiceSettings:
+    """Settings of a small test service built with `build_service_app` (kit tests)."""
+    return ServiceSettings(
+        environment="test",
+        service_name=service_name,
+        database_url=database_url,
+        jwks_json=jwks_json,
+        secret_key=SecretStr("test-only-secret"),
+        pseudonym_key=SecretStr("test-only-pseudonym-key"),
+    )
 
 
 def auth(token_value: str, **headers: str) -> dict[str, Any]:
