@@ -1,6 +1,7 @@
 """Fast routes: the common case skips FastAPI's machinery, everything else reaches the route,
 and the middlewares around both (request id, metrics, Idempotency-Key) work either way."""
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Annotated
 
@@ -162,3 +163,34 @@ async def test_idempotency_keys_work_around_the_fast_way(
     assert again.json() == first.json()
     assert other.status_code == 422  # the key was used with another body
     assert calls == ["once"]
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])  # SQLite does not enforce column lengths
+async def test_a_record_the_database_refuses_costs_the_others_nothing(
+    database_url: str, jwks_json: str, token: TokenFactory
+) -> None:
+    """Idempotency records are stored in batches; one the database refuses (PostgreSQL: a
+    client id longer than its column) is left out alone, the others' retries still replay."""
+    app, calls = notes_app(database_url, jwks_json)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://notes") as http:
+            good = {"Authorization": f"Bearer {token('notes:write')}"}
+            long_id = {"Authorization": f"Bearer {token('notes:write', subject='c' * 150)}"}
+            sent = [(good, f"k-{i}", f"note {i}") for i in range(5)] + [(long_id, "k-x", "x")]
+            first = await asyncio.gather(
+                *(
+                    http.post("/v1/notes", json={"text": text}, headers={**h, "Idempotency-Key": k})
+                    for h, k, text in sent
+                )
+            )
+            assert [r.status_code for r in first] == [201] * 6
+            again = [
+                await http.post(
+                    "/v1/notes", json={"text": text}, headers={**h, "Idempotency-Key": k}
+                )
+                for h, k, text in sent
+            ]
+    assert [r.headers.get("idempotent-replayed") for r in again[:5]] == ["true"] * 5
+    assert "idempotent-replayed" not in again[5].headers  # its record was refused: it ran again
+    assert sorted(calls) == sorted([text for _, _, text in sent] + ["x"])

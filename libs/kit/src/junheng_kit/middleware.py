@@ -18,7 +18,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from junheng_kit.batching import Batcher
 from junheng_kit.context import reset_request_id, set_request_id
-from junheng_kit.db import READ_ONLY
+from junheng_kit.db import READ_ONLY, is_database_unavailable
 from junheng_kit.ids import uuid7
 from junheng_kit.problems import PROBLEM_JSON, DomainError, FieldError, InvalidInput, problem_body
 from junheng_kit.tables import IdempotencyRecord
@@ -222,7 +222,24 @@ class IdempotencyMiddleware:
             await session.rollback()
         return [found.get(pair) for pair in wanted]
 
-    async def _store(self, records: Sequence[dict[str, Any]]) -> list[None]:
+    async def _store(self, records: Sequence[dict[str, Any]]) -> list[BaseException | None]:
+        try:
+            await self._insert(records)
+        except Exception as error:
+            if len(records) == 1 or is_database_unavailable(error):
+                raise
+            # one record the database refuses must not cost the others theirs: each alone
+            return [await self._store_alone(record) for record in records]
+        return [None] * len(records)
+
+    async def _store_alone(self, record: dict[str, Any]) -> BaseException | None:
+        try:
+            await self._insert([record])
+        except Exception as error:  # noqa: BLE001 - that caller hears it, the others don't
+            return error
+        return None
+
+    async def _insert(self, records: Sequence[dict[str, Any]]) -> None:
         async with self.fastapi_app.state.sessionmaker() as session:
             table = cast(Table, IdempotencyRecord.__table__)
             dialect = session.get_bind().dialect.name
@@ -233,7 +250,6 @@ class IdempotencyMiddleware:
                 list(records),
             )
             await session.commit()
-        return [None] * len(records)
 
     async def _client_id(self, headers: dict[str, str]) -> str | None:
         scheme, _, token = headers.get("authorization", "").partition(" ")
