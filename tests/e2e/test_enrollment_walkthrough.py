@@ -14,8 +14,10 @@ import pytest
 
 from junheng_kit.demo_enrollment import intake_year
 from junheng_kit.identifiers import citizen_id_from_body
-from junheng_kit.system import ALL_SCOPES, System, load_demo_county, load_demo_enrollment
+from junheng_kit.system import System, load_demo_county, load_demo_enrollment
 from junheng_kit.timeutil import china_today
+
+from .walkthrough_support import bureau_token, running_system
 
 pytestmark = pytest.mark.e2e
 DEMO = Path(__file__).resolve().parents[2] / "demo"
@@ -25,26 +27,12 @@ YEAR = intake_year(TODAY)
 
 @pytest.fixture(scope="module")
 def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
-    from junheng_kit.processes import free_port
-
-    running = System(
-        var=tmp_path_factory.mktemp("walkthrough"),
-        gateway_port=free_port(),
-        agencies=(),
-        ready_timeout=180,
-        extra_env={"GATEWAY_RATE_LIMIT_PER_SECOND": "1000", "GATEWAY_RATE_LIMIT_BURST": "2000"},
-    )
-    running.start()
-    yield running
-    running.stop()
+    yield from running_system(tmp_path_factory, "walkthrough")
 
 
 @pytest.fixture(scope="module")
 def bureau(system: System) -> Iterator[httpx.Client]:
-    credentials = system.register_client(
-        name="东胜区教育局", scopes=ALL_SCOPES, jurisdiction=["150602"]
-    )
-    token = system.token(credentials)
+    token = bureau_token(system)
     load_demo_county(system, token, DEMO / "150602-dongsheng-schools.json")
     loaded = load_demo_enrollment(system, token, DEMO / "150602-enrollment.json", today=TODAY)
     assert loaded == {"year": YEAR, "applications": 60, "loaded": True}

@@ -16,8 +16,10 @@ from typing import Any
 import httpx
 import pytest
 
-from junheng_kit.system import ALL_SCOPES, System, load_demo_county, load_demo_resources
+from junheng_kit.system import System, load_demo_county, load_demo_resources
 from junheng_kit.tabular import XLSX
+
+from .walkthrough_support import bureau_token, running_system
 
 pytestmark = pytest.mark.e2e
 DEMO = Path(__file__).resolve().parents[2] / "demo"
@@ -28,26 +30,12 @@ NINE_YEAR_JUNIOR = ("3115060005", "junior")  # 泊江海镇九年制学校 junio
 
 @pytest.fixture(scope="module")
 def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
-    from junheng_kit.processes import free_port
-
-    running = System(
-        var=tmp_path_factory.mktemp("evaluation-walkthrough"),
-        gateway_port=free_port(),
-        agencies=(),
-        ready_timeout=180,
-        extra_env={"GATEWAY_RATE_LIMIT_PER_SECOND": "1000", "GATEWAY_RATE_LIMIT_BURST": "2000"},
-    )
-    running.start()
-    yield running
-    running.stop()
+    yield from running_system(tmp_path_factory, "evaluation-walkthrough")
 
 
 @pytest.fixture(scope="module")
 def token(system: System) -> str:
-    credentials = system.register_client(
-        name="东胜区教育局", scopes=ALL_SCOPES, jurisdiction=[COUNTY]
-    )
-    return system.token(credentials)
+    return bureau_token(system, COUNTY)
 
 
 @pytest.fixture(scope="module")

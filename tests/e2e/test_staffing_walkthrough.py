@@ -11,10 +11,12 @@ import httpx
 import pytest
 
 from junheng_kit.identifiers import citizen_id_from_body
-from junheng_kit.system import ALL_SCOPES, System
+from junheng_kit.system import System
 from junheng_kit.tabular import XLSX, write_xlsx
 from junheng_kit.timeutil import china_today
 from staffing.teachers.sheet import COLUMNS
+
+from .walkthrough_support import bureau_token, running_system
 
 pytestmark = pytest.mark.e2e
 TODAY = china_today()
@@ -36,29 +38,15 @@ def wait_until(check: Any, timeout: float = 30.0) -> Any:
 
 @pytest.fixture(scope="module")
 def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
-    from junheng_kit.processes import free_port
-
-    running = System(
-        var=tmp_path_factory.mktemp("staffing-walkthrough"),
-        gateway_port=free_port(),
-        agencies=(),
-        ready_timeout=180,
-        extra_env={"GATEWAY_RATE_LIMIT_PER_SECOND": "1000", "GATEWAY_RATE_LIMIT_BURST": "2000"},
-    )
-    running.start()
-    yield running
-    running.stop()
+    yield from running_system(tmp_path_factory, "staffing-walkthrough")
 
 
 @pytest.fixture(scope="module")
 def bureau(system: System) -> Iterator[httpx.Client]:
-    credentials = system.register_client(
-        name="东胜区教育局", scopes=ALL_SCOPES, jurisdiction=["150602"]
-    )
     with httpx.Client(
         base_url=system.gateway_url,
         timeout=60,
-        headers={"Authorization": f"Bearer {system.token(credentials)}"},
+        headers={"Authorization": f"Bearer {bureau_token(system)}"},
     ) as client:
         yield client
 
