@@ -64,8 +64,9 @@ Writer = Annotated[Principal, Depends(require_scopes("enrollment:write"))]
 Level = Annotated[Literal["primary", "junior"], Path(description="学段")]
 
 
-def _secret(request: Request) -> bytes:
-    return request.app.state.settings.pseudonym_key.get_secret_value().encode()  # type: ignore[no-any-return]
+def _secret(state: Any) -> bytes:
+    """The key of the pseudonymous student keys (HMAC of the citizen ID)."""
+    return state.settings.pseudonym_key.get_secret_value().encode()  # type: ignore[no-any-return]
 
 
 # ---------------------------------------------------------------- priority policies
@@ -223,11 +224,10 @@ def _submissions(state: Any) -> SubmissionBatcher:
 async def _record_submissions(
     state: Any, items: Sequence[service.Submission]
 ) -> list[service.Submitted | DomainError]:
-    secret = state.settings.pseudonym_key.get_secret_value().encode()
     async with state.sessionmaker() as session:
         try:
             outcomes = await service.submit_applications(
-                session, items, secret=secret, today=china_today()
+                session, items, secret=_secret(state), today=china_today()
             )
             await session.commit()
         except IntegrityError as error:

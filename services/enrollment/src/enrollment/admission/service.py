@@ -224,7 +224,6 @@ async def submit_applications(
     so a batch sees one consistent state; a child sent twice in one batch is a duplicate the
     second time, as if the two had come one after the other."""
     outcomes: list[Submitted | DomainError | None] = [None] * len(submissions)
-    policies: dict[tuple[str, int, str], PriorityPolicy | None] = {}
     checked: list[tuple[int, str, PriorityPolicy | None]] = []  # (position, child key, policy)
     for position, submission in enumerate(submissions):
         principal, request = submission.principal, submission.request
@@ -234,9 +233,8 @@ async def submit_applications(
             outcomes[position] = error
             continue
         level = rules.LEVEL_OF_GRADE[request.grade]
-        group = (request.county_code, request.year, level)
-        if group not in policies:
-            policies[group] = await _policy_in_force(session, *group, today)
+        # read once per batch: the session remembers it
+        policy = await _policy_in_force(session, request.county_code, request.year, level, today)
         child = request.child
         outcomes[position] = _problem_error(
             rules.child_problems(
@@ -244,12 +242,12 @@ async def submit_applications(
                 child.birth_date,
                 year=request.year,
                 level=level,
-                cutoff_month_day=cutoff_of(policies[group]),
+                cutoff_month_day=cutoff_of(policy),
                 today=today,
             )
         )
         if outcomes[position] is None:
-            checked.append((position, student_key(secret, child.citizen_id), policies[group]))
+            checked.append((position, student_key(secret, child.citizen_id), policy))
 
     taken = await ApplicationRepository(session).children_applied(
         {(submissions[p].request.year, key) for p, key, _ in checked}
