@@ -10,7 +10,7 @@ from fastapi import APIRouter
 from pydantic import SecretStr
 
 from junheng_kit.app import build_service_app
-from junheng_kit.bridge import call_asgi
+from junheng_kit.bridge import call_asgi, header_json
 from junheng_kit.settings import ServiceSettings
 
 
@@ -104,3 +104,50 @@ class TestCallAsgi:
 
         with pytest.raises(RuntimeError, match="no answer"):
             await call_asgi(app, method="GET", path="/v1/x", query="", headers=[], body=b"")
+
+    async def test_an_app_that_returns_without_answering_is_a_500_not_a_hang(self) -> None:
+        async def silent(scope: object, receive: object, send: Any) -> None:
+            return None
+
+        status, headers, body = await asyncio.wait_for(
+            call_asgi(silent, method="GET", path="/v1/x", query="", headers=[], body=b""),
+            timeout=5,
+        )
+        assert (status, headers, body) == (500, [], b"")
+
+    async def test_a_caller_that_goes_away_does_not_stop_the_apps_work(self) -> None:
+        """The gateway gave up (timeout, client gone): the request still runs to its end, as
+        over HTTP, so a write it began is not cut in half."""
+        release = asyncio.Event()
+        finished: list[str] = []
+
+        async def slow(scope: object, receive: object, send: Any) -> None:
+            await release.wait()
+            finished.append("written")
+            await send({"type": "http.response.start", "status": 201, "headers": []})
+            await send({"type": "http.response.body", "body": b"late", "more_body": False})
+
+        caller = asyncio.create_task(
+            call_asgi(slow, method="POST", path="/v1/x", query="", headers=[], body=b"")
+        )
+        await asyncio.sleep(0.01)
+        caller.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await caller
+        release.set()
+        for _ in range(10):
+            await asyncio.sleep(0)
+        assert finished == ["written"]
+
+
+class TestHeaderJson:
+    def test_plain_values_round_trip(self) -> None:
+        value = {"status": 201, "headers": [["location", "/v1/applications/0190"]]}
+        assert json.loads(header_json(value)) == value
+
+    def test_a_value_beyond_ascii_is_escaped_and_round_trips(self) -> None:
+        """NATS headers carry ASCII: a latin-1 header value (allowed in HTTP) stays escaped."""
+        value = {"headers": [["content-disposition", 'attachment; filename="résumé.pdf"']]}
+        text = header_json(value)
+        assert text.isascii()
+        assert json.loads(text) == value

@@ -31,7 +31,7 @@ from nats.errors import NoRespondersError
 from nats.errors import TimeoutError as NatsTimeout
 from nats.js import JetStreamContext
 from nats.js.api import ObjectMeta, ObjectMetaOptions
-from pydantic_core import from_json
+from pydantic_core import from_json, to_json
 
 from junheng_kit.ids import uuid7
 from junheng_kit.messaging.connection import BODIES_BUCKET
@@ -45,6 +45,13 @@ BODY_ENCODING = "Junheng-Body-Encoding"
 HEADROOM = 64 * 1024  # NATS headers and protocol overhead under max_payload
 
 Headers = list[tuple[str, str]]
+
+
+def header_json(value: Any) -> str:
+    """JSON for a NATS header: pydantic-core's encoder (a header on every request, both ways),
+    escaped to ASCII by the standard library in the rare case a value is not."""
+    text = to_json(value).decode()
+    return text if text.isascii() else json.dumps(value)
 
 
 def rpc_subject(service: str) -> str:
@@ -152,7 +159,7 @@ class BridgeClient:
         timeout: float,
     ) -> BridgeResponse:
         nats_headers = {
-            META: json.dumps(
+            META: header_json(
                 {
                     "method": method,
                     "path": path,
@@ -253,7 +260,7 @@ class BridgeServer:
                 ).encode(),
             )
         reply_headers = {
-            META: json.dumps({"status": status, "headers": [list(h) for h in headers]})
+            META: header_json({"status": status, "headers": [list(h) for h in headers]})
         }
         payload = await _payload(self.nc, self.js, out, reply_headers)
         await self.nc.publish(msg.reply, payload, headers=reply_headers)
@@ -301,47 +308,45 @@ async def call_asgi(
     status = 500
     out_headers: Headers = []
     chunks: list[bytes] = []
-    complete = asyncio.Event()
+    # resolved when the response is complete, or with the exception the app raised before
+    answered: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    started = False
 
     async def send(message: dict[str, Any]) -> None:
-        nonlocal status
+        nonlocal status, started
         if message["type"] == "http.response.start":
+            started = True
             status = message["status"]
             out_headers.extend(
                 (k.decode("latin-1"), v.decode("latin-1")) for k, v in message.get("headers", [])
             )
         elif message["type"] == "http.response.body":
             chunks.append(message.get("body", b""))
-            if not message.get("more_body", False):
-                complete.set()
-
-    started = False
-
-    async def send_tracked(message: dict[str, Any]) -> None:
-        nonlocal started
-        started = started or message["type"] == "http.response.start"
-        await send(message)
+            if not message.get("more_body", False) and not answered.done():
+                answered.set_result(None)
 
     async def run() -> None:
         try:
-            await app(scope, receive, send_tracked)
-        except Exception:
-            if not started:
-                raise
-            # Starlette's error middleware answers (500, or 503 when the database is down) and
-            # then re-raises for the server to log: keep the answer the app gave, as uvicorn does
-            log.exception("bridge.app_raised_after_responding", extra={"status": status})
+            await app(scope, receive, send)
+        except Exception as error:
+            if not started and not answered.done():
+                answered.set_exception(error)  # raised before answering: the caller reports it
+            elif started:
+                # Starlette's error middleware answers (500, or 503 when the database is down)
+                # and then re-raises for the server to log: keep the answer the app gave, as
+                # uvicorn does
+                log.exception("bridge.app_raised_after_responding", extra={"status": status})
+            else:
+                log.exception("bridge.app_raised_after_caller_left")
+        finally:
+            if not answered.done():  # the app returned without completing a response
+                answered.set_result(None)
 
     # Answer once the response is complete, as an HTTP server does: work an app does after its
     # answer (the idempotency record stored after the response) must not delay the caller.
     task = asyncio.create_task(run())
     _AFTER_RESPONSE.add(task)  # referenced until it ends, even if this caller is cancelled
     task.add_done_callback(_AFTER_RESPONSE.discard)
-    answered = asyncio.create_task(complete.wait())
-    try:
-        await asyncio.wait({task, answered}, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        answered.cancel()
-    if task.done():
-        task.result()  # raised before answering: the caller reports it
+    await answered  # a caller that goes away cancels this future, not the app's run
+
     return status, out_headers, b"".join(chunks)

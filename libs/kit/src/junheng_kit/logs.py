@@ -42,6 +42,9 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     logging.logThreads = False
     logging.logProcesses = False
     logging.logMultiprocessing = False
+    # nor a source file and line: finding the caller walks the stack for every record (the
+    # logging documentation's own advice when that information is not wanted)
+    logging._srcfile = None
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter(service))
     root = logging.getLogger()

@@ -34,6 +34,27 @@ LATENCY = Histogram(
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10),
 )
 
+# the labelled series by their labels: `labels()` checks and locks on every call, a request per
+# call; methods, route templates and statuses are few
+_REQUEST_SERIES: dict[tuple[str, str, int], Any] = {}
+_LATENCY_SERIES: dict[tuple[str, str], Any] = {}
+
+
+def _requests(method: str, route: str, status: int) -> Any:
+    key = (method, route, status)
+    series = _REQUEST_SERIES.get(key)
+    if series is None:
+        series = _REQUEST_SERIES[key] = REQUESTS.labels(method, route, str(status))
+    return series
+
+
+def _latency(method: str, route: str) -> Any:
+    series = _LATENCY_SERIES.get((method, route))
+    if series is None:
+        series = _LATENCY_SERIES[method, route] = LATENCY.labels(method, route)
+    return series
+
+
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 ASGIApp = Any
 
@@ -79,8 +100,8 @@ class RequestContextMiddleware:
         finally:
             route = getattr(scope.get("route"), "path", "unmatched")
             elapsed = time.perf_counter() - started
-            REQUESTS.labels(scope["method"], route, str(status)).inc()
-            LATENCY.labels(scope["method"], route).observe(elapsed)
+            _requests(scope["method"], route, status).inc()
+            _latency(scope["method"], route).observe(elapsed)
             if log.isEnabledFor(logging.INFO):
                 # the route template, never the raw path or query (no personal data in logs)
                 log.info(
