@@ -115,6 +115,16 @@ class TestCallAsgi:
         )
         assert (status, headers, body) == (500, [], b"")
 
+    async def test_an_app_stopped_before_answering_gives_no_answer(self) -> None:
+        """Shutdown cancels a request mid-way: the bridge sends nothing rather than a 500 that
+        would say the request failed (it may be retried elsewhere)."""
+
+        async def stopped(scope: object, receive: object, send: Any) -> None:
+            raise asyncio.CancelledError
+
+        with pytest.raises(asyncio.CancelledError):
+            await call_asgi(stopped, method="POST", path="/v1/x", query="", headers=[], body=b"")
+
     async def test_a_caller_that_goes_away_does_not_stop_the_apps_work(self) -> None:
         """The gateway gave up (timeout, client gone): the request still runs to its end, as
         over HTTP, so a write it began is not cut in half."""

@@ -328,6 +328,10 @@ async def call_asgi(
     async def run() -> None:
         try:
             await app(scope, receive, send)
+        except asyncio.CancelledError:
+            if not answered.done():  # stopped (shutdown) before answering: no answer to give
+                answered.cancel()
+            raise
         except Exception as error:
             if not started and not answered.done():
                 answered.set_exception(error)  # raised before answering: the caller reports it
@@ -348,5 +352,4 @@ async def call_asgi(
     _AFTER_RESPONSE.add(task)  # referenced until it ends, even if this caller is cancelled
     task.add_done_callback(_AFTER_RESPONSE.discard)
     await answered  # a caller that goes away cancels this future, not the app's run
-
     return status, out_headers, b"".join(chunks)
