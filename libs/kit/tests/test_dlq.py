@@ -10,56 +10,18 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
-import nats
 import pytest
 from nats.js import JetStreamContext
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from junheng_contracts.enrollment import SchoolData, SchoolRegistered
-from junheng_kit.db import create_engine, create_sessionmaker
+from junheng_contracts.enrollment import SchoolRegistered
 from junheng_kit.dlq import run
 from junheng_kit.ids import uuid7
 from junheng_kit.messaging import Subscriptions
-from junheng_kit.messaging.connection import ensure_streams
 from junheng_kit.messaging.consumer import DUPLICATES, ConsumerRunner
 from junheng_kit.tables import ProcessedMessage
-from junheng_kit.testing.plugin import eventually, stream_messages
-
-
-@pytest.fixture
-async def js(nats_url: str) -> AsyncIterator[JetStreamContext]:
-    nc = await nats.connect(nats_url)
-    stream = nc.jetstream()
-    await ensure_streams(stream)
-    yield stream
-    await ensure_streams(stream)  # a test may have shortened ENROLLMENT's duplicate window
-    await nc.close()
-
-
-@pytest.fixture
-async def sessions(fresh_database_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    engine = create_engine(fresh_database_url)
-    yield create_sessionmaker(engine)
-    await engine.dispose()
-
-
-def registration() -> SchoolRegistered:
-    code = f"2115{uuid7().int % 10**6:06d}"
-    return SchoolRegistered.of(
-        subject=code,
-        jurisdiction="150602",
-        data=SchoolData(
-            school_code=code,
-            name="死信测试小学",
-            levels=["primary"],
-            county_code="150602",
-            longitude=110.0,
-            latitude=39.8,
-            planned_capacity=100,
-            version=1,
-        ),
-    )
+from junheng_kit.testing.plugin import eventually, school_registered, stream_messages
 
 
 @dataclass
@@ -84,7 +46,7 @@ async def dead_letter(
 ) -> AsyncIterator[tuple[Consumers, SchoolRegistered, int]]:
     """A poison event published like the outbox does, retried, then dead-lettered by `broken`;
     yields the consumers (still running), the event and its ENROLLMENT stream sequence."""
-    event = registration()
+    event = school_registered(name="死信测试小学")
     tag = f"{backend}-{uuid7().hex[-6:]}"
     consumers = Consumers(event.id, f"dlq-test-broken-{tag}", f"dlq-test-healthy-{tag}")
     subscriptions = Subscriptions()

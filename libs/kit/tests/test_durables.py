@@ -11,58 +11,21 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
-import nats
 import pytest
 from nats.js import JetStreamContext
 from nats.js.api import DeliverPolicy
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from junheng_contracts.enrollment import SchoolData, SchoolRegistered
-from junheng_kit.db import create_engine, create_sessionmaker
+from junheng_contracts.enrollment import SchoolRegistered
 from junheng_kit.durables import run
 from junheng_kit.ids import uuid7
 from junheng_kit.messaging import Subscriptions
-from junheng_kit.messaging.connection import ensure_streams
 from junheng_kit.messaging.consumer import DUPLICATES, ConsumerRunner
 from junheng_kit.tables import ProcessedMessage
-from junheng_kit.testing.plugin import eventually
+from junheng_kit.testing.plugin import eventually, school_registered
 
 CHINA = timezone(timedelta(hours=8))
-
-
-@pytest.fixture
-async def js(nats_url: str) -> AsyncIterator[JetStreamContext]:
-    nc = await nats.connect(nats_url)
-    stream = nc.jetstream()
-    await ensure_streams(stream)
-    yield stream
-    await nc.close()
-
-
-@pytest.fixture
-async def sessions(fresh_database_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    engine = create_engine(fresh_database_url)
-    yield create_sessionmaker(engine)
-    await engine.dispose()
-
-
-def registration(name: str) -> SchoolRegistered:
-    code = f"2116{uuid7().int % 10**6:06d}"
-    return SchoolRegistered.of(
-        subject=code,
-        jurisdiction="150602",
-        data=SchoolData(
-            school_code=code,
-            name=name,
-            levels=["primary"],
-            county_code="150602",
-            longitude=110.0,
-            latitude=39.8,
-            planned_capacity=100,
-            version=1,
-        ),
-    )
 
 
 async def durables(nats_url: str, *args: str) -> tuple[int, str, str]:
@@ -81,7 +44,7 @@ class Restored:
         self.js, self.sessions = js, sessions
         self.durable = f"durables-test-{uuid7().hex[-8:]}"
         self.applied: list[str] = []
-        self.events = [registration(f"重放测试{n}小学") for n in range(3)]
+        self.events = [school_registered(name=f"重放测试{n}小学") for n in range(3)]
         self.backup_time = datetime.now(UTC)
         subscriptions = Subscriptions()
 
@@ -119,6 +82,11 @@ class Restored:
             await session.commit()
         self.applied.clear()
 
+    async def rewind(self, nats_url: str, *args: str) -> tuple[int, str, str]:
+        return await durables(
+            nats_url, "rewind", "--stream", "ENROLLMENT", "--durable", self.durable, *args
+        )
+
     async def publish(self, event: SchoolRegistered) -> None:
         await self.js.publish(
             event.type, event.model_dump_json().encode(), headers={"Nats-Msg-Id": event.id}
@@ -149,13 +117,8 @@ class TestRewind:
     ) -> None:
         lost = [e.id for e in restored.events[1:]]
         skipped = DUPLICATES.labels(restored.durable)._value.get()
-        code, out, _ = await durables(
+        code, out, _ = await restored.rewind(
             nats_url,
-            "rewind",
-            "--stream",
-            "ENROLLMENT",
-            "--durable",
-            restored.durable,
             "--since",
             restored.backup_time.astimezone(CHINA).isoformat(),  # as a bureau writes it
         )
@@ -174,9 +137,7 @@ class TestRewind:
         self, restored: Restored, nats_url: str
     ) -> None:
         before = DUPLICATES.labels(restored.durable)._value.get()
-        code, out, _ = await durables(
-            nats_url, "rewind", "--stream", "ENROLLMENT", "--durable", restored.durable, "--all"
-        )
+        code, out, _ = await restored.rewind(nats_url, "--all")
         assert code == 0, out
         await eventually(lambda: _true(restored.applied == [e.id for e in restored.events[1:]]))
         # the first registration came again (with every earlier event of the stream) and was
@@ -187,13 +148,8 @@ class TestRewind:
         assert restored.applied == [e.id for e in restored.events[1:]]
 
     async def test_a_dry_run_changes_nothing(self, restored: Restored, nats_url: str) -> None:
-        code, out, _ = await durables(
+        code, out, _ = await restored.rewind(
             nats_url,
-            "rewind",
-            "--stream",
-            "ENROLLMENT",
-            "--durable",
-            restored.durable,
             "--since",
             restored.backup_time.isoformat(),
             "--dry-run",
@@ -209,13 +165,8 @@ class TestRewind:
     ) -> None:
         """A restart after the rewind finds the durable as it made it (same configuration)."""
         await restored.runner.stop()
-        code, _, _ = await durables(
+        code, _, _ = await restored.rewind(
             nats_url,
-            "rewind",
-            "--stream",
-            "ENROLLMENT",
-            "--durable",
-            restored.durable,
             "--since",
             restored.backup_time.isoformat(),
         )
@@ -228,13 +179,8 @@ class TestRewind:
         self, restored: Restored, nats_url: str
     ) -> None:
         later = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
-        code, out, _ = await durables(
+        code, out, _ = await restored.rewind(
             nats_url,
-            "rewind",
-            "--stream",
-            "ENROLLMENT",
-            "--durable",
-            restored.durable,
             "--since",
             later,
         )

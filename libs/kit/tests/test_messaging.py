@@ -1,57 +1,19 @@
 """Outbox relay and consumer against a real nats-server and real databases."""
 
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
-import nats
-import pytest
 from nats.js import JetStreamContext
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from junheng_contracts.enrollment import SchoolData, SchoolRegistered
-from junheng_kit.db import create_engine, create_sessionmaker
+from junheng_contracts.enrollment import SchoolRegistered
 from junheng_kit.ids import uuid7
 from junheng_kit.messaging import Subscriptions, add_event
-from junheng_kit.messaging.connection import ensure_streams
 from junheng_kit.messaging.consumer import DEAD_LETTERED, ConsumerRunner
 from junheng_kit.messaging.outbox import REPUBLISHED, OutboxRelay
 from junheng_kit.tables import OutboxMessage, ProcessedMessage
-from junheng_kit.testing.plugin import eventually, stream_messages
-
-
-@pytest.fixture
-async def js(nats_url: str) -> AsyncIterator[JetStreamContext]:
-    nc = await nats.connect(nats_url)
-    stream = nc.jetstream()
-    await ensure_streams(stream)
-    yield stream
-    await nc.close()
-
-
-@pytest.fixture
-async def sessions(fresh_database_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    engine = create_engine(fresh_database_url)
-    yield create_sessionmaker(engine)
-    await engine.dispose()
-
-
-def registration(code: str) -> SchoolRegistered:
-    return SchoolRegistered.of(
-        subject=code,
-        jurisdiction="150602",
-        data=SchoolData(
-            school_code=code,
-            name="测试小学",
-            levels=["primary"],
-            county_code="150602",
-            longitude=110.0,
-            latitude=39.8,
-            planned_capacity=100,
-            version=1,
-        ),
-    )
+from junheng_kit.testing.plugin import eventually, school_registered, stream_messages
 
 
 async def published_ids(js: JetStreamContext, code: str) -> list[str]:
@@ -65,7 +27,7 @@ class TestOutboxRelay:
     ) -> None:
         code = f"2115{uuid7().int % 10**6:06d}"
         async with sessions() as session:
-            add_event(session, registration(code))
+            add_event(session, school_registered(code))
             await session.flush()
             await session.rollback()
         assert await OutboxRelay(sessions, js).publish_pending() == 0
@@ -74,7 +36,7 @@ class TestOutboxRelay:
     async def test_a_crash_after_publish_before_marking_sent_publishes_once(
         self, sessions: async_sessionmaker[AsyncSession], js: JetStreamContext
     ) -> None:
-        event = registration(f"2115{uuid7().int % 10**6:06d}")
+        event = school_registered()
         async with sessions() as session:
             add_event(session, event)
             await session.commit()
@@ -112,7 +74,7 @@ class TestPoisonEvents:
         runner = ConsumerRunner("kit", subscriptions, sessions, js, max_deliver=3)
         before = DEAD_LETTERED.labels(durable)._value.get()
         await runner.start()
-        event = registration(f"2115{uuid7().int % 10**6:06d}")
+        event = school_registered()
         try:
             await js.publish(
                 event.type, event.model_dump_json().encode(), headers={"Nats-Msg-Id": event.id}
@@ -148,7 +110,7 @@ class TestDatabaseOutage:
     ) -> None:
         """A restart of the database outlasting max_deliver used to dead-letter sound events."""
         durable = f"kit-test-outage-{backend}-{uuid7().hex[-6:]}"
-        event = registration(f"2115{uuid7().int % 10**6:06d}")
+        event = school_registered()
         attempts: list[int] = []
         subscriptions = Subscriptions()
 

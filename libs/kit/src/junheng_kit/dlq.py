@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import sys
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
@@ -34,9 +33,7 @@ from nats.js import JetStreamContext
 from nats.js.api import RawStreamMsg
 from nats.js.errors import NotFoundError
 
-from junheng_kit.messaging.connection import DLQ_STREAM
-
-DEFAULT_NATS_URL = "nats://127.0.0.1:4222"
+from junheng_kit.messaging.connection import DLQ_STREAM, operator_parser
 
 
 class DeadLetterError(RuntimeError):
@@ -177,14 +174,9 @@ async def replay(
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m junheng_kit.dlq",
-        description="Dead-lettered events (DLQ stream, dlq.<service>.<durable>)",
-    )
-    parser.add_argument(
-        "--nats-url",
-        default=os.environ.get("JUNHENG_NATS_URL") or DEFAULT_NATS_URL,
-        help="NATS server (default: JUNHENG_NATS_URL or %(default)s)",
+    parser = operator_parser(
+        "python -m junheng_kit.dlq",
+        "Dead-lettered events (DLQ stream, dlq.<service>.<durable>)",
     )
     sub = parser.add_subparsers(dest="command", required=True)
     listing = sub.add_parser("list", help="one line per dead letter, oldest first")

@@ -9,9 +9,10 @@ applied after the backup was taken, while its durable consumer in NATS had alrea
 them — they would not come again. `rewind --since <a few minutes before the backup began>`
 moves the durable back to the first of its events stored at or after that time (JetStream's
 consumer reset, nats-server 2.14 and newer; the stream dates an event when it stores it, a moment
-before a consumer applies it, hence the margin); from there every event is delivered again and the service's inbox (keyed by
-event id) applies each one it does not hold and skips the others. Nothing else about the
-durable changes, so the service finds it as it created it; the service may keep running.
+before a consumer applies it, hence the margin); from there every event is delivered again
+and the service's inbox (keyed by event id) applies each one it does not hold and skips the
+others. Nothing else about the durable changes, so the service finds it as it created it; the
+service may keep running.
 
 `--seq N` rewinds to a stream sequence, `--all` to the start of the stream (every event again:
 it takes as long as the stream is big). `--dry-run` says what would be delivered again and
@@ -26,7 +27,6 @@ import argparse
 import asyncio
 import contextlib
 import json
-import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -41,7 +41,7 @@ from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, ConsumerInfo, DeliverPolicy
 from nats.js.errors import NotFoundError
 
-from junheng_kit.dlq import DEFAULT_NATS_URL
+from junheng_kit.messaging.connection import operator_parser
 
 API_TIMEOUT_S = 10.0
 
@@ -239,14 +239,9 @@ def _time(text: str) -> datetime:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m junheng_kit.durables",
-        description="Durable event consumers: where they stand; rewind one after a restore",
-    )
-    parser.add_argument(
-        "--nats-url",
-        default=os.environ.get("JUNHENG_NATS_URL") or DEFAULT_NATS_URL,
-        help="NATS server (default: JUNHENG_NATS_URL or %(default)s)",
+    parser = operator_parser(
+        "python -m junheng_kit.durables",
+        "Durable event consumers: where they stand; rewind one after a restore",
     )
     sub = parser.add_subparsers(dest="command", required=True)
     listing = sub.add_parser("list", help="one line per durable consumer")

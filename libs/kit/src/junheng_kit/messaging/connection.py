@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import argparse
 import logging
+import os
 from typing import Any
 
 import nats
@@ -25,6 +27,19 @@ log = logging.getLogger("junheng.nats")
 BODIES_BUCKET = "junheng-bodies"  # large HTTP bodies between gateway and services
 DLQ_STREAM = "DLQ"
 DUPLICATE_WINDOW_S = 300.0
+DEFAULT_NATS_URL = "nats://127.0.0.1:4222"
+
+
+def operator_parser(prog: str, description: str) -> argparse.ArgumentParser:
+    """The command line of an operator's NATS tool (dead letters, durables) with its
+    `--nats-url`, by default the services' own JUNHENG_NATS_URL."""
+    parser = argparse.ArgumentParser(prog=prog, description=description)
+    parser.add_argument(
+        "--nats-url",
+        default=os.environ.get("JUNHENG_NATS_URL") or DEFAULT_NATS_URL,
+        help="NATS server (default: JUNHENG_NATS_URL or %(default)s)",
+    )
+    return parser
 
 
 async def connect(url: str, name: str, **kwargs: Any) -> Client:

@@ -218,6 +218,29 @@ async def eventually(
     raise AssertionError(f"condition not met within {timeout}s; last value {last!r}")
 
 
+def school_registered(code: str | None = None, name: str = "测试小学") -> Any:
+    """An `enrollment.school.registered` event of a primary school in 150602 (kit tests publish
+    it as enrollment would); a fresh code unless one is given."""
+    from junheng_contracts.enrollment import SchoolData, SchoolRegistered
+    from junheng_kit.ids import uuid7
+
+    code = code or f"2115{uuid7().int % 10**6:06d}"
+    return SchoolRegistered.of(
+        subject=code,
+        jurisdiction="150602",
+        data=SchoolData(
+            school_code=code,
+            name=name,
+            levels=["primary"],
+            county_code="150602",
+            longitude=110.0,
+            latitude=39.8,
+            planned_capacity=100,
+            version=1,
+        ),
+    )
+
+
 async def stream_messages(js: Any, subject: str) -> list[Any]:
     """Every message a stream holds on `subject`, read by a throwaway consumer."""
     from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
