@@ -7,11 +7,10 @@ from typing import Any
 
 import pytest
 from fastapi import APIRouter
-from pydantic import SecretStr
 
 from junheng_kit.app import build_service_app
 from junheng_kit.bridge import call_asgi, header_json
-from junheng_kit.settings import ServiceSettings
+from junheng_kit.testing.plugin import small_service_settings
 
 
 def app_with_a_failing_route() -> object:
@@ -25,13 +24,7 @@ def app_with_a_failing_route() -> object:
     async def fine() -> dict[str, str]:
         return {"status": "fine"}
 
-    settings = ServiceSettings(
-        environment="test",
-        service_name="bridged",
-        database_url="sqlite+aiosqlite://",
-        secret_key=SecretStr("test-only-secret"),
-        pseudonym_key=SecretStr("test-only-pseudonym-key"),
-    )
+    settings = small_service_settings("bridged")
     return build_service_app(settings, title="bridged", description="", routers=[router])
 
 

@@ -28,7 +28,7 @@ def app_on(database_url: str, jwks: str) -> FastAPI:
     async def broken() -> dict[str, str]:
         raise RuntimeError("a bug, not an outage")
 
-    settings = small_service_settings("notes", database_url, jwks)
+    settings = small_service_settings("notes", database_url, jwks_json=jwks)
     return build_service_app(settings, title="notes", description="", routers=[router])
 
 

@@ -48,7 +48,7 @@ def notes_app(database_url: str, jwks: str) -> tuple[FastAPI, list[str]]:
             raise TAKEN
         return JSONResponse({"text": note.text, "via": "fast"}, status_code=201)
 
-    settings = small_service_settings("notes", database_url, jwks)
+    settings = small_service_settings("notes", database_url, jwks_json=jwks)
     app = build_service_app(
         settings,
         title="notes",

@@ -14,7 +14,6 @@ from typing import Annotated, Any
 import httpx
 import pytest
 from fastapi import APIRouter, Depends
-from pydantic import SecretStr
 
 from junheng_kit.app import build_service_app
 from junheng_kit.auth import (
@@ -28,7 +27,7 @@ from junheng_kit.auth import (
 from junheng_kit.messaging.connection import connect, ensure_buckets
 from junheng_kit.problems import Unauthorized
 from junheng_kit.settings import ServiceSettings
-from junheng_kit.testing.plugin import auth
+from junheng_kit.testing.plugin import auth, small_service_settings
 from junheng_kit.tokens import TokenSigner
 
 BOUND = 1.0  # seconds: jwks_max_age_seconds in these tests
@@ -154,14 +153,8 @@ def app_reading_the_bucket(database_url: str, nats_url: str) -> Any:
     ) -> dict[str, str]:
         return {"client_id": principal.client_id}
 
-    settings = ServiceSettings(
-        environment="test",
-        service_name="keys",
-        database_url=database_url,
-        nats_url=nats_url,
-        jwks_max_age_seconds=BOUND,
-        secret_key=SecretStr("test-only-secret"),
-        pseudonym_key=SecretStr("test-only-pseudonym-key"),
+    settings = small_service_settings(
+        "keys", database_url, nats_url=nats_url, jwks_max_age_seconds=BOUND
     )
     return build_service_app(settings, title="keys", description="", routers=[router])
 

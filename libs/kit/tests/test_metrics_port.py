@@ -5,21 +5,14 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import APIRouter
-from pydantic import SecretStr
 
 from junheng_kit.app import build_service_app
 from junheng_kit.settings import ServiceSettings
+from junheng_kit.testing.plugin import small_service_settings
 
 
 def settings(**values: Any) -> ServiceSettings:
-    return ServiceSettings(
-        environment="test",
-        service_name="metered",
-        database_url="sqlite+aiosqlite://",
-        secret_key=SecretStr("test-only-secret"),
-        pseudonym_key=SecretStr("test-only-pseudonym-key"),
-        **values,
-    )
+    return small_service_settings("metered", **values)
 
 
 def metered_app(**values: Any) -> Any:

@@ -4,11 +4,11 @@ the fuzzer found 400, 415 and 422 bodies that the OpenAPI did not list or listed
 from typing import Annotated
 
 from fastapi import APIRouter, Header
-from pydantic import BaseModel, SecretStr
+from pydantic import BaseModel
 
 from junheng_kit.app import build_service_app
 from junheng_kit.problems import Conflict, problem_responses
-from junheng_kit.settings import ServiceSettings
+from junheng_kit.testing.plugin import small_service_settings
 
 PROBLEM = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
 
@@ -32,13 +32,7 @@ def document() -> dict:
     async def upload(content_type: Annotated[str, Header()] = "") -> Note:
         return Note(text=content_type)
 
-    settings = ServiceSettings(
-        environment="test",
-        service_name="notes",
-        database_url="sqlite+aiosqlite://",
-        secret_key=SecretStr("test-only-secret"),
-        pseudonym_key=SecretStr("test-only-pseudonym-key"),
-    )
+    settings = small_service_settings("notes")
     app = build_service_app(settings, title="notes", description="", routers=[router])
     return app.openapi()
 

@@ -33,10 +33,15 @@ from nats.js import JetStreamContext
 from nats.js.api import RawStreamMsg
 from nats.js.errors import NotFoundError
 
-from junheng_kit.messaging.connection import DLQ_STREAM, operator_parser
+from junheng_kit.messaging.connection import (
+    DLQ_STREAM,
+    OperatorError,
+    operator_parser,
+    run_operator_tool,
+)
 
 
-class DeadLetterError(RuntimeError):
+class DeadLetterError(OperatorError):
     """A letter that cannot be shown or replayed (wrong subject, missing headers)."""
 
 
@@ -245,12 +250,7 @@ async def _run(args: argparse.Namespace) -> int:
 async def run(argv: Sequence[str] | None = None) -> int:
     """The command line in a running event loop: exit status 0 ok, 1 something was not
     replayed (duplicate window), 2 a letter that cannot be shown or replayed."""
-    args = _parser().parse_args(argv)
-    try:
-        return await _run(args)
-    except DeadLetterError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    return await run_operator_tool(_parser(), _run, argv)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -41,12 +41,12 @@ from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, ConsumerInfo, DeliverPolicy
 from nats.js.errors import NotFoundError
 
-from junheng_kit.messaging.connection import operator_parser
+from junheng_kit.messaging.connection import OperatorError, operator_parser, run_operator_tool
 
 API_TIMEOUT_S = 10.0
 
 
-class DurableError(RuntimeError):
+class DurableError(OperatorError):
     """A durable that cannot be listed or rewound (unknown stream or name, an old server)."""
 
 
@@ -307,12 +307,7 @@ async def _run(args: argparse.Namespace) -> int:
 async def run(argv: Sequence[str] | None = None) -> int:
     """The command line in a running event loop: exit status 0 ok, 2 a durable that cannot be
     listed or rewound."""
-    args = _parser().parse_args(argv)
-    try:
-        return await _run(args)
-    except DurableError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    return await run_operator_tool(_parser(), _run, argv)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

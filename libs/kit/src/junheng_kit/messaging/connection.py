@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import sys
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import nats
@@ -28,6 +30,25 @@ BODIES_BUCKET = "junheng-bodies"  # large HTTP bodies between gateway and servic
 DLQ_STREAM = "DLQ"
 DUPLICATE_WINDOW_S = 300.0
 DEFAULT_NATS_URL = "nats://127.0.0.1:4222"
+
+
+class OperatorError(RuntimeError):
+    """What an operator's NATS tool cannot do, said in one line (exit status 2)."""
+
+
+async def run_operator_tool(
+    parser: argparse.ArgumentParser,
+    body: Callable[[argparse.Namespace], Awaitable[int]],
+    argv: Sequence[str] | None,
+) -> int:
+    """Parse `argv` and run the tool's `body`; an `OperatorError` is printed as `error: …`
+    and exits with 2."""
+    args = parser.parse_args(argv)
+    try:
+        return await body(args)
+    except OperatorError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
 
 
 def operator_parser(prog: str, description: str) -> argparse.ArgumentParser:

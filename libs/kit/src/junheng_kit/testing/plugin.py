@@ -170,15 +170,18 @@ async def session(client: httpx.AsyncClient, app: FastAPI) -> AsyncIterator[Asyn
         yield db_session
 
 
-def small_service_settings(service_name: str, database_url: str, jwks_json: str) -> ServiceSettings:
-    """Settings of a small test service built with `build_service_app` (kit tests)."""
+def small_service_settings(
+    service_name: str, database_url: str = "sqlite+aiosqlite://", **values: Any
+) -> ServiceSettings:
+    """Settings of a small test service built with `build_service_app` (kit tests); `values`
+    set anything else (`jwks_json`, `nats_url`, …)."""
     return ServiceSettings(
         environment="test",
         service_name=service_name,
         database_url=database_url,
-        jwks_json=jwks_json,
         secret_key=SecretStr("test-only-secret"),
         pseudonym_key=SecretStr("test-only-pseudonym-key"),
+        **values,
     )
 
 
