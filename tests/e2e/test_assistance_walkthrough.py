@@ -70,15 +70,8 @@ def bureau(system: System) -> Iterator[httpx.Client]:
     )
     token = system.token(credentials)
     load_demo_county(system, token, DEMO)
-    roster = (system.var / "demo-students.csv").read_bytes()
-
-    def imported() -> bool:  # the school copy fills from enrollment's events first
-        try:
-            return load_demo_roster(system, token, roster) > 0
-        except RuntimeError:
-            return False
-
-    wait_until(imported, timeout=60, interval=0.5)
+    # waits for assistance's school copy, which fills from enrollment's events
+    assert load_demo_roster(system, token, (system.var / "demo-students.csv").read_bytes()) > 0
     with httpx.Client(
         base_url=f"{system.gateway_url}/assistance",
         timeout=60,

@@ -311,19 +311,38 @@ def load_demo_resources(system: System, token: str, path: Path, xlsx_out: Path) 
     return len(schools)
 
 
-def load_demo_roster(system: System, token: str, roster_csv: bytes) -> int:
-    """Import the demo county's pupil roster into assistance (upserts: reruns change nothing)."""
+def load_demo_roster(system: System, token: str, roster_csv: bytes, *, wait: float = 60.0) -> int:
+    """Import the demo county's pupil roster into assistance (upserts: reruns change nothing).
+
+    Assistance's copy of the school registry fills from enrollment's events, a moment after the
+    schools were registered: while the only refusal is `school_registered` the import is tried
+    again, for at most `wait` seconds."""
+    deadline = time.monotonic() + wait
     with httpx.Client(
         base_url=system.gateway_url, timeout=60, headers={"Authorization": f"Bearer {token}"}
     ) as http:
-        response = http.post(
-            "/assistance/v1/students/imports",
-            content=roster_csv,
-            headers={"Content-Type": "text/csv"},
-        )
-        if response.status_code not in (200, 201):
-            raise RuntimeError(f"demo roster: {response.text}")
-    return roster_csv.count(b"\n") - 1
+        while True:
+            response = http.post(
+                "/assistance/v1/students/imports",
+                content=roster_csv,
+                headers={"Content-Type": "text/csv"},
+            )
+            if response.status_code in (200, 201):
+                return roster_csv.count(b"\n") - 1
+            if not (_registry_copy_behind(response) and time.monotonic() < deadline):
+                raise RuntimeError(f"demo roster: {response.text}")
+            time.sleep(0.25)
+
+
+def _registry_copy_behind(response: httpx.Response) -> bool:
+    """A refusal naming only schools the registry copy does not hold (yet)."""
+    if response.status_code != 422:
+        return False
+    try:
+        errors = response.json().get("errors") or []
+    except ValueError:
+        return False
+    return bool(errors) and all(e.get("rule") == "school_registered" for e in errors)
 
 
 def load_demo_enrollment(
