@@ -118,12 +118,21 @@ class RequestContextMiddleware:
 
 class IdempotencyMiddleware:
     """Idempotency-Key on POST: same client + key + body → the first response again;
-    same key with another body → 422. Responses of 5xx are not kept, so a retry runs again."""
+    same key with another body → 422. Responses of 5xx are not kept, so a retry runs again.
+
+    The caller is answered as soon as the response is complete and the record is stored right
+    after (on SQLite it queues behind the writers: answering first keeps that wait off every
+    keyed request). A retry with the same key that arrives in between — or while the first is
+    still running — waits here for the first to finish and is then answered from its record,
+    instead of running the request a second time.
+    """
 
     def __init__(self, app: ASGIApp, fastapi_app: Any) -> None:
         self.app, self.fastapi_app = app, fastapi_app
         self._lookup_batcher: Batcher[tuple[str, str], Any] | None = None
         self._store_batcher: Batcher[dict[str, Any], None] | None = None
+        # (client, key) of requests between their lookup and their record stored
+        self._in_flight: dict[tuple[str, str], asyncio.Event] = {}
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http" or scope["method"] != "POST":
@@ -150,7 +159,26 @@ class IdempotencyMiddleware:
                 ]
             )
         ).hexdigest()
-        record = await self._lookups().submit((client_id, key))
+        pair = (client_id, key)
+        while (first := self._in_flight.get(pair)) is not None:
+            await first.wait()
+        done = self._in_flight[pair] = asyncio.Event()
+        try:
+            await self._answer(scope, replay, send, pair, fingerprint)
+        finally:
+            del self._in_flight[pair]
+            done.set()
+
+    async def _answer(
+        self,
+        scope: dict[str, Any],
+        replay: Any,
+        send: Any,
+        pair: tuple[str, str],
+        fingerprint: str,
+    ) -> None:
+        client_id, key = pair
+        record = await self._lookups().submit(pair)
         if record is not None:
             if record.fingerprint != fingerprint:
                 await _send_problem(
