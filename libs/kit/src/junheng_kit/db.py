@@ -19,6 +19,8 @@ from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 from sqlalchemy.util.concurrency import await_, in_greenlet
 
+from junheng_kit.sqlite_cursor import one_trip_statements
+
 log = logging.getLogger("junheng.db")
 
 NAMING_CONVENTION = {
@@ -164,8 +166,9 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """An engine with the pragmas every service relies on.
 
     SQLite: WAL, foreign keys, a busy timeout, pysqlite's transaction handling replaced by an
-    explicit BEGIN so SAVEPOINT (tests, nested use-cases) works, and this process's writers
-    queued on a `WriterGate` rather than SQLite's sleeping busy handler.
+    explicit BEGIN so SAVEPOINT (tests, nested use-cases) works, this process's writers
+    queued on a `WriterGate` rather than SQLite's sleeping busy handler, and each statement run
+    in one trip to the connection's thread (`junheng_kit.sqlite_cursor`).
     """
     kwargs.setdefault("json_serializer", _json_dumps)  # JSON columns: Rust encoder, not stdlib
     kwargs.setdefault("json_deserializer", from_json)
@@ -182,6 +185,7 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
 
         @event.listens_for(engine.sync_engine, "connect")
         def _pragmas(dbapi_connection: Any, _: Any) -> None:
+            one_trip_statements(dbapi_connection)
             dbapi_connection.isolation_level = None
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
