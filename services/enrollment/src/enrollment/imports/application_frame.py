@@ -24,9 +24,8 @@ from pydantic import TypeAdapter, ValidationError
 
 from enrollment.admission.schemas import ApplicationCreate, Year
 from enrollment.imports.sheet_frame import decimal, length_between, within
+from junheng_kit import sheet_frames
 from junheng_kit.identifiers import (
-    CITIZEN_ID_CHECK_CHARACTERS,
-    CITIZEN_ID_WEIGHTS,
     PROVINCES,
     SCHOOL_CATEGORIES,
     CountyCode,
@@ -96,53 +95,9 @@ def _cell_text(value: Any, field: str) -> str | None:
     return None
 
 
-def _text(values: Sequence[Any], field: str, odd: list[bool]) -> pl.Series:
-    """A column as text; a cell of another type the fast path cannot read marks its row odd."""
-    if set(map(type, values)) <= {str, type(None)}:
-        return pl.Series(field, values, dtype=pl.String)
-    out: list[str | None] = []
-    for index, value in enumerate(values):
-        if value is None or isinstance(value, str):
-            out.append(value)
-            continue
-        text = _cell_text(value, field)
-        if text is None:
-            odd[index] = True
-        out.append(text)
-    return pl.Series(field, out, dtype=pl.String)
-
-
 def raw_frame(sheet: SheetColumns) -> pl.DataFrame:
     """The sheet as text columns, with each record's position (`index`), sheet row and `odd`."""
-    odd = [False] * len(sheet.rows)
-    columns = [_text(sheet.values[field], field, odd) for field in TEXT_FIELDS]
-    return pl.DataFrame(
-        [
-            pl.Series("index", range(len(sheet.rows)), dtype=pl.Int64),
-            pl.Series("row", sheet.rows, dtype=pl.Int64),
-            *columns,
-            pl.Series("odd", odd, dtype=pl.Boolean),
-        ]
-    )
-
-
-def _date(field: str) -> pl.Expr:
-    """2019-03-15, or 2019/3/15 and 2019.3.15 as `sheets.sheet_date` rewrites them; a day
-    before year 1 (which Python cannot hold) is no date."""
-    text = pl.col(field)
-    parts = text.str.extract_groups(r"^([0-9]{4})[/.]([0-9]{1,2})[/.]([0-9]{1,2})$")
-    rewritten = pl.concat_str(
-        parts.struct.field("1"),
-        pl.lit("-"),
-        parts.struct.field("2").str.zfill(2),
-        pl.lit("-"),
-        parts.struct.field("3").str.zfill(2),
-    )
-    iso = (
-        pl.when(text.str.contains(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")).then(text).otherwise(rewritten)
-    )
-    parsed = iso.str.to_date("%Y-%m-%d", strict=False)
-    return pl.when(parsed.dt.year() >= 1).then(parsed)
+    return sheet_frames.text_frame(sheet, TEXT_FIELDS, _cell_text)
 
 
 def _labelled(field: str, labels: dict[str, str]) -> pl.Expr:
@@ -165,13 +120,7 @@ def validate(
     except ValidationError:  # every row is refused: the schema says how
         return pl.DataFrame(schema=SCHEMA), frame
     citizen_id = pl.col("child_citizen_id").str.to_uppercase()
-    digits = [
-        citizen_id.str.slice(i, 1).cast(pl.Int64, strict=False) * weight
-        for i, weight in enumerate(CITIZEN_ID_WEIGHTS)
-    ]
-    check = (pl.sum_horizontal(digits) % 11).replace_strict(
-        dict(enumerate(CITIZEN_ID_CHECK_CHARACTERS)), default=None, return_dtype=pl.String
-    )
+    check = sheet_frames.citizen_id_check_character(citizen_id)
     born_in_id = citizen_id.str.slice(6, 8).str.to_date("%Y%m%d", strict=False)
     codes = pl.col("choices").str.extract_all(f"[^{_CODE_SEPARATORS}]+")
     staged = frame.with_columns(
@@ -179,8 +128,8 @@ def validate(
         check.alias("check_character"),
         born_in_id.alias("born_in_id"),
         pl.col("grade").replace_strict(GRADES, default=None, return_dtype=pl.Int64),
-        _date("birth_date"),
-        _date("residence_permit_issued_on").alias("issued_on"),
+        sheet_frames.sheet_date("birth_date"),
+        sheet_frames.sheet_date("residence_permit_issued_on").alias("issued_on"),
         _labelled("guardian_relation", labels["guardian_relation"]),
         _labelled("hukou_type", labels["hukou_type"]),
         _labelled("housing", labels["housing"]),

@@ -16,6 +16,7 @@ from typing import Any
 
 import polars as pl
 
+from junheng_kit import sheet_frames
 from junheng_kit.identifiers import PROVINCES, SCHOOL_CATEGORIES
 from junheng_kit.tabular import SheetColumns
 
@@ -25,42 +26,18 @@ CODE_PART = r"[^|、;；,，\s]+"
 DECIMAL = r"^-?[0-9]+(\.[0-9]+)?$"
 
 
-def _cell_text(value: Any, numeric: bool) -> str | None:
-    """A non-text cell as the text the fast path reads, or None when the schema must decide."""
-    if numeric and isinstance(value, int | float) and not isinstance(value, bool):
-        return repr(value)  # the float (or int) itself, parsed back exactly
-    return None
-
-
 def text_frame(
     sheet: SheetColumns, fields: Sequence[str], *, numbers: Collection[str] = ()
 ) -> pl.DataFrame:
-    """`index` (position in the sheet), `row` (sheet row), each field as text, and `odd`: a row
-    with a cell the fast path cannot read (a cell that is not text, except a number in a
-    `numbers` column)."""
-    odd = [False] * len(sheet.rows)
-    columns = []
-    for field in fields:
-        values = sheet.values[field]
-        if not all(v is None or type(v) is str for v in values):
-            out: list[str | None] = []
-            for index, value in enumerate(values):
-                if value is None or type(value) is str:
-                    out.append(value)
-                    continue
-                text = _cell_text(value, field in numbers)
-                odd[index] = odd[index] or text is None
-                out.append(text)
-            values = out
-        columns.append(pl.Series(field, values, dtype=pl.String))
-    return pl.DataFrame(
-        [
-            pl.Series("index", range(len(sheet.rows)), dtype=pl.Int64),
-            pl.Series("row", sheet.rows, dtype=pl.Int64),
-            *columns,
-            pl.Series("odd", odd, dtype=pl.Boolean),
-        ]
-    )
+    """The sheet's `fields` as text (`sheet_frames.text_frame`); a row with a cell that is not
+    text is `odd`, except a number in a `numbers` column, read as its own text."""
+
+    def cell_text(value: Any, field: str) -> str | None:
+        if field in numbers and isinstance(value, int | float) and not isinstance(value, bool):
+            return repr(value)  # the float (or int) itself, parsed back exactly
+        return None
+
+    return sheet_frames.text_frame(sheet, fields, cell_text)
 
 
 def school_code(expr: pl.Expr) -> pl.Expr:

@@ -16,7 +16,7 @@ from typing import Any
 
 import polars as pl
 
-from junheng_kit.identifiers import CITIZEN_ID_CHECK_CHARACTERS, CITIZEN_ID_WEIGHTS
+from junheng_kit import sheet_frames
 from junheng_kit.identifiers import SCHOOL_CATEGORIES as SCHOOL_CODE_CATEGORIES
 from junheng_kit.tabular import SheetColumns
 from staffing.teachers.codes import (
@@ -59,58 +59,21 @@ def _enum_lookup(
     return {**{m.value: m.value for m in enum}, **LABELS[enum]}
 
 
-def _text(values: list[Any], field: str, odd: list[bool]) -> pl.Series:
-    """A column as text; cells of another type (numbers, datetimes with a time) mark the row odd
-    (the schema decides on them). A spreadsheet date in a date column is its ISO text."""
-    if {type(v) for v in values} <= {str, type(None)}:
-        return pl.Series(field, values, dtype=pl.String)
-    out: list[str | None] = []
-    for index, value in enumerate(values):
-        if value is None or isinstance(value, str):
-            out.append(value)
-        elif field in DATE_FIELDS and isinstance(value, datetime):
-            if value.tzinfo is None and value.time() == datetime.min.time():
-                out.append(value.date().isoformat())
-            else:
-                out.append(None)
-                odd[index] = True
-        elif field in DATE_FIELDS and isinstance(value, date):
-            out.append(value.isoformat())
-        else:
-            out.append(None)
-            odd[index] = True
-    return pl.Series(field, out, dtype=pl.String)
+def _cell_text(value: Any, field: str) -> str | None:
+    """A spreadsheet date in a date column as its ISO text (a date-time only at midnight, without
+    a zone); any other cell that is not text is for the schema (numbers, date-times)."""
+    if field in DATE_FIELDS and isinstance(value, datetime):
+        if value.tzinfo is None and value.time() == datetime.min.time():
+            return value.date().isoformat()
+        return None
+    if field in DATE_FIELDS and isinstance(value, date):
+        return value.isoformat()
+    return None
 
 
 def raw_frame(sheet: SheetColumns) -> pl.DataFrame:
     """The sheet as text columns, with each record's position (`index`), sheet row and `odd`."""
-    odd = [False] * len(sheet.rows)
-    columns = [_text(sheet.values[field], field, odd) for field in TEXT_FIELDS]
-    return pl.DataFrame(
-        [
-            pl.Series("index", range(len(sheet.rows)), dtype=pl.Int64),
-            pl.Series("row", sheet.rows, dtype=pl.Int64),
-            *columns,
-            pl.Series("odd", odd, dtype=pl.Boolean),
-        ]
-    )
-
-
-def _date(field: str) -> pl.Expr:
-    """2010-09-01, or 2010/9/1 and 2010.9.1 as the row schema rewrites them."""
-    text = pl.col(field)
-    parts = text.str.extract_groups(r"^([0-9]{4})[/.]([0-9]{1,2})[/.]([0-9]{1,2})$")
-    rewritten = pl.concat_str(
-        parts.struct.field("1"),
-        pl.lit("-"),
-        parts.struct.field("2").str.zfill(2),
-        pl.lit("-"),
-        parts.struct.field("3").str.zfill(2),
-    )
-    iso = (
-        pl.when(text.str.contains(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")).then(text).otherwise(rewritten)
-    )
-    return iso.str.to_date("%Y-%m-%d", strict=False)
+    return sheet_frames.text_frame(sheet, TEXT_FIELDS, _cell_text)
 
 
 def _code(field: str, lookup: dict[str, str]) -> pl.Expr:
@@ -125,13 +88,7 @@ def _given_and_known(field: str) -> pl.Expr:
 def validate(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(plain rows normalised, the rest as raw rows for the schema)."""
     citizen_id = pl.col("citizen_id").str.to_uppercase()
-    digits = [
-        citizen_id.str.slice(i, 1).cast(pl.Int64, strict=False) * weight
-        for i, weight in enumerate(CITIZEN_ID_WEIGHTS)
-    ]
-    check = (pl.sum_horizontal(digits) % 11).replace_strict(
-        dict(enumerate(CITIZEN_ID_CHECK_CHARACTERS)), default=None, return_dtype=pl.String
-    )
+    check = sheet_frames.citizen_id_check_character(citizen_id)
     born_in_id = pl.concat_str(
         citizen_id.str.slice(6, 4),
         pl.lit("-"),
@@ -180,12 +137,11 @@ def validate(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
         .then(pl.lit([], dtype=pl.List(pl.String)))
         .otherwise(subjects)
         .alias("subjects"),
-        *[_date(field).alias(field) for field in DATE_FIELDS],
+        *[sheet_frames.sheet_date(field).alias(field) for field in DATE_FIELDS],
         check.alias("check_character"),
         born_in_id.alias("born_in_id"),
         gender_in_id.alias("gender_in_id"),
     )
-    known_year = [pl.col(f).dt.year() >= 1 for f in DATE_FIELDS]
     plain = (
         ~pl.col("odd")
         & pl.col("rural_service").is_null()
@@ -207,8 +163,7 @@ def validate(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
         & _given_and_known("title")
         & _given_and_known("backbone_level")
         & ~pl.col("subjects").list.eval(pl.element().is_null()).list.any()
-        & pl.all_horizontal(pl.col(f).is_not_null() for f in DATE_FIELDS)
-        & pl.all_horizontal(known_year)
+        & pl.all_horizontal(pl.col(f).is_not_null() for f in DATE_FIELDS)  # year 1 or later
         & (pl.col("school_joined_on") > pl.col("birth_date"))
     ).fill_null(False)
     staged = staged.with_columns(plain.alias("plain"))
