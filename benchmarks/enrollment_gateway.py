@@ -159,18 +159,23 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def post_instance(url: str, token: str, body: bytes) -> tuple[float, int, int]:
+def post_instance(url: str, token: str, body: bytes) -> tuple[float, int, int, int]:
+    """(seconds, answer bytes, bytes on the wire, families placed or not); httpx asks for
+    gzip/deflate as integrators' clients do."""
     began = time.perf_counter()
-    response = httpx.post(
+    with httpx.stream(
+        "POST",
         f"{url}/v1/assignment-runs",
         content=body,
         headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
         timeout=300,
-    )
+    ) as response:
+        content = response.read()
+        wire = response.num_bytes_downloaded
     elapsed = time.perf_counter() - began
     if response.status_code != 201:
-        raise RuntimeError(f"run: {response.status_code} {response.text[:500]}")
-    return elapsed, len(response.content), len(response.json()["assignments"])
+        raise RuntimeError(f"run: {response.status_code} {content[:500]!r}")
+    return elapsed, len(content), wire, len(json.loads(content)["assignments"])
 
 
 def main() -> None:
@@ -218,7 +223,7 @@ def main() -> None:
                             )
                         phases.setdefault((clients, name), []).append(result)
 
-            runs: dict[str, list[tuple[float, int, int]]] = {"gateway": [], "direct": []}
+            runs: dict[str, list[tuple[float, int, int, int]]] = {"gateway": [], "direct": []}
             instance_bytes = 0
             if RUN_APPLICANTS:
                 instance = synthetic(RUN_APPLICANTS, 1_000)
@@ -300,7 +305,7 @@ def report_submissions(phases: dict[tuple[int, str], list[dict[str, float]]]) ->
     )
 
 
-def report_runs(runs: dict[str, list[tuple[float, int, int]]], instance_bytes: int) -> None:
+def report_runs(runs: dict[str, list[tuple[float, int, int, int]]], instance_bytes: int) -> None:
     size = instance_bytes / 1e6
     print(
         f"\n电脑派位 explicit instance {RUN_APPLICANTS:,} × 1,000 ({size:.1f} MB), "
@@ -309,7 +314,8 @@ def report_runs(runs: dict[str, list[tuple[float, int, int]]], instance_bytes: i
     answer = runs["gateway"][0][1] / 1e6
     for name, timings in runs.items():
         seconds = statistics.median(r[0] for r in timings)
-        print(f"{name:<10}{seconds:>8.2f} s  (answer {answer:.1f} MB)")
+        wire = timings[0][2] / 1e6
+        print(f"{name:<10}{seconds:>8.2f} s  (answer {answer:.1f} MB, {wire:.1f} MB on the wire)")
     through = statistics.median(r[0] for r in runs["gateway"])
     ratio = through / statistics.median(r[0] for r in runs["direct"])
     print(f"ratio gateway ÷ direct: {ratio:.2f}")

@@ -3,6 +3,7 @@ the kit's BridgeServer, the gateway's real migrations on SQLite and PostgreSQL."
 
 import asyncio
 import importlib
+import json
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -79,6 +80,15 @@ def upstream_app(service_name: str) -> FastAPI:
     @app.post("/v1/items", tags=["items"], status_code=201)
     async def create_item(item: Item) -> Item:
         return item
+
+    @app.get("/v1/tagged", tags=["items"])
+    async def tagged(size: int = 65536) -> Response:
+        """A JSON answer with an ETag (as the services' versioned resources carry)."""
+        return Response(
+            json.dumps({"filler": "x" * size}).encode(),
+            media_type="application/json",
+            headers={"etag": '"v7"'},
+        )
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:

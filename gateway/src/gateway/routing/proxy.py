@@ -9,6 +9,7 @@ import json
 from typing import Any
 
 from gateway.limits.token_bucket import RateLimiter
+from gateway.routing import compression
 from junheng_kit.auth import Principal, TokenVerifier
 from junheng_kit.bridge import (
     BridgeClient,
@@ -110,9 +111,12 @@ class ServiceRouter:
         authorization = b""
         content_length = -1
         connection_tokens: set[bytes] = set()
+        accepted: frozenset[str] = frozenset()
         for name, value in headers:
             if name == b"authorization":
                 authorization = value
+            elif name == b"accept-encoding":
+                accepted = compression.accepted_codings(value)
             elif name == b"content-length":
                 content_length = int(value) if value.isdigit() else -1
             elif name == b"connection":
@@ -156,6 +160,7 @@ class ServiceRouter:
                 headers=forwarded,
                 body=body,
                 timeout=self.timeout,
+                keep_deflated="deflate" in accepted,
             )
         except BrokerUnavailable as exc:
             raise ServiceUnavailable(
@@ -179,9 +184,21 @@ class ServiceRouter:
             for k, v in out
             if k not in HOP_BY_HOP and k not in (b"content-length", b"x-request-id")
         ]
-        out.append((b"content-length", str(len(response.body)).encode()))
+        payload, coding = response.body, response.encoding
+        # a deflated body was large enough to be deflated: only its kind decides
+        size = compression.MIN_BYTES if coding else len(payload)
+        if compression.compressible(response.status, out, size):
+            out = compression.with_vary(out)
+            if coding is None and (wanted := [c for c in compression.CODINGS if c in accepted]):
+                coding = wanted[0]
+                payload = await compression.compress(payload, coding)
+        elif coding is not None:  # not to be compressed (an ETag): as the service sent it
+            payload, coding = await response.decoded(), None
+        if coding is not None:
+            out.append((b"content-encoding", coding.encode()))
+        out.append((b"content-length", str(len(payload)).encode()))
         await send({"type": "http.response.start", "status": response.status, "headers": out})
-        await send({"type": "http.response.body", "body": response.body})
+        await send({"type": "http.response.body", "body": payload})
 
     async def _principal(self, authorization: bytes) -> Principal:
         scheme, _, raw = authorization.decode("latin-1").partition(" ")

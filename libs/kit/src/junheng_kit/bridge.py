@@ -63,6 +63,15 @@ class BridgeResponse:
     status: int
     headers: Headers
     body: bytes
+    # "deflate" when `body` is still the zlib stream it travelled as (asked for with
+    # `keep_deflated`: the gateway hands it on as HTTP's deflate content-coding); None: as sent
+    encoding: str | None = None
+
+    async def decoded(self) -> bytes:
+        """The body as the service sent it."""
+        if self.encoding == "deflate":
+            return await asyncio.to_thread(zlib.decompress, self.body)
+        return self.body
 
 
 class NoResponder(Exception):
@@ -132,11 +141,17 @@ async def _payload(nc: Client, js: JetStreamContext, body: bytes, headers: dict[
     return b""
 
 
-async def _body_of(js: JetStreamContext, msg: Msg) -> bytes:
+async def _raw_body_of(js: JetStreamContext, msg: Msg) -> tuple[bytes, str | None]:
+    """The message's body as it travelled, and its encoding ("deflate" or None)."""
     headers = msg.headers or {}
     name = headers.get(BODY_OBJECT)
     body = await _take_object(js, name) if name else bytes(msg.data)
-    if headers.get(BODY_ENCODING) == "deflate":
+    return body, headers.get(BODY_ENCODING)
+
+
+async def _body_of(js: JetStreamContext, msg: Msg) -> bytes:
+    body, encoding = await _raw_body_of(js, msg)
+    if encoding == "deflate":
         body = await asyncio.to_thread(zlib.decompress, body)
     return body
 
@@ -157,7 +172,10 @@ class BridgeClient:
         headers: Sequence[tuple[str, str]],
         body: bytes,
         timeout: float,
+        keep_deflated: bool = False,
     ) -> BridgeResponse:
+        """The service's answer. `keep_deflated`: a body that travelled deflated is returned
+        so (`encoding` "deflate") instead of inflated here."""
         nats_headers = {
             META: header_json(
                 {
@@ -189,11 +207,11 @@ class BridgeClient:
         meta = from_json((reply.headers or {}).get(META, "{}") or "{}")
         if "status" not in meta:
             raise UpstreamTimeout(service)  # not a bridge reply (e.g. JetStream ack): treat as lost
-        return BridgeResponse(
-            int(meta["status"]),
-            [(k, v) for k, v in meta["headers"]],
-            await _body_of(self.js, reply),
-        )
+        headers = [(k, v) for k, v in meta["headers"]]
+        if keep_deflated:
+            raw, encoding = await _raw_body_of(self.js, reply)
+            return BridgeResponse(int(meta["status"]), headers, raw, encoding)
+        return BridgeResponse(int(meta["status"]), headers, await _body_of(self.js, reply))
 
 
 class BridgeServer:
