@@ -32,8 +32,10 @@ Headers = Sequence[tuple[bytes, bytes]]
 
 
 def accepted_codings(header: bytes) -> frozenset[str]:
-    """The content codings an `Accept-Encoding` value allows (q > 0); `*` stands for gzip."""
-    codings: set[str] = set()
+    """The content codings an `Accept-Encoding` value allows (q > 0); `*` stands for those of
+    ours it does not refuse by name."""
+    allowed: set[str] = set()
+    refused: set[str] = set()
     for part in header.decode("latin-1").split(","):
         name, _, params = part.partition(";")
         quality = 1.0
@@ -45,9 +47,11 @@ def accepted_codings(header: bytes) -> frozenset[str]:
                 except ValueError:
                     quality = 0.0
         name = name.strip().lower()
-        if name and quality > 0:
-            codings.add("gzip" if name == "*" else name)
-    return frozenset(codings)
+        if name:
+            (allowed if quality > 0 else refused).add(name)
+    if "*" in allowed:
+        allowed |= set(CODINGS) - refused
+    return frozenset(allowed - {"*"})
 
 
 def compressible(status: int, headers: Headers, size: int) -> bool:
