@@ -69,9 +69,7 @@ class BridgeResponse:
 
     async def decoded(self) -> bytes:
         """The body as the service sent it."""
-        if self.encoding == "deflate":
-            return await asyncio.to_thread(zlib.decompress, self.body)
-        return self.body
+        return await _inflated(self.body, self.encoding)
 
 
 class NoResponder(Exception):
@@ -149,11 +147,14 @@ async def _raw_body_of(js: JetStreamContext, msg: Msg) -> tuple[bytes, str | Non
     return body, headers.get(BODY_ENCODING)
 
 
-async def _body_of(js: JetStreamContext, msg: Msg) -> bytes:
-    body, encoding = await _raw_body_of(js, msg)
+async def _inflated(body: bytes, encoding: str | None) -> bytes:
     if encoding == "deflate":
-        body = await asyncio.to_thread(zlib.decompress, body)
+        return await asyncio.to_thread(zlib.decompress, body)
     return body
+
+
+async def _body_of(js: JetStreamContext, msg: Msg) -> bytes:
+    return await _inflated(*await _raw_body_of(js, msg))
 
 
 class BridgeClient:
@@ -207,11 +208,12 @@ class BridgeClient:
         meta = from_json((reply.headers or {}).get(META, "{}") or "{}")
         if "status" not in meta:
             raise UpstreamTimeout(service)  # not a bridge reply (e.g. JetStream ack): treat as lost
-        headers = [(k, v) for k, v in meta["headers"]]
-        if keep_deflated:
-            raw, encoding = await _raw_body_of(self.js, reply)
-            return BridgeResponse(int(meta["status"]), headers, raw, encoding)
-        return BridgeResponse(int(meta["status"]), headers, await _body_of(self.js, reply))
+        body, encoding = await _raw_body_of(self.js, reply)
+        if not keep_deflated:
+            body, encoding = await _inflated(body, encoding), None
+        return BridgeResponse(
+            int(meta["status"]), [(k, v) for k, v in meta["headers"]], body, encoding
+        )
 
 
 class BridgeServer:
