@@ -27,7 +27,7 @@ from gateway.auth import service
 from gateway.settings import GatewaySettings
 from junheng_kit.bridge import BridgeServer
 from junheng_kit.db import create_engine, create_sessionmaker
-from junheng_kit.messaging.connection import connect, ensure_buckets
+from junheng_kit.messaging.connection import connect, ensure_buckets, ensure_service_assets
 from junheng_kit.problems import problem_responses
 from junheng_kit.testing.plugin import Databases
 from junheng_kit.tokens import TokenSigner
@@ -103,6 +103,8 @@ async def upstreams(nats_url: str) -> AsyncIterator[None]:
     nc = await connect(nats_url, "test-upstreams")
     js = nc.jetstream()
     await ensure_buckets(js)
+    for name in ("enrollment", "staffing"):  # their reply buckets
+        await ensure_service_assets(js, name, 1)
     servers = [
         BridgeServer(upstream_app(name), nc, js, name) for name in ("enrollment", "staffing")
     ]

@@ -46,9 +46,11 @@ class TestSettings:
 
 class TestRoutes:
     async def test_in_production_metrics_are_on_the_internal_port_only(
-        self, start_gateway: Any
+        self, start_gateway: Any, production_nats: dict[str, Any]
     ) -> None:
-        async with start_gateway(environment="prod", metrics_port=0, metrics_host="127.0.0.1") as (
+        async with start_gateway(
+            environment="prod", metrics_port=0, metrics_host="127.0.0.1", **production_nats
+        ) as (
             app,
             http,
         ):
@@ -72,15 +74,19 @@ class TestRoutes:
         assert "/metrics" not in documented
 
     async def test_in_production_without_a_metrics_port_no_metrics_are_served(
-        self, start_gateway: Any
+        self, start_gateway: Any, production_nats: dict[str, Any]
     ) -> None:
-        async with start_gateway(environment="prod") as (app, http):
+        async with start_gateway(environment="prod", **production_nats) as (app, http):
             assert app.state.metrics_listener is None
             problem(await http.get("/metrics"), 404)
             assert (await http.get("/healthz")).status_code == 200
 
-    async def test_on_the_public_port_only_when_enabled(self, start_gateway: Any) -> None:
-        async with start_gateway(environment="prod", metrics_on_http_port=True) as (_, http):
+    async def test_on_the_public_port_only_when_enabled(
+        self, start_gateway: Any, production_nats: dict[str, Any]
+    ) -> None:
+        async with start_gateway(
+            environment="prod", metrics_on_http_port=True, **production_nats
+        ) as (_, http):
             response = await http.get("/metrics")
         assert response.status_code == 200
         assert "junheng_http_requests_total" in response.text

@@ -255,7 +255,7 @@ class TestGatewayOwnRoutes:
         assert (await http.get("/healthz")).json() == {"status": "ok"}
         ready = await http.get("/readyz")
         assert ready.status_code == 200
-        assert ready.json()["checks"] == {"database": "ok", "nats": "ok"}
+        assert ready.json()["checks"] == {"database": "ok", "nats": "ok", "jetstream": "ok"}
         assert "junheng_http_requests_total" in (await http.get("/metrics")).text
 
     async def test_cors_preflight_for_a_configured_origin(self, start_gateway: Any) -> None:

@@ -16,7 +16,7 @@ import pytest
 
 from junheng_contracts import STREAMS
 from junheng_kit.logs import mask_citizen_id, mask_name
-from junheng_kit.messaging.connection import DLQ_STREAM
+from junheng_kit.messaging.connection import DLQ_STREAM, connect
 from junheng_kit.system import System
 
 from .conftest import Seeded
@@ -25,11 +25,13 @@ from .conftest import Seeded
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
 
 
-def stream_messages(url: str) -> list[tuple[str, str]]:
-    """(subject, payload) of every message stored in every stream, dead letters included."""
+def stream_messages(system: System) -> list[tuple[str, str]]:
+    """(subject, payload) of every message stored in every stream, dead letters included (read
+    as the operator: the only identity that may read every stream)."""
 
     async def read() -> list[tuple[str, str]]:
-        client = await nats.connect(url)
+        assert system.nats is not None
+        client = await connect(system.nats.url, "test-pii", **system.nats_options())
         try:
             js = client.jetstream()
             found = []
@@ -104,7 +106,7 @@ class TestEvents:
         self, system: System, seeded: Seeded, needles: dict[str, str], categories: set[str]
     ) -> None:
         assert system.nats is not None
-        messages = stream_messages(system.nats.url)
+        messages = stream_messages(system)
         hits = []
         category_needles = {f'"{code}"': f"category {code}" for code in categories}
         for subject, payload in messages:

@@ -176,6 +176,7 @@ class TestRealProcesses:
             GATEWAY_SECRET_KEY="from-the-vault",
             JUNHENG_PSEUDONYM_KEY="shared",
             JUNHENG_NATS_URL=system.nats.url if system.nats else "",
+            **system.nats_env("gateway"),
             JUNHENG_GATEWAY_PORT=str(free_port()),
             GATEWAY_SIGNING_KEY_FILE=str(tmp_path / "absent.pem"),
             GATEWAY_DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'gateway.sqlite3'}",
@@ -194,6 +195,7 @@ class TestRealProcesses:
         env = process_environment(
             JUNHENG_ENV="dev",
             JUNHENG_NATS_URL=system.nats.url if system.nats else "",
+            **system.nats_env(name),
             **{f"{name.upper()}_DATABASE_URL": database},
         )
         if name == "gateway":

@@ -19,11 +19,16 @@ from gateway.openapi.endpoints import MergedDocument
 from gateway.openapi.endpoints import router as openapi_router
 from gateway.routing.proxy import ServiceRouter
 from gateway.settings import GatewaySettings
-from junheng_kit.app import NO_OPENTELEMETRY, health_router, settle_garbage_collector
+from junheng_kit.app import (
+    NO_OPENTELEMETRY,
+    STARTUP_WAIT_S,
+    health_router,
+    settle_garbage_collector,
+)
 from junheng_kit.auth import JWKS_KEY, KEYS_BUCKET, TokenVerifier
 from junheng_kit.bridge import BridgeClient
 from junheng_kit.db import create_engine, create_sessionmaker, is_sqlite
-from junheng_kit.messaging.connection import connect, ensure_buckets
+from junheng_kit.messaging.connection import JetStreamSetup, connect_with, ensure_buckets
 from junheng_kit.metrics_port import start_metrics_listener
 from junheng_kit.middleware import RequestContextMiddleware
 from junheng_kit.problems import install_problem_handlers
@@ -58,12 +63,21 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         engine = create_engine(settings.database_url)
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)
-        nc = await connect(settings.nats_url, settings.service_name)
+        nc = await connect_with(settings)
+        setup_task: asyncio.Task[None] | None = None
         try:
             js = nc.jetstream()
-            await ensure_buckets(js, settings.stream_replicas)
-            store = await js.key_value(KEYS_BUCKET)
-            await store.put(JWKS_KEY, json.dumps(jwks).encode())  # services verify with these
+
+            async def publish_keys() -> list[str]:
+                problems = await ensure_buckets(js, settings.stream_replicas)
+                store = await js.key_value(KEYS_BUCKET)
+                await store.put(JWKS_KEY, json.dumps(jwks).encode())  # services verify with these
+                return problems
+
+            # retried until JetStream answers (a leader election at start-up): /readyz "pending"
+            app.state.jetstream_setup = JetStreamSetup(publish_keys, name=settings.service_name)
+            setup_task = asyncio.create_task(app.state.jetstream_setup.run())
+            await asyncio.wait({setup_task}, timeout=STARTUP_WAIT_S)  # then in the background
             app.state.nats, app.state.js = nc, js
             app.state.bridge = BridgeClient(nc, js)
             app.state.metrics_listener = start_metrics_listener(settings)
@@ -73,6 +87,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             log.info("gateway.started", extra={"keys": [k["kid"] for k in jwks["keys"]]})
             yield
         finally:
+            if setup_task is not None and not setup_task.done():
+                setup_task.cancel()
             app.state.bridge = None
             if app.state.metrics_listener is not None:
                 app.state.metrics_listener.stop()
@@ -102,6 +118,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.nats = None
+    app.state.jetstream_setup = None
     app.state.bridge = None
     app.state.metrics_listener = None
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst)

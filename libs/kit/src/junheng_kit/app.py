@@ -26,7 +26,11 @@ from junheng_kit.auth import TokenVerifier, jwks_from_text, nats_kv_jwks_source
 from junheng_kit.bridge import BridgeServer
 from junheng_kit.db import create_engine, create_sessionmaker, is_sqlite
 from junheng_kit.fast_routes import FastHandler, FastRoutes
-from junheng_kit.messaging.connection import connect, ensure_buckets, ensure_streams
+from junheng_kit.messaging.connection import (
+    JetStreamSetup,
+    connect_with,
+    ensure_service_assets,
+)
 from junheng_kit.messaging.consumer import ConsumerRunner, Subscriptions
 from junheng_kit.messaging.outbox import OutboxRelay
 from junheng_kit.metrics_port import start_metrics_listener
@@ -62,7 +66,7 @@ def health_router(*, metrics: bool = True) -> APIRouter:
         responses={503: {"description": "not ready"}},
     )
     async def readyz(request: Request) -> JSONResponse:
-        checks: dict[str, str] = {}
+        checks: dict[str, Any] = {}
         try:
             async with request.app.state.engine.connect() as connection:
                 await connection.execute(text("SELECT 1"))
@@ -72,6 +76,9 @@ def health_router(*, metrics: bool = True) -> APIRouter:
         nc = request.app.state.nats
         if request.app.state.settings.nats_url:
             checks["nats"] = "ok" if nc is not None and nc.is_connected else "failed"
+        setup = getattr(request.app.state, "jetstream_setup", None)
+        if setup is not None:
+            checks["jetstream"] = setup.check()[1]
         ready = all(v == "ok" for v in checks.values())
         return JSONResponse(
             {"status": "ready" if ready else "not-ready", "checks": checks},
@@ -116,6 +123,23 @@ async def _bounded(
         log.warning("service.shutdown_step_timed_out", extra={"step": step})
 
 
+# how long start-up waits for JetStream before the process serves HTTP with set-up still
+# being retried in the background (/readyz "pending" until it is done)
+STARTUP_WAIT_S = 10.0
+
+
+async def _start_on_jetstream(
+    setup: JetStreamSetup, relay: OutboxRelay, consumers: ConsumerRunner, bridge: BridgeServer
+) -> None:
+    """JetStream may be electing a leader as the process starts: set-up is retried until it
+    succeeds (the process answers /healthz meanwhile, /readyz says "pending"), then the relay,
+    the consumers (each durable binds once its producer's stream exists) and the bridge."""
+    await setup.run()
+    relay.start()
+    await consumers.start()
+    await bridge.start()
+
+
 def build_service_app(
     settings: ServiceSettings,
     *,
@@ -151,16 +175,19 @@ def build_service_app(
             source=nats_kv_jwks_source(lambda: _connected_js(app)) if settings.nats_url else None,
             max_key_age_s=settings.jwks_max_age_seconds,
         )
+        setup_task: asyncio.Task[None] | None = None
         if settings.nats_url:
-            nc = await connect(settings.nats_url, settings.service_name)
+            nc = await connect_with(settings)
             js = nc.jetstream()
             app.state.nats, app.state.js = nc, js
-            await ensure_streams(js, settings.stream_replicas)
-            await ensure_buckets(js, settings.stream_replicas)
+            setup = JetStreamSetup(
+                lambda: ensure_service_assets(js, settings.service_name, settings.stream_replicas),
+                name=settings.service_name,
+            )
+            app.state.jetstream_setup = setup
             relay = OutboxRelay(
                 app.state.sessionmaker, js, poll_seconds=settings.outbox_poll_seconds
             )
-            relay.start()
             consumers = ConsumerRunner(
                 settings.service_name,
                 subscriptions,
@@ -169,11 +196,15 @@ def build_service_app(
                 max_deliver=settings.consumer_max_deliver,
                 on_committed=relay.wake,
             )
-            await consumers.start()
+            app.state.consumers = consumers
             bridge = BridgeServer(
                 app, nc, js, settings.service_name, concurrency=settings.bridge_concurrency
             )
-            await bridge.start()
+
+            setup_task = asyncio.create_task(
+                _start_on_jetstream(setup, relay, consumers, bridge), name="jetstream-setup"
+            )
+            await asyncio.wait({setup_task}, timeout=STARTUP_WAIT_S)  # then in the background
         app.state.relay = relay
         app.state.metrics_listener = start_metrics_listener(settings)
         settle_garbage_collector()
@@ -181,6 +212,9 @@ def build_service_app(
         try:
             yield
         finally:
+            if setup_task is not None and not setup_task.done():
+                setup_task.cancel()
+                await asyncio.wait({setup_task}, timeout=5)
             await _bounded("bridge", bridge.stop() if bridge else None)
             await _bounded("consumers", consumers.stop() if consumers else None)
             await _bounded("relay", relay.stop() if relay else None)
@@ -205,6 +239,8 @@ def build_service_app(
     app.state.settings = settings
     app.state.relay = None
     app.state.metrics_listener = None
+    app.state.jetstream_setup = None
+    app.state.consumers = None
     install_problem_handlers(app)
     app.include_router(health_router(metrics=settings.serves_metrics_on_http_port()))
     for router in routers:

@@ -6,9 +6,11 @@ Wire format (one NATS message each way, both sides in this module):
   survive); the payload is the body.
 - reply: header `Junheng-Http` holds `{"status", "headers": [[name, value], …]}`; payload = body.
 - a body too large for one message is deflated (zlib) when that shrinks it, header
-  `Junheng-Body-Encoding: deflate`; if it still does not fit it travels through the JetStream
-  object store bucket `junheng-bodies` in message-sized chunks; header `Junheng-Body-Object`
-  names the object and the payload is empty. The reader deletes the object after reading it.
+  `Junheng-Body-Encoding: deflate`; if it still does not fit it travels through a JetStream
+  object store in message-sized chunks; header `Junheng-Body-Object` names the object and the
+  payload is empty. Requests go through `junheng-bodies`, which only the gateway writes; a
+  service's replies through its own `junheng-replies-<service>`, which only it writes. The
+  gateway removes both objects once it has the answer (the buckets' TTL removes any left).
 
 The service side dispatches each request into its own ASGI app in-process, a task per request
 bounded by a semaphore (nats-py runs a subscription's callbacks one at a time).
@@ -34,7 +36,7 @@ from nats.js.api import ObjectMeta, ObjectMetaOptions
 from pydantic_core import from_json, to_json
 
 from junheng_kit.ids import uuid7
-from junheng_kit.messaging.connection import BODIES_BUCKET
+from junheng_kit.natsauth import BODIES_BUCKET, replies_bucket
 
 log = logging.getLogger("junheng.bridge")
 
@@ -96,9 +98,9 @@ class ConnectionLost(UpstreamTimeout):
 WATCH_SECONDS = 0.5  # how often a waiting request checks that the connection is still up
 
 
-async def _put_object(js: JetStreamContext, data: bytes, chunk_size: int) -> str:
+async def _put_object(js: JetStreamContext, data: bytes, chunk_size: int, bucket: str) -> str:
     name = f"b-{uuid7()}"
-    store = await js.object_store(BODIES_BUCKET)
+    store = await js.object_store(bucket)
     # chunks as large as a message may be (the library's default is 128 KiB: a 100 MB body
     # would be 800 acknowledged publishes)
     meta = ObjectMeta(name=name, options=ObjectMetaOptions(max_chunk_size=chunk_size))
@@ -106,27 +108,34 @@ async def _put_object(js: JetStreamContext, data: bytes, chunk_size: int) -> str
     return name
 
 
-async def _take_object(js: JetStreamContext, name: str) -> bytes:
-    store = await js.object_store(BODIES_BUCKET)
+async def _take_object(js: JetStreamContext, name: str, bucket: str, *, delete: bool) -> bytes:
+    store = await js.object_store(bucket)
     # into a buffer: the library's default appends each chunk to an immutable bytes object,
     # copying everything read so far every time (quadratic in the body's size)
     out = io.BytesIO()
     await store.get(name, writeinto=out)
-    try:
-        await store.delete(name)
-    except Exception:  # noqa: BLE001 - the bucket TTL removes it anyway
-        log.debug("bridge.object_delete_failed", extra={"object": name})
+    if delete:
+        await _delete_object(js, name, bucket)
     return out.getvalue()
+
+
+async def _delete_object(js: JetStreamContext, name: str, bucket: str) -> None:
+    try:
+        await (await js.object_store(bucket)).delete(name)
+    except Exception:  # noqa: BLE001 - the bucket TTL removes it anyway
+        log.debug("bridge.object_delete_failed", extra={"object": name, "bucket": bucket})
 
 
 def _limit(nc: Client) -> int:
     return max(nc.max_payload - HEADROOM, 1024)
 
 
-async def _payload(nc: Client, js: JetStreamContext, body: bytes, headers: dict[str, str]) -> bytes:
+async def _payload(
+    nc: Client, js: JetStreamContext, body: bytes, headers: dict[str, str], bucket: str
+) -> bytes:
     """The message payload for `body`: itself when it fits; otherwise deflated when that
     shrinks it (JSON answers shrink about tenfold), inline if the deflated form fits, else
-    through the object store."""
+    through the object store `bucket`."""
     if len(body) <= _limit(nc):
         return body
     packed = await asyncio.to_thread(zlib.compress, body, 1)
@@ -135,15 +144,17 @@ async def _payload(nc: Client, js: JetStreamContext, body: bytes, headers: dict[
         body = packed
         if len(body) <= _limit(nc):
             return body
-    headers[BODY_OBJECT] = await _put_object(js, body, _limit(nc))
+    headers[BODY_OBJECT] = await _put_object(js, body, _limit(nc), bucket)
     return b""
 
 
-async def _raw_body_of(js: JetStreamContext, msg: Msg) -> tuple[bytes, str | None]:
+async def _raw_body_of(
+    js: JetStreamContext, msg: Msg, bucket: str, *, delete: bool
+) -> tuple[bytes, str | None]:
     """The message's body as it travelled, and its encoding ("deflate" or None)."""
     headers = msg.headers or {}
     name = headers.get(BODY_OBJECT)
-    body = await _take_object(js, name) if name else bytes(msg.data)
+    body = await _take_object(js, name, bucket, delete=delete) if name else bytes(msg.data)
     return body, headers.get(BODY_ENCODING)
 
 
@@ -153,8 +164,8 @@ async def _inflated(body: bytes, encoding: str | None) -> bytes:
     return body
 
 
-async def _body_of(js: JetStreamContext, msg: Msg) -> bytes:
-    return await _inflated(*await _raw_body_of(js, msg))
+async def _body_of(js: JetStreamContext, msg: Msg, bucket: str) -> bytes:
+    return await _inflated(*await _raw_body_of(js, msg, bucket, delete=False))
 
 
 class BridgeClient:
@@ -189,7 +200,8 @@ class BridgeClient:
         }
         if not self.nc.is_connected:
             raise BrokerUnavailable(service)
-        payload = await _payload(self.nc, self.js, body, nats_headers)
+        payload = await _payload(self.nc, self.js, body, nats_headers, BODIES_BUCKET)
+        request_object = nats_headers.get(BODY_OBJECT)
         pending = asyncio.ensure_future(
             self.nc.request(rpc_subject(service), payload, timeout=timeout, headers=nats_headers)
         )
@@ -205,10 +217,12 @@ class BridgeClient:
         finally:
             if not pending.done():
                 pending.cancel()  # the caller went away or the connection dropped
+            if request_object is not None:  # the service has read it (or never will)
+                _in_background(_delete_object(self.js, request_object, BODIES_BUCKET))
         meta = from_json((reply.headers or {}).get(META, "{}") or "{}")
         if "status" not in meta:
             raise UpstreamTimeout(service)  # not a bridge reply (e.g. JetStream ack): treat as lost
-        body, encoding = await _raw_body_of(self.js, reply)
+        body, encoding = await _raw_body_of(self.js, reply, replies_bucket(service), delete=True)
         if not keep_deflated:
             body, encoding = await _inflated(body, encoding), None
         return BridgeResponse(
@@ -256,7 +270,7 @@ class BridgeServer:
             return
         try:
             meta = from_json((msg.headers or {}).get(META, "{}"))
-            body = await _body_of(self.js, msg)
+            body = await _body_of(self.js, msg, BODIES_BUCKET)
             status, headers, out = await call_asgi(
                 self.app,
                 method=meta["method"],
@@ -282,12 +296,19 @@ class BridgeServer:
         reply_headers = {
             META: header_json({"status": status, "headers": [list(h) for h in headers]})
         }
-        payload = await _payload(self.nc, self.js, out, reply_headers)
+        payload = await _payload(self.nc, self.js, out, reply_headers, replies_bucket(self.service))
         await self.nc.publish(msg.reply, payload, headers=reply_headers)
 
 
 # requests being run for the bridge, kept referenced until they finish (also after the answer)
 _AFTER_RESPONSE: set[asyncio.Task[None]] = set()
+
+
+def _in_background(work: Any) -> None:
+    """Run `work` without the caller waiting, referenced until it ends."""
+    task = asyncio.ensure_future(work)
+    _AFTER_RESPONSE.add(task)
+    task.add_done_callback(_AFTER_RESPONSE.discard)
 
 
 async def call_asgi(

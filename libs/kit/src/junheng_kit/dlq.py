@@ -28,7 +28,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import nats
 from nats.js import JetStreamContext
 from nats.js.api import RawStreamMsg
 from nats.js.errors import NotFoundError
@@ -36,6 +35,7 @@ from nats.js.errors import NotFoundError
 from junheng_kit.messaging.connection import (
     DLQ_STREAM,
     OperatorError,
+    connect_operator,
     operator_parser,
     run_operator_tool,
 )
@@ -201,7 +201,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 async def _run(args: argparse.Namespace) -> int:
-    nc = await nats.connect(args.nats_url, name="junheng-dlq", allow_reconnect=False)
+    nc = await connect_operator(args, "junheng-dlq")
     try:
         js = nc.jetstream()
         subject = dlq_subject(args.service, args.durable)

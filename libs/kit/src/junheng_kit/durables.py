@@ -33,7 +33,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import nats
 from nats.aio.client import Client
 from nats.errors import NoRespondersError
 from nats.errors import TimeoutError as NatsTimeoutError
@@ -41,7 +40,12 @@ from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, ConsumerInfo, DeliverPolicy
 from nats.js.errors import NotFoundError
 
-from junheng_kit.messaging.connection import OperatorError, operator_parser, run_operator_tool
+from junheng_kit.messaging.connection import (
+    OperatorError,
+    connect_operator,
+    operator_parser,
+    run_operator_tool,
+)
 
 API_TIMEOUT_S = 10.0
 
@@ -265,7 +269,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 async def _run(args: argparse.Namespace) -> int:
-    nc = await nats.connect(args.nats_url, name="junheng-durables", allow_reconnect=False)
+    nc = await connect_operator(args, "junheng-durables")
     try:
         if args.command == "list":
             found = await positions(nc.jetstream(), args.stream)

@@ -6,12 +6,15 @@ import glob
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from junheng_kit.natsauth import TlsFiles, server_tls_block
 
 NATS_MAX_PAYLOAD = "8MB"
 
@@ -49,30 +52,94 @@ def nats_server_binary() -> str:
 
 
 class NatsServer:
-    """A nats-server with JetStream, storage under `workdir`, on `port` (0 = random)."""
+    """A nats-server with JetStream, storage under `workdir`, on `port` (0 = random).
 
-    def __init__(self, workdir: Path, port: int = 0, host: str = "127.0.0.1") -> None:
+    `auth`: an `authorization` file (junheng_kit.natsauth `auth.conf`) to include: clients then
+    need their nkey and keep to their permissions. `tls`: client connections (and routes) use
+    TLS with these files. `cluster_port` with `routes` (the other nodes' cluster ports) makes the
+    node one of a JetStream cluster named `cluster_name`; route connections verify each other's
+    certificates when `tls` is given. `monitor_port`: the HTTP monitoring endpoint, on
+    loopback only."""
+
+    def __init__(
+        self,
+        workdir: Path,
+        port: int = 0,
+        host: str = "127.0.0.1",
+        *,
+        auth: Path | None = None,
+        tls: TlsFiles | None = None,
+        name: str | None = None,
+        cluster_port: int | None = None,
+        routes: list[int] | None = None,
+        cluster_name: str = "junheng",
+        monitor_port: int | None = None,
+    ) -> None:
         self.workdir, self.host = workdir, host
         self.port = port or free_port()
+        self.auth, self.tls, self.name = auth, tls, name
+        self.cluster_port, self.routes, self.cluster_name = cluster_port, routes or [], cluster_name
+        self.monitor_port = monitor_port
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
-        return f"nats://{self.host}:{self.port}"
+        return f"{'tls' if self.tls else 'nats'}://{self.host}:{self.port}"
 
-    def start(self) -> NatsServer:
-        self.workdir.mkdir(parents=True, exist_ok=True)
+    @property
+    def log(self) -> Path:
+        return self.workdir / "nats.log"
+
+    def config(self) -> str:
         store = self.workdir / "jetstream"
+        lines = [
+            f"listen: {self.host}:{self.port}",
+            f"max_payload: {NATS_MAX_PAYLOAD}",
+            f'jetstream {{\n  store_dir: "{store}"\n}}',
+        ]
+        if self.name:
+            lines.insert(0, f"server_name: {self.name}")
+        if self.monitor_port:
+            lines.append(f"http: 127.0.0.1:{self.monitor_port}")
+        if self.auth is not None:
+            # nats-server resolves an include against the configuration file's folder
+            lines.append(
+                f'include "{os.path.relpath(self.auth.resolve(), self.workdir.resolve())}"'
+            )
+        if self.tls is not None:
+            lines.append(server_tls_block(self.tls))
+        if self.cluster_port:
+            routes = "\n".join(f"    nats-route://{self.host}:{p}" for p in self.routes)
+            cluster = [
+                f"  name: {self.cluster_name}",
+                f"  listen: {self.host}:{self.cluster_port}",
+                f"  routes: [\n{routes}\n  ]",
+            ]
+            if self.tls is not None:
+                cluster.append(server_tls_block(self.tls, verify=True, indent="    "))
+            lines.append("cluster {\n" + "\n".join(cluster) + "\n}")
+        return "\n".join(lines) + "\n"
+
+    def start(self, *, wait: bool = True) -> NatsServer:
+        self.workdir.mkdir(parents=True, exist_ok=True)
         config = self.workdir / "nats.conf"
-        config.write_text(
-            f"listen: {self.host}:{self.port}\nmax_payload: {NATS_MAX_PAYLOAD}\n"
-            f'jetstream {{\n  store_dir: "{store}"\n}}\n'
+        config.write_text(self.config())
+        self.log.write_text("")
+        self.process = subprocess.Popen(
+            [nats_server_binary(), "-c", str(config), "-l", str(self.log)]
         )
-        log = self.workdir / "nats.log"
-        log.write_text("")
-        self.process = subprocess.Popen([nats_server_binary(), "-c", str(config), "-l", str(log)])
-        wait_for_log(log, r"Server is ready", self.process)
+        if wait:
+            self.wait_ready()
         return self
+
+    def wait_ready(self, timeout: float = 30) -> None:
+        assert self.process is not None
+        wait_for_log(self.log, r"Server is ready", self.process, timeout)
+
+    def reload(self) -> None:
+        """Re-read the configuration (new identities or permissions) without a restart."""
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGHUP)
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:

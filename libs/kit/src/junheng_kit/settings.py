@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Literal, Self, TypeVar
 
 from pydantic import Field, SecretStr, ValidationError, model_validator
@@ -17,7 +18,15 @@ class ServiceSettings(BaseSettings):
     service_name: str = "service"
     environment: Literal["dev", "test", "prod"] = Field("prod", validation_alias="JUNHENG_ENV")
     database_url: str = "sqlite+aiosqlite:///var/service.sqlite3"
+    # one URL or several, comma-separated (the nodes of a cluster): the client tries them all
     nats_url: str | None = Field(None, validation_alias="JUNHENG_NATS_URL")
+    # this process's NATS identity: a file holding its nkey seed (junheng_kit.natsauth)
+    nats_nkey_seed_file: Path | None = Field(None, validation_alias="JUNHENG_NATS_NKEY_SEED_FILE")
+    # the CA that signed the NATS nodes' certificates: connections use TLS and trust only it
+    nats_ca_file: Path | None = Field(None, validation_alias="JUNHENG_NATS_CA_FILE")
+    # outside dev and test a process needs a NATS identity and TLS; true allows plain TCP (a
+    # mesh that encrypts for us), never a missing identity
+    nats_allow_plaintext: bool = Field(False, validation_alias="JUNHENG_NATS_ALLOW_PLAINTEXT")
     stream_replicas: int = Field(1, ge=1, le=5, validation_alias="JUNHENG_STREAM_REPLICAS")
     http_host: str = "127.0.0.1"
     http_port: int = 0
@@ -56,7 +65,23 @@ class ServiceSettings(BaseSettings):
             raise ValueError(
                 f"dev default outside JUNHENG_ENV=dev: {', '.join(unsafe)} (set {names})"
             )
+        if self.environment == "prod" and self.nats_url:
+            if self.nats_nkey_seed_file is None:
+                raise ValueError(
+                    "a NATS identity is required in production: set JUNHENG_NATS_NKEY_SEED_FILE "
+                    "(python -m junheng_kit.natsauth init)"
+                )
+            if self.nats_ca_file is None and not self.nats_allow_plaintext:
+                raise ValueError(
+                    "NATS without TLS in production: set JUNHENG_NATS_CA_FILE "
+                    "(or JUNHENG_NATS_ALLOW_PLAINTEXT=true where a mesh encrypts)"
+                )
         return self
+
+    @property
+    def nats_servers(self) -> list[str]:
+        """JUNHENG_NATS_URL as a list of server URLs."""
+        return nats_servers(self.nats_url)
 
     def serves_metrics_on_http_port(self) -> bool:
         """A service's HTTP port is internal (probes, scraping, direct diagnostics): /metrics
@@ -72,6 +97,11 @@ class ServiceSettings(BaseSettings):
         if isinstance(alias, str):
             return alias
         return f"{cls.model_config.get('env_prefix', '')}{field_name}".upper()
+
+
+def nats_servers(value: str | None) -> list[str]:
+    """`nats://a:4222,nats://b:4222` (commas or spaces) as a list of URLs."""
+    return [part for part in (value or "").replace(",", " ").split() if part]
 
 
 Settings = TypeVar("Settings", bound=ServiceSettings)

@@ -23,6 +23,8 @@ from typing import Any
 
 import httpx
 
+from junheng_kit import natsauth
+from junheng_kit.natsauth import TlsFiles
 from junheng_kit.processes import NatsServer, free_port
 
 SERVICES = ("enrollment", "staffing", "assistance", "evaluation")
@@ -99,6 +101,9 @@ class System:
     processes: dict[str, ServiceProcess] = field(default_factory=dict)
     # seconds each process may take to become ready (imports are slow on a busy machine)
     ready_timeout: float = 60
+    # NATS as production runs it: an nkey identity and subject permissions per process, TLS
+    # (identities under var/nats-auth/, certificates under var/nats-tls/)
+    secure: bool = True
 
     @property
     def gateway_url(self) -> str:
@@ -106,6 +111,33 @@ class System:
 
     def service_url(self, name: str) -> str:
         return f"http://127.0.0.1:{self.processes[name].port}"
+
+    @property
+    def nats_auth_dir(self) -> Path:
+        return self.var / "nats-auth"
+
+    @property
+    def nats_tls(self) -> TlsFiles:
+        return TlsFiles.in_dir(self.var / "nats-tls")
+
+    def nats_options(self, role: str = natsauth.OPERATOR) -> dict[str, Any]:
+        """Keyword arguments of `junheng_kit.messaging.connection.connect` for `role` (tests
+        and tools: the operator identity may do everything)."""
+        if not self.secure:
+            return {}
+        return {
+            "seed_file": natsauth.seed_file(self.nats_auth_dir, role),
+            "ca_file": self.nats_tls.ca,
+        }
+
+    def nats_env(self, role: str) -> dict[str, str]:
+        options = self.nats_options(role)
+        if not options:
+            return {}
+        return {
+            "JUNHENG_NATS_NKEY_SEED_FILE": str(options["seed_file"]),
+            "JUNHENG_NATS_CA_FILE": str(options["ca_file"]),
+        }
 
     def _env(self, name: str, port: int) -> dict[str, str]:
         prefix = name.upper()
@@ -122,6 +154,7 @@ class System:
                     name, f"sqlite+aiosqlite:///{self.var / (name + '.sqlite3')}"
                 ),
                 "PYTHONUNBUFFERED": "1",
+                **self.nats_env(name),
             }
         )
         if name == "assistance" and self.agencies:
@@ -137,7 +170,11 @@ class System:
 
     def start(self) -> System:
         self.var.mkdir(parents=True, exist_ok=True)
-        self.nats = NatsServer(self.var / "nats", port=self.nats_port).start()
+        auth, tls = None, None
+        if self.secure:
+            auth = natsauth.init(self.nats_auth_dir)
+            tls = natsauth.ensure_tls(self.nats_tls.ca.parent, ["127.0.0.1", "localhost"])
+        self.nats = NatsServer(self.var / "nats", port=self.nats_port, auth=auth, tls=tls).start()
         self._agency_processes()
         names = [*SERVICES, "gateway"]
         for name in names:

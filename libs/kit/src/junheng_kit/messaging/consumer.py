@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -86,29 +87,57 @@ class ConsumerRunner:
         self.on_committed = on_committed
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = False
+        self.waiting: set[str] = set()  # durables not bound yet
 
-    async def start(self) -> None:
+    async def start(self, bind_wait: float = 5.0) -> None:
+        """A task per durable: it binds its pull consumer — retried with backoff while the
+        producer's stream does not exist yet (the producer creates it) or JetStream does not
+        answer — and then fetches and applies. `waiting` names the durables not bound yet."""
         by_durable: dict[str, list[Subscription]] = {}
         for entry in self.subscriptions.entries:
             by_durable.setdefault(entry.durable, []).append(entry)
         for durable, entries in by_durable.items():
-            stream = stream_for(entries[0].subject)
-            subjects = [e.subject for e in entries]
-            config = ConsumerConfig(
-                durable_name=durable,
-                ack_policy=AckPolicy.EXPLICIT,
-                deliver_policy=DeliverPolicy.ALL,
-                max_deliver=self.max_deliver + 1,
-                ack_wait=10,
-                filter_subjects=subjects,
-                max_ack_pending=1000,
-            )
-            await self.js.add_consumer(stream, config)
-            sub = await self.js.pull_subscribe_bind(durable, stream=stream)
-            handlers = {e.subject: e for e in entries}
+            self.waiting.add(durable)
             self._tasks.append(
-                asyncio.create_task(self._loop(durable, sub, handlers), name=f"consumer-{durable}")
+                asyncio.create_task(self._run(durable, entries), name=f"consumer-{durable}")
             )
+        deadline = time.monotonic() + bind_wait
+        while self.waiting and time.monotonic() < deadline:  # usually bound in milliseconds
+            await asyncio.sleep(0.01)
+
+    async def _bind(self, durable: str, entries: list[Subscription]) -> Any:
+        stream = stream_for(entries[0].subject)
+        config = ConsumerConfig(
+            durable_name=durable,
+            ack_policy=AckPolicy.EXPLICIT,
+            deliver_policy=DeliverPolicy.ALL,
+            max_deliver=self.max_deliver + 1,
+            ack_wait=10,
+            filter_subjects=[e.subject for e in entries],
+            max_ack_pending=1000,
+        )
+        wait = 0.25
+        while not self._stopping:
+            try:
+                await self.js.add_consumer(stream, config)
+                return await self.js.pull_subscribe_bind(durable, stream=stream)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - no stream yet, or JetStream busy: retry
+                log.warning(
+                    "consumer.waiting_for_stream",
+                    extra={"durable": durable, "stream": stream, "error": str(exc)},
+                )
+            await asyncio.sleep(wait)
+            wait = min(wait * 2, 5.0)
+        return None
+
+    async def _run(self, durable: str, entries: list[Subscription]) -> None:
+        sub = await self._bind(durable, entries)
+        if sub is None:  # stopped before the stream appeared
+            return
+        self.waiting.discard(durable)
+        await self._loop(durable, sub, {e.subject: e for e in entries})
 
     async def stop(self) -> None:
         # Each loop sees the flag when its fetch returns (≤ 1 s) and ends between messages, so a

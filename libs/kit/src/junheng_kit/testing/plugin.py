@@ -40,6 +40,18 @@ def nats_url(nats_server: NatsServer) -> str:
     return nats_server.url
 
 
+@pytest.fixture(scope="session")
+def production_nats(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """Settings values that let a `JUNHENG_ENV=prod` process start against the tests' plain
+    nats-server: an nkey identity (the server has no authorization, so it is not asked for)
+    and plain TCP allowed explicitly."""
+    from junheng_kit.natsauth import ensure_seeds, seed_file
+
+    directory = tmp_path_factory.mktemp("nats-identity")
+    ensure_seeds(directory, ["test"])
+    return {"nats_nkey_seed_file": seed_file(directory, "test"), "nats_allow_plaintext": True}
+
+
 @pytest.fixture
 async def js(nats_url: str) -> AsyncIterator[Any]:
     """A JetStream client of the test run's nats-server (read streams, publish others' events)."""
