@@ -20,7 +20,6 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from fastapi.telemetry import TelemetryConfig
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from sqlalchemy import text
 
 from junheng_kit.auth import TokenVerifier, jwks_from_text, nats_kv_jwks_source
 from junheng_kit.bridge import BridgeServer
@@ -32,6 +31,7 @@ from junheng_kit.messaging.outbox import OutboxRelay
 from junheng_kit.metrics_port import start_metrics_listener
 from junheng_kit.middleware import IdempotencyMiddleware, RequestContextMiddleware
 from junheng_kit.problems import Problem, document_problem_responses, install_problem_handlers
+from junheng_kit.readiness import overall, run_checks
 from junheng_kit.settings import ServiceSettings
 
 log = logging.getLogger("junheng.app")
@@ -58,25 +58,23 @@ def health_router(*, metrics: bool = True) -> APIRouter:
 
     @router.get(
         "/readyz",
-        summary="Readiness: database and NATS reachable",
-        responses={503: {"description": "not ready"}},
+        summary="Readiness: database and NATS reachable; degraded when dead letters wait",
+        responses={
+            200: {"description": "ready, or degraded: serving while dead letters wait"},
+            503: {"description": "not ready: the database or NATS is unreachable"},
+        },
     )
     async def readyz(request: Request) -> JSONResponse:
-        checks: dict[str, str] = {}
-        try:
-            async with request.app.state.engine.connect() as connection:
-                await connection.execute(text("SELECT 1"))
-            checks["database"] = "ok"
-        except Exception as exc:  # noqa: BLE001 - readiness reports, never raises
-            checks["database"] = f"failed: {type(exc).__name__}"
-        nc = request.app.state.nats
-        if request.app.state.settings.nats_url:
-            checks["nats"] = "ok" if nc is not None and nc.is_connected else "failed"
-        ready = all(v == "ok" for v in checks.values())
-        return JSONResponse(
-            {"status": "ready" if ready else "not-ready", "checks": checks},
-            status_code=200 if ready else 503,
-        )
+        """Each check by name: `{"status": "ready", "checks": {"database": "ok", "nats": "ok",
+        "dead_letters": "ok"}}`. A failed check (database, NATS) answers 503 `not-ready` and
+        takes the replica out of load balancing. Dead letters answer 200 `degraded` naming each
+        durable and its count (`"dead_letters": {"evaluation-seats": 3}`): a replica with dead
+        letters serves as well as the others (the depth is the same for all of them), so it
+        must keep its traffic; the letters wait for an operator (`python -m junheng_kit.dlq`)."""
+        results = await run_checks(request.app)
+        status, code = overall(results)
+        checks = {name: result.shown for name, result in results.items()}
+        return JSONResponse({"status": status, "checks": checks}, status_code=code)
 
     if metrics:
 
