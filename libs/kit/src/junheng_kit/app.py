@@ -2,7 +2,8 @@
 
 `build_service_app` wires problem+json, request ids, idempotency, health/ready/metrics and a
 lifespan that opens the database, connects to NATS (when configured), declares streams and
-buckets, starts the outbox relay, the consumers and the gateway bridge, and closes all of it.
+buckets, starts the outbox relay, the consumers (and the reading of their dead-letter depth)
+and the gateway bridge, and closes all of it.
 """
 
 from __future__ import annotations
@@ -27,11 +28,12 @@ from junheng_kit.db import create_engine, create_sessionmaker, is_sqlite
 from junheng_kit.fast_routes import FastHandler, FastRoutes
 from junheng_kit.messaging.connection import connect, ensure_buckets, ensure_streams
 from junheng_kit.messaging.consumer import ConsumerRunner, Subscriptions
+from junheng_kit.messaging.dead_letters import DeadLetterDepth
 from junheng_kit.messaging.outbox import OutboxRelay
 from junheng_kit.metrics_port import start_metrics_listener
 from junheng_kit.middleware import IdempotencyMiddleware, RequestContextMiddleware
 from junheng_kit.problems import Problem, document_problem_responses, install_problem_handlers
-from junheng_kit.readiness import overall, run_checks
+from junheng_kit.readiness import overall, readiness_checks, run_checks
 from junheng_kit.settings import ServiceSettings
 
 log = logging.getLogger("junheng.app")
@@ -141,6 +143,7 @@ def build_service_app(
         app.state.js = None
         relay: OutboxRelay | None = None
         consumers: ConsumerRunner | None = None
+        dead_letters: DeadLetterDepth | None = None
         bridge: BridgeServer | None = None
         app.state.token_verifier = TokenVerifier(
             issuer=settings.token_issuer,
@@ -168,6 +171,15 @@ def build_service_app(
                 on_committed=relay.wake,
             )
             await consumers.start()
+            if subscriptions.entries:
+                dead_letters = DeadLetterDepth(
+                    js,
+                    settings.service_name,
+                    subscriptions.durables(),
+                    refresh_seconds=settings.dead_letter_refresh_seconds,
+                )
+                await dead_letters.start()
+                readiness_checks(app)["dead_letters"] = dead_letters.readiness
             bridge = BridgeServer(
                 app, nc, js, settings.service_name, concurrency=settings.bridge_concurrency
             )
@@ -181,6 +193,9 @@ def build_service_app(
         finally:
             await _bounded("bridge", bridge.stop() if bridge else None)
             await _bounded("consumers", consumers.stop() if consumers else None)
+            if dead_letters is not None:
+                readiness_checks(app).pop("dead_letters", None)
+                await _bounded("dead letters", dead_letters.stop())
             await _bounded("relay", relay.stop() if relay else None)
             if app.state.nats is not None:
                 # replies, events and acks are already finished above: flush what is written and

@@ -32,6 +32,11 @@ DUPLICATE_WINDOW_S = 300.0
 DEFAULT_NATS_URL = "nats://127.0.0.1:4222"
 
 
+def dead_letter_subject(service: str, durable: str) -> str:
+    """Where `service`'s consumer `durable` puts the events it gave up on (DLQ stream)."""
+    return f"dlq.{service}.{durable}"
+
+
 class OperatorError(RuntimeError):
     """What an operator's NATS tool cannot do, said in one line (exit status 2)."""
 

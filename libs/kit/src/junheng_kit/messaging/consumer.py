@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from junheng_contracts import CloudEvent
 from junheng_kit.context import reset_request_id, set_request_id
 from junheng_kit.db import is_database_unavailable, wants_relay
+from junheng_kit.messaging.connection import dead_letter_subject
 from junheng_kit.tables import ProcessedMessage
 
 log = logging.getLogger("junheng.consumer")
@@ -62,6 +63,10 @@ class Subscriptions:
             return handler
 
         return register
+
+    def durables(self) -> list[str]:
+        """Each durable once, in the order first registered."""
+        return list(dict.fromkeys(entry.durable for entry in self.entries))
 
 
 def stream_for(subject: str) -> str:
@@ -219,7 +224,7 @@ class ConsumerRunner:
 
     async def _dead_letter(self, durable: str, msg: Msg) -> None:
         DEAD_LETTERED.labels(durable).inc()
-        subject = f"dlq.{self.service}.{durable}"
+        subject = dead_letter_subject(self.service, durable)
         headers = {
             "Junheng-Original-Subject": msg.subject,
             "Junheng-Delivered": str(msg.metadata.num_delivered),
