@@ -32,6 +32,7 @@ from junheng_kit.messaging.connection import JetStreamSetup, connect_with, ensur
 from junheng_kit.metrics_port import start_metrics_listener
 from junheng_kit.middleware import RequestContextMiddleware
 from junheng_kit.problems import install_problem_handlers
+from junheng_kit.readiness import readiness_checks
 
 log = logging.getLogger("gateway.app")
 
@@ -76,6 +77,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
 
             # retried until JetStream answers (a leader election at start-up): /readyz "pending"
             app.state.jetstream_setup = JetStreamSetup(publish_keys, name=settings.service_name)
+            readiness_checks(app)["jetstream"] = app.state.jetstream_setup.readiness
             setup_task = asyncio.create_task(app.state.jetstream_setup.run())
             await asyncio.wait({setup_task}, timeout=STARTUP_WAIT_S)  # then in the background
             app.state.nats, app.state.js = nc, js

@@ -2,7 +2,8 @@
 
 `build_service_app` wires problem+json, request ids, idempotency, health/ready/metrics and a
 lifespan that opens the database, connects to NATS (when configured), declares streams and
-buckets, starts the outbox relay, the consumers and the gateway bridge, and closes all of it.
+buckets, starts the outbox relay, the consumers (and the reading of their dead-letter depth)
+and the gateway bridge, and closes all of it.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from fastapi.telemetry import TelemetryConfig
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from sqlalchemy import text
 
 from junheng_kit.auth import TokenVerifier, jwks_from_text, nats_kv_jwks_source
 from junheng_kit.bridge import BridgeServer
@@ -32,10 +32,12 @@ from junheng_kit.messaging.connection import (
     ensure_service_assets,
 )
 from junheng_kit.messaging.consumer import ConsumerRunner, Subscriptions
+from junheng_kit.messaging.dead_letters import DeadLetterDepth
 from junheng_kit.messaging.outbox import OutboxRelay
 from junheng_kit.metrics_port import start_metrics_listener
 from junheng_kit.middleware import IdempotencyMiddleware, RequestContextMiddleware
 from junheng_kit.problems import Problem, document_problem_responses, install_problem_handlers
+from junheng_kit.readiness import overall, readiness_checks, run_checks
 from junheng_kit.settings import ServiceSettings
 
 log = logging.getLogger("junheng.app")
@@ -62,28 +64,23 @@ def health_router(*, metrics: bool = True) -> APIRouter:
 
     @router.get(
         "/readyz",
-        summary="Readiness: database and NATS reachable",
-        responses={503: {"description": "not ready"}},
+        summary="Readiness: database and NATS reachable; degraded when dead letters wait",
+        responses={
+            200: {"description": "ready, or degraded: serving while dead letters wait"},
+            503: {"description": "not ready: the database or NATS is unreachable"},
+        },
     )
     async def readyz(request: Request) -> JSONResponse:
-        checks: dict[str, Any] = {}
-        try:
-            async with request.app.state.engine.connect() as connection:
-                await connection.execute(text("SELECT 1"))
-            checks["database"] = "ok"
-        except Exception as exc:  # noqa: BLE001 - readiness reports, never raises
-            checks["database"] = f"failed: {type(exc).__name__}"
-        nc = request.app.state.nats
-        if request.app.state.settings.nats_url:
-            checks["nats"] = "ok" if nc is not None and nc.is_connected else "failed"
-        setup = getattr(request.app.state, "jetstream_setup", None)
-        if setup is not None:
-            checks["jetstream"] = setup.check()[1]
-        ready = all(v == "ok" for v in checks.values())
-        return JSONResponse(
-            {"status": "ready" if ready else "not-ready", "checks": checks},
-            status_code=200 if ready else 503,
-        )
+        """Each check by name: `{"status": "ready", "checks": {"database": "ok", "nats": "ok",
+        "dead_letters": "ok"}}`. A failed check (database, NATS) answers 503 `not-ready` and
+        takes the replica out of load balancing. Dead letters answer 200 `degraded` naming each
+        durable and its count (`"dead_letters": {"evaluation-seats": 3}`): a replica with dead
+        letters serves as well as the others (the depth is the same for all of them), so it
+        must keep its traffic; the letters wait for an operator (`python -m junheng_kit.dlq`)."""
+        results = await run_checks(request.app)
+        status, code = overall(results)
+        checks = {name: result.shown for name, result in results.items()}
+        return JSONResponse({"status": status, "checks": checks}, status_code=code)
 
     if metrics:
 
@@ -129,14 +126,21 @@ STARTUP_WAIT_S = 10.0
 
 
 async def _start_on_jetstream(
-    setup: JetStreamSetup, relay: OutboxRelay, consumers: ConsumerRunner, bridge: BridgeServer
+    setup: JetStreamSetup,
+    relay: OutboxRelay,
+    consumers: ConsumerRunner,
+    dead_letters: DeadLetterDepth | None,
+    bridge: BridgeServer,
 ) -> None:
     """JetStream may be electing a leader as the process starts: set-up is retried until it
     succeeds (the process answers /healthz meanwhile, /readyz says "pending"), then the relay,
-    the consumers (each durable binds once its producer's stream exists) and the bridge."""
+    the consumers (each durable binds once its producer's stream exists), the reading of the
+    dead-letter depth and the bridge."""
     await setup.run()
     relay.start()
     await consumers.start()
+    if dead_letters is not None:
+        await dead_letters.start()
     await bridge.start()
 
 
@@ -167,6 +171,7 @@ def build_service_app(
         app.state.js = None
         relay: OutboxRelay | None = None
         consumers: ConsumerRunner | None = None
+        dead_letters: DeadLetterDepth | None = None
         bridge: BridgeServer | None = None
         app.state.token_verifier = TokenVerifier(
             issuer=settings.token_issuer,
@@ -185,6 +190,7 @@ def build_service_app(
                 name=settings.service_name,
             )
             app.state.jetstream_setup = setup
+            readiness_checks(app)["jetstream"] = setup.readiness
             relay = OutboxRelay(
                 app.state.sessionmaker, js, poll_seconds=settings.outbox_poll_seconds
             )
@@ -197,12 +203,22 @@ def build_service_app(
                 on_committed=relay.wake,
             )
             app.state.consumers = consumers
+            if subscriptions.entries:
+                dead_letters = DeadLetterDepth(
+                    js,
+                    settings.service_name,
+                    subscriptions.durables(),
+                    refresh_seconds=settings.dead_letter_refresh_seconds,
+                )
+                readiness_checks(app)["dead_letters"] = dead_letters.readiness
+                readiness_checks(app)["consumers"] = consumers.readiness
             bridge = BridgeServer(
                 app, nc, js, settings.service_name, concurrency=settings.bridge_concurrency
             )
 
             setup_task = asyncio.create_task(
-                _start_on_jetstream(setup, relay, consumers, bridge), name="jetstream-setup"
+                _start_on_jetstream(setup, relay, consumers, dead_letters, bridge),
+                name="jetstream-setup",
             )
             await asyncio.wait({setup_task}, timeout=STARTUP_WAIT_S)  # then in the background
         app.state.relay = relay
@@ -217,6 +233,9 @@ def build_service_app(
                 await asyncio.wait({setup_task}, timeout=5)
             await _bounded("bridge", bridge.stop() if bridge else None)
             await _bounded("consumers", consumers.stop() if consumers else None)
+            if dead_letters is not None:
+                readiness_checks(app).pop("dead_letters", None)
+                await _bounded("dead letters", dead_letters.stop())
             await _bounded("relay", relay.stop() if relay else None)
             if app.state.nats is not None:
                 # replies, events and acks are already finished above: flush what is written and

@@ -1,6 +1,6 @@
 """Dead letters: list, show and replay the events a consumer gave up on.
 
-`python -m junheng_kit.dlq list|show|replay --service S --durable D [--seq N]`
+`python -m junheng_kit.dlq list|show|replay|purge --service S --durable D [--seq N]`
 
 A consumer whose handler keeps failing publishes the event to `dlq.<service>.<durable>` in the
 `DLQ` stream (see messaging/consumer.py) with the original subject, stream sequence and
@@ -13,6 +13,9 @@ its original subject with its original `Nats-Msg-Id`, then deletes the dead lett
 - a replay still inside the duplicate window of the original publication is dropped by
   JetStream: the letter is kept and reported as `duplicate`; replay it after the window
   (`DUPLICATE_WINDOW_S`, 5 minutes).
+
+`purge` deletes letters without replaying them (an event that is obsolete, or applied by hand).
+Each consumer's depth is `junheng_dead_letters{durable}` and `/readyz` (messaging/dead_letters.py).
 
 NATS address: `--nats-url` or `JUNHENG_NATS_URL` (the services' setting).
 """
@@ -178,6 +181,14 @@ async def replay(
     return done
 
 
+async def purge(js: JetStreamContext, subject: str, *, seq: int | None = None) -> list[DeadLetter]:
+    """Delete the letters on `subject` (or only letter `seq`) without replaying them."""
+    chosen = [await letter(js, seq, subject)] if seq else [x async for x in letters(js, subject)]
+    for item in chosen:
+        await js.delete_msg(DLQ_STREAM, item.seq)
+    return chosen
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = operator_parser(
         "python -m junheng_kit.dlq",
@@ -197,6 +208,10 @@ def _parser() -> argparse.ArgumentParser:
     again.add_argument("--durable", required=True)
     again.add_argument("--seq", type=int, help="only this letter (default: every letter)")
     again.add_argument("--keep", action="store_true", help="keep the letters in the DLQ")
+    drop = sub.add_parser("purge", help="delete letters without replaying them")
+    drop.add_argument("--service", required=True)
+    drop.add_argument("--durable", required=True)
+    drop.add_argument("--seq", type=int, help="only this letter (default: every letter)")
     return parser
 
 
@@ -228,6 +243,12 @@ async def _run(args: argparse.Namespace) -> int:
             except ValueError:
                 event = item.payload.decode(errors="replace")
             print(json.dumps({**item.summary(), "event": event}, ensure_ascii=False, indent=2))
+            return 0
+        if args.command == "purge":
+            purged = await purge(js, subject, seq=args.seq)
+            for item in purged:
+                print(f"{item.seq:>8}  {item.original_subject}  {item.original_msg_id}  purged")
+            print(f"{len(purged)} purged from {subject}", file=sys.stderr)
             return 0
         results = await replay(js, subject, seq=args.seq, keep=args.keep)
         for result in results:

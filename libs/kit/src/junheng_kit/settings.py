@@ -50,6 +50,9 @@ class ServiceSettings(BaseSettings):
     pseudonym_key: SecretStr = Field(SecretStr(DEV_ONLY), validation_alias="JUNHENG_PSEUDONYM_KEY")
     outbox_poll_seconds: float = 0.5
     consumer_max_deliver: int = 5
+    # how often each replica reads its durables' dead-letter depth from the DLQ stream (one
+    # request), behind junheng_dead_letters and /readyz
+    dead_letter_refresh_seconds: float = Field(5.0, gt=0)
     bridge_concurrency: int = 256
     log_level: str = Field("INFO", validation_alias="JUNHENG_LOG_LEVEL")
 

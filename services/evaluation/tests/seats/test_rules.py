@@ -46,7 +46,7 @@ class TestClassSize:
 
         assert measure.measured == {}
         assert measure.over_cap == []
-        assert len(measure.sources) == 1
+        assert [p.school_code for p in measure.plans] == ["2115060003"]  # still cited
 
     def test_classes_exactly_at_the_cap_are_not_over(self) -> None:
         measure = class_size([plan("2115060004", "primary", 3, 45, 135)], CAPS)

@@ -158,3 +158,38 @@ class TestClassSizeInTheVerdict:
             i["key"] != "class_size" for i in verdict["parts"]["government_assurance"]["failing"]
         )
         assert not any(f["key"].startswith("class_size") for f in verdict["failing_items"])
+
+
+class TestACountyWithManySeatPlans:
+    async def test_twelve_plans_are_all_applied_and_each_is_cited_in_the_verdict(
+        self, live_client: AsyncClient, js: JetStreamContext, token: TokenFactory
+    ) -> None:
+        # 8 primary schools (the first over the cap: 4 classes of 48) and 4 junior schools; each
+        # plan's source is ~95 characters, so citing them in one 500-character reference
+        # overflowed from the fifth plan on and dead-lettered the event
+        reader = auth(token("evaluation:read"))
+        primary = [f"21150600{n:02d}" for n in range(1, 9)]
+        junior = [f"31150600{n:02d}" for n in range(1, 5)]
+        events = [seats_event(primary[0], "primary", 1, 4, 48)]
+        events += [seats_event(code, "primary", 1, 3, 45) for code in primary[1:]]
+        events += [seats_event(code, "junior", 1, 6, 50) for code in junior]
+        for event in events:
+            await publish(js, event)
+
+        plans = await settled(live_client, js, reader, f"{BASE}/seat-plans")
+        verdict = await settled(live_client, js, reader, f"{BASE}/verdict")
+
+        assert sorted(p["school_code"] for p in plans["plans"]) == sorted(primary + junior)
+        failing = verdict["parts"]["government_assurance"]["failing"]
+        [item] = [i for i in failing if i["key"] == "class_size"]
+        assert item["source"] == "seat_plans"
+        assert sorted(e["reference"] for e in item["evidence"]) == sorted(
+            f"enrollment seats event {e.id} v1 at {e.time.isoformat()}" for e in events
+        )
+        assert sorted(e["title"] for e in item["evidence"]) == sorted(
+            [f"学位计划 {code} primary" for code in primary]
+            + [f"学位计划 {code} junior" for code in junior]
+        )
+        assert [(s["school_code"], s["classes_missing"]) for s in item["sections_over_cap"]] == [
+            (primary[0], 1)
+        ]

@@ -37,6 +37,7 @@ from junheng_kit.natsauth import (
     object_stream,
     replies_bucket,
 )
+from junheng_kit.readiness import Readiness
 from junheng_kit.settings import nats_servers
 
 log = logging.getLogger("junheng.nats")
@@ -45,6 +46,11 @@ __all__ = ["BODIES_BUCKET", "DLQ_STREAM", "KEYS_BUCKET"]
 
 DUPLICATE_WINDOW_S = 300.0
 DEFAULT_NATS_URL = "nats://127.0.0.1:4222"
+
+
+def dead_letter_subject(service: str, durable: str) -> str:
+    """Where `service`'s consumer `durable` puts the events it gave up on (DLQ stream)."""
+    return f"dlq.{service}.{durable}"
 
 
 class OperatorError(RuntimeError):
@@ -410,10 +416,11 @@ class JetStreamSetup:
             log.info("jetstream.ready", extra={"client": self.name, "state": self.state})
             return
 
-    def check(self) -> tuple[bool, Any]:
-        """(ready, detail) for /readyz."""
+    async def readiness(self, app: Any) -> Readiness:
+        """The `/readyz` check `jetstream`: failed while pending (not set up yet: no bridge, no
+        relay) or when an asset was left as it is because this process asked for less."""
         if self.state == "pending":
-            return False, {"state": "pending", "last_error": self.last_error}
+            return Readiness("failed", {"state": "pending", "last_error": self.last_error})
         if self.state == "mismatch":
-            return False, {"state": "mismatch", "problems": self.problems}
-        return True, "ok"
+            return Readiness("failed", {"state": "mismatch", "problems": self.problems})
+        return Readiness("ok")

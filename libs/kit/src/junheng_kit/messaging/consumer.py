@@ -26,6 +26,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from junheng_contracts import CloudEvent
 from junheng_kit.context import reset_request_id, set_request_id
 from junheng_kit.db import is_database_unavailable, wants_relay
+from junheng_kit.messaging.connection import dead_letter_subject
+from junheng_kit.readiness import Readiness
 from junheng_kit.tables import ProcessedMessage
 
 log = logging.getLogger("junheng.consumer")
@@ -63,6 +65,10 @@ class Subscriptions:
             return handler
 
         return register
+
+    def durables(self) -> list[str]:
+        """Each durable once, in the order first registered."""
+        return list(dict.fromkeys(entry.durable for entry in self.entries))
 
 
 def stream_for(subject: str) -> str:
@@ -104,6 +110,13 @@ class ConsumerRunner:
         deadline = time.monotonic() + bind_wait
         while self.waiting and time.monotonic() < deadline:  # usually bound in milliseconds
             await asyncio.sleep(0.01)
+
+    async def readiness(self, app: Any) -> Readiness:
+        """The `/readyz` check `consumers`: degraded (still serving) while a durable waits for its
+        producer's stream — the producer has not started yet, or JetStream is busy."""
+        if self.waiting:
+            return Readiness("degraded", {"waiting_for_stream": sorted(self.waiting)})
+        return Readiness("ok")
 
     async def _bind(self, durable: str, entries: list[Subscription]) -> Any:
         stream = stream_for(entries[0].subject)
@@ -248,7 +261,7 @@ class ConsumerRunner:
 
     async def _dead_letter(self, durable: str, msg: Msg) -> None:
         DEAD_LETTERED.labels(durable).inc()
-        subject = f"dlq.{self.service}.{durable}"
+        subject = dead_letter_subject(self.service, durable)
         headers = {
             "Junheng-Original-Subject": msg.subject,
             "Junheng-Delivered": str(msg.metadata.num_delivered),

@@ -52,7 +52,7 @@ class SectionOverCap:
 class ClassSizeMeasure:
     measured: dict[str, Decimal]  # criterion name → largest class, levels with classes only
     over_cap: list[SectionOverCap]  # by level, then largest class (descending), then school
-    sources: list[str]  # every plan used
+    plans: list[PlanFigures]  # every plan used, each cited by its own source
 
 
 def seats_source(event_id: str, version: int, event_time: datetime) -> str:
@@ -94,4 +94,4 @@ def class_size(plans: Sequence[PlanFigures], caps: Mapping[str, Decimal]) -> Cla
                 )
             )
     over.sort(key=lambda s: (s.level != "primary", -s.largest_class, s.school_code))
-    return ClassSizeMeasure(measured, over, [plan.source for plan in plans])
+    return ClassSizeMeasure(measured, over, list(plans))

@@ -443,11 +443,11 @@ def _item_read(
     measured = outcome.basis == "measured"
     if record is None:
         assert seat_plans is not None  # only 班额 is judged without a stored review
+        # one citation per plan: a county has any number of schools, while one reference holds
+        # 500 characters (five plans' sources); each plan's source is short and bounded
         evidence = [
-            Evidence(
-                title="学位计划 enrollment.school_seats.changed",
-                reference=f"{len(seat_plans.sources)} seat plans; " + "; ".join(seat_plans.sources),
-            )
+            Evidence(title=f"学位计划 {plan.school_code} {plan.level}", reference=plan.source)
+            for plan in seat_plans.plans
         ]
         reviewer, note, source = SEAT_PLANS_REVIEWER, None, "seat_plans"
         over = [SectionOverCapRead.of(section) for section in seat_plans.over_cap]
