@@ -23,10 +23,17 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm.exc import StaleDataError
 
 from junheng_kit.app import build_service_app
 from junheng_kit.db import SessionDep, create_engine, create_sessionmaker, new_metadata
-from junheng_kit.integrity import Kind, on_violation, problem_for_integrity_error, violation_of
+from junheng_kit.integrity import (
+    Kind,
+    on_violation,
+    problem_for_concurrent_update,
+    problem_for_integrity_error,
+    violation_of,
+)
 from junheng_kit.problems import Conflict, FieldError, RuleViolated
 from junheng_kit.testing.plugin import (
     Replicas,
@@ -69,14 +76,28 @@ class Note(Base):
     )
 
 
+class Counter(Base):
+    __tablename__ = "probe_counter"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    n: Mapped[int] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(Integer)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's declarative API
+
+
 SHELF, NOTE = cast(Table, Shelf.__table__), cast(Table, Note.__table__)
+COUNTER = cast(Table, Counter.__table__)
 
 
 @pytest.fixture
 async def sessions(fresh_database_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
     engine = create_engine(fresh_database_url)
     async with engine.begin() as connection:
-        await connection.run_sync(lambda sync: (SHELF.create(sync), NOTE.create(sync)))
+        await connection.run_sync(
+            lambda sync: (SHELF.create(sync), NOTE.create(sync), COUNTER.create(sync))
+        )
+        await connection.execute(insert(COUNTER), [{"id": 1, "n": 0, "version": 1}])
         await connection.execute(insert(SHELF), [{"id": 1}])
         await connection.execute(
             insert(NOTE),
@@ -178,6 +199,27 @@ class TestOtherViolations:
 
     def test_an_error_that_is_no_integrity_error_is_none(self) -> None:
         assert problem_for_integrity_error(RuntimeError("UNIQUE constraint failed: a.b")) is None
+
+
+class TestConcurrentUpdate:
+    async def test_a_row_changed_since_it_was_read_is_a_409_version_current(
+        self, sessions: async_sessionmaker[AsyncSession]
+    ) -> None:
+        async with sessions() as mine, sessions() as theirs:
+            counter = await mine.get_one(Counter, 1)
+            await mine.commit()  # read, and the transaction ended (as a pre-check's may have)
+            (await theirs.get_one(Counter, 1)).n = 5
+            await theirs.commit()
+            counter.n = 7
+            with pytest.raises(StaleDataError) as raised:
+                await mine.flush()
+            await mine.rollback()
+        problem = problem_for_concurrent_update(raised.value)
+        assert isinstance(problem, Conflict)
+        assert [(e.field, e.rule) for e in problem.errors] == [
+            ("header.if-match", "version_current")
+        ]
+        assert problem_for_concurrent_update(RuntimeError("stale")) is None
 
 
 class NoteIn(BaseModel):

@@ -21,10 +21,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 from starlette.responses import Response
 
 from junheng_kit.auth import Principal
-from junheng_kit.integrity import problem_for_integrity_error
+from junheng_kit.integrity import problem_for_concurrent_update, problem_for_integrity_error
 from junheng_kit.middleware import read_body, replaying
 from junheng_kit.problems import DomainError, problem_response
 
@@ -93,8 +94,8 @@ class FastRoutes:
             response = await handler(FastRequest(scope, body, self.state))
         except DomainError as error:
             response = problem_response(error)
-        except IntegrityError as error:  # a lost race for a key: the route would answer 409
-            problem = problem_for_integrity_error(error)
+        except (IntegrityError, StaleDataError) as error:  # a lost race: the route's 409 too
+            problem = problem_for_integrity_error(error) or problem_for_concurrent_update(error)
             if problem is None:
                 raise
             response = problem_response(problem)

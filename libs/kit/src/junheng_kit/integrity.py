@@ -23,6 +23,11 @@ the database's constraint then refuses the later one, at flush or at commit. Tha
   500 with the request id. A null the schema let through is our defect, neither the client's input
   nor a race; a 4xx would hide it from the logs.
 
+A row changed by a concurrent request between this one's read and its write (SQLAlchemy's
+`StaleDataError`: the `version` column moved, or the row is gone) is the same kind of race:
+`problem_for_concurrent_update` answers 409 `version_current`, as a stale `If-Match` is told
+(there with 412, since the client asked for that version).
+
 `problem_for_integrity_error` is the one mapping: the exception handlers call it (a flush inside an
 endpoint, the commit `session_for_request` makes before the response), and so may anything that
 runs its own transaction (group commits, the Idempotency-Key store, a CLI).
@@ -49,6 +54,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.sql.schema import ColumnCollectionConstraint
 
 from junheng_kit.db import known_metadata
@@ -294,3 +300,19 @@ def problem_for_integrity_error(error: BaseException) -> DomainError | None:
     detail = (declared.detail if declared is not None else "") or _DETAILS[violation.kind]
     problem_type = RuleViolated if violation.kind == Kind.CHECK else Conflict
     return problem_type(detail, *errors)
+
+
+CONCURRENT_UPDATE = FieldError(
+    "header.if-match",
+    "version_current",
+    "并发修改: changed by a concurrent request after this one read it; reload it and retry",
+)
+
+
+def problem_for_concurrent_update(error: BaseException) -> DomainError | None:
+    """A 409 for a row a concurrent request changed or removed between this request's read and
+    its write (`StaleDataError`); None for any other error."""
+    if not isinstance(error, StaleDataError):
+        return None
+    log.info("integrity.concurrent_update_answered")
+    return Conflict("the record was changed by a concurrent request", CONCURRENT_UPDATE)
