@@ -298,6 +298,6 @@ class TestOverHttp:
             *(replicas.clients[i % 2].post(path, json={"id": 100 + i, "code": "R-1"})
               for i in range(20))
         )  # fmt: skip
-        assert_race_settled(answers, field="code", rule="code_unique")
+        assert_race_settled(answers, ("code", "code_unique"))
         assert await replicas.count(NOTE, NOTE.c.code == "R-1") == 1
         assert await replicas.count(NOTE) == 2  # the set-up note and the winner

@@ -19,6 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from enrollment.admission import rules
 from enrollment.admission.models import (
+    APPLICATION_UNIQUE,
+    APPLICATION_UNIQUE_DETAIL,
     Application,
     ApplicationEvent,
     ApplicationVerification,
@@ -197,14 +199,9 @@ class Submitted:
 
 
 def duplicate_application() -> Conflict:
-    return Conflict(
-        "this child already has an application this year",
-        FieldError(
-            "child.citizen_id",
-            "application_unique",
-            "one application per child and school year; change or withdraw the first",
-        ),
-    )
+    """The answer to a second application of a child for a school year (and, through the
+    constraint's declaration, to the one that lost a race for it)."""
+    return Conflict(APPLICATION_UNIQUE_DETAIL, APPLICATION_UNIQUE)
 
 
 async def submit_applications(
