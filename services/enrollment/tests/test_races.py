@@ -15,24 +15,28 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from enrollment.admission import service
 from enrollment.admission.models import (
     Application,
     ApplicationEvent,
     ApplicationVerification,
     PriorityPolicy,
 )
-from enrollment.admission.schemas import PriorityPolicyPut
+from enrollment.admission.schemas import ApplicationCreate, PriorityPolicyPut
 from enrollment.schools.models import School
 from enrollment.seats.models import SeatPlan
 from enrollment.zoning.models import ZoneMap
+from junheng_kit.auth import Jurisdiction, Principal
 from junheng_kit.identifiers import citizen_id_check_character
 from junheng_kit.tables import OutboxMessage
 from junheng_kit.testing.plugin import (
+    TEST_PSEUDONYM_KEY,
     Replicas,
     TokenFactory,
     assert_race_settled,
     auth,
 )
+from junheng_kit.timeutil import china_today
 
 YEAR = 2025
 A, B = "2115000001", "2115000002"
@@ -168,6 +172,31 @@ class TestApplicationSubmission:
         assert await replicas.count(Application) == 11
         assert await replicas.count(ApplicationEvent) == 11
         assert await events(replicas, "enrollment.application.submitted") == 11
+
+    @pytest.mark.parametrize(
+        ("first_choices", "outcomes"),
+        [([B, "2115009999"], ["InvalidInput", "Submitted"]), ([A, B], ["Submitted", "Conflict"])],
+    )
+    async def test_a_child_twice_in_one_batch_is_a_duplicate_only_if_the_first_was_recorded(
+        self, replicas: Replicas, first_choices: list[str], outcomes: list[str]
+    ) -> None:
+        """As if the two had come one after the other: a first one refused for its choices
+        leaves the child free for the second."""
+        family = Principal(
+            "test-client", frozenset({"enrollment:write"}), Jurisdiction(("150602",))
+        )
+        first = ApplicationCreate.model_validate({**application(1), "choices": first_choices})
+        second = ApplicationCreate.model_validate(application(1))
+        async with replicas.apps[0].state.sessionmaker() as session:
+            answered = await service.submit_applications(
+                session,
+                [service.Submission(family, first), service.Submission(family, second)],
+                secret=TEST_PSEUDONYM_KEY.encode(),
+                today=china_today(),
+            )
+            await session.commit()
+        assert [type(a).__name__ for a in answered] == outcomes
+        assert await replicas.count(Application) == 1
 
     async def test_twenty_checks_of_one_document_at_once_leave_one_verification(
         self, replicas: Replicas, writer: dict[str, str]
