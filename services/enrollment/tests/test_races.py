@@ -211,7 +211,7 @@ class TestApplicationSubmission:
         # each check that got through is the latest in turn; one that raced is told to resend
         recorded = assert_race_settled(
             answers,
-            ("path.document", "verification_concurrent"),
+            ("path.document", "verification_unique"),
             ("header.if-match", "version_current"),
             won=200,
             winners=None,

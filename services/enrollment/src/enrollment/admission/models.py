@@ -128,7 +128,7 @@ class ApplicationVerification(Base):
             info=on_violation(
                 FieldError(
                     "path.document",
-                    "verification_concurrent",
+                    "verification_unique",
                     "同一材料正被同时核验 / a concurrent check of this document was recorded; "
                     "send the PUT again to record this one as the latest",
                 ),
