@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from enrollment.admission import service
 from enrollment.admission.models import (
+    Admission,
     Application,
     ApplicationEvent,
     ApplicationVerification,
@@ -37,6 +38,9 @@ from junheng_kit.testing.plugin import (
     auth,
 )
 from junheng_kit.timeutil import china_today
+
+from .admission import test_stored_run_api as stored_run
+from .admission.test_stored_run_api import setup_county, three_families
 
 YEAR = 2025
 A, B = "2115000001", "2115000002"
@@ -135,6 +139,29 @@ class TestSchoolRegistration:
         assert_race_settled(answers, ("school_code", "school_code_unique"))
         assert await replicas.count(School) == 1
         assert await events(replicas, "enrollment.school.registered") == 1
+
+
+class TestSchoolImport:
+    async def test_one_sheet_imported_twenty_times_at_once_registers_each_school_once(
+        self, replicas: Replicas, writer: dict[str, str]
+    ) -> None:
+        sheet = (
+            "学校标识码,学校名称,学段,所在区县代码,经度,纬度,规划学位数\r\n"
+            "2115061001,东胜区第十小学,小学,150602,109.98,39.81,1800\r\n"
+            "3115061002,东胜区十中,初中,150602,109.99,39.82,2400\r\n"
+        ).encode()
+        answers = await replicas.race(
+            "POST",
+            "/v1/school-imports",
+            content=sheet,
+            headers={**writer, "Content-Type": "text/csv"},
+        )
+        # after the first import committed, the same sheet changes nothing (201, unchanged);
+        # a bulk insert that raced it is refused as a second registration would be
+        imported = assert_race_settled(answers, ("school_code", "school_code_unique"), winners=None)
+        assert sum(a.json()["created"] for a in imported) == 2
+        assert await replicas.count(School) == 2
+        assert await events(replicas, "enrollment.school.registered") == 2
 
 
 @pytest.mark.usefixtures("county")
@@ -236,6 +263,37 @@ class TestSeatPlan:
         async with replicas.apps[0].state.sessionmaker() as session:
             assert await session.scalar(select(SeatPlan.version)) == 1
         assert await events(replicas, "enrollment.school_seats.changed") == 1
+
+
+class TestAdmissionConfirmation:
+    async def test_a_runs_admissions_confirmed_twenty_times_at_once_admit_each_child_once(
+        self, replicas: Replicas, writer: dict[str, str]
+    ) -> None:
+        client = replicas.client
+        await setup_county(client, writer, copy.deepcopy(POLICY))
+        owner, renter, _ = await three_families(client, writer)
+        for code in (stored_run.B, stored_run.C):
+            seats = {"level": "primary", "planned_classes": 1, "class_cap": 1}
+            response = await client.put(
+                f"/v1/schools/{code}/seats/{YEAR}", json=seats, headers=writer
+            )
+            assert response.status_code == 201, response.text
+        run = await client.post("/v1/assignment-runs", json=stored_run.RUN, headers=writer)
+        assert run.status_code == 201, run.text
+        answers = await replicas.race(
+            "POST", f"/v1/assignment-runs/{run.json()['id']}/admissions", json={}, headers=writer
+        )
+        # later ones hear the check's admissions_confirmed_once; one that raced is refused by
+        # the admission key, whose rule says the same of its children: admitted_once
+        assert_race_settled(
+            answers,
+            ("path.run_id", "admissions_confirmed_once"),
+            ("path.run_id", "admitted_once"),
+        )
+        async with replicas.apps[0].state.sessionmaker() as session:
+            admitted = set(await session.scalars(select(Admission.application_id)))
+        assert {str(a) for a in admitted} == {owner, renter}
+        assert await events(replicas, "enrollment.admission.confirmed") == 2
 
 
 class TestVersionedDocuments:

@@ -32,6 +32,7 @@ APPLICATION_UNIQUE = FieldError(
     "one application per child and school year; change or withdraw the first",
 )
 APPLICATION_UNIQUE_DETAIL = "this child already has an application this year"
+ADMITTED_ONCE = FieldError("path.run_id", "admitted_once", "a child is admitted once")
 
 
 class PriorityPolicy(Base):
@@ -170,6 +171,13 @@ class Admission(Base):
     """录取: a child's confirmed place — from an assignment run or from 统筹 by the bureau."""
 
     __tablename__ = "admission"
+    __table_args__ = (
+        # admitted by a concurrent confirmation (of this run or another) after this one's checks
+        PrimaryKeyConstraint(
+            "application_id",
+            info=on_violation(ADMITTED_ONCE, detail="a child of this run was admitted meanwhile"),
+        ),
+    )
 
     application_id: Mapped[UUID] = mapped_column(ForeignKey("application.id"), primary_key=True)
     school_code: Mapped[str] = mapped_column(String(10), index=True)
