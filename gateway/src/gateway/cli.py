@@ -6,10 +6,13 @@ import json
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
+
 from gateway.auth import service
 from gateway.auth.repository import ClientRepository
 from gateway.settings import GatewaySettings
 from junheng_kit.db import create_engine, create_sessionmaker
+from junheng_kit.integrity import problem_for_integrity_error
 from junheng_kit.migrations import upgrade
 from junheng_kit.problems import DomainError
 from junheng_kit.settings import load_settings
@@ -21,16 +24,22 @@ async def _register(settings: GatewaySettings, args: argparse.Namespace) -> dict
     engine = create_engine(settings.database_url)
     try:
         async with create_sessionmaker(engine)() as session:
-            registered = await service.register_client(
-                session,
-                name=args.name,
-                scopes=args.scopes.replace(",", " ").split(),
-                jurisdiction=args.jurisdiction.replace(",", " ").split(),
-                services=settings.services,
-                client_id=args.client_id,
-                secret=args.secret,
-            )
-            await session.commit()
+            try:
+                registered = await service.register_client(
+                    session,
+                    name=args.name,
+                    scopes=args.scopes.replace(",", " ").split(),
+                    jurisdiction=args.jurisdiction.replace(",", " ").split(),
+                    services=settings.services,
+                    client_id=args.client_id,
+                    secret=args.secret,
+                )
+                await session.commit()
+            except IntegrityError as error:  # registered by a concurrent run after the check
+                problem = problem_for_integrity_error(error)
+                if problem is None:
+                    raise
+                raise problem from error
     finally:
         await engine.dispose()
     return {

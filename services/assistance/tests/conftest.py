@@ -1,5 +1,6 @@
 from assistance.app import create_app
 from assistance.settings import AssistanceSettings
-from junheng_kit.testing.plugin import service_fixtures
+from junheng_kit.testing.plugin import replicas_fixture, service_fixtures
 
 service_dir, app, live_app = service_fixtures(create_app, AssistanceSettings)
+replicas = replicas_fixture(create_app, AssistanceSettings)

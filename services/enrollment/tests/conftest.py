@@ -1,5 +1,6 @@
 from enrollment.app import create_app
 from enrollment.settings import EnrollmentSettings
-from junheng_kit.testing.plugin import service_fixtures
+from junheng_kit.testing.plugin import replicas_fixture, service_fixtures
 
 service_dir, app, live_app = service_fixtures(create_app, EnrollmentSettings)
+replicas = replicas_fixture(create_app, EnrollmentSettings)

@@ -1,5 +1,6 @@
-from junheng_kit.testing.plugin import service_fixtures
+from junheng_kit.testing.plugin import replicas_fixture, service_fixtures
 from staffing.app import create_app
 from staffing.settings import StaffingSettings
 
 service_dir, app, live_app = service_fixtures(create_app, StaffingSettings)
+replicas = replicas_fixture(create_app, StaffingSettings)

@@ -1,17 +1,27 @@
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, String
+from sqlalchemy import JSON, Boolean, PrimaryKeyConstraint, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gateway.db import Base
 from junheng_kit.db import UtcDateTime
+from junheng_kit.integrity import on_violation
+from junheng_kit.problems import FieldError
 from junheng_kit.timeutil import utcnow
+
+CLIENT_ID_UNIQUE = FieldError("client_id", "client_id_unique", "a client id names one client")
 
 
 class Client(Base):
     """An API client (another bureau's system, a mobile-app backend, an integrator)."""
 
     __tablename__ = "client"
+    __table_args__ = (
+        # registered by a concurrent registration after this one's check: the check's answer
+        PrimaryKeyConstraint(
+            "client_id", info=on_violation(CLIENT_ID_UNIQUE, detail="the client exists")
+        ),
+    )
 
     client_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))

@@ -11,7 +11,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.auth import rules
-from gateway.auth.models import Client
+from gateway.auth.models import CLIENT_ID_UNIQUE, Client
 from gateway.auth.repository import ClientRepository
 from junheng_kit.problems import Conflict, FieldError, Unauthorized
 from junheng_kit.tokens import TokenSigner
@@ -68,7 +68,7 @@ async def register_client(
     repository = ClientRepository(session)
     client_id = client_id or f"c-{secrets.token_hex(8)}"
     if await repository.find(client_id) is not None:
-        raise Conflict(f"client {client_id} exists", FieldError("client_id", "client_id_unique"))
+        raise Conflict(f"client {client_id} exists", CLIENT_ID_UNIQUE)
     secret = secret or secrets.token_urlsafe(32)
     secret_hash = await asyncio.to_thread(_hasher.hash, secret)
     repository.add(

@@ -32,8 +32,20 @@ NAMING_CONVENTION = {
 }
 
 
+_KNOWN_METADATA: weakref.WeakSet[MetaData] = weakref.WeakSet()
+
+
 def new_metadata() -> MetaData:
-    return MetaData(naming_convention=NAMING_CONVENTION)
+    """A MetaData with the naming convention, remembered so that an integrity error can be traced
+    to the constraint and what its violation answers (`junheng_kit.integrity`)."""
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    _KNOWN_METADATA.add(metadata)
+    return metadata
+
+
+def known_metadata() -> list[MetaData]:
+    """Every MetaData `new_metadata` made in this process: the kit's and the service's tables."""
+    return list(_KNOWN_METADATA)
 
 
 class KitBase(DeclarativeBase):

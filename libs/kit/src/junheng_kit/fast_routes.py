@@ -11,7 +11,7 @@ everything the handler does not take (a missing or insufficient token, a body th
 validate, another content type). A handler therefore only takes requests it fully understands,
 and answers them with the same models. The request id, access log, metrics and
 Idempotency-Key middlewares run around both ways; a `DomainError` the handler raises becomes the
-usual problem+json answer.
+usual problem+json answer, and so does an `IntegrityError` the kit maps (`junheng_kit.integrity`).
 """
 
 from __future__ import annotations
@@ -20,9 +20,12 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 from starlette.responses import Response
 
 from junheng_kit.auth import Principal
+from junheng_kit.integrity import problem_for_concurrent_update, problem_for_integrity_error
 from junheng_kit.middleware import read_body, replaying
 from junheng_kit.problems import DomainError, problem_response
 
@@ -91,6 +94,11 @@ class FastRoutes:
             response = await handler(FastRequest(scope, body, self.state))
         except DomainError as error:
             response = problem_response(error)
+        except (IntegrityError, StaleDataError) as error:  # a lost race: the route's 409 too
+            problem = problem_for_integrity_error(error) or problem_for_concurrent_update(error)
+            if problem is None:
+                raise
+            response = problem_response(problem)
         if response is None:  # not ours to take: the FastAPI route answers
             await self.app(scope, replaying(body), send)
             return

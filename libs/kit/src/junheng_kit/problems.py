@@ -12,6 +12,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from junheng_kit.context import current_request_id
@@ -231,8 +233,24 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _integrity_error(request: Request, exc: Exception) -> JSONResponse:
+    """A constraint the database enforced (at a flush in the endpoint, or at the commit
+    `session_for_request` makes before the response) or a row a concurrent request changed: a
+    lost race is a 409, a broken check a 422 (`junheng_kit.integrity`); anything else stays the
+    500 it is."""
+    # imported here: junheng_kit.integrity builds on this module
+    from junheng_kit.integrity import problem_for_concurrent_update, problem_for_integrity_error
+
+    problem = problem_for_integrity_error(exc) or problem_for_concurrent_update(exc)
+    if problem is None:
+        return await _unexpected(request, exc)
+    return problem_response(problem)
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain_error)
+    app.add_exception_handler(IntegrityError, _integrity_error)
+    app.add_exception_handler(StaleDataError, _integrity_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected)

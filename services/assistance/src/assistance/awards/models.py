@@ -20,22 +20,48 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, Numeric, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Integer,
+    Numeric,
+    PrimaryKeyConstraint,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from assistance.db import Base
 from junheng_kit.db import UtcDateTime
 from junheng_kit.ids import uuid7
+from junheng_kit.integrity import on_violation
+from junheng_kit.problems import FieldError
 from junheng_kit.timeutil import utcnow
 
 Money = Numeric(12, 2)
+
+
+AWARD_UNIQUE = FieldError(
+    "programme_code", "award_unique", "one award of a programme per student and school year"
+)
+AWARD_UNIQUE_DETAIL = "该学生本学年已有此项资助"
 
 
 class Award(Base):
     """资助: one programme awarded (or proposed) to one student for one school year."""
 
     __tablename__ = "award"
-    __table_args__ = (UniqueConstraint("student_id", "programme_code", "school_year"),)
+    __table_args__ = (
+        # awarded by a concurrent request after this one's check: the check's answer
+        UniqueConstraint(
+            "student_id",
+            "programme_code",
+            "school_year",
+            info=on_violation(AWARD_UNIQUE, detail=AWARD_UNIQUE_DETAIL),
+        ),
+    )
 
     id: Mapped[UUID] = mapped_column(primary_key=True, default=uuid7)
     student_id: Mapped[UUID] = mapped_column(ForeignKey("student.id"), index=True)
@@ -181,6 +207,21 @@ class WorkCalendar(Base):
     """工作日历: a year's official holidays and 调休 make-up working days (国务院办公厅通知)."""
 
     __tablename__ = "work_calendar"
+    __table_args__ = (
+        # two PUTs creating one year at once: the later one is told, and may send it again
+        PrimaryKeyConstraint(
+            "year",
+            info=on_violation(
+                FieldError(
+                    "path.year",
+                    "calendar_unique",
+                    "a concurrent request set this year's calendar; send the PUT again to "
+                    "replace it",
+                ),
+                detail="the year's calendar was set by a concurrent request",
+            ),
+        ),
+    )
 
     year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     holidays: Mapped[list[str]] = mapped_column(JSON)  # ISO dates off work (weekdays or not)

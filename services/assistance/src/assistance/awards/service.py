@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -15,6 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from assistance.awards import repository, rules
 from assistance.awards.models import (
+    AWARD_UNIQUE,
+    AWARD_UNIQUE_DETAIL,
     Award,
     AwardHistory,
     Disbursement,
@@ -449,11 +452,10 @@ async def create_award(
     key = (student.id, programme.code, request.school_year)
     if await repository.existing_award_keys(session, [key]):
         raise Conflict(
-            "该学生本学年已有此项资助",
-            FieldError(
-                "programme_code",
-                "award_unique",
-                f"{student.id} already has {programme.code} for {request.school_year}",
+            AWARD_UNIQUE_DETAIL,
+            replace(
+                AWARD_UNIQUE,
+                message=f"{student.id} already has {programme.code} for {request.school_year}",
             ),
         )
     award = Award(

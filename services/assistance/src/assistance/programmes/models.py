@@ -20,6 +20,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from assistance.db import Base
 from junheng_kit.db import UtcDateTime
 from junheng_kit.ids import uuid7
+from junheng_kit.integrity import on_violation
+from junheng_kit.problems import FieldError
 from junheng_kit.timeutil import utcnow
 
 
@@ -27,7 +29,22 @@ class Programme(Base):
     """资助项目: one version of a programme's definition."""
 
     __tablename__ = "programme"
-    __table_args__ = (UniqueConstraint("code", "version"),)
+    __table_args__ = (
+        # two PUTs numbered the same next version: the later one is told to send it again
+        UniqueConstraint(
+            "code",
+            "version",
+            info=on_violation(
+                FieldError(
+                    "code",
+                    "programme_version_unique",
+                    "另一版本同时保存 / another version was stored at the same time; send the "
+                    "PUT again to add the next version",
+                ),
+                detail="another version of this programme was stored at the same time",
+            ),
+        ),
+    )
 
     id: Mapped[UUID] = mapped_column(primary_key=True, default=uuid7)
     code: Mapped[str] = mapped_column(String(40), index=True)

@@ -26,23 +26,34 @@ from __future__ import annotations
 from datetime import date, datetime
 from uuid import UUID
 
-from sqlalchemy import BigInteger, Boolean, Date, Integer, String
+from sqlalchemy import BigInteger, Boolean, Date, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from assistance.db import Base
 from junheng_kit.db import UtcDateTime
 from junheng_kit.ids import uuid7
+from junheng_kit.integrity import on_violation
+from junheng_kit.problems import FieldError
 from junheng_kit.timeutil import utcnow
+
+ON_ROSTER = FieldError("citizen_id", "citizen_id_unique", "import a sheet to update a child")
+ON_ROSTER_DETAIL = "this child is already on the roster"
 
 
 class Student(Base):
     """学生: one child on the roster and their current school."""
 
     __tablename__ = "student"
+    __table_args__ = (
+        # put on the roster by a concurrent request after this one's check (the key is the
+        # ID's pseudonym: whichever of the two the database reports, it is the same child)
+        UniqueConstraint("citizen_id", info=on_violation(ON_ROSTER, detail=ON_ROSTER_DETAIL)),
+        UniqueConstraint("student_key", info=on_violation(ON_ROSTER, detail=ON_ROSTER_DETAIL)),
+    )
 
     id: Mapped[UUID] = mapped_column(primary_key=True, default=uuid7)
-    citizen_id: Mapped[str] = mapped_column(String(18), unique=True)
-    student_key: Mapped[str] = mapped_column(String(32), unique=True)
+    citizen_id: Mapped[str] = mapped_column(String(18))
+    student_key: Mapped[str] = mapped_column(String(32))
     name: Mapped[str] = mapped_column(String(50))
     gender: Mapped[str] = mapped_column(String(6))
     birth_date: Mapped[date] = mapped_column(Date)

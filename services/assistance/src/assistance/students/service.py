@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from assistance.students.models import PendingPlacement, Student
+from assistance.students.models import ON_ROSTER, ON_ROSTER_DETAIL, PendingPlacement, Student
 from assistance.students.repository import SchoolFacts, StudentRepository
 from assistance.students.schemas import Level, StudentCreate, StudentSource, StudentStatus
 from junheng_contracts.enrollment import AdmissionConfirmedData
@@ -79,10 +79,7 @@ async def register_student(
     if school is None or error is not None:
         raise RuleViolated("the student cannot be placed at this school", *filter(None, [error]))
     if await repository.existing([request.citizen_id]):
-        raise Conflict(
-            "this child is already on the roster",
-            FieldError("citizen_id", "citizen_id_unique", "import a sheet to update a child"),
-        )
+        raise Conflict(ON_ROSTER_DETAIL, ON_ROSTER)
     key = student_key(pseudonym_key, request.citizen_id)
     row = new_row(request, county_code=school.county_code, key=key)
     placement = (await repository.pending([key])).get(key)

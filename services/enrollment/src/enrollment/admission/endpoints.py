@@ -46,6 +46,7 @@ from junheng_kit.db import SessionDep, wants_relay
 from junheng_kit.etags import etag, version_from_if_match
 from junheng_kit.fast_routes import FastRequest
 from junheng_kit.identifiers import CountyCode
+from junheng_kit.integrity import problem_for_integrity_error
 from junheng_kit.pagination import CursorQuery, LimitQuery, decode_cursor, encode_cursor
 from junheng_kit.problems import (
     Conflict,
@@ -214,7 +215,7 @@ def _submissions(state: Any) -> SubmissionBatcher:
 
         async def run(
             items: Sequence[service.Submission],
-        ) -> list[service.Submitted | DomainError]:
+        ) -> list[service.Submitted | DomainError | IntegrityError]:
             return await _record_submissions(state, items)
 
         batcher = state.application_batcher = Batcher(run, name="applications")
@@ -223,25 +224,39 @@ def _submissions(state: Any) -> SubmissionBatcher:
 
 async def _record_submissions(
     state: Any, items: Sequence[service.Submission]
-) -> list[service.Submitted | DomainError]:
+) -> list[service.Submitted | DomainError | IntegrityError]:
     async with state.sessionmaker() as session:
         try:
-            outcomes = await service.submit_applications(
-                session, items, secret=_secret(state), today=china_today()
+            outcomes: list[service.Submitted | DomainError | IntegrityError] = list(
+                await service.submit_applications(
+                    session, items, secret=_secret(state), today=china_today()
+                )
             )
             await session.commit()
         except IntegrityError as error:
-            # another writer (a replica on PostgreSQL) recorded one of these children between
-            # the duplicate check and the insert: record each alone, so only that one is refused
+            # another writer (a replica) recorded one of these children between the duplicate
+            # check and the insert, and the batch is rolled back: each is recorded alone, so
+            # only that one is refused — by the check, which now sees the other's application,
+            # or by the constraint's own answer (`application_unique`) if it lost the race again
             await session.rollback()
             if len(items) > 1:
-                return [(await _record_submissions(state, [item]))[0] for item in items]
-            if "child_key" in str(error.orig) or "uq_application_year_child" in str(error.orig):
-                return [service.duplicate_application()]
-            raise
+                return [await _record_alone(state, item) for item in items]
+            problem = problem_for_integrity_error(error)
+            if problem is None:
+                raise
+            return [problem]
     if wants_relay(session) and state.relay is not None:
         state.relay.wake()
     return outcomes
+
+
+async def _record_alone(
+    state: Any, item: service.Submission
+) -> service.Submitted | DomainError | IntegrityError:
+    try:
+        return (await _record_submissions(state, [item]))[0]
+    except IntegrityError as error:  # no lost race (those are problems): this caller's 500 alone
+        return error
 
 
 @router.post(

@@ -12,6 +12,7 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Integer,
+    PrimaryKeyConstraint,
     String,
     Text,
     UniqueConstraint,
@@ -21,14 +22,41 @@ from sqlalchemy.orm import Mapped, mapped_column
 from enrollment.db import Base
 from junheng_kit.db import UtcDateTime
 from junheng_kit.ids import uuid7
+from junheng_kit.integrity import on_violation
+from junheng_kit.problems import FieldError
 from junheng_kit.timeutil import utcnow
+
+APPLICATION_UNIQUE = FieldError(
+    "child.citizen_id",
+    "application_unique",
+    "one application per child and school year; change or withdraw the first",
+)
+APPLICATION_UNIQUE_DETAIL = "this child already has an application this year"
+ADMITTED_ONCE = FieldError("path.run_id", "admitted_once", "a child is admitted once")
 
 
 class PriorityPolicy(Base):
     """招生政策 (priority tiers) of one county, level and school year; a change adds a version."""
 
     __tablename__ = "priority_policy"
-    __table_args__ = (UniqueConstraint("county_code", "year", "level", "version"),)
+    __table_args__ = (
+        # two publications numbered the same next version: the later one is told to send it again
+        UniqueConstraint(
+            "county_code",
+            "year",
+            "level",
+            "version",
+            info=on_violation(
+                FieldError(
+                    "version",
+                    "policy_version_unique",
+                    "另一版本同时发布 / another version was published at the same time; send the "
+                    "PUT again to add the next version",
+                ),
+                detail="another version of these priority rules was published at the same time",
+            ),
+        ),
+    )
 
     id: Mapped[UUID] = mapped_column(primary_key=True, default=uuid7)
     county_code: Mapped[str] = mapped_column(String(6))
@@ -47,7 +75,14 @@ class Application(Base):
     """入学申请: one child, one county and school year, one entry grade."""
 
     __tablename__ = "application"
-    __table_args__ = (UniqueConstraint("year", "child_key", name="uq_application_year_child"),)
+    __table_args__ = (
+        UniqueConstraint(
+            "year",
+            "child_key",
+            name="uq_application_year_child",
+            info=on_violation(APPLICATION_UNIQUE, detail=APPLICATION_UNIQUE_DETAIL),
+        ),
+    )
 
     id: Mapped[UUID] = mapped_column(primary_key=True, default=uuid7)
     county_code: Mapped[str] = mapped_column(String(6), index=True)
@@ -86,6 +121,22 @@ class ApplicationVerification(Base):
     """核验: the latest check of one document/fact of an application (history in the trail)."""
 
     __tablename__ = "application_verification"
+    __table_args__ = (
+        # two checks of one document recorded at once: the later one is told, and may resend it
+        PrimaryKeyConstraint(
+            "application_id",
+            "document",
+            info=on_violation(
+                FieldError(
+                    "path.document",
+                    "verification_unique",
+                    "同一材料正被同时核验 / a concurrent check of this document was recorded; "
+                    "send the PUT again to record this one as the latest",
+                ),
+                detail="this document's check was recorded by a concurrent request",
+            ),
+        ),
+    )
 
     application_id: Mapped[UUID] = mapped_column(
         ForeignKey("application.id", ondelete="CASCADE"), primary_key=True
@@ -120,6 +171,13 @@ class Admission(Base):
     """录取: a child's confirmed place — from an assignment run or from 统筹 by the bureau."""
 
     __tablename__ = "admission"
+    __table_args__ = (
+        # admitted by a concurrent confirmation (of this run or another) after this one's checks
+        PrimaryKeyConstraint(
+            "application_id",
+            info=on_violation(ADMITTED_ONCE, detail="a child of this run was admitted meanwhile"),
+        ),
+    )
 
     application_id: Mapped[UUID] = mapped_column(ForeignKey("application.id"), primary_key=True)
     school_code: Mapped[str] = mapped_column(String(10), index=True)

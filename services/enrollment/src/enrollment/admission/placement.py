@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from enrollment.admission import rules
-from enrollment.admission.models import Admission, Application
+from enrollment.admission.models import ADMITTED_ONCE, Admission, Application
 from enrollment.lottery.models import AssignmentRun
 from enrollment.lottery.repository import AssignmentRunRepository
 from enrollment.schools.models import School
@@ -155,7 +155,7 @@ async def confirm(
     if taken is not None:
         raise Conflict(
             f"application {taken} was already admitted by another run",
-            FieldError("path.run_id", "admitted_once", "a child is admitted once"),
+            ADMITTED_ONCE,
         )
     keys = dict(
         (

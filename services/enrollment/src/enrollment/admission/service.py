@@ -19,6 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from enrollment.admission import rules
 from enrollment.admission.models import (
+    APPLICATION_UNIQUE,
+    APPLICATION_UNIQUE_DETAIL,
     Application,
     ApplicationEvent,
     ApplicationVerification,
@@ -144,7 +146,8 @@ class Submission:
 
 @dataclass(frozen=True, slots=True)
 class _Placed:
-    """A submission past the child and duplicate checks, with its zones' schools."""
+    """A submission past the child check and not yet applied for, with its zones' schools
+    (`zones` (None, None): the home is in no zone)."""
 
     position: int
     key: str
@@ -197,14 +200,9 @@ class Submitted:
 
 
 def duplicate_application() -> Conflict:
-    return Conflict(
-        "this child already has an application this year",
-        FieldError(
-            "child.citizen_id",
-            "application_unique",
-            "one application per child and school year; change or withdraw the first",
-        ),
-    )
+    """The answer to a second application of a child for a school year (and, through the
+    constraint's declaration, to the one that lost a race for it)."""
+    return Conflict(APPLICATION_UNIQUE_DETAIL, APPLICATION_UNIQUE)
 
 
 async def submit_applications(
@@ -222,7 +220,8 @@ async def submit_applications(
 
     The checks read the policy, zone map and schools in force inside the caller's transaction,
     so a batch sees one consistent state; a child sent twice in one batch is a duplicate the
-    second time, as if the two had come one after the other."""
+    second time if the first was recorded, as if the two had come one after the other (a first
+    one refused for its choices leaves the child free, as it would have done alone)."""
     outcomes: list[Submitted | DomainError | None] = [None] * len(submissions)
     checked: list[tuple[int, str, PriorityPolicy | None]] = []  # (position, child key, policy)
     for position, submission in enumerate(submissions):
@@ -258,19 +257,11 @@ async def submit_applications(
         if (request.year, key) in taken:
             outcomes[position] = duplicate_application()
             continue
-        taken.add((request.year, key))  # the same child later in this batch is a duplicate
         fresh.append((position, key, policy))
 
     zones_at = await _zones_at(session, [submissions[p].request for p, _, _ in fresh], today)
     placed: list[_Placed] = []
     for (position, key, policy), (home, hukou_zone) in zip(fresh, zones_at, strict=True):
-        request = submissions[position].request
-        if home is None and hukou_zone is None:
-            level = rules.LEVEL_OF_GRADE[request.grade]
-            outcomes[position] = _problem_error(
-                [rules.zone_missing(level, request.county_code, request.year)]
-            )
-            continue
         home_schools = list(home.school_codes) if home else []
         hukou_schools = list(hukou_zone.school_codes) if hukou_zone else []
         zones = (home.zone_code if home else None, hukou_zone.zone_code if hukou_zone else None)
@@ -279,6 +270,7 @@ async def submit_applications(
     wanted = {
         code
         for p in placed
+        if p.zones != (None, None)
         for code in (
             submissions[p.position].request.choices
             or rules.school_options(p.home_schools, p.hukou_schools)
@@ -288,6 +280,7 @@ async def submit_applications(
     school_levels = {code: school.levels for code, school in known.items()}
 
     now = utcnow()
+    recorded: set[tuple[int, str]] = set()  # the same child later in this batch is a duplicate
     applications: list[dict[str, Any]] = []
     trail: list[dict[str, Any]] = []
     events: list[ApplicationSubmitted] = []
@@ -301,6 +294,14 @@ async def submit_applications(
         principal, request = submissions[position].principal, submissions[position].request
         migrant = request.household.hukou.county_code != request.county_code
         level = rules.LEVEL_OF_GRADE[request.grade]
+        if (request.year, key) in recorded:
+            outcomes[position] = duplicate_application()
+            continue
+        if p.zones == (None, None):
+            outcomes[position] = _problem_error(
+                [rules.zone_missing(level, request.county_code, request.year)]
+            )
+            continue
         choices, problems = rules.choice_problems(
             request.choices,
             rules.school_options(home_schools, hukou_schools),
@@ -310,6 +311,7 @@ async def submit_applications(
         if problems:
             outcomes[position] = _problem_error(problems)
             continue
+        recorded.add((request.year, key))
         child, household = request.child, request.household
         row: dict[str, Any] = {
             "id": uuid7(),

@@ -2,7 +2,7 @@
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from enrollment.schools.models import School
+from enrollment.schools.models import SCHOOL_CODE_UNIQUE, School
 from enrollment.schools.repository import SchoolRepository
 from enrollment.schools.schemas import SchoolCreate, SchoolUpdate
 from junheng_contracts.enrollment import SchoolData, SchoolRegistered, SchoolUpdated
@@ -34,7 +34,7 @@ async def register_school(
     if await repository.find(request.school_code) is not None:
         raise Conflict(
             f"school {request.school_code} is already registered",
-            FieldError("school_code", "school_code_unique", "a 学校标识码 identifies one school"),
+            SCHOOL_CODE_UNIQUE,
         )
     school = School(
         school_code=request.school_code,

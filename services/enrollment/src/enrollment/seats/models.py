@@ -1,10 +1,12 @@
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, String
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, PrimaryKeyConstraint, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from enrollment.db import Base
 from junheng_kit.db import UtcDateTime
+from junheng_kit.integrity import on_violation
+from junheng_kit.problems import FieldError
 from junheng_kit.timeutil import utcnow
 
 
@@ -16,6 +18,21 @@ class SeatPlan(Base):
         CheckConstraint("planned_classes >= 0", name="planned_classes_non_negative"),
         CheckConstraint("class_cap >= 1", name="class_cap_positive"),
         CheckConstraint("seats >= 0", name="seats_non_negative"),
+        # two PUTs creating the same plan at once: the later one is told, and may send it again
+        PrimaryKeyConstraint(
+            "school_code",
+            "level",
+            "year",
+            info=on_violation(
+                FieldError(
+                    "level",
+                    "seat_plan_unique",
+                    "一校一学段一年一个学位计划: a concurrent request created this plan; "
+                    "send the PUT again to replace it",
+                ),
+                detail="the seat plan was created by a concurrent request",
+            ),
+        ),
     )
 
     school_code: Mapped[str] = mapped_column(ForeignKey("school.school_code"), primary_key=True)

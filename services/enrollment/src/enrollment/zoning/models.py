@@ -7,7 +7,14 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from enrollment.db import Base
 from junheng_kit.db import UtcDateTime
 from junheng_kit.ids import uuid7
+from junheng_kit.integrity import on_violation
+from junheng_kit.problems import FieldError
 from junheng_kit.timeutil import utcnow
+
+ZONE_MAP_VERSION_UNIQUE = FieldError(
+    "year", "zone_map_version_unique", "版本号已被同时导入的版本占用 / taken by a concurrent import"
+)
+ZONE_MAP_VERSION_DETAIL = "another version of this zone map was stored at the same time; retry"
 
 
 class ZoneMap(Base):
@@ -18,7 +25,16 @@ class ZoneMap(Base):
     """
 
     __tablename__ = "zone_map"
-    __table_args__ = (UniqueConstraint("county_code", "level", "year", "version"),)
+    __table_args__ = (
+        # two imports numbered the same next version: the later one is told to send it again
+        UniqueConstraint(
+            "county_code",
+            "level",
+            "year",
+            "version",
+            info=on_violation(ZONE_MAP_VERSION_UNIQUE, detail=ZONE_MAP_VERSION_DETAIL),
+        ),
+    )
 
     id: Mapped[UUID] = mapped_column(primary_key=True, default=uuid7)
     county_code: Mapped[str] = mapped_column(String(6), index=True)

@@ -12,7 +12,6 @@ from uuid import UUID
 import numpy as np
 import shapely
 from pydantic import TypeAdapter, ValidationError
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from enrollment.seats.policy import Level
@@ -27,7 +26,6 @@ from junheng_contracts.enrollment import ZoneMapPublished, ZoneMapPublishedData
 from junheng_kit.auth import Principal
 from junheng_kit.messaging import add_event
 from junheng_kit.problems import (
-    Conflict,
     FieldError,
     NotFound,
     RuleViolated,
@@ -170,25 +168,20 @@ async def create_zone_map(
     geometries = np.array([z.geometry for z in zones], dtype=object)
     areas = rules.area_m2(geometries)
     wkb = shapely.to_wkb(geometries)
-    try:
-        await repository.add(
-            zone_map,
-            [
-                {
-                    "zone_code": z.zone_code,
-                    "name": z.name,
-                    "school_codes": list(z.school_codes),
-                    "geometry_wkb": bytes(wkb[i]),
-                    "area_m2": round(float(areas[i]), 1),
-                }
-                for i, z in enumerate(zones)
-            ],
-        )
-    except IntegrityError as exc:  # another import took the same version number first
-        raise Conflict(
-            "another version of this zone map was stored at the same time; retry",
-            FieldError("year", "zone_map_version_unique"),
-        ) from exc
+    # another import that took the same version number first: the constraint's declared 409
+    await repository.add(
+        zone_map,
+        [
+            {
+                "zone_code": z.zone_code,
+                "name": z.name,
+                "school_codes": list(z.school_codes),
+                "geometry_wkb": bytes(wkb[i]),
+                "area_m2": round(float(areas[i]), 1),
+            }
+            for i, z in enumerate(zones)
+        ],
+    )
     _remember(zone_map.id, rules.ZoneIndex(zones))
     add_event(session, published_event(zone_map, zones))
     return zone_map, zones

@@ -15,7 +15,7 @@ the zone and school checks then run per column and the errors are listed row by 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Annotated, Any
 
@@ -28,10 +28,11 @@ from enrollment.imports import sheet_frame, sheets
 from enrollment.imports.models import SheetImport
 from enrollment.seats.policy import Level
 from enrollment.zoning import rules, service
-from enrollment.zoning.models import ZoneMap
+from enrollment.zoning.models import ZONE_MAP_VERSION_DETAIL, ZONE_MAP_VERSION_UNIQUE, ZoneMap
 from enrollment.zoning.repository import ZoneMapRepository
 from junheng_kit.auth import Principal
 from junheng_kit.identifiers import SchoolCode
+from junheng_kit.integrity import problem_for_integrity_error
 from junheng_kit.messaging import add_event
 from junheng_kit.problems import BadRequest, Conflict, FieldError, NotFound, RuleViolated
 from junheng_kit.tabular import Column, SheetColumns, read_columns, reject_rows, row_errors
@@ -249,9 +250,12 @@ async def import_school_lists(
     try:
         await repository.add(zone_map, zones)
     except IntegrityError as exc:
+        problem = problem_for_integrity_error(exc)
+        if problem is None or ZONE_MAP_VERSION_UNIQUE not in problem.errors:
+            raise
+        # the JSON import's answer, about the year this sheet names in its query
         raise Conflict(
-            "another version of this zone map was stored at the same time; retry",
-            FieldError("query.year", "zone_map_version_unique"),
+            ZONE_MAP_VERSION_DETAIL, replace(ZONE_MAP_VERSION_UNIQUE, field="query.year")
         ) from exc
     published = [
         rules.Zone(z["zone_code"], z["name"], tuple(z["school_codes"]), None) for z in zones

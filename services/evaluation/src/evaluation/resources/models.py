@@ -5,6 +5,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from evaluation.db import Base
 from junheng_kit.db import UtcDateTime
+from junheng_kit.integrity import on_violation
+from junheng_kit.problems import FieldError
 from junheng_kit.timeutil import utcnow
 
 
@@ -12,7 +14,24 @@ class SchoolResource(Base):
     """学校资源配置数据: one school section's resources in one school year."""
 
     __tablename__ = "school_resource"
-    __table_args__ = (UniqueConstraint("year", "school_code", "level"),)
+    __table_args__ = (
+        # a section stored by a concurrent replacement of the county's data (or another
+        # county's report of the school) after this one's checks
+        UniqueConstraint(
+            "year",
+            "school_code",
+            "level",
+            info=on_violation(
+                FieldError(
+                    "schools",
+                    "school_resource_unique",
+                    "a concurrent request stored these sections for the year; send the data "
+                    "again to replace them",
+                ),
+                detail="the county's data for the year was stored by a concurrent request",
+            ),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     county_code: Mapped[str] = mapped_column(String(6), index=True)

@@ -6,6 +6,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from evaluation.db import Base
 from junheng_kit.db import UtcDateTime
+from junheng_kit.integrity import on_violation
+from junheng_kit.problems import FieldError
 from junheng_kit.timeutil import utcnow
 
 
@@ -15,7 +17,23 @@ class ScopeRule(Base):
     the county supplied. `value` holds Decimals as strings, exactly."""
 
     __tablename__ = "scope_rule"
-    __table_args__ = (UniqueConstraint("county_code", "key", "effective_from"),)
+    __table_args__ = (
+        # two PUTs creating one version at once: the later one is told, and may send it again
+        UniqueConstraint(
+            "county_code",
+            "key",
+            "effective_from",
+            info=on_violation(
+                FieldError(
+                    "effective_from",
+                    "scope_rule_unique",
+                    "a concurrent request stored this version of the rule; send the PUT again "
+                    "to replace it",
+                ),
+                detail="this version of the rule was stored by a concurrent request",
+            ),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     county_code: Mapped[str] = mapped_column(String(6), index=True)

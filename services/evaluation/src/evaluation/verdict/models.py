@@ -6,6 +6,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from evaluation.db import Base
 from junheng_kit.db import UtcDateTime
+from junheng_kit.integrity import CONCURRENT_UPDATE, on_violation
+from junheng_kit.problems import FieldError
 from junheng_kit.timeutil import utcnow
 
 
@@ -13,7 +15,22 @@ class VerdictItemInput(Base):
     """一项政府保障程度或教育质量指标的审核输入: measured values and/or a reviewer finding."""
 
     __tablename__ = "verdict_item_input"
-    __table_args__ = (UniqueConstraint("county_code", "year", "key"),)
+    __table_args__ = (
+        # two PUTs creating one item at once: the later one is told, and may send it again
+        UniqueConstraint(
+            "county_code",
+            "year",
+            "key",
+            info=on_violation(
+                FieldError(
+                    "path.key",
+                    "verdict_item_unique",
+                    "a concurrent request stored this item; send the PUT again to replace it",
+                ),
+                detail="this item was stored by a concurrent request",
+            ),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     county_code: Mapped[str] = mapped_column(String(6), index=True)
@@ -32,7 +49,20 @@ class RecognitionInput(Base):
     """社会认可度调查: respondents and satisfied per group, optional weights and local target."""
 
     __tablename__ = "verdict_recognition_input"
-    __table_args__ = (UniqueConstraint("county_code", "year"),)
+    __table_args__ = (
+        UniqueConstraint(
+            "county_code",
+            "year",
+            info=on_violation(
+                FieldError(
+                    "path.year",
+                    "recognition_unique",
+                    "a concurrent request stored the survey; send the PUT again to replace it",
+                ),
+                detail="the survey was stored by a concurrent request",
+            ),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     county_code: Mapped[str] = mapped_column(String(6), index=True)
@@ -48,7 +78,20 @@ class EligibilityInput(Base):
     """申报资格与一票否决: the basic-balance recognition year and the vetoes found."""
 
     __tablename__ = "verdict_eligibility_input"
-    __table_args__ = (UniqueConstraint("county_code", "year"),)
+    __table_args__ = (
+        UniqueConstraint(
+            "county_code",
+            "year",
+            info=on_violation(
+                FieldError(
+                    "path.year",
+                    "eligibility_unique",
+                    "a concurrent request stored the eligibility; send the PUT again to replace it",
+                ),
+                detail="the eligibility was stored by a concurrent request",
+            ),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     county_code: Mapped[str] = mapped_column(String(6), index=True)
@@ -64,7 +107,17 @@ class CountyVerdictState(Base):
     status or the set of failing items differs from this."""
 
     __tablename__ = "county_verdict_state"
-    __table_args__ = (UniqueConstraint("county_code", "year"),)
+    __table_args__ = (
+        # created beside any stored input: two inputs of a county-year stored at once both find
+        # none and the later one is told the verdict changed under it
+        UniqueConstraint(
+            "county_code",
+            "year",
+            info=on_violation(
+                CONCURRENT_UPDATE, detail="the county's verdict was changed by a concurrent request"
+            ),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     county_code: Mapped[str] = mapped_column(String(6), index=True)

@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import Integer, String, UniqueConstraint
+from sqlalchemy import Integer, PrimaryKeyConstraint, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from junheng_kit.db import UtcDateTime
 from junheng_kit.ids import uuid7
+from junheng_kit.integrity import on_violation
+from junheng_kit.problems import FieldError
 from junheng_kit.timeutil import utcnow
 from staffing.db import Base
 
@@ -19,6 +21,22 @@ class SchoolEnrolment(Base):
     bureau entered them; the basis of the quota. `area` null = from the registry's rurality."""
 
     __tablename__ = "school_enrolment"
+    __table_args__ = (
+        # two PUTs entering one school's year at once: the later one is told, and may resend it
+        PrimaryKeyConstraint(
+            "school_code",
+            "year",
+            info=on_violation(
+                FieldError(
+                    "schools",
+                    "enrolment_unique",
+                    "a concurrent request entered these schools' pupils for the year; send the "
+                    "PUT again to replace them",
+                ),
+                detail="the enrolment was entered by a concurrent request",
+            ),
+        ),
+    )
 
     school_code: Mapped[str] = mapped_column(String(10), primary_key=True)
     year: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -42,7 +60,22 @@ class QuotaLedgerEntry(Base):
     """
 
     __tablename__ = "quota_ledger_entry"
-    __table_args__ = (UniqueConstraint("school_code", "sequence"),)
+    __table_args__ = (
+        # two decisions for one school at once number the same entry: the later one is told
+        UniqueConstraint(
+            "school_code",
+            "sequence",
+            info=on_violation(
+                FieldError(
+                    "entries",
+                    "ledger_sequence_unique",
+                    "同时记录了该校的另一项编制决定 / a concurrent decision for a school of this "
+                    "one was recorded; review the ledger and send it again to append it",
+                ),
+                detail="a concurrent quota decision was recorded for the same school",
+            ),
+        ),
+    )
 
     id: Mapped[UUID] = mapped_column(primary_key=True, default=uuid7)
     county_code: Mapped[str] = mapped_column(String(6), index=True)

@@ -22,6 +22,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from junheng_kit.db import UtcDateTime
 from junheng_kit.ids import uuid7
+from junheng_kit.integrity import on_violation
+from junheng_kit.problems import FieldError
 from junheng_kit.timeutil import utcnow
 from staffing.db import Base
 
@@ -70,7 +72,14 @@ class RotationConfirmation(Base):
     """A sending or receiving school's confirmation of the plan (学校确认)."""
 
     __tablename__ = "rotation_confirmation"
-    __table_args__ = (UniqueConstraint("plan_id", "school_code"),)
+    __table_args__ = (
+        # the check's answer, for a confirmation that raced another of the same school
+        UniqueConstraint(
+            "plan_id",
+            "school_code",
+            info=on_violation(FieldError("school_code", "school_confirms_once"), detail="已确认"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     plan_id: Mapped[UUID] = mapped_column(ForeignKey("rotation_plan.id"), index=True)
@@ -85,7 +94,21 @@ class RotationExecution(Base):
     """One move as executed (it may differ from the plan: the adherence report says how)."""
 
     __tablename__ = "rotation_execution"
-    __table_args__ = (UniqueConstraint("plan_id", "teacher_id"),)
+    __table_args__ = (
+        # an execution that raced another of the same plan: the workflow check's answer
+        UniqueConstraint(
+            "plan_id",
+            "teacher_id",
+            info=on_violation(
+                FieldError(
+                    "status",
+                    "rotation_plan_workflow",
+                    "draft → confirmed by every school → approved → executed",
+                ),
+                detail="the plan was executed by a concurrent request",
+            ),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     plan_id: Mapped[UUID] = mapped_column(ForeignKey("rotation_plan.id"), index=True)

@@ -33,11 +33,23 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import JSON, Boolean, Date, Enum, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    Enum,
+    ForeignKey,
+    Integer,
+    PrimaryKeyConstraint,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from junheng_kit.db import UtcDateTime
 from junheng_kit.ids import uuid7
+from junheng_kit.integrity import on_violation
+from junheng_kit.problems import FieldError
 from junheng_kit.timeutil import utcnow
 from staffing.db import Base
 from staffing.teachers.codes import Gender, PostType, Section, StaffingStatus, TeacherStatus
@@ -55,13 +67,26 @@ def _code_enum(enum: type[Any]) -> Enum:
     )
 
 
+TEACHER_IN_ONE_SCHOOL = FieldError(
+    "citizen_id", "teacher_in_one_school", "a teacher is active at one school at a time"
+)
+TEACHER_REGISTERED_DETAIL = "this 公民身份号码 is already in the registry"
+
+
 class Teacher(Base):
     """教师: one person in the county registry and their current posting."""
 
     __tablename__ = "teacher"
+    __table_args__ = (
+        # registered by a concurrent request after this one's check: active at its school
+        UniqueConstraint(
+            "citizen_id",
+            info=on_violation(TEACHER_IN_ONE_SCHOOL, detail=TEACHER_REGISTERED_DETAIL),
+        ),
+    )
 
     id: Mapped[UUID] = mapped_column(primary_key=True, default=uuid7)
-    citizen_id: Mapped[str] = mapped_column(String(18), unique=True)
+    citizen_id: Mapped[str] = mapped_column(String(18))
     name: Mapped[str] = mapped_column(String(50))
     gender: Mapped[Gender] = mapped_column(_code_enum(Gender))
     birth_date: Mapped[date] = mapped_column(Date)
@@ -89,7 +114,22 @@ class TeacherAssignment(Base):
     """任职经历: one posting period; rows are only ever added (history is never overwritten)."""
 
     __tablename__ = "teacher_assignment"
-    __table_args__ = (UniqueConstraint("teacher_id", "sequence"),)
+    __table_args__ = (
+        # two moves of one teacher at once number the same posting: the later one is told
+        UniqueConstraint(
+            "teacher_id",
+            "sequence",
+            info=on_violation(
+                FieldError(
+                    "path.teacher_id",
+                    "posting_sequence_unique",
+                    "同时记录了该教师的另一次调动 / a concurrent move of this teacher was "
+                    "recorded; reload the teacher and retry",
+                ),
+                detail="the teacher was moved by a concurrent request",
+            ),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     teacher_id: Mapped[UUID] = mapped_column(ForeignKey("teacher.id"), index=True)
@@ -121,6 +161,20 @@ class SchoolRurality(Base):
     """乡村学校: the bureau marks which schools count as rural (the registry copy does not say)."""
 
     __tablename__ = "school_rurality"
+    __table_args__ = (
+        # two PUTs marking one school at once: the later one is told, and may send it again
+        PrimaryKeyConstraint(
+            "school_code",
+            info=on_violation(
+                FieldError(
+                    "path.school_code",
+                    "rurality_unique",
+                    "a concurrent request marked this school; send the PUT again to replace it",
+                ),
+                detail="the school's rurality was set by a concurrent request",
+            ),
+        ),
+    )
 
     school_code: Mapped[str] = mapped_column(String(10), primary_key=True)
     is_rural: Mapped[bool] = mapped_column(Boolean)

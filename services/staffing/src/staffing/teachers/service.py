@@ -29,6 +29,8 @@ from junheng_kit.timeutil import utcnow
 from staffing.teachers import repository, rules
 from staffing.teachers.codes import Gender, Section, TeacherStatus
 from staffing.teachers.models import (
+    TEACHER_IN_ONE_SCHOOL,
+    TEACHER_REGISTERED_DETAIL,
     RuralServicePeriod,
     SchoolRurality,
     SchoolTeacherStats,
@@ -112,12 +114,12 @@ async def register_teacher(
     if existing is not None:
         active = existing.status == TeacherStatus.ACTIVE
         raise Conflict(
-            "this 公民身份号码 is already in the registry",
+            TEACHER_REGISTERED_DETAIL,
             FieldError(
                 "citizen_id",
-                "teacher_in_one_school" if active else "citizen_id_registered",
+                TEACHER_IN_ONE_SCHOOL.rule if active else "citizen_id_registered",
                 f"registered as teacher {existing.id}"
-                + ("; a teacher is active at one school at a time" if active else "; PATCH it"),
+                + (f"; {TEACHER_IN_ONE_SCHOOL.message}" if active else "; PATCH it"),
             ),
         )
     teacher = Teacher(

@@ -1,0 +1,73 @@
+"""Races for a teacher's natural keys between two replicas on one database, SQLite and
+PostgreSQL (issue 17): twenty identical requests at once, spread over two apps with their own
+engines; the key is written once, every other request hears why (409 problem+json), nothing is
+half written, nothing answers 5xx."""
+
+from typing import Any
+
+import pytest
+
+from junheng_kit.tables import OutboxMessage
+from junheng_kit.testing.plugin import Replicas, TokenFactory, assert_race_settled, auth
+from staffing.teachers.models import SchoolRurality, Teacher, TeacherAssignment
+
+from .conftest import JUNIOR, PRIMARY, seed_schools, teacher
+
+
+@pytest.fixture
+def writer(token: TokenFactory) -> dict[str, Any]:
+    return auth(token("staffing:write", "staffing:read"))
+
+
+@pytest.fixture
+async def schools(replicas: Replicas) -> None:
+    async with replicas.apps[0].state.sessionmaker() as session:
+        await seed_schools(session)  # committed: both replicas see them
+
+
+async def events(replicas: Replicas, event_type: str) -> int:
+    return await replicas.count(OutboxMessage, OutboxMessage.subject == event_type)
+
+
+@pytest.mark.usefixtures("schools")
+class TestTeacherRaces:
+    async def test_one_person_registered_twenty_times_at_once_is_one_teacher(
+        self, replicas: Replicas, writer: dict[str, Any]
+    ) -> None:
+        answers = await replicas.race("POST", "/v1/teachers", json=teacher(), headers=writer)
+        assert_race_settled(answers, ("citizen_id", "teacher_in_one_school"))
+        assert await replicas.count(Teacher) == 1
+        assert await replicas.count(TeacherAssignment) == 1
+        assert await events(replicas, "staffing.teacher.registered") == 1
+
+    async def test_one_move_sent_twenty_times_at_once_moves_the_teacher_once(
+        self, replicas: Replicas, writer: dict[str, Any]
+    ) -> None:
+        created = await replicas.client.post("/v1/teachers", json=teacher(), headers=writer)
+        assert created.status_code == 201, created.text
+        move = {"to_school_code": JUNIOR, "moved_on": "2024-09-01", "reason": "交流轮岗"}
+        answers = await replicas.race(
+            "POST", f"/v1/teachers/{created.json()['id']}/moves", json=move, headers=writer
+        )
+        # a move that raced is told the teacher changed under it; one that came after the
+        # first had committed finds the teacher already there (422 move_to_another_school)
+        assert_race_settled(
+            answers,
+            ("header.if-match", "version_current"),
+            ("path.teacher_id", "posting_sequence_unique"),
+            later=frozenset({422}),
+        )
+        for answer in answers:
+            if answer.status_code == 422:
+                assert answer.json()["errors"][0]["rule"] == "move_to_another_school"
+        assert await replicas.count(TeacherAssignment) == 2
+        assert await events(replicas, "staffing.teacher.moved") == 1
+
+    async def test_a_school_marked_rural_twenty_times_at_once_has_one_mark(
+        self, replicas: Replicas, writer: dict[str, Any]
+    ) -> None:
+        answers = await replicas.race(
+            "PUT", f"/v1/schools/{PRIMARY}/rurality", json={"is_rural": True}, headers=writer
+        )
+        assert_race_settled(answers, ("path.school_code", "rurality_unique"), won=200, winners=None)
+        assert await replicas.count(SchoolRurality) == 1
