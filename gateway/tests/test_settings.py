@@ -8,7 +8,6 @@ from pydantic import SecretStr
 
 from gateway.app import create_app
 from gateway.auth.keys import SigningKeyMissing
-from gateway.limits.token_bucket import RateLimiter
 from gateway.settings import GatewaySettings
 
 
@@ -57,13 +56,3 @@ class TestSigningKey:
                 kids.append(app.state.signer.kid)
         assert path.stat().st_mode & 0o777 == 0o600
         assert kids[0] == kids[1]
-
-
-class TestTokenBucket:
-    def test_burst_then_the_rate(self) -> None:
-        limiter = RateLimiter(rate_per_second=2, burst=3)
-        assert [limiter.acquire("c", now=0.0) for _ in range(4)] == [0.0, 0.0, 0.0, 0.5]
-        assert limiter.acquire("c", now=0.5) == 0.0
-        assert limiter.acquire("c", now=0.5) == 0.5
-        assert limiter.acquire("other", now=0.5) == 0.0
-        assert RateLimiter.retry_after(0.5) == "1"

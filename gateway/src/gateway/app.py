@@ -14,7 +14,8 @@ from starlette.middleware.cors import CORSMiddleware
 
 from gateway.auth import keys
 from gateway.auth.endpoints import router as auth_router
-from gateway.limits.token_bucket import RateLimiter
+from gateway.limits.rules import Policy
+from gateway.limits.shared import SharedLimiter
 from gateway.openapi.endpoints import MergedDocument
 from gateway.openapi.endpoints import router as openapi_router
 from gateway.routing.proxy import ServiceRouter
@@ -65,6 +66,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             store = await js.key_value(KEYS_BUCKET)
             await store.put(JWKS_KEY, json.dumps(jwks).encode())  # services verify with these
             app.state.nats, app.state.js = nc, js
+            await app.state.rate_limiter.start(nc, replicas=settings.stream_replicas)
             app.state.bridge = BridgeClient(nc, js)
             app.state.metrics_listener = start_metrics_listener(settings)
             if app.state.metrics_listener is None and not settings.serves_metrics_on_http_port():
@@ -74,6 +76,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             yield
         finally:
             app.state.bridge = None
+            await app.state.rate_limiter.stop()
             if app.state.metrics_listener is not None:
                 app.state.metrics_listener.stop()
                 app.state.metrics_listener = None
@@ -104,7 +107,13 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.state.nats = None
     app.state.bridge = None
     app.state.metrics_listener = None
-    app.state.rate_limiter = RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst)
+    # per client, all replicas together: requests are decided in memory, reconciled through KV
+    app.state.api_rate_limit = Policy(
+        "api", settings.rate_limit_per_second, settings.rate_limit_burst
+    )
+    app.state.rate_limiter = SharedLimiter(
+        [app.state.api_rate_limit], sync_seconds=settings.rate_limit_sync_seconds
+    )
     app.state.merged_openapi = MergedDocument(app)
     install_problem_handlers(app)
     app.include_router(auth_router)
@@ -121,7 +130,14 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             allow_origins=settings.cors_origins,
             allow_methods=["*"],
             allow_headers=["*"],
-            expose_headers=["X-Request-ID", "Retry-After", "Location", "ETag"],
+            expose_headers=[
+                "X-Request-ID",
+                "Retry-After",
+                "RateLimit",
+                "RateLimit-Policy",
+                "Location",
+                "ETag",
+            ],
         )
     app.add_middleware(RequestContextMiddleware)
     return app

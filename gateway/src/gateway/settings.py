@@ -36,8 +36,12 @@ class GatewaySettings(ServiceSettings):
     # keys of the previous rotation (private or public PEM): still published and accepted
     previous_key_files: Annotated[list[Path], NoDecode] = Field(default_factory=list)
     token_ttl_seconds: int = Field(900, gt=0)
+    # per client for the whole deployment (all replicas together, docs in README.md)
     rate_limit_per_second: float = Field(200.0, gt=0)
     rate_limit_burst: int = Field(400, gt=0)
+    # how often a replica reconciles its counts with the others through NATS KV; a client gets
+    # at most replicas × rate × this many requests more than the limit
+    rate_limit_sync_seconds: float = Field(0.1, gt=0, le=5)
     max_body_bytes: int = Field(256 * MIB, gt=0)
     upstream_timeout_seconds: float = Field(30.0, gt=0)
     openapi_timeout_seconds: float = Field(5.0, gt=0)
