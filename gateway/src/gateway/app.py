@@ -16,6 +16,12 @@ from gateway.auth import keys
 from gateway.auth.endpoints import router as auth_router
 from gateway.limits.rules import Policy
 from gateway.limits.shared import SharedLimiter
+from gateway.limits.token_throttle import (
+    ADDRESSES_POLICY,
+    FAILURES_POLICY,
+    TokenThrottle,
+    per_minute,
+)
 from gateway.openapi.endpoints import MergedDocument
 from gateway.openapi.endpoints import router as openapi_router
 from gateway.routing.proxy import ServiceRouter
@@ -111,8 +117,16 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.state.api_rate_limit = Policy(
         "api", settings.rate_limit_per_second, settings.rate_limit_burst
     )
-    app.state.rate_limiter = SharedLimiter(
-        [app.state.api_rate_limit], sync_seconds=settings.rate_limit_sync_seconds
+    # POST /oauth/token, before argon2: failures per client id, attempts per source address
+    failures = per_minute(FAILURES_POLICY, settings.token_failures_per_client_per_minute)
+    attempts = per_minute(ADDRESSES_POLICY, settings.token_attempts_per_address_per_minute)
+    limiter = SharedLimiter(
+        [app.state.api_rate_limit, failures, attempts],
+        sync_seconds=settings.rate_limit_sync_seconds,
+    )
+    app.state.rate_limiter = limiter
+    app.state.token_throttle = TokenThrottle(
+        limiter, failures=failures, attempts=attempts, trusted_proxies=settings.trusted_proxies
     )
     app.state.merged_openapi = MergedDocument(app)
     install_problem_handlers(app)
