@@ -163,3 +163,32 @@ class TestAcrossReplicas:
         assert config.max_msgs_per_subject == 1
         assert config.max_age is not None
         assert 60 <= config.max_age <= 3600
+
+    async def test_an_entry_deleted_by_hand_is_written_again(
+        self, upstreams: None, make_settings: SettingsFactory, nats_url: str
+    ) -> None:
+        subject = f"deleted-{uuid.uuid4()}"
+        async with replicas(upstreams, make_settings, rate_limit_sync_seconds=0.05) as gateways:
+            app, http = gateways[0]
+            headers = auth(token_for(app, subject))
+            key = bucket_key(app.state.api_rate_limit, subject)
+            nc = await connect(nats_url, "test-ratelimits")
+            try:
+                store = await nc.jetstream().key_value(RATE_LIMITS_BUCKET)
+
+                async def written() -> int:
+                    try:
+                        return (await store.get(key)).revision or 0
+                    except KeyNotFoundError:
+                        return 0
+
+                await http.get("/enrollment/v1/items/1", headers=headers)
+                first = await eventually(written)
+                await store.delete(key)  # an operator's `nats kv del`: a deletion marker
+                await http.get("/enrollment/v1/items/1", headers=headers)
+                second = await eventually(written)
+            finally:
+                await nc.close()
+            shared = app.state.rate_limiter.is_shared
+        assert second > first
+        assert shared

@@ -355,8 +355,9 @@ class SharedLimiter:
 async def _read(store: KeyValue, key: str) -> tuple[float | None, int]:
     try:
         entry = await store.get(key)
-    except KeyNotFoundError:  # expired: a full bucket
-        return None, 0
+    except KeyNotFoundError as missing:  # expired, or deleted by hand: a full bucket
+        marker = missing.entry  # a deletion leaves a marker: the next update follows it
+        return None, (marker.revision or 0) if marker is not None else 0
     try:
         return float(entry.value or b""), entry.revision or 0
     except ValueError:  # not ours: overwrite it
