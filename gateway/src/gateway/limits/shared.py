@@ -3,10 +3,11 @@
 
 Each client (or token-endpoint subject) has one GCRA value in the bucket (`rules.py`). A request
 is decided on this replica's view: the value it last read or wrote plus its own requests since,
-so the request path never waits for NATS. Every `sync_seconds` a background task reconciles the
-clients that had requests: it adds this replica's requests to the stored value with a
-compare-and-set update (on a conflict it reads the value another replica wrote and adds to
-that), and the value written, which holds every replica's flushed requests, becomes the view.
+so it does not wait for NATS (unless its client bursts past its share, below). Every
+`sync_seconds` a background task reconciles the clients that had requests: it adds this
+replica's requests to the stored value with a compare-and-set update (on a conflict it reads the
+value another replica wrote and adds to that), and the value written, which holds every
+replica's flushed requests, becomes the view.
 
 Overshoot: between two reconciliations a replica admits at most `Policy.share` requests of a
 client on its own view (rate × sync interval, at least 1); a request beyond that share waits
@@ -17,7 +18,8 @@ the defaults (200/s, 0.1 s) and three replicas 60 requests, less than a sixth of
 
 While NATS or the bucket is unavailable each replica limits on its own view (N replicas then
 allow N times the rate), logs `gateway.rate_limits_local`, and reconciles again once it can:
-requests are never refused or delayed because the limiter cannot reach NATS.
+no request is refused because the limiter cannot reach NATS, and none waits for it longer than
+`MAX_WAIT_SECONDS`, only while the failure is being noticed.
 """
 
 import asyncio
