@@ -58,13 +58,13 @@ class TestMergedOpenApi:
             section, name = ref.removeprefix("#/components/").split("/")
             assert name in document["components"][section], ref
 
-    async def test_the_token_form_documents_its_400_and_415_problems(
+    async def test_the_token_form_documents_its_400_415_and_429_problems(
         self, gateway: tuple[FastAPI, httpx.AsyncClient]
     ) -> None:
         _, http = gateway
         document = (await http.get("/openapi.json")).json()
         responses = document["paths"]["/oauth/token"]["post"]["responses"]
-        assert sorted(responses) == ["200", "400", "401", "403", "415", "422"]
+        assert sorted(responses) == ["200", "400", "401", "403", "415", "422", "429"]
         assert set(responses["415"]["content"]) == {"application/problem+json"}
         wrong_type = await http.post("/oauth/token", json={"grant_type": "client_credentials"})
         assert wrong_type.status_code == 415

@@ -216,6 +216,14 @@ class TestLimits:
         assert_problem(statuses[2], 429)
         assert statuses[2].headers["retry-after"] == "2"
         assert calm.status_code == 200  # per client
+        # draft-ietf-httpapi-ratelimit-headers-10: 2 at once, the bucket full again in 4 s
+        assert {r.headers["ratelimit-policy"] for r in statuses} == {'"api";q=2;w=4'}
+        assert [r.headers["ratelimit"] for r in statuses] == [
+            '"api";r=1;t=2',
+            '"api";r=0;t=2',
+            '"api";r=0;t=2',
+        ]
+        assert calm.headers["ratelimit"] == '"api";r=1;t=2'
 
     async def test_a_declared_body_over_the_limit_is_413(self, start_gateway: Any) -> None:
         async with start_gateway(max_body_bytes=1000) as (app, http):
@@ -270,3 +278,19 @@ class TestGatewayOwnRoutes:
             )
         assert response.status_code == 200
         assert response.headers["access-control-allow-origin"] == "https://app.example.cn"
+
+    async def test_cors_exposes_the_rate_limit_fields(self, start_gateway: Any) -> None:
+        async with start_gateway(cors_origins=["https://app.example.cn"]) as (app, http):
+            token = app.state.signer.issue(
+                subject="c", scopes=["enrollment:read"], jurisdiction=["15"]
+            )
+            response = await http.get(
+                "/enrollment/v1/items/1",
+                headers={**auth(token), "Origin": "https://app.example.cn"},
+            )
+        assert response.status_code == 200
+        exposed = {
+            h.strip().lower() for h in response.headers["access-control-expose-headers"].split(",")
+        }
+        assert {"ratelimit", "ratelimit-policy", "retry-after"} <= exposed
+        assert response.headers["ratelimit"].startswith('"api";r=')

@@ -8,7 +8,6 @@ from pydantic import SecretStr
 
 from gateway.app import create_app
 from gateway.auth.keys import SigningKeyMissing
-from gateway.limits.token_bucket import RateLimiter
 from gateway.settings import GatewaySettings
 
 
@@ -26,6 +25,35 @@ class TestSettings:
         assert settings.rate_limit_per_second == 50
         assert settings.services == ["enrollment", "staffing", "assistance", "evaluation"]
         assert settings.max_body_bytes == 256 * 1024 * 1024
+
+    def test_rate_limit_and_token_throttle_names(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("JUNHENG_ENV", "test")
+        monkeypatch.setenv("GATEWAY_SECRET_KEY", "s")
+        monkeypatch.setenv("JUNHENG_PSEUDONYM_KEY", "p")
+        monkeypatch.setenv("GATEWAY_RATE_LIMIT_SYNC_SECONDS", "0.25")
+        monkeypatch.setenv("GATEWAY_TOKEN_FAILURES_PER_CLIENT_PER_MINUTE", "5")
+        monkeypatch.setenv("GATEWAY_TOKEN_ATTEMPTS_PER_ADDRESS_PER_MINUTE", "20")
+        monkeypatch.setenv("GATEWAY_TRUSTED_PROXIES", "10.0.0.0/8, 192.168.1.7 fd00::/8")
+        settings = GatewaySettings()
+        assert settings.rate_limit_sync_seconds == 0.25
+        assert settings.token_failures_per_client_per_minute == 5
+        assert settings.token_attempts_per_address_per_minute == 20
+        assert [str(n) for n in settings.trusted_proxies] == [
+            "10.0.0.0/8",
+            "192.168.1.7/32",
+            "fd00::/8",
+        ]
+
+    def test_defaults_of_the_limits(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("JUNHENG_ENV", "test")
+        monkeypatch.setenv("GATEWAY_SECRET_KEY", "s")
+        monkeypatch.setenv("JUNHENG_PSEUDONYM_KEY", "p")
+        settings = GatewaySettings()
+        assert (settings.rate_limit_per_second, settings.rate_limit_burst) == (200, 400)
+        assert settings.rate_limit_sync_seconds == 0.1
+        assert settings.token_failures_per_client_per_minute == 10
+        assert settings.token_attempts_per_address_per_minute == 30
+        assert settings.trusted_proxies == []
 
     def test_the_dev_secret_is_refused_outside_dev(self, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv("JUNHENG_ENV", "prod")
@@ -57,13 +85,3 @@ class TestSigningKey:
                 kids.append(app.state.signer.kid)
         assert path.stat().st_mode & 0o777 == 0o600
         assert kids[0] == kids[1]
-
-
-class TestTokenBucket:
-    def test_burst_then_the_rate(self) -> None:
-        limiter = RateLimiter(rate_per_second=2, burst=3)
-        assert [limiter.acquire("c", now=0.0) for _ in range(4)] == [0.0, 0.0, 0.0, 0.5]
-        assert limiter.acquire("c", now=0.5) == 0.0
-        assert limiter.acquire("c", now=0.5) == 0.5
-        assert limiter.acquire("other", now=0.5) == 0.0
-        assert RateLimiter.retry_after(0.5) == "1"

@@ -47,6 +47,8 @@ def system(tmp_path_factory: pytest.TempPathFactory, roster: list[Pupil]) -> Ite
         extra_env={
             "GATEWAY_RATE_LIMIT_PER_SECOND": "5000",
             "GATEWAY_RATE_LIMIT_BURST": "10000",
+            # one token per scope set, all from 127.0.0.1 within a minute
+            "GATEWAY_TOKEN_ATTEMPTS_PER_ADDRESS_PER_MINUTE": "100000",
             "GATEWAY_OPENAPI_TIMEOUT_SECONDS": "60",
         },
     )

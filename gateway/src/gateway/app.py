@@ -14,7 +14,14 @@ from starlette.middleware.cors import CORSMiddleware
 
 from gateway.auth import keys
 from gateway.auth.endpoints import router as auth_router
-from gateway.limits.token_bucket import RateLimiter
+from gateway.limits.rules import Policy
+from gateway.limits.shared import SharedLimiter
+from gateway.limits.token_throttle import (
+    ADDRESSES_POLICY,
+    FAILURES_POLICY,
+    TokenThrottle,
+    per_minute,
+)
 from gateway.openapi.endpoints import MergedDocument
 from gateway.openapi.endpoints import router as openapi_router
 from gateway.routing.proxy import ServiceRouter
@@ -81,6 +88,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             setup_task = asyncio.create_task(app.state.jetstream_setup.run())
             await asyncio.wait({setup_task}, timeout=STARTUP_WAIT_S)  # then in the background
             app.state.nats, app.state.js = nc, js
+            await app.state.rate_limiter.start(nc, replicas=settings.stream_replicas)
             app.state.bridge = BridgeClient(nc, js)
             app.state.metrics_listener = start_metrics_listener(settings)
             if app.state.metrics_listener is None and not settings.serves_metrics_on_http_port():
@@ -92,6 +100,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             if setup_task is not None and not setup_task.done():
                 setup_task.cancel()
             app.state.bridge = None
+            await app.state.rate_limiter.stop()
             if app.state.metrics_listener is not None:
                 app.state.metrics_listener.stop()
                 app.state.metrics_listener = None
@@ -123,7 +132,21 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.state.jetstream_setup = None
     app.state.bridge = None
     app.state.metrics_listener = None
-    app.state.rate_limiter = RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst)
+    # per client, all replicas together: requests are decided in memory, reconciled through KV
+    app.state.api_rate_limit = Policy(
+        "api", settings.rate_limit_per_second, settings.rate_limit_burst
+    )
+    # POST /oauth/token, before argon2: failures per client id, attempts per source address
+    failures = per_minute(FAILURES_POLICY, settings.token_failures_per_client_per_minute)
+    attempts = per_minute(ADDRESSES_POLICY, settings.token_attempts_per_address_per_minute)
+    limiter = SharedLimiter(
+        [app.state.api_rate_limit, failures, attempts],
+        sync_seconds=settings.rate_limit_sync_seconds,
+    )
+    app.state.rate_limiter = limiter
+    app.state.token_throttle = TokenThrottle(
+        limiter, failures=failures, attempts=attempts, trusted_proxies=settings.trusted_proxies
+    )
     app.state.merged_openapi = MergedDocument(app)
     install_problem_handlers(app)
     app.include_router(auth_router)
@@ -140,7 +163,14 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             allow_origins=settings.cors_origins,
             allow_methods=["*"],
             allow_headers=["*"],
-            expose_headers=["X-Request-ID", "Retry-After", "Location", "ETag"],
+            expose_headers=[
+                "X-Request-ID",
+                "Retry-After",
+                "RateLimit",
+                "RateLimit-Policy",
+                "Location",
+                "ETag",
+            ],
         )
     app.add_middleware(RequestContextMiddleware)
     return app

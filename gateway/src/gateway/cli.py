@@ -122,5 +122,7 @@ def main(argv: list[str] | None = None) -> int:
         from gateway.app import create_app
         from junheng_kit.runner import serve
 
-        serve(create_app(settings), settings)
+        # the peer is the source address of POST /oauth/token's throttle; X-Forwarded-For only
+        # from GATEWAY_TRUSTED_PROXIES, never uvicorn's default trust of 127.0.0.1
+        serve(create_app(settings), settings, proxy_headers=False)
     return 0

@@ -3,7 +3,7 @@
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import Field, field_validator
+from pydantic import Field, IPvAnyNetwork, field_validator
 from pydantic_settings import NoDecode, SettingsConfigDict
 
 from junheng_kit.settings import ServiceSettings
@@ -36,15 +36,27 @@ class GatewaySettings(ServiceSettings):
     # keys of the previous rotation (private or public PEM): still published and accepted
     previous_key_files: Annotated[list[Path], NoDecode] = Field(default_factory=list)
     token_ttl_seconds: int = Field(900, gt=0)
+    # per client for the whole deployment (all replicas together, docs in README.md)
     rate_limit_per_second: float = Field(200.0, gt=0)
     rate_limit_burst: int = Field(400, gt=0)
+    # how often a replica reconciles its counts with the others through NATS KV; a client gets
+    # at most replicas × rate × this many requests more than the limit
+    rate_limit_sync_seconds: float = Field(0.1, gt=0, le=5)
+    # POST /oauth/token, before argon2 runs: failed attempts per client id, every attempt per
+    # source address (IPv6: per /64)
+    token_failures_per_client_per_minute: int = Field(10, gt=0)
+    token_attempts_per_address_per_minute: int = Field(30, gt=0)
+    # peers whose X-Forwarded-For names the source address (the ingress): IPs or CIDR networks
+    trusted_proxies: Annotated[list[IPvAnyNetwork], NoDecode] = Field(default_factory=list)
     max_body_bytes: int = Field(256 * MIB, gt=0)
     upstream_timeout_seconds: float = Field(30.0, gt=0)
     openapi_timeout_seconds: float = Field(5.0, gt=0)
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     services: Annotated[list[str], NoDecode] = Field(default_factory=lambda: list(SERVICES))
 
-    @field_validator("previous_key_files", "cors_origins", "services", mode="before")
+    @field_validator(
+        "previous_key_files", "cors_origins", "services", "trusted_proxies", mode="before"
+    )
     @classmethod
     def _split(cls, value: Any) -> Any:
         return _list_of_strings(value)

@@ -9,8 +9,15 @@ from fastapi import APIRouter, Request, Response
 from gateway.auth import service
 from gateway.auth.rules import require_client_credentials
 from gateway.auth.schemas import TOKEN_REQUEST_BODY, JwksRead, TokenRead
+from gateway.limits.token_throttle import TokenThrottle
 from junheng_kit.db import SessionDep
-from junheng_kit.problems import BadRequest, FieldError, UnsupportedMediaType, problem_responses
+from junheng_kit.problems import (
+    BadRequest,
+    FieldError,
+    TooManyRequests,
+    UnsupportedMediaType,
+    problem_responses,
+)
 
 router = APIRouter(tags=["auth"])
 
@@ -55,17 +62,31 @@ async def _form(request: Request) -> dict[str, str]:
     "/oauth/token",
     summary="Issue an access token (OAuth2 client credentials)",
     openapi_extra={"requestBody": TOKEN_REQUEST_BODY},
-    responses=problem_responses(service.InvalidClient, BadRequest, UnsupportedMediaType),
+    responses=problem_responses(
+        service.InvalidClient, BadRequest, UnsupportedMediaType, TooManyRequests
+    ),
 )
 async def token(request: Request, session: SessionDep, response: Response) -> TokenRead:
-    """Client credentials grant: `client_id`/`client_secret` in the form body or HTTP Basic."""
+    """Client credentials grant: `client_id`/`client_secret` in the form body or HTTP Basic.
+
+    Throttled before the secret is checked: failed attempts per client id and attempts per
+    source address, for every gateway replica together (429 with Retry-After)."""
     form = await _form(request)
     require_client_credentials(form.get("grant_type"))
     credentials = _basic_credentials(request) or (
         form.get("client_id", ""),
         form.get("client_secret", ""),
     )
-    client = await service.authenticate(session, client_id=credentials[0], secret=credentials[1])
+    throttle: TokenThrottle = request.app.state.token_throttle
+    address = throttle.source_address(
+        request.client.host if request.client else None,
+        request.headers.getlist("x-forwarded-for"),
+    )
+    async with throttle.attempt(client_id=credentials[0], address=address) as limit_fields:
+        client = await service.authenticate(
+            session, client_id=credentials[0], secret=credentials[1]
+        )
+    response.headers.update(limit_fields)
     settings = request.app.state.settings
     issued = service.issue_token(
         client,

@@ -8,7 +8,9 @@ scope, rate limit, body limit, one bridge request. Everything else falls through
 import json
 from typing import Any
 
-from gateway.limits.token_bucket import RateLimiter
+from gateway.limits import rules
+from gateway.limits.rules import Policy
+from gateway.limits.shared import SharedLimiter
 from gateway.routing import compression
 from junheng_kit.auth import Principal, TokenVerifier
 from junheng_kit.bridge import (
@@ -83,6 +85,9 @@ class ServiceRouter:
         self.max_body = int(settings.max_body_bytes)
         self.timeout = float(settings.upstream_timeout_seconds)
         self.routes = {s: _Route(f"/{s}/{{path}}") for s in self.services}
+        self.limiter: SharedLimiter = fastapi_app.state.rate_limiter
+        self.policy: Policy = fastapi_app.state.api_rate_limit
+        self.policy_field = rules.policy_field(self.policy)
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -95,15 +100,23 @@ class ServiceRouter:
             return
         scope["route"] = self.routes[service]
         rest = slash + rest if slash else "/"
+        limit_fields: dict[str, str] = {}  # RateLimit fields once the request counted
         try:
-            await self._forward(scope, receive, send, service, rest)
-        except DomainError as error:
+            await self._forward(scope, receive, send, service, rest, limit_fields)
+        except DomainError as error:  # 429, and 413, 503, 504 after the request counted
+            error.headers.update(limit_fields)
             await send_problem(send, error)
         except ClientGone:
             return
 
     async def _forward(
-        self, scope: Scope, receive: Any, send: Any, service: str, rest: str
+        self,
+        scope: Scope,
+        receive: Any,
+        send: Any,
+        service: str,
+        rest: str,
+        limit_fields: dict[str, str],
     ) -> None:
         if rest.rstrip("/") in PRIVATE_PATHS:
             raise NotFound(f"{scope['path']} is not published; see /openapi.json and /docs")
@@ -127,12 +140,15 @@ class ServiceRouter:
                 f"token has no {service} scope",
                 FieldError("scope", "scope_required", f"{service}:read"),
             )
-        wait = self.state.rate_limiter.acquire(principal.client_id)
-        if wait:
+        decision = await self.limiter.acquire(self.policy, principal.client_id)
+        limit_field = rules.limit_field(self.policy, decision)
+        limit_fields["RateLimit-Policy"] = self.policy_field
+        limit_fields["RateLimit"] = limit_field
+        if not decision.allowed:
             raise TooManyRequests(
                 "rate limit exceeded",
                 FieldError("client_id", "rate_limit"),
-                headers={"Retry-After": RateLimiter.retry_after(wait)},
+                headers={"Retry-After": str(decision.reset_seconds)},
             )
         if content_length > self.max_body:
             raise _too_large(self.max_body)
@@ -196,6 +212,8 @@ class ServiceRouter:
             payload, coding = await response.decoded(), None
         if coding is not None:
             out.append((b"content-encoding", coding.encode()))
+        out.append((b"ratelimit-policy", self.policy_field.encode()))
+        out.append((b"ratelimit", limit_field.encode()))
         out.append((b"content-length", str(len(payload)).encode()))
         await send({"type": "http.response.start", "status": response.status, "headers": out})
         await send({"type": "http.response.body", "body": payload})

@@ -11,7 +11,9 @@ from junheng_kit.logs import configure_logging
 from junheng_kit.settings import ServiceSettings
 
 
-def serve(app: FastAPI, settings: ServiceSettings) -> None:
+def serve(app: FastAPI, settings: ServiceSettings, *, proxy_headers: bool = True) -> None:
+    """`proxy_headers=False`: the client address stays the socket peer even from loopback
+    (uvicorn otherwise takes X-Forwarded-For from 127.0.0.1); the app decides whom to trust."""
     configure_logging(settings.service_name, settings.log_level)
     config = uvicorn.Config(
         app,
@@ -21,5 +23,6 @@ def serve(app: FastAPI, settings: ServiceSettings) -> None:
         access_log=False,
         lifespan="on",
         timeout_graceful_shutdown=10,
+        proxy_headers=proxy_headers,
     )
     asyncio.run(uvicorn.Server(config).serve())
