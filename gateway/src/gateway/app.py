@@ -34,7 +34,13 @@ from junheng_kit.app import (
 )
 from junheng_kit.auth import JWKS_KEY, KEYS_BUCKET, TokenVerifier
 from junheng_kit.bridge import BridgeClient
-from junheng_kit.db import create_engine, create_sessionmaker, is_sqlite
+from junheng_kit.db import (
+    PoolTooLarge,
+    check_pool_budget,
+    create_sessionmaker,
+    engine_for,
+    is_sqlite,
+)
 from junheng_kit.messaging.connection import JetStreamSetup, connect_with, ensure_buckets
 from junheng_kit.metrics_port import start_metrics_listener
 from junheng_kit.middleware import RequestContextMiddleware
@@ -68,7 +74,13 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             path = settings.database_url.split("///", 1)[-1]
             if path and path != ":memory:":
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(settings.database_url)
+        engine = engine_for(settings)
+        try:
+            await check_pool_budget(engine, settings)
+        except PoolTooLarge as error:
+            log.error("%s refuses to start: %s", settings.service_name, error)
+            await engine.dispose()
+            raise
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)
         nc = await connect_with(settings)

@@ -22,7 +22,16 @@ from junheng_kit.ids import uuid7
 from junheng_kit.messaging import Subscriptions
 from junheng_kit.testing.plugin import eventually, school_registered, small_service_settings
 
-READY = {"status": "ready", "checks": {"database": "ok", "nats": "ok", "dead_letters": "ok"}}
+READY = {
+    "status": "ready",
+    "checks": {
+        "database": "ok",
+        "nats": "ok",
+        "jetstream": "ok",
+        "dead_letters": "ok",
+        "consumers": "ok",
+    },
+}
 
 
 @dataclass

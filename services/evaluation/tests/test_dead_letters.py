@@ -28,7 +28,16 @@ from junheng_kit.testing.plugin import TEST_PSEUDONYM_KEY, TEST_SECRET, eventual
 
 DURABLE = "evaluation-teacher-stats"
 DURABLES = ("evaluation-schools", "evaluation-teacher-stats", "evaluation-seats")
-READY = {"status": "ready", "checks": {"database": "ok", "nats": "ok", "dead_letters": "ok"}}
+READY = {
+    "status": "ready",
+    "checks": {
+        "database": "ok",
+        "nats": "ok",
+        "jetstream": "ok",
+        "dead_letters": "ok",
+        "consumers": "ok",
+    },
+}
 
 
 @pytest.fixture

@@ -221,10 +221,70 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
 
         return engine
     if "poolclass" not in kwargs:
-        kwargs.setdefault("pool_size", 10)
-        kwargs.setdefault("max_overflow", 20)
+        kwargs.setdefault("pool_size", 5)
+        kwargs.setdefault("max_overflow", 5)
     kwargs.setdefault("pool_pre_ping", True)
     return _create_async_engine(url, **kwargs)
+
+
+def engine_for(settings: Any) -> AsyncEngine:
+    """The engine a process opens from its settings (pool sizes for PostgreSQL)."""
+    if is_sqlite(settings.database_url):
+        return create_engine(settings.database_url)
+    return create_engine(
+        settings.database_url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        pool_timeout=settings.db_pool_timeout_seconds,
+    )
+
+
+class PoolTooLarge(RuntimeError):
+    """replicas × connections per replica exceed what PostgreSQL allows this role."""
+
+
+async def check_pool_budget(engine: AsyncEngine, settings: Any) -> dict[str, int] | None:
+    """At start-up on PostgreSQL: the deployment's replicas × (pool + overflow) must fit the
+    role's CONNECTION LIMIT (deploy/ sets one per service role), or, for a role without one,
+    the server's `max_connections` less its reserved connections. Over the budget the process
+    refuses to start (`PoolTooLarge`, one line saying what to change) instead of failing later
+    with "too many connections" under load. Returns the figures checked (None on SQLite)."""
+    if engine.dialect.name != "postgresql":
+        return None
+    async with engine.connect() as connection:
+        row = (
+            await connection.exec_driver_sql(
+                "SELECT r.rolconnlimit, current_setting('max_connections')::int, "
+                "current_setting('superuser_reserved_connections')::int, current_user "
+                "FROM pg_roles r WHERE r.rolname = current_user"
+            )
+        ).one()
+    values: tuple[Any, ...] = tuple(row)
+    role_limit, max_connections, reserved = int(values[0]), int(values[1]), int(values[2])
+    role = str(values[3])
+    per_replica = settings.db_pool_size + settings.db_max_overflow
+    needed = settings.replicas * per_replica
+    budget = role_limit if role_limit >= 0 else max_connections - reserved
+    figures = {"needed": needed, "budget": budget, "per_replica": per_replica}
+    if needed > budget:
+        prefix = type(settings).model_config.get("env_prefix", "")
+        where = (
+            f"role {role}'s CONNECTION LIMIT {role_limit}"
+            if role_limit >= 0
+            else f"max_connections {max_connections} less {reserved} reserved"
+        )
+        raise PoolTooLarge(
+            f"{settings.replicas} replicas ({prefix}REPLICAS) × {per_replica} connections "
+            f"({prefix}DB_POOL_SIZE {settings.db_pool_size} + {prefix}DB_MAX_OVERFLOW "
+            f"{settings.db_max_overflow}) = {needed} exceed {where}: lower the pool, or raise "
+            "the limit (docs/deploy.md, Sizing pools)"
+        )
+    if role_limit < 0:
+        log.warning(
+            "db.role_without_connection_limit: replicas of every service share max_connections",
+            extra={"role": role, **figures},
+        )
+    return figures
 
 
 try:  # the PostgreSQL driver's "server gone / not accepting connections" errors

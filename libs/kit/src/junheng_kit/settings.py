@@ -48,6 +48,15 @@ class ServiceSettings(BaseSettings):
     # HMAC key for the pseudonymous student keys events carry; one value for every service, so
     # that a student_key from enrollment names the same child in assistance
     pseudonym_key: SecretStr = Field(SecretStr(DEV_ONLY), validation_alias="JUNHENG_PSEUDONYM_KEY")
+    # PostgreSQL connections of this process: a pool of db_pool_size kept open, up to
+    # db_max_overflow more under load. Every replica holds up to the sum, so
+    # replicas × (db_pool_size + db_max_overflow) must stay under the role's CONNECTION LIMIT
+    # (deploy/ sets one per service) — checked at start-up (docs/deploy.md, "Sizing pools")
+    db_pool_size: int = Field(5, ge=1, le=200)
+    db_max_overflow: int = Field(5, ge=0, le=200)
+    db_pool_timeout_seconds: float = Field(10.0, gt=0)
+    # how many replicas of this process the deployment runs (for the sizing check)
+    replicas: int = Field(2, ge=1, le=100)
     outbox_poll_seconds: float = 0.5
     consumer_max_deliver: int = 5
     # how often each replica reads its durables' dead-letter depth from the DLQ stream (one
