@@ -67,6 +67,11 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         signer = keys.load_signer(settings)
         jwks = keys.jwks(signer, settings.previous_key_files)
         app.state.signer, app.state.jwks = signer, jwks
+        try:
+            published = keys.published_jwks(settings, jwks)
+        except keys.KeyNotCertified as error:
+            log.error("gateway refuses to start: %s", error)
+            raise
         app.state.token_verifier = TokenVerifier(
             issuer=settings.token_issuer, audience=settings.token_audience, static_jwks=jwks
         )
@@ -91,7 +96,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             async def publish_keys() -> list[str]:
                 problems = await ensure_buckets(js, settings.stream_replicas)
                 store = await js.key_value(KEYS_BUCKET)
-                await store.put(JWKS_KEY, json.dumps(jwks).encode())  # services verify with these
+                # services verify with these, each with its certificate from the trust root
+                await store.put(JWKS_KEY, json.dumps(published).encode())
                 return problems
 
             # retried until JetStream answers (a leader election at start-up): /readyz "pending"

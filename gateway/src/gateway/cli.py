@@ -1,4 +1,4 @@
-"""`python -m gateway serve|migrate|register-client|list-clients|openapi`."""
+"""`python -m gateway serve|migrate|register-client|list-clients|openapi|trust-root|certify-key`."""
 
 import argparse
 import asyncio
@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
-from gateway.auth import service
+from gateway.auth import keys, service
 from gateway.auth.repository import ClientRepository
 from gateway.settings import GatewaySettings
 from junheng_kit.db import create_engine, create_sessionmaker
@@ -16,6 +16,8 @@ from junheng_kit.integrity import problem_for_integrity_error
 from junheng_kit.migrations import upgrade
 from junheng_kit.problems import DomainError
 from junheng_kit.settings import load_settings
+from junheng_kit.signing import ensure_private_key, load_signer
+from junheng_kit.trust import add_certificate, certify
 
 GATEWAY_DIR = Path(__file__).resolve().parents[2]
 
@@ -93,7 +95,35 @@ def main(argv: list[str] | None = None) -> int:
     )
     sub.add_parser("list-clients", help="list registered clients (never their secrets)")
     sub.add_parser("openapi", help="print the gateway's own OpenAPI (without the services)")
+    root = sub.add_parser(
+        "trust-root",
+        help="make the offline root key that certifies signing keys (kept when present); "
+        "prints its public key for JUNHENG_TRUST_ROOT_KEYS",
+    )
+    root.add_argument("--out", type=Path, required=True, help="the root's private key (0600)")
+    certify_cmd = sub.add_parser(
+        "certify-key",
+        help="certify a signing key with the root (for GATEWAY_KEY_CERTIFICATES_FILE)",
+    )
+    certify_cmd.add_argument("--root-key", type=Path, required=True)
+    certify_cmd.add_argument(
+        "--key", type=Path, required=True, help="the signing key (private or public PEM)"
+    )
+    certify_cmd.add_argument("--days", type=float, default=400.0)
+    certify_cmd.add_argument(
+        "--out", type=Path, required=True, help="certificates file (the key's entry replaced)"
+    )
     args = parser.parse_args(argv)
+    if args.command == "trust-root":  # on the operator's machine: no gateway settings needed
+        signer = ensure_private_key(args.out)
+        print(signer.public_key_text)
+        return 0
+    if args.command == "certify-key":
+        jwk = keys.public_jwk(args.key)
+        certificate = certify(load_signer(args.root_key), jwk, days=args.days)
+        add_certificate(args.out, certificate)
+        print(json.dumps(certificate, indent=2))
+        return 0
     settings = load_settings(GatewaySettings)
     if args.command == "migrate":
         upgrade(GATEWAY_DIR, settings.database_url)

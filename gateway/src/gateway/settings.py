@@ -35,6 +35,11 @@ class GatewaySettings(ServiceSettings):
     signing_key_file: Path = Path("var/gateway-signing-key.pem")
     # keys of the previous rotation (private or public PEM): still published and accepted
     previous_key_files: Annotated[list[Path], NoDecode] = Field(default_factory=list)
+    # certificates of the signing keys by the offline trust root (python -m gateway certify-key):
+    # published with each key; services pinned to the root trust no key without one
+    key_certificates_file: Path | None = None
+    # dev only (make run): the root's private key, to certify this gateway's keys at start-up
+    trust_root_key_file: Path | None = None
     token_ttl_seconds: int = Field(900, gt=0)
     # per client for the whole deployment (all replicas together, docs in README.md)
     rate_limit_per_second: float = Field(200.0, gt=0)

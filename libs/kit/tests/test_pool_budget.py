@@ -56,9 +56,7 @@ async def test_replicas_times_the_pool_over_the_role_limit_refuse_to_start(
 async def test_a_role_without_a_limit_is_held_to_max_connections(postgres: PostgresCluster) -> None:
     url = postgres.create_database(f"pool_{uuid7().hex[-8:]}")
     fits = small_service_settings("pools", url, replicas=2, db_pool_size=5, db_max_overflow=5)
-    too_many = small_service_settings(
-        "pools", url, replicas=100, db_pool_size=5, db_max_overflow=5
-    )
+    too_many = small_service_settings("pools", url, replicas=100, db_pool_size=5, db_max_overflow=5)
     engine = engine_for(fits)
     try:
         figures = await check_pool_budget(engine, fits)

@@ -2,6 +2,7 @@
 
 import base64
 import json
+from pathlib import Path
 
 import jwt
 import pytest
@@ -32,6 +33,33 @@ class TestSettings:
             pseudonym_key=SecretStr("shared-pseudonym-key"),
         )
         assert settings.environment == "prod"
+
+    def test_in_production_nats_needs_an_identity_tls_and_a_trust_root(
+        self, tmp_path: Path
+    ) -> None:
+        secrets = {
+            "environment": "prod",
+            "secret_key": SecretStr("s3cret-from-vault"),
+            "pseudonym_key": SecretStr("shared-pseudonym-key"),
+            "nats_url": "tls://nats-0:4222,tls://nats-1:4222",
+        }
+        seed, ca, root = tmp_path / "enrollment.nk", tmp_path / "ca.pem", "cm9vdA"
+        with pytest.raises(ValidationError, match="a NATS identity is required in production"):
+            ServiceSettings(**secrets)
+        with pytest.raises(ValidationError, match="set JUNHENG_TRUST_ROOT_KEYS"):
+            ServiceSettings(**secrets, nats_nkey_seed_file=seed)
+        with pytest.raises(ValidationError, match="NATS without TLS in production"):
+            ServiceSettings(**secrets, nats_nkey_seed_file=seed, trust_root_keys=root)
+        plain = ServiceSettings(
+            **secrets, nats_nkey_seed_file=seed, trust_root_keys=root, nats_allow_plaintext=True
+        )
+        assert plain.nats_ca_file is None
+        settings = ServiceSettings(
+            **secrets, nats_nkey_seed_file=seed, trust_root_keys=root, nats_ca_file=ca
+        )
+        assert settings.nats_servers == ["tls://nats-0:4222", "tls://nats-1:4222"]
+        # dev and test processes may use a plain, open nats-server (make test's own)
+        assert ServiceSettings(environment="dev", nats_url="nats://127.0.0.1:4222").nats_servers
 
     def test_the_pseudonym_key_is_one_env_name_for_every_service(
         self, monkeypatch: pytest.MonkeyPatch

@@ -12,7 +12,16 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from gateway.settings import GatewaySettings
 from junheng_kit.auth import ALGORITHM
+from junheng_kit.signing import ensure_private_key
 from junheng_kit.tokens import TokenSigner
+from junheng_kit.trust import (
+    certify,
+    parse_roots,
+    read_certificates,
+    trusted_by,
+    with_certificates,
+    write_certificates,
+)
 
 log = logging.getLogger("gateway.keys")
 
@@ -79,3 +88,41 @@ def jwks(signer: TokenSigner, previous: list[Path]) -> dict[str, Any]:
         if jwk["kid"] not in {k["kid"] for k in keys}:
             keys.append(jwk)
     return {"keys": keys}
+
+
+class KeyNotCertified(RuntimeError):
+    """A signing key without a trusted root's certificate: services would refuse its tokens."""
+
+
+def published_jwks(settings: GatewaySettings, jwks_: dict[str, Any]) -> dict[str, Any]:
+    """The JWKS the services read from NATS: each key with its certificate from
+    GATEWAY_KEY_CERTIFICATES_FILE. In dev with GATEWAY_TRUST_ROOT_KEY_FILE (make run), keys
+    without a valid certificate are certified here with that root (generated when missing).
+    With JUNHENG_TRUST_ROOT_KEYS set, every key must be certified by one of those roots, or the
+    gateway refuses to start (its tokens would be refused everywhere)."""
+    certificates = (
+        read_certificates(settings.key_certificates_file) if settings.key_certificates_file else []
+    )
+    roots = parse_roots(settings.trust_root_keys) if settings.trust_root_keys else {}
+    if settings.environment == "dev" and settings.trust_root_key_file is not None:
+        root = ensure_private_key(settings.trust_root_key_file)
+        roots.setdefault(root.key_id, root.public_key)
+        published = with_certificates(jwks_, certificates)
+        for jwk in published["keys"]:
+            if trusted_by(roots, jwk) is None:
+                certificate = certify(root, jwk, days=365)
+                certificates = [c for c in certificates if c.get("kid") != jwk["kid"]]
+                certificates.append(certificate)
+                log.warning("gateway.key_certified_in_dev", extra={"kid": jwk["kid"]})
+        if settings.key_certificates_file is not None:
+            write_certificates(settings.key_certificates_file, certificates)
+    published = with_certificates(jwks_, certificates)
+    if roots:
+        uncertified = [k["kid"] for k in published["keys"] if trusted_by(roots, k) is None]
+        if uncertified:
+            raise KeyNotCertified(
+                f"signing key(s) {', '.join(uncertified)} have no valid certificate from a "
+                "root in JUNHENG_TRUST_ROOT_KEYS: python -m gateway certify-key --root-key … "
+                "--key … --out <GATEWAY_KEY_CERTIFICATES_FILE>"
+            )
+    return published

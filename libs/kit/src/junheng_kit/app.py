@@ -45,6 +45,7 @@ from junheng_kit.middleware import IdempotencyMiddleware, RequestContextMiddlewa
 from junheng_kit.problems import Problem, document_problem_responses, install_problem_handlers
 from junheng_kit.readiness import overall, readiness_checks, run_checks
 from junheng_kit.settings import ServiceSettings
+from junheng_kit.trust import parse_roots
 
 log = logging.getLogger("junheng.app")
 
@@ -191,6 +192,7 @@ def build_service_app(
             static_jwks=static_jwks(settings),
             source=nats_kv_jwks_source(lambda: _connected_js(app)) if settings.nats_url else None,
             max_key_age_s=settings.jwks_max_age_seconds,
+            trust_roots=parse_roots(settings.trust_root_keys) if settings.trust_root_keys else None,
         )
         setup_task: asyncio.Task[None] | None = None
         if settings.nats_url:

@@ -26,6 +26,7 @@ from sqlalchemy import ColumnElement, false, or_
 from sqlalchemy.orm import InstrumentedAttribute
 
 from junheng_kit.problems import FieldError, Forbidden, Unauthorized
+from junheng_kit.trust import trusted_by
 
 log = logging.getLogger("junheng.auth")
 
@@ -86,6 +87,11 @@ class TokenVerifier:
     (a compromised key dropped at the gateway) therefore stops verifying within `max_key_age_s`
     of its removal, without a restart, and verified tokens it signed leave the cache with it.
     While the source cannot be read (NATS down), the last keys read stay in use.
+
+    With `trust_roots` (the pinned roots, `junheng_kit.trust`), a key read from the source is
+    used only when a root certifies it, and only until its certificate's `not_after`: a key
+    someone else wrote into the bucket, or an expired one, verifies nothing (401). Keys given
+    in `static_jwks` are pinned by configuration and need no certificate.
     """
 
     def __init__(
@@ -98,6 +104,7 @@ class TokenVerifier:
         refresh_interval_s: float = 5.0,
         max_key_age_s: float = 30.0,
         source_timeout_s: float = 2.0,
+        trust_roots: dict[str, Any] | None = None,
     ) -> None:
         self.issuer, self.audience = issuer, audience
         self.source = source
@@ -105,7 +112,9 @@ class TokenVerifier:
         self.max_key_age_s = max_key_age_s
         self.source_timeout_s = source_timeout_s
         self._keys: dict[str, Any] = {}
+        self._not_after: dict[str, float] = {}  # kid → end of its certificate (source keys)
         self._static = static_jwks
+        self.trust_roots = trust_roots
         self._last_attempt = -math.inf  # monotonic time of the last read of the source
         self._loaded_at = -math.inf  # … and of the last one that returned a key set
         self._lock = asyncio.Lock()
@@ -139,12 +148,14 @@ class TokenVerifier:
                 log.warning("auth.jwks_unavailable", extra={"keys": sorted(self._keys)})
                 return
             try:
-                keys = {**_keys_of(self._static or {}), **_keys_of(jwks)}
+                published, not_after = self._trusted(jwks)
+                keys = {**_keys_of(self._static or {}), **published}
             except (jwt.PyJWTError, ValueError, TypeError):
                 log.warning("auth.jwks_malformed", extra={"keys": sorted(self._keys)})
                 return
             removed = set(self._keys) - set(keys)
             self._keys = keys
+            self._not_after = not_after
             self._loaded_at = time.monotonic()
             if removed:
                 log.warning("auth.keys_removed", extra={"kids": sorted(removed)})
@@ -152,13 +163,38 @@ class TokenVerifier:
                     (token, entry) for token, entry in self._verified.items() if entry[1] in keys
                 )
 
+    def _trusted(self, jwks: dict[str, Any]) -> tuple[dict[str, Any], dict[str, float]]:
+        """The published keys this verifier may use, and when each stops (with trust roots)."""
+        if self.trust_roots is None:
+            return _keys_of(jwks), {}
+        now = time.time()
+        entries, not_after, refused = [], {}, []
+        for entry in jwks.get("keys", []):
+            trusted = trusted_by(self.trust_roots, entry, now) if isinstance(entry, dict) else None
+            if trusted is None:
+                refused.append(str(entry.get("kid", "?")) if isinstance(entry, dict) else "?")
+                continue
+            entries.append(entry)
+            not_after[trusted.kid] = trusted.not_after
+        if refused:
+            log.warning("auth.keys_untrusted", extra={"kids": sorted(refused)})
+        return _keys_of({"keys": entries}), not_after
+
+    def _expired(self, kid: str) -> bool:
+        ends = self._not_after.get(kid)
+        return ends is not None and time.time() >= ends
+
     async def verify(self, token: str) -> Principal:
         if self._stale():
             await self._refresh()
         cached = self._verified.get(token)
         if cached is not None:
             principal, kid = cached
-            if kid in self._keys and principal.claims["exp"] > time.time():
+            if (
+                kid in self._keys
+                and principal.claims["exp"] > time.time()
+                and not self._expired(kid)
+            ):
                 return principal
             del self._verified[token]
         principal, kid = await self._verify(token)
@@ -179,7 +215,9 @@ class TokenVerifier:
             await self._refresh()
         key = self._keys.get(kid)
         if key is None:
-            raise _invalid("token signed by an unknown key")
+            raise _invalid("token signed by an unknown key")  # or one no trusted root certifies
+        if self._expired(kid):
+            raise _invalid("the certificate of the token's signing key has expired")
         try:
             claims = jwt.decode(
                 token,

@@ -109,8 +109,10 @@ def _reads(stream: str) -> list[str]:
 
 
 def _ephemeral_readers(stream: str) -> list[str]:
-    """Ordered (ephemeral) consumers: reading an object's chunks, watching a KV bucket."""
+    """Ordered (ephemeral) consumers: reading an object's chunks, watching a KV bucket (the
+    client looks the stream up by subject first: STREAM.NAMES lists names, nothing more)."""
     return [
+        _api("STREAM.NAMES"),
         _api("CONSUMER.CREATE", stream),
         _api("CONSUMER.CREATE", stream) + ".>",
         _api("CONSUMER.DELETE", stream) + ".>",

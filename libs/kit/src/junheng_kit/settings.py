@@ -33,6 +33,10 @@ class ServiceSettings(BaseSettings):
     # Ed25519 public keys (JWKS JSON) the service trusts; when empty, keys come from the NATS KV
     # bucket the gateway publishes to.
     jwks_json: str = Field("", validation_alias="JUNHENG_JWKS_JSON")
+    # the offline roots that certify the gateway's signing keys (base64url raw Ed25519 public
+    # keys, comma-separated, or @file): a key in the bucket without a root's certificate is not
+    # trusted (junheng_kit.trust). Required in production when keys come from NATS.
+    trust_root_keys: str = Field("", validation_alias="JUNHENG_TRUST_ROOT_KEYS")
     token_issuer: str = Field("junheng-gateway", validation_alias="JUNHENG_TOKEN_ISSUER")
     token_audience: str = Field("junheng", validation_alias="JUNHENG_TOKEN_AUDIENCE")
     # the keys from the KV bucket are re-read when older than this: a key dropped from the
@@ -82,6 +86,11 @@ class ServiceSettings(BaseSettings):
                 raise ValueError(
                     "a NATS identity is required in production: set JUNHENG_NATS_NKEY_SEED_FILE "
                     "(python -m junheng_kit.natsauth init)"
+                )
+            if not self.trust_root_keys and not self.jwks_json:
+                raise ValueError(
+                    "signing keys from NATS need a pinned trust root in production: set "
+                    "JUNHENG_TRUST_ROOT_KEYS (python -m gateway trust-root)"
                 )
             if self.nats_ca_file is None and not self.nats_allow_plaintext:
                 raise ValueError(

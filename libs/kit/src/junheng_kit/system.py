@@ -26,6 +26,7 @@ import httpx
 from junheng_kit import natsauth
 from junheng_kit.natsauth import TlsFiles
 from junheng_kit.processes import NatsServer, free_port
+from junheng_kit.signing import Signer, ensure_private_key
 
 SERVICES = ("enrollment", "staffing", "assistance", "evaluation")
 DEFAULT_PORTS = {"enrollment": 8101, "staffing": 8102, "assistance": 8103, "evaluation": 8104}
@@ -139,6 +140,10 @@ class System:
             "JUNHENG_NATS_CA_FILE": str(options["ca_file"]),
         }
 
+    def trust_root(self) -> Signer:
+        """The local stand-in for the operator's offline root (var/trust-root.pem)."""
+        return ensure_private_key(self.var / "trust-root.pem")
+
     def _env(self, name: str, port: int) -> dict[str, str]:
         prefix = name.upper()
         env = {
@@ -160,9 +165,16 @@ class System:
         if name == "assistance" and self.agencies:
             env["ASSISTANCE_AGENCIES_FILE"] = str(self.var / "agencies.json")
             env["ASSISTANCE_AGENCY_SIGNING_KEY_FILE"] = str(self.var / "assistance-agency-key.pem")
+        if self.secure:  # signing keys trusted only with the root's certificate
+            env["JUNHENG_TRUST_ROOT_KEYS"] = self.trust_root().public_key_text
         if name == "gateway":
             env["JUNHENG_GATEWAY_PORT"] = str(port)
             env["GATEWAY_SIGNING_KEY_FILE"] = str(self.var / "gateway-signing-key.pem")
+            if self.secure:  # dev: the gateway certifies its keys with the local root
+                env["GATEWAY_TRUST_ROOT_KEY_FILE"] = str(self.var / "trust-root.pem")
+                env["GATEWAY_KEY_CERTIFICATES_FILE"] = str(
+                    self.var / "gateway-key-certificates.json"
+                )
         else:
             env[f"{prefix}_HTTP_PORT"] = str(port)
         env.update(self.extra_env)

@@ -136,8 +136,12 @@ async def connect(
     async def _reconnected() -> None:
         log.info("nats.reconnected", extra={"client": name})
 
+    also_on_error = kwargs.pop("error_cb", None)
+
     async def _error(exc: Exception) -> None:
         log.warning("nats.error", extra={"client": name, "error": str(exc)})
+        if also_on_error is not None:
+            await also_on_error(exc)
 
     servers = nats_servers(url) if isinstance(url, str) else list(url)
     if seed_file is not None:
