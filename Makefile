@@ -4,10 +4,12 @@ SHELL := /bin/bash
 UV ?= $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 PY := .venv/bin/python
 
-.PHONY: help install run test test-fast lint fmt bench fuzz load snapshots clean postgres fonts
+.PHONY: help install run cluster test test-fast lint fmt bench bench-cluster fuzz load snapshots clean postgres fonts
 
 help:
 	@echo "make run        install, start the whole system with a demo county (gateway :8000)"
+	@echo "make cluster    the production topology on this machine: PostgreSQL, 3-node NATS (TLS,"
+	@echo "                identities), two replicas of each service and gateway (:8000, :8001)"
 	@echo "make test       install, run unit, API (SQLite + PostgreSQL), event and e2e tests"
 	@echo "make lint       ruff check, ruff format --check, mypy (strict)"
 	@echo "make bench      assessment, lottery, stored-run, zone lookup, staffing, assistance and gateway benchmarks (medians, ratios)"
@@ -36,6 +38,9 @@ fonts:
 
 run: install fonts
 	@$(PY) -m junheng_kit.system
+
+cluster: install postgres fonts
+	@$(PY) -m junheng_kit.cluster
 
 test: install postgres fonts
 	@$(PY) -m pytest -q

@@ -251,14 +251,22 @@ async def check_pool_budget(engine: AsyncEngine, settings: Any) -> dict[str, int
     with "too many connections" under load. Returns the figures checked (None on SQLite)."""
     if engine.dialect.name != "postgresql":
         return None
-    async with engine.connect() as connection:
-        row = (
-            await connection.exec_driver_sql(
-                "SELECT r.rolconnlimit, current_setting('max_connections')::int, "
-                "current_setting('superuser_reserved_connections')::int, current_user "
-                "FROM pg_roles r WHERE r.rolname = current_user"
-            )
-        ).one()
+    try:
+        async with engine.connect() as connection:
+            row = (
+                await connection.exec_driver_sql(
+                    "SELECT r.rolconnlimit, current_setting('max_connections')::int, "
+                    "current_setting('superuser_reserved_connections')::int, current_user "
+                    "FROM pg_roles r WHERE r.rolname = current_user"
+                )
+            ).one()
+    except Exception as error:
+        if not is_database_unavailable(error):
+            raise
+        # the database restarts as the process starts: serve (503 until it is back, /readyz
+        # says so) rather than exit; the budget is checked at the next start
+        log.warning("db.pool_budget_unchecked: the database is unreachable")
+        return None
     values: tuple[Any, ...] = tuple(row)
     role_limit, max_connections, reserved = int(values[0]), int(values[1]), int(values[2])
     role = str(values[3])
@@ -338,7 +346,23 @@ async def session_for_request(request: Request) -> AsyncIterator[AsyncSession]:
 
     GET and HEAD open a plain (deferred) transaction; on SQLite that lets reads run beside a
     writer instead of queueing for the write lock.
+
+    A POST that holds an Idempotency-Key claim (junheng_kit.idempotency) hands its open
+    transaction to the Idempotency middleware instead of committing: the middleware writes the
+    answer into the claim and commits both together, before the answer is sent.
     """
+    claim = request.scope.get("state", {}).get(IDEMPOTENCY_CLAIM)
+    if claim is not None and request.method not in SAFE_METHODS:
+        session = request.app.state.sessionmaker()
+        try:
+            yield session
+            await session.flush()
+        except BaseException:
+            await session.rollback()
+            await session.close()
+            raise
+        claim.session = session
+        return
     async with request.app.state.sessionmaker() as session:
         if request.method in SAFE_METHODS:
             await session.connection(execution_options={READ_ONLY: True})
@@ -350,6 +374,9 @@ async def session_for_request(request: Request) -> AsyncIterator[AsyncSession]:
             raise
         if wants_relay(session) and request.app.state.relay is not None:
             request.app.state.relay.wake()
+
+
+IDEMPOTENCY_CLAIM = "junheng_idempotency_claim"  # = junheng_kit.idempotency.CLAIM_STATE
 
 
 EVENTS_STAGED = "junheng_events_staged"

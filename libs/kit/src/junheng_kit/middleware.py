@@ -3,26 +3,39 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
 import logging
 import re
 import time
-from collections.abc import Sequence
-from typing import Any, cast
+from typing import Any
 
 from prometheus_client import Counter, Histogram
-from sqlalchemy import Table, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from junheng_kit.batching import Batcher
 from junheng_kit.context import reset_request_id, set_request_id
-from junheng_kit.db import READ_ONLY, is_database_unavailable
+from junheng_kit.db import is_database_unavailable, wants_relay
+from junheng_kit.idempotency import (
+    CLAIM_STATE,
+    LEASE_SECONDS,
+    Claim,
+    ClaimLost,
+    ClaimStore,
+    Outcome,
+    Renewal,
+    Wanted,
+    fingerprint,
+    in_progress,
+)
 from junheng_kit.ids import uuid7
-from junheng_kit.problems import PROBLEM_JSON, DomainError, FieldError, InvalidInput, problem_body
-from junheng_kit.tables import IdempotencyRecord
-from junheng_kit.timeutil import utcnow
+from junheng_kit.integrity import problem_for_concurrent_update, problem_for_integrity_error
+from junheng_kit.problems import (
+    PROBLEM_JSON,
+    DomainError,
+    FieldError,
+    InvalidInput,
+    ServiceUnavailable,
+    problem_body,
+)
 
 log = logging.getLogger("junheng.http")
 
@@ -117,82 +130,101 @@ class RequestContextMiddleware:
 
 
 class IdempotencyMiddleware:
-    """Idempotency-Key on POST: same client + key + body → the first response again;
-    same key with another body → 422. Responses of 5xx are not kept, so a retry runs again.
+    """Idempotency-Key on POST, across replicas and crashes (junheng_kit.idempotency).
 
-    The caller is answered as soon as the response is complete and the record is stored right
-    after (on SQLite it queues behind the writers: answering first keeps that wait off every
-    keyed request). A retry with the same key that arrives in between — or while the first is
-    still running — waits here for the first to finish and is then answered from its record,
-    instead of running the request a second time.
+    Same client + key + body → the first answer again, on any replica; the same key with
+    another body → 422 `idempotency_key_reused`; a same-key request while the first still runs
+    → on this replica it waits for the first and replays its answer, on another 409
+    `idempotency_in_progress` with `Retry-After`. The key is claimed in the database before the
+    request runs; the request's answer is written into the claim in the same transaction as its
+    effect: the session the request used is committed here, after the answer is complete and
+    before it is sent. Answers of 5xx (and 401, 429) are not kept: the claim is released and a
+    retry runs again.
     """
 
     def __init__(self, app: ASGIApp, fastapi_app: Any) -> None:
         self.app, self.fastapi_app = app, fastapi_app
-        self._lookup_batcher: Batcher[tuple[str, str], Any] | None = None
-        self._store_batcher: Batcher[dict[str, Any], None] | None = None
-        # (client, key) of requests between their lookup and their record stored
+        self._store: ClaimStore | None = None
+        self._claim_batcher: Batcher[Wanted, Outcome] | None = None
+        self._answer_batcher: Batcher[tuple[Claim, int, dict[str, str], bytes], None] | None = None
+        # (client, key) of requests on this replica between their claim and their answer
         self._in_flight: dict[tuple[str, str], asyncio.Event] = {}
+
+    @property
+    def store(self) -> ClaimStore:
+        sessionmaker = self.fastapi_app.state.sessionmaker  # tests swap it for a savepoint one
+        if self._store is None or self._store.sessionmaker is not sessionmaker:
+            settings = self.fastapi_app.state.settings
+            self._store = ClaimStore(
+                sessionmaker,
+                getattr(settings, "idempotency_lease_seconds", LEASE_SECONDS),
+            )
+            self._claim_batcher = Batcher(self._store.claim, name="idempotency-claim")
+            self._answer_batcher = Batcher(self._store.answer, name="idempotency-answer")
+        return self._store
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http" or scope["method"] != "POST":
             await self.app(scope, receive, send)
             return
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        key = headers.get("idempotency-key")
+        key = ""
+        authorization = ""
+        for name, value in scope["headers"]:
+            if name == b"idempotency-key":
+                key = value.decode("latin-1")
+            elif name == b"authorization":
+                authorization = value.decode("latin-1")
         if not key:
             await self.app(scope, receive, send)
             return
         body = await read_body(receive)
         replay = replaying(body)
-        client_id = await self._client_id(headers)
+        client_id = await self._client_id(authorization)
         if client_id is None or len(key) > 200:
             await self.app(scope, replay, send)  # the endpoint answers 401 / the key is ignored
             return
-        fingerprint = hashlib.sha256(
-            b"\0".join(
-                [
-                    scope["method"].encode(),
-                    scope["path"].encode(),
-                    scope.get("query_string", b""),
-                    body,
-                ]
-            )
-        ).hexdigest()
+        claim = Claim(
+            client_id,
+            key,
+            scope["method"],
+            scope["path"],
+            fingerprint(scope["method"], scope["path"], scope.get("query_string", b""), body),
+        )
         pair = (client_id, key)
         while (first := self._in_flight.get(pair)) is not None:
-            await first.wait()
+            await first.wait()  # the first on this replica: wait, then be answered from it
         done = self._in_flight[pair] = asyncio.Event()
         try:
-            await self._answer(scope, replay, send, pair, fingerprint)
+            await self._answer(scope, replay, send, claim)
         finally:
             del self._in_flight[pair]
             done.set()
 
-    async def _answer(
-        self,
-        scope: dict[str, Any],
-        replay: Any,
-        send: Any,
-        pair: tuple[str, str],
-        fingerprint: str,
-    ) -> None:
-        client_id, key = pair
-        record = await self._lookups().submit(pair)
-        if record is not None:
-            if record.fingerprint != fingerprint:
-                await _send_problem(
-                    send,
-                    InvalidInput(
-                        "Idempotency-Key was already used with another request",
-                        FieldError(
-                            "header.idempotency-key",
-                            "idempotency_key_reused",
-                            "send a new key for a different request",
-                        ),
+    async def _answer(self, scope: dict[str, Any], replay: Any, send: Any, claim: Claim) -> None:
+        store = self.store
+        assert self._claim_batcher is not None
+        outcome = await self._claim_batcher.submit(Wanted(claim))
+        if outcome.kind == "reused":
+            await _send_problem(
+                send,
+                InvalidInput(
+                    "Idempotency-Key was already used with another request",
+                    FieldError(
+                        "header.idempotency-key",
+                        "idempotency_key_reused",
+                        "send a new key for a different request",
                     ),
-                )
-                return
+                ),
+            )
+            return
+        if outcome.kind == "in_progress":
+            await _send_problem(send, in_progress(outcome.retry_after))
+            return
+        if outcome.kind == "unclaimed":  # the database refused the claim: run as without a key
+            await self.app(scope, replay, send)
+            return
+        if outcome.kind == "replay":
+            record = outcome.record
             stored = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in record.headers.items()]
             await send(
                 {
@@ -205,103 +237,94 @@ class IdempotencyMiddleware:
             return
         captured: dict[str, Any] = {"status": 500, "headers": [], "body": []}
 
-        async def capture(message: dict[str, Any]) -> None:
+        async def capture(message: dict[str, Any]) -> None:  # held until the claim completes
             if message["type"] == "http.response.start":
                 captured["status"] = message["status"]
                 captured["headers"] = message.get("headers", [])
             elif message["type"] == "http.response.body":
                 captured["body"].append(message.get("body", b""))
-            await send(message)
 
-        await self.app(scope, replay, capture)
-        if captured["status"] >= 500 or captured["status"] in (401, 429):
-            return
+        scope.setdefault("state", {})[CLAIM_STATE] = claim
+        try:
+            with Renewal(store, claim):
+                await self.app(scope, replay, capture)
+        except BaseException:
+            await self._abandon(claim)
+            raise
+        status = int(captured["status"])
+        headers = captured["headers"]
+        body = b"".join(captured["body"])
         kept = {
             k.decode("latin-1"): v.decode("latin-1")
-            for k, v in captured["headers"]
+            for k, v in headers
             if k.lower() not in (b"x-request-id", b"content-length", b"date", b"server")
         }
-        await self._stores().submit(
-            {
-                "client_id": client_id,
-                "key": key,
-                "method": scope["method"],
-                "path": scope["path"],
-                "fingerprint": fingerprint,
-                "status": captured["status"],
-                "headers": kept,
-                "body": b"".join(captured["body"]),
-                "created_at": utcnow(),
-            }
-        )
+        keep = status < 500 and status not in (401, 429)
+        if claim.session is not None:  # the request's transaction, still open: commit it here
+            problem = await self._commit(claim, status, kept, body, keep=keep)
+            if problem is not None:
+                await _send_problem(send, problem)
+                return
+        elif claim.completed:  # its use-case wrote the answer in its own transaction
+            pass
+        elif keep:  # nothing of the request's committed with the claim (a 4xx, no session)
+            assert self._answer_batcher is not None
+            await self._answer_batcher.submit((claim, status, kept, body))
+        else:
+            await self._release(claim)
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
 
-    # Concurrent requests share one lookup transaction and one store transaction (group
-    # commit, junheng_kit.batching): a keyed POST costs the database a share of two statements
-    # instead of two transactions of its own.
-
-    def _lookups(self) -> Batcher[tuple[str, str], Any]:
-        if self._lookup_batcher is None:
-            self._lookup_batcher = Batcher(self._find, name="idempotency-lookup")
-        return self._lookup_batcher
-
-    def _stores(self) -> Batcher[dict[str, Any], None]:
-        if self._store_batcher is None:
-            self._store_batcher = Batcher(self._store, name="idempotency-store")
-        return self._store_batcher
-
-    async def _find(self, wanted: Sequence[tuple[str, str]]) -> list[Any]:
-        found: dict[tuple[str, str], Any] = {}
-        async with self.fastapi_app.state.sessionmaker() as session:
-            # a read: on SQLite it must not queue for the write lock behind other requests
-            await session.connection(execution_options={READ_ONLY: True})
-            for client_id in {c for c, _ in wanted}:
-                rows = await session.execute(
-                    select(
-                        IdempotencyRecord.key,
-                        IdempotencyRecord.fingerprint,
-                        IdempotencyRecord.status,
-                        IdempotencyRecord.headers,
-                        IdempotencyRecord.body,
-                    ).where(
-                        IdempotencyRecord.client_id == client_id,
-                        IdempotencyRecord.key.in_({k for c, k in wanted if c == client_id}),
-                    )
-                )
-                found.update(((client_id, row.key), row) for row in rows)
+    async def _commit(
+        self, claim: Claim, status: int, headers: dict[str, str], body: bytes, *, keep: bool
+    ) -> DomainError | None:
+        """Commit the request's session with its answer in the claim; the problem to answer
+        instead when that fails (the effect then did not happen)."""
+        session = claim.session
+        assert session is not None
+        claim.session = None
+        try:
+            if keep:
+                await claim.complete(session, status, headers, body)
+            await session.commit()
+        except ClaimLost:
             await session.rollback()
-        return [found.get(pair) for pair in wanted]
-
-    async def _store(self, records: Sequence[dict[str, Any]]) -> list[BaseException | None]:
-        try:
-            await self._insert(records)
+            return in_progress()
         except Exception as error:
-            if len(records) == 1 or is_database_unavailable(error):
-                raise
-            # one record the database refuses must not cost the others theirs: each alone
-            return [await self._store_alone(record) for record in records]
-        return [None] * len(records)
-
-    async def _store_alone(self, record: dict[str, Any]) -> BaseException | None:
-        try:
-            await self._insert([record])
-        except Exception as error:  # noqa: BLE001 - that caller hears it, the others don't
-            return error
+            await session.rollback()
+            await self._release(claim)
+            mapped = problem_for_integrity_error(error) or problem_for_concurrent_update(error)
+            if mapped is not None:
+                return mapped
+            if is_database_unavailable(error):
+                return ServiceUnavailable(
+                    "the database is not reachable; nothing was recorded: retry",
+                    headers={"Retry-After": "1"},
+                )
+            raise
+        finally:
+            await session.close()
+        if not keep:
+            await self._release(claim)
+        if wants_relay(session) and self.fastapi_app.state.relay is not None:
+            self.fastapi_app.state.relay.wake()
         return None
 
-    async def _insert(self, records: Sequence[dict[str, Any]]) -> None:
-        async with self.fastapi_app.state.sessionmaker() as session:
-            table = cast(Table, IdempotencyRecord.__table__)
-            dialect = session.get_bind().dialect.name
-            insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-            # a concurrent twin that stored its response first keeps it
-            await session.execute(
-                insert(table).on_conflict_do_nothing(index_elements=["client_id", "key"]),
-                list(records),
-            )
-            await session.commit()
+    async def _abandon(self, claim: Claim) -> None:
+        if claim.session is not None:
+            session, claim.session = claim.session, None
+            await session.rollback()
+            await session.close()
+        await self._release(claim)
 
-    async def _client_id(self, headers: dict[str, str]) -> str | None:
-        scheme, _, token = headers.get("authorization", "").partition(" ")
+    async def _release(self, claim: Claim) -> None:
+        try:
+            await self.store.release(claim)
+        except Exception:
+            log.warning("idempotency.release_failed", exc_info=True)
+
+    async def _client_id(self, authorization: str) -> str | None:
+        scheme, _, token = authorization.partition(" ")
         if scheme.lower() != "bearer" or not token:
             return None
         try:
@@ -341,6 +364,7 @@ async def _send_problem(send: Any, error: DomainError) -> None:
         problem_body(error.status, error.slug, error.title, error.detail, error.errors),
         ensure_ascii=False,
     ).encode()
+    extra = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in error.headers.items()]
     await send(
         {
             "type": "http.response.start",
@@ -348,6 +372,7 @@ async def _send_problem(send: Any, error: DomainError) -> None:
             "headers": [
                 (b"content-type", PROBLEM_JSON.encode()),
                 (b"content-length", str(len(body)).encode()),
+                *extra,
             ],
         }
     )

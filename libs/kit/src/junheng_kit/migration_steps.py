@@ -59,3 +59,23 @@ def drop_kit_tables_v1() -> None:
 
     op.drop_table("outbox_message")
     op.drop_table("idempotency_record")
+
+
+def add_idempotency_claims_v2() -> None:
+    """idempotency_record claims (2026-12): `state` (pending | done; existing rows are answers),
+    the claim's `owner` and the end of its lease `expires_at`."""
+    with op.batch_alter_table("idempotency_record", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("state", sa.String(length=10), nullable=False, server_default="done")
+        )
+        batch_op.add_column(sa.Column("owner", sa.String(length=36), nullable=True))
+        batch_op.add_column(sa.Column("expires_at", sa.DateTime(timezone=True), nullable=True))
+    with op.batch_alter_table("idempotency_record", schema=None) as batch_op:
+        batch_op.alter_column("state", server_default=None)  # the kit always writes it
+
+
+def drop_idempotency_claims_v2() -> None:
+    with op.batch_alter_table("idempotency_record", schema=None) as batch_op:
+        batch_op.drop_column("expires_at")
+        batch_op.drop_column("owner")
+        batch_op.drop_column("state")

@@ -156,6 +156,15 @@ class NatsServer:
             self.process.wait()
 
 
+def _traversable(folder: Path) -> None:
+    """Let the postgres user reach a data directory below root's private folders (pytest's
+    temporary directories are 0700): search permission only, nothing listed or read."""
+    for path in [folder, *folder.parents]:
+        mode = path.stat().st_mode
+        if not mode & 0o001:
+            os.chmod(path, (mode & 0o7777) | 0o001)
+
+
 def postgres_bin() -> Path:
     """Debian's PostgreSQL binaries; installed with apt-get when missing (CI runs as root)."""
     found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
@@ -200,6 +209,7 @@ class PostgresCluster:
         if self.as_root:
             shutil.chown(self.workdir, "postgres", "postgres")
             os.chmod(self.workdir, 0o700)
+            _traversable(self.workdir.resolve().parent)
         if not (self.data / "PG_VERSION").exists():
             self._run(
                 str(self.bin / "initdb"),

@@ -61,6 +61,9 @@ class ServiceSettings(BaseSettings):
     db_pool_timeout_seconds: float = Field(10.0, gt=0)
     # how many replicas of this process the deployment runs (for the sizing check)
     replicas: int = Field(2, ge=1, le=100)
+    # an Idempotency-Key claim's lease: renewed while its request runs, so it ends only when
+    # the owner died; then a retry takes the key over (junheng_kit.idempotency)
+    idempotency_lease_seconds: float = Field(30.0, gt=0)
     outbox_poll_seconds: float = 0.5
     consumer_max_deliver: int = 5
     # how often each replica reads its durables' dead-letter depth from the DLQ stream (one

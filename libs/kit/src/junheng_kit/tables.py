@@ -2,7 +2,8 @@
 
 - outbox_message: events written in the use-case's transaction, published by the relay.
 - processed_message: the inbox; one row per (consumer, event id) makes handlers idempotent.
-- idempotency_record: the first response to each Idempotency-Key, per client.
+- idempotency_record: each Idempotency-Key per client: claimed (`pending`, with its owner and
+  lease) while its request runs, then its answer (`done`) — see junheng_kit.idempotency.
 """
 
 from __future__ import annotations
@@ -50,6 +51,9 @@ class IdempotencyRecord(KitBase):
     method: Mapped[str] = mapped_column(String(10))
     path: Mapped[str] = mapped_column(Text)
     fingerprint: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(10), default="done")
+    owner: Mapped[str | None] = mapped_column(String(36))
+    expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     status: Mapped[int] = mapped_column(Integer)
     headers: Mapped[dict[str, str]] = mapped_column(JSON)
     body: Mapped[bytes] = mapped_column(LargeBinary)

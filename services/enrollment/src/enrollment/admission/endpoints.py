@@ -45,6 +45,8 @@ from junheng_kit.batching import Batcher
 from junheng_kit.db import SessionDep, wants_relay
 from junheng_kit.etags import etag, version_from_if_match
 from junheng_kit.fast_routes import FastRequest
+from junheng_kit.idempotency import CLAIM_STATE, Claim, ClaimLost
+from junheng_kit.idempotency import in_progress as idempotency_in_progress
 from junheng_kit.identifiers import CountyCode
 from junheng_kit.integrity import problem_for_integrity_error
 from junheng_kit.pagination import CursorQuery, LimitQuery, decode_cursor, encode_cursor
@@ -232,15 +234,22 @@ async def _record_submissions(
                     session, items, secret=_secret(state), today=china_today()
                 )
             )
+            for item, outcome in zip(items, outcomes, strict=True):
+                if item.claim is not None and isinstance(outcome, service.Submitted):
+                    # the Idempotency-Key's answer commits with the application it answers
+                    await item.claim.complete(session, 201, *_created(outcome))
             await session.commit()
-        except IntegrityError as error:
+        except (IntegrityError, ClaimLost) as error:
             # another writer (a replica) recorded one of these children between the duplicate
-            # check and the insert, and the batch is rolled back: each is recorded alone, so
-            # only that one is refused — by the check, which now sees the other's application,
-            # or by the constraint's own answer (`application_unique`) if it lost the race again
+            # check and the insert, or a retry took a claim over: the batch is rolled back and
+            # each is recorded alone, so only that one is refused — by the check, which now sees
+            # the other's application, by the constraint's own answer (`application_unique`) if
+            # it lost the race again, or as still in progress
             await session.rollback()
             if len(items) > 1:
                 return [await _record_alone(state, item) for item in items]
+            if isinstance(error, ClaimLost):
+                return [idempotency_in_progress()]
             problem = problem_for_integrity_error(error)
             if problem is None:
                 raise
@@ -259,6 +268,23 @@ async def _record_alone(
         return error
 
 
+def _created(outcome: service.Submitted) -> tuple[dict[str, str], bytes]:
+    """The 201 answer's headers and body (the route and the fast route answer the same)."""
+    application = outcome.application
+    answer = _application_read(application, outcome.required, {})
+    headers = {
+        "content-type": "application/json",
+        "location": f"/v1/applications/{application.id}",
+        "etag": etag(application.version),
+    }
+    return headers, answer.model_dump_json(by_alias=True).encode()
+
+
+def _created_response(outcome: service.Submitted, claim: Claim | None) -> Response:
+    headers, body = claim.answer[1:] if claim is not None and claim.answer else _created(outcome)
+    return Response(body, status_code=201, headers=headers)
+
+
 @router.post(
     "/v1/applications",
     status_code=201,
@@ -269,7 +295,6 @@ async def submit_application(
     body: ApplicationCreate,
     request: Request,
     principal: Writer,
-    response: Response,
 ) -> ApplicationRead:
     """A guardian applies for grade 1 or grade 7. Checked: the 公民身份号码 (MOD 11-2) and the
     birth date in it, the age rule, the zones in force at the home (and 户籍) address, the
@@ -278,13 +303,13 @@ async def submit_application(
 
     Applications arriving together are recorded in one transaction (group commit); each is
     checked and answered on its own."""
-    outcome = await _submissions(request.app.state).submit(service.Submission(principal, body))
+    claim = request.scope.get("state", {}).get(CLAIM_STATE)
+    outcome = await _submissions(request.app.state).submit(
+        service.Submission(principal, body, claim)
+    )
     if isinstance(outcome, DomainError):
         raise outcome
-    application = outcome.application
-    response.headers["Location"] = f"/v1/applications/{application.id}"
-    response.headers["ETag"] = etag(application.version)
-    return _application_read(application, outcome.required, {})
+    return _created_response(outcome, claim)  # type: ignore[return-value]
 
 
 async def submit_application_fast(request: FastRequest) -> Response | None:
@@ -301,20 +326,11 @@ async def submit_application_fast(request: FastRequest) -> Response | None:
         body = ApplicationCreate.model_validate(from_json(request.body))
     except (ValidationError, ValueError):
         return None
-    outcome = await _submissions(request.state).submit(service.Submission(principal, body))
+    claim = request.scope.get("state", {}).get(CLAIM_STATE)
+    outcome = await _submissions(request.state).submit(service.Submission(principal, body, claim))
     if isinstance(outcome, DomainError):
         raise outcome
-    application = outcome.application
-    answer = _application_read(application, outcome.required, {})
-    return Response(
-        answer.model_dump_json(by_alias=True),
-        status_code=201,
-        media_type="application/json",
-        headers={
-            "Location": f"/v1/applications/{application.id}",
-            "ETag": etag(application.version),
-        },
-    )
+    return _created_response(outcome, claim)
 
 
 @router.get("/v1/applications", summary="List applications", responses=problem_responses())

@@ -37,6 +37,7 @@ from enrollment.zoning.rules import Zone
 from enrollment.zoning.service import zone_index_in_force
 from junheng_contracts.enrollment import ApplicationSubmitted, ApplicationSubmittedData
 from junheng_kit.auth import Principal
+from junheng_kit.idempotency import Claim
 from junheng_kit.identifiers import student_key
 from junheng_kit.ids import uuid7
 from junheng_kit.messaging.bulk import add_events
@@ -138,10 +139,12 @@ def _problem_error(problems: list[rules.Problem]) -> DomainError | None:
 
 @dataclass(frozen=True, slots=True)
 class Submission:
-    """One family's application as sent, and who sent it."""
+    """One family's application as sent, who sent it, and the request's Idempotency-Key claim
+    (junheng_kit.idempotency), answered in the transaction that records the application."""
 
     principal: Principal
     request: ApplicationCreate
+    claim: Claim | None = None
 
 
 @dataclass(frozen=True, slots=True)
