@@ -240,3 +240,25 @@ async def _register(database_url: str, *, scopes: list[str], secret: str = "s3cr
 def register() -> Register:
     """Register a client straight through the use-case; returns its (unique) id."""
     return _register
+
+
+@pytest.fixture(scope="session")
+def production_gateway(
+    production_nats: dict[str, Any],
+    signing_key_file: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> dict[str, Any]:
+    """Settings values a `JUNHENG_ENV=prod` gateway needs beyond its secrets: a NATS identity
+    (`production_nats`) and a pinned trust root that certifies its signing key."""
+    from gateway.auth.keys import public_jwk
+    from junheng_kit.signing import Signer
+    from junheng_kit.trust import certify, write_certificates
+
+    root = Signer.generate()
+    certificates = tmp_path_factory.mktemp("certificates") / "gateway-key-certificates.json"
+    write_certificates(certificates, [certify(root, public_jwk(signing_key_file), days=1)])
+    return {
+        **production_nats,
+        "trust_root_keys": root.public_key_text,
+        "key_certificates_file": certificates,
+    }

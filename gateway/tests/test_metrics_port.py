@@ -46,10 +46,10 @@ class TestSettings:
 
 class TestRoutes:
     async def test_in_production_metrics_are_on_the_internal_port_only(
-        self, start_gateway: Any, production_nats: dict[str, Any]
+        self, start_gateway: Any, production_gateway: dict[str, Any]
     ) -> None:
         async with start_gateway(
-            environment="prod", metrics_port=0, metrics_host="127.0.0.1", **production_nats
+            environment="prod", metrics_port=0, metrics_host="127.0.0.1", **production_gateway
         ) as (
             app,
             http,
@@ -74,18 +74,18 @@ class TestRoutes:
         assert "/metrics" not in documented
 
     async def test_in_production_without_a_metrics_port_no_metrics_are_served(
-        self, start_gateway: Any, production_nats: dict[str, Any]
+        self, start_gateway: Any, production_gateway: dict[str, Any]
     ) -> None:
-        async with start_gateway(environment="prod", **production_nats) as (app, http):
+        async with start_gateway(environment="prod", **production_gateway) as (app, http):
             assert app.state.metrics_listener is None
             problem(await http.get("/metrics"), 404)
             assert (await http.get("/healthz")).status_code == 200
 
     async def test_on_the_public_port_only_when_enabled(
-        self, start_gateway: Any, production_nats: dict[str, Any]
+        self, start_gateway: Any, production_gateway: dict[str, Any]
     ) -> None:
         async with start_gateway(
-            environment="prod", metrics_on_http_port=True, **production_nats
+            environment="prod", metrics_on_http_port=True, **production_gateway
         ) as (_, http):
             response = await http.get("/metrics")
         assert response.status_code == 200

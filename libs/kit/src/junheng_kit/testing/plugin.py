@@ -56,11 +56,17 @@ def production_nats(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
 @pytest.fixture
 async def js(nats_url: str) -> AsyncIterator[Any]:
-    """A JetStream client of the test run's nats-server (read streams, publish others' events)."""
+    """A JetStream client of the test run's nats-server (read streams, publish others' events).
+    Every producer's stream exists, as it does once the producers have started (each service
+    creates only its own)."""
     import nats
 
+    from junheng_kit.messaging.connection import ensure_streams
+
     connection = await nats.connect(nats_url)
-    yield connection.jetstream()
+    stream = connection.jetstream()
+    await ensure_streams(stream)
+    yield stream
     await connection.close()
 
 
@@ -210,8 +216,10 @@ def fresh_database_url(databases: Databases, service_dir: Path, backend: str) ->
 
 
 @pytest.fixture
-async def live_client(live_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    """HTTP through an app whose requests really commit (outbox relay and consumers see them)."""
+async def live_client(live_app: FastAPI, js: Any) -> AsyncIterator[httpx.AsyncClient]:
+    """HTTP through an app whose requests really commit (outbox relay and consumers see them).
+    Every producer's stream exists before the app starts (`js`), as in a running deployment:
+    the app's durables bind at once."""
     async with live_app.router.lifespan_context(live_app):
         transport = httpx.ASGITransport(app=live_app)
         async with httpx.AsyncClient(transport=transport, base_url="http://service") as http:
