@@ -18,7 +18,6 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -36,23 +35,8 @@ from junheng_kit.system import ALL_SCOPES, ServiceProcess
 from junheng_kit.tokens import TokenSigner
 from junheng_kit.trust import certify, with_certificates
 
-from .support import running_cluster
-
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(1200)]
 COPIES = ("staffing", "assistance", "evaluation")
-
-
-@pytest.fixture(scope="module")
-def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
-    yield from running_cluster(tmp_path_factory, "cluster-topology")
-
-
-@pytest.fixture(scope="module")
-def token(cluster: Cluster) -> str:
-    credentials = cluster.register_client(
-        name="东胜区教育局", scopes=ALL_SCOPES, jurisdiction=["150602"]
-    )
-    return cluster.token(credentials)
 
 
 def school(code: str, name: str | None = None) -> dict[str, Any]:
