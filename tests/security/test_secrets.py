@@ -177,6 +177,7 @@ class TestRealProcesses:
             JUNHENG_PSEUDONYM_KEY="shared",
             JUNHENG_NATS_URL=system.nats.url if system.nats else "",
             **system.nats_env("gateway"),
+            JUNHENG_TRUST_ROOT_KEYS=system.trust_root().public_key_text,
             JUNHENG_GATEWAY_PORT=str(free_port()),
             GATEWAY_SIGNING_KEY_FILE=str(tmp_path / "absent.pem"),
             GATEWAY_DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'gateway.sqlite3'}",
