@@ -6,6 +6,7 @@ import asyncio
 import itertools
 import json
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,18 @@ GENEROUS_LIMITS = {
     "GATEWAY_RATE_LIMIT_BURST": "4000",
     "GATEWAY_TOKEN_ATTEMPTS_PER_ADDRESS_PER_MINUTE": "10000",
 }
+
+
+def wait_until(check: Any, timeout: float = 90.0) -> Any:
+    """Poll `check` until it returns a truthy value; fail with the last one."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        last = check()
+        if last:
+            return last
+        time.sleep(0.2)
+    raise AssertionError(f"not reached within {timeout}s; last {last!r}")
 
 
 class RoundRobin:

@@ -35,6 +35,8 @@ from junheng_kit.system import ALL_SCOPES, ServiceProcess
 from junheng_kit.tokens import TokenSigner
 from junheng_kit.trust import certify, with_certificates
 
+from .support import wait_until
+
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(1200)]
 COPIES = ("staffing", "assistance", "evaluation")
 
@@ -72,17 +74,6 @@ def sql(cluster: Cluster, database: str, query: str, *args: Any) -> list[tuple[A
     url = f"postgresql://postgres@127.0.0.1:{cluster.postgres.port}/{database}"
     with psycopg.connect(url) as connection:
         return list(connection.execute(query, args).fetchall())
-
-
-def wait_until(check: Any, timeout: float = 90.0) -> Any:
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = check()
-        if last:
-            return last
-        time.sleep(0.2)
-    raise AssertionError(f"not reached within {timeout}s; last {last!r}")
 
 
 def copies_of(cluster: Cluster, codes: list[str]) -> dict[str, int]:

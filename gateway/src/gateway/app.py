@@ -34,13 +34,7 @@ from junheng_kit.app import (
 )
 from junheng_kit.auth import JWKS_KEY, KEYS_BUCKET, TokenVerifier
 from junheng_kit.bridge import BridgeClient
-from junheng_kit.db import (
-    PoolTooLarge,
-    check_pool_budget,
-    create_sessionmaker,
-    engine_for,
-    is_sqlite,
-)
+from junheng_kit.db import create_sessionmaker, open_engine
 from junheng_kit.messaging.connection import JetStreamSetup, connect_with, ensure_buckets
 from junheng_kit.metrics_port import start_metrics_listener
 from junheng_kit.middleware import RequestContextMiddleware
@@ -75,17 +69,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         app.state.token_verifier = TokenVerifier(
             issuer=settings.token_issuer, audience=settings.token_audience, static_jwks=jwks
         )
-        if is_sqlite(settings.database_url):
-            path = settings.database_url.split("///", 1)[-1]
-            if path and path != ":memory:":
-                Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = engine_for(settings)
-        try:
-            await check_pool_budget(engine, settings)
-        except PoolTooLarge as error:
-            log.error("%s refuses to start: %s", settings.service_name, error)
-            await engine.dispose()
-            raise
+        engine = await open_engine(settings)
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)
         nc = await connect_with(settings)

@@ -24,13 +24,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from junheng_kit.auth import TokenVerifier, jwks_from_text, nats_kv_jwks_source
 from junheng_kit.bridge import BridgeServer
-from junheng_kit.db import (
-    PoolTooLarge,
-    check_pool_budget,
-    create_sessionmaker,
-    engine_for,
-    is_sqlite,
-)
+from junheng_kit.db import create_sessionmaker, open_engine
 from junheng_kit.fast_routes import FastHandler, FastRoutes
 from junheng_kit.messaging.connection import (
     JetStreamSetup,
@@ -167,17 +161,7 @@ def build_service_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if is_sqlite(settings.database_url):
-            path = settings.database_url.split("///", 1)[-1]
-            if path and path != ":memory:":
-                Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = engine_for(settings)
-        try:
-            await check_pool_budget(engine, settings)
-        except PoolTooLarge as error:
-            log.error("%s refuses to start: %s", settings.service_name, error)
-            await engine.dispose()
-            raise
+        engine = await open_engine(settings)
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)
         app.state.nats = None

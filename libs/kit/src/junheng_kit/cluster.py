@@ -20,7 +20,6 @@ import secrets
 import signal
 import subprocess
 import sys
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,10 +32,8 @@ from junheng_kit.system import (
     SERVICES,
     ServiceProcess,
     System,
-    load_demo_county,
-    load_demo_enrollment,
-    load_demo_resources,
-    load_demo_roster,
+    load_demo,
+    wait_while_running,
 )
 from junheng_kit.tokens import TokenSigner
 from junheng_kit.trust import add_certificate, certify, read_certificates
@@ -325,22 +322,9 @@ def run(argv: list[str] | None = None) -> None:
                 json_out=path,
             )
         )
-        token = cluster.token(credentials)
-        load_demo_county(cluster, token, args.demo)
-        load_demo_resources(
-            cluster,
-            token,
-            args.demo.parent / "150602-school-resources-2025.json",
-            var / "demo-school-resources-2025.xlsx",
-        )
-        students = load_demo_roster(cluster, token, (var / "demo-students.csv").read_bytes())
-        intake = load_demo_enrollment(cluster, token, args.demo.parent / "150602-enrollment.json")
+        _, students, intake = load_demo(cluster, credentials, args.demo, var)
         print(_banner(cluster, credentials, students, intake["year"]), flush=True)
-        while all(
-            p.process is not None and p.process.poll() is None for p in cluster.processes.values()
-        ):
-            time.sleep(0.5)
-        print("a process exited; see var/cluster/logs/. Stopping.", flush=True)
+        wait_while_running(cluster, "var/cluster/logs/")
     except KeyboardInterrupt:
         print("\nstopping …", flush=True)
     finally:

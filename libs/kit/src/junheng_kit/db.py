@@ -7,6 +7,7 @@ import logging
 import weakref
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -225,6 +226,23 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         kwargs.setdefault("max_overflow", 5)
     kwargs.setdefault("pool_pre_ping", True)
     return _create_async_engine(url, **kwargs)
+
+
+async def open_engine(settings: Any) -> AsyncEngine:
+    """The engine a process starts with: SQLite's folder made, PostgreSQL's pool checked against
+    the role's connection limit (`check_pool_budget`; over it the process refuses to start)."""
+    if is_sqlite(settings.database_url):
+        path = settings.database_url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+    engine = engine_for(settings)
+    try:
+        await check_pool_budget(engine, settings)
+    except PoolTooLarge as error:
+        log.error("%s refuses to start: %s", settings.service_name, error)
+        await engine.dispose()
+        raise
+    return engine
 
 
 def engine_for(settings: Any) -> AsyncEngine:

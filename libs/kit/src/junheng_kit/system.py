@@ -471,6 +471,34 @@ def load_demo_enrollment(
     return summary
 
 
+def load_demo(
+    system: System, credentials: dict[str, Any], demo: Path, var: Path
+) -> tuple[int, int, dict[str, Any]]:
+    """The demo county through the gateway, as `make run` and `make cluster` load it: schools,
+    resource data (also written as an XLSX under `var`), the pupil roster, the grade-1 intake.
+    The schools created, the pupils on the roster, the intake's summary."""
+    token = system.token(credentials)
+    created = load_demo_county(system, token, demo)
+    load_demo_resources(
+        system,
+        token,
+        demo.parent / "150602-school-resources-2025.json",
+        var / "demo-school-resources-2025.xlsx",
+    )
+    students = load_demo_roster(system, token, (var / "demo-students.csv").read_bytes())
+    intake = load_demo_enrollment(system, token, demo.parent / "150602-enrollment.json")
+    return created, students, intake
+
+
+def wait_while_running(system: System, logs: str) -> None:
+    """Until Ctrl-C (KeyboardInterrupt) or until one of the processes exits."""
+    while all(
+        p.process is not None and p.process.poll() is None for p in system.processes.values()
+    ):
+        time.sleep(0.5)
+    print(f"a process exited; see {logs}. Stopping.", flush=True)
+
+
 def _demo_credentials(system: System, var: Path, county: str) -> dict[str, Any]:
     path = var / "demo-client.json"
     if path.exists():
@@ -660,23 +688,10 @@ def run(argv: list[str] | None = None) -> None:
         system.start()
         county = json.loads(args.demo.read_text())["county_code"]
         credentials = _demo_credentials(system, args.var, county)
-        token = system.token(credentials)
-        created = load_demo_county(system, token, args.demo)
-        load_demo_resources(
-            system,
-            token,
-            args.demo.parent / "150602-school-resources-2025.json",
-            args.var / "demo-school-resources-2025.xlsx",
-        )
-        students = load_demo_roster(system, token, (var / "demo-students.csv").read_bytes())
-        intake = load_demo_enrollment(system, token, args.demo.parent / "150602-enrollment.json")
+        created, students, intake = load_demo(system, credentials, args.demo, var)
         total = len(json.loads(args.demo.read_text())["schools"])
         print(_banner(system, credentials, created, total, students, intake), flush=True)
-        while all(
-            p.process is not None and p.process.poll() is None for p in system.processes.values()
-        ):
-            time.sleep(0.5)
-        print("a process exited; see var/logs/. Stopping.", flush=True)
+        wait_while_running(system, "var/logs/")
     except KeyboardInterrupt:
         print("\nstopping …", flush=True)
     finally:
