@@ -55,6 +55,19 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     for name in ("uvicorn", "uvicorn.error"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
+    quiet_tls_close()
+
+
+def _not_tls_close_noise(record: logging.LogRecord) -> bool:
+    # asyncio says so whenever a TLS peer (a NATS node) closes its side: nothing to act on
+    return "eof_received() has no effect when using ssl" not in record.getMessage()
+
+
+def quiet_tls_close() -> None:
+    """Drop asyncio's warning about every TLS connection a peer closes (NATS uses TLS)."""
+    asyncio_log = logging.getLogger("asyncio")
+    if _not_tls_close_noise not in asyncio_log.filters:
+        asyncio_log.addFilter(_not_tls_close_noise)
 
 
 def mask_name(name: str) -> str:

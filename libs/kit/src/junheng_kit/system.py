@@ -535,9 +535,9 @@ Junheng (均衡) is running — demo county {credentials["jurisdiction"][0]} (�
   Demo client    var/demo-client.json  (all read/write scopes, jurisdiction \
 {" ".join(credentials["jurisdiction"])})
   Logs           var/logs/<service>.log
-  NATS           {system.nats.url if system.nats else "-"}: TLS (CA var/nats-tls/ca.pem), an nkey
-                 identity per process with its own permissions (var/nats-auth/; the operator
-                 tools: JUNHENG_NATS_NKEY_SEED_FILE=var/nats-auth/operator.nk)
+  NATS           {system.nats.url if system.nats else "-"} — TLS (CA var/nats-tls/ca.pem), an
+                 identity and permissions per process (var/nats-auth/; the operator tools use
+                 JUNHENG_NATS_NKEY_SEED_FILE=var/nats-auth/operator.nk)
 
 Try it:
   TOKEN=$(curl -s -X POST {url}/oauth/token -d grant_type=client_credentials \\

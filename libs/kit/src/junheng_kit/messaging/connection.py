@@ -27,6 +27,7 @@ from nats.js.api import (
 from nats.js.errors import BadRequestError, NotFoundError
 
 from junheng_contracts import STREAMS
+from junheng_kit.logs import quiet_tls_close
 from junheng_kit.natsauth import (
     BODIES_BUCKET,
     DLQ_STREAM,
@@ -65,6 +66,10 @@ async def run_operator_tool(
     """Parse `argv` and run the tool's `body`; an `OperatorError` is printed as `error: …`
     and exits with 2."""
     args = parser.parse_args(argv)
+    # the tool speaks for itself in one line: the client's warnings (a reconnect, a node
+    # closing its TLS side) stay out of the operator's terminal
+    logging.getLogger("junheng.nats").setLevel(logging.ERROR)
+    quiet_tls_close()
     try:
         return await body(args)
     except OperatorError as exc:
@@ -113,7 +118,16 @@ async def connect_operator(args: argparse.Namespace, name: str) -> Client:
             allow_reconnect=False,
         )
     except Exception as exc:  # one line for the operator, not a traceback
-        raise OperatorError(f"cannot connect to NATS at {args.nats_url}: {exc}") from exc
+        missing = [
+            hint
+            for value, hint in (
+                (args.nkey_seed_file, "the operator's identity: --nkey-seed-file"),
+                (args.ca_file, "the NATS CA: --ca-file"),
+            )
+            if value is None
+        ]
+        advice = f" (give {' and '.join(missing)})" if missing else ""
+        raise OperatorError(f"cannot connect to NATS at {args.nats_url}: {exc}{advice}") from exc
 
 
 async def connect(
