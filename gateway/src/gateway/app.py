@@ -6,6 +6,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import fastapi_offline
 from fastapi import FastAPI
@@ -51,6 +52,30 @@ Get a token with OAuth2 client credentials (`POST /oauth/token`), then call
 `application/problem+json`; `X-Request-ID` is echoed (send your own to correlate)."""
 
 
+async def _connect(app: FastAPI, settings: GatewaySettings) -> None:
+    """In the background of start-up: an unreachable NATS neither ends nor hangs the gateway
+    (it answers /healthz, 503 to forwarded requests, and stops on SIGTERM). Connect (retried
+    until a node answers), forward from then on, share the rate limits, and publish the keys."""
+    nc = await connect_with(settings)
+    js = nc.jetstream()
+    app.state.nats, app.state.js = nc, js
+    app.state.bridge = BridgeClient(nc, js)
+    await app.state.rate_limiter.start(nc, replicas=settings.stream_replicas)
+    await app.state.jetstream_setup.run()
+
+
+async def _publish_keys(
+    app: FastAPI, settings: GatewaySettings, published: dict[str, Any]
+) -> list[str]:
+    """The gateway's buckets, and its keys (each with its certificate from the trust root) in
+    the bucket the services verify with."""
+    js = app.state.js
+    problems = await ensure_buckets(js, settings.stream_replicas)
+    store = await js.key_value(KEYS_BUCKET)
+    await store.put(JWKS_KEY, json.dumps(published).encode())
+    return problems
+
+
 def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     settings = settings or GatewaySettings()
 
@@ -72,43 +97,33 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         engine = await open_engine(settings)
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)
-        nc = await connect_with(settings)
-        setup_task: asyncio.Task[None] | None = None
+        # retried until JetStream answers (a leader election at start-up): /readyz "pending"
+        app.state.jetstream_setup = JetStreamSetup(
+            lambda: _publish_keys(app, settings, published), name=settings.service_name
+        )
+        readiness_checks(app)["jetstream"] = app.state.jetstream_setup.readiness
+        started = asyncio.create_task(_connect(app, settings), name="messaging")
+        await asyncio.wait({started}, timeout=STARTUP_WAIT_S)  # then in the background
+        app.state.metrics_listener = start_metrics_listener(settings)
+        if app.state.metrics_listener is None and not settings.serves_metrics_on_http_port():
+            log.warning("gateway.metrics_not_served: set GATEWAY_METRICS_PORT to scrape it")
+        settle_garbage_collector()
+        log.info("gateway.started", extra={"keys": [k["kid"] for k in jwks["keys"]]})
         try:
-            js = nc.jetstream()
-
-            async def publish_keys() -> list[str]:
-                problems = await ensure_buckets(js, settings.stream_replicas)
-                store = await js.key_value(KEYS_BUCKET)
-                # services verify with these, each with its certificate from the trust root
-                await store.put(JWKS_KEY, json.dumps(published).encode())
-                return problems
-
-            # retried until JetStream answers (a leader election at start-up): /readyz "pending"
-            app.state.jetstream_setup = JetStreamSetup(publish_keys, name=settings.service_name)
-            readiness_checks(app)["jetstream"] = app.state.jetstream_setup.readiness
-            setup_task = asyncio.create_task(app.state.jetstream_setup.run())
-            await asyncio.wait({setup_task}, timeout=STARTUP_WAIT_S)  # then in the background
-            app.state.nats, app.state.js = nc, js
-            await app.state.rate_limiter.start(nc, replicas=settings.stream_replicas)
-            app.state.bridge = BridgeClient(nc, js)
-            app.state.metrics_listener = start_metrics_listener(settings)
-            if app.state.metrics_listener is None and not settings.serves_metrics_on_http_port():
-                log.warning("gateway.metrics_not_served: set GATEWAY_METRICS_PORT to scrape it")
-            settle_garbage_collector()
-            log.info("gateway.started", extra={"keys": [k["kid"] for k in jwks["keys"]]})
             yield
         finally:
-            if setup_task is not None and not setup_task.done():
-                setup_task.cancel()
+            if not started.done():
+                started.cancel()
+                await asyncio.wait({started}, timeout=5)
             app.state.bridge = None
             await app.state.rate_limiter.stop()
             if app.state.metrics_listener is not None:
                 app.state.metrics_listener.stop()
                 app.state.metrics_listener = None
-            if nc.is_connected:
+            nc = app.state.nats
+            if nc is not None and nc.is_connected:
                 await nc.drain()
-            elif not nc.is_closed:
+            elif nc is not None and not nc.is_closed:
                 # NATS is down: nothing to drain (drain would raise); nats-py's close of a
                 # reconnecting client may fail with the reset or a cancelled transport wait:
                 # give it a moment, never let it fail the shutdown

@@ -153,3 +153,37 @@ async def test_set_up_waits_for_jetstream_and_the_process_becomes_ready_when_it_
     info = await nc.jetstream().stream_info("ENROLLMENT")
     await nc.close()
     assert info.config.num_replicas == 3
+
+
+async def test_a_service_started_before_nats_waits_for_it_and_becomes_ready(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """NATS unreachable at start-up: the process serves /healthz, is not ready (nats failed,
+    jetstream pending), and is ready once a node answers at the configured address."""
+    import junheng_kit.app
+
+    monkeypatch.setattr(junheng_kit.app, "STARTUP_WAIT_S", 0.5)
+    node = NatsServer(tmp_path / "late-nats")
+    settings = small_service_settings(
+        "enrollment",
+        f"sqlite+aiosqlite:///{tmp_path / 'enrollment.sqlite3'}",
+        nats_url=node.url,
+    )
+    app = build_service_app(settings, title="enrollment", description="", routers=[])
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://service") as http:
+            assert (await http.get("/healthz")).status_code == 200
+            waiting = await http.get("/readyz")
+            assert waiting.status_code == 503
+            assert waiting.json()["checks"]["nats"] == "failed"
+            assert waiting.json()["checks"]["jetstream"]["state"] == "pending"
+            node.start()
+            try:
+
+                async def ready() -> bool:
+                    return (await http.get("/readyz")).status_code == 200
+
+                assert await eventually(ready, timeout=30, interval=0.2)
+            finally:
+                node.stop()

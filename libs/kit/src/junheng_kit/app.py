@@ -14,6 +14,7 @@ import json
 import logging
 from collections.abc import AsyncIterator, Coroutine, Mapping, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -121,28 +122,82 @@ async def _bounded(
         log.warning("service.shutdown_step_timed_out", extra={"step": step})
 
 
-# how long start-up waits for JetStream before the process serves HTTP with set-up still
-# being retried in the background (/readyz "pending" until it is done)
+# how long start-up waits for NATS and JetStream before the process serves HTTP with set-up
+# still being retried in the background (/readyz says what it waits for)
 STARTUP_WAIT_S = 10.0
 
 
-async def _start_on_jetstream(
+@dataclass
+class _Messaging:
+    """What a service runs on NATS, made once it is connected (shut down in reverse)."""
+
+    relay: OutboxRelay | None = None
+    consumers: ConsumerRunner | None = None
+    dead_letters: DeadLetterDepth | None = None
+    bridge: BridgeServer | None = None
+
+    async def stop(self, app: FastAPI) -> None:
+        await _bounded("bridge", self.bridge.stop() if self.bridge else None)
+        await _bounded("consumers", self.consumers.stop() if self.consumers else None)
+        if self.dead_letters is not None:
+            readiness_checks(app).pop("dead_letters", None)
+            await _bounded("dead letters", self.dead_letters.stop())
+        await _bounded("relay", self.relay.stop() if self.relay else None)
+        nc = app.state.nats
+        if nc is not None:
+            # replies, events and acks are already finished above: flush what is written and
+            # close (drain would wait on the pull subscriptions' internal queues)
+            if nc.is_connected:
+                await _bounded("nats", nc.flush(timeout=2))
+            if not nc.is_closed:
+                await _bounded("nats", nc.close())
+
+
+async def _start_messaging(
+    app: FastAPI,
+    settings: ServiceSettings,
+    subscriptions: Subscriptions,
     setup: JetStreamSetup,
-    relay: OutboxRelay,
-    consumers: ConsumerRunner,
-    dead_letters: DeadLetterDepth | None,
-    bridge: BridgeServer,
+    parts: _Messaging,
 ) -> None:
-    """JetStream may be electing a leader as the process starts: set-up is retried until it
-    succeeds (the process answers /healthz meanwhile, /readyz says "pending"), then the relay,
-    the consumers (each durable binds once its producer's stream exists), the reading of the
-    dead-letter depth and the bridge."""
+    """In the background of start-up, so that neither an unreachable NATS nor a JetStream
+    electing its leader ends or hangs the process (it answers /healthz, and a SIGTERM stops it;
+    /readyz says what it waits for): connect (retried until a node answers), set up what the
+    service owns on JetStream (retried with backoff), then start the relay, the consumers (each
+    durable binds once its producer's stream exists), the reading of the dead-letter depth and
+    the bridge."""
+    nc = await connect_with(settings)
+    js = nc.jetstream()
+    app.state.nats, app.state.js = nc, js
+    parts.relay = app.state.relay = OutboxRelay(
+        app.state.sessionmaker, js, poll_seconds=settings.outbox_poll_seconds
+    )
+    parts.consumers = app.state.consumers = ConsumerRunner(
+        settings.service_name,
+        subscriptions,
+        app.state.sessionmaker,
+        js,
+        max_deliver=settings.consumer_max_deliver,
+        on_committed=parts.relay.wake,
+    )
+    if subscriptions.entries:
+        parts.dead_letters = DeadLetterDepth(
+            js,
+            settings.service_name,
+            subscriptions.durables(),
+            refresh_seconds=settings.dead_letter_refresh_seconds,
+        )
+        readiness_checks(app)["dead_letters"] = parts.dead_letters.readiness
+        readiness_checks(app)["consumers"] = parts.consumers.readiness
+    parts.bridge = BridgeServer(
+        app, nc, js, settings.service_name, concurrency=settings.bridge_concurrency
+    )
     await setup.run()
-    relay.start()
-    await consumers.start()
-    if dead_letters is not None:
-        await dead_letters.start()
-    await bridge.start()
+    parts.relay.start()
+    await parts.consumers.start()
+    if parts.dead_letters is not None:
+        await parts.dead_letters.start()
+    await parts.bridge.start()
 
 
 def build_service_app(
@@ -166,10 +221,6 @@ def build_service_app(
         app.state.sessionmaker = create_sessionmaker(engine)
         app.state.nats = None
         app.state.js = None
-        relay: OutboxRelay | None = None
-        consumers: ConsumerRunner | None = None
-        dead_letters: DeadLetterDepth | None = None
-        bridge: BridgeServer | None = None
         app.state.token_verifier = TokenVerifier(
             issuer=settings.token_issuer,
             audience=settings.token_audience,
@@ -178,69 +229,31 @@ def build_service_app(
             max_key_age_s=settings.jwks_max_age_seconds,
             trust_roots=parse_roots(settings.trust_root_keys) if settings.trust_root_keys else None,
         )
-        setup_task: asyncio.Task[None] | None = None
+        parts = _Messaging()
+        started: asyncio.Task[None] | None = None
         if settings.nats_url:
-            nc = await connect_with(settings)
-            js = nc.jetstream()
-            app.state.nats, app.state.js = nc, js
             setup = JetStreamSetup(
-                lambda: ensure_service_assets(js, settings.service_name, settings.stream_replicas),
+                lambda: ensure_service_assets(
+                    app.state.js, settings.service_name, settings.stream_replicas
+                ),
                 name=settings.service_name,
             )
             app.state.jetstream_setup = setup
             readiness_checks(app)["jetstream"] = setup.readiness
-            relay = OutboxRelay(
-                app.state.sessionmaker, js, poll_seconds=settings.outbox_poll_seconds
+            started = asyncio.create_task(
+                _start_messaging(app, settings, subscriptions, setup, parts), name="messaging"
             )
-            consumers = ConsumerRunner(
-                settings.service_name,
-                subscriptions,
-                app.state.sessionmaker,
-                js,
-                max_deliver=settings.consumer_max_deliver,
-                on_committed=relay.wake,
-            )
-            app.state.consumers = consumers
-            if subscriptions.entries:
-                dead_letters = DeadLetterDepth(
-                    js,
-                    settings.service_name,
-                    subscriptions.durables(),
-                    refresh_seconds=settings.dead_letter_refresh_seconds,
-                )
-                readiness_checks(app)["dead_letters"] = dead_letters.readiness
-                readiness_checks(app)["consumers"] = consumers.readiness
-            bridge = BridgeServer(
-                app, nc, js, settings.service_name, concurrency=settings.bridge_concurrency
-            )
-
-            setup_task = asyncio.create_task(
-                _start_on_jetstream(setup, relay, consumers, dead_letters, bridge),
-                name="jetstream-setup",
-            )
-            await asyncio.wait({setup_task}, timeout=STARTUP_WAIT_S)  # then in the background
-        app.state.relay = relay
+            await asyncio.wait({started}, timeout=STARTUP_WAIT_S)  # then in the background
         app.state.metrics_listener = start_metrics_listener(settings)
         settle_garbage_collector()
         log.info("service.started", extra={"service": settings.service_name})
         try:
             yield
         finally:
-            if setup_task is not None and not setup_task.done():
-                setup_task.cancel()
-                await asyncio.wait({setup_task}, timeout=5)
-            await _bounded("bridge", bridge.stop() if bridge else None)
-            await _bounded("consumers", consumers.stop() if consumers else None)
-            if dead_letters is not None:
-                readiness_checks(app).pop("dead_letters", None)
-                await _bounded("dead letters", dead_letters.stop())
-            await _bounded("relay", relay.stop() if relay else None)
-            if app.state.nats is not None:
-                # replies, events and acks are already finished above: flush what is written and
-                # close (drain would wait on the pull subscriptions' internal queues)
-                await _bounded("nats", app.state.nats.flush(timeout=2))
-                if not app.state.nats.is_closed:
-                    await app.state.nats.close()
+            if started is not None and not started.done():
+                started.cancel()
+                await asyncio.wait({started}, timeout=5)
+            await parts.stop(app)
             await engine.dispose()
             if app.state.metrics_listener is not None:
                 app.state.metrics_listener.stop()
