@@ -104,6 +104,32 @@ class TestMerged:
     def test_a_refund_takes_one_interval_off(self) -> None:
         assert rules.merged(110.0, tat=100.0, pending=-1, first_at=50.0, interval=2.0) == 108.0
 
+    def test_a_request_given_back_elsewhere_leaves_the_view(self) -> None:
+        # interval 30: the view was built on 130 (another replica's reservation on top of 100),
+        # then one own request at 95 (160); the other replica gave its request back (100)
+        own = exact_tat(130.0, [95.0], 30.0)
+        assert own == 160.0
+        dropped = rules.fell_by(130.0, 100.0, since=95.0)
+        assert dropped == 30.0
+        merged = rules.merged(
+            100.0, tat=own, pending=1, first_at=95.0, interval=30.0, dropped=dropped
+        )
+        assert merged == exact_tat(100.0, [95.0], 30.0) == 130.0
+
+    def test_a_fall_below_the_first_request_does_not_count(self) -> None:
+        # a stored 40 or 10 gives the same GCRA over requests from 50 on: the fall is 90 → 50
+        assert rules.fell_by(90.0, 10.0, since=50.0) == 40.0
+        assert rules.fell_by(45.0, 10.0, since=50.0) == 0.0
+        assert rules.fell_by(90.0, 120.0) == 0.0  # it rose
+        assert rules.fell_by(None, 10.0) == 0.0  # nothing was known
+
+    def test_an_expired_entry_is_a_full_bucket(self) -> None:
+        assert rules.fell_by(90.0, None, since=100.0) == 0.0  # it had refilled by then
+        assert rules.fell_by(90.0, None) == float("inf")
+        assert rules.merged(
+            None, tat=90.0, pending=0, first_at=float("inf"), interval=1.0, dropped=float("inf")
+        ) == float("-inf")
+
     @given(
         st.lists(st.floats(0, 1), max_size=40),
         st.lists(st.floats(0, 1), max_size=40),

@@ -14,7 +14,8 @@ import httpx
 from fastapi import FastAPI
 from nats.js.errors import KeyNotFoundError
 
-from gateway.limits.shared import BUCKET_STREAM, RATE_LIMITS_BUCKET, bucket_key
+from gateway.limits.rules import Policy
+from gateway.limits.shared import BUCKET_STREAM, RATE_LIMITS_BUCKET, SharedLimiter, bucket_key
 from junheng_kit.messaging.connection import connect
 from junheng_kit.problems import PROBLEM_JSON
 from junheng_kit.testing.plugin import auth, eventually
@@ -192,3 +193,34 @@ class TestAcrossReplicas:
             shared = app.state.rate_limiter.is_shared
         assert second > first
         assert shared
+
+
+class TestGivenBack:
+    async def test_a_request_given_back_on_one_replica_does_not_stay_refused_on_another(
+        self, nats_url: str
+    ) -> None:
+        """One failure a minute per client; both replicas reserve and give back (the right
+        secret) and reconcile in the order that leaves the second one's view holding the
+        first one's reservation: the next request there is still admitted."""
+        policy = Policy("token-failures", rate_per_second=1 / 60, burst=1)
+        subject = f"given-back-{uuid.uuid4()}"
+        async with AsyncExitStack() as stack:
+            limiters = []
+            for name in ("a", "b"):
+                nc = await connect(nats_url, f"test-limiter-{name}")
+                stack.push_async_callback(nc.close)
+                limiter = SharedLimiter([policy], sync_seconds=3600)  # rounds by hand only
+                await limiter.start(nc, replicas=1)
+                stack.push_async_callback(limiter.stop)
+                limiters.append(limiter)
+            a, b = limiters
+            assert (await a.acquire(policy, subject)).allowed
+            assert await a.reconcile()  # the bucket holds a's reservation
+            assert (await b.acquire(policy, subject)).allowed  # b's view: nothing known yet
+            assert await b.reconcile()  # b reads a's value and adds its own: b's view holds both
+            b.release(policy, subject)
+            assert await b.reconcile()
+            a.release(policy, subject)
+            assert await a.reconcile()  # the bucket is back to empty; b's view still holds a's
+            decision = await b.acquire(policy, subject)
+        assert decision.allowed

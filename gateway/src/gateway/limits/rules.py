@@ -71,7 +71,13 @@ def whole_seconds(seconds: float) -> int:
 
 
 def merged(
-    stored: float | None, *, tat: float, pending: int, first_at: float, interval: float
+    stored: float | None,
+    *,
+    tat: float,
+    pending: int,
+    first_at: float,
+    interval: float,
+    dropped: float = 0.0,
 ) -> float:
     """The shared `tat` once this replica's `pending` requests (net of refunds) are added.
 
@@ -81,11 +87,29 @@ def merged(
     pending requests are charged after everything stored, as if they had all come at once at
     `first_at` or later, and never below this replica's own view: never less than an exact GCRA
     over the same requests would give, at most one sync interval more.
+
+    `dropped` is how far the stored value fell below the one the view was built on: other
+    replicas gave requests back (`SharedLimiter.release`), or the entry expired (`math.inf`).
+    The view is lowered by as much before it serves as the floor (GCRA moves at most as far as
+    its starting value does), so a request another replica reserved and gave back does not
+    stay counted here.
     """
+    floor = tat - dropped
     if pending == 0:
-        return tat if stored is None else max(stored, tat)
+        return floor if stored is None else max(stored, floor)
     start = first_at if stored is None else max(stored, first_at)
-    return max(start + pending * interval, tat)
+    return max(start + pending * interval, floor)
+
+
+def fell_by(before: float | None, after: float | None, *, since: float = -math.inf) -> float:
+    """How far a stored value fell from `before` to `after` (None: no entry, a full bucket), for a
+    view whose own requests came at `since` or later: values at or below `since` all give the
+    same GCRA over them, so only the part above it counts. 0 when the value rose or stayed."""
+    if before is None:
+        return 0.0
+    was = max(before, since)
+    now = since if after is None else max(after, since)
+    return max(0.0, was - now)
 
 
 def policy_field(policy: Policy) -> str:

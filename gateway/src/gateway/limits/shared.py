@@ -16,6 +16,11 @@ one replica, never one within its rate). A client therefore gets at most
 `replicas × share` requests more than one exact limiter would allow, over any interval: with
 the defaults (200/s, 0.1 s) and three replicas 60 requests, less than a sixth of the burst.
 
+A request given back (`release`: a token request whose secret was right) lowers the stored
+value; another replica whose view still holds it lowers its view by as much at its next
+reconciliation, or, when it is about to refuse, reads the stored value first (at most once per
+sync interval and subject).
+
 While NATS or the bucket is unavailable each replica limits on its own view (N replicas then
 allow N times the rate), logs `gateway.rate_limits_local`, and reconciles again once it can:
 no request is refused because the limiter cannot reach NATS, and none waits for it longer than
@@ -84,6 +89,7 @@ class _Subject:
     pending: int = 0  # admitted since the last reconciliation began, net of refunds
     first_at: float = math.inf  # when the first of them came
     in_flight: int = 0  # admitted before the reconciliation under way began
+    checked_at: float = -math.inf  # when a refusal last read the stored value (loop time)
 
 
 def bucket_key(policy: Policy, subject: str) -> str:
@@ -168,6 +174,8 @@ class SharedLimiter:
             now = self._clock()
             decision, tat = rules.admit(policy, entry.tat, now)
             if not decision.allowed:
+                if await self._refreshed(entry):
+                    continue
                 REFUSED.labels(policy.name).inc()
                 return decision
             unreconciled = entry.pending + entry.in_flight
@@ -182,6 +190,44 @@ class SharedLimiter:
             entry.pending += 1
             entry.first_at = min(entry.first_at, now)
             return decision
+
+    async def _refreshed(self, entry: _Subject) -> bool:
+        """Before a refusal: read the stored value when this replica has nothing of its own
+        unreconciled and has not read it within the last sync interval; True when the view was
+        lowered. A view only runs ahead of the bucket through refunds (`release`) made on other
+        replicas after this one last read it: without this read a refused subject would stay
+        refused here until this replica reconciled it again, which a refused subject never does.
+        """
+        store = self._store
+        loop_now = asyncio.get_running_loop().time()
+        if (
+            store is None
+            or not self._shared
+            or entry.pending
+            or entry.in_flight
+            or loop_now - entry.checked_at < self.sync_seconds
+        ):
+            return False
+        entry.checked_at = loop_now
+        try:
+            stored, revision = await asyncio.wait_for(_read(store, entry.key), KV_TIMEOUT_SECONDS)
+        except (nats.errors.Error, TimeoutError):
+            return False
+        if entry.pending or entry.in_flight:  # admitted meanwhile: the next round reconciles
+            return False
+        view = rules.merged(
+            stored,
+            tat=entry.tat,
+            pending=0,
+            first_at=math.inf,
+            interval=entry.policy.interval,
+            dropped=rules.fell_by(entry.stored, stored),
+        )
+        entry.stored, entry.revision = stored, revision
+        if view >= entry.tat:
+            return False
+        entry.tat = view
+        return True
 
     def release(self, policy: Policy, subject: str) -> None:
         """Give back one request counted by `acquire` (it turned out not to count)."""
@@ -214,6 +260,12 @@ class SharedLimiter:
         self._set_shared(False, "stopped", quiet=True)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._round(), KV_TIMEOUT_SECONDS)
+
+    async def reconcile(self) -> bool:
+        """One reconciliation now (tests and shutdown); whether the bucket was reached."""
+        shared, reason = await self._round()
+        self._set_shared(shared, reason)
+        return shared
 
     async def _reconciled(self, timeout: float) -> bool:
         """Wait for a reconciliation that starts after now; False when it took too long."""
@@ -270,7 +322,7 @@ class SharedLimiter:
         if store is None or not connected:
             return self._local_only("NATS is not connected" if store else "no bucket")
         batch = [
-            (entry, entry.pending, entry.first_at, entry.tat)
+            (entry, entry.pending, entry.first_at, entry.tat, entry.stored)
             for entry in self._subjects.values()
             if entry.pending
         ]
@@ -278,21 +330,27 @@ class SharedLimiter:
             entry.pending, entry.first_at, entry.in_flight = 0, math.inf, pending
         gate = asyncio.Semaphore(CONCURRENT_UPDATES)
 
-        async def reconcile(entry: _Subject, pending: int, first_at: float, tat: float) -> None:
+        async def reconcile(
+            entry: _Subject, pending: int, first_at: float, tat: float, base: float | None
+        ) -> None:
             try:
                 async with gate:
                     value, revision = await asyncio.wait_for(
-                        self._update(store, entry, pending, first_at, tat), KV_TIMEOUT_SECONDS
+                        self._update(store, entry, pending, first_at, tat, base),
+                        KV_TIMEOUT_SECONDS,
                     )
             finally:
                 entry.in_flight = 0
             entry.stored, entry.revision = value, revision
+            # the view held `tat` when the round began; the value written is below it only
+            # when other replicas gave requests back: the view falls by as much
             entry.tat = rules.merged(
                 value,
                 tat=entry.tat,
                 pending=entry.pending,
                 first_at=entry.first_at,
                 interval=entry.policy.interval,
+                dropped=max(0.0, tat - value),
             )
 
         outcomes = await asyncio.gather(
@@ -307,14 +365,26 @@ class SharedLimiter:
         return True, "reconciled"
 
     async def _update(
-        self, store: KeyValue, entry: _Subject, pending: int, first_at: float, tat: float
+        self,
+        store: KeyValue,
+        entry: _Subject,
+        pending: int,
+        first_at: float,
+        tat: float,
+        base: float | None,
     ) -> tuple[float, int]:
-        """Add `pending` requests to the stored value with compare-and-set."""
+        """Add `pending` requests to the stored value with compare-and-set; `tat` is the view
+        built on the stored value `base`."""
         stored, revision = entry.stored, entry.revision
         interval = entry.policy.interval
         for _ in range(CAS_ATTEMPTS):
             value = rules.merged(
-                stored, tat=tat, pending=pending, first_at=first_at, interval=interval
+                stored,
+                tat=tat,
+                pending=pending,
+                first_at=first_at,
+                interval=interval,
+                dropped=rules.fell_by(base, stored, since=first_at),
             )
             try:
                 revision = await store.update(entry.key, f"{value:.6f}".encode(), last=revision)
