@@ -19,6 +19,7 @@ from sqlalchemy import (
     UniqueConstraint,
     delete,
     insert,
+    update,
 )
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -220,6 +221,33 @@ class TestConcurrentUpdate:
             ("header.if-match", "version_current")
         ]
         assert problem_for_concurrent_update(RuntimeError("stale")) is None
+
+    @pytest.mark.parametrize("backend", ["postgresql"])  # SQLite has one writer: no deadlock
+    async def test_two_transactions_waiting_on_each_other_answer_409_retry(
+        self, sessions: async_sessionmaker[AsyncSession]
+    ) -> None:
+        async with sessions() as session:
+            await session.execute(insert(COUNTER), [{"id": 2, "n": 0, "version": 1}])
+            await session.commit()
+
+        async def lock(session: AsyncSession, first: int, then: int) -> None:
+            await session.execute(update(COUNTER).where(COUNTER.c.id == first).values(n=first))
+            await asyncio.sleep(0.2)  # both hold their first row now
+            await session.execute(update(COUNTER).where(COUNTER.c.id == then).values(n=then))
+
+        async with sessions() as mine, sessions() as theirs:
+            outcomes = await asyncio.gather(
+                lock(mine, 1, 2), lock(theirs, 2, 1), return_exceptions=True
+            )
+            await mine.rollback()
+            await theirs.rollback()
+        failed = [o for o in outcomes if isinstance(o, BaseException)]
+        assert len(failed) == 1  # PostgreSQL rolled one back, the other went on
+        problem = problem_for_concurrent_update(failed[0])
+        assert isinstance(problem, Conflict)
+        assert problem.headers == {"Retry-After": "1"}
+        assert [(e.field, e.rule) for e in problem.errors] == [("body", "concurrent_transaction")]
+        assert problem_for_integrity_error(failed[0]) is None
 
 
 class NoteIn(BaseModel):

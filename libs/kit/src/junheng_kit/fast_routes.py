@@ -20,7 +20,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.responses import Response
 
@@ -94,7 +94,7 @@ class FastRoutes:
             response = await handler(FastRequest(scope, body, self.state))
         except DomainError as error:
             response = problem_response(error)
-        except (IntegrityError, StaleDataError) as error:  # a lost race: the route's 409 too
+        except (DBAPIError, StaleDataError) as error:  # a lost race: the route's 409 too
             problem = problem_for_integrity_error(error) or problem_for_concurrent_update(error)
             if problem is None:
                 raise

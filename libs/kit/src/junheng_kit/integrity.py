@@ -26,7 +26,9 @@ the database's constraint then refuses the later one, at flush or at commit. Tha
 A row changed by a concurrent request between this one's read and its write (SQLAlchemy's
 `StaleDataError`: the `version` column moved, or the row is gone) is the same kind of race:
 `problem_for_concurrent_update` answers 409 `version_current`, as a stale `If-Match` is told
-(there with 412, since the client asked for that version).
+(there with 412, since the client asked for that version). Two transactions that lock the same
+rows in opposite orders, one of which PostgreSQL rolls back (deadlock, SQLSTATE 40P01; or a
+serialization failure, 40001), answer 409 `concurrent_transaction` with `Retry-After: 1`.
 
 `problem_for_integrity_error` is the one mapping: the exception handlers call it (a flush inside an
 endpoint, the commit `session_for_request` makes before the response), and so may anything that
@@ -53,7 +55,7 @@ from sqlalchemy import (
     Table,
     UniqueConstraint,
 )
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.sql.schema import ColumnCollectionConstraint
 
@@ -309,10 +311,40 @@ CONCURRENT_UPDATE = FieldError(
 )
 
 
+CONCURRENT_TRANSACTION = FieldError(
+    "body",
+    "concurrent_transaction",
+    "并发冲突: a concurrent request wrote the same records at the same time; nothing of this "
+    "request was saved: retry it",
+)
+# PostgreSQL gives up on one of two transactions waiting on each other (deadlock_detected) or,
+# under stricter isolation, on one that read what the other wrote (serialization_failure)
+RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})
+
+
 def problem_for_concurrent_update(error: BaseException) -> DomainError | None:
     """A 409 for a row a concurrent request changed or removed between this request's read and
-    its write (`StaleDataError`); None for any other error."""
-    if not isinstance(error, StaleDataError):
-        return None
-    log.info("integrity.concurrent_update_answered")
-    return Conflict("the record was changed by a concurrent request", CONCURRENT_UPDATE)
+    its write (`StaleDataError`), or for a transaction PostgreSQL rolled back because it and a
+    concurrent one waited on each other (with `Retry-After: 1`: the retry is safe, nothing was
+    written); None for any other error."""
+    if isinstance(error, StaleDataError):
+        log.info("integrity.concurrent_update_answered")
+        return Conflict("the record was changed by a concurrent request", CONCURRENT_UPDATE)
+    if is_retryable_conflict(error):
+        log.info("integrity.concurrent_transaction_answered")
+        return Conflict(
+            "a concurrent request wrote the same records; retry",
+            CONCURRENT_TRANSACTION,
+            headers={"Retry-After": "1"},
+        )
+    return None
+
+
+def is_retryable_conflict(error: BaseException) -> bool:
+    """A deadlock or serialization failure PostgreSQL reported (the transaction is rolled back;
+    running it again is safe)."""
+    if not isinstance(error, DBAPIError) or isinstance(error, IntegrityError):
+        return False
+    orig = error.orig
+    sqlstate = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    return str(sqlstate) in RETRYABLE_SQLSTATES

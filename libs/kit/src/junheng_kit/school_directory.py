@@ -66,8 +66,13 @@ def _read(entry: Any) -> SchoolEntryRead:
 async def apply_school_state(
     session: AsyncSession, model: type[Any], data: SchoolData, event_id: str
 ) -> bool:
-    """Upsert the school if the event is newer than the copy; a stale event changes nothing."""
-    entry = await session.get(model, data.school_code)
+    """Upsert the school if the event is newer than the copy; a stale event changes nothing.
+
+    The row is read FOR UPDATE: two replicas applying versions 3 and 4 at once take turns, and
+    the later one sees the other's version (without the lock the one committing last would
+    write its older copy over the newer). Two first copies at once: the second insert fails
+    and its delivery is retried."""
+    entry = await session.get(model, data.school_code, with_for_update=True)
     if entry is not None and entry.version >= data.version:
         return False
     values = {

@@ -3,15 +3,23 @@ PostgreSQL (issue 17): twenty identical requests at once, spread over two apps w
 engines; the key is written once, every other request hears why (409 problem+json), nothing is
 half written, nothing answers 5xx."""
 
+import asyncio
+import json
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from junheng_kit.tables import OutboxMessage
 from junheng_kit.testing.plugin import Replicas, TokenFactory, assert_race_settled, auth
-from staffing.teachers.models import SchoolRurality, Teacher, TeacherAssignment
+from staffing.teachers.models import (
+    SchoolRurality,
+    SchoolTeacherStats,
+    Teacher,
+    TeacherAssignment,
+)
 
-from .conftest import JUNIOR, PRIMARY, seed_schools, teacher
+from .conftest import JUNIOR, PRIMARY, citizen_id, seed_schools, teacher
 
 
 @pytest.fixture
@@ -71,3 +79,42 @@ class TestTeacherRaces:
         )
         assert_race_settled(answers, ("path.school_code", "rurality_unique"), won=200, winners=None)
         assert await replicas.count(SchoolRurality) == 1
+
+    async def test_teachers_joining_one_school_at_once_publish_one_count_each(
+        self, replicas: Replicas, writer: dict[str, Any]
+    ) -> None:
+        """Ten different teachers registered into one school at once: each change of the
+        school's counts is a version of its own, in commit order, and the newest version
+        counts everyone (without the lock two of them published the same version, each
+        counting only its own teacher: consumers then kept either)."""
+        first = await replicas.client.post("/v1/teachers", json=teacher(), headers=writer)
+        assert first.status_code == 201, first.text  # the school's counts exist from here
+        sent = [
+            replicas.clients[i % 2].post(
+                "/v1/teachers",
+                json=teacher(citizen_id=citizen_id("19850312", 100 + i), name=f"老师{i}"),
+                headers=writer,
+            )
+            for i in range(10)
+        ]
+        answers = await asyncio.gather(*sent)
+        registered = [a for a in answers if a.status_code == 201]
+        assert all(a.status_code in (201, 409) for a in answers), [a.text for a in answers]
+        for refused in (a for a in answers if a.status_code == 409):  # a deadlock, if any
+            assert refused.json()["errors"][0]["rule"] == "concurrent_transaction"
+            assert refused.headers["retry-after"] == "1"
+        async with replicas.apps[0].state.sessionmaker() as session:
+            stats = await session.get_one(SchoolTeacherStats, PRIMARY)
+            payloads = await session.scalars(
+                select(OutboxMessage.payload).where(
+                    OutboxMessage.subject == "staffing.school_teacher_stats.changed"
+                )
+            )
+            published = [json.loads(p)["data"] for p in payloads]
+        versions = sorted(d["version"] for d in published if d["school_code"] == PRIMARY)
+        assert versions == list(range(1, 2 + len(registered)))
+        newest = max(
+            (d for d in published if d["school_code"] == PRIMARY), key=lambda d: d["version"]
+        )
+        assert stats.version == newest["version"]
+        assert newest["sections"][0]["full_time_teachers"] == 1 + len(registered)

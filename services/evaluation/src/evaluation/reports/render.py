@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from functools import cache
 from html import escape
 from importlib.resources import files
+from pathlib import Path
 from string import Template
 from typing import Any
 
@@ -37,6 +38,13 @@ Report = dict[str, Any]
 def chart_font() -> str | None:
     """Point matplotlib at a Noto CJK family so school names and titles are not boxes."""
     available = {entry.name for entry in font_manager.fontManager.ttflist}
+    if not available.intersection(CJK_FAMILIES):
+        # matplotlib lists the fonts its cache held when it was first built: fonts installed
+        # after that (`make fonts` on a machine that had run matplotlib before) are found here
+        for path in font_manager.findSystemFonts():
+            if "NotoSansCJK" in Path(path).name.replace("-", ""):
+                font_manager.fontManager.addfont(path)
+        available = {entry.name for entry in font_manager.fontManager.ttflist}
     for family in CJK_FAMILIES:
         if family in available:
             matplotlib.rcParams["font.family"] = [family, "DejaVu Sans"]

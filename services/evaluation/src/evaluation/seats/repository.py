@@ -17,7 +17,8 @@ class SeatPlanRepository:
         self.session.add(plan)
 
     async def plan(self, school_code: str, year: int, level: str) -> SeatPlan | None:
-        return await self.session.get(SeatPlan, (school_code, year, level))
+        """The plan, locked until the transaction ends (a newer copy is decided on it)."""
+        return await self.session.get(SeatPlan, (school_code, year, level), with_for_update=True)
 
     async def plans(self, county_code: str, year: int) -> list[SeatPlan]:
         return list(

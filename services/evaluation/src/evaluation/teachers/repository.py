@@ -26,6 +26,8 @@ class TeacherStatsRepository:
             select(SchoolTeacherStats)
             .where(SchoolTeacherStats.school_code == school_code)
             .options(selectinload(SchoolTeacherStats.sections))
+            .with_for_update(of=SchoolTeacherStats)
+            .execution_options(populate_existing=True)
         )
 
     async def get(self, school_code: str, *, within: Jurisdiction) -> SchoolTeacherStats:

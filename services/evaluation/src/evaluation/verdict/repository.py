@@ -87,9 +87,12 @@ class VerdictInputRepository:
         return cast(dict[str, Any], result)
 
     async def state(self, county_code: str, year: int) -> CountyVerdictState | None:
-        """The verdict as last announced for the county and year."""
+        """The verdict as last announced for the county and year, locked until the transaction
+        ends: two inputs stored at once are judged one after the other, the second on the
+        first's committed input and announcement."""
         return await self.session.scalar(
-            select(CountyVerdictState).where(
-                CountyVerdictState.county_code == county_code, CountyVerdictState.year == year
-            )
+            select(CountyVerdictState)
+            .where(CountyVerdictState.county_code == county_code, CountyVerdictState.year == year)
+            .with_for_update()
+            .execution_options(populate_existing=True)
         )

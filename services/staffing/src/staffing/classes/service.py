@@ -10,8 +10,11 @@ from staffing.classes.models import SchoolClassPlan
 
 
 async def apply_seat_plan(session: AsyncSession, data: SchoolSeatsData, event_id: str) -> bool:
-    """Upsert the plan if the event is newer than the copy; a stale event changes nothing."""
-    entry = await session.get(SchoolClassPlan, (data.school_code, data.level, data.year))
+    """Upsert the plan if the event is newer than the copy; a stale event changes nothing
+    (the row read FOR UPDATE, as `junheng_kit.school_directory.apply_school_state` explains)."""
+    entry = await session.get(
+        SchoolClassPlan, (data.school_code, data.level, data.year), with_for_update=True
+    )
     if entry is not None and entry.version >= data.version:
         return False
     if entry is None:

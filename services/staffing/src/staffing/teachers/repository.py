@@ -225,10 +225,16 @@ async def section_counts(
 async def stored_stats(
     session: AsyncSession, codes: Sequence[str]
 ) -> dict[str, SchoolTeacherStats]:
+    """The counts last published, locked until the transaction ends (in school order, so two
+    transactions cannot wait on each other)."""
     out: dict[str, SchoolTeacherStats] = {}
     for part in chunks(sorted(set(codes))):
         rows = await session.scalars(
-            select(SchoolTeacherStats).where(SchoolTeacherStats.school_code.in_(part))
+            select(SchoolTeacherStats)
+            .where(SchoolTeacherStats.school_code.in_(part))
+            .order_by(SchoolTeacherStats.school_code)
+            .with_for_update()
+            .execution_options(populate_existing=True)
         )
         out.update({row.school_code: row for row in rows})
     return out

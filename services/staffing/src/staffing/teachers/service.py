@@ -364,9 +364,11 @@ async def refresh_school_stats(
     """
     as_of = as_of or registry_today()
     codes = sorted(set(school_codes))
+    # locked first: a concurrent change of the same schools waits here, and the counts below
+    # (statements that start after it committed) include it, so versions and counts agree
+    stored = await repository.stored_stats(session, codes)
     facts = await repository.schools(session, codes)
     counts = await repository.section_counts(session, codes, rules.indicator_sets(as_of))
-    stored = await repository.stored_stats(session, codes)
     events = []
     for code in codes:
         school = facts.get(code)
