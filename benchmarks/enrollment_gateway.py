@@ -99,35 +99,52 @@ def submit_for(
 ) -> dict[str, float]:
     """wrk (C, two threads, `clients` connections) POSTs distinct bodies for `seconds`; the
     load generator costs next to nothing beside the services sharing the machine."""
-    lines = [
-        json.dumps(next(source), ensure_ascii=False, separators=(",", ":"))
-        for _ in range(int(MAX_RATE * seconds))
-    ]
-    bodies_file = folder / "bodies.jsonl"
-    bodies_file.write_text("\n".join(lines) + "\n")
-    url = httpx.URL(base)
+    bodies_file = write_bodies(source, seconds, folder / "bodies.jsonl")
     done = subprocess.run(
-        [
-            "wrk",
-            f"-t{WRK_THREADS}",
-            f"-c{clients}",
-            f"-d{seconds:g}s",
-            "--timeout",
-            "60s",
-            "-s",
-            str(Path(__file__).with_name("submissions.lua")),
-            str(url.copy_with(path="/")),
-            "--",
-            str(bodies_file),
-            url.path.rstrip("/") + "/v1/applications",
-            token,
-            str(WRK_THREADS),
-        ],
+        wrk_submissions(base, token, bodies_file, seconds, clients),
         check=True,
         capture_output=True,
         text=True,
     )
-    line = next(x for x in done.stdout.splitlines() if x.startswith("RESULT "))
+    return submissions_result(done.stdout)
+
+
+def write_bodies(source: Iterator[dict[str, Any]], seconds: float, path: Path) -> Path:
+    """The bodies of one phase, one JSON line each: MAX_RATE per second of it."""
+    lines = [
+        json.dumps(next(source), ensure_ascii=False, separators=(",", ":"))
+        for _ in range(int(MAX_RATE * seconds))
+    ]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def wrk_submissions(
+    base: str, token: str, bodies_file: Path, seconds: float, clients: int
+) -> list[str]:
+    """The wrk command POSTing `bodies_file` to `base`/v1/applications (submissions.lua)."""
+    url = httpx.URL(base)
+    return [
+        "wrk",
+        f"-t{WRK_THREADS}",
+        f"-c{clients}",
+        f"-d{seconds:g}s",
+        "--timeout",
+        "60s",
+        "-s",
+        str(Path(__file__).with_name("submissions.lua")),
+        str(url.copy_with(path="/")),
+        "--",
+        str(bodies_file),
+        url.path.rstrip("/") + "/v1/applications",
+        token,
+        str(WRK_THREADS),
+    ]
+
+
+def submissions_result(stdout: str) -> dict[str, float]:
+    """What submissions.lua reported: accepted per second, other answers by status, latency."""
+    line = next(x for x in stdout.splitlines() if x.startswith("RESULT "))
     result = json.loads(line[len("RESULT ") :])
     accepted = int(result["accepted"])
     return {
