@@ -13,6 +13,8 @@ help:
 	@echo "make test       install, run unit, API (SQLite + PostgreSQL), event and e2e tests"
 	@echo "make lint       ruff check, ruff format --check, mypy (strict)"
 	@echo "make bench      assessment, lottery, stored-run, zone lookup, staffing, assistance and gateway benchmarks (medians, ratios)"
+	@echo "make bench-cluster  province-scale figures, the production topology against the single"
+	@echo "                node on this machine (JUNHENG_BENCH_SCALE; ~25 min at 1.0)"
 	@echo "make fuzz       property-based fuzzing of every gateway operation, long run (JUNHENG_FUZZ_EXAMPLES)"
 	@echo "make load       load profile through the gateway vs straight to the services (JUNHENG_LOAD_SECONDS)"
 	@echo "make snapshots  refresh event-schema and OpenAPI snapshots after a reviewed change"
@@ -73,6 +75,10 @@ bench: install
 	@$(PY) benchmarks/assistance_lookup.py
 	@$(PY) benchmarks/assistance_identification.py
 	@$(PY) benchmarks/gateway_roundtrip.py
+
+bench-cluster: install postgres
+	@command -v wrk >/dev/null || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk; }
+	@$(PY) benchmarks/cluster_province.py
 
 fuzz: install
 	@JUNHENG_FUZZ_EXAMPLES=$${JUNHENG_FUZZ_EXAMPLES:-200} $(PY) -m pytest -q tests/fuzz
