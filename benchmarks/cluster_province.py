@@ -97,7 +97,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import httpx
 from nats.aio.client import Client
@@ -353,6 +353,15 @@ def columns(rows: list[tuple[Any, ...]], *names: str) -> dict[str, list[Any]]:
     return {name: list(values) for name, values in zip(names, zip(*rows, strict=True), strict=True)}
 
 
+@dataclass(frozen=True, slots=True)
+class Sheets:
+    """What the bureaus upload, built once for both topologies."""
+
+    schools: bytes  # 学校信息表
+    applications: dict[str, bytes]  # county → 入学申请 sheet
+    teachers: list[bytes]  # 教师信息表, in parts
+
+
 def zone_map(found: Province, county: str) -> dict[str, Any]:
     """The county's grade-1 zone map: one 单校 zone (a CELL square) per primary school."""
     schools = _primary_grid(found.schools, county)
@@ -479,9 +488,10 @@ def ok(response: httpx.Response, *expected: int) -> httpx.Response:
     return response
 
 
-async def bulk_load(engine: AsyncEngine, tables: list[tuple[Table, dict[str, list[Any]]]]) -> None:
-    """Rows given as columns, in one transaction: COPY on PostgreSQL, the kit's column-wise
-    executemany elsewhere."""
+async def bulk_load(engine: AsyncEngine, models: list[tuple[Any, dict[str, list[Any]]]]) -> None:
+    """Rows of each model's table given as columns, in one transaction: COPY on PostgreSQL, the
+    kit's column-wise executemany elsewhere."""
+    tables = [(cast(Table, model.__table__), columns) for model, columns in models]
     async with engine.begin() as connection:
         for table, columns in tables:
             if connection.dialect.name == "postgresql":
@@ -576,7 +586,7 @@ class Bench:
 
     system: System
     found: Province
-    files: dict[str, Any]  # the sheets, built once for both topologies
+    sheets: Sheets
     var: Path
     engines: dict[str, AsyncEngine] = field(default_factory=dict)
     http: httpx.AsyncClient = field(default_factory=lambda: httpx.AsyncClient(timeout=300))
@@ -635,10 +645,13 @@ class Bench:
         counts: dict[str, int] = {}
         for name, engine in self.engines.items():
             async with engine.connect() as connection:
-                counts[f"outbox:{name}"] = await connection.scalar(
-                    select(func.count())
-                    .select_from(OutboxMessage)
-                    .where(OutboxMessage.sent_at.is_(None))
+                counts[f"outbox:{name}"] = (
+                    await connection.scalar(
+                        select(func.count())
+                        .select_from(OutboxMessage)
+                        .where(OutboxMessage.sent_at.is_(None))
+                    )
+                    or 0
                 )
         for position in await positions(self.nats.jetstream()):
             if position.stream in STREAMS:
@@ -689,7 +702,7 @@ class Bench:
             ok(
                 await self.http.post(
                     f"{self.gateways[0]}/enrollment/v1/school-imports",
-                    content=self.files["schools"],
+                    content=self.sheets.schools,
                     headers={**self.headers, "Content-Type": "text/csv"},
                 )
             )
@@ -708,12 +721,12 @@ class Bench:
                     await self.http.post(
                         f"{gateway}/enrollment/v1/application-imports",
                         params={"county_code": code, "year": YEAR},
-                        content=self.files["applications"][code],
+                        content=self.sheets.applications[code],
                         headers={**self.headers, "Content-Type": "text/csv"},
                     )
                 )
 
-            await self.spread(list(self.files["applications"]), county)
+            await self.spread(list(self.sheets.applications), county)
 
         async def teachers() -> None:
             async def sheet(gateway: str, content: bytes) -> None:
@@ -725,17 +738,13 @@ class Bench:
                     )
                 )
 
-            await self.spread(self.files["teachers"], sheet)
+            await self.spread(self.sheets.teachers, sheet)
 
         async def roster() -> None:
             engine = self.engines["assistance"]
-            await bulk_load(engine, [(Student.__table__, found.roster)])  # type: ignore[arg-type]
+            await bulk_load(engine, [(Student, found.roster)])
             await bulk_load(
-                engine,
-                [
-                    (CategoryList.__table__, found.lists),  # type: ignore[list-item]
-                    (CategoryListEntry.__table__, found.entries),  # type: ignore[list-item]
-                ],
+                engine, [(CategoryList, found.lists), (CategoryListEntry, found.entries)]
             )
 
         async def assessments() -> None:
@@ -983,7 +992,7 @@ TOPOLOGY = {
 }
 
 
-def measure(name: str, found: Province, files: dict[str, Any]) -> dict[str, Any]:
+def measure(name: str, found: Province, sheets: Sheets) -> dict[str, Any]:
     """Start the topology, load the province, take the figures; stop it whatever happens and
     drop its databases and streams (its logs stay)."""
     label, make = TOPOLOGY[name]
@@ -995,12 +1004,14 @@ def measure(name: str, found: Province, files: dict[str, Any]) -> dict[str, Any]
         start = time.perf_counter()
         system.start()
         print(f"  started in {time.perf_counter() - start:.1f} s", flush=True)
-        figures = asyncio.run(Bench(system, found, files, var).run())
+        figures = asyncio.run(Bench(system, found, sheets, var).run())
     finally:
         system.stop()
         for path in var.iterdir():
-            if path.name != "logs":
-                shutil.rmtree(path) if path.is_dir() else path.unlink()
+            if path.is_dir() and path.name != "logs":
+                shutil.rmtree(path)
+            elif path.is_file():
+                path.unlink()
     figures["load_average"] = {"start": load_before, "end": load_average()}
     figures["minutes"] = round((time.perf_counter() - began) / 60, 1)
     return figures
@@ -1084,18 +1095,14 @@ def main() -> None:
     VAR.mkdir(parents=True)
     began = time.perf_counter()
     found = province()
-    files = {
-        "schools": schools_sheet(found),
-        "applications": application_sheets(found),
-        "teachers": teacher_sheets(found),
-    }
+    sheets = Sheets(schools_sheet(found), application_sheets(found), teacher_sheets(found))
     print(
         f"province generated in {time.perf_counter() - began:.1f} s: "
         f"{len(found.counties)} counties, {len(found.schools):,} invented schools, "
         f"{len(found.roster['id']):,} pupils, {len(found.entries['list_ref']):,} list entries",
         flush=True,
     )
-    results = {name: measure(name, found, files) for name in TOPOLOGIES}
+    results = {name: measure(name, found, sheets) for name in TOPOLOGIES}
     out = VAR / "province-figures.json"
     out.write_text(
         json.dumps(
