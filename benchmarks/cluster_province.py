@@ -64,7 +64,8 @@ Figures (wrk is the load generator: C, next to nothing beside the services on tw
    replica would read it); summed over the counties. Twice per round: after a roster write
    (`versions.bump`: the roster is read from the tables, the job's first run after an import;
    the snapshot each county's job would keep is then stored, not timed) and from the stored
-   snapshots (every later job). Median of ROUNDS.
+   snapshots (every later job). Baseline in the same run: the rules once over every county's
+   frames together, as if the province were one county. Median of ROUNDS.
 5. **roll-up** — GET /evaluation/v1/rollups?region_code=15 (every county's newest assessment)
    through the gateway(s): client wall time and the service's own Server-Timing. Median of
    evaluation_assessment.py's ROLLUP_ROUNDS after one warm-up.
@@ -84,6 +85,7 @@ per second), JUNHENG_BENCH_EVENT_SECONDS (20), JUNHENG_BENCH_TOPOLOGIES (`single
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import gc
 import json
 import math
@@ -100,6 +102,7 @@ from pathlib import Path
 from typing import Any, cast
 
 import httpx
+import polars as pl
 from nats.aio.client import Client
 from sqlalchemy import Table, func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
@@ -779,7 +782,7 @@ class Bench:
         """Figure 1: wrk with submissions.lua, one per gateway, CLIENTS split among them."""
         parts = len(self.gateways)
         sources = [bodies(part * (SUBMISSION_CHILDREN // parts)) for part in range(parts)]
-        rounds = []
+        rounds: list[dict[str, Any]] = []
         for _ in range(ROUNDS):
             files = [
                 write_bodies(source, PHASE_SECONDS, self.var / f"bodies-{part}.jsonl")
@@ -804,7 +807,7 @@ class Bench:
         ids_file = self.var / "application-ids.txt"
         ids_file.write_text("".join(f"{i}\n" for i in ids))
         parts = len(self.gateways)
-        rounds = []
+        rounds: list[dict[str, Any]] = []
         for _ in range(ROUNDS):
             commands = [
                 wrk(
@@ -905,27 +908,32 @@ class Bench:
         """Figure 4: every county's load + rules, summed; after a roster write, then from the
         snapshots."""
         sessions = create_sessionmaker(self.engines["assistance"])
-        rounds = []
+        rounds: list[dict[str, Any]] = []
         for _ in range(ROUNDS):
             async with sessions() as session:
                 await versions.bump(session, self.found.counties)
                 await session.commit()
-            tables = await self.scan_counties(sessions, keep_snapshots=True)
-            snapshots = await self.scan_counties(sessions, keep_snapshots=False)
+            tables, _ = await self.scan_counties(sessions, keep_snapshots=True)
+            snapshots, loaded = await self.scan_counties(sessions, keep_snapshots=False)
             assert snapshots["from_snapshot"] == len(self.found.counties), snapshots
-            rounds.append({"tables": tables, "snapshots": snapshots})
+            rounds.append(
+                {"tables": tables, "snapshots": snapshots, "rules_at_once_s": rules_at_once(loaded)}
+            )
         self.figures["scan"] = {
             "tables_s": statistics.median(r["tables"]["seconds"] for r in rounds),
             "snapshots_s": statistics.median(r["snapshots"]["seconds"] for r in rounds),
             "snapshots_loading_s": statistics.median(r["snapshots"]["loading_s"] for r in rounds),
+            "rules_at_once_s": statistics.median(r["rules_at_once_s"] for r in rounds),
             "rounds": rounds,
         }
 
     async def scan_counties(
         self, sessions: async_sessionmaker[Any], *, keep_snapshots: bool
-    ) -> dict[str, Any]:
+    ) -> tuple[dict[str, Any], list[identification.Inputs]]:
+        """Σ over the counties of the job's load + rules; → counts and what was loaded."""
         counts = {"seconds": 0.0, "loading_s": 0.0, "students": 0, "entries": 0, "auto": 0}
         counts |= {"proposals": 0, "from_snapshot": 0}
+        loaded = []
         for county in self.found.counties:
             job = IdentificationJob(county_code=county, school_year=SCHOOL_YEAR, as_of=AS_OF)
             start = time.perf_counter()
@@ -943,7 +951,8 @@ class Bench:
             counts["entries"] += inputs.entries.height
             counts["auto"] += found.matches.exact.height
             counts["proposals"] += found.proposals.height
-        return counts
+            loaded.append(inputs)
+        return counts, loaded
 
     async def rollup(self) -> None:
         """Figure 5: GET /evaluation/v1/rollups of the whole province, alternating gateways."""
@@ -967,6 +976,21 @@ class Bench:
             "wall_ms": statistics.median(t for t, _ in timings),
             "server_ms": statistics.median(s for _, s in timings),
         }
+
+
+def rules_at_once(loaded: list[identification.Inputs]) -> float:
+    """Baseline: the rules once over every county's frames together, as if the province were
+    one county — what the data costs without the per-county share."""
+    merged = dataclasses.replace(
+        loaded[0],
+        **{
+            name: pl.concat([getattr(inputs, name) for inputs in loaded])
+            for name in ("roster", "entries", "awards", "reviewed")
+        },
+    )
+    start = time.perf_counter()
+    identification.compute(merged, on=AS_OF)
+    return time.perf_counter() - start
 
 
 def summary(rounds: list[dict[str, Any]]) -> dict[str, Any]:
@@ -1021,6 +1045,10 @@ def measure(name: str, found: Province, sheets: Sheets) -> dict[str, Any]:
     return figures
 
 
+def digits(value: float) -> int:
+    return 2 if abs(value) < 10 else 1 if abs(value) < 100 else 0
+
+
 def report(found: Province, results: dict[str, dict[str, Any]]) -> None:
     names = list(results)
     print(
@@ -1043,8 +1071,7 @@ def report(found: Province, results: dict[str, dict[str, Any]]) -> None:
         values = [value(results[n]) for n in names]
         ratio = f"{values[1] / values[0]:>7.2f}" if len(values) == 2 and values[0] else " " * 7
         cells = "".join(
-            f"{v:>10,}" if isinstance(v, int) else f"{v:>10,.{1 if abs(v) < 100 else 0}f}"
-            for v in values
+            f"{v:>10,}" if isinstance(v, int) else f"{v:>10,.{digits(v)}f}" for v in values
         )
         print(f"{label:<44}{cells}{ratio}  {goal}")
 
@@ -1080,6 +1107,7 @@ def report(found: Province, results: dict[str, dict[str, Any]]) -> None:
         f"≤ 6 s: {verdict(lambda f: f['scan']['snapshots_s'] <= 6)}",
     )
     line("  of which loading (the rest: rules), s", lambda f: f["scan"]["snapshots_loading_s"])
+    line("  baseline: rules once over all, s", lambda f: f["scan"]["rules_at_once_s"])
     line(f"roll-up of {len(found.counties)} counties, ms", lambda f: f["rollup"]["wall_ms"])
     line("  service's own (Server-Timing), ms", lambda f: f["rollup"]["server_ms"])
     print(
