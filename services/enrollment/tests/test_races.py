@@ -33,9 +33,7 @@ from junheng_kit.tables import OutboxMessage
 from junheng_kit.testing.plugin import (
     TEST_PSEUDONYM_KEY,
     Replicas,
-    TokenFactory,
     assert_race_settled,
-    auth,
 )
 from junheng_kit.timeutil import china_today
 
@@ -100,11 +98,6 @@ def application(serial: int) -> dict[str, Any]:
         "home": {"longitude": 109.96, "latitude": 39.81, "address": "东胜区某路1号"},
         "choices": [A, B],
     }
-
-
-@pytest.fixture
-def writer(token: TokenFactory) -> dict[str, str]:
-    return auth(token("enrollment:read", "enrollment:write"))
 
 
 async def register_schools(replicas: Replicas, writer: dict[str, str]) -> None:

@@ -6,10 +6,17 @@ from httpx import AsyncClient
 
 from evaluation.app import create_app
 from evaluation.settings import EvaluationSettings
-from junheng_kit.testing.plugin import TokenFactory, auth, replicas_fixture, service_fixtures
+from junheng_kit.testing.plugin import (
+    TokenFactory,
+    auth,
+    replicas_fixture,
+    scope_fixtures,
+    service_fixtures,
+)
 
 service_dir, app, live_app = service_fixtures(create_app, EvaluationSettings)
 replicas = replicas_fixture(create_app, EvaluationSettings)
+reader, writer = scope_fixtures("evaluation")
 
 RESOURCE_FIELDS = (
     "teachers_above_required_degree",

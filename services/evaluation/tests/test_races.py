@@ -6,8 +6,6 @@ send it again (409 problem+json); one row, never a 5xx."""
 
 from typing import Any
 
-import pytest
-
 from evaluation.resources.models import SchoolResource
 from evaluation.scope.models import ScopeRule
 from evaluation.verdict.models import (
@@ -16,18 +14,13 @@ from evaluation.verdict.models import (
     RecognitionInput,
     VerdictItemInput,
 )
-from junheng_kit.testing.plugin import Replicas, TokenFactory, assert_race_settled, auth
+from junheng_kit.testing.plugin import Replicas, assert_race_settled
 
 from .conftest import build_section
 
 BASE = "/v1/counties/150602/years/2025"
 EVIDENCE = [{"title": "督导自评报告", "reference": "东教督〔2025〕3号"}]
 VERDICT_CHANGED = ("header.if-match", "version_current")  # the verdict state created beside
-
-
-@pytest.fixture
-def writer(token: TokenFactory) -> dict[str, str]:
-    return auth(token("evaluation:read", "evaluation:write"))
 
 
 async def put_twenty(

@@ -17,18 +17,11 @@ from junheng_kit.tables import OutboxMessage
 from junheng_kit.testing.plugin import (
     TEST_PSEUDONYM_KEY,
     Replicas,
-    TokenFactory,
     assert_race_settled,
-    auth,
 )
 
 from .conftest import citizen_id
 from .test_api import application
-
-
-@pytest.fixture
-def writer(token: TokenFactory) -> dict[str, Any]:
-    return auth(token("assistance:read", "assistance:write"))
 
 
 @pytest.fixture

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import ast
 from datetime import date
-from pathlib import Path
 
 import polars as pl
 import pytest
@@ -62,21 +60,6 @@ LISTS = entries(
     ("mca", STRANGER, "钱多", "tekun", date(2026, 1, 1), None, "a7"),
     ("cdpf", LI, "李刚", "disabled_parent", date(2026, 9, 1), None, "a8"),  # other name, from today
 )
-
-
-def test_rules_module_does_no_io() -> None:
-    source = Path(rules.__file__).read_text()
-    imported = {
-        (node.module or "").split(".")[0]
-        for node in ast.walk(ast.parse(source))
-        if isinstance(node, ast.ImportFrom)
-    } | {
-        alias.name.split(".")[0]
-        for node in ast.walk(ast.parse(source))
-        if isinstance(node, ast.Import)
-        for alias in node.names
-    }
-    assert imported & {"sqlalchemy", "fastapi", "httpx", "nats", "sqlite3"} == set()
 
 
 class TestValidity:

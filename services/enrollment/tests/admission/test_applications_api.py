@@ -103,11 +103,6 @@ def application(
 
 
 @pytest.fixture
-def writer(token: TokenFactory) -> dict[str, str]:
-    return auth(token("enrollment:read", "enrollment:write"))
-
-
-@pytest.fixture
 async def county(client: AsyncClient, writer: dict[str, str]) -> None:
     for code, levels, lon in (
         (A, ["primary"], 109.96),

@@ -12,7 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from junheng_kit.identifiers import citizen_id_check_character
 from junheng_kit.tables import OutboxMessage
-from junheng_kit.testing.plugin import TokenFactory, auth
 
 B, C = "2115000002", "3115000003"
 IN_Z2 = {"longitude": 109.98, "latitude": 39.81}
@@ -51,11 +50,6 @@ RUN = {
     "mechanism": "deferred_acceptance",
     "tie_breaking": "single",
 }
-
-
-@pytest.fixture
-def writer(token: TokenFactory) -> dict[str, str]:
-    return auth(token("enrollment:read", "enrollment:write"))
 
 
 async def ok(response: Any, status: int = 200) -> Any:

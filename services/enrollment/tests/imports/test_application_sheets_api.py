@@ -92,11 +92,6 @@ GOOD = as_csv([LOCAL_Z1, LOCAL_Z2, MIGRANT_Z2])
 
 
 @pytest.fixture
-def writer(token: TokenFactory) -> dict[str, str]:
-    return auth(token("enrollment:read", "enrollment:write"))
-
-
-@pytest.fixture
 async def county(client: AsyncClient, writer: dict[str, str]) -> None:
     for code, levels in ((A, ["primary"]), (B, ["primary"]), (C, ["nine_year"])):
         school = {

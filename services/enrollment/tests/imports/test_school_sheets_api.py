@@ -26,11 +26,6 @@ TWO_SCHOOLS = (
 )
 
 
-@pytest.fixture
-def writer(token: TokenFactory) -> dict[str, str]:
-    return auth(token("enrollment:read", "enrollment:write"))
-
-
 async def post(
     client: AsyncClient, headers: dict[str, str], body: bytes, media: str = CSV
 ) -> Response:

@@ -31,11 +31,6 @@ INSTANCE: dict[str, Any] = {
 }
 
 
-@pytest.fixture
-def writer(token: TokenFactory) -> dict[str, str]:
-    return auth(token("enrollment:read", "enrollment:write"))
-
-
 async def count_rows(session: AsyncSession) -> tuple[int | None, int | None]:
     return (
         await session.scalar(select(func.count()).select_from(AssignmentRun)),

@@ -28,11 +28,6 @@ TONGYU_JUNIOR: dict[str, Any] = {
 }
 
 
-@pytest.fixture
-def writer(token: TokenFactory) -> dict[str, str]:
-    return auth(token("enrollment:read", "enrollment:write"))
-
-
 async def outbox_subjects(session: AsyncSession) -> list[str]:
     return list(await session.scalars(select(OutboxMessage.subject).order_by(OutboxMessage.id)))
 

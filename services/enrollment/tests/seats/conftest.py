@@ -5,8 +5,6 @@ from typing import Any
 import pytest
 from httpx import AsyncClient
 
-from junheng_kit.testing.plugin import TokenFactory, auth
-
 SCHOOLS: list[dict[str, Any]] = [
     {"school_code": "2115060001", "name": "东胜区第一小学", "levels": ["primary"]},
     {"school_code": "2115060002", "name": "东胜区第二小学", "levels": ["primary"]},
@@ -14,11 +12,6 @@ SCHOOLS: list[dict[str, Any]] = [
     {"school_code": "3115060001", "name": "东胜区第一中学", "levels": ["junior"]},
     {"school_code": "3115060009", "name": "东胜区九年制学校", "levels": ["nine_year"]},
 ]
-
-
-@pytest.fixture
-def writer(token: TokenFactory) -> dict[str, str]:
-    return auth(token("enrollment:read", "enrollment:write"))
 
 
 @pytest.fixture

@@ -79,16 +79,6 @@ def geo() -> SimpleNamespace:
 
 
 @pytest.fixture
-def writer(token: TokenFactory) -> dict[str, str]:
-    return auth(token("enrollment:read", "enrollment:write"))
-
-
-@pytest.fixture
-def reader(token: TokenFactory) -> dict[str, str]:
-    return auth(token("enrollment:read"))
-
-
-@pytest.fixture
 async def schools(client: AsyncClient, token: TokenFactory, writer: dict[str, str]) -> None:
     for school in SCHOOLS:
         body = {

@@ -24,11 +24,6 @@ KEYS = [
 ]
 
 
-@pytest.fixture
-def writer(token: TokenFactory) -> dict[str, str]:
-    return auth(token("evaluation:read", "evaluation:write"))
-
-
 async def rows(session: AsyncSession) -> tuple[int, list[str]]:
     assessments = await session.scalar(select(func.count()).select_from(Assessment))
     subjects = list(await session.scalars(select(OutboxMessage.subject)))

@@ -3,7 +3,6 @@
 import io
 from typing import Any
 
-import pytest
 from httpx import AsyncClient
 from openpyxl import load_workbook
 from pypdf import PdfReader
@@ -13,11 +12,6 @@ from junheng_kit.testing.plugin import TokenFactory, auth
 VERDICT = "/v1/counties/150602/years/2025/verdict/report"
 TRENDS = "/v1/counties/150602/trends/report"
 ROLLUP = "/v1/rollups/report"
-
-
-@pytest.fixture
-def writer(token: TokenFactory) -> dict[str, str]:
-    return auth(token("evaluation:read", "evaluation:write"))
 
 
 def embedded_fonts(pdf: PdfReader) -> set[str]:

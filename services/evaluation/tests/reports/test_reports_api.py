@@ -14,11 +14,6 @@ from junheng_kit.testing.plugin import TokenFactory, auth
 COUNTY_CODE = "150602"
 
 
-@pytest.fixture
-def reader(token: TokenFactory) -> dict[str, str]:
-    return auth(token("evaluation:read"))
-
-
 class TestHtml:
     async def test_shows_the_header_verdict_and_the_shortfalls(
         self, client: AsyncClient, assessment: dict[str, Any], reader: dict[str, str]

@@ -3,17 +3,9 @@ what is missing (the API key kept under each title), and the resource part says 
 
 from typing import Any
 
-import pytest
 from httpx import AsyncClient
 
-from junheng_kit.testing.plugin import TokenFactory, auth
-
 VERDICT = "/v1/counties/150602/years/2025/verdict/report"
-
-
-@pytest.fixture
-def writer(token: TokenFactory) -> dict[str, str]:
-    return auth(token("evaluation:read", "evaluation:write"))
 
 
 class TestVerdictReportTitles:

@@ -3,7 +3,6 @@
 import io
 from typing import Any
 
-import pytest
 from httpx import AsyncClient
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
@@ -11,7 +10,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from evaluation.resources.models import SchoolResource
 from evaluation.resources.tables import XLSX
-from junheng_kit.testing.plugin import TokenFactory, auth
 
 HEADERS = [
     "学校标识码",
@@ -49,11 +47,6 @@ def xlsx(rows: list[list[Any]]) -> bytes:
 def csv_text(rows: list[list[Any]]) -> bytes:
     lines = [",".join(HEADERS), *(",".join(str(c) for c in row) for row in rows)]
     return ("\ufeff" + "\n".join(lines) + "\n").encode()  # Excel's "CSV UTF-8" has a BOM
-
-
-@pytest.fixture
-def writer(token: TokenFactory) -> dict[str, str]:
-    return auth(token("evaluation:read", "evaluation:write"))
 
 
 async def stored(session: AsyncSession) -> int:

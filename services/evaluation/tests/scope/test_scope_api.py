@@ -16,11 +16,6 @@ WEIGHTS = {
 }
 
 
-@pytest.fixture
-def writer(token: TokenFactory) -> dict[str, str]:
-    return auth(token("evaluation:read", "evaluation:write"))
-
-
 def assess(schools: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
     return {"county_code": "150602", "year": 2025, "schools": schools, **extra}
 

@@ -6,8 +6,6 @@ from typing import Any
 import pytest
 from httpx import AsyncClient
 
-from junheng_kit.testing.plugin import TokenFactory, auth
-
 RULES = "/v1/counties/150602/scope-rules"
 NINE_YEAR = "2115060009"
 WEIGHTS = {
@@ -16,11 +14,6 @@ WEIGHTS = {
     "weights": {"nine_year": {"primary": "1", "junior": "1.1"}},
 }
 SPLIT_FIELDS = ("teaching_auxiliary_area_m2", "equipment_value_yuan")
-
-
-@pytest.fixture
-def writer(token: TokenFactory) -> dict[str, str]:
-    return auth(token("evaluation:read", "evaluation:write"))
 
 
 def assess(schools: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:

@@ -9,7 +9,6 @@ from httpx import AsyncClient
 from openpyxl import load_workbook
 
 from evaluation.resources.tables import CSV, XLSX
-from junheng_kit.testing.plugin import TokenFactory, auth
 
 RESOURCES = "/v1/school-resources/150602/2025"
 CUT_OFF = {"effective_from": "2025-09-01", "citation": "东胜区评估细则第二条", "min_pupils": 50}
@@ -19,11 +18,6 @@ HEADERS = [
     "网络多媒体教室数", "教学点",
 ]  # fmt: skip
 P30, P50 = "2115060030", "2115060050"
-
-
-@pytest.fixture
-def writer(token: TokenFactory) -> dict[str, str]:
-    return auth(token("evaluation:read", "evaluation:write"))
 
 
 def csv_body(rows: list[list[Any]], headers: list[str] = HEADERS) -> bytes:

@@ -2,7 +2,6 @@
 
 from typing import Any
 
-import pytest
 from httpx import AsyncClient
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,11 +15,6 @@ EVIDENCE = [{"title": "督导自评报告", "reference": "东教督〔2025〕3�
 
 
 ROTATION_SHORT = {"eligible_teachers": 100, "rotated_teachers": 12, "backbone_rotated": 2}
-
-
-@pytest.fixture
-def writer(token: TokenFactory) -> dict[str, str]:
-    return auth(token("evaluation:read", "evaluation:write"))
 
 
 def review(**body: Any) -> dict[str, Any]:

@@ -4,7 +4,6 @@ items, never when a stored input or assessment leaves both as they were (SQLite,
 import json
 from typing import Any
 
-import pytest
 from httpx import AsyncClient
 from nats.js import JetStreamContext
 from sqlalchemy import select
@@ -12,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from evaluation.verdict.catalogue import NATIONAL_2017
 from junheng_kit.tables import OutboxMessage
-from junheng_kit.testing.plugin import TokenFactory, auth, eventually, stream_messages
+from junheng_kit.testing.plugin import eventually, stream_messages
 
 BASE = "/v1/counties/150602/years/2025"
 EVIDENCE = [{"title": "督导自评报告", "reference": "东教督〔2025〕3号"}]
@@ -24,11 +23,6 @@ NONE_FAILING = {
     "eligibility": 0,
     "vetoes": 0,
 }
-
-
-@pytest.fixture
-def writer(token: TokenFactory) -> dict[str, str]:
-    return auth(token("evaluation:read", "evaluation:write"))
 
 
 def review(finding: str = "met") -> dict[str, Any]:

@@ -24,11 +24,6 @@ ONE_TEACHER_FOR_C = {
 NO_CHANGE = {"kind": "set_students", "school_code": A, "level": "primary", "students": 1200}
 
 
-@pytest.fixture
-def reader(token: TokenFactory) -> dict[str, str]:
-    return auth(token("evaluation:read"))
-
-
 async def what_if(
     client: AsyncClient, assessment_id: str, headers: dict[str, str], *changes: dict[str, Any]
 ) -> Any:

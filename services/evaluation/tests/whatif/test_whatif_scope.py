@@ -6,8 +6,6 @@ from typing import Any
 import pytest
 from httpx import AsyncClient
 
-from junheng_kit.testing.plugin import TokenFactory, auth
-
 RULES = "/v1/counties/150602/scope-rules"
 NINE_YEAR, POINT = "2115060009", "2115060030"
 WEIGHTS = {
@@ -17,11 +15,6 @@ WEIGHTS = {
 }
 CUT_OFF = {"effective_from": "2025-09-01", "citation": "东胜区评估细则第二条", "min_pupils": 50}
 SCOPE_KEYS = ("schools", "cv", "resource_allocation", "excluded", "scope")
-
-
-@pytest.fixture
-def writer(token: TokenFactory) -> dict[str, str]:
-    return auth(token("evaluation:read", "evaluation:write"))
 
 
 @pytest.fixture

@@ -7,17 +7,12 @@ import pytest
 from sqlalchemy import select
 
 from junheng_kit.tables import OutboxMessage
-from junheng_kit.testing.plugin import Replicas, TokenFactory, assert_race_settled, auth
+from junheng_kit.testing.plugin import Replicas, assert_race_settled
 from staffing.quotas.models import QuotaLedgerEntry, SchoolEnrolment
 
 from .conftest import DONGSHENG, URBAN_PRIMARY, VILLAGE, seed_schools
 
 BASE = f"/v1/counties/{DONGSHENG}"
-
-
-@pytest.fixture
-def writer(token: TokenFactory) -> dict[str, Any]:
-    return auth(token("staffing:write", "staffing:read"))
 
 
 @pytest.fixture

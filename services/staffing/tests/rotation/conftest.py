@@ -1,5 +1,4 @@
 from datetime import date
-from typing import Any
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -7,7 +6,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from junheng_contracts.enrollment import SchoolData
 from junheng_kit.identifiers import citizen_id_check_character
 from junheng_kit.school_directory import apply_school_state
-from junheng_kit.testing.plugin import TokenFactory, auth
 from staffing.schools.models import School
 from staffing.teachers.codes import Gender, PostType, Section, StaffingStatus, TeacherStatus
 from staffing.teachers.models import Teacher
@@ -80,8 +78,3 @@ def teacher(
 @pytest.fixture
 async def schools(session: AsyncSession) -> None:
     await seed_schools(session)
-
-
-@pytest.fixture
-def writer(token: TokenFactory) -> dict[str, Any]:
-    return auth(token("staffing:write", "staffing:read"))

@@ -15,11 +15,6 @@ from .conftest import JUNIOR, NINE_YEAR, OTHER_COUNTY, PRIMARY, citizen_id, teac
 pytestmark = pytest.mark.usefixtures("schools")
 
 
-@pytest.fixture
-def writer(token: TokenFactory) -> dict[str, Any]:
-    return auth(token("staffing:write", "staffing:read"))
-
-
 async def register(client: AsyncClient, headers: dict[str, Any], **changes: Any) -> Any:
     response = await client.post("/v1/teachers", json=teacher(**changes), headers=headers)
     assert response.status_code == 201, response.text

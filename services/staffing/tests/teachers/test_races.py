@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from junheng_kit.tables import OutboxMessage
-from junheng_kit.testing.plugin import Replicas, TokenFactory, assert_race_settled, auth
+from junheng_kit.testing.plugin import Replicas, assert_race_settled
 from staffing.teachers.models import (
     SchoolRurality,
     SchoolTeacherStats,
@@ -20,11 +20,6 @@ from staffing.teachers.models import (
 )
 
 from .conftest import JUNIOR, PRIMARY, citizen_id, seed_schools, teacher
-
-
-@pytest.fixture
-def writer(token: TokenFactory) -> dict[str, Any]:
-    return auth(token("staffing:write", "staffing:read"))
 
 
 @pytest.fixture

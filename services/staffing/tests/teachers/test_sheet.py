@@ -11,7 +11,6 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from junheng_kit.tabular import CSV, XLSX
-from junheng_kit.testing.plugin import TokenFactory, auth
 from staffing.teachers.models import Teacher, TeacherAssignment
 
 from .conftest import JUNIOR, NINE_YEAR, PRIMARY, citizen_id
@@ -52,11 +51,6 @@ def sheet(*rows: list[str]) -> bytes:
     out = io.StringIO()
     csv.writer(out).writerows([HEADER, *rows])
     return out.getvalue().encode("utf-8-sig")
-
-
-@pytest.fixture
-def writer(token: TokenFactory) -> dict[str, Any]:
-    return auth(token("staffing:write", "staffing:read"))
 
 
 async def upload(

@@ -423,6 +423,24 @@ def replicas_fixture(
     return replicas_fixture
 
 
+def scope_fixtures(service: str) -> tuple[Any, Any]:
+    """`reader` and `writer` fixtures for a service's conftest: the headers of a token with
+    `<service>:read`, and with `<service>:read` and `<service>:write` (the test token's default
+    jurisdiction). A module that needs other scopes defines its own under another name.
+
+    `reader, writer = scope_fixtures("evaluation")`"""
+
+    @pytest.fixture(name="reader")
+    def reader_fixture(token: TokenFactory) -> dict[str, str]:
+        return auth(token(f"{service}:read"))
+
+    @pytest.fixture(name="writer")
+    def writer_fixture(token: TokenFactory) -> dict[str, str]:
+        return auth(token(f"{service}:read", f"{service}:write"))
+
+    return reader_fixture, writer_fixture
+
+
 def problem_errors(response: httpx.Response) -> list[tuple[str, str]]:
     """(field, rule) of each error of a problem+json answer."""
     assert response.headers["content-type"] == "application/problem+json", response.text

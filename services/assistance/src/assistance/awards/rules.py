@@ -14,9 +14,8 @@ from enum import StrEnum
 from typing import Literal
 from uuid import UUID
 
-from assistance.students.repository import SchoolFacts
+from assistance.students.rules import LEVELS_TEACHING, SchoolFacts
 from assistance.students.schemas import Level
-from assistance.students.service import LEVELS_TEACHING
 from junheng_kit.problems import Conflict, FieldError, RuleViolated
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from assistance.schools.models import School
 from assistance.students import versions
 from assistance.students.models import PendingPlacement, Student
+from assistance.students.rules import SchoolFacts
 from junheng_kit.auth import Jurisdiction
 from junheng_kit.problems import NotFound
 
@@ -24,12 +25,6 @@ IN_CHUNK = 900  # bound parameters per IN list (SQLite allows 32,766; keep state
 def chunks(values: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
     for start in range(0, len(values), size):
         yield values[start : start + size]
-
-
-@dataclass(frozen=True, slots=True)
-class SchoolFacts:
-    county_code: str
-    levels: frozenset[str]
 
 
 @dataclass(frozen=True, slots=True)

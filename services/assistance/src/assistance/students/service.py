@@ -5,32 +5,14 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from assistance.students.models import ON_ROSTER, ON_ROSTER_DETAIL, PendingPlacement, Student
-from assistance.students.repository import SchoolFacts, StudentRepository
-from assistance.students.schemas import Level, StudentCreate, StudentSource, StudentStatus
+from assistance.students.repository import StudentRepository
+from assistance.students.rules import school_error
+from assistance.students.schemas import StudentCreate, StudentSource, StudentStatus
 from junheng_contracts.enrollment import AdmissionConfirmedData
 from junheng_kit.auth import Principal
 from junheng_kit.identifiers import citizen_id_birth_date, citizen_id_gender, student_key
-from junheng_kit.problems import Conflict, FieldError, RuleViolated
+from junheng_kit.problems import Conflict, RuleViolated
 from junheng_kit.timeutil import utcnow
-
-# the school copy's levels (enrollment's SchoolLevel) that teach each roster 学段
-LEVELS_TEACHING = {
-    Level.PRIMARY: frozenset({"primary", "nine_year"}),
-    Level.JUNIOR: frozenset({"junior", "nine_year", "complete_secondary"}),
-}
-
-
-def school_error(school: SchoolFacts | None, level: Level) -> FieldError | None:
-    """The school must be in the school copy and teach the student's 学段."""
-    if school is None:
-        return FieldError("school_code", "school_registered", "not in the school registry copy")
-    if not school.levels & LEVELS_TEACHING[level]:
-        return FieldError(
-            "level",
-            "school_teaches_level",
-            f"the school teaches {', '.join(sorted(school.levels))}",
-        )
-    return None
 
 
 def new_row(request: StudentCreate, *, county_code: str, key: str) -> dict[str, object]:

@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from assistance.students import service
+from assistance.students import rules, service
 from assistance.students.repository import StudentRepository
 from assistance.students.schemas import StudentCreate, StudentImportRead
 from junheng_kit.auth import Principal
@@ -98,7 +98,7 @@ async def import_students(
     existing = await repository.existing([r.citizen_id for r in rows])
     errors = _duplicates(rows, numbers)
     for row, number in zip(rows, numbers, strict=True):
-        found = [service.school_error(schools.get(row.school_code), row.level)]
+        found = [rules.school_error(schools.get(row.school_code), row.level)]
         known = existing.get(row.citizen_id)
         if known is not None and not principal.jurisdiction.covers_code(known.county_code):
             found.append(
