@@ -19,7 +19,13 @@ from junheng_kit.auth import Principal, require_scopes
 from junheng_kit.db import SessionDep, UtcDateTime
 from junheng_kit.identifiers import CountyCode
 from junheng_kit.messaging import Subscriptions
-from junheng_kit.pagination import CursorQuery, LimitQuery, decode_cursor, encode_cursor
+from junheng_kit.pagination import (
+    CursorQuery,
+    LimitQuery,
+    cut_page,
+    decode_cursor,
+    fetch_limit,
+)
 from junheng_kit.problems import NotFound, problem_responses
 from junheng_kit.timeutil import utcnow
 
@@ -132,12 +138,13 @@ def school_directory_router(model: type[Any], service: str) -> APIRouter:
         after = decode_cursor(cursor)
         if after:
             query = query.where(model.school_code > after)
-        rows = list(await session.scalars(query.order_by(model.school_code).limit(limit + 1)))
-        more = len(rows) > limit
-        rows = rows[:limit]
+        rows = list(
+            await session.scalars(query.order_by(model.school_code).limit(fetch_limit(limit)))
+        )
+        rows, next_cursor = cut_page(rows, limit, key=lambda r: r.school_code)
         return SchoolEntryPage(
             items=[_read(r) for r in rows],
-            next_cursor=encode_cursor(rows[-1].school_code) if more and rows else None,
+            next_cursor=next_cursor,
         )
 
     @router.get(

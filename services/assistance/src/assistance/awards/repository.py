@@ -24,6 +24,7 @@ from assistance.programmes.models import ProgrammeStandard
 from assistance.students.models import Student
 from junheng_kit.auth import Jurisdiction
 from junheng_kit.bulk_insert import insert_columns
+from junheng_kit.pagination import fetch_limit
 from junheng_kit.problems import NotFound
 
 CHUNK = 2000
@@ -160,7 +161,7 @@ async def awards_page(
         .join(Student, Student.id == Award.student_id)
         .where(visible_award(within))
         .order_by(Award.id)
-        .limit(limit + 1)
+        .limit(fetch_limit(limit))
     )
     for name, value in filters.items():
         if value is not None:

@@ -67,11 +67,10 @@ from junheng_kit.auth import Principal
 from junheng_kit.ids import uuid7, uuid7_many
 from junheng_kit.logs import mask_citizen_id, mask_name
 from junheng_kit.messaging.outbox import add_event
-from junheng_kit.pagination import decode_cursor, encode_cursor
+from junheng_kit.pagination import cut_page, decode_uuid_cursor
 from junheng_kit.problems import (
     Conflict,
     FieldError,
-    InvalidInput,
     NotFound,
     PreconditionFailed,
     RuleViolated,
@@ -321,19 +320,15 @@ async def list_awards(
     cursor: str | None,
     limit: int,
 ) -> AwardPage:
-    after = decode_cursor(cursor)
-    try:
-        after_id = UUID(after) if after is not None else None
-    except ValueError as exc:
-        raise InvalidInput(
-            "cursor is not one this API issued", FieldError("query.cursor", "cursor_invalid")
-        ) from exc
     rows = await repository.awards_page(
-        session, within=principal.jurisdiction, filters=filters, after=after_id, limit=limit
+        session,
+        within=principal.jurisdiction,
+        filters=filters,
+        after=decode_uuid_cursor(cursor),
+        limit=limit,
     )
-    items = [award_read(a, s, principal) for a, s in rows[:limit]]
-    more = len(rows) > limit
-    return AwardPage(items=items, next_cursor=encode_cursor(str(items[-1].id)) if more else None)
+    page, next_cursor = cut_page(rows, limit, key=lambda row: row[0].id)
+    return AwardPage(items=[award_read(a, s, principal) for a, s in page], next_cursor=next_cursor)
 
 
 async def history(

@@ -21,12 +21,15 @@ from junheng_kit.auth import Principal, require_scopes
 from junheng_kit.db import SessionDep
 from junheng_kit.identifiers import CountyCode
 from junheng_kit.logs import mask_citizen_id, mask_name
-from junheng_kit.pagination import CursorQuery, LimitQuery, decode_cursor, encode_cursor
+from junheng_kit.pagination import (
+    CursorQuery,
+    LimitQuery,
+    cut_page,
+    decode_uuid_cursor,
+)
 from junheng_kit.problems import (
     Conflict,
-    FieldError,
     Forbidden,
-    InvalidInput,
     NotFound,
     RuleViolated,
     problem_responses,
@@ -107,16 +110,6 @@ async def get_job(job_id: UUID, session: SessionDep, principal: Reader) -> JobRe
     return _job(await IdentificationRepository(session).job(job_id, within=principal.jurisdiction))
 
 
-def _uuid_cursor(cursor: str | None) -> UUID | None:
-    value = decode_cursor(cursor)
-    try:
-        return UUID(value) if value else None
-    except ValueError as exc:
-        raise InvalidInput(
-            "cursor is not one this API issued", FieldError("query.cursor", "cursor_invalid")
-        ) from exc
-
-
 @router.get(
     "/v1/review-items", summary="The review queue (人工复核)", responses=problem_responses()
 )
@@ -135,14 +128,13 @@ async def list_review_items(
         county_code=county_code,
         status=status,
         job_id=job_id,
-        after=_uuid_cursor(cursor),
+        after=decode_uuid_cursor(cursor),
         limit=limit,
     )
-    more = len(rows) > limit
-    rows = rows[:limit]
+    rows, next_cursor = cut_page(rows, limit, key=lambda row: row[0].id)
     return ReviewItemPage(
         items=[_review(item, student, principal) for item, student in rows],
-        next_cursor=encode_cursor(str(rows[-1][0].id)) if more and rows else None,
+        next_cursor=next_cursor,
     )
 
 

@@ -31,6 +31,7 @@ from assistance.identification.models import (
 )
 from assistance.students.models import RosterVersion, Student
 from junheng_kit.auth import Jurisdiction
+from junheng_kit.pagination import fetch_limit
 from junheng_kit.problems import NotFound
 from junheng_kit.timeutil import utcnow
 
@@ -430,7 +431,7 @@ class IdentificationRepository:
             query = query.where(ReviewItem.job_id == job_id)
         if after:
             query = query.where(ReviewItem.id > after)
-        rows = await self.session.execute(query.order_by(ReviewItem.id).limit(limit + 1))
+        rows = await self.session.execute(query.order_by(ReviewItem.id).limit(fetch_limit(limit)))
         return [(item, student) for item, student in rows]
 
     async def student(self, student_id: UUID) -> Student:

@@ -17,11 +17,15 @@ from junheng_kit.auth import Principal, require_scopes
 from junheng_kit.db import SessionDep
 from junheng_kit.identifiers import CountyCode, SchoolCode
 from junheng_kit.logs import mask_citizen_id, mask_name
-from junheng_kit.pagination import CursorQuery, LimitQuery, decode_cursor, encode_cursor
+from junheng_kit.pagination import (
+    CursorQuery,
+    LimitQuery,
+    cut_page,
+    decode_uuid_cursor,
+)
 from junheng_kit.problems import (
     BadRequest,
     Conflict,
-    FieldError,
     Forbidden,
     InvalidInput,
     NotFound,
@@ -63,16 +67,6 @@ def student_read(student: Student, principal: Principal) -> StudentRead:
 def _pseudonym_key(request: Request) -> bytes:
     key: bytes = request.app.state.settings.pseudonym_key.get_secret_value().encode()
     return key
-
-
-def _uuid_cursor(cursor: str | None) -> UUID | None:
-    value = decode_cursor(cursor)
-    try:
-        return UUID(value) if value else None
-    except ValueError as exc:
-        raise InvalidInput(
-            "cursor is not one this API issued", FieldError("query.cursor", "cursor_invalid")
-        ) from exc
 
 
 @router.post(
@@ -161,15 +155,11 @@ async def list_students(
         county_code=county_code,
         school_code=school_code,
         status=status,
-        after=_uuid_cursor(cursor),
+        after=decode_uuid_cursor(cursor),
         limit=limit,
     )
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return StudentPage(
-        items=[student_read(s, principal) for s in rows],
-        next_cursor=encode_cursor(str(rows[-1].id)) if more and rows else None,
-    )
+    rows, next_cursor = cut_page(rows, limit, key=lambda s: s.id)
+    return StudentPage(items=[student_read(s, principal) for s in rows], next_cursor=next_cursor)
 
 
 @router.get(

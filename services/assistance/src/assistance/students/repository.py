@@ -15,6 +15,7 @@ from assistance.students import versions
 from assistance.students.models import PendingPlacement, Student
 from assistance.students.rules import SchoolFacts
 from junheng_kit.auth import Jurisdiction
+from junheng_kit.pagination import fetch_limit
 from junheng_kit.problems import NotFound
 
 STUDENT = cast(Table, Student.__table__)  # Core statements: no ORM bookkeeping per row
@@ -135,4 +136,6 @@ class StudentRepository:
             query = query.where(Student.status == status)
         if after is not None:
             query = query.where(Student.id > after)
-        return list(await self.session.scalars(query.order_by(Student.id).limit(limit + 1)))
+        return list(
+            await self.session.scalars(query.order_by(Student.id).limit(fetch_limit(limit)))
+        )

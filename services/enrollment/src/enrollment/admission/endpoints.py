@@ -49,7 +49,12 @@ from junheng_kit.idempotency import CLAIM_STATE, Claim, ClaimLost
 from junheng_kit.idempotency import in_progress as idempotency_in_progress
 from junheng_kit.identifiers import CountyCode
 from junheng_kit.integrity import problem_for_integrity_error
-from junheng_kit.pagination import CursorQuery, LimitQuery, decode_cursor, encode_cursor
+from junheng_kit.pagination import (
+    CursorQuery,
+    LimitQuery,
+    cut_page,
+    decode_uuid_cursor,
+)
 from junheng_kit.problems import (
     Conflict,
     DomainError,
@@ -354,11 +359,10 @@ async def list_applications(
         year=year,
         grade=grade,
         status=status,
-        after=decode_cursor(cursor),
+        after=decode_uuid_cursor(cursor),
         limit=limit,
     )
-    more = len(rows) > limit
-    rows = rows[:limit]
+    rows, next_cursor = cut_page(rows, limit, key=lambda a: a.id)
     return ApplicationPage(
         items=[
             ApplicationSummary(
@@ -373,7 +377,7 @@ async def list_applications(
             )
             for a in rows
         ],
-        next_cursor=encode_cursor(str(rows[-1].id)) if more and rows else None,
+        next_cursor=next_cursor,
     )
 
 

@@ -20,6 +20,7 @@ from enrollment.admission.models import (
 from enrollment.schools.models import School
 from junheng_kit.auth import Jurisdiction
 from junheng_kit.bulk_insert import insert_columns
+from junheng_kit.pagination import fetch_limit
 from junheng_kit.problems import NotFound
 
 APPLICATION = cast(Table, Application.__table__)
@@ -118,7 +119,7 @@ class ApplicationRepository:
         year: int | None,
         grade: int | None,
         status: str | None,
-        after: str | None,
+        after: UUID | None,
         limit: int,
     ) -> list[Application]:
         query = select(Application).where(within.covers(Application.county_code))
@@ -130,9 +131,11 @@ class ApplicationRepository:
             query = query.where(Application.grade == grade)
         if status:
             query = query.where(Application.status == status)
-        if after:
-            query = query.where(Application.id > UUID(after))
-        return list(await self.session.scalars(query.order_by(Application.id).limit(limit + 1)))
+        if after is not None:
+            query = query.where(Application.id > after)
+        return list(
+            await self.session.scalars(query.order_by(Application.id).limit(fetch_limit(limit)))
+        )
 
     async def every(self, *, county_code: str, year: int, grade: int | None) -> list[Application]:
         """A county's applications of a school year (one grade or both), oldest first."""

@@ -10,7 +10,7 @@ from junheng_kit.auth import Principal, require_scopes
 from junheng_kit.db import SessionDep
 from junheng_kit.etags import etag, version_from_if_match
 from junheng_kit.identifiers import CountyCode
-from junheng_kit.pagination import CursorQuery, LimitQuery, decode_cursor, encode_cursor
+from junheng_kit.pagination import CursorQuery, LimitQuery, cut_page, decode_cursor
 from junheng_kit.problems import (
     Conflict,
     NotFound,
@@ -73,11 +73,10 @@ async def list_schools(
         after=decode_cursor(cursor),
         limit=limit,
     )
-    more = len(rows) > limit
-    rows = rows[:limit]
+    rows, next_cursor = cut_page(rows, limit, key=lambda s: s.school_code)
     return SchoolPage(
         items=[_read(s) for s in rows],
-        next_cursor=encode_cursor(rows[-1].school_code) if more and rows else None,
+        next_cursor=next_cursor,
     )
 
 

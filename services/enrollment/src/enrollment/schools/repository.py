@@ -5,6 +5,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from enrollment.schools.models import School
 from junheng_kit.auth import Jurisdiction
+from junheng_kit.pagination import fetch_limit
 from junheng_kit.problems import NotFound
 
 
@@ -46,7 +47,9 @@ class SchoolRepository:
             query = query.where(cast(School.levels, String).contains(f'"{level}"'))
         if after:
             query = query.where(School.school_code > after)
-        return list(await self.session.scalars(query.order_by(School.school_code).limit(limit + 1)))
+        return list(
+            await self.session.scalars(query.order_by(School.school_code).limit(fetch_limit(limit)))
+        )
 
     async def every(self, *, within: Jurisdiction, county_code: str | None) -> list[School]:
         """Every school in the jurisdiction (and county), by code: the export."""

@@ -21,7 +21,12 @@ from junheng_kit.auth import Principal, require_scopes
 from junheng_kit.db import SessionDep
 from junheng_kit.etags import etag, version_from_if_match
 from junheng_kit.identifiers import CountyCode
-from junheng_kit.pagination import CursorQuery, LimitQuery, decode_cursor, encode_cursor
+from junheng_kit.pagination import (
+    CursorQuery,
+    LimitQuery,
+    cut_page,
+    decode_key_cursor,
+)
 from junheng_kit.problems import (
     NotFound,
     PreconditionFailed,
@@ -125,24 +130,17 @@ async def list_seat_plans(
     cursor: CursorQuery = None,
 ) -> SeatPlanPage:
     """Plans in the caller's jurisdiction, by school code and level."""
-    after = decode_cursor(cursor)
-    key = tuple(after.split("/", 1)) if after else None
+    key = decode_key_cursor(cursor, 2)
     rows = await SeatPlanRepository(session).page(
         within=principal.jurisdiction,
         county_code=county_code,
         year=year,
         level=level,
-        after=(key[0], key[1]) if key and len(key) == 2 else None,
+        after=(key[0], key[1]) if key else None,
         limit=limit,
     )
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return SeatPlanPage(
-        items=[_read(p) for p in rows],
-        next_cursor=encode_cursor(f"{rows[-1].school_code}/{rows[-1].level}")
-        if more and rows
-        else None,
-    )
+    rows, next_cursor = cut_page(rows, limit, key=lambda p: (p.school_code, p.level))
+    return SeatPlanPage(items=[_read(p) for p in rows], next_cursor=next_cursor)
 
 
 @forecast_router.get(

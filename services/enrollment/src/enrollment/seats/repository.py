@@ -6,6 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from enrollment.seats.models import SeatPlan
 from junheng_kit.auth import Jurisdiction
+from junheng_kit.pagination import fetch_limit
 
 
 @dataclass
@@ -52,7 +53,7 @@ class SeatPlanRepository:
             query = query.where(tuple_(SeatPlan.school_code, SeatPlan.level) > after)
         return list(
             await self.session.scalars(
-                query.order_by(SeatPlan.school_code, SeatPlan.level).limit(limit + 1)
+                query.order_by(SeatPlan.school_code, SeatPlan.level).limit(fetch_limit(limit))
             )
         )
 

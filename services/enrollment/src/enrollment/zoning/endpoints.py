@@ -53,12 +53,15 @@ from enrollment.zoning.tables import (
 from junheng_kit.auth import Principal, require_scopes
 from junheng_kit.db import SessionDep
 from junheng_kit.identifiers import CountyCode
-from junheng_kit.pagination import CursorQuery, LimitQuery, decode_cursor, encode_cursor
+from junheng_kit.pagination import (
+    CursorQuery,
+    LimitQuery,
+    cut_page,
+    decode_uuid_cursor,
+)
 from junheng_kit.problems import (
     BadRequest,
     Conflict,
-    FieldError,
-    InvalidInput,
     NotFound,
     RuleViolated,
     UnsupportedMediaType,
@@ -178,32 +181,16 @@ async def list_zone_maps(
     cursor: CursorQuery = None,
 ) -> ZoneMapPage:
     """Versions in the caller's jurisdiction, newest first (without shapes)."""
-    after = decode_cursor(cursor)
     rows = await ZoneMapRepository(session).versions(
         within=principal.jurisdiction,
         county_code=county_code,
         level=level,
         year=year,
-        before=_cursor_id(after),
+        before=decode_uuid_cursor(cursor),
         limit=limit,
     )
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return ZoneMapPage(
-        items=[_summary(m) for m in rows],
-        next_cursor=encode_cursor(str(rows[-1].id)) if more and rows else None,
-    )
-
-
-def _cursor_id(value: str | None) -> UUID | None:
-    if value is None:
-        return None
-    try:
-        return UUID(value)
-    except ValueError as exc:
-        raise InvalidInput(
-            "cursor is not one this API issued", FieldError("query.cursor", "cursor_invalid")
-        ) from exc
+    rows, next_cursor = cut_page(rows, limit, key=lambda m: m.id)
+    return ZoneMapPage(items=[_summary(m) for m in rows], next_cursor=next_cursor)
 
 
 @maps_router.post(

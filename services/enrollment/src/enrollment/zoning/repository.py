@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from enrollment.schools.models import School
 from enrollment.zoning.models import AttendanceZone, CohortCount, CohortImport, ZoneMap
 from junheng_kit.auth import Jurisdiction
+from junheng_kit.pagination import fetch_limit
 from junheng_kit.problems import NotFound
 
 
@@ -75,7 +76,9 @@ class ZoneMapRepository:
             query = query.where(ZoneMap.year == year)
         if before is not None:
             query = query.where(ZoneMap.id < before)
-        return list(await self.session.scalars(query.order_by(ZoneMap.id.desc()).limit(limit + 1)))
+        return list(
+            await self.session.scalars(query.order_by(ZoneMap.id.desc()).limit(fetch_limit(limit)))
+        )
 
     async def zones(self, map_id: UUID) -> list[AttendanceZone]:
         return list(

@@ -11,6 +11,7 @@ from uuid import UUID
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from junheng_kit.pagination import fetch_limit
 from staffing.quotas.models import QuotaLedgerEntry, SchoolEnrolment
 from staffing.schools.models import School
 from staffing.teachers.codes import StaffingStatus, TeacherStatus
@@ -132,7 +133,9 @@ async def ledger_page(
         query = query.where(QuotaLedgerEntry.year == year)
     if after is not None:
         query = query.where(QuotaLedgerEntry.id > after)
-    return list(await session.scalars(query.order_by(QuotaLedgerEntry.id).limit(limit + 1)))
+    return list(
+        await session.scalars(query.order_by(QuotaLedgerEntry.id).limit(fetch_limit(limit)))
+    )
 
 
 @dataclass(frozen=True, slots=True)

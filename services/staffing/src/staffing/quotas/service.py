@@ -5,15 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
-from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from junheng_contracts.staffing import QuotaApproved, QuotaApprovedData
 from junheng_kit.auth import Principal
 from junheng_kit.messaging.bulk import add_events
-from junheng_kit.pagination import decode_cursor, encode_cursor
-from junheng_kit.problems import FieldError, InvalidInput, RuleViolated
+from junheng_kit.pagination import cut_page, decode_uuid_cursor
+from junheng_kit.problems import FieldError, RuleViolated
 from staffing.classes.repository import classes_by_school
 from staffing.policy.service import policy_book, row_read
 from staffing.quotas import repository, rules
@@ -315,21 +314,18 @@ async def ledger(
     limit: int,
 ) -> LedgerPage:
     principal.require_jurisdiction(county_code, field="county_code")
-    after_text = decode_cursor(cursor)
-    try:
-        after = UUID(after_text) if after_text else None
-    except ValueError as exc:
-        raise InvalidInput(
-            "cursor is not one this API issued", FieldError("query.cursor", "cursor_invalid")
-        ) from exc
     rows = await repository.ledger_page(
-        session, county_code, school_code=school_code, year=year, after=after, limit=limit
+        session,
+        county_code,
+        school_code=school_code,
+        year=year,
+        after=decode_uuid_cursor(cursor),
+        limit=limit,
     )
-    more = len(rows) > limit
-    rows = rows[:limit]
+    rows, next_cursor = cut_page(rows, limit, key=lambda r: r.id)
     return LedgerPage(
         items=[LedgerEntryRead.model_validate(r, from_attributes=True) for r in rows],
-        next_cursor=encode_cursor(str(rows[-1].id)) if more and rows else None,
+        next_cursor=next_cursor,
     )
 
 

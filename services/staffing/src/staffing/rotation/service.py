@@ -16,11 +16,14 @@ from sqlalchemy.orm.attributes import flag_modified
 from junheng_contracts.staffing import RotationPlanApproved, RotationPlanApprovedData
 from junheng_kit.auth import Principal
 from junheng_kit.messaging import add_event
-from junheng_kit.pagination import decode_cursor, encode_cursor
+from junheng_kit.pagination import (
+    cut_page,
+    decode_uuid_cursor,
+    fetch_limit,
+)
 from junheng_kit.problems import (
     Conflict,
     FieldError,
-    InvalidInput,
     PreconditionFailed,
     RuleViolated,
 )
@@ -746,18 +749,12 @@ async def rural_service(
     senior = book.find("senior_title_rural_years", county_code, on)
     principal_row = book.find("principal_priority_rural_years", county_code, on)
     staff = await county_teachers(session, county_code)
-    after = decode_cursor(cursor)
-    if after is not None:
-        try:
-            start = UUID(after)
-        except ValueError as exc:
-            raise InvalidInput(
-                "cursor is not one this API issued", FieldError("query.cursor", "cursor_invalid")
-            ) from exc
+    start = decode_uuid_cursor(cursor)
+    if start is not None:
         staff = [t for t in staff if t.id > start]
-    staff = sorted(staff, key=lambda t: t.id)[: limit + 1]
-    more = len(staff) > limit
-    staff = staff[:limit]
+    staff, next_cursor = cut_page(
+        sorted(staff, key=lambda t: t.id)[: fetch_limit(limit)], limit, key=lambda t: t.id
+    )
     days = await rural_service_days(session, [t.id for t in staff], on=on)
     items = []
     for t in staff:
@@ -782,7 +779,7 @@ async def rural_service(
         senior_title_rural_years=senior.decimal if senior else None,
         principal_priority_rural_years=principal_row.decimal if principal_row else None,
         items=items,
-        next_cursor=encode_cursor(str(staff[-1].id)) if more and staff else None,
+        next_cursor=next_cursor,
     )
 
 

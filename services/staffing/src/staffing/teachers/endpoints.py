@@ -8,12 +8,15 @@ from junheng_kit.db import SessionDep
 from junheng_kit.etags import etag, version_from_if_match
 from junheng_kit.identifiers import CountyCode, SchoolCode
 from junheng_kit.logs import mask_citizen_id
-from junheng_kit.pagination import CursorQuery, LimitQuery, decode_cursor, encode_cursor
+from junheng_kit.pagination import (
+    CursorQuery,
+    LimitQuery,
+    cut_page,
+    decode_uuid_cursor,
+)
 from junheng_kit.problems import (
     BadRequest,
     Conflict,
-    FieldError,
-    InvalidInput,
     NotFound,
     PreconditionFailed,
     RuleViolated,
@@ -61,16 +64,6 @@ def _read(teacher: Teacher, *, masked: bool = False) -> TeacherRead:
     return read
 
 
-def _uuid_cursor(cursor: str | None) -> UUID | None:
-    value = decode_cursor(cursor)
-    try:
-        return UUID(value) if value else None
-    except ValueError as exc:
-        raise InvalidInput(
-            "cursor is not one this API issued", FieldError("query.cursor", "cursor_invalid")
-        ) from exc
-
-
 @router.post(
     "/v1/teachers",
     status_code=201,
@@ -104,15 +97,11 @@ async def list_teachers(
         county_code=county_code,
         school_code=school_code,
         status=status,
-        after=_uuid_cursor(cursor),
+        after=decode_uuid_cursor(cursor),
         limit=limit,
     )
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return TeacherPage(
-        items=[_read(t, masked=True) for t in rows],
-        next_cursor=encode_cursor(str(rows[-1].id)) if more and rows else None,
-    )
+    rows, next_cursor = cut_page(rows, limit, key=lambda t: t.id)
+    return TeacherPage(items=[_read(t, masked=True) for t in rows], next_cursor=next_cursor)
 
 
 @router.get(

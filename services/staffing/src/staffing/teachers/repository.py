@@ -17,6 +17,7 @@ from sqlalchemy import Row, and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from junheng_kit.auth import Jurisdiction
+from junheng_kit.pagination import fetch_limit
 from junheng_kit.problems import NotFound
 from staffing.schools.models import School
 from staffing.teachers import rules
@@ -92,7 +93,9 @@ class TeacherRepository:
             query = query.where(Teacher.status == status)
         if after:
             query = query.where(Teacher.id > after)
-        return list(await self.session.scalars(query.order_by(Teacher.id).limit(limit + 1)))
+        return list(
+            await self.session.scalars(query.order_by(Teacher.id).limit(fetch_limit(limit)))
+        )
 
     async def export_rows(self, *, within: Jurisdiction, county_code: str | None) -> list[Teacher]:
         query = select(Teacher).where(within.covers(Teacher.county_code))
