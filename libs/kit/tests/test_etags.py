@@ -2,8 +2,8 @@
 
 import pytest
 
-from junheng_kit.etags import etag, version_from_if_match
-from junheng_kit.problems import InvalidInput
+from junheng_kit.etags import etag, require_version, version_from_if_match
+from junheng_kit.problems import InvalidInput, PreconditionFailed
 
 
 @pytest.mark.parametrize(
@@ -27,3 +27,17 @@ def test_a_foreign_etag_is_refused(header: str) -> None:
 def test_the_etag_round_trips() -> None:
     assert etag(7) == '"7"'
     assert version_from_if_match(etag(41)) == 41
+
+
+class TestRequireVersion:
+    def test_the_current_version_or_none_passes(self) -> None:
+        require_version("school 2115060001", 3, 3)
+        require_version("school 2115060001", 3, None)
+
+    def test_another_version_is_412_naming_the_current_etag(self) -> None:
+        with pytest.raises(PreconditionFailed) as raised:
+            require_version("school 2115060001", 3, 2)
+        assert raised.value.detail == "school 2115060001 is at version 3, not 2"
+        [error] = raised.value.errors
+        assert (error.field, error.rule) == ("header.if-match", "version_current")
+        assert '"3"' in error.message

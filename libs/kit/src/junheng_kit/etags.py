@@ -1,12 +1,13 @@
 """Optimistic concurrency over HTTP: a row's `version` is its ETag, `If-Match` names the version.
 
 Endpoints answer `ETag: "<version>"` and pass `version_from_if_match(header)` to the use case,
-which compares it with the row (412 on a mismatch). `*` or no header means "any version".
+which compares it with the row through `require_version` (412 on a mismatch). `*` or no header
+means "any version".
 """
 
 from __future__ import annotations
 
-from junheng_kit.problems import FieldError, InvalidInput
+from junheng_kit.problems import FieldError, InvalidInput, PreconditionFailed
 
 
 def etag(version: int) -> str:
@@ -24,3 +25,17 @@ def version_from_if_match(if_match: str | None) -> int | None:
             "If-Match must be an ETag this API issued", FieldError("header.if-match", "etag_format")
         )
     return int(value)
+
+
+def require_version(what: str, current: int, if_match: int | None) -> None:
+    """412 `version_current` when If-Match named another version than the row's `current`;
+    `what` names the record in the detail (`"school 2115060001"`)."""
+    if if_match is not None and if_match != current:
+        raise PreconditionFailed(
+            f"{what} is at version {current}, not {if_match}",
+            FieldError(
+                "header.if-match",
+                "version_current",
+                f'版本已变: the current ETag is "{current}"; reload it and retry',
+            ),
+        )

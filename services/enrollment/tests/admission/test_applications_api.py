@@ -385,6 +385,31 @@ class TestSubmit:
         listed = await client.get("/v1/applications", headers=tongyu)
         assert listed.json()["items"] == []
 
+    async def test_the_list_pages_by_cursor_and_refuses_one_it_did_not_issue(
+        self, client: AsyncClient, writer: dict[str, str]
+    ) -> None:
+        for number in ("15060220190315001", "15060220190315002", "15060220190315003"):
+            created = await client.post(
+                "/v1/applications", json=application(number), headers=writer
+            )
+            assert created.status_code == 201, created.text
+        seen: list[str] = []
+        params: dict[str, str | int] = {"limit": 2}
+        while True:
+            page = (await client.get("/v1/applications", params=params, headers=writer)).json()
+            seen += [item["id"] for item in page["items"]]
+            if page["next_cursor"] is None:
+                break
+            params["cursor"] = page["next_cursor"]
+        assert len(seen) == len(set(seen)) >= 3
+        assert seen == sorted(seen)  # oldest first, by id
+        for cursor in ("MjExNTA2MDAwMQ", "%%%"):  # base64 of a school code; not base64 at all
+            refused = await client.get(
+                "/v1/applications", params={"cursor": cursor}, headers=writer
+            )
+            assert refused.status_code == 422
+            assert [e["rule"] for e in refused.json()["errors"]] == ["cursor_invalid"]
+
 
 MIGRANT_DOCS = [
     "hukou_booklet",

@@ -368,7 +368,7 @@ class TestPlanETags:
         assert stale.json()["errors"][0] == {
             "field": "header.if-match",
             "rule": "version_current",
-            "message": "reload the plan and retry",
+            "message": '版本已变: the current ETag is "2"; reload it and retry',
         }
         body = await confirm_all(client, writer, (await client.get(url, headers=writer)).json())
         assert (body["status"], body["version"]) == ("confirmed", 4)

@@ -64,6 +64,7 @@ from junheng_contracts.assistance import (
     DisbursementRecordedData,
 )
 from junheng_kit.auth import Principal
+from junheng_kit.etags import require_version
 from junheng_kit.ids import uuid7, uuid7_many
 from junheng_kit.logs import mask_citizen_id, mask_name
 from junheng_kit.messaging.outbox import add_event
@@ -72,7 +73,6 @@ from junheng_kit.problems import (
     Conflict,
     FieldError,
     NotFound,
-    PreconditionFailed,
     RuleViolated,
 )
 from junheng_kit.timeutil import china_today, utcnow
@@ -342,11 +342,7 @@ async def history(
 
 
 def _check_version(award: Award, expected: int | None) -> None:
-    if expected is not None and expected != award.version:
-        raise PreconditionFailed(
-            f"award is at version {award.version}, not {expected}",
-            FieldError("header.if-match", "version_current", f'current ETag "{award.version}"'),
-        )
+    require_version("award", award.version, expected)
 
 
 def _transition(

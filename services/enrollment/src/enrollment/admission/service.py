@@ -37,6 +37,7 @@ from enrollment.zoning.rules import Zone
 from enrollment.zoning.service import zone_index_in_force
 from junheng_contracts.enrollment import ApplicationSubmitted, ApplicationSubmittedData
 from junheng_kit.auth import Principal
+from junheng_kit.etags import require_version
 from junheng_kit.idempotency import Claim
 from junheng_kit.identifiers import student_key
 from junheng_kit.ids import uuid7
@@ -46,7 +47,6 @@ from junheng_kit.problems import (
     DomainError,
     FieldError,
     InvalidInput,
-    PreconditionFailed,
     RuleViolated,
 )
 from junheng_kit.timeutil import utcnow
@@ -458,11 +458,7 @@ async def _policy_in_force(
 
 
 def _check_version(application: Application, if_match: int | None) -> None:
-    if if_match is not None and if_match != application.version:
-        raise PreconditionFailed(
-            f"application {application.id} is at version {application.version}, not {if_match}",
-            FieldError("header.if-match", "version_current", "reload the application and retry"),
-        )
+    require_version(f"application {application.id}", application.version, if_match)
 
 
 async def transition(

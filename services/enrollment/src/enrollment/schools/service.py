@@ -7,8 +7,9 @@ from enrollment.schools.repository import SchoolRepository
 from enrollment.schools.schemas import SchoolCreate, SchoolUpdate
 from junheng_contracts.enrollment import SchoolData, SchoolRegistered, SchoolUpdated
 from junheng_kit.auth import Principal
+from junheng_kit.etags import require_version
 from junheng_kit.messaging import add_event
-from junheng_kit.problems import Conflict, FieldError, PreconditionFailed
+from junheng_kit.problems import Conflict
 from junheng_kit.timeutil import utcnow
 
 
@@ -66,11 +67,7 @@ async def update_school(
 ) -> School:
     """学校信息变更: change a registered school; `If-Match` guards against lost updates."""
     school = await SchoolRepository(session).get(school_code, within=principal.jurisdiction)
-    if if_match is not None and if_match != school.version:
-        raise PreconditionFailed(
-            f"school {school_code} is at version {school.version}, not {if_match}",
-            FieldError("header.if-match", "version_current", "reload the school and retry"),
-        )
+    require_version(f"school {school_code}", school.version, if_match)
     changes = request.model_dump(exclude_unset=True)
     if "county_code" in changes:
         principal.require_jurisdiction(changes["county_code"], field="county_code")

@@ -27,6 +27,7 @@ from enrollment.zoning.repository import CohortRepository, ZoneMapRepository
 from enrollment.zoning.rules import Zone
 from junheng_contracts.enrollment import SchoolSeatsChanged, SchoolSeatsData
 from junheng_kit.auth import Principal
+from junheng_kit.etags import require_version
 from junheng_kit.messaging import add_event
 from junheng_kit.problems import FieldError, NotFound, PreconditionFailed, RuleViolated
 from junheng_kit.timeutil import utcnow
@@ -91,11 +92,7 @@ async def put_seat_plan(
         )
         repository.add(plan)
     else:
-        if if_match is not None and if_match != plan.version:
-            raise PreconditionFailed(
-                f"the seat plan is at version {plan.version}, not {if_match}",
-                FieldError("header.if-match", "version_current", "reload the plan and retry"),
-            )
+        require_version("the seat plan", plan.version, if_match)
         if all(getattr(plan, key) == value for key, value in values.items()):
             return plan, False  # the same plan again: no new version, no event
         for key, value in values.items():

@@ -11,7 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from junheng_kit.auth import Principal
-from junheng_kit.problems import Conflict, FieldError, NotFound, PreconditionFailed, RuleViolated
+from junheng_kit.etags import require_version
+from junheng_kit.problems import Conflict, FieldError, NotFound, RuleViolated
 from staffing.policy.service import policy_book
 from staffing.pool import rules
 from staffing.pool.models import QuotaLoan
@@ -151,11 +152,7 @@ async def return_loan(
     )
     if loan is None:
         raise NotFound(f"quota loan {loan_id} not found")
-    if if_match is not None and if_match != loan.version:
-        raise PreconditionFailed(
-            f"quota loan {loan_id} is at version {loan.version}, not {if_match}",
-            FieldError("header.if-match", "version_current", "reload the loan and retry"),
-        )
+    require_version(f"quota loan {loan_id}", loan.version, if_match)
     if loan.returned_on is not None:
         raise Conflict(
             "该周转编制已归还",

@@ -15,6 +15,7 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from junheng_contracts.staffing import RotationPlanApproved, RotationPlanApprovedData
 from junheng_kit.auth import Principal
+from junheng_kit.etags import require_version
 from junheng_kit.messaging import add_event
 from junheng_kit.pagination import (
     cut_page,
@@ -24,7 +25,6 @@ from junheng_kit.pagination import (
 from junheng_kit.problems import (
     Conflict,
     FieldError,
-    PreconditionFailed,
     RuleViolated,
 )
 from junheng_kit.timeutil import utcnow
@@ -488,11 +488,7 @@ async def list_plans(
 
 def _require_version(plan: RotationPlan, if_match: int | None) -> None:
     """If-Match: a transition applies only to the version the caller last saw (412 otherwise)."""
-    if if_match is not None and if_match != plan.version:
-        raise PreconditionFailed(
-            f"rotation plan {plan.id} is at version {plan.version}, not {if_match}",
-            FieldError("header.if-match", "version_current", "reload the plan and retry"),
-        )
+    require_version(f"rotation plan {plan.id}", plan.version, if_match)
 
 
 def _require_status(plan: RotationPlan, *allowed: PlanStatus, action: str) -> None:

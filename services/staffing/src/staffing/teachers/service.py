@@ -21,10 +21,11 @@ from junheng_contracts.staffing import (
     TeacherRegistered,
 )
 from junheng_kit.auth import Principal
+from junheng_kit.etags import require_version
 from junheng_kit.identifiers import citizen_id_gender
 from junheng_kit.messaging import add_event
 from junheng_kit.messaging.bulk import add_events
-from junheng_kit.problems import Conflict, FieldError, NotFound, PreconditionFailed, RuleViolated
+from junheng_kit.problems import Conflict, FieldError, NotFound, RuleViolated
 from junheng_kit.timeutil import utcnow
 from staffing.teachers import repository, rules
 from staffing.teachers.codes import Gender, Section, TeacherStatus
@@ -186,11 +187,7 @@ async def update_teacher(
     """教师信息变更: change attributes (not the school: that is a move); `If-Match` guards
     against lost updates."""
     teacher = await TeacherRepository(session).get(teacher_id, within=principal.jurisdiction)
-    if if_match is not None and if_match != teacher.version:
-        raise PreconditionFailed(
-            f"teacher {teacher_id} is at version {teacher.version}, not {if_match}",
-            FieldError("header.if-match", "version_current", "reload the teacher and retry"),
-        )
+    require_version(f"teacher {teacher_id}", teacher.version, if_match)
     changes = request.model_dump(exclude_unset=True)
     if not changes:
         return teacher
