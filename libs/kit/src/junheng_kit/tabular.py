@@ -29,6 +29,16 @@ if TYPE_CHECKING:
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV = "text/csv"
+SHEET_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            XLSX: {"schema": {"type": "string", "format": "binary"}},
+            CSV: {"schema": {"type": "string", "format": "binary"}},
+        },
+    }
+}
+"""`openapi_extra=` of an import endpoint: the body is an XLSX or CSV sheet, read raw."""
 HEADER_ROW = 1
 
 

@@ -33,22 +33,13 @@ from junheng_kit.problems import (
     UnsupportedMediaType,
     problem_responses,
 )
-from junheng_kit.tabular import CSV, XLSX, media_type_of, write_csv, write_xlsx
+from junheng_kit.tabular import CSV, SHEET_BODY, XLSX, media_type_of, write_csv, write_xlsx
 
 router = APIRouter(tags=["students"])
 
 Reader = Annotated[Principal, Depends(require_scopes("assistance:read"))]
 Writer = Annotated[Principal, Depends(require_scopes("assistance:write"))]
 PII = "assistance:pii"
-SHEET_BODY = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            XLSX: {"schema": {"type": "string", "format": "binary"}},
-            CSV: {"schema": {"type": "string", "format": "binary"}},
-        },
-    }
-}
 
 
 def student_read(student: Student, principal: Principal) -> StudentRead:

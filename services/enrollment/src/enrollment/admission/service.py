@@ -39,7 +39,7 @@ from junheng_contracts.enrollment import ApplicationSubmitted, ApplicationSubmit
 from junheng_kit.auth import Principal
 from junheng_kit.etags import require_version
 from junheng_kit.idempotency import Claim
-from junheng_kit.identifiers import student_key
+from junheng_kit.identifiers import citizen_id_gender, student_key
 from junheng_kit.ids import uuid7
 from junheng_kit.messaging.bulk import add_events
 from junheng_kit.problems import (
@@ -326,7 +326,7 @@ async def submit_applications(
             "citizen_id": child.citizen_id,
             "child_name": child.name,
             "birth_date": child.birth_date,
-            "gender": "male" if int(child.citizen_id[16]) % 2 else "female",
+            "gender": citizen_id_gender(child.citizen_id),
             "guardian": request.guardian.model_dump(mode="json"),
             "household": household.model_dump(mode="json"),
             "migrant": migrant,

@@ -29,7 +29,7 @@ from junheng_kit.problems import (
     UnsupportedMediaType,
     problem_responses,
 )
-from junheng_kit.tabular import CSV, XLSX, Column, media_type_of, write_csv, write_xlsx
+from junheng_kit.tabular import CSV, SHEET_BODY, XLSX, Column, media_type_of, write_csv, write_xlsx
 from junheng_kit.timeutil import china_today
 
 router = APIRouter(tags=["imports"])
@@ -38,15 +38,6 @@ Reader = Annotated[Principal, Depends(require_scopes("enrollment:read"))]
 Writer = Annotated[Principal, Depends(require_scopes("enrollment:write"))]
 Year = Annotated[int, Query(ge=2000, le=2100, description="school year by its start year")]
 
-SHEET_BODY = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            XLSX: {"schema": {"type": "string", "format": "binary"}},
-            CSV: {"schema": {"type": "string", "format": "binary"}},
-        },
-    }
-}
 SHEET_RESPONSES = {
     **problem_responses(),
     200: {"content": {XLSX: {}, CSV: {}}, "description": "the sheet"},

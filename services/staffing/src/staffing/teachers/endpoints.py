@@ -23,7 +23,7 @@ from junheng_kit.problems import (
     UnsupportedMediaType,
     problem_responses,
 )
-from junheng_kit.tabular import CSV, XLSX, media_type_of, write_csv, write_xlsx
+from junheng_kit.tabular import CSV, SHEET_BODY, XLSX, media_type_of, write_csv, write_xlsx
 from staffing.teachers import service, sheet
 from staffing.teachers.codes import TeacherStatus
 from staffing.teachers.models import SchoolRurality, Teacher, TeacherImport
@@ -46,15 +46,6 @@ router = APIRouter(tags=["teachers"])
 
 Reader = Annotated[Principal, Depends(require_scopes("staffing:read"))]
 Writer = Annotated[Principal, Depends(require_scopes("staffing:write"))]
-SHEET_BODY = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            XLSX: {"schema": {"type": "string", "format": "binary"}},
-            CSV: {"schema": {"type": "string", "format": "binary"}},
-        },
-    }
-}
 
 
 def _read(teacher: Teacher, *, masked: bool = False) -> TeacherRead:
