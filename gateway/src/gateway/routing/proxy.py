@@ -5,7 +5,6 @@ dependency injection or validation in the gateway: token (cached by the kit unti
 scope, rate limit, body limit, one bridge request. Everything else falls through to FastAPI.
 """
 
-import json
 from typing import Any
 
 from gateway.limits import rules
@@ -22,7 +21,6 @@ from junheng_kit.bridge import (
 )
 from junheng_kit.context import current_request_id
 from junheng_kit.problems import (
-    PROBLEM_JSON,
     DomainError,
     FieldError,
     Forbidden,
@@ -32,7 +30,7 @@ from junheng_kit.problems import (
     ServiceUnavailable,
     TooManyRequests,
     Unauthorized,
-    problem_body,
+    send_problem,
 )
 
 ASGIApp = Any
@@ -251,19 +249,3 @@ def _too_large(limit: int) -> PayloadTooLarge:
     return PayloadTooLarge(
         f"request body exceeds {limit} bytes", FieldError("body", "max_body_bytes", str(limit))
     )
-
-
-async def send_problem(send: Any, error: DomainError) -> None:
-    body = json.dumps(
-        problem_body(error.status, error.slug, error.title, error.detail, error.errors),
-        ensure_ascii=False,
-    ).encode()
-    headers = [
-        (b"content-type", PROBLEM_JSON.encode()),
-        (b"content-length", str(len(body)).encode()),
-    ]
-    headers += [
-        (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in error.headers.items()
-    ]
-    await send({"type": "http.response.start", "status": error.status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})

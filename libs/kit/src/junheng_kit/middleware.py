@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import re
 import time
@@ -29,12 +28,11 @@ from junheng_kit.idempotency import (
 from junheng_kit.ids import uuid7
 from junheng_kit.integrity import problem_for_concurrent_update, problem_for_integrity_error
 from junheng_kit.problems import (
-    PROBLEM_JSON,
     DomainError,
     FieldError,
     InvalidInput,
     ServiceUnavailable,
-    problem_body,
+    send_problem,
 )
 
 log = logging.getLogger("junheng.http")
@@ -205,7 +203,7 @@ class IdempotencyMiddleware:
         assert self._claim_batcher is not None
         outcome = await self._claim_batcher.submit(Wanted(claim))
         if outcome.kind == "reused":
-            await _send_problem(
+            await send_problem(
                 send,
                 InvalidInput(
                     "Idempotency-Key was already used with another request",
@@ -218,7 +216,7 @@ class IdempotencyMiddleware:
             )
             return
         if outcome.kind == "in_progress":
-            await _send_problem(send, in_progress(outcome.retry_after))
+            await send_problem(send, in_progress(outcome.retry_after))
             return
         if outcome.kind == "unclaimed":  # the database refused the claim: run as without a key
             await self.app(scope, replay, send)
@@ -263,7 +261,7 @@ class IdempotencyMiddleware:
         if claim.session is not None:  # the request's transaction, still open: commit it here
             problem = await self._commit(claim, status, kept, body, keep=keep)
             if problem is not None:
-                await _send_problem(send, problem)
+                await send_problem(send, problem)
                 return
         elif claim.completed:  # its use-case wrote the answer in its own transaction
             pass
@@ -357,23 +355,3 @@ def replaying(body: bytes) -> Any:
         return {"type": "http.request", "body": body, "more_body": False}
 
     return receive
-
-
-async def _send_problem(send: Any, error: DomainError) -> None:
-    body = json.dumps(
-        problem_body(error.status, error.slug, error.title, error.detail, error.errors),
-        ensure_ascii=False,
-    ).encode()
-    extra = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in error.headers.items()]
-    await send(
-        {
-            "type": "http.response.start",
-            "status": error.status,
-            "headers": [
-                (b"content-type", PROBLEM_JSON.encode()),
-                (b"content-length", str(len(body)).encode()),
-                *extra,
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})

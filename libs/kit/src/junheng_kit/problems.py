@@ -133,6 +133,28 @@ def problem_body(
     }
 
 
+async def send_problem(send: Any, error: DomainError) -> None:
+    """Send `error` as a problem+json answer on a raw ASGI `send` (middleware and the gateway's
+    proxy, which answer before or without a FastAPI route)."""
+    body = json.dumps(
+        problem_body(error.status, error.slug, error.title, error.detail, error.errors),
+        ensure_ascii=False,
+    ).encode()
+    extra = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in error.headers.items()]
+    await send(
+        {
+            "type": "http.response.start",
+            "status": error.status,
+            "headers": [
+                (b"content-type", PROBLEM_JSON.encode()),
+                (b"content-length", str(len(body)).encode()),
+                *extra,
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
 def problem_response(error: DomainError) -> JSONResponse:
     body = problem_body(error.status, error.slug, error.title, error.detail, error.errors)
     return JSONResponse(
