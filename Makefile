@@ -39,10 +39,10 @@ fonts:
 	  else echo "note: fonts-noto-cjk is missing (apt-get install fonts-noto-cjk as root): PDF reports need it"; fi; }
 
 run: install fonts
-	@$(PY) -m junheng_kit.system
+	@$(PY) -m junheng_devtools.system
 
 cluster: install postgres fonts
-	@$(PY) -m junheng_kit.cluster
+	@$(PY) -m junheng_devtools.cluster
 
 test: install postgres fonts
 	@$(PY) -m pytest -q
@@ -55,7 +55,7 @@ lint: install
 	@$(PY) -m ruff format --check .
 	@$(PY) -m mypy libs/kit/src libs/contracts/src services/enrollment/src \
 	  services/staffing/src services/assistance/src services/evaluation/src gateway/src \
-	  simulators/src
+	  simulators/src devtools/src
 	@$(PY) -m pip_audit --version >/dev/null && bash tests/security/audit.sh
 
 fmt: install

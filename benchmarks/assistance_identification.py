@@ -63,8 +63,7 @@ from assistance.students import versions
 from junheng_kit.auth import Jurisdiction, Principal
 from junheng_kit.db import create_engine, create_sessionmaker
 from junheng_kit.identifiers import citizen_id_check_character
-from junheng_kit.migrations import upgrade
-from junheng_kit.system import service_dir
+from junheng_kit.migrations import service_dir, upgrade
 
 STUDENTS = int(os.environ.get("BENCH_STUDENTS", "1000000"))  # smaller for a quick check
 SCHOOLS, ROUNDS = 400, int(os.environ.get("BENCH_ROUNDS", "3"))

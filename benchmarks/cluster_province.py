@@ -2,11 +2,11 @@
 against single-node SQLite, in one run on this machine.
 
 Topologies, one after the other, each loaded with the same province:
-- **single node** — `junheng_kit.system.System`: SQLite, one nats-server, one process per
-  service, one gateway;
-- **cluster** — `junheng_kit.cluster.Cluster`: PostgreSQL with a role per service, a 3-node NATS
-  JetStream cluster (identities, permissions, TLS, R3 streams), two replicas of each service and
-  two gateways, `JUNHENG_ENV=prod`.
+- **single node** — `junheng_devtools.system.System`: SQLite, one nats-server, one process
+  per service, one gateway;
+- **cluster** — `junheng_devtools.cluster.Cluster`: PostgreSQL with a role per service, a
+  3-node NATS JetStream cluster (identities, permissions, TLS, R3 streams), two replicas of
+  each service and two gateways, `JUNHENG_ENV=prod`.
 Both run with the same limits (gateway rate limits out of the way, JUNHENG_LOG_LEVEL=WARNING) and
 neither fsyncs a commit (SQLite WAL with synchronous=NORMAL; PostgreSQL with fsync=off, as the
 kit's PostgreSQL always runs on this machine).
@@ -108,6 +108,14 @@ from typing import Any, cast
 
 import httpx
 import polars as pl
+from junheng_devtools.cluster import Cluster
+from junheng_devtools.system import (
+    ALL_SCOPES,
+    SERVICES,
+    System,
+    load_demo_county,
+    load_demo_enrollment,
+)
 from nats.aio.client import Client
 from sqlalchemy import Table, func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
@@ -121,7 +129,6 @@ from enrollment.admission.models import Application
 from enrollment.schools.sheet import COLUMNS as SCHOOL_COLUMNS
 from junheng_contracts import STREAMS
 from junheng_kit.bulk_insert import insert_columns
-from junheng_kit.cluster import Cluster
 from junheng_kit.db import create_engine, create_sessionmaker
 from junheng_kit.durables import positions
 from junheng_kit.gc_pause import collector_paused
@@ -129,13 +136,6 @@ from junheng_kit.identifiers import citizen_id_check_character
 from junheng_kit.ids import uuid7
 from junheng_kit.messaging.connection import connect
 from junheng_kit.processes import free_port
-from junheng_kit.system import (
-    ALL_SCOPES,
-    SERVICES,
-    System,
-    load_demo_county,
-    load_demo_enrollment,
-)
 from junheng_kit.tables import OutboxMessage, ProcessedMessage
 from junheng_kit.tabular import write_csv
 from junheng_kit.timeutil import china_today, utcnow

@@ -13,7 +13,7 @@ enrollment service, in one run (issue 5's two end-to-end goals).
    answer (assignments, cutoffs, explanations, lotteries) has been read. Goal: ≤ 15 s through the
    gateway. The direct POST is the baseline.
 
-The whole system runs as processes on SQLite (junheng_kit.system.System). Environment:
+The whole system runs as processes on SQLite (junheng_devtools.system.System). Environment:
 JUNHENG_BENCH_SUBMIT_SECONDS (per phase, default 10), JUNHENG_BENCH_RUN_APPLICANTS (default
 200000; 0 leaves part 2 out).
 """
@@ -33,16 +33,16 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-
-from junheng_kit.demo_enrollment import intake_year
-from junheng_kit.identifiers import citizen_id_from_body
-from junheng_kit.processes import free_port
-from junheng_kit.system import (
+from junheng_devtools.demo_enrollment import intake_year
+from junheng_devtools.system import (
     ALL_SCOPES,
     System,
     load_demo_county,
     load_demo_enrollment,
 )
+
+from junheng_kit.identifiers import citizen_id_from_body
+from junheng_kit.processes import free_port
 from junheng_kit.timeutil import china_today
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))

@@ -55,9 +55,8 @@ from junheng_kit.db import create_engine, create_sessionmaker
 from junheng_kit.identifiers import citizen_id_check_character
 from junheng_kit.ids import uuid7
 from junheng_kit.messaging.bulk import add_events
-from junheng_kit.migrations import upgrade
+from junheng_kit.migrations import service_dir, upgrade
 from junheng_kit.problems import FieldError
-from junheng_kit.system import service_dir
 from junheng_kit.tabular import (
     CSV,
     XLSX,

@@ -31,8 +31,7 @@ from enrollment.seats.models import SeatPlan
 from junheng_kit.auth import Jurisdiction, Principal
 from junheng_kit.db import create_engine, create_sessionmaker
 from junheng_kit.gc_pause import collector_paused
-from junheng_kit.migrations import upgrade
-from junheng_kit.system import service_dir
+from junheng_kit.migrations import service_dir, upgrade
 
 APPLICANTS, SCHOOLS, ROUNDS = 200_000, 1_000, 2
 COUNTY, YEAR = "150602", 2025

@@ -31,8 +31,7 @@ from evaluation.assessment.schemas import AssessmentCreate
 from evaluation.assessment.service import create_assessment
 from evaluation.settings import EvaluationSettings
 from junheng_kit.auth import Jurisdiction, Principal
-from junheng_kit.migrations import upgrade
-from junheng_kit.system import service_dir
+from junheng_kit.migrations import service_dir, upgrade
 from junheng_kit.tokens import TokenSigner
 
 SECTIONS, ROUNDS, WHAT_IF_SECTIONS = 2_000, 15, 200

@@ -17,8 +17,9 @@ import sys
 import tempfile
 from pathlib import Path
 
+from junheng_devtools.system import ALL_SCOPES, System, load_demo_county
+
 from junheng_kit.processes import free_port
-from junheng_kit.system import ALL_SCOPES, System, load_demo_county
 
 ROOT = Path(__file__).resolve().parents[1]
 CONNECTIONS, THREADS, DURATION_S, ROUNDS = 64, 2, 8, 3

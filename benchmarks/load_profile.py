@@ -1,7 +1,7 @@
 """`make load`: an enrollment-season load profile through the gateway, against the same mix sent
 straight to each service's own HTTP port, in one run on this machine.
 
-The whole system runs as processes (junheng_kit.system.System: nats-server, four services, the
+The whole system runs as processes (junheng_devtools.system.System: nats-server, four services, the
 gateway; SQLite under a temporary var/), with the demo county loaded (12 schools of 东胜区, their
 2025 resource table), one 单校 attendance zone around each primary school, the example priority
 policy and one bureau client (all scopes, jurisdiction 150602).
@@ -48,10 +48,10 @@ from typing import Any
 from uuid import uuid4
 
 import httpx
+from junheng_devtools.system import ALL_SCOPES, System, load_demo_county, load_demo_resources
 
 from junheng_kit.identifiers import citizen_id_check_character
 from junheng_kit.processes import free_port
-from junheng_kit.system import ALL_SCOPES, System, load_demo_county, load_demo_resources
 
 ROOT = Path(__file__).resolve().parents[1]
 SECONDS = float(os.environ.get("JUNHENG_LOAD_SECONDS", "20"))

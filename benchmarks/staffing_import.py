@@ -29,8 +29,7 @@ from junheng_kit.auth import Jurisdiction, Principal
 from junheng_kit.db import create_engine, create_sessionmaker
 from junheng_kit.identifiers import citizen_id_check_character
 from junheng_kit.ids import uuid7
-from junheng_kit.migrations import upgrade
-from junheng_kit.system import service_dir
+from junheng_kit.migrations import service_dir, upgrade
 from junheng_kit.tabular import CSV, XLSX, write_xlsx
 from junheng_kit.timeutil import utcnow
 from staffing.schools.models import School

@@ -28,8 +28,7 @@ from fastapi import FastAPI
 from pydantic import SecretStr
 from sqlalchemy import insert, select
 
-from junheng_kit.migrations import upgrade
-from junheng_kit.system import service_dir
+from junheng_kit.migrations import service_dir, upgrade
 from junheng_kit.timeutil import utcnow
 from junheng_kit.tokens import TokenSigner
 from staffing.app import create_app

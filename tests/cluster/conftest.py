@@ -5,9 +5,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-
-from junheng_kit.cluster import Cluster
-from junheng_kit.system import ALL_SCOPES
+from junheng_devtools.cluster import Cluster
+from junheng_devtools.system import ALL_SCOPES
 
 from .support import running_cluster
 

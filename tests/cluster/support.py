@@ -1,6 +1,6 @@
-"""What the cluster tests share: the production topology (junheng_kit.cluster) for a module, and
-a round-robin front that spreads a client's requests over both gateways, request by request, as
-a load balancer in front of the gateway replicas does."""
+"""What the cluster tests share: the production topology (junheng_devtools.cluster) for a
+module, and a round-robin front that spreads a client's requests over both gateways, request
+by request, as a load balancer in front of the gateway replicas does."""
 
 import asyncio
 import itertools
@@ -14,9 +14,9 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
+from junheng_devtools.cluster import Cluster
+from junheng_devtools.demo_roster import pupils, roster_csv, write_agency_candidates
 
-from junheng_kit.cluster import Cluster
-from junheng_kit.demo_roster import pupils, roster_csv, write_agency_candidates
 from junheng_kit.processes import free_port
 
 DEMO = Path(__file__).resolve().parents[2] / "demo/150602-dongsheng-schools.json"

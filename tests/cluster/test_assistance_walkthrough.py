@@ -5,8 +5,8 @@ requests spread over both gateways."""
 from collections.abc import Iterator
 
 import pytest
+from junheng_devtools.cluster import Cluster
 
-from junheng_kit.cluster import Cluster
 from tests.e2e.test_assistance_walkthrough import *  # noqa: F403 - the same tests, collected here
 
 from .support import running_cluster

@@ -10,9 +10,9 @@ from typing import Any
 import httpx
 import nats
 import pytest
+from junheng_devtools.cluster import Cluster
 
 from junheng_kit import natsauth
-from junheng_kit.cluster import Cluster
 from junheng_kit.messaging.connection import connect
 from junheng_kit.tokens import TokenSigner
 from junheng_kit.trust import add_certificate, certify

@@ -23,15 +23,15 @@ from typing import Any
 import httpx
 import psycopg
 import pytest
+from junheng_devtools.cluster import Cluster
+from junheng_devtools.system import ALL_SCOPES, ServiceProcess
 from nats.js.api import StreamConfig
 
 from junheng_contracts.enrollment import SchoolData, SchoolUpdated
 from junheng_kit import natsauth
-from junheng_kit.cluster import Cluster
 from junheng_kit.messaging.connection import connect
 from junheng_kit.processes import free_port
 from junheng_kit.signing import Signer
-from junheng_kit.system import ALL_SCOPES, ServiceProcess
 from junheng_kit.tokens import TokenSigner
 from junheng_kit.trust import certify, with_certificates
 

@@ -33,6 +33,8 @@ from typing import Any
 import pytest
 import yaml
 
+from junheng_kit.settings import SERVICE_PORTS
+
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
 COMPOSE_DIR = DEPLOY / "compose"
@@ -43,7 +45,7 @@ EXAMPLE = K8S / "secrets" / "secrets.example.yaml"
 TOOLBOX = K8S / "operator" / "toolbox.yaml"
 INIT_SCRIPT = COMPOSE_DIR / "postgres-init" / "10-create-databases.sh"
 
-SERVICES = {"enrollment": 8101, "staffing": 8102, "assistance": 8103, "evaluation": 8104}
+SERVICES = SERVICE_PORTS
 PROCESSES = [*SERVICES, "gateway"]
 # every NATS identity `python -m junheng_kit.natsauth init` writes
 ROLES = [*PROCESSES, "operator"]

@@ -21,11 +21,11 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from junheng_devtools.system import System
 from sqlalchemy import create_engine, text
 
 from junheng_kit.db import sync_url
 from junheng_kit.identifiers import citizen_id_from_body
-from junheng_kit.system import System
 
 PROBLEM_JSON = "application/problem+json"
 

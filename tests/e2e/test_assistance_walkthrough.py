@@ -20,10 +20,10 @@ from typing import Any
 
 import httpx
 import pytest
+from junheng_devtools.demo_roster import pupils, roster_csv, write_agency_candidates
+from junheng_devtools.system import ALL_SCOPES, System, load_demo_county, load_demo_roster
 
-from junheng_kit.demo_roster import pupils, roster_csv, write_agency_candidates
 from junheng_kit.processes import free_port
-from junheng_kit.system import ALL_SCOPES, System, load_demo_county, load_demo_roster
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]  # start-up on a busy 2-core machine
 DEMO = Path(__file__).resolve().parents[2] / "demo" / "150602-dongsheng-schools.json"

@@ -11,10 +11,10 @@ from typing import Any
 
 import httpx
 import pytest
+from junheng_devtools.demo_enrollment import intake_year
+from junheng_devtools.system import System, load_demo_county, load_demo_enrollment
 
-from junheng_kit.demo_enrollment import intake_year
 from junheng_kit.identifiers import citizen_id_from_body
-from junheng_kit.system import System, load_demo_county, load_demo_enrollment
 from junheng_kit.timeutil import china_today
 
 from .walkthrough_support import bureau_token, running_system

@@ -15,8 +15,8 @@ from typing import Any
 
 import httpx
 import pytest
+from junheng_devtools.system import System, load_demo_county, load_demo_resources
 
-from junheng_kit.system import System, load_demo_county, load_demo_resources
 from junheng_kit.tabular import XLSX
 
 from .walkthrough_support import bureau_token, running_system

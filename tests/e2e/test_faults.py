@@ -23,9 +23,9 @@ from typing import Any
 
 import httpx
 import pytest
+from junheng_devtools.system import ALL_SCOPES, SERVICES, System
 
 from junheng_kit.processes import PostgresCluster, free_port
-from junheng_kit.system import ALL_SCOPES, SERVICES, System
 
 from .faults_support import (
     Counts,

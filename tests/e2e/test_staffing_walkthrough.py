@@ -9,9 +9,9 @@ from typing import Any
 
 import httpx
 import pytest
+from junheng_devtools.system import System
 
 from junheng_kit.identifiers import citizen_id_from_body
-from junheng_kit.system import System
 from junheng_kit.tabular import XLSX, write_xlsx
 from junheng_kit.timeutil import china_today
 from staffing.teachers.sheet import COLUMNS

@@ -13,8 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
-
-from junheng_kit.system import ALL_SCOPES, System
+from junheng_devtools.system import ALL_SCOPES, System
 
 pytestmark = pytest.mark.e2e
 CONSUMERS = ("staffing", "assistance", "evaluation")
@@ -217,7 +216,7 @@ class TestCountyAssessment:
     def test_a_bureau_imports_its_sheet_and_sees_which_schools_fail(
         self, system: System, dongsheng: httpx.Client, tmp_path: Path
     ) -> None:
-        from junheng_kit.system import load_demo_resources
+        from junheng_devtools.system import load_demo_resources
 
         root = Path(__file__).resolve().parents[2]
         sheet = tmp_path / "resources.xlsx"

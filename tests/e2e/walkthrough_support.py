@@ -3,9 +3,9 @@
 from collections.abc import Iterator
 
 import pytest
+from junheng_devtools.system import ALL_SCOPES, System
 
 from junheng_kit.processes import free_port
-from junheng_kit.system import ALL_SCOPES, System
 
 
 def running_system(tmp_path_factory: pytest.TempPathFactory, name: str) -> Iterator[System]:

@@ -33,18 +33,18 @@ import httpx
 import pytest
 import schemathesis
 import schemathesis.engine
-from schemathesis.config import SchemathesisConfig
-from schemathesis.engine import Status, events
-
-from junheng_kit.demo_roster import pupils, roster_csv
-from junheng_kit.processes import free_port
-from junheng_kit.system import (
+from junheng_devtools.demo_roster import pupils, roster_csv
+from junheng_devtools.system import (
     ALL_SCOPES,
     System,
     load_demo_county,
     load_demo_resources,
     load_demo_roster,
 )
+from schemathesis.config import SchemathesisConfig
+from schemathesis.engine import Status, events
+
+from junheng_kit.processes import free_port
 
 pytestmark = pytest.mark.e2e
 

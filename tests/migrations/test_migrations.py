@@ -9,8 +9,8 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import MetaData
 
 from junheng_kit.db import create_engine
+from junheng_kit.migrations import service_dir as installed_service_dir
 from junheng_kit.migrations import target_metadata
-from junheng_kit.system import service_dir as installed_service_dir
 from junheng_kit.testing.plugin import Databases
 
 

@@ -17,8 +17,7 @@ from typing import Any
 
 import httpx
 import pytest
-
-from junheng_kit.system import ALL_SCOPES
+from junheng_devtools.system import ALL_SCOPES
 
 from .conftest import KANGBASHI, TONGYU, ClientFactory, Seeded, example
 from .openapi_walk import Operation, operations

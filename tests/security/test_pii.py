@@ -13,11 +13,11 @@ from typing import Any
 import httpx
 import nats
 import pytest
+from junheng_devtools.system import System
 
 from junheng_contracts import STREAMS
 from junheng_kit.logs import mask_citizen_id, mask_name
 from junheng_kit.messaging.connection import DLQ_STREAM, connect
-from junheng_kit.system import System
 
 from .conftest import Seeded
 

@@ -13,8 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
-
-from junheng_kit.system import ALL_SCOPES, System
+from junheng_devtools.system import ALL_SCOPES, System
 
 from .openapi_walk import SERVICES, Operation, operations
 

@@ -20,6 +20,7 @@ from pathlib import Path
 import httpx
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from junheng_devtools.system import SERVICES, System
 from pydantic import SecretStr, ValidationError
 
 from assistance.agencies.connector import AgencyKeyMissing, connector_from_settings
@@ -29,7 +30,6 @@ from evaluation.settings import EvaluationSettings
 from gateway.settings import GatewaySettings
 from junheng_kit.processes import free_port
 from junheng_kit.settings import ServiceSettings
-from junheng_kit.system import SERVICES, System
 from staffing.settings import StaffingSettings
 
 SETTINGS: dict[str, type[ServiceSettings]] = {

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 from pydantic import Field, IPvAnyNetwork, field_validator
 from pydantic_settings import NoDecode, SettingsConfigDict
 
-from junheng_kit.settings import ServiceSettings
+from junheng_kit.settings import GATEWAY_PORT, ServiceSettings
 
 SERVICES = ("enrollment", "staffing", "assistance", "evaluation")
 MIB = 1024 * 1024
@@ -30,7 +30,7 @@ class GatewaySettings(ServiceSettings):
     service_name: str = "gateway"
     database_url: str = "sqlite+aiosqlite:///var/gateway.sqlite3"
     http_host: str = "127.0.0.1"
-    http_port: int = Field(8000, validation_alias="JUNHENG_GATEWAY_PORT")
+    http_port: int = Field(GATEWAY_PORT, validation_alias="JUNHENG_GATEWAY_PORT")
     # Ed25519 private key (PKCS#8 PEM); generated when missing only with JUNHENG_ENV=dev
     signing_key_file: Path = Path("var/gateway-signing-key.pem")
     # keys of the previous rotation (private or public PEM): still published and accepted

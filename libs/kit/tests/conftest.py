@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from junheng_kit.db import create_engine, create_sessionmaker
 from junheng_kit.messaging.connection import ensure_streams
-from junheng_kit.system import service_dir as installed_service_dir
+from junheng_kit.migrations import service_dir as installed_service_dir
 
 
 @pytest.fixture(scope="session")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 from pathlib import Path
 from typing import Any, Literal
 
@@ -71,3 +72,11 @@ def run_migrations(service_metadata: MetaData) -> None:
         do_run(existing)
     else:
         asyncio.run(run())
+
+
+def service_dir(name: str) -> Path:
+    """The directory of an installed service (or the gateway): where its alembic chain lives."""
+    spec = importlib.util.find_spec(name)
+    if spec is None or spec.origin is None:
+        raise RuntimeError(f"{name} is not installed")
+    return Path(spec.origin).resolve().parents[2]

@@ -12,6 +12,13 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 DEV_ONLY = "dev-only-change-me"
 
 
+GATEWAY_PORT = 8000
+SERVICE_PORTS = {"enrollment": 8101, "staffing": 8102, "assistance": 8103, "evaluation": 8104}
+"""The HTTP ports each process listens on by default, in one place: the services' settings, the
+local launchers (`make run`, `make cluster`) and deploy/'s manifests (checked by
+tests/deploy) all use these."""
+
+
 class ServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(extra="forbid", populate_by_name=True)
 

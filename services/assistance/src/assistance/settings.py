@@ -3,7 +3,7 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from junheng_kit.settings import ServiceSettings
+from junheng_kit.settings import SERVICE_PORTS, ServiceSettings
 
 
 class AssistanceSettings(ServiceSettings):
@@ -13,7 +13,7 @@ class AssistanceSettings(ServiceSettings):
 
     service_name: str = "assistance"
     database_url: str = "sqlite+aiosqlite:///var/assistance.sqlite3"
-    http_port: int = 8103
+    http_port: int = SERVICE_PORTS["assistance"]
 
     # Partner agencies (民政, 残联, 乡村振兴, 农牧): a JSON file listing
     # [{code, name, base_url, public_key, categories, timeout_seconds}]; none configured when unset

@@ -1,6 +1,6 @@
 from pydantic_settings import SettingsConfigDict
 
-from junheng_kit.settings import ServiceSettings
+from junheng_kit.settings import SERVICE_PORTS, ServiceSettings
 
 
 class EnrollmentSettings(ServiceSettings):
@@ -10,4 +10,4 @@ class EnrollmentSettings(ServiceSettings):
 
     service_name: str = "enrollment"
     database_url: str = "sqlite+aiosqlite:///var/enrollment.sqlite3"
-    http_port: int = 8101
+    http_port: int = SERVICE_PORTS["enrollment"]

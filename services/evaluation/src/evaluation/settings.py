@@ -1,6 +1,6 @@
 from pydantic_settings import SettingsConfigDict
 
-from junheng_kit.settings import ServiceSettings
+from junheng_kit.settings import SERVICE_PORTS, ServiceSettings
 
 
 class EvaluationSettings(ServiceSettings):
@@ -10,4 +10,4 @@ class EvaluationSettings(ServiceSettings):
 
     service_name: str = "evaluation"
     database_url: str = "sqlite+aiosqlite:///var/evaluation.sqlite3"
-    http_port: int = 8104
+    http_port: int = SERVICE_PORTS["evaluation"]

@@ -11,8 +11,7 @@ from evaluation.assessment.catalogue import catalogue_in_force
 from evaluation.assessment.schemas import SchoolSectionIn
 from evaluation.assessment.service import canonical_inputs, result_document
 from evaluation.trends.rules import summary_from_documents
-from junheng_kit.migrations import upgrade
-from junheng_kit.system import service_dir
+from junheng_kit.migrations import service_dir, upgrade
 
 SECTIONS = [
     SchoolSectionIn(

@@ -1,6 +1,6 @@
 from pydantic_settings import SettingsConfigDict
 
-from junheng_kit.settings import ServiceSettings
+from junheng_kit.settings import SERVICE_PORTS, ServiceSettings
 
 
 class StaffingSettings(ServiceSettings):
@@ -8,4 +8,4 @@ class StaffingSettings(ServiceSettings):
 
     service_name: str = "staffing"
     database_url: str = "sqlite+aiosqlite:///var/staffing.sqlite3"
-    http_port: int = 8102
+    http_port: int = SERVICE_PORTS["staffing"]

@@ -311,7 +311,7 @@ def service_fixtures(
     - `app`: the app on the shared migrated database, no NATS (writes roll back via `client`);
     - `live_app`: the app on a fresh database with a real nats-server (relay and consumers run).
     """
-    from junheng_kit.system import service_dir as installed_service_dir
+    from junheng_kit.migrations import service_dir as installed_service_dir
 
     name = settings_type.model_fields["service_name"].default
 

@@ -4,7 +4,8 @@ import json
 from datetime import date
 from pathlib import Path
 
-from junheng_kit.demo_roster import pupils, roster_csv, write_agency_candidates
+from junheng_devtools.demo_roster import pupils, roster_csv, write_agency_candidates
+
 from junheng_kit.identifiers import check_citizen_id, citizen_id_birth_date, citizen_id_gender
 
 DEMO = Path(__file__).resolve().parents[3] / "demo" / "150602-dongsheng-schools.json"
@@ -48,8 +49,7 @@ def test_the_same_schools_give_the_same_pupils(tmp_path: Path) -> None:
 
 def test_loader_waits_only_while_the_school_copy_is_behind() -> None:
     from httpx import Response
-
-    from junheng_kit.system import _registry_copy_behind
+    from junheng_devtools.system import _registry_copy_behind
 
     def refusal(*rules: str, status: int = 422) -> Response:
         errors = [{"field": f"rows[{n}].x", "rule": r, "message": "m"} for n, r in enumerate(rules)]

@@ -24,10 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from junheng_kit import natsauth
-from junheng_kit.processes import NatsServer, PostgresCluster, free_port
-from junheng_kit.signing import ensure_private_key
-from junheng_kit.system import (
+from junheng_devtools.system import (
     DEFAULT_AGENCY_PORTS,
     SERVICES,
     ServiceProcess,
@@ -35,6 +32,10 @@ from junheng_kit.system import (
     load_demo,
     wait_while_running,
 )
+from junheng_kit import natsauth
+from junheng_kit.processes import NatsServer, PostgresCluster, free_port
+from junheng_kit.settings import GATEWAY_PORT
+from junheng_kit.signing import ensure_private_key
 from junheng_kit.tokens import TokenSigner
 from junheng_kit.trust import add_certificate, certify, read_certificates
 
@@ -103,7 +104,7 @@ class Cluster(System):
         cluster = PostgresCluster(self.var / "postgres", crash_safe=True).start()
         marker = self.var / "postgres" / "roles-created"
         if not marker.exists():
-            script = Path(__file__).resolve().parents[4] / "deploy/compose/postgres-init"
+            script = Path(__file__).resolve().parents[3] / "deploy/compose/postgres-init"
             env = {
                 **os.environ,
                 "PATH": f"{cluster.bin}:{os.environ.get('PATH', '')}",
@@ -203,7 +204,7 @@ class Cluster(System):
             key = f"{name.upper()}_DATABASE_URL"
             migrate_env[key] = self.processes[name].env[key]
         done = subprocess.run(
-            [sys.executable, "-m", "junheng_kit.system", "migrate"],
+            [sys.executable, "-m", "junheng_devtools.system", "migrate"],
             env=migrate_env,
             capture_output=True,
             timeout=300,
@@ -280,7 +281,7 @@ def run(argv: list[str] | None = None) -> None:
     parser.add_argument("--var", type=Path, default=Path("var/cluster"))
     parser.add_argument("--demo", type=Path, default=Path("demo/150602-dongsheng-schools.json"))
     args = parser.parse_args(argv)
-    from junheng_kit.demo_roster import pupils, roster_csv, write_agency_candidates
+    from junheng_devtools.demo_roster import pupils, roster_csv, write_agency_candidates
 
     var = args.var.resolve()
     var.mkdir(parents=True, exist_ok=True)
@@ -288,7 +289,7 @@ def run(argv: list[str] | None = None) -> None:
     roster = pupils(demo["county_code"], demo["schools"])
     (var / "demo-students.csv").write_bytes(roster_csv(roster))
     write_agency_candidates(roster, var / "demo-agency-candidates.csv")
-    port = int(os.environ.get("JUNHENG_GATEWAY_PORT", "8000"))
+    port = int(os.environ.get("JUNHENG_GATEWAY_PORT", str(GATEWAY_PORT)))
     cluster = Cluster(
         var=var,
         gateway_port=port,

@@ -8,7 +8,6 @@ gateway, and stops everything on Ctrl-C.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
 import signal
@@ -24,12 +23,13 @@ from typing import Any
 import httpx
 
 from junheng_kit import natsauth
+from junheng_kit.migrations import service_dir
 from junheng_kit.natsauth import TlsFiles
 from junheng_kit.processes import NatsServer, free_port
+from junheng_kit.settings import GATEWAY_PORT, SERVICE_PORTS
 from junheng_kit.signing import Signer, ensure_private_key
 
 SERVICES = ("enrollment", "staffing", "assistance", "evaluation")
-DEFAULT_PORTS = {"enrollment": 8101, "staffing": 8102, "assistance": 8103, "evaluation": 8104}
 ALL_SCOPES = [f"{s}:{a}" for s in SERVICES for a in ("read", "write")] + ["assistance:pii"]
 # partner agencies' systems, simulated (simulators/): 民政, 残联, 乡村振兴, 农牧
 AGENCIES = ("mca", "cdpf", "nrra", "moa")
@@ -88,7 +88,7 @@ class ServiceProcess:
 @dataclass
 class System:
     var: Path
-    gateway_port: int = 8000
+    gateway_port: int = GATEWAY_PORT
     nats_port: int = 0
     ports: dict[str, int] = field(default_factory=dict)
     database_urls: dict[str, str] = field(default_factory=dict)
@@ -199,7 +199,7 @@ class System:
             key = f"{name.upper()}_DATABASE_URL"
             migrate_env[key] = self.processes[name].env[key]
         done = subprocess.run(
-            [sys.executable, "-m", "junheng_kit.system", "migrate"],
+            [sys.executable, "-m", "junheng_devtools.system", "migrate"],
             env=migrate_env,
             capture_output=True,
             timeout=300,
@@ -401,7 +401,7 @@ def load_demo_enrollment(
     zone map, seat plans, the priority policy and invented families' applications, each
     reviewed (checklist confirmed) to `verified` — ready for 电脑派位. Skipped when the year's
     zone map is already there (reruns of `make run`)."""
-    from junheng_kit.demo_enrollment import families, intake_year
+    from junheng_devtools.demo_enrollment import families, intake_year
     from junheng_kit.timeutil import china_today
 
     today = today or china_today()
@@ -593,13 +593,6 @@ Ctrl-C stops every process.
 """
 
 
-def service_dir(name: str) -> Path:
-    spec = importlib.util.find_spec(name)
-    if spec is None or spec.origin is None:
-        raise RuntimeError(f"{name} is not installed")
-    return Path(spec.origin).resolve().parents[2]
-
-
 def migrate_all() -> None:
     """Upgrade every service database and the gateway's, one process (imports happen once)."""
     from junheng_kit.migrations import upgrade
@@ -629,8 +622,8 @@ def run(argv: list[str] | None = None) -> None:
     parser.add_argument("--var", type=Path, default=Path("var"))
     parser.add_argument("--demo", type=Path, default=Path("demo/150602-dongsheng-schools.json"))
     args = parser.parse_args(argv)
-    port = int(os.environ.get("JUNHENG_GATEWAY_PORT", "8000"))
-    from junheng_kit.demo_roster import pupils, roster_csv, write_agency_candidates
+    port = int(os.environ.get("JUNHENG_GATEWAY_PORT", str(GATEWAY_PORT)))
+    from junheng_devtools.demo_roster import pupils, roster_csv, write_agency_candidates
 
     demo = json.loads(args.demo.read_text())
     roster = pupils(demo["county_code"], demo["schools"])
@@ -644,7 +637,7 @@ def run(argv: list[str] | None = None) -> None:
         nats_port=int(os.environ.get("JUNHENG_NATS_PORT", "4222")),
         ports={
             name: int(os.environ.get(f"{name.upper()}_HTTP_PORT", default))
-            for name, default in DEFAULT_PORTS.items()
+            for name, default in SERVICE_PORTS.items()
         },
         agency_ports={
             code: int(os.environ.get(f"JUNHENG_AGENCY_{code.upper()}_PORT", default))

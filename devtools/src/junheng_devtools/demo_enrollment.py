@@ -12,7 +12,7 @@ import random
 from datetime import date, timedelta
 from typing import Any
 
-from junheng_kit.demo_roster import GIVEN, SURNAMES, demo_citizen_id
+from junheng_devtools.demo_roster import GIVEN, SURNAMES, demo_citizen_id
 
 MIGRANT_HUKOU = ("150203", "152722", "610802", "140602")  # 昆都仑区, 伊金霍洛旗, 榆阳区, 朔城区
 
