@@ -8,11 +8,12 @@ from typing import Any
 
 import aiosqlite
 import pytest
+import sqlalchemy
 from sqlalchemy import exc, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from junheng_kit.db import create_engine
-from junheng_kit.sqlite_cursor import OneTripConnection
+from junheng_kit.sqlite_cursor import INTERNALS, WRITTEN_FOR, OneTripConnection
 
 
 @pytest.fixture(params=["file", "memory"])
@@ -103,3 +104,25 @@ async def test_streaming_keeps_the_server_side_cursor(engine: AsyncEngine) -> No
         result = await connection.stream(text("SELECT n FROM note ORDER BY n"))
         seen = [n async for n in result.scalars()]
         assert seen == list(range(250))
+
+
+def test_sqlalchemy_is_the_version_the_cursor_was_written_for() -> None:
+    major, minor = (int(part) for part in sqlalchemy.__version__.split(".")[:2])
+    assert (major, minor) == WRITTEN_FOR, (
+        f"SQLAlchemy {sqlalchemy.__version__}: junheng_kit.sqlite_cursor subclasses its private "
+        f"aiosqlite adapter, written for {WRITTEN_FOR}; re-check it against this version"
+    )
+
+
+@pytest.mark.parametrize(
+    ("owner", "name"),
+    [(owner, name) for owner, names in INTERNALS.items() for name in names],
+    ids=lambda value: getattr(value, "__name__", value),
+)
+def test_every_private_name_the_cursor_relies_on_exists(owner: type, name: str) -> None:
+    present = (
+        hasattr(owner, name)
+        or name in getattr(owner, "__slots__", ())
+        or any(name in getattr(base, "__slots__", ()) for base in owner.__mro__)
+    )
+    assert present, f"SQLAlchemy {sqlalchemy.__version__} has no {owner.__name__}.{name}"

@@ -8,6 +8,11 @@ here does all four in one function run on the connection's thread and keeps what
 reads afterwards (rows, description, rowcount, lastrowid), so a statement is one trip.
 
 Server-side (streaming) cursors keep SQLAlchemy's own class.
+
+This subclasses SQLAlchemy's private aiosqlite adapter (`INTERNALS` lists what it relies on),
+written for SQLAlchemy 2.1 — libs/kit/pyproject.toml pins `>=2.1,<2.2`. tests of this module
+check every name in `INTERNALS` and the one-trip behaviour, so an upgrade that changes them
+fails there, by name, rather than in a service.
 """
 
 from __future__ import annotations
@@ -21,6 +26,22 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
     AsyncAdapt_aiosqlite_connection,
     AsyncAdapt_aiosqlite_cursor,
 )
+
+WRITTEN_FOR = (2, 1)  # SQLAlchemy major, minor
+INTERNALS = {
+    AsyncAdapt_aiosqlite_cursor: (
+        "_adapt_connection",
+        "_connection",
+        "_cursor",
+        "_rows",
+        "_make_new_cursor",
+        "_aenter_cursor",
+        "_execute_async",
+        "_executemany_async",
+    ),
+    AsyncAdapt_aiosqlite_connection: ("_cursor_cls", "_execute_mutex"),
+}
+"""SQLAlchemy's private names this module overrides or reads."""
 
 
 class _Outcome:
