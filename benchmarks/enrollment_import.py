@@ -52,6 +52,7 @@ from enrollment.zoning.service import create_zone_map
 from junheng_contracts.enrollment import SchoolData, SchoolRegistered
 from junheng_kit.auth import Jurisdiction, Principal
 from junheng_kit.db import create_engine, create_sessionmaker
+from junheng_kit.gc_pause import collector_paused
 from junheng_kit.identifiers import citizen_id_check_character
 from junheng_kit.ids import uuid7
 from junheng_kit.messaging.bulk import add_events
@@ -284,10 +285,11 @@ async def timed_import(
     engine = create_engine(f"sqlite+aiosqlite:///{path}")
     async with create_sessionmaker(engine)() as session:
         start, cpu = time.perf_counter(), time.process_time()
-        outcome = await sheet.import_applications(
-            session, PRINCIPAL, county_code="150602", year=YEAR, content=content,
-            media_type=media_type, secret=SECRET, today=TODAY,
-        )  # fmt: skip
+        with collector_paused():  # as the import route runs it
+            outcome = await sheet.import_applications(
+                session, PRINCIPAL, county_code="150602", year=YEAR, content=content,
+                media_type=media_type, secret=SECRET, today=TODAY,
+            )  # fmt: skip
         await session.commit()
         elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
         stored = await session.scalar(select(func.count()).select_from(Application))

@@ -7,8 +7,13 @@ running and 0.6 s without; parsing, validating and dumping a 30 MB explicit inst
 2.7 s. The structures built there hold no reference cycles, so reference counting frees them
 either way; the collector only has to stay out of the way until the work ends.
 
-The pause is process-wide and counted: overlapping pauses (two requests of one event loop) keep
-the collector off until the last one ends, then restore it as the first one found it.
+The pause is process-wide and counted (the collector is one per process, so is the count):
+overlapping pauses (two requests of one event loop) keep the collector off until the last one
+ends, then restore it as the first one found it.
+
+It belongs at the edge: a router whose requests build such structures uses
+`CollectorPausedRoute` (enrollment's sheet imports and 电脑派位 runs), a benchmark or a CLI
+that calls the use case directly wraps it in `collector_paused()`; domain code does not know.
 """
 
 from __future__ import annotations

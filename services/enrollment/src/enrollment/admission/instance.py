@@ -22,7 +22,6 @@ from enrollment.admission.repository import PolicyRepository
 from enrollment.admission.service import tiers_of
 from enrollment.lottery.schemas import AssignmentRunFromApplications
 from enrollment.seats.models import SeatPlan
-from junheng_kit.gc_pause import collector_paused
 from junheng_kit.problems import FieldError, RuleViolated
 
 
@@ -125,8 +124,7 @@ async def build_instance(
                 f"{request.year}",
             ),
         )
-    with collector_paused():  # millions of small containers, no cycles
-        parsed = _parsed(rows)
+    parsed = _parsed(rows)  # millions of small containers: the route pauses the collector
     chosen = sorted({code for row in parsed for code in row[4]})
     missing = [code for code in chosen if code not in seats]
     if missing:
@@ -169,17 +167,16 @@ async def build_instance(
         return found
 
     applicants: list[dict[str, Any]] = []
-    with collector_paused():
-        for app_id, household, home_schools, hukou_schools, choices in parsed:
-            at = tiers_of_profile(household)
-            priorities = {}
-            for code in choices:
-                value = at[2 * (code in hukou_schools) + (code in home_schools)]
-                if value is not None:
-                    priorities[code] = value
-            applicants.append(
-                {"application_id": app_id, "preferences": choices, "priorities": priorities}
-            )
+    for app_id, household, home_schools, hukou_schools, choices in parsed:
+        at = tiers_of_profile(household)
+        priorities = {}
+        for code in choices:
+            value = at[2 * (code in hukou_schools) + (code in home_schools)]
+            if value is not None:
+                priorities[code] = value
+        applicants.append(
+            {"application_id": app_id, "preferences": choices, "priorities": priorities}
+        )
     document = {
         "seed": request.seed,
         "mechanism": request.mechanism,

@@ -51,7 +51,6 @@ from enrollment.zoning.service import zone_index
 from junheng_contracts.enrollment import ApplicationSubmitted
 from junheng_kit.auth import Principal
 from junheng_kit.bulk_insert import insert_columns
-from junheng_kit.gc_pause import collector_paused
 from junheng_kit.identifiers import student_key
 from junheng_kit.ids import uuid7_many
 from junheng_kit.messaging.bulk import add_event_frame
@@ -229,10 +228,8 @@ async def import_applications(
     Set-based from end to end: the sheet is read column-wise, plain rows are checked by
     vectorised expressions (the rest by the POST's schema), the rules run per column or once per
     distinct case, and the rows, trail entries and events are written by column-wise INSERTs of
-    pre-encoded JSON. The cyclic collector (kit `collector_paused`) is off while the sheet's
-    hundreds of thousands of small, cycle-free objects are built — reading and checking, the
-    rules, and the columns of the writes with their inserts (the kit's inserts build their row
-    tuples as they go); not over the lookups in between."""
+    pre-encoded JSON. The sheet's hundreds of thousands of small objects hold no reference
+    cycles: the import route runs with the cyclic collector paused (kit `CollectorPausedRoute`)."""
     principal.require_jurisdiction(county_code, field="query.county_code")
     sha256 = sheets.content_sha256(content)
     earlier = await sheets.earlier_import(
@@ -240,12 +237,11 @@ async def import_applications(
     )
     if earlier is not None:
         return ApplicationImport(earlier, replayed=True)
-    with collector_paused():
-        frame = _validated(
-            read_columns(content, media_type, COLUMNS, engine="calamine"),
-            county_code=county_code,
-            year=year,
-        )
+    frame = _validated(
+        read_columns(content, media_type, COLUMNS, engine="calamine"),
+        county_code=county_code,
+        year=year,
+    )
     levels: list[rules.Level] = [rules.LEVEL_OF_GRADE[g] for g in frame["grade"].to_list()]
     policies = PolicyRepository(session)
     cutoffs = {
@@ -260,22 +256,21 @@ async def import_applications(
     }
     school_levels = await _school_levels(session, wanted)
 
-    with collector_paused():
-        problems = _child_problems(frame, levels, cutoffs, year=year, today=today)
-        duplicates = _duplicates(frame["row"].to_list(), keys, stored)
-        options = _choices(
-            frame, levels, located, problems, school_levels, county_code=county_code, year=year
+    problems = _child_problems(frame, levels, cutoffs, year=year, today=today)
+    duplicates = _duplicates(frame["row"].to_list(), keys, stored)
+    options = _choices(
+        frame, levels, located, problems, school_levels, county_code=county_code, year=year
+    )
+    numbers = frame["row"].to_list()
+    errors = [
+        e
+        for i, found in sorted(problems.items())
+        for e in row_errors(
+            numbers[i],
+            [FieldError(column_of(p.error.field), p.error.rule, p.error.message)
+             for p in found],
         )
-        numbers = frame["row"].to_list()
-        errors = [
-            e
-            for i, found in sorted(problems.items())
-            for e in row_errors(
-                numbers[i],
-                [FieldError(column_of(p.error.field), p.error.rule, p.error.message)
-                 for p in found],
-            )
-        ]  # fmt: skip
+    ]  # fmt: skip
     if duplicates and not errors:
         raise Conflict(
             f"{len(duplicates)} row(s) name a child who already applied; nothing was imported",
@@ -508,83 +503,80 @@ async def _write(
     `model_dump` gives a POST), the envelopes by the kit's `add_event_frame`."""
     now = utcnow()
     count = frame.height
-    with collector_paused():
-        ids = uuid7_many(count)
-        migrant = frame["hukou_county_code"] != county_code
-        documents = frame.select(
-            application_frame.guardian_json().alias("guardian"),
-            application_frame.household_json().alias("household"),
-            pl.when(pl.col("citizen_id").str.slice(16, 1).cast(pl.Int64) % 2 == 1)
-            .then(pl.lit("male"))
-            .otherwise(pl.lit("female"))
-            .alias("gender"),
-        )
-        detail = {
-            ranked: f'{{"choices":{ranked},"imported":true}}' for ranked in set(options.choices)
+    ids = uuid7_many(count)
+    migrant = frame["hukou_county_code"] != county_code
+    documents = frame.select(
+        application_frame.guardian_json().alias("guardian"),
+        application_frame.household_json().alias("household"),
+        pl.when(pl.col("citizen_id").str.slice(16, 1).cast(pl.Int64) % 2 == 1)
+        .then(pl.lit("male"))
+        .otherwise(pl.lit("female"))
+        .alias("gender"),
+    )
+    detail = {ranked: f'{{"choices":{ranked},"imported":true}}' for ranked in set(options.choices)}
+    applications: dict[str, list[Any]] = {
+        "id": ids,
+        "county_code": [county_code] * count,
+        "year": [year] * count,
+        "level": list(levels),
+        "grade": frame["grade"].to_list(),
+        "child_key": list(keys),
+        "citizen_id": frame["citizen_id"].to_list(),
+        "child_name": frame["child_name"].to_list(),
+        "birth_date": frame["birth_date"].to_list(),
+        "gender": documents["gender"].to_list(),
+        "guardian": documents["guardian"].to_list(),
+        "household": documents["household"].to_list(),
+        "migrant": migrant.to_list(),
+        "home_longitude": frame["home_longitude"].to_list(),
+        "home_latitude": frame["home_latitude"].to_list(),
+        "home_address": frame["home_address"].to_list(),
+        "home_zone_code": options.home_zone_code,
+        "hukou_zone_code": options.hukou_zone_code,
+        "home_schools": options.home_schools,
+        "hukou_schools": options.hukou_schools,
+        "choices": options.choices,
+        "status": ["submitted"] * count,
+        "status_reason": [None] * count,
+        "created_by": [principal.client_id] * count,
+        "created_at": [now] * count,
+        "updated_at": [now] * count,
+        "version": [1] * count,
+    }
+    trail: dict[str, list[Any]] = {
+        "application_id": ids,
+        "at": [now] * count,
+        "actor": [principal.client_id] * count,
+        "action": ["submitted"] * count,
+        "from_status": [None] * count,
+        "to_status": ["submitted"] * count,
+        "reason": [None] * count,
+        "detail": [detail[c] for c in options.choices],
+    }
+    subjects = [str(i) for i in ids]
+    events = pl.DataFrame(
+        {
+            "subject": subjects,
+            "jurisdiction": [county_code] * count,
+            "data": pl.DataFrame(
+                {
+                    "application_id": subjects,
+                    "county_code": [county_code] * count,
+                    "year": [year] * count,
+                    "level": list(levels),
+                    "grade": frame["grade"],
+                    "student_key": list(keys),
+                    "migrant": migrant,
+                    # from the JSON text: no Series per row
+                    "choices": pl.Series(options.choices).str.json_decode(pl.List(pl.String)),
+                }
+            ).to_struct(),
         }
-        applications: dict[str, list[Any]] = {
-            "id": ids,
-            "county_code": [county_code] * count,
-            "year": [year] * count,
-            "level": list(levels),
-            "grade": frame["grade"].to_list(),
-            "child_key": list(keys),
-            "citizen_id": frame["citizen_id"].to_list(),
-            "child_name": frame["child_name"].to_list(),
-            "birth_date": frame["birth_date"].to_list(),
-            "gender": documents["gender"].to_list(),
-            "guardian": documents["guardian"].to_list(),
-            "household": documents["household"].to_list(),
-            "migrant": migrant.to_list(),
-            "home_longitude": frame["home_longitude"].to_list(),
-            "home_latitude": frame["home_latitude"].to_list(),
-            "home_address": frame["home_address"].to_list(),
-            "home_zone_code": options.home_zone_code,
-            "hukou_zone_code": options.hukou_zone_code,
-            "home_schools": options.home_schools,
-            "hukou_schools": options.hukou_schools,
-            "choices": options.choices,
-            "status": ["submitted"] * count,
-            "status_reason": [None] * count,
-            "created_by": [principal.client_id] * count,
-            "created_at": [now] * count,
-            "updated_at": [now] * count,
-            "version": [1] * count,
-        }
-        trail: dict[str, list[Any]] = {
-            "application_id": ids,
-            "at": [now] * count,
-            "actor": [principal.client_id] * count,
-            "action": ["submitted"] * count,
-            "from_status": [None] * count,
-            "to_status": ["submitted"] * count,
-            "reason": [None] * count,
-            "detail": [detail[c] for c in options.choices],
-        }
-        subjects = [str(i) for i in ids]
-        events = pl.DataFrame(
-            {
-                "subject": subjects,
-                "jurisdiction": [county_code] * count,
-                "data": pl.DataFrame(
-                    {
-                        "application_id": subjects,
-                        "county_code": [county_code] * count,
-                        "year": [year] * count,
-                        "level": list(levels),
-                        "grade": frame["grade"],
-                        "student_key": list(keys),
-                        "migrant": migrant,
-                        # from the JSON text: no Series per row
-                        "choices": pl.Series(options.choices).str.json_decode(pl.List(pl.String)),
-                    }
-                ).to_struct(),
-            }
-        )
-        connection = await session.connection()
-        await insert_columns(connection, APPLICATION, applications, encoded=JSON_COLUMNS)
-        await insert_columns(connection, TRAIL, trail, encoded={"detail"})
-        await add_event_frame(session, ApplicationSubmitted, events)
+    )
+    connection = await session.connection()
+    await insert_columns(connection, APPLICATION, applications, encoded=JSON_COLUMNS)
+    await insert_columns(connection, TRAIL, trail, encoded={"detail"})
+    await add_event_frame(session, ApplicationSubmitted, events)
     by_level: dict[str, int] = defaultdict(int)
     for level in levels:
         by_level[level] += 1

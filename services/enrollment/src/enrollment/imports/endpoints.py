@@ -18,6 +18,7 @@ from enrollment.zoning import sheet as zone_sheet
 from enrollment.zoning.repository import ZoneMapRepository
 from junheng_kit.auth import Principal, require_scopes
 from junheng_kit.db import SessionDep
+from junheng_kit.gc_pause import CollectorPausedRoute
 from junheng_kit.identifiers import CountyCode
 from junheng_kit.problems import (
     BadRequest,
@@ -32,7 +33,8 @@ from junheng_kit.problems import (
 from junheng_kit.tabular import CSV, SHEET_BODY, XLSX, Column, media_type_of, write_csv, write_xlsx
 from junheng_kit.timeutil import china_today
 
-router = APIRouter(tags=["imports"])
+# sheets of hundreds of thousands of rows build as many small, cycle-free objects
+router = APIRouter(tags=["imports"], route_class=CollectorPausedRoute)
 
 Reader = Annotated[Principal, Depends(require_scopes("enrollment:read"))]
 Writer = Annotated[Principal, Depends(require_scopes("enrollment:write"))]
