@@ -6,7 +6,7 @@ validation error can be reported as `rows[<sheet row>].<field>`; writing uses th
 Only parsing and layout live here; validating the values is the service's schema.
 
 openpyxl is imported where it is used: every service that reads or writes XLSX depends on it.
-`engine="calamine"` reads XLSX with fastexcel (Rust calamine, ~20× faster on large sheets) when
+`engine="calamine"` reads XLSX with fastexcel (Rust calamine; docs/performance.md) when
 every column holds one cell type, and falls back to openpyxl otherwise, so the values a register
 sees are the same either way.
 """
