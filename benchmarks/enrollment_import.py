@@ -178,7 +178,7 @@ async def row_by_row_school_import(session: Any, content: bytes, media_type: str
     schema over every row, per-row dicts and checks, one pydantic event per school."""
     records = read_records(content, media_type, school_sheet.COLUMNS)
     rows = sheets.validated(
-        school_sheet.SHEET, records, school_sheet._shape, school_sheet._column_of
+        school_sheet.SHEET, records, school_sheet.record_shape, school_sheet.column_of
     )
     numbers = [r.row for r in records]
     sheets.require_counties(
@@ -304,7 +304,7 @@ async def timed_per_row(template: Path, content: bytes) -> tuple[float, float]:
     engine = create_engine(f"sqlite+aiosqlite:///{path}")
     records = read_records(content, CSV, sheet.COLUMNS)
     requests: list[ApplicationCreate] = validated(
-        sheet.SHEET, records, sheet._shape("150602", YEAR), sheet.column_of
+        sheet.SHEET, records, sheet.record_shape("150602", YEAR), sheet.column_of
     )
     async with create_sessionmaker(engine)() as session:
         start, cpu = time.perf_counter(), time.process_time()

@@ -10,7 +10,7 @@ from pydantic import SecretStr
 from sqlalchemy import func, select
 
 from gateway.auth.models import Client
-from gateway.cli import _register
+from gateway.cli import register_client
 from gateway.settings import GatewaySettings
 from junheng_kit.db import create_engine
 from junheng_kit.problems import Conflict
@@ -33,7 +33,7 @@ async def test_one_client_id_registered_twenty_times_at_once_is_one_client(
         secret="s3cret-value",
     )
     outcomes = await asyncio.gather(
-        *(_register(settings, args) for _ in range(20)), return_exceptions=True
+        *(register_client(settings, args) for _ in range(20)), return_exceptions=True
     )
     registered = [o for o in outcomes if isinstance(o, dict)]
     refused = [o for o in outcomes if not isinstance(o, dict)]

@@ -22,7 +22,7 @@ from junheng_kit.trust import add_certificate, certify
 GATEWAY_DIR = Path(__file__).resolve().parents[2]
 
 
-async def _register(settings: GatewaySettings, args: argparse.Namespace) -> dict[str, Any]:
+async def register_client(settings: GatewaySettings, args: argparse.Namespace) -> dict[str, Any]:
     engine = create_engine(settings.database_url)
     try:
         async with create_sessionmaker(engine)() as session:
@@ -129,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
         upgrade(GATEWAY_DIR, settings.database_url)
     elif args.command == "register-client":
         try:
-            credentials = asyncio.run(_register(settings, args))
+            credentials = asyncio.run(register_client(settings, args))
         except DomainError as error:
             parser.exit(
                 2,

@@ -154,7 +154,7 @@ def schema_frame(values: dict[str, Any]) -> pl.DataFrame | None:
     """The row as `ApplicationCreate` reads it (through the sheet's shaping), or None."""
     try:
         (row,) = sheets.validated(
-            sheet.SHEET, [SheetRecord(2, values)], sheet._shape(COUNTY, YEAR), sheet.column_of
+            sheet.SHEET, [SheetRecord(2, values)], sheet.record_shape(COUNTY, YEAR), sheet.column_of
         )
     except InvalidInput:
         return None
@@ -242,7 +242,7 @@ class TestStoredDocuments:
         (row,) = sheets.validated(
             sheet.SHEET,
             [SheetRecord(2, cells(variant))],
-            sheet._shape(COUNTY, YEAR),
+            sheet.record_shape(COUNTY, YEAR),
             sheet.column_of,
         )
         posted = (row.guardian.model_dump(mode="json"), row.household.model_dump(mode="json"))

@@ -148,7 +148,7 @@ def as_xlsx(rows: list[dict[str, Any]]) -> bytes:
 def parsed(content: bytes) -> list[dict[str, Any]]:
     """A CSV sheet's applications as the POST's schema reads them, by citizen ID."""
     records = read_records(content, "text/csv", sheet.COLUMNS)
-    models = validated(sheet.SHEET, records, sheet._shape("150602", YEAR), sheet.column_of)
+    models = validated(sheet.SHEET, records, sheet.record_shape("150602", YEAR), sheet.column_of)
     return sorted((m.model_dump(mode="json") for m in models),
                   key=lambda m: m["child"]["citizen_id"])  # fmt: skip
 

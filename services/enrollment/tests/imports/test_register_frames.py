@@ -80,7 +80,7 @@ def schema_frame(sheet: SheetColumns) -> Any:
     """What the schema alone makes of the sheet (None when it refuses it)."""
     records = [sheet.record(i) for i in range(len(sheet.rows))]
     try:
-        rows = sheets.validated(schools.SHEET, records, schools._shape, schools._column_of)
+        rows = sheets.validated(schools.SHEET, records, schools.record_shape, schools.column_of)
     except (InvalidInput, ValidationError):
         return None
     return schools.from_rows(range(len(rows)), sheet.rows, rows)
@@ -148,7 +148,7 @@ class TestZoneListFastPath:
         sheet = one_row({**ZONE, **change}, fields)
         try:
             [row] = sheets.validated(
-                zone_lists.SHEET, [sheet.record(0)], zone_lists._shape, zone_lists._column_of
+                zone_lists.SHEET, [sheet.record(0)], zone_lists.record_shape, zone_lists.column_of
             )
         except InvalidInput:
             row = None

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from enrollment.lottery.schemas import AssignmentRunCreate
-from enrollment.lottery.service import _canonical, canonical_instance
+from enrollment.lottery.service import canonical_instance, canonical_json
 
 
 def documented(document: Any) -> bytes:
@@ -37,7 +37,7 @@ documents = st.recursive(
 def test_any_document_of_strings_integers_booleans_and_null_is_written_as_documented(
     document: Any,
 ) -> None:
-    assert _canonical(document) == documented(document)
+    assert canonical_json(document) == documented(document)
 
 
 @settings(max_examples=100, deadline=None)

@@ -143,7 +143,7 @@ def _grade(value: Any) -> Any:
     return value
 
 
-def _shape(county_code: str, year: int) -> Any:
+def record_shape(county_code: str, year: int) -> Any:
     def shape(values: dict[str, Any]) -> dict[str, Any]:
         def pop(field: str) -> Any:
             return values.pop(field, None)
@@ -298,7 +298,7 @@ def _validated(sheet: SheetColumns, *, county_code: str, year: int) -> pl.DataFr
         return good
     indices = rest["index"].to_list()
     subset = [sheet.record(i) for i in indices]
-    rows = sheets.validated(SHEET, subset, _shape(county_code, year), column_of)
+    rows = sheets.validated(SHEET, subset, record_shape(county_code, year), column_of)
     slow = application_frame.from_rows(indices, [r.row for r in subset], rows)
     return pl.concat([good, slow]).sort("index")
 

@@ -5,7 +5,7 @@ write (ISO or 2019/3/15 dates, codes or their Chinese labels, decimal coordinate
 with vectorised expressions (the 公民身份号码 MOD 11-2 check digit and the birth date inside it
 per column, not per row) and normalises them. Every other row (a bad cell, a spreadsheet number
 where text belongs, a coordinate written with an exponent) goes to `ApplicationCreate` through
-`admission.sheet._shape`, which stays the one authority for what is valid and for every error
+`admission.sheet.record_shape`, which stays the one authority for what is valid and for every error
 message. The fast path accepts only rows that schema accepts and yields the same values;
 `tests/imports/test_application_frame.py` checks the two side by side, cell by cell.
 
@@ -44,7 +44,7 @@ NUMBER_FIELDS = frozenset(
      "home_latitude"}
 )  # fmt: skip
 DATE_FIELDS = frozenset({"birth_date", "residence_permit_issued_on"})
-# `_shape` writes these cells as str(cell) whatever their type
+# `record_shape` writes these cells as str(cell) whatever their type
 STRINGIFIED_FIELDS = frozenset({"guardian_phone", "residence_permit_number"})
 
 SCHEMA: dict[str, Any] = {

@@ -7,7 +7,6 @@ admits an applicant without a tier there.
 """
 
 import hashlib
-import heapq
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -272,8 +271,8 @@ def _deferred_acceptance(
 ) -> tuple[dict[str, str | None], dict[str, Cutoff | None]]:
     """Student-proposing deferred acceptance (Gale–Shapley): stable and student-optimal.
 
-    The same matching as `_reference_deferred_acceptance` (the student-optimal stable matching
-    is unique under strict priorities), computed with `_da_kernel`.
+    The same matching as the one-proposal-at-a-time reference in the tests (the student-optimal
+    stable matching is unique under strict priorities), computed with `_da_kernel`.
     """
     schools = instance.schools
     applicants = instance.applicants
@@ -341,51 +340,6 @@ def _deferred_acceptance(
             cutoffs[school.code] = Cutoff(*ranking.key(last, school.code))
         else:
             cutoffs[school.code] = None
-    return assignments, cutoffs
-
-
-def _reference_deferred_acceptance(
-    instance: Instance, ranking: _Ranking
-) -> tuple[dict[str, str | None], dict[str, Cutoff | None]]:
-    """Student-proposing deferred acceptance, one proposal at a time with a heap per school.
-
-    The oracle for `_deferred_acceptance` in tests.
-    """
-    capacity = {s.code: s.capacity for s in instance.schools}
-    # per school a heap of the held applicants, worst on top: (-tier, -lottery as int, index)
-    held: dict[str, list[tuple[int, int, int]]] = {s.code: [] for s in instance.schools}
-    applicants = instance.applicants
-    next_choice = [0] * len(applicants)
-    free = list(range(len(applicants) - 1, -1, -1))
-    while free:
-        index = free.pop()
-        applicant = applicants[index]
-        while next_choice[index] < len(applicant.preferences):
-            code = applicant.preferences[next_choice[index]]
-            next_choice[index] += 1
-            if code not in applicant.priorities or capacity[code] == 0:
-                continue
-            tier, number = ranking.key(applicant, code)
-            entry = (-tier, -int(number, 16), index)
-            heap = held[code]
-            if len(heap) < capacity[code]:
-                heapq.heappush(heap, entry)
-                break
-            if entry > heap[0]:  # better than the worst held: displace it
-                rejected = heapq.heapreplace(heap, entry)[2]
-                free.append(rejected)
-                break
-    assignments: dict[str, str | None] = {a.application_id: None for a in applicants}
-    cutoffs: dict[str, Cutoff | None] = {}
-    for code, heap in held.items():
-        for _, _, index in heap:
-            assignments[applicants[index].application_id] = code
-        if heap and len(heap) == capacity[code]:
-            worst = applicants[heap[0][2]]
-            tier, number = ranking.key(worst, code)
-            cutoffs[code] = Cutoff(tier, number)
-        else:
-            cutoffs[code] = None
     return assignments, cutoffs
 
 

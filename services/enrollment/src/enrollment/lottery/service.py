@@ -20,7 +20,7 @@ from junheng_kit.ids import uuid7
 from junheng_kit.messaging import add_event
 
 
-def _canonical(document: Any) -> bytes:
+def canonical_json(document: Any) -> bytes:
     """`document` as canonical JSON bytes: UTF-8, sorted keys, no whitespace, non-ASCII kept.
 
     Instances and results hold only strings, integers, booleans and null, for which orjson's
@@ -36,7 +36,7 @@ def _canonical(document: Any) -> bytes:
 
 
 def _dumps(document: Any) -> str:
-    return _canonical(document).decode()
+    return canonical_json(document).decode()
 
 
 def canonical_instance(request: AssignmentRunCreate) -> bytes:
@@ -46,7 +46,7 @@ def canonical_instance(request: AssignmentRunCreate) -> bytes:
     sorted keys, no whitespace (separators "," and ":"), non-ASCII kept as is
     (`ensure_ascii=False`), lists in the order given, integers as integers.
     """
-    return _canonical(request.model_dump(mode="json"))
+    return canonical_json(request.model_dump(mode="json"))
 
 
 def instance_of(document: dict[str, Any]) -> rules.Instance:
@@ -155,7 +155,7 @@ async def _create_run(
     instance = instance_of(document)
     rules.validate(instance)
     outcome = rules.assign(instance)
-    canonical = _canonical(document)
+    canonical = canonical_json(document)
     digest = hashlib.sha256(canonical).hexdigest()
     result = _dumps(result_document(run_id, instance, outcome, digest))
     run = AssignmentRun(

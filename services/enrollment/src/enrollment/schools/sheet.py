@@ -68,7 +68,7 @@ SCHEMA: dict[str, Any] = {
 _CAPACITY = r"^[1-9][0-9]{0,4}$"
 
 
-def _shape(values: dict[str, Any]) -> dict[str, Any]:
+def record_shape(values: dict[str, Any]) -> dict[str, Any]:
     levels = sheets.split_codes(values.pop("levels", None))
     if isinstance(levels, list):
         levels = [sheets.from_label(level, LEVEL_LABELS) for level in levels]
@@ -76,7 +76,7 @@ def _shape(values: dict[str, Any]) -> dict[str, Any]:
     return {**values, "levels": levels, "location": location}
 
 
-def _column_of(path: str) -> str:
+def column_of(path: str) -> str:
     if path.startswith("location."):
         return path.removeprefix("location.")
     return path.split(".", 1)[0] if path.startswith("levels") else path
@@ -156,7 +156,7 @@ def validated(sheet: SheetColumns) -> pl.DataFrame:
     if not rest:
         return good
     subset = [sheet.record(i) for i in rest]
-    rows = sheets.validated(SHEET, subset, _shape, _column_of)
+    rows = sheets.validated(SHEET, subset, record_shape, column_of)
     return pl.concat([good, from_rows(rest, [r.row for r in subset], rows)]).sort("index")
 
 

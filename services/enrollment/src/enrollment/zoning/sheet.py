@@ -59,14 +59,14 @@ class ZoneSchoolsRow(BaseModel):
 SHEET = TypeAdapter(list[ZoneSchoolsRow])
 
 
-def _shape(values: dict[str, Any]) -> dict[str, Any]:
+def record_shape(values: dict[str, Any]) -> dict[str, Any]:
     codes = sheets.split_codes(values.get("school_codes"))
     if isinstance(codes, list):
         codes = [str(c) for c in codes]
     return {**values, "zone_code": str(values.get("zone_code", "")), "school_codes": codes}
 
 
-def _column_of(path: str) -> str:
+def column_of(path: str) -> str:
     return path.split(".", 1)[0]
 
 
@@ -108,7 +108,7 @@ def validated(sheet: SheetColumns) -> pl.DataFrame:
     if not rest:
         return good
     subset = [sheet.record(i) for i in rest]
-    rows = sheets.validated(SHEET, subset, _shape, _column_of)
+    rows = sheets.validated(SHEET, subset, record_shape, column_of)
     slow = pl.DataFrame(
         {
             "index": rest,
