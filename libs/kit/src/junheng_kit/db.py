@@ -352,7 +352,11 @@ def is_database_unavailable(error: BaseException) -> bool:
 
 
 def create_sessionmaker(bind: Any) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(bind, expire_on_commit=False, autoflush=False)
+    """Sessions that run the reactions to recorded domain events before they commit
+    (`junheng_kit.reactions`)."""
+    from junheng_kit.reactions import ReactingSession  # it imports nothing of this module
+
+    return async_sessionmaker(bind, class_=ReactingSession, expire_on_commit=False, autoflush=False)
 
 
 READ_ONLY = "junheng_read_only"

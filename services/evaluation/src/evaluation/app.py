@@ -13,6 +13,7 @@ from evaluation.seats.endpoints import router as seats_router
 from evaluation.settings import EvaluationSettings
 from evaluation.teachers.endpoints import router as teachers_router
 from evaluation.trends.endpoints import router as trends_router
+from evaluation.verdict import reactions as verdict_reactions  # noqa: F401 - registers them
 from evaluation.verdict.endpoints import router as verdict_router
 from evaluation.whatif.endpoints import router as whatif_router
 from junheng_kit.app import build_service_app

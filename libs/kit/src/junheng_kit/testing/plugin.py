@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from junheng_kit.db import create_engine
 from junheng_kit.migrations import upgrade
 from junheng_kit.processes import NatsServer, PostgresCluster
+from junheng_kit.reactions import ReactingSession
 from junheng_kit.settings import ServiceSettings
 from junheng_kit.tokens import TokenSigner
 
@@ -172,6 +173,7 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
             outer = await connection.begin()
             app.state.sessionmaker = async_sessionmaker(
                 bind=connection,
+                class_=ReactingSession,
                 expire_on_commit=False,
                 autoflush=False,
                 join_transaction_mode="create_savepoint",

@@ -22,13 +22,14 @@ from evaluation.assessment.schemas import (
     SharedShare,
     UploadRead,
 )
+from evaluation.events import VerdictInputChanged
 from evaluation.resources.service import StoredData, stored_data_in_use
 from evaluation.scope import rules as scope_rules
 from evaluation.scope.service import rules_in_force
 from evaluation.teachers.rules import NUMBER_FIELDS, TEACHER_FIELDS, staffing_source, upload_source
 from evaluation.trends.rules import CvFigure, summarise
-from evaluation.verdict.service import announce_if_changed
 from junheng_contracts.evaluation import AssessmentCompleted, AssessmentCompletedData
+from junheng_kit import reactions
 from junheng_kit.auth import Principal
 from junheng_kit.ids import uuid7
 from junheng_kit.messaging import add_event
@@ -255,9 +256,7 @@ async def create_assessment(
             ),
         ),
     )
-    await announce_if_changed(
-        session, county_code=request.county_code, year=request.year, assessment=assessment
-    )
+    reactions.record(session, VerdictInputChanged(request.county_code, request.year, assessment))
     return assessment
 
 

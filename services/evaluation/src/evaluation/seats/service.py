@@ -5,13 +5,15 @@ from datetime import UTC
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from evaluation.events import VerdictInputChanged
 from evaluation.seats import rules
 from evaluation.seats.models import SeatPlan
 from evaluation.seats.repository import SeatPlanRepository
 from evaluation.seats.schemas import SeatPlanRead, SeatPlansRead, SectionOverCapRead
 from evaluation.verdict.catalogue import VerdictCatalogue
-from evaluation.verdict.service import announce_if_changed, catalogue_for_year, class_size_caps
+from evaluation.verdict.service import catalogue_for_year, class_size_caps
 from junheng_contracts.enrollment import SchoolSeatsChanged
+from junheng_kit import reactions
 from junheng_kit.auth import Principal
 from junheng_kit.timeutil import utcnow
 
@@ -50,7 +52,7 @@ async def apply_seats(session: AsyncSession, event: SchoolSeatsChanged) -> bool:
     plan.event_time = event.time if event.time.tzinfo else event.time.replace(tzinfo=UTC)
     plan.synced_at = utcnow()
     await session.flush()
-    await announce_if_changed(session, county_code=data.county_code, year=data.year)
+    reactions.record(session, VerdictInputChanged(data.county_code, data.year))
     return True
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from evaluation.assessment import rules as assessment_rules
 from evaluation.assessment.catalogue import Catalogue, catalogue_by_version
 from evaluation.assessment.models import Assessment
+from evaluation.events import VerdictInputChanged
 from evaluation.seats import rules as seat_rules
 from evaluation.seats.repository import SeatPlanRepository
 from evaluation.seats.schemas import SectionOverCapRead
@@ -51,6 +52,7 @@ from junheng_contracts.evaluation import (
     VerdictChangedData,
     VerdictStatus,
 )
+from junheng_kit import reactions
 from junheng_kit.auth import Principal
 from junheng_kit.messaging import add_event
 from junheng_kit.problems import FieldError, NotFound, RuleViolated
@@ -120,7 +122,7 @@ async def put_item(
     record.updated_by = principal.client_id
     record.updated_at = utcnow()
     await session.flush()
-    await announce_if_changed(session, county_code=county_code, year=year)
+    reactions.record(session, VerdictInputChanged(county_code, year))
     return _item_read(spec, outcome, record)
 
 
@@ -154,7 +156,7 @@ async def put_recognition(
     record.updated_by = principal.client_id
     record.updated_at = utcnow()
     await session.flush()
-    await announce_if_changed(session, county_code=county_code, year=year)
+    reactions.record(session, VerdictInputChanged(county_code, year))
     return InputsRead(
         county_code=county_code, year=year, social_recognition=_recognition_read(catalogue, outcome)
     )
@@ -189,7 +191,7 @@ async def put_eligibility(
     record.updated_by = principal.client_id
     record.updated_at = utcnow()
     await session.flush()
-    await announce_if_changed(session, county_code=county_code, year=year)
+    reactions.record(session, VerdictInputChanged(county_code, year))
     return InputsRead(
         county_code=county_code,
         year=year,
@@ -213,9 +215,10 @@ async def announce_if_changed(
     """Stage `evaluation.verdict.changed` when the verdict's status or its set of failing items
     differs from the one last announced (the first verdict of a county-year is a change).
 
-    Called after every stored input (`assessment` None: the newest stored one counts) and after
-    every assessment (`assessment`: the one just stored), in the same transaction; a year with
-    no verdict catalogue in force has no verdict, so nothing is announced.
+    The reaction to `VerdictInputChanged` (verdict/reactions.py), which every stored input and
+    every assessment records: it runs before their transaction commits (`assessment` None: the
+    newest stored one counts; else the one just stored). A year with no verdict catalogue in
+    force has no verdict, so nothing is announced.
     """
     try:
         catalogue = catalogue_in_force(date(year, *SCHOOL_YEAR_START))
