@@ -351,6 +351,18 @@ def is_database_unavailable(error: BaseException) -> bool:
     return False
 
 
+def insert_ignoring_conflicts(session: AsyncSession, table: Any, *key: str) -> Any:
+    """`INSERT … ON CONFLICT (key) DO NOTHING` for the session's database (SQLite or
+    PostgreSQL): rows whose key another transaction holds are skipped, not refused — waiting
+    for that transaction first, so a row it commits is then there."""
+    from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    return insert(table).on_conflict_do_nothing(index_elements=list(key))
+
+
 def create_sessionmaker(bind: Any) -> async_sessionmaker[AsyncSession]:
     """Sessions that run the reactions to recorded domain events before they commit
     (`junheng_kit.reactions`)."""

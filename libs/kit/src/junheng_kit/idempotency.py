@@ -34,11 +34,9 @@ from datetime import timedelta
 from typing import Any, Literal, cast
 
 from sqlalchemy import Table, delete, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from junheng_kit.db import IDEMPOTENCY_CLAIM, is_database_unavailable
+from junheng_kit.db import IDEMPOTENCY_CLAIM, insert_ignoring_conflicts, is_database_unavailable
 from junheng_kit.ids import uuid7
 from junheng_kit.problems import Conflict, FieldError
 from junheng_kit.tables import IdempotencyRecord
@@ -158,8 +156,6 @@ class ClaimStore:
     async def _claim(self, wanted: Sequence[Wanted]) -> list[Outcome]:
         now = utcnow()
         async with self.sessionmaker() as session:
-            dialect = session.get_bind().dialect.name
-            insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
             rows = [
                 {
                     "client_id": w.claim.client_id,
@@ -177,10 +173,8 @@ class ClaimStore:
                 }
                 for w in wanted
             ]
-            statement = (
-                insert(TABLE)
-                .on_conflict_do_nothing(index_elements=["client_id", "key"])
-                .returning(TABLE.c.client_id, TABLE.c.key, TABLE.c.owner)
+            statement = insert_ignoring_conflicts(session, TABLE, "client_id", "key").returning(
+                TABLE.c.client_id, TABLE.c.key, TABLE.c.owner
             )
             claimed = {
                 (r.client_id, r.key)

@@ -7,7 +7,7 @@ and plain ids, and never load ORM objects row by row.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, NamedTuple
@@ -17,8 +17,10 @@ from sqlalchemy import Row, and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from junheng_kit.auth import Jurisdiction
+from junheng_kit.db import insert_ignoring_conflicts
 from junheng_kit.pagination import fetch_limit
 from junheng_kit.problems import NotFound
+from junheng_kit.timeutil import utcnow
 from staffing.schools.models import School
 from staffing.teachers import rules
 from staffing.teachers.codes import PostType, Section, StaffingStatus, TeacherStatus
@@ -226,12 +228,30 @@ async def section_counts(
 
 
 async def stored_stats(
-    session: AsyncSession, codes: Sequence[str]
+    session: AsyncSession, counties: Mapping[str, str], *, as_of: date
 ) -> dict[str, SchoolTeacherStats]:
-    """The counts last published, locked until the transaction ends (in school order, so two
-    transactions cannot wait on each other)."""
+    """The counts last published for the schools (`counties`: school code → county code),
+    locked until the transaction ends. A school without a row gets one first (version 0, never
+    published; the caller publishes it in this transaction): its row then exists to be locked,
+    and two transactions recounting a new school take turns instead of the later one's insert
+    failing. Locked in school order, so two transactions cannot wait on each other."""
+    codes = sorted(counties)
+    placeholders = [
+        {
+            "school_code": code,
+            "county_code": counties[code],
+            "sections": [],
+            "as_of": as_of,
+            "version": 0,
+            "updated_at": utcnow(),
+        }
+        for code in codes
+    ]
+    table = SchoolTeacherStats.__table__
+    for part in chunks(placeholders, 500):
+        await session.execute(insert_ignoring_conflicts(session, table, "school_code"), part)
     out: dict[str, SchoolTeacherStats] = {}
-    for part in chunks(sorted(set(codes))):
+    for part in chunks(codes):
         rows = await session.scalars(
             select(SchoolTeacherStats)
             .where(SchoolTeacherStats.school_code.in_(part))

@@ -361,10 +361,12 @@ async def refresh_school_stats(
     """
     as_of = as_of or registry_today()
     codes = sorted(set(school_codes))
+    facts = await repository.schools(session, codes)
     # locked first: a concurrent change of the same schools waits here, and the counts below
     # (statements that start after it committed) include it, so versions and counts agree
-    stored = await repository.stored_stats(session, codes)
-    facts = await repository.schools(session, codes)
+    stored = await repository.stored_stats(
+        session, {code: school.county_code for code, school in facts.items()}, as_of=as_of
+    )
     counts = await repository.section_counts(session, codes, rules.indicator_sets(as_of))
     events = []
     for code in codes:
@@ -379,12 +381,9 @@ async def refresh_school_stats(
             for section in rules.sections_offered(school.levels)
         ]
         dumped = [s.model_dump() for s in sections]
-        entry = stored.get(code)
-        if entry is not None and entry.sections == dumped:
+        entry = stored[code]
+        if entry.version > 0 and entry.sections == dumped:
             continue
-        if entry is None:
-            entry = SchoolTeacherStats(school_code=code, version=0)
-            session.add(entry)
         entry.county_code, entry.sections, entry.as_of = school.county_code, dumped, as_of
         entry.version += 1
         entry.updated_at = utcnow()
