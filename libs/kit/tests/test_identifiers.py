@@ -76,3 +76,14 @@ class TestDerivedFields:
 
     def test_even_position_17_is_female(self) -> None:
         assert citizen_id_gender("220822201309010041") == "female"
+
+
+def test_the_column_wise_gender_matches_the_one_value_function() -> None:
+    import polars as pl
+
+    from junheng_kit.identifiers import citizen_id_gender, citizen_id_gender_expr
+
+    ids = ["11010519491231002X", "440524188001010014", "150602201903150012"]
+    frame = pl.DataFrame({"citizen_id": ids})
+    column = frame.select(citizen_id_gender_expr().alias("gender"))["gender"].to_list()
+    assert column == [citizen_id_gender(value) for value in ids] == ["female", "male", "male"]

@@ -6,7 +6,7 @@ import hashlib
 import hmac
 import re
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator
 
@@ -136,6 +136,16 @@ def citizen_id_birth_date(value: str) -> date:
 def citizen_id_gender(value: str) -> Literal["male", "female"]:
     """Position 17 of a 公民身份号码: odd = male, even = female."""
     return "male" if int(value[16]) % 2 else "female"
+
+
+def citizen_id_gender_expr(citizen_id: Any = "citizen_id") -> Any:
+    """`citizen_id_gender` for a polars column of 公民身份号码 (a column name or an
+    expression), for sheets read column-wise: "male" where position 17 is odd, else "female"."""
+    import polars as pl  # only the column-wise readers need it
+
+    column = pl.col(citizen_id) if isinstance(citizen_id, str) else citizen_id
+    odd = column.str.slice(16, 1).cast(pl.Int64, strict=False) % 2 == 1
+    return pl.when(odd).then(pl.lit("male")).otherwise(pl.lit("female"))
 
 
 def check_citizen_id(value: str) -> str:

@@ -51,7 +51,7 @@ from enrollment.zoning.service import zone_index
 from junheng_contracts.enrollment import ApplicationSubmitted
 from junheng_kit.auth import Principal
 from junheng_kit.bulk_insert import insert_columns
-from junheng_kit.identifiers import student_key
+from junheng_kit.identifiers import citizen_id_gender_expr, student_key
 from junheng_kit.ids import uuid7_many
 from junheng_kit.messaging.bulk import add_event_frame
 from junheng_kit.problems import BadRequest, Conflict, FieldError
@@ -508,10 +508,7 @@ async def _write(
     documents = frame.select(
         application_frame.guardian_json().alias("guardian"),
         application_frame.household_json().alias("household"),
-        pl.when(pl.col("citizen_id").str.slice(16, 1).cast(pl.Int64) % 2 == 1)
-        .then(pl.lit("male"))
-        .otherwise(pl.lit("female"))
-        .alias("gender"),
+        citizen_id_gender_expr().alias("gender"),
     )
     detail = {ranked: f'{{"choices":{ranked},"imported":true}}' for ranked in set(options.choices)}
     applications: dict[str, list[Any]] = {

@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from junheng_contracts.staffing import TeacherMoved, TeacherRegistered
 from junheng_kit.auth import Principal
 from junheng_kit.bulk_insert import insert_columns
+from junheng_kit.identifiers import citizen_id_gender_expr
 from junheng_kit.ids import uuid7_many
 from junheng_kit.messaging.bulk import add_event_frame
 from junheng_kit.problems import BadRequest, FieldError, Forbidden, validation_field_errors
@@ -37,7 +38,7 @@ from junheng_kit.tabular import (
 )
 from junheng_kit.timeutil import utcnow
 from staffing.teachers import repository, rules, service, sheet_frame
-from staffing.teachers.codes import LABEL_OF, Gender, PostType, Section, TeacherStatus, enum_label
+from staffing.teachers.codes import LABEL_OF, PostType, Section, TeacherStatus, enum_label
 from staffing.teachers.models import RuralServicePeriod, Teacher, TeacherAssignment, TeacherImport
 from staffing.teachers.repository import TeacherRepository
 from staffing.teachers.schemas import RuralPeriod, TeacherCreate
@@ -283,11 +284,7 @@ async def import_teachers(
     return await _write(session, principal, checked, rural, content, media_type)
 
 
-GENDER_OF_ID = (
-    pl.when(pl.col("citizen_id").str.slice(16, 1).cast(pl.Int64) % 2 == 1)
-    .then(pl.lit(Gender.MALE.value))
-    .otherwise(pl.lit(Gender.FEMALE.value))
-)
+GENDER_OF_ID = citizen_id_gender_expr()  # the Gender values: "male", "female"
 TEACHER_FIELDS = (
     "name", "gender", "school_code", "county_code", "section", "post_type", "main_subject",
     "subjects", "title", "degree", "backbone_level", "staffing_status", "hire_date", "status",

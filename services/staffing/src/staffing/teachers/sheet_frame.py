@@ -18,6 +18,7 @@ import polars as pl
 
 from junheng_kit import sheet_frames
 from junheng_kit.identifiers import SCHOOL_CATEGORIES as SCHOOL_CODE_CATEGORIES
+from junheng_kit.identifiers import citizen_id_gender_expr
 from junheng_kit.tabular import SheetColumns
 from staffing.teachers.codes import (
     BACKBONE_CODES,
@@ -96,11 +97,7 @@ def validate(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
         pl.lit("-"),
         citizen_id.str.slice(12, 2),
     ).str.to_date("%Y-%m-%d", strict=False)
-    gender_in_id = (
-        pl.when(citizen_id.str.slice(16, 1).cast(pl.Int64, strict=False) % 2 == 1)
-        .then(pl.lit(Gender.MALE.value))
-        .otherwise(pl.lit(Gender.FEMALE.value))
-    )
+    gender_in_id = citizen_id_gender_expr(citizen_id)
     subjects = (
         pl.col("subjects")
         .str.replace_all(_SEPARATORS, "\x00")
