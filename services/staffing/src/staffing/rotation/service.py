@@ -39,6 +39,9 @@ from staffing.rotation.models import (
     RotationExecution,
     RotationPlan,
 )
+from staffing.rotation.optimiser.plan import IndicatorChange, Plan
+from staffing.rotation.optimiser.rules import generate_plan
+from staffing.rotation.reports import rules as report_rules
 from staffing.rotation.repository import CountyTeacher, RotationPlanRepository, county_teachers
 from staffing.rotation.schemas import (
     AdherenceRead,
@@ -207,7 +210,7 @@ async def create_plan(
     _check_codes(request, known)
     rotation_teachers = _teachers(staff, on, resolved.retirement_age)
     schools = _with_counts(schools, rotation_teachers, staff)
-    plan = rules.generate_plan(
+    plan = generate_plan(
         teachers=rotation_teachers,
         schools=schools,
         parameters=resolved.parameters,
@@ -360,7 +363,7 @@ def _with_counts(
     ]
 
 
-def _changes(changes: tuple[rules.IndicatorChange, ...]) -> list[IndicatorChangeRead]:
+def _changes(changes: tuple[IndicatorChange, ...]) -> list[IndicatorChangeRead]:
     return [
         IndicatorChangeRead(key=c.key, threshold=c.threshold, before=c.before, after=c.after)
         for c in changes
@@ -372,7 +375,7 @@ def _result(
     year: int,
     on: date,
     resolved: Resolved,
-    plan: rules.Plan,
+    plan: Plan,
     names: dict[str, str],
     warnings: list[str],
 ) -> RotationPlanResult:
@@ -681,15 +684,15 @@ async def adherence_report(
     plan = await repository.get(plan_id, within=principal.jurisdiction)
     _require_status(plan, PlanStatus.EXECUTED, action="an adherence report")
     executed = await repository.executions(plan.id)
-    report = rules.adherence(
+    report = report_rules.adherence(
         planned=[
-            rules.MoveRecord(
+            report_rules.MoveRecord(
                 m["teacher_id"], m["from_school"], m["to_school"], m["is_backbone"], m["pooled"]
             )
             for m in plan.result["moves"]
         ],
         executed=[
-            rules.MoveRecord(str(e.teacher_id), e.from_school, e.to_school, e.is_backbone)
+            report_rules.MoveRecord(str(e.teacher_id), e.from_school, e.to_school, e.is_backbone)
             for e in executed
         ],
         eligible=plan.result["pool"]["eligible"],
@@ -754,7 +757,7 @@ async def rural_service(
     days = await rural_service_days(session, [t.id for t in staff], on=on)
     items = []
     for t in staff:
-        check = rules.rural_service_check(
+        check = report_rules.rural_service_check(
             days.get(t.id, 0),
             senior.decimal if senior else None,
             principal_row.decimal if principal_row else None,
@@ -795,12 +798,12 @@ async def title_structures(
     items = []
     for (school_code, section), by_band in sorted(counts.items()):
         row = book.find("post_structure_ratio", county_code, on, (section,))
-        structure = rules.title_structure(by_band, row.ratio if row else None)
+        structure = report_rules.title_structure(by_band, row.ratio if row else None)
         items.append(
             TitleStructureRead(
                 school_code=school_code,
                 section=section,
-                counts={b: by_band.get(b, 0) for b in rules.TITLE_BANDS},
+                counts={b: by_band.get(b, 0) for b in report_rules.TITLE_BANDS},
                 untitled=by_band.get("untitled", 0),
                 total=structure.total,
                 shares=dict(structure.shares),
