@@ -32,10 +32,11 @@ from junheng_kit.migrations import service_dir, upgrade
 from junheng_kit.timeutil import utcnow
 from junheng_kit.tokens import TokenSigner
 from staffing.app import create_app
+from staffing.policy.service import policy_book
 from staffing.quotas.models import QuotaLedgerEntry, SchoolEnrolment
-from staffing.rotation import service as rotation_service
+from staffing.rotation.inputs import read_inputs
 from staffing.rotation.optimiser.rules import generate_plan
-from staffing.rotation.repository import county_teachers
+from staffing.rotation.parameters import resolve_parameters
 from staffing.rotation.schemas import RotationPlanCreate
 from staffing.schools.models import School
 from staffing.settings import StaffingSettings
@@ -199,18 +200,13 @@ async def optimiser_alone(app: FastAPI) -> float:
     """optimiser.rules.generate_plan on the inputs the service loads (no DB time)."""
     request = RotationPlanCreate.model_validate({"year": 2025, "parameters": RETIREMENT})
     async with app.state.sessionmaker() as session:
-        from staffing.policy.service import policy_book
-
         on = date(2025, 9, 1)
-        resolved = rotation_service._resolve(
-            await policy_book(session, COUNTY), COUNTY, on, request
-        )
-        schools, _ = await rotation_service._schools(session, COUNTY, 2025)
-        staff = await county_teachers(session, COUNTY)
-        teachers = rotation_service._teachers(staff, on, resolved.retirement_age)
-        schools = rotation_service._with_counts(schools, teachers, staff)
+        resolved = resolve_parameters(await policy_book(session, COUNTY), COUNTY, on, request)
+        inputs = await read_inputs(session, COUNTY, request, on, resolved.retirement_age)
     started = time.perf_counter()
-    plan = generate_plan(teachers=teachers, schools=schools, parameters=resolved.parameters, on=on)
+    plan = generate_plan(
+        teachers=inputs.teachers, schools=inputs.schools, parameters=resolved.parameters, on=on
+    )
     elapsed = time.perf_counter() - started
     assert plan.rotated > 0
     return elapsed
