@@ -79,7 +79,6 @@ class Plan:
 
 def explain_plan(
     *,
-    eligible: Sequence[RotationTeacher],
     pool: Pool,
     arrays: SchoolArrays,
     chosen: Sequence[Chosen],
@@ -92,6 +91,7 @@ def explain_plan(
     gap: float,
 ) -> Plan:
     """The chosen moves with their reasons, sorted by receiving school, and the share rules."""
+    eligible = pool.eligible
     after = counts_after(eligible, arrays, chosen)
     moves = [
         planned_move(

@@ -93,7 +93,6 @@ def generate_plan(
     )
     solution = optimise(model, candidate_schools)
     return explain_plan(
-        eligible=eligible,
         pool=pool,
         arrays=arrays,
         chosen=chosen_teachers(solution, groups),
