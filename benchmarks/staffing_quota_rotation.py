@@ -9,7 +9,7 @@ server figures are the service's own Server-Timing, in-process over ASGI.
   rules), beside a baseline measured in the same run: the naive way, one ORM query per school
   loading its teachers and counting in Python.
 - POST /v1/counties/{county}/rotation-plans (load, optimise with HiGHS, store), beside the
-  optimiser alone (rotation.rules.generate_plan on the same inputs).
+  optimiser alone (rotation.optimiser.rules.generate_plan on the same inputs).
 """
 
 import asyncio
@@ -32,10 +32,11 @@ from junheng_kit.migrations import service_dir, upgrade
 from junheng_kit.timeutil import utcnow
 from junheng_kit.tokens import TokenSigner
 from staffing.app import create_app
+from staffing.policy.service import policy_book
 from staffing.quotas.models import QuotaLedgerEntry, SchoolEnrolment
-from staffing.rotation import rules as rotation_rules
-from staffing.rotation import service as rotation_service
-from staffing.rotation.repository import county_teachers
+from staffing.rotation.inputs import read_inputs
+from staffing.rotation.optimiser.rules import generate_plan
+from staffing.rotation.parameters import resolve_parameters
 from staffing.rotation.schemas import RotationPlanCreate
 from staffing.schools.models import School
 from staffing.settings import StaffingSettings
@@ -196,22 +197,15 @@ async def naive_quota_counts(app: FastAPI) -> None:
 
 
 async def optimiser_alone(app: FastAPI) -> float:
-    """rotation.rules.generate_plan on the inputs the service loads (no DB time)."""
+    """optimiser.rules.generate_plan on the inputs the service loads (no DB time)."""
     request = RotationPlanCreate.model_validate({"year": 2025, "parameters": RETIREMENT})
     async with app.state.sessionmaker() as session:
-        from staffing.policy.service import policy_book
-
         on = date(2025, 9, 1)
-        resolved = rotation_service._resolve(
-            await policy_book(session, COUNTY), COUNTY, on, request
-        )
-        schools, _ = await rotation_service._schools(session, COUNTY, 2025)
-        staff = await county_teachers(session, COUNTY)
-        teachers = rotation_service._teachers(staff, on, resolved.retirement_age)
-        schools = rotation_service._with_counts(schools, teachers, staff)
+        resolved = resolve_parameters(await policy_book(session, COUNTY), COUNTY, on, request)
+        inputs = await read_inputs(session, COUNTY, request, on, resolved.retirement_age)
     started = time.perf_counter()
-    plan = rotation_rules.generate_plan(
-        teachers=teachers, schools=schools, parameters=resolved.parameters, on=on
+    plan = generate_plan(
+        teachers=inputs.teachers, schools=inputs.schools, parameters=resolved.parameters, on=on
     )
     elapsed = time.perf_counter() - started
     assert plan.rotated > 0
@@ -266,7 +260,7 @@ async def run(url: str) -> None:
         f"{'POST rotation-plans (server, median of ' + str(PLAN_ROUNDS) + ')':<58}"
         f"{plan * 1000:>10.1f}"
     )
-    print(f"{'optimiser alone (rules.generate_plan)':<58}{alone * 1000:>10.1f}")
+    print(f"{'optimiser alone (optimiser.rules.generate_plan)':<58}{alone * 1000:>10.1f}")
     print(f"ratio server ÷ optimiser: {plan / alone:.2f}; goal plan ≤ 10,000 ms")
     print(
         f"plan: {last['pool']['eligible']} eligible, {last['rotated']} moves "

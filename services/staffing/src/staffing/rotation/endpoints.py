@@ -16,7 +16,9 @@ from junheng_kit.problems import (
     RuleViolated,
     problem_responses,
 )
-from staffing.rotation import service
+from staffing.rotation import lifecycle
+from staffing.rotation.answers import plan_read
+from staffing.rotation.reports import service as reports
 from staffing.rotation.schemas import (
     AdherenceRead,
     ApprovalCreate,
@@ -60,10 +62,10 @@ async def create_rotation_plan(
     1–3 per 100 pupils within subject needs, direction (urban → rural or stronger → weaker),
     distance and free approved posts. A plan that cannot meet a share rule is still a draft,
     flagged with the reason; approving it needs a justification."""
-    plan = await service.create_plan(session, principal, county_code=county_code, request=body)
+    plan = await lifecycle.create_plan(session, principal, county_code=county_code, request=body)
     response.headers["Location"] = f"/v1/rotation-plans/{plan.id}"
     response.headers["ETag"] = etag(plan.version)
-    return await service.plan_read(session, plan)
+    return await plan_read(session, plan)
 
 
 @county_router.get(
@@ -75,16 +77,16 @@ async def list_rotation_plans(
     principal: Reader,
     year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
 ) -> RotationPlanList:
-    return await service.list_plans(session, principal, county_code=county_code, year=year)
+    return await lifecycle.list_plans(session, principal, county_code=county_code, year=year)
 
 
 @router.get("/{plan_id}", summary="A rotation plan", responses=problem_responses(NotFound))
 async def get_rotation_plan(
     plan_id: UUID, session: SessionDep, principal: Reader, response: Response
 ) -> RotationPlanRead:
-    plan = await service.get_plan(session, principal, plan_id=plan_id)
+    plan = await lifecycle.get_plan(session, principal, plan_id=plan_id)
     response.headers["ETag"] = etag(plan.version)
-    return await service.plan_read(session, plan)
+    return await plan_read(session, plan)
 
 
 @router.post(
@@ -102,7 +104,7 @@ async def confirm_rotation_plan(
     if_match: IfMatch = None,
 ) -> RotationPlanRead:
     """When every sending and receiving school has confirmed, the plan is `confirmed`."""
-    plan = await service.confirm(
+    plan = await lifecycle.confirm(
         session,
         principal,
         plan_id=plan_id,
@@ -110,7 +112,7 @@ async def confirm_rotation_plan(
         if_match=version_from_if_match(if_match),
     )
     response.headers["ETag"] = etag(plan.version)
-    return await service.plan_read(session, plan)
+    return await plan_read(session, plan)
 
 
 @router.post(
@@ -128,7 +130,7 @@ async def approve_rotation_plan(
 ) -> RotationPlanRead:
     """A plan that misses the 10 % or 20 % rule is refused (422 naming each rule) unless the
     body gives a justification; emits `staffing.rotation_plan.approved`."""
-    plan = await service.approve(
+    plan = await lifecycle.approve(
         session,
         principal,
         plan_id=plan_id,
@@ -136,7 +138,7 @@ async def approve_rotation_plan(
         if_match=version_from_if_match(if_match),
     )
     response.headers["ETag"] = etag(plan.version)
-    return await service.plan_read(session, plan)
+    return await plan_read(session, plan)
 
 
 @router.post(
@@ -155,7 +157,7 @@ async def execute_rotation_plan(
     """Every move goes through the registry's move (append-only history, recounted indicators,
     `staffing.teacher.moved`), in one transaction. `moves` records what was really done when it
     differs from the plan; the adherence report then shows how."""
-    plan = await service.execute(
+    plan = await lifecycle.execute(
         session,
         principal,
         plan_id=plan_id,
@@ -163,7 +165,7 @@ async def execute_rotation_plan(
         if_match=version_from_if_match(if_match),
     )
     response.headers["ETag"] = etag(plan.version)
-    return await service.plan_read(session, plan)
+    return await plan_read(session, plan)
 
 
 @router.get(
@@ -174,7 +176,7 @@ async def execute_rotation_plan(
 async def rotation_plan_adherence(
     plan_id: UUID, session: SessionDep, principal: Reader
 ) -> AdherenceRead:
-    return await service.adherence_report(session, principal, plan_id=plan_id)
+    return await reports.adherence_report(session, principal, plan_id=plan_id)
 
 
 @county_router.get(
@@ -192,7 +194,7 @@ async def list_rural_service(
 ) -> RuralServicePage:
     """Per teacher: rural service up to `on` and whether it meets the county's senior-title
     prerequisite and principal-priority rules (null where the county has none in force)."""
-    return await service.rural_service(
+    return await reports.rural_service(
         session, principal, county_code=county_code, on=on, cursor=cursor, limit=limit
     )
 
@@ -205,4 +207,4 @@ async def list_rural_service(
 async def list_title_structure(
     county_code: CountyCode, on: OnQuery, session: SessionDep, principal: Reader
 ) -> TitleStructureList:
-    return await service.title_structures(session, principal, county_code=county_code, on=on)
+    return await reports.title_structures(session, principal, county_code=county_code, on=on)

@@ -1,7 +1,6 @@
-"""交流轮岗 rules: the pool, the optimised plan on an instance solved by hand, adherence, titles."""
+"""交流轮岗 plan: the optimised moves on an instance solved by hand, the bureau's fixed moves,
+the narrowed search against the full model."""
 
-import ast
-import inspect
 import random
 from dataclasses import replace
 from datetime import date
@@ -10,129 +9,16 @@ from decimal import Decimal
 import pytest
 
 from junheng_kit.problems import RuleViolated
-from staffing.rotation import rules
-from staffing.rotation.rules import (
-    FixedMove,
-    MoveRecord,
-    RotationParameters,
-    RotationSchool,
-    RotationTeacher,
-    SectionState,
-    adherence,
-    eligible_pool,
-    generate_plan,
-    rural_service_check,
-    title_structure,
-)
+from staffing.rotation.optimiser.model import OPTIMALITY_GAP
+from staffing.rotation.optimiser.plan import Plan
+from staffing.rotation.optimiser.rules import generate_plan
+from staffing.rotation.rules import FixedMove
 
-ON = date(2025, 9, 1)
-THRESHOLDS = {
-    (key, section): Decimal(value)
-    for section in ("primary", "junior")
-    for key, value in zip(
-        rules.INDICATORS,
-        ("4.2", "1", "0.9") if section == "primary" else ("5.3", "1", "0.9"),
-        strict=True,
-    )
-}
-PARAMETERS = RotationParameters(
-    min_share=Decimal("0.10"),
-    backbone_min_share=Decimal("0.20"),
-    backbone_denominator="rotated",
-    trigger_years=6,
-    retirement_window_years=5,
-    max_distance_km=None,
-    thresholds=THRESHOLDS,
-    target_count=2,
-)
+from .instance import ON, PARAMETERS, SCHOOLS, TEACHERS, school, teacher
 
 
-def teacher(
-    teacher_id: str,
-    school: str = "U",
-    *,
-    joined: date = date(2015, 9, 1),
-    retires: date | None = date(2045, 1, 1),
-    degree: bool = False,
-    backbone: bool = False,
-    pe_arts: bool = False,
-    subject: str = "chinese",
-    in_quota: bool = True,
-) -> RotationTeacher:
-    return RotationTeacher(
-        teacher_id=teacher_id,
-        school_code=school,
-        section="primary",
-        subject=subject,
-        school_joined_on=joined,
-        retires_on=retires,
-        is_in_quota=in_quota,
-        is_full_time=True,
-        is_backbone=backbone,
-        above_required_degree=degree,
-        is_pe_arts=pe_arts,
-    )
-
-
-def school(
-    code: str, area: rules.Area, pupils: int, counts: tuple[int, int, int], free: int,
-    lon: float = 110.0, lat: float = 39.8,
-) -> RotationSchool:  # fmt: skip
-    return RotationSchool(code, area, lon, lat, free, {"primary": SectionState(pupils, counts)})
-
-
-# U: urban, 500 pupils, 6 / 2 / 1 per 100. R1: rural, 100 pupils, 3 / 0 / 0. R2: rural, 200
-# pupils, 4 / 1 / 1. One free post at each rural school.
-SCHOOLS = [
-    school("U", "urban", 500, (30, 10, 5), 0),
-    school("R1", "rural", 100, (3, 0, 0), 1),
-    school("R2", "rural", 200, (8, 2, 2), 1),
-]
-# Gains (module docstring): weight = (100 / pupils) / threshold × (0.01 + gap).
-#   R1: degree 1/4.2 × (0.01 + 1.2/4.2) = 0.07041, backbone 1 × 1.01, PE/arts 1/0.9 × 1.01.
-#   R2: degree 0.5/4.2 × (0.01 + 0.2/4.2) = 0.00686, backbone 0.5 × 0.01, PE/arts 0.5/0.9 × 0.01.
-# T1 (backbone): R1 1.01000, R2 0.00500. T2 (degree + PE): R1 1.19263, R2 0.01241.
-# T3 (degree): R1 0.07041, R2 0.00686.
-# Two moves, one per rural school. Best pairs: T2→R1 + T3→R2 = 1.19949 (no backbone teacher),
-# T2→R1 + T1→R2 = 1.19763, T1→R1 + T2→R2 = 1.02241, T1→R1 + T3→R2 = 1.01686.
-TEACHERS = [
-    teacher("T1", backbone=True),
-    teacher("T2", degree=True, pe_arts=True, subject="pe"),
-    teacher("T3", degree=True),
-    teacher("N1", "R1", joined=date(2022, 9, 1)),  # 3 years: not in the pool
-]
-
-
-def moves(plan: rules.Plan) -> set[tuple[str, str]]:
+def moves(plan: Plan) -> set[tuple[str, str]]:
     return {(m.teacher_id, m.to_school) for m in plan.moves}
-
-
-class TestPool:
-    def test_six_years_at_the_school_and_five_years_before_retirement(self) -> None:
-        pool = eligible_pool(
-            [
-                teacher("a", joined=date(2019, 9, 1)),  # exactly 6 years on 2025-09-01
-                teacher("b", joined=date(2019, 9, 2)),  # one day short
-                teacher("c", retires=date(2030, 8, 31)),  # under 5 years left
-                teacher("d", retires=date(2030, 9, 1)),  # exactly 5 years left
-                teacher("e", in_quota=False),
-            ],
-            PARAMETERS,
-            ON,
-        )
-
-        assert [t.teacher_id for t in pool.eligible] == ["a", "d"]
-        assert pool.excluded == {
-            "under_trigger_years": 1,
-            "near_retirement": 1,
-            "not_in_quota_full_time": 1,
-        }
-
-    def test_required_count_is_ten_percent_of_eligible_rounded_up(self) -> None:
-        assert (rules.ceil_share(Decimal("0.10"), 25), rules.ceil_share(Decimal("0.10"), 30)) == (
-            3,
-            3,
-        )
 
 
 class TestPlan:
@@ -288,92 +174,6 @@ class TestFixedMoves:
         assert [e.rule for e in caught.value.errors] == ["rotation_eligible", "teacher_in_county"]
 
 
-class TestAdherence:
-    def test_a_deviating_execution_is_reported_move_by_move(self) -> None:
-        report = adherence(
-            planned=[
-                MoveRecord("T1", "U", "R2", is_backbone=True),
-                MoveRecord("T2", "U", "R1"),
-            ],
-            executed=[
-                MoveRecord("T1", "U", "R2", is_backbone=True),
-                MoveRecord("T2", "U", "R2"),
-                MoveRecord("T3", "U", "R1"),
-            ],
-            eligible=3,
-            free_posts={"U": 0, "R1": 1, "R2": 1},
-            parameters=PARAMETERS,
-        )
-
-        assert (report.planned, report.executed, report.as_planned) == (2, 3, 1)
-        assert report.adherence_rate == Decimal("0.5000")
-        assert [(d.teacher_id, d.kind, d.planned_to, d.executed_to) for d in report.deviations] == [
-            ("T2", "other_school", "R1", "R2"),
-            ("T3", "unplanned", None, "R1"),
-        ]
-        assert [(b.school_code, b.net_arrivals, b.free_posts) for b in report.quota_breaches] == [
-            ("R2", 2, 1)
-        ]
-        assert report.shortfalls == ()
-
-    def test_an_execution_without_backbone_misses_the_20_percent_rule(self) -> None:
-        report = adherence(
-            planned=[MoveRecord("T1", "U", "R2", is_backbone=True)],
-            executed=[MoveRecord("T3", "U", "R2")],
-            eligible=3,
-            free_posts={"R2": 1},
-            parameters=PARAMETERS,
-        )
-
-        assert [(s.rule, s.required, s.planned) for s in report.shortfalls] == [
-            ("rotation_backbone_min_share", 1, 0)
-        ]
-
-
-class TestRuralServiceAndTitles:
-    def test_one_year_of_rural_service_is_365_days(self) -> None:
-        assert rural_service_check(365, Decimal(1), Decimal(3)).senior_title_eligible is True
-        assert rural_service_check(364, Decimal(1), Decimal(3)).senior_title_eligible is False
-
-    def test_three_years_give_principal_priority(self) -> None:
-        check = rural_service_check(1095, Decimal(1), Decimal(3))
-
-        assert (check.rural_service_years, check.principal_priority) == (Decimal("3.00"), True)
-
-    def test_without_the_county_parameter_eligibility_is_unknown(self) -> None:
-        assert rural_service_check(2000, None, None).senior_title_eligible is None
-
-    def test_four_senior_of_ten_is_over_a_3_4_3_target(self) -> None:
-        structure = title_structure(
-            {"senior": 4, "intermediate": 4, "junior": 2},
-            (Decimal(3), Decimal(4), Decimal(3)),
-        )
-
-        assert structure.target_counts == {
-            "senior": Decimal("3.00"),
-            "intermediate": Decimal("4.00"),
-            "junior": Decimal("3.00"),
-        }
-        assert structure.over_target == ("senior",)
-        assert structure.shares["senior"] == Decimal("0.4000")
-
-
-def test_rules_import_no_database_web_or_bus_library() -> None:
-    tree = ast.parse(inspect.getsource(rules))
-    imported = {
-        (node.module or "").split(".")[0]
-        for node in ast.walk(tree)
-        if isinstance(node, ast.ImportFrom)
-    } | {
-        a.name.split(".")[0]
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Import)
-        for a in node.names
-    }
-
-    assert imported & {"sqlalchemy", "fastapi", "httpx", "nats", "starlette"} == set()
-
-
 class TestCandidateSchools:
     def test_the_narrowed_search_reaches_the_full_models_optimum(self) -> None:
         rng = random.Random(7)
@@ -410,5 +210,5 @@ class TestCandidateSchools:
 
         eligible = sum(t.school_joined_on <= date(2019, 9, 1) for t in staff)
         assert narrow.rotated == full.rotated == -(-eligible // 10)  # ceil(10 % of eligible)
-        assert narrow.optimality_gap <= rules.OPTIMALITY_GAP
-        assert narrow.objective == pytest.approx(full.objective, rel=rules.OPTIMALITY_GAP)
+        assert narrow.optimality_gap <= OPTIMALITY_GAP
+        assert narrow.objective == pytest.approx(full.objective, rel=OPTIMALITY_GAP)
