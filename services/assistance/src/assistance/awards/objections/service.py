@@ -1,0 +1,111 @@
+"""公示 objection use-cases: recording an objection during 公示 and resolving it (upheld: the
+award is rejected). Services never commit."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from assistance.awards.awards import repository as awards_repository
+from assistance.awards.awards.models import AwardHistory
+from assistance.awards.awards.rules import AwardStatus
+from assistance.awards.awards.transitions import transition
+from assistance.awards.objections import repository
+from assistance.awards.objections.models import Objection
+from assistance.awards.objections.schemas import ObjectionCreate, ObjectionResolve
+from assistance.awards.publicity import repository as publicity_repository
+from junheng_kit.auth import Principal
+from junheng_kit.ids import uuid7
+from junheng_kit.problems import Conflict, FieldError, RuleViolated
+
+
+async def record_objection(
+    session: AsyncSession, principal: Principal, *, batch_id: UUID, request: ObjectionCreate
+) -> Objection:
+    batch = await publicity_repository.batch(session, batch_id, within=principal.jurisdiction)
+    principal.require_jurisdiction(batch.county_code, field="batch_id")
+    award, _ = await awards_repository.award_with_student(
+        session, request.award_id, within=principal.jurisdiction
+    )
+    if award.publicity_batch_id != batch.id:
+        raise RuleViolated(
+            "该资助不在此公示名单",
+            FieldError("award_id", "award_on_list", "the award is not on this 公示 list"),
+        )
+    if not batch.starts_on <= request.received_on <= batch.ends_on:
+        raise RuleViolated(
+            "异议须在公示期内提出",
+            FieldError(
+                "received_on",
+                "objection_during_publicity",
+                f"公示 ran {batch.starts_on}..{batch.ends_on}",
+            ),
+        )
+    objection = Objection(
+        id=uuid7(),
+        batch_id=batch.id,
+        award_id=award.id,
+        received_on=request.received_on,
+        summary=request.summary,
+        status="open",
+        recorded_by=principal.client_id,
+    )
+    session.add(objection)
+    session.add(
+        AwardHistory(
+            award_id=award.id,
+            from_status=award.status,
+            to_status=award.status,
+            actor=principal.client_id,
+            reason=f"异议 {objection.id}: {request.summary}"[:500],
+        )
+    )
+    award.version += 1
+    await session.flush()
+    return objection
+
+
+async def list_objections(
+    session: AsyncSession, principal: Principal, *, batch_id: UUID
+) -> list[Objection]:
+    await publicity_repository.batch(session, batch_id, within=principal.jurisdiction)
+    return list(await repository.objections_of(session, batch_id))
+
+
+async def resolve_objection(
+    session: AsyncSession, principal: Principal, *, objection_id: UUID, request: ObjectionResolve
+) -> Objection:
+    """Upheld: the award is rejected (off the list); dismissed: approval may go ahead."""
+    objection = await repository.objection(session, objection_id, within=principal.jurisdiction)
+    if objection.status != "open":
+        raise Conflict(
+            "异议已处理", FieldError("objection_id", "objection_open", f"it is {objection.status}")
+        )
+    award, _ = await awards_repository.award_with_student(
+        session, objection.award_id, within=principal.jurisdiction, for_update=True
+    )
+    objection.status = request.outcome
+    objection.resolution = request.resolution
+    objection.resolved_by = principal.client_id
+    if request.outcome == "upheld":
+        transition(
+            session,
+            award,
+            AwardStatus.REJECTED,
+            actor=principal.client_id,
+            reason=f"异议成立: {request.resolution}",
+        )
+    else:
+        session.add(
+            AwardHistory(
+                award_id=award.id,
+                from_status=award.status,
+                to_status=award.status,
+                actor=principal.client_id,
+                reason=f"异议不成立: {request.resolution}"[:500],
+            )
+        )
+        award.version += 1
+    await session.flush()
+    return objection
