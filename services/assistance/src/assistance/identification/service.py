@@ -20,7 +20,7 @@ from assistance.agencies.models import CategoryList
 from assistance.agencies.service import CategoryListSummary, refresh_category_lists
 from assistance.awards.awards import service as awards
 from assistance.awards.awards.rules import AwardProposal
-from assistance.awards.notices.rules import StatusChange
+from assistance.awards.notices.rules import NoticeChange, StatusChange
 from assistance.awards.notices.service import raise_status_notices
 from assistance.categories import CATEGORIES
 from assistance.identification import rules, snapshot
@@ -369,7 +369,7 @@ async def write_outcome(
                 student_id=UUID(r["student_id"]),
                 award_id=UUID(r["award_id"]),
                 category=r["category"],
-                change="lost",
+                change=NoticeChange.LOST,
                 agency=r["agency"],
                 detected_on=job.as_of,
             )

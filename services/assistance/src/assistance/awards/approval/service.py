@@ -12,7 +12,7 @@ from assistance.awards.approval.schemas import AwardApproval
 from assistance.awards.awards import repository as awards_repository
 from assistance.awards.awards import rules as awards_rules
 from assistance.awards.awards.models import Award
-from assistance.awards.awards.rules import AwardStatus
+from assistance.awards.awards.rules import AwardSource, AwardStatus
 from assistance.awards.awards.transitions import transition
 from assistance.awards.objections import repository as objections_repository
 from assistance.awards.publicity import repository as publicity_repository
@@ -102,7 +102,7 @@ async def approve_awards(
                     tier=award.tier,
                     amount_yuan=award.amount_yuan,
                     standard_id=str(award.standard_id),
-                    source="auto" if award.source == "auto" else "school",
+                    source="auto" if award.source == AwardSource.AUTO else "school",
                     approved_on=on,
                     version=award.version,
                 ),

@@ -7,7 +7,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Header, Query, Response
 
 from assistance.awards.awards import service
-from assistance.awards.awards.rules import WorkflowConflict
+from assistance.awards.awards.rules import AwardSource, AwardStatus, WorkflowConflict
 from assistance.awards.awards.schemas import (
     AwardCreate,
     AwardPage,
@@ -34,10 +34,7 @@ router = APIRouter(tags=["awards"])
 Reader = Annotated[Principal, Depends(require_scopes("assistance:read"))]
 Writer = Annotated[Principal, Depends(require_scopes("assistance:write"))]
 IfMatch = Annotated[str | None, Header(description='the award\'s ETag, e.g. "3"')]
-Status = Annotated[
-    str | None,
-    Query(pattern=r"^(proposed|applied|reviewed|rejected|in_publicity|approved|paid)$"),
-]
+Status = Annotated[str | None, Query(pattern=f"^({'|'.join(AwardStatus)})$")]
 
 
 @router.post(
@@ -71,7 +68,7 @@ async def list_awards(
     programme_code: str | None = None,
     school_year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
     status: Status = None,
-    source: Annotated[str | None, Query(pattern=r"^(school|auto)$")] = None,
+    source: Annotated[str | None, Query(pattern=f"^({'|'.join(AwardSource)})$")] = None,
     limit: LimitQuery = 100,
     cursor: CursorQuery = None,
 ) -> AwardPage:

@@ -59,9 +59,9 @@ class Award(Base):
     amount_yuan: Mapped[Decimal] = mapped_column(Money)
     paid_yuan: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
     standard_id: Mapped[UUID] = mapped_column(ForeignKey("programme_standard.id"))
-    source: Mapped[str] = mapped_column(String(6))  # school | auto
+    source: Mapped[str] = mapped_column(String(6))  # AwardSource: school | auto
     evidence: Mapped[list[str]] = mapped_column(JSON)  # assertion ids / list refs (auto)
-    status: Mapped[str] = mapped_column(String(14), index=True)
+    status: Mapped[str] = mapped_column(String(14), index=True)  # AwardStatus
     publicity_batch_id: Mapped[UUID | None] = mapped_column(
         ForeignKey("publicity_batch.id"), index=True
     )

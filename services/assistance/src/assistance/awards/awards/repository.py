@@ -11,6 +11,7 @@ from sqlalchemy import Row, Table, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from assistance.awards.awards.models import Award, AwardHistory
+from assistance.awards.awards.rules import AwardStatus
 from assistance.programmes.models import ProgrammeStandard
 from assistance.students.models import Student
 from junheng_kit.auth import Jurisdiction
@@ -84,7 +85,7 @@ async def open_awards_of(session: AsyncSession, student_ids: Iterable[UUID]) -> 
     for chunk in chunks(wanted):
         rows = await session.execute(
             select(Award.id, Award.student_id, Award.category, Award.status).where(
-                Award.student_id.in_(chunk), Award.status != "rejected"
+                Award.student_id.in_(chunk), Award.status != AwardStatus.REJECTED.value
             )
         )
         out.extend(rows.all())

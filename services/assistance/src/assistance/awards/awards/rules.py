@@ -35,6 +35,11 @@ class AwardStatus(StrEnum):
     PAID = "paid"  # fully disbursed
 
 
+class AwardSource(StrEnum):
+    SCHOOL = "school"  # a school applied on the family's behalf
+    AUTO = "auto"  # 免申即享: proposed from agency data
+
+
 REVIEWABLE = frozenset({AwardStatus.PROPOSED, AwardStatus.APPLIED})
 PAYABLE = frozenset({AwardStatus.APPROVED})
 

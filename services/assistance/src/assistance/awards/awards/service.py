@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from assistance.awards.awards import repository, rules
 from assistance.awards.awards.models import AWARD_UNIQUE, AWARD_UNIQUE_DETAIL, Award, AwardHistory
-from assistance.awards.awards.rules import AwardProposal, AwardStatus
+from assistance.awards.awards.rules import AwardProposal, AwardSource, AwardStatus
 from assistance.awards.awards.schemas import PII, AwardCreate, AwardPage, AwardRead, AwardReview
 from assistance.awards.awards.transitions import transition
 from assistance.programmes import repository as programme_repository
@@ -23,6 +23,7 @@ from assistance.programmes import rules as programme_rules
 from assistance.programmes import service as programmes
 from assistance.programmes.service import standards_by_programme
 from assistance.students.models import Student
+from assistance.students.schemas import StudentStatus
 from junheng_kit.auth import Principal
 from junheng_kit.etags import require_version
 from junheng_kit.ids import uuid7, uuid7_many
@@ -90,7 +91,7 @@ async def propose_awards(
             skipped["duplicate"] += 1
             continue
         student = students.get(proposal.student_id)
-        if student is None or student.status != "enrolled":
+        if student is None or student.status != StudentStatus.ENROLLED:
             skipped["not_enrolled"] += 1
             continue
         place = (
@@ -130,7 +131,7 @@ async def propose_awards(
                 "amount_yuan": [amount for _, _, amount in priced],
                 "paid_yuan": [Decimal("0.00")] * count,
                 "standard_id": [standard.id for standard, _, _ in priced],
-                "source": ["auto"] * count,
+                "source": [AwardSource.AUTO.value] * count,
                 "evidence": [list(p.evidence) for p in proposed],
                 "status": [AwardStatus.PROPOSED.value] * count,
                 "publicity_batch_id": [None] * count,
@@ -233,7 +234,7 @@ async def create_award(
             FieldError("student_id", "student_known"),
         )
     principal.require_jurisdiction(student.county_code, field="student_id")
-    if student.status != "enrolled":
+    if student.status != StudentStatus.ENROLLED:
         raise RuleViolated(
             "学生不在籍",
             FieldError("student_id", "student_enrolled", f"roster status {student.status}"),
@@ -323,7 +324,7 @@ async def create_award(
         amount_yuan=expected,
         paid_yuan=Decimal("0.00"),
         standard_id=standard.id,
-        source="school",
+        source=AwardSource.SCHOOL.value,
         evidence=[],
         status=AwardStatus.APPLIED.value,
         created_by=principal.client_id,

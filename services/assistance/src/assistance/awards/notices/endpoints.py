@@ -7,6 +7,7 @@ from fastapi import APIRouter, Query
 
 from assistance.awards.awards.endpoints import Reader, Writer
 from assistance.awards.notices import service
+from assistance.awards.notices.rules import NoticeStatus
 from assistance.awards.notices.schemas import NoticeAppeal, NoticeList, NoticeRead, NoticeResolve
 from junheng_kit.db import SessionDep
 from junheng_kit.identifiers import CountyCode
@@ -28,7 +29,7 @@ async def list_notices(
     county_code: Annotated[CountyCode | None, Query()] = None,
     student_id: UUID | None = None,
     award_id: UUID | None = None,
-    status: Annotated[str | None, Query(pattern=r"^(open|appealed|resolved)$")] = None,
+    status: Annotated[str | None, Query(pattern=f"^({'|'.join(NoticeStatus)})$")] = None,
 ) -> NoticeList:
     rows = await service.list_notices(
         session,

@@ -25,13 +25,13 @@ class StatusNotice(Base):
     award_id: Mapped[UUID | None] = mapped_column(ForeignKey("award.id"), index=True)
     county_code: Mapped[str] = mapped_column(String(6), index=True)
     category: Mapped[str] = mapped_column(String(30))
-    change: Mapped[str] = mapped_column(String(6))  # lost | gained
+    change: Mapped[str] = mapped_column(String(6))  # NoticeChange: lost | gained
     agency: Mapped[str] = mapped_column(String(10))
     detected_on: Mapped[date] = mapped_column(Date)
     grace_until: Mapped[date] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(10))  # open | appealed | resolved
+    status: Mapped[str] = mapped_column(String(10))  # NoticeStatus: open | appealed | resolved
     appeal: Mapped[str | None] = mapped_column(String(1000))
-    outcome: Mapped[str | None] = mapped_column(String(16))  # appeal_upheld | appeal_rejected
+    outcome: Mapped[str | None] = mapped_column(String(16))  # NoticeOutcome
     resolution: Mapped[str | None] = mapped_column(String(1000))
     raised_by: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from assistance.awards.awards.repository import chunks
 from assistance.awards.notices.models import StatusNotice
+from assistance.awards.notices.rules import PENDING
 from junheng_kit.auth import Jurisdiction
 from junheng_kit.problems import NotFound
 
@@ -30,7 +31,7 @@ async def pending_notice_keys(
                 StatusNotice.change,
             ).where(
                 StatusNotice.student_id.in_(chunk),
-                StatusNotice.status.in_(("open", "appealed")),
+                StatusNotice.status.in_([s.value for s in PENDING]),
             )
         )
         found.update((r[0], r[1], r[2], r[3]) for r in rows)

@@ -8,8 +8,27 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import Literal
+from enum import StrEnum
 from uuid import UUID
+
+
+class NoticeChange(StrEnum):
+    LOST = "lost"  # the agency no longer confirms the category
+    GAINED = "gained"  # the agency newly confirms it (the school may apply)
+
+
+class NoticeStatus(StrEnum):
+    OPEN = "open"
+    APPEALED = "appealed"  # 申诉 pending: payments go on
+    RESOLVED = "resolved"  # the appeal was decided (`NoticeOutcome`)
+
+
+class NoticeOutcome(StrEnum):
+    APPEAL_UPHELD = "appeal_upheld"  # the award stays payable
+    APPEAL_REJECTED = "appeal_rejected"
+
+
+PENDING = (NoticeStatus.OPEN, NoticeStatus.APPEALED)  # a change with one is not raised again
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,16 +38,16 @@ class StatusChange:
     student_id: UUID
     award_id: UUID | None
     category: str
-    change: Literal["lost", "gained"]
+    change: NoticeChange
     agency: str
     detected_on: date
 
 
 @dataclass(frozen=True, slots=True)
 class NoticeState:
-    change: str  # lost | gained
-    status: str  # open | appealed | resolved
-    outcome: str | None  # appeal_upheld | appeal_rejected
+    change: str  # NoticeChange
+    status: str  # NoticeStatus
+    outcome: str | None  # NoticeOutcome
     grace_until: date
 
 
@@ -36,9 +55,9 @@ def payment_blocker(notices: Iterable[NoticeState], paid_on: date) -> NoticeStat
     """A `lost` notice stops payments dated after its grace period, unless an appeal is pending
     or was upheld. Awards stay payable until the grace period ends."""
     for notice in notices:
-        if notice.change != "lost" or notice.outcome == "appeal_upheld":
+        if notice.change != NoticeChange.LOST or notice.outcome == NoticeOutcome.APPEAL_UPHELD:
             continue
-        if notice.status == "appealed":
+        if notice.status == NoticeStatus.APPEALED:
             continue
         if paid_on > notice.grace_until:
             return notice

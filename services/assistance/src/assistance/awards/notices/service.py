@@ -15,7 +15,7 @@ from assistance.awards.awards import repository as awards_repository
 from assistance.awards.awards.schemas import PII
 from assistance.awards.notices import repository
 from assistance.awards.notices.models import StatusNotice
-from assistance.awards.notices.rules import StatusChange
+from assistance.awards.notices.rules import NoticeChange, NoticeOutcome, NoticeStatus, StatusChange
 from assistance.awards.notices.schemas import NoticeAppeal, NoticeRead, NoticeResolve
 from junheng_kit.auth import Principal
 from junheng_kit.ids import uuid7
@@ -54,7 +54,7 @@ async def raise_status_notices(
         if student is None:
             continue
         targets: list[Any] = [change.award_id]
-        if change.change == "lost" and change.award_id is None:
+        if change.change == NoticeChange.LOST and change.award_id is None:
             targets = [
                 a.id
                 for a in open_awards
@@ -72,11 +72,11 @@ async def raise_status_notices(
                     "award_id": award_id,
                     "county_code": student.county_code,
                     "category": change.category,
-                    "change": change.change,
+                    "change": NoticeChange(change.change).value,
                     "agency": change.agency,
                     "detected_on": change.detected_on,
                     "grace_until": change.detected_on + timedelta(days=grace_days),
-                    "status": "open",
+                    "status": NoticeStatus.OPEN.value,
                     "appeal": None,
                     "outcome": None,
                     "resolution": None,
@@ -105,11 +105,11 @@ async def appeal_notice(
 ) -> StatusNotice:
     """申诉: the family (through the school) contests the change; payments go on meanwhile."""
     notice = await repository.notice(session, notice_id, within=principal.jurisdiction)
-    if notice.status != "open":
+    if notice.status != NoticeStatus.OPEN:
         raise Conflict(
             "通知不可申诉", FieldError("notice_id", "notice_open", f"it is {notice.status}")
         )
-    notice.status = "appealed"
+    notice.status = NoticeStatus.APPEALED.value
     notice.appeal = request.reason
     await session.flush()
     return notice
@@ -119,13 +119,13 @@ async def resolve_notice(
     session: AsyncSession, principal: Principal, *, notice_id: UUID, request: NoticeResolve
 ) -> StatusNotice:
     notice = await repository.notice(session, notice_id, within=principal.jurisdiction)
-    if notice.status != "appealed":
+    if notice.status != NoticeStatus.APPEALED:
         raise Conflict(
             "只有申诉中的通知可以裁决",
             FieldError("notice_id", "notice_appealed", f"it is {notice.status}"),
         )
-    notice.status = "resolved"
-    notice.outcome = request.outcome
+    notice.status = NoticeStatus.RESOLVED.value
+    notice.outcome = NoticeOutcome(request.outcome).value
     notice.resolution = request.resolution
     await session.flush()
     return notice

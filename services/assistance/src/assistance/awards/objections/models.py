@@ -24,7 +24,7 @@ class Objection(Base):
     award_id: Mapped[UUID] = mapped_column(ForeignKey("award.id"), index=True)
     received_on: Mapped[date] = mapped_column(Date)
     summary: Mapped[str] = mapped_column(String(1000))
-    status: Mapped[str] = mapped_column(String(10))  # open | upheld | dismissed
+    status: Mapped[str] = mapped_column(String(10))  # ObjectionStatus: open | upheld | dismissed
     resolution: Mapped[str | None] = mapped_column(String(1000))
     recorded_by: Mapped[str] = mapped_column(String(100))
     resolved_by: Mapped[str | None] = mapped_column(String(100))

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from assistance.awards.awards.repository import chunks
 from assistance.awards.objections.models import Objection
+from assistance.awards.objections.rules import ObjectionStatus
 from assistance.awards.publicity.models import PublicityBatch
 from junheng_kit.auth import Jurisdiction
 from junheng_kit.problems import NotFound
@@ -20,7 +21,7 @@ async def open_objections(session: AsyncSession, award_ids: Sequence[UUID]) -> s
     for chunk in chunks(sorted(set(award_ids))):
         rows = await session.scalars(
             select(Objection.award_id).where(
-                Objection.award_id.in_(chunk), Objection.status == "open"
+                Objection.award_id.in_(chunk), Objection.status == ObjectionStatus.OPEN.value
             )
         )
         found.update(rows)

@@ -13,6 +13,7 @@ from assistance.awards.awards.rules import AwardStatus
 from assistance.awards.awards.transitions import transition
 from assistance.awards.objections import repository
 from assistance.awards.objections.models import Objection
+from assistance.awards.objections.rules import ObjectionStatus
 from assistance.awards.objections.schemas import ObjectionCreate, ObjectionResolve
 from assistance.awards.publicity import repository as publicity_repository
 from junheng_kit.auth import Principal
@@ -48,7 +49,7 @@ async def record_objection(
         award_id=award.id,
         received_on=request.received_on,
         summary=request.summary,
-        status="open",
+        status=ObjectionStatus.OPEN.value,
         recorded_by=principal.client_id,
     )
     session.add(objection)
@@ -78,17 +79,18 @@ async def resolve_objection(
 ) -> Objection:
     """Upheld: the award is rejected (off the list); dismissed: approval may go ahead."""
     objection = await repository.objection(session, objection_id, within=principal.jurisdiction)
-    if objection.status != "open":
+    if objection.status != ObjectionStatus.OPEN:
         raise Conflict(
             "异议已处理", FieldError("objection_id", "objection_open", f"it is {objection.status}")
         )
     award, _ = await awards_repository.award_with_student(
         session, objection.award_id, within=principal.jurisdiction, for_update=True
     )
-    objection.status = request.outcome
+    outcome = ObjectionStatus(request.outcome)
+    objection.status = outcome.value
     objection.resolution = request.resolution
     objection.resolved_by = principal.client_id
-    if request.outcome == "upheld":
+    if outcome == ObjectionStatus.UPHELD:
         transition(
             session,
             award,

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from assistance.awards.awards.models import Award
+from assistance.awards.awards.rules import AwardStatus
 from assistance.awards.publicity.models import PublicityBatch
 from assistance.students.models import Student
 from junheng_kit.auth import Jurisdiction
@@ -22,7 +23,7 @@ async def reviewed_awards(
         .join(Student, Student.id == Award.student_id)
         .where(
             Award.county_code == county_code,
-            Award.status == "reviewed",
+            Award.status == AwardStatus.REVIEWED.value,
             Award.publicity_batch_id.is_(None),
         )
         .order_by(Award.school_code, Award.id)
