@@ -17,7 +17,7 @@ from assistance.awards.awards import repository, rules
 from assistance.awards.awards.models import AWARD_UNIQUE, AWARD_UNIQUE_DETAIL, Award, AwardHistory
 from assistance.awards.awards.rules import AwardProposal, AwardSource, AwardStatus
 from assistance.awards.awards.schemas import PII, AwardCreate, AwardPage, AwardRead, AwardReview
-from assistance.awards.awards.transitions import transition
+from assistance.awards.awards.transitions import enter_in_bulk, transition
 from assistance.programmes import repository as programme_repository
 from assistance.programmes import rules as programme_rules
 from assistance.programmes import service as programmes
@@ -115,7 +115,7 @@ async def propose_awards(
         proposed = [p for p, _, _ in accepted]
         places = [s for _, s, _ in accepted]
         priced = [price for _, _, price in accepted]
-        await repository.insert_award_columns(
+        await enter_in_bulk(
             session,
             {
                 "id": ids,
@@ -133,26 +133,18 @@ async def propose_awards(
                 "standard_id": [standard.id for standard, _, _ in priced],
                 "source": [AwardSource.AUTO.value] * count,
                 "evidence": [list(p.evidence) for p in proposed],
-                "status": [AwardStatus.PROPOSED.value] * count,
                 "publicity_batch_id": [None] * count,
                 "review": [None] * count,
                 "approved_on": [None] * count,
                 "approved_by": [None] * count,
                 "created_by": [actor] * count,
-                "version": [1] * count,
                 "created_at": [now] * count,
                 "updated_at": [now] * count,
             },
-            {
-                "award_id": ids,
-                "from_status": [None] * count,
-                "to_status": [AwardStatus.PROPOSED.value] * count,
-                "actor": [actor] * count,
-                "reason": [
-                    f"免申即享: {p.category} ({', '.join(p.evidence)})"[:500] for p in proposed
-                ],
-                "at": [now] * count,
-            },
+            to=AwardStatus.PROPOSED,
+            actor=actor,
+            reasons=[f"免申即享: {p.category} ({', '.join(p.evidence)})" for p in proposed],
+            at=now,
         )
     log.info("awards.proposed", extra={"awards_created": count, **skipped})
     return count
@@ -326,19 +318,16 @@ async def create_award(
         standard_id=standard.id,
         source=AwardSource.SCHOOL.value,
         evidence=[],
-        status=AwardStatus.APPLIED.value,
         created_by=principal.client_id,
-        version=1,
+        version=0,  # the first transition makes it 1
     )
     session.add(award)
-    session.add(
-        AwardHistory(
-            award_id=award.id,
-            from_status=None,
-            to_status=AwardStatus.APPLIED.value,
-            actor=principal.client_id,
-            reason=request.reason or "学校代为申请",
-        )
+    transition(
+        session,
+        award,
+        AwardStatus.APPLIED,
+        actor=principal.client_id,
+        reason=request.reason or "学校代为申请",
     )
     await session.flush()  # a concurrent duplicate fails on uq_award_student_id_…
     return award, student

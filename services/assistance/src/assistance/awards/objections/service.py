@@ -8,7 +8,6 @@ from uuid import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from assistance.awards.awards import repository as awards_repository
-from assistance.awards.awards.models import AwardHistory
 from assistance.awards.awards.rules import AwardStatus
 from assistance.awards.awards.transitions import transition
 from assistance.awards.objections import repository
@@ -53,16 +52,13 @@ async def record_objection(
         recorded_by=principal.client_id,
     )
     session.add(objection)
-    session.add(
-        AwardHistory(
-            award_id=award.id,
-            from_status=award.status,
-            to_status=award.status,
-            actor=principal.client_id,
-            reason=f"异议 {objection.id}: {request.summary}"[:500],
-        )
+    transition(
+        session,
+        award,
+        AwardStatus(award.status),  # on the list it stays: the history notes the objection
+        actor=principal.client_id,
+        reason=f"异议 {objection.id}: {request.summary}",
     )
-    award.version += 1
     await session.flush()
     return objection
 
@@ -90,24 +86,13 @@ async def resolve_objection(
     objection.status = outcome.value
     objection.resolution = request.resolution
     objection.resolved_by = principal.client_id
-    if outcome == ObjectionStatus.UPHELD:
-        transition(
-            session,
-            award,
-            AwardStatus.REJECTED,
-            actor=principal.client_id,
-            reason=f"异议成立: {request.resolution}",
-        )
-    else:
-        session.add(
-            AwardHistory(
-                award_id=award.id,
-                from_status=award.status,
-                to_status=award.status,
-                actor=principal.client_id,
-                reason=f"异议不成立: {request.resolution}"[:500],
-            )
-        )
-        award.version += 1
+    upheld = outcome == ObjectionStatus.UPHELD
+    transition(
+        session,
+        award,
+        AwardStatus.REJECTED if upheld else AwardStatus(award.status),
+        actor=principal.client_id,
+        reason=f"{'异议成立' if upheld else '异议不成立'}: {request.resolution}",
+    )
     await session.flush()
     return objection
