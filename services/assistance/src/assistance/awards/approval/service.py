@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from assistance.awards.approval import rules
 from assistance.awards.approval.schemas import AwardApproval
 from assistance.awards.awards import repository as awards_repository
 from assistance.awards.awards import rules as awards_rules
@@ -16,7 +17,6 @@ from assistance.awards.awards.rules import AwardSource, AwardStatus
 from assistance.awards.awards.transitions import transition
 from assistance.awards.objections import repository as objections_repository
 from assistance.awards.publicity import repository as publicity_repository
-from assistance.awards.publicity.models import PublicityBatch
 from assistance.students.models import Student
 from junheng_contracts.assistance import AwardApproved, AwardApprovedData
 from junheng_kit.auth import Principal
@@ -24,28 +24,6 @@ from junheng_kit.etags import require_version
 from junheng_kit.messaging.outbox import add_event
 from junheng_kit.problems import Conflict, FieldError
 from junheng_kit.timeutil import china_today
-
-
-def approval_blockers(
-    award: Award, batch: PublicityBatch | None, on: date, open_ids: set[UUID], field: str
-) -> list[FieldError]:
-    if award.status in (AwardStatus.PROPOSED, AwardStatus.APPLIED):
-        return [FieldError(field, "review_required", "the school panel has not reviewed it")]
-    if award.status == AwardStatus.REVIEWED or batch is None:
-        return [FieldError(field, "publicity_required", "reviewed but not yet on a 公示 list")]
-    if award.status != AwardStatus.IN_PUBLICITY:
-        return [FieldError(field, "approvable", f"award is {award.status}")]
-    if on <= batch.ends_on:
-        return [
-            FieldError(
-                field,
-                "publicity_not_ended",
-                f"公示 runs until {batch.ends_on}; approve from {batch.ends_on + timedelta(1)}",
-            )
-        ]
-    if award.id in open_ids:
-        return [FieldError(field, "objection_open", "an objection to it is still open")]
-    return []
 
 
 async def approve_awards(
@@ -63,15 +41,20 @@ async def approve_awards(
         session, {a.publicity_batch_id for a, _ in pairs if a.publicity_batch_id}
     )
     open_ids = await objections_repository.open_objections(session, [a.id for a, _ in pairs])
+
+    def publicity_ends_on(award: Award) -> date | None:
+        batch = batches.get(award.publicity_batch_id) if award.publicity_batch_id else None
+        return batch.ends_on if batch is not None else None
+
     errors = [
         e
         for (award, _), field in zip(pairs, fields, strict=True)
-        for e in approval_blockers(
-            award,
-            batches.get(award.publicity_batch_id) if award.publicity_batch_id else None,
+        for e in rules.approval_blockers(
+            award.status,
+            publicity_ends_on(award),
             on,
-            open_ids,
-            field,
+            objection_open=award.id in open_ids,
+            field=field,
         )
     ]
     if errors:

@@ -17,7 +17,7 @@ from assistance.students.models import Student
 from junheng_kit.auth import Jurisdiction
 from junheng_kit.bulk_insert import insert_columns
 from junheng_kit.pagination import fetch_limit
-from junheng_kit.problems import NotFound
+from junheng_kit.problems import FieldError, NotFound
 
 CHUNK = 2000
 IN_CHUNK = 10_000  # ids bound per IN (…): below SQLite's 32,766 and asyncpg's 32,767 parameters
@@ -161,8 +161,9 @@ async def standard(session: AsyncSession, standard_id: UUID) -> ProgrammeStandar
     return row
 
 
-async def student(session: AsyncSession, student_id: UUID) -> Student:
+async def student(session: AsyncSession, student_id: UUID, *problem: FieldError) -> Student:
+    """The student, whatever their county (the caller checks the jurisdiction: 403, not 404)."""
     row = await session.get(Student, student_id)
     if row is None:
-        raise NotFound(f"student {student_id} not found")
+        raise NotFound(f"student {student_id} not found", *problem)
     return row

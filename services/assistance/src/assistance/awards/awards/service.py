@@ -29,36 +29,10 @@ from junheng_kit.etags import require_version
 from junheng_kit.ids import uuid7, uuid7_many
 from junheng_kit.logs import mask_citizen_id, mask_name
 from junheng_kit.pagination import cut_page, decode_uuid_cursor
-from junheng_kit.problems import Conflict, FieldError, NotFound, RuleViolated
+from junheng_kit.problems import Conflict, FieldError
 from junheng_kit.timeutil import utcnow
 
 log = logging.getLogger("assistance.awards")
-
-
-Price = tuple[programme_rules.Standard, programme_rules.Tier | None, Decimal]
-
-
-def _price(
-    standards: Sequence[programme_rules.Standard],
-    school_year: int,
-    county_code: str,
-    level: str,
-    boarding: bool,
-) -> Price | str:
-    """(standard, highest tier, amount) of an auto-proposed award, or why there is none."""
-    standard = programme_rules.standard_in_force(
-        standards, county_code=county_code, on=programme_rules.school_year_start(school_year)
-    )
-    if standard is None:
-        return "no_standard"
-    tier = programme_rules.highest_tier(standard)
-    try:
-        amount = programme_rules.yearly_amount(
-            standard, level=level, boarding=boarding, tier=tier.code if tier else None
-        )
-    except RuleViolated:
-        return "not_covered"
-    return standard, tier, amount
 
 
 async def propose_awards(
@@ -80,11 +54,11 @@ async def propose_awards(
     )
     standards = await standards_by_programme(session, {p.programme_code for p in proposals})
     now = utcnow()
-    accepted: list[tuple[AwardProposal, Any, Price]] = []
+    accepted: list[tuple[AwardProposal, Any, rules.ProposalPrice]] = []
     skipped = {"duplicate": 0, "not_enrolled": 0, "no_standard": 0, "not_covered": 0}
     seen = set(existing)
     # a county has a handful of (programme, year, level, boarding) prices: each found once
-    prices: dict[tuple[str, int, str, str, bool], Price | str] = {}
+    prices: dict[tuple[str, int, str, str, bool], rules.ProposalPrice | str] = {}
     for proposal in proposals:
         key = (proposal.student_id, proposal.programme_code, proposal.school_year)
         if key in seen:
@@ -103,7 +77,9 @@ async def propose_awards(
         )
         price = prices.get(place)
         if price is None:
-            price = prices[place] = _price(standards.get(proposal.programme_code, []), *place[1:])
+            price = prices[place] = rules.proposal_price(
+                standards.get(proposal.programme_code, []), *place[1:]
+            )
         if isinstance(price, str):
             skipped[price] += 1
             continue
@@ -219,87 +195,38 @@ async def create_award(
     session: AsyncSession, principal: Principal, *, request: AwardCreate
 ) -> tuple[Award, Student]:
     """A school applies for a student: the amount must be the standard's for the pupil."""
-    student = await session.get(Student, request.student_id)
-    if student is None:
-        raise NotFound(
-            f"student {request.student_id} not found",
-            FieldError("student_id", "student_known"),
-        )
+    student = await repository.student(
+        session, request.student_id, FieldError("student_id", "student_known")
+    )
     principal.require_jurisdiction(student.county_code, field="student_id")
-    if student.status != StudentStatus.ENROLLED:
-        raise RuleViolated(
-            "学生不在籍",
-            FieldError("student_id", "student_enrolled", f"roster status {student.status}"),
-        )
-    priced_on = programme_rules.school_year_start(request.school_year)
     versions = [
         v
         for v in await programme_repository.all_versions(session, request.programme_code)
         if student.county_code.startswith(v.scope_code)
     ]
-    programme = programmes.version_in_force(versions, priced_on)
-    if programme is None:
-        raise RuleViolated(
-            "资助项目不存在",
-            FieldError(
-                "programme_code",
-                "programme_known",
-                f"no programme {request.programme_code} in force on {priced_on} for "
-                f"{student.county_code}",
-            ),
-        )
-    if (
-        request.category is not None
-        and programme.eligible_categories
-        and request.category not in programme.eligible_categories
-    ):
-        raise RuleViolated(
-            "该类别不在项目资助范围",
-            FieldError(
-                "category",
-                "category_eligible",
-                f"{programme.code} covers {', '.join(programme.eligible_categories)}",
-            ),
-        )
-    standards = await standards_by_programme(session, [programme.code])
-    standard = programme_rules.standard_in_force(
-        standards.get(programme.code, []), county_code=student.county_code, on=priced_on
+    in_force = programmes.version_in_force(
+        versions, programme_rules.school_year_start(request.school_year)
     )
-    if standard is None:
-        raise RuleViolated(
-            "资助标准未公布",
-            FieldError(
-                "programme_code",
-                "standard_in_force",
-                f"{programme.code} has no standard in force on {priced_on} for "
-                f"{student.county_code}: the county publishes one first",
-            ),
-        )
-    tier = request.tier
-    if tier is None:
-        highest = programme_rules.highest_tier(standard)
-        tier = highest.code if highest else None
-    expected = programme_rules.yearly_amount(
-        standard, level=student.level, boarding=student.boarding, tier=tier
+    standards = await standards_by_programme(session, [request.programme_code])
+    priced = rules.check_application(
+        rules.Pupil(student.county_code, student.level, student.boarding, student.status),
+        rules.ProgrammeTerms(in_force.code, tuple(in_force.eligible_categories))
+        if in_force
+        else None,
+        standards.get(request.programme_code, []),
+        programme_code=request.programme_code,
+        school_year=request.school_year,
+        category=request.category,
+        tier=request.tier,
+        amount_yuan=request.amount_yuan,
     )
-    if request.amount_yuan != expected:
-        raise RuleViolated(
-            "金额与资助标准不符",
-            FieldError(
-                "amount_yuan",
-                "amount_matches_standard",
-                f"standard {standard.id} (from {standard.effective_from}) gives {expected} for "
-                f"{student.level}, {'boarding' if student.boarding else 'non-boarding'}"
-                + (f", tier {tier}" if tier else ""),
-            ),
-        )
-    key = (student.id, programme.code, request.school_year)
-    if await repository.existing_award_keys(session, [key]):
+    code = priced.programme_code
+    if await repository.existing_award_keys(session, [(student.id, code, request.school_year)]):
         raise Conflict(
             AWARD_UNIQUE_DETAIL,
             replace(
                 AWARD_UNIQUE,
-                message=f"{student.id} already has {programme.code} for {request.school_year}",
+                message=f"{student.id} already has {code} for {request.school_year}",
             ),
         )
     award = Award(
@@ -307,15 +234,15 @@ async def create_award(
         student_id=student.id,
         county_code=student.county_code,
         school_code=student.school_code,
-        programme_code=programme.code,
+        programme_code=code,
         school_year=request.school_year,
         category=request.category,
-        tier=tier,
+        tier=priced.tier,
         level=student.level,
         boarding=student.boarding,
-        amount_yuan=expected,
+        amount_yuan=priced.amount_yuan,
         paid_yuan=Decimal("0.00"),
-        standard_id=standard.id,
+        standard_id=priced.standard.id,
         source=AwardSource.SCHOOL.value,
         evidence=[],
         created_by=principal.client_id,

@@ -13,3 +13,7 @@ from assistance.awards.calendar.models import WorkCalendar
 async def calendars(session: AsyncSession, years: Sequence[int]) -> Sequence[WorkCalendar]:
     query = select(WorkCalendar).where(WorkCalendar.year.in_(sorted(set(years))))
     return (await session.scalars(query)).all()
+
+
+async def calendar(session: AsyncSession, year: int) -> WorkCalendar | None:
+    return await session.get(WorkCalendar, year)

@@ -11,7 +11,7 @@ from assistance.awards.calendar import repository, rules
 from assistance.awards.calendar.models import WorkCalendar
 from assistance.awards.calendar.schemas import CalendarPut, CalendarRead
 from junheng_kit.auth import Principal
-from junheng_kit.problems import FieldError, NotFound, RuleViolated
+from junheng_kit.problems import FieldError, NotFound
 
 
 async def load_calendar(session: AsyncSession, years: range) -> rules.WorkCalendar:
@@ -27,25 +27,8 @@ async def put_calendar(
     session: AsyncSession, principal: Principal, *, year: int, request: CalendarPut
 ) -> WorkCalendar:
     """工作日历: a year's holidays and 调休 working weekends, replaced as a whole."""
-    errors = [
-        FieldError(f"{name}[{i}]", "date_in_year", f"{day} is not in {year}")
-        for name, days in (("holidays", request.holidays), ("working_days", request.working_days))
-        for i, day in enumerate(days)
-        if day.year != year
-    ]
-    errors += [
-        FieldError(f"working_days[{i}]", "make_up_day_is_weekend", f"{day} is a weekday")
-        for i, day in enumerate(request.working_days)
-        if day.weekday() < 5
-    ]
-    errors += [
-        FieldError(f"working_days[{i}]", "holiday_or_working", f"{day} is also a holiday")
-        for i, day in enumerate(request.working_days)
-        if day in set(request.holidays)
-    ]
-    if errors:
-        raise RuleViolated("工作日历有误", *errors)
-    row = await session.get(WorkCalendar, year)
+    rules.check_calendar(year, request.holidays, request.working_days)
+    row = await repository.calendar(session, year)
     values = {
         "holidays": sorted({d.isoformat() for d in request.holidays}),
         "working_days": sorted({d.isoformat() for d in request.working_days}),
@@ -64,7 +47,7 @@ async def put_calendar(
 
 
 async def get_calendar(session: AsyncSession, *, year: int) -> CalendarRead:
-    row = await session.get(WorkCalendar, year)
+    row = await repository.calendar(session, year)
     if row is None:
         raise NotFound(
             f"no working calendar for {year}",

@@ -10,9 +10,9 @@ from uuid import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from assistance.awards.awards import repository as awards_repository
-from assistance.awards.awards.rules import AwardStatus
+from assistance.awards.awards.models import Award
 from assistance.awards.awards.transitions import transition
-from assistance.awards.disbursement import repository
+from assistance.awards.disbursement import repository, rules
 from assistance.awards.disbursement.models import Disbursement, DisbursementItem
 from assistance.awards.disbursement.schemas import (
     DisbursementCreate,
@@ -20,12 +20,11 @@ from assistance.awards.disbursement.schemas import (
     DisbursementRead,
 )
 from assistance.awards.notices import repository as notices_repository
-from assistance.awards.notices import rules as notices_rules
+from assistance.awards.notices.rules import NoticeState
 from junheng_contracts.assistance import DisbursementRecorded, DisbursementRecordedData
 from junheng_kit.auth import Principal
 from junheng_kit.ids import uuid7
 from junheng_kit.messaging.outbox import add_event
-from junheng_kit.problems import Conflict, FieldError, RuleViolated
 
 
 async def record_disbursement(
@@ -42,52 +41,27 @@ async def record_disbursement(
         )
     }
     notices = await notices_repository.notices_of_awards(session, ids)
-    rule_errors: list[FieldError] = []
-    conflicts: list[FieldError] = []
-    for i, line in enumerate(request.items):
-        field = f"items[{i}]"
-        pair = pairs.get(line.award_id)
-        if pair is None or pair[0].county_code != request.county_code:
-            rule_errors.append(
-                FieldError(
-                    f"{field}.award_id", "award_in_county", f"no award of {request.county_code}"
-                )
-            )
-            continue
-        award = pair[0]
-        if award.status not in (AwardStatus.APPROVED, AwardStatus.PAID):
-            conflicts.append(
-                FieldError(f"{field}.award_id", "award_approved", f"award is {award.status}")
-            )
-            continue
-        remaining = award.amount_yuan - award.paid_yuan
-        if line.amount_yuan > remaining:
-            rule_errors.append(
-                FieldError(
-                    f"{field}.amount_yuan",
-                    "amount_within_remaining",
-                    f"{remaining} of {award.amount_yuan} is left to pay",
-                )
-            )
-        blocker = notices_rules.payment_blocker(
-            (
-                notices_rules.NoticeState(n.change, n.status, n.outcome, n.grace_until)
+
+    def payable(award: Award) -> rules.Payable:
+        return rules.Payable(
+            county_code=award.county_code,
+            status=award.status,
+            amount_yuan=award.amount_yuan,
+            paid_yuan=award.paid_yuan,
+            notices=tuple(
+                NoticeState(n.change, n.status, n.outcome, n.grace_until)
                 for n in notices.get(award.id, [])
             ),
-            request.paid_on,
         )
-        if blocker is not None:
-            conflicts.append(
-                FieldError(
-                    f"{field}.award_id",
-                    "grace_period_ended",
-                    f"category no longer confirmed; grace period ended {blocker.grace_until}",
-                )
-            )
-    if rule_errors:
-        raise RuleViolated("发放明细不符合规则", *rule_errors)
-    if conflicts:
-        raise Conflict("资助当前不可发放", *conflicts)
+
+    rules.check_lines(
+        [
+            (payable(pairs[line.award_id][0]) if line.award_id in pairs else None, line.amount_yuan)
+            for line in request.items
+        ],
+        county_code=request.county_code,
+        paid_on=request.paid_on,
+    )
     batch = Disbursement(
         id=uuid7(),
         county_code=request.county_code,
@@ -103,7 +77,7 @@ async def record_disbursement(
     for line in request.items:
         award, student = pairs[line.award_id]
         award.paid_yuan = award.paid_yuan + line.amount_yuan
-        to = AwardStatus.PAID if award.paid_yuan == award.amount_yuan else AwardStatus.APPROVED
+        to = rules.status_after_payment(award.paid_yuan, award.amount_yuan)
         transition(
             session,
             award,

@@ -11,6 +11,8 @@ from datetime import date
 from enum import StrEnum
 from uuid import UUID
 
+from junheng_kit.problems import Conflict, FieldError
+
 
 class NoticeChange(StrEnum):
     LOST = "lost"  # the agency no longer confirms the category
@@ -62,3 +64,18 @@ def payment_blocker(notices: Iterable[NoticeState], paid_on: date) -> NoticeStat
         if paid_on > notice.grace_until:
             return notice
     return None
+
+
+def require_appealable(status: str) -> None:
+    """申诉 is open to an open notice only (409 `notice_open`)."""
+    if status != NoticeStatus.OPEN:
+        raise Conflict("通知不可申诉", FieldError("notice_id", "notice_open", f"it is {status}"))
+
+
+def require_resolvable(status: str) -> None:
+    """Only an appealed notice is decided (409 `notice_appealed`)."""
+    if status != NoticeStatus.APPEALED:
+        raise Conflict(
+            "只有申诉中的通知可以裁决",
+            FieldError("notice_id", "notice_appealed", f"it is {status}"),
+        )

@@ -13,13 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from assistance.awards.awards import repository as awards_repository
 from assistance.awards.awards.schemas import PII
-from assistance.awards.notices import repository
+from assistance.awards.notices import repository, rules
 from assistance.awards.notices.models import StatusNotice
 from assistance.awards.notices.rules import NoticeChange, NoticeOutcome, NoticeStatus, StatusChange
 from assistance.awards.notices.schemas import NoticeAppeal, NoticeRead, NoticeResolve
 from junheng_kit.auth import Principal
 from junheng_kit.ids import uuid7
-from junheng_kit.problems import Conflict, FieldError
 from junheng_kit.timeutil import utcnow
 
 log = logging.getLogger("assistance.awards")
@@ -105,10 +104,7 @@ async def appeal_notice(
 ) -> StatusNotice:
     """申诉: the family (through the school) contests the change; payments go on meanwhile."""
     notice = await repository.notice(session, notice_id, within=principal.jurisdiction)
-    if notice.status != NoticeStatus.OPEN:
-        raise Conflict(
-            "通知不可申诉", FieldError("notice_id", "notice_open", f"it is {notice.status}")
-        )
+    rules.require_appealable(notice.status)
     notice.status = NoticeStatus.APPEALED.value
     notice.appeal = request.reason
     await session.flush()
@@ -119,11 +115,7 @@ async def resolve_notice(
     session: AsyncSession, principal: Principal, *, notice_id: UUID, request: NoticeResolve
 ) -> StatusNotice:
     notice = await repository.notice(session, notice_id, within=principal.jurisdiction)
-    if notice.status != NoticeStatus.APPEALED:
-        raise Conflict(
-            "只有申诉中的通知可以裁决",
-            FieldError("notice_id", "notice_appealed", f"it is {notice.status}"),
-        )
+    rules.require_resolvable(notice.status)
     notice.status = NoticeStatus.RESOLVED.value
     notice.outcome = NoticeOutcome(request.outcome).value
     notice.resolution = request.resolution

@@ -10,14 +10,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from assistance.awards.awards import repository as awards_repository
 from assistance.awards.awards.rules import AwardStatus
 from assistance.awards.awards.transitions import transition
-from assistance.awards.objections import repository
+from assistance.awards.objections import repository, rules
 from assistance.awards.objections.models import Objection
 from assistance.awards.objections.rules import ObjectionStatus
 from assistance.awards.objections.schemas import ObjectionCreate, ObjectionResolve
 from assistance.awards.publicity import repository as publicity_repository
 from junheng_kit.auth import Principal
 from junheng_kit.ids import uuid7
-from junheng_kit.problems import Conflict, FieldError, RuleViolated
 
 
 async def record_objection(
@@ -28,20 +27,12 @@ async def record_objection(
     award, _ = await awards_repository.award_with_student(
         session, request.award_id, within=principal.jurisdiction
     )
-    if award.publicity_batch_id != batch.id:
-        raise RuleViolated(
-            "该资助不在此公示名单",
-            FieldError("award_id", "award_on_list", "the award is not on this 公示 list"),
-        )
-    if not batch.starts_on <= request.received_on <= batch.ends_on:
-        raise RuleViolated(
-            "异议须在公示期内提出",
-            FieldError(
-                "received_on",
-                "objection_during_publicity",
-                f"公示 ran {batch.starts_on}..{batch.ends_on}",
-            ),
-        )
+    rules.check_objection(
+        on_list=award.publicity_batch_id == batch.id,
+        received_on=request.received_on,
+        starts_on=batch.starts_on,
+        ends_on=batch.ends_on,
+    )
     objection = Objection(
         id=uuid7(),
         batch_id=batch.id,
@@ -75,10 +66,7 @@ async def resolve_objection(
 ) -> Objection:
     """Upheld: the award is rejected (off the list); dismissed: approval may go ahead."""
     objection = await repository.objection(session, objection_id, within=principal.jurisdiction)
-    if objection.status != ObjectionStatus.OPEN:
-        raise Conflict(
-            "异议已处理", FieldError("objection_id", "objection_open", f"it is {objection.status}")
-        )
+    rules.require_open(objection.status)
     award, _ = await awards_repository.award_with_student(
         session, objection.award_id, within=principal.jurisdiction, for_update=True
     )

@@ -8,7 +8,6 @@ from uuid import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from assistance.awards.awards import repository as awards_repository
-from assistance.awards.awards import rules as awards_rules
 from assistance.awards.awards.rules import AwardStatus
 from assistance.awards.awards.transitions import transition
 from assistance.awards.calendar.service import load_calendar
@@ -20,7 +19,7 @@ from assistance.programmes import service as programmes
 from junheng_kit.auth import Principal
 from junheng_kit.ids import uuid7
 from junheng_kit.logs import mask_citizen_id, mask_name
-from junheng_kit.problems import FieldError, NotFound, RuleViolated
+from junheng_kit.problems import FieldError, NotFound
 
 
 async def create_publicity_batch(
@@ -28,22 +27,12 @@ async def create_publicity_batch(
 ) -> tuple[PublicityBatch, int]:
     """公示: reviewed awards listed from `starts_on` for ≥ `minimum` working days."""
     principal.require_jurisdiction(request.county_code, field="county_code")
-    if request.school_code is not None and not request.school_code[2:4] == request.county_code[:2]:
-        raise RuleViolated(
-            "学校不在该县",
-            FieldError("school_code", "school_in_province", "学校标识码 province digits differ"),
-        )
+    rules.check_scope(request.county_code, request.school_code)
     last_year = max(request.starts_on.year + 1, (request.ends_on or request.starts_on).year)
     calendar = await load_calendar(session, range(request.starts_on.year, last_year + 1))
     ends_on = request.ends_on or rules.publicity_end(request.starts_on, minimum, calendar)
     working_days = rules.check_publicity_period(request.starts_on, ends_on, minimum, calendar)
-    missing = calendar.missing_years(request.starts_on, ends_on)
-    note = (
-        f"no official holiday calendar for {', '.join(map(str, missing))}: weekends only; "
-        "PUT /v1/calendars/{year} with the State Council notice"
-        if missing
-        else None
-    )
+    note = rules.calendar_note(calendar.missing_years(request.starts_on, ends_on))
     if request.award_ids is None:
         chosen = await repository.reviewed_awards(session, request.county_code, request.school_code)
     else:
@@ -58,30 +47,21 @@ async def create_publicity_batch(
                 *(FieldError(f"award_ids[{i}]", "award_known") for i in missing_ids),
             )
         position = {a: i for i, a in enumerate(request.award_ids)}
-        errors = [
-            FieldError(
-                f"award_ids[{position[a.id]}]",
-                "review_required",
-                f"award is {a.status}; 公示 lists reviewed awards not on another list",
-            )
-            for a, _ in chosen
-            if a.status != AwardStatus.REVIEWED or a.publicity_batch_id is not None
-        ]
-        if errors:
-            raise awards_rules.WorkflowConflict("未经评议的资助不能公示", *errors)
-        outside = [
-            FieldError(f"award_ids[{position[a.id]}]", "award_in_batch_scope")
-            for a, _ in chosen
-            if a.county_code != request.county_code
-            or (request.school_code is not None and a.school_code != request.school_code)
-        ]
-        if outside:
-            raise RuleViolated("资助不属于该公示范围", *outside)
-    if not chosen:
-        raise RuleViolated(
-            "没有可公示的资助",
-            FieldError("award_ids", "awards_present", "no reviewed award waits for 公示"),
+        rules.check_candidates(
+            [
+                rules.Candidate(
+                    position[a.id],
+                    a.status,
+                    a.publicity_batch_id is not None,
+                    a.county_code,
+                    a.school_code,
+                )
+                for a, _ in chosen
+            ],
+            county_code=request.county_code,
+            school_code=request.school_code,
         )
+    rules.require_awards(len(chosen))
     batch = PublicityBatch(
         id=uuid7(),
         county_code=request.county_code,

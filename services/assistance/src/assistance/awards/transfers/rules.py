@@ -7,7 +7,17 @@ from __future__ import annotations
 
 from assistance.students.rules import LEVELS_TEACHING, SchoolFacts
 from assistance.students.schemas import Level
-from junheng_kit.problems import FieldError
+from junheng_kit.problems import FieldError, RuleViolated
+
+
+def check_move(from_place: tuple[str, str], to_place: tuple[str, str]) -> None:
+    """A transfer changes the school: (county, school) before and after differ (422
+    `transfer_changes_school`)."""
+    if from_place == to_place:
+        raise RuleViolated(
+            "转入学校与当前学校相同",
+            FieldError("to_school_code", "transfer_changes_school"),
+        )
 
 
 def transfer_target_error(

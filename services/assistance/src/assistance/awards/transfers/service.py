@@ -15,7 +15,7 @@ from assistance.students.repository import StudentRepository
 from assistance.students.schemas import Level
 from junheng_kit.auth import Principal
 from junheng_kit.ids import uuid7
-from junheng_kit.problems import FieldError, NotFound, RuleViolated
+from junheng_kit.problems import NotFound, RuleViolated
 
 
 async def transfer_student(
@@ -25,14 +25,10 @@ async def transfer_student(
     by both; only the new county creates awards from now on."""
     student = await awards_repository.student(session, student_id)
     principal.require_jurisdiction(student.county_code, field="student_id")
-    if (student.county_code, student.school_code) == (
-        request.to_county_code,
-        request.to_school_code,
-    ):
-        raise RuleViolated(
-            "转入学校与当前学校相同",
-            FieldError("to_school_code", "transfer_changes_school"),
-        )
+    rules.check_move(
+        (student.county_code, student.school_code),
+        (request.to_county_code, request.to_school_code),
+    )
     target = (await StudentRepository(session).schools([request.to_school_code])).get(
         request.to_school_code
     )
