@@ -2,10 +2,10 @@
 calendar, 公示 candidates, objections and transfers (no database; the API tests go through them
 over HTTP)."""
 
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
-from uuid import UUID
 
 import pytest
 
@@ -86,14 +86,8 @@ class TestApplication:
         assert apply(programme=every, category="orphan").amount_yuan == Decimal("625.00")
 
     def test_the_tier_defaults_to_the_highest_and_an_unknown_one_is_refused(self) -> None:
-        tiered = Standard(
-            id=UUID(int=7),
-            programme_code="living_subsidy",
-            scope_code="150602",
-            effective_from=date(2025, 9, 1),
-            unit="per_year",
-            days_per_year=None,
-            rates=LIVING_2019.rates,
+        tiered = replace(
+            LIVING_2019,
             tiers=(
                 Tier("difficult", "困难", 2, Decimal("0.8")),
                 Tier("especially_difficult", "特别困难", 1, Decimal("1")),

@@ -15,11 +15,7 @@ from assistance.awards.publicity import service as publicity_service
 from assistance.awards.publicity.schemas import PublicityBatchRead
 from junheng_kit.db import SessionDep
 from junheng_kit.etags import etag, version_from_if_match
-from junheng_kit.problems import (
-    NotFound,
-    PreconditionFailed,
-    problem_responses,
-)
+from junheng_kit.problems import NotFound, PreconditionFailed, problem_responses
 
 router = APIRouter(tags=["awards"])
 batch_router = APIRouter(tags=["awards"])

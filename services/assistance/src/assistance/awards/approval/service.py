@@ -11,9 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from assistance.awards.approval import rules
 from assistance.awards.approval.schemas import AwardApproval
 from assistance.awards.awards import repository as awards_repository
-from assistance.awards.awards import rules as awards_rules
 from assistance.awards.awards.models import Award
-from assistance.awards.awards.rules import AwardSource, AwardStatus
+from assistance.awards.awards.rules import AwardSource, AwardStatus, WorkflowConflict
 from assistance.awards.awards.transitions import transition
 from assistance.awards.objections import repository as objections_repository
 from assistance.awards.publicity import repository as publicity_repository
@@ -58,7 +57,7 @@ async def approve_awards(
         )
     ]
     if errors:
-        raise awards_rules.WorkflowConflict("不满足审批条件", *errors)
+        raise WorkflowConflict("不满足审批条件", *errors)
     for award, student in pairs:
         principal.require_jurisdiction(award.county_code, field="award_id")
         award.approved_on = on

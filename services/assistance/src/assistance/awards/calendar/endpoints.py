@@ -8,11 +8,7 @@ from assistance.awards.awards.endpoints import Reader, Writer
 from assistance.awards.calendar import service
 from assistance.awards.calendar.schemas import CalendarPut, CalendarRead
 from junheng_kit.db import SessionDep
-from junheng_kit.problems import (
-    NotFound,
-    RuleViolated,
-    problem_responses,
-)
+from junheng_kit.problems import NotFound, RuleViolated, problem_responses
 
 router = APIRouter(tags=["awards"])
 

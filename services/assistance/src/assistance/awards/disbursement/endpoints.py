@@ -8,12 +8,7 @@ from assistance.awards.awards.endpoints import Reader, Writer
 from assistance.awards.disbursement import service
 from assistance.awards.disbursement.schemas import DisbursementCreate, DisbursementRead
 from junheng_kit.db import SessionDep
-from junheng_kit.problems import (
-    Conflict,
-    NotFound,
-    RuleViolated,
-    problem_responses,
-)
+from junheng_kit.problems import Conflict, NotFound, RuleViolated, problem_responses
 
 router = APIRouter(tags=["awards"])
 

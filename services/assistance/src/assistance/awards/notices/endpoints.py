@@ -11,11 +11,7 @@ from assistance.awards.notices.rules import NoticeStatus
 from assistance.awards.notices.schemas import NoticeAppeal, NoticeList, NoticeRead, NoticeResolve
 from junheng_kit.db import SessionDep
 from junheng_kit.identifiers import CountyCode
-from junheng_kit.problems import (
-    Conflict,
-    NotFound,
-    problem_responses,
-)
+from junheng_kit.problems import Conflict, NotFound, problem_responses
 
 router = APIRouter(tags=["awards"])
 

@@ -13,12 +13,7 @@ from assistance.awards.objections.schemas import (
     ObjectionResolve,
 )
 from junheng_kit.db import SessionDep
-from junheng_kit.problems import (
-    Conflict,
-    NotFound,
-    RuleViolated,
-    problem_responses,
-)
+from junheng_kit.problems import Conflict, NotFound, RuleViolated, problem_responses
 
 router = APIRouter(tags=["awards"])
 

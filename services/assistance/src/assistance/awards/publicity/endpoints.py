@@ -11,11 +11,7 @@ from assistance.awards.publicity import service
 from assistance.awards.publicity.schemas import PublicityBatchCreate, PublicityBatchRead, PublicList
 from assistance.settings import AssistanceSettings
 from junheng_kit.db import SessionDep
-from junheng_kit.problems import (
-    NotFound,
-    RuleViolated,
-    problem_responses,
-)
+from junheng_kit.problems import NotFound, RuleViolated, problem_responses
 
 router = APIRouter(tags=["awards"])
 

@@ -8,11 +8,7 @@ from assistance.awards.awards.endpoints import Reader, Writer
 from assistance.awards.transfers import service
 from assistance.awards.transfers.schemas import TransferCreate, TransferList, TransferRead
 from junheng_kit.db import SessionDep
-from junheng_kit.problems import (
-    NotFound,
-    RuleViolated,
-    problem_responses,
-)
+from junheng_kit.problems import NotFound, RuleViolated, problem_responses
 
 router = APIRouter(tags=["awards"])
 
