@@ -1,17 +1,13 @@
 """Every table of the assistance service, imported by migrations/env.py."""
 
 from assistance.agencies.models import AgencyAssertion, CategoryList, CategoryListEntry
-from assistance.awards.models import (
-    Award,
-    AwardHistory,
-    Disbursement,
-    DisbursementItem,
-    Objection,
-    PublicityBatch,
-    StatusNotice,
-    StudentTransfer,
-    WorkCalendar,
-)
+from assistance.awards.awards.models import Award, AwardHistory
+from assistance.awards.calendar.models import WorkCalendar
+from assistance.awards.disbursement.models import Disbursement, DisbursementItem
+from assistance.awards.notices.models import StatusNotice
+from assistance.awards.objections.models import Objection
+from assistance.awards.publicity.models import PublicityBatch
+from assistance.awards.transfers.models import StudentTransfer
 from assistance.identification.models import (
     CoverageFigure,
     IdentificationJob,

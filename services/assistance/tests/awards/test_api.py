@@ -10,9 +10,10 @@ from httpx import AsyncClient
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from assistance.awards.models import Award, Disbursement
-from assistance.awards.rules import StatusChange
-from assistance.awards.service import raise_status_notices
+from assistance.awards.awards.models import Award
+from assistance.awards.disbursement.models import Disbursement
+from assistance.awards.notices.rules import StatusChange
+from assistance.awards.notices.service import raise_status_notices
 from assistance.schools.models import School
 from junheng_contracts.enrollment import SchoolData
 from junheng_kit.school_directory import apply_school_state

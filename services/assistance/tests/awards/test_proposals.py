@@ -8,9 +8,12 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from assistance.awards.models import Award, AwardHistory, StatusNotice
-from assistance.awards.rules import AwardProposal, StatusChange
-from assistance.awards.service import propose_awards, raise_status_notices
+from assistance.awards.awards.models import Award, AwardHistory
+from assistance.awards.awards.rules import AwardProposal
+from assistance.awards.awards.service import propose_awards
+from assistance.awards.notices.models import StatusNotice
+from assistance.awards.notices.rules import StatusChange
+from assistance.awards.notices.service import raise_status_notices
 from assistance.programmes.service import ProgrammeEligibility, auto_programmes
 
 from .conftest import MakeStudent

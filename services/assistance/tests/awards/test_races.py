@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from assistance.awards.models import Award, AwardHistory, WorkCalendar
+from assistance.awards.awards.models import Award, AwardHistory
+from assistance.awards.calendar.models import WorkCalendar
 from assistance.programmes.models import Programme
 from assistance.students.models import Student
 from junheng_kit.identifiers import student_key

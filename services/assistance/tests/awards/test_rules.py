@@ -6,7 +6,9 @@ from uuid import UUID
 
 import pytest
 
-from assistance.awards import rules
+from assistance.awards.calendar import rules as calendar_rules
+from assistance.awards.notices import rules as notice_rules
+from assistance.awards.publicity import rules as publicity_rules
 from assistance.programmes import rules as programme_rules
 from assistance.programmes.rules import Rate, Standard, Tier
 from junheng_kit.logs import mask_name
@@ -18,7 +20,7 @@ def days(first: date, last: date) -> set[date]:
 
 
 # 国办发明电〔2024〕12号, written out by hand for the test (the seeded copy is checked by the API)
-CALENDAR_2025 = rules.WorkCalendar(
+CALENDAR_2025 = calendar_rules.WorkCalendar(
     holidays=frozenset(
         {date(2025, 1, 1)}
         | days(date(2025, 1, 28), date(2025, 2, 4))
@@ -44,11 +46,15 @@ class TestPublicityWorkingDays:
     def test_a_batch_starting_before_national_day_2025_runs_until_13_october(self) -> None:
         # 09-30 Tue (1); 10-01..10-08 holiday; 10-09 Thu (2), 10-10 Fri (3),
         # 10-11 Sat worked by 调休 (4), 10-12 Sun off, 10-13 Mon (5)
-        assert rules.publicity_end(date(2025, 9, 30), 5, CALENDAR_2025) == date(2025, 10, 13)
+        assert publicity_rules.publicity_end(date(2025, 9, 30), 5, CALENDAR_2025) == date(
+            2025, 10, 13
+        )
 
     def test_ending_on_10_october_is_three_working_days_and_refused(self) -> None:
         with pytest.raises(RuleViolated) as caught:
-            rules.check_publicity_period(date(2025, 9, 30), date(2025, 10, 10), 5, CALENDAR_2025)
+            publicity_rules.check_publicity_period(
+                date(2025, 9, 30), date(2025, 10, 10), 5, CALENDAR_2025
+            )
         error = caught.value.errors[0]
         assert (error.field, error.rule) == ("ends_on", "publicity_5_working_days")
         assert "has 3 working days" in error.message
@@ -57,17 +63,24 @@ class TestPublicityWorkingDays:
     def test_the_make_up_saturday_counts_and_the_holiday_monday_does_not(self) -> None:
         assert CALENDAR_2025.is_working_day(date(2025, 9, 28))  # Sunday, 调休
         assert not CALENDAR_2025.is_working_day(date(2025, 10, 6))  # Monday, 国庆
-        assert rules.working_days_between(date(2025, 9, 27), date(2025, 10, 12), CALENDAR_2025) == 6
+        assert (
+            calendar_rules.working_days_between(
+                date(2025, 9, 27), date(2025, 10, 12), CALENDAR_2025
+            )
+            == 6
+        )
 
     def test_a_year_without_a_calendar_counts_weekends_only(self) -> None:
-        empty = rules.WorkCalendar()
+        empty = calendar_rules.WorkCalendar()
         # 2026-01-02 is a Friday: Fri, Mon, Tue, Wed, Thu
-        assert rules.publicity_end(date(2026, 1, 2), 5, empty) == date(2026, 1, 8)
+        assert publicity_rules.publicity_end(date(2026, 1, 2), 5, empty) == date(2026, 1, 8)
         assert empty.missing_years(date(2025, 12, 29), date(2026, 1, 8)) == [2025, 2026]
 
     def test_an_end_before_the_start_is_refused(self) -> None:
         with pytest.raises(RuleViolated) as caught:
-            rules.check_publicity_period(date(2025, 3, 10), date(2025, 3, 7), 5, CALENDAR_2025)
+            publicity_rules.check_publicity_period(
+                date(2025, 3, 10), date(2025, 3, 7), 5, CALENDAR_2025
+            )
         assert caught.value.errors[0].rule == "ends_after_start"
 
 
@@ -193,13 +206,13 @@ class TestMinimisationAndPayability:
         )
 
     def test_a_lost_category_stops_payments_only_after_the_grace_period(self) -> None:
-        lost = rules.NoticeState("lost", "open", None, date(2026, 12, 2))
-        assert rules.payment_blocker([lost], date(2026, 12, 2)) is None
-        assert rules.payment_blocker([lost], date(2026, 12, 3)) == lost
+        lost = notice_rules.NoticeState("lost", "open", None, date(2026, 12, 2))
+        assert notice_rules.payment_blocker([lost], date(2026, 12, 2)) is None
+        assert notice_rules.payment_blocker([lost], date(2026, 12, 3)) == lost
 
     def test_a_pending_or_upheld_appeal_keeps_the_award_payable(self) -> None:
-        appealed = rules.NoticeState("lost", "appealed", None, date(2026, 1, 1))
-        upheld = rules.NoticeState("lost", "resolved", "appeal_upheld", date(2026, 1, 1))
-        rejected = rules.NoticeState("lost", "resolved", "appeal_rejected", date(2026, 1, 1))
-        assert rules.payment_blocker([appealed, upheld], date(2026, 6, 1)) is None
-        assert rules.payment_blocker([rejected], date(2026, 6, 1)) == rejected
+        appealed = notice_rules.NoticeState("lost", "appealed", None, date(2026, 1, 1))
+        upheld = notice_rules.NoticeState("lost", "resolved", "appeal_upheld", date(2026, 1, 1))
+        rejected = notice_rules.NoticeState("lost", "resolved", "appeal_rejected", date(2026, 1, 1))
+        assert notice_rules.payment_blocker([appealed, upheld], date(2026, 6, 1)) is None
+        assert notice_rules.payment_blocker([rejected], date(2026, 6, 1)) == rejected

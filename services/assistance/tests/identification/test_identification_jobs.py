@@ -14,7 +14,8 @@ from httpx import AsyncClient
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from assistance.awards.models import Award, StatusNotice
+from assistance.awards.awards.models import Award
+from assistance.awards.notices.models import StatusNotice
 from assistance.identification.models import IdentificationJob
 from assistance.programmes.models import ProgrammeStandard
 from assistance.students.models import Student

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from assistance.app import create_app
-from assistance.awards.models import Award
+from assistance.awards.awards.models import Award
 from assistance.students.models import Student
 from junheng_kit.tabular import CSV
 from junheng_kit.testing.plugin import TokenFactory

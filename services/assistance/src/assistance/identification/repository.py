@@ -21,7 +21,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from assistance.agencies.models import CategoryList, CategoryListEntry
-from assistance.awards.models import Award
+from assistance.awards.awards.models import Award
 from assistance.identification import rules, snapshot
 from assistance.identification.models import (
     CoverageFigure,

@@ -18,8 +18,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from assistance.agencies.connector import AgencyConnector
 from assistance.agencies.models import CategoryList
 from assistance.agencies.service import CategoryListSummary, refresh_category_lists
-from assistance.awards import service as awards
-from assistance.awards.rules import AwardProposal, StatusChange
+from assistance.awards.awards import service as awards
+from assistance.awards.awards.rules import AwardProposal
+from assistance.awards.notices.rules import NoticeChange, StatusChange
+from assistance.awards.notices.service import raise_status_notices
 from assistance.categories import CATEGORIES
 from assistance.identification import rules, snapshot
 from assistance.identification.models import IdentificationJob, ReviewItem
@@ -358,7 +360,7 @@ async def write_outcome(
             for r in found.proposals.iter_rows(named=True)
         ],
     )
-    notices = await awards.raise_status_notices(
+    notices = await raise_status_notices(
         session,
         actor=job.requested_by,
         grace_days=notice_grace_days,
@@ -367,7 +369,7 @@ async def write_outcome(
                 student_id=UUID(r["student_id"]),
                 award_id=UUID(r["award_id"]),
                 category=r["category"],
-                change="lost",
+                change=NoticeChange.LOST,
                 agency=r["agency"],
                 detected_on=job.as_of,
             )

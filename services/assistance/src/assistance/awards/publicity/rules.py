@@ -1,0 +1,116 @@
+"""公示 rules: how long a list is shown.
+
+Pure: no I/O. domain.md §4.3: 公示 of list and tiers for ≥ 5 working days (county/city rules;
+the minimum is a setting); public notices show no sensitive personal data (§4.2 minimisation).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from assistance.awards.awards.rules import AwardStatus, WorkflowConflict
+from assistance.awards.calendar.rules import WorkCalendar, working_days_between
+from junheng_kit.problems import FieldError, RuleViolated
+
+
+def publicity_end(start: date, minimum: int, calendar: WorkCalendar) -> date:
+    """The earliest end date giving `minimum` working days from `start` (both included).
+
+    2025-09-30 (Tue) with 5: 09-30, then 国庆/中秋 10-01..10-08 off, 10-09, 10-10, 10-11 (Sat,
+    调休 worked), 10-13 → ends 2025-10-13.
+    """
+    day, counted = start, 0
+    while True:
+        if calendar.is_working_day(day):
+            counted += 1
+            if counted >= minimum:
+                return day
+        day += timedelta(days=1)
+
+
+def check_publicity_period(start: date, end: date, minimum: int, calendar: WorkCalendar) -> int:
+    """The batch's working days; 422 `publicity_5_working_days` when fewer than `minimum`."""
+    if end < start:
+        raise RuleViolated(
+            "公示结束日期早于开始日期",
+            FieldError("ends_on", "ends_after_start", f"{end} is before {start}"),
+        )
+    days = working_days_between(start, end, calendar)
+    if days < minimum:
+        raise RuleViolated(
+            f"公示期不少于 {minimum} 个工作日",
+            FieldError(
+                "ends_on",
+                "publicity_5_working_days",
+                f"{start}..{end} has {days} working days; needs {minimum}: "
+                f"earliest end {publicity_end(start, minimum, calendar)}",
+            ),
+        )
+    return days
+
+
+def calendar_note(missing_years: Sequence[int]) -> str | None:
+    """The batch's warning when a year it spans has no official calendar (weekends only)."""
+    if not missing_years:
+        return None
+    return (
+        f"no official holiday calendar for {', '.join(map(str, missing_years))}: weekends only; "
+        "PUT /v1/calendars/{year} with the State Council notice"
+    )
+
+
+def check_scope(county_code: str, school_code: str | None) -> None:
+    """A school's 公示 lies in the county's province (学校标识码 digits 3–4)."""
+    if school_code is not None and not school_code[2:4] == county_code[:2]:
+        raise RuleViolated(
+            "学校不在该县",
+            FieldError("school_code", "school_in_province", "学校标识码 province digits differ"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """An award named for a 公示: where it was named (`award_ids[<position>]`) and its state."""
+
+    position: int
+    status: str  # AwardStatus
+    listed: bool  # already on a 公示 list
+    county_code: str
+    school_code: str
+
+
+def check_candidates(
+    candidates: Sequence[Candidate], *, county_code: str, school_code: str | None
+) -> None:
+    """The awards named for a batch: reviewed and on no other list (409 `review_required`),
+    then of the batch's county and school (422 `award_in_batch_scope`)."""
+    errors = [
+        FieldError(
+            f"award_ids[{c.position}]",
+            "review_required",
+            f"award is {c.status}; 公示 lists reviewed awards not on another list",
+        )
+        for c in candidates
+        if c.status != AwardStatus.REVIEWED or c.listed
+    ]
+    if errors:
+        raise WorkflowConflict("未经评议的资助不能公示", *errors)
+    outside = [
+        FieldError(f"award_ids[{c.position}]", "award_in_batch_scope")
+        for c in candidates
+        if c.county_code != county_code
+        or (school_code is not None and c.school_code != school_code)
+    ]
+    if outside:
+        raise RuleViolated("资助不属于该公示范围", *outside)
+
+
+def require_awards(count: int) -> None:
+    """A 公示 lists at least one award (422 `awards_present`)."""
+    if not count:
+        raise RuleViolated(
+            "没有可公示的资助",
+            FieldError("award_ids", "awards_present", "no reviewed award waits for 公示"),
+        )
