@@ -31,6 +31,7 @@ from junheng_kit.readiness import Readiness
 from junheng_kit.tables import ProcessedMessage
 
 log = logging.getLogger("junheng.consumer")
+GATHER_SECONDS = 0.005  # after the first message, how long a fetch waits for the rest
 
 APPLIED = Counter("junheng_events_applied_total", "Events applied", ["durable", "type"])
 DUPLICATES = Counter("junheng_events_duplicate_total", "Duplicate events ignored", ["durable"])
@@ -168,7 +169,7 @@ class ConsumerRunner:
     async def _loop(self, durable: str, sub: Any, handlers: dict[str, Subscription]) -> None:
         while not self._stopping:
             try:
-                messages = await sub.fetch(self.batch, timeout=1)
+                messages = await self._fetch(sub)
             except TimeoutError:  # nats-py raises its own subclass or the builtin: no messages
                 continue
             except asyncio.CancelledError:
@@ -179,6 +180,20 @@ class ConsumerRunner:
                 continue
             for msg in messages:
                 await self._deliver_while_database_down(durable, handlers, msg)
+
+    async def _fetch(self, sub: Any) -> list[Msg]:
+        """The next messages: wait (up to a second) for the first one, then take what else is
+        there within `GATHER_SECONDS`, up to the batch. One pull for the whole batch would hold
+        the first message until the batch filled or the pull expired — up to a second of
+        latency per event whenever fewer than a batch arrive in that second."""
+        first: list[Msg] = await sub.fetch(1, timeout=1)
+        if self.batch <= 1:
+            return first
+        try:
+            more: list[Msg] = await sub.fetch(self.batch - 1, timeout=GATHER_SECONDS)
+        except TimeoutError:
+            more = []
+        return first + more
 
     async def _deliver_while_database_down(
         self, durable: str, handlers: dict[str, Subscription], msg: Msg
