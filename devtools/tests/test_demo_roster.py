@@ -8,7 +8,7 @@ from junheng_devtools.demo_roster import pupils, roster_csv, write_agency_candid
 
 from junheng_kit.identifiers import check_citizen_id, citizen_id_birth_date, citizen_id_gender
 
-DEMO = Path(__file__).resolve().parents[3] / "demo" / "150602-dongsheng-schools.json"
+DEMO = Path(__file__).resolve().parents[2] / "demo" / "150602-dongsheng-schools.json"
 
 
 def demo_pupils() -> list:  # type: ignore[type-arg]
