@@ -12,7 +12,7 @@ import asyncio
 import gc
 import json
 import logging
-from collections.abc import AsyncIterator, Coroutine, Mapping, Sequence
+from collections.abc import AsyncIterator, Collection, Coroutine, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -209,9 +209,12 @@ def build_service_app(
     subscriptions: Subscriptions | None = None,
     version: str = "0.1.0",
     fast_routes: Mapping[tuple[str, str], FastHandler] | None = None,
+    claims_within: Collection[tuple[str, str]] = (),
 ) -> FastAPI:
     """`fast_routes`: (method, path) → a handler that answers the common case of a hot
-    endpoint without FastAPI's per-request machinery (junheng_kit.fast_routes)."""
+    endpoint without FastAPI's per-request machinery (junheng_kit.fast_routes).
+    `claims_within`: (method, path) of routes whose use-case runs by group commit and claims
+    Idempotency-Keys in its own transaction (junheng_kit.group_commit)."""
     subscriptions = subscriptions or Subscriptions()
 
     @asynccontextmanager
@@ -278,7 +281,7 @@ def build_service_app(
     # added innermost first: request id → Idempotency-Key → fast routes → FastAPI
     if fast_routes:
         app.add_middleware(FastRoutes, fastapi_app=app, routes=fast_routes)
-    app.add_middleware(IdempotencyMiddleware, fastapi_app=app)
+    app.add_middleware(IdempotencyMiddleware, fastapi_app=app, claims_within=claims_within)
     app.add_middleware(RequestContextMiddleware)
     _register_problem_schema(app)
     return app

@@ -19,6 +19,13 @@ complete and rolls back: never two effects, and a committed effect always has it
 request's session is handed to the middleware to do so (`session_for_request`), and a use-case
 that commits its own transaction (group commit) calls `complete` itself before committing.
 
+A use-case run by group commit (`junheng_kit.group_commit`) also **claims in its own
+transaction** (`claim_within`, `settle_within`): the claims of a whole batch are read with one
+statement and written with the answers in one more, instead of a transaction of their own before
+the request runs. A key nobody holds yet is then claimed by the batch's commit itself; a
+concurrent writer of the same key (another replica) makes the insert find its row, and the batch
+is rolled back (`ClaimLost`) and retried item by item, when the key is answered from that row.
+
 A request that runs longer than a third of the lease renews it, so only a dead owner's claim
 ever expires.
 """
@@ -33,7 +40,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Literal, cast
 
-from sqlalchemy import Table, delete, select, update
+from sqlalchemy import Table, delete, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from junheng_kit.db import IDEMPOTENCY_CLAIM, insert_ignoring_conflicts, is_database_unavailable
@@ -87,6 +94,12 @@ class Claim:
     session: AsyncSession | None = None
     completed: bool = False  # the answer was written in the effect's transaction
     answer: tuple[int, dict[str, str], bytes] | None = None
+    lease: timedelta = timedelta(seconds=LEASE_SECONDS)
+    # claimed by its use-case in the effect's transaction (`claim_within`), not before the
+    # request runs; `outcome` is what that claim found (None: the use-case never ran)
+    deferred: bool = False
+    outcome: Outcome | None = None
+    stored: bool = False  # the claim's row exists (else `settle_within` inserts it)
 
     def _mine(self) -> Any:
         return (
@@ -156,23 +169,9 @@ class ClaimStore:
     async def _claim(self, wanted: Sequence[Wanted]) -> list[Outcome]:
         now = utcnow()
         async with self.sessionmaker() as session:
-            rows = [
-                {
-                    "client_id": w.claim.client_id,
-                    "key": w.claim.key,
-                    "method": w.claim.method,
-                    "path": w.claim.path,
-                    "fingerprint": w.claim.fingerprint,
-                    "state": PENDING,
-                    "owner": w.claim.owner,
-                    "expires_at": now + self.lease,
-                    "status": 0,
-                    "headers": {},
-                    "body": b"",
-                    "created_at": now,
-                }
-                for w in wanted
-            ]
+            for w in wanted:
+                w.claim.lease = self.lease
+            rows = [_row(w.claim, now) for w in wanted]
             statement = insert_ignoring_conflicts(session, TABLE, "client_id", "key").returning(
                 TABLE.c.client_id, TABLE.c.key, TABLE.c.owner
             )
@@ -199,23 +198,7 @@ class ClaimStore:
         ).one_or_none()
         if row is None:  # released between the insert and this read: ask again
             return Outcome("in_progress")
-        if row.fingerprint != claim.fingerprint:
-            return Outcome("reused")
-        if row.state == DONE:
-            return Outcome("replay", row)
-        if row.expires_at is not None and row.expires_at > now:
-            return Outcome("in_progress")
-        taken = await session.execute(  # the owner died before committing: take it over
-            update(TABLE)
-            .where(
-                TABLE.c.client_id == claim.client_id,
-                TABLE.c.key == claim.key,
-                TABLE.c.state == PENDING,
-                TABLE.c.owner == row.owner,
-            )
-            .values(owner=claim.owner, expires_at=now + self.lease)
-        )
-        return Outcome("claimed" if cast(Any, taken).rowcount == 1 else "in_progress")
+        return await _judge(session, claim, row, now, self.lease)
 
     async def renew(self, claim: Claim) -> None:
         async with self.sessionmaker() as session:
@@ -244,6 +227,121 @@ class ClaimStore:
                 )
             await session.commit()
         return [None] * len(claims)
+
+
+async def _judge(
+    session: AsyncSession, claim: Claim, row: Any, now: Any, lease: timedelta
+) -> Outcome:
+    """What a stored claim row means for `claim`; a pending row past its lease is taken over."""
+    if row.fingerprint != claim.fingerprint:
+        return Outcome("reused")
+    if row.state == DONE:
+        return Outcome("replay", row)
+    if row.expires_at is not None and row.expires_at > now:
+        return Outcome("in_progress")
+    taken = await session.execute(  # the owner died before committing: take it over
+        update(TABLE)
+        .where(
+            TABLE.c.client_id == claim.client_id,
+            TABLE.c.key == claim.key,
+            TABLE.c.state == PENDING,
+            TABLE.c.owner == row.owner,
+        )
+        .values(owner=claim.owner, expires_at=now + lease)
+    )
+    return Outcome("claimed" if cast(Any, taken).rowcount == 1 else "in_progress")
+
+
+async def claim_within(session: AsyncSession, claims: Sequence[Claim]) -> list[Outcome]:
+    """Claim keys in the caller's open transaction (group commit), with one read for all of
+    them. A key nobody holds is claimed provisionally: its row is written by `settle_within`
+    in the same transaction, which fails with `ClaimLost` if another writer got there first. A
+    key held or answered is judged as `ClaimStore.claim` judges it; the same key twice in one
+    call is in progress the second time. Sets each claim's `outcome`, and forgets what an
+    earlier attempt of the same claim (a batch rolled back) recorded."""
+    now = utcnow()
+    pairs = list({(c.client_id, c.key) for c in claims})
+    found = {
+        (r.client_id, r.key): r
+        for r in (
+            await session.execute(
+                select(TABLE).where(tuple_(TABLE.c.client_id, TABLE.c.key).in_(pairs))
+            )
+        ).all()
+    }
+    seen: set[tuple[str, str]] = set()
+    outcomes: list[Outcome] = []
+    for claim in claims:
+        pair = (claim.client_id, claim.key)
+        claim.completed, claim.answer, claim.stored = False, None, False
+        row = found.get(pair)
+        if pair in seen:
+            outcome = Outcome("in_progress")
+        elif row is None:
+            outcome = Outcome("claimed")
+        else:
+            outcome = await _judge(session, claim, row, now, claim.lease)
+            claim.stored = outcome.kind == "claimed"  # taken over: its row is this claim's now
+        seen.add(pair)
+        claim.outcome = outcome
+        outcomes.append(outcome)
+    return outcomes
+
+
+async def settle_within(
+    session: AsyncSession,
+    answered: Sequence[tuple[Claim, int, dict[str, str], bytes]],
+    unanswered: Sequence[Claim] = (),
+) -> None:
+    """Write the claims `claim_within` took, in the same transaction: `answered` ones with
+    their answer (done), `unanswered` ones as pending (the middleware stores the answer it
+    sends, as for a claim taken before the request). One insert for all new rows; raises
+    `ClaimLost` when another writer holds one of the keys meanwhile (roll back)."""
+    now = utcnow()
+    rows: list[dict[str, Any]] = []
+    for claim, status, headers, body in answered:
+        if claim.stored:
+            await claim.complete(session, status, headers, body)
+        else:
+            rows.append(_row(claim, now, status=status, headers=headers, body=body))
+    rows += [_row(claim, now) for claim in unanswered if not claim.stored]
+    if rows:
+        statement = insert_ignoring_conflicts(session, TABLE, "client_id", "key").returning(
+            TABLE.c.client_id, TABLE.c.key
+        )
+        written = (await session.execute(statement, rows)).all()
+        if len(written) != len(rows):
+            raise ClaimLost(", ".join(sorted({r["key"] for r in rows})))
+    for claim, status, headers, body in answered:
+        claim.completed, claim.answer = True, (status, headers, body)
+    for claim in unanswered:
+        claim.stored = True
+
+
+def _row(
+    claim: Claim,
+    now: Any,
+    *,
+    status: int | None = None,
+    headers: dict[str, str] | None = None,
+    body: bytes = b"",
+) -> dict[str, Any]:
+    """A claim's new row: pending under this claim's owner and lease, or done with `status`."""
+    pending = status is None
+    return {
+        "client_id": claim.client_id,
+        "key": claim.key,
+        "method": claim.method,
+        "path": claim.path,
+        "fingerprint": claim.fingerprint,
+        "state": PENDING if pending else DONE,
+        "owner": claim.owner if pending else None,
+        "expires_at": now + claim.lease if pending else None,
+        "status": 0 if pending else status,
+        "headers": headers or {},
+        "body": body,
+        "created_at": now,
+    }
 
 
 class Renewal:

@@ -6,6 +6,7 @@ import asyncio
 import logging
 import re
 import time
+from collections.abc import Collection
 from typing import Any
 
 from prometheus_client import Counter, Histogram
@@ -138,10 +139,22 @@ class IdempotencyMiddleware:
     effect: the session the request used is committed here, after the answer is complete and
     before it is sent. Answers of 5xx (and 401, 429) are not kept: the claim is released and a
     retry runs again.
+
+    Routes in `claims_within` ((method, path) pairs) run their use-case by group commit, which
+    claims the key in the effect's own transaction (`junheng_kit.group_commit`): the middleware
+    does not claim beforehand, and answers from what that claim found (`Claim.outcome`). A
+    request refused before its use-case ran (a body that does not validate) is claimed after it,
+    and its answer stored as usual.
     """
 
-    def __init__(self, app: ASGIApp, fastapi_app: Any) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        fastapi_app: Any,
+        claims_within: Collection[tuple[str, str]] = (),
+    ) -> None:
         self.app, self.fastapi_app = app, fastapi_app
+        self.claims_within = frozenset(claims_within)
         self._store: ClaimStore | None = None
         self._claim_batcher: Batcher[Wanted, Outcome] | None = None
         self._answer_batcher: Batcher[tuple[Claim, int, dict[str, str], bytes], None] | None = None
@@ -201,38 +214,16 @@ class IdempotencyMiddleware:
     async def _answer(self, scope: dict[str, Any], replay: Any, send: Any, claim: Claim) -> None:
         store = self.store
         assert self._claim_batcher is not None
-        outcome = await self._claim_batcher.submit(Wanted(claim))
-        if outcome.kind == "reused":
-            await send_problem(
-                send,
-                InvalidInput(
-                    "Idempotency-Key was already used with another request",
-                    FieldError(
-                        "header.idempotency-key",
-                        "idempotency_key_reused",
-                        "send a new key for a different request",
-                    ),
-                ),
-            )
-            return
-        if outcome.kind == "in_progress":
-            await send_problem(send, in_progress(outcome.retry_after))
-            return
-        if outcome.kind == "unclaimed":  # the database refused the claim: run as without a key
-            await self.app(scope, replay, send)
-            return
-        if outcome.kind == "replay":
-            record = outcome.record
-            stored = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in record.headers.items()]
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": record.status,
-                    "headers": [*stored, (b"idempotent-replayed", b"true")],
-                }
-            )
-            await send({"type": "http.response.body", "body": record.body})
-            return
+        claim.lease = store.lease
+        if (scope["method"], scope["path"]) in self.claims_within:
+            claim.deferred = True
+        else:
+            outcome = await self._claim_batcher.submit(Wanted(claim))
+            if await self._answered(send, outcome):
+                return
+            if outcome.kind == "unclaimed":  # the database refused the claim: as without a key
+                await self.app(scope, replay, send)
+                return
         captured: dict[str, Any] = {"status": 500, "headers": [], "body": []}
 
         async def capture(message: dict[str, Any]) -> None:  # held until the claim completes
@@ -252,6 +243,12 @@ class IdempotencyMiddleware:
         status = int(captured["status"])
         headers = captured["headers"]
         body = b"".join(captured["body"])
+        if claim.deferred:
+            if claim.outcome is None:  # refused before its use-case claimed: claim it now
+                if await self._answered(send, await self._claim_batcher.submit(Wanted(claim))):
+                    return
+            elif await self._answered(send, claim.outcome):
+                return
         kept = {
             k.decode("latin-1"): v.decode("latin-1")
             for k, v in headers
@@ -272,6 +269,40 @@ class IdempotencyMiddleware:
             await self._release(claim)
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
+
+    async def _answered(self, send: Any, outcome: Outcome) -> bool:
+        """Send the answer an outcome other than a claim of one's own calls for (the first
+        answer again, the key reused, in progress); False when the request is this claim's to
+        run (or, `unclaimed`, to run without one)."""
+        if outcome.kind == "reused":
+            await send_problem(
+                send,
+                InvalidInput(
+                    "Idempotency-Key was already used with another request",
+                    FieldError(
+                        "header.idempotency-key",
+                        "idempotency_key_reused",
+                        "send a new key for a different request",
+                    ),
+                ),
+            )
+            return True
+        if outcome.kind == "in_progress":
+            await send_problem(send, in_progress(outcome.retry_after))
+            return True
+        if outcome.kind == "replay":
+            record = outcome.record
+            stored = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in record.headers.items()]
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": record.status,
+                    "headers": [*stored, (b"idempotent-replayed", b"true")],
+                }
+            )
+            await send({"type": "http.response.body", "body": record.body})
+            return True
+        return False
 
     async def _commit(
         self, claim: Claim, status: int, headers: dict[str, str], body: bytes, *, keep: bool

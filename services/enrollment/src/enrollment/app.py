@@ -33,4 +33,5 @@ def create_app(settings: EnrollmentSettings | None = None) -> FastAPI:
             imports_router,
         ],
         fast_routes={("POST", "/v1/applications"): submit_application_fast},
+        claims_within={("POST", "/v1/applications")},
     )

@@ -350,7 +350,7 @@ class TestSubmit:
             else:
                 assert answer.json()["child"]["citizen_id"] == body["child"]["citizen_id"]
                 assert answer.json()["checklist"]
-        batcher = app.state.application_batcher
+        batcher = app.state.application_submissions.batcher
         assert batcher.items == len(sent)
         assert batcher.batches < len(sent)  # they really shared transactions
         assert await counts(session) == (4, 4)

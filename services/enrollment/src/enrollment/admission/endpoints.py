@@ -7,7 +7,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from pydantic import ValidationError
 from pydantic_core import from_json
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from enrollment.admission import placement, service
 from enrollment.admission.models import Application, ApplicationVerification, PriorityPolicy
@@ -41,14 +41,12 @@ from enrollment.admission.schemas import (
     Year,
 )
 from junheng_kit.auth import Principal, require_scopes
-from junheng_kit.batching import Batcher
-from junheng_kit.db import SessionDep, wants_relay
+from junheng_kit.db import SessionDep
 from junheng_kit.etags import etag, version_from_if_match
 from junheng_kit.fast_routes import FastRequest
-from junheng_kit.idempotency import CLAIM_STATE, Claim, ClaimLost
-from junheng_kit.idempotency import in_progress as idempotency_in_progress
+from junheng_kit.group_commit import GroupCommit, Settled
+from junheng_kit.idempotency import CLAIM_STATE, Claim
 from junheng_kit.identifiers import CountyCode
-from junheng_kit.integrity import problem_for_integrity_error
 from junheng_kit.pagination import (
     CursorQuery,
     LimitQuery,
@@ -211,66 +209,31 @@ def _application_read(
     )
 
 
-SubmissionBatcher = Batcher[service.Submission, service.Submitted | DomainError]
+Submissions = GroupCommit[service.Submission, service.Submitted]
 
 
-def _submissions(state: Any) -> SubmissionBatcher:
+def _submissions(state: Any) -> Submissions:
     """The app's group commit for submissions: applications arriving together are checked and
-    recorded in one transaction (see `service.submit_applications`)."""
-    batcher: SubmissionBatcher | None = getattr(state, "application_batcher", None)
-    if batcher is None:
+    recorded in one transaction the kit owns (`service.submit_applications` over the batch),
+    their Idempotency-Keys claimed and answered in it too."""
+    submissions: Submissions | None = getattr(state, "application_submissions", None)
+    if submissions is None:
 
-        async def run(
-            items: Sequence[service.Submission],
-        ) -> list[service.Submitted | DomainError | IntegrityError]:
-            return await _record_submissions(state, items)
-
-        batcher = state.application_batcher = Batcher(run, name="applications")
-    return batcher
-
-
-async def _record_submissions(
-    state: Any, items: Sequence[service.Submission]
-) -> list[service.Submitted | DomainError | IntegrityError]:
-    async with state.sessionmaker() as session:
-        try:
-            outcomes: list[service.Submitted | DomainError | IntegrityError] = list(
-                await service.submit_applications(
-                    session, items, secret=_secret(state), today=china_today()
-                )
+        async def submit(
+            session: AsyncSession, items: Sequence[service.Submission]
+        ) -> Sequence[service.Submitted | DomainError]:
+            return await service.submit_applications(
+                session, items, secret=_secret(state), today=china_today()
             )
-            for item, outcome in zip(items, outcomes, strict=True):
-                if item.claim is not None and isinstance(outcome, service.Submitted):
-                    # the Idempotency-Key's answer commits with the application it answers
-                    await item.claim.complete(session, 201, *_created(outcome))
-            await session.commit()
-        except (IntegrityError, ClaimLost) as error:
-            # another writer (a replica) recorded one of these children between the duplicate
-            # check and the insert, or a retry took a claim over: the batch is rolled back and
-            # each is recorded alone, so only that one is refused — by the check, which now sees
-            # the other's application, by the constraint's own answer (`application_unique`) if
-            # it lost the race again, or as still in progress
-            await session.rollback()
-            if len(items) > 1:
-                return [await _record_alone(state, item) for item in items]
-            if isinstance(error, ClaimLost):
-                return [idempotency_in_progress()]
-            problem = problem_for_integrity_error(error)
-            if problem is None:
-                raise
-            return [problem]
-    if wants_relay(session) and state.relay is not None:
-        state.relay.wake()
-    return outcomes
 
-
-async def _record_alone(
-    state: Any, item: service.Submission
-) -> service.Submitted | DomainError | IntegrityError:
-    try:
-        return (await _record_submissions(state, [item]))[0]
-    except IntegrityError as error:  # no lost race (those are problems): this caller's 500 alone
-        return error
+        submissions = state.application_submissions = GroupCommit(
+            state,
+            submit,
+            claim_of=lambda item: item.claim,
+            answer=lambda outcome: (201, *_created(outcome)),
+            name="applications",
+        )
+    return submissions
 
 
 def _created(outcome: service.Submitted) -> tuple[dict[str, str], bytes]:
@@ -314,6 +277,8 @@ async def submit_application(
     )
     if isinstance(outcome, DomainError):
         raise outcome
+    if isinstance(outcome, Settled):
+        return outcome.response()  # type: ignore[return-value]
     return _created_response(outcome, claim)  # type: ignore[return-value]
 
 
@@ -335,6 +300,8 @@ async def submit_application_fast(request: FastRequest) -> Response | None:
     outcome = await _submissions(request.state).submit(service.Submission(principal, body, claim))
     if isinstance(outcome, DomainError):
         raise outcome
+    if isinstance(outcome, Settled):
+        return outcome.response()
     return _created_response(outcome, claim)
 
 
