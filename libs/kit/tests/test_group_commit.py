@@ -56,7 +56,9 @@ class Notes:
                 outcomes.append(Conflict("taken", FieldError("text", "note_taken")))
                 continue
             taken.add(item.note.text)
-            await session.execute(text("INSERT INTO note (text) VALUES (:t)"), {"t": item.note.text})
+            await session.execute(
+                text("INSERT INTO note (text) VALUES (:t)"), {"t": item.note.text}
+            )
             outcomes.append({"text": item.note.text})
         return outcomes
 
@@ -163,7 +165,8 @@ async def test_keyed_items_share_a_transaction_and_their_answers_commit_with_the
     )
     assert [a[0] for a in answers] == [201] * 30
     assert [a[2]["text"] for a in answers] == [f"note {n}" for n in range(30)]
-    assert sum(notes.runs) == 30 and len(notes.runs) < 30  # batches, not one by one
+    assert sum(notes.runs) == 30
+    assert len(notes.runs) < 30  # batches, not one by one
     assert await notes_stored(database) == 30
     for n in (0, 29):  # each key's answer is stored done, with no owner left
         assert tuple(await record(database, f"k-{n}")) == ("done", None, 201)

@@ -23,6 +23,8 @@ from junheng_kit.bulk_insert import insert_columns
 from junheng_kit.pagination import fetch_limit
 from junheng_kit.problems import NotFound
 
+CHUNK = 2000  # keys per IN list (a sheet has tens of thousands)
+
 APPLICATION = cast(Table, Application.__table__)
 APPLICATION_EVENT = cast(Table, ApplicationEvent.__table__)
 
@@ -91,17 +93,25 @@ class ApplicationRepository:
         return application
 
     async def children_applied(self, children: Iterable[tuple[int, str]]) -> set[tuple[int, str]]:
-        """Which (year, child key) pairs already have an application: one query."""
-        wanted = set(children)
-        if not wanted:
-            return set()
-        rows = await self.session.execute(
-            select(Application.year, Application.child_key).where(
-                Application.year.in_({year for year, _ in wanted}),
-                Application.child_key.in_({key for _, key in wanted}),
-            )
-        )
-        return {(year, key) for year, key in rows if (year, key) in wanted}
+        """Which (year, child key) pairs already have an application — the one-per-child-and-year
+        check of a submission batch and of a sheet alike: a query per year and `CHUNK` keys."""
+        by_year: dict[int, set[str]] = {}
+        for year, key in children:
+            by_year.setdefault(year, set()).add(key)
+        found: set[tuple[int, str]] = set()
+        for year, wanted in sorted(by_year.items()):
+            keys = sorted(wanted)
+            for start in range(0, len(keys), CHUNK):
+                found.update(
+                    (year, key)
+                    for key in await self.session.scalars(
+                        select(Application.child_key).where(
+                            Application.year == year,
+                            Application.child_key.in_(keys[start : start + CHUNK]),
+                        )
+                    )
+                )
+        return found
 
     async def insert_submitted(
         self, applications: Sequence[dict[str, Any]], trail: Sequence[dict[str, Any]]
@@ -186,8 +196,13 @@ class ApplicationRepository:
             )
         )
 
-    async def schools(self, codes: Sequence[str]) -> dict[str, School]:
-        if not codes:
+    async def school_levels(self, codes: Iterable[str]) -> dict[str, list[str]]:
+        """The 学段 each of these registered schools teaches (unknown codes are left out): what
+        the options and choices of a submission and of a sheet are checked against."""
+        wanted = sorted(set(codes))
+        if not wanted:
             return {}
-        rows = await self.session.scalars(select(School).where(School.school_code.in_(codes)))
-        return {school.school_code: school for school in rows}
+        rows = await self.session.execute(
+            select(School.school_code, School.levels).where(School.school_code.in_(wanted))
+        )
+        return {code: list(levels) for code, levels in rows.all()}

@@ -279,8 +279,7 @@ async def submit_applications(
             or rules.school_options(p.home_schools, p.hukou_schools)
         )
     }
-    known = await ApplicationRepository(session).schools(sorted(wanted)) if wanted else {}
-    school_levels = {code: school.levels for code, school in known.items()}
+    school_levels = await ApplicationRepository(session).school_levels(wanted)
 
     now = utcnow()
     recorded: set[tuple[int, str]] = set()  # the same child later in this batch is a duplicate

@@ -5,10 +5,12 @@ The same checks, by the same functions: the schema (`ApplicationCreate`: 公民�
 MOD 11-2 check digit, phone, dates, …), `rules.child_problems` (birth date inside the ID, a past
 birth date, the age rule under the priority policy in force), the zone map in force
 (`ZoneIndex.locate`, the vectorised form of the lookup a single submission makes), the options
-and choices (`rules.school_options`, `rules.choice_problems`) and one application per child and
-school year (the same keyed hash). Every problem of every row is reported as
-`rows[<sheet row>].<column>`; one bad row imports nothing. Rows become applications, their
-audit-trail entries and `enrollment.application.submitted` events in bulk statements.
+and choices (`rules.school_options`, `rules.choice_problems`, against the schools' 学段 read by
+`ApplicationRepository.school_levels`) and one application per child and school year (the same
+keyed hash, looked up by the same `ApplicationRepository.children_applied`). Every problem of
+every row is reported as `rows[<sheet row>].<column>`; one bad row imports nothing. Rows become
+applications, their audit-trail entries and `enrollment.application.submitted` events in bulk
+statements.
 
 Set-based: the sheet is read column by column (XLSX through the kit's calamine reader); rows in
 the usual shapes pass the schema's cell checks as vectorised polars expressions
@@ -34,17 +36,16 @@ import numpy.typing as npt
 import polars as pl
 from pydantic import TypeAdapter
 from pydantic_core import to_json
-from sqlalchemy import Table, select
+from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from enrollment.admission import rules
 from enrollment.admission.models import Application, ApplicationEvent
-from enrollment.admission.repository import PolicyRepository
+from enrollment.admission.repository import ApplicationRepository, PolicyRepository
 from enrollment.admission.schemas import ApplicationCreate
 from enrollment.admission.service import cutoff_of
 from enrollment.imports import application_frame, sheets
 from enrollment.imports.models import SheetImport
-from enrollment.schools.models import School
 from enrollment.zoning.repository import ZoneMapRepository
 from enrollment.zoning.rules import Zone
 from enrollment.zoning.service import zone_index
@@ -123,7 +124,6 @@ SHEET = TypeAdapter(list[ApplicationCreate])
 APPLICATION = cast(Table, Application.__table__)
 TRAIL = cast(Table, ApplicationEvent.__table__)
 JSON_COLUMNS = frozenset({"guardian", "household", "home_schools", "hukou_schools", "choices"})
-CHUNK = 2000
 _INDEX = re.compile(r"(\.\d+|\[\d+\])$")
 
 
@@ -249,12 +249,13 @@ async def import_applications(
         for level in sorted(set(levels))
     }
     keys = [student_key(secret, c) for c in frame["citizen_id"].to_list()]
-    stored = await _applied(session, year, keys)
+    applications = ApplicationRepository(session)
+    stored = {key for _, key in await applications.children_applied((year, k) for k in keys)}
     located = await _locate(session, frame, levels, county_code=county_code, year=year, on=today)
     wanted = set(frame["choices"].explode().drop_nulls().unique().to_list()) | {
         c for zone in located.zones for c in zone.school_codes
     }
-    school_levels = await _school_levels(session, wanted)
+    school_levels = await applications.school_levels(wanted)
 
     problems = _child_problems(frame, levels, cutoffs, year=year, today=today)
     duplicates = _duplicates(frame["row"].to_list(), keys, stored)
@@ -461,28 +462,6 @@ def _choices(
 
 def _row_of(field: str) -> int:
     return int(field[5 : field.index("]")])
-
-
-async def _applied(session: AsyncSession, year: int, keys: Sequence[str]) -> set[str]:
-    found: set[str] = set()
-    unique = sorted(set(keys))
-    for start in range(0, len(unique), CHUNK):
-        found.update(
-            await session.scalars(
-                select(Application.child_key).where(
-                    Application.year == year,
-                    Application.child_key.in_(unique[start : start + CHUNK]),
-                )
-            )
-        )
-    return found
-
-
-async def _school_levels(session: AsyncSession, codes: set[str]) -> dict[str, list[str]]:
-    result = await session.execute(
-        select(School.school_code, School.levels).where(School.school_code.in_(sorted(codes)))
-    )
-    return {code: list(levels) for code, levels in result.all()}
 
 
 async def _write(
