@@ -311,7 +311,7 @@ async def test_a_key_claimed_by_another_writer_during_the_batch_rolls_it_back_an
                     "INSERT INTO idempotency_record (client_id, key, method, path, fingerprint, "
                     "state, owner, expires_at, status, headers, body, created_at) VALUES "
                     "('test-client', 'contested', 'POST', '/v1/notes', :fp, 'done', NULL, "
-                    "NULL, 201, '{\"content-type\": \"application/json\"}', :body, :now)"
+                    'NULL, 201, \'{"content-type": "application/json"}\', :body, :now)'
                 ),
                 {
                     "fp": fingerprint("POST", "/v1/notes", b"", json.dumps(body).encode()),
