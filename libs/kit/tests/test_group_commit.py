@@ -12,14 +12,14 @@ from typing import Any
 import pytest
 from fastapi import APIRouter, FastAPI, Request, Response
 from pydantic import BaseModel, Field
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import delete, insert, text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from junheng_kit.app import build_service_app
 from junheng_kit.bridge import call_asgi
 from junheng_kit.db import create_engine
 from junheng_kit.group_commit import GroupCommit, Settled
-from junheng_kit.idempotency import CLAIM_STATE, Claim, fingerprint
+from junheng_kit.idempotency import CLAIM_STATE, TABLE, Claim, fingerprint
 from junheng_kit.problems import Conflict, DomainError, FieldError
 from junheng_kit.testing.plugin import TokenFactory, small_service_settings
 from junheng_kit.timeutil import utcnow
@@ -103,20 +103,14 @@ class Notes:
 
 
 @pytest.fixture
-async def database(fresh_database_url: str) -> str:
-    engine = create_engine(fresh_database_url)
-    async with engine.begin() as connection:
-        await connection.execute(text("CREATE TABLE note (text VARCHAR(100) UNIQUE)"))
-    await engine.dispose()
-    return fresh_database_url
-
-
-@pytest.fixture
 async def replicas(database: str, jwks_json: str) -> AsyncIterator[tuple[FastAPI, FastAPI, Notes]]:
     notes = Notes()
     first, second = notes.app(database, jwks_json), notes.app(database, jwks_json)
     async with first.router.lifespan_context(first), second.router.lifespan_context(second):
         yield first, second, notes
+
+
+RecordOf = Callable[[str], Awaitable[Any]]  # conftest's claim_record
 
 
 async def post(
@@ -145,18 +139,38 @@ async def scalar(database: str, sql: str, **params: Any) -> Any:
         await engine.dispose()
 
 
+async def store_claim(engine: AsyncEngine, key: str, request_body: str, **values: Any) -> None:
+    """Write the claim row of (test-client, `key`) for `request_body` as another process left it:
+    pending by default."""
+    row = {
+        "client_id": "test-client",
+        "key": key,
+        "method": "POST",
+        "path": "/v1/notes",
+        "fingerprint": fingerprint("POST", "/v1/notes", b"", request_body.encode()),
+        "state": "pending",
+        "owner": None,
+        "expires_at": None,
+        "status": 0,
+        "headers": {},
+        "body": b"",
+        "created_at": utcnow(),
+        **values,
+    }
+    async with engine.begin() as connection:
+        await connection.execute(delete(TABLE).where(TABLE.c.key == key))
+        await connection.execute(insert(TABLE), row)
+
+
 async def notes_stored(database: str) -> int:
     return int((await scalar(database, "SELECT count(*) FROM note"))[0])
 
 
-async def record(database: str, key: str) -> Any:
-    return await scalar(
-        database, "SELECT state, owner, status FROM idempotency_record WHERE key = :k", k=key
-    )
-
-
 async def test_keyed_items_share_a_transaction_and_their_answers_commit_with_them(
-    replicas: tuple[FastAPI, FastAPI, Notes], database: str, token: TokenFactory
+    replicas: tuple[FastAPI, FastAPI, Notes],
+    database: str,
+    token: TokenFactory,
+    claim_record: RecordOf,
 ) -> None:
     first, _, notes = replicas
     bearer = token("notes:write")
@@ -169,7 +183,7 @@ async def test_keyed_items_share_a_transaction_and_their_answers_commit_with_the
     assert len(notes.runs) < 30  # batches, not one by one
     assert await notes_stored(database) == 30
     for n in (0, 29):  # each key's answer is stored done, with no owner left
-        assert tuple(await record(database, f"k-{n}")) == ("done", None, 201)
+        assert tuple(await claim_record(f"k-{n}")) == ("done", None, 201)
     replayed = await post(first, bearer, "k-7", {"text": "note 7"})
     assert (replayed[0], replayed[2], replayed[1]["idempotent-replayed"]) == (
         201,
@@ -212,14 +226,17 @@ async def test_same_key_pairs_on_two_replicas_have_one_effect(
 
 
 async def test_a_refusal_and_a_body_refused_before_the_use_case_are_the_keys_answers(
-    replicas: tuple[FastAPI, FastAPI, Notes], database: str, token: TokenFactory
+    replicas: tuple[FastAPI, FastAPI, Notes],
+    database: str,
+    token: TokenFactory,
+    claim_record: RecordOf,
 ) -> None:
     first, second, notes = replicas
     bearer = token("notes:write")
     assert (await post(first, bearer, None, {"text": "taken"}))[0] == 201
     refused = await post(first, bearer, "refused", {"text": "taken"})
     assert (refused[0], refused[2]["errors"][0]["rule"]) == (409, "note_taken")
-    assert tuple(await record(database, "refused")) == ("done", None, 409)
+    assert tuple(await claim_record("refused")) == ("done", None, 409)
     engine = create_engine(database)
     async with engine.begin() as connection:  # the text is free again: the key still answers
         await connection.execute(text("DELETE FROM note"))
@@ -231,7 +248,7 @@ async def test_a_refusal_and_a_body_refused_before_the_use_case_are_the_keys_ans
     too_long = {"text": "x" * 101}  # refused by the schema: the use-case never ran
     invalid = await post(first, bearer, "invalid", too_long)
     assert invalid[0] == 422
-    assert tuple(await record(database, "invalid")) == ("done", None, 422)
+    assert tuple(await claim_record("invalid")) == ("done", None, 422)
     replayed = await post(second, bearer, "invalid", too_long)
     assert (replayed[0], replayed[1]["idempotent-replayed"]) == (422, "true")
     reused = await post(second, bearer, "invalid", {"text": "short"})
@@ -252,30 +269,20 @@ async def test_a_key_used_with_another_body_is_refused_without_running(
 
 
 async def test_a_claim_left_by_a_crashed_owner_is_taken_over_in_the_batch(
-    replicas: tuple[FastAPI, FastAPI, Notes], database: str, token: TokenFactory
+    replicas: tuple[FastAPI, FastAPI, Notes],
+    database: str,
+    token: TokenFactory,
+    claim_record: RecordOf,
 ) -> None:
     first, _, notes = replicas
     bearer = token("notes:write")
     body = json.dumps({"text": "after a crash"})
     engine = create_engine(database)
 
-    async def crashed(expires: timedelta) -> None:
-        async with engine.begin() as connection:  # what a process killed mid-request leaves
-            await connection.execute(text("DELETE FROM idempotency_record WHERE key = 'crashed'"))
-            await connection.execute(
-                text(
-                    "INSERT INTO idempotency_record (client_id, key, method, path, fingerprint, "
-                    "state, owner, expires_at, status, headers, body, created_at) VALUES "
-                    "('test-client', 'crashed', 'POST', '/v1/notes', :fp, 'pending', "
-                    "'dead-owner', :expires, 0, '{}', :body, :now)"
-                ),
-                {
-                    "fp": fingerprint("POST", "/v1/notes", b"", body.encode()),
-                    "expires": utcnow() + expires,
-                    "body": b"",
-                    "now": utcnow(),
-                },
-            )
+    async def crashed(expires: timedelta) -> None:  # what a process killed mid-request leaves
+        await store_claim(
+            engine, "crashed", body, owner="dead-owner", expires_at=utcnow() + expires
+        )
 
     await crashed(timedelta(seconds=30))
     waiting = await post(first, bearer, "crashed", body)
@@ -284,7 +291,7 @@ async def test_a_claim_left_by_a_crashed_owner_is_taken_over_in_the_batch(
     await crashed(timedelta(seconds=-1))
     taken = await post(first, bearer, "crashed", body)
     assert (taken[0], taken[2]) == (201, {"text": "after a crash"})
-    assert tuple(await record(database, "crashed")) == ("done", None, 201)
+    assert tuple(await claim_record("crashed")) == ("done", None, 201)
     assert (await post(first, bearer, "crashed", body))[1]["idempotent-replayed"] == "true"
     await engine.dispose()
     assert await notes_stored(database) == 1
@@ -305,20 +312,15 @@ async def test_a_key_claimed_by_another_writer_during_the_batch_rolls_it_back_an
 
     async def another_replica_answers() -> None:
         notes.during = None
-        async with other.begin() as connection:
-            await connection.execute(
-                text(
-                    "INSERT INTO idempotency_record (client_id, key, method, path, fingerprint, "
-                    "state, owner, expires_at, status, headers, body, created_at) VALUES "
-                    "('test-client', 'contested', 'POST', '/v1/notes', :fp, 'done', NULL, "
-                    'NULL, 201, \'{"content-type": "application/json"}\', :body, :now)'
-                ),
-                {
-                    "fp": fingerprint("POST", "/v1/notes", b"", json.dumps(body).encode()),
-                    "body": b'{"text": "from the other replica"}',
-                    "now": utcnow(),
-                },
-            )
+        await store_claim(
+            other,
+            "contested",
+            json.dumps(body),
+            state="done",
+            status=201,
+            headers={"content-type": "application/json"},
+            body=b'{"text": "from the other replica"}',
+        )
 
     notes.during = another_replica_answers
     answers = await asyncio.gather(

@@ -4,7 +4,7 @@ stand for two replicas; SQLite and PostgreSQL."""
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -59,20 +59,14 @@ class Notes:
 
 
 @pytest.fixture
-async def database(fresh_database_url: str) -> str:
-    engine = create_engine(fresh_database_url)
-    async with engine.begin() as connection:
-        await connection.execute(text("CREATE TABLE note (text VARCHAR(100))"))
-    await engine.dispose()
-    return fresh_database_url
-
-
-@pytest.fixture
 async def replicas(database: str, jwks_json: str) -> AsyncIterator[tuple[FastAPI, FastAPI, Notes]]:
     notes = Notes()
     first, second = notes.app(database, jwks_json), notes.app(database, jwks_json)
     async with first.router.lifespan_context(first), second.router.lifespan_context(second):
         yield first, second, notes
+
+
+RecordOf = Callable[[str], Awaitable[Any]]  # conftest's claim_record
 
 
 async def post(
@@ -98,20 +92,6 @@ async def rows(database: str) -> int:
     try:
         async with engine.connect() as connection:
             return int((await connection.execute(text("SELECT count(*) FROM note"))).scalar_one())
-    finally:
-        await engine.dispose()
-
-
-async def record(database: str, key: str) -> Any:
-    engine = create_engine(database)
-    try:
-        async with engine.connect() as connection:
-            return (
-                await connection.execute(
-                    text("SELECT state, owner, status FROM idempotency_record WHERE key = :k"),
-                    {"k": key},
-                )
-            ).one_or_none()
     finally:
         await engine.dispose()
 
@@ -208,7 +188,10 @@ async def test_a_claim_left_by_a_crashed_owner_expires_and_the_retry_runs_once(
 
 
 async def test_a_request_that_lost_its_claim_rolls_its_effect_back(
-    replicas: tuple[FastAPI, FastAPI, Notes], database: str, token: TokenFactory
+    replicas: tuple[FastAPI, FastAPI, Notes],
+    database: str,
+    token: TokenFactory,
+    claim_record: RecordOf,
 ) -> None:
     """A request still running when a retry took its claim over (its lease ended): it must not
     commit, or the key would have two effects."""
@@ -228,11 +211,14 @@ async def test_a_request_that_lost_its_claim_rolls_its_effect_back(
     status, _, body = await running
     assert (status, body["errors"][0]["rule"]) == (409, "idempotency_in_progress")
     assert await rows(database) == 0  # rolled back
-    assert (await record(database, "taken")).owner == "the-retry"
+    assert (await claim_record("taken")).owner == "the-retry"
 
 
 async def test_a_refusal_is_the_keys_answer_and_a_5xx_releases_the_key(
-    replicas: tuple[FastAPI, FastAPI, Notes], database: str, token: TokenFactory
+    replicas: tuple[FastAPI, FastAPI, Notes],
+    database: str,
+    token: TokenFactory,
+    claim_record: RecordOf,
 ) -> None:
     first, second, notes = replicas
     bearer = token("notes:write")
@@ -244,7 +230,7 @@ async def test_a_refusal_is_the_keys_answer_and_a_5xx_releases_the_key(
     notes.fail = True
     failed = await post(first, bearer, "flaky", {"text": "y"})
     assert failed[0] == 500
-    assert await record(database, "flaky") is None  # released: a retry runs again
+    assert await claim_record("flaky") is None  # released: a retry runs again
     notes.fail = False
     retried = await post(second, bearer, "flaky", {"text": "y"})
     assert retried[0] == 201
