@@ -199,22 +199,7 @@ class Cluster(System):
                     self.var / "logs" / f"{name}.log",
                     command=[sys.executable, "-m", role, "serve"],
                 )
-        migrate_env = dict(self.processes["gateway"].env)
-        for name in SERVICES:
-            key = f"{name.upper()}_DATABASE_URL"
-            migrate_env[key] = self.processes[name].env[key]
-        done = subprocess.run(
-            [sys.executable, "-m", "junheng_devtools.system", "migrate"],
-            env=migrate_env,
-            capture_output=True,
-            timeout=300,
-        )
-        if done.returncode != 0:
-            raise RuntimeError(f"migrate failed:\n{done.stderr.decode(errors='replace')}")
-        for process in self.processes.values():
-            process.start()
-        for process in self.processes.values():
-            process.wait_ready(self.ready_timeout)
+        self._migrate_and_start()  # the first replica's database URL: the same for all
         return self
 
     def stop(self) -> None:

@@ -194,6 +194,12 @@ class System:
             self.processes[name] = ServiceProcess(
                 name, port, self._env(name, port), self.var / "logs" / f"{name}.log"
             )
+        self._migrate_and_start()
+        return self
+
+    def _migrate_and_start(self) -> None:
+        """Migrate every service's database (one process, the gateway's environment with each
+        service's database URL), then start every process and wait until all are ready."""
         migrate_env = dict(self.processes["gateway"].env)
         for name in SERVICES:
             key = f"{name.upper()}_DATABASE_URL"
@@ -213,7 +219,6 @@ class System:
             process.start()
         for process in self.processes.values():
             process.wait_ready(self.ready_timeout)
-        return self
 
     def agency_url(self, code: str) -> str:
         return f"http://127.0.0.1:{self.processes[f'agency-{code}'].port}"
