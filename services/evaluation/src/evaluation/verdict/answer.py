@@ -1,0 +1,322 @@
+"""The county verdict's answer: the rules' outcomes shaped into what the API and the reports
+read — the parts and their failing items, each item with its criteria, gaps and evidence, the
+resource-allocation part with its failing schools and CVs and their shortfalls."""
+
+import json
+from decimal import Decimal
+from typing import Any
+
+from evaluation.assessment import rules as assessment_rules
+from evaluation.assessment.catalogue import Catalogue, catalogue_by_version
+from evaluation.assessment.models import Assessment
+from evaluation.seats import rules as seat_rules
+from evaluation.seats.schemas import SectionOverCapRead
+from evaluation.verdict import rules
+from evaluation.verdict.catalogue import ItemSpec, VerdictCatalogue
+from evaluation.verdict.models import VerdictItemInput
+from evaluation.verdict.schemas import (
+    CriterionOut,
+    EligibilityRead,
+    Evidence,
+    FailingCvOut,
+    FailingItem,
+    FailingSchoolOut,
+    IndicatorShortfall,
+    ItemRead,
+    ItemsPart,
+    RecognitionRead,
+    ResourceAllocationPart,
+    VerdictParts,
+)
+
+SEAT_PLANS_REVIEWER = "enrollment seat plans (read model)"
+
+
+def items_part(
+    catalogue: VerdictCatalogue,
+    part: Any,
+    reads: dict[str, ItemRead],
+    combined: rules.CountyVerdict,
+) -> ItemsPart:
+    return ItemsPart(
+        met=combined.parts_met[part],
+        failing=[
+            reads[spec.key]
+            for spec in catalogue.items_of(part)
+            if spec.key in reads and not reads[spec.key].met
+        ],
+        missing=list(combined.missing_items[part]),
+    )
+
+
+def item_read(
+    spec: ItemSpec,
+    outcome: rules.ItemOutcome,
+    record: VerdictItemInput | None,
+    *,
+    seat_plans: seat_rules.ClassSizeMeasure | None = None,
+) -> ItemRead:
+    """An item as judged: from its stored review, or (`record` None) from the seat plans."""
+    measured = outcome.basis == "measured"
+    if record is None:
+        assert seat_plans is not None  # only 班额 is judged without a stored review
+        # one citation per plan: a county has any number of schools, while one reference holds
+        # 500 characters (five plans' sources); each plan's source is short and bounded
+        evidence = [
+            Evidence(title=f"学位计划 {plan.school_code} {plan.level}", reference=plan.source)
+            for plan in seat_plans.plans
+        ]
+        reviewer, note, source = SEAT_PLANS_REVIEWER, None, "seat_plans"
+        over = [SectionOverCapRead.of(section) for section in seat_plans.over_cap]
+    else:
+        evidence = [Evidence.model_validate(e) for e in record.evidence]
+        reviewer, note, source, over = record.reviewer, record.note, "review", None
+    return ItemRead(
+        key=spec.key,
+        part=spec.part,
+        number=spec.number,
+        title_zh=spec.title_zh,
+        met=outcome.met,
+        basis=outcome.basis,
+        threshold={c.name: c.threshold for c in outcome.criteria} if measured else None,
+        gap={c.name: gap(c) for c in outcome.criteria if not c.met} if measured else None,
+        criteria=[
+            CriterionOut(
+                name=c.name,
+                value=c.value,
+                comparator="at_least" if c.comparator == "at_least" else "at_most",
+                threshold=c.threshold,
+                unit=c.unit,
+                met=c.met,
+                gap=c.gap,
+                missing=c.missing,
+                missing_unit=c.missing_unit,
+            )
+            for c in outcome.criteria
+        ],
+        finding=outcome.finding,
+        finding_overridden=outcome.finding_overridden,
+        standard=spec.standard,
+        evidence=evidence,
+        reviewer=reviewer,
+        note=note,
+        source=source,
+        sections_over_cap=over,
+    )
+
+
+def gap(criterion: rules.CriterionOutcome) -> Decimal:
+    """The gap a report quotes: whole people or places to add when counted, else the distance."""
+    if criterion.missing is not None and criterion.missing_unit is not None:
+        return criterion.missing
+    assert criterion.gap is not None  # unmet criteria always have one
+    return criterion.gap
+
+
+def recognition_read(
+    catalogue: VerdictCatalogue, outcome: rules.RecognitionOutcome | None
+) -> RecognitionRead:
+    if outcome is None:
+        return RecognitionRead(
+            met=None,
+            rate=None,
+            method=None,
+            threshold=catalogue.recognition_threshold,
+            local_target=None,
+            met_local_target=None,
+        )
+    return RecognitionRead(
+        met=outcome.met,
+        rate=rules.shown(outcome.rate),
+        method=outcome.method,
+        threshold=outcome.threshold,
+        local_target=outcome.local_target,
+        met_local_target=outcome.met_local_target,
+    )
+
+
+def eligibility_read(
+    catalogue: VerdictCatalogue, outcome: rules.EligibilityOutcome | None
+) -> EligibilityRead:
+    if outcome is None:
+        return EligibilityRead(
+            met=None,
+            basic_balance_recognised_year=None,
+            years_since=None,
+            required_years=catalogue.eligibility_years,
+        )
+    return EligibilityRead(
+        met=outcome.met,
+        basic_balance_recognised_year=outcome.basic_balance_recognised_year,
+        years_since=outcome.years_since,
+        required_years=outcome.required_years,
+    )
+
+
+def resource_allocation(assessment: Assessment | None) -> ResourceAllocationPart:
+    """资源配置: failing sections with their shortfalls, rebuilt from the stored inputs under the
+    catalogue the assessment named, and the failing 差异系数."""
+    if assessment is None:
+        return ResourceAllocationPart(met=None, failing_schools=[], failing_cv=[])
+    catalogue = catalogue_by_version(assessment.catalogue_version)
+    result = assessment.result
+    inputs = {
+        (row["school_code"], row["level"]): row for row in json.loads(assessment.inputs)["schools"]
+    }
+    computed = {(s["school_code"], s["level"]): s for s in result["schools"]}
+    failing_schools = []
+    for failing in result["resource_allocation"]["failing_schools"]:
+        where = (failing["school_code"], failing["level"])
+        school = section(inputs[where])
+        failing_schools.append(
+            FailingSchoolOut(
+                school_code=school.school_code,
+                level=school.level,
+                indicators=[
+                    shortfall(school, key, indicator, catalogue)
+                    for key, indicator in computed[where]["indicators"].items()
+                    if not indicator["met"]
+                ],
+            )
+        )
+    failing_cv = [
+        FailingCvOut(
+            level=failing["level"],
+            indicator=failing["indicator"],
+            value=result["cv"][failing["level"]][failing["indicator"]]["value"],
+            limit=catalogue.cv_limits[failing["level"]],
+        )
+        for failing in result["resource_allocation"]["failing_cv"]
+    ]
+    return ResourceAllocationPart(
+        met=assessment.resource_allocation_passed,
+        failing_schools=failing_schools,
+        failing_cv=failing_cv,
+    )
+
+
+def section(row: dict[str, Any]) -> assessment_rules.SectionInput:
+    return assessment_rules.SectionInput(
+        school_code=row["school_code"],
+        level=row["level"],
+        students=row["students"],
+        teachers_above_required_degree=row["teachers_above_required_degree"],
+        backbone_teachers=row["backbone_teachers"],
+        pe_arts_teachers=row["pe_arts_teachers"],
+        teaching_auxiliary_area_m2=row["teaching_auxiliary_area_m2"],
+        sports_venue_area_m2=row["sports_venue_area_m2"],
+        equipment_value_yuan=row["equipment_value_yuan"],
+        multimedia_classrooms=row["multimedia_classrooms"],
+    )
+
+
+def shortfall(
+    section: assessment_rules.SectionInput,
+    key: str,
+    indicator: dict[str, Any],
+    catalogue: Catalogue,
+) -> IndicatorShortfall:
+    spec = catalogue.indicator(key)
+    return IndicatorShortfall(
+        key=key,
+        value=indicator["value"],
+        threshold=spec.thresholds[section.level],
+        floor=catalogue.floor(key, section.level),
+        shortfall=assessment_rules.shortfall(section, key, catalogue),
+        unit=spec.shortfall_unit,
+    )
+
+
+def failing_items(parts: VerdictParts) -> list[FailingItem]:
+    """Every failing thing, flat, with its part and gap: what a report lists for the county."""
+    out: list[FailingItem] = []
+    resource = parts.resource_allocation
+    for school in resource.failing_schools:
+        for indicator in school.indicators:
+            out.append(
+                FailingItem(
+                    part="resource_allocation",
+                    key=indicator.key,
+                    school_code=school.school_code,
+                    level=school.level,
+                    gap=indicator.shortfall,
+                    unit=indicator.unit,
+                    detail=(
+                        f"{indicator.value:.6g} < {indicator.threshold} (floor {indicator.floor})"
+                    ),
+                )
+            )
+    for cv in resource.failing_cv:
+        out.append(
+            FailingItem(
+                part="resource_allocation",
+                key=f"cv.{cv.indicator}",
+                level=cv.level,
+                gap=rules.shown(Decimal(cv.value) - cv.limit),
+                unit="cv",
+                detail=f"差异系数 {cv.value:.6g} > {cv.limit}",
+            )
+        )
+    for items in (parts.government_assurance, parts.education_quality):
+        for item in items.failing:
+            if item.basis == "finding":
+                out.append(
+                    FailingItem(part=item.part, key=item.key, detail="reviewer finding: not met")
+                )
+                continue
+            if item.sections_over_cap is not None:  # 班额 from seat plans: per school section
+                for section in item.sections_over_cap:
+                    out.append(
+                        FailingItem(
+                            part=item.part,
+                            key=f"{item.key}.{seat_rules.LEVEL_CRITERIA[section.level]}",
+                            school_code=section.school_code,
+                            level=section.level,
+                            gap=Decimal(section.classes_missing),
+                            unit="classes",
+                            detail=(
+                                f"{section.seats} seats in {section.planned_classes} classes: "
+                                f"largest class {section.largest_class} > {section.cap}, "
+                                f"{section.pupils_over} pupils over ({section.source})"
+                            ),
+                        )
+                    )
+                continue
+            for criterion in item.criteria:
+                if criterion.met:
+                    continue
+                whole = criterion.missing is not None and criterion.missing_unit is not None
+                out.append(
+                    FailingItem(
+                        part=item.part,
+                        key=f"{item.key}.{criterion.name}",
+                        gap=criterion.missing if whole else criterion.gap,
+                        unit=criterion.missing_unit if whole else criterion.unit,
+                        detail=f"{criterion.value} vs {criterion.comparator} {criterion.threshold}",
+                    )
+                )
+    recognition = parts.social_recognition
+    if recognition.met is False and recognition.rate is not None:
+        out.append(
+            FailingItem(
+                part="social_recognition",
+                key="recognition_rate",
+                gap=recognition.threshold - recognition.rate,
+                unit="share",
+                detail=f"{recognition.rate} < {recognition.threshold}",
+            )
+        )
+    eligibility = parts.eligibility
+    if eligibility.met is False and eligibility.years_since is not None:
+        out.append(
+            FailingItem(
+                part="eligibility",
+                key="basic_balance_years",
+                gap=Decimal(eligibility.required_years - eligibility.years_since),
+                unit="years",
+                detail=f"{eligibility.years_since} years since basic balance",
+            )
+        )
+    for veto in parts.vetoes:
+        out.append(FailingItem(part="vetoes", key=veto.kind, detail=veto.evidence))
+    return out
