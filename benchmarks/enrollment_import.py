@@ -12,7 +12,7 @@ applications, trail entries and outbox events — then commit; once from CSV and
 rows as an XLSX workbook (numbers and dates as typed cells, read through calamine). Wall and CPU
 seconds (`time.process_time`, the SQLite thread included) are both printed: on a shared machine
 the wall figure is mostly waiting for a core. Baseline in the same run: the submission use-case
-one application at a time (`admission.service.submit_applications` with a batch of one, what
+one application at a time (`admission.submission.submit_applications` with a batch of one, what
 POST /v1/applications runs for a lone family) on a 1,000-row subset, scaled ×50.
 
 学校信息表: 2,000 new schools of one county from CSV and from XLSX through
@@ -40,7 +40,7 @@ from typing import Any, cast
 
 from sqlalchemy import Table, func, insert, select
 
-from enrollment.admission import service, sheet
+from enrollment.admission import sheet, submission
 from enrollment.admission.models import Application
 from enrollment.admission.schemas import ApplicationCreate
 from enrollment.imports import sheets
@@ -309,8 +309,8 @@ async def timed_per_row(template: Path, content: bytes) -> tuple[float, float]:
     async with create_sessionmaker(engine)() as session:
         start, cpu = time.perf_counter(), time.process_time()
         for request in requests:  # one submission at a time, as the API took them before imports
-            await service.submit_applications(
-                session, [service.Submission(PRINCIPAL, request)], secret=SECRET, today=TODAY
+            await submission.submit_applications(
+                session, [submission.Submission(PRINCIPAL, request)], secret=SECRET, today=TODAY
             )
         await session.commit()
         elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu

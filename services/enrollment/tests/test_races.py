@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from enrollment.admission import service
+from enrollment.admission import submission
 from enrollment.admission.models import (
     Admission,
     Application,
@@ -208,9 +208,9 @@ class TestApplicationSubmission:
         first = ApplicationCreate.model_validate({**application(1), "choices": first_choices})
         second = ApplicationCreate.model_validate(application(1))
         async with replicas.apps[0].state.sessionmaker() as session:
-            answered = await service.submit_applications(
+            answered = await submission.submit_applications(
                 session,
-                [service.Submission(family, first), service.Submission(family, second)],
+                [submission.Submission(family, first), submission.Submission(family, second)],
                 secret=TEST_PSEUDONYM_KEY.encode(),
                 today=china_today(),
             )

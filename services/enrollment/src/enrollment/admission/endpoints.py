@@ -9,7 +9,7 @@ from pydantic import ValidationError
 from pydantic_core import from_json
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from enrollment.admission import placement, service
+from enrollment.admission import placement, policies, service, submission
 from enrollment.admission.models import Application, ApplicationVerification, PriorityPolicy
 from enrollment.admission.repository import ApplicationRepository, PolicyRepository
 from enrollment.admission.schemas import (
@@ -111,7 +111,7 @@ async def publish_policy(
     """Tiers are data: each is a list of conditions on household facts, first match wins. A
     change adds a version effective from its date; runs of past years use the version that
     was in force."""
-    policy = await service.publish_policy(
+    policy = await policies.publish_policy(
         session, principal, county_code=county_code, year=year, level=level, request=body
     )
     return _policy(policy)
@@ -163,7 +163,7 @@ async def _read(session: SessionDep, application: Application) -> ApplicationRea
 
 
 def _application_read(
-    application: Application | service.Recorded,
+    application: Application | submission.Recorded,
     required: Sequence[str],
     checks: Mapping[str, ApplicationVerification],
 ) -> ApplicationRead:
@@ -209,20 +209,20 @@ def _application_read(
     )
 
 
-Submissions = GroupCommit[service.Submission, service.Submitted]
+Submissions = GroupCommit[submission.Submission, submission.Submitted]
 
 
 def _submissions(state: Any) -> Submissions:
     """The app's group commit for submissions: applications arriving together are checked and
-    recorded in one transaction the kit owns (`service.submit_applications` over the batch),
+    recorded in one transaction the kit owns (`submission.submit_applications` over the batch),
     their Idempotency-Keys claimed and answered in it too."""
     submissions: Submissions | None = getattr(state, "application_submissions", None)
     if submissions is None:
 
         async def submit(
-            session: AsyncSession, items: Sequence[service.Submission]
-        ) -> Sequence[service.Submitted | DomainError]:
-            return await service.submit_applications(
+            session: AsyncSession, items: Sequence[submission.Submission]
+        ) -> Sequence[submission.Submitted | DomainError]:
+            return await submission.submit_applications(
                 session, items, secret=_secret(state), today=china_today()
             )
 
@@ -236,7 +236,7 @@ def _submissions(state: Any) -> Submissions:
     return submissions
 
 
-def _created(outcome: service.Submitted) -> tuple[dict[str, str], bytes]:
+def _created(outcome: submission.Submitted) -> tuple[dict[str, str], bytes]:
     """The 201 answer's headers and body (the route and the fast route answer the same)."""
     application = outcome.application
     answer = _application_read(application, outcome.required, {})
@@ -248,7 +248,7 @@ def _created(outcome: service.Submitted) -> tuple[dict[str, str], bytes]:
     return headers, answer.model_dump_json(by_alias=True).encode()
 
 
-def _created_response(outcome: service.Submitted, claim: Claim | None) -> Response:
+def _created_response(outcome: submission.Submitted, claim: Claim | None) -> Response:
     headers, body = claim.answer[1:] if claim is not None and claim.answer else _created(outcome)
     return Response(body, status_code=201, headers=headers)
 
@@ -273,7 +273,7 @@ async def submit_application(
     checked and answered on its own."""
     claim = request.scope.get("state", {}).get(CLAIM_STATE)
     outcome = await _submissions(request.app.state).submit(
-        service.Submission(principal, body, claim)
+        submission.Submission(principal, body, claim)
     )
     if isinstance(outcome, DomainError):
         raise outcome
@@ -297,7 +297,9 @@ async def submit_application_fast(request: FastRequest) -> Response | None:
     except (ValidationError, ValueError):
         return None
     claim = request.scope.get("state", {}).get(CLAIM_STATE)
-    outcome = await _submissions(request.state).submit(service.Submission(principal, body, claim))
+    outcome = await _submissions(request.state).submit(
+        submission.Submission(principal, body, claim)
+    )
     if isinstance(outcome, DomainError):
         raise outcome
     if isinstance(outcome, Settled):

@@ -18,8 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from enrollment.admission import rules
 from enrollment.admission.models import Application, PriorityPolicy
+from enrollment.admission.policies import tiers_of
 from enrollment.admission.repository import PolicyRepository
-from enrollment.admission.service import tiers_of
 from enrollment.lottery.schemas import AssignmentRunFromApplications
 from enrollment.seats.models import SeatPlan
 from junheng_kit.problems import FieldError, RuleViolated

@@ -41,9 +41,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from enrollment.admission import rules
 from enrollment.admission.models import Application, ApplicationEvent
+from enrollment.admission.policies import cutoff_of
 from enrollment.admission.repository import ApplicationRepository, PolicyRepository
 from enrollment.admission.schemas import ApplicationCreate
-from enrollment.admission.service import cutoff_of
 from enrollment.imports import application_frame, sheets
 from enrollment.imports.models import SheetImport
 from enrollment.zoning.repository import ZoneMapRepository
