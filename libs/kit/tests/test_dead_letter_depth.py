@@ -4,7 +4,7 @@ an operator replays or purges them (real nats-server, SQLite and PostgreSQL inbo
 
 import contextlib
 import io
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,7 +20,11 @@ from junheng_kit.app import build_service_app
 from junheng_kit.dlq import run
 from junheng_kit.ids import uuid7
 from junheng_kit.messaging import Subscriptions
-from junheng_kit.testing.plugin import eventually, school_registered, small_service_settings
+from junheng_kit.testing.plugin import (
+    school_registered,
+    settles_on,
+    small_service_settings,
+)
 
 READY = {
     "status": "ready",
@@ -113,19 +117,6 @@ async def depth(http: httpx.AsyncClient, durable: str) -> float | None:
 async def readiness(http: httpx.AsyncClient) -> tuple[int, Any]:
     response = await http.get("/readyz")
     return response.status_code, response.json()
-
-
-async def settles_on(read: Callable[[], Awaitable[Any]], expected: Any) -> None:
-    """Poll `read` until it gives `expected` (10 s); else fail showing what it gave last."""
-    seen: list[Any] = []
-
-    async def check() -> bool:
-        seen.append(await read())
-        return bool(seen[-1] == expected)
-
-    with contextlib.suppress(AssertionError):
-        await eventually(check, timeout=10)
-    assert seen[-1] == expected
 
 
 def degraded(letters: dict[str, int]) -> tuple[int, Any]:

@@ -4,7 +4,7 @@ nats-server, SQLite and PostgreSQL)."""
 
 import contextlib
 import io
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from datetime import date
 from typing import Any
 
@@ -24,7 +24,7 @@ from junheng_contracts.staffing import (
 )
 from junheng_kit.dlq import run
 from junheng_kit.messaging.connection import ensure_streams
-from junheng_kit.testing.plugin import TEST_PSEUDONYM_KEY, TEST_SECRET, eventually
+from junheng_kit.testing.plugin import TEST_PSEUDONYM_KEY, TEST_SECRET, settles_on
 
 DURABLE = "evaluation-teacher-stats"
 DURABLES = ("evaluation-schools", "evaluation-teacher-stats", "evaluation-seats")
@@ -102,19 +102,6 @@ async def depths(http: httpx.AsyncClient) -> dict[str, float]:
 async def readiness(http: httpx.AsyncClient) -> tuple[int, Any]:
     response = await http.get("/readyz")
     return response.status_code, response.json()
-
-
-async def settles_on(read: Callable[[], Awaitable[Any]], expected: Any) -> None:
-    """Poll `read` until it gives `expected` (10 s); else fail showing what it gave last."""
-    seen: list[Any] = []
-
-    async def check() -> bool:
-        seen.append(await read())
-        return bool(seen[-1] == expected)
-
-    with contextlib.suppress(AssertionError):
-        await eventually(check, timeout=10)
-    assert seen[-1] == expected
 
 
 class TestAnUnprocessableEvent:

@@ -245,6 +245,20 @@ async def eventually(
     raise AssertionError(f"condition not met within {timeout}s; last value {last!r}")
 
 
+async def settles_on(read: Callable[[], Any], expected: Any, *, timeout: float = 10.0) -> None:
+    """Poll an async `read` until it gives `expected`; else fail showing what it gave last."""
+    seen: list[Any] = []
+
+    async def check() -> bool:
+        seen.append(await read())
+        return bool(seen[-1] == expected)
+
+    try:
+        await eventually(check, timeout=timeout)
+    except AssertionError:
+        assert seen[-1] == expected
+
+
 def school_registered(code: str | None = None, name: str = "测试小学") -> Any:
     """An `enrollment.school.registered` event of a primary school in 150602 (kit tests publish
     it as enrollment would); a fresh code unless one is given."""
