@@ -109,13 +109,8 @@ from typing import Any, cast
 import httpx
 import polars as pl
 from junheng_devtools.cluster import Cluster
-from junheng_devtools.system import (
-    ALL_SCOPES,
-    SERVICES,
-    System,
-    load_demo_county,
-    load_demo_enrollment,
-)
+from junheng_devtools.demo import load_demo_county, load_demo_enrollment
+from junheng_devtools.system import ALL_SCOPES, SERVICES, System
 from nats.aio.client import Client
 from sqlalchemy import Table, func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker

@@ -33,13 +33,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from junheng_devtools.demo import load_demo_county, load_demo_enrollment
 from junheng_devtools.demo_enrollment import intake_year
-from junheng_devtools.system import (
-    ALL_SCOPES,
-    System,
-    load_demo_county,
-    load_demo_enrollment,
-)
+from junheng_devtools.system import ALL_SCOPES, System
 
 from junheng_kit.identifiers import citizen_id_from_body
 from junheng_kit.processes import free_port

@@ -17,7 +17,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from junheng_devtools.system import ALL_SCOPES, System, load_demo_county
+from junheng_devtools.demo import load_demo_county
+from junheng_devtools.system import ALL_SCOPES, System
 
 from junheng_kit.processes import free_port
 

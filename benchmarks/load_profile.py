@@ -48,7 +48,8 @@ from typing import Any
 from uuid import uuid4
 
 import httpx
-from junheng_devtools.system import ALL_SCOPES, System, load_demo_county, load_demo_resources
+from junheng_devtools.demo import load_demo_county, load_demo_resources
+from junheng_devtools.system import ALL_SCOPES, System
 
 from junheng_kit.identifiers import citizen_id_check_character
 from junheng_kit.processes import free_port

@@ -49,15 +49,15 @@ def test_the_same_schools_give_the_same_pupils(tmp_path: Path) -> None:
 
 def test_loader_waits_only_while_the_school_copy_is_behind() -> None:
     from httpx import Response
-    from junheng_devtools.system import _registry_copy_behind
+    from junheng_devtools.demo import registry_copy_behind
 
     def refusal(*rules: str, status: int = 422) -> Response:
         errors = [{"field": f"rows[{n}].x", "rule": r, "message": "m"} for n, r in enumerate(rules)]
         return Response(status, json={"status": status, "errors": errors})
 
-    assert _registry_copy_behind(refusal("school_registered", "school_registered"))
+    assert registry_copy_behind(refusal("school_registered", "school_registered"))
     # any other rule is a real error in the roster: no point waiting
-    assert not _registry_copy_behind(refusal("school_registered", "citizen_id_check_digit"))
-    assert not _registry_copy_behind(refusal())
-    assert not _registry_copy_behind(refusal("school_registered", status=403))
-    assert not _registry_copy_behind(Response(422, text="not json"))
+    assert not registry_copy_behind(refusal("school_registered", "citizen_id_check_digit"))
+    assert not registry_copy_behind(refusal())
+    assert not registry_copy_behind(refusal("school_registered", status=403))
+    assert not registry_copy_behind(Response(422, text="not json"))

@@ -20,8 +20,9 @@ from typing import Any
 
 import httpx
 import pytest
+from junheng_devtools.demo import load_demo_county, load_demo_roster
 from junheng_devtools.demo_roster import pupils, roster_csv, write_agency_candidates
-from junheng_devtools.system import ALL_SCOPES, System, load_demo_county, load_demo_roster
+from junheng_devtools.system import ALL_SCOPES, System
 
 from junheng_kit.processes import free_port
 

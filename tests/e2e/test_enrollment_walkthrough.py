@@ -11,8 +11,9 @@ from typing import Any
 
 import httpx
 import pytest
+from junheng_devtools.demo import load_demo_county, load_demo_enrollment
 from junheng_devtools.demo_enrollment import intake_year
-from junheng_devtools.system import System, load_demo_county, load_demo_enrollment
+from junheng_devtools.system import System
 
 from junheng_kit.identifiers import citizen_id_from_body
 from junheng_kit.timeutil import china_today

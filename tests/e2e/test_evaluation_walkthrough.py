@@ -15,7 +15,8 @@ from typing import Any
 
 import httpx
 import pytest
-from junheng_devtools.system import System, load_demo_county, load_demo_resources
+from junheng_devtools.demo import load_demo_county, load_demo_resources
+from junheng_devtools.system import System
 
 from junheng_kit.tabular import XLSX
 

@@ -216,7 +216,7 @@ class TestCountyAssessment:
     def test_a_bureau_imports_its_sheet_and_sees_which_schools_fail(
         self, system: System, dongsheng: httpx.Client, tmp_path: Path
     ) -> None:
-        from junheng_devtools.system import load_demo_resources
+        from junheng_devtools.demo import load_demo_resources
 
         root = Path(__file__).resolve().parents[2]
         sheet = tmp_path / "resources.xlsx"

@@ -33,14 +33,9 @@ import httpx
 import pytest
 import schemathesis
 import schemathesis.engine
+from junheng_devtools.demo import load_demo_county, load_demo_resources, load_demo_roster
 from junheng_devtools.demo_roster import pupils, roster_csv
-from junheng_devtools.system import (
-    ALL_SCOPES,
-    System,
-    load_demo_county,
-    load_demo_resources,
-    load_demo_roster,
-)
+from junheng_devtools.system import ALL_SCOPES, System
 from schemathesis.config import SchemathesisConfig
 from schemathesis.engine import Status, events
 

@@ -12,14 +12,9 @@ from typing import Any
 
 import httpx
 import pytest
+from junheng_devtools.demo import load_demo_county, load_demo_resources, load_demo_roster
 from junheng_devtools.demo_roster import Pupil, pupils, roster_csv, write_agency_candidates
-from junheng_devtools.system import (
-    ALL_SCOPES,
-    System,
-    load_demo_county,
-    load_demo_resources,
-    load_demo_roster,
-)
+from junheng_devtools.system import ALL_SCOPES, System
 
 from junheng_kit.identifiers import citizen_id_check_character
 

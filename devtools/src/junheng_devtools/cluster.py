@@ -24,12 +24,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from junheng_devtools.demo import load_demo
 from junheng_devtools.system import (
     DEFAULT_AGENCY_PORTS,
     SERVICES,
     ServiceProcess,
     System,
-    load_demo,
     wait_while_running,
 )
 from junheng_kit import natsauth
