@@ -10,15 +10,12 @@ from matplotlib.figure import Figure
 from openpyxl import Workbook
 
 from evaluation.reports.render import (
-    FILLS,
-    about_sheet,
     chart_font,
     html_page,
     meta_table,
     pdf_from_html,
-    sheet_header,
-    workbook_bytes,
 )
+from evaluation.reports.workbook import FILLS, about_sheet, sheet_header, workbook_bytes
 from junheng_kit.tabular import xlsx_safe
 
 Report = dict[str, Any]

@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from evaluation.assessment.catalogue import catalogue_by_version
 from evaluation.assessment.repository import AssessmentRepository
-from evaluation.reports import county_render, render
+from evaluation.reports import county_render, render, workbook
 from evaluation.reports import service as reports_service
 from evaluation.reports.build import build_report
 from junheng_kit.auth import Principal, require_scopes
@@ -89,7 +89,7 @@ async def report_pdf(report: ReportDep) -> Response:
     responses={200: {"content": {XLSX: {}}}, **problem_responses(NotFound)},
 )
 async def report_xlsx(report: ReportDep) -> Response:
-    return await _attachment(report, render.render_xlsx, "xlsx", XLSX)
+    return await _attachment(report, workbook.render_xlsx, "xlsx", XLSX)
 
 
 # ---------------------------------------------------------------- county, trend and roll-up
