@@ -1,5 +1,6 @@
 """Domain rules are functions over data (design: "pure rules, I/O at the edges"): every
-`rules.py` of the services, the kit and the gateway imports no I/O library and none of its
+`rules.py` (and `*_checks.py`, pure checks of a sheet's columns) of the services, the kit and
+the gateway imports no I/O library and none of its
 service's modules that touch the database, NATS or HTTP. One test over all of them, so a new
 rules module is covered the day it is written."""
 
@@ -13,6 +14,7 @@ RULES = sorted(
     path
     for pattern in (
         "services/*/src/**/rules.py",
+        "services/*/src/**/*_checks.py",
         "libs/*/src/**/rules.py",
         "gateway/src/**/rules.py",
     )

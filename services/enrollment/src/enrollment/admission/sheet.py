@@ -26,20 +26,18 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, cast
 
 import numpy as np
-import numpy.typing as npt
 import polars as pl
 from pydantic import TypeAdapter
-from pydantic_core import to_json
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from enrollment.admission import rules
+from enrollment.admission import rules, sheet_checks
 from enrollment.admission.models import Application, ApplicationEvent
 from enrollment.admission.policies import cutoff_of
 from enrollment.admission.repository import ApplicationRepository, PolicyRepository
@@ -203,15 +201,6 @@ class ApplicationImport:
     replayed: bool  # the same sheet was imported before: nothing was written this time
 
 
-@dataclass(frozen=True, slots=True)
-class Located:
-    """Each row's zones under the maps in force: per row an index into `zones` (-1: none)."""
-
-    zones: list[Zone]
-    home: npt.NDArray[np.int64]
-    hukou: npt.NDArray[np.int64]
-
-
 async def import_applications(
     session: AsyncSession,
     principal: Principal,
@@ -257,9 +246,9 @@ async def import_applications(
     }
     school_levels = await applications.school_levels(wanted)
 
-    problems = _child_problems(frame, levels, cutoffs, year=year, today=today)
-    duplicates = _duplicates(frame["row"].to_list(), keys, stored)
-    options = _choices(
+    problems = sheet_checks.child_problems(frame, levels, cutoffs, year=year, today=today)
+    duplicates = sheet_checks.duplicates(frame["row"].to_list(), keys, stored)
+    options = sheet_checks.choices(
         frame, levels, located, problems, school_levels, county_code=county_code, year=year
     )
     numbers = frame["row"].to_list()
@@ -277,7 +266,7 @@ async def import_applications(
             f"{len(duplicates)} row(s) name a child who already applied; nothing was imported",
             *duplicates[:1000],
         )
-    reject_rows(sorted(errors + duplicates, key=lambda e: _row_of(e.field)))
+    reject_rows(sorted(errors + duplicates, key=lambda e: sheet_checks.row_of(e.field)))
 
     record = await _write(
         session, principal, frame, keys, levels, options,
@@ -304,65 +293,6 @@ def _validated(sheet: SheetColumns, *, county_code: str, year: int) -> pl.DataFr
     return pl.concat([good, slow]).sort("index")
 
 
-def _child_problems(
-    frame: pl.DataFrame,
-    levels: Sequence[rules.Level],
-    cutoffs: Mapping[rules.Level, tuple[int, int]],
-    *,
-    year: int,
-    today: date,
-) -> dict[int, list[rules.Problem]]:
-    """`rules.child_problems` of the rows that may have one: the birth date inside the ID, a
-    birth date in the past and the age rule compared column-wise; the rule itself then names
-    the problems of the few rows that fail a comparison."""
-    latest = {level: rules.entry_cutoff(year, level, cutoffs[level]) for level in cutoffs}
-    births = frame["birth_date"]
-    birth = pl.col("birth_date")
-    suspect = (
-        frame.with_columns(pl.Series("latest", [latest[level] for level in levels], dtype=pl.Date))
-        .select(
-            (pl.col("citizen_id").str.slice(6, 8).str.to_date("%Y%m%d", strict=False) != birth)
-            | (birth > today)
-            | (birth > pl.col("latest"))  # null for junior: no age rule
-        )
-        .to_series()
-        .fill_null(False)
-    )
-    citizen_ids = frame["citizen_id"]
-    problems: dict[int, list[rules.Problem]] = defaultdict(list)
-    for i in suspect.arg_true().to_list():
-        problems[i] += rules.child_problems(
-            citizen_ids[i],
-            births[i],
-            year=year,
-            level=levels[i],
-            cutoff_month_day=cutoffs[levels[i]],
-            today=today,
-        )
-    return problems
-
-
-def _duplicates(numbers: Sequence[int], keys: Sequence[str], stored: set[str]) -> list[FieldError]:
-    """One application per child and school year: in the sheet and against those stored."""
-    first: dict[str, int] = {}
-    duplicates: list[FieldError] = []
-    for number, key in zip(numbers, keys, strict=True):
-        if key in stored or key in first:
-            where = f"row {first[key]} of this sheet" if key in first else "an earlier application"
-            duplicates += row_errors(
-                number,
-                [
-                    FieldError(
-                        "child_citizen_id",
-                        "application_unique",
-                        f"one application per child and school year: see {where}",
-                    )
-                ],
-            )
-        first.setdefault(key, number)
-    return duplicates
-
-
 async def _locate(
     session: AsyncSession,
     frame: pl.DataFrame,
@@ -371,7 +301,7 @@ async def _locate(
     county_code: str,
     year: int,
     on: date,
-) -> Located:
+) -> sheet_checks.Located:
     """Zones in force on `on`, looked up for all homes and 户籍 addresses at once with the
     `ZoneIndex` a single submission uses (`zone_options`); a 户籍 address counts when it is in
     this county and located."""
@@ -399,69 +329,7 @@ async def _locate(
         mine = np.flatnonzero((level_of == level) & located_hukou)
         found = index.locate(hukou_lon[mine], hukou_lat[mine])
         hukou[mine] = np.where(found < 0, -1, found + offset)
-    return Located(zones, home, hukou)
-
-
-@dataclass(frozen=True, slots=True)
-class Options:
-    """Per row: the zone codes, the zones' school lists and the ranked choices, as JSON text
-    for the list columns (each distinct list encoded once)."""
-
-    home_zone_code: list[str | None]
-    hukou_zone_code: list[str | None]
-    home_schools: list[str]
-    hukou_schools: list[str]
-    choices: list[str]
-
-
-def _choices(
-    frame: pl.DataFrame,
-    levels: Sequence[rules.Level],
-    located: Located,
-    problems: dict[int, list[rules.Problem]],
-    school_levels: Mapping[str, Sequence[str]],
-    *,
-    county_code: str,
-    year: int,
-) -> Options:
-    """`rules.school_options` and `rules.choice_problems` once per distinct (level, home zone,
-    户籍 zone, choices) — a county has a few hundred such cases, not 50,000."""
-    zones = located.zones
-    codes = [z.zone_code for z in zones]
-    schools = [to_json(list(z.school_codes)).decode() for z in zones]
-    decided: dict[tuple[str, int, int, tuple[str, ...]], tuple[str, list[rules.Problem]]] = {}
-    out = Options([], [], [], [], [])
-    none = to_json([]).decode()
-    for i, (level, home, hukou, wanted) in enumerate(
-        zip(levels, located.home.tolist(), located.hukou.tolist(),
-            frame["choices"].to_list(), strict=True)
-    ):  # fmt: skip
-        case = (level, home, hukou, tuple(wanted))
-        if case not in decided:
-            if home < 0 and hukou < 0:
-                decided[case] = none, [rules.zone_missing(level, county_code, year)]
-            else:
-                options = rules.school_options(
-                    zones[home].school_codes if home >= 0 else [],
-                    zones[hukou].school_codes if hukou >= 0 else [],
-                )
-                ranked, wrong = rules.choice_problems(
-                    wanted, options, school_levels=school_levels, level=level
-                )
-                decided[case] = to_json(ranked).decode(), wrong
-        ranked_json, wrong = decided[case]
-        if wrong:
-            problems[i] += wrong
-        out.home_zone_code.append(codes[home] if home >= 0 else None)
-        out.hukou_zone_code.append(codes[hukou] if hukou >= 0 else None)
-        out.home_schools.append(schools[home] if home >= 0 else none)
-        out.hukou_schools.append(schools[hukou] if hukou >= 0 else none)
-        out.choices.append(ranked_json)
-    return out
-
-
-def _row_of(field: str) -> int:
-    return int(field[5 : field.index("]")])
+    return sheet_checks.Located(zones, home, hukou)
 
 
 async def _write(
@@ -470,7 +338,7 @@ async def _write(
     frame: pl.DataFrame,
     keys: Sequence[str],
     levels: Sequence[rules.Level],
-    options: Options,
+    options: sheet_checks.Options,
     *,
     county_code: str,
     year: int,
