@@ -32,6 +32,7 @@ from junheng_kit.migrations import service_dir, upgrade
 from junheng_kit.timeutil import utcnow
 from junheng_kit.tokens import TokenSigner
 from staffing.app import create_app
+from staffing.policy.models import PolicyParameter
 from staffing.policy.service import policy_book
 from staffing.quotas.models import QuotaLedgerEntry, SchoolEnrolment
 from staffing.rotation.inputs import read_inputs
@@ -180,6 +181,30 @@ async def load(app: FastAPI) -> None:
                     "recorded_by": "bench",
                 }
                 for s, code in enumerate(codes)
+            ],
+        )
+        # Inner Mongolia combines 生师比 with 班师比 as the county sets them (seed 000): the
+        # bench county's own choice, as a bureau enters it (bench values, not official ones)
+        await session.execute(
+            insert(PolicyParameter),
+            [
+                {
+                    "scope_code": COUNTY,
+                    "key": key,
+                    "qualifier": qualifier,
+                    "value": value,
+                    "effective_from": date(2020, 1, 1),
+                    "effective_to": None,
+                    "source": "bench",
+                    "evidence": "OFF",
+                    "set_by": "bench",
+                }
+                for key, qualifier, value in (
+                    ("quota_method", "", "max"),
+                    ("class_staff_ratio", "primary", "2.2"),
+                    ("class_staff_ratio", "junior", "2.8"),
+                    ("class_staff_ratio", "senior", "3.2"),
+                )
             ],
         )
         await session.commit()

@@ -164,9 +164,35 @@ class TestStaffingWalkthrough:
             ),
             201,
         )
+        # Inner Mongolia combines 生师比 with 班师比 and leaves the values to the county (seed
+        # 000): until Dongsheng sets them, quotas are 422 naming what it must set
+        refused = bureau.get("/staffing/v1/counties/150602/quotas", params={"year": YEAR})
+        assert refused.status_code == 422
+        assert {e["field"] for e in refused.json()["errors"]} == {
+            "quota_method",
+            "class_staff_ratio.primary",
+        }
+        for key, value, qualifier in (
+            ("quota_method", "max", ""),
+            ("class_staff_ratio", "2.6", "primary"),
+        ):
+            ok(
+                bureau.post(
+                    "/staffing/v1/counties/150602/policy-parameters",
+                    json={
+                        "key": key,
+                        "qualifier": qualifier,
+                        "value": value,
+                        "effective_from": "2020-01-01",
+                        "source": "东胜区编办（测试值）",
+                    },
+                ),
+                201,
+            )
         quotas = ok(bureau.get("/staffing/v1/counties/150602/quotas", params={"year": YEAR}))
         by_school = {s["school_code"]: s for s in quotas["schools"]}
-        # 190 ÷ 19 = 10 required at URBAN; 100 ÷ 19 = 5.26 → 6 at each rural school
+        # no classes entered: max(190 ÷ 19 = 10, 0) = 10 required at URBAN; max(100 ÷ 19 = 5.26,
+        # 0) → 6 at each rural school
         assert (by_school[URBAN]["required"], by_school[URBAN]["status"]) == (10, "balanced")
         assert (by_school[RURAL_1]["required"], by_school[RURAL_1]["vacant_posts"]) == (6, 5)
 

@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from junheng_contracts.enrollment import SchoolData
 from junheng_kit.identifiers import citizen_id_check_character
 from junheng_kit.school_directory import apply_school_state
+from staffing.policy.models import PolicyParameter
 from staffing.schools.models import School
 from staffing.teachers.codes import Gender, PostType, Section, StaffingStatus, TeacherStatus
 from staffing.teachers.models import Teacher
@@ -76,5 +77,25 @@ def staff(
 
 
 @pytest.fixture
-async def schools(session: AsyncSession) -> None:
+async def schools(request: pytest.FixtureRequest, session: AsyncSession) -> None:
+    """The test county's schools, and Dongsheng's own quota method for the API tests: the 2014
+    生师比 alone, from 2020 (a test's own choice, set later, wins). Inner Mongolia's policy (seed
+    000) combines 生师比 with 班师比 and leaves how to the county: without a county choice quotas
+    answer 422 — the tests marked `province_policy` see exactly that."""
     await seed_schools(session)
+    if request.node.get_closest_marker("province_policy"):
+        return
+    session.add(
+        PolicyParameter(
+            scope_code=DONGSHENG,
+            key="quota_method",
+            qualifier="",
+            value="ratio_only",
+            effective_from=date(2020, 1, 1),
+            effective_to=None,
+            source="测试：东胜区按生师比核定（test fixture）",
+            evidence="OFF",
+            set_by="test",
+        )
+    )
+    await session.commit()

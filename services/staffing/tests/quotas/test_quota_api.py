@@ -60,20 +60,24 @@ class TestQuotas:
         body = await quotas(client, writer)
         schools = by_school(body)
 
-        # 950/19 = 50; 1000/13.5 = 74.07 → 75; 60 rural pupils counted as 100: 100/19 → 6
+        # 950/19 = 50; 1000/13.5 = 74.07 → 75; the village school's own 60 pupils: 60/19 = 3.16
+        # → 4 (the 100-pupil rule of seed 001 is for 公用经费, not 编制)
         assert {c: s["required"] for c, s in schools.items()} == {
             URBAN_PRIMARY: 50,
             URBAN_JUNIOR: 75,
-            VILLAGE: 6,
+            VILLAGE: 4,
         }
         assert schools[URBAN_JUNIOR]["required_exact"] == "74.0741"
-        assert schools[VILLAGE]["counted_as_small_school"] is True
-        assert body["totals"]["required"] == 131
+        assert (schools[VILLAGE]["small_school"], schools[URBAN_PRIMARY]["small_school"]) == (
+            True,
+            False,
+        )
+        assert body["totals"]["required"] == 129
         assert body["quota_method"] == "ratio_only"
         assert {(r["key"], r["qualifier"]) for r in body["policy"]} >= {
             ("pupil_staff_ratio", "primary"),
             ("pupil_staff_ratio", "junior"),
-            ("small_school_counted_pupils", ""),
+            ("small_school_pupils", ""),
         }
 
     async def test_vacant_posts_with_a_substitute_are_flagged_unfilled_quota(
@@ -94,11 +98,49 @@ class TestQuotas:
             k: village[k]
             for k in ("approved", "in_post", "substitutes", "seconded_out", "vacant_posts")
         } == {"approved": 6, "in_post": 4, "substitutes": 1, "seconded_out": 1, "vacant_posts": 2}
-        assert (village["status"], village["unfilled_quota"], village["holds_seconded_staff"]) == (
-            "balanced",
-            True,
-            True,
-        )
+        # 6 approved against 4 required (60 pupils ÷ 19 → 4): 超编 by 2, yet 2 posts are vacant
+        # while a substitute teaches — 有编不补
+        assert (village["status"], village["balance"]) == ("over", 2)
+        assert (village["unfilled_quota"], village["holds_seconded_staff"]) == (True, True)
+
+    @pytest.mark.province_policy
+    async def test_inner_mongolia_without_the_countys_method_and_class_ratio_is_422(
+        self, client: AsyncClient, writer: dict[str, Any]
+    ) -> None:
+        """Seed 000 (内蒙古): "按照生师比与班师比相结合的方式核定教职工基本编制数" — no source gives
+        the 班师比 nor how the two combine, so a county under scope 15 that has set neither
+        gets no quota on the 生师比 alone: 422 naming both (domain.md §3.1)."""
+        await enrol(client, writer)
+
+        response = await client.get(f"{BASE}/quotas", params={"year": 2025}, headers=writer)
+
+        assert response.status_code == 422
+        assert {(e["field"], e["rule"]) for e in response.json()["errors"]} == {
+            ("quota_method", "quota_method_required"),
+            ("class_staff_ratio.primary", "class_staff_ratio_required"),
+            ("class_staff_ratio.junior", "class_staff_ratio_required"),
+        }
+
+    @pytest.mark.province_policy
+    async def test_inner_mongolia_with_the_countys_max_and_class_ratio_combines_the_bases(
+        self, client: AsyncClient, writer: dict[str, Any]
+    ) -> None:
+        await enrol(client, writer)
+        await set_parameter(client, writer, "quota_method", "max")
+        await set_parameter(client, writer, "class_staff_ratio", "2.6", "primary")
+        await set_parameter(client, writer, "class_staff_ratio", "2.5", "junior")
+
+        body = await quotas(client, writer)
+        schools = by_school(body)
+
+        # primary: max(950/19 = 50, 20 classes × 2.6 = 52) = 52; junior has no classes entered
+        # or planned: max(74.07, 0) → 75; the village school: max(60/19 = 3.16, 0) → 4
+        assert {c: s["required"] for c, s in schools.items()} == {
+            URBAN_PRIMARY: 52,
+            URBAN_JUNIOR: 75,
+            VILLAGE: 4,
+        }
+        assert body["quota_method"] == "max"
 
     async def test_mean_without_the_class_ratio_names_the_missing_parameter(
         self, client: AsyncClient, writer: dict[str, Any]
@@ -335,7 +377,7 @@ class TestPooling:
             writer,
             {"school_code": URBAN_PRIMARY, "approved_posts": 55},  # 50 required: 5 over
             {"school_code": URBAN_JUNIOR, "approved_posts": 75},
-            {"school_code": VILLAGE, "approved_posts": 3},  # 6 required: 3 short
+            {"school_code": VILLAGE, "approved_posts": 2},  # 60 ÷ 19 → 4 required: 2 short
         )
 
         response = await client.get(
@@ -344,13 +386,13 @@ class TestPooling:
         proposal = response.json()
 
         assert proposal["transfers"] == [
-            {"from_school": URBAN_PRIMARY, "to_school": VILLAGE, "posts": 3, "vacant_posts": 3}
+            {"from_school": URBAN_PRIMARY, "to_school": VILLAGE, "posts": 2, "vacant_posts": 2}
         ]
-        assert proposal["remaining_surplus"] == {URBAN_PRIMARY: 2}
-        assert proposal["county_approved_total"] == 133
+        assert proposal["remaining_surplus"] == {URBAN_PRIMARY: 3}
+        assert proposal["county_approved_total"] == 132
         await client.post(f"{BASE}/quota-ledger", json=proposal["ledger_request"], headers=writer)
         schools = by_school(await quotas(client, writer))
-        assert (schools[URBAN_PRIMARY]["approved"], schools[VILLAGE]["approved"]) == (52, 6)
+        assert (schools[URBAN_PRIMARY]["approved"], schools[VILLAGE]["approved"]) == (53, 4)
 
 
 class TestPolicyParameters:
@@ -380,6 +422,11 @@ class TestPolicyParameters:
         assert found[("rotation_trigger_years", "")]["scope_code"] == "15"
         assert found[("pupil_staff_ratio", "junior")]["value"] == "13.5"
         assert found[("class_staff_ratio", "primary")] is None
+        # the 2014 notice is named; its 文号 is unconfirmed: a flag, not text in the source
+        assert found[("pupil_staff_ratio", "junior")]["unconfirmed"] == ["document_number"]
+        assert found[("rotation_retirement_window_years", "")]["unconfirmed"] == []
+        in_force = [row for row in found.values() if row is not None]
+        assert [row["source"] for row in in_force if "UNCONF" in row["source"]] == []
 
 
 async def set_parameter(

@@ -49,10 +49,22 @@ def county_row(key: str, value: str, qualifier: str = "", scope: str = DONGSHENG
     return PolicyRow(key, qualifier, value, scope, date(2020, 1, 1), None, "县编办 test", "OFF")
 
 
+# Dongsheng's own method for these cases: the 2014 生师比 alone, from 2015 (a case's own row,
+# from 2020, wins). Inner Mongolia's policy leaves the method to the county (seed 000).
+PUPIL_BASIS = PolicyRow(
+    "quota_method", "", "ratio_only", DONGSHENG, date(2015, 1, 1), None, "县编办 test", "OFF"
+)
+
+
 def quotas(
-    schools: list[SchoolQuotaInput], *overrides: PolicyRow, on: date = ON, county: str = DONGSHENG
+    schools: list[SchoolQuotaInput],
+    *overrides: PolicyRow,
+    on: date = ON,
+    county: str = DONGSHENG,
+    county_method: bool = True,
 ) -> dict[str, rules.SchoolQuota]:
-    policy = quota_policy(PolicyBook.with_overrides(overrides), county, on, schools)
+    rows = (PUPIL_BASIS, *overrides) if county_method else overrides
+    policy = quota_policy(PolicyBook.with_overrides(rows), county, on, schools)
     return {q.school_code: q for q in county_quota(schools, policy).schools}
 
 
@@ -66,15 +78,22 @@ class TestRequiredPosts:
         assert quota.required_exact.quantize(Decimal("0.0001")) == Decimal("74.0741")
         assert quota.required == 75
 
-    def test_a_60_pupil_rural_school_counts_as_100_pupils(self) -> None:
-        quota = quotas([school("A", area="rural", primary=60)])["A"]
+    def test_a_30_pupil_village_school_is_staffed_on_its_own_pupils(self) -> None:
+        """Seed 001 (通政办发〔2018〕55号): "不足100名学生的村小学和教学点按100名学生核定公用经费"
+        — a rule for operating funds (公用经费), not for 编制 (domain.md §3.1). A rural school of
+        30 pupils needs ceil(30 ÷ 19) = ceil(1.58) = 2 posts, not 100 ÷ 19 → 6; it is a small
+        school, first to receive posts when the county pools them."""
+        quota = quotas([school("A", area="rural", primary=30)])["A"]
 
-        # 100 / 19 = 5.263 → 6
-        assert (quota.counted_as_small_school, quota.required) == (True, 6)
+        assert quota.required_exact.quantize(Decimal("0.0001")) == Decimal("1.5789")
+        assert (quota.required, quota.small_school) == (2, True)
+        assert quota.components[0].explanation == "30 pupils ÷ 19"
 
-    def test_a_60_pupil_urban_school_counts_its_own_pupils(self) -> None:
-        # 60 / 19 = 3.16 → 4: the 100-pupil rule is for village schools and teaching points
-        assert quotas([school("A", area="urban", primary=60)])["A"].required == 4
+    def test_a_60_pupil_urban_school_is_no_small_school(self) -> None:
+        # 60 / 19 = 3.16 → 4 either way; only village schools and teaching points are small
+        quota = quotas([school("A", area="urban", primary=60)])["A"]
+
+        assert (quota.required, quota.small_school) == (4, False)
 
     def test_a_nine_year_school_rounds_once_by_default(self) -> None:
         # 940/19 = 49.47 + 300/13.5 = 22.22 → 71.69 → 72 (per component it would be 50 + 23)
@@ -192,26 +211,58 @@ class TestStatusAndFlags:
         assert (quota.status, quota.balance, quota.staff_over_approved) == ("not_approved", None, 0)
 
 
+class TestInnerMongolia:
+    def test_without_the_countys_method_and_class_ratio_the_quota_is_422(self) -> None:
+        """Seed 000 (内蒙古): "按照生师比与班师比相结合的方式核定教职工基本编制数". No source gives
+        the 班师比 or how the bases combine (domain.md §3.1), so a county under scope 15 that
+        set neither gets 422 naming both, not a silent 生师比-only quota of 950 ÷ 19 = 50."""
+        with pytest.raises(RuleViolated) as refused:
+            quotas([school("A", primary=950, primary_classes=20)], county_method=False)
+
+        assert {(e.field, e.rule) for e in refused.value.errors} == {
+            ("quota_method", "quota_method_required"),
+            ("class_staff_ratio.primary", "class_staff_ratio_required"),
+        }
+
+    def test_the_countys_max_takes_the_larger_basis(self) -> None:
+        # max(950 ÷ 19 = 50, 20 classes × 2.6 = 52) = 52
+        quota = quotas(
+            [school("A", primary=950, primary_classes=20)],
+            county_row("quota_method", "max"),
+            county_row("class_staff_ratio", "2.6", "primary"),
+            county_method=False,
+        )["A"]
+
+        assert quota.required == 52
+
+    def test_outside_inner_mongolia_the_national_pupil_basis_stands(self) -> None:
+        quota = quotas([school("A", primary=950)], county="130102", county_method=False)["A"]
+
+        assert quota.required == 50
+
+
 class TestPooling:
     def test_small_rural_schools_come_first_and_vacant_posts_move_first(self) -> None:
         schools = [
             school("A", primary=950, approved=60, in_post=55),  # 50 required: +10, 5 vacant
             school("B", primary=855, approved=40, in_post=40),  # 45 required: −5
-            school("C", area="rural", primary=60, approved=3, in_post=3),  # 6 required: −3
+            school("C", area="rural", primary=60, approved=3, in_post=3),  # 60/19 → 4: −1
         ]
-        policy = quota_policy(PolicyBook.with_overrides(), DONGSHENG, ON, schools)
+        policy = quota_policy(PolicyBook.with_overrides((PUPIL_BASIS,)), DONGSHENG, ON, schools)
         proposal = pooling_proposal(
             county_quota(schools, policy), {s.school_code: s for s in schools}, 100
         )
 
+        # the small rural school first (1 vacant post), then B: A's 4 other vacant posts and
+        # one occupied post (a teacher moves with it)
         assert [
             (t.from_school, t.to_school, t.posts, t.vacant_posts) for t in proposal.transfers
         ] == [
-            ("A", "C", 3, 3),
-            ("A", "B", 5, 2),
+            ("A", "C", 1, 1),
+            ("A", "B", 5, 4),
         ]
-        assert proposal.approved_after == {"A": 52, "B": 45, "C": 6}
-        assert proposal.remaining_surplus == {"A": 2}
+        assert proposal.approved_after == {"A": 54, "B": 45, "C": 4}
+        assert proposal.remaining_surplus == {"A": 4}
         assert proposal.unmet_deficit == {}
         assert proposal.county_approved_total == 103
 
@@ -220,7 +271,7 @@ class TestPooling:
             school("A", primary=950, approved=52, in_post=52),
             school("B", primary=950, approved=45, in_post=45),
         ]
-        policy = quota_policy(PolicyBook.with_overrides(), DONGSHENG, ON, schools)
+        policy = quota_policy(PolicyBook.with_overrides((PUPIL_BASIS,)), DONGSHENG, ON, schools)
         proposal = pooling_proposal(
             county_quota(schools, policy), {s.school_code: s for s in schools}, 100
         )

@@ -26,7 +26,7 @@ async def set_policy_parameter(
     county_code: CountyCode, body: PolicyParameterCreate, session: SessionDep, principal: Writer
 ) -> PolicyParameterRead:
     """Append an effective-dated value for the county's own scope; the most specific scope in
-    force wins (county over province over national). Values domain.md marks UNCONF (班师比,
+    force wins (county over province over national). Values no official text fixes (班师比,
     boarding and special-education extras, the retirement window and age, the distance limit)
     exist only once a county sets them."""
     parameter = await service.set_parameter(

@@ -55,14 +55,15 @@ SPECS: Mapping[str, ParameterSpec] = {
             "class_staff_ratio",
             "decimal",
             "staff posts per class",
-            "班师比: posts per class by level (UNCONF, no default)",
+            "班师比: posts per class by level (no official value: the county sets it)",
             frozenset(LEVELS),
         ),
         ParameterSpec(
             "quota_method",
             "choice",
             "",
-            "how the pupil and class bases combine: ratio_only, mean (÷ 2) or max",
+            "how the pupil and class bases combine: ratio_only, mean (÷ 2) or max (a county under "
+            "a province that asks for both — Inner Mongolia, seed 000 — chooses mean or max)",
             choices=frozenset({"ratio_only", "mean", "max"}),
         ),
         ParameterSpec(
@@ -73,16 +74,19 @@ SPECS: Mapping[str, ParameterSpec] = {
             choices=frozenset({"ceil_per_school", "ceil_per_component", "half_up_per_school"}),
         ),
         ParameterSpec(
-            "small_school_counted_pupils",
+            "small_school_pupils",
             "integer",
             "pupils",
-            "a rural school (village school, teaching point) under this size counts as this size",
+            "a rural school (village school, teaching point) under this size is a small school: "
+            "first to receive posts in 统筹 (seed 004) and funded (公用经费) as this size; its "
+            "编制 follows its real pupils",
         ),
         ParameterSpec(
             "boarding_pupils_per_extra_post",
             "decimal",
             "boarders per extra post",
-            "寄宿制学校: one extra post per this many boarders (UNCONF, no default)",
+            "寄宿制学校: one extra post per this many boarders (no official value: the county "
+            "sets it)",
         ),
         ParameterSpec(
             "special_education_pupils_per_post",
@@ -181,8 +185,11 @@ class PolicyRow:
     scope_code: str  # "" national, "15" Inner Mongolia, "150602" Dongsheng
     effective_from: date
     effective_to: date | None  # exclusive; None = still in force
-    source: str
+    source: str  # names the document; what of the citation is unconfirmed is `unconfirmed`
     evidence: Evidence
+    # what of the citation no official text confirms yet ("document_number": the source names
+    # the document, its number is unconfirmed), a flag and never text in `source`
+    unconfirmed: tuple[str, ...] = ()
 
     def is_in_force(self, on: date) -> bool:
         return self.effective_from <= on and (self.effective_to is None or on < self.effective_to)
@@ -229,17 +236,17 @@ def check_value(key: str, qualifier: str, value: str) -> str | None:
 
 
 _NAT_2014 = (
-    "中央编办、教育部、财政部《关于统一城乡中小学教职工编制标准的通知》"
-    "（文号中央编办发〔2014〕72号 UNCONF），城乡统一：高中1:12.5、初中1:13.5、小学1:19；"
-    "domain.md §3.1（NAT，SEC）"
+    "中央编办、教育部、财政部《关于统一城乡中小学教职工编制标准的通知》（2014），"
+    "城乡统一：高中1:12.5、初中1:13.5、小学1:19；domain.md §3.1（NAT，SEC）"
 )
+_NUMBER_UNCONFIRMED = ("document_number",)  # the 2014 notice's 文号 (domain.md §3.1)
 _NAT_2001 = (
     "国办发〔2001〕74号转发《关于制定中小学教职工编制标准的意见》，城市/县镇/农村分设；"
     "仅用于历史数据。domain.md §3.1（NAT，SEC）"
 )
 _GOVT_6 = (
-    "教督〔2017〕6号 政府保障程度第6项：不足100名学生的村小学和教学点按100名学生核定；"
-    "seed 001 通政办发〔2018〕55号。domain.md §3.1、§5.4（NAT，SEC）"
+    "教督〔2017〕6号 政府保障程度第6项：不足100名学生的村小学和教学点按100名学生核定公用经费"
+    "（经费规则，不核增编制）；seed 001 通政办发〔2018〕55号。domain.md §3.1、§5.4（NAT，SEC）"
 )
 _GOVT_11 = (
     "教督〔2017〕6号 政府保障程度第11项：每年交流轮岗教师不低于符合交流条件教师总数的10%，"
@@ -250,10 +257,17 @@ _SEED_000 = (
     "内蒙古自治区教育厅《构建优质均衡的基本公共教育服务体系》任务分工（seed 000，"
     "2023-09-26 上传，无文号；生效日取上传日）。domain.md §3.3（PROV-NM）"
 )
+_SEED_000_QUOTA = (
+    "内蒙古自治区教育厅《构建优质均衡的基本公共教育服务体系》任务分工（seed 000）："
+    "按照生师比与班师比相结合的方式核定教职工基本编制数；班师比数值与结合方式由旗县区设定。"
+    "domain.md §3.1（PROV-NM）"
+)
 _SEED_003 = (
     "东胜区教育现代化规划 2019–2022（东党办发〔2019〕43号，seed 003）："
     "同学段城乡学校高级:中级:初级 3:4:3，高中 4:4:2。domain.md §3.4（LOCAL）"
 )
+
+COMBINED = "combined"  # quota_method of a province asking for 生师比 with 班师比, method unset
 
 NAT_2014_FROM = date(2014, 11, 13)
 NAT_2001_FROM = date(2001, 10, 11)
@@ -271,15 +285,24 @@ def _row(
     since: date,
     until: date | None = None,
     evidence: Evidence = "SEC",
+    unconfirmed: tuple[str, ...] = (),
 ) -> PolicyRow:
-    return PolicyRow(key, qualifier, value, scope, since, until, source, evidence)
+    return PolicyRow(key, qualifier, value, scope, since, until, source, evidence, unconfirmed)
 
 
 BUILT_IN: tuple[PolicyRow, ...] = (
     # 2014 unified urban–rural ratios (domain.md §3.1)
-    _row("pupil_staff_ratio", "12.5", _NAT_2014, qualifier="senior", since=NAT_2014_FROM),
-    _row("pupil_staff_ratio", "13.5", _NAT_2014, qualifier="junior", since=NAT_2014_FROM),
-    _row("pupil_staff_ratio", "19", _NAT_2014, qualifier="primary", since=NAT_2014_FROM),
+    *(
+        _row(
+            "pupil_staff_ratio",
+            value,
+            _NAT_2014,
+            qualifier=level,
+            since=NAT_2014_FROM,
+            unconfirmed=_NUMBER_UNCONFIRMED,
+        )
+        for level, value in (("senior", "12.5"), ("junior", "13.5"), ("primary", "19"))
+    ),
     # the 2001 standard, historical dates only (junior and primary: the ones domain.md cites)
     *(
         _row(
@@ -299,7 +322,24 @@ BUILT_IN: tuple[PolicyRow, ...] = (
             ("primary", "rural", "23"),
         )
     ),
-    _row("quota_method", "ratio_only", _NAT_2014, since=NAT_2001_FROM, evidence="DERIVED"),
+    _row(
+        "quota_method",
+        "ratio_only",
+        _NAT_2014,
+        since=NAT_2001_FROM,
+        evidence="DERIVED",
+        unconfirmed=_NUMBER_UNCONFIRMED,
+    ),
+    # Inner Mongolia: both bases, combined as the county says (mean or max) with its own 班师比;
+    # "combined" is no method a county may choose: until it chooses, quotas answer 422
+    _row(
+        "quota_method",
+        COMBINED,
+        _SEED_000_QUOTA,
+        scope="15",
+        since=SEED_000_FROM,
+        evidence="OFF",
+    ),
     _row(
         "quota_rounding",
         "ceil_per_school",
@@ -307,7 +347,7 @@ BUILT_IN: tuple[PolicyRow, ...] = (
         since=NAT_2001_FROM,
         evidence="DERIVED",
     ),
-    _row("small_school_counted_pupils", "100", _GOVT_6, since=NAT_2017_FROM),
+    _row("small_school_pupils", "100", _GOVT_6, since=NAT_2017_FROM),
     _row(
         "special_education_pupils_per_post",
         "4",

@@ -33,8 +33,16 @@ class PolicyRowRead(BaseModel):
     scope_code: str = Field(description='"" national, 2 digits province, 6 digits county')
     effective_from: date
     effective_to: date | None
-    source: str
-    evidence: str
+    source: str = Field(description="the document the value comes from")
+    evidence: str = Field(
+        description="OFF official text, SEC secondary sources, UNCONF no source found, "
+        "DERIVED computed"
+    )
+    unconfirmed: list[str] = Field(
+        default_factory=list,
+        description="what of the citation no official text confirms yet: document_number (the "
+        "document is named, its 文号 unconfirmed)",
+    )
 
 
 class PolicyParameterRead(PolicyRowRead):
@@ -48,7 +56,9 @@ class ParameterInForce(BaseModel):
     qualifier: str
     unit: str
     description: str
-    in_force: PolicyRowRead | None = Field(description="null: no value (UNCONF, none set)")
+    in_force: PolicyRowRead | None = Field(
+        description="null: no value in force (no official value: the county sets it)"
+    )
 
 
 class ParametersInForce(BaseModel):

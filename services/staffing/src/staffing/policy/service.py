@@ -35,6 +35,7 @@ def row_read(row: PolicyRow) -> PolicyRowRead:
         effective_to=row.effective_to,
         source=row.source,
         evidence=row.evidence,
+        unconfirmed=list(row.unconfirmed),
     )
 
 
@@ -67,7 +68,8 @@ async def set_parameter(
 async def parameters_in_force(
     session: AsyncSession, principal: Principal, *, county_code: str, on: date
 ) -> ParametersInForce:
-    """Every key and qualifier with the value in force for the county, or none (UNCONF)."""
+    """Every key and qualifier with the value in force for the county, or none (no official
+    value: the county sets it)."""
     principal.require_jurisdiction(county_code, field="county_code")
     book = await policy_book(session, county_code)
     out = []

@@ -55,10 +55,12 @@ async def list_enrolment(
 async def get_quotas(
     county_code: CountyCode, year: YearQuery, session: SessionDep, principal: Reader
 ) -> CountyQuotaRead:
-    """Per school: required posts by the policy in force on 1 September (生师比, 班师比 where the
-    county uses it, small rural schools counted as 100 pupils, boarding and special-education
-    extras), approved posts from the ledger, 在编 staff in post, 超编/缺编, 有编不补 and 借调
-    flags; county totals. 422 names any parameter the county must still set."""
+    """Per school: required posts by the policy in force on 1 September (生师比 on the real
+    pupils, 班师比 where the county uses it, boarding and special-education extras; small rural
+    schools are flagged, first in 统筹 — the 100-pupil rule is for 公用经费, not 编制), approved
+    posts from the ledger, 在编 staff in post, 超编/缺编, 有编不补 and 借调 flags; county totals.
+    422 names any parameter the county must still set (under Inner Mongolia's policy: the
+    quota method and the 班师比)."""
     return await service.county_quotas(session, principal, county_code=county_code, year=year)
 
 

@@ -6,8 +6,10 @@ county on the date (domain.md §3.1, §5.4 items 6 and 10).
 Per school, the exact quota is the sum of
 - per level, the pupil basis `counted pupils ÷ pupil_staff_ratio`, combined with the class basis
   `classes × class_staff_ratio` by `quota_method` (ratio_only: pupil basis; mean: the average of
-  the two; max: the larger); a rural school under `small_school_counted_pupils` counts as that
-  many pupils (spread over its levels in proportion);
+  the two; max: the larger) — every school on its real pupils: the rule that a village school
+  or teaching point under 100 pupils is counted as 100 is about 公用经费 (operating funds,
+  govt item 6, seed 001), never 编制 (domain.md §3.1); a rural school under `small_school_pupils`
+  is only first to receive posts in the county's 统筹;
 - boarders ÷ `boarding_pupils_per_extra_post` (寄宿制);
 - special-education pupils ÷ `special_education_pupils_per_post` (特殊教育),
 then rounded by `quota_rounding` (default: ceil of the school's exact total).
@@ -20,11 +22,11 @@ from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from typing import Literal
 
 from junheng_kit.problems import FieldError, RuleViolated
-from staffing.policy.parameters import PolicyBook, PolicyRow
+from staffing.policy.parameters import COMBINED, PolicyBook, PolicyRow
 
 Level = Literal["primary", "junior", "senior"]
 Area = Literal["urban", "county_town", "rural"]
-QuotaMethod = Literal["ratio_only", "mean", "max"]
+QuotaMethod = Literal["ratio_only", "mean", "max", "combined"]  # combined: unresolved
 Rounding = Literal["ceil_per_school", "ceil_per_component", "half_up_per_school"]
 QuotaStatus = Literal["over", "under", "balanced", "not_approved"]
 
@@ -61,7 +63,7 @@ class QuotaPolicy:
     class_staff_ratio: Mapping[Level, Decimal]
     method: QuotaMethod
     rounding: Rounding
-    small_school_counted_pupils: int | None
+    small_school_pupils: int | None  # a rural school under this size: first in 统筹
     boarding_pupils_per_extra_post: Decimal | None
     special_education_pupils_per_post: Decimal | None
     sources: tuple[PolicyRow, ...] = ()
@@ -83,6 +85,17 @@ def quota_policy(
     method: QuotaMethod = method_row.value if method_row else "ratio_only"  # type: ignore[assignment]
     rounding: Rounding = rounding_row.value if rounding_row else "ceil_per_school"  # type: ignore[assignment]
     errors: list[FieldError] = []
+    if method == COMBINED:  # the province asks for both bases; the county has not said how
+        errors.append(
+            FieldError(
+                "quota_method",
+                "quota_method_required",
+                f"the province's policy (scope {method_row.scope_code if method_row else ''}) "
+                "sets the basic quota by 生师比 combined with 班师比 (按照生师比与班师比相结合的"
+                f"方式核定): {county_code} sets quota_method mean or max and its "
+                "class_staff_ratio per level (由旗县区设定结合方式与班师比)",
+            )
+        )
     ratios: dict[tuple[Level, Area], Decimal] = {}
     class_ratios: dict[Level, Decimal] = {}
     for school in schools:
@@ -111,7 +124,8 @@ def quota_policy(
                             f"class_staff_ratio.{level}",
                             "class_staff_ratio_required",
                             f"quota_method {method} needs the 班师比 for {level}; "
-                            f"{county_code} has not set it (UNCONF, no default)",
+                            f"{county_code} has not set it (no official value, no default: "
+                            "the county sets it; 无官方数值，由县级设定)",
                         )
                     )
                     class_ratios[level] = ONE
@@ -125,7 +139,8 @@ def quota_policy(
                 "special_education_pupils_per_post",
                 "special_education_ratio_required",
                 f"schools report special-education pupils but {county_code} has set no "
-                "posts-per-pupil ratio for them (UNCONF, no default)",
+                "posts-per-pupil ratio for them (no official value, no default: the county sets "
+                "it; 无官方数值，由县级设定)",
             )
         )
     if any(s.boarding_pupils for s in schools) and boarding is None:
@@ -134,18 +149,19 @@ def quota_policy(
                 "boarding_pupils_per_extra_post",
                 "boarding_ratio_required",
                 f"schools report boarders but {county_code} has set no extra-post rule for "
-                "boarding schools (UNCONF, no default)",
+                "boarding schools (no official value, no default: the county sets it; "
+                "无官方数值，由县级设定)",
             )
         )
     if errors:
         raise RuleViolated("编制核定参数缺失", *errors)
-    small = find("small_school_counted_pupils")
+    small = find("small_school_pupils")
     return QuotaPolicy(
         pupils_per_post=ratios,
         class_staff_ratio=class_ratios,
         method=method,
         rounding=rounding,
-        small_school_counted_pupils=int(small.decimal) if small else None,
+        small_school_pupils=int(small.decimal) if small else None,
         boarding_pupils_per_extra_post=boarding.decimal if boarding else None,
         special_education_pupils_per_post=special.decimal if special else None,
         sources=tuple(used.values()),
@@ -167,7 +183,7 @@ class SchoolQuota:
     required: int
     required_exact: Decimal
     components: tuple[QuotaComponent, ...]
-    counted_as_small_school: bool
+    small_school: bool  # rural and under `small_school_pupils`: first to receive in 统筹
     approved: int | None
     in_post: int
     substitutes: int
@@ -194,24 +210,27 @@ def _plain(value: Decimal) -> str:
     return f"{value.quantize(Decimal('0.0001'), rounding=ROUND_HALF_UP).normalize():f}"
 
 
+def is_small_school(school: SchoolQuotaInput, small_school_pupils: int | None) -> bool:
+    """A village school or teaching point (rural) with fewer pupils than the county's
+    small-school size: weighed first when posts are pooled (seed 004)."""
+    return (
+        school.area == "rural"
+        and small_school_pupils is not None
+        and 0 < school.total_pupils < small_school_pupils
+    )
+
+
 def school_quota(school: SchoolQuotaInput, policy: QuotaPolicy) -> SchoolQuota:
     """The required posts of one school, compared with its approved posts and its staff."""
     components: list[QuotaComponent] = []
-    total = school.total_pupils
-    small = policy.small_school_counted_pupils
-    is_small = school.area == "rural" and small is not None and 0 < total < small
-    scale = Decimal(small) / Decimal(total) if is_small and small is not None else ONE
     for level in LEVELS:
         pupils = school.pupils.get(level, 0)
         classes = school.classes.get(level, 0)
         if pupils <= 0 and classes <= 0:
             continue
-        counted = Decimal(pupils) * scale
         ratio = policy.pupils_per_post[(level, school.area)]
-        by_pupils = _divide(counted, ratio)
-        note = f"{_plain(counted)} pupils ÷ {ratio}"
-        if is_small:
-            note = f"{pupils} pupils counted as {_plain(counted)} (small rural school); " + note
+        by_pupils = _divide(Decimal(pupils), ratio)
+        note = f"{pupils} pupils ÷ {ratio}"
         exact = by_pupils
         if policy.method != "ratio_only":
             per_class = policy.class_staff_ratio[level]
@@ -259,7 +278,7 @@ def school_quota(school: SchoolQuotaInput, policy: QuotaPolicy) -> SchoolQuota:
         required=required,
         required_exact=exact_total,
         components=tuple(components),
-        counted_as_small_school=is_small,
+        small_school=is_small_school(school, policy.small_school_pupils),
         approved=approved,
         in_post=school.in_post,
         substitutes=school.substitutes,
@@ -355,13 +374,9 @@ def pooling_proposal(
 
     def priority(code: str, deficit: int, required: int) -> tuple[int, int, Decimal, str]:
         school = inputs[code]
-        is_small = (
-            school.area == "rural"
-            and small_school_pupils is not None
-            and school.total_pupils < small_school_pupils
-        )
+        small = is_small_school(school, small_school_pupils)
         share = Decimal(deficit) / Decimal(required) if required else Decimal(0)
-        return (0 if is_small else 1, 0 if school.boarding_pupils else 1, -share, code)
+        return (0 if small else 1, 0 if school.boarding_pupils else 1, -share, code)
 
     required = {q.school_code: q.required for q in county.schools}
     receivers = sorted(

@@ -25,7 +25,7 @@ class EnrolmentEntry(BaseModel):
     area: Area | None = Field(
         None,
         description="城区 / 镇区 / 乡村; null = rural if the registry marks the school rural, "
-        "else urban (the 2001 ratios and the small-school rule read it)",
+        "else urban (the 2001 ratios and the small-school priority in 统筹 read it)",
     )
     primary_pupils: Count = COUNT
     junior_pupils: Count = COUNT
@@ -144,7 +144,10 @@ class SchoolQuotaRead(BaseModel):
     name: str
     area: Area
     pupils: dict[str, int]
-    counted_as_small_school: bool
+    small_school: bool = Field(
+        description="a rural school under the county's `small_school_pupils` (100): first to "
+        "receive posts in 统筹; its 公用经费 count 100 pupils, its 编制 its real pupils"
+    )
     required: int = Field(description="posts the standard requires, rounded")
     required_exact: Decimal
     components: list[QuotaComponentRead]

@@ -181,7 +181,7 @@ async def county_quotas(
                 name=view.names[q.school_code],
                 area=view.inputs[q.school_code].area,
                 pupils=dict(view.inputs[q.school_code].pupils),
-                counted_as_small_school=q.counted_as_small_school,
+                small_school=q.small_school,
                 required=q.required,
                 required_exact=q.required_exact.quantize(rules.EXACT_PLACES),
                 components=[
@@ -335,9 +335,7 @@ async def pooling_proposal(
     """统筹 proposal over the quota view (greedy; see rules.pooling_proposal)."""
     principal.require_jurisdiction(county_code, field="county_code")
     view = await quota_view(session, county_code, year)
-    proposal = rules.pooling_proposal(
-        view.county, view.inputs, view.policy.small_school_counted_pupils
-    )
+    proposal = rules.pooling_proposal(view.county, view.inputs, view.policy.small_school_pupils)
     changes: dict[str, int] = {}
     for t in proposal.transfers:
         changes[t.from_school] = changes.get(t.from_school, 0) - t.posts
