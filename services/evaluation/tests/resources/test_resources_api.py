@@ -196,7 +196,8 @@ class TestTemplate:
         response = await client.get("/v1/school-resources/template.xlsx", headers=writer)
         assert response.status_code == 200
         sheet = load_workbook(io.BytesIO(response.content)).worksheets[0]
-        assert [c.value for c in sheet[1]] == [*HEADERS, "教学点"]  # optional, default 否
+        # optional columns, default 否
+        assert [c.value for c in sheet[1]] == [*HEADERS, "教学点", "特殊教育学校"]
 
 
 class TestAssessFromStoredData:

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from evaluation.assessment.schemas import AssessmentSectionIn, SharedResourcesIn
-from evaluation.scope.rules import RuleInForce, apply_scope
+from evaluation.scope.rules import SPECIAL_EDUCATION_REASON, RuleInForce, apply_scope
 from junheng_kit.problems import RuleViolated
 
 NINE_YEAR = "2115060009"
@@ -26,7 +26,13 @@ MIN_50 = RuleInForce(
 
 
 def section(
-    code: str, level: str, students: int, area: float, *, teaching_point: bool | None = None
+    code: str,
+    level: str,
+    students: int,
+    area: float,
+    *,
+    teaching_point: bool | None = None,
+    special_education: bool | None = None,
 ) -> AssessmentSectionIn:
     return AssessmentSectionIn(
         school_code=code,
@@ -41,6 +47,7 @@ def section(
         equipment_value_yuan=1000.0,
         multimedia_classrooms=2,
         teaching_point=teaching_point,
+        special_education=special_education,
     )
 
 
@@ -143,3 +150,45 @@ class TestTeachingPoints:
 
         assert scoped.sections == sections
         assert scoped.excluded == []
+
+
+class TestSpecialEducationSchools:
+    """domain.md §5.1: the 资源配置 assessment takes ordinary primary, junior and nine-year or
+    complete schools — "All compulsory schools except special schools, vocational schools and
+    teaching points under 50 pupils" — so a special-education school is left out everywhere,
+    without any county rule, and listed with the reason."""
+
+    def test_a_special_education_school_is_left_out_without_a_county_rule(self) -> None:
+        ordinary = section("2115060001", "primary", 600, 3000)
+        special = section("2115060040", "primary", 80, 900, special_education=True)
+        point = section("2115060031", "primary", 36, 180, teaching_point=True)
+
+        scoped = apply_scope([ordinary, special, point], [], min_pupils=None, weights=None)
+
+        assert scoped.sections == [ordinary, point]  # no county rule: the teaching point stays
+        assert [(e.school_code, e.rule, e.reason) for e in scoped.excluded] == [
+            ("2115060040", "special_education_school", SPECIAL_EDUCATION_REASON)
+        ]
+
+    def test_with_the_county_rule_both_are_listed_special_first(self) -> None:
+        ordinary = section("2115060001", "primary", 600, 3000)
+        special = section("2115060040", "primary", 80, 900, special_education=True)
+        point = section("2115060031", "primary", 36, 180, teaching_point=True)
+
+        scoped = apply_scope([point, special, ordinary], [], min_pupils=MIN_50, weights=None)
+
+        assert scoped.sections == [ordinary]
+        assert [e.rule for e in scoped.excluded] == [
+            "special_education_school",
+            "min_pupils_teaching_point",
+        ]
+
+    def test_only_special_education_schools_is_422_nothing_to_assess(self) -> None:
+        special = section("2115060040", "primary", 80, 900, special_education=True)
+
+        with pytest.raises(RuleViolated) as refused:
+            apply_scope([special], [], min_pupils=None, weights=None)
+
+        assert [(e.field, e.rule) for e in refused.value.errors] == [
+            ("schools", "no_section_in_scope")
+        ]

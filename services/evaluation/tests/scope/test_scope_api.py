@@ -5,6 +5,7 @@ from typing import Any
 import pytest
 from httpx import AsyncClient
 
+from evaluation.scope.rules import SPECIAL_EDUCATION_REASON
 from junheng_kit.testing.plugin import TokenFactory, auth
 
 RULES = "/v1/counties/150602/scope-rules"
@@ -74,6 +75,39 @@ class TestAssessmentUnderScopeRules:
         }  # fmt: skip
         assert marked.json()["inputs_sha256"] == plain.json()["inputs_sha256"]
         assert set(marked.json()) == set(plain.json())
+
+    async def test_a_special_education_school_is_excluded_and_listed_without_county_rules(
+        self,
+        client: AsyncClient,
+        writer: dict[str, str],
+        county: list[dict[str, Any]],
+        section: Any,
+    ) -> None:
+        plain = (await client.post("/v1/assessments", json=assess(county), headers=writer)).json()
+        special = {
+            **section("2115060040", "primary", 80, 12, 2, 3, 900, 1200, 3e5, 4),
+            "special_education": True,
+        }
+        response = await client.post(
+            "/v1/assessments", json=assess([*county, special]), headers=writer
+        )
+
+        assert response.status_code == 201, response.text
+        body = response.json()
+        # assessed as if it had not been sent: same sections, CVs and inputs hash
+        for key in ("schools", "cv", "resource_allocation", "inputs_sha256"):
+            assert body[key] == plain[key]
+        assert body["excluded"] == [
+            {
+                "school_code": "2115060040",
+                "level": "primary",
+                "name": special["name"],
+                "students": 80,
+                "rule": "special_education_school",
+                "reason": SPECIAL_EDUCATION_REASON,
+            }
+        ]
+        assert body["scope"] == {"rules": [], "shared_splits": []}
 
     async def test_shared_resources_without_county_weights_are_422_and_store_nothing(
         self, client: AsyncClient, writer: dict[str, str], section: Any

@@ -1,5 +1,6 @@
-"""教学点 in a county's stored resource data (API, CSV, XLSX) and the county's teaching-point
-cut-off (domain.md §5.1) applied to an assessment of that stored data, on both databases."""
+"""教学点 and 特殊教育学校 in a county's stored resource data (API, CSV, XLSX), the county's
+teaching-point cut-off and the national exclusion of special-education schools (domain.md §5.1)
+applied to an assessment of that stored data, on both databases."""
 
 import io
 from typing import Any
@@ -106,12 +107,46 @@ class TestStoredColumn:
         )
         listed = (await client.get(RESOURCES, headers=writer)).json()
 
-        assert [c.value for c in sheet[1]] == HEADERS
-        assert [row[-1].value for row in sheet.iter_rows(min_row=2)] == ["否", "是"]
+        assert [c.value for c in sheet[1]] == [*HEADERS, "特殊教育学校"]
+        assert [row[-2].value for row in sheet.iter_rows(min_row=2)] == ["否", "是"]
+        assert [row[-1].value for row in sheet.iter_rows(min_row=2)] == ["否", "否"]
         assert imported.status_code == 201
         assert [(s["students"], s["teaching_point"]) for s in listed["schools"]] == [
             (1200, False),
             (36, True),
+        ]
+
+
+class TestStoredSpecialEducation:
+    async def test_a_special_education_school_in_a_sheet_is_stored_and_never_assessed(
+        self, client: AsyncClient, writer: dict[str, str], county: list[dict[str, Any]]
+    ) -> None:
+        """domain.md §5.1: special-education schools are not in the 资源配置 assessment; the
+        column 特殊教育学校 (是/否, blank = 否) marks them, no county rule needed."""
+        special = "2115060040"
+        rows = [[*row, ""] for row in county_rows(county)]
+        rows.append(
+            [special, "东胜区特殊教育学校", "小学", 80, 12, 2, 3, 900, 1200, 3e5, 4, "", "是"]
+        )
+
+        imported = await client.post(
+            f"{RESOURCES}/imports",
+            content=csv_body(rows, [*HEADERS, "特殊教育学校"]),
+            headers={**writer, "content-type": CSV},
+        )
+        listed = (await client.get(RESOURCES, headers=writer)).json()
+        assessed = await client.post(
+            "/v1/assessments", json={"county_code": "150602", "year": 2025}, headers=writer
+        )
+
+        assert imported.status_code == 201, imported.text
+        assert [s["school_code"] for s in listed["schools"] if s["special_education"]] == [special]
+        assert assessed.status_code == 201, assessed.text
+        body = assessed.json()
+        assert special not in {s["school_code"] for s in body["schools"]}
+        assert {P30, P50} <= {s["school_code"] for s in body["schools"]}  # no county cut-off
+        assert [(e["school_code"], e["rule"]) for e in body["excluded"]] == [
+            (special, "special_education_school")
         ]
 
 

@@ -44,7 +44,24 @@ class TestCatalogue:
 
         assert spec.kind is MeasureKind.FINDING_ONLY
         assert spec.criteria == ()
-        assert "UNCONF" in spec.source
+        assert spec.unconfirmed == ("thresholds",)
+
+    def test_sources_name_documents_and_what_is_unconfirmed_is_a_flag(self) -> None:
+        """Issue 19 item 7: no evidence marker in the text answers show; items 2 and 10 of
+        政府保障程度 have unconfirmed wording, 教育质量 item 9 unconfirmed thresholds (domain.md
+        §5.4, §5.5)."""
+        texts = [t for spec in NATIONAL_2017.items for t in (spec.source, spec.standard)] + [
+            NATIONAL_2017.source,
+            NATIONAL_2017.recognition_source,
+            NATIONAL_2017.eligibility_source,
+            NATIONAL_2017.veto_source,
+        ]
+        assert [t for t in texts if "UNCONF" in t] == []
+        assert {s.key: s.unconfirmed for s in NATIONAL_2017.items if s.unconfirmed} == {
+            "uniform_urban_rural_standards": ("wording",),
+            "quota_and_posts_shared": ("wording",),
+            "quality_monitoring": ("thresholds",),
+        }
 
     def test_recognition_threshold_is_the_national_85_percent(self) -> None:
         assert NATIONAL_2017.recognition_threshold == D("0.85")

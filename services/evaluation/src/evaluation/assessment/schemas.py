@@ -41,6 +41,12 @@ class AssessmentSectionIn(SchoolSectionIn):
         description="教学点: left out when under the county's `min_pupils_teaching_point` "
         "(only when the county has set it); not part of `inputs_sha256`",
     )
+    special_education: bool | None = Field(
+        None,
+        description="特殊教育学校: never in the 资源配置 assessment, which takes ordinary primary, "
+        "junior and nine-year/complete schools (domain.md §5.1); listed in `excluded`; not "
+        "part of `inputs_sha256`",
+    )
 
 
 class ResourceSectionIn(SchoolSectionIn):
@@ -51,6 +57,11 @@ class ResourceSectionIn(SchoolSectionIn):
         False,
         description="教学点 (CSV/XLSX column 教学点: 是/否, blank = 否): left out of assessments "
         "when under the county's `min_pupils_teaching_point` (only when the county has set it)",
+    )
+    special_education: bool = Field(
+        False,
+        description="特殊教育学校 (CSV/XLSX column 特殊教育学校: 是/否, blank = 否): never in the "
+        "资源配置 assessment (domain.md §5.1), kept for its own items",
     )
 
 

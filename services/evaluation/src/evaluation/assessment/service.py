@@ -39,6 +39,7 @@ from junheng_kit.problems import FieldError, NotFound, RuleViolated
 SCHOOL_YEAR_START = (9, 1)
 # the keys an answer carries only when the county had scope rules in force (domain.md §5.1)
 SCOPE_KEYS = ("excluded", "scope")
+CLASSIFICATIONS = {"teaching_point", "special_education"}  # of a section; never hashed
 
 
 def canonical_inputs(county_code: str, year: int, sections: list[SchoolSectionIn]) -> bytes:
@@ -46,12 +47,13 @@ def canonical_inputs(county_code: str, year: int, sections: list[SchoolSectionIn
 
     UTF-8 JSON with sorted keys, no whitespace (separators "," and ":"), non-ASCII kept as is;
     sections sorted by (school_code, level); counts as integers, areas and money as the numbers
-    sent, parsed as JSON floats (so 6000 and 6000.0 hash alike). `teaching_point` is a
-    classification, not a number: it is left out. Under county scope rules the sections are those
-    assessed: teaching points left out are absent, shared resources are added as split.
+    sent, parsed as JSON floats (so 6000 and 6000.0 hash alike). `teaching_point` and
+    `special_education` are classifications, not numbers: they are left out. The sections are
+    those assessed: special-education schools and teaching points left out are absent, shared
+    resources are added as split.
     """
     rows = sorted(
-        (section.model_dump(exclude={"teaching_point"}) for section in sections),
+        (section.model_dump(exclude=CLASSIFICATIONS) for section in sections),
         key=lambda row: (row["school_code"], row["level"]),
     )
     document = {"county_code": county_code, "year": year, "schools": rows}
@@ -213,7 +215,7 @@ async def create_assessment(
         outcome,
         digest,
         catalogue.version,
-        scope_document(list(in_force.values()), scoped) if in_force else None,
+        scope_document(list(in_force.values()), scoped) if in_force or scoped.excluded else None,
     )
     assessment = Assessment(
         id=assessment_id,

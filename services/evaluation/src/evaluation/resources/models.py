@@ -49,6 +49,8 @@ class SchoolResource(Base):
     multimedia_classrooms: Mapped[int] = mapped_column(Integer)
     # 教学点: the county's scope rule (min_pupils_teaching_point) may leave it out; e0007
     teaching_point: Mapped[bool] = mapped_column(Boolean, default=False)
+    # 特殊教育学校: never in the 资源配置 assessment (domain.md §5.1); e0009
+    special_education: Mapped[bool] = mapped_column(Boolean, default=False)
     import_id: Mapped[int] = mapped_column(Integer, index=True)
 
 

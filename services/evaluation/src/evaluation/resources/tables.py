@@ -28,11 +28,14 @@ COLUMNS = (
     Column("multimedia_classrooms", ("网络多媒体教室数",)),
     # optional: a sheet without it stores every section as no teaching point
     Column("teaching_point", ("教学点", "是否教学点"), required=False),
+    # optional: a sheet without it stores every section as an ordinary school
+    Column("special_education", ("特殊教育学校", "是否特殊教育学校"), required=False),
 )
+YES_NO_FIELDS = ("teaching_point", "special_education")
 FIELDS = [c.field for c in COLUMNS]
 LEVEL_NAMES = {"小学": "primary", "初中": "junior", "primary": "primary", "junior": "junior"}
-# 教学点 cells as bureaus write them; anything else goes to the schema (true/false, 1/0 …)
-TEACHING_POINT_NAMES = {"是": True, "否": False}
+# 教学点 / 特殊教育学校 cells as bureaus write them; anything else goes to the schema (true/false…)
+YES_NO_NAMES = {"是": True, "否": False}
 TEMPLATE_HEADERS = [c.title for c in COLUMNS]
 
 
@@ -43,15 +46,16 @@ def read_table(content: bytes, media_type: str) -> list[SheetRecord]:
         level = record.values.get("level")
         if isinstance(level, str):
             record.values["level"] = LEVEL_NAMES.get(level, level)
-        marked = record.values.get("teaching_point")
-        if isinstance(marked, str):
-            record.values["teaching_point"] = TEACHING_POINT_NAMES.get(marked, marked)
+        for field in YES_NO_FIELDS:
+            marked = record.values.get(field)
+            if isinstance(marked, str):
+                record.values[field] = YES_NO_NAMES.get(marked, marked)
     return records
 
 
 def write_xlsx(rows: list[dict[str, Any]]) -> bytes:
-    """A sheet with the Chinese column titles, 学段 as 小学/初中 and 教学点 as 是/否, as bureaus
-    keep it (a row without `teaching_point` is no teaching point)."""
+    """A sheet with the Chinese column titles, 学段 as 小学/初中, 教学点 and 特殊教育学校 as 是/否,
+    as bureaus keep it (a row without them is an ordinary school)."""
     from openpyxl import Workbook
 
     level_titles = {value: title for title, value in LEVEL_NAMES.items() if title != value}
@@ -70,7 +74,7 @@ def write_xlsx(rows: list[dict[str, Any]]) -> bytes:
 def _cell(row: dict[str, Any], field: str, level_titles: dict[str, str]) -> Any:
     if field == "level":
         return level_titles.get(row[field], row[field])
-    if field == "teaching_point":
+    if field in YES_NO_FIELDS:
         return "是" if row.get(field) else "否"
     return row[field]
 

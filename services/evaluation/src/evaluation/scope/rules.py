@@ -1,6 +1,8 @@
 """评估范围 (domain.md §5.1): which sections an assessment takes and how a combined school's
-shared resources are split between its parts — both UNCONF nationally, so they apply only when
-the county has set them (no default here), with the citation it supplied.
+shared resources are split between its parts. A special-education school is never assessed for
+资源配置 (national); the teaching-point minimum and the combined-school weights have no national
+value, so they apply only when the county has set them (no default here), with the citation it
+supplied.
 
 Pure: no I/O. A teaching point (教学点) under `min_pupils` pupils is left out, listed with the
 reason. A combined school's shared area and equipment go to its parts in proportion to pupils ×
@@ -78,9 +80,12 @@ def apply_scope(
     min_pupils: RuleInForce | None,
     weights: RuleInForce | None,
 ) -> Scoped:
-    """The sections an assessment takes under the county's scope rules in force (none: the
-    sections as sent, and shared resources are refused — nothing splits them by default)."""
-    kept, excluded = _teaching_points(sections, min_pupils)
+    """The sections an assessment takes: never a special-education school (national, domain.md
+    §5.1), then the county's scope rules in force (none: the other sections as sent, and shared
+    resources are refused — nothing splits them by default)."""
+    ordinary, special = _special_education(sections)
+    kept, excluded = _teaching_points(ordinary, min_pupils)
+    excluded = special + excluded
     if not shared:
         return Scoped(kept, excluded, [])
     if weights is None:
@@ -89,7 +94,7 @@ def apply_scope(
             FieldError(
                 "shared_resources",
                 "combined_school_weights_unset",
-                "domain.md §5.1: UNCONF nationally, so the county sets them "
+                "no national weights exist (domain.md §5.1), so the county sets them "
                 "(PUT /v1/counties/{county}/scope-rules/combined_school_weights) or reports "
                 "each section's own resources",
             ),
@@ -164,6 +169,44 @@ def apply_scope(
         for index, section in enumerate(kept)
     ]
     return Scoped(merged, excluded, splits)
+
+
+SPECIAL_EDUCATION_REASON = (
+    "特殊教育学校不参加资源配置评估：评估对象为普通小学、初中及九年一贯制、完全中学"
+    "（教督〔2017〕6号；domain.md §5.1）"
+)
+
+
+def _special_education(
+    sections: Sequence[SchoolSectionIn],
+) -> tuple[list[SchoolSectionIn], list[Excluded]]:
+    """Special-education schools (特殊教育学校) are not assessed for 资源配置; they stay in the
+    county's data for their own items (e.g. 随班就读, special-education funding)."""
+    kept: list[SchoolSectionIn] = []
+    excluded: list[Excluded] = []
+    for section in sections:
+        if (
+            isinstance(section, AssessmentSectionIn | ResourceSectionIn)
+            and section.special_education
+        ):
+            excluded.append(
+                Excluded(
+                    school_code=section.school_code,
+                    level=section.level,
+                    name=section.name,
+                    students=section.students,
+                    rule="special_education_school",
+                    reason=SPECIAL_EDUCATION_REASON,
+                )
+            )
+        else:
+            kept.append(section)
+    if not kept:
+        raise RuleViolated(
+            "every section is a special-education school: nothing to assess for 资源配置",
+            FieldError("schools", "no_section_in_scope", "special_education_school"),
+        )
+    return kept, excluded
 
 
 def _teaching_points(

@@ -97,6 +97,7 @@ def item_read(
         finding=outcome.finding,
         finding_overridden=outcome.finding_overridden,
         standard=spec.standard,
+        unconfirmed=list(spec.unconfirmed),
         evidence=evidence,
         reviewer=reviewer,
         note=note,

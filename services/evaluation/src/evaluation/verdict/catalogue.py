@@ -2,7 +2,8 @@
 recognition threshold, eligibility and the vetoes, as versioned, effective-dated, cited data.
 
 Every threshold is PARAM (domain.md §5.4–§5.6); a past year re-runs under the catalogue in force
-then. Items whose thresholds are UNCONF carry no default: only a reviewer finding judges them.
+then. Items whose thresholds no official text confirms (`unconfirmed`) carry no default: only a
+reviewer finding judges them.
 """
 
 from collections.abc import Sequence
@@ -24,7 +25,7 @@ NAT_2017 = "教督〔2017〕6号（NAT，SEC）"
 class MeasureKind(StrEnum):
     QUALITATIVE = "qualitative"  # a reviewer finding, met or not met
     MEASURED = "measured"  # numbers against cited thresholds (a finding may stand in)
-    FINDING_ONLY = "finding_only"  # thresholds UNCONF: no default, a reviewer finding decides
+    FINDING_ONLY = "finding_only"  # thresholds unconfirmed: no default, a finding decides
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +63,10 @@ class ItemSpec:
     source: str
     criteria: tuple[Criterion, ...] = ()
     standard: str = ""  # what a reviewer checks, for qualitative parts and sub-rules
+    # what of the item's official basis no official text confirms yet, a flag (never text in
+    # `source` or `standard`): "wording" (the item's exact words), "thresholds" (no default
+    # value: a reviewer finding judges)
+    unconfirmed: tuple[str, ...] = ()
 
     @property
     def fields(self) -> frozenset[str]:
@@ -132,7 +137,8 @@ GOVERNMENT_ASSURANCE = (
         2,
         "城乡学校建设、编制、生均公用经费、装备配置标准统一",
         MeasureKind.QUALITATIVE,
-        _g(2, "wording UNCONF"),
+        _g(2),
+        unconfirmed=("wording",),
     ),
     ItemSpec(
         "music_art_rooms",
@@ -232,7 +238,8 @@ GOVERNMENT_ASSURANCE = (
         10,
         "县级统筹调配编制和岗位",
         MeasureKind.QUALITATIVE,
-        _g(10, "wording UNCONF; content as seed 004"),
+        _g(10, "content as seed 004"),
+        unconfirmed=("wording",),
     ),
     ItemSpec(
         "rotation_share",
@@ -389,11 +396,9 @@ EDUCATION_QUALITY = (
         9,
         "国家义务教育质量监测结果",
         MeasureKind.FINDING_ONLY,
-        _q(9, "thresholds UNCONF, no default"),
-        standard=(
-            "相关科目学生学业水平达到Ⅲ级以上、校际差异率低于0.15 —— 均为 UNCONF，"
-            "无默认阈值，只能由审核人认定"
-        ),
+        _q(9),
+        standard="国家义务教育质量监测结果：相关科目学生学业水平及校际差异，由审核人认定",
+        unconfirmed=("thresholds",),
     ),
 )
 
@@ -412,8 +417,10 @@ NATIONAL_2017 = VerdictCatalogue(
     eligibility_source="seed 002（教基厅函〔2021〕43号，OFF）；Hebei（SEC）；domain.md §5.6",
     veto_kinds=("admission_by_exam", "illegal_school_choice", "key_schools_or_classes"),
     veto_source=(
+        # further vetoes (falsification, major accidents, 有编不补) have no official text yet
+        # (domain.md §5.6): they are no veto kinds until one is found
         "一票否决（SEC）：考试招生、违规择校、重点校或重点班、社会认可度低于 85%（派生）；"
-        "弄虚作假、重大安全事故、有编不补为 UNCONF；domain.md §5.6"
+        "domain.md §5.6"
     ),
 )
 

@@ -91,6 +91,10 @@ class ItemRead(BaseModel):
         description="the reviewer finding disagrees with the measured values, which decided"
     )
     standard: str
+    unconfirmed: list[Literal["wording", "thresholds"]] = Field(
+        description="what of the item's official basis no official text confirms yet: wording "
+        "(the item's exact words), thresholds (no default value: a reviewer finding judges)"
+    )
     evidence: list[Evidence]
     reviewer: str
     note: str | None
