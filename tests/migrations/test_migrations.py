@@ -55,3 +55,76 @@ def test_each_service_has_one_linear_chain() -> None:
         directory = installed_service_dir(name)
         script = ScriptDirectory.from_config(alembic_config(Path(directory), "sqlite://"))
         assert len(script.get_heads()) == 1, name
+
+
+def _sqlite_url(tmp_path: Path, name: str) -> str:
+    return f"sqlite+aiosqlite:///{tmp_path / (name + '.sqlite3')}"
+
+
+def _run(url: str, *statements: str) -> list[tuple[object, ...]]:
+    """Run SQL statements on `url`; the rows of the last one."""
+    from sqlalchemy import text
+
+    async def go() -> list[tuple[object, ...]]:
+        engine = create_engine(url)
+        try:
+            async with engine.begin() as connection:
+                result = None
+                for statement in statements:
+                    result = await connection.execute(text(statement))
+                return [tuple(r) for r in result.all()] if result and result.returns_rows else []
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(go())
+
+
+def test_a_countys_small_school_size_keeps_its_value_under_the_new_key(tmp_path: Path) -> None:
+    """s0006: `small_school_counted_pupils` (the size a small school was staffed as) becomes
+    `small_school_pupils` (the size under which it is first in 统筹); a county's own row moves."""
+    from junheng_kit.migrations import upgrade
+
+    url = _sqlite_url(tmp_path, "staffing")
+    directory = installed_service_dir("staffing")
+    upgrade(directory, url, "s0005")
+    _run(
+        url,
+        "INSERT INTO policy_parameter (scope_code, key, qualifier, value, effective_from, "
+        "source, evidence, set_by, set_at) VALUES ('150602', 'small_school_counted_pupils', '', "
+        "'80', '2024-01-01', '东胜区 test', 'OFF', 'test', '2026-01-01 00:00:00')",
+    )
+    upgrade(directory, url)
+    assert _run(url, "SELECT key, value FROM policy_parameter") == [("small_school_pupils", "80")]
+
+
+def test_the_2026_calendar_is_seeded_unless_a_bureau_entered_it(tmp_path: Path) -> None:
+    """a0008: the State Council's 2026 arrangement (notice of 2025-11-04): 17 + 7 + … holidays,
+    six 调休 working weekends; a year a bureau already PUT stays as it is."""
+    import json
+
+    from junheng_kit.migrations import upgrade
+
+    directory = installed_service_dir("assistance")
+    seeded, entered = _sqlite_url(tmp_path, "seeded"), _sqlite_url(tmp_path, "entered")
+    upgrade(directory, seeded)
+    holidays, working, changed_by = _run(
+        seeded, "SELECT holidays, working_days, changed_by FROM work_calendar WHERE year = 2026"
+    )[0]
+    # 元旦 3 + 春节 9 + 清明 3 + 劳动节 5 + 端午 3 + 中秋 3 + 国庆 7 = 33 days off
+    assert len(json.loads(str(holidays))) == 33
+    assert json.loads(str(working)) == [
+        "2026-01-04", "2026-02-14", "2026-02-28", "2026-05-09", "2026-09-20", "2026-10-10",
+    ]  # fmt: skip
+    assert changed_by == "seed:a0008"
+
+    upgrade(directory, entered, "a0007")
+    _run(
+        entered,
+        "INSERT INTO work_calendar (year, holidays, working_days, source, version, changed_by, "
+        "updated_at) VALUES (2026, '[]', '[]', '县教育局录入', 3, 'bureau', "
+        "'2026-01-01 00:00:00')",
+    )
+    upgrade(directory, entered)
+    assert _run(entered, "SELECT version, changed_by FROM work_calendar WHERE year = 2026") == [
+        (3, "bureau")
+    ]

@@ -341,9 +341,12 @@ class TestWorkflow:
             "publicity_within_a_year",
         )
 
-    async def test_a_year_without_a_calendar_is_listed_with_a_warning(
+    async def test_the_2026_calendar_counts_its_holidays_and_make_up_sundays(
         self, client: AsyncClient, writer: dict[str, Any], make_student: MakeStudent
     ) -> None:
+        """国务院办公厅关于2026年部分节假日安排的通知: 元旦 01-01..01-03 off, 01-04 (Sunday)
+        worked. From 2026-01-02 (a holiday) five working days are 01-04, 01-05, 01-06, 01-07,
+        01-08."""
         await reviewed_award(client, writer, make_student)
         response = await client.post(
             "/v1/publicity-batches",
@@ -351,8 +354,46 @@ class TestWorkflow:
             headers=writer,
         )
         assert response.status_code == 201, response.text
-        assert (response.json()["ends_on"], response.json()["awards"]) == ("2026-01-08", 1)
-        assert "no official holiday calendar for 2026" in response.json()["calendar_note"]
+        body = response.json()
+        assert (body["ends_on"], body["working_days"], body["awards"]) == ("2026-01-08", 5, 1)
+        assert body["calendar_note"] is None
+
+    async def test_a_spring_festival_week_is_not_five_working_days(
+        self, client: AsyncClient, writer: dict[str, Any], make_student: MakeStudent
+    ) -> None:
+        """2026 春节 02-15..02-23 off, 02-14 (Saturday) worked: 02-13..02-24 holds 02-13, 02-14
+        and 02-24 — three working days; the earliest end for five is 02-26."""
+        await reviewed_award(client, writer, make_student)
+        response = await client.post(
+            "/v1/publicity-batches",
+            json={"county_code": "150602", "starts_on": "2026-02-13", "ends_on": "2026-02-24"},
+            headers=writer,
+        )
+        assert response.status_code == 422
+        error = response.json()["errors"][0]
+        assert (error["field"], error["rule"]) == ("ends_on", "publicity_5_working_days")
+        assert "has 3 working days" in error["message"]
+        assert "earliest end 2026-02-26" in error["message"]
+
+    async def test_a_year_without_a_calendar_is_refused_naming_it(
+        self, client: AsyncClient, writer: dict[str, Any], make_student: MakeStudent
+    ) -> None:
+        award = await reviewed_award(client, writer, make_student)
+        for starts_on, ends_on, field in (
+            ("2027-03-01", None, "starts_on"),
+            ("2026-12-28", "2027-01-08", "ends_on"),
+        ):
+            response = await client.post(
+                "/v1/publicity-batches",
+                json={"county_code": "150602", "starts_on": starts_on, "ends_on": ends_on},
+                headers=writer,
+            )
+            assert response.status_code == 422, response.text
+            error = response.json()["errors"][0]
+            assert (error["field"], error["rule"]) == (field, "calendar_known")
+            assert "2027" in response.json()["detail"]
+        listed = await client.get(f"/v1/awards/{award['id']}", headers=writer)
+        assert listed.json()["status"] == "reviewed"  # on no list
 
     async def test_a_stale_if_match_is_412(
         self, client: AsyncClient, writer: dict[str, Any], make_student: MakeStudent

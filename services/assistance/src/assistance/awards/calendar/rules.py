@@ -1,7 +1,7 @@
 """工作日历 rules: which days are working days.
 
 Pure: no I/O. Weekends are off, official holidays are off, 调休 make-up weekends are worked; a
-year without a calendar counts weekends only.
+公示 in a year without a calendar is refused (publicity rules), since weekends alone miscount.
 """
 
 from __future__ import annotations

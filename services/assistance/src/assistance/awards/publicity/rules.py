@@ -51,13 +51,21 @@ def check_publicity_period(start: date, end: date, minimum: int, calendar: WorkC
     return days
 
 
-def calendar_note(missing_years: Sequence[int]) -> str | None:
-    """The batch's warning when a year it spans has no official calendar (weekends only)."""
+def require_calendar(missing_years: Sequence[int], *, starts_on: date) -> None:
+    """A 公示 counts working days by the State Council's holiday arrangements: a period in a
+    year with no calendar stored is 422 `calendar_known` (naming `starts_on` when its own year
+    lacks one, else `ends_on`) — counting weekends alone would accept a Spring Festival week."""
     if not missing_years:
-        return None
-    return (
-        f"no official holiday calendar for {', '.join(map(str, missing_years))}: weekends only; "
-        "PUT /v1/calendars/{year} with the State Council notice"
+        return
+    years = ", ".join(map(str, missing_years))
+    raise RuleViolated(
+        f"{years}年没有国务院节假日安排（工作日历），无法计算公示工作日 "
+        f"(no official holiday calendar for {years})",
+        FieldError(
+            "starts_on" if starts_on.year in missing_years else "ends_on",
+            "calendar_known",
+            f"PUT /v1/calendars/{missing_years[0]} with the State Council's notice first",
+        ),
     )
 
 

@@ -41,7 +41,10 @@ class PublicityBatchRead(BaseModel):
     starts_on: date
     ends_on: date
     working_days: int
-    calendar_note: str | None = Field(description="warning when a year has no official calendar")
+    calendar_note: str | None = Field(
+        description="on batches recorded before a calendar was required: the warning that a "
+        "year had none (weekends only); null since"
+    )
     awards: int = 0
     created_by: str
     created_at: datetime

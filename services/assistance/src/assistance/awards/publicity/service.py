@@ -32,7 +32,9 @@ async def create_publicity_batch(
     calendar = await load_calendar(session, range(request.starts_on.year, last_year + 1))
     ends_on = request.ends_on or rules.publicity_end(request.starts_on, minimum, calendar)
     working_days = rules.check_publicity_period(request.starts_on, ends_on, minimum, calendar)
-    note = rules.calendar_note(calendar.missing_years(request.starts_on, ends_on))
+    rules.require_calendar(
+        calendar.missing_years(request.starts_on, ends_on), starts_on=request.starts_on
+    )
     if request.award_ids is None:
         chosen = await repository.reviewed_awards(session, request.county_code, request.school_code)
     else:
@@ -69,7 +71,7 @@ async def create_publicity_batch(
         starts_on=request.starts_on,
         ends_on=ends_on,
         working_days=working_days,
-        calendar_note=note,
+        calendar_note=None,
         created_by=principal.client_id,
     )
     session.add(batch)
