@@ -78,7 +78,8 @@ def upstream_app(service_name: str) -> FastAPI:
         return Item(item_id=item_id, name="desk")
 
     @app.post("/v1/items", tags=["items"], status_code=201)
-    async def create_item(item: Item) -> Item:
+    async def create_item(item: Item, response: Response) -> Item:
+        response.headers["Location"] = f"/v1/items/{item.item_id}"  # the service's own path
         return item
 
     @app.get("/v1/tagged", tags=["items"])

@@ -115,6 +115,19 @@ class TestForwarding:
         assert response.headers["x-service"] == "enrollment"
         assert response.headers["content-type"] == "text/plain; charset=utf-8"
 
+    async def test_a_location_is_the_path_the_caller_follows_through_the_gateway(
+        self, http: httpx.AsyncClient, gateway_token: Any
+    ) -> None:
+        token = gateway_token("enrollment:read", "enrollment:write")
+        created = await http.post(
+            "/enrollment/v1/items", json={"item_id": "7", "name": "desk"}, headers=auth(token)
+        )
+
+        assert created.status_code == 201
+        assert created.headers["location"] == "/enrollment/v1/items/7"
+        followed = await http.get(created.headers["location"], headers=auth(token))
+        assert (followed.status_code, followed.json()["item_id"]) == (200, "7")
+
     async def test_the_request_id_is_adopted_forwarded_and_echoed(
         self, http: httpx.AsyncClient, gateway_token: Any
     ) -> None:
@@ -294,3 +307,23 @@ class TestGatewayOwnRoutes:
         }
         assert {"ratelimit", "ratelimit-policy", "retry-after"} <= exposed
         assert response.headers["ratelimit"].startswith('"api";r=')
+
+
+class TestLinks:
+    @pytest.mark.parametrize(
+        ("link", "seen"),
+        [
+            (b"/v1/schools/2115060001", b"/enrollment/v1/schools/2115060001"),
+            (b"/v1/programmes/x?on=2025-09-01", b"/enrollment/v1/programmes/x?on=2025-09-01"),
+            (b"/enrollment/v1/schools/1", b"/enrollment/v1/schools/1"),  # already the caller's
+            (b"/enrollment", b"/enrollment"),
+            (b"/enrollmentx/v1", b"/enrollment/enrollmentx/v1"),  # another path, not the prefix
+            (b"https://example.org/v1/x", b"https://example.org/v1/x"),
+            (b"//example.org/v1/x", b"//example.org/v1/x"),
+            (b"v1/x", b"v1/x"),
+        ],
+    )
+    def test_a_services_own_path_gets_its_prefix_once(self, link: bytes, seen: bytes) -> None:
+        from gateway.routing.proxy import as_seen_here
+
+        assert as_seen_here(link, b"/enrollment") == seen

@@ -154,6 +154,11 @@ class TestIdempotency:
         assert first.status_code == again.status_code == 201
         assert again.json() == first.json()
         assert again.headers["idempotent-replayed"] == "true"
+        # the Location the caller follows through the gateway, replayed alike
+        assert first.headers["location"] == again.headers["location"]
+        assert first.headers["location"] == "/enrollment/v1/schools/2115061003"
+        followed = dongsheng.get(first.headers["location"])
+        assert (followed.status_code, followed.json()["school_code"]) == (200, "2115061003")
 
 
 class TestConsumerCrash:

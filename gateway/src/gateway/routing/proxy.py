@@ -193,8 +193,9 @@ class ServiceRouter:
         except UpstreamTimeout as exc:
             raise GatewayTimeout(f"{service} did not answer within {self.timeout:g} s") from exc
         out = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in response.headers]
+        prefix = f"/{service}".encode()
         out = [
-            (k, v)
+            (k, as_seen_here(v, prefix) if k in LINK_HEADERS else v)
             for k, v in out
             if k not in HOP_BY_HOP and k not in (b"content-length", b"x-request-id")
         ]
@@ -243,6 +244,20 @@ class ServiceRouter:
             if not message.get("more_body", False):
                 break
         return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+LINK_HEADERS = frozenset({b"location", b"content-location"})
+
+
+def as_seen_here(link: bytes, prefix: bytes) -> bytes:
+    """A service's own link (`/v1/schools/…`) as the gateway's caller must follow it
+    (`/enrollment/v1/schools/…`): absolute paths get the service's prefix, once; absolute URLs
+    and relative references are the service's to get right and pass unchanged."""
+    if not link.startswith(b"/") or link.startswith(b"//"):
+        return link
+    if link == prefix or link.startswith(prefix + b"/"):
+        return link
+    return prefix + link
 
 
 def _too_large(limit: int) -> PayloadTooLarge:
