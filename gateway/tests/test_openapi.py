@@ -78,6 +78,27 @@ class TestMergedOpenApi:
         assert "assistance, evaluation" in document["info"]["description"]
         assert not any(p.startswith("/assistance/") for p in document["paths"])
 
+    async def test_the_document_has_a_validator_and_travels_gzipped(
+        self, gateway: tuple[FastAPI, httpx.AsyncClient]
+    ) -> None:
+        _, http = gateway
+        plain = await http.get("/openapi.json", headers={"Accept-Encoding": "identity"})
+        zipped = await http.get("/openapi.json", headers={"Accept-Encoding": "gzip"})
+        again = await http.get("/openapi.json", headers={"If-None-Match": plain.headers["etag"]})
+
+        assert plain.headers["etag"].startswith('W/"')
+        assert "content-encoding" not in plain.headers
+        assert zipped.headers["content-encoding"] == "gzip"
+        assert zipped.headers["etag"] == plain.headers["etag"]
+        assert int(zipped.headers["content-length"]) < len(plain.content) / 4
+        assert zipped.json() == plain.json()  # httpx decodes the gzip
+        assert (again.status_code, again.content, again.headers["etag"]) == (
+            304,
+            b"",
+            plain.headers["etag"],
+        )
+        assert "content-type" not in again.headers
+
     async def test_swagger_ui_points_at_the_merged_document(
         self, gateway: tuple[FastAPI, httpx.AsyncClient]
     ) -> None:

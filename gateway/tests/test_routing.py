@@ -128,6 +128,29 @@ class TestForwarding:
         followed = await http.get(created.headers["location"], headers=auth(token))
         assert (followed.status_code, followed.json()["item_id"]) == (200, "7")
 
+    async def test_a_matching_if_none_match_is_304_without_a_body(
+        self, http: httpx.AsyncClient, gateway_token: Any
+    ) -> None:
+        token = gateway_token("enrollment:read")
+        fresh = await http.get("/enrollment/v1/tagged", params={"size": 10}, headers=auth(token))
+        stale = await http.get(
+            "/enrollment/v1/tagged",
+            params={"size": 10},
+            headers=auth(token, **{"If-None-Match": '"v6"'}),
+        )
+        same = await http.get(
+            "/enrollment/v1/tagged",
+            params={"size": 10},
+            headers=auth(token, **{"If-None-Match": 'W/"v7"'}),
+        )
+
+        assert (fresh.status_code, fresh.headers["etag"]) == (200, '"v7"')
+        assert stale.status_code == 200
+        assert stale.json() == fresh.json()
+        assert (same.status_code, same.content, same.headers["etag"]) == (304, b"", '"v7"')
+        assert "content-length" not in same.headers  # a 304 states no length of its own
+        assert same.headers["ratelimit"]  # the limit fields still travel
+
     async def test_the_request_id_is_adopted_forwarded_and_echoed(
         self, http: httpx.AsyncClient, gateway_token: Any
     ) -> None:

@@ -35,6 +35,7 @@ from junheng_kit.app import (
 )
 from junheng_kit.auth import JWKS_KEY, KEYS_BUCKET, TokenVerifier
 from junheng_kit.bridge import BridgeClient
+from junheng_kit.conditional import ConditionalGetMiddleware
 from junheng_kit.db import create_sessionmaker, open_engine
 from junheng_kit.messaging.connection import JetStreamSetup, connect_with, ensure_buckets
 from junheng_kit.metrics_port import start_metrics_listener
@@ -189,5 +190,6 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
                 "ETag",
             ],
         )
+    app.add_middleware(ConditionalGetMiddleware)  # the gateway's own documents' ETags
     app.add_middleware(RequestContextMiddleware)
     return app

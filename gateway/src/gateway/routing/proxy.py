@@ -213,7 +213,8 @@ class ServiceRouter:
             out.append((b"content-encoding", coding.encode()))
         out.append((b"ratelimit-policy", self.policy_field.encode()))
         out.append((b"ratelimit", limit_field.encode()))
-        out.append((b"content-length", str(len(payload)).encode()))
+        if response.status != 304:  # a 304's length would be the 200's (RFC 9110 §8.6)
+            out.append((b"content-length", str(len(payload)).encode()))
         await send({"type": "http.response.start", "status": response.status, "headers": out})
         await send({"type": "http.response.body", "body": payload})
 

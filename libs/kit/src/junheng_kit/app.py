@@ -25,6 +25,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from junheng_kit.auth import TokenVerifier, jwks_from_text, nats_kv_jwks_source
 from junheng_kit.bridge import BridgeServer
+from junheng_kit.conditional import ConditionalGetMiddleware
 from junheng_kit.db import create_sessionmaker, open_engine
 from junheng_kit.fast_routes import FastHandler, FastRoutes
 from junheng_kit.messaging.connection import (
@@ -278,9 +279,11 @@ def build_service_app(
     app.include_router(health_router(metrics=settings.serves_metrics_on_http_port()))
     for router in routers:
         app.include_router(router)
-    # added innermost first: request id → Idempotency-Key → fast routes → FastAPI
+    # added innermost first: request id → Idempotency-Key → conditional GET → fast routes →
+    # FastAPI
     if fast_routes:
         app.add_middleware(FastRoutes, fastapi_app=app, routes=fast_routes)
+    app.add_middleware(ConditionalGetMiddleware)
     app.add_middleware(IdempotencyMiddleware, fastapi_app=app, claims_within=claims_within)
     app.add_middleware(RequestContextMiddleware)
     _register_problem_schema(app)

@@ -306,3 +306,29 @@ class TestLevelFilter:
         assert [s["school_code"] for s in junior["items"]] == ["3115000002", "3415000004"]
         nine = (await client.get("/v1/schools?level=nine_year", headers=writer)).json()
         assert [s["school_code"] for s in nine["items"]] == ["3115000003"]
+
+
+class TestConditionalGet:
+    async def test_a_current_etag_is_304_and_a_changed_school_is_sent_again(
+        self, client: AsyncClient, writer: dict[str, str]
+    ) -> None:
+        """The kit's conditional GET on a versioned resource: If-None-Match with the ETag a
+        client holds costs no body until the school changes (RFC 9110 §13.1.2, §15.4.5)."""
+        await client.post("/v1/schools", json=DONGSHENG_PRIMARY, headers=writer)
+        url = "/v1/schools/2115000001"
+        first = await client.get(url, headers=writer)
+        held = first.headers["etag"]
+
+        unchanged = await client.get(url, headers={**writer, "If-None-Match": held})
+        weak = await client.get(url, headers={**writer, "If-None-Match": f"W/{held}"})
+        await client.patch(
+            url, json={"planned_capacity": 900}, headers={**writer, "If-Match": held}
+        )
+        changed = await client.get(url, headers={**writer, "If-None-Match": held})
+
+        assert (unchanged.status_code, unchanged.content) == (304, b"")
+        assert unchanged.headers["etag"] == held
+        assert "content-type" not in unchanged.headers
+        assert weak.status_code == 304
+        assert (changed.status_code, changed.headers["etag"]) == (200, '"2"')
+        assert changed.json()["planned_capacity"] == 900
