@@ -55,6 +55,11 @@ class Excluded:
     rule: str
     reason: str
 
+    @classmethod
+    def of(cls, section: SchoolSectionIn, rule: str, reason: str) -> "Excluded":
+        """`section` left out of the assessment by `rule`, for `reason`."""
+        return cls(section.school_code, section.level, section.name, section.students, rule, reason)
+
 
 @dataclass(frozen=True, slots=True)
 class Split:
@@ -190,14 +195,7 @@ def _special_education(
             and section.special_education
         ):
             excluded.append(
-                Excluded(
-                    school_code=section.school_code,
-                    level=section.level,
-                    name=section.name,
-                    students=section.students,
-                    rule="special_education_school",
-                    reason=SPECIAL_EDUCATION_REASON,
-                )
+                Excluded.of(section, "special_education_school", SPECIAL_EDUCATION_REASON)
             )
         else:
             kept.append(section)
@@ -223,16 +221,8 @@ def _teaching_points(
             isinstance(section, AssessmentSectionIn | ResourceSectionIn) and section.teaching_point
         )
         if is_teaching_point and section.students < minimum:
-            excluded.append(
-                Excluded(
-                    school_code=section.school_code,
-                    level=section.level,
-                    name=section.name,
-                    students=section.students,
-                    rule="min_pupils_teaching_point",
-                    reason=f"教学点 {section.students} 人 < {minimum} 人（{rule.citation}）",
-                )
-            )
+            reason = f"教学点 {section.students} 人 < {minimum} 人（{rule.citation}）"
+            excluded.append(Excluded.of(section, "min_pupils_teaching_point", reason))
         else:
             kept.append(section)
     if not kept:
