@@ -4,6 +4,7 @@ from fastapi import FastAPI
 
 from enrollment.admission.endpoints import router as admission_router
 from enrollment.admission.endpoints import submit_application_fast
+from enrollment.admission.policy_endpoints import router as policy_router
 from enrollment.imports.endpoints import router as imports_router
 from enrollment.lottery.endpoints import router as lottery_router
 from enrollment.schools.endpoints import router as schools_router
@@ -23,6 +24,7 @@ def create_app(settings: EnrollmentSettings | None = None) -> FastAPI:
         "电脑派位 build on.",
         routers=[
             schools_router,
+            policy_router,
             admission_router,
             lottery_router,
             zone_maps_router,

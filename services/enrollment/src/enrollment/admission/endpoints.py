@@ -9,9 +9,9 @@ from pydantic import ValidationError
 from pydantic_core import from_json
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from enrollment.admission import placement, policies, service, submission
-from enrollment.admission.models import Application, ApplicationVerification, PriorityPolicy
-from enrollment.admission.repository import ApplicationRepository, PolicyRepository
+from enrollment.admission import placement, service, submission
+from enrollment.admission.models import Application, ApplicationVerification
+from enrollment.admission.repository import ApplicationRepository
 from enrollment.admission.schemas import (
     AdmissionRead,
     AdmissionsConfirm,
@@ -32,9 +32,6 @@ from enrollment.admission.schemas import (
     OverflowOfferRead,
     OverflowProposalRead,
     PriorityAtSchool,
-    PriorityPolicyPut,
-    PriorityPolicyRead,
-    PriorityPolicyVersions,
     TransitionCreate,
     VerificationPut,
     VerificationRead,
@@ -73,85 +70,6 @@ Level = Annotated[Literal["primary", "junior"], Path(description="学段")]
 def _secret(state: Any) -> bytes:
     """The key of the pseudonymous student keys (HMAC of the citizen ID)."""
     return state.settings.pseudonym_key.get_secret_value().encode()  # type: ignore[no-any-return]
-
-
-# ---------------------------------------------------------------- priority policies
-
-
-def _policy(policy: PriorityPolicy) -> PriorityPolicyRead:
-    return PriorityPolicyRead.model_validate(
-        {
-            **policy.document,
-            "id": policy.id,
-            "county_code": policy.county_code,
-            "year": policy.year,
-            "level": policy.level,
-            "version": policy.version,
-            "document_sha256": policy.document_sha256,
-            "created_by": policy.created_by,
-            "created_at": policy.created_at,
-        }
-    )
-
-
-@router.put(
-    "/v1/priority-policies/{county_code}/{year}/{level}",
-    status_code=201,
-    summary="Publish a county's admission priority rules (招生政策), as a new version",
-    responses=problem_responses(),
-)
-async def publish_policy(
-    county_code: CountyCode,
-    year: Year,
-    level: Level,
-    body: PriorityPolicyPut,
-    session: SessionDep,
-    principal: Writer,
-) -> PriorityPolicyRead:
-    """Tiers are data: each is a list of conditions on household facts, first match wins. A
-    change adds a version effective from its date; runs of past years use the version that
-    was in force."""
-    policy = await policies.publish_policy(
-        session, principal, county_code=county_code, year=year, level=level, request=body
-    )
-    return _policy(policy)
-
-
-@router.get(
-    "/v1/priority-policies/{county_code}/{year}/{level}",
-    summary="The priority rules in force",
-    responses=problem_responses(NotFound),
-)
-async def get_policy(
-    county_code: CountyCode,
-    year: Year,
-    level: Level,
-    session: SessionDep,
-    principal: Reader,
-    on: Annotated[date | None, Query(description="in force on this day (default today)")] = None,
-    # le: the largest version the INTEGER column holds (a larger one is no version at all)
-    version: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
-) -> PriorityPolicyRead:
-    principal.require_jurisdiction(county_code, field="county_code")
-    policy = await PolicyRepository(session).in_force(
-        county_code, year, level, on=on or china_today(), version=version
-    )
-    if policy is None:
-        raise NotFound(f"no {level} priority policy of {county_code} for {year} is in force")
-    return _policy(policy)
-
-
-@router.get(
-    "/v1/priority-policies/{county_code}/{year}/{level}/versions",
-    summary="Every version of the priority rules",
-    responses=problem_responses(),
-)
-async def list_policy_versions(
-    county_code: CountyCode, year: Year, level: Level, session: SessionDep, principal: Reader
-) -> PriorityPolicyVersions:
-    principal.require_jurisdiction(county_code, field="county_code")
-    versions = await PolicyRepository(session).versions(county_code, year, level)
-    return PriorityPolicyVersions(items=[_policy(p) for p in versions])
 
 
 # ---------------------------------------------------------------- applications
