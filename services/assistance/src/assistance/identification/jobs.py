@@ -22,7 +22,7 @@ from fastapi import FastAPI
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from assistance.identification import service
+from assistance.identification import outcome, service
 from assistance.identification.repository import IdentificationRepository
 from assistance.identification.schemas import JobPhase
 from assistance.settings import AssistanceSettings
@@ -143,7 +143,7 @@ class JobRunner:
             await self._phase(job_id, JobPhase.WRITING, service.matched_counts(inputs, found))
             async with self._sessions()() as session:
                 job = await IdentificationRepository(session).job(job_id)
-                await service.write_outcome(
+                await outcome.write_outcome(
                     session,
                     job,
                     found,

@@ -1,4 +1,5 @@
-"""应助尽助 use-cases: start a job, its steps (run by jobs.py), review decisions, coverage.
+"""应助尽助 use-cases: start a job, its steps (run by jobs.py; the outcome written by `outcome`),
+review decisions, coverage.
 
 Services flush, never commit: the request (SessionDep) or the job runner owns each transaction.
 """
@@ -20,8 +21,6 @@ from assistance.agencies.models import CategoryList
 from assistance.agencies.service import CategoryListSummary, refresh_category_lists
 from assistance.awards.awards import service as awards
 from assistance.awards.awards.rules import AwardProposal
-from assistance.awards.notices.rules import NoticeChange, StatusChange
-from assistance.awards.notices.service import raise_status_notices
 from assistance.categories import CATEGORIES
 from assistance.identification import rules, snapshot
 from assistance.identification.models import IdentificationJob, ReviewItem
@@ -36,10 +35,7 @@ from assistance.identification.schemas import (
     SchoolCoverageRead,
 )
 from assistance.programmes.service import ProgrammeEligibility, auto_programmes
-from junheng_contracts.assistance import CoverageComputed, CoverageComputedData, SchoolCoverage
 from junheng_kit.auth import Principal
-from junheng_kit.ids import uuid7
-from junheng_kit.messaging.outbox import add_event
 from junheng_kit.problems import Conflict, FieldError, NotFound
 from junheng_kit.timeutil import china_today, utcnow
 
@@ -129,7 +125,7 @@ async def refresh_lists(
     await session.flush()
 
 
-def _lists_used(job: IdentificationJob, lists: Sequence[CategoryList]) -> list[dict[str, Any]]:
+def lists_used(job: IdentificationJob, lists: Sequence[CategoryList]) -> list[dict[str, Any]]:
     """Per list used: whether this job fetched it, or kept it because the agency was down."""
     fetched = {str(s["list_ref"]) for s in job.lists if s.get("status") == "fetched"}
     down = {str(s["agency"]): s for s in job.lists if s.get("status") != "fetched"}
@@ -307,149 +303,6 @@ def compute(inputs: Inputs, *, on: date) -> Scan:
         entries=inputs.entries.height,
         awards=inputs.awards,
         loaded_at=inputs.loaded_at,
-    )
-
-
-async def write_outcome(
-    session: AsyncSession,
-    job: IdentificationJob,
-    found: Scan,
-    lists: Sequence[CategoryList],
-    *,
-    notice_grace_days: int,
-) -> None:
-    """Review items, proposed awards, status notices (payable for `notice_grace_days` more),
-    coverage and the event: one transaction."""
-    repository = IdentificationRepository(session)
-    now = utcnow()
-    await repository.insert_review_items(
-        [
-            {
-                "id": uuid7(),
-                "job_id": job.id,
-                "student_id": UUID(r["student_id"]),
-                "county_code": job.county_code,
-                "school_code": r["school_code"],
-                "school_year": job.school_year,
-                "kind": r["kind"],
-                "agency": r["agency"],
-                "category": r["category"],
-                "list_ref": UUID(r["list_ref"]),
-                "assertion_id": r["assertion_id"],
-                "list_citizen_id": r["list_citizen_id"],
-                "list_name": r["list_name"],
-                "status": ReviewStatus.OPEN.value,
-                "proposed_awards": 0,
-                "version": 1,
-                "created_at": now,
-            }
-            for r in found.reviews.iter_rows(named=True)
-        ]
-    )
-    proposed = await awards.propose_awards(
-        session,
-        actor=job.requested_by,
-        proposals=[
-            AwardProposal(
-                student_id=UUID(r["student_id"]),
-                programme_code=r["programme_code"],
-                school_year=job.school_year,
-                category=r["category"],
-                evidence=tuple(r["evidence"]),
-            )
-            for r in found.proposals.iter_rows(named=True)
-        ],
-    )
-    notices = await raise_status_notices(
-        session,
-        actor=job.requested_by,
-        grace_days=notice_grace_days,
-        changes=[
-            StatusChange(
-                student_id=UUID(r["student_id"]),
-                award_id=UUID(r["award_id"]),
-                category=r["category"],
-                change=NoticeChange.LOST,
-                agency=r["agency"],
-                detected_on=job.as_of,
-            )
-            for r in found.lost.iter_rows(named=True)
-        ],
-    )
-    changed = await repository.awards_changed_since(
-        job.county_code, job.school_year, found.loaded_at
-    )
-    per_school = rules.coverage(
-        found.roster,
-        listed=found.listed,
-        auto=found.matches.exact,
-        confirmed=await repository.confirmed_students(job.county_code, job.school_year),
-        # the awards loaded still hold unless this job, a school or a reviewer wrote one since
-        awards=found.awards
-        if proposed == 0 and not changed
-        else await repository.awards(job.county_code, job.school_year),
-    )
-    county = rules.totals(per_school)
-    await repository.insert_coverage(
-        [
-            {
-                "job_id": job.id,
-                "county_code": job.county_code,
-                "school_year": job.school_year,
-                "school_code": r["school_code"],
-                "students": r["students"],
-                "eligible": r["eligible"],
-                "auto_identified": r["auto_identified"],
-                "awarded": r["awarded"],
-            }
-            for r in per_school.iter_rows(named=True)
-        ]
-    )
-    job.lists = _lists_used(job, lists)
-    job.counts = {
-        "students": found.roster.height,
-        "list_entries": found.entries,
-        "auto_identified": int(county["auto_identified"]),
-        "name_mismatches": found.matches.name_mismatch.height,
-        "id_mismatches": found.matches.id_mismatch.height,
-        "review_items": found.reviews.height,
-        "proposed": proposed,
-        "notices": notices,
-        "eligible": int(county["eligible"]),
-        "awarded": int(county["awarded"]),
-    }
-    job.status = JobStatus.SUCCEEDED.value
-    job.phase = JobPhase.DONE.value
-    job.finished_at = utcnow()
-    await session.flush()
-    add_event(
-        session,
-        CoverageComputed.of(
-            subject=str(job.id),
-            jurisdiction=job.county_code,
-            data=CoverageComputedData(
-                job_id=str(job.id),
-                county_code=job.county_code,
-                school_year=job.school_year,
-                as_of=job.as_of,
-                students=int(county["students"]),
-                eligible=int(county["eligible"]),
-                auto_identified=int(county["auto_identified"]),
-                awarded=int(county["awarded"]),
-                coverage=float(county["coverage"]),
-                per_school=[
-                    SchoolCoverage(
-                        school_code=r["school_code"],
-                        students=r["students"],
-                        eligible=r["eligible"],
-                        auto_identified=r["auto_identified"],
-                        awarded=r["awarded"],
-                        coverage=r["coverage"],
-                    )
-                    for r in per_school.iter_rows(named=True)
-                ],
-            ),
-        ),
     )
 
 
