@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from junheng_kit.context import current_request_id
 from junheng_kit.db import is_database_unavailable
@@ -217,17 +218,34 @@ async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     return problem_response(InvalidInput("request does not match the schema", *errors))
 
 
-async def _http_error(_: Request, exc: Exception) -> JSONResponse:
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     slug, title = _STATUS_SLUGS.get(exc.status_code, ("http-error", "HTTP error"))
     detail = exc.detail if isinstance(exc.detail, str) else title
     body = problem_body(exc.status_code, slug, title, detail)
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:  # Starlette names the methods of one route; the path has more
+        headers["Allow"] = ", ".join(allowed_methods(request.app.router.routes, request.scope))
     return JSONResponse(
         body,
         status_code=exc.status_code,
         media_type=PROBLEM_JSON,
-        headers=dict(exc.headers or {}) or None,
+        headers=headers or None,
     )
+
+
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def allowed_methods(routes: Iterable[Any], scope: Mapping[str, Any]) -> list[str]:
+    """Every method some route serves at the request's path (RFC 9110 §15.5.6: a 405's Allow
+    lists the target resource's methods, not those of the first route that matched the path):
+    the router's own matching, asked once per method."""
+    return [
+        method
+        for method in METHODS
+        if any(route.matches({**scope, "method": method})[0] == Match.FULL for route in routes)
+    ]
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

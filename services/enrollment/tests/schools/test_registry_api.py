@@ -332,3 +332,20 @@ class TestConditionalGet:
         assert weak.status_code == 304
         assert (changed.status_code, changed.headers["etag"]) == (200, '"2"')
         assert changed.json()["planned_capacity"] == 900
+
+
+class TestMethodNotAllowed:
+    async def test_a_405_allows_every_method_of_the_resource(
+        self, client: AsyncClient, writer: dict[str, str]
+    ) -> None:
+        """RFC 9110 §15.5.6: Allow lists the methods the target resource supports — a school is
+        read (GET) and changed (PATCH); the registry is listed (GET) and added to (POST)."""
+        await client.post("/v1/schools", json=DONGSHENG_PRIMARY, headers=writer)
+
+        school = await client.delete("/v1/schools/2115000001", headers=writer)
+        registry = await client.put("/v1/schools", json={}, headers=writer)
+
+        assert school.status_code == 405
+        assert school.headers["content-type"] == "application/problem+json"
+        assert school.headers["allow"] == "GET, PATCH"
+        assert (registry.status_code, registry.headers["allow"]) == (405, "GET, POST")
