@@ -94,7 +94,7 @@ class Claim:
     session: AsyncSession | None = None
     completed: bool = False  # the answer was written in the effect's transaction
     answer: tuple[int, dict[str, str], bytes] | None = None
-    lease: timedelta = timedelta(seconds=LEASE_SECONDS)
+    lease: timedelta = timedelta(seconds=LEASE_SECONDS)  # the store's (IdempotencyMiddleware)
     # claimed by its use-case in the effect's transaction (`claim_within`), not before the
     # request runs; `outcome` is what that claim found (None: the use-case never ran)
     deferred: bool = False
@@ -169,8 +169,6 @@ class ClaimStore:
     async def _claim(self, wanted: Sequence[Wanted]) -> list[Outcome]:
         now = utcnow()
         async with self.sessionmaker() as session:
-            for w in wanted:
-                w.claim.lease = self.lease
             rows = [_row(w.claim, now) for w in wanted]
             statement = insert_ignoring_conflicts(session, TABLE, "client_id", "key").returning(
                 TABLE.c.client_id, TABLE.c.key, TABLE.c.owner

@@ -200,6 +200,7 @@ class IdempotencyMiddleware:
             scope["method"],
             scope["path"],
             fingerprint(scope["method"], scope["path"], scope.get("query_string", b""), body),
+            lease=self.store.lease,
         )
         pair = (client_id, key)
         while (first := self._in_flight.get(pair)) is not None:
@@ -214,7 +215,6 @@ class IdempotencyMiddleware:
     async def _answer(self, scope: dict[str, Any], replay: Any, send: Any, claim: Claim) -> None:
         store = self.store
         assert self._claim_batcher is not None
-        claim.lease = store.lease
         if (scope["method"], scope["path"]) in self.claims_within:
             claim.deferred = True
         else:
