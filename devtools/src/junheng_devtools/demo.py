@@ -1,8 +1,9 @@
 """The demo county, loaded through the gateway as a bureau would load its own: the school
 registry (enrollment), the school resource data (evaluation, also written as an XLSX to try the
-import), the pupil roster (assistance) and the next grade-1 intake (enrollment: zone map, seat
-plans, priority policy, families' applications reviewed to `verified`). `make run`, `make
-cluster`, the end-to-end tests and the benchmarks use it."""
+import) and the classes of every grade (evaluation: one 57-pupil class fails 班额), the pupil
+roster (assistance) and the next grade-1 intake (enrollment: zone map, seat plans, priority
+policy, families' applications reviewed to `verified`). `make run`, `make cluster`, the
+end-to-end tests and the benchmarks use it."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import httpx
+
+from junheng_devtools.demo_classes import demo_classes
 
 if TYPE_CHECKING:
     from junheng_devtools.system import System
@@ -57,6 +60,22 @@ def load_demo_resources(system: System, token: str, path: Path, xlsx_out: Path) 
 
     xlsx_out.write_bytes(write_xlsx(schools))
     return len(schools)
+
+
+def load_demo_classes(system: System, token: str, path: Path) -> int:
+    """Store the demo county's classes (班级学生数) in evaluation, derived from the resource table
+    (junheng_devtools.demo_classes: one 57-pupil class fails 班额)."""
+    data = json.loads(path.read_text())
+    sections = [dict(zip(data["columns"], row, strict=True)) for row in data["rows"]]
+    classes = demo_classes(sections)
+    url = f"/evaluation/v1/school-classes/{data['county_code']}/{data['year']}"
+    with httpx.Client(
+        base_url=system.gateway_url, timeout=30, headers={"Authorization": f"Bearer {token}"}
+    ) as http:
+        response = http.put(url, json={"classes": classes})
+        if response.status_code != 200:
+            raise RuntimeError(f"demo classes: {response.text}")
+    return len(classes)
 
 
 def load_demo_roster(system: System, token: str, roster_csv: bytes, *, wait: float = 60.0) -> int:
@@ -174,7 +193,8 @@ def load_demo(
     system: System, credentials: dict[str, Any], demo: Path, var: Path
 ) -> tuple[int, int, dict[str, Any]]:
     """The demo county through the gateway, as `make run` and `make cluster` load it: schools,
-    resource data (also written as an XLSX under `var`), the pupil roster, the grade-1 intake.
+    resource data (also written as an XLSX under `var`) and classes, the pupil roster, the
+    grade-1 intake.
     The schools created, the pupils on the roster, the intake's summary."""
     token = system.token(credentials)
     created = load_demo_county(system, token, demo)
@@ -184,6 +204,7 @@ def load_demo(
         demo.parent / "150602-school-resources-2025.json",
         var / "demo-school-resources-2025.xlsx",
     )
+    load_demo_classes(system, token, demo.parent / "150602-school-resources-2025.json")
     students = load_demo_roster(system, token, (var / "demo-students.csv").read_bytes())
     intake = load_demo_enrollment(system, token, demo.parent / "150602-enrollment.json")
     return created, students, intake

@@ -49,6 +49,7 @@ def test_every_event_type_is_its_nats_subject_under_its_producer() -> None:
         "assistance.coverage.computed",
         "evaluation.assessment.completed",
         "evaluation.verdict.changed",
+        "evaluation.class_sizes.changed",
     ]
     for event in EVENTS:
         producer = event.event_type.split(".")[0]

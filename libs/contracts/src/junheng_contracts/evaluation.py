@@ -78,4 +78,42 @@ class VerdictChanged(CloudEvent[VerdictChangedData]):
     type: Literal["evaluation.verdict.changed"] = "evaluation.verdict.changed"
 
 
-EVENTS: tuple[type[CloudEvent], ...] = (AssessmentCompleted, VerdictChanged)  # type: ignore[type-arg]
+class SectionClassSizes(BaseModel):
+    """One school section's classes as the bureau reported them (no pupil is named)."""
+
+    model_config = ConfigDict(frozen=True)
+    school_code: str
+    level: Literal["primary", "junior"]
+    classes: int = Field(ge=1, description="班级数, every grade")
+    pupils: int = Field(ge=1, description="Σ pupils of the classes")
+    largest_class: int = Field(ge=1)
+    over_cap_classes: int = Field(ge=0, description="classes over the level's 班额 cap (45 / 50)")
+    large_classes: int = Field(ge=0, description="大班额: classes of 56 pupils or more")
+    extra_large_classes: int = Field(ge=0, description="超大班额: classes of 66 pupils or more")
+    special_education: bool = Field(
+        description="特殊教育学校: on record, not judged against the ordinary caps"
+    )
+
+
+class ClassSizesChangedData(EventData):
+    """班额数据变更: a county's class data (班级学生数) for a school year was replaced."""
+
+    county_code: str = Field(pattern=r"^\d{6}$")
+    year: int = Field(description="school year by its start year: 2025 = 2025—2026学年")
+    catalogue_version: str = Field(description="the verdict catalogue whose caps apply")
+    sections: list[SectionClassSizes] = Field(description="every section with classes on record")
+    version: int = Field(description="per county and year; consumers skip stale events")
+
+
+class ClassSizesChanged(CloudEvent[ClassSizesChangedData]):
+    """班额数据变更: the real classes of a county's schools, per section (no personal data)."""
+
+    source: Literal["junheng/evaluation"] = "junheng/evaluation"
+    type: Literal["evaluation.class_sizes.changed"] = "evaluation.class_sizes.changed"
+
+
+EVENTS: tuple[type[CloudEvent], ...] = (  # type: ignore[type-arg]
+    AssessmentCompleted,
+    VerdictChanged,
+    ClassSizesChanged,
+)

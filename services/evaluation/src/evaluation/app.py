@@ -3,6 +3,7 @@
 from fastapi import FastAPI
 
 from evaluation.assessment.endpoints import router as assessment_router
+from evaluation.classes.endpoints import router as classes_router
 from evaluation.consumers import subscriptions
 from evaluation.reports.endpoints import county_router as county_reports_router
 from evaluation.reports.endpoints import router as reports_router
@@ -41,6 +42,7 @@ def create_app(settings: EvaluationSettings | None = None) -> FastAPI:
             verdict_router,
             trends_router,
             seats_router,
+            classes_router,
             scope_router,
         ],
         subscriptions=subscriptions,

@@ -3,7 +3,8 @@
 - enrollment's school registry → the school copy (`evaluation-schools`);
 - staffing's teacher counts → the teacher statistics behind indicators 1–3
   (`evaluation-teacher-stats`);
-- enrollment's seat plans → the entry-grade classes behind 班额 (`evaluation-seats`).
+- enrollment's seat plans → the planned entry-grade classes (`evaluation-seats`), a planning
+  view beside the real classes the verdict judges 班额 on.
 """
 
 from sqlalchemy.ext.asyncio import AsyncSession

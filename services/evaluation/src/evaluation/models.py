@@ -1,6 +1,7 @@
 """Every table of the evaluation service, imported by migrations/env.py."""
 
 from evaluation.assessment.models import Assessment
+from evaluation.classes.models import ClassImport, SchoolClass
 from evaluation.resources.models import ResourceImport, SchoolResource
 from evaluation.schools.models import School
 from evaluation.scope.models import ScopeRule
@@ -15,11 +16,13 @@ from evaluation.verdict.models import (
 
 __all__ = [
     "Assessment",
+    "ClassImport",
     "CountyVerdictState",
     "EligibilityInput",
     "RecognitionInput",
     "ResourceImport",
     "School",
+    "SchoolClass",
     "SchoolResource",
     "SchoolTeacherStats",
     "ScopeRule",

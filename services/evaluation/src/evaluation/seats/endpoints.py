@@ -17,13 +17,14 @@ Year = Annotated[int, Path(ge=2000, le=2100, description="school year by its sta
 
 @router.get(
     "/seat-plans",
-    summary="Seat plans from enrollment and the class sizes they imply (学位计划、班额)",
+    summary="Seat plans from enrollment and the entry classes they plan (学位计划)",
     responses=problem_responses(Forbidden, RuleViolated),
 )
 async def get_seat_plans(
     county_code: CountyCode, year: Year, session: SessionDep, principal: Reader
 ) -> SeatPlansRead:
     """Every school's entry-grade plan as `enrollment.school_seats.changed` last gave it, with
-    its source; the largest class per level and the sections over the 班额 cap, as the county
-    verdict measures them when no reviewer entry for `class_size` is stored."""
+    its source; the largest planned class per level and the plans over the 班额 cap. A planning
+    view: the county verdict judges 班额 on the real classes of every grade
+    (GET /v1/school-classes/{county_code}/{year})."""
     return await service.seat_plans(session, principal, county_code=county_code, year=year)

@@ -1,4 +1,5 @@
-"""班额 from enrollment's seat plans: the measured values of government-assurance item 5.
+"""班额 as enrollment's seat plans plan it: the intake's view (the verdict judges item 5 on the
+real classes, evaluation.classes).
 
 Pure: no I/O. A seat plan gives a school's entry-grade classes for a level and year and the
 seats planned in them; the largest class it implies is ceil(seats ÷ classes). Against the

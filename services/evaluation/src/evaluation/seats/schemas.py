@@ -48,7 +48,8 @@ class SeatPlanRead(BaseModel):
 
 class SeatPlansRead(BaseModel):
     """A county-year's seat plans (read model of `enrollment.school_seats.changed`) and the
-    class sizes the verdict measures from them (government assurance item 5, 班额)."""
+    entry classes they plan against the 班额 cap (a planning view; the verdict judges item 5 on
+    the real classes)."""
 
     county_code: str
     year: int

@@ -5,7 +5,6 @@ from datetime import UTC
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from evaluation.events import VerdictInputChanged
 from evaluation.seats import rules
 from evaluation.seats.models import SeatPlan
 from evaluation.seats.repository import SeatPlanRepository
@@ -13,7 +12,6 @@ from evaluation.seats.schemas import SeatPlanRead, SeatPlansRead, SectionOverCap
 from evaluation.verdict.catalogue import VerdictCatalogue
 from evaluation.verdict.service import catalogue_for_year, class_size_caps
 from junheng_contracts.enrollment import SchoolSeatsChanged
-from junheng_kit import reactions
 from junheng_kit.auth import Principal
 from junheng_kit.timeutil import utcnow
 
@@ -22,8 +20,8 @@ log = logging.getLogger("evaluation.seats")
 
 async def apply_seats(session: AsyncSession, event: SchoolSeatsChanged) -> bool:
     """Keep the plan when the event is newer than the copy; a stale or equal version changes
-    nothing (events may arrive out of order). A change re-judges that county-year's verdict
-    (班额 is measured from these plans), announcing it when it changed."""
+    nothing (events may arrive out of order). The plans are the intake's planning view: the
+    verdict judges 班额 on the county's real classes (evaluation.classes), not on them."""
     data = event.data
     repository = SeatPlanRepository(session)
     plan = await repository.plan(data.school_code, data.year, data.level)
@@ -52,7 +50,6 @@ async def apply_seats(session: AsyncSession, event: SchoolSeatsChanged) -> bool:
     plan.event_time = event.time if event.time.tzinfo else event.time.replace(tzinfo=UTC)
     plan.synced_at = utcnow()
     await session.flush()
-    reactions.record(session, VerdictInputChanged(data.county_code, data.year))
     return True
 
 

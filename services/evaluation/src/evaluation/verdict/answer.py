@@ -9,8 +9,9 @@ from typing import Any
 from evaluation.assessment import rules as assessment_rules
 from evaluation.assessment.catalogue import Catalogue, catalogue_by_version
 from evaluation.assessment.models import Assessment
-from evaluation.seats import rules as seat_rules
-from evaluation.seats.schemas import SectionOverCapRead
+from evaluation.classes import rules as class_rules
+from evaluation.classes.models import ClassImport
+from evaluation.classes.schemas import SectionClassesRead
 from evaluation.verdict import rules
 from evaluation.verdict.catalogue import ItemSpec, VerdictCatalogue
 from evaluation.verdict.models import VerdictItemInput
@@ -29,7 +30,15 @@ from evaluation.verdict.schemas import (
     VerdictParts,
 )
 
-SEAT_PLANS_REVIEWER = "enrollment seat plans (read model)"
+CLASS_DATA_REVIEWER = "the bureau's class data (班级学生数)"
+
+
+def class_source(upload: ClassImport) -> str:
+    """How the verdict cites a county-year's class data: its version and upload."""
+    return (
+        f"class data {upload.county_code}/{upload.year} v{upload.version}: {upload.source} upload "
+        f"{upload.content_sha256[:16]} by {upload.imported_by} at {upload.imported_at.isoformat()}"
+    )
 
 
 def items_part(
@@ -54,20 +63,16 @@ def item_read(
     outcome: rules.ItemOutcome,
     record: VerdictItemInput | None,
     *,
-    seat_plans: seat_rules.ClassSizeMeasure | None = None,
+    classes: tuple[class_rules.ClassSizeMeasure, ClassImport] | None = None,
 ) -> ItemRead:
-    """An item as judged: from its stored review, or (`record` None) from the seat plans."""
+    """An item as judged: from its stored review, or (`record` None) from the class data."""
     measured = outcome.basis == "measured"
     if record is None:
-        assert seat_plans is not None  # only 班额 is judged without a stored review
-        # one citation per plan: a county has any number of schools, while one reference holds
-        # 500 characters (five plans' sources); each plan's source is short and bounded
-        evidence = [
-            Evidence(title=f"学位计划 {plan.school_code} {plan.level}", reference=plan.source)
-            for plan in seat_plans.plans
-        ]
-        reviewer, note, source = SEAT_PLANS_REVIEWER, None, "seat_plans"
-        over = [SectionOverCapRead.of(section) for section in seat_plans.over_cap]
+        assert classes is not None  # only 班额 is judged without a stored review
+        measure, upload = classes
+        evidence = [Evidence(title=f"班级学生数 v{upload.version}", reference=class_source(upload))]
+        reviewer, note, source = CLASS_DATA_REVIEWER, None, "classes"
+        over = [SectionClassesRead.of(section) for section in measure.over_cap]
     else:
         evidence = [Evidence.model_validate(e) for e in record.evidence]
         reviewer, note, source, over = record.reviewer, record.note, "review", None
@@ -265,20 +270,21 @@ def failing_items(parts: VerdictParts) -> list[FailingItem]:
                     FailingItem(part=item.part, key=item.key, detail="reviewer finding: not met")
                 )
                 continue
-            if item.sections_over_cap is not None:  # 班额 from seat plans: per school section
+            if item.sections_over_cap is not None:  # 班额 from the class data: per section
                 for section in item.sections_over_cap:
                     out.append(
                         FailingItem(
                             part=item.part,
-                            key=f"{item.key}.{seat_rules.LEVEL_CRITERIA[section.level]}",
+                            key=f"{item.key}.{class_rules.LEVEL_CRITERIA[section.level]}",
                             school_code=section.school_code,
                             level=section.level,
-                            gap=Decimal(section.classes_missing),
+                            gap=Decimal(len(section.over_cap)),
                             unit="classes",
                             detail=(
-                                f"{section.seats} seats in {section.planned_classes} classes: "
-                                f"largest class {section.largest_class} > {section.cap}, "
-                                f"{section.pupils_over} pupils over ({section.source})"
+                                f"{len(section.over_cap)} of {section.classes} classes over "
+                                f"{section.cap}: largest {section.largest_class}, "
+                                f"{section.pupils_over} pupils over; 大班额 "
+                                f"{section.large_classes}, 超大班额 {section.extra_large_classes}"
                             ),
                         )
                     )

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from evaluation.seats.schemas import SectionOverCapRead
+from evaluation.classes.schemas import SectionClassesRead
 from evaluation.verdict.catalogue import RecognitionGroup, VetoKind
 from evaluation.verdict.rules import Basis, Finding, Verdict
 
@@ -98,13 +98,15 @@ class ItemRead(BaseModel):
     evidence: list[Evidence]
     reviewer: str
     note: str | None
-    source: Literal["review", "seat_plans"] = Field(
+    source: Literal["review", "classes"] = Field(
         "review",
-        description="a stored review (PUT items/{key}), or, for 班额 without one, enrollment's "
-        "seat plans (see GET seat-plans)",
+        description="a stored review (PUT items/{key}), or, for 班额 without one, the county's "
+        "class data (班级学生数, see GET /v1/school-classes/{county_code}/{year})",
     )
-    sections_over_cap: list[SectionOverCapRead] | None = Field(
-        None, description="班额 from seat plans: each school section over the cap, with its gap"
+    sections_over_cap: list[SectionClassesRead] | None = Field(
+        None,
+        description="班额 from the class data: each school section with a class over its level's "
+        "cap, with those classes",
     )
 
 

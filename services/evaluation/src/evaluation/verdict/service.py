@@ -10,9 +10,9 @@ from typing import Any, cast
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from evaluation.assessment.models import Assessment
+from evaluation.classes import repository as class_data
+from evaluation.classes import rules as class_rules
 from evaluation.events import VerdictInputChanged
-from evaluation.seats import rules as seat_rules
-from evaluation.seats.repository import SeatPlanRepository
 from evaluation.verdict import answer, rules
 from evaluation.verdict.catalogue import ItemSpec, VerdictCatalogue, catalogue_in_force
 from evaluation.verdict.models import (
@@ -49,7 +49,7 @@ from junheng_kit.timeutil import utcnow
 SCHOOL_YEAR_START = (9, 1)
 
 
-CLASS_SIZE = "class_size"  # item 5 of 政府保障程度, measurable from enrollment's seat plans
+CLASS_SIZE = "class_size"  # item 5 of 政府保障程度, measured on the county's class data
 
 
 def catalogue_for_year(year: int) -> VerdictCatalogue:
@@ -60,7 +60,7 @@ def catalogue_for_year(year: int) -> VerdictCatalogue:
 def class_size_caps(catalogue: VerdictCatalogue) -> dict[str, Decimal]:
     """班额 cap per level, from the catalogue's class-size item (primary 45, junior 50)."""
     by_name = {c.name: c.threshold for c in catalogue.item(CLASS_SIZE).criteria}
-    return {level: by_name[name] for level, name in seat_rules.LEVEL_CRITERIA.items()}
+    return {level: by_name[name] for level, name in class_rules.LEVEL_CRITERIA.items()}
 
 
 def _catalogue(year: int) -> VerdictCatalogue:
@@ -325,19 +325,19 @@ async def _county_verdict(
         items[key] = (spec, rules.evaluate_item(spec, measured=measured, finding=finding), record)
     class_size = None
     if CLASS_SIZE not in items and any(spec.key == CLASS_SIZE for spec in catalogue.items):
-        class_size = seat_rules.class_size(
-            await SeatPlanRepository(session).figures(county_code, year),
-            class_size_caps(catalogue),
-        )
-        if class_size.measured:  # judged on the levels that have classes
-            spec = catalogue.item(CLASS_SIZE)
-            spec = replace(
-                spec, criteria=tuple(c for c in spec.criteria if c.name in class_size.measured)
+        upload = await class_data.latest_import(session, county_code, year)
+        if upload is not None:
+            measure = await class_data.measure_classes(
+                session, class_size_caps(catalogue), county_code, year
             )
-            outcome = rules.evaluate_item(spec, measured=class_size.measured, finding=None)
-            items[CLASS_SIZE] = (spec, outcome, None)
-        else:
-            class_size = None
+            if measure.measured:  # judged on the levels that have ordinary classes
+                spec = catalogue.item(CLASS_SIZE)
+                spec = replace(
+                    spec, criteria=tuple(c for c in spec.criteria if c.name in measure.measured)
+                )
+                outcome = rules.evaluate_item(spec, measured=measure.measured, finding=None)
+                items[CLASS_SIZE] = (spec, outcome, None)
+                class_size = (measure, upload)
     recognition = None
     if recognition_record is not None:
         recognition = rules.assess_recognition(
@@ -383,9 +383,7 @@ async def _county_verdict(
             )
         )
     item_reads = {
-        key: answer.item_read(
-            spec, outcome, record, seat_plans=class_size if record is None else None
-        )
+        key: answer.item_read(spec, outcome, record, classes=class_size if record is None else None)
         for key, (spec, outcome, record) in items.items()
     }
     parts = VerdictParts(
