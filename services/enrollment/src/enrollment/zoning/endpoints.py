@@ -9,10 +9,12 @@ import numpy as np
 import shapely
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from pydantic import BaseModel, TypeAdapter
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from enrollment.zoning import service
 from enrollment.zoning.models import CohortImport, ZoneMap
 from enrollment.zoning.repository import ZoneMapRepository
+from enrollment.zoning.rezoning import rezoning_status
 from enrollment.zoning.schemas import (
     BulkLookupIn,
     BulkLookupRead,
@@ -24,6 +26,7 @@ from enrollment.zoning.schemas import (
     Level,
     Longitude,
     PointZone,
+    RezoningRead,
     SchoolBalanceRead,
     Year,
     ZoneCollectionRead,
@@ -101,10 +104,16 @@ def _ref(zone_map: ZoneMap) -> ZoneMapRef:
     )
 
 
-def _read(zone_map: ZoneMap, zones: list[service.StoredZone]) -> ZoneMapRead:
+async def _read(
+    session: AsyncSession, zone_map: ZoneMap, zones: list[service.StoredZone]
+) -> ZoneMapRead:
     geometries = shapely.to_geojson([s.zone.geometry for s in zones]) if zones else []
+    rezoning = await rezoning_status(session, zone_map, service.today())
     return ZoneMapRead(
         **_summary(zone_map).model_dump(),
+        rezoning=None
+        if rezoning is None
+        else RezoningRead.model_validate(rezoning, from_attributes=True),
         zones=ZoneCollectionRead(
             features=[
                 ZoneFeatureRead(
@@ -167,7 +176,7 @@ async def create_zone_map(
     a school of another county (`school_in_county`) or level (`school_level`)."""
     zone_map, _ = await service.create_zone_map(session, principal, request=body)
     response.headers["Location"] = f"/v1/zone-maps/{zone_map.id}"
-    return _read(zone_map, await service.stored_zones(session, zone_map))
+    return await _read(session, zone_map, await service.stored_zones(session, zone_map))
 
 
 @maps_router.get("", summary="Zone map versions", responses=problem_responses())
@@ -253,7 +262,7 @@ def _optional(value: Fraction | None) -> Decimal | None:
 async def get_zone_map(map_id: UUID, session: SessionDep, principal: Reader) -> ZoneMapRead:
     """Any version, old ones included: appeals refer to the zone in force at application."""
     zone_map = await ZoneMapRepository(session).get(map_id, within=principal.jurisdiction)
-    return _read(zone_map, await service.stored_zones(session, zone_map))
+    return await _read(session, zone_map, await service.stored_zones(session, zone_map))
 
 
 @zones_router.get(

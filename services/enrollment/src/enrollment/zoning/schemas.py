@@ -133,7 +133,24 @@ class ZoneMapSummary(BaseModel):
     created_at: datetime
 
 
+class RezoningRead(BaseModel):
+    """学区调整周期: the county's interval in force and whether these zones are due to be
+    re-drawn (seed 001: every three years in 通榆县)."""
+
+    interval_years: int
+    source: str
+    zones_since: date = Field(
+        description="the zones are unchanged since this day (earlier versions and years with "
+        "the same zones count)"
+    )
+    due_on: date = Field(description="zones_since + interval_years")
+    due: bool = Field(description="today (China time) is on or after due_on: re-zoning is due")
+
+
 class ZoneMapRead(ZoneMapSummary):
+    rezoning: RezoningRead | None = Field(
+        None, description="null when the county has no re-zoning interval in force"
+    )
     zones: ZoneCollectionRead
 
 
