@@ -48,7 +48,9 @@ class TestMergedOpenApi:
         }
         assert get_item["security"] == [{"OAuth2": ["enrollment:read"]}]
         assert paths["/staffing/v1/items"]["post"]["security"] == [{"OAuth2": ["staffing:write"]}]
-        assert get_item["operationId"].startswith("enrollment_")
+        assert get_item["operationId"].startswith("enrollment.")
+        titles = [s.get("title") for name, s in schemas.items() if name.endswith(".Item")]
+        assert sorted(titles) == ["enrollment.Item", "staffing.Item"]  # no two alike
         flow = document["components"]["securitySchemes"]["OAuth2"]["flows"]["clientCredentials"]
         assert flow["tokenUrl"] == "/oauth/token"
         assert "evaluation:write" in flow["scopes"]

@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
-from junheng_devtools.demo import load_demo_county, load_demo_resources
+from junheng_devtools.demo import load_demo_classes, load_demo_county, load_demo_resources
 from junheng_devtools.system import System
 
 from junheng_kit.tabular import XLSX
@@ -105,9 +105,27 @@ class TestEvaluationWalkthrough:
         assert sources["origin"] == "stored"
         assert sources["upload"]["content_sha256"] == imported["content_sha256"]
 
+        # the classes of every grade, as `make run` loads them: 东胜区第二小学 has a 57-pupil
+        # class in grade 4 — over the primary cap of 45 and a 大班额 (≥ 56)
+        load_demo_classes(system, token, DEMO / "150602-school-resources-2025.json")
+        classes = ok(bureau.get(f"/v1/school-classes/{COUNTY}/{YEAR}"))
+        [over] = [s for s in classes["sections"] if not s["met"]]
+        assert (over["school_code"], over["over_cap"]) == (
+            "2115060002",
+            [{"grade": 4, "name": "1班", "pupils": 57}],
+        )
+        assert (over["large_classes"], over["extra_large_classes"]) == (1, 0)
+
         verdict = ok(bureau.get(f"/v1/counties/{COUNTY}/years/{YEAR}/verdict"))
-        # the government-assurance, quality and recognition inputs are not stored yet
+        # 班额 (item 5) fails on that real class; the other government-assurance, quality and
+        # recognition inputs are not stored yet
         assert verdict["verdict"] == "incomplete"
+        [class_size] = [f for f in verdict["failing_items"] if f["key"].startswith("class_size")]
+        assert (class_size["key"], class_size["school_code"], class_size["gap"]) == (
+            "class_size.largest_primary_class",
+            "2115060002",
+            "1",
+        )
         assert verdict["assessment_id"] == assessment["id"]
         resources = verdict["parts"]["resource_allocation"]
         assert resources["met"] is False

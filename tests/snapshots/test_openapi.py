@@ -5,6 +5,7 @@
 
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -48,3 +49,65 @@ def test_every_service_documents_problem_details_and_its_school_routes() -> None
         assert "Problem" in document["components"]["schemas"], service
         assert "/v1/schools" in document["paths"], service
         assert "/v1/schools/{school_code}" in document["paths"], service
+
+
+def test_operation_ids_are_short_camel_case_and_unique_per_service() -> None:
+    """Integrators' generated clients name their methods by operationId: each is the endpoint
+    function's name in camelCase (the gateway puts the service in front), unique, and short."""
+    for service, make in APPS.items():
+        document = make().openapi()
+        ids = [
+            operation["operationId"]
+            for item in document["paths"].values()
+            for operation in item.values()
+            if isinstance(operation, dict)
+        ]
+        assert len(ids) == len(set(ids)), service
+        assert all(re.fullmatch(r"[a-z][A-Za-z0-9]{2,39}", i) for i in ids), service
+
+
+def test_every_tag_is_one_word_and_described_in_chinese_and_english() -> None:
+    for service, make in APPS.items():
+        document = make().openapi()
+        described = {tag["name"]: tag["description"] for tag in document.get("tags", [])}
+        used = {
+            tag
+            for item in document["paths"].values()
+            for operation in item.values()
+            if isinstance(operation, dict)
+            for tag in operation.get("tags", [])
+        }
+        assert used <= set(described), (service, used - set(described))
+        for name, text in described.items():
+            assert re.fullmatch(r"[a-z][a-z-]*", name), (service, name)
+            assert re.search(r"[\u4e00-\u9fff]", text), (service, name)
+            assert re.search(r"[A-Za-z]{3,} [a-z]+", text), (service, name)
+
+
+def test_every_answer_that_is_not_json_has_a_string_schema() -> None:
+    """PDF and XLSX answers are `format: binary`, CSV and HTML strings: generators need both."""
+    for service, make in APPS.items():
+        document = make().openapi()
+        for path, item in document["paths"].items():
+            for operation in item.values():
+                if not isinstance(operation, dict):
+                    continue
+                for answer in operation["responses"].values():
+                    for media_type, content in answer.get("content", {}).items():
+                        if media_type.endswith("json"):
+                            continue
+                        expected = (
+                            {"type": "string"}
+                            if media_type.startswith("text/")
+                            else {"type": "string", "format": "binary"}
+                        )
+                        assert content["schema"] == expected, (service, path, media_type)
+
+
+def test_every_post_documents_the_idempotency_key() -> None:
+    for service, make in APPS.items():
+        document = make().openapi()
+        for path, item in document["paths"].items():
+            if "post" in item:
+                names = [p["name"] for p in item["post"].get("parameters", [])]
+                assert names.count("Idempotency-Key") == 1, (service, path)

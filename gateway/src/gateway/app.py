@@ -37,6 +37,7 @@ from junheng_kit.auth import JWKS_KEY, KEYS_BUCKET, TokenVerifier
 from junheng_kit.bridge import BridgeClient
 from junheng_kit.conditional import ConditionalGetMiddleware
 from junheng_kit.db import create_sessionmaker, open_engine
+from junheng_kit.declared_inputs import DECLARED_INPUTS
 from junheng_kit.messaging.connection import JetStreamSetup, connect_with, ensure_buckets
 from junheng_kit.metrics_port import start_metrics_listener
 from junheng_kit.middleware import RequestContextMiddleware
@@ -144,6 +145,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         redoc_url=None,
         separate_input_output_schemas=False,
         telemetry=NO_OPENTELEMETRY,
+        dependencies=[DECLARED_INPUTS],  # its own operations: unknown query 422, other bodies 415
     )
     app.state.settings = settings
     app.state.nats = None

@@ -3,8 +3,11 @@
 - paths get the service prefix (`/v1/schools` → `/enrollment/v1/schools`); the services'
   operational paths (health, readiness, metrics) are dropped;
 - component names get the service namespace (`SchoolRead` → `enrollment.SchoolRead`, valid
-  per OpenAPI's `^[a-zA-Z0-9.\\-_]+$`) and every `$ref` is rewritten; the shared problem
-  schemas stay single;
+  per OpenAPI's `^[a-zA-Z0-9.\\-_]+$`), and so do their titles (generators name classes by
+  title: two services' `SeatPlanRead` must not collide); every `$ref` is rewritten; the shared
+  problem schemas stay single;
+- operationIds are the service's short camelCase ids with the service in front
+  (`enrollment.submitApplication`);
 - every service operation requires the OAuth2 client-credentials scheme and lists the problems
   the gateway itself may answer before the service sees the request (rate limit, body limit,
   no responder, upstream timeout).
@@ -102,12 +105,38 @@ def _operation_scopes(service: str, method: str, operation: Mapping[str, Any]) -
     return [f"{service}:{'read' if method in READ_METHODS else 'write'}"]
 
 
+RATE_LIMIT_HEADERS = {
+    "RateLimit-Policy": {
+        "description": "the client's quota (draft-ietf-httpapi-ratelimit-headers), e.g. "
+        '`"api";q=100;w=1`',
+        "schema": {"type": "string"},
+    },
+    "RateLimit": {
+        "description": 'what is left of it and when more comes, e.g. `"api";r=99;t=1`',
+        "schema": {"type": "string"},
+    },
+}
+RETRY_AFTER = {
+    "Retry-After": {
+        "description": "seconds to wait before trying again",
+        "schema": {"type": "integer", "minimum": 1},
+    }
+}
+
+
 def _add_gateway_problems(operation: dict[str, Any]) -> None:
+    """The problems the gateway answers itself, and the headers it adds: the RateLimit fields
+    on every answer of a counted request, Retry-After on 429 and 503."""
     responses = operation.setdefault("responses", {})
     for error, needs_body in GATEWAY_PROBLEMS:
         if needs_body and "requestBody" not in operation:
             continue
         responses.setdefault(str(error.status), problem_response_doc(error.title))
+    for status, answer in responses.items():
+        headers = answer.setdefault("headers", {})
+        headers.update(RATE_LIMIT_HEADERS)
+        if status in ("429", "503"):
+            headers.update(RETRY_AFTER)
 
 
 def merge(
@@ -134,6 +163,8 @@ def merge(
             target = components.setdefault(section, {})
             for name, value in entries.items():
                 new_name = renames[f"{REF_PREFIX}{section}/{name}"].rsplit("/", 1)[1]
+                if section == "schemas" and new_name != name and isinstance(value, dict):
+                    value = {**value, "title": new_name}  # generators name classes by title
                 target.setdefault(new_name, value)  # shared schemas: the first copy wins
         for path, item in _rewrite(document.get("paths", {}), renames).items():
             if path in DROPPED_PATHS:
@@ -142,7 +173,7 @@ def merge(
                 if method not in METHODS or not isinstance(operation, dict):
                     continue
                 if "operationId" in operation:
-                    operation["operationId"] = f"{service}_{operation['operationId']}"
+                    operation["operationId"] = f"{service}.{operation['operationId']}"
                 operation["tags"] = [f"{service}.{t}" for t in operation.get("tags", [])] or [
                     service
                 ]

@@ -20,6 +20,7 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
 from fastapi.telemetry import TelemetryConfig
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
@@ -27,6 +28,7 @@ from junheng_kit.auth import TokenVerifier, jwks_from_text, nats_kv_jwks_source
 from junheng_kit.bridge import BridgeServer
 from junheng_kit.conditional import ConditionalGetMiddleware
 from junheng_kit.db import create_sessionmaker, open_engine
+from junheng_kit.declared_inputs import DECLARED_INPUTS
 from junheng_kit.fast_routes import FastHandler, FastRoutes
 from junheng_kit.messaging.connection import (
     JetStreamSetup,
@@ -211,11 +213,14 @@ def build_service_app(
     version: str = "0.1.0",
     fast_routes: Mapping[tuple[str, str], FastHandler] | None = None,
     claims_within: Collection[tuple[str, str]] = (),
+    tags: Mapping[str, str] | None = None,
 ) -> FastAPI:
     """`fast_routes`: (method, path) → a handler that answers the common case of a hot
     endpoint without FastAPI's per-request machinery (junheng_kit.fast_routes).
     `claims_within`: (method, path) of routes whose use-case runs by group commit and claims
-    Idempotency-Keys in its own transaction (junheng_kit.group_commit)."""
+    Idempotency-Keys in its own transaction (junheng_kit.group_commit).
+    `tags`: the service's operation tags (no spaces) → a description in Chinese and English;
+    the kit's own (`operations`, `schools`) are added."""
     subscriptions = subscriptions or Subscriptions()
 
     @asynccontextmanager
@@ -269,6 +274,12 @@ def build_service_app(
         lifespan=lifespan,
         separate_input_output_schemas=False,
         telemetry=NO_OPENTELEMETRY,
+        dependencies=[DECLARED_INPUTS],  # unknown query parameters 422, other bodies 415
+        generate_unique_id_function=operation_id,
+        openapi_tags=[
+            {"name": name, "description": text}
+            for name, text in {**KIT_TAGS, **(tags or {})}.items()
+        ],
     )
     app.state.settings = settings
     app.state.relay = None
@@ -288,6 +299,23 @@ def build_service_app(
     app.add_middleware(RequestContextMiddleware)
     _register_problem_schema(app)
     return app
+
+
+KIT_TAGS = {
+    "operations": "运行状态：存活、就绪与指标（无需令牌）。Health, readiness and metrics "
+    "(no token).",
+    "schools": "学校名录（本服务的副本，来自招生服务的学校登记事件）。The school directory: this "
+    "service's copy of the registry, kept from enrollment's school events.",
+}
+
+
+def operation_id(route: APIRoute) -> str:
+    """A short, stable operationId: the endpoint function's name in camelCase
+    (`submit_application` → `submitApplication`); the gateway prefixes the service
+    (`enrollment.submitApplication`). Function names are unique per service (snapshot-tested),
+    so renaming an endpoint function is a contract change."""
+    head, *rest = route.name.split("_")
+    return head + "".join(word[:1].upper() + word[1:] for word in rest)
 
 
 RESERVED_HEADERS = frozenset({"accept", "content-type", "authorization"})
@@ -314,13 +342,60 @@ def without_reserved_header_parameters(document: dict[str, Any]) -> dict[str, An
     return document
 
 
+def with_raw_answers_typed(document: dict[str, Any]) -> dict[str, Any]:
+    """Give every non-JSON answer a schema generators understand: text (`text/csv`,
+    `text/html`) is a string, anything else (PDF, XLSX) `format: binary` — a client generated
+    from the document then returns bytes instead of skipping the operation."""
+    for item in document.get("paths", {}).values():
+        for operation in item.values():
+            if not isinstance(operation, dict):
+                continue
+            for answer in operation.get("responses", {}).values():
+                for media_type, content in answer.get("content", {}).items():
+                    if media_type.endswith("json"):
+                        continue
+                    if media_type.startswith("text/"):
+                        content["schema"] = {"type": "string"}
+                    else:
+                        content["schema"] = {"type": "string", "format": "binary"}
+    return document
+
+
+IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": "幂等键: the same key with the same body, from the same client, gets the first "
+    "answer again (`Idempotent-Replayed: true`) on any replica — never two effects; with another "
+    "body it is 422 `idempotency_key_reused`; while the first still runs elsewhere, 409 "
+    "`idempotency_in_progress` with Retry-After",
+    "schema": {"type": "string", "maxLength": 200},
+}
+
+
+def with_idempotency_keys(document: dict[str, Any]) -> dict[str, Any]:
+    """Document the `Idempotency-Key` header every POST takes (junheng_kit.idempotency)."""
+    for item in document.get("paths", {}).values():
+        operation = item.get("post")
+        if not isinstance(operation, dict):
+            continue
+        parameters = operation.setdefault("parameters", [])
+        if not any(p.get("name") == "Idempotency-Key" for p in parameters):
+            parameters.append(IDEMPOTENCY_KEY)
+    return document
+
+
 def _register_problem_schema(app: FastAPI) -> None:
     original = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema:
             return app.openapi_schema
-        schema = document_problem_responses(without_reserved_header_parameters(original()))
+        schema = document_problem_responses(
+            with_idempotency_keys(
+                with_raw_answers_typed(without_reserved_header_parameters(original()))
+            )
+        )
         components = schema.setdefault("components", {}).setdefault("schemas", {})
         components.setdefault(
             "Problem", Problem.model_json_schema(ref_template="#/components/schemas/{model}")

@@ -35,6 +35,30 @@ def create_app(settings: AssistanceSettings | None = None) -> FastAPI:
             identification_router,
         ],
         subscriptions=subscriptions,
+        tags={
+            "students": (
+                "学生名册：在籍学生及其个人信息（需 PII 权限方可查看）。The pupil roster (personal "
+                "data shown only with the PII scope)."
+            ),
+            "programmes": (
+                "资助项目：标准、名额与资格条件。Aid programmes: standards, places and eligibility."
+            ),
+            "identification": (
+                "应助尽助：依据共享数据批量认定困难学生。Identification of eligible pupils from "
+                "agencies' shared data."
+            ),
+            "awards": (
+                "资助认定、公示、异议、审批与发放。Awards: review, public notice, objections, "
+                "approval and disbursement."
+            ),
+            "agencies": (
+                "部门数据共享：民政、残联、乡村振兴、农牧的查询与状态。Data sharing with partner "
+                "agencies: lookups and their status."
+            ),
+            "ledger": (
+                "审计账本：跨部门查询的防篡改记录。The tamper-evident ledger of agency lookups."
+            ),
+        },
     )
     install_connector(app, settings)  # app.state.agency_connector, opened in the lifespan
     install_job_runner(app, settings)  # app.state.identification_jobs: 应助尽助 jobs, tasks

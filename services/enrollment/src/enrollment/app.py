@@ -36,4 +36,26 @@ def create_app(settings: EnrollmentSettings | None = None) -> FastAPI:
         ],
         fast_routes={("POST", "/v1/applications"): submit_application_fast},
         claims_within={("POST", "/v1/applications")},
+        tags={
+            "zones": (
+                "划片：学区地图的版本、按地址查询片区、学龄人口与学区调整。Attendance zones: "
+                "zone-map versions, address lookup, cohorts and re-zoning."
+            ),
+            "seats": (
+                "学位计划与学位预警：班级数、班额上限、供需预测。Seat plans and the seat forecast: "
+                "classes, class caps, supply against demand."
+            ),
+            "admission": (
+                "入学申请：提交、材料核验、审核、优先类别政策与录取。Applications: submission, "
+                "document checks, review, priority policy and admissions."
+            ),
+            "assignment-runs": (
+                "电脑派位：可复现的派位运行、解释、重放与统筹安置。The lottery: replayable "
+                "assignment runs, explanations, replay and 统筹 placement."
+            ),
+            "imports": (
+                "批量导入导出：申请表与学校名册的 CSV / XLSX。Bulk import and export of "
+                "application and school sheets (CSV / XLSX)."
+            ),
+        },
     )

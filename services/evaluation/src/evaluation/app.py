@@ -46,4 +46,37 @@ def create_app(settings: EvaluationSettings | None = None) -> FastAPI:
             scope_router,
         ],
         subscriptions=subscriptions,
+        tags={
+            "assessments": (
+                "资源配置评估：七项指标、校际差异系数。Resource-allocation assessments: the seven "
+                "indicators and the coefficients of variation."
+            ),
+            "school-resources": (
+                "学校资源配置数据：按学年导入（JSON、CSV、XLSX）。Schools' resource data per "
+                "school year (JSON, CSV, XLSX)."
+            ),
+            "school-classes": (
+                "班级学生数与班额：按学年导入，判定大班额。Class data per school year and the "
+                "class sizes judged on it."
+            ),
+            "what-if": (
+                "模拟测算：改变投入后的评估结果与最省补齐方案。What-if scenarios and the cheapest "
+                "fix."
+            ),
+            "verdict": (
+                "县域认定结论：政府保障、教育质量、社会认可与一票否决。The county verdict: "
+                "government assurance, quality, recognition and vetoes."
+            ),
+            "reports": (
+                "报告：PDF、HTML、XLSX 格式的评估与认定报告。Reports of assessments and verdicts "
+                "as PDF, HTML and XLSX."
+            ),
+            "trends": (
+                "趋势与汇总：县域多年趋势与地区汇总。Trends over years and regional roll-ups."
+            ),
+            "scope-rules": (
+                "评估范围规则：教学点人数下限与一贯制学校权重。Scope rules: the teaching-point "
+                "cut-off and combined-school weights."
+            ),
+        },
     )

@@ -317,3 +317,25 @@ class TestEventAndVerdict:
         assert all(
             i["key"] != "class_size" for i in verdict["parts"]["government_assurance"]["failing"]
         )
+
+
+class TestDeclaredInputs:
+    async def test_an_unknown_query_parameter_is_named(
+        self, client: AsyncClient, writer: dict[str, str]
+    ) -> None:
+        response = await client.get(CLASSES, params={"detail": "classes"}, headers=writer)
+
+        assert response.status_code == 422
+        assert rules_of(response) == [("query.detail", "query_parameter_known")]
+
+    async def test_classes_sent_as_text_are_a_415(
+        self, client: AsyncClient, writer: dict[str, str]
+    ) -> None:
+        response = await client.put(
+            CLASSES,
+            content=json.dumps({"classes": classes()}).encode(),
+            headers={**writer, "Content-Type": "text/plain"},
+        )
+
+        assert response.status_code == 415
+        assert response.headers["accept-put"] == "application/json"

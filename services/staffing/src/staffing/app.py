@@ -36,4 +36,26 @@ def create_app(settings: StaffingSettings | None = None) -> FastAPI:
             rotation_router,
         ],
         subscriptions=subscriptions,
+        tags={
+            "teachers": (
+                "教师名册：登记、调动、资格与表格导入。The teacher registry: registration, moves, "
+                "qualifications and sheet imports."
+            ),
+            "quotas": (
+                "编制核定：按生师比与班师比核定教职工编制。Establishment quotas from pupil–teacher "
+                "and class–teacher ratios."
+            ),
+            "quota-pool": (
+                "编制周转池：县域内编制的借用与归还。The county's quota pool: posts lent between "
+                "schools and returned."
+            ),
+            "rotation": (
+                "交流轮岗：轮岗方案、合规检查与乡村任教年限。Rotation plans, rule compliance and "
+                "rural service years."
+            ),
+            "policy": (
+                "政策参数：按地区生效的编制与轮岗参数。Policy parameters in force per region for "
+                "quotas and rotation."
+            ),
+        },
     )

@@ -205,8 +205,8 @@ async def submit_application_fast(request: FastRequest) -> Response | None:
     injection or response re-validation): a JSON body that validates, from a caller holding
     enrollment:write. Anything else — no token, a body with errors — is left to the route
     above, which answers it as always. Same checks, same batch, same answer."""
-    if not request.is_json():
-        return None
+    if not request.is_json() or request.scope.get("query_string"):
+        return None  # the route answers (a query parameter: 422 naming it)
     principal = await request.principal("enrollment:write")
     if principal is None:
         return None

@@ -28,7 +28,7 @@ from junheng_kit.problems import (
     problem_responses,
 )
 
-router = APIRouter(prefix="/v1/school-classes", tags=["school classes"])
+router = APIRouter(prefix="/v1/school-classes", tags=["school-classes"])
 
 Reader = Annotated[Principal, Depends(require_scopes("evaluation:read"))]
 Writer = Annotated[Principal, Depends(require_scopes("evaluation:write"))]
@@ -55,7 +55,7 @@ def _read(record: ClassImport) -> ClassImportRead:
     response_class=Response,
     responses={200: {"content": {XLSX: {}}}},
 )
-async def template(_: Reader) -> Response:
+async def class_template(_: Reader) -> Response:
     return Response(
         template_xlsx(),
         media_type=XLSX,

@@ -20,7 +20,7 @@ from junheng_kit.problems import (
     problem_responses,
 )
 
-router = APIRouter(prefix="/v1/school-resources", tags=["school resources"])
+router = APIRouter(prefix="/v1/school-resources", tags=["school-resources"])
 
 Reader = Annotated[Principal, Depends(require_scopes("evaluation:read"))]
 Writer = Annotated[Principal, Depends(require_scopes("evaluation:write"))]
@@ -49,7 +49,7 @@ def _read(
     response_class=Response,
     responses={200: {"content": {XLSX: {}}}},
 )
-async def template(_: Reader) -> Response:
+async def resource_template(_: Reader) -> Response:
     return Response(
         template_xlsx(),
         media_type=XLSX,

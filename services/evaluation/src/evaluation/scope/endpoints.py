@@ -10,7 +10,7 @@ from junheng_kit.db import SessionDep
 from junheng_kit.identifiers import CountyCode
 from junheng_kit.problems import Forbidden, NotFound, RuleViolated, problem_responses
 
-router = APIRouter(prefix="/v1/counties/{county_code}/scope-rules", tags=["scope rules"])
+router = APIRouter(prefix="/v1/counties/{county_code}/scope-rules", tags=["scope-rules"])
 
 Reader = Annotated[Principal, Depends(require_scopes("evaluation:read"))]
 Writer = Annotated[Principal, Depends(require_scopes("evaluation:write"))]

@@ -9,7 +9,7 @@ from junheng_kit.db import SessionDep
 from junheng_kit.identifiers import CountyCode
 from junheng_kit.problems import Forbidden, RuleViolated, problem_responses
 
-router = APIRouter(prefix="/v1/counties/{county_code}/years/{year}", tags=["county verdict"])
+router = APIRouter(prefix="/v1/counties/{county_code}/years/{year}", tags=["verdict"])
 
 Reader = Annotated[Principal, Depends(require_scopes("evaluation:read"))]
 Year = Annotated[int, Path(ge=2000, le=2100, description="school year by its start year")]

@@ -9,7 +9,7 @@ from junheng_kit.db import SessionDep
 from junheng_kit.identifiers import CountyCode
 from junheng_kit.problems import Forbidden, InvalidInput, problem_responses
 
-router = APIRouter(tags=["trends and roll-ups"])
+router = APIRouter(tags=["trends"])
 
 Reader = Annotated[Principal, Depends(require_scopes("evaluation:read"))]
 OptionalYear = Annotated[

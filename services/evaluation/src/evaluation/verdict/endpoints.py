@@ -16,7 +16,7 @@ from junheng_kit.db import SessionDep
 from junheng_kit.identifiers import CountyCode
 from junheng_kit.problems import Forbidden, NotFound, RuleViolated, problem_responses
 
-router = APIRouter(prefix="/v1/counties/{county_code}/years/{year}", tags=["county verdict"])
+router = APIRouter(prefix="/v1/counties/{county_code}/years/{year}", tags=["verdict"])
 
 Reader = Annotated[Principal, Depends(require_scopes("evaluation:read"))]
 Writer = Annotated[Principal, Depends(require_scopes("evaluation:write"))]

@@ -19,8 +19,8 @@ from junheng_kit.timeutil import china_today
 from staffing.pool import service
 from staffing.pool.schemas import QuotaLoanCreate, QuotaLoanRead, QuotaLoanReturn, QuotaPoolRead
 
-county_router = APIRouter(prefix="/v1/counties/{county_code}", tags=["quota pool"])
-router = APIRouter(prefix="/v1/quota-loans", tags=["quota pool"])
+county_router = APIRouter(prefix="/v1/counties/{county_code}", tags=["quota-pool"])
+router = APIRouter(prefix="/v1/quota-loans", tags=["quota-pool"])
 
 Reader = Annotated[Principal, Depends(require_scopes("staffing:read"))]
 Writer = Annotated[Principal, Depends(require_scopes("staffing:write"))]
