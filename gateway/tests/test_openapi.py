@@ -6,7 +6,7 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
-from gateway.openapi.merge import merge
+from gateway.openapi.merge import RATE_LIMIT_HEADERS, merge
 
 
 def _refs(node: Any) -> set[str]:
@@ -192,6 +192,13 @@ class TestMergeRules:
         assert pets["post"]["responses"]["504"] == {
             "description": "Upstream did not answer in time",
             "content": {"application/problem+json": {"schema": problem}},
+            "headers": RATE_LIMIT_HEADERS,
+        }
+        assert pets["get"]["responses"]["200"]["headers"] == RATE_LIMIT_HEADERS
+        assert set(pets["get"]["responses"]["429"]["headers"]) == {
+            "RateLimit",
+            "RateLimit-Policy",
+            "Retry-After",
         }
         token_415 = merged["paths"]["/oauth/token"]["post"]["responses"]["415"]
         assert token_415["content"] == {"application/problem+json": {"schema": problem}}

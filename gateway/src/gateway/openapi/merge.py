@@ -133,6 +133,8 @@ def _add_gateway_problems(operation: dict[str, Any]) -> None:
             continue
         responses.setdefault(str(error.status), problem_response_doc(error.title))
     for status, answer in responses.items():
+        if "$ref" in answer:
+            continue  # a shared response: siblings of $ref are ignored
         headers = answer.setdefault("headers", {})
         headers.update(RATE_LIMIT_HEADERS)
         if status in ("429", "503"):
