@@ -8,6 +8,7 @@ from enrollment.admission.policy_endpoints import router as policy_router
 from enrollment.imports.endpoints import router as imports_router
 from enrollment.lottery.endpoints import router as lottery_router
 from enrollment.schools.endpoints import router as schools_router
+from enrollment.schools.share_endpoints import router as private_share_router
 from enrollment.seats.endpoints import forecast_router, school_seats_router, seat_plans_router
 from enrollment.settings import EnrollmentSettings
 from enrollment.zoning.endpoints import maps_router as zone_maps_router
@@ -24,6 +25,7 @@ def create_app(settings: EnrollmentSettings | None = None) -> FastAPI:
         "电脑派位 build on.",
         routers=[
             schools_router,
+            private_share_router,
             policy_router,
             admission_router,
             lottery_router,
