@@ -157,3 +157,14 @@ class TestEnrollmentWalkthrough:
 
         overflow = bureau.get(f"/v1/assignment-runs/{result['id']}/overflow")
         assert overflow.status_code == 200, overflow.text
+
+    def test_the_demo_registry_carries_the_national_codes(self, bureau: httpx.Client) -> None:
+        """Issue 19: the demo's schools come with 办学类型, 城乡分类代码, 统计用区划代码 and
+        办学性质; the county's 民办 share counts confirmed admissions (none confirmed here)."""
+        school = bureau.get("/v1/schools/3415060001").json()
+        assert (school["school_type"], school["school_type_label"]) == ("341", "完全中学")
+        assert (school["ownership"], school["ownership_label"]) == ("private", "民办")
+        assert school["division_code"].startswith("150602")
+        share = bureau.get("/v1/counties/150602/private-share", params={"year": YEAR})
+        assert share.status_code == 200, share.text
+        assert (share.json()["pupils"]["total"], share.json()["cap_status"]) == (0, "no_pupils")

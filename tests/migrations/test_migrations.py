@@ -128,3 +128,26 @@ def test_the_2026_calendar_is_seeded_unless_a_bureau_entered_it(tmp_path: Path) 
     assert _run(entered, "SELECT version, changed_by FROM work_calendar WHERE year = 2026") == [
         (3, "bureau")
     ]
+
+
+def test_a_school_registered_before_the_national_codes_keeps_its_row(tmp_path: Path) -> None:
+    """e0007 (issue 19): the four codes are nullable columns; a school already registered stays
+    as it was, with none of them, and no county has a private-share cap until it sets one."""
+    from junheng_kit.migrations import upgrade
+
+    url = _sqlite_url(tmp_path, "enrollment")
+    directory = installed_service_dir("enrollment")
+    upgrade(directory, url, "e0006")
+    _run(
+        url,
+        "INSERT INTO school (school_code, name, levels, county_code, longitude, latitude, "
+        "planned_capacity, version, created_at, updated_at) VALUES ('2115000001', '东胜区第一小学', "
+        "'[\"primary\"]', '150602', 109.99, 39.82, 1800, 3, '2026-01-01 00:00:00', "
+        "'2026-01-01 00:00:00')",
+    )
+    upgrade(directory, url)
+    assert _run(
+        url,
+        "SELECT name, version, school_type, urban_rural_code, division_code, ownership FROM school",
+    ) == [("东胜区第一小学", 3, None, None, None, None)]
+    assert _run(url, "SELECT count(*) FROM private_share_cap") == [(0,)]

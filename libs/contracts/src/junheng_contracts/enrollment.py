@@ -23,6 +23,24 @@ class SchoolData(EventData):
     latitude: float
     planned_capacity: int
     version: int = Field(description="aggregate version; consumers skip stale events")
+    school_type: str | None = Field(
+        None,
+        pattern=r"^\d{3}$",
+        description="办学类型 code (junheng_kit.school_codes), e.g. 312 九年一贯制学校; null = not "
+        "recorded",
+    )
+    urban_rural_code: str | None = Field(
+        None,
+        pattern=r"^\d{3}$",
+        description="城乡分类代码 of the school's location: 111/112 城区, 121–123 镇区, "
+        "210/220 乡村; null = not recorded",
+    )
+    division_code: str | None = Field(
+        None, pattern=r"^\d{12}$", description="12-digit 统计用区划代码 of the school's location"
+    )
+    ownership: Literal["public", "private"] | None = Field(
+        None, description="办学性质: public 公办, private 民办; null = not recorded"
+    )
 
 
 class SchoolRegistered(CloudEvent[SchoolData]):

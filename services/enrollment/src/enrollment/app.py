@@ -8,6 +8,7 @@ from enrollment.admission.policy_endpoints import router as policy_router
 from enrollment.imports.endpoints import router as imports_router
 from enrollment.lottery.endpoints import router as lottery_router
 from enrollment.schools.endpoints import router as schools_router
+from enrollment.schools.share_endpoints import router as private_share_router
 from enrollment.seats.endpoints import forecast_router, school_seats_router, seat_plans_router
 from enrollment.settings import EnrollmentSettings
 from enrollment.zoning.endpoints import maps_router as zone_maps_router
@@ -24,6 +25,7 @@ def create_app(settings: EnrollmentSettings | None = None) -> FastAPI:
         "电脑派位 build on.",
         routers=[
             schools_router,
+            private_share_router,
             policy_router,
             admission_router,
             lottery_router,
@@ -37,6 +39,10 @@ def create_app(settings: EnrollmentSettings | None = None) -> FastAPI:
         fast_routes={("POST", "/v1/applications"): submit_application_fast},
         claims_within={("POST", "/v1/applications")},
         tags={
+            "schools": (
+                "学校登记：学校的学段、位置、国家代码（办学类型、城乡分类、统计用区划代码）与办学性质。"
+                "The school registry: levels, location, national codes and ownership."
+            ),
             "zones": (
                 "划片：学区地图的版本、按地址查询片区、学龄人口与学区调整。Attendance zones: "
                 "zone-map versions, address lookup, cohorts and re-zoning."

@@ -9,7 +9,7 @@ from enrollment.admission.models import (
 )
 from enrollment.imports.models import SheetImport
 from enrollment.lottery.models import AssignmentRun
-from enrollment.schools.models import School
+from enrollment.schools.models import PrivateShareCap, School
 from enrollment.seats.models import SeatPlan
 from enrollment.zoning.models import AttendanceZone, CohortCount, CohortImport, ZoneMap
 
@@ -23,6 +23,7 @@ __all__ = [
     "CohortCount",
     "CohortImport",
     "PriorityPolicy",
+    "PrivateShareCap",
     "School",
     "SeatPlan",
     "SheetImport",

@@ -69,6 +69,41 @@ SCHOOL_VARIANTS: list[tuple[dict[str, Any], bool]] = [
     ({"planned_capacity": 1800}, True),
     ({"planned_capacity": 1800.5}, False),
     ({"planned_capacity": False}, False),
+    # the national codes (issue 19): code or label, blank allowed
+    ({"school_type": "211"}, True),
+    ({"school_type": "小学"}, True),
+    ({"school_type": "九年一贯制学校", "levels": "九年一贯制"}, True),
+    ({"school_type": "342"}, False),  # 高级中学: not a compulsory-education type
+    ({"school_type": "小学校"}, False),
+    ({"school_type": 211}, False),
+    ({"urban_rural_code": "220"}, True),
+    ({"urban_rural_code": "村庄"}, True),
+    ({"urban_rural_code": "110"}, False),
+    ({"division_code": "150602100001"}, True),
+    ({"division_code": "15060210000"}, False),
+    ({"division_code": "990602100001"}, False),
+    ({"division_code": "15060210000１"}, False),
+    ({"ownership": "民办"}, True),
+    ({"ownership": "public"}, True),
+    ({"ownership": "民办公助"}, False),
+    (
+        {
+            "school_type": "212",
+            "urban_rural_code": "主城区",
+            "division_code": "150602001001",
+            "ownership": "公办",
+        },
+        False,
+    ),
+    (
+        {
+            "school_type": "211",
+            "urban_rural_code": "主城区",
+            "division_code": "150602001001",
+            "ownership": "公办",
+        },
+        True,
+    ),
 ]
 
 
@@ -108,6 +143,26 @@ class TestSchoolFastPath:
         assert frame["row"].to_list() == sheet.rows
         assert frame.to_dicts() == schema_frame(sheet).to_dicts()
         assert frame["longitude"][1] == 109.98
+
+    def test_codes_are_stored_as_codes_whichever_way_they_were_written(self) -> None:
+        fields = [c.field for c in schools.COLUMNS]
+        labels = {"school_type": "小学", "urban_rural_code": "村庄", "ownership": "民办"}
+        codes = {"school_type": "211", "urban_rural_code": "220", "ownership": "private"}
+        sheet = SheetColumns(
+            [2, 3], {f: [{**SCHOOL, **labels}.get(f), {**SCHOOL, **codes}.get(f)] for f in fields}
+        )
+        frame = schools.validated(sheet)
+        assert frame.select(list(codes)).rows() == [("211", "220", "private")] * 2
+
+    def test_an_unknown_code_is_worded_by_the_schema(self) -> None:
+        fields = [c.field for c in schools.COLUMNS]
+        sheet = one_row({**SCHOOL, "school_type": "342", "urban_rural_code": "城市"}, fields)
+        with pytest.raises(InvalidInput) as caught:
+            schools.validated(sheet)
+        assert [(e.field, e.rule) for e in caught.value.errors] == [
+            ("rows[2].school_type", "school_type_known"),
+            ("rows[2].urban_rural_code", "urban_rural_code_known"),
+        ]
 
     def test_a_bad_row_is_worded_by_the_schema(self) -> None:
         sheet = one_row({**SCHOOL, "planned_capacity": "0"}, [c.field for c in schools.COLUMNS])

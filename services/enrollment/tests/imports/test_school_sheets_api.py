@@ -170,12 +170,18 @@ class TestSchoolWorkbook:
             "school_code": "2115061003", "name": "东胜区第十二小学", "levels": ["primary"],
             "county_code": "150602", "longitude": 110.0, "latitude": 39.8,
             "planned_capacity": 1200, "version": 1,
+            # the national codes: none in this sheet, none in the registry
+            "school_type": None, "urban_rural_code": None, "division_code": None,
+            "ownership": None,
         }  # fmt: skip
         [updated] = await events(session, "enrollment.school.updated")
         assert updated["data"] == {
             "school_code": "2115061001", "name": "东胜区第十小学", "levels": ["primary"],
             "county_code": "150602", "longitude": 109.98, "latitude": 39.81,
             "planned_capacity": 2000, "version": 2,
+            # the national codes: none in this sheet, none in the registry
+            "school_type": None, "urban_rural_code": None, "division_code": None,
+            "ownership": None,
         }  # fmt: skip
         school = (await client.get("/v1/schools/2115061003", headers=writer)).json()
         assert (school["name"], school["location"], school["version"]) == (
@@ -216,6 +222,10 @@ class TestSchoolExport:
             "经度",
             "纬度",
             "规划学位数",
+            "办学类型",
+            "城乡分类代码",
+            "统计用区划代码",
+            "办学性质",
         ]
         assert rows[2] == [
             "3115061002",
@@ -225,6 +235,10 @@ class TestSchoolExport:
             109.99,
             39.82,
             2400,
+            None,
+            None,
+            None,
+            None,
         ]
         again = await post(client, writer, exported.content, XLSX)
         assert again.status_code == 201, again.text
@@ -239,7 +253,9 @@ class TestSchoolExport:
             "/v1/import-templates/schools", params={"format": "csv"}, headers=writer
         )
         assert response.status_code == 200
-        assert response.content.decode("utf-8-sig") == HEADER
+        assert response.content.decode("utf-8-sig") == (
+            HEADER.removesuffix("\r\n") + ",办学类型,城乡分类代码,统计用区划代码,办学性质\r\n"
+        )
 
 
 class TestSchoolImportJurisdiction:

@@ -104,7 +104,10 @@ async def import_schools(
     content_type: Annotated[str, Header()] = "",
 ) -> SheetImportRead:
     """Columns 学校标识码, 学校名称, 学段 (小学、初中、九年一贯制、完全中学), 所在区县代码, 经度,
-    纬度, 规划学位数. A new code registers the school (`enrollment.school.registered`), a known
+    纬度, 规划学位数, and the optional 办学类型, 城乡分类代码, 统计用区划代码, 办学性质 (each the
+    national code or its Chinese label; a blank cell keeps the registry's value; a type that
+    contradicts the 学段 or a 统计用区划代码 outside the county is named as the row's error).
+    A new code registers the school (`enrollment.school.registered`), a known
     one with other values updates it (`enrollment.school.updated`), an equal row changes
     nothing — importing a sheet twice registers nothing twice. One bad row imports nothing;
     every bad cell is reported as `rows[<sheet row>].<column>`."""

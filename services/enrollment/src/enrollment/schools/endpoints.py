@@ -15,8 +15,10 @@ from junheng_kit.problems import (
     Conflict,
     NotFound,
     PreconditionFailed,
+    RuleViolated,
     problem_responses,
 )
+from junheng_kit.school_codes import ownership_label, school_type_label, urban_rural_label
 
 router = APIRouter(prefix="/v1/schools", tags=["schools"])
 
@@ -32,6 +34,13 @@ def _read(school: School) -> SchoolRead:
         county_code=school.county_code,
         location=Location(longitude=school.longitude, latitude=school.latitude),
         planned_capacity=school.planned_capacity,
+        school_type=school.school_type,
+        school_type_label=school_type_label(school.school_type),
+        urban_rural_code=school.urban_rural_code,
+        urban_rural_label=urban_rural_label(school.urban_rural_code),
+        division_code=school.division_code,
+        ownership=school.ownership,  # public | private, by the schema
+        ownership_label=ownership_label(school.ownership),
         version=school.version,
         created_at=school.created_at,
         updated_at=school.updated_at,
@@ -42,12 +51,15 @@ def _read(school: School) -> SchoolRead:
     "",
     status_code=201,
     summary="Register a school (学校登记)",
-    responses=problem_responses(Conflict),
+    responses=problem_responses(Conflict, RuleViolated),
 )
 async def register_school(
     body: SchoolCreate, session: SessionDep, principal: Writer, response: Response
 ) -> SchoolRead:
-    """学校登记: register a school; emits `enrollment.school.registered`."""
+    """学校登记: register a school; emits `enrollment.school.registered`. The national codes
+    (办学类型, 城乡分类代码, 统计用区划代码, 办学性质) are optional and take the code or its
+    Chinese label; a type that contradicts the levels (`school_type_levels`) or a 统计用区划代码
+    outside the county (`division_code_in_county`) is 422."""
     school = await service.register_school(session, principal, request=body)
     response.headers["Location"] = f"/v1/schools/{school.school_code}"
     response.headers["ETag"] = etag(school.version)
@@ -92,7 +104,7 @@ async def get_school(
 @router.patch(
     "/{school_code}",
     summary="Change a school (学校信息变更)",
-    responses=problem_responses(NotFound, PreconditionFailed),
+    responses=problem_responses(NotFound, PreconditionFailed, RuleViolated),
 )
 async def update_school(
     school_code: str,
@@ -103,7 +115,9 @@ async def update_school(
     if_match: Annotated[str | None, Header()] = None,
 ) -> SchoolRead:
     """学校信息变更: change a school; send `If-Match: "<version>"` to avoid lost updates;
-    emits `enrollment.school.updated`."""
+    emits `enrollment.school.updated`. A national code sent as null is removed; the codes are
+    checked against the changed entry as a whole (422 `school_type_levels`,
+    `division_code_in_county`)."""
     school = await service.update_school(
         session,
         principal,

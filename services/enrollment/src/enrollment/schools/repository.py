@@ -1,9 +1,11 @@
 from dataclasses import dataclass
+from datetime import date
 
-from sqlalchemy import String, cast, select
+from sqlalchemy import String, cast, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from enrollment.schools.models import School
+from enrollment.admission.models import Admission
+from enrollment.schools.models import PrivateShareCap, School
 from junheng_kit.auth import Jurisdiction
 from junheng_kit.pagination import fetch_limit
 from junheng_kit.problems import NotFound
@@ -57,3 +59,48 @@ class SchoolRepository:
         if county_code:
             query = query.where(School.county_code == county_code)
         return list(await self.session.scalars(query.order_by(School.school_code)))
+
+    async def admissions_by_ownership(
+        self, *, county_code: str, year: int
+    ) -> list[tuple[str, str | None, int]]:
+        """(level, 办学性质 of the school, pupils) of the county's confirmed admissions (录取)
+        for the school year; a school missing from the registry counts as unrecorded."""
+        result = await self.session.execute(
+            select(Admission.level, School.ownership, func.count())
+            .select_from(Admission)
+            .outerjoin(School, School.school_code == Admission.school_code)
+            .where(Admission.county_code == county_code, Admission.year == year)
+            .group_by(Admission.level, School.ownership)
+        )
+        return [(level, ownership, int(pupils)) for level, ownership, pupils in result]
+
+
+@dataclass
+class PrivateShareCapRepository:
+    session: AsyncSession
+
+    def add(self, cap: PrivateShareCap) -> None:
+        self.session.add(cap)
+
+    async def every(self, county_code: str) -> list[PrivateShareCap]:
+        """The county's caps as set, oldest first."""
+        return list(
+            await self.session.scalars(
+                select(PrivateShareCap)
+                .where(PrivateShareCap.county_code == county_code)
+                .order_by(PrivateShareCap.id)
+            )
+        )
+
+    async def in_force(self, county_code: str, *, on: date) -> PrivateShareCap | None:
+        """The row in force on `on`: the latest `effective_from`, then the latest set."""
+        return await self.session.scalar(
+            select(PrivateShareCap)
+            .where(
+                PrivateShareCap.county_code == county_code,
+                PrivateShareCap.effective_from <= on,
+                or_(PrivateShareCap.effective_to.is_(None), PrivateShareCap.effective_to > on),
+            )
+            .order_by(PrivateShareCap.effective_from.desc(), PrivateShareCap.id.desc())
+            .limit(1)
+        )

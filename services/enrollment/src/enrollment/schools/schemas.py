@@ -1,10 +1,18 @@
-from datetime import datetime
-from typing import Annotated, Self
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from junheng_contracts.enrollment import SchoolLevel
 from junheng_kit.identifiers import CountyCode, SchoolCode
+from junheng_kit.school_codes import (
+    Ownership,
+    OwnershipCode,
+    SchoolTypeCode,
+    StatisticalDivisionCode,
+    UrbanRuralCode,
+)
 
 SchoolName = Annotated[str, Field(min_length=2, max_length=100, examples=["东胜区第一小学"])]
 Levels = Annotated[
@@ -16,6 +24,37 @@ Levels = Annotated[
     ),
 ]
 Capacity = Annotated[int, Field(ge=1, le=20000, description="规划学位数: planned seats")]
+SchoolType = Annotated[
+    SchoolTypeCode,
+    Field(
+        description="办学类型: the education statistics' code or its Chinese label (211 小学, "
+        "218 小学教学点, 219 附设小学班, 311 初级中学, 312 九年一贯制学校, 319 附设普通初中班, "
+        "341 完全中学, 345 十二年一贯制学校, 511 盲人学校, 512 聋人学校, 513 弱智学校, "
+        "514 其他特殊教育学校, 519 附设特教班); stored as the code. Must agree with `levels`.",
+        examples=["211"],
+    ),
+]
+UrbanRural = Annotated[
+    UrbanRuralCode,
+    Field(
+        description="城乡分类代码 of the school's location (国家统计局, 国函〔2008〕60号) or "
+        "its label: 111 主城区, 112 城乡结合区, 121 镇中心区, 122 镇乡结合区, 123 特殊区域, "
+        "210 乡中心区, 220 村庄; stored as the code",
+        examples=["111"],
+    ),
+]
+DivisionCode = Annotated[
+    StatisticalDivisionCode,
+    Field(
+        description="统计用区划代码 of the school's location: 12 digits, starting with its "
+        "county_code",
+        examples=["150602001001"],
+    ),
+]
+OwnershipField = Annotated[
+    OwnershipCode,
+    Field(description="办学性质: public (公办) or private (民办); either word is accepted"),
+]
 
 
 class Location(BaseModel):
@@ -43,6 +82,10 @@ class SchoolCreate(BaseModel):
                     "county_code": "150602",
                     "location": {"longitude": 109.99, "latitude": 39.82},
                     "planned_capacity": 1800,
+                    "school_type": "211",
+                    "urban_rural_code": "111",
+                    "division_code": "150602001001",
+                    "ownership": "public",
                 }
             ]
         },
@@ -56,6 +99,10 @@ class SchoolCreate(BaseModel):
     county_code: CountyCode = Field(description="GB/T 2260 code of the county the school is in")
     location: Location
     planned_capacity: Capacity
+    school_type: SchoolType | None = None
+    urban_rural_code: UrbanRural | None = None
+    division_code: DivisionCode | None = None
+    ownership: OwnershipField | None = None
 
     @model_validator(mode="after")
     def _levels_unique(self) -> Self:
@@ -64,7 +111,8 @@ class SchoolCreate(BaseModel):
 
 
 class SchoolUpdate(BaseModel):
-    """Fields to change; the school code never changes."""
+    """Fields to change; the school code never changes. A national code sent as null is
+    removed from the registry entry."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -73,6 +121,10 @@ class SchoolUpdate(BaseModel):
     county_code: CountyCode | None = None
     location: Location | None = None
     planned_capacity: Capacity | None = None
+    school_type: SchoolType | None = None
+    urban_rural_code: UrbanRural | None = None
+    division_code: DivisionCode | None = None
+    ownership: OwnershipField | None = None
 
     @field_validator("name", "levels", "county_code", "location", "planned_capacity")
     @classmethod
@@ -95,6 +147,15 @@ class SchoolRead(BaseModel):
     county_code: str
     location: Location
     planned_capacity: int
+    school_type: str | None = Field(description="办学类型 code; null = not recorded")
+    school_type_label: str | None = Field(description="办学类型 in words (九年一贯制学校)")
+    urban_rural_code: str | None = Field(description="城乡分类代码; null = not recorded")
+    urban_rural_label: str | None = Field(description="城乡分类 in words (村庄)")
+    division_code: str | None = Field(description="统计用区划代码 (12 digits)")
+    ownership: Ownership | None = Field(
+        description="public 公办 | private 民办; null = not recorded"
+    )
+    ownership_label: str | None = Field(description="公办 | 民办")
     version: int
     created_at: datetime
     updated_at: datetime
@@ -105,3 +166,77 @@ class SchoolPage(BaseModel):
     next_cursor: str | None = Field(
         description="pass as `cursor` for the next page; null at the end"
     )
+
+
+# ---- 民办在校生占比 (issue 19; seed 000) ---------------------------------------------------------
+
+
+class PrivateShareCapCreate(BaseModel):
+    """A county's cap on the private share of its compulsory-education pupils, from its own
+    document (no official value exists: domain.md §2.4)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    cap: Decimal = Field(
+        gt=0,
+        le=1,
+        max_digits=5,
+        decimal_places=4,
+        description="the largest private share allowed (不超过): 0.15 = 15%",
+        examples=["0.15"],
+    )
+    effective_from: date
+    effective_to: date | None = Field(None, description="exclusive; null = until changed")
+    source: str = Field(
+        min_length=2, max_length=500, description="the county's document that sets the cap"
+    )
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> Self:
+        if self.effective_to is not None and self.effective_to <= self.effective_from:
+            raise ValueError("effective_dates_order: effective_to must be after effective_from")
+        return self
+
+
+class PrivateShareCapRead(BaseModel):
+    id: int
+    county_code: str
+    cap: Decimal
+    effective_from: date
+    effective_to: date | None
+    source: str
+    set_by: str
+    set_at: datetime
+
+
+class PrivateShareCapList(BaseModel):
+    items: list[PrivateShareCapRead] = Field(description="as set, oldest first")
+
+
+class PupilCounts(BaseModel):
+    public: int = Field(description="at 公办 schools")
+    private: int = Field(description="at 民办 schools")
+    unrecorded: int = Field(description="at schools whose 办学性质 the registry does not hold")
+    total: int
+
+
+class PrivateShareRead(BaseModel):
+    county_code: str
+    year: int = Field(description="school year by its start year")
+    basis: str = Field(description="which figures the counts are")
+    pupils: PupilCounts
+    by_level: dict[Literal["primary", "junior"], PupilCounts]
+    private_share: Decimal | None = Field(
+        description="private ÷ total, 4 places (compared unrounded); null without pupils"
+    )
+    private_share_max: Decimal | None = Field(
+        description="(private + unrecorded) ÷ total: the share if every unrecorded school were 民办"
+    )
+    cap: PrivateShareCapRead | None = Field(
+        description="the county's cap in force on 1 September of the year; null = none set"
+    )
+    cap_status: Literal["no_pupils", "no_cap", "within", "over", "undetermined"] = Field(
+        description="within: the share does not exceed the cap (≤); undetermined: schools of "
+        "unrecorded 办学性质 decide"
+    )
+    note: str

@@ -4,6 +4,10 @@ A new code registers the school (`enrollment.school.registered`); a known one wi
 updates it (`enrollment.school.updated`, version + 1); a row equal to the registry changes
 nothing, so importing the same sheet twice registers nothing twice. One bad row imports nothing.
 
+The national codes (办学类型, 城乡分类代码, 统计用区划代码, 办学性质) are optional columns taking
+the code or its Chinese label; a blank cell (or a sheet without the column) keeps what the
+registry holds, and the entry as it will be is checked as a whole (`sheet_checks.code_errors`).
+
 Column-wise from end to end: the sheet is read by columns (`read_columns`, XLSX through
 calamine), plain rows are checked by polars expressions (`imports.sheet_frame`) and the others
 by `SchoolCreate` itself, duplicates and jurisdictions are found per column, the registry is
@@ -25,11 +29,20 @@ from enrollment.imports import sheet_frame, sheets
 from enrollment.imports.models import SheetImport
 from enrollment.schools.models import School
 from enrollment.schools.schemas import SchoolCreate
+from enrollment.schools.sheet_checks import code_errors
 from junheng_contracts.enrollment import SchoolRegistered, SchoolUpdated
 from junheng_kit.auth import Principal
 from junheng_kit.bulk_insert import insert_columns
+from junheng_kit.identifiers import PROVINCES
 from junheng_kit.messaging.bulk import add_event_frame
 from junheng_kit.problems import BadRequest, FieldError
+from junheng_kit.school_codes import (
+    OWNERSHIP_LOOKUP,
+    SCHOOL_TYPE_LOOKUP,
+    URBAN_RURAL_LOOKUP,
+    ownership_label,
+    school_type_label,
+)
 from junheng_kit.tabular import Column, SheetColumns, read_columns, reject_rows, row_errors
 from junheng_kit.timeutil import utcnow
 
@@ -42,6 +55,10 @@ COLUMNS: tuple[Column, ...] = (
     Column("longitude", ("经度",)),
     Column("latitude", ("纬度",)),
     Column("planned_capacity", ("规划学位数",)),
+    Column("school_type", ("办学类型", "办学类型代码"), required=False, text_width=3),
+    Column("urban_rural_code", ("城乡分类代码", "城乡分类"), required=False, text_width=3),
+    Column("division_code", ("统计用区划代码",), required=False, text_width=12),
+    Column("ownership", ("办学性质", "公办民办"), required=False),
 )
 LEVEL_LABELS = {
     "小学": "primary",
@@ -53,7 +70,10 @@ LABEL_OF_LEVEL = {code: label for label, code in LEVEL_LABELS.items()}
 SHEET = TypeAdapter(list[SchoolCreate])
 SCHOOL = cast(Table, School.__table__)
 CHUNK = 2000
-VALUES = ("name", "levels", "county_code", "longitude", "latitude", "planned_capacity")
+CODES = ("school_type", "urban_rural_code", "division_code", "ownership")
+VALUES = (
+    "name", "levels", "county_code", "longitude", "latitude", "planned_capacity", *CODES
+)  # fmt: skip
 SCHEMA: dict[str, Any] = {
     "index": pl.Int64,
     "row": pl.Int64,
@@ -64,6 +84,12 @@ SCHEMA: dict[str, Any] = {
     "longitude": pl.Float64,
     "latitude": pl.Float64,
     "planned_capacity": pl.Int64,
+    **{code: pl.String for code in CODES},
+}
+LOOKUPS = {
+    "school_type": SCHOOL_TYPE_LOOKUP,
+    "urban_rural_code": URBAN_RURAL_LOOKUP,
+    "ownership": OWNERSHIP_LOOKUP,
 }
 _CAPACITY = r"^[1-9][0-9]{0,4}$"
 
@@ -90,6 +116,12 @@ def fast_path(sheet: SheetColumns) -> tuple[pl.DataFrame, list[int]]:
         numbers={"longitude", "latitude", "planned_capacity"},
     )
     lookup = {**LEVEL_LABELS, **{code: code for code in LEVEL_LABELS.values()}}
+    codes = [
+        pl.col(field)
+        .replace_strict(dict(table), default=None, return_dtype=pl.String)
+        .alias(f"{field}_code")
+        for field, table in LOOKUPS.items()
+    ]
     levels = sheet_frame.code_list("levels").list.eval(
         pl.element().replace_strict(lookup, default=None, return_dtype=pl.String)
     )
@@ -100,7 +132,9 @@ def fast_path(sheet: SheetColumns) -> tuple[pl.DataFrame, list[int]]:
         pl.when(pl.col("planned_capacity").str.contains(_CAPACITY))
         .then(pl.col("planned_capacity").cast(pl.Int64, strict=False))
         .alias("seats"),
+        *codes,
     )
+    division = pl.col("division_code")
     plain = (
         ~pl.col("odd")
         & sheet_frame.school_code(pl.col("school_code"))
@@ -112,6 +146,16 @@ def fast_path(sheet: SheetColumns) -> tuple[pl.DataFrame, list[int]]:
         & sheet_frame.within(pl.col("x"), 73.0, 135.5)
         & sheet_frame.within(pl.col("y"), 3.5, 53.6)
         & sheet_frame.within(pl.col("seats"), 1, 20000)
+        & pl.all_horizontal(
+            pl.col(field).is_null() | pl.col(f"{field}_code").is_not_null() for field in LOOKUPS
+        )
+        & (
+            division.is_null()
+            | (
+                division.str.contains(r"^[0-9]{12}$")
+                & division.str.slice(0, 2).is_in(sorted(PROVINCES))
+            )
+        )
     ).fill_null(False)
     staged = staged.with_columns(plain.alias("plain"))
     good = (
@@ -121,6 +165,7 @@ def fast_path(sheet: SheetColumns) -> tuple[pl.DataFrame, list[int]]:
             pl.col("x").alias("longitude"),
             pl.col("y").alias("latitude"),
             pl.col("seats").alias("planned_capacity"),
+            *(pl.col(f"{field}_code").alias(field) for field in LOOKUPS),
         )
         .select(list(SCHEMA))
     )
@@ -142,6 +187,7 @@ def from_rows(
             "longitude": [r.location.longitude for r in rows],
             "latitude": [r.location.latitude for r in rows],
             "planned_capacity": [r.planned_capacity for r in rows],
+            **{code: [getattr(r, code) for r in rows] for code in CODES},
         },
         schema=SCHEMA,
     )
@@ -203,7 +249,7 @@ def _event_frame(frame: pl.DataFrame) -> pl.DataFrame:
         pl.col("county_code").alias("jurisdiction"),
         pl.struct(
             "school_code", "name", "levels", "county_code", "longitude", "latitude",
-            "planned_capacity", "version",
+            "planned_capacity", "version", *CODES,
         ).alias("data"),
     )  # fmt: skip
 
@@ -232,6 +278,8 @@ async def import_schools(
         on="school_code",
         how="left",
     ).sort("index")
+    # a blank code cell (or no such column) keeps what the registry holds
+    joined = joined.with_columns(pl.coalesce(code, f"{code}_old").alias(code) for code in CODES)
     foreign = [
         code for code in joined["county_code_old"].drop_nulls().unique().to_list()
         if not principal.jurisdiction.covers_code(code)
@@ -251,11 +299,12 @@ async def import_schools(
                 )
             ],
         )
+    errors += code_errors(joined)
     reject_rows(errors)
 
     now = utcnow()
     known = pl.col("version_old").is_not_null()
-    differs = pl.any_horizontal([pl.col(f) != pl.col(f"{f}_old") for f in VALUES])
+    differs = pl.any_horizontal([pl.col(f).ne_missing(pl.col(f"{f}_old")) for f in VALUES])
     new = joined.filter(~known).with_columns(pl.lit(1, dtype=pl.Int64).alias("version"))
     changed = joined.filter(known & differs).with_columns(
         (pl.col("version_old") + 1).alias("version")
@@ -302,7 +351,8 @@ async def import_schools(
 
 
 def export_rows(schools: Sequence[School]) -> list[list[Any]]:
-    """The registry in the import's column order (学段 as Chinese labels)."""
+    """The registry in the import's column order (学段, 办学类型 and 办学性质 as Chinese labels,
+    城乡分类代码 and 统计用区划代码 as codes)."""
     return [
         [
             s.school_code,
@@ -312,6 +362,10 @@ def export_rows(schools: Sequence[School]) -> list[list[Any]]:
             s.longitude,
             s.latitude,
             s.planned_capacity,
+            school_type_label(s.school_type),
+            s.urban_rural_code,
+            s.division_code,
+            ownership_label(s.ownership),
         ]
         for s in schools
     ]
