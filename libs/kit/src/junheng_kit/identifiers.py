@@ -197,14 +197,15 @@ def check_student_number(value: str) -> str:
       register check): ``L`` + division code (6), birth date (8) and 4 random digits; it has no
       check character, so only its shape and its birth date are checked.
 
-    Sources: MOE, 《中小学生学籍管理办法》 (教基一〔2013〕7号) — one number per pupil, for life,
-    built on the citizen ID; MOE, 《中小学生学籍管理常见问题及解答》 (2016-08-31, as reported
-    by 人民日报 on 2016-09-01) — the G / L / J prefixes, "G + 身份证号" that may differ after an
-    ID change, L numbers "similar to but not corresponding to" an ID, J numbers coded by the
-    citizen-ID rule; the digit layouts of J and L (6 + 8 + 3 + 1 and 6 + 8 + 4) and the 19-
-    character length come from agreeing secondary sources (domain.md §1.4, SEC). The official
-    text of the coding rule itself was not seen: no other form (16-digit provincial numbers,
-    Shanghai's 学籍副号) is accepted.
+    Sources (none read in full; SEC): MOE, 《中小学生学籍管理办法》 (教基一〔2013〕7号), as its
+    2013 press summaries and the provincial rules restating it give it — one number per pupil,
+    for life, generated from the citizen ID; MOE, 《中小学生学籍管理常见问题及解答》 (published
+    2016-08-31, as reported by 人民日报 on 2016-09-01) — the G / L / J prefixes, "G + 身份证号"
+    that may differ after an ID change, L numbers made by the citizen-ID rule yet not
+    corresponding to an ID, J numbers for pupils without a usable ID, coded as a citizen ID is;
+    the digit layouts of J and L (6 + 8 + 3 + 1 and 6 + 8 + 4) and the length of 19 from agreeing
+    secondary sources (domain.md §1.4). The MOE coding rule itself was not seen, so no other form
+    (16-digit provincial numbers, Shanghai's 19-digit 学籍副号) is accepted.
 
     Worked example (J): body ``15060220190315001`` — 150602 (东胜区), born 2019-03-15, sequence
     001. Products with the weights 7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2:
