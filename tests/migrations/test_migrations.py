@@ -131,13 +131,13 @@ def test_the_2026_calendar_is_seeded_unless_a_bureau_entered_it(tmp_path: Path) 
 
 
 def test_a_school_registered_before_the_national_codes_keeps_its_row(tmp_path: Path) -> None:
-    """e0007 (issue 19): the four codes are nullable columns; a school already registered stays
+    """e0008 (issue 19): the four codes are nullable columns; a school already registered stays
     as it was, with none of them, and no county has a private-share cap until it sets one."""
     from junheng_kit.migrations import upgrade
 
     url = _sqlite_url(tmp_path, "enrollment")
     directory = installed_service_dir("enrollment")
-    upgrade(directory, url, "e0006")
+    upgrade(directory, url, "e0007")
     _run(
         url,
         "INSERT INTO school (school_code, name, levels, county_code, longitude, latitude, "
@@ -151,3 +151,64 @@ def test_a_school_registered_before_the_national_codes_keeps_its_row(tmp_path: P
         "SELECT name, version, school_type, urban_rural_code, division_code, ownership FROM school",
     ) == [("东胜区第一小学", 3, None, None, None, None)]
     assert _run(url, "SELECT count(*) FROM private_share_cap") == [(0,)]
+
+
+def test_applications_admissions_and_roster_rows_stored_before_have_no_student_number(
+    tmp_path: Path,
+) -> None:
+    """e0007 and a0009 (issue 19, 全国学籍号): the new columns are empty on the rows stored
+    before; the roster's unique 学籍号 lets any number of children have none, but not share one."""
+    from sqlalchemy.exc import IntegrityError
+
+    from junheng_kit.migrations import upgrade
+
+    url = _sqlite_url(tmp_path, "enrollment")
+    directory = installed_service_dir("enrollment")
+    upgrade(directory, url, "e0006")
+    _run(
+        url,
+        "INSERT INTO application (id, county_code, year, level, grade, child_key, citizen_id, "
+        "child_name, birth_date, gender, guardian, household, migrant, home_longitude, "
+        "home_latitude, home_address, home_schools, hukou_schools, choices, status, created_by, "
+        "created_at, updated_at, version) VALUES ('00000000000000000000000000000001', '150602', "
+        "2025, 'primary', 1, 'k', '150602201903150018', '王小明', '2019-03-15', 'male', '{}', "
+        "'{}', 0, 109.96, 39.81, '东胜区', '[]', '[]', '[]', 'submitted', 'test', "
+        "'2025-05-01 00:00:00', '2025-05-01 00:00:00', 1)",
+    )
+    upgrade(directory, url)
+    assert _run(url, "SELECT citizen_id, student_number FROM application") == [
+        ("150602201903150018", None)
+    ]
+    assert ("student_number",) in [(row[1],) for row in _run(url, "PRAGMA table_info(admission)")]
+
+    url = _sqlite_url(tmp_path, "assistance")
+    directory = installed_service_dir("assistance")
+    upgrade(directory, url, "a0008")
+    student = (
+        "INSERT INTO student (id, citizen_id, student_key, name, gender, birth_date, county_code, "
+        "school_code, level, grade, boarding, status, source, version, created_at, updated_at{} "
+        "VALUES ('{}', '{}', '{}', '王芳', 'female', '2015-03-01', '150602', '2115060201', "
+        "'primary', 5, 0, 'enrolled', 'import', 1, '2025-05-01 00:00:00', "
+        "'2025-05-01 00:00:00'{})"
+    )
+    _run(url, student.format(")", "a" * 32, "150602201503010029", "k1", ""))
+    upgrade(directory, url)
+    _run(url, student.format(")", "b" * 32, "150602201503010037", "k2", ""))
+    _run(
+        url,
+        student.format(
+            ", student_number)", "c" * 32, "150602201503010045", "k3", ", 'G150602201503010045'"
+        ),
+    )
+    assert _run(url, "SELECT citizen_id, student_number FROM student ORDER BY citizen_id") == [
+        ("150602201503010029", None),
+        ("150602201503010037", None),
+        ("150602201503010045", "G150602201503010045"),
+    ]
+    with pytest.raises(IntegrityError):
+        _run(
+            url,
+            student.format(
+                ", student_number)", "d" * 32, "150602201503010053", "k4", ", 'G150602201503010045'"
+            ),
+        )

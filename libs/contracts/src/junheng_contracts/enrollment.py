@@ -132,6 +132,11 @@ class AdmissionConfirmedData(EventData):
         description="assignment: 电脑派位/zone run; overflow: 统筹 placement by the bureau"
     )
     run_id: str | None = None
+    student_number_key: str | None = Field(
+        None,
+        description="pseudonymous key of the child's 全国学籍号 (HMAC, as student_key; null: the "
+        "application has none). Never the number: a G 学籍号 is G + the citizen ID",
+    )
 
 
 class AdmissionConfirmed(CloudEvent[AdmissionConfirmedData]):

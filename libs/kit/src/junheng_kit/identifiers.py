@@ -177,3 +177,74 @@ def student_key(pseudonym_key: bytes, citizen_id: str) -> str:
     the same key in enrollment and assistance while no event ever carries the ID itself."""
     digest = hmac.new(pseudonym_key, b"student:" + citizen_id.encode(), hashlib.sha256)
     return digest.hexdigest()[:32]
+
+
+# 全国学籍号 (domain.md §1.4): a prefix letter and an 18-character body, 19 characters in all
+_STUDENT_NUMBER = re.compile(r"^(?:[GJ][0-9]{17}[0-9X]|L[0-9]{18})$")
+
+
+def check_student_number(value: str) -> str:
+    """全国中小学生学籍号 (全国中小学生学籍信息管理系统): upper-cased, one of three forms.
+
+    - **G** (正式): ``G`` + the pupil's 18-character 公民身份号码, checked as `check_citizen_id`
+      checks it (a real birth date in positions 7–14, the GB 11643 MOD 11-2 check character).
+      It is normally the pupil's current ID but may differ after the ID changed, so the number
+      and the ID are both stored.
+    - **J** (正式, a pupil with no citizen ID or whose ID cannot be used): ``J`` + 18 characters
+      built by the citizen-ID rule — school-location division code (6), birth date (8), sequence
+      (3), MOD 11-2 check character (1) — checked like a citizen ID.
+    - **L** (临时, issued at first registration, before the national duplicate and population-
+      register check): ``L`` + division code (6), birth date (8) and 4 random digits; it has no
+      check character, so only its shape and its birth date are checked.
+
+    Sources (none read in full; SEC): MOE, 《中小学生学籍管理办法》 (教基一〔2013〕7号), as its
+    2013 press summaries and the provincial rules restating it give it — one number per pupil,
+    for life, generated from the citizen ID; MOE, 《中小学生学籍管理常见问题及解答》 (published
+    2016-08-31, as reported by 人民日报 on 2016-09-01) — the G / L / J prefixes, "G + 身份证号"
+    that may differ after an ID change, L numbers made by the citizen-ID rule yet not
+    corresponding to an ID, J numbers for pupils without a usable ID, coded as a citizen ID is;
+    the digit layouts of J and L (6 + 8 + 3 + 1 and 6 + 8 + 4) and the length of 19 from agreeing
+    secondary sources (domain.md §1.4). The MOE coding rule itself was not seen, so no other form
+    (16-digit provincial numbers, Shanghai's 19-digit 学籍副号) is accepted.
+
+    Worked example (J): body ``15060220190315001`` — 150602 (东胜区), born 2019-03-15, sequence
+    001. Products with the weights 7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2:
+    7 45 0 30 0 8 4 0 6 27 0 27 10 25 0 0 2, sum 191; 191 mod 11 = 4 → check character 8,
+    so ``J150602201903150018`` (and ``G150602201903150018`` for a pupil with that ID).
+    """
+    value = value.strip().upper()
+    if not _STUDENT_NUMBER.match(value):
+        raise ValueError(
+            "student_number_format: a 学籍号 is G or J and 17 digits and a check character "
+            "(digit or X), or L and 18 digits — 19 characters"
+        )
+    body = value[1:]
+    try:
+        citizen_id_birth_date(body)
+    except ValueError:
+        raise ValueError(
+            f"student_number_birth_date: positions 8–15 of a {value[0]} 学籍号 are not a real date"
+        ) from None
+    if value[0] != "L" and citizen_id_check_character(body[:17]) != body[17]:
+        raise ValueError(
+            f"student_number_check_character: the last character of a {value[0]} 学籍号 is the "
+            "GB 11643 MOD 11-2 check character of the 17 digits before it"
+        )
+    return value
+
+
+def student_number_citizen_id(value: str) -> str | None:
+    """The 公民身份号码 a G 学籍号 carries; None for the J and L forms (no citizen ID in them)."""
+    return value[1:] if value[:1] == "G" else None
+
+
+StudentNumber = Annotated[str, AfterValidator(check_student_number)]
+
+
+def student_number_key(pseudonym_key: bytes, student_number: str) -> str:
+    """A pseudonymous key of a 学籍号 for events (HMAC-SHA256, 32 hex), as `student_key` is of
+    the citizen ID: a G number holds the citizen ID, so events never carry the number itself.
+    The 学籍号 is kept for life while the ID may change, so this key follows the pupil across an
+    ID change that changes `student_key`."""
+    digest = hmac.new(pseudonym_key, b"student_number:" + student_number.encode(), hashlib.sha256)
+    return digest.hexdigest()[:32]

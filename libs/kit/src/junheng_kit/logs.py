@@ -80,3 +80,9 @@ def mask_citizen_id(value: str) -> str:
     if len(value) < 10:
         return "*" * len(value)
     return value[:6] + "*" * (len(value) - 10) + value[-4:]
+
+
+def mask_student_number(value: str) -> str:
+    """学籍号 are shown masked as the citizen IDs they are built on: the prefix letter, then the
+    body as `mask_citizen_id` shows it, `G150602********123X`."""
+    return value[:1] + mask_citizen_id(value[1:]) if value else ""

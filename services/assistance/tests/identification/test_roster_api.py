@@ -285,7 +285,7 @@ class TestImport:
 
         assert response.status_code == 200
         assert response.content.decode("utf-8-sig").strip() == (
-            "姓名,身份证件号,性别,出生日期,学校标识码,学段,年级,是否寄宿生"
+            "姓名,身份证件号,学籍号,性别,出生日期,学校标识码,学段,年级,是否寄宿生"
         )
 
 

@@ -1,7 +1,7 @@
 """school national codes and private share caps
 
-Revision ID: e0007
-Revises: e0006
+Revision ID: e0008
+Revises: e0007
 Create Date: 2026-12-08 10:00:00
 
 Issue 19: a school's 办学类型, 城乡分类代码, 统计用区划代码 and 办学性质 (公办/民办), nullable so
@@ -14,8 +14,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "e0007"
-down_revision: str | None = "e0006"
+revision: str = "e0008"
+down_revision: str | None = "e0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -237,3 +237,42 @@ class TestChoiceProblems:
 
     def test_options_list_the_home_zone_first(self) -> None:
         assert rules.school_options(["B", "C"], ["A", "B"]) == ["B", "C", "A"]
+
+
+class TestStudentNumberAgainstTheCitizenId:
+    """MOE 《中小学生学籍管理常见问题及解答》 (2016): "G 字头正式学籍号为 'G + 身份证号'" —
+    domain.md §1.4. The ID 150602201903150018: body 15060220190315001, sum 191, 191 mod 11 = 4,
+    check character 8."""
+
+    CHILD = "150602201903150018"
+
+    def test_the_g_number_of_the_same_id_passes(self) -> None:
+        assert rules.student_number_mismatch(self.CHILD, "G" + self.CHILD) is None
+
+    def test_a_g_number_of_another_id_is_named(self) -> None:
+        problem = rules.student_number_mismatch(self.CHILD, "G220822201308310034")
+        assert problem is not None
+        assert (problem.error.field, problem.error.rule) == (
+            "child.student_number",
+            "student_number_matches_citizen_id",
+        )
+        assert not problem.is_policy  # bad input (422 invalid-input), not a policy rule
+
+    @pytest.mark.parametrize("number", [None, "J150602201903150018", "L220822201308314821"])
+    def test_j_l_and_no_number_hold_no_id_to_compare(self, number: str | None) -> None:
+        assert rules.student_number_mismatch(self.CHILD, number) is None
+
+    def test_the_mismatch_is_the_first_problem_of_the_child(self) -> None:
+        problems = rules.child_problems(
+            self.CHILD,
+            date(2019, 3, 16),  # not the ID's birth date either
+            year=2025,
+            level="primary",
+            cutoff_month_day=CUTOFF,
+            today=date(2025, 5, 1),
+            student_number="G220822201308310034",
+        )
+        assert [p.error.rule for p in problems] == [
+            "student_number_matches_citizen_id",
+            "citizen_id_birth_date",
+        ]

@@ -89,10 +89,17 @@ async def setup_county(client: AsyncClient, writer: dict[str, str], policy: dict
 
 
 async def apply_and_verify(
-    client: AsyncClient, writer: dict[str, str], body17: str, household: dict[str, Any]
+    client: AsyncClient,
+    writer: dict[str, str],
+    body17: str,
+    household: dict[str, Any],
+    student_number: str | None = None,
 ) -> str:
     citizen_id = body17 + citizen_id_check_character(body17)
     birth = f"{body17[6:10]}-{body17[10:12]}-{body17[12:14]}"
+    child = {"citizen_id": citizen_id, "name": "孩子", "birth_date": birth}
+    if student_number is not None:
+        child["student_number"] = student_number
     created = await ok(
         await client.post(
             "/v1/applications",
@@ -100,7 +107,7 @@ async def apply_and_verify(
                 "county_code": "150602",
                 "year": 2025,
                 "grade": 1,
-                "child": {"citizen_id": citizen_id, "name": "孩子", "birth_date": birth},
+                "child": child,
                 "guardian": {"name": "家长", "relation": "mother", "phone": "13900000000"},
                 "household": household,
                 "home": {**IN_Z2, "address": "东胜区某路"},

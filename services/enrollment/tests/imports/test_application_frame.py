@@ -72,6 +72,16 @@ VARIANTS: list[dict[str, Any]] = [
     {"child_citizen_id": cid("15060200000315001")},  # year 0
     {"child_citizen_id": cid("15060220190315001")[:17]},
     {"child_citizen_id": "１５０６０２２０１９０３１５００１" + cid("15060220190315001")[17]},
+    {"student_number": "G" + cid("15060220190315001")},
+    {"student_number": "g" + cid("15060220190315001")},
+    {"student_number": " G" + cid("15060220190315001")},
+    {"student_number": "G" + cid("15060220190315002")},  # another ID: a rule problem, later
+    {"student_number": "J150602201903150018"},
+    {"student_number": "L150602201903154821"},
+    {"student_number": "J150602201903150019"},
+    {"student_number": "G" + WRONG_CHECK},
+    {"student_number": cid("15060220190315001")},
+    {"student_number": 1506022019031500},
     {"child_name": "名" * 50},
     {"child_name": "名" * 51},
     {"child_name": 42},
@@ -199,10 +209,12 @@ class TestFastPathAgreesWithTheSchema:
              "hukou_county_code": "130102", "housing": "租赁",
              "residence_permit_issued_on": "2023-05-01", "choices": "2115000002|3115000003"},
             {"hukou_longitude": "109.96", "hukou_latitude": "39.81",
-             "social_insurance_months": None},
+             "social_insurance_months": None,
+             "student_number": "G" + cid("15060220190315001")},
         ]  # fmt: skip
         good, rest = fast(plain)
         assert (good.height, rest.height) == (4, 0)
+        assert good["student_number"].to_list() == [None] * 3 + ["G" + cid("15060220190315001")]
         assert good["guardian_relation"].to_list() == ["father", "mother", "father", "father"]
         assert good["birth_date"].to_list()[1] == date(2019, 3, 15)
         assert good["choices"].to_list()[2] == ["2115000002", "3115000003"]

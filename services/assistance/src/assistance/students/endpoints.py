@@ -16,7 +16,7 @@ from assistance.students.schemas import (
 from junheng_kit.auth import Principal, require_scopes
 from junheng_kit.db import SessionDep
 from junheng_kit.identifiers import CountyCode, SchoolCode
-from junheng_kit.logs import mask_citizen_id, mask_name
+from junheng_kit.logs import mask_citizen_id, mask_name, mask_student_number
 from junheng_kit.pagination import (
     CursorQuery,
     LimitQuery,
@@ -49,6 +49,9 @@ def student_read(student: Student, principal: Principal) -> StudentRead:
     return read.model_copy(
         update={
             "citizen_id": mask_citizen_id(student.citizen_id),
+            "student_number": mask_student_number(number)
+            if (number := student.student_number)
+            else None,
             "name": mask_name(student.name),
             "birth_date": None,
         }
@@ -74,7 +77,9 @@ async def register_student(
     response: Response,
 ) -> StudentRead:
     """The school must be in the school copy within the caller's jurisdiction and teach the
-    学段; gender and birth date, when sent, must agree with the 公民身份号码."""
+    学段; gender and birth date, when sent, must agree with the 公民身份号码, and so must a G
+    学籍号 (`student_number_matches_citizen_id`); a 学籍号 is on the roster once (409
+    `student_number_unique`)."""
     student = await service.register_student(
         session, principal, request=body, pseudonym_key=_pseudonym_key(request)
     )
@@ -96,9 +101,11 @@ async def import_students(
     principal: Writer,
     content_type: Annotated[str, Header()] = "",
 ) -> StudentImportRead:
-    """Columns 姓名, 身份证件号, 性别, 出生日期, 学校标识码, 学段, 年级, 是否寄宿生 (template).
-    Every bad cell is reported as `rows[<sheet row>].<field>`; one bad row imports nothing.
-    New IDs join the roster, known IDs are updated (upsert by 身份证件号)."""
+    """Columns 姓名, 身份证件号, 学籍号 (optional), 性别, 出生日期, 学校标识码, 学段, 年级,
+    是否寄宿生 (template). Every bad cell is reported as `rows[<sheet row>].<field>`; one bad row
+    imports nothing. New IDs join the roster, known IDs are updated (upsert by 身份证件号; a blank
+    学籍号 keeps the one stored). A 学籍号 is on the roster once (`student_number_unique_in_sheet`,
+    `student_number_unique`)."""
     return await sheet.import_students(
         session,
         principal,

@@ -5,11 +5,12 @@ Tables and columns (stable; change only by a new migration):
 - `student` — one row per child, keyed by `id` (UUID, the id in URLs). `citizen_id` (18, unique:
   a child is on the roster once, across the counties one deployment serves), `student_key`
   (32 hex: `junheng_kit.identifiers.student_key` with the shared pseudonym key, unique; the only
-  identity events carry), `name`, `gender` (male|female), `birth_date`; current place:
-  `county_code`, `school_code`, `level` (primary|junior), `grade` (1–9), `boarding` (寄宿生);
-  `status` (enrolled | transferred_out | left), `source` (import | enrollment: from
-  `enrollment.admission.confirmed`), `version` (optimistic lock, the ETag), `created_at`,
-  `updated_at`.
+  identity events carry), `student_number` (全国学籍号, 19, nullable, unique when present: the
+  key for exchange with the national 学籍 system), `name`, `gender` (male|female),
+  `birth_date`; current place: `county_code`, `school_code`, `level` (primary|junior), `grade`
+  (1–9), `boarding` (寄宿生); `status` (enrolled | transferred_out | left), `source` (import |
+  enrollment: from `enrollment.admission.confirmed`), `version` (optimistic lock, the ETag),
+  `created_at`, `updated_at`.
 - `pending_placement` — an `enrollment.admission.confirmed` placement for a `student_key` not yet
   on the roster; applied (and removed) when an import or a registration brings the child.
 - `roster_version` — per county, a counter bumped in the transaction of every write to that
@@ -17,8 +18,9 @@ Tables and columns (stable; change only by a new migration):
   change: `students/versions.py`); the 应助尽助 job's roster snapshot is current only while it
   carries the same number.
 
-Personal data: `citizen_id` and `name` leave the service only to callers holding
-`assistance:pii` within their jurisdiction; lists and logs mask them.
+Personal data: `citizen_id`, `student_number` (a G 学籍号 is G + the citizen ID) and `name` leave
+the service only to callers holding `assistance:pii` within their jurisdiction; lists and logs
+mask them.
 """
 
 from __future__ import annotations
@@ -38,6 +40,12 @@ from junheng_kit.timeutil import utcnow
 
 ON_ROSTER = FieldError("citizen_id", "citizen_id_unique", "import a sheet to update a child")
 ON_ROSTER_DETAIL = "this child is already on the roster"
+NUMBER_ON_ROSTER = FieldError(
+    "student_number",
+    "student_number_unique",
+    "另一名学生已使用该学籍号 / another child on the roster has this 学籍号",
+)
+NUMBER_ON_ROSTER_DETAIL = "this 学籍号 belongs to another child on the roster"
 
 
 class Student(Base):
@@ -49,11 +57,17 @@ class Student(Base):
         # ID's pseudonym: whichever of the two the database reports, it is the same child)
         UniqueConstraint("citizen_id", info=on_violation(ON_ROSTER, detail=ON_ROSTER_DETAIL)),
         UniqueConstraint("student_key", info=on_violation(ON_ROSTER, detail=ON_ROSTER_DETAIL)),
+        # one 学籍号, one child (several rows may have none)
+        UniqueConstraint(
+            "student_number",
+            info=on_violation(NUMBER_ON_ROSTER, detail=NUMBER_ON_ROSTER_DETAIL),
+        ),
     )
 
     id: Mapped[UUID] = mapped_column(primary_key=True, default=uuid7)
     citizen_id: Mapped[str] = mapped_column(String(18))
     student_key: Mapped[str] = mapped_column(String(32))
+    student_number: Mapped[str | None] = mapped_column(String(19))
     name: Mapped[str] = mapped_column(String(50))
     gender: Mapped[str] = mapped_column(String(6))
     birth_date: Mapped[date] = mapped_column(Date)

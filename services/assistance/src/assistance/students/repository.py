@@ -33,6 +33,7 @@ class Existing:
     id: UUID
     county_code: str
     version: int
+    student_number: str | None
 
 
 @dataclass
@@ -56,12 +57,30 @@ class StudentRepository:
         found: dict[str, Existing] = {}
         for part in chunks(sorted(set(citizen_ids)), IN_CHUNK):
             rows = await self.session.execute(
-                select(Student.citizen_id, Student.id, Student.county_code, Student.version).where(
-                    Student.citizen_id.in_(part)
+                select(
+                    Student.citizen_id,
+                    Student.id,
+                    Student.county_code,
+                    Student.version,
+                    Student.student_number,
+                ).where(Student.citizen_id.in_(part))
+            )
+            for citizen_id, student_id, county, version, number in rows:
+                found[citizen_id] = Existing(student_id, county, version, number)
+        return found
+
+    async def holders(self, student_numbers: Sequence[str]) -> dict[str, str]:
+        """学籍号 → the citizen ID of the roster row that holds it, for those on the roster."""
+        found: dict[str, str] = {}
+        for part in chunks(sorted(set(student_numbers)), IN_CHUNK):
+            rows = await self.session.execute(
+                select(Student.student_number, Student.citizen_id).where(
+                    Student.student_number.in_(part)
                 )
             )
-            for citizen_id, student_id, county, version in rows:
-                found[citizen_id] = Existing(student_id, county, version)
+            for number, citizen_id in rows:
+                if number is not None:  # the IN list matched it: never null
+                    found[number] = citizen_id
         return found
 
     async def pending(self, keys: Sequence[str]) -> dict[str, PendingPlacement]:

@@ -13,8 +13,10 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationIn
 from junheng_kit.identifiers import (
     CitizenId,
     SchoolCode,
+    StudentNumber,
     citizen_id_birth_date,
     citizen_id_gender,
+    student_number_citizen_id,
 )
 
 
@@ -96,6 +98,12 @@ class StudentCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     citizen_id: CitizenId = Field(description="公民身份号码 (GB 11643-1999)")
+    student_number: StudentNumber | None = Field(
+        None,
+        description="全国学籍号 (optional; unique on the roster): G + the citizen ID above, J + 18 "
+        "characters by the citizen-ID rule (MOD 11-2), or a temporary L number; upper-cased",
+        examples=["G150602201509010017"],
+    )
     name: Name = Field(description="姓名")
     gender: GenderField | None = Field(None, description="性别; from the ID when omitted")
     birth_date: BirthDate | None = Field(None, description="出生日期; from the ID when omitted")
@@ -103,6 +111,19 @@ class StudentCreate(BaseModel):
     level: LevelField = Field(description="学段: primary | junior (小学 | 初中)")
     grade: Grade = Field(description="年级 1–9 (初一 = 7)")
     boarding: Boarding = Field(False, description="是否寄宿生")
+
+    @field_validator("student_number")
+    @classmethod
+    def _student_number_matches_id(cls, value: str | None, info: ValidationInfo) -> str | None:
+        """A G 学籍号 is "G + 身份证号" (domain.md §1.4): it must carry the ID of the row."""
+        citizen_id = info.data.get("citizen_id")
+        carried = student_number_citizen_id(value) if value else None
+        if carried is not None and citizen_id and carried != citizen_id:
+            raise ValueError(
+                "student_number_matches_citizen_id: G 字头学籍号 = G + 公民身份号码; this one "
+                "carries another ID"
+            )
+        return value
 
     @field_validator("gender")
     @classmethod
@@ -138,10 +159,12 @@ class StudentCreate(BaseModel):
 
 
 class StudentRead(BaseModel):
-    """A roster row. Without `assistance:pii` the name is `张*` and the ID `150602********123X`."""
+    """A roster row. Without `assistance:pii` the name is `张*`, the ID `150602********123X` and
+    the 学籍号 `G150602********123X`."""
 
     id: UUID
     citizen_id: str
+    student_number: str | None = Field(description="全国学籍号; masked without assistance:pii")
     student_key: str = Field(description="pseudonymous key events carry (HMAC of the ID)")
     name: str
     gender: Gender

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from assistance.students.models import ON_ROSTER, ON_ROSTER_DETAIL, PendingPlacement, Student
+from assistance.students.models import (
+    NUMBER_ON_ROSTER,
+    NUMBER_ON_ROSTER_DETAIL,
+    ON_ROSTER,
+    ON_ROSTER_DETAIL,
+    PendingPlacement,
+    Student,
+)
 from assistance.students.repository import StudentRepository
 from assistance.students.rules import school_error
 from assistance.students.schemas import StudentCreate, StudentSource, StudentStatus
@@ -21,6 +28,7 @@ def new_row(request: StudentCreate, *, county_code: str, key: str) -> dict[str, 
     return {
         "citizen_id": request.citizen_id,
         "student_key": key,
+        "student_number": request.student_number,
         "name": request.name,
         "gender": citizen_id_gender(request.citizen_id),
         "birth_date": citizen_id_birth_date(request.citizen_id),
@@ -52,7 +60,8 @@ def with_placement(row: dict[str, object], placement: PendingPlacement) -> dict[
 async def register_student(
     session: AsyncSession, principal: Principal, *, request: StudentCreate, pseudonym_key: bytes
 ) -> Student:
-    """Put one child on the roster; a 公民身份号码 already there is 409 (imports update)."""
+    """Put one child on the roster; a 公民身份号码 or 学籍号 already there is 409 (imports
+    update)."""
     repository = StudentRepository(session)
     school = (await repository.schools([request.school_code])).get(request.school_code)
     if school is not None:
@@ -62,6 +71,8 @@ async def register_student(
         raise RuleViolated("the student cannot be placed at this school", *filter(None, [error]))
     if await repository.existing([request.citizen_id]):
         raise Conflict(ON_ROSTER_DETAIL, ON_ROSTER)
+    if request.student_number and await repository.holders([request.student_number]):
+        raise Conflict(NUMBER_ON_ROSTER_DETAIL, NUMBER_ON_ROSTER)
     key = student_key(pseudonym_key, request.citizen_id)
     row = new_row(request, county_code=school.county_code, key=key)
     placement = (await repository.pending([key])).get(key)

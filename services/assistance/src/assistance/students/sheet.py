@@ -1,9 +1,10 @@
 """学生名册: the roster as bureaus keep it in CSV/XLSX, imported set-based, upserted by ID.
 
-One bad row imports nothing. Cell errors (ID check, gender and birth date against the ID, codes)
-come from validating the whole sheet in one pass; cross-row and database checks (an ID twice,
-unknown schools, 学段, jurisdiction) then run over the sheet with a few IN queries, and the
-rows are written with one multi-row INSERT / executemany UPDATE per chunk.
+One bad row imports nothing. Cell errors (ID check, 学籍号, gender and birth date against the
+ID, codes) come from validating the whole sheet in one pass; cross-row and database checks (an
+ID or a 学籍号 twice, a 学籍号 another child holds, unknown schools, 学段, jurisdiction) then run
+over the sheet with a few IN queries, and the rows are written with one multi-row INSERT /
+executemany UPDATE per chunk.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from junheng_kit.timeutil import utcnow
 COLUMNS: tuple[Column, ...] = (
     Column("name", ("姓名",)),
     Column("citizen_id", ("身份证件号", "公民身份号码", "身份证号", "身份证号码"), text_width=18),
+    Column("student_number", ("学籍号", "全国学籍号"), required=False),
     Column("gender", ("性别",), required=False),
     Column("birth_date", ("出生日期",), required=False),
     Column("school_code", ("学校标识码", "学校代码"), text_width=10),
@@ -54,6 +56,7 @@ def _cells(records: Sequence[SheetRecord]) -> list[StudentCreate]:
 
 def _duplicates(rows: Sequence[StudentCreate], numbers: Sequence[int]) -> list[FieldError]:
     first: dict[str, int] = {}
+    first_number: dict[str, int] = {}
     errors: list[FieldError] = []
     for row, number in zip(rows, numbers, strict=True):
         if row.citizen_id in first:
@@ -68,6 +71,41 @@ def _duplicates(rows: Sequence[StudentCreate], numbers: Sequence[int]) -> list[F
                 ],
             )
         first.setdefault(row.citizen_id, number)
+        if row.student_number is None:
+            continue
+        if row.student_number in first_number:
+            errors += row_errors(
+                number,
+                [
+                    FieldError(
+                        "student_number",
+                        "student_number_unique_in_sheet",
+                        f"the same 学籍号 is on row {first_number[row.student_number]}",
+                    )
+                ],
+            )
+        first_number.setdefault(row.student_number, number)
+    return errors
+
+
+def _numbers_held(
+    rows: Sequence[StudentCreate], numbers: Sequence[int], holders: dict[str, str]
+) -> list[FieldError]:
+    """A 学籍号 already on the roster belongs to the child whose row holds it."""
+    errors: list[FieldError] = []
+    for row, number in zip(rows, numbers, strict=True):
+        holder = holders.get(row.student_number) if row.student_number else None
+        if holder is not None and holder != row.citizen_id:
+            errors += row_errors(
+                number,
+                [
+                    FieldError(
+                        "student_number",
+                        "student_number_unique",
+                        "另一名学生已使用该学籍号 / another child on the roster has this 学籍号",
+                    )
+                ],
+            )
     return errors
 
 
@@ -96,7 +134,8 @@ async def import_students(
     if outside:
         raise Forbidden("some schools are outside this client's jurisdiction", *outside[:1000])
     existing = await repository.existing([r.citizen_id for r in rows])
-    errors = _duplicates(rows, numbers)
+    holders = await repository.holders([r.student_number for r in rows if r.student_number])
+    errors = _duplicates(rows, numbers) + _numbers_held(rows, numbers, holders)
     for row, number in zip(rows, numbers, strict=True):
         found = [rules.school_error(schools.get(row.school_code), row.level)]
         known = existing.get(row.citizen_id)
@@ -125,6 +164,8 @@ async def import_students(
             {
                 "b_id": known.id,
                 "b_name": row.name,
+                # a blank cell keeps the number stored: an older sheet has no 学籍号 column
+                "b_student_number": row.student_number or known.student_number,
                 "b_county_code": county,
                 "b_school_code": row.school_code,
                 "b_level": row.level.value,

@@ -100,6 +100,7 @@ def _application_read(
             citizen_id=application.citizen_id,
             name=application.child_name,
             birth_date=application.birth_date,
+            student_number=application.student_number,
         ),
         child_key=application.child_key,
         guardian=Guardian.model_validate(application.guardian),
@@ -442,12 +443,22 @@ async def overflow_proposal(
     responses=problem_responses(NotFound, Conflict, RuleViolated),
 )
 async def confirm_admissions(
-    run_id: UUID, body: AdmissionsConfirm, session: SessionDep, principal: Writer
+    run_id: UUID,
+    body: AdmissionsConfirm,
+    request: Request,
+    session: SessionDep,
+    principal: Writer,
 ) -> AdmissionsRead:
     """The bureau confirms once per run: the run's placements, the proposal's 统筹 offers and
-    its own overrides; emits `enrollment.admission.confirmed` per child (pseudonymous key)."""
+    its own overrides; each admission keeps the child's 全国学籍号 from the application. Emits
+    `enrollment.admission.confirmed` per child (pseudonymous keys: `student_key`, and
+    `student_number_key` when the application has a 学籍号 — never the number itself)."""
     admissions, unplaced = await placement.confirm(
-        session, principal, run_id, overrides=dict(body.overrides)
+        session,
+        principal,
+        run_id,
+        overrides=dict(body.overrides),
+        secret=_secret(request.app.state),
     )
     return AdmissionsRead(
         run_id=str(run_id),
@@ -458,6 +469,7 @@ async def confirm_admissions(
         admissions=[
             AdmissionRead(
                 application_id=a.application_id,
+                student_number=a.student_number,
                 school_code=a.school_code,
                 route=a.route,
                 distance_km=a.distance_km,

@@ -92,6 +92,8 @@ class Application(Base):
     # the child: the citizen ID stays in this table; everything else uses the pseudonymous key
     child_key: Mapped[str] = mapped_column(String(32))
     citizen_id: Mapped[str] = mapped_column(String(18))
+    # 全国学籍号 (personal data like the citizen ID: a G number is G + the ID), when given
+    student_number: Mapped[str | None] = mapped_column(String(19))
     child_name: Mapped[str] = mapped_column(String(50))
     birth_date: Mapped[date] = mapped_column(Date)
     gender: Mapped[str] = mapped_column(String(6))
@@ -185,6 +187,8 @@ class Admission(Base):
     year: Mapped[int] = mapped_column(Integer)
     level: Mapped[str] = mapped_column(String(10))
     route: Mapped[str] = mapped_column(String(10))  # assignment | overflow
+    # the child's 全国学籍号 as the application held it at confirmation (the exchange key)
+    student_number: Mapped[str | None] = mapped_column(String(19))
     run_id: Mapped[UUID] = mapped_column(index=True)
     distance_km: Mapped[float | None] = mapped_column(Float)
     confirmed_by: Mapped[str] = mapped_column(String(100))

@@ -3,7 +3,7 @@
 Families a run leaves unplaced are offered the nearest school of their level with seats left
 (straight-line distance; a road-distance table can replace it later as policy data); the
 bureau confirms the run's placements and the offers — with its own overrides — in one step,
-and each confirmed admission is announced without personal data.
+and each confirmed admission is announced without personal data (pseudonymous keys only).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from enrollment.schools.models import School
 from enrollment.seats.models import SeatPlan
 from junheng_contracts.enrollment import AdmissionConfirmed, AdmissionConfirmedData
 from junheng_kit.auth import Principal
+from junheng_kit.identifiers import student_number_key
 from junheng_kit.messaging import add_event
 from junheng_kit.problems import Conflict, FieldError, RuleViolated
 
@@ -104,9 +105,11 @@ async def confirm(
     run_id: UUID,
     *,
     overrides: dict[str, str],
+    secret: bytes,
 ) -> tuple[list[Admission], list[str]]:
     """录取确认: admit the run's placements and the 统筹 offers (the bureau's overrides win);
-    returns the admissions and the families still without a school."""
+    returns the admissions and the families still without a school. Each admission keeps the
+    child's 全国学籍号; its event carries only the number's pseudonymous key (`secret`)."""
     proposal = await propose(session, principal, run_id)
     run = proposal.run
     if await session.scalar(select(Admission.run_id).where(Admission.run_id == run.id).limit(1)):
@@ -157,13 +160,14 @@ async def confirm(
             f"application {taken} was already admitted by another run",
             ADMITTED_ONCE,
         )
-    keys = dict(
-        (
-            await session.execute(
-                select(Application.id, Application.child_key).where(Application.id.in_(ids))
+    children = {
+        application_id: (key, number)
+        for application_id, key, number in await session.execute(
+            select(Application.id, Application.child_key, Application.student_number).where(
+                Application.id.in_(ids)
             )
-        ).all()
-    )
+        )
+    }
     county_code, year, level = run.county_code, run.year, run.level
     assert county_code is not None
     assert year is not None
@@ -178,6 +182,7 @@ async def confirm(
             route=route,
             run_id=run.id,
             distance_km=distance,
+            student_number=children[UUID(application_id)][1],
             confirmed_by=principal.client_id,
         )
         for application_id, school_code, route, distance in [
@@ -189,6 +194,7 @@ async def confirm(
     await session.flush()
     grade = rules.ENTRY_GRADE[level]  # type: ignore[index]
     for admission in admissions:
+        key, number = children[admission.application_id]
         add_event(
             session,
             AdmissionConfirmed.of(
@@ -201,9 +207,10 @@ async def confirm(
                     school_code=admission.school_code,
                     level=admission.level,
                     grade=grade,
-                    student_key=keys[admission.application_id],
+                    student_key=key,
                     route=admission.route,
                     run_id=str(run.id),
+                    student_number_key=student_number_key(secret, number) if number else None,
                 ),
             ),
         )

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
 
-from junheng_kit.identifiers import citizen_id_birth_date
+from junheng_kit.identifiers import citizen_id_birth_date, student_number_citizen_id
 from junheng_kit.problems import FieldError
 
 Level = Literal["primary", "junior"]
@@ -98,11 +98,16 @@ def child_problems(
     level: Level,
     cutoff_month_day: tuple[int, int],
     today: date,
+    student_number: str | None = None,
 ) -> list[Problem]:
-    """The child's checks after the schema's (format and MOD 11-2 check digit): the birth date
-    inside the ID, a birth date in the past, and the age rule. The first problem is the one a
-    single submission reports; an import reports them all."""
+    """The child's checks after the schema's (format and MOD 11-2 check digit): a G 学籍号
+    carrying the citizen ID given, the birth date inside the ID, a birth date in the past, and
+    the age rule. The first problem is the one a single submission reports; an import reports
+    them all."""
     problems = []
+    mismatch = student_number_mismatch(citizen_id, student_number)
+    if mismatch is not None:
+        problems.append(mismatch)
     if citizen_id_birth_date(citizen_id) != birth_date:
         problems.append(
             Problem(
@@ -139,6 +144,25 @@ def child_problems(
             )
         )
     return problems
+
+
+def student_number_mismatch(citizen_id: str, student_number: str | None) -> Problem | None:
+    """A G 学籍号 is "G + 身份证号" (MOE, 中小学生学籍管理常见问题及解答, 2016; domain.md §1.4):
+    sent with the child's 公民身份号码, it must carry that same ID — a mistyped digit is by far the
+    likelier cause. The FAQ lets the two differ after an ID change; such a child applies without
+    the number (it is optional). J and L numbers hold no citizen ID: nothing to compare."""
+    carried = student_number_citizen_id(student_number) if student_number else None
+    if carried is None or carried == citizen_id:
+        return None
+    return Problem(
+        "the 学籍号 does not carry the child's citizen ID",
+        FieldError(
+            "child.student_number",
+            "student_number_matches_citizen_id",
+            "G 字头学籍号 = G + 公民身份号码: 学籍号与身份证号不一致 / a G student number is G and "
+            "the child's citizen ID; this one carries another ID",
+        ),
+    )
 
 
 def zone_missing(level: Level, county_code: str, year: int) -> Problem:

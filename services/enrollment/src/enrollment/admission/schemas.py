@@ -10,7 +10,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from enrollment.admission.rules import BOOLEAN_FACTS, DOCUMENTS, FACTS, MONTH_FACTS
-from junheng_kit.identifiers import CitizenId, CountyCode, SchoolCode
+from junheng_kit.identifiers import CitizenId, CountyCode, SchoolCode, StudentNumber
 
 Year = Annotated[int, Field(ge=2000, le=2100, description="school year by its start year")]
 Document = Literal[
@@ -204,6 +204,13 @@ class Child(_Strict):
     citizen_id: CitizenId = Field(description="公民身份号码, GB 11643 (checked, MOD 11-2)")
     name: str = Field(min_length=1, max_length=50)
     birth_date: date
+    student_number: StudentNumber | None = Field(
+        None,
+        description="全国学籍号, when the child has one (a grade-7 applicant has): G + the "
+        "citizen ID given above, J + 18 characters by the citizen-ID rule (MOD 11-2), or a "
+        "temporary L number; upper-cased",
+        examples=["G150602201903150018"],
+    )
 
 
 class Guardian(_Strict):
@@ -444,6 +451,9 @@ class AdmissionsConfirm(_Strict):
 
 class AdmissionRead(BaseModel):
     application_id: UUID
+    student_number: str | None = Field(
+        description="全国学籍号 of the child, when the family gave it"
+    )
     school_code: str
     route: Literal["assignment", "overflow"]
     distance_km: float | None

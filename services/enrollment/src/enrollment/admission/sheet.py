@@ -2,8 +2,9 @@
 `POST /v1/applications` and written set-based.
 
 The same checks, by the same functions: the schema (`ApplicationCreate`: 公民身份号码 format and
-MOD 11-2 check digit, phone, dates, …), `rules.child_problems` (birth date inside the ID, a past
-birth date, the age rule under the priority policy in force), the zone map in force
+MOD 11-2 check digit, the optional 学籍号, phone, dates, …), `rules.child_problems` (a G 学籍号
+carrying the ID, birth date inside the ID, a past birth date, the age rule under the priority
+policy in force), the zone map in force
 (`ZoneIndex.locate`, the vectorised form of the lookup a single submission makes), the options
 and choices (`rules.school_options`, `rules.choice_problems`, against the schools' 学段 read by
 `ApplicationRepository.school_levels`) and one application per child and school year (the same
@@ -61,6 +62,7 @@ KIND = "applications"
 COLUMNS: tuple[Column, ...] = (
     Column("grade", ("入学年级", "年级")),
     Column("child_citizen_id", ("学生公民身份号码", "学生身份证号"), text_width=18),
+    Column("student_number", ("学籍号", "全国学籍号"), required=False),
     Column("child_name", ("学生姓名",)),
     Column("birth_date", ("出生日期",)),
     Column("guardian_name", ("监护人姓名",)),
@@ -97,6 +99,7 @@ LABEL_OF = {
 # the schema's path of a value → the sheet column it came from
 COLUMN_OF_PATH = {
     "child.citizen_id": "child_citizen_id",
+    "child.student_number": "student_number",
     "child.name": "child_name",
     "child.birth_date": "birth_date",
     "child": "child_citizen_id",
@@ -176,6 +179,7 @@ def record_shape(county_code: str, year: int) -> Any:
                 "citizen_id": pop("child_citizen_id"),
                 "name": pop("child_name"),
                 "birth_date": sheets.sheet_date(pop("birth_date")),
+                **({"student_number": sn} if (sn := pop("student_number")) is not None else {}),
             },
             "guardian": {
                 "name": pop("guardian_name"),
@@ -366,6 +370,7 @@ async def _write(
         "grade": frame["grade"].to_list(),
         "child_key": list(keys),
         "citizen_id": frame["citizen_id"].to_list(),
+        "student_number": frame["student_number"].to_list(),
         "child_name": frame["child_name"].to_list(),
         "birth_date": frame["birth_date"].to_list(),
         "gender": documents["gender"].to_list(),
@@ -449,6 +454,7 @@ def export_rows(applications: Sequence[Application]) -> list[list[Any]]:
             [
                 a.grade,
                 a.citizen_id,
+                a.student_number,
                 a.child_name,
                 a.birth_date,
                 a.guardian["name"],

@@ -38,9 +38,9 @@ def child_problems(
     year: int,
     today: date,
 ) -> dict[int, list[rules.Problem]]:
-    """`rules.child_problems` of the rows that may have one: the birth date inside the ID, a
-    birth date in the past and the age rule compared column-wise; the rule itself then names
-    the problems of the few rows that fail a comparison."""
+    """`rules.child_problems` of the rows that may have one: a G 学籍号 against the ID, the birth
+    date inside the ID, a birth date in the past and the age rule compared column-wise; the rule
+    itself then names the problems of the few rows that fail a comparison."""
     latest = {level: rules.entry_cutoff(year, level, cutoffs[level]) for level in cutoffs}
     births = frame["birth_date"]
     birth = pl.col("birth_date")
@@ -50,11 +50,15 @@ def child_problems(
             (pl.col("citizen_id").str.slice(6, 8).str.to_date("%Y%m%d", strict=False) != birth)
             | (birth > today)
             | (birth > pl.col("latest"))  # null for junior: no age rule
+            | (  # a G 学籍号 carrying another ID
+                pl.col("student_number").str.starts_with("G")
+                & (pl.col("student_number").str.slice(1) != pl.col("citizen_id"))
+            )
         )
         .to_series()
         .fill_null(False)
     )
-    citizen_ids = frame["citizen_id"]
+    citizen_ids, numbers = frame["citizen_id"], frame["student_number"]
     problems: dict[int, list[rules.Problem]] = defaultdict(list)
     for i in suspect.arg_true().to_list():
         problems[i] += rules.child_problems(
@@ -64,6 +68,7 @@ def child_problems(
             level=levels[i],
             cutoff_month_day=cutoffs[levels[i]],
             today=today,
+            student_number=numbers[i],
         )
     return problems
 

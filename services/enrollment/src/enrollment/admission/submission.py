@@ -82,6 +82,7 @@ class Recorded:
     grade: int
     child_key: str
     citizen_id: str
+    student_number: str | None
     child_name: str
     birth_date: date
     gender: str
@@ -158,6 +159,7 @@ async def submit_applications(
                 level=level,
                 cutoff_month_day=policies.cutoff_of(policy),
                 today=today,
+                student_number=child.student_number,
             )
         )
         if outcomes[position] is None:
@@ -235,6 +237,7 @@ async def submit_applications(
             "grade": request.grade,
             "child_key": key,
             "citizen_id": child.citizen_id,
+            "student_number": child.student_number,
             "child_name": child.name,
             "birth_date": child.birth_date,
             "gender": citizen_id_gender(child.citizen_id),

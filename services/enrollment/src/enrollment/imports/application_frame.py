@@ -3,10 +3,11 @@
 The fast path recognises *plain* rows — text cells in the shapes families and bureaus normally
 write (ISO or 2019/3/15 dates, codes or their Chinese labels, decimal coordinates) — checks them
 with vectorised expressions (the 公民身份号码 MOD 11-2 check digit and the birth date inside it
-per column, not per row) and normalises them. Every other row (a bad cell, a spreadsheet number
-where text belongs, a coordinate written with an exponent) goes to `ApplicationCreate` through
-`admission.sheet.record_shape`, which stays the one authority for what is valid and for every error
-message. The fast path accepts only rows that schema accepts and yields the same values;
+per column, not per row; a 学籍号 only in its usual shape, G + that ID) and normalises them.
+Every other row (a bad cell, a spreadsheet number where text belongs, a coordinate written
+with an exponent) goes to `ApplicationCreate` through `admission.sheet.record_shape`, which
+stays the one authority for what is valid and for every error message. The fast path accepts
+only rows that schema accepts and yields the same values:
 `tests/imports/test_application_frame.py` checks the two side by side, cell by cell.
 
 Only the schema's cell checks live here; the admission rules (birth date in the ID, the age
@@ -33,7 +34,7 @@ from junheng_kit.identifiers import (
 from junheng_kit.tabular import SheetColumns
 
 TEXT_FIELDS = (
-    "grade", "child_citizen_id", "child_name", "birth_date", "guardian_name",
+    "grade", "child_citizen_id", "student_number", "child_name", "birth_date", "guardian_name",
     "guardian_relation", "guardian_phone", "hukou_county_code", "hukou_type", "hukou_address",
     "hukou_longitude", "hukou_latitude", "housing", "residence_permit_issued_on",
     "residence_permit_number", "social_insurance_months", "home_address", "home_longitude",
@@ -52,6 +53,7 @@ SCHEMA: dict[str, Any] = {
     "row": pl.Int64,
     "grade": pl.Int64,
     "citizen_id": pl.String,
+    "student_number": pl.String,  # null: no 学籍号 given
     "child_name": pl.String,
     "birth_date": pl.Date,
     "guardian_name": pl.String,
@@ -125,6 +127,7 @@ def validate(
     codes = pl.col("choices").str.extract_all(f"[^{_CODE_SEPARATORS}]+")
     staged = frame.with_columns(
         citizen_id.alias("citizen_id"),
+        pl.col("student_number").str.to_uppercase(),
         check.alias("check_character"),
         born_in_id.alias("born_in_id"),
         pl.col("grade").replace_strict(GRADES, default=None, return_dtype=pl.Int64),
@@ -163,6 +166,11 @@ def validate(
         & pl.col("citizen_id").str.contains(r"^[0-9]{17}[0-9X]$")
         & (pl.col("check_character") == pl.col("citizen_id").str.slice(17, 1))
         & (pl.col("born_in_id").dt.year() >= 1)
+        # no 学籍号, or the usual one: G + the ID just checked (J, L and the rest: the schema)
+        & (
+            pl.col("student_number").is_null()
+            | (pl.col("student_number") == pl.concat_str(pl.lit("G"), pl.col("citizen_id")))
+        )
         & length_between("child_name", 1, 50)
         & pl.col("birth_date").is_not_null()
         & length_between("guardian_name", 1, 50)
@@ -223,6 +231,7 @@ def from_rows(
         "row": list(numbers),
         "grade": [r.grade for r in rows],
         "citizen_id": [r.child.citizen_id for r in rows],
+        "student_number": [r.child.student_number for r in rows],
         "child_name": [r.child.name for r in rows],
         "birth_date": [r.child.birth_date for r in rows],
         "guardian_name": [r.guardian.name for r in rows],

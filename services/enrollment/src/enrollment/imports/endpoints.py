@@ -222,8 +222,8 @@ async def import_applications(
     content_type: Annotated[str, Header()] = "",
 ) -> SheetImportRead:
     """Each row is checked exactly like `POST /v1/applications` (citizen ID check digit and
-    birth date, age rule, zones in force and choices, one application per child and year) and
-    emits `enrollment.application.submitted`. Every problem is reported as
+    birth date, the optional 学籍号, age rule, zones in force and choices, one application per
+    child and year) and emits `enrollment.application.submitted`. Every problem is reported as
     `rows[<sheet row>].<column>`; one bad row imports nothing; a sheet whose only problem is
     children who already applied is a 409. The same file again answers its first import (200,
     `replayed`) and writes nothing. Columns: see `GET /v1/import-templates/applications`."""
