@@ -104,6 +104,9 @@ def registry(seed: int = 11) -> tuple[list[dict[str, Any]], list[dict[str, Any]]
                     "staffing_status": status,
                     "hire_date": date(2000, 9, 1),
                     "status": "active",
+                    # fifty principals a county, without drawing on the generator (the same
+                    # registry as before): the plan's priority order has candidates to order
+                    "leadership_post": "principal" if i % SCHOOLS_PER_COUNTY == 0 else None,
                     "version": 1,
                     "created_at": now,
                     "updated_at": now,
@@ -183,8 +186,9 @@ async def load(app: FastAPI) -> None:
                 for s, code in enumerate(codes)
             ],
         )
-        # Inner Mongolia combines 生师比 with 班师比 as the county sets them (seed 000): the
-        # bench county's own choice, as a bureau enters it (bench values, not official ones)
+        # Inner Mongolia combines 生师比 with 班师比 as the county sets them (seed 000), and the
+        # rotation pool's years at one school are the county's own condition: the bench
+        # county's own choices, as a bureau enters them (bench values, not official ones)
         await session.execute(
             insert(PolicyParameter),
             [
@@ -204,6 +208,7 @@ async def load(app: FastAPI) -> None:
                     ("class_staff_ratio", "primary", "2.2"),
                     ("class_staff_ratio", "junior", "2.8"),
                     ("class_staff_ratio", "senior", "3.2"),
+                    ("rotation_trigger_years", "", "6"),
                 )
             ],
         )

@@ -1,6 +1,8 @@
 """Issue 6's walkthrough as a new user does it, every call through the gateway to real processes:
-register a county's schools in enrollment, import its teachers from an XLSX sheet, see 超编/缺编,
-generate a 交流轮岗 plan that meets the 10 %/20 % rules, confirm it (If-Match), approve and
+register a county's schools in enrollment, import its teachers from an XLSX sheet (with the
+principal and the 教师资格证), list the teachers without a certificate, see 超编/缺编, set the
+county's own condition for the rotation pool, generate a 交流轮岗 plan that meets the 10 %/20 %
+rules and says who of seed 000's priority teachers move, confirm it (If-Match), approve and
 execute it, and watch evaluation's teacher indicators of the receiving schools change."""
 
 import time
@@ -73,6 +75,10 @@ def teacher_row(number: int, school: str, joined: str, **cells: Any) -> list[Any
         "staffing_status": "在编",
         "hire_date": "2008-09-01",
         "status": "在职",
+        "leadership_post": None,
+        "teacher_qualification_type": "小学",
+        "teacher_qualification_number": f"2010150{number:010d}",
+        "teacher_qualification_subject": "语文",
         "rural_service": None,
         **cells,
     }
@@ -80,15 +86,32 @@ def teacher_row(number: int, school: str, joined: str, **cells: Any) -> list[Any
 
 
 def sheet() -> bytes:
-    """URBAN: ten teachers there since 2012 (eligible), two of them county backbone, one PE.
-    Each rural school: one 中专 teacher who arrived in 2023."""
+    """URBAN: ten teachers there since 2012 (eligible), two of them county backbone, one PE,
+    teacher 3 the principal, each with a 小学 教师资格证. Each rural school: one 中专 teacher who
+    arrived a year ago, no certificate recorded."""
     rows = [
-        teacher_row(i, URBAN, "2012-09-01", backbone_level="县级" if i < 3 else None)
+        teacher_row(
+            i,
+            URBAN,
+            "2012-09-01",
+            backbone_level="县级" if i < 3 else None,
+            leadership_post="校长" if i == 3 else None,
+        )
         for i in range(1, 11)
     ]
-    rows[9] = teacher_row(10, URBAN, "2012-09-01", subjects="体育")
-    rows.append(teacher_row(11, RURAL_1, "2023-09-01", degree="中专"))
-    rows.append(teacher_row(13, RURAL_2, "2023-09-01", degree="中专"))
+    rows[9] = teacher_row(
+        10, URBAN, "2012-09-01", subjects="体育", teacher_qualification_subject="体育"
+    )
+    uncertified = dict.fromkeys(
+        (
+            "teacher_qualification_type",
+            "teacher_qualification_number",
+            "teacher_qualification_subject",
+        )
+    )
+    arrived = f"{YEAR - 1}-09-01"
+    rows.append(teacher_row(11, RURAL_1, arrived, degree="中专", **uncertified))
+    rows.append(teacher_row(13, RURAL_2, arrived, degree="中专", **uncertified))
     return write_xlsx(COLUMNS, rows, "教师信息")
 
 
@@ -130,6 +153,15 @@ class TestStaffingWalkthrough:
             201,
         )
         assert (imported["rows"], imported["registered"]) == (12, 12)
+        # seed 000: 教师必须取得相应教师资格证后,方可持证上岗任教 — the two rural teachers are
+        # recorded, and listed for the bureau to follow up
+        uncertified = ok(
+            bureau.get(
+                "/staffing/v1/teachers",
+                params={"county_code": "150602", "flag": "no_teacher_qualification"},
+            )
+        )
+        assert sorted(t["school_code"] for t in uncertified["items"]) == [RURAL_1, RURAL_2]
         before = wait_until(lambda: evaluation_stats(bureau, RURAL_1))
         assert primary(before)["full_time_teachers"] == 1
         assert primary(before)["teachers_above_required_degree"] == 0
@@ -196,17 +228,37 @@ class TestStaffingWalkthrough:
         assert (by_school[URBAN]["required"], by_school[URBAN]["status"]) == (10, "balanced")
         assert (by_school[RURAL_1]["required"], by_school[RURAL_1]["vacant_posts"]) == (6, 5)
 
-        plan = ok(
+        # who may rotate is the county's own condition: seed 000's 6 years only say who goes
+        # first, so until Dongsheng sets its condition the plan is 422 naming it
+        plan_request = {"year": YEAR, "target_count": 2, "parameters": RETIREMENT}
+        refused = bureau.post("/staffing/v1/counties/150602/rotation-plans", json=plan_request)
+        assert refused.status_code == 422
+        assert [(e["field"], e["rule"]) for e in refused.json()["errors"]] == [
+            ("parameters.trigger_years", "rotation_trigger_years_required")
+        ]
+        ok(
             bureau.post(
-                "/staffing/v1/counties/150602/rotation-plans",
-                json={"year": YEAR, "target_count": 2, "parameters": RETIREMENT},
+                "/staffing/v1/counties/150602/policy-parameters",
+                json={
+                    "key": "rotation_trigger_years",
+                    "value": "3",
+                    "effective_from": "2020-01-01",
+                    "source": "东胜区交流条件（演示值，非官方数据）",
+                },
             ),
             201,
+        )
+        plan = ok(
+            bureau.post("/staffing/v1/counties/150602/rotation-plans", json=plan_request), 201
         )
         assert (plan["pool"]["eligible"], plan["required_rotated"]) == (10, 1)
         assert (plan["quota_rules_met"], plan["rotated"]) == (True, 2)
         receiving = {m["to_school"] for m in plan["moves"]}
         assert receiving <= {RURAL_1, RURAL_2}
+        # the two backbone teachers and the principal have 6 years and more at URBAN (seed 000,
+        # scope 15): the PE teacher (most gain) and one backbone teacher move
+        assert plan["priority"] == {"years": 6, "pool": 3, "moved": 1, "exceptions": []}
+        assert sorted(m["is_priority"] for m in plan["moves"]) == [False, True]
 
         version = plan["version"]
         for school in plan["awaiting_confirmation"]:

@@ -97,6 +97,40 @@ def test_a_countys_small_school_size_keeps_its_value_under_the_new_key(tmp_path:
     assert _run(url, "SELECT key, value FROM policy_parameter") == [("small_school_pupils", "80")]
 
 
+def test_teachers_stored_before_s0007_have_no_post_or_certificate_and_county_rows_stay(
+    tmp_path: Path,
+) -> None:
+    """s0007: 校级领导职务 and 教师资格证 columns, null for teachers stored before (a 专任教师
+    among them is flagged until the bureau records the certificate); a county's own
+    `rotation_trigger_years` row keeps its key and value (it is, and was, the county's
+    eligibility condition; the 6 years of seed 000 key `rotation_priority_years` in code)."""
+    from junheng_kit.migrations import upgrade
+
+    url = _sqlite_url(tmp_path, "staffing")
+    directory = installed_service_dir("staffing")
+    upgrade(directory, url, "s0006")
+    _run(
+        url,
+        "INSERT INTO teacher (id, citizen_id, name, gender, birth_date, school_code, county_code, "
+        "section, school_joined_on, post_type, main_subject, subjects, degree, staffing_status, "
+        "hire_date, status, version, created_at, updated_at) VALUES "
+        "('0123456789abcdef0123456789abcdef', '150602198503120214', '张老师', 'male', "
+        "'1985-03-12', '2115060001', '150602', 'primary', '2015-09-01', 'full_time', 'chinese', "
+        "'[\"chinese\"]', 'bachelor', 'in_quota', '2008-09-01', 'active', 1, "
+        "'2026-01-01 00:00:00', '2026-01-01 00:00:00')",
+        "INSERT INTO policy_parameter (scope_code, key, qualifier, value, effective_from, "
+        "source, evidence, set_by, set_at) VALUES ('150602', 'rotation_trigger_years', '', "
+        "'5', '2024-01-01', '东胜区 test', 'OFF', 'test', '2026-01-01 00:00:00')",
+    )
+    upgrade(directory, url)
+    assert _run(
+        url,
+        "SELECT name, leadership_post, teacher_qualification_type, teacher_qualification_number, "
+        "teacher_qualification_subject FROM teacher",
+    ) == [("张老师", None, None, None, None)]
+    assert _run(url, "SELECT key, value FROM policy_parameter") == [("rotation_trigger_years", "5")]
+
+
 def test_the_2026_calendar_is_seeded_unless_a_bureau_entered_it(tmp_path: Path) -> None:
     """a0008: the State Council's 2026 arrangement (notice of 2025-11-04): 17 + 7 + … holidays,
     six 调休 working weekends; a year a bureau already PUT stays as it is."""

@@ -49,6 +49,23 @@ class TestSameAsRecords:
         content = write_csv(COLUMNS, [[c if c is not None else "" for c in r] for r in ROWS])
         assert as_records(content, CSV, "calamine") == read_records(content, CSV, COLUMNS)
 
+    @pytest.mark.parametrize(
+        ("media_type", "engine"), [(XLSX, "calamine"), (XLSX, "openpyxl"), (CSV, "openpyxl")]
+    )
+    def test_a_lacking_optional_column_is_told_from_a_blank_one(
+        self, media_type: str, engine: str
+    ) -> None:
+        without = COLUMNS[:3]
+        rows = [["0115060201", "甲", date(1990, 9, 1)]]
+        content = (
+            write_xlsx(without, rows, "学校")
+            if media_type == XLSX
+            else write_csv(without, [["0115060201", "甲", "1990-09-01"]])
+        )
+        sheet = read_columns(content, media_type, COLUMNS, engine=engine)  # type: ignore[arg-type]
+        assert sheet.values["students"] == [None]
+        assert (sheet.has_column("name"), sheet.has_column("students")) == (True, False)
+
     def test_a_missing_column_is_the_same_400(self) -> None:
         content = "学校名称\n甲\n".encode()
         with pytest.raises(BadRequest) as caught:

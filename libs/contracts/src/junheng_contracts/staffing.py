@@ -64,6 +64,28 @@ class TeacherData(EventData):
     status: Literal["active", "retired", "left"]
     school_joined_on: date
     version: int = Field(description="teacher version; consumers skip stale events")
+    leadership_post: Literal["principal", "vice_principal"] | None = Field(
+        None, description="校级领导职务: 校长 / 副校长; null = none"
+    )
+    teacher_qualification_type: (
+        Literal[
+            "kindergarten",
+            "primary_school",
+            "junior_secondary",
+            "senior_secondary",
+            "secondary_vocational_school",
+            "vocational_practice_instructor",
+            "higher_education",
+        ]
+        | None
+    ) = Field(
+        None,
+        description="教师资格 kind (教师资格条例 Art. 4); null = none recorded. The certificate "
+        "number is not published",
+    )
+    teacher_qualification_subject: str | None = Field(
+        None, description="任教学科 on the 教师资格证 (a staffing subject code)"
+    )
 
 
 class TeacherRegistered(CloudEvent[TeacherData]):

@@ -217,10 +217,16 @@ def read_records(
 @dataclass(frozen=True, slots=True)
 class SheetColumns:
     """The records of `read_records` column by column: `rows[i]` is the sheet row of position i
-    and `values[field][i]` its cell (None when blank or when the sheet lacks the column)."""
+    and `values[field][i]` its cell (None when blank or when the sheet lacks the column).
+    `present`: the fields whose column the sheet has (None: not known, as if every one), so an
+    importer can tell a blank column from one an older template lacks."""
 
     rows: list[int]
     values: dict[str, list[Any]]
+    present: frozenset[str] | None = None
+
+    def has_column(self, field: str) -> bool:
+        return self.present is None or field in self.present
 
     def record(self, index: int) -> SheetRecord:
         cells = {f: v[index] for f, v in self.values.items() if v[index] is not None}
@@ -294,6 +300,7 @@ def _frame_columns(
     return SheetColumns(
         [i + HEADER_ROW + 1 for i in kept],
         {c.field: values[c.field] if c.field in values else list(blank) for c in columns},
+        frozenset(c.field for c in header if c is not None),
     )
 
 
@@ -342,6 +349,7 @@ def read_columns(
             c.field: ([values[c.field][i] for i in kept] if c.field in values else list(blank))
             for c in columns
         },
+        frozenset(c.field for c in header if c is not None),
     )
 
 

@@ -419,7 +419,8 @@ class TestPolicyParameters:
         found = {(p["key"], p["qualifier"]): p["in_force"] for p in response.json()["parameters"]}
 
         assert found[("rotation_retirement_window_years", "")]["scope_code"] == DONGSHENG
-        assert found[("rotation_trigger_years", "")]["scope_code"] == "15"
+        assert found[("rotation_trigger_years", "")] is None  # the county's own condition
+        assert found[("rotation_priority_years", "")]["scope_code"] == "15"
         assert found[("pupil_staff_ratio", "junior")]["value"] == "13.5"
         assert found[("class_staff_ratio", "primary")] is None
         # the 2014 notice is named; its 文号 is unconfirmed: a flag, not text in the source

@@ -287,11 +287,16 @@ class TestPolicyBook:
         assert book.find("pupil_staff_ratio", DONGSHENG, ON, ("primary",)).value == "18"  # type: ignore[union-attr]
         assert book.find("pupil_staff_ratio", "150603", ON, ("primary",)).value == "19"  # type: ignore[union-attr]
 
-    def test_the_trigger_years_are_set_for_inner_mongolia_only(self) -> None:
+    def test_the_six_years_are_a_priority_and_eligibility_is_the_countys_own(self) -> None:
+        """Seed 000: "原则上在同一学校连续任教达到6年的校长和优秀骨干教师应优先进行交流轮岗" —
+        who rotates first (Inner Mongolia, Anhui, Shaanxi 6; Sichuan 9), not who may: no
+        province row sets the pool's years at one school."""
         book = PolicyBook.with_overrides()
 
-        assert book.find("rotation_trigger_years", DONGSHENG, ON).value == "6"  # type: ignore[union-attr]
-        assert book.find("rotation_trigger_years", "130102", ON) is None
+        assert book.find("rotation_priority_years", DONGSHENG, ON).value == "6"  # type: ignore[union-attr]
+        assert book.find("rotation_priority_years", "510104", ON).value == "9"  # type: ignore[union-attr]
+        assert book.find("rotation_priority_years", "130102", ON) is None
+        assert {row.key for row in BUILT_IN}.isdisjoint({"rotation_trigger_years"})
 
     def test_unconfirmed_values_have_no_row(self) -> None:
         keys = {row.key for row in BUILT_IN}

@@ -7,6 +7,7 @@ from decimal import Decimal
 from staffing.rotation.rules import (
     INDICATORS,
     Area,
+    LeadershipPost,
     RotationParameters,
     RotationSchool,
     RotationTeacher,
@@ -46,7 +47,12 @@ def teacher(
     pe_arts: bool = False,
     subject: str = "chinese",
     in_quota: bool = True,
+    principal: bool = False,
+    vice_principal: bool = False,
 ) -> RotationTeacher:
+    post: LeadershipPost | None = (
+        "principal" if principal else "vice_principal" if vice_principal else None
+    )
     return RotationTeacher(
         teacher_id=teacher_id,
         school_code=school,
@@ -59,6 +65,7 @@ def teacher(
         is_backbone=backbone,
         above_required_degree=degree,
         is_pe_arts=pe_arts,
+        leadership_post=post,
     )
 
 

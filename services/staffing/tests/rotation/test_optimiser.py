@@ -174,6 +174,74 @@ class TestFixedMoves:
         assert [e.rule for e in caught.value.errors] == ["rotation_eligible", "teacher_in_county"]
 
 
+class TestPriority:
+    """Seed 000: "原则上在同一学校连续任教达到6年的校长和优秀骨干教师应优先进行交流轮岗" — an order
+    among the eligible, never a refusal."""
+
+    PARAMETERS = replace(
+        PARAMETERS, trigger_years=3, priority_years=6, backbone_min_share=Decimal(0), target_count=1
+    )
+    U_AND_R1 = (SCHOOLS[0], SCHOOLS[1])  # R1: one free post
+
+    def test_of_two_interchangeable_teachers_the_principal_with_seven_years_moves(self) -> None:
+        # same school, section and indicators: one group. Longest-first alone would send the
+        # teacher of 15 years; the principal of 7 years (≥ 6) goes first
+        staff = [
+            teacher("L", joined=date(2010, 9, 1), degree=True),
+            teacher("P", joined=date(2018, 9, 1), degree=True, principal=True),
+        ]
+        plan = generate_plan(
+            teachers=staff, schools=self.U_AND_R1, parameters=self.PARAMETERS, on=ON
+        )
+
+        assert moves(plan) == {("P", "R1")}
+        assert [m.is_priority for m in plan.moves] == [True]
+        assert (plan.priority_pool, plan.priority_moved, plan.priority_exceptions) == (1, 1, ())
+
+    def test_without_a_priority_rule_the_longest_at_the_school_moves(self) -> None:
+        staff = [
+            teacher("L", joined=date(2010, 9, 1), degree=True),
+            teacher("P", joined=date(2018, 9, 1), degree=True, principal=True),
+        ]
+        parameters = replace(self.PARAMETERS, priority_years=None)
+        plan = generate_plan(teachers=staff, schools=self.U_AND_R1, parameters=parameters, on=ON)
+
+        assert moves(plan) == {("L", "R1")}
+        assert plan.priority_pool == 0
+
+    def test_a_younger_backbone_teacher_moving_first_is_a_warning_not_a_refusal(self) -> None:
+        # at R1 (gains in instance.py): Q (backbone, degree, PE) 1.01 + 0.07041 + 1.12222 =
+        # 2.20263 beats P (backbone only) 1.01; Q has 4 years, P 10: P should have gone first
+        staff = [
+            teacher("P", backbone=True),
+            teacher("Q", joined=date(2021, 9, 1), backbone=True, degree=True, pe_arts=True),
+        ]
+        plan = generate_plan(
+            teachers=staff, schools=self.U_AND_R1, parameters=self.PARAMETERS, on=ON
+        )
+
+        assert moves(plan) == {("Q", "R1")}
+        assert plan.objective == pytest.approx(2.20263, abs=1e-5)
+        assert plan.shortfalls == ()
+        assert (plan.priority_pool, plan.priority_moved) == (1, 0)
+        assert [(e.school_code, e.moved, e.staying) for e in plan.priority_exceptions] == [
+            ("U", ("Q",), ("P",))
+        ]
+
+    def test_a_plain_teacher_moving_before_a_priority_one_is_no_exception(self) -> None:
+        # the order binds principals and backbone teachers among themselves
+        staff = [
+            teacher("P", backbone=True),
+            teacher("T", degree=True, pe_arts=True),  # R1: 0.07041 + 1.12222 = 1.19263 > 1.01
+        ]
+        plan = generate_plan(
+            teachers=staff, schools=self.U_AND_R1, parameters=self.PARAMETERS, on=ON
+        )
+
+        assert moves(plan) == {("T", "R1")}
+        assert plan.priority_exceptions == ()
+
+
 class TestCandidateSchools:
     def test_the_narrowed_search_reaches_the_full_models_optimum(self) -> None:
         rng = random.Random(7)

@@ -20,13 +20,37 @@ BASE = f"/v1/counties/{DONGSHENG}"
 RETIREMENT = {"retirement_window_years": 5, "retirement_age_male": 60, "retirement_age_female": 55}
 
 
+ELIGIBLE_AFTER = "东胜区教育局交流轮岗实施方案（测试值：本县的交流条件）"
+
+
+async def set_eligibility(client: AsyncClient, writer: dict[str, Any], years: int) -> None:
+    """The county's own condition for the pool: years at one school (no source gives one)."""
+    response = await client.post(
+        f"{BASE}/policy-parameters",
+        json={
+            "key": "rotation_trigger_years",
+            "value": str(years),
+            "effective_from": "2020-01-01",
+            "source": ELIGIBLE_AFTER,
+        },
+        headers=writer,
+    )
+    assert response.status_code == 201, response.text
+
+
 async def seed_county(
-    client: AsyncClient, writer: dict[str, Any], session: AsyncSession, *, free: int = 1
+    client: AsyncClient,
+    writer: dict[str, Any],
+    session: AsyncSession,
+    *,
+    free: int = 1,
+    eligible_after: int | None = 5,
 ) -> dict[str, str]:
     """URBAN (100 pupils): T1 county backbone with 中专, T2 本科 PE, T3 本科 Chinese — ten years
-    there, so eligible; per 100 pupils 2 / 1 / 1. RURAL_1 (100 pupils): one 高中 teacher since
-    2022: 0 / 0 / 0. RURAL_2 (200 pupils): two 本科 since 2023, one county backbone, one PE:
-    1 / 0.5 / 0.5. Each rural school has `free` approved posts beyond its staff, URBAN none."""
+    there, so eligible under the county's 5 years; per 100 pupils 2 / 1 / 1. RURAL_1 (100
+    pupils): one 高中 teacher since 2022: 0 / 0 / 0. RURAL_2 (200 pupils): two 本科 since 2023,
+    one county backbone, one PE: 1 / 0.5 / 0.5. Each rural school has `free` approved posts
+    beyond its staff, URBAN none."""
     staff = {
         "T1": teacher(1, URBAN, degree="secondary_vocational", backbone="county", title="senior"),
         "T2": teacher(2, URBAN, subject="pe", title="senior"),
@@ -65,6 +89,8 @@ async def seed_county(
         headers=writer,
     )
     assert response.status_code == 201, response.text
+    if eligible_after is not None:
+        await set_eligibility(client, writer, eligible_after)
     return {name: str(t.id) for name, t in staff.items()}
 
 
@@ -133,7 +159,7 @@ class TestGeneratePlan:
             ("pe_arts_teachers_per_100", "0.9", "0.0000", "1.0000"),
         ]
         used = {p["key"]: (p["value"], p["source"]) for p in plan["parameters"]}
-        assert used["rotation_trigger_years"][0] == "6"
+        assert used["rotation_trigger_years"] == ("5", ELIGIBLE_AFTER)
         assert used["rotation_retirement_window_years"] == ("5", "request")
 
     async def test_missing_retirement_parameters_are_named(

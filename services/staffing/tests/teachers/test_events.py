@@ -46,6 +46,12 @@ class TestStatsEvent:
             subjects=["美术"],
             degree="专科",
             backbone_level="省级",
+            leadership_post="校长",
+            teacher_qualification={
+                "type": "小学",
+                "number": "20051500000000789",
+                "subject": "美术",
+            },
         )
         response = await live_client.post("/v1/teachers", json=body, headers=writer)
         assert response.status_code == 201
@@ -73,6 +79,13 @@ class TestStatsEvent:
         mine = [e for e in registered if e.get("subject") == teacher_id]
         assert len(mine) == 1
         assert "citizen_id" not in mine[0]["data"]
+        data = mine[0]["data"]
+        assert (
+            data["leadership_post"],
+            data["teacher_qualification_type"],
+            data["teacher_qualification_subject"],
+        ) == ("principal", "primary_school", "art")
+        assert "20051500000000789" not in json.dumps(mine[0])  # the certificate number stays
         assert body["citizen_id"] not in json.dumps(mine[0])
         assert body["name"] not in json.dumps(mine[0], ensure_ascii=False)
 

@@ -1,4 +1,4 @@
-"""Pure registry rules: identity against the ID, 学段 of schools, moves, indicator sets."""
+"""Pure registry rules: identity against the ID, 学段 of schools, moves, indicator sets, flags."""
 
 from datetime import date
 
@@ -6,7 +6,16 @@ import pytest
 
 from junheng_kit.problems import RuleViolated
 from staffing.teachers import rules
-from staffing.teachers.codes import Gender, Section, TeacherStatus, required_degree
+from staffing.teachers.codes import (
+    Gender,
+    PostType,
+    Section,
+    StaffingStatus,
+    TeacherStatus,
+    required_degree,
+)
+from staffing.teachers.qualifications import QUALIFICATION_TYPES
+from staffing.teachers.qualifications import SOURCE as QUALIFICATION_SOURCE
 
 ID = "220822201308310034"  # domain.md §1.1 worked example: born 2013-08-31, male
 
@@ -113,3 +122,56 @@ class TestServiceDays:
             rules.Period(date(2010, 3, 1), date(2010, 4, 1)),
         ]
         assert rules.service_days(periods) == 365
+
+
+class TestRegistryFlags:
+    """Seed 000: "教师必须取得相应教师资格证后,方可持证上岗任教"; 教师资格条例 Art. 5: a
+    certificate allows its own level and below (本级及其以下等级)."""
+
+    @staticmethod
+    def flags(
+        qualification: str | None,
+        section: Section = Section.JUNIOR,
+        *,
+        post_type: PostType = PostType.FULL_TIME,
+        staffing: StaffingStatus = StaffingStatus.IN_QUOTA,
+    ) -> list[str]:
+        return rules.registry_flags(
+            post_type=post_type,
+            staffing_status=staffing,
+            status=TeacherStatus.ACTIVE,
+            section=section,
+            qualification_type=qualification,
+        )
+
+    def test_every_kind_against_the_two_sections(self) -> None:
+        # (kind, primary, junior): levels 幼儿园 1, 小学 2, 初级中学 3, 高级中学 = 中等职业学校
+        # 4, 高等学校 5; primary needs 2, junior 3; 实习指导 allows no class teaching
+        below = "teacher_qualification_below_section"
+        expected = [
+            ("kindergarten", [below], [below]),
+            ("primary_school", [], [below]),
+            ("junior_secondary", [], []),
+            ("senior_secondary", [], []),
+            ("secondary_vocational_school", [], []),
+            ("vocational_practice_instructor", [below], [below]),
+            ("higher_education", [], []),
+        ]
+        assert [
+            (code, self.flags(code, Section.PRIMARY), self.flags(code, Section.JUNIOR))
+            for code, _, _ in expected
+        ] == expected
+
+    def test_a_full_time_teacher_in_post_without_one_is_flagged(self) -> None:
+        assert self.flags(None) == ["no_teacher_qualification"]
+
+    def test_seconded_and_auxiliary_staff_are_not_flagged(self) -> None:
+        assert self.flags(None, staffing=StaffingStatus.SECONDED) == []
+        assert self.flags(None, post_type=PostType.AUXILIARY) == []
+
+    def test_the_seven_statutory_kinds_are_the_code_data(self) -> None:
+        assert [q.label for q in QUALIFICATION_TYPES] == [
+            "幼儿园", "小学", "初级中学", "高级中学", "中等职业学校", "中等职业学校实习指导",
+            "高等学校",
+        ]  # fmt: skip
+        assert "第四条" in QUALIFICATION_SOURCE

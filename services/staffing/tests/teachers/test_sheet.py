@@ -22,6 +22,13 @@ HEADER = [
     "岗位类别", "任教学科", "职称", "最高学历", "骨干教师级别", "编制状态", "参加工作日期",
     "状态", "乡村学校任教经历",
 ]  # fmt: skip
+# the columns an export writes: the sheet above (a template from before 校级领导职务 and 教师资格证
+# were recorded) with those four before the last
+EXPORT_HEADER = [
+    *HEADER[:-1],
+    "校级领导职务", "教师资格种类", "教师资格证书编号", "教师资格任教学科",
+    HEADER[-1],
+]  # fmt: skip
 
 
 def row(sequence: int, **changes: str) -> list[str]:
@@ -168,10 +175,10 @@ class TestExport:
             "/v1/teacher-exports?county_code=150602&format=csv", headers=writer
         )
         rows = list(csv.reader(io.StringIO(before.content.decode("utf-8-sig"))))
-        assert rows[0] == HEADER
+        assert rows[0] == EXPORT_HEADER
         assert rows[1][2] == "男"  # sequence 011: position 17 odd
         assert rows[1][8] == "音乐、语文"
-        assert rows[1][15] == "2012-09-01~2015-09-01 某某嘎查小学"
+        assert rows[1][19] == "2012-09-01~2015-09-01 某某嘎查小学"
         assert rows[2][9] == "正高级"
 
     async def test_csv_export_is_byte_identical_after_reimport(

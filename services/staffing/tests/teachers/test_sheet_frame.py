@@ -79,6 +79,17 @@ VARIANTS: list[dict[str, Any]] = [
     {"status": "active"},
     {"status": "病休"},
     {"rural_service": "2010-09-01~2012-09-01 某某小学"},
+    {"leadership_post": "校长"},
+    {"leadership_post": "vice_principal"},
+    {"leadership_post": "书记"},
+    {"teacher_qualification_type": "小学教师资格", "teacher_qualification_subject": "体育"},
+    {"teacher_qualification_type": "高中", "teacher_qualification_number": "20181500000000456"},
+    {"teacher_qualification_type": "higher_education", "teacher_qualification_number": "x" * 31},
+    {"teacher_qualification_type": "特岗"},
+    {"teacher_qualification_type": "初级中学", "teacher_qualification_subject": "书法"},
+    {"teacher_qualification_number": "20181500000000456"},  # no kind
+    {"teacher_qualification_subject": "语文"},  # no kind
+    {"teacher_qualification_type": "小学", "teacher_qualification_number": 20181500000000456},
 ]
 
 

@@ -8,7 +8,10 @@ a row with a more specific qualifier wins, then the latest `effective_from`.
 Values tagged UNCONF in domain.md (class–staff ratio, boarding and special-education extras, the
 retirement window, the distance limit) have **no row here**: a county sets them through
 `POST /v1/counties/{county}/policy-parameters`, and a computation that needs one without it
-answers 422 naming the key.
+answers 422 naming the key. So has the rotation pool's years at one school
+(`rotation_trigger_years`): the sources give 6 years (seed 000; Anhui, Shaanxi) or 9 (Sichuan) as
+the years after which principals and backbone teachers rotate *first* — a priority,
+`rotation_priority_years` — while who is eligible at all follows the county's own conditions.
 """
 
 from collections.abc import Iterable, Mapping, Sequence
@@ -124,7 +127,17 @@ SPECS: Mapping[str, ParameterSpec] = {
             "rotation_trigger_years",
             "integer",
             "years",
-            "consecutive years at one school from which a teacher is in the rotation pool",
+            "符合交流条件: consecutive years at one school from which a teacher is in the rotation "
+            "pool (the 10 % base) — the county's own condition; no source gives a value, so the "
+            "county sets it (the 6 / 9 years of the sources are `rotation_priority_years`)",
+        ),
+        ParameterSpec(
+            "rotation_priority_years",
+            "integer",
+            "years",
+            "优先交流: principals (校长) and excellent backbone teachers (优秀骨干教师) of the "
+            "pool with at least this many consecutive years at their school rotate first (seed "
+            "000: 6); an order among the eligible, not an eligibility condition",
         ),
         ParameterSpec(
             "rotation_retirement_window_years",
@@ -257,6 +270,11 @@ _SEED_000 = (
     "内蒙古自治区教育厅《构建优质均衡的基本公共教育服务体系》任务分工（seed 000，"
     "2023-09-26 上传，无文号；生效日取上传日）。domain.md §3.3（PROV-NM）"
 )
+_SEED_000_PRIORITY = (
+    "内蒙古自治区教育厅《构建优质均衡的基本公共教育服务体系》任务分工（seed 000）："
+    "原则上在同一学校连续任教达到6年的校长和优秀骨干教师应优先进行交流轮岗（优先顺序，"
+    "非交流条件）。domain.md §3.3（PROV-NM）"
+)
 _SEED_000_QUOTA = (
     "内蒙古自治区教育厅《构建优质均衡的基本公共教育服务体系》任务分工（seed 000）："
     "按照生师比与班师比相结合的方式核定教职工基本编制数；班师比数值与结合方式由旗县区设定。"
@@ -382,13 +400,16 @@ BUILT_IN: tuple[PolicyRow, ...] = (
         scope="34",
         since=NAT_2017_FROM,
     ),
-    # trigger years: national UNCONF, so only the provinces domain.md names
-    _row("rotation_trigger_years", "6", _SEED_000, scope="15", since=SEED_000_FROM, evidence="OFF"),
-    _row("rotation_trigger_years", "6", "安徽 6 年（SEC）。domain.md §3.3", scope="34",
+    # who rotates first, not who may rotate (domain.md §3.3 "Trigger … rotate first"): national
+    # UNCONF, so only the provinces domain.md names. Eligibility (rotation_trigger_years) has no
+    # built-in row: it is the county's own condition
+    _row("rotation_priority_years", "6", _SEED_000_PRIORITY, scope="15", since=SEED_000_FROM,
+         evidence="OFF"),
+    _row("rotation_priority_years", "6", "安徽 6 年（SEC）。domain.md §3.3", scope="34",
          since=NAT_2017_FROM),
-    _row("rotation_trigger_years", "6", "陕西 6 年（SEC）。domain.md §3.3", scope="61",
+    _row("rotation_priority_years", "6", "陕西 6 年（SEC）。domain.md §3.3", scope="61",
          since=NAT_2017_FROM),
-    _row("rotation_trigger_years", "9", "四川 9 年（三届）（SEC）。domain.md §3.3", scope="51",
+    _row("rotation_priority_years", "9", "四川 9 年（三届）（SEC）。domain.md §3.3", scope="51",
          since=NAT_2017_FROM),
     _row("senior_title_rural_years", "1", _SEED_000, scope="15", since=SEED_000_FROM,
          evidence="OFF"),

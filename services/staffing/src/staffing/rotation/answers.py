@@ -9,7 +9,7 @@ from datetime import date
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from staffing.rotation.models import RotationPlan
-from staffing.rotation.optimiser.plan import IndicatorChange, Plan
+from staffing.rotation.optimiser.plan import IndicatorChange, Plan, PriorityException
 from staffing.rotation.parameters import Resolved
 from staffing.rotation.repository import RotationPlanRepository
 from staffing.rotation.schemas import (
@@ -18,6 +18,8 @@ from staffing.rotation.schemas import (
     MoveRead,
     MoveWhyRead,
     PoolRead,
+    PriorityExceptionRead,
+    PriorityRead,
     RotationPlanRead,
     RotationPlanResult,
     ShortfallRead,
@@ -33,6 +35,20 @@ def _changes(changes: tuple[IndicatorChange, ...]) -> list[IndicatorChangeRead]:
     ]
 
 
+def _exception(e: PriorityException, years: int | None) -> PriorityExceptionRead:
+    return PriorityExceptionRead(
+        school_code=e.school_code,
+        moved=list(e.moved),
+        staying=list(e.staying),
+        message=(
+            f"{e.school_code}：{len(e.moved)} 名未满 {years} 年的校长或骨干教师交流，"
+            f"{len(e.staying)} 名满 {years} 年的优先人选留任 / {len(e.moved)} principal(s) or "
+            f"backbone teacher(s) under {years} years move while {len(e.staying)} with "
+            f"{years} or more years stay (seed 000: they rotate first)"
+        ),
+    )
+
+
 def plan_result(
     county_code: str,
     year: int,
@@ -42,7 +58,10 @@ def plan_result(
     names: dict[str, str],
     warnings: list[str],
 ) -> RotationPlanResult:
-    """The stored form of a generated plan (`rotation_plan.result`), names included."""
+    """The stored form of a generated plan (`rotation_plan.result`), names included; each
+    priority exception is also a line of `warnings`."""
+    years = resolved.parameters.priority_years
+    exceptions = [_exception(e, years) for e in plan.priority_exceptions]
     return RotationPlanResult(
         county_code=county_code,
         year=year,
@@ -78,6 +97,8 @@ def plan_result(
                 fixed=m.fixed,
                 pooled=m.pooled,
                 pooling_reference=m.pooling_reference,
+                leadership_post=m.leadership_post,
+                is_priority=m.is_priority,
                 why=MoveWhyRead(
                     gain=m.why.gain,
                     adds=list(m.why.adds),
@@ -94,7 +115,13 @@ def plan_result(
         sending_schools=sorted({m.from_school for m in plan.moves}),
         receiving_schools=sorted({m.to_school for m in plan.moves}),
         free_posts=dict(plan.free_posts),
-        warnings=warnings,
+        warnings=[*warnings, *(e.message for e in exceptions)],
+        priority=PriorityRead(
+            years=years,
+            pool=plan.priority_pool,
+            moved=plan.priority_moved,
+            exceptions=exceptions,
+        ),
     )
 
 

@@ -56,7 +56,9 @@ async def create_rotation_plan(
     principal: Writer,
     response: Response,
 ) -> RotationPlanRead:
-    """The eligible pool (≥ trigger years at one school, not within the retirement window), the
+    """The eligible pool (the county's own condition: ≥ `rotation_trigger_years` at one school,
+    not within the retirement window; of it, principals and backbone teachers with
+    `rotation_priority_years` — seed 000: 6 — go first), the
     required counts (≥ 10 % of eligible, backbone ≥ 20 % of rotated — the county's parameters),
     and moves chosen by a MILP (HiGHS) that maximises the receiving schools' gain on indicators
     1–3 per 100 pupils within subject needs, direction (urban → rural or stronger → weaker),

@@ -152,6 +152,7 @@ def _rotation_teachers(
                 is_backbone=t.backbone_level in sets.backbone_levels,
                 above_required_degree=t.degree in sets.qualifying_degrees[t.section],
                 is_pe_arts=t.main_subject in sets.pe_arts_subjects,
+                leadership_post=t.leadership_post.value if t.leadership_post else None,
             )
         )
     return out

@@ -67,7 +67,15 @@ def resolve_parameters(
     min_share = pick("rotation_min_share", None, "parameters.min_share")
     backbone_share = pick("rotation_backbone_min_share", None, "parameters.backbone_min_share")
     denominator = pick("rotation_backbone_denominator", None, "parameters.backbone_denominator")
+    # the pool's years at one school: the county's own condition (no built-in row), and who of
+    # the pool rotates first: the provinces' 6 / 9 years (seed 000), none where no rule is in force
     trigger = pick("rotation_trigger_years", overrides.trigger_years, "parameters.trigger_years")
+    priority = pick(
+        "rotation_priority_years",
+        overrides.priority_years,
+        "parameters.priority_years",
+        required=False,
+    )
     window = pick(
         "rotation_retirement_window_years",
         overrides.retirement_window_years,
@@ -114,6 +122,7 @@ def resolve_parameters(
             max_distance_km=Decimal(distance) if distance is not None else None,
             thresholds=thresholds,
             target_count=request.target_count,
+            priority_years=int(priority) if priority is not None else None,
         ),
         retirement_age={"male": int(male), "female": int(female)},
         used=lookup.used,
@@ -135,4 +144,10 @@ def parameters_of(result: dict[str, Any]) -> RotationParameters:
         retirement_window_years=int(values["rotation_retirement_window_years"]),
         max_distance_km=None,
         thresholds={},
+        priority_years=_int_or_none(values.get("rotation_priority_years")),
     )
+
+
+def _int_or_none(value: str | None) -> int | None:
+    """A stored plan's value, absent from plans made before the key existed."""
+    return int(value) if value is not None else None

@@ -14,7 +14,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from junheng_kit.auth import Jurisdiction
 from junheng_kit.problems import NotFound
 from staffing.rotation.models import RotationConfirmation, RotationExecution, RotationPlan
-from staffing.teachers.codes import Gender, PostType, Section, StaffingStatus, TeacherStatus
+from staffing.teachers.codes import (
+    Gender,
+    LeadershipPost,
+    PostType,
+    Section,
+    StaffingStatus,
+    TeacherStatus,
+)
 from staffing.teachers.models import Teacher
 
 
@@ -32,6 +39,7 @@ class CountyTeacher(NamedTuple):
     backbone_level: str | None
     staffing_status: StaffingStatus
     school_joined_on: date
+    leadership_post: LeadershipPost | None
 
 
 async def county_teachers(session: AsyncSession, county_code: str) -> list[CountyTeacher]:
@@ -51,6 +59,7 @@ async def county_teachers(session: AsyncSession, county_code: str) -> list[Count
             Teacher.backbone_level,
             Teacher.staffing_status,
             Teacher.school_joined_on,
+            Teacher.leadership_post,
         )
         .where(Teacher.county_code == county_code, Teacher.status == TeacherStatus.ACTIVE)
         .order_by(Teacher.school_code, Teacher.id)

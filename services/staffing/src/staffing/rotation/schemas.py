@@ -14,7 +14,20 @@ class RotationParameterOverrides(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    trigger_years: int | None = Field(None, ge=1, le=40, description="rotation_trigger_years")
+    trigger_years: int | None = Field(
+        None,
+        ge=1,
+        le=40,
+        description="rotation_trigger_years: years at one school from which a teacher is "
+        "eligible (the county's own condition; no official value)",
+    )
+    priority_years: int | None = Field(
+        None,
+        ge=1,
+        le=40,
+        description="rotation_priority_years: principals and backbone teachers with this many "
+        "years at their school rotate first (seed 000: 6)",
+    )
     retirement_window_years: int | None = Field(
         None, ge=0, le=20, description="rotation_retirement_window_years"
     )
@@ -96,6 +109,13 @@ class MoveRead(BaseModel):
     pooled: bool
     pooling_reference: str | None
     why: MoveWhyRead
+    leadership_post: str | None = Field(None, description="principal 校长 | vice_principal 副校长")
+    is_priority: bool | None = Field(
+        None,
+        description="a priority candidate: a principal or backbone teacher with "
+        "rotation_priority_years at the school (seed 000: rotates first); null in plans made "
+        "before the rule was recorded",
+    )
 
 
 class ShortfallRead(BaseModel):
@@ -109,6 +129,26 @@ class PoolRead(BaseModel):
     eligible: int
     excluded: dict[str, int]
     candidates_with_destination: int
+
+
+class PriorityExceptionRead(BaseModel):
+    school_code: str
+    moved: list[str] = Field(description="non-priority principals / backbone teachers who move")
+    staying: list[str] = Field(description="priority teachers of the school who stay")
+    message: str
+
+
+class PriorityRead(BaseModel):
+    """优先交流 (seed 000): principals and backbone teachers of the pool with
+    `rotation_priority_years` at their school rotate first — an order, not a refusal."""
+
+    years: int | None = Field(description="rotation_priority_years; null: no such rule in force")
+    pool: int = Field(description="priority candidates among the eligible")
+    moved: int = Field(description="of them, in the plan")
+    exceptions: list[PriorityExceptionRead] = Field(
+        description="schools where a non-priority principal or backbone teacher moves while a "
+        "priority one stays (a warning; approval does not need a justification for it)"
+    )
 
 
 class RotationPlanResult(BaseModel):
@@ -136,6 +176,9 @@ class RotationPlanResult(BaseModel):
     receiving_schools: list[str]
     free_posts: dict[str, int]
     warnings: list[str]
+    priority: PriorityRead | None = Field(
+        None, description="who rotates first; null in plans made before the rule was recorded"
+    )
 
 
 class ConfirmationRead(BaseModel):

@@ -2,8 +2,9 @@
 
 Each code has an English identifier stored in the database and the Chinese label bureaus write
 in their sheets; imports and the API accept either. Enumerations fixed by the registry itself
-(gender, post type, 编制 status, status, 学段) are StrEnums; the catalogues a province may extend
-(subjects, titles, degrees, backbone levels) are tables of frozen rows here.
+(gender, post type, 编制 status, status, 学段, 校长/副校长) are StrEnums; the catalogues a province
+may extend (subjects, titles, degrees, backbone levels) are tables of frozen rows here. The
+statutory kinds of 教师资格 are in `teachers.qualifications`.
 """
 
 from __future__ import annotations
@@ -47,6 +48,14 @@ class TeacherStatus(StrEnum):
     LEFT = "left"
 
 
+class LeadershipPost(StrEnum):
+    """校级领导职务: 校长 (principal) or 副校长 (vice-principal); seed 000's rotation priority
+    names 校长 (rotation.rules.priority_ids)."""
+
+    PRINCIPAL = "principal"
+    VICE_PRINCIPAL = "vice_principal"
+
+
 LABELS: dict[type[StrEnum], dict[str, str]] = {
     Gender: {"男": "male", "女": "female"},
     Section: {"小学": "primary", "初中": "junior"},
@@ -58,6 +67,7 @@ LABELS: dict[type[StrEnum], dict[str, str]] = {
     },
     StaffingStatus: {"在编": "in_quota", "借调": "seconded", "临聘": "temporary"},
     TeacherStatus: {"在职": "active", "退休": "retired", "离职": "left", "调出": "left"},
+    LeadershipPost: {"校长": "principal", "副校长": "vice_principal"},
 }
 
 

@@ -24,10 +24,11 @@ from junheng_kit.problems import (
     problem_responses,
 )
 from junheng_kit.tabular import CSV, SHEET_BODY, XLSX, media_type_of, write_csv, write_xlsx
-from staffing.teachers import service, sheet
+from staffing.teachers import service, sheet, sheet_export
 from staffing.teachers.codes import TeacherStatus
 from staffing.teachers.models import SchoolRurality, Teacher, TeacherImport
 from staffing.teachers.repository import TeacherRepository
+from staffing.teachers.rules import TeacherFlag
 from staffing.teachers.schemas import (
     ExportFormat,
     MoveCreate,
@@ -49,7 +50,7 @@ Writer = Annotated[Principal, Depends(require_scopes("staffing:write"))]
 
 
 def _read(teacher: Teacher, *, masked: bool = False) -> TeacherRead:
-    read = TeacherRead.model_validate(teacher, from_attributes=True)
+    read = TeacherRead.of(teacher)
     if masked:
         read = read.model_copy(update={"citizen_id": mask_citizen_id(teacher.citizen_id)})
     return read
@@ -81,8 +82,14 @@ async def list_teachers(
     county_code: CountyCode | None = None,
     school_code: SchoolCode | None = None,
     status: Annotated[TeacherStatus | None, Query()] = None,
+    flag: Annotated[
+        TeacherFlag | None,
+        Query(description="only teachers with this flag, e.g. no_teacher_qualification"),
+    ] = None,
 ) -> TeacherPage:
-    """Teachers in the caller's jurisdiction (citizen IDs masked), by registry id."""
+    """Teachers in the caller's jurisdiction (citizen IDs masked), by registry id; `flag`
+    lists those a bureau should look at (a 专任教师 without a 教师资格证, or with one below the
+    学段 taught)."""
     rows = await TeacherRepository(session).page(
         within=principal.jurisdiction,
         county_code=county_code,
@@ -90,6 +97,7 @@ async def list_teachers(
         status=status,
         after=decode_uuid_cursor(cursor),
         limit=limit,
+        flag=flag,
     )
     rows, next_cursor = cut_page(rows, limit, key=lambda t: t.id)
     return TeacherPage(items=[_read(t, masked=True) for t in rows], next_cursor=next_cursor)
@@ -203,7 +211,7 @@ async def export_teachers(
     county_code: CountyCode | None = None,
     format: ExportFormat = "xlsx",
 ) -> Response:
-    rows = await sheet.export_rows(session, principal, county_code=county_code)
+    rows = await sheet_export.export_rows(session, principal, county_code=county_code)
     name = f"teachers-{county_code or 'all'}"
     if format == "csv":
         return Response(

@@ -10,7 +10,11 @@ Tables and columns (stable; change only by a new migration):
   `subjects` (JSON list, main first; codes of teachers.codes.SUBJECTS), `title` (codes of TITLES,
   null = none), `degree` (codes of DEGREES), `backbone_level` (codes of BACKBONE_LEVELS, null =
   none), `staffing_status` (in_quota 在编 | seconded 借调 | temporary 临聘), `hire_date`, `status`
-  (active|retired|left), `version` (optimistic lock, the ETag), `created_at`, `updated_at`.
+  (active|retired|left), `leadership_post` (principal 校长 | vice_principal 副校长, null =
+  none), 教师资格证 as `teacher_qualification_type` (codes of teachers.qualifications, null =
+  none recorded), `teacher_qualification_number` (教师资格证书编号 as written) and
+  `teacher_qualification_subject` (任教学科, a subject code), `version` (optimistic lock, the
+  ETag), `created_at`, `updated_at`.
 - `teacher_assignment` — append-only posting history: (`teacher_id`, `sequence`) unique,
   `school_code`, `county_code`, `section`, `started_on`, `reason`, `plan_reference`,
   `recorded_by`, `recorded_at`. A period ends the day the teacher's next row starts; the row
@@ -52,7 +56,14 @@ from junheng_kit.integrity import on_violation
 from junheng_kit.problems import FieldError
 from junheng_kit.timeutil import utcnow
 from staffing.db import Base
-from staffing.teachers.codes import Gender, PostType, Section, StaffingStatus, TeacherStatus
+from staffing.teachers.codes import (
+    Gender,
+    LeadershipPost,
+    PostType,
+    Section,
+    StaffingStatus,
+    TeacherStatus,
+)
 
 
 def _code_enum(enum: type[Any]) -> Enum:
@@ -103,6 +114,10 @@ class Teacher(Base):
     staffing_status: Mapped[StaffingStatus] = mapped_column(_code_enum(StaffingStatus))
     hire_date: Mapped[date] = mapped_column(Date)
     status: Mapped[TeacherStatus] = mapped_column(_code_enum(TeacherStatus))
+    leadership_post: Mapped[LeadershipPost | None] = mapped_column(_code_enum(LeadershipPost))
+    teacher_qualification_type: Mapped[str | None] = mapped_column(String(30))
+    teacher_qualification_number: Mapped[str | None] = mapped_column(String(30))
+    teacher_qualification_subject: Mapped[str | None] = mapped_column(String(30))
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -31,6 +31,7 @@ from staffing.teachers.models import (
     Teacher,
     TeacherAssignment,
 )
+from staffing.teachers.qualifications import types_not_allowing
 
 CHUNK = 5000  # bound parameters per IN list: below SQLite's and asyncpg's limits
 
@@ -85,6 +86,7 @@ class TeacherRepository:
         status: TeacherStatus | None,
         after: UUID | None,
         limit: int,
+        flag: rules.TeacherFlag | None = None,
     ) -> list[Teacher]:
         query = select(Teacher).where(within.covers(Teacher.county_code))
         if county_code:
@@ -93,6 +95,8 @@ class TeacherRepository:
             query = query.where(Teacher.school_code == school_code)
         if status:
             query = query.where(Teacher.status == status)
+        if flag:
+            query = query.where(flagged(flag))
         if after:
             query = query.where(Teacher.id > after)
         return list(
@@ -138,6 +142,29 @@ class TeacherRepository:
             for period in periods:
                 out[period.teacher_id].append(period)
         return out
+
+
+def flagged(flag: rules.TeacherFlag) -> Any:
+    """`rules.registry_flags` as a WHERE clause: the teachers that carry `flag`."""
+    in_post = and_(
+        Teacher.status == TeacherStatus.ACTIVE,
+        Teacher.post_type == PostType.FULL_TIME,
+        Teacher.staffing_status != StaffingStatus.SECONDED,
+    )
+    if flag == rules.TeacherFlag.NO_TEACHER_QUALIFICATION:
+        return and_(in_post, Teacher.teacher_qualification_type.is_(None))
+    return and_(
+        in_post,
+        or_(
+            *[
+                and_(
+                    Teacher.section == section,
+                    Teacher.teacher_qualification_type.in_(sorted(types_not_allowing(section))),
+                )
+                for section in Section
+            ]
+        ),
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from enum import StrEnum
 
 from junheng_kit.identifiers import citizen_id_birth_date, citizen_id_gender
 from junheng_kit.problems import FieldError, RuleViolated
@@ -22,6 +23,7 @@ from staffing.teachers.codes import (
     degrees_at_or_above,
     required_degree,
 )
+from staffing.teachers.qualifications import allows
 
 # 学段 a school of each registry level offers (enrollment's SchoolLevel values)
 SECTIONS_OF_LEVEL: dict[str, tuple[Section, ...]] = {
@@ -144,6 +146,34 @@ def counts_as_full_time(
         and post_type == PostType.FULL_TIME
         and staffing_status != StaffingStatus.SECONDED
     )
+
+
+class TeacherFlag(StrEnum):
+    """What a bureau should look at in a teacher's record; a flag never refuses the record."""
+
+    NO_TEACHER_QUALIFICATION = "no_teacher_qualification"
+    QUALIFICATION_BELOW_SECTION = "teacher_qualification_below_section"
+
+
+def registry_flags(
+    *,
+    post_type: PostType,
+    staffing_status: StaffingStatus,
+    status: TeacherStatus,
+    section: Section,
+    qualification_type: str | None,
+) -> list[TeacherFlag]:
+    """持证上岗: "教师必须取得相应教师资格证后,方可持证上岗任教" (seed 000). A 专任教师 in post
+    (`counts_as_full_time`) without a 教师资格 is flagged, and one whose certificate is of a
+    lower level than the 学段 taught (教师资格条例 Art. 5: a certificate allows its own level
+    and below; a 小学 certificate does not allow teaching 初中)."""
+    if not counts_as_full_time(post_type, staffing_status, status):
+        return []
+    if qualification_type is None:
+        return [TeacherFlag.NO_TEACHER_QUALIFICATION]
+    if not allows(qualification_type, section):
+        return [TeacherFlag.QUALIFICATION_BELOW_SECTION]
+    return []
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,10 +6,18 @@ import re
 from collections.abc import Callable
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
 
 from junheng_contracts.staffing import SectionTeacherStats
 from junheng_kit.identifiers import CitizenId, SchoolCode, citizen_id_gender
@@ -21,11 +29,21 @@ from staffing.teachers.codes import (
     SUBJECT_CODES,
     TITLE_CODES,
     Gender,
+    LeadershipPost,
     PostType,
     Section,
     StaffingStatus,
     TeacherStatus,
 )
+from staffing.teachers.qualifications import (
+    NUMBER_MAX_LENGTH,
+    QUALIFICATION_LABEL,
+    QUALIFICATION_TYPE_CODES,
+)
+from staffing.teachers.rules import TeacherFlag
+
+if TYPE_CHECKING:
+    from staffing.teachers.models import Teacher
 
 
 def _code(lookup: dict[str, str], rule: str, what: str) -> Callable[[Any], Any]:
@@ -71,6 +89,65 @@ PostTypeField = Annotated[PostType, BeforeValidator(_label(PostType))]
 StaffingField = Annotated[StaffingStatus, BeforeValidator(_label(StaffingStatus))]
 StatusField = Annotated[TeacherStatus, BeforeValidator(_label(TeacherStatus))]
 Name = Annotated[str, Field(min_length=1, max_length=50)]
+LEADERSHIP_POST_CODES = {**{m.value: m.value for m in LeadershipPost}, **LABELS[LeadershipPost]}
+
+
+def _leadership_post(value: Any) -> Any:
+    if value is None:
+        return None
+    key = str(value).strip()
+    if key in LEADERSHIP_POST_CODES:
+        return LEADERSHIP_POST_CODES[key]
+    raise ValueError(
+        f"leadership_post_code: '{key}' is not a 校级领导职务: 校长 (principal) or 副校长 "
+        "(vice_principal); leave it empty for none"
+    )
+
+
+def _qualification_type(value: Any) -> Any:
+    if value is None:
+        raise ValueError(
+            "teacher_qualification_type_required: a 教师资格证 is recorded with its kind "
+            "(教师资格种类)"
+        )
+    key = str(value).strip()
+    if key in QUALIFICATION_TYPE_CODES:
+        return QUALIFICATION_TYPE_CODES[key]
+    kinds = "、".join(QUALIFICATION_LABEL.values())
+    raise ValueError(
+        f"teacher_qualification_type_code: '{key}' is not a kind of 教师资格 (教师资格条例 第四条: "
+        f"{kinds}; or their codes)"
+    )
+
+
+LeadershipPostField = Annotated[LeadershipPost, BeforeValidator(_leadership_post)]
+QualificationTypeCode = Annotated[str, BeforeValidator(_qualification_type)]
+SubjectCode = Annotated[str, BeforeValidator(_SUBJECT)]
+CertificateNumber = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=NUMBER_MAX_LENGTH),
+    # a sheet cell typed as a whole number is the number's digits
+    BeforeValidator(lambda v: str(v) if isinstance(v, int) and not isinstance(v, bool) else v),
+]
+
+
+class TeacherQualification(BaseModel):
+    """教师资格证: the kind (教师资格条例 Art. 4), the certificate number and the 任教学科 on it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: QualificationTypeCode = Field(
+        description="kind, code or label: kindergarten 幼儿园, primary_school 小学, "
+        "junior_secondary 初级中学, senior_secondary 高级中学, secondary_vocational_school "
+        "中等职业学校, vocational_practice_instructor 中等职业学校实习指导, "
+        "higher_education 高等学校"
+    )
+    number: CertificateNumber | None = Field(
+        None, description="教师资格证书编号 as written on the certificate (no shape enforced)"
+    )
+    subject: SubjectCode | None = Field(
+        None, description="任教学科 on the certificate: a subject code or its Chinese name"
+    )
 
 
 class RuralPeriod(BaseModel):
@@ -113,6 +190,14 @@ class TeacherCreate(BaseModel):
     )
     hire_date: date = Field(description="参加工作日期")
     status: StatusField = TeacherStatus.ACTIVE
+    leadership_post: LeadershipPostField | None = Field(
+        None, description="校级领导职务: principal 校长 | vice_principal 副校长; null = none"
+    )
+    teacher_qualification: TeacherQualification | None = Field(
+        None,
+        description="教师资格证; null = none recorded (a 专任教师 without one is flagged, not "
+        "refused)",
+    )
     rural_service: list[RuralPeriod] = Field(
         default_factory=list, description="earlier rural service (before this registry)"
     )
@@ -161,6 +246,10 @@ class TeacherUpdate(BaseModel):
     staffing_status: StaffingField | None = None
     hire_date: date | None = None
     status: StatusField | None = None
+    leadership_post: LeadershipPostField | None = Field(None, description="null clears it")
+    teacher_qualification: TeacherQualification | None = Field(
+        None, description="replaces the certificate recorded; null clears it"
+    )
 
 
 class TeacherRead(BaseModel):
@@ -182,9 +271,39 @@ class TeacherRead(BaseModel):
     staffing_status: StaffingStatus
     hire_date: date
     status: TeacherStatus
+    leadership_post: LeadershipPost | None = None
+    teacher_qualification: TeacherQualification | None = None
+    flags: list[TeacherFlag] = Field(
+        default_factory=list,
+        description="no_teacher_qualification: a 专任教师 in post without a 教师资格证; "
+        "teacher_qualification_below_section: the certificate's level is below the 学段 taught "
+        "(seed 000 持证上岗; 教师资格条例 Art. 5). Flags, not refusals",
+    )
     version: int
     created_at: datetime
     updated_at: datetime
+
+    @classmethod
+    def of(cls, teacher: Teacher) -> TeacherRead:
+        """The teacher as read: the stored columns, the certificate as one object, the flags."""
+        read = cls.model_validate(teacher, from_attributes=True)
+        qualification = (
+            None
+            if teacher.teacher_qualification_type is None
+            else TeacherQualification(
+                type=teacher.teacher_qualification_type,
+                number=teacher.teacher_qualification_number,
+                subject=teacher.teacher_qualification_subject,
+            )
+        )
+        flags = rules.registry_flags(
+            post_type=teacher.post_type,
+            staffing_status=teacher.staffing_status,
+            status=teacher.status,
+            section=teacher.section,
+            qualification_type=teacher.teacher_qualification_type,
+        )
+        return read.model_copy(update={"teacher_qualification": qualification, "flags": flags})
 
 
 class TeacherPage(BaseModel):

@@ -45,6 +45,7 @@ from staffing.teachers.schemas import (
     RuralPeriod,
     TeacherCreate,
     TeacherHistory,
+    TeacherQualification,
     TeacherUpdate,
 )
 
@@ -71,7 +72,19 @@ def teacher_data(teacher: Teacher) -> TeacherData:
         status=teacher.status.value,
         school_joined_on=teacher.school_joined_on,
         version=teacher.version,
+        leadership_post=teacher.leadership_post.value if teacher.leadership_post else None,
+        teacher_qualification_type=teacher.teacher_qualification_type,
+        teacher_qualification_subject=teacher.teacher_qualification_subject,
     )
+
+
+def qualification_columns(qualification: TeacherQualification | None) -> dict[str, str | None]:
+    """The certificate as the teacher's three columns (all null: none recorded)."""
+    return {
+        "teacher_qualification_type": qualification.type if qualification else None,
+        "teacher_qualification_number": qualification.number if qualification else None,
+        "teacher_qualification_subject": qualification.subject if qualification else None,
+    }
 
 
 async def known_school(
@@ -141,6 +154,8 @@ async def register_teacher(
         staffing_status=request.staffing_status,
         hire_date=request.hire_date,
         status=request.status,
+        leadership_post=request.leadership_post,
+        **qualification_columns(request.teacher_qualification),
     )
     repository_.add(teacher)
     await session.flush()  # id and version assigned; the unique citizen ID checked
@@ -203,6 +218,9 @@ async def update_teacher(
         if key == "subjects":
             teacher.subjects = list(value or [])
             teacher.main_subject = teacher.subjects[0] if teacher.subjects else None
+        elif key == "teacher_qualification":
+            for column, stored in qualification_columns(request.teacher_qualification).items():
+                setattr(teacher, column, stored)
         elif key != "section" or value is not None:
             setattr(teacher, key, value)
     errors = [

@@ -38,8 +38,8 @@ from junheng_kit.tabular import (
 )
 from junheng_kit.timeutil import utcnow
 from staffing.teachers import repository, rules, service, sheet_frame
-from staffing.teachers.codes import LABEL_OF, PostType, Section, TeacherStatus, enum_label
-from staffing.teachers.models import RuralServicePeriod, Teacher, TeacherAssignment, TeacherImport
+from staffing.teachers.codes import PostType, Section, TeacherStatus
+from staffing.teachers.models import Teacher, TeacherAssignment, TeacherImport
 from staffing.teachers.repository import TeacherRepository
 from staffing.teachers.schemas import RuralPeriod, TeacherCreate
 
@@ -59,6 +59,10 @@ COLUMNS: tuple[Column, ...] = (
     Column("staffing_status", ("编制状态", "编制情况")),
     Column("hire_date", ("参加工作日期", "参加工作时间")),
     Column("status", ("状态", "在职状态"), required=False),
+    Column("leadership_post", ("校级领导职务", "行政职务"), required=False),
+    Column("teacher_qualification_type", ("教师资格种类", "教师资格类别"), required=False),
+    Column("teacher_qualification_number", ("教师资格证书编号", "教师资格证号"), required=False),
+    Column("teacher_qualification_subject", ("教师资格任教学科",), required=False),
     Column("rural_service", ("乡村学校任教经历",), required=False),
 )
 TEACHER = cast(Table, Teacher.__table__)  # Core statements: no ORM bookkeeping per row
@@ -69,17 +73,23 @@ _PERIOD = re.compile(r"^(\d{4}-\d{2}-\d{2})\s*[~至]\s*(\d{4}-\d{2}-\d{2})\s*(.*
 
 class TeacherSheetRow(TeacherCreate):
     """One sheet row: dates may be written 2010/9/1 or 2010.09.01; earlier rural service as
-    `2010-09-01~2015-08-31 某某小学; …` (end exclusive)."""
+    `2010-09-01~2015-08-31 某某小学; …` (end exclusive); the 教师资格证 in three columns."""
 
     @model_validator(mode="before")
     @classmethod
     def _dates(cls, data: Any) -> Any:
         if isinstance(data, dict):
+            data = dict(data)
             for field in DATE_FIELDS:
                 value = data.get(field)
                 if isinstance(value, str) and re.fullmatch(r"\d{4}[/.]\d{1,2}[/.]\d{1,2}", value):
                     year, month, day = re.split(r"[/.]", value)
                     data[field] = f"{year}-{int(month):02d}-{int(day):02d}"
+            cells = {f: data.pop(f, None) for f in sheet_frame.QUALIFICATION_FIELDS}
+            if any(v is not None for v in cells.values()):
+                data["teacher_qualification"] = {
+                    f.removeprefix("teacher_qualification_"): v for f, v in cells.items()
+                }
         return data
 
     @field_validator("rural_service", mode="before")
@@ -112,6 +122,8 @@ def _cell_errors(records: Sequence[SheetRecord]) -> list[TeacherSheetRow]:
         errors = []
         for error in validation_field_errors(exc.errors(include_input=False)):
             index, _, field = error.field.partition(".")
+            # the certificate's cells are columns of their own in the sheet
+            field = field.replace("teacher_qualification.", "teacher_qualification_")
             errors += row_errors(
                 records[int(index)].row, [FieldError(field, error.rule, error.message)]
             )
@@ -281,7 +293,9 @@ async def import_teachers(
     for r in checked.filter(pl.col("flagged")).iter_rows(named=True):
         errors += row_errors(r["row"], _row_rule_errors(r, facts))
     reject_rows(errors)
-    return await _write(session, principal, checked, rural, content, media_type)
+    return await _write(
+        session, principal, checked, rural, content, media_type, updated_fields(sheet)
+    )
 
 
 GENDER_OF_ID = citizen_id_gender_expr()  # the Gender values: "male", "female"
@@ -289,12 +303,27 @@ TEACHER_FIELDS = (
     "name", "gender", "school_code", "county_code", "section", "post_type", "main_subject",
     "subjects", "title", "degree", "backbone_level", "staffing_status", "hire_date", "status",
 )  # fmt: skip
+# columns younger than the register's first template: a sheet without them keeps what is stored
+LATER_FIELDS = ("leadership_post", *sheet_frame.QUALIFICATION_FIELDS)
 
 
 REGISTERED_DATA = (
     "teacher_id", "school_code", "county_code", "section", "post_type", "main_subject", "title",
     "degree", "backbone_level", "staffing_status", "status", "school_joined_on", "version",
+    "leadership_post", "teacher_qualification_type", "teacher_qualification_subject",
 )  # fmt: skip
+
+
+def updated_fields(sheet: SheetColumns) -> tuple[str, ...]:
+    """What an import writes over a known teacher: every field, except the 校级领导职务 when the
+    sheet lacks its column and the 教师资格证 when it lacks all three of its columns (an older
+    template must not erase what was recorded since)."""
+    later: tuple[str, ...] = ()
+    if sheet.has_column("leadership_post"):
+        later += ("leadership_post",)
+    if any(sheet.has_column(f) for f in sheet_frame.QUALIFICATION_FIELDS):
+        later += sheet_frame.QUALIFICATION_FIELDS
+    return (*TEACHER_FIELDS, *later)
 
 
 def _columns(frame: pl.DataFrame, *names: str) -> dict[str, list[Any]]:
@@ -308,8 +337,10 @@ async def _write(
     rural_by_index: dict[int, list[RuralPeriod]],
     content: bytes,
     media_type: str,
+    updated: tuple[str, ...],
 ) -> TeacherImport:
-    """Bulk statements only: teachers, changes, postings, rural periods, outbox, counts."""
+    """Bulk statements only: teachers, changes (the `updated` fields), postings, rural periods,
+    outbox, counts."""
     now = utcnow()
     frame = checked.with_columns(
         pl.coalesce("gender", GENDER_OF_ID).alias("gender"),
@@ -331,7 +362,9 @@ async def _write(
         TEACHER,
         {
             "id": new_ids,
-            **_columns(new, *TEACHER_FIELDS, "citizen_id", "birth_date", "school_joined_on"),
+            **_columns(
+                new, *TEACHER_FIELDS, *LATER_FIELDS, "citizen_id", "birth_date", "school_joined_on"
+            ),
             "version": [1] * count,
             "created_at": [now] * count,
             "updated_at": [now] * count,
@@ -339,7 +372,7 @@ async def _write(
     )
     if known.height:
         changed = known.select(
-            *[pl.col(f).alias(f"b_{f}") for f in TEACHER_FIELDS],
+            *[pl.col(f).alias(f"b_{f}") for f in updated],
             pl.col("teacher_id").alias("b_id"),
             pl.when(pl.col("moved"))
             .then(pl.col("school_joined_on"))
@@ -349,7 +382,7 @@ async def _write(
         ).to_dicts()
         for values in changed:
             values.update(b_id=UUID(values["b_id"]), b_updated_at=now)
-        fields = [*TEACHER_FIELDS, "school_joined_on", "version", "updated_at"]
+        fields = [*updated, "school_joined_on", "version", "updated_at"]
         statement = (
             update(TEACHER)
             .where(TEACHER.c.id == bindparam("b_id"))
@@ -431,44 +464,3 @@ async def _write(
     affected = set(frame["school_code"].to_list()) | set(moves["current_school_code"].to_list())
     await service.refresh_school_stats(session, sorted(affected))
     return record
-
-
-def _period_text(periods: Sequence[RuralServicePeriod]) -> str | None:
-    parts = [
-        f"{p.started_on.isoformat()}~{p.ended_on.isoformat()}"
-        + (f" {p.school_name}" if p.school_name else "")
-        for p in periods
-    ]
-    return "; ".join(parts) or None
-
-
-async def export_rows(
-    session: AsyncSession, principal: Principal, *, county_code: str | None
-) -> list[list[Any]]:
-    """The register in the import's column order, with Chinese labels for codes."""
-    if county_code:
-        principal.require_jurisdiction(county_code, field="county_code")
-    repository_ = TeacherRepository(session)
-    teachers = await repository_.export_rows(within=principal.jurisdiction, county_code=county_code)
-    periods = await repository_.imported_rural_periods([t.id for t in teachers])
-    return [
-        [
-            t.citizen_id,
-            t.name,
-            enum_label(t.gender),
-            t.birth_date,
-            t.school_code,
-            enum_label(t.section),
-            t.school_joined_on,
-            enum_label(t.post_type),
-            "、".join(LABEL_OF[s] for s in t.subjects) or None,
-            LABEL_OF[t.title] if t.title else None,
-            LABEL_OF[t.degree],
-            LABEL_OF[t.backbone_level] if t.backbone_level else None,
-            enum_label(t.staffing_status),
-            t.hire_date,
-            enum_label(t.status),
-            _period_text(periods.get(t.id, [])),
-        ]
-        for t in teachers
-    ]

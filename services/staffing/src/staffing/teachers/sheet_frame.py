@@ -27,22 +27,27 @@ from staffing.teachers.codes import (
     SUBJECT_CODES,
     TITLE_CODES,
     Gender,
+    LeadershipPost,
     PostType,
     Section,
     StaffingStatus,
     TeacherStatus,
 )
+from staffing.teachers.qualifications import NUMBER_MAX_LENGTH, QUALIFICATION_TYPE_CODES
 
+QUALIFICATION_FIELDS = (
+    "teacher_qualification_type", "teacher_qualification_number", "teacher_qualification_subject",
+)  # fmt: skip
 TEXT_FIELDS = (
     "citizen_id", "name", "gender", "birth_date", "school_code", "section", "school_joined_on",
     "post_type", "subjects", "title", "degree", "backbone_level", "staffing_status", "hire_date",
-    "status", "rural_service",
+    "status", "leadership_post", *QUALIFICATION_FIELDS, "rural_service",
 )  # fmt: skip
 DATE_FIELDS = ("birth_date", "school_joined_on", "hire_date")
 NORMALISED = (
     "citizen_id", "name", "gender", "birth_date", "school_code", "section", "school_joined_on",
     "post_type", "subjects", "title", "degree", "backbone_level", "staffing_status", "hire_date",
-    "status",
+    "status", "leadership_post", *QUALIFICATION_FIELDS,
 )  # fmt: skip
 SCHEMA: dict[str, Any] = {
     "index": pl.Int64,
@@ -55,7 +60,7 @@ _SEPARATORS = r"[、,，;；/\s]+"  # as schemas._SEPARATORS; Rust's \s is a sub
 
 
 def _enum_lookup(
-    enum: type[Gender | Section | PostType | StaffingStatus | TeacherStatus],
+    enum: type[Gender | Section | PostType | StaffingStatus | TeacherStatus | LeadershipPost],
 ) -> dict[str, str]:
     return {**{m.value: m.value for m in enum}, **LABELS[enum]}
 
@@ -119,6 +124,9 @@ def validate(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
             "backbone_level",
             "staffing_status",
             "status",
+            "leadership_post",
+            "teacher_qualification_type",
+            "teacher_qualification_subject",
         ).name.prefix("raw_"),
     ).with_columns(
         citizen_id.alias("citizen_id"),
@@ -130,6 +138,9 @@ def validate(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
         _code("title", TITLE_CODES),
         _code("degree", DEGREE_CODES),
         _code("backbone_level", BACKBONE_CODES),
+        _code("leadership_post", _enum_lookup(LeadershipPost)),
+        _code("teacher_qualification_type", QUALIFICATION_TYPE_CODES),
+        _code("teacher_qualification_subject", SUBJECT_CODES),
         pl.when(pl.col("subjects").is_null())
         .then(pl.lit([], dtype=pl.List(pl.String)))
         .otherwise(subjects)
@@ -159,6 +170,20 @@ def validate(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
         & _given_and_known("status")
         & _given_and_known("title")
         & _given_and_known("backbone_level")
+        & _given_and_known("leadership_post")
+        & _given_and_known("teacher_qualification_type")
+        & _given_and_known("teacher_qualification_subject")
+        & (
+            pl.col("teacher_qualification_number").is_null()
+            | (pl.col("teacher_qualification_number").str.len_chars() <= NUMBER_MAX_LENGTH)
+        )
+        & (  # a number or subject without the certificate's kind: the schema says so
+            pl.col("teacher_qualification_type").is_not_null()
+            | (
+                pl.col("teacher_qualification_number").is_null()
+                & pl.col("teacher_qualification_subject").is_null()
+            )
+        )
         & ~pl.col("subjects").list.eval(pl.element().is_null()).list.any()
         & pl.all_horizontal(pl.col(f).is_not_null() for f in DATE_FIELDS)  # year 1 or later
         & (pl.col("school_joined_on") > pl.col("birth_date"))
@@ -180,6 +205,13 @@ def from_rows(indices: Sequence[int], numbers: Sequence[int], rows: Sequence[Any
     """Rows the schema validated (TeacherSheetRow), in the fast path's normalised shape."""
     data: dict[str, list[Any]] = {"index": list(indices), "row": list(numbers)}
     for field in NORMALISED:
+        if field in QUALIFICATION_FIELDS:
+            part = field.removeprefix("teacher_qualification_")
+            data[field] = [
+                getattr(r.teacher_qualification, part) if r.teacher_qualification else None
+                for r in rows
+            ]
+            continue
         values = [getattr(r, field) for r in rows]
         if field == "subjects":
             data[field] = [list(v) for v in values]

@@ -4,10 +4,12 @@ interchangeable ones, the moves the rules allow and what each move gains. Pure (
 Interchangeable teachers (same school, section, indicator contributions and, when needs are
 given, subject) form one group with an integer variable per receiving school, bounded by the
 group's size: the same optimum without the symmetry that slows branch and bound; within a group
-the teachers longest at the school move first.
+the priority teachers (seed 000: principals and backbone teachers with `rotation_priority_years`
+at the school) move first, then those longest at the school.
 """
 
 from collections.abc import Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 import numpy as np
@@ -88,7 +90,7 @@ def school_arrays(
 class Groups:
     """Groups of interchangeable eligible teachers; one row per group in every array."""
 
-    members: list[list[int]]  # indices into the eligible teachers, longest at the school first
+    members: list[list[int]]  # indices into the eligible teachers: priority, then longest first
     first: list[RotationTeacher]  # a group's first member stands for the group
     size: NDArray[np.float64]
     home: NDArray[np.int64]  # school index
@@ -105,8 +107,10 @@ def group_teachers(
     *,
     by_subject: bool,
     fixed_to: Mapping[str, FixedMove],
+    priority: AbstractSet[str] = frozenset(),
 ) -> Groups:
-    """Interchangeable teachers in one group (a fixed move's teacher is a group of its own)."""
+    """Interchangeable teachers in one group (a fixed move's teacher is a group of its own);
+    the group's moves take its `priority` teachers first, then the longest at the school."""
     members: dict[tuple[object, ...], list[int]] = {}
     for i, t in enumerate(eligible):
         key: tuple[object, ...] = (
@@ -119,7 +123,13 @@ def group_teachers(
         members.setdefault(key, []).append(i)
     groups = list(members.values())
     for group in groups:
-        group.sort(key=lambda i: (eligible[i].school_joined_on, eligible[i].teacher_id))
+        group.sort(
+            key=lambda i: (
+                eligible[i].teacher_id not in priority,
+                eligible[i].school_joined_on,
+                eligible[i].teacher_id,
+            )
+        )
     first = [eligible[g[0]] for g in groups]
     subjects = sorted({t.subject for t in first})
     return Groups(

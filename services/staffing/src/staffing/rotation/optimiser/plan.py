@@ -1,6 +1,7 @@
 """The plan the optimiser answers with: its moves, why each was chosen (in the figures a bureau
-checks), the share rules it meets or misses. Pure."""
+checks), the share rules it meets or misses, who of the priority teachers move. Pure."""
 
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -19,6 +20,7 @@ from staffing.rotation.rules import (
     Section,
     Shortfall,
     ceil_share,
+    is_priority_category,
 )
 
 Chosen = tuple[int, int, float]  # (eligible teacher, receiving school, gain)
@@ -58,6 +60,18 @@ class PlannedMove:
     pooled: bool
     pooling_reference: str | None
     why: MoveWhy
+    leadership_post: str | None = None
+    is_priority: bool = False  # a priority candidate (seed 000: rotates first)
+
+
+@dataclass(frozen=True, slots=True)
+class PriorityException:
+    """A school where a principal or backbone teacher without the priority years moves while a
+    priority one stays (seed 000: those "应优先进行交流轮岗"): a warning, not a refusal."""
+
+    school_code: str
+    moved: tuple[str, ...]  # non-priority principals / backbone teachers who move
+    staying: tuple[str, ...]  # priority teachers of the school who stay
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +89,9 @@ class Plan:
     objective: float
     optimality_gap: float  # proven bound: (LP bound − objective) ÷ |LP bound|, penalties included
     free_posts: Mapping[str, int]
+    priority_pool: int = 0  # priority candidates among the eligible
+    priority_moved: int = 0
+    priority_exceptions: tuple[PriorityException, ...] = ()
 
 
 def explain_plan(
@@ -95,7 +112,14 @@ def explain_plan(
     after = counts_after(eligible, arrays, chosen)
     moves = [
         planned_move(
-            eligible[t], s, g, fixed_to.get(eligible[t].teacher_id), arrays, after, parameters
+            eligible[t],
+            s,
+            g,
+            fixed_to.get(eligible[t].teacher_id),
+            arrays,
+            after,
+            parameters,
+            is_priority=eligible[t].teacher_id in pool.priority,
         )
         for t, s, g in chosen
     ]
@@ -129,6 +153,34 @@ def explain_plan(
         objective=round(objective, 6),
         optimality_gap=round(gap, 6),
         free_posts={code: int(arrays.free[i]) for i, code in enumerate(arrays.codes)},
+        priority_pool=len(pool.priority),
+        priority_moved=sum(m.is_priority for m in moves),
+        priority_exceptions=priority_exceptions(eligible, moves, pool.priority),
+    )
+
+
+def priority_exceptions(
+    eligible: Sequence[RotationTeacher],
+    moves: Sequence[PlannedMove],
+    priority: frozenset[str],
+) -> tuple[PriorityException, ...]:
+    """Per school, the non-priority principals and backbone teachers who move while priority
+    teachers of the same school stay; one pass over the pool and one over the moves."""
+    moving = {m.teacher_id for m in moves}
+    staying: defaultdict[str, list[str]] = defaultdict(list)
+    for teacher in eligible:
+        if teacher.teacher_id in priority and teacher.teacher_id not in moving:
+            staying[teacher.school_code].append(teacher.teacher_id)
+    by_id = {t.teacher_id: t for t in eligible} if staying else {}
+    early: defaultdict[str, list[str]] = defaultdict(list)
+    for move in moves:
+        if move.is_priority or move.from_school not in staying:
+            continue
+        if is_priority_category(by_id[move.teacher_id]):
+            early[move.from_school].append(move.teacher_id)
+    return tuple(
+        PriorityException(code, tuple(sorted(early[code])), tuple(sorted(staying[code])))
+        for code in sorted(early)
     )
 
 
@@ -154,6 +206,8 @@ def planned_move(
     arrays: SchoolArrays,
     after: NDArray[np.float64],
     parameters: RotationParameters,
+    *,
+    is_priority: bool = False,
 ) -> PlannedMove:
     j = SECTIONS.index(teacher.section)
     h = arrays.index[teacher.school_code]
@@ -173,6 +227,8 @@ def planned_move(
         fixed=fixed is not None,
         pooled=bool(fixed and fixed.pooled),
         pooling_reference=fixed.pooling_reference if fixed else None,
+        leadership_post=teacher.leadership_post,
+        is_priority=is_priority,
         why=MoveWhy(
             gain=round(gain, 6),
             adds=tuple(k for k, a in zip(INDICATORS, teacher.contributes, strict=True) if a),

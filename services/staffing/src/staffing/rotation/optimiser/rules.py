@@ -16,7 +16,11 @@ The plan is a mixed-integer programme solved by HiGHS through `scipy.optimize.mi
   backbone moves ≥ share × rotated (or × eligible);
 - the count and backbone rules are hard when they can be met: their slack variables cost more
   than any gain (`penalty`), so a shortfall appears only when no plan meets them, and then the
-  plan says why.
+  plan says why;
+- who goes first (seed 000: principals and backbone teachers with `rotation_priority_years` at
+  the school) is an order, not a constraint: of interchangeable teachers the priority ones move
+  first, and the plan names each school where a non-priority principal or backbone teacher
+  moves while a priority one stays (`priority_exceptions`, a warning, not a refusal).
 
 Speed without giving up the optimum: interchangeable teachers share one integer variable per
 school (`optimiser.instance`), and the MILP first considers each group's `CANDIDATE_SCHOOLS` best
@@ -75,7 +79,11 @@ def generate_plan(
     target = max(required, parameters.target_count or 0)
     fixed_to = {m.teacher_id: m for m in fixed_moves}
     groups = group_teachers(
-        eligible, arrays, by_subject=subject_needs is not None, fixed_to=fixed_to
+        eligible,
+        arrays,
+        by_subject=subject_needs is not None,
+        fixed_to=fixed_to,
+        priority=pool.priority,
     )
     need = None if subject_needs is None else subject_need(subject_needs, arrays, groups)
     fixed = fixed_groups(groups, fixed_to)
@@ -107,7 +115,8 @@ def generate_plan(
 
 
 def chosen_teachers(solution: Solution, groups: Groups) -> list[Chosen]:
-    """The teachers behind the group counts: within a group, the longest at the school first."""
+    """The teachers behind the group counts: within a group, priority teachers first, then the
+    longest at the school."""
     taken = [0] * len(groups.members)
     chosen: list[Chosen] = []
     pairs = solution.pairs
