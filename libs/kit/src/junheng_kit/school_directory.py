@@ -29,6 +29,9 @@ from junheng_kit.pagination import (
 from junheng_kit.problems import NotFound, problem_responses
 from junheng_kit.timeutil import utcnow
 
+# the registry's national codes (issue 19): a service that needs one declares the column
+NATIONAL_CODES = ("school_type", "urban_rural_code", "division_code", "ownership")
+
 
 class SchoolEntryColumns:
     """Columns of the read model; a service declares `class School(SchoolEntryColumns, Base)`."""
@@ -92,6 +95,9 @@ async def apply_school_state(
         "source_event_id": event_id,
         "synced_at": utcnow(),
     }
+    for field in NATIONAL_CODES:  # kept by the services whose copy has the column
+        if hasattr(model, field):
+            values[field] = getattr(data, field, None)
     if entry is None:
         session.add(model(school_code=data.school_code, **values))
     else:

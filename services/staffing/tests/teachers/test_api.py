@@ -7,8 +7,11 @@ from httpx import AsyncClient
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from junheng_contracts.enrollment import SchoolData
+from junheng_kit.school_directory import apply_school_state
 from junheng_kit.tables import OutboxMessage
 from junheng_kit.testing.plugin import TokenFactory, auth
+from staffing.schools.models import School
 
 from .conftest import JUNIOR, NINE_YEAR, OTHER_COUNTY, PRIMARY, citizen_id, teacher
 
@@ -250,6 +253,45 @@ class TestMoves:
         # 2010-09-01..2011-09-01 = 365 days imported; rural posting 2015-09-01..2016-09-01 = 366
         assert history["rural_service_days"] == 731
         assert [a["is_rural"] for a in history["assignments"]] == [True, False]
+
+    async def test_the_registrys_urban_rural_code_decides_over_the_hand_set_flag(
+        self, client: AsyncClient, writer: dict[str, Any], session: AsyncSession
+    ) -> None:
+        """Issue 19: the 城乡分类代码 (统计上划分城乡的规定, 国函〔2008〕60号: 210 乡中心区 and 220
+        村庄 are 乡村) replaces the bureau's flag where the registry has one. PRIMARY is flagged
+        rural but registered as 111 主城区 → urban; NINE_YEAR has no flag but 220 村庄 → rural."""
+        await client.put(f"/v1/schools/{PRIMARY}/rurality", json={"is_rural": True}, headers=writer)
+        for code, levels, urban_rural in (
+            (PRIMARY, ["primary"], "111"),
+            (NINE_YEAR, ["nine_year"], "220"),
+        ):
+            await apply_school_state(
+                session,
+                School,
+                SchoolData(
+                    school_code=code,
+                    name=f"学校{code[-2:]}",
+                    levels=levels,  # type: ignore[arg-type]
+                    county_code="150602",
+                    longitude=109.9,
+                    latitude=39.8,
+                    planned_capacity=1000,
+                    version=2,
+                    urban_rural_code=urban_rural,
+                ),
+                "registry-update",
+            )
+        await session.commit()
+        created = await register(client, writer)
+        await client.post(
+            f"/v1/teachers/{created['id']}/moves",
+            json={"to_school_code": NINE_YEAR, "moved_on": "2016-09-01", "reason": "调动"},
+            headers=writer,
+        )
+
+        history = (await client.get(f"/v1/teachers/{created['id']}/history", headers=writer)).json()
+
+        assert [a["is_rural"] for a in history["assignments"]] == [False, True]
 
 
 class TestUpdateAndRead:

@@ -20,6 +20,7 @@ from junheng_kit.auth import Jurisdiction
 from junheng_kit.db import insert_ignoring_conflicts
 from junheng_kit.pagination import fetch_limit
 from junheng_kit.problems import NotFound
+from junheng_kit.school_codes import URBAN_RURAL_CLASSES
 from junheng_kit.timeutil import utcnow
 from staffing.schools.models import School
 from staffing.teachers import rules
@@ -186,16 +187,27 @@ async def schools(session: AsyncSession, codes: Sequence[str]) -> dict[str, Scho
     return out
 
 
+def rural_expression() -> Any:
+    """Whether a school counts as rural, in SQL: its 城乡分类代码's area where the registry copy
+    has one (乡村 210/220), else the bureau's flag (`school_rurality`); needs both outer-joined."""
+    rural_codes = sorted(c.code for c in URBAN_RURAL_CLASSES if c.area == "rural")
+    return case(
+        (School.urban_rural_code.in_(rural_codes), True),
+        (School.urban_rural_code.is_not(None), False),
+        else_=func.coalesce(SchoolRurality.is_rural, False),
+    )
+
+
 async def rural_schools(session: AsyncSession, codes: Sequence[str]) -> set[str]:
+    """The schools among `codes` that count as rural (`rural_expression`)."""
     out: set[str] = set()
     for part in chunks(sorted(set(codes))):
-        out.update(
-            await session.scalars(
-                select(SchoolRurality.school_code).where(
-                    SchoolRurality.school_code.in_(part), SchoolRurality.is_rural.is_(True)
-                )
-            )
+        rows = await session.execute(
+            select(School.school_code, rural_expression())
+            .outerjoin(SchoolRurality, SchoolRurality.school_code == School.school_code)
+            .where(School.school_code.in_(part))
         )
+        out.update(code for code, rural in rows if rural)
     return out
 
 
@@ -363,8 +375,9 @@ async def rural_service_days(
             select(
                 TeacherAssignment.teacher_id,
                 TeacherAssignment.started_on,
-                SchoolRurality.is_rural,
+                rural_expression(),
             )
+            .outerjoin(School, School.school_code == TeacherAssignment.school_code)
             .outerjoin(SchoolRurality, SchoolRurality.school_code == TeacherAssignment.school_code)
             .where(TeacherAssignment.teacher_id.in_(part))
             .order_by(TeacherAssignment.teacher_id, TeacherAssignment.sequence)
