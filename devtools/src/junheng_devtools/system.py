@@ -21,6 +21,7 @@ from typing import Any
 
 import httpx
 
+from junheng_devtools.banner import banner
 from junheng_devtools.demo import load_demo
 from junheng_kit import natsauth
 from junheng_kit.migrations import service_dir
@@ -34,6 +35,12 @@ ALL_SCOPES = [f"{s}:{a}" for s in SERVICES for a in ("read", "write")] + ["assis
 # partner agencies' systems, simulated (simulators/): 民政, 残联, 乡村振兴, 农牧
 AGENCIES = ("mca", "cdpf", "nrra", "moa")
 DEFAULT_AGENCY_PORTS = {"mca": 8201, "cdpf": 8202, "nrra": 8203, "moa": 8204}
+# `make run`'s student-aid demo lives on this day (a Monday of the 2026–27 school year the demo
+# roster is made for, in a year whose official holiday calendar is seeded), whatever the real
+# date: a 公示 may start on it, end five working days later and be approved after — also in
+# years whose State Council calendar is not loaded yet. JUNHENG_CLOCK_AT picks another instant;
+# JUNHENG_CLOCK_AT= (empty) the machine's clock.
+DEMO_ASSISTANCE_CLOCK_AT = "2026-11-09T09:00:00+08:00"
 
 
 @dataclass
@@ -105,6 +112,10 @@ class System:
     # NATS as production runs it: an nkey identity and subject permissions per process, TLS
     # (identities under var/nats-auth/, certificates under var/nats-tls/)
     secure: bool = True
+    # JUNHENG_CLOCK_AT of the assistance service and the agency simulators (junheng_kit.timeutil;
+    # they run with JUNHENG_ENV=dev): the instant their clock reads at start, then runs on from.
+    # None: the machine's clock. The other services keep the machine's.
+    assistance_clock_at: str | None = None
 
     @property
     def gateway_url(self) -> str:
@@ -162,6 +173,8 @@ class System:
                 **self.nats_env(name),
             }
         )
+        if name == "assistance" and self.assistance_clock_at:
+            env["JUNHENG_CLOCK_AT"] = self.assistance_clock_at
         if name == "assistance" and self.agencies:
             env["ASSISTANCE_AGENCIES_FILE"] = str(self.var / "agencies.json")
             env["ASSISTANCE_AGENCY_SIGNING_KEY_FILE"] = str(self.var / "assistance-agency-key.pem")
@@ -248,6 +261,8 @@ class System:
         if done.returncode != 0:
             raise RuntimeError(f"agency config failed:\n{done.stderr.decode(errors='replace')}")
         env = {k: v for k, v in os.environ.items() if not k.startswith("JUNHENG_")}
+        if self.assistance_clock_at:  # the agencies' "today" is the bureau's
+            env |= {"JUNHENG_ENV": "dev", "JUNHENG_CLOCK_AT": self.assistance_clock_at}
         for code, port in ports.items():
             command = [
                 sys.executable,
@@ -350,83 +365,6 @@ def _demo_credentials(system: System, var: Path, county: str) -> dict[str, Any]:
     )
 
 
-def _banner(
-    system: System,
-    credentials: dict[str, Any],
-    created: int,
-    total: int,
-    students: int,
-    intake: dict[str, Any],
-) -> str:
-    url = system.gateway_url
-    mca, cdpf, nrra, moa = (system.agency_url(code) for code in AGENCIES)
-    return f"""
-Junheng (均衡) is running — demo county {credentials["jurisdiction"][0]} (东胜区), {total} schools \
-({created} new).
-
-  Gateway        {url}
-  API docs       {url}/docs          (merged OpenAPI: {url}/openapi.json)
-  Demo client    var/demo-client.json  (all read/write scopes, jurisdiction \
-{" ".join(credentials["jurisdiction"])})
-  Logs           var/logs/<service>.log
-  NATS           {system.nats.url if system.nats else "-"} — TLS (CA var/nats-tls/ca.pem), an
-                 identity and permissions per process (var/nats-auth/; the operator tools use
-                 JUNHENG_NATS_NKEY_SEED_FILE=var/nats-auth/operator.nk)
-
-Try it:
-  TOKEN=$(curl -s -X POST {url}/oauth/token -d grant_type=client_credentials \\
-      -d client_id={credentials["client_id"]} -d client_secret={credentials["client_secret"]} \\
-      | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
-  curl -s -H "Authorization: Bearer $TOKEN" {url}/enrollment/v1/schools
-  curl -s -X POST -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \\
-      {url}/enrollment/v1/schools -d '{{"school_code": "2115069901", "name": "东胜区新建小学", \
-"levels": ["primary"], "county_code": "150602", "location": {{"longitude": 109.99, \
-"latitude": 39.82}}, "planned_capacity": 1350}}'
-  curl -s -H "Authorization: Bearer $TOKEN" {url}/staffing/v1/schools/2115069901
-
-Admissions (招生入学) for the {intake["year"]} grade-1 intake: four attendance zones (划片), seat
-plans, the (invented) priority policy and 60 verified applications are loaded.
-  curl -s -H "Authorization: Bearer $TOKEN" \\
-      "{url}/enrollment/v1/zones/lookup?county_code=150602&level=primary&year={intake["year"]}\
-&longitude=109.99&latitude=39.81"
-  # 电脑派位 on the verified applications (deferred acceptance, public SHA-256 lottery):
-  curl -s -X POST -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \\
-      {url}/enrollment/v1/assignment-runs -d '{{"county_code": "150602", "year": \
-{intake["year"]}, "level": "primary", "seed": "{intake["year"]}-东胜区-公证处-0731", \
-"mechanism": "deferred_acceptance", "tie_breaking": "single"}}'
-  # each family's explanation is in the answer; replay: GET …/assignment-runs/<id>/instance and
-  # POST it back; 统筹 offers for the unplaced: GET …/assignment-runs/<id>/overflow
-
-Supervision indicators (县域义务教育优质均衡督导评估) for the demo county, 2025—2026 school year:
-  curl -s -X POST -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \\
-      {url}/evaluation/v1/assessments -d '{{"county_code": "150602", "year": 2025}}'
-  # re-import the resource table from the spreadsheet a bureau keeps (var/ has the demo one):
-  curl -s -X POST -H "Authorization: Bearer $TOKEN" \\
-      -H 'Content-Type: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' \\
-      --data-binary @var/demo-school-resources-2025.xlsx \\
-      {url}/evaluation/v1/school-resources/150602/2025/imports
-
-Student aid (学生资助, 应助尽助): the {students} pupils of var/demo-students.csv are on the
-assistance roster; four simulated partner agencies (民政 {mca}, 残联 {cdpf},
-乡村振兴 {nrra}, 农牧 {moa}) hold a share of them in their registries.
-  # identify the eligible without an award (免申即享): fetch the agencies' signed lists, match
-  curl -s -X POST -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \\
-      {url}/assistance/v1/identification-jobs -d '{{"county_code": "150602", \
-"school_year": 2026, "refresh_lists": true, "purpose": "应助尽助 认定", \
-"legal_basis": "教财〔2018〕16号"}}'
-  curl -s -H "Authorization: Bearer $TOKEN" \\
-      "{url}/assistance/v1/awards?county_code=150602&source=auto&status=proposed"
-  curl -s -H "Authorization: Bearer $TOKEN" \\
-      "{url}/assistance/v1/coverage?county_code=150602&school_year=2026"
-  # then review → 公示 (≥ 5 working days) → approval → disbursement: services/assistance/README.md
-  # break a simulator and see the fallback (lookups answer `unavailable` + manual evidence):
-  curl -s -X PUT {mca}/_sim/faults -H 'Content-Type: application/json' -d '{{"mode": "down"}}'
-  curl -s -H "Authorization: Bearer $TOKEN" {url}/assistance/v1/agencies
-
-Ctrl-C stops every process.
-"""
-
-
 def migrate_all() -> None:
     """Upgrade every service database and the gateway's, one process (imports happen once)."""
     from junheng_kit.migrations import upgrade
@@ -479,6 +417,7 @@ def run(argv: list[str] | None = None) -> None:
         },
         agency_region=demo["county_code"],
         agency_registry=var / "demo-agency-candidates.csv",
+        assistance_clock_at=os.environ.get("JUNHENG_CLOCK_AT", DEMO_ASSISTANCE_CLOCK_AT) or None,
     )
     stopping = False
 
@@ -517,7 +456,7 @@ def run(argv: list[str] | None = None) -> None:
         credentials = _demo_credentials(system, args.var, county)
         created, students, intake = load_demo(system, credentials, args.demo, var)
         total = len(json.loads(args.demo.read_text())["schools"])
-        print(_banner(system, credentials, created, total, students, intake), flush=True)
+        print(banner(system, credentials, created, total, students, intake), flush=True)
         wait_while_running(system, "var/logs/")
     except KeyboardInterrupt:
         print("\nstopping …", flush=True)
