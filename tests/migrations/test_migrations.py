@@ -128,3 +128,50 @@ def test_the_2026_calendar_is_seeded_unless_a_bureau_entered_it(tmp_path: Path) 
     assert _run(entered, "SELECT version, changed_by FROM work_calendar WHERE year = 2026") == [
         (3, "bureau")
     ]
+
+
+def test_the_lodging_subsidy_serves_seed_000s_four_categories_first(tmp_path: Path) -> None:
+    """a0009: `priority_categories` on every programme version ([] before), `priority` on every
+    award (false); lodging_subsidy's newest version again with seed 000's 孤儿, 事实无人抚养儿童,
+    农村留守儿童, 困境儿童 — a province's later version is the one amended, from its own date."""
+    import json
+
+    from junheng_kit.migrations import upgrade
+
+    directory = installed_service_dir("assistance")
+    fresh, amended = _sqlite_url(tmp_path, "fresh"), _sqlite_url(tmp_path, "amended")
+    upgrade(directory, fresh)
+    rows = _run(
+        fresh,
+        "SELECT version, effective_from, priority_categories, changed_by FROM programme "
+        "WHERE code = 'lodging_subsidy' ORDER BY version",
+    )
+    assert [(v, str(d), json.loads(str(p)), c) for v, d, p, c in rows] == [
+        (1, "2019-09-01", [], "seed:a0004"),
+        (
+            2,
+            "2019-09-01",
+            ["orphan", "de_facto_unsupported", "left_behind_child", "hardship_child"],
+            "seed:a0009",
+        ),
+    ]
+    others = _run(
+        fresh, "SELECT DISTINCT priority_categories FROM programme WHERE code != 'lodging_subsidy'"
+    )
+    assert [json.loads(str(p)) for (p,) in others] == [[]]
+
+    upgrade(directory, amended, "a0008")
+    _run(
+        amended,
+        "INSERT INTO programme (id, code, version, name, kind, scope_code, benefit, auto, "
+        "eligible_categories, publicity_shows_category, effective_from, source, changed_by, "
+        "created_at) VALUES ('0193a0000000700080000000000009ff', 'lodging_subsidy', 2, "
+        "'寄宿生住宿费补助 (自治区 2025)', 'local', '15', 'cash', 0, '[]', 0, '2025-09-01', "
+        "'自治区 test', 'province', '2025-08-01 00:00:00')",
+    )
+    upgrade(directory, amended)
+    assert _run(
+        amended,
+        "SELECT version, name, effective_from, changed_by FROM programme "
+        "WHERE code = 'lodging_subsidy' AND version = 3",
+    ) == [(3, "寄宿生住宿费补助 (自治区 2025)", "2025-09-01", "seed:a0009")]
