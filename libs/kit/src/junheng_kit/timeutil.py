@@ -12,9 +12,10 @@ Read time through this module, never `datetime.now()` / `date.today()`:
 `JUNHENG_CLOCK_AT=2026-11-09T09:00:00+08:00`, makes the clock of a process read that instant when
 the process first reads the clock, and run on from there (a fixed shift: durations, leases and
 timeouts behave as before). Every process that reads the clock here honours it — a service, an
-agency simulator, the dev launcher — so end-to-end tests pin the "today" of the processes they
-start by putting the variable in their environment, and `make run` keeps its demo on a day whose
-official calendar is known (see `junheng_devtools.system`).
+agency simulator, any helper a test starts — so end-to-end tests pin the "today" of the processes
+they start by putting the variable in their environment (`System(assistance_clock_at=…)`), and
+`make run` keeps its student-aid demo on a day whose official calendar is known
+(`junheng_devtools.system.DEMO_ASSISTANCE_CLOCK_AT`).
 
 **Never in production.** The variable counts only with `JUNHENG_ENV=dev` or `JUNHENG_ENV=test`:
 
@@ -23,8 +24,8 @@ official calendar is known (see `junheng_devtools.system`).
 - any other process ignores it outside dev/test and logs `clock.setting_ignored` once;
 - a shifted clock logs `clock.shifted` (warning) once per process, with the instant and shift.
 
-**In-process tests** move the clock with `shifted_clock(at)` (a context manager; `at` may be
-moved again inside) or the `clock` fixture of `junheng_kit.testing.plugin`:
+**In-process tests** move the clock with `shifted_clock(at)` (a context manager) or the `clock`
+fixture of `junheng_kit.testing.plugin` (`junheng_kit.testing.clock`):
 `clock.at("2025-09-30T09:00:00+08:00")` — the clock reads that instant and runs on; a later
 `clock.at(...)` moves it again; the test's end restores it.
 """
