@@ -125,3 +125,32 @@ def test_generation_is_deterministic_and_ids_are_valid() -> None:
 
 def test_a_name_variant_differs_in_one_character() -> None:
     assert variant_of("李子涵") == "李子含"
+
+
+def test_civil_affairs_keeps_the_left_behind_register_and_says_it_answers_for_it(
+    tmp_path: Path,
+) -> None:
+    """民政 keeps the 农村留守儿童 register (国发〔2016〕13号): the simulator holds such children
+    and the agencies file it writes for assistance lists the category under mca only."""
+    import json
+
+    from agency_sim.__main__ import main
+
+    held = generate("mca", "150602", seed=7, size=200, today=TODAY)
+    assert "left_behind_child" in {h.category for h in held}
+    main(
+        [
+            "config",
+            "--key-dir",
+            str(tmp_path),
+            "--agency=mca=http://127.0.0.1:8201",
+            "--agency=cdpf=http://127.0.0.1:8202",
+            "--out",
+            str(tmp_path / "agencies.json"),
+        ]
+    )
+    answers = {
+        a["code"]: a["categories"] for a in json.loads((tmp_path / "agencies.json").read_text())
+    }
+    assert "left_behind_child" in answers["mca"]
+    assert "left_behind_child" not in answers["cdpf"]

@@ -4,10 +4,14 @@ The whole system as processes (nats-server, the services, the gateway and the fo
 simulators holding a share of the demo county's pupils): the demo schools are registered in
 enrollment and reach assistance's school copy by events; the demo roster is imported; an
 identification job fetches the agencies' signed lists and proposes awards with the assertions
-behind them; one award goes through school review → 公示 (5 working days, in the past, so the
-approval date can follow it) → county approval → disbursement; the family reads who looked the
-child up; 民政's simulator is broken and the lookup falls back to manual evidence; the ledger
-verifies.
+behind them; one award goes through school review → 公示 (5 working days from the day it is
+recorded: a 公示 cannot start earlier) → county approval (dated after the 公示's end) →
+disbursement; the family reads who looked the child up; 民政's simulator is broken and the lookup
+falls back to manual evidence; the ledger verifies.
+
+Assistance and the simulators run on `make run`'s demo clock (JUNHENG_CLOCK_AT: 2026-11-09
+09:00 in China, a Monday of the demo roster's school year, in a year whose official calendar is
+seeded), so the walkthrough does not depend on the real date.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ import httpx
 import pytest
 from junheng_devtools.demo import load_demo_county, load_demo_roster
 from junheng_devtools.demo_roster import pupils, roster_csv, write_agency_candidates
-from junheng_devtools.system import ALL_SCOPES, System
+from junheng_devtools.system import ALL_SCOPES, DEMO_ASSISTANCE_CLOCK_AT, System
 
 from junheng_kit.processes import free_port
 
@@ -57,6 +61,7 @@ def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
         agency_registry=var / "demo-agency-candidates.csv",
         ready_timeout=240,  # eleven processes import at once on two busy cores
         extra_env={"GATEWAY_RATE_LIMIT_PER_SECOND": "1000", "GATEWAY_RATE_LIMIT_BURST": "2000"},
+        assistance_clock_at=DEMO_ASSISTANCE_CLOCK_AT,  # 2026-11-09, as `make run` runs it
     )
     running.start()
     yield running
@@ -133,7 +138,8 @@ def test_identify_award_pay_audit_and_fall_back(system: System, bureau: httpx.Cl
     coverage = bureau.get("/v1/coverage", params={"county_code": COUNTY, "school_year": 2026})
     assert coverage.json()["auto_identified"] == counts["auto_identified"]
 
-    # 3. one award: school review → 公示 of 5 working days (2026-11-09 … 11-13) → approval
+    # 3. one award: school review → 公示 of 5 working days from today, 2026-11-09 on the demo
+    #    clock (11-09 … 11-13) → approval from 11-16; a 公示 from last Friday is backdated
     award = proposed[0]
     reviewed = bureau.post(
         f"/v1/awards/{award['id']}/review",
@@ -157,6 +163,14 @@ def test_identify_award_pay_audit_and_fall_back(system: System, bureau: httpx.Cl
     )
     assert too_short.status_code == 422
     assert "publicity_5_working_days" in {e["rule"] for e in too_short.json()["errors"]}
+    backdated = bureau.post(
+        "/v1/publicity-batches",
+        json={"county_code": COUNTY, "starts_on": "2026-11-06", "award_ids": [award["id"]]},
+    )
+    assert backdated.status_code == 422, backdated.text
+    assert [(e["field"], e["rule"]) for e in backdated.json()["errors"]] == [
+        ("starts_on", "publicity_not_backdated")
+    ]
     batch = bureau.post(
         "/v1/publicity-batches",
         json={"county_code": COUNTY, "starts_on": "2026-11-09", "award_ids": [award["id"]]},

@@ -190,7 +190,7 @@ def test_a_school_registered_before_the_national_codes_keeps_its_row(tmp_path: P
 def test_applications_admissions_and_roster_rows_stored_before_have_no_student_number(
     tmp_path: Path,
 ) -> None:
-    """e0007 and a0009 (issue 19, 全国学籍号): the new columns are empty on the rows stored
+    """e0007 and a0010 (issue 19, 全国学籍号): the new columns are empty on the rows stored
     before; the roster's unique 学籍号 lets any number of children have none, but not share one."""
     from sqlalchemy.exc import IntegrityError
 
@@ -246,3 +246,50 @@ def test_applications_admissions_and_roster_rows_stored_before_have_no_student_n
                 ", student_number)", "d" * 32, "150602201503010053", "k4", ", 'G150602201503010045'"
             ),
         )
+
+
+def test_the_lodging_subsidy_serves_seed_000s_four_categories_first(tmp_path: Path) -> None:
+    """a0009: `priority_categories` on every programme version ([] before), `priority` on every
+    award (false); lodging_subsidy's newest version again with seed 000's 孤儿, 事实无人抚养儿童,
+    农村留守儿童, 困境儿童 — a province's later version is the one amended, from its own date."""
+    import json
+
+    from junheng_kit.migrations import upgrade
+
+    directory = installed_service_dir("assistance")
+    fresh, amended = _sqlite_url(tmp_path, "fresh"), _sqlite_url(tmp_path, "amended")
+    upgrade(directory, fresh)
+    rows = _run(
+        fresh,
+        "SELECT version, effective_from, priority_categories, changed_by FROM programme "
+        "WHERE code = 'lodging_subsidy' ORDER BY version",
+    )
+    assert [(v, str(d), json.loads(str(p)), c) for v, d, p, c in rows] == [
+        (1, "2019-09-01", [], "seed:a0004"),
+        (
+            2,
+            "2019-09-01",
+            ["orphan", "de_facto_unsupported", "left_behind_child", "hardship_child"],
+            "seed:a0009",
+        ),
+    ]
+    others = _run(
+        fresh, "SELECT DISTINCT priority_categories FROM programme WHERE code != 'lodging_subsidy'"
+    )
+    assert [json.loads(str(p)) for (p,) in others] == [[]]
+
+    upgrade(directory, amended, "a0008")
+    _run(
+        amended,
+        "INSERT INTO programme (id, code, version, name, kind, scope_code, benefit, auto, "
+        "eligible_categories, publicity_shows_category, effective_from, source, changed_by, "
+        "created_at) VALUES ('0193a0000000700080000000000009ff', 'lodging_subsidy', 2, "
+        "'寄宿生住宿费补助 (自治区 2025)', 'local', '15', 'cash', 0, '[]', 0, '2025-09-01', "
+        "'自治区 test', 'province', '2025-08-01 00:00:00')",
+    )
+    upgrade(directory, amended)
+    assert _run(
+        amended,
+        "SELECT version, name, effective_from, changed_by FROM programme "
+        "WHERE code = 'lodging_subsidy' AND version = 3",
+    ) == [(3, "寄宿生住宿费补助 (自治区 2025)", "2025-09-01", "seed:a0009")]

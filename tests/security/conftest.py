@@ -14,7 +14,7 @@ import httpx
 import pytest
 from junheng_devtools.demo import load_demo_county, load_demo_resources, load_demo_roster
 from junheng_devtools.demo_roster import Pupil, pupils, roster_csv, write_agency_candidates
-from junheng_devtools.system import ALL_SCOPES, System
+from junheng_devtools.system import ALL_SCOPES, DEMO_ASSISTANCE_CLOCK_AT, System
 
 from junheng_kit.identifiers import citizen_id_check_character
 
@@ -46,6 +46,8 @@ def system(tmp_path_factory: pytest.TempPathFactory, roster: list[Pupil]) -> Ite
             "GATEWAY_TOKEN_ATTEMPTS_PER_ADDRESS_PER_MINUTE": "100000",
             "GATEWAY_OPENAPI_TIMEOUT_SECONDS": "60",
         },
+        # the seeded 公示 starts 2026-11-09: assistance records it that day (make run's demo day)
+        assistance_clock_at=DEMO_ASSISTANCE_CLOCK_AT,
     )
     running.start()
     yield running

@@ -161,6 +161,25 @@ class TestRealProcesses:
         )
         assert list(tmp_path.iterdir()) == []  # nothing created: no database, no key
 
+    def test_a_production_start_with_a_moved_clock_stops_with_one_clear_line(
+        self, tmp_path: Path
+    ) -> None:
+        """JUNHENG_CLOCK_AT (junheng_kit.timeutil) is for tests and demos: a production service
+        never runs on a moved clock, even with every secret set."""
+        env = process_environment(
+            JUNHENG_ENV="prod",
+            JUNHENG_CLOCK_AT="2026-11-09T09:00:00+08:00",
+            ASSISTANCE_SECRET_KEY="from-the-vault",
+            JUNHENG_PSEUDONYM_KEY="shared-pseudonym-key",
+        )
+        done = run_to_exit("assistance", env, tmp_path)
+        assert done.returncode == 2
+        assert done.stderr == (
+            "assistance refuses to start: JUNHENG_CLOCK_AT moves the clock: only with "
+            "JUNHENG_ENV=dev or test (JUNHENG_ENV=prod)\n"
+        )
+        assert list(tmp_path.iterdir()) == []
+
     def test_an_unknown_environment_name_is_refused_too(self, tmp_path: Path) -> None:
         done = run_to_exit("gateway", process_environment(JUNHENG_ENV="production"), tmp_path)
         assert done.returncode == 2

@@ -19,7 +19,7 @@ def banner(
 ) -> str:
     """What `make run` prints once the system is up: where everything is and how to call it."""
     url = system.gateway_url
-    mca, cdpf, nrra, moa = (system.agency_url(code) for code in ("mca", "cdpf", "nrra", "moa"))
+    mca, cdpf, nrra, moa = (system.agency_url(code) for code in system.agencies)
     return f"""
 Junheng (均衡) is running — demo county {credentials["jurisdiction"][0]} (东胜区), {total} schools \
 ({created} new).
@@ -73,6 +73,7 @@ Supervision indicators (县域义务教育优质均衡督导评估) for the demo
 Student aid (学生资助, 应助尽助): the {students} pupils of var/demo-students.csv are on the
 assistance roster; four simulated partner agencies (民政 {mca}, 残联 {cdpf},
 乡村振兴 {nrra}, 农牧 {moa}) hold a share of them in their registries.
+{_aid_clock_line(system)}
   # identify the eligible without an award (免申即享): fetch the agencies' signed lists, match
   curl -s -X POST -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \\
       {url}/assistance/v1/identification-jobs -d '{{"county_code": "150602", \
@@ -89,3 +90,13 @@ assistance roster; four simulated partner agencies (民政 {mca}, 残联 {cdpf},
 
 Ctrl-C stops every process.
 """
+
+
+def _aid_clock_line(system: System) -> str:
+    if not system.assistance_clock_at:
+        return "Student aid runs on the machine's clock (JUNHENG_CLOCK_AT is empty)."
+    return (
+        f"Student aid (and the agencies) run on a demo clock that started at "
+        f"{system.assistance_clock_at}\n(JUNHENG_CLOCK_AT, dev only): a 公示 starts that day or "
+        "later, approvals and payments follow it."
+    )

@@ -35,6 +35,12 @@ ALL_SCOPES = [f"{s}:{a}" for s in SERVICES for a in ("read", "write")] + ["assis
 # partner agencies' systems, simulated (simulators/): 民政, 残联, 乡村振兴, 农牧
 AGENCIES = ("mca", "cdpf", "nrra", "moa")
 DEFAULT_AGENCY_PORTS = {"mca": 8201, "cdpf": 8202, "nrra": 8203, "moa": 8204}
+# `make run`'s student-aid demo lives on this day (a Monday of the 2026–27 school year the demo
+# roster is made for, in a year whose official holiday calendar is seeded), whatever the real
+# date: a 公示 may start on it, end five working days later and be approved after — also in
+# years whose State Council calendar is not loaded yet. JUNHENG_CLOCK_AT picks another instant;
+# JUNHENG_CLOCK_AT= (empty) the machine's clock.
+DEMO_ASSISTANCE_CLOCK_AT = "2026-11-09T09:00:00+08:00"
 
 
 @dataclass
@@ -106,6 +112,10 @@ class System:
     # NATS as production runs it: an nkey identity and subject permissions per process, TLS
     # (identities under var/nats-auth/, certificates under var/nats-tls/)
     secure: bool = True
+    # JUNHENG_CLOCK_AT of the assistance service and the agency simulators (junheng_kit.timeutil;
+    # they run with JUNHENG_ENV=dev): the instant their clock reads at start, then runs on from.
+    # None: the machine's clock. The other services keep the machine's.
+    assistance_clock_at: str | None = None
 
     @property
     def gateway_url(self) -> str:
@@ -163,6 +173,8 @@ class System:
                 **self.nats_env(name),
             }
         )
+        if name == "assistance" and self.assistance_clock_at:
+            env["JUNHENG_CLOCK_AT"] = self.assistance_clock_at
         if name == "assistance" and self.agencies:
             env["ASSISTANCE_AGENCIES_FILE"] = str(self.var / "agencies.json")
             env["ASSISTANCE_AGENCY_SIGNING_KEY_FILE"] = str(self.var / "assistance-agency-key.pem")
@@ -249,6 +261,8 @@ class System:
         if done.returncode != 0:
             raise RuntimeError(f"agency config failed:\n{done.stderr.decode(errors='replace')}")
         env = {k: v for k, v in os.environ.items() if not k.startswith("JUNHENG_")}
+        if self.assistance_clock_at:  # the agencies' "today" is the bureau's
+            env |= {"JUNHENG_ENV": "dev", "JUNHENG_CLOCK_AT": self.assistance_clock_at}
         for code, port in ports.items():
             command = [
                 sys.executable,
@@ -403,6 +417,7 @@ def run(argv: list[str] | None = None) -> None:
         },
         agency_region=demo["county_code"],
         agency_registry=var / "demo-agency-candidates.csv",
+        assistance_clock_at=os.environ.get("JUNHENG_CLOCK_AT", DEMO_ASSISTANCE_CLOCK_AT) or None,
     )
     stopping = False
 

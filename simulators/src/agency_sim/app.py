@@ -13,7 +13,7 @@ import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
@@ -33,7 +33,7 @@ from junheng_kit.signing import (
     sha256_hex,
     verify,
 )
-from junheng_kit.timeutil import CHINA
+from junheng_kit.timeutil import china_today, real_utcnow, utcnow
 
 log = logging.getLogger("agency_sim")
 MAX_REQUEST_AGE = timedelta(minutes=5)
@@ -54,7 +54,8 @@ class AgencyState:
     signer: Signer
     trust_key_file: Path
     registry: Registry
-    today: Callable[[], date] = field(default=lambda: datetime.now(CHINA).date())
+    # the kit's clock: JUNHENG_CLOCK_AT (dev/test) moves it as it moves the bureau's
+    today: Callable[[], date] = field(default=china_today)
     faults: Faults = field(default_factory=Faults)
     requests: int = 0
     wrong_signer: Signer = field(default_factory=Signer.generate)
@@ -98,7 +99,7 @@ async def _authenticated(request: Request, state: AgencyState) -> dict[str, Any]
     requested_at = body["requested_at"]
     if requested_at.tzinfo is None:
         return _error(400, "requested_at_timezone", "requested_at carries its UTC offset")
-    if abs(datetime.now(UTC) - requested_at) > MAX_REQUEST_AGE:
+    if abs(real_utcnow() - requested_at) > MAX_REQUEST_AGE:  # the machine's time, as sent
         return _error(401, "request_stale", "requested_at is more than 5 minutes off")
     return _check_basis(body) or body
 
@@ -192,7 +193,7 @@ def create_app(state: AgencyState) -> FastAPI:
                 }
                 for h in current
             ],
-            "issued_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "issued_at": utcnow().isoformat(timespec="seconds"),
         }
         return JSONResponse(_signed(state, "assertion", assertion))
 

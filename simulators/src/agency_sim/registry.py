@@ -19,7 +19,15 @@ from pathlib import Path
 from junheng_kit.identifiers import citizen_id_from_body
 
 AGENCY_CATEGORIES = {  # the usual registers (domain.md §4.2); PARAM per province
-    "mca": ("dibao", "tekun", "orphan", "de_facto_unsupported", "hardship_child"),
+    # 民政 also keeps the rural left-behind children's register (国发〔2016〕13号)
+    "mca": (
+        "dibao",
+        "tekun",
+        "orphan",
+        "de_facto_unsupported",
+        "hardship_child",
+        "left_behind_child",
+    ),
     "cdpf": ("disabled_student", "disabled_parent"),
     "nrra": ("tuopin", "monitored_relapse"),
     "moa": ("tuopin", "monitored_relapse"),  # Inner Mongolia: 农牧 may hold these

@@ -43,6 +43,7 @@ from junheng_kit.middleware import IdempotencyMiddleware, RequestContextMiddlewa
 from junheng_kit.problems import Problem, document_problem_responses, install_problem_handlers
 from junheng_kit.readiness import overall, readiness_checks, run_checks
 from junheng_kit.settings import ServiceSettings
+from junheng_kit.timeutil import current_shift
 from junheng_kit.trust import parse_roots
 
 log = logging.getLogger("junheng.app")
@@ -255,6 +256,7 @@ def build_service_app(
             await asyncio.wait({started}, timeout=STARTUP_WAIT_S)  # then in the background
         app.state.metrics_listener = start_metrics_listener(settings)
         settle_garbage_collector()
+        current_shift()  # a JUNHENG_CLOCK_AT (dev/test only) is read and logged now, not later
         log.info("service.started", extra={"service": settings.service_name})
         try:
             yield

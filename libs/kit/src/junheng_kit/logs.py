@@ -9,7 +9,7 @@ from typing import Any
 from pydantic_core import to_json
 
 from junheng_kit.context import current_request_id
-from junheng_kit.timeutil import utcnow
+from junheng_kit.timeutil import real_utcnow
 
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
 
@@ -21,7 +21,8 @@ class JsonFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         line: dict[str, Any] = {
-            "time": utcnow().isoformat(timespec="milliseconds"),
+            # the machine's time: log lines line up with other processes' whatever the seam says
+            "time": real_utcnow().isoformat(timespec="milliseconds"),
             "level": record.levelname.lower(),
             "service": self.service,
             "logger": record.name,

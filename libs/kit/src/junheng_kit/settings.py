@@ -9,6 +9,8 @@ from typing import Literal, Self, TypeVar
 from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from junheng_kit.timeutil import clock_setting_problem
+
 DEV_ONLY = "dev-only-change-me"
 
 
@@ -78,6 +80,9 @@ class ServiceSettings(BaseSettings):
     dead_letter_refresh_seconds: float = Field(5.0, gt=0)
     bridge_concurrency: int = 256
     log_level: str = Field("INFO", validation_alias="JUNHENG_LOG_LEVEL")
+    # tests and demos only: the instant the process's clock reads at start, then runs on from
+    # (junheng_kit.timeutil applies it); outside JUNHENG_ENV=dev/test the service refuses to start
+    clock_at: str | None = Field(None, validation_alias="JUNHENG_CLOCK_AT")
 
     @model_validator(mode="after")
     def _refuse_dev_secrets(self) -> Self:
@@ -91,6 +96,9 @@ class ServiceSettings(BaseSettings):
             raise ValueError(
                 f"dev default outside JUNHENG_ENV=dev: {', '.join(unsafe)} (set {names})"
             )
+        clock_problem = clock_setting_problem(self.environment, self.clock_at)
+        if clock_problem is not None:
+            raise ValueError(clock_problem)
         if self.environment == "prod" and self.nats_url:
             if self.nats_nkey_seed_file is None:
                 raise ValueError(

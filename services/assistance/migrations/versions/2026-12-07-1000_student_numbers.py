@@ -1,7 +1,7 @@
 """student numbers
 
-Revision ID: a0009
-Revises: a0008
+Revision ID: a0010
+Revises: a0009
 Create Date: 2026-12-07 10:00:00
 
 Adds `student.student_number` (全国学籍号, issue 19; domain.md §1.4): 19 characters, nullable
@@ -14,8 +14,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "a0009"
-down_revision: str | None = "a0008"
+revision: str = "a0010"
+down_revision: str | None = "a0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -23,7 +23,12 @@ from assistance.awards.calendar.rules import check_calendar
 from assistance.awards.disbursement.rules import Payable, check_lines, status_after_payment
 from assistance.awards.notices.rules import NoticeState
 from assistance.awards.objections.rules import check_objection, require_open
-from assistance.awards.publicity.rules import Candidate, check_candidates, require_awards
+from assistance.awards.publicity.rules import (
+    Candidate,
+    check_candidates,
+    check_not_backdated,
+    require_awards,
+)
 from assistance.awards.transfers.rules import check_move
 from assistance.programmes.rules import Standard, Tier
 from junheng_kit.problems import Conflict, DomainError, RuleViolated
@@ -217,6 +222,18 @@ class TestCalendarPublicityObjectionsTransfers:
         with pytest.raises(RuleViolated) as empty:
             require_awards(0)
         assert rules_of(empty.value) == [("award_ids", "awards_present")]
+
+    def test_a_publicity_starts_on_the_day_it_is_recorded_or_later(self) -> None:
+        """Issue 19: "a 公示 cannot start before it is recorded". Recorded on 2025-09-30: from
+        09-30 (the day itself) or 10-09 it may run; from 09-29 it is backdated."""
+        check_not_backdated(date(2025, 9, 30), recorded_on=date(2025, 9, 30))
+        check_not_backdated(date(2025, 10, 9), recorded_on=date(2025, 9, 30))
+        with pytest.raises(RuleViolated) as backdated:
+            check_not_backdated(date(2025, 9, 29), recorded_on=date(2025, 9, 30))
+        assert rules_of(backdated.value) == [("starts_on", "publicity_not_backdated")]
+        assert backdated.value.errors[0].message == (
+            "2025-09-29 is before today 2025-09-30 (China); start on 2025-09-30 or later"
+        )
 
     def test_an_objection_comes_during_the_publicity_and_is_resolved_once(self) -> None:
         period = {"starts_on": date(2025, 9, 30), "ends_on": date(2025, 10, 13)}

@@ -142,6 +142,7 @@ class TestJob:
             "review_items": 2,
             "proposed": 2,
             "notices": 1,  # 赵敏's 低保 ended 2026-06-30
+            "priority_awards": 0,  # living subsidies only: it names no priority categories
             "eligible": 4,  # 王芳, 阿卜杜, 李强 (listed by ID), 赵敏 (holds an award)
             "awarded": 3,  # 王芳 and 阿卜杜 (proposed), 赵敏 (approved)
         }

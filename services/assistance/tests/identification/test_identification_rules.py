@@ -239,3 +239,51 @@ class TestCoverage:
         )
         assert per_school.get_column("coverage").to_list() == [0.0, 0.0]
         assert rules.totals(per_school)["coverage"] == 0.0
+
+
+class TestLeftBehindAndPriority:
+    """Seed 000 item 12: "完善孤儿、事实无人抚养儿童、农村留守儿童、困境儿童精准摸排机制,加强教育
+    保障和关爱保护,优先保障寄宿、交通、营养需求". s1 低保; s2 低保 and left behind; s3 孤儿;
+    s4 left behind only; s5 on no list."""
+
+    LISTED = pl.DataFrame(
+        {
+            "student_id": ["s1", "s2", "s2", "s3", "s4"],
+            "category": ["dibao", "dibao", "left_behind_child", "orphan", "left_behind_child"],
+        }
+    )
+    SEED_000 = frozenset({"orphan", "de_facto_unsupported", "left_behind_child", "hardship_child"})
+
+    def test_served_first_are_the_pupils_listed_in_a_programmes_priority_categories(
+        self,
+    ) -> None:
+        found = rules.served_first(
+            self.LISTED, {"lodging_subsidy": self.SEED_000, "dongsheng_transport": {"orphan"}}
+        )
+        # lodging: s2 (left behind; once, though also 低保), s3 (孤儿), s4 (left behind);
+        # transport: s3 only; s1's 低保 and s5 are in no priority category
+        assert found.rows() == [
+            ("dongsheng_transport", "s3"),
+            ("lodging_subsidy", "s2"),
+            ("lodging_subsidy", "s3"),
+            ("lodging_subsidy", "s4"),
+        ]
+        assert rules.served_first(self.LISTED, {}).is_empty()
+
+    def test_a_pupil_listed_only_as_left_behind_is_not_eligible(self) -> None:
+        """Primary s1 s2 s3 all listed in an aid category: 3 eligible, 3 auto, no award yet, gap
+        3. Junior: s4 is listed only as left behind, s5 on no list: 0 eligible (counting s4
+        would make 1)."""
+        empty = pl.DataFrame({"student_id": []}, schema={"student_id": pl.String})
+        per_school = rules.coverage(
+            ROSTER,
+            listed=self.LISTED,
+            auto=self.LISTED,
+            confirmed=empty,
+            awards=no_awards(),
+            care_only={"left_behind_child"},
+        )
+        assert per_school.select("school_code", "eligible", "auto_identified", "gap").rows() == [
+            (PRIMARY, 3, 3, 3),
+            (JUNIOR, 0, 0, 0),
+        ]

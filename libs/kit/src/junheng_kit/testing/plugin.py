@@ -26,6 +26,8 @@ from junheng_kit.migrations import upgrade
 from junheng_kit.processes import NatsServer, PostgresCluster
 from junheng_kit.reactions import ReactingSession
 from junheng_kit.settings import ServiceSettings
+from junheng_kit.testing.clock import Clock as Clock  # the `clock` fixture is the plugin's
+from junheng_kit.testing.clock import clock as clock
 from junheng_kit.tokens import TokenSigner
 
 BACKENDS = ["sqlite", "postgresql"]

@@ -18,7 +18,7 @@ from collections import deque
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Literal
 
 import httpx
@@ -36,6 +36,7 @@ from junheng_kit.signing import (
     ensure_private_key,
     load_signer,
 )
+from junheng_kit.timeutil import real_utcnow
 
 Status = Literal["verified", "unavailable", "refused"]
 _jitter = random.SystemRandom()
@@ -95,7 +96,7 @@ class AgencyConnector:
         self.requester = requester
         self.retries, self.backoff_seconds = retries, backoff_seconds
         self.clock = clock
-        now = datetime.now(UTC)
+        now = real_utcnow()  # uptime is the process's, on the machine's clock
         self.breakers = {
             a.code: CircuitBreaker(breaker_failures, breaker_reset_seconds) for a in agencies
         }
@@ -111,7 +112,7 @@ class AgencyConnector:
         return self.agencies.get(code)
 
     def health_of(self, code: str) -> dict[str, Any]:
-        return self.health[code].snapshot(self.breakers[code], datetime.now(UTC))
+        return self.health[code].snapshot(self.breakers[code], real_utcnow())
 
     def breaker_state(self, code: str) -> BreakerState:
         return self.breakers[code].state
@@ -164,7 +165,8 @@ class AgencyConnector:
         """The common fields every request carries: a fresh id, the requester, the time."""
         return {
             "requester": self.requester,
-            "requested_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            # the machine's time, never the shifted clock: the agency checks it against its own
+            "requested_at": real_utcnow().isoformat(timespec="seconds"),
             **fields,
         }
 

@@ -1,6 +1,7 @@
 """应助尽助: a scan's outcome written in the job's transaction — review items, proposed awards,
-status notices for lost categories, coverage per school, the lists used and the
-`assistance.coverage.computed` event. Run by the job runner (jobs.py); flushes, never commits."""
+status notices for lost categories, coverage per school, the awards served first (`priority`),
+the lists used and the `assistance.coverage.computed` event. Run by the job runner (jobs.py);
+flushes, never commits."""
 
 from __future__ import annotations
 
@@ -10,10 +11,12 @@ from uuid import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from assistance.agencies.models import CategoryList
+from assistance.awards.awards import repository as award_rows
 from assistance.awards.awards import service as awards
 from assistance.awards.awards.rules import AwardProposal
 from assistance.awards.notices.rules import NoticeChange, StatusChange
 from assistance.awards.notices.service import raise_status_notices
+from assistance.categories import CARE_ONLY
 from assistance.identification import rules
 from assistance.identification.models import IdentificationJob
 from assistance.identification.repository import IdentificationRepository
@@ -98,11 +101,23 @@ async def write_outcome(
         found.roster,
         listed=found.listed,
         auto=found.matches.exact,
-        confirmed=await repository.confirmed_students(job.county_code, job.school_year),
+        confirmed=await repository.confirmed_students(
+            job.county_code, job.school_year, except_categories=CARE_ONLY
+        ),
         # the awards loaded still hold unless this job, a school or a reviewer wrote one since
         awards=found.awards
         if proposed == 0 and not changed
         else await repository.awards(job.county_code, job.school_year),
+        care_only=CARE_ONLY,  # 农村留守儿童 alone is no claim to aid
+    )
+    served_first: dict[str, list[UUID]] = {}
+    for r in found.served_first.iter_rows(named=True):
+        served_first.setdefault(r["programme_code"], []).append(UUID(r["student_id"]))
+    priority = await award_rows.mark_priority(
+        session,
+        county_code=job.county_code,
+        school_year=job.school_year,
+        served_first=served_first,
     )
     county = rules.totals(per_school)
     await repository.insert_coverage(
@@ -130,6 +145,7 @@ async def write_outcome(
         "review_items": found.reviews.height,
         "proposed": proposed,
         "notices": notices,
+        "priority_awards": priority,
         "eligible": int(county["eligible"]),
         "awarded": int(county["awarded"]),
     }

@@ -8,7 +8,7 @@ raw sqlite3 cursors and `pl.read_database` on a 1,000,000-student county.
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
@@ -331,16 +331,18 @@ class IdentificationRepository:
             rules.AWARD_SCHEMA,
         )
 
-    async def confirmed_students(self, county_code: str, school_year: int) -> pl.DataFrame:
-        return await frame(
-            self.session,
-            select(sql_cast(ReviewItem.student_id, String)).where(
-                ReviewItem.county_code == county_code,
-                ReviewItem.school_year == school_year,
-                ReviewItem.status == "confirmed",
-            ),
-            {"student_id": pl.String},
+    async def confirmed_students(
+        self, county_code: str, school_year: int, *, except_categories: Collection[str] = ()
+    ) -> pl.DataFrame:
+        """Students a reviewer confirmed on a list this year (but for `except_categories`)."""
+        query = select(sql_cast(ReviewItem.student_id, String)).where(
+            ReviewItem.county_code == county_code,
+            ReviewItem.school_year == school_year,
+            ReviewItem.status == "confirmed",
         )
+        if except_categories:
+            query = query.where(ReviewItem.category.not_in(sorted(except_categories)))
+        return await frame(self.session, query, {"student_id": pl.String})
 
     async def awards_changed_since(
         self, county_code: str, school_year: int, since: datetime

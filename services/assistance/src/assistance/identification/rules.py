@@ -16,12 +16,15 @@ Definitions (README "应助尽助 identification"):
 - *eligible*: listed, or confirmed by a reviewer, or holding an award of the school year that
   was not rejected (a school-recognised 家庭经济困难 pupil is eligible without a list);
 - *awarded*: eligible and holding an award of the school year that was not rejected;
-- coverage = auto-identified ÷ eligible (0 when nobody is eligible); gap = eligible − awarded.
+- coverage = auto-identified ÷ eligible (0 when nobody is eligible); gap = eligible − awarded;
+  categories of care only (`categories.CARE_ONLY`: 农村留守儿童) make nobody listed or
+  auto-identified for coverage — being left behind is no economic difficulty;
+- *served first* under a programme: listed in one of its priority categories (seed 000 item 12).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -207,6 +210,24 @@ def proposals(
     )
 
 
+def served_first(listed: pl.DataFrame, priorities: Mapping[str, Collection[str]]) -> pl.DataFrame:
+    """(programme_code, student_id) of the students an agency lists, by their own ID on the date,
+    in one of a programme's priority categories — whom the programme serves first when its
+    places or funds are limited (seed 000 item 12: 孤儿、事实无人抚养儿童、农村留守儿童、困境儿童
+    … 优先保障寄宿、交通、营养需求). `listed`: (student_id, category). Unique, sorted."""
+    pairs = [(code, c) for code, categories in priorities.items() for c in sorted(categories)]
+    wanted = pl.DataFrame(
+        {"programme_code": [p for p, _ in pairs], "category": [c for _, c in pairs]},
+        schema={"programme_code": pl.String, "category": pl.String},
+    )
+    return (
+        listed.join(wanted, on="category", how="inner")
+        .select("programme_code", "student_id")
+        .unique()
+        .sort("programme_code", "student_id")
+    )
+
+
 def lost_categories(
     awards: pl.DataFrame, listed: pl.DataFrame, answered: Mapping[str, str]
 ) -> pl.DataFrame:
@@ -236,12 +257,17 @@ def coverage(
     auto: pl.DataFrame,
     confirmed: pl.DataFrame,
     awards: pl.DataFrame,
+    care_only: Collection[str] = (),
 ) -> pl.DataFrame:
     """Per school: students, eligible, auto_identified, awarded, gap, coverage (see module doc).
 
-    `listed`, `auto` and `confirmed` hold a `student_id` column (repeats allowed); `awards` the
+    `listed`, `auto` and `confirmed` hold a `student_id` column (repeats allowed), `listed` and
+    `auto` a `category` too: entries of a `care_only` category do not count; `awards` the
     school year's awards (their status decides).
     """
+    if care_only:
+        listed = listed.filter(~pl.col("category").is_in(list(care_only)))
+        auto = auto.filter(~pl.col("category").is_in(list(care_only)))
 
     def marked(frame: pl.DataFrame, flag: str) -> pl.LazyFrame:
         return frame.lazy().select("student_id").unique().with_columns(pl.lit(True).alias(flag))

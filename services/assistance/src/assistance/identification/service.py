@@ -34,7 +34,11 @@ from assistance.identification.schemas import (
     ReviewStatus,
     SchoolCoverageRead,
 )
-from assistance.programmes.service import ProgrammeEligibility, auto_programmes
+from assistance.programmes.service import (
+    ProgrammeEligibility,
+    auto_programmes,
+    priority_categories,
+)
 from junheng_kit.auth import Principal
 from junheng_kit.problems import Conflict, FieldError, NotFound
 from junheng_kit.timeutil import china_today, utcnow
@@ -186,6 +190,7 @@ class Scan:
     matches: rules.Matches
     listed: pl.DataFrame
     proposals: pl.DataFrame
+    served_first: pl.DataFrame  # (programme_code, student_id): priority under the programme
     lost: pl.DataFrame
     reviews: pl.DataFrame  # new review items: PARTIAL_COLUMNS + kind
     entries: int
@@ -203,6 +208,7 @@ class Inputs:
     awards: pl.DataFrame
     reviewed: pl.DataFrame  # (student_id, assertion_id) already queued this year
     programmes: list[rules.Programme]
+    priorities: dict[str, frozenset[str]]  # programme code → the categories it serves first
     answered: dict[str, str]  # category → agency with a current list
     loaded_at: datetime
     roster_version: int  # the county's roster version the roster was read at
@@ -250,6 +256,7 @@ async def load(
         awards=await repository.awards(job.county_code, job.school_year),
         reviewed=await repository.reviewed_keys(job.county_code, job.school_year),
         programmes=applicable(await auto_programmes(session, on=job.as_of), job.county_code),
+        priorities=await priority_categories(session, county_code=job.county_code, on=job.as_of),
         answered=answered_categories(lists, configured),
         loaded_at=utcnow(),
     )
@@ -298,6 +305,7 @@ def compute(inputs: Inputs, *, on: date) -> Scan:
         proposals=rules.proposals(
             matches.exact, inputs.programmes, inputs.awards, category_order=CATEGORY_ORDER
         ),
+        served_first=rules.served_first(listed, inputs.priorities),
         lost=rules.lost_categories(inputs.awards, listed, inputs.answered),
         reviews=reviews,
         entries=inputs.entries.height,

@@ -3,6 +3,9 @@
 - `programme` — one row per version of a programme: `code` + `version` (1, 2, …); the version in
   force on a date is the newest `effective_from` on or before it. `scope_code` is the GB/T 2260
   prefix the programme applies in ("" national, "15" Inner Mongolia, "150602" one county).
+  `eligible_categories` open it ([] = every pupil); `priority_categories` are served first when
+  its places or funds are limited — each 应助尽助 job marks the awards of pupils an agency lists
+  in one of them (`award.priority`).
 - `programme_standard` — amounts of a programme from `effective_from` on, for a scope ("" national
   or a province/county prefix; the most specific scope in force wins). Awards keep the standard's
   id and their own amount, so a new standard never rewrites a past award.
@@ -14,7 +17,7 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import JSON, Boolean, Date, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from assistance.db import Base
@@ -55,6 +58,10 @@ class Programme(Base):
     benefit: Mapped[str] = mapped_column(String(8))  # cash | in_kind
     auto: Mapped[bool] = mapped_column(Boolean)  # 免申即享: proposed from agency data
     eligible_categories: Mapped[list[str]] = mapped_column(JSON)  # [] = every pupil
+    # served first when the programme's places or funds are limited (seed 000 item 12); [] none
+    priority_categories: Mapped[list[str]] = mapped_column(
+        JSON, default=list, server_default=text("'[]'")
+    )
     publicity_shows_category: Mapped[bool] = mapped_column(Boolean, default=False)
     effective_from: Mapped[date] = mapped_column(Date)
     source: Mapped[str] = mapped_column(String(500))

@@ -42,6 +42,13 @@ class ProgrammePut(BaseModel):
     eligible_categories: list[str] = Field(
         default_factory=list, description="category codes; [] = every pupil"
     )
+    priority_categories: list[str] = Field(
+        default_factory=list,
+        description="served first when places or funds are limited (e.g. seed 000: 孤儿, "
+        "事实无人抚养儿童, 农村留守儿童, 困境儿童 for boarding, transport, meals); each 应助尽助 "
+        "job marks the awards of pupils an agency lists in one (`priority`)",
+        examples=[["orphan", "de_facto_unsupported", "left_behind_child", "hardship_child"]],
+    )
     publicity_shows_category: bool = Field(
         False, description="may the 公示 list show the category (default no: minimisation)"
     )
@@ -49,7 +56,7 @@ class ProgrammePut(BaseModel):
     source: str = Field(min_length=1, max_length=500, description="the county's document")
 
     _scope = field_validator("scope_code")(check_scope)
-    _categories = field_validator("eligible_categories")(check_categories)
+    _categories = field_validator("eligible_categories", "priority_categories")(check_categories)
 
 
 class ProgrammeRead(BaseModel):
@@ -63,6 +70,9 @@ class ProgrammeRead(BaseModel):
     benefit: str
     auto: bool
     eligible_categories: list[str]
+    priority_categories: list[str] = Field(
+        description="served first when places or funds are limited; [] none"
+    )
     publicity_shows_category: bool
     effective_from: date
     source: str

@@ -49,6 +49,19 @@ async def auto_programmes(session: AsyncSession, *, on: date) -> list[ProgrammeE
     ]
 
 
+async def priority_categories(
+    session: AsyncSession, *, county_code: str, on: date
+) -> dict[str, frozenset[str]]:
+    """programme code → the categories it serves first (seed 000 item 12: 优先保障寄宿、交通、
+    营养需求), for the programmes in force on `on` whose scope covers the county and that name
+    any."""
+    return {
+        p.code: frozenset(p.priority_categories)
+        for p in programmes_in_force(await repository.all_versions(session), on)
+        if p.priority_categories and county_code.startswith(p.scope_code)
+    }
+
+
 def to_rule(row: ProgrammeStandard) -> rules.Standard:
     return rules.Standard(
         id=row.id,

@@ -23,6 +23,7 @@ from junheng_kit.identifiers import CountyCode, SchoolCode
 from junheng_kit.pagination import CursorQuery, LimitQuery
 from junheng_kit.problems import (
     Conflict,
+    Forbidden,
     NotFound,
     PreconditionFailed,
     RuleViolated,
@@ -57,7 +58,9 @@ async def create_award(
 
 
 @router.get(
-    "/v1/awards", summary="Awards (masked without assistance:pii)", responses=problem_responses()
+    "/v1/awards",
+    summary="Awards (masked without assistance:pii)",
+    responses=problem_responses(Forbidden),
 )
 async def list_awards(
     session: SessionDep,
@@ -69,10 +72,16 @@ async def list_awards(
     school_year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
     status: Status = None,
     source: Annotated[str | None, Query(pattern=f"^({'|'.join(AwardSource)})$")] = None,
+    priority: Annotated[
+        bool | None,
+        Query(description="served first (seed 000 priority); needs assistance:pii"),
+    ] = None,
     limit: LimitQuery = 100,
     cursor: CursorQuery = None,
 ) -> AwardPage:
-    """Awards of the caller's counties, and of students who moved into them (异地 history)."""
+    """Awards of the caller's counties, and of students who moved into them (异地 history).
+    `priority=true` lists those to serve first when a programme's places or funds are limited
+    (403 `scope_required` on `query.priority` without `assistance:pii`)."""
     filters = {
         "county_code": county_code,
         "school_code": school_code,
@@ -81,6 +90,7 @@ async def list_awards(
         "school_year": school_year,
         "status": status,
         "source": source,
+        "priority": priority,
     }
     return await service.list_awards(
         session, principal, filters=filters, cursor=cursor, limit=limit

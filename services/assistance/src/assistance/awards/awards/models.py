@@ -2,7 +2,8 @@
 
 - `award` — one programme for one student and school year (unique), with the amount and the
   standard it came from; `status` walks proposed|applied → reviewed|rejected → in_publicity →
-  approved → paid; `version` is the ETag.
+  approved → paid; `version` is the ETag. `priority`: the pupil is served first under the
+  programme (an agency lists them in one of its `priority_categories`), set by each 应助尽助 job.
 - `award_history` — every transition: who, when, from → to, why (append-only).
 """
 
@@ -13,7 +14,17 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, Numeric, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Integer,
+    Numeric,
+    String,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from assistance.db import Base
@@ -61,6 +72,8 @@ class Award(Base):
     standard_id: Mapped[UUID] = mapped_column(ForeignKey("programme_standard.id"))
     source: Mapped[str] = mapped_column(String(6))  # AwardSource: school | auto
     evidence: Mapped[list[str]] = mapped_column(JSON)  # assertion ids / list refs (auto)
+    # served first (programme's priority_categories), as the latest 应助尽助 job found it
+    priority: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     status: Mapped[str] = mapped_column(String(14), index=True)  # AwardStatus
     publicity_batch_id: Mapped[UUID | None] = mapped_column(
         ForeignKey("publicity_batch.id"), index=True

@@ -3,11 +3,11 @@ are priced on."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any, cast
 from uuid import UUID
 
-from sqlalchemy import Row, Table, or_, select
+from sqlalchemy import Row, Table, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from assistance.awards.awards.models import Award, AwardHistory
@@ -76,6 +76,33 @@ async def insert_award_columns(
     connection = await session.connection()
     await insert_columns(connection, AWARD, awards)
     await insert_columns(connection, AWARD_HISTORY, history)
+
+
+async def mark_priority(
+    session: AsyncSession,
+    *,
+    county_code: str,
+    school_year: int,
+    served_first: Mapping[str, Collection[UUID]],
+) -> int:
+    """`priority` of the county's awards of the year: true for the students `served_first`
+    names under each programme, false for every other award; only rows that change are
+    written. Returns how many awards are marked."""
+    of_year = (Award.county_code == county_code, Award.school_year == school_year)
+    marked: set[UUID] = set()
+    for code, students in served_first.items():
+        for chunk in chunks(list(students), IN_CHUNK):
+            rows = await session.execute(
+                select(Award.id).where(
+                    *of_year, Award.programme_code == code, Award.student_id.in_(chunk)
+                )
+            )
+            marked.update(row[0] for row in rows)
+    current = set((await session.scalars(select(Award.id).where(*of_year, Award.priority))).all())
+    for value, ids in ((True, marked - current), (False, current - marked)):
+        for chunk in chunks(list(ids), IN_CHUNK):
+            await session.execute(update(Award).where(Award.id.in_(chunk)).values(priority=value))
+    return len(marked)
 
 
 async def open_awards_of(session: AsyncSession, student_ids: Iterable[UUID]) -> Sequence[Row[Any]]:

@@ -61,6 +61,11 @@ class AwardRead(BaseModel):
     programme_code: str
     school_year: int
     category: str | None = Field(description="only with assistance:pii")
+    priority: bool | None = Field(
+        description="served first when the programme's places or funds are limited: an agency "
+        "lists the pupil in one of its priority_categories (set by each 应助尽助 job); only "
+        "with assistance:pii"
+    )
     tier: str | None
     level: str
     boarding: bool

@@ -29,7 +29,7 @@ from junheng_kit.etags import require_version
 from junheng_kit.ids import uuid7, uuid7_many
 from junheng_kit.logs import mask_citizen_id, mask_name
 from junheng_kit.pagination import cut_page, decode_uuid_cursor
-from junheng_kit.problems import Conflict, FieldError
+from junheng_kit.problems import Conflict, FieldError, Forbidden
 from junheng_kit.timeutil import utcnow
 
 log = logging.getLogger("assistance.awards")
@@ -109,6 +109,7 @@ async def propose_awards(
                 "standard_id": [standard.id for standard, _, _ in priced],
                 "source": [AwardSource.AUTO.value] * count,
                 "evidence": [list(p.evidence) for p in proposed],
+                "priority": [False] * count,  # the job marks it once the awards exist
                 "publicity_batch_id": [None] * count,
                 "review": [None] * count,
                 "approved_on": [None] * count,
@@ -140,6 +141,7 @@ def award_read(award: Award, student: Student, principal: Principal) -> AwardRea
         programme_code=award.programme_code,
         school_year=award.school_year,
         category=award.category if pii else None,
+        priority=award.priority if pii else None,
         tier=award.tier,
         level=award.level,
         boarding=award.boarding,
@@ -173,6 +175,13 @@ async def list_awards(
     cursor: str | None,
     limit: int,
 ) -> AwardPage:
+    """Filters are columns (`priority` among them: who is served first reveals a category, so
+    filtering on it needs `assistance:pii`, like reading it)."""
+    if filters.get("priority") is not None and PII not in principal.scopes:
+        raise Forbidden(
+            "按优先保障筛选需要 assistance:pii (filtering by priority needs assistance:pii)",
+            FieldError("query.priority", "scope_required", PII),
+        )
     rows = await repository.awards_page(
         session,
         within=principal.jurisdiction,

@@ -38,9 +38,11 @@ async def create_publicity_batch(
     response: Response,
     settings: Settings,
 ) -> PublicityBatchRead:
-    """Working days are counted on the calendar (weekends, official holidays, 调休 working
-    weekends), start and end included; fewer than the minimum (setting, default 5) → 422
-    `publicity_5_working_days`. Without `ends_on` the earliest allowed end is used."""
+    """A 公示 starts today (China) or later: an earlier `starts_on` → 422
+    `publicity_not_backdated`. Working days are counted on the calendar (weekends, official
+    holidays, 调休 working weekends), start and end included; fewer than the minimum (setting,
+    default 5) → 422 `publicity_5_working_days`. Without `ends_on` the earliest allowed end is
+    used."""
     minimum = settings.publicity_min_working_days
     batch, count = await service.create_publicity_batch(
         session, principal, request=body, minimum=minimum

@@ -1,7 +1,9 @@
-"""公示 rules: how long a list is shown.
+"""公示 rules: when a list may start and how long it is shown.
 
 Pure: no I/O. domain.md §4.3: 公示 of list and tiers for ≥ 5 working days (county/city rules;
 the minimum is a setting); public notices show no sensitive personal data (§4.2 minimisation).
+A 公示 starts no earlier than the day it is recorded (issue 19): days already gone were not days
+on which anyone could see the list or object to it.
 """
 
 from __future__ import annotations
@@ -28,6 +30,23 @@ def publicity_end(start: date, minimum: int, calendar: WorkCalendar) -> date:
             if counted >= minimum:
                 return day
         day += timedelta(days=1)
+
+
+def check_not_backdated(starts_on: date, *, recorded_on: date) -> None:
+    """A 公示 starts on the day it is recorded (China date) or later: 422
+    `publicity_not_backdated` on `starts_on` when it starts before. The day itself is allowed —
+    a list put up this morning is recorded the same day, and that day counts."""
+    if starts_on < recorded_on:
+        raise RuleViolated(
+            f"公示开始日期不能早于登记当日 {recorded_on} (a 公示 cannot start before the day it is "
+            "recorded)",
+            FieldError(
+                "starts_on",
+                "publicity_not_backdated",
+                f"{starts_on} is before today {recorded_on} (China); start on {recorded_on} or "
+                "later",
+            ),
+        )
 
 
 def check_publicity_period(start: date, end: date, minimum: int, calendar: WorkCalendar) -> int:

@@ -20,14 +20,17 @@ from junheng_kit.auth import Principal
 from junheng_kit.ids import uuid7
 from junheng_kit.logs import mask_citizen_id, mask_name
 from junheng_kit.problems import FieldError, NotFound
+from junheng_kit.timeutil import china_today
 
 
 async def create_publicity_batch(
     session: AsyncSession, principal: Principal, *, request: PublicityBatchCreate, minimum: int
 ) -> tuple[PublicityBatch, int]:
-    """公示: reviewed awards listed from `starts_on` for ≥ `minimum` working days."""
+    """公示: reviewed awards listed from `starts_on` (today or later) for ≥ `minimum` working
+    days."""
     principal.require_jurisdiction(request.county_code, field="county_code")
     rules.check_scope(request.county_code, request.school_code)
+    rules.check_not_backdated(request.starts_on, recorded_on=china_today())
     last_year = max(request.starts_on.year + 1, (request.ends_on or request.starts_on).year)
     calendar = await load_calendar(session, range(request.starts_on.year, last_year + 1))
     ends_on = request.ends_on or rules.publicity_end(request.starts_on, minimum, calendar)
