@@ -6,7 +6,7 @@ import json
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date
 from uuid import UUID
 
 import numpy as np
@@ -31,15 +31,16 @@ from junheng_kit.problems import (
     RuleViolated,
     validation_field_errors,
 )
+from junheng_kit.timeutil import china_today
 
-CHINA_STANDARD_TIME = timezone(timedelta(hours=8))
 INDEX_CACHE_SIZE = 64
 _indexes: OrderedDict[UUID, rules.ZoneIndex] = OrderedDict()
 
 
 def today() -> date:
-    """The bureau's calendar day (China Standard Time), the default date for "in force"."""
-    return datetime.now(CHINA_STANDARD_TIME).date()
+    """The bureau's calendar day (China Standard Time), the default date for "in force" (the
+    kit's clock: tests and demos may pin it, junheng_kit.timeutil)."""
+    return china_today()
 
 
 def canonical_sha256(collection: ZoneCollection) -> str:

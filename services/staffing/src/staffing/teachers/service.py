@@ -4,9 +4,8 @@ counts set-based, and stage the events, all in the caller's transaction."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,7 +25,7 @@ from junheng_kit.identifiers import citizen_id_gender
 from junheng_kit.messaging import add_event
 from junheng_kit.messaging.bulk import add_events
 from junheng_kit.problems import Conflict, FieldError, NotFound, RuleViolated
-from junheng_kit.timeutil import utcnow
+from junheng_kit.timeutil import china_today, utcnow
 from staffing.teachers import repository, rules
 from staffing.teachers.codes import Gender, Section, TeacherStatus
 from staffing.teachers.models import (
@@ -49,12 +48,11 @@ from staffing.teachers.schemas import (
     TeacherUpdate,
 )
 
-BUREAU_TIME = ZoneInfo("Asia/Shanghai")
-
 
 def registry_today() -> date:
-    """The bureau's calendar date (China Standard Time), the `as_of` of recomputed counts."""
-    return datetime.now(BUREAU_TIME).date()
+    """The bureau's calendar date (China Standard Time), the `as_of` of recomputed counts (the
+    kit's clock, junheng_kit.timeutil)."""
+    return china_today()
 
 
 def teacher_data(teacher: Teacher) -> TeacherData:
