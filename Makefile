@@ -32,11 +32,11 @@ postgres:
 	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql; }
 
 fonts:
-	@fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || { \
+	@{ fc-list 2>/dev/null | grep -qi "Noto Sans CJK" && ldconfig -p 2>/dev/null | grep -q libharfbuzz-subset; } || { \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    echo "installing Noto CJK fonts for reports (Debian package)"; \
-	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q fonts-noto-cjk; \
-	  else echo "note: fonts-noto-cjk is missing (apt-get install fonts-noto-cjk as root): PDF reports need it"; fi; }
+	    echo "installing Noto CJK fonts and HarfBuzz's subsetter for reports (Debian packages)"; \
+	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q fonts-noto-cjk libharfbuzz-subset0; \
+	  else echo "note: fonts-noto-cjk or libharfbuzz-subset0 is missing (apt-get install them as root): PDF reports need the font, and take ~4 s instead of ~0.3 s without the subsetter"; fi; }
 
 run: install fonts
 	@$(PY) -m junheng_devtools.system
