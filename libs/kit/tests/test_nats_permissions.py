@@ -3,6 +3,7 @@ permissions and TLS (junheng_kit.natsauth): what each identity may do works, eve
 refused by the server — and a refused event never reaches a stream."""
 
 import asyncio
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,8 @@ from nats.aio.client import Client
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from junheng_kit import natsauth
+from junheng_kit.auth import Jurisdiction, Principal
+from junheng_kit.changes import read_changes
 from junheng_kit.messaging.connection import (
     connect,
     ensure_buckets,
@@ -212,6 +215,42 @@ class TestServices:
                 timeout=2,
             )
         await staffing.close()
+
+    async def test_a_service_reads_its_own_events_back_for_its_change_feed_and_no_other(
+        self, secured: Secured
+    ) -> None:
+        """The change feed (junheng_kit.changes) reads the service's own stream in order
+        through an ordered consumer; another producer's stream stays closed to it."""
+        event = {
+            "id": "e-feed-1",
+            "type": "enrollment.zone_map.published",
+            "source": "junheng/enrollment",
+            "subject": "150602/primary/2026",
+            "time": "2026-12-06T00:00:00Z",
+            "jurisdiction": "150602",
+            "data": {},
+        }
+        enrollment = await secured.connect("enrollment")
+        js = enrollment.jetstream()
+        ack = await js.publish("enrollment.zone_map.published", json.dumps(event).encode())
+        reader = Principal("app", frozenset({"enrollment:read"}), Jurisdiction(("150602",)))
+
+        items, last = await read_changes(
+            js,
+            "enrollment",
+            start=ack.seq,
+            end=ack.seq,
+            limit=10,
+            principal=reader,
+            types=frozenset(),
+        )
+
+        assert (last, [item.id for item in items]) == (ack.seq, ["e-feed-1"])
+        with pytest.raises(Exception):  # noqa: B017 - no permission: no API answer
+            await read_changes(
+                js, "staffing", start=1, end=1, limit=1, principal=reader, types=frozenset()
+            )
+        await enrollment.close()
 
     async def test_a_service_may_not_change_another_stream(self, secured: Secured) -> None:
         errors: list[str] = []

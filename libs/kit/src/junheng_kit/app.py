@@ -24,8 +24,10 @@ from fastapi.routing import APIRoute
 from fastapi.telemetry import TelemetryConfig
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from junheng_contracts import STREAMS
 from junheng_kit.auth import TokenVerifier, jwks_from_text, nats_kv_jwks_source
 from junheng_kit.bridge import BridgeServer
+from junheng_kit.changes import changes_router
 from junheng_kit.conditional import ConditionalGetMiddleware
 from junheng_kit.db import create_sessionmaker, open_engine
 from junheng_kit.declared_inputs import DECLARED_INPUTS
@@ -292,6 +294,8 @@ def build_service_app(
     app.include_router(health_router(metrics=settings.serves_metrics_on_http_port()))
     for router in routers:
         app.include_router(router)
+    if f"{settings.service_name}.>" in STREAMS.values():  # a producer: its change feed
+        app.include_router(changes_router(settings.service_name))
     # added innermost first: request id → Idempotency-Key → conditional GET → fast routes →
     # FastAPI
     if fast_routes:
@@ -306,6 +310,8 @@ def build_service_app(
 KIT_TAGS = {
     "operations": "运行状态：存活、就绪与指标（无需令牌）。Health, readiness and metrics "
     "(no token).",
+    "changes": "变更订阅：按顺序、按辖区读取本服务发布的事件（游标分页）。The change feed: the "
+    "events this service published, in order, for the caller's jurisdiction (cursor-paged).",
     "schools": "学校名录（本服务的副本，来自招生服务的学校登记事件）。The school directory: this "
     "service's copy of the registry, kept from enrollment's school events.",
 }

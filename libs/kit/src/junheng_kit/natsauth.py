@@ -141,6 +141,8 @@ def service_permissions(service: str, durables: Iterable[Durable]) -> dict[str, 
         f"dlq.{service}.>",
         "$JS.API.INFO",
         *_stream_admin(own),
+        *_reads(own),
+        *_ephemeral_readers(own),  # the change feed reads its own events back in order
         *_stream_admin(DLQ_STREAM, update=False),  # created if missing, never changed
         *_reads(kv_stream(KEYS_BUCKET)),
         *_reads(object_stream(BODIES_BUCKET)),
