@@ -219,6 +219,9 @@ class TestPolicy:
         )
         assert response.status_code == 422, response.text
         assert error_of(response) == ("tiers.0.all_of.0.fact", "fact_for_level")
+        assert response.json()["errors"][0]["message"] == (
+            "own_primary_leaver 只适用于初中招生 / applies to junior admissions only, not primary"
+        )
         versions = await ok(
             await client.get(
                 f"/v1/priority-policies/150602/{YEAR}/primary/versions", headers=writer

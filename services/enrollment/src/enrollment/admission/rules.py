@@ -428,18 +428,22 @@ def priorities(
 def fact_level_errors(tiers: Sequence[Tier], level: Level) -> list[FieldError]:
     """A policy's conditions on facts its level cannot have (`FACT_LEVELS`): own_primary_leaver
     in a primary policy. Fields are named as the request's (`tiers.<i>.all_of.<j>.fact`)."""
-    return [
-        FieldError(
-            f"tiers.{i}.all_of.{j}.fact",
-            "fact_for_level",
-            f"{condition.fact} 只适用于{'、'.join(sorted(FACT_LEVELS[condition.fact]))}招生 / "
-            f"applies to {', '.join(sorted(FACT_LEVELS[condition.fact]))} admissions only, "
-            f"not {level}",
-        )
-        for i, tier in enumerate(tiers)
-        for j, condition in enumerate(tier.all_of)
-        if level not in FACT_LEVELS.get(condition.fact, frozenset({level}))
-    ]
+    label = {"primary": "小学", "junior": "初中"}
+    errors = []
+    for i, tier in enumerate(tiers):
+        for j, condition in enumerate(tier.all_of):
+            levels = sorted(FACT_LEVELS.get(condition.fact, frozenset({level})))
+            if level in levels:
+                continue
+            errors.append(
+                FieldError(
+                    f"tiers.{i}.all_of.{j}.fact",
+                    "fact_for_level",
+                    f"{condition.fact} 只适用于{'、'.join(label[lv] for lv in levels)}招生 / "
+                    f"applies to {', '.join(levels)} admissions only, not {level}",
+                )
+            )
+    return errors
 
 
 def required_documents(
