@@ -1,5 +1,6 @@
 """Domain rules are functions over data (design: "pure rules, I/O at the edges"): every
-`rules.py` (and `*_checks.py`, pure checks of a sheet's columns) of the services, the kit and
+`rules.py` (and `*_rules.py`, one more responsibility's rules beside it, and `*_checks.py`,
+pure checks of a sheet's columns) of the services, the kit and
 the gateway imports no I/O library and none of its
 service's modules that touch the database, NATS or HTTP. One test over all of them, so a new
 rules module is covered the day it is written."""
@@ -15,6 +16,7 @@ RULES = sorted(
     for pattern in (
         "services/*/src/**/rules.py",
         "services/*/src/**/*_checks.py",
+        "services/*/src/**/*_rules.py",
         "libs/*/src/**/rules.py",
         "gateway/src/**/rules.py",
     )

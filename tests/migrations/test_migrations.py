@@ -293,3 +293,33 @@ def test_the_lodging_subsidy_serves_seed_000s_four_categories_first(tmp_path: Pa
         "SELECT version, name, effective_from, changed_by FROM programme "
         "WHERE code = 'lodging_subsidy' AND version = 3",
     ) == [(3, "寄宿生住宿费补助 (自治区 2025)", "2025-09-01", "seed:a0009")]
+
+
+def test_applications_stored_before_e0009_name_no_primary_school(tmp_path: Path) -> None:
+    """e0009 (issue 19, 九年一贯制对口): `application.primary_school_code` is nullable; a grade-7
+    application stored before names no primary school (so it is no school's own leaver), one
+    stored after keeps its 10-digit code."""
+    from junheng_kit.migrations import upgrade
+
+    url = _sqlite_url(tmp_path, "enrollment")
+    directory = installed_service_dir("enrollment")
+    upgrade(directory, url, "e0008")
+    application = (
+        "INSERT INTO application (id, county_code, year, level, grade, child_key, citizen_id, "
+        "child_name, birth_date, gender, guardian, household, migrant, home_longitude, "
+        "home_latitude, home_address, home_schools, hukou_schools, choices, status, created_by, "
+        "created_at, updated_at, version{}) VALUES ('{}', '150602', 2025, 'junior', 7, '{}', "
+        "'150602201203150014', '李小华', '2012-03-15', 'male', '{{}}', '{{}}', 0, 109.98, 39.81, "
+        "'东胜区', '[]', '[]', '[\"3115000003\"]', 'verified', 'test', '2025-05-01 00:00:00', "
+        "'2025-05-01 00:00:00', 1{})"
+    )
+    _run(url, application.format("", "0" * 31 + "1", "k1", ""))
+    upgrade(directory, url)
+    _run(
+        url,
+        application.format(", primary_school_code", "0" * 31 + "2", "k2", ", '3115000003'"),
+    )
+    assert _run(url, "SELECT child_key, primary_school_code FROM application ORDER BY id") == [
+        ("k1", None),
+        ("k2", "3115000003"),
+    ]

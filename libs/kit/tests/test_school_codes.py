@@ -12,6 +12,7 @@ from junheng_kit.school_codes import (
     SchoolTypeCode,
     StatisticalDivisionCode,
     UrbanRuralCode,
+    is_nine_year_school,
     registry_errors,
     school_type_label,
     type_level_errors,
@@ -168,3 +169,24 @@ class TestRegistryErrors:
             "小学 (211) 不设初中学段 / a 小学 (211) has no level junior; "
             "小学 (211) 应有小学学段 / a 小学 (211) has a primary section"
         )
+
+
+class TestNineYearSchool:
+    @pytest.mark.parametrize(
+        ("levels", "school_type", "expected"),
+        [
+            (["nine_year"], None, True),  # by its registry level
+            (["primary", "junior"], "312", True),  # by its 办学类型
+            (["nine_year"], "312", True),
+            (["primary"], None, False),
+            (["primary"], "211", False),
+            (["junior"], "311", False),
+            (["primary", "junior"], None, False),  # two sections, no 九年一贯制 on record
+            (["primary", "junior", "complete_secondary"], "345", False),
+            (["nine_year", "complete_secondary"], "345", True),
+        ],
+    )
+    def test_the_level_or_the_type_makes_a_nine_year_school(
+        self, levels: list[str], school_type: str | None, expected: bool
+    ) -> None:
+        assert is_nine_year_school(levels, school_type) is expected

@@ -262,6 +262,16 @@ def ownership_label(ownership: str | None) -> str | None:
     return OWNERSHIP_LABELS.get(ownership) if ownership is not None else None
 
 
+NINE_YEAR_SCHOOL_TYPE = "312"  # 九年一贯制学校 (SCHOOL_TYPE_SOURCE)
+
+
+def is_nine_year_school(levels: Iterable[str], school_type: str | None) -> bool:
+    """九年一贯制学校: the registry names its level `nine_year`, or its 办学类型 is 312. A school
+    registered without a type is judged by its levels alone; a 十二年一贯制学校 (345) counts only
+    when its levels say `nine_year`."""
+    return school_type == NINE_YEAR_SCHOOL_TYPE or "nine_year" in levels
+
+
 # ---- consistency of one registry entry ---------------------------------------------------------
 
 

@@ -152,6 +152,12 @@ VARIANTS: list[dict[str, Any]] = [
     {"choices": ELEVEN_CODES},
     {"choices": 2115000001},
     {"choices": "2115000001\x1c3115000003"},  # a separator to Python's \s, not to Rust's
+    {"primary_school_code": "3115000003"},
+    {"primary_school_code": "2115000001", "grade": "7"},
+    {"primary_school_code": "21150001"},
+    {"primary_school_code": "9915000001"},
+    {"primary_school_code": " 2115000001"},
+    {"primary_school_code": 2115000001},
 ]
 FIELDS = application_frame.TEXT_FIELDS
 
@@ -211,15 +217,18 @@ class TestFastPathAgreesWithTheSchema:
             {"hukou_longitude": "109.96", "hukou_latitude": "39.81",
              "social_insurance_months": None,
              "student_number": "G" + cid("15060220190315001")},
+            {"grade": "七年级", "primary_school_code": "3115000003"},
         ]  # fmt: skip
         good, rest = fast(plain)
-        assert (good.height, rest.height) == (4, 0)
-        assert good["student_number"].to_list() == [None] * 3 + ["G" + cid("15060220190315001")]
-        assert good["guardian_relation"].to_list() == ["father", "mother", "father", "father"]
+        assert (good.height, rest.height) == (5, 0)
+        numbers = [None, None, None, "G" + cid("15060220190315001"), None]
+        assert good["student_number"].to_list() == numbers
+        assert good["guardian_relation"].to_list() == ["father", "mother"] + ["father"] * 3
         assert good["birth_date"].to_list()[1] == date(2019, 3, 15)
         assert good["choices"].to_list()[2] == ["2115000002", "3115000003"]
         assert good["residence_permit_issued_on"].to_list()[2] == date(2023, 5, 1)
-        assert good["social_insurance_months"].to_list() == [36, 36, 36, 0]
+        assert good["social_insurance_months"].to_list() == [36, 36, 36, 0, 36]
+        assert good["primary_school_code"].to_list() == [None] * 4 + ["3115000003"]
 
     def test_rows_keep_their_positions_and_sheet_numbers(self) -> None:
         good, rest = fast([{}, {"housing": "借住"}, {"birth_date": "2019/3/15"}])

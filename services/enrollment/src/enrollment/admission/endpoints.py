@@ -115,6 +115,7 @@ def _application_read(
         hukou_zone_code=application.hukou_zone_code,
         school_options=options,
         choices=application.choices,
+        primary_school_code=application.primary_school_code,
         checklist=[
             ChecklistItem(
                 document=document,
@@ -185,7 +186,8 @@ async def submit_application(
 ) -> ApplicationRead:
     """A guardian applies for grade 1 or grade 7. Checked: the 公民身份号码 (MOD 11-2) and the
     birth date in it, the age rule, the zones in force at the home (and 户籍) address, the
-    ranked choices among the zone's schools, one application per child and year. Send an
+    ranked choices among the zone's schools, a grade-7 child's 小学毕业学校 (registered, with a
+    primary section; none for grade 1), one application per child and year. Send an
     `Idempotency-Key` header to make retries safe. Emits `enrollment.application.submitted`.
 
     Applications arriving together are recorded in one transaction (group commit); each is
@@ -383,7 +385,8 @@ async def application_priorities(
     on: Annotated[date | None, Query(description="policy in force on this day")] = None,
 ) -> ApplicationPriorities:
     """The household facts measured on the policy's reference date and the first tier whose
-    conditions hold at each chosen school (none: not admissible there, left to 统筹)."""
+    conditions hold at each chosen school (none: not admissible there, left to 统筹), with the
+    school facts: in the 户籍 zone, in the home zone, the child's own 九年一贯制 school."""
     application = await ApplicationRepository(session).get(
         application_id, within=principal.jurisdiction
     )
@@ -401,8 +404,9 @@ async def application_priorities(
                 tier_name=name,
                 hukou_in_zone=code in hukou,
                 home_in_zone=code in home,
+                own_primary_leaver=own,
             )
-            for code, tier, name in rows
+            for code, tier, name, own in rows
         ],
     )
 

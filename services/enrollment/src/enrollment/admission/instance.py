@@ -1,8 +1,9 @@
 """The 电脑派位 instance of a county's verified applications (the stored form of a run).
 
-Set-based: one query for the applications' columns, one for the seat plans; tiers are computed
-per application in memory from the policy in force. The instance has exactly the public shape
-of an explicit run, so the run can be replayed from what it publishes.
+Set-based: one query for the applications' columns, one for the seat plans, one for which
+chosen schools are 九年一贯制学校; tiers are computed per application in memory from the policy
+in force. The instance has exactly the public shape of an explicit run, so the run can be
+replayed from what it publishes.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from enrollment.admission import rules
 from enrollment.admission.models import Application, PriorityPolicy
 from enrollment.admission.policies import tiers_of
-from enrollment.admission.repository import PolicyRepository
+from enrollment.admission.repository import ApplicationRepository, PolicyRepository
 from enrollment.lottery.schemas import AssignmentRunFromApplications
 from enrollment.seats.models import SeatPlan
 from junheng_kit.problems import FieldError, RuleViolated
@@ -29,27 +30,32 @@ def _json(value: Any) -> Any:
     return from_json(value) if isinstance(value, str | bytes) else value
 
 
-def _parsed(rows: Sequence[Row[str, str, str, str, str]]) -> list[tuple[str, Any, Any, Any, Any]]:
-    """(id, household, home_schools, hukou_schools, choices) of each row, the four JSON columns
-    of all rows parsed in one call when the driver hands them over as text (one
-    call per value costs seconds at 200,000 applications)."""
-    if rows and all(isinstance(v, str | None) for v in rows[0][1:]):
+def _parsed(
+    rows: Sequence[Row[str, str, str, str, str, str | None]],
+) -> list[tuple[str, Any, Any, Any, Any, str | None]]:
+    """(id, household, home_schools, hukou_schools, choices, primary_school_code) of each row,
+    the four JSON columns of all rows parsed in one call when the driver hands them over as text
+    (one call per value costs seconds at 200,000 applications)."""
+    if rows and all(isinstance(v, str | None) for v in rows[0][1:5]):
         try:
             values = orjson.loads(
                 "["
                 + ",".join(
                     f"[{h or 'null'},{a or 'null'},{b or 'null'},{c or 'null'}]"
-                    for _, h, a, b, c in rows
+                    for _, h, a, b, c, _ in rows
                 )
                 + "]"
             )
         except orjson.JSONDecodeError:
             values = None
         if values is not None and len(values) == len(rows):
-            return [(_uuid_text(row[0]), *value) for row, value in zip(rows, values, strict=True)]
+            return [
+                (_uuid_text(row[0]), *value, row[5])
+                for row, value in zip(rows, values, strict=True)
+            ]
     return [
-        (_uuid_text(app_id), _json(household), _json(home), _json(hukou), _json(choices))
-        for app_id, household, home, hukou, choices in rows
+        (_uuid_text(app_id), _json(household), _json(home), _json(hukou), _json(choices), primary)
+        for app_id, household, home, hukou, choices, primary in rows
     ]
 
 
@@ -104,6 +110,7 @@ async def build_instance(
                 type_coerce(Application.home_schools, String),
                 type_coerce(Application.hukou_schools, String),
                 type_coerce(Application.choices, String),
+                Application.primary_school_code,
             )
             .where(
                 Application.county_code == request.county_code,
@@ -138,9 +145,15 @@ async def build_instance(
             ),
         )
 
+    # 九年一贯制对口: an applicant's own nine-year school, when it chose it (one query for all)
+    nine_year = await ApplicationRepository(session).nine_year_schools(
+        {row[5] for row in parsed if row[5] is not None} & set(chosen)
+    )
+
     # many families share a profile: the facts depend only on four stored household facts, and
-    # a profile's tier at a school only on whether the school is in its 户籍 and home zones, so
-    # the four tiers of each distinct profile are computed once and looked up for everyone else
+    # a profile's tier at a school only on the three school facts — the school is its own
+    # nine-year school, in its 户籍 zone, in its home zone — so the eight tiers of each distinct
+    # profile are computed once and looked up for everyone else
     profiles: dict[tuple[Any, ...], tuple[int | None, ...]] = {}
 
     def tiers_of_profile(household: dict[str, Any]) -> tuple[int | None, ...]:
@@ -158,20 +171,24 @@ async def build_instance(
                 county_code=request.county_code,
                 reference_date=reference,
             )
-            # index 2 × (in 户籍 zone) + (in home zone)
+            # index 4 × (own nine-year school) + 2 × (in 户籍 zone) + (in home zone)
             found = profiles[key] = tuple(
-                rules.tier_at(tiers, facts, hukou_in_zone=hukou, home_in_zone=home)
+                rules.tier_at(
+                    tiers, facts, hukou_in_zone=hukou, home_in_zone=home, own_primary_leaver=own
+                )
+                for own in (False, True)
                 for hukou in (False, True)
                 for home in (False, True)
             )
         return found
 
     applicants: list[dict[str, Any]] = []
-    for app_id, household, home_schools, hukou_schools, choices in parsed:
+    for app_id, household, home_schools, hukou_schools, choices, primary in parsed:
         at = tiers_of_profile(household)
+        own = primary if primary in nine_year else None  # rules.own_nine_year_school, inline
         priorities = {}
         for code in choices:
-            value = at[2 * (code in hukou_schools) + (code in home_schools)]
+            value = at[4 * (code == own) + 2 * (code in hukou_schools) + (code in home_schools)]
             if value is not None:
                 priorities[code] = value
         applicants.append(

@@ -109,6 +109,8 @@ class Application(Base):
     home_schools: Mapped[list[str]] = mapped_column(JSON)
     hukou_schools: Mapped[list[str]] = mapped_column(JSON)
     choices: Mapped[list[str]] = mapped_column(JSON)
+    # 小学毕业学校 (grade 7, when given): the school the child leaves primary at (九年一贯制对口)
+    primary_school_code: Mapped[str | None] = mapped_column(String(10))
     status: Mapped[str] = mapped_column(String(20), index=True)
     status_reason: Mapped[str | None] = mapped_column(String(500))
     created_by: Mapped[str] = mapped_column(String(100))

@@ -17,7 +17,7 @@ from pydantic_core import from_json
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from enrollment.admission import rules
+from enrollment.admission import overflow_rules, rules
 from enrollment.admission.models import ADMITTED_ONCE, Admission, Application
 from enrollment.lottery.models import AssignmentRun
 from enrollment.lottery.repository import AssignmentRunRepository
@@ -34,7 +34,7 @@ from junheng_kit.problems import Conflict, FieldError, RuleViolated
 class Proposal:
     run: AssignmentRun
     placed: dict[str, str]  # application id → school (the run's assignment)
-    offers: list[rules.OverflowOffer]
+    offers: list[overflow_rules.OverflowOffer]
     remaining: dict[str, int]  # seats left per school after the run, before the offers
 
 
@@ -71,7 +71,7 @@ async def propose(session: AsyncSession, principal: Principal, run_id: UUID) -> 
         )
     ).all()
     schools = [
-        rules.OpenSchool(code, lon, lat, max(seats - admitted[code], 0))
+        overflow_rules.OpenSchool(code, lon, lat, max(seats - admitted[code], 0))
         for code, seats, lon, lat in plans
     ]
     unplaced_ids = [UUID(a) for a, s in assignments.items() if s is None]
@@ -83,7 +83,7 @@ async def propose(session: AsyncSession, principal: Principal, run_id: UUID) -> 
         )
     ).all()
     unplaced = [
-        rules.Unplaced(
+        overflow_rules.Unplaced(
             str(app_id),
             lon,
             lat,
@@ -94,7 +94,7 @@ async def propose(session: AsyncSession, principal: Principal, run_id: UUID) -> 
     return Proposal(
         run=run,
         placed=placed,
-        offers=rules.overflow_offers(unplaced, schools),
+        offers=overflow_rules.overflow_offers(unplaced, schools),
         remaining={s.school_code: s.remaining for s in schools},
     )
 

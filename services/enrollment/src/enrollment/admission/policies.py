@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import date
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,18 +16,23 @@ from enrollment.admission.models import PriorityPolicy
 from enrollment.admission.repository import PolicyRepository
 from enrollment.admission.schemas import PriorityPolicyPut
 from junheng_kit.auth import Principal
+from junheng_kit.problems import RuleViolated
 
 DEFAULT_ENTRY_AGE_CUTOFF = (8, 31)  # domain.md §1.5: entry_age_cutoff=08-31 unless a county says
 
 
 def tiers_of(policy: PriorityPolicy) -> list[rules.Tier]:
+    return _tiers(policy.document)
+
+
+def _tiers(document: dict[str, Any]) -> list[rules.Tier]:
     return [
         rules.Tier(
             tier=t["tier"],
             name=t["name"],
             all_of=tuple(rules.Condition(c["fact"], c["op"], c["value"]) for c in t["all_of"]),
         )
-        for t in policy.document["tiers"]
+        for t in document["tiers"]
     ]
 
 
@@ -46,10 +52,14 @@ async def publish_policy(
     level: rules.Level,
     request: PriorityPolicyPut,
 ) -> PriorityPolicy:
-    """招生政策: add the next version of a county's priority rules; old versions stay."""
+    """招生政策: add the next version of a county's priority rules; old versions stay. A fact
+    the level cannot have (own_primary_leaver in a primary policy) is refused."""
     principal.require_jurisdiction(county_code, field="county_code")
-    repository = PolicyRepository(session)
     document = request.model_dump(mode="json")
+    misplaced = rules.fact_level_errors(_tiers(document), level)
+    if misplaced:
+        raise RuleViolated(f"the {level} priority rules test facts of another level", *misplaced)
+    repository = PolicyRepository(session)
     canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     policy = PriorityPolicy(
         county_code=county_code,

@@ -18,7 +18,7 @@ from enrollment.admission.schemas import (
 )
 from junheng_kit.db import SessionDep
 from junheng_kit.identifiers import CountyCode
-from junheng_kit.problems import NotFound, problem_responses
+from junheng_kit.problems import NotFound, RuleViolated, problem_responses
 from junheng_kit.timeutil import china_today
 
 router = APIRouter(tags=["admission"])
@@ -44,7 +44,7 @@ def policy_read(policy: PriorityPolicy) -> PriorityPolicyRead:
     "/v1/priority-policies/{county_code}/{year}/{level}",
     status_code=201,
     summary="Publish a county's admission priority rules (招生政策), as a new version",
-    responses=problem_responses(),
+    responses=problem_responses(RuleViolated),
 )
 async def publish_policy(
     county_code: CountyCode,
@@ -56,7 +56,8 @@ async def publish_policy(
 ) -> PriorityPolicyRead:
     """Tiers are data: each is a list of conditions on household facts, first match wins. A
     change adds a version effective from its date; runs of past years use the version that
-    was in force."""
+    was in force. `own_primary_leaver` (九年一贯制对口) belongs to junior policies: a primary
+    policy testing it is 422 `fact_for_level`."""
     policy = await policies.publish_policy(
         session, principal, county_code=county_code, year=year, level=level, request=body
     )

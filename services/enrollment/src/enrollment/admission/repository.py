@@ -22,6 +22,7 @@ from junheng_kit.auth import Jurisdiction
 from junheng_kit.bulk_insert import insert_columns
 from junheng_kit.pagination import fetch_limit
 from junheng_kit.problems import NotFound
+from junheng_kit.school_codes import is_nine_year_school
 
 CHUNK = 2000  # keys per IN list (a sheet has tens of thousands)
 
@@ -206,3 +207,19 @@ class ApplicationRepository:
             select(School.school_code, School.levels).where(School.school_code.in_(wanted))
         )
         return {code: list(levels) for code, levels in rows.all()}
+
+    async def nine_year_schools(self, codes: Iterable[str]) -> set[str]:
+        """Which of these registered schools are 九年一贯制学校 (level `nine_year` or 办学类型
+        312, `junheng_kit.school_codes.is_nine_year_school`): one query per `CHUNK` codes."""
+        wanted = sorted(set(codes))
+        found: set[str] = set()
+        for start in range(0, len(wanted), CHUNK):
+            rows = await self.session.execute(
+                select(School.school_code, School.levels, School.school_type).where(
+                    School.school_code.in_(wanted[start : start + CHUNK])
+                )
+            )
+            found.update(
+                code for code, levels, kind in rows.all() if is_nine_year_school(levels, kind)
+            )
+        return found

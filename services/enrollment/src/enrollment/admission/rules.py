@@ -7,7 +7,7 @@ show, and the review state machine.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
@@ -48,10 +48,13 @@ BOOLEAN_FACTS = frozenset(
         "owns_home",  # 房产: the family owns the home it lives in
         "rents_home",  # registered lease
         "has_residence_permit",  # 居住证
+        "own_primary_leaver",  # 九年一贯制对口: the school is the child's own nine-year school
     }
 )
 MONTH_FACTS = frozenset({"residence_permit_months", "social_insurance_months"})
 FACTS = BOOLEAN_FACTS | MONTH_FACTS
+# facts only some levels' policies may test: a grade-1 child leaves no primary school
+FACT_LEVELS: dict[str, frozenset[Level]] = {"own_primary_leaver": frozenset({"junior"})}
 
 DOCUMENTS = (
     "hukou_booklet",  # 户口簿
@@ -163,6 +166,55 @@ def student_number_mismatch(citizen_id: str, student_number: str | None) -> Prob
             "the child's citizen ID; this one carries another ID",
         ),
     )
+
+
+def primary_school_problems(
+    primary_school_code: str | None,
+    *,
+    level: Level,
+    school_levels: Mapping[str, Sequence[str]],
+) -> list[Problem]:
+    """小学毕业学校: only a junior (grade 7) applicant leaves a primary school; the school must be
+    registered (`school_levels` holds the registered ones) and teach primary pupils."""
+    if primary_school_code is None:
+        return []
+    field = "primary_school_code"
+    if level != "junior":
+        return [
+            Problem(
+                "a grade-1 application names no primary school",
+                FieldError(
+                    field,
+                    "primary_school_for_junior",
+                    "小学毕业学校只用于七年级申请 / the primary school the child leaves is given "
+                    "with a grade-7 application only",
+                ),
+            )
+        ]
+    if primary_school_code not in school_levels:
+        return [
+            Problem(
+                f"school {primary_school_code} is not registered",
+                FieldError(
+                    field,
+                    "school_registered",
+                    f"{primary_school_code} 不在学校名录中 / is not in the school registry",
+                ),
+            )
+        ]
+    if "primary" not in set().union(*(ADMITS[lv] for lv in school_levels[primary_school_code])):
+        return [
+            Problem(
+                f"school {primary_school_code} has no primary section",
+                FieldError(
+                    field,
+                    "school_level",
+                    f"{primary_school_code} 不设小学学段 / teaches no primary pupils "
+                    f"({', '.join(school_levels[primary_school_code])})",
+                ),
+            )
+        ]
+    return []
 
 
 def zone_missing(level: Level, county_code: str, year: int) -> Problem:
@@ -321,14 +373,31 @@ def tier_at(
     *,
     hukou_in_zone: bool,
     home_in_zone: bool,
+    own_primary_leaver: bool = False,
 ) -> int | None:
     """The first tier (in the policy's order) whose conditions all hold at one school; None
-    when none does — the applicant cannot be admitted there and is left to 统筹."""
-    at_school = {**facts, "hukou_in_zone": hukou_in_zone, "home_in_zone": home_in_zone}
+    when none does — the applicant cannot be admitted there and is left to 统筹. The three
+    school facts are the school's: in the 户籍 zone, in the home zone, the child's own
+    九年一贯制 school (`own_nine_year_school`)."""
+    at_school = {
+        **facts,
+        "hukou_in_zone": hukou_in_zone,
+        "home_in_zone": home_in_zone,
+        "own_primary_leaver": own_primary_leaver,
+    }
     for tier in tiers:
         if all(_holds(c, at_school) for c in tier.all_of):
             return tier.tier
     return None
+
+
+def own_nine_year_school(
+    primary_school_code: str | None, nine_year_schools: Collection[str]
+) -> str | None:
+    """九年一贯制对口 (seed 003: "着力推行九年一贯制对口招生"): the one school where the child is an
+    own primary leaver — the school it leaves primary at, when that school is a 九年一贯制学校
+    (`junheng_kit.school_codes.is_nine_year_school`). None: no such school."""
+    return primary_school_code if primary_school_code in nine_year_schools else None
 
 
 def priorities(
@@ -338,16 +407,43 @@ def priorities(
     *,
     home_schools: frozenset[str],
     hukou_schools: frozenset[str],
+    own_school: str | None = None,
 ) -> dict[str, int]:
-    """Tier per chosen school (schools where no tier applies are left out)."""
+    """Tier per chosen school (schools where no tier applies are left out); `own_school` is the
+    child's own 九年一贯制 school (`own_nine_year_school`)."""
     result: dict[str, int] = {}
     for code in choices:
         tier = tier_at(
-            tiers, facts, hukou_in_zone=code in hukou_schools, home_in_zone=code in home_schools
+            tiers,
+            facts,
+            hukou_in_zone=code in hukou_schools,
+            home_in_zone=code in home_schools,
+            own_primary_leaver=code == own_school,
         )
         if tier is not None:
             result[code] = tier
     return result
+
+
+def fact_level_errors(tiers: Sequence[Tier], level: Level) -> list[FieldError]:
+    """A policy's conditions on facts its level cannot have (`FACT_LEVELS`): own_primary_leaver
+    in a primary policy. Fields are named as the request's (`tiers.<i>.all_of.<j>.fact`)."""
+    label = {"primary": "小学", "junior": "初中"}
+    errors = []
+    for i, tier in enumerate(tiers):
+        for j, condition in enumerate(tier.all_of):
+            levels = sorted(FACT_LEVELS.get(condition.fact, frozenset({level})))
+            if level in levels:
+                continue
+            errors.append(
+                FieldError(
+                    f"tiers.{i}.all_of.{j}.fact",
+                    "fact_for_level",
+                    f"{condition.fact} 只适用于{'、'.join(label[lv] for lv in levels)}招生 / "
+                    f"applies to {', '.join(levels)} admissions only, not {level}",
+                )
+            )
+    return errors
 
 
 def required_documents(
@@ -364,71 +460,3 @@ def missing_verifications(required: Sequence[str], results: Mapping[str, str]) -
 
 def can_move(current: Status, target: Status) -> bool:
     return target in TRANSITIONS[current]
-
-
-EARTH_RADIUS_KM = 6371.0088  # mean Earth radius (IUGG)
-
-
-def distances_km(
-    longitude: float, latitude: float, lons: Sequence[float], lats: Sequence[float]
-) -> list[float]:
-    """Straight-line (great-circle, haversine) distances from one point to many, in km."""
-    import numpy as np
-
-    lon1, lat1 = np.radians(longitude), np.radians(latitude)
-    lon2, lat2 = np.radians(np.asarray(lons, dtype=float)), np.radians(np.asarray(lats, float))
-    a = (
-        np.sin((lat2 - lat1) / 2) ** 2
-        + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
-    )
-    return [float(d) for d in 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(a))]
-
-
-@dataclass(frozen=True)
-class Unplaced:
-    application_id: str
-    longitude: float
-    latitude: float
-    lottery: str  # the run's public lottery number: the order families are served in
-
-
-@dataclass(frozen=True)
-class OpenSchool:
-    school_code: str
-    longitude: float
-    latitude: float
-    remaining: int
-
-
-@dataclass(frozen=True)
-class OverflowOffer:
-    application_id: str
-    school_code: str | None  # None: no school of the level has a seat left
-    distance_km: float | None
-
-
-def overflow_offers(
-    unplaced: Sequence[Unplaced], schools: Sequence[OpenSchool]
-) -> list[OverflowOffer]:
-    """统筹安排: families left unplaced are served in lottery order (smaller first), each offered
-    the nearest school with a seat left at its level; a school's remaining seats never go
-    below zero, so no class goes over its cap. Ties in distance go to the smaller school code."""
-    remaining = {s.school_code: s.remaining for s in schools}
-    ordered = sorted(schools, key=lambda s: s.school_code)
-    lons = [s.longitude for s in ordered]
-    lats = [s.latitude for s in ordered]
-    offers = []
-    for family in sorted(unplaced, key=lambda u: (u.lottery, u.application_id)):
-        distances = distances_km(family.longitude, family.latitude, lons, lats)
-        best: tuple[float, str] | None = None
-        for school, distance in zip(ordered, distances, strict=True):
-            if remaining[school.school_code] > 0 and (
-                best is None or (distance, school.school_code) < best
-            ):
-                best = (distance, school.school_code)
-        if best is None:
-            offers.append(OverflowOffer(family.application_id, None, None))
-            continue
-        remaining[best[1]] -= 1
-        offers.append(OverflowOffer(family.application_id, best[1], best[0]))
-    return offers

@@ -30,6 +30,7 @@ FactName = Literal[
     "owns_home",
     "rents_home",
     "has_residence_permit",
+    "own_primary_leaver",
     "residence_permit_months",
     "social_insurance_months",
 ]
@@ -44,7 +45,9 @@ class _Strict(BaseModel):
 
 
 class ConditionIn(_Strict):
-    """One test on a household fact: `is` for yes/no facts, `gte`/`lte` for month counts."""
+    """One test on a household fact: `is` for yes/no facts, `gte`/`lte` for month counts.
+    `own_primary_leaver` (九年一贯制对口, junior policies only): the school is the 九年一贯制学校
+    the child leaves primary at."""
 
     fact: FactName
     op: Literal["is", "gte", "lte"]
@@ -301,6 +304,11 @@ class ApplicationCreate(_Strict):
         max_length=10,
         description="ranked schools among the zone's options; may be omitted in a 单校 zone",
     )
+    primary_school_code: SchoolCode | None = Field(
+        None,
+        description="小学毕业学校, grade 7 only: the registered school the child leaves primary "
+        "at; at that school, when it is a 九年一贯制学校, the policy may test own_primary_leaver",
+    )
 
     @field_validator("choices")
     @classmethod
@@ -342,6 +350,7 @@ class ApplicationRead(BaseModel):
     hukou_zone_code: str | None
     school_options: list[str] = Field(description="schools of the zones in force at submission")
     choices: list[str]
+    primary_school_code: str | None = Field(description="小学毕业学校 (grade 7), when given")
     checklist: list[ChecklistItem] = Field(description="documents the policy asks of this family")
     version: int
     created_at: datetime
@@ -412,6 +421,7 @@ class PriorityAtSchool(BaseModel):
     tier_name: str | None
     hukou_in_zone: bool
     home_in_zone: bool
+    own_primary_leaver: bool = Field(description="九年一贯制对口: the child's own nine-year school")
 
 
 class ApplicationPriorities(BaseModel):

@@ -188,8 +188,9 @@ async def verify_document(
 
 async def priorities_of(
     session: AsyncSession, application: Application, *, on: date
-) -> tuple[PriorityPolicy, dict[str, bool | int], list[tuple[str, int | None, str | None]]]:
-    """The tier the policy in force gives the application at each of its choices."""
+) -> tuple[PriorityPolicy, dict[str, bool | int], list[tuple[str, int | None, str | None, bool]]]:
+    """The tier the policy in force gives the application at each of its choices (code, tier,
+    tier name, and whether the school is the child's own 九年一贯制 school)."""
     policy = await PolicyRepository(session).in_force(
         application.county_code, application.year, application.level, on=on
     )
@@ -211,10 +212,21 @@ async def priorities_of(
     )
     names = {t.tier: t.name for t in tiers}
     home, hukou = frozenset(application.home_schools), frozenset(application.hukou_schools)
+    primary = application.primary_school_code
+    own = rules.own_nine_year_school(
+        primary,
+        await ApplicationRepository(session).nine_year_schools([primary] if primary else []),
+    )
     rows = []
     for code in application.choices:
-        tier = rules.tier_at(tiers, facts, hukou_in_zone=code in hukou, home_in_zone=code in home)
-        rows.append((code, tier, names.get(tier) if tier is not None else None))
+        tier = rules.tier_at(
+            tiers,
+            facts,
+            hukou_in_zone=code in hukou,
+            home_in_zone=code in home,
+            own_primary_leaver=code == own,
+        )
+        rows.append((code, tier, names.get(tier) if tier is not None else None, code == own))
     return policy, facts, rows
 
 

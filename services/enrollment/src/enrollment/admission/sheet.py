@@ -4,14 +4,14 @@
 The same checks, by the same functions: the schema (`ApplicationCreate`: 公民身份号码 format and
 MOD 11-2 check digit, the optional 学籍号, phone, dates, …), `rules.child_problems` (a G 学籍号
 carrying the ID, birth date inside the ID, a past birth date, the age rule under the priority
-policy in force), the zone map in force
-(`ZoneIndex.locate`, the vectorised form of the lookup a single submission makes), the options
-and choices (`rules.school_options`, `rules.choice_problems`, against the schools' 学段 read by
-`ApplicationRepository.school_levels`) and one application per child and school year (the same
-keyed hash, looked up by the same `ApplicationRepository.children_applied`). Every problem of
-every row is reported as `rows[<sheet row>].<column>`; one bad row imports nothing. Rows become
-applications, their audit-trail entries and `enrollment.application.submitted` events in bulk
-statements.
+policy in force), the zone map in force (`ZoneIndex.locate`, the vectorised form of the lookup a
+single submission makes), the options and choices (`rules.school_options`,
+`rules.choice_problems`, against the schools' 学段 read by `ApplicationRepository.school_levels`),
+a grade-7 row's 小学毕业学校 (`rules.primary_school_problems`) and one application per child and
+school year (the same keyed hash, looked up by the same `ApplicationRepository.children_applied`).
+Every problem of every row is reported as `rows[<sheet row>].<column>`; one bad row imports
+nothing. Rows become applications, their audit-trail entries and `enrollment.application.submitted`
+events in bulk statements.
 
 Set-based: the sheet is read column by column (XLSX through the kit's calamine reader); rows in
 the usual shapes pass the schema's cell checks as vectorised polars expressions
@@ -81,6 +81,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("home_longitude", ("现住址经度",)),
     Column("home_latitude", ("现住址纬度",)),
     Column("choices", ("志愿学校",), required=False),
+    Column("primary_school_code", ("小学毕业学校", "毕业小学"), required=False, text_width=10),
 )
 RELATION_LABELS = {"父亲": "father", "母亲": "mother", "祖父母": "grandparent", "其他": "other"}
 HUKOU_LABELS = {"城镇": "urban", "非农业": "urban", "农村": "rural", "农业": "rural"}
@@ -171,6 +172,7 @@ def record_shape(county_code: str, year: int) -> Any:
         if months is not None:
             household["social_insurance_months"] = months
         choices = sheets.split_codes(pop("choices"))
+        primary = pop("primary_school_code")
         return {
             "county_code": county_code,
             "year": year,
@@ -193,6 +195,7 @@ def record_shape(county_code: str, year: int) -> Any:
                 "latitude": pop("home_latitude"),
             },
             **({"choices": choices} if choices is not None else {}),
+            **({"primary_school_code": primary} if primary is not None else {}),
             **values,  # anything left is not a column of ApplicationCreate: the schema says so
         }
 
@@ -248,6 +251,7 @@ async def import_applications(
     wanted = set(frame["choices"].explode().drop_nulls().unique().to_list()) | {
         c for zone in located.zones for c in zone.school_codes
     }
+    wanted |= set(frame["primary_school_code"].drop_nulls().unique().to_list())
     school_levels = await applications.school_levels(wanted)
 
     problems = sheet_checks.child_problems(frame, levels, cutoffs, year=year, today=today)
@@ -255,6 +259,7 @@ async def import_applications(
     options = sheet_checks.choices(
         frame, levels, located, problems, school_levels, county_code=county_code, year=year
     )
+    sheet_checks.primary_schools(frame, levels, problems, school_levels)
     numbers = frame["row"].to_list()
     errors = [
         e
@@ -385,6 +390,7 @@ async def _write(
         "home_schools": options.home_schools,
         "hukou_schools": options.hukou_schools,
         "choices": options.choices,
+        "primary_school_code": frame["primary_school_code"].to_list(),
         "status": ["submitted"] * count,
         "status_reason": [None] * count,
         "created_by": [principal.client_id] * count,
@@ -473,6 +479,7 @@ def export_rows(applications: Sequence[Application]) -> list[list[Any]]:
                 a.home_longitude,
                 a.home_latitude,
                 sheets.join_codes(a.choices),
+                a.primary_school_code,
             ]
         )
     return out

@@ -1,7 +1,7 @@
 """入学申请导入 checks over whole columns, pure (no I/O): the child rules per distinct case, one
 application per child and school year (within the sheet and against those stored), and each
-row's options and ranked choices against the zones located and the schools' 学段. Every problem
-is a `FieldError` at `rows[<sheet row>].<column>`."""
+row's options and ranked choices against the zones located and the schools' 学段, and the
+小学毕业学校 of grade-7 rows. Every problem is a `FieldError` at `rows[<sheet row>].<column>`."""
 
 from __future__ import annotations
 
@@ -154,3 +154,23 @@ def choices(
 
 def row_of(field: str) -> int:
     return int(field[5 : field.index("]")])
+
+
+def primary_schools(
+    frame: pl.DataFrame,
+    levels: Sequence[rules.Level],
+    problems: dict[int, list[rules.Problem]],
+    school_levels: Mapping[str, Sequence[str]],
+) -> None:
+    """`rules.primary_school_problems` of each row naming a 小学毕业学校, once per distinct
+    (level, school): a grade-7 row only, a registered school with a primary section."""
+    decided: dict[tuple[str, str], list[rules.Problem]] = {}
+    codes = frame["primary_school_code"]
+    for i in codes.is_not_null().arg_true().to_list():
+        case = (levels[i], codes[i])
+        if case not in decided:
+            decided[case] = rules.primary_school_problems(
+                codes[i], level=levels[i], school_levels=school_levels
+            )
+        if decided[case]:
+            problems[i] += decided[case]

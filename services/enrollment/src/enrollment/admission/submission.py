@@ -1,7 +1,8 @@
 """入学申请 submissions, many at once: each child checked (公民身份号码, age rule), its zones
-and choices resolved, one application per child and year, then every accepted one recorded with
-its audit entry and event in a few set-based statements. Run by the kit's group commit for the
-route and the fast route (`junheng_kit.group_commit`); never commits."""
+and choices resolved (and a grade-7 child's 小学毕业学校), one application per child and year,
+then every accepted one recorded with its audit entry and event in a few set-based statements.
+Run by the kit's group commit for the route and the fast route (`junheng_kit.group_commit`);
+never commits."""
 
 from __future__ import annotations
 
@@ -97,6 +98,7 @@ class Recorded:
     home_schools: list[str]
     hukou_schools: list[str]
     choices: list[str]
+    primary_school_code: str | None
     status: str
     status_reason: str | None
     created_by: str
@@ -193,6 +195,8 @@ async def submit_applications(
             or rules.school_options(p.home_schools, p.hukou_schools)
         )
     }
+    primaries = (submissions[p.position].request.primary_school_code for p in placed)
+    wanted |= {code for code in primaries if code is not None}
     school_levels = await ApplicationRepository(session).school_levels(wanted)
 
     now = utcnow()
@@ -224,6 +228,9 @@ async def submit_applications(
             school_levels=school_levels,
             level=level,
         )
+        problems += rules.primary_school_problems(
+            request.primary_school_code, level=level, school_levels=school_levels
+        )
         if problems:
             outcomes[position] = _problem_error(problems)
             continue
@@ -252,6 +259,7 @@ async def submit_applications(
             "home_schools": home_schools,
             "hukou_schools": hukou_schools,
             "choices": choices,
+            "primary_school_code": request.primary_school_code,
             "status": "submitted",
             "status_reason": None,
             "created_by": principal.client_id,

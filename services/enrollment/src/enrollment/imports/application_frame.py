@@ -38,7 +38,7 @@ TEXT_FIELDS = (
     "guardian_relation", "guardian_phone", "hukou_county_code", "hukou_type", "hukou_address",
     "hukou_longitude", "hukou_latitude", "housing", "residence_permit_issued_on",
     "residence_permit_number", "social_insurance_months", "home_address", "home_longitude",
-    "home_latitude", "choices",
+    "home_latitude", "choices", "primary_school_code",
 )  # fmt: skip
 NUMBER_FIELDS = frozenset(
     {"hukou_longitude", "hukou_latitude", "social_insurance_months", "home_longitude",
@@ -72,6 +72,7 @@ SCHEMA: dict[str, Any] = {
     "home_longitude": pl.Float64,
     "home_latitude": pl.Float64,
     "choices": pl.List(pl.String),
+    "primary_school_code": pl.String,  # null: none given (小学毕业学校)
 }
 # the labels `admission.sheet` reads, with the codes themselves (the schema takes either)
 GRADES = {"1": 1, "7": 7, "一年级": 1, "七年级": 7, "初一": 7}
@@ -198,6 +199,13 @@ def validate(
             & code.str.slice(0, 2).is_in(sorted(SCHOOL_CATEGORIES))
         )
         .list.all()
+        & (
+            pl.col("primary_school_code").is_null()
+            | (
+                pl.col("primary_school_code").str.contains(r"^[0-9]{10}$")
+                & pl.col("primary_school_code").str.slice(0, 2).is_in(sorted(SCHOOL_CATEGORIES))
+            )
+        )
     ).fill_null(False)
     staged = staged.with_columns(plain.alias("plain"))
     good = (
@@ -250,6 +258,7 @@ def from_rows(
         "home_longitude": [r.home.longitude for r in rows],
         "home_latitude": [r.home.latitude for r in rows],
         "choices": [list(r.choices) for r in rows],
+        "primary_school_code": [r.primary_school_code for r in rows],
     }
     return pl.DataFrame(data, schema=SCHEMA)
 
