@@ -257,6 +257,7 @@ def seed_rotation_plan(
         },
     )
     retirement = {
+        "trigger_years": 6,  # the county's own eligibility condition (no built-in value)
         "retirement_window_years": 5,
         "retirement_age_male": 60,
         "retirement_age_female": 55,

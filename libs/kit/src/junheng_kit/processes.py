@@ -201,6 +201,9 @@ class PostgresCluster:
     def _run(self, *args: str) -> subprocess.CompletedProcess[bytes]:
         command = list(args)
         if self.as_root:
+            # again before every command: another pytest session on the machine resets its
+            # temporary root to 0700 when it starts, locking the postgres user out mid-run
+            _traversable(self.workdir.resolve().parent)
             command = ["runuser", "-u", "postgres", "--", *command]
         return subprocess.run(command, check=True, capture_output=True)
 
