@@ -184,7 +184,7 @@ def statements(connection: AsyncConnection) -> Iterator[list[str]]:
 
 
 class TestSetBased:
-    async def test_the_statements_do_not_grow_with_zones_or_years(
+    async def test_the_statements_do_not_grow_with_the_horizon(
         self,
         client: AsyncClient,
         session: AsyncSession,
