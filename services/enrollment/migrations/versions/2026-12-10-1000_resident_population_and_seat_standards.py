@@ -1,8 +1,8 @@
 """resident population by zone and seat standards
 
-Revision ID: e0009
-Revises: e0008
-Create Date: 2026-12-09 10:00:00
+Revision ID: e0010
+Revises: e0009
+Create Date: 2026-12-10 10:00:00
 
 Issue 19: the 学位配置标准 per resident population (seed 000, seed 002) beside 户籍 births in the
 seat forecast. `resident_population_import` / `resident_population`: 常住人口 by zone for a base
@@ -16,8 +16,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "e0009"
-down_revision: str | None = "e0008"
+revision: str = "e0010"
+down_revision: str | None = "e0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
