@@ -187,6 +187,51 @@ def test_a_school_registered_before_the_national_codes_keeps_its_row(tmp_path: P
     assert _run(url, "SELECT count(*) FROM private_share_cap") == [(0,)]
 
 
+def test_counts_stored_before_e0010_stay_and_no_seat_standard_is_seeded(tmp_path: Path) -> None:
+    """e0010 (issue 19, 学位配置标准): resident population and seat standards are new tables; the
+    child counts imported before keep their rows, and no standard exists until a region or
+    county stores one (seed 000, seed 002 and domain.md §2.5 give no value). The tables refuse a
+    negative population and a second row for the same zone, and downgrade drops them."""
+    from alembic import command
+    from sqlalchemy.exc import IntegrityError
+
+    from junheng_kit.migrations import alembic_config, upgrade
+
+    url = _sqlite_url(tmp_path, "enrollment")
+    directory = installed_service_dir("enrollment")
+    upgrade(directory, url, "e0009")
+    _run(
+        url,
+        "INSERT INTO cohort_import (id, county_code, year, source, rows, content_sha256, "
+        "imported_by, imported_at) VALUES ('00000000000000000000000000000009', '150602', 2026, "
+        "'json', 1, 'x', 'test', '2026-01-01 00:00:00')",
+        "INSERT INTO cohort_count (import_id, county_code, year, level, zone_code, birth_year, "
+        "children) VALUES ('00000000000000000000000000000009', '150602', 2026, 'primary', 'P01', "
+        "2020, 108)",
+    )
+    upgrade(directory, url)
+    assert _run(url, "SELECT zone_code, children FROM cohort_count") == [("P01", 108)]
+    assert _run(url, "SELECT count(*) FROM seat_standard") == [(0,)]
+    assert _run(url, "SELECT count(*) FROM resident_population") == [(0,)]
+    population = (
+        "INSERT INTO resident_population_import (id, county_code, year, source, rows, "
+        "content_sha256, imported_by, imported_at) VALUES ('00000000000000000000000000000010', "
+        "'150602', 2026, 'json', 1, 'x', 'test', '2026-01-01 00:00:00')",
+        "INSERT INTO resident_population (import_id, county_code, year, level, zone_code, "
+        "residents) VALUES ('00000000000000000000000000000010', '150602', 2026, 'primary', "
+        "'P01', {})",
+    )
+    _run(url, population[0], population[1].format(23400))
+    with pytest.raises(IntegrityError):  # a second row for P01
+        _run(url, population[1].format(1))
+    with pytest.raises(IntegrityError):  # residents >= 0
+        _run(url, population[1].replace("'P01'", "'P02'").format(-1))
+    command.downgrade(alembic_config(directory, url), "e0009")
+    tables = _run(url, "SELECT name FROM sqlite_master WHERE type = 'table'")
+    assert not {("seat_standard",), ("resident_population",)} & set(tables)
+    assert _run(url, "SELECT zone_code, children FROM cohort_count") == [("P01", 108)]
+
+
 def test_applications_admissions_and_roster_rows_stored_before_have_no_student_number(
     tmp_path: Path,
 ) -> None:

@@ -471,10 +471,10 @@ def seeded(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Seeded:
     """As Dongsheng (150602): one record of every kind the bureau keeps (schools and their
-    copies, seat plans, zone map, cohorts, priority policy, application, assignment run,
-    teacher, quotas, rotation plan, quota loan, resources, assessment, county items, pupils,
-    agency lookups, identification job, review item, award, 公示 batch, objection,
-    disbursement), and some bad input echoing IDs."""
+    copies, seat plans, zone map, cohorts, resident population, seat standard, priority policy,
+    application, assignment run, teacher, quotas, rotation plan, quota loan, resources,
+    assessment, county items, pupils, agency lookups, identification job, review item, award,
+    公示 batch, objection, disbursement), and some bad input echoing IDs."""
     seeded = Seeded(values={"county_code": DONGSHENG, "region_code": DONGSHENG, "year": "2025"})
     token = token_for(ALL_SCOPES, (DONGSHENG,))
     doc = merged_openapi
@@ -504,6 +504,24 @@ def seeded(
     zone_codes = {f["properties"]["zone_code"] for f in zone_map["zones"]["features"]}
     cohorts["rows"] = [row for row in cohorts["rows"] if row["zone_code"] in zone_codes]
     seeded.write(dongsheng, "cohorts", f"PUT {cohorts_path}", 200, 201, json=cohorts)
+    residents_path = "/enrollment/v1/zones/resident-population/{county_code}/{year}"
+    residents = example(doc, "put", residents_path)
+    residents["rows"] = [
+        row
+        for row in residents["rows"]
+        if row["zone_code"] in zone_codes and row["level"] == zone_map["level"]
+    ]
+    seeded.write(dongsheng, "resident population", f"PUT {residents_path}", 200, json=residents)
+    seeded.values |= {"scope_code": DONGSHENG, "effective_from": "2025-01-01"}
+    standard = "/enrollment/v1/seat-standards/{scope_code}/{level}/{effective_from}"
+    seeded.write(
+        dongsheng,
+        "seat standard",
+        f"PUT {standard}",
+        201,
+        path={"level": "primary"},
+        json=example(doc, "put", standard),
+    )
     policy = "/enrollment/v1/priority-policies/{county_code}/{year}/{level}"
     seeded.write(
         dongsheng,

@@ -7,10 +7,13 @@ from pydantic import TypeAdapter, ValidationError
 
 from junheng_kit.identifiers import (
     CitizenId,
+    ScopeCode,
     check_citizen_id,
+    check_scope_code,
     citizen_id_birth_date,
     citizen_id_check_character,
     citizen_id_gender,
+    scopes_covering,
 )
 
 
@@ -87,3 +90,23 @@ def test_the_column_wise_gender_matches_the_one_value_function() -> None:
     frame = pl.DataFrame({"citizen_id": ids})
     column = frame.select(citizen_id_gender_expr().alias("gender"))["gender"].to_list()
     assert column == [citizen_id_gender(value) for value in ids] == ["female", "male", "male"]
+
+
+class TestScopeCode:
+    """The prefix a policy value applies in: province, prefecture or county (domain.md §0)."""
+
+    @pytest.mark.parametrize("code", ["15", "1506", "150602"])
+    def test_a_province_prefecture_or_county_prefix_passes(self, code: str) -> None:
+        assert TypeAdapter(ScopeCode).validate_python(code) == code
+
+    @pytest.mark.parametrize("code", ["", "1", "150", "15060", "1506021", "15x602"])
+    def test_other_lengths_and_characters_are_refused(self, code: str) -> None:
+        with pytest.raises(ValueError, match="scope_code_format"):
+            check_scope_code(code)
+
+    def test_an_unknown_province_is_refused(self) -> None:
+        with pytest.raises(ValueError, match="scope_code_province"):
+            check_scope_code("99")
+
+    def test_a_county_is_covered_by_its_province_prefecture_and_itself(self) -> None:
+        assert scopes_covering("150602") == ("15", "1506", "150602")

@@ -96,8 +96,30 @@ def check_division_code(value: str) -> str:
     return value
 
 
+_SCOPE_CODE = re.compile(r"^(\d{2}|\d{4}|\d{6})$")
+
+
+def check_scope_code(value: str) -> str:
+    """The GB/T 2260 prefix a policy value applies in (domain.md §0, parameter model): 2 digits
+    a province (`15` Inner Mongolia), 4 a prefecture (`1506` Ordos), 6 a county (`150602`)."""
+    if not _SCOPE_CODE.match(value):
+        raise ValueError(
+            "scope_code_format: a GB/T 2260 prefix of 2 (province), 4 (prefecture) or 6 (county) "
+            "digits"
+        )
+    if value[:2] not in PROVINCES:
+        raise ValueError(f"scope_code_province: {value[:2]} is not a GB/T 2260 province code")
+    return value
+
+
+def scopes_covering(division_code: str) -> tuple[str, ...]:
+    """The scope codes that cover a county: its province (2), prefecture (4) and itself (6)."""
+    return tuple(division_code[:n] for n in (2, 4, 6) if len(division_code) >= n)
+
+
 SchoolCode = Annotated[str, AfterValidator(check_school_code)]
 CountyCode = Annotated[str, AfterValidator(check_division_code)]
+ScopeCode = Annotated[str, AfterValidator(check_scope_code)]
 
 
 # 公民身份号码, GB 11643-1999 (domain.md §1.1): ISO 7064 MOD 11-2 over positions 1–17

@@ -10,7 +10,9 @@ from enrollment.lottery.endpoints import router as lottery_router
 from enrollment.schools.endpoints import router as schools_router
 from enrollment.schools.share_endpoints import router as private_share_router
 from enrollment.seats.endpoints import forecast_router, school_seats_router, seat_plans_router
+from enrollment.seats.standard_endpoints import router as seat_standards_router
 from enrollment.settings import EnrollmentSettings
+from enrollment.zoning.count_endpoints import router as zone_counts_router
 from enrollment.zoning.endpoints import maps_router as zone_maps_router
 from enrollment.zoning.endpoints import zones_router
 from junheng_kit.app import build_service_app
@@ -31,8 +33,10 @@ def create_app(settings: EnrollmentSettings | None = None) -> FastAPI:
             lottery_router,
             zone_maps_router,
             zones_router,
+            zone_counts_router,
             school_seats_router,
             seat_plans_router,
+            seat_standards_router,
             forecast_router,
             imports_router,
         ],
@@ -44,12 +48,14 @@ def create_app(settings: EnrollmentSettings | None = None) -> FastAPI:
                 "The school registry: levels, location, national codes and ownership."
             ),
             "zones": (
-                "划片：学区地图的版本、按地址查询片区、学龄人口与学区调整。Attendance zones: "
-                "zone-map versions, address lookup, cohorts and re-zoning."
+                "划片：学区地图的版本、按地址查询片区、学龄人口、常住人口与学区调整。Attendance "
+                "zones: zone-map versions, address lookup, cohorts, resident population and "
+                "re-zoning."
             ),
             "seats": (
-                "学位计划与学位预警：班级数、班额上限、供需预测。Seat plans and the seat forecast: "
-                "classes, class caps, supply against demand."
+                "学位计划、学位配置标准与学位预警：班级数、班额上限、每千人学位数、供需预测。Seat "
+                "plans, the seat standard per resident population and the seat forecast: "
+                "classes, class caps, supply against demand and against the standard."
             ),
             "admission": (
                 "入学申请：提交、材料核验、审核、优先类别政策与录取。Applications: submission, "

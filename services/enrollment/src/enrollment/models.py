@@ -10,8 +10,15 @@ from enrollment.admission.models import (
 from enrollment.imports.models import SheetImport
 from enrollment.lottery.models import AssignmentRun
 from enrollment.schools.models import PrivateShareCap, School
-from enrollment.seats.models import SeatPlan
-from enrollment.zoning.models import AttendanceZone, CohortCount, CohortImport, ZoneMap
+from enrollment.seats.models import SeatPlan, SeatStandard
+from enrollment.zoning.models import (
+    AttendanceZone,
+    CohortCount,
+    CohortImport,
+    ResidentPopulation,
+    ResidentPopulationImport,
+    ZoneMap,
+)
 
 __all__ = [
     "Admission",
@@ -24,8 +31,11 @@ __all__ = [
     "CohortImport",
     "PriorityPolicy",
     "PrivateShareCap",
+    "ResidentPopulation",
+    "ResidentPopulationImport",
     "School",
     "SeatPlan",
+    "SeatStandard",
     "SheetImport",
     "ZoneMap",
 ]

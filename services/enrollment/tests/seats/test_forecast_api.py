@@ -43,13 +43,30 @@ async def forecast(client: AsyncClient, headers: dict[str, str], **params: Any) 
     return await client.get("/v1/seat-forecast", params=query, headers=headers)
 
 
+STANDARD_FIELDS = (
+    "resident_population",
+    "standard_seats",
+    "level_seats",
+    "level_seats_complete",
+    "standard_gap",
+    "standard_missing",
+)
+
+
 def years_of(body: dict[str, Any], zone_code: str) -> list[dict[str, Any]]:
-    """A zone's years without the local/migrant split (checked: it adds up to the demand)."""
+    """A zone's years without the local/migrant split (checked: it adds up to the demand) and
+    without the 学位配置标准 fields (checked: the gap is standard − seats, or both are null with
+    a reason; test_seat_standard_forecast_api.py tests their values)."""
     zone = next(z for z in body["zones"] if z["zone_code"] == zone_code)
     years: list[dict[str, Any]] = []
     for year in map(dict, zone["years"]):
         local, migrant = year.pop("local_demand"), year.pop("migrant_demand")
         assert local + migrant == year["demand"]
+        _, wanted, level_seats, _, gap, missing = (year.pop(name) for name in STANDARD_FIELDS)
+        if wanted is None:
+            assert (gap, bool(missing)) == (None, True)
+        else:
+            assert (gap, missing) == (wanted - level_seats, [])
         years.append(year)
     return years
 

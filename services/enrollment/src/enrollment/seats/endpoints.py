@@ -2,17 +2,19 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Response
 
-from enrollment.seats import rules, service
+from enrollment.seats import rules, service, standards
 from enrollment.seats.models import SeatPlan
 from enrollment.seats.policy import Level
 from enrollment.seats.repository import SeatPlanRepository
 from enrollment.seats.schemas import (
     ClassFlagsRead,
+    ResidentPopulationRef,
     SeatForecastRead,
     SeatPlanList,
     SeatPlanPage,
     SeatPlanPut,
     SeatPlanRead,
+    SeatStandardInForce,
     Year,
     ZoneForecast,
     ZoneForecastYear,
@@ -160,7 +162,16 @@ async def seat_forecast(
     from_year+horizon, entry-grade demand (grade 1 from birth cohorts under the entry-age
     cut-off; grade 7 from the pupils now in primary grades) against the seats of the zone's
     schools (a 多校 zone pools them; a school without a plan for the year keeps its latest
-    earlier one). `is_short`: more children than seats."""
+    earlier one). `is_short`: more children than seats.
+
+    Beside them, 学位配置标准 (seed 000, seed 002): `standard_seats` = ⌈resident population ×
+    seats per 1,000 ÷ 1,000⌉ from the zone's 常住人口 of the base year (PUT
+    /v1/zones/resident-population/…) and the standard in force on 1 September of the year (PUT
+    /v1/seat-standards/…), held against `level_seats` — the zone's seats of the level in all
+    grades (the entry seats planned for each cohort in school), since the standard counts a whole
+    level: `standard_gap` = standard_seats − level_seats. Population or standard missing: both
+    null and `standard_missing` names what is missing — no official value exists, so none is
+    assumed."""
     outcome = await service.forecast(
         session,
         principal,
@@ -185,6 +196,12 @@ async def seat_forecast(
                     balance=row.balance,
                     is_short=row.is_short,
                     counts_complete=row.counts_complete,
+                    resident_population=row.resident_population,
+                    standard_seats=row.standard_seats,
+                    level_seats=row.level_seats,
+                    level_seats_complete=row.level_seats_complete,
+                    standard_gap=row.standard_gap,
+                    standard_missing=list(row.standard_missing),
                 )
                 for row in outcome.rows[zone.zone_code]
             ],
@@ -203,4 +220,18 @@ async def seat_forecast(
         zones=zones,
         short_zones=[z.zone_code for z in zones if any(y.is_short for y in z.years)],
         migrant_applications=outcome.migrant_applications,
+        resident_population=None
+        if outcome.population is None
+        else ResidentPopulationRef(
+            year=outcome.population.year,
+            zones=outcome.population_zones,
+            content_sha256=outcome.population.content_sha256,
+            imported_at=outcome.population.imported_at,
+        ),
+        seat_standards=[
+            SeatStandardInForce(
+                year=year, standard=standards.standard_read(row) if row is not None else None
+            )
+            for year, row in outcome.standards.items()
+        ],
     )

@@ -1,6 +1,14 @@
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, PrimaryKeyConstraint, String
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Integer,
+    PrimaryKeyConstraint,
+    String,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from enrollment.db import Base
@@ -44,6 +52,48 @@ class SeatPlan(Base):
     seats: Mapped[int] = mapped_column(Integer)  # planned_classes × class_cap
     class_sizes: Mapped[list[int]] = mapped_column(JSON)  # current classes, for 大班额 flags
     policy_version: Mapped[str] = mapped_column(String(60))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's declarative API
+
+
+class SeatStandard(Base):
+    """学位配置标准: seats per 1,000 resident population (常住人口) for a level, as a region or
+    county set it from a date on (seed 000: the region sets it; seed 002: resident population as
+    the base; domain.md §2.5: no value given, so none exists until one is stored).
+
+    One row per scope, level and start date; a PUT of the same key corrects it (`version` + 1).
+    The row in force on a date is the most specific scope, then the latest start."""
+
+    __tablename__ = "seat_standard"
+    __table_args__ = (
+        # two PUTs creating the same standard at once: the later one is told, and may send it again
+        PrimaryKeyConstraint(
+            "scope_code",
+            "level",
+            "effective_from",
+            info=on_violation(
+                FieldError(
+                    "effective_from",
+                    "seat_standard_unique",
+                    "一个范围、学段与生效日一条标准: a concurrent request created this standard; "
+                    "send the PUT again to replace it",
+                ),
+                detail="the seat standard was created by a concurrent request",
+            ),
+        ),
+    )
+
+    scope_code: Mapped[str] = mapped_column(String(6), primary_key=True)  # GB/T 2260 prefix
+    level: Mapped[str] = mapped_column(String(10), primary_key=True)  # primary | junior
+    effective_from: Mapped[date] = mapped_column(Date, primary_key=True)
+    effective_to: Mapped[date | None] = mapped_column(Date)  # exclusive; None = until changed
+    seats_per_1000: Mapped[str] = mapped_column(String(12))  # a Decimal, exactly as given
+    source: Mapped[str] = mapped_column(String(500))
+    evidence: Mapped[str] = mapped_column(String(10))  # OFF | SEC | UNCONF | DERIVED
     version: Mapped[int] = mapped_column(Integer, default=1)
     updated_by: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -1,5 +1,6 @@
-"""班额与入学年龄政策: class caps, large-class thresholds and the entry-age cut-off as versioned,
-effective-dated, cited policy data (domain.md §1.5, §2.5).
+"""班额、入学年龄与学位配置标准: class caps, large-class thresholds, the entry-age cut-off and
+the seat standard per resident population as versioned, effective-dated, cited policy data
+(domain.md §1.5, §2.5).
 
 Each rule carries a scope (a GB/T 2260 prefix, "" = national); the most specific scope in force on
 the evaluation date wins, so a county can publish its own row and a past year re-runs under the
@@ -9,6 +10,7 @@ rules of its time. Pupil counts are whole numbers, so the thresholds are integer
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from types import MappingProxyType
 from typing import Literal, TypeVar
 
@@ -63,6 +65,25 @@ class EntryAgePolicy:
         return birth_year + self.entry_age + (0 if birth_month <= self.cutoff_month else 1)
 
 
+@dataclass(frozen=True, slots=True)
+class SeatStandardPolicy:
+    """学位配置标准: the seats a level needs per 1,000 resident population (常住人口).
+
+    Seed 000: "自治区制定城镇义务教育学位配置标准" — the region sets it; seed 002 (教基厅函〔2021〕
+    43号): "出台以常住人口为基数的城镇义务教育学位配置标准". Neither gives a value (domain.md §2.5:
+    "set by the region from resident population … (value not given)"), so no row is built in:
+    a region or county stores its own (`seat_standard`, PUT /v1/seat-standards/…).
+    """
+
+    version: str  # "<scope>/<level>/<effective_from>#<row version>"
+    scope: str
+    effective_from: date
+    effective_to: date | None
+    source: str
+    level: Level
+    seats_per_1000: Decimal  # exact, as the document gives it (e.g. 95 or 47.5)
+
+
 NATIONAL_CLASS_SIZE_2017 = ClassSizePolicy(
     version="教督〔2017〕6号/2017-04-26",
     scope="",
@@ -94,7 +115,7 @@ ENTRY_AGE_DEFAULT = EntryAgePolicy(
 CLASS_SIZE_POLICIES: tuple[ClassSizePolicy, ...] = (NATIONAL_CLASS_SIZE_2017,)
 ENTRY_AGE_POLICIES: tuple[EntryAgePolicy, ...] = (ENTRY_AGE_DEFAULT,)
 
-P = TypeVar("P", ClassSizePolicy, EntryAgePolicy)
+P = TypeVar("P", ClassSizePolicy, EntryAgePolicy, SeatStandardPolicy)
 
 
 def in_force(policies: Sequence[P], *, county_code: str, on: date) -> P | None:

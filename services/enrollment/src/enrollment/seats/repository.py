@@ -1,11 +1,13 @@
 from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from enrollment.seats.models import SeatPlan
+from enrollment.seats.models import SeatPlan, SeatStandard
 from junheng_kit.auth import Jurisdiction
+from junheng_kit.identifiers import scopes_covering
 from junheng_kit.pagination import fetch_limit
 
 
@@ -81,3 +83,27 @@ class SeatPlanRepository:
             .order_by(SeatPlan.year)
         )
         return [(code, year, seats) for code, year, seats in rows]
+
+
+@dataclass
+class SeatStandardRepository:
+    session: AsyncSession
+
+    def add(self, standard: SeatStandard) -> None:
+        self.session.add(standard)
+
+    async def find(self, scope_code: str, level: str, effective_from: date) -> SeatStandard | None:
+        return await self.session.get(SeatStandard, (scope_code, level, effective_from))
+
+    async def covering(self, county_code: str, level: str | None = None) -> list[SeatStandard]:
+        """Every standard whose scope covers the county (its province, prefecture or itself),
+        broadest scope first, then by start."""
+        query = select(SeatStandard).where(
+            SeatStandard.scope_code.in_(scopes_covering(county_code))
+        )
+        if level:
+            query = query.where(SeatStandard.level == level)
+        rows = await self.session.scalars(
+            query.order_by(SeatStandard.level, SeatStandard.scope_code, SeatStandard.effective_from)
+        )
+        return list(rows)

@@ -1,11 +1,14 @@
-"""Pure seat rules: which schools serve a level, seats from classes, 大班额 flags, and the
-学位预警 forecast of entry-grade demand against seats per zone (domain.md §1.5, §2.5)."""
+"""Pure seat rules: which schools serve a level, seats from classes, 大班额 flags, the
+学位预警 forecast of entry-grade demand against seats per zone, and the seats the 学位配置标准
+asks for per resident population (domain.md §1.5, §2.5)."""
 
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from fractions import Fraction
+from typing import Literal
 
 from enrollment.seats.policy import ClassSizePolicy, EntryAgePolicy, Level
 
@@ -17,6 +20,9 @@ SERVES: Mapping[str, frozenset[Level]] = {
     "complete_secondary": frozenset({"junior"}),  # 完全中学: junior and senior sections
 }
 ENTRY_GRADE: Mapping[Level, int] = {"primary": 1, "junior": 7}
+# grades a level spans: primary 1–6 (domain.md §2.1), junior 7–9 (§5.5: "three-year retention",
+# grade-7 intake three years earlier)
+LEVEL_GRADES: Mapping[Level, int] = {"primary": 6, "junior": 3}
 
 
 def offers_level(school_levels: Iterable[str], level: Level) -> bool:
@@ -142,8 +148,53 @@ def zone_seats(
 
 
 @dataclass(frozen=True, slots=True)
+class LevelSeats:
+    seats: Fraction
+    complete: bool  # every school of the zone had a plan for every entry year counted
+
+
+def level_seats(
+    zone_schools: Mapping[str, Sequence[str]],
+    seats_by_year: Mapping[int, Mapping[str, int]],
+    *,
+    year: int,
+    grades: int,
+) -> dict[str, LevelSeats]:
+    """Seats of a level per zone in school year `year`, all grades: the entry seats of the
+    `grades` cohorts in school (entry years year − grades + 1 … year), each cohort keeping the
+    seats planned for its entry grade as it moves up — the forecast's cohort model. The 学位配置
+    标准 counts the seats of a whole level, so it is held against these, not the entry grade's.
+    A zone is complete when each of its schools had a plan (or an earlier one) for every one of
+    those entry years; an entry year without one counts no seats."""
+    total: dict[str, Fraction] = defaultdict(Fraction)
+    complete = dict.fromkeys(zone_schools, True)
+    for entry_year in range(year - grades + 1, year + 1):
+        planned = seats_by_year.get(entry_year, {})
+        for zone, seats in zone_seats(zone_schools, planned).items():
+            total[zone] += seats
+        for zone, schools in zone_schools.items():
+            if any(code not in planned for code in schools):
+                complete[zone] = False
+    return {zone: LevelSeats(total[zone], complete[zone]) for zone in zone_schools}
+
+
+def standard_seats(residents: int, seats_per_1000: Decimal) -> int:
+    """学位配置标准 applied to a zone: ⌈resident population × seats per 1,000 ÷ 1,000⌉.
+
+    Seed 002 asks for a standard "以常住人口为基数" (resident population as the base); seed 000
+    has the region set it. Computed exactly (no float) and rounded up: a part-seat the standard
+    asks for is still a seat to provide. 23,400 residents × 95 per 1,000 → 2,223 seats.
+    """
+    return math.ceil(Fraction(residents) * Fraction(seats_per_1000) / 1000)
+
+
+StandardInput = Literal["resident_population", "seat_standard"]
+
+
+@dataclass(frozen=True, slots=True)
 class ZoneYear:
-    """One zone in one forecast year: whole children against whole seats."""
+    """One zone in one forecast year: whole children against whole seats, and the seats the
+    学位配置标准 asks for against the zone's resident population."""
 
     zone_code: str
     year: int
@@ -151,6 +202,34 @@ class ZoneYear:
     migrant_demand: int  # 随迁子女 (see `migrant_demand`)
     seats: int  # rounded down: a part-seat seats nobody
     counts_complete: bool
+    resident_population: int | None = None  # 常住人口 of the zone (base year); None: not given
+    seats_per_1000: Decimal | None = None  # the standard in force for the year; None: none set
+    level_seats: int = 0  # seats of the level, all grades (see `level_seats`), rounded down
+    level_seats_complete: bool = False
+
+    @property
+    def standard_missing(self) -> tuple[StandardInput, ...]:
+        """What the standard seats lack: the zone's resident population, the standard, or both."""
+        missing: list[StandardInput] = []
+        if self.resident_population is None:
+            missing.append("resident_population")
+        if self.seats_per_1000 is None:
+            missing.append("seat_standard")
+        return tuple(missing)
+
+    @property
+    def standard_seats(self) -> int | None:
+        """Seats the standard asks for; None when the population or the standard is missing."""
+        if self.resident_population is None or self.seats_per_1000 is None:
+            return None
+        return standard_seats(self.resident_population, self.seats_per_1000)
+
+    @property
+    def standard_gap(self) -> int | None:
+        """standard_seats − level_seats: above 0, the zone's seats of the level (all grades) fall
+        short of the standard."""
+        wanted = self.standard_seats
+        return None if wanted is None else wanted - self.level_seats
 
     @property
     def demand(self) -> int:
@@ -180,7 +259,15 @@ def migrant_demand(home_zones: Iterable[str | None]) -> dict[str, int]:
 
 
 def zone_year(
-    zone_code: str, year: int, demand: ZoneDemand | None, seats: Fraction, migrants: int = 0
+    zone_code: str,
+    year: int,
+    demand: ZoneDemand | None,
+    seats: Fraction,
+    migrants: int = 0,
+    *,
+    residents: int | None = None,
+    seats_per_1000: Decimal | None = None,
+    level: LevelSeats | None = None,
 ) -> ZoneYear:
     return ZoneYear(
         zone_code=zone_code,
@@ -189,4 +276,8 @@ def zone_year(
         migrant_demand=migrants,
         seats=math.floor(seats),
         counts_complete=demand.complete if demand else False,
+        resident_population=residents,
+        seats_per_1000=seats_per_1000,
+        level_seats=math.floor(level.seats) if level else 0,
+        level_seats_complete=level.complete if level else False,
     )

@@ -1,9 +1,11 @@
 """Seat-plan use-cases: store a school's planned classes and seats with its event, and forecast
-entry-grade demand against seats per zone (学位预警). Nothing here commits; the request does."""
+entry-grade demand against seats per zone (学位预警), beside the seats the 学位配置标准 asks for per
+resident population. Nothing here commits; the request does."""
 
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from fractions import Fraction
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -11,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from enrollment.admission.repository import ApplicationRepository
 from enrollment.schools.repository import SchoolRepository
 from enrollment.seats import rules
-from enrollment.seats.models import SeatPlan
+from enrollment.seats.models import SeatPlan, SeatStandard
 from enrollment.seats.policy import (
     ClassSizePolicy,
     EntryAgePolicy,
@@ -19,11 +21,16 @@ from enrollment.seats.policy import (
     class_size_policy,
     entry_age_policy,
 )
-from enrollment.seats.repository import SeatPlanRepository
+from enrollment.seats.repository import SeatPlanRepository, SeatStandardRepository
 from enrollment.seats.schemas import SeatPlanPut
+from enrollment.seats.standards import standard_in_force
 from enrollment.zoning import service as zoning
-from enrollment.zoning.models import ZoneMap
-from enrollment.zoning.repository import CohortRepository, ZoneMapRepository
+from enrollment.zoning.models import ResidentPopulationImport, ZoneMap
+from enrollment.zoning.repository import (
+    CohortRepository,
+    ResidentPopulationRepository,
+    ZoneMapRepository,
+)
 from enrollment.zoning.rules import Zone
 from junheng_contracts.enrollment import SchoolSeatsChanged, SchoolSeatsData
 from junheng_kit.auth import Principal
@@ -135,6 +142,9 @@ class Forecast:
     policy: EntryAgePolicy
     rows: dict[str, list[rules.ZoneYear]]  # zone code → one row per year
     migrant_applications: int  # the base year's migrant applications counted (in a zone)
+    population: ResidentPopulationImport | None  # the base year's 常住人口 import
+    population_zones: int  # zones of the map with a resident count
+    standards: dict[int, SeatStandard | None]  # year → the 学位配置标准 in force
 
 
 def _seats_in(
@@ -163,7 +173,10 @@ async def forecast(
     horizon: int,
 ) -> Forecast:
     """学位预警: entry-grade demand per zone for the `horizon` years after the base year (when
-    the children were counted), against the seats of the zone's schools."""
+    the children were counted), against the seats of the zone's schools; beside them the seats
+    the 学位配置标准 in force each year asks for the zone's resident population of the base year
+    (held flat: no source gives a population trend), against the zone's seats of the level in
+    all grades. Every input is read once for all zones and years."""
     principal.require_jurisdiction(county_code, field="query.county_code")
     cohorts = CohortRepository(session)
     if await cohorts.latest(county_code, from_year) is None:
@@ -183,12 +196,23 @@ async def forecast(
     plans = await SeatPlanRepository(session).seats_until(
         {c for codes in zone_schools.values() for c in codes}, level, years[-1]
     )
-    seats_by_year = _seats_in(plans, years)
+    grades = rules.LEVEL_GRADES[level]
+    # entry seats from the entry year of the oldest cohort in school in the first forecast year
+    seats_by_year = _seats_in(plans, list(range(years[0] - grades + 1, years[-1] + 1)))
     counts = await cohorts.counts(county_code, from_year, level)
     policy = entry_age_policy(county_code, from_year)
     migrants = rules.migrant_demand(
         await ApplicationRepository(session).migrant_home_zones(county_code, level, from_year)
     )
+    population = ResidentPopulationRepository(session)
+    residents = {
+        r.zone_code: r.residents for r in await population.rows(county_code, from_year, level)
+    }
+    standard_rows = await SeatStandardRepository(session).covering(county_code, level)
+    standards = {
+        year: standard_in_force(standard_rows, county_code=county_code, level=level, year=year)
+        for year in years
+    }
     rows: dict[str, list[rules.ZoneYear]] = defaultdict(list)
     for year in years:
         if level == "primary":
@@ -212,6 +236,9 @@ async def forecast(
                 year=year,
             )
         seats = rules.zone_seats(zone_schools, seats_by_year[year])
+        all_grades = rules.level_seats(zone_schools, seats_by_year, year=year, grades=grades)
+        standard = standards[year]
+        per_1000 = Decimal(standard.seats_per_1000) if standard is not None else None
         for zone in index.zones:
             rows[zone.zone_code].append(
                 rules.zone_year(
@@ -220,9 +247,23 @@ async def forecast(
                     demand.get(zone.zone_code),
                     seats.get(zone.zone_code, Fraction(0)),
                     migrants.get(zone.zone_code, 0),
+                    residents=residents.get(zone.zone_code),
+                    seats_per_1000=per_1000,
+                    level=all_grades.get(zone.zone_code),
                 )
             )
     counted = sum(n for code, n in migrants.items() if code in zone_schools)
     return Forecast(
-        county_code, level, from_year, years, zone_map, index.zones, policy, dict(rows), counted
+        county_code,
+        level,
+        from_year,
+        years,
+        zone_map,
+        index.zones,
+        policy,
+        dict(rows),
+        counted,
+        population=await population.latest(county_code, from_year),
+        population_zones=sum(1 for code in residents if code in zone_schools),
+        standards=standards,
     )

@@ -7,20 +7,17 @@ from uuid import UUID
 
 import numpy as np
 import shapely
-from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from pydantic import BaseModel, TypeAdapter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from enrollment.zoning import service
-from enrollment.zoning.models import CohortImport, ZoneMap
+from enrollment.zoning.models import ZoneMap
 from enrollment.zoning.repository import ZoneMapRepository
 from enrollment.zoning.rezoning import rezoning_status
 from enrollment.zoning.schemas import (
     BulkLookupIn,
     BulkLookupRead,
-    CohortRow,
-    CohortsPut,
-    CohortsRead,
     HouseholdChangeRead,
     Latitude,
     Level,
@@ -28,7 +25,6 @@ from enrollment.zoning.schemas import (
     PointZone,
     RezoningRead,
     SchoolBalanceRead,
-    Year,
     ZoneCollectionRead,
     ZoneFeatureProperties,
     ZoneFeatureRead,
@@ -48,7 +44,6 @@ from enrollment.zoning.tables import (
     PointTable,
     media_type_of,
     prefers_csv,
-    read_cohorts,
     read_json,
     read_points,
     write_point_zones,
@@ -80,7 +75,6 @@ On = Annotated[
     date | None, Query(description="the map in force on this day (default today, China time)")
 ]
 BULK_LOOKUP = TypeAdapter(BulkLookupIn)
-COHORTS = TypeAdapter(CohortsPut)
 
 
 def _summary(zone_map: ZoneMap) -> ZoneMapSummary:
@@ -143,7 +137,7 @@ def _inline(schema: Any, definitions: dict[str, Any]) -> Any:
     return schema
 
 
-def _body_openapi(model: type[BaseModel], csv_example: str) -> dict[str, Any]:
+def body_openapi(model: type[BaseModel], csv_example: str) -> dict[str, Any]:
     """A body that is JSON (the model), CSV or XLSX: FastAPI cannot declare these from a
     signature."""
     schema = model.model_json_schema()
@@ -308,7 +302,7 @@ async def lookup_zone(
         **problem_responses(BadRequest, NotFound, UnsupportedMediaType),
         200: {"content": {JSON: {}, CSV: {"schema": {"type": "string"}}}},
     },
-    openapi_extra=_body_openapi(BulkLookupIn, "id,longitude,latitude\nA1,109.98,39.82\n"),
+    openapi_extra=body_openapi(BulkLookupIn, "id,longitude,latitude\nA1,109.98,39.82\n"),
 )
 async def lookup_zones(
     request: Request,
@@ -373,76 +367,3 @@ async def lookup_zones(
         ],
     )
     return Response(answer.model_dump_json(), media_type=JSON)
-
-
-def _cohorts(record: CohortImport, rows: list[CohortRow]) -> CohortsRead:
-    return CohortsRead(
-        county_code=record.county_code,
-        year=record.year,
-        source=record.source,
-        rows=rows,
-        content_sha256=record.content_sha256,
-        imported_by=record.imported_by,
-        imported_at=record.imported_at,
-    )
-
-
-@zones_router.put(
-    "/cohorts/{county_code}/{year}",
-    summary="Replace a county's child counts by zone (学龄人口)",
-    response_model=CohortsRead,
-    response_model_exclude_none=True,
-    responses=problem_responses(BadRequest, RuleViolated, UnsupportedMediaType),
-    openapi_extra=_body_openapi(
-        CohortsPut, "zone_code,birth_year,birth_month,grade,children\nDS-P01,2020,,,120\n"
-    ),
-)
-async def put_cohorts(
-    county_code: CountyCode,
-    year: Annotated[Year, Path()],
-    request: Request,
-    session: SessionDep,
-    principal: Writer,
-    content_type: Annotated[str, Header()] = "",
-) -> CohortsRead:
-    """Counts taken in base year `year`: 户籍 children of each primary zone by `birth_year`
-    (and `birth_month` where known), and pupils of each junior zone by primary `grade`. JSON
-    `{"rows": [...]}`, or CSV / XLSX `zone_code,birth_year,birth_month,grade,children`; codes must
-    be zones of the newest map of that year. Replaces the year's counts; one bad row stores
-    nothing."""
-    content = await request.body()
-    media_type = media_type_of(content_type, (JSON, CSV, XLSX))
-    if media_type != JSON:
-        rows = service.parse_cohort_rows(read_cohorts(content, media_type))
-        source = "xlsx" if media_type == XLSX else "csv"
-    else:
-        rows = list(enumerate(read_json(COHORTS, content).rows))
-        source = "json"
-    record = await service.replace_cohorts(
-        session,
-        principal,
-        county_code=county_code,
-        year=year,
-        rows=rows,
-        source=source,
-        content=content,
-    )
-    return _cohorts(record, [row for _, row in rows])
-
-
-@zones_router.get(
-    "/cohorts/{county_code}/{year}",
-    summary="A county's child counts by zone",
-    response_model_exclude_none=True,
-    responses=problem_responses(NotFound),
-)
-async def get_cohorts(
-    county_code: CountyCode,
-    year: Annotated[Year, Path()],
-    session: SessionDep,
-    principal: Reader,
-) -> CohortsRead:
-    record, rows = await service.stored_cohorts(
-        session, principal, county_code=county_code, year=year
-    )
-    return _cohorts(record, rows)

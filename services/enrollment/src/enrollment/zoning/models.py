@@ -1,7 +1,17 @@
 from datetime import date, datetime
 from uuid import UUID
 
-from sqlalchemy import JSON, Date, Float, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Date,
+    Float,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from enrollment.db import Base
@@ -100,3 +110,53 @@ class CohortCount(Base):
     birth_month: Mapped[int | None] = mapped_column(Integer)
     grade: Mapped[int | None] = mapped_column(Integer)
     children: Mapped[int] = mapped_column(Integer)
+
+
+class ResidentPopulationImport(Base):
+    """常住人口数据: one import of a county's resident population by zone for a base year, as the
+    bureau gives it (seed 002: the seat standard takes resident population as its base)."""
+
+    __tablename__ = "resident_population_import"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True, default=uuid7)
+    county_code: Mapped[str] = mapped_column(String(6), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(10))  # json | csv | xlsx
+    rows: Mapped[int] = mapped_column(Integer)
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    imported_by: Mapped[str] = mapped_column(String(100))
+    imported_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+RESIDENT_ZONE_UNIQUE = FieldError(
+    "rows", "row_unique", "一个片区一个常住人口数 / a concurrent import stored this zone; retry"
+)
+
+
+class ResidentPopulation(Base):
+    """常住人口 of one zone of a county's primary or junior zone map, counted in the base year."""
+
+    __tablename__ = "resident_population"
+    __table_args__ = (
+        CheckConstraint("residents >= 0", name="residents_non_negative"),
+        # two imports replacing the same year at once: the later one is told to send it again
+        UniqueConstraint(
+            "county_code",
+            "year",
+            "level",
+            "zone_code",
+            info=on_violation(
+                RESIDENT_ZONE_UNIQUE,
+                detail="another import of this year's resident population was stored at the same "
+                "time; send it again",
+            ),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    import_id: Mapped[UUID] = mapped_column(ForeignKey("resident_population_import.id"), index=True)
+    county_code: Mapped[str] = mapped_column(String(6))
+    year: Mapped[int] = mapped_column(Integer)
+    level: Mapped[str] = mapped_column(String(10))  # the zone map: primary | junior
+    zone_code: Mapped[str] = mapped_column(String(40))
+    residents: Mapped[int] = mapped_column(Integer)

@@ -8,7 +8,14 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from enrollment.schools.models import School
-from enrollment.zoning.models import AttendanceZone, CohortCount, CohortImport, ZoneMap
+from enrollment.zoning.models import (
+    AttendanceZone,
+    CohortCount,
+    CohortImport,
+    ResidentPopulation,
+    ResidentPopulationImport,
+    ZoneMap,
+)
 from junheng_kit.auth import Jurisdiction
 from junheng_kit.pagination import fetch_limit
 from junheng_kit.problems import NotFound
@@ -144,3 +151,56 @@ class CohortRepository:
         if level:
             query = query.where(CohortCount.level == level)
         return list(await self.session.scalars(query.order_by(CohortCount.id)))
+
+
+@dataclass
+class ResidentPopulationRepository:
+    session: AsyncSession
+
+    async def replace(
+        self, record: ResidentPopulationImport, rows: Sequence[dict[str, Any]]
+    ) -> None:
+        """A new import replaces the county-year's population; the import rows keep the history."""
+        self.session.add(record)
+        await self.session.flush()
+        await self.session.execute(
+            delete(ResidentPopulation).where(
+                ResidentPopulation.county_code == record.county_code,
+                ResidentPopulation.year == record.year,
+            )
+        )
+        await self.session.execute(
+            insert(ResidentPopulation),
+            [
+                {
+                    **r,
+                    "import_id": record.id,
+                    "county_code": record.county_code,
+                    "year": record.year,
+                }
+                for r in rows
+            ],
+        )
+
+    async def latest(self, county_code: str, year: int) -> ResidentPopulationImport | None:
+        return await self.session.scalar(
+            select(ResidentPopulationImport)
+            .where(
+                ResidentPopulationImport.county_code == county_code,
+                ResidentPopulationImport.year == year,
+            )
+            .order_by(
+                ResidentPopulationImport.imported_at.desc(), ResidentPopulationImport.id.desc()
+            )
+            .limit(1)
+        )
+
+    async def rows(
+        self, county_code: str, year: int, level: str | None = None
+    ) -> list[ResidentPopulation]:
+        query = select(ResidentPopulation).where(
+            ResidentPopulation.county_code == county_code, ResidentPopulation.year == year
+        )
+        if level:
+            query = query.where(ResidentPopulation.level == level)
+        return list(await self.session.scalars(query.order_by(ResidentPopulation.id)))

@@ -308,3 +308,42 @@ class CohortsRead(BaseModel):
     content_sha256: str
     imported_by: str
     imported_at: datetime
+
+
+class ResidentRow(BaseModel):
+    """常住人口 of one zone: the people living in it, counted in the base year (seed 002: the
+    seat standard takes resident population as its base)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    zone_code: ZoneCode
+    level: Level = Field(description="the zone map the zone belongs to: primary or junior")
+    residents: int = Field(ge=0, le=100_000_000, description="常住人口 of the zone")
+
+
+class ResidentPopulationPut(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "rows": [
+                        {"zone_code": "DS-P01", "level": "primary", "residents": 23400},
+                        {"zone_code": "DS-J01", "level": "junior", "residents": 51200},
+                    ]
+                }
+            ]
+        },
+    )
+
+    rows: list[ResidentRow] = Field(min_length=1, max_length=200_000)
+
+
+class ResidentPopulationRead(BaseModel):
+    county_code: str
+    year: int = Field(description="the base year the residents were counted in")
+    source: str
+    rows: list[ResidentRow]
+    content_sha256: str
+    imported_by: str
+    imported_at: datetime

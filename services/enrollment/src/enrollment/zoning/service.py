@@ -1,5 +1,6 @@
-"""Zoning use-cases: import versioned zone maps, look points up, preview a re-zoning, and keep the
-child counts the seat forecast uses. Nothing here commits; the request does."""
+"""Zoning use-cases: import versioned zone maps, look points up and preview a re-zoning (the
+counts by zone the seat forecast uses are in `counts.py`). Nothing here commits; the request
+does."""
 
 import hashlib
 import json
@@ -11,17 +12,16 @@ from uuid import UUID
 
 import numpy as np
 import shapely
-from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from enrollment.seats.policy import Level
 from enrollment.seats.repository import SeatPlanRepository
 from enrollment.seats.rules import offers_level
 from enrollment.zoning import rules
-from enrollment.zoning.models import CohortImport, ZoneMap
-from enrollment.zoning.repository import CohortRepository, SchoolLookup, ZoneMapRepository
-from enrollment.zoning.schemas import CohortRow, ZoneCollection, ZoneMapCreate, ZonePreviewIn
-from enrollment.zoning.tables import PointTable, raise_row_errors
+from enrollment.zoning.models import ZoneMap
+from enrollment.zoning.repository import SchoolLookup, ZoneMapRepository
+from enrollment.zoning.schemas import ZoneCollection, ZoneMapCreate, ZonePreviewIn
+from enrollment.zoning.tables import PointTable
 from junheng_contracts.enrollment import ZoneMapPublished, ZoneMapPublishedData
 from junheng_kit.auth import Principal
 from junheng_kit.messaging import add_event
@@ -29,7 +29,6 @@ from junheng_kit.problems import (
     FieldError,
     NotFound,
     RuleViolated,
-    validation_field_errors,
 )
 from junheng_kit.timeutil import china_today
 
@@ -359,151 +358,3 @@ async def preview_rezoning(
         rules.Household(p.id, p.longitude, p.latitude, p.current_choice) for p in request.points
     ]
     return base, rules.preview(old, rules.ZoneIndex(draft), households, seats)
-
-
-# ---- child counts (学龄人口) ---------------------------------------------------------------
-
-COHORT_ROW = TypeAdapter(CohortRow)
-
-
-def parse_cohort_rows(
-    records: Sequence[tuple[int, dict[str, object]]],
-) -> list[tuple[int, CohortRow]]:
-    """CSV records validated by the row schema; every bad cell as `rows[<line>].<field>`."""
-    rows: list[tuple[int, CohortRow]] = []
-    errors: list[FieldError] = []
-    for line, record in records:
-        try:
-            rows.append((line, COHORT_ROW.validate_python(record)))
-        except ValidationError as exc:
-            errors += [
-                FieldError(
-                    f"rows[{line}].{e.field}" if e.field != "body" else f"rows[{line}]",
-                    e.rule,
-                    e.message,
-                )
-                for e in validation_field_errors(exc.errors())
-            ]
-    if errors:
-        raise_row_errors(errors)
-    return rows
-
-
-async def _zone_codes(
-    session: AsyncSession, county_code: str, level: Level, year: int
-) -> set[str] | None:
-    zone_map = await ZoneMapRepository(session).newest(county_code, level, year)
-    if zone_map is None:
-        return None
-    return {z.zone_code for z in (await zone_index(session, zone_map)).zones}
-
-
-async def replace_cohorts(
-    session: AsyncSession,
-    principal: Principal,
-    *,
-    county_code: str,
-    year: int,
-    rows: Sequence[tuple[int, CohortRow]],
-    source: str,
-    content: bytes,
-) -> CohortImport:
-    """学龄人口: replace the county's counts for base year `year`. Birth-year rows belong to the
-    newest primary zone map of that year, grade rows to the newest junior one."""
-    principal.require_jurisdiction(county_code, field="county_code")
-    codes: dict[Level, set[str] | None] = {
-        "primary": await _zone_codes(session, county_code, "primary", year),
-        "junior": await _zone_codes(session, county_code, "junior", year),
-    }
-    errors: list[FieldError] = []
-    seen: dict[tuple[object, ...], int] = {}
-    whole_year: dict[tuple[str, int], bool] = {}
-    for position, row in rows:
-        label = f"rows[{position}]"
-        level: Level = "primary" if row.birth_year is not None else "junior"
-        known = codes[level]
-        if known is None:
-            errors.append(
-                FieldError(
-                    f"{label}.zone_code",
-                    "zone_map_exists",
-                    f"no {level} zone map of {county_code} for {year}",
-                )
-            )
-        elif row.zone_code not in known:
-            errors.append(
-                FieldError(
-                    f"{label}.zone_code",
-                    "zone_in_map",
-                    f"{row.zone_code} is not a {level} zone of {year}",
-                )
-            )
-        if row.birth_year is not None and row.birth_year > year:
-            errors.append(
-                FieldError(
-                    f"{label}.birth_year",
-                    "birth_year_not_after_base_year",
-                    f"children are counted in {year}",
-                )
-            )
-        key = (row.zone_code, row.birth_year, row.birth_month, row.grade)
-        if key in seen:
-            errors.append(
-                FieldError(label, "row_unique", f"same zone and cohort as rows[{seen[key]}]")
-            )
-        seen.setdefault(key, position)
-        if row.birth_year is not None:
-            by_month = row.birth_month is not None
-            if whole_year.setdefault((row.zone_code, row.birth_year), by_month) != by_month:
-                errors.append(
-                    FieldError(
-                        f"{label}.birth_month",
-                        "birth_month_consistent",
-                        f"count {row.zone_code} {row.birth_year} by month or for the whole "
-                        "year, not both",
-                    )
-                )
-    if errors:
-        raise RuleViolated(
-            "the counts are not consistent with the zone maps; nothing was stored", *errors[:100]
-        )
-    record = CohortImport(
-        county_code=county_code,
-        year=year,
-        source=source,
-        rows=len(rows),
-        content_sha256=hashlib.sha256(content).hexdigest(),
-        imported_by=principal.client_id,
-    )
-    await CohortRepository(session).replace(
-        record,
-        [
-            {**row.model_dump(), "level": "primary" if row.birth_year is not None else "junior"}
-            for _, row in rows
-        ],
-    )
-    return record
-
-
-async def stored_cohorts(
-    session: AsyncSession, principal: Principal, *, county_code: str, year: int
-) -> tuple[CohortImport, list[CohortRow]]:
-    principal.require_jurisdiction(county_code, field="county_code")
-    repository = CohortRepository(session)
-    record = await repository.latest(county_code, year)
-    if record is None:
-        raise NotFound(
-            f"no child counts for county {county_code} in {year}",
-            FieldError("year", "cohorts_imported"),
-        )
-    counts = await repository.counts(county_code, year)
-    return record, [
-        CohortRow(
-            zone_code=c.zone_code,
-            birth_year=c.birth_year,
-            birth_month=c.birth_month,
-            grade=c.grade,
-            children=c.children,
-        )
-        for c in counts
-    ]

@@ -1,5 +1,6 @@
-"""CSV (and XLSX) in, CSV out for zoning: points to look up (`id,longitude,latitude`) and child
-counts. XLSX is read by calamine (the kit's `read_rows`), CSV by the csv module.
+"""CSV (and XLSX) in, CSV out for zoning: points to look up (`id,longitude,latitude`), child
+counts and resident population by zone. XLSX is read by calamine (the kit's `read_rows`), CSV
+by the csv module.
 
 Headers may be the API's field names or the Chinese titles bureaus use. Every bad cell is
 reported as `rows[<line>].<field>` (the header is line 1); one bad row and nothing is used.
@@ -46,6 +47,12 @@ COHORT_COLUMNS: dict[str, tuple[str, ...]] = {
     "children": ("children", "人数", "儿童数"),
 }
 COHORT_REQUIRED = ("zone_code", "children")
+RESIDENT_COLUMNS: dict[str, tuple[str, ...]] = {
+    "zone_code": ("zone_code", "片区代码"),
+    "level": ("level", "学段"),
+    "residents": ("residents", "常住人口", "常住人口数"),
+}
+LEVEL_TITLES = {"小学": "primary", "初中": "junior"}  # a 学段 cell may hold the Chinese name
 
 
 def _text(cell: Any) -> str:
@@ -181,11 +188,16 @@ def raise_row_errors(errors: list[FieldError]) -> None:
     raise InvalidInput(f"{rows} row(s) are invalid; nothing was used{more}", *shown)
 
 
-def read_cohorts(content: bytes, media_type: str = "text/csv") -> list[tuple[int, dict[str, Any]]]:
-    """(line, record) per row of `zone_code,birth_year,birth_month,grade,children`; blank cells
-    are left out, so the row schema decides what is missing."""
+def _records(
+    content: bytes,
+    media_type: str,
+    columns: dict[str, tuple[str, ...]],
+    required: Sequence[str],
+) -> list[tuple[int, dict[str, Any]]]:
+    """(line, record) per row; blank cells are left out, so the row schema decides what is
+    missing."""
     header, rows = _rows(content, media_type)
-    at = _positions(header, COHORT_COLUMNS, COHORT_REQUIRED)
+    at = _positions(header, columns, required)
     out = []
     for line, row in rows:
         record = {name: _cell(row, position) for name, position in at.items()}
@@ -193,6 +205,23 @@ def read_cohorts(content: bytes, media_type: str = "text/csv") -> list[tuple[int
     if not out:
         raise BadRequest("the table has a header and no rows", FieldError("body", "rows_required"))
     return out
+
+
+def read_cohorts(content: bytes, media_type: str = "text/csv") -> list[tuple[int, dict[str, Any]]]:
+    """(line, record) per row of `zone_code,birth_year,birth_month,grade,children`."""
+    return _records(content, media_type, COHORT_COLUMNS, COHORT_REQUIRED)
+
+
+def read_residents(
+    content: bytes, media_type: str = "text/csv"
+) -> list[tuple[int, dict[str, Any]]]:
+    """(line, record) per row of `zone_code,level,residents` (片区代码, 学段, 常住人口); a 学段 of
+    小学 / 初中 reads as primary / junior."""
+    records = _records(content, media_type, RESIDENT_COLUMNS, tuple(RESIDENT_COLUMNS))
+    for _, record in records:
+        if "level" in record:
+            record["level"] = LEVEL_TITLES.get(record["level"], record["level"])
+    return records
 
 
 def write_point_zones(rows: list[tuple[str, str | None, str | None, Sequence[str]]]) -> str:
