@@ -56,8 +56,8 @@ def create_app(settings: StaffingSettings | None = None) -> FastAPI:
                 "rural service years."
             ),
             "policy": (
-                "政策参数：按地区生效的编制与轮岗参数。Policy parameters in force per region for "
-                "quotas and rotation."
+                "政策参数：按地区生效的编制、轮岗与培训学时参数。Policy parameters in force per "
+                "region for quotas, rotation and training hours."
             ),
         },
     )
