@@ -57,6 +57,7 @@ class TestRecords:
             )
             assert response.status_code == 201, response.text
         assert response.headers["Location"] == f"{records_url(teacher_id)}/{response.json()['id']}"
+        assert response.json()["hours"] == "72.0"  # sent as "72", kept to a tenth
 
         met = await client.get(records_url(teacher_id), params={"on": "2025-08-31"}, headers=writer)
         assert met.status_code == 200

@@ -7,7 +7,14 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
 from junheng_kit.identifiers import CitizenId
 from junheng_kit.tabular import sheet_date_text
@@ -15,6 +22,8 @@ from staffing.training.rules import MAX_RECORD_HOURS
 
 if TYPE_CHECKING:
     from staffing.training.models import TrainingRecord
+
+TENTH = Decimal("0.1")
 
 Hours = Annotated[
     Decimal,
@@ -27,6 +36,7 @@ Hours = Annotated[
         description=f"学时 of the training, > 0 and at most {MAX_RECORD_HOURS}, to 0.1",
         examples=["72"],
     ),
+    AfterValidator(lambda hours: hours.quantize(TENTH)),  # checked first; 72 is kept as 72.0
 ]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Reference = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
