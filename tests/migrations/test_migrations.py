@@ -368,3 +368,57 @@ def test_applications_stored_before_e0009_name_no_primary_school(tmp_path: Path)
         ("k1", None),
         ("k2", "3115000003"),
     ]
+
+
+def test_teacher_counts_published_before_the_training_records_carry_no_training_counts(
+    tmp_path: Path,
+) -> None:
+    """s0009 and e0011 (issue 19, 教师5年360学时): staffing's published counts keep their sections
+    and have no training requirement until the school's next recount; evaluation's copy of them
+    has no training counts, so the verdict keeps judging item 9 on a stored review."""
+    from junheng_kit.migrations import upgrade
+
+    url = _sqlite_url(tmp_path, "staffing")
+    directory = installed_service_dir("staffing")
+    upgrade(directory, url, "s0008")
+    sections = (
+        '[{"level": "primary", "full_time_teachers": 3, "teachers_above_required_degree": 2, '
+        '"backbone_teachers": 1, "pe_arts_teachers": 1}]'
+    )
+    _run(
+        url,
+        "INSERT INTO school_teacher_stats (school_code, county_code, sections, as_of, version, "
+        "updated_at) VALUES ('2115060001', '150602', '[{\"level\": \"primary\", "
+        '"full_time_teachers": 3, "teachers_above_required_degree": 2, '
+        '"backbone_teachers": 1, "pe_arts_teachers": 1}]\', \'2025-10-15\', 4, '
+        "'2025-10-15 00:00:00')",
+    )
+    upgrade(directory, url)
+    assert _run(
+        url, "SELECT version, sections, training_requirement FROM school_teacher_stats"
+    ) == [(4, sections, None)]
+    assert _run(url, "SELECT count(*) FROM teacher_training_record") == [(0,)]
+
+    url = _sqlite_url(tmp_path, "evaluation")
+    directory = installed_service_dir("evaluation")
+    upgrade(directory, url, "e0010")
+    _run(
+        url,
+        "INSERT INTO teacher_stats_school (school_code, county_code, as_of, version, "
+        "source_event_id, event_time, synced_at) VALUES ('2115060001', '150602', '2025-10-15', "
+        "4, 'e1', '2025-10-15 00:00:00', '2025-10-15 00:00:00')",
+        "INSERT INTO teacher_stats_section (school_code, level, full_time_teachers, "
+        "teachers_above_required_degree, backbone_teachers, pe_arts_teachers) VALUES "
+        "('2115060001', 'primary', 3, 2, 1, 1)",
+    )
+    upgrade(directory, url)
+    assert _run(
+        url,
+        "SELECT version, training_required_hours, training_window_years, training_window_from, "
+        "training_source FROM teacher_stats_school",
+    ) == [(4, None, None, None, None)]
+    assert _run(
+        url,
+        "SELECT full_time_teachers, teachers_counted_for_training, "
+        "teachers_meeting_training_hours FROM teacher_stats_section",
+    ) == [(3, None, None)]

@@ -11,6 +11,7 @@ from junheng_kit.tabular import (
     read_records,
     reject_rows,
     row_errors,
+    sheet_date_text,
     write_csv,
     write_xlsx,
 )
@@ -108,3 +109,16 @@ class TestRowErrors:
 
     def test_no_errors_no_refusal(self) -> None:
         reject_rows([])
+
+
+class TestSheetDateText:
+    @pytest.mark.parametrize(
+        ("typed", "iso"),
+        [("2010/9/1", "2010-09-01"), ("2010.09.01", "2010-09-01"), ("2024/12/31", "2024-12-31")],
+    )
+    def test_dates_as_bureaus_type_them_become_iso(self, typed: str, iso: str) -> None:
+        assert sheet_date_text(typed) == iso
+
+    @pytest.mark.parametrize("cell", ["2010-09-01", "2010年9月1日", "9/1/2010", 20100901, None])
+    def test_anything_else_is_left_for_the_schema(self, cell: object) -> None:
+        assert sheet_date_text(cell) == cell

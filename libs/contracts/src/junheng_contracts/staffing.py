@@ -26,6 +26,33 @@ class SectionTeacherStats(BaseModel):
     )
     backbone_teachers: int = Field(ge=0, description="县级及以上骨干教师")
     pe_arts_teachers: int = Field(ge=0, description="专职体育、音乐、美术教师")
+    teachers_counted_for_training: int | None = Field(
+        None,
+        ge=0,
+        description="专任教师 in post counted for 教师5年360学时 (政府保障程度第9项); null: no "
+        "training requirement was in force on `as_of`, nothing was counted",
+    )
+    teachers_meeting_training_hours: int | None = Field(
+        None,
+        ge=0,
+        description="of those, the teachers with at least `training_requirement.required_hours` "
+        "学时 completed in the window the requirement names",
+    )
+
+
+class TrainingRequirement(BaseModel):
+    """教师培训学时要求 the training counts of a school were measured against.
+
+    A teacher meets it with at least `required_hours` 学时 of training completed from
+    `window_from` to the event's `as_of`, both included (`window_years` years).
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    required_hours: int = Field(ge=1, description="学时 required in the window, e.g. 360")
+    window_years: int = Field(ge=1, description="years of the window, e.g. 5")
+    window_from: date = Field(description="first day of the window; it ends on `as_of`")
+    source: str = Field(description="the policy row's citation")
 
 
 class SchoolTeacherStatsData(EventData):
@@ -36,6 +63,11 @@ class SchoolTeacherStatsData(EventData):
     as_of: date = Field(description="the registry date the counts describe")
     sections: list[SectionTeacherStats]
     version: int = Field(description="per-school counter; consumers skip stale events")
+    training_requirement: TrainingRequirement | None = Field(
+        None,
+        description="the requirement the sections' training counts used; null when none was "
+        "in force (then the sections carry no training counts)",
+    )
 
 
 class SchoolTeacherStatsChanged(CloudEvent[SchoolTeacherStatsData]):

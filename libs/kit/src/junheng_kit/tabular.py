@@ -353,6 +353,20 @@ def read_columns(
     )
 
 
+_TYPED_DATE = re.compile(r"^\s*(\d{4})[/.](\d{1,2})[/.](\d{1,2})\s*$")
+
+
+def sheet_date_text(value: Any) -> Any:
+    """A date cell as bureaus type it — `2010/9/1`, `2010.09.01` — as ISO text (`2010-09-01`);
+    any other value as it is (a spreadsheet date, ISO text, or a cell the schema will refuse)."""
+    if isinstance(value, str):
+        match = _TYPED_DATE.match(value)
+        if match is not None:
+            year, month, day = match.groups()
+            return f"{year}-{int(month):02d}-{int(day):02d}"
+    return value
+
+
 def row_errors(row: int, errors: Iterable[FieldError]) -> list[FieldError]:
     """A row's field errors renamed `rows[<sheet row>].<field>`."""
     return [FieldError(f"rows[{row}].{e.field}", e.rule, e.message) for e in errors]

@@ -10,8 +10,9 @@ from typing import Any
 @dataclass(frozen=True, slots=True)
 class VerdictInputChanged:
     """An input of a county-year's verdict was stored: a reviewed item, the survey, the
-    eligibility, a seat plan (班额) or an assessment (`assessment`: the one just stored, which
-    the verdict then judges; None: the newest stored one counts). The verdict reacts by
+    eligibility, the class data (班额), staffing's training counts of a school (培训学时) or an
+    assessment (`assessment`: the one just stored, which the verdict then judges; None: the
+    newest stored one counts). The verdict reacts by
     announcing `evaluation.verdict.changed` when its status or failing items changed."""
 
     county_code: str

@@ -13,6 +13,7 @@ from junheng_contracts.staffing import (
     SchoolTeacherStatsChanged,
     SchoolTeacherStatsData,
     SectionTeacherStats,
+    TrainingRequirement,
 )
 from junheng_kit.tables import ProcessedMessage
 from junheng_kit.testing.plugin import TokenFactory, auth, eventually
@@ -104,8 +105,46 @@ class TestReadModel:
                 "teachers_above_required_degree": 13,
                 "backbone_teachers": 4,
                 "pe_arts_teachers": 3,
+                "teachers_counted_for_training": None,  # an event without training counts
+                "teachers_meeting_training_hours": None,
             }
         ]
+        assert stats["training_requirement"] is None
+
+    async def test_training_counts_are_kept_with_their_requirement(
+        self, live_client: AsyncClient, js: JetStreamContext, token: TokenFactory
+    ) -> None:
+        school = "2115060008"
+        event = stats_event(school, 1, ("primary", 20, 13, 4, 3))
+        section = event.data.sections[0].model_copy(
+            update={"teachers_counted_for_training": 20, "teachers_meeting_training_hours": 18}
+        )
+        data = event.data.model_copy(
+            update={
+                "sections": [section],
+                "training_requirement": TrainingRequirement(
+                    required_hours=360,
+                    window_years=5,
+                    window_from=date(2020, 10, 16),
+                    source="教督〔2017〕6号 政府保障程度第9项",
+                ),
+            }
+        )
+        await publish(js, event.model_copy(update={"data": data}))
+
+        stats = await settled_stats(live_client, js, auth(token("evaluation:read")), school)
+
+        [kept] = stats["sections"]
+        assert (kept["teachers_counted_for_training"], kept["teachers_meeting_training_hours"]) == (
+            20,
+            18,
+        )
+        assert stats["training_requirement"] == {
+            "required_hours": 360,
+            "window_years": 5,
+            "window_from": "2020-10-16",
+            "source": "教督〔2017〕6号 政府保障程度第9项",
+        }
 
     async def test_a_stale_version_is_ignored(
         self, live_client: AsyncClient, js: JetStreamContext, token: TokenFactory

@@ -14,6 +14,7 @@ from staffing.rotation.endpoints import router as rotation_router
 from staffing.schools.models import School
 from staffing.settings import StaffingSettings
 from staffing.teachers.endpoints import router as teachers_router
+from staffing.training.endpoints import router as training_router
 
 
 def create_app(settings: StaffingSettings | None = None) -> FastAPI:
@@ -28,6 +29,7 @@ def create_app(settings: StaffingSettings | None = None) -> FastAPI:
         routers=[
             school_directory_router(School, "staffing"),
             teachers_router,
+            training_router,
             policy_router,
             quotas_router,
             pool_county_router,
@@ -38,8 +40,8 @@ def create_app(settings: StaffingSettings | None = None) -> FastAPI:
         subscriptions=subscriptions,
         tags={
             "teachers": (
-                "教师名册：登记、调动、资格与表格导入。The teacher registry: registration, moves, "
-                "qualifications and sheet imports."
+                "教师名册：登记、调动、资格、培训学时与表格导入。The teacher registry: "
+                "registration, moves, qualifications, training hours and sheet imports."
             ),
             "quotas": (
                 "编制核定：按生师比与班师比核定教职工编制。Establishment quotas from pupil–teacher "
@@ -54,8 +56,8 @@ def create_app(settings: StaffingSettings | None = None) -> FastAPI:
                 "rural service years."
             ),
             "policy": (
-                "政策参数：按地区生效的编制与轮岗参数。Policy parameters in force per region for "
-                "quotas and rotation."
+                "政策参数：按地区生效的编制、轮岗与培训学时参数。Policy parameters in force per "
+                "region for quotas, rotation and training hours."
             ),
         },
     )

@@ -14,6 +14,7 @@ from staffing.teachers.models import (
     TeacherAssignment,
     TeacherImport,
 )
+from staffing.training.models import TrainingImport, TrainingRecord
 
 __all__ = [
     "PolicyParameter",
@@ -31,4 +32,6 @@ __all__ = [
     "Teacher",
     "TeacherAssignment",
     "TeacherImport",
+    "TrainingImport",
+    "TrainingRecord",
 ]

@@ -150,6 +150,9 @@ class TestStats:
                 "teachers_above_required_degree": 2,
                 "backbone_teachers": 1,
                 "pe_arts_teachers": 1,
+                # 教师5年360学时: three counted, none with a training record yet
+                "teachers_counted_for_training": 3,
+                "teachers_meeting_training_hours": 0,
             }
         ]
         assert body["version"] == 3  # each registration changed the counts

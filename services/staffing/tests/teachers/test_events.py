@@ -71,8 +71,13 @@ class TestStatsEvent:
                 "teachers_above_required_degree": 1,
                 "backbone_teachers": 1,
                 "pe_arts_teachers": 1,
+                "teachers_counted_for_training": 1,
+                "teachers_meeting_training_hours": 0,
             }
         ]
+        requirement = latest["data"]["training_requirement"]
+        assert (requirement["required_hours"], requirement["window_years"]) == (360, 5)
+        assert requirement["source"].startswith("教督〔2017〕6号 政府保障程度第9项")
         registered = [
             json.loads(m.data) for m in await stream_messages(js, "staffing.teacher.registered")
         ]

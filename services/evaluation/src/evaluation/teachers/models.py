@@ -23,6 +23,12 @@ class SchoolTeacherStats(Base):
     source_event_id: Mapped[str] = mapped_column(String(64))
     event_time: Mapped[datetime] = mapped_column(UtcDateTime)
     synced_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # the training requirement the sections' training counts used (教师5年360学时); null: the
+    # event carried none (no requirement in force, or published before staffing counted them)
+    training_required_hours: Mapped[int | None] = mapped_column(Integer, default=None)
+    training_window_years: Mapped[int | None] = mapped_column(Integer, default=None)
+    training_window_from: Mapped[date | None] = mapped_column(Date, default=None)
+    training_source: Mapped[str | None] = mapped_column(String(1000), default=None)
     sections: Mapped[list["SectionTeacherStats"]] = relationship(
         back_populates="school",
         lazy="raise",
@@ -32,7 +38,8 @@ class SchoolTeacherStats(Base):
 
 
 class SectionTeacherStats(Base):
-    """One school section's counts behind indicators 1–3 (domain.md §5.2), as staffing sent them."""
+    """One school section's counts behind indicators 1–3 (domain.md §5.2) and 教师5年360学时
+    (政府保障程度第9项; null when staffing sent none), as staffing sent them."""
 
     __tablename__ = "teacher_stats_section"
 
@@ -44,4 +51,6 @@ class SectionTeacherStats(Base):
     teachers_above_required_degree: Mapped[int] = mapped_column(Integer)
     backbone_teachers: Mapped[int] = mapped_column(Integer)
     pe_arts_teachers: Mapped[int] = mapped_column(Integer)
+    teachers_counted_for_training: Mapped[int | None] = mapped_column(Integer, default=None)
+    teachers_meeting_training_hours: Mapped[int | None] = mapped_column(Integer, default=None)
     school: Mapped[SchoolTeacherStats] = relationship(back_populates="sections", lazy="raise")

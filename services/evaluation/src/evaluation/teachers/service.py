@@ -1,4 +1,5 @@
-"""Teacher-statistics use-cases: apply staffing's events to the read model."""
+"""Teacher-statistics use-cases: apply staffing's events to the read model (and have the
+verdict re-judge the school years whose training counts they change)."""
 
 import logging
 from collections import Counter
@@ -6,9 +7,12 @@ from datetime import UTC
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from evaluation.events import VerdictInputChanged
 from evaluation.teachers.models import SchoolTeacherStats, SectionTeacherStats
 from evaluation.teachers.repository import TeacherStatsRepository
+from evaluation.teachers.rules import school_year_of
 from junheng_contracts.staffing import SchoolTeacherStatsChanged
+from junheng_kit import reactions
 from junheng_kit.timeutil import utcnow
 
 log = logging.getLogger("evaluation.teachers")
@@ -38,9 +42,21 @@ async def apply_teacher_stats(session: AsyncSession, event: SchoolTeacherStatsCh
             },
         )
         return False
+    # the verdict measures 教师5年360学时 on these counts: re-judge the school years they
+    # leave and enter (`VerdictInputChanged`; the verdict announces a change if there is one)
+    touched = set()
+    if school is not None and school.training_required_hours is not None:
+        touched.add((school.county_code, school_year_of(school.as_of)))
+    if data.training_requirement is not None:
+        touched.add((data.county_code, school_year_of(data.as_of)))
     if school is None:
         school = SchoolTeacherStats(school_code=data.school_code, sections=[])
         repository.add(school)
+    requirement = data.training_requirement
+    school.training_required_hours = requirement.required_hours if requirement else None
+    school.training_window_years = requirement.window_years if requirement else None
+    school.training_window_from = requirement.window_from if requirement else None
+    school.training_source = requirement.source if requirement else None
     school.county_code = data.county_code
     school.as_of = data.as_of
     school.version = data.version
@@ -55,7 +71,11 @@ async def apply_teacher_stats(session: AsyncSession, event: SchoolTeacherStatsCh
         section.teachers_above_required_degree = incoming.teachers_above_required_degree
         section.backbone_teachers = incoming.backbone_teachers
         section.pe_arts_teachers = incoming.pe_arts_teachers
+        section.teachers_counted_for_training = incoming.teachers_counted_for_training
+        section.teachers_meeting_training_hours = incoming.teachers_meeting_training_hours
         kept.append(section)
     school.sections = kept  # a level no longer listed is deleted (delete-orphan)
     await session.flush()
+    for county_code, year in sorted(touched):
+        reactions.record(session, VerdictInputChanged(county_code, year))
     return True

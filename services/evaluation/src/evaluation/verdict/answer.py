@@ -1,6 +1,7 @@
 """The county verdict's answer: the rules' outcomes shaped into what the API and the reports
-read — the parts and their failing items, each item with its criteria, gaps and evidence, the
-resource-allocation part with its failing schools and CVs and their shortfalls."""
+read — the parts and their failing items, each item with its criteria, gaps and evidence (班额
+and 培训学时 measured on the county's data carry their sections), the resource-allocation part
+with its failing schools and CVs and their shortfalls."""
 
 import json
 from decimal import Decimal
@@ -12,6 +13,8 @@ from evaluation.assessment.models import Assessment
 from evaluation.classes import rules as class_rules
 from evaluation.classes.models import ClassImport
 from evaluation.classes.schemas import SectionClassesRead
+from evaluation.teachers import rules as teacher_rules
+from evaluation.teachers.schemas import TrainingSectionRead
 from evaluation.verdict import rules
 from evaluation.verdict.catalogue import ItemSpec, VerdictCatalogue
 from evaluation.verdict.models import VerdictItemInput
@@ -31,6 +34,7 @@ from evaluation.verdict.schemas import (
 )
 
 CLASS_DATA_REVIEWER = "the bureau's class data (班级学生数)"
+TRAINING_REVIEWER = "staffing's teacher registry (教师培训记录)"
 
 
 def class_source(upload: ClassImport) -> str:
@@ -38,6 +42,20 @@ def class_source(upload: ClassImport) -> str:
     return (
         f"class data {upload.county_code}/{upload.year} v{upload.version}: {upload.source} upload "
         f"{upload.content_sha256[:16]} by {upload.imported_by} at {upload.imported_at.isoformat()}"
+    )
+
+
+def training_evidence(measure: teacher_rules.TrainingMeasure) -> Evidence:
+    """How the verdict cites staffing's training counts: the events, the requirement, the days."""
+    first = measure.sections[0]
+    days = sorted({s.as_of for s in measure.sections})
+    span = days[0].isoformat() if len(days) == 1 else f"{days[0]}–{days[-1]}"
+    return Evidence(
+        title=f"教师培训学时：{first.required_hours} 学时 / {first.window_years} 年",
+        reference=(
+            f"staffing.school_teacher_stats.changed, {len(measure.sections)} school sections "
+            f"as of {span} (each section's event in training_sections); {first.requirement_source}"
+        )[:500],
     )
 
 
@@ -64,18 +82,25 @@ def item_read(
     record: VerdictItemInput | None,
     *,
     classes: tuple[class_rules.ClassSizeMeasure, ClassImport] | None = None,
+    training: teacher_rules.TrainingMeasure | None = None,
 ) -> ItemRead:
-    """An item as judged: from its stored review, or (`record` None) from the class data."""
+    """An item as judged: from its stored review, or (`record` None) from the class data (班额)
+    or staffing's training counts (教师5年360学时)."""
     measured = outcome.basis == "measured"
-    if record is None:
-        assert classes is not None  # only 班额 is judged without a stored review
+    over, trained = None, None
+    if record is None and training is not None:
+        evidence = [training_evidence(training)]
+        reviewer, note, source = TRAINING_REVIEWER, None, "staffing"
+        trained = [TrainingSectionRead.of(section) for section in training.sections]
+    elif record is None:
+        assert classes is not None  # only 班额 and 培训学时 are judged without a stored review
         measure, upload = classes
         evidence = [Evidence(title=f"班级学生数 v{upload.version}", reference=class_source(upload))]
         reviewer, note, source = CLASS_DATA_REVIEWER, None, "classes"
         over = [SectionClassesRead.of(section) for section in measure.over_cap]
     else:
         evidence = [Evidence.model_validate(e) for e in record.evidence]
-        reviewer, note, source, over = record.reviewer, record.note, "review", None
+        reviewer, note, source = record.reviewer, record.note, "review"
     return ItemRead(
         key=spec.key,
         part=spec.part,
@@ -108,6 +133,7 @@ def item_read(
         note=note,
         source=source,
         sections_over_cap=over,
+        training_sections=trained,
     )
 
 
@@ -233,6 +259,25 @@ def shortfall(
     )
 
 
+def training_failures(item: ItemRead, sections: list[TrainingSectionRead]) -> list[FailingItem]:
+    """教师5年360学时 from staffing, per section short of it: the teachers still to complete."""
+    key = f"{item.key}.{item.criteria[0].name}"
+    return [
+        FailingItem(
+            part=item.part,
+            key=key,
+            school_code=s.school_code,
+            level=s.level,
+            gap=Decimal(s.teachers_counted - s.teachers_meeting_training_hours),
+            unit="teachers",
+            detail=f"{s.teachers_meeting_training_hours} of {s.teachers_counted} 专任教师 with "
+            f"{s.required_hours} 学时 in {s.window_from}–{s.as_of}",
+        )
+        for s in sections
+        if s.teachers_meeting_training_hours < s.teachers_counted
+    ]
+
+
 def failing_items(parts: VerdictParts) -> list[FailingItem]:
     """Every failing thing, flat, with its part and gap: what a report lists for the county."""
     out: list[FailingItem] = []
@@ -269,6 +314,9 @@ def failing_items(parts: VerdictParts) -> list[FailingItem]:
                 out.append(
                     FailingItem(part=item.part, key=item.key, detail="reviewer finding: not met")
                 )
+                continue
+            if item.training_sections is not None:  # 培训学时 from staffing: per section
+                out += training_failures(item, item.training_sections)
                 continue
             if item.sections_over_cap is not None:  # 班额 from the class data: per section
                 for section in item.sections_over_cap:

@@ -74,6 +74,16 @@ class ItemSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class TrainingRule:
+    """The requirement behind 教师5年360学时 (政府保障程度第9项): at least `required_hours` 学时 in
+    the `window_years` years up to the day judged. Staffing's training counts measure the item
+    only when counted under this very rule."""
+
+    required_hours: int
+    window_years: int
+
+
+@dataclass(frozen=True, slots=True)
 class VerdictCatalogue:
     """A cited, effective-dated set of the verdict's items, thresholds and vetoes."""
 
@@ -88,6 +98,7 @@ class VerdictCatalogue:
     eligibility_source: str
     veto_kinds: tuple[VetoKind, ...]
     veto_source: str
+    training_rule: TrainingRule | None = None  # None: no item measured on training records
 
     def item(self, key: str) -> ItemSpec:
         for spec in self.items:
@@ -422,6 +433,8 @@ NATIONAL_2017 = VerdictCatalogue(
         "一票否决（SEC）：考试招生、违规择校、重点校或重点班、社会认可度低于 85%（派生）；"
         "domain.md §5.6"
     ),
+    # item 9's own words, "教师5年360学时" (domain.md §3.4, §5.4)
+    training_rule=TrainingRule(required_hours=360, window_years=5),
 )
 
 CATALOGUES: tuple[VerdictCatalogue, ...] = (NATIONAL_2017,)

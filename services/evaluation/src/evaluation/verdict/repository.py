@@ -1,17 +1,25 @@
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import inspect, select
+from sqlalchemy import Select, inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import load_only
 
 from evaluation.assessment.models import Assessment
+from evaluation.resources.models import SchoolResource
 from evaluation.verdict.models import (
     CountyVerdictState,
     EligibilityInput,
     RecognitionInput,
     VerdictItemInput,
 )
+
+
+def county_school_codes(county_code: str, year: int) -> Select[Any]:
+    """The schools of the county's resource data for the year, as a subquery to select by."""
+    return select(SchoolResource.school_code).where(
+        SchoolResource.county_code == county_code, SchoolResource.year == year
+    )
 
 
 @dataclass
@@ -96,3 +104,17 @@ class VerdictInputRepository:
             .with_for_update()
             .execution_options(populate_existing=True)
         )
+
+    async def county_sections(self, county_code: str, year: int) -> list[tuple[str, str]]:
+        """(school, level) of every section the county's resource data holds for the year,
+        special-education schools excepted (outside the evaluation's school scope, §5.1)."""
+        rows = await self.session.execute(
+            select(SchoolResource.school_code, SchoolResource.level)
+            .where(
+                SchoolResource.county_code == county_code,
+                SchoolResource.year == year,
+                SchoolResource.special_education.is_(False),
+            )
+            .order_by(SchoolResource.school_code, SchoolResource.level)
+        )
+        return [(school_code, level) for school_code, level in rows]

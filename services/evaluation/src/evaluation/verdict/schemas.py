@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from evaluation.classes.schemas import SectionClassesRead
+from evaluation.teachers.schemas import TrainingSectionRead
 from evaluation.verdict.catalogue import RecognitionGroup, VetoKind
 from evaluation.verdict.rules import Basis, Finding, Verdict
 
@@ -98,15 +99,23 @@ class ItemRead(BaseModel):
     evidence: list[Evidence]
     reviewer: str
     note: str | None
-    source: Literal["review", "classes"] = Field(
+    source: Literal["review", "classes", "staffing"] = Field(
         "review",
-        description="a stored review (PUT items/{key}), or, for 班额 without one, the county's "
-        "class data (班级学生数, see GET /v1/school-classes/{county_code}/{year})",
+        description="a stored review (PUT items/{key}); for 班额 without one, the county's class "
+        "data (班级学生数, see GET /v1/school-classes/{county_code}/{year}); for 教师5年360学时 "
+        "without one, staffing's training counts (staffing.school_teacher_stats.changed, see "
+        "GET /v1/schools/{school_code}/teacher-stats) when every section of the county-year has "
+        "them for that school year",
     )
     sections_over_cap: list[SectionClassesRead] | None = Field(
         None,
         description="班额 from the class data: each school section with a class over its level's "
         "cap, with those classes",
+    )
+    training_sections: list[TrainingSectionRead] | None = Field(
+        None,
+        description="教师5年360学时 from staffing: every school section counted, with the event "
+        "its counts came from",
     )
 
 

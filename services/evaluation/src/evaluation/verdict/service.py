@@ -13,6 +13,8 @@ from evaluation.assessment.models import Assessment
 from evaluation.classes import repository as class_data
 from evaluation.classes import rules as class_rules
 from evaluation.events import VerdictInputChanged
+from evaluation.teachers import rules as teacher_rules
+from evaluation.teachers.repository import TeacherStatsRepository
 from evaluation.verdict import answer, rules
 from evaluation.verdict.catalogue import ItemSpec, VerdictCatalogue, catalogue_in_force
 from evaluation.verdict.models import (
@@ -21,7 +23,7 @@ from evaluation.verdict.models import (
     RecognitionInput,
     VerdictItemInput,
 )
-from evaluation.verdict.repository import VerdictInputRepository
+from evaluation.verdict.repository import VerdictInputRepository, county_school_codes
 from evaluation.verdict.schemas import (
     EligibilityPut,
     InputsRead,
@@ -50,6 +52,7 @@ SCHOOL_YEAR_START = (9, 1)
 
 
 CLASS_SIZE = "class_size"  # item 5 of 政府保障程度, measured on the county's class data
+TRAINING_HOURS = "training_hours"  # item 9, measured on staffing's training counts
 
 
 def catalogue_for_year(year: int) -> VerdictCatalogue:
@@ -338,6 +341,14 @@ async def _county_verdict(
                 outcome = rules.evaluate_item(spec, measured=measure.measured, finding=None)
                 items[CLASS_SIZE] = (spec, outcome, None)
                 class_size = (measure, upload)
+    training = None
+    if TRAINING_HOURS not in items and any(spec.key == TRAINING_HOURS for spec in catalogue.items):
+        training = await _training_measure(session, catalogue, county_code=county_code, year=year)
+        if training is not None:
+            spec = catalogue.item(TRAINING_HOURS)
+            measured = training_values(spec, training)
+            outcome = rules.evaluate_item(spec, measured=measured, finding=None)
+            items[TRAINING_HOURS] = (spec, outcome, None)
     recognition = None
     if recognition_record is not None:
         recognition = rules.assess_recognition(
@@ -383,7 +394,13 @@ async def _county_verdict(
             )
         )
     item_reads = {
-        key: answer.item_read(spec, outcome, record, classes=class_size if record is None else None)
+        key: answer.item_read(
+            spec,
+            outcome,
+            record,
+            classes=class_size if record is None and key == CLASS_SIZE else None,
+            training=training if record is None and key == TRAINING_HOURS else None,
+        )
         for key, (spec, outcome, record) in items.items()
     }
     parts = VerdictParts(
@@ -406,3 +423,38 @@ async def _county_verdict(
         parts=parts,
         failing_items=answer.failing_items(parts),
     )
+
+
+async def _training_measure(
+    session: AsyncSession, catalogue: VerdictCatalogue, *, county_code: str, year: int
+) -> teacher_rules.TrainingMeasure | None:
+    """教师5年360学时 on staffing's counts: every section of the county-year's resource data
+    (special education excepted) counted for that school year under the catalogue's rule;
+    None when any is missing (a stored review, or nothing, then decides)."""
+    rule = catalogue.training_rule
+    if rule is None:
+        return None
+    repository = VerdictInputRepository(session)
+    required = await repository.county_sections(county_code, year)
+    if not required:
+        return None
+    counts = await TeacherStatsRepository(session).training_counts_for(
+        county_school_codes(county_code, year)
+    )
+    return teacher_rules.training_measure(
+        required,
+        counts,
+        year=year,
+        required_hours=rule.required_hours,
+        window_years=rule.window_years,
+    )
+
+
+def training_values(spec: ItemSpec, measure: teacher_rules.TrainingMeasure) -> dict[str, Decimal]:
+    """The item's measured values: teachers meeting the hours over teachers counted."""
+    [criterion] = spec.criteria
+    assert criterion.denominator is not None  # a share: completed ÷ teachers
+    return {
+        criterion.numerator: Decimal(measure.meeting),
+        criterion.denominator: Decimal(measure.counted),
+    }

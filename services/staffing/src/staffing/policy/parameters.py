@@ -178,6 +178,20 @@ SPECS: Mapping[str, ParameterSpec] = {
             "value in any source; the county sets its own)",
         ),
         ParameterSpec(
+            "training_required_hours",
+            "integer",
+            "学时",
+            "教师5年360学时: training hours a teacher completes within `training_window_years` "
+            "(政府保障程度第9项: 360)",
+        ),
+        ParameterSpec(
+            "training_window_years",
+            "integer",
+            "years",
+            "the years up to a date in which a teacher's training hours count (政府保障程度第9项: "
+            "5; a rolling window ending on the date)",
+        ),
+        ParameterSpec(
             "retirement_age",
             "integer",
             "years of age",
@@ -266,6 +280,10 @@ _GOVT_11 = (
     "其中骨干教师不低于交流轮岗教师总数的20%。domain.md §3.3、§5.4（NAT，SEC）"
 )
 _INDICATORS = "教督〔2017〕6号 资源配置指标1–3。domain.md §5.2（NAT，SEC）"
+_GOVT_9 = (
+    "教督〔2017〕6号 政府保障程度第9项：教师5年360学时培训完成率达到100%。"
+    "domain.md §3.4、§5.4（NAT，SEC）"
+)
 _SEED_000 = (
     "内蒙古自治区教育厅《构建优质均衡的基本公共教育服务体系》任务分工（seed 000，"
     "2023-09-26 上传，无文号；生效日取上传日）。domain.md §3.3（PROV-NM）"
@@ -390,6 +408,8 @@ BUILT_IN: tuple[PolicyRow, ...] = (
             ("pe_arts_teachers_per_100", "junior", "0.9"),
         )
     ),
+    _row("training_required_hours", "360", _GOVT_9, since=NAT_2017_FROM),
+    _row("training_window_years", "5", _GOVT_9, since=NAT_2017_FROM),
     _row("rotation_min_share", "0.10", _GOVT_11, since=NAT_2017_FROM),
     _row("rotation_backbone_min_share", "0.20", _GOVT_11, since=NAT_2017_FROM),
     _row("rotation_backbone_denominator", "rotated", _GOVT_11, since=NAT_2017_FROM),

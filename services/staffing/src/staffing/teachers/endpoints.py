@@ -24,7 +24,7 @@ from junheng_kit.problems import (
     problem_responses,
 )
 from junheng_kit.tabular import CSV, SHEET_BODY, XLSX, media_type_of, write_csv, write_xlsx
-from staffing.teachers import service, sheet, sheet_export
+from staffing.teachers import service, sheet, sheet_export, stats
 from staffing.teachers.codes import TeacherStatus
 from staffing.teachers.models import SchoolRurality, Teacher, TeacherImport
 from staffing.teachers.repository import TeacherRepository
@@ -42,6 +42,7 @@ from staffing.teachers.schemas import (
     TeacherRead,
     TeacherUpdate,
 )
+from staffing.training.schemas import StatsRecountRead
 
 router = APIRouter(tags=["teachers"])
 
@@ -235,8 +236,28 @@ async def school_teacher_stats(
     school_code: str, session: SessionDep, principal: Reader
 ) -> SchoolTeacherStatsRead:
     """The counts last published in `staffing.school_teacher_stats.changed`."""
-    entry = await service.school_stats(session, principal, school_code=school_code)
-    return SchoolTeacherStatsRead.model_validate(entry, from_attributes=True)
+    entry = await stats.school_stats(session, principal, school_code=school_code)
+    return SchoolTeacherStatsRead.of(entry)
+
+
+@router.post(
+    "/v1/counties/{county_code}/teacher-stats/recount",
+    summary="Recount and publish a county's teacher counts as of today",
+    responses=problem_responses(),
+)
+async def recount_teacher_stats(
+    county_code: CountyCode, session: SessionDep, principal: Writer
+) -> StatsRecountRead:
+    """Training hours leave the five-year window as days pass, while counts are otherwise
+    recounted only when the registry changes: this recounts every school of the county as of
+    today and publishes `staffing.school_teacher_stats.changed` for each whose counts changed
+    or were last published on another day (e.g. before the school year being evaluated)."""
+    as_of, schools, published = await stats.recount_county(
+        session, principal, county_code=county_code
+    )
+    return StatsRecountRead(
+        county_code=county_code, as_of=as_of, schools=schools, published=published
+    )
 
 
 def _rurality(entry: SchoolRurality) -> RuralityRead:

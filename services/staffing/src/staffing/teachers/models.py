@@ -22,8 +22,9 @@ Tables and columns (stable; change only by a new migration):
 - `rural_service_period` — earlier rural service given in an import (`teacher_id`,
   `school_name`, `started_on`, `ended_on`); rural service also derives from assignments at
   schools marked rural in `school_rurality` (`school_code`, `is_rural`, `set_by`, `set_at`).
-- `school_teacher_stats` — the last published indicator counts per school (`school_code`,
-  `county_code`, `sections` JSON as SectionTeacherStats, `as_of`, `version`).
+- `school_teacher_stats` — the last published counts per school (`school_code`,
+  `county_code`, `sections` JSON as SectionTeacherStats — indicators 1–3 and the training
+  counts —, `as_of`, `version`, `training_requirement` JSON: the rule the training counts used).
 - `teacher_import` — one row per accepted upload (`content_sha256`, counts, who, when).
 
 Repository functions for other domains (teachers.repository): `active_teachers_at(session,
@@ -208,6 +209,9 @@ class SchoolTeacherStats(Base):
     as_of: Mapped[date] = mapped_column(Date)
     version: Mapped[int] = mapped_column(Integer)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # the training requirement the sections' training counts used (required_hours,
+    # window_years, source); null: none in force, or counted before s0009
+    training_requirement: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
 
 
 class TeacherImport(Base):

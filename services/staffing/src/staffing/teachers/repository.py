@@ -145,17 +145,21 @@ class TeacherRepository:
         return out
 
 
-def flagged(flag: rules.TeacherFlag) -> Any:
-    """`rules.registry_flags` as a WHERE clause: the teachers that carry `flag`."""
-    in_post = and_(
+def in_post() -> Any:
+    """`rules.counts_as_full_time` as a WHERE clause: 专任教师 in post (active, not 借调)."""
+    return and_(
         Teacher.status == TeacherStatus.ACTIVE,
         Teacher.post_type == PostType.FULL_TIME,
         Teacher.staffing_status != StaffingStatus.SECONDED,
     )
+
+
+def flagged(flag: rules.TeacherFlag) -> Any:
+    """`rules.registry_flags` as a WHERE clause: the teachers that carry `flag`."""
     if flag == rules.TeacherFlag.NO_TEACHER_QUALIFICATION:
-        return and_(in_post, Teacher.teacher_qualification_type.is_(None))
+        return and_(in_post(), Teacher.teacher_qualification_type.is_(None))
     return and_(
-        in_post,
+        in_post(),
         or_(
             *[
                 and_(
@@ -239,11 +243,7 @@ def _counts_query(sets: rules.IndicatorSets) -> Any:
             func.sum(case((Teacher.backbone_level.in_(sorted(sets.backbone_levels)), 1), else_=0)),
             func.sum(case((Teacher.main_subject.in_(sorted(sets.pe_arts_subjects)), 1), else_=0)),
         )
-        .where(
-            Teacher.status == TeacherStatus.ACTIVE,
-            Teacher.post_type == PostType.FULL_TIME,
-            Teacher.staffing_status != StaffingStatus.SECONDED,
-        )
+        .where(in_post())
         .group_by(Teacher.school_code, Teacher.section)
     )
 

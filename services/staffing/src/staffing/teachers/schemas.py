@@ -19,7 +19,7 @@ from pydantic import (
     field_validator,
 )
 
-from junheng_contracts.staffing import SectionTeacherStats
+from junheng_contracts.staffing import SectionTeacherStats, TrainingRequirement
 from junheng_kit.identifiers import CitizenId, SchoolCode, citizen_id_gender
 from staffing.teachers import rules
 from staffing.teachers.codes import (
@@ -41,9 +41,10 @@ from staffing.teachers.qualifications import (
     QUALIFICATION_TYPE_CODES,
 )
 from staffing.teachers.rules import TeacherFlag
+from staffing.training.rules import window_from
 
 if TYPE_CHECKING:
-    from staffing.teachers.models import Teacher
+    from staffing.teachers.models import SchoolTeacherStats, Teacher
 
 
 def _code(lookup: dict[str, str], rule: str, what: str) -> Callable[[Any], Any]:
@@ -364,6 +365,26 @@ class SchoolTeacherStatsRead(BaseModel):
     as_of: date
     sections: list[SectionTeacherStats]
     version: int
+    training_requirement: TrainingRequirement | None = Field(
+        None, description="the requirement the training counts used; null: none in force"
+    )
+
+    @classmethod
+    def of(cls, entry: SchoolTeacherStats) -> SchoolTeacherStatsRead:
+        """The counts as last published, the requirement with its window ending on `as_of`."""
+        return cls(
+            school_code=entry.school_code,
+            county_code=entry.county_code,
+            as_of=entry.as_of,
+            sections=[SectionTeacherStats.model_validate(s) for s in entry.sections],
+            version=entry.version,
+            training_requirement=None
+            if entry.training_requirement is None
+            else TrainingRequirement(
+                **entry.training_requirement,
+                window_from=window_from(entry.as_of, entry.training_requirement["window_years"]),
+            ),
+        )
 
 
 class TeacherImportRead(BaseModel):

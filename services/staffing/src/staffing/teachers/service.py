@@ -1,19 +1,14 @@
-"""Teacher registry use-cases: change the registry, recompute the affected schools' indicator
-counts set-based, and stage the events, all in the caller's transaction."""
+"""Teacher registry use-cases: change the registry, recompute the affected schools' counts
+set-based (`teachers.stats`), and stage the events, all in the caller's transaction."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import date
 from uuid import UUID
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from junheng_contracts.staffing import (
-    SchoolTeacherStatsChanged,
-    SchoolTeacherStatsData,
-    SectionTeacherStats,
     TeacherData,
     TeacherMoved,
     TeacherMovedData,
@@ -23,17 +18,15 @@ from junheng_kit.auth import Principal
 from junheng_kit.etags import require_version
 from junheng_kit.identifiers import citizen_id_gender
 from junheng_kit.messaging import add_event
-from junheng_kit.messaging.bulk import add_events
-from junheng_kit.problems import Conflict, FieldError, NotFound, RuleViolated
-from junheng_kit.timeutil import china_today, utcnow
-from staffing.teachers import repository, rules
+from junheng_kit.problems import Conflict, FieldError, RuleViolated
+from junheng_kit.timeutil import utcnow
+from staffing.teachers import repository, rules, stats
 from staffing.teachers.codes import Gender, Section, TeacherStatus
 from staffing.teachers.models import (
     TEACHER_IN_ONE_SCHOOL,
     TEACHER_REGISTERED_DETAIL,
     RuralServicePeriod,
     SchoolRurality,
-    SchoolTeacherStats,
     Teacher,
     TeacherAssignment,
 )
@@ -47,12 +40,6 @@ from staffing.teachers.schemas import (
     TeacherQualification,
     TeacherUpdate,
 )
-
-
-def registry_today() -> date:
-    """The bureau's calendar date (China Standard Time), the `as_of` of recomputed counts (the
-    kit's clock, junheng_kit.timeutil)."""
-    return china_today()
 
 
 def teacher_data(teacher: Teacher) -> TeacherData:
@@ -185,7 +172,7 @@ async def register_teacher(
             subject=str(teacher.id), jurisdiction=teacher.county_code, data=teacher_data(teacher)
         ),
     )
-    await refresh_school_stats(session, [teacher.school_code])
+    await stats.refresh_school_stats(session, [teacher.school_code])
     return teacher
 
 
@@ -233,7 +220,7 @@ async def update_teacher(
         raise RuleViolated("the teacher's record would be inconsistent", *errors)
     teacher.updated_at = utcnow()
     await session.flush()  # version incremented by the mapper
-    await refresh_school_stats(session, [teacher.school_code])
+    await stats.refresh_school_stats(session, [teacher.school_code])
     return teacher
 
 
@@ -301,7 +288,7 @@ async def move_teacher(
             ),
         ),
     )
-    await refresh_school_stats(session, [from_school, teacher.school_code])
+    await stats.refresh_school_stats(session, [from_school, teacher.school_code])
     return teacher
 
 
@@ -313,7 +300,7 @@ async def teacher_history(
     postings = await repository_.assignments(teacher.id)
     rural = await repository.rural_schools(session, [p.school_code for p in postings])
     imported = (await repository_.imported_rural_periods([teacher.id])).get(teacher.id, [])
-    days = await repository.rural_service_days(session, [teacher.id], on=registry_today())
+    days = await repository.rural_service_days(session, [teacher.id], on=stats.registry_today())
     return TeacherHistory(
         teacher_id=teacher.id,
         assignments=[
@@ -351,83 +338,6 @@ async def set_rurality(
     entry.is_rural, entry.set_by, entry.set_at = is_rural, principal.client_id, utcnow()
     await session.flush()
     return entry
-
-
-async def school_stats(
-    session: AsyncSession, principal: Principal, *, school_code: str
-) -> SchoolTeacherStats:
-    entry = await session.scalar(
-        select(SchoolTeacherStats).where(
-            SchoolTeacherStats.school_code == school_code,
-            principal.jurisdiction.covers(SchoolTeacherStats.county_code),
-        )
-    )
-    if entry is None:
-        raise NotFound(f"no teacher counts for school {school_code}")
-    return entry
-
-
-async def refresh_school_stats(
-    session: AsyncSession, school_codes: Sequence[str], *, as_of: date | None = None
-) -> int:
-    """Recount indicators 1–3 for the schools (one GROUP BY) and publish
-    `staffing.school_teacher_stats.changed` for each school whose counts changed.
-
-    Every 学段 the school offers is reported, with zeros where it has no 专任教师.
-    """
-    as_of = as_of or registry_today()
-    codes = sorted(set(school_codes))
-    facts = await repository.schools(session, codes)
-    # locked first: a concurrent change of the same schools waits here, and the counts below
-    # (statements that start after it committed) include it, so versions and counts agree
-    stored = await repository.stored_stats(
-        session, {code: school.county_code for code, school in facts.items()}, as_of=as_of
-    )
-    counts = await repository.section_counts(session, codes, rules.indicator_sets(as_of))
-    events = []
-    for code in codes:
-        school = facts.get(code)
-        if school is None:
-            continue
-        sections = [
-            SectionTeacherStats(
-                level=section.value,
-                **vars_of(counts.get((code, section), repository.ZERO)),
-            )
-            for section in rules.sections_offered(school.levels)
-        ]
-        dumped = [s.model_dump() for s in sections]
-        entry = stored[code]
-        if entry.version > 0 and entry.sections == dumped:
-            continue
-        entry.county_code, entry.sections, entry.as_of = school.county_code, dumped, as_of
-        entry.version += 1
-        entry.updated_at = utcnow()
-        events.append(
-            SchoolTeacherStatsChanged.of(
-                subject=code,
-                jurisdiction=school.county_code,
-                data=SchoolTeacherStatsData(
-                    school_code=code,
-                    county_code=school.county_code,
-                    as_of=as_of,
-                    sections=sections,
-                    version=entry.version,
-                ),
-            )
-        )
-    await session.flush()
-    await add_events(session, events)
-    return len(events)
-
-
-def vars_of(counts: repository.SectionCounts) -> dict[str, int]:
-    return {
-        "full_time_teachers": counts.full_time_teachers,
-        "teachers_above_required_degree": counts.teachers_above_required_degree,
-        "backbone_teachers": counts.backbone_teachers,
-        "pe_arts_teachers": counts.pe_arts_teachers,
-    }
 
 
 async def replace_imported_rural_periods(

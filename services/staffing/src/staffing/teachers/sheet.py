@@ -35,9 +35,10 @@ from junheng_kit.tabular import (
     read_columns,
     reject_rows,
     row_errors,
+    sheet_date_text,
 )
 from junheng_kit.timeutil import utcnow
-from staffing.teachers import repository, rules, service, sheet_frame
+from staffing.teachers import repository, rules, service, sheet_frame, stats
 from staffing.teachers.codes import PostType, Section, TeacherStatus
 from staffing.teachers.models import Teacher, TeacherAssignment, TeacherImport
 from staffing.teachers.repository import TeacherRepository
@@ -81,10 +82,8 @@ class TeacherSheetRow(TeacherCreate):
         if isinstance(data, dict):
             data = dict(data)
             for field in DATE_FIELDS:
-                value = data.get(field)
-                if isinstance(value, str) and re.fullmatch(r"\d{4}[/.]\d{1,2}[/.]\d{1,2}", value):
-                    year, month, day = re.split(r"[/.]", value)
-                    data[field] = f"{year}-{int(month):02d}-{int(day):02d}"
+                if field in data:
+                    data[field] = sheet_date_text(data[field])
             cells = {f: data.pop(f, None) for f in sheet_frame.QUALIFICATION_FIELDS}
             if any(v is not None for v in cells.values()):
                 data["teacher_qualification"] = {
@@ -462,5 +461,5 @@ async def _write(
     session.add(record)
     await session.flush()
     affected = set(frame["school_code"].to_list()) | set(moves["current_school_code"].to_list())
-    await service.refresh_school_stats(session, sorted(affected))
+    await stats.refresh_school_stats(session, sorted(affected))
     return record
