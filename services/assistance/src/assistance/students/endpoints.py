@@ -1,3 +1,4 @@
+from datetime import date
 from typing import Annotated, Literal
 from uuid import UUID
 
@@ -7,7 +8,9 @@ from assistance.students import service, sheet
 from assistance.students.models import Student
 from assistance.students.repository import StudentRepository
 from assistance.students.schemas import (
+    RosterSummaryRead,
     StudentCreate,
+    StudentFlag,
     StudentImportRead,
     StudentPage,
     StudentRead,
@@ -34,6 +37,7 @@ from junheng_kit.problems import (
     problem_responses,
 )
 from junheng_kit.tabular import CSV, SHEET_BODY, XLSX, media_type_of, write_csv, write_xlsx
+from junheng_kit.timeutil import china_today
 
 router = APIRouter(tags=["students"])
 
@@ -42,8 +46,11 @@ Writer = Annotated[Principal, Depends(require_scopes("assistance:write"))]
 PII = "assistance:pii"
 
 
-def student_read(student: Student, principal: Principal) -> StudentRead:
-    read = StudentRead.model_validate(student, from_attributes=True)
+def student_read(student: Student, principal: Principal, *, on: date) -> StudentRead:
+    """The row as the caller may see it, with its flags under the rules in force on `on`."""
+    read = StudentRead.model_validate(student, from_attributes=True).model_copy(
+        update={"flags": service.flags_of(student, on=on)}
+    )
     if PII in principal.scopes:
         return read
     return read.model_copy(
@@ -85,7 +92,7 @@ async def register_student(
     )
     response.headers["Location"] = f"/v1/students/{student.id}"
     response.headers["ETag"] = f'"{student.version}"'
-    return student_read(student, principal)
+    return student_read(student, principal, on=china_today())
 
 
 @router.post(
@@ -146,8 +153,15 @@ async def list_students(
     county_code: CountyCode | None = None,
     school_code: SchoolCode | None = None,
     status: Annotated[StudentStatus | None, Query()] = None,
+    flag: Annotated[
+        StudentFlag | None,
+        Query(description="only rows with this flag (young_boarder: see the student's `flags`)"),
+    ] = None,
 ) -> StudentPage:
-    """Students in the caller's jurisdiction by roster id; masked without `assistance:pii`."""
+    """Students in the caller's jurisdiction by roster id; masked without `assistance:pii`.
+    `flag=young_boarder` lists the enrolled primary boarders below the boarding rule's grade in
+    force for their county today (seed 000 in Inner Mongolia: grades 1–3)."""
+    today = china_today()
     rows = await StudentRepository(session).page(
         within=principal.jurisdiction,
         county_code=county_code,
@@ -155,9 +169,29 @@ async def list_students(
         status=status,
         after=decode_uuid_cursor(cursor),
         limit=limit,
+        young_boarders=service.young_boarder_filter(flag, on=today),
     )
     rows, next_cursor = cut_page(rows, limit, key=lambda s: s.id)
-    return StudentPage(items=[student_read(s, principal) for s in rows], next_cursor=next_cursor)
+    return StudentPage(
+        items=[student_read(s, principal, on=today) for s in rows], next_cursor=next_cursor
+    )
+
+
+@router.get(
+    "/v1/students/summary",
+    summary="Roster counts per county: enrolled, boarders, young boarders (寄宿)",
+    responses=problem_responses(Forbidden),
+)
+async def roster_summary(
+    session: SessionDep, principal: Reader, county_code: CountyCode | None = None
+) -> RosterSummaryRead:
+    """Per county in the caller's jurisdiction (or the one asked for; outside it: 403):
+    enrolled pupils, boarders and `young_boarders` — enrolled primary boarders below the
+    boarding rule's grade in force today. Seed 000 (Inner Mongolia, scope 15): 原则上小学3年级
+    及以下学生不寄宿; a county without a rule has `young_boarders` null. No personal data."""
+    return await service.roster_summary(
+        session, principal, county_code=county_code, on=china_today()
+    )
 
 
 @router.get(
@@ -168,4 +202,4 @@ async def get_student(
 ) -> StudentRead:
     student = await StudentRepository(session).get(student_id, within=principal.jurisdiction)
     response.headers["ETag"] = f'"{student.version}"'
-    return student_read(student, principal)
+    return student_read(student, principal, on=china_today())

@@ -7,13 +7,28 @@ from dataclasses import dataclass
 from typing import Any, cast
 from uuid import UUID
 
-from sqlalchemy import Table, bindparam, delete, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Table,
+    and_,
+    bindparam,
+    delete,
+    false,
+    func,
+    insert,
+    not_,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from assistance.schools.models import School
 from assistance.students import versions
 from assistance.students.models import PendingPlacement, Student
-from assistance.students.rules import SchoolFacts
+from assistance.students.policy import ScopeBound
+from assistance.students.rules import GradeCount, SchoolFacts
+from assistance.students.schemas import Level, StudentStatus
 from junheng_kit.auth import Jurisdiction
 from junheng_kit.pagination import fetch_limit
 from junheng_kit.problems import NotFound
@@ -145,7 +160,10 @@ class StudentRepository:
         status: str | None,
         after: UUID | None,
         limit: int,
+        young_boarders: Sequence[ScopeBound] | None = None,
     ) -> list[Student]:
+        """`young_boarders`: only the rows the boarding rules (as `bounds_in_force` gives them)
+        flag `young_boarder`."""
         query = select(Student).where(within.covers(Student.county_code))
         if county_code:
             query = query.where(Student.county_code == county_code)
@@ -153,8 +171,56 @@ class StudentRepository:
             query = query.where(Student.school_code == school_code)
         if status:
             query = query.where(Student.status == status)
+        if young_boarders is not None:
+            query = query.where(young_boarder_condition(young_boarders))
         if after is not None:
             query = query.where(Student.id > after)
         return list(
             await self.session.scalars(query.order_by(Student.id).limit(fetch_limit(limit)))
         )
+
+    async def boarding_counts(
+        self, *, within: Jurisdiction, county_code: str | None
+    ) -> list[GradeCount]:
+        """Enrolled pupils per county, 学段, grade and boarding status."""
+        query = (
+            select(
+                Student.county_code,
+                Student.level,
+                Student.grade,
+                Student.boarding,
+                func.count(),
+            )
+            .where(
+                within.covers(Student.county_code),
+                Student.status == StudentStatus.ENROLLED.value,
+            )
+            .group_by(Student.county_code, Student.level, Student.grade, Student.boarding)
+        )
+        if county_code:
+            query = query.where(Student.county_code == county_code)
+        return [
+            GradeCount(county, level, grade, bool(boarding), int(students))
+            for county, level, grade, boarding, students in await self.session.execute(query)
+        ]
+
+
+def young_boarder_condition(bounds: Sequence[ScopeBound]) -> ColumnElement[bool]:
+    """`rules.is_young_boarder` as SQL: enrolled primary boarders under the grade of the rule
+    that decides in their county (no rule: no row)."""
+    per_scope = [
+        and_(
+            Student.county_code.startswith(b.scope),
+            *(not_(Student.county_code.startswith(s)) for s in b.except_scopes),
+            Student.grade < b.boarding_min_grade,
+        )
+        for b in bounds
+    ]
+    if not per_scope:
+        return false()
+    return and_(
+        Student.status == StudentStatus.ENROLLED.value,
+        Student.level == Level.PRIMARY.value,
+        Student.boarding.is_(True),
+        or_(*per_scope),
+    )

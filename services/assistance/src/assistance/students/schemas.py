@@ -43,6 +43,13 @@ class StudentSource(StrEnum):
     ENROLLMENT = "enrollment"  # placement from enrollment.admission.confirmed
 
 
+class StudentFlag(StrEnum):
+    """Findings on a roster row for the bureau to review; none refuses the row."""
+
+    # a boarder in a primary grade below the boarding rule's (seed 000, scope 15: grades 1–3)
+    YOUNG_BOARDER = "young_boarder"
+
+
 GENDER_LABELS = {"男": "male", "女": "female", "男性": "male", "女性": "female"}
 LEVEL_LABELS = {"小学": "primary", "初中": "junior", "初级中学": "junior"}
 YES_NO = {"是": True, "否": False, "Y": True, "N": False, "1": True, "0": False}
@@ -176,6 +183,12 @@ class StudentRead(BaseModel):
     boarding: bool
     status: StudentStatus
     source: StudentSource
+    flags: list[StudentFlag] = Field(
+        default_factory=list,
+        description="young_boarder: an enrolled primary boarder below the boarding rule's grade "
+        "in force for the county today (seed 000, Inner Mongolia: 原则上小学3年级及以下学生不寄宿 "
+        "— a finding, not a refusal; counties without a rule have no flag)",
+    )
     version: int
     created_at: datetime
     updated_at: datetime
@@ -184,6 +197,31 @@ class StudentRead(BaseModel):
 class StudentPage(BaseModel):
     items: list[StudentRead]
     next_cursor: str | None
+
+
+class BoardingRuleRead(BaseModel):
+    scope_code: str = Field(description='GB/T 2260 prefix the rule applies in ("15" 内蒙古)')
+    boarding_min_grade: int = Field(description="the lowest primary grade that may board")
+    effective_from: date
+    effective_to: date | None
+    source: str
+    evidence: str = Field(description="OFF official text, SEC secondary sources")
+
+
+class CountyRosterRead(BaseModel):
+    county_code: str
+    enrolled: int = Field(description="enrolled pupils on the roster")
+    boarders: int = Field(description="enrolled boarders (寄宿生)")
+    young_boarders: int | None = Field(
+        description="enrolled primary boarders below the rule's grade (young_boarder); null: no "
+        "boarding rule in force for the county (none is invented)"
+    )
+    boarding_rule: BoardingRuleRead | None
+
+
+class RosterSummaryRead(BaseModel):
+    on: date = Field(description="the day the rules in force are taken from (today, China)")
+    counties: list[CountyRosterRead] = Field(description="counties with enrolled pupils, sorted")
 
 
 class StudentImportRead(BaseModel):

@@ -1,9 +1,13 @@
-"""Roster use-cases: register, import (sheet.py), placements from enrollment's admissions."""
+"""Roster use-cases: register, import (sheet.py), placements from enrollment's admissions; the
+boarding rule's flags and county counts (policy.py)."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from assistance.students import policy, rules
 from assistance.students.models import (
     NUMBER_ON_ROSTER,
     NUMBER_ON_ROSTER_DETAIL,
@@ -14,7 +18,15 @@ from assistance.students.models import (
 )
 from assistance.students.repository import StudentRepository
 from assistance.students.rules import school_error
-from assistance.students.schemas import StudentCreate, StudentSource, StudentStatus
+from assistance.students.schemas import (
+    BoardingRuleRead,
+    CountyRosterRead,
+    RosterSummaryRead,
+    StudentCreate,
+    StudentFlag,
+    StudentSource,
+    StudentStatus,
+)
 from junheng_contracts.enrollment import AdmissionConfirmedData
 from junheng_kit.auth import Principal
 from junheng_kit.identifiers import citizen_id_birth_date, citizen_id_gender, student_key
@@ -123,3 +135,56 @@ async def apply_admission(
         for name, value in values.items():
             setattr(pending, name, value)
     await session.flush()
+
+
+def flags_of(student: Student, *, on: date) -> list[StudentFlag]:
+    """The row's flags under the rules in force for its county on `on`."""
+    return rules.student_flags(
+        status=student.status,
+        level=student.level,
+        grade=student.grade,
+        boarding=student.boarding,
+        rule=policy.rule_in_force(student.county_code, on),
+    )
+
+
+def young_boarder_filter(flag: StudentFlag | None, *, on: date) -> list[policy.ScopeBound] | None:
+    """The list filter of `flag`: the boarding rules in force on `on` as county ranges."""
+    return policy.bounds_in_force(on) if flag == StudentFlag.YOUNG_BOARDER else None
+
+
+def boarding_rule_read(rule: policy.BoardingRule) -> BoardingRuleRead:
+    return BoardingRuleRead(
+        scope_code=rule.scope,
+        boarding_min_grade=rule.boarding_min_grade,
+        effective_from=rule.effective_from,
+        effective_to=rule.effective_to,
+        source=rule.source,
+        evidence=rule.evidence,
+    )
+
+
+async def roster_summary(
+    session: AsyncSession, principal: Principal, *, county_code: str | None, on: date
+) -> RosterSummaryRead:
+    """Per county in the caller's jurisdiction: enrolled pupils, boarders and young boarders
+    under the boarding rule in force on `on` (seed 000 in Inner Mongolia; none elsewhere)."""
+    if county_code is not None:
+        principal.require_jurisdiction(county_code, field="county_code")
+    counts = await StudentRepository(session).boarding_counts(
+        within=principal.jurisdiction, county_code=county_code
+    )
+    in_force = {c.county_code: policy.rule_in_force(c.county_code, on) for c in counts}
+    return RosterSummaryRead(
+        on=on,
+        counties=[
+            CountyRosterRead(
+                county_code=c.county_code,
+                enrolled=c.enrolled,
+                boarders=c.boarders,
+                young_boarders=c.young_boarders,
+                boarding_rule=boarding_rule_read(c.rule) if c.rule is not None else None,
+            )
+            for c in rules.county_boarding(counts, in_force)
+        ],
+    )
