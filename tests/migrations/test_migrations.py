@@ -422,3 +422,22 @@ def test_teacher_counts_published_before_the_training_records_carry_no_training_
         "SELECT full_time_teachers, teachers_counted_for_training, "
         "teachers_meeting_training_hours FROM teacher_stats_section",
     ) == [(3, None, None)]
+
+
+def test_no_county_has_a_travel_model_until_it_sets_one(tmp_path: Path) -> None:
+    """e0011 (issue 19, seed 000 路途时间): `commute_model` starts empty — no source gives a
+    speed or a detour factor, so none is seeded — and the rows stored before are untouched."""
+    from junheng_kit.migrations import upgrade
+
+    url = _sqlite_url(tmp_path, "enrollment")
+    directory = installed_service_dir("enrollment")
+    upgrade(directory, url, "e0010")
+    _run(
+        url,
+        "INSERT INTO private_share_cap (county_code, cap, effective_from, source, set_by, "
+        "set_at) VALUES ('150602', '0.15', '2025-01-01', '东胜区文件', 'bureau', "
+        "'2026-01-01 00:00:00')",
+    )
+    upgrade(directory, url)
+    assert _run(url, "SELECT count(*) FROM commute_model") == [(0,)]
+    assert _run(url, "SELECT county_code, cap FROM private_share_cap") == [("150602", "0.15")]

@@ -57,12 +57,15 @@ class TestTheRule:
 
     def test_a_grade_4_boarder_is_not_flagged(self) -> None:
         """Seed 000: "4-6年级学生以走读为主,…可适当寄宿" — a grade-4 boarder may board."""
-        assert rules.student_flags(
-            status="enrolled", level="primary", grade=4, boarding=True, rule=INNER_MONGOLIA_2023
-        ) == []
+        assert (
+            rules.student_flags(
+                status="enrolled", level="primary", grade=4, boarding=True, rule=INNER_MONGOLIA_2023
+            )
+            == []
+        )
 
     def test_grade_3_is_the_last_grade_that_does_not_board(self) -> None:
-        """"小学上3年级" is read as 三年级及以下 (grades 1–3): grade 3 is flagged, grade 1 too."""
+        """Seed 000 "小学上3年级" is read as 三年级及以下 (grades 1–3): grade 3 is flagged."""
         assert (young(1), young(3), young(4), young(6)) == (True, True, False, False)
 
     def test_day_pupils_junior_boarders_and_pupils_who_left_are_not_flagged(self) -> None:
@@ -99,9 +102,7 @@ class TestTheRule:
             GradeCount("150602", "junior", 7, True, 30),
             GradeCount("220822", "primary", 1, True, 4),
         ]
-        by_county = rules.county_boarding(
-            counts, {"150602": INNER_MONGOLIA_2023, "220822": None}
-        )
+        by_county = rules.county_boarding(counts, {"150602": INNER_MONGOLIA_2023, "220822": None})
         assert [(c.county_code, c.enrolled, c.boarders, c.young_boarders) for c in by_county] == [
             ("150602", 62, 42, 5),
             ("220822", 4, 4, None),
@@ -199,8 +200,7 @@ class TestRosterApi:
         assert response.status_code == 200, response.text
         counties = response.json()["counties"]
         assert [
-            (c["county_code"], c["enrolled"], c["boarders"], c["young_boarders"])
-            for c in counties
+            (c["county_code"], c["enrolled"], c["boarders"], c["young_boarders"]) for c in counties
         ] == [("150602", 3, 2, 1), ("220822", 1, 1, None)]
         rule = counties[0]["boarding_rule"]
         assert (rule["scope_code"], rule["boarding_min_grade"], rule["effective_from"]) == (

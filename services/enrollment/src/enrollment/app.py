@@ -6,6 +6,7 @@ from enrollment.admission.endpoints import router as admission_router
 from enrollment.admission.endpoints import submit_application_fast
 from enrollment.admission.policy_endpoints import router as policy_router
 from enrollment.imports.endpoints import router as imports_router
+from enrollment.lottery.commute.endpoints import router as commute_router
 from enrollment.lottery.endpoints import router as lottery_router
 from enrollment.schools.endpoints import router as schools_router
 from enrollment.schools.share_endpoints import router as private_share_router
@@ -31,6 +32,7 @@ def create_app(settings: EnrollmentSettings | None = None) -> FastAPI:
             policy_router,
             admission_router,
             lottery_router,
+            commute_router,
             zone_maps_router,
             zones_router,
             zone_counts_router,

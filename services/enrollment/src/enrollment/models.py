@@ -8,6 +8,7 @@ from enrollment.admission.models import (
     PriorityPolicy,
 )
 from enrollment.imports.models import SheetImport
+from enrollment.lottery.commute.models import CommuteModel
 from enrollment.lottery.models import AssignmentRun
 from enrollment.schools.models import PrivateShareCap, School
 from enrollment.seats.models import SeatPlan, SeatStandard
@@ -29,6 +30,7 @@ __all__ = [
     "AttendanceZone",
     "CohortCount",
     "CohortImport",
+    "CommuteModel",
     "PriorityPolicy",
     "PrivateShareCap",
     "ResidentPopulation",

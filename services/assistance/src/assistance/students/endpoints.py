@@ -180,7 +180,7 @@ async def list_students(
 @router.get(
     "/v1/students/summary",
     summary="Roster counts per county: enrolled, boarders, young boarders (寄宿)",
-    responses=problem_responses(Forbidden),
+    responses=problem_responses(),
 )
 async def roster_summary(
     session: SessionDep, principal: Reader, county_code: CountyCode | None = None

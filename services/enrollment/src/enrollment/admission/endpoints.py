@@ -29,7 +29,6 @@ from enrollment.admission.schemas import (
     HistoryEntry,
     Home,
     Household,
-    OverflowOfferRead,
     OverflowProposalRead,
     PriorityAtSchool,
     TransitionCreate,
@@ -37,6 +36,7 @@ from enrollment.admission.schemas import (
     VerificationRead,
     Year,
 )
+from enrollment.lottery.commute import service as commute
 from junheng_kit.auth import Principal, require_scopes
 from junheng_kit.db import SessionDep
 from junheng_kit.etags import etag, version_from_if_match
@@ -423,21 +423,13 @@ async def overflow_proposal(
     run_id: UUID, session: SessionDep, principal: Reader
 ) -> OverflowProposalRead:
     """Families are served in lottery order; each is offered the nearest (straight-line)
-    school of its level with a seat left after the run, never beyond the seat plan (班额)."""
-    proposal = await placement.propose(session, principal, run_id)
-    return OverflowProposalRead(
-        run_id=str(run_id),
-        placed_by_run=len(proposal.placed),
-        remaining_seats=dict(sorted(proposal.remaining.items())),
-        offers=[
-            OverflowOfferRead(
-                application_id=o.application_id,
-                school_code=o.school_code,
-                distance_km=o.distance_km,
-            )
-            for o in proposal.offers
-        ],
-    )
+    school of its level with a seat left after the run, never beyond the seat plan (班额).
+
+    路途时间 (`commute`, lottery/commute): each offer's travel time under the county's travel
+    model in force on 1 September of the run's year, and under the commute limit in force
+    (seed 000, Inner Mongolia: 路途时间一般不超过半小时 for primary grades 1–3) the flag
+    `over_commute_limit` — a finding; the offers do not change."""
+    return await commute.overflow_proposal(session, principal, run_id)
 
 
 @router.post(

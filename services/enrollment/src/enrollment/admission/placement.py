@@ -36,6 +36,9 @@ class Proposal:
     placed: dict[str, str]  # application id → school (the run's assignment)
     offers: list[overflow_rules.OverflowOffer]
     remaining: dict[str, int]  # seats left per school after the run, before the offers
+    # where the schools and the families' homes are (路途时间: lottery/commute)
+    schools: tuple[overflow_rules.OpenSchool, ...] = ()
+    unplaced: tuple[overflow_rules.Unplaced, ...] = ()
 
 
 async def _run_of(session: AsyncSession, principal: Principal, run_id: UUID) -> AssignmentRun:
@@ -96,6 +99,8 @@ async def propose(session: AsyncSession, principal: Principal, run_id: UUID) -> 
         placed=placed,
         offers=overflow_rules.overflow_offers(unplaced, schools),
         remaining={s.school_code: s.remaining for s in schools},
+        schools=tuple(schools),
+        unplaced=tuple(unplaced),
     )
 
 

@@ -10,6 +10,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from enrollment.admission.rules import BOOLEAN_FACTS, DOCUMENTS, FACTS, MONTH_FACTS
+from enrollment.lottery.commute.schemas import CommuteCheckRead
 from junheng_kit.identifiers import CitizenId, CountyCode, SchoolCode, StudentNumber
 
 Year = Annotated[int, Field(ge=2000, le=2100, description="school year by its start year")]
@@ -439,6 +440,22 @@ class OverflowOfferRead(BaseModel):
     application_id: str
     school_code: str | None = Field(description="null: no school of the level has a seat left")
     distance_km: float | None = Field(description="straight-line distance from the home")
+    travel_minutes: float | None = Field(
+        None,
+        description="路途时间: estimated with the county's travel model (distance × detour "
+        "factor ÷ speed), to 0.1 min; null without a model or a school (see `commute`)",
+    )
+    flags: list[Literal["over_commute_limit"]] = Field(
+        default_factory=list,
+        description="over_commute_limit: the trip exceeds the commute limit in force (seed 000, "
+        "Inner Mongolia: 路途时间一般不超过半小时 for primary grades 1–3) — a finding, the offer "
+        "stands",
+    )
+    full_within_limit: list[str] = Field(
+        default_factory=list,
+        description="for a flagged offer: schools within the limit that had no seat left at "
+        "this family's turn (the offered school is the quickest one with a seat)",
+    )
 
 
 class OverflowProposalRead(BaseModel):
@@ -449,6 +466,7 @@ class OverflowProposalRead(BaseModel):
         description="in service order: the run's single-tie-breaking lottery number, smaller "
         "first (SHA-256 of '{seed}:{application_id}')"
     )
+    commute: CommuteCheckRead = Field(description="路途时间: the offers against the commute limit")
 
 
 class AdmissionsConfirm(_Strict):
