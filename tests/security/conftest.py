@@ -573,6 +573,16 @@ def seeded(
         seeded.requests["POST /staffing/v1/teachers"] = {"json": teacher}
         seeded.values["teacher_id"] = made["id"]
         seeded.markers.add(made["id"])
+        record = seeded.write(
+            dongsheng,
+            "training record",
+            "POST /staffing/v1/teachers/{teacher_id}/training-records",
+            201,
+            json={"programme": "国培计划（2024）", "completed_on": "2024-07-19", "hours": "72"},
+        )
+        if record:
+            seeded.values["record_id"] = str(record["id"])
+            seeded.markers.add(str(record["id"]))
         receiving = [s["school_code"] for s in schools if "primary" in s["levels"]][1]
         seed_rotation_plan(seeded, dongsheng, made, receiving)
     else:
