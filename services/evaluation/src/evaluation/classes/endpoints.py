@@ -21,12 +21,12 @@ from junheng_kit.db import SessionDep
 from junheng_kit.identifiers import CountyCode, SchoolCode
 from junheng_kit.problems import (
     BadRequest,
-    FieldError,
     NotFound,
     RuleViolated,
     UnsupportedMediaType,
     problem_responses,
 )
+from junheng_kit.tabular import media_type_of
 
 router = APIRouter(prefix="/v1/school-classes", tags=["school-classes"])
 
@@ -141,12 +141,7 @@ async def import_classes(
 ) -> ClassImportRead:
     """One row per class: 学校标识码, 学段 (小学/初中), 年级 (1–9 or 一年级…初三), 班级, 班级学生数.
     Every bad cell is reported as `rows[<sheet row>].<field>`; one bad row imports nothing."""
-    media_type = content_type.split(";")[0].strip().lower()
-    if media_type not in (CSV, XLSX):
-        raise UnsupportedMediaType(
-            "send the sheet as text/csv or as an XLSX workbook",
-            FieldError("header.content-type", "media_type", f"{XLSX} or {CSV}"),
-        )
+    media_type = media_type_of(content_type)
     record = await service.import_table(
         session,
         principal,

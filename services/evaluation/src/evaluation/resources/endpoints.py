@@ -13,12 +13,12 @@ from junheng_kit.db import SessionDep
 from junheng_kit.identifiers import CountyCode
 from junheng_kit.problems import (
     BadRequest,
-    FieldError,
     NotFound,
     RuleViolated,
     UnsupportedMediaType,
     problem_responses,
 )
+from junheng_kit.tabular import media_type_of
 
 router = APIRouter(prefix="/v1/school-resources", tags=["school-resources"])
 
@@ -106,12 +106,7 @@ async def import_resources(
 ) -> ResourceSetRead:
     """Send the sheet as the body (`Content-Type: text/csv` or the XLSX type). Every bad cell is
     reported as `rows[<sheet row>].<field>`; one bad row imports nothing."""
-    media_type = content_type.split(";")[0].strip().lower()
-    if media_type not in (CSV, XLSX):
-        raise UnsupportedMediaType(
-            "send the sheet as text/csv or as an XLSX workbook",
-            FieldError("header.content-type", "media_type", f"{XLSX} or {CSV}"),
-        )
+    media_type = media_type_of(content_type)
     record = await service.import_table(
         session,
         principal,
