@@ -257,3 +257,21 @@ class TestDocumented:
         assert {"OAuth2": ["enrollment:read"]} in create["security"]
         assert "/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver" in paths
         assert "/asyncapi.json" not in paths
+
+    async def test_asyncapi_is_served_beside_openapi_with_an_etag(
+        self, gateway: tuple[FastAPI, httpx.AsyncClient]
+    ) -> None:
+        _, http = gateway
+        response = await http.get("/asyncapi.json", headers={"Accept-Encoding": "identity"})
+        assert response.status_code == 200
+        document = response.json()
+        assert document["asyncapi"] == "3.0.0"
+        assert document["channels"]["enrollment-admission-confirmed"]["address"] == ADMISSIONS
+        etag = response.headers["etag"]
+        assert etag.startswith('W/"')
+        again = await http.get("/asyncapi.json", headers={"If-None-Match": etag})
+        assert (again.status_code, again.content) == (304, b"")
+        zipped = await http.get("/asyncapi.json", headers={"Accept-Encoding": "gzip"})
+        assert zipped.headers["content-encoding"] == "gzip"
+        assert zipped.json() == document  # httpx decodes it
+        assert zipped.headers["etag"] == etag
