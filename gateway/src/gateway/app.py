@@ -3,7 +3,7 @@
 import asyncio
 import json
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -67,18 +67,10 @@ async def _connect(app: FastAPI, settings: GatewaySettings) -> None:
     app.state.nats, app.state.js = nc, js
     app.state.bridge = BridgeClient(nc, js)
     # webhooks: events of every producer's stream → deliveries, then this replica's worker
-    app.state.webhook_fanout = Fanout(js, app.state.sessionmaker, on_recorded=_wake_worker(app))
+    app.state.webhook_fanout = Fanout(js, app.state.sessionmaker, worker=app.state.webhook_worker)
     app.state.webhook_fanout.start()
     await app.state.rate_limiter.start(nc, replicas=settings.stream_replicas)
     await app.state.jetstream_setup.run()
-
-
-def _wake_worker(app: FastAPI) -> Callable[[], None]:
-    def wake() -> None:
-        if app.state.webhook_worker is not None:
-            app.state.webhook_worker.wake()
-
-    return wake
 
 
 async def _webhooks_ready(app: FastAPI) -> Readiness:

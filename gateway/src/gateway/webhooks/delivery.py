@@ -27,6 +27,7 @@ import contextlib
 import logging
 import random
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID
@@ -38,8 +39,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from gateway.settings import GatewaySettings
 from gateway.webhooks import addresses, rules
 from gateway.webhooks.models import DeliveryStatus, WebhookAttempt
-from gateway.webhooks.repository import Claimed, DeliveryRepository, SubscriptionRepository
+from gateway.webhooks.repository import (
+    Claimed,
+    DeliveryRepository,
+    Lease,
+    SubscriptionRepository,
+)
 from gateway.webhooks.sealing import SecretBox, SecretUnreadable
+from junheng_kit.batching import Batcher
 from junheng_kit.db import READ_ONLY
 from junheng_kit.ids import uuid7
 from junheng_kit.timeutil import utcnow
@@ -92,6 +99,9 @@ class DeliveryWorker:
         self._attempts: set[asyncio.Task[None]] = set()
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._finishes: Batcher[tuple[Claimed, Outcome], None] = Batcher(
+            self._finish_all, name="webhook-attempts"
+        )
 
     def wake(self) -> None:
         """Look for due deliveries now (the fan-out recorded some, a slot came free)."""
@@ -115,6 +125,32 @@ class DeliveryWorker:
                 await asyncio.wait(pending, timeout=2)
         await self.client.aclose()
 
+    def lease_for(self, subscriptions: Sequence[UUID]) -> Lease | None:
+        """A lease for deliveries of these subscriptions that the fan-out of this replica is
+        about to record: they are recorded held by this worker, which attempts them at once
+        (`begin`), as many as it has free slots (a few per subscription); None when none."""
+        free = self.settings.webhook_concurrency - len(self._busy)
+        if free <= 0:
+            return None
+        chosen = rules.share(
+            [(subscription, subscription) for subscription in subscriptions],
+            busy=collections.Counter(self._busy.values()),
+            per_subscription=self.settings.webhook_per_subscription_concurrency,
+            limit=free,
+        )
+        if not chosen:
+            return None
+        until = utcnow() + timedelta(seconds=self.settings.webhook_lease_seconds)
+        return Lease(self.owner, until, frozenset(chosen))
+
+    def begin(self, claimed: Sequence[Claimed]) -> None:
+        """Attempt these deliveries, which this worker holds, now."""
+        for item in claimed:
+            self._busy[item.delivery_id] = item.subscription_id
+            task = asyncio.create_task(self._attempt(item), name=f"webhook-{item.delivery_id}")
+            self._attempts.add(task)
+            task.add_done_callback(self._attempts.discard)
+
     async def _run(self) -> None:
         while True:
             try:
@@ -124,10 +160,7 @@ class DeliveryWorker:
             except Exception:  # the worker's boundary: the database is down; poll again
                 log.warning("webhooks.claim_failed", exc_info=True)
                 claimed = []
-            for item in claimed:
-                task = asyncio.create_task(self._attempt(item), name=f"webhook-{item.delivery_id}")
-                self._attempts.add(task)
-                task.add_done_callback(self._attempts.discard)
+            self.begin(claimed)
             if claimed and len(self._busy) < self.settings.webhook_concurrency:
                 continue  # more may be due
             with contextlib.suppress(TimeoutError):
@@ -161,8 +194,6 @@ class DeliveryWorker:
             await repository.lease(chosen, owner=self.owner, until=until)
             claimed = await repository.claimed(chosen)
             await session.commit()
-        for item in claimed:
-            self._busy[item.delivery_id] = item.subscription_id
         return claimed
 
     async def _attempt(self, item: Claimed) -> None:
@@ -219,52 +250,63 @@ class DeliveryWorker:
         return Outcome(started_at, duration_ms, status_code, error and error[:300])
 
     async def finish(self, item: Claimed, outcome: Outcome) -> None:
-        """Record the attempt and what follows from it, while this replica still holds the
-        delivery (nothing when another took it over or the subscription was deleted)."""
+        """Record the attempt and what follows from it — with the attempts that end meanwhile,
+        in one transaction (group commit)."""
+        await self._finishes.submit((item, outcome))
+
+    async def _finish_all(
+        self, items: Sequence[tuple[Claimed, Outcome]]
+    ) -> Sequence[BaseException | None]:
         async with self.sessionmaker() as session:
-            deliveries = DeliveryRepository(session)
-            delivery = await deliveries.held(item.delivery_id, owner=self.owner)
-            if delivery is None:
-                await session.rollback()
-                return
-            now = utcnow()
-            number = delivery.attempts + 1
-            deliveries.add_attempt(
-                WebhookAttempt(
-                    id=uuid7(),
-                    delivery_id=delivery.id,
-                    number=number,
-                    started_at=outcome.started_at,
-                    duration_ms=outcome.duration_ms,
-                    status_code=outcome.status_code,
-                    error=outcome.error,
-                )
-            )
-            first = delivery.first_attempt_at or outcome.started_at
-            delivery.attempts, delivery.first_attempt_at = number, first
-            delivery.last_status_code, delivery.last_error = outcome.status_code, outcome.error
-            delivery.lease_owner, delivery.lease_until = None, None
-            subscriptions = SubscriptionRepository(session)
-            if outcome.delivered:
-                delivery.status, delivery.delivered_at = DeliveryStatus.DELIVERED, now
-                delivery.next_attempt_at = None
-                await session.flush()
-                await subscriptions.succeeded(item.subscription_id)
-            else:
-                window = timedelta(seconds=self.settings.webhook_retry_window_seconds)
-                if rules.gives_up(first, now, window):
-                    delivery.status, delivery.next_attempt_at = DeliveryStatus.FAILED, None
-                else:
-                    delay = rules.retry_delay(
-                        (now - first).total_seconds(),
-                        base_s=self.settings.webhook_retry_base_seconds,
-                        cap_s=self.settings.webhook_retry_max_seconds,
-                        jitter=random.uniform(0.8, 1.2),  # noqa: S311 - spreading, not secrecy
-                    )
-                    delivery.next_attempt_at = now + timedelta(seconds=delay)
-                await session.flush()
-                await self._note_failure(session, subscriptions, item, outcome, now)
+            for item, outcome in items:
+                await self._finish_one(session, item, outcome)
             await session.commit()
+        return [None] * len(items)
+
+    async def _finish_one(self, session: AsyncSession, item: Claimed, outcome: Outcome) -> None:
+        """While this replica still holds the delivery (nothing when another took it over or
+        the subscription was deleted)."""
+        deliveries = DeliveryRepository(session)
+        delivery = await deliveries.held(item.delivery_id, owner=self.owner)
+        if delivery is None:
+            return
+        now = utcnow()
+        number = delivery.attempts + 1
+        deliveries.add_attempt(
+            WebhookAttempt(
+                id=uuid7(),
+                delivery_id=delivery.id,
+                number=number,
+                started_at=outcome.started_at,
+                duration_ms=outcome.duration_ms,
+                status_code=outcome.status_code,
+                error=outcome.error,
+            )
+        )
+        first = delivery.first_attempt_at or outcome.started_at
+        delivery.attempts, delivery.first_attempt_at = number, first
+        delivery.last_status_code, delivery.last_error = outcome.status_code, outcome.error
+        delivery.lease_owner, delivery.lease_until = None, None
+        subscriptions = SubscriptionRepository(session)
+        if outcome.delivered:
+            delivery.status, delivery.delivered_at = DeliveryStatus.DELIVERED, now
+            delivery.next_attempt_at = None
+            await session.flush()
+            await subscriptions.succeeded(item.subscription_id)
+            return
+        window = timedelta(seconds=self.settings.webhook_retry_window_seconds)
+        if rules.gives_up(first, now, window):
+            delivery.status, delivery.next_attempt_at = DeliveryStatus.FAILED, None
+        else:
+            delay = rules.retry_delay(
+                (now - first).total_seconds(),
+                base_s=self.settings.webhook_retry_base_seconds,
+                cap_s=self.settings.webhook_retry_max_seconds,
+                jitter=random.uniform(0.8, 1.2),  # noqa: S311 - spreading, not secrecy
+            )
+            delivery.next_attempt_at = now + timedelta(seconds=delay)
+        await session.flush()
+        await self._note_failure(session, subscriptions, item, outcome, now)
 
     async def _note_failure(
         self,

@@ -13,9 +13,7 @@ services never wait for any of this: they publish to their streams as before.
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
 from typing import Any
-from uuid import UUID
 
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
@@ -25,15 +23,23 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gateway.webhooks import rules
-from gateway.webhooks.repository import DeliveryRepository, SubscriptionRepository
+from gateway.webhooks.delivery import DeliveryWorker
+from gateway.webhooks.repository import (
+    Claimed,
+    DeliveryRepository,
+    Receiving,
+    SubscriptionRepository,
+)
 from junheng_contracts import STREAMS
 from junheng_kit.db import READ_ONLY, is_database_unavailable
 from junheng_kit.natsauth import WEBHOOK_DURABLE
 from junheng_kit.readiness import Readiness
 
 log = logging.getLogger("gateway.webhooks.fanout")
-GATHER_SECONDS = 0.005
 ACK_WAIT_SECONDS = 30.0
+# pull subscriptions per stream and replica, each recording its message in its own
+# transaction: a burst is recorded while the previous messages' POSTs and commits run
+READERS_PER_STREAM = 4
 
 FANNED_OUT = Counter(
     "junheng_gateway_webhook_deliveries_recorded_total",
@@ -52,23 +58,23 @@ class Fanout:
         js: JetStreamContext,
         sessionmaker: async_sessionmaker[AsyncSession],
         *,
-        on_recorded: Callable[[], None],
-        batch: int = 64,
+        worker: DeliveryWorker | None,
     ) -> None:
-        self.js, self.sessionmaker = js, sessionmaker
-        self.on_recorded, self.batch = on_recorded, batch
+        self.js, self.sessionmaker, self.worker = js, sessionmaker, worker
         self.waiting: set[str] = set()
         self._tasks: dict[str, asyncio.Task[None]] = {}
-        self._handling: set[str] = set()  # streams whose loop is recording a message
+        self._handling: set[str] = set()  # readers recording a message
         self._subscriptions: list[Any] = []
         self._stopping = False
 
     def start(self) -> None:
         for stream, subject in STREAMS.items():
             self.waiting.add(stream)
-            self._tasks[stream] = asyncio.create_task(
-                self._run(stream, subject), name=f"webhooks-{stream}"
-            )
+            for reader in range(READERS_PER_STREAM):
+                key = f"{stream}/{reader}"
+                self._tasks[key] = asyncio.create_task(
+                    self._run(key, stream, subject), name=f"webhooks-{key}"
+                )
 
     async def readiness(self, app: Any) -> Readiness:
         """`/readyz` check `webhooks`: degraded (still serving) while a producer's stream is
@@ -82,8 +88,8 @@ class Fanout:
         after it (up to 3 s). A message a cancelled pull had already taken is redelivered to
         another replica after the ack wait."""
         self._stopping = True
-        for stream, task in self._tasks.items():
-            if stream not in self._handling:
+        for key, task in self._tasks.items():
+            if key not in self._handling:
                 task.cancel()
         if self._tasks:
             _, pending = await asyncio.wait(self._tasks.values(), timeout=3)
@@ -99,13 +105,13 @@ class Fanout:
                 await subscription.unsubscribe()
         self._subscriptions.clear()
 
-    async def _run(self, stream: str, subject: str) -> None:
+    async def _run(self, key: str, stream: str, subject: str) -> None:
         subscription = await self._bind(stream, subject)
         if subscription is None:
             return
         self._subscriptions.append(subscription)
         self.waiting.discard(stream)
-        await self._loop(stream, subscription)
+        await self._loop(key, subscription)
 
     async def _bind(self, stream: str, subject: str) -> Any:
         config = ConsumerConfig(
@@ -131,7 +137,7 @@ class Fanout:
             wait = min(wait * 2, 5.0)
         return None
 
-    async def _loop(self, stream: str, subscription: Any) -> None:
+    async def _loop(self, key: str, subscription: Any) -> None:
         while not self._stopping:
             try:
                 messages = await self._fetch(subscription)
@@ -140,24 +146,22 @@ class Fanout:
             except asyncio.CancelledError:
                 raise
             except Exception:  # NATS reconnecting: poll again
-                log.warning("webhooks.fetch_failed", extra={"stream": stream}, exc_info=True)
+                log.warning("webhooks.fetch_failed", extra={"reader": key}, exc_info=True)
                 await asyncio.sleep(1)
                 continue
-            self._handling.add(stream)
+            self._handling.add(key)
             try:
                 for message in messages:
                     await self.handle(message)
             finally:
-                self._handling.discard(stream)
+                self._handling.discard(key)
 
     async def _fetch(self, subscription: Any) -> list[Msg]:
-        """The first message as soon as it comes (up to a second), then what else is there."""
-        first: list[Msg] = await subscription.fetch(1, timeout=1)
-        try:
-            more: list[Msg] = await subscription.fetch(self.batch - 1, timeout=GATHER_SECONDS)
-        except TimeoutError:
-            more = []
-        return first + more
+        """The next message as soon as it comes (waiting up to a second). One at a time: a
+        second pull for whatever else is there would hold the first for its expiry (the
+        server lingers on a pull that has one), and a message costs a transaction anyway."""
+        messages: list[Msg] = await subscription.fetch(1, timeout=1)
+        return messages
 
     async def handle(self, message: Msg) -> None:
         published = rules.read_published(message.data)
@@ -167,7 +171,7 @@ class Fanout:
             return
         while True:
             try:
-                recorded = await self._record(published, message.data)
+                claimed = await self._record(published, message.data)
                 break
             except asyncio.CancelledError:
                 raise
@@ -184,28 +188,43 @@ class Fanout:
             with contextlib.suppress(Exception):  # NATS may be down too: ack_wait decides
                 await message.in_progress()
         await message.ack()
+        if claimed is None:
+            return
+        recorded, held = claimed
         if recorded:
             FANNED_OUT.labels(published.type).inc(recorded)
-            self.on_recorded()
+        if self.worker is not None:
+            self.worker.begin(held)  # attempted here at once
+            if len(held) < recorded:
+                self.worker.wake()
 
-    async def _record(self, published: rules.Published, payload: bytes) -> int:
+    async def _record(
+        self, published: rules.Published, payload: bytes
+    ) -> tuple[int, list[Claimed]] | None:
         """Deliveries of the event, one per subscription that receives it: read first (most
         events match nothing and take no write lock), then written in one transaction, the
-        subscriptions read again inside it (one deleted meanwhile is left out)."""
+        subscriptions read again inside it (one deleted meanwhile is left out). Those this
+        replica's worker has room for are recorded held by it and returned to be attempted
+        now. None: nobody receives the event."""
         if not await self._receivers(published, read_only=True):
-            return 0
+            return None
         for _ in range(3):
             async with self.sessionmaker() as session:
                 receivers = await self._receivers(published, session=session)
+                lease = (
+                    self.worker.lease_for([r.subscription_id for r in receivers])
+                    if self.worker is not None and receivers
+                    else None
+                )
                 try:
-                    recorded = await DeliveryRepository(session).record(
-                        published, payload, receivers
+                    held = await DeliveryRepository(session).record(
+                        published, payload, receivers, lease=lease
                     )
                     await session.commit()
                 except IntegrityError:  # a subscription deleted between read and insert
                     await session.rollback()
                     continue
-                return recorded
+                return len(receivers), held
         raise RuntimeError(f"deliveries of {published.id} could not be recorded")
 
     async def _receivers(
@@ -214,15 +233,14 @@ class Fanout:
         *,
         session: AsyncSession | None = None,
         read_only: bool = False,
-    ) -> list[UUID]:
+    ) -> list[Receiving]:
         if session is None:
             async with self.sessionmaker() as own:
                 if read_only:
                     await own.connection(execution_options={READ_ONLY: True})
                 return await self._receivers(published, session=own)
-        subscribers = await SubscriptionRepository(session).subscribers()
         return [
-            subscription_id
-            for subscription_id, subscriber in subscribers
-            if rules.receives(subscriber, published.type, published.jurisdiction)
+            receiving
+            for receiving in await SubscriptionRepository(session).subscribers()
+            if rules.receives(receiving.subscriber, published.type, published.jurisdiction)
         ]

@@ -29,6 +29,36 @@ def _postgresql(session: AsyncSession) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
+@dataclass(frozen=True, slots=True)
+class Receiving:
+    """An enabled subscription as the fan-out sees it."""
+
+    subscription_id: UUID
+    subscriber: rules.Subscriber
+    url: str
+    sealed_secret: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Lease:
+    """Deliveries recorded held by `owner` until `until`, for these subscriptions."""
+
+    owner: str
+    until: datetime
+    subscriptions: frozenset[UUID]
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    """A delivery a replica holds for one attempt, with what the POST needs."""
+
+    delivery_id: UUID
+    subscription_id: UUID
+    url: str
+    sealed_secret: bytes
+    payload: bytes
+
+
 @dataclass
 class SubscriptionRepository:
     session: AsyncSession
@@ -70,8 +100,9 @@ class SubscriptionRepository:
         )
         await self.session.delete(subscription)
 
-    async def subscribers(self) -> list[tuple[UUID, rules.Subscriber]]:
-        """Every enabled subscription of an active client, with what decides what it gets."""
+    async def subscribers(self) -> list[Receiving]:
+        """Every enabled subscription of an active client, with what decides what it gets and
+        where it goes."""
         rows = await self.session.execute(
             select(
                 WebhookSubscription.id,
@@ -79,12 +110,14 @@ class SubscriptionRepository:
                 WebhookSubscription.jurisdiction,
                 Client.scopes,
                 Client.jurisdiction,
+                WebhookSubscription.url,
+                WebhookSubscription.sealed_secret,
             )
             .join(Client, Client.client_id == WebhookSubscription.client_id)
             .where(WebhookSubscription.enabled.is_(True), Client.disabled.is_(False))
         )
         return [
-            (
+            Receiving(
                 row[0],
                 rules.Subscriber(
                     event_types=frozenset(row[1]),
@@ -92,6 +125,8 @@ class SubscriptionRepository:
                     client_scopes=frozenset(row[3]),
                     client_jurisdiction=tuple(row[4]),
                 ),
+                row[5],
+                row[6],
             )
             for row in rows
         ]
@@ -114,7 +149,10 @@ class SubscriptionRepository:
     async def succeeded(self, subscription_id: UUID) -> None:
         await self.session.execute(
             update(WebhookSubscription)
-            .where(WebhookSubscription.id == subscription_id)
+            .where(
+                WebhookSubscription.id == subscription_id,
+                WebhookSubscription.failing_since.is_not(None),
+            )
             .values(failing_since=None)
         )
 
@@ -151,44 +189,61 @@ class SubscriptionRepository:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class Claimed:
-    """A delivery a replica holds for one attempt, with what the POST needs."""
-
-    delivery_id: UUID
-    subscription_id: UUID
-    url: str
-    sealed_secret: bytes
-    payload: bytes
-
-
 @dataclass
 class DeliveryRepository:
     session: AsyncSession
 
-    async def record(self, published: rules.Published, payload: bytes, to: Sequence[UUID]) -> int:
+    async def record(
+        self,
+        published: rules.Published,
+        payload: bytes,
+        to: Sequence[Receiving],
+        *,
+        lease: Lease | None = None,
+    ) -> list[Claimed]:
         """A pending delivery of the event per subscription, due now; one already recorded
-        (the same event again) is left as it is."""
+        (the same event again) is left as it is. Deliveries of the subscriptions `lease` names
+        are recorded held by its owner (the recording replica attempts them at once, without a
+        claim of its own); they are returned as claimed if they are new."""
         if not to:
-            return 0
+            return []
         now = utcnow()
-        rows: list[dict[str, Any]] = [
-            {
-                "id": uuid7(),
-                "subscription_id": subscription_id,
-                "event_id": published.id,
-                "event_type": published.type,
-                "payload": payload,
-                "status": DeliveryStatus.PENDING.value,
-                "attempts": 0,
-                "next_attempt_at": now,
-                "created_at": now,
-            }
-            for subscription_id in to
-        ]
+        held = lease.subscriptions if lease is not None else frozenset()
+        rows: list[dict[str, Any]] = []
+        for receiving in to:
+            is_held = lease is not None and receiving.subscription_id in held
+            rows.append(
+                {
+                    "id": uuid7(),
+                    "subscription_id": receiving.subscription_id,
+                    "event_id": published.id,
+                    "event_type": published.type,
+                    "payload": payload,
+                    "status": DeliveryStatus.PENDING.value,
+                    "attempts": 0,
+                    "next_attempt_at": now,
+                    "created_at": now,
+                    "lease_owner": lease.owner if is_held and lease else None,
+                    "lease_until": lease.until if is_held and lease else None,
+                }
+            )
         insert = insert_ignoring_conflicts(self.session, DELIVERIES, "subscription_id", "event_id")
-        await self.session.execute(insert, rows)
-        return len(rows)
+        inserted = await self.session.execute(
+            insert.values(rows).returning(DELIVERIES.c.id, DELIVERIES.c.lease_owner)
+        )
+        mine = {row[0] for row in inserted if lease is not None and row[1] == lease.owner}
+        by_subscription = {r.subscription_id: r for r in to}
+        return [
+            Claimed(
+                row["id"],
+                row["subscription_id"],
+                by_subscription[row["subscription_id"]].url,
+                by_subscription[row["subscription_id"]].sealed_secret,
+                payload,
+            )
+            for row in rows
+            if row["id"] in mine
+        ]
 
     async def get(self, delivery_id: UUID, *, subscription_id: UUID) -> WebhookDelivery:
         found = await self.session.scalar(
