@@ -27,7 +27,15 @@ from junheng_kit.pagination import (
     decode_uuid_cursor,
     fetch_limit,
 )
-from junheng_kit.problems import Conflict, FieldError, Forbidden, NotFound, problem_responses
+from junheng_kit.problems import (
+    BadRequest,
+    Conflict,
+    FieldError,
+    Forbidden,
+    NotFound,
+    UnsupportedMediaType,
+    problem_responses,
+)
 
 READ_SCOPES = tuple(f"{name}:read" for name in SERVICES)
 # any producer's read scope manages webhooks; each event type needs its own producer's
@@ -56,7 +64,7 @@ Caller = Annotated[Principal, Depends(webhook_client)]
     "",
     status_code=201,
     summary="Subscribe a URL to event types (订阅事件回调)",
-    responses=problem_responses(),
+    responses=problem_responses(BadRequest, UnsupportedMediaType),
     openapi_extra=SECURITY,
 )
 async def create_webhook(

@@ -287,17 +287,19 @@ class DeliveryRepository:
 
     async def due(self, *, now: datetime, limit: int) -> list[tuple[UUID, UUID]]:
         """(delivery, subscription) of pending deliveries due and held by nobody, of enabled
-        subscriptions, the longest waiting first. On PostgreSQL the rows are locked and rows
-        another replica is claiming are skipped (`FOR UPDATE SKIP LOCKED`); on SQLite the claim's
-        write transaction holds the database's one write lock."""
+        subscriptions of active clients, the longest waiting first. On PostgreSQL the rows are
+        locked and rows another replica is claiming are skipped (`FOR UPDATE SKIP LOCKED`); on
+        SQLite the claim's write transaction holds the database's one write lock."""
         query = (
             select(WebhookDelivery.id, WebhookDelivery.subscription_id)
             .join(WebhookSubscription, WebhookSubscription.id == WebhookDelivery.subscription_id)
+            .join(Client, Client.client_id == WebhookSubscription.client_id)
             .where(
                 WebhookDelivery.status == DeliveryStatus.PENDING,
                 WebhookDelivery.next_attempt_at <= now,
                 or_(WebhookDelivery.lease_until.is_(None), WebhookDelivery.lease_until < now),
                 WebhookSubscription.enabled.is_(True),
+                Client.disabled.is_(False),  # a disabled client receives nothing more
             )
             .order_by(WebhookDelivery.next_attempt_at)
             .limit(limit)
