@@ -14,7 +14,9 @@ from uuid import uuid4
 
 import httpx
 from fastapi import FastAPI
+from sqlalchemy import update
 
+from gateway.auth.models import Client
 from junheng_contracts.enrollment import AdmissionConfirmed, AdmissionConfirmedData
 from junheng_kit.testing.plugin import eventually
 
@@ -410,3 +412,30 @@ class TestConnectionTimeCheck:
             entry = await eventually(attempted, timeout=10)
         assert receiver.of(event.id) == []
         assert "address not allowed: 127.0.0.1 → 127.0.0.1 is loopback" in entry["last_error"]
+
+
+class TestDisabledClient:
+    async def test_a_disabled_clients_subscriptions_receive_nothing(
+        self, start_gateway: Any, fresh_database_url: str, js: Any, receivers: Receivers
+    ) -> None:
+        disabled = await register_client(
+            fresh_database_url, jurisdiction=["150602"], scopes=["enrollment:read"]
+        )
+        active = await register_client(
+            fresh_database_url, jurisdiction=["150602"], scopes=["enrollment:read"]
+        )
+        theirs, witness = await receivers(), await receivers()
+        async with start_gateway(database_url=fresh_database_url, **FAST) as (app, http):
+            await bound(app)
+            await subscribe(http, auth(app, disabled), theirs.url)
+            await subscribe(http, auth(app, active), witness.url)
+            async with app.state.sessionmaker() as session:  # the operator disables the client
+                await session.execute(
+                    update(Client).where(Client.client_id == disabled).values(disabled=True)
+                )
+                await session.commit()
+            event = admission()
+            await publish(js, event)
+            await eventually(lambda: _arrived(witness, event.id))
+            await asyncio.sleep(0.3)
+        assert theirs.of(event.id) == []
