@@ -49,9 +49,9 @@ FANNED_OUT = Counter(
 
 
 class Fanout:
-    """A task per producer stream: bind the durable (retried while the producer has not
-    created its stream yet), then fetch, record and ack. `waiting` names the streams not
-    bound yet."""
+    """`READERS_PER_STREAM` tasks per producer stream, each binding the durable (retried while
+    the producer has not created its stream yet), then fetching, recording and acking one
+    message at a time. `waiting` names the streams not bound yet."""
 
     def __init__(
         self,
