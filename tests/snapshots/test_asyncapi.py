@@ -51,7 +51,8 @@ def resolve(root: dict[str, Any], ref: str) -> Any:
     node: Any = root
     for part in ref[2:].split("/"):
         part = part.replace("~1", "/").replace("~0", "~")
-        assert isinstance(node, dict) and part in node, f"{ref} does not resolve"
+        assert isinstance(node, dict), f"{ref} does not resolve"
+        assert part in node, f"{ref} does not resolve"
         node = node[part]
     return node
 
@@ -59,10 +60,12 @@ def resolve(root: dict[str, Any], ref: str) -> Any:
 class TestStructure:
     def test_the_required_fields_of_asyncapi_3(self, asyncapi: dict[str, Any]) -> None:
         assert asyncapi["asyncapi"] == "3.0.0"
-        assert asyncapi["info"]["title"] and asyncapi["info"]["version"]
+        assert asyncapi["info"]["title"]
+        assert asyncapi["info"]["version"]
         for name, server in asyncapi["servers"].items():
             assert IDENTIFIER.match(name), name
-            assert server["host"] and server["protocol"] in {"nats", "https"}, name
+            assert server["host"], name
+            assert server["protocol"] in {"nats", "https"}, name
         for name, channel in asyncapi["channels"].items():
             assert IDENTIFIER.match(name), name
             assert "address" in channel, name  # a string, or null: unknown (the webhook URL)
