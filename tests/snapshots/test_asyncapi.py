@@ -106,9 +106,7 @@ class TestStructure:
             assert set(payload["required"]) == set(event.model_json_schema()["required"])
             assert hook_message["contentType"] == "application/cloudevents+json"
         headers = asyncapi["components"]["schemas"]["WebhookHeaders"]
-        assert {"webhook-id", "webhook-timestamp", "webhook-signature"} <= set(
-            headers["required"]
-        )
+        assert {"webhook-id", "webhook-timestamp", "webhook-signature"} <= set(headers["required"])
         deliver = asyncapi["operations"]["deliver-webhook"]
         assert deliver["bindings"]["http"]["method"] == "POST"
         assert len(deliver["messages"]) == len(EVENTS) == 18
