@@ -5,13 +5,16 @@ import asyncio
 import importlib
 import json
 import sys
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+import uvicorn
 from fastapi import FastAPI, Request, Response
 from pydantic import BaseModel, SecretStr
 
@@ -29,6 +32,7 @@ from junheng_kit.bridge import BridgeServer
 from junheng_kit.db import create_engine, create_sessionmaker
 from junheng_kit.messaging.connection import connect, ensure_buckets, ensure_service_assets
 from junheng_kit.problems import problem_responses
+from junheng_kit.processes import free_port
 from junheng_kit.testing.plugin import Databases
 from junheng_kit.tokens import TokenSigner
 
@@ -263,3 +267,110 @@ def production_gateway(
         "trust_root_keys": root.public_key_text,
         "key_certificates_file": certificates,
     }
+
+
+# ---------------------------------------------------------------- webhooks
+
+
+@dataclass
+class Received:
+    headers: dict[str, str]
+    body: bytes
+    at: float  # time.monotonic() when it arrived
+
+
+@dataclass
+class Receiver:
+    """A real HTTP receiver of webhooks (uvicorn on its own port): records every POST and
+    answers `status`, after `delay` seconds. Stopped, its port refuses connections; started
+    again, it listens on the same port."""
+
+    port: int = field(default_factory=free_port)
+    status: int = 200
+    delay: float = 0.0
+    received: list[Received] = field(default_factory=list)
+    _server: uvicorn.Server | None = None
+    _task: asyncio.Task[None] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/junheng/events"
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        self.received.append(
+            Received({k.decode(): v.decode() for k, v in scope["headers"]}, body, time.monotonic())
+        )
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        await send({"type": "http.response.start", "status": self.status, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    async def start(self) -> None:
+        config = uvicorn.Config(
+            self,
+            host="127.0.0.1",
+            port=self.port,
+            log_level="warning",
+            lifespan="off",
+            access_log=False,
+            timeout_graceful_shutdown=1,
+        )
+        self._server = uvicorn.Server(config)
+        self._task = asyncio.create_task(self._server.serve())
+        while not self._server.started:
+            assert not self._task.done(), "the receiver did not start"
+            await asyncio.sleep(0.01)
+
+    async def stop(self) -> None:
+        if self._server is not None and self._task is not None:
+            self._server.should_exit = True
+            await self._task
+            self._server = self._task = None
+
+    def of(self, event_id: str) -> list[Received]:
+        """What arrived of one event (other tests' events may pass through a shared stream)."""
+        return [r for r in self.received if json.loads(r.body).get("id") == event_id]
+
+
+@pytest.fixture
+async def receivers() -> AsyncIterator[Callable[[], Awaitable[Receiver]]]:
+    """`await receivers()`: a started receiver, stopped after the test."""
+    made: list[Receiver] = []
+
+    async def make() -> Receiver:
+        receiver = Receiver()
+        await receiver.start()
+        made.append(receiver)
+        return receiver
+
+    yield make
+    for receiver in made:
+        await receiver.stop()
+
+
+async def register_client(
+    database_url: str, *, jurisdiction: list[str], scopes: list[str], name: str = "bureau"
+) -> str:
+    """A registered client (its id); tokens for it come from the gateway's signer."""
+    engine = create_engine(database_url)
+    try:
+        async with create_sessionmaker(engine)() as session:
+            registered = await service.register_client(
+                session,
+                name=name,
+                scopes=scopes,
+                jurisdiction=jurisdiction,
+                services=["enrollment", "staffing", "assistance", "evaluation"],
+            )
+            await session.commit()
+    finally:
+        await engine.dispose()
+    return registered.client_id

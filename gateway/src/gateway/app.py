@@ -27,6 +27,10 @@ from gateway.openapi.endpoints import MergedDocument
 from gateway.openapi.endpoints import router as openapi_router
 from gateway.routing.proxy import ServiceRouter
 from gateway.settings import GatewaySettings
+from gateway.webhooks.delivery import DeliveryWorker
+from gateway.webhooks.endpoints import router as webhooks_router
+from gateway.webhooks.fanout import Fanout
+from gateway.webhooks.sealing import SecretBox
 from junheng_kit.app import (
     NO_OPENTELEMETRY,
     STARTUP_WAIT_S,
@@ -42,7 +46,7 @@ from junheng_kit.messaging.connection import JetStreamSetup, connect_with, ensur
 from junheng_kit.metrics_port import start_metrics_listener
 from junheng_kit.middleware import RequestContextMiddleware
 from junheng_kit.problems import install_problem_handlers
-from junheng_kit.readiness import readiness_checks
+from junheng_kit.readiness import Readiness, readiness_checks
 
 log = logging.getLogger("gateway.app")
 
@@ -62,8 +66,20 @@ async def _connect(app: FastAPI, settings: GatewaySettings) -> None:
     js = nc.jetstream()
     app.state.nats, app.state.js = nc, js
     app.state.bridge = BridgeClient(nc, js)
+    # webhooks: events of every producer's stream → deliveries, then this replica's worker
+    app.state.webhook_fanout = Fanout(js, app.state.sessionmaker, worker=app.state.webhook_worker)
+    app.state.webhook_fanout.start()
     await app.state.rate_limiter.start(nc, replicas=settings.stream_replicas)
     await app.state.jetstream_setup.run()
+
+
+async def _webhooks_ready(app: FastAPI) -> Readiness:
+    """`/readyz` check `webhooks`: degraded while the fan-out waits for NATS or a producer's
+    stream (the gateway serves meanwhile; the events wait in the streams)."""
+    fanout: Fanout | None = app.state.webhook_fanout
+    if fanout is None:
+        return Readiness("degraded", {"waiting_for": "nats"})
+    return await fanout.readiness(app)
 
 
 async def _publish_keys(
@@ -99,6 +115,11 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         engine = await open_engine(settings)
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)
+        app.state.webhook_worker = DeliveryWorker(
+            app.state.sessionmaker, settings, app.state.webhook_secrets
+        )
+        app.state.webhook_worker.start()
+        readiness_checks(app)["webhooks"] = _webhooks_ready
         # retried until JetStream answers (a leader election at start-up): /readyz "pending"
         app.state.jetstream_setup = JetStreamSetup(
             lambda: _publish_keys(app, settings, published), name=settings.service_name
@@ -118,6 +139,11 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
                 started.cancel()
                 await asyncio.wait({started}, timeout=5)
             app.state.bridge = None
+            if app.state.webhook_fanout is not None:
+                await app.state.webhook_fanout.stop()
+                app.state.webhook_fanout = None
+            await app.state.webhook_worker.stop()
+            app.state.webhook_worker = None
             await app.state.rate_limiter.stop()
             if app.state.metrics_listener is not None:
                 app.state.metrics_listener.stop()
@@ -152,6 +178,10 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.state.jetstream_setup = None
     app.state.bridge = None
     app.state.metrics_listener = None
+    app.state.webhook_fanout = None
+    app.state.webhook_worker = None
+    # the webhook signing secrets at rest (webhooks/sealing.py)
+    app.state.webhook_secrets = SecretBox(settings.secret_key.get_secret_value())
     # per client, all replicas together: requests are decided in memory, reconciled through KV
     app.state.api_rate_limit = Policy(
         "api", settings.rate_limit_per_second, settings.rate_limit_burst
@@ -172,6 +202,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.include_router(auth_router)
     app.include_router(health_router(metrics=settings.serves_metrics_on_http_port()))
     app.include_router(openapi_router)
+    app.include_router(webhooks_router)
     # swagger-ui 5 (OpenAPI 3.1) from a wheel: bureau networks often reach no CDN
     docs_assets = Path(fastapi_offline.__file__).parent / "static"
     app.mount("/docs/assets", StaticFiles(directory=str(docs_assets)), name="docs-assets")

@@ -1,4 +1,5 @@
-"""`python -m gateway serve|migrate|register-client|list-clients|openapi|trust-root|certify-key`."""
+"""`python -m gateway serve|migrate|register-client|list-clients|openapi|asyncapi|trust-root|
+certify-key`."""
 
 import argparse
 import asyncio
@@ -95,6 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     sub.add_parser("list-clients", help="list registered clients (never their secrets)")
     sub.add_parser("openapi", help="print the gateway's own OpenAPI (without the services)")
+    sub.add_parser("asyncapi", help="print the events' AsyncAPI 3.0 document (/asyncapi.json)")
     root = sub.add_parser(
         "trust-root",
         help="make the offline root key that certifies signing keys (kept when present); "
@@ -117,6 +119,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "trust-root":  # on the operator's machine: no gateway settings needed
         signer = ensure_private_key(args.out)
         print(signer.public_key_text)
+        return 0
+    if args.command == "asyncapi":  # the contracts alone: no settings needed
+        from gateway.openapi.asyncapi import document
+        from gateway.webhooks.catalogue import EVENTS
+
+        print(json.dumps(document(EVENTS), ensure_ascii=False, indent=2))
         return 0
     if args.command == "certify-key":
         jwk = keys.public_jwk(args.key)

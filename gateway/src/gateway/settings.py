@@ -1,9 +1,9 @@
 """Gateway settings: env prefix GATEWAY_ (plus the shared JUNHENG_* names of the kit)."""
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Self
 
-from pydantic import Field, IPvAnyNetwork, field_validator
+from pydantic import Field, IPvAnyNetwork, field_validator, model_validator
 from pydantic_settings import NoDecode, SettingsConfigDict
 
 from junheng_kit.settings import GATEWAY_PORT, ServiceSettings
@@ -58,13 +58,48 @@ class GatewaySettings(ServiceSettings):
     openapi_timeout_seconds: float = Field(5.0, gt=0)
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     services: Annotated[list[str], NoDecode] = Field(default_factory=lambda: list(SERVICES))
+    # webhooks (README.md, "Webhooks"): each attempt's limit for connecting and for each read,
+    # and for the whole POST
+    webhook_timeout_seconds: float = Field(5.0, gt=0, le=60)
+    # retries: base × 2^(n − 1) after the n-th failed attempt, at most the cap, ±20 % jitter,
+    # until the window after the delivery's first attempt has passed (then it fails)
+    webhook_retry_base_seconds: float = Field(5.0, gt=0)
+    webhook_retry_max_seconds: float = Field(3600.0, gt=0)
+    webhook_retry_window_seconds: float = Field(86400.0, gt=0)
+    # a subscription whose every attempt failed for this long is disabled, its deliveries parked
+    webhook_disable_after_seconds: float = Field(86400.0, gt=0)
+    # deliveries in flight per replica, and per subscription on one replica (a receiver that
+    # never answers holds at most this many of the replica's slots)
+    webhook_concurrency: int = Field(32, ge=1, le=1000)
+    webhook_per_subscription_concurrency: int = Field(4, ge=1, le=100)
+    # how long a replica holds a delivery it attempts (another takes it over after a crash);
+    # longer than the timeout
+    webhook_lease_seconds: float = Field(60.0, gt=0)
+    # how often a replica looks for due deliveries besides being woken by its own fan-out
+    webhook_poll_seconds: float = Field(1.0, gt=0, le=60)
+    # networks webhooks may reach although not public (tests, a closed bureau network): CIDRs
+    webhook_allowed_networks: Annotated[list[IPvAnyNetwork], NoDecode] = Field(default_factory=list)
 
     @field_validator(
-        "previous_key_files", "cors_origins", "services", "trusted_proxies", mode="before"
+        "previous_key_files",
+        "cors_origins",
+        "services",
+        "trusted_proxies",
+        "webhook_allowed_networks",
+        mode="before",
     )
     @classmethod
     def _split(cls, value: Any) -> Any:
         return _list_of_strings(value)
+
+    @model_validator(mode="after")
+    def _lease_outlasts_an_attempt(self) -> Self:
+        if self.webhook_lease_seconds <= self.webhook_timeout_seconds:
+            raise ValueError(
+                "GATEWAY_WEBHOOK_LEASE_SECONDS must exceed GATEWAY_WEBHOOK_TIMEOUT_SECONDS: "
+                "a delivery still being attempted would be taken over by another replica"
+            )
+        return self
 
     def serves_metrics_on_http_port(self) -> bool:
         """The gateway's HTTP port is the public one: in production /metrics is served only on

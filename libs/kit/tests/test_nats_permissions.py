@@ -294,6 +294,44 @@ class TestGateway:
         await asyncio.gather(gateway.close(), enrollment.close())
         assert await stored(secured, "ENROLLMENT") == before
 
+    async def test_the_gateway_pulls_its_webhook_durable_and_a_service_cannot(
+        self, secured: Secured
+    ) -> None:
+        """Webhooks: the gateway creates, pulls and acks `gateway-webhooks` on every
+        producer's stream, no other durable there; no service pulls it, not even the stream's
+        own producer."""
+
+        def webhooks(stream: str, name: str = natsauth.WEBHOOK_DURABLE) -> ConsumerConfig:
+            return ConsumerConfig(
+                durable_name=name,
+                ack_policy=AckPolicy.EXPLICIT,
+                deliver_policy=DeliverPolicy.NEW,
+                filter_subject=f"{stream.lower()}.>",
+            )
+
+        gateway = await secured.connect("gateway")
+        js = gateway.jetstream()
+        for stream in ("ENROLLMENT", "STAFFING", "ASSISTANCE", "EVALUATION"):
+            await js.add_consumer(stream, webhooks(stream))
+        pulled = await js.pull_subscribe_bind(natsauth.WEBHOOK_DURABLE, stream="ENROLLMENT")
+        errors: list[str] = []
+        enrollment = await secured.connect("enrollment", errors)
+        await enrollment.jetstream().publish("enrollment.school.updated", b'{"id": "w-1"}')
+        [message] = await pulled.fetch(1, timeout=5)
+        assert message.data == b'{"id": "w-1"}'
+        await message.ack()
+        with pytest.raises(Exception):  # noqa: B017 - no permission: no API answer
+            await js.add_consumer("ENROLLMENT", webhooks("ENROLLMENT", "gateway-other"), timeout=2)
+        stolen = await enrollment.jetstream().pull_subscribe_bind(
+            natsauth.WEBHOOK_DURABLE, stream="ENROLLMENT"
+        )
+        with pytest.raises(Exception):  # noqa: B017 - refused: the pull times out
+            await stolen.fetch(1, timeout=2)
+        assert await refused(
+            errors, f"$JS.API.CONSUMER.MSG.NEXT.ENROLLMENT.{natsauth.WEBHOOK_DURABLE}"
+        )
+        await asyncio.gather(gateway.close(), enrollment.close())
+
     async def test_only_the_gateway_writes_the_body_store(self, secured: Secured) -> None:
         gateway = await secured.connect("gateway")
         store = await gateway.jetstream().object_store("junheng-bodies")

@@ -1,4 +1,4 @@
-"""GET /openapi.json (merged) and /docs (Swagger UI over it)."""
+"""GET /openapi.json (merged), /docs (Swagger UI over it) and /asyncapi.json (the events)."""
 
 import asyncio
 import gzip
@@ -7,6 +7,7 @@ import json
 import logging
 import time
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request, Response
@@ -14,8 +15,10 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 
 from gateway.auth.rules import known_scopes
+from gateway.openapi import asyncapi
 from gateway.openapi.merge import merge
 from gateway.routing.compression import accepted_codings
+from gateway.webhooks.catalogue import EVENTS
 from junheng_kit.bridge import BridgeClient, NoResponder, UpstreamTimeout
 
 log = logging.getLogger("gateway.openapi")
@@ -100,17 +103,33 @@ class MergedDocument:
         return document
 
 
-@router.get("/openapi.json")
-async def openapi(request: Request) -> Response:
-    """The merged document with a validator (`ETag`; `If-None-Match` → 304, by the kit's
-    conditional GET) and gzip for clients that accept it: 500 KB of JSON is ~60 KB gzipped."""
-    document: MergedDocument = request.app.state.merged_openapi
-    sent = await document.encoded()
+def _answer(request: Request, sent: Encoded) -> Response:
     headers = {"ETag": sent.etag, "Vary": "Accept-Encoding", "Cache-Control": "no-cache"}
     if "gzip" in accepted_codings(request.headers.get("accept-encoding", "").encode("latin-1")):
         headers["Content-Encoding"] = "gzip"
         return Response(sent.gzipped, media_type="application/json", headers=headers)
     return Response(sent.body, media_type="application/json", headers=headers)
+
+
+@router.get("/openapi.json")
+async def openapi(request: Request) -> Response:
+    """The merged document with a validator (`ETag`; `If-None-Match` → 304, by the kit's
+    conditional GET) and gzip for clients that accept it: 500 KB of JSON is ~60 KB gzipped."""
+    document: MergedDocument = request.app.state.merged_openapi
+    return _answer(request, await document.encoded())
+
+
+@cache
+def asyncapi_encoded() -> Encoded:
+    """The AsyncAPI document of the contracts this gateway was built with (made once)."""
+    return encoded(asyncapi.document(EVENTS))
+
+
+@router.get("/asyncapi.json")
+async def asyncapi_document(request: Request) -> Response:
+    """The event contracts as AsyncAPI 3.0 (NATS channels and the webhook channel), with an
+    `ETag` and gzip as /openapi.json."""
+    return _answer(request, asyncapi_encoded())
 
 
 @router.get("/docs")

@@ -9,7 +9,8 @@ only what its role needs (design.md §7):
   subject and its own inbox prefix; on JetStream it manages its own stream and its reply bucket,
   reads the signing keys and the request bodies, and pulls and acks its own durables only;
 - the gateway publishes `rpc.<service>.http`, writes the signing-key bucket, the body store and
-  the rate-limit bucket, and reads (and removes) the services' large replies;
+  the rate-limit bucket, reads (and removes) the services' large replies, and creates, pulls
+  and acks its `gateway-webhooks` durable on each producer's stream (webhook deliveries);
 - the operator identity (the dead-letter and durable tools) may do everything: it is a root
   credential, never given to a service.
 
@@ -50,6 +51,8 @@ KEYS_BUCKET = "junheng-keys"  # the gateway's public signing keys (junheng_kit.a
 BODIES_BUCKET = "junheng-bodies"  # large request bodies, gateway → service
 RATE_LIMIT_BUCKET = "junheng-ratelimits"  # the gateway replicas' shared counters
 DLQ_STREAM = "DLQ"
+# the durable the gateway replicas share on every producer's stream: events → webhook deliveries
+WEBHOOK_DURABLE = "gateway-webhooks"
 SEED_SUFFIX = ".nk"
 AUTH_CONF = "auth.conf"
 
@@ -174,6 +177,8 @@ def gateway_permissions(services: Sequence[str] = SERVICES) -> dict[str, Any]:
         replies = object_stream(replies_bucket(service))
         publish += [*_reads(replies), *_ephemeral_readers(replies)]
         publish += [_api("STREAM.PURGE", replies), f"$O.{replies_bucket(service)}.M.>"]
+    for stream in STREAMS:  # webhooks: its own durable on each producer's stream, nothing more
+        publish += _durable(Durable(stream, WEBHOOK_DURABLE))
     return {
         "publish": {"allow": _unique(publish)},
         "subscribe": {"allow": [f"{inbox_prefix(GATEWAY)}.>"]},

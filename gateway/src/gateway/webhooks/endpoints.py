@@ -1,0 +1,185 @@
+"""`/v1/webhooks`: a client's webhook subscriptions, their delivery log and redelivery."""
+
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+
+from gateway.settings import SERVICES
+from gateway.webhooks import service
+from gateway.webhooks.models import DeliveryStatus
+from gateway.webhooks.schemas import (
+    DeliveryPage,
+    DeliveryRead,
+    DeliveryStatusName,
+    WebhookCreate,
+    WebhookCreated,
+    WebhookPage,
+    WebhookRead,
+)
+from junheng_kit.app import operation_id
+from junheng_kit.auth import Principal, principal_for_request
+from junheng_kit.db import SessionDep
+from junheng_kit.pagination import (
+    CursorQuery,
+    LimitQuery,
+    cut_page,
+    decode_uuid_cursor,
+    fetch_limit,
+)
+from junheng_kit.problems import (
+    BadRequest,
+    Conflict,
+    FieldError,
+    Forbidden,
+    NotFound,
+    UnsupportedMediaType,
+    problem_responses,
+)
+
+READ_SCOPES = tuple(f"{name}:read" for name in SERVICES)
+# any producer's read scope manages webhooks; each event type needs its own producer's
+SECURITY: dict[str, Any] = {"security": [{"OAuth2": [scope]} for scope in READ_SCOPES]}
+
+router = APIRouter(
+    prefix="/v1/webhooks", tags=["webhooks"], generate_unique_id_function=operation_id
+)
+
+
+async def webhook_client(request: Request) -> Principal:
+    """A verified client holding the read scope of at least one producer."""
+    principal = await principal_for_request(request)
+    if not principal.scopes & set(READ_SCOPES):
+        raise Forbidden(
+            "token holds no read scope of a producer",
+            FieldError("scope", "scope_required", "one of " + " ".join(READ_SCOPES)),
+        )
+    return principal
+
+
+Caller = Annotated[Principal, Depends(webhook_client)]
+
+
+@router.post(
+    "",
+    status_code=201,
+    summary="Subscribe a URL to event types (订阅事件回调)",
+    responses=problem_responses(BadRequest, UnsupportedMediaType),
+    openapi_extra=SECURITY,
+)
+async def create_webhook(
+    body: WebhookCreate,
+    request: Request,
+    session: SessionDep,
+    principal: Caller,
+    response: Response,
+) -> WebhookCreated:
+    """Events of the listed types in the token's jurisdiction are POSTed to `url` as
+    CloudEvents JSON, signed (`webhook-id`, `webhook-timestamp`, `webhook-signature`: Standard
+    Webhooks) with the `secret` of this answer — shown only here. 422 naming the field: `url`
+    not https (`webhook_https`), its host not public (`webhook_public_address`) or not
+    resolving (`webhook_host_resolves`); an unknown event type (`event_type_known`) or none
+    (`event_types_required`). 403 `scope_required` names the read scope an event type needs."""
+    state = request.app.state
+    subscribed = await service.subscribe(
+        session, principal, request=body, settings=state.settings, box=state.webhook_secrets
+    )
+    response.headers["Location"] = f"/v1/webhooks/{subscribed.subscription.id}"
+    return WebhookCreated(
+        **WebhookRead.of(subscribed.subscription).model_dump(), secret=subscribed.secret
+    )
+
+
+@router.get(
+    "",
+    summary="The client's webhook subscriptions",
+    responses=problem_responses(),
+    openapi_extra=SECURITY,
+)
+async def list_webhooks(
+    session: SessionDep, principal: Caller, limit: LimitQuery = 100, cursor: CursorQuery = None
+) -> WebhookPage:
+    found = await service.subscriptions(
+        session, principal, after=decode_uuid_cursor(cursor), limit=fetch_limit(limit)
+    )
+    page, next_cursor = cut_page(found, limit, key=lambda s: s.id)
+    return WebhookPage(items=[WebhookRead.of(s) for s in page], next_cursor=next_cursor)
+
+
+@router.get(
+    "/{webhook_id}",
+    summary="One webhook subscription",
+    responses=problem_responses(NotFound),
+    openapi_extra=SECURITY,
+)
+async def get_webhook(webhook_id: UUID, session: SessionDep, principal: Caller) -> WebhookRead:
+    return WebhookRead.of(
+        await service.subscription(session, principal, subscription_id=webhook_id)
+    )
+
+
+@router.delete(
+    "/{webhook_id}",
+    status_code=204,
+    summary="Unsubscribe (its delivery log goes with it)",
+    responses=problem_responses(NotFound),
+    openapi_extra=SECURITY,
+)
+async def delete_webhook(webhook_id: UUID, session: SessionDep, principal: Caller) -> Response:
+    await service.unsubscribe(session, principal, subscription_id=webhook_id)
+    return Response(status_code=204)
+
+
+@router.post(
+    "/{webhook_id}/enable",
+    summary="Enable a subscription disabled after persistent failure (重新启用)",
+    responses=problem_responses(NotFound),
+    openapi_extra=SECURITY,
+)
+async def enable_webhook(webhook_id: UUID, session: SessionDep, principal: Caller) -> WebhookRead:
+    """Its parked deliveries are attempted again at once, each with a new retry window."""
+    return WebhookRead.of(await service.enable(session, principal, subscription_id=webhook_id))
+
+
+@router.get(
+    "/{webhook_id}/deliveries",
+    summary="The delivery log: each event, its attempts and answers, the next retry",
+    responses=problem_responses(NotFound),
+    openapi_extra=SECURITY,
+)
+async def list_webhook_deliveries(
+    webhook_id: UUID,
+    session: SessionDep,
+    principal: Caller,
+    status: Annotated[DeliveryStatusName | None, Query(description="only these")] = None,
+    limit: LimitQuery = 100,
+    cursor: CursorQuery = None,
+) -> DeliveryPage:
+    found = await service.deliveries(
+        session,
+        principal,
+        subscription_id=webhook_id,
+        before=decode_uuid_cursor(cursor),
+        limit=fetch_limit(limit),
+        status=DeliveryStatus(status) if status else None,
+    )
+    page, next_cursor = cut_page(found, limit, key=lambda d: d.id)
+    return DeliveryPage(items=page, next_cursor=next_cursor)
+
+
+@router.post(
+    "/{webhook_id}/deliveries/{delivery_id}/redeliver",
+    status_code=202,
+    summary="Deliver an event again (重新投递)",
+    responses=problem_responses(NotFound, Conflict),
+    openapi_extra=SECURITY,
+)
+async def redeliver_webhook_delivery(
+    webhook_id: UUID, delivery_id: UUID, session: SessionDep, principal: Caller
+) -> DeliveryRead:
+    """Attempted again at once with a new retry window, whatever its status; the same
+    `webhook-id`, so a receiver that already has it can tell. 409 `webhook_enabled` while the
+    subscription is disabled."""
+    return await service.redeliver(
+        session, principal, subscription_id=webhook_id, delivery_id=delivery_id
+    )
