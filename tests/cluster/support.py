@@ -16,6 +16,7 @@ import pytest
 import uvicorn
 from junheng_devtools.cluster import Cluster
 from junheng_devtools.demo_roster import pupils, roster_csv, write_agency_candidates
+from junheng_devtools.system import DEMO_ASSISTANCE_CLOCK_AT
 
 from junheng_kit.processes import free_port
 
@@ -122,6 +123,8 @@ def running_cluster(
         options = {
             "agency_region": demo["county_code"],
             "agency_registry": var / "demo-agency-candidates.csv",
+            # the walkthrough's 公示 and payments follow the demo's aid calendar, as in make run
+            "assistance_clock_at": DEMO_ASSISTANCE_CLOCK_AT,
         }
     cluster = Cluster(
         var=var,

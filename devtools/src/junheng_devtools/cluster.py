@@ -168,6 +168,10 @@ class Cluster(System):
                 f"{prefix}_DB_MAX_OVERFLOW": str(POOL_OVERFLOW),
             }
         )
+        if role == "assistance" and self.assistance_clock_at:
+            # a moved clock (the demo's aid calendar) is refused in prod: these replicas run as
+            # JUNHENG_ENV=test, with every production setting above unchanged
+            env["JUNHENG_ENV"] = "test"
         if role == "gateway":
             env["GATEWAY_SIGNING_KEY_FILE"] = str(self._signing_key())
             env.pop("GATEWAY_TRUST_ROOT_KEY_FILE", None)  # the root stays offline
