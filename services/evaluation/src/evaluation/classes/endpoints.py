@@ -14,7 +14,7 @@ from evaluation.classes.schemas import (
     SchoolClassesPut,
     SectionClassesRead,
 )
-from evaluation.classes.tables import CSV, XLSX, template_xlsx
+from evaluation.classes.tables import XLSX, template_xlsx
 from evaluation.verdict.service import catalogue_for_year, class_size_caps
 from junheng_kit.auth import Principal, require_scopes
 from junheng_kit.db import SessionDep
@@ -26,7 +26,7 @@ from junheng_kit.problems import (
     UnsupportedMediaType,
     problem_responses,
 )
-from junheng_kit.tabular import media_type_of
+from junheng_kit.tabular import SHEET_BODY, media_type_of
 
 router = APIRouter(prefix="/v1/school-classes", tags=["school-classes"])
 
@@ -121,15 +121,7 @@ async def put_school_classes(
     status_code=201,
     summary="Import a county's classes from CSV or XLSX",
     responses=problem_responses(BadRequest, RuleViolated, UnsupportedMediaType),
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {
-                XLSX: {"schema": {"type": "string", "format": "binary"}},
-                CSV: {"schema": {"type": "string", "format": "binary"}},
-            },
-        }
-    },
+    openapi_extra=SHEET_BODY,
 )
 async def import_classes(
     county_code: CountyCode,

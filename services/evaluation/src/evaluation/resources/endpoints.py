@@ -6,7 +6,7 @@ from evaluation.assessment.schemas import ResourceSectionIn
 from evaluation.resources import service
 from evaluation.resources.models import ResourceImport
 from evaluation.resources.schemas import ResourceSetRead, ResourcesPut, TeacherCountsInUse
-from evaluation.resources.tables import CSV, XLSX, template_xlsx
+from evaluation.resources.tables import XLSX, template_xlsx
 from evaluation.teachers.rules import upload_source
 from junheng_kit.auth import Principal, require_scopes
 from junheng_kit.db import SessionDep
@@ -18,7 +18,7 @@ from junheng_kit.problems import (
     UnsupportedMediaType,
     problem_responses,
 )
-from junheng_kit.tabular import media_type_of
+from junheng_kit.tabular import SHEET_BODY, media_type_of
 
 router = APIRouter(prefix="/v1/school-resources", tags=["school-resources"])
 
@@ -86,15 +86,7 @@ async def put_resources(
     summary="Import a county's resource data from CSV or XLSX",
     response_model_exclude_none=True,
     responses=problem_responses(BadRequest, RuleViolated, UnsupportedMediaType),
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {
-                XLSX: {"schema": {"type": "string", "format": "binary"}},
-                CSV: {"schema": {"type": "string", "format": "binary"}},
-            },
-        }
-    },
+    openapi_extra=SHEET_BODY,
 )
 async def import_resources(
     county_code: CountyCode,
