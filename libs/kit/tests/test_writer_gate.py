@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from junheng_kit.db import READ_ONLY, create_engine, create_sessionmaker, writer_gate
@@ -33,13 +33,17 @@ async def test_writers_take_turns_in_arrival_order(engine: AsyncEngine) -> None:
 
     async def writer(name: str, n: int, hold: asyncio.Event | None = None) -> None:
         async with sessions() as session:
+            # "out" as the commit completes, before the task that commits awaits again: the
+            # next writer may take the gate at that await, ahead of code after `commit()`
+            event.listen(
+                session.sync_session, "after_commit", lambda _: order.append(f"{name} out")
+            )
             await session.execute(text("INSERT INTO note (n) VALUES (:n)"), {"n": n})
             order.append(f"{name} in")
             if hold is not None:
                 first_inside.set()
                 await hold.wait()
             await session.commit()
-            order.append(f"{name} out")
 
     first = asyncio.create_task(writer("a", 1, release_first))
     await first_inside.wait()
