@@ -36,17 +36,7 @@ Year = Annotated[int, Path(ge=2000, le=2100, description="school year by its sta
 
 
 def _read(record: ClassImport) -> ClassImportRead:
-    return ClassImportRead(
-        county_code=record.county_code,
-        year=record.year,
-        version=record.version,
-        source=record.source,
-        school_code=record.school_code,
-        classes=record.classes,
-        content_sha256=record.content_sha256,
-        imported_by=record.imported_by,
-        imported_at=record.imported_at,
-    )
+    return ClassImportRead.model_validate(record, from_attributes=True)
 
 
 @router.get(
