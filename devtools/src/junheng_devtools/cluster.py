@@ -20,9 +20,12 @@ import secrets
 import signal
 import subprocess
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import httpx
 
 from junheng_devtools.demo import load_demo
 from junheng_devtools.system import (
@@ -41,6 +44,32 @@ from junheng_kit.trust import add_certificate, certify, read_certificates
 
 ROLES = (*SERVICES, "gateway")
 POOL_SIZE, POOL_OVERFLOW = 4, 4  # per replica: 2 replicas × 8 = 16 of a role's limit
+NATS_PORT_KINDS = ("client", "cluster", "monitor")
+NATS_START_ATTEMPTS = 3
+
+
+def _wait_for_meta_leader(nodes: list[NatsServer], timeout: float = 60) -> None:
+    """Until every node is alive, routed to the other two, and agrees on a JetStream metadata
+    leader (read from each node's loopback monitoring endpoint, `/jsz`)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for node in nodes:
+            if node.process is None or node.process.poll() is not None:
+                raise RuntimeError(f"{node.name} exited: {node.log.read_text()[-1000:]}")
+        try:
+            leaders = {
+                httpx.get(f"http://127.0.0.1:{node.monitor_port}/jsz", timeout=2)
+                .json()
+                .get("meta_cluster", {})
+                .get("leader")
+                for node in nodes
+            }
+        except (httpx.HTTPError, ValueError):
+            leaders = set()
+        if len(leaders) == 1 and None not in leaders and "" not in leaders:
+            return
+        time.sleep(0.2)
+    raise TimeoutError(f"no JetStream metadata leader agreed by all nodes within {timeout}s")
 
 
 @dataclass
@@ -119,17 +148,17 @@ class Cluster(System):
         return cluster
 
     def _nats(self, tls: natsauth.TlsFiles, auth: Path) -> list[NatsServer]:
+        """Three nodes that have formed one JetStream cluster. Ports are picked free, then bound
+        by nats-server a moment later: another process may take one in between (the node exits
+        with "address already in use", or never joins). The nodes are then stopped and started
+        again on fresh ports — their JetStream state is kept under their names, not ports."""
         ports_file = self.var / "nats-ports.json"
-        if ports_file.exists():
+        for attempt in range(NATS_START_ATTEMPTS):
+            if attempt or not ports_file.exists():
+                ports = {kind: [free_port() for _ in range(3)] for kind in NATS_PORT_KINDS}
+                ports_file.write_text(json.dumps(ports))
             ports = json.loads(ports_file.read_text())
-        else:
-            ports = {"client": [free_port() for _ in range(3)]}
-            ports["cluster"] = [free_port() for _ in range(3)]
-            ports["monitor"] = [free_port() for _ in range(3)]
-            ports_file.write_text(json.dumps(ports))
-        nodes = []
-        for n in range(3):
-            nodes.append(
+            nodes = [
                 NatsServer(
                     self.var / f"nats-{n}",
                     port=ports["client"][n],
@@ -140,12 +169,23 @@ class Cluster(System):
                     routes=[p for m, p in enumerate(ports["cluster"]) if m != n],
                     monitor_port=ports["monitor"][n],
                 )
-            )
-        for node in nodes:
-            node.start(wait=False)
-        for node in nodes:
-            node.wait_ready()
-        return nodes
+                for n in range(3)
+            ]
+            for node in nodes:
+                node.start(wait=False)
+            try:
+                for node in nodes:
+                    node.wait_ready()
+                _wait_for_meta_leader(nodes)
+                return nodes
+            except (RuntimeError, TimeoutError) as failure:
+                for node in nodes:
+                    node.stop()
+                if attempt == NATS_START_ATTEMPTS - 1:
+                    raise RuntimeError(
+                        f"the NATS cluster did not form in {NATS_START_ATTEMPTS} attempts"
+                    ) from failure
+        raise AssertionError("unreachable")
 
     # --- processes --------------------------------------------------------------------------
 
