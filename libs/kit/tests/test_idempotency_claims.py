@@ -258,3 +258,52 @@ async def test_a_long_request_keeps_its_claim(
         assert (await running)[0] == 201
     assert notes.started == 1
     assert await rows(database) == 1
+
+
+async def test_keys_past_their_retention_are_swept_and_a_live_claim_is_kept(
+    database: str, jwks_json: str, token: TokenFactory, claim_record: RecordOf
+) -> None:
+    """Each replica's sweeper deletes records older than the retention; a key swept is new
+    again (the request runs), a settled key inside the retention is still replayed, and a
+    pending claim inside its lease is kept, however old (its owner still runs)."""
+    notes = Notes()
+    app = notes.app(
+        database, jwks_json, idempotency_retention_hours=24, idempotency_sweep_seconds=0.05
+    )
+    bearer = token("notes:write")
+    engine = create_engine(database)
+    async with app.router.lifespan_context(app):
+        for key in ("old", "recent"):
+            assert (await post(app, bearer, key, {"text": key}))[0] == 201
+        async with engine.begin() as connection:
+            await connection.execute(
+                text(
+                    "INSERT INTO idempotency_record (client_id, key, method, path, fingerprint, "
+                    "state, owner, expires_at, status, headers, body, created_at) VALUES "
+                    "('test-client', 'long-runner', 'POST', '/v1/notes', 'fp', 'pending', "
+                    "'alive', :lease, 0, '{}', :body, :long_ago)"
+                ),
+                {
+                    "lease": utcnow() + timedelta(seconds=30),
+                    "body": b"",
+                    "long_ago": utcnow() - timedelta(hours=30),
+                },
+            )
+            await connection.execute(
+                text("UPDATE idempotency_record SET created_at = :then WHERE key = 'old'"),
+                {"then": utcnow() - timedelta(hours=25)},
+            )
+        for _ in range(100):
+            if await claim_record("old") is None:
+                break
+            await asyncio.sleep(0.05)
+        assert await claim_record("old") is None
+        assert (await claim_record("long-runner")).owner == "alive"
+        assert (await post(app, bearer, "recent", {"text": "recent"}))[1].get(
+            "idempotent-replayed"
+        ) == "true"
+        # forgotten: the key is new again, even with another body
+        status, headers, _ = await post(app, bearer, "old", {"text": "old, sent again"})
+        assert (status, headers.get("idempotent-replayed")) == (201, None)
+    await engine.dispose()
+    assert notes.started == 3  # old, recent, then old again once forgotten

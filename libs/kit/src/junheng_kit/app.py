@@ -15,6 +15,7 @@ import logging
 from collections.abc import AsyncIterator, Collection, Coroutine, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,7 @@ from junheng_kit.conditional import ConditionalGetMiddleware
 from junheng_kit.db import create_sessionmaker, open_engine
 from junheng_kit.declared_inputs import DECLARED_INPUTS
 from junheng_kit.fast_routes import FastHandler, FastRoutes
+from junheng_kit.idempotency import Sweeper
 from junheng_kit.messaging.connection import (
     JetStreamSetup,
     connect_with,
@@ -257,6 +259,11 @@ def build_service_app(
             )
             await asyncio.wait({started}, timeout=STARTUP_WAIT_S)  # then in the background
         app.state.metrics_listener = start_metrics_listener(settings)
+        sweeper = app.state.idempotency_sweeper = Sweeper(
+            app.state.sessionmaker,
+            timedelta(hours=settings.idempotency_retention_hours),
+            settings.idempotency_sweep_seconds,
+        ).start()
         settle_garbage_collector()
         current_shift()  # a JUNHENG_CLOCK_AT (dev/test only) is read and logged now, not later
         log.info("service.started", extra={"service": settings.service_name})
@@ -267,6 +274,7 @@ def build_service_app(
                 started.cancel()
                 await asyncio.wait({started}, timeout=5)
             await parts.stop(app)
+            await sweeper.stop()
             await engine.dispose()
             if app.state.metrics_listener is not None:
                 app.state.metrics_listener.stop()

@@ -28,6 +28,10 @@ is rolled back (`ClaimLost`) and retried item by item, when the key is answered 
 
 A request that runs longer than a third of the lease renews it, so only a dead owner's claim
 ever expires.
+
+Keys are remembered for a **retention** period (24 hours by default, as payment APIs do): every
+replica sweeps records older than that (`purge_expired`, `Sweeper`) — a plain DELETE by age, so
+replicas sweeping at once do no harm. A claim still pending and inside its lease is never swept.
 """
 
 from __future__ import annotations
@@ -340,6 +344,60 @@ def _row(
         "body": body,
         "created_at": now,
     }
+
+
+async def purge_expired(
+    sessionmaker: async_sessionmaker[AsyncSession], retention: timedelta, *, batch: int = 5000
+) -> int:
+    """Delete the records created more than `retention` ago (never a pending claim inside its
+    lease), in batches of `batch` rows so no transaction grows large; the number deleted."""
+    deleted = 0
+    while True:
+        now = utcnow()
+        expired = (TABLE.c.created_at < now - retention) & (
+            (TABLE.c.state == DONE) | (TABLE.c.expires_at.is_(None)) | (TABLE.c.expires_at < now)
+        )
+        async with sessionmaker() as session, session.begin():
+            ids = select(TABLE.c.id).where(expired).limit(batch).scalar_subquery()
+            result = await session.execute(delete(TABLE).where(TABLE.c.id.in_(ids)))
+        count = int(getattr(result, "rowcount", 0) or 0)
+        deleted += count
+        if count < batch:
+            return deleted
+
+
+class Sweeper:
+    """Runs `purge_expired` every `period` seconds until stopped (one per process; the first
+    sweep a period after start). A failed sweep is logged and tried again next period."""
+
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        retention: timedelta,
+        period: float,
+    ) -> None:
+        self.sessionmaker, self.retention, self.period = sessionmaker, retention, period
+        self.task: asyncio.Task[None] | None = None
+
+    def start(self) -> Sweeper:
+        self.task = asyncio.create_task(self._run(), name="idempotency-sweeper")
+        return self
+
+    async def stop(self) -> None:
+        if self.task is not None:
+            self.task.cancel()
+            await asyncio.gather(self.task, return_exceptions=True)
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(self.period)
+            try:
+                deleted = await purge_expired(self.sessionmaker, self.retention)
+            except Exception as error:  # noqa: BLE001 - the next period tries again
+                log.warning("idempotency.sweep_failed", extra={"error": repr(error)})
+            else:
+                if deleted:
+                    log.info("idempotency.swept", extra={"deleted": deleted})
 
 
 class Renewal:

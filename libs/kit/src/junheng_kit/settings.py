@@ -73,6 +73,10 @@ class ServiceSettings(BaseSettings):
     # an Idempotency-Key claim's lease: renewed while its request runs, so it ends only when
     # the owner died; then a retry takes the key over (junheng_kit.idempotency)
     idempotency_lease_seconds: float = Field(30.0, gt=0)
+    # how long a settled key is remembered (its first answer replayed); older records are
+    # deleted by every replica's sweep, once per `idempotency_sweep_seconds`
+    idempotency_retention_hours: float = Field(24.0, ge=1)
+    idempotency_sweep_seconds: float = Field(600.0, gt=0)
     outbox_poll_seconds: float = 0.5
     consumer_max_deliver: int = 5
     # how often each replica reads its durables' dead-letter depth from the DLQ stream (one
