@@ -10,15 +10,17 @@ import itertools
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import httpx
 from fastapi import FastAPI
 from sqlalchemy import update
 
 from gateway.auth.models import Client
+from gateway.webhooks.models import WebhookSubscription
 from junheng_contracts.enrollment import AdmissionConfirmed, AdmissionConfirmedData
 from junheng_kit.testing.plugin import eventually
+from junheng_kit.timeutil import utcnow
 
 from .conftest import Receiver, register_client
 
@@ -148,6 +150,61 @@ class TestSignedDelivery:
             ADMISSIONS,
         )
         assert [a["status_code"] for a in entry["attempt_log"]] == [200]
+
+
+class TestSecretRotation:
+    async def test_both_secrets_sign_during_the_overlap_then_only_the_new_one(
+        self, start_gateway: Any, fresh_database_url: str, js: Any, receivers: Receivers
+    ) -> None:
+        client = await register_client(
+            fresh_database_url, jurisdiction=["150602"], scopes=["enrollment:read"]
+        )
+        receiver = await receivers()
+        async with start_gateway(database_url=fresh_database_url, **FAST) as (app, http):
+            await bound(app)
+            mine = auth(app, client)
+            subscription = await subscribe(http, mine, receiver.url)
+            rotated = await http.post(f"/v1/webhooks/{subscription['id']}/secret", headers=mine)
+            assert rotated.status_code == 200, rotated.text
+            new = rotated.json()
+            assert new["secret"].startswith("whsec_")
+            assert new["secret"] != subscription["secret"]
+            during = admission()
+            during_payload = await publish(js, during)
+            await eventually(lambda: _arrived(receiver, during.id))
+            # the overlap ends (as if 24 h passed): the previous secret no longer signs
+            await _end_overlap(app, subscription["id"])
+            after = admission()
+            after_payload = await publish(js, after)
+            await eventually(lambda: _arrived(receiver, after.id))
+            other = await register_client(
+                fresh_database_url, jurisdiction=["150602"], scopes=["enrollment:read"]
+            )
+            foreign = await http.post(
+                f"/v1/webhooks/{subscription['id']}/secret", headers=auth(app, other)
+            )
+
+        [first] = receiver.of(during.id)
+        h = first.headers
+        assert h["webhook-signature"].split(" ") == [  # the new secret's first
+            expected_signature(secret, h["webhook-id"], h["webhook-timestamp"], during_payload)
+            for secret in (new["secret"], subscription["secret"])
+        ]
+        [second] = receiver.of(after.id)
+        h = second.headers
+        assert h["webhook-signature"] == expected_signature(
+            new["secret"], h["webhook-id"], h["webhook-timestamp"], after_payload
+        )
+        assert foreign.status_code == 404  # another client's subscription is not there
+
+
+async def _end_overlap(app: FastAPI, subscription_id: str) -> None:
+    async with app.state.sessionmaker() as session, session.begin():
+        await session.execute(
+            update(WebhookSubscription)
+            .where(WebhookSubscription.id == UUID(subscription_id))
+            .values(previous_secret_until=utcnow())
+        )
 
 
 async def _arrived(receiver: Receiver, event_id: str, count: int = 1) -> bool:

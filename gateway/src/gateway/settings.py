@@ -68,6 +68,8 @@ class GatewaySettings(ServiceSettings):
     webhook_retry_window_seconds: float = Field(86400.0, gt=0)
     # a subscription whose every attempt failed for this long is disabled, its deliveries parked
     webhook_disable_after_seconds: float = Field(86400.0, gt=0)
+    # after a secret rotation the previous secret signs beside the new one for this long
+    webhook_secret_overlap_seconds: float = Field(86400.0, ge=0, le=7 * 86400)
     # deliveries in flight per replica, and per subscription on one replica (a receiver that
     # never answers holds at most this many of the replica's slots)
     webhook_concurrency: int = Field(32, ge=1, le=1000)

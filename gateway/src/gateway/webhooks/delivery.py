@@ -214,6 +214,17 @@ class DeliveryWorker:
             self._busy.pop(item.delivery_id, None)
             self.wake()
 
+    def _previous(self, item: Claimed) -> list[str]:
+        """The secret before the last rotation, while it still signs (unreadable: left out)."""
+        if item.previous_sealed_secret is None or not rules.previous_signs(
+            item.previous_secret_until, utcnow()
+        ):
+            return []
+        try:
+            return [self.box.open(item.subscription_id, item.previous_sealed_secret)]
+        except SecretUnreadable:
+            return []
+
     async def post(self, item: Claimed) -> Outcome:
         """One POST of the delivery; what came back (never raises for the receiver's sake)."""
         started_at, started = utcnow(), time.perf_counter()
@@ -230,7 +241,9 @@ class DeliveryWorker:
                 "content-type": rules.CONTENT_TYPE,
                 rules.HEADER_ID: message_id,
                 rules.HEADER_TIMESTAMP: str(timestamp),
-                rules.HEADER_SIGNATURE: rules.sign(secret, message_id, timestamp, item.payload),
+                rules.HEADER_SIGNATURE: rules.signatures(
+                    [secret, *self._previous(item)], message_id, timestamp, item.payload
+                ),
             }
             try:
                 async with asyncio.timeout(self.timeout):

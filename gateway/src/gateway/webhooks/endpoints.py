@@ -1,5 +1,6 @@
 """`/v1/webhooks`: a client's webhook subscriptions, their delivery log and redelivery."""
 
+from datetime import timedelta
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -16,6 +17,7 @@ from gateway.webhooks.schemas import (
     WebhookCreated,
     WebhookPage,
     WebhookRead,
+    WebhookSecretRotated,
 )
 from junheng_kit.app import operation_id
 from junheng_kit.auth import Principal, principal_for_request
@@ -139,6 +141,35 @@ async def delete_webhook(webhook_id: UUID, session: SessionDep, principal: Calle
 async def enable_webhook(webhook_id: UUID, session: SessionDep, principal: Caller) -> WebhookRead:
     """Its parked deliveries are attempted again at once, each with a new retry window."""
     return WebhookRead.of(await service.enable(session, principal, subscription_id=webhook_id))
+
+
+@router.post(
+    "/{webhook_id}/secret",
+    summary="Rotate the signing secret (轮换签名密钥)",
+    responses=problem_responses(NotFound),
+    openapi_extra=SECURITY,
+)
+async def rotate_webhook_secret(
+    webhook_id: UUID, request: Request, session: SessionDep, principal: Caller
+) -> WebhookSecretRotated:
+    """A new signing secret, shown only in this answer. Until `previous_valid_until` (24 h by
+    default) every delivery carries two signatures in `webhook-signature`, the new secret's
+    first and the previous one's second, so the receiver can switch over without missing a
+    delivery; after that only the new one signs. Rotating again within that time drops the
+    oldest secret at once."""
+    state = request.app.state
+    rotated = await service.rotate_secret(
+        session,
+        principal,
+        subscription_id=webhook_id,
+        box=state.webhook_secrets,
+        overlap=timedelta(seconds=state.settings.webhook_secret_overlap_seconds),
+    )
+    return WebhookSecretRotated(
+        id=rotated.subscription.id,
+        secret=rotated.secret,
+        previous_valid_until=rotated.previous_valid_until,
+    )
 
 
 @router.get(

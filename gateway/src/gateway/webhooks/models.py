@@ -43,6 +43,10 @@ class WebhookSubscription(Base):
     description: Mapped[str | None] = mapped_column(String(500))
     # the signing secret, sealed with a key derived from GATEWAY_SECRET_KEY (webhooks/sealing.py)
     sealed_secret: Mapped[bytes] = mapped_column(LargeBinary)
+    # after a rotation the previous secret signs too (a second signature) until this instant,
+    # so receivers can switch over without losing a delivery (POST …/secret)
+    previous_sealed_secret: Mapped[bytes | None] = mapped_column(LargeBinary)
+    previous_secret_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     # first failed attempt since the last success; 24 h of failures disable the subscription
     failing_since: Mapped[datetime | None] = mapped_column(UtcDateTime)

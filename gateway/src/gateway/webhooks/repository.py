@@ -37,6 +37,8 @@ class Receiving:
     subscriber: rules.Subscriber
     url: str
     sealed_secret: bytes
+    previous_sealed_secret: bytes | None = None
+    previous_secret_until: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +59,9 @@ class Claimed:
     url: str
     sealed_secret: bytes
     payload: bytes
+    # the secret before the last rotation, while it still signs (else None)
+    previous_sealed_secret: bytes | None = None
+    previous_secret_until: datetime | None = None
 
 
 @dataclass
@@ -112,6 +117,8 @@ class SubscriptionRepository:
                 Client.jurisdiction,
                 WebhookSubscription.url,
                 WebhookSubscription.sealed_secret,
+                WebhookSubscription.previous_sealed_secret,
+                WebhookSubscription.previous_secret_until,
             )
             .join(Client, Client.client_id == WebhookSubscription.client_id)
             .where(WebhookSubscription.enabled.is_(True), Client.disabled.is_(False))
@@ -125,8 +132,7 @@ class SubscriptionRepository:
                     client_scopes=frozenset(row[3]),
                     client_jurisdiction=tuple(row[4]),
                 ),
-                row[5],
-                row[6],
+                *row[5:],
             )
             for row in rows
         ]
@@ -237,12 +243,15 @@ class DeliveryRepository:
             Claimed(
                 row["id"],
                 row["subscription_id"],
-                by_subscription[row["subscription_id"]].url,
-                by_subscription[row["subscription_id"]].sealed_secret,
+                receiving.url,
+                receiving.sealed_secret,
                 payload,
+                receiving.previous_sealed_secret,
+                receiving.previous_secret_until,
             )
             for row in rows
             if row["id"] in mine
+            for receiving in (by_subscription[row["subscription_id"]],)
         ]
 
     async def get(self, delivery_id: UUID, *, subscription_id: UUID) -> WebhookDelivery:
@@ -323,6 +332,8 @@ class DeliveryRepository:
                 WebhookSubscription.url,
                 WebhookSubscription.sealed_secret,
                 WebhookDelivery.payload,
+                WebhookSubscription.previous_sealed_secret,
+                WebhookSubscription.previous_secret_until,
             )
             .join(WebhookSubscription, WebhookSubscription.id == WebhookDelivery.subscription_id)
             .where(WebhookDelivery.id.in_(delivery_ids))

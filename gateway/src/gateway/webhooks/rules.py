@@ -257,6 +257,18 @@ def new_secret(key: bytes) -> str:
     return SECRET_PREFIX + base64.b64encode(key).decode()
 
 
+def signatures(secrets: Sequence[str], message_id: str, timestamp: int, body: bytes) -> str:
+    """The `webhook-signature` header: one `v1,…` signature per secret, space-separated
+    (Standard Webhooks: a receiver accepts the message when any signature verifies) — the
+    current secret first, then the previous one while a rotation overlaps."""
+    return " ".join(sign(secret, message_id, timestamp, body) for secret in secrets)
+
+
+def previous_signs(until: datetime | None, now: datetime) -> bool:
+    """The secret before a rotation still signs until `until`."""
+    return until is not None and now < until
+
+
 def sign(secret: str, message_id: str, timestamp: int, body: bytes) -> str:
     """`v1,` + base64(HMAC-SHA256(key, f"{id}.{timestamp}.{body}")), the key being the
     base64-decoded part of the secret after `whsec_` (Standard Webhooks)."""

@@ -65,6 +65,19 @@ class WebhookCreated(WebhookRead):
     )
 
 
+class WebhookSecretRotated(BaseModel):
+    id: UUID
+    secret: str = Field(
+        description="the new signing secret (whsec_ + base64 of 32 random bytes). Shown only "
+        "in this answer.",
+        examples=["whsec_7Zl2Qm0u5m1vQ4bW8b0yG2a5y1Xg3c9TtS4sRk8Jm2E="],
+    )
+    previous_valid_until: datetime = Field(
+        description="until then every delivery carries two signatures in `webhook-signature`: "
+        "the new secret's first, then the previous one's — switch the receiver over before it"
+    )
+
+
 class WebhookPage(BaseModel):
     items: list[WebhookRead]
     next_cursor: str | None

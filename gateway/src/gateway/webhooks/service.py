@@ -3,6 +3,7 @@ redeliver. Callers commit."""
 
 import secrets
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -80,6 +81,35 @@ async def subscription(
     session: AsyncSession, principal: Principal, *, subscription_id: UUID
 ) -> WebhookSubscription:
     return await SubscriptionRepository(session).get(subscription_id, client_id=principal.client_id)
+
+
+@dataclass(frozen=True, slots=True)
+class Rotated:
+    subscription: WebhookSubscription
+    secret: str  # shown once
+    previous_valid_until: datetime
+
+
+async def rotate_secret(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    subscription_id: UUID,
+    box: SecretBox,
+    overlap: timedelta,
+) -> Rotated:
+    """A new signing secret (returned once); the current one becomes the previous and keeps
+    signing beside it for `overlap`. Rotating again within the overlap drops the oldest."""
+    found = await SubscriptionRepository(session).get(
+        subscription_id, client_id=principal.client_id
+    )
+    secret = rules.new_secret(secrets.token_bytes(rules.SECRET_BYTES))
+    until = utcnow() + overlap
+    found.previous_sealed_secret = found.sealed_secret
+    found.previous_secret_until = until
+    found.sealed_secret = box.seal(found.id, secret)
+    await session.flush()
+    return Rotated(found, secret, until)
 
 
 async def unsubscribe(
