@@ -23,12 +23,16 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import jwt
 import pytest
 from junheng_devtools.demo import load_demo_county, load_demo_roster
 from junheng_devtools.demo_roster import pupils, roster_csv, write_agency_candidates
 from junheng_devtools.system import ALL_SCOPES, DEMO_ASSISTANCE_CLOCK_AT, System
 
+from junheng_kit.crypto_profile import PROFILES, profile
 from junheng_kit.processes import free_port
+from junheng_kit.testing.plugin import use_crypto_profile
+from junheng_kit.tokens import TokenSigner
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]  # start-up on a busy 2-core machine
 DEMO = Path(__file__).resolve().parents[2] / "demo" / "150602-dongsheng-schools.json"
@@ -47,8 +51,18 @@ def wait_until(check: Any, timeout: float = 60.0, interval: float = 0.2) -> Any:
     raise AssertionError(f"not reached within {timeout}s; last {last!r}")
 
 
-@pytest.fixture(scope="module")
-def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
+@pytest.fixture(scope="module", params=PROFILES)
+def system(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[System]:
+    """The walkthrough runs once per cryptographic profile: international, then 国密 (SM2
+    tokens, key certificates and agency assertions — JUNHENG_CRYPTO_PROFILE=guomi in every
+    process, as a deployment switches)."""
+    with use_crypto_profile(request.param):
+        yield from _system(tmp_path_factory)
+
+
+def _system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
     var = tmp_path_factory.mktemp("assistance-walkthrough")
     demo = json.loads(DEMO.read_text())
     roster = pupils(demo["county_code"], demo["schools"])
@@ -102,6 +116,27 @@ def pages(http: httpx.Client, url: str, params: dict[str, Any]) -> list[dict[str
 
 def etag_of(http: httpx.Client, award_id: str) -> str:
     return http.get(f"/v1/awards/{award_id}").headers["ETag"]
+
+
+def test_tokens_and_published_keys_are_of_the_deployments_profile(
+    system: System, bureau: httpx.Client
+) -> None:
+    """Under 国密 the gateway signs with SM2-SM3 and publishes an SM2 key; a token of the other
+    profile's algorithm is refused (401) by the gateway and by a service's own port."""
+    guomi = profile().guomi
+    token = bureau.headers["Authorization"].removeprefix("Bearer ")
+    assert jwt.get_unverified_header(token)["alg"] == ("SM3withSM2" if guomi else "EdDSA")
+    [key] = httpx.get(f"{system.gateway_url}/.well-known/jwks.json").json()["keys"]
+    assert (key["kty"], key["crv"], key["y"] is not None) == (
+        ("EC", "SM2", True) if guomi else ("OKP", "Ed25519", False)
+    )
+    with use_crypto_profile("international" if guomi else "guomi"):
+        stranger = TokenSigner.generate(issuer="junheng-gateway", audience="junheng")
+        foreign = stranger.issue(subject="x", scopes=ALL_SCOPES, jurisdiction=[COUNTY])
+    for base in (system.gateway_url + "/assistance", system.service_url("assistance")):
+        refused = httpx.get(f"{base}/v1/programmes", headers={"Authorization": f"Bearer {foreign}"})
+        assert refused.status_code == 401, refused.text
+        assert refused.json()["errors"][0]["rule"] == "token_invalid"
 
 
 def test_identify_award_pay_audit_and_fall_back(system: System, bureau: httpx.Client) -> None:

@@ -24,6 +24,7 @@ import httpx
 from junheng_devtools.banner import banner
 from junheng_devtools.demo import load_demo
 from junheng_kit import natsauth
+from junheng_kit.crypto_profile import profile
 from junheng_kit.migrations import service_dir
 from junheng_kit.natsauth import TlsFiles
 from junheng_kit.processes import NatsServer, free_port
@@ -170,6 +171,8 @@ class System:
                     name, f"sqlite+aiosqlite:///{self.var / (name + '.sqlite3')}"
                 ),
                 "PYTHONUNBUFFERED": "1",
+                # the launcher's profile (JUNHENG_CRYPTO_PROFILE): keys made here are its kind
+                "JUNHENG_CRYPTO_PROFILE": profile().name,
                 **self.nats_env(name),
             }
         )
@@ -261,6 +264,7 @@ class System:
         if done.returncode != 0:
             raise RuntimeError(f"agency config failed:\n{done.stderr.decode(errors='replace')}")
         env = {k: v for k, v in os.environ.items() if not k.startswith("JUNHENG_")}
+        env["JUNHENG_CRYPTO_PROFILE"] = profile().name  # agencies sign as the bureau verifies
         if self.assistance_clock_at:  # the agencies' "today" is the bureau's
             env |= {"JUNHENG_ENV": "dev", "JUNHENG_CLOCK_AT": self.assistance_clock_at}
         for code, port in ports.items():

@@ -1,4 +1,5 @@
-"""The agency exchange's signatures: canonical JSON, Ed25519 over bytes, key ids, key files."""
+"""The agency exchange's signatures: canonical JSON, Ed25519 (SM2 under the 国密 profile) over
+bytes, key ids, key files — every signature and key test runs under both profiles."""
 
 from __future__ import annotations
 
@@ -6,6 +7,9 @@ import hashlib
 import os
 from pathlib import Path
 
+import pytest
+
+from junheng_kit.gm import Sm2PrivateKey, sm3
 from junheng_kit.signing import (
     Signer,
     b64url_decode,
@@ -34,6 +38,7 @@ class TestCanonicalJson:
         )
 
 
+@pytest.mark.usefixtures("crypto_profile")
 class TestSignatures:
     def test_a_signed_object_verifies_with_the_signers_public_key(self) -> None:
         signer = Signer.generate()
@@ -65,11 +70,20 @@ class TestSignatures:
         assert ("=" in signature, len(b64url_decode(signature))) == (False, 64)
 
 
+@pytest.mark.usefixtures("crypto_profile")
 class TestKeys:
-    def test_key_id_is_16_hex_of_sha256_of_the_raw_public_key(self) -> None:
+    def test_key_id_is_16_hex_of_the_profiles_hash_of_the_raw_public_key(
+        self, crypto_profile: str
+    ) -> None:
         signer = Signer.generate()
         raw = b64url_decode(signer.public_key_text)
-        assert (len(raw), key_id(signer.public_key)) == (32, hashlib.sha256(raw).hexdigest()[:16])
+        if crypto_profile == "guomi":  # SM2: x ‖ y, hashed with SM3
+            assert (len(raw), key_id(signer.public_key)) == (64, sm3(raw).hex()[:16])
+        else:
+            assert (len(raw), key_id(signer.public_key)) == (
+                32,
+                hashlib.sha256(raw).hexdigest()[:16],
+            )
 
     def test_public_key_text_round_trips(self) -> None:
         signer = Signer.generate()
@@ -87,3 +101,15 @@ class TestKeys:
             key_id(load_public_key(tmp_path / "agency.pem")),
             key_id(load_public_key(tmp_path / "agency.pub")),
         } == {signer.key_id}
+
+
+def test_an_sm2_public_pem_as_openssl_writes_it_loads_under_guomi(tmp_path: Path) -> None:
+    from junheng_kit.testing.plugin import use_crypto_profile
+
+    key = Sm2PrivateKey.generate()
+    (tmp_path / "agency.pub.pem").write_bytes(key.public_key().to_pem())
+    with use_crypto_profile("guomi"):
+        loaded = load_public_key(tmp_path / "agency.pub.pem")
+        assert key_id(loaded) == key_id(key.public_key())
+    with pytest.raises(ValueError, match="international profile"):
+        load_public_key(tmp_path / "agency.pub.pem")

@@ -24,6 +24,7 @@ from junheng_kit.trust import (
 )
 
 ISSUER, AUDIENCE = "junheng-gateway", "junheng"
+pytestmark = pytest.mark.usefixtures("crypto_profile")  # international and 国密 alike
 
 
 def gateway_key() -> TokenSigner:

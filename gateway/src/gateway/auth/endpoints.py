@@ -103,7 +103,11 @@ async def token(request: Request, session: SessionDep, response: Response) -> To
     )
 
 
-@router.get("/.well-known/jwks.json", summary="Public keys that verify the gateway's tokens")
+@router.get(
+    "/.well-known/jwks.json",
+    summary="Public keys that verify the gateway's tokens",
+    response_model_exclude_none=True,  # `y` only on SM2 keys
+)
 async def jwks(request: Request, response: Response) -> JwksRead:
     response.headers["Cache-Control"] = "public, max-age=300"
     return JwksRead.model_validate(request.app.state.jwks)

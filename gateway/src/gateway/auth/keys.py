@@ -1,19 +1,15 @@
-"""The gateway's Ed25519 signing key, the previous keys kept for rotation, and the JWKS."""
+"""The gateway's signing key (Ed25519, or SM2 under the 国密 profile), the previous keys kept
+for rotation, and the JWKS."""
 
-import base64
-import hashlib
 import logging
 import os
 from pathlib import Path
 from typing import Any
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-
 from gateway.settings import GatewaySettings
-from junheng_kit.auth import ALGORITHM
-from junheng_kit.signing import ensure_private_key
+from junheng_kit.signing import ensure_private_key, load_public_key
 from junheng_kit.tokens import TokenSigner
+from junheng_kit.tokens import public_jwk as jwk_of
 from junheng_kit.trust import (
     certify,
     parse_roots,
@@ -53,31 +49,9 @@ def load_signer(settings: GatewaySettings) -> TokenSigner:
     return TokenSigner.from_pem(path.read_bytes(), **options)
 
 
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).decode().rstrip("=")
-
-
 def public_jwk(path: Path) -> dict[str, Any]:
     """The JWK of a previous key, from its private or public PEM (same `kid` as TokenSigner)."""
-    pem = path.read_bytes()
-    key: Any
-    try:
-        key = serialization.load_pem_private_key(pem, password=None)
-    except ValueError:
-        key = serialization.load_pem_public_key(pem)
-    if isinstance(key, Ed25519PrivateKey):
-        key = key.public_key()
-    if not isinstance(key, Ed25519PublicKey):
-        raise ValueError(f"{path}: not an Ed25519 key")
-    raw = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    return {
-        "kty": "OKP",
-        "crv": "Ed25519",
-        "x": _b64(raw),
-        "use": "sig",
-        "alg": ALGORITHM,
-        "kid": hashlib.sha256(raw).hexdigest()[:16],
-    }
+    return jwk_of(load_public_key(path))
 
 
 def jwks(signer: TokenSigner, previous: list[Path]) -> dict[str, Any]:

@@ -13,11 +13,15 @@ class TokenRead(BaseModel):
 
 
 class JwkRead(BaseModel):
+    """An Ed25519 key (`OKP`, `EdDSA`), or under the 国密 profile an SM2 key (`EC`, curve
+    `SM2`, `y` too; tokens `SM3withSM2`)."""
+
     kty: str = Field(examples=["OKP"])
     crv: str = Field(examples=["Ed25519"])
     x: str
+    y: str | None = Field(None, description="SM2 keys only: the y coordinate (base64url)")
     use: str = "sig"
-    alg: str = "EdDSA"
+    alg: str = Field("EdDSA", examples=["EdDSA", "SM3withSM2"])
     kid: str
 
 

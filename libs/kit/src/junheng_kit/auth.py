@@ -1,6 +1,8 @@
 """Token verification in every service (defence in depth behind the gateway).
 
-Tokens are Ed25519-signed JWTs from the gateway with claims `sub` (client id), `scope`
+Tokens are JWTs the gateway signs (Ed25519, or SM2-SM3 under the 国密 profile: the verifier
+accepts only its profile's algorithm, junheng_kit.crypto_profile) with claims `sub` (client
+id), `scope`
 (space-separated, e.g. `enrollment:read enrollment:write`) and `jurisdiction` (GB/T 2260 code
 prefixes: `15` covers Inner Mongolia, `1506` Ordos, `150602` Dongsheng).
 """
@@ -25,6 +27,8 @@ from nats.errors import Error as NatsError
 from sqlalchemy import ColumnElement, false, or_
 from sqlalchemy.orm import InstrumentedAttribute
 
+from junheng_kit.crypto_profile import profile
+from junheng_kit.jws_sm2 import sm2_public_key_of
 from junheng_kit.problems import FieldError, Forbidden, Unauthorized
 from junheng_kit.trust import trusted_by
 
@@ -208,8 +212,12 @@ class TokenVerifier:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as exc:
             raise _invalid("malformed token") from exc
-        if header.get("alg") != ALGORITHM:
-            raise _invalid(f"token algorithm {header.get('alg')!r} is not accepted")
+        algorithm = profile().jws_algorithm
+        if header.get("alg") != algorithm:
+            raise _invalid(
+                f"token algorithm {header.get('alg')!r} is not accepted: this deployment's "
+                f"{profile().name} profile signs with {algorithm}"
+            )
         kid = str(header.get("kid", ""))
         if kid not in self._keys:
             await self._refresh()
@@ -222,7 +230,7 @@ class TokenVerifier:
             claims = jwt.decode(
                 token,
                 key,
-                algorithms=[ALGORITHM],
+                algorithms=[algorithm],
                 audience=self.audience,
                 issuer=self.issuer,
                 options={"require": ["exp", "iat", "sub", "iss", "aud"]},
@@ -235,10 +243,21 @@ class TokenVerifier:
 
 
 def _keys_of(jwks: dict[str, Any]) -> dict[str, Any]:
+    """The published keys of the profile's kind, by kid (others are left out)."""
+    entries = [e for e in jwks.get("keys", []) if isinstance(e, dict) and "kid" in e]
+    if profile().guomi:
+        keys = {}
+        for entry in entries:
+            if entry.get("kty") == "EC" and entry.get("crv") == "SM2":
+                try:
+                    keys[entry["kid"]] = sm2_public_key_of(entry)
+                except jwt.InvalidKeyError:
+                    log.warning("auth.key_malformed", extra={"kid": entry["kid"]})
+        return keys
     return {
         entry["kid"]: jwt.PyJWK(entry, algorithm=ALGORITHM).key
-        for entry in jwks.get("keys", [])
-        if entry.get("kty") == "OKP" and entry.get("crv") == "Ed25519" and "kid" in entry
+        for entry in entries
+        if entry.get("kty") == "OKP" and entry.get("crv") == "Ed25519"
     }
 
 

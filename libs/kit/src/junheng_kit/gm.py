@@ -130,6 +130,16 @@ def _lib() -> Any:
             [_P, ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p, ctypes.c_size_t],
         ),
         "ERR_clear_error": (None, []),
+        "BIO_s_mem": (_P, []),
+        "BIO_new": (_P, [_P]),
+        "BIO_new_mem_buf": (_P, [ctypes.c_char_p, ctypes.c_int]),
+        "BIO_ctrl": (ctypes.c_long, [_P, ctypes.c_int, ctypes.c_long, ctypes.c_void_p]),
+        "BIO_free": (ctypes.c_int, [_P]),
+        "PEM_write_bio_PrivateKey": (ctypes.c_int, [_P, _P, _P, _P, ctypes.c_int, _P, _P]),
+        "PEM_write_bio_PUBKEY": (ctypes.c_int, [_P, _P]),
+        "PEM_read_bio_PrivateKey": (_P, [_P, _P, _P, _P]),
+        "PEM_read_bio_PUBKEY": (_P, [_P, _P, _P, _P]),
+        "EVP_PKEY_is_a": (ctypes.c_int, [_P, ctypes.c_char_p]),
     }
     try:
         for function, (restype, argtypes) in signatures.items():
@@ -175,6 +185,39 @@ def _der(function: Any, handle: int) -> bytes:
     return bytes(buffer)
 
 
+BIO_CTRL_INFO = 3
+
+
+def _pem_out(write: Any, handle: int, *extra: Any) -> bytes:
+    lib = _lib()
+    bio = lib.BIO_new(lib.BIO_s_mem())
+    try:
+        if write(bio, handle, *extra) != 1:
+            raise ValueError("libcrypto could not write the key")
+        data = ctypes.c_char_p()
+        size = lib.BIO_ctrl(bio, BIO_CTRL_INFO, 0, ctypes.byref(data))
+        return ctypes.string_at(data, size)
+    finally:
+        lib.BIO_free(bio)
+
+
+def _pem_in(read: Any, pem: bytes) -> int:
+    """An SM2 EVP_PKEY read from PEM; ValueError when it is not one."""
+    lib = _lib()
+    bio = lib.BIO_new_mem_buf(pem, len(pem))
+    try:
+        handle = read(bio, None, None, None)
+    finally:
+        lib.BIO_free(bio)
+        lib.ERR_clear_error()
+    if not handle:
+        raise ValueError("not a PEM key libcrypto reads")
+    if lib.EVP_PKEY_is_a(handle, b"SM2") != 1:
+        lib.EVP_PKEY_free(handle)
+        raise ValueError("not an SM2 key")
+    return int(handle)
+
+
 def _ctx(lib: Any, key: _Pkey) -> tuple[Any, Any]:
     """A digest context whose key context carries the SM2 identity."""
     pkey_ctx = lib.EVP_PKEY_CTX_new(key._handle, None)
@@ -201,6 +244,14 @@ class Sm2PublicKey(_Pkey):
             _lib().ERR_clear_error()
             raise ValueError("not a point of the SM2 curve")
         return cls(handle)
+
+    @classmethod
+    def from_pem(cls, pem: bytes) -> Sm2PublicKey:
+        """From a PEM public key (`openssl pkey -pubout`)."""
+        return cls(_pem_in(_lib().PEM_read_bio_PUBKEY, pem))
+
+    def to_pem(self) -> bytes:
+        return _pem_out(_lib().PEM_write_bio_PUBKEY, self._handle)
 
     def point(self) -> bytes:
         """x ‖ y, 64 bytes."""
@@ -251,6 +302,15 @@ class Sm2PrivateKey(_Pkey):
             _lib().ERR_clear_error()
             raise ValueError("not an SM2 private key")
         return cls(handle)
+
+    @classmethod
+    def from_pem(cls, pem: bytes) -> Sm2PrivateKey:
+        """From a PEM private key (PKCS #8, as `openssl genpkey -algorithm SM2` writes)."""
+        return cls(_pem_in(_lib().PEM_read_bio_PrivateKey, pem))
+
+    def to_pem(self) -> bytes:
+        """PKCS #8 PEM, unencrypted (keep it secret: a file of mode 0600)."""
+        return _pem_out(_lib().PEM_write_bio_PrivateKey, self._handle, None, None, 0, None, None)
 
     def to_der(self) -> bytes:
         """The private key as DER (keep it secret: a file of mode 0600)."""

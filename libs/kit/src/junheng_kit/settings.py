@@ -9,6 +9,7 @@ from typing import Literal, Self, TypeVar
 from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from junheng_kit.crypto_profile import ProfileUnavailable, profile
 from junheng_kit.timeutil import clock_setting_problem
 
 DEV_ONLY = "dev-only-change-me"
@@ -87,6 +88,10 @@ class ServiceSettings(BaseSettings):
     # tests and demos only: the instant the process's clock reads at start, then runs on from
     # (junheng_kit.timeutil applies it); outside JUNHENG_ENV=dev/test the service refuses to start
     clock_at: str | None = Field(None, validation_alias="JUNHENG_CLOCK_AT")
+    # the deployment's cryptography (junheng_kit.crypto_profile): the same in every process
+    crypto_profile: Literal["international", "guomi"] = Field(
+        "international", validation_alias="JUNHENG_CRYPTO_PROFILE"
+    )
 
     @model_validator(mode="after")
     def _refuse_dev_secrets(self) -> Self:
@@ -103,6 +108,15 @@ class ServiceSettings(BaseSettings):
         clock_problem = clock_setting_problem(self.environment, self.clock_at)
         if clock_problem is not None:
             raise ValueError(clock_problem)
+        try:  # at start-up, not at the first token: SM2 missing from this system's OpenSSL
+            in_force = profile().name
+        except ProfileUnavailable as unavailable:
+            raise ValueError(str(unavailable)) from unavailable
+        if self.crypto_profile != in_force:
+            raise ValueError(
+                f"crypto_profile {self.crypto_profile!r} but the process runs {in_force!r}: "
+                "set JUNHENG_CRYPTO_PROFILE in the environment"
+            )
         if self.environment == "prod" and self.nats_url:
             if self.nats_nkey_seed_file is None:
                 raise ValueError(

@@ -1,60 +1,64 @@
-"""Ed25519 token signing (the gateway issues; tests mint their own with a throwaway key)."""
+"""Token signing: Ed25519 (JWS `EdDSA`), or SM2-SM3 (`SM3withSM2`) under the 国密 profile
+(junheng_kit.crypto_profile). The gateway issues; tests mint their own with a throwaway key."""
 
 from __future__ import annotations
 
 import base64
-import hashlib
 import time
 from collections.abc import Sequence
 from typing import Any
 
 import jwt
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from junheng_kit.auth import ALGORITHM
+from junheng_kit.gm import Sm2PublicKey
+from junheng_kit.jws_sm2 import jws_algorithm
+from junheng_kit.signing import (
+    PrivateKey,
+    PublicKey,
+    generate_private_key,
+    key_id,
+    private_key_from_pem,
+    private_key_pem,
+    raw_public_key,
+)
 
 
 def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).decode().rstrip("=")
 
 
+def public_jwk(public: PublicKey) -> dict[str, Any]:
+    """The JWK the services verify tokens with; its kid is `junheng_kit.signing.key_id`."""
+    raw = raw_public_key(public)
+    jwk: dict[str, Any]
+    if isinstance(public, Sm2PublicKey):
+        jwk = {"kty": "EC", "crv": "SM2", "x": _b64(raw[:32]), "y": _b64(raw[32:])}
+    else:
+        jwk = {"kty": "OKP", "crv": "Ed25519", "x": _b64(raw)}
+    return {**jwk, "use": "sig", "alg": jws_algorithm(public), "kid": key_id(public)}
+
+
 class TokenSigner:
     def __init__(
-        self, private_key: Ed25519PrivateKey, *, issuer: str, audience: str, ttl_seconds: int = 900
+        self, private_key: PrivateKey, *, issuer: str, audience: str, ttl_seconds: int = 900
     ) -> None:
         self.private_key = private_key
         self.issuer, self.audience, self.ttl_seconds = issuer, audience, ttl_seconds
-        raw = private_key.public_key().public_bytes(
-            serialization.Encoding.Raw, serialization.PublicFormat.Raw
-        )
-        self.public_jwk = {
-            "kty": "OKP",
-            "crv": "Ed25519",
-            "x": _b64(raw),
-            "use": "sig",
-            "alg": ALGORITHM,
-            "kid": hashlib.sha256(raw).hexdigest()[:16],
-        }
+        self.algorithm = jws_algorithm(private_key)
+        self.public_jwk = public_jwk(private_key.public_key())
         self.kid = str(self.public_jwk["kid"])
 
     @classmethod
     def generate(cls, **kwargs: Any) -> TokenSigner:
-        return cls(Ed25519PrivateKey.generate(), **kwargs)
+        """A new key of the deployment's profile."""
+        return cls(generate_private_key(), **kwargs)
 
     @classmethod
     def from_pem(cls, pem: bytes, **kwargs: Any) -> TokenSigner:
-        key = serialization.load_pem_private_key(pem, password=None)
-        if not isinstance(key, Ed25519PrivateKey):
-            raise ValueError("signing key must be Ed25519")
-        return cls(key, **kwargs)
+        return cls(private_key_from_pem(pem), **kwargs)
 
     def private_pem(self) -> bytes:
-        return self.private_key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
+        return private_key_pem(self.private_key)
 
     def jwks(self) -> dict[str, Any]:
         return {"keys": [self.public_jwk]}
@@ -81,4 +85,5 @@ class TokenSigner:
             "jurisdiction": list(jurisdiction),
             **(extra or {}),
         }
-        return jwt.encode(claims, self.private_key, algorithm=ALGORITHM, headers={"kid": self.kid})
+        key: Any = self.private_key  # an SM2 key goes to the registered SM3withSM2
+        return jwt.encode(claims, key, algorithm=self.algorithm, headers={"kid": self.kid})

@@ -8,8 +8,9 @@ window. The root's private key stays with the operator (`python -m gateway certi
 gateway carries only the certificates of its own keys (`GATEWAY_KEY_CERTIFICATES_FILE`) and
 publishes each JWK with its certificate as the member `junheng_cert`.
 
-What is signed (Ed25519, canonical JSON as in `junheng_kit.signing`):
-`{"kty", "crv", "x", "kid", "not_before", "not_after"}` (Unix seconds). The certificate is
+What is signed (Ed25519, or SM2 under the 国密 profile; canonical JSON as in
+`junheng_kit.signing`): `{"kty", "crv", "x", "kid", "not_before", "not_after"}` (Unix seconds),
+with `"y"` for an SM2 key. The certificate is
 `{"root": <root key id>, "not_before", "not_after", "signature"}`.
 """
 
@@ -21,17 +22,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-
-from junheng_kit.signing import Signer, key_id, public_key_from_text, verify_object
+from junheng_kit.signing import PublicKey, Signer, key_id, public_key_from_text, verify_object
 
 CERT_MEMBER = "junheng_cert"
-SIGNED_MEMBERS = ("kty", "crv", "x", "kid")
+SIGNED_MEMBERS = ("kty", "crv", "x", "kid")  # and "y" of an SM2 key (国密 profile)
 
 
 def _signed(jwk: dict[str, Any], not_before: int, not_after: int) -> dict[str, Any]:
     return {
         **{name: jwk[name] for name in SIGNED_MEMBERS},
+        **({"y": jwk["y"]} if "y" in jwk or jwk.get("crv") == "SM2" else {}),
         "not_before": not_before,
         "not_after": not_after,
     }
@@ -53,7 +53,7 @@ def certify(
     }
 
 
-def parse_roots(value: str) -> dict[str, Ed25519PublicKey]:
+def parse_roots(value: str) -> dict[str, PublicKey]:
     """`JUNHENG_TRUST_ROOT_KEYS`: base64url raw public keys separated by commas or spaces, or
     `@<file>` with one per line; by key id."""
     text = value.strip()
@@ -72,7 +72,7 @@ class Trusted:
 
 
 def trusted_by(
-    roots: dict[str, Ed25519PublicKey], jwk: dict[str, Any], now: float | None = None
+    roots: dict[str, PublicKey], jwk: dict[str, Any], now: float | None = None
 ) -> Trusted | None:
     """The key's trust when its certificate is a pinned root's valid signature and `now` is in
     its window; None otherwise (no certificate, another root, a forged or altered one, expired

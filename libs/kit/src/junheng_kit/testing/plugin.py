@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,8 @@ from fastapi import FastAPI
 from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from junheng_kit.crypto_profile import ENV as CRYPTO_ENV
+from junheng_kit.crypto_profile import PROFILES, profile
 from junheng_kit.db import create_engine
 from junheng_kit.migrations import upgrade
 from junheng_kit.processes import NatsServer, PostgresCluster
@@ -152,6 +154,29 @@ def token(signer: TokenSigner) -> TokenFactory:
         )
 
     return make
+
+
+@pytest.fixture(params=PROFILES)
+def crypto_profile(request: pytest.FixtureRequest) -> Iterator[str]:
+    """The test runs under each cryptographic profile (JUNHENG_CRYPTO_PROFILE): international,
+    then 国密. Keys made inside the test are of that profile's kind."""
+    with use_crypto_profile(request.param):
+        yield request.param
+
+
+@contextmanager
+def use_crypto_profile(name: str) -> Iterator[None]:
+    old = os.environ.get(CRYPTO_ENV)
+    os.environ[CRYPTO_ENV] = name
+    profile.cache_clear()
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop(CRYPTO_ENV, None)
+        else:
+            os.environ[CRYPTO_ENV] = old
+        profile.cache_clear()
 
 
 @pytest.fixture
