@@ -26,6 +26,7 @@ from fastapi.telemetry import TelemetryConfig
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from junheng_contracts import STREAMS
+from junheng_kit import fieldcrypt
 from junheng_kit.auth import TokenVerifier, jwks_from_text, nats_kv_jwks_source
 from junheng_kit.bridge import BridgeServer
 from junheng_kit.changes import changes_router
@@ -208,6 +209,14 @@ async def _start_messaging(
     await parts.bridge.start()
 
 
+def configure_field_keys(settings: ServiceSettings) -> None:
+    """The process's field keyring (junheng_kit.fieldcrypt), when the settings carry one."""
+    if settings.field_keys is not None and settings.blind_index_key is not None:
+        fieldcrypt.configure(
+            settings.field_keys.get_secret_value(), settings.blind_index_key.get_secret_value()
+        )
+
+
 def build_service_app(
     settings: ServiceSettings,
     *,
@@ -230,6 +239,7 @@ def build_service_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        configure_field_keys(settings)
         engine = await open_engine(settings)
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)

@@ -88,6 +88,10 @@ class ServiceSettings(BaseSettings):
     # tests and demos only: the instant the process's clock reads at start, then runs on from
     # (junheng_kit.timeutil applies it); outside JUNHENG_ENV=dev/test the service refuses to start
     clock_at: str | None = Field(None, validation_alias="JUNHENG_CLOCK_AT")
+    # sensitive fields at rest (junheng_kit.fieldcrypt): the keyring (`kid=base64key`, first
+    # encrypts; or @file) and the blind-index key — one value each for every replica of a service
+    field_keys: SecretStr | None = Field(None, validation_alias="JUNHENG_FIELD_KEYS")
+    blind_index_key: SecretStr | None = Field(None, validation_alias="JUNHENG_BLIND_INDEX_KEY")
     # the deployment's cryptography (junheng_kit.crypto_profile): the same in every process
     crypto_profile: Literal["international", "guomi"] = Field(
         "international", validation_alias="JUNHENG_CRYPTO_PROFILE"
@@ -108,6 +112,10 @@ class ServiceSettings(BaseSettings):
         clock_problem = clock_setting_problem(self.environment, self.clock_at)
         if clock_problem is not None:
             raise ValueError(clock_problem)
+        if (self.field_keys is None) != (self.blind_index_key is None):
+            raise ValueError(
+                "field encryption needs both JUNHENG_FIELD_KEYS and JUNHENG_BLIND_INDEX_KEY"
+            )
         try:  # at start-up, not at the first token: SM2 missing from this system's OpenSSL
             in_force = profile().name
         except ProfileUnavailable as unavailable:
