@@ -215,6 +215,7 @@ class Cluster(System):
         if role == "gateway":
             env["GATEWAY_SIGNING_KEY_FILE"] = str(self._signing_key())
             env.pop("GATEWAY_TRUST_ROOT_KEY_FILE", None)  # the root stays offline
+            env.pop("GATEWAY_WEBHOOK_ALLOWED_NETWORKS", None)  # production: public receivers
         env.update(self.extra_env)
         return env
 

@@ -186,6 +186,9 @@ class System:
         if name == "gateway":
             env["JUNHENG_GATEWAY_PORT"] = str(port)
             env["GATEWAY_SIGNING_KEY_FILE"] = str(self.var / "gateway-signing-key.pem")
+            # this machine may receive webhooks (a receiver on loopback, as an integrator tries
+            # them); a deployment opens no private network unless it lists it
+            env["GATEWAY_WEBHOOK_ALLOWED_NETWORKS"] = "127.0.0.0/8,::1/128"
             if self.secure:  # dev: the gateway certifies its keys with the local root
                 env["GATEWAY_TRUST_ROOT_KEY_FILE"] = str(self.var / "trust-root.pem")
                 env["GATEWAY_KEY_CERTIFICATES_FILE"] = str(
