@@ -25,6 +25,7 @@ from nats.errors import Error as NatsError
 from sqlalchemy import ColumnElement, false, or_
 from sqlalchemy.orm import InstrumentedAttribute
 
+from junheng_kit.i18n import t
 from junheng_kit.problems import FieldError, Forbidden, Unauthorized
 from junheng_kit.trust import trusted_by
 
@@ -71,9 +72,17 @@ class Principal:
     def require_jurisdiction(self, code: str, *, field: str) -> None:
         if not self.jurisdiction.covers_code(code):
             raise Forbidden(
-                f"{code} is outside this client's jurisdiction",
+                t(
+                    f"{code} 不在此客户端的管辖区域内",
+                    f"{code} is outside this client's jurisdiction",
+                ),
                 FieldError(
-                    field, "jurisdiction", f"token covers {', '.join(self.jurisdiction.prefixes)}"
+                    field,
+                    "jurisdiction",
+                    t(
+                        f"令牌的管辖区域为 {', '.join(self.jurisdiction.prefixes)}",
+                        f"token covers {', '.join(self.jurisdiction.prefixes)}",
+                    ),
                 ),
             )
 
@@ -275,7 +284,7 @@ async def principal_for_request(request: Request) -> Principal:
     token = bearer_token(request)
     if token is None:
         raise Unauthorized(
-            "a bearer token is required",
+            t("需要 bearer 令牌", "a bearer token is required"),
             FieldError("authorization", "bearer_token_required"),
             headers={"WWW-Authenticate": "Bearer"},
         )
@@ -300,7 +309,10 @@ def require_scopes(*scopes: str) -> Callable[..., Awaitable[Principal]]:
         missing = [s for s in scopes if s not in principal.scopes]
         if missing:
             raise Forbidden(
-                f"token lacks scope {' '.join(missing)}",
+                t(
+                    f"令牌缺少权限范围 {' '.join(missing)}",
+                    f"token lacks scope {' '.join(missing)}",
+                ),
                 FieldError("scope", "scope_required", " ".join(missing)),
             )
         return principal

@@ -14,6 +14,7 @@ from prometheus_client import Counter, Histogram
 from junheng_kit.batching import Batcher
 from junheng_kit.context import reset_request_id, set_request_id
 from junheng_kit.db import is_database_unavailable, wants_relay
+from junheng_kit.i18n import reset_accept_language, set_accept_language, t
 from junheng_kit.idempotency import (
     CLAIM_STATE,
     LEASE_SECONDS,
@@ -83,12 +84,15 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send)
             return
         incoming = ""
+        accept_language: str | None = None
         for name, value in scope["headers"]:
             if name == b"x-request-id":
                 incoming = value.decode("latin-1")
-                break
+            elif name == b"accept-language":
+                accept_language = value.decode("latin-1")
         request_id = incoming if _REQUEST_ID.match(incoming) else str(uuid7())
         token = set_request_id(request_id)
+        language_token = set_accept_language(accept_language)  # problems answer in it
         # also in the scope: a 500 is answered outside this middleware (Starlette's server-error
         # layer), where the context variable is already reset
         scope.setdefault("state", {})["request_id"] = request_id
@@ -126,6 +130,7 @@ class RequestContextMiddleware:
                     },
                 )
             reset_request_id(token)
+            reset_accept_language(language_token)
 
 
 class IdempotencyMiddleware:
@@ -278,11 +283,14 @@ class IdempotencyMiddleware:
             await send_problem(
                 send,
                 InvalidInput(
-                    "Idempotency-Key was already used with another request",
+                    t(
+                        "此 Idempotency-Key 已用于另一个请求",
+                        "Idempotency-Key was already used with another request",
+                    ),
                     FieldError(
                         "header.idempotency-key",
                         "idempotency_key_reused",
-                        "send a new key for a different request",
+                        t("不同的请求请使用新的幂等键", "send a new key for a different request"),
                     ),
                 ),
             )
@@ -327,7 +335,10 @@ class IdempotencyMiddleware:
                 return mapped
             if is_database_unavailable(error):
                 return ServiceUnavailable(
-                    "the database is not reachable; nothing was recorded: retry",
+                    t(
+                        "数据库无法连接，未记录任何内容，请重试",
+                        "the database is not reachable; nothing was recorded: retry",
+                    ),
                     headers={"Retry-After": "1"},
                 )
             raise
