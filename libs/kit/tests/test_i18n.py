@@ -10,7 +10,7 @@ import pytest
 from fastapi import FastAPI
 from pydantic import BaseModel, Field, field_validator
 
-from junheng_kit.i18n import RuleError, Text, negotiate, t, validation_text
+from junheng_kit.i18n import AnswerText, RuleError, Text, negotiate, t, validation_text
 from junheng_kit.middleware import RequestContextMiddleware
 from junheng_kit.problems import (
     PROBLEM_JSON,
@@ -89,6 +89,11 @@ class Pupil(BaseModel):
         return value
 
 
+class Finding(BaseModel):
+    key: str
+    detail: AnswerText
+
+
 def app() -> FastAPI:
     api = FastAPI()
     install_problem_handlers(api)
@@ -104,6 +109,14 @@ def app() -> FastAPI:
             t(f"学生 {pupil_id} 不存在", f"pupil {pupil_id} not found"),
             FieldError("pupil_id", "pupil_known", t("请检查编号", "check the id")),
         )
+
+    @api.get("/findings")
+    async def findings() -> list[Finding]:
+        return [Finding(key="class_size", detail=t("3 个班超过 45 人", "3 classes over 45"))]
+
+    @api.get("/plain")
+    async def plain() -> Finding:
+        return Finding(key="plain", detail="no text to choose")
 
     @api.get("/boom")
     async def boom() -> None:
@@ -207,6 +220,31 @@ class TestProblems:
         failed = problem(await http.get("/boom", headers={"Accept-Language": "en"}), 500, "en")
         assert failed["title"] == "Internal error"
         assert problem(await http.get("/boom"), 500, "zh")["title"] == "内部错误"
+
+
+class TestAnswerTexts:
+    async def test_an_answers_text_is_sent_in_the_callers_language_and_says_so(
+        self, http: httpx.AsyncClient
+    ) -> None:
+        zh = await http.get("/findings")
+        en = await http.get("/findings", headers={"Accept-Language": "en"})
+
+        assert zh.json() == [{"key": "class_size", "detail": "3 个班超过 45 人"}]
+        assert en.json() == [{"key": "class_size", "detail": "3 classes over 45"}]
+        assert (zh.headers["content-language"], en.headers["content-language"]) == ("zh", "en")
+        assert en.headers["vary"] == "Accept-Language"
+
+    async def test_an_answer_without_such_a_text_does_not_vary(
+        self, http: httpx.AsyncClient
+    ) -> None:
+        response = await http.get("/plain", headers={"Accept-Language": "en"})
+        assert response.json()["detail"] == "no text to choose"
+        assert "content-language" not in response.headers
+        assert "vary" not in response.headers
+
+    def test_the_schema_says_string(self) -> None:
+        schema = Finding.model_json_schema()
+        assert schema["properties"]["detail"] == {"title": "Detail", "type": "string"}
 
 
 class TestOpenAPI:

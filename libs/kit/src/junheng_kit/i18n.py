@@ -13,7 +13,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
+
+from pydantic import PlainSerializer, WithJsonSchema
 
 Language = Literal["zh", "en"]
 DEFAULT_LANGUAGE: Language = "zh"
@@ -167,6 +169,42 @@ def with_language_components(document: dict[str, Any]) -> dict[str, Any]:
             components.setdefault(section, {}).setdefault(name, value)
     return document
 
+
+# Texts in answers (a verdict's failing items, a plan's warnings): the schema field is a plain
+# string, chosen by `Accept-Language` as problems are; an answer that carried one says so with
+# Content-Language and Vary (RequestContextMiddleware).
+_answer_languages: ContextVar[list[str] | None] = ContextVar(
+    "junheng_answer_languages", default=None
+)
+
+
+def track_answer_languages() -> tuple[object, list[str]]:
+    """Start noting the languages this request's answer texts were rendered in."""
+    used: list[str] = []
+    return _answer_languages.set(used), used
+
+
+def reset_answer_languages(token: object) -> None:
+    _answer_languages.reset(token)  # type: ignore[arg-type]
+
+
+def _render_answer_text(value: Text | str) -> str:
+    if not isinstance(value, Text):
+        return value
+    language = current_language()
+    used = _answer_languages.get()
+    if used is not None:
+        used.append(language)
+    return value.pick(language)
+
+
+AnswerText = Annotated[
+    Text | str,
+    PlainSerializer(_render_answer_text, return_type=str),
+    WithJsonSchema({"type": "string"}),
+]
+"""A schema field holding a text people read: built with `t(…)`, sent in the caller's language
+(junheng_kit.i18n's convention for answers: one string, chosen by `Accept-Language`)."""
 
 # Chinese texts of the pydantic error types our schemas produce, by type id; `{name}` takes the
 # error's `ctx` value of that name. The English text is pydantic's own message.
