@@ -25,7 +25,7 @@ from nats.errors import Error as NatsError
 from sqlalchemy import ColumnElement, false, or_
 from sqlalchemy.orm import InstrumentedAttribute
 
-from junheng_kit.i18n import t
+from junheng_kit.i18n import Text, t
 from junheng_kit.problems import FieldError, Forbidden, Unauthorized
 from junheng_kit.trust import trusted_by
 
@@ -216,17 +216,29 @@ class TokenVerifier:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as exc:
-            raise _invalid("malformed token") from exc
+            raise _invalid(t("令牌格式错误", "malformed token")) from exc
         if header.get("alg") != ALGORITHM:
-            raise _invalid(f"token algorithm {header.get('alg')!r} is not accepted")
+            raise _invalid(
+                t(
+                    f"不接受令牌算法 {header.get('alg')!r}",
+                    f"token algorithm {header.get('alg')!r} is not accepted",
+                )
+            )
         kid = str(header.get("kid", ""))
         if kid not in self._keys:
             await self._refresh()
         key = self._keys.get(kid)
         if key is None:
-            raise _invalid("token signed by an unknown key")  # or one no trusted root certifies
+            raise _invalid(
+                t("令牌由未知密钥签名", "token signed by an unknown key")
+            )  # or one no trusted root certifies
         if self._expired(kid):
-            raise _invalid("the certificate of the token's signing key has expired")
+            raise _invalid(
+                t(
+                    "令牌签名密钥的证书已过期",
+                    "the certificate of the token's signing key has expired",
+                )
+            )
         try:
             claims = jwt.decode(
                 token,
@@ -237,9 +249,9 @@ class TokenVerifier:
                 options={"require": ["exp", "iat", "sub", "iss", "aud"]},
             )
         except jwt.ExpiredSignatureError as exc:
-            raise _invalid("token expired", rule="token_expired") from exc
+            raise _invalid(t("令牌已过期", "token expired"), rule="token_expired") from exc
         except jwt.PyJWTError as exc:
-            raise _invalid(f"token rejected: {exc}") from exc
+            raise _invalid(t(f"令牌被拒绝：{exc}", f"token rejected: {exc}")) from exc
         return principal_from_claims(claims), kid
 
 
@@ -255,7 +267,7 @@ def principal_from_claims(claims: dict[str, Any]) -> Principal:
     scopes = claims.get("scope", "")
     jurisdiction = claims.get("jurisdiction", [])
     if not isinstance(scopes, str) or not isinstance(jurisdiction, list):
-        raise _invalid("token claims malformed")
+        raise _invalid(t("令牌声明格式错误", "token claims malformed"))
     return Principal(
         str(claims["sub"]),
         frozenset(scopes.split()),
@@ -264,7 +276,7 @@ def principal_from_claims(claims: dict[str, Any]) -> Principal:
     )
 
 
-def _invalid(detail: str, *, rule: str = "token_invalid") -> Unauthorized:
+def _invalid(detail: Text, *, rule: str = "token_invalid") -> Unauthorized:
     return Unauthorized(
         detail,
         FieldError("authorization", rule, detail),
