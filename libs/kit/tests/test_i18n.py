@@ -42,6 +42,8 @@ class TestNegotiation:
             ("en;q=0", "zh"),
             ("*", "zh"),
             ("en;q=abc", "zh"),  # a malformed q counts as 0
+            ("en;q=1.5", "zh"),  # so does one above 1
+            ("en;q=nan, zh;q=0.1", "zh"),
         ],
     )
     def test_the_language_of_an_accept_language_value(

@@ -44,9 +44,6 @@ class Text:
         """Whether either language's text holds `part`."""
         return part in self.zh or part in self.en
 
-    def as_dict(self) -> dict[str, str]:
-        return {"zh": self.zh, "en": self.en}
-
 
 def t(zh: str, en: str) -> Text:
     """`t("学校代码格式不正确", "school code has the wrong format")`."""
@@ -61,14 +58,6 @@ in our code)."""
 
 def localized(message: Message, language: str) -> str:
     return message.pick(language) if isinstance(message, Text) else message
-
-
-def join(parts: list[Message], separator: str) -> Text:
-    """Messages joined in each language (a plain str stands in both)."""
-    return Text(
-        separator.join(localized(p, "zh") for p in parts),
-        separator.join(localized(p, "en") for p in parts),
-    )
 
 
 def negotiate(accept_language: str | None) -> Language:
@@ -88,7 +77,7 @@ def negotiate(accept_language: str | None) -> Language:
                     q = float(value.strip())
                 except ValueError:
                     q = 0.0
-        if q <= 0:
+        if not 0 < q <= 1:  # q=0 is "not this one"; a q outside 0–1 (or NaN) is malformed
             continue
         primary = tag.split("-", 1)[0]
         language: Language | None
