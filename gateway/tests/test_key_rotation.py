@@ -130,7 +130,7 @@ class TestSigningKeyRotation:
             assert await call(step3, new_token) == 201
         assert refused.status_code == 401
         assert refused.json()["errors"][0]["rule"] == "token_invalid"
-        assert refused.json()["detail"] == "token signed by an unknown key"
+        assert refused.json()["detail"] == "令牌由未知密钥签名"
         assert not await service_verifies(nats_url, old_token)
         assert await service_verifies(nats_url, new_token)
 

@@ -192,13 +192,17 @@ class TestMergeRules:
         assert pets["post"]["responses"]["504"] == {
             "description": "Upstream did not answer in time",
             "content": {"application/problem+json": {"schema": problem}},
-            "headers": RATE_LIMIT_HEADERS,
+            "headers": {
+                "Content-Language": {"$ref": "#/components/headers/ContentLanguage"},
+                **RATE_LIMIT_HEADERS,
+            },
         }
         assert pets["get"]["responses"]["200"]["headers"] == RATE_LIMIT_HEADERS
         assert set(pets["get"]["responses"]["429"]["headers"]) == {
             "RateLimit",
             "RateLimit-Policy",
             "Retry-After",
+            "Content-Language",
         }
         token_415 = merged["paths"]["/oauth/token"]["post"]["responses"]["415"]
         assert token_415["content"] == {"application/problem+json": {"schema": problem}}

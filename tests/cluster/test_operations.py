@@ -163,7 +163,7 @@ def test_rotating_the_signing_key_with_its_certificate_as_the_runbook_says(
             ),
             60,
         )
-        assert answer.json()["detail"] == "token signed by an unknown key"
+        assert answer.json()["detail"] == "令牌由未知密钥签名"
         fresh = httpx.get(url, headers={"Authorization": f"Bearer {new_token}"}, timeout=30)
         assert fresh.status_code == 200, (url, fresh.text)
 

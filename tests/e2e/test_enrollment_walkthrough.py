@@ -89,6 +89,34 @@ class TestEnrollmentWalkthrough:
         ]
         assert good not in response.text  # the ID is not echoed back
 
+    def test_the_same_refusal_in_chinese_by_default_and_english_on_request(
+        self, bureau: httpx.Client
+    ) -> None:
+        """Issue 18 item 4 through the gateway: the caller's Accept-Language picks the words, the
+        rule id stays; the service's Content-Language and Vary reach the caller."""
+        body = migrant_child("032", permit_months=24)
+        good = body["child"]["citizen_id"]
+        body["child"]["citizen_id"] = good[:-1] + ("0" if good[-1] != "0" else "1")
+        chinese = bureau.post("/v1/applications", json=body)
+        english = bureau.post("/v1/applications", json=body, headers={"Accept-Language": "en"})
+
+        def check_digit(response: httpx.Response) -> dict[str, str]:
+            assert response.status_code == 422
+            [error] = [e for e in response.json()["errors"] if e["field"] == "child.citizen_id"]
+            return dict(error)
+
+        zh, en = check_digit(chinese), check_digit(english)
+        assert zh["rule"] == en["rule"] == "citizen_id_check_digit"
+        assert zh["message"] == "校验码不符合 GB 11643-1999 MOD 11-2"
+        assert en["message"] == "the check character does not match GB 11643-1999 MOD 11-2"
+        assert chinese.json()["title"] == "请求不符合接口定义"
+        assert english.json()["title"] == "Request does not match the schema"
+        assert (chinese.headers["content-language"], english.headers["content-language"]) == (
+            "zh",
+            "en",
+        )
+        assert "Accept-Language" in english.headers["vary"]
+
     def test_a_migrant_child_is_reviewed_on_the_migrant_checklist(
         self, bureau: httpx.Client
     ) -> None:

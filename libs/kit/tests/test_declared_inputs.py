@@ -94,7 +94,7 @@ class TestQuery:
         response = await http.post("/items?dry_run=1", json={"name": "x"})
 
         assert response.status_code == 422
-        assert response.json()["errors"][0]["message"] == "takes: none"
+        assert response.json()["errors"][0]["message"] == "可用参数：none"
 
 
 class TestMediaType:

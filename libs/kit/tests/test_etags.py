@@ -3,6 +3,7 @@
 import pytest
 
 from junheng_kit.etags import etag, require_version, version_from_if_match
+from junheng_kit.i18n import t
 from junheng_kit.problems import InvalidInput, PreconditionFailed
 
 
@@ -37,7 +38,9 @@ class TestRequireVersion:
     def test_another_version_is_412_naming_the_current_etag(self) -> None:
         with pytest.raises(PreconditionFailed) as raised:
             require_version("school 2115060001", 3, 2)
-        assert raised.value.detail == "school 2115060001 is at version 3, not 2"
+        assert raised.value.detail == t(
+            "school 2115060001 当前版本为 3，不是 2", "school 2115060001 is at version 3, not 2"
+        )
         [error] = raised.value.errors
         assert (error.field, error.rule) == ("header.if-match", "version_current")
         assert '"3"' in error.message

@@ -163,8 +163,8 @@ class TestUniqueViolation:
     ) -> None:
         problem = problem_for_integrity_error(await refused(sessions, note(label="QX-label-7")))
         assert problem is not None
-        text = problem.detail + "".join(e.message for e in problem.errors)
-        assert "QX-label-7" not in text
+        texts = [problem.detail, *(e.message for e in problem.errors)]
+        assert all("QX-label-7" not in text for text in texts)
 
 
 class TestOtherViolations:

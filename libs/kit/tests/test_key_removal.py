@@ -182,11 +182,11 @@ class TestServiceApp:
                 accepted = await http.get("/v1/whoami", headers=auth(good_token))
         assert refused.status_code == 401
         assert refused.headers["content-type"] == "application/problem+json"
-        assert refused.json()["detail"] == "token signed by an unknown key"
+        assert refused.json()["detail"] == "令牌由未知密钥签名"
         assert refused.json()["errors"][0] == {
             "field": "authorization",
             "rule": "token_invalid",
-            "message": "token signed by an unknown key",
+            "message": "令牌由未知密钥签名",
         }
         assert accepted.json() == {"client_id": "c-1"}
 

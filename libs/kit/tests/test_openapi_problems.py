@@ -50,6 +50,7 @@ class TestProblemResponsesInOpenApi:
         assert sorted(responses) == ["200", "401", "403", "404", "409", "422"]
         assert responses["409"] == {
             "description": "Conflicts with current state",
+            "headers": {"Content-Language": {"$ref": "#/components/headers/ContentLanguage"}},
             "content": PROBLEM,
         }
         assert "400" not in responses  # no body, nothing to parse
@@ -67,5 +68,8 @@ class TestProblemResponsesInOpenApi:
 
     def test_a_content_type_header_argument_is_not_a_documented_parameter(self) -> None:
         operation = document()["paths"]["/v1/notes/imports"]["post"]
-        # only the kit's Idempotency-Key, which every POST takes
-        assert [p["name"] for p in operation["parameters"]] == ["Idempotency-Key"]
+        # only the kit's Idempotency-Key, which every POST takes, and Accept-Language
+        assert [p["name"] for p in operation["parameters"]] == [
+            "Idempotency-Key",
+            "Accept-Language",
+        ]

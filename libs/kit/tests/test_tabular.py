@@ -106,6 +106,7 @@ class TestRowErrors:
             reject_rows(errors, limit=1000)
         assert len(refused.value.errors) == 1000
         assert "first 1000 of 1500 errors shown" in refused.value.detail
+        assert "共 1500 个错误，显示前 1000 个" in refused.value.detail
 
     def test_no_errors_no_refusal(self) -> None:
         reject_rows([])

@@ -11,6 +11,7 @@ from gateway.auth.rules import require_client_credentials
 from gateway.auth.schemas import TOKEN_REQUEST_BODY, JwksRead, TokenRead
 from gateway.limits.token_throttle import TokenThrottle
 from junheng_kit.db import SessionDep
+from junheng_kit.i18n import t
 from junheng_kit.problems import (
     BadRequest,
     FieldError,
@@ -33,7 +34,7 @@ def _basic_credentials(request: Request) -> tuple[str, str] | None:
         decoded = base64.b64decode(value.strip(), validate=True).decode()
     except (binascii.Error, UnicodeDecodeError) as exc:
         raise service.InvalidClient(
-            "malformed HTTP Basic credentials",
+            t("HTTP Basic 凭据格式错误", "malformed HTTP Basic credentials"),
             FieldError("authorization", "invalid_client"),
             headers={"WWW-Authenticate": 'Basic realm="junheng"'},
         ) from exc
@@ -45,16 +46,16 @@ def _basic_credentials(request: Request) -> tuple[str, str] | None:
 async def _form(request: Request) -> dict[str, str]:
     if request.headers.get("content-type", "").split(";")[0].strip().lower() != FORM:
         raise UnsupportedMediaType(
-            f"send the token request as {FORM}",
+            t(f"令牌请求请以 {FORM} 发送", f"send the token request as {FORM}"),
             FieldError("content-type", "form_urlencoded_required"),
         )
     body = await request.body()
     if len(body) > MAX_FORM_BYTES:
-        raise BadRequest("token request too large")
+        raise BadRequest(t("令牌请求过大", "token request too large"))
     try:
         parsed = parse_qs(body.decode(), keep_blank_values=True, strict_parsing=False)
     except UnicodeDecodeError as exc:
-        raise BadRequest("token request is not UTF-8") from exc
+        raise BadRequest(t("令牌请求不是 UTF-8 编码", "token request is not UTF-8")) from exc
     return {key: values[0] for key, values in parsed.items()}
 
 

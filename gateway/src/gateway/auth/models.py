@@ -5,11 +5,16 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from gateway.db import Base
 from junheng_kit.db import UtcDateTime
+from junheng_kit.i18n import t
 from junheng_kit.integrity import on_violation
 from junheng_kit.problems import FieldError
 from junheng_kit.timeutil import utcnow
 
-CLIENT_ID_UNIQUE = FieldError("client_id", "client_id_unique", "a client id names one client")
+CLIENT_ID_UNIQUE = FieldError(
+    "client_id",
+    "client_id_unique",
+    t("一个客户端 ID 只对应一个客户端", "a client id names one client"),
+)
 
 
 class Client(Base):
@@ -19,7 +24,8 @@ class Client(Base):
     __table_args__ = (
         # registered by a concurrent registration after this one's check: the check's answer
         PrimaryKeyConstraint(
-            "client_id", info=on_violation(CLIENT_ID_UNIQUE, detail="the client exists")
+            "client_id",
+            info=on_violation(CLIENT_ID_UNIQUE, detail=t("客户端已存在", "the client exists")),
         ),
     )
 

@@ -3,6 +3,7 @@
 import re
 from collections.abc import Iterable, Sequence
 
+from junheng_kit.i18n import t
 from junheng_kit.problems import BadRequest, FieldError, InvalidInput
 
 ACTIONS = ("read", "write")
@@ -13,11 +14,11 @@ DIVISION_PREFIX = re.compile(r"^\d{2}(\d{2}){0,2}$")
 
 
 class UnsupportedGrantType(BadRequest):
-    slug, title = "unsupported-grant-type", "Unsupported grant type"
+    slug, title = "unsupported-grant-type", t("不支持的授权类型", "Unsupported grant type")
 
 
 class InvalidScope(BadRequest):
-    slug, title = "invalid-scope", "Scope not granted"
+    slug, title = "invalid-scope", t("未授予该权限范围", "Scope not granted")
 
 
 def known_scopes(services: Iterable[str]) -> list[str]:
@@ -33,7 +34,7 @@ def validate_scopes(scopes: Sequence[str], services: Iterable[str]) -> list[str]
     unknown = [s for s in scopes if s not in known]
     if unknown or not scopes:
         raise InvalidInput(
-            "unknown or missing scopes",
+            t("权限范围未知或缺失", "unknown or missing scopes"),
             FieldError("scopes", "scope_known", " ".join(unknown) or "none given"),
         )
     return sorted(set(scopes))
@@ -43,7 +44,10 @@ def validate_jurisdiction(codes: Sequence[str]) -> list[str]:
     wrong = [c for c in codes if not DIVISION_PREFIX.match(c)]
     if wrong or not codes:
         raise InvalidInput(
-            "jurisdiction must list GB/T 2260 code prefixes (2, 4 or 6 digits)",
+            t(
+                "管辖区域必须列出 GB/T 2260 代码前缀（2、4 或 6 位）",
+                "jurisdiction must list GB/T 2260 code prefixes (2, 4 or 6 digits)",
+            ),
             FieldError("jurisdiction", "division_code_format", " ".join(wrong) or "none given"),
         )
     return sorted(set(codes))
@@ -57,7 +61,7 @@ def granted_scopes(requested: str | None, allowed: Sequence[str]) -> list[str]:
     extra = [s for s in wanted if s not in allowed]
     if extra:
         raise InvalidScope(
-            "scope not granted to this client",
+            t("此客户端未被授予该权限范围", "scope not granted to this client"),
             FieldError("scope", "invalid_scope", " ".join(extra)),
         )
     return sorted(set(wanted))
@@ -66,6 +70,9 @@ def granted_scopes(requested: str | None, allowed: Sequence[str]) -> list[str]:
 def require_client_credentials(grant_type: str | None) -> None:
     if grant_type != "client_credentials":
         raise UnsupportedGrantType(
-            "only grant_type=client_credentials is supported",
+            t(
+                "仅支持 grant_type=client_credentials",
+                "only grant_type=client_credentials is supported",
+            ),
             FieldError("grant_type", "unsupported_grant_type", str(grant_type or "")),
         )

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from gateway.auth import rules
 from gateway.auth.models import CLIENT_ID_UNIQUE, Client
 from gateway.auth.repository import ClientRepository
+from junheng_kit.i18n import t
 from junheng_kit.problems import Conflict, FieldError, Unauthorized
 from junheng_kit.tokens import TokenSigner
 
@@ -25,7 +26,7 @@ SECRET_VERIFICATIONS = Counter(
 
 
 class InvalidClient(Unauthorized):
-    slug, title = "invalid-client", "Client authentication failed"
+    slug, title = "invalid-client", t("客户端认证失败", "Client authentication failed")
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +75,9 @@ async def register_client(
     repository = ClientRepository(session)
     client_id = client_id or f"c-{secrets.token_hex(8)}"
     if await repository.find(client_id) is not None:
-        raise Conflict(f"client {client_id} exists", CLIENT_ID_UNIQUE)
+        raise Conflict(
+            t(f"客户端 {client_id} 已存在", f"client {client_id} exists"), CLIENT_ID_UNIQUE
+        )
     secret = secret or secrets.token_urlsafe(32)
     secret_hash = await asyncio.to_thread(_hasher.hash, secret)
     repository.add(
@@ -97,7 +100,7 @@ async def authenticate(session: AsyncSession, *, client_id: str, secret: str) ->
     matches = await asyncio.to_thread(_verify, secret_hash, secret)  # argon2 is slow by design
     if client is None or client.disabled or not matches:
         raise InvalidClient(
-            "client authentication failed",
+            t("客户端认证失败", "client authentication failed"),
             FieldError("client_id", "invalid_client"),
             headers={"WWW-Authenticate": 'Basic realm="junheng"'},
         )

@@ -17,12 +17,14 @@ import copy
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from junheng_kit.i18n import LANGUAGE_COMPONENTS
 from junheng_kit.problems import (
     DomainError,
     GatewayTimeout,
     PayloadTooLarge,
     ServiceUnavailable,
     TooManyRequests,
+    document_accept_language,
     problem_response_doc,
     problems_as_sent,
 )
@@ -66,7 +68,9 @@ def _rename_map(service: str, components: Mapping[str, Any]) -> dict[str, str]:
         if section == "securitySchemes" or not isinstance(entries, Mapping):
             continue
         for name in entries:
-            keep = section == "schemas" and name in SHARED_SCHEMAS
+            keep = (
+                section == "schemas" and name in SHARED_SCHEMAS
+            ) or name in LANGUAGE_COMPONENTS.get(section, {})
             target = name if keep else f"{service}.{name}"
             renames[f"{REF_PREFIX}{section}/{name}"] = f"{REF_PREFIX}{section}/{target}"
     return renames
@@ -131,7 +135,7 @@ def _add_gateway_problems(operation: dict[str, Any]) -> None:
     for error, needs_body in GATEWAY_PROBLEMS:
         if needs_body and "requestBody" not in operation:
             continue
-        responses.setdefault(str(error.status), problem_response_doc(error.title))
+        responses.setdefault(str(error.status), problem_response_doc(error.title.en))
     for status, answer in responses.items():
         if "$ref" in answer:
             continue  # a shared response: siblings of $ref are ignored
@@ -147,7 +151,7 @@ def merge(
     scopes: Sequence[str],
 ) -> dict[str, Any]:
     """The gateway's own document plus each service's; a `None` service is listed as missing."""
-    merged = problems_as_sent(copy.deepcopy(dict(gateway)))
+    merged = document_accept_language(problems_as_sent(copy.deepcopy(dict(gateway))))
     paths: dict[str, Any] = merged.setdefault("paths", {})
     components: dict[str, Any] = merged.setdefault("components", {})
     components.setdefault("securitySchemes", {})[SECURITY_SCHEME] = security_scheme(scopes)

@@ -20,6 +20,7 @@ from junheng_kit.bridge import (
     UpstreamTimeout,
 )
 from junheng_kit.context import current_request_id
+from junheng_kit.i18n import t as tt
 from junheng_kit.problems import (
     DomainError,
     FieldError,
@@ -117,7 +118,12 @@ class ServiceRouter:
         limit_fields: dict[str, str],
     ) -> None:
         if rest.rstrip("/") in PRIVATE_PATHS:
-            raise NotFound(f"{scope['path']} is not published; see /openapi.json and /docs")
+            raise NotFound(
+                tt(
+                    f"{scope['path']} 不对外公开；请参阅 /openapi.json 和 /docs",
+                    f"{scope['path']} is not published; see /openapi.json and /docs",
+                )
+            )
         headers: list[tuple[bytes, bytes]] = scope["headers"]
         authorization = b""
         content_length = -1
@@ -135,8 +141,10 @@ class ServiceRouter:
         principal = await self._principal(authorization)
         if not any(s.startswith(service + ":") for s in principal.scopes):
             raise Forbidden(
-                f"token has no {service} scope",
-                FieldError("scope", "scope_required", f"{service}:read"),
+                tt(f"令牌没有 {service} 的权限范围", f"token has no {service} scope"),
+                FieldError(
+                    "scope", "scope_required", tt(f"需要 {service}:read", f"{service}:read")
+                ),
             )
         decision = await self.limiter.acquire(self.policy, principal.client_id)
         limit_field = rules.limit_field(self.policy, decision)
@@ -144,7 +152,7 @@ class ServiceRouter:
         limit_fields["RateLimit"] = limit_field
         if not decision.allowed:
             raise TooManyRequests(
-                "rate limit exceeded",
+                tt("超出调用频率限制", "rate limit exceeded"),
                 FieldError("client_id", "rate_limit"),
                 headers={"Retry-After": str(decision.reset_seconds)},
             )
@@ -153,7 +161,9 @@ class ServiceRouter:
         body = await self._read_body(receive)
         bridge: BridgeClient | None = self.state.bridge
         if bridge is None:
-            raise ServiceUnavailable("the gateway is not connected to NATS")
+            raise ServiceUnavailable(
+                tt("网关未连接到 NATS", "the gateway is not connected to NATS")
+            )
         drop = HOP_BY_HOP | connection_tokens
         forwarded = [
             (k.decode("latin-1"), v.decode("latin-1"))
@@ -178,20 +188,33 @@ class ServiceRouter:
             )
         except BrokerUnavailable as exc:
             raise ServiceUnavailable(
-                "the gateway is reconnecting to NATS; the request was not sent",
+                tt(
+                    "网关正在重新连接 NATS，请求未发送",
+                    "the gateway is reconnecting to NATS; the request was not sent",
+                ),
                 headers={"Retry-After": "1"},
             ) from exc
         except NoResponder as exc:
             raise ServiceUnavailable(
-                f"no {service} replica is running", headers={"Retry-After": "1"}
+                tt(f"没有正在运行的 {service} 实例", f"no {service} replica is running"),
+                headers={"Retry-After": "1"},
             ) from exc
         except ConnectionLost as exc:
             raise GatewayTimeout(
-                f"the connection to NATS was lost while {service} was answering; the request "
-                "may have run: retry with the same Idempotency-Key"
+                tt(
+                    f"{service} 应答期间与 NATS 的连接中断，请求可能已执行：请使用相同的 "
+                    "Idempotency-Key 重试",
+                    f"the connection to NATS was lost while {service} was answering; the request "
+                    "may have run: retry with the same Idempotency-Key",
+                )
             ) from exc
         except UpstreamTimeout as exc:
-            raise GatewayTimeout(f"{service} did not answer within {self.timeout:g} s") from exc
+            raise GatewayTimeout(
+                tt(
+                    f"{service} 未在 {self.timeout:g} 秒内应答",
+                    f"{service} did not answer within {self.timeout:g} s",
+                )
+            ) from exc
         out = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in response.headers]
         prefix = f"/{service}".encode()
         out = [
@@ -223,7 +246,7 @@ class ServiceRouter:
         token = raw.strip()
         if scheme.lower() != "bearer" or not token:
             raise Unauthorized(
-                "a bearer token is required",
+                tt("需要 bearer 令牌", "a bearer token is required"),
                 FieldError("authorization", "bearer_token_required"),
                 headers={"WWW-Authenticate": 'Bearer realm="junheng"'},
             )
@@ -263,5 +286,6 @@ def as_seen_here(link: bytes, prefix: bytes) -> bytes:
 
 def _too_large(limit: int) -> PayloadTooLarge:
     return PayloadTooLarge(
-        f"request body exceeds {limit} bytes", FieldError("body", "max_body_bytes", str(limit))
+        tt(f"请求体超过 {limit} 字节", f"request body exceeds {limit} bytes"),
+        FieldError("body", "max_body_bytes", str(limit)),
     )

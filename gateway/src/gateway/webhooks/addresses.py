@@ -15,6 +15,7 @@ import httpx
 
 from gateway.webhooks import rules
 from gateway.webhooks.rules import Address, Network, Target
+from junheng_kit.i18n import t
 from junheng_kit.problems import FieldError, InvalidInput
 
 USER_AGENT = "Junheng-Webhooks/1 (+https://www.standardwebhooks.com/)"
@@ -43,8 +44,12 @@ async def check_target(target: Target, allowed: Sequence[Network], *, timeout: f
         addresses = await resolve(target.host, target.port, timeout=timeout)
     except (OSError, TimeoutError, UnicodeError):
         raise InvalidInput(
-            "the webhook URL's host does not resolve / 回调地址的主机名无法解析",
-            FieldError("url", "webhook_host_resolves", f"{target.host} has no address"),
+            t("回调地址的主机名无法解析", "the webhook URL's host does not resolve"),
+            FieldError(
+                "url",
+                "webhook_host_resolves",
+                t(f"{target.host} 没有地址", f"{target.host} has no address"),
+            ),
         ) from None
     for address in addresses:
         reason = rules.refused_because(address, allowed)

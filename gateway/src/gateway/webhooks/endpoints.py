@@ -22,6 +22,7 @@ from gateway.webhooks.schemas import (
 from junheng_kit.app import operation_id
 from junheng_kit.auth import Principal, principal_for_request
 from junheng_kit.db import SessionDep
+from junheng_kit.i18n import t
 from junheng_kit.pagination import (
     CursorQuery,
     LimitQuery,
@@ -53,8 +54,12 @@ async def webhook_client(request: Request) -> Principal:
     principal = await principal_for_request(request)
     if not principal.scopes & set(READ_SCOPES):
         raise Forbidden(
-            "token holds no read scope of a producer",
-            FieldError("scope", "scope_required", "one of " + " ".join(READ_SCOPES)),
+            t("令牌不含任何事件生产服务的读取权限范围", "token holds no read scope of a producer"),
+            FieldError(
+                "scope",
+                "scope_required",
+                t("需要以下之一：" + " ".join(READ_SCOPES), "one of " + " ".join(READ_SCOPES)),
+            ),
         )
     return principal
 

@@ -18,6 +18,7 @@ from gateway.webhooks.models import (
     WebhookSubscription,
 )
 from junheng_kit.db import insert_ignoring_conflicts
+from junheng_kit.i18n import t
 from junheng_kit.ids import uuid7
 from junheng_kit.problems import NotFound
 from junheng_kit.timeutil import utcnow
@@ -79,7 +80,9 @@ class SubscriptionRepository:
             )
         )
         if found is None:  # another client's is "not found" too
-            raise NotFound(f"webhook {subscription_id} not found / 未找到该订阅")
+            raise NotFound(
+                t(f"未找到订阅 {subscription_id}", f"webhook {subscription_id} not found")
+            )
         return found
 
     async def page(
@@ -262,7 +265,7 @@ class DeliveryRepository:
             )
         )
         if found is None:
-            raise NotFound(f"delivery {delivery_id} not found / 未找到该投递记录")
+            raise NotFound(t(f"未找到投递记录 {delivery_id}", f"delivery {delivery_id} not found"))
         return found
 
     async def page(

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 from uuid import UUID
 
+from junheng_kit.i18n import t
 from junheng_kit.problems import FieldError, Forbidden, InvalidInput
 
 # Standard Webhooks (standardwebhooks.com): the headers, the secret's form and the signature
@@ -43,7 +44,7 @@ class Target:
 
 def _url_error(rule: str, message: str) -> InvalidInput:
     return InvalidInput(
-        f"the webhook URL is not accepted / 回调地址不可用: {message}",
+        t(f"回调地址不可用：{message}", f"the webhook URL is not accepted: {message}"),
         FieldError("url", rule, message),
     )
 
@@ -137,25 +138,31 @@ def check_event_types(
     client may not read (`scope_required`)."""
     if not requested:
         raise InvalidInput(
-            "name at least one event type / 请至少选择一种事件类型",
-            FieldError("event_types", "event_types_required", "none given"),
+            t("请至少选择一种事件类型", "name at least one event type"),
+            FieldError("event_types", "event_types_required", t("未提供", "none given")),
         )
     unknown = [
-        FieldError(f"event_types.{i}", "event_type_known", f"{name!r} is not a published type")
+        FieldError(
+            f"event_types.{i}",
+            "event_type_known",
+            t(f"{name!r} 不是已发布的事件类型", f"{name!r} is not a published type"),
+        )
         for i, name in enumerate(requested)
         if name not in known
     ]
     if unknown:
-        raise InvalidInput("unknown event type / 未知的事件类型 (see /asyncapi.json)", *unknown)
+        raise InvalidInput(
+            t("未知的事件类型（见 /asyncapi.json）", "unknown event type (see /asyncapi.json)"),
+            *unknown,
+        )
     missing = [
         FieldError(f"event_types.{i}", "scope_required", read_scope(name))
         for i, name in enumerate(requested)
         if read_scope(name) not in scopes
     ]
     if missing:
-        raise Forbidden(
-            f"token lacks scope {' '.join(sorted({e.message for e in missing}))}", *missing
-        )
+        needed = " ".join(sorted({read_scope(name) for name in requested} - set(scopes)))
+        raise Forbidden(t(f"令牌缺少权限范围 {needed}", f"token lacks scope {needed}"), *missing)
     return sorted(set(requested))
 
 

@@ -17,6 +17,7 @@ from gateway.webhooks.repository import DeliveryRepository, SubscriptionReposito
 from gateway.webhooks.schemas import DeliveryRead, WebhookCreate
 from gateway.webhooks.sealing import SecretBox
 from junheng_kit.auth import Principal
+from junheng_kit.i18n import t
 from junheng_kit.ids import uuid7
 from junheng_kit.problems import Conflict, FieldError, Forbidden
 from junheng_kit.timeutil import utcnow
@@ -48,7 +49,7 @@ async def subscribe(
     client = await ClientRepository(session).find(principal.client_id)
     if client is None or client.disabled:
         raise Forbidden(
-            "this client is not registered or is disabled",
+            t("此客户端未注册或已停用", "this client is not registered or is disabled"),
             FieldError("authorization", "client_active", principal.client_id),
         )
     secret = rules.new_secret(secrets.token_bytes(rules.SECRET_BYTES))
@@ -162,9 +163,14 @@ async def redeliver(
     )
     if not subscription.enabled:
         raise Conflict(
-            "the subscription is disabled: enable it first / 订阅已停用，请先启用",
+            t("订阅已停用，请先启用", "the subscription is disabled: enable it first"),
             FieldError(
-                "webhook_id", "webhook_enabled", f"POST /v1/webhooks/{subscription_id}/enable"
+                "webhook_id",
+                "webhook_enabled",
+                t(
+                    f"请先调用 POST /v1/webhooks/{subscription_id}/enable",
+                    f"POST /v1/webhooks/{subscription_id}/enable",
+                ),
             ),
         )
     repository = DeliveryRepository(session)

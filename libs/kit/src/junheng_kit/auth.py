@@ -28,6 +28,7 @@ from sqlalchemy import ColumnElement, false, or_
 from sqlalchemy.orm import InstrumentedAttribute
 
 from junheng_kit.crypto_profile import profile
+from junheng_kit.i18n import Text, t
 from junheng_kit.jws_sm2 import sm2_public_key_of
 from junheng_kit.problems import FieldError, Forbidden, Unauthorized
 from junheng_kit.trust import trusted_by
@@ -75,9 +76,17 @@ class Principal:
     def require_jurisdiction(self, code: str, *, field: str) -> None:
         if not self.jurisdiction.covers_code(code):
             raise Forbidden(
-                f"{code} is outside this client's jurisdiction",
+                t(
+                    f"{code} 不在此客户端的管辖区域内",
+                    f"{code} is outside this client's jurisdiction",
+                ),
                 FieldError(
-                    field, "jurisdiction", f"token covers {', '.join(self.jurisdiction.prefixes)}"
+                    field,
+                    "jurisdiction",
+                    t(
+                        f"令牌的管辖区域为 {', '.join(self.jurisdiction.prefixes)}",
+                        f"token covers {', '.join(self.jurisdiction.prefixes)}",
+                    ),
                 ),
             )
 
@@ -211,21 +220,32 @@ class TokenVerifier:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as exc:
-            raise _invalid("malformed token") from exc
+            raise _invalid(t("令牌格式错误", "malformed token")) from exc
         algorithm = profile().jws_algorithm
         if header.get("alg") != algorithm:
             raise _invalid(
-                f"token algorithm {header.get('alg')!r} is not accepted: this deployment's "
-                f"{profile().name} profile signs with {algorithm}"
+                t(
+                    f"不接受令牌算法 {header.get('alg')!r}:本部署的 {profile().name} 配置使用 "
+                    f"{algorithm} 签名",
+                    f"token algorithm {header.get('alg')!r} is not accepted: this deployment's "
+                    f"{profile().name} profile signs with {algorithm}",
+                )
             )
         kid = str(header.get("kid", ""))
         if kid not in self._keys:
             await self._refresh()
         key = self._keys.get(kid)
         if key is None:
-            raise _invalid("token signed by an unknown key")  # or one no trusted root certifies
+            raise _invalid(
+                t("令牌由未知密钥签名", "token signed by an unknown key")
+            )  # or one no trusted root certifies
         if self._expired(kid):
-            raise _invalid("the certificate of the token's signing key has expired")
+            raise _invalid(
+                t(
+                    "令牌签名密钥的证书已过期",
+                    "the certificate of the token's signing key has expired",
+                )
+            )
         try:
             claims = jwt.decode(
                 token,
@@ -236,9 +256,9 @@ class TokenVerifier:
                 options={"require": ["exp", "iat", "sub", "iss", "aud"]},
             )
         except jwt.ExpiredSignatureError as exc:
-            raise _invalid("token expired", rule="token_expired") from exc
+            raise _invalid(t("令牌已过期", "token expired"), rule="token_expired") from exc
         except jwt.PyJWTError as exc:
-            raise _invalid(f"token rejected: {exc}") from exc
+            raise _invalid(t(f"令牌被拒绝：{exc}", f"token rejected: {exc}")) from exc
         return principal_from_claims(claims), kid
 
 
@@ -265,7 +285,7 @@ def principal_from_claims(claims: dict[str, Any]) -> Principal:
     scopes = claims.get("scope", "")
     jurisdiction = claims.get("jurisdiction", [])
     if not isinstance(scopes, str) or not isinstance(jurisdiction, list):
-        raise _invalid("token claims malformed")
+        raise _invalid(t("令牌声明格式错误", "token claims malformed"))
     return Principal(
         str(claims["sub"]),
         frozenset(scopes.split()),
@@ -274,7 +294,7 @@ def principal_from_claims(claims: dict[str, Any]) -> Principal:
     )
 
 
-def _invalid(detail: str, *, rule: str = "token_invalid") -> Unauthorized:
+def _invalid(detail: Text, *, rule: str = "token_invalid") -> Unauthorized:
     return Unauthorized(
         detail,
         FieldError("authorization", rule, detail),
@@ -294,7 +314,7 @@ async def principal_for_request(request: Request) -> Principal:
     token = bearer_token(request)
     if token is None:
         raise Unauthorized(
-            "a bearer token is required",
+            t("需要 bearer 令牌", "a bearer token is required"),
             FieldError("authorization", "bearer_token_required"),
             headers={"WWW-Authenticate": "Bearer"},
         )
@@ -319,7 +339,10 @@ def require_scopes(*scopes: str) -> Callable[..., Awaitable[Principal]]:
         missing = [s for s in scopes if s not in principal.scopes]
         if missing:
             raise Forbidden(
-                f"token lacks scope {' '.join(missing)}",
+                t(
+                    f"令牌缺少权限范围 {' '.join(missing)}",
+                    f"token lacks scope {' '.join(missing)}",
+                ),
                 FieldError("scope", "scope_required", " ".join(missing)),
             )
         return principal

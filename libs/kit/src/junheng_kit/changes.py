@@ -31,6 +31,7 @@ from pydantic import BaseModel, Field
 
 from junheng_contracts import STREAMS
 from junheng_kit.auth import Principal, require_scopes
+from junheng_kit.i18n import t
 from junheng_kit.problems import (
     DomainError,
     FieldError,
@@ -44,7 +45,7 @@ READ_TIMEOUT_S = 2.0
 
 
 class Gone(DomainError):
-    status, slug, title = 410, "gone", "No longer available"
+    status, slug, title = 410, "gone", t("已不再提供", "No longer available")
 
 
 class Change(BaseModel):
@@ -88,8 +89,15 @@ def encode_cursor(key: bytes, service: str, client_id: str, sequence: int) -> st
 
 def decode_cursor(key: bytes, service: str, client_id: str, cursor: str) -> int:
     invalid = InvalidInput(
-        "the cursor is not one this feed issued to this client / 游标无效",
-        FieldError("query.after", "cursor_invalid", f"a `next_cursor` of {service}'s feed"),
+        t(
+            "游标无效：不是此订阅源发给此客户端的游标",
+            "the cursor is not one this feed issued to this client",
+        ),
+        FieldError(
+            "query.after",
+            "cursor_invalid",
+            t(f"应为 {service} 订阅源返回的 `next_cursor`", f"a `next_cursor` of {service}'s feed"),
+        ),
     )
     token, _, signature = cursor.partition(".")
     try:
@@ -187,7 +195,10 @@ def changes_router(service: str) -> APIRouter:
         js = request.app.state.js
         if js is None:
             raise ServiceUnavailable(
-                "the message plane is not connected; try again shortly / 消息服务暂不可用",
+                t(
+                    "消息服务暂不可用，请稍后重试",
+                    "the message plane is not connected; try again shortly",
+                ),
                 headers={"Retry-After": "1"},
             )
         key = request.app.state.settings.secret_key.get_secret_value().encode()
@@ -198,9 +209,17 @@ def changes_router(service: str) -> APIRouter:
             position = decode_cursor(key, service, principal.client_id, after)
             if position + 1 < first:
                 raise Gone(
-                    f"events after {position} are no longer kept (the feed starts at {first}); "
-                    "resynchronise from the lists / 游标已过期",
-                    FieldError("query.after", "cursor_expired", f"oldest kept: {first}"),
+                    t(
+                        f"游标已过期：{position} 之后的事件已不再保留（订阅源从 {first} "
+                        "开始），请从列表重新同步",
+                        f"events after {position} are no longer kept (the feed starts at "
+                        f"{first}); resynchronise from the lists",
+                    ),
+                    FieldError(
+                        "query.after",
+                        "cursor_expired",
+                        t(f"最早保留的位置：{first}", f"oldest kept: {first}"),
+                    ),
                 )
             start = position + 1
         end = min(last, start + SCAN_LIMIT - 1)

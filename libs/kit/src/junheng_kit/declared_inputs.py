@@ -25,6 +25,7 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
 
+from junheng_kit.i18n import t
 from junheng_kit.problems import FieldError, InvalidInput, UnsupportedMediaType
 
 JSON = "application/json"
@@ -80,10 +81,14 @@ def check_query(query_string: bytes, known: frozenset[str]) -> None:
         return
     takes = ", ".join(sorted(known)) or "none"
     raise InvalidInput(
-        f"unknown query parameter {', '.join(unknown)}; this operation takes: {takes} "
-        "/ 未知的查询参数",
+        t(
+            f"未知的查询参数 {', '.join(unknown)}；此操作接受：{takes}",
+            f"unknown query parameter {', '.join(unknown)}; this operation takes: {takes}",
+        ),
         *(
-            FieldError(f"query.{name}", "query_parameter_known", f"takes: {takes}")
+            FieldError(
+                f"query.{name}", "query_parameter_known", t(f"可用参数：{takes}", f"takes: {takes}")
+            )
             for name in unknown
         ),
     )
@@ -114,8 +119,10 @@ def check_media_type(scope: Any, media: tuple[str, ...]) -> None:
     accepted = ", ".join(media)
     method = scope["method"]
     raise UnsupportedMediaType(
-        f"this operation takes a body of {accepted}, not {media_type or 'no Content-Type'} "
-        "/ 不支持的请求体类型",
+        t(
+            f"不支持的请求体类型：此操作接受 {accepted}，而不是 {media_type or '无 Content-Type'}",
+            f"this operation takes a body of {accepted}, not {media_type or 'no Content-Type'}",
+        ),
         FieldError("header.content-type", "media_type", accepted),
         headers={f"Accept-{method.capitalize()}": accepted},
     )

@@ -7,6 +7,7 @@ means "any version".
 
 from __future__ import annotations
 
+from junheng_kit.i18n import Message, localized, t
 from junheng_kit.problems import FieldError, InvalidInput, PreconditionFailed
 
 
@@ -22,20 +23,27 @@ def version_from_if_match(if_match: str | None) -> int | None:
     value = if_match.strip().removeprefix("W/").strip('"')
     if not value.isdigit():
         raise InvalidInput(
-            "If-Match must be an ETag this API issued", FieldError("header.if-match", "etag_format")
+            t("If-Match 必须是本接口签发的 ETag", "If-Match must be an ETag this API issued"),
+            FieldError("header.if-match", "etag_format"),
         )
     return int(value)
 
 
-def require_version(what: str, current: int, if_match: int | None) -> None:
+def require_version(what: Message, current: int, if_match: int | None) -> None:
     """412 `version_current` when If-Match named another version than the row's `current`;
     `what` names the record in the detail (`"school 2115060001"`)."""
     if if_match is not None and if_match != current:
         raise PreconditionFailed(
-            f"{what} is at version {current}, not {if_match}",
+            t(
+                f"{localized(what, 'zh')} 当前版本为 {current}，不是 {if_match}",
+                f"{localized(what, 'en')} is at version {current}, not {if_match}",
+            ),
             FieldError(
                 "header.if-match",
                 "version_current",
-                f'版本已变: the current ETag is "{current}"; reload it and retry',
+                t(
+                    f'版本已变：当前 ETag 为 "{current}"，请重新读取后重试',
+                    f'the version changed: the current ETag is "{current}"; reload it and retry',
+                ),
             ),
         )

@@ -48,6 +48,7 @@ from sqlalchemy import Table, delete, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from junheng_kit.db import IDEMPOTENCY_CLAIM, insert_ignoring_conflicts, is_database_unavailable
+from junheng_kit.i18n import t
 from junheng_kit.ids import uuid7
 from junheng_kit.problems import Conflict, FieldError
 from junheng_kit.tables import IdempotencyRecord
@@ -72,12 +73,17 @@ class ClaimLost(Exception):
 
 def in_progress(retry_after: int = 1) -> Conflict:
     return Conflict(
-        "a request with this Idempotency-Key is still being processed; retry later "
-        "(同一幂等键的请求仍在处理中，请稍后重试)",
+        t(
+            "同一幂等键的请求仍在处理中，请稍后重试",
+            "a request with this Idempotency-Key is still being processed; retry later",
+        ),
         FieldError(
             "header.idempotency-key",
             "idempotency_in_progress",
-            "the first request with this key has not finished",
+            t(
+                "使用此幂等键的第一个请求尚未完成",
+                "the first request with this key has not finished",
+            ),
         ),
         headers={"Retry-After": str(retry_after)},
     )

@@ -10,6 +10,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator
 
+from junheng_kit.i18n import RuleError, t
+
 _SCHOOL_CODE = re.compile(r"^\d{10}$")
 _DIVISION_CODE = re.compile(r"^\d{6}$")
 
@@ -76,11 +78,22 @@ PROVINCES = {
 def check_school_code(value: str) -> str:
     """学校标识码: 10 digits = category (2) + province (2) + sequence (6)."""
     if not _SCHOOL_CODE.match(value):
-        raise ValueError(
-            "school_code_format: 学校标识码 is 10 digits (category 2 + province 2 + sequence 6)"
+        raise RuleError(
+            "school_code_format",
+            t(
+                "学校标识码为 10 位数字（类别 2 位 + 省份 2 位 + 序号 6 位）",
+                "a 学校标识码 (school identification code) is 10 digits (category 2 + province "
+                "2 + sequence 6)",
+            ),
         )
     if value[:2] not in SCHOOL_CATEGORIES:
-        raise ValueError(f"school_code_category: {value[:2]} is not a 学校标识码 category")
+        raise RuleError(
+            "school_code_category",
+            t(
+                f"{value[:2]} 不是学校标识码的类别",
+                f"{value[:2]} is not a 学校标识码 (school identification code) category",
+            ),
+        )
     return value
 
 
@@ -90,9 +103,18 @@ def check_division_code(value: str) -> str:
     Only the shape and the province are checked; a city-run school carries the city's code.
     """
     if not _DIVISION_CODE.match(value):
-        raise ValueError("division_code_format: a GB/T 2260 county code is 6 digits")
+        raise RuleError(
+            "division_code_format",
+            t("GB/T 2260 区县代码为 6 位数字", "a GB/T 2260 county code is 6 digits"),
+        )
     if value[:2] not in PROVINCES:
-        raise ValueError(f"division_code_province: {value[:2]} is not a GB/T 2260 province code")
+        raise RuleError(
+            "division_code_province",
+            t(
+                f"{value[:2]} 不是 GB/T 2260 省级代码",
+                f"{value[:2]} is not a GB/T 2260 province code",
+            ),
+        )
     return value
 
 
@@ -103,12 +125,21 @@ def check_scope_code(value: str) -> str:
     """The GB/T 2260 prefix a policy value applies in (domain.md §0, parameter model): 2 digits
     a province (`15` Inner Mongolia), 4 a prefecture (`1506` Ordos), 6 a county (`150602`)."""
     if not _SCOPE_CODE.match(value):
-        raise ValueError(
-            "scope_code_format: a GB/T 2260 prefix of 2 (province), 4 (prefecture) or 6 (county) "
-            "digits"
+        raise RuleError(
+            "scope_code_format",
+            t(
+                "GB/T 2260 代码前缀为 2 位（省）、4 位（地市）或 6 位（区县）数字",
+                "a GB/T 2260 prefix of 2 (province), 4 (prefecture) or 6 (county) digits",
+            ),
         )
     if value[:2] not in PROVINCES:
-        raise ValueError(f"scope_code_province: {value[:2]} is not a GB/T 2260 province code")
+        raise RuleError(
+            "scope_code_province",
+            t(
+                f"{value[:2]} 不是 GB/T 2260 省级代码",
+                f"{value[:2]} is not a GB/T 2260 province code",
+            ),
+        )
     return value
 
 
@@ -135,7 +166,13 @@ def citizen_id_check_character(body: str) -> str:
     the check character at i = 1); R = 0…10 maps to 1 0 X 9 8 7 6 5 4 3 2.
     """
     if len(body) != 17 or not body.isascii() or not body.isdigit():
-        raise ValueError("citizen_id_format: the body of a 公民身份号码 is 17 digits")
+        raise RuleError(
+            "citizen_id_format",
+            t(
+                "公民身份号码的本体码为 17 位数字",
+                "the body of a 公民身份号码 (citizen ID) is 17 digits",
+            ),
+        )
     remainder = sum(int(d) * w for d, w in zip(body, CITIZEN_ID_WEIGHTS, strict=True)) % 11
     return CITIZEN_ID_CHECK_CHARACTERS[remainder]
 
@@ -150,8 +187,12 @@ def citizen_id_birth_date(value: str) -> date:
     try:
         return date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
     except ValueError:
-        raise ValueError(
-            "citizen_id_birth_date: positions 7–14 of a 公民身份号码 are not a real date"
+        raise RuleError(
+            "citizen_id_birth_date",
+            t(
+                "公民身份号码第 7–14 位不是有效日期",
+                "positions 7–14 of a 公民身份号码 (citizen ID) are not a real date",
+            ),
         ) from None
 
 
@@ -178,13 +219,21 @@ def check_citizen_id(value: str) -> str:
     """
     value = value.strip().upper()
     if not _CITIZEN_ID.match(value):
-        raise ValueError(
-            "citizen_id_format: a 公民身份号码 is 17 digits and a check character (digit or X)"
+        raise RuleError(
+            "citizen_id_format",
+            t(
+                "公民身份号码为 17 位数字加一位校验码（数字或 X）",
+                "a 公民身份号码 (citizen ID) is 17 digits and a check character (digit or X)",
+            ),
         )
     citizen_id_birth_date(value)
     if citizen_id_check_character(value[:17]) != value[17]:
-        raise ValueError(
-            "citizen_id_check_digit: the check character does not match GB 11643-1999 MOD 11-2"
+        raise RuleError(
+            "citizen_id_check_digit",
+            t(
+                "校验码不符合 GB 11643-1999 MOD 11-2",
+                "the check character does not match GB 11643-1999 MOD 11-2",
+            ),
         )
     return value
 
@@ -236,21 +285,33 @@ def check_student_number(value: str) -> str:
     """
     value = value.strip().upper()
     if not _STUDENT_NUMBER.match(value):
-        raise ValueError(
-            "student_number_format: a 学籍号 is G or J and 17 digits and a check character "
-            "(digit or X), or L and 18 digits — 19 characters"
+        raise RuleError(
+            "student_number_format",
+            t(
+                "学籍号为 G 或 J 加 17 位数字和一位校验码（数字或 X），或 L 加 18 位数字，共 19 位",
+                "a 学籍号 (student number) is G or J and 17 digits and a check character (digit "
+                "or X), or L and 18 digits — 19 characters",
+            ),
         )
     body = value[1:]
     try:
         citizen_id_birth_date(body)
     except ValueError:
-        raise ValueError(
-            f"student_number_birth_date: positions 8–15 of a {value[0]} 学籍号 are not a real date"
+        raise RuleError(
+            "student_number_birth_date",
+            t(
+                f"{value[0]} 字头学籍号第 8–15 位不是有效日期",
+                f"positions 8–15 of a {value[0]} 学籍号 (student number) are not a real date",
+            ),
         ) from None
     if value[0] != "L" and citizen_id_check_character(body[:17]) != body[17]:
-        raise ValueError(
-            f"student_number_check_character: the last character of a {value[0]} 学籍号 is the "
-            "GB 11643 MOD 11-2 check character of the 17 digits before it"
+        raise RuleError(
+            "student_number_check_character",
+            t(
+                f"{value[0]} 字头学籍号的最后一位是其前 17 位数字的 GB 11643 MOD 11-2 校验码",
+                f"the last character of a {value[0]} 学籍号 (student number) is the GB 11643 MOD "
+                "11-2 check character of the 17 digits before it",
+            ),
         )
     return value
 

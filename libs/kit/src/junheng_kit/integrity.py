@@ -60,6 +60,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.sql.schema import ColumnCollectionConstraint
 
 from junheng_kit.db import known_metadata
+from junheng_kit.i18n import Message, t
 from junheng_kit.problems import Conflict, DomainError, FieldError, RuleViolated
 
 log = logging.getLogger("junheng.integrity")
@@ -72,11 +73,11 @@ VIOLATION_INFO = "junheng_on_violation"
 class Declared:
     """What the violation of one constraint answers: its detail and field errors."""
 
-    detail: str
+    detail: Message
     errors: tuple[FieldError, ...]
 
 
-def on_violation(*errors: FieldError, detail: str = "") -> dict[str, Any]:
+def on_violation(*errors: FieldError, detail: Message = "") -> dict[str, Any]:
     """`info=` of a constraint: what a request that violates it is told.
 
     `UniqueConstraint("year", "child_key", info=on_violation(APPLICATION_UNIQUE))` — the same
@@ -252,30 +253,38 @@ def _find(violation: Violation) -> _Found | None:
 
 
 _DETAILS = {
-    Kind.UNIQUE: "已存在相同的记录: the same key was stored first, possibly by a concurrent "
-    "request",
-    Kind.FOREIGN_KEY: "关联记录已变更: a record this request refers to was removed meanwhile, or "
-    "one it removes is still referred to; reload and retry",
-    Kind.CHECK: "数值不符合规则: a value breaks a rule the stored record must keep",
+    Kind.UNIQUE: t(
+        "已存在相同的记录：该键已先被保存，可能来自并发请求",
+        "the same key was stored first, possibly by a concurrent request",
+    ),
+    Kind.FOREIGN_KEY: t(
+        "关联记录已变更：本请求引用的记录已被删除，或要删除的记录仍被引用；请重新读取后重试",
+        "a record this request refers to was removed meanwhile, or one it removes is still "
+        "referred to; reload and retry",
+    ),
+    Kind.CHECK: t(
+        "数值不符合规则：某个值违反了已存记录必须遵守的规则",
+        "a value breaks a rule the stored record must keep",
+    ),
 }
 
 
 def _undeclared(violation: Violation, found: _Found | None) -> tuple[FieldError, ...]:
     columns = _columns(found.constraint) if found is not None else violation.columns
     if violation.kind == Kind.UNIQUE:
-        message = "已被占用 / already taken"
+        message = t("已被占用", "already taken")
         return tuple(FieldError(c, "unique_violation", message) for c in columns) or (
             FieldError("body", "unique_violation", message),
         )
     if violation.kind == Kind.FOREIGN_KEY:
-        message = "引用的记录已不存在或仍被引用 / the referenced record changed"
+        message = t("引用的记录已不存在或仍被引用", "the referenced record changed")
         return tuple(FieldError(c, "reference_conflict", message) for c in columns) or (
             FieldError("body", "reference_conflict", message),
         )
     name = str(found.constraint.name) if found is not None else (violation.constraint or "check")
     if found is not None and name.startswith(f"ck_{found.table.name}_"):
         name = name[len(f"ck_{found.table.name}_") :]
-    return (FieldError("body", name, "不符合规则 / breaks this rule"),)
+    return (FieldError("body", name, t("不符合规则", "breaks this rule")),)
 
 
 def problem_for_integrity_error(error: BaseException) -> DomainError | None:
@@ -307,15 +316,21 @@ def problem_for_integrity_error(error: BaseException) -> DomainError | None:
 CONCURRENT_UPDATE = FieldError(
     "header.if-match",
     "version_current",
-    "并发修改: changed by a concurrent request after this one read it; reload it and retry",
+    t(
+        "并发修改：读取后已被另一个请求修改，请重新读取后重试",
+        "changed by a concurrent request after this one read it; reload it and retry",
+    ),
 )
 
 
 CONCURRENT_TRANSACTION = FieldError(
     "body",
     "concurrent_transaction",
-    "并发冲突: a concurrent request wrote the same records at the same time; nothing of this "
-    "request was saved: retry it",
+    t(
+        "并发冲突：另一个请求同时写入了相同的记录，本请求未保存任何内容，请重试",
+        "a concurrent request wrote the same records at the same time; nothing of this request "
+        "was saved: retry it",
+    ),
 )
 # PostgreSQL gives up on one of two transactions waiting on each other (deadlock_detected) or,
 # under stricter isolation, on one that read what the other wrote (serialization_failure)
@@ -329,11 +344,17 @@ def problem_for_concurrent_update(error: BaseException) -> DomainError | None:
     written); None for any other error."""
     if isinstance(error, StaleDataError):
         log.info("integrity.concurrent_update_answered")
-        return Conflict("the record was changed by a concurrent request", CONCURRENT_UPDATE)
+        return Conflict(
+            t("记录已被另一个请求修改", "the record was changed by a concurrent request"),
+            CONCURRENT_UPDATE,
+        )
     if is_retryable_conflict(error):
         log.info("integrity.concurrent_transaction_answered")
         return Conflict(
-            "a concurrent request wrote the same records; retry",
+            t(
+                "另一个请求同时写入了相同的记录，请重试",
+                "a concurrent request wrote the same records; retry",
+            ),
             CONCURRENT_TRANSACTION,
             headers={"Retry-After": "1"},
         )

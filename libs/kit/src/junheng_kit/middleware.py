@@ -14,6 +14,13 @@ from prometheus_client import Counter, Histogram
 from junheng_kit.batching import Batcher
 from junheng_kit.context import reset_request_id, set_request_id
 from junheng_kit.db import is_database_unavailable, wants_relay
+from junheng_kit.i18n import (
+    reset_accept_language,
+    reset_answer_languages,
+    set_accept_language,
+    t,
+    track_answer_languages,
+)
 from junheng_kit.idempotency import (
     CLAIM_STATE,
     LEASE_SECONDS,
@@ -71,6 +78,19 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 ASGIApp = Any
 
 
+def with_language(headers: list[tuple[bytes, bytes]], language: str) -> list[tuple[bytes, bytes]]:
+    """An answer's headers saying its texts are in `language` and chosen by Accept-Language
+    (unless they say so already, as a problem does)."""
+    if any(name == b"content-language" for name, _ in headers):
+        return headers
+    out = [*headers, (b"content-language", language.encode())]
+    for index, (name, value) in enumerate(out):
+        if name == b"vary":
+            out[index] = (name, value + b", Accept-Language")
+            return out
+    return [*out, (b"vary", b"Accept-Language")]
+
+
 class RequestContextMiddleware:
     """Adopt or create `X-Request-ID`, stamp it on logs and problems, echo it, count the request,
     and say how long the service took until it answered (`Server-Timing: app;dur=<ms>`)."""
@@ -83,12 +103,16 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send)
             return
         incoming = ""
+        accept_language: str | None = None
         for name, value in scope["headers"]:
             if name == b"x-request-id":
                 incoming = value.decode("latin-1")
-                break
+            elif name == b"accept-language":
+                accept_language = value.decode("latin-1")
         request_id = incoming if _REQUEST_ID.match(incoming) else str(uuid7())
         token = set_request_id(request_id)
+        language_token = set_accept_language(accept_language)  # problems answer in it
+        answers_token, answer_languages = track_answer_languages()
         # also in the scope: a 500 is answered outside this middleware (Starlette's server-error
         # layer), where the context variable is already reset
         scope.setdefault("state", {})["request_id"] = request_id
@@ -100,6 +124,10 @@ class RequestContextMiddleware:
             if message["type"] == "http.response.start":
                 status = message["status"]
                 elapsed_ms = (time.perf_counter() - started) * 1000
+                if answer_languages:
+                    message["headers"] = with_language(
+                        message.get("headers", []), answer_languages[0]
+                    )
                 message["headers"] = [
                     *message.get("headers", []),
                     (b"x-request-id", request_id.encode()),
@@ -126,6 +154,8 @@ class RequestContextMiddleware:
                     },
                 )
             reset_request_id(token)
+            reset_accept_language(language_token)
+            reset_answer_languages(answers_token)
 
 
 class IdempotencyMiddleware:
@@ -278,11 +308,14 @@ class IdempotencyMiddleware:
             await send_problem(
                 send,
                 InvalidInput(
-                    "Idempotency-Key was already used with another request",
+                    t(
+                        "此 Idempotency-Key 已用于另一个请求",
+                        "Idempotency-Key was already used with another request",
+                    ),
                     FieldError(
                         "header.idempotency-key",
                         "idempotency_key_reused",
-                        "send a new key for a different request",
+                        t("不同的请求请使用新的幂等键", "send a new key for a different request"),
                     ),
                 ),
             )
@@ -327,7 +360,10 @@ class IdempotencyMiddleware:
                 return mapped
             if is_database_unavailable(error):
                 return ServiceUnavailable(
-                    "the database is not reachable; nothing was recorded: retry",
+                    t(
+                        "数据库无法连接，未记录任何内容，请重试",
+                        "the database is not reachable; nothing was recorded: retry",
+                    ),
                     headers={"Retry-After": "1"},
                 )
             raise

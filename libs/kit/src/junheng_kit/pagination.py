@@ -18,6 +18,7 @@ from uuid import UUID
 
 from fastapi import Query
 
+from junheng_kit.i18n import t
 from junheng_kit.problems import FieldError, InvalidInput
 
 LimitQuery = Annotated[int, Query(ge=1, le=500, description="page size")]
@@ -29,7 +30,8 @@ KEY_SEPARATOR = "/"  # between the parts of a composite key (codes and levels ho
 
 def _invalid() -> InvalidInput:
     return InvalidInput(
-        "cursor is not one this API issued", FieldError("query.cursor", "cursor_invalid")
+        t("游标不是本接口签发的", "cursor is not one this API issued"),
+        FieldError("query.cursor", "cursor_invalid"),
     )
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
+from http import HTTPStatus
 from typing import Any, ClassVar
 
 from fastapi import FastAPI, Request
@@ -19,6 +20,20 @@ from starlette.routing import Match
 
 from junheng_kit.context import current_request_id
 from junheng_kit.db import is_database_unavailable
+from junheng_kit.i18n import (
+    ACCEPT_LANGUAGE_PARAMETER,
+    CONTENT_LANGUAGE_REF,
+    Message,
+    RuleError,
+    Text,
+    current_language,
+    language_headers,
+    language_of_scope,
+    localized,
+    t,
+    validation_text,
+    with_language_components,
+)
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger("junheng.problems")
@@ -28,16 +43,19 @@ log = logging.getLogger("junheng.problems")
 class FieldError:
     field: str  # "child.birth_date"
     rule: str  # stable id, policy terms welcome: "age_6_by_aug_31", "school_code_format"
-    message: str = ""
+    message: Message = ""
 
 
 class DomainError(Exception):
     status: ClassVar[int] = 400
     slug: ClassVar[str] = "bad-request"
-    title: ClassVar[str] = "Bad request"
+    title: ClassVar[Text] = t("请求有误", "Bad request")
 
-    def __init__(self, detail: str, *errors: FieldError, headers: Mapping[str, str] | None = None):
-        super().__init__(detail)
+    def __init__(
+        self, detail: Message, *errors: FieldError, headers: Mapping[str, str] | None = None
+    ):
+        # logs and tracebacks carry both languages; the answer carries the caller's
+        super().__init__(f"{detail.zh} / {detail.en}" if isinstance(detail, Text) else detail)
         self.detail = detail
         self.errors: tuple[FieldError, ...] = errors
         self.headers = dict(headers or {})
@@ -48,55 +66,71 @@ class BadRequest(DomainError):
 
 
 class Unauthorized(DomainError):
-    status, slug, title = 401, "unauthorized", "Authentication required"
+    status, slug, title = 401, "unauthorized", t("需要身份认证", "Authentication required")
 
 
 class Forbidden(DomainError):
-    status, slug, title = 403, "forbidden", "Outside scope or jurisdiction"
+    status, slug, title = (
+        403,
+        "forbidden",
+        t("超出授权范围或管辖区域", "Outside scope or jurisdiction"),
+    )
 
 
 class NotFound(DomainError):
-    status, slug, title = 404, "not-found", "Resource not found"
+    status, slug, title = 404, "not-found", t("资源不存在", "Resource not found")
 
 
 class Conflict(DomainError):
-    status, slug, title = 409, "conflict", "Conflicts with current state"
+    status, slug, title = 409, "conflict", t("与当前状态冲突", "Conflicts with current state")
 
 
 class PreconditionFailed(DomainError):
-    status, slug, title = 412, "precondition-failed", "Precondition failed"
+    status, slug, title = 412, "precondition-failed", t("前提条件不满足", "Precondition failed")
 
 
 class PayloadTooLarge(DomainError):
-    status, slug, title = 413, "payload-too-large", "Request body too large"
+    status, slug, title = 413, "payload-too-large", t("请求体过大", "Request body too large")
 
 
 class UnsupportedMediaType(DomainError):
-    status, slug, title = 415, "unsupported-media-type", "Unsupported media type"
+    status, slug, title = (
+        415,
+        "unsupported-media-type",
+        t("不支持的媒体类型", "Unsupported media type"),
+    )
 
 
 class InvalidInput(DomainError):
-    status, slug, title = 422, "invalid-input", "Request does not match the schema"
+    status, slug, title = (
+        422,
+        "invalid-input",
+        t("请求不符合接口定义", "Request does not match the schema"),
+    )
 
 
 class RuleViolated(DomainError):
-    status, slug, title = 422, "rule-violated", "A policy rule is not met"
+    status, slug, title = 422, "rule-violated", t("不符合政策规则", "A policy rule is not met")
 
 
 class PreconditionRequired(DomainError):
-    status, slug, title = 428, "precondition-required", "Precondition required"
+    status, slug, title = 428, "precondition-required", t("缺少前提条件", "Precondition required")
 
 
 class TooManyRequests(DomainError):
-    status, slug, title = 429, "rate-limited", "Too many requests"
+    status, slug, title = 429, "rate-limited", t("请求过于频繁", "Too many requests")
 
 
 class ServiceUnavailable(DomainError):
-    status, slug, title = 503, "service-unavailable", "Service unavailable"
+    status, slug, title = 503, "service-unavailable", t("服务暂不可用", "Service unavailable")
 
 
 class GatewayTimeout(DomainError):
-    status, slug, title = 504, "upstream-timeout", "Upstream did not answer in time"
+    status, slug, title = (
+        504,
+        "upstream-timeout",
+        t("上游服务未及时应答", "Upstream did not answer in time"),
+    )
 
 
 class ProblemFieldError(BaseModel):
@@ -119,29 +153,43 @@ class Problem(BaseModel):
 def problem_body(
     status: int,
     slug: str,
-    title: str,
-    detail: str,
+    title: Message,
+    detail: Message,
     errors: Iterable[FieldError] = (),
     request_id: str | None = None,
+    language: str | None = None,
 ) -> dict[str, Any]:
+    """The problem+json body, its texts in `language` (default: the request's, by
+    `Accept-Language`, see junheng_kit.i18n)."""
+    language = language or current_language()
     return {
         "type": f"urn:junheng:problem:{slug}",
-        "title": title,
+        "title": localized(title, language),
         "status": status,
-        "detail": detail,
+        "detail": localized(detail, language),
         "instance": f"urn:junheng:request:{request_id or current_request_id()}",
-        "errors": [asdict(e) for e in errors],
+        "errors": [
+            {"field": e.field, "rule": e.rule, "message": localized(e.message, language)}
+            for e in errors
+        ],
     }
 
 
-async def send_problem(send: Any, error: DomainError) -> None:
+async def send_problem(
+    send: Any, error: DomainError, scope: Mapping[str, Any] | None = None
+) -> None:
     """Send `error` as a problem+json answer on a raw ASGI `send` (middleware and the gateway's
-    proxy, which answer before or without a FastAPI route)."""
+    proxy, which answer before or without a FastAPI route), in the language of `scope`'s
+    `Accept-Language` (default: the request's context)."""
+    language = language_of_scope(scope) if scope is not None else current_language()
     body = json.dumps(
-        problem_body(error.status, error.slug, error.title, error.detail, error.errors),
+        problem_body(
+            error.status, error.slug, error.title, error.detail, error.errors, language=language
+        ),
         ensure_ascii=False,
     ).encode()
-    extra = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in error.headers.items()]
+    headers = {**language_headers(language), **error.headers}
+    extra = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
     await send(
         {
             "type": "http.response.start",
@@ -156,22 +204,28 @@ async def send_problem(send: Any, error: DomainError) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-def problem_response(error: DomainError) -> JSONResponse:
-    body = problem_body(error.status, error.slug, error.title, error.detail, error.errors)
+def problem_response(error: DomainError, language: str | None = None) -> JSONResponse:
+    language = language or current_language()
+    body = problem_body(
+        error.status, error.slug, error.title, error.detail, error.errors, language=language
+    )
     return JSONResponse(
-        body, status_code=error.status, media_type=PROBLEM_JSON, headers=error.headers or None
+        body,
+        status_code=error.status,
+        media_type=PROBLEM_JSON,
+        headers={**language_headers(language), **error.headers},
     )
 
 
 _STATUS_SLUGS = {
-    400: ("bad-request", "Bad request"),
-    401: ("unauthorized", "Authentication required"),
-    403: ("forbidden", "Outside scope or jurisdiction"),
-    404: ("not-found", "Resource not found"),
-    405: ("method-not-allowed", "Method not allowed"),
-    406: ("not-acceptable", "Not acceptable"),
-    413: ("payload-too-large", "Request body too large"),
-    415: ("unsupported-media-type", "Unsupported media type"),
+    400: ("bad-request", t("请求有误", "Bad request")),
+    401: ("unauthorized", t("需要身份认证", "Authentication required")),
+    403: ("forbidden", t("超出授权范围或管辖区域", "Outside scope or jurisdiction")),
+    404: ("not-found", t("资源不存在", "Resource not found")),
+    405: ("method-not-allowed", t("不支持该请求方法", "Method not allowed")),
+    406: ("not-acceptable", t("无法提供可接受的表示形式", "Not acceptable")),
+    413: ("payload-too-large", t("请求体过大", "Request body too large")),
+    415: ("unsupported-media-type", t("不支持的媒体类型", "Unsupported media type")),
 }
 
 
@@ -191,46 +245,65 @@ def _field_of(loc: Sequence[Any]) -> str:
 
 
 def validation_field_errors(errors: Sequence[Any]) -> list[FieldError]:
+    """Pydantic's errors as field errors: the error type is the rule, the message in both
+    languages (junheng_kit.i18n.validation_text); a validator's `RuleError` names its own rule
+    and message, and a plain `ValueError("rule_id: message")` its rule."""
     out = []
     for err in errors:
+        field = _field_of(err.get("loc", ()))
         rule = str(err.get("type", "invalid"))
-        if rule == "value_error" and isinstance(err.get("ctx"), dict):
+        ctx = err.get("ctx") if isinstance(err.get("ctx"), dict) else None
+        if rule == "value_error" and ctx is not None:
+            raised = ctx.get("error")
+            if isinstance(raised, RuleError):
+                out.append(FieldError(field, raised.rule, raised.message))
+                continue
             # custom validators raise ValueError("rule_id: message")
-            text = str(err["ctx"].get("error", ""))
+            text = str(raised or "")
             if ":" in text:
                 rule, _, message = text.partition(":")
-                out.append(FieldError(_field_of(err.get("loc", ())), rule.strip(), message.strip()))
+                out.append(FieldError(field, rule.strip(), message.strip()))
                 continue
-        out.append(FieldError(_field_of(err.get("loc", ())), rule, str(err.get("msg", ""))))
+        out.append(FieldError(field, rule, validation_text(rule, str(err.get("msg", "")), ctx)))
     return out
 
 
-async def _domain_error(_: Request, exc: Exception) -> JSONResponse:
+async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
-    return problem_response(exc)
+    return problem_response(exc, language_of_scope(request.scope))
 
 
-async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
+    language = language_of_scope(request.scope)
     errors = validation_field_errors(exc.errors())
     if any(e.rule == "json_invalid" for e in errors):
-        return problem_response(BadRequest("request body is not valid JSON", *errors))
-    return problem_response(InvalidInput("request does not match the schema", *errors))
+        return problem_response(
+            BadRequest(t("请求体不是有效的 JSON", "request body is not valid JSON"), *errors),
+            language,
+        )
+    return problem_response(
+        InvalidInput(t("请求不符合接口定义", "request does not match the schema"), *errors),
+        language,
+    )
 
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    slug, title = _STATUS_SLUGS.get(exc.status_code, ("http-error", "HTTP error"))
-    detail = exc.detail if isinstance(exc.detail, str) else title
-    body = problem_body(exc.status_code, slug, title, detail)
-    headers = dict(exc.headers or {})
+    language = language_of_scope(request.scope)
+    slug, title = _STATUS_SLUGS.get(exc.status_code, ("http-error", t("HTTP 错误", "HTTP error")))
+    # the framework's own detail is the status phrase ("Not Found"): the title says it in both
+    standard = not isinstance(exc.detail, str) or exc.detail == HTTPStatus(exc.status_code).phrase
+    detail: Message = title if standard else exc.detail
+    body = problem_body(exc.status_code, slug, title, detail, language=language)
+    headers = {**language_headers(language), **(exc.headers or {})}
     if exc.status_code == 405:  # Starlette names the methods of one route; the path has more
         headers["Allow"] = ", ".join(allowed_methods(request.app.router.routes, request.scope))
     return JSONResponse(
         body,
         status_code=exc.status_code,
         media_type=PROBLEM_JSON,
-        headers=headers or None,
+        headers=headers,
     )
 
 
@@ -254,22 +327,34 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.warning("request.database_unavailable", extra={"error": type(exc).__name__})
         return problem_response(
             ServiceUnavailable(
-                "the service's database is unavailable; retry shortly",
+                t(
+                    "服务的数据库暂不可用，请稍后重试",
+                    "the service's database is unavailable; retry shortly",
+                ),
                 headers={"Retry-After": "1"},
-            )
+            ),
+            language_of_scope(request.scope),
         )
     # answered by Starlette's outermost layer: the request id comes from the scope
     request_id = str(request.scope.get("state", {}).get("request_id") or current_request_id())
     log.error("request.failed", exc_info=exc, extra={"request_id": request_id})
+    language = language_of_scope(request.scope)
     body = problem_body(
         500,
         "internal",
-        "Internal error",
-        "unexpected error; quote the instance when reporting it",
+        t("内部错误", "Internal error"),
+        t(
+            "意外错误；报告时请提供 instance",
+            "unexpected error; quote the instance when reporting it",
+        ),
         request_id=request_id,
+        language=language,
     )
     return JSONResponse(
-        body, status_code=500, media_type=PROBLEM_JSON, headers={"X-Request-ID": request_id}
+        body,
+        status_code=500,
+        media_type=PROBLEM_JSON,
+        headers={"X-Request-ID": request_id, **language_headers(language)},
     )
 
 
@@ -284,7 +369,7 @@ async def _integrity_error(request: Request, exc: Exception) -> JSONResponse:
     problem = problem_for_integrity_error(exc) or problem_for_concurrent_update(exc)
     if problem is None:
         return await _unexpected(request, exc)
-    return problem_response(problem)
+    return problem_response(problem, language_of_scope(request.scope))
 
 
 def install_problem_handlers(app: FastAPI) -> None:
@@ -304,7 +389,7 @@ def problem_responses(*errors: type[DomainError]) -> dict[int | str, dict[str, A
     for error in kinds:
         out[error.status] = {
             "model": Problem,
-            "description": error.title,
+            "description": error.title.en,
             "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
         }
     return out
@@ -319,6 +404,7 @@ _HTTP_METHODS = frozenset({"get", "put", "post", "delete", "patch", "head", "opt
 def problem_response_doc(description: str) -> dict[str, Any]:
     return {
         "description": description,
+        "headers": {"Content-Language": {"$ref": CONTENT_LANGUAGE_REF}},
         "content": {PROBLEM_JSON: {"schema": {"$ref": PROBLEM_REF}}},
     }
 
@@ -346,10 +432,11 @@ def problems_as_sent(document: dict[str, Any]) -> dict[str, Any]:
             if refs and refs <= _FRAMEWORK_ERROR_REFS:
                 description = response.get("description", "")
                 if description == "Validation Error":
-                    description = InvalidInput.title
+                    description = InvalidInput.title.en
                 operation["responses"][code] = problem_response_doc(description)
     referenced = json.dumps(document.get("paths", {}))
     schemas = document.get("components", {}).get("schemas", {})
+    with_language_components(document)
     if "#/components/schemas/HTTPValidationError" not in referenced:
         schemas.pop("HTTPValidationError", None)
         if "#/components/schemas/ValidationError" not in json.dumps(schemas):
@@ -376,5 +463,17 @@ def document_problem_responses(document: dict[str, Any]) -> dict[str, Any]:
         ]
         for error, applies in generic:
             if applies and str(error.status) not in responses:
-                responses[str(error.status)] = problem_response_doc(error.title)
-    return problems_as_sent(document)
+                responses[str(error.status)] = problem_response_doc(error.title.en)
+    return problems_as_sent(document_accept_language(document))
+
+
+def document_accept_language(document: dict[str, Any]) -> dict[str, Any]:
+    """The `Accept-Language` request header on every API operation (the health routes, tag
+    `operations`, answer no text), declared once in the components."""
+    for operation in _operations(document):
+        if _OPERATIONS_TAG in operation.get("tags", []):
+            continue
+        parameters = operation.setdefault("parameters", [])
+        if not any(p.get("name") == "Accept-Language" for p in parameters):
+            parameters.append(dict(ACCEPT_LANGUAGE_PARAMETER))
+    return with_language_components(document)

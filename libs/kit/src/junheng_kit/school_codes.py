@@ -21,6 +21,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BeforeValidator
 
+from junheng_kit.i18n import RuleError
+from junheng_kit.i18n import t as tt
 from junheng_kit.identifiers import PROVINCES
 from junheng_kit.problems import FieldError
 
@@ -194,11 +196,16 @@ def school_type_code(value: str) -> str:
     """办学类型: a code of `SCHOOL_TYPES` or its label (九年一贯制学校) → the code."""
     code = SCHOOL_TYPE_LOOKUP.get(value.strip())
     if code is None:
-        raise ValueError(
-            f"school_type_known: {value} 不是义务教育的办学类型代码 / is not a "
-            "compulsory-education 办学类型 code or label (211 小学, 218 小学教学点, "
-            "311 初级中学, 312 九年一贯制学校, 341 完全中学, 345 十二年一贯制学校, "
-            "511–514 特殊教育学校, …)"
+        raise RuleError(
+            "school_type_known",
+            tt(
+                f"{value} 不是义务教育的办学类型代码或名称（211 小学、218 小学教学点、311 "
+                "初级中学、312 九年一贯制学校、341 完全中学、345 十二年一贯制学校、511–514 "
+                "特殊教育学校……）",
+                f"{value} is not a compulsory-education 办学类型 (school type) code or label "
+                "(211 小学, 218 小学教学点, 311 初级中学, 312 九年一贯制学校, 341 完全中学, 345 "
+                "十二年一贯制学校, 511–514 特殊教育学校, …)",
+            ),
         )
     return code
 
@@ -207,10 +214,15 @@ def urban_rural_class(value: str) -> str:
     """城乡分类代码: one of the seven codes or its label (村庄) → the code."""
     code = URBAN_RURAL_LOOKUP.get(value.strip())
     if code is None:
-        raise ValueError(
-            f"urban_rural_code_known: {value} 不是城乡分类代码 / is not a 城乡分类代码 "
-            "(111 主城区, 112 城乡结合区, 121 镇中心区, 122 镇乡结合区, 123 特殊区域, "
-            "210 乡中心区, 220 村庄)"
+        raise RuleError(
+            "urban_rural_code_known",
+            tt(
+                f"{value} 不是城乡分类代码（111 主城区、112 城乡结合区、121 镇中心区、122 "
+                "镇乡结合区、123 特殊区域、210 乡中心区、220 村庄）",
+                f"{value} is not a 城乡分类代码 (urban–rural classification code: 111 主城区, "
+                "112 城乡结合区, 121 镇中心区, 122 镇乡结合区, 123 特殊区域, 210 乡中心区, 220 "
+                "村庄)",
+            ),
         )
     return code
 
@@ -219,20 +231,31 @@ def ownership_of(value: object) -> object:
     """办学性质: public / private or 公办 / 民办 → public / private."""
     if isinstance(value, str) and value.strip() in OWNERSHIP_LOOKUP:
         return OWNERSHIP_LOOKUP[value.strip()]
-    raise ValueError(
-        "ownership_known: 办学性质为公办或民办 / ownership is public (公办) or private (民办)"
+    raise RuleError(
+        "ownership_known",
+        tt("办学性质为公办或民办", "ownership is public (公办) or private (民办)"),
     )
 
 
 def check_statistical_division_code(value: str) -> str:
     """统计用区划代码: 12 digits — the county's GB/T 2260 code (6), township (3), village (3)."""
     if not _STATISTICAL_CODE.match(value):
-        raise ValueError(
-            "division_code_format: 统计用区划代码为12位数字 / a 统计用区划代码 is 12 digits "
-            "(county 6 + township 3 + village 3)"
+        raise RuleError(
+            "division_code_format",
+            tt(
+                "统计用区划代码为 12 位数字（区县 6 位 + 乡镇 3 位 + 村 3 位）",
+                "a 统计用区划代码 (statistical division code) is 12 digits (county 6 + township "
+                "3 + village 3)",
+            ),
         )
     if value[:2] not in PROVINCES:
-        raise ValueError(f"division_code_province: {value[:2]} is not a GB/T 2260 province code")
+        raise RuleError(
+            "division_code_province",
+            tt(
+                f"{value[:2]} 不是 GB/T 2260 省级代码",
+                f"{value[:2]} is not a GB/T 2260 province code",
+            ),
+        )
     return value
 
 
@@ -324,8 +347,11 @@ def registry_errors(
             FieldError(
                 f"{prefix}division_code",
                 "division_code_in_county",
-                f"统计用区划代码 {division_code} 的前6位不是所在区县 {county_code} / the first 6 "
-                f"digits of the 统计用区划代码 are not the school's county {county_code}",
+                tt(
+                    f"统计用区划代码 {division_code} 的前6位不是所在区县 {county_code}",
+                    "the first 6 digits of the 统计用区划代码 (statistical division code) are "
+                    f"not the school's county {county_code}",
+                ),
             )
         )
     return errors

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from junheng_contracts.enrollment import SchoolData, SchoolLevel, SchoolRegistered, SchoolUpdated
 from junheng_kit.auth import Principal, require_scopes
 from junheng_kit.db import SessionDep, UtcDateTime
+from junheng_kit.i18n import t
 from junheng_kit.identifiers import CountyCode
 from junheng_kit.messaging import Subscriptions
 from junheng_kit.pagination import (
@@ -167,7 +168,7 @@ def school_directory_router(model: type[Any], service: str) -> APIRouter:
             )
         )
         if entry is None:
-            raise NotFound(f"school {school_code} not found")
+            raise NotFound(t(f"学校 {school_code} 不存在", f"school {school_code} not found"))
         return _read(entry)
 
     return router

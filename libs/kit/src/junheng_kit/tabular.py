@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 from zipfile import BadZipFile
 
+from junheng_kit.i18n import t
 from junheng_kit.problems import BadRequest, FieldError, InvalidInput, UnsupportedMediaType
 
 if TYPE_CHECKING:
@@ -67,8 +68,13 @@ def media_type_of(content_type: str) -> str:
     media_type = content_type.split(";")[0].strip().lower()
     if media_type not in (CSV, XLSX):
         raise UnsupportedMediaType(
-            "send the sheet as text/csv or as an XLSX workbook",
-            FieldError("header.content-type", "media_type", f"{XLSX} or {CSV}"),
+            t(
+                "请以 text/csv 或 XLSX 工作簿发送表格",
+                "send the sheet as text/csv or as an XLSX workbook",
+            ),
+            FieldError(
+                "header.content-type", "media_type", t(f"{XLSX} 或 {CSV}", f"{XLSX} or {CSV}")
+            ),
         )
     return media_type
 
@@ -158,7 +164,7 @@ def read_rows(
             workbook.close()
         except (BadZipFile, InvalidFileException, KeyError, ValueError, OSError) as exc:
             raise BadRequest(
-                "the body is not a readable XLSX workbook",
+                t("请求体不是可读取的 XLSX 工作簿", "the body is not a readable XLSX workbook"),
                 FieldError("body", "xlsx_readable", type(exc).__name__),
             ) from exc
         return rows
@@ -166,7 +172,8 @@ def read_rows(
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise BadRequest(
-            "the CSV is not UTF-8", FieldError("body", "csv_utf8", "save it as CSV UTF-8")
+            t("CSV 不是 UTF-8 编码", "the CSV is not UTF-8"),
+            FieldError("body", "csv_utf8", t("请另存为 CSV UTF-8", "save it as CSV UTF-8")),
         ) from exc
     return [list(r) for r in csv.reader(io.StringIO(text))]
 
@@ -191,14 +198,14 @@ def read_records(
     missing required column."""
     rows = read_rows(content, media_type, engine=engine)
     if not rows:
-        raise BadRequest("the table is empty", FieldError("body", "rows_required"))
+        raise BadRequest(t("表格为空", "the table is empty"), FieldError("body", "rows_required"))
     by_title = {title: column for column in columns for title in (column.field, *column.titles)}
     header = [by_title.get(str(h or "").strip()) for h in rows[0]]
     present = {c.field for c in header if c is not None}
     missing = [c.title for c in columns if c.required and c.field not in present]
     if missing:
         raise BadRequest(
-            "the table lacks required columns",
+            t("表格缺少必需的列", "the table lacks required columns"),
             *[FieldError("header", "column_required", title) for title in missing],
         )
     records = []
@@ -242,14 +249,14 @@ def _clean(cells: Sequence[Any], column: Column) -> list[Any]:
 def _missing_columns(titles: Sequence[Any], columns: Sequence[Column]) -> list[Column | None]:
     """Each title's column (None: not one of the register's); 400 naming every missing one."""
     if not titles:
-        raise BadRequest("the table is empty", FieldError("body", "rows_required"))
+        raise BadRequest(t("表格为空", "the table is empty"), FieldError("body", "rows_required"))
     by_title = {title: column for column in columns for title in (column.field, *column.titles)}
     header = [by_title.get(str(h or "").strip()) for h in titles]
     present = {c.field for c in header if c is not None}
     missing = [c.title for c in columns if c.required and c.field not in present]
     if missing:
         raise BadRequest(
-            "the table lacks required columns",
+            t("表格缺少必需的列", "the table lacks required columns"),
             *[FieldError("header", "column_required", title) for title in missing],
         )
     return header
@@ -378,8 +385,19 @@ def reject_rows(errors: Sequence[FieldError], *, limit: int = 1000) -> None:
         return
     rows = {e.field.split(".", 1)[0] for e in errors}
     shown = list(errors[:limit])
-    more = f" (first {limit} of {len(errors)} errors shown)" if len(errors) > limit else ""
-    raise InvalidInput(f"{len(rows)} row(s) are invalid; nothing was imported{more}", *shown)
+    capped = len(errors) > limit
+    more = t(
+        f"（共 {len(errors)} 个错误，显示前 {limit} 个）",
+        f" (first {limit} of {len(errors)} errors shown)",
+    )
+    raise InvalidInput(
+        t(
+            f"{len(rows)} 行数据有误，未导入任何内容",
+            f"{len(rows)} row(s) are invalid; nothing was imported",
+        )
+        + (more if capped else ""),
+        *shown,
+    )
 
 
 # characters an XLSX cell cannot hold (C0 controls but tab, newline and carriage return)

@@ -108,7 +108,7 @@ class TestApplication:
         assert response.status_code == 422
         error = response.json()["errors"][0]
         assert (error["field"], error["rule"]) == ("amount_yuan", "amount_matches_standard")
-        assert "gives 625.00" in error["message"]
+        assert "的金额为 625.00" in error["message"]
         assert await session.scalar(select(func.count()).select_from(Award)) == 0
 
     @pytest.mark.parametrize(
@@ -150,7 +150,7 @@ class TestApplication:
         assert response.json()["errors"][0] == {
             "field": "student_id",
             "rule": "jurisdiction",
-            "message": "token covers 150602",
+            "message": "令牌的管辖区域为 150602",
         }
 
     async def test_a_second_award_of_the_programme_in_a_year_is_409(
@@ -265,7 +265,7 @@ class TestWorkflow:
         assert over.json()["errors"][0] == {
             "field": "items[0].amount_yuan",
             "rule": "amount_within_remaining",
-            "message": "312.50 of 625.00 is left to pay",
+            "message": "625.00 中还剩 312.50 待发放",
         }
         assert await session.scalar(select(func.count()).select_from(Disbursement)) == 1
         rest = await client.post(
@@ -372,8 +372,8 @@ class TestWorkflow:
         assert response.status_code == 422
         error = response.json()["errors"][0]
         assert (error["field"], error["rule"]) == ("ends_on", "publicity_5_working_days")
-        assert "has 3 working days" in error["message"]
-        assert "earliest end 2026-02-26" in error["message"]
+        assert "有 3 个工作日" in error["message"]
+        assert "最早结束于 2026-02-26" in error["message"]
 
     async def test_a_year_without_a_calendar_is_refused_naming_it(
         self, client: AsyncClient, writer: dict[str, Any], make_student: MakeStudent
@@ -791,5 +791,5 @@ class TestCalendar:
         assert response.json()["errors"][0] == {
             "field": "working_days[0]",
             "rule": "make_up_day_is_weekend",
-            "message": "2027-01-04 is a weekday",
+            "message": "2027-01-04 是工作日",
         }

@@ -41,8 +41,7 @@ class TestNotBackdated:
             {
                 "field": "starts_on",
                 "rule": "publicity_not_backdated",
-                "message": "2025-09-29 is before today 2025-09-30 (China); start on 2025-09-30 "
-                "or later",
+                "message": "2025-09-29 早于今天 2025-09-30（中国时间）；请从 2025-09-30 或之后开始",
             }
         ]
         assert "2025-09-30" in response.json()["detail"]

@@ -31,6 +31,7 @@ from assistance.awards.publicity.rules import (
 )
 from assistance.awards.transfers.rules import check_move
 from assistance.programmes.rules import Standard, Tier
+from junheng_kit.i18n import t
 from junheng_kit.problems import Conflict, DomainError, RuleViolated
 
 from .test_rules import BOARDERS_ONLY, LIVING_2019
@@ -141,7 +142,10 @@ class TestApproval:
         early = approval_blockers(
             "in_publicity", self.ENDS, self.ENDS, objection_open=False, field="status"
         )
-        assert early[0].message == "公示 runs until 2025-10-13; approve from 2025-10-14"
+        assert early[0].message == t(
+            "公示期至 2025-10-13；自 2025-10-14 起可审批",
+            "公示 (public notice) runs until 2025-10-13; approve from 2025-10-14",
+        )
         assert (
             approval_blockers(
                 "in_publicity", self.ENDS, date(2025, 10, 14), objection_open=False, field="s"
@@ -185,7 +189,7 @@ class TestPaymentLines:
             check_lines(
                 [(payable(), Decimal("1"))], county_code="150603", paid_on=date(2025, 11, 5)
             )
-        assert caught.value.errors[0].message == "no award of 150603"
+        assert caught.value.errors[0].message == t("150603 没有此资助", "no award of 150603")
 
     def test_paid_in_full_is_paid(self) -> None:
         assert status_after_payment(Decimal("625.00"), Decimal("625.00")) == AwardStatus.PAID
@@ -231,8 +235,9 @@ class TestCalendarPublicityObjectionsTransfers:
         with pytest.raises(RuleViolated) as backdated:
             check_not_backdated(date(2025, 9, 29), recorded_on=date(2025, 9, 30))
         assert rules_of(backdated.value) == [("starts_on", "publicity_not_backdated")]
-        assert backdated.value.errors[0].message == (
-            "2025-09-29 is before today 2025-09-30 (China); start on 2025-09-30 or later"
+        assert backdated.value.errors[0].message == t(
+            "2025-09-29 早于今天 2025-09-30（中国时间）；请从 2025-09-30 或之后开始",
+            "2025-09-29 is before today 2025-09-30 (China); start on 2025-09-30 or later",
         )
 
     def test_an_objection_comes_during_the_publicity_and_is_resolved_once(self) -> None:

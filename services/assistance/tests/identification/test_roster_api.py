@@ -137,7 +137,7 @@ class TestRegisterStudent:
         assert response.json()["errors"][0] == {
             "field": "school_code",
             "rule": "jurisdiction",
-            "message": "token covers 150602",
+            "message": "令牌的管辖区域为 150602",
         }
         assert await count_students(session) == 0
 

@@ -219,8 +219,18 @@ class TestPolicy:
         )
         assert response.status_code == 422, response.text
         assert error_of(response) == ("tiers.0.all_of.0.fact", "fact_for_level")
-        assert response.json()["errors"][0]["message"] == (
-            "own_primary_leaver 只适用于初中招生 / applies to junior admissions only, not primary"
+        assert (
+            response.json()["errors"][0]["message"]
+            == "own_primary_leaver 只适用于初中招生，不适用于 primary"
+        )
+        english = await client.put(
+            f"/v1/priority-policies/150602/{YEAR}/primary",
+            json=JUNIOR_POLICY,
+            headers={**writer, "Accept-Language": "en"},
+        )
+        assert error_of(english) == ("tiers.0.all_of.0.fact", "fact_for_level")
+        assert english.json()["errors"][0]["message"] == (
+            "own_primary_leaver applies to junior admissions only, not primary"
         )
         versions = await ok(
             await client.get(

@@ -263,7 +263,7 @@ async def test_a_run_without_a_policy_in_force_is_refused(
     assert response.json()["errors"][0] == {
         "field": "policy_on",
         "rule": "policy_published",
-        "message": "no primary admission rules of 150602 for 2025 were in force on 2020-01-01",
+        "message": "2020-01-01 没有生效的 150602 2025 年 primary 招生规则",
     }
 
 

@@ -65,7 +65,7 @@ class TestRegisterSchool:
         assert response.json()["errors"][0] == {
             "field": "county_code",
             "rule": "jurisdiction",
-            "message": "token covers 150602",
+            "message": "令牌的管辖区域为 150602",
         }
         assert await outbox_subjects(session) == []
 
@@ -233,7 +233,7 @@ class TestUpdateSchool:
         assert response.json()["errors"][0] == {
             "field": "school_code",
             "rule": "extra_forbidden",
-            "message": "Extra inputs are not permitted",
+            "message": "不允许此字段",
         }
 
     async def test_an_explicit_null_is_422_naming_the_field_and_changes_nothing(
@@ -251,7 +251,7 @@ class TestUpdateSchool:
             {
                 "field": "name",
                 "rule": "not_nullable",
-                "message": "give a value or leave the field out",
+                "message": "请给出一个值，或不填此字段",
             }
         ]
         current = (await client.get("/v1/schools/2115000001", headers=writer)).json()

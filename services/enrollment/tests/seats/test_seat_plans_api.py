@@ -113,7 +113,7 @@ class TestRejectedSeatPlans:
             {
                 "field": "class_cap",
                 "rule": "class_cap_within_policy",
-                "message": "primary classes hold at most 45 pupils (教督〔2017〕6号/2017-04-26)",
+                "message": "primary 每班至多 45 人（班额，教督〔2017〕6号/2017-04-26）",
             }
         ]
         assert await staged_events(session) == []

@@ -8,6 +8,7 @@ import pytest
 import shapely
 
 from enrollment.zoning import rules
+from junheng_kit.i18n import Text
 
 
 def square(x0: float, y0: float, side: float = 0.01) -> shapely.Polygon:
@@ -83,7 +84,9 @@ class TestOverlaps:
         assert len(errors) == 1
         assert errors[0].field == "zones.features[1].geometry"
         assert errors[0].rule == "zones_not_overlapping"
-        message = errors[0].message
+        assert isinstance(errors[0].message, Text)
+        assert errors[0].message.zh.startswith("学区 P01 与学区 P04 重叠 ")
+        message = errors[0].message.en
         assert message.startswith("zone P01 and zone P04 overlap by ")
         assert message.endswith(" m²")
         assert float(message.split(" by ")[1].removesuffix(" m²")) == pytest.approx(strip, rel=1e-6)

@@ -75,7 +75,7 @@ class TestImportZoneMap:
             {
                 "field": "effective_from",
                 "rule": "effective_from_not_before_previous",
-                "message": "version 1 is in force from 2025-03-01",
+                "message": "版本 1 自 2025-03-01 起生效",
             }
         ]
 
@@ -100,8 +100,7 @@ class TestRejectedZoneMaps:
         [error] = response.json()["errors"]
         assert error["field"] == "zones.features[1].geometry"
         assert error["rule"] == "zones_not_overlapping"
-        assert error["message"].startswith("zone P01 and zone P09 overlap by 475930.1 m²")
-        assert error["message"].endswith(" m²")
+        assert error["message"] == "学区 P01 与学区 P09 重叠 475930.1 平方米"
         assert await stored_maps(session) == (0, 0)
 
     async def test_a_self_intersecting_polygon_names_its_feature(

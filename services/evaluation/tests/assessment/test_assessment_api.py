@@ -221,6 +221,14 @@ class TestBadInput:
         )
         assert response.status_code == 422
         assert response.json()["errors"] == [
+            {"field": "schools.0.backbone_teachers", "rule": "missing", "message": "缺少必填字段"}
+        ]
+        english = await client.post(
+            "/v1/assessments",
+            json={"county_code": "150602", "year": 2025, "schools": [incomplete]},
+            headers={**writer, "Accept-Language": "en"},
+        )
+        assert english.json()["errors"] == [
             {"field": "schools.0.backbone_teachers", "rule": "missing", "message": "Field required"}
         ]
 
@@ -240,7 +248,7 @@ class TestBadInput:
         assert response.json()["errors"][0] == {
             "field": "schools[4].school_code",
             "rule": "section_unique",
-            "message": "2115060002 primary is also schools[1]",
+            "message": "2115060002 primary 与 schools[1] 重复",
         }
         assert await rows(session) == (0, [])
 

@@ -17,6 +17,7 @@ from evaluation.assessment.rules import (
     coefficient_of_variation,
     shortfall,
 )
+from junheng_kit.i18n import Text
 from junheng_kit.problems import RuleViolated
 
 CATALOGUE = NATIONAL_2017
@@ -109,7 +110,9 @@ class TestCoefficientOfVariation:
 
         (error,) = raised.value.errors
         assert (error.field, error.rule) == ("schools", "cv_mean_positive")
-        assert error.message.startswith("junior multimedia_classrooms_per_100: ")
+        assert isinstance(error.message, Text)
+        assert error.message.zh.startswith("junior multimedia_classrooms_per_100：县域均值为 0")
+        assert error.message.en.startswith("junior multimedia_classrooms_per_100: ")
 
 
 PUPILS = st.integers(1, 3000)
@@ -416,7 +419,9 @@ class TestCountyVerdict:
 
         (error,) = raised.value.errors
         assert (error.field, error.rule) == ("schools", "cv_mean_positive")
-        assert error.message.startswith("junior multimedia_classrooms_per_100: ")
+        assert isinstance(error.message, Text)
+        assert error.message.zh.startswith("junior multimedia_classrooms_per_100：县域均值为 0")
+        assert error.message.en.startswith("junior multimedia_classrooms_per_100: ")
 
 
 class TestShortfall:

@@ -293,7 +293,7 @@ class TestEventAndVerdict:
             ("class_size.largest_primary_class", A, "1", "classes"),
             ("class_size.largest_junior_class", J, "1", "classes"),
         ]
-        assert "largest 57, 12 pupils over; 大班额 1, 超大班额 0" in failing[1]["detail"]
+        assert "最大 57 人，超出 12 人；大班额 1 个，超大班额 0 个" in failing[1]["detail"]
 
     async def test_without_class_data_item_5_is_missing_not_judged_from_plans(
         self, client: AsyncClient, writer: dict[str, str], county: list[dict[str, Any]]

@@ -142,7 +142,7 @@ class TestImport:
             {
                 "field": "rows[6].school_code",
                 "rule": "section_unique",
-                "message": "2115060001 primary is also rows[2]",
+                "message": "2115060001 primary 与 rows[2] 重复",
             }
         ]
 

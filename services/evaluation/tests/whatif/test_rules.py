@@ -20,6 +20,7 @@ from evaluation.whatif.rules import (
     cheapest_fix,
     section_additions,
 )
+from junheng_kit.i18n import t
 from junheng_kit.problems import RuleViolated
 
 CATALOGUE = NATIONAL_2017
@@ -140,8 +141,10 @@ class TestApplyChanges:
         with pytest.raises(RuleViolated) as error:
             apply_changes(COUNTY, [SetStudents("2115060003", "primary", 250), move])
         assert rule_of(error) == ("changes[1].count", "teachers_available")
-        assert error.value.errors[0].message == (
-            "2115060003 primary has 12 teachers_above_required_degree at this point; cannot move 13"
+        assert error.value.errors[0].message == t(
+            "2115060003 primary 此时有 12 名 teachers_above_required_degree，无法调动 13 名",
+            "2115060003 primary has 12 teachers_above_required_degree at this point; "
+            "cannot move 13",
         )
 
     def test_an_unknown_school_is_named_by_its_field(self) -> None:

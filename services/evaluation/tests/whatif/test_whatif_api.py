@@ -333,7 +333,7 @@ class TestBadChanges:
             {
                 "field": "changes[1].school_code",
                 "rule": "school_in_assessment",
-                "message": "school 2115069999 is not in this assessment",
+                "message": "学校 2115069999 不在本次评估中",
             }
         ]
 
@@ -366,9 +366,7 @@ class TestBadChanges:
             {
                 "field": "changes[0].count",
                 "rule": "teachers_available",
-                "message": (
-                    "2115060003 primary has 3 backbone_teachers at this point; cannot move 4"
-                ),
+                "message": "2115060003 primary 此时有 3 名 backbone_teachers，无法调动 4 名",
             }
         ]
 

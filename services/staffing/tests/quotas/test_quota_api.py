@@ -193,7 +193,7 @@ class TestEnrolment:
             {
                 "field": "schools[3].school_code",
                 "rule": "school_in_county",
-                "message": f"{ANSHAN} is not a school of {DONGSHENG} in the registry copy",
+                "message": f"学校名录副本中 {ANSHAN} 不是 {DONGSHENG} 的学校",
             }
         ]
         listed = await client.get(f"{BASE}/enrolment", params={"year": 2025}, headers=writer)
@@ -348,7 +348,7 @@ class TestLedger:
         assert response.json()["errors"][0] == {
             "field": "entries.0.school_code",
             "rule": "school_code_format",
-            "message": "学校标识码 is 10 digits (category 2 + province 2 + sequence 6)",
+            "message": "学校标识码为 10 位数字（类别 2 位 + 省份 2 位 + 序号 6 位）",
         }
 
     async def test_a_reader_cannot_record(

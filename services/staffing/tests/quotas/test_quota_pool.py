@@ -99,7 +99,7 @@ class TestLoans:
             {
                 "field": "posts",
                 "rule": "quota_pool_available",
-                "message": "the pool holds 3 posts and 1 are not lent out",
+                "message": "周转池共有 3 个编制，其中 1 个未借出",
             }
         ]
         assert await approved_posts(client, writer, URBAN_PRIMARY) == 40

@@ -394,7 +394,7 @@ class TestPlanETags:
         assert stale.json()["errors"][0] == {
             "field": "header.if-match",
             "rule": "version_current",
-            "message": '版本已变: the current ETag is "2"; reload it and retry',
+            "message": '版本已变：当前 ETag 为 "2"，请重新读取后重试',
         }
         body = await confirm_all(client, writer, (await client.get(url, headers=writer)).json())
         assert (body["status"], body["version"]) == ("confirmed", 4)

@@ -59,7 +59,7 @@ class TestRegister:
             {
                 "field": "citizen_id",
                 "rule": "citizen_id_check_digit",
-                "message": "the check character does not match GB 11643-1999 MOD 11-2",
+                "message": "校验码不符合 GB 11643-1999 MOD 11-2",
             }
         ]
         assert bad not in response.text
@@ -97,7 +97,7 @@ class TestRegister:
         assert response.json()["errors"][0] == {
             "field": "school_code",
             "rule": "school_registered",
-            "message": "register the school in enrollment first",
+            "message": "请先在招生服务中登记该学校",
         }
 
     async def test_junior_section_at_a_primary_school_is_422(

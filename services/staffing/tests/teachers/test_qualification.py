@@ -152,7 +152,7 @@ class TestBadInput:
             "teacher_qualification.type",
             "teacher_qualification_type_code",
         )
-        assert "教师资格条例 第四条" in error["message"]
+        assert "教师资格条例第四条" in error["message"]
 
     async def test_an_unknown_leadership_post_names_field_and_rule(
         self, client: AsyncClient, writer: dict[str, Any]

@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from pydantic import BaseModel, Field, TypeAdapter, field_validator
 
 from assistance.categories import AGENCIES, CATEGORIES
+from junheng_kit.i18n import RuleError, t
 from junheng_kit.signing import key_id, public_key_from_text
 
 
@@ -30,7 +31,13 @@ class AgencyConfig(BaseModel):
     @classmethod
     def _known_agency(cls, value: str) -> str:
         if value not in AGENCIES:
-            raise ValueError(f"agency_known: {value} is not one of {', '.join(AGENCIES)}")
+            raise RuleError(
+                "agency_known",
+                t(
+                    f"{value} 不是以下之一：{', '.join(AGENCIES)}",
+                    f"{value} is not one of {', '.join(AGENCIES)}",
+                ),
+            )
         return value
 
     @field_validator("categories")
@@ -38,7 +45,10 @@ class AgencyConfig(BaseModel):
     def _known_categories(cls, value: list[str]) -> list[str]:
         unknown = [c for c in value if c not in CATEGORIES]
         if unknown:
-            raise ValueError(f"category_known: {', '.join(unknown)}")
+            raise RuleError(
+                "category_known",
+                t(f"未知的类别：{', '.join(unknown)}", f"unknown categories: {', '.join(unknown)}"),
+            )
         return value
 
     @field_validator("public_key")

@@ -26,6 +26,7 @@ from assistance.agencies.schemas import (
 from assistance.agencies.service import MANUAL_EVIDENCE_PATH, AgencyAnswerRefused
 from junheng_kit.auth import Principal, require_scopes
 from junheng_kit.db import SessionDep
+from junheng_kit.i18n import t
 from junheng_kit.logs import mask_citizen_id, mask_name
 from junheng_kit.problems import (
     FieldError,
@@ -184,7 +185,7 @@ async def agency_health(code: str, _: Reader, connector: Connector) -> AgencyHea
     """Uptime, calls, failures, latency p50/p95, match rate and breaker state of one agency."""
     if connector.configured(code) is None:
         raise NotFound(
-            f"agency {code} is not configured",
+            t(f"未配置部门 {code}", f"agency {code} is not configured"),
             FieldError("code", "agency_configured", ", ".join(connector.agencies)),
         )
     return AgencyHealthRead.model_validate(connector.health_of(code))

@@ -13,6 +13,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from junheng_kit.i18n import t
 from junheng_kit.problems import FieldError, RuleViolated
 from junheng_kit.signing import canonical_json, sha256_hex, verify_object
 
@@ -27,17 +28,29 @@ def require_lawful_basis(
     """
     errors = []
     if not (purpose or "").strip():
-        errors.append(FieldError("purpose", "purpose_required", "查询目的必填"))
+        errors.append(
+            FieldError("purpose", "purpose_required", t("查询目的必填", "purpose is required"))
+        )
     if not (legal_basis or "").strip() and not (consent_ref or "").strip():
         errors.append(
             FieldError(
                 "legal_basis",
                 "legal_basis_or_consent_required",
-                "须写明法律依据 (legal_basis) 或监护人同意编号 (consent_ref)",
+                t(
+                    "须写明法律依据 (legal_basis) 或监护人同意编号 (consent_ref)",
+                    "give the legal basis (legal_basis) or the guardian's consent reference "
+                    "(consent_ref)",
+                ),
             )
         )
     if errors:
-        raise RuleViolated("查询他部门数据须说明目的和依据", *errors)
+        raise RuleViolated(
+            t(
+                "查询他部门数据须说明目的和依据",
+                "a lookup of another department's data states its purpose and legal basis",
+            ),
+            *errors,
+        )
 
 
 def subject_sha256(citizen_id: str) -> str:

@@ -9,6 +9,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from assistance.agencies.models import AgencyAssertion, CategoryList
+from junheng_kit.i18n import RuleError, t
 from junheng_kit.identifiers import CitizenId, CountyCode
 
 PII = "assistance:pii"
@@ -37,9 +38,21 @@ class LookupCreate(LawfulBasis):
     @model_validator(mode="after")
     def _one_subject(self) -> Self:
         if self.student_id is None and not (self.citizen_id and self.name and self.county_code):
-            raise ValueError("subject_required: student_id, or citizen_id + name + county_code")
+            raise RuleError(
+                "subject_required",
+                t(
+                    "请给出 student_id，或 citizen_id + name + county_code",
+                    "student_id, or citizen_id + name + county_code",
+                ),
+            )
         if self.student_id is not None and self.citizen_id is not None:
-            raise ValueError("subject_ambiguous: give student_id or citizen_id, not both")
+            raise RuleError(
+                "subject_ambiguous",
+                t(
+                    "请给出 student_id 或 citizen_id，不能同时给出",
+                    "give student_id or citizen_id, not both",
+                ),
+            )
         return self
 
 

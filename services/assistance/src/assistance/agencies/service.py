@@ -25,6 +25,7 @@ from assistance.ledger import service as ledger
 from assistance.ledger.service import LedgerRecord
 from assistance.students.models import Student
 from junheng_kit.auth import Principal
+from junheng_kit.i18n import t
 from junheng_kit.identifiers import student_key
 from junheng_kit.ids import uuid7
 from junheng_kit.problems import DomainError, FieldError, NotFound, RuleViolated
@@ -36,7 +37,11 @@ class AgencyAnswerRefused(DomainError):
     """An agency answered, but not with a valid signed answer to our request: nothing of it is
     kept except the ledger entry recording the refusal."""
 
-    status, slug, title = 502, "agency-answer-refused", "An agency's answer was refused"
+    status, slug, title = (
+        502,
+        "agency-answer-refused",
+        t("部门的答复被拒绝", "An agency's answer was refused"),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +82,10 @@ class LookupOutcome:
         if not refused:
             return None
         return AgencyAnswerRefused(
-            "agency answer refused: " + ", ".join(r.agency for r in refused),
+            t(
+                "部门答复被拒绝：" + "、".join(r.agency for r in refused),
+                "agency answer refused: " + ", ".join(r.agency for r in refused),
+            ),
             *[
                 FieldError(
                     f"agencies.{r.agency}.signature"
@@ -96,20 +104,27 @@ def _agencies_to_ask(connector: AgencyConnector, requested: Sequence[str] | None
     unknown = [c for c in codes if connector.configured(c) is None]
     if unknown:
         raise RuleViolated(
-            "未配置的部门",
+            t("未配置的部门", "agency not configured"),
             *[
                 FieldError(
                     "agencies",
                     "agency_configured",
-                    f"{c} is not configured here (configured: {', '.join(connector.agencies)})",
+                    t(
+                        f"{c} 在此未配置（已配置：{', '.join(connector.agencies)}）",
+                        f"{c} is not configured here (configured: {', '.join(connector.agencies)})",
+                    ),
                 )
                 for c in unknown
             ],
         )
     if not codes:
         raise RuleViolated(
-            "本部署未配置任何合作部门",
-            FieldError("agencies", "agency_configured", "ASSISTANCE_AGENCIES_FILE lists none"),
+            t("本部署未配置任何合作部门", "this deployment configures no partner agency"),
+            FieldError(
+                "agencies",
+                "agency_configured",
+                t("ASSISTANCE_AGENCIES_FILE 未列出任何部门", "ASSISTANCE_AGENCIES_FILE lists none"),
+            ),
         )
     return list(dict.fromkeys(codes))
 
@@ -126,13 +141,23 @@ async def _subject(
     if student_id is not None:
         student = await repository.student(student_id)
         if student is None:
-            raise NotFound(f"student {student_id} not found")
+            raise NotFound(t(f"学生 {student_id} 不存在", f"student {student_id} not found"))
         principal.require_jurisdiction(student.county_code, field="student_id")
         return Subject(student.citizen_id, student.name, student.county_code, student)
     if citizen_id is None or name is None or county_code is None:
         raise RuleViolated(
-            "须给出 student_id 或 citizen_id、name、county_code",
-            FieldError("student_id", "subject_required", "student_id or citizen_id+name+county"),
+            t(
+                "须给出 student_id 或 citizen_id、name、county_code",
+                "give student_id, or citizen_id, name and county_code",
+            ),
+            FieldError(
+                "student_id",
+                "subject_required",
+                t(
+                    "student_id，或 citizen_id + name + county",
+                    "student_id or citizen_id+name+county",
+                ),
+            ),
         )
     principal.require_jurisdiction(county_code, field="county_code")
     student = await repository.student_by_citizen_id(citizen_id)
@@ -286,26 +311,53 @@ async def record_manual_evidence(
     repository = AgencyRepository(session)
     student = await repository.student(student_id)
     if student is None:
-        raise NotFound(f"student {student_id} not found")
+        raise NotFound(t(f"学生 {student_id} 不存在", f"student {student_id} not found"))
     principal.require_jurisdiction(student.county_code, field="student_id")
     errors = []
     if agency not in AGENCIES:
-        errors.append(FieldError("agency", "agency_known", f"one of {', '.join(AGENCIES)}"))
+        errors.append(
+            FieldError(
+                "agency",
+                "agency_known",
+                t(f"应为以下之一：{', '.join(AGENCIES)}", f"one of {', '.join(AGENCIES)}"),
+            )
+        )
     if category not in CATEGORIES:
-        errors.append(FieldError("category", "category_known", f"one of {', '.join(CATEGORIES)}"))
+        errors.append(
+            FieldError(
+                "category",
+                "category_known",
+                t(f"应为以下之一：{', '.join(CATEGORIES)}", f"one of {', '.join(CATEGORIES)}"),
+            )
+        )
     configured = connector.configured(agency)
     if configured is not None and category in CATEGORIES and category not in configured.categories:
         errors.append(
             FieldError(
                 "category",
                 "category_held_by_agency",
-                f"{agency} answers for {', '.join(configured.categories)}",
+                t(
+                    f"{agency} 负责的类别为 {', '.join(configured.categories)}",
+                    f"{agency} answers for {', '.join(configured.categories)}",
+                ),
             )
         )
     if valid_until is not None and valid_until < valid_from:
-        errors.append(FieldError("valid_until", "valid_dates_ordered", "有效期止早于有效期起"))
+        errors.append(
+            FieldError(
+                "valid_until",
+                "valid_dates_ordered",
+                t("有效期止早于有效期起", "valid_to is before valid_from"),
+            )
+        )
     if errors:
-        raise RuleViolated("人工核验材料不符合要求", *errors)
+        raise RuleViolated(
+            t(
+                "人工核验材料不符合要求",
+                "the manual verification document does not meet the requirements",
+            ),
+            *errors,
+        )
     assertion_id = f"manual-{uuid7().hex}"
     entry = await ledger.append(
         session,

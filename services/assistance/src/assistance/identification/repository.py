@@ -31,6 +31,7 @@ from assistance.identification.models import (
 )
 from assistance.students.models import RosterVersion, Student
 from junheng_kit.auth import Jurisdiction
+from junheng_kit.i18n import t
 from junheng_kit.pagination import fetch_limit
 from junheng_kit.problems import NotFound
 from junheng_kit.timeutil import utcnow
@@ -177,7 +178,7 @@ class IdentificationRepository:
             query = query.where(within.covers(IdentificationJob.county_code))
         job = await self.session.scalar(query)
         if job is None:  # another county's job is "not found" too
-            raise NotFound(f"identification job {job_id} not found")
+            raise NotFound(t(f"认定任务 {job_id} 不存在", f"identification job {job_id} not found"))
         return job
 
     async def unfinished_job(self, county_code: str) -> IdentificationJob | None:
@@ -407,7 +408,7 @@ class IdentificationRepository:
             )
         )
         if item is None:
-            raise NotFound(f"review item {item_id} not found")
+            raise NotFound(t(f"复核项 {item_id} 不存在", f"review item {item_id} not found"))
         return item
 
     async def review_page(
@@ -439,5 +440,5 @@ class IdentificationRepository:
     async def student(self, student_id: UUID) -> Student:
         student = await self.session.get(Student, student_id)
         if student is None:
-            raise NotFound(f"student {student_id} not found")
+            raise NotFound(t(f"学生 {student_id} 不存在", f"student {student_id} not found"))
         return student

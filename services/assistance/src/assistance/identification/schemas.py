@@ -9,6 +9,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from junheng_kit.i18n import RuleError, t
 from junheng_kit.identifiers import CountyCode
 
 
@@ -137,7 +138,7 @@ class ReviewDecision(BaseModel):
     @classmethod
     def _reason_for_rejection(cls, value: str | None, info: ValidationInfo) -> str | None:
         if info.data.get("decision") == "reject" and not (value or "").strip():
-            raise ValueError("reason_required: a rejection states its reason (驳回须说明理由)")
+            raise RuleError("reason_required", t("驳回须说明理由", "a rejection states its reason"))
         return value
 
 

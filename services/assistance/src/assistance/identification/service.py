@@ -40,6 +40,7 @@ from assistance.programmes.service import (
     priority_categories,
 )
 from junheng_kit.auth import Principal
+from junheng_kit.i18n import t
 from junheng_kit.problems import Conflict, FieldError, NotFound
 from junheng_kit.timeutil import china_today, utcnow
 
@@ -64,9 +65,17 @@ async def create_job(
     running = await repository.unfinished_job(request.county_code)
     if running is not None:
         raise JobAlreadyRunning(
-            "an identification job of this county is still running",
+            t(
+                "本县的一个认定任务仍在运行",
+                "an identification job of this county is still running",
+            ),
             FieldError(
-                "county_code", "one_job_per_county", f"job {running.id} is {running.status}"
+                "county_code",
+                "one_job_per_county",
+                t(
+                    f"任务 {running.id} 状态为 {running.status}",
+                    f"job {running.id} is {running.status}",
+                ),
             ),
         )
     job = IdentificationJob(
@@ -341,8 +350,12 @@ async def decide_review(
     item = await repository.review_item(item_id, within=principal.jurisdiction)
     if item.status != ReviewStatus.OPEN.value:
         raise ReviewAlreadyDecided(
-            f"review item is already {item.status}",
-            FieldError("decision", "review_open", "only an open item is decided"),
+            t(f"复核项已为 {item.status}", f"review item is already {item.status}"),
+            FieldError(
+                "decision",
+                "review_open",
+                t("只有待处理的复核项可以裁决", "only an open item is decided"),
+            ),
         )
     item.status = (
         ReviewStatus.CONFIRMED if decision.decision == "confirm" else ReviewStatus.REJECTED
@@ -381,7 +394,12 @@ async def coverage(
     repository = IdentificationRepository(session)
     job = await repository.latest_finished(county_code, school_year)
     if job is None or job.finished_at is None:
-        raise NotFound(f"no finished identification job for {county_code} in {school_year}")
+        raise NotFound(
+            t(
+                f"{county_code} 在 {school_year} 学年没有已完成的认定任务",
+                f"no finished identification job for {county_code} in {school_year}",
+            )
+        )
     figures = await repository.coverage_of(job.id)
     schools = [
         SchoolCoverageRead(

@@ -19,6 +19,7 @@ from assistance.ledger.schemas import (
 from assistance.ledger.service import ChainBroken
 from junheng_kit.auth import Principal, require_scopes
 from junheng_kit.db import SessionDep
+from junheng_kit.i18n import t
 from junheng_kit.identifiers import student_key
 from junheng_kit.problems import NotFound, problem_responses
 
@@ -62,7 +63,7 @@ async def student_access_log(
     """查询记录 of a roster student: every agency lookup made about them, and why."""
     student = await AgencyRepository(session).student(student_id)
     if student is None:
-        raise NotFound(f"student {student_id} not found")
+        raise NotFound(t(f"学生 {student_id} 不存在", f"student {student_id} not found"))
     principal.require_jurisdiction(student.county_code, field="student_id")
     entries = await service.access_log(session, principal, student_key=student.student_key)
     return _log(

@@ -11,6 +11,7 @@ from assistance.ledger import rules
 from assistance.ledger.models import GENESIS_HASH, LedgerEntry
 from assistance.ledger.repository import LedgerRepository
 from junheng_kit.auth import Principal
+from junheng_kit.i18n import t
 from junheng_kit.problems import Conflict, FieldError
 from junheng_kit.timeutil import utcnow
 
@@ -66,7 +67,10 @@ async def append(session: AsyncSession, record: LedgerRecord) -> LedgerEntry:
 
 
 class ChainBroken(Conflict):
-    slug, title = "ledger-chain-broken", "The ledger's hash chain is broken"
+    slug, title = (
+        "ledger-chain-broken",
+        t("台账的哈希链已断裂", "The ledger's hash chain is broken"),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +88,10 @@ async def verify(session: AsyncSession) -> ChainStatus:
         broken, seq, current = rules.first_break(page, prev_seq=seq, prev_hash=current)
         if broken is not None:
             raise ChainBroken(
-                f"ledger entry {broken.seq} does not chain",
+                t(
+                    f"台账记录 {broken.seq} 未接续哈希链",
+                    f"ledger entry {broken.seq} does not chain",
+                ),
                 FieldError(f"entries[{broken.seq}].entry_hash", "hash_chain", broken.reason),
             )
         if len(page) < VERIFY_PAGE:
@@ -92,8 +99,12 @@ async def verify(session: AsyncSession) -> ChainStatus:
     head = await repository.head()
     if head is None or head.seq != seq or head.head_hash != current:
         raise ChainBroken(
-            "the ledger head does not match its last entry",
-            FieldError(f"entries[{seq}].entry_hash", "hash_chain", "head differs: entries lost"),
+            t("台账头与最后一条记录不一致", "the ledger head does not match its last entry"),
+            FieldError(
+                f"entries[{seq}].entry_hash",
+                "hash_chain",
+                t("台账头不一致：有记录丢失", "head differs: entries lost"),
+            ),
         )
     return ChainStatus(entries=seq, head_hash=current)
 

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from assistance.db import Base
 from junheng_kit.db import UtcDateTime
+from junheng_kit.i18n import t
 from junheng_kit.ids import uuid7
 from junheng_kit.integrity import on_violation
 from junheng_kit.problems import FieldError
@@ -41,10 +42,16 @@ class Programme(Base):
                 FieldError(
                     "code",
                     "programme_version_unique",
-                    "另一版本同时保存 / another version was stored at the same time; send the "
-                    "PUT again to add the next version",
+                    t(
+                        "另一版本同时保存；请再次发送 PUT 以添加下一版本",
+                        "another version was stored at the same time; send the PUT again to add "
+                        "the next version",
+                    ),
                 ),
-                detail="another version of this programme was stored at the same time",
+                detail=t(
+                    "此资助项目的另一版本已同时保存",
+                    "another version of this programme was stored at the same time",
+                ),
             ),
         ),
     )

@@ -12,6 +12,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from uuid import UUID
 
+from junheng_kit.i18n import t as tt
 from junheng_kit.problems import FieldError, RuleViolated
 
 CENT = Decimal("0.01")
@@ -89,12 +90,18 @@ def yearly_amount(standard: Standard, *, level: str, boarding: bool, tier: str |
     rate = next((r for r in standard.rates if r.applies(level, boarding)), None)
     if rate is None:
         raise RuleViolated(
-            "资助标准未覆盖该学段/寄宿情况",
+            tt(
+                "资助标准未覆盖该学段/寄宿情况",
+                "the assistance standard does not cover this level / boarding status",
+            ),
             FieldError(
                 "student",
                 "standard_covers_pupil",
-                f"standard {standard.id} has no amount for {level}, "
-                f"{'boarding' if boarding else 'non-boarding'}",
+                tt(
+                    f"标准 {standard.id} 没有 {level}、{'寄宿' if boarding else '非寄宿'} 的金额",
+                    f"standard {standard.id} has no amount for {level}, "
+                    f"{'boarding' if boarding else 'non-boarding'}",
+                ),
             ),
         )
     amount = rate.amount_yuan
@@ -104,17 +111,21 @@ def yearly_amount(standard: Standard, *, level: str, boarding: bool, tier: str |
         chosen = next((t for t in standard.tiers if t.code == tier), None)
         if chosen is None:
             raise RuleViolated(
-                "资助档次不在标准之列",
+                tt("资助档次不在标准之列", "the assistance tier is not in the standard"),
                 FieldError(
                     "tier",
                     "tier_known",
-                    f"tiers of this standard: {', '.join(t.code for t in standard.tiers)}",
+                    tt(
+                        f"此标准的档次：{', '.join(t.code for t in standard.tiers)}",
+                        f"tiers of this standard: {', '.join(t.code for t in standard.tiers)}",
+                    ),
                 ),
             )
         amount *= chosen.factor
     elif tier is not None:
         raise RuleViolated(
-            "该标准不分档", FieldError("tier", "tier_known", "this standard has no tiers")
+            tt("该标准不分档", "this standard has no tiers"),
+            FieldError("tier", "tier_known", tt("此标准不分档", "this standard has no tiers")),
         )
     return amount.quantize(CENT, rounding=ROUND_HALF_UP)
 

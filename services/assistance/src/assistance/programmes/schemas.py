@@ -11,12 +11,18 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from assistance.categories import CATEGORIES
+from junheng_kit.i18n import RuleError
+from junheng_kit.i18n import t as tt
 
 
 def check_scope(value: str) -> str:
     if not re.fullmatch(r"\d{2}|\d{4}|\d{6}", value):
-        raise ValueError(
-            "scope_code_format: a GB/T 2260 prefix of 2 (province), 4 (city) or 6 (county) digits"
+        raise RuleError(
+            "scope_code_format",
+            tt(
+                "GB/T 2260 代码前缀为 2 位（省）、4 位（地市）或 6 位（区县）数字",
+                "a GB/T 2260 prefix of 2 (province), 4 (city) or 6 (county) digits",
+            ),
         )
     return value
 
@@ -24,9 +30,12 @@ def check_scope(value: str) -> str:
 def check_categories(values: list[str]) -> list[str]:
     unknown = [v for v in values if v not in CATEGORIES]
     if unknown:
-        raise ValueError(f"category_known: unknown categories {', '.join(unknown)}")
+        raise RuleError(
+            "category_known",
+            tt(f"未知的类别 {', '.join(unknown)}", f"unknown categories {', '.join(unknown)}"),
+        )
     if len(set(values)) != len(values):
-        raise ValueError("categories_unique: a category is listed twice")
+        raise RuleError("categories_unique", tt("同一类别被列出两次", "a category is listed twice"))
     return values
 
 
@@ -136,20 +145,37 @@ class StandardCreate(BaseModel):
     @model_validator(mode="after")
     def _consistent(self) -> Self:
         if self.unit == "per_day" and self.days_per_year is None:
-            raise ValueError("days_per_year_required: a per-day standard needs days_per_year")
+            raise RuleError(
+                "days_per_year_required",
+                tt("按天计算的标准需要 days_per_year", "a per-day standard needs days_per_year"),
+            )
         if self.unit == "per_year" and self.days_per_year is not None:
-            raise ValueError("days_per_year_per_day_only: only a per-day standard has days")
+            raise RuleError(
+                "days_per_year_per_day_only",
+                tt("只有按天计算的标准才有天数", "only a per-day standard has days"),
+            )
         keys = [(r.level, r.boarding) for r in self.rates]
         if len(set(keys)) != len(keys):
-            raise ValueError("rates_unique: two rates for the same level and boarding")
+            raise RuleError(
+                "rates_unique",
+                tt("同一学段和寄宿情况有两个金额", "two rates for the same level and boarding"),
+            )
         if len({t.code for t in self.tiers}) != len(self.tiers) or len(
             {t.rank for t in self.tiers}
         ) != len(self.tiers):
-            raise ValueError("tiers_unique: tier codes and ranks must be unique")
+            raise RuleError(
+                "tiers_unique", tt("档次代码和排序必须唯一", "tier codes and ranks must be unique")
+            )
         if sum((s.share for s in self.payment_schedule), Decimal(0)) != 1:
-            raise ValueError("payment_schedule_sums_to_1: the term shares must add up to 1")
+            raise RuleError(
+                "payment_schedule_sums_to_1",
+                tt("各学期份额之和必须为 1", "the term shares must add up to 1"),
+            )
         if self.funding_shares and sum(self.funding_shares.values(), Decimal(0)) != 1:
-            raise ValueError("funding_shares_sum_to_1: the funding shares must add up to 1")
+            raise RuleError(
+                "funding_shares_sum_to_1",
+                tt("各级资金分担比例之和必须为 1", "the funding shares must add up to 1"),
+            )
         return self
 
     def columns(self) -> dict[str, Any]:

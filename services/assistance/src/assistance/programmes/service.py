@@ -14,6 +14,7 @@ from assistance.programmes import repository, rules
 from assistance.programmes.models import Programme, ProgrammeStandard
 from assistance.programmes.schemas import ProgrammePut, StandardCreate, StandardList, StandardRead
 from junheng_kit.auth import Principal
+from junheng_kit.i18n import t as tt
 from junheng_kit.problems import Conflict, FieldError, Forbidden, NotFound, RuleViolated
 
 
@@ -118,7 +119,10 @@ async def get_programme(
     found = version_in_force(versions, on) if on is not None else versions[-1]
     if found is None:
         raise NotFound(
-            f"programme {code} has no version in force on {on}",
+            tt(
+                f"资助项目 {code} 在 {on} 没有生效的版本",
+                f"programme {code} has no version in force on {on}",
+            ),
             FieldError("query.on", "programme_in_force"),
         )
     return found
@@ -131,7 +135,10 @@ async def programme_versions(
         v for v in await repository.all_versions(session, code) if visible(principal, v.scope_code)
     ]
     if not versions:
-        raise NotFound(f"programme {code} not found", FieldError("code", "programme_known"))
+        raise NotFound(
+            tt(f"资助项目 {code} 不存在", f"programme {code} not found"),
+            FieldError("code", "programme_known"),
+        )
     return versions
 
 
@@ -142,8 +149,12 @@ async def put_programme(
     versions = await repository.all_versions(session, code)
     if versions and versions[-1].kind == "national":
         raise Forbidden(
-            f"{code} is a national programme",
-            FieldError("code", "national_catalogue", "national programmes come with the catalogue"),
+            tt(f"{code} 是国家资助项目", f"{code} is a national programme"),
+            FieldError(
+                "code",
+                "national_catalogue",
+                tt("国家资助项目随项目目录提供", "national programmes come with the catalogue"),
+            ),
         )
     principal.require_jurisdiction(request.scope_code, field="scope_code")
     if versions:
@@ -169,9 +180,11 @@ async def add_standard(
     scope = versions[-1].scope_code
     if not request.scope_code.startswith(scope):
         raise RuleViolated(
-            "标准范围超出项目范围",
+            tt("标准范围超出项目范围", "the standard's scope exceeds the programme's"),
             FieldError(
-                "scope_code", "scope_within_programme", f"the programme applies in {scope!r}"
+                "scope_code",
+                "scope_within_programme",
+                tt(f"该项目适用于 {scope!r}", f"the programme applies in {scope!r}"),
             ),
         )
     existing = await repository.standards_of(session, [code])
@@ -180,8 +193,15 @@ async def add_standard(
         for s in existing
     ):
         raise Conflict(
-            "同一范围同一生效日已有标准",
-            FieldError("effective_from", "standard_unique", "a standard starts that day already"),
+            tt(
+                "同一范围同一生效日已有标准",
+                "a standard with the same scope and effective date exists",
+            ),
+            FieldError(
+                "effective_from",
+                "standard_unique",
+                tt("当日已有标准生效", "a standard starts that day already"),
+            ),
         )
     row = ProgrammeStandard(
         programme_code=code, created_by=principal.client_id, **request.columns()

@@ -33,19 +33,27 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from assistance.db import Base
 from junheng_kit.db import UtcDateTime
+from junheng_kit.i18n import t
 from junheng_kit.ids import uuid7
 from junheng_kit.integrity import on_violation
 from junheng_kit.problems import FieldError
 from junheng_kit.timeutil import utcnow
 
-ON_ROSTER = FieldError("citizen_id", "citizen_id_unique", "import a sheet to update a child")
-ON_ROSTER_DETAIL = "this child is already on the roster"
+ON_ROSTER = FieldError(
+    "citizen_id",
+    "citizen_id_unique",
+    t("请导入表格以更新儿童信息", "import a sheet to update a child"),
+)
+ON_ROSTER_DETAIL = t("该儿童已在学籍名册中", "this child is already on the roster")
 NUMBER_ON_ROSTER = FieldError(
     "student_number",
     "student_number_unique",
-    "另一名学生已使用该学籍号 / another child on the roster has this 学籍号",
+    t("另一名学生已使用该学籍号", "another child on the roster has this 学籍号 (student number)"),
 )
-NUMBER_ON_ROSTER_DETAIL = "this 学籍号 belongs to another child on the roster"
+NUMBER_ON_ROSTER_DETAIL = t(
+    "该学籍号属于名册中的另一名儿童",
+    "this 学籍号 (student number) belongs to another child on the roster",
+)
 
 
 class Student(Base):

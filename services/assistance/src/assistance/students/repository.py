@@ -30,6 +30,7 @@ from assistance.students.policy import ScopeBound
 from assistance.students.rules import GradeCount, SchoolFacts
 from assistance.students.schemas import Level, StudentStatus
 from junheng_kit.auth import Jurisdiction
+from junheng_kit.i18n import t
 from junheng_kit.pagination import fetch_limit
 from junheng_kit.problems import NotFound
 
@@ -145,7 +146,7 @@ class StudentRepository:
             select(Student).where(Student.id == student_id, within.covers(Student.county_code))
         )
         if student is None:  # another county's student is "not found" too
-            raise NotFound(f"student {student_id} not found")
+            raise NotFound(t(f"学生 {student_id} 不存在", f"student {student_id} not found"))
         return student
 
     async def by_key(self, key: str) -> Student | None:

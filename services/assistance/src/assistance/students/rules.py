@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from assistance.students.policy import BoardingRule
 from assistance.students.schemas import Level, StudentFlag, StudentStatus
+from junheng_kit.i18n import t
 from junheng_kit.problems import FieldError
 
 
@@ -29,12 +30,19 @@ LEVELS_TEACHING = {
 def school_error(school: SchoolFacts | None, level: Level) -> FieldError | None:
     """The school must be in the school copy and teach the student's 学段."""
     if school is None:
-        return FieldError("school_code", "school_registered", "not in the school registry copy")
+        return FieldError(
+            "school_code",
+            "school_registered",
+            t("不在学校名录副本中", "not in the school registry copy"),
+        )
     if not school.levels & LEVELS_TEACHING[level]:
         return FieldError(
             "level",
             "school_teaches_level",
-            f"the school teaches {', '.join(sorted(school.levels))}",
+            t(
+                f"该学校设有 {', '.join(sorted(school.levels))}",
+                f"the school teaches {', '.join(sorted(school.levels))}",
+            ),
         )
     return None
 

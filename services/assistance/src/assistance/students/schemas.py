@@ -10,6 +10,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator
 
+from junheng_kit.i18n import RuleError, t
 from junheng_kit.identifiers import (
     CitizenId,
     SchoolCode,
@@ -126,9 +127,13 @@ class StudentCreate(BaseModel):
         citizen_id = info.data.get("citizen_id")
         carried = student_number_citizen_id(value) if value else None
         if carried is not None and citizen_id and carried != citizen_id:
-            raise ValueError(
-                "student_number_matches_citizen_id: G 字头学籍号 = G + 公民身份号码; this one "
-                "carries another ID"
+            raise RuleError(
+                "student_number_matches_citizen_id",
+                t(
+                    "G 字头学籍号 = G + 公民身份号码；此学籍号包含的是另一个号码",
+                    "a G 学籍号 (student number) is G and the 公民身份号码 (citizen ID); this "
+                    "one carries another ID",
+                ),
             )
         return value
 
@@ -137,9 +142,13 @@ class StudentCreate(BaseModel):
     def _gender_matches_id(cls, value: Gender | None, info: ValidationInfo) -> Gender | None:
         citizen_id = info.data.get("citizen_id")
         if value is not None and citizen_id and citizen_id_gender(citizen_id) != value:
-            raise ValueError(
-                "gender_matches_citizen_id: position 17 of the 公民身份号码 gives "
-                f"{citizen_id_gender(citizen_id)}"
+            raise RuleError(
+                "gender_matches_citizen_id",
+                t(
+                    f"公民身份号码第 17 位表示 {citizen_id_gender(citizen_id)}",
+                    "position 17 of the 公民身份号码 (citizen ID) gives "
+                    f"{citizen_id_gender(citizen_id)}",
+                ),
             )
         return value
 
@@ -148,9 +157,13 @@ class StudentCreate(BaseModel):
     def _birth_date_matches_id(cls, value: date | None, info: ValidationInfo) -> date | None:
         citizen_id = info.data.get("citizen_id")
         if value is not None and citizen_id and citizen_id_birth_date(citizen_id) != value:
-            raise ValueError(
-                "birth_date_matches_citizen_id: positions 7–14 of the 公民身份号码 give "
-                f"{citizen_id_birth_date(citizen_id).isoformat()}"
+            raise RuleError(
+                "birth_date_matches_citizen_id",
+                t(
+                    f"公民身份号码第 7–14 位为 {citizen_id_birth_date(citizen_id).isoformat()}",
+                    "positions 7–14 of the 公民身份号码 (citizen ID) give "
+                    f"{citizen_id_birth_date(citizen_id).isoformat()}",
+                ),
             )
         return value
 
@@ -159,8 +172,13 @@ class StudentCreate(BaseModel):
     def _grade_in_level(cls, value: int, info: ValidationInfo) -> int:
         level = info.data.get("level")
         if (level == Level.PRIMARY and value > 6) or (level == Level.JUNIOR and value < 7):
-            raise ValueError(
-                "grade_in_level: 小学 is grades 1–6 and 初中 grades 7–9 (初一 = 7) on this roster"
+            raise RuleError(
+                "grade_in_level",
+                t(
+                    "本名册中小学为 1–6 年级，初中为 7–9 年级（初一 = 7）",
+                    "小学 (primary) is grades 1–6 and 初中 (junior secondary) grades 7–9 (初一 "
+                    "= 7) on this roster",
+                ),
             )
         return value
 

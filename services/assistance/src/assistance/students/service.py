@@ -29,6 +29,7 @@ from assistance.students.schemas import (
 )
 from junheng_contracts.enrollment import AdmissionConfirmedData
 from junheng_kit.auth import Principal
+from junheng_kit.i18n import t
 from junheng_kit.identifiers import citizen_id_birth_date, citizen_id_gender, student_key
 from junheng_kit.problems import Conflict, RuleViolated
 from junheng_kit.timeutil import utcnow
@@ -80,7 +81,10 @@ async def register_student(
         principal.require_jurisdiction(school.county_code, field="school_code")
     error = school_error(school, request.level)
     if school is None or error is not None:
-        raise RuleViolated("the student cannot be placed at this school", *filter(None, [error]))
+        raise RuleViolated(
+            t("该学生不能安排在此学校", "the student cannot be placed at this school"),
+            *filter(None, [error]),
+        )
     if await repository.existing([request.citizen_id]):
         raise Conflict(ON_ROSTER_DETAIL, ON_ROSTER)
     if request.student_number and await repository.holders([request.student_number]):

@@ -19,6 +19,7 @@ from assistance.students import rules, service
 from assistance.students.repository import StudentRepository
 from assistance.students.schemas import StudentCreate, StudentImportRead
 from junheng_kit.auth import Principal
+from junheng_kit.i18n import t
 from junheng_kit.identifiers import student_key
 from junheng_kit.ids import uuid7
 from junheng_kit.problems import BadRequest, FieldError, Forbidden, validation_field_errors
@@ -66,7 +67,11 @@ def _duplicates(rows: Sequence[StudentCreate], numbers: Sequence[int]) -> list[F
                     FieldError(
                         "citizen_id",
                         "citizen_id_unique_in_sheet",
-                        f"the same 身份证件号 is on row {first[row.citizen_id]}",
+                        t(
+                            f"第 {first[row.citizen_id]} 行有相同的身份证件号",
+                            "the same 身份证件号 (ID document number) is on row "
+                            f"{first[row.citizen_id]}",
+                        ),
                     )
                 ],
             )
@@ -80,7 +85,11 @@ def _duplicates(rows: Sequence[StudentCreate], numbers: Sequence[int]) -> list[F
                     FieldError(
                         "student_number",
                         "student_number_unique_in_sheet",
-                        f"the same 学籍号 is on row {first_number[row.student_number]}",
+                        t(
+                            f"第 {first_number[row.student_number]} 行有相同的学籍号",
+                            "the same 学籍号 (student number) is on row "
+                            f"{first_number[row.student_number]}",
+                        ),
                     )
                 ],
             )
@@ -102,7 +111,10 @@ def _numbers_held(
                     FieldError(
                         "student_number",
                         "student_number_unique",
-                        "另一名学生已使用该学籍号 / another child on the roster has this 学籍号",
+                        t(
+                            "另一名学生已使用该学籍号",
+                            "another child on the roster has this 学籍号 (student number)",
+                        ),
                     )
                 ],
             )
@@ -120,19 +132,32 @@ async def import_students(
     """Import a roster sheet: every row or none. New IDs join the roster, known IDs update."""
     records = read_records(content, media_type, COLUMNS)
     if not records:
-        raise BadRequest("the sheet has no student rows", FieldError("body", "rows_required"))
+        raise BadRequest(
+            t("表格没有学生数据行", "the sheet has no student rows"),
+            FieldError("body", "rows_required"),
+        )
     numbers = [r.row for r in records]
     rows = _cells(records)
     repository = StudentRepository(session)
     schools = await repository.schools(r.school_code for r in rows)
     outside = [
-        FieldError(f"rows[{n}].school_code", "jurisdiction", "outside this client's jurisdiction")
+        FieldError(
+            f"rows[{n}].school_code",
+            "jurisdiction",
+            t("不在此客户端的管辖区域内", "outside this client's jurisdiction"),
+        )
         for r, n in zip(rows, numbers, strict=True)
         if r.school_code in schools
         and not principal.jurisdiction.covers_code(schools[r.school_code].county_code)
     ]
     if outside:
-        raise Forbidden("some schools are outside this client's jurisdiction", *outside[:1000])
+        raise Forbidden(
+            t(
+                "部分学校不在此客户端的管辖区域内",
+                "some schools are outside this client's jurisdiction",
+            ),
+            *outside[:1000],
+        )
     existing = await repository.existing([r.citizen_id for r in rows])
     holders = await repository.holders([r.student_number for r in rows if r.student_number])
     errors = _duplicates(rows, numbers) + _numbers_held(rows, numbers, holders)
@@ -144,7 +169,10 @@ async def import_students(
                 FieldError(
                     "citizen_id",
                     "student_in_other_jurisdiction",
-                    "the child is on another county's roster: record a transfer (异地转学)",
+                    t(
+                        "该儿童在另一区县的学籍名册中：请登记转学（异地转学）",
+                        "the child is on another county's roster: record a transfer (异地转学)",
+                    ),
                 )
             )
         errors += row_errors(number, [e for e in found if e is not None])

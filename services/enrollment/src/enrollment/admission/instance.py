@@ -23,6 +23,7 @@ from enrollment.admission.policies import tiers_of
 from enrollment.admission.repository import ApplicationRepository, PolicyRepository
 from enrollment.lottery.schemas import AssignmentRunFromApplications
 from enrollment.seats.models import SeatPlan
+from junheng_kit.i18n import t
 from junheng_kit.problems import FieldError, RuleViolated
 
 
@@ -77,12 +78,16 @@ async def build_instance(
     )
     if policy is None:
         raise RuleViolated(
-            "no priority policy is in force",
+            t("没有生效的优先录取政策", "no priority policy is in force"),
             FieldError(
                 "policy_on",
                 "policy_published",
-                f"no {request.level} admission rules of {request.county_code} for "
-                f"{request.year} were in force on {on}",
+                t(
+                    f"{on} 没有生效的 {request.county_code} {request.year} 年 {request.level} "
+                    "招生规则",
+                    f"no {request.level} admission rules of {request.county_code} for "
+                    f"{request.year} were in force on {on}",
+                ),
             ),
         )
     tiers = tiers_of(policy)
@@ -123,12 +128,15 @@ async def build_instance(
     ).all()
     if not rows:
         raise RuleViolated(
-            "there are no verified applications to assign",
+            t("没有可供派位的已核验申请", "there are no verified applications to assign"),
             FieldError(
                 "county_code",
                 "verified_applications",
-                f"no verified {request.level} applications of {request.county_code} for "
-                f"{request.year}",
+                t(
+                    f"{request.county_code} {request.year} 年没有已核验的 {request.level} 申请",
+                    f"no verified {request.level} applications of {request.county_code} for "
+                    f"{request.year}",
+                ),
             ),
         )
     parsed = _parsed(rows)  # millions of small containers: the route pauses the collector
@@ -136,12 +144,16 @@ async def build_instance(
     missing = [code for code in chosen if code not in seats]
     if missing:
         raise RuleViolated(
-            "schools chosen by applicants have no seat plan",
+            t("申请人所选学校没有学位计划", "schools chosen by applicants have no seat plan"),
             FieldError(
                 "county_code",
                 "seat_plan_published",
-                f"publish the {request.year} seat plans of {', '.join(missing)} "
-                "(PUT /v1/schools/{code}/seats/{year}) before the run",
+                t(
+                    f"请在派位前发布 {', '.join(missing)} 的 {request.year} 年学位计划（PUT "
+                    f"/v1/schools/{{code}}/seats/{{year}}）",
+                    f"publish the {request.year} seat plans of {', '.join(missing)} "
+                    "(PUT /v1/schools/{code}/seats/{year}) before the run",
+                ),
             ),
         )
 

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from enrollment.db import Base
 from junheng_kit.db import UtcDateTime
+from junheng_kit.i18n import t
 from junheng_kit.ids import uuid7
 from junheng_kit.integrity import on_violation
 from junheng_kit.problems import FieldError
@@ -29,10 +30,17 @@ from junheng_kit.timeutil import utcnow
 APPLICATION_UNIQUE = FieldError(
     "child.citizen_id",
     "application_unique",
-    "one application per child and school year; change or withdraw the first",
+    t(
+        "每名儿童每学年只能提交一份申请；请修改或撤回第一份",
+        "one application per child and school year; change or withdraw the first",
+    ),
 )
-APPLICATION_UNIQUE_DETAIL = "this child already has an application this year"
-ADMITTED_ONCE = FieldError("path.run_id", "admitted_once", "a child is admitted once")
+APPLICATION_UNIQUE_DETAIL = t(
+    "该儿童本年度已有一份申请", "this child already has an application this year"
+)
+ADMITTED_ONCE = FieldError(
+    "path.run_id", "admitted_once", t("每名儿童只能被录取一次", "a child is admitted once")
+)
 
 
 class PriorityPolicy(Base):
@@ -50,10 +58,16 @@ class PriorityPolicy(Base):
                 FieldError(
                     "version",
                     "policy_version_unique",
-                    "另一版本同时发布 / another version was published at the same time; send the "
-                    "PUT again to add the next version",
+                    t(
+                        "另一版本同时发布；请再次发送 PUT 以添加下一版本",
+                        "another version was published at the same time; send the PUT again to "
+                        "add the next version",
+                    ),
                 ),
-                detail="another version of these priority rules was published at the same time",
+                detail=t(
+                    "这些优先录取规则的另一版本已同时发布",
+                    "another version of these priority rules was published at the same time",
+                ),
             ),
         ),
     )
@@ -134,10 +148,16 @@ class ApplicationVerification(Base):
                 FieldError(
                     "path.document",
                     "verification_unique",
-                    "同一材料正被同时核验 / a concurrent check of this document was recorded; "
-                    "send the PUT again to record this one as the latest",
+                    t(
+                        "同一材料正被同时核验；请再次发送 PUT 以将本次记录为最新",
+                        "a concurrent check of this document was recorded; send the PUT again "
+                        "to record this one as the latest",
+                    ),
                 ),
-                detail="this document's check was recorded by a concurrent request",
+                detail=t(
+                    "此材料的核验已由另一个请求同时记录",
+                    "this document's check was recorded by a concurrent request",
+                ),
             ),
         ),
     )
@@ -179,7 +199,13 @@ class Admission(Base):
         # admitted by a concurrent confirmation (of this run or another) after this one's checks
         PrimaryKeyConstraint(
             "application_id",
-            info=on_violation(ADMITTED_ONCE, detail="a child of this run was admitted meanwhile"),
+            info=on_violation(
+                ADMITTED_ONCE,
+                detail=t(
+                    "本次派位中的一名儿童已在此期间被录取",
+                    "a child of this run was admitted meanwhile",
+                ),
+            ),
         ),
     )
 

@@ -25,6 +25,7 @@ from enrollment.schools.models import School
 from enrollment.seats.models import SeatPlan
 from junheng_contracts.enrollment import AdmissionConfirmed, AdmissionConfirmedData
 from junheng_kit.auth import Principal
+from junheng_kit.i18n import t
 from junheng_kit.identifiers import student_number_key
 from junheng_kit.messaging import add_event
 from junheng_kit.problems import Conflict, FieldError, RuleViolated
@@ -45,12 +46,18 @@ async def _run_of(session: AsyncSession, principal: Principal, run_id: UUID) -> 
     run = await AssignmentRunRepository(session).get(run_id, reader=principal)
     if run.source != "applications" or run.county_code is None:
         raise RuleViolated(
-            "统筹 needs a run over stored applications",
+            t(
+                "统筹安排需要基于已存储申请的派位",
+                "统筹 (bureau placement) needs a run over stored applications",
+            ),
             FieldError(
                 "path.run_id",
                 "run_from_applications",
-                "an explicit instance carries no homes or seat plans; run the county's "
-                "verified applications instead",
+                t(
+                    "显式给出的派位实例不含住址和学位计划；请改为对本县的已核验申请派位",
+                    "an explicit instance carries no homes or seat plans; run the county's "
+                    "verified applications instead",
+                ),
             ),
         )
     principal.require_jurisdiction(run.county_code, field="county_code")
@@ -119,8 +126,15 @@ async def confirm(
     run = proposal.run
     if await session.scalar(select(Admission.run_id).where(Admission.run_id == run.id).limit(1)):
         raise Conflict(
-            f"the admissions of run {run.id} are already confirmed",
-            FieldError("path.run_id", "admissions_confirmed_once", "confirm a run once"),
+            t(
+                f"派位 {run.id} 的录取已确认",
+                f"the admissions of run {run.id} are already confirmed",
+            ),
+            FieldError(
+                "path.run_id",
+                "admissions_confirmed_once",
+                t("每次派位只能确认一次", "confirm a run once"),
+            ),
         )
     offers = {o.application_id: o for o in proposal.offers}
     remaining = dict(proposal.remaining)
@@ -128,20 +142,29 @@ async def confirm(
     for application_id in sorted(overrides):
         if application_id not in offers:
             raise RuleViolated(
-                "only families the run left unplaced are placed by 统筹",
+                t(
+                    "统筹安排只安置本次派位未录取的家庭",
+                    "only families the run left unplaced are placed by 统筹 (bureau placement)",
+                ),
                 FieldError(
-                    f"overrides.{application_id}", "override_unplaced", "not unplaced in this run"
+                    f"overrides.{application_id}",
+                    "override_unplaced",
+                    t("在本次派位中并非未录取", "not unplaced in this run"),
                 ),
             )
     # the bureau's choices first, then the proposal's offers for everyone else
     for application_id, school_code in sorted(overrides.items()):
         if remaining.get(school_code, 0) <= 0:
             raise RuleViolated(
-                f"school {school_code} has no seat left",
+                t(f"学校 {school_code} 已无剩余学位", f"school {school_code} has no seat left"),
                 FieldError(
                     f"overrides.{application_id}",
                     "seat_available",
-                    f"{school_code} has no {run.level} seat left after the run (班额 cap)",
+                    t(
+                        f"派位后 {school_code} 已无剩余的 {run.level} 学位（班额上限）",
+                        f"{school_code} has no {run.level} seat left after the run (班额 "
+                        "class-size cap)",
+                    ),
                 ),
             )
         remaining[school_code] -= 1
@@ -162,7 +185,10 @@ async def confirm(
     )
     if taken is not None:
         raise Conflict(
-            f"application {taken} was already admitted by another run",
+            t(
+                f"申请 {taken} 已被另一次派位录取",
+                f"application {taken} was already admitted by another run",
+            ),
             ADMITTED_ONCE,
         )
     children = {

@@ -16,6 +16,7 @@ from enrollment.admission.models import PriorityPolicy
 from enrollment.admission.repository import PolicyRepository
 from enrollment.admission.schemas import PriorityPolicyPut
 from junheng_kit.auth import Principal
+from junheng_kit.i18n import t as tt
 from junheng_kit.problems import RuleViolated
 
 DEFAULT_ENTRY_AGE_CUTOFF = (8, 31)  # domain.md §1.5: entry_age_cutoff=08-31 unless a county says
@@ -58,7 +59,13 @@ async def publish_policy(
     document = request.model_dump(mode="json")
     misplaced = rules.fact_level_errors(_tiers(document), level)
     if misplaced:
-        raise RuleViolated(f"the {level} priority rules test facts of another level", *misplaced)
+        raise RuleViolated(
+            tt(
+                f"{level} 优先录取规则检验了其他学段的事实",
+                f"the {level} priority rules test facts of another level",
+            ),
+            *misplaced,
+        )
     repository = PolicyRepository(session)
     canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     policy = PriorityPolicy(

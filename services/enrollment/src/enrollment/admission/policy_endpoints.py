@@ -17,6 +17,7 @@ from enrollment.admission.schemas import (
     Year,
 )
 from junheng_kit.db import SessionDep
+from junheng_kit.i18n import t
 from junheng_kit.identifiers import CountyCode
 from junheng_kit.problems import NotFound, RuleViolated, problem_responses
 from junheng_kit.timeutil import china_today
@@ -84,7 +85,12 @@ async def get_policy(
         county_code, year, level, on=on or china_today(), version=version
     )
     if policy is None:
-        raise NotFound(f"no {level} priority policy of {county_code} for {year} is in force")
+        raise NotFound(
+            t(
+                f"没有生效的 {county_code} {year} 年 {level} 优先录取政策",
+                f"no {level} priority policy of {county_code} for {year} is in force",
+            )
+        )
     return policy_read(policy)
 
 

@@ -20,6 +20,7 @@ from enrollment.admission.models import (
 from enrollment.schools.models import School
 from junheng_kit.auth import Jurisdiction
 from junheng_kit.bulk_insert import insert_columns
+from junheng_kit.i18n import t
 from junheng_kit.pagination import fetch_limit
 from junheng_kit.problems import NotFound
 from junheng_kit.school_codes import is_nine_year_school
@@ -90,7 +91,9 @@ class ApplicationRepository:
             )
         )
         if application is None:  # another county's application is "not found" too
-            raise NotFound(f"application {application_id} not found")
+            raise NotFound(
+                t(f"申请 {application_id} 不存在", f"application {application_id} not found")
+            )
         return application
 
     async def children_applied(self, children: Iterable[tuple[int, str]]) -> set[tuple[int, str]]:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
 
+from junheng_kit.i18n import Message, t
 from junheng_kit.identifiers import citizen_id_birth_date, student_number_citizen_id
 from junheng_kit.problems import FieldError
 
@@ -88,7 +89,7 @@ class Problem:
     """One reason an application is refused: the problem's detail, the field error, and whether
     it breaks a policy rule (422 rule-violated) or is plain bad input (422 invalid-input)."""
 
-    detail: str
+    detail: Message
     error: FieldError
     is_policy: bool = False
 
@@ -114,20 +115,26 @@ def child_problems(
     if citizen_id_birth_date(citizen_id) != birth_date:
         problems.append(
             Problem(
-                "the birth date does not match the citizen ID",
+                t("出生日期与公民身份号码不一致", "the birth date does not match the citizen ID"),
                 FieldError(
                     "child.birth_date",
                     "citizen_id_birth_date",
-                    "positions 7–14 of the 公民身份号码 must be the birth date given",
+                    t(
+                        "公民身份号码第 7–14 位必须是所填出生日期",
+                        "positions 7–14 of the 公民身份号码 (citizen ID) must be the birth date "
+                        "given",
+                    ),
                 ),
             )
         )
     if birth_date > today:
         problems.append(
             Problem(
-                "the birth date is in the future",
+                t("出生日期在未来", "the birth date is in the future"),
                 FieldError(
-                    "child.birth_date", "birth_date_past", "a child is born before applying"
+                    "child.birth_date",
+                    "birth_date_past",
+                    t("儿童应在申请前出生", "a child is born before applying"),
                 ),
             )
         )
@@ -136,12 +143,17 @@ def child_problems(
         month, day = cutoff_month_day
         problems.append(
             Problem(
-                "the child is too young for grade 1 this year",
+                t("该儿童今年未达到一年级入学年龄", "the child is too young for grade 1 this year"),
                 FieldError(
                     "child.birth_date",
                     "entry_age",
-                    f"grade 1 of {year} takes children born on or before {latest} "
-                    f"(6 years old by {month:02d}-{day:02d}, 义务教育法 Art. 11)",
+                    t(
+                        f"{year} 年一年级招收 {latest} 及以前出生的儿童（{month:02d}-{day:02d} "
+                        "前满 6 周岁，义务教育法第十一条）",
+                        f"grade 1 of {year} takes children born on or before {latest} (6 years "
+                        f"old by {month:02d}-{day:02d}, 义务教育法 Compulsory Education Law Art. "
+                        "11)",
+                    ),
                 ),
                 is_policy=True,
             )
@@ -158,12 +170,18 @@ def student_number_mismatch(citizen_id: str, student_number: str | None) -> Prob
     if carried is None or carried == citizen_id:
         return None
     return Problem(
-        "the 学籍号 does not carry the child's citizen ID",
+        t(
+            "学籍号未包含该儿童的公民身份号码",
+            "the 学籍号 (student number) does not carry the child's citizen ID",
+        ),
         FieldError(
             "child.student_number",
             "student_number_matches_citizen_id",
-            "G 字头学籍号 = G + 公民身份号码: 学籍号与身份证号不一致 / a G student number is G and "
-            "the child's citizen ID; this one carries another ID",
+            t(
+                "G 字头学籍号 = G + 公民身份号码：学籍号与身份证号不一致",
+                "a G student number (学籍号) is G and the child's citizen ID; this one carries "
+                "another ID",
+            ),
         ),
     )
 
@@ -182,35 +200,51 @@ def primary_school_problems(
     if level != "junior":
         return [
             Problem(
-                "a grade-1 application names no primary school",
+                t("一年级申请不应填写小学", "a grade-1 application names no primary school"),
                 FieldError(
                     field,
                     "primary_school_for_junior",
-                    "小学毕业学校只用于七年级申请 / the primary school the child leaves is given "
-                    "with a grade-7 application only",
+                    t(
+                        "小学毕业学校只用于七年级申请",
+                        "the primary school the child leaves is given with a grade-7 "
+                        "application only",
+                    ),
                 ),
             )
         ]
     if primary_school_code not in school_levels:
         return [
             Problem(
-                f"school {primary_school_code} is not registered",
+                t(
+                    f"学校 {primary_school_code} 未登记",
+                    f"school {primary_school_code} is not registered",
+                ),
                 FieldError(
                     field,
                     "school_registered",
-                    f"{primary_school_code} 不在学校名录中 / is not in the school registry",
+                    t(
+                        f"{primary_school_code} 不在学校名录中",
+                        f"{primary_school_code} is not in the school registry",
+                    ),
                 ),
             )
         ]
     if "primary" not in set().union(*(ADMITS[lv] for lv in school_levels[primary_school_code])):
         return [
             Problem(
-                f"school {primary_school_code} has no primary section",
+                t(
+                    f"学校 {primary_school_code} 不设小学学段",
+                    f"school {primary_school_code} has no primary section",
+                ),
                 FieldError(
                     field,
                     "school_level",
-                    f"{primary_school_code} 不设小学学段 / teaches no primary pupils "
-                    f"({', '.join(school_levels[primary_school_code])})",
+                    t(
+                        f"{primary_school_code} 不设小学学段（"
+                        f"{', '.join(school_levels[primary_school_code])}）",
+                        f"{primary_school_code} teaches no primary pupils "
+                        f"({', '.join(school_levels[primary_school_code])})",
+                    ),
                 ),
             )
         ]
@@ -220,12 +254,19 @@ def primary_school_problems(
 def zone_missing(level: Level, county_code: str, year: int) -> Problem:
     """No zone in force covers the home nor the 户籍 address."""
     return Problem(
-        "no attendance zone in force covers the home or the 户籍 address",
+        t(
+            "没有生效的学区覆盖住址或户籍地址",
+            "no attendance zone in force covers the home or the 户籍 (household registration) "
+            "address",
+        ),
         FieldError(
             "home",
             "home_in_zones",
-            f"no {level} zone of {county_code} for {year} covers this address; ask the bureau "
-            "(统筹安排)",
+            t(
+                f"{county_code} {year} 年没有覆盖此地址的 {level} 学区；请咨询教育局（统筹安排）",
+                f"no {level} zone of {county_code} for {year} covers this address; ask the "
+                "bureau (统筹安排 bureau placement)",
+            ),
         ),
         is_policy=True,
     )
@@ -250,11 +291,16 @@ def choice_problems(
         if len(options) != 1:
             return [], [
                 Problem(
-                    "rank the schools of your zone",
+                    t("请为本学区的学校排列志愿顺序", "rank the schools of your zone"),
                     FieldError(
                         "choices",
                         "choices_required",
-                        f"the zone offers {len(options)} schools ({', '.join(options)}): rank them",
+                        t(
+                            f"该学区有 {len(options)} 所学校（{', '.join(options)}）：请排列志愿"
+                            "顺序",
+                            f"the zone offers {len(options)} schools ({', '.join(options)}): "
+                            "rank them",
+                        ),
                     ),
                 )
             ]
@@ -264,19 +310,30 @@ def choice_problems(
         if code not in school_levels:
             problems.append(
                 Problem(
-                    f"school {code} is not registered",
-                    FieldError(f"choices[{index}]", "school_known", "not in the school registry"),
+                    t(f"学校 {code} 未登记", f"school {code} is not registered"),
+                    FieldError(
+                        f"choices[{index}]",
+                        "school_known",
+                        t("不在学校名录中", "not in the school registry"),
+                    ),
                 )
             )
             continue
         if code not in options:
             problems.append(
                 Problem(
-                    f"school {code} is not among the zone's schools",
+                    t(
+                        f"学校 {code} 不是该学区的学校",
+                        f"school {code} is not among the zone's schools",
+                    ),
                     FieldError(
                         f"choices[{index}]",
                         "choice_in_zone",
-                        f"this address may choose {', '.join(options)} (划片就近入学)",
+                        t(
+                            f"此地址可选择 {', '.join(options)}（划片就近入学）",
+                            f"this address may choose {', '.join(options)} (划片就近入学 zoned "
+                            "nearby enrollment)",
+                        ),
                     ),
                     is_policy=True,
                 )
@@ -285,8 +342,15 @@ def choice_problems(
         if level not in set().union(*(ADMITS[lv] for lv in school_levels[code])):
             problems.append(
                 Problem(
-                    f"school {code} does not admit {level} pupils",
-                    FieldError(f"choices[{index}]", "school_level", f"not a {level} school"),
+                    t(
+                        f"学校 {code} 不招收 {level} 学生",
+                        f"school {code} does not admit {level} pupils",
+                    ),
+                    FieldError(
+                        f"choices[{index}]",
+                        "school_level",
+                        t(f"不是 {level} 学校", f"not a {level} school"),
+                    ),
                     is_policy=True,
                 )
             )
@@ -439,8 +503,12 @@ def fact_level_errors(tiers: Sequence[Tier], level: Level) -> list[FieldError]:
                 FieldError(
                     f"tiers.{i}.all_of.{j}.fact",
                     "fact_for_level",
-                    f"{condition.fact} 只适用于{'、'.join(label[lv] for lv in levels)}招生 / "
-                    f"applies to {', '.join(levels)} admissions only, not {level}",
+                    t(
+                        f"{condition.fact} 只适用于{'、'.join(label[lv] for lv in levels)}招生，"
+                        f"不适用于 {level}",
+                        f"{condition.fact} applies to {', '.join(levels)} admissions only, not "
+                        f"{level}",
+                    ),
                 )
             )
     return errors

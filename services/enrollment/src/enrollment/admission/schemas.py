@@ -11,6 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from enrollment.admission.rules import BOOLEAN_FACTS, DOCUMENTS, FACTS, MONTH_FACTS
 from enrollment.lottery.commute.schemas import CommuteCheckRead
+from junheng_kit.i18n import RuleError
+from junheng_kit.i18n import t as tt
 from junheng_kit.identifiers import CitizenId, CountyCode, SchoolCode, StudentNumber
 
 Year = Annotated[int, Field(ge=2000, le=2100, description="school year by its start year")]
@@ -57,14 +59,22 @@ class ConditionIn(_Strict):
     @model_validator(mode="after")
     def _typed(self) -> Self:
         if self.fact in BOOLEAN_FACTS and (self.op != "is" or not isinstance(self.value, bool)):
-            raise ValueError(
-                f"condition_boolean: {self.fact} is tested with op 'is' and true/false"
+            raise RuleError(
+                "condition_boolean",
+                tt(
+                    f"{self.fact} 用 op 'is' 和 true/false 检验",
+                    f"{self.fact} is tested with op 'is' and true/false",
+                ),
             )
         if self.fact in MONTH_FACTS and (
             self.op == "is" or isinstance(self.value, bool) or self.value < 0
         ):
-            raise ValueError(
-                f"condition_months: {self.fact} is tested with 'gte'/'lte' and whole months ≥ 0"
+            raise RuleError(
+                "condition_months",
+                tt(
+                    f"{self.fact} 用 'gte'/'lte' 和 ≥ 0 的整月数检验",
+                    f"{self.fact} is tested with 'gte'/'lte' and whole months ≥ 0",
+                ),
             )
         return self
 
@@ -85,7 +95,9 @@ class DocumentChecklist(_Strict):
     @classmethod
     def _unique(cls, value: list[str]) -> list[str]:
         if len(set(value)) != len(value):
-            raise ValueError("documents_unique: a document is listed twice")
+            raise RuleError(
+                "documents_unique", tt("同一材料被列出两次", "a document is listed twice")
+            )
         return value
 
 
@@ -169,7 +181,10 @@ class PriorityPolicyPut(_Strict):
     @classmethod
     def _month_day(cls, value: str) -> str:
         if not _MONTH_DAY.match(value):
-            raise ValueError("entry_age_cutoff_format: a month and day, MM-DD, e.g. 08-31")
+            raise RuleError(
+                "entry_age_cutoff_format",
+                tt("月和日，MM-DD，例如 08-31", "a month and day, MM-DD, e.g. 08-31"),
+            )
         return value
 
     @field_validator("tiers")
@@ -177,7 +192,13 @@ class PriorityPolicyPut(_Strict):
     def _ordered(cls, tiers: list[TierIn]) -> list[TierIn]:
         numbers = [t.tier for t in tiers]
         if numbers != sorted(set(numbers)):
-            raise ValueError("tiers_ordered: tiers are listed once each, best (lowest) first")
+            raise RuleError(
+                "tiers_ordered",
+                tt(
+                    "各档次只列一次，最优（最小）的在前",
+                    "tiers are listed once each, best (lowest) first",
+                ),
+            )
         return tiers
 
 
@@ -315,7 +336,7 @@ class ApplicationCreate(_Strict):
     @classmethod
     def _unique(cls, value: list[str]) -> list[str]:
         if len(set(value)) != len(value):
-            raise ValueError("choices_unique: a school is ranked twice")
+            raise RuleError("choices_unique", tt("同一学校被排列两次", "a school is ranked twice"))
         return value
 
 
@@ -381,8 +402,12 @@ class TransitionCreate(_Strict):
     @model_validator(mode="after")
     def _reason(self) -> Self:
         if self.to in ("rejected", "needs_documents") and not (self.reason or "").strip():
-            raise ValueError(
-                f"reason_required: moving to {self.to} needs a reason the family reads"
+            raise RuleError(
+                "reason_required",
+                tt(
+                    f"变为 {self.to} 需要一个家庭可读的理由",
+                    f"moving to {self.to} needs a reason the family reads",
+                ),
             )
         return self
 
@@ -397,7 +422,10 @@ class VerificationPut(_Strict):
     @model_validator(mode="after")
     def _reason(self) -> Self:
         if self.result == "refuted" and not (self.reason or "").strip():
-            raise ValueError("reason_required: a refuted document needs the reason")
+            raise RuleError(
+                "reason_required",
+                tt("被否定的材料需要说明理由", "a refuted document needs the reason"),
+            )
         return self
 
 

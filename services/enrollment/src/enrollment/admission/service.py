@@ -27,6 +27,7 @@ from enrollment.admission.schemas import (
 )
 from junheng_kit.auth import Principal
 from junheng_kit.etags import require_version
+from junheng_kit.i18n import t as tt
 from junheng_kit.problems import (
     FieldError,
     InvalidInput,
@@ -69,7 +70,9 @@ async def checklist(
 
 
 def _check_version(application: Application, if_match: int | None) -> None:
-    require_version(f"application {application.id}", application.version, if_match)
+    require_version(
+        tt(f"申请 {application.id}", f"application {application.id}"), application.version, if_match
+    )
 
 
 async def transition(
@@ -90,8 +93,15 @@ async def transition(
     if not rules.can_move(current, request.to):  # type: ignore[arg-type]
         allowed = ", ".join(sorted(rules.TRANSITIONS[current])) or "none (final)"  # type: ignore[index]
         raise RuleViolated(
-            f"an application that is {current} cannot become {request.to}",
-            FieldError("to", "review_transition", f"from {current} it may become: {allowed}"),
+            tt(
+                f"状态为 {current} 的申请不能变为 {request.to}",
+                f"an application that is {current} cannot become {request.to}",
+            ),
+            FieldError(
+                "to",
+                "review_transition",
+                tt(f"从 {current} 可变为：{allowed}", f"from {current} it may become: {allowed}"),
+            ),
         )
     if request.to == "verified":
         required, checks = await checklist(session, application, today=today)
@@ -101,12 +111,15 @@ async def transition(
         if missing:
             state = {d: checks[d].result if d in checks else "not checked" for d in missing}
             raise RuleViolated(
-                "documents are not all confirmed",
+                tt("材料尚未全部确认", "documents are not all confirmed"),
                 *[
                     FieldError(
                         f"checklist.{document}",
                         "document_confirmed",
-                        f"{document} is {state[document]}",
+                        tt(
+                            f"{document} 状态为 {state[document]}",
+                            f"{document} is {state[document]}",
+                        ),
                     )
                     for document in missing
                 ],
@@ -143,22 +156,35 @@ async def verify_document(
     application = await repository.get(application_id, within=principal.jurisdiction)
     if application.status not in ("submitted", "verifying", "needs_documents"):
         raise RuleViolated(
-            f"an application that is {application.status} is not under review",
+            tt(
+                f"状态为 {application.status} 的申请不在审核中",
+                f"an application that is {application.status} is not under review",
+            ),
             FieldError(
                 "path.application_id",
                 "review_open",
-                "documents are checked while an application is submitted, verifying or "
-                "needs-documents; re-open a verified one first (to: verifying)",
+                tt(
+                    "材料在申请处于已提交、核验中或待补材料时核验；已核验的申请请先重新打开（to:"
+                    " verifying）",
+                    "documents are checked while an application is submitted, verifying or "
+                    "needs-documents; re-open a verified one first (to: verifying)",
+                ),
             ),
         )
     required, _ = await checklist(session, application, today=today)
     if document not in required:
         raise InvalidInput(
-            f"{document} is not on this family's checklist",
+            tt(
+                f"{document} 不在此家庭的材料清单中",
+                f"{document} is not on this family's checklist",
+            ),
             FieldError(
                 "path.document",
                 "document_in_checklist",
-                f"the policy asks for: {', '.join(required) or 'no documents'}",
+                tt(
+                    f"政策要求的材料：{', '.join(required) or '无'}",
+                    f"the policy asks for: {', '.join(required) or 'no documents'}",
+                ),
             ),
         )
     verification = await repository.verification(application.id, document)
@@ -196,12 +222,16 @@ async def priorities_of(
     )
     if policy is None:
         raise RuleViolated(
-            "no priority policy is in force",
+            tt("没有生效的优先录取政策", "no priority policy is in force"),
             FieldError(
                 "policy",
                 "policy_published",
-                f"publish the {application.level} admission rules of {application.county_code} "
-                f"for {application.year} first (PUT /v1/priority-policies/…)",
+                tt(
+                    f"请先发布 {application.county_code} {application.year} 年的 "
+                    f"{application.level} 招生规则（PUT /v1/priority-policies/…）",
+                    f"publish the {application.level} admission rules of {application.county_code} "
+                    f"for {application.year} first (PUT /v1/priority-policies/…)",
+                ),
             ),
         )
     tiers = policies.tiers_of(policy)

@@ -51,6 +51,7 @@ from enrollment.zoning.service import zone_index
 from junheng_contracts.enrollment import ApplicationSubmitted
 from junheng_kit.auth import Principal
 from junheng_kit.bulk_insert import insert_columns
+from junheng_kit.i18n import t
 from junheng_kit.identifiers import citizen_id_gender_expr, student_key
 from junheng_kit.ids import uuid7_many
 from junheng_kit.messaging.bulk import add_event_frame
@@ -272,7 +273,10 @@ async def import_applications(
     ]  # fmt: skip
     if duplicates and not errors:
         raise Conflict(
-            f"{len(duplicates)} row(s) name a child who already applied; nothing was imported",
+            t(
+                f"{len(duplicates)} 行数据中的儿童已提交申请，未导入任何内容",
+                f"{len(duplicates)} row(s) name a child who already applied; nothing was imported",
+            ),
             *duplicates[:1000],
         )
     reject_rows(sorted(errors + duplicates, key=lambda e: sheet_checks.row_of(e.field)))
@@ -289,7 +293,9 @@ def _validated(sheet: SheetColumns, *, county_code: str, year: int) -> pl.DataFr
     column-wise; the others by `ApplicationCreate`, whose errors (every bad cell) reject the
     sheet as they always did."""
     if not sheet.rows:
-        raise BadRequest("the sheet has no data rows", FieldError("body", "rows_required"))
+        raise BadRequest(
+            t("表格没有数据行", "the sheet has no data rows"), FieldError("body", "rows_required")
+        )
     good, rest = application_frame.validate(
         application_frame.raw_frame(sheet), county_code=county_code, year=year, labels=LABELS
     )

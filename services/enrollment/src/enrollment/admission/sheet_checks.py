@@ -17,6 +17,7 @@ from pydantic_core import to_json
 
 from enrollment.admission import rules
 from enrollment.zoning.rules import Zone
+from junheng_kit.i18n import t
 from junheng_kit.problems import FieldError
 from junheng_kit.tabular import row_errors
 
@@ -86,7 +87,10 @@ def duplicates(numbers: Sequence[int], keys: Sequence[str], stored: set[str]) ->
                     FieldError(
                         "child_citizen_id",
                         "application_unique",
-                        f"one application per child and school year: see {where}",
+                        t(
+                            f"每名儿童每学年只能提交一份申请：见 {where}",
+                            f"one application per child and school year: see {where}",
+                        ),
                     )
                 ],
             )

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from enrollment.imports.models import SheetImport
 from junheng_kit.auth import Principal
+from junheng_kit.i18n import t
 from junheng_kit.problems import BadRequest, FieldError, Forbidden, validation_field_errors
 from junheng_kit.tabular import SheetRecord, reject_rows, row_errors
 
@@ -60,7 +61,9 @@ def validated(
     """Every row through the API schema in one pass; each bad cell as
     `rows[<sheet row>].<column field>` (`column_of` maps the schema's path to the column)."""
     if not records:
-        raise BadRequest("the sheet has no data rows", FieldError("body", "rows_required"))
+        raise BadRequest(
+            t("表格没有数据行", "the sheet has no data rows"), FieldError("body", "rows_required")
+        )
     try:
         return adapter.validate_python([shape(dict(r.values)) for r in records])
     except ValidationError as exc:
@@ -78,13 +81,18 @@ def require_counties(principal: Principal, counties: Sequence[tuple[int, str, st
     """403 naming every row whose county (sheet row, field, code) the client may not write."""
     outside = [
         FieldError(
-            f"rows[{row}].{field}", "jurisdiction", f"{code} is outside this client's jurisdiction"
+            f"rows[{row}].{field}",
+            "jurisdiction",
+            t(f"{code} 不在此客户端的管辖区域内", f"{code} is outside this client's jurisdiction"),
         )
         for row, field, code in counties
         if not principal.jurisdiction.covers_code(code)
     ]
     if outside:
-        raise Forbidden("some rows are outside this client's jurisdiction", *outside[:1000])
+        raise Forbidden(
+            t("部分行不在此客户端的管辖区域内", "some rows are outside this client's jurisdiction"),
+            *outside[:1000],
+        )
 
 
 def content_sha256(content: bytes) -> str:

@@ -6,6 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from enrollment.lottery.models import AssignmentRun
 from junheng_kit.auth import Principal
+from junheng_kit.i18n import t
 from junheng_kit.problems import NotFound
 
 
@@ -25,5 +26,5 @@ class AssignmentRunRepository:
             or (run.county_code is not None and reader.jurisdiction.covers_code(run.county_code))
             or all(reader.jurisdiction.covers_code(p) for p in run.province_codes)
         ):
-            raise NotFound(f"assignment run {run_id} not found")
+            raise NotFound(t(f"派位 {run_id} 不存在", f"assignment run {run_id} not found"))
         return run

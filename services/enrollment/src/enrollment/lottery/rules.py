@@ -17,6 +17,7 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
+from junheng_kit.i18n import t
 from junheng_kit.problems import FieldError, RuleViolated
 
 Mechanism = Literal["deferred_acceptance", "immediate_acceptance"]
@@ -100,7 +101,10 @@ def validate(instance: Instance) -> None:
                 FieldError(
                     f"schools[{i}].school_code",
                     "school_code_unique",
-                    f"{school.code} is also schools[{codes[school.code]}]",
+                    t(
+                        f"{school.code} 与 schools[{codes[school.code]}] 重复",
+                        f"{school.code} is also schools[{codes[school.code]}]",
+                    ),
                 )
             )
         else:
@@ -112,8 +116,12 @@ def validate(instance: Instance) -> None:
                 FieldError(
                     f"applicants[{i}].application_id",
                     "application_id_unique",
-                    f"{applicant.application_id} is also "
-                    f"applicants[{ids[applicant.application_id]}]",
+                    t(
+                        f"{applicant.application_id} 与 "
+                        f"applicants[{ids[applicant.application_id]}] 重复",
+                        f"{applicant.application_id} is also "
+                        f"applicants[{ids[applicant.application_id]}]",
+                    ),
                 )
             )
         else:
@@ -125,7 +133,7 @@ def validate(instance: Instance) -> None:
                     FieldError(
                         f"applicants[{i}].preferences[{j}]",
                         "school_in_instance",
-                        f"{code} is not in `schools`",
+                        t(f"{code} 不在 `schools` 中", f"{code} is not in `schools`"),
                     )
                 )
             if code in seen:
@@ -133,7 +141,10 @@ def validate(instance: Instance) -> None:
                     FieldError(
                         f"applicants[{i}].preferences[{j}]",
                         "preference_unique",
-                        f"{code} is also preferences[{seen[code]}]",
+                        t(
+                            f"{code} 与 preferences[{seen[code]}] 重复",
+                            f"{code} is also preferences[{seen[code]}]",
+                        ),
                     )
                 )
             else:
@@ -144,11 +155,13 @@ def validate(instance: Instance) -> None:
                     FieldError(
                         f"applicants[{i}].priorities.{code}",
                         "school_in_instance",
-                        f"{code} is not in `schools`",
+                        t(f"{code} 不在 `schools` 中", f"{code} is not in `schools`"),
                     )
                 )
     if errors:
-        raise RuleViolated("the assignment instance is inconsistent", *errors)
+        raise RuleViolated(
+            t("派位实例数据不一致", "the assignment instance is inconsistent"), *errors
+        )
 
 
 @dataclass

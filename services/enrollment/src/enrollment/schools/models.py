@@ -5,12 +5,18 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from enrollment.db import Base
 from junheng_kit.db import UtcDateTime
+from junheng_kit.i18n import t
 from junheng_kit.integrity import on_violation
 from junheng_kit.problems import FieldError
 from junheng_kit.timeutil import utcnow
 
 SCHOOL_CODE_UNIQUE = FieldError(
-    "school_code", "school_code_unique", "a 学校标识码 identifies one school"
+    "school_code",
+    "school_code_unique",
+    t(
+        "一个学校标识码只对应一所学校",
+        "a 学校标识码 (school identification code) identifies one school",
+    ),
 )
 
 
@@ -22,7 +28,9 @@ class School(Base):
         # registered by a concurrent request after this one's check: the check's answer
         PrimaryKeyConstraint(
             "school_code",
-            info=on_violation(SCHOOL_CODE_UNIQUE, detail="this school is already registered"),
+            info=on_violation(
+                SCHOOL_CODE_UNIQUE, detail=t("该学校已登记", "this school is already registered")
+            ),
         ),
     )
 

@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from enrollment.admission.models import Admission
 from enrollment.schools.models import PrivateShareCap, School
 from junheng_kit.auth import Jurisdiction
+from junheng_kit.i18n import t
 from junheng_kit.pagination import fetch_limit
 from junheng_kit.problems import NotFound
 
@@ -28,7 +29,7 @@ class SchoolRepository:
             )
         )
         if school is None:  # another county's school is "not found" too
-            raise NotFound(f"school {school_code} not found")
+            raise NotFound(t(f"学校 {school_code} 不存在", f"school {school_code} not found"))
         return school
 
     async def page(

@@ -5,6 +5,7 @@ from typing import Annotated, Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from junheng_contracts.enrollment import SchoolLevel
+from junheng_kit.i18n import RuleError, t
 from junheng_kit.identifiers import CountyCode, SchoolCode
 from junheng_kit.school_codes import (
     Ownership,
@@ -67,7 +68,7 @@ class Location(BaseModel):
 
 def _unique(levels: list[str] | None) -> None:
     if levels is not None and len(set(levels)) != len(levels):
-        raise ValueError("levels_unique: a level is listed twice")
+        raise RuleError("levels_unique", t("同一学段被列出两次", "a level is listed twice"))
 
 
 class SchoolCreate(BaseModel):
@@ -131,7 +132,10 @@ class SchoolUpdate(BaseModel):
     def _not_null(cls, value: object) -> object:
         # a field left out stays as it is; an explicit null would blank a required column
         if value is None:
-            raise ValueError("not_nullable: give a value or leave the field out")
+            raise RuleError(
+                "not_nullable",
+                t("请给出一个值，或不填此字段", "give a value or leave the field out"),
+            )
         return value
 
     @model_validator(mode="after")
@@ -194,7 +198,13 @@ class PrivateShareCapCreate(BaseModel):
     @model_validator(mode="after")
     def _dates_in_order(self) -> Self:
         if self.effective_to is not None and self.effective_to <= self.effective_from:
-            raise ValueError("effective_dates_order: effective_to must be after effective_from")
+            raise RuleError(
+                "effective_dates_order",
+                t(
+                    "effective_to 必须晚于 effective_from",
+                    "effective_to must be after effective_from",
+                ),
+            )
         return self
 
 

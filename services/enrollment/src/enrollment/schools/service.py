@@ -20,6 +20,7 @@ from enrollment.seats.policy import school_year_start
 from junheng_contracts.enrollment import SchoolData, SchoolRegistered, SchoolUpdated
 from junheng_kit.auth import Principal
 from junheng_kit.etags import require_version
+from junheng_kit.i18n import t
 from junheng_kit.messaging import add_event
 from junheng_kit.problems import Conflict, RuleViolated
 from junheng_kit.school_codes import registry_errors
@@ -56,7 +57,9 @@ def _require_consistent(
         division_code=division_code,
     )
     if errors:
-        raise RuleViolated("学校的代码相互矛盾 / the school's codes contradict each other", *errors)
+        raise RuleViolated(
+            t("学校的代码相互矛盾", "the school's codes contradict each other"), *errors
+        )
 
 
 async def register_school(
@@ -73,7 +76,10 @@ async def register_school(
     repository = SchoolRepository(session)
     if await repository.find(request.school_code) is not None:
         raise Conflict(
-            f"school {request.school_code} is already registered",
+            t(
+                f"学校 {request.school_code} 已登记",
+                f"school {request.school_code} is already registered",
+            ),
             SCHOOL_CODE_UNIQUE,
         )
     school = School(
@@ -107,7 +113,7 @@ async def update_school(
 ) -> School:
     """学校信息变更: change a registered school; `If-Match` guards against lost updates."""
     school = await SchoolRepository(session).get(school_code, within=principal.jurisdiction)
-    require_version(f"school {school_code}", school.version, if_match)
+    require_version(t(f"学校 {school_code}", f"school {school_code}"), school.version, if_match)
     changes = request.model_dump(exclude_unset=True)
     if "county_code" in changes:
         principal.require_jurisdiction(changes["county_code"], field="county_code")

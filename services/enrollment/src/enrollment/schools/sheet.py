@@ -33,6 +33,7 @@ from enrollment.schools.sheet_checks import code_errors
 from junheng_contracts.enrollment import SchoolRegistered, SchoolUpdated
 from junheng_kit.auth import Principal
 from junheng_kit.bulk_insert import insert_columns
+from junheng_kit.i18n import t
 from junheng_kit.identifiers import PROVINCES
 from junheng_kit.messaging.bulk import add_event_frame
 from junheng_kit.problems import BadRequest, FieldError
@@ -197,7 +198,9 @@ def validated(sheet: SheetColumns) -> pl.DataFrame:
     """Every row normalised (`SCHEMA`, in sheet order): plain rows column-wise, the others by
     `SchoolCreate`, whose errors (every bad cell) reject the sheet as they always did."""
     if not sheet.rows:
-        raise BadRequest("the sheet has no data rows", FieldError("body", "rows_required"))
+        raise BadRequest(
+            t("表格没有数据行", "the sheet has no data rows"), FieldError("body", "rows_required")
+        )
     good, rest = fast_path(sheet)
     if not rest:
         return good
@@ -218,7 +221,12 @@ def _duplicates(frame: pl.DataFrame) -> list[FieldError]:
             number,
             [
                 FieldError(
-                    "school_code", "school_code_unique", f"the same 学校标识码 is on row {first}"
+                    "school_code",
+                    "school_code_unique",
+                    t(
+                        f"第 {first} 行有相同的学校标识码",
+                        f"the same 学校标识码 (school identification code) is on row {first}",
+                    ),
                 )
             ],
         )
@@ -295,7 +303,10 @@ async def import_schools(
                 FieldError(
                     "school_code",
                     "jurisdiction",
-                    f"registered in {known}, outside this client's jurisdiction",
+                    t(
+                        f"已登记在 {known}，不在此客户端的管辖区域内",
+                        f"registered in {known}, outside this client's jurisdiction",
+                    ),
                 )
             ],
         )

@@ -22,6 +22,7 @@ from enrollment.seats.schemas import (
 from junheng_kit.auth import Principal, require_scopes
 from junheng_kit.db import SessionDep
 from junheng_kit.etags import etag, version_from_if_match
+from junheng_kit.i18n import t
 from junheng_kit.identifiers import CountyCode
 from junheng_kit.pagination import (
     CursorQuery,
@@ -117,7 +118,12 @@ async def get_seat_plans(
         school_code, year, within=principal.jurisdiction
     )
     if not plans:
-        raise NotFound(f"no seat plan of school {school_code} for {year}")
+        raise NotFound(
+            t(
+                f"学校 {school_code} 没有 {year} 年的学位计划",
+                f"no seat plan of school {school_code} for {year}",
+            )
+        )
     return SeatPlanList(items=[_read(p) for p in plans])
 
 

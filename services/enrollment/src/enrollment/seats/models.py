@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from enrollment.db import Base
 from junheng_kit.db import UtcDateTime
+from junheng_kit.i18n import t
 from junheng_kit.integrity import on_violation
 from junheng_kit.problems import FieldError
 from junheng_kit.timeutil import utcnow
@@ -35,10 +36,17 @@ class SeatPlan(Base):
                 FieldError(
                     "level",
                     "seat_plan_unique",
-                    "一校一学段一年一个学位计划: a concurrent request created this plan; "
-                    "send the PUT again to replace it",
+                    t(
+                        "一校一学段一年一个学位计划：另一个请求同时创建了此计划；请再次发送 PUT "
+                        "以替换它",
+                        "one seat plan per school, level and year: a concurrent request created "
+                        "this plan; send the PUT again to replace it",
+                    ),
                 ),
-                detail="the seat plan was created by a concurrent request",
+                detail=t(
+                    "学位计划已被另一个请求同时创建",
+                    "the seat plan was created by a concurrent request",
+                ),
             ),
         ),
     )
@@ -79,10 +87,17 @@ class SeatStandard(Base):
                 FieldError(
                     "effective_from",
                     "seat_standard_unique",
-                    "一个范围、学段与生效日一条标准: a concurrent request created this standard; "
-                    "send the PUT again to replace it",
+                    t(
+                        "一个范围、学段与生效日一条标准：另一个请求同时创建了此标准；请再次发送 "
+                        "PUT 以替换它",
+                        "one standard per scope, level and effective date: a concurrent request "
+                        "created this standard; send the PUT again to replace it",
+                    ),
                 ),
-                detail="the seat standard was created by a concurrent request",
+                detail=t(
+                    "学位标准已被另一个请求同时创建",
+                    "the seat standard was created by a concurrent request",
+                ),
             ),
         ),
     )

@@ -14,6 +14,7 @@ from decimal import Decimal
 from types import MappingProxyType
 from typing import Literal, TypeVar
 
+from junheng_kit.i18n import t
 from junheng_kit.problems import FieldError, RuleViolated
 
 Level = Literal["primary", "junior"]
@@ -141,8 +142,18 @@ def class_size_policy(county_code: str, year: int, *, field: str = "year") -> Cl
     policy = in_force(CLASS_SIZE_POLICIES, county_code=county_code, on=school_year_start(year))
     if policy is None:
         raise RuleViolated(
-            f"no class-size policy was in force for county {county_code} in {year}",
-            FieldError(field, "class_size_policy_in_force", f"none on {school_year_start(year)}"),
+            t(
+                f"{county_code} 在 {year} 年没有生效的班额政策",
+                f"no class-size policy was in force for county {county_code} in {year}",
+            ),
+            FieldError(
+                field,
+                "class_size_policy_in_force",
+                t(
+                    f"{school_year_start(year)} 没有生效的政策",
+                    f"none on {school_year_start(year)}",
+                ),
+            ),
         )
     return policy
 
@@ -151,7 +162,17 @@ def entry_age_policy(county_code: str, year: int, *, field: str = "from_year") -
     policy = in_force(ENTRY_AGE_POLICIES, county_code=county_code, on=school_year_start(year))
     if policy is None:
         raise RuleViolated(
-            f"no entry-age policy was in force for county {county_code} in {year}",
-            FieldError(field, "entry_age_policy_in_force", f"none on {school_year_start(year)}"),
+            t(
+                f"{county_code} 在 {year} 年没有生效的入学年龄政策",
+                f"no entry-age policy was in force for county {county_code} in {year}",
+            ),
+            FieldError(
+                field,
+                "entry_age_policy_in_force",
+                t(
+                    f"{school_year_start(year)} 没有生效的政策",
+                    f"none on {school_year_start(year)}",
+                ),
+            ),
         )
     return policy

@@ -35,6 +35,7 @@ from enrollment.zoning.rules import Zone
 from junheng_contracts.enrollment import SchoolSeatsChanged, SchoolSeatsData
 from junheng_kit.auth import Principal
 from junheng_kit.etags import require_version
+from junheng_kit.i18n import t
 from junheng_kit.messaging import add_event
 from junheng_kit.problems import FieldError, NotFound, PreconditionFailed, RuleViolated
 from junheng_kit.timeutil import utcnow
@@ -58,18 +59,31 @@ async def put_seat_plan(
     school = await SchoolRepository(session).get(school_code, within=principal.jurisdiction)
     if not rules.offers_level(school.levels, request.level):
         raise RuleViolated(
-            f"school {school_code} does not admit into {request.level}",
-            FieldError("level", "school_level", f"{school_code} offers {', '.join(school.levels)}"),
+            t(
+                f"学校 {school_code} 不招收 {request.level} 学生",
+                f"school {school_code} does not admit into {request.level}",
+            ),
+            FieldError(
+                "level",
+                "school_level",
+                t(
+                    f"{school_code} 设有 {', '.join(school.levels)}",
+                    f"{school_code} offers {', '.join(school.levels)}",
+                ),
+            ),
         )
     policy = class_size_policy(school.county_code, year)
     policy_cap = policy.class_cap(request.level)
     if request.class_cap is not None and request.class_cap > policy_cap:
         raise RuleViolated(
-            "the class cap exceeds the class-size policy",
+            t("班额上限超过班额政策", "the class cap exceeds the class-size policy"),
             FieldError(
                 "class_cap",
                 "class_cap_within_policy",
-                f"{request.level} classes hold at most {policy_cap} pupils ({policy.version})",
+                t(
+                    f"{request.level} 每班至多 {policy_cap} 人（班额，{policy.version}）",
+                    f"{request.level} classes hold at most {policy_cap} pupils ({policy.version})",
+                ),
             ),
         )
     class_cap = request.class_cap or policy_cap
@@ -87,8 +101,15 @@ async def put_seat_plan(
     if plan is None:
         if if_match is not None:
             raise PreconditionFailed(
-                f"no {request.level} seat plan of {school_code} for {year} to match",
-                FieldError("header.if-match", "version_current", "omit If-Match to create"),
+                t(
+                    f"没有可匹配的 {school_code} {year} 年 {request.level} 学位计划",
+                    f"no {request.level} seat plan of {school_code} for {year} to match",
+                ),
+                FieldError(
+                    "header.if-match",
+                    "version_current",
+                    t("创建时请不要发送 If-Match", "omit If-Match to create"),
+                ),
             )
         plan = SeatPlan(
             school_code=school_code,
@@ -99,7 +120,7 @@ async def put_seat_plan(
         )
         repository.add(plan)
     else:
-        require_version("the seat plan", plan.version, if_match)
+        require_version(t("学位计划", "the seat plan"), plan.version, if_match)
         if all(getattr(plan, key) == value for key, value in values.items()):
             return plan, False  # the same plan again: no new version, no event
         for key, value in values.items():
@@ -181,13 +202,23 @@ async def forecast(
     cohorts = CohortRepository(session)
     if await cohorts.latest(county_code, from_year) is None:
         raise NotFound(
-            f"no child counts for county {county_code} in {from_year}",
-            FieldError("query.from_year", "cohorts_imported", "PUT /v1/zones/cohorts first"),
+            t(
+                f"{county_code} 在 {from_year} 年没有适龄儿童数",
+                f"no child counts for county {county_code} in {from_year}",
+            ),
+            FieldError(
+                "query.from_year",
+                "cohorts_imported",
+                t("请先 PUT /v1/zones/cohorts", "PUT /v1/zones/cohorts first"),
+            ),
         )
     zone_map = await ZoneMapRepository(session).newest(county_code, level, from_year)
     if zone_map is None:
         raise NotFound(
-            f"no {level} zone map of county {county_code} for {from_year}",
+            t(
+                f"{county_code} 在 {from_year} 年没有 {level} 学区图",
+                f"no {level} zone map of county {county_code} for {from_year}",
+            ),
             FieldError("query.level", "zone_map_exists"),
         )
     index = await zoning.zone_index(session, zone_map)

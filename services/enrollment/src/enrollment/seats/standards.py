@@ -19,6 +19,7 @@ from enrollment.seats.repository import SeatStandardRepository
 from enrollment.seats.schemas import SeatStandardList, SeatStandardPut, SeatStandardRead
 from junheng_kit.auth import Principal
 from junheng_kit.etags import require_version
+from junheng_kit.i18n import t
 from junheng_kit.problems import FieldError, InvalidInput, NotFound, PreconditionFailed
 from junheng_kit.timeutil import utcnow
 
@@ -95,9 +96,14 @@ async def put_standard(
     principal.require_jurisdiction(scope_code, field="scope_code")
     if request.effective_to is not None and request.effective_to <= effective_from:
         raise InvalidInput(
-            "the standard ends before it starts",
+            t("标准的结束日期早于开始日期", "the standard ends before it starts"),
             FieldError(
-                "effective_to", "effective_dates_order", "effective_to must be after effective_from"
+                "effective_to",
+                "effective_dates_order",
+                t(
+                    "effective_to 必须晚于 effective_from",
+                    "effective_to must be after effective_from",
+                ),
             ),
         )
     values = {
@@ -111,8 +117,15 @@ async def put_standard(
     if row is None:
         if if_match is not None:
             raise PreconditionFailed(
-                f"no {level} seat standard of {scope_code} from {effective_from} to match",
-                FieldError("header.if-match", "version_current", "omit If-Match to create"),
+                t(
+                    f"没有可匹配的 {scope_code} 自 {effective_from} 起的 {level} 学位标准",
+                    f"no {level} seat standard of {scope_code} from {effective_from} to match",
+                ),
+                FieldError(
+                    "header.if-match",
+                    "version_current",
+                    t("创建时请不要发送 If-Match", "omit If-Match to create"),
+                ),
             )
         row = SeatStandard(
             scope_code=scope_code,
@@ -124,7 +137,7 @@ async def put_standard(
         repository.add(row)
         await session.flush()
         return row, True
-    require_version("the seat standard", row.version, if_match)
+    require_version(t("学位标准", "the seat standard"), row.version, if_match)
     if all(getattr(row, key) == value for key, value in values.items()):
         return row, False
     for key, value in values.items():
@@ -145,7 +158,12 @@ async def get_standard(
 ) -> SeatStandard:
     row = await SeatStandardRepository(session).find(scope_code, level, effective_from)
     if row is None or not visible(principal, scope_code):  # outside: "not found" too
-        raise NotFound(f"no {level} seat standard of {scope_code} from {effective_from}")
+        raise NotFound(
+            t(
+                f"没有 {scope_code} 自 {effective_from} 起的 {level} 学位标准",
+                f"no {level} seat standard of {scope_code} from {effective_from}",
+            )
+        )
     return row
 
 

@@ -22,6 +22,7 @@ from enrollment.zoning.schemas import CohortRow, ResidentRow
 from enrollment.zoning.service import zone_index
 from enrollment.zoning.tables import raise_row_errors
 from junheng_kit.auth import Principal
+from junheng_kit.i18n import t
 from junheng_kit.problems import FieldError, NotFound, RuleViolated, validation_field_errors
 
 T = TypeVar("T")
@@ -75,11 +76,19 @@ def _zone_error(
         return FieldError(
             f"{label}.zone_code",
             "zone_map_exists",
-            f"no {level} zone map of {county_code} for {year}",
+            t(
+                f"没有 {county_code} {year} 年的 {level} 学区图",
+                f"no {level} zone map of {county_code} for {year}",
+            ),
         )
     if zone_code not in known:
         return FieldError(
-            f"{label}.zone_code", "zone_in_map", f"{zone_code} is not a {level} zone of {year}"
+            f"{label}.zone_code",
+            "zone_in_map",
+            t(
+                f"{zone_code} 不是 {year} 年的 {level} 学区",
+                f"{zone_code} is not a {level} zone of {year}",
+            ),
         )
     return None
 
@@ -115,13 +124,20 @@ async def replace_cohorts(
                 FieldError(
                     f"{label}.birth_year",
                     "birth_year_not_after_base_year",
-                    f"children are counted in {year}",
+                    t(f"儿童人数统计于 {year} 年", f"children are counted in {year}"),
                 )
             )
         key = (row.zone_code, row.birth_year, row.birth_month, row.grade)
         if key in seen:
             errors.append(
-                FieldError(label, "row_unique", f"same zone and cohort as rows[{seen[key]}]")
+                FieldError(
+                    label,
+                    "row_unique",
+                    t(
+                        f"学区和出生年份与 rows[{seen[key]}] 相同",
+                        f"same zone and cohort as rows[{seen[key]}]",
+                    ),
+                )
             )
         seen.setdefault(key, position)
         if row.birth_year is not None:
@@ -131,13 +147,20 @@ async def replace_cohorts(
                     FieldError(
                         f"{label}.birth_month",
                         "birth_month_consistent",
-                        f"count {row.zone_code} {row.birth_year} by month or for the whole "
-                        "year, not both",
+                        t(
+                            f"{row.zone_code} {row.birth_year} 请按月或按全年统计，不能两者都有",
+                            f"count {row.zone_code} {row.birth_year} by month or for the whole "
+                            "year, not both",
+                        ),
                     )
                 )
     if errors:
         raise RuleViolated(
-            "the counts are not consistent with the zone maps; nothing was stored", *errors[:100]
+            t(
+                "人数与学区图不一致，未存储任何内容",
+                "the counts are not consistent with the zone maps; nothing was stored",
+            ),
+            *errors[:100],
         )
     record = CohortImport(
         county_code=county_code,
@@ -165,7 +188,10 @@ async def stored_cohorts(
     record = await repository.latest(county_code, year)
     if record is None:
         raise NotFound(
-            f"no child counts for county {county_code} in {year}",
+            t(
+                f"{county_code} 在 {year} 年没有适龄儿童数",
+                f"no child counts for county {county_code} in {year}",
+            ),
             FieldError("year", "cohorts_imported"),
         )
     counts = await repository.counts(county_code, year)
@@ -211,11 +237,20 @@ async def replace_residents(
             errors.append(zone_error)
         key = (row.level, row.zone_code)
         if key in seen:
-            errors.append(FieldError(label, "row_unique", f"same zone as rows[{seen[key]}]"))
+            errors.append(
+                FieldError(
+                    label,
+                    "row_unique",
+                    t(f"学区与 rows[{seen[key]}] 相同", f"same zone as rows[{seen[key]}]"),
+                )
+            )
         seen.setdefault(key, position)
     if errors:
         raise RuleViolated(
-            "the resident population is not consistent with the zone maps; nothing was stored",
+            t(
+                "常住人口与学区图不一致，未存储任何内容",
+                "the resident population is not consistent with the zone maps; nothing was stored",
+            ),
             *errors[:100],
         )
     record = ResidentPopulationImport(
@@ -240,7 +275,10 @@ async def stored_residents(
     record = await repository.latest(county_code, year)
     if record is None:
         raise NotFound(
-            f"no resident population for county {county_code} in {year}",
+            t(
+                f"{county_code} 在 {year} 年没有常住人口数",
+                f"no resident population for county {county_code} in {year}",
+            ),
             FieldError("year", "resident_population_imported"),
         )
     return record, [

@@ -16,15 +16,21 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from enrollment.db import Base
 from junheng_kit.db import UtcDateTime
+from junheng_kit.i18n import t
 from junheng_kit.ids import uuid7
 from junheng_kit.integrity import on_violation
 from junheng_kit.problems import FieldError
 from junheng_kit.timeutil import utcnow
 
 ZONE_MAP_VERSION_UNIQUE = FieldError(
-    "year", "zone_map_version_unique", "版本号已被同时导入的版本占用 / taken by a concurrent import"
+    "year",
+    "zone_map_version_unique",
+    t("版本号已被同时导入的版本占用", "the version number was taken by a concurrent import"),
 )
-ZONE_MAP_VERSION_DETAIL = "another version of this zone map was stored at the same time; retry"
+ZONE_MAP_VERSION_DETAIL = t(
+    "此学区图的另一版本已同时保存；请重试",
+    "another version of this zone map was stored at the same time; retry",
+)
 
 
 class ZoneMap(Base):
@@ -129,7 +135,12 @@ class ResidentPopulationImport(Base):
 
 
 RESIDENT_ZONE_UNIQUE = FieldError(
-    "rows", "row_unique", "一个片区一个常住人口数 / a concurrent import stored this zone; retry"
+    "rows",
+    "row_unique",
+    t(
+        "一个片区一个常住人口数：另一个导入同时存储了此片区，请重试",
+        "one resident population per zone: a concurrent import stored this zone; retry",
+    ),
 )
 
 
@@ -147,8 +158,11 @@ class ResidentPopulation(Base):
             "zone_code",
             info=on_violation(
                 RESIDENT_ZONE_UNIQUE,
-                detail="another import of this year's resident population was stored at the same "
-                "time; send it again",
+                detail=t(
+                    "本年度常住人口的另一次导入已同时保存；请再次发送",
+                    "another import of this year's resident population was stored at the same "
+                    "time; send it again",
+                ),
             ),
         ),
     )

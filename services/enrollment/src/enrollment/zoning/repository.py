@@ -17,6 +17,7 @@ from enrollment.zoning.models import (
     ZoneMap,
 )
 from junheng_kit.auth import Jurisdiction
+from junheng_kit.i18n import t
 from junheng_kit.pagination import fetch_limit
 from junheng_kit.problems import NotFound
 
@@ -60,7 +61,7 @@ class ZoneMapRepository:
             select(ZoneMap).where(ZoneMap.id == map_id, within.covers(ZoneMap.county_code))
         )
         if zone_map is None:  # another county's map is "not found" too
-            raise NotFound(f"zone map {map_id} not found")
+            raise NotFound(t(f"学区图 {map_id} 不存在", f"zone map {map_id} not found"))
         return zone_map
 
     async def versions(

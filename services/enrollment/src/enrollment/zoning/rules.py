@@ -20,6 +20,7 @@ import shapely
 from shapely import STRtree
 from shapely.errors import GEOSException
 
+from junheng_kit.i18n import t
 from junheng_kit.problems import FieldError
 
 METRES_PER_DEGREE = 111_320.0
@@ -62,7 +63,12 @@ def parse_geometry(
     if kind not in ("Polygon", "MultiPolygon"):
         return None, [
             FieldError(
-                field_name, "geometry_polygon", f"a zone is a Polygon or MultiPolygon, not {kind}"
+                field_name,
+                "geometry_polygon",
+                t(
+                    f"学区应为 Polygon 或 MultiPolygon，而不是 {kind}",
+                    f"a zone is a Polygon or MultiPolygon, not {kind}",
+                ),
             )
         ]
     try:
@@ -70,7 +76,11 @@ def parse_geometry(
     except (GEOSException, ValueError, TypeError) as exc:
         return None, [FieldError(field_name, "geojson_geometry", str(exc).splitlines()[0][:200])]
     if shape is None or shape.is_empty:
-        return None, [FieldError(field_name, "geometry_not_empty", "the polygon has no area")]
+        return None, [
+            FieldError(
+                field_name, "geometry_not_empty", t("多边形没有面积", "the polygon has no area")
+            )
+        ]
     reason = shapely.is_valid_reason(shape)
     if reason != "Valid Geometry":
         # e.g. "Self-intersection[109.99 39.82]", "Ring Self-intersection[...]", "Too few points"
@@ -86,11 +96,18 @@ def parse_geometry(
             FieldError(
                 field_name,
                 "wgs84_china_extent",
-                "coordinates are WGS 84 longitude, latitude within China",
+                t(
+                    "坐标应为中国境内的 WGS 84 经度、纬度",
+                    "coordinates are WGS 84 longitude, latitude within China",
+                ),
             )
         ]
     if float(area_m2(np.array([shape]))[0]) < OVERLAP_TOLERANCE_M2:
-        return None, [FieldError(field_name, "geometry_not_empty", "the polygon has no area")]
+        return None, [
+            FieldError(
+                field_name, "geometry_not_empty", t("多边形没有面积", "the polygon has no area")
+            )
+        ]
     return shape, []
 
 
@@ -103,7 +120,10 @@ def duplicate_codes(codes: Sequence[str], label: str) -> list[FieldError]:
                 FieldError(
                     f"{label}[{index}].properties.zone_code",
                     "zone_code_unique",
-                    f"{code} is also {label}[{first[code]}]",
+                    t(
+                        f"{code} 与 {label}[{first[code]}] 重复",
+                        f"{code} is also {label}[{first[code]}]",
+                    ),
                 )
             )
         first.setdefault(code, index)
@@ -138,8 +158,12 @@ def overlap_errors(zones: Sequence[Zone], label: str) -> list[FieldError]:
         FieldError(
             f"{label}[{o.second}].geometry",
             "zones_not_overlapping",
-            f"zone {zones[o.first].zone_code} and zone {zones[o.second].zone_code} overlap by "
-            f"{o.area_m2:.1f} m²",
+            t(
+                f"学区 {zones[o.first].zone_code} 与学区 {zones[o.second].zone_code} 重叠 "
+                f"{o.area_m2:.1f} 平方米",
+                f"zone {zones[o.first].zone_code} and zone {zones[o.second].zone_code} overlap by "
+                f"{o.area_m2:.1f} m²",
+            ),
         )
         for o in overlaps(zones)
     ]

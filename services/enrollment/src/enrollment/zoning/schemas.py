@@ -5,6 +5,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from junheng_kit.i18n import RuleError, t
 from junheng_kit.identifiers import CountyCode, SchoolCode
 
 Level = Literal["primary", "junior"]
@@ -39,7 +40,10 @@ class ZoneProperties(BaseModel):
     @model_validator(mode="after")
     def _schools_unique(self) -> "ZoneProperties":
         if len(set(self.school_codes)) != len(self.school_codes):
-            raise ValueError("school_codes_unique: a school is listed twice in the zone")
+            raise RuleError(
+                "school_codes_unique",
+                t("同一学校在学区中被列出两次", "a school is listed twice in the zone"),
+            )
         return self
 
 
@@ -273,12 +277,18 @@ class CohortRow(BaseModel):
     @model_validator(mode="after")
     def _one_kind(self) -> "CohortRow":
         if (self.birth_year is None) == (self.grade is None):
-            raise ValueError(
-                "birth_year_or_grade: give birth_year (primary zone) or grade (junior zone), "
-                "one of the two"
+            raise RuleError(
+                "birth_year_or_grade",
+                t(
+                    "请给出 birth_year（小学学区）或 grade（初中学区），二者选一",
+                    "give birth_year (primary zone) or grade (junior zone), one of the two",
+                ),
             )
         if self.birth_month is not None and self.birth_year is None:
-            raise ValueError("birth_month_needs_year: birth_month is given with birth_year")
+            raise RuleError(
+                "birth_month_needs_year",
+                t("birth_month 须与 birth_year 一起给出", "birth_month is given with birth_year"),
+            )
         return self
 
 

@@ -24,6 +24,7 @@ from enrollment.zoning.schemas import ZoneCollection, ZoneMapCreate, ZonePreview
 from enrollment.zoning.tables import PointTable
 from junheng_contracts.enrollment import ZoneMapPublished, ZoneMapPublishedData
 from junheng_kit.auth import Principal
+from junheng_kit.i18n import t
 from junheng_kit.messaging import add_event
 from junheng_kit.problems import (
     FieldError,
@@ -68,12 +69,21 @@ async def school_errors(
             school = schools.get(code)
             if school is None:
                 errors.append(
-                    FieldError(field, "school_registered", f"{code} is not in the school registry")
+                    FieldError(
+                        field,
+                        "school_registered",
+                        t(f"{code} 不在学校名录中", f"{code} is not in the school registry"),
+                    )
                 )
             elif school.county_code != county_code:
                 errors.append(
                     FieldError(
-                        field, "school_in_county", f"{code} is in county {school.county_code}"
+                        field,
+                        "school_in_county",
+                        t(
+                            f"{code} 属于区县 {school.county_code}",
+                            f"{code} is in county {school.county_code}",
+                        ),
                     )
                 )
             elif not offers_level(school.levels, level):
@@ -81,8 +91,13 @@ async def school_errors(
                     FieldError(
                         field,
                         "school_level",
-                        f"{code} offers {', '.join(school.levels)}; a {level} zone needs a school "
-                        f"admitting into {level}",
+                        t(
+                            f"{code} 设有 {', '.join(school.levels)}；{level} 学区需要招收 "
+                            f"{level} 学生的学校",
+                            f"{code} offers {', '.join(school.levels)}; a {level} zone needs a "
+                            "school "
+                            f"admitting into {level}",
+                        ),
                     )
                 )
     return errors
@@ -129,7 +144,10 @@ async def checked_zones(
         session, collection, county_code=county_code, level=level, label=label
     )
     if errors:
-        raise RuleViolated("the zone map is not valid; nothing was stored", *errors)
+        raise RuleViolated(
+            t("学区图无效，未存储任何内容", "the zone map is not valid; nothing was stored"),
+            *errors,
+        )
     return zones
 
 
@@ -148,11 +166,17 @@ async def create_zone_map(
     previous = await repository.newest(request.county_code, request.level, request.year)
     if previous is not None and request.effective_from < previous.effective_from:
         raise RuleViolated(
-            "a new version cannot take effect before the one it replaces",
+            t(
+                "新版本的生效日期不能早于被替换的版本",
+                "a new version cannot take effect before the one it replaces",
+            ),
             FieldError(
                 "effective_from",
                 "effective_from_not_before_previous",
-                f"version {previous.version} is in force from {previous.effective_from}",
+                t(
+                    f"版本 {previous.version} 自 {previous.effective_from} 起生效",
+                    f"version {previous.version} is in force from {previous.effective_from}",
+                ),
             ),
         )
     zone_map = ZoneMap(
@@ -253,8 +277,15 @@ async def map_in_force(
     zone_map = await ZoneMapRepository(session).in_force(county_code, level, year, day)
     if zone_map is None:
         raise NotFound(
-            f"no {level} zone map of county {county_code} for {year} is in force on {day}",
-            FieldError("query.year", "zone_map_in_force", f"none in force on {day}"),
+            t(
+                f"{day} 没有生效的 {county_code} {year} 年 {level} 学区图",
+                f"no {level} zone map of county {county_code} for {year} is in force on {day}",
+            ),
+            FieldError(
+                "query.year",
+                "zone_map_in_force",
+                t(f"{day} 没有生效的版本", f"none in force on {day}"),
+            ),
         )
     return zone_map
 
@@ -310,11 +341,15 @@ async def lookup(
     zone = (await zone_index(session, zone_map)).locate_one(longitude, latitude)
     if zone is None:
         raise NotFound(
-            "no zone covers this point",
+            t("没有学区覆盖此位置", "no zone covers this point"),
             FieldError(
                 "query.longitude",
                 "point_in_zone",
-                f"({longitude}, {latitude}) is outside every zone of version {zone_map.version}",
+                t(
+                    f"({longitude}, {latitude}) 不在版本 {zone_map.version} 的任何学区内",
+                    f"({longitude}, {latitude}) is outside every zone of version "
+                    f"{zone_map.version}",
+                ),
             ),
         )
     return zone_map, zone

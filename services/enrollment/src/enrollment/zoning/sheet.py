@@ -31,6 +31,7 @@ from enrollment.zoning import rules, service
 from enrollment.zoning.models import ZONE_MAP_VERSION_DETAIL, ZONE_MAP_VERSION_UNIQUE, ZoneMap
 from enrollment.zoning.repository import ZoneMapRepository
 from junheng_kit.auth import Principal
+from junheng_kit.i18n import t
 from junheng_kit.identifiers import SchoolCode
 from junheng_kit.integrity import problem_for_integrity_error
 from junheng_kit.messaging import add_event
@@ -103,7 +104,9 @@ def validated(sheet: SheetColumns) -> pl.DataFrame:
     """Every row in `FRAME`, in sheet order: plain rows checked column-wise, the others by
     `ZoneSchoolsRow`, whose errors (every bad cell) reject the sheet as they always did."""
     if not sheet.rows:
-        raise BadRequest("the sheet has no data rows", FieldError("body", "rows_required"))
+        raise BadRequest(
+            t("表格没有数据行", "the sheet has no data rows"), FieldError("body", "rows_required")
+        )
     good, rest = fast_path(sheet)
     if not rest:
         return good
@@ -145,8 +148,15 @@ async def import_school_lists(
     newest = await repository.newest(county_code, level, year)
     if newest is None:
         raise NotFound(
-            f"no {level} zone map of county {county_code} for {year}",
-            FieldError("query.year", "zone_map_exists", "import the zones' shapes first"),
+            t(
+                f"没有 {county_code} {year} 年的 {level} 学区图",
+                f"no {level} zone map of county {county_code} for {year}",
+            ),
+            FieldError(
+                "query.year",
+                "zone_map_exists",
+                t("请先导入学区的边界", "import the zones' shapes first"),
+            ),
         )
     frame = validated(read_columns(content, media_type, COLUMNS, engine="calamine"))
     stored = {z.zone_code: z for z in await repository.zones(newest.id)}
@@ -164,17 +174,38 @@ async def import_school_lists(
         if not in_map:
             errors += row_errors(
                 number,
-                [FieldError("zone_code", "zone_in_map", f"not a zone of version {newest.version}")],
+                [
+                    FieldError(
+                        "zone_code",
+                        "zone_in_map",
+                        t(
+                            f"不是版本 {newest.version} 的学区",
+                            f"not a zone of version {newest.version}",
+                        ),
+                    )
+                ],
             )
         elif first != number:
             errors += row_errors(
                 number,
-                [FieldError("zone_code", "zone_code_unique", f"also on row {first}")],
+                [
+                    FieldError(
+                        "zone_code",
+                        "zone_code_unique",
+                        t(f"与第 {first} 行重复", f"also on row {first}"),
+                    )
+                ],
             )
         if not codes_unique:
             errors += row_errors(
                 number,
-                [FieldError("school_codes", "school_codes_unique", "a school is listed twice")],
+                [
+                    FieldError(
+                        "school_codes",
+                        "school_codes_unique",
+                        t("同一学校被列出两次", "a school is listed twice"),
+                    )
+                ],
             )
     errors += await service.school_errors(
         session,
@@ -185,7 +216,14 @@ async def import_school_lists(
     seen = set(frame["zone_code"].to_list())
     missing = sorted(set(stored) - set(seen))
     errors += [
-        FieldError("rows", "zone_listed", f"zone {code} of version {newest.version} has no row")
+        FieldError(
+            "rows",
+            "zone_listed",
+            t(
+                f"版本 {newest.version} 的学区 {code} 没有对应的行",
+                f"zone {code} of version {newest.version} has no row",
+            ),
+        )
         for code in missing
     ]
     reject_rows(errors)
@@ -230,11 +268,17 @@ async def import_school_lists(
         return SchoolListImport(await record(newest, False), newest, published=False)
     if effective_from < newest.effective_from:
         raise RuleViolated(
-            "a new version cannot take effect before the one it replaces",
+            t(
+                "新版本的生效日期不能早于被替换的版本",
+                "a new version cannot take effect before the one it replaces",
+            ),
             FieldError(
                 "query.effective_from",
                 "effective_from_not_before_previous",
-                f"version {newest.version} is in force from {newest.effective_from}",
+                t(
+                    f"版本 {newest.version} 自 {newest.effective_from} 起生效",
+                    f"version {newest.version} is in force from {newest.effective_from}",
+                ),
             ),
         )
     zone_map = ZoneMap(

@@ -18,6 +18,7 @@ import numpy.typing as npt
 from pydantic import TypeAdapter, ValidationError
 
 from enrollment.zoning.rules import LATITUDE_RANGE, LONGITUDE_RANGE
+from junheng_kit.i18n import t as tt
 from junheng_kit.problems import (
     BadRequest,
     FieldError,
@@ -77,7 +78,8 @@ def _csv_rows(content: bytes) -> list[tuple[int, list[str]]]:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise BadRequest(
-            "the CSV is not UTF-8", FieldError("body", "csv_utf8", "save it as CSV UTF-8")
+            tt("CSV 不是 UTF-8 编码", "the CSV is not UTF-8"),
+            FieldError("body", "csv_utf8", tt("请另存为 CSV UTF-8", "save it as CSV UTF-8")),
         ) from exc
     reader = csv.reader(io.StringIO(text))
     return [(reader.line_num, row) for row in reader]
@@ -88,7 +90,7 @@ def _rows(content: bytes, media_type: str) -> tuple[list[str], list[tuple[int, l
     sheet of an XLSX workbook."""
     rows = _xlsx_rows(content) if media_type == XLSX else _csv_rows(content)
     if not rows:
-        raise BadRequest("the table is empty", FieldError("body", "rows_required"))
+        raise BadRequest(tt("表格为空", "the table is empty"), FieldError("body", "rows_required"))
     header = [h.strip() for h in rows[0][1]]
     return header, [(line, row) for line, row in rows[1:] if any(c.strip() for c in row)]
 
@@ -104,7 +106,7 @@ def _positions(
     missing = [columns[name][0] for name in required if name not in found]
     if missing:
         raise BadRequest(
-            "the table lacks required columns",
+            tt("表格缺少必需的列", "the table lacks required columns"),
             *[FieldError("header", "column_required", name) for name in missing],
         )
     return found
@@ -142,14 +144,21 @@ def _coordinates(
     for i in np.flatnonzero(bad).tolist():
         if math.isnan(_to_float(texts[i])) and texts[i].lower() != "nan":
             errors.append(
-                FieldError(f"rows[{lines[i]}].{name}", "number", f"{texts[i]!r} is not a number")
+                FieldError(
+                    f"rows[{lines[i]}].{name}",
+                    "number",
+                    tt(f"{texts[i]!r} 不是数字", f"{texts[i]!r} is not a number"),
+                )
             )
         else:
             errors.append(
                 FieldError(
                     f"rows[{lines[i]}].{name}",
                     f"{name}_range",
-                    f"WGS 84 {name} within China: {bounds[0]}–{bounds[1]}",
+                    tt(
+                        f"中国境内的 WGS 84 {name}：{bounds[0]}–{bounds[1]}",
+                        f"WGS 84 {name} within China: {bounds[0]}–{bounds[1]}",
+                    ),
                 )
             )
     return values
@@ -162,7 +171,11 @@ def read_points(content: bytes, media_type: str = "text/csv") -> PointTable:
     lines = [line for line, _ in rows]
     ids = [_cell(row, at["id"]) for _, row in rows]
     errors: list[FieldError] = [
-        FieldError(f"rows[{line}].id", "id_required", "every point needs an id (1–64 characters)")
+        FieldError(
+            f"rows[{line}].id",
+            "id_required",
+            tt("每个点都需要 id（1–64 个字符）", "every point needs an id (1–64 characters)"),
+        )
         for line, value in zip(lines, ids, strict=True)
         if not value or len(value) > 64
     ]
@@ -173,7 +186,13 @@ def read_points(content: bytes, media_type: str = "text/csv") -> PointTable:
         [_cell(r, at["latitude"]) for _, r in rows], lines, "latitude", LATITUDE_RANGE, errors
     )
     if not rows:
-        errors.append(FieldError("body", "rows_required", "the table has a header and no points"))
+        errors.append(
+            FieldError(
+                "body",
+                "rows_required",
+                tt("表格只有表头，没有点", "the table has a header and no points"),
+            )
+        )
     if errors:
         raise_row_errors(errors)
     return PointTable(ids, longitude, latitude)
@@ -182,10 +201,15 @@ def read_points(content: bytes, media_type: str = "text/csv") -> PointTable:
 def raise_row_errors(errors: list[FieldError]) -> None:
     rows = len({e.field.split(".")[0] for e in errors})
     shown = errors[:MAX_REPORTED_ERRORS]
-    more = (
-        f" (first {len(shown)} of {len(errors)} errors shown)" if len(errors) > len(shown) else ""
+    more = tt(
+        f"（共 {len(errors)} 个错误，显示前 {len(shown)} 个）",
+        f" (first {len(shown)} of {len(errors)} errors shown)",
     )
-    raise InvalidInput(f"{rows} row(s) are invalid; nothing was used{more}", *shown)
+    raise InvalidInput(
+        tt(f"{rows} 行数据有误，未使用任何内容", f"{rows} row(s) are invalid; nothing was used")
+        + (more if len(errors) > len(shown) else ""),
+        *shown,
+    )
 
 
 def _records(
@@ -203,7 +227,10 @@ def _records(
         record = {name: _cell(row, position) for name, position in at.items()}
         out.append((line, {k: v for k, v in record.items() if v != ""}))
     if not out:
-        raise BadRequest("the table has a header and no rows", FieldError("body", "rows_required"))
+        raise BadRequest(
+            tt("表格只有表头，没有数据行", "the table has a header and no rows"),
+            FieldError("body", "rows_required"),
+        )
     return out
 
 
@@ -240,9 +267,12 @@ def read_json(adapter: TypeAdapter[T], content: bytes) -> T:
     except ValidationError as exc:
         errors = validation_field_errors(exc.errors())
         if any(e.rule == "json_invalid" for e in errors):
-            raise BadRequest("request body is not valid JSON", *errors) from exc
+            raise BadRequest(
+                tt("请求体不是有效的 JSON", "request body is not valid JSON"), *errors
+            ) from exc
         raise InvalidInput(
-            "request does not match the schema", *errors[:MAX_REPORTED_ERRORS]
+            tt("请求不符合接口定义", "request does not match the schema"),
+            *errors[:MAX_REPORTED_ERRORS],
         ) from exc
 
 
@@ -250,7 +280,10 @@ def media_type_of(content_type: str, allowed: Sequence[str]) -> str:
     media_type = content_type.split(";")[0].strip().lower()
     if media_type not in allowed:
         raise UnsupportedMediaType(
-            f"send the body as {' or '.join(allowed)}",
+            tt(
+                f"请以 {' 或 '.join(allowed)} 发送请求体",
+                f"send the body as {' or '.join(allowed)}",
+            ),
             FieldError("header.content-type", "media_type", " or ".join(allowed)),
         )
     return media_type

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from evaluation.assessment.models import Assessment
 from junheng_kit.auth import Jurisdiction
+from junheng_kit.i18n import t
 from junheng_kit.problems import NotFound
 
 
@@ -25,7 +26,9 @@ class AssessmentRepository:
             )
         )
         if assessment is None:  # another county's assessment is "not found" too
-            raise NotFound(f"assessment {assessment_id} not found")
+            raise NotFound(
+                t(f"评估 {assessment_id} 不存在", f"assessment {assessment_id} not found")
+            )
         return assessment
 
     async def newest_summaries(

@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from evaluation.assessment.catalogue import EXACT, LEVELS, Catalogue, IndicatorSpec, Level, plain
+from junheng_kit.i18n import t
 from junheng_kit.problems import FieldError, RuleViolated
 
 FloatArray = npt.NDArray[np.float64]
@@ -259,10 +260,20 @@ def _weighted_cv(students: FloatArray, amounts: FloatArray) -> tuple[FloatArray,
 
 
 def _mean_not_positive(what: str) -> RuleViolated:
-    message = "county mean is 0: the coefficient of variation is undefined"
+    message = t(
+        "县域均值为 0：差异系数无定义",
+        "county mean is 0: the coefficient of variation is undefined",
+    )
     return RuleViolated(
-        "差异系数无定义: 均值为 0",
-        FieldError("schools", "cv_mean_positive", f"{what}: {message}" if what else message),
+        t(
+            "the coefficient of variation (差异系数) is undefined: the mean is 0",
+            "差异系数无定义: 均值为 0",
+        ),
+        FieldError(
+            "schools",
+            "cv_mean_positive",
+            t(f"{what}：", f"{what}: ") + message if what else message,
+        ),
     )
 
 

@@ -31,6 +31,7 @@ from evaluation.trends.rules import CvFigure, summarise
 from junheng_contracts.evaluation import AssessmentCompleted, AssessmentCompletedData
 from junheng_kit import reactions
 from junheng_kit.auth import Principal
+from junheng_kit.i18n import t
 from junheng_kit.ids import uuid7
 from junheng_kit.messaging import add_event
 from junheng_kit.problems import FieldError, NotFound, RuleViolated
@@ -66,11 +67,14 @@ def _check_sections(sections: list[SchoolSectionIn]) -> None:
         key = (section.school_code, section.level)
         if key in seen:
             raise RuleViolated(
-                "a school section is listed twice",
+                t("同一学校学段被列出两次", "a school section is listed twice"),
                 FieldError(
                     f"schools[{index}].school_code",
                     "section_unique",
-                    f"{section.school_code} {section.level} is also schools[{seen[key]}]",
+                    t(
+                        f"{section.school_code} {section.level} 与 schools[{seen[key]}] 重复",
+                        f"{section.school_code} {section.level} is also schools[{seen[key]}]",
+                    ),
                 ),
             )
         seen[key] = index
@@ -165,11 +169,17 @@ async def create_assessment(
             )
         except NotFound as exc:
             raise RuleViolated(
-                "no stored resource data to assess: import it or send `schools`",
+                t(
+                    "没有已存储的资源配置数据可供评估：请先导入或发送 `schools`",
+                    "no stored resource data to assess: import it or send `schools`",
+                ),
                 FieldError(
                     "schools",
                     "resource_data_required",
-                    f"county {request.county_code} has no resource data for {request.year}",
+                    t(
+                        f"区县 {request.county_code} 没有 {request.year} 年的资源配置数据",
+                        f"county {request.county_code} has no resource data for {request.year}",
+                    ),
                 ),
             ) from exc
         sections = stored.in_use.sections
@@ -200,7 +210,10 @@ async def create_assessment(
         catalogue = catalogue_in_force(date(request.year, *SCHOOL_YEAR_START))
     except LookupError as exc:
         raise RuleViolated(
-            f"no indicator catalogue is in force for the {request.year} school year",
+            t(
+                f"{request.year} 学年没有生效的指标目录",
+                f"no indicator catalogue is in force for the {request.year} school year",
+            ),
             FieldError("year", "catalogue_in_force"),
         ) from exc
     inputs = [_section_input(s) for s in sections]

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from evaluation.db import Base
 from junheng_kit.db import UtcDateTime
+from junheng_kit.i18n import t
 from junheng_kit.integrity import on_violation
 from junheng_kit.problems import FieldError
 from junheng_kit.timeutil import utcnow
@@ -20,7 +21,10 @@ from junheng_kit.timeutil import utcnow
 CONCURRENT = FieldError(
     "classes",
     "class_data_concurrent",
-    "a concurrent request stored the county's classes for the year; send the data again",
+    t(
+        "另一个请求同时存储了本县本年度的班级数据；请再次发送数据",
+        "a concurrent request stored the county's classes for the year; send the data again",
+    ),
 )
 
 
@@ -35,7 +39,13 @@ class SchoolClass(Base):
             "level",
             "grade",
             "name",
-            info=on_violation(CONCURRENT, detail="the classes were stored by a concurrent request"),
+            info=on_violation(
+                CONCURRENT,
+                detail=t(
+                    "班级数据已被另一个请求同时存储",
+                    "the classes were stored by a concurrent request",
+                ),
+            ),
         ),
     )
 
@@ -59,7 +69,13 @@ class ClassImport(Base):
             "county_code",
             "year",
             "version",
-            info=on_violation(CONCURRENT, detail="the classes were stored by a concurrent request"),
+            info=on_violation(
+                CONCURRENT,
+                detail=t(
+                    "班级数据已被另一个请求同时存储",
+                    "the classes were stored by a concurrent request",
+                ),
+            ),
         ),
     )
 

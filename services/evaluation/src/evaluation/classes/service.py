@@ -26,6 +26,7 @@ from junheng_contracts.evaluation import (
 )
 from junheng_kit import reactions
 from junheng_kit.auth import Principal
+from junheng_kit.i18n import t
 from junheng_kit.messaging import add_event
 from junheng_kit.problems import FieldError, NotFound, RuleViolated, validation_field_errors
 from junheng_kit.tabular import SheetRecord, reject_rows, row_errors
@@ -74,8 +75,12 @@ def check_classes(
                 FieldError(
                     f"{label}[{n}].name",
                     "class_unique",
-                    f"{c.school_code} {c.level} grade {c.grade} {c.name} is also "
-                    f"{label}[{seen[key]}] / 同一班级重复",
+                    t(
+                        f"同一班级重复：{c.school_code} {c.level} {c.grade} 年级 {c.name} 与 "
+                        f"{label}[{seen[key]}] 重复",
+                        f"{c.school_code} {c.level} grade {c.grade} {c.name} is also "
+                        f"{label}[{seen[key]}]",
+                    ),
                 )
             )
         seen.setdefault(key, n)
@@ -84,8 +89,12 @@ def check_classes(
                 FieldError(
                     f"{label}[{n}].grade",
                     "grade_in_level",
-                    f"{c.level} grades are {rules.GRADES[c.level].start}–"
-                    f"{rules.GRADES[c.level].stop - 1} / 年级不属于该学段",
+                    t(
+                        f"年级不属于该学段：{c.level} 的年级为 "
+                        f"{rules.GRADES[c.level].start}–{rules.GRADES[c.level].stop - 1}",
+                        f"{c.level} grades are "
+                        f"{rules.GRADES[c.level].start}–{rules.GRADES[c.level].stop - 1}",
+                    ),
                 )
             )
         pupils[(c.school_code, c.level)] += c.pupils
@@ -98,8 +107,12 @@ def check_classes(
                 FieldError(
                     f"{label}[{n}].school_code",
                     "section_in_roll",
-                    f"{section[0]} {section[1]} is not in the county's resource data for the "
-                    "year; store its 在校生数 first / 该学段不在本年度资源配置数据中",
+                    t(
+                        f"该学段不在本年度资源配置数据中：{section[0]} "
+                        f"{section[1]}，请先存储其在校生数",
+                        f"{section[0]} {section[1]} is not in the county's resource data for the "
+                        "year; store its 在校生数 (pupils on roll) first",
+                    ),
                 )
             )
         elif total > on_roll.students:
@@ -107,8 +120,12 @@ def check_classes(
                 FieldError(
                     f"{label}[{n}].pupils",
                     "classes_within_roll",
-                    f"{section[0]} {section[1]}: the classes hold {total} pupils, the roll "
-                    f"(在校生数) {on_roll.students} / 班级学生数合计超过在校生数",
+                    t(
+                        f"班级学生数合计超过在校生数：{section[0]} {section[1]} 的班级共 {total} "
+                        f"人，在校生数 {on_roll.students}",
+                        f"{section[0]} {section[1]}: the classes hold {total} pupils, the roll "
+                        f"(在校生数) {on_roll.students}",
+                    ),
                 )
             )
     return errors
@@ -149,7 +166,13 @@ async def replace_classes(
     roll = await _roll(session, county_code, year, school_code)
     errors = check_classes(classes, roll, label, numbers or range(len(classes)))
     if errors:
-        raise RuleViolated("the class data breaks a rule; nothing was stored", *errors[:1000])
+        raise RuleViolated(
+            t(
+                "班级数据违反规则，未存储任何内容",
+                "the class data breaks a rule; nothing was stored",
+            ),
+            *errors[:1000],
+        )
     version = (
         await session.scalar(
             select(func.max(ClassImport.version)).where(
@@ -243,5 +266,10 @@ async def import_table(
 async def require_import(session: AsyncSession, county_code: str, year: int) -> ClassImport:
     record = await repository.latest_import(session, county_code, year)
     if record is None:
-        raise NotFound(f"no class data for county {county_code} in {year}")
+        raise NotFound(
+            t(
+                f"区县 {county_code} 没有 {year} 年的班级数据",
+                f"no class data for county {county_code} in {year}",
+            )
+        )
     return record

@@ -212,7 +212,7 @@ def build_verdict_report(
                 "gap": None if item.gap is None else float(item.gap),
                 "gap_text": "" if item.gap is None else _decimal_text(item.gap),
                 "unit_zh": UNIT_ZH.get(item.unit or "", item.unit or ""),
-                "detail": item.detail,
+                "detail": str(item.detail),  # the report is in Chinese
             }
             for item in verdict.failing_items
         ],

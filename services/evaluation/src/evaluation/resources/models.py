@@ -5,6 +5,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from evaluation.db import Base
 from junheng_kit.db import UtcDateTime
+from junheng_kit.i18n import t
 from junheng_kit.integrity import on_violation
 from junheng_kit.problems import FieldError
 from junheng_kit.timeutil import utcnow
@@ -25,10 +26,16 @@ class SchoolResource(Base):
                 FieldError(
                     "schools",
                     "school_resource_unique",
-                    "a concurrent request stored these sections for the year; send the data "
-                    "again to replace them",
+                    t(
+                        "另一个请求同时存储了本年度的这些学段；请再次发送数据以替换",
+                        "a concurrent request stored these sections for the year; send the data "
+                        "again to replace them",
+                    ),
                 ),
-                detail="the county's data for the year was stored by a concurrent request",
+                detail=t(
+                    "本县本年度的数据已被另一个请求同时存储",
+                    "the county's data for the year was stored by a concurrent request",
+                ),
             ),
         ),
     )

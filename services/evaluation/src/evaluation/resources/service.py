@@ -13,6 +13,7 @@ from evaluation.resources.tables import read_table
 from evaluation.teachers.repository import TeacherStatsRepository
 from evaluation.teachers.rules import Overlaid, overlay
 from junheng_kit.auth import Principal
+from junheng_kit.i18n import t
 from junheng_kit.problems import (
     FieldError,
     NotFound,
@@ -38,7 +39,10 @@ def _duplicates(
                 FieldError(
                     f"{label}[{index}].school_code",
                     "section_unique",
-                    f"{section.school_code} {section.level} is also {label}[{seen[key]}]",
+                    t(
+                        f"{section.school_code} {section.level} 与 {label}[{seen[key]}] 重复",
+                        f"{section.school_code} {section.level} is also {label}[{seen[key]}]",
+                    ),
                 )
             )
         seen.setdefault(key, index)
@@ -57,7 +61,13 @@ def parse_rows(records: list[SheetRecord]) -> list[ResourceSectionIn]:
     reject_rows(errors)
     duplicates = _duplicates(sections, "rows", [r.row for r in records])
     if duplicates:
-        raise RuleViolated("a school section is listed twice; nothing was imported", *duplicates)
+        raise RuleViolated(
+            t(
+                "同一学校学段被列出两次，未导入任何内容",
+                "a school section is listed twice; nothing was imported",
+            ),
+            *duplicates,
+        )
     return sections
 
 
@@ -75,7 +85,9 @@ async def replace_resources(
     principal.require_jurisdiction(county_code, field="county_code")
     duplicates = _duplicates(sections, "schools")
     if duplicates:
-        raise RuleViolated("a school section is listed twice", *duplicates)
+        raise RuleViolated(
+            t("同一学校学段被列出两次", "a school section is listed twice"), *duplicates
+        )
     codes = {s.school_code for s in sections}
     elsewhere = await session.scalar(
         select(SchoolResource.county_code)
@@ -88,8 +100,13 @@ async def replace_resources(
     )
     if elsewhere is not None:
         raise RuleViolated(
-            "a school is already reported by another county this year",
-            FieldError("schools", "school_in_one_county", f"county {elsewhere}"),
+            t(
+                "该学校本年度已由另一区县上报",
+                "a school is already reported by another county this year",
+            ),
+            FieldError(
+                "schools", "school_in_one_county", t(f"区县 {elsewhere}", f"county {elsewhere}")
+            ),
         )
     record = ResourceImport(
         county_code=county_code,
@@ -149,7 +166,12 @@ async def stored_sections(
         .limit(1)
     )
     if record is None:
-        raise NotFound(f"no resource data for county {county_code} in {year}")
+        raise NotFound(
+            t(
+                f"区县 {county_code} 没有 {year} 年的资源配置数据",
+                f"no resource data for county {county_code} in {year}",
+            )
+        )
     rows = (
         await session.execute(
             select(*[getattr(SchoolResource, f) for f in FIELDS])

@@ -6,6 +6,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from evaluation.db import Base
 from junheng_kit.db import UtcDateTime
+from junheng_kit.i18n import t
 from junheng_kit.integrity import on_violation
 from junheng_kit.problems import FieldError
 from junheng_kit.timeutil import utcnow
@@ -27,10 +28,16 @@ class ScopeRule(Base):
                 FieldError(
                     "effective_from",
                     "scope_rule_unique",
-                    "a concurrent request stored this version of the rule; send the PUT again "
-                    "to replace it",
+                    t(
+                        "另一个请求同时存储了此版本的规则；请再次发送 PUT 以替换",
+                        "a concurrent request stored this version of the rule; send the PUT again "
+                        "to replace it",
+                    ),
                 ),
-                detail="this version of the rule was stored by a concurrent request",
+                detail=t(
+                    "此版本的规则已被另一个请求同时存储",
+                    "this version of the rule was stored by a concurrent request",
+                ),
             ),
         ),
     )

@@ -23,6 +23,7 @@ from evaluation.assessment.schemas import (
     SchoolSectionIn,
     SharedResourcesIn,
 )
+from junheng_kit.i18n import t
 from junheng_kit.problems import FieldError, RuleViolated
 
 ScopeKey = Literal["min_pupils_teaching_point", "combined_school_weights"]
@@ -95,13 +96,21 @@ def apply_scope(
         return Scoped(kept, excluded, [])
     if weights is None:
         raise RuleViolated(
-            "the county has set no combined-school weights to split shared resources",
+            t(
+                "本县未设置用于分摊共用资源的一贯制学校权重",
+                "the county has set no combined-school weights to split shared resources",
+            ),
             FieldError(
                 "shared_resources",
                 "combined_school_weights_unset",
-                "no national weights exist (domain.md §5.1), so the county sets them "
-                "(PUT /v1/counties/{county}/scope-rules/combined_school_weights) or reports "
-                "each section's own resources",
+                t(
+                    "没有国家规定的权重（domain.md §5.1），由本县设置（PUT "
+                    "/v1/counties/{county}/scope-rules/combined_school_weights），或上报各学段自"
+                    "身的资源",
+                    "no national weights exist (domain.md §5.1), so the county sets them "
+                    "(PUT /v1/counties/{county}/scope-rules/combined_school_weights) or reports "
+                    "each section's own resources",
+                ),
             ),
         )
     by_school: dict[str, dict[str, int]] = {}
@@ -114,18 +123,21 @@ def apply_scope(
         where = f"shared_resources[{index}]"
         if entry.school_code in seen:
             raise RuleViolated(
-                "a school's shared resources are listed twice",
+                t("同一学校的共用资源被列出两次", "a school's shared resources are listed twice"),
                 FieldError(
                     f"{where}.school_code",
                     "shared_school_unique",
-                    f"also [{seen[entry.school_code]}]",
+                    t(f"与 [{seen[entry.school_code]}] 重复", f"also [{seen[entry.school_code]}]"),
                 ),
             )
         seen[entry.school_code] = index
         part_weights = weights.value.get(entry.kind)
         if not isinstance(part_weights, Mapping):
             raise RuleViolated(
-                f"the county has set no weights for {entry.kind} schools",
+                t(
+                    f"本县未设置 {entry.kind} 学校的权重",
+                    f"the county has set no weights for {entry.kind} schools",
+                ),
                 FieldError(f"{where}.kind", "combined_school_kind_unset", weights.citation),
             )
         sections_of = by_school.get(entry.school_code, {})
@@ -134,25 +146,35 @@ def apply_scope(
             if part == "senior":
                 if entry.senior_students <= 0:
                     raise RuleViolated(
-                        f"a {entry.kind} school's senior pupils weigh in the split",
+                        t(
+                            f"{entry.kind} 学校的高中学生参与分摊",
+                            f"a {entry.kind} school's senior pupils weigh in the split",
+                        ),
                         FieldError(f"{where}.senior_students", "senior_students_required"),
                     )
                 pupils[part] = entry.senior_students
             elif part not in sections_of:
                 raise RuleViolated(
-                    f"school {entry.school_code} has no {part} section to take its share",
+                    t(
+                        f"学校 {entry.school_code} 没有承担分摊的 {part} 学段",
+                        f"school {entry.school_code} has no {part} section to take its share",
+                    ),
                     FieldError(
                         f"{where}.school_code",
                         "combined_school_sections",
-                        f"a {entry.kind} school sends its {' and '.join(PARTS[entry.kind][:2])} "
-                        "sections",
+                        t(
+                            f"{entry.kind} 学校应上报其 {'和'.join(PARTS[entry.kind][:2])} 学段",
+                            f"a {entry.kind} school sends its "
+                            f"{' and '.join(PARTS[entry.kind][:2])} "
+                            "sections",
+                        ),
                     ),
                 )
             else:
                 pupils[part] = kept[sections_of[part]].students
         if entry.kind == "nine_year" and entry.senior_students:
             raise RuleViolated(
-                "a nine-year school has no senior part",
+                t("九年一贯制学校没有高中部", "a nine-year school has no senior part"),
                 FieldError(f"{where}.senior_students", "no_senior_part"),
             )
         weight_of = {part: Decimal(str(part_weights[part])) for part in pupils}
@@ -201,8 +223,14 @@ def _special_education(
             kept.append(section)
     if not kept:
         raise RuleViolated(
-            "every section is a special-education school: nothing to assess for 资源配置",
-            FieldError("schools", "no_section_in_scope", "special_education_school"),
+            t(
+                "所有学段均为特殊教育学校：资源配置没有可评估的对象",
+                "every section is a special-education school: nothing to assess for 资源配置 "
+                "(resource allocation)",
+            ),
+            FieldError(
+                "schools", "no_section_in_scope", t("特殊教育学校", "special_education_school")
+            ),
         )
     return kept, excluded
 
@@ -227,7 +255,14 @@ def _teaching_points(
             kept.append(section)
     if not kept:
         raise RuleViolated(
-            "every section is a teaching point under the county's minimum",
-            FieldError("schools", "no_section_in_scope", f"min_pupils_teaching_point {minimum}"),
+            t(
+                "所有学段均为低于本县最低人数的教学点",
+                "every section is a teaching point under the county's minimum",
+            ),
+            FieldError(
+                "schools",
+                "no_section_in_scope",
+                t(f"教学点最低人数 {minimum}", f"min_pupils_teaching_point {minimum}"),
+            ),
         )
     return kept, excluded

@@ -10,6 +10,7 @@ from evaluation.scope.repository import ScopeRuleRepository
 from evaluation.scope.rules import SCOPE_KEYS, RuleInForce
 from evaluation.scope.schemas import ScopeRulePut, ScopeRuleRead, ScopeRulesRead
 from junheng_kit.auth import Principal
+from junheng_kit.i18n import t
 from junheng_kit.problems import FieldError, NotFound, RuleViolated
 from junheng_kit.timeutil import utcnow
 
@@ -22,23 +23,30 @@ def _value(key: str, request: ScopeRulePut) -> dict[str, Any]:
     for name in VALUE_FIELD.values():
         if name != wanted and getattr(request, name) is not None:
             raise RuleViolated(
-                f"{name} is not a value of {key}", FieldError(name, "scope_value_unexpected", key)
+                t(f"{name} 不是 {key} 的取值", f"{name} is not a value of {key}"),
+                FieldError(name, "scope_value_unexpected", key),
             )
     if key == "min_pupils_teaching_point":
         if request.min_pupils is None:
             raise RuleViolated(
-                "min_pupils is required", FieldError("min_pupils", "scope_value_required", key)
+                t("min_pupils 为必填项", "min_pupils is required"),
+                FieldError("min_pupils", "scope_value_required", key),
             )
         return {"min_pupils": request.min_pupils}
     if request.weights is None:
         raise RuleViolated(
-            "weights are required", FieldError("weights", "scope_value_required", key)
+            t("权重为必填项", "weights are required"),
+            FieldError("weights", "scope_value_required", key),
         )
     weights = request.weights.model_dump(exclude_none=True)
     if not weights:
         raise RuleViolated(
-            "weights name no kind of combined school",
-            FieldError("weights", "scope_value_required", "nine_year, complete_secondary, …"),
+            t("权重未指明任何一贯制学校类型", "weights name no kind of combined school"),
+            FieldError(
+                "weights",
+                "scope_value_required",
+                t("nine_year、complete_secondary 等", "nine_year, complete_secondary, …"),
+            ),
         )
     return {kind: {part: str(w) for part, w in parts.items()} for kind, parts in weights.items()}
 
@@ -66,11 +74,20 @@ async def put_rule(
     """Store (replace) the version of `key` starting on `effective_from`."""
     principal.require_jurisdiction(county_code, field="county_code")
     if key not in SCOPE_KEYS:
-        raise NotFound(f"{key!r} is not a scope rule ({', '.join(SCOPE_KEYS)})")
+        raise NotFound(
+            t(
+                f"{key!r} 不是范围规则（{', '.join(SCOPE_KEYS)}）",
+                f"{key!r} is not a scope rule ({', '.join(SCOPE_KEYS)})",
+            )
+        )
     if request.effective_to is not None and request.effective_to <= request.effective_from:
         raise RuleViolated(
-            "effective_to must be after effective_from",
-            FieldError("effective_to", "effective_range", "exclusive end after the start"),
+            t("effective_to 必须晚于 effective_from", "effective_to must be after effective_from"),
+            FieldError(
+                "effective_to",
+                "effective_range",
+                t("结束日期（不含）应晚于开始日期", "exclusive end after the start"),
+            ),
         )
     value = _value(key, request)
     repository = ScopeRuleRepository(session)

@@ -8,6 +8,7 @@ from sqlalchemy.orm import selectinload
 from evaluation.teachers.models import SchoolTeacherStats, SectionTeacherStats
 from evaluation.teachers.rules import StaffingCounts, TrainingCounts
 from junheng_kit.auth import Jurisdiction
+from junheng_kit.i18n import t
 from junheng_kit.problems import NotFound
 
 
@@ -40,7 +41,12 @@ class TeacherStatsRepository:
             .options(selectinload(SchoolTeacherStats.sections))
         )
         if school is None:  # another county's school is "not found" too
-            raise NotFound(f"no teacher statistics for school {school_code}")
+            raise NotFound(
+                t(
+                    f"学校 {school_code} 没有教师统计数据",
+                    f"no teacher statistics for school {school_code}",
+                )
+            )
         return school
 
     async def counts_for(self, school_codes: Select[Any]) -> dict[tuple[str, str], StaffingCounts]:

@@ -13,6 +13,7 @@ from evaluation.trends.schemas import (
     YearTrend,
 )
 from junheng_kit.auth import Principal
+from junheng_kit.i18n import t
 from junheng_kit.problems import FieldError, InvalidInput
 
 
@@ -27,8 +28,12 @@ async def county_trends(
     """One county across school years: the newest assessment of each year, oldest year first."""
     if from_year is not None and to_year is not None and from_year > to_year:
         raise InvalidInput(
-            "from_year is after to_year",
-            FieldError("query.from_year", "year_range", f"{from_year} > {to_year}"),
+            t("from_year 晚于 to_year", "from_year is after to_year"),
+            FieldError(
+                "query.from_year",
+                "year_range",
+                t(f"{from_year} > {to_year}", f"{from_year} > {to_year}"),
+            ),
         )
     principal.require_jurisdiction(county_code, field="county_code")
     rows = await AssessmentRepository(session).newest_summaries(

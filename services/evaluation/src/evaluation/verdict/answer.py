@@ -32,6 +32,7 @@ from evaluation.verdict.schemas import (
     ResourceAllocationPart,
     VerdictParts,
 )
+from junheng_kit.i18n import t
 
 CLASS_DATA_REVIEWER = "the bureau's class data (班级学生数)"
 TRAINING_REVIEWER = "staffing's teacher registry (教师培训记录)"
@@ -270,8 +271,13 @@ def training_failures(item: ItemRead, sections: list[TrainingSectionRead]) -> li
             level=s.level,
             gap=Decimal(s.teachers_counted - s.teachers_meeting_training_hours),
             unit="teachers",
-            detail=f"{s.teachers_meeting_training_hours} of {s.teachers_counted} 专任教师 with "
-            f"{s.required_hours} 学时 in {s.window_from}–{s.as_of}",
+            detail=t(
+                f"{s.teachers_counted} 名专任教师中 {s.teachers_meeting_training_hours} 名在 "
+                f"{s.window_from}–{s.as_of} 完成 {s.required_hours} 学时",
+                f"{s.teachers_meeting_training_hours} of {s.teachers_counted} 专任教师 (full-time "
+                f"teachers) with {s.required_hours} 学时 (training hours) in "
+                f"{s.window_from}–{s.as_of}",
+            ),
         )
         for s in sections
         if s.teachers_meeting_training_hours < s.teachers_counted
@@ -292,8 +298,9 @@ def failing_items(parts: VerdictParts) -> list[FailingItem]:
                     level=school.level,
                     gap=indicator.shortfall,
                     unit=indicator.unit,
-                    detail=(
-                        f"{indicator.value:.6g} < {indicator.threshold} (floor {indicator.floor})"
+                    detail=t(
+                        f"{indicator.value:.6g} < {indicator.threshold}（底线 {indicator.floor}）",
+                        f"{indicator.value:.6g} < {indicator.threshold} (floor {indicator.floor})",
                     ),
                 )
             )
@@ -305,14 +312,21 @@ def failing_items(parts: VerdictParts) -> list[FailingItem]:
                 level=cv.level,
                 gap=rules.shown(Decimal(cv.value) - cv.limit),
                 unit="cv",
-                detail=f"差异系数 {cv.value:.6g} > {cv.limit}",
+                detail=t(
+                    f"差异系数 {cv.value:.6g} > {cv.limit}",
+                    f"coefficient of variation (差异系数) {cv.value:.6g} > {cv.limit}",
+                ),
             )
         )
     for items in (parts.government_assurance, parts.education_quality):
         for item in items.failing:
             if item.basis == "finding":
                 out.append(
-                    FailingItem(part=item.part, key=item.key, detail="reviewer finding: not met")
+                    FailingItem(
+                        part=item.part,
+                        key=item.key,
+                        detail=t("评审结论：未达标", "reviewer finding: not met"),
+                    )
                 )
                 continue
             if item.training_sections is not None:  # 培训学时 from staffing: per section
@@ -328,11 +342,16 @@ def failing_items(parts: VerdictParts) -> list[FailingItem]:
                             level=section.level,
                             gap=Decimal(len(section.over_cap)),
                             unit="classes",
-                            detail=(
+                            detail=t(
+                                f"{section.classes} 个班中 {len(section.over_cap)} 个超过 "
+                                f"{section.cap} 人：最大 {section.largest_class} 人，超出 "
+                                f"{section.pupils_over} 人；大班额 {section.large_classes} 个，"
+                                f"超大班额 {section.extra_large_classes} 个",
                                 f"{len(section.over_cap)} of {section.classes} classes over "
                                 f"{section.cap}: largest {section.largest_class}, "
-                                f"{section.pupils_over} pupils over; 大班额 "
-                                f"{section.large_classes}, 超大班额 {section.extra_large_classes}"
+                                f"{section.pupils_over} pupils over; 大班额 (large classes) "
+                                f"{section.large_classes}, 超大班额 (extra-large classes) "
+                                f"{section.extra_large_classes}",
                             ),
                         )
                     )
@@ -347,7 +366,10 @@ def failing_items(parts: VerdictParts) -> list[FailingItem]:
                         key=f"{item.key}.{criterion.name}",
                         gap=criterion.missing if whole else criterion.gap,
                         unit=criterion.missing_unit if whole else criterion.unit,
-                        detail=f"{criterion.value} vs {criterion.comparator} {criterion.threshold}",
+                        detail=t(
+                            f"{criterion.value}，要求 {criterion.comparator} {criterion.threshold}",
+                            f"{criterion.value} vs {criterion.comparator} {criterion.threshold}",
+                        ),
                     )
                 )
     recognition = parts.social_recognition
@@ -358,7 +380,10 @@ def failing_items(parts: VerdictParts) -> list[FailingItem]:
                 key="recognition_rate",
                 gap=recognition.threshold - recognition.rate,
                 unit="share",
-                detail=f"{recognition.rate} < {recognition.threshold}",
+                detail=t(
+                    f"满意度 {recognition.rate} < {recognition.threshold}",
+                    f"{recognition.rate} < {recognition.threshold}",
+                ),
             )
         )
     eligibility = parts.eligibility
@@ -369,7 +394,10 @@ def failing_items(parts: VerdictParts) -> list[FailingItem]:
                 key="basic_balance_years",
                 gap=Decimal(eligibility.required_years - eligibility.years_since),
                 unit="years",
-                detail=f"{eligibility.years_since} years since basic balance",
+                detail=t(
+                    f"基本均衡认定后 {eligibility.years_since} 年",
+                    f"{eligibility.years_since} years since basic balance",
+                ),
             )
         )
     for veto in parts.vetoes:

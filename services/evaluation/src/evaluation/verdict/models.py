@@ -6,6 +6,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from evaluation.db import Base
 from junheng_kit.db import UtcDateTime
+from junheng_kit.i18n import t
 from junheng_kit.integrity import CONCURRENT_UPDATE, on_violation
 from junheng_kit.problems import FieldError
 from junheng_kit.timeutil import utcnow
@@ -25,9 +26,14 @@ class VerdictItemInput(Base):
                 FieldError(
                     "path.key",
                     "verdict_item_unique",
-                    "a concurrent request stored this item; send the PUT again to replace it",
+                    t(
+                        "另一个请求同时存储了此项；请再次发送 PUT 以替换",
+                        "a concurrent request stored this item; send the PUT again to replace it",
+                    ),
                 ),
-                detail="this item was stored by a concurrent request",
+                detail=t(
+                    "此项已被另一个请求同时存储", "this item was stored by a concurrent request"
+                ),
             ),
         ),
     )
@@ -57,9 +63,14 @@ class RecognitionInput(Base):
                 FieldError(
                     "path.year",
                     "recognition_unique",
-                    "a concurrent request stored the survey; send the PUT again to replace it",
+                    t(
+                        "另一个请求同时存储了此调查；请再次发送 PUT 以替换",
+                        "a concurrent request stored the survey; send the PUT again to replace it",
+                    ),
                 ),
-                detail="the survey was stored by a concurrent request",
+                detail=t(
+                    "调查已被另一个请求同时存储", "the survey was stored by a concurrent request"
+                ),
             ),
         ),
     )
@@ -86,9 +97,16 @@ class EligibilityInput(Base):
                 FieldError(
                     "path.year",
                     "eligibility_unique",
-                    "a concurrent request stored the eligibility; send the PUT again to replace it",
+                    t(
+                        "另一个请求同时存储了此资格；请再次发送 PUT 以替换",
+                        "a concurrent request stored the eligibility; send the PUT again to "
+                        "replace it",
+                    ),
                 ),
-                detail="the eligibility was stored by a concurrent request",
+                detail=t(
+                    "资格已被另一个请求同时存储",
+                    "the eligibility was stored by a concurrent request",
+                ),
             ),
         ),
     )
@@ -114,7 +132,11 @@ class CountyVerdictState(Base):
             "county_code",
             "year",
             info=on_violation(
-                CONCURRENT_UPDATE, detail="the county's verdict was changed by a concurrent request"
+                CONCURRENT_UPDATE,
+                detail=t(
+                    "本县的认定结果已被另一个请求同时修改",
+                    "the county's verdict was changed by a concurrent request",
+                ),
             ),
         ),
     )

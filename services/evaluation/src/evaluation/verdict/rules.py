@@ -21,6 +21,7 @@ from evaluation.verdict.catalogue import (
     RecognitionGroup,
     VerdictCatalogue,
 )
+from junheng_kit.i18n import t
 from junheng_kit.problems import FieldError, RuleViolated
 
 Finding = Literal["met", "not_met"]
@@ -116,19 +117,29 @@ def evaluate_item(
                 else "threshold_unconfirmed"
             )
             raise RuleViolated(
-                f"{spec.key} is judged by a reviewer finding, not by measured values",
+                t(
+                    f"{spec.key} 由评审结论判定，而非计量值",
+                    f"{spec.key} is judged by a reviewer finding, not by measured values",
+                ),
                 FieldError("measured", rule, spec.standard or spec.title_zh),
             )
         if finding is None:
             raise RuleViolated(
-                f"{spec.key} needs a reviewer finding",
-                FieldError("finding", "finding_required", "met or not_met"),
+                t(f"{spec.key} 需要评审结论", f"{spec.key} needs a reviewer finding"),
+                FieldError(
+                    "finding",
+                    "finding_required",
+                    t("达标（met）或未达标（not_met）", "met or not_met"),
+                ),
             )
         return ItemOutcome(spec.key, spec.part, finding == "met", "finding", (), finding, False)
     if measured is None:
         if finding is None:
             raise RuleViolated(
-                f"{spec.key} needs measured values or a reviewer finding",
+                t(
+                    f"{spec.key} 需要计量值或评审结论",
+                    f"{spec.key} needs measured values or a reviewer finding",
+                ),
                 FieldError(
                     "measured", "measured_or_finding_required", ", ".join(sorted(spec.fields))
                 ),
@@ -149,7 +160,10 @@ def _check_fields(spec: ItemSpec, measured: Mapping[str, Decimal]) -> None:
     unknown = sorted(set(measured) - spec.fields)
     if unknown:
         raise RuleViolated(
-            f"{spec.key} does not measure {', '.join(unknown)}",
+            t(
+                f"{spec.key} 不计量 {', '.join(unknown)}",
+                f"{spec.key} does not measure {', '.join(unknown)}",
+            ),
             *(
                 FieldError(
                     f"measured.{name}", "measure_field_unknown", ", ".join(sorted(spec.fields))
@@ -163,12 +177,15 @@ def _check_fields(spec: ItemSpec, measured: Mapping[str, Decimal]) -> None:
         for name in criterion.fields:
             if name not in measured:
                 raise RuleViolated(
-                    f"{spec.key} needs {name}",
+                    t(f"{spec.key} 需要 {name}", f"{spec.key} needs {name}"),
                     FieldError(f"measured.{name}", "measure_field_required"),
                 )
         if criterion.denominator is not None and measured[criterion.denominator] <= 0:
             raise RuleViolated(
-                f"{criterion.denominator} must be positive",
+                t(
+                    f"{criterion.denominator} 必须为正数",
+                    f"{criterion.denominator} must be positive",
+                ),
                 FieldError(f"measured.{criterion.denominator}", "denominator_positive"),
             )
 
@@ -260,29 +277,39 @@ def assess_recognition(
 
 def _check_groups(groups: Sequence[GroupCount]) -> None:
     if not groups:
-        raise RuleViolated("no respondent groups", FieldError("groups", "groups_required"))
+        raise RuleViolated(
+            t("没有受访群体", "no respondent groups"), FieldError("groups", "groups_required")
+        )
     seen: dict[str, int] = {}
     for index, group in enumerate(groups):
         if group.group in seen:
             raise RuleViolated(
-                "a respondent group is listed twice",
+                t("同一受访群体被列出两次", "a respondent group is listed twice"),
                 FieldError(
-                    f"groups[{index}].group", "group_unique", f"also groups[{seen[group.group]}]"
+                    f"groups[{index}].group",
+                    "group_unique",
+                    t(f"与 groups[{seen[group.group]}] 重复", f"also groups[{seen[group.group]}]"),
                 ),
             )
         seen[group.group] = index
         if group.respondents <= 0:
             raise RuleViolated(
-                "respondents must be positive",
+                t("受访人数必须为正数", "respondents must be positive"),
                 FieldError(f"groups[{index}].respondents", "respondents_positive"),
             )
         if not 0 <= group.satisfied <= group.respondents:
             raise RuleViolated(
-                "satisfied must lie between 0 and the respondents",
+                t(
+                    "满意人数必须在 0 与受访人数之间",
+                    "satisfied must lie between 0 and the respondents",
+                ),
                 FieldError(
                     f"groups[{index}].satisfied",
                     "satisfied_within_respondents",
-                    f"{group.satisfied} of {group.respondents}",
+                    t(
+                        f"{group.respondents} 人中 {group.satisfied} 人",
+                        f"{group.satisfied} of {group.respondents}",
+                    ),
                 ),
             )
 
@@ -291,19 +318,24 @@ def _check_weights(groups: Sequence[GroupCount], weights: Mapping[str, Decimal])
     present = {g.group for g in groups}
     if set(weights) != present:
         raise RuleViolated(
-            "weights must name exactly the groups surveyed",
+            t("权重必须恰好对应所调查的群体", "weights must name exactly the groups surveyed"),
             FieldError("weights", "weights_match_groups", ", ".join(sorted(present))),
         )
     for name, weight in weights.items():
         if weight < 0:
             raise RuleViolated(
-                "a weight is negative", FieldError(f"weights.{name}", "weight_non_negative")
+                t("权重为负数", "a weight is negative"),
+                FieldError(f"weights.{name}", "weight_non_negative"),
             )
     total = sum(weights.values(), Decimal(0))
     if abs(total - 1) > WEIGHT_TOLERANCE:
         raise RuleViolated(
-            "weights must sum to 1",
-            FieldError("weights", "weights_sum_to_one", f"they sum to {plain(total)}"),
+            t("权重之和必须为 1", "weights must sum to 1"),
+            FieldError(
+                "weights",
+                "weights_sum_to_one",
+                t(f"权重之和为 {plain(total)}", f"they sum to {plain(total)}"),
+            ),
         )
 
 

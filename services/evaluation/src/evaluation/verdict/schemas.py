@@ -12,6 +12,7 @@ from evaluation.classes.schemas import SectionClassesRead
 from evaluation.teachers.schemas import TrainingSectionRead
 from evaluation.verdict.catalogue import RecognitionGroup, VetoKind
 from evaluation.verdict.rules import Basis, Finding, Verdict
+from junheng_kit.i18n import AnswerText, RuleError, t
 
 Measure = Annotated[Decimal, Field(ge=0, le=Decimal("1e15"), allow_inf_nan=False)]
 Share = Annotated[Decimal, Field(ge=0, le=1, allow_inf_nan=False)]
@@ -59,7 +60,10 @@ class ItemPut(BaseModel):
     @classmethod
     def _evidence_required(cls, value: list[Evidence]) -> list[Evidence]:
         if not value:
-            raise ValueError("evidence_required: every item cites at least one piece of evidence")
+            raise RuleError(
+                "evidence_required",
+                t("每一项至少引用一份佐证材料", "every item cites at least one piece of evidence"),
+            )
         return value
 
 
@@ -235,7 +239,7 @@ class FailingItem(BaseModel):
     level: str | None = None
     gap: Decimal | None = None
     unit: str | None = None
-    detail: str
+    detail: AnswerText  # in the caller's language (junheng_kit.i18n)
 
 
 class VerdictRead(BaseModel):

@@ -43,6 +43,7 @@ from junheng_contracts.evaluation import (
 )
 from junheng_kit import reactions
 from junheng_kit.auth import Principal
+from junheng_kit.i18n import t
 from junheng_kit.messaging import add_event
 from junheng_kit.problems import FieldError, NotFound, RuleViolated
 from junheng_kit.timeutil import utcnow
@@ -71,7 +72,10 @@ def _catalogue(year: int) -> VerdictCatalogue:
         return catalogue_in_force(date(year, *SCHOOL_YEAR_START))
     except LookupError as exc:
         raise RuleViolated(
-            f"no verdict catalogue is in force for the {year} school year",
+            t(
+                f"{year} 学年没有生效的认定指标目录",
+                f"no verdict catalogue is in force for the {year} school year",
+            ),
             FieldError("year", "catalogue_in_force"),
         ) from exc
 
@@ -80,7 +84,12 @@ def _spec(catalogue: VerdictCatalogue, key: str) -> ItemSpec:
     try:
         return catalogue.item(key)
     except KeyError as exc:
-        raise NotFound(f"{key!r} is not an item of catalogue {catalogue.version}") from exc
+        raise NotFound(
+            t(
+                f"{key!r} 不是目录 {catalogue.version} 中的项目",
+                f"{key!r} is not an item of catalogue {catalogue.version}",
+            )
+        ) from exc
 
 
 async def put_item(
@@ -166,8 +175,15 @@ async def put_eligibility(
     catalogue = _catalogue(year)
     if request.basic_balance_recognised_year > year:
         raise RuleViolated(
-            "basic-balance recognition cannot come after the year assessed",
-            FieldError("basic_balance_recognised_year", "not_after_year", f"assessing {year}"),
+            t(
+                "基本均衡认定不能晚于被评估的年份",
+                "basic-balance recognition cannot come after the year assessed",
+            ),
+            FieldError(
+                "basic_balance_recognised_year",
+                "not_after_year",
+                t(f"评估年份为 {year}", f"assessing {year}"),
+            ),
         )
     outcome = rules.assess_eligibility(
         request.basic_balance_recognised_year, year, required_years=catalogue.eligibility_years

@@ -14,6 +14,7 @@ from typing import Literal
 
 from evaluation.assessment.catalogue import EXACT, Catalogue, IndicatorSpec, Level, plain
 from evaluation.assessment.rules import AssessmentOutcome, SectionInput, SectionOutcome, assess
+from junheng_kit.i18n import t
 from junheng_kit.problems import FieldError, RuleViolated
 
 TeacherKind = Literal["above_required_degree", "backbone", "pe_arts"]
@@ -121,15 +122,24 @@ def apply_changes(
             error = FieldError(
                 f"changes[{i}].{school_field}",
                 "school_in_assessment",
-                f"school {code} is not in this assessment",
+                t(f"学校 {code} 不在本次评估中", f"school {code} is not in this assessment"),
             )
         else:
             error = FieldError(
                 f"changes[{i}].{level_field}",
                 "section_in_assessment",
-                f"school {code} has no {level} section in this assessment",
+                t(
+                    f"学校 {code} 在本次评估中没有 {level} 学段",
+                    f"school {code} has no {level} section in this assessment",
+                ),
             )
-        raise RuleViolated("a change names a section the assessment does not have", error)
+        raise RuleViolated(
+            t(
+                "变更所指的学段不在本次评估中",
+                "a change names a section the assessment does not have",
+            ),
+            error,
+        )
 
     for i, change in enumerate(changes):
         if isinstance(change, MoveTeachers):
@@ -137,23 +147,33 @@ def apply_changes(
             target = locate(i, "to_school", "to_level", change.to_school, change.to_level)
             if source == target:
                 raise RuleViolated(
-                    "teachers can only move between two different sections",
+                    t(
+                        "教师只能在两个不同的学段之间调动",
+                        "teachers can only move between two different sections",
+                    ),
                     FieldError(
                         f"changes[{i}].to_school",
                         "distinct_sections",
-                        f"from and to are both {change.from_school} {change.from_level}",
+                        t(
+                            f"调出与调入均为 {change.from_school} {change.from_level}",
+                            f"from and to are both {change.from_school} {change.from_level}",
+                        ),
                     ),
                 )
             field = TEACHER_FIELDS[change.teacher_kind]
             available: int = getattr(current[source], field)
             if change.count > available:
                 raise RuleViolated(
-                    "more teachers moved than the section has",
+                    t("调出的教师多于该学段现有人数", "more teachers moved than the section has"),
                     FieldError(
                         f"changes[{i}].count",
                         "teachers_available",
-                        f"{change.from_school} {change.from_level} has {available} {field} "
-                        f"at this point; cannot move {change.count}",
+                        t(
+                            f"{change.from_school} {change.from_level} 此时有 {available} 名 "
+                            f"{field}，无法调动 {change.count} 名",
+                            f"{change.from_school} {change.from_level} has {available} {field} "
+                            f"at this point; cannot move {change.count}",
+                        ),
                     ),
                 )
             current[source] = add_resources(current[source], {field: -change.count})

@@ -15,6 +15,7 @@ from evaluation.assessment.schemas import (
     ScopeOut,
 )
 from evaluation.whatif.rules import TeacherKind
+from junheng_kit.i18n import RuleError, t
 from junheng_kit.identifiers import SchoolCode
 
 RESOURCE_FIELDS = (
@@ -66,7 +67,10 @@ class AddResourcesChange(BaseModel):
     @model_validator(mode="after")
     def _names_an_addition(self) -> Self:
         if not self.additions():
-            raise ValueError("addition_required: name at least one resource to add")
+            raise RuleError(
+                "addition_required",
+                t("请至少指明一项要增加的资源", "name at least one resource to add"),
+            )
         return self
 
     def additions(self) -> dict[str, int | float]:

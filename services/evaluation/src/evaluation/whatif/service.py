@@ -25,6 +25,7 @@ from evaluation.whatif.schemas import (
     WhatIfRequest,
 )
 from junheng_kit.auth import Principal
+from junheng_kit.i18n import t
 from junheng_kit.problems import FieldError, RuleViolated
 
 RESULT_KEYS = ("schools", "cv", "resource_allocation")
@@ -49,7 +50,7 @@ async def what_if(
         scenario = rules.assess(scenario_sections, catalogue)
     except RuleViolated as exc:  # e.g. every backbone teacher of a level moved away
         raise RuleViolated(
-            f"the scenario cannot be assessed: {exc.detail}",
+            t("方案无法评估：", "the scenario cannot be assessed: ") + exc.detail,
             *(FieldError("changes", error.rule, error.message) for error in exc.errors),
         ) from exc
     fix = whatif_rules.cheapest_fix(scenario_sections, scenario, catalogue)
@@ -121,7 +122,10 @@ def _refuse_excluded(assessment: Assessment, changes: list[Change]) -> None:
             found = excluded.get((code, level))
             if found is not None:
                 raise RuleViolated(
-                    "a change names a section the county's scope rules left out",
+                    t(
+                        "变更所指的学段已被本县的范围规则排除",
+                        "a change names a section the county's scope rules left out",
+                    ),
                     FieldError(f"changes[{i}].{field}", "section_excluded", found["reason"]),
                 )
 

@@ -3,6 +3,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from junheng_kit.i18n import RuleError, t
+
 Evidence = Literal["OFF", "SEC", "UNCONF", "DERIVED"]
 
 
@@ -22,7 +24,13 @@ class PolicyParameterCreate(BaseModel):
     @model_validator(mode="after")
     def _dates_in_order(self) -> "PolicyParameterCreate":
         if self.effective_to is not None and self.effective_to <= self.effective_from:
-            raise ValueError("effective_dates_order: effective_to must be after effective_from")
+            raise RuleError(
+                "effective_dates_order",
+                t(
+                    "effective_to 必须晚于 effective_from",
+                    "effective_to must be after effective_from",
+                ),
+            )
         return self
 
 

@@ -7,6 +7,7 @@ from datetime import date
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from junheng_kit.auth import Principal
+from junheng_kit.i18n import t
 from junheng_kit.problems import FieldError, RuleViolated
 from staffing.policy.models import PolicyParameter
 from staffing.policy.parameters import SPECS, PolicyBook, PolicyRow, check_value
@@ -48,7 +49,10 @@ async def set_parameter(
     if problem is not None:
         rule, _, message = problem.partition(": ")
         field = {"unknown_parameter": "key", "unknown_qualifier": "qualifier"}.get(rule, "value")
-        raise RuleViolated("不是有效的政策参数", FieldError(field, rule, message))
+        raise RuleViolated(
+            t("不是有效的政策参数", "not a valid policy parameter"),
+            FieldError(field, rule, message),
+        )
     parameter = PolicyParameter(
         scope_code=county_code,
         key=request.key,

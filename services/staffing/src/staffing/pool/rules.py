@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
+from junheng_kit.i18n import t
 from junheng_kit.problems import FieldError
 
 
@@ -20,7 +21,16 @@ def school_year_of(day: date) -> int:
 def loan_date_errors(lent_on: date, due_on: date) -> list[FieldError]:
     if due_on > lent_on:
         return []
-    return [FieldError("due_on", "loan_dates_order", "归还期限 must be after the lending date")]
+    return [
+        FieldError(
+            "due_on",
+            "loan_dates_order",
+            t(
+                "归还期限必须晚于借出日期",
+                "the return deadline (归还期限) must be after the lending date",
+            ),
+        )
+    ]
 
 
 def available_posts(pool_posts: int, active_loans: Iterable[int]) -> int:

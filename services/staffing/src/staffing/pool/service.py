@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from junheng_kit.auth import Principal
 from junheng_kit.etags import require_version
+from junheng_kit.i18n import t
 from junheng_kit.problems import Conflict, FieldError, NotFound, RuleViolated
 from staffing.policy.service import policy_book
 from staffing.pool import rules
@@ -91,19 +92,29 @@ async def lend(
     if request.school_code not in schools:
         errors.append(
             FieldError(
-                "school_code", "school_in_county", f"{request.school_code} is not in {county_code}"
+                "school_code",
+                "school_in_county",
+                t(
+                    f"{request.school_code} 不在 {county_code}",
+                    f"{request.school_code} is not in {county_code}",
+                ),
             )
         )
     if errors:
-        raise RuleViolated("周转编制借用被拒绝", *errors)
+        raise RuleViolated(
+            t("the loan of pooled posts (周转编制) was refused", "周转编制借用被拒绝"), *errors
+        )
     pool = await _pool_posts(session, county_code, request.lent_on)
     if pool is None:
         raise RuleViolated(
-            "本县未设编制周转池",
+            t("the county has no pool of posts (编制周转池)", "本县未设编制周转池"),
             FieldError(
                 "county_code",
                 f"{POOL_KEY}_required",
-                f"set {POOL_KEY} for {county_code} (POST …/policy-parameters) first",
+                t(
+                    f"请先为 {county_code} 设置 {POOL_KEY}（POST …/policy-parameters）",
+                    f"set {POOL_KEY} for {county_code} (POST …/policy-parameters) first",
+                ),
             ),
         )
     # REVIEW(#6): two loans to different schools committed at the same moment can both see the
@@ -113,11 +124,14 @@ async def lend(
     available = rules.available_posts(pool, active)
     if request.posts > available:
         raise RuleViolated(
-            "周转池编制不足",
+            t("the pool (周转池) has too few posts", "周转池编制不足"),
             FieldError(
                 "posts",
                 "quota_pool_available",
-                f"the pool holds {pool} posts and {available} are not lent out",
+                t(
+                    f"周转池共有 {pool} 个编制，其中 {available} 个未借出",
+                    f"the pool holds {pool} posts and {available} are not lent out",
+                ),
             ),
         )
     loan = QuotaLoan(
@@ -151,22 +165,30 @@ async def return_loan(
         )
     )
     if loan is None:
-        raise NotFound(f"quota loan {loan_id} not found")
-    require_version(f"quota loan {loan_id}", loan.version, if_match)
+        raise NotFound(t(f"周转编制借用 {loan_id} 不存在", f"quota loan {loan_id} not found"))
+    require_version(t(f"周转编制借用 {loan_id}", f"quota loan {loan_id}"), loan.version, if_match)
     if loan.returned_on is not None:
         raise Conflict(
-            "该周转编制已归还",
+            t("these pooled posts (周转编制) were already returned", "该周转编制已归还"),
             FieldError(
-                "returned_on", "loan_returned_once", f"returned on {loan.returned_on.isoformat()}"
+                "returned_on",
+                "loan_returned_once",
+                t(
+                    f"已于 {loan.returned_on.isoformat()} 归还",
+                    f"returned on {loan.returned_on.isoformat()}",
+                ),
             ),
         )
     if request.returned_on < loan.lent_on:
         raise RuleViolated(
-            "归还日期早于借出日期",
+            t("归还日期早于借出日期", "the return date is before the lending date"),
             FieldError(
                 "returned_on",
                 "return_after_lending",
-                f"the posts were lent on {loan.lent_on.isoformat()}",
+                t(
+                    f"编制于 {loan.lent_on.isoformat()} 借出",
+                    f"the posts were lent on {loan.lent_on.isoformat()}",
+                ),
             ),
         )
     loan.returned_on, loan.returned_by = request.returned_on, principal.client_id

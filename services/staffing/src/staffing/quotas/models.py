@@ -9,6 +9,7 @@ from sqlalchemy import Integer, PrimaryKeyConstraint, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from junheng_kit.db import UtcDateTime
+from junheng_kit.i18n import t
 from junheng_kit.ids import uuid7
 from junheng_kit.integrity import on_violation
 from junheng_kit.problems import FieldError
@@ -30,10 +31,16 @@ class SchoolEnrolment(Base):
                 FieldError(
                     "schools",
                     "enrolment_unique",
-                    "a concurrent request entered these schools' pupils for the year; send the "
-                    "PUT again to replace them",
+                    t(
+                        "另一个请求同时录入了这些学校本年度的学生数；请再次发送 PUT 以替换",
+                        "a concurrent request entered these schools' pupils for the year; send the "
+                        "PUT again to replace them",
+                    ),
                 ),
-                detail="the enrolment was entered by a concurrent request",
+                detail=t(
+                    "学生数已被另一个请求同时录入",
+                    "the enrolment was entered by a concurrent request",
+                ),
             ),
         ),
     )
@@ -69,10 +76,16 @@ class QuotaLedgerEntry(Base):
                 FieldError(
                     "entries",
                     "ledger_sequence_unique",
-                    "同时记录了该校的另一项编制决定 / a concurrent decision for a school of this "
-                    "one was recorded; review the ledger and send it again to append it",
+                    t(
+                        "同时记录了该校的另一项编制决定；请查看台账后再次发送以追加",
+                        "a concurrent decision for a school of this one was recorded; review "
+                        "the ledger and send it again to append it",
+                    ),
                 ),
-                detail="a concurrent quota decision was recorded for the same school",
+                detail=t(
+                    "同一学校的另一项编制决定已同时记录",
+                    "a concurrent quota decision was recorded for the same school",
+                ),
             ),
         ),
     )

@@ -21,6 +21,7 @@ from datetime import date
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from typing import Literal
 
+from junheng_kit.i18n import t as tt
 from junheng_kit.problems import FieldError, RuleViolated
 from staffing.policy.parameters import COMBINED, PolicyBook, PolicyRow
 
@@ -90,10 +91,17 @@ def quota_policy(
             FieldError(
                 "quota_method",
                 "quota_method_required",
-                f"the province's policy (scope {method_row.scope_code if method_row else ''}) "
-                "sets the basic quota by 生师比 combined with 班师比 (按照生师比与班师比相结合的"
-                f"方式核定): {county_code} sets quota_method mean or max and its "
-                "class_staff_ratio per level (由旗县区设定结合方式与班师比)",
+                tt(
+                    f"自治区政策（范围 {method_row.scope_code if method_row else ''}）规定按照生"
+                    f"师比与班师比相结合的方式核定基本编制：{county_code} 须设定 "
+                    "quota_method（mean 或 max）及各学段的 "
+                    "class_staff_ratio（由旗县区设定结合方式与班师比）",
+                    "the province's policy (scope "
+                    f"{method_row.scope_code if method_row else ''}) sets the basic quota by "
+                    "生师比 (pupil–staff ratio) combined with 班师比 (class–staff ratio): "
+                    f"{county_code} sets quota_method mean or max and its class_staff_ratio per "
+                    "level",
+                ),
             )
         )
     ratios: dict[tuple[Level, Area], Decimal] = {}
@@ -109,8 +117,12 @@ def quota_policy(
                         FieldError(
                             f"pupil_staff_ratio.{level}",
                             "pupil_staff_ratio_in_force",
-                            f"no 生师比 for {level} ({school.area}) in force for {county_code} "
-                            f"on {on.isoformat()}",
+                            tt(
+                                f"{on.isoformat()} {county_code} 没有生效的 "
+                                f"{level}（{school.area}）生师比",
+                                f"no 生师比 (pupil–staff ratio) for {level} ({school.area}) in "
+                                f"force for {county_code} on {on.isoformat()}",
+                            ),
                         )
                     )
                     ratios[(level, school.area)] = ONE
@@ -123,9 +135,13 @@ def quota_policy(
                         FieldError(
                             f"class_staff_ratio.{level}",
                             "class_staff_ratio_required",
-                            f"quota_method {method} needs the 班师比 for {level}; "
-                            f"{county_code} has not set it (no official value, no default: "
-                            "the county sets it; 无官方数值，由县级设定)",
+                            tt(
+                                f"quota_method {method} 需要 {level} 的班师比；{county_code} "
+                                "尚未设定（无官方数值，由县级设定）",
+                                f"quota_method {method} needs the 班师比 (class–staff ratio) for "
+                                f"{level}; {county_code} has not set it (no official value, no "
+                                "default: the county sets it)",
+                            ),
                         )
                     )
                     class_ratios[level] = ONE
@@ -138,9 +154,13 @@ def quota_policy(
             FieldError(
                 "special_education_pupils_per_post",
                 "special_education_ratio_required",
-                f"schools report special-education pupils but {county_code} has set no "
-                "posts-per-pupil ratio for them (no official value, no default: the county sets "
-                "it; 无官方数值，由县级设定)",
+                tt(
+                    f"学校上报了特殊教育学生，但 {county_code} 未设定其编制配比（无官方数值，由县"
+                    "级设定）",
+                    f"schools report special-education pupils but {county_code} has set no "
+                    "posts-per-pupil ratio for them (no official value, no default: the county "
+                    "sets it)",
+                ),
             )
         )
     if any(s.boarding_pupils for s in schools) and boarding is None:
@@ -148,13 +168,19 @@ def quota_policy(
             FieldError(
                 "boarding_pupils_per_extra_post",
                 "boarding_ratio_required",
-                f"schools report boarders but {county_code} has set no extra-post rule for "
-                "boarding schools (no official value, no default: the county sets it; "
-                "无官方数值，由县级设定)",
+                tt(
+                    f"学校上报了寄宿生，但 {county_code} 未设定寄宿制学校的附加编制规则（无官方数"
+                    "值，由县级设定）",
+                    f"schools report boarders but {county_code} has set no extra-post rule for "
+                    "boarding schools (no official value, no default: the county sets it)",
+                ),
             )
         )
     if errors:
-        raise RuleViolated("编制核定参数缺失", *errors)
+        raise RuleViolated(
+            tt("a parameter of the staffing quota (编制核定) is missing", "编制核定参数缺失"),
+            *errors,
+        )
     small = find("small_school_pupils")
     return QuotaPolicy(
         pupils_per_post=ratios,

@@ -5,6 +5,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from junheng_kit.i18n import RuleError, t
 from junheng_kit.identifiers import SchoolCode
 from staffing.policy.schemas import PolicyRowRead
 
@@ -40,7 +41,9 @@ class EnrolmentEntry(BaseModel):
     def _boarders_are_pupils(self) -> Self:
         pupils = self.primary_pupils + self.junior_pupils + self.senior_pupils
         if self.boarding_pupils > pupils:
-            raise ValueError("boarders_within_pupils: more boarders than pupils")
+            raise RuleError(
+                "boarders_within_pupils", t("寄宿生多于学生数", "more boarders than pupils")
+            )
         return self
 
 
@@ -56,7 +59,9 @@ class EnrolmentPut(BaseModel):
     def _one_row_per_school(self) -> Self:
         codes = [s.school_code for s in self.schools]
         if len(codes) != len(set(codes)):
-            raise ValueError("school_once_per_year: a school is listed twice")
+            raise RuleError(
+                "school_once_per_year", t("同一学校被列出两次", "a school is listed twice")
+            )
         return self
 
 
@@ -81,7 +86,9 @@ class LedgerLine(BaseModel):
     @model_validator(mode="after")
     def _one_of(self) -> Self:
         if (self.approved_posts is None) == (self.change is None):
-            raise ValueError("approved_posts_or_change: give exactly one of the two")
+            raise RuleError(
+                "approved_posts_or_change", t("两者必须恰好给出一个", "give exactly one of the two")
+            )
         return self
 
 
@@ -103,13 +110,22 @@ class QuotaLedgerCreate(BaseModel):
     def _lines_fit_kind(self) -> Self:
         codes = [e.school_code for e in self.entries]
         if len(codes) != len(set(codes)):
-            raise ValueError("school_once_per_decision: a school is listed twice")
+            raise RuleError(
+                "school_once_per_decision", t("同一学校被列出两次", "a school is listed twice")
+            )
         if self.kind == "pooling" and sum(e.change or 0 for e in self.entries) != 0:
-            raise ValueError(
-                "pooling_within_county_total: 统筹 moves posts between schools; changes sum to 0"
+            raise RuleError(
+                "pooling_within_county_total",
+                t(
+                    "统筹在学校之间调配编制；变动之和为 0",
+                    "统筹 (county pooling) moves posts between schools; changes sum to 0",
+                ),
             )
         if self.kind == "pooling" and any(e.change is None for e in self.entries):
-            raise ValueError("pooling_as_changes: 统筹 lines give `change`")
+            raise RuleError(
+                "pooling_as_changes",
+                t("统筹行使用 `change`", "统筹 (county pooling) lines give `change`"),
+            )
         return self
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from junheng_contracts.staffing import QuotaApproved, QuotaApprovedData
 from junheng_kit.auth import Principal
+from junheng_kit.i18n import t as tt
 from junheng_kit.messaging.bulk import add_events
 from junheng_kit.pagination import cut_page, decode_uuid_cursor
 from junheng_kit.problems import FieldError, RuleViolated
@@ -50,13 +51,16 @@ async def put_enrolment(
         FieldError(
             f"schools[{i}].school_code",
             "school_in_county",
-            f"{s.school_code} is not a school of {county_code} in the registry copy",
+            tt(
+                f"学校名录副本中 {s.school_code} 不是 {county_code} 的学校",
+                f"{s.school_code} is not a school of {county_code} in the registry copy",
+            ),
         )
         for i, s in enumerate(request.schools)
         if s.school_code not in known
     ]
     if errors:
-        raise RuleViolated("学校不属于本县", *errors)
+        raise RuleViolated(tt("学校不属于本县", "the school is not in this county"), *errors)
     rows = [
         {
             **entry.model_dump(),
@@ -228,7 +232,10 @@ async def record_ledger(
                 FieldError(
                     f"{where}.school_code",
                     "school_in_county",
-                    f"{line.school_code} is not a school of {county_code}",
+                    tt(
+                        f"{line.school_code} 不是 {county_code} 的学校",
+                        f"{line.school_code} is not a school of {county_code}",
+                    ),
                 )
             )
             continue
@@ -238,8 +245,12 @@ async def record_ledger(
                 FieldError(
                     "year",
                     "ledger_append_only",
-                    f"{line.school_code} already has an entry for {head.year}; the ledger only "
-                    "grows forward (record a new entry for the current year instead)",
+                    tt(
+                        f"{line.school_code} 已有 {head.year} 年的记录；台账只能向前追加（请为当"
+                        "年记录新条目）",
+                        f"{line.school_code} already has an entry for {head.year}; the ledger only "
+                        "grows forward (record a new entry for the current year instead)",
+                    ),
                 )
             )
             continue
@@ -250,7 +261,10 @@ async def record_ledger(
                 FieldError(
                     f"{where}.change",
                     "approved_posts_non_negative",
-                    f"{before} approved posts {line.change:+d} is below 0",
+                    tt(
+                        f"{before} 个核定编制 {line.change:+d} 后小于 0",
+                        f"{before} approved posts {line.change:+d} is below 0",
+                    ),
                 )
             )
             continue
@@ -269,7 +283,9 @@ async def record_ledger(
             )
         )
     if errors:
-        raise RuleViolated("编制台账记录被拒绝", *errors)
+        raise RuleViolated(
+            tt("the staffing ledger (编制台账) entry was refused", "编制台账记录被拒绝"), *errors
+        )
     session.add_all(entries)
     await session.flush()  # a concurrent entry for the same school takes the same sequence
     await add_events(

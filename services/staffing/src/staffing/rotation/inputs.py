@@ -11,6 +11,7 @@ from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from junheng_kit.i18n import t as tt
 from junheng_kit.problems import FieldError, RuleViolated
 from staffing.quotas import repository as quotas
 from staffing.rotation import rules
@@ -67,7 +68,7 @@ def _check_subject_needs(request: RotationPlanCreate, known: set[str]) -> None:
                 FieldError(
                     f"subject_needs.{code}",
                     "school_in_county",
-                    f"{code} is not a school of the county",
+                    tt(f"{code} 不是本县的学校", f"{code} is not a school of the county"),
                 )
             )
         for subject in by_subject:
@@ -76,11 +77,16 @@ def _check_subject_needs(request: RotationPlanCreate, known: set[str]) -> None:
                     FieldError(
                         f"subject_needs.{code}.{subject}",
                         "subject_code",
-                        f"{subject!r} is not a subject code or name",
+                        tt(
+                            f"{subject!r} 不是学科代码或名称",
+                            f"{subject!r} is not a subject code or name",
+                        ),
                     )
                 )
     if errors:
-        raise RuleViolated("学科需求中有未知代码", *errors)
+        raise RuleViolated(
+            tt("学科需求中有未知代码", "the subject needs contain an unknown code"), *errors
+        )
 
 
 def _subject_needs(request: RotationPlanCreate) -> dict[str, dict[str, int]] | None:
@@ -110,13 +116,19 @@ async def _county_schools(
     for school in schools:
         entry = entered.get(school.school_code)
         if entry is None:
-            warnings.append(f"{school.school_code}: no enrolment for {year}, receives nobody")
+            warnings.append(
+                f"{school.school_code}：无 {year} 年学生数，不接收交流教师 / "
+                f"no enrolment for {year}, receives nobody"
+            )
         area = (entry.area if entry is not None else None) or (
             "rural" if school.school_code in rural else "urban"
         )
         in_post = staff.get(school.school_code, quotas.StaffCounts()).in_post
         if school.school_code not in approved:
-            warnings.append(f"{school.school_code}: no approved posts in the ledger, receives 0")
+            warnings.append(
+                f"{school.school_code}：编制台账中无核定编制，接收 0 人 / "
+                "no approved posts in the ledger, receives 0"
+            )
         out.append(
             rules.RotationSchool(
                 school_code=school.school_code,

@@ -14,6 +14,7 @@ from sqlalchemy.orm.attributes import flag_modified
 from junheng_contracts.staffing import RotationPlanApproved, RotationPlanApprovedData
 from junheng_kit.auth import Principal
 from junheng_kit.etags import require_version
+from junheng_kit.i18n import t as tt
 from junheng_kit.messaging import add_event
 from junheng_kit.problems import Conflict, FieldError, RuleViolated
 from junheng_kit.timeutil import utcnow
@@ -118,18 +119,27 @@ async def list_plans(
 
 def require_plan_version(plan: RotationPlan, if_match: int | None) -> None:
     """If-Match: a transition applies only to the version the caller last saw (412 otherwise)."""
-    require_version(f"rotation plan {plan.id}", plan.version, if_match)
+    require_version(
+        tt(f"交流轮岗方案 {plan.id}", f"rotation plan {plan.id}"), plan.version, if_match
+    )
 
 
 def require_status(plan: RotationPlan, *allowed: PlanStatus, action: str) -> None:
     if plan.status not in allowed:
         raise Conflict(
-            f"the plan is {plan.status.value}; {action} needs "
-            + " or ".join(a.value for a in allowed),
+            tt(
+                f"方案状态为 {plan.status.value}；{action} 需要 "
+                + " 或 ".join(a.value for a in allowed),
+                f"the plan is {plan.status.value}; {action} needs "
+                + " or ".join(a.value for a in allowed),
+            ),
             FieldError(
                 "status",
                 "rotation_plan_workflow",
-                "draft → confirmed by every school → approved → executed",
+                tt(
+                    "草稿 → 各校确认 → 批准 → 执行",
+                    "draft → confirmed by every school → approved → executed",
+                ),
             ),
         )
 
@@ -150,14 +160,18 @@ async def confirm(
     schools = schools_of(plan)
     if request.school_code not in schools:
         raise RuleViolated(
-            "该校不在方案中",
+            tt("该校不在方案中", "the school is not in the plan"),
             FieldError(
-                "school_code", "school_in_plan", "only sending and receiving schools confirm"
+                "school_code",
+                "school_in_plan",
+                tt("只有派出和接收学校需要确认", "only sending and receiving schools confirm"),
             ),
         )
     confirmed = {c.school_code for c in await repository.confirmations(plan.id)}
     if request.school_code in confirmed:
-        raise Conflict("已确认", FieldError("school_code", "school_confirms_once"))
+        raise Conflict(
+            tt("已确认", "already confirmed"), FieldError("school_code", "school_confirms_once")
+        )
     repository.add_all(
         [
             RotationConfirmation(
@@ -194,12 +208,19 @@ async def approve(
     shortfalls = plan.result["shortfalls"]
     if shortfalls and not request.justification:
         raise RuleViolated(
-            "方案未达到交流轮岗比例要求，批准须说明理由",
+            tt(
+                "the plan falls short of the rotation (交流轮岗) share: an approval states its "
+                "reason",
+                "方案未达到交流轮岗比例要求，批准须说明理由",
+            ),
             *(
                 FieldError(
                     "justification",
                     s["rule"],
-                    f"planned {s['planned']}, required {s['required']}: {s['reason']}",
+                    tt(
+                        f"计划 {s['planned']}，要求 {s['required']}：{s['reason']}",
+                        f"planned {s['planned']}, required {s['required']}: {s['reason']}",
+                    ),
                 )
                 for s in shortfalls
             ),
@@ -259,13 +280,16 @@ async def execute(
         FieldError(
             f"moves[{i}].teacher_id",
             "teacher_in_county",
-            "no active teacher of the plan's county has this id",
+            tt(
+                "本方案所在区县没有此 id 的在职教师",
+                "no active teacher of the plan's county has this id",
+            ),
         )
         for i, (teacher_id, _) in enumerate(moves)
         if teacher_id not in staff
     ]
     if errors:
-        raise RuleViolated("执行名单有误", *errors)
+        raise RuleViolated(tt("执行名单有误", "the execution list is wrong"), *errors)
     sets = teacher_rules.indicator_sets(request.moved_on)
     rows = []
     for teacher_id, to_school in moves:

@@ -21,6 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from junheng_kit.db import UtcDateTime
+from junheng_kit.i18n import t
 from junheng_kit.ids import uuid7
 from junheng_kit.integrity import on_violation
 from junheng_kit.problems import FieldError
@@ -77,7 +78,10 @@ class RotationConfirmation(Base):
         UniqueConstraint(
             "plan_id",
             "school_code",
-            info=on_violation(FieldError("school_code", "school_confirms_once"), detail="已确认"),
+            info=on_violation(
+                FieldError("school_code", "school_confirms_once"),
+                detail=t("已确认", "already confirmed"),
+            ),
         ),
     )
 
@@ -103,9 +107,14 @@ class RotationExecution(Base):
                 FieldError(
                     "status",
                     "rotation_plan_workflow",
-                    "draft → confirmed by every school → approved → executed",
+                    t(
+                        "草稿 → 各校确认 → 批准 → 执行",
+                        "draft → confirmed by every school → approved → executed",
+                    ),
                 ),
-                detail="the plan was executed by a concurrent request",
+                detail=t(
+                    "方案已被另一个请求同时执行", "the plan was executed by a concurrent request"
+                ),
             ),
         ),
     )

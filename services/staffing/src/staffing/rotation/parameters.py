@@ -9,6 +9,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from junheng_kit.i18n import t
 from junheng_kit.problems import FieldError, RuleViolated
 from staffing.policy.parameters import PolicyBook, PolicyRow
 from staffing.rotation.rules import INDICATORS, SECTIONS, RotationParameters, Section
@@ -46,8 +47,13 @@ class _Lookup:
                     FieldError(
                         where,
                         f"{key}_required",
-                        f"no {label} in force for {self.county_code} on "
-                        f"{self.on.isoformat()}; set it for the county or give it in the request",
+                        t(
+                            f"{self.on.isoformat()} {self.county_code} 没有生效的 "
+                            f"{label}；请为本县设置或在请求中给出",
+                            f"no {label} in force for {self.county_code} on "
+                            f"{self.on.isoformat()}; set it for the county or give it in the "
+                            "request",
+                        ),
                     )
                 )
             self.used.append(ParameterUsed(key=label, value=None, source="not set"))
@@ -107,7 +113,9 @@ def resolve_parameters(
             )
             thresholds[(indicator, section)] = Decimal(value or 1)
     if lookup.errors:
-        raise RuleViolated("交流轮岗参数缺失", *lookup.errors)
+        raise RuleViolated(
+            t("a rotation (交流轮岗) parameter is missing", "交流轮岗参数缺失"), *lookup.errors
+        )
     if not (
         min_share and backbone_share and denominator and trigger and window and male and female
     ):

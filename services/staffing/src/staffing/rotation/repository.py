@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from junheng_kit.auth import Jurisdiction
+from junheng_kit.i18n import t
 from junheng_kit.problems import NotFound
 from staffing.rotation.models import RotationConfirmation, RotationExecution, RotationPlan
 from staffing.teachers.codes import (
@@ -81,7 +82,9 @@ class RotationPlanRepository:
             )
         )
         if plan is None:  # another county's plan is "not found" too
-            raise NotFound(f"rotation plan {plan_id} not found")
+            raise NotFound(
+                t(f"交流轮岗方案 {plan_id} 不存在", f"rotation plan {plan_id} not found")
+            )
         return plan
 
     async def in_county(self, county_code: str, year: int | None) -> list[RotationPlan]:

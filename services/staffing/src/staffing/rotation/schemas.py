@@ -5,6 +5,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from junheng_kit.i18n import RuleError, t
 from junheng_kit.identifiers import SchoolCode
 from staffing.rotation.models import PlanStatus
 
@@ -69,7 +70,10 @@ class RotationPlanCreate(BaseModel):
     def _needs_positive(self) -> Self:
         for by_subject in (self.subject_needs or {}).values():
             if any(count < 0 for count in by_subject.values()):
-                raise ValueError("subject_need_non_negative: a need is 0 or more teachers")
+                raise RuleError(
+                    "subject_need_non_negative",
+                    t("需求为 0 名或以上教师", "a need is 0 or more teachers"),
+                )
         return self
 
 
@@ -258,7 +262,9 @@ class ExecutionCreate(BaseModel):
     def _once_per_teacher(self) -> Self:
         ids = [m.teacher_id for m in self.moves or []]
         if len(ids) != len(set(ids)):
-            raise ValueError("rotation_once_per_teacher: a teacher is listed twice")
+            raise RuleError(
+                "rotation_once_per_teacher", t("同一教师被列出两次", "a teacher is listed twice")
+            )
         return self
 
 

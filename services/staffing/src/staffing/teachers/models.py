@@ -52,6 +52,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from junheng_kit.db import UtcDateTime
+from junheng_kit.i18n import t
 from junheng_kit.ids import uuid7
 from junheng_kit.integrity import on_violation
 from junheng_kit.problems import FieldError
@@ -80,9 +81,13 @@ def _code_enum(enum: type[Any]) -> Enum:
 
 
 TEACHER_IN_ONE_SCHOOL = FieldError(
-    "citizen_id", "teacher_in_one_school", "a teacher is active at one school at a time"
+    "citizen_id",
+    "teacher_in_one_school",
+    t("一名教师同一时间只在一所学校在职", "a teacher is active at one school at a time"),
 )
-TEACHER_REGISTERED_DETAIL = "this 公民身份号码 is already in the registry"
+TEACHER_REGISTERED_DETAIL = t(
+    "该公民身份号码已在教师信息库中", "this 公民身份号码 (citizen ID) is already in the registry"
+)
 
 
 class Teacher(Base):
@@ -139,10 +144,15 @@ class TeacherAssignment(Base):
                 FieldError(
                     "path.teacher_id",
                     "posting_sequence_unique",
-                    "同时记录了该教师的另一次调动 / a concurrent move of this teacher was "
-                    "recorded; reload the teacher and retry",
+                    t(
+                        "同时记录了该教师的另一次调动；请重新读取教师信息后重试",
+                        "a concurrent move of this teacher was recorded; reload the teacher and "
+                        "retry",
+                    ),
                 ),
-                detail="the teacher was moved by a concurrent request",
+                detail=t(
+                    "该教师已被另一个请求同时调动", "the teacher was moved by a concurrent request"
+                ),
             ),
         ),
     )
@@ -185,9 +195,15 @@ class SchoolRurality(Base):
                 FieldError(
                     "path.school_code",
                     "rurality_unique",
-                    "a concurrent request marked this school; send the PUT again to replace it",
+                    t(
+                        "另一个请求同时标记了此学校；请再次发送 PUT 以替换",
+                        "a concurrent request marked this school; send the PUT again to replace it",
+                    ),
                 ),
-                detail="the school's rurality was set by a concurrent request",
+                detail=t(
+                    "该学校的城乡属性已被另一个请求同时设置",
+                    "the school's rurality was set by a concurrent request",
+                ),
             ),
         ),
     )

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from junheng_kit.auth import Jurisdiction
 from junheng_kit.db import insert_ignoring_conflicts
+from junheng_kit.i18n import t as tt
 from junheng_kit.pagination import fetch_limit
 from junheng_kit.problems import NotFound
 from junheng_kit.school_codes import URBAN_RURAL_CLASSES
@@ -54,7 +55,7 @@ class TeacherRepository:
             select(Teacher).where(Teacher.id == teacher_id, within.covers(Teacher.county_code))
         )
         if teacher is None:  # another county's teacher is "not found" too
-            raise NotFound(f"teacher {teacher_id} not found")
+            raise NotFound(tt(f"教师 {teacher_id} 不存在", f"teacher {teacher_id} not found"))
         return teacher
 
     async def find_by_citizen_id(self, citizen_id: str) -> Teacher | None:

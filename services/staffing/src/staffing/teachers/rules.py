@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
+from junheng_kit.i18n import t
 from junheng_kit.identifiers import citizen_id_birth_date, citizen_id_gender
 from junheng_kit.problems import FieldError, RuleViolated
 from staffing.teachers.codes import (
@@ -48,7 +49,10 @@ def identity_errors(citizen_id: str, birth_date: date, gender: Gender | None) ->
             FieldError(
                 "birth_date",
                 "birth_date_matches_citizen_id",
-                "the birth date differs from positions 7–14 of the 公民身份号码",
+                t(
+                    "出生日期与公民身份号码第 7–14 位不一致",
+                    "the birth date differs from positions 7–14 of the 公民身份号码 (citizen ID)",
+                ),
             )
         )
     if gender is not None and citizen_id_gender(citizen_id) != gender:
@@ -56,7 +60,11 @@ def identity_errors(citizen_id: str, birth_date: date, gender: Gender | None) ->
             FieldError(
                 "gender",
                 "gender_matches_citizen_id",
-                "position 17 of the 公民身份号码 is odd for men and even for women",
+                t(
+                    "公民身份号码第 17 位男性为奇数、女性为偶数",
+                    "position 17 of the 公民身份号码 (citizen ID) is odd for men and even for "
+                    "women",
+                ),
             )
         )
     return errors
@@ -66,7 +74,9 @@ def section_error(levels: Sequence[str], section: Section, *, field: str) -> Fie
     if section in sections_offered(levels):
         return None
     return FieldError(
-        field, "section_offered_by_school", f"the school has no {section.value} section"
+        field,
+        "section_offered_by_school",
+        t(f"该学校没有 {section.value} 学段", f"the school has no {section.value} section"),
     )
 
 
@@ -76,14 +86,23 @@ def posting_dates_error(hire_date: date, school_joined_on: date) -> FieldError |
     return FieldError(
         "school_joined_on",
         "joined_school_after_hire",
-        "调入本校日期 cannot precede 参加工作日期",
+        t(
+            "调入本校日期不能早于参加工作日期",
+            "the date of joining this school (调入本校日期) cannot precede the date of starting "
+            "work (参加工作日期)",
+        ),
     )
 
 
 def subjects_error(post_type: PostType, subjects: Sequence[str]) -> FieldError | None:
     if post_type == PostType.FULL_TIME and not subjects:
         return FieldError(
-            "subjects", "subject_required_for_full_time", "a 专任教师 teaches at least one subject"
+            "subjects",
+            "subject_required_for_full_time",
+            t(
+                "专任教师至少任教一门学科",
+                "a 专任教师 (full-time teacher) teaches at least one subject",
+            ),
         )
     return None
 
@@ -99,21 +118,28 @@ def check_move(
     """调动: an active teacher moves to another school no earlier than the current period began."""
     if status != TeacherStatus.ACTIVE:
         raise RuleViolated(
-            "only an active teacher can move",
-            FieldError("status", "teacher_active", f"the teacher is {status.value}"),
+            t("只有在职教师可以调动", "only an active teacher can move"),
+            FieldError(
+                "status",
+                "teacher_active",
+                t(f"该教师状态为 {status.value}", f"the teacher is {status.value}"),
+            ),
         )
     if to_school == current_school:
         raise RuleViolated(
-            "the teacher is already at that school",
+            t("该教师已在该学校", "the teacher is already at that school"),
             FieldError("to_school_code", "move_to_another_school"),
         )
     if moved_on < current_start:
         raise RuleViolated(
-            "a move cannot precede the current posting",
+            t("调动日期不能早于当前任职开始日期", "a move cannot precede the current posting"),
             FieldError(
                 "moved_on",
                 "move_not_before_current_period",
-                f"the current posting began on {current_start.isoformat()}",
+                t(
+                    f"当前任职开始于 {current_start.isoformat()}",
+                    f"the current posting began on {current_start.isoformat()}",
+                ),
             ),
         )
 

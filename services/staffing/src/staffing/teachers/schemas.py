@@ -20,6 +20,7 @@ from pydantic import (
 )
 
 from junheng_contracts.staffing import SectionTeacherStats, TrainingRequirement
+from junheng_kit.i18n import RuleError, t
 from junheng_kit.identifiers import CitizenId, SchoolCode, citizen_id_gender
 from staffing.teachers import rules
 from staffing.teachers.codes import (
@@ -99,25 +100,37 @@ def _leadership_post(value: Any) -> Any:
     key = str(value).strip()
     if key in LEADERSHIP_POST_CODES:
         return LEADERSHIP_POST_CODES[key]
-    raise ValueError(
-        f"leadership_post_code: '{key}' is not a 校级领导职务: 校长 (principal) or 副校长 "
-        "(vice_principal); leave it empty for none"
+    raise RuleError(
+        "leadership_post_code",
+        t(
+            f"'{key}' 不是校级领导职务：校长（principal）或副校长（vice_principal）；无职务请留空",
+            f"'{key}' is not a 校级领导职务 (school leadership post): 校长 (principal) or 副校长 "
+            "(vice_principal); leave it empty for none",
+        ),
     )
 
 
 def _qualification_type(value: Any) -> Any:
     if value is None:
-        raise ValueError(
-            "teacher_qualification_type_required: a 教师资格证 is recorded with its kind "
-            "(教师资格种类)"
+        raise RuleError(
+            "teacher_qualification_type_required",
+            t(
+                "教师资格证须同时登记其种类（教师资格种类）",
+                "a 教师资格证 (teacher qualification certificate) is recorded with its kind "
+                "(教师资格种类)",
+            ),
         )
     key = str(value).strip()
     if key in QUALIFICATION_TYPE_CODES:
         return QUALIFICATION_TYPE_CODES[key]
     kinds = "、".join(QUALIFICATION_LABEL.values())
-    raise ValueError(
-        f"teacher_qualification_type_code: '{key}' is not a kind of 教师资格 (教师资格条例 第四条: "
-        f"{kinds}; or their codes)"
+    raise RuleError(
+        "teacher_qualification_type_code",
+        t(
+            f"'{key}' 不是教师资格种类（教师资格条例第四条：{kinds}；或其代码）",
+            f"'{key}' is not a kind of 教师资格 (teacher qualification; 教师资格条例 Art. 4: "
+            f"{kinds}; or their codes)",
+        ),
     )
 
 
@@ -165,7 +178,9 @@ class RuralPeriod(BaseModel):
     def _after_start(cls, value: date, info: ValidationInfo) -> date:
         started = info.data.get("started_on")
         if started is not None and value <= started:
-            raise ValueError("period_order: a period ends after it starts")
+            raise RuleError(
+                "period_order", t("期间的结束应晚于开始", "a period ends after it starts")
+            )
         return value
 
 
@@ -209,7 +224,7 @@ class TeacherCreate(BaseModel):
         citizen_id = info.data.get("citizen_id")
         if citizen_id is not None:
             for error in rules.identity_errors(citizen_id, value, None):
-                raise ValueError(f"{error.rule}: {error.message}")
+                raise RuleError(error.rule, error.message)
         return value
 
     @field_validator("gender")
@@ -217,9 +232,13 @@ class TeacherCreate(BaseModel):
     def _gender_of_id(cls, value: Gender | None, info: ValidationInfo) -> Gender | None:
         citizen_id = info.data.get("citizen_id")
         if citizen_id is not None and value is not None and citizen_id_gender(citizen_id) != value:
-            raise ValueError(
-                "gender_matches_citizen_id: position 17 of the 公民身份号码 is odd for men "
-                "and even for women"
+            raise RuleError(
+                "gender_matches_citizen_id",
+                t(
+                    "公民身份号码第 17 位男性为奇数、女性为偶数",
+                    "position 17 of the 公民身份号码 (citizen ID) is odd for men and even for "
+                    "women",
+                ),
             )
         return value
 
@@ -228,7 +247,13 @@ class TeacherCreate(BaseModel):
     def _joined_after_birth(cls, value: date, info: ValidationInfo) -> date:
         born = info.data.get("birth_date")
         if born is not None and value <= born:
-            raise ValueError("joined_school_after_birth: 调入本校日期 precedes the birth date")
+            raise RuleError(
+                "joined_school_after_birth",
+                t(
+                    "调入本校日期早于出生日期",
+                    "the date of joining this school (调入本校日期) precedes the birth date",
+                ),
+            )
         return value
 
 

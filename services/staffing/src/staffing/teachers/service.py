@@ -16,6 +16,7 @@ from junheng_contracts.staffing import (
 )
 from junheng_kit.auth import Principal
 from junheng_kit.etags import require_version
+from junheng_kit.i18n import t
 from junheng_kit.identifiers import citizen_id_gender
 from junheng_kit.messaging import add_event
 from junheng_kit.problems import Conflict, FieldError, RuleViolated
@@ -79,8 +80,15 @@ async def known_school(
     facts = (await repository.schools(session, [school_code])).get(school_code)
     if facts is None:
         raise RuleViolated(
-            f"school {school_code} is not in the school registry",
-            FieldError(field, "school_registered", "register the school in enrollment first"),
+            t(
+                f"学校 {school_code} 不在学校名录中",
+                f"school {school_code} is not in the school registry",
+            ),
+            FieldError(
+                field,
+                "school_registered",
+                t("请先在招生服务中登记该学校", "register the school in enrollment first"),
+            ),
         )
     principal.require_jurisdiction(facts.county_code, field=field)
     return facts
@@ -89,7 +97,9 @@ async def known_school(
 def _require_section(facts: SchoolFacts, section: Section, *, field: str) -> None:
     error = rules.section_error(facts.levels, section, field=field)
     if error is not None:
-        raise RuleViolated("the school does not teach that 学段", error)
+        raise RuleViolated(
+            t("该学校不设该学段", "the school does not teach that 学段 (school level)"), error
+        )
 
 
 async def register_teacher(
@@ -107,7 +117,7 @@ async def register_teacher(
         if e is not None
     ]
     if errors:
-        raise RuleViolated("the teacher's record is inconsistent", *errors)
+        raise RuleViolated(t("教师记录不一致", "the teacher's record is inconsistent"), *errors)
     repository_ = TeacherRepository(session)
     existing = await repository_.find_by_citizen_id(request.citizen_id)
     if existing is not None:
@@ -117,8 +127,12 @@ async def register_teacher(
             FieldError(
                 "citizen_id",
                 TEACHER_IN_ONE_SCHOOL.rule if active else "citizen_id_registered",
-                f"registered as teacher {existing.id}"
-                + (f"; {TEACHER_IN_ONE_SCHOOL.message}" if active else "; PATCH it"),
+                t(f"已登记为教师 {existing.id}", f"registered as teacher {existing.id}")
+                + (
+                    t("；", "; ") + TEACHER_IN_ONE_SCHOOL.message
+                    if active
+                    else t("；请用 PATCH 修改", "; PATCH it")
+                ),
             ),
         )
     teacher = Teacher(
@@ -187,14 +201,15 @@ async def update_teacher(
     """教师信息变更: change attributes (not the school: that is a move); `If-Match` guards
     against lost updates."""
     teacher = await TeacherRepository(session).get(teacher_id, within=principal.jurisdiction)
-    require_version(f"teacher {teacher_id}", teacher.version, if_match)
+    require_version(t(f"教师 {teacher_id}", f"teacher {teacher_id}"), teacher.version, if_match)
     changes = request.model_dump(exclude_unset=True)
     if not changes:
         return teacher
     for field in ("name", "post_type", "degree", "staffing_status", "hire_date", "status"):
         if field in changes and changes[field] is None:
             raise RuleViolated(
-                f"{field} cannot be cleared", FieldError(field, "required", "give a value")
+                t(f"{field} 不能清空", f"{field} cannot be cleared"),
+                FieldError(field, "required", t("请给出一个值", "give a value")),
             )
     if "section" in changes and changes["section"] is not None:
         facts = await known_school(session, principal, teacher.school_code, field="section")
@@ -217,7 +232,9 @@ async def update_teacher(
         if e is not None
     ]
     if errors:
-        raise RuleViolated("the teacher's record would be inconsistent", *errors)
+        raise RuleViolated(
+            t("教师记录将不一致", "the teacher's record would be inconsistent"), *errors
+        )
     teacher.updated_at = utcnow()
     await session.flush()  # version incremented by the mapper
     await stats.refresh_school_stats(session, [teacher.school_code])
@@ -244,8 +261,12 @@ async def move_teacher(
         section = offered[0]
     if section is None:
         raise RuleViolated(
-            "say which 学段 the teacher joins",
-            FieldError("section", "section_offered_by_school", "the school has no such 学段"),
+            t("请说明教师加入的学段", "say which 学段 (school level) the teacher joins"),
+            FieldError(
+                "section",
+                "section_offered_by_school",
+                t("该学校没有此学段", "the school has no such 学段 (school level)"),
+            ),
         )
     _require_section(facts, section, field="section")
     sequence = (await repository_.last_sequences([teacher.id])).get(teacher.id, 0) + 1

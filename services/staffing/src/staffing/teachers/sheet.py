@@ -24,6 +24,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from junheng_contracts.staffing import TeacherMoved, TeacherRegistered
 from junheng_kit.auth import Principal
 from junheng_kit.bulk_insert import insert_columns
+from junheng_kit.i18n import RuleError
+from junheng_kit.i18n import t as tt
 from junheng_kit.identifiers import citizen_id_gender_expr
 from junheng_kit.ids import uuid7_many
 from junheng_kit.messaging.bulk import add_event_frame
@@ -102,8 +104,12 @@ class TeacherSheetRow(TeacherCreate):
                 continue
             match = _PERIOD.match(part)
             if match is None:
-                raise ValueError(
-                    "rural_service_format: write periods as 2010-09-01~2015-08-31 学校名称; …"
+                raise RuleError(
+                    "rural_service_format",
+                    tt(
+                        "请按 2010-09-01~2015-08-31 学校名称 的格式填写期间；……",
+                        "write periods as 2010-09-01~2015-08-31 <school name>; …",
+                    ),
                 )
             start, end, school = match.groups()
             periods.append({"started_on": start, "ended_on": end, "school_name": school or None})
@@ -200,18 +206,33 @@ def _row_rule_errors(
     ]
     school = facts.get(row["school_code"])
     if school is None:
-        found.append(FieldError("school_code", "school_registered", "not in the school registry"))
+        found.append(
+            FieldError(
+                "school_code",
+                "school_registered",
+                tt("不在学校名录中", "not in the school registry"),
+            )
+        )
     else:
         found.append(rules.section_error(school.levels, Section(row["section"]), field="section"))
     if row["teacher_id"] is not None and row["current_school_code"] != row["school_code"]:
         if row["current_status"] != TeacherStatus.ACTIVE:
-            found.append(FieldError("status", "teacher_active", "only active teachers move"))
+            found.append(
+                FieldError(
+                    "status",
+                    "teacher_active",
+                    tt("只有在职教师可以调动", "only active teachers move"),
+                )
+            )
         elif row["school_joined_on"] < row["current_joined_on"]:
             found.append(
                 FieldError(
                     "school_joined_on",
                     "move_not_before_current_period",
-                    f"the current posting began on {row['current_joined_on'].isoformat()}",
+                    tt(
+                        f"当前任职开始于 {row['current_joined_on'].isoformat()}",
+                        f"the current posting began on {row['current_joined_on'].isoformat()}",
+                    ),
                 )
             )
     return [e for e in found if e is not None]
@@ -223,7 +244,10 @@ async def import_teachers(
     """Import a teacher sheet: all rows or none; the upload's SHA-256 is recorded."""
     sheet = read_columns(content, media_type, COLUMNS, engine="calamine")
     if not sheet.rows:
-        raise BadRequest("the sheet has no teacher rows", FieldError("body", "rows_required"))
+        raise BadRequest(
+            tt("表格没有教师数据行", "the sheet has no teacher rows"),
+            FieldError("body", "rows_required"),
+        )
     frame, rural = _validated(sheet)
 
     facts = await repository.schools(session, frame["school_code"].unique().to_list())
@@ -235,10 +259,15 @@ async def import_teachers(
     if outside:
         numbers = frame.filter(pl.col("school_code").is_in(outside))["row"].to_list()
         raise Forbidden(
-            "some schools are outside this client's jurisdiction",
+            tt(
+                "部分学校不在此客户端的管辖区域内",
+                "some schools are outside this client's jurisdiction",
+            ),
             *[
                 FieldError(
-                    f"rows[{n}].school_code", "jurisdiction", "outside this client's jurisdiction"
+                    f"rows[{n}].school_code",
+                    "jurisdiction",
+                    tt("不在此客户端的管辖区域内", "outside this client's jurisdiction"),
                 )
                 for n in numbers[:1000]
             ],
@@ -284,7 +313,10 @@ async def import_teachers(
                 FieldError(
                     "citizen_id",
                     "citizen_id_unique_in_sheet",
-                    f"the same 公民身份号码 is on row {r['first_row']}",
+                    tt(
+                        f"第 {r['first_row']} 行有相同的公民身份号码",
+                        f"the same 公民身份号码 (citizen ID) is on row {r['first_row']}",
+                    ),
                 )
             ],
         )

@@ -18,6 +18,7 @@ from junheng_contracts.staffing import (
     TrainingRequirement,
 )
 from junheng_kit.auth import Principal
+from junheng_kit.i18n import t
 from junheng_kit.messaging.bulk import add_events
 from junheng_kit.problems import NotFound
 from junheng_kit.timeutil import china_today, utcnow
@@ -44,7 +45,9 @@ async def school_stats(
         )
     )
     if entry is None:
-        raise NotFound(f"no teacher counts for school {school_code}")
+        raise NotFound(
+            t(f"学校 {school_code} 没有教师人数", f"no teacher counts for school {school_code}")
+        )
     return entry
 
 

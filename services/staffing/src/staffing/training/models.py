@@ -19,6 +19,7 @@ from sqlalchemy import Date, ForeignKey, Integer, Numeric, String, UniqueConstra
 from sqlalchemy.orm import Mapped, mapped_column
 
 from junheng_kit.db import UtcDateTime
+from junheng_kit.i18n import t
 from junheng_kit.ids import uuid7
 from junheng_kit.integrity import on_violation
 from junheng_kit.problems import FieldError
@@ -28,8 +29,10 @@ from staffing.db import Base
 RECORD_UNIQUE = FieldError(
     "programme",
     "training_record_unique",
-    "该教师同一培训项目同一完成日期已有记录 / the teacher already has this programme completed "
-    "on that day",
+    t(
+        "该教师同一培训项目同一完成日期已有记录",
+        "the teacher already has this programme completed on that day",
+    ),
 )
 
 
@@ -43,7 +46,9 @@ class TrainingRecord(Base):
             "teacher_id",
             "programme",
             "completed_on",
-            info=on_violation(RECORD_UNIQUE, detail="this training is already recorded"),
+            info=on_violation(
+                RECORD_UNIQUE, detail=t("该培训已登记", "this training is already recorded")
+            ),
         ),
     )
 

@@ -13,6 +13,7 @@ from uuid import UUID
 from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from junheng_kit.i18n import t
 from junheng_kit.problems import NotFound
 from staffing.policy.parameters import PolicyBook
 from staffing.policy.service import policy_book
@@ -43,7 +44,12 @@ async def record_of(session: AsyncSession, teacher_id: UUID, record_id: UUID) ->
         )
     )
     if record is None:
-        raise NotFound(f"training record {record_id} of teacher {teacher_id} not found")
+        raise NotFound(
+            t(
+                f"教师 {teacher_id} 的培训记录 {record_id} 不存在",
+                f"training record {record_id} of teacher {teacher_id} not found",
+            )
+        )
     return record
 
 

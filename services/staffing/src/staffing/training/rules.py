@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+from junheng_kit.i18n import t
 from junheng_kit.problems import FieldError
 
 # A sanity bound, not policy: one record above it is a typing slip (3600 for 360). A year of
@@ -82,8 +83,11 @@ def record_errors(
             FieldError(
                 "completed_on",
                 "training_completed_not_in_future",
-                f"完成日期晚于今天 {today.isoformat()} / a record is entered once the training "
-                "is completed",
+                t(
+                    f"完成日期晚于今天 {today.isoformat()}：培训完成后才登记",
+                    f"the completion date is after today {today.isoformat()}: a record is "
+                    "entered once the training is completed",
+                ),
             )
         )
     if completed_on < hire_date:
@@ -91,8 +95,11 @@ def record_errors(
             FieldError(
                 "completed_on",
                 "training_after_hire",
-                f"完成日期早于参加工作日期 {hire_date.isoformat()} / in-service training is "
-                "completed after the teacher was hired",
+                t(
+                    f"完成日期早于参加工作日期 {hire_date.isoformat()}：在职培训在入职后完成",
+                    f"the completion date is before the hire date {hire_date.isoformat()}: "
+                    "in-service training is completed after the teacher was hired",
+                ),
             )
         )
     if started_on is not None:
@@ -101,7 +108,7 @@ def record_errors(
                 FieldError(
                     "started_on",
                     "training_period_order",
-                    "开始日期晚于完成日期 / the training starts on or before it is completed",
+                    t("开始日期晚于完成日期", "the training starts on or before it is completed"),
                 )
             )
         else:
@@ -111,8 +118,12 @@ def record_errors(
                     FieldError(
                         "hours",
                         "training_hours_within_period",
-                        f"{hours} 学时超过培训期 {days} 天所能容纳的 {HOURS_PER_DAY * days} 小时 / "
-                        "more hours than the period holds",
+                        t(
+                            f"{hours} 学时超过培训期 {days} 天所能容纳的 {HOURS_PER_DAY * days} "
+                            "小时",
+                            f"{hours} hours (学时) are more than the {days}-day period holds "
+                            f"({HOURS_PER_DAY * days} hours)",
+                        ),
                     )
                 )
     return errors

@@ -11,6 +11,7 @@ from uuid import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from junheng_kit.auth import Principal
+from junheng_kit.i18n import t
 from junheng_kit.problems import Conflict, RuleViolated
 from staffing.teachers import stats
 from staffing.teachers.repository import TeacherRepository
@@ -38,10 +39,10 @@ async def add_record(
         today=stats.registry_today(),
     )
     if errors:
-        raise RuleViolated("the training record is not valid / 培训记录有误", *errors)
+        raise RuleViolated(t("培训记录有误", "the training record is not valid"), *errors)
     key = (teacher.id, request.programme, request.completed_on)
     if await repository.existing_records(session, [key]):
-        raise Conflict("this training is already recorded / 该培训已登记", RECORD_UNIQUE)
+        raise Conflict(t("该培训已登记", "this training is already recorded"), RECORD_UNIQUE)
     record = TrainingRecord(
         teacher_id=teacher.id,
         programme=request.programme,

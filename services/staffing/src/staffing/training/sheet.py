@@ -18,6 +18,7 @@ from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from junheng_kit.auth import Principal
+from junheng_kit.i18n import t
 from junheng_kit.ids import uuid7_many
 from junheng_kit.problems import BadRequest, FieldError, validation_field_errors
 from junheng_kit.tabular import Column, SheetRecord, read_records, reject_rows, row_errors
@@ -97,8 +98,11 @@ def _row_rule_errors(
             FieldError(
                 "programme",
                 "training_record_unique_in_sheet",
-                f"the same teacher, 培训项目 and 完成日期 are on row {first_row} / 与第 "
-                f"{first_row} 行重复",
+                t(
+                    f"与第 {first_row} 行重复：教师、培训项目和完成日期相同",
+                    "the same teacher, 培训项目 (training programme) and 完成日期 (completion "
+                    f"date) are on row {first_row}",
+                ),
             )
         ]
     if teacher is None:
@@ -106,7 +110,10 @@ def _row_rule_errors(
             FieldError(
                 "citizen_id",
                 "teacher_registered",
-                "no teacher with this 公民身份号码 in this client's jurisdiction / 教师未登记",
+                t(
+                    "教师未登记：此客户端管辖区域内没有使用此公民身份号码的教师",
+                    "no teacher with this 公民身份号码 (citizen ID) in this client's jurisdiction",
+                ),
             )
         ]
     errors = []
@@ -115,7 +122,7 @@ def _row_rule_errors(
             FieldError(
                 "name",
                 "name_matches_registry",
-                "姓名与教师信息库不符 / the name differs from the registry's for this ID",
+                t("姓名与教师信息库不符", "the name differs from the registry's for this ID"),
             )
         )
     return errors + rules.record_errors(
@@ -133,7 +140,10 @@ async def import_training(
     """Import a training sheet: all rows or none; the upload's SHA-256 is recorded."""
     records = read_records(content, media_type, COLUMNS)
     if not records:
-        raise BadRequest("the sheet has no training rows", FieldError("body", "rows_required"))
+        raise BadRequest(
+            t("表格没有培训数据行", "the sheet has no training rows"),
+            FieldError("body", "rows_required"),
+        )
     rows = parse_rows(records)
     teachers = await _teachers(session, principal, [r.citizen_id for r in rows])
     seen: dict[tuple[str, str, Any], int] = {}

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from assistance.awards.awards.rules import AwardStatus
+from junheng_kit.i18n import t
 from junheng_kit.problems import FieldError
 
 
@@ -20,20 +21,44 @@ def approval_blockers(
     (`publicity_ends_on` None: on no list), `approvable` when it is past that, `publicity_not_ended`
     until the day after the 公示 ends, `objection_open` while an objection is open."""
     if status in (AwardStatus.PROPOSED, AwardStatus.APPLIED):
-        return [FieldError(field, "review_required", "the school panel has not reviewed it")]
+        return [
+            FieldError(
+                field,
+                "review_required",
+                t("学校评议小组尚未评议", "the school panel has not reviewed it"),
+            )
+        ]
     if status == AwardStatus.REVIEWED or publicity_ends_on is None:
-        return [FieldError(field, "publicity_required", "reviewed but not yet on a 公示 list")]
+        return [
+            FieldError(
+                field,
+                "publicity_required",
+                t(
+                    "已评议但尚未列入公示名单",
+                    "reviewed but not yet on a 公示 (public notice) list",
+                ),
+            )
+        ]
     if status != AwardStatus.IN_PUBLICITY:
-        return [FieldError(field, "approvable", f"award is {status}")]
+        return [FieldError(field, "approvable", t(f"资助状态为 {status}", f"award is {status}"))]
     if on <= publicity_ends_on:
         return [
             FieldError(
                 field,
                 "publicity_not_ended",
-                f"公示 runs until {publicity_ends_on}; approve from "
-                f"{publicity_ends_on + timedelta(1)}",
+                t(
+                    f"公示期至 {publicity_ends_on}；自 {publicity_ends_on + timedelta(1)} 起可审批",
+                    f"公示 (public notice) runs until {publicity_ends_on}; approve from "
+                    f"{publicity_ends_on + timedelta(1)}",
+                ),
             )
         ]
     if objection_open:
-        return [FieldError(field, "objection_open", "an objection to it is still open")]
+        return [
+            FieldError(
+                field,
+                "objection_open",
+                t("对其提出的异议尚未处理", "an objection to it is still open"),
+            )
+        ]
     return []

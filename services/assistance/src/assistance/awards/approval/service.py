@@ -20,6 +20,7 @@ from assistance.students.models import Student
 from junheng_contracts.assistance import AwardApproved, AwardApprovedData
 from junheng_kit.auth import Principal
 from junheng_kit.etags import require_version
+from junheng_kit.i18n import t
 from junheng_kit.messaging.outbox import add_event
 from junheng_kit.problems import Conflict, FieldError
 from junheng_kit.timeutil import china_today
@@ -57,7 +58,7 @@ async def approve_awards(
         )
     ]
     if errors:
-        raise WorkflowConflict("不满足审批条件", *errors)
+        raise WorkflowConflict(t("不满足审批条件", "the approval conditions are not met"), *errors)
     for award, student in pairs:
         principal.require_jurisdiction(award.county_code, field="award_id")
         award.approved_on = on
@@ -104,7 +105,7 @@ async def approve_award(
     award, student = await awards_repository.award_with_student(
         session, award_id, within=principal.jurisdiction, for_update=True
     )
-    require_version("award", award.version, if_match)
+    require_version(t("资助", "award"), award.version, if_match)
     await approve_awards(
         session, principal, pairs=[(award, student)], request=request, fields=["status"]
     )
@@ -123,7 +124,10 @@ async def approve_batch(
         if a.status == AwardStatus.IN_PUBLICITY
     ]
     if not pairs:
-        raise Conflict("名单上没有待审批的资助", FieldError("batch_id", "awards_pending_approval"))
+        raise Conflict(
+            t("名单上没有待审批的资助", "no award on the list awaits approval"),
+            FieldError("batch_id", "awards_pending_approval"),
+        )
     await approve_awards(
         session,
         principal,

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from assistance.db import Base
 from junheng_kit.db import UtcDateTime
+from junheng_kit.i18n import t
 from junheng_kit.ids import uuid7
 from junheng_kit.integrity import on_violation
 from junheng_kit.problems import FieldError
@@ -38,9 +39,16 @@ Money = Numeric(12, 2)
 
 
 AWARD_UNIQUE = FieldError(
-    "programme_code", "award_unique", "one award of a programme per student and school year"
+    "programme_code",
+    "award_unique",
+    t(
+        "每名学生每学年每个资助项目只有一项资助",
+        "one award of a programme per student and school year",
+    ),
 )
-AWARD_UNIQUE_DETAIL = "该学生本学年已有此项资助"
+AWARD_UNIQUE_DETAIL = t(
+    "该学生本学年已有此项资助", "this student already has this award for the school year"
+)
 
 
 class Award(Base):

@@ -16,6 +16,7 @@ from assistance.programmes.models import ProgrammeStandard
 from assistance.students.models import Student
 from junheng_kit.auth import Jurisdiction
 from junheng_kit.bulk_insert import insert_columns
+from junheng_kit.i18n import t
 from junheng_kit.pagination import fetch_limit
 from junheng_kit.problems import FieldError, NotFound
 
@@ -136,7 +137,7 @@ async def award_with_student(
         query = query.with_for_update(of=Award)
     row = (await session.execute(query)).first()
     if row is None:  # another county's award is "not found" too
-        raise NotFound(f"award {award_id} not found")
+        raise NotFound(t(f"资助 {award_id} 不存在", f"award {award_id} not found"))
     return row[0], row[1]
 
 
@@ -192,5 +193,5 @@ async def student(session: AsyncSession, student_id: UUID, *problem: FieldError)
     """The student, whatever their county (the caller checks the jurisdiction: 403, not 404)."""
     row = await session.get(Student, student_id)
     if row is None:
-        raise NotFound(f"student {student_id} not found", *problem)
+        raise NotFound(t(f"学生 {student_id} 不存在", f"student {student_id} not found"), *problem)
     return row

@@ -22,6 +22,7 @@ from assistance.programmes.rules import (
     yearly_amount,
 )
 from assistance.students.schemas import StudentStatus
+from junheng_kit.i18n import t
 from junheng_kit.problems import Conflict, FieldError, RuleViolated
 
 
@@ -62,8 +63,15 @@ class WorkflowConflict(Conflict):
 def require_status(current: str, allowed: Iterable[AwardStatus], *, rule: str, action: str) -> None:
     if current not in {s.value for s in allowed}:
         raise WorkflowConflict(
-            f"award is {current}: cannot {action}",
-            FieldError("status", rule, f"{action} needs status {', '.join(sorted(allowed))}"),
+            t(f"资助状态为 {current}：不能{action}", f"award is {current}: cannot {action}"),
+            FieldError(
+                "status",
+                rule,
+                t(
+                    f"{action} 需要状态为 {', '.join(sorted(allowed))}",
+                    f"{action} needs status {', '.join(sorted(allowed))}",
+                ),
+            ),
         )
 
 
@@ -115,17 +123,25 @@ def check_application(
     that order; `standards` are the programme's, `programme` the version in force or None."""
     if pupil.status != StudentStatus.ENROLLED:
         raise RuleViolated(
-            "学生不在籍",
-            FieldError("student_id", "student_enrolled", f"roster status {pupil.status}"),
+            t("学生不在籍", "the student is not enrolled"),
+            FieldError(
+                "student_id",
+                "student_enrolled",
+                t(f"学籍状态为 {pupil.status}", f"roster status {pupil.status}"),
+            ),
         )
     priced_on = school_year_start(school_year)
     if programme is None:
         raise RuleViolated(
-            "资助项目不存在",
+            t("资助项目不存在", "the assistance programme does not exist"),
             FieldError(
                 "programme_code",
                 "programme_known",
-                f"no programme {programme_code} in force on {priced_on} for {pupil.county_code}",
+                t(
+                    f"{priced_on} {pupil.county_code} 没有生效的资助项目 {programme_code}",
+                    f"no programme {programme_code} in force on {priced_on} for "
+                    f"{pupil.county_code}",
+                ),
             ),
         )
     if (
@@ -134,22 +150,29 @@ def check_application(
         and category not in programme.eligible_categories
     ):
         raise RuleViolated(
-            "该类别不在项目资助范围",
+            t("该类别不在项目资助范围", "the category is not covered by the programme"),
             FieldError(
                 "category",
                 "category_eligible",
-                f"{programme.code} covers {', '.join(programme.eligible_categories)}",
+                t(
+                    f"{programme.code} 资助的类别为 {', '.join(programme.eligible_categories)}",
+                    f"{programme.code} covers {', '.join(programme.eligible_categories)}",
+                ),
             ),
         )
     standard = standard_in_force(standards, county_code=pupil.county_code, on=priced_on)
     if standard is None:
         raise RuleViolated(
-            "资助标准未公布",
+            t("资助标准未公布", "no assistance standard is published"),
             FieldError(
                 "programme_code",
                 "standard_in_force",
-                f"{programme.code} has no standard in force on {priced_on} for "
-                f"{pupil.county_code}: the county publishes one first",
+                t(
+                    f"{programme.code} 在 {priced_on} 没有适用于 {pupil.county_code} "
+                    "的生效标准：须先由本县公布",
+                    f"{programme.code} has no standard in force on {priced_on} for "
+                    f"{pupil.county_code}: the county publishes one first",
+                ),
             ),
         )
     if tier is None:
@@ -158,13 +181,20 @@ def check_application(
     expected = yearly_amount(standard, level=pupil.level, boarding=pupil.boarding, tier=tier)
     if amount_yuan != expected:
         raise RuleViolated(
-            "金额与资助标准不符",
+            t("金额与资助标准不符", "the amount does not match the assistance standard"),
             FieldError(
                 "amount_yuan",
                 "amount_matches_standard",
-                f"standard {standard.id} (from {standard.effective_from}) gives {expected} for "
-                f"{pupil.level}, {'boarding' if pupil.boarding else 'non-boarding'}"
-                + (f", tier {tier}" if tier else ""),
+                t(
+                    (
+                        f"标准 {standard.id}（自 {standard.effective_from} 起）对 "
+                        f"{pupil.level}、{'寄宿' if pupil.boarding else '非寄宿'} 的金额为 "
+                        f"{expected}" + (f"，档次 {tier}" if tier else "")
+                    ),
+                    f"standard {standard.id} (from {standard.effective_from}) gives {expected} for "
+                    f"{pupil.level}, {'boarding' if pupil.boarding else 'non-boarding'}"
+                    + (f", tier {tier}" if tier else ""),
+                ),
             ),
         )
     return Priced(programme.code, standard, tier, expected)

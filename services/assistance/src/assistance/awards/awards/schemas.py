@@ -10,6 +10,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from assistance.categories import CATEGORIES
+from junheng_kit.i18n import RuleError, t
 
 Money = Decimal
 PII = "assistance:pii"  # the scope that shows names, citizen IDs and categories
@@ -17,7 +18,13 @@ PII = "assistance:pii"  # the scope that shows names, citizen IDs and categories
 
 def check_category(value: str | None) -> str | None:
     if value is not None and value not in CATEGORIES:
-        raise ValueError(f"category_known: {value} is not one of {', '.join(CATEGORIES)}")
+        raise RuleError(
+            "category_known",
+            t(
+                f"{value} 不是以下之一：{', '.join(CATEGORIES)}",
+                f"{value} is not one of {', '.join(CATEGORIES)}",
+            ),
+        )
     return value
 
 

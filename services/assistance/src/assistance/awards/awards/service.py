@@ -26,6 +26,7 @@ from assistance.students.models import Student
 from assistance.students.schemas import StudentStatus
 from junheng_kit.auth import Principal
 from junheng_kit.etags import require_version
+from junheng_kit.i18n import t
 from junheng_kit.ids import uuid7, uuid7_many
 from junheng_kit.logs import mask_citizen_id, mask_name
 from junheng_kit.pagination import cut_page, decode_uuid_cursor
@@ -179,7 +180,10 @@ async def list_awards(
     filtering on it needs `assistance:pii`, like reading it)."""
     if filters.get("priority") is not None and PII not in principal.scopes:
         raise Forbidden(
-            "按优先保障筛选需要 assistance:pii (filtering by priority needs assistance:pii)",
+            t(
+                "按优先保障筛选需要 assistance:pii 权限",
+                "filtering by priority needs assistance:pii",
+            ),
             FieldError("query.priority", "scope_required", PII),
         )
     rows = await repository.awards_page(
@@ -235,7 +239,10 @@ async def create_award(
             AWARD_UNIQUE_DETAIL,
             replace(
                 AWARD_UNIQUE,
-                message=f"{student.id} already has {code} for {request.school_year}",
+                message=t(
+                    f"{student.id} 在 {request.school_year} 学年已有 {code}",
+                    f"{student.id} already has {code} for {request.school_year}",
+                ),
             ),
         )
     award = Award(
@@ -283,7 +290,7 @@ async def review_award(
         session, award_id, within=principal.jurisdiction, for_update=True
     )
     principal.require_jurisdiction(award.county_code, field="award_id")
-    require_version("award", award.version, if_match)
+    require_version(t("资助", "award"), award.version, if_match)
     rules.require_status(award.status, rules.REVIEWABLE, rule="reviewable", action="review")
     if request.tier is not None and request.tier != award.tier:
         standard = programmes.to_rule(await repository.standard(session, award.standard_id))

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from assistance.db import Base
 from junheng_kit.db import UtcDateTime
+from junheng_kit.i18n import t
 from junheng_kit.integrity import on_violation
 from junheng_kit.problems import FieldError
 from junheng_kit.timeutil import utcnow
@@ -27,10 +28,16 @@ class WorkCalendar(Base):
                 FieldError(
                     "path.year",
                     "calendar_unique",
-                    "a concurrent request set this year's calendar; send the PUT again to "
-                    "replace it",
+                    t(
+                        "另一个请求同时设置了本年度的工作日历；请再次发送 PUT 以替换",
+                        "a concurrent request set this year's calendar; send the PUT again to "
+                        "replace it",
+                    ),
                 ),
-                detail="the year's calendar was set by a concurrent request",
+                detail=t(
+                    "本年度的工作日历已被另一个请求同时设置",
+                    "the year's calendar was set by a concurrent request",
+                ),
             ),
         ),
     )

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from junheng_kit.i18n import t
 from junheng_kit.problems import FieldError, RuleViolated
 
 
@@ -43,20 +44,30 @@ def check_calendar(year: int, holidays: Sequence[date], working_days: Sequence[d
     days on weekends (`make_up_day_is_weekend`) and never also a holiday (`holiday_or_working`);
     422 naming every bad date."""
     errors = [
-        FieldError(f"{name}[{i}]", "date_in_year", f"{day} is not in {year}")
+        FieldError(
+            f"{name}[{i}]", "date_in_year", t(f"{day} 不在 {year} 年内", f"{day} is not in {year}")
+        )
         for name, days in (("holidays", holidays), ("working_days", working_days))
         for i, day in enumerate(days)
         if day.year != year
     ]
     errors += [
-        FieldError(f"working_days[{i}]", "make_up_day_is_weekend", f"{day} is a weekday")
+        FieldError(
+            f"working_days[{i}]",
+            "make_up_day_is_weekend",
+            t(f"{day} 是工作日", f"{day} is a weekday"),
+        )
         for i, day in enumerate(working_days)
         if day.weekday() < 5
     ]
     errors += [
-        FieldError(f"working_days[{i}]", "holiday_or_working", f"{day} is also a holiday")
+        FieldError(
+            f"working_days[{i}]",
+            "holiday_or_working",
+            t(f"{day} 也是节假日", f"{day} is also a holiday"),
+        )
         for i, day in enumerate(working_days)
         if day in set(holidays)
     ]
     if errors:
-        raise RuleViolated("工作日历有误", *errors)
+        raise RuleViolated(t("工作日历有误", "the working calendar is wrong"), *errors)

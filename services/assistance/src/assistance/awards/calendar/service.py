@@ -11,6 +11,7 @@ from assistance.awards.calendar import repository, rules
 from assistance.awards.calendar.models import WorkCalendar
 from assistance.awards.calendar.schemas import CalendarPut, CalendarRead
 from junheng_kit.auth import Principal
+from junheng_kit.i18n import t
 from junheng_kit.problems import FieldError, NotFound
 
 
@@ -50,8 +51,15 @@ async def get_calendar(session: AsyncSession, *, year: int) -> CalendarRead:
     row = await repository.calendar(session, year)
     if row is None:
         raise NotFound(
-            f"no working calendar for {year}",
-            FieldError("year", "calendar_known", "公示 counts weekends only for this year"),
+            t(f"没有 {year} 年的工作日历", f"no working calendar for {year}"),
+            FieldError(
+                "year",
+                "calendar_known",
+                t(
+                    "本年度公示只能按周末计算",
+                    "公示 (public notice) counts weekends only for this year",
+                ),
+            ),
         )
     return CalendarRead(
         year=row.year,

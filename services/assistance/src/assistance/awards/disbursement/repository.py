@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from assistance.awards.disbursement.models import Disbursement, DisbursementItem
 from junheng_kit.auth import Jurisdiction
+from junheng_kit.i18n import t
 from junheng_kit.problems import NotFound
 
 
@@ -22,7 +23,9 @@ async def disbursement(
         )
     )
     if row is None:
-        raise NotFound(f"disbursement {disbursement_id} not found")
+        raise NotFound(
+            t(f"发放记录 {disbursement_id} 不存在", f"disbursement {disbursement_id} not found")
+        )
     items = await session.scalars(
         select(DisbursementItem)
         .where(DisbursementItem.disbursement_id == row.id)

@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from assistance.awards.awards.rules import AwardStatus
 from assistance.awards.notices.rules import NoticeState, payment_blocker
+from junheng_kit.i18n import t
 from junheng_kit.problems import Conflict, FieldError, RuleViolated
 
 
@@ -39,12 +40,20 @@ def check_lines(
         field = f"items[{i}]"
         if award is None or award.county_code != county_code:
             rule_errors.append(
-                FieldError(f"{field}.award_id", "award_in_county", f"no award of {county_code}")
+                FieldError(
+                    f"{field}.award_id",
+                    "award_in_county",
+                    t(f"{county_code} 没有此资助", f"no award of {county_code}"),
+                )
             )
             continue
         if award.status not in (AwardStatus.APPROVED, AwardStatus.PAID):
             conflicts.append(
-                FieldError(f"{field}.award_id", "award_approved", f"award is {award.status}")
+                FieldError(
+                    f"{field}.award_id",
+                    "award_approved",
+                    t(f"资助状态为 {award.status}", f"award is {award.status}"),
+                )
             )
             continue
         remaining = award.amount_yuan - award.paid_yuan
@@ -53,7 +62,10 @@ def check_lines(
                 FieldError(
                     f"{field}.amount_yuan",
                     "amount_within_remaining",
-                    f"{remaining} of {award.amount_yuan} is left to pay",
+                    t(
+                        f"{award.amount_yuan} 中还剩 {remaining} 待发放",
+                        f"{remaining} of {award.amount_yuan} is left to pay",
+                    ),
                 )
             )
         blocker = payment_blocker(award.notices, paid_on)
@@ -62,13 +74,16 @@ def check_lines(
                 FieldError(
                     f"{field}.award_id",
                     "grace_period_ended",
-                    f"category no longer confirmed; grace period ended {blocker.grace_until}",
+                    t(
+                        f"类别不再被确认；宽限期已于 {blocker.grace_until} 结束",
+                        f"category no longer confirmed; grace period ended {blocker.grace_until}",
+                    ),
                 )
             )
     if rule_errors:
-        raise RuleViolated("发放明细不符合规则", *rule_errors)
+        raise RuleViolated(t("发放明细不符合规则", "the disbursement breaks a rule"), *rule_errors)
     if conflicts:
-        raise Conflict("资助当前不可发放", *conflicts)
+        raise Conflict(t("资助当前不可发放", "the award cannot be paid now"), *conflicts)
 
 
 def status_after_payment(paid_yuan: Decimal, amount_yuan: Decimal) -> AwardStatus:

@@ -9,6 +9,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from assistance.awards.awards.schemas import Money
+from junheng_kit.i18n import RuleError, t
 from junheng_kit.identifiers import CountyCode
 
 
@@ -36,7 +37,10 @@ class DisbursementCreate(BaseModel):
     def _unique(self) -> Self:
         ids = [i.award_id for i in self.items]
         if len(set(ids)) != len(ids):
-            raise ValueError("award_once_per_batch: an award appears twice in the batch")
+            raise RuleError(
+                "award_once_per_batch",
+                t("同一资助在批次中出现两次", "an award appears twice in the batch"),
+            )
         return self
 
 

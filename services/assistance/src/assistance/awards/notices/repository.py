@@ -13,6 +13,7 @@ from assistance.awards.awards.repository import chunks
 from assistance.awards.notices.models import StatusNotice
 from assistance.awards.notices.rules import PENDING
 from junheng_kit.auth import Jurisdiction
+from junheng_kit.i18n import t
 from junheng_kit.problems import NotFound
 
 
@@ -77,5 +78,5 @@ async def notice(session: AsyncSession, notice_id: UUID, *, within: Jurisdiction
         )
     )
     if row is None:
-        raise NotFound(f"notice {notice_id} not found")
+        raise NotFound(t(f"通知 {notice_id} 不存在", f"notice {notice_id} not found"))
     return row

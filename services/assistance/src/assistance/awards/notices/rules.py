@@ -11,6 +11,7 @@ from datetime import date
 from enum import StrEnum
 from uuid import UUID
 
+from junheng_kit.i18n import t
 from junheng_kit.problems import Conflict, FieldError
 
 
@@ -69,13 +70,16 @@ def payment_blocker(notices: Iterable[NoticeState], paid_on: date) -> NoticeStat
 def require_appealable(status: str) -> None:
     """申诉 is open to an open notice only (409 `notice_open`)."""
     if status != NoticeStatus.OPEN:
-        raise Conflict("通知不可申诉", FieldError("notice_id", "notice_open", f"it is {status}"))
+        raise Conflict(
+            t("通知不可申诉", "the notice cannot be appealed"),
+            FieldError("notice_id", "notice_open", t(f"其状态为 {status}", f"it is {status}")),
+        )
 
 
 def require_resolvable(status: str) -> None:
     """Only an appealed notice is decided (409 `notice_appealed`)."""
     if status != NoticeStatus.APPEALED:
         raise Conflict(
-            "只有申诉中的通知可以裁决",
-            FieldError("notice_id", "notice_appealed", f"it is {status}"),
+            t("只有申诉中的通知可以裁决", "only an appealed notice is decided"),
+            FieldError("notice_id", "notice_appealed", t(f"其状态为 {status}", f"it is {status}")),
         )

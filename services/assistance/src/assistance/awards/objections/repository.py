@@ -13,6 +13,7 @@ from assistance.awards.objections.models import Objection
 from assistance.awards.objections.rules import ObjectionStatus
 from assistance.awards.publicity.models import PublicityBatch
 from junheng_kit.auth import Jurisdiction
+from junheng_kit.i18n import t
 from junheng_kit.problems import NotFound
 
 
@@ -42,5 +43,5 @@ async def objection(
         .where(Objection.id == objection_id, within.covers(PublicityBatch.county_code))
     )
     if row is None:
-        raise NotFound(f"objection {objection_id} not found")
+        raise NotFound(t(f"异议 {objection_id} 不存在", f"objection {objection_id} not found"))
     return row

@@ -12,6 +12,7 @@ from assistance.awards.awards.rules import AwardStatus
 from assistance.awards.publicity.models import PublicityBatch
 from assistance.students.models import Student
 from junheng_kit.auth import Jurisdiction
+from junheng_kit.i18n import t
 from junheng_kit.problems import NotFound
 
 
@@ -50,7 +51,7 @@ async def batch(session: AsyncSession, batch_id: UUID, *, within: Jurisdiction) 
         )
     )
     if row is None:
-        raise NotFound(f"publicity batch {batch_id} not found")
+        raise NotFound(t(f"公示批次 {batch_id} 不存在", f"publicity batch {batch_id} not found"))
     return row
 
 

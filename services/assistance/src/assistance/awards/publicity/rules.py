@@ -14,6 +14,7 @@ from datetime import date, timedelta
 
 from assistance.awards.awards.rules import AwardStatus, WorkflowConflict
 from assistance.awards.calendar.rules import WorkCalendar, working_days_between
+from junheng_kit.i18n import t
 from junheng_kit.problems import FieldError, RuleViolated
 
 
@@ -38,13 +39,19 @@ def check_not_backdated(starts_on: date, *, recorded_on: date) -> None:
     a list put up this morning is recorded the same day, and that day counts."""
     if starts_on < recorded_on:
         raise RuleViolated(
-            f"公示开始日期不能早于登记当日 {recorded_on} (a 公示 cannot start before the day it is "
-            "recorded)",
+            t(
+                f"公示开始日期不能早于登记当日 {recorded_on}",
+                f"a 公示 (public notice) cannot start before the day it is recorded, {recorded_on}",
+            ),
             FieldError(
                 "starts_on",
                 "publicity_not_backdated",
-                f"{starts_on} is before today {recorded_on} (China); start on {recorded_on} or "
-                "later",
+                t(
+                    f"{starts_on} 早于今天 {recorded_on}（中国时间）；请从 {recorded_on} "
+                    "或之后开始",
+                    f"{starts_on} is before today {recorded_on} (China); start on {recorded_on} or "
+                    "later",
+                ),
             ),
         )
 
@@ -53,18 +60,27 @@ def check_publicity_period(start: date, end: date, minimum: int, calendar: WorkC
     """The batch's working days; 422 `publicity_5_working_days` when fewer than `minimum`."""
     if end < start:
         raise RuleViolated(
-            "公示结束日期早于开始日期",
-            FieldError("ends_on", "ends_after_start", f"{end} is before {start}"),
+            t("the 公示 (public notice) ends before it starts", "公示结束日期早于开始日期"),
+            FieldError(
+                "ends_on", "ends_after_start", t(f"{end} 早于 {start}", f"{end} is before {start}")
+            ),
         )
     days = working_days_between(start, end, calendar)
     if days < minimum:
         raise RuleViolated(
-            f"公示期不少于 {minimum} 个工作日",
+            t(
+                f"a 公示 (public notice) lasts at least {minimum} working days",
+                f"公示期不少于 {minimum} 个工作日",
+            ),
             FieldError(
                 "ends_on",
                 "publicity_5_working_days",
-                f"{start}..{end} has {days} working days; needs {minimum}: "
-                f"earliest end {publicity_end(start, minimum, calendar)}",
+                t(
+                    f"{start}..{end} 有 {days} 个工作日；需要 {minimum} 个：最早结束于 "
+                    f"{publicity_end(start, minimum, calendar)}",
+                    f"{start}..{end} has {days} working days; needs {minimum}: earliest end "
+                    f"{publicity_end(start, minimum, calendar)}",
+                ),
             ),
         )
     return days
@@ -78,12 +94,18 @@ def require_calendar(missing_years: Sequence[int], *, starts_on: date) -> None:
         return
     years = ", ".join(map(str, missing_years))
     raise RuleViolated(
-        f"{years}年没有国务院节假日安排（工作日历），无法计算公示工作日 "
-        f"(no official holiday calendar for {years})",
+        t(
+            f"{years}年没有国务院节假日安排（工作日历），无法计算公示工作日",
+            f"no official holiday calendar (State Council notice) for {years}: the 公示 (public "
+            "notice) working days cannot be counted",
+        ),
         FieldError(
             "starts_on" if starts_on.year in missing_years else "ends_on",
             "calendar_known",
-            f"PUT /v1/calendars/{missing_years[0]} with the State Council's notice first",
+            t(
+                f"请先按国务院通知 PUT /v1/calendars/{missing_years[0]}",
+                f"PUT /v1/calendars/{missing_years[0]} with the State Council's notice first",
+            ),
         ),
     )
 
@@ -92,8 +114,15 @@ def check_scope(county_code: str, school_code: str | None) -> None:
     """A school's 公示 lies in the county's province (学校标识码 digits 3–4)."""
     if school_code is not None and not school_code[2:4] == county_code[:2]:
         raise RuleViolated(
-            "学校不在该县",
-            FieldError("school_code", "school_in_province", "学校标识码 province digits differ"),
+            t("学校不在该县", "the school is not in this county"),
+            FieldError(
+                "school_code",
+                "school_in_province",
+                t(
+                    "学校标识码的省份位不一致",
+                    "the 学校标识码 (school identification code) province digits differ",
+                ),
+            ),
         )
 
 
@@ -117,13 +146,20 @@ def check_candidates(
         FieldError(
             f"award_ids[{c.position}]",
             "review_required",
-            f"award is {c.status}; 公示 lists reviewed awards not on another list",
+            t(
+                f"资助状态为 {c.status}；公示名单只列入已评议且不在其他名单上的资助",
+                f"award is {c.status}; 公示 (public notice) lists reviewed awards not on another "
+                "list",
+            ),
         )
         for c in candidates
         if c.status != AwardStatus.REVIEWED or c.listed
     ]
     if errors:
-        raise WorkflowConflict("未经评议的资助不能公示", *errors)
+        raise WorkflowConflict(
+            t("an award not reviewed cannot be publicised (公示)", "未经评议的资助不能公示"),
+            *errors,
+        )
     outside = [
         FieldError(f"award_ids[{c.position}]", "award_in_batch_scope")
         for c in candidates
@@ -131,13 +167,20 @@ def check_candidates(
         or (school_code is not None and c.school_code != school_code)
     ]
     if outside:
-        raise RuleViolated("资助不属于该公示范围", *outside)
+        raise RuleViolated(
+            t("the award is not within this 公示 (public notice) scope", "资助不属于该公示范围"),
+            *outside,
+        )
 
 
 def require_awards(count: int) -> None:
     """A 公示 lists at least one award (422 `awards_present`)."""
     if not count:
         raise RuleViolated(
-            "没有可公示的资助",
-            FieldError("award_ids", "awards_present", "no reviewed award waits for 公示"),
+            t("no award to publicise (公示)", "没有可公示的资助"),
+            FieldError(
+                "award_ids",
+                "awards_present",
+                t("没有等待公示的已评议资助", "no reviewed award waits for 公示 (public notice)"),
+            ),
         )

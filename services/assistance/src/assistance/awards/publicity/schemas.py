@@ -9,6 +9,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from assistance.awards.awards.schemas import Money
+from junheng_kit.i18n import RuleError, t
 from junheng_kit.identifiers import CountyCode, SchoolCode
 
 
@@ -28,7 +29,10 @@ class PublicityBatchCreate(BaseModel):
     @model_validator(mode="after")
     def _period_within_a_year(self) -> Self:
         if self.ends_on is not None and (self.ends_on - self.starts_on).days > 366:
-            raise ValueError("publicity_within_a_year: a 公示 runs for days, not years")
+            raise RuleError(
+                "publicity_within_a_year",
+                t("公示以天计，不能跨年", "a 公示 (public notice) runs for days, not years"),
+            )
         return self
 
 

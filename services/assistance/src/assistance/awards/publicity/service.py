@@ -17,6 +17,7 @@ from assistance.awards.publicity.schemas import PublicEntry, PublicityBatchCreat
 from assistance.programmes import repository as programme_repository
 from assistance.programmes import service as programmes
 from junheng_kit.auth import Principal
+from junheng_kit.i18n import t
 from junheng_kit.ids import uuid7
 from junheng_kit.logs import mask_citizen_id, mask_name
 from junheng_kit.problems import FieldError, NotFound
@@ -48,7 +49,7 @@ async def create_publicity_batch(
         missing_ids = [i for i, a in enumerate(request.award_ids) if a not in known]
         if missing_ids:
             raise NotFound(
-                "award not found",
+                t("资助不存在", "award not found"),
                 *(FieldError(f"award_ids[{i}]", "award_known") for i in missing_ids),
             )
         position = {a: i for i, a in enumerate(request.award_ids)}

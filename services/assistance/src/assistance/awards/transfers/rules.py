@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from assistance.students.rules import LEVELS_TEACHING, SchoolFacts
 from assistance.students.schemas import Level
+from junheng_kit.i18n import t
 from junheng_kit.problems import FieldError, RuleViolated
 
 
@@ -15,7 +16,7 @@ def check_move(from_place: tuple[str, str], to_place: tuple[str, str]) -> None:
     `transfer_changes_school`)."""
     if from_place == to_place:
         raise RuleViolated(
-            "转入学校与当前学校相同",
+            t("转入学校与当前学校相同", "the receiving school is the current school"),
             FieldError("to_school_code", "transfer_changes_school"),
         )
 
@@ -26,17 +27,28 @@ def transfer_target_error(
     """异地转学: the receiving school must be in the school copy, lie in `to_county_code` and
     teach the student's 学段."""
     if target is None:
-        return FieldError("to_school_code", "school_registered", "not in the school registry copy")
+        return FieldError(
+            "to_school_code",
+            "school_registered",
+            t("不在学校名录副本中", "not in the school registry copy"),
+        )
     if target.county_code != to_county_code:
         return FieldError(
             "to_school_code",
             "school_in_county",
-            f"the school belongs to county {target.county_code}, not {to_county_code}",
+            t(
+                f"该学校属于区县 {target.county_code}，而不是 {to_county_code}",
+                f"the school belongs to county {target.county_code}, not {to_county_code}",
+            ),
         )
     if not target.levels & LEVELS_TEACHING[level]:
         return FieldError(
             "to_school_code",
             "school_teaches_level",
-            f"the school teaches {', '.join(sorted(target.levels))}, the student is {level.value}",
+            t(
+                f"该学校设有 {', '.join(sorted(target.levels))}，学生为 {level.value}",
+                f"the school teaches {', '.join(sorted(target.levels))}, the student is "
+                f"{level.value}",
+            ),
         )
     return None

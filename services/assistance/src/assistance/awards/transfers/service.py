@@ -14,6 +14,7 @@ from assistance.awards.transfers.schemas import TransferCreate
 from assistance.students.repository import StudentRepository
 from assistance.students.schemas import Level
 from junheng_kit.auth import Principal
+from junheng_kit.i18n import t as tt
 from junheng_kit.ids import uuid7
 from junheng_kit.problems import NotFound, RuleViolated
 
@@ -36,7 +37,9 @@ async def transfer_student(
         target, to_county_code=request.to_county_code, level=Level(student.level)
     )
     if problem is not None:
-        raise RuleViolated("转入学校不符合要求", problem)
+        raise RuleViolated(
+            tt("转入学校不符合要求", "the receiving school does not qualify"), problem
+        )
     transfer = StudentTransfer(
         id=uuid7(),
         student_id=student.id,
@@ -62,5 +65,5 @@ async def list_transfers(
     transfers = list(await repository.transfers_of(session, student_id))
     counties = {student.county_code} | {t.from_county_code for t in transfers}
     if not any(principal.jurisdiction.covers_code(c) for c in counties):
-        raise NotFound(f"student {student_id} not found")
+        raise NotFound(tt(f"学生 {student_id} 不存在", f"student {student_id} not found"))
     return transfers

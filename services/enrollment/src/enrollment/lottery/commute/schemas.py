@@ -8,6 +8,8 @@ from typing import Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from junheng_kit.i18n import RuleError, t
+
 Mode = Literal["walking", "school_bus"]
 
 
@@ -48,7 +50,13 @@ class CommuteModelCreate(BaseModel):
     @model_validator(mode="after")
     def _dates_in_order(self) -> Self:
         if self.effective_to is not None and self.effective_to <= self.effective_from:
-            raise ValueError("effective_dates_order: effective_to must be after effective_from")
+            raise RuleError(
+                "effective_dates_order",
+                t(
+                    "effective_to 必须晚于 effective_from",
+                    "effective_to must be after effective_from",
+                ),
+            )
         return self
 
 

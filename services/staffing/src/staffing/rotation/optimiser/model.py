@@ -22,6 +22,7 @@ from numpy.typing import NDArray
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_matrix
 
+from junheng_kit.i18n import t
 from junheng_kit.problems import FieldError, RuleViolated
 from staffing.rotation.optimiser.instance import Groups, SchoolArrays, gains
 from staffing.rotation.rules import FixedMove, RotationParameters, ceil_share
@@ -280,7 +281,7 @@ def optimise(model: Model, candidate_schools: int = CANDIDATE_SCHOOLS) -> Soluti
         width *= 2
     if result.x is None:
         raise RuleViolated(
-            "交流轮岗方案无解",
+            t("the rotation plan (交流轮岗方案) has no solution", "交流轮岗方案无解"),
             FieldError("fixed_moves", "rotation_plan_solvable", str(result.message)),
         )
     n_pairs = len(pairs)

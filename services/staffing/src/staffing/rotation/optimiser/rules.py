@@ -36,6 +36,7 @@ from datetime import date
 import numpy as np
 from numpy.typing import NDArray
 
+from junheng_kit.i18n import t as tt
 from junheng_kit.problems import FieldError, RuleViolated
 from staffing.rotation.optimiser.instance import (
     Groups,
@@ -162,7 +163,7 @@ def check_fixed_moves(
                 FieldError(
                     f"{where}.teacher_id",
                     "teacher_in_county",
-                    "no active teacher of the county has this id",
+                    tt("本县没有此 id 的在职教师", "no active teacher of the county has this id"),
                 )
             )
         elif teacher is None:
@@ -170,13 +171,15 @@ def check_fixed_moves(
                 FieldError(
                     f"{where}.teacher_id",
                     "rotation_eligible",
-                    "the teacher is not in the eligible pool",
+                    tt("该教师不在可交流人员范围内", "the teacher is not in the eligible pool"),
                 )
             )
         if move.to_school not in arrays.index:
             errors.append(
                 FieldError(
-                    f"{where}.to_school_code", "school_in_county", "not a school of the county"
+                    f"{where}.to_school_code",
+                    "school_in_county",
+                    tt("不是本县的学校", "not a school of the county"),
                 )
             )
             continue
@@ -188,7 +191,10 @@ def check_fixed_moves(
                     FieldError(
                         f"{where}.to_school_code",
                         "section_offered_by_school",
-                        f"the school has no {teacher.section} pupils",
+                        tt(
+                            f"该学校没有 {teacher.section} 学生",
+                            f"the school has no {teacher.section} pupils",
+                        ),
                     )
                 )
         if move.pooled and not move.pooling_reference:
@@ -196,7 +202,10 @@ def check_fixed_moves(
                 FieldError(
                     f"{where}.pooling_reference",
                     "pooling_approval_required",
-                    "a 统筹 move names the approval it rests on",
+                    tt(
+                        "统筹调配须注明所依据的批准文件",
+                        "a 统筹 move names the approval it rests on",
+                    ),
                 )
             )
         if teacher is not None and not move.pooled:
@@ -208,9 +217,15 @@ def check_fixed_moves(
                 FieldError(
                     "fixed_moves",
                     "staff_quota_headroom",
-                    f"{count} move(s) into {code}, which has {free} free approved post(s); "
-                    "mark them pooled (统筹) with the approval, or choose another school",
+                    tt(
+                        f"{count} 人调入 {code}，该校仅有 {free} 个空余核定编制；请标记为统筹并附"
+                        "批准文件，或选择其他学校",
+                        f"{count} move(s) into {code}, which has {free} free approved post(s); "
+                        "mark them pooled (统筹) with the approval, or choose another school",
+                    ),
                 )
             )
     if errors:
-        raise RuleViolated("指定的交流人选不符合规则", *errors)
+        raise RuleViolated(
+            tt("指定的交流人选不符合规则", "the named rotation candidates break a rule"), *errors
+        )
