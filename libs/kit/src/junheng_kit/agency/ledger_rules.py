@@ -15,6 +15,8 @@ from typing import Any
 
 from junheng_kit.signing import canonical_json
 
+GENESIS_HASH = "0" * 64  # the first entry's prev_hash
+
 HASHED_FIELDS = (
     "seq",
     "kind",
