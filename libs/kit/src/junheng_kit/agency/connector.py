@@ -140,11 +140,18 @@ class AgencyConnector(Generic[Config]):
         return self.breakers[code].state
 
     async def request_assertion(
-        self, code: str, payload: dict[str, Any], *, citizen_id: str
+        self,
+        code: str,
+        payload: dict[str, Any],
+        *,
+        citizen_id: str,
+        path: str = "/v1/assertions",
+        lists: tuple[str, ...] = ("categories",),
     ) -> AgencyReply:
-        """POST /v1/assertions to one agency; the reply is verified against the pinned key."""
+        """POST one person's lookup to one agency; the reply is verified against the pinned key
+        and must answer this request about this person (`rules.check_assertion`)."""
         agency = self.agencies[code]
-        reply = await self._call(agency, "/v1/assertions", payload)
+        reply = await self._call(agency, path, payload)
         if reply.status != "verified" or reply.body is None:
             return reply
         problem = rules.check_assertion(
@@ -154,6 +161,7 @@ class AgencyConnector(Generic[Config]):
             key_id=agency.key_id,
             request_id=str(payload["request_id"]),
             subject=rules.subject_sha256(citizen_id),
+            lists=lists,
         )
         if problem is not None:
             self.health[code].failures += 1
@@ -167,16 +175,25 @@ class AgencyConnector(Generic[Config]):
         self, code: str, payload: dict[str, Any], *, region_code: str
     ) -> AgencyReply:
         """POST /v1/category-lists; the header's signature and the entries' hash are checked."""
+        return await self.request_signed_list(
+            code, "/v1/category-lists", payload, bound={"region_code": region_code}
+        )
+
+    async def request_signed_list(
+        self, code: str, path: str, payload: dict[str, Any], *, bound: dict[str, Any]
+    ) -> AgencyReply:
+        """POST for a signed list (a region's list, a batch's answers): the header's signature,
+        the entries' hash and the `bound` header values are checked."""
         agency = self.agencies[code]
-        reply = await self._call(agency, "/v1/category-lists", payload)
+        reply = await self._call(agency, path, payload)
         if reply.status != "verified" or reply.body is None:
             return reply
-        problem = rules.check_category_list(
+        problem = rules.check_signed_list(
             reply.body,
             agency=code,
             public_key=agency.key,
             key_id=agency.key_id,
-            region_code=region_code,
+            bound=bound,
         )
         if problem is not None:
             self.health[code].failures += 1

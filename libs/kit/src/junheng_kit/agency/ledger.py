@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Integer, String, select
+from sqlalchemy import Integer, String, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -28,6 +28,7 @@ from junheng_kit.timeutil import utcnow
 
 HEAD_ID = 1
 VERIFY_PAGE = 5000
+INSERT_CHUNK = 5000
 
 
 class LedgerEntryColumns:
@@ -108,50 +109,58 @@ class Ledger(Generic[Entry, Head]):
             raise RuntimeError("ledger head row missing: the ledger cannot be appended")
         return head
 
-    def _entry(self, record: LedgerRecord, seq: int, prev_hash: str) -> Entry:
-        make: Any = self.entry  # a mapped subclass: SQLAlchemy's keyword constructor
-        entry: Entry = make(
-            seq=seq,
-            kind=record.kind,
-            actor=record.actor[:100],
-            student_key=record.student_key,
-            county_code=record.county_code,
-            agency=record.agency,
-            purpose=record.purpose[:200],
-            legal_basis=record.legal_basis[:200] if record.legal_basis else None,
-            consent_ref=record.consent_ref[:100] if record.consent_ref else None,
-            request_id=record.request_id,
-            answer_id=record.answer_id,
-            outcome=record.outcome,
-            detail=record.detail[:300] if record.detail else None,
-            recorded_at=utcnow(),
-            prev_hash=prev_hash,
-        )
-        entry.entry_hash = rules.entry_hash(
-            prev_hash, {name: getattr(entry, name) for name in rules.HASHED_FIELDS}
-        )
-        return entry
+    @staticmethod
+    def _row(record: LedgerRecord, seq: int, prev_hash: str, at: datetime) -> dict[str, Any]:
+        row: dict[str, Any] = {
+            "seq": seq,
+            "kind": record.kind,
+            "actor": record.actor[:100],
+            "student_key": record.student_key,
+            "county_code": record.county_code,
+            "agency": record.agency,
+            "purpose": record.purpose[:200],
+            "legal_basis": record.legal_basis[:200] if record.legal_basis else None,
+            "consent_ref": record.consent_ref[:100] if record.consent_ref else None,
+            "request_id": record.request_id,
+            "answer_id": record.answer_id,
+            "outcome": record.outcome,
+            "detail": record.detail[:300] if record.detail else None,
+            "recorded_at": at,
+            "prev_hash": prev_hash,
+        }
+        row["entry_hash"] = rules.entry_hash(prev_hash, row)
+        return row
 
     async def append(self, session: AsyncSession, record: LedgerRecord) -> Entry:
         """Append one entry after the head (in the caller's transaction)."""
-        return (await self.append_many(session, [record]))[0]
+        head = await self._lock_head(session)
+        make: Any = self.entry  # a mapped subclass: SQLAlchemy's keyword constructor
+        entry: Entry = make(**self._row(record, head.seq + 1, head.head_hash, utcnow()))
+        head.seq, head.head_hash = entry.seq, entry.entry_hash
+        session.add(entry)
+        await session.flush()
+        return entry
 
     async def append_many(
         self, session: AsyncSession, records: Sequence[LedgerRecord]
-    ) -> list[Entry]:
-        """Append entries in order under one head lock: a batch's lookups in one flush."""
+    ) -> list[int]:
+        """Append entries in order under one head lock, set-based (a batch's lookups: one
+        executemany, no object per entry); their seqs, in order."""
+        if not records:
+            return []
         head = await self._lock_head(session)
-        entries = []
+        rows, at = [], utcnow()
         seq, current = head.seq, head.head_hash
         for record in records:
             seq += 1
-            entry = self._entry(record, seq, current)
-            current = entry.entry_hash
-            entries.append(entry)
+            row = self._row(record, seq, current, at)
+            current = row["entry_hash"]
+            rows.append(row)
+        for start in range(0, len(rows), INSERT_CHUNK):
+            await session.execute(insert(self.entry), rows[start : start + INSERT_CHUNK])
         head.seq, head.head_hash = seq, current
-        session.add_all(entries)
         await session.flush()
-        return entries
+        return [row["seq"] for row in rows]
 
     async def _page(self, session: AsyncSession, *, after_seq: int) -> list[dict[str, Any]]:
         columns = [getattr(self.entry, name) for name in rules.HASHED_FIELDS if name != "seq"]
