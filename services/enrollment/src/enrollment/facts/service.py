@@ -236,6 +236,7 @@ async def record(
     answers: Sequence[Answered],
     *,
     actor: str,
+    today: date,
 ) -> Checked:
     """Write what the answers say, set-based: ledger, facts, documents, status moves, trail."""
     repository = FactRepository(session)
@@ -278,7 +279,7 @@ async def record(
         checked.outcomes[row.id] = outcome
         checked.counts[outcome] += 1
         if p.outcome is None:
-            required = await _required(session, row, now.date())
+            required = await _required(session, row, today)
             decided = _decide(row, facts, outcome, required, actor=actor, at=now)
             reason = decided.reason
             confirmations += decided.confirmations
@@ -317,4 +318,4 @@ async def check(
         answers = await asking.ask_in_batches(connector, asked, batch_size=batch_size)
     else:
         answers = await asking.ask_one_by_one(connector, asked)
-    return await record(session, plans, answers, actor=actor)
+    return await record(session, plans, answers, actor=actor, today=today)
