@@ -40,6 +40,7 @@ from junheng_kit.signing import ensure_private_key
 from junheng_kit.timeutil import whole_months
 
 SIZE, SAMPLE, SEED = 200_000, 200, 11
+GENERATED = 214_000  # households generated; their citizen IDs repeat a little: 200,000 kept
 TODAY = date(2025, 9, 1)
 REFERENCE = date(2025, 8, 31)
 COUNTY, SCHOOL, YEAR = "150602", "2115000001", 2025
@@ -56,7 +57,7 @@ def start_simulators(workdir: Path) -> dict[str, tuple[subprocess.Popen[bytes], 
                 sys.executable, "-m", "agency_sim", "--agency", code, "--port", "0",
                 "--port-file", str(port_file), "--key-file", str(workdir / f"{code}.pem"),
                 "--trust-key-file", str(workdir / "bureau.pem"), "--region", COUNTY,
-                "--size", str(SIZE), "--seed", str(SEED), "--today", TODAY.isoformat(),
+                "--size", str(GENERATED), "--seed", str(SEED), "--today", TODAY.isoformat(),
             ],
             stdout=subprocess.DEVNULL,
         )  # fmt: skip
@@ -95,7 +96,9 @@ def policy_document() -> dict[str, Any]:
 
 def application_rows(secret: bytes) -> list[dict[str, Any]]:
     """One application per generated household (the simulators hold the same people)."""
-    people = {p.citizen_id: p for p in generate_people(COUNTY, seed=SEED, size=SIZE, today=TODAY)}
+    people = {
+        p.citizen_id: p for p in generate_people(COUNTY, seed=SEED, size=GENERATED, today=TODAY)
+    }
     now = datetime.now(UTC)
     rows = []
     for person in people.values():
@@ -129,7 +132,8 @@ def application_rows(secret: bytes) -> list[dict[str, Any]]:
                 "created_at": now, "updated_at": now, "version": 1,
             }
         )  # fmt: skip
-    return rows
+    assert len(rows) >= SIZE, f"only {len(rows)} distinct households"
+    return rows[:SIZE]
 
 
 async def main() -> None:
@@ -138,7 +142,7 @@ async def main() -> None:
         ensure_private_key(workdir / "bureau.pem")
         for code in SOURCES:
             ensure_private_key(workdir / f"{code}.pem")
-        print(f"starting four simulators holding {SIZE:,} households each …", flush=True)
+        print(f"starting four simulators holding {GENERATED:,} generated households …", flush=True)
         sims = start_simulators(workdir)
         try:
             agencies = [
@@ -150,7 +154,7 @@ async def main() -> None:
             ]  # fmt: skip
             (workdir / "agencies.json").write_text(json.dumps(agencies), encoding="utf-8")
             url = f"sqlite+aiosqlite:///{workdir / 'enrollment.sqlite3'}"
-            upgrade(service_dir("enrollment"), url)
+            await asyncio.to_thread(upgrade, service_dir("enrollment"), url)  # its own loop
             settings = EnrollmentSettings(
                 environment="test",
                 secret_key=SecretStr("bench-secret-bench-secret-bench-secret"),

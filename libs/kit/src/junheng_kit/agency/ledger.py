@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
-from sqlalchemy import Integer, String, insert, select
+from sqlalchemy import Integer, String, Table, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -157,7 +157,8 @@ class Ledger(Generic[Entry, Head]):
             current = row["entry_hash"]
             rows.append(row)
         for start in range(0, len(rows), INSERT_CHUNK):
-            await session.execute(insert(self.entry), rows[start : start + INSERT_CHUNK])
+            table = cast(Table, self.entry.__table__)  # type: ignore[attr-defined]  # Core
+            await session.execute(insert(table), rows[start : start + INSERT_CHUNK])
         head.seq, head.head_hash = seq, current
         await session.flush()
         return [row["seq"] for row in rows]

@@ -10,7 +10,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from enrollment.admission.rules import BOOLEAN_FACTS, DOCUMENTS, FACTS, MONTH_FACTS
-from enrollment.facts.schemas import CheckedFact
+from enrollment.facts.schemas import CheckedFact, DataSharing
 from enrollment.lottery.commute.schemas import CommuteCheckRead
 from junheng_kit.identifiers import CitizenId, CountyCode, SchoolCode, StudentNumber
 
@@ -90,18 +90,6 @@ class DocumentChecklist(_Strict):
         return value
 
 
-class DataSharing(_Strict):
-    """数据共享: the purpose and legal basis this county's automatic fact checks state to the
-    agencies (docs/agency-protocol.md); without it facts are checked by clerks only."""
-
-    purpose: str = Field(min_length=2, max_length=200, examples=["2025年义务教育招生入学资格审核"])
-    legal_basis: str = Field(
-        min_length=2,
-        max_length=200,
-        examples=["《义务教育法》第十二条；东胜区2025年义务教育阶段招生入学工作方案"],
-    )
-
-
 _MONTH_DAY = re.compile(r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")
 
 
@@ -177,11 +165,7 @@ class PriorityPolicyPut(_Strict):
     )
     tiers: list[TierIn] = Field(min_length=1, max_length=20, description="first match wins")
     documents: DocumentChecklist = Field(default_factory=DocumentChecklist)
-    data_sharing: DataSharing | None = Field(
-        None,
-        description="数据共享核验: when set, the agency-held facts of an application's tier "
-        "(户籍, 居住证, 不动产, 社保) are checked with the agencies on submission",
-    )
+    data_sharing: DataSharing | None = None  # issue 22: enrollment/facts
 
     @field_validator("entry_age_cutoff")
     @classmethod
@@ -371,10 +355,7 @@ class ApplicationRead(BaseModel):
     choices: list[str]
     primary_school_code: str | None = Field(description="小学毕业学校 (grade 7), when given")
     checklist: list[ChecklistItem] = Field(description="documents the policy asks of this family")
-    facts: list[CheckedFact] = Field(
-        default_factory=list,
-        description="facts of the tier checked through data sharing: source, time, what it proved",
-    )
+    facts: list[CheckedFact] = Field(default_factory=list)  # data sharing, enrollment/facts
     version: int
     created_at: datetime
     updated_at: datetime

@@ -17,13 +17,14 @@ import logging
 from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import date
 from uuid import UUID
 
 from fastapi import FastAPI
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from enrollment.facts import service
+from enrollment.facts import asking, service
 from enrollment.facts.connector import STATE_NAME, FactConnector
 from enrollment.facts.models import FactRecheckJob
 from enrollment.facts.repository import FactRepository
@@ -104,9 +105,26 @@ class FactJobs:
         if task is not None:
             await asyncio.shield(task)
 
+    async def _ask(
+        self, ids: list[UUID], today: date
+    ) -> asyncio.Task[tuple[list[service.Plan], list[asking.Answered]]]:
+        """Plan a chunk's questions (a read) and send them, as a task running on its own."""
+        async with self._sessions()() as session:
+            plans, asked = await service.prepare(session, ids, today=today)
+
+        async def answers() -> tuple[list[service.Plan], list[asking.Answered]]:
+            got = await asking.ask_in_batches(
+                self.connector, asked, batch_size=self.settings.fact_batch_size
+            )
+            return plans, got
+
+        return asyncio.create_task(answers())
+
     async def run(self, job_id: UUID) -> None:
-        """复核: a county's open applications re-checked, batch by batch, progress committed."""
-        size = self.settings.fact_batch_size
+        """复核: a county's open applications re-checked, batch by batch, progress committed;
+        the agencies answer the next chunk while the previous one is written."""
+        size, today = self.settings.fact_batch_size, china_today()
+        pending: asyncio.Task[tuple[list[service.Plan], list[asking.Answered]]] | None = None
         try:
             async with self._sessions()() as session:
                 job = await FactRepository(session).job(job_id)
@@ -114,20 +132,20 @@ class FactJobs:
                 job.status, job.total = "running", len(ids)
                 await session.commit()
             counts: Counter[str] = Counter()
-            for start in range(0, len(ids), size * 4):  # four agencies' batches in flight
+            chunks = [ids[i : i + size * 4] for i in range(0, len(ids), size * 4)]
+            pending = await self._ask(chunks[0], today) if chunks else None
+            for n in range(len(chunks)):
+                assert pending is not None
+                plans, answers = await pending
+                # the next chunk's questions travel while this chunk's answers are written
+                pending = await self._ask(chunks[n + 1], today) if n + 1 < len(chunks) else None
                 async with self._sessions()() as session:
-                    checked = await service.check(
-                        session,
-                        self.connector,
-                        ids[start : start + size * 4],
-                        actor=f"recheck:{job_id}"[:100],
-                        today=china_today(),
-                        mode="batch",
-                        batch_size=size,
+                    checked = await service.record(
+                        session, plans, answers, actor=f"recheck:{job_id}"[:100], today=today
                     )
                     counts.update(checked.counts)
                     job = await FactRepository(session).job(job_id)
-                    job.done = min(len(ids), start + size * 4)
+                    job.done = min(len(ids), (n + 1) * size * 4)
                     job.counts = dict(counts)
                     await session.commit()
             async with self._sessions()() as session:
@@ -138,6 +156,8 @@ class FactJobs:
             raise
         except Exception as exc:  # the job's boundary: record the failure, never raise
             log.exception("facts.recheck_failed", extra={"job_id": str(job_id)})
+            if pending is not None:
+                pending.cancel()
             async with self._sessions()() as session:
                 job = await FactRepository(session).job(job_id)
                 job.status, job.finished_at = "failed", utcnow()

@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
-from sqlalchemy import Row, delete, insert, select, tuple_, update
+from sqlalchemy import Row, Table, delete, insert, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from enrollment.admission.models import Application, ApplicationEvent, ApplicationVerification
@@ -41,6 +41,8 @@ SUBJECT_COLUMNS = (
     Application.primary_school_code,
     Application.status,
 )
+VERIFICATION = cast(Table, ApplicationVerification.__table__)
+EVENT = cast(Table, ApplicationEvent.__table__)
 OPEN_STATUSES = ("submitted", "verifying", "needs_documents", "verified")
 
 
@@ -103,8 +105,10 @@ class FactRepository:
                 delete(ApplicationFactCheck).where(ApplicationFactCheck.application_id.in_(part))
             )
         for rows, table in ((facts, ApplicationFact), (checks, ApplicationFactCheck)):
-            for start in range(0, len(rows), CHUNK):
-                await self.session.execute(insert(table), list(rows[start : start + CHUNK]))
+            for start in range(0, len(rows), CHUNK):  # Core executemany: no ORM bookkeeping
+                await self.session.execute(
+                    insert(cast(Table, table.__table__)), list(rows[start : start + CHUNK])
+                )
 
     async def confirm_documents(self, rows: Sequence[dict[str, Any]]) -> None:
         """Checklist documents proved by data sharing: the latest check of each is replaced."""
@@ -118,26 +122,36 @@ class FactRepository:
                     ).in_(keys)
                 )
             )
-            await self.session.execute(insert(ApplicationVerification), list(part))
+            await self.session.execute(insert(VERIFICATION), list(part))
 
-    async def move(self, ids: Sequence[UUID], *, to: str, reason: str | None, at: datetime) -> None:
-        """Set the status of applications (each move already checked against TRANSITIONS)."""
+    async def move(
+        self, ids: Sequence[UUID], *, came_from: str, to: str, reason: str | None, at: datetime
+    ) -> set[UUID]:
+        """Set the status of applications still `came_from` (each move already checked against
+        TRANSITIONS; one a clerk moved meanwhile is left alone); the ids moved."""
+        moved: set[UUID] = set()
         for start in range(0, len(ids), CHUNK):
-            await self.session.execute(
+            result = await self.session.execute(
                 update(Application)
-                .where(Application.id.in_(ids[start : start + CHUNK]))
+                .where(
+                    Application.id.in_(ids[start : start + CHUNK]),
+                    Application.status == came_from,
+                )
                 .values(
                     status=to,
                     status_reason=reason,
                     updated_at=at,
                     version=Application.version + 1,
                 )
+                .returning(Application.id)
                 .execution_options(synchronize_session=False)
             )
+            moved.update(result.scalars().all())
+        return moved
 
     async def record_trail(self, rows: Sequence[dict[str, Any]]) -> None:
         for start in range(0, len(rows), CHUNK):
-            await self.session.execute(insert(ApplicationEvent), list(rows[start : start + CHUNK]))
+            await self.session.execute(insert(EVENT), list(rows[start : start + CHUNK]))
 
     async def facts_of(self, application_id: UUID) -> Sequence[ApplicationFact]:
         return (

@@ -10,8 +10,24 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field
 
 
+class DataSharing(BaseModel):
+    """数据共享核验: the purpose and legal basis this county's automatic fact checks state to the
+    agencies (docs/agency-protocol.md). When set, the agency-held facts of an application's tier
+    (户籍, 居住证, 不动产, 社保) are checked on submission; without it clerks check documents."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    purpose: str = Field(min_length=2, max_length=200, examples=["2025年义务教育招生入学资格审核"])
+    legal_basis: str = Field(
+        min_length=2,
+        max_length=200,
+        examples=["《义务教育法》第十二条；东胜区2025年义务教育阶段招生入学工作方案"],
+    )
+
+
 class CheckedFact(BaseModel):
-    """One condition of the application's tier, as an agency answered it."""
+    """A fact of the application's tier checked through data sharing (数据共享核验): the
+    condition, the agency that answered, when, and what its answer proved."""
 
     model_config = ConfigDict(from_attributes=True)
 

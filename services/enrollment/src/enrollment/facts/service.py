@@ -43,7 +43,7 @@ class Checked:
 
 
 @dataclass(frozen=True, slots=True)
-class _Plan:
+class Plan:
     row: Any
     outcome: rules.Outcome | None  # decided without asking (no policy, no basis, nothing needed)
     reason: str | None = None
@@ -66,24 +66,25 @@ async def plan(
     today: date,
     basis: Basis | None = None,
     only: Sequence[str] | None = None,
-) -> tuple[list[_Plan], list[Asked]]:
+) -> tuple[list[Plan], list[Asked]]:
     """The questions to ask (and the applications that need none, with why)."""
     primaries = {r.primary_school_code for r in rows if r.primary_school_code}
     nine_year = await ApplicationRepository(session).nine_year_schools(primaries)
     plans, asked = [], []
+    parsed: dict[Any, tuple[list[admission.Tier], date]] = {}  # per policy version
     for row in rows:
         policy = await policies.policy_in_force(
             session, row.county_code, row.year, row.level, today
         )
         if policy is None:
             plans.append(
-                _Plan(row, "no_basis", "本县尚未发布招生政策 / no admission policy in force")
+                Plan(row, "no_basis", "本县尚未发布招生政策 / no admission policy in force")
             )
             continue
         stated = _basis(policy.document, basis)
         if stated is None:
             plans.append(
-                _Plan(
+                Plan(
                     row,
                     "no_basis",
                     "招生政策未载明数据共享的目的与依据 / the policy states no purpose and legal "
@@ -91,8 +92,12 @@ async def plan(
                 )
             )
             continue
-        tiers = policies.tiers_of(policy)
-        reference = date.fromisoformat(policy.document["reference_date"])
+        if policy.id not in parsed:
+            parsed[policy.id] = (
+                policies.tiers_of(policy),
+                date.fromisoformat(policy.document["reference_date"]),
+            )
+        tiers, reference = parsed[policy.id]
         declared = admission.applicant_facts(
             admission.Household.from_document(row.household),
             county_code=row.county_code,
@@ -111,10 +116,10 @@ async def plan(
             needed = [n for n in needed if n.condition.fact in only]
         if not needed:
             plans.append(
-                _Plan(row, "nothing_to_check", "所持档次无需部门核验的条件 / no agency-held fact")
+                Plan(row, "nothing_to_check", "所持档次无需部门核验的条件 / no agency-held fact")
             )
             continue
-        plans.append(_Plan(row, None))
+        plans.append(Plan(row, None))
         for item in needed:
             c = item.condition
             question = Question(
@@ -232,7 +237,7 @@ def _decide(
 
 async def record(
     session: AsyncSession,
-    plans: Sequence[_Plan],
+    plans: Sequence[Plan],
     answers: Sequence[Answered],
     *,
     actor: str,
@@ -271,7 +276,7 @@ async def record(
     checks: list[dict[str, Any]] = []
     confirmations: list[dict[str, Any]] = []
     trail: list[dict[str, Any]] = []
-    moves: dict[tuple[str, str | None], list[UUID]] = {}
+    moves: dict[tuple[str, str, str | None], list[UUID]] = {}
     for p in plans:
         row, facts = p.row, by_app.get(p.row.id, [])
         outcome = p.outcome or rules.outcome_of([f["status"] for f in facts])
@@ -285,16 +290,30 @@ async def record(
             confirmations += decided.confirmations
             trail += decided.trail
             if decided.to is not None:
-                moves.setdefault((decided.to, reason), []).append(row.id)
+                moves.setdefault((row.status, decided.to, reason), []).append(row.id)
         checks.append(
             {"application_id": row.id, "outcome": outcome, "reason": reason, "checked_at": now}
         )
     await repository.replace([p.row.id for p in plans], fact_rows, checks)
     await repository.confirm_documents(confirmations)
-    for (to, reason), ids in moves.items():
-        await repository.move(ids, to=to, reason=reason, at=now)
-    await repository.record_trail(trail)
+    moved: set[UUID] = set()
+    for (came_from, to, reason), ids in moves.items():
+        moved |= await repository.move(ids, came_from=came_from, to=to, reason=reason, at=now)
+    await repository.record_trail([t for t in trail if t["application_id"] in moved])
     return checked
+
+
+async def prepare(
+    session: AsyncSession,
+    ids: Sequence[UUID],
+    *,
+    today: date,
+    basis: Basis | None = None,
+    only: Sequence[str] | None = None,
+) -> tuple[list[Plan], list[Asked]]:
+    """Read the applications and plan their questions (reads only)."""
+    rows = await FactRepository(session).subjects(ids)
+    return await plan(session, rows, today=today, basis=basis, only=only)
 
 
 async def check(
@@ -312,8 +331,7 @@ async def check(
     """Check these applications' facts: plan, ask, record (in the caller's transaction)."""
     if basis is not None:
         require_lawful_basis(basis.purpose, basis.legal_basis, basis.consent_ref)
-    rows = await FactRepository(session).subjects(ids)
-    plans, asked = await plan(session, rows, today=today, basis=basis, only=only)
+    plans, asked = await prepare(session, ids, today=today, basis=basis, only=only)
     if mode == "batch":
         answers = await asking.ask_in_batches(connector, asked, batch_size=batch_size)
     else:
