@@ -8,24 +8,16 @@ protocol's (`junheng_kit.agency.facts.AGENCY_NAMES`): hukou, permit, estate, soc
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
+from pydantic import ConfigDict, field_validator
 
+from junheng_kit.agency.config import AgencyEndpointConfig, load_agency_file
 from junheng_kit.agency.facts import AGENCY_NAMES
-from junheng_kit.signing import key_id, public_key_from_text
 
 
-class FactAgencyConfig(BaseModel):
+class FactAgencyConfig(AgencyEndpointConfig):
     model_config = ConfigDict(extra="ignore")
-
-    code: str
-    name: str
-    base_url: str
-    public_key: str
-    timeout_seconds: float = Field(2.0, gt=0, le=60)
 
     @field_validator("code")
     @classmethod
@@ -34,29 +26,6 @@ class FactAgencyConfig(BaseModel):
             raise ValueError(f"agency_known: {value} is not one of {', '.join(AGENCY_NAMES)}")
         return value
 
-    @field_validator("public_key")
-    @classmethod
-    def _valid_key(cls, value: str) -> str:
-        public_key_from_text(value)
-        return value
-
-    @property
-    def key(self) -> Ed25519PublicKey:
-        return public_key_from_text(self.public_key)
-
-    @property
-    def key_id(self) -> str:
-        return key_id(self.key)
-
-
-_LIST = TypeAdapter(list[FactAgencyConfig])
-
 
 def load_fact_agencies(path: Path | None) -> list[FactAgencyConfig]:
-    if path is None:
-        return []
-    agencies = _LIST.validate_python(json.loads(path.read_text(encoding="utf-8")))
-    codes = [a.code for a in agencies]
-    if len(set(codes)) != len(codes):
-        raise ValueError(f"{path.name}: an agency is configured twice")
-    return agencies
+    return load_agency_file(path, FactAgencyConfig)
