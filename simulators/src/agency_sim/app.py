@@ -111,13 +111,18 @@ async def authenticated(
     return _check_basis(body) or body
 
 
-class BodyShape(BaseModel):
+class SignedBody(BaseModel):
+    """What every request carries: its id, who asks, when, and why (purpose and basis)."""
+
     request_id: str = Field(min_length=1, max_length=64)
     requester: str = Field(min_length=1, max_length=100)
     requested_at: datetime
     purpose: str | None = None
     legal_basis: str | None = None
     consent_ref: str | None = None
+
+
+class BodyShape(SignedBody):
     citizen_id: str | None = Field(None, max_length=18)
     name: str | None = Field(None, max_length=50)
     region_code: str | None = Field(None, max_length=6)

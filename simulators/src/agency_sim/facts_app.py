@@ -8,14 +8,22 @@ from __future__ import annotations
 import hashlib
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from agency_sim.app import AgencyState, authenticated, common_app, error, faulted, signed
+from agency_sim.app import (
+    AgencyState,
+    SignedBody,
+    authenticated,
+    common_app,
+    error,
+    faulted,
+    signed,
+)
 from agency_sim.facts_registry import FACT_AGENCIES, Person
 from junheng_kit.agency.facts import FACT_AGENCY, Question, holds, same_address
 from junheng_kit.signing import canonical_json, sha256_hex
@@ -33,13 +41,7 @@ class QuestionShape(BaseModel):
     address: str | None = Field(None, max_length=200)
 
 
-class FactBody(BaseModel):
-    request_id: str = Field(min_length=1, max_length=64)
-    requester: str = Field(min_length=1, max_length=100)
-    requested_at: datetime
-    purpose: str | None = None
-    legal_basis: str | None = None
-    consent_ref: str | None = None
+class FactBody(SignedBody):
     citizen_id: str = Field(min_length=18, max_length=18)
     name: str = Field(min_length=1, max_length=50)
     question: QuestionShape
@@ -52,13 +54,7 @@ class BatchItem(BaseModel):
     question: QuestionShape
 
 
-class BatchBody(BaseModel):
-    request_id: str = Field(min_length=1, max_length=64)
-    requester: str = Field(min_length=1, max_length=100)
-    requested_at: datetime
-    purpose: str | None = None
-    legal_basis: str | None = None
-    consent_ref: str | None = None
+class BatchBody(SignedBody):
     items: list[BatchItem] = Field(min_length=1, max_length=MAX_BATCH)
 
 
