@@ -441,3 +441,26 @@ def test_no_county_has_a_travel_model_until_it_sets_one(tmp_path: Path) -> None:
     upgrade(directory, url)
     assert _run(url, "SELECT count(*) FROM commute_model") == [(0,)]
     assert _run(url, "SELECT county_code, cap FROM private_share_cap") == [("150602", "0.15")]
+
+
+def test_the_facts_ledger_starts_at_its_genesis_and_earlier_rows_stay(
+    tmp_path: Path,
+) -> None:
+    """e0012 (issue 22): enrollment's lookup ledger starts with its one head row at seq 0 and the
+    genesis hash (the kit's chain); no fact is checked yet, and the rows stored before stay."""
+    from junheng_kit.migrations import upgrade
+
+    url = _sqlite_url(tmp_path, "enrollment")
+    directory = installed_service_dir("enrollment")
+    upgrade(directory, url, "e0011")
+    _run(
+        url,
+        "INSERT INTO commute_model (county_code, mode, speed_kmh, detour_factor, "
+        "effective_from, source, set_by, set_at) VALUES ('150602', 'walking', '4', '1.3', "
+        "'2025-01-01', '东胜区文件', 'bureau', '2026-01-01 00:00:00')",
+    )
+    upgrade(directory, url)
+    assert _run(url, "SELECT county_code, mode FROM commute_model") == [("150602", "walking")]
+    assert _run(url, "SELECT id, seq, head_hash FROM fact_ledger_head") == [(1, 0, "0" * 64)]
+    for table in ("fact_ledger_entry", "application_fact", "application_fact_check"):
+        assert _run(url, f"SELECT count(*) FROM {table}") == [(0,)]  # noqa: S608 - fixed names

@@ -87,8 +87,23 @@ assistance roster; four simulated partner agencies (民政 {mca}, 残联 {cdpf},
   # break a simulator and see the fallback (lookups answer `unavailable` + manual evidence):
   curl -s -X PUT {mca}/_sim/faults -H 'Content-Type: application/json' -d '{{"mode": "down"}}'
   curl -s -H "Authorization: Bearer $TOKEN" {url}/assistance/v1/agencies
-
+{_facts_lines(system, url)}
 Ctrl-C stops every process.
+"""
+
+
+def _facts_lines(system: System, url: str) -> str:
+    """The enrollment sources (issue 22), when they run."""
+    if not system.fact_agencies:
+        return ""
+    where = ", ".join(f"{code} {system.agency_url(code)}" for code in system.fact_agencies)
+    return f"""
+Enrollment facts (数据共享核验): four simulated sources — 公安 户籍, 公安 居住证, 不动产登记,
+人社 社保 ({where}) — hold a household record of each demo pupil. A county policy with
+`data_sharing` (purpose, legal basis) has every submitted application's tier facts checked:
+  curl -s -H "Authorization: Bearer $TOKEN" {url}/enrollment/v1/applications/<id>/facts
+  curl -s -X POST -H "Authorization: Bearer $TOKEN" \\
+      "{url}/enrollment/v1/facts/recheck?county=150602"
 """
 
 

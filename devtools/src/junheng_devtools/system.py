@@ -36,6 +36,9 @@ ALL_SCOPES = [f"{s}:{a}" for s in SERVICES for a in ("read", "write")] + ["assis
 # partner agencies' systems, simulated (simulators/): 民政, 残联, 乡村振兴, 农牧
 AGENCIES = ("mca", "cdpf", "nrra", "moa")
 DEFAULT_AGENCY_PORTS = {"mca": 8201, "cdpf": 8202, "nrra": 8203, "moa": 8204}
+# the enrollment sources, simulated: 公安 户籍, 公安 居住证, 不动产登记, 人社 社保 (issue 22)
+FACT_AGENCIES = ("hukou", "permit", "estate", "social")
+DEFAULT_FACT_AGENCY_PORTS = {"hukou": 8211, "permit": 8212, "estate": 8213, "social": 8214}
 # `make run`'s student-aid demo lives on this day (a Monday of the 2026–27 school year the demo
 # roster is made for, in a year whose official holiday calendar is seeded), whatever the real
 # date: a 公示 may start on it, end five working days later and be approved after — also in
@@ -103,7 +106,10 @@ class System:
     extra_env: dict[str, str] = field(default_factory=dict)
     # the simulated partner agencies assistance talks to (none: assistance has no agencies)
     agencies: tuple[str, ...] = AGENCIES
-    agency_ports: dict[str, int] = field(default_factory=dict)
+    # the simulated sources enrollment checks facts with (empty: clerks check every document);
+    # None: the four when partner agencies are simulated (`agencies`), none when they are not
+    fact_agencies: tuple[str, ...] | None = None
+    agency_ports: dict[str, int] = field(default_factory=dict)  # aid and fact agencies' ports
     agency_region: str = "150602"
     agency_registry: Path | None = None  # CSV of people the simulators may hold (demo roster)
     nats: NatsServer | None = None
@@ -117,6 +123,10 @@ class System:
     # they run with JUNHENG_ENV=dev): the instant their clock reads at start, then runs on from.
     # None: the machine's clock. The other services keep the machine's.
     assistance_clock_at: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.fact_agencies is None:
+            self.fact_agencies = FACT_AGENCIES if self.agencies else ()
 
     @property
     def gateway_url(self) -> str:
@@ -181,6 +191,9 @@ class System:
         if name == "assistance" and self.agencies:
             env["ASSISTANCE_AGENCIES_FILE"] = str(self.var / "agencies.json")
             env["ASSISTANCE_AGENCY_SIGNING_KEY_FILE"] = str(self.var / "assistance-agency-key.pem")
+        if name == "enrollment" and self.fact_agencies:
+            env["ENROLLMENT_FACT_AGENCIES_FILE"] = str(self.var / "fact-agencies.json")
+            env["ENROLLMENT_FACT_SIGNING_KEY_FILE"] = str(self.var / "enrollment-agency-key.pem")
         if self.secure:  # signing keys trusted only with the root's certificate
             env["JUNHENG_TRUST_ROOT_KEYS"] = self.trust_root().public_key_text
         if name == "gateway":
@@ -243,11 +256,20 @@ class System:
         return f"http://127.0.0.1:{self.processes[f'agency-{code}'].port}"
 
     def _agency_processes(self) -> None:
-        """One simulator process per partner agency, and the agencies file assistance reads
-        (their URLs and public keys; the keys are made on first use under var/agencies/)."""
-        if not self.agencies:
-            return
-        ports = {code: self.agency_ports.get(code) or free_port() for code in self.agencies}
+        """One simulator process per partner agency, and the agencies files the services read
+        (URLs and public keys; the keys are made on first use under var/agencies/): the aid
+        agencies for assistance (agencies.json), the enrollment sources for enrollment
+        (fact-agencies.json)."""
+        groups = (
+            (self.agencies, "agencies.json", "assistance-agency-key.pem"),
+            (self.fact_agencies, "fact-agencies.json", "enrollment-agency-key.pem"),
+        )
+        for codes, out, bureau_key in groups:
+            if codes:
+                self._agency_group(codes, out, bureau_key)
+
+    def _agency_group(self, codes: tuple[str, ...], out: str, bureau_key: str) -> None:
+        ports = {code: self.agency_ports.get(code) or free_port() for code in codes}
         keys = self.var / "agencies"
         done = subprocess.run(
             [
@@ -259,7 +281,7 @@ class System:
                 str(keys),
                 *[f"--agency={code}=http://127.0.0.1:{port}" for code, port in ports.items()],
                 "--out",
-                str(self.var / "agencies.json"),
+                str(self.var / out),
             ],
             capture_output=True,
             timeout=60,
@@ -284,10 +306,11 @@ class System:
                 "--key-file",
                 str(keys / f"{code}.pem"),
                 "--trust-key-file",
-                str(self.var / "assistance-agency-key.pem"),
+                str(self.var / bureau_key),
             ]
             if self.agency_registry is not None:
-                # each agency holds ~4 % of the listed pupils: ~15 % of a county in one list or more
+                # each aid agency holds ~4 % of the listed pupils: ~15 % of a county in one list
+                # or more; every listed pupil has a household record at the enrollment sources
                 command += ["--registry", str(self.agency_registry), "--share", "0.04"]
             name = f"agency-{code}"
             self.processes[name] = ServiceProcess(
@@ -420,7 +443,7 @@ def run(argv: list[str] | None = None) -> None:
         },
         agency_ports={
             code: int(os.environ.get(f"JUNHENG_AGENCY_{code.upper()}_PORT", default))
-            for code, default in DEFAULT_AGENCY_PORTS.items()
+            for code, default in (DEFAULT_AGENCY_PORTS | DEFAULT_FACT_AGENCY_PORTS).items()
         },
         agency_region=demo["county_code"],
         agency_registry=var / "demo-agency-candidates.csv",
@@ -454,7 +477,8 @@ def run(argv: list[str] | None = None) -> None:
         )
     try:
         print(
-            "starting nats-server, four partner-agency simulators, migrating and starting "
+            "starting nats-server, eight partner-agency simulators (four aid agencies, four "
+            "enrollment sources), migrating and starting "
             "enrollment, staffing, assistance, evaluation and the gateway …",
             flush=True,
         )

@@ -61,6 +61,9 @@ class AgencyState:
     wrong_signer: Signer = field(default_factory=Signer.generate)
     _trusted: Ed25519PublicKey | None = None
 
+    def people(self) -> int:
+        return len(self.registry.by_citizen)
+
     def trusted(self) -> Ed25519PublicKey | None:
         """The bureau's public key, read when first needed (the bureau may start later)."""
         if self._trusted is None and self.trust_key_file.exists():
@@ -68,74 +71,84 @@ class AgencyState:
         return self._trusted
 
 
-def _error(status: int, code: str, message: str) -> JSONResponse:
+def error(status: int, code: str, message: str) -> JSONResponse:
     return JSONResponse({"error": code, "message": message}, status_code=status)
 
 
 def _check_basis(body: dict[str, Any]) -> JSONResponse | None:
     if not str(body.get("purpose") or "").strip():
-        return _error(400, "purpose_required", "a request states its purpose")
+        return error(400, "purpose_required", "a request states its purpose")
     if (
         not str(body.get("legal_basis") or "").strip()
         and not str(body.get("consent_ref") or "").strip()
     ):
-        return _error(400, "legal_basis_or_consent_required", "legal basis or consent reference")
+        return error(400, "legal_basis_or_consent_required", "legal basis or consent reference")
     return None
 
 
-async def _authenticated(request: Request, state: AgencyState) -> dict[str, Any] | JSONResponse:
+async def authenticated(
+    request: Request, state: AgencyState, shape: type[BaseModel] | None = None
+) -> dict[str, Any] | JSONResponse:
+    """The request's body when signed by the trusted bureau key, fresh, with purpose and basis;
+    else the error answer. `shape`: the body's model (default: the aid agencies' lookups)."""
     raw = await request.body()
     trusted = state.trusted()
     if trusted is None:
-        return _error(401, "requester_unknown", "no trusted requester key configured")
+        return error(401, "requester_unknown", "no trusted requester key configured")
     if request.headers.get(KEY_ID_HEADER) != key_id(trusted) or not verify(
         trusted, raw, request.headers.get(SIGNATURE_HEADER, "")
     ):
-        return _error(401, "signature_invalid", "request not signed by the trusted key")
+        return error(401, "signature_invalid", "request not signed by the trusted key")
     try:
-        body = BodyShape.model_validate_json(raw).model_dump()
+        body = (shape or BodyShape).model_validate_json(raw).model_dump()
     except ValidationError as exc:
-        return _error(400, "body_invalid", str(exc.errors()[0].get("msg")))
+        return error(400, "body_invalid", str(exc.errors()[0].get("msg")))
     requested_at = body["requested_at"]
     if requested_at.tzinfo is None:
-        return _error(400, "requested_at_timezone", "requested_at carries its UTC offset")
+        return error(400, "requested_at_timezone", "requested_at carries its UTC offset")
     if abs(real_utcnow() - requested_at) > MAX_REQUEST_AGE:  # the machine's time, as sent
-        return _error(401, "request_stale", "requested_at is more than 5 minutes off")
+        return error(401, "request_stale", "requested_at is more than 5 minutes off")
     return _check_basis(body) or body
 
 
-class BodyShape(BaseModel):
+class SignedBody(BaseModel):
+    """What every request carries: its id, who asks, when, and why (purpose and basis)."""
+
     request_id: str = Field(min_length=1, max_length=64)
     requester: str = Field(min_length=1, max_length=100)
     requested_at: datetime
     purpose: str | None = None
     legal_basis: str | None = None
     consent_ref: str | None = None
+
+
+class BodyShape(SignedBody):
     citizen_id: str | None = Field(None, max_length=18)
     name: str | None = Field(None, max_length=50)
     region_code: str | None = Field(None, max_length=6)
 
 
-async def _faulted(state: AgencyState) -> JSONResponse | None:
+async def faulted(state: AgencyState) -> JSONResponse | None:
     state.requests += 1
     faults = state.faults
     if faults.mode == "down":
-        return _error(503, "unavailable", "simulated outage")
+        return error(503, "unavailable", "simulated outage")
     if faults.mode == "flaky" and state.requests % faults.fail_every == 0:
-        return _error(503, "unavailable", "simulated intermittent failure")
+        return error(503, "unavailable", "simulated intermittent failure")
     if faults.mode == "slow":
         await asyncio.sleep(faults.delay_ms / 1000)
     return None
 
 
-def _signed(state: AgencyState, key: str, document: dict[str, Any]) -> dict[str, Any]:
+def signed(state: AgencyState, key: str, document: dict[str, Any]) -> dict[str, Any]:
     signer = state.wrong_signer if state.faults.mode == "bad_signature" else state.signer
     return {key: document, "key_id": state.signer.key_id, "signature": signer.sign_object(document)}
 
 
-def create_app(state: AgencyState) -> FastAPI:
+def common_app(state: AgencyState, name: str) -> FastAPI:
+    """An agency's app with what every simulator answers: health, its key, fault injection."""
     app = FastAPI(
-        title=f"Agency simulator: {NAMES.get(state.agency, state.agency)} ({state.agency})",
+        title=f"Agency simulator: {name} ({state.agency})",
         description="Stand-in for a partner agency's system; protocol in docs/agency-protocol.md",
     )
     app.state.agency = state
@@ -145,7 +158,7 @@ def create_app(state: AgencyState) -> FastAPI:
         return {
             "status": "ok",
             "agency": state.agency,
-            "people": len(state.registry.by_citizen),
+            "people": state.people(),
             "requests": state.requests,
         }
 
@@ -164,14 +177,21 @@ def create_app(state: AgencyState) -> FastAPI:
         log.info("faults set: %s", faults.model_dump())
         return faults
 
+    return app
+
+
+def create_app(state: AgencyState) -> FastAPI:
+    """An aid agency (民政, 残联, 乡村振兴, 农牧): one-person lookups and category lists."""
+    app = common_app(state, NAMES.get(state.agency, state.agency))
+
     @app.post("/v1/assertions")
     async def assertions(request: Request) -> JSONResponse:
-        body = await _authenticated(request, state)
+        body = await authenticated(request, state)
         if isinstance(body, JSONResponse):
             return body
         if not body.get("citizen_id") or not body.get("name"):
-            return _error(400, "subject_required", "citizen_id and name")
-        fault = await _faulted(state)
+            return error(400, "subject_required", "citizen_id and name")
+        fault = await faulted(state)
         if fault is not None:
             return fault
         today = state.today()
@@ -195,16 +215,16 @@ def create_app(state: AgencyState) -> FastAPI:
             ],
             "issued_at": utcnow().isoformat(timespec="seconds"),
         }
-        return JSONResponse(_signed(state, "assertion", assertion))
+        return JSONResponse(signed(state, "assertion", assertion))
 
     @app.post("/v1/category-lists")
     async def category_lists(request: Request) -> JSONResponse:
-        body = await _authenticated(request, state)
+        body = await authenticated(request, state)
         if isinstance(body, JSONResponse):
             return body
         if not body.get("region_code"):
-            return _error(400, "region_required", "region_code")
-        fault = await _faulted(state)
+            return error(400, "region_required", "region_code")
+        fault = await faulted(state)
         if fault is not None:
             return fault
         today = state.today()
@@ -229,7 +249,7 @@ def create_app(state: AgencyState) -> FastAPI:
             "count": len(entries),
             "entries_sha256": sha256_hex(canonical_json(entries)),
         }
-        document = _signed(state, "header", header)
+        document = signed(state, "header", header)
         return JSONResponse(
             {
                 "header": header,

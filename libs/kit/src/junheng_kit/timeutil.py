@@ -156,3 +156,16 @@ def shifted_clock(at: datetime | str) -> Iterator[None]:
         yield
     finally:
         restore_clock(previous)
+
+
+def whole_months(start: date, end: date) -> int:
+    """Completed calendar months from `start` to `end` (0 when `end` precedes `start`).
+
+    2024-09-01 → 2025-08-31 is 11 months; → 2025-09-01 is 12.
+    """
+    if end < start:
+        return 0
+    months = (end.year - start.year) * 12 + (end.month - start.month)
+    if end.day < start.day:
+        months -= 1
+    return max(months, 0)

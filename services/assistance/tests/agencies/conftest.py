@@ -3,12 +3,7 @@ them with the bureau's key. Registries are planted from a CSV so answers are kno
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from uuid import UUID
@@ -25,6 +20,8 @@ from assistance.students.models import Student
 from junheng_kit.identifiers import citizen_id_from_body as citizen_id
 from junheng_kit.identifiers import student_key
 from junheng_kit.signing import ensure_private_key
+from junheng_kit.testing.agencies import Simulator, running_simulators
+from junheng_kit.testing.agencies import agencies_file as write_agencies_file
 from junheng_kit.testing.plugin import TEST_PSEUDONYM_KEY, TEST_SECRET
 
 TODAY = "2026-11-23"  # the simulators' fixed date: validity is judged on it
@@ -44,19 +41,6 @@ REGISTRY_CSV = f"""citizen_id,name,category,grade,valid_from,valid_until
 """
 
 
-@dataclass
-class Simulator:
-    agency: str
-    url: str
-    process: subprocess.Popen[bytes]
-
-    def faults(self, mode: str, **values: int) -> None:
-        httpx.put(f"{self.url}/_sim/faults", json={"mode": mode, **values}).raise_for_status()
-
-    def requests(self) -> int:
-        return int(httpx.get(f"{self.url}/healthz").json()["requests"])
-
-
 @pytest.fixture(scope="session")
 def keys(tmp_path_factory: pytest.TempPathFactory) -> Path:
     directory = tmp_path_factory.mktemp("agency-keys")
@@ -72,60 +56,15 @@ def simulators(
     workdir = tmp_path_factory.mktemp("simulators")
     registry = workdir / "registry.csv"
     registry.write_text(REGISTRY_CSV, encoding="utf-8")
-    started = {}
-    for agency in ("mca", "cdpf"):
-        port_file = workdir / f"{agency}.port"
-        log = (workdir / f"{agency}.log").open("wb")
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "agency_sim",
-                "--agency",
-                agency,
-                "--port",
-                "0",
-                "--port-file",
-                str(port_file),
-                "--region",
-                "150602",
-                "--key-file",
-                str(keys / f"{agency}.pem"),
-                "--trust-key-file",
-                str(keys / "bureau.pem"),
-                "--registry",
-                str(registry),
-                "--size",
-                "50",
-                "--share",
-                "0",
-                "--today",
-                TODAY,
-            ],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        started[agency] = (process, port_file)
-    sims = {}
-    deadline = time.monotonic() + 30
-    for agency, (process, port_file) in started.items():
-        while not port_file.exists() or not port_file.read_text():
-            assert process.poll() is None, f"{agency} simulator exited"
-            assert time.monotonic() < deadline, f"{agency} simulator did not start"
-            time.sleep(0.05)
-        url = f"http://127.0.0.1:{port_file.read_text()}"
-        while True:
-            try:
-                httpx.get(f"{url}/healthz", timeout=1).raise_for_status()
-                break
-            except httpx.HTTPError:
-                assert time.monotonic() < deadline, f"{agency} simulator not answering"
-                time.sleep(0.05)
-        sims[agency] = Simulator(agency, url, process)
-    yield sims
-    for sim in sims.values():
-        sim.process.terminate()
-        sim.process.wait(timeout=10)
+    with running_simulators(
+        ("mca", "cdpf"),
+        keys=keys,
+        workdir=workdir,
+        registry=registry,
+        today=TODAY,
+        extra=("--share", "0"),
+    ) as sims:
+        yield sims
 
 
 @pytest.fixture(autouse=True)
@@ -139,25 +78,13 @@ def healthy_simulators(simulators: dict[str, Simulator]) -> Iterator[None]:
 
 @pytest.fixture(scope="session")
 def agencies_file(simulators: dict[str, Simulator], keys: Path) -> Path:
-    configs = []
-    for agency, categories in (
-        ("mca", ["dibao", "tekun", "orphan", "de_facto_unsupported", "hardship_child"]),
-        ("cdpf", ["disabled_student", "disabled_parent"]),
-    ):
-        signer = ensure_private_key(keys / f"{agency}.pem")
-        configs.append(
-            {
-                "code": agency,
-                "name": agency,
-                "base_url": simulators[agency].url,
-                "public_key": signer.public_key_text,
-                "categories": categories,
-                "timeout_seconds": 1.0,
-            }
-        )
-    path = keys / "agencies.json"
-    path.write_text(json.dumps(configs), encoding="utf-8")
-    return path
+    return write_agencies_file(
+        keys / "agencies.json",
+        keys,
+        simulators,
+        mca={"categories": ["dibao", "tekun", "orphan", "de_facto_unsupported", "hardship_child"]},
+        cdpf={"categories": ["disabled_student", "disabled_parent"]},
+    )
 
 
 def agency_settings(

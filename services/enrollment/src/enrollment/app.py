@@ -5,6 +5,9 @@ from fastapi import FastAPI
 from enrollment.admission.endpoints import router as admission_router
 from enrollment.admission.endpoints import submit_application_fast
 from enrollment.admission.policy_endpoints import router as policy_router
+from enrollment.facts.connector import install_fact_connector
+from enrollment.facts.endpoints import router as facts_router
+from enrollment.facts.jobs import install_fact_jobs
 from enrollment.imports.endpoints import router as imports_router
 from enrollment.lottery.commute.endpoints import router as commute_router
 from enrollment.lottery.endpoints import router as lottery_router
@@ -21,7 +24,7 @@ from junheng_kit.app import build_service_app
 
 def create_app(settings: EnrollmentSettings | None = None) -> FastAPI:
     settings = settings or EnrollmentSettings()
-    return build_service_app(
+    app = build_service_app(
         settings,
         title="Junheng enrollment",
         description="招生入学: the school registry (学校登记) that zoning, applications and "
@@ -31,6 +34,7 @@ def create_app(settings: EnrollmentSettings | None = None) -> FastAPI:
             private_share_router,
             policy_router,
             admission_router,
+            facts_router,
             lottery_router,
             commute_router,
             zone_maps_router,
@@ -73,3 +77,6 @@ def create_app(settings: EnrollmentSettings | None = None) -> FastAPI:
             ),
         },
     )
+    install_fact_connector(app, settings)
+    install_fact_jobs(app, settings)
+    return app

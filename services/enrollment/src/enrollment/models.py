@@ -7,6 +7,13 @@ from enrollment.admission.models import (
     ApplicationVerification,
     PriorityPolicy,
 )
+from enrollment.facts.models import (
+    ApplicationFact,
+    ApplicationFactCheck,
+    FactLedgerEntry,
+    FactLedgerHead,
+    FactRecheckJob,
+)
 from enrollment.imports.models import SheetImport
 from enrollment.lottery.commute.models import CommuteModel
 from enrollment.lottery.models import AssignmentRun
@@ -25,12 +32,17 @@ __all__ = [
     "Admission",
     "Application",
     "ApplicationEvent",
+    "ApplicationFact",
+    "ApplicationFactCheck",
     "ApplicationVerification",
     "AssignmentRun",
     "AttendanceZone",
     "CohortCount",
     "CohortImport",
     "CommuteModel",
+    "FactLedgerEntry",
+    "FactLedgerHead",
+    "FactRecheckJob",
     "PriorityPolicy",
     "PrivateShareCap",
     "ResidentPopulation",

@@ -8,24 +8,17 @@ The categories an agency answers for are configuration (domain.md §4.2: PARAM p
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from pydantic import BaseModel, Field, TypeAdapter, field_validator
+from pydantic import field_validator
 
 from assistance.categories import AGENCIES, CATEGORIES
+from junheng_kit.agency.config import AgencyEndpointConfig, load_agency_file
 from junheng_kit.i18n import RuleError, t
-from junheng_kit.signing import key_id, public_key_from_text
 
 
-class AgencyConfig(BaseModel):
-    code: str
-    name: str
-    base_url: str
-    public_key: str
+class AgencyConfig(AgencyEndpointConfig):
     categories: list[str]
-    timeout_seconds: float = Field(2.0, gt=0, le=60)
 
     @field_validator("code")
     @classmethod
@@ -51,29 +44,6 @@ class AgencyConfig(BaseModel):
             )
         return value
 
-    @field_validator("public_key")
-    @classmethod
-    def _valid_key(cls, value: str) -> str:
-        public_key_from_text(value)
-        return value
-
-    @property
-    def key(self) -> Ed25519PublicKey:
-        return public_key_from_text(self.public_key)
-
-    @property
-    def key_id(self) -> str:
-        return key_id(self.key)
-
-
-_AGENCY_LIST = TypeAdapter(list[AgencyConfig])
-
 
 def load_agencies(path: Path | None) -> list[AgencyConfig]:
-    if path is None:
-        return []
-    agencies = _AGENCY_LIST.validate_python(json.loads(path.read_text(encoding="utf-8")))
-    codes = [a.code for a in agencies]
-    if len(set(codes)) != len(codes):
-        raise ValueError(f"{path.name}: an agency is configured twice")
-    return agencies
+    return load_agency_file(path, AgencyConfig)

@@ -16,7 +16,6 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from assistance.agencies import rules
 from assistance.agencies.connector import AgencyConnector, AgencyReply
 from assistance.agencies.models import AgencyAssertion, CategoryList
 from assistance.agencies.repository import ENTRY_COLUMNS, AgencyRepository
@@ -24,6 +23,7 @@ from assistance.categories import AGENCIES, CATEGORIES
 from assistance.ledger import service as ledger
 from assistance.ledger.service import LedgerRecord
 from assistance.students.models import Student
+from junheng_kit.agency import protocol as rules
 from junheng_kit.auth import Principal
 from junheng_kit.i18n import t
 from junheng_kit.identifiers import student_key

@@ -36,6 +36,7 @@ from enrollment.admission.schemas import (
     VerificationRead,
     Year,
 )
+from enrollment.facts.endpoints import checked_facts
 from enrollment.lottery.commute import service as commute
 from junheng_kit.auth import Principal, require_scopes
 from junheng_kit.db import SessionDep
@@ -77,7 +78,9 @@ def _secret(state: Any) -> bytes:
 
 async def _read(session: SessionDep, application: Application) -> ApplicationRead:
     required, checks = await service.checklist(session, application, today=china_today())
-    return _application_read(application, required, checks)
+    read = _application_read(application, required, checks)
+    read.facts = await checked_facts(session, application.id)  # data sharing (issue 22)
+    return read
 
 
 def _application_read(

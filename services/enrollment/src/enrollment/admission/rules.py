@@ -15,6 +15,7 @@ from typing import Any, Literal
 from junheng_kit.i18n import Message, t
 from junheng_kit.identifiers import citizen_id_birth_date, student_number_citizen_id
 from junheng_kit.problems import FieldError
+from junheng_kit.timeutil import whole_months as whole_months  # the kit's; callers name it here
 
 Level = Literal["primary", "junior"]
 Status = Literal["submitted", "verifying", "verified", "needs_documents", "rejected"]
@@ -355,19 +356,6 @@ def choice_problems(
                 )
             )
     return list(choices), problems
-
-
-def whole_months(start: date, end: date) -> int:
-    """Completed calendar months from `start` to `end` (0 when `end` precedes `start`).
-
-    2024-09-01 → 2025-08-31 is 11 months; → 2025-09-01 is 12.
-    """
-    if end < start:
-        return 0
-    months = (end.year - start.year) * 12 + (end.month - start.month)
-    if end.day < start.day:
-        months -= 1
-    return max(months, 0)
 
 
 @dataclass(frozen=True)

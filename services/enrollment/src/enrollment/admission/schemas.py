@@ -10,6 +10,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from enrollment.admission.rules import BOOLEAN_FACTS, DOCUMENTS, FACTS, MONTH_FACTS
+from enrollment.facts.schemas import CheckedFact, DataSharing
 from enrollment.lottery.commute.schemas import CommuteCheckRead
 from junheng_kit.i18n import RuleError
 from junheng_kit.i18n import t as tt
@@ -176,6 +177,7 @@ class PriorityPolicyPut(_Strict):
     )
     tiers: list[TierIn] = Field(min_length=1, max_length=20, description="first match wins")
     documents: DocumentChecklist = Field(default_factory=DocumentChecklist)
+    data_sharing: DataSharing | None = None  # issue 22: enrollment/facts
 
     @field_validator("entry_age_cutoff")
     @classmethod
@@ -374,6 +376,7 @@ class ApplicationRead(BaseModel):
     choices: list[str]
     primary_school_code: str | None = Field(description="小学毕业学校 (grade 7), when given")
     checklist: list[ChecklistItem] = Field(description="documents the policy asks of this family")
+    facts: list[CheckedFact] = Field(default_factory=list)  # data sharing, enrollment/facts
     version: int
     created_at: datetime
     updated_at: datetime

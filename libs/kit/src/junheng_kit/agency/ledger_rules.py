@@ -13,7 +13,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from junheng_kit.i18n import Text, t
 from junheng_kit.signing import canonical_json
+
+GENESIS_HASH = "0" * 64  # the first entry's prev_hash
 
 HASHED_FIELDS = (
     "seq",
@@ -48,7 +51,7 @@ def entry_hash(prev_hash: str, entry: Mapping[str, Any]) -> str:
 @dataclass(frozen=True, slots=True)
 class ChainBreak:
     seq: int
-    reason: str
+    reason: Text
 
 
 def first_break(
@@ -59,16 +62,28 @@ def first_break(
     for entry in entries:
         seq = int(entry["seq"])
         if seq != prev_seq + 1:
-            return ChainBreak(seq, f"seq {seq} follows {prev_seq}"), prev_seq, prev_hash
+            return (
+                ChainBreak(
+                    seq, t(f"第 {seq} 条接在第 {prev_seq} 条之后", f"seq {seq} follows {prev_seq}")
+                ),
+                prev_seq,
+                prev_hash,
+            )
         if entry["prev_hash"] != prev_hash:
             return (
-                ChainBreak(seq, "prev_hash is not the previous entry's hash"),
+                ChainBreak(
+                    seq,
+                    t("prev_hash 不是上一条的哈希", "prev_hash is not the previous entry's hash"),
+                ),
                 prev_seq,
                 prev_hash,
             )
         if entry_hash(prev_hash, entry) != entry["entry_hash"]:
             return (
-                ChainBreak(seq, "entry_hash does not match the entry's content"),
+                ChainBreak(
+                    seq,
+                    t("entry_hash 与条目内容不符", "entry_hash does not match the entry's content"),
+                ),
                 prev_seq,
                 prev_hash,
             )

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from assistance.agencies.rules import (
+from junheng_kit.agency import ledger_rules
+from junheng_kit.agency.ledger_rules import GENESIS_HASH
+from junheng_kit.agency.protocol import (
     BreakerState,
     CircuitBreaker,
     backoff_seconds,
     percentile,
     require_lawful_basis,
 )
-from assistance.ledger import rules as ledger_rules
-from assistance.ledger.models import GENESIS_HASH
 from junheng_kit.problems import RuleViolated
 
 

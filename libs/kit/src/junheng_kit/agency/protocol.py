@@ -1,12 +1,13 @@
 """Pure rules of the agency exchange: lawful-basis checks, the circuit breaker, answer checks.
 
 No I/O here: the connector passes the clock in, the service passes the configuration in.
+Shared by every service that asks partner agencies (docs/agency-protocol.md).
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -129,11 +130,13 @@ def check_assertion(
     key_id: str,
     request_id: str,
     subject: str,
+    lists: Sequence[str] = ("categories",),
 ) -> tuple[AnswerProblem, str] | None:
     """None when the answer is the agency's signed answer to this very request, else why not.
 
     The signature covers the canonical JSON of `assertion`; it must verify with the key pinned in
-    configuration, and the assertion must name this agency, this request and this subject."""
+    configuration, and the assertion must name this agency, this request and this subject, and
+    carry an id and the `lists` its kind of answer holds (aid agencies: `categories`)."""
     if not isinstance(body, dict) or not isinstance(body.get("assertion"), dict):
         return AnswerProblem.SIGNATURE, "answer has no assertion object"
     assertion = body["assertion"]
@@ -147,22 +150,23 @@ def check_assertion(
         or assertion.get("subject_sha256") != subject
     ):
         return AnswerProblem.BINDING, "assertion names another agency, request or subject"
-    if not isinstance(assertion.get("categories"), list) or not isinstance(
+    if any(not isinstance(assertion.get(name), list) for name in lists) or not isinstance(
         assertion.get("assertion_id"), str
     ):
-        return AnswerProblem.BINDING, "assertion lacks categories or an id"
+        return AnswerProblem.BINDING, f"assertion lacks {' or '.join(lists) or 'an id'} or an id"
     return None
 
 
-def check_category_list(
+def check_signed_list(
     body: Any,
     *,
     agency: str,
     public_key: Ed25519PublicKey,
     key_id: str,
-    region_code: str,
+    bound: Mapping[str, Any],
 ) -> tuple[AnswerProblem, str] | None:
-    """None when the list's header is signed by the pinned key and the entries match its hash."""
+    """None when a list's header is signed by the pinned key, the entries match its hash and
+    count, and the header names this agency and every `bound` value (region, request …)."""
     if not isinstance(body, dict) or not isinstance(body.get("header"), dict):
         return AnswerProblem.SIGNATURE, "answer has no header object"
     header, entries = body["header"], body.get("entries")
@@ -176,6 +180,24 @@ def check_category_list(
         return AnswerProblem.SIGNATURE, "entries do not match the signed entries_sha256"
     if header.get("count") != len(entries):
         return AnswerProblem.BINDING, "entry count differs from the signed count"
-    if header.get("agency") != agency or header.get("region_code") != region_code:
-        return AnswerProblem.BINDING, "list names another agency or region"
+    if header.get("agency") != agency or any(header.get(k) != v for k, v in bound.items()):
+        return AnswerProblem.BINDING, f"list names another agency or {', '.join(bound)}"
     return None
+
+
+def check_category_list(
+    body: Any,
+    *,
+    agency: str,
+    public_key: Ed25519PublicKey,
+    key_id: str,
+    region_code: str,
+) -> tuple[AnswerProblem, str] | None:
+    """None when the list's header is signed by the pinned key and the entries match its hash."""
+    return check_signed_list(
+        body,
+        agency=agency,
+        public_key=public_key,
+        key_id=key_id,
+        bound={"region_code": region_code},
+    )

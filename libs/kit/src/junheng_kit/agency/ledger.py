@@ -1,0 +1,213 @@
+"""The lookup ledger (查询台账) every service asking partner agencies keeps: hash-chained,
+append-only, one entry per lookup, list fetch or manual evidence, whatever its outcome.
+
+A service declares its two tables from the mixins (`class LedgerEntry(Base, LedgerEntryColumns)`,
+`class LedgerHead(Base, LedgerHeadColumns)`, table names its own) and calls `Ledger(entry, head)`.
+The head row (`id` = 1, created by the service's migration) is locked by every append
+(`SELECT … FOR UPDATE` on PostgreSQL; SQLite has one writer), so seqs never fork. The hash rule
+is `ledger_rules`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Generic, TypeVar, cast
+
+from sqlalchemy import Integer, String, Table, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from junheng_kit.agency import ledger_rules as rules
+from junheng_kit.agency.ledger_rules import GENESIS_HASH
+from junheng_kit.auth import Jurisdiction
+from junheng_kit.db import UtcDateTime
+from junheng_kit.i18n import t
+from junheng_kit.problems import Conflict, FieldError
+from junheng_kit.timeutil import utcnow
+
+HEAD_ID = 1
+VERIFY_PAGE = 5000
+INSERT_CHUNK = 5000
+
+
+class LedgerEntryColumns:
+    """查询台账条目: who asked (`actor`), about whom (`student_key`, the pseudonym; null for list
+    fetches), `county_code` (jurisdiction of the access log), `agency`, `kind`, `purpose`,
+    `legal_basis` / `consent_ref`, `request_id`, `answer_id`, `outcome`, `detail`."""
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    kind: Mapped[str] = mapped_column(String(16))
+    actor: Mapped[str] = mapped_column(String(100))
+    student_key: Mapped[str | None] = mapped_column(String(32), index=True)
+    county_code: Mapped[str] = mapped_column(String(6))
+    agency: Mapped[str] = mapped_column(String(10))
+    purpose: Mapped[str] = mapped_column(String(200))
+    legal_basis: Mapped[str | None] = mapped_column(String(200))
+    consent_ref: Mapped[str | None] = mapped_column(String(100))
+    request_id: Mapped[str] = mapped_column(String(64))
+    answer_id: Mapped[str | None] = mapped_column(String(64))
+    outcome: Mapped[str] = mapped_column(String(24))
+    detail: Mapped[str | None] = mapped_column(String(300))
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    entry_hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class LedgerHeadColumns:
+    """The chain's head: locked by every append."""
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(Integer)
+    head_hash: Mapped[str] = mapped_column(String(64))
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerRecord:
+    """What is appended: one lookup, list fetch or manual evidence, and how it ended."""
+
+    kind: str  # lookup | list_fetch | manual_evidence | batch_lookup
+    actor: str
+    county_code: str
+    agency: str
+    purpose: str
+    request_id: str
+    outcome: str  # matched | not_matched | unavailable | refused | fetched | manual | …
+    student_key: str | None = None
+    legal_basis: str | None = None
+    consent_ref: str | None = None
+    answer_id: str | None = None
+    detail: str | None = None
+
+
+class ChainBroken(Conflict):
+    slug, title = "ledger-chain-broken", t("台账哈希链断裂", "The ledger's hash chain is broken")
+
+
+@dataclass(frozen=True, slots=True)
+class ChainStatus:
+    entries: int
+    head_hash: str
+
+
+Entry = TypeVar("Entry", bound=LedgerEntryColumns)
+Head = TypeVar("Head", bound=LedgerHeadColumns)
+
+
+@dataclass(frozen=True)
+class Ledger(Generic[Entry, Head]):
+    """One service's ledger: its entry and head tables."""
+
+    entry: type[Entry]
+    head: type[Head]
+
+    async def _lock_head(self, session: AsyncSession) -> Head:
+        head = await session.scalar(
+            select(self.head).where(self.head.id == HEAD_ID).with_for_update()
+        )
+        if head is None:  # created by the service's migration; absent only if deleted
+            raise RuntimeError("ledger head row missing: the ledger cannot be appended")
+        return head
+
+    @staticmethod
+    def _row(record: LedgerRecord, seq: int, prev_hash: str, at: datetime) -> dict[str, Any]:
+        row: dict[str, Any] = {
+            "seq": seq,
+            "kind": record.kind,
+            "actor": record.actor[:100],
+            "student_key": record.student_key,
+            "county_code": record.county_code,
+            "agency": record.agency,
+            "purpose": record.purpose[:200],
+            "legal_basis": record.legal_basis[:200] if record.legal_basis else None,
+            "consent_ref": record.consent_ref[:100] if record.consent_ref else None,
+            "request_id": record.request_id,
+            "answer_id": record.answer_id,
+            "outcome": record.outcome,
+            "detail": record.detail[:300] if record.detail else None,
+            "recorded_at": at,
+            "prev_hash": prev_hash,
+        }
+        row["entry_hash"] = rules.entry_hash(prev_hash, row)
+        return row
+
+    async def append(self, session: AsyncSession, record: LedgerRecord) -> Entry:
+        """Append one entry after the head (in the caller's transaction)."""
+        head = await self._lock_head(session)
+        make: Any = self.entry  # a mapped subclass: SQLAlchemy's keyword constructor
+        entry: Entry = make(**self._row(record, head.seq + 1, head.head_hash, utcnow()))
+        head.seq, head.head_hash = entry.seq, entry.entry_hash
+        session.add(entry)
+        await session.flush()
+        return entry
+
+    async def append_many(
+        self, session: AsyncSession, records: Sequence[LedgerRecord]
+    ) -> list[int]:
+        """Append entries in order under one head lock, set-based (a batch's lookups: one
+        executemany, no object per entry); their seqs, in order."""
+        if not records:
+            return []
+        head = await self._lock_head(session)
+        rows, at = [], utcnow()
+        seq, current = head.seq, head.head_hash
+        for record in records:
+            seq += 1
+            row = self._row(record, seq, current, at)
+            current = row["entry_hash"]
+            rows.append(row)
+        for start in range(0, len(rows), INSERT_CHUNK):
+            table = cast(Table, self.entry.__table__)  # type: ignore[attr-defined]  # Core
+            await session.execute(insert(table), rows[start : start + INSERT_CHUNK])
+        head.seq, head.head_hash = seq, current
+        await session.flush()
+        return [row["seq"] for row in rows]
+
+    async def _page(self, session: AsyncSession, *, after_seq: int) -> list[dict[str, Any]]:
+        columns = [getattr(self.entry, name) for name in rules.HASHED_FIELDS if name != "seq"]
+        rows = await session.execute(
+            select(self.entry.seq, *columns, self.entry.prev_hash, self.entry.entry_hash)
+            .where(self.entry.seq > after_seq)
+            .order_by(self.entry.seq)
+            .limit(VERIFY_PAGE)
+        )
+        return [dict(row._mapping) for row in rows]
+
+    async def verify(self, session: AsyncSession) -> ChainStatus:
+        """Recompute every link; the first broken entry is a 409 naming it (rule hash_chain)."""
+        seq, current = 0, GENESIS_HASH
+        while True:
+            page = await self._page(session, after_seq=seq)
+            broken, seq, current = rules.first_break(page, prev_seq=seq, prev_hash=current)
+            if broken is not None:
+                raise ChainBroken(
+                    t(f"台账第 {broken.seq} 条未接续", f"ledger entry {broken.seq} does not chain"),
+                    FieldError(f"entries[{broken.seq}].entry_hash", "hash_chain", broken.reason),
+                )
+            if len(page) < VERIFY_PAGE:
+                break
+        head = await session.get(self.head, HEAD_ID)
+        if head is None or head.seq != seq or head.head_hash != current:
+            raise ChainBroken(
+                t("台账头与最后一条不符", "the ledger head does not match its last entry"),
+                FieldError(
+                    f"entries[{seq}].entry_hash",
+                    "hash_chain",
+                    t("台账头不符:有条目丢失", "head differs: entries lost"),
+                ),
+            )
+        return ChainStatus(entries=seq, head_hash=current)
+
+    async def about(
+        self, session: AsyncSession, student_key: str, *, within: Jurisdiction, limit: int = 1000
+    ) -> Sequence[Entry]:
+        """Every entry about one child in a jurisdiction, newest first (the access log)."""
+        return (
+            await session.scalars(
+                select(self.entry)
+                .where(self.entry.student_key == student_key, within.covers(self.entry.county_code))
+                .order_by(self.entry.seq.desc())
+                .limit(limit)
+            )
+        ).all()

@@ -1,0 +1,178 @@
+"""Every query of the enrollment facts: the applications to check (plain rows, no ORM objects:
+a county's re-check reads 200,000), their checked facts, status moves and re-check jobs."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, cast
+from uuid import UUID
+
+from sqlalchemy import Row, Table, delete, insert, select, tuple_, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from enrollment.admission.models import Application, ApplicationEvent, ApplicationVerification
+from enrollment.facts.models import (
+    LEDGER,
+    ApplicationFact,
+    ApplicationFactCheck,
+    FactLedgerEntry,
+    FactRecheckJob,
+)
+from junheng_kit.auth import Jurisdiction
+from junheng_kit.i18n import t
+from junheng_kit.problems import NotFound
+
+CHUNK = 5000
+KEY_CHUNK = 400  # (application, document) pairs per delete: 800 bound parameters
+SUBJECT_COLUMNS = (
+    Application.id,
+    Application.county_code,
+    Application.year,
+    Application.level,
+    Application.child_key,
+    Application.citizen_id,
+    Application.child_name,
+    Application.household,
+    Application.home_address,
+    Application.home_schools,
+    Application.hukou_schools,
+    Application.choices,
+    Application.primary_school_code,
+    Application.status,
+)
+VERIFICATION = cast(Table, ApplicationVerification.__table__)
+EVENT = cast(Table, ApplicationEvent.__table__)
+OPEN_STATUSES = ("submitted", "verifying", "needs_documents", "verified")
+
+
+@dataclass
+class FactRepository:
+    session: AsyncSession
+
+    async def subjects(self, ids: Sequence[UUID]) -> list[Row[Any]]:
+        rows: list[Row[Any]] = []
+        for start in range(0, len(ids), CHUNK):
+            rows += (
+                await self.session.execute(
+                    select(*SUBJECT_COLUMNS).where(Application.id.in_(ids[start : start + CHUNK]))
+                )
+            ).all()
+        return rows
+
+    async def open_ids(self, county_code: str) -> list[UUID]:
+        """A county's applications still under review or verified (a re-check's scope)."""
+        return list(
+            (
+                await self.session.scalars(
+                    select(Application.id)
+                    .where(
+                        Application.county_code == county_code,
+                        Application.status.in_(OPEN_STATUSES),
+                    )
+                    .order_by(Application.id)
+                )
+            ).all()
+        )
+
+    async def unchecked_submitted(self, limit: int) -> list[UUID]:
+        """Submitted applications whose facts were never checked (the automatic check's queue)."""
+        checked = select(ApplicationFactCheck.application_id)
+        return list(
+            (
+                await self.session.scalars(
+                    select(Application.id)
+                    .where(Application.status == "submitted", Application.id.not_in(checked))
+                    .order_by(Application.id)
+                    .limit(limit)
+                )
+            ).all()
+        )
+
+    async def replace(
+        self,
+        ids: Sequence[UUID],
+        facts: Sequence[dict[str, Any]],
+        checks: Sequence[dict[str, Any]],
+    ) -> None:
+        """The applications' checked facts and check rows, replaced set-based."""
+        for start in range(0, len(ids), CHUNK):
+            part = ids[start : start + CHUNK]
+            await self.session.execute(
+                delete(ApplicationFact).where(ApplicationFact.application_id.in_(part))
+            )
+            await self.session.execute(
+                delete(ApplicationFactCheck).where(ApplicationFactCheck.application_id.in_(part))
+            )
+        for rows, table in ((facts, ApplicationFact), (checks, ApplicationFactCheck)):
+            for start in range(0, len(rows), CHUNK):  # Core executemany: no ORM bookkeeping
+                await self.session.execute(
+                    insert(cast(Table, table.__table__)), list(rows[start : start + CHUNK])
+                )
+
+    async def confirm_documents(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Checklist documents proved by data sharing: the latest check of each is replaced."""
+        for start in range(0, len(rows), KEY_CHUNK):
+            part = rows[start : start + KEY_CHUNK]
+            keys = [(row["application_id"], row["document"]) for row in part]
+            await self.session.execute(
+                delete(ApplicationVerification).where(
+                    tuple_(
+                        ApplicationVerification.application_id, ApplicationVerification.document
+                    ).in_(keys)
+                )
+            )
+            await self.session.execute(insert(VERIFICATION), list(part))
+
+    async def move(
+        self, ids: Sequence[UUID], *, came_from: str, to: str, reason: str | None, at: datetime
+    ) -> set[UUID]:
+        """Set the status of applications still `came_from` (each move already checked against
+        TRANSITIONS; one a clerk moved meanwhile is left alone); the ids moved."""
+        moved: set[UUID] = set()
+        for start in range(0, len(ids), CHUNK):
+            result = await self.session.execute(
+                update(Application)
+                .where(
+                    Application.id.in_(ids[start : start + CHUNK]),
+                    Application.status == came_from,
+                )
+                .values(
+                    status=to,
+                    status_reason=reason,
+                    updated_at=at,
+                    version=Application.version + 1,
+                )
+                .returning(Application.id)
+                .execution_options(synchronize_session=False)
+            )
+            moved.update(result.scalars().all())
+        return moved
+
+    async def record_trail(self, rows: Sequence[dict[str, Any]]) -> None:
+        for start in range(0, len(rows), CHUNK):
+            await self.session.execute(insert(EVENT), list(rows[start : start + CHUNK]))
+
+    async def facts_of(self, application_id: UUID) -> Sequence[ApplicationFact]:
+        return (
+            await self.session.scalars(
+                select(ApplicationFact)
+                .where(ApplicationFact.application_id == application_id)
+                .order_by(ApplicationFact.condition)
+            )
+        ).all()
+
+    async def check_of(self, application_id: UUID) -> ApplicationFactCheck | None:
+        return await self.session.get(ApplicationFactCheck, application_id)
+
+    async def access_log(
+        self, child_key: str, *, within: Jurisdiction
+    ) -> Sequence[FactLedgerEntry]:
+        return await LEDGER.about(self.session, child_key, within=within)
+
+    async def job(self, job_id: UUID, *, within: Jurisdiction | None = None) -> FactRecheckJob:
+        job = await self.session.get(FactRecheckJob, job_id)
+        if job is None or (within is not None and not within.covers_code(job.county_code)):
+            raise NotFound(t(f"未找到复核任务 {job_id}", f"re-check job {job_id} not found"))
+        return job
