@@ -1,8 +1,9 @@
 """One FastAPI app per partner agency: the protocol of docs/agency-protocol.md.
 
-The app verifies the bureau's Ed25519 signature over the exact request bytes (the bureau's
-public key is configured, "trusted"), refuses requests without purpose and a legal basis or
-consent, answers minimally (categories with validity, never the record) and signs the answer.
+The app verifies the bureau's signature (Ed25519; SM2 under 国密) over the exact request bytes
+(the bureau's public key is configured, "trusted"), refuses requests without purpose and a
+legal basis or consent, answers minimally (categories with validity, never the record) and
+signs the answer.
 """
 
 from __future__ import annotations
@@ -17,15 +18,16 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, ValidationError
 
 from agency_sim.registry import Registry
+from junheng_kit.crypto_profile import profile
 from junheng_kit.signing import (
     KEY_ID_HEADER,
     SIGNATURE_HEADER,
+    PublicKey,
     Signer,
     canonical_json,
     key_id,
@@ -59,12 +61,12 @@ class AgencyState:
     faults: Faults = field(default_factory=Faults)
     requests: int = 0
     wrong_signer: Signer = field(default_factory=Signer.generate)
-    _trusted: Ed25519PublicKey | None = None
+    _trusted: PublicKey | None = None
 
     def people(self) -> int:
         return len(self.registry.by_citizen)
 
-    def trusted(self) -> Ed25519PublicKey | None:
+    def trusted(self) -> PublicKey | None:
         """The bureau's public key, read when first needed (the bureau may start later)."""
         if self._trusted is None and self.trust_key_file.exists():
             self._trusted = load_public_key(self.trust_key_file)
@@ -168,7 +170,7 @@ def common_app(state: AgencyState, name: str) -> FastAPI:
             "agency": state.agency,
             "key_id": state.signer.key_id,
             "public_key": state.signer.public_key_text,
-            "algorithm": "Ed25519",
+            "algorithm": "SM2" if profile().guomi else "Ed25519",
         }
 
     @app.put("/_sim/faults")

@@ -10,17 +10,16 @@ import json
 from pathlib import Path
 from typing import TypeVar
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from pydantic import BaseModel, Field, TypeAdapter, field_validator
 
-from junheng_kit.signing import key_id, public_key_from_text
+from junheng_kit.signing import PublicKey, key_id, public_key_from_text
 
 
 class AgencyEndpointConfig(BaseModel):
     code: str
     name: str
     base_url: str
-    public_key: str  # raw Ed25519 public key, base64url (docs/agency-protocol.md)
+    public_key: str  # raw public key (Ed25519; SM2 under 国密), base64url (agency-protocol.md)
     timeout_seconds: float = Field(2.0, gt=0, le=60)
 
     @field_validator("public_key")
@@ -30,7 +29,7 @@ class AgencyEndpointConfig(BaseModel):
         return value
 
     @property
-    def key(self) -> Ed25519PublicKey:
+    def key(self) -> PublicKey:
         return public_key_from_text(self.public_key)
 
     @property

@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any, Generic, Literal, Protocol, TypeVar
 
 import httpx
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from fastapi import FastAPI
 
 from junheng_kit.agency import protocol as rules
@@ -31,6 +30,7 @@ from junheng_kit.agency.protocol import AnswerProblem, BreakerState, CircuitBrea
 from junheng_kit.signing import (
     KEY_ID_HEADER,
     SIGNATURE_HEADER,
+    PublicKey,
     Signer,
     canonical_json,
     ensure_private_key,
@@ -51,7 +51,7 @@ class AgencyEndpoint(Protocol):
     @property
     def timeout_seconds(self) -> float: ...
     @property
-    def key(self) -> Ed25519PublicKey: ...
+    def key(self) -> PublicKey: ...
     @property
     def key_id(self) -> str: ...
 

@@ -12,11 +12,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-
 from junheng_kit.i18n import t
 from junheng_kit.problems import FieldError, RuleViolated
-from junheng_kit.signing import canonical_json, sha256_hex, verify_object
+from junheng_kit.signing import PublicKey, canonical_json, sha256_hex, verify_object
 
 
 def require_lawful_basis(
@@ -126,7 +124,7 @@ def check_assertion(
     body: Any,
     *,
     agency: str,
-    public_key: Ed25519PublicKey,
+    public_key: PublicKey,
     key_id: str,
     request_id: str,
     subject: str,
@@ -161,7 +159,7 @@ def check_signed_list(
     body: Any,
     *,
     agency: str,
-    public_key: Ed25519PublicKey,
+    public_key: PublicKey,
     key_id: str,
     bound: Mapping[str, Any],
 ) -> tuple[AnswerProblem, str] | None:
@@ -189,7 +187,7 @@ def check_category_list(
     body: Any,
     *,
     agency: str,
-    public_key: Ed25519PublicKey,
+    public_key: PublicKey,
     key_id: str,
     region_code: str,
 ) -> tuple[AnswerProblem, str] | None:
