@@ -441,3 +441,29 @@ def test_no_county_has_a_travel_model_until_it_sets_one(tmp_path: Path) -> None:
     upgrade(directory, url)
     assert _run(url, "SELECT count(*) FROM commute_model") == [(0,)]
     assert _run(url, "SELECT county_code, cap FROM private_share_cap") == [("150602", "0.15")]
+
+
+def test_runs_stored_before_e0012_have_no_family_outcomes_and_applications_keep_status(
+    tmp_path: Path,
+) -> None:
+    """e0012 (issue 18 §3): `assignment_outcome` starts empty — runs stored before keep their
+    answer and have no per-family rows (their families' explanation is a 404) — and the
+    applications stored before keep their status and child key, now indexed."""
+    from junheng_kit.migrations import upgrade
+
+    url = _sqlite_url(tmp_path, "enrollment")
+    directory = installed_service_dir("enrollment")
+    upgrade(directory, url, "e0011")
+    _run(
+        url,
+        "INSERT INTO application (id, county_code, year, level, grade, child_key, citizen_id, "
+        "child_name, birth_date, gender, guardian, household, migrant, home_longitude, "
+        "home_latitude, home_address, home_schools, hukou_schools, choices, status, created_by, "
+        "created_at, updated_at, version) VALUES ('" + "0" * 31 + "1', '150602', 2025, "
+        "'primary', 1, 'k1', '150602201903150018', '李小华', '2019-03-15', 'male', '{}', '{}', "
+        "0, 109.98, 39.81, '东胜区', '[]', '[]', '[]', 'verified', 'test', "
+        "'2025-05-01 00:00:00', '2025-05-01 00:00:00', 1)",
+    )
+    upgrade(directory, url)
+    assert _run(url, "SELECT count(*) FROM assignment_outcome") == [(0,)]
+    assert _run(url, "SELECT child_key, status FROM application") == [("k1", "verified")]

@@ -4,6 +4,7 @@ from fastapi import FastAPI
 
 from enrollment.admission.endpoints import router as admission_router
 from enrollment.admission.endpoints import submit_application_fast
+from enrollment.admission.family_endpoints import router as family_router
 from enrollment.admission.policy_endpoints import router as policy_router
 from enrollment.imports.endpoints import router as imports_router
 from enrollment.lottery.commute.endpoints import router as commute_router
@@ -30,6 +31,7 @@ def create_app(settings: EnrollmentSettings | None = None) -> FastAPI:
             schools_router,
             private_share_router,
             policy_router,
+            family_router,
             admission_router,
             lottery_router,
             commute_router,

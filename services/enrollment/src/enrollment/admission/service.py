@@ -28,6 +28,7 @@ from enrollment.admission.schemas import (
 from junheng_kit.auth import Principal
 from junheng_kit.etags import require_version
 from junheng_kit.problems import (
+    Conflict,
     FieldError,
     InvalidInput,
     RuleViolated,
@@ -87,6 +88,11 @@ async def transition(
     application = await repository.get(application_id, within=principal.jurisdiction)
     _check_version(application, if_match)
     current = application.status
+    if rules.admission_stands(current):  # type: ignore[arg-type]
+        raise Conflict(
+            f"application {application.id} is admitted; its admission stands",
+            rules.ADMISSION_STANDS,
+        )
     if not rules.can_move(current, request.to):  # type: ignore[arg-type]
         allowed = ", ".join(sorted(rules.TRANSITIONS[current])) or "none (final)"  # type: ignore[index]
         raise RuleViolated(
