@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from enrollment.admission import submission
@@ -31,6 +31,34 @@ from junheng_kit.logs import (
 
 def shows_pii(principal: Principal) -> bool:
     return PII in principal.scopes
+
+
+# the application sheet's personal columns (admission/sheet.py COLUMNS) and how each is masked
+SHEET_MASKS: dict[str, Callable[[Any], Any]] = {
+    "child_citizen_id": mask_citizen_id,
+    "student_number": mask_student_number,
+    "child_name": mask_name,
+    "birth_date": lambda _: None,
+    "guardian_name": mask_name,
+    "guardian_phone": mask_phone,
+    "hukou_address": mask_address,
+    "hukou_longitude": mask_coordinate,
+    "hukou_latitude": mask_coordinate,
+    "residence_permit_number": mask_citizen_id,
+    "home_address": mask_address,
+    "home_longitude": mask_coordinate,
+    "home_latitude": mask_coordinate,
+}
+
+
+def masked_sheet_rows(keys: Sequence[str], rows: Sequence[list[Any]]) -> list[list[Any]]:
+    """Export rows with the personal columns masked (a caller without `enrollment:pii`); empty
+    cells stay empty. Such a sheet reads, but cannot be imported back."""
+    masks = [SHEET_MASKS.get(key) for key in keys]
+    return [
+        [v if mask is None or v is None else mask(v) for mask, v in zip(masks, row, strict=True)]
+        for row in rows
+    ]
 
 
 def _household(document: Mapping[str, Any], pii: bool) -> HouseholdRead:
