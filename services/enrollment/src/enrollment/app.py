@@ -4,6 +4,7 @@ from fastapi import FastAPI
 
 from enrollment.admission.endpoints import router as admission_router
 from enrollment.admission.endpoints import submit_application_fast
+from enrollment.admission.family_endpoints import application_not_modified_fast
 from enrollment.admission.family_endpoints import router as family_router
 from enrollment.admission.policy_endpoints import router as policy_router
 from enrollment.imports.endpoints import router as imports_router
@@ -44,7 +45,10 @@ def create_app(settings: EnrollmentSettings | None = None) -> FastAPI:
             forecast_router,
             imports_router,
         ],
-        fast_routes={("POST", "/v1/applications"): submit_application_fast},
+        fast_routes={
+            ("POST", "/v1/applications"): submit_application_fast,
+            ("GET", "/v1/applications/{application_id}"): application_not_modified_fast,
+        },
         claims_within={("POST", "/v1/applications")},
         tags={
             "schools": (

@@ -137,6 +137,29 @@ class TestAdmittedStatus:
         assert changed.status_code == 200
         assert changed.json()["status"] == "admitted"
 
+    async def test_the_condition_answers_nothing_outside_the_jurisdiction_or_for_unknown_ids(
+        self, client: AsyncClient, writer: dict[str, str], policy: dict[str, Any],
+        token: TokenFactory,
+    ) -> None:  # fmt: skip
+        await setup_county(client, writer, policy)
+        owner, _, _ = await three_families(client, writer)
+        first = await client.get(f"/v1/applications/{owner}", headers=writer)
+        condition = {"If-None-Match": first.headers["etag"]}
+        elsewhere = auth(token("enrollment:read", jurisdiction=("150203",)))
+        hidden = await client.get(f"/v1/applications/{owner}", headers={**elsewhere, **condition})
+        assert hidden.status_code == 404
+        unknown = await client.get(
+            "/v1/applications/" + "0" * 8 + "-0000-7000-8000-" + "0" * 12,
+            headers={**writer, **condition},
+        )
+        assert unknown.status_code == 404
+        anonymous = await client.get(f"/v1/applications/{owner}", headers=condition)
+        assert anonymous.status_code == 401
+        star = await client.get(
+            f"/v1/applications/{owner}", headers={**writer, "If-None-Match": "*"}
+        )
+        assert star.status_code == 304
+
 
 class TestAdmissionStands:
     async def test_an_admitted_application_is_not_reopened_rejected_or_withdrawn(

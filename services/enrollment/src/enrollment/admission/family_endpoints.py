@@ -7,6 +7,7 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Header, Request, Response
+from starlette.responses import Response as PlainResponse
 
 from enrollment.admission import lifecycle, reads, service
 from enrollment.admission.endpoints import _read, _secret
@@ -20,11 +21,13 @@ from enrollment.admission.read_schemas import (
     FamilyExplanation,
     WithdrawalCreate,
 )
-from enrollment.admission.repository import AdmissionRepository
+from enrollment.admission.repository import AdmissionRepository, ApplicationRepository
 from enrollment.admission.schemas import TransitionCreate, Year
 from junheng_kit.auth import Principal, require_scopes
+from junheng_kit.conditional import matches
 from junheng_kit.db import SessionDep
 from junheng_kit.etags import etag, version_from_if_match
+from junheng_kit.fast_routes import FastRequest
 from junheng_kit.identifiers import CountyCode, SchoolCode
 from junheng_kit.logs import mask_student_number
 from junheng_kit.pagination import CursorQuery, LimitQuery, cut_page, decode_uuid_cursor
@@ -154,3 +157,28 @@ async def search_applications(
         session, principal, citizen_id=body.citizen_id, secret=_secret(request.app.state)
     )
     return ApplicationMatches(items=[await _read(session, a, principal) for a in applications])
+
+
+async def application_not_modified_fast(request: FastRequest) -> PlainResponse | None:
+    """GET /v1/applications/{id} for a family polling its status (kit fast routes): with an
+    If-None-Match that names the application's current version, 304 from one indexed read of
+    that version — the checklist, the admission and the answer are neither read nor built.
+    Anything else (no condition, a changed version, no token or scope, an unknown id, a query
+    string) is left to the route, which answers it (and its 200 or 404) as always."""
+    condition = request.header(b"if-none-match")
+    if condition is None or request.scope.get("query_string"):
+        return None
+    try:
+        application_id = UUID(request.scope["path"].rsplit("/", 1)[1])
+    except ValueError:
+        return None
+    principal = await request.principal("enrollment:read")
+    if principal is None:
+        return None
+    async with request.state.sessionmaker() as session:
+        version = await ApplicationRepository(session).version_of(
+            application_id, within=principal.jurisdiction
+        )
+    if version is None or not matches(condition, etag(version).encode()):
+        return None
+    return PlainResponse(status_code=304, headers={"etag": etag(version)})
