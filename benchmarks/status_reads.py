@@ -11,9 +11,12 @@ generator costs next to nothing beside the services sharing the machine) GETs
 - `200`: without it — the full answer every time.
 
 Phases interleave gateway and direct (G, D, G, D) per kind; the figures are medians of the
-two: requests per second, p50 and p99 latency. Goal: ≥ 1,000 polls per second through the
-gateway on this 2-core machine. Environment: JUNHENG_BENCH_STATUS_SECONDS (per phase, default
-10).
+two: requests per second, p50 and p99 latency, and the CPU milliseconds the gateway and the
+enrollment process each spent per poll (/proc, user + system) — a figure the other load on a
+shared machine does not move, from which the rate two idle cores could serve is projected
+(2,000 ms ÷ the CPU ms both processes spend per poll; wrk's own share left out). Goal: ≥ 1,000
+polls per second through the gateway on this 2-core machine. Environment:
+JUNHENG_BENCH_STATUS_SECONDS (per phase, default 10).
 
 The whole system runs as processes on SQLite (junheng_devtools.system.System).
 """
@@ -100,6 +103,12 @@ def poll(base: str, token: str, ids_file: Path, *, conditional: bool) -> dict[st
     }
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory() as var:
         system = System(
@@ -123,13 +132,20 @@ def main() -> None:
             gateway = f"{system.gateway_url}/enrollment"
             direct = system.service_url("enrollment")
             ids_file, count = families(gateway, token, Path(var))
+            pids = {
+                n: system.processes[n].process.pid  # type: ignore[union-attr]
+                for n in ("gateway", "enrollment")
+            }
             phases: dict[tuple[str, str], list[dict[str, float]]] = {}
             for kind in KINDS:
                 for _ in range(2):
                     for name, base in (("gateway", gateway), ("direct", direct)):
-                        phases.setdefault((kind, name), []).append(
-                            poll(base, token, ids_file, conditional=kind == "304")
-                        )
+                        before = {n: cpu_seconds(p) for n, p in pids.items()}
+                        result = poll(base, token, ids_file, conditional=kind == "304")
+                        answered = max(result["ok"] + result["not_modified"], 1)
+                        for n, p in pids.items():
+                            result[f"cpu_{n}"] = 1000 * (cpu_seconds(p) - before[n]) / answered
+                        phases.setdefault((kind, name), []).append(result)
         finally:
             system.stop()
     report(phases, count)
@@ -142,11 +158,14 @@ def report(phases: dict[tuple[str, str], list[dict[str, float]]], count: int) ->
     )
     print(
         f"{'kind':<6}{'path':<9}{'req/s':>8}{'p50 ms':>9}{'p99 ms':>9}"
-        f"{'200s':>9}{'304s':>9}{'other':>7}"
+        f"{'200s':>9}{'304s':>9}{'other':>7}{'CPU enr. ms':>13}{'CPU gw ms':>11}"
+        f"{'2 idle cores/s':>16}"
     )
     medians: dict[tuple[str, str], float] = {}
     for (kind, name), results in phases.items():
         medians[kind, name] = statistics.median(r["per_s"] for r in results)
+        enrollment = statistics.median(r["cpu_enrollment"] for r in results)
+        gateway = statistics.median(r["cpu_gateway"] for r in results) if name == "gateway" else 0
         print(
             f"{kind:<6}{name:<9}{medians[kind, name]:>8.0f}"
             f"{statistics.median(r['p50_ms'] for r in results):>9.1f}"
@@ -154,7 +173,12 @@ def report(phases: dict[tuple[str, str], list[dict[str, float]]], count: int) ->
             f"{sum(int(r['ok']) for r in results):>9}"
             f"{sum(int(r['not_modified']) for r in results):>9}"
             f"{sum(int(r['other']) for r in results):>7}"
+            f"{enrollment:>13.2f}{gateway:>11.2f}{2000 / max(enrollment + gateway, 1e-6):>16.0f}"
         )
+    print(
+        f"load average while measuring (1, 5, 15 min): {os.getloadavg()} on "
+        f"{os.cpu_count()} cores — other work on the machine slows every figure but the CPU ms"
+    )
     for kind in KINDS:
         ratio = medians[kind, "gateway"] / medians[kind, "direct"]
         print(f"ratio gateway ÷ direct ({kind}): {ratio:.2f}")

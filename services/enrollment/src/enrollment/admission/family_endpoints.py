@@ -25,7 +25,7 @@ from enrollment.admission.repository import AdmissionRepository, ApplicationRepo
 from enrollment.admission.schemas import TransitionCreate, Year
 from junheng_kit.auth import Principal, require_scopes
 from junheng_kit.conditional import matches
-from junheng_kit.db import SessionDep
+from junheng_kit.db import READ_ONLY, SessionDep
 from junheng_kit.etags import etag, version_from_if_match
 from junheng_kit.fast_routes import FastRequest
 from junheng_kit.identifiers import CountyCode, SchoolCode
@@ -176,6 +176,8 @@ async def application_not_modified_fast(request: FastRequest) -> PlainResponse |
     if principal is None:
         return None
     async with request.state.sessionmaker() as session:
+        # a read: on SQLite a deferred transaction beside writers, not a place in their queue
+        await session.connection(execution_options={READ_ONLY: True})
         version = await ApplicationRepository(session).version_of(
             application_id, within=principal.jurisdiction
         )
