@@ -7,7 +7,8 @@ Create Date: 2026-12-12 10:00:00
 Issue 18 §3 (a family-facing read path): `assignment_outcome` holds each family's row of a run
 over stored applications (school received, tier and lottery number there, the explanations of
 the schools ranked above with their cutoffs), so a family's explanation reads one row instead of
-the run's whole answer; `ix_application_child_key` serves the lookup of a child's applications
+the run's whole answer (keyed by application first, so the key serves that lookup);
+`ix_application_child_key` serves the lookup of a child's applications
 by the pseudonymous key of its citizen ID. Statuses `admitted` and `withdrawn` need no schema
 change (`application.status` is a VARCHAR(20)).
 """
@@ -26,8 +27,8 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     op.create_table(
         "assignment_outcome",
-        sa.Column("run_id", sa.Uuid(), nullable=False),
         sa.Column("application_id", sa.String(length=100), nullable=False),
+        sa.Column("run_id", sa.Uuid(), nullable=False),
         sa.Column("school_code", sa.String(length=10), nullable=True),
         sa.Column("tier", sa.Integer(), nullable=True),
         sa.Column("lottery", sa.String(length=64), nullable=True),
@@ -38,12 +39,8 @@ def upgrade() -> None:
             name=op.f("fk_assignment_outcome_run_id_assignment_run"),
             ondelete="CASCADE",
         ),
-        sa.PrimaryKeyConstraint("run_id", "application_id", name=op.f("pk_assignment_outcome")),
+        sa.PrimaryKeyConstraint("application_id", "run_id", name=op.f("pk_assignment_outcome")),
     )
-    with op.batch_alter_table("assignment_outcome", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_assignment_outcome_application_id"), ["application_id"], unique=False
-        )
     with op.batch_alter_table("application", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_application_child_key"), ["child_key"], unique=False)
 
@@ -51,6 +48,4 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("application", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_application_child_key"))
-    with op.batch_alter_table("assignment_outcome", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_assignment_outcome_application_id"))
     op.drop_table("assignment_outcome")

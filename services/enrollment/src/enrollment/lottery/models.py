@@ -2,7 +2,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Integer, PrimaryKeyConstraint, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from enrollment.db import Base
@@ -42,10 +42,14 @@ class AssignmentOutcome(Base):
 
     __tablename__ = "assignment_outcome"
 
-    run_id: Mapped[UUID] = mapped_column(
-        ForeignKey("assignment_run.id", ondelete="CASCADE"), primary_key=True
+    __table_args__ = (
+        # application first: the key also serves a family's lookup (no second index to write
+        # 200,000 times with the run)
+        PrimaryKeyConstraint("application_id", "run_id"),
     )
-    application_id: Mapped[str] = mapped_column(String(100), primary_key=True, index=True)
+
+    application_id: Mapped[str] = mapped_column(String(100))
+    run_id: Mapped[UUID] = mapped_column(ForeignKey("assignment_run.id", ondelete="CASCADE"))
     school_code: Mapped[str | None] = mapped_column(String(10))
     tier: Mapped[int | None] = mapped_column(Integer)
     lottery: Mapped[str | None] = mapped_column(String(64))

@@ -20,6 +20,7 @@ from enrollment.lottery.models import AssignmentOutcome, AssignmentRun
 from junheng_kit.bulk_insert import insert_columns
 
 OUTCOME = cast(Table, AssignmentOutcome.__table__)
+NONE_ABOVE = "[]"  # the family got its first admissible choice: nothing ranked above to explain
 
 
 def outcome_columns(
@@ -45,8 +46,11 @@ def outcome_columns(
             lotteries.append(rules.lottery(instance.seed, application_id, received))
         else:
             lotteries.append(None)
+        reasons = outcome.explanations[application_id]
         explanations.append(
-            orjson.dumps(
+            NONE_ABOVE
+            if not reasons
+            else orjson.dumps(
                 [
                     {
                         "school_code": e.school_code,
@@ -56,7 +60,7 @@ def outcome_columns(
                         "cutoff_tier": e.cutoff_tier,
                         "cutoff_lottery": e.cutoff_lottery,
                     }
-                    for e in outcome.explanations[application_id]
+                    for e in reasons
                 ]
             ).decode()
         )
