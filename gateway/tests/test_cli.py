@@ -83,7 +83,7 @@ class TestRegisterClient:
         ("scopes", "jurisdiction"),
         [
             ("enrollment:admin", "150602"),
-            ("enrollment:pii", "150602"),  # only assistance has a pii scope
+            ("staffing:pii", "150602"),  # only assistance and enrollment have a pii scope
             ("enrollment:read", "15060"),
             ("", "150602"),
         ],

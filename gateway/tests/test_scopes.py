@@ -1,4 +1,5 @@
-"""Scopes a client may hold: read/write per service, and `assistance:pii` for personal data."""
+"""Scopes a client may hold: read/write per service, and `assistance:pii` and `enrollment:pii`
+for personal data."""
 
 import pytest
 
@@ -8,10 +9,10 @@ from junheng_kit.problems import InvalidInput
 SERVICES = ("enrollment", "staffing", "assistance", "evaluation")
 
 
-def test_every_service_has_read_and_write_and_only_assistance_has_pii() -> None:
+def test_every_service_has_read_and_write_and_assistance_and_enrollment_have_pii() -> None:
     scopes = known_scopes(SERVICES)
-    assert len(scopes) == 9
-    assert {s for s in scopes if s.endswith(":pii")} == {"assistance:pii"}
+    assert len(scopes) == 10
+    assert {s for s in scopes if s.endswith(":pii")} == {"assistance:pii", "enrollment:pii"}
     assert validate_scopes(["assistance:pii", "assistance:read"], SERVICES) == [
         "assistance:pii",
         "assistance:read",

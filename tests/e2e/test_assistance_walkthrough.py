@@ -291,6 +291,8 @@ def test_identify_award_pay_audit_and_fall_back(system: System, bureau: httpx.Cl
     outcomes = [(e["kind"], e["agency"], e["outcome"]) for e in log["entries"]]
     assert ("lookup", "mca", "unavailable") in outcomes
     assert ("manual_evidence", "mca", "manual") in outcomes
+    # the job's list comparison that identified the child is a lookup of it too (issue 18 §3)
+    assert any(kind == "list_match" and result == "matched" for kind, _, result in outcomes)
     assert sum(kind == "lookup" and agency == "mca" for kind, agency, _ in outcomes) == 2
     assert all(e["purpose"] == LAWFUL["purpose"] for e in log["entries"])
 

@@ -3,6 +3,7 @@ load the demo county's intake, apply for a migrant child and with a mistyped ID,
 the verified applications, read a family's explanation, replay the run from the published
 instance and seed, and see the unplaced offered a school (统筹)."""
 
+import hashlib
 import json
 from collections.abc import Iterator
 from datetime import timedelta
@@ -196,3 +197,74 @@ class TestEnrollmentWalkthrough:
         share = bureau.get("/v1/counties/150602/private-share", params={"year": YEAR})
         assert share.status_code == 200, share.text
         assert (share.json()["pupils"]["total"], share.json()["cap_status"]) == (0, "no_pupils")
+
+
+class TestFamilyReadPath:
+    """Issue 18 §3 through the gateway: the bureau confirms a run's admissions; a family app
+    (enrollment:read, no enrollment:pii) reads `admitted` with the school, polls with
+    If-None-Match and gets 304, and reads its own explanation in Chinese and English."""
+
+    def test_a_family_reads_admitted_with_its_school_and_its_explanation(
+        self, system: System, bureau: httpx.Client
+    ) -> None:
+        seed = f"{YEAR}-东胜区-录取"
+        run = bureau.post(
+            "/v1/assignment-runs",
+            json={
+                "county_code": "150602",
+                "year": YEAR,
+                "level": "primary",
+                "seed": seed,
+                "mechanism": "deferred_acceptance",
+                "tie_breaking": "single",
+            },
+        )
+        assert run.status_code == 201, run.text
+        result = run.json()
+        # a family the run placed below a school it ranked higher (DS-P01 is oversubscribed)
+        family = next(
+            app
+            for app, reasons in result["explanations"].items()
+            if reasons and result["assignments"][app] is not None
+        )
+        school = result["assignments"][family]
+        confirmed = bureau.post(f"/v1/assignment-runs/{result['id']}/admissions", json={})
+        assert confirmed.status_code == 201, confirmed.text
+
+        credentials = system.register_client(
+            name="家长端 family app", scopes=["enrollment:read"], jurisdiction=["150602"]
+        )
+        with httpx.Client(
+            base_url=f"{system.gateway_url}/enrollment",
+            timeout=60,
+            headers={"Authorization": f"Bearer {system.token(credentials)}"},
+        ) as app:
+            status = app.get(f"/v1/applications/{family}")
+            assert status.status_code == 200, status.text
+            answer = status.json()
+            assert answer["status"] == "admitted"
+            assert (answer["admission"]["school_code"], answer["admission"]["via"]) == (
+                school,
+                "lottery",
+            )
+            assert answer["admission"]["school_name"]
+            assert "*" in answer["child"]["citizen_id"]  # no enrollment:pii: masked
+            unchanged = app.get(
+                f"/v1/applications/{family}", headers={"If-None-Match": status.headers["etag"]}
+            )
+            assert (unchanged.status_code, unchanged.content) == (304, b"")
+
+            explanation = app.get(f"/v1/applications/{family}/explanation")
+            assert explanation.status_code == 200, explanation.text
+            mine = explanation.json()
+            lottery = hashlib.sha256(f"{seed}:{family}".encode()).hexdigest()
+            assert (mine["school_code"], mine["lottery"], mine["run_id"]) == (
+                school,
+                lottery,
+                result["id"],
+            )
+            above = mine["ranked_above"]
+            assert [s["school_code"] for s in above] == [
+                e["school_code"] for e in result["explanations"][family]
+            ]
+            assert all(r["zh"] and r["en"] for s in above for r in s["reasons"])

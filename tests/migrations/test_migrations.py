@@ -459,8 +459,34 @@ def test_the_facts_ledger_starts_at_its_genesis_and_earlier_rows_stay(
         "effective_from, source, set_by, set_at) VALUES ('150602', 'walking', '4', '1.3', "
         "'2025-01-01', '东胜区文件', 'bureau', '2026-01-01 00:00:00')",
     )
-    upgrade(directory, url)
+    upgrade(directory, url, "e0012")
     assert _run(url, "SELECT county_code, mode FROM commute_model") == [("150602", "walking")]
     assert _run(url, "SELECT id, seq, head_hash FROM fact_ledger_head") == [(1, 0, "0" * 64)]
     for table in ("fact_ledger_entry", "application_fact", "application_fact_check"):
         assert _run(url, f"SELECT count(*) FROM {table}") == [(0,)]  # noqa: S608 - fixed names
+
+
+def test_runs_stored_before_e0013_have_no_family_outcomes_and_applications_keep_status(
+    tmp_path: Path,
+) -> None:
+    """e0013 (issue 18 §3): `assignment_outcome` starts empty — runs stored before keep their
+    answer and have no per-family rows (their families' explanation is a 404) — and the
+    applications stored before keep their status and child key, now indexed."""
+    from junheng_kit.migrations import upgrade
+
+    url = _sqlite_url(tmp_path, "enrollment")
+    directory = installed_service_dir("enrollment")
+    upgrade(directory, url, "e0012")
+    _run(
+        url,
+        "INSERT INTO application (id, county_code, year, level, grade, child_key, citizen_id, "
+        "child_name, birth_date, gender, guardian, household, migrant, home_longitude, "
+        "home_latitude, home_address, home_schools, hukou_schools, choices, status, created_by, "
+        "created_at, updated_at, version) VALUES ('" + "0" * 31 + "1', '150602', 2025, "
+        "'primary', 1, 'k1', '150602201903150018', '李小华', '2019-03-15', 'male', '{}', '{}', "
+        "0, 109.98, 39.81, '东胜区', '[]', '[]', '[]', 'verified', 'test', "
+        "'2025-05-01 00:00:00', '2025-05-01 00:00:00', 1)",
+    )
+    upgrade(directory, url)
+    assert _run(url, "SELECT count(*) FROM assignment_outcome") == [(0,)]
+    assert _run(url, "SELECT child_key, status FROM application") == [("k1", "verified")]

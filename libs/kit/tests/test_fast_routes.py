@@ -194,3 +194,46 @@ async def test_a_record_the_database_refuses_costs_the_others_nothing(
     assert [r.headers.get("idempotent-replayed") for r in again[:5]] == ["true"] * 5
     assert "idempotent-replayed" not in again[5].headers  # its record was refused: it ran again
     assert sorted(calls) == sorted([text for _, _, text in sent] + ["x"])
+
+
+class TestTemplatedPath:
+    """A fast route whose path ends in one `{parameter}` takes any last segment (no slash);
+    deeper paths and other methods reach the routes."""
+
+    @pytest.fixture
+    async def items(self, database_url: str, jwks_json: str) -> AsyncIterator[httpx.AsyncClient]:
+        router = APIRouter()
+
+        @router.get("/v1/items/{item_id}")
+        async def get_item(item_id: str) -> dict[str, str]:
+            return {"id": item_id, "via": "route"}
+
+        @router.get("/v1/items/{item_id}/history")
+        async def item_history(item_id: str) -> dict[str, str]:
+            return {"id": item_id, "via": "history"}
+
+        async def fast(request: FastRequest) -> Response | None:
+            item_id = request.scope["path"].rsplit("/", 1)[1]
+            return None if item_id == "slow" else JSONResponse({"id": item_id, "via": "fast"})
+
+        app = build_service_app(
+            small_service_settings("items", database_url, jwks_json=jwks_json),
+            title="items",
+            description="",
+            routers=[router],
+            fast_routes={("GET", "/v1/items/{item_id}"): fast},
+        )
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://items") as http:
+                yield http
+
+    async def test_the_last_segment_is_taken_by_the_handler(self, items: httpx.AsyncClient) -> None:
+        assert (await items.get("/v1/items/a1")).json() == {"id": "a1", "via": "fast"}
+
+    async def test_a_declined_request_and_deeper_paths_reach_the_routes(
+        self, items: httpx.AsyncClient
+    ) -> None:
+        assert (await items.get("/v1/items/slow")).json() == {"id": "slow", "via": "route"}
+        assert (await items.get("/v1/items/a1/history")).json() == {"id": "a1", "via": "history"}
+        assert (await items.get("/v1/items/")).status_code == 404

@@ -10,7 +10,7 @@ from pydantic import SecretStr, ValidationError
 
 from junheng_kit.auth import Jurisdiction, TokenVerifier
 from junheng_kit.identifiers import student_key
-from junheng_kit.logs import mask_citizen_id
+from junheng_kit.logs import mask_address, mask_citizen_id, mask_coordinate, mask_phone
 from junheng_kit.problems import Unauthorized
 from junheng_kit.settings import DEV_ONLY, ServiceSettings
 from junheng_kit.tokens import TokenSigner
@@ -153,6 +153,13 @@ class TestTokenVerifier:
 
 def test_citizen_ids_are_masked_to_region_and_last_four() -> None:
     assert mask_citizen_id("220822201308310034") == "220822********0034"
+
+
+def test_phones_addresses_and_coordinates_are_masked() -> None:
+    assert mask_phone("13912345678") == "139****5678"
+    assert mask_address("东胜区天骄路12号") == "东胜区****"
+    assert mask_address("") == ""
+    assert mask_coordinate(109.98765) == 109.99
 
 
 class TestDeclaredScopes:

@@ -7,8 +7,9 @@ from junheng_kit.i18n import t
 from junheng_kit.problems import BadRequest, FieldError, InvalidInput
 
 ACTIONS = ("read", "write")
-# scopes beyond read/write: `assistance:pii` reads citizen IDs, names and aid categories in full
-EXTRA_SCOPES = {"assistance": ("pii",)}
+# scopes beyond read/write: `assistance:pii` reads citizen IDs, names and aid categories in full;
+# `enrollment:pii` reads applicants' citizen IDs, names, guardians' phones and addresses in full
+EXTRA_SCOPES = {"assistance": ("pii",), "enrollment": ("pii",)}
 # GB/T 2260: province (2 digits), prefecture (4) or county (6); a code covers all it prefixes
 DIVISION_PREFIX = re.compile(r"^\d{2}(\d{2}){0,2}$")
 

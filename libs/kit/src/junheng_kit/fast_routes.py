@@ -80,12 +80,33 @@ class FastRoutes:
         self, app: ASGIApp, fastapi_app: Any, routes: Mapping[tuple[str, str], FastHandler]
     ) -> None:
         self.app, self.state = app, fastapi_app.state
-        self.routes = dict(routes)
-        self.templates = {key: _Route(key[1]) for key in self.routes}
+        # a path ending in one `{parameter}` segment (`/v1/applications/{application_id}`)
+        # takes any last segment without a slash; the handler reads it from scope["path"]
+        self.routes = {k: h for k, h in routes.items() if not k[1].endswith("}")}
+        self.by_prefix = {
+            (method, path.rsplit("/", 1)[0] + "/"): (handler, path)
+            for (method, path), handler in routes.items()
+            if path.endswith("}")
+        }
+        self.templates = {key: _Route(key[1]) for key in routes}
+
+    def _handler(self, scope: dict[str, Any]) -> tuple[FastHandler, tuple[str, str]] | None:
+        if scope["type"] != "http":
+            return None
+        key = (scope.get("method"), scope.get("path"))
+        handler = self.routes.get(key)  # type: ignore[arg-type]
+        if handler is not None:
+            return handler, key  # type: ignore[return-value]
+        if not self.by_prefix:
+            return None
+        method, path = key
+        prefix, _, last = (path or "").rpartition("/")
+        found = self.by_prefix.get((method, prefix + "/")) if last else None  # type: ignore[arg-type]
+        return None if found is None else (found[0], (method, found[1]))  # type: ignore[return-value]
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        key = (scope.get("method"), scope.get("path"))
-        handler = self.routes.get(key) if scope["type"] == "http" else None  # type: ignore[arg-type]
+        found = self._handler(scope)
+        handler, key = found if found is not None else (None, None)
         if handler is None:
             await self.app(scope, receive, send)
             return

@@ -87,3 +87,22 @@ def mask_student_number(value: str) -> str:
     """学籍号 are shown masked as the citizen IDs they are built on: the prefix letter, then the
     body as `mask_citizen_id` shows it, `G150602********123X`."""
     return value[:1] + mask_citizen_id(value[1:]) if value else ""
+
+
+def mask_phone(value: str) -> str:
+    """Phone numbers are shown masked: first three and last four, `139****5678`."""
+    if len(value) < 8:
+        return "*" * len(value)
+    return value[:3] + "*" * (len(value) - 7) + value[-4:]
+
+
+def mask_address(value: str) -> str:
+    """Addresses are shown masked: the first three characters (a district or town, 东胜区) and
+    `****`, never the street or house number: 东胜区天骄路12号 → 东胜区****."""
+    return f"{value[:3]}****" if value else ""
+
+
+def mask_coordinate(value: float) -> float:
+    """A home's longitude or latitude is shown rounded to 0.01° (about 1 km): the district
+    shows, the house does not."""
+    return round(value, 2)

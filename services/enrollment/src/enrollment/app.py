@@ -4,6 +4,8 @@ from fastapi import FastAPI
 
 from enrollment.admission.endpoints import router as admission_router
 from enrollment.admission.endpoints import submit_application_fast
+from enrollment.admission.family_endpoints import application_not_modified_fast
+from enrollment.admission.family_endpoints import router as family_router
 from enrollment.admission.policy_endpoints import router as policy_router
 from enrollment.facts.connector import install_fact_connector
 from enrollment.facts.endpoints import router as facts_router
@@ -33,6 +35,7 @@ def create_app(settings: EnrollmentSettings | None = None) -> FastAPI:
             schools_router,
             private_share_router,
             policy_router,
+            family_router,
             admission_router,
             facts_router,
             lottery_router,
@@ -46,7 +49,10 @@ def create_app(settings: EnrollmentSettings | None = None) -> FastAPI:
             forecast_router,
             imports_router,
         ],
-        fast_routes={("POST", "/v1/applications"): submit_application_fast},
+        fast_routes={
+            ("POST", "/v1/applications"): submit_application_fast,
+            ("GET", "/v1/applications/{application_id}"): application_not_modified_fast,
+        },
         claims_within={("POST", "/v1/applications")},
         tags={
             "schools": (

@@ -276,3 +276,17 @@ class TestStudentNumberAgainstTheCitizenId:
             "student_number_matches_citizen_id",
             "citizen_id_birth_date",
         ]
+
+
+def test_a_family_withdraws_before_admission_only() -> None:
+    """Issue 18 §3: withdrawn from any open review state; admitted and withdrawn are final."""
+    for status in ("submitted", "verifying", "needs_documents", "verified"):
+        assert rules.can_move(status, "withdrawn")
+    for status in ("rejected", "withdrawn", "admitted"):
+        assert rules.TRANSITIONS[status] == frozenset()
+
+
+def test_only_an_admitted_application_is_held_by_its_admission() -> None:
+    assert rules.admission_stands("admitted")
+    assert not rules.admission_stands("verified")
+    assert rules.ADMISSION_STANDS.rule == "admission_stands"

@@ -48,13 +48,16 @@ class TestApplications:
     )
     async def test_the_number_is_kept_and_read_back(
         self, client: AsyncClient, session: AsyncSession, writer: dict[str, str], sent: str,
-        kept: str,
+        kept: str, pii_writer: dict[str, str],
     ) -> None:  # fmt: skip
-        response = await client.post("/v1/applications", json=with_number(sent), headers=writer)
+        response = await client.post("/v1/applications", json=with_number(sent), headers=pii_writer)
         assert response.status_code == 201, response.text
         assert response.json()["child"]["student_number"] == kept
-        again = await client.get(f"/v1/applications/{response.json()['id']}", headers=writer)
+        again = await client.get(f"/v1/applications/{response.json()['id']}", headers=pii_writer)
         assert again.json()["child"]["student_number"] == kept
+        # without enrollment:pii the number is masked as the citizen ID it is built on
+        masked = await client.get(f"/v1/applications/{response.json()['id']}", headers=writer)
+        assert masked.json()["child"]["student_number"] == kept[:7] + "********" + kept[-4:]
         assert await session.scalar(select(Application.student_number)) == kept
         # the list has no personal data: neither the ID nor the number
         listed = await client.get("/v1/applications", headers=writer)

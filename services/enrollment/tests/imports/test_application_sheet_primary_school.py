@@ -88,8 +88,9 @@ async def test_the_column_is_optional_and_named_in_the_template() -> None:
 @pytest.mark.usefixtures("junior_county")
 class TestPrimarySchoolColumn:
     async def test_schools_are_stored_and_exported(
-        self, client: AsyncClient, session: AsyncSession, writer: dict[str, str]
-    ) -> None:
+        self, client: AsyncClient, session: AsyncSession, writer: dict[str, str],
+        pii_writer: dict[str, str],
+    ) -> None:  # fmt: skip
         rows = [
             junior("15060220120315001", primary_school_code=C),  # the column-wise path
             junior("15060220120401002", primary_school_code=A, grade="07"),  # through the schema
@@ -106,7 +107,7 @@ class TestPrimarySchoolColumn:
             cid("15060220120502003"): None,
             cid("15060220190315001"): None,
         }
-        applications = await exported(client, writer)
+        applications = await exported(client, pii_writer)
         back = {a["child"]["citizen_id"]: a["primary_school_code"] for a in applications}
         assert back == schools
 

@@ -303,8 +303,9 @@ class TestApplicationImport:
         assert await stored(session) == (3, 3, 3)
 
     async def test_an_xlsx_workbook_imports_as_its_csv_does(
-        self, client: AsyncClient, session: AsyncSession, county: None, writer: dict[str, str]
-    ) -> None:
+        self, client: AsyncClient, session: AsyncSession, county: None, writer: dict[str, str],
+        pii_writer: dict[str, str],
+    ) -> None:  # fmt: skip
         response = await upload(client, writer, as_xlsx([LOCAL_Z1, LOCAL_Z2, MIGRANT_Z2]), XLSX)
         assert response.status_code == 201, response.text
         assert response.json()["detail"] == {
@@ -313,7 +314,7 @@ class TestApplicationImport:
         expected = parsed(GOOD)
         single = next(o for o in expected if o["child"]["citizen_id"] == cid("15060220190315001"))
         single["choices"] = [A]  # the 单校 zone's school, filled in on submission
-        assert await exported(client, writer) == expected
+        assert await exported(client, pii_writer) == expected
         assert await stored(session) == (3, 3, 3)
 
     async def test_a_number_where_the_workbook_needs_text_is_named(
@@ -329,8 +330,9 @@ class TestApplicationImport:
         assert await stored(session) == (0, 0, 0)
 
     async def test_rows_written_unusually_are_stored_as_their_usual_form(
-        self, client: AsyncClient, county: None, writer: dict[str, str]
-    ) -> None:
+        self, client: AsyncClient, county: None, writer: dict[str, str],
+        pii_writer: dict[str, str],
+    ) -> None:  # fmt: skip
         # cells the schema reads but the column-wise check leaves to it: the rows are checked
         # one by one and stored exactly as the usual spelling would be
         unusual = [
@@ -343,7 +345,7 @@ class TestApplicationImport:
         expected = parsed(GOOD)
         single = next(o for o in expected if o["child"]["citizen_id"] == cid("15060220190315001"))
         single["choices"] = [A]
-        assert await exported(client, writer) == expected
+        assert await exported(client, pii_writer) == expected
 
     async def test_another_county_may_not_import(
         self, client: AsyncClient, county: None, token: TokenFactory
@@ -356,13 +358,14 @@ class TestApplicationImport:
 
 class TestApplicationExport:
     async def test_the_export_reads_back_as_the_imported_applications(
-        self, client: AsyncClient, county: None, writer: dict[str, str]
-    ) -> None:
+        self, client: AsyncClient, county: None, writer: dict[str, str],
+        pii_writer: dict[str, str],
+    ) -> None:  # fmt: skip
         await upload(client, writer, GOOD)
         response = await client.get(
             "/v1/application-exports",
             params={"county_code": "150602", "year": YEAR, "format": "csv"},
-            headers=writer,
+            headers=pii_writer,
         )
         assert response.status_code == 200, response.text
         original = parsed(GOOD)
@@ -373,6 +376,26 @@ class TestApplicationExport:
         again = await upload(client, writer, response.content)
         assert again.status_code == 409
         assert len(again.json()["errors"]) == 3
+
+    async def test_without_enrollment_pii_the_export_is_masked(
+        self, client: AsyncClient, county: None, writer: dict[str, str]
+    ) -> None:
+        await upload(client, writer, GOOD)
+        response = await client.get(
+            "/v1/application-exports",
+            params={"county_code": "150602", "year": YEAR, "format": "csv"},
+            headers=writer,
+        )
+        assert response.status_code == 200, response.text
+        header, *rows = csv.reader(io.StringIO(response.content.decode("utf-8-sig")))
+        column = {title: header.index(title) for title in header}
+        child = cid("15060220190315001")
+        assert child not in response.content.decode("utf-8-sig")
+        ids = [r[column["学生公民身份号码"]] for r in rows]
+        assert child[:6] + "********" + child[-4:] in ids
+        assert all(r[column["监护人手机号"]][3:7] == "****" for r in rows)
+        assert all(r[column["现住址"]].endswith("****") for r in rows)
+        assert all(r[column["出生日期"]] == "" for r in rows)
 
     async def test_the_export_needs_the_write_scope(
         self, client: AsyncClient, county: None, token: TokenFactory

@@ -18,6 +18,7 @@ from assistance.awards.notices.rules import NoticeChange, StatusChange
 from assistance.awards.notices.service import raise_status_notices
 from assistance.categories import CARE_ONLY
 from assistance.identification import rules
+from assistance.identification.access_log import record_list_matches
 from assistance.identification.models import IdentificationJob
 from assistance.identification.repository import IdentificationRepository
 from assistance.identification.schemas import JobPhase, JobStatus, ReviewStatus
@@ -40,6 +41,7 @@ async def write_outcome(
     coverage and the event: one transaction."""
     repository = IdentificationRepository(session)
     now = utcnow()
+    await record_list_matches(session, job, found.matches)
     await repository.insert_review_items(
         [
             {

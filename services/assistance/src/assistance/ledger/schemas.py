@@ -30,14 +30,19 @@ class AccessLogEntryRead(BaseModel):
 
     seq: int
     recorded_at: datetime
-    kind: str = Field(description="lookup | manual_evidence")
+    kind: str = Field(
+        description="lookup | manual_evidence | list_match (an agency list compared with the "
+        "roster matched the child)"
+    )
     agency: str
     agency_name: str
     purpose: str
     legal_basis: str | None
     consent_ref: str | None
     actor: str = Field(description="the client that asked")
-    outcome: str = Field(description="matched | not_matched | unavailable | refused | manual")
+    outcome: str = Field(
+        description="matched | not_matched | unavailable | refused | manual | partial_match"
+    )
     answer_id: str | None
 
     @classmethod

@@ -11,12 +11,26 @@ from assistance.ledger.models import LEDGER, LedgerEntry
 from junheng_kit.agency.ledger import ChainBroken, ChainStatus, LedgerRecord
 from junheng_kit.auth import Principal
 
-__all__ = ["ChainBroken", "ChainStatus", "LedgerRecord", "access_log", "append", "verify"]
+__all__ = [
+    "ChainBroken",
+    "ChainStatus",
+    "LedgerRecord",
+    "access_log",
+    "append",
+    "append_many",
+    "verify",
+]
 
 
 async def append(session: AsyncSession, record: LedgerRecord) -> LedgerEntry:
     """Append one entry after the head; the head row lock serialises concurrent appends."""
     return await LEDGER.append(session, record)
+
+
+async def append_many(session: AsyncSession, records: Sequence[LedgerRecord]) -> list[int]:
+    """Append entries in order under one lock of the head (a job's list matches: thousands of
+    entries, set-based); their seqs."""
+    return await LEDGER.append_many(session, records)
 
 
 async def verify(session: AsyncSession) -> ChainStatus:

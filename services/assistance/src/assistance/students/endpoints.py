@@ -4,11 +4,15 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 
+from assistance.agencies.repository import AgencyRepository
+from assistance.awards.awards import service as awards_service
 from assistance.students import service, sheet
 from assistance.students.models import Student
 from assistance.students.repository import StudentRepository
 from assistance.students.schemas import (
     RosterSummaryRead,
+    StudentAidRead,
+    StudentAidSearch,
     StudentCreate,
     StudentFlag,
     StudentImportRead,
@@ -44,6 +48,7 @@ router = APIRouter(tags=["students"])
 Reader = Annotated[Principal, Depends(require_scopes("assistance:read"))]
 Writer = Annotated[Principal, Depends(require_scopes("assistance:write"))]
 PII = "assistance:pii"
+PiiReader = Annotated[Principal, Depends(require_scopes("assistance:read", PII))]
 
 
 def student_read(student: Student, principal: Principal, *, on: date) -> StudentRead:
@@ -174,6 +179,28 @@ async def list_students(
     rows, next_cursor = cut_page(rows, limit, key=lambda s: s.id)
     return StudentPage(
         items=[student_read(s, principal, on=today) for s in rows], next_cursor=next_cursor
+    )
+
+
+@router.post(
+    "/v1/students/search",
+    summary="A child's roster row and aid by citizen ID (needs assistance:pii)",
+    responses=problem_responses(Forbidden),
+)
+async def search_student_aid(
+    body: StudentAidSearch, session: SessionDep, principal: PiiReader
+) -> StudentAidRead:
+    """The child's roster row in the caller's jurisdiction and every award of the child the
+    caller may see (its counties, and 异地 history of pupils who moved in), unmasked. POST keeps
+    the 公民身份号码 out of URLs and access logs; 403 `scope_required` without `assistance:pii`."""
+    student = await AgencyRepository(session).student_by_citizen_id(body.citizen_id)
+    if student is None or not principal.jurisdiction.covers_code(student.county_code):
+        return StudentAidRead(student=None, awards=[])
+    awards = await awards_service.list_awards(
+        session, principal, filters={"student_id": student.id}, cursor=None, limit=1000
+    )
+    return StudentAidRead(
+        student=student_read(student, principal, on=china_today()), awards=awards.items
     )
 
 

@@ -10,6 +10,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator
 
+from assistance.awards.awards.schemas import AwardRead
 from junheng_kit.i18n import RuleError, t
 from junheng_kit.identifiers import (
     CitizenId,
@@ -251,3 +252,18 @@ class StudentImportRead(BaseModel):
     placements_applied: int = Field(
         description="pending placements from enrollment.admission.confirmed applied to new rows"
     )
+
+
+class StudentAidSearch(BaseModel):
+    """A child's roster row and aid by 公民身份号码 (POST: the ID stays out of URLs and logs)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    citizen_id: CitizenId
+
+
+class StudentAidRead(BaseModel):
+    student: StudentRead | None = Field(
+        description="the roster row in the caller's jurisdiction; null: not on its roster"
+    )
+    awards: list[AwardRead] = Field(description="the child's awards the caller may see")

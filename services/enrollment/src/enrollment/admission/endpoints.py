@@ -1,5 +1,5 @@
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import date
 from typing import Annotated, Any, Literal
 from uuid import UUID
@@ -9,8 +9,14 @@ from pydantic import ValidationError
 from pydantic_core import from_json
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from enrollment.admission import placement, service, submission
-from enrollment.admission.models import Application, ApplicationVerification
+from enrollment.admission import lifecycle, placement, reads, service, submission
+from enrollment.admission.models import Application
+from enrollment.admission.read_schemas import (
+    ApplicationPage,
+    ApplicationRead,
+    ApplicationStatus,
+    ApplicationSummary,
+)
 from enrollment.admission.repository import ApplicationRepository
 from enrollment.admission.schemas import (
     AdmissionRead,
@@ -18,17 +24,9 @@ from enrollment.admission.schemas import (
     AdmissionsRead,
     ApplicationCreate,
     ApplicationHistory,
-    ApplicationPage,
     ApplicationPriorities,
-    ApplicationRead,
-    ApplicationSummary,
-    ChecklistItem,
-    Child,
     Document,
-    Guardian,
     HistoryEntry,
-    Home,
-    Household,
     OverflowProposalRead,
     PriorityAtSchool,
     TransitionCreate,
@@ -76,60 +74,20 @@ def _secret(state: Any) -> bytes:
 # ---------------------------------------------------------------- applications
 
 
-async def _read(session: SessionDep, application: Application) -> ApplicationRead:
+async def _read(
+    session: SessionDep, application: Application, principal: Principal
+) -> ApplicationRead:
     required, checks = await service.checklist(session, application, today=china_today())
-    read = _application_read(application, required, checks)
+    admission = (
+        await lifecycle.admission_of(session, application.id)
+        if application.status == "admitted"
+        else None
+    )
+    read = reads.application_read(
+        application, required, checks, pii=reads.shows_pii(principal), admission=admission
+    )
     read.facts = await checked_facts(session, application.id)  # data sharing (issue 22)
     return read
-
-
-def _application_read(
-    application: Application | submission.Recorded,
-    required: Sequence[str],
-    checks: Mapping[str, ApplicationVerification],
-) -> ApplicationRead:
-    options = application.home_schools + [
-        c for c in application.hukou_schools if c not in application.home_schools
-    ]
-    return ApplicationRead(
-        id=application.id,
-        county_code=application.county_code,
-        year=application.year,
-        grade=application.grade,
-        level=application.level,
-        status=application.status,
-        status_reason=application.status_reason,
-        child=Child(
-            citizen_id=application.citizen_id,
-            name=application.child_name,
-            birth_date=application.birth_date,
-            student_number=application.student_number,
-        ),
-        child_key=application.child_key,
-        guardian=Guardian.model_validate(application.guardian),
-        household=Household.model_validate(application.household),
-        migrant=application.migrant,
-        home=Home(
-            longitude=application.home_longitude,
-            latitude=application.home_latitude,
-            address=application.home_address,
-        ),
-        home_zone_code=application.home_zone_code,
-        hukou_zone_code=application.hukou_zone_code,
-        school_options=options,
-        choices=application.choices,
-        primary_school_code=application.primary_school_code,
-        checklist=[
-            ChecklistItem(
-                document=document,
-                status=checks[document].result if document in checks else "not_checked",
-            )
-            for document in required
-        ],
-        version=application.version,
-        created_at=application.created_at,
-        updated_at=application.updated_at,
-    )
 
 
 Submissions = GroupCommit[submission.Submission, submission.Submitted]
@@ -162,7 +120,7 @@ def _submissions(state: Any) -> Submissions:
 def _created(outcome: submission.Submitted) -> tuple[dict[str, str], bytes]:
     """The 201 answer's headers and body (the route and the fast route answer the same)."""
     application = outcome.application
-    answer = _application_read(application, outcome.required, {})
+    answer = reads.application_read(application, outcome.required, {}, pii=outcome.shows_pii)
     headers = {
         "content-type": "application/json",
         "location": f"/v1/applications/{application.id}",
@@ -240,10 +198,7 @@ async def list_applications(
     county_code: CountyCode | None = None,
     year: Year | None = None,
     grade: Annotated[Literal[1, 7] | None, Query()] = None,
-    status: Annotated[
-        Literal["submitted", "verifying", "verified", "needs_documents", "rejected"] | None,
-        Query(),
-    ] = None,
+    status: Annotated[ApplicationStatus | None, Query()] = None,
 ) -> ApplicationPage:
     """Applications in the caller's jurisdiction, oldest first; no personal data in the list."""
     rows = await ApplicationRepository(session).page(
@@ -286,7 +241,7 @@ async def get_application(
         application_id, within=principal.jurisdiction
     )
     response.headers["ETag"] = etag(application.version)
-    return await _read(session, application)
+    return await _read(session, application, principal)
 
 
 @router.post(
@@ -314,7 +269,7 @@ async def transition_application(
         today=china_today(),
     )
     response.headers["ETag"] = etag(application.version)
-    return await _read(session, application)
+    return await _read(session, application, principal)
 
 
 @router.put(
@@ -452,7 +407,7 @@ async def confirm_admissions(
     its own overrides; each admission keeps the child's 全国学籍号 from the application. Emits
     `enrollment.admission.confirmed` per child (pseudonymous keys: `student_key`, and
     `student_number_key` when the application has a 学籍号 — never the number itself)."""
-    admissions, unplaced = await placement.confirm(
+    admissions, unplaced, dropped = await placement.confirm(
         session,
         principal,
         run_id,
@@ -465,6 +420,7 @@ async def confirm_admissions(
         by_route=dict(sorted(Counter(a.route for a in admissions).items())),
         by_school=dict(sorted(Counter(a.school_code for a in admissions).items())),
         still_unplaced=unplaced,
+        not_admitted=dropped,
         admissions=[
             AdmissionRead(
                 application_id=a.application_id,

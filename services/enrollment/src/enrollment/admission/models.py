@@ -104,7 +104,7 @@ class Application(Base):
     level: Mapped[str] = mapped_column(String(10))
     grade: Mapped[int] = mapped_column(Integer)
     # the child: the citizen ID stays in this table; everything else uses the pseudonymous key
-    child_key: Mapped[str] = mapped_column(String(32))
+    child_key: Mapped[str] = mapped_column(String(32), index=True)
     citizen_id: Mapped[str] = mapped_column(String(18))
     # 全国学籍号 (personal data like the citizen ID: a G number is G + the ID), when given
     student_number: Mapped[str | None] = mapped_column(String(19))

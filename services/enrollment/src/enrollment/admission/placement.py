@@ -17,7 +17,7 @@ from pydantic_core import from_json
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from enrollment.admission import overflow_rules, rules
+from enrollment.admission import lifecycle, overflow_rules, rules
 from enrollment.admission.models import ADMITTED_ONCE, Admission, Application
 from enrollment.lottery.models import AssignmentRun
 from enrollment.lottery.repository import AssignmentRunRepository
@@ -118,10 +118,13 @@ async def confirm(
     *,
     overrides: dict[str, str],
     secret: bytes,
-) -> tuple[list[Admission], list[str]]:
+) -> tuple[list[Admission], list[str], list[str]]:
     """录取确认: admit the run's placements and the 统筹 offers (the bureau's overrides win);
-    returns the admissions and the families still without a school. Each admission keeps the
-    child's 全国学籍号; its event carries only the number's pseudonymous key (`secret`)."""
+    returns the admissions, the families still without a school and those the run placed that
+    are no longer verified (withdrawn, rejected or re-opened: not admitted). Each admitted
+    application becomes `admitted` in the same transaction (admission/lifecycle.py). Each
+    admission keeps the child's 全国学籍号; its event carries only the number's pseudonymous
+    key (`secret`)."""
     proposal = await propose(session, principal, run_id)
     run = proposal.run
     if await session.scalar(select(Admission.run_id).where(Admission.run_id == run.id).limit(1)):
@@ -180,6 +183,13 @@ async def confirm(
         overflow[offer.application_id] = (offer.school_code, offer.distance_km)
 
     ids = [UUID(a) for a in [*proposal.placed, *overflow]]
+    rows = await session.execute(
+        select(Application.id, Application.status).where(Application.id.in_(ids))
+    )
+    status_of = {application_id: status for application_id, status in rows}
+    # withdrawn, rejected or re-opened since the run: not admitted (the seat stays free)
+    dropped = sorted(str(a) for a in ids if status_of.get(a) != "verified")
+    ids = [a for a in ids if status_of.get(a) == "verified"]
     taken = await session.scalar(
         select(Admission.application_id).where(Admission.application_id.in_(ids)).limit(1)
     )
@@ -203,6 +213,7 @@ async def confirm(
     assert county_code is not None
     assert year is not None
     assert level is not None
+    kept = {str(a) for a in ids}
     admissions = [
         Admission(
             application_id=UUID(application_id),
@@ -220,9 +231,11 @@ async def confirm(
             *[(a, s, "assignment", None) for a, s in proposal.placed.items()],
             *[(a, s, "overflow", d) for a, (s, d) in overflow.items()],
         ]
+        if application_id in kept
     ]
     session.add_all(admissions)
     await session.flush()
+    await lifecycle.mark_admitted(session, principal, admissions)
     grade = rules.ENTRY_GRADE[level]  # type: ignore[index]
     for admission in admissions:
         key, number = children[admission.application_id]
@@ -245,4 +258,4 @@ async def confirm(
                 ),
             ),
         )
-    return admissions, unplaced
+    return admissions, unplaced, dropped

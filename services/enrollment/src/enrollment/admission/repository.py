@@ -12,6 +12,7 @@ from sqlalchemy import Table, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from enrollment.admission.models import (
+    Admission,
     Application,
     ApplicationEvent,
     ApplicationVerification,
@@ -96,6 +97,14 @@ class ApplicationRepository:
             )
         return application
 
+    async def version_of(self, application_id: UUID, *, within: Jurisdiction) -> int | None:
+        """The application's row version (its ETag), one indexed read; None: not found here."""
+        return await self.session.scalar(
+            select(Application.version).where(
+                Application.id == application_id, within.covers(Application.county_code)
+            )
+        )
+
     async def children_applied(self, children: Iterable[tuple[int, str]]) -> set[tuple[int, str]]:
         """Which (year, child key) pairs already have an application — the one-per-child-and-year
         check of a submission batch and of a sheet alike: a query per year and `CHUNK` keys."""
@@ -162,7 +171,7 @@ class ApplicationRepository:
 
     async def migrant_home_zones(self, county_code: str, level: str, year: int) -> list[str | None]:
         """随迁子女 demand: the home zone of each migrant application of a county, level and
-        year that was not rejected (one row per application)."""
+        year that was not rejected or withdrawn (one row per application)."""
         return list(
             await self.session.scalars(
                 select(Application.home_zone_code).where(
@@ -170,7 +179,7 @@ class ApplicationRepository:
                     Application.level == level,
                     Application.year == year,
                     Application.migrant.is_(True),
-                    Application.status != "rejected",
+                    Application.status.not_in(("rejected", "withdrawn")),
                 )
             )
         )
@@ -226,3 +235,73 @@ class ApplicationRepository:
                 code for code, levels, kind in rows.all() if is_nine_year_school(levels, kind)
             )
         return found
+
+
+@dataclass
+class AdmissionRepository:
+    """录取 rows, read by application, by school or run, and the school names they show."""
+
+    session: AsyncSession
+
+    async def of_application(self, application_id: UUID) -> tuple[Admission, str] | None:
+        row = (
+            await self.session.execute(
+                select(Admission, School.name)
+                .join(School, School.school_code == Admission.school_code)
+                .where(Admission.application_id == application_id)
+            )
+        ).first()
+        return None if row is None else (row[0], row[1])
+
+    async def of_applications(self, ids: Sequence[UUID]) -> dict[UUID, tuple[Admission, str]]:
+        if not ids:
+            return {}
+        rows = await self.session.execute(
+            select(Admission, School.name)
+            .join(School, School.school_code == Admission.school_code)
+            .where(Admission.application_id.in_(ids))
+        )
+        return {admission.application_id: (admission, name) for admission, name in rows}
+
+    async def page(
+        self,
+        *,
+        within: Jurisdiction,
+        county_code: str | None,
+        year: int | None,
+        school_code: str | None,
+        run_id: UUID | None,
+        after: UUID | None,
+        limit: int,
+    ) -> list[tuple[Admission, str]]:
+        query = (
+            select(Admission, School.name)
+            .join(School, School.school_code == Admission.school_code)
+            .where(within.covers(Admission.county_code))
+        )
+        if county_code:
+            query = query.where(Admission.county_code == county_code)
+        if year is not None:
+            query = query.where(Admission.year == year)
+        if school_code:
+            query = query.where(Admission.school_code == school_code)
+        if run_id is not None:
+            query = query.where(Admission.run_id == run_id)
+        if after is not None:
+            query = query.where(Admission.application_id > after)
+        rows = await self.session.execute(
+            query.order_by(Admission.application_id).limit(fetch_limit(limit))
+        )
+        return [(admission, name) for admission, name in rows]
+
+    async def applications_of_child(
+        self, child_key: str, *, within: Jurisdiction
+    ) -> list[Application]:
+        """A child's applications (every year) in the caller's jurisdiction, newest first."""
+        return list(
+            await self.session.scalars(
+                select(Application)
+                .where(Application.child_key == child_key, within.covers(Application.county_code))
+                .order_by(Application.year.desc(), Application.id.desc())
+            )
+        )

@@ -18,7 +18,9 @@ from junheng_kit.problems import FieldError
 from junheng_kit.timeutil import whole_months as whole_months  # the kit's; callers name it here
 
 Level = Literal["primary", "junior"]
-Status = Literal["submitted", "verifying", "verified", "needs_documents", "rejected"]
+Status = Literal[
+    "submitted", "verifying", "verified", "needs_documents", "rejected", "withdrawn", "admitted"
+]
 
 ENTRY_GRADE: dict[Level, int] = {"primary": 1, "junior": 7}
 LEVEL_OF_GRADE: dict[int, Level] = {1: "primary", 7: "junior"}
@@ -31,14 +33,27 @@ ADMITS: dict[str, frozenset[Level]] = {
     "complete_secondary": frozenset({"junior"}),
 }
 
-# staged review (issue 5 §3): who may move an application where
+# staged review (issue 5 §3): who may move an application where. `withdrawn`: the family
+# withdraws before admission (issue 18 §3); `admitted` is reached only by 录取确认 (a run's
+# confirmation or 统筹, admission/placement.py), never by a review step, and is final
 TRANSITIONS: dict[Status, frozenset[Status]] = {
-    "submitted": frozenset({"verifying", "rejected"}),
-    "verifying": frozenset({"verified", "needs_documents", "rejected"}),
-    "needs_documents": frozenset({"verifying", "rejected"}),
-    "verified": frozenset({"verifying"}),  # re-opened when a fact turns out wrong
+    "submitted": frozenset({"verifying", "rejected", "withdrawn"}),
+    "verifying": frozenset({"verified", "needs_documents", "rejected", "withdrawn"}),
+    "needs_documents": frozenset({"verifying", "rejected", "withdrawn"}),
+    "verified": frozenset({"verifying", "withdrawn"}),  # re-opened when a fact turns out wrong
     "rejected": frozenset(),
+    "withdrawn": frozenset(),
+    "admitted": frozenset(),
 }
+ADMISSION_STANDS = FieldError(
+    "to",
+    "admission_stands",
+    t(
+        "已录取的申请不能再审核、驳回或撤回",
+        "an admitted application cannot be re-opened, rejected or withdrawn while its admission "
+        "stands",
+    ),
+)
 
 # facts a tier condition can test; the boolean ones are true/false, the others whole months
 BOOLEAN_FACTS = frozenset(
@@ -516,3 +531,9 @@ def missing_verifications(required: Sequence[str], results: Mapping[str, str]) -
 
 def can_move(current: Status, target: Status) -> bool:
     return target in TRANSITIONS[current]
+
+
+def admission_stands(current: Status) -> bool:
+    """录取 is final for review: an admitted child is not moved back to verifying, rejected or
+    withdrawn (the refusal is a 409 `admission_stands`, a conflict with the admission)."""
+    return current == "admitted"

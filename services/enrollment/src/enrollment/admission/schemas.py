@@ -10,7 +10,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from enrollment.admission.rules import BOOLEAN_FACTS, DOCUMENTS, FACTS, MONTH_FACTS
-from enrollment.facts.schemas import CheckedFact, DataSharing
+from enrollment.facts.schemas import DataSharing
 from enrollment.lottery.commute.schemas import CommuteCheckRead
 from junheng_kit.i18n import RuleError
 from junheng_kit.i18n import t as tt
@@ -351,55 +351,8 @@ class VerificationRead(BaseModel):
     checked_at: datetime
 
 
-class ChecklistItem(BaseModel):
-    document: str
-    status: Literal["confirmed", "refuted", "pending", "not_checked"]
-
-
-class ApplicationRead(BaseModel):
-    id: UUID
-    county_code: str
-    year: int
-    grade: int
-    level: Literal["primary", "junior"]
-    status: Literal["submitted", "verifying", "verified", "needs_documents", "rejected"]
-    status_reason: str | None
-    child: Child
-    child_key: str = Field(description="pseudonymous student key used in events")
-    guardian: Guardian
-    household: Household
-    migrant: bool = Field(description="随迁子女: 户籍 outside the county")
-    home: Home
-    home_zone_code: str | None
-    hukou_zone_code: str | None
-    school_options: list[str] = Field(description="schools of the zones in force at submission")
-    choices: list[str]
-    primary_school_code: str | None = Field(description="小学毕业学校 (grade 7), when given")
-    checklist: list[ChecklistItem] = Field(description="documents the policy asks of this family")
-    facts: list[CheckedFact] = Field(default_factory=list)  # data sharing, enrollment/facts
-    version: int
-    created_at: datetime
-    updated_at: datetime
-
-
-class ApplicationSummary(BaseModel):
-    id: UUID
-    county_code: str
-    year: int
-    grade: int
-    status: str
-    migrant: bool
-    choices: list[str]
-    created_at: datetime
-
-
-class ApplicationPage(BaseModel):
-    items: list[ApplicationSummary]
-    next_cursor: str | None
-
-
 class TransitionCreate(_Strict):
-    to: Literal["verifying", "verified", "needs_documents", "rejected"]
+    to: Literal["verifying", "verified", "needs_documents", "rejected", "withdrawn"]
     reason: str | None = Field(None, max_length=500)
 
     @model_validator(mode="after")
@@ -525,3 +478,8 @@ class AdmissionsRead(BaseModel):
     by_school: dict[str, int]
     still_unplaced: list[str]
     admissions: list[AdmissionRead]
+    not_admitted: list[str] = Field(
+        default_factory=list,
+        description="families the run placed that are no longer verified (withdrawn, rejected "
+        "or re-opened since): not admitted, their seats stay free",
+    )

@@ -29,6 +29,7 @@ from junheng_kit.auth import Principal
 from junheng_kit.etags import require_version
 from junheng_kit.i18n import t as tt
 from junheng_kit.problems import (
+    Conflict,
     FieldError,
     InvalidInput,
     RuleViolated,
@@ -90,6 +91,14 @@ async def transition(
     application = await repository.get(application_id, within=principal.jurisdiction)
     _check_version(application, if_match)
     current = application.status
+    if rules.admission_stands(current):  # type: ignore[arg-type]
+        raise Conflict(
+            tt(
+                f"申请 {application.id} 已录取,录取有效",
+                f"application {application.id} is admitted; its admission stands",
+            ),
+            rules.ADMISSION_STANDS,
+        )
     if not rules.can_move(current, request.to):  # type: ignore[arg-type]
         allowed = ", ".join(sorted(rules.TRANSITIONS[current])) or "none (final)"  # type: ignore[index]
         raise RuleViolated(

@@ -113,6 +113,7 @@ class Submitted:
 
     application: Recorded
     required: tuple[str, ...]
+    shows_pii: bool = False  # the submitter holds enrollment:pii: its answer is unmasked
 
 
 def duplicate_application() -> Conflict:
@@ -297,7 +298,9 @@ async def submit_applications(
             )
         )
         outcomes[position] = Submitted(
-            Recorded(**row), policies.required_documents(p.policy, migrant)
+            Recorded(**row),
+            policies.required_documents(p.policy, migrant),
+            "enrollment:pii" in principal.scopes,
         )
     if applications:
         await ApplicationRepository(session).insert_submitted(applications, trail)

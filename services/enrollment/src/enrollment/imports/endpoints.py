@@ -7,6 +7,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 
+from enrollment.admission import reads
 from enrollment.admission import sheet as application_sheet
 from enrollment.admission.repository import ApplicationRepository
 from enrollment.imports.models import SheetImport
@@ -250,7 +251,8 @@ async def import_applications(
 )
 async def export_applications(
     session: SessionDep,
-    principal: Writer,  # the sheet holds citizen IDs: the bureau's writers only
+    principal: Writer,  # the sheet holds citizen IDs: the bureau's writers only (masked
+    # without enrollment:pii; with it, the sheet re-imports as is)
     county_code: CountyCode,
     year: Year,
     grade: Annotated[Literal[1, 7] | None, Query()] = None,
@@ -261,6 +263,8 @@ async def export_applications(
         county_code=county_code, year=year, grade=grade
     )
     rows = application_sheet.export_rows(applications)
+    if not reads.shows_pii(principal):
+        rows = reads.masked_sheet_rows([c.field for c in application_sheet.COLUMNS], rows)
     return _sheet(
         application_sheet.COLUMNS, rows, "入学申请", f"applications-{county_code}-{year}", format
     )

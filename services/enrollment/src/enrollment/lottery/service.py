@@ -10,7 +10,7 @@ from uuid import UUID
 import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from enrollment.lottery import rules
+from enrollment.lottery import outcomes, rules
 from enrollment.lottery.models import AssignmentRun
 from enrollment.lottery.repository import AssignmentRunRepository
 from enrollment.lottery.schemas import AssignmentRunCreate, AssignmentRunFromApplications
@@ -126,7 +126,7 @@ async def create_run_from_applications(
     # the instance is built as its JSON document straight from validated rows: no second
     # validation and no model round trip (at 200,000 applicants both cost seconds)
     document, policy = await build_instance(session, request, today=today)
-    run = await _create_run(session, principal, document)
+    run = await _create_run(session, principal, document, keep_outcomes=True)
     run.source = "applications"
     run.county_code = request.county_code
     run.year = request.year
@@ -146,10 +146,16 @@ async def create_run(
 
 
 async def _create_run(
-    session: AsyncSession, principal: Principal, document: dict[str, Any]
+    session: AsyncSession,
+    principal: Principal,
+    document: dict[str, Any],
+    *,
+    keep_outcomes: bool = False,
 ) -> AssignmentRun:
     """Assign, store and announce the instance `document` (`AssignmentRunCreate`'s JSON form,
-    which is exactly what `canonical_instance` hashes)."""
+    which is exactly what `canonical_instance` hashes). `keep_outcomes`: also store each
+    family's row (lottery/outcomes.py) — for runs over stored applications, whose ids are the
+    applications' and whose families read their own explanation."""
     run_id = uuid7()
     # a few million small containers, no cycles: the route runs with the collector paused
     instance = instance_of(document)
@@ -171,6 +177,8 @@ async def _create_run(
     )
     AssignmentRunRepository(session).add(run)
     await session.flush()
+    if keep_outcomes:
+        await outcomes.store(session, run_id, instance, outcome)
     admitted = Counter(code for code in outcome.assignments.values() if code is not None)
     add_event(
         session,
