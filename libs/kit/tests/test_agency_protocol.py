@@ -121,4 +121,4 @@ class TestHashChain:
         del entries[1]
         broken, _, _ = ledger_rules.first_break(entries, prev_seq=0, prev_hash=GENESIS_HASH)
         assert broken is not None
-        assert (broken.seq, broken.reason) == (3, "seq 3 follows 1")
+        assert (broken.seq, broken.reason.en) == (3, "seq 3 follows 1")
