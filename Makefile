@@ -4,7 +4,7 @@ SHELL := /bin/bash
 UV ?= $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 PY := .venv/bin/python
 
-.PHONY: help install run cluster test test-fast lint fmt bench bench-cluster fuzz load snapshots clean postgres fonts
+.PHONY: help install run cluster test test-fast lint fmt bench bench-cluster fuzz load snapshots clean postgres fonts node
 
 help:
 	@echo "make run        install, start the whole system with a demo county (gateway :8000)"
@@ -31,6 +31,13 @@ postgres:
 	  echo "installing PostgreSQL (Debian package)"; \
 	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql; }
 
+node:
+	@command -v npm >/dev/null 2>&1 || { \
+	  echo "installing Node.js and npm (Debian packages): tests/clients generates the TypeScript client"; \
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q nodejs npm; }
+	@test -x clients/node_modules/.bin/openapi-typescript || \
+	  npm ci --prefix clients --cache var/npm-cache --no-audit --no-fund --loglevel=error
+
 fonts:
 	@{ fc-list 2>/dev/null | grep -qi "Noto Sans CJK" && ldconfig -p 2>/dev/null | grep -q libharfbuzz-subset; } || { \
 	  if [ "$$(id -u)" = 0 ]; then \
@@ -44,7 +51,7 @@ run: install fonts
 cluster: install postgres fonts
 	@$(PY) -m junheng_devtools.cluster
 
-test: install postgres fonts
+test: install postgres fonts node
 	@$(PY) -m pytest -q
 
 test-fast: install

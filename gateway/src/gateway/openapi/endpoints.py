@@ -42,6 +42,12 @@ def encoded(document: dict[str, Any]) -> Encoded:
     return Encoded(body, gzip.compress(body, compresslevel=6, mtime=0), f'W/"{digest}"')
 
 
+def merged_document(app: FastAPI, documents: dict[str, dict[str, Any] | None]) -> dict[str, Any]:
+    """The document integrators get: the gateway's own operations and each service's (`None`:
+    the service did not answer). Also how tests build it in-process from the services' apps."""
+    return merge(app.openapi(), documents, known_scopes(list(documents)))
+
+
 class MergedDocument:
     """Built at the first request and cached; rebuilt soon while a service was missing."""
 
@@ -75,8 +81,7 @@ class MergedDocument:
         services: list[str] = list(settings.services)
         fetched = await asyncio.gather(*(self._fetch(s) for s in services))
         documents = dict(zip(services, fetched, strict=True))
-        merged = merge(self.app.openapi(), documents, known_scopes(services))
-        return merged, all(d is not None for d in fetched)
+        return merged_document(self.app, documents), all(d is not None for d in fetched)
 
     async def _fetch(self, service: str) -> dict[str, Any] | None:
         bridge: BridgeClient | None = self.app.state.bridge
