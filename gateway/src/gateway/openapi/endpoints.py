@@ -20,6 +20,7 @@ from gateway.openapi.merge import merge
 from gateway.routing.compression import accepted_codings
 from gateway.webhooks.catalogue import EVENTS
 from junheng_kit.bridge import BridgeClient, NoResponder, UpstreamTimeout
+from junheng_kit.openapi_docs import with_operation_docs
 
 log = logging.getLogger("gateway.openapi")
 router = APIRouter(include_in_schema=False)
@@ -45,7 +46,8 @@ def encoded(document: dict[str, Any]) -> Encoded:
 def merged_document(app: FastAPI, documents: dict[str, dict[str, Any] | None]) -> dict[str, Any]:
     """The document integrators get: the gateway's own operations and each service's (`None`:
     the service did not answer). Also how tests build it in-process from the services' apps."""
-    return merge(app.openapi(), documents, known_scopes(list(documents)))
+    own = with_operation_docs(app.openapi(), app, "gateway")  # Chinese summaries, examples
+    return merge(own, documents, known_scopes(list(documents)))
 
 
 class MergedDocument:
