@@ -17,8 +17,9 @@ from junheng_kit.openapi_docs import example_of
 METHODS = ("get", "put", "post", "delete", "patch")
 CJK = re.compile(r"[\u4e00-\u9fff]")
 # an unmasked 18-digit 公民身份号码 or an 11-digit mobile number anywhere in an example
-CITIZEN_ID = re.compile(r"(?<!\d)\d{17}[\dX](?!\d)")
-MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+# (not the digits of a decimal fraction)
+CITIZEN_ID = re.compile(r"(?<![\d.])\d{17}[\dX](?![\d.])")
+MOBILE = re.compile(r"(?<![\d.])1[3-9]\d{9}(?![\d.])")
 
 
 @pytest.fixture(scope="module")
@@ -183,3 +184,87 @@ class TestExampleOf:
             },
         }
         assert example_of(node, {}) == {"phone": "13800000000", "level": "primary"}
+
+
+# one operation of a service document, for the recorded examples' selection
+RECORDED_DOCUMENT: dict[str, Any] = {
+    "paths": {
+        "/staffing/v1/teachers": {
+            "post": {
+                "operationId": "staffing.registerTeacher",
+                "requestBody": {
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["citizen_id"],
+                                "properties": {"citizen_id": {"type": "string"}},
+                            }
+                        }
+                    }
+                },
+                "responses": {
+                    "201": {
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/staffing.TeacherRead"}
+                            }
+                        }
+                    }
+                },
+            }
+        }
+    },
+    "components": {
+        "schemas": {
+            "staffing.TeacherRead": {
+                "type": "object",
+                "required": ["citizen_id", "phone", "subjects"],
+                "properties": {
+                    "citizen_id": {"type": "string"},
+                    "phone": {"type": "string", "pattern": r"^1\d{10}$"},
+                    "subjects": {"type": "array", "items": {"type": "string"}},
+                },
+            }
+        }
+    },
+}
+
+
+class TestRecordedExamples:
+    """junheng_devtools.examples: the pairs the API tests recorded become the examples."""
+
+    def test_the_smallest_pair_that_fits_trimmed_with_answers_masked(self) -> None:
+        from junheng_devtools.examples import chosen
+
+        teacher = {"citizen_id": "150602198001010012"}
+        lines = [
+            {  # the smallest, but its answer does not fit the schema: skipped
+                "operation": "registerTeacher",
+                "status": 201,
+                "request": teacher,
+                "answer": {"citizen_id": "x"},
+            },
+            {
+                "operation": "registerTeacher",
+                "status": 201,
+                "request": teacher,
+                "answer": {
+                    **teacher,
+                    "phone": "13912345678",
+                    "subjects": ["语文", "数学", "科学", "音乐"],
+                },
+            },
+            {"operation": "notInTheDocument", "status": 200, "request": None, "answer": {}},
+        ]
+        assert chosen("staffing", lines, RECORDED_DOCUMENT) == {
+            "registerTeacher": {
+                "status": "201",
+                "request": teacher,  # a request keeps the (invented) ID a registration needs
+                "answer": {
+                    "citizen_id": "150602********0012",
+                    "phone": "13800000000",
+                    "subjects": ["语文", "数学"],
+                },
+            }
+        }

@@ -8,9 +8,11 @@
   `junheng_kit.etags.etag` answers `ETag` on its 2xx answers, and a GET of those honours
   `If-None-Match` (304, junheng_kit.conditional); an `If-Match` header parameter (declared by
   the endpoint's signature) is named as HTTP spells it and described, with its 412;
-- a request and an answer example on every JSON body: the schema's own examples where it has
-  them, otherwise an instance built from the schema (pure: `example_of`), with the demo county's
-  invented values for the fields integrators recognise (county 150602, school 2115060001);
+- a request and an answer example on every JSON body: a pair recorded from the package's API
+  tests where there is one (`<package>/openapi-examples.json`, junheng_devtools.examples), else
+  the schema's own examples, completed into an instance of the schema (pure: `example_of`),
+  with the demo county's invented values for the fields integrators recognise (county 150602,
+  school 2115060001);
   answers show citizen IDs masked, as callers without a PII scope get them.
   tests/clients validates every example against its schema.
 """
@@ -47,6 +49,18 @@ def load_summaries(package: str) -> dict[str, str]:
     except (FileNotFoundError, ModuleNotFoundError):
         return {}
     loaded: dict[str, str] = json.loads(text)
+    return loaded
+
+
+@cache
+def load_recorded(package: str) -> dict[str, dict[str, Any]]:
+    """The request/answer pairs recorded from a package's API tests (`openapi-examples.json`,
+    junheng_devtools.examples), by operationId."""
+    try:
+        text = (importlib.resources.files(package) / "openapi-examples.json").read_text("utf-8")
+    except (FileNotFoundError, ModuleNotFoundError):
+        return {}
+    loaded: dict[str, dict[str, Any]] = json.loads(text)
     return loaded
 
 
@@ -356,9 +370,26 @@ def _add_example(content: dict[str, Any], schemas: Mapping[str, Any], answer: bo
     media["example"] = masked(example) if answer else example
 
 
-def with_examples(document: dict[str, Any]) -> None:
+def _with_recorded(operation: dict[str, Any], pair: Mapping[str, Any]) -> None:
+    """A pair the API tests recorded: the request on the JSON body, the answer on its status."""
+    body = operation.get("requestBody", {}).get("content", {}).get(JSON)
+    if isinstance(body, dict) and pair.get("request") is not None:
+        body.setdefault("example", pair["request"])
+    answer = operation.get("responses", {}).get(pair["status"], {}).get("content", {}).get(JSON)
+    if isinstance(answer, dict):
+        answer.setdefault("example", pair["answer"])
+
+
+def with_examples(
+    document: dict[str, Any], recorded: Mapping[str, Mapping[str, Any]] | None = None
+) -> None:
+    """Recorded pairs first (real exchanges of the API tests), then examples built from the
+    schemas for every JSON body still without one."""
     schemas = document.get("components", {}).get("schemas", {})
     for _, operation in _operations(document):
+        pair = (recorded or {}).get(operation.get("operationId", ""))
+        if pair is not None:
+            _with_recorded(operation, pair)
         body = operation.get("requestBody")
         if isinstance(body, dict):
             _add_example(body.get("content", {}), schemas, answer=False)
@@ -372,5 +403,5 @@ def with_operation_docs(document: dict[str, Any], app: FastAPI, package: str) ->
     document (idempotent: what is there already stays)."""
     with_chinese_summaries(document, load_summaries(package))
     with_conditional_headers(document, answers_etag(app))
-    with_examples(document)
+    with_examples(document, load_recorded(package))
     return document
