@@ -55,7 +55,7 @@ cluster: install postgres fonts
 test: install postgres fonts node
 	@$(PY) -m pytest -q
 
-test-fast: install
+test-fast: install node
 	@$(PY) -m pytest -q -m "not e2e"
 
 lint: install
