@@ -17,9 +17,9 @@ from junheng_kit.openapi_docs import example_of
 METHODS = ("get", "put", "post", "delete", "patch")
 CJK = re.compile(r"[\u4e00-\u9fff]")
 # an unmasked 18-digit 公民身份号码 or an 11-digit mobile number anywhere in an example
-# (not the digits of a decimal fraction)
-CITIZEN_ID = re.compile(r"(?<![\d.])\d{17}[\dX](?![\d.])")
-MOBILE = re.compile(r"(?<![\d.])1[3-9]\d{9}(?![\d.])")
+# (not digits inside a decimal fraction or a hex digest)
+CITIZEN_ID = re.compile(r"(?<![\w.])[A-Z]?\d{17}[\dX](?![\w.])")  # also a 学籍号
+MOBILE = re.compile(r"(?<![\w.])1[3-9]\d{9}(?![\w.])")
 
 
 @pytest.fixture(scope="module")
@@ -145,6 +145,26 @@ def test_etag_if_none_match_and_if_match_where_the_kit_mechanism_applies(
     assert {"enrollment.updateSchool", "staffing.approveRotationPlan"} <= if_match
 
 
+def test_location_on_the_creates_whose_recorded_answers_carried_it(
+    document: dict[str, Any],
+) -> None:
+    """`Location` is documented where the API tests saw it (junheng_kit.testing.examples)."""
+    located = {
+        o["operationId"]
+        for _, _, o in operations(document)
+        for status, answer in o["responses"].items()
+        if "Location" in answer.get("headers", {})
+    }
+    assert {
+        "enrollment.registerSchool",
+        "enrollment.submitApplication",
+        "staffing.lendQuota",
+        "assistance.createAward",
+        "evaluation.createAssessment",
+    } <= located
+    assert not {o for o in located if o.split(".")[-1].startswith(("list", "get"))}
+
+
 class TestExampleOf:
     """The pure builder: own examples first, then type, constraints and field names."""
 
@@ -249,6 +269,7 @@ class TestRecordedExamples:
                 "operation": "registerTeacher",
                 "status": 201,
                 "request": teacher,
+                "headers": ["Location"],
                 "answer": {
                     **teacher,
                     "phone": "13912345678",
@@ -266,5 +287,6 @@ class TestRecordedExamples:
                     "phone": "13800000000",
                     "subjects": ["语文", "数学"],
                 },
+                "headers": ["Location"],
             }
         }

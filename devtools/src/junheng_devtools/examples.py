@@ -84,6 +84,7 @@ def chosen(
             "status": str(line["status"]),
             "request": trimmed(line["request"]),
             "answer": masked(trimmed(line["answer"])),
+            "headers": line.get("headers", []),
         }
         size = len(json.dumps(pair, ensure_ascii=False))
         candidates.setdefault(line["operation"], []).append((size, pair))

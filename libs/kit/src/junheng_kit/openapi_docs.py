@@ -13,7 +13,8 @@
   the schema's own examples, completed into an instance of the schema (pure: `example_of`),
   with the demo county's invented values for the fields integrators recognise (county 150602,
   school 2115060001);
-  answers show citizen IDs masked, as callers without a PII scope get them.
+  answers show citizen IDs masked, as callers without a PII scope get them. A recorded answer
+  that carried `Location` documents that header on its status.
   tests/clients validates every example against its schema.
 """
 
@@ -370,14 +371,27 @@ def _add_example(content: dict[str, Any], schemas: Mapping[str, Any], answer: bo
     media["example"] = masked(example) if answer else example
 
 
+LOCATION_HEADER = {
+    "description": "where the created record is read: its path as the caller sees it (through "
+    "the gateway, with the service in front)",
+    "schema": {"type": "string"},
+}
+SEEN_HEADERS = {"Location": LOCATION_HEADER}
+
+
 def _with_recorded(operation: dict[str, Any], pair: Mapping[str, Any]) -> None:
-    """A pair the API tests recorded: the request on the JSON body, the answer on its status."""
+    """A pair the API tests recorded: the request on the JSON body, the answer on its status,
+    and the answer headers it was seen with (`Location`)."""
     body = operation.get("requestBody", {}).get("content", {}).get(JSON)
     if isinstance(body, dict) and pair.get("request") is not None:
         body.setdefault("example", pair["request"])
-    answer = operation.get("responses", {}).get(pair["status"], {}).get("content", {}).get(JSON)
+    status = operation.get("responses", {}).get(pair["status"], {})
+    answer = status.get("content", {}).get(JSON)
     if isinstance(answer, dict):
         answer.setdefault("example", pair["answer"])
+        for name in pair.get("headers", []):
+            if name in SEEN_HEADERS:
+                status.setdefault("headers", {}).setdefault(name, SEEN_HEADERS[name])
 
 
 def with_examples(

@@ -2,8 +2,9 @@
 
 With `JUNHENG_RECORD_EXAMPLES=<dir>` set, the plugin's `client` and `live_client` fixtures
 append every JSON exchange that succeeded (2xx) to `<dir>/<service>.jsonl`, named by the
-operation it reached. `python -m junheng_devtools.examples <dir>` then keeps one pair per
-operation (the smallest, lists cut to two items, citizen IDs in answers masked) in
+operation it reached, with the answer headers of RECORDED_HEADERS it carried.
+`python -m junheng_devtools.examples <dir>` then keeps one pair per operation (the smallest
+that validates, lists cut to two items, citizen IDs in answers masked) in
 `<package>/openapi-examples.json`, which the service's OpenAPI shows as its examples.
 """
 
@@ -20,6 +21,7 @@ from fastapi import FastAPI
 from junheng_kit.openapi_docs import api_routes, operation_id
 
 RECORD_ENV = "JUNHENG_RECORD_EXAMPLES"
+RECORDED_HEADERS = ("Location",)  # answer headers the examples note as seen
 
 
 def _json(content: bytes, content_type: str) -> Any:
@@ -63,6 +65,7 @@ def recording_hooks(app: FastAPI) -> dict[str, list[Any]]:
             "status": response.status_code,
             "request": sent,
             "answer": answer,
+            "headers": sorted(h for h in RECORDED_HEADERS if h.lower() in response.headers),
         }
         with target.open("a", encoding="utf-8") as out:
             out.write(json.dumps(line, ensure_ascii=False) + "\n")
