@@ -4,7 +4,7 @@ SHELL := /bin/bash
 UV ?= $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 PY := .venv/bin/python
 
-.PHONY: help install run cluster test test-fast lint fmt bench bench-cluster fuzz load snapshots clean postgres fonts
+.PHONY: help install run cluster test test-fast lint fmt bench bench-cluster fuzz load snapshots examples clean postgres fonts node
 
 help:
 	@echo "make run        install, start the whole system with a demo county (gateway :8000)"
@@ -18,6 +18,7 @@ help:
 	@echo "make fuzz       property-based fuzzing of every gateway operation, long run (JUNHENG_FUZZ_EXAMPLES)"
 	@echo "make load       load profile through the gateway vs straight to the services (JUNHENG_LOAD_SECONDS)"
 	@echo "make snapshots  refresh event-schema and OpenAPI snapshots after a reviewed change"
+	@echo "make examples   record the services' API tests as their OpenAPI examples, then make snapshots"
 
 $(UV):
 	@command -v uv >/dev/null 2>&1 || python3 -m pip install --quiet --user uv || \
@@ -30,6 +31,13 @@ postgres:
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
 	  echo "installing PostgreSQL (Debian package)"; \
 	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql; }
+
+node:
+	@command -v npm >/dev/null 2>&1 || { \
+	  echo "installing Node.js and npm (Debian packages): tests/clients generates the TypeScript client"; \
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q nodejs npm; }
+	@test -x clients/node_modules/.bin/openapi-typescript || \
+	  npm ci --prefix clients --cache var/npm-cache --no-audit --no-fund --loglevel=error
 
 fonts:
 	@{ fc-list 2>/dev/null | grep -qi "Noto Sans CJK" && ldconfig -p 2>/dev/null | grep -q libharfbuzz-subset; } || { \
@@ -44,10 +52,10 @@ run: install fonts
 cluster: install postgres fonts
 	@$(PY) -m junheng_devtools.cluster
 
-test: install postgres fonts
+test: install postgres fonts node
 	@$(PY) -m pytest -q
 
-test-fast: install
+test-fast: install node
 	@$(PY) -m pytest -q -m "not e2e"
 
 lint: install
@@ -90,6 +98,13 @@ load: install
 	@$(PY) benchmarks/load_profile.py
 
 snapshots: install
+	@JUNHENG_UPDATE_SNAPSHOTS=1 $(PY) -m pytest -q libs/contracts/tests tests/snapshots
+
+examples: install postgres
+	@rm -rf var/examples
+	@for s in enrollment staffing assistance evaluation; do \
+	  JUNHENG_RECORD_EXAMPLES=var/examples $(PY) -m pytest -q -m "not e2e" services/$$s/tests || exit 1; done
+	@$(PY) -m junheng_devtools.examples var/examples
 	@JUNHENG_UPDATE_SNAPSHOTS=1 $(PY) -m pytest -q libs/contracts/tests tests/snapshots
 
 clean:

@@ -11,13 +11,23 @@ import pytest
 
 from junheng_kit.testing.plugin import auth
 
+SERVING_ONLY = ("GATEWAY_SECRET_KEY", "JUNHENG_PSEUDONYM_KEY", "JUNHENG_NATS_URL")
 
-async def _cli(database_url: str, *args: str) -> tuple[int, str, str]:
+
+async def _cli(
+    database_url: str, *args: str, environment: dict[str, str] | None = None
+) -> tuple[int, str, str]:
     env = {
         **os.environ,
-        "JUNHENG_ENV": "test",
-        "GATEWAY_SECRET_KEY": "test-secret",
-        "JUNHENG_PSEUDONYM_KEY": "test-pseudonym-key",
+        **(
+            environment
+            if environment is not None
+            else {
+                "JUNHENG_ENV": "test",
+                "GATEWAY_SECRET_KEY": "test-secret",
+                "JUNHENG_PSEUDONYM_KEY": "test-pseudonym-key",
+            }
+        ),
         "GATEWAY_DATABASE_URL": database_url,
     }
     process = await asyncio.create_subprocess_exec(
@@ -103,3 +113,50 @@ class TestRegisterClient:
         )
         assert code == 2
         assert "register-client:" in err
+
+    async def test_an_operator_registers_a_client_in_production_with_the_database_alone(
+        self, start_gateway: Any, database_url: str, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """README: register-client works outside JUNHENG_ENV=dev against the configured
+        database — no signing secret, pseudonym key or NATS identity needed; the secret is
+        printed once (list-clients never shows it)."""
+        for name in SERVING_ONLY:
+            monkeypatch.delenv(name, raising=False)
+        prod = {"JUNHENG_ENV": "prod"}
+        code, out, err = await _cli(
+            database_url,
+            "register-client",
+            "--name",
+            "鄂尔多斯市教育局",
+            "--scopes",
+            "enrollment:read",
+            "--jurisdiction",
+            "1506",
+            environment=prod,
+        )
+        assert code == 0, err
+        credentials = json.loads(out)
+        assert len(credentials["client_secret"]) >= 32
+        async with start_gateway(database_url=database_url) as (_, http):
+            token = await http.post(
+                "/oauth/token",
+                data={
+                    "grant_type": "client_credentials",
+                    "client_id": credentials["client_id"],
+                    "client_secret": credentials["client_secret"],
+                },
+            )
+        assert token.status_code == 200, token.text
+        code, out, err = await _cli(database_url, "list-clients", environment=prod)
+        assert code == 0, err
+        assert credentials["client_secret"] not in out
+        assert credentials["client_id"] in out
+
+    async def test_serving_outside_dev_still_refuses_the_dev_secrets(
+        self, database_url: str, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        for name in SERVING_ONLY:
+            monkeypatch.delenv(name, raising=False)
+        code, _, err = await _cli(database_url, "openapi", environment={"JUNHENG_ENV": "prod"})
+        assert code == 2
+        assert "dev default outside JUNHENG_ENV=dev" in err

@@ -1475,6 +1475,13 @@ STRANGER = Endpoint("stranger", "default", {"app": "anything"})
 STRANGER_IN_NAMESPACE = Endpoint("stranger", NAMESPACE, {"app": "debug"})
 AGENCY = Endpoint("agency", None, ip="192.0.2.10")  # the placeholder range of assistance's policy
 INTERNET = Endpoint("internet", None, ip="198.51.100.7")
+INTERNET_V6 = Endpoint("internet-v6", None, ip="2001:db8::7")
+# addresses inside a cluster or a bureau's network: never a webhook receiver
+PRIVATE = [
+    Endpoint(f"private-{ip}", None, ip=ip)
+    for ip in ("10.96.0.10", "172.16.3.4", "192.168.1.20", "169.254.169.254", "100.64.0.9")
+]
+PRIVATE_V6 = [Endpoint(f"private-{ip}", None, ip=ip) for ip in ("fd00::1", "fe80::1", "::1")]
 MANAGED_POSTGRES = Endpoint("managed-postgres", None, ip="203.0.113.10")
 
 
@@ -1511,7 +1518,12 @@ def test_network_policies_deny_by_default_and_allow_only_the_listed_paths(overla
         assert ok(pod, KUBE_DNS, 53, "UDP"), pod.name
         assert ok(pod, KUBE_DNS, 53), pod.name
         assert not ok(pod, KUBE_DNS, 9153), pod.name
-        assert not ok(pod, INTERNET, 443), pod.name
+        assert ok(pod, INTERNET, 443) == (pod.name == "gateway"), pod.name
+        assert not ok(pod, INTERNET, 80), pod.name
+    # the gateway delivers webhooks: any public address over HTTPS, no private or cluster range
+    assert ok(gateway, INTERNET_V6, 443)
+    for receiver in (*PRIVATE, *PRIVATE_V6):
+        assert not ok(gateway, receiver, 443), receiver.name
     # the gateway: from the ingress controller on its HTTP port only; metrics from monitoring
     assert ok(INGRESS_CONTROLLER, gateway, GATEWAY_PORT)
     assert not ok(INGRESS_CONTROLLER, gateway, METRICS["gateway"])
@@ -1539,9 +1551,10 @@ def test_network_policies_deny_by_default_and_allow_only_the_listed_paths(overla
         for other in (*services, gateway):
             for port in other.ports.values():
                 assert not ok(app, other, port) or app == other, (app.name, other.name, port)
-    # only assistance reaches the partner agencies, over HTTPS only
+    # only assistance reaches the partner agencies, over HTTPS only (and the gateway, whose
+    # webhook receivers may be anywhere public)
     for app in (*services, gateway):
-        assert ok(app, AGENCY, 443) == (app.name == "assistance"), app.name
+        assert ok(app, AGENCY, 443) == (app.name in ("assistance", "gateway")), app.name
         assert not ok(app, AGENCY, 80), app.name
     # NATS: clients from the apps and the operator's pod, routes among the nodes, monitoring
     assert ok(operator, nats, 4222)

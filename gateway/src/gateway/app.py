@@ -35,6 +35,7 @@ from junheng_kit.app import (
     NO_OPENTELEMETRY,
     STARTUP_WAIT_S,
     health_router,
+    operation_id,
     settle_garbage_collector,
 )
 from junheng_kit.auth import JWKS_KEY, KEYS_BUCKET, TokenVerifier
@@ -172,6 +173,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         separate_input_output_schemas=False,
         telemetry=NO_OPENTELEMETRY,
         dependencies=[DECLARED_INPUTS],  # its own operations: unknown query 422, other bodies 415
+        generate_unique_id_function=operation_id,  # short camelCase ids, as the services'
     )
     app.state.settings = settings
     app.state.nats = None

@@ -5,8 +5,9 @@ import argparse
 import asyncio
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
+from pydantic import model_validator
 from sqlalchemy.exc import IntegrityError
 
 from gateway.auth import keys, service
@@ -21,6 +22,18 @@ from junheng_kit.signing import ensure_private_key, load_signer
 from junheng_kit.trust import add_certificate, certify
 
 GATEWAY_DIR = Path(__file__).resolve().parents[2]
+DATABASE_COMMANDS = frozenset({"migrate", "register-client", "list-clients"})
+
+
+class OperatorSettings(GatewaySettings):
+    """The settings of `migrate`, `register-client` and `list-clients`, which an operator runs
+    against the configured database (GATEWAY_DATABASE_URL, GATEWAY_SERVICES) in any environment:
+    they sign nothing and connect to no NATS, so the serving process's secrets, NATS identity
+    and trust root are not asked for (a client's secret is hashed with argon2, no key of ours)."""
+
+    @model_validator(mode="after")
+    def _refuse_dev_secrets(self) -> Self:  # replaces the serving check of the same name
+        return self
 
 
 async def register_client(settings: GatewaySettings, args: argparse.Namespace) -> dict[str, Any]:
@@ -132,7 +145,9 @@ def main(argv: list[str] | None = None) -> int:
         add_certificate(args.out, certificate)
         print(json.dumps(certificate, indent=2))
         return 0
-    settings = load_settings(GatewaySettings)
+    settings = load_settings(
+        OperatorSettings if args.command in DATABASE_COMMANDS else GatewaySettings
+    )
     if args.command == "migrate":
         upgrade(GATEWAY_DIR, settings.database_url)
     elif args.command == "register-client":

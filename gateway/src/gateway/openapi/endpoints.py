@@ -20,6 +20,7 @@ from gateway.openapi.merge import merge
 from gateway.routing.compression import accepted_codings
 from gateway.webhooks.catalogue import EVENTS
 from junheng_kit.bridge import BridgeClient, NoResponder, UpstreamTimeout
+from junheng_kit.openapi_docs import with_operation_docs
 
 log = logging.getLogger("gateway.openapi")
 router = APIRouter(include_in_schema=False)
@@ -40,6 +41,13 @@ def encoded(document: dict[str, Any]) -> Encoded:
     body = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
     digest = hashlib.sha256(body).hexdigest()[:32]
     return Encoded(body, gzip.compress(body, compresslevel=6, mtime=0), f'W/"{digest}"')
+
+
+def merged_document(app: FastAPI, documents: dict[str, dict[str, Any] | None]) -> dict[str, Any]:
+    """The document integrators get: the gateway's own operations and each service's (`None`:
+    the service did not answer). Also how tests build it in-process from the services' apps."""
+    own = with_operation_docs(app.openapi(), app, "gateway")  # Chinese summaries, examples
+    return merge(own, documents, known_scopes(list(documents)))
 
 
 class MergedDocument:
@@ -75,8 +83,7 @@ class MergedDocument:
         services: list[str] = list(settings.services)
         fetched = await asyncio.gather(*(self._fetch(s) for s in services))
         documents = dict(zip(services, fetched, strict=True))
-        merged = merge(self.app.openapi(), documents, known_scopes(services))
-        return merged, all(d is not None for d in fetched)
+        return merged_document(self.app, documents), all(d is not None for d in fetched)
 
     async def _fetch(self, service: str) -> dict[str, Any] | None:
         bridge: BridgeClient | None = self.app.state.bridge

@@ -21,7 +21,6 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
-from fastapi.routing import APIRoute
 from fastapi.telemetry import TelemetryConfig
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
@@ -45,6 +44,8 @@ from junheng_kit.messaging.dead_letters import DeadLetterDepth
 from junheng_kit.messaging.outbox import OutboxRelay
 from junheng_kit.metrics_port import start_metrics_listener
 from junheng_kit.middleware import IdempotencyMiddleware, RequestContextMiddleware
+from junheng_kit.openapi_docs import operation_id as operation_id  # re-exported
+from junheng_kit.openapi_docs import with_operation_docs
 from junheng_kit.problems import Problem, document_problem_responses, install_problem_handlers
 from junheng_kit.readiness import overall, readiness_checks, run_checks
 from junheng_kit.settings import ServiceSettings
@@ -335,15 +336,6 @@ KIT_TAGS = {
 }
 
 
-def operation_id(route: APIRoute) -> str:
-    """A short, stable operationId: the endpoint function's name in camelCase
-    (`submit_application` → `submitApplication`); the gateway prefixes the service
-    (`enrollment.submitApplication`). Function names are unique per service (snapshot-tested),
-    so renaming an endpoint function is a contract change."""
-    head, *rest = route.name.split("_")
-    return head + "".join(word[:1].upper() + word[1:] for word in rest)
-
-
 RESERVED_HEADERS = frozenset({"accept", "content-type", "authorization"})
 
 
@@ -433,6 +425,7 @@ def _register_problem_schema(app: FastAPI) -> None:
         ):
             components.setdefault(name, sub)
         components["Problem"].pop("$defs", None)
+        with_operation_docs(schema, app, app.state.settings.service_name)
         app.openapi_schema = schema
         return schema
 

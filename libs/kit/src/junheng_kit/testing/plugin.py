@@ -30,6 +30,7 @@ from junheng_kit.reactions import ReactingSession
 from junheng_kit.settings import ServiceSettings
 from junheng_kit.testing.clock import Clock as Clock  # the `clock` fixture is the plugin's
 from junheng_kit.testing.clock import clock as clock
+from junheng_kit.testing.examples import recording_hooks
 from junheng_kit.tokens import TokenSigner
 
 BACKENDS = ["sqlite", "postgresql"]
@@ -206,7 +207,9 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
                 join_transaction_mode="create_savepoint",
             )
             transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://service") as http:
+            async with httpx.AsyncClient(
+                transport=transport, base_url="http://service", event_hooks=recording_hooks(app)
+            ) as http:
                 yield http
             await outer.rollback()
         await engine.dispose()
@@ -251,7 +254,9 @@ async def live_client(live_app: FastAPI, js: Any) -> AsyncIterator[httpx.AsyncCl
     the app's durables bind at once."""
     async with live_app.router.lifespan_context(live_app):
         transport = httpx.ASGITransport(app=live_app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://service") as http:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://service", event_hooks=recording_hooks(live_app)
+        ) as http:
             yield http
 
 

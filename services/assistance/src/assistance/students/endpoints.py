@@ -22,6 +22,7 @@ from assistance.students.schemas import (
 )
 from junheng_kit.auth import Principal, require_scopes
 from junheng_kit.db import SessionDep
+from junheng_kit.etags import etag
 from junheng_kit.identifiers import CountyCode, SchoolCode
 from junheng_kit.logs import mask_citizen_id, mask_name, mask_student_number
 from junheng_kit.pagination import (
@@ -96,7 +97,7 @@ async def register_student(
         session, principal, request=body, pseudonym_key=_pseudonym_key(request)
     )
     response.headers["Location"] = f"/v1/students/{student.id}"
-    response.headers["ETag"] = f'"{student.version}"'
+    response.headers["ETag"] = etag(student.version)
     return student_read(student, principal, on=china_today())
 
 
@@ -228,5 +229,5 @@ async def get_student(
     student_id: UUID, session: SessionDep, principal: Reader, response: Response
 ) -> StudentRead:
     student = await StudentRepository(session).get(student_id, within=principal.jurisdiction)
-    response.headers["ETag"] = f'"{student.version}"'
+    response.headers["ETag"] = etag(student.version)
     return student_read(student, principal, on=china_today())
