@@ -99,7 +99,10 @@ class TestEverySettingsClass:
             )
             for name, cls in SETTINGS.items()
         }
-        assert secrets == {name: ["pseudonym_key", "secret_key"] for name in SETTINGS}
+        # field_keys and blind_index_key (junheng_kit.fieldcrypt) have no default at all:
+        # unset, nothing is encrypted; set, both are required (test_settings_and_auth)
+        expected = ["blind_index_key", "field_keys", "pseudonym_key", "secret_key"]
+        assert secrets == {name: expected for name in SETTINGS}
 
 
 class TestAssistanceAgencyKey:

@@ -229,6 +229,7 @@ class Cluster(System):
         self.nats_nodes = self._nats(tls, auth)
         self.nats = self.nats_nodes[0]
         ensure_private_key(self.var / "assistance-agency-key.pem")  # provisioned, as in deploy/
+        ensure_private_key(self.var / "enrollment-agency-key.pem")
         self._agency_processes()
         self.second_gateway_port = self.second_gateway_port or free_port()
         for role in ROLES:

@@ -23,6 +23,14 @@ class TestSettings:
         ):
             ServiceSettings(environment="prod")
 
+    def test_field_encryption_needs_both_keys_and_a_known_profile(self) -> None:
+        with pytest.raises(ValidationError, match="needs both JUNHENG_FIELD_KEYS and"):
+            ServiceSettings(environment="dev", field_keys=SecretStr("k1=" + "A" * 44))
+        with pytest.raises(ValidationError, match="crypto_profile"):
+            ServiceSettings(environment="dev", crypto_profile="sm9")
+        with pytest.raises(ValidationError, match="set JUNHENG_CRYPTO_PROFILE"):
+            ServiceSettings(environment="dev", crypto_profile="guomi")  # the process runs intl.
+
     def test_the_dev_default_secret_is_accepted_in_dev(self) -> None:
         assert ServiceSettings(environment="dev").secret_key.get_secret_value() == DEV_ONLY
 
