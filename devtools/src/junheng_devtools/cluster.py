@@ -219,7 +219,7 @@ class Cluster(System):
         env.update(self.extra_env)
         return env
 
-    def start(self) -> Cluster:
+    def _start(self) -> None:
         self.var.mkdir(parents=True, exist_ok=True)
         self.secure = True
         values = self._secrets()
@@ -246,7 +246,6 @@ class Cluster(System):
                     command=[sys.executable, "-m", role, "serve"],
                 )
         self._migrate_and_start()  # the first replica's database URL: the same for all
-        return self
 
     def stop(self) -> None:
         for process in reversed(list(self.processes.values())):

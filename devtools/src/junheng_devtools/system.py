@@ -216,6 +216,16 @@ class System:
         return env
 
     def start(self) -> System:
+        """Everything started and ready; on any failure what did start is stopped again (no
+        process outlives a start that raised)."""
+        try:
+            self._start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _start(self) -> None:
         self.var.mkdir(parents=True, exist_ok=True)
         auth, tls = None, None
         if self.secure:
@@ -230,7 +240,6 @@ class System:
                 name, port, self._env(name, port), self.var / "logs" / f"{name}.log"
             )
         self._migrate_and_start()
-        return self
 
     def _migrate_and_start(self) -> None:
         """Migrate every service's database (one process, the gateway's environment with each
