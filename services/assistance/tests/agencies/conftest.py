@@ -20,7 +20,7 @@ from assistance.students.models import Student
 from junheng_kit.identifiers import citizen_id_from_body as citizen_id
 from junheng_kit.identifiers import student_key
 from junheng_kit.signing import ensure_private_key
-from junheng_kit.testing.agencies import Simulator, running_simulators
+from junheng_kit.testing.agencies import Simulator, healthy, running_simulators
 from junheng_kit.testing.agencies import agencies_file as write_agencies_file
 from junheng_kit.testing.plugin import TEST_PSEUDONYM_KEY, TEST_SECRET
 
@@ -69,11 +69,8 @@ def simulators(
 
 @pytest.fixture(autouse=True)
 def healthy_simulators(simulators: dict[str, Simulator]) -> Iterator[None]:
-    for sim in simulators.values():
-        sim.faults("ok")
-    yield
-    for sim in simulators.values():
-        sim.faults("ok")
+    with healthy(simulators.values()):
+        yield
 
 
 @pytest.fixture(scope="session")

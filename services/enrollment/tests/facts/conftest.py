@@ -17,7 +17,7 @@ from enrollment.app import create_app
 from enrollment.settings import EnrollmentSettings
 from junheng_kit.identifiers import citizen_id_from_body as citizen_id
 from junheng_kit.signing import ensure_private_key
-from junheng_kit.testing.agencies import Simulator, agencies_file, running_simulators
+from junheng_kit.testing.agencies import Simulator, agencies_file, healthy, running_simulators
 from junheng_kit.testing.plugin import service_settings
 
 from ..admission.test_applications_api import ZONES, application, auth  # noqa: TID252
@@ -86,11 +86,8 @@ def simulators(
 
 @pytest.fixture(autouse=True)
 def healthy_simulators(simulators: dict[str, Simulator]) -> Iterator[None]:
-    for sim in simulators.values():
-        sim.faults("ok")
-    yield
-    for sim in simulators.values():
-        sim.faults("ok")
+    with healthy(simulators.values()):
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -33,6 +33,18 @@ class Simulator:
 
 
 @contextmanager
+def healthy(simulators: Iterable[Simulator]) -> Iterator[None]:
+    """Every simulator answering normally before and after the block (a test that broke one
+    leaves no fault behind for the next)."""
+    sims = list(simulators)
+    for sim in sims:
+        sim.faults("ok")
+    yield
+    for sim in sims:
+        sim.faults("ok")
+
+
+@contextmanager
 def running_simulators(
     agencies: Iterable[str],
     *,
