@@ -6,23 +6,34 @@ A column typed `Encrypted("<service>.<table>.<column>")` stores
 
 — authenticated encryption (AES-256-GCM, or SM4-GCM under the 国密 profile) with a fresh nonce per
 value and the column's name as associated data, so a value copied into another column does not
-open. The keys are a **keyring** (`JUNHENG_FIELD_KEYS`: `<key id>=<base64 key>` entries, comma-
+open. The keys are a **keyring** (`<SERVICE>_FIELD_KEYS`: `<key id>=<base64 key>` entries, comma-
 or line-separated, the first encrypts, every one decrypts; or `@<file>` — a mounted secret).
 Rotation without downtime: put a new key first, restart, run `reencrypt` (batches of rows whose
 values are not under the current key and algorithm: decrypted and written back in one statement
 per batch, safe to interrupt and run again on any replica), then drop the old key.
 
 Equality lookups and uniqueness go through a **blind index** beside the column: the keyed hash
-(HMAC-SHA-256, or HMAC-SM3 under 国密) of the normalised value under `JUNHENG_BLIND_INDEX_KEY`,
+(HMAC-SHA-256, or HMAC-SM3 under 国密) of the normalised value under `<SERVICE>_BLIND_INDEX_KEY`,
 32 hex digits. A list of citizen IDs from an agency is matched by computing the index of each
 ID in it and joining on the index column: nothing is decrypted to search.
+
+Keys for a deployment: `python -m junheng_kit.fieldcrypt new-keys <service>` prints both
+settings (the current profile's key size); `new-key --id <kid>` one more keyring entry for a
+rotation. In
+`JUNHENG_ENV=dev` a service that encrypts fields and has no keys uses `dev_field_keys()`, fixed
+and public — never for real data (settings refuse the absence of keys outside dev).
 """
 
 from __future__ import annotations
 
+import argparse
 import base64
 import binascii
+import hashlib
+import os
 import re
+import secrets
+import sys
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -107,16 +118,57 @@ def configure(keys: str, index_key: str) -> Keyring:
             f"the current field key {current} has {len(parsed[current])} bytes; the "
             f"{profile().name} profile encrypts with {wanted}-byte keys"
         )
-    raw_index = base64.b64decode(index_key.strip(), validate=True)
+    index_key = index_key.strip()
+    if index_key.startswith("@"):
+        index_key = Path(index_key[1:]).read_text().strip()
+    raw_index = base64.b64decode(index_key, validate=True)
     if len(raw_index) < 16:
         raise ValueError("the blind index key needs at least 16 bytes")
     _ring = Keyring(parsed, current, raw_index)
     return _ring
 
 
+def new_key(kid: str, key_bytes: int | None = None) -> str:
+    """One keyring entry `kid=base64key`, random, sized for the profile in force."""
+    if not KEY_ID.match(kid):
+        raise ValueError("a key id is 1-32 letters, digits, _ or -")
+    size = key_bytes or profile().key_bytes
+    return f"{kid}={base64.b64encode(secrets.token_bytes(size)).decode()}"
+
+
+def new_index_key() -> str:
+    return base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+def dev_field_keys() -> tuple[str, str]:
+    """The dev-only keyring and blind-index key (fixed, derived from public strings): what a
+    service that encrypts fields uses in JUNHENG_ENV=dev when none is set."""
+    size = profile().key_bytes
+    key = hashlib.sha256(b"junheng dev-only field key").digest()[:size]
+    index = hashlib.sha256(b"junheng dev-only blind index key").digest()
+    return f"dev={base64.b64encode(key).decode()}", base64.b64encode(index).decode()
+
+
+def configure_from_env(prefix: str) -> Keyring:
+    """The keyring from `<prefix>_FIELD_KEYS` / `<prefix>_BLIND_INDEX_KEY` (prefix: the service's,
+    e.g. "ENROLLMENT"), for code that runs without the service's settings — a migration that
+    encrypts stored rows: the dev-only keys when neither is set and JUNHENG_ENV is dev, else both
+    are required."""
+    names = f"{prefix}_FIELD_KEYS", f"{prefix}_BLIND_INDEX_KEY"
+    keys, index_key = os.environ.get(names[0]), os.environ.get(names[1])
+    if keys is None and index_key is None and os.environ.get("JUNHENG_ENV") == "dev":
+        keys, index_key = dev_field_keys()
+    if not keys or not index_key:
+        raise FieldKeysMissing(
+            f"encrypting stored fields needs {names[0]} and {names[1]} "
+            "(python -m junheng_kit.fieldcrypt new-keys <service>)"
+        )
+    return configure(keys, index_key)
+
+
 def keyring() -> Keyring:
     if _ring is None:
-        raise FieldKeysMissing("field keys are not configured (JUNHENG_FIELD_KEYS)")
+        raise FieldKeysMissing("field keys are not configured (<SERVICE>_FIELD_KEYS)")
     return _ring
 
 
@@ -252,3 +304,26 @@ def _rewritten(row: Sequence[Any], columns: dict[str, str], ring: Keyring) -> di
         else:
             out[f"new_{name}"] = encrypt(decrypt(stored, associated, ring), associated, ring)
     return out
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m junheng_kit.fieldcrypt",
+        description="Keys for fields encrypted at rest (sized by JUNHENG_CRYPTO_PROFILE).",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    both = commands.add_parser("new-keys", help="a new keyring and blind-index key, env lines")
+    both.add_argument("service", help="the service they are for (enrollment, staffing, …)")
+    one = commands.add_parser("new-key", help="one more keyring entry (rotation: put it first)")
+    one.add_argument("--id", required=True, help="the new key's id (letters, digits, _-)")
+    args = parser.parse_args(argv)
+    if args.command == "new-keys":
+        print(f"{args.service.upper()}_FIELD_KEYS={new_key('k1')}")
+        print(f"{args.service.upper()}_BLIND_INDEX_KEY={new_index_key()}")
+    else:
+        print(new_key(args.id))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
