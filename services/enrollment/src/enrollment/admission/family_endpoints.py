@@ -75,7 +75,7 @@ async def withdraw_application(
         if_match=version_from_if_match(if_match),
         today=china_today(),
     )
-    response.headers["ETag"] = etag(application.version)
+    response.headers["ETag"] = etag(application.version, unmasked=reads.shows_pii(principal))
     return await _read(session, application, principal)
 
 
@@ -187,7 +187,7 @@ async def application_not_modified_fast(request: FastRequest) -> PlainResponse |
     row = await APPLICATION_VERSION.fetch(request.state.sessionmaker.kw["bind"], application_id)
     if row is None or not principal.jurisdiction.covers_code(row[1]):
         return None
-    version = row[0]
-    if not matches(condition, etag(version).encode()):
+    current = etag(row[0], unmasked=reads.shows_pii(principal))
+    if not matches(condition, current.encode()):
         return None
-    return PlainResponse(status_code=304, headers={"etag": etag(version)})
+    return PlainResponse(status_code=304, headers={"etag": current})
