@@ -35,7 +35,7 @@ import re
 import secrets
 import sys
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,7 +43,7 @@ from typing import Any
 from cryptography.exceptions import InvalidTag
 from sqlalchemy import Table, bindparam, or_, select, type_coerce, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.types import Text, TypeDecorator
+from sqlalchemy.types import String, Text, TypeDecorator
 
 from junheng_kit.crypto_profile import GUOMI, INTERNATIONAL, Profile, profile
 
@@ -304,6 +304,67 @@ def _rewritten(row: Sequence[Any], columns: dict[str, str], ring: Keyring) -> di
         else:
             out[f"new_{name}"] = encrypt(decrypt(stored, associated, ring), associated, ring)
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class IndexOf:
+    """How an index column is made: from `column` (encrypted under `associated`), normalised by
+    `normalise`, keyed with `kind` (see `blind_index`)."""
+
+    column: str
+    associated: str
+    kind: str
+    normalise: Callable[[str], str]
+
+
+async def reindex(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    table: Table,
+    indexes: dict[str, IndexOf],
+    *,
+    key: str = "id",
+    batch: int = 1000,
+) -> int:
+    """Recompute every blind index of `table` (index column → how it is made) from the values
+    and write those that differ; the number of rows rewritten. Needed once after the profile
+    changes (HMAC-SHA-256 ↔ HMAC-SM3: every index changes), run with the reencryption. A
+    stored index cannot say which MAC made it, so every row is read, in batches of `batch` by
+    `key`, each batch its own transaction: interruptible and repeatable (a second run rewrites
+    nothing)."""
+    ring = keyring()
+    sources = sorted({how.column for how in indexes.values()})
+    stored = [type_coerce(table.c[name], Text) for name in sources]
+    done, after = 0, None
+    while True:
+        query = select(table.c[key], *stored, *(table.c[name] for name in indexes))
+        if after is not None:
+            query = query.where(table.c[key] > after)
+        async with sessionmaker() as session, session.begin():
+            rows = (await session.execute(query.order_by(table.c[key]).limit(batch))).all()
+            if not rows:
+                return done
+            changed = []
+            for row in rows:
+                values = dict(zip(sources, row[1 : 1 + len(sources)], strict=True))
+                current = dict(zip(indexes, row[1 + len(sources) :], strict=True))
+                fresh = {}
+                for name, how in indexes.items():
+                    value = values[how.column]
+                    plain = None if value is None else decrypt(value, how.associated, ring)
+                    fresh[name] = (
+                        None if plain is None else blind_index(how.normalise(plain), how.kind, ring)
+                    )
+                if fresh != current:
+                    changed.append({"row_key": row[0], **{f"new_{n}": v for n, v in fresh.items()}})
+            if changed:
+                values_of = {name: bindparam(f"new_{name}", type_=String) for name in indexes}
+                await session.execute(
+                    update(table).where(table.c[key] == bindparam("row_key")).values(values_of),
+                    changed,
+                    execution_options={"synchronize_session": False},
+                )
+        done += len(changed)
+        after = rows[-1][0]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
