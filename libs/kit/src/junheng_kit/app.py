@@ -46,6 +46,7 @@ from junheng_kit.metrics_port import start_metrics_listener
 from junheng_kit.middleware import IdempotencyMiddleware, RequestContextMiddleware
 from junheng_kit.openapi_docs import operation_id as operation_id  # re-exported
 from junheng_kit.openapi_docs import with_operation_docs
+from junheng_kit.classification import with_classes
 from junheng_kit.problems import Problem, document_problem_responses, install_problem_handlers
 from junheng_kit.readiness import overall, readiness_checks, run_checks
 from junheng_kit.settings import ServiceSettings
@@ -426,6 +427,7 @@ def _register_problem_schema(app: FastAPI) -> None:
             components.setdefault(name, sub)
         components["Problem"].pop("$defs", None)
         with_operation_docs(schema, app, app.state.settings.service_name)
+        with_classes(schema)
         app.openapi_schema = schema
         return schema
 
