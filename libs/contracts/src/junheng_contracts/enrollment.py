@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from junheng_kit.classification import Personal
-
 from datetime import date
 from typing import Annotated, Literal
 
 from pydantic import Field
 
+from junheng_contracts.classification import Personal, Public
 from junheng_contracts.envelope import CloudEvent, EventData
-from junheng_kit.classification import Personal, Public
 
 SchoolLevel = Literal["primary", "junior", "nine_year", "complete_secondary"]
 

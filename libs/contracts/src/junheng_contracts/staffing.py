@@ -7,9 +7,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from junheng_contracts.classification import stamp_default
+from junheng_contracts.classification import Personal, Public, stamp_default
 from junheng_contracts.envelope import CloudEvent, EventData
-from junheng_kit.classification import Personal, Public
 
 
 class SectionTeacherStats(BaseModel):
