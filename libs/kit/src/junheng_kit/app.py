@@ -29,6 +29,7 @@ from junheng_kit import fieldcrypt
 from junheng_kit.auth import TokenVerifier, jwks_from_text, nats_kv_jwks_source
 from junheng_kit.bridge import BridgeServer
 from junheng_kit.changes import changes_router
+from junheng_kit.classification import with_classes
 from junheng_kit.conditional import ConditionalGetMiddleware
 from junheng_kit.db import create_sessionmaker, open_engine
 from junheng_kit.declared_inputs import DECLARED_INPUTS
@@ -46,7 +47,6 @@ from junheng_kit.metrics_port import start_metrics_listener
 from junheng_kit.middleware import IdempotencyMiddleware, RequestContextMiddleware
 from junheng_kit.openapi_docs import operation_id as operation_id  # re-exported
 from junheng_kit.openapi_docs import with_operation_docs
-from junheng_kit.classification import with_classes
 from junheng_kit.problems import Problem, document_problem_responses, install_problem_handlers
 from junheng_kit.readiness import overall, readiness_checks, run_checks
 from junheng_kit.settings import ServiceSettings

@@ -58,6 +58,7 @@ __all__ = [
     "fields_of_class",
     "is_personal_name",
     "mask_kind",
+    "mask_of",
     "masked",
     "with_classes",
 ]
@@ -93,11 +94,22 @@ PERSONAL_NAME = re.compile(
 )
 
 
-def is_personal_name(field: str) -> bool:
+# schemas whose plain `name` is a person's
+PERSON_SCHEMA = re.compile(
+    r"child|guardian|student|teacher|parent|person|(?<!zone)lookup|subject", re.I
+)
+
+
+def is_personal_name(field: str, schema: str = "") -> bool:
     """Whether a field's name (its last part, `child.citizen_id` → `citizen_id`) says it holds a
     person's data: such a field must be marked personal or sensitive, and its values never
-    reach logs or problem details."""
-    return bool(PERSONAL_NAME.search(field.rsplit(".", 1)[-1].lower()))
+    reach logs or problem details. A plain `name` is a person's in a schema named after one
+    (`ChildRead`, `TeacherRead`) or under such a field (`child.name`)."""
+    parts = field.lower().split(".")
+    last, context = parts[-1], ".".join([schema, *parts[:-1]])
+    if last == "name" and PERSON_SCHEMA.search(context):
+        return True
+    return bool(PERSONAL_NAME.search(last))
 
 
 def _marker(model: type[BaseModel], field: str) -> Classified | None:
@@ -150,34 +162,62 @@ def fields_of_class(model: type[BaseModel], cls: DataClass) -> frozenset[str]:
     return frozenset(path for path, found in _walk(model, "", frozenset({model})) if found == cls)
 
 
-def _masked_value(value: Any, mask: Callable[[Any], Any] | None) -> Any:
+Mask = Callable[[Any], Any]
+WITHHELD = "withheld"
+
+
+def _masked_value(value: Any, mask: Mask | None) -> Any:
     if value is None:
         return None
     if isinstance(value, BaseModel):
         return masked(value)
     if isinstance(value, list | tuple):
         return type(value)(_masked_value(v, mask) for v in value)
-    if isinstance(value, dict):
-        return {k: _masked_value(v, mask) for k, v in value.items()}
     return value if mask is None else mask(value)
 
 
 def masked(answer: M) -> M:
     """The answer as a reader without the PII scope sees it: every personal or sensitive value
-    masked by its kind (a nested model's own fields decide for it), everything else as is."""
-    update = {
-        name: _masked_value(getattr(answer, name), mask) for name, mask in _plan(type(answer))
-    }
+    masked by its kind, a nested model's values by its own fields' classes, everything else as
+    is. A withheld field is null as a whole (a list of categories, a dict of evidence)."""
+    update: dict[str, Any] = {}
+    for name, action in _plan(type(answer)):
+        value = getattr(answer, name)
+        update[name] = None if isinstance(action, str) else _masked_value(value, action)
     return answer.model_copy(update=update)
 
 
 @cache
-def _plan(model: type[BaseModel]) -> tuple[tuple[str, Callable[[Any], Any] | None], ...]:
-    """Each field of a model with its mask (None: shown as is, or a nested model's fields)."""
-    return tuple(
-        (name, MASKS[mask_kind(model, name)] if class_of(model, name) in PROTECTED else None)
-        for name in model.model_fields
-    )
+def _plan(model: type[BaseModel]) -> tuple[tuple[str, Mask | str | None], ...]:
+    """Each field of a model with what masking does to it: None (shown as is, or a nested
+    model's fields decide), a mask for each value, or WITHHELD (null as a whole: the kind named
+    so on the marker, or inferred for a field that holds no model)."""
+    plan: list[tuple[str, Mask | str | None]] = []
+    for name, info in model.model_fields.items():
+        if class_of(model, name) not in PROTECTED:
+            plan.append((name, None))
+            continue
+        kind = mask_kind(model, name)
+        marker = _marker(model, name)
+        holds_models = any(True for _ in _models_in(info.annotation))
+        if kind == WITHHELD and (not holds_models or (marker and marker.mask == WITHHELD)):
+            plan.append((name, WITHHELD))
+        else:
+            plan.append((name, MASKS[kind]))
+    return tuple(plan)
+
+
+def mask_of(model: type[BaseModel], path: str) -> Mask | None:
+    """How masking shows the value at a dotted path of a model (`household.hukou.address`), for
+    data that travels outside the model (a sheet's columns): None when shown as is or when the
+    path ends at a nested model."""
+    *heads, last = path.split(".")
+    for head in heads:
+        model = next(_models_in(model.model_fields[head].annotation))
+    if any(True for _ in _models_in(model.model_fields[last].annotation)):
+        return None
+    action = dict(_plan(model))[last]
+    return MASKS["withheld"] if isinstance(action, str) else action
 
 
 def with_classes(document: dict[str, Any]) -> dict[str, Any]:

@@ -3,11 +3,11 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 
+from junheng_kit import classification
 from junheng_kit.auth import Principal, require_scopes
 from junheng_kit.db import SessionDep
 from junheng_kit.etags import etag, version_from_if_match
 from junheng_kit.identifiers import CountyCode, SchoolCode
-from junheng_kit.logs import mask_citizen_id
 from junheng_kit.pagination import (
     CursorQuery,
     LimitQuery,
@@ -51,10 +51,10 @@ Writer = Annotated[Principal, Depends(require_scopes("staffing:write"))]
 
 
 def _read(teacher: Teacher, *, masked: bool = False) -> TeacherRead:
+    """Lists show the personal fields masked as their classification says (the citizen ID;
+    names and birth dates are shown to every staffing reader)."""
     read = TeacherRead.of(teacher)
-    if masked:
-        read = read.model_copy(update={"citizen_id": mask_citizen_id(teacher.citizen_id)})
-    return read
+    return classification.masked(read) if masked else read
 
 
 @router.post(
