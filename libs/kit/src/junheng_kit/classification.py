@@ -34,6 +34,7 @@ from junheng_contracts.classification import (
     stamp_default,
 )
 from junheng_kit.logs import (
+    PERSONAL_KEY,
     mask_address,
     mask_citizen_id,
     mask_coordinate,
@@ -87,12 +88,7 @@ MASKS: dict[MaskKind, Callable[[Any], Any]] = {
 }
 
 # names that hold a person's data wherever they occur (the architecture test, log scrubbing)
-PERSONAL_NAME = re.compile(
-    r"citizen_id|id_number|(^|_)(student|child|teacher|guardian|parent|person|list|family)_name$"
-    r"|phone|mobile|address|birth|guardian|disabilit|hardship|household|income|student_number"
-    r"|permit_number|hukou"
-)
-
+PERSONAL_NAME = PERSONAL_KEY
 
 # schemas whose plain `name` is a person's
 PERSON_SCHEMA = re.compile(
