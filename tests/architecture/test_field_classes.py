@@ -15,9 +15,10 @@ from junheng_kit.classification import CLASSES, EXTENSION, is_personal_name
 
 EVENTS = [e for module in (enrollment, staffing, assistance, evaluation) for e in module.EVENTS]
 PROTECTED = {"personal", "sensitive"}
-# names the pattern matches that hold no one's data: what the word means there
+# fields the name patterns match that hold no one's data, and why
 NOT_A_PERSON = {
-    "enrollment.HouseholdRule.hukou_required",  # placeholder, replaced below when named
+    "enrollment.CohortRow.birth_year": "the key of a count of children (户籍 cohort), no one's",
+    "enrollment.CohortRow.birth_month": "the key of a count of children (户籍 cohort), no one's",
 }
 
 
@@ -58,7 +59,7 @@ def test_event_schemas_carry_classes_and_personal_names_are_protected() -> None:
         schemas = {"": schema, **schema.get("$defs", {})}
         for s, f, sub in properties(schemas):
             assert sub.get(EXTENSION) in CLASSES, (event.event_type, s, f)
-            if is_personal_name(f):
+            if is_personal_name(f, s):
                 assert sub[EXTENSION] in PROTECTED, (event.event_type, s, f)
 
 
@@ -74,3 +75,16 @@ def test_known_fields_are_classified_as_the_law_reads_them(document: dict[str, A
     read = schemas["enrollment.ApplicationRead"]["properties"]
     assert read["status"][EXTENSION] == "internal"
     assert read["id"][EXTENSION] == "internal"
+    assert schemas["assistance.StudentRead"]["properties"]["citizen_id"][EXTENSION] == "sensitive"
+    assert schemas["staffing.TeacherRead"]["properties"]["citizen_id"][EXTENSION] == "personal"
+    assert schemas["enrollment.SchoolRead"]["properties"]["name"][EXTENSION] == "public"
+
+
+def test_the_name_patterns_catch_a_persons_fields() -> None:
+    assert is_personal_name("guardian_phone")
+    assert is_personal_name("child.name")
+    assert is_personal_name("name", "TeacherRead")
+    assert is_personal_name("disability_grade")
+    assert not is_personal_name("name", "SchoolRead")
+    assert not is_personal_name("name", "ZoneLookupRead")
+    assert not is_personal_name("school_code")

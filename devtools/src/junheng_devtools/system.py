@@ -35,6 +35,7 @@ SERVICES = ("enrollment", "staffing", "assistance", "evaluation")
 ALL_SCOPES = [f"{s}:{a}" for s in SERVICES for a in ("read", "write")] + [
     "assistance:pii",
     "enrollment:pii",
+    "staffing:pii",
 ]
 # partner agencies' systems, simulated (simulators/): 民政, 残联, 乡村振兴, 农牧
 AGENCIES = ("mca", "cdpf", "nrra", "moa")

@@ -284,7 +284,8 @@ class TeacherUpdate(BaseModel):
 class TeacherRead(BaseModel):
     id: UUID
     citizen_id: Annotated[str, Personal] = Field(
-        description="full in a single teacher's view, masked in lists"
+        description="full in a single teacher's view with staffing:pii; masked in lists and "
+        "without the scope"
     )
     name: Annotated[str, Personal("shown")]
     gender: Annotated[Gender, Personal("shown")]
