@@ -14,8 +14,9 @@ from junheng_kit.timeutil import real_utcnow
 
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
 # a person's data never reaches a log line (issue 20 item 2): the values of fields named as a
-# person's (junheng_kit.classification.PERSONAL_NAME, kept in step by its tests) are dropped,
-# and a 公民身份号码 / 学籍号 or a mainland mobile number inside any text is masked
+# person's are dropped (the same names the classification's architecture test requires to be
+# personal or sensitive: junheng_kit.classification.PERSONAL_NAME is this pattern), and a
+# 公民身份号码 / 学籍号 or a mainland mobile number inside any text is masked
 PERSONAL_KEY = re.compile(
     r"citizen_id|id_number|(^|_)(student|child|teacher|guardian|parent|person|list|family)_name$"
     r"|phone|mobile|address|birth|guardian|disabilit|hardship|household|income|student_number"
