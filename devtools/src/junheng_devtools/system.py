@@ -34,10 +34,8 @@ from junheng_kit.signing import Signer, ensure_private_key
 SERVICES = ("enrollment", "staffing", "assistance", "evaluation")
 # the services whose tables hold fields encrypted at rest, each with its own keys
 ENCRYPTING = ("enrollment", "staffing", "assistance")
-ALL_SCOPES = [f"{s}:{a}" for s in SERVICES for a in ("read", "write")] + [
-    "assistance:pii",
-    "enrollment:pii",
-]
+PII_SCOPES = ["assistance:pii", "enrollment:pii", "staffing:pii"]
+ALL_SCOPES = [f"{s}:{a}" for s in SERVICES for a in ("read", "write")] + PII_SCOPES
 # partner agencies' systems, simulated (simulators/): 民政, 残联, 乡村振兴, 农牧
 AGENCIES = ("mca", "cdpf", "nrra", "moa")
 DEFAULT_AGENCY_PORTS = {"mca": 8201, "cdpf": 8202, "nrra": 8203, "moa": 8204}

@@ -26,12 +26,12 @@ from enrollment.admission.read_schemas import (
 from enrollment.admission.repository import AdmissionRepository
 from enrollment.admission.schemas import TransitionCreate, Year
 from junheng_kit.auth import Principal, require_scopes
+from junheng_kit.classification import masked
 from junheng_kit.conditional import matches
 from junheng_kit.db import SessionDep
 from junheng_kit.etags import etag, version_from_if_match
 from junheng_kit.fast_routes import FastRequest
 from junheng_kit.identifiers import CountyCode, SchoolCode
-from junheng_kit.logs import mask_student_number
 from junheng_kit.pagination import CursorQuery, LimitQuery, cut_page, decode_uuid_cursor
 from junheng_kit.point_reads import PointRead
 from junheng_kit.problems import (
@@ -121,8 +121,7 @@ async def list_admissions(
         limit=limit,
     )
     rows, next_cursor = cut_page(rows, limit, key=lambda row: row[0].application_id)
-    pii = reads.shows_pii(principal)
-    return AdmissionPage(
+    page = AdmissionPage(
         items=[
             AdmissionItem(
                 application_id=a.application_id,
@@ -133,9 +132,7 @@ async def list_admissions(
                 school_name=name,
                 via=lifecycle.VIA[a.route],
                 run_id=a.run_id,
-                student_number=a.student_number
-                if pii or a.student_number is None
-                else mask_student_number(a.student_number),
+                student_number=a.student_number,
                 distance_km=a.distance_km,
                 confirmed_at=a.confirmed_at,
             )
@@ -143,6 +140,7 @@ async def list_admissions(
         ],
         next_cursor=next_cursor,
     )
+    return page if reads.shows_pii(principal) else masked(page)
 
 
 @router.post(
