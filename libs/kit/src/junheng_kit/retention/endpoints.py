@@ -3,8 +3,6 @@ sets (保存期限, effective-dated and cited), legal holds (法律保全), the 
 run now. Setting and running need `<service>:write`; reading `<service>:read`; the caller's
 jurisdiction covers the scope or county."""
 
-from __future__ import annotations
-
 from datetime import date
 from typing import Annotated, Any
 from uuid import UUID
