@@ -317,3 +317,50 @@ async def test_rules_are_read_with_the_one_in_force_and_set_only_inside_the_juri
     one = await client.get(f"/v1/retention-rules/15/{KIND}/2020-01-01", headers=bureau)
     assert one.status_code == 200
     assert one.headers["ETag"] == '"1"'
+
+
+async def test_a_childs_export_holds_its_records_and_nobody_elses(
+    replicas: Replicas, bureau: dict[str, Any], writer: dict[str, Any]
+) -> None:
+    """个人信息保护法 Art. 45 (access request): the admitted child's application with every stored
+    column, its admission and its hold; none of the other children's names or IDs."""
+    client = replicas.client
+    rows = await seed(replicas)
+    child = rows["admitted"]
+    hold = await client.post(
+        "/v1/legal-holds",
+        json={
+            "kind": KIND,
+            "county_code": "150602",
+            "citizen_id": child.citizen_id,
+            "reason": "复议 / review",
+        },
+        headers=bureau,
+    )
+    assert hold.status_code == 201, hold.text
+    refused = await client.post(
+        "/v1/children/export", json={"citizen_id": child.citizen_id}, headers=writer
+    )
+    assert refused.status_code == 403, refused.text
+    answer = await client.post(
+        "/v1/children/export", json={"citizen_id": child.citizen_id}, headers=bureau
+    )
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert (body["service"], body["student_key"]) == ("enrollment", child.child_key)
+    sections = body["sections"]
+    (application,) = sections["applications"]
+    assert (application["citizen_id"], application["child_name"]) == (child.citizen_id, "李小11")
+    assert application["guardian"]["phone"] == "13900001111"
+    assert [a["application_id"] for a in sections["admissions"]] == [str(child.id)]
+    assert [h["reason"] for h in sections["legal_holds"]] == ["复议 / review"]
+    text = answer.text
+    for name, other in rows.items():
+        if name != "admitted":
+            assert other.citizen_id not in text
+            assert other.child_name not in text
+    nobody = await client.post(
+        "/v1/children/export", json={"citizen_id": cid("15060220190315999")}, headers=bureau
+    )
+    assert nobody.status_code == 200
+    assert all(v == [] for v in nobody.json()["sections"].values())

@@ -7,6 +7,7 @@ from enrollment.admission.endpoints import submit_application_fast
 from enrollment.admission.family_endpoints import application_not_modified_fast
 from enrollment.admission.family_endpoints import router as family_router
 from enrollment.admission.policy_endpoints import router as policy_router
+from enrollment.export import router as export_router
 from enrollment.facts.connector import install_fact_connector
 from enrollment.facts.endpoints import router as facts_router
 from enrollment.facts.jobs import install_fact_jobs
@@ -52,6 +53,7 @@ def create_app(settings: EnrollmentSettings | None = None) -> FastAPI:
             forecast_router,
             imports_router,
             retention_router(RETENTION),
+            export_router,
         ],
         fast_routes={
             ("POST", "/v1/applications"): submit_application_fast,
