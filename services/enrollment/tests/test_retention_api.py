@@ -364,3 +364,57 @@ async def test_a_childs_export_holds_its_records_and_nobody_elses(
     )
     assert nobody.status_code == 200
     assert all(v == [] for v in nobody.json()["sections"].values())
+
+
+async def test_an_erasure_under_a_standing_hold_is_a_409_legal_hold(
+    replicas: Replicas, bureau: dict[str, Any]
+) -> None:
+    """No enrollment endpoint erases an application today; the kit's check any future erasure
+    calls refuses while a hold on the record or the child stands, and lets it once released."""
+    from junheng_kit.problems import Conflict
+    from junheng_kit.retention.service import require_no_hold
+
+    rows = await seed(replicas)
+    child = rows["withdrawn"]
+    placed = await replicas.client.post(
+        "/v1/legal-holds",
+        json={
+            "kind": KIND,
+            "county_code": "150602",
+            "citizen_id": child.citizen_id,
+            "reason": "诉讼 / litigation",
+        },
+        headers=bureau,
+    )
+    assert placed.status_code == 201, placed.text
+    async with replicas.apps[0].state.sessionmaker() as session:
+        with pytest.raises(Conflict) as refused:
+            await require_no_hold(session, RETENTION, KIND, child_key=child.child_key)
+        assert [e.rule for e in refused.value.errors] == ["legal_hold"]
+        await require_no_hold(session, RETENTION, KIND, child_key=rows["recent"].child_key)
+    released = await replicas.client.delete(
+        f"/v1/legal-holds/{placed.json()['id']}", headers=bureau
+    )
+    assert released.status_code == 200
+    async with replicas.apps[0].state.sessionmaker() as session:
+        await require_no_hold(session, RETENTION, KIND, child_key=child.child_key)
+
+
+async def test_a_hold_names_an_existing_record_of_the_county_and_one_subject(
+    replicas: Replicas, bureau: dict[str, Any]
+) -> None:
+    rows = await seed(replicas)
+    for body, status, rule in (
+        ({"record_id": str(uuid7())}, 404, None),
+        ({"record_id": str(rows["elsewhere"].id)}, 404, None),
+        ({}, 422, "hold_subject_one"),
+        ({"kind": "aid.award_file", "record_id": str(rows["withdrawn"].id)}, 422, None),
+    ):
+        answer = await replicas.client.post(
+            "/v1/legal-holds",
+            json={"kind": KIND, "county_code": "150602", "reason": "复议", **body},
+            headers=bureau,
+        )
+        assert answer.status_code == status, answer.text
+        if rule:
+            assert [e["rule"] for e in answer.json()["errors"]] == [rule]
