@@ -418,3 +418,27 @@ async def test_a_hold_names_an_existing_record_of_the_county_and_one_subject(
         assert answer.status_code == status, answer.text
         if rule:
             assert [e["rule"] for e in answer.json()["errors"]] == [rule]
+
+
+async def test_the_scheduled_sweep_purges_every_county_under_its_rules(
+    replicas: Replicas, bureau: dict[str, Any]
+) -> None:
+    """The sweep (every <PREFIX>_RETENTION_SWEEP_SECONDS on each replica) visits each county
+    holding records: 150602 under its rule, 150603 with none ("no rule", untouched)."""
+    rows = await seed(replicas)
+    put = await replicas.client.put(
+        f"/v1/retention-rules/150602/{KIND}/2020-01-01", json=RULE, headers=bureau
+    )
+    assert put.status_code == 201, put.text
+    sessions = replicas.apps[0].state.sessionmaker
+    assert replicas.apps[0].state.retention_sweeper.interval == 86400.0
+    assert await purge.sweep(sessions, RETENTION) == 2
+    async with sessions() as session:
+        records = (
+            await session.scalars(select(PurgeRecord).order_by(PurgeRecord.county_code))
+        ).all()
+    assert [(r.county_code, r.rule_ref, r.count, r.ran_by) for r in records] == [
+        ("150602", f"150602/{KIND}/2020-01-01#1", 3, "retention-sweep"),
+        ("150603", "no rule", 0, "retention-sweep"),
+    ]
+    assert (await stored(replicas, rows["elsewhere"].id)).child_name == "李小15"
