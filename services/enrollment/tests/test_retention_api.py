@@ -406,6 +406,7 @@ async def test_a_hold_names_an_existing_record_of_the_county_and_one_subject(
     rows = await seed(replicas)
     for body, status, rule in (
         ({"record_id": str(uuid7())}, 404, None),
+        ({"record_id": "not-an-id"}, 404, None),
         ({"record_id": str(rows["elsewhere"].id)}, 404, None),
         ({}, 422, "hold_subject_one"),
         ({"kind": "aid.award_file", "record_id": str(rows["withdrawn"].id)}, 422, None),

@@ -218,22 +218,25 @@ async def place_hold(
     key_text: str | None = None
     child: str | None = None
     if request.record_id is not None:
+        missing = NotFound(
+            t(
+                f"{request.county_code} 没有 {request.kind} 记录 {request.record_id}",
+                f"no {request.kind} record {request.record_id} in {request.county_code}",
+            )
+        )
         try:
             key_value = target.key.type.python_type(request.record_id)
-        except (ValueError, TypeError, NotImplementedError):
+        except NotImplementedError:
             key_value = request.record_id
+        except (ValueError, TypeError):  # not a key of this kind at all
+            raise missing from None
         key_text = await session.scalar(
             select(record_key(target)).where(
                 target.key == key_value, target.county == request.county_code
             )
         )
         if key_text is None:
-            raise NotFound(
-                t(
-                    f"{request.county_code} 没有 {request.kind} 记录 {request.record_id}",
-                    f"no {request.kind} record {request.record_id} in {request.county_code}",
-                )
-            )
+            raise missing
     else:
         assert request.citizen_id is not None
         if target.student_key is None:
