@@ -61,6 +61,9 @@ class ServiceSettings(BaseSettings):
     metrics_port: int | None = Field(None, ge=0, le=65535)
     metrics_host: str | None = None
     metrics_on_http_port: bool | None = None
+    # how often the scheduled purge of expired personal records runs (junheng_kit.retention),
+    # <PREFIX>_RETENTION_SWEEP_SECONDS; daily unless set
+    retention_sweep_seconds: float = Field(86400.0, gt=0)
     # HMAC key for this service's idempotency fingerprints
     secret_key: SecretStr = SecretStr(DEV_ONLY)
     # HMAC key for the pseudonymous student keys events carry; one value for every service, so
