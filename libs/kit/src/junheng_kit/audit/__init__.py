@@ -10,7 +10,17 @@
   row.
 """
 
-from junheng_kit.audit.http import AuditMiddleware, AuditTrail, audit_of
+from junheng_kit.audit.http import AuditMiddleware, AuditTrail, audit_of, fast_trail
+from junheng_kit.audit.rules import classes_shown
 from junheng_kit.audit.trail import Auditor, AuditRecord, AuditStore
 
-__all__ = ["AuditMiddleware", "AuditRecord", "AuditStore", "AuditTrail", "Auditor", "audit_of"]
+__all__ = [
+    "AuditMiddleware",
+    "AuditRecord",
+    "AuditStore",
+    "AuditTrail",
+    "Auditor",
+    "audit_of",
+    "classes_shown",
+    "fast_trail",
+]

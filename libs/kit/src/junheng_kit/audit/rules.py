@@ -65,6 +65,15 @@ def header_text(value: str) -> str:
     return unquote(value) if "%" in value else value
 
 
+PERSONAL, SENSITIVE, MASKED = "personal", "sensitive", "personal:masked"
+
+
+def classes_shown(pii: bool) -> list[str]:
+    """The field classes an answer carries: personal and sensitive values in full (a caller
+    with the service's PII scope), else only masked ones."""
+    return [PERSONAL, SENSITIVE] if pii else [MASKED]
+
+
 def printable(value: str) -> bool:
     return value.isprintable() and value == value.strip() and bool(value)
 

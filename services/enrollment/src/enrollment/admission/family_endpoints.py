@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Header, Request, Response
 from starlette.responses import Response as PlainResponse
 
 from enrollment.admission import lifecycle, reads, service
+from enrollment.admission.audit import Read, Searched, Updated, touched
 from enrollment.admission.endpoints import _read, _secret
 from enrollment.admission.read_schemas import (
     PII,
@@ -54,6 +55,7 @@ PiiReader = Annotated[Principal, Depends(require_scopes("enrollment:read", PII))
     responses=problem_responses(NotFound, Conflict, PreconditionFailed, RuleViolated),
 )
 async def withdraw_application(
+    audit: Updated,
     application_id: UUID,
     body: WithdrawalCreate,
     session: SessionDep,
@@ -72,6 +74,7 @@ async def withdraw_application(
         if_match=version_from_if_match(if_match),
         today=china_today(),
     )
+    touched(audit, application, principal)
     response.headers["ETag"] = etag(application.version)
     return await _read(session, application, principal)
 
@@ -82,12 +85,17 @@ async def withdraw_application(
     responses=problem_responses(NotFound),
 )
 async def application_explanation(
-    application_id: UUID, session: SessionDep, principal: Reader
+    audit: Read, application_id: UUID, session: SessionDep, principal: Reader
 ) -> FamilyExplanation:
     """The family's lottery number and tier, the schools it ranked, and for each school ranked
     above the one it got: that school's cutoff (last admitted tier and lottery number) and why
     the family was not admitted, in Chinese and English. From the run its admission came from
     (or the newest run it was in); 404 when it was in no run over stored applications."""
+    touched(
+        audit,
+        await ApplicationRepository(session).get(application_id, within=principal.jurisdiction),
+        principal,
+    )
     return await lifecycle.explanation(session, principal, application_id)
 
 
@@ -148,7 +156,11 @@ async def list_admissions(
     responses=problem_responses(Forbidden),
 )
 async def search_applications(
-    body: ApplicationSearch, request: Request, session: SessionDep, principal: PiiReader
+    audit: Searched,
+    body: ApplicationSearch,
+    request: Request,
+    session: SessionDep,
+    principal: PiiReader,
 ) -> ApplicationMatches:
     """Every application of the child (any year) in the caller's jurisdiction, newest first,
     unmasked. POST keeps the 公民身份号码 out of URLs and access logs; 403 `scope_required`
@@ -156,6 +168,8 @@ async def search_applications(
     applications = await lifecycle.applications_of_child(
         session, principal, citizen_id=body.citizen_id, secret=_secret(request.app.state)
     )
+    for application in applications:
+        touched(audit, application, principal)
     return ApplicationMatches(items=[await _read(session, a, principal) for a in applications])
 
 
