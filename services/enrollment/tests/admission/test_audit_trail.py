@@ -58,7 +58,8 @@ async def test_a_childs_applications_are_in_the_trail_from_submission_to_a_refus
     latest = trail["items"][0]
     assert (latest["on_behalf_of"], latest["purpose"]) == ("clerk-42", "资格审核")
     assert latest["classes"] == ["personal", "sensitive"]  # enrollment:pii: shown in full
-    assert latest["record_ids"] == [app_id] and latest["student_keys"] == [key]
+    assert latest["record_ids"] == [app_id]
+    assert latest["student_keys"] == [key]
     assert trail["items"][-1]["classes"] == ["personal:masked"]  # the writer has no pii scope
 
     everything = await ok(
@@ -76,4 +77,5 @@ async def test_a_childs_applications_are_in_the_trail_from_submission_to_a_refus
     assert [e["action"] for e in policies["items"]] == ["admin"]
     assert (await client.get("/v1/audit", headers=writer)).status_code == 403
     verified = await ok(await client.get("/v1/audit/verify", headers=auth(token("audit:read"))))
-    assert verified["intact"] is True and verified["chained"] == len(everything["items"])
+    assert verified["intact"] is True
+    assert verified["chained"] == len(everything["items"])
