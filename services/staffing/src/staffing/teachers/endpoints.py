@@ -25,6 +25,17 @@ from junheng_kit.problems import (
 )
 from junheng_kit.tabular import CSV, SHEET_BODY, XLSX, media_type_of, write_csv, write_xlsx
 from staffing.teachers import service, sheet, sheet_export, stats
+from staffing.teachers.audit import (
+    ID_MASKED,
+    IN_FULL,
+    Exported,
+    Imported,
+    Listed,
+    Read,
+    Registered,
+    Updated,
+    touched,
+)
 from staffing.teachers.codes import TeacherStatus
 from staffing.teachers.models import SchoolRurality, Teacher, TeacherImport
 from staffing.teachers.repository import TeacherRepository
@@ -64,11 +75,16 @@ def _read(teacher: Teacher, *, masked: bool = False) -> TeacherRead:
     responses=problem_responses(Conflict, RuleViolated),
 )
 async def register_teacher(
-    body: TeacherCreate, session: SessionDep, principal: Writer, response: Response
+    audit: Registered,
+    body: TeacherCreate,
+    session: SessionDep,
+    principal: Writer,
+    response: Response,
 ) -> TeacherRead:
     """教师登记: emits `staffing.teacher.registered` and, when the school's counts change,
     `staffing.school_teacher_stats.changed`. A 公民身份号码 already registered is 409."""
     teacher = await service.register_teacher(session, principal, request=body)
+    touched(audit, [teacher], IN_FULL)
     response.headers["Location"] = f"/v1/teachers/{teacher.id}"
     response.headers["ETag"] = etag(teacher.version)
     return _read(teacher)
@@ -76,6 +92,7 @@ async def register_teacher(
 
 @router.get("/v1/teachers", summary="List teachers", responses=problem_responses())
 async def list_teachers(
+    audit: Listed,
     session: SessionDep,
     principal: Reader,
     limit: LimitQuery = 100,
@@ -101,6 +118,7 @@ async def list_teachers(
         flag=flag,
     )
     rows, next_cursor = cut_page(rows, limit, key=lambda t: t.id)
+    touched(audit, rows, ID_MASKED)
     return TeacherPage(items=[_read(t, masked=True) for t in rows], next_cursor=next_cursor)
 
 
@@ -108,9 +126,10 @@ async def list_teachers(
     "/v1/teachers/{teacher_id}", summary="Get a teacher", responses=problem_responses(NotFound)
 )
 async def get_teacher(
-    teacher_id: UUID, session: SessionDep, principal: Reader, response: Response
+    audit: Read, teacher_id: UUID, session: SessionDep, principal: Reader, response: Response
 ) -> TeacherRead:
     teacher = await TeacherRepository(session).get(teacher_id, within=principal.jurisdiction)
+    touched(audit, [teacher], IN_FULL)
     response.headers["ETag"] = etag(teacher.version)
     return _read(teacher)
 
@@ -121,6 +140,7 @@ async def get_teacher(
     responses=problem_responses(NotFound, PreconditionFailed, RuleViolated),
 )
 async def update_teacher(
+    audit: Updated,
     teacher_id: UUID,
     body: TeacherUpdate,
     session: SessionDep,
@@ -136,6 +156,7 @@ async def update_teacher(
         request=body,
         if_match=version_from_if_match(if_match),
     )
+    touched(audit, [teacher], IN_FULL)
     response.headers["ETag"] = etag(teacher.version)
     return _read(teacher)
 
@@ -147,11 +168,17 @@ async def update_teacher(
     responses=problem_responses(NotFound, RuleViolated),
 )
 async def move_teacher(
-    teacher_id: UUID, body: MoveCreate, session: SessionDep, principal: Writer, response: Response
+    audit: Updated,
+    teacher_id: UUID,
+    body: MoveCreate,
+    session: SessionDep,
+    principal: Writer,
+    response: Response,
 ) -> TeacherRead:
     """Closes the current posting and opens one at the new school (history is kept); emits
     `staffing.teacher.moved` and the two schools' changed counts."""
     teacher = await service.move_teacher(session, principal, teacher_id=teacher_id, request=body)
+    touched(audit, [teacher], IN_FULL)
     response.headers["Location"] = f"/v1/teachers/{teacher.id}/history"
     response.headers["ETag"] = etag(teacher.version)
     return _read(teacher)
@@ -180,6 +207,7 @@ def _import_read(record: TeacherImport) -> TeacherImportRead:
     openapi_extra=SHEET_BODY,
 )
 async def import_teachers(
+    audit: Imported,
     request: Request,
     session: SessionDep,
     principal: Writer,
@@ -194,6 +222,7 @@ async def import_teachers(
         content=await request.body(),
         media_type=media_type_of(content_type),
     )
+    audit.touched(ids=[record.id], count=record.rows, classes=IN_FULL)
     return _import_read(record)
 
 
@@ -207,12 +236,14 @@ async def import_teachers(
     },
 )
 async def export_teachers(
+    audit: Exported,
     session: SessionDep,
     principal: Reader,
     county_code: CountyCode | None = None,
     format: ExportFormat = "xlsx",
 ) -> Response:
     rows = await sheet_export.export_rows(session, principal, county_code=county_code)
+    audit.touched(count=len(rows), classes=IN_FULL, county_code=county_code)  # not masked
     name = f"teachers-{county_code or 'all'}"
     if format == "csv":
         return Response(
