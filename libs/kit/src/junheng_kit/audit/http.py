@@ -50,6 +50,8 @@ class AuditTrail:
     county_code: str | None = None
     record_count: int | None = None
     query_digest: str | None = None
+    # who, when no verified token names the caller (the token endpoint: the client id claimed)
+    client_id: str | None = None
 
     def touched(
         self,
@@ -69,16 +71,18 @@ class AuditTrail:
             self.record_count = (self.record_count or 0) + count
 
     def record(self, scope: dict[str, Any], status: int) -> AuditRecord | None:
-        principal = scope.get("state", {}).get("principal")
-        if not isinstance(principal, Principal):
+        found = scope.get("state", {}).get("principal")
+        principal = found if isinstance(found, Principal) else None
+        if principal is None and self.client_id is None:
             return None  # no verified caller (401): nothing to attribute
-        prefixes = principal.jurisdiction.prefixes
+        prefixes = principal.jurisdiction.prefixes if principal else ()
+        client_default = principal.claims.get("purpose") if principal else None
         query = scope.get("query_string", b"").decode("latin-1")
         many = len(set(self.record_ids)) > rules.MAX_IDS or self.action == "export"
         return AuditRecord(
-            client_id=principal.client_id,
+            client_id=principal.client_id if principal else str(self.client_id),
             on_behalf_of=self.on_behalf_of,
-            purpose=rules.purpose_of(self.purpose, principal.claims.get("purpose")),
+            purpose=rules.purpose_of(self.purpose, client_default),
             action=self.action,
             kind=self.kind,
             county_code=self.county_code or (prefixes[0] if len(prefixes) == 1 else ""),

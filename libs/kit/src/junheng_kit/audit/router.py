@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
-from sqlalchemy import Select, select
+from sqlalchemy import Select, or_, select
 
 from junheng_kit.audit import rules
 from junheng_kit.audit.trail import Auditor
@@ -84,9 +84,16 @@ def _auditor(request: Request) -> Auditor:
     return auditor
 
 
-def _selected(auditor: Auditor, principal: Principal, filters: AuditFilters) -> Select[Any]:
+def _selected(
+    request: Request, auditor: Auditor, principal: Principal, filters: AuditFilters
+) -> Select[Any]:
+    """Entries of the caller's jurisdiction; entries of no county (`""`) too where the app says
+    they hold nothing of a county (`app.state.audit_unplaced_visible`: the gateway's acts)."""
     table = auditor.store.table
-    query = select(*table.columns).where(principal.jurisdiction.covers(table.c.county_code))
+    within = principal.jurisdiction.covers(table.c.county_code)
+    if getattr(request.app.state, "audit_unplaced_visible", False):
+        within = or_(within, table.c.county_code == "")
+    query = select(*table.columns).where(within)
     if filters.since is not None:
         query = query.where(table.c.recorded_at >= filters.since)
     if filters.until is not None:
@@ -125,7 +132,7 @@ async def list_audit(
     """审计记录, newest first: who read or changed what, for whom, why, and how it ended."""
     auditor = _auditor(request)
     table = auditor.store.table
-    query = _selected(auditor, principal, filters)
+    query = _selected(request, auditor, principal, filters)
     after = _cursor_id(cursor)
     if after is not None:
         query = query.where(table.c.id < after)
@@ -167,7 +174,7 @@ async def export_audit(
     """审计记录导出: every matching entry, oldest first, one JSON object a line."""
     auditor = _auditor(request)
     table = auditor.store.table
-    query = _selected(auditor, principal, filters)
+    query = _selected(request, auditor, principal, filters)
 
     async def lines() -> AsyncIterator[bytes]:
         after = 0

@@ -31,7 +31,7 @@ from assistance.students.schemas import (
 from junheng_kit.auth import Principal, require_scopes
 from junheng_kit.db import SessionDep
 from junheng_kit.etags import etag
-from junheng_kit.identifiers import CountyCode, SchoolCode
+from junheng_kit.identifiers import CountyCode, SchoolCode, student_key
 from junheng_kit.logs import mask_citizen_id, mask_name, mask_student_number
 from junheng_kit.pagination import (
     CursorQuery,
@@ -204,11 +204,16 @@ async def list_students(
     responses=problem_responses(Forbidden),
 )
 async def search_student_aid(
-    audit: StudentSearched, body: StudentAidSearch, session: SessionDep, principal: PiiReader
+    audit: StudentSearched,
+    body: StudentAidSearch,
+    request: Request,
+    session: SessionDep,
+    principal: PiiReader,
 ) -> StudentAidRead:
     """The child's roster row in the caller's jurisdiction and every award of the child the
     caller may see (its counties, and 异地 history of pupils who moved in), unmasked. POST keeps
     the 公民身份号码 out of URLs and access logs; 403 `scope_required` without `assistance:pii`."""
+    audit.touched(student_keys=[student_key(_pseudonym_key(request), body.citizen_id)])
     student = await AgencyRepository(session).student_by_citizen_id(body.citizen_id)
     if student is None or not principal.jurisdiction.covers_code(student.county_code):
         return StudentAidRead(student=None, awards=[])

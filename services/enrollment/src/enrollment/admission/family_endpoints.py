@@ -29,7 +29,7 @@ from junheng_kit.conditional import matches
 from junheng_kit.db import READ_ONLY, SessionDep
 from junheng_kit.etags import etag, version_from_if_match
 from junheng_kit.fast_routes import FastRequest
-from junheng_kit.identifiers import CountyCode, SchoolCode
+from junheng_kit.identifiers import CountyCode, SchoolCode, student_key
 from junheng_kit.logs import mask_student_number
 from junheng_kit.pagination import CursorQuery, LimitQuery, cut_page, decode_uuid_cursor
 from junheng_kit.problems import (
@@ -168,6 +168,7 @@ async def search_applications(
     applications = await lifecycle.applications_of_child(
         session, principal, citizen_id=body.citizen_id, secret=_secret(request.app.state)
     )
+    audit.touched(student_keys=[student_key(_secret(request.app.state), body.citizen_id)])
     for application in applications:
         touched(audit, application, principal)
     return ApplicationMatches(items=[await _read(session, a, principal) for a in applications])
