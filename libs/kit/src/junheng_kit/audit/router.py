@@ -121,7 +121,7 @@ def _cursor_id(cursor: str | None) -> int | None:
 router = APIRouter(tags=["audit"])
 
 
-@router.get("/v1/audit")
+@router.get("/v1/audit", summary="审计记录 (the audit trail, newest first)")
 async def list_audit(
     request: Request,
     principal: Auditor_,
@@ -144,7 +144,7 @@ async def list_audit(
     return AuditPage(items=[AuditEntryRead.of(row) for row in page], next_cursor=next_cursor)
 
 
-@router.get("/v1/audit/verify")
+@router.get("/v1/audit/verify", summary="核验审计哈希链 (verify the audit trail's hash chain)")
 async def verify_audit(request: Request, _: Auditor_) -> AuditVerifyRead:
     """Recompute the hash chain from the end of the archive; names the first broken entry."""
     auditor = _auditor(request)
@@ -165,6 +165,7 @@ async def verify_audit(request: Request, _: Auditor_) -> AuditVerifyRead:
 
 @router.get(
     "/v1/audit/export",
+    summary="导出审计记录 (export the audit trail as NDJSON)",
     response_class=StreamingResponse,
     responses={200: {"content": {"application/x-ndjson": {}}, "description": "one entry a line"}},
 )
