@@ -17,7 +17,7 @@ from sqlalchemy import Select, or_, select
 from junheng_kit.audit import rules
 from junheng_kit.audit.trail import Auditor
 from junheng_kit.auth import Principal, require_scopes
-from junheng_kit.i18n import localized
+from junheng_kit.i18n import localized, t
 from junheng_kit.pagination import cut_page, decode_cursor, fetch_limit
 from junheng_kit.problems import FieldError, InvalidInput
 
@@ -114,7 +114,12 @@ def _cursor_id(cursor: str | None) -> int | None:
     if text is None:
         return None
     if not text.isdigit():
-        raise InvalidInput("cursor", FieldError("cursor", "cursor_format"))
+        raise InvalidInput(
+            t("游标无效", "invalid cursor"),
+            FieldError(
+                "cursor", "cursor_format", t("请使用上一页的 next_cursor", "use next_cursor")
+            ),
+        )
     return int(text)
 
 
