@@ -127,6 +127,10 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             enabled=settings.audit == "on",
             chain_seconds=settings.audit_chain_seconds,
             background=settings.environment != "test",
+            retention_days=settings.audit_retention_days,
+            archive_dir=settings.audit_archive_dir,
+            service=settings.service_name,
+            archive_seconds=settings.audit_archive_seconds,
         ).start()
         if settings.audit == "on":
             await acts.signing_key_in_use(app.state, signer.kid)

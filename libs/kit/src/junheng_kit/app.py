@@ -284,6 +284,10 @@ def build_service_app(
             enabled=settings.audit == "on",
             chain_seconds=settings.audit_chain_seconds,
             background=settings.environment != "test",
+            retention_days=settings.audit_retention_days,
+            archive_dir=settings.audit_archive_dir,
+            service=settings.service_name,
+            archive_seconds=settings.audit_archive_seconds,
         ).start()
         settle_garbage_collector()
         current_shift()  # a JUNHENG_CLOCK_AT (dev/test only) is read and logged now, not later

@@ -106,6 +106,7 @@ class ServiceSettings(BaseSettings):
         Path("var/audit-archive"), validation_alias="JUNHENG_AUDIT_ARCHIVE_DIR"
     )
     audit_chain_seconds: float = Field(0.5, gt=0, le=10)
+    audit_archive_seconds: float = Field(3600.0, gt=0)
 
     @model_validator(mode="after")
     def _refuse_dev_secrets(self) -> Self:

@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from junheng_kit.agency import ledger_rules
 from junheng_kit.audit import rules
+from junheng_kit.audit.tables import HEAD_ID
 from junheng_kit.audit.trail import AuditStore
 from junheng_kit.timeutil import utcnow
 
@@ -61,6 +62,9 @@ async def archive_expired(
         raise ValueError(problem)
     before = (now or utcnow()) - timedelta(days=retention_days)
     table = store.table
+    # under the head's lock: one archiver at a time, never beside a chainer (every replica runs
+    # both)
+    await session.execute(select(store.head).where(store.head.id == HEAD_ID).with_for_update())
     rows = [
         dict(row._mapping)
         for row in await session.execute(

@@ -18,6 +18,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Table, bindparam, func, insert, select, update
@@ -224,8 +225,14 @@ class Auditor:
     enabled: bool = True
     chain_seconds: float = 0.5
     background: bool = True
+    # archiving past the retention (junheng_kit.audit.archive), every `archive_seconds`
+    retention_days: int = rules.MIN_RETENTION_DAYS
+    archive_dir: Path = Path("var/audit-archive")
+    service: str = "service"
+    archive_seconds: float = 3600.0
     _writer: Batcher[AuditRecord, None] | None = field(default=None, init=False)
     _chainer: asyncio.Task[None] | None = field(default=None, init=False)
+    _archiver: asyncio.Task[None] | None = field(default=None, init=False)
 
     async def record(self, record: AuditRecord) -> None:
         """Durable once this returns (its batch committed)."""
@@ -267,19 +274,48 @@ class Auditor:
                 log.exception("audit.chain_failed")
             await asyncio.sleep(self.chain_seconds)
 
+    async def archive_now(self) -> Any:
+        """Archive what is past the retention (the segment, or None)."""
+        from junheng_kit.audit.archive import archive_expired
+
+        async with self.sessionmaker() as session:
+            segment = await archive_expired(
+                self.store,
+                session,
+                retention_days=self.retention_days,
+                directory=self.archive_dir,
+                service=self.service,
+            )
+            await session.commit()
+        if segment is not None:
+            log.info("audit.archived", extra={"segment": segment.location})
+        return segment
+
+    async def _archive_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self.archive_seconds)
+            try:
+                await self.archive_now()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # a full disk, the database away: tried again next round
+                log.exception("audit.archive_failed")
+
     def start(self) -> Auditor:
         if self.enabled and self.background and self._chainer is None:
             self._chainer = asyncio.create_task(self._chain_forever(), name="audit-chainer")
+            self._archiver = asyncio.create_task(self._archive_forever(), name="audit-archiver")
         return self
 
     async def stop(self) -> None:
         if self._writer is not None:
             await self._writer.close()
-        if self._chainer is not None:
-            self._chainer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._chainer
-            self._chainer = None
+        for task in (self._chainer, self._archiver):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        self._chainer = self._archiver = None
         if self.enabled:
             with contextlib.suppress(Exception):  # a last round: entries of the final requests
                 await self.chain_now()
