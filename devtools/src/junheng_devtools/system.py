@@ -390,6 +390,22 @@ def wait_while_running(system: System, logs: str) -> None:
     print(f"a process exited; see {logs}. Stopping.", flush=True)
 
 
+def _demo_auditor(system: System, var: Path, county: str) -> dict[str, Any]:
+    """The demo's auditor (审计员): `audit:read` alone, the demo county — reads every service's
+    audit trail and the family view (docs/operations.md, "Audit trail")."""
+    path = var / "demo-auditor.json"
+    if path.exists():
+        credentials = dict(json.loads(path.read_text()))
+        try:
+            system.token(credentials)
+            return credentials
+        except httpx.HTTPError:
+            pass  # the gateway database was reset: register again
+    return system.register_client(
+        name="演示审计员 demo auditor", scopes=["audit:read"], jurisdiction=[county], json_out=path
+    )
+
+
 def _demo_credentials(system: System, var: Path, county: str) -> dict[str, Any]:
     path = var / "demo-client.json"
     if path.exists():
@@ -497,6 +513,7 @@ def run(argv: list[str] | None = None) -> None:
         system.start()
         county = json.loads(args.demo.read_text())["county_code"]
         credentials = _demo_credentials(system, args.var, county)
+        _demo_auditor(system, args.var, county)
         created, students, intake = load_demo(system, credentials, args.demo, var)
         total = len(json.loads(args.demo.read_text())["schools"])
         print(banner(system, credentials, created, total, students, intake), flush=True)
