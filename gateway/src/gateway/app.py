@@ -131,6 +131,9 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             archive_dir=settings.audit_archive_dir,
             service=settings.service_name,
             archive_seconds=settings.audit_archive_seconds,
+            # under JUNHENG_ENV=test requests share one connection (rolled back after each
+            # test): no write beside them
+            durable=settings.audit_durable or settings.environment == "test",
         ).start()
         if settings.audit == "on":
             await acts.signing_key_in_use(app.state, signer.kid)

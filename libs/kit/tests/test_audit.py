@@ -349,3 +349,22 @@ async def test_entries_past_the_retention_are_archived_to_ndjson_and_the_chain_r
     async with sessions() as session:
         await session.execute(text("SELECT 1"))
     await engine.dispose()
+
+
+async def test_off_the_answers_path_entries_are_committed_by_the_time_the_trail_is_read(
+    fresh_database_url: str, jwks_json: str, token: TokenFactory
+) -> None:
+    """The default outside tests (JUNHENG_AUDIT_DURABLE=false): an answer does not wait for its
+    entry's commit; the trail's readers wait for what their replica queued."""
+    app = child_app(fresh_database_url, jwks_json, environment="dev")
+    async with app.router.lifespan_context(app), client_of(app) as http:
+        assert app.state.auditor.durable is False
+        answers = await asyncio.gather(
+            *[http.get(f"/v1/children/n{i}", headers=auth(token("kids:read"))) for i in range(20)]
+        )
+        assert {a.status_code for a in answers} == {200}
+        listed = await http.get(
+            "/v1/audit", params={"limit": 50}, headers=auth(token("audit:read"))
+        )
+        assert len(listed.json()["items"]) == 20
+    assert len(await entries(app)) == 20

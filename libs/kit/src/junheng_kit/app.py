@@ -288,6 +288,9 @@ def build_service_app(
             archive_dir=settings.audit_archive_dir,
             service=settings.service_name,
             archive_seconds=settings.audit_archive_seconds,
+            # under JUNHENG_ENV=test requests share one connection (rolled back after each
+            # test): no write beside them
+            durable=settings.audit_durable or settings.environment == "test",
         ).start()
         settle_garbage_collector()
         current_shift()  # a JUNHENG_CLOCK_AT (dev/test only) is read and logged now, not later

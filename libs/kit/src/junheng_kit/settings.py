@@ -107,6 +107,10 @@ class ServiceSettings(BaseSettings):
     )
     audit_chain_seconds: float = Field(0.5, gt=0, le=10)
     audit_archive_seconds: float = Field(3600.0, gt=0)
+    # true: an answer waits until its audit entry is committed (no entry lost if the process is
+    # killed, at a cost in throughput: benchmarks/audit_cost.py); false: committed by group
+    # commit a few milliseconds after the answer starts
+    audit_durable: bool = Field(False, validation_alias="JUNHENG_AUDIT_DURABLE")
 
     @model_validator(mode="after")
     def _refuse_dev_secrets(self) -> Self:

@@ -136,6 +136,7 @@ async def list_audit(
 ) -> AuditPage:
     """审计记录, newest first: who read or changed what, for whom, why, and how it ended."""
     auditor = _auditor(request)
+    await auditor.flush()
     table = auditor.store.table
     query = _selected(request, auditor, principal, filters)
     after = _cursor_id(cursor)
@@ -154,6 +155,7 @@ async def verify_audit(request: Request, _: Auditor_) -> AuditVerifyRead:
     """Recompute the hash chain from the end of the archive; names the first broken entry."""
     auditor = _auditor(request)
     if auditor.enabled:
+        await auditor.flush()
         await auditor.chain_now()  # what was appended up to now, linked first
     async with auditor.sessionmaker() as session:
         status = await auditor.store.verify(session)
@@ -181,6 +183,7 @@ async def export_audit(
     auditor = _auditor(request)
     table = auditor.store.table
     query = _selected(request, auditor, principal, filters)
+    await auditor.flush()
 
     async def lines() -> AsyncIterator[bytes]:
         after = 0

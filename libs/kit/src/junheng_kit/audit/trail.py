@@ -230,17 +230,39 @@ class Auditor:
     archive_dir: Path = Path("var/audit-archive")
     service: str = "service"
     archive_seconds: float = 3600.0
+    # answers wait for their entry's commit (True), or not (False: the default, off the path)
+    durable: bool = False
     _writer: Batcher[AuditRecord, None] | None = field(default=None, init=False)
     _chainer: asyncio.Task[None] | None = field(default=None, init=False)
     _archiver: asyncio.Task[None] | None = field(default=None, init=False)
+    _pending: set[asyncio.Future[None]] = field(default_factory=set, init=False)
 
-    async def record(self, record: AuditRecord) -> None:
-        """Durable once this returns (its batch committed)."""
+    async def record(self, record: AuditRecord, *, wait: bool | None = None) -> None:
+        """Append `record` by group commit. `wait` (default: `durable`): return once its batch
+        committed; else return at once — the batch commits a few milliseconds later, off the
+        answer's path (an entry still queued when the process is killed is lost; a write that
+        fails is logged, `audit.write_failed`)."""
         if not self.enabled:
             return
         if self._writer is None:
             self._writer = Batcher(self._write, name="audit", max_batch=512)
-        await self._writer.submit(record)
+        if self.durable if wait is None else wait:
+            await self._writer.submit(record)
+            return
+        pending = asyncio.ensure_future(self._writer.submit(record))
+        self._pending.add(pending)
+        pending.add_done_callback(self._written)
+
+    async def flush(self) -> None:
+        """Until the entries this process has queued are committed (a reader of the trail sees
+        its own replica's last answers)."""
+        if self._pending:
+            await asyncio.wait(set(self._pending), timeout=10)
+
+    def _written(self, pending: asyncio.Future[None]) -> None:
+        self._pending.discard(pending)
+        if not pending.cancelled() and pending.exception() is not None:
+            log.error("audit.write_failed", exc_info=pending.exception())
 
     @property
     def sessionmaker(self) -> async_sessionmaker[AsyncSession]:
@@ -308,6 +330,8 @@ class Auditor:
         return self
 
     async def stop(self) -> None:
+        if self._pending:  # entries of the last answers, committed before the process ends
+            await asyncio.wait(set(self._pending), timeout=10)
         if self._writer is not None:
             await self._writer.close()
         for task in (self._chainer, self._archiver):
