@@ -7,9 +7,9 @@
 Declare `audit` before the principal so that a refused read (403) is recorded too. The entry is
 written when the answer starts (`AuditMiddleware`, on `http.response.start`), with its status:
 2xx ok, 401/403 denied, 404 not_found, other 4xx refused, 5xx failed. A request without a
-verified caller (401) is not recorded: no one to name. The record is durable before the client
-sees the answer's first byte; if it cannot be written the request fails (500), it is never
-answered unrecorded.
+verified caller (401) is not recorded: no one to name. The entry is committed by group commit,
+off the answer's path unless the deployment asks answers to wait for it (`Auditor.durable`,
+JUNHENG_AUDIT_DURABLE: then an entry that cannot be written fails its request).
 
 `X-On-Behalf-Of` (the end user an app backend acts for, ≤ 128 printable characters, else 422)
 and `X-Purpose` (≤ 200, else 422; when absent the client's `purpose` claim, when that is absent
