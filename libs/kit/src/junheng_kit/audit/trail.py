@@ -4,10 +4,10 @@ batches under the head lock), verifying and querying.
 Requests never touch the head: `Auditor.record` hands the entry to a `Batcher`, which inserts
 the entries that arrive together in one transaction — off the answer's path, or with the
 answer waiting for it (`durable`). Every replica runs a chainer that, every `chain_seconds`,
-locks the head row (`SELECT … FOR UPDATE` on PostgreSQL; SQLite has one writer), numbers the un-chained entries in
-`id` order and links them (`ledger_rules.entry_hash` over `rules.HASHED_FIELDS`, with the
-entry's own `algorithm`). Two replicas' chainers take turns on the lock, so the chain never
-forks; an entry is chained within a second or two of its request.
+locks the head row (`SELECT … FOR UPDATE` on PostgreSQL; SQLite has one writer), numbers the
+un-chained entries in `id` order and links them (`ledger_rules.entry_hash` over
+`rules.HASHED_FIELDS`, with the entry's own `algorithm`). Two replicas' chainers take turns on
+the lock, so the chain never forks; an entry is chained within a second or two of its request.
 """
 
 from __future__ import annotations
