@@ -50,7 +50,7 @@ async def register_client(settings: GatewaySettings, args: argparse.Namespace) -
                     services=settings.services,
                     client_id=args.client_id,
                     secret=args.secret,
-                    purpose=args.purpose,
+                    purpose=getattr(args, "purpose", None),
                 )
                 await acts.client_registered(session, registered.client_id, registered.jurisdiction)
                 await session.commit()
