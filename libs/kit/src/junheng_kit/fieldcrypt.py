@@ -30,6 +30,7 @@ import argparse
 import base64
 import binascii
 import hashlib
+import json
 import os
 import re
 import secrets
@@ -41,7 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
-from sqlalchemy import Table, bindparam, or_, select, type_coerce, update
+from sqlalchemy import MetaData, Table, bindparam, or_, select, type_coerce, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.types import Text, TypeDecorator
 
@@ -226,6 +227,27 @@ class Encrypted(TypeDecorator[str]):
         return None if value is None else decrypt(value, self.column)
 
 
+class EncryptedJSON(TypeDecorator[Any]):
+    """A JSON document stored encrypted as one value (its compact JSON text, then as `Encrypted`):
+    for a document that is personal as a whole (a guardian's name, relation and phone). A bulk
+    insert that gives the column "encoded" passes `encrypt(json_text, column)` itself."""
+
+    impl = Text
+    cache_ok = True
+
+    def __init__(self, column: str) -> None:
+        super().__init__()
+        self.column = column
+
+    def process_bind_param(self, value: Any, dialect: Any) -> str | None:
+        if value is None:
+            return None
+        return encrypt(json.dumps(value, ensure_ascii=False, separators=(",", ":")), self.column)
+
+    def process_result_value(self, value: str | None, dialect: Any) -> Any:
+        return None if value is None else json.loads(decrypt(value, self.column))
+
+
 # --- blind indexes ------------------------------------------------------------------------------
 
 
@@ -293,6 +315,33 @@ async def reencrypt(
             )
         done += len(rows)
         after = rows[-1][0]
+
+
+def encrypted_columns(metadata: MetaData) -> dict[Table, dict[str, str]]:
+    """Every table of `metadata` with encrypted columns: column name → its associated-data name
+    (what `reencrypt` rewrites)."""
+    found: dict[Table, dict[str, str]] = {}
+    for table in metadata.sorted_tables:
+        columns = {
+            c.name: c.type.column
+            for c in table.columns
+            if isinstance(c.type, Encrypted | EncryptedJSON)
+        }
+        if columns:
+            found[table] = columns
+    return found
+
+
+async def reencrypt_all(
+    sessionmaker: async_sessionmaker[AsyncSession], metadata: MetaData, *, batch: int = 1000
+) -> dict[str, int]:
+    """`reencrypt` over every encrypted column of a service's tables (each walked by its one
+    primary-key column): rows rewritten by table."""
+    done: dict[str, int] = {}
+    for table, columns in encrypted_columns(metadata).items():
+        (key,) = table.primary_key.columns.keys()
+        done[table.name] = await reencrypt(sessionmaker, table, columns, key=key, batch=batch)
+    return done
 
 
 def _rewritten(row: Sequence[Any], columns: dict[str, str], ring: Keyring) -> dict[str, Any]:

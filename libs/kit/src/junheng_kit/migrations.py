@@ -14,6 +14,7 @@ from sqlalchemy.engine import Connection
 
 import junheng_kit.tables  # noqa: F401  (the kit tables join every service's migrations)
 from junheng_kit.db import KitBase, UtcDateTime, create_engine, is_sqlite
+from junheng_kit.fieldcrypt import Encrypted, EncryptedJSON
 
 
 def alembic_config(service_dir: Path, url: str) -> Config:
@@ -40,6 +41,8 @@ def _render_item(kind: str, item: Any, autogen_context: Any) -> str | Literal[Fa
     """Kit column types render as the plain SQLAlchemy types they store as."""
     if kind == "type" and isinstance(item, UtcDateTime):
         return "sa.DateTime(timezone=True)"
+    if kind == "type" and isinstance(item, Encrypted | EncryptedJSON):
+        return "sa.Text()"
     return False
 
 
