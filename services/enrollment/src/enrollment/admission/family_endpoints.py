@@ -6,11 +6,11 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Header, Request, Response
+from fastapi import APIRouter, Depends, Header, Response
 from starlette.responses import Response as PlainResponse
 
 from enrollment.admission import lifecycle, reads, service
-from enrollment.admission.endpoints import _read, _secret
+from enrollment.admission.endpoints import _read
 from enrollment.admission.read_schemas import (
     PII,
     AdmissionItem,
@@ -148,13 +148,13 @@ async def list_admissions(
     responses=problem_responses(Forbidden),
 )
 async def search_applications(
-    body: ApplicationSearch, request: Request, session: SessionDep, principal: PiiReader
+    body: ApplicationSearch, session: SessionDep, principal: PiiReader
 ) -> ApplicationMatches:
     """Every application of the child (any year) in the caller's jurisdiction, newest first,
     unmasked. POST keeps the 公民身份号码 out of URLs and access logs; 403 `scope_required`
     without `enrollment:pii`."""
     applications = await lifecycle.applications_of_child(
-        session, principal, citizen_id=body.citizen_id, secret=_secret(request.app.state)
+        session, principal, citizen_id=body.citizen_id
     )
     return ApplicationMatches(items=[await _read(session, a, principal) for a in applications])
 
