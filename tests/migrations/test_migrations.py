@@ -499,7 +499,8 @@ def test_personal_fields_stored_before_e0014_are_encrypted_and_read_back_the_sam
 ) -> None:
     """e0014 (issue 20 item 3): an application and an admission stored before read back the same
     through the models' encrypted columns; the table holds no plaintext of the citizen ID, the
-    学籍号, the names, the phone or the address; the citizen ID's blind index is filled and is
+    学籍号, the names, the phone, the addresses or the 居住证 number (the household document's
+    other fields stay plain JSON); the citizen ID's blind index is filled and is
     what keeps one application per child and year; downgrade gives the plaintext back."""
     from alembic import command
     from sqlalchemy import select
@@ -514,17 +515,24 @@ def test_personal_fields_stored_before_e0014_are_encrypted_and_read_back_the_sam
     directory = installed_service_dir("enrollment")
     upgrade(directory, url, "e0013")
     guardian = '{"name": "王建国", "relation": "father", "phone": "13800000001"}'
+    household = {
+        "hukou": {"county_code": "150602", "type": "urban", "address": "东胜区户籍路 2 号"},
+        "housing": "rented",
+        "residence_permit": {"issued_on": "2023-01-01", "number": "J150602202301010099"},
+        "social_insurance_months": 30,
+    }
     row = (
         "INSERT INTO application (id, county_code, year, level, grade, child_key, citizen_id, "
         "student_number, child_name, birth_date, gender, guardian, household, migrant, "
         "home_longitude, home_latitude, home_address, home_schools, hukou_schools, choices, "
         "status, created_by, created_at, updated_at, version) VALUES ('{}', '150602', {}, "
         "'primary', 1, 'k1', '150602201903150018', 'G150602201903150018', '王小明', "
-        "'2019-03-15', 'male', '{}', '{{}}', 0, 109.96, 39.81, '东胜区幸福路 1 号', '[]', '[]', "
+        "'2019-03-15', 'male', '{}', '{}', 0, 109.96, 39.81, '东胜区幸福路 1 号', '[]', '[]', "
         "'[]', 'verified', 'test', '2025-05-01 00:00:00', '2025-05-01 00:00:00', 1)"
     )
     first, second = "0" * 31 + "1", "0" * 31 + "2"
-    _run(url, row.format(first, 2025, guardian), row.format(second, 2026, guardian))
+    document = json.dumps(household, ensure_ascii=False)
+    _run(url, row.format(first, 2025, guardian, document), row.format(second, 2026, guardian, "{}"))
     _run(
         url,
         "INSERT INTO admission (application_id, school_code, county_code, year, level, route, "
@@ -538,7 +546,15 @@ def test_personal_fields_stored_before_e0014_are_encrypted_and_read_back_the_sam
 
     raw = _run(url, "SELECT * FROM application") + _run(url, "SELECT * FROM admission")
     stored = " ".join(str(value) for values in raw for value in values)
-    for plain in ("150602201903150018", "王小明", "王建国", "13800000001", "幸福路"):
+    for plain in (
+        "150602201903150018",
+        "王小明",
+        "王建国",
+        "13800000001",
+        "幸福路",
+        "户籍路",
+        "J150602202301010099",
+    ):
         assert plain not in stored
     assert _run(url, "SELECT substr(citizen_id, 1, 6), substr(guardian, 1, 6) FROM application")[
         0
@@ -559,6 +575,7 @@ def test_personal_fields_stored_before_e0014_are_encrypted_and_read_back_the_sam
                             Application.child_name,
                             Application.guardian,
                             Application.home_address,
+                            Application.household,
                         ).order_by(Application.id)
                     )
                 ).all()
@@ -569,20 +586,18 @@ def test_personal_fields_stored_before_e0014_are_encrypted_and_read_back_the_sam
 
     applications, admissions = asyncio.run(read())
     index = citizen_id_index(" 150602201903150018 ")
-    assert (
-        applications
-        == [
-            (
-                "150602201903150018",
-                index,
-                "G150602201903150018",
-                "王小明",
-                {"name": "王建国", "relation": "father", "phone": "13800000001"},
-                "东胜区幸福路 1 号",
-            )
-        ]
-        * 2
-    )
+    assert applications == [
+        (
+            "150602201903150018",
+            index,
+            "G150602201903150018",
+            "王小明",
+            {"name": "王建国", "relation": "father", "phone": "13800000001"},
+            "东胜区幸福路 1 号",
+            document,
+        )
+        for document in (household, {})
+    ]
     assert admissions == [("G150602201903150018",)]
     with pytest.raises(IntegrityError):  # the same child's second 2025 application
         _run(
@@ -603,7 +618,9 @@ def test_personal_fields_stored_before_e0014_are_encrypted_and_read_back_the_sam
         _run(url, "SELECT citizen_id, student_number, child_name, home_address FROM application")
         == [("150602201903150018", "G150602201903150018", "王小明", "东胜区幸福路 1 号")] * 2
     )
-    assert json.loads(str(_run(url, "SELECT guardian FROM application")[0][0])) == json.loads(
-        guardian
-    )
+    documents = _run(url, "SELECT guardian, household FROM application ORDER BY id")
+    assert [(json.loads(str(g)), json.loads(str(h))) for g, h in documents] == [
+        (json.loads(guardian), household),
+        (json.loads(guardian), {}),
+    ]
     assert _run(url, "SELECT student_number FROM admission") == [("G150602201903150018",)]

@@ -42,8 +42,8 @@ def service_main(
     if args.command == "migrate":
         upgrade(service_dir, settings.database_url)
     elif args.command == "reencrypt" and metadata is not None:
-        for table, rows in asyncio.run(reencrypt(settings, metadata)).items():
-            print(f"{table}: {rows} rows rewritten")
+        for where, rows in asyncio.run(reencrypt(settings, metadata)).items():
+            print(f"{where}: {rows} rows rewritten")
     elif args.command == "openapi":
         print(dump_openapi(create_app(settings)))
     else:

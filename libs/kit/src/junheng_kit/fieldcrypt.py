@@ -44,7 +44,7 @@ from typing import Any
 from cryptography.exceptions import InvalidTag
 from sqlalchemy import MetaData, Table, bindparam, or_, select, type_coerce, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.types import Text, TypeDecorator
+from sqlalchemy.types import JSON, Text, TypeDecorator
 
 from junheng_kit.crypto_profile import GUOMI, INTERNATIONAL, Profile, profile
 
@@ -248,6 +248,49 @@ class EncryptedJSON(TypeDecorator[Any]):
         return None if value is None else json.loads(decrypt(value, self.column))
 
 
+Path_ = tuple[str, ...]
+
+
+class JSONWithEncryptedFields(TypeDecorator[Any]):
+    """A JSON document whose personal leaves (`paths`, e.g. ("hukou", "address")) are stored as
+    encrypted strings, each with `<column>.<path>` as associated data; the rest stays plain JSON,
+    so code that reads the document's other fields as stored text need not decrypt. A bulk
+    insert that gives the column "encoded" seals those leaves itself (`field_name`)."""
+
+    impl = JSON
+    cache_ok = True
+
+    def __init__(self, column: str, paths: tuple[Path_, ...]) -> None:
+        super().__init__()
+        self.column = column
+        self.paths = paths
+
+    def field_name(self, path: Path_) -> str:
+        return f"{self.column}.{'.'.join(path)}"
+
+    def process_bind_param(self, value: Any, dialect: Any) -> Any:
+        return None if value is None else self.rewritten(value, encrypt)
+
+    def process_result_value(self, value: Any, dialect: Any) -> Any:
+        return None if value is None else self.rewritten(value, decrypt)
+
+    def rewritten(self, document: Any, change: Any) -> Any:
+        """A copy of `document` with each string leaf at `paths` passed through
+        `change(value, associated name)` (the containers on the way copied, the rest shared)."""
+        out = dict(document)
+        for path in self.paths:
+            node: dict[str, Any] | None = out
+            for step in path[:-1]:
+                child = node.get(step) if node is not None else None
+                if not isinstance(child, dict):
+                    node = None
+                    break
+                node[step] = node = dict(child)
+            if node is not None and isinstance(node.get(path[-1]), str):
+                node[path[-1]] = change(node[path[-1]], self.field_name(path))
+        return out
+
+
 # --- blind indexes ------------------------------------------------------------------------------
 
 
@@ -336,12 +379,65 @@ async def reencrypt_all(
     sessionmaker: async_sessionmaker[AsyncSession], metadata: MetaData, *, batch: int = 1000
 ) -> dict[str, int]:
     """`reencrypt` over every encrypted column of a service's tables (each walked by its one
-    primary-key column): rows rewritten by table."""
+    primary-key column): rows rewritten by table, and by `<table>.<column>` for the documents
+    with encrypted leaves (a second pass over the same rows)."""
     done: dict[str, int] = {}
     for table, columns in encrypted_columns(metadata).items():
         (key,) = table.primary_key.columns.keys()
         done[table.name] = await reencrypt(sessionmaker, table, columns, key=key, batch=batch)
+    for table in metadata.sorted_tables:
+        for column in table.columns:
+            if isinstance(column.type, JSONWithEncryptedFields):
+                done[f"{table.name}.{column.name}"] = await reencrypt_fields(
+                    sessionmaker, table, column.name, batch=batch
+                )
     return done
+
+
+async def reencrypt_fields(
+    sessionmaker: async_sessionmaker[AsyncSession], table: Table, name: str, *, batch: int = 1000
+) -> int:
+    """`reencrypt` for a `JSONWithEncryptedFields` column: every document read in batches (the
+    stale leaves cannot be found by SQL), the ones with a leaf not under the current key and
+    algorithm rewritten; the number of rows rewritten."""
+    ring = keyring()
+    kind = table.c[name].type
+    assert isinstance(kind, JSONWithEncryptedFields)
+    (key,) = table.primary_key.columns.keys()
+    raw = type_coerce(table.c[name], JSON)  # the document as stored, leaves still sealed
+    done, after = 0, None
+    while True:
+        query = select(table.c[key], raw).where(table.c[name].is_not(None))
+        if after is not None:
+            query = query.where(table.c[key] > after)
+        async with sessionmaker() as session, session.begin():
+            rows = (await session.execute(query.order_by(table.c[key]).limit(batch))).all()
+            if not rows:
+                return done
+            stale = [
+                {"row_key": row[0], "document": kind.rewritten(row[1], _current(ring))}
+                for row in rows
+                if kind.rewritten(row[1], lambda v, _: v if is_current(v, ring) else "") != row[1]
+            ]
+            if stale:
+                await session.execute(
+                    update(table)
+                    .where(table.c[key] == bindparam("row_key"))
+                    .values({name: bindparam("document", type_=JSON)}),
+                    stale,
+                    execution_options={"synchronize_session": False},
+                )
+        done += len(stale)
+        after = rows[-1][0]
+
+
+def _current(ring: Keyring) -> Any:
+    def change(stored: str, associated: str) -> str:
+        if is_current(stored, ring):
+            return stored
+        return encrypt(decrypt(stored, associated, ring), associated, ring)
+
+    return change
 
 
 def _rewritten(row: Sequence[Any], columns: dict[str, str], ring: Keyring) -> dict[str, Any]:

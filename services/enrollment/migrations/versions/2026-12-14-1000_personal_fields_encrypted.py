@@ -7,6 +7,9 @@ Create Date: 2026-12-14 10:00:00
 Issue 20 item 3: `application.citizen_id`, `student_number`, `child_name`, `home_address` and the
 `guardian` document (name, relation, phone), and `admission.student_number`, become TEXT holding
 `enc:1:<algorithm>:<key id>:<…>` (junheng_kit.fieldcrypt, the column's name as associated data);
+inside the `household` document (still JSON) the 户籍 address and the 居住证 number become such
+values (associated data `enrollment.application.household.hukou.address` / `….residence_permit.
+number`);
 `application.citizen_id_index` holds the keyed blind index of the normalised citizen ID, and the
 one-application-per-child-and-year rule (`uq_application_year_child`) moves from
 (year, child_key) to (year, citizen_id_index). Rows stored before are encrypted here in batches
@@ -36,12 +39,16 @@ TEXT_COLUMNS = {  # application column → its plaintext type before e0014
     "home_address": sa.String(length=200),
 }
 PERSONAL = [*TEXT_COLUMNS, "guardian"]
+HOUSEHOLD = fieldcrypt.JSONWithEncryptedFields(
+    "enrollment.application.household", (("hukou", "address"), ("residence_permit", "number"))
+)
 
 application = sa.table(
     "application",
     sa.column("id", sa.Uuid()),
     sa.column("citizen_id_index", sa.String()),
     *(sa.column(name, sa.Text()) for name in PERSONAL),
+    sa.column("household", sa.JSON()),
 )
 admission = sa.table(
     "admission", sa.column("application_id", sa.Uuid()), sa.column("student_number", sa.Text())
@@ -87,11 +94,12 @@ def _rewrite(
 
 
 def _encrypted_application(row: sa.Row[Any]) -> dict[str, Any]:
-    values = dict(zip(PERSONAL, row[1:], strict=True))
+    values = dict(zip(PERSONAL, row[1:-1], strict=True))
     out = {
         name: None if value is None else fieldcrypt.encrypt(value, _name("application", name))
         for name, value in values.items()
     }
+    out["household"] = HOUSEHOLD.rewritten(row[-1], fieldcrypt.encrypt)
     out["citizen_id_index"] = fieldcrypt.blind_index(
         fieldcrypt.normalise_citizen_id(values["citizen_id"]), "citizen_id"
     )
@@ -99,11 +107,13 @@ def _encrypted_application(row: sa.Row[Any]) -> dict[str, Any]:
 
 
 def _decrypted_application(row: sa.Row[Any]) -> dict[str, Any]:
-    values = dict(zip(PERSONAL, row[1:], strict=True))
-    return {
+    values = dict(zip(PERSONAL, row[1:-1], strict=True))
+    out = {
         name: None if value is None else fieldcrypt.decrypt(value, _name("application", name))
         for name, value in values.items()
     }
+    out["household"] = HOUSEHOLD.rewritten(row[-1], fieldcrypt.decrypt)
+    return out
 
 
 @contextmanager
@@ -155,7 +165,7 @@ def _upgrade(postgres: bool) -> None:
     _rewrite(
         application,
         "id",
-        PERSONAL,
+        [*PERSONAL, "household"],
         application.c.citizen_id_index.is_(None),
         _encrypted_application,
     )
@@ -182,7 +192,7 @@ def _downgrade(postgres: bool) -> None:
     _rewrite(
         application,
         "id",
-        PERSONAL,
+        [*PERSONAL, "household"],
         application.c.citizen_id.like(f"{fieldcrypt.PREFIX}%"),
         _decrypted_application,
     )

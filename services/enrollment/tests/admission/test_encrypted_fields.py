@@ -14,13 +14,16 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from httpx import AsyncClient
+from pydantic import SecretStr
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from enrollment.admission.repository import citizen_id_index
 from enrollment.app import create_app
+from enrollment.db import Base
+from enrollment.models import Application  # noqa: F401 - every table, as the CLI sees them
 from enrollment.settings import EnrollmentSettings
-from junheng_kit import fieldcrypt
+from junheng_kit import cli, fieldcrypt
 from junheng_kit.testing.plugin import (
     auth,
     running_replicas,
@@ -32,7 +35,15 @@ from junheng_kit.tokens import TokenSigner
 from .test_applications_api import POLICY, ZONES, A, B, C, J, application, cid, error_of
 
 PERSONAL = ("citizen_id", "student_number", "child_name", "guardian", "home_address")
-PLAINTEXT = ("150602201903150", "王小明", "王建国", "13800000000", "东胜区某路1号")
+PLAINTEXT = (
+    "150602201903150",
+    "王小明",
+    "王建国",
+    "13800000000",
+    "东胜区某路1号",
+    "某街道",
+    "R0001",
+)
 
 
 async def setup_county(client: AsyncClient, writer: dict[str, str]) -> None:
@@ -62,7 +73,9 @@ async def setup_county(client: AsyncClient, writer: dict[str, str]) -> None:
 
 
 def with_student_number(body: dict[str, Any]) -> dict[str, Any]:
+    """The child's 学籍号 and a 居住证 with its number (the other personal fields)."""
     body["child"]["student_number"] = "G" + body["child"]["citizen_id"]
+    body["household"]["residence_permit"] = {"issued_on": "2023-01-01", "number": "R0001"}
     return body
 
 
@@ -71,7 +84,7 @@ async def stored(session: AsyncSession) -> list[dict[str, Any]]:
     rows = await session.execute(
         text(
             "SELECT citizen_id, student_number, child_name, guardian, home_address, "
-            "citizen_id_index FROM application"
+            "citizen_id_index, household FROM application"
         )
     )
     return [dict(row._mapping) for row in rows]
@@ -93,6 +106,11 @@ class TestAtRest:
         for plain in PLAINTEXT:
             assert plain not in raw
         assert row["citizen_id_index"] == citizen_id_index(body["child"]["citizen_id"])
+        household = row["household"]  # plain JSON but for its personal leaves
+        household = json.loads(household) if isinstance(household, str) else household
+        assert household["hukou"]["county_code"] == "150602"
+        assert household["hukou"]["address"].startswith("enc:1:aes256gcm:")
+        assert household["residence_permit"]["number"].startswith("enc:1:aes256gcm:")
 
         read = await client.get(f"/v1/applications/{created.json()['id']}", headers=pii_writer)
         answer = read.json()
@@ -101,6 +119,8 @@ class TestAtRest:
         assert answer["child"]["name"] == "王小明"
         assert answer["guardian"] == body["guardian"]
         assert answer["home"]["address"] == "东胜区某路1号"
+        assert answer["household"]["hukou"]["address"] == "某街道"
+        assert answer["household"]["residence_permit"]["number"] == "R0001"
         assert answer == created.json()
 
     def test_the_blind_index_is_of_the_normalised_citizen_id(self) -> None:
@@ -201,3 +221,45 @@ async def test_under_the_guomi_profile_the_fields_are_sm4_values(fresh_database_
             (item,) = found.json()["items"]
             assert item["child"]["name"] == "王小明"
             assert item["guardian"] == body["guardian"]
+
+
+async def test_reencrypt_puts_every_value_under_the_new_key_and_answers_stay(
+    fresh_database_url: str, jwks_json: str, writer: dict[str, str], pii_writer: dict[str, str]
+) -> None:
+    """Rotation (docs/runbook.md): a new key first in the ring, then `python -m enrollment
+    reencrypt` rewrites every value still under the old key — the columns and the household's
+    leaves — and a second run finds nothing left; the application reads back the same."""
+    settings = service_settings(
+        EnrollmentSettings, database_url=fresh_database_url, jwks_json=jwks_json, nats_url=None
+    )
+    async with running_replicas([create_app(settings)]) as replicas:
+        await setup_county(replicas.client, writer)
+        body = with_student_number(application())
+        created = await replicas.client.post("/v1/applications", json=body, headers=pii_writer)
+        assert created.status_code == 201, created.text
+    old_keys, index_key = fieldcrypt.dev_field_keys()
+    rotated = service_settings(
+        EnrollmentSettings,
+        database_url=fresh_database_url,
+        jwks_json=jwks_json,
+        nats_url=None,
+        field_keys=SecretStr(f"{fieldcrypt.new_key('k2')},{old_keys}"),
+        blind_index_key=SecretStr(index_key),
+    )
+    assert await cli.reencrypt(rotated, Base.metadata) == {
+        "application": 1,
+        "admission": 0,
+        "application.household": 1,
+    }
+    assert set((await cli.reencrypt(rotated, Base.metadata)).values()) == {0}
+    async with running_replicas([create_app(rotated)]) as replicas:
+        async with replicas.apps[0].state.sessionmaker() as session:
+            (row,) = await stored(session)
+        for column in PERSONAL:
+            assert row[column].startswith("enc:1:aes256gcm:k2:"), column
+        assert "aes256gcm:k2:" in str(row["household"])
+        assert "aes256gcm:dev:" not in str(row["household"])
+        read = await replicas.client.get(
+            f"/v1/applications/{created.json()['id']}", headers=pii_writer
+        )
+        assert read.json() == created.json()

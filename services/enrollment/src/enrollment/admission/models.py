@@ -21,7 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from enrollment.db import Base
 from junheng_kit.db import UtcDateTime
-from junheng_kit.fieldcrypt import Encrypted, EncryptedJSON
+from junheng_kit.fieldcrypt import Encrypted, EncryptedJSON, JSONWithEncryptedFields
 from junheng_kit.i18n import t
 from junheng_kit.ids import uuid7
 from junheng_kit.integrity import on_violation
@@ -39,6 +39,7 @@ APPLICATION_UNIQUE = FieldError(
 APPLICATION_UNIQUE_DETAIL = t(
     "该儿童本年度已有一份申请", "this child already has an application this year"
 )
+HOUSEHOLD_PERSONAL = (("hukou", "address"), ("residence_permit", "number"))
 ADMITTED_ONCE = FieldError(
     "path.run_id", "admitted_once", t("每名儿童只能被录取一次", "a child is admitted once")
 )
@@ -121,7 +122,11 @@ class Application(Base):
     guardian: Mapped[dict[str, Any]] = mapped_column(
         EncryptedJSON("enrollment.application.guardian")
     )
-    household: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # the 户籍 address and the 居住证 number encrypted inside the document; the rest (county,
+    # type, location, housing, dates, months) plain, as the lottery's instance reads it
+    household: Mapped[dict[str, Any]] = mapped_column(
+        JSONWithEncryptedFields("enrollment.application.household", HOUSEHOLD_PERSONAL)
+    )
     migrant: Mapped[bool] = mapped_column(Boolean)
     home_longitude: Mapped[float] = mapped_column(Float)
     home_latitude: Mapped[float] = mapped_column(Float)

@@ -55,7 +55,7 @@ from enrollment.zoning.service import zone_index
 from junheng_contracts.enrollment import ApplicationSubmitted
 from junheng_kit.auth import Principal
 from junheng_kit.bulk_insert import insert_columns
-from junheng_kit.fieldcrypt import EncryptedJSON, encrypt
+from junheng_kit.fieldcrypt import EncryptedJSON, JSONWithEncryptedFields, encrypt
 from junheng_kit.i18n import t
 from junheng_kit.identifiers import citizen_id_gender_expr, student_key
 from junheng_kit.ids import uuid7_many
@@ -132,6 +132,10 @@ SHEET = TypeAdapter(list[ApplicationCreate])
 APPLICATION = cast(Table, Application.__table__)
 TRAIL = cast(Table, ApplicationEvent.__table__)
 JSON_COLUMNS = frozenset({"guardian", "household", "home_schools", "hukou_schools", "choices"})
+HOUSEHOLD_LEAVES = {  # sheet column → its path in the stored household document
+    "hukou_address": ("hukou", "address"),
+    "residence_permit_number": ("residence_permit", "number"),
+}
 GUARDIAN = cast(EncryptedJSON, APPLICATION.c.guardian.type).column  # its associated data
 _INDEX = re.compile(r"(\.\d+|\[\d+\])$")
 
@@ -378,7 +382,8 @@ async def _write(
     count = frame.height
     ids = uuid7_many(count)
     migrant = frame["hukou_county_code"] != county_code
-    documents = frame.select(
+    sealed = _household_leaves_sealed(frame)
+    documents = sealed.select(
         application_frame.guardian_json().alias("guardian"),
         application_frame.household_json().alias("household"),
         citizen_id_gender_expr().alias("gender"),
@@ -463,4 +468,18 @@ async def _write(
         rows=count,
         created=count,
         detail={"year": year, "by_level": dict(by_level), "migrant": int(migrant.sum())},
+    )
+
+
+def _household_leaves_sealed(frame: pl.DataFrame) -> pl.DataFrame:
+    """The frame with the household's personal leaves (户籍 address, 居住证 number) encrypted,
+    once per value, before polars encodes the document (`insert_columns` takes it as is)."""
+    kind = cast(JSONWithEncryptedFields, APPLICATION.c.household.type)
+    return frame.with_columns(
+        pl.Series(
+            column,
+            [None if v is None else encrypt(v, kind.field_name(path)) for v in frame[column]],
+            pl.String,
+        )
+        for column, path in HOUSEHOLD_LEAVES.items()
     )
