@@ -160,6 +160,31 @@ class TestRotation:
             configure(f"g1={SM4_1}", INDEX_KEY)
             assert await plain(sessions) == [(ID, "王小1")]
 
+    async def test_a_profile_switch_recomputes_every_blind_index_and_lookups_work_again(
+        self, sessions: async_sessionmaker[AsyncSession]
+    ) -> None:
+        for n in range(1, 8):
+            await add(sessions, n, f"1506022019010{n:04d}"[:17] + "X")
+        await add(sessions, 8, ID)
+        indexes = {
+            "citizen_id_index": fieldcrypt.IndexOf(
+                "citizen_id", "test.pupil.citizen_id", "citizen_id", normalise_citizen_id
+            )
+        }
+        before = await raw(sessions, "citizen_id_index")
+        with use_crypto_profile("guomi"):
+            configure(f"g1={SM4_1},k1={AES_1}", INDEX_KEY)
+            wanted = blind_index(normalise_citizen_id(ID), "citizen_id")  # HMAC-SM3 now
+            assert wanted not in before
+            assert await fieldcrypt.reindex(sessions, PUPIL, indexes, batch=3) == 8
+            assert await fieldcrypt.reindex(sessions, PUPIL, indexes, batch=3) == 0
+            async with sessions() as session:
+                found = await session.scalar(
+                    select(PUPIL.c.id).where(PUPIL.c.citizen_id_index == wanted)
+                )
+            assert found == 8
+        assert not set(before) & set(await raw(sessions, "citizen_id_index"))
+
 
 class TestKeysAndNormalising:
     def test_bad_keyrings_are_refused_naming_the_rule(self) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from sqlalchemy import MetaData
 
-from junheng_kit import fieldcrypt
+from junheng_kit import fieldcrypt_columns
 from junheng_kit.app import configure_field_keys, dump_openapi
 from junheng_kit.db import create_engine, create_sessionmaker
 from junheng_kit.migrations import upgrade
@@ -56,6 +56,6 @@ async def reencrypt(settings: ServiceSettings, metadata: MetaData) -> dict[str, 
     configure_field_keys(settings)
     engine = create_engine(settings.database_url)
     try:
-        return await fieldcrypt.reencrypt_all(create_sessionmaker(engine), metadata)
+        return await fieldcrypt_columns.reencrypt_all(create_sessionmaker(engine), metadata)
     finally:
         await engine.dispose()

@@ -30,21 +30,20 @@ import argparse
 import base64
 import binascii
 import hashlib
-import json
 import os
 import re
 import secrets
 import sys
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
-from sqlalchemy import MetaData, Table, bindparam, or_, select, type_coerce, update
+from sqlalchemy import Table, bindparam, or_, select, type_coerce, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.types import JSON, Text, TypeDecorator
+from sqlalchemy.types import String, Text, TypeDecorator
 
 from junheng_kit.crypto_profile import GUOMI, INTERNATIONAL, Profile, profile
 
@@ -227,70 +226,6 @@ class Encrypted(TypeDecorator[str]):
         return None if value is None else decrypt(value, self.column)
 
 
-class EncryptedJSON(TypeDecorator[Any]):
-    """A JSON document stored encrypted as one value (its compact JSON text, then as `Encrypted`):
-    for a document that is personal as a whole (a guardian's name, relation and phone). A bulk
-    insert that gives the column "encoded" passes `encrypt(json_text, column)` itself."""
-
-    impl = Text
-    cache_ok = True
-
-    def __init__(self, column: str) -> None:
-        super().__init__()
-        self.column = column
-
-    def process_bind_param(self, value: Any, dialect: Any) -> str | None:
-        if value is None:
-            return None
-        return encrypt(json.dumps(value, ensure_ascii=False, separators=(",", ":")), self.column)
-
-    def process_result_value(self, value: str | None, dialect: Any) -> Any:
-        return None if value is None else json.loads(decrypt(value, self.column))
-
-
-Path_ = tuple[str, ...]
-
-
-class JSONWithEncryptedFields(TypeDecorator[Any]):
-    """A JSON document whose personal leaves (`paths`, e.g. ("hukou", "address")) are stored as
-    encrypted strings, each with `<column>.<path>` as associated data; the rest stays plain JSON,
-    so code that reads the document's other fields as stored text need not decrypt. A bulk
-    insert that gives the column "encoded" seals those leaves itself (`field_name`)."""
-
-    impl = JSON
-    cache_ok = True
-
-    def __init__(self, column: str, paths: tuple[Path_, ...]) -> None:
-        super().__init__()
-        self.column = column
-        self.paths = paths
-
-    def field_name(self, path: Path_) -> str:
-        return f"{self.column}.{'.'.join(path)}"
-
-    def process_bind_param(self, value: Any, dialect: Any) -> Any:
-        return None if value is None else self.rewritten(value, encrypt)
-
-    def process_result_value(self, value: Any, dialect: Any) -> Any:
-        return None if value is None else self.rewritten(value, decrypt)
-
-    def rewritten(self, document: Any, change: Any) -> Any:
-        """A copy of `document` with each string leaf at `paths` passed through
-        `change(value, associated name)` (the containers on the way copied, the rest shared)."""
-        out = dict(document)
-        for path in self.paths:
-            node: dict[str, Any] | None = out
-            for step in path[:-1]:
-                child = node.get(step) if node is not None else None
-                if not isinstance(child, dict):
-                    node = None
-                    break
-                node[step] = node = dict(child)
-            if node is not None and isinstance(node.get(path[-1]), str):
-                node[path[-1]] = change(node[path[-1]], self.field_name(path))
-        return out
-
-
 # --- blind indexes ------------------------------------------------------------------------------
 
 
@@ -360,86 +295,6 @@ async def reencrypt(
         after = rows[-1][0]
 
 
-def encrypted_columns(metadata: MetaData) -> dict[Table, dict[str, str]]:
-    """Every table of `metadata` with encrypted columns: column name → its associated-data name
-    (what `reencrypt` rewrites)."""
-    found: dict[Table, dict[str, str]] = {}
-    for table in metadata.sorted_tables:
-        columns = {
-            c.name: c.type.column
-            for c in table.columns
-            if isinstance(c.type, Encrypted | EncryptedJSON)
-        }
-        if columns:
-            found[table] = columns
-    return found
-
-
-async def reencrypt_all(
-    sessionmaker: async_sessionmaker[AsyncSession], metadata: MetaData, *, batch: int = 1000
-) -> dict[str, int]:
-    """`reencrypt` over every encrypted column of a service's tables (each walked by its one
-    primary-key column): rows rewritten by table, and by `<table>.<column>` for the documents
-    with encrypted leaves (a second pass over the same rows)."""
-    done: dict[str, int] = {}
-    for table, columns in encrypted_columns(metadata).items():
-        (key,) = table.primary_key.columns.keys()
-        done[table.name] = await reencrypt(sessionmaker, table, columns, key=key, batch=batch)
-    for table in metadata.sorted_tables:
-        for column in table.columns:
-            if isinstance(column.type, JSONWithEncryptedFields):
-                done[f"{table.name}.{column.name}"] = await reencrypt_fields(
-                    sessionmaker, table, column.name, batch=batch
-                )
-    return done
-
-
-async def reencrypt_fields(
-    sessionmaker: async_sessionmaker[AsyncSession], table: Table, name: str, *, batch: int = 1000
-) -> int:
-    """`reencrypt` for a `JSONWithEncryptedFields` column: every document read in batches (the
-    stale leaves cannot be found by SQL), the ones with a leaf not under the current key and
-    algorithm rewritten; the number of rows rewritten."""
-    ring = keyring()
-    kind = table.c[name].type
-    assert isinstance(kind, JSONWithEncryptedFields)
-    (key,) = table.primary_key.columns.keys()
-    raw = type_coerce(table.c[name], JSON)  # the document as stored, leaves still sealed
-    done, after = 0, None
-    while True:
-        query = select(table.c[key], raw).where(table.c[name].is_not(None))
-        if after is not None:
-            query = query.where(table.c[key] > after)
-        async with sessionmaker() as session, session.begin():
-            rows = (await session.execute(query.order_by(table.c[key]).limit(batch))).all()
-            if not rows:
-                return done
-            stale = [
-                {"row_key": row[0], "document": kind.rewritten(row[1], _current(ring))}
-                for row in rows
-                if kind.rewritten(row[1], lambda v, _: v if is_current(v, ring) else "") != row[1]
-            ]
-            if stale:
-                await session.execute(
-                    update(table)
-                    .where(table.c[key] == bindparam("row_key"))
-                    .values({name: bindparam("document", type_=JSON)}),
-                    stale,
-                    execution_options={"synchronize_session": False},
-                )
-        done += len(stale)
-        after = rows[-1][0]
-
-
-def _current(ring: Keyring) -> Any:
-    def change(stored: str, associated: str) -> str:
-        if is_current(stored, ring):
-            return stored
-        return encrypt(decrypt(stored, associated, ring), associated, ring)
-
-    return change
-
-
 def _rewritten(row: Sequence[Any], columns: dict[str, str], ring: Keyring) -> dict[str, Any]:
     out: dict[str, Any] = {"row_key": row[0]}
     for index, (name, associated) in enumerate(columns.items(), start=1):
@@ -449,6 +304,67 @@ def _rewritten(row: Sequence[Any], columns: dict[str, str], ring: Keyring) -> di
         else:
             out[f"new_{name}"] = encrypt(decrypt(stored, associated, ring), associated, ring)
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class IndexOf:
+    """How an index column is made: from `column` (encrypted under `associated`), normalised by
+    `normalise`, keyed with `kind` (see `blind_index`)."""
+
+    column: str
+    associated: str
+    kind: str
+    normalise: Callable[[str], str]
+
+
+async def reindex(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    table: Table,
+    indexes: dict[str, IndexOf],
+    *,
+    key: str = "id",
+    batch: int = 1000,
+) -> int:
+    """Recompute every blind index of `table` (index column → how it is made) from the values
+    and write those that differ; the number of rows rewritten. Needed once after the profile
+    changes (HMAC-SHA-256 ↔ HMAC-SM3: every index changes), run with the reencryption. A
+    stored index cannot say which MAC made it, so every row is read, in batches of `batch` by
+    `key`, each batch its own transaction: interruptible and repeatable (a second run rewrites
+    nothing)."""
+    ring = keyring()
+    sources = sorted({how.column for how in indexes.values()})
+    stored = [type_coerce(table.c[name], Text) for name in sources]
+    done, after = 0, None
+    while True:
+        query = select(table.c[key], *stored, *(table.c[name] for name in indexes))
+        if after is not None:
+            query = query.where(table.c[key] > after)
+        async with sessionmaker() as session, session.begin():
+            rows = (await session.execute(query.order_by(table.c[key]).limit(batch))).all()
+            if not rows:
+                return done
+            changed = []
+            for row in rows:
+                values = dict(zip(sources, row[1 : 1 + len(sources)], strict=True))
+                current = dict(zip(indexes, row[1 + len(sources) :], strict=True))
+                fresh = {}
+                for name, how in indexes.items():
+                    value = values[how.column]
+                    plain = None if value is None else decrypt(value, how.associated, ring)
+                    fresh[name] = (
+                        None if plain is None else blind_index(how.normalise(plain), how.kind, ring)
+                    )
+                if fresh != current:
+                    changed.append({"row_key": row[0], **{f"new_{n}": v for n, v in fresh.items()}})
+            if changed:
+                values_of = {name: bindparam(f"new_{name}", type_=String) for name in indexes}
+                await session.execute(
+                    update(table).where(table.c[key] == bindparam("row_key")).values(values_of),
+                    changed,
+                    execution_options={"synchronize_session": False},
+                )
+        done += len(changed)
+        after = rows[-1][0]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

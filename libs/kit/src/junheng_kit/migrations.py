@@ -14,7 +14,8 @@ from sqlalchemy.engine import Connection
 
 import junheng_kit.tables  # noqa: F401  (the kit tables join every service's migrations)
 from junheng_kit.db import KitBase, UtcDateTime, create_engine, is_sqlite
-from junheng_kit.fieldcrypt import Encrypted, EncryptedJSON, JSONWithEncryptedFields
+from junheng_kit.fieldcrypt import Encrypted
+from junheng_kit.fieldcrypt_columns import EncryptedJSON, JSONWithEncryptedFields
 
 
 def alembic_config(service_dir: Path, url: str) -> Config:

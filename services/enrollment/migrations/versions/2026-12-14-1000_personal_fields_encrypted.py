@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from junheng_kit import fieldcrypt
+from junheng_kit.fieldcrypt_columns import JSONWithEncryptedFields
 
 revision: str = "e0014"
 down_revision: str | None = "e0013"
@@ -39,7 +40,7 @@ TEXT_COLUMNS = {  # application column → its plaintext type before e0014
     "home_address": sa.String(length=200),
 }
 PERSONAL = [*TEXT_COLUMNS, "guardian"]
-HOUSEHOLD = fieldcrypt.JSONWithEncryptedFields(
+HOUSEHOLD = JSONWithEncryptedFields(
     "enrollment.application.household", (("hukou", "address"), ("residence_permit", "number"))
 )
 

@@ -97,7 +97,7 @@ async def register_student(
         session, principal, request=body, pseudonym_key=_pseudonym_key(request)
     )
     response.headers["Location"] = f"/v1/students/{student.id}"
-    response.headers["ETag"] = etag(student.version)
+    response.headers["ETag"] = etag(student.version, unmasked=PII in principal.scopes)
     return student_read(student, principal, on=china_today())
 
 
@@ -229,5 +229,5 @@ async def get_student(
     student_id: UUID, session: SessionDep, principal: Reader, response: Response
 ) -> StudentRead:
     student = await StudentRepository(session).get(student_id, within=principal.jurisdiction)
-    response.headers["ETag"] = etag(student.version)
+    response.headers["ETag"] = etag(student.version, unmasked=PII in principal.scopes)
     return student_read(student, principal, on=china_today())

@@ -21,7 +21,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from enrollment.db import Base
 from junheng_kit.db import UtcDateTime
-from junheng_kit.fieldcrypt import Encrypted, EncryptedJSON, JSONWithEncryptedFields
+from junheng_kit.fieldcrypt import Encrypted, normalise_citizen_id
+from junheng_kit.fieldcrypt_columns import EncryptedJSON, JSONWithEncryptedFields, blind_index_of
 from junheng_kit.i18n import t
 from junheng_kit.ids import uuid7
 from junheng_kit.integrity import on_violation
@@ -110,7 +111,12 @@ class Application(Base):
     # through its blind index; everything else uses the pseudonymous key
     child_key: Mapped[str] = mapped_column(String(32), index=True)
     citizen_id: Mapped[str] = mapped_column(Encrypted("enrollment.application.citizen_id"))
-    citizen_id_index: Mapped[str] = mapped_column(String(32))
+    citizen_id_index: Mapped[str] = mapped_column(
+        String(32),
+        info=blind_index_of(
+            "citizen_id", "enrollment.application.citizen_id", "citizen_id", normalise_citizen_id
+        ),
+    )
     # 全国学籍号 (personal data like the citizen ID: a G number is G + the ID), when given
     student_number: Mapped[str | None] = mapped_column(
         Encrypted("enrollment.application.student_number")

@@ -55,7 +55,8 @@ from enrollment.zoning.service import zone_index
 from junheng_contracts.enrollment import ApplicationSubmitted
 from junheng_kit.auth import Principal
 from junheng_kit.bulk_insert import insert_columns
-from junheng_kit.fieldcrypt import EncryptedJSON, JSONWithEncryptedFields, encrypt
+from junheng_kit.fieldcrypt import encrypt
+from junheng_kit.fieldcrypt_columns import EncryptedJSON, JSONWithEncryptedFields
 from junheng_kit.i18n import t
 from junheng_kit.identifiers import citizen_id_gender_expr, student_key
 from junheng_kit.ids import uuid7_many

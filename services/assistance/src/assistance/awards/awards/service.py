@@ -128,6 +128,11 @@ async def propose_awards(
     return count
 
 
+def shows_pii(principal: Principal) -> bool:
+    """The caller sees names, citizen IDs and categories unmasked (its answers' ETags say so)."""
+    return PII in principal.scopes
+
+
 def award_read(award: Award, student: Student, principal: Principal) -> AwardRead:
     """Full name, citizen ID and category only with `assistance:pii` (jurisdiction checked by
     the query that loaded the award)."""
