@@ -163,6 +163,8 @@ async def main() -> None:
                 environment="test",
                 secret_key=SecretStr("bench-secret-bench-secret-bench-secret"),
                 pseudonym_key=SecretStr("bench-pseudonym-key"),
+                field_keys=SecretStr(fieldcrypt.dev_field_keys()[0]),  # those it was seeded with
+                blind_index_key=SecretStr(fieldcrypt.dev_field_keys()[1]),
                 database_url=url,
                 nats_url=None,
                 fact_agencies_file=workdir / "agencies.json",
