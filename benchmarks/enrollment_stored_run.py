@@ -28,6 +28,7 @@ from enrollment.lottery.schemas import AssignmentRunFromApplications
 from enrollment.lottery.service import create_run_from_applications, instance_of
 from enrollment.schools.models import School
 from enrollment.seats.models import SeatPlan
+from junheng_kit import fieldcrypt
 from junheng_kit.auth import Jurisdiction, Principal
 from junheng_kit.db import create_engine, create_sessionmaker
 from junheng_kit.gc_pause import collector_paused
@@ -142,6 +143,7 @@ async def seed(url: str) -> None:
                     "grade": 1,
                     "child_key": f"{n:032x}",
                     "citizen_id": "0" * 18,
+                    "citizen_id_index": f"{n:032x}",  # distinct children, as child_key
                     "child_name": "-",
                     "birth_date": date(2019, 1, 1),
                     "gender": "male",
@@ -192,6 +194,7 @@ async def full_runs(url: str) -> tuple[list[float], rules.Instance]:
 
 
 def main() -> None:
+    fieldcrypt.configure(*fieldcrypt.dev_field_keys())  # personal columns encrypted at rest
     with tempfile.TemporaryDirectory() as directory:
         url = f"sqlite+aiosqlite:///{Path(directory) / 'enrollment.sqlite3'}"
         upgrade(service_dir("enrollment"), url)

@@ -29,10 +29,12 @@ from sqlalchemy import insert
 
 from agency_sim.facts_registry import generate_people
 from enrollment.admission.models import Application, PriorityPolicy
+from enrollment.admission.repository import citizen_id_index
 from enrollment.app import create_app
 from enrollment.facts import service
 from enrollment.facts.jobs import new_job
 from enrollment.settings import EnrollmentSettings
+from junheng_kit import fieldcrypt
 from junheng_kit.identifiers import student_key
 from junheng_kit.ids import uuid7
 from junheng_kit.migrations import service_dir, upgrade
@@ -118,6 +120,7 @@ def application_rows(secret: bytes) -> list[dict[str, Any]]:
             {
                 "id": uuid7(), "county_code": COUNTY, "year": YEAR, "level": "primary",
                 "grade": 1, "child_key": student_key(secret, cid), "citizen_id": cid,
+                "citizen_id_index": citizen_id_index(cid),
                 "student_number": None, "child_name": person.name,
                 "birth_date": date(int(cid[6:10]), int(cid[10:12]), int(cid[12:14])),
                 "gender": "male" if int(cid[16]) % 2 else "female",
@@ -137,6 +140,7 @@ def application_rows(secret: bytes) -> list[dict[str, Any]]:
 
 
 async def main() -> None:
+    fieldcrypt.configure(*fieldcrypt.dev_field_keys())  # personal columns encrypted at rest
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         ensure_private_key(workdir / "bureau.pem")
@@ -159,6 +163,8 @@ async def main() -> None:
                 environment="test",
                 secret_key=SecretStr("bench-secret-bench-secret-bench-secret"),
                 pseudonym_key=SecretStr("bench-pseudonym-key"),
+                field_keys=SecretStr(fieldcrypt.dev_field_keys()[0]),  # those it was seeded with
+                blind_index_key=SecretStr(fieldcrypt.dev_field_keys()[1]),
                 database_url=url,
                 nats_url=None,
                 fact_agencies_file=workdir / "agencies.json",

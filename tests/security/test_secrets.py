@@ -28,6 +28,7 @@ from assistance.settings import AssistanceSettings
 from enrollment.settings import EnrollmentSettings
 from evaluation.settings import EvaluationSettings
 from gateway.settings import GatewaySettings
+from junheng_kit import fieldcrypt
 from junheng_kit.processes import free_port
 from junheng_kit.settings import ServiceSettings
 from staffing.settings import StaffingSettings
@@ -80,6 +81,9 @@ class TestEverySettingsClass:
         monkeypatch.setenv("JUNHENG_ENV", "prod")
         monkeypatch.setenv(f"{name.upper()}_SECRET_KEY", "from-the-vault")
         monkeypatch.setenv("JUNHENG_PSEUDONYM_KEY", "shared-pseudonym-key")
+        if SETTINGS[name].encrypts_fields:  # its keys of fields at rest are real secrets too
+            monkeypatch.setenv(f"{name.upper()}_FIELD_KEYS", fieldcrypt.new_key("k1"))
+            monkeypatch.setenv(f"{name.upper()}_BLIND_INDEX_KEY", fieldcrypt.new_index_key())
         settings = SETTINGS[name]()
         assert settings.environment == "prod"
         assert settings.secret_key == SecretStr("from-the-vault")

@@ -70,6 +70,7 @@ def in_process_document() -> dict[str, Any]:
     from gateway.app import create_app as gateway_app
     from gateway.openapi.endpoints import merged_document
     from gateway.settings import GatewaySettings
+    from junheng_kit import fieldcrypt
     from staffing.app import create_app as staffing_app
     from staffing.settings import StaffingSettings
 
@@ -80,7 +81,13 @@ def in_process_document() -> dict[str, Any]:
     )
     services = {
         "enrollment": enrollment_app(
-            EnrollmentSettings(environment="test", secret_key=secret, pseudonym_key=pseudonym)
+            EnrollmentSettings(
+                environment="test",
+                secret_key=secret,
+                pseudonym_key=pseudonym,
+                field_keys=SecretStr(fieldcrypt.new_key("openapi")),
+                blind_index_key=SecretStr(fieldcrypt.new_index_key()),
+            )
         ),
         "staffing": staffing_app(
             StaffingSettings(environment="test", secret_key=secret, pseudonym_key=pseudonym)

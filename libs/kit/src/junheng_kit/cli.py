@@ -1,14 +1,18 @@
-"""Command line of every service: `python -m <service> [serve|migrate|openapi]`."""
+"""Command line of every service: `python -m <service> [serve|migrate|openapi|reencrypt]`."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 from collections.abc import Callable
 from pathlib import Path
 
 from fastapi import FastAPI
+from sqlalchemy import MetaData
 
-from junheng_kit.app import dump_openapi
+from junheng_kit import fieldcrypt_columns
+from junheng_kit.app import configure_field_keys, dump_openapi
+from junheng_kit.db import create_engine, create_sessionmaker
 from junheng_kit.migrations import upgrade
 from junheng_kit.runner import serve
 from junheng_kit.settings import ServiceSettings, load_settings
@@ -19,17 +23,39 @@ def service_main(
     create_app: Callable[[ServiceSettings], FastAPI],
     service_dir: Path,
     argv: list[str] | None = None,
+    *,
+    metadata: MetaData | None = None,
 ) -> None:
+    """`metadata`: the service's tables — given, `reencrypt` rewrites their encrypted columns."""
     parser = argparse.ArgumentParser(prog=service_dir.name)
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("serve", help="run the service (HTTP port + NATS bridge); the default")
     sub.add_parser("migrate", help="upgrade the database to the newest migration")
     sub.add_parser("openapi", help="print the service's OpenAPI document")
+    if metadata is not None:
+        sub.add_parser(
+            "reencrypt",
+            help="rewrite encrypted fields not under the current field key (after a rotation)",
+        )
     args = parser.parse_args(argv)
     settings = load_settings(settings_type)
     if args.command == "migrate":
         upgrade(service_dir, settings.database_url)
+    elif args.command == "reencrypt" and metadata is not None:
+        for where, rows in asyncio.run(reencrypt(settings, metadata)).items():
+            print(f"{where}: {rows} rows rewritten")
     elif args.command == "openapi":
         print(dump_openapi(create_app(settings)))
     else:
         serve(create_app(settings), settings)
+
+
+async def reencrypt(settings: ServiceSettings, metadata: MetaData) -> dict[str, int]:
+    """Every encrypted column of the service under the current key: batches of rows, each its own
+    transaction — safe beside the running service, on any replica, interrupted and run again."""
+    configure_field_keys(settings)
+    engine = create_engine(settings.database_url)
+    try:
+        return await fieldcrypt_columns.reencrypt_all(create_sessionmaker(engine), metadata)
+    finally:
+        await engine.dispose()

@@ -15,6 +15,8 @@ from sqlalchemy.engine import Connection
 import junheng_kit.audit.tables
 import junheng_kit.tables  # noqa: F401  (the kit tables join every service's migrations)
 from junheng_kit.db import KitBase, UtcDateTime, create_engine, is_sqlite
+from junheng_kit.fieldcrypt import Encrypted
+from junheng_kit.fieldcrypt_columns import EncryptedJSON, JSONWithEncryptedFields
 
 
 def alembic_config(service_dir: Path, url: str) -> Config:
@@ -41,6 +43,10 @@ def _render_item(kind: str, item: Any, autogen_context: Any) -> str | Literal[Fa
     """Kit column types render as the plain SQLAlchemy types they store as."""
     if kind == "type" and isinstance(item, UtcDateTime):
         return "sa.DateTime(timezone=True)"
+    if kind == "type" and isinstance(item, Encrypted | EncryptedJSON):
+        return "sa.Text()"
+    if kind == "type" and isinstance(item, JSONWithEncryptedFields):
+        return "sa.JSON()"
     return False
 
 

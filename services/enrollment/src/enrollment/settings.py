@@ -1,4 +1,5 @@
 from pathlib import Path
+from typing import ClassVar
 
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
@@ -10,6 +11,9 @@ class EnrollmentSettings(ServiceSettings):
     model_config = SettingsConfigDict(
         env_prefix="ENROLLMENT_", extra="forbid", populate_by_name=True
     )
+
+    # children's and guardians' citizen IDs, names, phones and addresses (junheng_kit.fieldcrypt)
+    encrypts_fields: ClassVar[bool] = True
 
     service_name: str = "enrollment"
     database_url: str = "sqlite+aiosqlite:///var/enrollment.sqlite3"

@@ -21,6 +21,7 @@ from fastapi import FastAPI
 from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from junheng_kit import fieldcrypt
 from junheng_kit.crypto_profile import ENV as CRYPTO_ENV
 from junheng_kit.crypto_profile import PROFILES, profile
 from junheng_kit.db import create_engine
@@ -338,7 +339,12 @@ TEST_PSEUDONYM_KEY = "test-only-pseudonym-key"
 
 
 def service_settings(settings_type: type[Any], **values: Any) -> Any:
-    """A service's settings for tests: the test environment and the tests' own secrets."""
+    """A service's settings for tests: the test environment and the tests' own secrets (a
+    service that encrypts fields gets the fixed dev-only field keys of the profile in force, the
+    same for every app of a test so replicas read each other's rows)."""
+    if getattr(settings_type, "encrypts_fields", False) and "field_keys" not in values:
+        keys, index_key = fieldcrypt.dev_field_keys()
+        values = {"field_keys": SecretStr(keys), "blind_index_key": SecretStr(index_key), **values}
     return settings_type(
         environment="test",
         secret_key=SecretStr(TEST_SECRET),

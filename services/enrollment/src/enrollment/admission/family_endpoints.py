@@ -167,7 +167,7 @@ async def search_applications(
     unmasked. POST keeps the 公民身份号码 out of URLs and access logs; 403 `scope_required`
     without `enrollment:pii`."""
     applications = await lifecycle.applications_of_child(
-        session, principal, citizen_id=body.citizen_id, secret=_secret(request.app.state)
+        session, principal, citizen_id=body.citizen_id
     )
     audit.touched(student_keys=[student_key(_secret(request.app.state), body.citizen_id)])
     for application in applications:

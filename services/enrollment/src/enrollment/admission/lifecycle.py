@@ -29,7 +29,6 @@ from enrollment.lottery import explain_text, outcomes
 from junheng_kit.auth import Principal
 from junheng_kit.bulk_insert import insert_columns
 from junheng_kit.i18n import t
-from junheng_kit.identifiers import student_key
 from junheng_kit.problems import NotFound
 from junheng_kit.timeutil import utcnow
 
@@ -94,12 +93,13 @@ async def admission_of(session: AsyncSession, application_id: UUID) -> Applicati
 
 
 async def applications_of_child(
-    session: AsyncSession, principal: Principal, *, citizen_id: str, secret: bytes
+    session: AsyncSession, principal: Principal, *, citizen_id: str
 ) -> list[Application]:
-    """A child's applications in the caller's jurisdiction, by the pseudonymous key of the
-    公民身份号码 (the ID itself is neither logged nor used in the query)."""
+    """A child's applications in the caller's jurisdiction, by the blind index of the
+    公民身份号码 (the ID itself is neither logged nor used in the query; stored IDs are
+    encrypted)."""
     return await AdmissionRepository(session).applications_of_child(
-        student_key(secret, citizen_id), within=principal.jurisdiction
+        citizen_id, within=principal.jurisdiction
     )
 
 

@@ -21,6 +21,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from enrollment.db import Base
 from junheng_kit.db import UtcDateTime
+from junheng_kit.fieldcrypt import Encrypted, normalise_citizen_id
+from junheng_kit.fieldcrypt_columns import EncryptedJSON, JSONWithEncryptedFields, blind_index_of
 from junheng_kit.i18n import t
 from junheng_kit.ids import uuid7
 from junheng_kit.integrity import on_violation
@@ -38,6 +40,7 @@ APPLICATION_UNIQUE = FieldError(
 APPLICATION_UNIQUE_DETAIL = t(
     "该儿童本年度已有一份申请", "this child already has an application this year"
 )
+HOUSEHOLD_PERSONAL = (("hukou", "address"), ("residence_permit", "number"))
 ADMITTED_ONCE = FieldError(
     "path.run_id", "admitted_once", t("每名儿童只能被录取一次", "a child is admitted once")
 )
@@ -90,9 +93,10 @@ class Application(Base):
 
     __tablename__ = "application"
     __table_args__ = (
+        # one application per child and year, by the blind index of the citizen ID
         UniqueConstraint(
             "year",
-            "child_key",
+            "citizen_id_index",
             name="uq_application_year_child",
             info=on_violation(APPLICATION_UNIQUE, detail=APPLICATION_UNIQUE_DETAIL),
         ),
@@ -103,20 +107,36 @@ class Application(Base):
     year: Mapped[int] = mapped_column(Integer)
     level: Mapped[str] = mapped_column(String(10))
     grade: Mapped[int] = mapped_column(Integer)
-    # the child: the citizen ID stays in this table; everything else uses the pseudonymous key
+    # the child: the citizen ID stays in this table, encrypted (junheng_kit.fieldcrypt), found
+    # through its blind index; everything else uses the pseudonymous key
     child_key: Mapped[str] = mapped_column(String(32), index=True)
-    citizen_id: Mapped[str] = mapped_column(String(18))
+    citizen_id: Mapped[str] = mapped_column(Encrypted("enrollment.application.citizen_id"))
+    citizen_id_index: Mapped[str] = mapped_column(
+        String(32),
+        info=blind_index_of(
+            "citizen_id", "enrollment.application.citizen_id", "citizen_id", normalise_citizen_id
+        ),
+    )
     # 全国学籍号 (personal data like the citizen ID: a G number is G + the ID), when given
-    student_number: Mapped[str | None] = mapped_column(String(19))
-    child_name: Mapped[str] = mapped_column(String(50))
+    student_number: Mapped[str | None] = mapped_column(
+        Encrypted("enrollment.application.student_number")
+    )
+    child_name: Mapped[str] = mapped_column(Encrypted("enrollment.application.child_name"))
     birth_date: Mapped[date] = mapped_column(Date)
     gender: Mapped[str] = mapped_column(String(6))
-    guardian: Mapped[dict[str, Any]] = mapped_column(JSON)
-    household: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # name, relation and phone: encrypted as one document
+    guardian: Mapped[dict[str, Any]] = mapped_column(
+        EncryptedJSON("enrollment.application.guardian")
+    )
+    # the 户籍 address and the 居住证 number encrypted inside the document; the rest (county,
+    # type, location, housing, dates, months) plain, as the lottery's instance reads it
+    household: Mapped[dict[str, Any]] = mapped_column(
+        JSONWithEncryptedFields("enrollment.application.household", HOUSEHOLD_PERSONAL)
+    )
     migrant: Mapped[bool] = mapped_column(Boolean)
     home_longitude: Mapped[float] = mapped_column(Float)
     home_latitude: Mapped[float] = mapped_column(Float)
-    home_address: Mapped[str] = mapped_column(String(200))
+    home_address: Mapped[str] = mapped_column(Encrypted("enrollment.application.home_address"))
     # zones in force at submission: the school options they gave, and the choices made
     home_zone_code: Mapped[str | None] = mapped_column(String(50))
     hukou_zone_code: Mapped[str | None] = mapped_column(String(50))
@@ -216,7 +236,9 @@ class Admission(Base):
     level: Mapped[str] = mapped_column(String(10))
     route: Mapped[str] = mapped_column(String(10))  # assignment | overflow
     # the child's 全国学籍号 as the application held it at confirmation (the exchange key)
-    student_number: Mapped[str | None] = mapped_column(String(19))
+    student_number: Mapped[str | None] = mapped_column(
+        Encrypted("enrollment.admission.student_number")
+    )
     run_id: Mapped[UUID] = mapped_column(index=True)
     distance_km: Mapped[float | None] = mapped_column(Float)
     confirmed_by: Mapped[str] = mapped_column(String(100))

@@ -21,6 +21,7 @@ from enrollment.admission.models import (
 from enrollment.schools.models import School
 from junheng_kit.auth import Jurisdiction
 from junheng_kit.bulk_insert import insert_columns
+from junheng_kit.fieldcrypt import blind_index, blind_indexes, normalise_citizen_id
 from junheng_kit.i18n import t
 from junheng_kit.pagination import fetch_limit
 from junheng_kit.problems import NotFound
@@ -30,6 +31,16 @@ CHUNK = 2000  # keys per IN list (a sheet has tens of thousands)
 
 APPLICATION = cast(Table, Application.__table__)
 APPLICATION_EVENT = cast(Table, ApplicationEvent.__table__)
+
+
+def citizen_id_index(citizen_id: str) -> str:
+    """The blind index `application.citizen_id_index` holds (junheng_kit.fieldcrypt)."""
+    return blind_index(normalise_citizen_id(citizen_id), "citizen_id")
+
+
+def citizen_id_indexes(citizen_ids: Iterable[str]) -> list[str]:
+    """`citizen_id_index` of many (a sheet's column): the keyring read once."""
+    return blind_indexes((normalise_citizen_id(c) for c in citizen_ids), "citizen_id")
 
 
 @dataclass
@@ -98,8 +109,9 @@ class ApplicationRepository:
         return application
 
     async def children_applied(self, children: Iterable[tuple[int, str]]) -> set[tuple[int, str]]:
-        """Which (year, child key) pairs already have an application — the one-per-child-and-year
-        check of a submission batch and of a sheet alike: a query per year and `CHUNK` keys."""
+        """Which (year, citizen-ID blind index) pairs already have an application — the
+        one-per-child-and-year check of a submission batch and of a sheet alike: a query per year
+        and `CHUNK` indexes, nothing decrypted."""
         by_year: dict[int, set[str]] = {}
         for year, key in children:
             by_year.setdefault(year, set()).add(key)
@@ -110,9 +122,9 @@ class ApplicationRepository:
                 found.update(
                     (year, key)
                     for key in await self.session.scalars(
-                        select(Application.child_key).where(
+                        select(Application.citizen_id_index).where(
                             Application.year == year,
-                            Application.child_key.in_(keys[start : start + CHUNK]),
+                            Application.citizen_id_index.in_(keys[start : start + CHUNK]),
                         )
                     )
                 )
@@ -287,13 +299,17 @@ class AdmissionRepository:
         return [(admission, name) for admission, name in rows]
 
     async def applications_of_child(
-        self, child_key: str, *, within: Jurisdiction
+        self, citizen_id: str, *, within: Jurisdiction
     ) -> list[Application]:
-        """A child's applications (every year) in the caller's jurisdiction, newest first."""
+        """A child's applications (every year) in the caller's jurisdiction, newest first: found
+        by the blind index of the citizen ID (the stored IDs are encrypted)."""
         return list(
             await self.session.scalars(
                 select(Application)
-                .where(Application.child_key == child_key, within.covers(Application.county_code))
+                .where(
+                    Application.citizen_id_index == citizen_id_index(citizen_id),
+                    within.covers(Application.county_code),
+                )
                 .order_by(Application.year.desc(), Application.id.desc())
             )
         )

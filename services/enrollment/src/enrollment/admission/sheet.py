@@ -41,7 +41,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from enrollment.admission import rules, sheet_checks
 from enrollment.admission.models import Application, ApplicationEvent
 from enrollment.admission.policies import cutoff_of
-from enrollment.admission.repository import ApplicationRepository, PolicyRepository
+from enrollment.admission.repository import (
+    ApplicationRepository,
+    PolicyRepository,
+    citizen_id_indexes,
+)
 from enrollment.admission.schemas import ApplicationCreate
 from enrollment.imports import application_frame, sheets
 from enrollment.imports.models import SheetImport
@@ -51,6 +55,8 @@ from enrollment.zoning.service import zone_index
 from junheng_contracts.enrollment import ApplicationSubmitted
 from junheng_kit.auth import Principal
 from junheng_kit.bulk_insert import insert_columns
+from junheng_kit.fieldcrypt import encrypt
+from junheng_kit.fieldcrypt_columns import EncryptedJSON, JSONWithEncryptedFields
 from junheng_kit.i18n import t
 from junheng_kit.identifiers import citizen_id_gender_expr, student_key
 from junheng_kit.ids import uuid7_many
@@ -127,6 +133,11 @@ SHEET = TypeAdapter(list[ApplicationCreate])
 APPLICATION = cast(Table, Application.__table__)
 TRAIL = cast(Table, ApplicationEvent.__table__)
 JSON_COLUMNS = frozenset({"guardian", "household", "home_schools", "hukou_schools", "choices"})
+HOUSEHOLD_LEAVES = {  # sheet column → its path in the stored household document
+    "hukou_address": ("hukou", "address"),
+    "residence_permit_number": ("residence_permit", "number"),
+}
+GUARDIAN = cast(EncryptedJSON, APPLICATION.c.guardian.type).column  # its associated data
 _INDEX = re.compile(r"(\.\d+|\[\d+\])$")
 
 
@@ -245,9 +256,11 @@ async def import_applications(
         level: cutoff_of(await policies.in_force(county_code, year, level, on=today))
         for level in sorted(set(levels))
     }
-    keys = [student_key(secret, c) for c in frame["citizen_id"].to_list()]
+    citizen_ids = frame["citizen_id"].to_list()
+    keys = [student_key(secret, c) for c in citizen_ids]
+    indexes = citizen_id_indexes(citizen_ids)  # the stored IDs are encrypted: by blind index
     applications = ApplicationRepository(session)
-    stored = {key for _, key in await applications.children_applied((year, k) for k in keys)}
+    stored = {index for _, index in await applications.children_applied((year, i) for i in indexes)}
     located = await _locate(session, frame, levels, county_code=county_code, year=year, on=today)
     wanted = set(frame["choices"].explode().drop_nulls().unique().to_list()) | {
         c for zone in located.zones for c in zone.school_codes
@@ -256,7 +269,7 @@ async def import_applications(
     school_levels = await applications.school_levels(wanted)
 
     problems = sheet_checks.child_problems(frame, levels, cutoffs, year=year, today=today)
-    duplicates = sheet_checks.duplicates(frame["row"].to_list(), keys, stored)
+    duplicates = sheet_checks.duplicates(frame["row"].to_list(), indexes, stored)
     options = sheet_checks.choices(
         frame, levels, located, problems, school_levels, county_code=county_code, year=year
     )
@@ -282,7 +295,7 @@ async def import_applications(
     reject_rows(sorted(errors + duplicates, key=lambda e: sheet_checks.row_of(e.field)))
 
     record = await _write(
-        session, principal, frame, keys, levels, options,
+        session, principal, frame, keys, indexes, levels, options,
         county_code=county_code, year=year, content=content, media_type=media_type,
     )  # fmt: skip
     return ApplicationImport(record, replayed=False)
@@ -352,6 +365,7 @@ async def _write(
     principal: Principal,
     frame: pl.DataFrame,
     keys: Sequence[str],
+    indexes: Sequence[str],
     levels: Sequence[rules.Level],
     options: sheet_checks.Options,
     *,
@@ -362,12 +376,15 @@ async def _write(
 ) -> SheetImport:
     """Applications, their `submitted` trail entries and `enrollment.application.submitted`
     events: column-wise INSERTs, the JSON documents encoded by polars (the same documents
-    `model_dump` gives a POST), the envelopes by the kit's `add_event_frame`."""
+    `model_dump` gives a POST), the envelopes by the kit's `add_event_frame`. Personal columns
+    are encrypted once per value: by their column type in `insert_columns`, the guardian's JSON
+    text (given encoded) here."""
     now = utcnow()
     count = frame.height
     ids = uuid7_many(count)
     migrant = frame["hukou_county_code"] != county_code
-    documents = frame.select(
+    sealed = _household_leaves_sealed(frame)
+    documents = sealed.select(
         application_frame.guardian_json().alias("guardian"),
         application_frame.household_json().alias("household"),
         citizen_id_gender_expr().alias("gender"),
@@ -381,11 +398,12 @@ async def _write(
         "grade": frame["grade"].to_list(),
         "child_key": list(keys),
         "citizen_id": frame["citizen_id"].to_list(),
+        "citizen_id_index": list(indexes),
         "student_number": frame["student_number"].to_list(),
         "child_name": frame["child_name"].to_list(),
         "birth_date": frame["birth_date"].to_list(),
         "gender": documents["gender"].to_list(),
-        "guardian": documents["guardian"].to_list(),
+        "guardian": [encrypt(g, GUARDIAN) for g in documents["guardian"].to_list()],
         "household": documents["household"].to_list(),
         "migrant": migrant.to_list(),
         "home_longitude": frame["home_longitude"].to_list(),
@@ -454,38 +472,15 @@ async def _write(
     )
 
 
-def export_rows(applications: Sequence[Application]) -> list[list[Any]]:
-    """Applications in the import's column order: re-importing the file elsewhere gives the
-    same applications (coded values as the Chinese labels the import reads)."""
-    out = []
-    for a in applications:
-        hukou = a.household["hukou"]
-        location = hukou.get("location") or {}
-        permit = a.household.get("residence_permit") or {}
-        out.append(
-            [
-                a.grade,
-                a.citizen_id,
-                a.student_number,
-                a.child_name,
-                a.birth_date,
-                a.guardian["name"],
-                LABEL_OF["guardian_relation"][a.guardian["relation"]],
-                a.guardian["phone"],
-                hukou["county_code"],
-                LABEL_OF["hukou_type"][hukou["type"]],
-                hukou["address"],
-                location.get("longitude"),
-                location.get("latitude"),
-                LABEL_OF["housing"][a.household["housing"]],
-                permit.get("issued_on"),
-                permit.get("number"),
-                a.household.get("social_insurance_months", 0),
-                a.home_address,
-                a.home_longitude,
-                a.home_latitude,
-                sheets.join_codes(a.choices),
-                a.primary_school_code,
-            ]
+def _household_leaves_sealed(frame: pl.DataFrame) -> pl.DataFrame:
+    """The frame with the household's personal leaves (户籍 address, 居住证 number) encrypted,
+    once per value, before polars encodes the document (`insert_columns` takes it as is)."""
+    kind = cast(JSONWithEncryptedFields, APPLICATION.c.household.type)
+    return frame.with_columns(
+        pl.Series(
+            column,
+            [None if v is None else encrypt(v, kind.field_name(path)) for v in frame[column]],
+            pl.String,
         )
-    return out
+        for column, path in HOUSEHOLD_LEAVES.items()
+    )

@@ -21,7 +21,7 @@ from enrollment.admission.models import (
     APPLICATION_UNIQUE_DETAIL,
     PriorityPolicy,
 )
-from enrollment.admission.repository import ApplicationRepository
+from enrollment.admission.repository import ApplicationRepository, citizen_id_index
 from enrollment.admission.schemas import ApplicationCreate
 from enrollment.zoning.rules import Zone
 from enrollment.zoning.service import zone_index_in_force
@@ -83,6 +83,7 @@ class Recorded:
     grade: int
     child_key: str
     citizen_id: str
+    citizen_id_index: str
     student_number: str | None
     child_name: str
     birth_date: date
@@ -141,6 +142,7 @@ async def submit_applications(
     one refused for its choices leaves the child free, as it would have done alone)."""
     outcomes: list[Submitted | DomainError | None] = [None] * len(submissions)
     checked: list[tuple[int, str, PriorityPolicy | None]] = []  # (position, child key, policy)
+    index_of: dict[int, str] = {}  # position → the blind index of the child's citizen ID
     for position, submission in enumerate(submissions):
         principal, request = submission.principal, submission.request
         try:
@@ -167,14 +169,15 @@ async def submit_applications(
         )
         if outcomes[position] is None:
             checked.append((position, student_key(secret, child.citizen_id), policy))
+            index_of[position] = citizen_id_index(child.citizen_id)
 
     taken = await ApplicationRepository(session).children_applied(
-        {(submissions[p].request.year, key) for p, key, _ in checked}
+        {(submissions[p].request.year, index_of[p]) for p, _, _ in checked}
     )
     fresh: list[tuple[int, str, PriorityPolicy | None]] = []
     for position, key, policy in checked:
         request = submissions[position].request
-        if (request.year, key) in taken:
+        if (request.year, index_of[position]) in taken:
             outcomes[position] = duplicate_application()
             continue
         fresh.append((position, key, policy))
@@ -245,6 +248,7 @@ async def submit_applications(
             "grade": request.grade,
             "child_key": key,
             "citizen_id": child.citizen_id,
+            "citizen_id_index": index_of[position],
             "student_number": child.student_number,
             "child_name": child.name,
             "birth_date": child.birth_date,

@@ -7,7 +7,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 
-from enrollment.admission import reads
+from enrollment.admission import reads, sheet_export
 from enrollment.admission import sheet as application_sheet
 from enrollment.admission.audit import Exported, Imported
 from enrollment.admission.repository import ApplicationRepository
@@ -277,7 +277,7 @@ async def export_applications(
         classes=classes_shown(reads.shows_pii(principal)),
         county_code=county_code,
     )
-    rows = application_sheet.export_rows(applications)
+    rows = sheet_export.export_rows(applications)
     if not reads.shows_pii(principal):
         rows = reads.masked_sheet_rows([c.field for c in application_sheet.COLUMNS], rows)
     return _sheet(
