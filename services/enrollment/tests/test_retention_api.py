@@ -15,6 +15,7 @@ from httpx import AsyncClient
 from sqlalchemy import select
 
 from enrollment.admission.models import Admission, Application
+from enrollment.admission.repository import citizen_id_index
 from enrollment.retention import RETENTION, PurgeRecord
 from junheng_kit.identifiers import citizen_id_check_character, student_key
 from junheng_kit.ids import uuid7
@@ -55,6 +56,7 @@ def row(n: int, year: int, status: str, county: str = "150602") -> Application:
         grade=1,
         child_key=student_key(TEST_PSEUDONYM_KEY.encode(), citizen),
         citizen_id=citizen,
+        citizen_id_index=citizen_id_index(citizen),
         student_number=None,
         child_name=f"李小{n}",
         birth_date=date(2019, 3, 15),

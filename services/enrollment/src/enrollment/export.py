@@ -43,7 +43,7 @@ async def export_child(
     secret = request.app.state.settings.pseudonym_key.get_secret_value().encode()
     key = student_key(secret, body.citizen_id)
     applications = await AdmissionRepository(session).applications_of_child(
-        key, within=principal.jurisdiction
+        body.citizen_id, within=principal.jurisdiction
     )
     ids = [a.id for a in applications]
     texts = [str(i) for i in ids]

@@ -15,13 +15,16 @@ first of its month (the entry-age statistics count by birth month), the home loc
 
 from __future__ import annotations
 
+import re
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import ColumnElement, exists, literal_column, select
 
 from enrollment.admission.models import Admission, Application
 from enrollment.db import Base
+from junheng_kit import fieldcrypt
+from junheng_kit.fieldcrypt_columns import JSONWithEncryptedFields
 from junheng_kit.retention.models import (
     LegalHoldColumns,
     PurgedRecordColumns,
@@ -32,6 +35,7 @@ from junheng_kit.retention.models import (
 from junheng_kit.retention.purge import PurgeTarget, Retention
 
 CLEARED = "已清除"
+SAFE_LITERAL = re.compile(r"^[A-Za-z0-9_:-]+$")
 
 
 class RetentionRule(Base, RetentionRuleColumns):
@@ -67,12 +71,17 @@ def not_admitted() -> ColumnElement[bool]:
 
 
 def _household(dialect: str) -> Any:
-    """The 户籍 address and location and the 居住证 number cleared; the rest of the document (户口
-    type, housing, 社保 months) kept."""
+    """The 户籍 address cleared (已清除, encrypted as the column keeps that leaf), its location
+    and the 居住证 number removed; the rest of the document (户口 type, housing, 社保 months)
+    kept."""
+    household = cast(JSONWithEncryptedFields, Application.__table__.c.household.type)
+    cleared = fieldcrypt.encrypt(CLEARED, household.field_name(("hukou", "address")))
+    if not SAFE_LITERAL.match(cleared):  # base64url, ':' and '-' only: safe in SQL text
+        raise ValueError("unexpected characters in an encrypted value")
     if dialect == "postgresql":
         base = (
             "jsonb_set(jsonb_set(household::jsonb, '{hukou,address}', "
-            f"to_jsonb('{CLEARED}'::text)), '{{hukou,location}}', 'null'::jsonb)"
+            f"to_jsonb('{cleared}'::text)), '{{hukou,location}}', 'null'::jsonb)"
         )
         return literal_column(
             "(CASE WHEN jsonb_typeof(household::jsonb -> 'residence_permit') = 'object' "
@@ -80,7 +89,7 @@ def _household(dialect: str) -> Any:
             f"ELSE {base} END)::json"
         )
     return literal_column(
-        f"json_replace(household, '$.hukou.address', '{CLEARED}', "
+        f"json_replace(household, '$.hukou.address', '{cleared}', "
         "'$.hukou.location', json('null'), '$.residence_permit.number', json('null'))"
     )
 
