@@ -17,12 +17,20 @@ from enrollment.app import create_app as enrollment_app
 from enrollment.settings import EnrollmentSettings
 from evaluation.app import create_app as evaluation_app
 from evaluation.settings import EvaluationSettings
+from junheng_kit.fieldcrypt import dev_field_keys
 from staffing.app import create_app as staffing_app
 from staffing.settings import StaffingSettings
 
 SNAPSHOTS = Path(__file__).parent / "openapi"
 SECRET = SecretStr("test-only-secret")
-KEYS = {"secret_key": SECRET, "pseudonym_key": SecretStr("test-only-pseudonym-key")}
+FIELD_KEYS = dict(
+    zip(("field_keys", "blind_index_key"), map(SecretStr, dev_field_keys()), strict=True)
+)
+KEYS = {
+    "secret_key": SECRET,
+    "pseudonym_key": SecretStr("test-only-pseudonym-key"),
+    **FIELD_KEYS,  # a service that encrypts fields needs them outside dev
+}
 APPS = {
     "enrollment": lambda: enrollment_app(EnrollmentSettings(environment="test", **KEYS)),
     "staffing": lambda: staffing_app(StaffingSettings(environment="test", **KEYS)),

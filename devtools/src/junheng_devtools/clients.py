@@ -70,11 +70,13 @@ def in_process_document() -> dict[str, Any]:
     from gateway.app import create_app as gateway_app
     from gateway.openapi.endpoints import merged_document
     from gateway.settings import GatewaySettings
+    from junheng_kit.fieldcrypt import dev_field_keys
     from staffing.app import create_app as staffing_app
     from staffing.settings import StaffingSettings
 
     # never used to sign anything: the apps are only asked for their documents
     secret, pseudonym = SecretStr("openapi-only-secret"), SecretStr("openapi-only-pseudonym-key")
+    keys, index_key = dev_field_keys()  # a service that encrypts fields needs keys outside dev
     gateway = gateway_app(
         GatewaySettings(environment="test", secret_key=secret, pseudonym_key=pseudonym)
     )
@@ -83,7 +85,13 @@ def in_process_document() -> dict[str, Any]:
             EnrollmentSettings(environment="test", secret_key=secret, pseudonym_key=pseudonym)
         ),
         "staffing": staffing_app(
-            StaffingSettings(environment="test", secret_key=secret, pseudonym_key=pseudonym)
+            StaffingSettings(
+                environment="test",
+                secret_key=secret,
+                pseudonym_key=pseudonym,
+                field_keys=SecretStr(keys),
+                blind_index_key=SecretStr(index_key),
+            )
         ),
         "assistance": assistance_app(
             AssistanceSettings(environment="test", secret_key=secret, pseudonym_key=pseudonym)

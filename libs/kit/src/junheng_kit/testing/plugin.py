@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from junheng_kit.crypto_profile import ENV as CRYPTO_ENV
 from junheng_kit.crypto_profile import PROFILES, profile
 from junheng_kit.db import create_engine
+from junheng_kit.fieldcrypt import dev_field_keys
 from junheng_kit.migrations import upgrade
 from junheng_kit.processes import NatsServer, PostgresCluster
 from junheng_kit.reactions import ReactingSession
@@ -339,7 +340,11 @@ TEST_PSEUDONYM_KEY = "test-only-pseudonym-key"
 
 
 def service_settings(settings_type: type[Any], **values: Any) -> Any:
-    """A service's settings for tests: the test environment and the tests' own secrets."""
+    """A service's settings for tests: the test environment and the tests' own secrets (for a
+    service that encrypts fields, the dev-only field keys of the profile in force, unless given)."""
+    if getattr(settings_type, "encrypts_fields", False) and "field_keys" not in values:
+        keys, index_key = dev_field_keys()
+        values = {**values, "field_keys": SecretStr(keys), "blind_index_key": SecretStr(index_key)}
     return settings_type(
         environment="test",
         secret_key=SecretStr(TEST_SECRET),
