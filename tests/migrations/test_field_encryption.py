@@ -61,3 +61,18 @@ def test_teachers_stored_before_s0010_are_encrypted_and_found_by_their_index(
 
     command.downgrade(alembic_config(directory, url), "s0009")
     assert _run(url, "SELECT citizen_id, name FROM teacher") == [(TEACHER_ID, TEACHER_NAME)]
+
+
+def test_plaintext_roster_snapshots_are_dropped_by_a0011(tmp_path: Path) -> None:
+    """a0011: a snapshot stored before is plaintext (citizen IDs and names in a Parquet blob):
+    deleted, so no plaintext copy stays; the next 应助尽助 job stores a sealed one."""
+    url = _sqlite_url(tmp_path, "assistance")
+    directory = installed_service_dir("assistance")
+    upgrade(directory, url, "a0010")
+    _run(
+        url,
+        "INSERT INTO roster_snapshot (county_code, version, built_at, rows, format, payload) "
+        "VALUES ('150602', 3, '2026-01-01 00:00:00', 1, 'parquet+zstd/1', x'50415231')",
+    )
+    upgrade(directory, url)
+    assert _run(url, "SELECT count(*) FROM roster_snapshot") == [(0,)]

@@ -28,6 +28,7 @@ from assistance.settings import AssistanceSettings
 from enrollment.settings import EnrollmentSettings
 from evaluation.settings import EvaluationSettings
 from gateway.settings import GatewaySettings
+from junheng_kit import fieldcrypt
 from junheng_kit.processes import free_port
 from junheng_kit.settings import ServiceSettings
 from staffing.settings import StaffingSettings
@@ -126,6 +127,8 @@ class TestAssistanceAgencyKey:
             pseudonym_key=SecretStr("shared"),
             agencies_file=agencies,
             agency_signing_key_file=tmp_path / "absent.pem",
+            field_keys=SecretStr(fieldcrypt.new_key("k1")),
+            blind_index_key=SecretStr(fieldcrypt.new_index_key()),
         )
         with pytest.raises(AgencyKeyMissing, match="generated only with JUNHENG_ENV=dev"):
             connector_from_settings(settings)

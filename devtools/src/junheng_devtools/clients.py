@@ -94,7 +94,13 @@ def in_process_document() -> dict[str, Any]:
             )
         ),
         "assistance": assistance_app(
-            AssistanceSettings(environment="test", secret_key=secret, pseudonym_key=pseudonym)
+            AssistanceSettings(
+                environment="test",
+                secret_key=secret,
+                pseudonym_key=pseudonym,
+                field_keys=SecretStr(keys),
+                blind_index_key=SecretStr(index_key),
+            )
         ),
         "evaluation": evaluation_app(
             EvaluationSettings(environment="test", secret_key=secret, pseudonym_key=pseudonym)

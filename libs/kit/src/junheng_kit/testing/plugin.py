@@ -339,12 +339,18 @@ TEST_SECRET = "test-only-secret"  # noqa: S105 - the tests' own, never a deploym
 TEST_PSEUDONYM_KEY = "test-only-pseudonym-key"
 
 
+def field_keys_for_tests() -> dict[str, SecretStr]:
+    """`field_keys` and `blind_index_key` for settings built outside dev: the dev-only keys
+    (fixed, public) of the profile in force."""
+    keys, index_key = dev_field_keys()
+    return {"field_keys": SecretStr(keys), "blind_index_key": SecretStr(index_key)}
+
+
 def service_settings(settings_type: type[Any], **values: Any) -> Any:
     """A service's settings for tests: the test environment and the tests' own secrets (for a
     service that encrypts fields, the dev-only field keys of the profile in force, unless given)."""
     if getattr(settings_type, "encrypts_fields", False) and "field_keys" not in values:
-        keys, index_key = dev_field_keys()
-        values = {**values, "field_keys": SecretStr(keys), "blind_index_key": SecretStr(index_key)}
+        values = {**values, **field_keys_for_tests()}
     return settings_type(
         environment="test",
         secret_key=SecretStr(TEST_SECRET),
