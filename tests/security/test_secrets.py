@@ -81,6 +81,9 @@ class TestEverySettingsClass:
         monkeypatch.setenv("JUNHENG_ENV", "prod")
         monkeypatch.setenv(f"{name.upper()}_SECRET_KEY", "from-the-vault")
         monkeypatch.setenv("JUNHENG_PSEUDONYM_KEY", "shared-pseudonym-key")
+        if SETTINGS[name].encrypts_fields:  # its field keys, from the vault too
+            monkeypatch.setenv(f"{name.upper()}_FIELD_KEYS", fieldcrypt.new_key("k1"))
+            monkeypatch.setenv(f"{name.upper()}_BLIND_INDEX_KEY", fieldcrypt.new_index_key())
         settings = SETTINGS[name]()
         assert settings.environment == "prod"
         assert settings.secret_key == SecretStr("from-the-vault")
