@@ -60,6 +60,7 @@ from assistance.identification.service import (
 from assistance.programmes.service import auto_programmes
 from assistance.settings import AssistanceSettings
 from assistance.students import versions
+from junheng_kit import fieldcrypt
 from junheng_kit.auth import Jurisdiction, Principal
 from junheng_kit.db import create_engine, create_sessionmaker
 from junheng_kit.identifiers import citizen_id_check_character
@@ -226,6 +227,8 @@ async def full_job(url: str) -> tuple[float, dict[str, int]]:
             environment="test",
             secret_key=SecretStr("bench-only-secret"),
             pseudonym_key=SecretStr("bench-only-pseudonym-key"),
+            field_keys=SecretStr(BENCH_KEYS[0]),
+            blind_index_key=SecretStr(BENCH_KEYS[1]),
             database_url=url,
             nats_url=None,
         )
@@ -330,7 +333,11 @@ def python_baseline(path: Path) -> tuple[float, float, int]:
     return loaded, time.perf_counter() - start, len(auto)
 
 
+BENCH_KEYS = fieldcrypt.new_key("bench"), fieldcrypt.new_index_key()
+
+
 def main() -> None:
+    fieldcrypt.configure(*BENCH_KEYS)  # the service's start-up would (the snapshot is sealed)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "assistance.sqlite3"
         url = f"sqlite+aiosqlite:///{path}"

@@ -25,6 +25,7 @@ from typing import Any
 
 from sqlalchemy import insert, select
 
+from junheng_kit import fieldcrypt
 from junheng_kit.auth import Jurisdiction, Principal
 from junheng_kit.db import create_engine, create_sessionmaker
 from junheng_kit.identifiers import citizen_id_check_character
@@ -142,7 +143,11 @@ async def timed_per_row(template: Path, rows: list[list[Any]]) -> float:
     fields = [c.field for c in sheet.COLUMNS]
     requests = [
         TeacherCreate.model_validate(
-            {f: v for f, v in zip(fields, r, strict=True) if v is not None and f != "rural_service"}
+            {
+                f: v
+                for f, v in zip(fields, [*r, *[None] * (len(fields) - len(r))], strict=True)
+                if v is not None and f != "rural_service"
+            }
         )
         for r in rows
     ]
@@ -234,6 +239,8 @@ async def province(template: Path) -> tuple[list[float], list[float]]:
 
 
 async def main() -> None:
+    # the service's start-up would: IDs and names are stored encrypted (bench-only keys)
+    fieldcrypt.configure(fieldcrypt.new_key("bench"), fieldcrypt.new_index_key())
     with tempfile.TemporaryDirectory() as directory:
         template = await seeded_template(Path(directory))
         rows = sheet_rows(ROWS)

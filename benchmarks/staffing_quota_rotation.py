@@ -28,6 +28,7 @@ from fastapi import FastAPI
 from pydantic import SecretStr
 from sqlalchemy import insert, select
 
+from junheng_kit import fieldcrypt
 from junheng_kit.migrations import service_dir, upgrade
 from junheng_kit.timeutil import utcnow
 from junheng_kit.tokens import TokenSigner
@@ -41,7 +42,7 @@ from staffing.rotation.parameters import resolve_parameters
 from staffing.rotation.schemas import RotationPlanCreate
 from staffing.schools.models import School
 from staffing.settings import StaffingSettings
-from staffing.teachers.models import Teacher
+from staffing.teachers.models import Teacher, citizen_id_indexes
 
 COUNTIES, SCHOOLS_PER_COUNTY, TEACHERS_PER_COUNTY = 67, 60, 3_000
 QUOTA_ROUNDS, PLAN_ROUNDS = 7, 3
@@ -129,6 +130,8 @@ def bench_app(url: str) -> tuple[FastAPI, dict[str, str]]:
             nats_url=None,
             secret_key=SecretStr("bench-only-secret"),
             pseudonym_key=SecretStr("bench-only-pseudonym-key"),
+            field_keys=SecretStr(fieldcrypt.new_key("bench")),
+            blind_index_key=SecretStr(fieldcrypt.new_index_key()),
         )
     )
     token = signer.issue(
@@ -143,6 +146,9 @@ async def load(app: FastAPI) -> None:
     rng = random.Random(5)
     async with app.state.sessionmaker() as session:
         await session.execute(insert(School.__table__), schools)
+        indexes = citizen_id_indexes([t["citizen_id"] for t in teachers])
+        for t, index in zip(teachers, indexes, strict=True):
+            t["citizen_id_index"] = index
         for start in range(0, len(teachers), 5_000):  # Core executemany, not the ORM
             await session.execute(insert(Teacher.__table__), teachers[start : start + 5_000])
         in_post: dict[str, int] = {}

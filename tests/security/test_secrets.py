@@ -130,6 +130,8 @@ class TestAssistanceAgencyKey:
             pseudonym_key=SecretStr("shared"),
             agencies_file=agencies,
             agency_signing_key_file=tmp_path / "absent.pem",
+            field_keys=SecretStr(fieldcrypt.new_key("k1")),
+            blind_index_key=SecretStr(fieldcrypt.new_index_key()),
         )
         with pytest.raises(AgencyKeyMissing, match="generated only with JUNHENG_ENV=dev"):
             connector_from_settings(settings)

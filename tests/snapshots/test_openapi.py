@@ -17,22 +17,22 @@ from enrollment.app import create_app as enrollment_app
 from enrollment.settings import EnrollmentSettings
 from evaluation.app import create_app as evaluation_app
 from evaluation.settings import EvaluationSettings
-from junheng_kit import fieldcrypt
+from junheng_kit.fieldcrypt import dev_field_keys
 from staffing.app import create_app as staffing_app
 from staffing.settings import StaffingSettings
 
 SNAPSHOTS = Path(__file__).parent / "openapi"
 SECRET = SecretStr("test-only-secret")
-KEYS = {"secret_key": SECRET, "pseudonym_key": SecretStr("test-only-pseudonym-key")}
-# a service that encrypts fields at rest needs its keys outside dev (never used here)
-FIELD_KEYS = {
-    "field_keys": SecretStr(fieldcrypt.new_key("t1")),
-    "blind_index_key": SecretStr(fieldcrypt.new_index_key()),
+FIELD_KEYS = dict(
+    zip(("field_keys", "blind_index_key"), map(SecretStr, dev_field_keys()), strict=True)
+)
+KEYS = {
+    "secret_key": SECRET,
+    "pseudonym_key": SecretStr("test-only-pseudonym-key"),
+    **FIELD_KEYS,  # a service that encrypts fields needs them outside dev
 }
 APPS = {
-    "enrollment": lambda: enrollment_app(
-        EnrollmentSettings(environment="test", **KEYS, **FIELD_KEYS)
-    ),
+    "enrollment": lambda: enrollment_app(EnrollmentSettings(environment="test", **KEYS)),
     "staffing": lambda: staffing_app(StaffingSettings(environment="test", **KEYS)),
     "assistance": lambda: assistance_app(AssistanceSettings(environment="test", **KEYS)),
     "evaluation": lambda: evaluation_app(EvaluationSettings(environment="test", **KEYS)),

@@ -76,6 +76,7 @@ def in_process_document() -> dict[str, Any]:
 
     # never used to sign anything: the apps are only asked for their documents
     secret, pseudonym = SecretStr("openapi-only-secret"), SecretStr("openapi-only-pseudonym-key")
+    keys, index_key = fieldcrypt.dev_field_keys()  # services that encrypt need keys outside dev
     gateway = gateway_app(
         GatewaySettings(environment="test", secret_key=secret, pseudonym_key=pseudonym)
     )
@@ -85,15 +86,27 @@ def in_process_document() -> dict[str, Any]:
                 environment="test",
                 secret_key=secret,
                 pseudonym_key=pseudonym,
-                field_keys=SecretStr(fieldcrypt.new_key("openapi")),
-                blind_index_key=SecretStr(fieldcrypt.new_index_key()),
+                field_keys=SecretStr(keys),
+                blind_index_key=SecretStr(index_key),
             )
         ),
         "staffing": staffing_app(
-            StaffingSettings(environment="test", secret_key=secret, pseudonym_key=pseudonym)
+            StaffingSettings(
+                environment="test",
+                secret_key=secret,
+                pseudonym_key=pseudonym,
+                field_keys=SecretStr(keys),
+                blind_index_key=SecretStr(index_key),
+            )
         ),
         "assistance": assistance_app(
-            AssistanceSettings(environment="test", secret_key=secret, pseudonym_key=pseudonym)
+            AssistanceSettings(
+                environment="test",
+                secret_key=secret,
+                pseudonym_key=pseudonym,
+                field_keys=SecretStr(keys),
+                blind_index_key=SecretStr(index_key),
+            )
         ),
         "evaluation": evaluation_app(
             EvaluationSettings(environment="test", secret_key=secret, pseudonym_key=pseudonym)

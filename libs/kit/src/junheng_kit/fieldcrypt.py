@@ -367,6 +367,42 @@ async def reindex(
         after = rows[-1][0]
 
 
+# --- one large value (a blob) ---------------------------------------------------------------
+
+
+def encrypt_bytes(value: bytes, column: str, ring: Keyring | None = None) -> bytes:
+    """A binary value sealed as one: `enc:1:<algorithm>:<key id>:` then nonce ‖ ciphertext ‖
+    tag, raw (a blob is not inflated by base64) — one AES-GCM / SM4-GCM operation whatever its
+    size; `column` is the associated data, as for `encrypt`."""
+    ring = ring or keyring()
+    algorithm = ring.algorithm
+    sealed = ALGORITHMS[algorithm].seal(ring.keys[ring.current], value, column.encode())
+    return f"{PREFIX}{algorithm}:{ring.current}:".encode() + sealed
+
+
+def decrypt_bytes(stored: bytes, column: str, ring: Keyring | None = None) -> bytes:
+    """The value `encrypt_bytes` sealed; FieldUnreadable when no key opens it or it is not one."""
+    ring = ring or keyring()
+    prefix = PREFIX.encode()
+    algorithm_b, _, rest = stored[len(prefix) :].partition(b":")
+    kid_b, _, body = rest.partition(b":")  # the body is raw: only the first two colons split
+    algorithm, kid = algorithm_b.decode(errors="replace"), kid_b.decode(errors="replace")
+    if not stored.startswith(prefix) or algorithm not in ALGORITHMS or not kid or not body:
+        raise FieldUnreadable("not an encrypted value")
+    key = ring.keys.get(kid)
+    if key is None:
+        raise FieldUnreadable(f"{column}: key {kid} is not in the keyring")
+    try:
+        return ALGORITHMS[algorithm].open(key, body, column.encode())
+    except (InvalidTag, ValueError) as error:
+        raise FieldUnreadable(f"{column}: the stored value was altered or moved") from error
+
+
+def is_current_bytes(stored: bytes, ring: Keyring | None = None) -> bool:
+    ring = ring or keyring()
+    return stored.startswith(f"{PREFIX}{ring.algorithm}:{ring.current}:".encode())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m junheng_kit.fieldcrypt",

@@ -1,4 +1,5 @@
 from pathlib import Path
+from typing import ClassVar
 
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
@@ -10,6 +11,9 @@ class AssistanceSettings(ServiceSettings):
     model_config = SettingsConfigDict(
         env_prefix="ASSISTANCE_", extra="forbid", populate_by_name=True
     )
+
+    # the 应助尽助 job's roster snapshot is stored sealed (identification.snapshot)
+    encrypts_fields: ClassVar[bool] = True
 
     service_name: str = "assistance"
     database_url: str = "sqlite+aiosqlite:///var/assistance.sqlite3"

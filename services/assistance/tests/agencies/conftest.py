@@ -22,7 +22,7 @@ from junheng_kit.identifiers import student_key
 from junheng_kit.signing import ensure_private_key
 from junheng_kit.testing.agencies import Simulator, healthy, running_simulators
 from junheng_kit.testing.agencies import agencies_file as write_agencies_file
-from junheng_kit.testing.plugin import TEST_PSEUDONYM_KEY, TEST_SECRET
+from junheng_kit.testing.plugin import TEST_PSEUDONYM_KEY, TEST_SECRET, field_keys_for_tests
 
 TODAY = "2026-11-23"  # the simulators' fixed date: validity is judged on it
 
@@ -98,6 +98,7 @@ def agency_settings(
         agency_signing_key_file=keys / "bureau.pem",
         agency_retries=2,
         agency_backoff_seconds=0.01,
+        **field_keys_for_tests(),
         agency_breaker_failures=3,
         agency_breaker_reset_seconds=0.5,
     )

@@ -32,6 +32,7 @@ from junheng_kit.testing.plugin import (
     TEST_SECRET,
     TokenFactory,
     eventually,
+    field_keys_for_tests,
     stream_messages,
 )
 from junheng_kit.timeutil import utcnow
@@ -259,6 +260,7 @@ class TestRestart:
                 jwks_json=jwks_json,
                 nats_url=None,
                 identification_stale_seconds=120,
+                **field_keys_for_tests(),
             )
         )
 

@@ -21,6 +21,7 @@ from assistance.identification.rules import ROSTER_SCHEMA
 from assistance.students.models import RosterVersion, Student
 from assistance.students.service import apply_admission
 from junheng_contracts.enrollment import AdmissionConfirmedData
+from junheng_kit import fieldcrypt
 from junheng_kit.identifiers import citizen_id_from_body as cid
 from junheng_kit.tabular import CSV
 from junheng_kit.testing.plugin import TokenFactory
@@ -156,7 +157,7 @@ class TestSnapshot:
         await session.execute(
             update(RosterSnapshot)
             .where(RosterSnapshot.county_code == "150602")
-            .values(payload=snapshot.encode(fewer))
+            .values(payload=fieldcrypt.encrypt_bytes(snapshot.encode(fewer), snapshot.PAYLOAD))
         )
         await session.commit()
         second = await run_job(client, app, token, as_of="2026-09-02")

@@ -2,7 +2,7 @@
 
 Revision ID: e0016
 Revises: e0015
-Create Date: 2026-12-14 10:00:00
+Create Date: 2026-12-16 10:00:00
 
 Issue 20 item 3: `application.citizen_id`, `student_number`, `child_name`, `home_address` and the
 `guardian` document (name, relation, phone), and `admission.student_number`, become TEXT holding

@@ -46,13 +46,14 @@ CERTIFIED = {
 async def stored(session: AsyncSession) -> list[tuple[Any, ...]]:
     rows = await session.execute(
         select(
+            Teacher.citizen_id,
             Teacher.leadership_post,
             Teacher.teacher_qualification_type,
             Teacher.teacher_qualification_number,
             Teacher.teacher_qualification_subject,
-        ).order_by(Teacher.citizen_id)
-    )
-    return [(getattr(p, "value", p), *rest) for p, *rest in rows]
+        )
+    )  # in ID order: sorted here, the stored IDs are encrypted (no ORDER BY on them)
+    return [(getattr(p, "value", p), *rest) for _, p, *rest in sorted(rows, key=lambda r: r[0])]
 
 
 class TestColumns:

@@ -25,6 +25,7 @@ from junheng_kit import fieldcrypt
 from junheng_kit.crypto_profile import ENV as CRYPTO_ENV
 from junheng_kit.crypto_profile import PROFILES, profile
 from junheng_kit.db import create_engine
+from junheng_kit.fieldcrypt import dev_field_keys
 from junheng_kit.migrations import upgrade
 from junheng_kit.processes import NatsServer, PostgresCluster
 from junheng_kit.reactions import ReactingSession
@@ -336,6 +337,13 @@ async def stream_messages(js: Any, subject: str) -> list[Any]:
 
 TEST_SECRET = "test-only-secret"  # noqa: S105 - the tests' own, never a deployment's
 TEST_PSEUDONYM_KEY = "test-only-pseudonym-key"
+
+
+def field_keys_for_tests() -> dict[str, SecretStr]:
+    """`field_keys` and `blind_index_key` for settings built outside dev: the dev-only keys
+    (fixed, public) of the profile in force."""
+    keys, index_key = dev_field_keys()
+    return {"field_keys": SecretStr(keys), "blind_index_key": SecretStr(index_key)}
 
 
 def service_settings(settings_type: type[Any], **values: Any) -> Any:

@@ -12,6 +12,8 @@
 - `roster_snapshot` — per county, the enrolled roster's columns the rules read (student_id,
   citizen_id, name, school_code) as one zstd-compressed Parquet blob, built by a job at
   `roster_version` `version`; used while the county's roster version is still that number.
+  `payload` is stored sealed as one value (junheng_kit.fieldcrypt.encrypt_bytes, associated
+  data `snapshot.PAYLOAD`; format `parquet+zstd/2`).
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """The roster snapshot's payload: the roster frame as one zstd-compressed Parquet blob.
 
 Pure: bytes in, frame out. The columns and types are `rules.ROSTER_SCHEMA`; a payload of
-another format (a later layout) is treated as absent, so the job rebuilds it.
+another format (a later layout) is treated as absent, so the job rebuilds it. The repository
+stores the blob encrypted as one value (it holds every pupil's citizen ID and name).
 """
 
 from __future__ import annotations
@@ -12,7 +13,10 @@ import polars as pl
 
 from assistance.identification import rules
 
-FORMAT = "parquet+zstd/1"  # bump when the frame's columns change: old snapshots are rebuilt
+# bump when the frame's columns or the storage change: old snapshots are rebuilt
+# (2: stored sealed — junheng_kit.fieldcrypt.encrypt_bytes under PAYLOAD — by the repository)
+FORMAT = "parquet+zstd/2"
+PAYLOAD = "assistance.roster_snapshot.payload"  # the associated data of the sealed blob
 
 
 def encode(roster: pl.DataFrame) -> bytes:

@@ -3,7 +3,9 @@
 Tables and columns (stable; change only by a new migration):
 
 - `teacher` — one row per person, keyed by `id` (UUID, also the id in events and URLs).
-  `citizen_id` (18, unique: a person is in the registry once, so never active twice), `name`,
+  `citizen_id` (18 characters, stored encrypted: `junheng_kit.fieldcrypt`), `citizen_id_index`
+  (its blind index, 32 hex, unique: a person is in the registry once, so never active twice;
+  every lookup by ID goes through it), `name` (stored encrypted, not searchable),
   `gender` (male|female), `birth_date`; current posting: `school_code`, `county_code` (of that
   school), `section` (primary|junior: the 学段 taught), `school_joined_on` (start of the current
   assignment); `post_type` (full_time 专任 | auxiliary 教辅 | support 工勤), `main_subject` and
@@ -34,6 +36,7 @@ teacher_ids, on=)`; planned classes per school/level/year: classes.repository.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
@@ -52,6 +55,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from junheng_kit.db import UtcDateTime
+from junheng_kit.fieldcrypt import Encrypted, blind_index, blind_indexes, normalise_citizen_id
+from junheng_kit.fieldcrypt_columns import blind_index_of
 from junheng_kit.i18n import t
 from junheng_kit.ids import uuid7
 from junheng_kit.integrity import on_violation
@@ -80,6 +85,25 @@ def _code_enum(enum: type[Any]) -> Enum:
     )
 
 
+# associated data of the encrypted columns (never renamed once values are stored)
+CITIZEN_ID = "staffing.teacher.citizen_id"
+NAME = "staffing.teacher.name"
+ENCRYPTED_COLUMNS = {"citizen_id": CITIZEN_ID, "name": NAME}
+
+
+def citizen_id_index(citizen_id: str) -> str:
+    """The blind index the registry finds (and keeps unique) a citizen ID by."""
+    return blind_index(normalise_citizen_id(citizen_id), "citizen_id")
+
+
+def citizen_id_indexes(citizen_ids: Sequence[str]) -> list[str]:
+    return blind_indexes((normalise_citizen_id(c) for c in citizen_ids), "citizen_id")
+
+
+def _index_of_inserted_row(context: Any) -> str:
+    return citizen_id_index(context.get_current_parameters()["citizen_id"])
+
+
 TEACHER_IN_ONE_SCHOOL = FieldError(
     "citizen_id",
     "teacher_in_one_school",
@@ -96,15 +120,24 @@ class Teacher(Base):
     __tablename__ = "teacher"
     __table_args__ = (
         # registered by a concurrent request after this one's check: active at its school
+        # (the blind index of the ID: the ID itself is stored encrypted)
         UniqueConstraint(
-            "citizen_id",
+            "citizen_id_index",
             info=on_violation(TEACHER_IN_ONE_SCHOOL, detail=TEACHER_REGISTERED_DETAIL),
         ),
     )
 
     id: Mapped[UUID] = mapped_column(primary_key=True, default=uuid7)
-    citizen_id: Mapped[str] = mapped_column(String(18))
-    name: Mapped[str] = mapped_column(String(50))
+    citizen_id: Mapped[str] = mapped_column(Encrypted(CITIZEN_ID))
+    # computed from the ID for ORM and Core inserts (bulk_insert.insert_columns is given it)
+    citizen_id_index: Mapped[str] = mapped_column(
+        String(32),
+        default=_index_of_inserted_row,
+        info=blind_index_of(
+            "citizen_id", ENCRYPTED_COLUMNS["citizen_id"], "citizen_id", normalise_citizen_id
+        ),
+    )
+    name: Mapped[str] = mapped_column(Encrypted(NAME))
     gender: Mapped[Gender] = mapped_column(_code_enum(Gender))
     birth_date: Mapped[date] = mapped_column(Date)
     school_code: Mapped[str] = mapped_column(String(10), index=True)

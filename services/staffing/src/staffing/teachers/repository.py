@@ -32,6 +32,8 @@ from staffing.teachers.models import (
     SchoolTeacherStats,
     Teacher,
     TeacherAssignment,
+    citizen_id_index,
+    citizen_id_indexes,
 )
 from staffing.teachers.qualifications import types_not_allowing
 
@@ -59,24 +61,29 @@ class TeacherRepository:
         return teacher
 
     async def find_by_citizen_id(self, citizen_id: str) -> Teacher | None:
-        return await self.session.scalar(select(Teacher).where(Teacher.citizen_id == citizen_id))
+        return await self.session.scalar(
+            select(Teacher).where(Teacher.citizen_id_index == citizen_id_index(citizen_id))
+        )
 
     async def postings_by_citizen_id(self, citizen_ids: Sequence[str]) -> dict[str, Row[Any]]:
-        """Current posting of each registered ID: id, school, county, start, status, version."""
-        out: dict[str, Row[Any]] = {}
-        for part in chunks(citizen_ids):
+        """Current posting of each registered ID: id, school, county, start, status, version —
+        found by the IDs' blind indexes (nothing decrypted), keyed by the IDs as given."""
+        id_of_index = dict(zip(citizen_id_indexes(citizen_ids), citizen_ids, strict=True))
+        out: dict[str, Any] = {}
+        for part in chunks(list(id_of_index)):
             rows = await self.session.execute(
                 select(
-                    Teacher.citizen_id,
+                    Teacher.citizen_id_index,
                     Teacher.id,
                     Teacher.school_code,
                     Teacher.county_code,
                     Teacher.school_joined_on,
                     Teacher.status,
                     Teacher.version,
-                ).where(Teacher.citizen_id.in_(part))
+                ).where(Teacher.citizen_id_index.in_(part))
             )
-            out.update({row.citizen_id: row for row in rows})
+            for row in rows:
+                out[id_of_index[row.citizen_id_index]] = row
         return out
 
     async def page(

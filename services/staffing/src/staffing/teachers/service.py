@@ -30,6 +30,7 @@ from staffing.teachers.models import (
     SchoolRurality,
     Teacher,
     TeacherAssignment,
+    citizen_id_index,
 )
 from staffing.teachers.repository import SchoolFacts, TeacherRepository
 from staffing.teachers.schemas import (
@@ -137,6 +138,7 @@ async def register_teacher(
         )
     teacher = Teacher(
         citizen_id=request.citizen_id,
+        citizen_id_index=citizen_id_index(request.citizen_id),
         name=request.name,
         gender=request.gender or Gender(citizen_id_gender(request.citizen_id)),
         birth_date=request.birth_date,

@@ -168,7 +168,7 @@ def _postings_frame(postings: dict[str, Any]) -> pl.DataFrame:
     return pl.DataFrame(
         [
             (
-                p.citizen_id,
+                citizen_id,
                 str(p.id),
                 p.school_code,
                 p.county_code,
@@ -176,7 +176,7 @@ def _postings_frame(postings: dict[str, Any]) -> pl.DataFrame:
                 str(p.status),
                 p.version,
             )
-            for p in postings.values()
+            for citizen_id, p in postings.items()
         ],
         schema=POSTINGS_SCHEMA,
         orient="row",
@@ -393,13 +393,13 @@ async def _write(
         TEACHER,
         {
             "id": new_ids,
-            **_columns(
-                new, *TEACHER_FIELDS, *LATER_FIELDS, "citizen_id", "birth_date", "school_joined_on"
-            ),
+            **_columns(new, *TEACHER_FIELDS[1:], *LATER_FIELDS, "birth_date", "school_joined_on"),
+            **sheet_frame.encrypted_identity(new),  # ID, its blind index, name
             "version": [1] * count,
             "created_at": [now] * count,
             "updated_at": [now] * count,
         },
+        encoded=sheet_frame.ENCRYPTED,
     )
     if known.height:
         changed = known.select(

@@ -16,7 +16,7 @@ from typing import Any
 
 import polars as pl
 
-from junheng_kit import sheet_frames
+from junheng_kit import fieldcrypt, sheet_frames
 from junheng_kit.identifiers import SCHOOL_CATEGORIES as SCHOOL_CODE_CATEGORIES
 from junheng_kit.identifiers import citizen_id_gender_expr
 from junheng_kit.tabular import SheetColumns
@@ -33,6 +33,7 @@ from staffing.teachers.codes import (
     StaffingStatus,
     TeacherStatus,
 )
+from staffing.teachers.models import CITIZEN_ID, NAME, citizen_id_indexes
 from staffing.teachers.qualifications import NUMBER_MAX_LENGTH, QUALIFICATION_TYPE_CODES
 
 QUALIFICATION_FIELDS = (
@@ -220,3 +221,19 @@ def from_rows(indices: Sequence[int], numbers: Sequence[int], rows: Sequence[Any
         else:
             data[field] = [getattr(v, "value", v) for v in values]
     return pl.DataFrame(data, schema=SCHEMA)
+
+
+ENCRYPTED = ("citizen_id", "name")  # given to insert_columns already encrypted
+
+
+def encrypted_identity(frame: pl.DataFrame) -> dict[str, list[str]]:
+    """The new teachers' citizen IDs and names encrypted, each value once with its own nonce
+    (insert_columns would encrypt a repeated name once and store the same ciphertext twice),
+    and the IDs' blind indexes computed over the whole column."""
+    ids, names = frame["citizen_id"].to_list(), frame["name"].to_list()
+    ring = fieldcrypt.keyring()
+    return {
+        "citizen_id": [fieldcrypt.encrypt(v, CITIZEN_ID, ring) for v in ids],
+        "citizen_id_index": citizen_id_indexes(ids),
+        "name": [fieldcrypt.encrypt(v, NAME, ring) for v in names],
+    }

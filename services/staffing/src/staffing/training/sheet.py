@@ -24,7 +24,7 @@ from junheng_kit.problems import BadRequest, FieldError, validation_field_errors
 from junheng_kit.tabular import Column, SheetRecord, read_records, reject_rows, row_errors
 from junheng_kit.timeutil import utcnow
 from staffing.teachers import stats
-from staffing.teachers.models import Teacher
+from staffing.teachers.models import Teacher, citizen_id_indexes
 from staffing.teachers.repository import chunks
 from staffing.training import repository, rules
 from staffing.training.models import TrainingImport, TrainingRecord
@@ -70,21 +70,24 @@ async def _teachers(
     session: AsyncSession, principal: Principal, citizen_ids: Sequence[str]
 ) -> dict[str, RegisteredTeacher]:
     """The registered teachers among `citizen_ids` inside the caller's jurisdiction."""
+    unique = sorted(set(citizen_ids))
+    id_of_index = dict(zip(citizen_id_indexes(unique), unique, strict=True))  # blind indexes
     out: dict[str, RegisteredTeacher] = {}
-    for part in chunks(sorted(set(citizen_ids))):
+    for part in chunks(list(id_of_index)):
         rows = await session.execute(
             select(
-                Teacher.citizen_id,
+                Teacher.citizen_id_index,
                 Teacher.id,
                 Teacher.name,
                 Teacher.hire_date,
                 Teacher.county_code,
                 Teacher.school_code,
             ).where(
-                Teacher.citizen_id.in_(part), principal.jurisdiction.covers(Teacher.county_code)
+                Teacher.citizen_id_index.in_(part),
+                principal.jurisdiction.covers(Teacher.county_code),
             )
         )
-        out.update({row[0]: RegisteredTeacher(*row[1:]) for row in rows})
+        out.update({id_of_index[row[0]]: RegisteredTeacher(*row[1:]) for row in rows})
     return out
 
 
