@@ -48,6 +48,23 @@ def entry_hash(prev_hash: str, entry: Mapping[str, Any]) -> str:
     return hashlib.sha256(prev_hash.encode() + canonical_json(canonical_fields(entry))).hexdigest()
 
 
+def recorded_at_text(at: datetime) -> str:
+    """`recorded_at` as it is hashed: ISO 8601 UTC with microseconds."""
+    return at.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def chain(prev_hash: str, entries: Iterable[Mapping[str, Any]]) -> list[str]:
+    """The entry hashes of consecutive entries after `prev_hash`, in a tight loop (a chunk of a
+    bulk append). Each entry holds exactly `HASHED_FIELDS`, `recorded_at` already as
+    `recorded_at_text`: the same hash as `entry_hash` of each in turn."""
+    hashes, current = [], prev_hash
+    sha256 = hashlib.sha256
+    for fields in entries:
+        current = sha256(current.encode() + canonical_json(fields)).hexdigest()
+        hashes.append(current)
+    return hashes
+
+
 @dataclass(frozen=True, slots=True)
 class ChainBreak:
     seq: int

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any, cast
 from uuid import UUID
 
-from sqlalchemy import Row, Table, delete, insert, select, tuple_, update
+from sqlalchemy import Row, Table, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from enrollment.admission.models import Application, ApplicationEvent, ApplicationVerification
@@ -21,11 +21,11 @@ from enrollment.facts.models import (
     FactRecheckJob,
 )
 from junheng_kit.auth import Jurisdiction
+from junheng_kit.bulk_insert import insert_columns
 from junheng_kit.i18n import t
 from junheng_kit.problems import NotFound
 
 CHUNK = 5000
-KEY_CHUNK = 400  # (application, document) pairs per delete: 800 bound parameters
 SUBJECT_COLUMNS = (
     Application.id,
     Application.county_code,
@@ -43,6 +43,8 @@ SUBJECT_COLUMNS = (
     Application.status,
 )
 VERIFICATION = cast(Table, ApplicationVerification.__table__)
+FACT = cast(Table, ApplicationFact.__table__)
+CHECK = cast(Table, ApplicationFactCheck.__table__)
 EVENT = cast(Table, ApplicationEvent.__table__)
 OPEN_STATUSES = ("submitted", "verifying", "needs_documents", "verified")
 
@@ -96,34 +98,20 @@ class FactRepository:
         facts: Sequence[dict[str, Any]],
         checks: Sequence[dict[str, Any]],
     ) -> None:
-        """The applications' checked facts and check rows, replaced set-based."""
+        """The applications' checked facts replaced (the conditions asked may differ from the
+        last check's), their check rows upserted; rows written column-wise."""
         for start in range(0, len(ids), CHUNK):
             part = ids[start : start + CHUNK]
             await self.session.execute(
                 delete(ApplicationFact).where(ApplicationFact.application_id.in_(part))
             )
-            await self.session.execute(
-                delete(ApplicationFactCheck).where(ApplicationFactCheck.application_id.in_(part))
-            )
-        for rows, table in ((facts, ApplicationFact), (checks, ApplicationFactCheck)):
-            for start in range(0, len(rows), CHUNK):  # Core executemany: no ORM bookkeeping
-                await self.session.execute(
-                    insert(cast(Table, table.__table__)), list(rows[start : start + CHUNK])
-                )
+        await self._insert(FACT, facts)
+        await self._insert(CHECK, checks, replace_on=("application_id",))
 
     async def confirm_documents(self, rows: Sequence[dict[str, Any]]) -> None:
-        """Checklist documents proved by data sharing: the latest check of each is replaced."""
-        for start in range(0, len(rows), KEY_CHUNK):
-            part = rows[start : start + KEY_CHUNK]
-            keys = [(row["application_id"], row["document"]) for row in part]
-            await self.session.execute(
-                delete(ApplicationVerification).where(
-                    tuple_(
-                        ApplicationVerification.application_id, ApplicationVerification.document
-                    ).in_(keys)
-                )
-            )
-            await self.session.execute(insert(VERIFICATION), list(part))
+        """Checklist documents proved by data sharing: the latest check of each is replaced
+        (upsert on the application and document)."""
+        await self._insert(VERIFICATION, rows, replace_on=("application_id", "document"))
 
     async def move(
         self, ids: Sequence[UUID], *, came_from: str, to: str, reason: str | None, at: datetime
@@ -151,8 +139,16 @@ class FactRepository:
         return moved
 
     async def record_trail(self, rows: Sequence[dict[str, Any]]) -> None:
-        for start in range(0, len(rows), CHUNK):
-            await self.session.execute(insert(EVENT), list(rows[start : start + CHUNK]))
+        await self._insert(EVENT, rows)
+
+    async def _insert(
+        self, table: Table, rows: Sequence[dict[str, Any]], *, replace_on: Sequence[str] = ()
+    ) -> None:
+        """Rows of one shape written column-wise (`junheng_kit.bulk_insert`)."""
+        if rows:
+            columns = {name: [row[name] for row in rows] for name in rows[0]}
+            connection = await self.session.connection()
+            await insert_columns(connection, table, columns, replace_on=replace_on)
 
     async def facts_of(self, application_id: UUID) -> Sequence[ApplicationFact]:
         return (
