@@ -31,7 +31,6 @@ from agency_sim.facts_registry import generate_people
 from enrollment.admission.models import Application, PriorityPolicy
 from enrollment.app import create_app
 from enrollment.facts import service
-from enrollment.facts.jobs import new_job
 from enrollment.settings import EnrollmentSettings
 from junheng_kit.identifiers import student_key
 from junheng_kit.ids import uuid7
@@ -203,7 +202,7 @@ async def run(app: Any, settings: EnrollmentSettings) -> None:
     per_app = (time.perf_counter() - started) / len(sample)
 
     async with app.state.sessionmaker() as session:
-        job = new_job(COUNTY, "bench")
+        job = app.state.fact_jobs.new_job(COUNTY, "bench")
         session.add(job)
         await session.commit()
         job_id = job.id

@@ -490,3 +490,28 @@ def test_runs_stored_before_e0013_have_no_family_outcomes_and_applications_keep_
     upgrade(directory, url)
     assert _run(url, "SELECT count(*) FROM assignment_outcome") == [(0,)]
     assert _run(url, "SELECT child_key, status FROM application") == [("k1", "verified")]
+
+
+def test_recheck_jobs_stored_before_e0014_have_no_lease_and_are_taken_over(
+    tmp_path: Path,
+) -> None:
+    """e0014 (issue 22 §4): a re-check job stored before has no owner, lease or resume point and
+    0 attempts — one still running is taken over by the first replica's sweep — and keeps its
+    progress."""
+    from junheng_kit.migrations import upgrade
+
+    url = _sqlite_url(tmp_path, "enrollment")
+    directory = installed_service_dir("enrollment")
+    upgrade(directory, url, "e0013")
+    _run(
+        url,
+        "INSERT INTO fact_recheck_job (id, county_code, status, total, done, counts, created_by, "
+        "created_at) VALUES ('" + "0" * 31 + "1', '150602', 'running', 10, 4, '{}', 'clerk', "
+        "'2025-05-01 00:00:00')",
+    )
+    upgrade(directory, url)
+    assert _run(
+        url,
+        "SELECT status, total, done, owner, lease_until, resume_after, attempts "
+        "FROM fact_recheck_job",
+    ) == [("running", 10, 4, None, None, None, 0)]

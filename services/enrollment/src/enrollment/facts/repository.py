@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any, cast
 from uuid import UUID
 
-from sqlalchemy import Row, Table, delete, select, update
+from sqlalchemy import Row, Table, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from enrollment.admission.models import Application, ApplicationEvent, ApplicationVerification
@@ -24,6 +24,7 @@ from junheng_kit.auth import Jurisdiction
 from junheng_kit.bulk_insert import insert_columns
 from junheng_kit.i18n import t
 from junheng_kit.problems import NotFound
+from junheng_kit.timeutil import utcnow
 
 CHUNK = 5000
 SUBJECT_COLUMNS = (
@@ -47,6 +48,7 @@ FACT = cast(Table, ApplicationFact.__table__)
 CHECK = cast(Table, ApplicationFactCheck.__table__)
 EVENT = cast(Table, ApplicationEvent.__table__)
 OPEN_STATUSES = ("submitted", "verifying", "needs_documents", "verified")
+JOB_OPEN = ("queued", "running")
 
 
 @dataclass
@@ -63,20 +65,15 @@ class FactRepository:
             ).all()
         return rows
 
-    async def open_ids(self, county_code: str) -> list[UUID]:
-        """A county's applications still under review or verified (a re-check's scope)."""
-        return list(
-            (
-                await self.session.scalars(
-                    select(Application.id)
-                    .where(
-                        Application.county_code == county_code,
-                        Application.status.in_(OPEN_STATUSES),
-                    )
-                    .order_by(Application.id)
-                )
-            ).all()
+    async def open_ids(self, county_code: str, *, after: UUID | None = None) -> list[UUID]:
+        """A county's applications still under review or verified (a re-check's scope), in id
+        order; `after`: only those after it (a resumed job's rest)."""
+        query = select(Application.id).where(
+            Application.county_code == county_code, Application.status.in_(OPEN_STATUSES)
         )
+        if after is not None:
+            query = query.where(Application.id > after)
+        return list((await self.session.scalars(query.order_by(Application.id))).all())
 
     async def unchecked_submitted(self, limit: int) -> list[UUID]:
         """Submitted applications whose facts were never checked (the automatic check's queue)."""
@@ -166,6 +163,63 @@ class FactRepository:
         self, child_key: str, *, within: Jurisdiction
     ) -> Sequence[FactLedgerEntry]:
         return await LEDGER.about(self.session, child_key, within=within)
+
+    async def claim_job(
+        self, job_id: UUID, owner: str, *, now: datetime, until: datetime
+    ) -> FactRecheckJob | None:
+        """Take a queued or running job that is this owner's, nobody's, or past its lease
+        (compared and swapped: of two replicas taking it at once one wins); the job, or None."""
+        result = await self.session.execute(
+            update(FactRecheckJob)
+            .where(
+                FactRecheckJob.id == job_id,
+                FactRecheckJob.status.in_(JOB_OPEN),
+                or_(
+                    FactRecheckJob.owner == owner,
+                    FactRecheckJob.owner.is_(None),
+                    FactRecheckJob.lease_until.is_(None),
+                    FactRecheckJob.lease_until < now,
+                ),
+            )
+            .values(
+                owner=owner,
+                lease_until=until,
+                status="running",
+                attempts=FactRecheckJob.attempts + 1,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        if cast(Any, result).rowcount != 1:
+            return None
+        return await self.session.get(FactRecheckJob, job_id, populate_existing=True)
+
+    async def stale_jobs(self, now: datetime) -> list[tuple[UUID, int]]:
+        """Queued or running jobs whose lease ran out (their process died): (id, attempts)."""
+        rows = await self.session.execute(
+            select(FactRecheckJob.id, FactRecheckJob.attempts)
+            .where(
+                FactRecheckJob.status.in_(JOB_OPEN),
+                or_(FactRecheckJob.lease_until.is_(None), FactRecheckJob.lease_until < now),
+            )
+            .order_by(FactRecheckJob.created_at)
+        )
+        return [(row.id, row.attempts) for row in rows]
+
+    async def update_job(self, job_id: UUID, holder: str | None, **values: Any) -> bool:
+        """Write a job's progress, lease or end while `holder` holds it (None: while nobody
+        does, its lease run out); False when another process holds it now."""
+        held = (
+            FactRecheckJob.owner == holder
+            if holder is not None
+            else or_(FactRecheckJob.lease_until.is_(None), FactRecheckJob.lease_until < utcnow())
+        )
+        result = await self.session.execute(
+            update(FactRecheckJob)
+            .where(FactRecheckJob.id == job_id, FactRecheckJob.status.in_(JOB_OPEN), held)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(cast(Any, result).rowcount == 1)
 
     async def job(self, job_id: UUID, *, within: Jurisdiction | None = None) -> FactRecheckJob:
         job = await self.session.get(FactRecheckJob, job_id)
