@@ -33,6 +33,7 @@ from enrollment.facts.connector import STATE_NAME, FactConnector
 from enrollment.facts.models import FactRecheckJob
 from enrollment.facts.repository import FactRepository
 from enrollment.settings import EnrollmentSettings
+from junheng_kit.db import READ_ONLY
 from junheng_kit.ids import uuid7
 from junheng_kit.timeutil import china_today, utcnow
 
@@ -117,14 +118,17 @@ class FactJobs:
         if task is not None:
             await asyncio.shield(task)
 
-    async def _ask(
+    def _ask(
         self, ids: list[UUID], today: date
     ) -> asyncio.Task[tuple[list[service.Plan], list[asking.Answered]]]:
-        """Plan a chunk's questions (a read) and send them, as a task running on its own."""
-        async with self._sessions()() as session:
-            plans, asked = await service.prepare(session, ids, today=today)
+        """Plan a chunk's questions (a read) and send them, as a task running on its own (beside
+        the previous chunk's write)."""
 
         async def answers() -> tuple[list[service.Plan], list[asking.Answered]]:
+            async with self._sessions()() as session:
+                # a read: on SQLite it runs beside the previous chunk's write, not behind it
+                await session.connection(execution_options={READ_ONLY: True})
+                plans, asked = await service.prepare(session, ids, today=today)
             got = await asking.ask_in_batches(
                 self.connector, asked, batch_size=self.settings.fact_batch_size
             )
@@ -157,12 +161,12 @@ class FactJobs:
                 await session.commit()
             heartbeat = asyncio.create_task(self._heartbeat(job_id), name=f"facts-lease-{job_id}")
             chunks = [ids[i : i + size * 4] for i in range(0, len(ids), size * 4)]
-            pending = await self._ask(chunks[0], today) if chunks else None
+            pending = self._ask(chunks[0], today) if chunks else None
             for n, chunk in enumerate(chunks):
                 assert pending is not None
                 plans, answers = await pending
                 # the next chunk's questions travel while this chunk's answers are written
-                pending = await self._ask(chunks[n + 1], today) if n + 1 < len(chunks) else None
+                pending = self._ask(chunks[n + 1], today) if n + 1 < len(chunks) else None
                 async with self._sessions()() as session:
                     checked = await service.record(
                         session, plans, answers, actor=f"recheck:{job_id}"[:100], today=today
@@ -235,6 +239,7 @@ class FactJobs:
         """Re-check jobs whose process died (past their lease): resumed here, or marked failed
         once `MAX_ATTEMPTS` processes ran them without finishing; the ids resumed."""
         async with self._sessions()() as session:
+            await session.connection(execution_options={READ_ONLY: True})
             stale = await FactRepository(session).stale_jobs(utcnow())
         resumed = []
         for job_id, attempts in stale:
