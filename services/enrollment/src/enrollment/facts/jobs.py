@@ -64,7 +64,10 @@ class FactJobs:
             self._loop = asyncio.create_task(self._automatic(), name="facts-automatic-check")
 
     async def _automatic(self) -> None:
+        """Each round after an interval (the first too: the service has started serving, and a
+        test app that runs its rounds itself sets a long interval and sees none)."""
         while True:
+            await asyncio.sleep(self.settings.fact_check_interval_seconds)
             try:
                 await self.take_over_stale()
                 while await self.check_submitted():
@@ -73,7 +76,6 @@ class FactJobs:
                 log.warning("facts.automatic_check_failed", extra={"error": type(error).__name__})
             except Exception:  # the loop's boundary: log and go on
                 log.exception("facts.automatic_check_failed")
-            await asyncio.sleep(self.settings.fact_check_interval_seconds)
 
     async def check_submitted(self) -> int:
         """One batch of submitted, never-checked applications; how many were checked."""
