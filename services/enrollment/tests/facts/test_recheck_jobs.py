@@ -5,6 +5,7 @@ process holds within its lease is never run twice. Real simulators, SQLite and P
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -16,8 +17,9 @@ from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
 
 from enrollment.app import create_app
-from enrollment.facts.jobs import MAX_ATTEMPTS, new_job
+from enrollment.facts.jobs import MAX_ATTEMPTS, FactJobs, new_job
 from enrollment.facts.models import FactRecheckJob
+from junheng_kit.testing.agencies import Simulator
 from junheng_kit.timeutil import utcnow
 
 from .conftest import MIGRANT, SHORT, fact_settings, facts_policy, setup_county, submit_migrant
@@ -148,3 +150,42 @@ async def test_a_started_job_is_held_by_its_process_until_it_ends(
     await app.state.fact_jobs.wait(job_id)
     done = await job_of(client, reader, job_id)
     assert (done["status"], done["done"], done["total"]) == ("finished", 1, 1)
+
+
+async def test_a_job_whose_agency_answers_slowly_keeps_its_lease_by_heartbeat(
+    fresh_database_url: str,
+    jwks_json: str,
+    fact_agencies: Path,
+    keys: Path,
+    writer: dict[str, str],
+    reader: dict[str, str],
+    simulators: dict[str, Simulator],
+) -> None:
+    """A batch held longer than the lease (社保 answering after 2 s, a lease of 0.6 s): the
+    heartbeat renews the lease, so no other replica takes the living job over."""
+    settings = fact_settings(fresh_database_url, jwks_json, fact_agencies, keys)
+    app = create_app(settings.model_copy(update={"fact_job_lease_seconds": 0.6}))
+    transport = ASGITransport(app=app)
+    async with (
+        app.router.lifespan_context(app),
+        AsyncClient(transport=transport, base_url="http://service") as client,
+    ):
+        await setup_county(client, writer, facts_policy())
+        await submit_migrant(client, writer, MIGRANT)
+        simulators["social"].faults("slow", delay_ms=2000)
+        async with app.state.sessionmaker() as session:
+            job = app.state.fact_jobs.new_job("150602", "clerk")
+            session.add(job)
+            await session.commit()
+            job_id = job.id
+        await app.state.fact_jobs.start(job_id)
+        await asyncio.sleep(1.3)  # two leases' worth, the batch still waiting for 社保
+        other_replica = FactJobs(app, app.state.settings)
+        assert await other_replica.take_over_stale() == []
+        await app.state.fact_jobs.wait(job_id)
+        done = await job_of(client, reader, job_id)
+        assert (done["status"], done["done"]) == ("finished", 1)
+        async with app.state.sessionmaker() as session:
+            row = await session.get(FactRecheckJob, job_id)
+            assert row is not None
+            assert row.attempts == 1

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -47,6 +48,7 @@ class FactJobs:
         self.app, self.settings = app, settings
         self.owner = str(uuid7())  # this process, as the owner of the jobs it runs
         self.tasks: dict[UUID, asyncio.Task[None]] = {}
+        self.renewed: dict[UUID, float] = {}  # when this process last renewed a job's lease
         self.ended: set[UUID] = set()
         self._loop: asyncio.Task[None] | None = None
 
@@ -161,6 +163,7 @@ class FactJobs:
                 done, counts = job.done, Counter(job.counts)
                 job.total = done + len(ids)
                 await session.commit()
+            self.renewed[job_id] = time.monotonic()
             heartbeat = asyncio.create_task(self._heartbeat(job_id), name=f"facts-lease-{job_id}")
             chunks = [ids[i : i + size * 4] for i in range(0, len(ids), size * 4)]
             pending = self._ask(chunks[0], today) if chunks else None
@@ -186,6 +189,7 @@ class FactJobs:
                     if not held:
                         raise JobLost(job_id)
                     await session.commit()
+                    self.renewed[job_id] = time.monotonic()
             await self._end(job_id, "finished")
         except asyncio.CancelledError:
             raise
@@ -195,6 +199,7 @@ class FactJobs:
             log.exception("facts.recheck_failed", extra={"job_id": str(job_id)})
             await self._end(job_id, "failed", f"{type(exc).__name__}: {exc}")
         finally:
+            self.renewed.pop(job_id, None)
             for task in (pending, heartbeat):
                 if task is not None:
                     task.cancel()
@@ -203,10 +208,14 @@ class FactJobs:
         return utcnow() + timedelta(seconds=self.settings.fact_job_lease_seconds)
 
     async def _heartbeat(self, job_id: UUID) -> None:
-        """Renew the job's lease every third of it while the job runs (an agency timing out can
-        hold a chunk longer than the lease); stops once another process holds the job."""
+        """Renew the job's lease when a third of it passed without a batch committing (each
+        commit renews it; an agency timing out can hold a chunk longer than the lease); stops
+        once another process holds the job."""
+        period = self.settings.fact_job_lease_seconds / 3
         while True:
-            await asyncio.sleep(self.settings.fact_job_lease_seconds / 3)
+            await asyncio.sleep(period)
+            if time.monotonic() - self.renewed.get(job_id, 0.0) < period:
+                continue  # a batch renewed it meanwhile: no write queued behind the job's own
             try:
                 async with self._sessions()() as session:
                     held = await FactRepository(session).update_job(
@@ -218,6 +227,7 @@ class FactJobs:
                 continue
             if not held:
                 return
+            self.renewed[job_id] = time.monotonic()
 
     async def _end(
         self, job_id: UUID, status: str, detail: str | None = None, *, abandoned: bool = False
