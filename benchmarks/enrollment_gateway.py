@@ -33,12 +33,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from junheng_devtools.demo import load_demo_county, load_demo_enrollment
+from junheng_devtools.bench import demo_enrollment_system
 from junheng_devtools.demo_enrollment import intake_year
-from junheng_devtools.system import ALL_SCOPES, System
 
 from junheng_kit.identifiers import citizen_id_from_body
-from junheng_kit.processes import free_port
 from junheng_kit.timeutil import china_today
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -192,81 +190,63 @@ def post_instance(url: str, token: str, body: bytes) -> tuple[float, int, int, i
 
 
 def main() -> None:
-    with tempfile.TemporaryDirectory() as var:
-        system = System(
-            var=Path(var),
-            gateway_port=free_port(),
-            agencies=(),
-            ready_timeout=300,
-            extra_env={
-                "GATEWAY_RATE_LIMIT_PER_SECOND": "100000",
-                "GATEWAY_RATE_LIMIT_BURST": "100000",
-            },
-        )
-        system.start()
-        try:
-            credentials = system.register_client(
-                name="bench", scopes=ALL_SCOPES, jurisdiction=["150602"]
-            )
-            token = system.token(credentials)
-            load_demo_county(system, token, ROOT / "demo/150602-dongsheng-schools.json")
-            load_demo_enrollment(system, token, ROOT / "demo/150602-enrollment.json")
-            gateway = f"{system.gateway_url}/enrollment"
-            direct = system.service_url("enrollment")
+    with (
+        tempfile.TemporaryDirectory() as var,
+        demo_enrollment_system(Path(var)) as (system, token),
+    ):
+        gateway = f"{system.gateway_url}/enrollment"
+        direct = system.service_url("enrollment")
 
-            source = bodies(0)
-            pids = {
-                n: system.processes[n].process.pid  # type: ignore[union-attr]
-                for n in ("gateway", "enrollment")
-            }
-            phases: dict[tuple[int, str], list[dict[str, float]]] = {}
-            for clients in CLIENTS:
-                for _ in range(2):
-                    for name, base in (("gateway", gateway), ("direct", direct)):
-                        before = {n: cpu_seconds(p) for n, p in pids.items()}
-                        batched = batch_totals(direct)
-                        result = submit_for(base, token, source, SUBMIT_SECONDS, Path(var), clients)
-                        items, batches = (
-                            a - b for a, b in zip(batch_totals(direct), batched, strict=True)
+        source = bodies(0)
+        pids = {
+            n: system.processes[n].process.pid  # type: ignore[union-attr]
+            for n in ("gateway", "enrollment")
+        }
+        phases: dict[tuple[int, str], list[dict[str, float]]] = {}
+        for clients in CLIENTS:
+            for _ in range(2):
+                for name, base in (("gateway", gateway), ("direct", direct)):
+                    before = {n: cpu_seconds(p) for n, p in pids.items()}
+                    batched = batch_totals(direct)
+                    result = submit_for(base, token, source, SUBMIT_SECONDS, Path(var), clients)
+                    items, batches = (
+                        a - b for a, b in zip(batch_totals(direct), batched, strict=True)
+                    )
+                    result["per_batch"] = items / max(batches, 1)
+                    for n, p in pids.items():  # CPU ms each accepted submission cost there
+                        result[f"cpu_{n}"] = (
+                            1000 * (cpu_seconds(p) - before[n]) / max(result["accepted"], 1)
                         )
-                        result["per_batch"] = items / max(batches, 1)
-                        for n, p in pids.items():  # CPU ms each accepted submission cost there
-                            result[f"cpu_{n}"] = (
-                                1000 * (cpu_seconds(p) - before[n]) / max(result["accepted"], 1)
-                            )
-                        phases.setdefault((clients, name), []).append(result)
+                    phases.setdefault((clients, name), []).append(result)
 
-            runs: dict[str, list[tuple[float, int, int, int]]] = {"gateway": [], "direct": []}
-            instance_bytes = 0
-            if RUN_APPLICANTS:
-                instance = synthetic(RUN_APPLICANTS, 1_000)
-                body = json.dumps(
-                    {
-                        "seed": instance.seed,
-                        "mechanism": instance.mechanism,
-                        "tie_breaking": instance.tie_breaking,
-                        "schools": [
-                            {"school_code": s.code, "capacity": s.capacity}
-                            for s in instance.schools
-                        ],
-                        "applicants": [
-                            {
-                                "application_id": a.application_id,
-                                "preferences": list(a.preferences),
-                                "priorities": a.priorities,
-                            }
-                            for a in instance.applicants
-                        ],
-                    },
-                    ensure_ascii=False,
-                    separators=(",", ":"),
-                ).encode()
-                for _ in range(2):
-                    runs["gateway"].append(post_instance(gateway, token, body))
-                    runs["direct"].append(post_instance(direct, token, body))
-                instance_bytes = len(body)
-        finally:
-            system.stop()
+        runs: dict[str, list[tuple[float, int, int, int]]] = {"gateway": [], "direct": []}
+        instance_bytes = 0
+        if RUN_APPLICANTS:
+            instance = synthetic(RUN_APPLICANTS, 1_000)
+            body = json.dumps(
+                {
+                    "seed": instance.seed,
+                    "mechanism": instance.mechanism,
+                    "tie_breaking": instance.tie_breaking,
+                    "schools": [
+                        {"school_code": s.code, "capacity": s.capacity} for s in instance.schools
+                    ],
+                    "applicants": [
+                        {
+                            "application_id": a.application_id,
+                            "preferences": list(a.preferences),
+                            "priorities": a.priorities,
+                        }
+                        for a in instance.applicants
+                    ],
+                },
+                ensure_ascii=False,
+                separators=(",", ":"),
+            ).encode()
+            for _ in range(2):
+                runs["gateway"].append(post_instance(gateway, token, body))
+                runs["direct"].append(post_instance(direct, token, body))
+            instance_bytes = len(body)
 
     report_submissions(phases)
     if RUN_APPLICANTS:

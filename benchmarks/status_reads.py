@@ -31,10 +31,7 @@ import tempfile
 from pathlib import Path
 
 import httpx
-from junheng_devtools.demo import load_demo_county, load_demo_enrollment
-from junheng_devtools.system import ALL_SCOPES, System
-
-from junheng_kit.processes import free_port
+from junheng_devtools.bench import demo_enrollment_system
 
 ROOT = Path(__file__).resolve().parents[1]
 SECONDS = float(os.environ.get("JUNHENG_BENCH_STATUS_SECONDS", "10"))
@@ -110,44 +107,27 @@ def cpu_seconds(pid: int) -> float:
 
 
 def main() -> None:
-    with tempfile.TemporaryDirectory() as var:
-        system = System(
-            var=Path(var),
-            gateway_port=free_port(),
-            agencies=(),
-            ready_timeout=300,
-            extra_env={
-                "GATEWAY_RATE_LIMIT_PER_SECOND": "100000",
-                "GATEWAY_RATE_LIMIT_BURST": "100000",
-            },
-        )
-        system.start()
-        try:
-            credentials = system.register_client(
-                name="bench", scopes=ALL_SCOPES, jurisdiction=["150602"]
-            )
-            token = system.token(credentials)
-            load_demo_county(system, token, ROOT / "demo/150602-dongsheng-schools.json")
-            load_demo_enrollment(system, token, ROOT / "demo/150602-enrollment.json")
-            gateway = f"{system.gateway_url}/enrollment"
-            direct = system.service_url("enrollment")
-            ids_file, count = families(gateway, token, Path(var))
-            pids = {
-                n: system.processes[n].process.pid  # type: ignore[union-attr]
-                for n in ("gateway", "enrollment")
-            }
-            phases: dict[tuple[str, str], list[dict[str, float]]] = {}
-            for kind in KINDS:
-                for _ in range(2):
-                    for name, base in (("gateway", gateway), ("direct", direct)):
-                        before = {n: cpu_seconds(p) for n, p in pids.items()}
-                        result = poll(base, token, ids_file, conditional=kind == "304")
-                        answered = max(result["ok"] + result["not_modified"], 1)
-                        for n, p in pids.items():
-                            result[f"cpu_{n}"] = 1000 * (cpu_seconds(p) - before[n]) / answered
-                        phases.setdefault((kind, name), []).append(result)
-        finally:
-            system.stop()
+    with (
+        tempfile.TemporaryDirectory() as var,
+        demo_enrollment_system(Path(var)) as (system, token),
+    ):
+        gateway = f"{system.gateway_url}/enrollment"
+        direct = system.service_url("enrollment")
+        ids_file, count = families(gateway, token, Path(var))
+        pids = {
+            n: system.processes[n].process.pid  # type: ignore[union-attr]
+            for n in ("gateway", "enrollment")
+        }
+        phases: dict[tuple[str, str], list[dict[str, float]]] = {}
+        for kind in KINDS:
+            for _ in range(2):
+                for name, base in (("gateway", gateway), ("direct", direct)):
+                    before = {n: cpu_seconds(p) for n, p in pids.items()}
+                    result = poll(base, token, ids_file, conditional=kind == "304")
+                    answered = max(result["ok"] + result["not_modified"], 1)
+                    for n, p in pids.items():
+                        result[f"cpu_{n}"] = 1000 * (cpu_seconds(p) - before[n]) / answered
+                    phases.setdefault((kind, name), []).append(result)
     report(phases, count)
 
 

@@ -93,7 +93,7 @@ class TestRegisterClient:
         ("scopes", "jurisdiction"),
         [
             ("enrollment:admin", "150602"),
-            ("staffing:pii", "150602"),  # only assistance and enrollment have a pii scope
+            ("evaluation:pii", "150602"),  # evaluation holds no personal data: no pii scope
             ("enrollment:read", "15060"),
             ("", "150602"),
         ],

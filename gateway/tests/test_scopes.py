@@ -1,5 +1,5 @@
-"""Scopes a client may hold: read/write per service, and `assistance:pii` and `enrollment:pii`
-for personal data."""
+"""Scopes a client may hold: read/write per service, and `assistance:pii`, `enrollment:pii` and
+`staffing:pii` for personal data."""
 
 import pytest
 
@@ -9,10 +9,14 @@ from junheng_kit.problems import InvalidInput
 SERVICES = ("enrollment", "staffing", "assistance", "evaluation")
 
 
-def test_every_service_has_read_and_write_and_assistance_and_enrollment_have_pii() -> None:
+def test_every_service_has_read_and_write_and_the_three_holding_personal_data_have_pii() -> None:
     scopes = known_scopes(SERVICES)
-    assert len(scopes) == 10
-    assert {s for s in scopes if s.endswith(":pii")} == {"assistance:pii", "enrollment:pii"}
+    assert len(scopes) == 11
+    assert {s for s in scopes if s.endswith(":pii")} == {
+        "assistance:pii",
+        "enrollment:pii",
+        "staffing:pii",
+    }
     assert validate_scopes(["assistance:pii", "assistance:read"], SERVICES) == [
         "assistance:pii",
         "assistance:read",
@@ -21,5 +25,5 @@ def test_every_service_has_read_and_write_and_assistance_and_enrollment_have_pii
 
 def test_a_pii_scope_for_another_service_is_refused() -> None:
     with pytest.raises(InvalidInput) as refused:
-        validate_scopes(["staffing:pii"], SERVICES)
+        validate_scopes(["evaluation:pii"], SERVICES)
     assert refused.value.errors[0].rule == "scope_known"

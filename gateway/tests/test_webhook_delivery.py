@@ -8,7 +8,8 @@ import hashlib
 import hmac
 import itertools
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -100,6 +101,25 @@ async def log_of(
     return next((d for d in page["items"] if d["event_id"] == event_id), None)
 
 
+async def dongsheng_reader(database_url: str) -> str:
+    """A client of 东胜区's bureau reading enrollment: the subscriber of most tests."""
+    return await register_client(database_url, jurisdiction=["150602"], scopes=["enrollment:read"])
+
+
+@asynccontextmanager
+async def subscribed(
+    start_gateway: Any, database_url: str, url: str, **settings: Any
+) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient, dict[str, str], dict[str, Any]]]:
+    """A gateway (FAST unless `settings` say otherwise) whose fan-out is bound, and 东胜区's
+    reader subscribed to admissions at `url`: the app, its client, the reader's headers and
+    the subscription."""
+    client = await dongsheng_reader(database_url)
+    async with start_gateway(database_url=database_url, **(settings or FAST)) as (app, http):
+        await bound(app)
+        headers = auth(app, client)
+        yield app, http, headers, await subscribe(http, headers, url)
+
+
 def expected_signature(secret: str, message_id: str, timestamp: str, body: bytes) -> str:
     """Standard Webhooks by hand: HMAC-SHA256 with the base64-decoded secret after `whsec_`
     over `{id}.{timestamp}.{body}`, base64, after `v1,`."""
@@ -156,9 +176,7 @@ class TestSecretRotation:
     async def test_both_secrets_sign_during_the_overlap_then_only_the_new_one(
         self, start_gateway: Any, fresh_database_url: str, js: Any, receivers: Receivers
     ) -> None:
-        client = await register_client(
-            fresh_database_url, jurisdiction=["150602"], scopes=["enrollment:read"]
-        )
+        client = await dongsheng_reader(fresh_database_url)
         receiver = await receivers()
         async with start_gateway(database_url=fresh_database_url, **FAST) as (app, http):
             await bound(app)
@@ -215,14 +233,13 @@ class TestRetries:
     async def test_a_stopped_receiver_is_retried_with_backoff_and_gets_the_event_once_back(
         self, start_gateway: Any, fresh_database_url: str, js: Any, receivers: Receivers
     ) -> None:
-        client = await register_client(
-            fresh_database_url, jurisdiction=["150602"], scopes=["enrollment:read"]
-        )
         receiver = await receivers()
-        async with start_gateway(database_url=fresh_database_url, **FAST) as (app, http):
-            await bound(app)
-            headers = auth(app, client)
-            subscription = await subscribe(http, headers, receiver.url)
+        async with subscribed(start_gateway, fresh_database_url, receiver.url) as (
+            _app,
+            http,
+            headers,
+            subscription,
+        ):
             await receiver.stop()  # killed: its port refuses connections
             event = admission()
             await publish(js, event)
@@ -254,26 +271,20 @@ class TestRetries:
     async def test_a_receiver_that_never_answers_times_out_and_nothing_waits_for_it(
         self, start_gateway: Any, fresh_database_url: str, js: Any, receivers: Receivers
     ) -> None:
-        client = await register_client(
-            fresh_database_url, jurisdiction=["150602"], scopes=["enrollment:read"]
-        )
         receiver = await receivers()
         receiver.delay = 30.0  # answers long after the gateway's 1 s
-        async with start_gateway(database_url=fresh_database_url, **FAST) as (app, http):
-            await bound(app)
-            headers = auth(app, client)
-            subscription = await subscribe(http, headers, receiver.url)
+        async with subscribed(start_gateway, fresh_database_url, receiver.url) as (
+            _app,
+            http,
+            headers,
+            subscription,
+        ):
             event = admission()
             await publish(js, event)
             await eventually(lambda: _arrived(receiver, event.id))
             # meanwhile the gateway forwards to the services as ever
-            token = app.state.signer.issue(
-                subject=client, scopes=["enrollment:read"], jurisdiction=["150602"]
-            )
             started = time.monotonic()
-            forwarded = await http.get(
-                "/enrollment/v1/items/7", headers={"Authorization": f"Bearer {token}"}
-            )
+            forwarded = await http.get("/enrollment/v1/items/7", headers=headers)
             forwarding_s = time.monotonic() - started
 
             async def timed_out() -> dict[str, Any] | None:
@@ -311,9 +322,7 @@ class TestReplicas:
     async def test_two_gateway_replicas_deliver_each_event_once(
         self, start_gateway: Any, fresh_database_url: str, js: Any, receivers: Receivers
     ) -> None:
-        client = await register_client(
-            fresh_database_url, jurisdiction=["150602"], scopes=["enrollment:read"]
-        )
+        client = await dongsheng_reader(fresh_database_url)
         receiver = await receivers()
         events = [admission() for _ in range(30)]
         async with (
@@ -338,14 +347,13 @@ class TestReplicas:
     ) -> None:
         """The same event in the stream twice (as after a replica died before its ack):
         the delivery is unique per subscription and event id."""
-        client = await register_client(
-            fresh_database_url, jurisdiction=["150602"], scopes=["enrollment:read"]
-        )
         receiver = await receivers()
-        async with start_gateway(database_url=fresh_database_url, **FAST) as (app, http):
-            await bound(app)
-            headers = auth(app, client)
-            subscription = await subscribe(http, headers, receiver.url)
+        async with subscribed(start_gateway, fresh_database_url, receiver.url) as (
+            _app,
+            http,
+            headers,
+            subscription,
+        ):
             event = admission()
             await publish(js, event, msg_id=False)
             await publish(js, event, msg_id=False)
@@ -362,14 +370,13 @@ class TestRedelivery:
     async def test_a_delivery_is_sent_again_on_request_with_the_same_webhook_id(
         self, start_gateway: Any, fresh_database_url: str, js: Any, receivers: Receivers
     ) -> None:
-        client = await register_client(
-            fresh_database_url, jurisdiction=["150602"], scopes=["enrollment:read"]
-        )
         receiver = await receivers()
-        async with start_gateway(database_url=fresh_database_url, **FAST) as (app, http):
-            await bound(app)
-            headers = auth(app, client)
-            subscription = await subscribe(http, headers, receiver.url)
+        async with subscribed(start_gateway, fresh_database_url, receiver.url) as (
+            _app,
+            http,
+            headers,
+            subscription,
+        ):
             event = admission()
             await publish(js, event)
             await eventually(lambda: _delivered(http, headers, subscription["id"], event.id))
@@ -396,16 +403,15 @@ class TestDisabling:
     async def test_persistent_failure_disables_the_subscription_and_parks_its_deliveries(
         self, start_gateway: Any, fresh_database_url: str, js: Any, receivers: Receivers
     ) -> None:
-        client = await register_client(
-            fresh_database_url, jurisdiction=["150602"], scopes=["enrollment:read"]
-        )
         failing, healthy = await receivers(), await receivers()
         failing.status = 500
         settings = {**FAST, "webhook_disable_after_seconds": 1.5}
-        async with start_gateway(database_url=fresh_database_url, **settings) as (app, http):
-            await bound(app)
-            headers = auth(app, client)
-            subscription = await subscribe(http, headers, failing.url)
+        async with subscribed(start_gateway, fresh_database_url, failing.url, **settings) as (
+            _app,
+            http,
+            headers,
+            subscription,
+        ):
             await subscribe(http, headers, healthy.url)
             path = f"/v1/webhooks/{subscription['id']}"
             first = admission()
@@ -449,9 +455,7 @@ class TestConnectionTimeCheck:
     ) -> None:
         """As after DNS rebinding: the address the URL leads to is checked on every connection,
         not only when the subscription was made."""
-        client = await register_client(
-            fresh_database_url, jurisdiction=["150602"], scopes=["enrollment:read"]
-        )
+        client = await dongsheng_reader(fresh_database_url)
         receiver = await receivers()
         async with start_gateway(database_url=fresh_database_url, **FAST) as (app, http):
             subscription = await subscribe(http, auth(app, client), receiver.url)

@@ -19,7 +19,7 @@ from junheng_devtools.system import System
 from junheng_kit.identifiers import citizen_id_from_body
 from junheng_kit.timeutil import china_today
 
-from .walkthrough_support import bureau_token, running_system
+from .walkthrough_support import CRYPTO_PROFILES, bureau_token, running_system
 
 pytestmark = pytest.mark.e2e
 DEMO = Path(__file__).resolve().parents[2] / "demo"
@@ -27,9 +27,11 @@ TODAY = china_today()
 YEAR = intake_year(TODAY)
 
 
-@pytest.fixture(scope="module")
-def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
-    yield from running_system(tmp_path_factory, "walkthrough")
+@pytest.fixture(scope="module", params=CRYPTO_PROFILES)
+def system(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[System]:
+    yield from running_system(tmp_path_factory, "walkthrough", request.param)
 
 
 @pytest.fixture(scope="module")

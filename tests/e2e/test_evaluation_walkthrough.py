@@ -20,7 +20,7 @@ from junheng_devtools.system import System
 
 from junheng_kit.tabular import XLSX
 
-from .walkthrough_support import bureau_token, running_system
+from .walkthrough_support import CRYPTO_PROFILES, bureau_token, running_system
 
 pytestmark = pytest.mark.e2e
 DEMO = Path(__file__).resolve().parents[2] / "demo"
@@ -29,9 +29,11 @@ TOWNSHIP_PRIMARY = ("2115060005", "primary")  # 铜川镇中心小学, 410 pupil
 NINE_YEAR_JUNIOR = ("3115060005", "junior")  # 泊江海镇九年制学校 junior part, 270 pupils
 
 
-@pytest.fixture(scope="module")
-def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
-    yield from running_system(tmp_path_factory, "evaluation-walkthrough")
+@pytest.fixture(scope="module", params=CRYPTO_PROFILES)
+def system(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[System]:
+    yield from running_system(tmp_path_factory, "evaluation-walkthrough", request.param)
 
 
 @pytest.fixture(scope="module")

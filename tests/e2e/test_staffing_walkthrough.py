@@ -18,7 +18,7 @@ from junheng_kit.tabular import XLSX, write_xlsx
 from junheng_kit.timeutil import china_today
 from staffing.teachers.sheet import COLUMNS
 
-from .walkthrough_support import bureau_token, running_system
+from .walkthrough_support import CRYPTO_PROFILES, bureau_token, running_system
 
 pytestmark = pytest.mark.e2e
 TODAY = china_today()
@@ -38,9 +38,11 @@ def wait_until(check: Any, timeout: float = 30.0) -> Any:
     raise AssertionError(f"not reached within {timeout}s; last {last!r}")
 
 
-@pytest.fixture(scope="module")
-def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
-    yield from running_system(tmp_path_factory, "staffing-walkthrough")
+@pytest.fixture(scope="module", params=CRYPTO_PROFILES)
+def system(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[System]:
+    yield from running_system(tmp_path_factory, "staffing-walkthrough", request.param)
 
 
 @pytest.fixture(scope="module")

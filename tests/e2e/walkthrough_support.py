@@ -5,12 +5,27 @@ from collections.abc import Iterator
 import pytest
 from junheng_devtools.system import ALL_SCOPES, System
 
+from junheng_kit.crypto_profile import PROFILES
 from junheng_kit.processes import free_port
+from junheng_kit.testing.plugin import use_crypto_profile
+
+# a walkthrough's `system` fixture takes these params: the whole walkthrough runs once per
+# cryptographic profile — international, then 国密 (SM2 tokens and key certificates, SM4 fields,
+# SM3 chains and blind indexes; JUNHENG_CRYPTO_PROFILE=guomi in every process, as a
+# deployment switches)
+CRYPTO_PROFILES = PROFILES
 
 
-def running_system(tmp_path_factory: pytest.TempPathFactory, name: str) -> Iterator[System]:
+def running_system(
+    tmp_path_factory: pytest.TempPathFactory, name: str, crypto_profile: str = "international"
+) -> Iterator[System]:
     """For one walkthrough module: every service and the gateway on SQLite, no partner
     agencies, a rate limit the walkthrough never meets; stopped when the module ends."""
+    with use_crypto_profile(crypto_profile):
+        yield from _running(tmp_path_factory, f"{name}-{crypto_profile}")
+
+
+def _running(tmp_path_factory: pytest.TempPathFactory, name: str) -> Iterator[System]:
     running = System(
         var=tmp_path_factory.mktemp(name),
         gateway_port=free_port(),

@@ -492,17 +492,46 @@ def test_runs_stored_before_e0013_have_no_family_outcomes_and_applications_keep_
     assert _run(url, "SELECT child_key, status FROM application") == [("k1", "verified")]
 
 
-def test_recheck_jobs_stored_before_e0014_have_no_lease_and_are_taken_over(
+def test_no_retention_rule_is_seeded_and_applications_stored_before_stay(tmp_path: Path) -> None:
+    """e0014 (issue 20 item 4): the retention tables start empty — no source gives a period, so
+    no rule exists and nothing is purged until a bureau stores one — and the applications stored
+    before keep their personal data; the downgrade drops the tables again."""
+    from alembic import command
+
+    from junheng_kit.migrations import alembic_config, upgrade
+
+    url = _sqlite_url(tmp_path, "enrollment")
+    directory = installed_service_dir("enrollment")
+    upgrade(directory, url, "e0013")
+    _run(
+        url,
+        "INSERT INTO application (id, county_code, year, level, grade, child_key, citizen_id, "
+        "child_name, birth_date, gender, guardian, household, migrant, home_longitude, "
+        "home_latitude, home_address, home_schools, hukou_schools, choices, status, created_by, "
+        "created_at, updated_at, version) VALUES ('" + "0" * 31 + "1', '150602', 2020, "
+        "'primary', 1, 'k1', '150602201903150018', '李小华', '2019-03-15', 'male', '{}', '{}', "
+        "0, 109.98, 39.81, '东胜区', '[]', '[]', '[]', 'withdrawn', 'test', "
+        "'2020-05-01 00:00:00', '2020-05-01 00:00:00', 1)",
+    )
+    upgrade(directory, url, "e0014")
+    for table in ("retention_rule", "legal_hold", "purge_record", "purged_record", "purge_lease"):
+        assert _run(url, f"SELECT count(*) FROM {table}") == [(0,)]  # noqa: S608 - our names
+    assert _run(url, "SELECT child_name, status FROM application") == [("李小华", "withdrawn")]
+    command.downgrade(alembic_config(directory, url), "e0013")
+    assert _run(url, "SELECT child_name FROM application") == [("李小华",)]
+
+
+def test_recheck_jobs_stored_before_e0015_have_no_lease_and_are_taken_over(
     tmp_path: Path,
 ) -> None:
-    """e0014 (issue 22 §4): a re-check job stored before has no owner, lease or resume point and
+    """e0015 (issue 22 §4): a re-check job stored before has no owner, lease or resume point and
     0 attempts — one still running is taken over by the first replica's sweep — and keeps its
     progress."""
     from junheng_kit.migrations import upgrade
 
     url = _sqlite_url(tmp_path, "enrollment")
     directory = installed_service_dir("enrollment")
-    upgrade(directory, url, "e0013")
+    upgrade(directory, url, "e0014")
     _run(
         url,
         "INSERT INTO fact_recheck_job (id, county_code, status, total, done, counts, created_by, "

@@ -348,7 +348,7 @@ def run(argv: list[str] | None = None) -> None:
             else cluster.register_client(
                 name="演示客户端 demo bureau client",
                 scopes=[f"{s}:{a}" for s in SERVICES for a in ("read", "write")]
-                + ["assistance:pii", "enrollment:pii"],
+                + ["assistance:pii", "enrollment:pii", "staffing:pii"],
                 jurisdiction=[demo["county_code"]],
                 json_out=path,
             )

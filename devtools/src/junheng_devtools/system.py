@@ -23,7 +23,7 @@ import httpx
 
 from junheng_devtools.banner import banner
 from junheng_devtools.demo import load_demo
-from junheng_kit import natsauth
+from junheng_kit import fieldcrypt, natsauth
 from junheng_kit.crypto_profile import profile
 from junheng_kit.migrations import service_dir
 from junheng_kit.natsauth import TlsFiles
@@ -32,10 +32,10 @@ from junheng_kit.settings import GATEWAY_PORT, SERVICE_PORTS
 from junheng_kit.signing import Signer, ensure_private_key
 
 SERVICES = ("enrollment", "staffing", "assistance", "evaluation")
-ALL_SCOPES = [f"{s}:{a}" for s in SERVICES for a in ("read", "write")] + [
-    "assistance:pii",
-    "enrollment:pii",
-]
+# the services whose tables hold fields encrypted at rest, each with its own keys
+ENCRYPTING = ("enrollment", "staffing", "assistance")
+PII_SCOPES = ["assistance:pii", "enrollment:pii", "staffing:pii"]
+ALL_SCOPES = [f"{s}:{a}" for s in SERVICES for a in ("read", "write")] + PII_SCOPES
 # partner agencies' systems, simulated (simulators/): 民政, 残联, 乡村振兴, 农牧
 AGENCIES = ("mca", "cdpf", "nrra", "moa")
 DEFAULT_AGENCY_PORTS = {"mca": 8201, "cdpf": 8202, "nrra": 8203, "moa": 8204}
@@ -165,6 +165,25 @@ class System:
             "JUNHENG_NATS_CA_FILE": str(options["ca_file"]),
         }
 
+    def field_key_env(self, name: str) -> dict[str, str]:
+        """The service's own field keyring and blind-index key (junheng_kit.fieldcrypt), made
+        once under var/field-keys/ as an operator would mount them. A keyring made for the other
+        profile gets a new first key of this profile's size: values stored under the old one stay
+        readable (the reencrypt job moves them)."""
+        folder = self.var / "field-keys"
+        folder.mkdir(parents=True, exist_ok=True)
+        keys, index = folder / f"{name}.keys", folder / f"{name}.index"
+        ring = keys.read_text().split() if keys.exists() else []
+        if not ring or len(fieldcrypt.parse_keys(ring[0])[0][ring[0].split("=")[0]]) != (
+            profile().key_bytes
+        ):
+            ring.insert(0, fieldcrypt.new_key(f"k{len(ring) + 1}"))
+            _write_secret(keys, "\n".join(ring) + "\n")
+        if not index.exists():
+            _write_secret(index, fieldcrypt.new_index_key() + "\n")
+        prefix = name.upper()
+        return {f"{prefix}_FIELD_KEYS": f"@{keys}", f"{prefix}_BLIND_INDEX_KEY": f"@{index}"}
+
     def trust_root(self) -> Signer:
         """The local stand-in for the operator's offline root (var/trust-root.pem)."""
         return ensure_private_key(self.var / "trust-root.pem")
@@ -189,6 +208,8 @@ class System:
                 **self.nats_env(name),
             }
         )
+        if name in ENCRYPTING:
+            env.update(self.field_key_env(name))
         if name == "assistance" and self.assistance_clock_at:
             env["JUNHENG_CLOCK_AT"] = self.assistance_clock_at
         if name == "assistance" and self.agencies:
@@ -248,6 +269,10 @@ class System:
         for name in SERVICES:
             key = f"{name.upper()}_DATABASE_URL"
             migrate_env[key] = self.processes[name].env[key]
+            for setting in ("FIELD_KEYS", "BLIND_INDEX_KEY"):  # its migrations encrypt rows
+                key = f"{name.upper()}_{setting}"
+                if key in self.processes[name].env:
+                    migrate_env[key] = self.processes[name].env[key]
         done = subprocess.run(
             [sys.executable, "-m", "junheng_devtools.system", "migrate"],
             env=migrate_env,
@@ -405,6 +430,16 @@ def _demo_credentials(system: System, var: Path, county: str) -> dict[str, Any]:
         jurisdiction=[county],
         json_out=path,
     )
+
+
+def _write_secret(path: Path, text: str) -> None:
+    """Write a key file readable by its owner only (replacing an older one)."""
+    temporary = path.with_suffix(path.suffix + ".new")
+    temporary.unlink(missing_ok=True)
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w") as file:
+        file.write(text)
+    temporary.replace(path)
 
 
 def migrate_all() -> None:

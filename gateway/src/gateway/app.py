@@ -15,6 +15,7 @@ from starlette.middleware.cors import CORSMiddleware
 
 from gateway.auth import keys
 from gateway.auth.endpoints import router as auth_router
+from gateway.export import router as export_router
 from gateway.limits.rules import Policy
 from gateway.limits.shared import SharedLimiter
 from gateway.limits.token_throttle import (
@@ -205,6 +206,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.include_router(health_router(metrics=settings.serves_metrics_on_http_port()))
     app.include_router(openapi_router)
     app.include_router(webhooks_router)
+    app.include_router(export_router)
     # swagger-ui 5 (OpenAPI 3.1) from a wheel: bureau networks often reach no CDN
     docs_assets = Path(fastapi_offline.__file__).parent / "static"
     app.mount("/docs/assets", StaticFiles(directory=str(docs_assets)), name="docs-assets")

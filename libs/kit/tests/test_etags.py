@@ -9,13 +9,13 @@ from junheng_kit.problems import InvalidInput, PreconditionFailed
 
 @pytest.mark.parametrize(
     ("header", "version"),
-    [(None, None), ("*", None), (' "7" ', 7), ('W/"12"', 12), ("3", 3)],
+    [(None, None), ("*", None), (' "7" ', 7), ('W/"12"', 12), ("3", 3), ('"8-pii"', 8)],
 )
 def test_if_match_names_a_version_or_any(header: str | None, version: int | None) -> None:
     assert version_from_if_match(header) == version
 
 
-@pytest.mark.parametrize("header", ['"abc"', '"-1"', '"1.5"', ""])
+@pytest.mark.parametrize("header", ['"abc"', '"-1"', '"1.5"', "", '"-pii"', '"8-x"'])
 def test_a_foreign_etag_is_refused(header: str) -> None:
     with pytest.raises(InvalidInput) as refused:
         version_from_if_match(header)
@@ -28,6 +28,8 @@ def test_a_foreign_etag_is_refused(header: str) -> None:
 def test_the_etag_round_trips() -> None:
     assert etag(7) == '"7"'
     assert version_from_if_match(etag(41)) == 41
+    assert etag(7, unmasked=True) == '"7-pii"'  # the unmasked representation of version 7
+    assert version_from_if_match(etag(41, unmasked=True)) == 41
 
 
 class TestRequireVersion:

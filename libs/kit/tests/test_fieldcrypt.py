@@ -5,6 +5,7 @@ values refused, key rotation and a profile change by re-encryption while values 
 import base64
 import os
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Column, Integer, MetaData, String, Table, insert, select, text
@@ -159,6 +160,31 @@ class TestRotation:
             configure(f"g1={SM4_1}", INDEX_KEY)
             assert await plain(sessions) == [(ID, "王小1")]
 
+    async def test_a_profile_switch_recomputes_every_blind_index_and_lookups_work_again(
+        self, sessions: async_sessionmaker[AsyncSession]
+    ) -> None:
+        for n in range(1, 8):
+            await add(sessions, n, f"1506022019010{n:04d}"[:17] + "X")
+        await add(sessions, 8, ID)
+        indexes = {
+            "citizen_id_index": fieldcrypt.IndexOf(
+                "citizen_id", "test.pupil.citizen_id", "citizen_id", normalise_citizen_id
+            )
+        }
+        before = await raw(sessions, "citizen_id_index")
+        with use_crypto_profile("guomi"):
+            configure(f"g1={SM4_1},k1={AES_1}", INDEX_KEY)
+            wanted = blind_index(normalise_citizen_id(ID), "citizen_id")  # HMAC-SM3 now
+            assert wanted not in before
+            assert await fieldcrypt.reindex(sessions, PUPIL, indexes, batch=3) == 8
+            assert await fieldcrypt.reindex(sessions, PUPIL, indexes, batch=3) == 0
+            async with sessions() as session:
+                found = await session.scalar(
+                    select(PUPIL.c.id).where(PUPIL.c.citizen_id_index == wanted)
+                )
+            assert found == 8
+        assert not set(before) & set(await raw(sessions, "citizen_id_index"))
+
 
 class TestKeysAndNormalising:
     def test_bad_keyrings_are_refused_naming_the_rule(self) -> None:
@@ -180,3 +206,38 @@ class TestKeysAndNormalising:
         )
         assert normalise_name("ＷＡＮＧ") == "WANG"  # full-width folded
         assert normalise_phone("+86 138-0000-1234") == normalise_phone("13800001234")
+
+    def test_keys_come_from_files_and_the_command_makes_them_for_the_profile(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        assert fieldcrypt.main(["new-keys", "enrollment"]) == 0
+        lines = dict(line.split("=", 1) for line in capsys.readouterr().out.split())
+        assert set(lines) == {"ENROLLMENT_FIELD_KEYS", "ENROLLMENT_BLIND_INDEX_KEY"}
+        (tmp_path / "keys").write_text(lines["ENROLLMENT_FIELD_KEYS"] + "\n")
+        (tmp_path / "index").write_text(lines["ENROLLMENT_BLIND_INDEX_KEY"] + "\n")
+        ring = configure(f"@{tmp_path / 'keys'}", f"@{tmp_path / 'index'}")
+        assert ring.current == "k1"
+        assert len(ring.keys["k1"]) == 32
+        assert fieldcrypt.decrypt(fieldcrypt.encrypt(ID, "t.c", ring), "t.c", ring) == ID
+        with use_crypto_profile("guomi"):
+            assert fieldcrypt.main(["new-key", "--id", "k2"]) == 0
+            kid, key = capsys.readouterr().out.strip().split("=", 1)
+            assert kid == "k2"
+            assert len(base64.b64decode(key)) == 16
+
+    def test_a_migration_reads_the_services_own_keys_or_the_dev_ones(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.delenv("PUPILS_FIELD_KEYS", raising=False)
+        monkeypatch.delenv("PUPILS_BLIND_INDEX_KEY", raising=False)
+        monkeypatch.setenv("JUNHENG_ENV", "prod")
+        with pytest.raises(fieldcrypt.FieldKeysMissing, match="needs PUPILS_FIELD_KEYS and"):
+            fieldcrypt.configure_from_env("PUPILS")
+        monkeypatch.setenv("JUNHENG_ENV", "dev")
+        dev = fieldcrypt.configure_from_env("PUPILS")
+        assert dev.current == "dev"
+        monkeypatch.setenv("PUPILS_FIELD_KEYS", f"k7={AES_1}")
+        monkeypatch.setenv("PUPILS_BLIND_INDEX_KEY", INDEX_KEY)
+        own = fieldcrypt.configure_from_env("PUPILS")
+        assert own.current == "k7"
+        assert own.index_key != dev.index_key

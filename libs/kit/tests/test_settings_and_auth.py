@@ -3,11 +3,14 @@
 import base64
 import json
 from pathlib import Path
+from typing import ClassVar
 
 import jwt
 import pytest
 from pydantic import SecretStr, ValidationError
+from pydantic_settings import SettingsConfigDict
 
+from junheng_kit import fieldcrypt
 from junheng_kit.auth import Jurisdiction, TokenVerifier
 from junheng_kit.identifiers import student_key
 from junheng_kit.logs import mask_address, mask_citizen_id, mask_coordinate, mask_phone
@@ -24,12 +27,37 @@ class TestSettings:
             ServiceSettings(environment="prod")
 
     def test_field_encryption_needs_both_keys_and_a_known_profile(self) -> None:
-        with pytest.raises(ValidationError, match="needs both JUNHENG_FIELD_KEYS and"):
+        with pytest.raises(ValidationError, match=r"needs both \w*FIELD_KEYS and"):
             ServiceSettings(environment="dev", field_keys=SecretStr("k1=" + "A" * 44))
         with pytest.raises(ValidationError, match="crypto_profile"):
             ServiceSettings(environment="dev", crypto_profile="sm9")
         with pytest.raises(ValidationError, match="set JUNHENG_CRYPTO_PROFILE"):
             ServiceSettings(environment="dev", crypto_profile="guomi")  # the process runs intl.
+
+    def test_a_service_that_encrypts_fields_needs_its_keys_outside_dev(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        class Encrypting(ServiceSettings):
+            model_config = SettingsConfigDict(env_prefix="ENCRYPTING_")
+            service_name: str = "encrypting"
+            encrypts_fields: ClassVar[bool] = True
+
+        secrets = {"secret_key": SecretStr("s"), "pseudonym_key": SecretStr("p")}
+        with pytest.raises(ValidationError, match="set ENCRYPTING_FIELD_KEYS and ENCRYPTING_BLIND"):
+            Encrypting(environment="test", **secrets)
+        dev = Encrypting(environment="dev")  # the fixed dev-only keys, usable at once
+        assert dev.field_keys is not None
+        assert dev.blind_index_key is not None
+        assert (dev.field_keys.get_secret_value(), dev.blind_index_key.get_secret_value()) == (
+            fieldcrypt.dev_field_keys()
+        )
+        keys = fieldcrypt.new_key("k1")
+        monkeypatch.setenv("ENCRYPTING_FIELD_KEYS", keys)
+        monkeypatch.setenv("ENCRYPTING_BLIND_INDEX_KEY", fieldcrypt.new_index_key())
+        own = Encrypting(environment="prod", **secrets)
+        assert own.field_keys is not None
+        assert own.field_keys.get_secret_value() == keys
+        assert ServiceSettings(environment="dev").field_keys is None  # a service without any
 
     def test_the_dev_default_secret_is_accepted_in_dev(self) -> None:
         assert ServiceSettings(environment="dev").secret_key.get_secret_value() == DEV_ONLY

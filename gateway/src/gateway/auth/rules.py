@@ -8,8 +8,9 @@ from junheng_kit.problems import BadRequest, FieldError, InvalidInput
 
 ACTIONS = ("read", "write")
 # scopes beyond read/write: `assistance:pii` reads citizen IDs, names and aid categories in full;
-# `enrollment:pii` reads applicants' citizen IDs, names, guardians' phones and addresses in full
-EXTRA_SCOPES = {"assistance": ("pii",), "enrollment": ("pii",)}
+# `enrollment:pii` reads applicants' citizen IDs, names, guardians' phones and addresses in full;
+# `staffing:pii` reads teachers' citizen IDs in full (a single teacher's view, exports)
+EXTRA_SCOPES = {"assistance": ("pii",), "enrollment": ("pii",), "staffing": ("pii",)}
 # GB/T 2260: province (2 digits), prefecture (4) or county (6); a code covers all it prefixes
 DIVISION_PREFIX = re.compile(r"^\d{2}(\d{2}){0,2}$")
 

@@ -20,6 +20,7 @@ from gateway.openapi.merge import merge
 from gateway.routing.compression import accepted_codings
 from gateway.webhooks.catalogue import EVENTS
 from junheng_kit.bridge import BridgeClient, NoResponder, UpstreamTimeout
+from junheng_kit.classification import with_classes
 from junheng_kit.openapi_docs import with_operation_docs
 
 log = logging.getLogger("gateway.openapi")
@@ -47,7 +48,8 @@ def merged_document(app: FastAPI, documents: dict[str, dict[str, Any] | None]) -
     """The document integrators get: the gateway's own operations and each service's (`None`:
     the service did not answer). Also how tests build it in-process from the services' apps."""
     own = with_operation_docs(app.openapi(), app, "gateway")  # Chinese summaries, examples
-    return merge(own, documents, known_scopes(list(documents)))
+    # every property classified (x-junheng-class): the services' own and the gateway's
+    return with_classes(merge(own, documents, known_scopes(list(documents))))
 
 
 class MergedDocument:

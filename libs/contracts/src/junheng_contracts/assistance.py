@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from junheng_contracts.classification import Personal, Public, stamp_default
 from junheng_contracts.envelope import CloudEvent, EventData
 
 
@@ -20,7 +21,9 @@ class AwardApprovedData(EventData):
     """资助审批: the county approved one award after school review and 公示."""
 
     award_id: str = Field(description="award id (UUID)")
-    student_key: str = Field(description="pseudonymous student key (HMAC of the citizen ID)")
+    student_key: Annotated[str, Personal] = Field(
+        description="pseudonymous student key (HMAC of the citizen ID)"
+    )
     county_code: str = Field(pattern=r"^\d{6}$", description="GB/T 2260 code of the award")
     school_code: str = Field(pattern=r"^\d{10}$", description="学校标识码 of the student's school")
     programme_code: str = Field(description="aid programme, e.g. living_subsidy")
@@ -47,7 +50,9 @@ class DisbursementRecordedData(EventData):
 
     disbursement_id: str = Field(description="disbursement batch id (UUID)")
     award_id: str = Field(description="award id (UUID)")
-    student_key: str = Field(description="pseudonymous student key (HMAC of the citizen ID)")
+    student_key: Annotated[str, Personal] = Field(
+        description="pseudonymous student key (HMAC of the citizen ID)"
+    )
     county_code: str = Field(pattern=r"^\d{6}$", description="GB/T 2260 code of the award")
     school_code: str = Field(pattern=r"^\d{10}$")
     programme_code: str
@@ -70,14 +75,20 @@ class DisbursementRecorded(CloudEvent[DisbursementRecordedData]):
 class SchoolCoverage(BaseModel):
     """应助尽助 coverage of one school."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, json_schema_extra=stamp_default)
 
-    school_code: str = Field(pattern=r"^\d{10}$")
-    students: int = Field(ge=0, description="enrolled students scanned")
-    eligible: int = Field(ge=0, description="students in at least one agency category")
-    auto_identified: int = Field(ge=0, description="eligible students found by the scan")
-    awarded: int = Field(ge=0, description="eligible students holding an award")
-    coverage: float = Field(ge=0, description="auto_identified / eligible (0 when none eligible)")
+    school_code: Annotated[str, Public] = Field(pattern=r"^\d{10}$")
+    students: Annotated[int, Public] = Field(ge=0, description="enrolled students scanned")
+    eligible: Annotated[int, Public] = Field(
+        ge=0, description="students in at least one agency category"
+    )
+    auto_identified: Annotated[int, Public] = Field(
+        ge=0, description="eligible students found by the scan"
+    )
+    awarded: Annotated[int, Public] = Field(ge=0, description="eligible students holding an award")
+    coverage: Annotated[float, Public] = Field(
+        ge=0, description="auto_identified / eligible (0 when none eligible)"
+    )
 
 
 class CoverageComputedData(EventData):

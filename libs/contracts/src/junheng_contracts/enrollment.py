@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
+from junheng_contracts.classification import Personal, Public
 from junheng_contracts.envelope import CloudEvent, EventData
 
 SchoolLevel = Literal["primary", "junior", "nine_year", "complete_secondary"]
@@ -15,30 +16,34 @@ SchoolLevel = Literal["primary", "junior", "nine_year", "complete_secondary"]
 class SchoolData(EventData):
     """学校登记信息: the registry's full state of one school after the change."""
 
-    school_code: str = Field(pattern=r"^\d{10}$", description="学校标识码, 10 digits")
-    name: str
-    levels: list[SchoolLevel]
-    county_code: str = Field(pattern=r"^\d{6}$", description="GB/T 2260 county code")
-    longitude: float
-    latitude: float
-    planned_capacity: int
+    school_code: Annotated[str, Public] = Field(
+        pattern=r"^\d{10}$", description="学校标识码, 10 digits"
+    )
+    name: Annotated[str, Public]
+    levels: Annotated[list[SchoolLevel], Public]
+    county_code: Annotated[str, Public] = Field(
+        pattern=r"^\d{6}$", description="GB/T 2260 county code"
+    )
+    longitude: Annotated[float, Public]
+    latitude: Annotated[float, Public]
+    planned_capacity: Annotated[int, Public]
     version: int = Field(description="aggregate version; consumers skip stale events")
-    school_type: str | None = Field(
+    school_type: Annotated[str | None, Public] = Field(
         None,
         pattern=r"^\d{3}$",
         description="办学类型 code (junheng_kit.school_codes), e.g. 312 九年一贯制学校; null = not "
         "recorded",
     )
-    urban_rural_code: str | None = Field(
+    urban_rural_code: Annotated[str | None, Public] = Field(
         None,
         pattern=r"^\d{3}$",
         description="城乡分类代码 of the school's location: 111/112 城区, 121–123 镇区, "
         "210/220 乡村; null = not recorded",
     )
-    division_code: str | None = Field(
+    division_code: Annotated[str | None, Public] = Field(
         None, pattern=r"^\d{12}$", description="12-digit 统计用区划代码 of the school's location"
     )
-    ownership: Literal["public", "private"] | None = Field(
+    ownership: Annotated[Literal["public", "private"] | None, Public] = Field(
         None, description="办学性质: public 公办, private 民办; null = not recorded"
     )
 
@@ -80,14 +85,16 @@ class AssignmentPublished(CloudEvent[AssignmentPublishedData]):
 class SchoolSeatsData(EventData):
     """学位计划: one school's entry-grade seat plan for a level and school year."""
 
-    school_code: str = Field(pattern=r"^\d{10}$", description="学校标识码, 10 digits")
+    school_code: Annotated[str, Public] = Field(
+        pattern=r"^\d{10}$", description="学校标识码, 10 digits"
+    )
     county_code: str = Field(pattern=r"^\d{6}$", description="GB/T 2260 county code")
     year: int = Field(description="school year by its start year: 2025 = 2025—2026学年")
     level: Literal["primary", "junior"]
     grade: int = Field(description="entry grade: 1 (primary) or 7 (junior)")
-    planned_classes: int = Field(ge=0)
-    class_cap: int = Field(ge=1, description="班额 cap in force (policy data)")
-    seats: int = Field(ge=0, description="planned_classes × class_cap")
+    planned_classes: Annotated[int, Public] = Field(ge=0)
+    class_cap: Annotated[int, Public] = Field(ge=1, description="班额 cap in force (policy data)")
+    seats: Annotated[int, Public] = Field(ge=0, description="planned_classes × class_cap")
     version: int = Field(description="per school, level and year; consumers skip stale events")
 
 
@@ -106,8 +113,10 @@ class ApplicationSubmittedData(EventData):
     year: int = Field(description="school year by its start year")
     level: Literal["primary", "junior"]
     grade: int = Field(description="entry grade: 1 or 7")
-    student_key: str = Field(description="pseudonymous student key (HMAC of the citizen ID)")
-    migrant: bool = Field(description="随迁子女: 户籍 outside the county")
+    student_key: Annotated[str, Personal] = Field(
+        description="pseudonymous student key (HMAC of the citizen ID)"
+    )
+    migrant: Annotated[bool, Personal] = Field(description="随迁子女: 户籍 outside the county")
     choices: list[str] = Field(description="ranked school codes")
 
 
@@ -127,12 +136,14 @@ class AdmissionConfirmedData(EventData):
     school_code: str = Field(pattern=r"^\d{10}$")
     level: Literal["primary", "junior"]
     grade: int
-    student_key: str = Field(description="pseudonymous student key (HMAC of the citizen ID)")
+    student_key: Annotated[str, Personal] = Field(
+        description="pseudonymous student key (HMAC of the citizen ID)"
+    )
     route: Literal["assignment", "overflow"] = Field(
         description="assignment: 电脑派位/zone run; overflow: 统筹 placement by the bureau"
     )
     run_id: str | None = None
-    student_number_key: str | None = Field(
+    student_number_key: Annotated[str | None, Personal] = Field(
         None,
         description="pseudonymous key of the child's 全国学籍号 (HMAC, as student_key; null: the "
         "application has none). Never the number: a G 学籍号 is G + the citizen ID",

@@ -15,6 +15,8 @@ from typing import Any, ClassVar, Generic, Literal, Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from junheng_contracts.classification import stamp_default
+
 DataT = TypeVar("DataT", bound=BaseModel)
 
 
@@ -33,11 +35,11 @@ def _now() -> datetime:
 class EventData(BaseModel):
     """Base of every event payload: frozen, additive only (consumers ignore unknown fields)."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(frozen=True, extra="ignore", json_schema_extra=stamp_default)
 
 
 class CloudEvent(BaseModel, Generic[DataT]):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", json_schema_extra=stamp_default)
 
     specversion: Literal["1.0"] = "1.0"
     id: str = Field(default_factory=_uuid7, description="UUIDv7; also the Nats-Msg-Id")

@@ -6,17 +6,18 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from junheng_contracts.classification import stamp_default
 from junheng_contracts.envelope import CloudEvent, EventData
 
 
 class FailingSection(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, json_schema_extra=stamp_default)
     school_code: str
     level: Literal["primary", "junior"]
 
 
 class FailingCv(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, json_schema_extra=stamp_default)
     level: Literal["primary", "junior"]
     indicator: str
 
@@ -47,7 +48,7 @@ VerdictStatus = Literal["met", "not_met", "incomplete"]
 class FailingCounts(BaseModel):
     """How many failing things the verdict lists per part (its `failing_items`, counted)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, json_schema_extra=stamp_default)
     resource_allocation: int = Field(ge=0, description="unmet indicators of failing sections + CVs")
     government_assurance: int = Field(ge=0, description="unmet criteria or findings, 政府保障程度")
     education_quality: int = Field(ge=0, description="unmet criteria or findings, 教育质量")
@@ -81,7 +82,7 @@ class VerdictChanged(CloudEvent[VerdictChangedData]):
 class SectionClassSizes(BaseModel):
     """One school section's classes as the bureau reported them (no pupil is named)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, json_schema_extra=stamp_default)
     school_code: str
     level: Literal["primary", "junior"]
     classes: int = Field(ge=1, description="班级数, every grade")

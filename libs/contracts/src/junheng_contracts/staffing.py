@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from junheng_contracts.classification import Personal, Public, stamp_default
 from junheng_contracts.envelope import CloudEvent, EventData
 
 
@@ -17,15 +18,15 @@ class SectionTeacherStats(BaseModel):
     section (学段) they teach in: a nine-year school reports a primary and a junior section.
     """
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, json_schema_extra=stamp_default)
 
     level: Literal["primary", "junior"]
-    full_time_teachers: int = Field(ge=0, description="专任教师 in post")
-    teachers_above_required_degree: int = Field(
+    full_time_teachers: Annotated[int, Public] = Field(ge=0, description="专任教师 in post")
+    teachers_above_required_degree: Annotated[int, Public] = Field(
         ge=0, description="高于规定学历: primary 专科 and above, junior 本科 and above"
     )
-    backbone_teachers: int = Field(ge=0, description="县级及以上骨干教师")
-    pe_arts_teachers: int = Field(ge=0, description="专职体育、音乐、美术教师")
+    backbone_teachers: Annotated[int, Public] = Field(ge=0, description="县级及以上骨干教师")
+    pe_arts_teachers: Annotated[int, Public] = Field(ge=0, description="专职体育、音乐、美术教师")
     teachers_counted_for_training: int | None = Field(
         None,
         ge=0,
@@ -47,7 +48,7 @@ class TrainingRequirement(BaseModel):
     `window_from` to the event's `as_of`, both included (`window_years` years).
     """
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, json_schema_extra=stamp_default)
 
     required_hours: int = Field(ge=1, description="学时 required in the window, e.g. 360")
     window_years: int = Field(ge=1, description="years of the window, e.g. 5")
@@ -88,18 +89,18 @@ class TeacherData(EventData):
     county_code: str = Field(pattern=r"^\d{6}$", description="GB/T 2260 county code")
     section: Literal["primary", "junior"]
     post_type: Literal["full_time", "auxiliary", "support"]
-    main_subject: str | None = None
-    title: str | None = None
-    degree: str
-    backbone_level: str | None = None
+    main_subject: Annotated[str | None, Personal] = None
+    title: Annotated[str | None, Personal] = None
+    degree: Annotated[str, Personal]
+    backbone_level: Annotated[str | None, Personal] = None
     staffing_status: Literal["in_quota", "seconded", "temporary"]
     status: Literal["active", "retired", "left"]
-    school_joined_on: date
+    school_joined_on: Annotated[date, Personal]
     version: int = Field(description="teacher version; consumers skip stale events")
     leadership_post: Literal["principal", "vice_principal"] | None = Field(
         None, description="校级领导职务: 校长 / 副校长; null = none"
     )
-    teacher_qualification_type: (
+    teacher_qualification_type: Annotated[
         Literal[
             "kindergarten",
             "primary_school",
@@ -109,13 +110,14 @@ class TeacherData(EventData):
             "vocational_practice_instructor",
             "higher_education",
         ]
-        | None
-    ) = Field(
+        | None,
+        Personal,
+    ] = Field(
         None,
         description="教师资格 kind (教师资格条例 Art. 4); null = none recorded. The certificate "
         "number is not published",
     )
-    teacher_qualification_subject: str | None = Field(
+    teacher_qualification_subject: Annotated[str | None, Personal] = Field(
         None, description="任教学科 on the 教师资格证 (a staffing subject code)"
     )
 

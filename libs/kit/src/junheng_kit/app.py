@@ -29,6 +29,7 @@ from junheng_kit import fieldcrypt
 from junheng_kit.auth import TokenVerifier, jwks_from_text, nats_kv_jwks_source
 from junheng_kit.bridge import BridgeServer
 from junheng_kit.changes import changes_router
+from junheng_kit.classification import with_classes
 from junheng_kit.conditional import ConditionalGetMiddleware
 from junheng_kit.db import create_sessionmaker, open_engine
 from junheng_kit.declared_inputs import DECLARED_INPUTS
@@ -426,6 +427,7 @@ def _register_problem_schema(app: FastAPI) -> None:
             components.setdefault(name, sub)
         components["Problem"].pop("$defs", None)
         with_operation_docs(schema, app, app.state.settings.service_name)
+        with_classes(schema)
         app.openapi_schema = schema
         return schema
 

@@ -3,6 +3,12 @@
 Endpoints answer `ETag: "<version>"` and pass `version_from_if_match(header)` to the use case,
 which compares it with the row through `require_version` (412 on a mismatch). `*` or no header
 means "any version".
+
+An answer that shows personal data unmasked to a caller with a PII scope and masked to others is
+two representations of one version: they get two ETags, `"7"` (masked) and `"7-pii"`
+(unmasked), so a client or cache holding the masked body is never told by a 304 that it holds
+the unmasked one (RFC 9110 §8.8.3: an entity tag names one representation). `If-Match` accepts
+either: both name version 7.
 """
 
 from __future__ import annotations
@@ -10,17 +16,19 @@ from __future__ import annotations
 from junheng_kit.i18n import Message, localized, t
 from junheng_kit.problems import FieldError, InvalidInput, PreconditionFailed
 
+UNMASKED = "-pii"
 
-def etag(version: int) -> str:
-    """The strong ETag of a row version: `"7"`."""
-    return f'"{version}"'
+
+def etag(version: int, *, unmasked: bool = False) -> str:
+    """The strong ETag of a row version: `"7"`; of its unmasked representation `"7-pii"`."""
+    return f'"{version}{UNMASKED}"' if unmasked else f'"{version}"'
 
 
 def version_from_if_match(if_match: str | None) -> int | None:
     """The version an If-Match header names; None for no header or `*`; 422 for anything else."""
     if if_match is None or if_match.strip() == "*":
         return None
-    value = if_match.strip().removeprefix("W/").strip('"')
+    value = if_match.strip().removeprefix("W/").strip('"').removesuffix(UNMASKED)
     if not value.isdigit():
         raise InvalidInput(
             t("If-Match 必须是本接口签发的 ETag", "If-Match must be an ETag this API issued"),

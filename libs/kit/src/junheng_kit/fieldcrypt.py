@@ -6,25 +6,36 @@ A column typed `Encrypted("<service>.<table>.<column>")` stores
 
 — authenticated encryption (AES-256-GCM, or SM4-GCM under the 国密 profile) with a fresh nonce per
 value and the column's name as associated data, so a value copied into another column does not
-open. The keys are a **keyring** (`JUNHENG_FIELD_KEYS`: `<key id>=<base64 key>` entries, comma-
+open. The keys are a **keyring** (`<SERVICE>_FIELD_KEYS`: `<key id>=<base64 key>` entries, comma-
 or line-separated, the first encrypts, every one decrypts; or `@<file>` — a mounted secret).
 Rotation without downtime: put a new key first, restart, run `reencrypt` (batches of rows whose
 values are not under the current key and algorithm: decrypted and written back in one statement
 per batch, safe to interrupt and run again on any replica), then drop the old key.
 
 Equality lookups and uniqueness go through a **blind index** beside the column: the keyed hash
-(HMAC-SHA-256, or HMAC-SM3 under 国密) of the normalised value under `JUNHENG_BLIND_INDEX_KEY`,
+(HMAC-SHA-256, or HMAC-SM3 under 国密) of the normalised value under `<SERVICE>_BLIND_INDEX_KEY`,
 32 hex digits. A list of citizen IDs from an agency is matched by computing the index of each
 ID in it and joining on the index column: nothing is decrypted to search.
+
+Keys for a deployment: `python -m junheng_kit.fieldcrypt new-keys <service>` prints both
+settings (the current profile's key size); `new-key --id <kid>` one more keyring entry for a
+rotation. In
+`JUNHENG_ENV=dev` a service that encrypts fields and has no keys uses `dev_field_keys()`, fixed
+and public — never for real data (settings refuse the absence of keys outside dev).
 """
 
 from __future__ import annotations
 
+import argparse
 import base64
 import binascii
+import hashlib
+import os
 import re
+import secrets
+import sys
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,7 +43,7 @@ from typing import Any
 from cryptography.exceptions import InvalidTag
 from sqlalchemy import Table, bindparam, or_, select, type_coerce, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.types import Text, TypeDecorator
+from sqlalchemy.types import String, Text, TypeDecorator
 
 from junheng_kit.crypto_profile import GUOMI, INTERNATIONAL, Profile, profile
 
@@ -107,16 +118,57 @@ def configure(keys: str, index_key: str) -> Keyring:
             f"the current field key {current} has {len(parsed[current])} bytes; the "
             f"{profile().name} profile encrypts with {wanted}-byte keys"
         )
-    raw_index = base64.b64decode(index_key.strip(), validate=True)
+    index_key = index_key.strip()
+    if index_key.startswith("@"):
+        index_key = Path(index_key[1:]).read_text().strip()
+    raw_index = base64.b64decode(index_key, validate=True)
     if len(raw_index) < 16:
         raise ValueError("the blind index key needs at least 16 bytes")
     _ring = Keyring(parsed, current, raw_index)
     return _ring
 
 
+def new_key(kid: str, key_bytes: int | None = None) -> str:
+    """One keyring entry `kid=base64key`, random, sized for the profile in force."""
+    if not KEY_ID.match(kid):
+        raise ValueError("a key id is 1-32 letters, digits, _ or -")
+    size = key_bytes or profile().key_bytes
+    return f"{kid}={base64.b64encode(secrets.token_bytes(size)).decode()}"
+
+
+def new_index_key() -> str:
+    return base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+def dev_field_keys() -> tuple[str, str]:
+    """The dev-only keyring and blind-index key (fixed, derived from public strings): what a
+    service that encrypts fields uses in JUNHENG_ENV=dev when none is set."""
+    size = profile().key_bytes
+    key = hashlib.sha256(b"junheng dev-only field key").digest()[:size]
+    index = hashlib.sha256(b"junheng dev-only blind index key").digest()
+    return f"dev={base64.b64encode(key).decode()}", base64.b64encode(index).decode()
+
+
+def configure_from_env(prefix: str) -> Keyring:
+    """The keyring from `<prefix>_FIELD_KEYS` / `<prefix>_BLIND_INDEX_KEY` (prefix: the service's,
+    e.g. "ENROLLMENT"), for code that runs without the service's settings — a migration that
+    encrypts stored rows: the dev-only keys when neither is set and JUNHENG_ENV is dev, else both
+    are required."""
+    names = f"{prefix}_FIELD_KEYS", f"{prefix}_BLIND_INDEX_KEY"
+    keys, index_key = os.environ.get(names[0]), os.environ.get(names[1])
+    if keys is None and index_key is None and os.environ.get("JUNHENG_ENV") == "dev":
+        keys, index_key = dev_field_keys()
+    if not keys or not index_key:
+        raise FieldKeysMissing(
+            f"encrypting stored fields needs {names[0]} and {names[1]} "
+            "(python -m junheng_kit.fieldcrypt new-keys <service>)"
+        )
+    return configure(keys, index_key)
+
+
 def keyring() -> Keyring:
     if _ring is None:
-        raise FieldKeysMissing("field keys are not configured (JUNHENG_FIELD_KEYS)")
+        raise FieldKeysMissing("field keys are not configured (<SERVICE>_FIELD_KEYS)")
     return _ring
 
 
@@ -252,3 +304,87 @@ def _rewritten(row: Sequence[Any], columns: dict[str, str], ring: Keyring) -> di
         else:
             out[f"new_{name}"] = encrypt(decrypt(stored, associated, ring), associated, ring)
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class IndexOf:
+    """How an index column is made: from `column` (encrypted under `associated`), normalised by
+    `normalise`, keyed with `kind` (see `blind_index`)."""
+
+    column: str
+    associated: str
+    kind: str
+    normalise: Callable[[str], str]
+
+
+async def reindex(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    table: Table,
+    indexes: dict[str, IndexOf],
+    *,
+    key: str = "id",
+    batch: int = 1000,
+) -> int:
+    """Recompute every blind index of `table` (index column → how it is made) from the values
+    and write those that differ; the number of rows rewritten. Needed once after the profile
+    changes (HMAC-SHA-256 ↔ HMAC-SM3: every index changes), run with the reencryption. A
+    stored index cannot say which MAC made it, so every row is read, in batches of `batch` by
+    `key`, each batch its own transaction: interruptible and repeatable (a second run rewrites
+    nothing)."""
+    ring = keyring()
+    sources = sorted({how.column for how in indexes.values()})
+    stored = [type_coerce(table.c[name], Text) for name in sources]
+    done, after = 0, None
+    while True:
+        query = select(table.c[key], *stored, *(table.c[name] for name in indexes))
+        if after is not None:
+            query = query.where(table.c[key] > after)
+        async with sessionmaker() as session, session.begin():
+            rows = (await session.execute(query.order_by(table.c[key]).limit(batch))).all()
+            if not rows:
+                return done
+            changed = []
+            for row in rows:
+                values = dict(zip(sources, row[1 : 1 + len(sources)], strict=True))
+                current = dict(zip(indexes, row[1 + len(sources) :], strict=True))
+                fresh = {}
+                for name, how in indexes.items():
+                    value = values[how.column]
+                    plain = None if value is None else decrypt(value, how.associated, ring)
+                    fresh[name] = (
+                        None if plain is None else blind_index(how.normalise(plain), how.kind, ring)
+                    )
+                if fresh != current:
+                    changed.append({"row_key": row[0], **{f"new_{n}": v for n, v in fresh.items()}})
+            if changed:
+                values_of = {name: bindparam(f"new_{name}", type_=String) for name in indexes}
+                await session.execute(
+                    update(table).where(table.c[key] == bindparam("row_key")).values(values_of),
+                    changed,
+                    execution_options={"synchronize_session": False},
+                )
+        done += len(changed)
+        after = rows[-1][0]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m junheng_kit.fieldcrypt",
+        description="Keys for fields encrypted at rest (sized by JUNHENG_CRYPTO_PROFILE).",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    both = commands.add_parser("new-keys", help="a new keyring and blind-index key, env lines")
+    both.add_argument("service", help="the service they are for (enrollment, staffing, …)")
+    one = commands.add_parser("new-key", help="one more keyring entry (rotation: put it first)")
+    one.add_argument("--id", required=True, help="the new key's id (letters, digits, _-)")
+    args = parser.parse_args(argv)
+    if args.command == "new-keys":
+        print(f"{args.service.upper()}_FIELD_KEYS={new_key('k1')}")
+        print(f"{args.service.upper()}_BLIND_INDEX_KEY={new_index_key()}")
+    else:
+        print(new_key(args.id))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -34,6 +34,7 @@ from junheng_kit.i18n import (
     validation_text,
     with_language_components,
 )
+from junheng_kit.logs import scrub_text
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger("junheng.problems")
@@ -244,10 +245,23 @@ def _field_of(loc: Sequence[Any]) -> str:
     return ".".join(parts) or "body"
 
 
+def _scrubbed(message: Message) -> Message:
+    """A validation message never echoes a person's data (a validator's text may quote the
+    value it refused): citizen IDs and mobile numbers in it are masked (junheng_kit.logs)."""
+    if isinstance(message, Text):
+        return Text(scrub_text(message.zh), scrub_text(message.en))
+    return scrub_text(message)
+
+
 def validation_field_errors(errors: Sequence[Any]) -> list[FieldError]:
     """Pydantic's errors as field errors: the error type is the rule, the message in both
     languages (junheng_kit.i18n.validation_text); a validator's `RuleError` names its own rule
-    and message, and a plain `ValueError("rule_id: message")` its rule."""
+    and message, and a plain `ValueError("rule_id: message")` its rule. The offending input is
+    never echoed, and a person's data quoted in a message is masked."""
+    return [FieldError(e.field, e.rule, _scrubbed(e.message)) for e in _field_errors(errors)]
+
+
+def _field_errors(errors: Sequence[Any]) -> list[FieldError]:
     out = []
     for err in errors:
         field = _field_of(err.get("loc", ()))

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from junheng_contracts.enrollment import SchoolData, SchoolLevel, SchoolRegistered, SchoolUpdated
 from junheng_kit.auth import Principal, require_scopes
+from junheng_kit.classification import Public
 from junheng_kit.db import SessionDep, UtcDateTime
 from junheng_kit.i18n import t
 from junheng_kit.identifiers import CountyCode
@@ -52,13 +53,13 @@ class SchoolEntryColumns:
 
 
 class SchoolEntryRead(BaseModel):
-    school_code: str
-    name: str
-    levels: list[SchoolLevel]
-    county_code: str
-    longitude: float
-    latitude: float
-    planned_capacity: int
+    school_code: Annotated[str, Public]
+    name: Annotated[str, Public]
+    levels: Annotated[list[SchoolLevel], Public]
+    county_code: Annotated[str, Public]
+    longitude: Annotated[float, Public]
+    latitude: Annotated[float, Public]
+    planned_capacity: Annotated[int, Public]
     version: int = Field(description="registry version this copy reflects")
     source_event_id: str = Field(description="the enrollment event this copy was built from")
     synced_at: datetime

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Literal, Self, TypeVar
+from typing import ClassVar, Literal, Self, TypeVar
 
 from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from junheng_kit.crypto_profile import ProfileUnavailable, profile
+from junheng_kit.fieldcrypt import dev_field_keys
 from junheng_kit.timeutil import clock_setting_problem
 
 DEV_ONLY = "dev-only-change-me"
@@ -24,6 +25,9 @@ tests/deploy) all use these."""
 
 class ServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(extra="forbid", populate_by_name=True)
+    # a service whose tables hold fields encrypted at rest (junheng_kit.fieldcrypt) sets this:
+    # outside dev it then refuses to start without its keys; in dev it gets the dev-only keys
+    encrypts_fields: ClassVar[bool] = False
 
     service_name: str = "service"
     environment: Literal["dev", "test", "prod"] = Field("prod", validation_alias="JUNHENG_ENV")
@@ -57,6 +61,9 @@ class ServiceSettings(BaseSettings):
     metrics_port: int | None = Field(None, ge=0, le=65535)
     metrics_host: str | None = None
     metrics_on_http_port: bool | None = None
+    # how often the scheduled purge of expired personal records runs (junheng_kit.retention),
+    # <PREFIX>_RETENTION_SWEEP_SECONDS; daily unless set
+    retention_sweep_seconds: float = Field(86400.0, gt=0)
     # HMAC key for this service's idempotency fingerprints
     secret_key: SecretStr = SecretStr(DEV_ONLY)
     # HMAC key for the pseudonymous student keys events carry; one value for every service, so
@@ -89,9 +96,10 @@ class ServiceSettings(BaseSettings):
     # (junheng_kit.timeutil applies it); outside JUNHENG_ENV=dev/test the service refuses to start
     clock_at: str | None = Field(None, validation_alias="JUNHENG_CLOCK_AT")
     # sensitive fields at rest (junheng_kit.fieldcrypt): the keyring (`kid=base64key`, first
-    # encrypts; or @file) and the blind-index key — one value each for every replica of a service
-    field_keys: SecretStr | None = Field(None, validation_alias="JUNHENG_FIELD_KEYS")
-    blind_index_key: SecretStr | None = Field(None, validation_alias="JUNHENG_BLIND_INDEX_KEY")
+    # encrypts; or @file) and the blind-index key, <PREFIX>_FIELD_KEYS and
+    # <PREFIX>_BLIND_INDEX_KEY — each service its own, one value for all its replicas
+    field_keys: SecretStr | None = None
+    blind_index_key: SecretStr | None = None
     # the deployment's cryptography (junheng_kit.crypto_profile): the same in every process
     crypto_profile: Literal["international", "guomi"] = Field(
         "international", validation_alias="JUNHENG_CRYPTO_PROFILE"
@@ -114,8 +122,18 @@ class ServiceSettings(BaseSettings):
             raise ValueError(clock_problem)
         if (self.field_keys is None) != (self.blind_index_key is None):
             raise ValueError(
-                "field encryption needs both JUNHENG_FIELD_KEYS and JUNHENG_BLIND_INDEX_KEY"
+                f"field encryption needs both {self.env_name('field_keys')} and "
+                f"{self.env_name('blind_index_key')}"
             )
+        if self.encrypts_fields and self.field_keys is None:
+            if self.environment != "dev":
+                raise ValueError(
+                    f"this service encrypts fields at rest: set {self.env_name('field_keys')} "
+                    f"and {self.env_name('blind_index_key')} "
+                    f"(python -m junheng_kit.fieldcrypt new-keys {self.service_name})"
+                )
+            keys, index_key = dev_field_keys()
+            self.field_keys, self.blind_index_key = SecretStr(keys), SecretStr(index_key)
         try:  # at start-up, not at the first token: SM2 missing from this system's OpenSSL
             in_force = profile().name
         except ProfileUnavailable as unavailable:

@@ -7,12 +7,14 @@ from enrollment.admission.endpoints import submit_application_fast
 from enrollment.admission.family_endpoints import application_not_modified_fast
 from enrollment.admission.family_endpoints import router as family_router
 from enrollment.admission.policy_endpoints import router as policy_router
+from enrollment.export import router as export_router
 from enrollment.facts.connector import install_fact_connector
 from enrollment.facts.endpoints import router as facts_router
 from enrollment.facts.jobs import install_fact_jobs
 from enrollment.imports.endpoints import router as imports_router
 from enrollment.lottery.commute.endpoints import router as commute_router
 from enrollment.lottery.endpoints import router as lottery_router
+from enrollment.retention import RETENTION
 from enrollment.schools.endpoints import router as schools_router
 from enrollment.schools.share_endpoints import router as private_share_router
 from enrollment.seats.endpoints import forecast_router, school_seats_router, seat_plans_router
@@ -22,6 +24,8 @@ from enrollment.zoning.count_endpoints import router as zone_counts_router
 from enrollment.zoning.endpoints import maps_router as zone_maps_router
 from enrollment.zoning.endpoints import zones_router
 from junheng_kit.app import build_service_app
+from junheng_kit.retention.endpoints import retention_router
+from junheng_kit.retention.jobs import install_retention
 
 
 def create_app(settings: EnrollmentSettings | None = None) -> FastAPI:
@@ -48,6 +52,8 @@ def create_app(settings: EnrollmentSettings | None = None) -> FastAPI:
             seat_standards_router,
             forecast_router,
             imports_router,
+            retention_router(RETENTION),
+            export_router,
         ],
         fast_routes={
             ("POST", "/v1/applications"): submit_application_fast,
@@ -81,8 +87,14 @@ def create_app(settings: EnrollmentSettings | None = None) -> FastAPI:
                 "批量导入导出：申请表与学校名册的 CSV / XLSX。Bulk import and export of "
                 "application and school sheets (CSV / XLSX)."
             ),
+            "retention": (
+                "保存期限、法律保全与定期清除：按记录类别设定保存期限，到期的个人信息删除或去标识化，"
+                "并留下清除记录。Retention: periods per kind of record, legal holds, and the purge "
+                "that deletes or pseudonymises expired personal data and records what it did."
+            ),
         },
     )
     install_fact_connector(app, settings)
     install_fact_jobs(app, settings)
+    install_retention(app, RETENTION, settings.retention_sweep_seconds)
     return app

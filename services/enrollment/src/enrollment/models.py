@@ -17,6 +17,7 @@ from enrollment.facts.models import (
 from enrollment.imports.models import SheetImport
 from enrollment.lottery.commute.models import CommuteModel
 from enrollment.lottery.models import AssignmentRun
+from enrollment.retention import LegalHold, PurgedRecord, PurgeLease, PurgeRecord, RetentionRule
 from enrollment.schools.models import PrivateShareCap, School
 from enrollment.seats.models import SeatPlan, SeatStandard
 from enrollment.zoning.models import (
@@ -43,10 +44,15 @@ __all__ = [
     "FactLedgerEntry",
     "FactLedgerHead",
     "FactRecheckJob",
+    "LegalHold",
     "PriorityPolicy",
     "PrivateShareCap",
+    "PurgeLease",
+    "PurgeRecord",
+    "PurgedRecord",
     "ResidentPopulation",
     "ResidentPopulationImport",
+    "RetentionRule",
     "School",
     "SeatPlan",
     "SeatStandard",

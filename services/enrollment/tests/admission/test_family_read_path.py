@@ -384,3 +384,32 @@ class TestSearchByCitizenId:
             )
         )
         assert hidden["items"] == []
+
+    async def test_the_masked_and_the_unmasked_answer_each_have_their_own_etag(
+        self, client: AsyncClient, writer: dict[str, str], policy: dict[str, Any],
+        token: TokenFactory,
+    ) -> None:  # fmt: skip
+        """Two representations of one version (RFC 9110 §8.8.3): a 304 never tells a caller
+        with `enrollment:pii` that the masked body it holds is current, nor the reverse."""
+        await setup_county(client, writer, policy)
+        owner, _, _ = await three_families(client, writer)
+        url = f"/v1/applications/{owner}"
+        pii = auth(token("enrollment:read", "enrollment:write", "enrollment:pii"))
+        masked = await client.get(url, headers=writer)
+        full = await client.get(url, headers=pii)
+        assert full.headers["etag"] == masked.headers["etag"][:-1] + '-pii"'
+        crossed = await client.get(url, headers={**pii, "If-None-Match": masked.headers["etag"]})
+        assert crossed.status_code == 200
+        assert crossed.json()["child"]["name"] == "孩子"
+        back = await client.get(url, headers={**writer, "If-None-Match": full.headers["etag"]})
+        assert back.status_code == 200
+        assert back.json()["child"]["name"] == "孩*"
+        same = await client.get(url, headers={**pii, "If-None-Match": full.headers["etag"]})
+        assert same.status_code == 304
+        assert same.headers["etag"] == full.headers["etag"]
+        # If-Match takes either ETag of the version
+        withdrawn = await client.post(
+            f"{url}/withdrawal", json={}, headers={**pii, "If-Match": full.headers["etag"]}
+        )
+        assert withdrawn.status_code == 200
+        assert withdrawn.headers["etag"].endswith('-pii"')

@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from junheng_contracts.enrollment import SchoolData
 from junheng_kit.identifiers import citizen_id_check_character
 from junheng_kit.school_directory import apply_school_state
+from junheng_kit.testing.plugin import TokenFactory, auth
 from staffing.schools.models import School
 
 DONGSHENG = "150602"
@@ -74,3 +75,9 @@ async def schools(session: AsyncSession) -> None:
 
 
 TeacherBody = Callable[..., dict[str, Any]]
+
+
+@pytest.fixture
+def pii_writer(token: TokenFactory) -> dict[str, str]:
+    """A bureau client that may also read teachers' citizen IDs in full (`staffing:pii`)."""
+    return auth(token("staffing:read", "staffing:write", "staffing:pii"))

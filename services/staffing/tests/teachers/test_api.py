@@ -325,6 +325,29 @@ class TestUpdateAndRead:
             "150602" + "********" + citizen_id("19850312", 21)[-4:]
         ]
 
+    async def test_a_teachers_citizen_id_is_full_only_with_staffing_pii(
+        self, client: AsyncClient, writer: dict[str, Any], pii_writer: dict[str, Any]
+    ) -> None:
+        """Issue 20 item 2: the single view and the export showed a teacher's 公民身份号码 to
+        every `staffing:read` client; it is personal data (个人信息保护法 Art. 4) and is now
+        masked, as its classification says, without `staffing:pii`. The name stays shown."""
+        full = citizen_id("19850312", 21)
+        masked = "150602" + "********" + full[-4:]
+        created = await register(client, pii_writer)
+        assert created["citizen_id"] == full
+        url = f"/v1/teachers/{created['id']}"
+        assert (await client.get(url, headers=pii_writer)).json()["citizen_id"] == full
+        plain = (await client.get(url, headers=writer)).json()
+        assert plain["citizen_id"] == masked
+        assert plain["name"] == created["name"]
+        export = "/v1/teacher-exports?county_code=150602&format=csv"
+        assert full in (await client.get(export, headers=pii_writer)).text
+        sheet = (await client.get(export, headers=writer)).text
+        assert full not in sheet
+        assert masked in sheet
+        pii_list = (await client.get("/v1/teachers", headers=pii_writer)).json()
+        assert [t["citizen_id"] for t in pii_list["items"]] == [masked]  # lists: always masked
+
     async def test_another_county_cannot_read_the_teacher(
         self, client: AsyncClient, writer: dict[str, Any], token: TokenFactory
     ) -> None:

@@ -157,22 +157,22 @@ class TestImport:
 
 class TestExport:
     async def test_xlsx_export_imports_back_unchanged(
-        self, client: AsyncClient, writer: dict[str, Any]
+        self, client: AsyncClient, pii_writer: dict[str, Any]
     ) -> None:
         content = sheet(
             row(11, 乡村学校任教经历="2012-09-01~2015-09-01 某某嘎查小学", 骨干教师级别="县级"),
             row(12, 学校标识码=NINE_YEAR, 任教学段="初中", 职称="正高级", 岗位类别="教辅",
                 任教学科=""),
         )  # fmt: skip
-        assert (await upload(client, writer, content)).status_code == 201
-        first = await client.get("/v1/teacher-exports?county_code=150602", headers=writer)
+        assert (await upload(client, pii_writer, content)).status_code == 201
+        first = await client.get("/v1/teacher-exports?county_code=150602", headers=pii_writer)
         assert first.status_code == 200
         assert first.headers["content-type"] == XLSX
-        again = await upload(client, writer, first.content, media_type=XLSX)
+        again = await upload(client, pii_writer, first.content, media_type=XLSX)
         assert again.status_code == 201, again.text
         assert (again.json()["registered"], again.json()["updated"]) == (0, 2)
         before = await client.get(
-            "/v1/teacher-exports?county_code=150602&format=csv", headers=writer
+            "/v1/teacher-exports?county_code=150602&format=csv", headers=pii_writer
         )
         rows = list(csv.reader(io.StringIO(before.content.decode("utf-8-sig"))))
         assert rows[0] == EXPORT_HEADER
@@ -182,10 +182,10 @@ class TestExport:
         assert rows[2][9] == "正高级"
 
     async def test_csv_export_is_byte_identical_after_reimport(
-        self, client: AsyncClient, writer: dict[str, Any]
+        self, client: AsyncClient, pii_writer: dict[str, Any]
     ) -> None:
-        assert (await upload(client, writer, sheet(row(11), row(13)))).status_code == 201
+        assert (await upload(client, pii_writer, sheet(row(11), row(13)))).status_code == 201
         url = "/v1/teacher-exports?county_code=150602&format=csv"
-        first = (await client.get(url, headers=writer)).content
-        assert (await upload(client, writer, first)).status_code == 201
-        assert (await client.get(url, headers=writer)).content == first
+        first = (await client.get(url, headers=pii_writer)).content
+        assert (await upload(client, pii_writer, first)).status_code == 201
+        assert (await client.get(url, headers=pii_writer)).content == first

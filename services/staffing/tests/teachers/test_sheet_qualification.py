@@ -131,15 +131,15 @@ class TestColumns:
         assert await stored(session) == [(None, None, None, None)]
 
     async def test_the_export_writes_labels_and_imports_back_unchanged(
-        self, client: AsyncClient, writer: dict[str, Any]
+        self, client: AsyncClient, pii_writer: dict[str, Any]
     ) -> None:
         content = full_sheet(
             full_row(11, **CERTIFIED),
             full_row(13, 教师资格种类="高级中学", 教师资格任教学科="数学"),
         )
-        assert (await upload(client, writer, content)).status_code == 201
+        assert (await upload(client, pii_writer, content)).status_code == 201
         url = "/v1/teacher-exports?county_code=150602&format=csv"
-        first = (await client.get(url, headers=writer)).content
+        first = (await client.get(url, headers=pii_writer)).content
         rows = list(csv.reader(io.StringIO(first.decode("utf-8-sig"))))
         by_id = {r[0]: dict(zip(rows[0], r, strict=True)) for r in rows[1:]}
         assert [by_id[citizen_id("19900105", 11)][c] for c in NEW_COLUMNS] == [
@@ -154,5 +154,5 @@ class TestColumns:
             "",
             "数学",
         ]
-        assert (await upload(client, writer, first)).status_code == 201
-        assert (await client.get(url, headers=writer)).content == first
+        assert (await upload(client, pii_writer, first)).status_code == 201
+        assert (await client.get(url, headers=pii_writer)).content == first

@@ -25,9 +25,9 @@ from assistance.agencies.schemas import (
 )
 from assistance.agencies.service import MANUAL_EVIDENCE_PATH, AgencyAnswerRefused
 from junheng_kit.auth import Principal, require_scopes
+from junheng_kit.classification import masked
 from junheng_kit.db import SessionDep
 from junheng_kit.i18n import t
-from junheng_kit.logs import mask_citizen_id, mask_name
 from junheng_kit.problems import (
     FieldError,
     NotFound,
@@ -87,12 +87,11 @@ async def create_lookup(
     refusal = outcome.refusal()
     if refusal is not None:
         return problem_response(refusal)  # returned, not raised: the ledger entries commit
-    pii = PII in principal.scopes
     subject = outcome.subject
-    return LookupRead(
+    read = LookupRead(
         student_id=subject.student.id if subject.student else None,
-        citizen_id=subject.citizen_id if pii else mask_citizen_id(subject.citizen_id),
-        name=subject.name if pii else mask_name(subject.name),
+        citizen_id=subject.citizen_id,
+        name=subject.name,
         county_code=subject.county_code,
         purpose=outcome.purpose,
         results=[
@@ -107,6 +106,7 @@ async def create_lookup(
             for r in outcome.results
         ],
     )
+    return read if PII in principal.scopes else masked(read)
 
 
 @router.post(

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal, Self
+from typing import Annotated, Any, Literal, Self
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from assistance.agencies.models import AgencyAssertion, CategoryList
+from junheng_kit.classification import Sensitive, masked
 from junheng_kit.i18n import RuleError, t
 from junheng_kit.identifiers import CitizenId, CountyCode
 
@@ -30,8 +31,8 @@ class LookupCreate(LawfulBasis):
     model_config = ConfigDict(extra="forbid")
 
     student_id: UUID | None = None
-    citizen_id: CitizenId | None = None
-    name: str | None = Field(None, min_length=1, max_length=50)
+    citizen_id: Annotated[CitizenId | None, Sensitive] = None
+    name: Annotated[str | None, Sensitive] = Field(None, min_length=1, max_length=50)
     county_code: CountyCode | None = None
     agencies: list[str] | None = Field(None, description="agency codes; default: all configured")
 
@@ -57,8 +58,8 @@ class LookupCreate(LawfulBasis):
 
 
 class CategoryRead(BaseModel):
-    category: str
-    grade: int | None
+    category: Annotated[str, Sensitive]
+    grade: Annotated[int | None, Sensitive]
     valid_from: str | None
     valid_until: str | None
 
@@ -74,20 +75,18 @@ class AssertionRead(BaseModel):
     student_id: UUID | None
     matched: bool
     name_matches: bool
-    categories: list[CategoryRead] | None
+    categories: Annotated[list[CategoryRead] | None, Sensitive("withheld")]
     issued_at: datetime
     key_id: str | None
     signature: str | None
-    evidence: dict[str, Any] | None
+    evidence: Annotated[dict[str, Any] | None, Sensitive("withheld")]
     ledger_seq: int
     recorded_at: datetime
 
     @classmethod
     def of(cls, row: AgencyAssertion, scopes: frozenset[str]) -> AssertionRead:
         read = cls.model_validate(row, from_attributes=True)
-        if PII not in scopes:
-            read = read.model_copy(update={"categories": None, "evidence": None})
-        return read
+        return read if PII in scopes else masked(read)
 
 
 class AgencyResultRead(BaseModel):
@@ -103,11 +102,11 @@ class AgencyResultRead(BaseModel):
 
 class LookupRead(BaseModel):
     student_id: UUID | None
-    citizen_id: str = Field(description="masked without assistance:pii")
-    name: str = Field(description="masked without assistance:pii")
+    citizen_id: Annotated[str, Sensitive] = Field(description="masked without assistance:pii")
+    name: Annotated[str, Sensitive] = Field(description="masked without assistance:pii")
     county_code: str
     purpose: str
-    results: list[AgencyResultRead]
+    results: Annotated[list[AgencyResultRead], Sensitive]
 
 
 class ManualEvidenceCreate(LawfulBasis):
@@ -117,8 +116,10 @@ class ManualEvidenceCreate(LawfulBasis):
 
     student_id: UUID
     agency: str = Field(examples=["mca"])
-    category: str = Field(examples=["dibao"])
-    grade: int | None = Field(None, ge=1, le=4, description="残疾等级 1–4 where graded")
+    category: Annotated[str, Sensitive] = Field(examples=["dibao"])
+    grade: Annotated[int | None, Sensitive] = Field(
+        None, ge=1, le=4, description="残疾等级 1–4 where graded"
+    )
     valid_from: date
     valid_until: date | None = None
     kind: str = Field(min_length=1, max_length=50, examples=["低保证"])

@@ -18,9 +18,9 @@ from assistance.identification.schemas import (
 from assistance.students.endpoints import PII
 from assistance.students.models import Student
 from junheng_kit.auth import Principal, require_scopes
+from junheng_kit.classification import masked
 from junheng_kit.db import SessionDep
 from junheng_kit.identifiers import CountyCode
-from junheng_kit.logs import mask_citizen_id, mask_name
 from junheng_kit.pagination import (
     CursorQuery,
     LimitQuery,
@@ -46,23 +46,22 @@ def _job(job: IdentificationJob) -> JobRead:
 
 
 def _review(item: ReviewItem, student: Student, principal: Principal) -> ReviewItemRead:
-    pii = PII in principal.scopes
-    return ReviewItemRead(
+    read = ReviewItemRead(
         id=item.id,
         job_id=item.job_id,
         student_id=item.student_id,
-        student_name=student.name if pii else mask_name(student.name),
-        student_citizen_id=student.citizen_id if pii else mask_citizen_id(student.citizen_id),
+        student_name=student.name,
+        student_citizen_id=student.citizen_id,
         county_code=item.county_code,
         school_code=item.school_code,
         school_year=item.school_year,
         kind=item.kind,
         agency=item.agency,
-        category=item.category if pii else None,
+        category=item.category,
         list_ref=item.list_ref,
         assertion_id=item.assertion_id,
-        list_citizen_id=item.list_citizen_id if pii else mask_citizen_id(item.list_citizen_id),
-        list_name=item.list_name if pii else mask_name(item.list_name),
+        list_citizen_id=item.list_citizen_id,
+        list_name=item.list_name,
         status=item.status,
         reason=item.reason,
         decided_by=item.decided_by,
@@ -71,6 +70,7 @@ def _review(item: ReviewItem, student: Student, principal: Principal) -> ReviewI
         version=item.version,
         created_at=item.created_at,
     )
+    return read if PII in principal.scopes else masked(read)
 
 
 @router.post(

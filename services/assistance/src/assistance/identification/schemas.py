@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from junheng_kit.classification import Sensitive
 from junheng_kit.i18n import RuleError, t
 from junheng_kit.identifiers import CountyCode
 
@@ -100,18 +101,18 @@ class ReviewItemRead(BaseModel):
     id: UUID
     job_id: UUID
     student_id: UUID
-    student_name: str
-    student_citizen_id: str
+    student_name: Annotated[str, Sensitive]
+    student_citizen_id: Annotated[str, Sensitive]
     county_code: str
     school_code: str
     school_year: int
     kind: ReviewKind
     agency: str
-    category: str | None
+    category: Annotated[str | None, Sensitive]
     list_ref: UUID
     assertion_id: str
-    list_citizen_id: str
-    list_name: str
+    list_citizen_id: Annotated[str, Sensitive]
+    list_name: Annotated[str, Sensitive]
     status: ReviewStatus
     reason: str | None
     decided_by: str | None

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from assistance.ledger.models import LedgerEntry
+from junheng_kit.classification import Sensitive
 from junheng_kit.identifiers import CitizenId
 
 
@@ -22,7 +24,7 @@ class AccessLogQuery(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    citizen_id: CitizenId
+    citizen_id: Annotated[CitizenId, Sensitive]
 
 
 class AccessLogEntryRead(BaseModel):

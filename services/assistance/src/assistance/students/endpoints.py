@@ -21,10 +21,10 @@ from assistance.students.schemas import (
     StudentStatus,
 )
 from junheng_kit.auth import Principal, require_scopes
+from junheng_kit.classification import masked
 from junheng_kit.db import SessionDep
 from junheng_kit.etags import etag
 from junheng_kit.identifiers import CountyCode, SchoolCode
-from junheng_kit.logs import mask_citizen_id, mask_name, mask_student_number
 from junheng_kit.pagination import (
     CursorQuery,
     LimitQuery,
@@ -57,18 +57,7 @@ def student_read(student: Student, principal: Principal, *, on: date) -> Student
     read = StudentRead.model_validate(student, from_attributes=True).model_copy(
         update={"flags": service.flags_of(student, on=on)}
     )
-    if PII in principal.scopes:
-        return read
-    return read.model_copy(
-        update={
-            "citizen_id": mask_citizen_id(student.citizen_id),
-            "student_number": mask_student_number(number)
-            if (number := student.student_number)
-            else None,
-            "name": mask_name(student.name),
-            "birth_date": None,
-        }
-    )
+    return read if PII in principal.scopes else masked(read)
 
 
 def _pseudonym_key(request: Request) -> bytes:
@@ -97,7 +86,7 @@ async def register_student(
         session, principal, request=body, pseudonym_key=_pseudonym_key(request)
     )
     response.headers["Location"] = f"/v1/students/{student.id}"
-    response.headers["ETag"] = etag(student.version)
+    response.headers["ETag"] = etag(student.version, unmasked=PII in principal.scopes)
     return student_read(student, principal, on=china_today())
 
 
@@ -229,5 +218,5 @@ async def get_student(
     student_id: UUID, session: SessionDep, principal: Reader, response: Response
 ) -> StudentRead:
     student = await StudentRepository(session).get(student_id, within=principal.jurisdiction)
-    response.headers["ETag"] = etag(student.version)
+    response.headers["ETag"] = etag(student.version, unmasked=PII in principal.scopes)
     return student_read(student, principal, on=china_today())

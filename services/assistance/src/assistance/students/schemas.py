@@ -11,6 +11,7 @@ from uuid import UUID
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator
 
 from assistance.awards.awards.schemas import AwardRead
+from junheng_kit.classification import Personal, Sensitive
 from junheng_kit.i18n import RuleError, t
 from junheng_kit.identifiers import (
     CitizenId,
@@ -106,16 +107,20 @@ class StudentCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    citizen_id: CitizenId = Field(description="公民身份号码 (GB 11643-1999)")
-    student_number: StudentNumber | None = Field(
+    citizen_id: Annotated[CitizenId, Sensitive] = Field(description="公民身份号码 (GB 11643-1999)")
+    student_number: Annotated[StudentNumber | None, Sensitive] = Field(
         None,
         description="全国学籍号 (optional; unique on the roster): G + the citizen ID above, J + 18 "
         "characters by the citizen-ID rule (MOD 11-2), or a temporary L number; upper-cased",
         examples=["G150602201509010017"],
     )
-    name: Name = Field(description="姓名")
-    gender: GenderField | None = Field(None, description="性别; from the ID when omitted")
-    birth_date: BirthDate | None = Field(None, description="出生日期; from the ID when omitted")
+    name: Annotated[Name, Sensitive] = Field(description="姓名")
+    gender: Annotated[GenderField | None, Sensitive] = Field(
+        None, description="性别; from the ID when omitted"
+    )
+    birth_date: Annotated[BirthDate | None, Sensitive] = Field(
+        None, description="出生日期; from the ID when omitted"
+    )
     school_code: SchoolCode = Field(description="学校标识码 of the current school")
     level: LevelField = Field(description="学段: primary | junior (小学 | 初中)")
     grade: Grade = Field(description="年级 1–9 (初一 = 7)")
@@ -189,12 +194,18 @@ class StudentRead(BaseModel):
     the 学籍号 `G150602********123X`."""
 
     id: UUID
-    citizen_id: str
-    student_number: str | None = Field(description="全国学籍号; masked without assistance:pii")
-    student_key: str = Field(description="pseudonymous key events carry (HMAC of the ID)")
-    name: str
-    gender: Gender
-    birth_date: date | None = Field(description="omitted (null) without assistance:pii")
+    citizen_id: Annotated[str, Sensitive]
+    student_number: Annotated[str | None, Sensitive] = Field(
+        description="全国学籍号; masked without assistance:pii"
+    )
+    student_key: Annotated[str, Personal("shown")] = Field(
+        description="pseudonymous key events carry (HMAC of the ID)"
+    )
+    name: Annotated[str, Sensitive]
+    gender: Annotated[Gender, Sensitive("shown")]
+    birth_date: Annotated[date | None, Sensitive] = Field(
+        description="omitted (null) without assistance:pii"
+    )
     county_code: str
     school_code: str
     level: Level
@@ -259,7 +270,7 @@ class StudentAidSearch(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    citizen_id: CitizenId
+    citizen_id: Annotated[CitizenId, Sensitive]
 
 
 class StudentAidRead(BaseModel):

@@ -124,7 +124,7 @@ def _created(outcome: submission.Submitted) -> tuple[dict[str, str], bytes]:
     headers = {
         "content-type": "application/json",
         "location": f"/v1/applications/{application.id}",
-        "etag": etag(application.version),
+        "etag": etag(application.version, unmasked=outcome.shows_pii),
     }
     return headers, answer.model_dump_json(by_alias=True).encode()
 
@@ -240,7 +240,7 @@ async def get_application(
     application = await ApplicationRepository(session).get(
         application_id, within=principal.jurisdiction
     )
-    response.headers["ETag"] = etag(application.version)
+    response.headers["ETag"] = etag(application.version, unmasked=reads.shows_pii(principal))
     return await _read(session, application, principal)
 
 
@@ -268,7 +268,7 @@ async def transition_application(
         if_match=version_from_if_match(if_match),
         today=china_today(),
     )
-    response.headers["ETag"] = etag(application.version)
+    response.headers["ETag"] = etag(application.version, unmasked=reads.shows_pii(principal))
     return await _read(session, application, principal)
 
 

@@ -12,12 +12,13 @@ value is a valid answer.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, Field
 
 from enrollment.facts.schemas import CheckedFact
+from junheng_kit.classification import Personal, Sensitive
 from junheng_kit.identifiers import CitizenId
 
 PII = "enrollment:pii"  # the scope that shows personal data unmasked
@@ -34,44 +35,60 @@ class ChecklistItem(BaseModel):
 
 
 class ChildRead(BaseModel):
-    citizen_id: str = Field(description="公民身份号码; masked without enrollment:pii")
-    name: str = Field(description="masked (张*) without enrollment:pii")
-    birth_date: date | None = Field(description="null without enrollment:pii")
-    student_number: str | None = Field(description="全国学籍号; masked without enrollment:pii")
+    citizen_id: Annotated[str, Sensitive] = Field(
+        description="公民身份号码; masked without enrollment:pii"
+    )
+    name: Annotated[str, Sensitive] = Field(description="masked (张*) without enrollment:pii")
+    birth_date: Annotated[date | None, Sensitive] = Field(description="null without enrollment:pii")
+    student_number: Annotated[str | None, Sensitive] = Field(
+        description="全国学籍号; masked without enrollment:pii"
+    )
 
 
 class GuardianRead(BaseModel):
-    name: str = Field(description="masked (张*) without enrollment:pii")
-    relation: Literal["father", "mother", "grandparent", "other"]
-    phone: str = Field(description="masked (139****0000) without enrollment:pii")
+    name: Annotated[str, Personal] = Field(description="masked (张*) without enrollment:pii")
+    relation: Annotated[Literal["father", "mother", "grandparent", "other"], Personal("shown")]
+    phone: Annotated[str, Personal] = Field(
+        description="masked (139****0000) without enrollment:pii"
+    )
 
 
 class PointRead(BaseModel):
-    longitude: float = Field(description="rounded to 0.01° without enrollment:pii")
-    latitude: float = Field(description="rounded to 0.01° without enrollment:pii")
+    longitude: Annotated[float, Sensitive] = Field(
+        description="rounded to 0.01° without enrollment:pii"
+    )
+    latitude: Annotated[float, Sensitive] = Field(
+        description="rounded to 0.01° without enrollment:pii"
+    )
 
 
 class HukouRead(BaseModel):
-    county_code: str
-    type: Literal["urban", "rural"]
-    address: str = Field(description="masked (东胜区****) without enrollment:pii")
-    location: PointRead | None
+    county_code: Annotated[str, Personal("shown")]
+    type: Annotated[Literal["urban", "rural"], Personal("shown")]
+    address: Annotated[str, Sensitive] = Field(
+        description="masked (东胜区****) without enrollment:pii"
+    )
+    location: Annotated[PointRead | None, Sensitive]
 
 
 class ResidencePermitRead(BaseModel):
-    issued_on: date
-    number: str | None = Field(description="masked without enrollment:pii")
+    issued_on: Annotated[date, Personal("shown")]
+    number: Annotated[str | None, Personal("citizen_id")] = Field(
+        description="masked without enrollment:pii"
+    )
 
 
 class HouseholdRead(BaseModel):
-    hukou: HukouRead
-    housing: Literal["owned", "rented", "other"]
-    residence_permit: ResidencePermitRead | None
-    social_insurance_months: int
+    hukou: Annotated[HukouRead, Personal]
+    housing: Annotated[Literal["owned", "rented", "other"], Personal("shown")]
+    residence_permit: Annotated[ResidencePermitRead | None, Personal]
+    social_insurance_months: Annotated[int, Personal("shown")]
 
 
 class HomeRead(PointRead):
-    address: str = Field(description="masked (东胜区****) without enrollment:pii")
+    address: Annotated[str, Sensitive] = Field(
+        description="masked (东胜区****) without enrollment:pii"
+    )
 
 
 class ApplicationAdmission(BaseModel):
@@ -102,14 +119,18 @@ class ApplicationRead(BaseModel):
     admission: ApplicationAdmission | None = Field(
         None, description="the school the child is admitted to; null until admitted"
     )
-    child: ChildRead
-    child_key: str = Field(description="pseudonymous student key used in events")
-    guardian: GuardianRead
-    household: HouseholdRead
-    migrant: bool = Field(description="随迁子女: 户籍 outside the county")
-    home: HomeRead
-    home_zone_code: str | None
-    hukou_zone_code: str | None
+    child: Annotated[ChildRead, Sensitive]
+    child_key: Annotated[str, Personal("shown")] = Field(
+        description="pseudonymous student key used in events"
+    )
+    guardian: Annotated[GuardianRead, Personal]
+    household: Annotated[HouseholdRead, Personal]
+    migrant: Annotated[bool, Personal("shown")] = Field(
+        description="随迁子女: 户籍 outside the county"
+    )
+    home: Annotated[HomeRead, Sensitive]
+    home_zone_code: Annotated[str | None, Personal("shown")]
+    hukou_zone_code: Annotated[str | None, Personal("shown")]
     school_options: list[str] = Field(description="schools of the zones in force at submission")
     choices: list[str]
     primary_school_code: str | None = Field(description="小学毕业学校 (grade 7), when given")
@@ -148,7 +169,7 @@ class ApplicationSearch(BaseModel):
         {"citizen_id": "150602201903150018"}
     ]}}  # fmt: skip
 
-    citizen_id: CitizenId
+    citizen_id: Annotated[CitizenId, Sensitive]
 
 
 class ApplicationMatches(BaseModel):
@@ -170,7 +191,9 @@ class AdmissionItem(BaseModel):
     school_name: str
     via: Via
     run_id: UUID
-    student_number: str | None = Field(description="全国学籍号; masked without enrollment:pii")
+    student_number: Annotated[str | None, Sensitive] = Field(
+        description="全国学籍号; masked without enrollment:pii"
+    )
     distance_km: float | None
     confirmed_at: datetime
 

@@ -1,12 +1,12 @@
-"""The application answer, masked or not: personal data in full only for `enrollment:pii`
-(the masking rules are assistance's, from `junheng_kit.logs`)."""
+"""The application answer, masked or not: personal data in full only for `enrollment:pii`;
+what is masked, and how, is the answer's field classification (junheng_kit.classification)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from enrollment.admission import submission
+from enrollment.admission import sheet, submission
 from enrollment.admission.models import Application, ApplicationVerification
 from enrollment.admission.read_schemas import (
     PII,
@@ -19,35 +19,19 @@ from enrollment.admission.read_schemas import (
     HouseholdRead,
 )
 from junheng_kit.auth import Principal
-from junheng_kit.logs import (
-    mask_address,
-    mask_citizen_id,
-    mask_coordinate,
-    mask_name,
-    mask_phone,
-    mask_student_number,
-)
+from junheng_kit.classification import mask_of, masked
 
 
 def shows_pii(principal: Principal) -> bool:
     return PII in principal.scopes
 
 
-# the application sheet's personal columns (admission/sheet.py COLUMNS) and how each is masked
+# the application sheet's columns (admission/sheet.py COLUMN_OF_PATH) masked as the answer's
+# fields at the same path are (junheng_kit.classification): no list of personal columns here
 SHEET_MASKS: dict[str, Callable[[Any], Any]] = {
-    "child_citizen_id": mask_citizen_id,
-    "student_number": mask_student_number,
-    "child_name": mask_name,
-    "birth_date": lambda _: None,
-    "guardian_name": mask_name,
-    "guardian_phone": mask_phone,
-    "hukou_address": mask_address,
-    "hukou_longitude": mask_coordinate,
-    "hukou_latitude": mask_coordinate,
-    "residence_permit_number": mask_citizen_id,
-    "home_address": mask_address,
-    "home_longitude": mask_coordinate,
-    "home_latitude": mask_coordinate,
+    column: mask
+    for path, column in sheet.COLUMN_OF_PATH.items()
+    if (mask := mask_of(ApplicationRead, path)) is not None
 }
 
 
@@ -61,19 +45,13 @@ def masked_sheet_rows(keys: Sequence[str], rows: Sequence[list[Any]]) -> list[li
     ]
 
 
-def _household(document: Mapping[str, Any], pii: bool) -> HouseholdRead:
+def _household(document: Mapping[str, Any]) -> HouseholdRead:
     household = dict(document)
     hukou = dict(household["hukou"])
-    permit = household.get("residence_permit")
-    if not pii:
-        hukou["address"] = mask_address(hukou["address"])
-        if hukou.get("location"):
-            hukou["location"] = {k: mask_coordinate(v) for k, v in hukou["location"].items()}
-        if permit and permit.get("number"):
-            permit = {**permit, "number": mask_citizen_id(permit["number"])}
     hukou.setdefault("location", None)
     household.setdefault("social_insurance_months", 0)
-    return HouseholdRead.model_validate({**household, "hukou": hukou, "residence_permit": permit})
+    household.setdefault("residence_permit", None)
+    return HouseholdRead.model_validate({**household, "hukou": hukou})
 
 
 def application_read(
@@ -88,8 +66,7 @@ def application_read(
         c for c in application.hukou_schools if c not in application.home_schools
     ]
     guardian = application.guardian
-    number = application.student_number
-    return ApplicationRead(
+    read = ApplicationRead(
         id=application.id,
         county_code=application.county_code,
         year=application.year,
@@ -99,27 +76,21 @@ def application_read(
         status_reason=application.status_reason,
         admission=admission,
         child=ChildRead(
-            citizen_id=application.citizen_id if pii else mask_citizen_id(application.citizen_id),
-            name=application.child_name if pii else mask_name(application.child_name),
-            birth_date=application.birth_date if pii else None,
-            student_number=number if pii or number is None else mask_student_number(number),
+            citizen_id=application.citizen_id,
+            name=application.child_name,
+            birth_date=application.birth_date,
+            student_number=application.student_number,
         ),
         child_key=application.child_key,
         guardian=GuardianRead(
-            name=guardian["name"] if pii else mask_name(guardian["name"]),
-            relation=guardian["relation"],
-            phone=guardian["phone"] if pii else mask_phone(guardian["phone"]),
+            name=guardian["name"], relation=guardian["relation"], phone=guardian["phone"]
         ),
-        household=_household(application.household, pii),
+        household=_household(application.household),
         migrant=application.migrant,
         home=HomeRead(
-            longitude=application.home_longitude
-            if pii
-            else mask_coordinate(application.home_longitude),
-            latitude=application.home_latitude
-            if pii
-            else mask_coordinate(application.home_latitude),
-            address=application.home_address if pii else mask_address(application.home_address),
+            longitude=application.home_longitude,
+            latitude=application.home_latitude,
+            address=application.home_address,
         ),
         home_zone_code=application.home_zone_code,
         hukou_zone_code=application.hukou_zone_code,
@@ -137,3 +108,4 @@ def application_read(
         created_at=application.created_at,
         updated_at=application.updated_at,
     )
+    return read if pii else masked(read)

@@ -97,14 +97,6 @@ class ApplicationRepository:
             )
         return application
 
-    async def version_of(self, application_id: UUID, *, within: Jurisdiction) -> int | None:
-        """The application's row version (its ETag), one indexed read; None: not found here."""
-        return await self.session.scalar(
-            select(Application.version).where(
-                Application.id == application_id, within.covers(Application.county_code)
-            )
-        )
-
     async def children_applied(self, children: Iterable[tuple[int, str]]) -> set[tuple[int, str]]:
         """Which (year, child key) pairs already have an application — the one-per-child-and-year
         check of a submission batch and of a sheet alike: a query per year and `CHUNK` keys."""

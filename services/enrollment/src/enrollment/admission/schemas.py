@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from enrollment.admission.rules import BOOLEAN_FACTS, DOCUMENTS, FACTS, MONTH_FACTS
 from enrollment.facts.schemas import DataSharing
 from enrollment.lottery.commute.schemas import CommuteCheckRead
+from junheng_kit.classification import Personal, Sensitive
 from junheng_kit.i18n import RuleError
 from junheng_kit.i18n import t as tt
 from junheng_kit.identifiers import CitizenId, CountyCode, SchoolCode, StudentNumber
@@ -223,15 +224,17 @@ class PriorityPolicyVersions(BaseModel):
 
 
 class Point(_Strict):
-    longitude: float = Field(ge=73.0, le=135.5, examples=[109.985])
-    latitude: float = Field(ge=3.5, le=53.6, examples=[39.815])
+    longitude: Annotated[float, Sensitive] = Field(ge=73.0, le=135.5, examples=[109.985])
+    latitude: Annotated[float, Sensitive] = Field(ge=3.5, le=53.6, examples=[39.815])
 
 
 class Child(_Strict):
-    citizen_id: CitizenId = Field(description="公民身份号码, GB 11643 (checked, MOD 11-2)")
-    name: str = Field(min_length=1, max_length=50)
-    birth_date: date
-    student_number: StudentNumber | None = Field(
+    citizen_id: Annotated[CitizenId, Sensitive] = Field(
+        description="公民身份号码, GB 11643 (checked, MOD 11-2)"
+    )
+    name: Annotated[str, Sensitive] = Field(min_length=1, max_length=50)
+    birth_date: Annotated[date, Sensitive]
+    student_number: Annotated[StudentNumber | None, Sensitive] = Field(
         None,
         description="全国学籍号, when the child has one (a grade-7 applicant has): G + the "
         "citizen ID given above, J + 18 characters by the citizen-ID rule (MOD 11-2), or a "
@@ -241,18 +244,22 @@ class Child(_Strict):
 
 
 class Guardian(_Strict):
-    name: str = Field(min_length=1, max_length=50)
-    relation: Literal["father", "mother", "grandparent", "other"]
-    phone: str = Field(pattern=r"^1\d{10}$", description="mainland mobile number")
+    name: Annotated[str, Personal] = Field(min_length=1, max_length=50)
+    relation: Annotated[Literal["father", "mother", "grandparent", "other"], Personal]
+    phone: Annotated[str, Personal] = Field(
+        pattern=r"^1\d{10}$", description="mainland mobile number"
+    )
 
 
 class Hukou(_Strict):
     """户籍: where the child's household is registered."""
 
-    county_code: CountyCode
-    type: Literal["urban", "rural"] = Field(description="户口性质: 非农业/城镇 or 农业")
-    address: str = Field(min_length=2, max_length=200)
-    location: Point | None = Field(
+    county_code: Annotated[CountyCode, Personal]
+    type: Annotated[Literal["urban", "rural"], Personal] = Field(
+        description="户口性质: 非农业/城镇 or 农业"
+    )
+    address: Annotated[str, Sensitive] = Field(min_length=2, max_length=200)
+    location: Annotated[Point | None, Sensitive] = Field(
         None,
         description="where the 户籍 address lies, when it is in this county (for 户籍 in zone)",
     )
@@ -261,23 +268,23 @@ class Hukou(_Strict):
 class ResidencePermit(_Strict):
     """居住证."""
 
-    issued_on: date
-    number: str | None = Field(None, max_length=40)
+    issued_on: Annotated[date, Personal]
+    number: Annotated[str | None, Personal("citizen_id")] = Field(None, max_length=40)
 
 
 class Household(_Strict):
-    hukou: Hukou
-    housing: Literal["owned", "rented", "other"] = Field(
+    hukou: Annotated[Hukou, Personal]
+    housing: Annotated[Literal["owned", "rented", "other"], Personal] = Field(
         description="the home the family lives in: 房产 owned, registered lease, other"
     )
-    residence_permit: ResidencePermit | None = None
-    social_insurance_months: int = Field(
+    residence_permit: Annotated[ResidencePermit | None, Personal] = None
+    social_insurance_months: Annotated[int, Personal] = Field(
         0, ge=0, le=600, description="the longer of the parents' continuous 社保 months"
     )
 
 
 class Home(Point):
-    address: str = Field(min_length=2, max_length=200)
+    address: Annotated[str, Sensitive] = Field(min_length=2, max_length=200)
 
 
 class ApplicationCreate(_Strict):
@@ -319,10 +326,10 @@ class ApplicationCreate(_Strict):
     county_code: CountyCode = Field(description="the county the family applies in")
     year: Year
     grade: Literal[1, 7] = Field(description="entry grade: 1 (小学一年级) or 7 (初中一年级)")
-    child: Child
-    guardian: Guardian
-    household: Household
-    home: Home
+    child: Annotated[Child, Sensitive]
+    guardian: Annotated[Guardian, Personal]
+    household: Annotated[Household, Personal]
+    home: Annotated[Home, Sensitive]
     choices: list[SchoolCode] = Field(
         default_factory=list,
         max_length=10,
@@ -404,8 +411,8 @@ class PriorityAtSchool(BaseModel):
     school_code: str
     tier: int | None
     tier_name: str | None
-    hukou_in_zone: bool
-    home_in_zone: bool
+    hukou_in_zone: Annotated[bool, Personal]
+    home_in_zone: Annotated[bool, Personal]
     own_primary_leaver: bool = Field(description="九年一贯制对口: the child's own nine-year school")
 
 
@@ -463,7 +470,7 @@ class AdmissionsConfirm(_Strict):
 
 class AdmissionRead(BaseModel):
     application_id: UUID
-    student_number: str | None = Field(
+    student_number: Annotated[str | None, Sensitive] = Field(
         description="全国学籍号 of the child, when the family gave it"
     )
     school_code: str

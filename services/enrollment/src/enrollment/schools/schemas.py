@@ -5,6 +5,7 @@ from typing import Annotated, Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from junheng_contracts.enrollment import SchoolLevel
+from junheng_kit.classification import Public
 from junheng_kit.i18n import RuleError, t
 from junheng_kit.identifiers import CountyCode, SchoolCode
 from junheng_kit.school_codes import (
@@ -62,8 +63,8 @@ class Location(BaseModel):
     """WGS 84 position of the main campus; checked against China's extent."""
 
     model_config = ConfigDict(extra="forbid")
-    longitude: float = Field(ge=73.0, le=135.5, examples=[109.99])
-    latitude: float = Field(ge=3.5, le=53.6, examples=[39.82])
+    longitude: Annotated[float, Public] = Field(ge=73.0, le=135.5, examples=[109.99])
+    latitude: Annotated[float, Public] = Field(ge=3.5, le=53.6, examples=[39.82])
 
 
 def _unique(levels: list[str] | None) -> None:
@@ -145,21 +146,27 @@ class SchoolUpdate(BaseModel):
 
 
 class SchoolRead(BaseModel):
-    school_code: str
-    name: str
-    levels: list[SchoolLevel]
-    county_code: str
-    location: Location
-    planned_capacity: int
-    school_type: str | None = Field(description="办学类型 code; null = not recorded")
-    school_type_label: str | None = Field(description="办学类型 in words (九年一贯制学校)")
-    urban_rural_code: str | None = Field(description="城乡分类代码; null = not recorded")
-    urban_rural_label: str | None = Field(description="城乡分类 in words (村庄)")
-    division_code: str | None = Field(description="统计用区划代码 (12 digits)")
-    ownership: Ownership | None = Field(
+    school_code: Annotated[str, Public]
+    name: Annotated[str, Public]
+    levels: Annotated[list[SchoolLevel], Public]
+    county_code: Annotated[str, Public]
+    location: Annotated[Location, Public]
+    planned_capacity: Annotated[int, Public]
+    school_type: Annotated[str | None, Public] = Field(
+        description="办学类型 code; null = not recorded"
+    )
+    school_type_label: Annotated[str | None, Public] = Field(
+        description="办学类型 in words (九年一贯制学校)"
+    )
+    urban_rural_code: Annotated[str | None, Public] = Field(
+        description="城乡分类代码; null = not recorded"
+    )
+    urban_rural_label: Annotated[str | None, Public] = Field(description="城乡分类 in words (村庄)")
+    division_code: Annotated[str | None, Public] = Field(description="统计用区划代码 (12 digits)")
+    ownership: Annotated[Ownership | None, Public] = Field(
         description="public 公办 | private 民办; null = not recorded"
     )
-    ownership_label: str | None = Field(description="公办 | 民办")
+    ownership_label: Annotated[str | None, Public] = Field(description="公办 | 民办")
     version: int
     created_at: datetime
     updated_at: datetime

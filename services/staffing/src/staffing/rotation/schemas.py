@@ -1,10 +1,11 @@
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Literal, Self
+from typing import Annotated, Literal, Self
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from junheng_kit.classification import Personal
 from junheng_kit.i18n import RuleError, t
 from junheng_kit.identifiers import SchoolCode
 from staffing.rotation.models import PlanStatus
@@ -103,7 +104,7 @@ class MoveWhyRead(BaseModel):
 
 class MoveRead(BaseModel):
     teacher_id: str
-    teacher_name: str
+    teacher_name: Annotated[str, Personal]
     from_school: str
     to_school: str
     section: str

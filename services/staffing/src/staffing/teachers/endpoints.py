@@ -3,11 +3,11 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 
+from junheng_kit import classification
 from junheng_kit.auth import Principal, require_scopes
 from junheng_kit.db import SessionDep
 from junheng_kit.etags import etag, version_from_if_match
 from junheng_kit.identifiers import CountyCode, SchoolCode
-from junheng_kit.logs import mask_citizen_id
 from junheng_kit.pagination import (
     CursorQuery,
     LimitQuery,
@@ -48,13 +48,15 @@ router = APIRouter(tags=["teachers"])
 
 Reader = Annotated[Principal, Depends(require_scopes("staffing:read"))]
 Writer = Annotated[Principal, Depends(require_scopes("staffing:write"))]
+PII = "staffing:pii"  # shows a teacher's citizen ID in full (single views, exports)
 
 
-def _read(teacher: Teacher, *, masked: bool = False) -> TeacherRead:
+def _read(teacher: Teacher, principal: Principal, *, in_list: bool = False) -> TeacherRead:
+    """A teacher as the caller may see them: the personal fields masked as their classification
+    says (the citizen ID; names and birth dates are shown to every staffing reader) in lists,
+    and everywhere without `staffing:pii`."""
     read = TeacherRead.of(teacher)
-    if masked:
-        read = read.model_copy(update={"citizen_id": mask_citizen_id(teacher.citizen_id)})
-    return read
+    return read if PII in principal.scopes and not in_list else classification.masked(read)
 
 
 @router.post(
@@ -71,7 +73,7 @@ async def register_teacher(
     teacher = await service.register_teacher(session, principal, request=body)
     response.headers["Location"] = f"/v1/teachers/{teacher.id}"
     response.headers["ETag"] = etag(teacher.version)
-    return _read(teacher)
+    return _read(teacher, principal)
 
 
 @router.get("/v1/teachers", summary="List teachers", responses=problem_responses())
@@ -101,7 +103,9 @@ async def list_teachers(
         flag=flag,
     )
     rows, next_cursor = cut_page(rows, limit, key=lambda t: t.id)
-    return TeacherPage(items=[_read(t, masked=True) for t in rows], next_cursor=next_cursor)
+    return TeacherPage(
+        items=[_read(t, principal, in_list=True) for t in rows], next_cursor=next_cursor
+    )
 
 
 @router.get(
@@ -110,9 +114,10 @@ async def list_teachers(
 async def get_teacher(
     teacher_id: UUID, session: SessionDep, principal: Reader, response: Response
 ) -> TeacherRead:
+    """One teacher; the citizen ID in full only with `staffing:pii`."""
     teacher = await TeacherRepository(session).get(teacher_id, within=principal.jurisdiction)
     response.headers["ETag"] = etag(teacher.version)
-    return _read(teacher)
+    return _read(teacher, principal)
 
 
 @router.patch(
@@ -137,7 +142,7 @@ async def update_teacher(
         if_match=version_from_if_match(if_match),
     )
     response.headers["ETag"] = etag(teacher.version)
-    return _read(teacher)
+    return _read(teacher, principal)
 
 
 @router.post(
@@ -154,7 +159,7 @@ async def move_teacher(
     teacher = await service.move_teacher(session, principal, teacher_id=teacher_id, request=body)
     response.headers["Location"] = f"/v1/teachers/{teacher.id}/history"
     response.headers["ETag"] = etag(teacher.version)
-    return _read(teacher)
+    return _read(teacher, principal)
 
 
 @router.get(
@@ -212,7 +217,11 @@ async def export_teachers(
     county_code: CountyCode | None = None,
     format: ExportFormat = "xlsx",
 ) -> Response:
+    """The register as the import reads it; without `staffing:pii` the citizen IDs come
+    masked (such a sheet reads, but cannot be imported back)."""
     rows = await sheet_export.export_rows(session, principal, county_code=county_code)
+    if PII not in principal.scopes:
+        rows = sheet_export.masked_rows(rows)
     name = f"teachers-{county_code or 'all'}"
     if format == "csv":
         return Response(

@@ -20,6 +20,7 @@ from pydantic import (
 )
 
 from junheng_contracts.staffing import SectionTeacherStats, TrainingRequirement
+from junheng_kit.classification import Personal
 from junheng_kit.i18n import RuleError, t
 from junheng_kit.identifiers import CitizenId, SchoolCode, citizen_id_gender
 from staffing.teachers import rules
@@ -189,10 +190,12 @@ class TeacherCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    citizen_id: CitizenId = Field(description="公民身份号码 (GB 11643-1999, MOD 11-2 checked)")
-    name: Name
-    gender: GenderField | None = None
-    birth_date: date
+    citizen_id: Annotated[CitizenId, Personal] = Field(
+        description="公民身份号码 (GB 11643-1999, MOD 11-2 checked)"
+    )
+    name: Annotated[Name, Personal]
+    gender: Annotated[GenderField | None, Personal] = None
+    birth_date: Annotated[date, Personal]
     school_code: SchoolCode
     section: SectionField = Field(description="学段 taught: primary | junior")
     school_joined_on: date = Field(description="调入本校日期: start of the current posting")
@@ -262,7 +265,7 @@ class TeacherUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: Name | None = None
+    name: Annotated[Name | None, Personal] = None
     section: SectionField | None = None
     post_type: PostTypeField | None = None
     subjects: SubjectList | None = None
@@ -280,10 +283,13 @@ class TeacherUpdate(BaseModel):
 
 class TeacherRead(BaseModel):
     id: UUID
-    citizen_id: str = Field(description="full in a single teacher's view, masked in lists")
-    name: str
-    gender: Gender
-    birth_date: date
+    citizen_id: Annotated[str, Personal] = Field(
+        description="full in a single teacher's view with staffing:pii; masked in lists and "
+        "without the scope"
+    )
+    name: Annotated[str, Personal("shown")]
+    gender: Annotated[Gender, Personal("shown")]
+    birth_date: Annotated[date, Personal("shown")]
     school_code: str
     county_code: str
     section: Section

@@ -9,10 +9,13 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from junheng_kit.auth import Principal
+from junheng_kit.classification import mask_of
+from staffing.teachers import sheet
 from staffing.teachers.codes import LABEL_OF, enum_label
 from staffing.teachers.models import RuralServicePeriod
 from staffing.teachers.qualifications import QUALIFICATION_LABEL
 from staffing.teachers.repository import TeacherRepository
+from staffing.teachers.schemas import TeacherRead
 
 
 def _period_text(periods: Sequence[RuralServicePeriod]) -> str | None:
@@ -22,6 +25,21 @@ def _period_text(periods: Sequence[RuralServicePeriod]) -> str | None:
         for p in periods
     ]
     return "; ".join(parts) or None
+
+
+# each column masked as the teacher answer's field of the same name is without `staffing:pii`
+# (junheng_kit.classification): the citizen ID; the other columns are shown to every reader
+MASKS = [
+    mask_of(TeacherRead, c.field) if c.field in TeacherRead.model_fields else None
+    for c in sheet.COLUMNS
+]
+
+
+def masked_rows(rows: Sequence[list[Any]]) -> list[list[Any]]:
+    return [
+        [v if mask is None or v is None else mask(v) for mask, v in zip(MASKS, row, strict=True)]
+        for row in rows
+    ]
 
 
 async def export_rows(

@@ -44,7 +44,7 @@ async def approve_award(
         request=body,
         if_match=version_from_if_match(if_match),
     )
-    response.headers["ETag"] = etag(award.version)
+    response.headers["ETag"] = etag(award.version, unmasked=awards_service.shows_pii(principal))
     return awards_service.award_read(award, student, principal)
 
 

@@ -53,7 +53,7 @@ async def create_award(
     caller's jurisdiction 403."""
     award, student = await service.create_award(session, principal, request=body)
     response.headers["Location"] = f"/v1/awards/{award.id}"
-    response.headers["ETag"] = etag(award.version)
+    response.headers["ETag"] = etag(award.version, unmasked=service.shows_pii(principal))
     return service.award_read(award, student, principal)
 
 
@@ -102,7 +102,7 @@ async def get_award(
     award_id: UUID, session: SessionDep, principal: Reader, response: Response
 ) -> AwardRead:
     award, student = await service.get_award(session, principal, award_id=award_id)
-    response.headers["ETag"] = etag(award.version)
+    response.headers["ETag"] = etag(award.version, unmasked=service.shows_pii(principal))
     return service.award_read(award, student, principal)
 
 
@@ -136,5 +136,5 @@ async def review_award(
         request=body,
         if_match=version_from_if_match(if_match),
     )
-    response.headers["ETag"] = etag(award.version)
+    response.headers["ETag"] = etag(award.version, unmasked=service.shows_pii(principal))
     return service.award_read(award, student, principal)

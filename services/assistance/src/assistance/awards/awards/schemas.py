@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from assistance.categories import CATEGORIES
+from junheng_kit.classification import Sensitive
 from junheng_kit.i18n import RuleError, t
 
 Money = Decimal
@@ -61,14 +62,18 @@ class AwardReview(BaseModel):
 class AwardRead(BaseModel):
     id: UUID
     student_id: UUID
-    student_name: str = Field(description="masked (张*) without the assistance:pii scope")
-    citizen_id: str = Field(description="masked (150602********123X) without assistance:pii")
+    student_name: Annotated[str, Sensitive] = Field(
+        description="masked (张*) without the assistance:pii scope"
+    )
+    citizen_id: Annotated[str, Sensitive] = Field(
+        description="masked (150602********123X) without assistance:pii"
+    )
     county_code: str
     school_code: str
     programme_code: str
     school_year: int
-    category: str | None = Field(description="only with assistance:pii")
-    priority: bool | None = Field(
+    category: Annotated[str | None, Sensitive] = Field(description="only with assistance:pii")
+    priority: Annotated[bool | None, Sensitive] = Field(
         description="served first when the programme's places or funds are limited: an agency "
         "lists the pupil in one of its priority_categories (set by each 应助尽助 job); only "
         "with assistance:pii"

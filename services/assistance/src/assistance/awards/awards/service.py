@@ -25,10 +25,10 @@ from assistance.programmes.service import standards_by_programme
 from assistance.students.models import Student
 from assistance.students.schemas import StudentStatus
 from junheng_kit.auth import Principal
+from junheng_kit.classification import masked
 from junheng_kit.etags import require_version
 from junheng_kit.i18n import t
 from junheng_kit.ids import uuid7, uuid7_many
-from junheng_kit.logs import mask_citizen_id, mask_name
 from junheng_kit.pagination import cut_page, decode_uuid_cursor
 from junheng_kit.problems import Conflict, FieldError, Forbidden
 from junheng_kit.timeutil import utcnow
@@ -128,21 +128,25 @@ async def propose_awards(
     return count
 
 
+def shows_pii(principal: Principal) -> bool:
+    """The caller sees names, citizen IDs and categories unmasked (its answers' ETags say so)."""
+    return PII in principal.scopes
+
+
 def award_read(award: Award, student: Student, principal: Principal) -> AwardRead:
     """Full name, citizen ID and category only with `assistance:pii` (jurisdiction checked by
     the query that loaded the award)."""
-    pii = PII in principal.scopes
-    return AwardRead(
+    read = AwardRead(
         id=award.id,
         student_id=award.student_id,
-        student_name=student.name if pii else mask_name(student.name),
-        citizen_id=student.citizen_id if pii else mask_citizen_id(student.citizen_id),
+        student_name=student.name,
+        citizen_id=student.citizen_id,
         county_code=award.county_code,
         school_code=award.school_code,
         programme_code=award.programme_code,
         school_year=award.school_year,
-        category=award.category if pii else None,
-        priority=award.priority if pii else None,
+        category=award.category,
+        priority=award.priority,
         tier=award.tier,
         level=award.level,
         boarding=award.boarding,
@@ -160,6 +164,7 @@ def award_read(award: Award, student: Student, principal: Principal) -> AwardRea
         version=award.version,
         created_at=award.created_at,
     )
+    return read if PII in principal.scopes else masked(read)
 
 
 async def get_award(

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from junheng_kit.classification import Sensitive
 
 
 class NoticeRead(BaseModel):
@@ -16,7 +18,7 @@ class NoticeRead(BaseModel):
     student_id: UUID
     award_id: UUID | None
     county_code: str
-    category: str | None = Field(description="only with assistance:pii")
+    category: Annotated[str | None, Sensitive] = Field(description="only with assistance:pii")
     change: str
     agency: str
     detected_on: date

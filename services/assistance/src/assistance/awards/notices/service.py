@@ -18,6 +18,7 @@ from assistance.awards.notices.models import StatusNotice
 from assistance.awards.notices.rules import NoticeChange, NoticeOutcome, NoticeStatus, StatusChange
 from assistance.awards.notices.schemas import NoticeAppeal, NoticeRead, NoticeResolve
 from junheng_kit.auth import Principal
+from junheng_kit.classification import masked
 from junheng_kit.ids import uuid7
 from junheng_kit.timeutil import utcnow
 
@@ -90,7 +91,7 @@ async def raise_status_notices(
 
 def notice_read(notice: StatusNotice, principal: Principal) -> NoticeRead:
     read = NoticeRead.model_validate(notice)
-    return read if PII in principal.scopes else read.model_copy(update={"category": None})
+    return read if PII in principal.scopes else masked(read)
 
 
 async def list_notices(

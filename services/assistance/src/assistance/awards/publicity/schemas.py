@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Self
+from typing import Annotated, Self
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from assistance.awards.awards.schemas import Money
+from junheng_kit.classification import Sensitive
 from junheng_kit.i18n import RuleError, t
 from junheng_kit.identifiers import CountyCode, SchoolCode
 
@@ -57,13 +58,15 @@ class PublicityBatchRead(BaseModel):
 class PublicEntry(BaseModel):
     """One line of the public 公示 list: minimised, whatever the caller's scopes."""
 
-    student_name: str = Field(examples=["张*"])
-    citizen_id: str = Field(examples=["150602********123X"])
+    student_name: Annotated[str, Sensitive] = Field(examples=["张*"])
+    citizen_id: Annotated[str, Sensitive] = Field(examples=["150602********123X"])
     school_code: str
     programme_code: str
     programme_name: str
     tier: str | None
-    category: str | None = Field(description="only where the programme allows it")
+    category: Annotated[str | None, Sensitive] = Field(
+        description="only where the programme allows it"
+    )
     amount_yuan: Money
 
 

@@ -1,8 +1,8 @@
 """a re-check job's owner, lease and resume point
 
-Revision ID: e0014
-Revises: e0013
-Create Date: 2026-12-14 10:00:00
+Revision ID: e0015
+Revises: e0014
+Create Date: 2026-12-16 10:00:00
 
 Issue 22 §4 (stale re-check jobs): the process running a county's re-check holds it under a
 lease it renews (`owner`, `lease_until`); `resume_after` is the last application whose check
@@ -17,8 +17,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "e0014"
-down_revision: str | None = "e0013"
+revision: str = "e0015"
+down_revision: str | None = "e0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

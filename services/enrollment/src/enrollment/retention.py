@@ -1,0 +1,139 @@
+"""保存期限 of enrollment's personal records (issue 20 item 4): the retention tables, and the one
+kind the purge may touch, `application.not_admitted` — applications of children not admitted
+(withdrawn, rejected or never placed: no admission stands), counted from 1 September of the
+application's school year, pseudonymised.
+
+No source gives the period (domain.md and the policy seeds are silent): a bureau sets it
+(PUT /v1/retention-rules/…, citing its document); until then nothing is purged.
+
+Pseudonymised: the child's citizen ID, 学籍号 and name; the guardian's name and phone; the home
+and 户籍 addresses and the 户籍 location; the 居住证 number. Generalised: the birth date to the
+first of its month (the entry-age statistics count by birth month), the home location to 0.01°
+(about 1 km, as masked reads show it). Kept: the status, year, level, zones, choices, 随迁 flag,
+户口 type and housing (the statistics), and the pseudonymous child key (holds by child).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import ColumnElement, exists, literal_column, select
+
+from enrollment.admission.models import Admission, Application
+from enrollment.db import Base
+from junheng_kit.retention.models import (
+    LegalHoldColumns,
+    PurgedRecordColumns,
+    PurgeLeaseColumns,
+    PurgeRecordColumns,
+    RetentionRuleColumns,
+)
+from junheng_kit.retention.purge import PurgeTarget, Retention
+
+CLEARED = "已清除"
+
+
+class RetentionRule(Base, RetentionRuleColumns):
+    __tablename__ = "retention_rule"
+
+
+class LegalHold(Base, LegalHoldColumns):
+    __tablename__ = "legal_hold"
+
+
+class PurgeRecord(Base, PurgeRecordColumns):
+    __tablename__ = "purge_record"
+
+
+class PurgedRecord(Base, PurgedRecordColumns):
+    __tablename__ = "purged_record"
+
+
+class PurgeLease(Base, PurgeLeaseColumns):
+    __tablename__ = "purge_lease"
+
+
+def school_year_started_by(cutoff: date) -> ColumnElement[bool]:
+    """1 September of the application's school year is on or before the cutoff."""
+    last_year = cutoff.year if cutoff >= date(cutoff.year, 9, 1) else cutoff.year - 1
+    return Application.year <= last_year
+
+
+def not_admitted() -> ColumnElement[bool]:
+    return (Application.status != "admitted") & ~exists(
+        select(Admission.application_id).where(Admission.application_id == Application.id)
+    )
+
+
+def _household(dialect: str) -> Any:
+    """The 户籍 address and location and the 居住证 number cleared; the rest of the document (户口
+    type, housing, 社保 months) kept."""
+    if dialect == "postgresql":
+        base = (
+            "jsonb_set(jsonb_set(household::jsonb, '{hukou,address}', "
+            f"to_jsonb('{CLEARED}'::text)), '{{hukou,location}}', 'null'::jsonb)"
+        )
+        return literal_column(
+            "(CASE WHEN jsonb_typeof(household::jsonb -> 'residence_permit') = 'object' "
+            f"THEN jsonb_set({base}, '{{residence_permit,number}}', 'null'::jsonb) "
+            f"ELSE {base} END)::json"
+        )
+    return literal_column(
+        f"json_replace(household, '$.hukou.address', '{CLEARED}', "
+        "'$.hukou.location', json('null'), '$.residence_permit.number', json('null'))"
+    )
+
+
+def _month_start(dialect: str) -> Any:
+    if dialect == "postgresql":
+        return literal_column("CAST(date_trunc('month', birth_date) AS DATE)")
+    return literal_column("date(birth_date, 'start of month')")
+
+
+def _rounded(column: str) -> Any:
+    def expression(dialect: str) -> Any:
+        if dialect == "postgresql":
+            return literal_column(f"CAST(round(CAST({column} AS NUMERIC), 2) AS FLOAT)")
+        return literal_column(f"round({column}, 2)")
+
+    return expression
+
+
+NOT_ADMITTED = PurgeTarget(
+    kind="application.not_admitted",
+    table=Application.__table__,  # type: ignore[arg-type]
+    key=Application.__table__.c.id,
+    county=Application.__table__.c.county_code,
+    student_key=Application.__table__.c.child_key,
+    anchor="school_year_start",
+    expired=school_year_started_by,
+    eligible=not_admitted,
+    actions=("pseudonymise",),
+    replace={
+        "citizen_id": "",
+        "student_number": None,
+        "child_name": CLEARED,
+        "birth_date": _month_start,
+        "guardian": {"name": CLEARED, "relation": "other", "phone": ""},
+        "household": _household,
+        "home_address": CLEARED,
+        "home_longitude": _rounded("home_longitude"),
+        "home_latitude": _rounded("home_latitude"),
+    },
+    description=(
+        "未被录取儿童的入学申请（撤回、驳回或未安置），自该学年 9 月 1 日起算。Applications of "
+        "children not admitted (withdrawn, rejected or never placed), counted from 1 September of "
+        "the school year."
+    ),
+)
+
+RETENTION = Retention(
+    service="enrollment",
+    rule=RetentionRule,
+    hold=LegalHold,
+    record=PurgeRecord,
+    purged=PurgedRecord,
+    lease=PurgeLease,
+    targets=(NOT_ADMITTED,),
+)
