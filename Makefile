@@ -12,7 +12,7 @@ help:
 	@echo "                identities), two replicas of each service and gateway (:8000, :8001)"
 	@echo "make test       install, run unit, API (SQLite + PostgreSQL), event and e2e tests"
 	@echo "make lint       ruff check, ruff format --check, mypy (strict)"
-	@echo "make bench      assessment, lottery, stored-run, status-read, zone lookup, staffing, assistance, enrollment facts re-check, gateway and webhook benchmarks (medians, ratios)"
+	@echo "make bench      assessment, lottery, stored-run, status-read, audit cost, zone lookup, staffing, assistance, enrollment facts re-check, gateway and webhook benchmarks (medians, ratios)"
 	@echo "make bench-cluster  province-scale figures, the production topology against the single"
 	@echo "                node on this machine (JUNHENG_BENCH_SCALE; ~25 min at 1.0)"
 	@echo "make fuzz       property-based fuzzing of every gateway operation, long run (JUNHENG_FUZZ_EXAMPLES)"
@@ -77,6 +77,7 @@ bench: install
 	@$(PY) benchmarks/enrollment_stored_run.py
 	@$(PY) benchmarks/enrollment_gateway.py
 	@$(PY) benchmarks/status_reads.py
+	@$(PY) benchmarks/audit_cost.py
 	@$(PY) benchmarks/enrollment_import.py
 	@$(PY) benchmarks/zone_lookup.py
 	@$(PY) benchmarks/staffing_import.py

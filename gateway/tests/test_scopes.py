@@ -1,5 +1,5 @@
-"""Scopes a client may hold: read/write per service, and `assistance:pii`, `enrollment:pii` and
-`staffing:pii` for personal data."""
+"""Scopes a client may hold: read/write per service, `assistance:pii`, `enrollment:pii` and
+`staffing:pii` for personal data, and `audit:read` for every service's audit trail."""
 
 import pytest
 
@@ -12,6 +12,7 @@ SERVICES = ("enrollment", "staffing", "assistance", "evaluation")
 def test_every_service_has_read_and_write_and_the_three_holding_personal_data_have_pii() -> None:
     scopes = known_scopes(SERVICES)
     assert len(scopes) == 11
+    assert "audit:read" in scopes
     assert {s for s in scopes if s.endswith(":pii")} == {
         "assistance:pii",
         "enrollment:pii",

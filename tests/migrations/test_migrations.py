@@ -493,7 +493,7 @@ def test_runs_stored_before_e0013_have_no_family_outcomes_and_applications_keep_
 
 
 def test_no_retention_rule_is_seeded_and_applications_stored_before_stay(tmp_path: Path) -> None:
-    """e0014 (issue 20 item 4): the retention tables start empty — no source gives a period, so
+    """e0015 (issue 20 item 4): the retention tables start empty — no source gives a period, so
     no rule exists and nothing is purged until a bureau stores one — and the applications stored
     before keep their personal data; the downgrade drops the tables again."""
     from alembic import command
@@ -502,7 +502,7 @@ def test_no_retention_rule_is_seeded_and_applications_stored_before_stay(tmp_pat
 
     url = _sqlite_url(tmp_path, "enrollment")
     directory = installed_service_dir("enrollment")
-    upgrade(directory, url, "e0013")
+    upgrade(directory, url, "e0014")
     _run(
         url,
         "INSERT INTO application (id, county_code, year, level, grade, child_key, citizen_id, "
@@ -513,11 +513,11 @@ def test_no_retention_rule_is_seeded_and_applications_stored_before_stay(tmp_pat
         "0, 109.98, 39.81, '东胜区', '[]', '[]', '[]', 'withdrawn', 'test', "
         "'2020-05-01 00:00:00', '2020-05-01 00:00:00', 1)",
     )
-    upgrade(directory, url, "e0014")
+    upgrade(directory, url, "e0015")
     for table in ("retention_rule", "legal_hold", "purge_record", "purged_record", "purge_lease"):
         assert _run(url, f"SELECT count(*) FROM {table}") == [(0,)]  # noqa: S608 - our names
     assert _run(url, "SELECT child_name, status FROM application") == [("李小华", "withdrawn")]
-    command.downgrade(alembic_config(directory, url), "e0013")
+    command.downgrade(alembic_config(directory, url), "e0014")
     assert _run(url, "SELECT child_name FROM application") == [("李小华",)]
 
 

@@ -28,6 +28,8 @@ Junheng (均衡) is running — demo county {credentials["jurisdiction"][0]} (�
   API docs       {url}/docs          (merged OpenAPI: {url}/openapi.json)
   Demo client    var/demo-client.json  (all read/write scopes, jurisdiction \
 {" ".join(credentials["jurisdiction"])})
+  Demo auditor   var/demo-auditor.json (audit:read: GET {url}/enrollment/v1/audit, the family
+                 view POST {url}/v1/audit/children/search)
   Logs           var/logs/<service>.log
   NATS           {system.nats.url if system.nats else "-"} — TLS (CA var/nats-tls/ca.pem), an
                  identity and permissions per process (var/nats-auth/; the operator tools use

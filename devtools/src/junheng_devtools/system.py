@@ -21,6 +21,7 @@ from typing import Any
 
 import httpx
 
+from junheng_devtools import demo_clients
 from junheng_devtools.banner import banner
 from junheng_devtools.demo import load_demo
 from junheng_kit import fieldcrypt, natsauth
@@ -415,23 +416,6 @@ def wait_while_running(system: System, logs: str) -> None:
     print(f"a process exited; see {logs}. Stopping.", flush=True)
 
 
-def _demo_credentials(system: System, var: Path, county: str) -> dict[str, Any]:
-    path = var / "demo-client.json"
-    if path.exists():
-        credentials = dict(json.loads(path.read_text()))
-        try:
-            system.token(credentials)
-            return credentials
-        except httpx.HTTPError:
-            pass  # the gateway database was reset: register again
-    return system.register_client(
-        name="演示客户端 demo bureau client",
-        scopes=ALL_SCOPES,
-        jurisdiction=[county],
-        json_out=path,
-    )
-
-
 def _write_secret(path: Path, text: str) -> None:
     """Write a key file readable by its owner only (replacing an older one)."""
     temporary = path.with_suffix(path.suffix + ".new")
@@ -531,7 +515,8 @@ def run(argv: list[str] | None = None) -> None:
         )
         system.start()
         county = json.loads(args.demo.read_text())["county_code"]
-        credentials = _demo_credentials(system, args.var, county)
+        credentials = demo_clients.demo_client(system, args.var, county)
+        demo_clients.demo_auditor(system, args.var, county)
         created, students, intake = load_demo(system, credentials, args.demo, var)
         total = len(json.loads(args.demo.read_text())["schools"])
         print(banner(system, credentials, created, total, students, intake), flush=True)

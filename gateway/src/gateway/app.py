@@ -13,6 +13,8 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.cors import CORSMiddleware
 
+from gateway.audit import acts
+from gateway.audit.family import router as family_router
 from gateway.auth import keys
 from gateway.auth.endpoints import router as auth_router
 from gateway.export import router as export_router
@@ -33,12 +35,15 @@ from gateway.webhooks.endpoints import router as webhooks_router
 from gateway.webhooks.fanout import Fanout
 from gateway.webhooks.sealing import SecretBox
 from junheng_kit.app import (
+    KIT_AUDIT,
     NO_OPENTELEMETRY,
     STARTUP_WAIT_S,
     health_router,
     operation_id,
     settle_garbage_collector,
 )
+from junheng_kit.audit import AuditMiddleware, Auditor
+from junheng_kit.audit.router import router as audit_router
 from junheng_kit.auth import JWKS_KEY, KEYS_BUCKET, TokenVerifier
 from junheng_kit.bridge import BridgeClient
 from junheng_kit.conditional import ConditionalGetMiddleware
@@ -117,6 +122,22 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         engine = await open_engine(settings)
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)
+        app.state.auditor = Auditor(  # the gateway's own trail: its administrative acts
+            KIT_AUDIT,
+            app.state,
+            enabled=settings.audit == "on",
+            chain_seconds=settings.audit_chain_seconds,
+            background=settings.environment != "test",
+            retention_days=settings.audit_retention_days,
+            archive_dir=settings.audit_archive_dir,
+            service=settings.service_name,
+            archive_seconds=settings.audit_archive_seconds,
+            # under JUNHENG_ENV=test requests share one connection (rolled back after each
+            # test): no write beside them
+            durable=settings.audit_durable or settings.environment == "test",
+        ).start()
+        if settings.audit == "on":
+            await acts.signing_key_in_use(app.state, signer.kid)
         app.state.webhook_worker = DeliveryWorker(
             app.state.sessionmaker, settings, app.state.webhook_secrets
         )
@@ -161,6 +182,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
                 await asyncio.wait({closing}, timeout=2)
                 if closing.done() and not closing.cancelled():
                     closing.exception()  # retrieved: the connection is gone either way
+            await app.state.auditor.stop()
             await engine.dispose()
 
     app = FastAPI(
@@ -183,6 +205,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.state.metrics_listener = None
     app.state.webhook_fanout = None
     app.state.webhook_worker = None
+    app.state.auditor = None
+    app.state.audit_unplaced_visible = True  # acts of no county: every auditor (audit/acts.py)
     # the webhook signing secrets at rest (webhooks/sealing.py)
     app.state.webhook_secrets = SecretBox(settings.secret_key.get_secret_value())
     # per client, all replicas together: requests are decided in memory, reconciled through KV
@@ -207,10 +231,14 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.include_router(openapi_router)
     app.include_router(webhooks_router)
     app.include_router(export_router)
+    app.include_router(audit_router)
+    app.include_router(family_router)
     # swagger-ui 5 (OpenAPI 3.1) from a wheel: bureau networks often reach no CDN
     docs_assets = Path(fastapi_offline.__file__).parent / "static"
     app.mount("/docs/assets", StaticFiles(directory=str(docs_assets)), name="docs-assets")
-    # added innermost first: request id → CORS → service routing → FastAPI
+    # added innermost first: request id → CORS → service routing → audit → FastAPI (the
+    # gateway's own operations only: a service records its own)
+    app.add_middleware(AuditMiddleware, fastapi_app=app)
     app.add_middleware(ServiceRouter, fastapi_app=app)
     if settings.cors_origins:
         app.add_middleware(

@@ -10,6 +10,7 @@ from typing import Any, Self
 from pydantic import model_validator
 from sqlalchemy.exc import IntegrityError
 
+from gateway.audit import acts
 from gateway.auth import keys, service
 from gateway.auth.repository import ClientRepository
 from gateway.settings import GatewaySettings
@@ -49,7 +50,9 @@ async def register_client(settings: GatewaySettings, args: argparse.Namespace) -
                     services=settings.services,
                     client_id=args.client_id,
                     secret=args.secret,
+                    purpose=getattr(args, "purpose", None),
                 )
+                await acts.client_registered(session, registered.client_id, registered.jurisdiction)
                 await session.commit()
             except IntegrityError as error:  # registered by a concurrent run after the check
                 problem = problem_for_integrity_error(error)
@@ -101,6 +104,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     register.add_argument("--client-id", default=None)
     register.add_argument("--secret", default=None, help="default: generated")
+    register.add_argument(
+        "--purpose",
+        default=None,
+        help="why the client reads personal data (its tokens' `purpose` claim; a call's "
+        "X-Purpose overrides it)",
+    )
     register.add_argument(
         "--json-out",
         type=Path,

@@ -6,6 +6,7 @@ from urllib.parse import parse_qs, unquote_plus
 
 from fastapi import APIRouter, Request, Response
 
+from gateway.audit import acts
 from gateway.auth import service
 from gateway.auth.rules import require_client_credentials
 from gateway.auth.schemas import TOKEN_REQUEST_BODY, JwksRead, TokenRead
@@ -83,10 +84,17 @@ async def token(request: Request, session: SessionDep, response: Response) -> To
         request.client.host if request.client else None,
         request.headers.getlist("x-forwarded-for"),
     )
-    async with throttle.attempt(client_id=credentials[0], address=address) as limit_fields:
-        client = await service.authenticate(
-            session, client_id=credentials[0], secret=credentials[1]
-        )
+    audit = acts.token_trail(request.scope, credentials[0])  # written with the answer
+    audit.touched(ids=(form.get("scope") or "").split())
+    try:
+        async with throttle.attempt(client_id=credentials[0], address=address) as limit_fields:
+            client = await service.authenticate(
+                session, client_id=credentials[0], secret=credentials[1]
+            )
+    except service.InvalidClient:  # a registered client's failure: its county's auditors see it
+        audit.county_code = await acts.county_of_client(session, credentials[0])
+        raise
+    audit.county_code = acts.county_of(client.jurisdiction)
     response.headers.update(limit_fields)
     settings = request.app.state.settings
     issued = service.issue_token(
@@ -95,6 +103,7 @@ async def token(request: Request, session: SessionDep, response: Response) -> To
         requested_scope=form.get("scope"),
         ttl_seconds=settings.token_ttl_seconds,
     )
+    audit.record_ids = list(issued.scopes)  # the scopes granted
     response.headers["Cache-Control"] = "no-store"
     response.headers["Pragma"] = "no-cache"
     return TokenRead(

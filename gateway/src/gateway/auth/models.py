@@ -36,3 +36,6 @@ class Client(Base):
     jurisdiction: Mapped[list[str]] = mapped_column(JSON)  # GB/T 2260 prefixes: ["150602"]
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    # why the client reads personal data, unless a call says otherwise (X-Purpose): put in its
+    # tokens as the `purpose` claim and recorded in the audit trails (junheng_kit.audit)
+    purpose: Mapped[str | None] = mapped_column(String(200))

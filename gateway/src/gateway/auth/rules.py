@@ -11,6 +11,10 @@ ACTIONS = ("read", "write")
 # `enrollment:pii` reads applicants' citizen IDs, names, guardians' phones and addresses in full;
 # `staffing:pii` reads teachers' citizen IDs in full (a single teacher's view, exports)
 EXTRA_SCOPES = {"assistance": ("pii",), "enrollment": ("pii",), "staffing": ("pii",)}
+# scopes of no one service: `audit:read` reads every service's audit trail (and the gateway's)
+# within the client's jurisdiction (junheng_kit.audit)
+AUDIT_READ = "audit:read"
+CROSS_SERVICE_SCOPES = (AUDIT_READ,)
 # GB/T 2260: province (2 digits), prefecture (4) or county (6); a code covers all it prefixes
 DIVISION_PREFIX = re.compile(r"^\d{2}(\d{2}){0,2}$")
 
@@ -28,7 +32,19 @@ def known_scopes(services: Iterable[str]) -> list[str]:
         f"{service}:{action}"
         for service in services
         for action in (*ACTIONS, *EXTRA_SCOPES.get(service, ()))
-    ]
+    ] + list(CROSS_SERVICE_SCOPES)
+
+
+def checked_purpose(purpose: str | None) -> str | None:
+    """A client's declared purpose: ≤ 200 printable characters."""
+    if purpose is None:
+        return None
+    if not purpose.strip() or len(purpose) > 200 or not purpose.isprintable():
+        raise InvalidInput(
+            t("用途须为 1–200 个可打印字符", "purpose must be 1–200 printable characters"),
+            FieldError("purpose", "purpose_format"),
+        )
+    return purpose.strip()
 
 
 def validate_scopes(scopes: Sequence[str], services: Iterable[str]) -> list[str]:

@@ -68,10 +68,12 @@ async def register_client(
     services: Sequence[str],
     client_id: str | None = None,
     secret: str | None = None,
+    purpose: str | None = None,
 ) -> Registered:
     """Register an API client; the secret is shown once and stored only as an argon2 hash."""
     checked_scopes = rules.validate_scopes(scopes, services)
     checked_jurisdiction = rules.validate_jurisdiction(jurisdiction)
+    checked_purpose = rules.checked_purpose(purpose)
     repository = ClientRepository(session)
     client_id = client_id or f"c-{secrets.token_hex(8)}"
     if await repository.find(client_id) is not None:
@@ -88,6 +90,7 @@ async def register_client(
             scopes=checked_scopes,
             jurisdiction=checked_jurisdiction,
             disabled=False,
+            purpose=checked_purpose,
         )
     )
     await session.flush()
@@ -116,5 +119,6 @@ def issue_token(
         scopes=scopes,
         jurisdiction=client.jurisdiction,
         ttl_seconds=ttl_seconds,
+        extra={"purpose": client.purpose} if client.purpose else None,
     )
     return IssuedToken(token, ttl_seconds, scopes)

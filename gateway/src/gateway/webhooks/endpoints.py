@@ -20,6 +20,7 @@ from gateway.webhooks.schemas import (
     WebhookSecretRotated,
 )
 from junheng_kit.app import operation_id
+from junheng_kit.audit import AuditTrail, audit_of
 from junheng_kit.auth import Principal, principal_for_request
 from junheng_kit.db import SessionDep
 from junheng_kit.i18n import t
@@ -65,6 +66,9 @@ async def webhook_client(request: Request) -> Principal:
 
 
 Caller = Annotated[Principal, Depends(webhook_client)]
+# a subscription created, removed, re-enabled or its secret rotated: administrative acts in the
+# gateway's audit trail (junheng_kit.audit)
+WebhookAct = Annotated[AuditTrail, Depends(audit_of("webhook", "admin"))]
 
 
 @router.post(
@@ -75,6 +79,7 @@ Caller = Annotated[Principal, Depends(webhook_client)]
     openapi_extra=SECURITY,
 )
 async def create_webhook(
+    audit: WebhookAct,
     body: WebhookCreate,
     request: Request,
     session: SessionDep,
@@ -91,6 +96,7 @@ async def create_webhook(
     subscribed = await service.subscribe(
         session, principal, request=body, settings=state.settings, box=state.webhook_secrets
     )
+    audit.touched(ids=[subscribed.subscription.id])
     response.headers["Location"] = f"/v1/webhooks/{subscribed.subscription.id}"
     return WebhookCreated(
         **WebhookRead.of(subscribed.subscription).model_dump(), secret=subscribed.secret
@@ -132,7 +138,10 @@ async def get_webhook(webhook_id: UUID, session: SessionDep, principal: Caller) 
     responses=problem_responses(NotFound),
     openapi_extra=SECURITY,
 )
-async def delete_webhook(webhook_id: UUID, session: SessionDep, principal: Caller) -> Response:
+async def delete_webhook(
+    audit: WebhookAct, webhook_id: UUID, session: SessionDep, principal: Caller
+) -> Response:
+    audit.touched(ids=[webhook_id])
     await service.unsubscribe(session, principal, subscription_id=webhook_id)
     return Response(status_code=204)
 
@@ -143,8 +152,11 @@ async def delete_webhook(webhook_id: UUID, session: SessionDep, principal: Calle
     responses=problem_responses(NotFound),
     openapi_extra=SECURITY,
 )
-async def enable_webhook(webhook_id: UUID, session: SessionDep, principal: Caller) -> WebhookRead:
+async def enable_webhook(
+    audit: WebhookAct, webhook_id: UUID, session: SessionDep, principal: Caller
+) -> WebhookRead:
     """Its parked deliveries are attempted again at once, each with a new retry window."""
+    audit.touched(ids=[webhook_id])
     return WebhookRead.of(await service.enable(session, principal, subscription_id=webhook_id))
 
 
@@ -155,13 +167,14 @@ async def enable_webhook(webhook_id: UUID, session: SessionDep, principal: Calle
     openapi_extra=SECURITY,
 )
 async def rotate_webhook_secret(
-    webhook_id: UUID, request: Request, session: SessionDep, principal: Caller
+    audit: WebhookAct, webhook_id: UUID, request: Request, session: SessionDep, principal: Caller
 ) -> WebhookSecretRotated:
     """A new signing secret, shown only in this answer. Until `previous_valid_until` (24 h by
     default) every delivery carries two signatures in `webhook-signature`, the new secret's
     first and the previous one's second, so the receiver can switch over without missing a
     delivery; after that only the new one signs. Rotating again within that time drops the
     oldest secret at once."""
+    audit.touched(ids=[webhook_id])
     state = request.app.state
     rotated = await service.rotate_secret(
         session,

@@ -26,6 +26,9 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from junheng_contracts import STREAMS
 from junheng_kit import fieldcrypt
+from junheng_kit.audit import AuditMiddleware, Auditor, AuditStore
+from junheng_kit.audit.router import router as audit_router
+from junheng_kit.audit.tables import AuditArchive, AuditEntry, AuditHead
 from junheng_kit.auth import TokenVerifier, jwks_from_text, nats_kv_jwks_source
 from junheng_kit.bridge import BridgeServer
 from junheng_kit.changes import changes_router
@@ -276,6 +279,20 @@ def build_service_app(
             timedelta(hours=settings.idempotency_retention_hours),
             settings.idempotency_sweep_seconds,
         ).start()
+        auditor = app.state.auditor = Auditor(
+            KIT_AUDIT,
+            app.state,
+            enabled=settings.audit == "on",
+            chain_seconds=settings.audit_chain_seconds,
+            background=settings.environment != "test",
+            retention_days=settings.audit_retention_days,
+            archive_dir=settings.audit_archive_dir,
+            service=settings.service_name,
+            archive_seconds=settings.audit_archive_seconds,
+            # under JUNHENG_ENV=test requests share one connection (rolled back after each
+            # test): no write beside them
+            durable=settings.audit_durable or settings.environment == "test",
+        ).start()
         settle_garbage_collector()
         current_shift()  # a JUNHENG_CLOCK_AT (dev/test only) is read and logged now, not later
         log.info("service.started", extra={"service": settings.service_name})
@@ -286,6 +303,7 @@ def build_service_app(
                 started.cancel()
                 await asyncio.wait({started}, timeout=5)
             await parts.stop(app)
+            await auditor.stop()
             await sweeper.stop()
             await engine.dispose()
             if app.state.metrics_listener is not None:
@@ -310,16 +328,19 @@ def build_service_app(
     app.state.metrics_listener = None
     app.state.jetstream_setup = None
     app.state.consumers = None
+    app.state.auditor = None
     install_problem_handlers(app)
     app.include_router(health_router(metrics=settings.serves_metrics_on_http_port()))
+    app.include_router(audit_router)
     for router in routers:
         app.include_router(router)
     if f"{settings.service_name}.>" in STREAMS.values():  # a producer: its change feed
         app.include_router(changes_router(settings.service_name))
-    # added innermost first: request id → Idempotency-Key → conditional GET → fast routes →
-    # FastAPI
+    # added innermost first: request id → Idempotency-Key → conditional GET → audit → fast
+    # routes → FastAPI
     if fast_routes:
         app.add_middleware(FastRoutes, fastapi_app=app, routes=fast_routes)
+    app.add_middleware(AuditMiddleware, fastapi_app=app)
     app.add_middleware(ConditionalGetMiddleware)
     app.add_middleware(IdempotencyMiddleware, fastapi_app=app, claims_within=claims_within)
     app.add_middleware(RequestContextMiddleware)
@@ -327,11 +348,16 @@ def build_service_app(
     return app
 
 
+KIT_AUDIT = AuditStore(AuditEntry, AuditHead, AuditArchive)  # the kit's audit tables
+
 KIT_TAGS = {
     "operations": "运行状态：存活、就绪与指标（无需令牌）。Health, readiness and metrics "
     "(no token).",
     "changes": "变更订阅：按顺序、按辖区读取本服务发布的事件（游标分页）。The change feed: the "
     "events this service published, in order, for the caller's jurisdiction (cursor-paged).",
+    "audit": "审计记录：个人信息的读取、查询、导出、导入与管理操作，哈希链防篡改（需 audit:read）。"
+    "The audit trail: reads, searches, exports and imports of personal data and "
+    "administrative acts, hash-chained (scope audit:read).",
     "schools": "学校名录（本服务的副本，来自招生服务的学校登记事件）。The school directory: this "
     "service's copy of the registry, kept from enrollment's school events.",
 }

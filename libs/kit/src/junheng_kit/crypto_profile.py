@@ -69,6 +69,19 @@ INTERNATIONAL = Profile("international", "EdDSA", "sha256", 32)
 GUOMI = Profile("guomi", "SM3withSM2", "sm3", gm.SM4_KEY_BYTES)
 
 
+HASHES = ("sha256", "sm3")
+
+
+def hash_named(algorithm: str, data: bytes) -> bytes:
+    """`data` hashed with a named algorithm (`sha256` or `sm3`, both 32 bytes): what a record
+    names when it outlives the profile that wrote it (a hash chain's entries)."""
+    if algorithm == "sha256":
+        return hashlib.sha256(data).digest()
+    if algorithm == "sm3":
+        return gm.sm3(data)
+    raise ValueError(f"unknown hash algorithm {algorithm!r} (one of {', '.join(HASHES)})")
+
+
 class ProfileUnavailable(RuntimeError):
     pass
 

@@ -79,3 +79,69 @@ def drop_idempotency_claims_v2() -> None:
         batch_op.drop_column("expires_at")
         batch_op.drop_column("owner")
         batch_op.drop_column("state")
+
+
+def create_audit_tables_v1() -> None:
+    """audit_entry, audit_head (its row 1 at the genesis) and audit_archive, as of 2026-12
+    (junheng_kit.audit)."""
+    op.create_table(
+        "audit_entry",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("seq", sa.Integer(), nullable=True),
+        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("client_id", sa.String(length=100), nullable=False),
+        sa.Column("on_behalf_of", sa.String(length=128), nullable=True),
+        sa.Column("purpose", sa.String(length=200), nullable=False),
+        sa.Column("action", sa.String(length=16), nullable=False),
+        sa.Column("kind", sa.String(length=40), nullable=False),
+        sa.Column("record_ids", sa.JSON(), nullable=True),
+        sa.Column("record_count", sa.Integer(), nullable=False),
+        sa.Column("query_digest", sa.String(length=64), nullable=True),
+        sa.Column("student_keys", sa.Text(), nullable=True),
+        sa.Column("classes", sa.JSON(), nullable=False),
+        sa.Column("county_code", sa.String(length=12), nullable=False),
+        sa.Column("outcome", sa.String(length=16), nullable=False),
+        sa.Column("status", sa.Integer(), nullable=False),
+        sa.Column("request_id", sa.String(length=64), nullable=False),
+        sa.Column("algorithm", sa.String(length=8), nullable=False),
+        sa.Column("prev_hash", sa.String(length=64), nullable=True),
+        sa.Column("entry_hash", sa.String(length=64), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_entry")),
+        sa.UniqueConstraint("seq", name=op.f("uq_audit_entry_seq")),
+        sa.UniqueConstraint("entry_hash", name=op.f("uq_audit_entry_entry_hash")),
+    )
+    with op.batch_alter_table("audit_entry", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_audit_entry_recorded_at"), ["recorded_at"])
+        batch_op.create_index(batch_op.f("ix_audit_entry_county_code"), ["county_code"])
+    head = op.create_table(
+        "audit_head",
+        sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("seq", sa.Integer(), nullable=False),
+        sa.Column("head_hash", sa.String(length=64), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_head")),
+    )
+    op.bulk_insert(head, [{"id": 1, "seq": 0, "head_hash": "0" * 64}])
+    op.create_table(
+        "audit_archive",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("first_seq", sa.Integer(), nullable=False),
+        sa.Column("last_seq", sa.Integer(), nullable=False),
+        sa.Column("entries", sa.Integer(), nullable=False),
+        sa.Column("first_prev_hash", sa.String(length=64), nullable=False),
+        sa.Column("last_hash", sa.String(length=64), nullable=False),
+        sa.Column("location", sa.String(length=500), nullable=False),
+        sa.Column("file_digest", sa.String(length=64), nullable=False),
+        sa.Column("archived_before", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("archived_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_archive")),
+        sa.UniqueConstraint("last_seq", name=op.f("uq_audit_archive_last_seq")),
+    )
+
+
+def drop_audit_tables_v1() -> None:
+    op.drop_table("audit_archive")
+    op.drop_table("audit_head")
+    with op.batch_alter_table("audit_entry", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_audit_entry_county_code"))
+        batch_op.drop_index(batch_op.f("ix_audit_entry_recorded_at"))
+    op.drop_table("audit_entry")

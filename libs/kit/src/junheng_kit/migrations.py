@@ -12,6 +12,7 @@ from alembic.config import Config
 from sqlalchemy import MetaData, pool
 from sqlalchemy.engine import Connection
 
+import junheng_kit.audit.tables
 import junheng_kit.tables  # noqa: F401  (the kit tables join every service's migrations)
 from junheng_kit.db import KitBase, UtcDateTime, create_engine, is_sqlite
 

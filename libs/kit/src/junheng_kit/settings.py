@@ -105,6 +105,21 @@ class ServiceSettings(BaseSettings):
         "international", validation_alias="JUNHENG_CRYPTO_PROFILE"
     )
 
+    # the audit trail (junheng_kit.audit): `off` only in dev, for a benchmark's baseline
+    audit: Literal["on", "off"] = Field("on", validation_alias="JUNHENG_AUDIT")
+    # entries are kept this long, then archived (≥ 183: 网络安全法 第二十一条, six months)
+    audit_retention_days: int = Field(183, validation_alias="JUNHENG_AUDIT_RETENTION_DAYS")
+    # where archived segments are written (NDJSON, one file per segment)
+    audit_archive_dir: Path = Field(
+        Path("var/audit-archive"), validation_alias="JUNHENG_AUDIT_ARCHIVE_DIR"
+    )
+    audit_chain_seconds: float = Field(0.5, gt=0, le=10)
+    audit_archive_seconds: float = Field(3600.0, gt=0)
+    # true: an answer waits until its audit entry is committed (no entry lost if the process is
+    # killed, at a cost in throughput: benchmarks/audit_cost.py); false: committed by group
+    # commit a few milliseconds after the answer starts
+    audit_durable: bool = Field(False, validation_alias="JUNHENG_AUDIT_DURABLE")
+
     @model_validator(mode="after")
     def _refuse_dev_secrets(self) -> Self:
         unsafe = [
@@ -117,6 +132,14 @@ class ServiceSettings(BaseSettings):
             raise ValueError(
                 f"dev default outside JUNHENG_ENV=dev: {', '.join(unsafe)} (set {names})"
             )
+        from junheng_kit.audit.rules import audit_switch_problem, retention_problem
+
+        for problem in (
+            retention_problem(self.audit_retention_days),
+            audit_switch_problem(self.environment, self.audit),
+        ):
+            if problem is not None:
+                raise ValueError(problem)
         clock_problem = clock_setting_problem(self.environment, self.clock_at)
         if clock_problem is not None:
             raise ValueError(clock_problem)

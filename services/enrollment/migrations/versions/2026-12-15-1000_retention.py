@@ -1,7 +1,7 @@
 """retention rules, legal holds and purge records
 
-Revision ID: e0014
-Revises: e0013
+Revision ID: e0015
+Revises: e0014
 Create Date: 2026-12-15 10:00:00
 
 Issue 20 item 4: `retention_rule` holds the periods a bureau sets per kind of record (effective-
@@ -16,8 +16,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "e0014"
-down_revision: str | None = "e0013"
+revision: str = "e0015"
+down_revision: str | None = "e0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

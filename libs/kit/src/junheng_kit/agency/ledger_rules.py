@@ -1,18 +1,20 @@
 """The ledger's hash chain (pure): which fields an entry hashes and how the chain is checked.
 
-entry_hash = sha256(prev_hash_hex_ascii || canonical_json(fields)), fields as listed in
+entry_hash = H(prev_hash_hex_ascii || canonical_json(fields)), fields as listed in
 `HASHED_FIELDS` with `recorded_at` as ISO 8601 UTC with microseconds. The first entry's
-prev_hash is 64 zeros.
+prev_hash is 64 zeros. H is SHA-256 unless the entry names another `algorithm` (the audit trail,
+junheng_kit.audit, records SHA-256 or SM3 per entry, so a chain survives a profile change);
+another chain passes its own `fields`.
 """
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from junheng_kit.crypto_profile import hash_named
 from junheng_kit.i18n import Text, t
 from junheng_kit.signing import canonical_json
 
@@ -36,16 +38,26 @@ HASHED_FIELDS = (
 )
 
 
-def canonical_fields(entry: Mapping[str, Any]) -> dict[str, Any]:
-    fields = {name: entry[name] for name in HASHED_FIELDS}
+def canonical_fields(
+    entry: Mapping[str, Any], fields_hashed: Sequence[str] = HASHED_FIELDS
+) -> dict[str, Any]:
+    fields = {name: entry[name] for name in fields_hashed}
     recorded_at = fields["recorded_at"]
     if isinstance(recorded_at, datetime):
         fields["recorded_at"] = recorded_at.astimezone(UTC).isoformat(timespec="microseconds")
     return fields
 
 
-def entry_hash(prev_hash: str, entry: Mapping[str, Any]) -> str:
-    return hashlib.sha256(prev_hash.encode() + canonical_json(canonical_fields(entry))).hexdigest()
+def entry_hash(
+    prev_hash: str,
+    entry: Mapping[str, Any],
+    *,
+    fields: Sequence[str] = HASHED_FIELDS,
+    algorithm: str = "sha256",
+) -> str:
+    """The entry's link: `algorithm` is `sha256` (the lookup ledger's) or `sm3`."""
+    data = prev_hash.encode() + canonical_json(canonical_fields(entry, fields))
+    return hash_named(algorithm, data).hex()
 
 
 def recorded_at_text(at: datetime) -> str:
@@ -72,10 +84,15 @@ class ChainBreak:
 
 
 def first_break(
-    entries: Iterable[Mapping[str, Any]], *, prev_seq: int, prev_hash: str
+    entries: Iterable[Mapping[str, Any]],
+    *,
+    prev_seq: int,
+    prev_hash: str,
+    fields: Sequence[str] = HASHED_FIELDS,
 ) -> tuple[ChainBreak | None, int, str]:
     """Walk entries in seq order from (prev_seq, prev_hash); the first broken link, if any,
-    and the (seq, hash) reached — so a long ledger is checked page by page."""
+    and the (seq, hash) reached — so a long ledger is checked page by page. An entry carrying
+    `algorithm` is hashed with it (an unknown one is a break)."""
     for entry in entries:
         seq = int(entry["seq"])
         if seq != prev_seq + 1:
@@ -95,7 +112,12 @@ def first_break(
                 prev_seq,
                 prev_hash,
             )
-        if entry_hash(prev_hash, entry) != entry["entry_hash"]:
+        algorithm = str(entry.get("algorithm") or "sha256")
+        try:
+            expected = entry_hash(prev_hash, entry, fields=fields, algorithm=algorithm)
+        except ValueError:
+            expected = None
+        if expected != entry["entry_hash"]:
             return (
                 ChainBreak(
                     seq,

@@ -4,12 +4,13 @@ ORM decrypts), by section. A service gathers its rows; this builds the answer.""
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi.encoders import jsonable_encoder
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import inspect
 
+from junheng_kit.classification import Sensitive
 from junheng_kit.identifiers import CitizenId
 
 LEGAL_BASIS = (
@@ -24,7 +25,7 @@ class ChildExportAsk(BaseModel):
         extra="forbid", json_schema_extra={"examples": [{"citizen_id": "150602201903150018"}]}
     )
 
-    citizen_id: CitizenId
+    citizen_id: Annotated[CitizenId, Sensitive]
 
 
 class ChildExport(BaseModel):

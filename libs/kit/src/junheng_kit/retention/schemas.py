@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from junheng_kit.classification import Sensitive
 from junheng_kit.identifiers import CitizenId, CountyCode
 
 ActionName = Literal["delete", "pseudonymise"]
@@ -91,7 +92,9 @@ class LegalHoldPlace(BaseModel):
     kind: str = Field(max_length=40)
     county_code: CountyCode
     record_id: str | None = Field(None, max_length=64, description="one record of the kind")
-    citizen_id: CitizenId | None = Field(None, description="or every record of this child")
+    citizen_id: Annotated[CitizenId | None, Sensitive] = Field(
+        None, description="or every record of this child"
+    )
     reason: str = Field(min_length=2, max_length=500)
 
 

@@ -228,12 +228,11 @@ def small_service_settings(
     """Settings of a small test service built with `build_service_app` (kit tests); `values`
     set anything else (`jwks_json`, `nats_url`, …)."""
     return ServiceSettings(
-        environment="test",
         service_name=service_name,
         database_url=database_url,
         secret_key=SecretStr("test-only-secret"),
         pseudonym_key=SecretStr("test-only-pseudonym-key"),
-        **values,
+        **{"environment": "test", **values},
     )
 
 

@@ -24,10 +24,13 @@ from assistance.agencies.schemas import (
     ManualEvidenceCreate,
 )
 from assistance.agencies.service import MANUAL_EVIDENCE_PATH, AgencyAnswerRefused
+from assistance.students.audit import LookupMade
+from junheng_kit.audit import classes_shown
 from junheng_kit.auth import Principal, require_scopes
 from junheng_kit.classification import masked
 from junheng_kit.db import SessionDep
 from junheng_kit.i18n import t
+from junheng_kit.identifiers import student_key
 from junheng_kit.problems import (
     FieldError,
     NotFound,
@@ -59,6 +62,7 @@ def _pseudonym_key(request: Request) -> bytes:
     response_model=LookupRead,
 )
 async def create_lookup(
+    audit: LookupMade,
     body: LookupCreate,
     request: Request,
     session: SessionDep,
@@ -84,10 +88,16 @@ async def create_lookup(
         name=body.name,
         county_code=body.county_code,
     )
+    subject = outcome.subject
+    audit.touched(
+        ids=[subject.student.id] if subject.student else [],
+        student_keys=[student_key(_pseudonym_key(request), subject.citizen_id)],
+        classes=classes_shown(PII in principal.scopes),
+        county_code=subject.county_code,
+    )
     refusal = outcome.refusal()
     if refusal is not None:
         return problem_response(refusal)  # returned, not raised: the ledger entries commit
-    subject = outcome.subject
     read = LookupRead(
         student_id=subject.student.id if subject.student else None,
         citizen_id=subject.citizen_id,

@@ -17,6 +17,7 @@ from assistance.ledger.schemas import (
     LedgerVerifyRead,
 )
 from assistance.ledger.service import ChainBroken
+from assistance.students.audit import AccessLogRead_
 from junheng_kit.auth import Principal, require_scopes
 from junheng_kit.db import SessionDep
 from junheng_kit.i18n import t
@@ -41,7 +42,11 @@ def _log(student_id: UUID | None, key: str, entries: list[AccessLogEntryRead]) -
 
 @router.post("/v1/access-log/query")
 async def query_access_log(
-    body: AccessLogQuery, request: Request, session: SessionDep, principal: PiiReader
+    audit: AccessLogRead_,
+    body: AccessLogQuery,
+    request: Request,
+    session: SessionDep,
+    principal: PiiReader,
 ) -> AccessLogRead:
     """查询记录 by citizen ID (POST: the ID stays out of URLs); needs `assistance:pii`."""
     key = student_key(
@@ -49,6 +54,7 @@ async def query_access_log(
     )
     student = await AgencyRepository(session).student_by_citizen_id(body.citizen_id)
     entries = await service.access_log(session, principal, student_key=key)
+    audit.touched(ids=[student.id] if student else [], student_keys=[key], classes=["personal"])
     return _log(
         student.id if student and principal.jurisdiction.covers_code(student.county_code) else None,
         key,
@@ -58,13 +64,14 @@ async def query_access_log(
 
 @router.get("/v1/students/{student_id}/access-log", responses=problem_responses(NotFound))
 async def student_access_log(
-    student_id: UUID, session: SessionDep, principal: Reader
+    audit: AccessLogRead_, student_id: UUID, session: SessionDep, principal: Reader
 ) -> AccessLogRead:
     """查询记录 of a roster student: every agency lookup made about them, and why."""
     student = await AgencyRepository(session).student(student_id)
     if student is None:
         raise NotFound(t(f"学生 {student_id} 不存在", f"student {student_id} not found"))
     principal.require_jurisdiction(student.county_code, field="student_id")
+    audit.touched(ids=[student.id], student_keys=[student.student_key], classes=["personal"])
     entries = await service.access_log(session, principal, student_key=student.student_key)
     return _log(
         student.id,

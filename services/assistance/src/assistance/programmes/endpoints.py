@@ -14,6 +14,7 @@ from assistance.programmes.schemas import (
     StandardList,
     StandardRead,
 )
+from assistance.students.audit import ProgrammeChange
 from junheng_kit.auth import Principal, require_scopes
 from junheng_kit.db import SessionDep
 from junheng_kit.identifiers import CountyCode
@@ -62,11 +63,17 @@ async def list_versions(code: Code, session: SessionDep, principal: Reader) -> P
     responses=problem_responses(RuleViolated),
 )
 async def put_programme(
-    code: Code, body: ProgrammePut, session: SessionDep, principal: Writer, response: Response
+    audit: ProgrammeChange,
+    code: Code,
+    body: ProgrammePut,
+    session: SessionDep,
+    principal: Writer,
+    response: Response,
 ) -> ProgrammeRead:
     """Each PUT appends a version (effective from its date); national programmes (两免一补,
     营养改善计划) come with the catalogue and answer 403 `national_catalogue`."""
     row = await service.put_programme(session, principal, code=code, request=body)
+    audit.touched(ids=[f"{code}@{row.effective_from}"])
     response.headers["Location"] = f"/v1/programmes/{code}?on={row.effective_from}"
     return ProgrammeRead.model_validate(row)
 
@@ -78,11 +85,12 @@ async def put_programme(
     responses=problem_responses(NotFound, RuleViolated, Conflict),
 )
 async def add_standard(
-    code: Code, body: StandardCreate, session: SessionDep, principal: Writer
+    audit: ProgrammeChange, code: Code, body: StandardCreate, session: SessionDep, principal: Writer
 ) -> StandardRead:
     """Applies to awards of school years starting on or after `effective_from` in the scope;
     awards keep the amount and standard they were made with."""
     row = await service.add_standard(session, principal, code=code, request=body)
+    audit.touched(ids=[row.id])
     return StandardRead.model_validate(row)
 
 

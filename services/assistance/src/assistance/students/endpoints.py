@@ -7,6 +7,14 @@ from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from assistance.agencies.repository import AgencyRepository
 from assistance.awards.awards import service as awards_service
 from assistance.students import service, sheet
+from assistance.students.audit import (
+    StudentCreated,
+    StudentRead_,
+    StudentSearched,
+    StudentsImported,
+    StudentsListed,
+    touched,
+)
 from assistance.students.models import Student
 from assistance.students.repository import StudentRepository
 from assistance.students.schemas import (
@@ -24,7 +32,7 @@ from junheng_kit.auth import Principal, require_scopes
 from junheng_kit.classification import masked
 from junheng_kit.db import SessionDep
 from junheng_kit.etags import etag
-from junheng_kit.identifiers import CountyCode, SchoolCode
+from junheng_kit.identifiers import CountyCode, SchoolCode, student_key
 from junheng_kit.pagination import (
     CursorQuery,
     LimitQuery,
@@ -72,6 +80,7 @@ def _pseudonym_key(request: Request) -> bytes:
     responses=problem_responses(Conflict, Forbidden, RuleViolated),
 )
 async def register_student(
+    audit: StudentCreated,
     body: StudentCreate,
     request: Request,
     session: SessionDep,
@@ -85,6 +94,7 @@ async def register_student(
     student = await service.register_student(
         session, principal, request=body, pseudonym_key=_pseudonym_key(request)
     )
+    touched(audit, [student], principal)
     response.headers["Location"] = f"/v1/students/{student.id}"
     response.headers["ETag"] = etag(student.version, unmasked=PII in principal.scopes)
     return student_read(student, principal, on=china_today())
@@ -98,6 +108,7 @@ async def register_student(
     openapi_extra=SHEET_BODY,
 )
 async def import_students(
+    audit: StudentsImported,
     request: Request,
     session: SessionDep,
     principal: Writer,
@@ -108,13 +119,15 @@ async def import_students(
     imports nothing. New IDs join the roster, known IDs are updated (upsert by 身份证件号; a blank
     学籍号 keeps the one stored). A 学籍号 is on the roster once (`student_number_unique_in_sheet`,
     `student_number_unique`)."""
-    return await sheet.import_students(
+    imported = await sheet.import_students(
         session,
         principal,
         content=await request.body(),
         media_type=media_type_of(content_type),
         pseudonym_key=_pseudonym_key(request),
     )
+    audit.touched(count=imported.rows, classes=["personal", "sensitive"])
+    return imported
 
 
 @router.get(
@@ -141,6 +154,7 @@ async def import_template(
 
 @router.get("/v1/students", summary="List the roster", responses=problem_responses())
 async def list_students(
+    audit: StudentsListed,
     session: SessionDep,
     principal: Reader,
     limit: LimitQuery = 100,
@@ -167,6 +181,7 @@ async def list_students(
         young_boarders=service.young_boarder_filter(flag, on=today),
     )
     rows, next_cursor = cut_page(rows, limit, key=lambda s: s.id)
+    touched(audit, rows, principal)
     return StudentPage(
         items=[student_read(s, principal, on=today) for s in rows], next_cursor=next_cursor
     )
@@ -178,14 +193,20 @@ async def list_students(
     responses=problem_responses(Forbidden),
 )
 async def search_student_aid(
-    body: StudentAidSearch, session: SessionDep, principal: PiiReader
+    audit: StudentSearched,
+    body: StudentAidSearch,
+    request: Request,
+    session: SessionDep,
+    principal: PiiReader,
 ) -> StudentAidRead:
     """The child's roster row in the caller's jurisdiction and every award of the child the
     caller may see (its counties, and 异地 history of pupils who moved in), unmasked. POST keeps
     the 公民身份号码 out of URLs and access logs; 403 `scope_required` without `assistance:pii`."""
+    audit.touched(student_keys=[student_key(_pseudonym_key(request), body.citizen_id)])
     student = await AgencyRepository(session).student_by_citizen_id(body.citizen_id)
     if student is None or not principal.jurisdiction.covers_code(student.county_code):
         return StudentAidRead(student=None, awards=[])
+    touched(audit, [student], principal)
     awards = await awards_service.list_awards(
         session, principal, filters={"student_id": student.id}, cursor=None, limit=1000
     )
@@ -215,8 +236,13 @@ async def roster_summary(
     "/v1/students/{student_id}", summary="Get a student", responses=problem_responses(NotFound)
 )
 async def get_student(
-    student_id: UUID, session: SessionDep, principal: Reader, response: Response
+    audit: StudentRead_,
+    student_id: UUID,
+    session: SessionDep,
+    principal: Reader,
+    response: Response,
 ) -> StudentRead:
     student = await StudentRepository(session).get(student_id, within=principal.jurisdiction)
+    touched(audit, [student], principal)
     response.headers["ETag"] = etag(student.version, unmasked=PII in principal.scopes)
     return student_read(student, principal, on=china_today())

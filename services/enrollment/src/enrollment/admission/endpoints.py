@@ -10,6 +10,7 @@ from pydantic_core import from_json
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from enrollment.admission import lifecycle, placement, reads, service, submission
+from enrollment.admission.audit import Read, Submitted, Updated, touched
 from enrollment.admission.models import Application
 from enrollment.admission.read_schemas import (
     ApplicationPage,
@@ -36,6 +37,7 @@ from enrollment.admission.schemas import (
 )
 from enrollment.facts.endpoints import checked_facts
 from enrollment.lottery.commute import service as commute
+from junheng_kit.audit import fast_trail
 from junheng_kit.auth import Principal, require_scopes
 from junheng_kit.db import SessionDep
 from junheng_kit.etags import etag, version_from_if_match
@@ -141,6 +143,7 @@ def _created_response(outcome: submission.Submitted, claim: Claim | None) -> Res
     responses=problem_responses(Conflict, RuleViolated),
 )
 async def submit_application(
+    audit: Submitted,
     body: ApplicationCreate,
     request: Request,
     principal: Writer,
@@ -161,6 +164,7 @@ async def submit_application(
         raise outcome
     if isinstance(outcome, Settled):
         return outcome.response()  # type: ignore[return-value]
+    touched(audit, outcome.application, principal)
     return _created_response(outcome, claim)  # type: ignore[return-value]
 
 
@@ -178,6 +182,7 @@ async def submit_application_fast(request: FastRequest) -> Response | None:
         body = ApplicationCreate.model_validate(from_json(request.body))
     except (ValidationError, ValueError):
         return None
+    audit = fast_trail(request.scope, principal, "application", "create")
     claim = request.scope.get("state", {}).get(CLAIM_STATE)
     outcome = await _submissions(request.state).submit(
         submission.Submission(principal, body, claim)
@@ -186,6 +191,7 @@ async def submit_application_fast(request: FastRequest) -> Response | None:
         raise outcome
     if isinstance(outcome, Settled):
         return outcome.response()
+    touched(audit, outcome.application, principal)
     return _created_response(outcome, claim)
 
 
@@ -235,11 +241,12 @@ async def list_applications(
     responses=problem_responses(NotFound),
 )
 async def get_application(
-    application_id: UUID, session: SessionDep, principal: Reader, response: Response
+    audit: Read, application_id: UUID, session: SessionDep, principal: Reader, response: Response
 ) -> ApplicationRead:
     application = await ApplicationRepository(session).get(
         application_id, within=principal.jurisdiction
     )
+    touched(audit, application, principal)
     response.headers["ETag"] = etag(application.version, unmasked=reads.shows_pii(principal))
     return await _read(session, application, principal)
 
@@ -250,6 +257,7 @@ async def get_application(
     responses=problem_responses(NotFound, PreconditionFailed, RuleViolated),
 )
 async def transition_application(
+    audit: Updated,
     application_id: UUID,
     body: TransitionCreate,
     session: SessionDep,
@@ -268,6 +276,7 @@ async def transition_application(
         if_match=version_from_if_match(if_match),
         today=china_today(),
     )
+    touched(audit, application, principal)
     response.headers["ETag"] = etag(application.version, unmasked=reads.shows_pii(principal))
     return await _read(session, application, principal)
 
@@ -337,6 +346,7 @@ async def application_history(
     responses=problem_responses(NotFound, RuleViolated),
 )
 async def application_priorities(
+    audit: Read,
     application_id: UUID,
     session: SessionDep,
     principal: Reader,
@@ -348,6 +358,7 @@ async def application_priorities(
     application = await ApplicationRepository(session).get(
         application_id, within=principal.jurisdiction
     )
+    touched(audit, application, principal)  # the household's facts
     policy, facts, rows = await service.priorities_of(session, application, on=on or china_today())
     home, hukou = set(application.home_schools), set(application.hukou_schools)
     return ApplicationPriorities(

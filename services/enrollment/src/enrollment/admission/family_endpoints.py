@@ -11,6 +11,7 @@ from sqlalchemy import Table
 from starlette.responses import Response as PlainResponse
 
 from enrollment.admission import lifecycle, reads, service
+from enrollment.admission.audit import Read, Searched, Updated, touched
 from enrollment.admission.endpoints import _read, _secret
 from enrollment.admission.models import Application
 from enrollment.admission.read_schemas import (
@@ -23,7 +24,7 @@ from enrollment.admission.read_schemas import (
     FamilyExplanation,
     WithdrawalCreate,
 )
-from enrollment.admission.repository import AdmissionRepository
+from enrollment.admission.repository import AdmissionRepository, ApplicationRepository
 from enrollment.admission.schemas import TransitionCreate, Year
 from junheng_kit.auth import Principal, require_scopes
 from junheng_kit.classification import masked
@@ -31,7 +32,7 @@ from junheng_kit.conditional import matches
 from junheng_kit.db import SessionDep
 from junheng_kit.etags import etag, version_from_if_match
 from junheng_kit.fast_routes import FastRequest
-from junheng_kit.identifiers import CountyCode, SchoolCode
+from junheng_kit.identifiers import CountyCode, SchoolCode, student_key
 from junheng_kit.pagination import CursorQuery, LimitQuery, cut_page, decode_uuid_cursor
 from junheng_kit.point_reads import PointRead
 from junheng_kit.problems import (
@@ -57,6 +58,7 @@ PiiReader = Annotated[Principal, Depends(require_scopes("enrollment:read", PII))
     responses=problem_responses(NotFound, Conflict, PreconditionFailed, RuleViolated),
 )
 async def withdraw_application(
+    audit: Updated,
     application_id: UUID,
     body: WithdrawalCreate,
     session: SessionDep,
@@ -75,6 +77,7 @@ async def withdraw_application(
         if_match=version_from_if_match(if_match),
         today=china_today(),
     )
+    touched(audit, application, principal)
     response.headers["ETag"] = etag(application.version, unmasked=reads.shows_pii(principal))
     return await _read(session, application, principal)
 
@@ -85,12 +88,17 @@ async def withdraw_application(
     responses=problem_responses(NotFound),
 )
 async def application_explanation(
-    application_id: UUID, session: SessionDep, principal: Reader
+    audit: Read, application_id: UUID, session: SessionDep, principal: Reader
 ) -> FamilyExplanation:
     """The family's lottery number and tier, the schools it ranked, and for each school ranked
     above the one it got: that school's cutoff (last admitted tier and lottery number) and why
     the family was not admitted, in Chinese and English. From the run its admission came from
     (or the newest run it was in); 404 when it was in no run over stored applications."""
+    touched(
+        audit,
+        await ApplicationRepository(session).get(application_id, within=principal.jurisdiction),
+        principal,
+    )
     return await lifecycle.explanation(session, principal, application_id)
 
 
@@ -149,7 +157,11 @@ async def list_admissions(
     responses=problem_responses(Forbidden),
 )
 async def search_applications(
-    body: ApplicationSearch, request: Request, session: SessionDep, principal: PiiReader
+    audit: Searched,
+    body: ApplicationSearch,
+    request: Request,
+    session: SessionDep,
+    principal: PiiReader,
 ) -> ApplicationMatches:
     """Every application of the child (any year) in the caller's jurisdiction, newest first,
     unmasked. POST keeps the 公民身份号码 out of URLs and access logs; 403 `scope_required`
@@ -157,6 +169,9 @@ async def search_applications(
     applications = await lifecycle.applications_of_child(
         session, principal, citizen_id=body.citizen_id, secret=_secret(request.app.state)
     )
+    audit.touched(student_keys=[student_key(_secret(request.app.state), body.citizen_id)])
+    for application in applications:
+        touched(audit, application, principal)
     return ApplicationMatches(items=[await _read(session, a, principal) for a in applications])
 
 

@@ -4,7 +4,7 @@ versions and read as in force on a day."""
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 
 from enrollment.admission import policies
 from enrollment.admission.endpoints import Level, Reader, Writer
@@ -16,6 +16,7 @@ from enrollment.admission.schemas import (
     PriorityPolicyVersions,
     Year,
 )
+from junheng_kit.audit import AuditTrail, audit_of
 from junheng_kit.db import SessionDep
 from junheng_kit.i18n import t
 from junheng_kit.identifiers import CountyCode
@@ -23,6 +24,7 @@ from junheng_kit.problems import NotFound, RuleViolated, problem_responses
 from junheng_kit.timeutil import china_today
 
 router = APIRouter(tags=["admission"])
+PolicyChange = Annotated[AuditTrail, Depends(audit_of("priority_policy", "admin"))]
 
 
 def policy_read(policy: PriorityPolicy) -> PriorityPolicyRead:
@@ -48,6 +50,7 @@ def policy_read(policy: PriorityPolicy) -> PriorityPolicyRead:
     responses=problem_responses(RuleViolated),
 )
 async def publish_policy(
+    audit: PolicyChange,
     county_code: CountyCode,
     year: Year,
     level: Level,
@@ -62,6 +65,7 @@ async def publish_policy(
     policy = await policies.publish_policy(
         session, principal, county_code=county_code, year=year, level=level, request=body
     )
+    audit.touched(ids=[policy.id], county_code=county_code)
     return policy_read(policy)
 
 

@@ -10,6 +10,7 @@ from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request, Respons
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from enrollment.admission import policies
+from enrollment.admission.audit import Read, Updated, touched
 from enrollment.admission.models import Application
 from enrollment.admission.repository import ApplicationRepository
 from enrollment.facts import rules, service
@@ -75,7 +76,7 @@ async def _facts_read(
     responses=problem_responses(NotFound),
 )
 async def get_facts(
-    application_id: UUID, session: SessionDep, principal: Reader
+    audit: Read, application_id: UUID, session: SessionDep, principal: Reader
 ) -> ApplicationFactsRead:
     """Each fact of the application's tier: the agency that proved it, when, what it proved
     (中文 / English) — and the family's access log: every lookup about the child (purpose, legal
@@ -83,6 +84,7 @@ async def get_facts(
     application = await ApplicationRepository(session).get(
         application_id, within=principal.jurisdiction
     )
+    touched(audit, application, principal)
     return await _facts_read(session, principal, application)
 
 
@@ -92,6 +94,7 @@ async def get_facts(
     responses=problem_responses(NotFound, RuleViolated),
 )
 async def check_facts(
+    audit: Updated,
     application_id: UUID,
     body: FactCheckCreate,
     request: Request,
@@ -106,6 +109,7 @@ async def check_facts(
     policy does not define)."""
     repository = ApplicationRepository(session)
     application = await repository.get(application_id, within=principal.jurisdiction)
+    touched(audit, application, principal)
     policy = await policies.policy_in_force(
         session, application.county_code, application.year, application.level, china_today()
     )

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 
 from enrollment.admission import reads
 from enrollment.admission import sheet as application_sheet
+from enrollment.admission.audit import Exported, Imported
 from enrollment.admission.repository import ApplicationRepository
 from enrollment.imports.models import SheetImport
 from enrollment.imports.schemas import ExportFormat, SheetImportRead, SheetKind
@@ -17,6 +18,7 @@ from enrollment.schools.repository import SchoolRepository
 from enrollment.zoning import service as zoning
 from enrollment.zoning import sheet as zone_sheet
 from enrollment.zoning.repository import ZoneMapRepository
+from junheng_kit.audit import classes_shown
 from junheng_kit.auth import Principal, require_scopes
 from junheng_kit.db import SessionDep
 from junheng_kit.gc_pause import CollectorPausedRoute
@@ -214,6 +216,7 @@ async def export_zone_school_lists(
     openapi_extra=SHEET_BODY,
 )
 async def import_applications(
+    audit: Imported,
     request: Request,
     session: SessionDep,
     principal: Writer,
@@ -238,6 +241,12 @@ async def import_applications(
         secret=request.app.state.settings.pseudonym_key.get_secret_value().encode(),
         today=china_today(),
     )
+    audit.touched(
+        ids=[outcome.record.id],
+        count=outcome.record.rows,
+        classes=classes_shown(True),
+        county_code=county_code,
+    )
     if outcome.replayed:
         response.status_code = 200
     return _read(outcome.record, replayed=outcome.replayed)
@@ -250,6 +259,7 @@ async def import_applications(
     responses=SHEET_RESPONSES,
 )
 async def export_applications(
+    audit: Exported,
     session: SessionDep,
     principal: Writer,  # the sheet holds citizen IDs: the bureau's writers only (masked
     # without enrollment:pii; with it, the sheet re-imports as is)
@@ -261,6 +271,11 @@ async def export_applications(
     principal.require_jurisdiction(county_code, field="query.county_code")
     applications = await ApplicationRepository(session).every(
         county_code=county_code, year=year, grade=grade
+    )
+    audit.touched(
+        count=len(applications),
+        classes=classes_shown(reads.shows_pii(principal)),
+        county_code=county_code,
     )
     rows = application_sheet.export_rows(applications)
     if not reads.shows_pii(principal):

@@ -9,6 +9,7 @@ from junheng_kit.identifiers import CountyCode
 from junheng_kit.problems import RuleViolated, problem_responses
 from staffing.policy import service
 from staffing.policy.schemas import ParametersInForce, PolicyParameterCreate, PolicyParameterRead
+from staffing.teachers.audit import PolicyChange
 
 router = APIRouter(prefix="/v1/counties/{county_code}/policy-parameters", tags=["policy"])
 
@@ -23,7 +24,11 @@ Writer = Annotated[Principal, Depends(require_scopes("staffing:write"))]
     responses=problem_responses(RuleViolated),
 )
 async def set_policy_parameter(
-    county_code: CountyCode, body: PolicyParameterCreate, session: SessionDep, principal: Writer
+    audit: PolicyChange,
+    county_code: CountyCode,
+    body: PolicyParameterCreate,
+    session: SessionDep,
+    principal: Writer,
 ) -> PolicyParameterRead:
     """Append an effective-dated value for the county's own scope; the most specific scope in
     force wins (county over province over national). Values no official text fixes (班师比,
@@ -32,6 +37,7 @@ async def set_policy_parameter(
     parameter = await service.set_parameter(
         session, principal, county_code=county_code, request=body
     )
+    audit.touched(ids=[parameter.id], county_code=county_code)
     return PolicyParameterRead.model_validate(parameter, from_attributes=True)
 
 

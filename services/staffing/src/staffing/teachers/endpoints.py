@@ -25,6 +25,17 @@ from junheng_kit.problems import (
 )
 from junheng_kit.tabular import CSV, SHEET_BODY, XLSX, media_type_of, write_csv, write_xlsx
 from staffing.teachers import service, sheet, sheet_export, stats
+from staffing.teachers.audit import (
+    ID_MASKED,
+    IN_FULL,
+    Exported,
+    Imported,
+    Listed,
+    Read,
+    Registered,
+    Updated,
+    touched,
+)
 from staffing.teachers.codes import TeacherStatus
 from staffing.teachers.models import SchoolRurality, Teacher, TeacherImport
 from staffing.teachers.repository import TeacherRepository
@@ -51,6 +62,12 @@ Writer = Annotated[Principal, Depends(require_scopes("staffing:write"))]
 PII = "staffing:pii"  # shows a teacher's citizen ID in full (single views, exports)
 
 
+def shown(principal: Principal) -> list[str]:
+    """The field classes a teacher's answer carries for this caller: citizen IDs in full only
+    with `staffing:pii`."""
+    return IN_FULL if PII in principal.scopes else ID_MASKED
+
+
 def _read(teacher: Teacher, principal: Principal, *, in_list: bool = False) -> TeacherRead:
     """A teacher as the caller may see them: the personal fields masked as their classification
     says (the citizen ID; names and birth dates are shown to every staffing reader) in lists,
@@ -66,11 +83,16 @@ def _read(teacher: Teacher, principal: Principal, *, in_list: bool = False) -> T
     responses=problem_responses(Conflict, RuleViolated),
 )
 async def register_teacher(
-    body: TeacherCreate, session: SessionDep, principal: Writer, response: Response
+    audit: Registered,
+    body: TeacherCreate,
+    session: SessionDep,
+    principal: Writer,
+    response: Response,
 ) -> TeacherRead:
     """教师登记: emits `staffing.teacher.registered` and, when the school's counts change,
     `staffing.school_teacher_stats.changed`. A 公民身份号码 already registered is 409."""
     teacher = await service.register_teacher(session, principal, request=body)
+    touched(audit, [teacher], shown(principal))
     response.headers["Location"] = f"/v1/teachers/{teacher.id}"
     response.headers["ETag"] = etag(teacher.version)
     return _read(teacher, principal)
@@ -78,6 +100,7 @@ async def register_teacher(
 
 @router.get("/v1/teachers", summary="List teachers", responses=problem_responses())
 async def list_teachers(
+    audit: Listed,
     session: SessionDep,
     principal: Reader,
     limit: LimitQuery = 100,
@@ -103,6 +126,7 @@ async def list_teachers(
         flag=flag,
     )
     rows, next_cursor = cut_page(rows, limit, key=lambda t: t.id)
+    touched(audit, rows, ID_MASKED)
     return TeacherPage(
         items=[_read(t, principal, in_list=True) for t in rows], next_cursor=next_cursor
     )
@@ -112,10 +136,11 @@ async def list_teachers(
     "/v1/teachers/{teacher_id}", summary="Get a teacher", responses=problem_responses(NotFound)
 )
 async def get_teacher(
-    teacher_id: UUID, session: SessionDep, principal: Reader, response: Response
+    audit: Read, teacher_id: UUID, session: SessionDep, principal: Reader, response: Response
 ) -> TeacherRead:
     """One teacher; the citizen ID in full only with `staffing:pii`."""
     teacher = await TeacherRepository(session).get(teacher_id, within=principal.jurisdiction)
+    touched(audit, [teacher], shown(principal))
     response.headers["ETag"] = etag(teacher.version)
     return _read(teacher, principal)
 
@@ -126,6 +151,7 @@ async def get_teacher(
     responses=problem_responses(NotFound, PreconditionFailed, RuleViolated),
 )
 async def update_teacher(
+    audit: Updated,
     teacher_id: UUID,
     body: TeacherUpdate,
     session: SessionDep,
@@ -141,6 +167,7 @@ async def update_teacher(
         request=body,
         if_match=version_from_if_match(if_match),
     )
+    touched(audit, [teacher], shown(principal))
     response.headers["ETag"] = etag(teacher.version)
     return _read(teacher, principal)
 
@@ -152,11 +179,17 @@ async def update_teacher(
     responses=problem_responses(NotFound, RuleViolated),
 )
 async def move_teacher(
-    teacher_id: UUID, body: MoveCreate, session: SessionDep, principal: Writer, response: Response
+    audit: Updated,
+    teacher_id: UUID,
+    body: MoveCreate,
+    session: SessionDep,
+    principal: Writer,
+    response: Response,
 ) -> TeacherRead:
     """Closes the current posting and opens one at the new school (history is kept); emits
     `staffing.teacher.moved` and the two schools' changed counts."""
     teacher = await service.move_teacher(session, principal, teacher_id=teacher_id, request=body)
+    touched(audit, [teacher], shown(principal))
     response.headers["Location"] = f"/v1/teachers/{teacher.id}/history"
     response.headers["ETag"] = etag(teacher.version)
     return _read(teacher, principal)
@@ -185,6 +218,7 @@ def _import_read(record: TeacherImport) -> TeacherImportRead:
     openapi_extra=SHEET_BODY,
 )
 async def import_teachers(
+    audit: Imported,
     request: Request,
     session: SessionDep,
     principal: Writer,
@@ -199,6 +233,7 @@ async def import_teachers(
         content=await request.body(),
         media_type=media_type_of(content_type),
     )
+    audit.touched(ids=[record.id], count=record.rows, classes=IN_FULL)
     return _import_read(record)
 
 
@@ -212,6 +247,7 @@ async def import_teachers(
     },
 )
 async def export_teachers(
+    audit: Exported,
     session: SessionDep,
     principal: Reader,
     county_code: CountyCode | None = None,
@@ -222,6 +258,7 @@ async def export_teachers(
     rows = await sheet_export.export_rows(session, principal, county_code=county_code)
     if PII not in principal.scopes:
         rows = sheet_export.masked_rows(rows)
+    audit.touched(count=len(rows), classes=shown(principal), county_code=county_code)
     name = f"teachers-{county_code or 'all'}"
     if format == "csv":
         return Response(

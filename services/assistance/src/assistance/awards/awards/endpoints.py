@@ -16,6 +16,8 @@ from assistance.awards.awards.schemas import (
     HistoryList,
     HistoryRead,
 )
+from assistance.students.audit import PII, AwardCreated, AwardRead_, AwardsListed, touched
+from junheng_kit.audit import classes_shown
 from junheng_kit.auth import Principal, require_scopes
 from junheng_kit.db import SessionDep
 from junheng_kit.etags import etag, version_from_if_match
@@ -45,13 +47,18 @@ Status = Annotated[str | None, Query(pattern=f"^({'|'.join(AwardStatus)})$")]
     responses=problem_responses(NotFound, RuleViolated, Conflict),
 )
 async def create_award(
-    body: AwardCreate, session: SessionDep, principal: Writer, response: Response
+    audit: AwardCreated,
+    body: AwardCreate,
+    session: SessionDep,
+    principal: Writer,
+    response: Response,
 ) -> AwardRead:
     """The amount must equal the standard in force on 1 September of the school year for the
     student's level, boarding and tier (422 `amount_matches_standard`); unknown programme 422
     `programme_known`; no published standard 422 `standard_in_force`; a student outside the
     caller's jurisdiction 403."""
     award, student = await service.create_award(session, principal, request=body)
+    touched(audit, [student], principal, ids=[award.id])
     response.headers["Location"] = f"/v1/awards/{award.id}"
     response.headers["ETag"] = etag(award.version, unmasked=service.shows_pii(principal))
     return service.award_read(award, student, principal)
@@ -63,6 +70,7 @@ async def create_award(
     responses=problem_responses(Forbidden),
 )
 async def list_awards(
+    audit: AwardsListed,
     session: SessionDep,
     principal: Reader,
     county_code: Annotated[CountyCode | None, Query()] = None,
@@ -92,16 +100,19 @@ async def list_awards(
         "source": source,
         "priority": priority,
     }
-    return await service.list_awards(
+    page = await service.list_awards(
         session, principal, filters=filters, cursor=cursor, limit=limit
     )
+    audit.touched(ids=[a.id for a in page.items], classes=classes_shown(PII in principal.scopes))
+    return page
 
 
 @router.get("/v1/awards/{award_id}", summary="One award", responses=problem_responses(NotFound))
 async def get_award(
-    award_id: UUID, session: SessionDep, principal: Reader, response: Response
+    audit: AwardRead_, award_id: UUID, session: SessionDep, principal: Reader, response: Response
 ) -> AwardRead:
     award, student = await service.get_award(session, principal, award_id=award_id)
+    touched(audit, [student], principal, ids=[award.id])
     response.headers["ETag"] = etag(award.version, unmasked=service.shows_pii(principal))
     return service.award_read(award, student, principal)
 
