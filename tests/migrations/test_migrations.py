@@ -521,17 +521,17 @@ def test_no_retention_rule_is_seeded_and_applications_stored_before_stay(tmp_pat
     assert _run(url, "SELECT child_name FROM application") == [("李小华",)]
 
 
-def test_recheck_jobs_stored_before_e0015_have_no_lease_and_are_taken_over(
+def test_recheck_jobs_stored_before_e0016_have_no_lease_and_are_taken_over(
     tmp_path: Path,
 ) -> None:
-    """e0015 (issue 22 §4): a re-check job stored before has no owner, lease or resume point and
+    """e0016 (issue 22 §4): a re-check job stored before has no owner, lease or resume point and
     0 attempts — one still running is taken over by the first replica's sweep — and keeps its
     progress."""
     from junheng_kit.migrations import upgrade
 
     url = _sqlite_url(tmp_path, "enrollment")
     directory = installed_service_dir("enrollment")
-    upgrade(directory, url, "e0014")
+    upgrade(directory, url, "e0015")
     _run(
         url,
         "INSERT INTO fact_recheck_job (id, county_code, status, total, done, counts, created_by, "

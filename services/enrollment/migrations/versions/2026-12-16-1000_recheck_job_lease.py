@@ -1,7 +1,7 @@
 """a re-check job's owner, lease and resume point
 
-Revision ID: e0015
-Revises: e0014
+Revision ID: e0016
+Revises: e0015
 Create Date: 2026-12-16 10:00:00
 
 Issue 22 §4 (stale re-check jobs): the process running a county's re-check holds it under a
@@ -17,8 +17,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "e0015"
-down_revision: str | None = "e0014"
+revision: str = "e0016"
+down_revision: str | None = "e0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -9,6 +9,7 @@ another chain passes its own `fields`.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -68,7 +69,8 @@ def recorded_at_text(at: datetime) -> str:
 def chain(prev_hash: str, entries: Iterable[Mapping[str, Any]]) -> list[str]:
     """The entry hashes of consecutive entries after `prev_hash`, in a tight loop (a chunk of a
     bulk append). Each entry holds exactly `HASHED_FIELDS`, `recorded_at` already as
-    `recorded_at_text`: the same hash as `entry_hash` of each in turn."""
+    `recorded_at_text`: the same hash as `entry_hash` of each in turn (SHA-256, the lookup
+    ledger's)."""
     hashes, current = [], prev_hash
     sha256 = hashlib.sha256
     for fields in entries:
