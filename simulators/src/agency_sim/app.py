@@ -45,7 +45,8 @@ NAMES = {"mca": "民政", "cdpf": "残联", "nrra": "乡村振兴", "moa": "农�
 class Faults(BaseModel):
     """Fault injection (tests and the demo): how the next requests are answered."""
 
-    mode: Literal["ok", "down", "slow", "bad_signature", "flaky"] = "ok"
+    # wrong_subject: the answers name another person (sha256 of another citizen ID)
+    mode: Literal["ok", "down", "slow", "bad_signature", "flaky", "wrong_subject"] = "ok"
     delay_ms: int = Field(0, ge=0, le=60_000)
     fail_every: int = Field(2, ge=1)  # flaky: every n-th request answers 503
 
@@ -130,6 +131,14 @@ class BodyShape(SignedBody):
     region_code: str | None = Field(None, max_length=6)
 
 
+def subject_of(state: AgencyState, citizen_id: str) -> str:
+    """The answer's subject: sha256 of the citizen ID asked about (under `wrong_subject`, of
+    another person's)."""
+    if state.faults.mode == "wrong_subject":
+        citizen_id = citizen_id[::-1]
+    return hashlib.sha256(citizen_id.encode()).hexdigest()
+
+
 async def faulted(state: AgencyState) -> JSONResponse | None:
     state.requests += 1
     faults = state.faults
@@ -203,7 +212,7 @@ def create_app(state: AgencyState) -> FastAPI:
             "assertion_id": f"{state.agency}-{uuid.uuid4().hex[:24]}",
             "agency": state.agency,
             "request_id": body["request_id"],
-            "subject_sha256": hashlib.sha256(str(body["citizen_id"]).encode()).hexdigest(),
+            "subject_sha256": subject_of(state, str(body["citizen_id"])),
             "matched": bool(current),
             "name_matches": any(h.name == str(body["name"]).strip() for h in holdings),
             "categories": [

@@ -5,7 +5,6 @@ the answer is whether one condition holds on a day — never the record.
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from dataclasses import dataclass, field
 from datetime import date
@@ -23,6 +22,7 @@ from agency_sim.app import (
     error,
     faulted,
     signed,
+    subject_of,
 )
 from agency_sim.facts_registry import FACT_AGENCIES, Person
 from junheng_kit.agency.facts import FACT_AGENCY, Question, holds, same_address
@@ -136,7 +136,7 @@ def create_facts_app(state: FactsState) -> FastAPI:
             "assertion_id": f"{state.agency}-{uuid.uuid4().hex[:24]}",
             "agency": state.agency,
             "request_id": body["request_id"],
-            "subject_sha256": hashlib.sha256(str(body["citizen_id"]).encode()).hexdigest(),
+            "subject_sha256": subject_of(state, str(body["citizen_id"])),
             "matched": found["holds"] is True,
             "name_matches": found["name_matches"],
             "proved": [{**question.as_json(), "holds": found["holds"]}],
@@ -161,7 +161,7 @@ def create_facts_app(state: FactsState) -> FastAPI:
             entries.append(
                 [
                     item["ref"],
-                    hashlib.sha256(str(item["citizen_id"]).encode()).hexdigest(),
+                    subject_of(state, str(item["citizen_id"])),
                     found["holds"],
                     found["name_matches"],
                     f"{state.agency}-{uuid.uuid4().hex[:24]}",

@@ -6,7 +6,9 @@ compiled once for the connection's dialect, each column's bind processor (the sa
 SQLAlchemy would use: UUID, date, JSON, enum, UtcDateTime) runs over its column in one pass, and
 the driver gets one `executemany` per chunk of tuples. Values are what the ORM columns accept,
 except the columns named `encoded`: those hold what the driver takes (JSON already serialised
-column-wise, e.g. by polars) and skip the bind processor.
+column-wise, e.g. by polars) and skip the bind processor. With `replace_on` (the primary key or a
+unique key) a row whose key exists replaces it: `INSERT … ON CONFLICT (key) DO UPDATE SET` every
+other column to the new value (PostgreSQL and SQLite alike).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Table, insert
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -34,20 +37,40 @@ def _processed(processor: Callable[[Any], Any], values: Sequence[Any]) -> list[A
     return [done[v] for v in values]
 
 
-_COMPILED: dict[tuple[Table, str, tuple[str, ...]], tuple[str, list[str]]] = {}
+_COMPILED: dict[tuple[Table, str, tuple[str, ...], tuple[str, ...]], tuple[str, list[str]]] = {}
 
 
-def _compiled(table: Table, dialect: Dialect, names: tuple[str, ...]) -> tuple[str, list[str]]:
-    """The INSERT for these columns in the dialect's SQL, and its bind names in the driver's
-    order — compiled once per process (a small batch of rows cost less than the compile)."""
-    key = (table, dialect.name, names)
-    if key not in _COMPILED:
-        compiled = insert(table).compile(dialect=dialect, column_keys=list(names))
+def _statement(table: Table, dialect: Dialect, names: tuple[str, ...], key: tuple[str, ...]) -> Any:
+    if not key:
+        return insert(table)
+    statement: postgresql.Insert | sqlite.Insert
+    if dialect.name == "postgresql":
+        statement = postgresql.insert(table)
+    elif dialect.name == "sqlite":
+        statement = sqlite.insert(table)
+    else:
+        raise NotImplementedError(f"{dialect.name}: no INSERT … ON CONFLICT here")
+    return statement.on_conflict_do_update(
+        index_elements=list(key),
+        set_={name: statement.excluded[name] for name in names if name not in key},
+    )
+
+
+def _compiled(
+    table: Table, dialect: Dialect, names: tuple[str, ...], key: tuple[str, ...] = ()
+) -> tuple[str, list[str]]:
+    """The INSERT (or upsert on `key`) for these columns in the dialect's SQL, and its bind
+    names in the driver's order — compiled once per process (a small batch of rows cost less
+    than the compile)."""
+    cached = (table, dialect.name, names, key)
+    if cached not in _COMPILED:
+        statement = _statement(table, dialect, names, key)
+        compiled = statement.compile(dialect=dialect, column_keys=list(names))
         order = compiled.positiontup  # bind names (= column keys) in the driver's order
         if order is None or set(order) != set(names):
             raise NotImplementedError(f"{dialect.name}: positional parameters per column expected")
-        _COMPILED[key] = (compiled.string, list(order))
-    return _COMPILED[key]
+        _COMPILED[cached] = (compiled.string, list(order))
+    return _COMPILED[cached]
 
 
 async def insert_columns(
@@ -56,11 +79,13 @@ async def insert_columns(
     columns: Mapping[str, Sequence[Any]],
     *,
     encoded: Collection[str] = (),
+    replace_on: Sequence[str] = (),
 ) -> int:
     """Insert len(any column) rows given as equal-length columns; returns the row count.
 
     `encoded`: columns given in the driver's form (a JSON column as its JSON text), inserted as
-    they are."""
+    they are. `replace_on`: the key columns (given among `columns`) whose existing row the new
+    one replaces."""
     names = list(columns)
     lengths = {len(columns[name]) for name in names}
     if len(lengths) != 1:
@@ -69,7 +94,10 @@ async def insert_columns(
     if count == 0:
         return 0
     dialect = connection.dialect
-    statement, order = _compiled(table, dialect, tuple(names))
+    missing = [name for name in replace_on if name not in columns]
+    if missing:
+        raise ValueError(f"replace_on names columns not given for {table.name}: {missing}")
+    statement, order = _compiled(table, dialect, tuple(names), tuple(replace_on))
     ordered = []
     for name in order:
         processor = None if name in encoded else table.c[name].type._cached_bind_processor(dialect)

@@ -30,3 +30,6 @@ class EnrollmentSettings(ServiceSettings):
     # how often submitted applications are picked up for their automatic check (seconds)
     fact_check_interval_seconds: float = Field(1.0, gt=0)
     fact_batch_size: int = Field(5000, ge=1, le=10_000)  # lookups per batch request
+    # a re-check job's lease: renewed every third of it while its process runs the job; past
+    # it, another replica takes the job over (its process died)
+    fact_job_lease_seconds: float = Field(60.0, gt=0)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Any, Literal
 
 FACT_AGENCY = {
@@ -86,14 +87,22 @@ def same_address(a: str | None, b: str | None) -> bool:
 
 def proved_text(question: Question, answered: bool | None) -> str:
     """What an answer proves, in Chinese and English (shown to the family)."""
-    fact, value, on = question.fact, question.value, question.on.isoformat()
-    at = "，地址与申报住址一致" if question.fact in ADDRESS_FACTS else ""
-    at_en = ", at the declared home address" if question.fact in ADDRESS_FACTS else ""
+    return _proved_text(question.fact, question.value, question.county_code, question.on, answered)
+
+
+# a county's re-check words the same few conditions 200,000 times (typed: True is not 1)
+@lru_cache(maxsize=4096, typed=True)
+def _proved_text(
+    fact: str, value: bool | int, county_code: str, day: date, answered: bool | None
+) -> str:
+    on = day.isoformat()
+    at = "，地址与申报住址一致" if fact in ADDRESS_FACTS else ""
+    at_en = ", at the declared home address" if fact in ADDRESS_FACTS else ""
     if answered is None:
         return f"无相关登记记录 / no record held ({fact})"
     not_zh, not_en = ("", "") if answered else ("不", "not ")
     texts = {
-        "hukou_local": (f"户籍{not_zh}在本县 {question.county_code}", "户籍 in the county"),
+        "hukou_local": (f"户籍{not_zh}在本县 {county_code}", "户籍 in the county"),
         "migrant": (f"户籍{not_zh}在本县以外 (随迁子女)", "户籍 outside the county"),
         "has_residence_permit": (f"{on} 居住证{not_zh}有效{at}", f"居住证 valid on {on}{at_en}"),
         "residence_permit_months": (

@@ -15,13 +15,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar, cast
 
-from sqlalchemy import Integer, String, Table, insert, select
+from sqlalchemy import Integer, String, Table, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from junheng_kit.agency import ledger_rules as rules
 from junheng_kit.agency.ledger_rules import GENESIS_HASH
 from junheng_kit.auth import Jurisdiction
+from junheng_kit.bulk_insert import insert_columns
 from junheng_kit.db import UtcDateTime
 from junheng_kit.i18n import t
 from junheng_kit.problems import Conflict, FieldError
@@ -29,7 +30,6 @@ from junheng_kit.timeutil import utcnow
 
 HEAD_ID = 1
 VERIFY_PAGE = 5000
-INSERT_CHUNK = 5000
 
 
 class LedgerEntryColumns:
@@ -145,24 +145,46 @@ class Ledger(Generic[Entry, Head]):
     async def append_many(
         self, session: AsyncSession, records: Sequence[LedgerRecord]
     ) -> list[int]:
-        """Append entries in order under one head lock, set-based (a batch's lookups: one
-        executemany, no object per entry); their seqs, in order."""
+        """Append entries in order under one head lock, set-based: the chain hashed in one tight
+        loop, the rows inserted column-wise (`junheng_kit.bulk_insert`, one executemany per
+        5,000); their seqs, in order. The caller appends a large chunk per call: the head is
+        locked once per call."""
         if not records:
             return []
         head = await self._lock_head(session)
-        rows, at = [], utcnow()
-        seq, current = head.seq, head.head_hash
-        for record in records:
-            seq += 1
-            row = self._row(record, seq, current, at)
-            current = row["entry_hash"]
-            rows.append(row)
-        for start in range(0, len(rows), INSERT_CHUNK):
-            table = cast(Table, self.entry.__table__)  # type: ignore[attr-defined]  # Core
-            await session.execute(insert(table), rows[start : start + INSERT_CHUNK])
-        head.seq, head.head_hash = seq, current
+        at = utcnow()
+        first = head.seq + 1
+        seqs = list(range(first, first + len(records)))
+        columns: dict[str, list[Any]] = {
+            "seq": seqs,
+            "kind": [r.kind for r in records],
+            "actor": [r.actor[:100] for r in records],
+            "student_key": [r.student_key for r in records],
+            "county_code": [r.county_code for r in records],
+            "agency": [r.agency for r in records],
+            "purpose": [r.purpose[:200] for r in records],
+            "legal_basis": [r.legal_basis[:200] if r.legal_basis else None for r in records],
+            "consent_ref": [r.consent_ref[:100] if r.consent_ref else None for r in records],
+            "request_id": [r.request_id for r in records],
+            "answer_id": [r.answer_id for r in records],
+            "outcome": [r.outcome for r in records],
+            "detail": [r.detail[:300] if r.detail else None for r in records],
+        }
+        stamp = rules.recorded_at_text(at)
+        names = [name for name in rules.HASHED_FIELDS if name != "recorded_at"]
+        hashed = (
+            dict(zip(names, values, strict=True), recorded_at=stamp)
+            for values in zip(*(columns[name] for name in names), strict=True)
+        )
+        hashes = rules.chain(head.head_hash, hashed)
+        columns["recorded_at"] = [at] * len(records)
+        columns["prev_hash"] = [head.head_hash, *hashes[:-1]]
+        columns["entry_hash"] = hashes
+        table = cast(Table, self.entry.__table__)  # type: ignore[attr-defined]  # Core
+        await insert_columns(await session.connection(), table, columns)
+        head.seq, head.head_hash = seqs[-1], hashes[-1]
         await session.flush()
-        return [row["seq"] for row in rows]
+        return seqs
 
     async def _page(self, session: AsyncSession, *, after_seq: int) -> list[dict[str, Any]]:
         columns = [getattr(self.entry, name) for name in rules.HASHED_FIELDS if name != "seq"]

@@ -9,6 +9,7 @@ another chain passes its own `fields`.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -58,6 +59,24 @@ def entry_hash(
     """The entry's link: `algorithm` is `sha256` (the lookup ledger's) or `sm3`."""
     data = prev_hash.encode() + canonical_json(canonical_fields(entry, fields))
     return hash_named(algorithm, data).hex()
+
+
+def recorded_at_text(at: datetime) -> str:
+    """`recorded_at` as it is hashed: ISO 8601 UTC with microseconds."""
+    return at.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def chain(prev_hash: str, entries: Iterable[Mapping[str, Any]]) -> list[str]:
+    """The entry hashes of consecutive entries after `prev_hash`, in a tight loop (a chunk of a
+    bulk append). Each entry holds exactly `HASHED_FIELDS`, `recorded_at` already as
+    `recorded_at_text`: the same hash as `entry_hash` of each in turn (SHA-256, the lookup
+    ledger's)."""
+    hashes, current = [], prev_hash
+    sha256 = hashlib.sha256
+    for fields in entries:
+        current = sha256(current.encode() + canonical_json(fields)).hexdigest()
+        hashes.append(current)
+    return hashes
 
 
 @dataclass(frozen=True, slots=True)

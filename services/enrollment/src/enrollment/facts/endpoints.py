@@ -16,7 +16,6 @@ from enrollment.admission.repository import ApplicationRepository
 from enrollment.facts import rules, service
 from enrollment.facts.asking import Basis
 from enrollment.facts.connector import STATE_NAME
-from enrollment.facts.jobs import new_job
 from enrollment.facts.models import LEDGER
 from enrollment.facts.repository import FactRepository
 from enrollment.facts.schemas import (
@@ -162,7 +161,7 @@ async def start_recheck(
     """Every submitted, verifying, needs-documents or verified application of the county, asked
     again in signed batches per agency; poll the Location for progress (`done` of `total`)."""
     principal.require_jurisdiction(county, field="county")
-    job = new_job(county, principal.client_id)
+    job = request.app.state.fact_jobs.new_job(county, principal.client_id)
     session.add(job)
     await session.flush()
     background.add_task(request.app.state.fact_jobs.start, job.id)  # after the commit

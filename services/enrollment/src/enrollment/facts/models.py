@@ -8,7 +8,9 @@
   what it proved (Chinese / English), the agency's assertion id and the ledger entry.
 - `application_fact_check` — when an application's facts were last checked and how it ended
   (the automatic check picks submitted applications without one).
-- `fact_recheck_job` — a county's bulk re-check: progress (`done` of `total`) and counts.
+- `fact_recheck_job` — a county's bulk re-check: progress (`done` of `total`) and counts; the
+  process running it (`owner`) holds a lease it renews (`lease_until`), and `resume_after` is the
+  last application whose check committed, so another replica resumes a job whose process died.
 """
 
 from __future__ import annotations
@@ -93,3 +95,9 @@ class FactRecheckJob(Base):
     created_by: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # the process running the job, and until when it holds it (renewed while it runs): past
+    # the lease, another replica takes the job over and resumes after `resume_after`
+    owner: Mapped[str | None] = mapped_column(String(36))
+    lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    resume_after: Mapped[UUID | None] = mapped_column()  # the last application committed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)  # processes that ran it

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any, cast
 from uuid import UUID
 
-from sqlalchemy import Row, Table, delete, insert, select, tuple_, update
+from sqlalchemy import Row, Table, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from enrollment.admission.models import Application, ApplicationEvent, ApplicationVerification
@@ -21,11 +21,12 @@ from enrollment.facts.models import (
     FactRecheckJob,
 )
 from junheng_kit.auth import Jurisdiction
+from junheng_kit.bulk_insert import insert_columns
 from junheng_kit.i18n import t
 from junheng_kit.problems import NotFound
+from junheng_kit.timeutil import utcnow
 
 CHUNK = 5000
-KEY_CHUNK = 400  # (application, document) pairs per delete: 800 bound parameters
 SUBJECT_COLUMNS = (
     Application.id,
     Application.county_code,
@@ -43,8 +44,11 @@ SUBJECT_COLUMNS = (
     Application.status,
 )
 VERIFICATION = cast(Table, ApplicationVerification.__table__)
+FACT = cast(Table, ApplicationFact.__table__)
+CHECK = cast(Table, ApplicationFactCheck.__table__)
 EVENT = cast(Table, ApplicationEvent.__table__)
 OPEN_STATUSES = ("submitted", "verifying", "needs_documents", "verified")
+JOB_OPEN = ("queued", "running")
 
 
 @dataclass
@@ -61,20 +65,15 @@ class FactRepository:
             ).all()
         return rows
 
-    async def open_ids(self, county_code: str) -> list[UUID]:
-        """A county's applications still under review or verified (a re-check's scope)."""
-        return list(
-            (
-                await self.session.scalars(
-                    select(Application.id)
-                    .where(
-                        Application.county_code == county_code,
-                        Application.status.in_(OPEN_STATUSES),
-                    )
-                    .order_by(Application.id)
-                )
-            ).all()
+    async def open_ids(self, county_code: str, *, after: UUID | None = None) -> list[UUID]:
+        """A county's applications still under review or verified (a re-check's scope), in id
+        order; `after`: only those after it (a resumed job's rest)."""
+        query = select(Application.id).where(
+            Application.county_code == county_code, Application.status.in_(OPEN_STATUSES)
         )
+        if after is not None:
+            query = query.where(Application.id > after)
+        return list((await self.session.scalars(query.order_by(Application.id))).all())
 
     async def unchecked_submitted(self, limit: int) -> list[UUID]:
         """Submitted applications whose facts were never checked (the automatic check's queue)."""
@@ -96,34 +95,20 @@ class FactRepository:
         facts: Sequence[dict[str, Any]],
         checks: Sequence[dict[str, Any]],
     ) -> None:
-        """The applications' checked facts and check rows, replaced set-based."""
+        """The applications' checked facts replaced (the conditions asked may differ from the
+        last check's), their check rows upserted; rows written column-wise."""
         for start in range(0, len(ids), CHUNK):
             part = ids[start : start + CHUNK]
             await self.session.execute(
                 delete(ApplicationFact).where(ApplicationFact.application_id.in_(part))
             )
-            await self.session.execute(
-                delete(ApplicationFactCheck).where(ApplicationFactCheck.application_id.in_(part))
-            )
-        for rows, table in ((facts, ApplicationFact), (checks, ApplicationFactCheck)):
-            for start in range(0, len(rows), CHUNK):  # Core executemany: no ORM bookkeeping
-                await self.session.execute(
-                    insert(cast(Table, table.__table__)), list(rows[start : start + CHUNK])
-                )
+        await self._insert(FACT, facts)
+        await self._insert(CHECK, checks, replace_on=("application_id",))
 
     async def confirm_documents(self, rows: Sequence[dict[str, Any]]) -> None:
-        """Checklist documents proved by data sharing: the latest check of each is replaced."""
-        for start in range(0, len(rows), KEY_CHUNK):
-            part = rows[start : start + KEY_CHUNK]
-            keys = [(row["application_id"], row["document"]) for row in part]
-            await self.session.execute(
-                delete(ApplicationVerification).where(
-                    tuple_(
-                        ApplicationVerification.application_id, ApplicationVerification.document
-                    ).in_(keys)
-                )
-            )
-            await self.session.execute(insert(VERIFICATION), list(part))
+        """Checklist documents proved by data sharing: the latest check of each is replaced
+        (upsert on the application and document)."""
+        await self._insert(VERIFICATION, rows, replace_on=("application_id", "document"))
 
     async def move(
         self, ids: Sequence[UUID], *, came_from: str, to: str, reason: str | None, at: datetime
@@ -151,8 +136,16 @@ class FactRepository:
         return moved
 
     async def record_trail(self, rows: Sequence[dict[str, Any]]) -> None:
-        for start in range(0, len(rows), CHUNK):
-            await self.session.execute(insert(EVENT), list(rows[start : start + CHUNK]))
+        await self._insert(EVENT, rows)
+
+    async def _insert(
+        self, table: Table, rows: Sequence[dict[str, Any]], *, replace_on: Sequence[str] = ()
+    ) -> None:
+        """Rows of one shape written column-wise (`junheng_kit.bulk_insert`)."""
+        if rows:
+            columns = {name: [row[name] for row in rows] for name in rows[0]}
+            connection = await self.session.connection()
+            await insert_columns(connection, table, columns, replace_on=replace_on)
 
     async def facts_of(self, application_id: UUID) -> Sequence[ApplicationFact]:
         return (
@@ -170,6 +163,63 @@ class FactRepository:
         self, child_key: str, *, within: Jurisdiction
     ) -> Sequence[FactLedgerEntry]:
         return await LEDGER.about(self.session, child_key, within=within)
+
+    async def claim_job(
+        self, job_id: UUID, owner: str, *, now: datetime, until: datetime
+    ) -> FactRecheckJob | None:
+        """Take a queued or running job that is this owner's, nobody's, or past its lease
+        (compared and swapped: of two replicas taking it at once one wins); the job, or None."""
+        result = await self.session.execute(
+            update(FactRecheckJob)
+            .where(
+                FactRecheckJob.id == job_id,
+                FactRecheckJob.status.in_(JOB_OPEN),
+                or_(
+                    FactRecheckJob.owner == owner,
+                    FactRecheckJob.owner.is_(None),
+                    FactRecheckJob.lease_until.is_(None),
+                    FactRecheckJob.lease_until < now,
+                ),
+            )
+            .values(
+                owner=owner,
+                lease_until=until,
+                status="running",
+                attempts=FactRecheckJob.attempts + 1,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        if cast(Any, result).rowcount != 1:
+            return None
+        return await self.session.get(FactRecheckJob, job_id, populate_existing=True)
+
+    async def stale_jobs(self, now: datetime) -> list[tuple[UUID, int]]:
+        """Queued or running jobs whose lease ran out (their process died): (id, attempts)."""
+        rows = await self.session.execute(
+            select(FactRecheckJob.id, FactRecheckJob.attempts)
+            .where(
+                FactRecheckJob.status.in_(JOB_OPEN),
+                or_(FactRecheckJob.lease_until.is_(None), FactRecheckJob.lease_until < now),
+            )
+            .order_by(FactRecheckJob.created_at)
+        )
+        return [(row.id, row.attempts) for row in rows]
+
+    async def update_job(self, job_id: UUID, holder: str | None, **values: Any) -> bool:
+        """Write a job's progress, lease or end while `holder` holds it (None: while nobody
+        does, its lease run out); False when another process holds it now."""
+        held = (
+            FactRecheckJob.owner == holder
+            if holder is not None
+            else or_(FactRecheckJob.lease_until.is_(None), FactRecheckJob.lease_until < utcnow())
+        )
+        result = await self.session.execute(
+            update(FactRecheckJob)
+            .where(FactRecheckJob.id == job_id, FactRecheckJob.status.in_(JOB_OPEN), held)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(cast(Any, result).rowcount == 1)
 
     async def job(self, job_id: UUID, *, within: Jurisdiction | None = None) -> FactRecheckJob:
         job = await self.session.get(FactRecheckJob, job_id)

@@ -67,15 +67,22 @@ async def plan(
     basis: Basis | None = None,
     only: Sequence[str] | None = None,
 ) -> tuple[list[Plan], list[Asked]]:
-    """The questions to ask (and the applications that need none, with why)."""
+    """The questions to ask (and the applications that need none, with why).
+
+    The conditions an application needs depend only on the policy and the inputs of the pure
+    admission rules (declared household, choices, zones, own school): worked out once per
+    distinct combination (a county's families share most of them)."""
     primaries = {r.primary_school_code for r in rows if r.primary_school_code}
     nine_year = await ApplicationRepository(session).nine_year_schools(primaries)
     plans, asked = [], []
+    policies_of: dict[tuple[str, int, str], Any] = {}
     parsed: dict[Any, tuple[list[admission.Tier], date]] = {}  # per policy version
+    needs: dict[tuple[Any, ...], list[rules.Needed]] = {}
     for row in rows:
-        policy = await policies.policy_in_force(
-            session, row.county_code, row.year, row.level, today
-        )
+        key = (row.county_code, row.year, row.level)
+        if key not in policies_of:
+            policies_of[key] = await policies.policy_in_force(session, *key, today)
+        policy = policies_of[key]
         if policy is None:
             plans.append(
                 Plan(row, "no_basis", "本县尚未发布招生政策 / no admission policy in force")
@@ -98,22 +105,34 @@ async def plan(
                 date.fromisoformat(policy.document["reference_date"]),
             )
         tiers, reference = parsed[policy.id]
-        declared = admission.applicant_facts(
-            admission.Household.from_document(row.household),
-            county_code=row.county_code,
-            reference_date=reference,
+        household = admission.Household.from_document(row.household)
+        own = admission.own_nine_year_school(row.primary_school_code, nine_year)
+        inputs = (
+            policy.id,
+            household,
+            row.county_code,
+            tuple(row.choices),
+            tuple(row.home_schools),
+            tuple(row.hukou_schools),
+            own,
         )
-        held = admission.priorities(
-            tiers,
-            declared,
-            row.choices,
-            home_schools=frozenset(row.home_schools),
-            hukou_schools=frozenset(row.hukou_schools),
-            own_school=admission.own_nine_year_school(row.primary_school_code, nine_year),
-        ).values()
-        needed = rules.needed_conditions(tiers, held)
-        if only is not None:
-            needed = [n for n in needed if n.condition.fact in only]
+        needed = needs.get(inputs)
+        if needed is None:
+            declared = admission.applicant_facts(
+                household, county_code=row.county_code, reference_date=reference
+            )
+            held = admission.priorities(
+                tiers,
+                declared,
+                row.choices,
+                home_schools=frozenset(row.home_schools),
+                hukou_schools=frozenset(row.hukou_schools),
+                own_school=own,
+            ).values()
+            needed = rules.needed_conditions(tiers, held)
+            if only is not None:
+                needed = [n for n in needed if n.condition.fact in only]
+            needs[inputs] = needed
         if not needed:
             plans.append(
                 Plan(row, "nothing_to_check", "所持档次无需部门核验的条件 / no agency-held fact")
@@ -134,10 +153,28 @@ async def plan(
     return plans, asked
 
 
-def _fact_row(answer: Answered, seq: int, at: Any) -> dict[str, Any]:
+class _Conditions(dict[int, dict[str, Any]]):
+    """A condition's columns (key, fact, op, value, agency, rule), worked out once per needed
+    condition of a check (the plan shares them between applications)."""
+
+    def of(self, needed: rules.Needed) -> dict[str, Any]:
+        found = self.get(id(needed))
+        if found is None:
+            c = needed.condition
+            found = self[id(needed)] = {
+                "condition": needed.key,
+                "fact": c.fact,
+                "op": c.op,
+                "value": int(c.value),
+                "agency": needed.agency,
+                "rule": needed.rule,
+            }
+        return found
+
+
+def _fact_row(answer: Answered, seq: int, at: Any, condition: dict[str, Any]) -> dict[str, Any]:
     asked = answer.asked
     status = rules.fact_status(answer.answered, answer.holds)
-    c = asked.needed.condition
     if status == "unavailable":
         detail = f"{answer.outcome}: {answer.detail}"[:300]
         proved = None
@@ -146,13 +183,8 @@ def _fact_row(answer: Answered, seq: int, at: Any) -> dict[str, Any]:
         proved = proved_text(asked.question, answer.holds)[:300]
     return {
         "application_id": asked.application_id,
-        "condition": asked.needed.key,
-        "fact": c.fact,
-        "op": c.op,
-        "value": int(c.value),
-        "agency": asked.needed.agency,
+        **condition,
         "status": status,
-        "rule": asked.needed.rule,
         "proved": proved,
         "detail": detail,
         "assertion_id": answer.answer_id,
@@ -161,11 +193,51 @@ def _fact_row(answer: Answered, seq: int, at: Any) -> dict[str, Any]:
     }
 
 
-async def _required(session: AsyncSession, row: Any, today: date) -> tuple[str, ...]:
-    """The checklist the policy in force asks of this family (read once per transaction)."""
-    policy = await policies.policy_in_force(session, row.county_code, row.year, row.level, today)
+async def _required(
+    session: AsyncSession, row: Any, today: date, seen: dict[tuple[Any, ...], tuple[str, ...]]
+) -> tuple[str, ...]:
+    """The checklist the policy in force asks of this family (once per kind of family)."""
     migrant = row.household["hukou"]["county_code"] != row.county_code
-    return policies.required_documents(policy, migrant)
+    key = (row.county_code, row.year, row.level, migrant)
+    if key not in seen:
+        policy = await policies.policy_in_force(session, *key[:3], today)
+        seen[key] = policies.required_documents(policy, migrant)
+    return seen[key]
+
+
+@dataclass(frozen=True, slots=True)
+class _Verdict:
+    """What an application's facts decide: the reason, the status path, the checklist
+    documents confirmed (document, source) — the same for every family with the same facts."""
+
+    reason: str
+    path: tuple[str, ...]
+    confirmed: tuple[tuple[str, str], ...]
+
+
+FactsSeen = tuple[tuple[str, str, str, str], ...]  # (fact, agency, status, detail or proved)
+
+
+def _verdict(
+    status: str, seen: FactsSeen, outcome: rules.Outcome, required: Sequence[str]
+) -> _Verdict:
+    """Pure over one application's facts (as `FactsSeen`), its status and checklist."""
+    statuses: dict[str, rules.FactStatus] = {}
+    for fact, _, fact_status, _ in seen:  # a fact asked twice: the worse status counts
+        if statuses.get(fact) in (None, "verified"):
+            statuses[fact] = fact_status  # type: ignore[assignment]
+    proved = rules.documents_proved(statuses)
+    confirmed = []
+    for document in proved:
+        if document not in required:
+            continue
+        agencies = sorted({a for fact, a, _, _ in seen if rules.FACT_DOCUMENT[fact] == document})
+        confirmed.append((document, f"数据共享 data sharing: {', '.join(agencies)}"[:100]))
+    missing = [d for d in required if d not in proved]
+    problems = [(fact, agency, text) for fact, agency, st, text in seen if st != "verified"]
+    reason = rules.reason(outcome, problems, missing)
+    path = rules.path_to(status, outcome, documents_missing=bool(missing))
+    return _Verdict(reason, tuple(path), tuple(confirmed))
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,41 +256,31 @@ def _decide(
     *,
     actor: str,
     at: Any,
+    verdicts: dict[tuple[Any, ...], _Verdict],
 ) -> _Decided:
-    """One application's documents proved, status path and reason (pure over its facts)."""
-    statuses: dict[str, rules.FactStatus] = {}
-    for f in facts:  # a fact asked twice (two thresholds): the worse status counts
-        if statuses.get(f["fact"]) in (None, "verified"):
-            statuses[f["fact"]] = f["status"]
-    proved = rules.documents_proved(statuses)
-    confirmations = []
-    for document in proved:
-        if document not in required:
-            continue
-        agencies = sorted(
-            {f["agency"] for f in facts if rules.FACT_DOCUMENT[f["fact"]] == document}
-        )
-        confirmations.append(
-            {
-                "application_id": row.id,
-                "document": document,
-                "result": "confirmed",
-                "source": f"数据共享 data sharing: {', '.join(agencies)}"[:100],
-                "reason": None,
-                "checked_by": actor[:100],
-                "checked_at": at,
-            }
-        )
-    missing = [d for d in required if d not in proved]
-    problems = [
-        (f["fact"], f["agency"], f["detail"] or f["proved"] or "")
-        for f in facts
-        if f["status"] != "verified"
+    """One application's documents proved, status path and reason (pure over its facts; the
+    verdict worked out once per distinct (status, facts, outcome, checklist) in `verdicts`)."""
+    seen: FactsSeen = tuple(
+        (f["fact"], f["agency"], f["status"], f["detail"] or f["proved"] or "") for f in facts
+    )
+    key = (row.status, seen, outcome, required)
+    verdict = verdicts.get(key)
+    if verdict is None:
+        verdict = verdicts[key] = _verdict(row.status, seen, outcome, required)
+    confirmations = [
+        {
+            "application_id": row.id,
+            "document": document,
+            "result": "confirmed",
+            "source": source,
+            "reason": None,
+            "checked_by": actor[:100],
+            "checked_at": at,
+        }
+        for document, source in verdict.confirmed
     ]
-    reason = rules.reason(outcome, problems, missing)
-    path = rules.path_to(row.status, outcome, documents_missing=bool(missing))
     trail, previous = [], row.status
-    for step in path:
+    for step in verdict.path:
         trail.append(
             {
                 "application_id": row.id,
@@ -227,12 +289,14 @@ def _decide(
                 "action": "status_changed",
                 "from_status": previous,
                 "to_status": step,
-                "reason": reason,
+                "reason": verdict.reason,
                 "detail": {"by": "facts", "outcome": outcome},
             }
         )
         previous = step
-    return _Decided(reason, path[-1] if path else None, confirmations, trail)
+    return _Decided(
+        verdict.reason, verdict.path[-1] if verdict.path else None, confirmations, trail
+    )
 
 
 async def record(
@@ -247,6 +311,8 @@ async def record(
     repository = FactRepository(session)
     now = utcnow()
     rows = {p.row.id: p.row for p in plans}
+    conditions = _Conditions()
+    columns = [conditions.of(a.asked.needed) for a in answers]
     seqs = await LEDGER.append_many(
         session,
         [
@@ -262,12 +328,14 @@ async def record(
                 answer_id=a.answer_id,
                 outcome=a.outcome,
                 student_key=rows[a.asked.application_id].child_key,
-                detail=(f"{a.asked.needed.key} {a.detail}".strip())[:300],
+                detail=(f"{c['condition']} {a.detail}".strip())[:300],
             )
-            for a in answers
+            for a, c in zip(answers, columns, strict=True)
         ],
     )
-    fact_rows = [_fact_row(a, seq, now) for a, seq in zip(answers, seqs, strict=True)]
+    fact_rows = [
+        _fact_row(a, seq, now, c) for a, seq, c in zip(answers, seqs, columns, strict=True)
+    ]
     by_app: dict[UUID, list[dict[str, Any]]] = {}
     for fact in fact_rows:
         by_app.setdefault(fact["application_id"], []).append(fact)
@@ -277,6 +345,8 @@ async def record(
     confirmations: list[dict[str, Any]] = []
     trail: list[dict[str, Any]] = []
     moves: dict[tuple[str, str, str | None], list[UUID]] = {}
+    checklists: dict[tuple[Any, ...], tuple[str, ...]] = {}
+    verdicts: dict[tuple[Any, ...], _Verdict] = {}
     for p in plans:
         row, facts = p.row, by_app.get(p.row.id, [])
         outcome = p.outcome or rules.outcome_of([f["status"] for f in facts])
@@ -284,8 +354,8 @@ async def record(
         checked.outcomes[row.id] = outcome
         checked.counts[outcome] += 1
         if p.outcome is None:
-            required = await _required(session, row, today)
-            decided = _decide(row, facts, outcome, required, actor=actor, at=now)
+            required = await _required(session, row, today, checklists)
+            decided = _decide(row, facts, outcome, required, actor=actor, at=now, verdicts=verdicts)
             reason = decided.reason
             confirmations += decided.confirmations
             trail += decided.trail
