@@ -47,7 +47,7 @@ fonts:
 	  else echo "note: fonts-noto-cjk or libharfbuzz-subset0 is missing (apt-get install them as root): PDF reports need the font, and take ~4 s instead of ~0.3 s without the subsetter"; fi; }
 
 run: install fonts
-	@$(PY) -m junheng_devtools.system
+	@$(PY) -m junheng_devtools.make_run
 
 cluster: install postgres fonts
 	@$(PY) -m junheng_devtools.cluster
