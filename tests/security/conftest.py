@@ -544,6 +544,21 @@ def seeded(
         seeded.values["application_id"] = made["id"]
         seeded.markers.add(made["id"])
         seed_assignment_run(seeded, dongsheng, made)
+        hold = seeded.write(
+            dongsheng,
+            "legal hold",
+            "POST /enrollment/v1/legal-holds",
+            201,
+            json={
+                "kind": "application.not_admitted",
+                "county_code": DONGSHENG,
+                "record_id": made["id"],
+                "reason": "行政复议 / administrative review",
+            },
+        )
+        if hold:
+            seeded.values["hold_id"] = hold["id"]
+            seeded.markers.add(hold["id"])
 
     teacher = {
         "citizen_id": "15060219850312002" + citizen_id_check_character("15060219850312002"),

@@ -55,6 +55,7 @@ REFUSED = {403, 404}
 READS_BY_POST = {
     "POST /enrollment/v1/applications/search": "a child's applications by citizen ID",
     "POST /assistance/v1/students/search": "a child's roster row and aid by citizen ID",
+    "POST /enrollment/v1/children/export": "everything enrollment holds about a child",
 }
 
 

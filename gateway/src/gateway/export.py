@@ -93,6 +93,8 @@ async def _ask(
     PATH,
     summary="Everything the services hold about a child, in one bundle (access request)",
     responses=problem_responses(Forbidden, ServiceUnavailable),
+    # any one service's personal-data scope will do: alternatives, as OpenAPI writes them
+    openapi_extra={"security": [{"OAuth2": [scope]} for scope in PII_SCOPES]},
 )
 async def export_child_bundle(
     body: ChildExportAsk,

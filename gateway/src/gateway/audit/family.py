@@ -23,6 +23,7 @@ from junheng_kit.audit import AuditTrail, audit_of
 from junheng_kit.audit.router import AUDIT_READ
 from junheng_kit.auth import Principal, require_scopes
 from junheng_kit.bridge import BridgeClient, NoResponder, UpstreamTimeout
+from junheng_kit.classification import Sensitive
 from junheng_kit.context import current_request_id
 from junheng_kit.identifiers import CitizenId, student_key
 from junheng_kit.problems import Forbidden, problem_responses
@@ -61,7 +62,9 @@ Searched = Annotated[AuditTrail, Depends(audit_of("audit_trail", "search"))]
 
 
 class ChildAuditSearch(BaseModel):
-    citizen_id: CitizenId = Field(description="the child's 公民身份号码 (checked, MOD 11-2)")
+    citizen_id: Annotated[CitizenId, Sensitive] = Field(
+        description="the child's 公民身份号码 (checked, MOD 11-2)"
+    )
 
 
 class Label(BaseModel):
