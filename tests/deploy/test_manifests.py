@@ -1690,8 +1690,7 @@ def initialised_postgres() -> Iterator[Any]:
         assert result.returncode == 0, result.stdout + result.stderr
         yield cluster
     finally:
-        cluster.stop()
-        shutil.rmtree(cluster.workdir, ignore_errors=True)
+        cluster.discard()
 
 
 def _sources() -> list[tuple[str, str]]:

@@ -15,7 +15,6 @@ bound, never hangs. Each scenario prints one line of counts and all of them go t
 from __future__ import annotations
 
 import itertools
-import shutil
 import subprocess
 import time
 from collections.abc import Iterator
@@ -401,8 +400,7 @@ def cluster() -> Iterator[PostgresCluster]:
     # immediately (synchronous_commit=off), which this test would rightly call lost writes
     running = PostgresCluster(crash_safe=True).start()
     yield running
-    running.stop()
-    shutil.rmtree(running.workdir, ignore_errors=True)
+    running.discard()
 
 
 @pytest.fixture(scope="module")

@@ -2,8 +2,8 @@
 speed; `crash_safe=True` keeps every acknowledged commit through an immediate stop (a crash), as
 the fault tests need."""
 
-import shutil
 import subprocess
+from pathlib import Path
 
 from junheng_kit.processes import PostgresCluster
 
@@ -25,8 +25,7 @@ def test_a_crash_safe_cluster_keeps_an_acknowledged_commit_through_an_immediate_
         cluster.start()
         assert psql(cluster, "SELECT count(*) FROM kept") == "1"
     finally:
-        cluster.stop()
-        shutil.rmtree(cluster.workdir, ignore_errors=True)
+        cluster.discard()
 
 
 def test_the_default_cluster_commits_asynchronously_for_speed() -> None:
@@ -34,5 +33,13 @@ def test_the_default_cluster_commits_asynchronously_for_speed() -> None:
     try:
         assert psql(cluster, "SHOW synchronous_commit") == "off"
     finally:
-        cluster.stop()
-        shutil.rmtree(cluster.workdir, ignore_errors=True)
+        cluster.discard()
+
+
+def test_a_discarded_cluster_leaves_no_data_directory_behind(tmp_path: Path) -> None:
+    own = PostgresCluster().start()
+    own.discard()
+    assert not own.workdir.exists()  # a test session's cluster would leak gigabytes otherwise
+    given = PostgresCluster(tmp_path / "pg").start()
+    given.discard()
+    assert (tmp_path / "pg" / "data").exists()  # the caller's directory stays the caller's

@@ -193,6 +193,7 @@ class PostgresCluster:
         # acknowledged commits); crash_safe keeps every acknowledged commit through a kill -9 or
         # an immediate stop, for the fault tests (fsync stays off: the OS itself never crashes)
         self.crash_safe = crash_safe
+        self.owns_workdir = workdir is None  # made here: `discard` removes it
         self.workdir = workdir or Path(tempfile.mkdtemp(prefix="junheng-pg-"))
         self.port = port or free_port()
         self.data = self.workdir / "data"
@@ -272,3 +273,10 @@ class PostgresCluster:
             self._run(
                 str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop"
             )
+
+    def discard(self) -> None:
+        """Stop, and remove the data directory this cluster made for itself (up to gigabytes
+        after a test session); a `workdir` given by the caller is the caller's and stays."""
+        self.stop()
+        if self.owns_workdir:
+            shutil.rmtree(self.workdir, ignore_errors=True)

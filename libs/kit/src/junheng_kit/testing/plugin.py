@@ -82,7 +82,7 @@ async def js(nats_url: str) -> AsyncIterator[Any]:
 def postgres() -> Iterator[PostgresCluster]:
     cluster = PostgresCluster().start()
     yield cluster
-    cluster.stop()
+    cluster.discard()
 
 
 class Databases:
