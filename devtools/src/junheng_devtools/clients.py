@@ -76,41 +76,20 @@ def in_process_document() -> dict[str, Any]:
 
     # never used to sign anything: the apps are only asked for their documents
     secret, pseudonym = SecretStr("openapi-only-secret"), SecretStr("openapi-only-pseudonym-key")
-    keys, index_key = fieldcrypt.dev_field_keys()  # services that encrypt need keys outside dev
-    gateway = gateway_app(
-        GatewaySettings(environment="test", secret_key=secret, pseudonym_key=pseudonym)
-    )
+    common: dict[str, Any] = {
+        "environment": "test",
+        "secret_key": secret,
+        "pseudonym_key": pseudonym,
+    }
+    # the services that encrypt fields need keys outside dev: the dev-only ones, never used here
+    keys, index_key = fieldcrypt.dev_field_keys()
+    keyed = {**common, "field_keys": SecretStr(keys), "blind_index_key": SecretStr(index_key)}
+    gateway = gateway_app(GatewaySettings(**common))
     services = {
-        "enrollment": enrollment_app(
-            EnrollmentSettings(
-                environment="test",
-                secret_key=secret,
-                pseudonym_key=pseudonym,
-                field_keys=SecretStr(keys),
-                blind_index_key=SecretStr(index_key),
-            )
-        ),
-        "staffing": staffing_app(
-            StaffingSettings(
-                environment="test",
-                secret_key=secret,
-                pseudonym_key=pseudonym,
-                field_keys=SecretStr(keys),
-                blind_index_key=SecretStr(index_key),
-            )
-        ),
-        "assistance": assistance_app(
-            AssistanceSettings(
-                environment="test",
-                secret_key=secret,
-                pseudonym_key=pseudonym,
-                field_keys=SecretStr(keys),
-                blind_index_key=SecretStr(index_key),
-            )
-        ),
-        "evaluation": evaluation_app(
-            EvaluationSettings(environment="test", secret_key=secret, pseudonym_key=pseudonym)
-        ),
+        "enrollment": enrollment_app(EnrollmentSettings(**keyed)),
+        "staffing": staffing_app(StaffingSettings(**keyed)),
+        "assistance": assistance_app(AssistanceSettings(**keyed)),
+        "evaluation": evaluation_app(EvaluationSettings(**common)),
     }
     documents: dict[str, dict[str, Any] | None] = {
         name: services[name].openapi() for name in gateway.state.settings.services
