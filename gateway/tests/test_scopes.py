@@ -11,7 +11,7 @@ SERVICES = ("enrollment", "staffing", "assistance", "evaluation")
 
 def test_every_service_has_read_and_write_and_the_three_holding_personal_data_have_pii() -> None:
     scopes = known_scopes(SERVICES)
-    assert len(scopes) == 11
+    assert len(scopes) == 12  # 4 services × read/write, 3 × pii, audit:read
     assert "audit:read" in scopes
     assert {s for s in scopes if s.endswith(":pii")} == {
         "assistance:pii",
