@@ -18,7 +18,13 @@ from junheng_kit.auth import Principal, principal_for_request
 from junheng_kit.bridge import BridgeClient, BrokerUnavailable, NoResponder, UpstreamTimeout
 from junheng_kit.context import current_request_id
 from junheng_kit.i18n import t
-from junheng_kit.problems import FieldError, Forbidden, ServiceUnavailable, problem_responses
+from junheng_kit.problems import (
+    FieldError,
+    Forbidden,
+    ServiceUnavailable,
+    UnsupportedMediaType,
+    problem_responses,
+)
 from junheng_kit.retention.export import LEGAL_BASIS, ChildExportAsk
 from junheng_kit.timeutil import utcnow
 
@@ -92,7 +98,7 @@ async def _ask(
 @router.post(
     PATH,
     summary="Everything the services hold about a child, in one bundle (access request)",
-    responses=problem_responses(Forbidden, ServiceUnavailable),
+    responses=problem_responses(Forbidden, ServiceUnavailable, UnsupportedMediaType),
     # any one service's personal-data scope will do: alternatives, as OpenAPI writes them
     openapi_extra={"security": [{"OAuth2": [scope]} for scope in PII_SCOPES]},
 )

@@ -461,8 +461,9 @@ def problems_as_sent(document: dict[str, Any]) -> dict[str, Any]:
 def document_problem_responses(document: dict[str, Any]) -> dict[str, Any]:
     """Add to every API operation the problems any request to it may meet, whatever the route
     declares: 401 (token), 403 (scope or jurisdiction), 422 (schema), 400 for a body that is not
-    parseable JSON or form data, 404 for path parameters that name nothing the caller may see;
-    then `problems_as_sent`. The health routes (tag `operations`) are left as they are."""
+    parseable JSON or form data, 415 for a body in a media type the operation does not take,
+    404 for path parameters that name nothing the caller may see; then `problems_as_sent`. The
+    health routes (tag `operations`) are left as they are."""
     for operation in _operations(document):
         if _OPERATIONS_TAG in operation.get("tags", []):
             continue
@@ -473,6 +474,7 @@ def document_problem_responses(document: dict[str, Any]) -> dict[str, Any]:
             (Forbidden, True),
             (InvalidInput, True),
             (BadRequest, "requestBody" in operation),
+            (UnsupportedMediaType, "requestBody" in operation),
             (NotFound, has_path_parameter),
         ]
         for error, applies in generic:

@@ -24,7 +24,8 @@ from junheng_kit.testing.plugin import (
 from junheng_kit.tokens import TokenSigner
 from staffing.app import create_app
 from staffing.settings import StaffingSettings
-from staffing.teachers.models import ENCRYPTED_COLUMNS, Teacher, citizen_id_index
+from staffing.db import Base
+from staffing.teachers.models import citizen_id_index
 from staffing.teachers.repository import TeacherRepository
 
 from .conftest import PRIMARY, citizen_id, seed_schools, teacher
@@ -155,9 +156,9 @@ async def test_reencrypt_rewrites_the_values_under_the_new_key(
         blind_index_key=SecretStr(index_key),
         **keys,
     )
-    encrypted = [(cast(Table, Teacher.__table__), ENCRYPTED_COLUMNS)]
-    assert await reencrypt(rotated, encrypted) == {"teacher": 1}
-    assert await reencrypt(rotated, encrypted) == {"teacher": 0}
+    first = await reencrypt(rotated, Base.metadata)
+    assert first == {"teacher": 1, "teacher blind indexes": 0}
+    assert await reencrypt(rotated, Base.metadata) == {"teacher": 0, "teacher blind indexes": 0}
     app = create_app(rotated)
     async with running_replicas([app]) as replicas:
         async with app.state.sessionmaker() as session:

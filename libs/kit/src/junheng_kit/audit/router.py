@@ -19,7 +19,7 @@ from junheng_kit.audit.trail import Auditor
 from junheng_kit.auth import Principal, require_scopes
 from junheng_kit.i18n import localized, t
 from junheng_kit.pagination import cut_page, decode_cursor, fetch_limit
-from junheng_kit.problems import FieldError, InvalidInput
+from junheng_kit.problems import FieldError, InvalidInput, problem_responses
 
 AUDIT_READ = "audit:read"
 EXPORT_PAGE = 2000
@@ -126,7 +126,11 @@ def _cursor_id(cursor: str | None) -> int | None:
 router = APIRouter(tags=["audit"])
 
 
-@router.get("/v1/audit", summary="审计记录 (the audit trail, newest first)")
+@router.get(
+    "/v1/audit",
+    summary="审计记录 (the audit trail, newest first)",
+    responses=problem_responses(),
+)
 async def list_audit(
     request: Request,
     principal: Auditor_,
@@ -150,7 +154,11 @@ async def list_audit(
     return AuditPage(items=[AuditEntryRead.of(row) for row in page], next_cursor=next_cursor)
 
 
-@router.get("/v1/audit/verify", summary="核验审计哈希链 (verify the audit trail's hash chain)")
+@router.get(
+    "/v1/audit/verify",
+    summary="核验审计哈希链 (verify the audit trail's hash chain)",
+    responses=problem_responses(),
+)
 async def verify_audit(request: Request, _: Auditor_) -> AuditVerifyRead:
     """Recompute the hash chain from the end of the archive; names the first broken entry."""
     auditor = _auditor(request)
@@ -174,7 +182,10 @@ async def verify_audit(request: Request, _: Auditor_) -> AuditVerifyRead:
     "/v1/audit/export",
     summary="导出审计记录 (export the audit trail as NDJSON)",
     response_class=StreamingResponse,
-    responses={200: {"content": {"application/x-ndjson": {}}, "description": "one entry a line"}},
+    responses={
+        200: {"content": {"application/x-ndjson": {}}, "description": "one entry a line"},
+        **problem_responses(),
+    },
 )
 async def export_audit(
     request: Request, principal: Auditor_, filters: Annotated[AuditFilters, Query()]
