@@ -43,7 +43,7 @@ from typing import Any
 from cryptography.exceptions import InvalidTag
 from sqlalchemy import Table, bindparam, or_, select, type_coerce, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.types import String, Text, TypeDecorator
+from sqlalchemy.types import LargeBinary, String, Text, TypeDecorator
 
 from junheng_kit.crypto_profile import GUOMI, INTERNATIONAL, Profile, profile
 
@@ -396,6 +396,36 @@ def decrypt_bytes(stored: bytes, column: str, ring: Keyring | None = None) -> by
         return ALGORITHMS[algorithm].open(key, body, column.encode())
     except (InvalidTag, ValueError) as error:
         raise FieldUnreadable(f"{column}: the stored value was altered or moved") from error
+
+
+def configured() -> Keyring | None:
+    """The process's keyring, or None in a process that encrypts no fields."""
+    return _ring
+
+
+class SealedIfKeyed(TypeDecorator[bytes]):
+    """A blob sealed with `encrypt_bytes` in a process that has field keys (a service that
+    encrypts personal data: its stored answers may hold it), kept as given elsewhere. Reads
+    open what was sealed and pass plain values through, so rows written before the keys (or
+    by a process without them) stay readable."""
+
+    impl = LargeBinary
+    cache_ok = True
+
+    def __init__(self, column: str) -> None:
+        super().__init__()
+        self.column = column
+
+    def process_bind_param(self, value: bytes | None, dialect: Any) -> bytes | None:
+        ring = _ring
+        if value is None or ring is None:
+            return value
+        return encrypt_bytes(value, self.column, ring)
+
+    def process_result_value(self, value: bytes | None, dialect: Any) -> bytes | None:
+        if value is None or not bytes(value).startswith(PREFIX.encode()):
+            return value
+        return decrypt_bytes(bytes(value), self.column)
 
 
 def is_current_bytes(stored: bytes, ring: Keyring | None = None) -> bool:

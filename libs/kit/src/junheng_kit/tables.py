@@ -3,7 +3,9 @@
 - outbox_message: events written in the use-case's transaction, published by the relay.
 - processed_message: the inbox; one row per (consumer, event id) makes handlers idempotent.
 - idempotency_record: each Idempotency-Key per client: claimed (`pending`, with its owner and
-  lease) while its request runs, then its answer (`done`) — see junheng_kit.idempotency.
+  lease) while its request runs, then its answer (`done`) — see junheng_kit.idempotency. The
+  answer's body is sealed (`fieldcrypt.SealedIfKeyed`) in a service with field keys: a stored
+  answer may hold the personal data its request wrote.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from sqlalchemy import JSON, Integer, LargeBinary, String, Text, UniqueConstrain
 from sqlalchemy.orm import Mapped, mapped_column
 
 from junheng_kit.db import KitBase, UtcDateTime
+from junheng_kit.fieldcrypt import SealedIfKeyed
 from junheng_kit.ids import uuid7
 from junheng_kit.timeutil import utcnow
 
@@ -56,5 +59,6 @@ class IdempotencyRecord(KitBase):
     expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     status: Mapped[int] = mapped_column(Integer)
     headers: Mapped[dict[str, str]] = mapped_column(JSON)
-    body: Mapped[bytes] = mapped_column(LargeBinary)
+    # the stored answer: sealed in a service that encrypts personal data (it may hold some)
+    body: Mapped[bytes] = mapped_column(SealedIfKeyed("kit.idempotency_record.body"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

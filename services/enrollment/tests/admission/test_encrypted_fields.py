@@ -123,6 +123,30 @@ class TestAtRest:
         assert answer["household"]["residence_permit"]["number"] == "R0001"
         assert answer == created.json()
 
+    async def test_a_stored_idempotent_answer_is_sealed_and_replays_as_given(
+        self, client: AsyncClient, session: AsyncSession, writer: dict[str, str],
+        pii_writer: dict[str, str],
+    ) -> None:  # fmt: skip
+        """The answer kept for an Idempotency-Key (24 hours) holds what the application held:
+        it is sealed too, and a retry still gets it back byte for byte."""
+        await setup_county(client, writer)
+        body = with_student_number(application())
+        headers = {**pii_writer, "Idempotency-Key": "family-app-7"}
+        created = await client.post("/v1/applications", json=body, headers=headers)
+        assert created.status_code == 201, created.text
+        stored_body = (
+            await session.execute(
+                text("SELECT body FROM idempotency_record WHERE key = 'family-app-7'")
+            )
+        ).scalar_one()
+        assert bytes(stored_body).startswith(b"enc:1:aes256gcm:")
+        for plain in PLAINTEXT:
+            assert plain.encode() not in bytes(stored_body)
+        again = await client.post("/v1/applications", json=body, headers=headers)
+        assert again.status_code == 201
+        assert again.headers["idempotent-replayed"] == "true"
+        assert again.content == created.content
+
     def test_the_blind_index_is_of_the_normalised_citizen_id(self) -> None:
         """Spacing and the case of the check character X do not change the index; another
         kind of value with the same characters has another index."""
