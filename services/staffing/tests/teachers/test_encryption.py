@@ -4,13 +4,13 @@ are what they were, a value moved to another column does not open, and the å›½å¯
 SM4-GCM values."""
 
 import json
-from typing import Any, cast
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
 from httpx import AsyncClient
 from pydantic import SecretStr
-from sqlalchemy import Table, text
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from junheng_kit import fieldcrypt
@@ -23,8 +23,8 @@ from junheng_kit.testing.plugin import (
 )
 from junheng_kit.tokens import TokenSigner
 from staffing.app import create_app
-from staffing.settings import StaffingSettings
 from staffing.db import Base
+from staffing.settings import StaffingSettings
 from staffing.teachers.models import citizen_id_index
 from staffing.teachers.repository import TeacherRepository
 
