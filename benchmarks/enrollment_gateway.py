@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from junheng_devtools.bench import demo_enrollment_system
+from junheng_devtools.bench import cpu_seconds, demo_enrollment_system
 from junheng_devtools.demo_enrollment import intake_year
 
 from junheng_kit.identifiers import citizen_id_from_body
@@ -162,12 +162,6 @@ def batch_totals(service_url: str) -> tuple[float, float]:
             if line.startswith(f'junheng_batch_items_{kind}{{batch="applications"}}'):
                 totals[kind] = float(line.rsplit(" ", 1)[1])
     return totals["sum"], totals["count"]
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def post_instance(url: str, token: str, body: bytes) -> tuple[float, int, int, int]:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -27,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from junheng_devtools.bench import cpu_seconds
 from pydantic import SecretStr
 from sqlalchemy import insert
 
@@ -180,15 +180,6 @@ async def main() -> None:
             for process, _ in sims.values():
                 process.terminate()
                 process.wait(timeout=10)
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU of a process so far (Linux /proc; 0 elsewhere)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def run(app: Any, settings: EnrollmentSettings, simulators: list[int]) -> None:

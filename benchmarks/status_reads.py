@@ -31,7 +31,7 @@ import tempfile
 from pathlib import Path
 
 import httpx
-from junheng_devtools.bench import demo_enrollment_system
+from junheng_devtools.bench import cpu_seconds, demo_enrollment_system
 
 ROOT = Path(__file__).resolve().parents[1]
 SECONDS = float(os.environ.get("JUNHENG_BENCH_STATUS_SECONDS", "10"))
@@ -98,12 +98,6 @@ def poll(base: str, token: str, ids_file: Path, *, conditional: bool) -> dict[st
         "p50_ms": result["p50_ms"],
         "p99_ms": result["p99_ms"],
     }
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def main() -> None:

@@ -3,6 +3,7 @@ intake loaded, as `make run` loads them, and a bench client holding every scope.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -35,3 +36,13 @@ def demo_enrollment_system(var: Path) -> Iterator[tuple[System, str]]:
         yield system, token
     finally:
         system.stop()
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process so far (Linux /proc; 0 once it is gone): what a benchmark
+    on a shared machine can compare, where wall time also waits for other work."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
