@@ -4,9 +4,8 @@ from typing import Any
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from junheng_contracts.enrollment import SchoolData
 from junheng_kit.identifiers import citizen_id_check_character
-from junheng_kit.school_directory import apply_school_state
+from junheng_kit.testing.schools import seed_school_copies
 from staffing.policy.models import PolicyParameter
 from staffing.schools.models import School
 from staffing.teachers.codes import Gender, PostType, Section, StaffingStatus, TeacherStatus
@@ -20,28 +19,16 @@ ANSHAN = "2121030101"  # outside the Dongsheng token
 
 
 async def seed_schools(session: AsyncSession) -> None:
-    for code, levels, county, lon in (
-        (URBAN_PRIMARY, ["primary"], DONGSHENG, 109.98),
-        (URBAN_JUNIOR, ["junior"], DONGSHENG, 109.99),
-        (VILLAGE, ["primary"], DONGSHENG, 110.10),
-        (ANSHAN, ["primary"], "210302", 123.0),
-    ):
-        await apply_school_state(
-            session,
-            School,
-            SchoolData(
-                school_code=code,
-                name=f"学校{code[-3:]}",
-                levels=levels,
-                county_code=county,
-                longitude=lon,
-                latitude=39.8,
-                planned_capacity=1000,
-                version=1,
-            ),
-            "seed",
-        )
-    await session.commit()
+    await seed_school_copies(
+        session,
+        School,
+        [
+            (URBAN_PRIMARY, ["primary"], DONGSHENG, 109.98),
+            (URBAN_JUNIOR, ["junior"], DONGSHENG, 109.99),
+            (VILLAGE, ["primary"], DONGSHENG, 110.10),
+            (ANSHAN, ["primary"], "210302", 123.0),
+        ],
+    )
 
 
 def staff(

@@ -3,9 +3,8 @@ from datetime import date
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from junheng_contracts.enrollment import SchoolData
 from junheng_kit.identifiers import citizen_id_check_character
-from junheng_kit.school_directory import apply_school_state
+from junheng_kit.testing.schools import seed_school_copies
 from staffing.schools.models import School
 from staffing.teachers.codes import Gender, PostType, Section, StaffingStatus, TeacherStatus
 from staffing.teachers.models import Teacher
@@ -18,28 +17,16 @@ ANSHAN = "2121030201"
 
 
 async def seed_schools(session: AsyncSession) -> None:
-    for code, county, lon in (
-        (URBAN, DONGSHENG, 109.98),
-        (RURAL_1, DONGSHENG, 110.05),
-        (RURAL_2, DONGSHENG, 110.10),
-        (ANSHAN, "210302", 123.0),
-    ):
-        await apply_school_state(
-            session,
-            School,
-            SchoolData(
-                school_code=code,
-                name=f"学校{code[-3:]}",
-                levels=["primary"],
-                county_code=county,
-                longitude=lon,
-                latitude=39.8,
-                planned_capacity=1000,
-                version=1,
-            ),
-            "seed",
-        )
-    await session.commit()
+    await seed_school_copies(
+        session,
+        School,
+        [
+            (URBAN, ["primary"], DONGSHENG, 109.98),
+            (RURAL_1, ["primary"], DONGSHENG, 110.05),
+            (RURAL_2, ["primary"], DONGSHENG, 110.10),
+            (ANSHAN, ["primary"], "210302", 123.0),
+        ],
+    )
 
 
 def teacher(

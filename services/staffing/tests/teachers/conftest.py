@@ -4,10 +4,9 @@ from typing import Any
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from junheng_contracts.enrollment import SchoolData
 from junheng_kit.identifiers import citizen_id_check_character
-from junheng_kit.school_directory import apply_school_state
 from junheng_kit.testing.plugin import TokenFactory, auth
+from junheng_kit.testing.schools import seed_school_copies
 from staffing.schools.models import School
 
 DONGSHENG = "150602"
@@ -44,29 +43,16 @@ def teacher(**changes: Any) -> dict[str, Any]:
 
 
 async def seed_schools(session: AsyncSession) -> None:
-    schools = [
-        (PRIMARY, ["primary"], DONGSHENG),
-        (NINE_YEAR, ["nine_year"], DONGSHENG),
-        (JUNIOR, ["junior"], DONGSHENG),
-        (OTHER_COUNTY, ["primary"], "210302"),
-    ]
-    for code, levels, county in schools:
-        await apply_school_state(
-            session,
-            School,
-            SchoolData(
-                school_code=code,
-                name=f"学校{code}",
-                levels=levels,
-                county_code=county,
-                longitude=109.9,
-                latitude=39.8,
-                planned_capacity=1000,
-                version=1,
-            ),
-            "seed",
-        )
-    await session.commit()
+    await seed_school_copies(
+        session,
+        School,
+        [
+            (PRIMARY, ["primary"], DONGSHENG),
+            (NINE_YEAR, ["nine_year"], DONGSHENG),
+            (JUNIOR, ["junior"], DONGSHENG),
+            (OTHER_COUNTY, ["primary"], "210302"),
+        ],
+    )
 
 
 @pytest.fixture

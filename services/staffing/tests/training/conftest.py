@@ -5,9 +5,8 @@ import pytest
 from httpx import AsyncClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from junheng_contracts.enrollment import SchoolData
 from junheng_kit.identifiers import citizen_id_check_character
-from junheng_kit.school_directory import apply_school_state
+from junheng_kit.testing.schools import seed_school_copies
 from staffing.schools.models import School
 from staffing.teachers.stats import registry_today
 
@@ -77,27 +76,15 @@ async def register(
 
 
 async def seed_schools(session: AsyncSession) -> None:
-    for code, levels, county in (
-        (PRIMARY, ["primary"], DONGSHENG),
-        (NINE_YEAR, ["nine_year"], DONGSHENG),
-        (ANSHAN, ["primary"], "210302"),
-    ):
-        await apply_school_state(
-            session,
-            School,
-            SchoolData(
-                school_code=code,
-                name=f"学校{code}",
-                levels=levels,
-                county_code=county,
-                longitude=109.9,
-                latitude=39.8,
-                planned_capacity=1000,
-                version=1,
-            ),
-            "seed",
-        )
-    await session.commit()
+    await seed_school_copies(
+        session,
+        School,
+        [
+            (PRIMARY, ["primary"], DONGSHENG),
+            (NINE_YEAR, ["nine_year"], DONGSHENG),
+            (ANSHAN, ["primary"], "210302"),
+        ],
+    )
 
 
 @pytest.fixture
