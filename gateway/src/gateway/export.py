@@ -2,16 +2,19 @@
 `POST /v1/children/export` asks every service for what it holds about one child (each service's
 own `POST /v1/children/export`, with the caller's token: each checks its own `<service>:pii`
 scope and jurisdiction) and answers one bundle. A service that cannot answer is named in
-`not_included` with why, never silently left out."""
+`not_included` with why, never silently left out. `POST /v1/children/export.pdf` prints the
+same bundle for the family (gateway/export_pdf.py)."""
 
 import asyncio
 import json
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
+from gateway.export_pdf import bundle_pdf
 from gateway.settings import SERVICES
 from junheng_kit.app import operation_id
 from junheng_kit.auth import Principal, principal_for_request
@@ -30,6 +33,8 @@ from junheng_kit.timeutil import utcnow
 
 PII_SCOPES = tuple(f"{name}:pii" for name in SERVICES)
 PATH = "/v1/children/export"
+PDF_PATH = f"{PATH}.pdf"
+PDF = "application/pdf"
 
 router = APIRouter(tags=["exports"], generate_unique_id_function=operation_id)
 
@@ -112,6 +117,39 @@ async def export_child_bundle(
     caller's scopes and jurisdiction), gathered in one JSON bundle. A service the caller holds
     no `<service>:pii` scope for, that offers no export or does not answer is listed in
     `not_included` with its status. 403 `scope_required` without any `<service>:pii`."""
+    return await gather_bundle(body, request, principal)
+
+
+@router.post(
+    PDF_PATH,
+    summary="Everything the services hold about a child, printed for the family (PDF)",
+    response_class=Response,
+    responses={
+        200: {"content": {PDF: {}}, "description": "the bundle as a PDF (A4)"},
+        **problem_responses(Forbidden, ServiceUnavailable, UnsupportedMediaType),
+    },
+    openapi_extra={"security": [{"OAuth2": [scope]} for scope in PII_SCOPES]},
+)
+async def export_child_bundle_pdf(
+    body: ChildExportAsk,
+    request: Request,
+    principal: Annotated[Principal, Depends(pii_client)],
+) -> Response:
+    """个人信息查阅副本: the same bundle as `POST /v1/children/export`, printed for the family —
+    a cover (when, by whom, the legal basis), which services are included and which are not
+    and why, then every record, table by table (gateway/export_pdf.py)."""
+    bundle = await gather_bundle(body, request, principal)
+    content = await run_in_threadpool(bundle_pdf, bundle.model_dump(mode="json"))
+    name = f"child-data-{bundle.exported_at:%Y%m%d}.pdf"
+    return Response(
+        content, media_type=PDF, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
+
+
+async def gather_bundle(
+    body: ChildExportAsk, request: Request, principal: Principal
+) -> ChildBundle:
+    """Every service asked at once over NATS, under the caller's token."""
     bridge: BridgeClient | None = request.app.state.bridge
     if bridge is None:
         raise ServiceUnavailable(t("网关未连接到 NATS", "the gateway is not connected to NATS"))

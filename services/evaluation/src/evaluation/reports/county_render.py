@@ -13,9 +13,9 @@ from evaluation.reports.render import (
     chart_font,
     html_page,
     meta_table,
-    pdf_from_html,
 )
 from evaluation.reports.workbook import FILLS, about_sheet, sheet_header, workbook_bytes
+from junheng_kit.pdf import pdf_from_html
 from junheng_kit.tabular import xlsx_safe
 
 Report = dict[str, Any]

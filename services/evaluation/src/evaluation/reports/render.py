@@ -20,6 +20,8 @@ import numpy as np
 from matplotlib import font_manager
 from matplotlib.figure import Figure
 
+from junheng_kit.pdf import pdf_from_html
+
 matplotlib.use("Agg")
 
 log = logging.getLogger(__name__)
@@ -413,14 +415,6 @@ def render_html(report: Report) -> str:
 
 
 # ---------------------------------------------------------------- PDF
-
-
-def pdf_from_html(html: str) -> bytes:
-    """An HTML report printed by WeasyPrint (A4 landscape, Noto Sans CJK SC embedded as used)."""
-    from weasyprint import HTML  # heavy import, only when a PDF is asked for
-
-    pdf: bytes = HTML(string=html).write_pdf()
-    return pdf
 
 
 def render_pdf(report: Report) -> bytes:
