@@ -14,7 +14,12 @@ import pytest
 from httpx import AsyncClient
 from sqlalchemy import select
 
-from enrollment.admission.models import Admission, Application
+from enrollment.admission.models import (
+    Admission,
+    Application,
+    ApplicationEvent,
+    ApplicationVerification,
+)
 from enrollment.admission.repository import citizen_id_index
 from enrollment.retention import RETENTION, PurgeRecord
 from junheng_kit.identifiers import citizen_id_check_character, student_key
@@ -99,9 +104,30 @@ async def seed(replicas: Replicas) -> dict[str, Application]:
         "recent": row(14, kept, "withdrawn"),
         "elsewhere": row(15, expired, "withdrawn", county="150603"),
     }
+    rows["withdrawn"].status_reason = "家长李大华电话撤回 / withdrawn by phone"
     async with replicas.apps[0].state.sessionmaker() as session:
         session.add_all(rows.values())
         await session.flush()
+        for name in ("withdrawn", "admitted"):  # what clerks wrote about the application
+            session.add_all(
+                [
+                    ApplicationVerification(
+                        application_id=rows[name].id,
+                        document="hukou",
+                        result="confirmed",
+                        source="公安",
+                        reason="户主李大华，户口簿第3页 / household head's page",
+                        checked_by="clerk",
+                    ),
+                    ApplicationEvent(
+                        application_id=rows[name].id,
+                        actor="clerk",
+                        action="status",
+                        reason="李大华来电 / the father called",
+                    ),
+                    ApplicationEvent(application_id=rows[name].id, actor="clerk", action="note"),
+                ]
+            )
         session.add(
             Admission(
                 application_id=rows["admitted"].id,
@@ -116,6 +142,22 @@ async def seed(replicas: Replicas) -> dict[str, Application]:
         )
         await session.commit()
     return rows
+
+
+async def reasons(replicas: Replicas, application_id: UUID) -> list[str | None]:
+    """The free text kept about an application: its checks' reasons, then its trail's."""
+    async with replicas.apps[0].state.sessionmaker() as session:
+        checks = await session.scalars(
+            select(ApplicationVerification.reason).where(
+                ApplicationVerification.application_id == application_id
+            )
+        )
+        trail = await session.scalars(
+            select(ApplicationEvent.reason)
+            .where(ApplicationEvent.application_id == application_id)
+            .order_by(ApplicationEvent.id)
+        )
+        return [*checks, *trail]
 
 
 async def stored(replicas: Replicas, application_id: UUID) -> Application:
@@ -197,6 +239,13 @@ async def test_expired_applications_of_children_not_admitted_are_pseudonymised_o
     assert gone.home_address == "已清除"
     assert (gone.home_longitude, gone.home_latitude) == (109.96, 39.81)
     assert gone.birth_date == date(2019, 3, 1)
+    assert gone.status_reason == "已清除"
+    assert await reasons(replicas, gone.id) == ["已清除", "已清除", None]
+    assert await reasons(replicas, rows["admitted"].id) == [
+        "户主李大华，户口簿第3页 / household head's page",
+        "李大华来电 / the father called",
+        None,
+    ]
     assert gone.household["hukou"]["address"] == "已清除"
     assert gone.household["hukou"]["location"] is None
     assert gone.household["hukou"]["type"] == "urban"

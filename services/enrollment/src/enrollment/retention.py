@@ -7,7 +7,9 @@ No source gives the period (domain.md and the policy seeds are silent): a bureau
 (PUT /v1/retention-rules/…, citing its document); until then nothing is purged.
 
 Pseudonymised: the child's citizen ID, 学籍号 and name; the guardian's name and phone; the home
-and 户籍 addresses and the 户籍 location; the 居住证 number. Generalised: the birth date to the
+and 户籍 addresses and the 户籍 location; the 居住证 number; the free text clerks wrote about the
+application (the status reason, each check's reason, each trail entry's reason: 已清除 where
+there was one). Generalised: the birth date to the
 first of its month (the entry-age statistics count by birth month), the home location to 0.01°
 (about 1 km, as masked reads show it). Kept: the status, year, level, zones, choices, 随迁 flag,
 户口 type and housing (the statistics), and the pseudonymous child key (holds by child).
@@ -19,9 +21,14 @@ import re
 from datetime import date
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, exists, literal_column, select
+from sqlalchemy import ColumnElement, case, exists, literal, literal_column, select
 
-from enrollment.admission.models import Admission, Application
+from enrollment.admission.models import (
+    Admission,
+    Application,
+    ApplicationEvent,
+    ApplicationVerification,
+)
 from enrollment.db import Base
 from junheng_kit import fieldcrypt
 from junheng_kit.fieldcrypt_columns import JSONWithEncryptedFields
@@ -56,6 +63,11 @@ class PurgedRecord(Base, PurgedRecordColumns):
 
 class PurgeLease(Base, PurgeLeaseColumns):
     __tablename__ = "purge_lease"
+
+
+def cleared_if_set(column: Any) -> Any:
+    """已清除 where the column holds text, NULL where it held none (a reason never given)."""
+    return case((column.is_(None), None), else_=literal(CLEARED))
 
 
 def school_year_started_by(cutoff: date) -> ColumnElement[bool]:
@@ -129,7 +141,20 @@ NOT_ADMITTED = PurgeTarget(
         "home_address": CLEARED,
         "home_longitude": _rounded("home_longitude"),
         "home_latitude": _rounded("home_latitude"),
+        "status_reason": cleared_if_set(Application.__table__.c.status_reason),
     },
+    replace_related=(
+        (
+            ApplicationVerification.__table__,  # type: ignore[arg-type]
+            ApplicationVerification.__table__.c.application_id,
+            {"reason": cleared_if_set(ApplicationVerification.__table__.c.reason)},
+        ),
+        (
+            ApplicationEvent.__table__,
+            ApplicationEvent.__table__.c.application_id,
+            {"reason": cleared_if_set(ApplicationEvent.__table__.c.reason)},
+        ),
+    ),
     description=(
         "未被录取儿童的入学申请（撤回、驳回或未安置），自该学年 9 月 1 日起算。Applications of "
         "children not admitted (withdrawn, rejected or never placed), counted from 1 September of "

@@ -57,8 +57,10 @@ class PurgeTarget:
     """One kind of record a service may purge: its table, key, county and child key columns, the
     anchor a rule counts from (`anchor`, its name; `expired(cutoff)`, the SQL condition that the
     anchor is on or before the cutoff), which records the kind covers (`eligible`), and what the
-    action does: `pseudonymise` rewrites `replace` (column name → value or dialect → SQL),
-    `delete` removes the row after the rows of `delete_first` (child table, its key column)."""
+    action does: `pseudonymise` rewrites `replace` (column name → value or dialect → SQL) and,
+    in the record's child tables, `replace_related` (child table, its key column, what to
+    rewrite: the free text a clerk wrote about the record); `delete` removes the row after the
+    rows of `delete_first` (child table, its key column)."""
 
     kind: str
     table: Table
@@ -71,6 +73,7 @@ class PurgeTarget:
     eligible: Callable[[], ColumnElement[bool]] | None = None
     replace: Mapping[str, Replacement] = field(default_factory=dict)
     delete_first: tuple[tuple[Table, ColumnElement[Any]], ...] = ()
+    replace_related: tuple[tuple[Table, ColumnElement[Any], Mapping[str, Replacement]], ...] = ()
     audit: bool = False
     description: str = ""
 
@@ -161,10 +164,8 @@ def _expired(
     return condition
 
 
-def _values(target: PurgeTarget, dialect: str) -> dict[str, Any]:
-    return {
-        name: value(dialect) if callable(value) else value for name, value in target.replace.items()
-    }
+def _values(replace: Mapping[str, Replacement], dialect: str) -> dict[str, Any]:
+    return {name: value(dialect) if callable(value) else value for name, value in replace.items()}
 
 
 async def _apply(
@@ -206,8 +207,14 @@ async def _apply(
                 ],
             )
             await session.execute(
-                update(target.table).where(target.key.in_(keys)).values(**_values(target, dialect))
+                update(target.table)
+                .where(target.key.in_(keys))
+                .values(**_values(target.replace, dialect))
             )
+            for child, column, replace in target.replace_related:
+                await session.execute(
+                    update(child).where(column.in_(keys)).values(**_values(replace, dialect))
+                )
         done += len(keys)
 
 
