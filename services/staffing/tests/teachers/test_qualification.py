@@ -23,10 +23,12 @@ async def register(client: AsyncClient, headers: dict[str, Any], **changes: Any)
 
 class TestRecord:
     async def test_the_post_and_certificate_are_kept_as_codes(
-        self, client: AsyncClient, writer: dict[str, Any]
+        self, client: AsyncClient, writer: dict[str, Any], pii_writer: dict[str, Any]
     ) -> None:
+        """The certificate number names one teacher (personal data): in full with
+        `staffing:pii`, withheld without it; the kind and subject are shown to both."""
         body = await register(
-            client, writer, leadership_post="校长", teacher_qualification=CERTIFICATE
+            client, pii_writer, leadership_post="校长", teacher_qualification=CERTIFICATE
         )
 
         assert body["leadership_post"] == "principal"
@@ -36,11 +38,17 @@ class TestRecord:
             "subject": "chinese",
         }
         assert body["flags"] == []
-        read = (await client.get(f"/v1/teachers/{body['id']}", headers=writer)).json()
+        read = (await client.get(f"/v1/teachers/{body['id']}", headers=pii_writer)).json()
         assert (read["teacher_qualification"], read["flags"]) == (
             body["teacher_qualification"],
             [],
         )
+        masked = (await client.get(f"/v1/teachers/{body['id']}", headers=writer)).json()
+        assert masked["teacher_qualification"] == {
+            "type": "primary_school",
+            "number": None,
+            "subject": "chinese",
+        }
 
     async def test_a_full_time_teacher_without_a_certificate_is_recorded_and_flagged(
         self, client: AsyncClient, writer: dict[str, Any]

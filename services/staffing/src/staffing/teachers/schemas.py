@@ -157,8 +157,10 @@ class TeacherQualification(BaseModel):
         "中等职业学校, vocational_practice_instructor 中等职业学校实习指导, "
         "higher_education 高等学校"
     )
-    number: CertificateNumber | None = Field(
-        None, description="教师资格证书编号 as written on the certificate (no shape enforced)"
+    number: Annotated[CertificateNumber | None, Personal] = Field(
+        None,
+        description="教师资格证书编号 as written on the certificate (no shape enforced); it names "
+        "one teacher: personal data",
     )
     subject: SubjectCode | None = Field(
         None, description="任教学科 on the certificate: a subject code or its Chinese name"
