@@ -4,6 +4,7 @@ the kit's BridgeServer, the gateway's real migrations on SQLite and PostgreSQL."
 import asyncio
 import importlib
 import json
+import os
 import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -374,3 +375,34 @@ async def register_client(
     finally:
         await engine.dispose()
     return registered.client_id
+
+
+async def gateway_cli(
+    database_url: str, *args: str, environment: dict[str, str] | None = None
+) -> tuple[int, str, str]:
+    """`python -m gateway ARGS` against `database_url`, as an operator runs it: (exit code,
+    stdout, stderr)."""
+    env = {
+        **os.environ,
+        **(
+            environment
+            if environment is not None
+            else {
+                "JUNHENG_ENV": "test",
+                "GATEWAY_SECRET_KEY": "test-secret",
+                "JUNHENG_PSEUDONYM_KEY": "test-pseudonym-key",
+            }
+        ),
+        "GATEWAY_DATABASE_URL": database_url,
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "gateway",
+        *args,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await process.communicate()
+    return process.returncode or 0, out.decode(), err.decode()

@@ -7,6 +7,7 @@ import json
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -204,4 +205,52 @@ async def test_the_family_view_finds_the_childs_accesses_in_enrollment_and_assis
     assert [(e["client_id"], e["outcome"], e["student_keys"]) for e in gateway_trail] == [
         ("auditor", "ok", [view["student_key"]]),
         ("bureau-clerk", "denied", []),  # refused before the child was named
+    ]
+
+
+async def test_a_purpose_required_clients_read_without_x_purpose_is_refused_by_the_service(
+    family_system: tuple[FastAPI, httpx.AsyncClient],
+) -> None:
+    """A client registered with --purpose-required: through the gateway, enrollment refuses its
+    application search without X-Purpose (403 naming header.x-purpose) — its registered purpose
+    notwithstanding — and answers it with one; both in enrollment's trail."""
+    app, http = family_system
+    args = argparse.Namespace(
+        name="App backend",
+        scopes="enrollment:read enrollment:pii",
+        jurisdiction="150602",
+        client_id=None,
+        secret=SECRET,
+        purpose="入学资格审核",
+        purpose_required=True,
+    )
+    registered = await cli.register_client(app.state.settings, args)
+    issued = await http.post(
+        "/oauth/token", data={**FORM, "client_id": registered["client_id"], "client_secret": SECRET}
+    )
+    assert json.loads(_segment(issued.json()["access_token"]))["purpose_required"] is True
+    bearer = issued.json()["access_token"]
+    search = "/enrollment/v1/applications/search"
+    refused = await http.post(search, json={"citizen_id": CHILD}, headers=auth(bearer))
+    assert refused.status_code == 403, refused.text
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert [(e["field"], e["rule"]) for e in refused.json()["errors"]] == [
+        ("header.x-purpose", "purpose_required")
+    ]
+    answered = await http.post(
+        search,
+        json={"citizen_id": CHILD},
+        headers=auth(bearer, **{"X-Purpose": quote("家长申诉复核")}),
+    )
+    assert answered.status_code == 200, answered.text
+    auditor = app.state.signer.issue(subject="auditor", scopes=["audit:read"], jurisdiction=["15"])
+    recorded = await http.get(
+        "/enrollment/v1/audit",
+        params={"client_id": registered["client_id"]},
+        headers=auth(auditor),
+    )
+    assert recorded.status_code == 200, recorded.text
+    assert [(e["outcome"], e["status"], e["purpose"]) for e in recorded.json()["items"]] == [
+        ("ok", 200, "家长申诉复核"),
+        ("denied", 403, "入学资格审核"),
     ]

@@ -1,9 +1,6 @@
 """`python -m gateway register-client` / `list-clients`, then a token for that client."""
 
-import asyncio
 import json
-import os
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -11,36 +8,9 @@ import pytest
 
 from junheng_kit.testing.plugin import auth
 
+from .conftest import gateway_cli as _cli
+
 SERVING_ONLY = ("GATEWAY_SECRET_KEY", "JUNHENG_PSEUDONYM_KEY", "JUNHENG_NATS_URL")
-
-
-async def _cli(
-    database_url: str, *args: str, environment: dict[str, str] | None = None
-) -> tuple[int, str, str]:
-    env = {
-        **os.environ,
-        **(
-            environment
-            if environment is not None
-            else {
-                "JUNHENG_ENV": "test",
-                "GATEWAY_SECRET_KEY": "test-secret",
-                "JUNHENG_PSEUDONYM_KEY": "test-pseudonym-key",
-            }
-        ),
-        "GATEWAY_DATABASE_URL": database_url,
-    }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "gateway",
-        *args,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await process.communicate()
-    return process.returncode or 0, out.decode(), err.decode()
 
 
 class TestRegisterClient:

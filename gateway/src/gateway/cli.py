@@ -1,17 +1,20 @@
-"""`python -m gateway serve|migrate|register-client|list-clients|openapi|asyncapi|trust-root|
-certify-key`."""
+"""`python -m gateway serve|migrate|register-client|change-client|remove-client|rotate-secret|
+list-clients|openapi|asyncapi|trust-root|certify-key`."""
 
 import argparse
 import asyncio
 import json
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, NoReturn, Self, TypeVar
 
 from pydantic import model_validator
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.audit import acts
 from gateway.auth import keys, service
+from gateway.auth.models import Client
 from gateway.auth.repository import ClientRepository
 from gateway.settings import GatewaySettings
 from junheng_kit.db import create_engine, create_sessionmaker
@@ -23,11 +26,14 @@ from junheng_kit.signing import ensure_private_key, load_signer
 from junheng_kit.trust import add_certificate, certify
 
 GATEWAY_DIR = Path(__file__).resolve().parents[2]
-DATABASE_COMMANDS = frozenset({"migrate", "register-client", "list-clients"})
+CLIENT_COMMANDS = frozenset({"change-client", "remove-client", "rotate-secret"})
+DATABASE_COMMANDS = frozenset({"migrate", "register-client", "list-clients", *CLIENT_COMMANDS})
+T = TypeVar("T")
 
 
 class OperatorSettings(GatewaySettings):
-    """The settings of `migrate`, `register-client` and `list-clients`, which an operator runs
+    """The settings of `migrate` and the client commands (`register-client`, `change-client`,
+    `remove-client`, `rotate-secret`, `list-clients`), which an operator runs
     against the configured database (GATEWAY_DATABASE_URL, GATEWAY_SERVICES) in any environment:
     they sign nothing and connect to no NATS, so the serving process's secrets, NATS identity
     and trust root are not asked for (a client's secret is hashed with argon2, no key of ours)."""
@@ -51,6 +57,7 @@ async def register_client(settings: GatewaySettings, args: argparse.Namespace) -
                     client_id=args.client_id,
                     secret=args.secret,
                     purpose=getattr(args, "purpose", None),
+                    purpose_required=bool(getattr(args, "purpose_required", False)),
                 )
                 await acts.client_registered(session, registered.client_id, registered.jurisdiction)
                 await session.commit()
@@ -69,24 +76,179 @@ async def register_client(settings: GatewaySettings, args: argparse.Namespace) -
     }
 
 
-async def _list(settings: GatewaySettings) -> list[dict[str, Any]]:
+async def _in_transaction(
+    settings: GatewaySettings, use_case: Callable[[AsyncSession], Awaitable[T]]
+) -> T:
+    """Run an operator's use-case and its audit act in one transaction: both or neither."""
+    engine = create_engine(settings.database_url)
+    try:
+        async with create_sessionmaker(engine)() as session:
+            result = await use_case(session)
+            await session.commit()
+    finally:
+        await engine.dispose()
+    return result
+
+
+def _split(value: str | None) -> list[str] | None:
+    return None if value is None else value.replace(",", " ").split()
+
+
+def _listed(client: Client) -> dict[str, Any]:
+    """A client as an operator sees it: never its secret or the secret's hash."""
+    until = client.previous_secret_until
+    return {
+        "client_id": client.client_id,
+        "name": client.name,
+        "scopes": client.scopes,
+        "jurisdiction": client.jurisdiction,
+        "created_at": client.created_at.isoformat(),
+        "disabled": client.disabled,
+        "purpose": client.purpose,
+        "purpose_required": client.purpose_required,
+        "previous_secret_until": until.isoformat() if until is not None else None,
+    }
+
+
+async def change_client(settings: GatewaySettings, args: argparse.Namespace) -> dict[str, Any]:
+    async def change(session: AsyncSession) -> dict[str, Any]:
+        changed = await service.change_client(
+            session,
+            client_id=args.client_id,
+            services=settings.services,
+            scopes=_split(args.scopes),
+            jurisdiction=_split(args.jurisdiction),
+            purpose=args.purpose,
+            clear_purpose=args.no_purpose,
+            purpose_required=args.purpose_required,
+        )
+        if changed.fields:  # an act per change; a change to the same values is none
+            await acts.client_changed(
+                session, changed.client, changed.fields, changed.previous_jurisdiction
+            )
+        return {**_listed(changed.client), "changed": changed.fields}
+
+    return await _in_transaction(settings, change)
+
+
+async def remove_client(settings: GatewaySettings, args: argparse.Namespace) -> dict[str, Any]:
+    async def remove(session: AsyncSession) -> dict[str, Any]:
+        client = await service.remove_client(session, client_id=args.client_id)
+        await acts.client_removed(session, client)
+        return _listed(client)
+
+    return await _in_transaction(settings, remove)
+
+
+async def rotate_secret(settings: GatewaySettings, args: argparse.Namespace) -> dict[str, Any]:
+    async def rotate(session: AsyncSession) -> dict[str, Any]:
+        rotated = await service.rotate_secret(
+            session, client_id=args.client_id, grace_seconds=args.grace_seconds
+        )
+        await acts.secret_rotated(session, rotated.client, args.grace_seconds)
+        until = rotated.previous_secret_until
+        return {
+            "client_id": rotated.client.client_id,
+            "client_secret": rotated.client_secret,
+            "scopes": rotated.client.scopes,
+            "jurisdiction": rotated.client.jurisdiction,
+            "previous_secret_until": until.isoformat() if until is not None else None,
+        }
+
+    return await _in_transaction(settings, rotate)
+
+
+async def list_clients(settings: GatewaySettings) -> list[dict[str, Any]]:
     engine = create_engine(settings.database_url)
     try:
         async with create_sessionmaker(engine)() as session:
             clients = await ClientRepository(session).all()
     finally:
         await engine.dispose()
-    return [
-        {
-            "client_id": c.client_id,
-            "name": c.name,
-            "scopes": c.scopes,
-            "jurisdiction": c.jurisdiction,
-            "created_at": c.created_at.isoformat(),
-            "disabled": c.disabled,
-        }
-        for c in clients
-    ]
+    return [_listed(c) for c in clients]
+
+
+def _client_parsers(sub: Any) -> None:
+    """`change-client`, `remove-client`, `rotate-secret` (docs/runbook.md)."""
+    change = sub.add_parser(
+        "change-client",
+        help="change a client's scopes, jurisdiction or purpose policy (checked as at "
+        "registration; tokens already issued keep theirs until they expire)",
+    )
+    change.add_argument("client_id", metavar="CLIENT_ID")
+    change.add_argument("--scopes", default=None, help="the new scopes (all of them)")
+    change.add_argument("--jurisdiction", default=None, help="the new GB/T 2260 prefixes")
+    purpose = change.add_mutually_exclusive_group()
+    purpose.add_argument("--purpose", default=None, help="the new registered purpose")
+    purpose.add_argument("--no-purpose", action="store_true", help="clear the registered purpose")
+    _purpose_required_flag(change, default=None)
+    remove = sub.add_parser(
+        "remove-client",
+        help="remove a client: it obtains no more tokens (those issued live until they expire)",
+    )
+    remove.add_argument("client_id", metavar="CLIENT_ID")
+    rotate = sub.add_parser(
+        "rotate-secret", help="give a client a new secret (printed once; stored hashed)"
+    )
+    rotate.add_argument("client_id", metavar="CLIENT_ID")
+    rotate.add_argument(
+        "--grace-seconds",
+        type=int,
+        default=0,
+        help="how long the previous secret still works (0, the default: not at all; at most "
+        "604800, a week)",
+    )
+    rotate.add_argument(
+        "--json-out", type=Path, default=None, help="also write the credentials here (mode 600)"
+    )
+
+
+def _purpose_required_flag(parser: argparse.ArgumentParser, *, default: bool | None) -> None:
+    parser.add_argument(
+        "--purpose-required",
+        action=argparse.BooleanOptionalAction,
+        default=default,
+        help="every audited call of the client must declare X-Purpose (403 without it), "
+        "its registered purpose notwithstanding",
+    )
+
+
+def _refused(parser: argparse.ArgumentParser, command: str, error: DomainError) -> NoReturn:
+    parser.exit(
+        2, f"{command}: {error.detail} {[(e.field, e.rule, e.message) for e in error.errors]}\n"
+    )
+
+
+def _write_credentials(path: Path | None, text: str) -> None:
+    if path:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text + "\n")
+        path.chmod(0o600)
+
+
+def _run_client_command(
+    parser: argparse.ArgumentParser, settings: GatewaySettings, args: argparse.Namespace
+) -> None:
+    commands = {
+        "change-client": change_client,
+        "remove-client": remove_client,
+        "rotate-secret": rotate_secret,
+    }
+    asked = ("scopes", "jurisdiction", "purpose", "purpose_required")
+    if (
+        args.command == "change-client"
+        and not args.no_purpose
+        and all(getattr(args, name) is None for name in asked)
+    ):
+        parser.exit(2, "change-client: nothing to change (see --help)\n")
+    try:
+        answer = asyncio.run(commands[args.command](settings, args))
+    except DomainError as error:
+        _refused(parser, args.command, error)
+    text = json.dumps(answer, ensure_ascii=False, indent=2)
+    if args.command == "rotate-secret":
+        _write_credentials(args.json_out, text)
+    print(text)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -110,12 +272,14 @@ def main(argv: list[str] | None = None) -> int:
         help="why the client reads personal data (its tokens' `purpose` claim; a call's "
         "X-Purpose overrides it)",
     )
+    _purpose_required_flag(register, default=False)
     register.add_argument(
         "--json-out",
         type=Path,
         default=None,
         help="also write the credentials to this file (mode 600)",
     )
+    _client_parsers(sub)
     sub.add_parser("list-clients", help="list registered clients (never their secrets)")
     sub.add_parser("openapi", help="print the gateway's own OpenAPI (without the services)")
     sub.add_parser("asyncapi", help="print the events' AsyncAPI 3.0 document (/asyncapi.json)")
@@ -163,19 +327,14 @@ def main(argv: list[str] | None = None) -> int:
         try:
             credentials = asyncio.run(register_client(settings, args))
         except DomainError as error:
-            parser.exit(
-                2,
-                f"register-client: {error.detail} "
-                f"{[(e.field, e.rule, e.message) for e in error.errors]}\n",
-            )
+            _refused(parser, "register-client", error)
         text = json.dumps(credentials, ensure_ascii=False, indent=2)
-        if args.json_out:
-            args.json_out.parent.mkdir(parents=True, exist_ok=True)
-            args.json_out.write_text(text + "\n")
-            args.json_out.chmod(0o600)
+        _write_credentials(args.json_out, text)
         print(text)
+    elif args.command in CLIENT_COMMANDS:
+        _run_client_command(parser, settings, args)
     elif args.command == "list-clients":
-        print(json.dumps(asyncio.run(_list(settings)), ensure_ascii=False, indent=2))
+        print(json.dumps(asyncio.run(list_clients(settings)), ensure_ascii=False, indent=2))
     elif args.command == "openapi":
         from gateway.app import create_app
 

@@ -1,9 +1,16 @@
 """The gateway's administrative acts in its audit trail (junheng_kit.audit, the kit's tables in
-the gateway's database): a client registered, a token issued or refused, the signing key in
-use changed, a webhook subscription created, removed, re-enabled or its secret rotated.
+the gateway's database): a client registered, changed, removed or its secret rotated, a token
+issued or refused, the signing key in use changed, a webhook subscription created, removed,
+re-enabled or its secret rotated.
 
 Acts of a request are written by the kit's middleware and group commit (the token path opens
-no transaction of its own for them); the operator's CLI appends in its own transaction."""
+no transaction of its own for them); the operator's CLI appends in the transaction of the
+change it records (both or neither).
+
+An operator's act on a client is kind `client`, purpose the command (`change-client`, …),
+record ids the client id then what changed: a field's name, with its new value for the scopes,
+the jurisdiction and `purpose_required` (`scopes=enrollment:read staffing:read`) — never a
+secret."""
 
 from __future__ import annotations
 
@@ -13,6 +20,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from gateway.auth.models import Client
 from gateway.auth.repository import ClientRepository
 from junheng_kit.app import KIT_AUDIT
 from junheng_kit.audit import AuditRecord, AuditTrail
@@ -29,24 +37,72 @@ def county_of(jurisdiction: Sequence[str]) -> str:
     return jurisdiction[0] if len(jurisdiction) == 1 else ""
 
 
-async def client_registered(
-    session: AsyncSession, client_id: str, jurisdiction: Sequence[str]
+async def _operator_act(
+    session: AsyncSession, command: str, county_code: str, status: int, record_ids: list[str]
 ) -> None:
-    """`register-client` (in the registration's transaction)."""
     await KIT_AUDIT.append_many(
         session,
         [
             AuditRecord(
                 client_id=OPERATOR,
-                purpose="register-client",
+                purpose=command,
                 action="admin",
                 kind="client",
-                county_code=county_of(jurisdiction),
-                status=201,
+                county_code=county_code,
+                status=status,
                 request_id=str(uuid7()),
-                record_ids=[client_id],
+                record_ids=record_ids,
             )
         ],
+    )
+
+
+async def client_registered(
+    session: AsyncSession, client_id: str, jurisdiction: Sequence[str]
+) -> None:
+    """`register-client` (in the registration's transaction)."""
+    await _operator_act(session, "register-client", county_of(jurisdiction), 201, [client_id])
+
+
+def _change(field: str, client: Client) -> str:
+    if field == "scopes":
+        return f"scopes={' '.join(client.scopes)}"
+    if field == "jurisdiction":
+        return f"jurisdiction={' '.join(client.jurisdiction)}"
+    if field == "purpose_required":
+        return f"purpose_required={str(client.purpose_required).lower()}"
+    return field  # the purpose: its name only
+
+
+async def client_changed(
+    session: AsyncSession, client: Client, fields: Sequence[str], previous: Sequence[str]
+) -> None:
+    """`change-client` (in the change's transaction): the auditors of the county before and
+    after see it (a change across counties is unplaced: every auditor of the gateway)."""
+    county = county_of(sorted({*previous, *client.jurisdiction}))
+    changes = [_change(field, client) for field in fields]
+    await _operator_act(session, "change-client", county, 200, [client.client_id, *changes])
+
+
+async def client_removed(session: AsyncSession, client: Client) -> None:
+    """`remove-client` (in the removal's transaction)."""
+    await _operator_act(
+        session,
+        "remove-client",
+        county_of(client.jurisdiction),
+        200,
+        [client.client_id, "disabled=true"],
+    )
+
+
+async def secret_rotated(session: AsyncSession, client: Client, grace_seconds: int) -> None:
+    """`rotate-secret` (in the rotation's transaction): the grace period, never the secret."""
+    await _operator_act(
+        session,
+        "rotate-secret",
+        county_of(client.jurisdiction),
+        200,
+        [client.client_id, "secret", f"grace_seconds={grace_seconds}"],
     )
 
 

@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, PrimaryKeyConstraint, String
+from sqlalchemy import JSON, Boolean, PrimaryKeyConstraint, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gateway.db import Base
@@ -39,3 +39,10 @@ class Client(Base):
     # why the client reads personal data, unless a call says otherwise (X-Purpose): put in its
     # tokens as the `purpose` claim and recorded in the audit trails (junheng_kit.audit)
     purpose: Mapped[str | None] = mapped_column(String(200))
+    # its tokens say `purpose_required: true`: every audited call must declare X-Purpose (403
+    # without it, junheng_kit.audit.http), the registered purpose notwithstanding
+    purpose_required: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # after `rotate-secret --grace-seconds N`: the replaced secret's hash, accepted beside the
+    # new one until `previous_secret_until` (an integrator rolls without downtime)
+    previous_secret_hash: Mapped[str | None] = mapped_column(String(255))
+    previous_secret_until: Mapped[datetime | None] = mapped_column(UtcDateTime)

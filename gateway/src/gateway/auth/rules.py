@@ -2,6 +2,7 @@
 
 import re
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 
 from junheng_kit.i18n import t
 from junheng_kit.problems import BadRequest, FieldError, InvalidInput
@@ -17,6 +18,9 @@ AUDIT_READ = "audit:read"
 CROSS_SERVICE_SCOPES = (AUDIT_READ,)
 # GB/T 2260: province (2 digits), prefecture (4) or county (6); a code covers all it prefixes
 DIVISION_PREFIX = re.compile(r"^\d{2}(\d{2}){0,2}$")
+# `rotate-secret --grace-seconds`: long enough to roll every replica of an integrator, short
+# enough that a leaked secret does not outlive its rotation by more than a week
+MAX_GRACE_SECONDS = 7 * 24 * 3600
 
 
 class UnsupportedGrantType(BadRequest):
@@ -94,3 +98,21 @@ def require_client_credentials(grant_type: str | None) -> None:
             ),
             FieldError("grant_type", "unsupported_grant_type", str(grant_type or "")),
         )
+
+
+def checked_grace_seconds(seconds: int) -> int:
+    """How long a rotated client's previous secret still works: 0 (at once) to one week."""
+    if not 0 <= seconds <= MAX_GRACE_SECONDS:
+        raise InvalidInput(
+            t(
+                f"宽限期须为 0–{MAX_GRACE_SECONDS} 秒",
+                f"the grace period must be 0–{MAX_GRACE_SECONDS} seconds",
+            ),
+            FieldError("grace_seconds", "grace_seconds_range", str(seconds)),
+        )
+    return seconds
+
+
+def previous_secret_accepted(until: datetime | None, now: datetime) -> bool:
+    """A rotated client's previous secret works while its grace period lasts (end excluded)."""
+    return until is not None and now < until

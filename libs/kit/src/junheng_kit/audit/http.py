@@ -14,6 +14,12 @@ JUNHENG_AUDIT_DURABLE: then an entry that cannot be written fails its request).
 `X-On-Behalf-Of` (the end user an app backend acts for, ≤ 128 printable characters, else 422)
 and `X-Purpose` (≤ 200, else 422; when absent the client's `purpose` claim, when that is absent
 `unspecified`) are read here and documented on every audited operation.
+
+A client registered with `--purpose-required` (its tokens carry `purpose_required: true`) must
+declare `X-Purpose` on every call: without it the operation is refused before it runs (403
+`purpose-required`, field `header.x-purpose`, rule `purpose_required`) — its registered default
+purpose does not count, the point being a purpose per call — and the refusal is recorded
+(outcome denied).
 """
 
 from __future__ import annotations
@@ -29,11 +35,36 @@ from junheng_kit.audit import rules
 from junheng_kit.audit.trail import AuditRecord
 from junheng_kit.auth import Principal, bearer_token, principal_for_request
 from junheng_kit.context import current_request_id
-from junheng_kit.problems import DomainError
+from junheng_kit.i18n import t
+from junheng_kit.problems import DomainError, FieldError, Forbidden
 
 TRAIL = "junheng.audit"  # the ASGI scope key an endpoint's trail is kept under
 
 ASGIApp = Any
+PURPOSE_REQUIRED_CLAIM = "purpose_required"  # a token claim: every audited call declares why
+
+
+class PurposeRequired(Forbidden):
+    slug, title = "purpose-required", t("须声明访问目的", "A declared purpose is required")
+
+
+def require_declared_purpose(principal: Principal | None, declared: str | None) -> None:
+    """Refuse (403) an audited call without `X-Purpose` from a client whose tokens say
+    `purpose_required: true`; its registered default purpose does not stand in for one."""
+    if principal is None or declared is not None:
+        return
+    if principal.claims.get(PURPOSE_REQUIRED_CLAIM) is True:
+        raise PurposeRequired(
+            t(
+                "此客户端须在每次访问个人信息时声明用途 (X-Purpose)",
+                "this client must declare a purpose (X-Purpose) on every personal-data call",
+            ),
+            FieldError(
+                "header.x-purpose",
+                PURPOSE_REQUIRED_CLAIM,
+                t("缺少 X-Purpose 请求头", "the X-Purpose header is missing"),
+            ),
+        )
 
 
 @dataclass
@@ -119,19 +150,23 @@ def audit_of(kind: str, action: str) -> Callable[..., Awaitable[AuditTrail]]:
             str | None,
             Header(
                 max_length=512,
-                description="本次访问个人信息的目的 (≤ 200 字符)；缺省为客户端登记的目的。Why "
-                "this call reads personal data (≤ 200 characters); the client's registered "
-                "purpose when absent, else recorded as `unspecified`.",
+                description="本次访问个人信息的目的 (≤ 200 字符)；缺省为客户端登记的目的；"
+                "登记为须声明用途的客户端缺少时返回 403。Why this call reads personal data "
+                "(≤ 200 characters); the client's registered purpose when absent, else recorded "
+                "as `unspecified` — but a client registered as purpose-required is refused "
+                "without it (403 `purpose-required`).",
             ),
         ] = None,
     ) -> AuditTrail:
         trail = AuditTrail(kind, action)
         request.scope[TRAIL] = trail  # a refusal below is recorded too
+        principal = None
         if bearer_token(request) is not None:  # named even when refused here (cached)
             with contextlib.suppress(DomainError):
-                await principal_for_request(request)
+                principal = await principal_for_request(request)
         trail.on_behalf_of = rules.checked_on_behalf_of(x_on_behalf_of)
         trail.purpose = rules.checked_purpose(x_purpose)
+        require_declared_purpose(principal, trail.purpose)  # before the operation runs
         return trail
 
     return dependency
@@ -139,7 +174,8 @@ def audit_of(kind: str, action: str) -> Callable[..., Awaitable[AuditTrail]]:
 
 def fast_trail(scope: dict[str, Any], principal: Principal, kind: str, action: str) -> AuditTrail:
     """A fast route's trail (junheng_kit.fast_routes: no dependencies run): the caller it
-    verified, the declared headers checked as `audit_of` does (422 when invalid)."""
+    verified, the declared headers checked as `audit_of` does (422 when invalid, 403 when the
+    client must declare a purpose and did not)."""
     scope.setdefault("state", {})["principal"] = principal
     trail = AuditTrail(kind, action)
     scope[TRAIL] = trail
@@ -151,6 +187,7 @@ def fast_trail(scope: dict[str, Any], principal: Principal, kind: str, action: s
     trail.purpose = rules.checked_purpose(
         purpose.decode("latin-1") if purpose is not None else None
     )
+    require_declared_purpose(principal, trail.purpose)
     return trail
 
 
