@@ -11,7 +11,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from assistance.agencies.models import AgencyAssertion, CategoryList, CategoryListEntry
-from assistance.students.models import Student
+from assistance.students.models import Student, citizen_id_index
 from junheng_kit.auth import Jurisdiction
 
 ENTRY_COLUMNS = (
@@ -68,7 +68,10 @@ class AgencyRepository:
         return await self.session.get(Student, student_id)
 
     async def student_by_citizen_id(self, citizen_id: str) -> Student | None:
-        return await self.session.scalar(select(Student).where(Student.citizen_id == citizen_id))
+        """The roster row of an ID, found by its blind index (the ID is stored encrypted)."""
+        return await self.session.scalar(
+            select(Student).where(Student.citizen_id_index == citizen_id_index(citizen_id))
+        )
 
     async def assertions_of(self, student_id: UUID) -> Sequence[AgencyAssertion]:
         return (

@@ -245,8 +245,8 @@ class IdentificationRepository:
             self.session,
             select(
                 sql_cast(Student.id, String),
-                Student.citizen_id,
-                Student.name,
+                Student.citizen_id_index,
+                Student.name_born_index,
                 Student.school_code,
             ).where(Student.county_code == county_code, Student.status == ENROLLED),
             rules.ROSTER_SCHEMA,
@@ -308,15 +308,16 @@ class IdentificationRepository:
         )
 
     async def entries(self, lists: Sequence[CategoryList]) -> pl.DataFrame:
-        """Every entry of the lists; one query per list, its ref and agency added as constants
-        (fewer values per row to read)."""
+        """Every entry of the lists, keyed by its blind indexes (no ID or name read); one query
+        per list, its ref and agency added as constants (fewer values per row to read)."""
         frames = [pl.DataFrame(schema=rules.ENTRY_SCHEMA)]
         for listed in lists:
             rows = await frame(
                 self.session,
                 select(
-                    CategoryListEntry.citizen_id,
-                    CategoryListEntry.name,
+                    CategoryListEntry.id,
+                    CategoryListEntry.citizen_id_index,
+                    CategoryListEntry.name_born_index,
                     CategoryListEntry.category,
                     CategoryListEntry.valid_from,
                     CategoryListEntry.valid_until,
@@ -330,6 +331,21 @@ class IdentificationRepository:
                 ).select(list(rules.ENTRY_SCHEMA))
             )
         return pl.concat(frames)
+
+    async def entry_identities(self, entry_ids: Collection[int]) -> dict[int, tuple[str, str]]:
+        """entry id → (citizen ID, name) as the list says, decrypted: only for the entries a
+        scan's partial matches name (what their review items show)."""
+        found: dict[int, tuple[str, str]] = {}
+        ordered = sorted(set(entry_ids))
+        for start in range(0, len(ordered), IN_CHUNK):
+            rows = await self.session.execute(
+                select(
+                    CategoryListEntry.id, CategoryListEntry.citizen_id, CategoryListEntry.name
+                ).where(CategoryListEntry.id.in_(ordered[start : start + IN_CHUNK]))
+            )
+            for entry_id, citizen_id, name in rows:
+                found[entry_id] = (citizen_id, name)
+        return found
 
     async def awards(self, county_code: str, school_year: int) -> pl.DataFrame:
         return await frame(
