@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import String, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from assistance.agencies.repository import AgencyRepository
 from assistance.identification.repository import IdentificationRepository, frame
 from assistance.students.models import Student, citizen_id_index, name_born_index
 from junheng_kit.identifiers import citizen_id_from_body, student_key
@@ -73,7 +74,7 @@ async def test_roster_and_lists_come_back_as_stored(
         (*keys[first.id], "dibao", None, str(listed.id)),
         (*keys[second.id], "tekun", date(2026, 6, 30), str(listed.id)),
     ]
-    identities = await repository.entry_identities(entries["entry_id"].to_list())
+    identities = await AgencyRepository(session).entry_identities(entries["entry_id"].to_list())
     assert sorted(identities.values()) == sorted(
         [(first.citizen_id, "王小明"), (second.citizen_id, second_name)]
     )

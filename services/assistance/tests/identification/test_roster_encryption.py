@@ -284,7 +284,7 @@ class TestScanOnKeys:
                 }
             )
         )
-        listed = await repository.entry_identities(entries["entry_id"].to_list())
+        listed = await AgencyRepository(session).entry_identities(entries["entry_id"].to_list())
         plain_entries = rules.plain_keys(
             entries.with_columns(
                 pl.col("entry_id")

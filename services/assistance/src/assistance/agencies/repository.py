@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -24,6 +24,7 @@ ENTRY_COLUMNS = (
     "assertion_id",
 )
 INSERT_CHUNK = 5000
+IN_CHUNK = 900  # bound parameters per IN list
 
 
 @dataclass
@@ -72,6 +73,21 @@ class AgencyRepository:
         return await self.session.scalar(
             select(Student).where(Student.citizen_id_index == citizen_id_index(citizen_id))
         )
+
+    async def entry_identities(self, entry_ids: Collection[int]) -> dict[int, tuple[str, str]]:
+        """List entry id → (citizen ID, name) as the list says, decrypted: only for the entries
+        an 应助尽助 scan's partial matches name (what their review items show)."""
+        found: dict[int, tuple[str, str]] = {}
+        ordered = sorted(set(entry_ids))
+        for start in range(0, len(ordered), IN_CHUNK):
+            rows = await self.session.execute(
+                select(
+                    CategoryListEntry.id, CategoryListEntry.citizen_id, CategoryListEntry.name
+                ).where(CategoryListEntry.id.in_(ordered[start : start + IN_CHUNK]))
+            )
+            for entry_id, citizen_id, name in rows:
+                found[entry_id] = (citizen_id, name)
+        return found
 
     async def assertions_of(self, student_id: UUID) -> Sequence[AgencyAssertion]:
         return (

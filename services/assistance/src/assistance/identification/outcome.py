@@ -11,6 +11,7 @@ from uuid import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from assistance.agencies.models import CategoryList
+from assistance.agencies.repository import AgencyRepository
 from assistance.awards.awards import repository as award_rows
 from assistance.awards.awards import service as awards
 from assistance.awards.awards.rules import AwardProposal
@@ -43,7 +44,9 @@ async def write_outcome(
     now = utcnow()
     await record_list_matches(session, job, found.matches)
     # the only list entries decrypted: those the new review items show
-    listed_as = await repository.entry_identities(found.reviews["entry_id"].to_list())
+    listed_as = await AgencyRepository(session).entry_identities(
+        found.reviews["entry_id"].to_list()
+    )
     await repository.insert_review_items(
         [
             {

@@ -332,21 +332,6 @@ class IdentificationRepository:
             )
         return pl.concat(frames)
 
-    async def entry_identities(self, entry_ids: Collection[int]) -> dict[int, tuple[str, str]]:
-        """entry id → (citizen ID, name) as the list says, decrypted: only for the entries a
-        scan's partial matches name (what their review items show)."""
-        found: dict[int, tuple[str, str]] = {}
-        ordered = sorted(set(entry_ids))
-        for start in range(0, len(ordered), IN_CHUNK):
-            rows = await self.session.execute(
-                select(
-                    CategoryListEntry.id, CategoryListEntry.citizen_id, CategoryListEntry.name
-                ).where(CategoryListEntry.id.in_(ordered[start : start + IN_CHUNK]))
-            )
-            for entry_id, citizen_id, name in rows:
-                found[entry_id] = (citizen_id, name)
-        return found
-
     async def awards(self, county_code: str, school_year: int) -> pl.DataFrame:
         return await frame(
             self.session,
