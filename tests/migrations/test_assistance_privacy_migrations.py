@@ -13,6 +13,7 @@ from alembic import command
 from junheng_kit import fieldcrypt
 from junheng_kit.migrations import alembic_config, upgrade
 from junheng_kit.migrations import service_dir as installed_service_dir
+from junheng_kit.processes import PostgresCluster
 
 from .test_migrations import _run, _sqlite_url
 
@@ -26,7 +27,7 @@ STUDENT = (
     "INSERT INTO student (id, citizen_id, student_key, student_number, name, gender, birth_date, "
     "county_code, school_code, level, grade, boarding, status, source, version, created_at, "
     "updated_at) VALUES ('{}', '{}', '{}', {}, '{}', 'female', '2015-03-01', '150602', "
-    "'2115060201', 'primary', 5, 0, 'enrolled', 'import', 1, '2025-05-01 00:00:00', "
+    "'2115060201', 'primary', 5, FALSE, 'enrolled', 'import', 1, '2025-05-01 00:00:00', "
     "'2025-05-01 00:00:00')"
 )
 LIST = "0123456789abcdef0123456789abcdef"
@@ -48,7 +49,7 @@ def _seed(url: str) -> None:
         "'2026-01-01', NULL, 'mca-2')",
         "INSERT INTO identification_job (id, county_code, school_year, as_of, refresh_lists, "  # noqa: S608
         "purpose, legal_basis, status, phase, lists, counts, requested_by, created_at) VALUES "
-        f"('{JOB}', '150602', 2026, '2026-09-01', 0, 'p', 'b', 'succeeded', 'done', '[]', "
+        f"('{JOB}', '150602', 2026, '2026-09-01', FALSE, 'p', 'b', 'succeeded', 'done', '[]', "
         "'{}', 'test', '2026-09-01 00:00:00')",
         "INSERT INTO review_item (id, job_id, student_id, county_code, school_code, school_year, "  # noqa: S608
         "kind, agency, category, list_ref, assertion_id, list_citizen_id, list_name, status, "
@@ -62,8 +63,17 @@ def _index(value: str, kind: str) -> str:
     return fieldcrypt.blind_index(fieldcrypt.normalise_citizen_id(value), kind)
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database of either back end (the migrations make every table)."""
+    if request.param == "sqlite":
+        return _sqlite_url(tmp_path, "assistance")
+    cluster: PostgresCluster = request.getfixturevalue("postgres")
+    return cluster.create_database(f"assistance_a0013_{tmp_path.name}".replace("-", "_")[:60])
+
+
 def test_roster_lists_and_review_items_stored_before_a0013_are_encrypted_and_indexed(
-    tmp_path: Path, field_keys: dict[str, tuple[str, str]]
+    empty_url: str, field_keys: dict[str, tuple[str, str]]
 ) -> None:
     from sqlalchemy import select
 
@@ -77,7 +87,7 @@ def test_roster_lists_and_review_items_stored_before_a0013_are_encrypted_and_ind
     )
     from junheng_kit.db import create_engine
 
-    url = _sqlite_url(tmp_path, "assistance")
+    url = empty_url
     directory = installed_service_dir("assistance")
     upgrade(directory, url, "a0012")
     _seed(url)
@@ -144,16 +154,19 @@ def test_roster_lists_and_review_items_stored_before_a0013_are_encrypted_and_ind
         "INSERT INTO student (id, citizen_id, citizen_id_index, student_key, student_number, "
         "student_number_index, name, name_born_index, gender, birth_date, county_code, "
         "school_code, level, grade, boarding, status, source, version, created_at, updated_at) "
-        "SELECT '{}' || substr(id, 2), citizen_id, {}, '{}', student_number, {}, name, "
+        "SELECT '{}', citizen_id, {}, '{}', student_number, {}, name, "
         "name_born_index, gender, birth_date, county_code, school_code, level, grade, boarding, "
         "status, source, version, created_at, updated_at FROM student WHERE {}"
     )
-    with pytest.raises(Exception, match="UNIQUE"):  # the ID's index carries the uniqueness
-        _run(url, copy.format("d", "citizen_id_index", "k9", "NULL", "student_number IS NULL"))
-    with pytest.raises(Exception, match="UNIQUE"):  # and the 学籍号's
+    unique = r"(?i)unique"  # SQLite's UNIQUE constraint failed, PostgreSQL's unique constraint
+    with pytest.raises(Exception, match=unique):  # the ID's index carries the uniqueness
+        _run(url, copy.format("d" * 32, "citizen_id_index", "k9", "NULL", "student_number IS NULL"))
+    with pytest.raises(Exception, match=unique):  # and the 学籍号's
         _run(
             url,
-            copy.format("e", "'y'", "k8", "student_number_index", "student_number IS NOT NULL"),
+            copy.format(
+                "e" * 32, "'y'", "k8", "student_number_index", "student_number IS NOT NULL"
+            ),
         )
 
     command.downgrade(alembic_config(directory, url), "a0012")
@@ -166,7 +179,7 @@ def test_roster_lists_and_review_items_stored_before_a0013_are_encrypted_and_ind
         (SUN, "孙悦"),
     ]
     assert _run(url, "SELECT list_citizen_id, list_name FROM review_item") == [(SUN, "孙悦")]
-    with pytest.raises(Exception, match="UNIQUE"):  # the plain ID unique again
+    with pytest.raises(Exception, match=unique):  # the plain ID unique again
         _run(url, STUDENT.format("f" * 32, WANG, "k7", "NULL", "王芳"))
 
 
