@@ -27,7 +27,9 @@ agencies' lists per county (the shares and name variants of assistance_identific
   staffing_import.py placed in the province's schools);
 - roster and lists: written straight into assistance's database, set-based (COPY on
   PostgreSQL, column-wise executemany on SQLite), as an import and the agencies' fetched lists
-  would leave them (2,000,000 calls would measure the loading, not the scan);
+  would leave them (IDs and names encrypted with the cluster's assistance keys and their blind
+  indexes added, as the service stores them since a0013; 2,000,000 calls would measure the
+  loading, not the scan);
 - assessments: one per county, its schools' sections sent explicitly (POST
   /evaluation/v1/assessments, the sections of evaluation_assessment.py).
 Before each figure the system is settled: every outbox published, every durable caught up.
@@ -119,10 +121,11 @@ from assistance.agencies.models import CategoryList, CategoryListEntry
 from assistance.identification import service as identification
 from assistance.identification.models import IdentificationJob
 from assistance.students import versions
-from assistance.students.models import Student
+from assistance.students.models import Student, citizen_id_index, name_born_index
 from enrollment.admission.models import Application
 from enrollment.schools.sheet import COLUMNS as SCHOOL_COLUMNS
 from junheng_contracts import STREAMS
+from junheng_kit import fieldcrypt
 from junheng_kit.bulk_insert import insert_columns
 from junheng_kit.db import create_engine, create_sessionmaker
 from junheng_kit.durables import positions
@@ -354,6 +357,22 @@ def roster_and_lists(found: Province) -> None:
     }  # fmt: skip
 
 
+SEALED = ("citizen_id", "name")  # given encrypted to the bulk loaders
+
+
+def sealed(given: dict[str, list[Any]], table: str) -> dict[str, list[Any]]:
+    """Roster or list columns with the citizen IDs and names encrypted as assistance stores them
+    (associated data `assistance.<table>.<column>`) and their blind indexes added."""
+    ids, names = given["citizen_id"], given["name"]
+    return {
+        **given,
+        "citizen_id": [fieldcrypt.encrypt(c, f"assistance.{table}.citizen_id") for c in ids],
+        "citizen_id_index": [citizen_id_index(c) for c in ids],
+        "name": [fieldcrypt.encrypt(n, f"assistance.{table}.name") for n in names],
+        "name_born_index": [name_born_index(n, c) for n, c in zip(names, ids, strict=True)],
+    }
+
+
 def columns(rows: list[tuple[Any, ...]], *names: str) -> dict[str, list[Any]]:
     """Rows as named columns (the bulk loaders take columns)."""
     return {name: list(values) for name, values in zip(names, zip(*rows, strict=True), strict=True)}
@@ -494,9 +513,15 @@ def ok(response: httpx.Response, *expected: int) -> httpx.Response:
     return response
 
 
-async def bulk_load(engine: AsyncEngine, models: list[tuple[Any, dict[str, list[Any]]]]) -> None:
+async def bulk_load(
+    engine: AsyncEngine,
+    models: list[tuple[Any, dict[str, list[Any]]]],
+    *,
+    encoded: Sequence[str] = (),
+) -> None:
     """Rows of each model's table given as columns, in one transaction: COPY on PostgreSQL, the
-    kit's column-wise executemany elsewhere."""
+    kit's column-wise executemany elsewhere (`encoded`: columns given as stored, e.g. already
+    encrypted, not passed through their types again)."""
     tables = [(cast(Table, model.__table__), columns) for model, columns in models]
     async with engine.begin() as connection:
         for table, columns in tables:
@@ -508,7 +533,9 @@ async def bulk_load(engine: AsyncEngine, models: list[tuple[Any, dict[str, list[
                     columns=list(columns),
                 )
             else:
-                await insert_columns(connection, table, columns)
+                await insert_columns(
+                    connection, table, columns, encoded=[c for c in encoded if c in columns]
+                )
         if connection.dialect.name == "postgresql":  # autovacuum would, a minute later
             await connection.execute(text(f"ANALYZE {', '.join(t.name for t, _ in tables)}"))
 
@@ -768,9 +795,18 @@ class Bench:
 
         async def roster() -> None:
             engine = self.engines["assistance"]
-            await bulk_load(engine, [(Student, found.roster)])
+            # stored as the service stores them (a0013): IDs and names encrypted with the
+            # cluster's assistance keys, their blind indexes beside them
+            keys = self.system.field_key_env("assistance")
+            fieldcrypt.configure(keys["ASSISTANCE_FIELD_KEYS"], keys["ASSISTANCE_BLIND_INDEX_KEY"])
+            await bulk_load(engine, [(Student, sealed(found.roster, "student"))], encoded=SEALED)
             await bulk_load(
-                engine, [(CategoryList, found.lists), (CategoryListEntry, found.entries)]
+                engine,
+                [
+                    (CategoryList, found.lists),
+                    (CategoryListEntry, sealed(found.entries, "category_list_entry")),
+                ],
+                encoded=SEALED,
             )
 
         async def assessments() -> None:

@@ -5,7 +5,7 @@ import pytest
 
 from junheng_kit import fieldcrypt
 
-ENCRYPTING_SERVICES = ("ENROLLMENT",)
+ENCRYPTING_SERVICES = ("ENROLLMENT", "ASSISTANCE")
 
 
 @pytest.fixture(autouse=True)

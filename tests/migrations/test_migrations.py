@@ -271,7 +271,7 @@ def test_applications_admissions_and_roster_rows_stored_before_have_no_student_n
         "'2025-05-01 00:00:00'{})"
     )
     _run(url, student.format(")", "a" * 32, "150602201503010029", "k1", ""))
-    upgrade(directory, url)
+    upgrade(directory, url, "a0012")  # a revision with plaintext fields (a0013 encrypts)
     _run(url, student.format(")", "b" * 32, "150602201503010037", "k2", ""))
     _run(
         url,

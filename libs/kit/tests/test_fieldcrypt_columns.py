@@ -125,3 +125,63 @@ async def test_reencrypt_all_moves_every_value_to_the_new_key(
             )
         )
     assert found == HOUSEHOLD
+
+
+def _name_and_birth(name: str, citizen_id: str) -> str:
+    return f"{fieldcrypt.normalise_name(name)}\0{citizen_id[6:14]}"
+
+
+people = MetaData()
+PERSON = Table(
+    "person",
+    people,
+    Column("id", Integer, primary_key=True),
+    Column("citizen_id", fieldcrypt.Encrypted("test.person.citizen_id")),
+    Column("name", fieldcrypt.Encrypted("test.person.name")),
+    Column(
+        "name_born_index",
+        String(32),
+        info=blind_index_of(
+            "name",
+            "test.person.name",
+            "name_born",
+            _name_and_birth,
+            also=(("citizen_id", "test.person.citizen_id"),),
+        ),
+    ),
+)
+
+
+async def test_an_index_made_of_two_encrypted_columns_is_recomputed_from_both(
+    tmp_path: Path,
+) -> None:
+    """`blind_index_of(..., also=...)`: the name's index with the birth date of the ID beside it;
+    reindex decrypts both columns and passes them to the normaliser in order; a null in either
+    is no index; a second run rewrites nothing."""
+    fieldcrypt.configure(*fieldcrypt.dev_field_keys())
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'p.sqlite3'}")
+    async with engine.begin() as connection:
+        await connection.run_sync(people.create_all)
+    sessions = create_sessionmaker(engine)
+    async with sessions() as session, session.begin():
+        await session.execute(
+            insert(PERSON),
+            [
+                {
+                    "id": 1,
+                    "citizen_id": "150602201503010029",
+                    "name": "王 芳",
+                    "name_born_index": "stale",
+                },
+                {"id": 2, "citizen_id": None, "name": "李强", "name_born_index": "stale"},
+            ],
+        )
+    assert await reencrypt_all(sessions, people) == {"person": 0, "person blind indexes": 2}
+    async with sessions() as session:
+        indexes = await session.scalars(select(PERSON.c.name_born_index).order_by(PERSON.c.id))
+        assert list(indexes) == [
+            fieldcrypt.blind_index("王芳\x0020150301", "name_born"),
+            None,
+        ]
+    assert await reencrypt_all(sessions, people) == {"person": 0, "person blind indexes": 0}
+    await engine.dispose()

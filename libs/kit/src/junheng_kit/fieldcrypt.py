@@ -314,7 +314,11 @@ class IndexOf:
     column: str
     associated: str
     kind: str
-    normalise: Callable[[str], str]
+    normalise: Callable[..., str]
+    # more encrypted columns the indexed value is made of, as (column, associated data): their
+    # plaintexts are passed to `normalise` after the first column's, in this order (a name
+    # indexed with the birth date of the ID beside it); a null in any of them: no index
+    also: tuple[tuple[str, str], ...] = ()
 
 
 async def reindex(
@@ -332,7 +336,10 @@ async def reindex(
     `key`, each batch its own transaction: interruptible and repeatable (a second run rewrites
     nothing)."""
     ring = keyring()
-    sources = sorted({how.column for how in indexes.values()})
+    associated = {how.column: how.associated for how in indexes.values()}
+    for how in indexes.values():
+        associated.update(how.also)
+    sources = sorted(associated)
     stored = [type_coerce(table.c[name], Text) for name in sources]
     done, after = 0, None
     while True:
@@ -347,12 +354,17 @@ async def reindex(
             for row in rows:
                 values = dict(zip(sources, row[1 : 1 + len(sources)], strict=True))
                 current = dict(zip(indexes, row[1 + len(sources) :], strict=True))
+                plain = {
+                    name: None if value is None else decrypt(value, associated[name], ring)
+                    for name, value in values.items()
+                }
                 fresh = {}
                 for name, how in indexes.items():
-                    value = values[how.column]
-                    plain = None if value is None else decrypt(value, how.associated, ring)
+                    parts = [plain[how.column], *(plain[column] for column, _ in how.also)]
                     fresh[name] = (
-                        None if plain is None else blind_index(how.normalise(plain), how.kind, ring)
+                        None
+                        if any(part is None for part in parts)
+                        else blind_index(how.normalise(*parts), how.kind, ring)
                     )
                 if fresh != current:
                     changed.append({"row_key": row[0], **{f"new_{n}": v for n, v in fresh.items()}})

@@ -37,11 +37,18 @@ BLIND_INDEX = "blind_index"  # the column info key naming how an index column is
 
 
 def blind_index_of(
-    column: str, associated: str, kind: str, normalise: Callable[[str], str]
+    column: str,
+    associated: str,
+    kind: str,
+    normalise: Callable[..., str],
+    *,
+    also: tuple[tuple[str, str], ...] = (),
 ) -> dict[str, Any]:
     """`info` of a blind-index column: made from `column` (stored under `associated`), normalised
-    by `normalise`, keyed with `kind` — what `reencrypt_all` recomputes."""
-    return {BLIND_INDEX: IndexOf(column, associated, kind, normalise)}
+    by `normalise`, keyed with `kind` — what `reencrypt_all` recomputes. `also`: more encrypted
+    columns (name, associated data) the value is made of, passed to `normalise` after the
+    first (`normalise(name, citizen_id)`)."""
+    return {BLIND_INDEX: IndexOf(column, associated, kind, normalise, also)}
 
 
 class EncryptedJSON(TypeDecorator[Any]):

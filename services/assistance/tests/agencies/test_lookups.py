@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from assistance.agencies.models import AgencyAssertion, CategoryList, CategoryListEntry
 from assistance.ledger.models import LedgerEntry
+from assistance.students.models import citizen_id_index
 from junheng_kit.testing.plugin import auth
 
 from .conftest import WANG, ZHANG, Simulator
@@ -319,7 +320,7 @@ class TestCategoryLists:
         planted = (
             await session.execute(
                 select(CategoryListEntry.category, CategoryListEntry.grade).where(
-                    CategoryListEntry.citizen_id == WANG
+                    CategoryListEntry.citizen_id_index == citizen_id_index(WANG)
                 )
             )
         ).all()

@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from assistance.app import create_app
 from assistance.identification.models import IdentificationJob
 from assistance.settings import AssistanceSettings
-from assistance.students.models import PendingPlacement, Student
+from assistance.students.models import PendingPlacement, Student, citizen_id_index
 from junheng_contracts.enrollment import AdmissionConfirmed, AdmissionConfirmedData
 from junheng_kit.db import create_engine, create_sessionmaker
 from junheng_kit.identifiers import citizen_id_from_body as cid
@@ -104,7 +104,9 @@ class TestAdmissions:
         await eventually(lambda: all_applied(js))
 
         async with live_app.state.sessionmaker() as session:
-            wang = await session.scalar(select(Student).where(Student.citizen_id == WANG))
+            wang = await session.scalar(
+                select(Student).where(Student.citizen_id_index == citizen_id_index(WANG))
+            )
             inbox = await session.scalar(
                 select(func.count())
                 .select_from(ProcessedMessage)
@@ -140,7 +142,9 @@ class TestAdmissions:
 
         assert response.json()["placements_applied"] == 1
         async with live_app.state.sessionmaker() as session:
-            liu = await session.scalar(select(Student).where(Student.citizen_id == NEW))
+            liu = await session.scalar(
+                select(Student).where(Student.citizen_id_index == citizen_id_index(NEW))
+            )
             pending = await session.scalar(select(func.count()).select_from(PendingPlacement))
         assert liu is not None
         assert (liu.school_code, liu.grade, liu.source) == (JUNIOR, 7, "enrollment")

@@ -22,21 +22,26 @@ STRANGER = cid("15060220120202008")  # on a list, not on the roster
 PRIMARY, JUNIOR = "2115000001", "3115000002"
 AS_OF = date(2026, 9, 1)
 
-ROSTER = pl.DataFrame(
-    {
-        "student_id": ["s1", "s2", "s3", "s4", "s5"],
-        "citizen_id": [WANG, LI, ZHAO, ABDU, SUN],
-        "name": ["王芳", "李强", "赵敏", "阿卜杜·热合曼", "孙悦"],
-        "school_code": [PRIMARY, PRIMARY, PRIMARY, JUNIOR, JUNIOR],
-    },
-    schema=rules.ROSTER_SCHEMA,
-)
+# the frames as the rules read them: keyed (rules.plain_keys: the keys unhashed; the service
+# reads their blind indexes)
+ROSTER = rules.plain_keys(
+    pl.DataFrame(
+        {
+            "student_id": ["s1", "s2", "s3", "s4", "s5"],
+            "citizen_id": [WANG, LI, ZHAO, ABDU, SUN],
+            "name": ["王芳", "李强", "赵敏", "阿卜杜·热合曼", "孙悦"],
+            "school_code": [PRIMARY, PRIMARY, PRIMARY, JUNIOR, JUNIOR],
+        }
+    )
+).select(list(rules.ROSTER_SCHEMA))
 
 
-def entries(*rows: tuple[str, str, str, str, date, date | None, str]) -> pl.DataFrame:
-    """(agency, citizen_id, name, category, valid_from, valid_until, assertion_id)."""
+def plain_entries(*rows: tuple[str, str, str, str, date, date | None, str]) -> pl.DataFrame:
+    """(agency, citizen_id, name, category, valid_from, valid_until, assertion_id), numbered
+    from 1 as `entry_id`, with the ID and the name in the clear."""
     return pl.DataFrame(
         {
+            "entry_id": list(range(1, len(rows) + 1)),
             "list_ref": [f"list-{r[0]}" for r in rows],
             "agency": [r[0] for r in rows],
             "citizen_id": [r[1] for r in rows],
@@ -46,11 +51,27 @@ def entries(*rows: tuple[str, str, str, str, date, date | None, str]) -> pl.Data
             "valid_until": [r[5] for r in rows],
             "assertion_id": [r[6] for r in rows],
         },
-        schema=rules.ENTRY_SCHEMA,
+        schema_overrides={"entry_id": pl.Int64, "valid_until": pl.Date},
     )
 
 
-LISTS = entries(
+def entries(*rows: tuple[str, str, str, str, date, date | None, str]) -> pl.DataFrame:
+    return rules.plain_keys(plain_entries(*rows)).select(list(rules.ENTRY_SCHEMA))
+
+
+def shown(partial: pl.DataFrame, listed: pl.DataFrame) -> pl.DataFrame:
+    """Partial matches with the list's ID and name of their entry (what a review item shows)."""
+    return partial.join(
+        listed.select(
+            "entry_id",
+            pl.col("citizen_id").alias("list_citizen_id"),
+            pl.col("name").alias("list_name"),
+        ),
+        on="entry_id",
+    )
+
+
+LIST_ROWS = (
     ("mca", WANG, "王芳", "dibao", date(2026, 1, 1), None, "a1"),
     ("nrra", WANG, "王芳", "tuopin", date(2020, 1, 1), date(2026, 12, 31), "a2"),
     ("mca", LI, "李强", "dibao", date(2025, 1, 1), date(2026, 8, 31), "a3"),  # ended the day before
@@ -60,6 +81,7 @@ LISTS = entries(
     ("mca", STRANGER, "钱多", "tekun", date(2026, 1, 1), None, "a7"),
     ("cdpf", LI, "李刚", "disabled_parent", date(2026, 9, 1), None, "a8"),  # other name, from today
 )
+LISTS = entries(*LIST_ROWS)
 
 
 class TestValidity:
@@ -89,14 +111,14 @@ class TestMatching:
 
     def test_a_listed_id_under_another_name_goes_to_review(self) -> None:
         matches = rules.match(ROSTER, LISTS, on=AS_OF)
-        assert matches.name_mismatch.select(
+        assert shown(matches.name_mismatch, plain_entries(*LIST_ROWS)).select(
             "student_id", "category", "list_citizen_id", "list_name"
         ).rows() == [("s2", "disabled_parent", LI, "李刚")]
 
     def test_same_name_and_birth_date_under_another_id_goes_to_review(self) -> None:
         matches = rules.match(ROSTER, LISTS, on=AS_OF)
         # 孙悦 (roster 150602…, list 150621…) both born 2015-09-01; 钱多 matches nobody
-        assert matches.id_mismatch.select(
+        assert shown(matches.id_mismatch, plain_entries(*LIST_ROWS)).select(
             "student_id", "agency", "category", "list_citizen_id", "assertion_id"
         ).rows() == [("s5", "nrra", "monitored_relapse", SUN_ON_LIST, "a6")]
 

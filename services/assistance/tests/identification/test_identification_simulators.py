@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from assistance.app import create_app
 from assistance.awards.awards.models import Award
-from assistance.students.models import Student
+from assistance.students.models import Student, citizen_id_index
 from junheng_kit.tabular import CSV
 from junheng_kit.testing.plugin import TokenFactory
 
@@ -100,7 +100,9 @@ async def test_lists_fetched_from_the_agencies_then_kept_when_one_is_down(
     counts = first["counts"]
     assert (counts["students"], counts["auto_identified"], counts["name_mismatches"]) == (3, 1, 1)
     assert (counts["proposed"], counts["eligible"], counts["awarded"]) == (1, 2, 1)
-    wang = await session.scalar(select(Student.id).where(Student.citizen_id == WANG))
+    wang = await session.scalar(
+        select(Student.id).where(Student.citizen_id_index == citizen_id_index(WANG))
+    )
     award = (
         await session.execute(
             select(Award.category, Award.evidence).where(Award.student_id == wang)

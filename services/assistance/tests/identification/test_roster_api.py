@@ -10,7 +10,7 @@ from httpx import AsyncClient
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from assistance.students.models import Student
+from assistance.students.models import Student, citizen_id_index
 from junheng_kit.identifiers import citizen_id_from_body as cid
 from junheng_kit.identifiers import student_key
 from junheng_kit.tabular import CSV, XLSX, Column, write_xlsx
@@ -185,10 +185,14 @@ class TestImport:
         assert first.status_code == 201
         assert first.json() == {"rows": 2, "created": 2, "updated": 0, "placements_applied": 0}
         assert again.json() == {"rows": 2, "created": 1, "updated": 1, "placements_applied": 0}
-        li = await session.scalar(select(Student).where(Student.citizen_id == LI))
+        li = await session.scalar(
+            select(Student).where(Student.citizen_id_index == citizen_id_index(LI))
+        )
         assert li is not None
         assert (li.grade, li.boarding, li.version, li.level) == (9, True, 2, "junior")
-        wang = await session.scalar(select(Student).where(Student.citizen_id == WANG))
+        wang = await session.scalar(
+            select(Student).where(Student.citizen_id_index == citizen_id_index(WANG))
+        )
         assert wang is not None
         assert (wang.grade, wang.boarding, wang.gender) == (5, True, "female")
         assert await count_students(session) == 3
@@ -249,7 +253,9 @@ class TestImport:
 
         assert response.status_code == 422
         assert response.json()["errors"][0]["rule"] == "student_in_other_jurisdiction"
-        moved = await session.scalar(select(Student.county_code).where(Student.citizen_id == WANG))
+        moved = await session.scalar(
+            select(Student.county_code).where(Student.citizen_id_index == citizen_id_index(WANG))
+        )
         assert moved == "150603"
 
     async def test_xlsx_with_numeric_cells_keeps_leading_zeros(
@@ -272,7 +278,9 @@ class TestImport:
 
         assert response.status_code == 201
         assert response.json()["created"] == 1
-        stored = await session.scalar(select(Student).where(Student.citizen_id == WANG))
+        stored = await session.scalar(
+            select(Student).where(Student.citizen_id_index == citizen_id_index(WANG))
+        )
         assert stored is not None
         assert stored.school_code == PRIMARY
 

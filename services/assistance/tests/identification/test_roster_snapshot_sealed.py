@@ -1,5 +1,6 @@
 """The roster snapshot at rest (issue 20 item 3), SQLite and PostgreSQL: every enrolled pupil's
-citizen ID and name of a county, stored sealed as ONE value (one AES-GCM / SM4-GCM operation,
+keys of a county (the blind indexes of the citizen ID and of the name with the birth date; no
+ID or name since format 3), stored sealed as ONE value (one AES-GCM / SM4-GCM operation,
 nothing per row); a snapshot that no key opens is a copy read anew from the tables, never a
 failed job; `python -m assistance reencrypt` reseals the ones under an old key."""
 
@@ -19,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from assistance.identification import snapshot
 from assistance.identification.models import RosterSnapshot
 from assistance.identification.repository import IdentificationRepository, reencrypt_snapshots
+from assistance.students.models import citizen_id_index
 from junheng_kit import fieldcrypt
 from junheng_kit.testing.plugin import TokenFactory, use_crypto_profile
 
@@ -60,7 +62,8 @@ class TestSealedSnapshot:
         with pytest.raises(Exception):  # noqa: B017 - not a Parquet file as stored
             pl.read_parquet(io.BytesIO(payload))
         roster = snapshot.decode(fieldcrypt.decrypt_bytes(payload, snapshot.PAYLOAD))
-        assert WANG in roster["citizen_id"].to_list()
+        assert citizen_id_index(WANG) in roster["citizen_key"].to_list()
+        assert set(roster.columns) == {"student_id", "citizen_key", "person_key", "school_code"}
         assert roster.height == 6
 
     async def test_a_snapshot_no_key_opens_is_read_anew_from_the_tables(
@@ -113,7 +116,7 @@ async def test_under_the_guomi_profile_the_snapshot_is_sealed_with_sm4(
     session: AsyncSession, dev_keys: None
 ) -> None:
     roster = pl.DataFrame(
-        {"student_id": ["s1"], "citizen_id": [WANG], "name": ["王芳"], "school_code": ["x"]}
+        {"student_id": ["s1"], "citizen_key": ["k" * 32], "person_key": ["p"], "school_code": ["x"]}
     )
     with use_crypto_profile("guomi"):
         fieldcrypt.configure(*fieldcrypt.dev_field_keys())  # 16-byte SM4 key
@@ -126,4 +129,4 @@ async def test_under_the_guomi_profile_the_snapshot_is_sealed_with_sm4(
         assert payload.startswith(b"enc:1:sm4gcm:dev:")
         read = await repository.roster_snapshot("150699", 7)
         assert read is not None
-        assert read["citizen_id"].to_list() == [WANG]
+        assert read["citizen_key"].to_list() == ["k" * 32]

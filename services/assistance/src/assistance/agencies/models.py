@@ -7,7 +7,12 @@
   `key_id`/`signature` are the agency's (null for manual evidence, whose `evidence` holds
   `{kind, reference, reviewer, note}`). `ledger_seq` is the ledger entry of the lookup.
 - `category_list` — an agency's signed list for a region; the newest per (agency, region_code)
-  by `fetched_at` is the current one. `category_list_entry` holds its rows.
+  by `fetched_at` is the current one. `category_list_entry` holds its rows: `citizen_id` and
+  `name` stored encrypted (`junheng_kit.fieldcrypt`), with `citizen_id_index` (the ID's blind
+  index, the same the roster's `student.citizen_id_index` is: the 应助尽助 scan joins on it) and
+  `name_born_index` (as `student.name_born_index`: the name as the rules compare it and the
+  ID's birth date) — matching decrypts nothing; a partial match's entry is decrypted for its
+  review item.
 """
 
 from __future__ import annotations
@@ -20,7 +25,11 @@ from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, UniqueC
 from sqlalchemy.orm import Mapped, mapped_column
 
 from assistance.db import Base
+from assistance.identification.rules import person_key
+from assistance.students.models import PERSON, citizen_id_index, name_born_index
 from junheng_kit.db import UtcDateTime
+from junheng_kit.fieldcrypt import Encrypted, normalise_citizen_id
+from junheng_kit.fieldcrypt_columns import blind_index_of
 from junheng_kit.ids import uuid7
 from junheng_kit.timeutil import utcnow
 
@@ -66,6 +75,20 @@ class CategoryList(Base):
     ledger_seq: Mapped[int] = mapped_column(Integer)
 
 
+# associated data of the encrypted columns (never renamed once values are stored)
+ENTRY_CITIZEN_ID = "assistance.category_list_entry.citizen_id"
+ENTRY_NAME = "assistance.category_list_entry.name"
+
+
+def _entry_citizen_id_index(context: Any) -> str:
+    return citizen_id_index(context.get_current_parameters()["citizen_id"])
+
+
+def _entry_name_born_index(context: Any) -> str:
+    row = context.get_current_parameters()
+    return name_born_index(row["name"], row["citizen_id"])
+
+
 class CategoryListEntry(Base):
     """One row of a category list (bulk-inserted, never updated)."""
 
@@ -75,8 +98,22 @@ class CategoryListEntry(Base):
     list_ref: Mapped[UUID] = mapped_column(
         ForeignKey("category_list.id", ondelete="CASCADE"), index=True
     )
-    citizen_id: Mapped[str] = mapped_column(String(18), index=True)
-    name: Mapped[str] = mapped_column(String(50))
+    citizen_id: Mapped[str] = mapped_column(Encrypted(ENTRY_CITIZEN_ID))
+    # computed from the values on insert (entries are never updated)
+    citizen_id_index: Mapped[str] = mapped_column(
+        String(32),
+        index=True,
+        default=_entry_citizen_id_index,
+        info=blind_index_of("citizen_id", ENTRY_CITIZEN_ID, "citizen_id", normalise_citizen_id),
+    )
+    name: Mapped[str] = mapped_column(Encrypted(ENTRY_NAME))
+    name_born_index: Mapped[str] = mapped_column(
+        String(32),
+        default=_entry_name_born_index,
+        info=blind_index_of(
+            "name", ENTRY_NAME, PERSON, person_key, also=(("citizen_id", ENTRY_CITIZEN_ID),)
+        ),
+    )
     category: Mapped[str] = mapped_column(String(32))
     grade: Mapped[int | None] = mapped_column(Integer)
     valid_from: Mapped[date] = mapped_column(Date)

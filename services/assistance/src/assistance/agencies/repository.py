@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -11,7 +11,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from assistance.agencies.models import AgencyAssertion, CategoryList, CategoryListEntry
-from assistance.students.models import Student
+from assistance.students.models import Student, citizen_id_index
 from junheng_kit.auth import Jurisdiction
 
 ENTRY_COLUMNS = (
@@ -24,6 +24,7 @@ ENTRY_COLUMNS = (
     "assertion_id",
 )
 INSERT_CHUNK = 5000
+IN_CHUNK = 900  # bound parameters per IN list
 
 
 @dataclass
@@ -68,7 +69,25 @@ class AgencyRepository:
         return await self.session.get(Student, student_id)
 
     async def student_by_citizen_id(self, citizen_id: str) -> Student | None:
-        return await self.session.scalar(select(Student).where(Student.citizen_id == citizen_id))
+        """The roster row of an ID, found by its blind index (the ID is stored encrypted)."""
+        return await self.session.scalar(
+            select(Student).where(Student.citizen_id_index == citizen_id_index(citizen_id))
+        )
+
+    async def entry_identities(self, entry_ids: Collection[int]) -> dict[int, tuple[str, str]]:
+        """List entry id → (citizen ID, name) as the list says, decrypted: only for the entries
+        an 应助尽助 scan's partial matches name (what their review items show)."""
+        found: dict[int, tuple[str, str]] = {}
+        ordered = sorted(set(entry_ids))
+        for start in range(0, len(ordered), IN_CHUNK):
+            rows = await self.session.execute(
+                select(
+                    CategoryListEntry.id, CategoryListEntry.citizen_id, CategoryListEntry.name
+                ).where(CategoryListEntry.id.in_(ordered[start : start + IN_CHUNK]))
+            )
+            for entry_id, citizen_id, name in rows:
+                found[entry_id] = (citizen_id, name)
+        return found
 
     async def assertions_of(self, student_id: UUID) -> Sequence[AgencyAssertion]:
         return (

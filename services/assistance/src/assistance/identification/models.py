@@ -7,13 +7,14 @@
   heartbeat (or creation) is older than the stale limit lost its process and is failed.
 - `review_item` — a partial match a person decides: `name_mismatch` (the ID is on a list under
   another name) or `id_mismatch` (same name and birth date, another ID). `list_citizen_id` and
-  `list_name` are what the list says (personal data: masked without `assistance:pii`).
+  `list_name` are what the list says (personal data: masked without `assistance:pii`; stored
+  encrypted, `junheng_kit.fieldcrypt`, never searched).
 - `coverage_figure` — one school's counts in one job; the county figure is their sum.
 - `roster_snapshot` — per county, the enrolled roster's columns the rules read (student_id,
-  citizen_id, name, school_code) as one zstd-compressed Parquet blob, built by a job at
-  `roster_version` `version`; used while the county's roster version is still that number.
-  `payload` is stored sealed as one value (junheng_kit.fieldcrypt.encrypt_bytes, associated
-  data `snapshot.PAYLOAD`; format `parquet+zstd/2`).
+  citizen_key, person_key: the blind indexes, school_code) as one zstd-compressed Parquet
+  blob, built by a job at `roster_version` `version`; used while the county's roster version
+  is still that number. `payload` is stored sealed as one value (junheng_kit.fieldcrypt.
+  encrypt_bytes, associated data `snapshot.PAYLOAD`; format `parquet+zstd/3`).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from assistance.db import Base
 from junheng_kit.db import UtcDateTime
+from junheng_kit.fieldcrypt import Encrypted
 from junheng_kit.ids import uuid7
 from junheng_kit.timeutil import utcnow
 
@@ -65,6 +67,11 @@ class IdentificationJob(Base):
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
+# associated data of the encrypted columns (never renamed once values are stored)
+LIST_CITIZEN_ID = "assistance.review_item.list_citizen_id"
+LIST_NAME = "assistance.review_item.list_name"
+
+
 class ReviewItem(Base):
     """人工复核: a partial match between the roster and an agency list."""
 
@@ -82,8 +89,8 @@ class ReviewItem(Base):
     category: Mapped[str] = mapped_column(String(32))
     list_ref: Mapped[UUID] = mapped_column(ForeignKey("category_list.id"))
     assertion_id: Mapped[str] = mapped_column(String(64))
-    list_citizen_id: Mapped[str] = mapped_column(String(18))
-    list_name: Mapped[str] = mapped_column(String(50))
+    list_citizen_id: Mapped[str] = mapped_column(Encrypted(LIST_CITIZEN_ID))
+    list_name: Mapped[str] = mapped_column(Encrypted(LIST_NAME))
     status: Mapped[str] = mapped_column(String(10), index=True)  # open | confirmed | rejected
     reason: Mapped[str | None] = mapped_column(String(500))
     decided_by: Mapped[str | None] = mapped_column(String(100))

@@ -11,6 +11,7 @@ from uuid import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from assistance.agencies.models import CategoryList
+from assistance.agencies.repository import AgencyRepository
 from assistance.awards.awards import repository as award_rows
 from assistance.awards.awards import service as awards
 from assistance.awards.awards.rules import AwardProposal
@@ -42,6 +43,10 @@ async def write_outcome(
     repository = IdentificationRepository(session)
     now = utcnow()
     await record_list_matches(session, job, found.matches)
+    # the only list entries decrypted: those the new review items show
+    listed_as = await AgencyRepository(session).entry_identities(
+        found.reviews["entry_id"].to_list()
+    )
     await repository.insert_review_items(
         [
             {
@@ -56,8 +61,8 @@ async def write_outcome(
                 "category": r["category"],
                 "list_ref": UUID(r["list_ref"]),
                 "assertion_id": r["assertion_id"],
-                "list_citizen_id": r["list_citizen_id"],
-                "list_name": r["list_name"],
+                "list_citizen_id": listed_as[r["entry_id"]][0],
+                "list_name": listed_as[r["entry_id"]][1],
                 "status": ReviewStatus.OPEN.value,
                 "proposed_awards": 0,
                 "version": 1,

@@ -245,8 +245,8 @@ class IdentificationRepository:
             self.session,
             select(
                 sql_cast(Student.id, String),
-                Student.citizen_id,
-                Student.name,
+                Student.citizen_id_index,
+                Student.name_born_index,
                 Student.school_code,
             ).where(Student.county_code == county_code, Student.status == ENROLLED),
             rules.ROSTER_SCHEMA,
@@ -308,15 +308,16 @@ class IdentificationRepository:
         )
 
     async def entries(self, lists: Sequence[CategoryList]) -> pl.DataFrame:
-        """Every entry of the lists; one query per list, its ref and agency added as constants
-        (fewer values per row to read)."""
+        """Every entry of the lists, keyed by its blind indexes (no ID or name read); one query
+        per list, its ref and agency added as constants (fewer values per row to read)."""
         frames = [pl.DataFrame(schema=rules.ENTRY_SCHEMA)]
         for listed in lists:
             rows = await frame(
                 self.session,
                 select(
-                    CategoryListEntry.citizen_id,
-                    CategoryListEntry.name,
+                    CategoryListEntry.id,
+                    CategoryListEntry.citizen_id_index,
+                    CategoryListEntry.name_born_index,
                     CategoryListEntry.category,
                     CategoryListEntry.valid_from,
                     CategoryListEntry.valid_until,

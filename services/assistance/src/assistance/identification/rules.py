@@ -3,11 +3,20 @@
 Pure: no I/O; every function takes frames and returns frames, set-based (joins, never a loop per
 student). Frames and their columns:
 
-- roster: `student_id`, `citizen_id`, `name`, `school_code` (enrolled students of one county);
-- entries: `list_ref`, `agency`, `citizen_id`, `name`, `category`, `valid_from`, `valid_until`
-  (null = open), `assertion_id` (the current category lists of the agencies);
+- roster: `student_id`, `citizen_key`, `person_key`, `school_code` (enrolled students of one
+  county);
+- entries: `entry_id`, `list_ref`, `agency`, `citizen_key`, `person_key`, `category`,
+  `valid_from`, `valid_until` (null = open), `assertion_id` (the current category lists of the
+  agencies);
 - awards: `award_id`, `student_id`, `programme_code`, `category` (null for a school-recognised
   award without an agency category), `status` (the county's awards of the school year).
+
+People are compared by keys, never by their citizen IDs and names (stored encrypted): the
+`citizen_key` is the blind index of the ID (equal IDs, equal keys), the `person_key` the blind
+index of `person_key(name, citizen_id)` — the name as compared (NFKC, no blanks, no middle
+dots) and the ID's birth date — so equal keys are equal names of people born the same day.
+`plain_keys` makes the same frames with the unkeyed strings themselves (what the keys are the
+HMAC of): the rules give the same answers on either.
 
 Definitions (README "应助尽助 identification"):
 - a category is *valid on* a date when valid_from ≤ date ≤ valid_until (or no valid_until);
@@ -24,6 +33,8 @@ Definitions (README "应助尽助 identification"):
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -32,15 +43,16 @@ import polars as pl
 
 ROSTER_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "student_id": pl.String,
-    "citizen_id": pl.String,
-    "name": pl.String,
+    "citizen_key": pl.String,
+    "person_key": pl.String,
     "school_code": pl.String,
 }
 ENTRY_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
+    "entry_id": pl.Int64,
     "list_ref": pl.String,
     "agency": pl.String,
-    "citizen_id": pl.String,
-    "name": pl.String,
+    "citizen_key": pl.String,
+    "person_key": pl.String,
     "category": pl.String,
     "valid_from": pl.Date,
     "valid_until": pl.Date,
@@ -54,7 +66,7 @@ AWARD_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "status": pl.String,
 }
 MATCH_COLUMNS = ["student_id", "school_code", "agency", "category", "list_ref", "assertion_id"]
-PARTIAL_COLUMNS = [*MATCH_COLUMNS, "list_citizen_id", "list_name"]
+PARTIAL_COLUMNS = [*MATCH_COLUMNS, "entry_id"]  # the list entry: what review items show
 REJECTED = "rejected"  # the award status that does not count as awarded
 # middle dots of minority names (阿卜杜·热合曼 is written with ·, •, ・ or .) and blanks
 _NAME_NOISE = r"[\s·•・‧.．]"
@@ -82,6 +94,28 @@ def name_key(column: str) -> pl.Expr:
     return pl.col(column).str.normalize("NFKC").str.replace_all(_NAME_NOISE, "")
 
 
+def normalised_name(name: str) -> str:
+    """`name_key` of one name, in Python (what a stored name's blind index is made of)."""
+    return re.sub(_NAME_NOISE, "", unicodedata.normalize("NFKC", name))
+
+
+def person_key(name: str, citizen_id: str) -> str:
+    """The name as compared and the birth date in the ID (YYYYMMDD, characters 7–14): the
+    string whose blind index is a roster row's or a list entry's `person_key`."""
+    return f"{normalised_name(name)}\0{citizen_id[6:14]}"
+
+
+def plain_keys(frame: pl.DataFrame) -> pl.DataFrame:
+    """A frame with `citizen_id` and `name` keyed by the unkeyed strings: `citizen_key` the ID,
+    `person_key` what `person_key` makes (the stored keys are their blind indexes)."""
+    return frame.with_columns(
+        pl.col("citizen_id").alias("citizen_key"),
+        pl.concat_str(
+            [name_key("name"), pl.col("citizen_id").str.slice(6, 8)], separator="\0"
+        ).alias("person_key"),
+    ).drop("citizen_id", "name")
+
+
 def _valid(on: date) -> pl.Expr:
     return (pl.col("valid_from") <= on) & (
         pl.col("valid_until").is_null() | (pl.col("valid_until") >= on)
@@ -94,46 +128,27 @@ def valid_on(entries: pl.DataFrame, on: date) -> pl.DataFrame:
 
 
 def match(roster: pl.DataFrame, entries: pl.DataFrame, *, on: date) -> Matches:
-    """Join the roster with the entries valid on `on` by citizen ID, then classify.
+    """Join the roster with the entries valid on `on` by citizen key, then classify.
 
     A listed ID under another name is a `name_mismatch`; a list entry whose ID is on no roster
-    row but whose name and birth date (from its ID) equal those of a roster student who is on
-    no list is an `id_mismatch`. Both go to review; neither is auto-identified.
+    row but whose name and birth date (its person key) equal those of a roster student who is
+    on no list is an `id_mismatch`. Both go to review; neither is auto-identified. Partial
+    matches name their list entry (`entry_id`): its ID and name are read for the review item.
 
-    One lazy plan collected once: names are normalised only where they are compared (the
-    joined rows, and roster rows born on a day some stranger was born).
+    One lazy plan collected once, on the keys alone (nothing to decrypt or normalise).
     """
-    valid = entries.lazy().filter(_valid(on)).with_columns(name_key("name").alias("list_name_key"))
+    valid = entries.lazy().filter(_valid(on))
     people = roster.lazy()
-    by_id = (
-        people.join(valid, on="citizen_id", how="inner", suffix="_list")
-        .with_columns(
-            name_key("name").alias("name_key"),
-            pl.col("citizen_id").alias("list_citizen_id"),
-            pl.col("name_list").alias("list_name"),
-        )
-        .with_columns((pl.col("name_key") == pl.col("list_name_key")).alias("agrees"))
+    by_id = people.join(valid, on="citizen_key", how="inner", suffix="_list").with_columns(
+        (pl.col("person_key") == pl.col("person_key_list")).alias("agrees")
     )
     exact = by_id.filter(pl.col("agrees")).select(MATCH_COLUMNS)
     name_mismatch = by_id.filter(~pl.col("agrees")).select(PARTIAL_COLUMNS)
 
-    born = pl.col("citizen_id").str.slice(6, 8)  # YYYYMMDD of the ID, compared as text
-    strangers = (
-        valid.join(people.select("citizen_id"), on="citizen_id", how="anti")
-        .with_columns(born.alias("born"))
-        .rename({"citizen_id": "list_citizen_id", "name": "list_name"})
-    )
+    strangers = valid.join(people.select("citizen_key"), on="citizen_key", how="anti")
     id_mismatch = (
-        people.join(valid.select("citizen_id").unique(), on="citizen_id", how="anti")
-        .with_columns(born.alias("born"))
-        .join(strangers.select("born").unique(), on="born", how="semi")
-        .with_columns(name_key("name").alias("name_key"))
-        .join(
-            strangers,
-            left_on=["name_key", "born"],
-            right_on=["list_name_key", "born"],
-            how="inner",
-        )
+        people.join(valid.select("citizen_key").unique(), on="citizen_key", how="anti")
+        .join(strangers.drop("citizen_key"), on="person_key", how="inner")
         .select(PARTIAL_COLUMNS)
     )
     found = pl.collect_all([exact, name_mismatch, id_mismatch])

@@ -2,7 +2,8 @@
 
 Pure: bytes in, frame out. The columns and types are `rules.ROSTER_SCHEMA`; a payload of
 another format (a later layout) is treated as absent, so the job rebuilds it. The repository
-stores the blob encrypted as one value (it holds every pupil's citizen ID and name).
+stores the blob encrypted as one value (it holds every pupil's keys: the blind indexes of the
+citizen ID and of the name with the birth date — no ID or name since format 3).
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ import polars as pl
 from assistance.identification import rules
 
 # bump when the frame's columns or the storage change: old snapshots are rebuilt
-# (2: stored sealed — junheng_kit.fieldcrypt.encrypt_bytes under PAYLOAD — by the repository)
-FORMAT = "parquet+zstd/2"
+# (2: stored sealed — junheng_kit.fieldcrypt.encrypt_bytes under PAYLOAD — by the repository;
+# 3: the blind indexes `citizen_key` and `person_key` instead of the ID and the name)
+FORMAT = "parquet+zstd/3"
 PAYLOAD = "assistance.roster_snapshot.payload"  # the associated data of the sealed blob
 
 

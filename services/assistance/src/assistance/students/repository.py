@@ -25,7 +25,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from assistance.schools.models import School
 from assistance.students import versions
-from assistance.students.models import PendingPlacement, Student
+from assistance.students.models import (
+    PendingPlacement,
+    Student,
+    citizen_id_index,
+    student_number_index,
+)
 from assistance.students.policy import ScopeBound
 from assistance.students.rules import GradeCount, SchoolFacts
 from assistance.students.schemas import Level, StudentStatus
@@ -70,33 +75,38 @@ class StudentRepository:
         return found
 
     async def existing(self, citizen_ids: Sequence[str]) -> dict[str, Existing]:
+        """The roster rows of these IDs, by ID: found by their blind indexes (the IDs are stored
+        encrypted); only a stored 学籍号 is decrypted."""
+        by_index = {citizen_id_index(c): c for c in set(citizen_ids)}
         found: dict[str, Existing] = {}
-        for part in chunks(sorted(set(citizen_ids)), IN_CHUNK):
+        for part in chunks(sorted(by_index), IN_CHUNK):
             rows = await self.session.execute(
                 select(
-                    Student.citizen_id,
+                    Student.citizen_id_index,
                     Student.id,
                     Student.county_code,
                     Student.version,
                     Student.student_number,
-                ).where(Student.citizen_id.in_(part))
+                ).where(Student.citizen_id_index.in_(part))
             )
-            for citizen_id, student_id, county, version, number in rows:
-                found[citizen_id] = Existing(student_id, county, version, number)
+            for index, student_id, county, version, number in rows:
+                found[by_index[index]] = Existing(student_id, county, version, number)
         return found
 
     async def holders(self, student_numbers: Sequence[str]) -> dict[str, str]:
-        """学籍号 → the citizen ID of the roster row that holds it, for those on the roster."""
+        """学籍号 → the citizen ID of the roster row that holds it, for those on the roster
+        (found by the numbers' blind indexes; the holders' IDs decrypted)."""
+        by_index = {student_number_index(n): n for n in set(student_numbers)}
         found: dict[str, str] = {}
-        for part in chunks(sorted(set(student_numbers)), IN_CHUNK):
+        for part in chunks(sorted(by_index), IN_CHUNK):
             rows = await self.session.execute(
-                select(Student.student_number, Student.citizen_id).where(
-                    Student.student_number.in_(part)
+                select(Student.student_number_index, Student.citizen_id).where(
+                    Student.student_number_index.in_(part)
                 )
             )
-            for number, citizen_id in rows:
-                if number is not None:  # the IN list matched it: never null
-                    found[number] = citizen_id
+            for index, citizen_id in rows:
+                if index is not None:  # the IN list matched it: never null
+                    found[by_index[index]] = citizen_id
         return found
 
     async def pending(self, keys: Sequence[str]) -> dict[str, PendingPlacement]:

@@ -15,6 +15,9 @@ from assistance.students.models import (
     ON_ROSTER_DETAIL,
     PendingPlacement,
     Student,
+    citizen_id_index,
+    name_born_index,
+    student_number_index,
 )
 from assistance.students.repository import StudentRepository
 from assistance.students.rules import school_error
@@ -36,13 +39,18 @@ from junheng_kit.timeutil import utcnow
 
 
 def new_row(request: StudentCreate, *, county_code: str, key: str) -> dict[str, object]:
-    """Column values of a new roster row; gender and birth date come from the ID."""
+    """Column values of a new roster row; gender and birth date come from the ID; the blind
+    indexes given (a bulk insert then computes no column default per row)."""
     now = utcnow()
+    number = request.student_number
     return {
         "citizen_id": request.citizen_id,
+        "citizen_id_index": citizen_id_index(request.citizen_id),
         "student_key": key,
-        "student_number": request.student_number,
+        "student_number": number,
+        "student_number_index": None if number is None else student_number_index(number),
         "name": request.name,
+        "name_born_index": name_born_index(request.name, request.citizen_id),
         "gender": citizen_id_gender(request.citizen_id),
         "birth_date": citizen_id_birth_date(request.citizen_id),
         "county_code": county_code,

@@ -16,6 +16,7 @@ from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from assistance.students import rules, service
+from assistance.students.models import name_born_index, student_number_index
 from assistance.students.repository import StudentRepository
 from assistance.students.schemas import StudentCreate, StudentImportRead
 from junheng_kit.auth import Principal
@@ -188,12 +189,17 @@ async def import_students(
             key = student_key(pseudonym_key, row.citizen_id)
             created.append({"id": uuid7(), **service.new_row(row, county_code=county, key=key)})
             continue
+        kept_number = row.student_number or known.student_number
         changed.append(
             {
                 "b_id": known.id,
                 "b_name": row.name,
+                "b_name_born_index": name_born_index(row.name, row.citizen_id),
                 # a blank cell keeps the number stored: an older sheet has no 学籍号 column
-                "b_student_number": row.student_number or known.student_number,
+                "b_student_number": kept_number,
+                "b_student_number_index": (
+                    None if kept_number is None else student_number_index(kept_number)
+                ),
                 "b_county_code": county,
                 "b_school_code": row.school_code,
                 "b_level": row.level.value,
