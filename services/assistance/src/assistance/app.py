@@ -6,6 +6,7 @@ from assistance.agencies.connector import install_connector
 from assistance.agencies.endpoints import router as agencies_router
 from assistance.awards.endpoints import router as awards_router
 from assistance.consumers import subscriptions
+from assistance.export import router as export_router
 from assistance.identification.endpoints import router as identification_router
 from assistance.identification.jobs import install_job_runner
 from assistance.ledger.endpoints import router as ledger_router
@@ -33,6 +34,7 @@ def create_app(settings: AssistanceSettings | None = None) -> FastAPI:
             awards_router,
             students_router,
             identification_router,
+            export_router,
         ],
         subscriptions=subscriptions,
         tags={
@@ -57,6 +59,10 @@ def create_app(settings: AssistanceSettings | None = None) -> FastAPI:
             ),
             "ledger": (
                 "审计账本：跨部门查询的防篡改记录。The tamper-evident ledger of agency lookups."
+            ),
+            "retention": (
+                "个人信息查阅与保存期限：一名儿童的全部资助数据导出。Personal data: "
+                "everything held about one child, exported on an access request."
             ),
         },
     )
