@@ -20,6 +20,7 @@ from assistance.awards.objections.models import Objection
 from assistance.awards.transfers.models import StudentTransfer
 from assistance.identification.models import ReviewItem
 from assistance.ledger.models import LedgerEntry
+from assistance.retention import LegalHold
 from assistance.students.models import PendingPlacement, Student
 from assistance.students.repository import StudentRepository
 from junheng_kit.audit import AuditTrail, audit_of
@@ -105,6 +106,16 @@ async def child_sections(
             session,
             select(ReviewItem).where(
                 ReviewItem.student_id.in_(student_ids), within.covers(ReviewItem.county_code)
+            ),
+        ),
+        "legal_holds": await _all(
+            session,
+            select(LegalHold).where(
+                or_(
+                    LegalHold.student_key == key,
+                    LegalHold.record_id.in_([str(i) for i in student_ids]),
+                ),
+                within.covers(LegalHold.county_code),
             ),
         ),
     }

@@ -1,7 +1,7 @@
 """POST /v1/children/export in assistance (《个人信息保护法》第四十五条, issue 20 item 4), on both
 databases: everything held about one child — roster row, awards and their history, the lookups
-about the child — unmasked, for `assistance:pii` only, within the caller's jurisdiction, and in
-the audit trail; nothing about another child."""
+about the child (its legal holds: test_retention_api.py) — unmasked, for `assistance:pii` only,
+within the caller's jurisdiction, and in the audit trail; nothing about another child."""
 
 from typing import Any
 from uuid import UUID
@@ -32,6 +32,7 @@ SECTIONS = (
     "transfers",
     "agency_assertions",
     "review_items",
+    "legal_holds",
 )
 
 
