@@ -138,7 +138,7 @@ async def test_without_a_rule_nothing_is_purged_and_the_record_says_no_rule(
 
 
 async def test_aid_files_of_pupils_who_left_are_pseudonymised_once_and_awards_kept(
-    replicas: Replicas, bureau: dict[str, Any]
+    replicas: Replicas, bureau: dict[str, Any], token: TokenFactory
 ) -> None:
     """An example rule of 24 months from the last roster change: the two pupils off the roster
     30 months with every award ended are pseudonymised (each its own citizen ID marker: the
@@ -182,6 +182,13 @@ async def test_aid_files_of_pupils_who_left_are_pseudonymised_once_and_awards_ke
             rows[name].status,
         )
     assert len(markers) == 2
+    # the pseudonymised rows still read, with and without the PII scope
+    for headers in (bureau, auth(token("assistance:read"))):
+        read = await client.get(f"/v1/students/{rows['left'].id}", headers=headers)
+        assert read.status_code == 200, read.text
+        listed = await client.get("/v1/students", params={"county_code": "150602"}, headers=headers)
+        assert listed.status_code == 200, listed.text
+    assert read.json()["name"] != rows["left"].name
     for name in ("open_award", "enrolled", "recent", "held_child", "elsewhere"):
         kept = await stored(replicas, rows[name].id)
         assert (kept.name, kept.citizen_id) == (rows[name].name, rows[name].citizen_id)
