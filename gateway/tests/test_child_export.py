@@ -1,20 +1,37 @@
 """POST /v1/children/export at the gateway (《个人信息保护法》第四十五条, access request): each
 service's export gathered in one bundle, under the caller's token; services that do not answer,
-offer no export or refuse the caller are named in `not_included`."""
+offer no export or refuse the caller are named in `not_included`. The last test runs the real
+enrollment and assistance apps behind the bridge: the bundle holds both services' rows."""
 
 import io
+import json
 from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
+from datetime import date
 from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI, Request
+from pydantic import SecretStr
 from pypdf import PdfReader
 
+from assistance.app import create_app as create_assistance
+from assistance.ledger.service import append
+from assistance.settings import AssistanceSettings
+from assistance.students.models import Student
+from enrollment.app import create_app as create_enrollment
+from enrollment.settings import EnrollmentSettings
+from gateway.app import create_app as create_gateway
 from gateway.export_pdf import bundle_html
+from junheng_kit.agency.ledger import LedgerRecord
 from junheng_kit.bridge import BridgeServer
+from junheng_kit.db import create_engine, create_sessionmaker
+from junheng_kit.identifiers import student_key
 from junheng_kit.messaging.connection import connect, ensure_buckets, ensure_service_assets
-from junheng_kit.testing.plugin import auth
+from junheng_kit.migrations import service_dir
+from junheng_kit.testing.plugin import TEST_PSEUDONYM_KEY, Databases, auth, service_settings
+from junheng_kit.tokens import TokenSigner
 
 CHILD = "150602201903150018"
 
@@ -136,3 +153,142 @@ def test_nothing_a_service_stored_becomes_markup() -> None:
     for raw in ("<script>", "<i>t</i>", "<k>", "<p>none</p>"):
         assert raw not in html
     assert "&lt;script&gt;" in html
+
+
+SERVED = ("enrollment", "assistance")
+
+
+@pytest.fixture
+def service_urls(databases: Databases) -> dict[str, str]:
+    """Fresh migrated SQLite databases of enrollment and assistance (alembic runs sync)."""
+    return {name: databases.fresh(service_dir(name), "sqlite") for name in SERVED}
+
+
+@pytest.fixture
+async def served(
+    nats_url: str, service_urls: dict[str, str], make_settings: Any
+) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient, dict[str, str]]]:
+    """The gateway with the real enrollment and assistance apps answering over NATS, each on its
+    own database, trusting the gateway's key."""
+    urls = service_urls
+    async with AsyncExitStack() as stack:
+        gateway_app = create_gateway(make_settings(pseudonym_key=SecretStr(TEST_PSEUDONYM_KEY)))
+        await stack.enter_async_context(gateway_app.router.lifespan_context(gateway_app))
+        jwks = json.dumps(gateway_app.state.jwks)
+        nc = await connect(nats_url, "test-export-services")
+        js = nc.jetstream()
+        await ensure_buckets(js)
+        servers = []
+        for name, create, settings_type in (
+            ("enrollment", create_enrollment, EnrollmentSettings),
+            ("assistance", create_assistance, AssistanceSettings),
+        ):
+            settings = service_settings(settings_type, database_url=urls[name], jwks_json=jwks)
+            service = create(settings)
+            await stack.enter_async_context(service.router.lifespan_context(service))
+            await ensure_service_assets(js, name, 1)
+            server = BridgeServer(service, nc, js, name)
+            await server.start()
+            servers.append(server)
+        await nc.flush()
+        http = await stack.enter_async_context(
+            httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=gateway_app), base_url="http://gateway"
+            )
+        )
+        yield gateway_app, http, urls
+        for server in servers:
+            await server.stop()
+        await nc.close()
+
+
+async def on_the_roster(url: str, citizen_id: str) -> str:
+    """The child on assistance's roster (inserted as the award tests do) and one agency lookup
+    about them in its ledger; the child's pseudonymous key."""
+    key = student_key(TEST_PSEUDONYM_KEY.encode(), citizen_id)
+    engine = create_engine(url)
+    async with create_sessionmaker(engine)() as session:
+        session.add(
+            Student(
+                citizen_id=citizen_id,
+                student_key=key,
+                name="李小明",
+                gender="male",
+                birth_date=date(2019, 3, 15),
+                county_code="150602",
+                school_code="2115060201",
+                level="primary",
+                grade=1,
+            )
+        )
+        await append(
+            session,
+            LedgerRecord(
+                kind="lookup",
+                actor="school-150602",
+                county_code="150602",
+                agency="mca",
+                purpose="资助资格认定",
+                request_id="req-1",
+                outcome="matched",
+                student_key=key,
+                consent_ref="consent-1",
+            ),
+        )
+        await session.commit()
+    await engine.dispose()
+    return key
+
+
+async def test_the_bundle_has_the_real_enrollment_and_assistance_exports(
+    served: tuple[FastAPI, httpx.AsyncClient, dict[str, str]],
+) -> None:
+    app, http, urls = served
+    key = await on_the_roster(urls["assistance"], CHILD)
+    signer: TokenSigner = app.state.signer
+    bureau = signer.issue(
+        subject="bureau-clerk",
+        scopes=[
+            "enrollment:read",
+            "enrollment:write",
+            "enrollment:pii",
+            "assistance:read",
+            "assistance:pii",
+        ],
+        jurisdiction=["150602"],
+    )
+    hold = await http.post(
+        "/enrollment/v1/legal-holds",
+        json={
+            "kind": "application.not_admitted",
+            "county_code": "150602",
+            "citizen_id": CHILD,
+            "reason": "行政复议 / review",
+        },
+        headers=auth(bureau),
+    )
+    assert hold.status_code == 201, hold.text
+    answer = await http.post(
+        "/v1/children/export", json={"citizen_id": CHILD}, headers=auth(bureau)
+    )
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert sorted(body["services"]) == ["assistance", "enrollment"]
+    assert sorted(body["not_included"]) == ["evaluation", "staffing"]  # not served here
+    enrollment, assistance = body["services"]["enrollment"], body["services"]["assistance"]
+    assert (enrollment["student_key"], assistance["student_key"]) == (key, key)
+    assert [h["reason"] for h in enrollment["sections"]["legal_holds"]] == ["行政复议 / review"]
+    (student,) = assistance["sections"]["students"]
+    assert (student["citizen_id"], student["name"]) == (CHILD, "李小明")
+    assert [e["consent_ref"] for e in assistance["sections"]["agency_lookups"]] == ["consent-1"]
+
+    enrollment_only = signer.issue(
+        subject="enrollment-clerk",
+        scopes=["enrollment:read", "enrollment:pii", "assistance:read"],
+        jurisdiction=["150602"],
+    )
+    partial = await http.post(
+        "/v1/children/export", json={"citizen_id": CHILD}, headers=auth(enrollment_only)
+    )
+    assert sorted(partial.json()["services"]) == ["enrollment"]
+    assert partial.json()["not_included"]["assistance"]["status"] == 403

@@ -300,3 +300,4 @@ def test_identify_award_pay_audit_and_fall_back(system: System, bureau: httpx.Cl
     verified = bureau.get("/v1/ledger/verify").json()
     assert verified["intact"] is True
     assert verified["entries"] >= len(log["entries"]) + 4
+    assert verified["algorithm"] == profile().hash_name  # each entry chained with SM3 under 国密

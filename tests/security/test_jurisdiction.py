@@ -56,6 +56,7 @@ READS_BY_POST = {
     "POST /enrollment/v1/applications/search": "a child's applications by citizen ID",
     "POST /assistance/v1/students/search": "a child's roster row and aid by citizen ID",
     "POST /enrollment/v1/children/export": "everything enrollment holds about a child",
+    "POST /assistance/v1/children/export": "everything assistance holds about a child",
 }
 
 

@@ -1,7 +1,9 @@
 """Set-based writes of the agency ledger and of column-wise upserts, on SQLite and PostgreSQL:
 a bulk append chains exactly as one-by-one appends do (the chain verifies across both, and
-across the 5,000-row executemany chunks), and `replace_on` replaces a row whose key exists."""
+across the 5,000-row executemany chunks), `replace_on` replaces a row whose key exists, and each
+entry is chained with the profile's hash (SHA-256, or SM3 under 国密) and names it."""
 
+import hashlib
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
@@ -11,9 +13,18 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import DeclarativeBase
 
 from junheng_kit.agency import ledger_rules
-from junheng_kit.agency.ledger import Ledger, LedgerEntryColumns, LedgerHeadColumns, LedgerRecord
+from junheng_kit.agency.ledger import (
+    ChainBroken,
+    Ledger,
+    LedgerEntryColumns,
+    LedgerHeadColumns,
+    LedgerRecord,
+)
 from junheng_kit.bulk_insert import insert_columns
+from junheng_kit.crypto_profile import hash_named
 from junheng_kit.db import create_engine, create_sessionmaker
+from junheng_kit.signing import canonical_json
+from junheng_kit.testing.plugin import use_crypto_profile
 
 
 class Base(DeclarativeBase):
@@ -142,3 +153,97 @@ async def test_replace_on_upserts_rows_whose_key_exists(engine: AsyncEngine) -> 
     with pytest.raises(ValueError, match="replace_on"):
         async with engine.begin() as connection:
             await insert_columns(connection, NOTES, {"owner": ["a"]}, replace_on=("topic",))
+
+
+class TestHashAlgorithm:
+    """Issue 20 item 5: under 国密 the ledger chains with SM3 and each entry says so; under the
+    international profile the entries and their bytes are as before."""
+
+    async def test_entries_are_chained_with_the_profiles_hash_and_name_it(
+        self, engine: AsyncEngine, crypto_profile: str
+    ) -> None:
+        expected = {"international": "sha256", "guomi": "sm3"}[crypto_profile]
+        sessions = create_sessionmaker(engine)
+        async with sessions() as session:
+            await LEDGER.append(session, record(0))
+            await LEDGER.append_many(session, [record(n) for n in range(1, 4)])
+            await session.commit()
+        async with sessions() as session:
+            rows = (await session.scalars(select(Entry).order_by(Entry.seq))).all()
+            status = await LEDGER.verify(session)
+        assert [row.algorithm for row in rows] == [expected] * 4
+        for row in rows:
+            data = row.prev_hash.encode() + canonical_json(
+                ledger_rules.canonical_fields(row.__dict__)
+            )
+            assert hash_named(expected, data).hex() == row.entry_hash
+        assert (status.entries, status.head_hash, status.algorithm) == (
+            4,
+            rows[-1].entry_hash,
+            expected,
+        )
+
+    async def test_an_international_entry_hashes_as_before_the_algorithm_column(
+        self, engine: AsyncEngine
+    ) -> None:
+        sessions = create_sessionmaker(engine)
+        with use_crypto_profile("international"):
+            async with sessions() as session:
+                entry = await LEDGER.append(session, record(1))
+                await session.commit()
+        fields = ledger_rules.canonical_fields(entry.__dict__)
+        assert "algorithm" not in fields  # not hashed: existing SHA-256 entries keep their bytes
+        digest = hashlib.sha256(ledger_rules.GENESIS_HASH.encode() + canonical_json(fields))
+        assert (entry.algorithm, entry.entry_hash) == ("sha256", digest.hexdigest())
+
+    async def test_a_chain_that_changed_profile_midway_verifies(self, engine: AsyncEngine) -> None:
+        sessions = create_sessionmaker(engine)
+        for name, first, last in (
+            ("international", 0, 3),
+            ("guomi", 3, 6),
+            ("international", 6, 7),
+        ):
+            with use_crypto_profile(name):
+                async with sessions() as session:
+                    await LEDGER.append(session, record(first))
+                    await LEDGER.append_many(session, [record(n) for n in range(first + 1, last)])
+                    await session.commit()
+        async with sessions() as session:
+            status = await LEDGER.verify(session)
+            algorithms = (await session.scalars(select(Entry.algorithm).order_by(Entry.seq))).all()
+        assert algorithms == ["sha256"] * 3 + ["sm3"] * 3 + ["sha256"]
+        assert (status.entries, status.algorithm) == (7, "sha256")
+
+    async def test_an_sm3_entry_relabelled_sha256_breaks_the_chain_there(
+        self, engine: AsyncEngine
+    ) -> None:
+        sessions = create_sessionmaker(engine)
+        with use_crypto_profile("guomi"):
+            async with sessions() as session:
+                await LEDGER.append_many(session, [record(n) for n in range(3)])
+                await session.commit()
+        async with engine.begin() as connection:
+            await connection.execute(
+                Entry.__table__.update().where(Entry.seq == 2).values(algorithm="sha256")
+            )
+        async with sessions() as session:
+            with pytest.raises(ChainBroken) as broken:
+                await LEDGER.verify(session)
+        assert [(e.field, e.rule) for e in broken.value.errors] == [
+            ("entries[2].entry_hash", "hash_chain")
+        ]
+
+
+def test_the_tight_chain_loop_hashes_as_entry_hash_with_sm3() -> None:
+    at = ledger_rules.recorded_at_text(datetime(2025, 9, 1, 8, 30, 1, 5, tzinfo=UTC))
+    entries = [
+        {name: f"v{n}-{name}" for name in ledger_rules.HASHED_FIELDS}
+        | {"seq": n, "recorded_at": at}
+        for n in range(1, 4)
+    ]
+    expected, previous = [], ledger_rules.GENESIS_HASH
+    for entry in entries:
+        previous = ledger_rules.entry_hash(previous, entry, algorithm="sm3")
+        expected.append(previous)
+    assert ledger_rules.chain(ledger_rules.GENESIS_HASH, entries, algorithm="sm3") == expected
+    assert ledger_rules.chain(ledger_rules.GENESIS_HASH, entries) != expected

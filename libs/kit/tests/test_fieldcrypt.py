@@ -185,6 +185,31 @@ class TestRotation:
             assert found == 8
         assert not set(before) & set(await raw(sessions, "citizen_id_index"))
 
+    async def test_rows_a_purge_cleared_keep_their_index_and_stay_distinct(
+        self, sessions: async_sessionmaker[AsyncSession]
+    ) -> None:
+        """Two pseudonymised rows (the citizen ID cleared to "" by a retention purge) are not
+        indexed again: the same "" would give both one index."""
+        for n in (1, 2, 3):
+            await add(sessions, n, f"1506022019010{n:04d}"[:17] + "X")
+        async with sessions() as session, session.begin():
+            cleared = fieldcrypt.encrypt("", "test.pupil.citizen_id")
+            await session.execute(
+                text("UPDATE pupil SET citizen_id = :v WHERE id IN (1, 2)"), {"v": cleared}
+            )
+        indexes = {
+            "citizen_id_index": fieldcrypt.IndexOf(
+                "citizen_id", "test.pupil.citizen_id", "citizen_id", normalise_citizen_id
+            )
+        }
+        before = await raw(sessions, "citizen_id_index")
+        with use_crypto_profile("guomi"):
+            configure(f"g1={SM4_1},k1={AES_1}", INDEX_KEY)
+            assert await fieldcrypt.reindex(sessions, PUPIL, indexes) == 1  # the third row only
+        after = await raw(sessions, "citizen_id_index")
+        assert after[:2] == before[:2]
+        assert after[2] != before[2]
+
 
 class TestKeysAndNormalising:
     def test_bad_keyrings_are_refused_naming_the_rule(self) -> None:

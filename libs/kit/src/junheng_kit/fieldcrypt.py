@@ -321,6 +321,9 @@ class IndexOf:
     also: tuple[tuple[str, str], ...] = ()
 
 
+CLEARED_VALUE = ""  # what a retention purge leaves in an identifying field (junheng_kit.retention)
+
+
 async def reindex(
     sessionmaker: async_sessionmaker[AsyncSession],
     table: Table,
@@ -334,7 +337,9 @@ async def reindex(
     changes (HMAC-SHA-256 ↔ HMAC-SM3: every index changes), run with the reencryption. A
     stored index cannot say which MAC made it, so every row is read, in batches of `batch` by
     `key`, each batch its own transaction: interruptible and repeatable (a second run rewrites
-    nothing)."""
+    nothing). A row whose source a retention purge cleared (the empty string) keeps the index
+    it has: indexing "" would give every pseudonymised row the same value, against the index's
+    uniqueness."""
     ring = keyring()
     associated = {how.column: how.associated for how in indexes.values()}
     for how in indexes.values():
@@ -361,11 +366,12 @@ async def reindex(
                 fresh = {}
                 for name, how in indexes.items():
                     parts = [plain[how.column], *(plain[column] for column, _ in how.also)]
-                    fresh[name] = (
-                        None
-                        if any(part is None for part in parts)
-                        else blind_index(how.normalise(*parts), how.kind, ring)
-                    )
+                    if any(part == CLEARED_VALUE for part in parts):
+                        fresh[name] = current[name]  # pseudonymised: no value to index again
+                    elif any(part is None for part in parts):
+                        fresh[name] = None
+                    else:
+                        fresh[name] = blind_index(how.normalise(*parts), how.kind, ring)
                 if fresh != current:
                     changed.append({"row_key": row[0], **{f"new_{n}": v for n, v in fresh.items()}})
             if changed:

@@ -16,6 +16,7 @@ from assistance.identification.models import (
 )
 from assistance.ledger.models import LedgerEntry, LedgerHead
 from assistance.programmes.models import Programme, ProgrammeStandard
+from assistance.retention import LegalHold, PurgedRecord, PurgeLease, PurgeRecord, RetentionRule
 from assistance.schools.models import School
 from assistance.students.models import PendingPlacement, RosterVersion, Student
 
@@ -31,11 +32,16 @@ __all__ = [
     "IdentificationJob",
     "LedgerEntry",
     "LedgerHead",
+    "LegalHold",
     "Objection",
     "PendingPlacement",
     "Programme",
     "ProgrammeStandard",
     "PublicityBatch",
+    "PurgeLease",
+    "PurgeRecord",
+    "PurgedRecord",
+    "RetentionRule",
     "ReviewItem",
     "RosterSnapshot",
     "RosterVersion",

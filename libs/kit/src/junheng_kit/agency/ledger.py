@@ -5,7 +5,9 @@ A service declares its two tables from the mixins (`class LedgerEntry(Base, Ledg
 `class LedgerHead(Base, LedgerHeadColumns)`, table names its own) and calls `Ledger(entry, head)`.
 The head row (`id` = 1, created by the service's migration) is locked by every append
 (`SELECT … FOR UPDATE` on PostgreSQL; SQLite has one writer), so seqs never fork. The hash rule
-is `ledger_rules`.
+is `ledger_rules`: each entry is hashed with the deployment's profile (`junheng_kit.crypto_profile`:
+SHA-256, or SM3 under 国密) and names it in `algorithm`, so a chain verifies across a profile
+change.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from junheng_kit.agency import ledger_rules as rules
 from junheng_kit.agency.ledger_rules import GENESIS_HASH
 from junheng_kit.auth import Jurisdiction
 from junheng_kit.bulk_insert import insert_columns
+from junheng_kit.crypto_profile import profile
 from junheng_kit.db import UtcDateTime
 from junheng_kit.i18n import t
 from junheng_kit.problems import Conflict, FieldError
@@ -35,7 +38,8 @@ VERIFY_PAGE = 5000
 class LedgerEntryColumns:
     """查询台账条目: who asked (`actor`), about whom (`student_key`, the pseudonym; null for list
     fetches), `county_code` (jurisdiction of the access log), `agency`, `kind`, `purpose`,
-    `legal_basis` / `consent_ref`, `request_id`, `answer_id`, `outcome`, `detail`."""
+    `legal_basis` / `consent_ref`, `request_id`, `answer_id`, `outcome`, `detail`; `algorithm`
+    the hash that links it (`sha256`, or `sm3` under 国密; rows from before the column: sha256)."""
 
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     kind: Mapped[str] = mapped_column(String(16))
@@ -53,6 +57,7 @@ class LedgerEntryColumns:
     recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
     prev_hash: Mapped[str] = mapped_column(String(64))
     entry_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    algorithm: Mapped[str] = mapped_column(String(8), server_default="sha256")
 
 
 class LedgerHeadColumns:
@@ -89,6 +94,7 @@ class ChainBroken(Conflict):
 class ChainStatus:
     entries: int
     head_hash: str
+    algorithm: str | None  # the head entry's hash (`sha256` / `sm3`); None while empty
 
 
 Entry = TypeVar("Entry", bound=LedgerEntryColumns)
@@ -111,7 +117,9 @@ class Ledger(Generic[Entry, Head]):
         return head
 
     @staticmethod
-    def _row(record: LedgerRecord, seq: int, prev_hash: str, at: datetime) -> dict[str, Any]:
+    def _row(
+        record: LedgerRecord, seq: int, prev_hash: str, at: datetime, algorithm: str
+    ) -> dict[str, Any]:
         row: dict[str, Any] = {
             "seq": seq,
             "kind": record.kind,
@@ -128,15 +136,17 @@ class Ledger(Generic[Entry, Head]):
             "detail": record.detail[:300] if record.detail else None,
             "recorded_at": at,
             "prev_hash": prev_hash,
+            "algorithm": algorithm,
         }
-        row["entry_hash"] = rules.entry_hash(prev_hash, row)
+        row["entry_hash"] = rules.entry_hash(prev_hash, row, algorithm=algorithm)
         return row
 
     async def append(self, session: AsyncSession, record: LedgerRecord) -> Entry:
         """Append one entry after the head (in the caller's transaction)."""
         head = await self._lock_head(session)
         make: Any = self.entry  # a mapped subclass: SQLAlchemy's keyword constructor
-        entry: Entry = make(**self._row(record, head.seq + 1, head.head_hash, utcnow()))
+        algorithm = profile().hash_name
+        entry: Entry = make(**self._row(record, head.seq + 1, head.head_hash, utcnow(), algorithm))
         head.seq, head.head_hash = entry.seq, entry.entry_hash
         session.add(entry)
         await session.flush()
@@ -152,7 +162,7 @@ class Ledger(Generic[Entry, Head]):
         if not records:
             return []
         head = await self._lock_head(session)
-        at = utcnow()
+        at, algorithm = utcnow(), profile().hash_name
         first = head.seq + 1
         seqs = list(range(first, first + len(records)))
         columns: dict[str, list[Any]] = {
@@ -176,8 +186,9 @@ class Ledger(Generic[Entry, Head]):
             dict(zip(names, values, strict=True), recorded_at=stamp)
             for values in zip(*(columns[name] for name in names), strict=True)
         )
-        hashes = rules.chain(head.head_hash, hashed)
+        hashes = rules.chain(head.head_hash, hashed, algorithm=algorithm)
         columns["recorded_at"] = [at] * len(records)
+        columns["algorithm"] = [algorithm] * len(records)
         columns["prev_hash"] = [head.head_hash, *hashes[:-1]]
         columns["entry_hash"] = hashes
         table = cast(Table, self.entry.__table__)  # type: ignore[attr-defined]  # Core
@@ -189,7 +200,13 @@ class Ledger(Generic[Entry, Head]):
     async def _page(self, session: AsyncSession, *, after_seq: int) -> list[dict[str, Any]]:
         columns = [getattr(self.entry, name) for name in rules.HASHED_FIELDS if name != "seq"]
         rows = await session.execute(
-            select(self.entry.seq, *columns, self.entry.prev_hash, self.entry.entry_hash)
+            select(
+                self.entry.seq,
+                *columns,
+                self.entry.prev_hash,
+                self.entry.entry_hash,
+                self.entry.algorithm,
+            )
             .where(self.entry.seq > after_seq)
             .order_by(self.entry.seq)
             .limit(VERIFY_PAGE)
@@ -197,10 +214,13 @@ class Ledger(Generic[Entry, Head]):
         return [dict(row._mapping) for row in rows]
 
     async def verify(self, session: AsyncSession) -> ChainStatus:
-        """Recompute every link; the first broken entry is a 409 naming it (rule hash_chain)."""
-        seq, current = 0, GENESIS_HASH
+        """Recompute every link, each with its own `algorithm`; the first broken entry is a 409
+        naming it (rule hash_chain)."""
+        seq, current, algorithm = 0, GENESIS_HASH, None
         while True:
             page = await self._page(session, after_seq=seq)
+            if page:
+                algorithm = str(page[-1]["algorithm"])
             broken, seq, current = rules.first_break(page, prev_seq=seq, prev_hash=current)
             if broken is not None:
                 raise ChainBroken(
@@ -219,7 +239,7 @@ class Ledger(Generic[Entry, Head]):
                     t("台账头不符:有条目丢失", "head differs: entries lost"),
                 ),
             )
-        return ChainStatus(entries=seq, head_hash=current)
+        return ChainStatus(entries=seq, head_hash=current, algorithm=algorithm)
 
     async def about(
         self, session: AsyncSession, student_key: str, *, within: Jurisdiction, limit: int = 1000

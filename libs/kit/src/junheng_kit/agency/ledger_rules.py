@@ -2,9 +2,12 @@
 
 entry_hash = H(prev_hash_hex_ascii || canonical_json(fields)), fields as listed in
 `HASHED_FIELDS` with `recorded_at` as ISO 8601 UTC with microseconds. The first entry's
-prev_hash is 64 zeros. H is SHA-256 unless the entry names another `algorithm` (the audit trail,
-junheng_kit.audit, records SHA-256 or SM3 per entry, so a chain survives a profile change);
-another chain passes its own `fields`.
+prev_hash is 64 zeros. H is the entry's own `algorithm`: `sha256`, or `sm3` for an entry appended
+under the 国密 profile; an entry without one (stored before the column existed) is SHA-256. The
+algorithm is not among the hashed fields, so an existing SHA-256 entry keeps its bytes, and a
+chain that changed profile midway verifies entry by entry (an altered `algorithm` no longer
+reproduces the entry's hash). The audit trail (junheng_kit.audit) hashes its entries by the same
+rule, with its own `fields` (which include `algorithm`).
 """
 
 from __future__ import annotations
@@ -66,15 +69,21 @@ def recorded_at_text(at: datetime) -> str:
     return at.astimezone(UTC).isoformat(timespec="microseconds")
 
 
-def chain(prev_hash: str, entries: Iterable[Mapping[str, Any]]) -> list[str]:
+def chain(
+    prev_hash: str, entries: Iterable[Mapping[str, Any]], *, algorithm: str = "sha256"
+) -> list[str]:
     """The entry hashes of consecutive entries after `prev_hash`, in a tight loop (a chunk of a
     bulk append). Each entry holds exactly `HASHED_FIELDS`, `recorded_at` already as
-    `recorded_at_text`: the same hash as `entry_hash` of each in turn (SHA-256, the lookup
-    ledger's)."""
+    `recorded_at_text`: the same hash as `entry_hash` of each in turn with `algorithm`."""
     hashes, current = [], prev_hash
-    sha256 = hashlib.sha256
+    if algorithm == "sha256":
+        sha256 = hashlib.sha256
+        for fields in entries:
+            current = sha256(current.encode() + canonical_json(fields)).hexdigest()
+            hashes.append(current)
+        return hashes
     for fields in entries:
-        current = sha256(current.encode() + canonical_json(fields)).hexdigest()
+        current = hash_named(algorithm, current.encode() + canonical_json(fields)).hex()
         hashes.append(current)
     return hashes
 

@@ -33,7 +33,12 @@ PiiReader = Annotated[Principal, Depends(require_scopes("assistance:read", "assi
 async def verify_ledger(session: SessionDep, _: Reader) -> LedgerVerifyRead:
     """Recompute the hash chain; 409 naming `entries[<seq>].entry_hash` (rule hash_chain)."""
     status = await service.verify(session)
-    return LedgerVerifyRead(intact=True, entries=status.entries, head_hash=status.head_hash)
+    return LedgerVerifyRead(
+        intact=True,
+        entries=status.entries,
+        head_hash=status.head_hash,
+        algorithm=status.algorithm,
+    )
 
 
 def _log(student_id: UUID | None, key: str, entries: list[AccessLogEntryRead]) -> AccessLogRead:

@@ -17,6 +17,10 @@ class LedgerVerifyRead(BaseModel):
     intact: bool
     entries: int
     head_hash: str
+    algorithm: str | None = Field(
+        description="the hash that links the head entry: sha256, or sm3 under the 国密 profile "
+        "(each entry names its own; null while the ledger is empty)"
+    )
 
 
 class AccessLogQuery(BaseModel):

@@ -187,4 +187,9 @@ async def get_recheck(job_id: UUID, session: SessionDep, principal: Reader) -> R
 async def verify_ledger(session: SessionDep, _: Reader) -> dict[str, object]:
     """409 naming `entries[<seq>].entry_hash` (rule hash_chain) at the first broken link."""
     status = await LEDGER.verify(session)
-    return {"intact": True, "entries": status.entries, "head_hash": status.head_hash}
+    return {
+        "intact": True,
+        "entries": status.entries,
+        "head_hash": status.head_hash,
+        "algorithm": status.algorithm,  # the head entry's hash: sha256, or sm3 under 国密
+    }

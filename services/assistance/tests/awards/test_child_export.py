@@ -1,0 +1,135 @@
+"""POST /v1/children/export in assistance (《个人信息保护法》第四十五条, issue 20 item 4), on both
+databases: everything held about one child — roster row, awards and their history, the lookups
+about the child (its legal holds: test_retention_api.py) — unmasked, for `assistance:pii` only,
+within the caller's jurisdiction, and in the audit trail; nothing about another child."""
+
+from typing import Any
+from uuid import UUID
+
+import pytest
+from httpx import AsyncClient
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from assistance.ledger import service as ledger
+from assistance.students.models import Student
+from junheng_kit.agency.ledger import LedgerRecord
+from junheng_kit.identifiers import citizen_id_from_body as cid
+from junheng_kit.testing.plugin import TokenFactory, auth
+
+from .conftest import MakeStudent
+from .test_api import reviewed_award
+
+BUREAU = ("assistance:read", "assistance:write", "assistance:pii")
+SECTIONS = (
+    "students",
+    "pending_placements",
+    "agency_lookups",
+    "awards",
+    "award_history",
+    "disbursement_items",
+    "objections",
+    "status_notices",
+    "transfers",
+    "agency_assertions",
+    "review_items",
+    "legal_holds",
+)
+
+
+@pytest.fixture
+def bureau(token: TokenFactory) -> dict[str, Any]:
+    return auth(token(*BUREAU))
+
+
+def asked_about(key: str, n: int) -> LedgerRecord:
+    return LedgerRecord(
+        kind="lookup",
+        actor="school-150602",
+        county_code="150602",
+        agency="mca",
+        purpose="资助资格认定",
+        request_id=f"req-{n}",
+        outcome="matched",
+        student_key=key,
+        consent_ref=f"consent-{n}",
+    )
+
+
+async def test_the_childs_rows_are_exported_unmasked_and_only_theirs(
+    client: AsyncClient,
+    session: AsyncSession,
+    make_student: MakeStudent,
+    bureau: dict[str, Any],
+    token: TokenFactory,
+) -> None:
+    award = await reviewed_award(client, bureau, make_student, name="李小明")
+    other = await reviewed_award(client, bureau, make_student, name="赵小红")
+    pupil = await session.get(Student, UUID(award["student_id"]))
+    assert pupil is not None
+    await ledger.append(session, asked_about(pupil.student_key, 1))
+    await ledger.append(session, asked_about("f" * 32, 2))
+    await session.commit()
+
+    without_pii = await client.post(
+        "/v1/children/export",
+        json={"citizen_id": pupil.citizen_id},
+        headers=auth(token("assistance:read", "assistance:write")),
+    )
+    assert without_pii.status_code == 403
+    assert without_pii.json()["errors"][0]["rule"] == "scope_required"
+
+    answer = await client.post(
+        "/v1/children/export", json={"citizen_id": pupil.citizen_id}, headers=bureau
+    )
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert (body["service"], body["student_key"]) == ("assistance", pupil.student_key)
+    assert "第四十五条" in body["legal_basis"]
+    sections = body["sections"]
+    (student,) = sections["students"]
+    assert (student["citizen_id"], student["name"]) == (pupil.citizen_id, "李小明")
+    assert [a["id"] for a in sections["awards"]] == [award["id"]]
+    assert [(h["from_status"], h["to_status"]) for h in sections["award_history"]] == [
+        (None, "applied"),
+        ("applied", "reviewed"),
+    ]
+    assert [(e["seq"], e["consent_ref"]) for e in sections["agency_lookups"]] == [(1, "consent-1")]
+    assert other["id"] not in answer.text
+    assert "赵小红" not in answer.text
+    assert other["student_id"] not in answer.text
+
+    trail = await client.get(
+        "/v1/audit",
+        params={"student_key": pupil.student_key},
+        headers=auth(token("audit:read")),
+    )
+    exports = [e for e in trail.json()["items"] if e["kind"] == "child"]
+    assert [(e["action"], e["outcome"], e["classes"]) for e in exports] == [
+        ("export", "ok", ["personal", "sensitive"])
+    ]
+    everything = await client.get("/v1/audit", headers=auth(token("audit:read")))
+    refusals = [
+        (e["kind"], e["action"]) for e in everything.json()["items"] if e["outcome"] == "denied"
+    ]
+    assert refusals == [("child", "export")]  # the caller without assistance:pii
+
+
+async def test_another_countys_pupil_and_an_unknown_child_export_empty_sections(
+    client: AsyncClient,
+    make_student: MakeStudent,
+    bureau: dict[str, Any],
+    token: TokenFactory,
+) -> None:
+    elsewhere = await make_student(county_code="150603", school_code="2115060301")
+    for citizen_id in (elsewhere.citizen_id, cid("15060220190315999")):
+        answer = await client.post(
+            "/v1/children/export", json={"citizen_id": citizen_id}, headers=bureau
+        )
+        assert answer.status_code == 200, answer.text
+        sections = answer.json()["sections"]
+        assert sorted(sections) == sorted(SECTIONS)
+        assert all(rows == [] for rows in sections.values()), sections
+    invalid = await client.post(
+        "/v1/children/export", json={"citizen_id": "150602201903150019"}, headers=bureau
+    )
+    assert invalid.status_code == 422
