@@ -40,8 +40,8 @@ def document() -> dict:
 class TestProblemResponsesInOpenApi:
     def test_a_route_declaring_nothing_lists_the_problems_every_request_may_meet(self) -> None:
         responses = document()["paths"]["/v1/notes"]["post"]["responses"]
-        assert sorted(responses) == ["201", "400", "401", "403", "422"]
-        for code in ("400", "401", "403", "422"):
+        assert sorted(responses) == ["201", "400", "401", "403", "415", "422"]
+        for code in ("400", "401", "403", "415", "422"):
             assert responses[code]["content"] == PROBLEM, code
         assert responses["422"]["description"] == "Request does not match the schema"
 
