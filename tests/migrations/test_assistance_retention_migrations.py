@@ -2,36 +2,18 @@
 seeded (no source gives the aid file's period), no hold, no purge — and the roster stored
 before keeps its rows."""
 
-import asyncio
 from pathlib import Path
 
-from junheng_kit.db import create_engine
 from junheng_kit.migrations import service_dir as installed_service_dir
 from junheng_kit.migrations import upgrade
-
-
-def _run(url: str, *statements: str) -> list[tuple[object, ...]]:
-    from sqlalchemy import text
-
-    async def go() -> list[tuple[object, ...]]:
-        engine = create_engine(url)
-        try:
-            async with engine.begin() as connection:
-                result = None
-                for statement in statements:
-                    result = await connection.execute(text(statement))
-                return [tuple(r) for r in result.all()] if result and result.returns_rows else []
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(go())
+from junheng_kit.testing.sql import run_sql
 
 
 def test_the_retention_tables_start_empty_and_the_roster_stays(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'assistance.sqlite3'}"
     directory = installed_service_dir("assistance")
     upgrade(directory, url, "a0012")  # the roster still plaintext: a0013 encrypts it
-    _run(
+    run_sql(
         url,
         "INSERT INTO student (id, citizen_id, student_key, name, gender, birth_date, "
         "county_code, school_code, level, grade, boarding, status, source, version, "
@@ -41,6 +23,6 @@ def test_the_retention_tables_start_empty_and_the_roster_stays(tmp_path: Path) -
     )
     upgrade(directory, url, "a0015")
     for table in ("retention_rule", "legal_hold", "purge_record", "purged_record", "purge_lease"):
-        assert _run(url, f"SELECT count(*) FROM {table}") == [(0,)]  # noqa: S608 - fixed names
-    ((name, status),) = _run(url, "SELECT name, status FROM student")
+        assert run_sql(url, f"SELECT count(*) FROM {table}") == [(0,)]  # noqa: S608 - fixed names
+    ((name, status),) = run_sql(url, "SELECT name, status FROM student")
     assert (str(name).startswith("enc:1:"), status) == (True, "left")

@@ -2,14 +2,13 @@
 audit tables with the chain's head at its genesis, no entry, and their earlier rows untouched;
 the gateway's clients keep their rows and have no declared purpose until one is set."""
 
-import asyncio
 from pathlib import Path
 
 import pytest
 
-from junheng_kit.db import create_engine
 from junheng_kit.migrations import service_dir as installed_service_dir
 from junheng_kit.migrations import upgrade
+from junheng_kit.testing.sql import run_sql
 
 BEFORE = {
     "enrollment": "e0013",
@@ -20,50 +19,33 @@ BEFORE = {
 }
 
 
-def _run(url: str, *statements: str) -> list[tuple[object, ...]]:
-    from sqlalchemy import text
-
-    async def go() -> list[tuple[object, ...]]:
-        engine = create_engine(url)
-        try:
-            async with engine.begin() as connection:
-                result = None
-                for statement in statements:
-                    result = await connection.execute(text(statement))
-                return [tuple(r) for r in result.all()] if result and result.returns_rows else []
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(go())
-
-
 @pytest.mark.parametrize("name", sorted(BEFORE))
 def test_the_audit_trail_starts_at_its_genesis(name: str, tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / (name + '.sqlite3')}"
     directory = installed_service_dir(name)
     upgrade(directory, url, BEFORE[name])
-    _run(
+    run_sql(
         url,
         "INSERT INTO idempotency_record (client_id, key, method, path, fingerprint, state, "
         "status, headers, body, created_at) VALUES ('c', 'k', 'POST', '/v1/x', 'f', 'done', "
         "201, '{}', x'', '2026-01-01 00:00:00')",
     )
     upgrade(directory, url)
-    assert _run(url, "SELECT id, seq, head_hash FROM audit_head") == [(1, 0, "0" * 64)]
+    assert run_sql(url, "SELECT id, seq, head_hash FROM audit_head") == [(1, 0, "0" * 64)]
     for table in ("audit_entry", "audit_archive"):
-        assert _run(url, f"SELECT count(*) FROM {table}") == [(0,)]  # noqa: S608 - fixed names
-    assert _run(url, "SELECT client_id, key FROM idempotency_record") == [("c", "k")]
+        assert run_sql(url, f"SELECT count(*) FROM {table}") == [(0,)]  # noqa: S608 - fixed names
+    assert run_sql(url, "SELECT client_id, key FROM idempotency_record") == [("c", "k")]
 
 
 def test_a_client_registered_before_g0005_has_no_declared_purpose(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'gateway.sqlite3'}"
     directory = installed_service_dir("gateway")
     upgrade(directory, url, "g0004")
-    _run(
+    run_sql(
         url,
         "INSERT INTO client (client_id, name, secret_hash, scopes, jurisdiction, created_at, "
         "disabled) VALUES ('c-1', 'bureau', 'h', '[\"enrollment:read\"]', '[\"150602\"]', "
         "'2026-01-01 00:00:00', 0)",
     )
     upgrade(directory, url)
-    assert _run(url, "SELECT client_id, purpose FROM client") == [("c-1", None)]
+    assert run_sql(url, "SELECT client_id, purpose FROM client") == [("c-1", None)]

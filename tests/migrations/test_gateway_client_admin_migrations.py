@@ -1,31 +1,13 @@
 """The gateway's g0006 (client administration, issue 20): clients registered before keep their
 rows, require no declared purpose and have no previous secret; downgraded, they are as before."""
 
-import asyncio
 from pathlib import Path
 
 from alembic import command
 
-from junheng_kit.db import create_engine
 from junheng_kit.migrations import alembic_config, upgrade
 from junheng_kit.migrations import service_dir as installed_service_dir
-
-
-def _run(url: str, *statements: str) -> list[tuple[object, ...]]:
-    from sqlalchemy import text
-
-    async def go() -> list[tuple[object, ...]]:
-        engine = create_engine(url)
-        try:
-            async with engine.begin() as connection:
-                result = None
-                for statement in statements:
-                    result = await connection.execute(text(statement))
-                return [tuple(r) for r in result.all()] if result and result.returns_rows else []
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(go())
+from junheng_kit.testing.sql import run_sql
 
 
 def test_a_client_registered_before_g0006_requires_no_purpose_and_has_no_previous_secret(
@@ -34,19 +16,19 @@ def test_a_client_registered_before_g0006_requires_no_purpose_and_has_no_previou
     url = f"sqlite+aiosqlite:///{tmp_path / 'gateway.sqlite3'}"
     directory = installed_service_dir("gateway")
     upgrade(directory, url, "g0005")
-    _run(
+    run_sql(
         url,
         "INSERT INTO client (client_id, name, secret_hash, scopes, jurisdiction, created_at, "
         "disabled, purpose) VALUES ('c-1', 'bureau', 'h', '[\"enrollment:read\"]', "
         "'[\"150602\"]', '2026-01-01 00:00:00', 0, '学籍核对')",
     )
     upgrade(directory, url)
-    assert _run(
+    assert run_sql(
         url,
         "SELECT client_id, secret_hash, purpose, purpose_required, previous_secret_hash, "
         "previous_secret_until FROM client",
     ) == [("c-1", "h", "学籍核对", 0, None, None)]
     command.downgrade(alembic_config(directory, url), "g0005")
-    assert _run(url, "SELECT client_id, secret_hash, purpose, disabled FROM client") == [
+    assert run_sql(url, "SELECT client_id, secret_hash, purpose, disabled FROM client") == [
         ("c-1", "h", "学籍核对", 0)
     ]

@@ -13,6 +13,7 @@ from junheng_kit.db import create_engine
 from junheng_kit.migrations import service_dir as installed_service_dir
 from junheng_kit.migrations import target_metadata
 from junheng_kit.testing.plugin import Databases
+from junheng_kit.testing.sql import run_sql
 
 
 def service_metadata(name: str) -> MetaData:
@@ -62,24 +63,6 @@ def _sqlite_url(tmp_path: Path, name: str) -> str:
     return f"sqlite+aiosqlite:///{tmp_path / (name + '.sqlite3')}"
 
 
-def _run(url: str, *statements: str) -> list[tuple[object, ...]]:
-    """Run SQL statements on `url`; the rows of the last one."""
-    from sqlalchemy import text
-
-    async def go() -> list[tuple[object, ...]]:
-        engine = create_engine(url)
-        try:
-            async with engine.begin() as connection:
-                result = None
-                for statement in statements:
-                    result = await connection.execute(text(statement))
-                return [tuple(r) for r in result.all()] if result and result.returns_rows else []
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(go())
-
-
 def test_a_countys_small_school_size_keeps_its_value_under_the_new_key(tmp_path: Path) -> None:
     """s0006: `small_school_counted_pupils` (the size a small school was staffed as) becomes
     `small_school_pupils` (the size under which it is first in 统筹); a county's own row moves."""
@@ -88,14 +71,16 @@ def test_a_countys_small_school_size_keeps_its_value_under_the_new_key(tmp_path:
     url = _sqlite_url(tmp_path, "staffing")
     directory = installed_service_dir("staffing")
     upgrade(directory, url, "s0005")
-    _run(
+    run_sql(
         url,
         "INSERT INTO policy_parameter (scope_code, key, qualifier, value, effective_from, "
         "source, evidence, set_by, set_at) VALUES ('150602', 'small_school_counted_pupils', '', "
         "'80', '2024-01-01', '东胜区 test', 'OFF', 'test', '2026-01-01 00:00:00')",
     )
     upgrade(directory, url)
-    assert _run(url, "SELECT key, value FROM policy_parameter") == [("small_school_pupils", "80")]
+    assert run_sql(url, "SELECT key, value FROM policy_parameter") == [
+        ("small_school_pupils", "80")
+    ]
 
 
 def test_teachers_stored_before_s0007_have_no_post_or_certificate_and_county_rows_stay(
@@ -110,7 +95,7 @@ def test_teachers_stored_before_s0007_have_no_post_or_certificate_and_county_row
     url = _sqlite_url(tmp_path, "staffing")
     directory = installed_service_dir("staffing")
     upgrade(directory, url, "s0006")
-    _run(
+    run_sql(
         url,
         "INSERT INTO teacher (id, citizen_id, name, gender, birth_date, school_code, county_code, "
         "section, school_joined_on, post_type, main_subject, subjects, degree, staffing_status, "
@@ -124,12 +109,14 @@ def test_teachers_stored_before_s0007_have_no_post_or_certificate_and_county_row
         "'5', '2024-01-01', '东胜区 test', 'OFF', 'test', '2026-01-01 00:00:00')",
     )
     upgrade(directory, url, "s0009")  # s0010 encrypts the name: test_field_encryption.py
-    assert _run(
+    assert run_sql(
         url,
         "SELECT name, leadership_post, teacher_qualification_type, teacher_qualification_number, "
         "teacher_qualification_subject FROM teacher",
     ) == [("张老师", None, None, None, None)]
-    assert _run(url, "SELECT key, value FROM policy_parameter") == [("rotation_trigger_years", "5")]
+    assert run_sql(url, "SELECT key, value FROM policy_parameter") == [
+        ("rotation_trigger_years", "5")
+    ]
 
 
 def test_the_2026_calendar_is_seeded_unless_a_bureau_entered_it(tmp_path: Path) -> None:
@@ -141,7 +128,7 @@ def test_the_2026_calendar_is_seeded_unless_a_bureau_entered_it(tmp_path: Path) 
     directory = installed_service_dir("assistance")
     seeded, entered = _sqlite_url(tmp_path, "seeded"), _sqlite_url(tmp_path, "entered")
     upgrade(directory, seeded)
-    holidays, working, changed_by = _run(
+    holidays, working, changed_by = run_sql(
         seeded, "SELECT holidays, working_days, changed_by FROM work_calendar WHERE year = 2026"
     )[0]
     # 元旦 3 + 春节 9 + 清明 3 + 劳动节 5 + 端午 3 + 中秋 3 + 国庆 7 = 33 days off
@@ -152,14 +139,14 @@ def test_the_2026_calendar_is_seeded_unless_a_bureau_entered_it(tmp_path: Path) 
     assert changed_by == "seed:a0008"
 
     upgrade(directory, entered, "a0007")
-    _run(
+    run_sql(
         entered,
         "INSERT INTO work_calendar (year, holidays, working_days, source, version, changed_by, "
         "updated_at) VALUES (2026, '[]', '[]', '县教育局录入', 3, 'bureau', "
         "'2026-01-01 00:00:00')",
     )
     upgrade(directory, entered)
-    assert _run(entered, "SELECT version, changed_by FROM work_calendar WHERE year = 2026") == [
+    assert run_sql(entered, "SELECT version, changed_by FROM work_calendar WHERE year = 2026") == [
         (3, "bureau")
     ]
 
@@ -172,7 +159,7 @@ def test_a_school_registered_before_the_national_codes_keeps_its_row(tmp_path: P
     url = _sqlite_url(tmp_path, "enrollment")
     directory = installed_service_dir("enrollment")
     upgrade(directory, url, "e0007")
-    _run(
+    run_sql(
         url,
         "INSERT INTO school (school_code, name, levels, county_code, longitude, latitude, "
         "planned_capacity, version, created_at, updated_at) VALUES ('2115000001', '东胜区第一小学', "
@@ -180,11 +167,11 @@ def test_a_school_registered_before_the_national_codes_keeps_its_row(tmp_path: P
         "'2026-01-01 00:00:00')",
     )
     upgrade(directory, url)
-    assert _run(
+    assert run_sql(
         url,
         "SELECT name, version, school_type, urban_rural_code, division_code, ownership FROM school",
     ) == [("东胜区第一小学", 3, None, None, None, None)]
-    assert _run(url, "SELECT count(*) FROM private_share_cap") == [(0,)]
+    assert run_sql(url, "SELECT count(*) FROM private_share_cap") == [(0,)]
 
 
 def test_counts_stored_before_e0010_stay_and_no_seat_standard_is_seeded(tmp_path: Path) -> None:
@@ -200,7 +187,7 @@ def test_counts_stored_before_e0010_stay_and_no_seat_standard_is_seeded(tmp_path
     url = _sqlite_url(tmp_path, "enrollment")
     directory = installed_service_dir("enrollment")
     upgrade(directory, url, "e0009")
-    _run(
+    run_sql(
         url,
         "INSERT INTO cohort_import (id, county_code, year, source, rows, content_sha256, "
         "imported_by, imported_at) VALUES ('00000000000000000000000000000009', '150602', 2026, "
@@ -210,9 +197,9 @@ def test_counts_stored_before_e0010_stay_and_no_seat_standard_is_seeded(tmp_path
         "2020, 108)",
     )
     upgrade(directory, url)
-    assert _run(url, "SELECT zone_code, children FROM cohort_count") == [("P01", 108)]
-    assert _run(url, "SELECT count(*) FROM seat_standard") == [(0,)]
-    assert _run(url, "SELECT count(*) FROM resident_population") == [(0,)]
+    assert run_sql(url, "SELECT zone_code, children FROM cohort_count") == [("P01", 108)]
+    assert run_sql(url, "SELECT count(*) FROM seat_standard") == [(0,)]
+    assert run_sql(url, "SELECT count(*) FROM resident_population") == [(0,)]
     population = (
         "INSERT INTO resident_population_import (id, county_code, year, source, rows, "
         "content_sha256, imported_by, imported_at) VALUES ('00000000000000000000000000000010', "
@@ -221,15 +208,15 @@ def test_counts_stored_before_e0010_stay_and_no_seat_standard_is_seeded(tmp_path
         "residents) VALUES ('00000000000000000000000000000010', '150602', 2026, 'primary', "
         "'P01', {})",
     )
-    _run(url, population[0], population[1].format(23400))
+    run_sql(url, population[0], population[1].format(23400))
     with pytest.raises(IntegrityError):  # a second row for P01
-        _run(url, population[1].format(1))
+        run_sql(url, population[1].format(1))
     with pytest.raises(IntegrityError):  # residents >= 0
-        _run(url, population[1].replace("'P01'", "'P02'").format(-1))
+        run_sql(url, population[1].replace("'P01'", "'P02'").format(-1))
     command.downgrade(alembic_config(directory, url), "e0009")
-    tables = _run(url, "SELECT name FROM sqlite_master WHERE type = 'table'")
+    tables = run_sql(url, "SELECT name FROM sqlite_master WHERE type = 'table'")
     assert not {("seat_standard",), ("resident_population",)} & set(tables)
-    assert _run(url, "SELECT zone_code, children FROM cohort_count") == [("P01", 108)]
+    assert run_sql(url, "SELECT zone_code, children FROM cohort_count") == [("P01", 108)]
 
 
 def test_applications_admissions_and_roster_rows_stored_before_have_no_student_number(
@@ -244,7 +231,7 @@ def test_applications_admissions_and_roster_rows_stored_before_have_no_student_n
     url = _sqlite_url(tmp_path, "enrollment")
     directory = installed_service_dir("enrollment")
     upgrade(directory, url, "e0006")
-    _run(
+    run_sql(
         url,
         "INSERT INTO application (id, county_code, year, level, grade, child_key, citizen_id, "
         "child_name, birth_date, gender, guardian, household, migrant, home_longitude, "
@@ -255,10 +242,12 @@ def test_applications_admissions_and_roster_rows_stored_before_have_no_student_n
         "'2025-05-01 00:00:00', '2025-05-01 00:00:00', 1)",
     )
     upgrade(directory, url, "e0013")  # a revision with plaintext fields (e0016 encrypts)
-    assert _run(url, "SELECT citizen_id, student_number FROM application") == [
+    assert run_sql(url, "SELECT citizen_id, student_number FROM application") == [
         ("150602201903150018", None)
     ]
-    assert ("student_number",) in [(row[1],) for row in _run(url, "PRAGMA table_info(admission)")]
+    assert ("student_number",) in [
+        (row[1],) for row in run_sql(url, "PRAGMA table_info(admission)")
+    ]
 
     url = _sqlite_url(tmp_path, "assistance")
     directory = installed_service_dir("assistance")
@@ -270,22 +259,22 @@ def test_applications_admissions_and_roster_rows_stored_before_have_no_student_n
         "'primary', 5, 0, 'enrolled', 'import', 1, '2025-05-01 00:00:00', "
         "'2025-05-01 00:00:00'{})"
     )
-    _run(url, student.format(")", "a" * 32, "150602201503010029", "k1", ""))
+    run_sql(url, student.format(")", "a" * 32, "150602201503010029", "k1", ""))
     upgrade(directory, url, "a0012")  # a revision with plaintext fields (a0013 encrypts)
-    _run(url, student.format(")", "b" * 32, "150602201503010037", "k2", ""))
-    _run(
+    run_sql(url, student.format(")", "b" * 32, "150602201503010037", "k2", ""))
+    run_sql(
         url,
         student.format(
             ", student_number)", "c" * 32, "150602201503010045", "k3", ", 'G150602201503010045'"
         ),
     )
-    assert _run(url, "SELECT citizen_id, student_number FROM student ORDER BY citizen_id") == [
+    assert run_sql(url, "SELECT citizen_id, student_number FROM student ORDER BY citizen_id") == [
         ("150602201503010029", None),
         ("150602201503010037", None),
         ("150602201503010045", "G150602201503010045"),
     ]
     with pytest.raises(IntegrityError):
-        _run(
+        run_sql(
             url,
             student.format(
                 ", student_number)", "d" * 32, "150602201503010053", "k4", ", 'G150602201503010045'"
@@ -303,7 +292,7 @@ def test_the_lodging_subsidy_serves_seed_000s_four_categories_first(tmp_path: Pa
     directory = installed_service_dir("assistance")
     fresh, amended = _sqlite_url(tmp_path, "fresh"), _sqlite_url(tmp_path, "amended")
     upgrade(directory, fresh)
-    rows = _run(
+    rows = run_sql(
         fresh,
         "SELECT version, effective_from, priority_categories, changed_by FROM programme "
         "WHERE code = 'lodging_subsidy' ORDER BY version",
@@ -317,13 +306,13 @@ def test_the_lodging_subsidy_serves_seed_000s_four_categories_first(tmp_path: Pa
             "seed:a0009",
         ),
     ]
-    others = _run(
+    others = run_sql(
         fresh, "SELECT DISTINCT priority_categories FROM programme WHERE code != 'lodging_subsidy'"
     )
     assert [json.loads(str(p)) for (p,) in others] == [[]]
 
     upgrade(directory, amended, "a0008")
-    _run(
+    run_sql(
         amended,
         "INSERT INTO programme (id, code, version, name, kind, scope_code, benefit, auto, "
         "eligible_categories, publicity_shows_category, effective_from, source, changed_by, "
@@ -332,7 +321,7 @@ def test_the_lodging_subsidy_serves_seed_000s_four_categories_first(tmp_path: Pa
         "'自治区 test', 'province', '2025-08-01 00:00:00')",
     )
     upgrade(directory, amended)
-    assert _run(
+    assert run_sql(
         amended,
         "SELECT version, name, effective_from, changed_by FROM programme "
         "WHERE code = 'lodging_subsidy' AND version = 3",
@@ -357,13 +346,13 @@ def test_applications_stored_before_e0009_name_no_primary_school(tmp_path: Path)
         "'东胜区', '[]', '[]', '[\"3115000003\"]', 'verified', 'test', '2025-05-01 00:00:00', "
         "'2025-05-01 00:00:00', 1{})"
     )
-    _run(url, application.format("", "0" * 31 + "1", "k1", ""))
+    run_sql(url, application.format("", "0" * 31 + "1", "k1", ""))
     upgrade(directory, url, "e0013")  # plaintext rows are written up to e0013 (e0016 encrypts)
-    _run(
+    run_sql(
         url,
         application.format(", primary_school_code", "0" * 31 + "2", "k2", ", '3115000003'"),
     )
-    assert _run(url, "SELECT child_key, primary_school_code FROM application ORDER BY id") == [
+    assert run_sql(url, "SELECT child_key, primary_school_code FROM application ORDER BY id") == [
         ("k1", None),
         ("k2", "3115000003"),
     ]
@@ -384,7 +373,7 @@ def test_teacher_counts_published_before_the_training_records_carry_no_training_
         '[{"level": "primary", "full_time_teachers": 3, "teachers_above_required_degree": 2, '
         '"backbone_teachers": 1, "pe_arts_teachers": 1}]'
     )
-    _run(
+    run_sql(
         url,
         "INSERT INTO school_teacher_stats (school_code, county_code, sections, as_of, version, "
         "updated_at) VALUES ('2115060001', '150602', '[{\"level\": \"primary\", "
@@ -393,15 +382,15 @@ def test_teacher_counts_published_before_the_training_records_carry_no_training_
         "'2025-10-15 00:00:00')",
     )
     upgrade(directory, url)
-    assert _run(
+    assert run_sql(
         url, "SELECT version, sections, training_requirement FROM school_teacher_stats"
     ) == [(4, sections, None)]
-    assert _run(url, "SELECT count(*) FROM teacher_training_record") == [(0,)]
+    assert run_sql(url, "SELECT count(*) FROM teacher_training_record") == [(0,)]
 
     url = _sqlite_url(tmp_path, "evaluation")
     directory = installed_service_dir("evaluation")
     upgrade(directory, url, "e0010")
-    _run(
+    run_sql(
         url,
         "INSERT INTO teacher_stats_school (school_code, county_code, as_of, version, "
         "source_event_id, event_time, synced_at) VALUES ('2115060001', '150602', '2025-10-15', "
@@ -411,12 +400,12 @@ def test_teacher_counts_published_before_the_training_records_carry_no_training_
         "('2115060001', 'primary', 3, 2, 1, 1)",
     )
     upgrade(directory, url)
-    assert _run(
+    assert run_sql(
         url,
         "SELECT version, training_required_hours, training_window_years, training_window_from, "
         "training_source FROM teacher_stats_school",
     ) == [(4, None, None, None, None)]
-    assert _run(
+    assert run_sql(
         url,
         "SELECT full_time_teachers, teachers_counted_for_training, "
         "teachers_meeting_training_hours FROM teacher_stats_section",
@@ -431,15 +420,15 @@ def test_no_county_has_a_travel_model_until_it_sets_one(tmp_path: Path) -> None:
     url = _sqlite_url(tmp_path, "enrollment")
     directory = installed_service_dir("enrollment")
     upgrade(directory, url, "e0010")
-    _run(
+    run_sql(
         url,
         "INSERT INTO private_share_cap (county_code, cap, effective_from, source, set_by, "
         "set_at) VALUES ('150602', '0.15', '2025-01-01', '东胜区文件', 'bureau', "
         "'2026-01-01 00:00:00')",
     )
     upgrade(directory, url)
-    assert _run(url, "SELECT count(*) FROM commute_model") == [(0,)]
-    assert _run(url, "SELECT county_code, cap FROM private_share_cap") == [("150602", "0.15")]
+    assert run_sql(url, "SELECT count(*) FROM commute_model") == [(0,)]
+    assert run_sql(url, "SELECT county_code, cap FROM private_share_cap") == [("150602", "0.15")]
 
 
 def test_the_facts_ledger_starts_at_its_genesis_and_earlier_rows_stay(
@@ -452,17 +441,17 @@ def test_the_facts_ledger_starts_at_its_genesis_and_earlier_rows_stay(
     url = _sqlite_url(tmp_path, "enrollment")
     directory = installed_service_dir("enrollment")
     upgrade(directory, url, "e0011")
-    _run(
+    run_sql(
         url,
         "INSERT INTO commute_model (county_code, mode, speed_kmh, detour_factor, "
         "effective_from, source, set_by, set_at) VALUES ('150602', 'walking', '4', '1.3', "
         "'2025-01-01', '东胜区文件', 'bureau', '2026-01-01 00:00:00')",
     )
     upgrade(directory, url, "e0012")
-    assert _run(url, "SELECT county_code, mode FROM commute_model") == [("150602", "walking")]
-    assert _run(url, "SELECT id, seq, head_hash FROM fact_ledger_head") == [(1, 0, "0" * 64)]
+    assert run_sql(url, "SELECT county_code, mode FROM commute_model") == [("150602", "walking")]
+    assert run_sql(url, "SELECT id, seq, head_hash FROM fact_ledger_head") == [(1, 0, "0" * 64)]
     for table in ("fact_ledger_entry", "application_fact", "application_fact_check"):
-        assert _run(url, f"SELECT count(*) FROM {table}") == [(0,)]  # noqa: S608 - fixed names
+        assert run_sql(url, f"SELECT count(*) FROM {table}") == [(0,)]  # noqa: S608 - fixed names
 
 
 def test_runs_stored_before_e0013_have_no_family_outcomes_and_applications_keep_status(
@@ -476,7 +465,7 @@ def test_runs_stored_before_e0013_have_no_family_outcomes_and_applications_keep_
     url = _sqlite_url(tmp_path, "enrollment")
     directory = installed_service_dir("enrollment")
     upgrade(directory, url, "e0012")
-    _run(
+    run_sql(
         url,
         "INSERT INTO application (id, county_code, year, level, grade, child_key, citizen_id, "
         "child_name, birth_date, gender, guardian, household, migrant, home_longitude, "
@@ -487,5 +476,5 @@ def test_runs_stored_before_e0013_have_no_family_outcomes_and_applications_keep_
         "'2025-05-01 00:00:00', '2025-05-01 00:00:00', 1)",
     )
     upgrade(directory, url)
-    assert _run(url, "SELECT count(*) FROM assignment_outcome") == [(0,)]
-    assert _run(url, "SELECT child_key, status FROM application") == [("k1", "verified")]
+    assert run_sql(url, "SELECT count(*) FROM assignment_outcome") == [(0,)]
+    assert run_sql(url, "SELECT child_key, status FROM application") == [("k1", "verified")]

@@ -28,13 +28,7 @@ from assistance.db import Base
 from assistance.students.models import Student
 from assistance.students.schemas import StudentStatus
 from junheng_kit.fieldcrypt import Encrypted
-from junheng_kit.retention.models import (
-    LegalHoldColumns,
-    PurgedRecordColumns,
-    PurgeLeaseColumns,
-    PurgeRecordColumns,
-    RetentionRuleColumns,
-)
+from junheng_kit.retention.models import declare_tables
 from junheng_kit.retention.purge import PurgeTarget, Retention
 from junheng_kit.timeutil import CHINA
 
@@ -42,24 +36,10 @@ CLEARED = "已清除"
 ENDED = (AwardStatus.REJECTED, AwardStatus.PAID)
 
 
-class RetentionRule(Base, RetentionRuleColumns):
-    __tablename__ = "retention_rule"
-
-
-class LegalHold(Base, LegalHoldColumns):
-    __tablename__ = "legal_hold"
-
-
-class PurgeRecord(Base, PurgeRecordColumns):
-    __tablename__ = "purge_record"
-
-
-class PurgedRecord(Base, PurgedRecordColumns):
-    __tablename__ = "purged_record"
-
-
-class PurgeLease(Base, PurgeLeaseColumns):
-    __tablename__ = "purge_lease"
+TABLES = declare_tables(
+    Base
+)  # retention_rule, legal_hold, purge_record, purged_record, purge_lease
+RetentionRule, LegalHold, PurgeRecord, PurgedRecord, PurgeLease = TABLES
 
 
 def last_changed_by(cutoff: Any) -> ColumnElement[bool]:
@@ -117,10 +97,6 @@ STUDENT_LEFT = PurgeTarget(
 
 RETENTION = Retention(
     service="assistance",
-    rule=RetentionRule,
-    hold=LegalHold,
-    record=PurgeRecord,
-    purged=PurgedRecord,
-    lease=PurgeLease,
+    **TABLES._asdict(),
     targets=(STUDENT_LEFT,),
 )

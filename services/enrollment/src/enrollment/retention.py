@@ -32,37 +32,17 @@ from enrollment.admission.models import (
 from enrollment.db import Base
 from junheng_kit import fieldcrypt
 from junheng_kit.fieldcrypt_columns import JSONWithEncryptedFields
-from junheng_kit.retention.models import (
-    LegalHoldColumns,
-    PurgedRecordColumns,
-    PurgeLeaseColumns,
-    PurgeRecordColumns,
-    RetentionRuleColumns,
-)
+from junheng_kit.retention.models import declare_tables
 from junheng_kit.retention.purge import PurgeTarget, Retention
 
 CLEARED = "已清除"
 SAFE_LITERAL = re.compile(r"^[A-Za-z0-9_:-]+$")
 
 
-class RetentionRule(Base, RetentionRuleColumns):
-    __tablename__ = "retention_rule"
-
-
-class LegalHold(Base, LegalHoldColumns):
-    __tablename__ = "legal_hold"
-
-
-class PurgeRecord(Base, PurgeRecordColumns):
-    __tablename__ = "purge_record"
-
-
-class PurgedRecord(Base, PurgedRecordColumns):
-    __tablename__ = "purged_record"
-
-
-class PurgeLease(Base, PurgeLeaseColumns):
-    __tablename__ = "purge_lease"
+TABLES = declare_tables(
+    Base
+)  # retention_rule, legal_hold, purge_record, purged_record, purge_lease
+RetentionRule, LegalHold, PurgeRecord, PurgedRecord, PurgeLease = TABLES
 
 
 def cleared_if_set(column: Any) -> Any:
@@ -164,10 +144,6 @@ NOT_ADMITTED = PurgeTarget(
 
 RETENTION = Retention(
     service="enrollment",
-    rule=RetentionRule,
-    hold=LegalHold,
-    record=PurgeRecord,
-    purged=PurgedRecord,
-    lease=PurgeLease,
+    **TABLES._asdict(),
     targets=(NOT_ADMITTED,),
 )

@@ -1,18 +1,16 @@
-"""The tables a service keeps for retention, declared from these mixins under its own names:
+"""The tables a service keeps for retention, declared on its own Base from these mixins:
 
-    class RetentionRule(Base, RetentionRuleColumns): __tablename__ = "retention_rule"
-    class LegalHold(Base, LegalHoldColumns): __tablename__ = "legal_hold"
-    class PurgeRecord(Base, PurgeRecordColumns): __tablename__ = "purge_record"
-    class PurgedRecord(Base, PurgedRecordColumns): __tablename__ = "purged_record"
-    class PurgeLease(Base, PurgeLeaseColumns): __tablename__ = "purge_lease"
+    TABLES = declare_tables(Base)  # retention_rule, legal_hold, purge_record, purged_record,
+                                   # purge_lease
+    RETENTION = Retention(service="…", **TABLES._asdict(), targets=(…,))
 
-and created by the service's migration (`junheng_kit.retention.migration`).
+and created by the service's migration (`junheng_kit.retention.migration.create_tables_v1`).
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 from uuid import UUID
 
 from sqlalchemy import Date, Integer, String
@@ -100,3 +98,27 @@ class PurgeLeaseColumns(_Declared):
     county_code: Mapped[str] = mapped_column(String(6), primary_key=True)
     owner: Mapped[str] = mapped_column(String(64))
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class RetentionTables(NamedTuple):
+    rule: type[RetentionRuleColumns]
+    hold: type[LegalHoldColumns]
+    record: type[PurgeRecordColumns]
+    purged: type[PurgedRecordColumns]
+    lease: type[PurgeLeaseColumns]
+
+
+def declare_tables(base: type[Any]) -> RetentionTables:
+    """The five retention tables as classes of a service's declarative `base`, under the names
+    `migration.create_tables_v1` creates."""
+
+    def declared(name: str, mixin: type[Any], table: str) -> Any:
+        return type(name, (base, mixin), {"__tablename__": table, "__module__": base.__module__})
+
+    return RetentionTables(
+        rule=declared("RetentionRule", RetentionRuleColumns, "retention_rule"),
+        hold=declared("LegalHold", LegalHoldColumns, "legal_hold"),
+        record=declared("PurgeRecord", PurgeRecordColumns, "purge_record"),
+        purged=declared("PurgedRecord", PurgedRecordColumns, "purged_record"),
+        lease=declared("PurgeLease", PurgeLeaseColumns, "purge_lease"),
+    )
