@@ -27,7 +27,6 @@ from assistance.awards.awards.rules import AwardStatus
 from assistance.db import Base
 from assistance.students.models import Student
 from assistance.students.schemas import StudentStatus
-from junheng_kit.fieldcrypt import Encrypted
 from junheng_kit.retention.models import declare_tables
 from junheng_kit.retention.purge import PurgeTarget, Retention
 from junheng_kit.timeutil import CHINA
@@ -55,16 +54,6 @@ def left_with_no_open_award() -> ColumnElement[bool]:
     return (Student.status != StudentStatus.ENROLLED) & ~open_award
 
 
-def _citizen_id(dialect: str) -> Any:
-    """Cleared. While the column is plain text it is unique, so each row gets its own marker
-    (`X` + 17 hex characters of its pseudonymous key: never a valid ID); once it is stored
-    encrypted (junheng_kit.fieldcrypt, uniqueness on the blind index), the empty string, sealed
-    by the column type as enrollment's purge does."""
-    if isinstance(Student.__table__.c.citizen_id.type, Encrypted):
-        return ""
-    return literal_column("'X' || substr(student_key, 1, 17)")
-
-
 def _month_start(dialect: str) -> Any:
     if dialect == "postgresql":
         return literal_column("CAST(date_trunc('month', birth_date) AS DATE)")
@@ -82,7 +71,7 @@ STUDENT_LEFT = PurgeTarget(
     eligible=left_with_no_open_award,
     actions=("pseudonymise",),
     replace={
-        "citizen_id": _citizen_id,
+        "citizen_id": "",  # sealed by the column type; the unique blind index is kept
         "student_number": None,
         "student_number_index": None,
         "name": CLEARED,
