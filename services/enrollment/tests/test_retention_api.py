@@ -371,7 +371,7 @@ async def test_rules_are_read_with_the_one_in_force_and_set_only_inside_the_juri
 
 
 async def test_a_childs_export_holds_its_records_and_nobody_elses(
-    replicas: Replicas, bureau: dict[str, Any], writer: dict[str, Any]
+    replicas: Replicas, bureau: dict[str, Any], writer: dict[str, Any], token: TokenFactory
 ) -> None:
     """个人信息保护法 Art. 45 (access request): the admitted child's application with every stored
     column, its admission and its hold; none of the other children's names or IDs."""
@@ -415,6 +415,18 @@ async def test_a_childs_export_holds_its_records_and_nobody_elses(
     )
     assert nobody.status_code == 200
     assert all(v == [] for v in nobody.json()["sections"].values())
+    trail = await client.get(
+        "/v1/audit", params={"kind": "child"}, headers=auth(token("audit:read"))
+    )
+    exports = [
+        (e["action"], e["outcome"], e["record_ids"], e["classes"])
+        for e in reversed(trail.json()["items"])
+    ]
+    assert exports == [
+        ("export", "denied", [], []),  # the caller without enrollment:pii
+        ("export", "ok", [str(child.id)], ["personal", "sensitive"]),
+        ("export", "ok", [], ["personal", "sensitive"]),
+    ]
 
 
 async def test_an_erasure_under_a_standing_hold_is_a_409_legal_hold(

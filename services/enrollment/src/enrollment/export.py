@@ -18,6 +18,7 @@ from enrollment.admission.repository import AdmissionRepository
 from enrollment.facts.models import ApplicationFact, ApplicationFactCheck, FactLedgerEntry
 from enrollment.lottery.models import AssignmentOutcome
 from enrollment.retention import LegalHold
+from junheng_kit.audit import AuditTrail, audit_of
 from junheng_kit.auth import Principal, require_scopes
 from junheng_kit.db import SessionDep
 from junheng_kit.identifiers import student_key
@@ -27,6 +28,7 @@ from junheng_kit.timeutil import utcnow
 
 router = APIRouter(tags=["retention"])
 PiiReader = Annotated[Principal, Depends(require_scopes("enrollment:read", "enrollment:pii"))]
+Exported = Annotated[AuditTrail, Depends(audit_of("child", "export"))]
 
 
 @router.post(
@@ -35,7 +37,11 @@ PiiReader = Annotated[Principal, Depends(require_scopes("enrollment:read", "enro
     responses=problem_responses(Forbidden),
 )
 async def export_child(
-    body: ChildExportAsk, request: Request, session: SessionDep, principal: PiiReader
+    audit: Exported,
+    body: ChildExportAsk,
+    request: Request,
+    session: SessionDep,
+    principal: PiiReader,
 ) -> ChildExport:
     """个人信息查阅 (《个人信息保护法》第四十五条): the child's rows of every enrollment table
     within the caller's jurisdiction, every stored column unmasked; sections are empty when the
@@ -94,4 +100,11 @@ async def export_child(
             ).all()
         ),
     }
+    audit.touched(
+        ids=ids,
+        student_keys=[key],
+        classes=["personal", "sensitive"],
+        county_code=applications[0].county_code if applications else None,
+        count=sum(len(rows) for rows in sections.values()),
+    )
     return child_export("enrollment", key, by=principal.client_id, at=utcnow(), sections=sections)
