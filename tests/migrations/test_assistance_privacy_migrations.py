@@ -14,8 +14,9 @@ from junheng_kit import fieldcrypt
 from junheng_kit.migrations import alembic_config, upgrade
 from junheng_kit.migrations import service_dir as installed_service_dir
 from junheng_kit.processes import PostgresCluster
+from junheng_kit.testing.sql import run_sql
 
-from .test_migrations import _run, _sqlite_url
+from .test_migrations import _sqlite_url
 
 WANG, WANG_NUMBER, LI, SUN = (
     "150602201503010029",
@@ -36,9 +37,9 @@ JOB = "1123456789abcdef0123456789abcdef"
 
 def _seed(url: str) -> None:
     """At a0012: two pupils (one with a 学籍号), a list of two entries, a review item."""
-    _run(url, STUDENT.format("a" * 32, WANG, "k1", f"'{WANG_NUMBER}'", "王芳"))
-    _run(url, STUDENT.format("b" * 32, LI, "k2", "NULL", "李 强"))
-    _run(
+    run_sql(url, STUDENT.format("a" * 32, WANG, "k1", f"'{WANG_NUMBER}'", "王芳"))
+    run_sql(url, STUDENT.format("b" * 32, LI, "k2", "NULL", "李 强"))
+    run_sql(
         url,
         "INSERT INTO category_list (id, agency, region_code, list_id, as_of, entry_count, "  # noqa: S608
         f"entries_sha256, key_id, signature, fetched_at, ledger_seq) VALUES ('{LIST}', 'mca', "
@@ -93,17 +94,17 @@ def test_roster_lists_and_review_items_stored_before_a0013_are_encrypted_and_ind
     _seed(url)
     upgrade(directory, url)
     ring = fieldcrypt.configure(*field_keys["ASSISTANCE"])
-    stored = _run(
+    stored = run_sql(
         url,
         "SELECT citizen_id, citizen_id_index, student_number, student_number_index, name, "
         "name_born_index FROM student ORDER BY id",
     )
-    entries = _run(
+    entries = run_sql(
         url,
         "SELECT citizen_id, citizen_id_index, name, name_born_index FROM category_list_entry "
         "ORDER BY id",
     )
-    items = _run(url, "SELECT list_citizen_id, list_name FROM review_item")
+    items = run_sql(url, "SELECT list_citizen_id, list_name FROM review_item")
     values = [v for row in stored for v in (row[0], row[4])] + [
         v for row in entries for v in (row[0], row[2])
     ]
@@ -160,9 +161,11 @@ def test_roster_lists_and_review_items_stored_before_a0013_are_encrypted_and_ind
     )
     unique = r"(?i)unique"  # SQLite's UNIQUE constraint failed, PostgreSQL's unique constraint
     with pytest.raises(Exception, match=unique):  # the ID's index carries the uniqueness
-        _run(url, copy.format("d" * 32, "citizen_id_index", "k9", "NULL", "student_number IS NULL"))
+        run_sql(
+            url, copy.format("d" * 32, "citizen_id_index", "k9", "NULL", "student_number IS NULL")
+        )
     with pytest.raises(Exception, match=unique):  # and the 学籍号's
-        _run(
+        run_sql(
             url,
             copy.format(
                 "e" * 32, "'y'", "k8", "student_number_index", "student_number IS NOT NULL"
@@ -170,17 +173,17 @@ def test_roster_lists_and_review_items_stored_before_a0013_are_encrypted_and_ind
         )
 
     command.downgrade(alembic_config(directory, url), "a0012")
-    assert _run(url, "SELECT citizen_id, student_number, name FROM student ORDER BY id") == [
+    assert run_sql(url, "SELECT citizen_id, student_number, name FROM student ORDER BY id") == [
         (WANG, WANG_NUMBER, "王芳"),
         (LI, None, "李 强"),
     ]
-    assert _run(url, "SELECT citizen_id, name FROM category_list_entry ORDER BY id") == [
+    assert run_sql(url, "SELECT citizen_id, name FROM category_list_entry ORDER BY id") == [
         (WANG, "王·芳"),
         (SUN, "孙悦"),
     ]
-    assert _run(url, "SELECT list_citizen_id, list_name FROM review_item") == [(SUN, "孙悦")]
+    assert run_sql(url, "SELECT list_citizen_id, list_name FROM review_item") == [(SUN, "孙悦")]
     with pytest.raises(Exception, match=unique):  # the plain ID unique again
-        _run(url, STUDENT.format("f" * 32, WANG, "k7", "NULL", "王芳"))
+        run_sql(url, STUDENT.format("f" * 32, WANG, "k7", "NULL", "王芳"))
 
 
 def test_empty_tables_need_no_keys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -191,6 +194,6 @@ def test_empty_tables_need_no_keys(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     url = _sqlite_url(tmp_path, "assistance")
     directory = installed_service_dir("assistance")
     upgrade(directory, url)
-    assert ("name_born_index",) in [(r[1],) for r in _run(url, "PRAGMA table_info(student)")]
+    assert ("name_born_index",) in [(r[1],) for r in run_sql(url, "PRAGMA table_info(student)")]
     command.downgrade(alembic_config(directory, url), "a0012")
-    assert ("name_born_index",) not in [(r[1],) for r in _run(url, "PRAGMA table_info(student)")]
+    assert ("name_born_index",) not in [(r[1],) for r in run_sql(url, "PRAGMA table_info(student)")]

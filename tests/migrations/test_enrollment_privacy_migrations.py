@@ -11,8 +11,9 @@ import pytest
 
 from junheng_kit.db import create_engine
 from junheng_kit.migrations import service_dir as installed_service_dir
+from junheng_kit.testing.sql import run_sql
 
-from .test_migrations import _run, _sqlite_url
+from .test_migrations import _sqlite_url
 
 
 def test_no_retention_rule_is_seeded_and_applications_stored_before_stay(tmp_path: Path) -> None:
@@ -26,7 +27,7 @@ def test_no_retention_rule_is_seeded_and_applications_stored_before_stay(tmp_pat
     url = _sqlite_url(tmp_path, "enrollment")
     directory = installed_service_dir("enrollment")
     upgrade(directory, url, "e0014")
-    _run(
+    run_sql(
         url,
         "INSERT INTO application (id, county_code, year, level, grade, child_key, citizen_id, "
         "child_name, birth_date, gender, guardian, household, migrant, home_longitude, "
@@ -38,10 +39,10 @@ def test_no_retention_rule_is_seeded_and_applications_stored_before_stay(tmp_pat
     )
     upgrade(directory, url, "e0015")
     for table in ("retention_rule", "legal_hold", "purge_record", "purged_record", "purge_lease"):
-        assert _run(url, f"SELECT count(*) FROM {table}") == [(0,)]  # noqa: S608 - our names
-    assert _run(url, "SELECT child_name, status FROM application") == [("李小华", "withdrawn")]
+        assert run_sql(url, f"SELECT count(*) FROM {table}") == [(0,)]  # noqa: S608 - our names
+    assert run_sql(url, "SELECT child_name, status FROM application") == [("李小华", "withdrawn")]
     command.downgrade(alembic_config(directory, url), "e0014")
-    assert _run(url, "SELECT child_name FROM application") == [("李小华",)]
+    assert run_sql(url, "SELECT child_name FROM application") == [("李小华",)]
 
 
 def test_personal_fields_stored_before_e0016_are_encrypted_and_read_back_the_same(
@@ -82,8 +83,10 @@ def test_personal_fields_stored_before_e0016_are_encrypted_and_read_back_the_sam
     )
     first, second = "0" * 31 + "1", "0" * 31 + "2"
     document = json.dumps(household, ensure_ascii=False)
-    _run(url, row.format(first, 2025, guardian, document), row.format(second, 2026, guardian, "{}"))
-    _run(
+    run_sql(
+        url, row.format(first, 2025, guardian, document), row.format(second, 2026, guardian, "{}")
+    )
+    run_sql(
         url,
         "INSERT INTO admission (application_id, school_code, county_code, year, level, route, "
         "student_number, run_id, confirmed_by, confirmed_at) VALUES ('"
@@ -94,7 +97,7 @@ def test_personal_fields_stored_before_e0016_are_encrypted_and_read_back_the_sam
     )
     upgrade(directory, url)
 
-    raw = _run(url, "SELECT * FROM application") + _run(url, "SELECT * FROM admission")
+    raw = run_sql(url, "SELECT * FROM application") + run_sql(url, "SELECT * FROM admission")
     stored = " ".join(str(value) for values in raw for value in values)
     for plain in (
         "150602201903150018",
@@ -106,7 +109,7 @@ def test_personal_fields_stored_before_e0016_are_encrypted_and_read_back_the_sam
         "J150602202301010099",
     ):
         assert plain not in stored
-    assert _run(url, "SELECT substr(citizen_id, 1, 6), substr(guardian, 1, 6) FROM application")[
+    assert run_sql(url, "SELECT substr(citizen_id, 1, 6), substr(guardian, 1, 6) FROM application")[
         0
     ] == ("enc:1:", "enc:1:")
 
@@ -150,7 +153,7 @@ def test_personal_fields_stored_before_e0016_are_encrypted_and_read_back_the_sam
     ]
     assert admissions == [("G150602201903150018",)]
     with pytest.raises(IntegrityError):  # the same child's second 2025 application
-        _run(
+        run_sql(
             url,
             "INSERT INTO application (id, county_code, year, level, grade, child_key, "
             "citizen_id, citizen_id_index, child_name, birth_date, gender, guardian, household, "
@@ -165,15 +168,15 @@ def test_personal_fields_stored_before_e0016_are_encrypted_and_read_back_the_sam
 
     command.downgrade(alembic_config(directory, url), "e0015")
     assert (
-        _run(url, "SELECT citizen_id, student_number, child_name, home_address FROM application")
+        run_sql(url, "SELECT citizen_id, student_number, child_name, home_address FROM application")
         == [("150602201903150018", "G150602201903150018", "王小明", "东胜区幸福路 1 号")] * 2
     )
-    documents = _run(url, "SELECT guardian, household FROM application ORDER BY id")
+    documents = run_sql(url, "SELECT guardian, household FROM application ORDER BY id")
     assert [(json.loads(str(g)), json.loads(str(h))) for g, h in documents] == [
         (json.loads(guardian), household),
         (json.loads(guardian), {}),
     ]
-    assert _run(url, "SELECT student_number FROM admission") == [("G150602201903150018",)]
+    assert run_sql(url, "SELECT student_number FROM admission") == [("G150602201903150018",)]
 
 
 def test_recheck_jobs_stored_before_e0017_have_no_lease_and_are_taken_over(
@@ -187,14 +190,14 @@ def test_recheck_jobs_stored_before_e0017_have_no_lease_and_are_taken_over(
     url = _sqlite_url(tmp_path, "enrollment")
     directory = installed_service_dir("enrollment")
     upgrade(directory, url, "e0016")
-    _run(
+    run_sql(
         url,
         "INSERT INTO fact_recheck_job (id, county_code, status, total, done, counts, created_by, "
         "created_at) VALUES ('" + "0" * 31 + "1', '150602', 'running', 10, 4, '{}', 'clerk', "
         "'2025-05-01 00:00:00')",
     )
     upgrade(directory, url)
-    assert _run(
+    assert run_sql(
         url,
         "SELECT status, total, done, owner, lease_until, resume_after, attempts "
         "FROM fact_recheck_job",

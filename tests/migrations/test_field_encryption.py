@@ -10,8 +10,9 @@ from alembic import command
 from junheng_kit import fieldcrypt
 from junheng_kit.migrations import alembic_config, upgrade
 from junheng_kit.migrations import service_dir as installed_service_dir
+from junheng_kit.testing.sql import run_sql
 
-from .test_migrations import _run, _sqlite_url
+from .test_migrations import _sqlite_url
 
 TEACHER_ID, TEACHER_NAME = "150602198503120214", "张老师"
 
@@ -26,7 +27,7 @@ def test_teachers_stored_before_s0011_are_encrypted_and_found_by_their_index(
     url = _sqlite_url(tmp_path, "staffing")
     directory = installed_service_dir("staffing")
     upgrade(directory, url, "s0010")
-    _run(
+    run_sql(
         url,
         "INSERT INTO teacher (id, citizen_id, name, gender, birth_date, school_code, county_code, "
         "section, school_joined_on, post_type, main_subject, subjects, degree, staffing_status, "
@@ -37,7 +38,7 @@ def test_teachers_stored_before_s0011_are_encrypted_and_found_by_their_index(
         "'2026-01-01 00:00:00', '2026-01-01 00:00:00')",
     )
     upgrade(directory, url)
-    [(citizen_id, name, index)] = _run(
+    [(citizen_id, name, index)] = run_sql(
         url, "SELECT citizen_id, name, citizen_id_index FROM teacher"
     )
     assert isinstance(citizen_id, str)
@@ -49,7 +50,7 @@ def test_teachers_stored_before_s0011_are_encrypted_and_found_by_their_index(
     assert fieldcrypt.decrypt(name, "staffing.teacher.name") == TEACHER_NAME
     assert index == fieldcrypt.blind_index(TEACHER_ID, "citizen_id")
     with pytest.raises(Exception, match="UNIQUE"):  # the index carries the uniqueness
-        _run(
+        run_sql(
             url,
             "INSERT INTO teacher SELECT '0123456789abcdef0123456789abcdee', citizen_id, name, "
             "gender, birth_date, school_code, county_code, section, school_joined_on, post_type, "
@@ -60,7 +61,7 @@ def test_teachers_stored_before_s0011_are_encrypted_and_found_by_their_index(
         )
 
     command.downgrade(alembic_config(directory, url), "s0010")
-    assert _run(url, "SELECT citizen_id, name FROM teacher") == [(TEACHER_ID, TEACHER_NAME)]
+    assert run_sql(url, "SELECT citizen_id, name FROM teacher") == [(TEACHER_ID, TEACHER_NAME)]
 
 
 def test_plaintext_roster_snapshots_are_dropped_by_a0012(tmp_path: Path) -> None:
@@ -69,10 +70,10 @@ def test_plaintext_roster_snapshots_are_dropped_by_a0012(tmp_path: Path) -> None
     url = _sqlite_url(tmp_path, "assistance")
     directory = installed_service_dir("assistance")
     upgrade(directory, url, "a0011")
-    _run(
+    run_sql(
         url,
         "INSERT INTO roster_snapshot (county_code, version, built_at, rows, format, payload) "
         "VALUES ('150602', 3, '2026-01-01 00:00:00', 1, 'parquet+zstd/1', x'50415231')",
     )
     upgrade(directory, url)
-    assert _run(url, "SELECT count(*) FROM roster_snapshot") == [(0,)]
+    assert run_sql(url, "SELECT count(*) FROM roster_snapshot") == [(0,)]
