@@ -243,7 +243,7 @@ class TestReplay:
         consumers, event, _ = dead_letter
         consumers.fixed = True
         await shorten_window(js, "ENROLLMENT", 1.0)
-        await asyncio.sleep(1.5)
+        await asyncio.sleep(3.5)  # as above: the original id forgotten
         await shorten_window(js, "ENROLLMENT", 300.0)
         replay = ("replay", "--service", "kit", "--durable", consumers.broken, "--keep")
         first = await dlq(nats_url, *replay)
