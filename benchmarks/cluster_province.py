@@ -364,8 +364,12 @@ def sealed(given: dict[str, list[Any]], table: str) -> dict[str, list[Any]]:
     """Roster or list columns with the citizen IDs and names encrypted as assistance stores them
     (associated data `assistance.<table>.<column>`) and their blind indexes added."""
     ids, names = given["citizen_id"], given["name"]
+    # every column whose default is computed from the row is given, so the bulk INSERT binds
+    # exactly the columns it is handed (the invented pupils have no 学籍号)
+    numbers = {"student_number_index": [None] * len(ids)} if table == "student" else {}
     return {
         **given,
+        **numbers,
         "citizen_id": [fieldcrypt.encrypt(c, f"assistance.{table}.citizen_id") for c in ids],
         "citizen_id_index": [citizen_id_index(c) for c in ids],
         "name": [fieldcrypt.encrypt(n, f"assistance.{table}.name") for n in names],
