@@ -16,9 +16,11 @@ from fastapi import APIRouter, Depends, FastAPI
 from pydantic import ValidationError
 from sqlalchemy import delete, insert, select, text, update
 
+from junheng_kit.agency.ledger_rules import GENESIS_HASH, entry_hash
 from junheng_kit.app import KIT_AUDIT, build_service_app
 from junheng_kit.audit import AuditRecord, AuditTrail, audit_of
 from junheng_kit.audit.archive import archive_expired, verify_segment
+from junheng_kit.audit.rules import HASHED_FIELDS
 from junheng_kit.audit.tables import AuditArchive, AuditEntry
 from junheng_kit.auth import Principal, require_scopes
 from junheng_kit.db import create_engine, create_sessionmaker
@@ -106,7 +108,11 @@ async def test_a_read_is_recorded_with_who_why_what_and_outcome(
     )
     assert first["request_id"] == ok.headers["x-request-id"]
     assert recorded[1]["purpose"] == "unspecified"  # no X-Purpose, no client default
-    assert first["seq"] is None  # appended un-chained; the chainer links it
+    # written once, already linked: each entry after the one before, from the genesis
+    assert [e["seq"] for e in recorded] == [1, 2, 3]
+    assert first["prev_hash"] == GENESIS_HASH
+    assert [e["prev_hash"] for e in recorded[1:]] == [e["entry_hash"] for e in recorded[:2]]
+    assert first["entry_hash"] == entry_hash(GENESIS_HASH, first, fields=HASHED_FIELDS)
 
 
 async def test_the_clients_declared_purpose_is_used_when_the_call_declares_none(
@@ -258,8 +264,8 @@ def record(code: str, **values: Any) -> AuditRecord:
 async def test_two_replicas_appending_at_once_make_one_unbroken_chain(
     fresh_database_url: str, jwks_json: str, token: TokenFactory
 ) -> None:
-    """Each replica's chainer links in batches under the head's lock (FOR UPDATE on
-    PostgreSQL); requests on both never wait for the head."""
+    """Each replica's writer appends its batches linked under the head's lock (FOR UPDATE on
+    PostgreSQL, BEGIN IMMEDIATE on SQLite): the two take turns, the chain never forks."""
     first = child_app(fresh_database_url, jwks_json, audit_chain_seconds=0.05)
     second = child_app(fresh_database_url, jwks_json, audit_chain_seconds=0.05)
     async with first.router.lifespan_context(first), second.router.lifespan_context(second):

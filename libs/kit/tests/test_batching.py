@@ -104,3 +104,33 @@ async def test_run_must_give_one_outcome_per_item() -> None:
     batcher: Batcher[int, int] = Batcher(run)
     with pytest.raises(RuntimeError, match="0 outcomes for 1 items"):
         await batcher.submit(1)
+
+
+async def test_with_a_linger_items_queued_without_waiting_share_one_batch() -> None:
+    calls: list[list[int]] = []
+
+    async def run(items: Sequence[int]) -> list[int | BaseException]:
+        calls.append(list(items))
+        return [i * 10 for i in items]
+
+    batcher = Batcher(run, name="test", linger=0.05)
+    futures = []
+    for i in range(5):  # one at a time, each on its own turn of the loop, within the linger
+        futures.append(batcher.put(i))
+        await asyncio.sleep(0.001)
+    assert not any(f.done() for f in futures)  # queued: nothing written before the linger ends
+    assert await asyncio.gather(*futures) == [0, 10, 20, 30, 40]
+    assert calls == [[0, 1, 2, 3, 4]]
+
+
+async def test_closing_during_a_linger_cancels_what_is_queued() -> None:
+    batcher = Batcher(lambda items: asyncio.sleep(0, [0] * len(items)), name="test", linger=10)
+    queued = batcher.put(1)
+    await asyncio.sleep(0)
+    assert batcher._worker is not None
+    batcher._worker.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await batcher._worker
+    assert queued.cancelled()
+    with pytest.raises(ValueError, match="linger"):
+        Batcher(lambda items: asyncio.sleep(0, []), linger=-1)

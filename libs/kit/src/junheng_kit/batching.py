@@ -43,26 +43,44 @@ class Batcher(Generic[T, R]):
         *,
         max_batch: int = 256,
         name: str = "batch",
+        linger: float = 0.0,
     ) -> None:
+        """`linger`: seconds the writer waits before it takes each batch, so that more items
+        join it — for items nobody waits on (an audit entry written off the answer's path);
+        0 (the default) serves the first caller after a quiet spell at once."""
         if max_batch < 1:
             raise ValueError("max_batch must be at least 1")
-        self._run, self.max_batch, self.name = run, max_batch, name
+        if linger < 0:
+            raise ValueError("linger must not be negative")
+        self._run, self.max_batch, self.name, self.linger = run, max_batch, name, linger
         self._pending: list[tuple[T, asyncio.Future[R]]] = []
         self._worker: asyncio.Task[None] | None = None
         self.batches = 0  # how many run() calls, and how many items they took (for tests/metrics)
         self.items = 0
 
     async def submit(self, item: T) -> R:
+        # a caller that goes away (client disconnected) cancels only its future: the item stays
+        # in the batch and is written or refused with the others, its answer is dropped
+        return await self.put(item)
+
+    def put(self, item: T) -> asyncio.Future[R]:
+        """Queue `item` without waiting: the future of its outcome (no task per item)."""
         future: asyncio.Future[R] = asyncio.get_running_loop().create_future()
         self._pending.append((item, future))
         if self._worker is None or self._worker.done():
             self._worker = asyncio.create_task(self._drain(), name=f"batcher-{self.name}")
-        # a caller that goes away (client disconnected) cancels only its future: the item stays
-        # in the batch and is written or refused with the others, its answer is dropped
-        return await future
+        return future
 
     async def _drain(self) -> None:
         while self._pending:
+            if self.linger:
+                try:
+                    await asyncio.sleep(self.linger)
+                except asyncio.CancelledError:  # shutting down: nobody runs these
+                    for _, future in self._pending:
+                        future.cancel()
+                    self._pending.clear()
+                    raise
             batch = self._pending[: self.max_batch]
             del self._pending[: self.max_batch]
             items = [item for item, _ in batch]

@@ -62,8 +62,8 @@ async def archive_expired(
         raise ValueError(problem)
     before = (now or utcnow()) - timedelta(days=retention_days)
     table = store.table
-    # under the head's lock: one archiver at a time, never beside a chainer (every replica runs
-    # both)
+    # under the head's lock: one archiver at a time, never beside a writer or a chainer (every
+    # replica runs all three)
     await session.execute(select(store.head).where(store.head.id == HEAD_ID).with_for_update())
     rows = [
         dict(row._mapping)

@@ -64,7 +64,10 @@ class AuditVerifyRead(BaseModel):
     intact: bool
     chained: int = Field(description="entries linked, archived ones included")
     head_hash: str
-    unchained: int = Field(description="appended, not yet linked (the chainer runs every ~0.5 s)")
+    unchained: int = Field(
+        description="appended un-chained and not yet linked (by an earlier version during a "
+        "rolling upgrade; the chainer runs every ~0.5 s)"
+    )
     archived: int
     broken_seq: int | None = Field(description="the first entry that does not chain")
     reason: str | None

@@ -2,8 +2,9 @@
 and the kit's own declaration, in every service database (created by
 `migration_steps.create_audit_tables_v1`).
 
-A request appends an entry *un-chained* (`seq`, `prev_hash`, `entry_hash` null); the chainer
-(junheng_kit.audit.trail) links entries in batches under the head row's lock.
+The writer appends entries already linked, a batch at a time under the head row's lock
+(junheng_kit.audit.trail); an entry appended *un-chained* (`seq`, `prev_hash`, `entry_hash`
+null: by an earlier version) is linked later by the chainer.
 """
 
 from __future__ import annotations
@@ -47,7 +48,8 @@ class AuditEntryColumns:
 
 
 class AuditHeadColumns:
-    """The chain's head (`id` = 1): locked by the chainer, never by a request."""
+    """The chain's head (`id` = 1): locked by the writer, the chainer and the archiver, never by
+    a request."""
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     seq: Mapped[int] = mapped_column(Integer)

@@ -1,13 +1,17 @@
-"""The audit trail of one database: appending (un-chained, by group commit), chaining (in
-batches under the head lock), verifying and querying.
+"""The audit trail of one database: appending (chained, by group commit), verifying and
+querying.
 
-Requests never touch the head: `Auditor.record` hands the entry to a `Batcher`, which inserts
-the entries that arrive together in one transaction — off the answer's path, or with the
-answer waiting for it (`durable`). Every replica runs a chainer that, every `chain_seconds`,
-locks the head row (`SELECT … FOR UPDATE` on PostgreSQL; SQLite has one writer), numbers the
-un-chained entries in `id` order and links them (`ledger_rules.entry_hash` over
-`rules.HASHED_FIELDS`, with the entry's own `algorithm`). Two replicas' chainers take turns on
-the lock, so the chain never forks; an entry is chained within a second or two of its request.
+Requests never touch the head: `Auditor.record` hands the entry to a `Batcher`, whose writer
+takes the entries that arrived together (waiting `linger_seconds` for more when nobody waits on
+them) and appends them in one transaction, linked after the head: it locks the head row
+(`SELECT … FOR UPDATE` on PostgreSQL; SQLite has one writer), numbers the entries and links them
+(`ledger_rules.entry_hash` over `rules.HASHED_FIELDS`, with the entry's own `algorithm`). Two
+replicas' writers take turns on the lock, a batch at a time, so the chain never forks (and the
+unique `seq` would refuse a fork). An entry is written once, chained: no second pass rewrites it.
+
+Entries appended un-chained (`AuditStore.append_many`: by a replica of an earlier version during
+a rolling upgrade, or a test) are linked by every replica's chainer, every `chain_seconds`, in
+`id` order after the head.
 """
 
 from __future__ import annotations
@@ -108,16 +112,39 @@ class AuditStore:
         return self.entry.__table__  # type: ignore[attr-defined,no-any-return]
 
     async def append_many(self, session: AsyncSession, records: Sequence[AuditRecord]) -> None:
+        """Append `records` un-chained (the chainer links them)."""
         algorithm = profile().hash_name
         await session.execute(insert(self.table), [record.row(algorithm) for record in records])
 
-    async def chain_batch(self, session: AsyncSession, *, limit: int = CHAIN_BATCH) -> int:
-        """Link up to `limit` un-chained entries after the head (caller commits); how many."""
+    async def append_chained(self, session: AsyncSession, records: Sequence[AuditRecord]) -> None:
+        """Append `records` linked after the head, in the caller's transaction (caller commits):
+        the head is locked until then."""
+        head = await self._locked_head(session)
+        algorithm = profile().hash_name
+        seq, current, rows = head.seq, head.head_hash, []
+        for record in records:
+            seq += 1
+            row = record.row(algorithm)
+            row["seq"], row["prev_hash"] = seq, current
+            current = row["entry_hash"] = ledger_rules.entry_hash(
+                current, row, fields=rules.HASHED_FIELDS, algorithm=algorithm
+            )
+            rows.append(row)
+        await session.execute(insert(self.table), rows)
+        head.seq, head.head_hash = seq, current
+        await session.flush()
+
+    async def _locked_head(self, session: AsyncSession) -> Any:
         head = await session.scalar(
             select(self.head).where(self.head.id == HEAD_ID).with_for_update()
         )
         if head is None:
             raise RuntimeError("audit head row missing: created by the service's migration")
+        return head
+
+    async def chain_batch(self, session: AsyncSession, *, limit: int = CHAIN_BATCH) -> int:
+        """Link up to `limit` un-chained entries after the head (caller commits); how many."""
+        head = await self._locked_head(session)
         columns = [c for c in self.table.columns if c.key not in ("seq", "prev_hash", "entry_hash")]
         rows = (
             await session.execute(
@@ -214,7 +241,8 @@ class AuditStore:
 
 @dataclass
 class Auditor:
-    """A process's audit trail: the group-commit writer and the chainer (`start`/`stop`).
+    """A process's audit trail: the group-commit writer, and the chainer of entries appended
+    un-chained (`start`/`stop`).
     `state` is the app's state (its `sessionmaker`, read at each use: tests swap it).
     `enabled` False (JUNHENG_AUDIT=off, dev only — a benchmark's baseline) records nothing.
     `background` False (JUNHENG_ENV=test) links entries only when asked (`chain_now`, which
@@ -232,6 +260,9 @@ class Auditor:
     archive_seconds: float = 3600.0
     # answers wait for their entry's commit (True), or not (False: the default, off the path)
     durable: bool = False
+    # off the path, the writer waits this long for more entries before each batch: fewer,
+    # larger transactions (an entry is committed within about this time and the batch's own)
+    linger_seconds: float = 0.05
     _writer: Batcher[AuditRecord, None] | None = field(default=None, init=False)
     _chainer: asyncio.Task[None] | None = field(default=None, init=False)
     _archiver: asyncio.Task[None] | None = field(default=None, init=False)
@@ -239,17 +270,18 @@ class Auditor:
 
     async def record(self, record: AuditRecord, *, wait: bool | None = None) -> None:
         """Append `record` by group commit. `wait` (default: `durable`): return once its batch
-        committed; else return at once — the batch commits a few milliseconds later, off the
+        committed; else return at once — the batch commits within about `linger_seconds`, off the
         answer's path (an entry still queued when the process is killed is lost; a write that
         fails is logged, `audit.write_failed`)."""
         if not self.enabled:
             return
         if self._writer is None:
-            self._writer = Batcher(self._write, name="audit", max_batch=512)
+            linger = 0.0 if self.durable else self.linger_seconds
+            self._writer = Batcher(self._write, name="audit", max_batch=512, linger=linger)
         if self.durable if wait is None else wait:
             await self._writer.submit(record)
             return
-        pending = asyncio.ensure_future(self._writer.submit(record))
+        pending = self._writer.put(record)
         self._pending.add(pending)
         pending.add_done_callback(self._written)
 
@@ -271,7 +303,7 @@ class Auditor:
 
     async def _write(self, records: Sequence[AuditRecord]) -> list[BaseException | None]:
         async with self.sessionmaker() as session:
-            await self.store.append_many(session, records)
+            await self.store.append_chained(session, records)
             await session.commit()
         return [None] * len(records)
 
