@@ -132,6 +132,10 @@ class Seeded:
     seeding steps that did not succeed (a test reports them)."""
 
     values: dict[str, str] = field(default_factory=dict)  # path/query parameter → a record of it
+    # a parameter each service names alike but fills with its own records (`hold_id`: each
+    # service's legal hold; `job_id`: enrollment's re-check job, assistance's identification
+    # job): service → parameter → a record of that service, never in `values`
+    by_service: dict[str, dict[str, str]] = field(default_factory=dict)
     markers: set[str] = field(default_factory=set)  # Dongsheng's ids and codes
     citizen_ids: set[str] = field(default_factory=set)
     names: set[str] = field(default_factory=set)
@@ -139,6 +143,15 @@ class Seeded:
     failures: list[str] = field(default_factory=list)
     error_bodies: list[str] = field(default_factory=list)  # every 4xx body seen (PII scan)
     requests: dict[str, dict[str, Any]] = field(default_factory=dict)  # operation → valid request
+
+    def values_for(self, service: str | None) -> dict[str, str]:
+        """The values to put in an operation of `service`: its own records win."""
+        return {**self.values, **self.by_service.get(service or "", {})}
+
+    def keep(self, service: str, name: str, record_id: str) -> None:
+        """A record of `service` under a parameter name other services use for their own."""
+        self.by_service.setdefault(service, {})[name] = record_id
+        self.markers.add(record_id)
 
     def check(self, what: str, response: httpx.Response, *expected: int) -> dict[str, Any]:
         if 400 <= response.status_code < 500:
@@ -162,7 +175,8 @@ class Seeded:
         `path`) and keep its first request: Tongyu replays it on Dongsheng's records."""
         method, template = operation.split(" ", 1)
         self.requests.setdefault(operation, request)
-        url = template.format_map({**self.values, **(path or {})})
+        service = template.split("/")[1]
+        url = template.format_map({**self.values_for(service), **(path or {})})
         return self.check(what, http.request(method, url, **request), *expected)
 
 
@@ -347,8 +361,7 @@ def seed_awards(seeded: Seeded, http: httpx.Client) -> None:
     )
     if not started:
         return
-    seeded.values["job_id"] = started["id"]
-    seeded.markers.add(started["id"])
+    seeded.keep("assistance", "job_id", started["id"])
     job: dict[str, Any] = started
     deadline = time.monotonic() + 180  # a few seconds unless the machine is very busy
     while job.get("status") not in ("succeeded", "failed") and time.monotonic() < deadline:
@@ -472,9 +485,10 @@ def seeded(
 ) -> Seeded:
     """As Dongsheng (150602): one record of every kind the bureau keeps (schools and their
     copies, seat plans, zone map, cohorts, resident population, seat standard, priority policy,
-    application, assignment run, teacher, quotas, rotation plan, quota loan, resources,
-    assessment, county items, pupils, agency lookups, identification job, review item, award,
-    公示 batch, objection, disbursement), and some bad input echoing IDs."""
+    application, assignment run, legal holds (enrollment's and assistance's own), teacher,
+    quotas, rotation plan, quota loan, resources, assessment, county items, pupils, agency
+    lookups, identification job, review item, award, 公示 batch, objection, disbursement,
+    re-check job), and some bad input echoing IDs."""
     seeded = Seeded(values={"county_code": DONGSHENG, "region_code": DONGSHENG, "year": "2025"})
     token = token_for(ALL_SCOPES, (DONGSHENG,))
     doc = merged_openapi
@@ -557,8 +571,7 @@ def seeded(
             },
         )
         if hold:
-            seeded.values["hold_id"] = hold["id"]
-            seeded.markers.add(hold["id"])
+            seeded.keep("enrollment", "hold_id", hold["id"])
 
     teacher = {
         "citizen_id": "15060219850312002" + citizen_id_check_character("15060219850312002"),
@@ -636,6 +649,20 @@ def seeded(
     if students:
         seeded.values["student_id"] = students[0]["id"]
         seeded.markers |= {s["id"] for s in students}
+        hold = seeded.write(
+            dongsheng,
+            "legal hold",
+            "POST /assistance/v1/legal-holds",
+            201,
+            json={
+                "kind": "student.left",
+                "county_code": DONGSHENG,
+                "record_id": students[0]["id"],
+                "reason": "行政复议 / administrative review",
+            },
+        )
+        if hold:
+            seeded.keep("assistance", "hold_id", hold["id"])
     for student in students[:40]:
         answered = seeded.write(
             dongsheng,
@@ -649,6 +676,13 @@ def seeded(
             assertion = result.get("assertion") or {}
             seeded.categories |= {c["category"] for c in assertion.get("categories") or []}
     seed_awards(seeded, dongsheng)
+    recheck = seeded.check(  # 复核: the county's open applications asked again (a job)
+        "re-check job",
+        dongsheng.post("/enrollment/v1/facts/recheck", params={"county": DONGSHENG}),
+        202,
+    )
+    if recheck:
+        seeded.keep("enrollment", "job_id", recheck["id"])
 
     # bad input that carries personal data: the refusal must not echo it
     bad_child = {**application["child"], "citizen_id": roster[0].citizen_id[:-1] + "0"}

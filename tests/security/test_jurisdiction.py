@@ -19,7 +19,7 @@ import httpx
 import pytest
 from junheng_devtools.system import ALL_SCOPES
 
-from .conftest import KANGBASHI, TONGYU, ClientFactory, Seeded, example
+from .conftest import DONGSHENG, KANGBASHI, TONGYU, ClientFactory, Seeded, example
 from .openapi_walk import Operation, operations
 
 # the first test starts the session's system: minutes on a busy shared machine
@@ -61,10 +61,13 @@ READS_BY_POST = {
 
 
 def unseeded(op: Operation, seeded: Seeded) -> list[str]:
+    """Path parameters with no record of the operation's own service (an id another service
+    seeded under the same name would be "not found" to every county and prove nothing)."""
+    values = seeded.values_for(op.service)
     return [
         p["name"]
         for p in op.parameters
-        if p["in"] == "path" and p["name"] not in seeded.values and p["name"] not in _FREE
+        if p["in"] == "path" and p["name"] not in values and p["name"] not in _FREE
     ]
 
 
@@ -81,13 +84,14 @@ def call(
 ) -> httpx.Response:
     """The operation with Dongsheng's values; `filters` adds every optional query filter that
     names one of Dongsheng's records (`student_id`, `job_id`, `school_code`, `year` …)."""
-    query = op.query(seeded.values)
-    asked = {"county_code", "region_code"} | (set(seeded.values) if filters else set())
+    values = seeded.values_for(op.service)
+    query = op.query(values)
+    asked = {"county_code", "region_code"} | (set(values) if filters else set())
     for p in op.parameters:  # ask for Dongsheng by name wherever a filter allows
         if p["in"] == "query" and p["name"] in asked:
-            query[p["name"]] = seeded.values[p["name"]]
+            query[p["name"]] = values[p["name"]]
     return http.request(
-        op.method.upper(), op.url(seeded.values), params=query, **(kwargs or op.request_kwargs())
+        op.method.upper(), op.url(values), params=query, **(kwargs or op.request_kwargs())
     )
 
 
@@ -107,6 +111,8 @@ def service_ops(merged_openapi: dict[str, Any]) -> list[Operation]:
 class TestSeeding:
     def test_dongsheng_wrote_every_kind_of_record(self, seeded: Seeded) -> None:
         assert seeded.failures == [], "\n".join(seeded.failures)
+        assert {"hold_id", "job_id"} <= set(seeded.by_service["enrollment"])
+        assert {"hold_id", "job_id"} <= set(seeded.by_service["assistance"])
         assert {
             "school_code",
             "map_id",
@@ -116,13 +122,19 @@ class TestSeeding:
             "student_id",
             "run_id",
             "plan_id",
-            "job_id",
             "award_id",
             "batch_id",
             "disbursement_id",
         } <= set(seeded.values)
+        # a service's own record under a shared name is never shared: each service's is its own
+        assert not set(seeded.values) & {n for v in seeded.by_service.values() for n in v}
         # each record's id is a marker: a read or error body that holds it leaked it
-        ids = {v for k, v in seeded.values.items() if k.endswith("_id")}
+        ids = {
+            v
+            for values in (seeded.values, *seeded.by_service.values())
+            for k, v in values.items()
+            if k.endswith("_id")
+        }
         assert ids <= seeded.markers, ids - seeded.markers
 
 
@@ -218,3 +230,30 @@ class TestWrites:
         assert sum(outcomes.values()) >= 40
         assert outcomes["replayed and refused"] >= 15  # seeding's writes, e.g. review, approval
         print(f"\njurisdiction writes: {outcomes}")
+
+
+class TestLegalHolds:
+    """The generic write case for `DELETE /{service}/v1/legal-holds/{hold_id}`, made specific:
+    the id is a live hold of that very service in Dongsheng (so the refusal is the jurisdiction
+    check's, not a stranger id's 404), and it still stands after the other county's call."""
+
+    @pytest.mark.parametrize("service", ["enrollment", "assistance"])
+    def test_another_county_cannot_release_a_dongsheng_hold(
+        self, seeded: Seeded, other: httpx.Client, dongsheng: httpx.Client, service: str
+    ) -> None:
+        hold_id = seeded.by_service[service]["hold_id"]
+
+        def active_holds() -> set[str]:
+            response = dongsheng.get(
+                f"/{service}/v1/legal-holds", params={"county_code": DONGSHENG, "active": True}
+            )
+            assert response.status_code == 200, response.text
+            return {hold["id"] for hold in response.json()["items"]}
+
+        assert hold_id in active_holds()  # Dongsheng reaches it: a hold of this service
+        refused = other.delete(
+            f"/{service}/v1/legal-holds/{hold_id}", params={"reason": "越权释放 / not ours"}
+        )
+        assert refused.status_code in REFUSED, refused.text
+        assert refused.headers["content-type"].startswith("application/problem+json")
+        assert hold_id in active_holds()  # still held

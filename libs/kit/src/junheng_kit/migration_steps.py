@@ -4,6 +4,9 @@ Migrations are history: these functions never change. When the kit's tables chan
 `create_kit_tables_v2` (or an alter step) here and a new migration in every service calling it.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -145,3 +148,25 @@ def drop_audit_tables_v1() -> None:
         batch_op.drop_index(batch_op.f("ix_audit_entry_county_code"))
         batch_op.drop_index(batch_op.f("ix_audit_entry_recorded_at"))
     op.drop_table("audit_entry")
+
+
+@contextmanager
+def sqlite_foreign_keys_off() -> Iterator[None]:
+    """Around a SQLite table rebuild (batch mode) whose dropped old table other tables reference
+    (2026-12: enrollment e0016, assistance a0013): foreign keys are off while it is rebuilt (a
+    pragma SQLite takes only between transactions: the revisions before are committed first),
+    `PRAGMA foreign_key_check` once it is in place (a `RuntimeError` naming the first orphans),
+    then on again. Other dialects run the body as it is."""
+    sqlite = op.get_bind().dialect.name == "sqlite"
+    if sqlite:
+        op.execute("COMMIT")
+        op.execute("PRAGMA foreign_keys = OFF")
+        op.execute("BEGIN IMMEDIATE")
+    yield
+    if sqlite:
+        orphans = op.get_bind().exec_driver_sql("PRAGMA foreign_key_check").all()
+        if orphans:
+            raise RuntimeError(f"rows referencing a missing row after the rebuild: {orphans[:5]}")
+        op.execute("COMMIT")
+        op.execute("PRAGMA foreign_keys = ON")
+        op.execute("BEGIN IMMEDIATE")

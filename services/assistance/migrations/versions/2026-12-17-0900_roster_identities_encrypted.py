@@ -24,14 +24,14 @@ IDs and names, format 3 the indexes) are deleted both ways: a copy, rebuilt by t
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
 
 from junheng_kit import fieldcrypt
+from junheng_kit.migration_steps import sqlite_foreign_keys_off
 
 revision: str = "a0013"
 down_revision: str | None = "a0012"
@@ -149,35 +149,15 @@ def _rewrite(name: str, *, encrypting: bool) -> None:
         after = rows[-1][0]
 
 
-@contextmanager
-def _sqlite_rebuild() -> Iterator[None]:
-    """SQLite rebuilds `student` (and the others) to change their columns, and dropping the old
-    table would orphan the awards, assertions and review items that reference it: foreign keys
-    are off while they are rebuilt (a pragma SQLite takes only between transactions: the
-    revisions before are committed first), checked once they are in place, then on again (as
-    e0016 does)."""
-    sqlite = op.get_bind().dialect.name == "sqlite"
-    if sqlite:
-        op.execute("COMMIT")
-        op.execute("PRAGMA foreign_keys = OFF")
-        op.execute("BEGIN IMMEDIATE")
-    yield
-    if sqlite:
-        orphans = op.get_bind().exec_driver_sql("PRAGMA foreign_key_check").all()
-        if orphans:
-            raise RuntimeError(f"rows referencing a missing row after the rebuild: {orphans[:5]}")
-        op.execute("COMMIT")
-        op.execute("PRAGMA foreign_keys = ON")
-        op.execute("BEGIN IMMEDIATE")
-
-
+# SQLite rebuilds `student` (and the others) to change their columns; dropping the old table
+# would orphan the awards, assertions and review items that reference it.
 def upgrade() -> None:
-    with _sqlite_rebuild():
+    with sqlite_foreign_keys_off():
         _upgrade()
 
 
 def downgrade() -> None:
-    with _sqlite_rebuild():
+    with sqlite_foreign_keys_off():
         _downgrade()
 
 

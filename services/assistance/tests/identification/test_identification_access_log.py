@@ -17,8 +17,7 @@ from junheng_kit.identifiers import citizen_id_from_body as cid
 from junheng_kit.tabular import CSV
 from junheng_kit.testing.plugin import TokenFactory
 
-from .conftest import PRIMARY, headers, plant_list, writer
-from .test_identification_jobs import JOB, run_job, students_by_name
+from .conftest import JOB, PRIMARY, headers, plant_list, run_job, students_by_name, writer
 
 pytestmark = pytest.mark.usefixtures("schools")
 

@@ -35,7 +35,6 @@ from assistance.students.models import (
 from assistance.students.repository import StudentRepository
 from junheng_kit import fieldcrypt
 from junheng_kit.cli import reencrypt
-from junheng_kit.tabular import CSV
 from junheng_kit.testing.plugin import (
     TokenFactory,
     auth,
@@ -45,28 +44,27 @@ from junheng_kit.testing.plugin import (
 )
 from junheng_kit.tokens import TokenSigner
 
-from .conftest import PRIMARY, add_schools, plant_list, writer
-from .test_identification_jobs import (
+from .conftest import (
     ABDU,
     JOB,
     LI,
+    PRIMARY,
     QIAN,
-    ROSTER,
     SUN,
     SUN_ELSEWHERE,
     WANG,
     ZHAO,
-    county,
     run_job,
+    seed_county_in,
+    writer,
 )
 
 pytestmark = pytest.mark.usefixtures("schools")
-__all__ = ["county"]
 
 NAMES = ("王芳", "李强", "孙悦", "阿卜杜·热合曼")
 ZHAO_J = "J150602201601010052"  # a J 学籍号 (test_roster_student_numbers)
 ID_WITH_X = "11010519491231002X"  # the check character X (GB 11643 example)
-# what the job of test_identification_jobs finds (its counts but the writes of awards)
+# what the job of test_identification_jobs finds in conftest's county (but the award writes)
 FOUND = {
     "students": 6,
     "list_entries": 5,
@@ -84,24 +82,6 @@ async def raw(session: AsyncSession, sql: str, **params: Any) -> list[Any]:
 
 def sealed(value: str, algorithm: str = "aes256gcm") -> bool:
     return value.startswith(f"enc:1:{algorithm}:")
-
-
-async def plant_county_lists(session: AsyncSession) -> None:
-    """test_identification_jobs' lists: 王芳, 赵敏 (ended), 阿卜杜 (another dot), 李强 as 李刚,
-    孙悦 under another ID."""
-    await plant_list(
-        session,
-        "mca",
-        [
-            (WANG, "王芳", "dibao", date(2026, 1, 1), None),
-            (ZHAO, "赵敏", "dibao", date(2024, 1, 1), date(2026, 6, 30)),
-            (ABDU, "阿卜杜•热合曼", "orphan", date(2020, 1, 1), None),
-        ],
-    )
-    await plant_list(session, "cdpf", [(LI, "李刚", "disabled_student", date(2025, 3, 1), None)])
-    await plant_list(
-        session, "nrra", [(SUN_ELSEWHERE, "孙悦", "monitored_relapse", date(2026, 1, 1), None)]
-    )
 
 
 class TestStoredEncrypted:
@@ -327,16 +307,7 @@ async def test_the_job_finds_the_same_under_either_profile(
         )
         app = create_app(settings)
         async with running_replicas([app]) as replicas:
-            async with app.state.sessionmaker() as session:
-                await add_schools(session)
-                await session.commit()
-            imported = await replicas.client.post(
-                "/v1/students/imports", content=ROSTER, headers={**headers, "content-type": CSV}
-            )
-            assert imported.status_code == 201, imported.text
-            async with app.state.sessionmaker() as session:
-                await plant_county_lists(session)
-                await session.commit()
+            await seed_county_in(app, replicas.client, headers)
             started = await replicas.client.post(
                 "/v1/identification-jobs", json=JOB, headers=headers
             )
@@ -378,16 +349,7 @@ async def test_reencrypt_rewrites_every_column_and_recomputes_the_indexes(
         )
     )
     async with running_replicas([app]) as replicas:
-        async with app.state.sessionmaker() as session:
-            await add_schools(session)
-            await session.commit()
-        imported = await replicas.client.post(
-            "/v1/students/imports", content=ROSTER, headers=writer(token, content_type=CSV)
-        )
-        assert imported.status_code == 201, imported.text
-        async with app.state.sessionmaker() as session:
-            await plant_county_lists(session)
-            await session.commit()
+        await seed_county_in(app, replicas.client, writer(token))
         started = await replicas.client.post(
             "/v1/identification-jobs", json=JOB, headers=writer(token)
         )
@@ -449,16 +411,7 @@ async def test_a_new_index_key_is_recomputed_by_reencrypt(
     common = {"jwks_json": jwks_json, "nats_url": None, "database_url": fresh_database_url}
     app = create_app(service_settings(AssistanceSettings, **common))
     async with running_replicas([app]) as replicas:
-        async with app.state.sessionmaker() as session:
-            await add_schools(session)
-            await session.commit()
-        imported = await replicas.client.post(
-            "/v1/students/imports", content=ROSTER, headers=writer(token, content_type=CSV)
-        )
-        assert imported.status_code == 201, imported.text
-        async with app.state.sessionmaker() as session:
-            await plant_county_lists(session)
-            await session.commit()
+        await seed_county_in(app, replicas.client, writer(token))
     new_index = fieldcrypt.new_index_key()
     rotated = service_settings(
         AssistanceSettings,

@@ -26,11 +26,9 @@ from junheng_kit.identifiers import citizen_id_from_body as cid
 from junheng_kit.tabular import CSV
 from junheng_kit.testing.plugin import TokenFactory
 
-from .conftest import NEIGHBOUR, PRIMARY, writer
-from .test_identification_jobs import WANG, county, run_job
+from .conftest import NEIGHBOUR, PRIMARY, WANG, run_job, writer
 
 pytestmark = pytest.mark.usefixtures("schools")
-__all__ = ["county"]  # the six pupils and their lists, shared with the job tests
 
 HEADER = "姓名,身份证件号,学校标识码,学段,年级,是否寄宿生\n"
 NEW_CHILD = cid("15060220150808011")  # 周新: not on the roster until a writer brings her

@@ -24,10 +24,9 @@ from assistance.students.models import citizen_id_index
 from junheng_kit import fieldcrypt
 from junheng_kit.testing.plugin import TokenFactory, use_crypto_profile
 
-from .test_identification_jobs import WANG, county, run_job
+from .conftest import WANG, run_job
 
 pytestmark = pytest.mark.usefixtures("schools")
-__all__ = ["county"]
 
 
 async def sealed(session: AsyncSession) -> bytes:

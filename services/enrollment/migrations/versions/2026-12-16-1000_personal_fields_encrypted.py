@@ -17,8 +17,7 @@ under the keys of `ENROLLMENT_FIELD_KEYS` / `ENROLLMENT_BLIND_INDEX_KEY` (the de
 under JUNHENG_ENV=dev); a database with no such rows needs no keys. Downgrade decrypts back.
 """
 
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -26,6 +25,7 @@ from alembic import op
 
 from junheng_kit import fieldcrypt
 from junheng_kit.fieldcrypt_columns import JSONWithEncryptedFields
+from junheng_kit.migration_steps import sqlite_foreign_keys_off
 
 revision: str = "e0016"
 down_revision: str | None = "e0015"
@@ -117,34 +117,15 @@ def _decrypted_application(row: sa.Row[Any]) -> dict[str, Any]:
     return out
 
 
-@contextmanager
-def _sqlite_rebuild() -> Iterator[None]:
-    """SQLite rebuilds `application` to change its columns, and dropping the old table would
-    orphan the admissions, checks and trail entries that reference it: foreign keys are off
-    while it is rebuilt (a pragma SQLite takes only between transactions: the revisions before
-    are committed first), checked once it is in place, then on again."""
-    sqlite = op.get_bind().dialect.name == "sqlite"
-    if sqlite:
-        op.execute("COMMIT")
-        op.execute("PRAGMA foreign_keys = OFF")
-        op.execute("BEGIN IMMEDIATE")
-    yield
-    if sqlite:
-        orphans = op.get_bind().exec_driver_sql("PRAGMA foreign_key_check").all()
-        if orphans:
-            raise RuntimeError(f"rows referencing a missing row after the rebuild: {orphans[:5]}")
-        op.execute("COMMIT")
-        op.execute("PRAGMA foreign_keys = ON")
-        op.execute("BEGIN IMMEDIATE")
-
-
+# SQLite rebuilds `application` to change its columns; dropping the old table would orphan the
+# admissions, checks and trail entries that reference it.
 def upgrade() -> None:
-    with _sqlite_rebuild():
+    with sqlite_foreign_keys_off():
         _upgrade(op.get_bind().dialect.name == "postgresql")
 
 
 def downgrade() -> None:
-    with _sqlite_rebuild():
+    with sqlite_foreign_keys_off():
         _downgrade(op.get_bind().dialect.name == "postgresql")
 
 

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from enrollment.lottery import rules
+from enrollment.lottery import comparison_rules, rules
 from enrollment.lottery.rules import Applicant, Cutoff, Explanation, Instance, School
 from junheng_kit.problems import RuleViolated
 
@@ -68,7 +68,7 @@ class TestClassicInstance:
         assert outcome.explanations["a"] == outcome.explanations["c"] == []
 
     def test_comparison_counts_who_gains_and_loses(self) -> None:
-        comparison = rules.compare(instance(CLASSIC, ONE_SEAT_EACH))
+        comparison = comparison_rules.compare(instance(CLASSIC, ONE_SEAT_EACH))
         assert comparison.run.first_choice_share == 0
         assert comparison.run.rank_distribution == {"2": 3, "unassigned": 0}
         assert comparison.other.rank_distribution == {"1": 2, "3": 1, "unassigned": 0}

@@ -9,9 +9,8 @@ fails the run: it is never skipped silently.
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
-from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -21,11 +20,9 @@ from fastapi import FastAPI
 from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from junheng_kit import fieldcrypt
 from junheng_kit.crypto_profile import ENV as CRYPTO_ENV
 from junheng_kit.crypto_profile import PROFILES, profile
 from junheng_kit.db import create_engine
-from junheng_kit.fieldcrypt import dev_field_keys
 from junheng_kit.migrations import upgrade
 from junheng_kit.processes import NatsServer, PostgresCluster
 from junheng_kit.reactions import ReactingSession
@@ -33,6 +30,18 @@ from junheng_kit.settings import ServiceSettings
 from junheng_kit.testing.clock import Clock as Clock  # the `clock` fixture is the plugin's
 from junheng_kit.testing.clock import clock as clock
 from junheng_kit.testing.examples import recording_hooks
+
+# races between replicas and the settings of a service under test live in their own modules;
+# every name stays importable from the plugin
+from junheng_kit.testing.replicas import Replicas as Replicas
+from junheng_kit.testing.replicas import assert_race_settled as assert_race_settled
+from junheng_kit.testing.replicas import problem_errors as problem_errors
+from junheng_kit.testing.replicas import replicas_fixture as replicas_fixture
+from junheng_kit.testing.replicas import running_replicas as running_replicas
+from junheng_kit.testing.settings import TEST_PSEUDONYM_KEY as TEST_PSEUDONYM_KEY
+from junheng_kit.testing.settings import TEST_SECRET as TEST_SECRET
+from junheng_kit.testing.settings import field_keys_for_tests as field_keys_for_tests
+from junheng_kit.testing.settings import service_settings as service_settings
 from junheng_kit.tokens import TokenSigner
 
 BACKENDS = ["sqlite", "postgresql"]
@@ -335,32 +344,6 @@ async def stream_messages(js: Any, subject: str) -> list[Any]:
     return found
 
 
-TEST_SECRET = "test-only-secret"  # noqa: S105 - the tests' own, never a deployment's
-TEST_PSEUDONYM_KEY = "test-only-pseudonym-key"
-
-
-def field_keys_for_tests() -> dict[str, SecretStr]:
-    """`field_keys` and `blind_index_key` for settings built outside dev: the dev-only keys
-    (fixed, public) of the profile in force."""
-    keys, index_key = dev_field_keys()
-    return {"field_keys": SecretStr(keys), "blind_index_key": SecretStr(index_key)}
-
-
-def service_settings(settings_type: type[Any], **values: Any) -> Any:
-    """A service's settings for tests: the test environment and the tests' own secrets (a
-    service that encrypts fields gets the fixed dev-only field keys of the profile in force, the
-    same for every app of a test so replicas read each other's rows)."""
-    if getattr(settings_type, "encrypts_fields", False) and "field_keys" not in values:
-        keys, index_key = fieldcrypt.dev_field_keys()
-        values = {"field_keys": SecretStr(keys), "blind_index_key": SecretStr(index_key), **values}
-    return settings_type(
-        environment="test",
-        secret_key=SecretStr(TEST_SECRET),
-        pseudonym_key=SecretStr(TEST_PSEUDONYM_KEY),
-        **values,
-    )
-
-
 def service_fixtures(
     create_app: Callable[[Any], FastAPI], settings_type: type[Any]
 ) -> tuple[Any, ...]:
@@ -401,89 +384,6 @@ def service_fixtures(
     return service_dir_fixture, app_fixture, live_app_fixture
 
 
-# ---------------------------------------------------------------- races between replicas
-
-
-@dataclass
-class Replicas:
-    """Apps on one committed database, each with its own engine, pool and lifespan — replicas of
-    one service, as a deployment runs them — and an HTTP client per app. Nothing rolls back:
-    build them on a database of the test alone (`fresh_database_url`)."""
-
-    apps: list[FastAPI]
-    clients: list[httpx.AsyncClient]
-
-    @property
-    def client(self) -> httpx.AsyncClient:
-        """The first replica's client, for a test's set-up requests."""
-        return self.clients[0]
-
-    async def race(
-        self, method: str, url: str, *, times: int = 20, **request: Any
-    ) -> list[httpx.Response]:
-        """`times` identical requests sent at once, spread over the replicas in turn; the
-        answers in the order sent."""
-        import asyncio
-
-        sent = (
-            self.clients[i % len(self.clients)].request(method, url, **request)
-            for i in range(times)
-        )
-        return list(await asyncio.gather(*sent))
-
-    async def count(self, table: Any, *where: Any) -> int:
-        """Rows of a table (a model or Table) in the database, committed, with `where`."""
-        from sqlalchemy import func, select
-
-        async with self.apps[0].state.sessionmaker() as session:
-            found = await session.scalar(select(func.count()).select_from(table).where(*where))
-        return int(found or 0)
-
-
-@asynccontextmanager
-async def running_replicas(apps: Sequence[FastAPI]) -> AsyncIterator[Replicas]:
-    """Run each app's lifespan (its own engine) and open a client on it. A 500 is answered as a
-    response (`raise_app_exceptions=False`), so a race that breaks shows up in the assertions."""
-    async with AsyncExitStack() as stack:
-        clients = []
-        for app in apps:
-            await stack.enter_async_context(app.router.lifespan_context(app))
-            transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-            clients.append(
-                await stack.enter_async_context(
-                    httpx.AsyncClient(transport=transport, base_url="http://service")
-                )
-            )
-        yield Replicas(list(apps), clients)
-
-
-def replicas_fixture(
-    create_app: Callable[[Any], FastAPI], settings_type: type[Any], *, count: int = 2
-) -> Any:
-    """A `replicas` fixture for a service's conftest: `count` apps built by `create_app` on one
-    fresh migrated database (no NATS), run as replicas (`Replicas`):
-
-    `replicas = replicas_fixture(create_app, EnrollmentSettings)`"""
-
-    @pytest.fixture(name="replicas")
-    async def replicas_fixture(fresh_database_url: str, jwks_json: str) -> AsyncIterator[Replicas]:
-        apps = [
-            create_app(
-                service_settings(
-                    settings_type,
-                    database_url=fresh_database_url,
-                    jwks_json=jwks_json,
-                    nats_url=None,
-                )
-            )
-            for _ in range(count)
-        ]
-        async with running_replicas(apps) as replicas:
-            yield replicas
-
-    return replicas_fixture
-
-
 def scope_fixtures(service: str) -> tuple[Any, Any]:
     """`reader` and `writer` fixtures for a service's conftest: the headers of a token with
     `<service>:read`, and with `<service>:read` and `<service>:write` (the test token's default
@@ -500,37 +400,3 @@ def scope_fixtures(service: str) -> tuple[Any, Any]:
         return auth(token(f"{service}:read", f"{service}:write"))
 
     return reader_fixture, writer_fixture
-
-
-def problem_errors(response: httpx.Response) -> list[tuple[str, str]]:
-    """(field, rule) of each error of a problem+json answer."""
-    assert response.headers["content-type"] == "application/problem+json", response.text
-    return [(e["field"], e["rule"]) for e in response.json()["errors"]]
-
-
-def assert_race_settled(
-    responses: Sequence[httpx.Response],
-    *conflicts: tuple[str, str],
-    won: int = 201,
-    winners: int | None = 1,
-    later: frozenset[int] = frozenset(),
-) -> list[httpx.Response]:
-    """The answers of a race for one key: no 5xx; `winners` answers `won` (one: the request
-    that stored the key; None: at least one, for writes every request may make in turn); every
-    other answer a 409 problem+json naming one of the `conflicts` (field, rule) — or, for a
-    request that came after the winner committed and is no conflict for the endpoint (an upsert
-    answering 200 the second time), a status in `later`. Returns the winning answers."""
-    assert conflicts, "name the (field, rule) a loser is told"
-    statuses = sorted(r.status_code for r in responses)
-    assert all(s < 500 for s in statuses), [r.text for r in responses if r.status_code >= 500]
-    won_answers = [r for r in responses if r.status_code == won]
-    if winners is None:
-        assert won_answers, statuses
-    else:
-        assert len(won_answers) == winners, [(r.status_code, r.text) for r in responses]
-    for response in responses:
-        if response.status_code == won or response.status_code in later:
-            continue
-        assert response.status_code == 409, (response.status_code, response.text)
-        assert set(problem_errors(response)) & set(conflicts), response.text
-    return won_answers

@@ -10,7 +10,7 @@ from uuid import UUID
 import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from enrollment.lottery import outcomes, rules
+from enrollment.lottery import comparison_rules, outcomes, rules
 from enrollment.lottery.models import AssignmentRun
 from enrollment.lottery.repository import AssignmentRunRepository
 from enrollment.lottery.schemas import AssignmentRunCreate, AssignmentRunFromApplications
@@ -207,9 +207,9 @@ async def _create_run(
 def compare_run(run: AssignmentRun) -> dict[str, Any]:
     """DA against immediate acceptance on the run's stored instance, in `ComparisonRead` shape."""
     request = AssignmentRunCreate.model_validate_json(run.instance)
-    comparison = rules.compare(to_instance(request))
+    comparison = comparison_rules.compare(to_instance(request))
 
-    def summary(s: rules.MechanismSummary) -> dict[str, Any]:
+    def summary(s: comparison_rules.MechanismSummary) -> dict[str, Any]:
         return {
             "mechanism": s.mechanism,
             "first_choice_share": s.first_choice_share,
