@@ -146,3 +146,65 @@ class TestDatabaseOutage:
         assert len(attempts) == 4  # more failures than max_deliver allows
         assert len(inbox) == 1
         assert DEAD_LETTERED.labels(durable)._value.get() == before
+
+
+class TestBatches:
+    async def test_a_fetch_is_applied_in_one_transaction_and_a_poison_event_fails_alone(
+        self, sessions: async_sessionmaker[AsyncSession], js: JetStreamContext, backend: str
+    ) -> None:
+        durable = f"kit-test-batch-{backend}-{uuid7().hex[-6:]}"
+        events = [school_registered() for _ in range(12)]
+        poison = events[5]
+        mine = {event.id for event in events}
+        applied_in: dict[str, list[int]] = {}  # event id → the sessions that ran its handler
+        subscriptions = Subscriptions()
+
+        @subscriptions.on(SchoolRegistered, durable=durable)
+        async def record(session: AsyncSession, event: Any) -> None:
+            if event.id not in mine:
+                return  # the stream's earlier events (other tests)
+            applied_in.setdefault(event.id, []).append(id(session))
+            if event.id == poison.id:
+                raise RuntimeError("handler bug")
+
+        for event in events:  # all in the stream before the consumer starts: fetched together
+            await js.publish(
+                event.type, event.model_dump_json().encode(), headers={"Nats-Msg-Id": event.id}
+            )
+        runner = ConsumerRunner("kit", subscriptions, sessions, js, max_deliver=2)
+        await runner.start()
+        try:
+
+            async def inbox() -> list[str] | None:
+                async with sessions() as session:
+                    ids = list(
+                        await session.scalars(
+                            select(ProcessedMessage.event_id).where(
+                                ProcessedMessage.consumer == durable,
+                                ProcessedMessage.event_id.in_(mine),
+                            )
+                        )
+                    )
+                return ids if len(ids) == len(events) - 1 else None
+
+            applied = await eventually(inbox, timeout=30)
+
+            async def dead_lettered() -> list[Any]:
+                return [
+                    m
+                    for m in await stream_messages(js, f"dlq.kit.{durable}")
+                    if json.loads(m.data)["id"] == poison.id
+                ]
+
+            letters = await eventually(dead_lettered, timeout=30)
+        finally:
+            await runner.stop()
+        assert sorted(applied) == sorted(mine - {poison.id})  # each sound event once
+        assert len(letters) == 1
+        sessions_used = {s for runs in applied_in.values() for s in runs}
+        # the first fetch ran several handlers in one session (one transaction), was rolled
+        # back by the poison event, and its events were then applied each in its own
+        first_try = applied_in[events[0].id][0]
+        assert sum(first_try in runs for runs in applied_in.values()) > 1
+        assert len(sessions_used) > 1
+        assert len(applied_in[poison.id]) >= 2  # tried together, then alone until dead-lettered

@@ -1,8 +1,12 @@
 """Idempotent event consumers: inbox row + handler in one transaction, ack after commit.
 
 Each (consumer service, purpose) has a durable pull consumer shared by the service's replicas.
-A malformed event is terminated at once; a handler that keeps failing is retried with backoff and
-after `max_deliver` attempts goes to `dlq.<service>.<durable>` and is terminated.
+The messages one fetch brings (up to `batch`) are applied together: one transaction holds every
+new event's inbox row and handler, in stream order, then they are acked. Should any of them
+fail, the transaction is rolled back and each is applied alone in its own transaction, as a
+lone message always is: a duplicate is acked without running its handler again (the inbox
+row), a malformed event is terminated at once, a handler that keeps failing is retried with
+backoff and after `max_deliver` attempts goes to `dlq.<service>.<durable>` and is terminated.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from prometheus_client import Counter
 from pydantic import ValidationError
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -178,8 +183,7 @@ class ConsumerRunner:
                 log.warning("consumer.fetch_failed", extra={"durable": durable}, exc_info=True)
                 await asyncio.sleep(1)
                 continue
-            for msg in messages:
-                await self._deliver_while_database_down(durable, handlers, msg)
+            await self._deliver_all_while_database_down(durable, handlers, messages)
 
     async def _fetch(self, sub: Any) -> list[Msg]:
         """The next messages: wait (up to a second) for the first one, then take what else is
@@ -216,18 +220,123 @@ class ConsumerRunner:
             with contextlib.suppress(Exception):  # NATS may be down too: then ack_wait decides
                 await msg.in_progress()
 
-    async def deliver(self, durable: str, handlers: dict[str, Subscription], msg: Msg) -> None:
+    async def _deliver_all_while_database_down(
+        self, durable: str, handlers: dict[str, Subscription], messages: list[Msg]
+    ) -> None:
+        """A fetch's messages applied together; during a database outage retried as a whole
+        (kept in progress), as one message is."""
+        if len(messages) <= 1:
+            for msg in messages:
+                await self._deliver_while_database_down(durable, handlers, msg)
+            return
+        while True:
+            try:
+                await self.deliver_all(durable, handlers, messages)
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # the loop boundary: an outage retries, anything else logs
+                if not is_database_unavailable(exc) or self._stopping:
+                    log.error("consumer.deliver_failed", extra={"durable": durable}, exc_info=True)
+                    return  # not acked: redelivered after ack_wait
+                log.warning("consumer.database_unavailable", extra={"durable": durable})
+            await asyncio.sleep(1)
+            for msg in messages:
+                with contextlib.suppress(Exception):  # NATS may be down too: ack_wait decides
+                    await msg.in_progress()
+
+    async def deliver_all(
+        self, durable: str, handlers: dict[str, Subscription], messages: list[Msg]
+    ) -> None:
+        """Apply `messages` (in stream order) in one transaction; if any fails, each alone."""
+        parsed = []
+        for msg in messages:
+            found = await self._parse(durable, handlers, msg)
+            if found is not None:
+                parsed.append((msg, *found))
+        if len(parsed) > 1:
+            try:
+                await self._apply_together(durable, parsed)
+                return
+            except Exception as exc:  # noqa: BLE001 - one of them failed: each on its own below
+                if is_database_unavailable(exc):
+                    raise
+        for msg, entry, event in parsed:
+            await self._apply_alone(durable, entry, event, msg)
+
+    async def _apply_together(
+        self, durable: str, parsed: list[tuple[Msg, Subscription, CloudEvent[Any]]]
+    ) -> None:
+        """Every new event's inbox row and handler, in order, in one transaction; then acks.
+        Raises (rolled back, nothing acked) if any handler or inbox row fails."""
+        ids = [event.id for _, _, event in parsed]
+        async with self.sessionmaker() as session:
+            try:
+                seen = set(
+                    await session.scalars(
+                        select(ProcessedMessage.event_id).where(
+                            ProcessedMessage.consumer == durable,
+                            ProcessedMessage.event_id.in_(ids),
+                        )
+                    )
+                )
+                fresh, duplicates = [], []
+                for item in parsed:
+                    (duplicates if item[2].id in seen else fresh).append(item)
+                    seen.add(item[2].id)  # the same event twice in one fetch: applied once
+                for msg, entry, event in fresh:
+                    session.add(
+                        ProcessedMessage(consumer=durable, event_id=event.id, subject=msg.subject)
+                    )
+                    token = set_request_id(f"event:{event.id}")
+                    try:
+                        await entry.handler(session, event)
+                        await session.flush()  # the next handler reads this one's writes
+                    finally:
+                        reset_request_id(token)
+                await session.commit()
+            except BaseException:
+                await session.rollback()
+                raise
+            if fresh and wants_relay(session) and self.on_committed:
+                self.on_committed()
+        for msg, _, event in fresh:
+            APPLIED.labels(durable, msg.subject).inc()
+            log.info(
+                "event.applied",
+                extra={"durable": durable, "event_id": event.id, "type": msg.subject},
+            )
+            await msg.ack()  # only after commit
+        for msg, _, _ in duplicates:
+            DUPLICATES.labels(durable).inc()
+            await msg.ack()  # already applied, by us or a replica
+
+    async def _parse(
+        self, durable: str, handlers: dict[str, Subscription], msg: Msg
+    ) -> tuple[Subscription, CloudEvent[Any]] | None:
+        """The message's subscription and event, or None: an unknown subject or a malformed
+        event is terminated (never redelivered)."""
         entry = handlers.get(msg.subject)
         if entry is None:
             await msg.term()
-            return
+            return None
         try:
             event = entry.event_type.model_validate_json(msg.data)
         except ValidationError:
             TERMINATED.labels(durable).inc()
             log.warning("consumer.malformed", extra={"durable": durable, "subject": msg.subject})
             await msg.term()  # malformed: never redeliver
-            return
+            return None
+        return entry, event
+
+    async def deliver(self, durable: str, handlers: dict[str, Subscription], msg: Msg) -> None:
+        found = await self._parse(durable, handlers, msg)
+        if found is not None:
+            await self._apply_alone(durable, *found, msg)
+
+    async def _apply_alone(
+        self, durable: str, entry: Subscription, event: CloudEvent[Any], msg: Msg
+    ) -> None:
         token = set_request_id(f"event:{event.id}")
         try:
             await self._apply(durable, entry, event, msg)
