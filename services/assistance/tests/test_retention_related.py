@@ -2,8 +2,9 @@
 SQLite and PostgreSQL: with the roster row, the same batch clears the review items' copy of the
 agency list entry and the decider's reason, the status notices' appeal and resolution, the 公示
 objections' summary and resolution, the panel's reasons in the award's review, the reasons of
-the award's history and the reference and note of manual agency evidence — and keeps every
-amount, count, outcome and date; another pupil's rows (enrolled, not purged) stay as written."""
+the award's history, the reference and note of manual agency evidence and the agency answers'
+citizen ID index and sealed subject hash — and keeps every amount, count, outcome and date;
+another pupil's rows (enrolled, not purged) stay as written."""
 
 from datetime import date
 from typing import Any
@@ -18,7 +19,7 @@ from assistance.awards.notices.models import StatusNotice
 from assistance.awards.objections.models import Objection
 from assistance.awards.publicity.models import PublicityBatch
 from assistance.identification.models import IdentificationJob, ReviewItem
-from assistance.students.models import Student
+from assistance.students.models import Student, citizen_id_index
 from junheng_kit.agency.protocol import subject_sha256
 from junheng_kit.testing.plugin import Replicas, TokenFactory, auth
 from junheng_kit.timeutil import utcnow
@@ -128,6 +129,7 @@ async def seed_file(session: Any, student: Student, job: UUID, lists: UUID) -> d
             assertion_id=f"manual-{student.id.hex}",
             agency="mca",
             student_id=student.id,
+            citizen_id_index=citizen_id_index(student.citizen_id),
             subject_sha256=subject_sha256(student.citizen_id),
             matched=True,
             name_matches=True,
@@ -141,6 +143,7 @@ async def seed_file(session: Any, student: Student, job: UUID, lists: UUID) -> d
             assertion_id=f"mca-{student.id.hex}",
             agency="mca",
             student_id=student.id,
+            citizen_id_index=citizen_id_index(student.citizen_id),
             subject_sha256=subject_sha256(student.citizen_id),
             matched=True,
             name_matches=True,
@@ -277,6 +280,8 @@ async def test_the_purge_clears_the_childs_text_in_every_table_and_keeps_the_fig
     assert manual.evidence == {**EVIDENCE, "reference": CLEARED, "note": CLEARED}
     assert (manual.categories, manual.matched) == (before["assertions"][0].categories, True)
     assert answered.evidence is None
+    for answer in (manual, answered):  # the answers no longer lead to the ID
+        assert (answer.subject_sha256, answer.citizen_id_index) == ("", None)
 
     def text(rows: dict[str, list[Any]]) -> list[Any]:
         return [
@@ -286,7 +291,7 @@ async def test_the_purge_clears_the_childs_text_in_every_table_and_keeps_the_fig
             [(n.appeal, n.resolution) for n in rows["notices"]],
             (rows["reviews"][0].list_citizen_id, rows["reviews"][0].list_name),
             rows["reviews"][0].reason,
-            [a.evidence for a in rows["assertions"]],
+            [(a.evidence, a.subject_sha256, a.citizen_id_index) for a in rows["assertions"]],
         ]
 
     assert text(kept) == text(untouched)

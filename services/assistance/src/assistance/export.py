@@ -12,7 +12,7 @@ a caller holding `assistance:pii`, within its jurisdiction (each row by its own 
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, false, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from assistance.agencies.models import AgencyAssertion, CategoryList, CategoryListEntry
@@ -85,9 +85,11 @@ async def list_entries(
 
 
 async def child_sections(
-    session: AsyncSession, key: str, *, within: Jurisdiction
+    session: AsyncSession, key: str, *, within: Jurisdiction, citizen_index: str | None = None
 ) -> dict[str, list[Any]]:
-    """The child's rows of every assistance table, each filtered by its own county."""
+    """The child's rows of every assistance table, each filtered by its own county; the agencies'
+    answers also by the ID's blind index (`citizen_index`: a child asked about while not on the
+    roster)."""
     student = await StudentRepository(session).by_key(key)
     if student is not None and not within.covers_code(student.county_code):
         student = None  # another county's pupil: their roster row and its answers stay there
@@ -143,7 +145,19 @@ async def child_sections(
         "agency_assertions": await _all(
             session,
             select(AgencyAssertion)
-            .where(AgencyAssertion.student_id.in_([student.id] if student else []))
+            .where(
+                or_(
+                    AgencyAssertion.student_id.in_([student.id] if student else []),
+                    # asked about off the roster: by the index, in the lookup's county
+                    (AgencyAssertion.citizen_id_index == citizen_index)
+                    & AgencyAssertion.student_id.is_(None)
+                    & AgencyAssertion.ledger_seq.in_(
+                        select(LedgerEntry.seq).where(within.covers(LedgerEntry.county_code))
+                    )
+                    if citizen_index is not None
+                    else false(),
+                )
+            )
             .order_by(AgencyAssertion.recorded_at),
         ),
         "review_items": await _all(
@@ -183,7 +197,9 @@ async def export_child(
     service holds nothing. 403 `scope_required` without `assistance:pii`."""
     secret = request.app.state.settings.pseudonym_key.get_secret_value().encode()
     key = student_key(secret, body.citizen_id)
-    sections = await child_sections(session, key, within=principal.jurisdiction)
+    sections = await child_sections(
+        session, key, within=principal.jurisdiction, citizen_index=citizen_id_index(body.citizen_id)
+    )
     sections["category_list_entries"] = await list_entries(
         session, body.citizen_id, within=principal.jurisdiction
     )

@@ -14,7 +14,8 @@ the first of its month. In the same batch, what else holds the child's personal 
 review items' copy of the agency list entry (citizen ID, name) and the decider's reason; the
 status notices' appeal and resolution; the 公示 objections' summary and resolution; the panel's
 reasons in each award's review and the reason of each step of its history; the document
-reference and note of manual agency evidence (已清除 where there was text, an encrypted column
+reference and note of manual agency evidence, and each agency answer's citizen ID index and
+sealed subject hash (已清除 where there was text, an encrypted column
 sealed as its type keeps ""). Kept: the county, school, 学段, grade, boarding flag and status (the
 statistics), the pseudonymous child key (holds by child, the family's audit view), every award
 with its amounts, programme, year, school, status and dates, the outcomes and dates of notices,
@@ -147,7 +148,11 @@ RELATED: tuple[tuple[Any, Any, dict[str, Replacement]], ...] = (
     (
         _assertion,
         _assertion.c.student_id,
-        {"evidence": _json_text_cleared("evidence", "reference", "note")},
+        {
+            "evidence": _json_text_cleared("evidence", "reference", "note"),
+            "subject_sha256": "",  # sealed by the column type
+            "citizen_id_index": None,
+        },
     ),
 )
 

@@ -12,12 +12,14 @@ import pytest
 from httpx import AsyncClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from assistance.agencies.models import CategoryList, CategoryListEntry
+from assistance.agencies.models import AgencyAssertion, CategoryList, CategoryListEntry
 from assistance.ledger import service as ledger
-from assistance.students.models import Student
+from assistance.students.models import Student, citizen_id_index
 from junheng_kit.agency.ledger import LedgerRecord
+from junheng_kit.agency.protocol import subject_sha256
 from junheng_kit.identifiers import citizen_id_from_body as cid
 from junheng_kit.testing.plugin import TokenFactory, auth
+from junheng_kit.timeutil import utcnow
 
 from .conftest import MakeStudent
 from .test_api import reviewed_award
@@ -244,3 +246,40 @@ async def test_the_category_list_rows_naming_the_child_are_exported_with_their_l
     ]
     assert "赵小红" not in answer.text
     assert other.citizen_id not in answer.text
+
+
+async def test_answers_about_a_child_off_the_roster_are_found_by_the_ids_blind_index(
+    client: AsyncClient, session: AsyncSession, bureau: dict[str, Any]
+) -> None:
+    """An agency's answer about a child asked for by ID (not on the roster: no pupil row) is
+    exported by the blind index of the ID, when the lookup was made in the caller's county."""
+    child, other = cid("15060220190315001"), cid("15060220190315002")
+    for n, (citizen_id, county) in enumerate(
+        [(child, "150602"), (child, "150603"), (other, "150602")], start=1
+    ):
+        entry = await ledger.append(session, asked_about(f"{n:032x}", n))
+        entry.county_code = county
+        session.add(
+            AgencyAssertion(
+                assertion_id=f"mca-{n}",
+                agency="mca",
+                student_id=None,
+                citizen_id_index=citizen_id_index(citizen_id),
+                subject_sha256=subject_sha256(citizen_id),
+                matched=True,
+                name_matches=True,
+                categories=[],
+                issued_at=utcnow(),
+                key_id="k1",
+                signature="s" * 86,
+                ledger_seq=entry.seq,
+            )
+        )
+    await session.commit()
+
+    answer = await client.post("/v1/children/export", json={"citizen_id": child}, headers=bureau)
+    assert answer.status_code == 200, answer.text
+    assert [
+        (a["assertion_id"], a["subject_sha256"])
+        for a in answer.json()["sections"]["agency_assertions"]
+    ] == [("mca-1", subject_sha256(child))]
