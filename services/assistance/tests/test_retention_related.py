@@ -22,9 +22,10 @@ from assistance.identification.models import IdentificationJob, ReviewItem
 from assistance.students.models import Student, citizen_id_index
 from junheng_kit.agency.protocol import subject_sha256
 from junheng_kit.testing.plugin import Replicas, TokenFactory, auth
+from junheng_kit.testing.retention import run_purge, set_rule
 from junheng_kit.timeutil import utcnow
 
-from .test_retention_api import KIND, RULE, award, pupil, run
+from .test_retention_api import KIND, RULE, award, pupil
 
 CLEARED = "已清除"
 REVIEW = {
@@ -236,11 +237,8 @@ async def test_the_purge_clears_the_childs_text_in_every_table_and_keeps_the_fig
     async with replicas.apps[0].state.sessionmaker() as session:
         before = await rows_of(session, left.id)
         untouched = await rows_of(session, enrolled.id)
-    put = await replicas.client.put(
-        f"/v1/retention-rules/150602/{KIND}/2020-01-01", json=RULE, headers=bureau
-    )
-    assert put.status_code == 201, put.text
-    assert (await run(replicas.client, bureau))["count"] == 1
+    await set_rule(replicas.client, bureau, f"150602/{KIND}/2020-01-01", RULE)
+    assert (await run_purge(replicas.client, bureau))["count"] == 1
 
     async with replicas.apps[0].state.sessionmaker() as session:
         after = await rows_of(session, left.id)
