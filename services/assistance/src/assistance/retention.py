@@ -15,13 +15,13 @@ review items' copy of the agency list entry (citizen ID, name) and the decider's
 status notices' appeal and resolution; the 公示 objections' summary and resolution; the panel's
 reasons in each award's review and the reason of each step of its history; the document
 reference and note of manual agency evidence, and each agency answer's citizen ID index and
-sealed subject hash (已清除 where there was text, an encrypted column
-sealed as its type keeps ""). Kept: the county, school, 学段, grade, boarding flag and status (the
-statistics), the pseudonymous child key (holds by child, the family's audit view), every award
-with its amounts, programme, year, school, status and dates, the outcomes and dates of notices,
-objections and review items, and the agencies' categories, so counts and sums of past years
-stand. The lookup ledger (`ledger_entry`) is hash-chained and append-only: its rows name the
-child by the pseudonymous key only and are not rewritten.
+sealed subject hash (已清除 where there was text, "" sealed in an encrypted column, NULL for an
+index). Kept: the county, school, 学段, grade, boarding flag and status (the statistics), the
+pseudonymous child key (holds by child, the family's audit view), every award with its amounts,
+programme, year, school, status and dates, the outcomes and dates of notices, objections and
+review items, and the agencies' categories, so counts and sums of past years stand. The lookup
+ledger (`ledger_entry`) is hash-chained and append-only: its rows name the child by the
+pseudonymous key only and are not rewritten.
 """
 
 from __future__ import annotations
