@@ -14,7 +14,6 @@ from typing import Any
 from uuid import UUID
 
 import pytest
-from httpx import AsyncClient
 from sqlalchemy import select
 
 from assistance.awards.awards.models import Award
@@ -25,6 +24,13 @@ from junheng_kit.ids import uuid7
 from junheng_kit.retention import purge
 from junheng_kit.retention.rules import minus_months
 from junheng_kit.testing.plugin import TEST_PSEUDONYM_KEY, Replicas, TokenFactory, auth
+from junheng_kit.testing.retention import (
+    place_hold,
+    purge_records,
+    release_hold,
+    run_purge,
+    set_rule,
+)
 from junheng_kit.timeutil import CHINA, china_today, utcnow
 
 KIND = "student.left"
@@ -121,18 +127,11 @@ def bureau(token: TokenFactory) -> dict[str, Any]:
     return auth(token("assistance:read", "assistance:write", "assistance:pii"))
 
 
-async def run(client: AsyncClient, headers: dict[str, Any]) -> dict[str, Any]:
-    answer = await client.post("/v1/purges", json={"county_code": "150602"}, headers=headers)
-    assert answer.status_code == 200, answer.text
-    (record,) = answer.json()["items"]
-    return dict(record)
-
-
 async def test_without_a_rule_nothing_is_purged_and_the_record_says_no_rule(
     replicas: Replicas, bureau: dict[str, Any]
 ) -> None:
     rows = await seed(replicas)
-    record = await run(replicas.client, bureau)
+    record = await run_purge(replicas.client, bureau)
     assert (record["kind"], record["rule_ref"], record["count"]) == (KIND, "no rule", 0)
     assert (await stored(replicas, rows["left"].id)).name == "王小10"
 
@@ -146,24 +145,18 @@ async def test_aid_files_of_pupils_who_left_are_pseudonymised_once_and_awards_ke
     one under a hold and the other county's stay as they were; a second run changes nothing."""
     client = replicas.client
     rows = await seed(replicas)
-    put = await client.put(
-        f"/v1/retention-rules/150602/{KIND}/2020-01-01", json=RULE, headers=bureau
+    await set_rule(client, bureau, f"150602/{KIND}/2020-01-01", RULE)
+    hold = await place_hold(
+        client,
+        bureau,
+        kind=KIND,
+        county_code="150602",
+        citizen_id=rows["held_child"].citizen_id,
+        reason="审计 / audit of the 2023 payments",
     )
-    assert put.status_code == 201, put.text
-    hold = await client.post(
-        "/v1/legal-holds",
-        json={
-            "kind": KIND,
-            "county_code": "150602",
-            "citizen_id": rows["held_child"].citizen_id,
-            "reason": "审计 / audit of the 2023 payments",
-        },
-        headers=bureau,
-    )
-    assert hold.status_code == 201, hold.text
-    assert hold.json()["student_key"] == rows["held_child"].student_key
+    assert hold["student_key"] == rows["held_child"].student_key
 
-    record = await run(client, bureau)
+    record = await run_purge(client, bureau)
     assert record["rule_ref"] == f"150602/{KIND}/2020-01-01#1"
     assert (record["count"], record["held"], record["action"]) == (2, 1, "pseudonymise")
     assert record["cutoff"] == minus_months(china_today(), 24).isoformat()
@@ -203,7 +196,7 @@ async def test_aid_files_of_pupils_who_left_are_pseudonymised_once_and_awards_ke
         ).all()
     assert [tuple(a) for a in amounts] == [(2023, Decimal("625.00"), "2115060201")]
 
-    again = await run(client, bureau)
+    again = await run_purge(client, bureau)
     assert (again["count"], again["held"]) == (0, 1)
 
     export = await client.post(
@@ -213,13 +206,10 @@ async def test_aid_files_of_pupils_who_left_are_pseudonymised_once_and_awards_ke
         "审计 / audit of the 2023 payments"
     ]
 
-    released = await client.delete(
-        f"/v1/legal-holds/{hold.json()['id']}", params={"reason": "审计结束"}, headers=bureau
-    )
-    assert released.status_code == 200, released.text
-    assert (await run(client, bureau))["count"] == 1
+    await release_hold(client, bureau, hold["id"], "审计结束")
+    assert (await run_purge(client, bureau))["count"] == 1
     assert (await stored(replicas, rows["held_child"].id)).name == "已清除"
-    records = (await client.get("/v1/purges?county_code=150602", headers=bureau)).json()["items"]
+    records = await purge_records(client, bureau)
     assert [r["count"] for r in records] == [1, 0, 2]
 
 
@@ -227,10 +217,7 @@ async def test_purges_raced_over_replicas_pseudonymise_each_file_once(
     replicas: Replicas, bureau: dict[str, Any]
 ) -> None:
     rows = await seed(replicas)
-    put = await replicas.client.put(
-        f"/v1/retention-rules/150602/{KIND}/2020-01-01", json=RULE, headers=bureau
-    )
-    assert put.status_code == 201, put.text
+    await set_rule(replicas.client, bureau, f"150602/{KIND}/2020-01-01", RULE)
     answers = await replicas.race(
         "POST", "/v1/purges", times=4, json={"county_code": "150602"}, headers=bureau
     )

@@ -11,7 +11,6 @@ from typing import Any
 from uuid import UUID
 
 import pytest
-from httpx import AsyncClient
 from sqlalchemy import select
 
 from enrollment.admission.models import (
@@ -27,6 +26,13 @@ from junheng_kit.ids import uuid7
 from junheng_kit.retention import purge
 from junheng_kit.retention.rules import minus_months
 from junheng_kit.testing.plugin import TEST_PSEUDONYM_KEY, Replicas, TokenFactory, auth
+from junheng_kit.testing.retention import (
+    place_hold,
+    purge_records,
+    release_hold,
+    run_purge,
+    set_rule,
+)
 from junheng_kit.timeutil import china_today, utcnow
 
 KIND = "application.not_admitted"
@@ -172,18 +178,11 @@ def bureau(token: TokenFactory) -> dict[str, Any]:
     return auth(token("enrollment:read", "enrollment:write", "enrollment:pii"))
 
 
-async def run(client: AsyncClient, headers: dict[str, Any]) -> dict[str, Any]:
-    answer = await client.post("/v1/purges", json={"county_code": "150602"}, headers=headers)
-    assert answer.status_code == 200, answer.text
-    (record,) = answer.json()["items"]
-    return dict(record)
-
-
 async def test_without_a_rule_nothing_is_purged_and_the_record_says_no_rule(
     replicas: Replicas, bureau: dict[str, Any]
 ) -> None:
     rows = await seed(replicas)
-    record = await run(replicas.client, bureau)
+    record = await run_purge(replicas.client, bureau)
     assert (record["kind"], record["rule_ref"], record["count"]) == (KIND, "no rule", 0)
     assert (record["cutoff"], record["action"]) == (None, None)
     assert (await stored(replicas, rows["withdrawn"].id)).child_name == "李小10"
@@ -198,35 +197,26 @@ async def test_expired_applications_of_children_not_admitted_are_pseudonymised_o
     client = replicas.client
     rows = await seed(replicas)
     prefecture = auth(token("enrollment:read", "enrollment:write", jurisdiction=("1506",)))
-    put = await client.put(
-        f"/v1/retention-rules/1506/{KIND}/2020-01-01", json=RULE, headers=prefecture
+    await set_rule(client, prefecture, f"1506/{KIND}/2020-01-01", RULE)
+    by_record = await place_hold(
+        client,
+        bureau,
+        kind=KIND,
+        county_code="150602",
+        record_id=str(rows["held_record"].id),
+        reason="行政复议 / administrative review",
     )
-    assert put.status_code == 201, put.text
-    by_record = await client.post(
-        "/v1/legal-holds",
-        json={
-            "kind": KIND,
-            "county_code": "150602",
-            "record_id": str(rows["held_record"].id),
-            "reason": "行政复议 / administrative review",
-        },
-        headers=bureau,
+    by_child = await place_hold(
+        client,
+        bureau,
+        kind=KIND,
+        county_code="150602",
+        citizen_id=rows["held_child"].citizen_id,
+        reason="诉讼 / litigation",
     )
-    assert by_record.status_code == 201, by_record.text
-    by_child = await client.post(
-        "/v1/legal-holds",
-        json={
-            "kind": KIND,
-            "county_code": "150602",
-            "citizen_id": rows["held_child"].citizen_id,
-            "reason": "诉讼 / litigation",
-        },
-        headers=bureau,
-    )
-    assert by_child.status_code == 201, by_child.text
-    assert by_child.json()["student_key"] == rows["held_child"].child_key
+    assert by_child["student_key"] == rows["held_child"].child_key
 
-    record = await run(client, bureau)
+    record = await run_purge(client, bureau)
     cutoff = minus_months(china_today(), 12)
     assert record["rule_ref"] == f"1506/{KIND}/2020-01-01#1"
     assert (record["count"], record["held"], record["action"]) == (1, 2, "pseudonymise")
@@ -265,22 +255,18 @@ async def test_expired_applications_of_children_not_admitted_are_pseudonymised_o
     assert read.status_code == 200, read.text
     assert read.json()["child"]["name"] == "已清除"
 
-    again = await run(client, bureau)
+    again = await run_purge(client, bureau)
     assert (again["count"], again["held"]) == (0, 2)
 
     # released (recorded, not deleted): the next purge applies the rule
-    hold_id = by_record.json()["id"]
-    released = await client.delete(
-        f"/v1/legal-holds/{hold_id}", params={"reason": "复议结束"}, headers=bureau
-    )
-    assert released.status_code == 200, released.text
-    assert released.json()["released_by"] == "test-client"
-    assert (await run(client, bureau))["count"] == 1
+    released = await release_hold(client, bureau, by_record["id"], "复议结束")
+    assert released["released_by"] == "test-client"
+    assert (await run_purge(client, bureau))["count"] == 1
     assert (await stored(replicas, rows["held_record"].id)).child_name == "已清除"
     holds = (await client.get("/v1/legal-holds?county_code=150602", headers=bureau)).json()
     assert len(holds["items"]) == 2
 
-    records = (await client.get("/v1/purges?county_code=150602", headers=bureau)).json()["items"]
+    records = await purge_records(client, bureau)
     assert [r["count"] for r in records] == [1, 0, 1]
 
 
@@ -301,17 +287,14 @@ async def test_a_second_purge_of_the_county_while_one_runs_is_told(
         assert lease is not None
         lease.expires_at = utcnow() - timedelta(seconds=1)
         await session.commit()
-    assert (await run(replicas.clients[1], bureau))["rule_ref"] == "no rule"
+    assert (await run_purge(replicas.clients[1], bureau))["rule_ref"] == "no rule"
 
 
 async def test_purges_raced_over_replicas_pseudonymise_each_record_once(
     replicas: Replicas, bureau: dict[str, Any]
 ) -> None:
     rows = await seed(replicas)
-    put = await replicas.client.put(
-        f"/v1/retention-rules/150602/{KIND}/2020-01-01", json=RULE, headers=bureau
-    )
-    assert put.status_code == 201, put.text
+    await set_rule(replicas.client, bureau, f"150602/{KIND}/2020-01-01", RULE)
     answers = await replicas.race(
         "POST", "/v1/purges", times=4, json={"county_code": "150602"}, headers=bureau
     )
@@ -378,17 +361,14 @@ async def test_a_childs_export_holds_its_records_and_nobody_elses(
     client = replicas.client
     rows = await seed(replicas)
     child = rows["admitted"]
-    hold = await client.post(
-        "/v1/legal-holds",
-        json={
-            "kind": KIND,
-            "county_code": "150602",
-            "citizen_id": child.citizen_id,
-            "reason": "复议 / review",
-        },
-        headers=bureau,
+    await place_hold(
+        client,
+        bureau,
+        kind=KIND,
+        county_code="150602",
+        citizen_id=child.citizen_id,
+        reason="复议 / review",
     )
-    assert hold.status_code == 201, hold.text
     refused = await client.post(
         "/v1/children/export", json={"citizen_id": child.citizen_id}, headers=writer
     )
@@ -439,26 +419,20 @@ async def test_an_erasure_under_a_standing_hold_is_a_409_legal_hold(
 
     rows = await seed(replicas)
     child = rows["withdrawn"]
-    placed = await replicas.client.post(
-        "/v1/legal-holds",
-        json={
-            "kind": KIND,
-            "county_code": "150602",
-            "citizen_id": child.citizen_id,
-            "reason": "诉讼 / litigation",
-        },
-        headers=bureau,
+    placed = await place_hold(
+        replicas.client,
+        bureau,
+        kind=KIND,
+        county_code="150602",
+        citizen_id=child.citizen_id,
+        reason="诉讼 / litigation",
     )
-    assert placed.status_code == 201, placed.text
     async with replicas.apps[0].state.sessionmaker() as session:
         with pytest.raises(Conflict) as refused:
             await require_no_hold(session, RETENTION, KIND, child_key=child.child_key)
         assert [e.rule for e in refused.value.errors] == ["legal_hold"]
         await require_no_hold(session, RETENTION, KIND, child_key=rows["recent"].child_key)
-    released = await replicas.client.delete(
-        f"/v1/legal-holds/{placed.json()['id']}", headers=bureau
-    )
-    assert released.status_code == 200
+    await release_hold(replicas.client, bureau, placed["id"])
     async with replicas.apps[0].state.sessionmaker() as session:
         await require_no_hold(session, RETENTION, KIND, child_key=child.child_key)
 
@@ -490,10 +464,7 @@ async def test_the_scheduled_sweep_purges_every_county_under_its_rules(
     """The sweep (every <PREFIX>_RETENTION_SWEEP_SECONDS on each replica) visits each county
     holding records: 150602 under its rule, 150603 with none ("no rule", untouched)."""
     rows = await seed(replicas)
-    put = await replicas.client.put(
-        f"/v1/retention-rules/150602/{KIND}/2020-01-01", json=RULE, headers=bureau
-    )
-    assert put.status_code == 201, put.text
+    await set_rule(replicas.client, bureau, f"150602/{KIND}/2020-01-01", RULE)
     sessions = replicas.apps[0].state.sessionmaker
     assert replicas.apps[0].state.retention_sweeper.interval == 86400.0
     assert await purge.sweep(sessions, RETENTION) == 2

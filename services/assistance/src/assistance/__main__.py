@@ -1,5 +1,6 @@
 from pathlib import Path
 
+from assistance.agencies.repository import reindex_assertions
 from assistance.app import create_app
 from assistance.db import Base
 from assistance.identification.repository import reencrypt_snapshots
@@ -15,7 +16,10 @@ def main() -> None:
         create_app,  # type: ignore[arg-type]
         SERVICE_DIR,
         metadata=Base.metadata,
-        reencrypt_also={"roster_snapshot": reencrypt_snapshots},
+        reencrypt_also={
+            "roster_snapshot": reencrypt_snapshots,
+            "agency_assertion.citizen_id_index": reindex_assertions,
+        },
     )
 
 

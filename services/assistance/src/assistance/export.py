@@ -1,7 +1,10 @@
 """个人信息查阅、复制 (《个人信息保护法》第四十五条; issue 20 item 4): everything assistance holds
 about one child — the roster row and a placement waiting for it, the awards with their history,
 payments and 公示 objections, the status notices and transfers, the agencies' answers about the
-child (核查结果, the eligibility results) and the review items of the 应助尽助 lists, the lookups
+child (核查结果, the eligibility results), the rows of the agencies' category lists that name the
+child (found by the keyed blind index of the citizen ID, as the 应助尽助 scan joins: no list is
+decrypted but the child's own rows; each with its list's agency, region, list id and dates) and
+the review items of the 应助尽助 lists, the lookups
 made about the child (查询台账, with the purpose and the legal basis or guardian's consent of
 each: assistance keeps no other consent record) and the legal holds — as one JSON document, for
 a caller holding `assistance:pii`, within its jurisdiction (each row by its own county)."""
@@ -9,10 +12,10 @@ a caller holding `assistance:pii`, within its jurisdiction (each row by its own 
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, false, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from assistance.agencies.models import AgencyAssertion
+from assistance.agencies.models import AgencyAssertion, CategoryList, CategoryListEntry
 from assistance.awards.awards.models import Award, AwardHistory
 from assistance.awards.disbursement.models import DisbursementItem
 from assistance.awards.notices.models import StatusNotice
@@ -21,7 +24,7 @@ from assistance.awards.transfers.models import StudentTransfer
 from assistance.identification.models import ReviewItem
 from assistance.ledger.models import LedgerEntry
 from assistance.retention import LegalHold
-from assistance.students.models import PendingPlacement, Student
+from assistance.students.models import PendingPlacement, Student, citizen_id_index
 from assistance.students.repository import StudentRepository
 from junheng_kit.audit import AuditTrail, audit_of
 from junheng_kit.auth import Jurisdiction, Principal, require_scopes
@@ -40,10 +43,53 @@ async def _all(session: AsyncSession, query: Select[Any]) -> list[Any]:
     return list((await session.scalars(query)).all())
 
 
+async def list_entries(
+    session: AsyncSession, citizen_id: str, *, within: Jurisdiction
+) -> list[dict[str, Any]]:
+    """The category list rows naming the child (by the blind index), each with its list's agency,
+    region, list id, as-of and fetch dates, in the caller's jurisdiction; oldest list first."""
+    rows = await session.execute(
+        select(
+            CategoryListEntry,
+            CategoryList.agency,
+            CategoryList.region_code,
+            CategoryList.list_id,
+            CategoryList.as_of,
+            CategoryList.fetched_at,
+        )
+        .join(CategoryList, CategoryList.id == CategoryListEntry.list_ref)
+        .where(
+            CategoryListEntry.citizen_id_index == citizen_id_index(citizen_id),
+            within.covers(CategoryList.region_code),
+        )
+        .order_by(CategoryList.fetched_at, CategoryListEntry.id)
+    )
+    return [
+        {
+            "list_ref": entry.list_ref,
+            "agency": agency,
+            "region_code": region,
+            "list_id": list_id,
+            "list_as_of": as_of,
+            "list_fetched_at": fetched_at,
+            "citizen_id": entry.citizen_id,
+            "name": entry.name,
+            "category": entry.category,
+            "grade": entry.grade,
+            "valid_from": entry.valid_from,
+            "valid_until": entry.valid_until,
+            "assertion_id": entry.assertion_id,
+        }
+        for entry, agency, region, list_id, as_of, fetched_at in rows
+    ]
+
+
 async def child_sections(
-    session: AsyncSession, key: str, *, within: Jurisdiction
+    session: AsyncSession, key: str, *, within: Jurisdiction, citizen_index: str | None = None
 ) -> dict[str, list[Any]]:
-    """The child's rows of every assistance table, each filtered by its own county."""
+    """The child's rows of every assistance table, each filtered by its own county; the agencies'
+    answers also by the ID's blind index (`citizen_index`: a child asked about while not on the
+    roster)."""
     student = await StudentRepository(session).by_key(key)
     if student is not None and not within.covers_code(student.county_code):
         student = None  # another county's pupil: their roster row and its answers stay there
@@ -99,7 +145,19 @@ async def child_sections(
         "agency_assertions": await _all(
             session,
             select(AgencyAssertion)
-            .where(AgencyAssertion.student_id.in_([student.id] if student else []))
+            .where(
+                or_(
+                    AgencyAssertion.student_id.in_([student.id] if student else []),
+                    # asked about off the roster: by the index, in the lookup's county
+                    (AgencyAssertion.citizen_id_index == citizen_index)
+                    & AgencyAssertion.student_id.is_(None)
+                    & AgencyAssertion.ledger_seq.in_(
+                        select(LedgerEntry.seq).where(within.covers(LedgerEntry.county_code))
+                    )
+                    if citizen_index is not None
+                    else false(),
+                )
+            )
             .order_by(AgencyAssertion.recorded_at),
         ),
         "review_items": await _all(
@@ -139,7 +197,12 @@ async def export_child(
     service holds nothing. 403 `scope_required` without `assistance:pii`."""
     secret = request.app.state.settings.pseudonym_key.get_secret_value().encode()
     key = student_key(secret, body.citizen_id)
-    sections = await child_sections(session, key, within=principal.jurisdiction)
+    sections = await child_sections(
+        session, key, within=principal.jurisdiction, citizen_index=citizen_id_index(body.citizen_id)
+    )
+    sections["category_list_entries"] = await list_entries(
+        session, body.citizen_id, within=principal.jurisdiction
+    )
     students = sections["students"]
     audit.touched(
         ids=[row.id for row in students],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from typing import Any
 
 import httpx
@@ -69,6 +70,13 @@ class TestVerifiedLookup:
             (2, "matched", BASIS["purpose"], "test-client"),
         ]
         assert all(WANG not in (e.student_key or "") for e in entries)
+        # at rest: found by the ID's keyed blind index; the protocol's plain hash sealed
+        assert {(a.citizen_id_index, a.subject_sha256) for a in stored} == {
+            (citizen_id_index(WANG), hashlib.sha256(WANG.encode()).hexdigest())
+        }
+        raw = (await session.execute(text("SELECT subject_sha256 FROM agency_assertion"))).all()
+        assert [str(r[0])[:6] for r in raw] == ["enc:1:", "enc:1:"]
+        assert not any(hashlib.sha256(WANG.encode()).hexdigest() in str(r[0]) for r in raw)
 
     async def test_without_pii_names_ids_and_categories_are_masked(
         self, client, token, students
@@ -96,7 +104,7 @@ class TestVerifiedLookup:
         assert (assertion["matched"], assertion["name_matches"]) == (True, False)
 
     async def test_a_person_not_on_the_roster_is_looked_up_by_id_name_and_county(
-        self, client, token, students
+        self, client, session, token, students
     ) -> None:
         response = await lookup(
             client,
@@ -108,6 +116,8 @@ class TestVerifiedLookup:
         )
         assert response.status_code == 200, response.text
         assert by_agency(response)["mca"]["assertion"]["name_matches"] is True
+        stored = (await session.scalars(select(AgencyAssertion))).all()
+        assert [a.citizen_id_index for a in stored] == [citizen_id_index(ZHANG)]
 
 
 class TestRefusedLookups:

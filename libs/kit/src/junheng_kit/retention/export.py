@@ -40,9 +40,12 @@ class ChildExport(BaseModel):
 
 
 def as_rows(objects: Iterable[Any]) -> list[dict[str, Any]]:
-    """ORM objects as JSON-ready dicts of their mapped columns."""
+    """ORM objects as JSON-ready dicts of their mapped columns (a mapping: as it is)."""
     rows = []
     for obj in objects:
+        if isinstance(obj, Mapping):
+            rows.append(jsonable_encoder(dict(obj)))
+            continue
         mapper = inspect(obj).mapper
         rows.append(jsonable_encoder({a.key: getattr(obj, a.key) for a in mapper.column_attrs}))
     return rows

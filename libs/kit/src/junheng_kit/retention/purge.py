@@ -22,10 +22,12 @@ from sqlalchemy import (
     ColumnElement,
     String,
     Table,
+    case,
     cast,
     delete,
     func,
     insert,
+    literal,
     or_,
     select,
     update,
@@ -50,6 +52,12 @@ NO_RULE = "no rule"
 SWEEP_ACTOR = "retention-sweep"
 # a replacement is a value, or a function of the dialect's name giving a SQL expression
 Replacement = Any | Callable[[str], Any]
+
+
+def cleared_if_set(column: ColumnElement[Any], marker: str) -> ColumnElement[Any]:
+    """The marker where a plain text column holds text, NULL where it held none (a reason never
+    given). Not for encrypted columns: the CASE is not sealed by the column's type."""
+    return case((column.is_(None), None), else_=literal(marker))
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,16 @@
 """Tables of the agency exchange: verified answers (assertions) and fetched category lists.
 
 - `agency_assertion` — one verified answer of a partner agency about one person (or, with
-  `source="manual"`, the document a reviewer saw while the agency was down). `subject_sha256` is
-  sha256 of the citizen ID: the ID itself is never stored here. `categories` is the minimal
+  `source="manual"`, the document a reviewer saw while the agency was down). The citizen ID
+  itself is never stored here: `citizen_id_index` is its keyed blind index (the roster's and the
+  lists' `citizen_id_index`; assertions about a person are found by it), `subject_sha256` the
+  protocol's plain sha256 of the ID the agency signed, stored sealed (`junheng_kit.fieldcrypt`:
+  an unkeyed hash of an ID is brute-forced from region, birth date and three digits). Rows
+  stored before a0016 whose pupil was not on the roster have no index (NULL).
+  The index is made of an ID the row does not hold: after a 国密 profile switch `reencrypt`
+  copies the pupil's new index onto the answers about a pupil (`repository.reindex_assertions`);
+  REVIEW(#20): an answer about a person never on the roster keeps the old profile's index, so
+  the child export by citizen ID no longer finds it. `categories` is the minimal
   answer: `[{"category", "grade", "valid_from", "valid_until"}]` (dates ISO strings).
   `key_id`/`signature` are the agency's (null for manual evidence, whose `evidence` holds
   `{kind, reference, reviewer, note}`). `ledger_seq` is the ledger entry of the lookup.
@@ -33,6 +41,9 @@ from junheng_kit.fieldcrypt_columns import blind_index_of
 from junheng_kit.ids import uuid7
 from junheng_kit.timeutil import utcnow
 
+# associated data of the sealed subject hash (never renamed once values are stored)
+SUBJECT = "assistance.agency_assertion.subject_sha256"
+
 
 class AgencyAssertion(Base):
     """核查结果: an agency's signed, minimal answer about one person."""
@@ -44,7 +55,8 @@ class AgencyAssertion(Base):
     assertion_id: Mapped[str] = mapped_column(String(64))
     agency: Mapped[str] = mapped_column(String(10))
     student_id: Mapped[UUID | None] = mapped_column(ForeignKey("student.id"), index=True)
-    subject_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    citizen_id_index: Mapped[str | None] = mapped_column(String(32), index=True)
+    subject_sha256: Mapped[str] = mapped_column(Encrypted(SUBJECT))
     matched: Mapped[bool] = mapped_column(Boolean)
     name_matches: Mapped[bool] = mapped_column(Boolean)
     categories: Mapped[list[dict[str, Any]]] = mapped_column(JSON)

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import func, insert, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from assistance.agencies.models import AgencyAssertion, CategoryList, CategoryListEntry
 from assistance.students.models import Student, citizen_id_index
@@ -97,3 +97,28 @@ class AgencyRepository:
                 .order_by(AgencyAssertion.recorded_at.desc())
             )
         ).all()
+
+
+async def reindex_assertions(sessionmaker: async_sessionmaker[AsyncSession]) -> int:
+    """The agencies' answers about a pupil given the pupil's blind index of the citizen ID again,
+    where it differs (`python -m assistance reencrypt`, after the roster's indexes were made
+    anew under a new profile's MAC): the answer holds no ID to make it from. An answer about a
+    person never on the roster keeps the index it has; a purged one (NULL) stays NULL.
+    → answers rewritten."""
+    pupil_index = (
+        select(Student.citizen_id_index)
+        .where(Student.id == AgencyAssertion.student_id)
+        .scalar_subquery()
+    )
+    async with sessionmaker() as session, session.begin():
+        result = await session.execute(
+            update(AgencyAssertion)
+            .where(
+                AgencyAssertion.student_id.is_not(None),
+                AgencyAssertion.citizen_id_index.is_not(None),
+                AgencyAssertion.citizen_id_index != pupil_index,
+            )
+            .values(citizen_id_index=pupil_index)
+            .execution_options(synchronize_session=False)
+        )
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -22,7 +22,7 @@ from assistance.agencies.repository import ENTRY_COLUMNS, AgencyRepository
 from assistance.categories import AGENCIES, CATEGORIES
 from assistance.ledger import service as ledger
 from assistance.ledger.service import LedgerRecord
-from assistance.students.models import Student
+from assistance.students.models import Student, citizen_id_index
 from junheng_kit.agency import protocol as rules
 from junheng_kit.auth import Principal
 from junheng_kit.i18n import t
@@ -269,6 +269,7 @@ async def lookup(
             assertion_id=answer_id,
             agency=reply.agency,
             student_id=subject.student.id if subject.student else None,
+            citizen_id_index=citizen_id_index(subject.citizen_id),
             subject_sha256=rules.subject_sha256(subject.citizen_id),
             matched=bool(assertion_body.get("matched")),
             name_matches=bool(assertion_body.get("name_matches")),
@@ -380,6 +381,7 @@ async def record_manual_evidence(
         assertion_id=assertion_id,
         agency=agency,
         student_id=student.id,
+        citizen_id_index=citizen_id_index(student.citizen_id),
         subject_sha256=rules.subject_sha256(student.citizen_id),
         matched=True,
         name_matches=True,
