@@ -258,7 +258,7 @@ class ConsumerRunner:
             try:
                 await self._apply_together(durable, parsed)
                 return
-            except Exception as exc:  # noqa: BLE001 - one of them failed: each on its own below
+            except Exception as exc:  # one of them failed: each on its own below
                 if is_database_unavailable(exc):
                     raise
         for msg, entry, event in parsed:
