@@ -77,6 +77,9 @@ class Subscriptions:
         return list(dict.fromkeys(entry.durable for entry in self.entries))
 
 
+Parsed = tuple[Msg, Subscription, CloudEvent[Any]]  # a message, its subscription and event
+
+
 def stream_for(subject: str) -> str:
     return subject.split(".", 1)[0].upper()
 
@@ -249,7 +252,7 @@ class ConsumerRunner:
         self, durable: str, handlers: dict[str, Subscription], messages: list[Msg]
     ) -> None:
         """Apply `messages` (in stream order) in one transaction; if any fails, each alone."""
-        parsed = []
+        parsed: list[Parsed] = []
         for msg in messages:
             found = await self._parse(durable, handlers, msg)
             if found is not None:
@@ -264,9 +267,7 @@ class ConsumerRunner:
         for msg, entry, event in parsed:
             await self._apply_alone(durable, entry, event, msg)
 
-    async def _apply_together(
-        self, durable: str, parsed: list[tuple[Msg, Subscription, CloudEvent[Any]]]
-    ) -> None:
+    async def _apply_together(self, durable: str, parsed: list[Parsed]) -> None:
         """Every new event's inbox row and handler, in order, in one transaction; then acks.
         Raises (rolled back, nothing acked) if any handler or inbox row fails."""
         ids = [event.id for _, _, event in parsed]
@@ -280,7 +281,8 @@ class ConsumerRunner:
                         )
                     )
                 )
-                fresh, duplicates = [], []
+                fresh: list[Parsed] = []
+                duplicates: list[Parsed] = []
                 for item in parsed:
                     (duplicates if item[2].id in seen else fresh).append(item)
                     seen.add(item[2].id)  # the same event twice in one fetch: applied once
