@@ -21,7 +21,7 @@ from junheng_kit.ids import uuid7
 from junheng_kit.messaging import Subscriptions
 from junheng_kit.messaging.consumer import DUPLICATES, ConsumerRunner
 from junheng_kit.tables import ProcessedMessage
-from junheng_kit.testing.plugin import eventually, school_registered, stream_messages
+from junheng_kit.testing.plugin import event_id_of, eventually, school_registered, stream_messages
 
 
 @dataclass
@@ -72,7 +72,7 @@ async def dead_letter(
             return [
                 m
                 for m in await stream_messages(js, f"dlq.kit.{consumers.broken}")
-                if json.loads(m.data)["id"] == event.id
+                if event_id_of(m.data) == event.id
             ]
 
         await eventually(lettered, timeout=30)
@@ -228,7 +228,7 @@ class TestReplay:
         copies = [
             m
             for m in await stream_messages(js, "enrollment.school.registered")
-            if json.loads(m.data)["id"] == event.id
+            if event_id_of(m.data) == event.id
         ]
         assert len(copies) == 2  # the original and the replay
         assert copies[1].headers["Nats-Msg-Id"] == event.id
@@ -256,7 +256,7 @@ class TestReplay:
         copies = [
             m
             for m in await stream_messages(js, "enrollment.school.registered")
-            if json.loads(m.data)["id"] == event.id
+            if event_id_of(m.data) == event.id
         ]
         assert len(copies) == 2
         assert await inbox_rows(sessions, consumers.broken, event.id) == 1
@@ -289,6 +289,6 @@ class TestReplay:
         copies = [
             m
             for m in await stream_messages(js, "enrollment.school.registered")
-            if json.loads(m.data)["id"] == event.id
+            if event_id_of(m.data) == event.id
         ]
         assert len(copies) == 1

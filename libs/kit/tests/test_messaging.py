@@ -13,12 +13,16 @@ from junheng_kit.messaging import Subscriptions, add_event
 from junheng_kit.messaging.consumer import DEAD_LETTERED, ConsumerRunner
 from junheng_kit.messaging.outbox import REPUBLISHED, OutboxRelay
 from junheng_kit.tables import OutboxMessage, ProcessedMessage
-from junheng_kit.testing.plugin import eventually, school_registered, stream_messages
+from junheng_kit.testing.plugin import event_id_of, eventually, school_registered, stream_messages
 
 
 async def published_ids(js: JetStreamContext, code: str) -> list[str]:
     messages = await stream_messages(js, "enrollment.school.registered")
-    return [json.loads(m.data)["id"] for m in messages if json.loads(m.data).get("subject") == code]
+    return [
+        str(event_id_of(m.data))
+        for m in messages
+        if event_id_of(m.data) and json.loads(m.data).get("subject") == code
+    ]
 
 
 class TestOutboxRelay:
@@ -84,7 +88,7 @@ class TestPoisonEvents:
                 return [
                     m
                     for m in await stream_messages(js, f"dlq.kit.{durable}")
-                    if json.loads(m.data)["id"] == event.id
+                    if event_id_of(m.data) == event.id
                 ]
 
             letters = await eventually(dead_lettered, timeout=30)
@@ -193,7 +197,7 @@ class TestBatches:
                 return [
                     m
                     for m in await stream_messages(js, f"dlq.kit.{durable}")
-                    if json.loads(m.data)["id"] == poison.id
+                    if event_id_of(m.data) == poison.id
                 ]
 
             letters = await eventually(dead_lettered, timeout=30)

@@ -8,6 +8,7 @@ fails the run: it is never skipped silently.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
@@ -342,6 +343,16 @@ async def stream_messages(js: Any, subject: str) -> list[Any]:
             break
     await sub.unsubscribe()
     return found
+
+
+def event_id_of(data: bytes) -> str | None:
+    """The CloudEvent id a message carries, or None: other tests publish malformed messages on
+    the same subjects (a stream outlives each test)."""
+    try:
+        event = json.loads(data)
+    except ValueError:
+        return None
+    return event.get("id") if isinstance(event, dict) else None
 
 
 def service_fixtures(
