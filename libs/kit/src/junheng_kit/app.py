@@ -193,6 +193,7 @@ async def _start_messaging(
         js,
         max_deliver=settings.consumer_max_deliver,
         on_committed=parts.relay.wake,
+        batch=settings.consumer_batch,
     )
     if subscriptions.entries:
         parts.dead_letters = DeadLetterDepth(

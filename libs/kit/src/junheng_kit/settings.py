@@ -87,6 +87,8 @@ class ServiceSettings(BaseSettings):
     idempotency_sweep_seconds: float = Field(600.0, gt=0)
     outbox_poll_seconds: float = 0.5
     consumer_max_deliver: int = 5
+    # how many messages one fetch may bring, applied in one transaction (1: each in its own)
+    consumer_batch: int = Field(64, ge=1, le=1000)
     # how often each replica reads its durables' dead-letter depth from the DLQ stream (one
     # request), behind junheng_dead_letters and /readyz
     dead_letter_refresh_seconds: float = Field(5.0, gt=0)
