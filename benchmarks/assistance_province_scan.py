@@ -89,20 +89,20 @@ def main() -> None:
         f"{counts['entries']:,} list entries (medians of {ROUNDS}; Σ over the counties of load + "
         "rules):"
     )
-    for label, total, loading in (
-        ("from the tables", figure["tables_s"], figure["tables_loading_s"]),
-        ("from the snapshots", figure["snapshots_s"], figure["snapshots_loading_s"]),
-    ):
+    for label, source in (("from the tables", "tables"), ("from the snapshots", "snapshots")):
+        total, loading = figure[f"{source}_s"], figure[f"{source}_loading_s"]
         verdict = "met" if total <= GOAL_S else "NOT met"
         print(
             f"  {label:<20} {total:6.2f} s  (loading {loading:5.2f} s = {loading / total:4.0%},"
-            f" rules {total - loading:5.2f} s)  goal ≤ {GOAL_S:g} s: {verdict}"
+            f" rules {total - loading:5.2f} s; CPU {figure[f'{source}_cpu_s']:5.2f} s)"
+            f"  goal ≤ {GOAL_S:g} s: {verdict}"
         )
     rules_per_county = figure["snapshots_s"] - figure["snapshots_loading_s"]
     print(
         f"  baseline: the rules once over all {figure['rules_at_once_s']:6.2f} s"
         f"  (ratio rules per county ÷ once: {rules_per_county / figure['rules_at_once_s']:.2f})"
     )
+    print(f"  load average (1 min) at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print(
         f"  found: {counts['auto']:,} auto-identified, {counts['reviews']:,} review items, "
         f"{counts['proposals']:,} proposals, {counts['lost']:,} lost"

@@ -1033,6 +1033,8 @@ async def scan_figure(
         "tables_loading_s": statistics.median(r["tables"]["loading_s"] for r in measured),
         "snapshots_s": statistics.median(r["snapshots"]["seconds"] for r in measured),
         "snapshots_loading_s": statistics.median(r["snapshots"]["loading_s"] for r in measured),
+        "tables_cpu_s": statistics.median(r["tables"]["cpu_s"] for r in measured),
+        "snapshots_cpu_s": statistics.median(r["snapshots"]["cpu_s"] for r in measured),
         "rules_at_once_s": statistics.median(r["rules_at_once_s"] for r in measured),
         "rounds": measured,
     }
@@ -1042,17 +1044,19 @@ async def scan_counties(
     sessions: async_sessionmaker[Any], counties: Sequence[str], *, keep_snapshots: bool
 ) -> tuple[dict[str, Any], list[identification.Inputs]]:
     """Σ over the counties of the job's load + rules; → counts and what was loaded."""
-    counts = {"seconds": 0.0, "loading_s": 0.0, "students": 0, "entries": 0, "auto": 0}
+    counts = {"seconds": 0.0, "loading_s": 0.0, "cpu_s": 0.0, "students": 0, "entries": 0}
+    counts |= {"auto": 0}
     counts |= {"proposals": 0, "reviews": 0, "lost": 0, "from_snapshot": 0}
     loaded = []
     for county in counties:
         job = IdentificationJob(county_code=county, school_year=SCHOOL_YEAR, as_of=AS_OF)
-        start = time.perf_counter()
+        start, started_cpu = time.perf_counter(), time.process_time()
         async with sessions() as session:
             inputs = await identification.load(session, job, configured={})
         counts["loading_s"] += time.perf_counter() - start
         found = identification.compute(inputs, on=AS_OF)
         counts["seconds"] += time.perf_counter() - start
+        counts["cpu_s"] += time.process_time() - started_cpu  # this process's threads too
         if keep_snapshots and not inputs.roster_from_snapshot:  # as the job keeps it
             async with sessions() as session:
                 await identification.store_roster_snapshot(session, county, inputs)

@@ -38,6 +38,7 @@ import unicodedata
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Final
 
 import polars as pl
 
@@ -69,7 +70,7 @@ MATCH_COLUMNS = ["student_id", "school_code", "agency", "category", "list_ref", 
 PARTIAL_COLUMNS = [*MATCH_COLUMNS, "entry_id"]  # the list entry: what review items show
 # polars' in-memory engine: a county's frames are small (tens of thousands of rows), and the
 # streaming engine (polars' default since 2.0) costs ~1.5 × the CPU on them, per county
-ENGINE = "in-memory"
+ENGINE: Final = "in-memory"
 REJECTED = "rejected"  # the award status that does not count as awarded
 # middle dots of minority names (阿卜杜·热合曼 is written with ·, •, ・ or .) and blanks
 _NAME_NOISE = r"[\s·•・‧.．]"
