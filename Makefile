@@ -84,6 +84,7 @@ bench: install
 	@$(PY) benchmarks/staffing_quota_rotation.py
 	@$(PY) benchmarks/assistance_lookup.py
 	@$(PY) benchmarks/assistance_identification.py
+	@$(PY) benchmarks/assistance_province_scan.py
 	@$(PY) benchmarks/facts_recheck.py
 	@$(PY) benchmarks/gateway_roundtrip.py
 	@$(PY) benchmarks/webhook_delivery.py

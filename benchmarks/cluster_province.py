@@ -984,51 +984,7 @@ class Bench:
         """Figure 4: every county's load + rules, summed; after a roster write, then from the
         snapshots."""
         sessions = create_sessionmaker(self.engines["assistance"])
-        rounds: list[dict[str, Any]] = []
-        for _ in range(ROUNDS):
-            async with sessions() as session:
-                await versions.bump(session, self.found.counties)
-                await session.commit()
-            tables, _ = await self.scan_counties(sessions, keep_snapshots=True)
-            snapshots, loaded = await self.scan_counties(sessions, keep_snapshots=False)
-            assert snapshots["from_snapshot"] == len(self.found.counties), snapshots
-            rounds.append(
-                {"tables": tables, "snapshots": snapshots, "rules_at_once_s": rules_at_once(loaded)}
-            )
-        self.figures["scan"] = {
-            "tables_s": statistics.median(r["tables"]["seconds"] for r in rounds),
-            "snapshots_s": statistics.median(r["snapshots"]["seconds"] for r in rounds),
-            "snapshots_loading_s": statistics.median(r["snapshots"]["loading_s"] for r in rounds),
-            "rules_at_once_s": statistics.median(r["rules_at_once_s"] for r in rounds),
-            "rounds": rounds,
-        }
-
-    async def scan_counties(
-        self, sessions: async_sessionmaker[Any], *, keep_snapshots: bool
-    ) -> tuple[dict[str, Any], list[identification.Inputs]]:
-        """Σ over the counties of the job's load + rules; → counts and what was loaded."""
-        counts = {"seconds": 0.0, "loading_s": 0.0, "students": 0, "entries": 0, "auto": 0}
-        counts |= {"proposals": 0, "from_snapshot": 0}
-        loaded = []
-        for county in self.found.counties:
-            job = IdentificationJob(county_code=county, school_year=SCHOOL_YEAR, as_of=AS_OF)
-            start = time.perf_counter()
-            async with sessions() as session:
-                inputs = await identification.load(session, job, configured={})
-            counts["loading_s"] += time.perf_counter() - start
-            found = identification.compute(inputs, on=AS_OF)
-            counts["seconds"] += time.perf_counter() - start
-            if keep_snapshots and not inputs.roster_from_snapshot:  # as the job keeps it
-                async with sessions() as session:
-                    await identification.store_roster_snapshot(session, county, inputs)
-                    await session.commit()
-            counts["from_snapshot"] += inputs.roster_from_snapshot
-            counts["students"] += inputs.roster.height
-            counts["entries"] += inputs.entries.height
-            counts["auto"] += found.matches.exact.height
-            counts["proposals"] += found.proposals.height
-            loaded.append(inputs)
-        return counts, loaded
+        self.figures["scan"] = await scan_figure(sessions, self.found.counties, ROUNDS)
 
     async def rollup(self) -> None:
         """Figure 5: GET /evaluation/v1/rollups of the whole province, alternating gateways."""
@@ -1052,6 +1008,68 @@ class Bench:
             "wall_ms": statistics.median(t for t, _ in timings),
             "server_ms": statistics.median(s for _, s in timings),
         }
+
+
+async def scan_figure(
+    sessions: async_sessionmaker[Any], counties: Sequence[str], rounds: int
+) -> dict[str, Any]:
+    """Figure 4 (also benchmarks/assistance_province_scan.py): per round, a roster write to every
+    county, Σ of load + rules from the tables (the snapshots kept, not timed), then from the
+    snapshots, and the baseline; → medians over the rounds and the rounds."""
+    measured: list[dict[str, Any]] = []
+    for _ in range(rounds):
+        async with sessions() as session:
+            await versions.bump(session, counties)
+            await session.commit()
+        tables, _ = await scan_counties(sessions, counties, keep_snapshots=True)
+        snapshots, loaded = await scan_counties(sessions, counties, keep_snapshots=False)
+        assert snapshots["from_snapshot"] == len(counties), snapshots
+        measured.append(
+            {"tables": tables, "snapshots": snapshots, "rules_at_once_s": rules_at_once(loaded)}
+        )
+        del loaded
+    return {
+        "tables_s": statistics.median(r["tables"]["seconds"] for r in measured),
+        "tables_loading_s": statistics.median(r["tables"]["loading_s"] for r in measured),
+        "snapshots_s": statistics.median(r["snapshots"]["seconds"] for r in measured),
+        "snapshots_loading_s": statistics.median(r["snapshots"]["loading_s"] for r in measured),
+        "tables_cpu_s": statistics.median(r["tables"]["cpu_s"] for r in measured),
+        "snapshots_cpu_s": statistics.median(r["snapshots"]["cpu_s"] for r in measured),
+        "rules_at_once_s": statistics.median(r["rules_at_once_s"] for r in measured),
+        "rounds": measured,
+    }
+
+
+async def scan_counties(
+    sessions: async_sessionmaker[Any], counties: Sequence[str], *, keep_snapshots: bool
+) -> tuple[dict[str, Any], list[identification.Inputs]]:
+    """Σ over the counties of the job's load + rules; → counts and what was loaded."""
+    counts = {"seconds": 0.0, "loading_s": 0.0, "cpu_s": 0.0, "students": 0, "entries": 0}
+    counts |= {"auto": 0}
+    counts |= {"proposals": 0, "reviews": 0, "lost": 0, "from_snapshot": 0}
+    loaded = []
+    for county in counties:
+        job = IdentificationJob(county_code=county, school_year=SCHOOL_YEAR, as_of=AS_OF)
+        start, started_cpu = time.perf_counter(), time.process_time()
+        async with sessions() as session:
+            inputs = await identification.load(session, job, configured={})
+        counts["loading_s"] += time.perf_counter() - start
+        found = identification.compute(inputs, on=AS_OF)
+        counts["seconds"] += time.perf_counter() - start
+        counts["cpu_s"] += time.process_time() - started_cpu  # this process's threads too
+        if keep_snapshots and not inputs.roster_from_snapshot:  # as the job keeps it
+            async with sessions() as session:
+                await identification.store_roster_snapshot(session, county, inputs)
+                await session.commit()
+        counts["from_snapshot"] += inputs.roster_from_snapshot
+        counts["students"] += inputs.roster.height
+        counts["entries"] += inputs.entries.height
+        counts["auto"] += found.matches.exact.height
+        counts["proposals"] += found.proposals.height
+        counts["reviews"] += found.reviews.height
+        counts["lost"] += found.lost.height
+        loaded.append(inputs)
+    return counts, loaded
 
 
 def rules_at_once(loaded: list[identification.Inputs]) -> float:

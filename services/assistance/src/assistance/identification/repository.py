@@ -1,13 +1,11 @@
 """Every query of the 应助尽助 job: columns straight into polars frames, bulk writes.
 
-Loading is set-based: one SELECT per frame, rows handed to polars by column type, UUIDs read as
-text (no per-row UUID objects). benchmarks/assistance_identification.py compares this path with
-raw sqlite3 cursors and `pl.read_database` on a 1,000,000-student county.
+Loading is set-based: one SELECT per frame (`frames.frame`: columns handed to polars by type,
+UUIDs read as text, no per-row Python objects), the lists' entries in one SELECT for all of them.
 """
 
 from __future__ import annotations
 
-import io
 import logging
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
@@ -16,7 +14,7 @@ from typing import Any, cast
 from uuid import UUID
 
 import polars as pl
-from sqlalchemy import Select, String, Table, func, insert, select, update
+from sqlalchemy import String, Table, case, func, insert, select, update
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -24,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from assistance.agencies.models import CategoryList, CategoryListEntry
 from assistance.awards.awards.models import Award
 from assistance.identification import rules, snapshot
+from assistance.identification.frames import frame
 from assistance.identification.models import (
     CoverageFigure,
     IdentificationJob,
@@ -46,120 +45,6 @@ ROSTER_SNAPSHOT = cast(Table, RosterSnapshot.__table__)
 CHUNK = 2000
 IN_CHUNK = 900
 ENROLLED = "enrolled"
-
-
-UUID_COLUMNS = ("student_id", "list_ref", "award_id")
-
-
-def canonical_uuid(column: str) -> pl.Expr:
-    """A UUID read as text in its canonical 8-4-4-4-12 form (SQLite stores 32 hex digits)."""
-    text = pl.col(column)
-    return (
-        pl.when(text.str.len_chars() == 32)
-        .then(
-            pl.concat_str(
-                [
-                    text.str.slice(0, 8),
-                    text.str.slice(8, 4),
-                    text.str.slice(12, 4),
-                    text.str.slice(16, 4),
-                    text.str.slice(20, 12),
-                ],
-                separator="-",
-            )
-        )
-        .otherwise(text)
-        .alias(column)
-    )
-
-
-SEPARATOR = "\x1f"  # ASCII unit separator: joins one column's values in the SQLite dump
-
-
-async def frame(
-    session: AsyncSession,
-    statement: Select[*tuple[Any, ...]],
-    schema: dict[str, pl.DataType | type[pl.DataType]],
-) -> pl.DataFrame:
-    """One SELECT as a polars frame with `schema` (columns in the SELECT's order); UUID
-    columns in canonical text form on both databases.
-
-    Columnar, on the session's own connection (so it sees its transaction), without a Python
-    object per value: PostgreSQL streams the result as CSV (`COPY (…) TO STDOUT`, asyncpg's
-    `copy_from_query`) into `pl.read_csv`; SQLite aggregates each column into one string
-    (`group_concat(…, char(31))`) that polars splits. Values holding the separator (never in
-    codes, IDs, dates or names the roster accepts) fall back to reading rows. The statement is
-    rendered with literal values (codes, years and UUIDs the service produced). Measured on a
-    1,000,000-student roster in benchmarks/assistance_identification.py.
-    """
-    connection = await session.connection()
-    sql = str(statement.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
-    driver = (await connection.get_raw_connection()).driver_connection
-    names = list(schema)
-    if connection.dialect.name == "postgresql":
-        buffer = io.BytesIO()
-        await driver.copy_from_query(sql, output=buffer, format="csv")  # type: ignore[union-attr]
-        loaded = (
-            pl.read_csv(
-                buffer.getvalue(),
-                has_header=False,
-                new_columns=names,
-                schema=schema,
-            )
-            if buffer.tell()
-            else pl.DataFrame(schema=schema)
-        )
-    elif connection.dialect.name == "sqlite":
-        loaded = await _sqlite_columns(driver, sql, schema)
-    else:
-        result = await session.execute(statement)
-        loaded = pl.DataFrame(result.all(), schema=schema, orient="row")
-    return loaded.with_columns(canonical_uuid(c) for c in UUID_COLUMNS if c in schema)
-
-
-async def _sqlite_columns(
-    driver: Any, sql: str, schema: dict[str, pl.DataType | type[pl.DataType]]
-) -> pl.DataFrame:
-    """SQLite: every column as one `char(31)`-joined string (NULL as empty), split by polars.
-
-    One row comes back instead of one per student, so no Python object per value (a column
-    is limited to SQLITE_MAX_LENGTH, 10⁹ bytes: ~30 million pupils per county). The
-    aggregates of one query see the rows in the same order, so the columns line up.
-    """
-    names = list(schema)
-    labels = ", ".join(f"c{i}" for i in range(len(names)))
-    joined = ", ".join(
-        f"group_concat(coalesce(CAST(c{i} AS TEXT), ''), char(31))" for i in range(len(names))
-    )
-    rows = await driver.execute_fetchall(
-        f"WITH q({labels}) AS ({sql}) SELECT count(*), {joined} FROM q"  # noqa: S608 - our own SELECT
-    )
-    count, *values = rows[0]
-    if count == 0:
-        return pl.DataFrame(schema=schema)
-    columns = [
-        pl.Series(name, [value], dtype=pl.String).str.split(SEPARATOR).explode()
-        for name, value in zip(names, values, strict=True)
-    ]
-    if any(column.len() != count for column in columns):  # a value held the separator
-        rows = await driver.execute_fetchall(sql)
-        text = pl.DataFrame(rows, schema=names, orient="row").with_columns(
-            pl.col(name).cast(pl.String).fill_null("") for name in names
-        )
-    else:
-        text = pl.DataFrame(columns)
-    return text.select(_typed(name, kind) for name, kind in schema.items())
-
-
-def _typed(name: str, kind: pl.DataType | type[pl.DataType]) -> pl.Expr:
-    """A dumped text column back to its type; an empty value is NULL (no column of these
-    frames holds an empty string)."""
-    text = pl.when(pl.col(name) != "").then(pl.col(name))
-    if kind == pl.Date:
-        return text.str.to_date("%Y-%m-%d").alias(name)
-    if kind == pl.String:
-        return text.alias(name)
-    return text.cast(kind).alias(name)
 
 
 def region_prefixes(county_code: str) -> list[str]:
@@ -309,28 +194,42 @@ class IdentificationRepository:
 
     async def entries(self, lists: Sequence[CategoryList]) -> pl.DataFrame:
         """Every entry of the lists, keyed by its blind indexes (no ID or name read); one query
-        per list, its ref and agency added as constants (fewer values per row to read)."""
-        frames = [pl.DataFrame(schema=rules.ENTRY_SCHEMA)]
-        for listed in lists:
-            rows = await frame(
-                self.session,
-                select(
-                    CategoryListEntry.id,
-                    CategoryListEntry.citizen_id_index,
-                    CategoryListEntry.name_born_index,
-                    CategoryListEntry.category,
-                    CategoryListEntry.valid_from,
-                    CategoryListEntry.valid_until,
-                    CategoryListEntry.assertion_id,
-                ).where(CategoryListEntry.list_ref == listed.id),
-                {k: v for k, v in rules.ENTRY_SCHEMA.items() if k not in ("list_ref", "agency")},
-            )
-            frames.append(
-                rows.with_columns(
-                    pl.lit(str(listed.id)).alias("list_ref"), pl.lit(listed.agency).alias("agency")
-                ).select(list(rules.ENTRY_SCHEMA))
-            )
-        return pl.concat(frames)
+        for all the lists, each row naming its list by position (a small integer, not a UUID
+        to read and put in canonical form per row), its ref and agency filled in from it."""
+        if not lists:
+            return pl.DataFrame(schema=rules.ENTRY_SCHEMA)
+        positions = list(range(len(lists)))
+        rows = await frame(
+            self.session,
+            select(
+                CategoryListEntry.id,
+                case(  # compared as the column's type: the UUID renders on both databases
+                    *(
+                        (CategoryListEntry.list_ref == listed.id, n)
+                        for n, listed in enumerate(lists)
+                    )
+                ),
+                CategoryListEntry.citizen_id_index,
+                CategoryListEntry.name_born_index,
+                CategoryListEntry.category,
+                CategoryListEntry.valid_from,
+                CategoryListEntry.valid_until,
+                CategoryListEntry.assertion_id,
+            ).where(CategoryListEntry.list_ref.in_([listed.id for listed in lists])),
+            {
+                "entry_id": pl.Int64,
+                "position": pl.Int64,
+                **{k: v for k, v in rules.ENTRY_SCHEMA.items() if k not in ("list_ref", "agency")},
+            },
+        )
+        return rows.with_columns(
+            pl.col("position")
+            .replace_strict(positions, [str(listed.id) for listed in lists], return_dtype=pl.String)
+            .alias("list_ref"),
+            pl.col("position")
+            .replace_strict(positions, [listed.agency for listed in lists], return_dtype=pl.String)
+            .alias("agency"),
+        ).select(list(rules.ENTRY_SCHEMA))
 
     async def awards(self, county_code: str, school_year: int) -> pl.DataFrame:
         return await frame(

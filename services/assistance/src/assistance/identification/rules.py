@@ -38,6 +38,7 @@ import unicodedata
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Final
 
 import polars as pl
 
@@ -67,6 +68,9 @@ AWARD_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
 }
 MATCH_COLUMNS = ["student_id", "school_code", "agency", "category", "list_ref", "assertion_id"]
 PARTIAL_COLUMNS = [*MATCH_COLUMNS, "entry_id"]  # the list entry: what review items show
+# polars' in-memory engine: a county's frames are small (tens of thousands of rows), and the
+# streaming engine (polars' default since 2.0) costs ~1.5 × the CPU on them, per county
+ENGINE: Final = "in-memory"
 REJECTED = "rejected"  # the award status that does not count as awarded
 # middle dots of minority names (阿卜杜·热合曼 is written with ·, •, ・ or .) and blanks
 _NAME_NOISE = r"[\s·•・‧.．]"
@@ -137,6 +141,17 @@ def match(roster: pl.DataFrame, entries: pl.DataFrame, *, on: date) -> Matches:
 
     One lazy plan collected once, on the keys alone (nothing to decrypt or normalise).
     """
+    exact, name_mismatch, id_mismatch = pl.collect_all(
+        match_plans(roster, entries, on=on), engine=ENGINE
+    )
+    return Matches(exact=exact, name_mismatch=name_mismatch, id_mismatch=id_mismatch)
+
+
+def match_plans(
+    roster: pl.DataFrame, entries: pl.DataFrame, *, on: date
+) -> tuple[pl.LazyFrame, pl.LazyFrame, pl.LazyFrame]:
+    """`match` as lazy plans (exact, name mismatches, ID mismatches), to be collected together
+    with what depends on them (`service.compute` collects a scan's frames at once)."""
     valid = entries.lazy().filter(_valid(on))
     people = roster.lazy()
     by_id = people.join(valid, on="citizen_key", how="inner", suffix="_list").with_columns(
@@ -151,14 +166,18 @@ def match(roster: pl.DataFrame, entries: pl.DataFrame, *, on: date) -> Matches:
         .join(strangers.drop("citizen_key"), on="person_key", how="inner")
         .select(PARTIAL_COLUMNS)
     )
-    found = pl.collect_all([exact, name_mismatch, id_mismatch])
-    return Matches(exact=found[0], name_mismatch=found[1], id_mismatch=found[2])
+    return exact, name_mismatch, id_mismatch
 
 
 def listed_categories(matches: Matches) -> pl.DataFrame:
     """(student_id, category) an agency confirms on the date by the student's own ID."""
+    return listed_plan(matches.exact.lazy(), matches.name_mismatch.lazy()).collect(engine=ENGINE)
+
+
+def listed_plan(exact: pl.LazyFrame, name_mismatch: pl.LazyFrame) -> pl.LazyFrame:
+    """`listed_categories` of the matches' frames, lazily."""
     return (
-        pl.concat([matches.exact, matches.name_mismatch.select(MATCH_COLUMNS)])
+        pl.concat([exact, name_mismatch.select(MATCH_COLUMNS)])
         .select("student_id", "category")
         .unique()
     )
@@ -178,51 +197,60 @@ def proposals(
     evidence is every assertion id and list ref behind that category.
     Columns: student_id, programme_code, category, evidence (list of strings); no set order.
     """
-    empty = pl.DataFrame(
-        schema={
-            "student_id": pl.String,
-            "programme_code": pl.String,
-            "category": pl.String,
-            "evidence": pl.List(pl.String),
-        }
-    )
+    return proposals_plan(
+        exact.lazy(), programmes, existing.lazy(), category_order=category_order
+    ).collect(engine=ENGINE)
+
+
+PROPOSAL_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
+    "student_id": pl.String,
+    "programme_code": pl.String,
+    "category": pl.String,
+    "evidence": pl.List(pl.String),
+}
+
+
+def proposals_plan(
+    exact: pl.LazyFrame,
+    programmes: Sequence[Programme],
+    existing: pl.LazyFrame,
+    *,
+    category_order: Sequence[str],
+) -> pl.LazyFrame:
+    """`proposals` lazily (no matches, or no programme: an empty plan)."""
     pairs = [(p.code, c) for p in programmes for c in sorted(p.categories)]
-    if exact.is_empty() or not pairs:
-        return empty
-    qualifying = pl.DataFrame(
+    if not pairs:
+        return pl.LazyFrame(schema=PROPOSAL_SCHEMA)
+    qualifying = pl.LazyFrame(
         {"programme_code": [p for p, _ in pairs], "category": [c for _, c in pairs]}
     )
     # every qualifying category gets a distinct rank: the given order, then the rest by code
     ordered = list(dict.fromkeys([*category_order, *sorted({c for _, c in pairs})]))
-    rank = pl.DataFrame(
+    rank = pl.LazyFrame(
         {"category": ordered, "rank": list(range(len(ordered)))},
         schema={"category": pl.String, "rank": pl.Int64},
     )
     candidates = (
-        exact.lazy()
-        .join(qualifying.lazy(), on="category", how="inner")
-        .join(rank.lazy(), on="category", how="inner")
+        exact.join(qualifying, on="category", how="inner")
+        .join(rank, on="category", how="inner")
         .join(
-            existing.lazy().select("student_id", "programme_code").unique(),
+            existing.select("student_id", "programme_code").unique(),
             on=["student_id", "programme_code"],
             how="anti",
         )
     )
-    best = candidates.group_by("student_id", "programme_code").agg(pl.col("rank").min())
-    return (
-        candidates.join(best, on=["student_id", "programme_code", "rank"], how="semi")
-        .group_by("student_id", "programme_code", "category")
-        .agg(pl.col("assertion_id").unique(), pl.col("list_ref").unique())
-        .select(
-            "student_id",
-            "programme_code",
-            "category",
-            pl.concat_list(
-                pl.col("assertion_id").list.sort(), pl.col("list_ref").list.sort()
-            ).alias("evidence"),
-        )
-        .collect()
-    )
+    keys = ["student_id", "programme_code", "category"]
+    chosen = candidates.filter(pl.col("rank") == pl.col("rank").min().over(keys[:2]))
+    # the evidence without a sort per list (slow on thousands of one-element lists): the rows'
+    # assertion ids, then their list refs, each deduplicated and sorted once for all, gathered
+    # per proposal in that order
+    evidence = pl.concat(
+        [
+            chosen.select(*keys, pl.lit(part, pl.Int8).alias("part"), pl.col(column).alias("value"))
+            for part, column in enumerate(("assertion_id", "list_ref"))
+        ]
+    ).unique()
+    return evidence.sort("part", "value").group_by(keys).agg(pl.col("value").alias("evidence"))
 
 
 def served_first(listed: pl.DataFrame, priorities: Mapping[str, Collection[str]]) -> pl.DataFrame:
@@ -230,8 +258,15 @@ def served_first(listed: pl.DataFrame, priorities: Mapping[str, Collection[str]]
     in one of a programme's priority categories — whom the programme serves first when its
     places or funds are limited (seed 000 item 12: 孤儿、事实无人抚养儿童、农村留守儿童、困境儿童
     … 优先保障寄宿、交通、营养需求). `listed`: (student_id, category). Unique, sorted."""
+    return served_first_plan(listed.lazy(), priorities).collect(engine=ENGINE)
+
+
+def served_first_plan(
+    listed: pl.LazyFrame, priorities: Mapping[str, Collection[str]]
+) -> pl.LazyFrame:
+    """`served_first` lazily."""
     pairs = [(code, c) for code, categories in priorities.items() for c in sorted(categories)]
-    wanted = pl.DataFrame(
+    wanted = pl.LazyFrame(
         {"programme_code": [p for p, _ in pairs], "category": [c for _, c in pairs]},
         schema={"programme_code": pl.String, "category": pl.String},
     )
@@ -252,7 +287,14 @@ def lost_categories(
     asked about (no list) is never reported lost. Columns: award_id, student_id, category,
     agency.
     """
-    covered = pl.DataFrame(
+    return lost_plan(awards.lazy(), listed.lazy(), answered).collect(engine=ENGINE)
+
+
+def lost_plan(
+    awards: pl.LazyFrame, listed: pl.LazyFrame, answered: Mapping[str, str]
+) -> pl.LazyFrame:
+    """`lost_categories` lazily."""
+    covered = pl.LazyFrame(
         {"category": list(answered), "agency": list(answered.values())},
         schema={"category": pl.String, "agency": pl.String},
     )
@@ -320,7 +362,7 @@ def coverage(
             ratio(pl.col("auto_identified"), pl.col("eligible")).alias("coverage"),
         )
         .sort("school_code")
-        .collect()
+        .collect(engine=ENGINE)
     )
 
 

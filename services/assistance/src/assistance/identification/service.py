@@ -294,29 +294,44 @@ def matched_counts(inputs: Inputs, found: Scan) -> dict[str, int]:
 
 
 def compute(inputs: Inputs, *, on: date) -> Scan:
-    """The rules over the loaded frames: matches, new review items, proposals, lost categories."""
-    matches = rules.match(inputs.roster, inputs.entries, on=on)
-    listed = rules.listed_categories(matches)
+    """The rules over the loaded frames: matches, new review items, proposals, lost categories.
+
+    One lazy plan per frame, all collected at once: a county's scan pays polars' fixed cost
+    per collect (planning, handing work to its threads) once, not once per rule (~100
+    counties a province; benchmarks/assistance_province_scan.py)."""
+    matched = pl.collect_all(
+        rules.match_plans(inputs.roster, inputs.entries, on=on), engine=rules.ENGINE
+    )
+    exact, name_mismatch, id_mismatch = (frame.lazy() for frame in matched)
+    listed = rules.listed_plan(exact, name_mismatch)
     reviews = (
         pl.concat(
             [
-                matches.name_mismatch.with_columns(pl.lit("name_mismatch").alias("kind")),
-                matches.id_mismatch.with_columns(pl.lit("id_mismatch").alias("kind")),
+                name_mismatch.with_columns(pl.lit("name_mismatch").alias("kind")),
+                id_mismatch.with_columns(pl.lit("id_mismatch").alias("kind")),
             ]
         )
         .unique(subset=["student_id", "assertion_id"], keep="first", maintain_order=True)
-        .join(inputs.reviewed, on=["student_id", "assertion_id"], how="anti")
+        .join(inputs.reviewed.lazy(), on=["student_id", "assertion_id"], how="anti")
     )
+    plans = [
+        listed,
+        rules.proposals_plan(
+            exact, inputs.programmes, inputs.awards.lazy(), category_order=CATEGORY_ORDER
+        ),
+        rules.served_first_plan(listed, inputs.priorities),
+        rules.lost_plan(inputs.awards.lazy(), listed, inputs.answered),
+        reviews,
+    ]
+    found = pl.collect_all(plans, engine=rules.ENGINE)
     return Scan(
         roster=inputs.roster,
-        matches=matches,
-        listed=listed,
-        proposals=rules.proposals(
-            matches.exact, inputs.programmes, inputs.awards, category_order=CATEGORY_ORDER
-        ),
-        served_first=rules.served_first(listed, inputs.priorities),
-        lost=rules.lost_categories(inputs.awards, listed, inputs.answered),
-        reviews=reviews,
+        matches=rules.Matches(*matched),
+        listed=found[0],
+        proposals=found[1],
+        served_first=found[2],
+        lost=found[3],
+        reviews=found[4],
         entries=inputs.entries.height,
         awards=inputs.awards,
         loaded_at=inputs.loaded_at,

@@ -32,4 +32,6 @@ def encode(roster: pl.DataFrame) -> bytes:
 
 def decode(payload: bytes) -> pl.DataFrame:
     frame = pl.read_parquet(io.BytesIO(payload))
+    if frame.schema == pl.Schema(rules.ROSTER_SCHEMA):  # as encoded: nothing to cast
+        return frame
     return frame.select(pl.col(name).cast(kind) for name, kind in rules.ROSTER_SCHEMA.items())
