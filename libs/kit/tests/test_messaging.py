@@ -25,6 +25,12 @@ async def published_ids(js: JetStreamContext, code: str) -> list[str]:
     ]
 
 
+async def letters_of(js: JetStreamContext, durable: str, event_id: str) -> list[Any]:
+    """The dead letters of `event_id` the kit's `durable` published."""
+    letters = await stream_messages(js, f"dlq.kit.{durable}")
+    return [m for m in letters if event_id_of(m.data) == event_id]
+
+
 class TestOutboxRelay:
     async def test_a_rolled_back_event_is_never_published(
         self, sessions: async_sessionmaker[AsyncSession], js: JetStreamContext, backend: str
@@ -83,15 +89,7 @@ class TestPoisonEvents:
             await js.publish(
                 event.type, event.model_dump_json().encode(), headers={"Nats-Msg-Id": event.id}
             )
-
-            async def dead_lettered() -> list[Any]:
-                return [
-                    m
-                    for m in await stream_messages(js, f"dlq.kit.{durable}")
-                    if event_id_of(m.data) == event.id
-                ]
-
-            letters = await eventually(dead_lettered, timeout=30)
+            letters = await eventually(lambda: letters_of(js, durable, event.id), timeout=30)
         finally:
             await runner.stop()
         assert [c for c in calls if c == event.id] == [event.id] * 3
@@ -192,15 +190,7 @@ class TestBatches:
                 return ids if len(ids) == len(events) - 1 else None
 
             applied = await eventually(inbox, timeout=30)
-
-            async def dead_lettered() -> list[Any]:
-                return [
-                    m
-                    for m in await stream_messages(js, f"dlq.kit.{durable}")
-                    if event_id_of(m.data) == poison.id
-                ]
-
-            letters = await eventually(dead_lettered, timeout=30)
+            letters = await eventually(lambda: letters_of(js, durable, poison.id), timeout=30)
         finally:
             await runner.stop()
         assert sorted(applied) == sorted(mine - {poison.id})  # each sound event once

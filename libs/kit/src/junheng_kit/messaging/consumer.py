@@ -186,7 +186,7 @@ class ConsumerRunner:
                 log.warning("consumer.fetch_failed", extra={"durable": durable}, exc_info=True)
                 await asyncio.sleep(1)
                 continue
-            await self._deliver_all_while_database_down(durable, handlers, messages)
+            await self._deliver_while_database_down(durable, handlers, messages)
 
     async def _fetch(self, sub: Any) -> list[Msg]:
         """The next messages: wait (up to a second) for the first one, then take what else is
@@ -203,38 +203,14 @@ class ConsumerRunner:
         return first + more
 
     async def _deliver_while_database_down(
-        self, durable: str, handlers: dict[str, Subscription], msg: Msg
-    ) -> None:
-        """A database outage (restart, failover) is no fault of the event: retry it here, the
-        message kept in progress, instead of spending its deliveries towards the dead letters —
-        and never let the outage end the loop."""
-        while True:
-            try:
-                await self.deliver(durable, handlers, msg)
-                return
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # the loop boundary: an outage retries, anything else logs
-                if not is_database_unavailable(exc) or self._stopping:
-                    log.error("consumer.deliver_failed", extra={"durable": durable}, exc_info=True)
-                    return  # not acked: redelivered after ack_wait
-                log.warning("consumer.database_unavailable", extra={"durable": durable})
-            await asyncio.sleep(1)
-            with contextlib.suppress(Exception):  # NATS may be down too: then ack_wait decides
-                await msg.in_progress()
-
-    async def _deliver_all_while_database_down(
         self, durable: str, handlers: dict[str, Subscription], messages: list[Msg]
     ) -> None:
-        """A fetch's messages applied together; during a database outage retried as a whole
-        (kept in progress), as one message is."""
-        if len(messages) <= 1:
-            for msg in messages:
-                await self._deliver_while_database_down(durable, handlers, msg)
-            return
+        """A fetch's messages applied. A database outage (restart, failover) is no fault of the
+        events: they are retried here, kept in progress, instead of spending their deliveries
+        towards the dead letters — and the outage never ends the loop."""
         while True:
             try:
-                await self.deliver_all(durable, handlers, messages)
+                await self.deliver(durable, handlers, messages)
                 return
             except asyncio.CancelledError:
                 raise
@@ -248,10 +224,11 @@ class ConsumerRunner:
                 with contextlib.suppress(Exception):  # NATS may be down too: ack_wait decides
                     await msg.in_progress()
 
-    async def deliver_all(
+    async def deliver(
         self, durable: str, handlers: dict[str, Subscription], messages: list[Msg]
     ) -> None:
-        """Apply `messages` (in stream order) in one transaction; if any fails, each alone."""
+        """Apply `messages` (in stream order): several in one transaction, and if any of them
+        fails, each alone; one message alone."""
         parsed: list[Parsed] = []
         for msg in messages:
             found = await self._parse(durable, handlers, msg)
@@ -330,11 +307,6 @@ class ConsumerRunner:
             await msg.term()  # malformed: never redeliver
             return None
         return entry, event
-
-    async def deliver(self, durable: str, handlers: dict[str, Subscription], msg: Msg) -> None:
-        found = await self._parse(durable, handlers, msg)
-        if found is not None:
-            await self._apply_alone(durable, *found, msg)
 
     async def _apply_alone(
         self, durable: str, entry: Subscription, event: CloudEvent[Any], msg: Msg
