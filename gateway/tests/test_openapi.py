@@ -72,6 +72,25 @@ class TestMergedOpenApi:
         assert wrong_type.status_code == 415
         assert wrong_type.headers["content-type"] == "application/problem+json"
 
+    async def test_every_gateway_operation_with_a_body_documents_400_and_415(
+        self, gateway: tuple[FastAPI, httpx.AsyncClient]
+    ) -> None:
+        """A body that is not JSON answers 400, one in another media type 415: both documented
+        on each of the gateway's own operations that take a body (the fuzz run checks it)."""
+        app, http = gateway
+        own = app.openapi()
+        with_body = [
+            (path, method)
+            for path, operations in own["paths"].items()
+            for method, operation in operations.items()
+            if isinstance(operation, dict) and "requestBody" in operation
+        ]
+        assert ("/v1/children/export", "post") in with_body
+        document = (await http.get("/openapi.json")).json()
+        for path, method in with_body:
+            responses = document["paths"][path][method]["responses"]
+            assert {"400", "415"} <= set(responses), (path, method, sorted(responses))
+
     async def test_services_that_do_not_answer_are_noted_not_fatal(
         self, gateway: tuple[FastAPI, httpx.AsyncClient]
     ) -> None:

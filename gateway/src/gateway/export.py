@@ -22,6 +22,7 @@ from junheng_kit.bridge import BridgeClient, BrokerUnavailable, NoResponder, Ups
 from junheng_kit.context import current_request_id
 from junheng_kit.i18n import t
 from junheng_kit.problems import (
+    BadRequest,
     FieldError,
     Forbidden,
     ServiceUnavailable,
@@ -103,7 +104,7 @@ async def _ask(
 @router.post(
     PATH,
     summary="Everything the services hold about a child, in one bundle (access request)",
-    responses=problem_responses(Forbidden, ServiceUnavailable, UnsupportedMediaType),
+    responses=problem_responses(BadRequest, Forbidden, ServiceUnavailable, UnsupportedMediaType),
     # any one service's personal-data scope will do: alternatives, as OpenAPI writes them
     openapi_extra={"security": [{"OAuth2": [scope]} for scope in PII_SCOPES]},
 )
@@ -126,7 +127,7 @@ async def export_child_bundle(
     response_class=Response,
     responses={
         200: {"content": {PDF: {}}, "description": "the bundle as a PDF (A4)"},
-        **problem_responses(Forbidden, ServiceUnavailable, UnsupportedMediaType),
+        **problem_responses(BadRequest, Forbidden, ServiceUnavailable, UnsupportedMediaType),
     },
     openapi_extra={"security": [{"OAuth2": [scope]} for scope in PII_SCOPES]},
 )

@@ -26,7 +26,7 @@ from junheng_kit.bridge import BridgeClient, NoResponder, UpstreamTimeout
 from junheng_kit.classification import Sensitive
 from junheng_kit.context import current_request_id
 from junheng_kit.identifiers import CitizenId, student_key
-from junheng_kit.problems import Forbidden, UnsupportedMediaType, problem_responses
+from junheng_kit.problems import BadRequest, Forbidden, UnsupportedMediaType, problem_responses
 
 PER_SERVICE = 500  # newest entries asked of each service
 TIMEOUT_S = 10.0
@@ -122,7 +122,7 @@ async def _entries_of(
 @router.post(
     "/v1/audit/children/search",
     summary="Who looked at a child's data, in every service (个人信息访问记录)",
-    responses=problem_responses(Forbidden, UnsupportedMediaType),
+    responses=problem_responses(BadRequest, Forbidden, UnsupportedMediaType),
 )
 async def search_child_audit(
     audit: Searched, body: ChildAuditSearch, request: Request, principal: Auditor
