@@ -4,8 +4,9 @@ Migrations are history: these functions never change. When the kit's tables chan
 `create_kit_tables_v2` (or an alter step) here and a new migration in every service calling it.
 """
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -170,3 +171,49 @@ def sqlite_foreign_keys_off() -> Iterator[None]:
         op.execute("COMMIT")
         op.execute("PRAGMA foreign_keys = ON")
         op.execute("BEGIN IMMEDIATE")
+
+
+def rewrite_in_batches(
+    table: sa.TableClause,
+    key: str,
+    columns: Sequence[str],
+    change: Callable[[Sequence[sa.Row[Any]]], list[dict[str, Any]]],
+    *,
+    where: sa.ColumnElement[bool] | None = None,
+    batch: int = 1000,
+) -> int:
+    """Rewrite every row (matching `where`) in place, `batch` rows at a time in `key` order
+    (2026-12: the encryption migrations a0013, a0016, e0016, s0010): each batch is read as
+    `(key, *columns)` rows after the last key seen, `change(rows)` gives each row's new values
+    (column → value, one dict per row, the same columns in each), and one executemany UPDATE
+    writes them back by key. Memory stays one batch whatever the table's size; `where` must
+    not match a row once it is rewritten if it can (it is read again otherwise, harmlessly:
+    the key walk moves on). → the rows rewritten."""
+    bind = op.get_bind()
+    after: Any = None
+    done = 0
+    while True:
+        query = sa.select(table.c[key], *(table.c[c] for c in columns))
+        if where is not None:
+            query = query.where(where)
+        if after is not None:
+            query = query.where(table.c[key] > after)
+        rows = bind.execute(query.order_by(table.c[key]).limit(batch)).all()
+        if not rows:
+            return done
+        changed = change(rows)
+        if changed:
+            statement = (
+                sa.update(table)
+                .where(table.c[key] == sa.bindparam("row_key"))
+                .values({name: sa.bindparam(f"new_{name}") for name in changed[0]})
+            )
+            bind.execute(
+                statement,
+                [
+                    {"row_key": row[0], **{f"new_{k}": v for k, v in new.items()}}
+                    for row, new in zip(rows, changed, strict=True)
+                ],
+            )
+        done += len(rows)
+        after = rows[-1][0]

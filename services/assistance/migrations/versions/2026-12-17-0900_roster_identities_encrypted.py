@@ -31,7 +31,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from junheng_kit import fieldcrypt
-from junheng_kit.migration_steps import sqlite_foreign_keys_off
+from junheng_kit.migration_steps import rewrite_in_batches, sqlite_foreign_keys_off
 
 revision: str = "a0013"
 down_revision: str | None = "a0012"
@@ -120,33 +120,21 @@ def _rewrite(name: str, *, encrypting: bool) -> None:
     if connection.scalar(sa.select(sa.func.count()).select_from(table)) == 0:
         return
     ring = fieldcrypt.configure_from_env("ASSISTANCE")
-    written = [*columns, *(indexes if encrypting else ())]  # decrypting: the indexes go
-    statement = (
-        sa.update(table)
-        .where(table.c.id == sa.bindparam("row_id"))
-        .values({c: sa.bindparam(f"new_{c}") for c in written})
-    )
-    after = None
-    while True:
-        query = sa.select(table.c.id, *(table.c[c] for c in columns))
-        if after is not None:
-            query = query.where(table.c.id > after)
-        rows = connection.execute(query.order_by(table.c.id).limit(BATCH)).all()
-        if not rows:
-            return
+    change = fieldcrypt.encrypt if encrypting else fieldcrypt.decrypt
+
+    def changed(rows: Sequence[sa.Row[Any]]) -> list[dict[str, Any]]:
         out = []
-        for row_id, *values in rows:
+        for _, *values in rows:
             stored = dict(zip(columns, values, strict=True))
-            change = fieldcrypt.encrypt if encrypting else fieldcrypt.decrypt
             new: dict[str, Any] = {
-                f"new_{c}": None if v is None else change(v, columns[c], ring)
-                for c, v in stored.items()
+                c: None if v is None else change(v, columns[c], ring) for c, v in stored.items()
             }
             if encrypting:  # the indexes are made of the plaintext
-                new |= {f"new_{c}": make(stored, ring) for c, make in indexes.items()}
-            out.append({"row_id": row_id, **new})
-        connection.execute(statement, out)
-        after = rows[-1][0]
+                new |= {c: make(stored, ring) for c, make in indexes.items()}
+            out.append(new)
+        return out
+
+    rewrite_in_batches(table, "id", list(columns), changed, batch=BATCH)
 
 
 # SQLite rebuilds `student` (and the others) to change their columns; dropping the old table

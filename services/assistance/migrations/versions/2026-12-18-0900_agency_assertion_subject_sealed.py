@@ -26,6 +26,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from junheng_kit import fieldcrypt
+from junheng_kit.migration_steps import rewrite_in_batches
 
 revision: str = "a0016"
 down_revision: str | None = "a0015"
@@ -66,41 +67,28 @@ def _rewrite(*, sealing: bool) -> None:
     if connection.scalar(sa.select(sa.func.count()).select_from(ASSERTION)) == 0:
         return
     ring = fieldcrypt.configure_from_env("ASSISTANCE")
-    values: dict[str, Any] = {"subject_sha256": sa.bindparam("new_subject")}
-    if sealing:
-        values["citizen_id_index"] = sa.bindparam("new_index")
-    statement = sa.update(ASSERTION).where(ASSERTION.c.id == sa.bindparam("row_id")).values(values)
-    after = None
-    while True:
-        query = sa.select(ASSERTION.c.id, ASSERTION.c.student_id, ASSERTION.c.subject_sha256)
-        if after is not None:
-            query = query.where(ASSERTION.c.id > after)
-        rows = connection.execute(query.order_by(ASSERTION.c.id).limit(BATCH)).all()
-        if not rows:
-            return
-        out = []
-        if sealing:
-            ids = {row[1] for row in rows if row[1] is not None}
-            pupils = dict(
-                connection.execute(
-                    sa.select(STUDENT.c.id, STUDENT.c.citizen_id).where(STUDENT.c.id.in_(ids))
-                ).all()
-            )
-            for row_id, student_id, subject in rows:
-                out.append(
-                    {
-                        "row_id": row_id,
-                        "new_subject": fieldcrypt.encrypt(subject, SUBJECT, ring),
-                        "new_index": _index_of(subject, student_id, pupils, ring),
-                    }
-                )
-        else:
-            out = [
-                {"row_id": row_id, "new_subject": fieldcrypt.decrypt(subject, SUBJECT, ring)}
-                for row_id, _, subject in rows
+
+    def changed(rows: Sequence[sa.Row[Any]]) -> list[dict[str, Any]]:
+        if not sealing:
+            return [
+                {"subject_sha256": fieldcrypt.decrypt(subject, SUBJECT, ring)}
+                for _, _, subject in rows
             ]
-        connection.execute(statement, out)
-        after = rows[-1][0]
+        ids = {row[1] for row in rows if row[1] is not None}
+        pupils = dict(
+            connection.execute(
+                sa.select(STUDENT.c.id, STUDENT.c.citizen_id).where(STUDENT.c.id.in_(ids))
+            ).all()
+        )
+        return [
+            {
+                "subject_sha256": fieldcrypt.encrypt(subject, SUBJECT, ring),
+                "citizen_id_index": _index_of(subject, student_id, pupils, ring),
+            }
+            for _, student_id, subject in rows
+        ]
+
+    rewrite_in_batches(ASSERTION, "id", ["student_id", "subject_sha256"], changed, batch=BATCH)
 
 
 def upgrade() -> None:

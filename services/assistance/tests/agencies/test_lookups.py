@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 from typing import Any
 
@@ -286,8 +285,12 @@ class TestRetriesAndBreaker:
         assert simulators["mca"].requests() == 3  # ok, 503 then the retry
 
     async def test_breaker_opens_after_three_failures_and_recovers_half_open(
-        self, client, token, students, simulators: dict[str, Simulator]
+        self, app, client, token, students, simulators: dict[str, Simulator]
     ) -> None:
+        # the breaker's clock stands still unless the test moves it: a slow machine cannot
+        # let the 0.5 s reset pass between the third failure and the fourth call
+        now = [1000.0]
+        app.state.agency_connector.clock = lambda: now[0]
         mca = simulators["mca"]
         mca.faults("down")
         for _ in range(3):
@@ -304,8 +307,14 @@ class TestRetriesAndBreaker:
             3,
             3,
         )
+        now[0] += 0.4  # still within the reset time: refused without a call
+        response = await lookup(
+            client, token(WRITE), student_id=str(students["wang"]), agencies=["mca"]
+        )
+        assert by_agency(response)["mca"]["detail"] == "circuit breaker open"
+        assert mca.requests() == 9
         mca.faults("ok")
-        await asyncio.sleep(0.6)
+        now[0] += 0.2  # the reset time has passed: one trial call
         response = await lookup(
             client, token(WRITE), student_id=str(students["wang"]), agencies=["mca"]
         )

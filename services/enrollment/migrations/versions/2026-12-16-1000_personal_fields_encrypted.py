@@ -25,7 +25,7 @@ from alembic import op
 
 from junheng_kit import fieldcrypt
 from junheng_kit.fieldcrypt_columns import JSONWithEncryptedFields
-from junheng_kit.migration_steps import sqlite_foreign_keys_off
+from junheng_kit.migration_steps import rewrite_in_batches, sqlite_foreign_keys_off
 
 revision: str = "e0016"
 down_revision: str | None = "e0015"
@@ -69,29 +69,16 @@ def _rewrite(
 ) -> None:
     """Every row matching `pending`, `BATCH` at a time in key order, rewritten by `change`
     (keys configured at the first row: an empty table needs none)."""
-    bind = op.get_bind()
-    after = None
     configured = False
-    while True:
-        query = sa.select(table.c[key], *(table.c[c] for c in columns)).where(pending)
-        if after is not None:
-            query = query.where(table.c[key] > after)
-        rows = bind.execute(query.order_by(table.c[key]).limit(BATCH)).all()
-        if not rows:
-            return
+
+    def changed(rows: Sequence[sa.Row[Any]]) -> list[dict[str, Any]]:
+        nonlocal configured
         if not configured:
             fieldcrypt.configure_from_env("ENROLLMENT")
             configured = True
-        changed = [change(row) for row in rows]
-        values = {name: sa.bindparam(f"new_{name}") for name in changed[0]}
-        bind.execute(
-            sa.update(table).where(table.c[key] == sa.bindparam("row_key")).values(values),
-            [
-                {"row_key": row[0], **{f"new_{k}": v for k, v in new.items()}}
-                for row, new in zip(rows, changed, strict=True)
-            ],
-        )
-        after = rows[-1][0]
+        return [change(row) for row in rows]
+
+    rewrite_in_batches(table, key, columns, changed, where=pending, batch=BATCH)
 
 
 def _encrypted_application(row: sa.Row[Any]) -> dict[str, Any]:

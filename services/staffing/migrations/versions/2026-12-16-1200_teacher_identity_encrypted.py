@@ -15,11 +15,13 @@ keys. Downgrade decrypts them back (the same keys needed).
 """
 
 from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
 
 from junheng_kit import fieldcrypt
+from junheng_kit.migration_steps import rewrite_in_batches
 
 revision: str = "s0011"
 down_revision: str | None = "s0010"
@@ -44,51 +46,29 @@ def _rewrite(encrypting: bool) -> None:
     if connection.scalar(sa.select(sa.func.count()).select_from(TEACHER)) == 0:
         return
     ring = fieldcrypt.configure_from_env("STAFFING")
-    statement = (
-        sa.update(TEACHER)
-        .where(TEACHER.c.id == sa.bindparam("row_id"))
-        .values(
-            citizen_id=sa.bindparam("new_citizen_id"),
-            name=sa.bindparam("new_name"),
-            citizen_id_index=sa.bindparam("new_index"),
-        )
-    )
-    after = None
-    while True:
-        query = sa.select(TEACHER.c.id, TEACHER.c.citizen_id, TEACHER.c.name)
-        if after is not None:
-            query = query.where(TEACHER.c.id > after)
-        rows = connection.execute(query.order_by(TEACHER.c.id).limit(BATCH)).all()
-        if not rows:
-            return
-        out = []
-        for row_id, citizen_id, name in rows:
-            if encrypting:
-                out.append(
-                    {
-                        "row_id": row_id,
-                        "new_citizen_id": fieldcrypt.encrypt(
-                            citizen_id, COLUMNS["citizen_id"], ring
-                        ),
-                        "new_name": fieldcrypt.encrypt(name, COLUMNS["name"], ring),
-                        "new_index": fieldcrypt.blind_index(
-                            fieldcrypt.normalise_citizen_id(citizen_id), "citizen_id", ring
-                        ),
-                    }
-                )
-            else:
-                out.append(
-                    {
-                        "row_id": row_id,
-                        "new_citizen_id": fieldcrypt.decrypt(
-                            citizen_id, COLUMNS["citizen_id"], ring
-                        ),
-                        "new_name": fieldcrypt.decrypt(name, COLUMNS["name"], ring),
-                        "new_index": None,
-                    }
-                )
-        connection.execute(statement, out)
-        after = rows[-1][0]
+
+    def changed(rows: Sequence[sa.Row[Any]]) -> list[dict[str, Any]]:
+        if not encrypting:
+            return [
+                {
+                    "citizen_id": fieldcrypt.decrypt(citizen_id, COLUMNS["citizen_id"], ring),
+                    "name": fieldcrypt.decrypt(name, COLUMNS["name"], ring),
+                    "citizen_id_index": None,
+                }
+                for _, citizen_id, name in rows
+            ]
+        return [
+            {
+                "citizen_id": fieldcrypt.encrypt(citizen_id, COLUMNS["citizen_id"], ring),
+                "name": fieldcrypt.encrypt(name, COLUMNS["name"], ring),
+                "citizen_id_index": fieldcrypt.blind_index(
+                    fieldcrypt.normalise_citizen_id(citizen_id), "citizen_id", ring
+                ),
+            }
+            for _, citizen_id, name in rows
+        ]
+
+    rewrite_in_batches(TEACHER, "id", ["citizen_id", "name"], changed, batch=BATCH)
 
 
 def upgrade() -> None:

@@ -249,34 +249,31 @@ class ConsumerRunner:
         Raises (rolled back, nothing acked) if any handler or inbox row fails."""
         ids = [event.id for _, _, event in parsed]
         async with self.sessionmaker() as session:
-            try:
-                seen = set(
-                    await session.scalars(
-                        select(ProcessedMessage.event_id).where(
-                            ProcessedMessage.consumer == durable,
-                            ProcessedMessage.event_id.in_(ids),
-                        )
+            # an exception leaves the block before the commit: closing the session rolls back
+            seen = set(
+                await session.scalars(
+                    select(ProcessedMessage.event_id).where(
+                        ProcessedMessage.consumer == durable,
+                        ProcessedMessage.event_id.in_(ids),
                     )
                 )
-                fresh: list[Parsed] = []
-                duplicates: list[Parsed] = []
-                for item in parsed:
-                    (duplicates if item[2].id in seen else fresh).append(item)
-                    seen.add(item[2].id)  # the same event twice in one fetch: applied once
-                for msg, entry, event in fresh:
-                    session.add(
-                        ProcessedMessage(consumer=durable, event_id=event.id, subject=msg.subject)
-                    )
-                    token = set_request_id(f"event:{event.id}")
-                    try:
-                        await entry.handler(session, event)
-                        await session.flush()  # the next handler reads this one's writes
-                    finally:
-                        reset_request_id(token)
-                await session.commit()
-            except BaseException:
-                await session.rollback()
-                raise
+            )
+            fresh: list[Parsed] = []
+            duplicates: list[Parsed] = []
+            for item in parsed:
+                (duplicates if item[2].id in seen else fresh).append(item)
+                seen.add(item[2].id)  # the same event twice in one fetch: applied once
+            for msg, entry, event in fresh:
+                session.add(
+                    ProcessedMessage(consumer=durable, event_id=event.id, subject=msg.subject)
+                )
+                token = set_request_id(f"event:{event.id}")
+                try:
+                    await entry.handler(session, event)
+                    await session.flush()  # the next handler reads this one's writes
+                finally:
+                    reset_request_id(token)
+            await session.commit()
             if fresh and wants_relay(session) and self.on_committed:
                 self.on_committed()
         for msg, _, event in fresh:

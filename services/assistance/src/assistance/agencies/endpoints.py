@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
 
-from assistance.agencies import service
+from assistance.agencies import lists, service
 from assistance.agencies.connector import AgencyConnector
 from assistance.agencies.repository import AgencyRepository
 from assistance.agencies.schemas import (
@@ -153,7 +153,7 @@ async def refresh_category_lists(
 ) -> list[CategoryListSummaryRead]:
     """名单比对: fetch every configured agency's signed category list for a county."""
     principal.require_jurisdiction(body.region_code, field="region_code")
-    summaries = await service.refresh_category_lists(
+    summaries = await lists.refresh_category_lists(
         session,
         region_code=body.region_code,
         purpose=body.purpose or "",

@@ -17,8 +17,8 @@ import polars as pl
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from assistance.agencies.connector import AgencyConnector
+from assistance.agencies.lists import CategoryListSummary, refresh_category_lists
 from assistance.agencies.models import CategoryList
-from assistance.agencies.service import CategoryListSummary, refresh_category_lists
 from assistance.awards.awards import service as awards
 from assistance.awards.awards.rules import AwardProposal
 from assistance.categories import CATEGORIES
