@@ -136,6 +136,9 @@ class Seeded:
     # service's legal hold; `job_id`: enrollment's re-check job, assistance's identification
     # job): service → parameter → a record of that service, never in `values`
     by_service: dict[str, dict[str, str]] = field(default_factory=dict)
+    # a parameter whose value only one operation takes (`kind`: a retention rule's record kind,
+    # but an import template's sheet kind): published path template → parameter → value
+    by_path: dict[str, dict[str, str]] = field(default_factory=dict)
     markers: set[str] = field(default_factory=set)  # Dongsheng's ids and codes
     citizen_ids: set[str] = field(default_factory=set)
     names: set[str] = field(default_factory=set)
@@ -144,9 +147,14 @@ class Seeded:
     error_bodies: list[str] = field(default_factory=list)  # every 4xx body seen (PII scan)
     requests: dict[str, dict[str, Any]] = field(default_factory=dict)  # operation → valid request
 
-    def values_for(self, service: str | None) -> dict[str, str]:
-        """The values to put in an operation of `service`: its own records win."""
-        return {**self.values, **self.by_service.get(service or "", {})}
+    def values_for(self, service: str | None, path: str = "") -> dict[str, str]:
+        """The values to put in an operation of `service` at `path`: its own records win, the
+        operation's own values over those."""
+        return {
+            **self.values,
+            **self.by_service.get(service or "", {}),
+            **self.by_path.get(path, {}),
+        }
 
     def keep(self, service: str, name: str, record_id: str) -> None:
         """A record of `service` under a parameter name other services use for their own."""
@@ -176,7 +184,7 @@ class Seeded:
         method, template = operation.split(" ", 1)
         self.requests.setdefault(operation, request)
         service = template.split("/")[1]
-        url = template.format_map({**self.values_for(service), **(path or {})})
+        url = template.format_map({**self.values_for(service, template), **(path or {})})
         return self.check(what, http.request(method, url, **request), *expected)
 
 
@@ -195,6 +203,29 @@ APPLICATION = "/enrollment/v1/applications/{application_id}"
 COUNTY = "/staffing/v1/counties/{county_code}"
 PLAN = "/staffing/v1/rotation-plans/{plan_id}"
 AWARD = "/assistance/v1/awards/{award_id}"
+
+
+RETENTION_RULE = "/v1/retention-rules/{scope_code}/{kind}/{effective_from}"
+# what each service's purge would do under Dongsheng's rule: a hundred years, never in a test
+RETENTION_BODY = {"keep_months": 1200, "action": "pseudonymise", "source": "东胜区教育局（测试）"}
+RETENTION_ANCHORS = {
+    "application.not_admitted": "school_year_start",
+    "student.left": "roster_change",
+}
+
+
+def seed_retention_rule(seeded: Seeded, http: httpx.Client, service: str, kind: str) -> None:
+    """Dongsheng's 保存期限 of one of `service`'s kinds (scope 150602, from `effective_from`):
+    the retention-rule operations then read and write a rule that exists."""
+    path = f"/{service}{RETENTION_RULE}"
+    seeded.by_path[path] = {"kind": kind}
+    seeded.write(
+        http,
+        f"{service} retention rule",
+        f"PUT {path}",
+        201,
+        json={**RETENTION_BODY, "counted_from": RETENTION_ANCHORS[kind]},
+    )
 
 
 def seed_assignment_run(seeded: Seeded, http: httpx.Client, application: dict[str, Any]) -> None:
@@ -572,6 +603,7 @@ def seeded(
         )
         if hold:
             seeded.keep("enrollment", "hold_id", hold["id"])
+        seed_retention_rule(seeded, dongsheng, "enrollment", "application.not_admitted")
 
     teacher = {
         "citizen_id": "15060219850312002" + citizen_id_check_character("15060219850312002"),
@@ -663,6 +695,7 @@ def seeded(
         )
         if hold:
             seeded.keep("assistance", "hold_id", hold["id"])
+        seed_retention_rule(seeded, dongsheng, "assistance", "student.left")
     for student in students[:40]:
         answered = seeded.write(
             dongsheng,

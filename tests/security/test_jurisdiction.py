@@ -19,7 +19,15 @@ import httpx
 import pytest
 from junheng_devtools.system import ALL_SCOPES
 
-from .conftest import DONGSHENG, KANGBASHI, TONGYU, ClientFactory, Seeded, example
+from .conftest import (
+    DONGSHENG,
+    KANGBASHI,
+    RETENTION_RULE,
+    TONGYU,
+    ClientFactory,
+    Seeded,
+    example,
+)
 from .openapi_walk import Operation, operations
 
 # the first test starts the session's system: minutes on a busy shared machine
@@ -63,7 +71,7 @@ READS_BY_POST = {
 def unseeded(op: Operation, seeded: Seeded) -> list[str]:
     """Path parameters with no record of the operation's own service (an id another service
     seeded under the same name would be "not found" to every county and prove nothing)."""
-    values = seeded.values_for(op.service)
+    values = seeded.values_for(op.service, op.path)
     return [
         p["name"]
         for p in op.parameters
@@ -84,7 +92,7 @@ def call(
 ) -> httpx.Response:
     """The operation with Dongsheng's values; `filters` adds every optional query filter that
     names one of Dongsheng's records (`student_id`, `job_id`, `school_code`, `year` …)."""
-    values = seeded.values_for(op.service)
+    values = seeded.values_for(op.service, op.path)
     query = op.query(values)
     asked = {"county_code", "region_code"} | (set(values) if filters else set())
     for p in op.parameters:  # ask for Dongsheng by name wherever a filter allows
@@ -257,3 +265,31 @@ class TestLegalHolds:
         assert refused.status_code in REFUSED, refused.text
         assert refused.headers["content-type"].startswith("application/problem+json")
         assert hold_id in active_holds()  # still held
+
+
+class TestRetentionRules:
+    """The generic cases for `/{service}/v1/retention-rules/{scope_code}/{kind}/{effective_from}`,
+    made specific: the path names Dongsheng's own rule (so the other county's 403/404 is the
+    jurisdiction check's, not an unknown rule's), and the replayed PUT leaves it as it was."""
+
+    @pytest.mark.parametrize("service", ["enrollment", "assistance"])
+    def test_another_county_can_neither_read_nor_change_a_dongsheng_rule(
+        self, seeded: Seeded, other: httpx.Client, dongsheng: httpx.Client, service: str
+    ) -> None:
+        template = f"/{service}{RETENTION_RULE}"
+        url = template.format_map(seeded.values_for(service, template))
+        mine = dongsheng.get(url)
+        assert mine.status_code == 200, mine.text  # Dongsheng reaches it: a rule that exists
+        assert mine.json()["keep_months"] == 1200
+
+        read = other.get(url)
+        assert read.status_code in REFUSED, read.text
+        assert read.headers["content-type"].startswith("application/problem+json")
+        body = {**seeded.requests[f"PUT {template}"]["json"], "keep_months": 1}
+        written = other.put(url, json=body)
+        assert written.status_code in REFUSED, written.text
+        after = dongsheng.get(url)
+        assert (after.json()["keep_months"], after.headers["etag"]) == (
+            1200,
+            mine.headers["etag"],
+        )
