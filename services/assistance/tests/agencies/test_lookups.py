@@ -245,6 +245,10 @@ class TestAgencyDown:
             ("manual_evidence", "cdpf", "manual"),
             ("lookup", "cdpf", "unavailable"),
         ]
+        # the hash-chained ledger outlives the purge: the certificate's number is not in it
+        stored = (await session.scalars(select(LedgerEntry.detail))).all()
+        assert "残疾人证, reviewer 刘老师" in stored
+        assert not any("15060220150301001X42" in (detail or "") for detail in stored)
 
     async def test_manual_evidence_for_a_category_the_agency_does_not_hold_is_refused(
         self, client, token, students
