@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from assistance.agencies.models import AgencyAssertion, CategoryList, CategoryListEntry
 from assistance.ledger.models import LedgerEntry
 from assistance.students.models import citizen_id_index
+from junheng_kit.agency.connector import BREAKER_OPEN
 from junheng_kit.testing.plugin import auth
 
 from .conftest import WANG, ZHANG, Simulator
@@ -209,7 +210,7 @@ class TestAgencyDown:
             "unavailable",
             "/v1/manual-evidence",
         )
-        assert results["cdpf"]["detail"] == "agency answered 503"
+        assert results["cdpf"]["detail"] == "部门应答 503 / agency answered 503"
 
     async def test_manual_evidence_becomes_a_manual_assertion_in_the_access_log(
         self, client, session, token, students, simulators: dict[str, Simulator]
@@ -303,7 +304,7 @@ class TestRetriesAndBreaker:
         response = await lookup(
             client, token(WRITE), student_id=str(students["wang"]), agencies=["mca"]
         )
-        assert by_agency(response)["mca"]["detail"] == "circuit breaker open"
+        assert by_agency(response)["mca"]["detail"] == BREAKER_OPEN
         assert mca.requests() == 9
         health = await client.get("/v1/agencies/mca/health", headers=auth(token(READ)))
         assert (health.json()["breaker"], health.json()["calls"], health.json()["failures"]) == (
@@ -315,7 +316,7 @@ class TestRetriesAndBreaker:
         response = await lookup(
             client, token(WRITE), student_id=str(students["wang"]), agencies=["mca"]
         )
-        assert by_agency(response)["mca"]["detail"] == "circuit breaker open"
+        assert by_agency(response)["mca"]["detail"] == BREAKER_OPEN
         assert mca.requests() == 9
         mca.faults("ok")
         now[0] += 0.2  # the reset time has passed: one trial call

@@ -279,6 +279,7 @@ class TestRestart:
         assert running is not None
         assert (failed.status, failed.detail) == (
             "failed",
+            "任务在 matching 阶段中断（所在服务进程已停止） / "
             "interrupted (its service process stopped) during phase matching",
         )
         assert failed.finished_at is not None

@@ -59,6 +59,10 @@ class AgencyEndpoint(Protocol):
 _jitter = random.SystemRandom()
 
 
+# reply details are stored (the ledger, a lookup's results) and read by clerks: both languages
+BREAKER_OPEN = "熔断中，未调用 / circuit breaker open"
+
+
 @dataclass(frozen=True, slots=True)
 class AgencyReply:
     """What one call produced: a verified body, an agency that could not be reached, or an
@@ -217,9 +221,11 @@ class AgencyConnector(Generic[Config]):
         code = agency.code
         breaker, health = self.breakers[code], self.health[code]
         if self.signer is None:
-            return AgencyReply(code, "unavailable", detail="no signing key configured")
+            return AgencyReply(
+                code, "unavailable", detail="未配置签名密钥 / no signing key configured"
+            )
         if not breaker.allow(self.clock()):
-            return AgencyReply(code, "unavailable", detail="circuit breaker open")
+            return AgencyReply(code, "unavailable", detail=BREAKER_OPEN)
         body = canonical_json(payload)
         headers = {
             "Content-Type": "application/json",
@@ -243,23 +249,27 @@ class AgencyConnector(Generic[Config]):
                     timeout=agency.timeout_seconds,
                 )
             except httpx.TimeoutException:
-                detail = f"timed out after {agency.timeout_seconds} s"
+                waited = agency.timeout_seconds
+                detail = f"{waited} 秒内未应答 / timed out after {waited} s"
                 continue
             except httpx.TransportError as exc:
-                detail = f"connection failed: {type(exc).__name__}"
+                detail = f"连接失败 / connection failed: {type(exc).__name__}"
                 continue
             health.latencies_ms.append((time.perf_counter() - started) * 1000)
             if response.status_code >= 500:
-                detail = f"agency answered {response.status_code}"
+                detail = f"部门应答 {response.status_code} / agency answered {response.status_code}"
                 continue
             if response.status_code != 200:
                 # the agency refused our request: retrying would not change its mind
-                detail = f"agency refused the request: {response.status_code} {response.text[:200]}"
+                detail = (
+                    f"部门拒绝了请求 / agency refused the request: {response.status_code} "
+                    f"{response.text[:200]}"
+                )
                 break
             try:
                 parsed = response.json()
             except ValueError:
-                detail = "agency answer is not JSON"
+                detail = "部门答复不是 JSON / agency answer is not JSON"
                 break
             breaker.record_success()
             return AgencyReply(code, "verified", parsed, attempts=attempt + 1)

@@ -94,7 +94,7 @@ async def refresh_category_lists(
                 )
                 as_of = date.fromisoformat(str(header["as_of"]))
             except (ValueError, TypeError, KeyError) as exc:
-                status, detail = "refused", f"malformed list: {exc}"
+                status, detail = "refused", f"名单格式错误 / malformed list: {exc}"
         entry = await ledger.append(
             session,
             LedgerRecord(

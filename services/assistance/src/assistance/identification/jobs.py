@@ -157,7 +157,9 @@ class JobRunner:
         except Exception as exc:  # the job boundary: record the failure, never raise
             log.exception("identification.failed", extra={"job_id": str(job_id)})
             async with self._sessions()() as session:
-                await service.fail(session, job_id, detail=f"{type(exc).__name__}: {exc}")
+                await service.fail(
+                    session, job_id, detail=f"任务出错 / failed: {type(exc).__name__}: {exc}"
+                )
                 await session.commit()
         relay = self.app.state.relay
         if relay is not None:

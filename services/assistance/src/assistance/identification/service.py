@@ -133,7 +133,10 @@ async def refresh_lists(
         for s in summaries
     ]
     if connector is None:
-        job.detail = "no agency connector configured: the last lists stored were used"
+        job.detail = (
+            "未配置部门接口：使用已存的最近名单 / "
+            "no agency connector configured: the last lists stored were used"
+        )
     job.phase = JobPhase.LOADING.value
     await session.flush()
 
@@ -350,7 +353,10 @@ async def fail_stale(session: AsyncSession, *, before: datetime) -> int:
     jobs = await IdentificationRepository(session).stale(before=before)
     for job in jobs:
         job.status = JobStatus.FAILED.value
-        job.detail = f"interrupted (its service process stopped) during phase {job.phase}"
+        job.detail = (
+            f"任务在 {job.phase} 阶段中断（所在服务进程已停止） / "
+            f"interrupted (its service process stopped) during phase {job.phase}"
+        )
         job.finished_at = utcnow()
     await session.flush()
     return len(jobs)

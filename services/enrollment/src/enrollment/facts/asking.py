@@ -100,13 +100,19 @@ def _body(asked: Asked) -> dict[str, Any]:
     }
 
 
+def _not_configured(code: str) -> str:
+    """Stored with the fact and read by clerks and families: both languages, as the ledger's
+    details are."""
+    return f"本部署未配置部门 {code} / {code} is not configured here"
+
+
 async def ask_one_by_one(connector: FactConnector, asked: Sequence[Asked]) -> list[Answered]:
     """Every question as its own signed request, concurrently (an on-demand check)."""
 
     async def one(item: Asked) -> Answered:
         code = item.needed.agency
         if connector.configured(code) is None:
-            return Answered(item, "unavailable", detail=f"{code} is not configured here")
+            return Answered(item, "unavailable", detail=_not_configured(code))
         payload = connector.new_request(
             request_id=item.request_id,
             purpose=item.basis.purpose,
@@ -139,9 +145,7 @@ async def ask_in_batches(
 
     async def batch(code: str, basis: Basis, items: Sequence[Asked]) -> list[Answered]:
         if connector.configured(code) is None:
-            return [
-                Answered(i, "unavailable", detail=f"{code} is not configured here") for i in items
-            ]
+            return [Answered(i, "unavailable", detail=_not_configured(code)) for i in items]
         request_id = str(uuid7())
         payload = connector.new_request(
             request_id=request_id,
@@ -160,10 +164,20 @@ async def ask_in_batches(
         for item in items:
             entry = entries.get(item.request_id)
             if entry is None:
-                out.append(Answered(item, "refused", detail="the batch answer omits this lookup"))
+                out.append(
+                    Answered(
+                        item,
+                        "refused",
+                        detail="批量答复缺少此项 / the batch answer omits this lookup",
+                    )
+                )
             elif entry[1] != subject_sha256(item.citizen_id):
                 out.append(
-                    Answered(item, "refused", detail="answer is about another person (subject)")
+                    Answered(
+                        item,
+                        "refused",
+                        detail="答复所指并非此人 / answer is about another person (subject)",
+                    )
                 )
             else:
                 out.append(_from_verdict(item, entry[2], str(entry[4])))
