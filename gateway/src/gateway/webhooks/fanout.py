@@ -6,8 +6,10 @@ events published from then on). For each event, one transaction records a pendin
 enabled subscription that lists its type and whose jurisdiction covers the event's (and whose
 client still holds the producer's read scope); then the message is acked. A message delivered
 again (a replica died before its ack) records nothing twice: a delivery is unique per
-(subscription, event id). An event no subscription wants costs one read and no write. The
-services never wait for any of this: they publish to their streams as before.
+(subscription, event id). A fetch brings up to `FETCH_BATCH` messages: the subscriptions are
+read once for all of them, and the events no subscription wants are acked without a write (a
+province's import publishes hundreds of thousands of events, most of which nobody subscribed
+to). The services never wait for any of this: they publish to their streams as before.
 """
 
 import asyncio
@@ -32,6 +34,7 @@ from gateway.webhooks.repository import (
 )
 from junheng_contracts import STREAMS
 from junheng_kit.db import READ_ONLY, is_database_unavailable
+from junheng_kit.messaging.consumer import GATHER_SECONDS
 from junheng_kit.natsauth import WEBHOOK_DURABLE
 from junheng_kit.readiness import Readiness
 
@@ -40,6 +43,7 @@ ACK_WAIT_SECONDS = 30.0
 # pull subscriptions per stream and replica, each recording its message in its own
 # transaction: a burst is recorded while the previous messages' POSTs and commits run
 READERS_PER_STREAM = 4
+FETCH_BATCH = 64  # messages a reader takes at once (the first waited for, the rest if there)
 
 FANNED_OUT = Counter(
     "junheng_gateway_webhook_deliveries_recorded_total",
@@ -51,7 +55,7 @@ FANNED_OUT = Counter(
 class Fanout:
     """`READERS_PER_STREAM` tasks per producer stream, each binding the durable (retried while
     the producer has not created its stream yet), then fetching, recording and acking one
-    message at a time. `waiting` names the streams not bound yet."""
+    fetch at a time. `waiting` names the streams not bound yet."""
 
     def __init__(
         self,
@@ -151,17 +155,38 @@ class Fanout:
                 continue
             self._handling.add(key)
             try:
-                for message in messages:
-                    await self.handle(message)
+                await self.handle_fetched(messages)
             finally:
                 self._handling.discard(key)
 
     async def _fetch(self, subscription: Any) -> list[Msg]:
-        """The next message as soon as it comes (waiting up to a second). One at a time: a
-        second pull for whatever else is there would hold the first for its expiry (the
-        server lingers on a pull that has one), and a message costs a transaction anyway."""
-        messages: list[Msg] = await subscription.fetch(1, timeout=1)
-        return messages
+        """The next message as soon as it comes (waiting up to a second), then what else is
+        there within `GATHER_SECONDS`, up to `FETCH_BATCH` (as the services' consumers fetch:
+        one pull for the whole batch would hold the first message until it filled)."""
+        first: list[Msg] = await subscription.fetch(1, timeout=1)
+        try:
+            more: list[Msg] = await subscription.fetch(FETCH_BATCH - 1, timeout=GATHER_SECONDS)
+        except TimeoutError:
+            more = []
+        return first + more
+
+    async def handle_fetched(self, messages: list[Msg]) -> None:
+        """A fetch's messages in order: the subscriptions read once; an event none of them
+        receives is acked at once, the others recorded one by one (`handle`). When the read
+        fails (the database is down), each message is handled alone, which waits for it."""
+        try:
+            subscribers = await self._subscribers(read_only=True)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # noqa: BLE001 - `handle` retries or naks each message
+            subscribers = None
+        for message in messages:
+            if subscribers is not None:
+                published = rules.read_published(message.data)
+                if published is not None and not _receiving(subscribers, published):
+                    await message.ack()
+                    continue
+            await self.handle(message)
 
     async def handle(self, message: Msg) -> None:
         published = rules.read_published(message.data)
@@ -234,13 +259,22 @@ class Fanout:
         session: AsyncSession | None = None,
         read_only: bool = False,
     ) -> list[Receiving]:
+        return _receiving(await self._subscribers(session=session, read_only=read_only), published)
+
+    async def _subscribers(
+        self, *, session: AsyncSession | None = None, read_only: bool = False
+    ) -> list[Receiving]:
         if session is None:
             async with self.sessionmaker() as own:
                 if read_only:
                     await own.connection(execution_options={READ_ONLY: True})
-                return await self._receivers(published, session=own)
-        return [
-            receiving
-            for receiving in await SubscriptionRepository(session).subscribers()
-            if rules.receives(receiving.subscriber, published.type, published.jurisdiction)
-        ]
+                return await self._subscribers(session=own)
+        return list(await SubscriptionRepository(session).subscribers())
+
+
+def _receiving(subscribers: list[Receiving], published: rules.Published) -> list[Receiving]:
+    return [
+        receiving
+        for receiving in subscribers
+        if rules.receives(receiving.subscriber, published.type, published.jurisdiction)
+    ]
