@@ -20,6 +20,7 @@ from sqlalchemy import update
 from gateway.auth.models import Client
 from gateway.webhooks.models import WebhookSubscription
 from junheng_contracts.enrollment import AdmissionConfirmed, AdmissionConfirmedData
+from junheng_kit.natsauth import WEBHOOK_DURABLE
 from junheng_kit.testing.plugin import eventually
 from junheng_kit.timeutil import utcnow
 
@@ -341,6 +342,39 @@ class TestReplicas:
             await eventually(all_arrived, timeout=30)
             await asyncio.sleep(1.0)  # a second copy would come now
         assert [len(receiver.of(e.id)) for e in events] == [1] * len(events)
+
+    async def test_a_burst_nobody_receives_is_acked_and_the_wanted_events_still_arrive(
+        self, start_gateway: Any, fresh_database_url: str, js: Any, receivers: Receivers
+    ) -> None:
+        """Fetches of many events (a province's import): those no subscription wants — here
+        another county's — are acked without a delivery, and the subscriber's, among them,
+        each arrive once; the durable has nothing left."""
+        receiver = await receivers()
+        wanted = [admission() for _ in range(5)]
+        others = [admission("220822") for _ in range(200)]
+        async with subscribed(start_gateway, fresh_database_url, receiver.url) as (
+            _app,
+            http,
+            headers,
+            subscription,
+        ):
+            for n, event in enumerate(others):
+                await publish(js, event)
+                if n % 40 == 0:
+                    await publish(js, wanted[n // 40])
+
+            async def all_arrived() -> bool:
+                return all(receiver.of(e.id) for e in wanted)
+
+            async def drained() -> bool:
+                info = await js.consumer_info("ENROLLMENT", WEBHOOK_DURABLE)
+                return info.num_pending == 0 and info.num_ack_pending == 0
+
+            await eventually(all_arrived, timeout=30)
+            await eventually(drained, timeout=30)
+            page = await http.get(f"/v1/webhooks/{subscription['id']}/deliveries", headers=headers)
+        assert sorted(d["event_id"] for d in page.json()["items"]) == sorted(e.id for e in wanted)
+        assert [len(receiver.of(e.id)) for e in wanted] == [1] * len(wanted)
 
     async def test_an_event_read_twice_from_the_stream_is_recorded_once(
         self, start_gateway: Any, fresh_database_url: str, js: Any, receivers: Receivers
