@@ -93,6 +93,8 @@ async def create_webhook(
     resolving (`webhook_host_resolves`); an unknown event type (`event_type_known`) or none
     (`event_types_required`). 403 `scope_required` names the read scope an event type needs."""
     state = request.app.state
+    if state.webhook_fanout is not None:  # this replica's fan-out sees it once it commits
+        state.webhook_fanout.forget_subscribers_after_commit(session)
     subscribed = await service.subscribe(
         session, principal, request=body, settings=state.settings, box=state.webhook_secrets
     )
@@ -153,10 +155,12 @@ async def delete_webhook(
     openapi_extra=SECURITY,
 )
 async def enable_webhook(
-    audit: WebhookAct, webhook_id: UUID, session: SessionDep, principal: Caller
+    audit: WebhookAct, webhook_id: UUID, request: Request, session: SessionDep, principal: Caller
 ) -> WebhookRead:
     """Its parked deliveries are attempted again at once, each with a new retry window."""
     audit.touched(ids=[webhook_id])
+    if request.app.state.webhook_fanout is not None:
+        request.app.state.webhook_fanout.forget_subscribers_after_commit(session)
     return WebhookRead.of(await service.enable(session, principal, subscription_id=webhook_id))
 
 

@@ -6,21 +6,28 @@ events published from then on). For each event, one transaction records a pendin
 enabled subscription that lists its type and whose jurisdiction covers the event's (and whose
 client still holds the producer's read scope); then the message is acked. A message delivered
 again (a replica died before its ack) records nothing twice: a delivery is unique per
-(subscription, event id). A fetch brings up to `FETCH_BATCH` messages: the subscriptions are
-read once for all of them, and the events no subscription wants are acked without a write (a
-province's import publishes hundreds of thousands of events, most of which nobody subscribed
-to). The services never wait for any of this: they publish to their streams as before.
+(subscription, event id). A fetch brings up to `FETCH_BATCH` messages, and the events no
+subscription wants are acked without a transaction (a province's import publishes hundreds of
+thousands of events, most of which nobody subscribed to). Which subscriptions exist is read at
+most once per `SUBSCRIBERS_FRESH_SECONDS` per replica (its readers share the list) and again as
+soon as a subscription created or enabled on this replica commits; an event some subscription
+may receive is then decided inside its recording transaction, so the list only ever saves work.
+A subscription created on another replica receives the events published from at most that
+second after it was created. The services never wait for any of this: they publish to their
+streams as before.
 """
 
 import asyncio
 import contextlib
 import logging
+import time
 from typing import Any
 
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from prometheus_client import Counter
+from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -44,6 +51,7 @@ ACK_WAIT_SECONDS = 30.0
 # transaction: a burst is recorded while the previous messages' POSTs and commits run
 READERS_PER_STREAM = 4
 FETCH_BATCH = 64  # messages a reader takes at once (the first waited for, the rest if there)
+SUBSCRIBERS_FRESH_SECONDS = 1.0  # how long a replica's readers share one read of the list
 
 FANNED_OUT = Counter(
     "junheng_gateway_webhook_deliveries_recorded_total",
@@ -70,6 +78,18 @@ class Fanout:
         self._handling: set[str] = set()  # readers recording a message
         self._subscriptions: list[Any] = []
         self._stopping = False
+        self._known: tuple[float, list[Receiving]] | None = None  # (read at, subscriptions)
+        self._generation = 0  # moves on when this replica changes a subscription
+
+    def forget_subscribers(self) -> None:
+        """The next fetch reads the subscriptions again (one was created or enabled here)."""
+        self._generation += 1
+        self._known = None
+
+    def forget_subscribers_after_commit(self, session: AsyncSession) -> None:
+        """`forget_subscribers` once `session`'s transaction (which changes a subscription)
+        commits: a fetch between the change and its commit would read the old list."""
+        event.listen(session.sync_session, "after_commit", lambda _: self.forget_subscribers())
 
     def start(self) -> None:
         for stream, subject in STREAMS.items():
@@ -171,11 +191,11 @@ class Fanout:
         return first + more
 
     async def handle_fetched(self, messages: list[Msg]) -> None:
-        """A fetch's messages in order: the subscriptions read once; an event none of them
-        receives is acked at once, the others recorded one by one (`handle`). When the read
-        fails (the database is down), each message is handled alone, which waits for it."""
+        """A fetch's messages in order: an event none of the subscriptions receives is acked at
+        once, the others recorded one by one (`handle`). When the list cannot be read (the
+        database is down), each message is handled alone, which waits for it."""
         try:
-            subscribers = await self._subscribers(read_only=True)
+            subscribers = await self._recent_subscribers()
         except asyncio.CancelledError:
             raise
         except Exception:  # noqa: BLE001 - `handle` retries or naks each message
@@ -260,6 +280,18 @@ class Fanout:
         read_only: bool = False,
     ) -> list[Receiving]:
         return _receiving(await self._subscribers(session=session, read_only=read_only), published)
+
+    async def _recent_subscribers(self) -> list[Receiving]:
+        """The subscriptions as read at most `SUBSCRIBERS_FRESH_SECONDS` ago by this replica
+        (a read that a local change overtook is not kept)."""
+        now = time.monotonic()
+        if self._known is not None and now - self._known[0] < SUBSCRIBERS_FRESH_SECONDS:
+            return self._known[1]
+        generation = self._generation
+        found = await self._subscribers(read_only=True)
+        if generation == self._generation:
+            self._known = (now, found)
+        return found
 
     async def _subscribers(
         self, *, session: AsyncSession | None = None, read_only: bool = False

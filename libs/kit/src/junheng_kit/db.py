@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import weakref
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -224,8 +225,39 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     if "poolclass" not in kwargs:
         kwargs.setdefault("pool_size", 5)
         kwargs.setdefault("max_overflow", 5)
-    kwargs.setdefault("pool_pre_ping", True)
-    return _create_async_engine(url, **kwargs)
+    engine = _create_async_engine(url, **kwargs)
+    if not kwargs.get("pool_pre_ping"):
+        ping_after_idle(engine, PING_AFTER_IDLE_SECONDS)
+    return engine
+
+
+PING_AFTER_IDLE_SECONDS = 5.0
+
+
+def ping_after_idle(engine: AsyncEngine, idle_seconds: float) -> None:
+    """Pessimistic disconnect handling where it pays: a pooled PostgreSQL connection that has
+    been back in the pool for `idle_seconds` or more is pinged before it is handed out (a
+    restarted server, a pooler or a firewall that dropped an idle connection), one used
+    moments ago is not. SQLAlchemy's `pool_pre_ping` pings at every checkout — BEGIN, a query
+    and ROLLBACK, three round trips — which was about a fifth of a busy replica's writes to
+    PostgreSQL (cluster bench, 2026-12). A connection that fails anyway (the server restarted
+    within those seconds) fails its first statement as a disconnect: SQLAlchemy invalidates it
+    and every connection older than it, and the request answers 503 like one in flight
+    during the restart (`is_database_unavailable`)."""
+
+    @event.listens_for(engine.sync_engine, "checkin")
+    def _checked_in(_: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _checked_out(dbapi_connection: Any, record: Any, _: Any) -> None:
+        since = record.info.get("idle_since")
+        if since is None or time.monotonic() - since < idle_seconds:
+            return  # new, or in use moments ago
+        try:
+            dbapi_connection.ping()
+        except Exception as exc:  # the pool replaces it and tries again
+            raise sa_exc.DisconnectionError(str(exc)) from exc
 
 
 async def open_engine(settings: Any) -> AsyncEngine:
