@@ -14,7 +14,7 @@ help:
 	@echo "make lint       ruff check, ruff format --check, mypy (strict)"
 	@echo "make bench      assessment, lottery, stored-run, status-read, audit cost, zone lookup, staffing, assistance, enrollment facts re-check, gateway and webhook benchmarks (medians, ratios)"
 	@echo "make bench-cluster  province-scale figures, the production topology against the single"
-	@echo "                node on this machine (JUNHENG_BENCH_SCALE; ~25 min at 1.0)"
+	@echo "                node on this machine (JUNHENG_BENCH_SCALE; ~12 min at 1.0)"
 	@echo "make fuzz       property-based fuzzing of every gateway operation, long run (JUNHENG_FUZZ_EXAMPLES)"
 	@echo "make load       load profile through the gateway vs straight to the services (JUNHENG_LOAD_SECONDS)"
 	@echo "make snapshots  refresh event-schema and OpenAPI snapshots after a reviewed change"

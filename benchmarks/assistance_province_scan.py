@@ -1,6 +1,6 @@
 """`make bench`: the province 应助尽助 scan alone (issue 17 item 7: 2,000,000 pupils in ≤ 6 s).
 
-Figure 4 of `make bench-cluster` (benchmarks/cluster_province.py) without the 40 minutes around
+Figure 4 of `make bench-cluster` (benchmarks/cluster_province.py) without the 12 minutes around
 it: the same province (its generator: ~100 counties, 2,000,000 pupils on the aid roster, four
 agencies' lists per county, as assistance_identification.py shapes them), written with the same
 bulk path (the kit's column-wise executemany; IDs and names encrypted, blind indexes beside
