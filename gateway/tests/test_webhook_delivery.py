@@ -18,6 +18,7 @@ from fastapi import FastAPI
 from sqlalchemy import update
 
 from gateway.auth.models import Client
+from gateway.webhooks.fanout import SUBSCRIBERS_FRESH_SECONDS
 from gateway.webhooks.models import WebhookSubscription
 from junheng_contracts.enrollment import AdmissionConfirmed, AdmissionConfirmedData
 from junheng_kit.natsauth import WEBHOOK_DURABLE
@@ -333,6 +334,8 @@ class TestReplicas:
             await bound(first)
             await bound(second)
             await subscribe(http, auth(first, client), receiver.url)
+            # the other replica sees a subscription made here within its list's freshness
+            await asyncio.sleep(SUBSCRIBERS_FRESH_SECONDS)
             for event in events:
                 await publish(js, event)
 
