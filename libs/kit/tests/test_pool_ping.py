@@ -16,13 +16,8 @@ from junheng_kit.processes import PostgresCluster
 
 
 @pytest.fixture
-async def url(postgres: PostgresCluster) -> str:
-    name = f"ping_{uuid7().hex[-8:]}"
-    admin = create_engine(postgres.url("postgres"), isolation_level="AUTOCOMMIT")
-    async with admin.connect() as connection:
-        await connection.execute(text(f'CREATE DATABASE "{name}"'))
-    await admin.dispose()
-    return postgres.url(name)
+def url(postgres: PostgresCluster) -> str:
+    return postgres.create_database(f"ping_{uuid7().hex[-8:]}")
 
 
 async def terminate_others(postgres: PostgresCluster, database: str) -> int:

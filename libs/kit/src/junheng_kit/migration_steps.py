@@ -183,12 +183,11 @@ def rewrite_in_batches(
     batch: int = 1000,
 ) -> int:
     """Rewrite every row (matching `where`) in place, `batch` rows at a time in `key` order
-    (2026-12: the encryption migrations a0013, a0016, e0016, s0010): each batch is read as
+    (2026-12: the encryption migrations a0013, a0016, e0016, s0011): each batch is read as
     `(key, *columns)` rows after the last key seen, `change(rows)` gives each row's new values
     (column → value, one dict per row, the same columns in each), and one executemany UPDATE
-    writes them back by key. Memory stays one batch whatever the table's size; `where` must
-    not match a row once it is rewritten if it can (it is read again otherwise, harmlessly:
-    the key walk moves on). → the rows rewritten."""
+    writes them back by key. Memory stays one batch whatever the table's size, and the walk
+    by key reads no row twice. → the rows rewritten."""
     bind = op.get_bind()
     after: Any = None
     done = 0
