@@ -18,7 +18,7 @@ indexes only (`rules.match`), and decrypts nothing but the list entries of new r
 - **steady-state job** = the same job again, when every proposal already exists (what a nightly
   job costs). Timed over the rounds.
 - **loading paths** compared on the roster query: the service's columnar path (the session's own
-  connection; each column aggregated by SQLite into one `char(31)`-joined string and split by
+  connection; each column aggregated by SQLite into one string joined by char 31 and split by
   polars, no Python object per value), the previous row path (aiosqlite `execute_fetchall` rows →
   polars), SQLAlchemy `session.execute` → polars, a raw sqlite3 cursor → polars,
   `pl.read_database` over sqlite3. Wall and CPU seconds: on the shared 2-core machine the wall
