@@ -3,16 +3,14 @@
 import json
 from typing import Any
 
-import nats
 from nats.js import JetStreamContext
-from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from junheng_contracts.enrollment import SchoolRegistered
 from junheng_kit.ids import uuid7
 from junheng_kit.messaging import Subscriptions, add_event
-from junheng_kit.messaging.consumer import DEAD_LETTERED, ConsumerRunner, fetch_gathered
+from junheng_kit.messaging.consumer import DEAD_LETTERED, ConsumerRunner
 from junheng_kit.messaging.outbox import REPUBLISHED, OutboxRelay
 from junheng_kit.tables import OutboxMessage, ProcessedMessage
 from junheng_kit.testing.plugin import event_id_of, eventually, school_registered, stream_messages
@@ -204,55 +202,3 @@ class TestBatches:
         assert sum(first_try in runs for runs in applied_in.values()) > 1
         assert len(sessions_used) > 1
         assert len(applied_in[poison.id]) >= 2  # tried together, then alone until dead-lettered
-
-
-class TestFetchGathered:
-    async def test_a_lone_event_takes_one_pull_and_waiting_events_come_together(
-        self, js: JetStreamContext, nats_url: str
-    ) -> None:
-        """The first message is waited for; a second pull gathers only what its `num_pending`
-        says is waiting behind it — none for a lone event (no request, no expiry to wait)."""
-        durable = f"kit-test-gather-{uuid7().hex[-6:]}"
-        await js.add_consumer(
-            "ENROLLMENT",
-            ConsumerConfig(
-                durable_name=durable,
-                filter_subject=SchoolRegistered.event_type,
-                deliver_policy=DeliverPolicy.NEW,
-                ack_policy=AckPolicy.EXPLICIT,
-            ),
-        )
-        subscription = await js.pull_subscribe_bind(durable, stream="ENROLLMENT")
-        watcher = await nats.connect(nats_url)
-        pulls: list[Any] = []
-
-        async def pulled(message: Any) -> None:
-            pulls.append(message)
-
-        await watcher.subscribe(f"$JS.API.CONSUMER.MSG.NEXT.ENROLLMENT.{durable}", cb=pulled)
-        await watcher.flush()
-
-        async def fetch_and_count() -> tuple[list[str], int]:
-            messages = await fetch_gathered(subscription, 64)
-            for message in messages:
-                await message.ack()
-            await js._nc.flush()  # its pulls reached the server before the count
-            await watcher.flush()
-            return [str(event_id_of(m.data)) for m in messages], len(pulls)
-
-        async def publish(events: list[Any]) -> None:
-            for event in events:
-                await js.publish(
-                    event.type, event.model_dump_json().encode(), headers={"Nats-Msg-Id": event.id}
-                )
-
-        try:
-            lone = school_registered()
-            await publish([lone])
-            assert await fetch_and_count() == ([lone.id], 1)
-            burst = [school_registered() for _ in range(5)]
-            await publish(burst)
-            assert await fetch_and_count() == ([event.id for event in burst], 3)
-        finally:
-            await watcher.close()
-            await js.delete_consumer("ENROLLMENT", durable)

@@ -6,8 +6,7 @@ events published from then on). For each event, one transaction records a pendin
 enabled subscription that lists its type and whose jurisdiction covers the event's (and whose
 client still holds the producer's read scope); then the message is acked. A message delivered
 again (a replica died before its ack) records nothing twice: a delivery is unique per
-(subscription, event id). A fetch brings up to `FETCH_BATCH` messages (the next one and those
-already waiting behind it: `junheng_kit.messaging.consumer.fetch_gathered`), and the events no
+(subscription, event id). A fetch brings up to `FETCH_BATCH` messages, and the events no
 subscription wants are acked without a transaction (a province's import publishes hundreds of
 thousands of events, most of which nobody subscribed to). Which subscriptions exist is read at
 most once per `SUBSCRIBERS_FRESH_SECONDS` per replica (its readers share the list) and again as
@@ -42,7 +41,7 @@ from gateway.webhooks.repository import (
 )
 from junheng_contracts import STREAMS
 from junheng_kit.db import READ_ONLY, is_database_unavailable
-from junheng_kit.messaging.consumer import fetch_gathered
+from junheng_kit.messaging.consumer import GATHER_SECONDS
 from junheng_kit.natsauth import WEBHOOK_DURABLE
 from junheng_kit.readiness import Readiness
 
@@ -165,7 +164,7 @@ class Fanout:
     async def _loop(self, key: str, subscription: Any) -> None:
         while not self._stopping:
             try:
-                messages = await fetch_gathered(subscription, FETCH_BATCH)
+                messages = await self._fetch(subscription)
             except TimeoutError:  # nothing published meanwhile
                 continue
             except asyncio.CancelledError:
@@ -179,6 +178,17 @@ class Fanout:
                 await self.handle_fetched(messages)
             finally:
                 self._handling.discard(key)
+
+    async def _fetch(self, subscription: Any) -> list[Msg]:
+        """The next message as soon as it comes (waiting up to a second), then what else is
+        there within `GATHER_SECONDS`, up to `FETCH_BATCH` (as the services' consumers fetch:
+        one pull for the whole batch would hold the first message until it filled)."""
+        first: list[Msg] = await subscription.fetch(1, timeout=1)
+        try:
+            more: list[Msg] = await subscription.fetch(FETCH_BATCH - 1, timeout=GATHER_SECONDS)
+        except TimeoutError:
+            more = []
+        return first + more
 
     async def handle_fetched(self, messages: list[Msg]) -> None:
         """A fetch's messages in order: an event none of the subscriptions receives is acked at

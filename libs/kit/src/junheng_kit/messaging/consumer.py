@@ -46,24 +46,6 @@ TERMINATED = Counter("junheng_events_malformed_total", "Malformed events termina
 Handler = Callable[[AsyncSession, Any], Awaitable[None]]
 
 
-async def fetch_gathered(sub: Any, batch: int) -> list[Msg]:
-    """The next messages of a pull subscription: wait (up to a second) for the first one, then
-    take the ones already waiting behind it (its `num_pending`), up to `batch`, within
-    `GATHER_SECONDS`. One pull for the whole batch would hold the first message until the batch
-    filled or the pull expired — up to a second of latency per event whenever fewer than a
-    batch arrive in that second; a second pull when none is waiting would cost a request, its
-    expiry and `GATHER_SECONDS` of latency for nothing (the events of a quiet stream)."""
-    first: list[Msg] = await sub.fetch(1, timeout=1)
-    waiting = first[-1].metadata.num_pending if first else 0
-    if batch <= 1 or not waiting:
-        return first
-    try:
-        more: list[Msg] = await sub.fetch(min(batch - 1, waiting), timeout=GATHER_SECONDS)
-    except TimeoutError:  # another replica's pull took them meanwhile
-        more = []
-    return first + more
-
-
 @dataclass(frozen=True, slots=True)
 class Subscription:
     event_type: type[CloudEvent[Any]]
@@ -195,7 +177,7 @@ class ConsumerRunner:
     async def _loop(self, durable: str, sub: Any, handlers: dict[str, Subscription]) -> None:
         while not self._stopping:
             try:
-                messages = await fetch_gathered(sub, self.batch)
+                messages = await self._fetch(sub)
             except TimeoutError:  # nats-py raises its own subclass or the builtin: no messages
                 continue
             except asyncio.CancelledError:
@@ -205,6 +187,20 @@ class ConsumerRunner:
                 await asyncio.sleep(1)
                 continue
             await self._deliver_while_database_down(durable, handlers, messages)
+
+    async def _fetch(self, sub: Any) -> list[Msg]:
+        """The next messages: wait (up to a second) for the first one, then take what else is
+        there within `GATHER_SECONDS`, up to the batch. One pull for the whole batch would hold
+        the first message until the batch filled or the pull expired — up to a second of
+        latency per event whenever fewer than a batch arrive in that second."""
+        first: list[Msg] = await sub.fetch(1, timeout=1)
+        if self.batch <= 1:
+            return first
+        try:
+            more: list[Msg] = await sub.fetch(self.batch - 1, timeout=GATHER_SECONDS)
+        except TimeoutError:
+            more = []
+        return first + more
 
     async def _deliver_while_database_down(
         self, durable: str, handlers: dict[str, Subscription], messages: list[Msg]
