@@ -1051,8 +1051,7 @@ async def scan_counties(
     for county in counties:
         job = IdentificationJob(county_code=county, school_year=SCHOOL_YEAR, as_of=AS_OF)
         start, started_cpu = time.perf_counter(), time.process_time()
-        async with sessions() as session:
-            inputs = await identification.load(session, job, configured={})
+        inputs = await identification.load(sessions, job, configured={})
         counts["loading_s"] += time.perf_counter() - start
         found = identification.compute(inputs, on=AS_OF)
         counts["seconds"] += time.perf_counter() - start

@@ -134,7 +134,7 @@ class JobRunner:
                     await session.commit()
             async with self._sessions()() as session:
                 job = await IdentificationRepository(session).job(job_id)
-                inputs = await service.load(session, job, configured=configured)
+            inputs = await service.load(self._sessions(), job, configured=configured)
             if not inputs.roster_from_snapshot:
                 await self._keep_snapshot(job.county_code, inputs)
             await self._phase(job_id, JobPhase.MATCHING, service.loaded_counts(inputs))

@@ -14,7 +14,7 @@ from typing import Any
 from uuid import UUID
 
 import polars as pl
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from assistance.agencies.connector import AgencyConnector
 from assistance.agencies.lists import CategoryListSummary, refresh_category_lists
@@ -43,6 +43,8 @@ from junheng_kit.auth import Principal
 from junheng_kit.i18n import t
 from junheng_kit.problems import Conflict, FieldError, NotFound
 from junheng_kit.timeutil import china_today, utcnow
+
+Priorities = dict[str, frozenset[str]]  # programme code → the categories it serves first
 
 CATEGORY_ORDER = list(CATEGORIES)  # basis category of a proposal: the first qualifying one
 
@@ -220,7 +222,7 @@ class Inputs:
     awards: pl.DataFrame
     reviewed: pl.DataFrame  # (student_id, assertion_id) already queued this year
     programmes: list[rules.Programme]
-    priorities: dict[str, frozenset[str]]  # programme code → the categories it serves first
+    priorities: Priorities
     answered: dict[str, str]  # category → agency with a current list
     loaded_at: datetime
     roster_version: int  # the county's roster version the roster was read at
@@ -252,26 +254,74 @@ async def store_roster_snapshot(session: AsyncSession, county_code: str, inputs:
 
 
 async def load(
-    session: AsyncSession, job: IdentificationJob, *, configured: Mapping[str, Sequence[str]]
+    sessions: async_sessionmaker[AsyncSession],
+    job: IdentificationJob,
+    *,
+    configured: Mapping[str, Sequence[str]],
 ) -> Inputs:
     """Load the roster (its snapshot while current), the current lists and the year's awards
-    as frames (read only)."""
-    repository = IdentificationRepository(session)
-    roster, version, from_snapshot = await load_roster(repository, job.county_code)
-    lists = await repository.current_lists(job.county_code)
+    as frames (read only).
+
+    Three independent reads, each on its own session: the roster, the lists with their
+    entries, and the year's awards, reviews and programmes. On PostgreSQL they run at once,
+    on three connections: the server (another process) runs one while this process decodes
+    another (the province scan's loading: benchmarks/cluster_province.py).
+    On SQLite the database works in this process, so at once they only contend (a tenth
+    slower): one after another. None holds a connection while waiting for another's, so a
+    full pool only queues them. Each read sees the data committed when it ran, as one
+    session's statements do (READ COMMITTED); the roster's version is still read before the
+    roster."""
+    county = job.county_code
+
+    async def roster() -> tuple[pl.DataFrame, int, bool]:
+        async with sessions() as session:
+            return await load_roster(IdentificationRepository(session), county)
+
+    async def listed() -> tuple[list[CategoryList], pl.DataFrame]:
+        async with sessions() as session:
+            repository = IdentificationRepository(session)
+            lists = await repository.current_lists(county)
+            return lists, await repository.entries(lists)
+
+    async def year() -> tuple[pl.DataFrame, pl.DataFrame, list[rules.Programme], Priorities]:
+        async with sessions() as session:
+            repository = IdentificationRepository(session)
+            return (
+                await repository.awards(county, job.school_year),
+                await repository.reviewed_keys(county, job.school_year),
+                applicable(await auto_programmes(session, on=job.as_of), county),
+                await priority_categories(session, county_code=county, on=job.as_of),
+            )
+
+    if _reads_at_once(sessions):
+        read = await asyncio.gather(roster(), listed(), year())
+    else:
+        read = (await roster(), await listed(), await year())
+    (
+        (frame, version, from_snapshot),
+        (lists, entries),
+        (awards, reviewed, programmes, priorities),
+    ) = read
     return Inputs(
         lists=lists,
-        roster=roster,
+        roster=frame,
         roster_version=version,
         roster_from_snapshot=from_snapshot,
-        entries=await repository.entries(lists),
-        awards=await repository.awards(job.county_code, job.school_year),
-        reviewed=await repository.reviewed_keys(job.county_code, job.school_year),
-        programmes=applicable(await auto_programmes(session, on=job.as_of), job.county_code),
-        priorities=await priority_categories(session, county_code=job.county_code, on=job.as_of),
+        entries=entries,
+        awards=awards,
+        reviewed=reviewed,
+        programmes=programmes,
+        priorities=priorities,
         answered=answered_categories(lists, configured),
         loaded_at=utcnow(),
     )
+
+
+def _reads_at_once(sessions: async_sessionmaker[AsyncSession]) -> bool:
+    """PostgreSQL through a pool: each session its own connection (sessions bound to one
+    connection, as the tests' are, take turns on it)."""
+    bind = sessions.kw.get("bind")
+    return isinstance(bind, AsyncEngine) and bind.dialect.name == "postgresql"
 
 
 def loaded_counts(inputs: Inputs) -> dict[str, int]:
