@@ -64,8 +64,8 @@ Figures (wrk is the load generator: C, next to nothing beside the services on tw
    clock (every process runs on this machine). A pair never processed within the settle
    timeout counts as slower than any.
 4. **province 应助尽助 scan** — for every county, what an identification job does between
-   "loading" and "writing" (`assistance.identification.service.load` + `compute`: the county's
-   roster, current lists, the year's awards and programmes into polars, then the rules), in
+   "loading" and "writing" (`assistance.identification.loading.load` + `service.compute`: the
+   county's roster, current lists, the year's awards and programmes into polars, then the rules), in
    this process against the topology's assistance database (the cluster's PostgreSQL as a
    replica would read it); summed over the counties. Twice per round: after a roster write
    (`versions.bump`: the roster is read from the tables, the job's first run after an import;

@@ -74,7 +74,9 @@ async def _connect(app: FastAPI, settings: GatewaySettings) -> None:
     app.state.nats, app.state.js = nc, js
     app.state.bridge = BridgeClient(nc, js)
     # webhooks: events of every producer's stream → deliveries, then this replica's worker
-    app.state.webhook_fanout = Fanout(js, app.state.sessionmaker, worker=app.state.webhook_worker)
+    app.state.webhook_fanout = Fanout(
+        nc, js, app.state.sessionmaker, worker=app.state.webhook_worker
+    )
     app.state.webhook_fanout.start()
     await app.state.rate_limiter.start(nc, replicas=settings.stream_replicas)
     await app.state.jetstream_setup.run()

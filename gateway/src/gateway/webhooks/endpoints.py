@@ -37,6 +37,7 @@ from junheng_kit.problems import (
     FieldError,
     Forbidden,
     NotFound,
+    ServiceUnavailable,
     UnsupportedMediaType,
     problem_responses,
 )
@@ -75,7 +76,7 @@ WebhookAct = Annotated[AuditTrail, Depends(audit_of("webhook", "admin"))]
     "",
     status_code=201,
     summary="Subscribe a URL to event types (订阅事件回调)",
-    responses=problem_responses(BadRequest, UnsupportedMediaType),
+    responses=problem_responses(BadRequest, UnsupportedMediaType, ServiceUnavailable),
     openapi_extra=SECURITY,
 )
 async def create_webhook(
@@ -91,13 +92,17 @@ async def create_webhook(
     Webhooks) with the `secret` of this answer — shown only here. 422 naming the field: `url`
     not https (`webhook_https`), its host not public (`webhook_public_address`) or not
     resolving (`webhook_host_resolves`); an unknown event type (`event_type_known`) or none
-    (`event_types_required`). 403 `scope_required` names the read scope an event type needs."""
+    (`event_types_required`). 403 `scope_required` names the read scope an event type needs.
+    503 with `Retry-After` while the gateway cannot reach NATS (nothing is saved): the events
+    of a type are read from NATS only while a subscription lists it."""
     state = request.app.state
     if state.webhook_fanout is not None:  # this replica's fan-out sees it once it commits
         state.webhook_fanout.forget_subscribers_after_commit(session)
     subscribed = await service.subscribe(
         session, principal, request=body, settings=state.settings, box=state.webhook_secrets
     )
+    if state.webhook_fanout is not None:  # its types reach the fan-out before the answer
+        await state.webhook_fanout.interest.widen(session)
     audit.touched(ids=[subscribed.subscription.id])
     response.headers["Location"] = f"/v1/webhooks/{subscribed.subscription.id}"
     return WebhookCreated(
@@ -151,17 +156,22 @@ async def delete_webhook(
 @router.post(
     "/{webhook_id}/enable",
     summary="Enable a subscription disabled after persistent failure (重新启用)",
-    responses=problem_responses(NotFound),
+    responses=problem_responses(NotFound, ServiceUnavailable),
     openapi_extra=SECURITY,
 )
 async def enable_webhook(
     audit: WebhookAct, webhook_id: UUID, request: Request, session: SessionDep, principal: Caller
 ) -> WebhookRead:
-    """Its parked deliveries are attempted again at once, each with a new retry window."""
+    """Its parked deliveries are attempted again at once, each with a new retry window. 503
+    with `Retry-After` while the gateway cannot reach NATS (nothing changes)."""
     audit.touched(ids=[webhook_id])
-    if request.app.state.webhook_fanout is not None:
-        request.app.state.webhook_fanout.forget_subscribers_after_commit(session)
-    return WebhookRead.of(await service.enable(session, principal, subscription_id=webhook_id))
+    fanout = request.app.state.webhook_fanout
+    if fanout is not None:
+        fanout.forget_subscribers_after_commit(session)
+    enabled = await service.enable(session, principal, subscription_id=webhook_id)
+    if fanout is not None:  # its types reach the fan-out before the answer
+        await fanout.interest.widen(session)
+    return WebhookRead.of(enabled)
 
 
 @router.post(

@@ -1,20 +1,20 @@
 """Fan-out: every producer's events become deliveries.
 
 The gateway replicas share one durable pull consumer per producer stream (`gateway-webhooks`,
-filtered on the stream's subjects; created at the first start with deliver policy `new`: the
-events published from then on). For each event, one transaction records a pending delivery per
-enabled subscription that lists its type and whose jurisdiction covers the event's (and whose
-client still holds the producer's read scope); then the message is acked. A message delivered
-again (a replica died before its ack) records nothing twice: a delivery is unique per
+created at the first start with deliver policy `new`: the events published from then on),
+filtered on the event types some subscription can receive (`interest`: an event nobody
+subscribed to never reaches a gateway). For each event, one transaction records a pending
+delivery per enabled subscription that lists its type and whose jurisdiction covers the event's
+(and whose client still holds the producer's read scope); then the message is acked. A message
+delivered again (a replica died before its ack) records nothing twice: a delivery is unique per
 (subscription, event id). A fetch brings up to `FETCH_BATCH` messages, and the events no
-subscription wants are acked without a transaction (a province's import publishes hundreds of
-thousands of events, most of which nobody subscribed to). Which subscriptions exist is read at
-most once per `SUBSCRIBERS_FRESH_SECONDS` per replica (its readers share the list) and again as
-soon as a subscription created or enabled on this replica commits; an event some subscription
-may receive is then decided inside its recording transaction, so the list only ever saves work.
-A subscription created on another replica receives the events published from at most that
-second after it was created. The services never wait for any of this: they publish to their
-streams as before.
+subscription wants (another jurisdiction's) are acked without a transaction. Which
+subscriptions exist is read at most once per `SUBSCRIBERS_FRESH_SECONDS` per replica (its
+readers share the list) and again as soon as a subscription created or enabled on this replica
+commits; an event some subscription may receive is then decided inside its recording
+transaction, so the list only ever saves work. A subscription created on another replica
+receives the events published from at most that second after it was created. The services
+never wait for any of this: they publish to their streams as before.
 """
 
 import asyncio
@@ -23,9 +23,9 @@ import logging
 import time
 from typing import Any
 
+from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
-from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from prometheus_client import Counter
 from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError
@@ -33,6 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gateway.webhooks import rules
 from gateway.webhooks.delivery import DeliveryWorker
+from gateway.webhooks.interest import Interest
 from gateway.webhooks.repository import (
     Claimed,
     DeliveryRepository,
@@ -46,7 +47,6 @@ from junheng_kit.natsauth import WEBHOOK_DURABLE
 from junheng_kit.readiness import Readiness
 
 log = logging.getLogger("gateway.webhooks.fanout")
-ACK_WAIT_SECONDS = 30.0
 # pull subscriptions per stream and replica, each recording its message in its own
 # transaction: a burst is recorded while the previous messages' POSTs and commits run
 READERS_PER_STREAM = 4
@@ -67,12 +67,14 @@ class Fanout:
 
     def __init__(
         self,
+        nc: Client,
         js: JetStreamContext,
         sessionmaker: async_sessionmaker[AsyncSession],
         *,
         worker: DeliveryWorker | None,
     ) -> None:
         self.js, self.sessionmaker, self.worker = js, sessionmaker, worker
+        self.interest = Interest(nc, js, sessionmaker)
         self.waiting: set[str] = set()
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._handling: set[str] = set()  # readers recording a message
@@ -92,13 +94,14 @@ class Fanout:
         event.listen(session.sync_session, "after_commit", lambda _: self.forget_subscribers())
 
     def start(self) -> None:
-        for stream, subject in STREAMS.items():
+        for stream in STREAMS:
             self.waiting.add(stream)
             for reader in range(READERS_PER_STREAM):
                 key = f"{stream}/{reader}"
                 self._tasks[key] = asyncio.create_task(
-                    self._run(key, stream, subject), name=f"webhooks-{key}"
+                    self._run(key, stream), name=f"webhooks-{key}"
                 )
+        self.interest.start()
 
     async def readiness(self, app: Any) -> Readiness:
         """`/readyz` check `webhooks`: degraded (still serving) while a producer's stream is
@@ -112,6 +115,7 @@ class Fanout:
         after it (up to 3 s). A message a cancelled pull had already taken is redelivered to
         another replica after the ack wait."""
         self._stopping = True
+        await self.interest.stop()
         for key, task in self._tasks.items():
             if key not in self._handling:
                 task.cancel()
@@ -129,27 +133,19 @@ class Fanout:
                 await subscription.unsubscribe()
         self._subscriptions.clear()
 
-    async def _run(self, key: str, stream: str, subject: str) -> None:
-        subscription = await self._bind(stream, subject)
+    async def _run(self, key: str, stream: str) -> None:
+        subscription = await self._bind(stream)
         if subscription is None:
             return
         self._subscriptions.append(subscription)
         self.waiting.discard(stream)
         await self._loop(key, subscription)
 
-    async def _bind(self, stream: str, subject: str) -> Any:
-        config = ConsumerConfig(
-            durable_name=WEBHOOK_DURABLE,
-            ack_policy=AckPolicy.EXPLICIT,
-            deliver_policy=DeliverPolicy.NEW,
-            ack_wait=ACK_WAIT_SECONDS,
-            filter_subject=subject,
-            max_ack_pending=1000,
-        )
+    async def _bind(self, stream: str) -> Any:
         wait = 0.25
         while not self._stopping:
             try:
-                await self.js.add_consumer(stream, config)
+                await self.interest.ensure_durable(stream)
                 return await self.js.pull_subscribe_bind(WEBHOOK_DURABLE, stream=stream)
             except asyncio.CancelledError:
                 raise

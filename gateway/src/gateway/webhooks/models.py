@@ -108,3 +108,16 @@ class WebhookAttempt(Base):
     duration_ms: Mapped[int] = mapped_column(Integer)
     status_code: Mapped[int | None] = mapped_column(Integer)
     error: Mapped[str | None] = mapped_column(String(300))
+
+
+class WebhookStreamFilter(Base):
+    """The event types a producer stream's fan-out durable is filtered on, as last set
+    (`gateway.webhooks.interest`); its row is the lock that changes to the filter take turns
+    on."""
+
+    __tablename__ = "webhook_stream_filter"
+
+    stream: Mapped[str] = mapped_column(String(32), primary_key=True)
+    types: Mapped[list[str]] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    locked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from assistance.identification import service
+from assistance.identification import loading
 from assistance.identification.models import IdentificationJob
 from assistance.students.models import Student, citizen_id_index
 from junheng_kit.testing.plugin import Replicas
@@ -45,12 +45,12 @@ async def test_at_once_and_in_turn_load_the_same(
     pupils, list_id = county
     job = IdentificationJob(county_code="150602", school_year=2026, as_of=date(2026, 9, 1))
     pooled = replicas.apps[0].state.sessionmaker
-    assert service._reads_at_once(pooled) is (backend == "postgresql")
+    assert loading.reads_at_once(pooled) is (backend == "postgresql")
 
-    at_once = await service.load(pooled, job, configured={})
+    at_once = await loading.load(pooled, job, configured={})
     engine = pooled.kw["bind"]
     async with engine.connect() as connection:  # every session on this one connection: in turn
-        in_turn = await service.load(
+        in_turn = await loading.load(
             async_sessionmaker(connection, expire_on_commit=False), job, configured={}
         )
 

@@ -22,7 +22,7 @@ from fastapi import FastAPI
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from assistance.identification import outcome, service
+from assistance.identification import loading, outcome, service
 from assistance.identification.repository import IdentificationRepository
 from assistance.identification.schemas import JobPhase
 from assistance.settings import AssistanceSettings
@@ -104,11 +104,11 @@ class JobRunner:
             )
             await session.commit()
 
-    async def _keep_snapshot(self, county_code: str, inputs: service.Inputs) -> None:
+    async def _keep_snapshot(self, county_code: str, inputs: loading.Inputs) -> None:
         """Store the roster read from the tables; a failure costs the next job a rebuild only."""
         try:
             async with self._sessions()() as session:
-                await service.store_roster_snapshot(session, county_code, inputs)
+                await loading.store_roster_snapshot(session, county_code, inputs)
                 await session.commit()
         except SQLAlchemyError as error:
             log.warning(
@@ -134,10 +134,10 @@ class JobRunner:
                     await session.commit()
             async with self._sessions()() as session:
                 job = await IdentificationRepository(session).job(job_id)
-            inputs = await service.load(self._sessions(), job, configured=configured)
+            inputs = await loading.load(self._sessions(), job, configured=configured)
             if not inputs.roster_from_snapshot:
                 await self._keep_snapshot(job.county_code, inputs)
-            await self._phase(job_id, JobPhase.MATCHING, service.loaded_counts(inputs))
+            await self._phase(job_id, JobPhase.MATCHING, loading.loaded_counts(inputs))
             # polars works outside the GIL: the service keeps answering meanwhile
             found = await asyncio.to_thread(service.compute, inputs, on=job.as_of)
             await self._phase(job_id, JobPhase.WRITING, service.matched_counts(inputs, found))
