@@ -161,9 +161,9 @@ class Interest:
             except (nats.errors.Error, TimeoutError) as exc:
                 raise ServiceUnavailable(
                     t(
-                        "网关暂时无法连接 NATS，订阅未保存，请稍后重试",
-                        "the gateway cannot reach NATS just now; the subscription was not "
-                        "saved: try again shortly",
+                        "网关暂时无法连接 NATS，未作任何更改，请稍后重试",
+                        "the gateway cannot reach NATS just now; nothing was changed: try "
+                        "again shortly",
                     ),
                     headers={"Retry-After": "1"},
                 ) from exc
