@@ -4,6 +4,7 @@ connection: both ways load the same frames from committed data (SQLite and Postg
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 
 import polars as pl
@@ -67,3 +68,18 @@ async def test_at_once_and_in_turn_load_the_same(
     assert at_once.programmes == in_turn.programmes
     assert at_once.priorities == in_turn.priorities
     assert at_once.answered == in_turn.answered
+
+
+async def test_loading_does_not_wait_for_a_writer(
+    replicas: Replicas, county: tuple[list[Student], str]
+) -> None:
+    """A write transaction open meanwhile (a roster import, say) holds SQLite's write lock: the
+    job's reads take none, so they do not queue behind it (nor on PostgreSQL)."""
+    pooled = replicas.apps[0].state.sessionmaker
+    job = IdentificationJob(county_code="150602", school_year=2026, as_of=date(2026, 9, 1))
+    async with pooled() as writer:
+        writer.add(pupil("钱六", 27))
+        await writer.flush()  # the write transaction has begun and holds the lock
+        loaded = await asyncio.wait_for(loading.load(pooled, job, configured={}), timeout=5)
+        await writer.rollback()
+    assert loaded.roster.height == 2  # the uncommitted pupil is not read

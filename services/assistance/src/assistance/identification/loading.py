@@ -6,7 +6,8 @@ Read only; the job runner (jobs.py) keeps the roster snapshot it read from the t
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -23,6 +24,7 @@ from assistance.programmes.service import (
     auto_programmes,
     priority_categories,
 )
+from junheng_kit.db import READ_ONLY
 from junheng_kit.timeutil import utcnow
 
 Priorities = dict[str, frozenset[str]]  # programme code → the categories it serves first
@@ -111,21 +113,28 @@ async def load(
     slower): one after another. None holds a connection while waiting for another's, so a
     full pool only queues them. Each read sees the data committed when it ran, as one
     session's statements do (READ COMMITTED); the roster's version is still read before the
-    roster."""
+    roster. The sessions only read: on SQLite they take no write lock (a plain BEGIN), so
+    loading never queues behind a writer such as a roster import."""
     county = job.county_code
 
-    async def roster() -> tuple[pl.DataFrame, int, bool]:
+    @asynccontextmanager
+    async def reading() -> AsyncIterator[AsyncSession]:
         async with sessions() as session:
+            await session.connection(execution_options={READ_ONLY: True})
+            yield session
+
+    async def roster() -> tuple[pl.DataFrame, int, bool]:
+        async with reading() as session:
             return await load_roster(IdentificationRepository(session), county)
 
     async def listed() -> tuple[list[CategoryList], pl.DataFrame]:
-        async with sessions() as session:
+        async with reading() as session:
             repository = IdentificationRepository(session)
             lists = await repository.current_lists(county)
             return lists, await repository.entries(lists)
 
     async def year() -> tuple[pl.DataFrame, pl.DataFrame, list[rules.Programme], Priorities]:
-        async with sessions() as session:
+        async with reading() as session:
             repository = IdentificationRepository(session)
             return (
                 await repository.awards(county, job.school_year),
