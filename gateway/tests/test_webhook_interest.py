@@ -9,7 +9,9 @@ import asyncio
 from typing import Any
 
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from sqlalchemy import update
 
+from gateway.auth.models import Client
 from gateway.webhooks.catalogue import EVENTS
 from gateway.webhooks.interest import CHECK_SECONDS, nothing_subject
 from junheng_kit.natsauth import WEBHOOK_DURABLE
@@ -32,14 +34,14 @@ from .test_webhook_delivery import (
 NOTHING = nothing_subject("ENROLLMENT")
 
 
-async def filtered_on(js: Any) -> list[str]:
-    info = await js.consumer_info("ENROLLMENT", WEBHOOK_DURABLE)
+async def filtered_on(js: Any, stream: str = "ENROLLMENT") -> list[str]:
+    info = await js.consumer_info(stream, WEBHOOK_DURABLE)
     return sorted(info.config.filter_subjects or [info.config.filter_subject])
 
 
-async def settles_on(js: Any, subjects: list[str]) -> None:
+async def settles_on(js: Any, subjects: list[str], stream: str = "ENROLLMENT") -> None:
     async def there() -> bool:
-        return await filtered_on(js) == subjects
+        return await filtered_on(js, stream) == subjects
 
     await eventually(there, timeout=10 * CHECK_SECONDS + 5)
 
@@ -109,7 +111,7 @@ class TestSubscriptions:
             await asyncio.sleep(3 * CHECK_SECONDS)  # both replicas reconcile meanwhile
             assert await filtered_on(js) == types
 
-    async def test_a_client_without_the_read_scope_does_not_widen_it(
+    async def test_a_client_that_loses_the_read_scope_takes_its_types_out(
         self, start_gateway: Any, fresh_database_url: str, js: Any, receivers: Receivers
     ) -> None:
         """A subscription whose client lost the producer's read scope receives nothing: its
@@ -117,17 +119,21 @@ class TestSubscriptions:
         client = await register_client(
             fresh_database_url, jurisdiction=["150602"], scopes=["staffing:read"]
         )
-        reader = await dongsheng_reader(fresh_database_url)
         receiver = await receivers()
+        staffing = sorted(t for t in EVENTS if t.startswith("staffing."))[0]
         async with start_gateway(database_url=fresh_database_url, **FAST) as (app, http):
             await bound(app)
             token = app.state.signer.issue(
                 subject=client, scopes=["staffing:read"], jurisdiction=["150602"]
             )
-            staffing = sorted(t for t in EVENTS if t.startswith("staffing."))[0]
             await subscribe(http, {"Authorization": f"Bearer {token}"}, receiver.url, staffing)
-            await subscribe(http, auth(app, reader), receiver.url)
-            assert await filtered_on(js) == [ADMISSIONS]
+            assert await filtered_on(js, "STAFFING") == [staffing]
+            async with app.state.sessionmaker() as session:  # the operator changes its scopes
+                await session.execute(
+                    update(Client).where(Client.client_id == client).values(scopes=["x:read"])
+                )
+                await session.commit()
+            await settles_on(js, [nothing_subject("STAFFING")], "STAFFING")
 
 
 class TestStarting:
